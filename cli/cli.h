@@ -1,0 +1,29 @@
+/*
+ * cli.h - the tfledger command line: one function per subcommand family,
+ * each taking the arguments after the family's name (argv[0] is the family)
+ * and returning the process exit status: 0 success, 1 usage or input error,
+ * 2 any other failure (CONTRACT.md).
+ */
+#ifndef TFLEDGER_CLI_H
+#define TFLEDGER_CLI_H
+
+#include <stdio.h>
+
+#define CLI_OK 0
+#define CLI_USAGE 1
+#define CLI_FAIL 2
+
+int cli_db(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
+
+/*
+ * Prints "tfledger: <what>: <err_last()>" on stderr and returns the exit
+ * status for rc (err_exit_status).
+ */
+int cli_fail(int rc, const char *what);
+
+/* Prints a usage error "tfledger <cmd>: <msg>" and returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

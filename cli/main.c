@@ -1,0 +1,75 @@
+/*
+ * main.c - tfledger, the command line for people: dispatches to the
+ * subcommand families in cli/. Global options: --help, --version.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/err.h"
+#include "config.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"db", cli_db, "init|start|stop|status --dir DIR: the private PostgreSQL cluster"},
+	{"migrate", cli_migrate, "[--status] [--database CONNINFO]: apply schema migrations"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: tfledger COMMAND [OPTIONS]\n"
+		   "       tfledger --help | --version\n\n"
+		   "The command line of tfledger, the IGF Trust Fund ledger.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'tfledger COMMAND --help' for a command's options.\n"
+		   "--database defaults to $TFLEDGER_DATABASE.\n"
+		   "Exit status: 0 success, 1 usage or input error, 2 other failure.\n");
+}
+
+int cli_fail(int rc, const char *what)
+{
+	fprintf(stderr, "tfledger: %s: %s\n", what, err_last());
+	return err_exit_status(rc);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tfledger %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see tfledger %s --help)\n", cmd);
+	return CLI_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("tfledger %s\n", PACKAGE_VERSION);
+		return CLI_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "tfledger: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return CLI_USAGE;
+}

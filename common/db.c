@@ -1,0 +1,186 @@
+/*
+ * db.c - libpq helpers (see db.h). Every PGresult is checked and cleared
+ * here or handed to the caller; no SQL is assembled from strings.
+ */
+#include "common/db.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/log.h"
+
+int db_connect(PGconn **out, const char *conninfo)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return err_set(ERR_UNAVAILABLE, "out of memory connecting to the database");
+	if (PQstatus(c) != CONNECTION_OK) {
+		const char *msg = PQerrorMessage(c);
+		size_t len = strlen(msg);
+
+		while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+			len--;
+		rc = err_set(ERR_UNAVAILABLE, "cannot connect to the database: %.*s",
+			     (int)len, msg);
+		PQfinish(c);
+		return rc;
+	}
+	rc = db_exec_sql(c, "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC';"
+			    " SET DateStyle = 'ISO, YMD'; SET client_min_messages = warning");
+	if (rc < 0) {
+		PQfinish(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+const char *db_sqlstate(const PGresult *r)
+{
+	const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	return s ? s : "";
+}
+
+static int code_for(const PGconn *c, const char *state)
+{
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return ERR_RETRY;
+	if (strcmp(state, "23505") == 0)
+		return ERR_CONFLICT;
+	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0 ||
+	    PQstatus(c) != CONNECTION_OK)
+		return ERR_UNAVAILABLE;
+	if (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0 ||
+	    strcmp(state, "P0001") == 0)
+		return ERR_INVALID;
+	return ERR_INTERNAL;
+}
+
+int db_result_check(const PGconn *c, const PGresult *r, const char *what)
+{
+	const char *state;
+	const char *msg;
+	size_t len;
+	int code;
+
+	if (r) {
+		switch (PQresultStatus(r)) {
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+		case PGRES_COPY_IN:
+		case PGRES_COPY_OUT:
+		case PGRES_SINGLE_TUPLE:
+			return 0;
+		default:
+			break;
+		}
+	}
+	state = db_sqlstate(r);
+	msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
+	if (!msg || !*msg)
+		msg = PQerrorMessage(c);
+	len = strlen(msg);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	code = code_for(c, state);
+	log_write(code == ERR_RETRY ? LOG_DEBUG : LOG_WARN, "database error",
+		  "what", what, "sqlstate", state, "code", err_name(code), NULL);
+	return err_set(code, "%s: %.*s", what, (int)len, msg);
+}
+
+int db_prepare(PGconn *c, const struct db_stmt *stmts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		PGresult *r = PQprepare(c, stmts[i].name, stmts[i].sql,
+					stmts[i].nparams, NULL);
+		int rc = db_result_check(c, r, stmts[i].name);
+
+		PQclear(r);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int db_exec(PGresult **out, PGconn *c, const char *name, int n,
+	    const char *const *params)
+{
+	PGresult *r = PQexecPrepared(c, name, n, params, NULL, NULL, 0);
+	int rc = db_result_check(c, r, name);
+
+	if (out)
+		*out = NULL;
+	if (rc < 0 || !out) {
+		PQclear(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int db_exec_sql(PGconn *c, const char *sql)
+{
+	PGresult *r;
+	int rc = 0;
+
+	if (!PQsendQuery(c, sql))
+		return err_set(PQstatus(c) == CONNECTION_OK ? ERR_INTERNAL : ERR_UNAVAILABLE,
+			       "%s", PQerrorMessage(c));
+	while ((r = PQgetResult(c)) != NULL) {
+		int rc1 = db_result_check(c, r, "sql");
+
+		if (rc1 < 0 && rc == 0)
+			rc = rc1;
+		PQclear(r);
+	}
+	if (rc == 0 && PQstatus(c) != CONNECTION_OK)
+		rc = err_set(ERR_UNAVAILABLE, "database connection lost");
+	return rc;
+}
+
+static const char *begin_sql(enum db_isolation iso)
+{
+	switch (iso) {
+	case DB_SERIALIZABLE: return "BEGIN ISOLATION LEVEL SERIALIZABLE";
+	case DB_REPEATABLE_READ: return "BEGIN ISOLATION LEVEL REPEATABLE READ";
+	default: return "BEGIN";
+	}
+}
+
+static void backoff(int attempt)
+{
+	struct timespec ts = {0, (long)(1 + attempt * attempt) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+int db_tx(PGconn *c, enum db_isolation iso, int (*fn)(PGconn *c, void *ctx),
+	  void *ctx)
+{
+	int rc = 0;
+
+	for (int attempt = 0; attempt <= LIMIT_TX_RETRIES; attempt++) {
+		rc = db_exec_sql(c, begin_sql(iso));
+		if (rc < 0)
+			return rc;
+		rc = fn(c, ctx);
+		if (rc == 0)
+			rc = db_exec_sql(c, "COMMIT");
+		if (rc == 0)
+			return 0;
+		if (PQtransactionStatus(c) != PQTRANS_IDLE)
+			(void)db_exec_sql(c, "ROLLBACK");
+		if (rc != ERR_RETRY)
+			return rc;
+		log_debug("transaction retried", NULL);
+		backoff(attempt);
+	}
+	return err_wrap(rc, "gave up after %d retries", LIMIT_TX_RETRIES);
+}

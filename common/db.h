@@ -1,0 +1,67 @@
+/*
+ * db.h - PostgreSQL through libpq: connecting, prepared statement tables,
+ * result checking with SQLSTATE mapping, and a transaction helper that
+ * retries serialization failures and deadlocks a bounded number of times.
+ *
+ * Queries are never built with sprintf: each module keeps one table of
+ * {name, sql, nparams} that db_prepare() prepares once per connection, and
+ * runs them with db_exec().
+ */
+#ifndef TFLEDGER_DB_H
+#define TFLEDGER_DB_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+struct db_stmt {
+	const char *name;
+	const char *sql;
+	int nparams;
+};
+
+enum db_isolation { DB_READ_COMMITTED, DB_REPEATABLE_READ, DB_SERIALIZABLE };
+
+/*
+ * Opens a connection. On failure *out is NULL and ERR_UNAVAILABLE is
+ * returned with libpq's message. The caller owns the connection (PQfinish).
+ * Sets client_encoding UTF8, TimeZone UTC and DateStyle ISO.
+ */
+int db_connect(PGconn **out, const char *conninfo);
+
+/* Prepares every statement of the table on c. ERR_INTERNAL on failure. */
+int db_prepare(PGconn *c, const struct db_stmt *stmts, size_t n);
+
+/*
+ * Maps a result to a code: 0 for PGRES_COMMAND_OK/TUPLES_OK/COPY_*, else
+ * ERR_RETRY (40001, 40P01), ERR_CONFLICT (23505), ERR_UNAVAILABLE (the
+ * connection is gone, 08xxx, 57P01-57P03), ERR_INVALID (22xxx, 23xxx other
+ * than 23505, P0001 raised by our own triggers), ERR_INTERNAL otherwise.
+ * On error the message names what and the server's message, and the
+ * SQLSTATE is logged. Does not clear r.
+ */
+int db_result_check(const PGconn *c, const PGresult *r, const char *what);
+
+/* The SQLSTATE of a failed result, or "" */
+const char *db_sqlstate(const PGresult *r);
+
+/*
+ * Runs the prepared statement name with n text parameters (NULL entries are
+ * SQL NULL). On success *out (if out is not NULL) holds the result, which
+ * the caller must PQclear; on error nothing is left to free.
+ */
+int db_exec(PGresult **out, PGconn *c, const char *name, int n,
+	    const char *const *params);
+
+/* Runs one or more SQL commands with no parameters; discards results. */
+int db_exec_sql(PGconn *c, const char *sql);
+
+/*
+ * Runs fn(c, ctx) inside BEGIN ... COMMIT at the given isolation level.
+ * If fn or COMMIT fails with ERR_RETRY the transaction is rolled back and
+ * run again, at most LIMIT_TX_RETRIES times; any other failure rolls back
+ * and is returned. fn must be safe to run more than once.
+ */
+int db_tx(PGconn *c, enum db_isolation iso, int (*fn)(PGconn *c, void *ctx),
+	  void *ctx);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * limits.h - every size and count limit of tfledger in one place, each with
+ * the reason for its value (in the manner of SQLite's sqliteLimit.h).
+ * Input beyond a limit is refused with ERR_LIMIT and a message naming it;
+ * buffers grow only up to the limit that governs them.
+ */
+#ifndef TFLEDGER_LIMITS_H
+#define TFLEDGER_LIMITS_H
+
+/* A migration file: schema changes are small; anything bigger is a mistake. */
+#define LIMIT_MIGRATION_BYTES (4 * 1024 * 1024)
+
+/* Migrations known to one program: four digits of numbering. */
+#define LIMIT_MIGRATIONS 9999
+
+/* Retries of a transaction after a serialization failure or deadlock:
+ * enough to ride out contention, few enough to surface a livelock. */
+#define LIMIT_TX_RETRIES 8
+
+/* A path we build (data dir + socket name): unix sockets allow 107 bytes. */
+#define LIMIT_PATH_BYTES 4096
+
+/* A conninfo string we print or build. */
+#define LIMIT_CONNINFO_BYTES (LIMIT_PATH_BYTES + 256)
+
+/* Seconds pg_ctl waits for the server to start or stop. */
+#define LIMIT_PG_CTL_WAIT_S 60
+
+/* One error message: long enough for a file, line, field and expectation. */
+#define LIMIT_ERR_BYTES 1024
+
+/* One log line. */
+#define LIMIT_LOG_LINE_BYTES 4096
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * money.h - exact amounts: int64 minor units plus an ISO 4217 currency.
+ *
+ * The outside form of an amount is a decimal string with exactly the
+ * currency's ISO 4217 minor digits ("1250.00" USD, "1250" JPY, "1.250" KWD);
+ * it is canonical: format(parse(s)) == s for every accepted s. Inside, an
+ * amount is int64 minor units in [-INT64_MAX, INT64_MAX] (INT64_MIN is never
+ * produced, so negation is always safe). No floating point anywhere.
+ * The digits table is generated from common/iso4217.tsv (ISO 4217 List One).
+ */
+#ifndef TFLEDGER_MONEY_H
+#define TFLEDGER_MONEY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest formatted amount: sign, 19 digits, point, NUL, with room. */
+#define MONEY_STR_MAX 24
+
+/*
+ * The number of minor digits of an active ISO 4217 currency (0 to 4), or
+ * ERR_INVALID with a message if code is not one (3 upper-case letters that
+ * name a currency with minor units).
+ */
+int money_currency_digits(const char *code);
+
+/* True if code is an ISO 4217 currency this program accepts. */
+bool money_currency_valid(const char *code);
+
+/*
+ * Parses s (NUL-terminated) as an amount of currency ccy into *out.
+ * Accepted: an optional '-', digits without superfluous leading zeros, and
+ * exactly the currency's minor digits after a '.' (no '.' when it has none).
+ * Refused with ERR_INVALID and a message: empty, spaces, '+', exponents,
+ * wrong number of decimals, "-0.00", anything beyond INT64_MAX minor units
+ * (ERR_LIMIT), unknown currency.
+ */
+int money_parse(int64_t *out, const char *s, const char *ccy);
+
+/* Like money_parse, and also refuses amounts <= 0. */
+int money_parse_positive(int64_t *out, const char *s, const char *ccy);
+
+/*
+ * Writes minor units as the canonical decimal string of ccy into out
+ * (MONEY_STR_MAX bytes). Returns 0, or ERR_INVALID for an unknown currency.
+ */
+int money_format(char out[MONEY_STR_MAX], int64_t minor, const char *ccy);
+
+/* *out = a + b, or ERR_LIMIT if the result leaves [-INT64_MAX, INT64_MAX]. */
+int money_add(int64_t *out, int64_t a, int64_t b);
+
+/* *out = a - b, with the same check. */
+int money_sub(int64_t *out, int64_t a, int64_t b);
+
+/* *out = -a; always succeeds for amounts this module produced. */
+int money_negate(int64_t *out, int64_t a);
+
+/* -1, 0 or 1. */
+int money_cmp(int64_t a, int64_t b);
+
+#endif

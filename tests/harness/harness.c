@@ -1,0 +1,285 @@
+/*
+ * harness.c - the throwaway cluster for tests (see harness.h). The cluster
+ * is the same code as `tfledger db`, with fsync off: tests only.
+ */
+#define _XOPEN_SOURCE 700
+#include "tests/harness/harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cluster.h"
+#include "common/db.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/migrate.h"
+
+#define TEMPLATE_DB "tfledger_template"
+
+static char cluster_dir[LIMIT_PATH_BYTES];
+static char tmp_root[LIMIT_PATH_BYTES];
+static pid_t owner;
+static unsigned counter;
+
+const char *harness_dir(void)
+{
+	return cluster_dir;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int harness_rmtree(const char *path)
+{
+	return nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+static void print_log(void)
+{
+	char path[LIMIT_PATH_BYTES];
+	char buf[4096];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/server.log", cluster_dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	fprintf(stderr, "---- PostgreSQL server log (%s) ----\n", path);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fprintf(stderr, "---- end of server log ----\n");
+	fclose(f);
+}
+
+static void cleanup(void)
+{
+	if (getpid() != owner || !tmp_root[0])
+		return;
+	if (cluster_dir[0] && cluster_stop(cluster_dir) < 0)
+		fprintf(stderr, "harness: stopping the cluster: %s\n", err_last());
+	harness_rmtree(tmp_root);
+	tmp_root[0] = cluster_dir[0] = '\0';
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "harness: %s: %s\n", what, err_last());
+	print_log();
+	cleanup();
+	exit(2);
+}
+
+static void admin_exec(const char *sql)
+{
+	char conninfo[LIMIT_CONNINFO_BYTES];
+	PGconn *c = NULL;
+	int rc;
+
+	if (cluster_conninfo(conninfo, sizeof(conninfo), cluster_dir, "postgres") < 0 ||
+	    db_connect(&c, conninfo) < 0)
+		die("connect");
+	rc = db_exec_sql(c, sql);
+	PQfinish(c);
+	if (rc < 0)
+		die(sql);
+}
+
+static void start_cluster(void)
+{
+	struct cluster_opts opts = {.fsync_off = true};
+	char conninfo[LIMIT_CONNINFO_BYTES];
+	char migrations[LIMIT_PATH_BYTES];
+	PGconn *c = NULL;
+
+	if (cluster_init(cluster_dir, &opts) < 0)
+		die("initdb");
+	if (cluster_start(cluster_dir, &opts, conninfo, sizeof(conninfo)) < 0)
+		die("start");
+	admin_exec("CREATE DATABASE " TEMPLATE_DB);
+	if (cluster_conninfo(conninfo, sizeof(conninfo), cluster_dir, TEMPLATE_DB) < 0 ||
+	    db_connect(&c, conninfo) < 0)
+		die("connect to template");
+	if (migrate_default_dir(migrations, sizeof(migrations)) < 0 ||
+	    migrate_apply(c, migrations, NULL) < 0) {
+		PQfinish(c);
+		die("migrate the template");
+	}
+	PQfinish(c);
+}
+
+int harness_main(Suite *s, bool needs_db)
+{
+	SRunner *sr;
+	int failed;
+
+	owner = getpid();
+	snprintf(tmp_root, sizeof(tmp_root), "/tmp/tfl-XXXXXX");
+	if (!mkdtemp(tmp_root)) {
+		perror("harness: mkdtemp");
+		return 2;
+	}
+	chmod(tmp_root, 0755); /* the postgres user must reach the cluster */
+	atexit(cleanup);
+	if (needs_db) {
+		snprintf(cluster_dir, sizeof(cluster_dir), "%s/pg", tmp_root);
+		start_cluster();
+	}
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (failed && needs_db)
+		print_log();
+	cleanup();
+	return failed ? 1 : 0;
+}
+
+static void new_db(char *out, size_t size, bool from_template)
+{
+	char name[64];
+	char sql[160];
+
+	snprintf(name, sizeof(name), "t_%ld_%u", (long)getpid(), counter++);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s%s", name,
+		 from_template ? " TEMPLATE " TEMPLATE_DB : "");
+	admin_exec(sql);
+	ck_assert_int_eq(cluster_conninfo(out, size, cluster_dir, name), 0);
+}
+
+void harness_new_db(char *out, size_t size)
+{
+	ck_assert_msg(cluster_dir[0], "this test program did not ask for a database");
+	new_db(out, size, true);
+}
+
+void harness_new_empty_db(char *out, size_t size)
+{
+	ck_assert_msg(cluster_dir[0], "this test program did not ask for a database");
+	new_db(out, size, false);
+}
+
+PGconn *harness_connect(const char *conninfo)
+{
+	PGconn *c = NULL;
+	int rc = db_connect(&c, conninfo);
+
+	ck_assert_msg(rc == 0, "connect: %s", err_last());
+	return c;
+}
+
+char *harness_query_value(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	char *v = NULL;
+	int rc = db_result_check(c, r, sql);
+
+	ck_assert_msg(rc == 0, "%s", err_last());
+	if (PQntuples(r) > 0)
+		v = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
+static char *slurp_fd(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	ck_assert_ptr_nonnull(buf);
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 2) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			ck_assert_ptr_nonnull(buf);
+		}
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static int temp_fd(void)
+{
+	char path[] = "/tmp/tfl-out-XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	return fd;
+}
+
+int harness_run(char **out, char **err, const char *input,
+		const char *const *argv)
+{
+	int ofd = temp_fd(), efd = temp_fd(), ifd = temp_fd();
+	pid_t pid;
+	int ws;
+
+	if (input) {
+		size_t n = strlen(input);
+
+		ck_assert_int_eq(write(ifd, input, n), (ssize_t)n);
+		lseek(ifd, 0, SEEK_SET);
+	}
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(ifd, STDIN_FILENO);
+		dup2(ofd, STDOUT_FILENO);
+		dup2(efd, STDERR_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &ws, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	if (out)
+		*out = slurp_fd(ofd);
+	if (err)
+		*err = slurp_fd(efd);
+	close(ofd);
+	close(efd);
+	close(ifd);
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+static const char *bin(const char *env, const char *fallback)
+{
+	const char *s = getenv(env);
+
+	return s && *s ? s : fallback;
+}
+
+const char *harness_bin_tfledger(void)
+{
+	return bin("TFLEDGER_BIN", "./tfledger");
+}
+
+const char *harness_bin_tfledgerd(void)
+{
+	return bin("TFLEDGERD_BIN", "./tfledgerd");
+}
+
+void harness_tmpdir(char *out, size_t size)
+{
+	int n;
+
+	ck_assert_msg(tmp_root[0], "harness_tmpdir outside harness_main");
+	n = snprintf(out, size, "%s/d%ld_%u", tmp_root, (long)getpid(), counter++);
+	ck_assert(n > 0 && (size_t)n < size);
+	ck_assert_int_eq(mkdir(out, 0755), 0);
+}

@@ -1,0 +1,175 @@
+/*
+ * test_common.c - err, log, hash and cfg: the small infrastructure modules.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cfg.h"
+#include "common/err.h"
+#include "common/hash.h"
+#include "common/log.h"
+#include "tests/harness/harness.h"
+
+START_TEST(test_err_set__keeps_message_and_code)
+{
+	ck_assert_int_eq(err_set(ERR_NOTFOUND, "account %s", "1010"), ERR_NOTFOUND);
+	ck_assert_str_eq(err_last(), "account 1010");
+	ck_assert_int_eq(err_wrap(ERR_NOTFOUND, "line %d", 7), ERR_NOTFOUND);
+	ck_assert_str_eq(err_last(), "line 7: account 1010");
+	err_clear();
+	ck_assert_str_eq(err_last(), "");
+}
+END_TEST
+
+START_TEST(test_err_exit_status__follows_the_contract)
+{
+	ck_assert_int_eq(err_exit_status(0), 0);
+	ck_assert_int_eq(err_exit_status(ERR_INVALID), 1);
+	ck_assert_int_eq(err_exit_status(ERR_CONFLICT), 1);
+	ck_assert_int_eq(err_exit_status(ERR_UNAVAILABLE), 2);
+	ck_assert_int_eq(err_exit_status(ERR_SYSTEM), 2);
+	ck_assert_str_eq(err_name(ERR_NOTFOUND), "not-found");
+}
+END_TEST
+
+START_TEST(test_err_set__truncates_long_messages)
+{
+	char big[5000];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	err_set(ERR_INVALID, "%s", big);
+	ck_assert_uint_lt(strlen(err_last()), sizeof(big));
+}
+END_TEST
+
+/* Captures what log_write prints on fd 2. */
+static char *capture_log(enum log_level level, const char *msg, const char *k,
+			 const char *v)
+{
+	char path[] = "/tmp/tfl-log-XXXXXX";
+	int fd = mkstemp(path);
+	int saved = dup(STDERR_FILENO);
+	char *buf = calloc(1, 8192);
+
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, STDERR_FILENO);
+	log_write(level, msg, k, v, NULL);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_int_ge(read(fd, buf, 8191), 0);
+	close(fd);
+	unlink(path);
+	return buf;
+}
+
+START_TEST(test_log_write__logfmt_with_quoting)
+{
+	char *line;
+
+	log_set_level(LOG_INFO);
+	line = capture_log(LOG_INFO, "migration applied", "name", "0001_init.sql");
+	ck_assert_msg(strncmp(line, "ts=", 3) == 0, "%s", line);
+	ck_assert_ptr_nonnull(strstr(line, " level=info msg=\"migration applied\" "
+					   "name=0001_init.sql\n"));
+	free(line);
+	line = capture_log(LOG_WARN, "x", "error", "say \"no\"\nnow");
+	ck_assert_ptr_nonnull(strstr(line, "level=warn msg=\"x\" error=\"say \\\"no\\\"\\nnow\"\n"));
+	free(line);
+	line = capture_log(LOG_WARN, "x", "empty", "");
+	ck_assert_ptr_nonnull(strstr(line, "empty=\"\"\n"));
+	free(line);
+}
+END_TEST
+
+START_TEST(test_log_write__below_threshold_is_silent)
+{
+	char *line;
+
+	log_set_level(LOG_WARN);
+	line = capture_log(LOG_INFO, "hidden", "k", "v");
+	ck_assert_str_eq(line, "");
+	free(line);
+	log_set_level(LOG_INFO);
+}
+END_TEST
+
+START_TEST(test_hash_sha256__known_vectors)
+{
+	char hex[HASH_HEX_BYTES];
+
+	ck_assert_int_eq(hash_sha256_hex(hex, "abc", 3), 0);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ck_assert_int_eq(hash_sha256_hex(hex, "", 0), 0);
+	ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	ck_assert(hash_equal_ct("abcd", "abcd", 4));
+	ck_assert(!hash_equal_ct("abcd", "abce", 4));
+}
+END_TEST
+
+START_TEST(test_hash_file__matches_buffer_hash)
+{
+	char path[] = "/tmp/tfl-hash-XXXXXX";
+	char a[HASH_HEX_BYTES], b[HASH_HEX_BYTES];
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "abc", 3), 3);
+	close(fd);
+	ck_assert_int_eq(hash_file_sha256_hex(a, path), 0);
+	ck_assert_int_eq(hash_sha256_hex(b, "abc", 3), 0);
+	ck_assert_str_eq(a, b);
+	unlink(path);
+	ck_assert_int_eq(hash_file_sha256_hex(a, path), ERR_SYSTEM);
+	ck_assert_ptr_nonnull(strstr(err_last(), path));
+}
+END_TEST
+
+START_TEST(test_cfg_data_path__finds_migrations_and_names_misses)
+{
+	char path[4096];
+
+	ck_assert_int_eq(cfg_data_path(path, sizeof(path), "migrations/0001_init.sql"), 0);
+	ck_assert_int_eq(access(path, R_OK), 0);
+	ck_assert_int_eq(cfg_data_path(path, sizeof(path), "no/such/file"), ERR_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err_last(), "no/such/file"));
+}
+END_TEST
+
+START_TEST(test_cfg_database__option_then_environment)
+{
+	setenv("TFLEDGER_DATABASE", "dbname=fromenv", 1);
+	ck_assert_str_eq(cfg_database("dbname=opt"), "dbname=opt");
+	ck_assert_str_eq(cfg_database(NULL), "dbname=fromenv");
+	unsetenv("TFLEDGER_DATABASE");
+	ck_assert_ptr_null(cfg_database(NULL));
+	ck_assert_ptr_nonnull(strstr(err_last(), "--database"));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("common");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_err_set__keeps_message_and_code);
+	tcase_add_test(tc, test_err_exit_status__follows_the_contract);
+	tcase_add_test(tc, test_err_set__truncates_long_messages);
+	tcase_add_test(tc, test_log_write__logfmt_with_quoting);
+	tcase_add_test(tc, test_log_write__below_threshold_is_silent);
+	tcase_add_test(tc, test_hash_sha256__known_vectors);
+	tcase_add_test(tc, test_hash_file__matches_buffer_hash);
+	tcase_add_test(tc, test_cfg_data_path__finds_migrations_and_names_misses);
+	tcase_add_test(tc, test_cfg_database__option_then_environment);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(suite(), false);
+}

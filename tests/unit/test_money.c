@@ -1,0 +1,193 @@
+/*
+ * test_money.c - common/money: parsing and formatting amounts exactly, from a
+ * table of accepted and refused strings, and checked arithmetic.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/money.h"
+#include "tests/harness/harness.h"
+
+struct row {
+	const char *text;
+	const char *ccy;
+	int rc;          /* expected return code */
+	int64_t minor;   /* expected value when rc == 0 */
+};
+
+static const struct row rows[] = {
+	/* accepted: every ISO 4217 digit class (0, 2, 3, 4) */
+	{"1250.00", "USD", 0, 125000},
+	{"0.01", "EUR", 0, 1},
+	{"0.00", "CHF", 0, 0},
+	{"500000.00", "EUR", 0, 50000000},
+	{"-310.55", "EUR", 0, -31055},
+	{"1250", "JPY", 0, 1250},
+	{"0", "JPY", 0, 0},
+	{"-7", "KRW", 0, -7},
+	{"1.250", "KWD", 0, 1250},
+	{"0.001", "BHD", 0, 1},
+	{"12.3456", "CLF", 0, 123456},
+	{"0.0001", "UYW", 0, 1},
+	{"92233720368547758.07", "USD", 0, INT64_MAX},
+	{"-92233720368547758.07", "USD", 0, -INT64_MAX},
+	{"9223372036854775807", "JPY", 0, INT64_MAX},
+	{"9223372036854775.807", "KWD", 0, INT64_MAX},
+	{"10.00", "HRK", 0, 1000},           /* historic code, still readable */
+	/* refused: shape */
+	{"", "USD", ERR_INVALID, 0},
+	{"-", "USD", ERR_INVALID, 0},
+	{".50", "USD", ERR_INVALID, 0},
+	{"1.", "USD", ERR_INVALID, 0},
+	{"1.5", "USD", ERR_INVALID, 0},
+	{"1.000", "USD", ERR_INVALID, 0},
+	{"1250", "USD", ERR_INVALID, 0},
+	{"1250.00", "JPY", ERR_INVALID, 0},
+	{"1.25", "KWD", ERR_INVALID, 0},
+	{"1.234", "CLF", ERR_INVALID, 0},
+	{"-0.00", "USD", ERR_INVALID, 0},
+	{"-0", "JPY", ERR_INVALID, 0},
+	{"1e3", "USD", ERR_INVALID, 0},
+	{"1e3", "JPY", ERR_INVALID, 0},
+	{" 1.00", "USD", ERR_INVALID, 0},
+	{"1.00 ", "USD", ERR_INVALID, 0},
+	{"+1.00", "USD", ERR_INVALID, 0},
+	{"1,000.00", "USD", ERR_INVALID, 0},
+	{"01.00", "USD", ERR_INVALID, 0},
+	{"00", "JPY", ERR_INVALID, 0},
+	{"1.0.0", "USD", ERR_INVALID, 0},
+	{"--1.00", "USD", ERR_INVALID, 0},
+	{"0x10", "JPY", ERR_INVALID, 0},
+	{"NaN", "USD", ERR_INVALID, 0},
+	{"1.00\n", "USD", ERR_INVALID, 0},
+	/* refused: currency */
+	{"1.00", "usd", ERR_INVALID, 0},
+	{"1.00", "XXX", ERR_INVALID, 0},
+	{"1.00", "US", ERR_INVALID, 0},
+	{"1.00", "USDD", ERR_INVALID, 0},
+	{"1", "XAU", ERR_INVALID, 0},        /* no minor unit: not money here */
+	/* refused: overflow */
+	{"92233720368547758.08", "USD", ERR_LIMIT, 0},
+	{"-92233720368547758.08", "USD", ERR_LIMIT, 0},
+	{"9223372036854775808", "JPY", ERR_LIMIT, 0},
+	{"99999999999999999999999999.00", "USD", ERR_LIMIT, 0},
+	{"18446744073709551616", "JPY", ERR_LIMIT, 0},
+};
+
+START_TEST(test_money_parse__table)
+{
+	const struct row *r = &rows[_i];
+	int64_t v = -12345;
+	int rc = money_parse(&v, r->text, r->ccy);
+
+	ck_assert_msg(rc == r->rc, "\"%s\" %s: got %d (%s), want %d", r->text, r->ccy,
+		      rc, err_last(), r->rc);
+	if (r->rc == 0) {
+		char back[MONEY_STR_MAX];
+
+		ck_assert_msg(v == r->minor, "\"%s\": got %lld", r->text, (long long)v);
+		/* canonical: formatting gives the very same string back */
+		ck_assert_int_eq(money_format(back, v, r->ccy), 0);
+		ck_assert_str_eq(back, r->text);
+	} else {
+		ck_assert_msg(v == -12345, "\"%s\": output touched on error", r->text);
+		ck_assert_msg(strlen(err_last()) > 0, "\"%s\": no message", r->text);
+	}
+}
+END_TEST
+
+START_TEST(test_money_parse__error_names_the_currency_digits)
+{
+	int64_t v;
+
+	ck_assert_int_eq(money_parse(&v, "12.5", "USD"), ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err_last(), "USD takes exactly 2 decimal digits"));
+	ck_assert_int_eq(money_parse(&v, "12.50", "JPY"), ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err_last(), "JPY takes exactly 0 decimal digits"));
+}
+END_TEST
+
+START_TEST(test_money_parse_positive__refuses_zero_and_negative)
+{
+	int64_t v = 0;
+
+	ck_assert_int_eq(money_parse_positive(&v, "0.00", "USD"), ERR_INVALID);
+	ck_assert_int_eq(money_parse_positive(&v, "-1.00", "USD"), ERR_INVALID);
+	ck_assert_int_eq(money_parse_positive(&v, "0.01", "USD"), 0);
+	ck_assert_int_eq(v, 1);
+}
+END_TEST
+
+START_TEST(test_money_format__pads_small_amounts)
+{
+	char s[MONEY_STR_MAX];
+
+	ck_assert_int_eq(money_format(s, 5, "USD"), 0);
+	ck_assert_str_eq(s, "0.05");
+	ck_assert_int_eq(money_format(s, -5, "KWD"), 0);
+	ck_assert_str_eq(s, "-0.005");
+	ck_assert_int_eq(money_format(s, 0, "CLF"), 0);
+	ck_assert_str_eq(s, "0.0000");
+	ck_assert_int_eq(money_format(s, 0, "JPY"), 0);
+	ck_assert_str_eq(s, "0");
+	ck_assert_int_eq(money_format(s, 1, "XYZ"), ERR_INVALID);
+}
+END_TEST
+
+START_TEST(test_money_add__detects_overflow)
+{
+	int64_t v = 0;
+
+	ck_assert_int_eq(money_add(&v, INT64_MAX - 1, 1), 0);
+	ck_assert_int_eq(v, INT64_MAX);
+	ck_assert_int_eq(money_add(&v, INT64_MAX, 1), ERR_LIMIT);
+	ck_assert_int_eq(money_add(&v, -INT64_MAX, -1), ERR_LIMIT); /* INT64_MIN */
+	ck_assert_int_eq(money_sub(&v, -INT64_MAX, 1), ERR_LIMIT);
+	ck_assert_int_eq(money_sub(&v, 100, 250), 0);
+	ck_assert_int_eq(v, -150);
+	ck_assert_int_eq(money_negate(&v, -INT64_MAX), 0);
+	ck_assert_int_eq(v, INT64_MAX);
+	ck_assert_int_eq(money_negate(&v, INT64_MIN), ERR_LIMIT);
+	ck_assert_int_eq(money_cmp(1, 2), -1);
+	ck_assert_int_eq(money_cmp(2, 2), 0);
+	ck_assert_int_eq(money_cmp(3, 2), 1);
+}
+END_TEST
+
+START_TEST(test_money_currency__digits_table)
+{
+	ck_assert_int_eq(money_currency_digits("USD"), 2);
+	ck_assert_int_eq(money_currency_digits("EUR"), 2);
+	ck_assert_int_eq(money_currency_digits("CHF"), 2);
+	ck_assert_int_eq(money_currency_digits("JPY"), 0);
+	ck_assert_int_eq(money_currency_digits("KWD"), 3);
+	ck_assert_int_eq(money_currency_digits("CLF"), 4);
+	ck_assert_int_eq(money_currency_digits("ZZZ"), ERR_INVALID);
+	ck_assert(money_currency_valid("BRL"));
+	ck_assert(!money_currency_valid("brl"));
+	ck_assert(!money_currency_valid(NULL));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("money");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_money_parse__table, 0,
+			    (int)(sizeof(rows) / sizeof(rows[0])));
+	tcase_add_test(tc, test_money_parse__error_names_the_currency_digits);
+	tcase_add_test(tc, test_money_parse_positive__refuses_zero_and_negative);
+	tcase_add_test(tc, test_money_format__pads_small_amounts);
+	tcase_add_test(tc, test_money_add__detects_overflow);
+	tcase_add_test(tc, test_money_currency__digits_table);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(suite(), false);
+}

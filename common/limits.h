@@ -32,4 +32,12 @@
 /* One log line. */
 #define LIMIT_LOG_LINE_BYTES 4096
 
+/* An XML document read whole into a tree (policies, reports to verify).
+ * Bank statements are streamed and are not bound by this. */
+#define LIMIT_XML_BYTES (64LL * 1024 * 1024)
+
+/* Element nesting: camt.053 and our reports nest about 12 deep; 64 leaves
+ * room for any honest document and stops depth bombs early. */
+#define LIMIT_XML_DEPTH 64
+
 #endif

@@ -23,8 +23,8 @@
 
 #define TEMPLATE_DB "tfledger_template"
 
-static char cluster_dir[LIMIT_PATH_BYTES];
-static char tmp_root[LIMIT_PATH_BYTES];
+static char cluster_dir[128];
+static char tmp_root[64];
 static pid_t owner;
 static unsigned counter;
 

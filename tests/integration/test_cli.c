@@ -1,0 +1,291 @@
+/*
+ * test_cli.c - the two programs as a person or a script meets them:
+ * --help/--version, exit statuses, `tfledger db` on its own cluster,
+ * `tfledger migrate`, and tfledgerd's start-up checks and /healthz.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "tests/harness/harness.h"
+
+/* Runs tfledger with the given arguments. */
+#define run1(out, err, ...) \
+	harness_run(out, err, NULL, \
+		    (const char *[]){harness_bin_tfledger(), __VA_ARGS__, NULL})
+
+START_TEST(test_cli__help_and_version_are_truthful)
+{
+	char *out = NULL, *err = NULL;
+	char want[64];
+
+	snprintf(want, sizeof(want), "tfledger %s\n", PACKAGE_VERSION);
+	ck_assert_int_eq(run1(&out, &err, "--version"), 0);
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run1(&out, &err, "--help"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "db "));
+	ck_assert_ptr_nonnull(strstr(out, "migrate "));
+	free(out);
+	free(err);
+	{
+		const char *argv[] = {harness_bin_tfledgerd(), "--version", NULL};
+
+		snprintf(want, sizeof(want), "tfledgerd %s\n", PACKAGE_VERSION);
+		ck_assert_int_eq(harness_run(&out, &err, NULL, argv), 0);
+		ck_assert_str_eq(out, want);
+		free(out);
+		free(err);
+	}
+	{
+		const char *argv[] = {harness_bin_tfledgerd(), "--help", NULL};
+
+		ck_assert_int_eq(harness_run(&out, &err, NULL, argv), 0);
+		ck_assert_ptr_nonnull(strstr(out, "--database"));
+		ck_assert_ptr_nonnull(strstr(out, "--listen"));
+		free(out);
+		free(err);
+	}
+}
+END_TEST
+
+START_TEST(test_cli__usage_errors_exit_1)
+{
+	char *err = NULL;
+
+	ck_assert_int_eq(run1(NULL, &err, "no-such-command"), 1);
+	ck_assert_ptr_nonnull(strstr(err, "unknown command 'no-such-command'"));
+	free(err);
+	ck_assert_int_eq(run1(NULL, &err, "db", "start"), 1);
+	ck_assert_ptr_nonnull(strstr(err, "--dir DIR is required"));
+	free(err);
+	ck_assert_int_eq(run1(NULL, &err, "db", "explode", "--dir", "/tmp/x"), 1);
+	ck_assert_ptr_nonnull(strstr(err, "unknown action 'explode'"));
+	free(err);
+	ck_assert_int_eq(run1(NULL, &err, "migrate", "--bogus"), 1);
+	free(err);
+}
+END_TEST
+
+START_TEST(test_cli_db__init_start_status_stop)
+{
+	char dir[4096], path[4200];
+	char *out = NULL, *out2 = NULL, *err = NULL;
+
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/c", dir);
+	ck_assert_msg(run1(NULL, &err, "db", "init", "--dir", path) == 0, "%s", err);
+	free(err);
+	/* a second init refuses to touch the existing cluster */
+	ck_assert_int_eq(run1(NULL, &err, "db", "init", "--dir", path), 1);
+	ck_assert_ptr_nonnull(strstr(err, "already holds a PostgreSQL cluster"));
+	free(err);
+	ck_assert_int_eq(run1(&out, &err, "db", "status", "--dir", path), 0);
+	ck_assert_msg(strncmp(out, "stopped\t", 8) == 0, "%s", out);
+	free(out);
+	free(err);
+	ck_assert_msg(run1(&out, &err, "db", "start", "--dir", path) == 0, "%s", err);
+	ck_assert_ptr_nonnull(strstr(out, "dbname=tfledger"));
+	ck_assert_ptr_nonnull(strstr(out, path));
+	free(err);
+	/* start on a running cluster prints the same conninfo again */
+	ck_assert_int_eq(run1(&out2, &err, "db", "start", "--dir", path), 0);
+	ck_assert_str_eq(out, out2);
+	free(out2);
+	free(err);
+	ck_assert_int_eq(run1(&out2, &err, "db", "status", "--dir", path), 0);
+	ck_assert_msg(strncmp(out2, "running\t", 8) == 0, "%s", out2);
+	free(out2);
+	free(err);
+	/* the conninfo works: migrate through it */
+	out[strcspn(out, "\n")] = '\0';
+	ck_assert_msg(run1(NULL, &err, "migrate", "--database", out) == 0, "%s", err);
+	free(err);
+	ck_assert_int_eq(run1(NULL, &err, "db", "stop", "--dir", path), 0);
+	free(err);
+	ck_assert_int_eq(run1(&out2, &err, "db", "status", "--dir", path), 0);
+	ck_assert_msg(strncmp(out2, "stopped\t", 8) == 0, "%s", out2);
+	free(out2);
+	free(err);
+	/* stop is idempotent */
+	ck_assert_int_eq(run1(NULL, &err, "db", "stop", "--dir", path), 0);
+	free(err);
+	free(out);
+}
+END_TEST
+
+START_TEST(test_cli_db__refuses_a_socket_path_too_long)
+{
+	char path[300];
+	char *err = NULL;
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	ck_assert_int_eq(run1(NULL, &err, "db", "init", "--dir", path), 1);
+	ck_assert_ptr_nonnull(strstr(err, "too long for a unix socket path"));
+	free(err);
+}
+END_TEST
+
+START_TEST(test_cli_migrate__applies_then_no_op_then_status)
+{
+	char conninfo[4096];
+	char *out = NULL, *err = NULL;
+
+	harness_new_empty_db(conninfo, sizeof(conninfo));
+	ck_assert_msg(run1(NULL, &err, "migrate", "--database", conninfo) == 0, "%s", err);
+	ck_assert_ptr_null(strstr(err, " 0 migrations applied"));
+	free(err);
+	ck_assert_int_eq(run1(NULL, &err, "migrate", "--database", conninfo), 0);
+	ck_assert_ptr_nonnull(strstr(err, "0 migrations applied"));
+	free(err);
+	ck_assert_int_eq(run1(&out, &err, "migrate", "--status", "--database", conninfo), 0);
+	ck_assert_ptr_nonnull(strstr(out, "0001_init.sql"));
+	ck_assert_ptr_nonnull(strstr(out, "applied"));
+	ck_assert_ptr_null(strstr(out, "pending"));
+	free(out);
+	free(err);
+}
+END_TEST
+
+START_TEST(test_cli_migrate__environment_and_unreachable_database)
+{
+	char *err = NULL;
+
+	/* no --database and no TFLEDGER_DATABASE: a usage error */
+	unsetenv("TFLEDGER_DATABASE");
+	ck_assert_int_eq(run1(NULL, &err, "migrate"), 1);
+	ck_assert_ptr_nonnull(strstr(err, "TFLEDGER_DATABASE"));
+	free(err);
+	/* a database that is not there: a failure, exit 2 */
+	setenv("TFLEDGER_DATABASE", "host=/tmp/tfl-nowhere dbname=x user=postgres", 1);
+	ck_assert_int_eq(run1(NULL, &err, "migrate"), 2);
+	ck_assert_ptr_nonnull(strstr(err, "cannot connect"));
+	free(err);
+	unsetenv("TFLEDGER_DATABASE");
+}
+END_TEST
+
+START_TEST(test_tfledgerd__refuses_an_unmigrated_database)
+{
+	char conninfo[4096];
+	char *err = NULL;
+	const char *argv[] = {harness_bin_tfledgerd(), "--database", conninfo,
+			      "--listen", "127.0.0.1:1", NULL};
+
+	harness_new_empty_db(conninfo, sizeof(conninfo));
+	ck_assert_int_eq(harness_run(NULL, &err, NULL, argv), 1);
+	ck_assert_msg(strstr(err, "not applied yet"), "%s", err);
+	free(err);
+}
+END_TEST
+
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static size_t sink(char *p, size_t size, size_t n, void *ud)
+{
+	char *buf = ud;
+	size_t have = strlen(buf), add = size * n;
+
+	if (have + add < 1024) {
+		memcpy(buf + have, p, add);
+		buf[have + add] = '\0';
+	}
+	return size * n;
+}
+
+static long http_get(const char *url, char body[1024])
+{
+	CURL *c = curl_easy_init();
+	long status = 0;
+
+	body[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+START_TEST(test_tfledgerd__serves_healthz_and_stops_on_sigterm)
+{
+	char conninfo[4096], listen[32], url[64], body[1024];
+	long status = 0;
+	pid_t pid;
+	int ws;
+
+	harness_new_db(conninfo, sizeof(conninfo));
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", free_port());
+	snprintf(url, sizeof(url), "http://%s/healthz", listen);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execl(harness_bin_tfledgerd(), "tfledgerd", "--database", conninfo,
+		      "--listen", listen, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && status == 0; i++) {
+		struct timespec ts = {0, 50 * 1000000L};
+
+		status = http_get(url, body);
+		if (status == 0)
+			nanosleep(&ts, NULL);
+	}
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(body, "{\"status\":\"ok\"}");
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
+	ck_assert(WIFEXITED(ws));
+	ck_assert_int_eq(WEXITSTATUS(ws), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("programs");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_cli__help_and_version_are_truthful);
+	tcase_add_test(tc, test_cli__usage_errors_exit_1);
+	tcase_add_test(tc, test_cli_db__init_start_status_stop);
+	tcase_add_test(tc, test_cli_db__refuses_a_socket_path_too_long);
+	tcase_add_test(tc, test_cli_migrate__applies_then_no_op_then_status);
+	tcase_add_test(tc, test_cli_migrate__environment_and_unreachable_database);
+	tcase_add_test(tc, test_tfledgerd__refuses_an_unmigrated_database);
+	tcase_add_test(tc, test_tfledgerd__serves_healthz_and_stops_on_sigterm);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return harness_main(suite(), true);
+}

@@ -1,0 +1,295 @@
+/*
+ * test_migrate.c - common/migrate against a real PostgreSQL: applying on an
+ * empty database, reruns, changed and failing files, concurrent runs.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/db.h"
+#include "common/err.h"
+#include "common/migrate.h"
+#include "tests/harness/harness.h"
+
+/* The number of migration files shipped, counted from the directory. */
+static int shipped_count(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0)
+			n++;
+	}
+	closedir(d);
+	ck_assert_int_gt(n, 0);
+	return n;
+}
+
+static void write_file(const char *path, const char *text, const char *mode)
+{
+	FILE *f = fopen(path, mode);
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Copies the shipped migrations into a new temp dir written to out. */
+static void copy_migrations(char *out, size_t size)
+{
+	char src[4096];
+	DIR *d;
+	struct dirent *e;
+
+	ck_assert_int_eq(migrate_default_dir(src, sizeof(src)), 0);
+	harness_tmpdir(out, size);
+	d = opendir(src);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		char from[8192], to[8192], buf[65536];
+		FILE *in, *o;
+		size_t n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", src, e->d_name);
+		snprintf(to, sizeof(to), "%s/%s", out, e->d_name);
+		in = fopen(from, "rb");
+		o = fopen(to, "wb");
+		ck_assert(in && o);
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			ck_assert_uint_eq(fwrite(buf, 1, n, o), n);
+		fclose(in);
+		ck_assert_int_eq(fclose(o), 0);
+	}
+	closedir(d);
+}
+
+static int count_rows(PGconn *c, const char *sql)
+{
+	char *v = harness_query_value(c, sql);
+	int n = atoi(v);
+
+	free(v);
+	return n;
+}
+
+START_TEST(test_migrate_apply__creates_everything_on_an_empty_database)
+{
+	char conninfo[4096], dir[4096];
+	PGconn *c;
+	int applied = -1;
+
+	harness_new_empty_db(conninfo, sizeof(conninfo));
+	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
+	c = harness_connect(conninfo);
+	ck_assert_int_eq(migrate_check(c, dir), ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err_last(), "not applied"));
+	ck_assert_msg(migrate_apply(c, dir, &applied) == 0, "%s", err_last());
+	ck_assert_int_eq(applied, shipped_count(dir));
+	ck_assert_int_eq(count_rows(c, "SELECT count(*) FROM schema_migrations"), applied);
+	ck_assert_int_eq(count_rows(c, "SELECT count(*) FROM settings WHERE key = 'fund.id'"), 1);
+	ck_assert_int_eq(migrate_check(c, dir), 0);
+	PQfinish(c);
+}
+END_TEST
+
+START_TEST(test_migrate_apply__rerun_is_a_no_op)
+{
+	char conninfo[4096], dir[4096];
+	char *before, *after;
+	PGconn *c;
+	int applied = -1;
+
+	harness_new_db(conninfo, sizeof(conninfo)); /* already migrated */
+	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
+	c = harness_connect(conninfo);
+	before = harness_query_value(c, "SELECT string_agg(name || sha256 || applied_at, ',' "
+					"ORDER BY name) FROM schema_migrations");
+	ck_assert_msg(migrate_apply(c, dir, &applied) == 0, "%s", err_last());
+	ck_assert_int_eq(applied, 0);
+	after = harness_query_value(c, "SELECT string_agg(name || sha256 || applied_at, ',' "
+				       "ORDER BY name) FROM schema_migrations");
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	PQfinish(c);
+}
+END_TEST
+
+START_TEST(test_migrate_apply__refuses_a_changed_file)
+{
+	char conninfo[4096], dir[4096], path[8192];
+	PGconn *c;
+
+	harness_new_empty_db(conninfo, sizeof(conninfo));
+	copy_migrations(dir, sizeof(dir));
+	c = harness_connect(conninfo);
+	ck_assert_msg(migrate_apply(c, dir, NULL) == 0, "%s", err_last());
+	snprintf(path, sizeof(path), "%s/0001_init.sql", dir);
+	write_file(path, "-- an innocent-looking edit\n", "a");
+	/* a new migration beside the edit must not run either */
+	snprintf(path, sizeof(path), "%s/9998_after_edit.sql", dir);
+	write_file(path, "CREATE TABLE after_edit (x int);\n", "w");
+	ck_assert_int_eq(migrate_apply(c, dir, NULL), ERR_CONFLICT);
+	ck_assert_msg(strstr(err_last(), "0001_init.sql changed after it was applied"),
+		      "%s", err_last());
+	ck_assert_int_eq(migrate_check(c, dir), ERR_CONFLICT);
+	ck_assert_int_eq(count_rows(c, "SELECT count(*) FROM pg_tables WHERE tablename = 'after_edit'"), 0);
+	PQfinish(c);
+}
+END_TEST
+
+START_TEST(test_migrate_apply__failing_file_leaves_nothing_behind)
+{
+	char conninfo[4096], dir[4096], path[8192];
+	PGconn *c;
+	int applied = -1;
+
+	harness_new_db(conninfo, sizeof(conninfo));
+	copy_migrations(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/9990_half.sql", dir);
+	write_file(path, "CREATE TABLE half_done (x int);\nSELEC broken;\n", "w");
+	c = harness_connect(conninfo);
+	ck_assert_int_eq(migrate_apply(c, dir, &applied), ERR_INVALID);
+	ck_assert_msg(strstr(err_last(), "9990_half.sql failed"), "%s", err_last());
+	ck_assert_msg(strstr(err_last(), "SELEC"), "%s", err_last());
+	ck_assert_int_eq(applied, 0);
+	ck_assert_int_eq(count_rows(c, "SELECT count(*) FROM pg_tables WHERE tablename = 'half_done'"), 0);
+	ck_assert_int_eq(count_rows(c, "SELECT count(*) FROM schema_migrations WHERE name = '9990_half.sql'"), 0);
+	PQfinish(c);
+}
+END_TEST
+
+START_TEST(test_migrate_apply__new_file_is_applied_once)
+{
+	char conninfo[4096], dir[4096], path[8192];
+	PGconn *c;
+	int applied = -1;
+
+	harness_new_db(conninfo, sizeof(conninfo));
+	copy_migrations(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/9991_extra.sql", dir);
+	write_file(path, "CREATE TABLE extra (x int);\n", "w");
+	c = harness_connect(conninfo);
+	ck_assert_msg(migrate_apply(c, dir, &applied) == 0, "%s", err_last());
+	ck_assert_int_eq(applied, 1);
+	ck_assert_msg(migrate_apply(c, dir, &applied) == 0, "%s", err_last());
+	ck_assert_int_eq(applied, 0);
+	ck_assert_int_eq(count_rows(c, "SELECT count(*) FROM pg_tables WHERE tablename = 'extra'"), 1);
+	PQfinish(c);
+}
+END_TEST
+
+START_TEST(test_migrate_apply__refuses_a_database_newer_than_the_files)
+{
+	char conninfo[4096], dir[4096];
+	PGconn *c;
+
+	harness_new_db(conninfo, sizeof(conninfo));
+	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
+	c = harness_connect(conninfo);
+	ck_assert_int_eq(db_exec_sql(c, "INSERT INTO schema_migrations (name, sha256) VALUES "
+				       "('9999_from_the_future.sql', repeat('a', 64))"), 0);
+	ck_assert_int_eq(migrate_apply(c, dir, NULL), ERR_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(err_last(), "9999_from_the_future.sql"));
+	PQfinish(c);
+}
+END_TEST
+
+START_TEST(test_migrate_apply__concurrent_runs_end_with_one_applied_set)
+{
+	enum { RUNS = 6 };
+	char conninfo[4096], dir[4096];
+	pid_t pids[RUNS];
+	int total = 0;
+	PGconn *c;
+
+	harness_new_empty_db(conninfo, sizeof(conninfo));
+	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
+	for (int i = 0; i < RUNS; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			PGconn *cc = NULL;
+			int applied = 0;
+
+			if (db_connect(&cc, conninfo) < 0 || migrate_apply(cc, dir, &applied) < 0) {
+				fprintf(stderr, "run %d: %s\n", i, err_last());
+				_exit(100);
+			}
+			PQfinish(cc);
+			_exit(applied);
+		}
+	}
+	for (int i = 0; i < RUNS; i++) {
+		int ws;
+
+		ck_assert_int_eq(waitpid(pids[i], &ws, 0), pids[i]);
+		ck_assert(WIFEXITED(ws));
+		ck_assert_int_ne(WEXITSTATUS(ws), 100);
+		total += WEXITSTATUS(ws);
+	}
+	/* exactly one run applied each file; the others found nothing to do */
+	ck_assert_int_eq(total, shipped_count(dir));
+	c = harness_connect(conninfo);
+	ck_assert_int_eq(count_rows(c, "SELECT count(*) FROM schema_migrations"), total);
+	ck_assert_int_eq(migrate_check(c, dir), 0);
+	PQfinish(c);
+}
+END_TEST
+
+START_TEST(test_migrate_list__shows_applied_and_pending)
+{
+	char conninfo[4096], dir[4096], path[8192];
+	struct migration *rows = NULL;
+	size_t n = 0;
+	PGconn *c;
+
+	harness_new_db(conninfo, sizeof(conninfo));
+	copy_migrations(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/9992_pending.sql", dir);
+	write_file(path, "SELECT 1;\n", "w");
+	c = harness_connect(conninfo);
+	ck_assert_int_eq(migrate_list(&rows, &n, c, dir), 0);
+	ck_assert_uint_ge(n, 2);
+	ck_assert_str_eq(rows[0].name, "0001_init.sql");
+	ck_assert_str_eq(rows[0].db_sha256, rows[0].file_sha256);
+	ck_assert_str_eq(rows[n - 1].name, "9992_pending.sql");
+	ck_assert_str_eq(rows[n - 1].db_sha256, "");
+	free(rows);
+	PQfinish(c);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("migrate");
+	TCase *tc = tcase_create("db");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_migrate_apply__creates_everything_on_an_empty_database);
+	tcase_add_test(tc, test_migrate_apply__rerun_is_a_no_op);
+	tcase_add_test(tc, test_migrate_apply__refuses_a_changed_file);
+	tcase_add_test(tc, test_migrate_apply__failing_file_leaves_nothing_behind);
+	tcase_add_test(tc, test_migrate_apply__new_file_is_applied_once);
+	tcase_add_test(tc, test_migrate_apply__refuses_a_database_newer_than_the_files);
+	tcase_add_test(tc, test_migrate_apply__concurrent_runs_end_with_one_applied_set);
+	tcase_add_test(tc, test_migrate_list__shows_applied_and_pending);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(suite(), true);
+}

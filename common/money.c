@@ -7,6 +7,7 @@
  */
 #include "common/money.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,4 +184,107 @@ int money_negate(int64_t *out, int64_t a)
 int money_cmp(int64_t a, int64_t b)
 {
 	return (a > b) - (a < b);
+}
+
+int money_rate_parse(struct money_rate *out, const char *s)
+{
+	int64_t v = 0;
+	int scale = -1;
+	int ndigits = 0;
+
+	if (!s || !*s)
+		return err_set(ERR_INVALID, "empty rate");
+	for (const char *p = s; *p; p++) {
+		if (*p == '.') {
+			if (scale >= 0 || ndigits == 0)
+				return err_set(ERR_INVALID, "rate \"%s\": misplaced '.'", s);
+			scale = 0;
+			continue;
+		}
+		if (!is_digit(*p))
+			return err_set(ERR_INVALID,
+				       "rate \"%s\": unexpected character '%c' "
+				       "(expected a decimal like \"1.1234\")", s, *p);
+		if (v > (INT64_MAX - 9) / 10)
+			return err_set(ERR_LIMIT, "rate \"%s\": too many digits", s);
+		v = v * 10 + (*p - '0');
+		ndigits++;
+		if (scale >= 0)
+			scale++;
+	}
+	if (scale == 0)
+		return err_set(ERR_INVALID, "rate \"%s\": digits expected after '.'", s);
+	if (scale < 0)
+		scale = 0;
+	if (scale > MONEY_RATE_SCALE_MAX)
+		return err_set(ERR_INVALID, "rate \"%s\": more than %d decimals", s,
+			       MONEY_RATE_SCALE_MAX);
+	if (v == 0)
+		return err_set(ERR_INVALID, "rate \"%s\" must be greater than zero", s);
+	out->mantissa = v;
+	out->scale = scale;
+	return 0;
+}
+
+void money_rate_format(char out[MONEY_STR_MAX + 8], struct money_rate r)
+{
+	char digits[32];
+	int n, i = 0;
+	int64_t m = r.mantissa;
+	int scale = r.scale;
+
+	while (scale > 0 && m % 10 == 0) {
+		m /= 10;
+		scale--;
+	}
+	n = snprintf(digits, sizeof(digits), "%lld", (long long)m);
+	if (scale == 0) {
+		memcpy(out, digits, (size_t)n + 1);
+		return;
+	}
+	if (n <= scale) {
+		out[i++] = '0';
+		out[i++] = '.';
+		for (int z = 0; z < scale - n; z++)
+			out[i++] = '0';
+		memcpy(out + i, digits, (size_t)n + 1);
+		return;
+	}
+	memcpy(out, digits, (size_t)(n - scale));
+	out[n - scale] = '.';
+	memcpy(out + n - scale + 1, digits + n - scale, (size_t)scale + 1);
+}
+
+int money_convert(int64_t *out, int64_t amount_minor, const char *from,
+		  struct money_rate rate, const char *to)
+{
+	int from_digits = money_currency_digits(from);
+	int to_digits = money_currency_digits(to);
+	__int128 num, den = 1, q, r;
+	int shift;
+
+	if (from_digits < 0)
+		return from_digits;
+	if (to_digits < 0)
+		return to_digits;
+	/* result = amount * mantissa * 10^to_digits / (10^scale * 10^from_digits) */
+	num = (__int128)amount_minor * rate.mantissa;
+	shift = to_digits - from_digits - rate.scale;
+	for (; shift > 0; shift--) {
+		if (num > ((__int128)INT64_MAX * 1000) || num < -((__int128)INT64_MAX * 1000))
+			return err_set(ERR_LIMIT, "converted amount overflows 64-bit minor units");
+		num *= 10;
+	}
+	for (; shift < 0; shift++)
+		den *= 10;
+	q = num / den;
+	r = num % den;
+	if (r < 0)
+		r = -r;
+	if (2 * r >= den)
+		q += num < 0 ? -1 : 1;
+	if (q > INT64_MAX || q < -INT64_MAX)
+		return err_set(ERR_LIMIT, "converted amount overflows 64-bit minor units");
+	*out = (int64_t)q;
+	return 0;
 }

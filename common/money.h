@@ -59,4 +59,34 @@ int money_negate(int64_t *out, int64_t a);
 /* -1, 0 or 1. */
 int money_cmp(int64_t a, int64_t b);
 
+/*
+ * An exchange rate, exact: value = mantissa / 10^scale (e.g. "0.8765" is
+ * {8765, 4}). Rates are positive and have at most MONEY_RATE_SCALE_MAX
+ * decimal places.
+ */
+#define MONEY_RATE_SCALE_MAX 12
+struct money_rate {
+	int64_t mantissa;
+	int scale;
+};
+
+/*
+ * Parses a positive decimal rate such as "1.1234" or "0.000523" (digits,
+ * at most one '.', no sign, no exponent, no spaces; at most
+ * MONEY_RATE_SCALE_MAX decimals). ERR_INVALID with a message otherwise.
+ */
+int money_rate_parse(struct money_rate *out, const char *s);
+
+/* Writes the rate back as its shortest decimal string (no trailing zeros). */
+void money_rate_format(char out[MONEY_STR_MAX + 8], struct money_rate r);
+
+/*
+ * Converts amount_minor of currency from into currency to at rate (units of
+ * `to` per unit of `from`), exactly, rounding half away from zero to the
+ * minor unit of `to`. ERR_LIMIT if the result does not fit; ERR_INVALID for
+ * an unknown currency.
+ */
+int money_convert(int64_t *out, int64_t amount_minor, const char *from,
+		  struct money_rate rate, const char *to);
+
 #endif

@@ -171,6 +171,67 @@ START_TEST(test_money_currency__digits_table)
 }
 END_TEST
 
+START_TEST(test_money_rate_parse__accepts_decimals_refuses_the_rest)
+{
+	struct money_rate r;
+	char s[MONEY_STR_MAX + 8];
+
+	ck_assert_int_eq(money_rate_parse(&r, "1.1345"), 0);
+	ck_assert_int_eq(r.mantissa, 11345);
+	ck_assert_int_eq(r.scale, 4);
+	money_rate_format(s, r);
+	ck_assert_str_eq(s, "1.1345");
+	ck_assert_int_eq(money_rate_parse(&r, "0.000523"), 0);
+	money_rate_format(s, r);
+	ck_assert_str_eq(s, "0.000523");
+	ck_assert_int_eq(money_rate_parse(&r, "110.50"), 0);
+	money_rate_format(s, r);
+	ck_assert_str_eq(s, "110.5");
+	ck_assert_int_eq(money_rate_parse(&r, "3"), 0);
+	ck_assert_int_eq(money_rate_parse(&r, "0"), ERR_INVALID);
+	ck_assert_int_eq(money_rate_parse(&r, "-1.2"), ERR_INVALID);
+	ck_assert_int_eq(money_rate_parse(&r, "1e3"), ERR_INVALID);
+	ck_assert_int_eq(money_rate_parse(&r, "1."), ERR_INVALID);
+	ck_assert_int_eq(money_rate_parse(&r, ".5"), ERR_INVALID);
+	ck_assert_int_eq(money_rate_parse(&r, "0.0000000000001"), ERR_INVALID);
+	ck_assert_int_eq(money_rate_parse(&r, ""), ERR_INVALID);
+}
+END_TEST
+
+static void convert_case(const char *amount, const char *from, const char *rate,
+			 const char *to, const char *want)
+{
+	struct money_rate r;
+	int64_t a, v;
+	char s[MONEY_STR_MAX];
+
+	ck_assert_int_eq(money_parse(&a, amount, from), 0);
+	ck_assert_int_eq(money_rate_parse(&r, rate), 0);
+	ck_assert_msg(money_convert(&v, a, from, r, to) == 0, "%s", err_last());
+	ck_assert_int_eq(money_format(s, v, to), 0);
+	ck_assert_msg(strcmp(s, want) == 0, "%s %s at %s: got %s %s, want %s", amount, from,
+		      rate, s, to, want);
+}
+
+START_TEST(test_money_convert__exact_with_half_away_rounding)
+{
+	struct money_rate r;
+	int64_t v;
+
+	convert_case("500000.00", "EUR", "1.1345", "USD", "567250.00");
+	convert_case("1000", "JPY", "0.0091", "USD", "9.10");
+	convert_case("1.000", "KWD", "3.3", "USD", "3.30");
+	convert_case("0.01", "EUR", "1.5", "USD", "0.02");   /* 0.015 rounds up */
+	convert_case("-0.01", "EUR", "1.5", "USD", "-0.02"); /* and away from zero */
+	convert_case("0.01", "EUR", "1.4999", "USD", "0.01");
+	convert_case("100.00", "USD", "1", "USD", "100.00");
+	convert_case("12.34", "USD", "150.5", "JPY", "1857");
+	ck_assert_int_eq(money_rate_parse(&r, "2"), 0);
+	ck_assert_int_eq(money_convert(&v, INT64_MAX, "USD", r, "USD"), ERR_LIMIT);
+	ck_assert_int_eq(money_convert(&v, 1, "USD", r, "XYZ"), ERR_INVALID);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("money");
@@ -183,6 +244,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_money_format__pads_small_amounts);
 	tcase_add_test(tc, test_money_add__detects_overflow);
 	tcase_add_test(tc, test_money_currency__digits_table);
+	tcase_add_test(tc, test_money_rate_parse__accepts_decimals_refuses_the_rest);
+	tcase_add_test(tc, test_money_convert__exact_with_half_away_rounding);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -40,4 +40,19 @@
  * room for any honest document and stops depth bombs early. */
 #define LIMIT_XML_DEPTH 64
 
+/* One CSV record (a row, with its quoted line breaks): an applicant row is
+ * about 200 bytes; 64 KiB fits long free text and stops a file with no
+ * line breaks (or an unclosed quote) from taking all memory. */
+#define LIMIT_CSV_RECORD_BYTES (64 * 1024)
+
+/* Fields of one CSV record: our files have about 15 columns. */
+#define LIMIT_CSV_FIELDS 256
+
+/* Applicants ranked in one run: a meeting has hundreds; a million keeps
+ * memory under about 300 MB while leaving room for what-if bulk runs. */
+#define LIMIT_RANK_APPLICANTS 1000000
+
+/* A policy file, read whole to hash and parse: policies are ~2 KB. */
+#define LIMIT_POLICY_BYTES (1024 * 1024)
+
 #endif

@@ -1,0 +1,399 @@
+/*
+ * applicants.c - reading the applicant CSV of `tfledger rank` (CONTRACT.md)
+ * and the dates in it.
+ *
+ * The file is checked whole before anything is returned: every column of
+ * every row, the currency, unknown countries, duplicate ids. The first fault
+ * is reported as "file:line: column NAME: expected ..., got '...'"; on any
+ * error the caller gets nothing. Dates are proleptic Gregorian, computed
+ * with integers (days from civil, after H. Hinnant), never with the C
+ * library's time zone machinery.
+ */
+#include "rules/rules_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/csv.h"
+#include "common/limits.h"
+#include "common/money.h"
+
+/* ---- dates ---------------------------------------------------------------- */
+
+static int32_t days_from_civil(int y, int m, int d)
+{
+	int era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void rules_format_date(char out[11], int32_t day)
+{
+	int32_t z = day + 719468;
+	int32_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int32_t doe = z - era * 146097;
+	int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int32_t mp = (5 * doy + 2) / 153;
+	int32_t d = doy - (153 * mp + 2) / 5 + 1;
+	int32_t m = mp < 10 ? mp + 3 : mp - 9;
+	int32_t y = yoe + era * 400 + (m <= 2);
+
+	char tmp[40];
+
+	/* days from 0001-01-01 to 9999-12-31 give 10 characters */
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+	memcpy(out, tmp, 10);
+	out[10] = '\0';
+}
+
+/* Reads n digits at s into *v; 0 or -1. */
+static int digits(int *v, const char *s, int n)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+static int date_part(int32_t *out_day, const char *s)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d;
+
+	if (digits(&y, s, 4) < 0 || s[4] != '-' || digits(&m, s + 5, 2) < 0 ||
+	    s[7] != '-' || digits(&d, s + 8, 2) < 0)
+		return -1;
+	if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -1;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return -1;
+	*out_day = days_from_civil(y, m, d);
+	return 0;
+}
+
+int rules_parse_date(int32_t *out_day, const char *s)
+{
+	if (strlen(s) != 10 || date_part(out_day, s) < 0)
+		return err_set(ERR_INVALID, "expected a date YYYY-MM-DD, got '%s'", s);
+	return 0;
+}
+
+int rules_parse_time(int64_t *out_s, int32_t *out_ns, const char *s)
+{
+	size_t len = strlen(s);
+	int32_t day;
+	int hh, mm, ss, oh = 0, om = 0, sign = 0;
+	int32_t ns = 0;
+	const char *p;
+
+	if (len < 10 || date_part(&day, s) < 0)
+		goto bad;
+	*out_s = (int64_t)day * 86400;
+	*out_ns = 0;
+	if (len == 10)
+		return 0;
+	if ((s[10] != 'T' && s[10] != 't') || len < 20 || digits(&hh, s + 11, 2) < 0 ||
+	    s[13] != ':' || digits(&mm, s + 14, 2) < 0 || s[16] != ':' ||
+	    digits(&ss, s + 17, 2) < 0 || hh > 23 || mm > 59 || ss > 59)
+		goto bad;
+	p = s + 19;
+	if (*p == '.') {
+		int n = 0;
+
+		for (p++; *p >= '0' && *p <= '9'; p++, n++)
+			if (n < 9)
+				ns = ns * 10 + (*p - '0');
+		if (n == 0)
+			goto bad;
+		for (; n < 9; n++)
+			ns *= 10;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		sign = 0;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 &&
+		   digits(&oh, p + 1, 2) == 0 && p[3] == ':' &&
+		   digits(&om, p + 4, 2) == 0 && oh <= 23 && om <= 59) {
+		sign = *p == '+' ? 1 : -1;
+	} else {
+		goto bad;
+	}
+	*out_s += hh * 3600 + mm * 60 + ss - sign * (oh * 3600 + om * 60);
+	*out_ns = ns;
+	return 0;
+bad:
+	return err_set(ERR_INVALID, "expected a date YYYY-MM-DD or an RFC 3339 "
+				    "timestamp like 2018-12-01T09:30:00Z, got '%s'", s);
+}
+
+/* ---- the CSV ----------------------------------------------------------------- */
+
+enum col {
+	C_ID, C_NAME, C_COUNTRY, C_CATEGORY, C_ROLE, C_FORMS, C_HEALTH, C_PRIOR_FUNDED,
+	C_PRIOR_REPORTS, C_REQUEST, C_AMOUNT, C_CURRENCY, C_REQUESTED_ON, C_COUNT
+};
+
+static const char *const col_names[C_COUNT] = {
+	"id", "name", "country", "category", "role", "forms_complete", "health_check",
+	"prior_funded", "prior_reports_outstanding", "request", "amount", "currency",
+	"requested_on",
+};
+
+struct reader {
+	csv_reader *csv;
+	size_t col[C_COUNT];
+	size_t nheader;
+};
+
+static int fail(struct reader *r, enum col c, const char *what)
+{
+	const char *v = csv_field(r->csv, r->col[c], NULL);
+
+	return err_set(ERR_INVALID, "%s:%zu: column %s (field %zu): %s, got '%.80s%s'",
+		       csv_name(r->csv), csv_line(r->csv), col_names[c], r->col[c] + 1,
+		       what, v, strlen(v) > 80 ? "..." : "");
+}
+
+static int read_header(struct reader *r)
+{
+	int rc = csv_next(r->csv);
+
+	if (rc == 0)
+		return err_set(ERR_INVALID, "%s:1: empty file, expected a header row "
+				      "naming the columns", csv_name(r->csv));
+	if (rc < 0)
+		return rc;
+	r->nheader = csv_nfields(r->csv);
+	for (int c = 0; c < C_COUNT; c++)
+		r->col[c] = SIZE_MAX;
+	for (size_t i = 0; i < r->nheader; i++) {
+		const char *h = csv_field(r->csv, i, NULL);
+
+		for (int c = 0; c < C_COUNT; c++) {
+			if (strcmp(h, col_names[c]) != 0)
+				continue;
+			if (r->col[c] != SIZE_MAX)
+				return err_set(ERR_INVALID, "%s:%zu: column %s (field %zu): "
+						      "named twice in the header",
+					       csv_name(r->csv), csv_line(r->csv), h, i + 1);
+			r->col[c] = i;
+		}
+	}
+	for (int c = 0; c < C_COUNT; c++)
+		if (r->col[c] == SIZE_MAX)
+			return err_set(ERR_INVALID, "%s:%zu: column %s: missing from the "
+					      "header", csv_name(r->csv), csv_line(r->csv),
+				       col_names[c]);
+	return 0;
+}
+
+static int choice(int *out, struct reader *r, enum col c, const char *a,
+		  const char *b, const char *d, const char *what)
+{
+	const char *v = csv_field(r->csv, r->col[c], NULL);
+
+	if (strcmp(v, a) == 0)
+		*out = 0;
+	else if (strcmp(v, b) == 0)
+		*out = 1;
+	else if (d && strcmp(v, d) == 0)
+		*out = 2;
+	else
+		return fail(r, c, what);
+	return 0;
+}
+
+static int count(int64_t *out, struct reader *r, enum col c)
+{
+	const char *v = csv_field(r->csv, r->col[c], NULL);
+	size_t n = strlen(v);
+
+	/* at most 9 digits: a count of meetings, never near int64 */
+	if (n == 0 || n > 9 || strspn(v, "0123456789") != n || (v[0] == '0' && n > 1))
+		return fail(r, c, "expected a whole number >= 0 (digits only)");
+	*out = strtoll(v, NULL, 10);
+	return 0;
+}
+
+/* Characters (code points) of valid UTF-8 text. */
+static size_t chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+static int blank(const char *s)
+{
+	return s[strspn(s, " \t\r\n")] == '\0';
+}
+
+static int read_row(struct rules_applicant *a, struct reader *r, const char *currency,
+		    const rules_countries *countries)
+{
+	const char *v;
+	size_t n;
+	int k, rc;
+
+	if (csv_nfields(r->csv) != r->nheader)
+		return err_set(ERR_INVALID, "%s:%zu: %zu fields, but the header has %zu",
+			       csv_name(r->csv), csv_line(r->csv),
+			       csv_nfields(r->csv), r->nheader);
+	a->line = csv_line(r->csv);
+	v = csv_field(r->csv, r->col[C_ID], &n);
+	if (n == 0 || chars(v) > 64 || strpbrk(v, "\t\r\n"))
+		return fail(r, C_ID, "expected 1 to 64 characters on one line");
+	v = csv_field(r->csv, r->col[C_COUNTRY], &n);
+	if (!rules_country_known(countries, v))
+		return fail(r, C_COUNTRY, "unknown country: expected an ISO 3166-1 "
+					  "alpha-3 code such as KEN");
+	memcpy(a->country, v, 4);
+	if ((rc = choice(&k, r, C_CATEGORY, "mag", "individual", NULL,
+			 "expected mag or individual")) < 0)
+		return rc;
+	a->category = k ? RULES_INDIVIDUAL : RULES_MAG;
+	a->has_role = !blank(csv_field(r->csv, r->col[C_ROLE], NULL));
+	if ((rc = choice(&k, r, C_FORMS, "no", "yes", NULL, "expected yes or no")) < 0)
+		return rc;
+	a->forms_complete = k;
+	if ((rc = choice(&k, r, C_HEALTH, "no", "yes", NULL, "expected yes or no")) < 0)
+		return rc;
+	a->health_check = k;
+	if ((rc = count(&a->prior_funded, r, C_PRIOR_FUNDED)) < 0 ||
+	    (rc = count(&a->prior_reports_outstanding, r, C_PRIOR_REPORTS)) < 0)
+		return rc;
+	if ((rc = choice(&k, r, C_REQUEST, "full", "airfare", "dsa",
+			 "expected full, airfare or dsa")) < 0)
+		return rc;
+	a->request = k == 0 ? RULES_FULL : k == 1 ? RULES_AIRFARE : RULES_DSA;
+	if (strcmp(csv_field(r->csv, r->col[C_CURRENCY], NULL), currency) != 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "expected %s, the --currency", currency);
+		return fail(r, C_CURRENCY, what);
+	}
+	v = csv_field(r->csv, r->col[C_AMOUNT], NULL);
+	if (money_parse_positive(&a->amount_minor, v, currency) < 0) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "expected an amount > 0 (%s)", err_last());
+		return fail(r, C_AMOUNT, what);
+	}
+	v = csv_field(r->csv, r->col[C_REQUESTED_ON], NULL);
+	if (rules_parse_time(&a->requested_s, &a->requested_ns, v) < 0)
+		return fail(r, C_REQUESTED_ON, "expected a date YYYY-MM-DD or an RFC 3339 "
+					       "timestamp like 2018-12-01T09:30:00Z");
+	if (!(a->id = strdup(csv_field(r->csv, r->col[C_ID], NULL))) ||
+	    !(a->name = strdup(csv_field(r->csv, r->col[C_NAME], NULL))) ||
+	    !(a->requested_on = strdup(v)))
+		return err_set(ERR_SYSTEM, "out of memory");
+	return 0;
+}
+
+static int by_id(const void *x, const void *y)
+{
+	const struct rules_applicant *a = *(const struct rules_applicant *const *)x;
+	const struct rules_applicant *b = *(const struct rules_applicant *const *)y;
+
+	return strcmp(a->id, b->id);
+}
+
+/* Duplicate ids: sorted, equal neighbours; names both lines. */
+static int check_unique(const struct rules_applicant *a, size_t n, const char *name)
+{
+	const struct rules_applicant **p = NULL;
+	int rc = 0;
+
+	if (n < 2)
+		return 0;
+	p = malloc(n * sizeof(*p));
+	if (!p)
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		p[i] = &a[i];
+	qsort(p, n, sizeof(*p), by_id);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(p[i - 1]->id, p[i]->id) == 0) {
+			const struct rules_applicant *x = p[i - 1], *y = p[i];
+
+			if (x->line > y->line)
+				x = p[i], y = p[i - 1];
+			rc = err_set(ERR_INVALID, "%s:%zu: column id: duplicate id '%s' "
+					      "(first on line %zu)", name, y->line, y->id,
+				     x->line);
+			break;
+		}
+	}
+	free(p);
+	return rc;
+}
+
+int rules_applicants_read(struct rules_applicant **out, size_t *n_out,
+			  const char *path, const char *currency,
+			  const rules_countries *countries)
+{
+	struct reader r = {.csv = NULL};
+	struct rules_applicant *a = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	if ((rc = csv_open(&r.csv, path)) < 0 || (rc = read_header(&r)) < 0)
+		goto cleanup;
+	while ((rc = csv_next(r.csv)) > 0) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct rules_applicant *p;
+
+			if (n == LIMIT_RANK_APPLICANTS) {
+				rc = err_set(ERR_LIMIT, "%s:%zu: more than %d applicants "
+						      "(LIMIT_RANK_APPLICANTS)", path,
+					     csv_line(r.csv), LIMIT_RANK_APPLICANTS);
+				goto cleanup;
+			}
+			p = realloc(a, ncap * sizeof(*a));
+			if (!p) {
+				rc = err_set(ERR_SYSTEM, "out of memory");
+				goto cleanup;
+			}
+			a = p;
+			cap = ncap;
+		}
+		memset(&a[n], 0, sizeof(a[n]));
+		n++;
+		if ((rc = read_row(&a[n - 1], &r, currency, countries)) < 0)
+			goto cleanup;
+	}
+	if (rc < 0 || (rc = check_unique(a, n, csv_name(r.csv))) < 0)
+		goto cleanup;
+	*out = a;
+	*n_out = n;
+	a = NULL;
+cleanup:
+	rules_applicants_free(a, n);
+	csv_close(r.csv);
+	return rc;
+}
+
+void rules_applicants_free(struct rules_applicant *a, size_t n)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(a[i].id);
+		free(a[i].name);
+		free(a[i].requested_on);
+	}
+	free(a);
+}

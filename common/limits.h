@@ -55,4 +55,30 @@
 /* A policy file, read whole to hash and parse: policies are ~2 KB. */
 #define LIMIT_POLICY_BYTES (1024 * 1024)
 
+/* A camt.053 bank statement file (streamed, so memory does not depend on
+ * it): a month of the fund's bank lines is well under 1 MB and a generated
+ * million-entry file about 1 GB; anything larger is no statement of ours. */
+#define LIMIT_CAMT_BYTES (1024LL * 1024 * 1024)
+
+/* One camt.053 identifier or name (Stmt/Id, IBAN, AcctSvcrRef, EndToEndId,
+ * Dbtr/Nm): the schema allows 35 or 140 characters; banks overrun the 35
+ * (tolerated with a warning), but a longer value is not a reference. */
+#define LIMIT_CAMT_FIELD_BYTES 256
+
+/* Remittance text kept per bank line (all Ustrd joined): ten lines of the
+ * schema's 140 characters, with room; longer text is cut with a warning. */
+#define LIMIT_CAMT_REMITTANCE_BYTES 2048
+
+/* Transactions (TxDtls) in one batch booking (Ntry): they are held in
+ * memory until the entry ends; a payroll-sized batch is a few hundred. */
+#define LIMIT_CAMT_TX_PER_ENTRY 5000
+
+/* Statements (Stmt) in one file: one per account and day is a few hundred
+ * a year; their summaries are kept until the file is committed. */
+#define LIMIT_CAMT_STATEMENTS_PER_FILE 10000
+
+/* Warnings of one kind per file before the rest are only counted: one bank
+ * habit repeated on 100,000 entries must not flood the log. */
+#define LIMIT_CAMT_WARNINGS_PER_KIND 10
+
 #endif

@@ -1,0 +1,998 @@
+/*
+ * camt.c - the streaming camt.053 reader behind camt.h.
+ *
+ * One pass of xmlTextReader keeps a stack of element names; fields are
+ * recognised by their path relative to the innermost Stmt, Ntry or TxDtls
+ * and collected into that level's record. A statement's header is handed
+ * out before its first line, an entry's lines when </Ntry> is read (so
+ * that elements out of order within an entry are still seen), the totals
+ * at </Stmt>. Only one entry (and its TxDtls, at most
+ * LIMIT_CAMT_TX_PER_ENTRY) is ever held in memory.
+ *
+ * Deviations tolerated are listed in docs/bank-statements.md; each one is
+ * logged as a warning naming file:line and the field. Anything else that
+ * is wrong is an error naming file:line and field; this file never guesses
+ * an amount.
+ */
+#include "ledger/camt.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/money.h"
+#include "common/xml.h"
+
+#define NS_PREFIX "urn:iso:std:iso:20022:tech:xsd:camt.053.001.0"
+#define TEXT_BYTES 4096 /* longest element text kept; longer is marked cut */
+#define PATH_BYTES 256  /* a path relative to Stmt/Ntry/TxDtls */
+
+enum warn_kind {
+	W_ORDER, W_LONG_TEXT, W_REMITTANCE_CUT, W_DECIMALS, W_CURRENCY_CASE,
+	W_MISSING, W_IBAN_FORM, W_ZERO_AMOUNT, W_BATCH, W_KINDS
+};
+
+static const char *const warn_names[W_KINDS] = {
+	"order", "long-text", "remittance-cut", "decimals", "currency-case",
+	"missing-element", "iban-form", "zero-amount", "batch",
+};
+
+/* What Ntry and TxDtls share: a line under construction and its flags. */
+struct part {
+	struct ledger_camt_line l;
+	bool has_amount, has_side, has_status, has_bktxcd;
+	bool has_tx_amount; /* AmtDtls/TxAmt, in the statement's currency */
+	int64_t tx_amount_minor;
+	bool has_charges_total, has_charges_sum;
+	int64_t charges_total_minor, charges_sum_minor;
+	char charges_currency[4];
+	bool remittance_cut_warned;
+	int rank; /* schema order of the last child seen */
+};
+
+struct balance {
+	char code[8];
+	bool has_amount, has_side;
+	int64_t amount_minor;
+	enum ledger_camt_side side;
+	char date[11];
+};
+
+struct parser {
+	const char *path;
+	xmlTextReaderPtr r;
+	const struct ledger_camt_handler *h;
+	struct ledger_camt_summary *sum;
+	int version;
+	const xmlChar *ns;
+	const char *stack[LIMIT_XML_DEPTH + 2];
+	long lines[LIMIT_XML_DEPTH + 2];
+	int top;               /* index of the innermost open element, -1 none */
+	int stmt_d, ntry_d, tx_d; /* stack index of Stmt, Ntry, TxDtls or -1 */
+	char text[TEXT_BYTES];
+	size_t text_len;
+	bool text_cut;
+	char ccy[8];           /* Ccy attribute of the element being read */
+	struct ledger_camt_statement st;
+	bool st_begun;
+	int st_rank;
+	struct balance bal;
+	struct part entry;
+	struct part *txs;
+	int ntx, txs_cap;
+	long warn_counts[W_KINDS];
+};
+
+static const char *const stmt_order[] = {
+	"Id", "StmtPgntn", "ElctrncSeqNb", "LglSeqNb", "CreDtTm", "FrToDt",
+	"CpyDplctInd", "RptgSrc", "Acct", "RltdAcct", "Intrst", "Bal",
+	"TxsSummry", "Ntry", "AddtlStmtInf", NULL,
+};
+
+static const char *const ntry_order[] = {
+	"NtryRef", "Amt", "CdtDbtInd", "RvslInd", "Sts", "BookgDt", "ValDt",
+	"AcctSvcrRef", "Avlbty", "BkTxCd", "ComssnWvrInd", "AddtlInfInd",
+	"AmtDtls", "Chrgs", "TechInptChanl", "Intrst", "CardTx", "NtryDtls",
+	"AddtlNtryInf", NULL,
+};
+
+const char *ledger_camt_version_name(int version)
+{
+	switch (version) {
+	case 2: return "001.02";
+	case 4: return "001.04";
+	case 8: return "001.08";
+	default: return NULL;
+	}
+}
+
+__attribute__((format(printf, 5, 6)))
+static void warn(struct parser *p, enum warn_kind kind, long line,
+		 const char *field, const char *fmt, ...)
+{
+	char at[LIMIT_PATH_BYTES + 32];
+	char what[512];
+	va_list ap;
+	long n = ++p->warn_counts[kind];
+
+	p->sum->warnings++;
+	if (n > LIMIT_CAMT_WARNINGS_PER_KIND)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(at, sizeof(at), "%s:%ld", p->path, line);
+	log_warn("camt.053 deviation tolerated", "at", at, "field", field,
+		 "kind", warn_names[kind], "what", what, NULL);
+	if (n == LIMIT_CAMT_WARNINGS_PER_KIND)
+		log_warn("further deviations of this kind are only counted",
+			 "file", p->path, "kind", warn_names[kind], NULL);
+}
+
+__attribute__((format(printf, 5, 6)))
+static int fail(struct parser *p, int code, long line, const char *field,
+		const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return err_set(code, "%s:%ld: %s: %s", p->path, line, field, what);
+}
+
+static long utf8_chars(const char *s)
+{
+	long n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* The element text with leading and trailing white space removed. */
+static const char *trimmed(struct parser *p)
+{
+	char *s = p->text;
+	size_t n = p->text_len;
+
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	s[n] = '\0';
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+/* Copies an identifier or name into dst (LIMIT_CAMT_FIELD_BYTES), warning
+ * above the schema's max_chars and refusing above the buffer. */
+static int set_text(struct parser *p, char *dst, long line, const char *field,
+		    long max_chars)
+{
+	const char *s = trimmed(p);
+	size_t n = strlen(s);
+
+	if (p->text_cut || n >= LIMIT_CAMT_FIELD_BYTES)
+		return fail(p, ERR_LIMIT, line, field, "longer than %d bytes",
+			    LIMIT_CAMT_FIELD_BYTES - 1);
+	if (utf8_chars(s) > max_chars)
+		warn(p, W_LONG_TEXT, line, field, "%ld characters, the schema allows %ld",
+		     utf8_chars(s), max_chars);
+	memcpy(dst, s, n + 1);
+	return 0;
+}
+
+/* Appends s to dst (size bytes) after sep, cutting at a UTF-8 boundary.
+ * Returns true if it had to cut. */
+static bool append(char *dst, size_t size, const char *sep, const char *s)
+{
+	size_t len = strlen(dst);
+	size_t need;
+	bool cut = false;
+
+	if (len && len + strlen(sep) < size) {
+		strcpy(dst + len, sep);
+		len += strlen(sep);
+	}
+	need = strlen(s);
+	if (len + need >= size) {
+		need = size - 1 - len;
+		while (need > 0 && ((unsigned char)s[need] & 0xC0) == 0x80)
+			need--;
+		cut = true;
+	}
+	memcpy(dst + len, s, need);
+	dst[len + need] = '\0';
+	return cut;
+}
+
+/* A currency code: upper case (lower case tolerated), ISO 4217. */
+static int currency(struct parser *p, char out[4], const char *code, long line,
+		    const char *field)
+{
+	char up[4];
+
+	if (strlen(code) != 3)
+		return fail(p, ERR_INVALID, line, field, "currency '%s' is not 3 letters",
+			    code);
+	for (int i = 0; i < 3; i++)
+		up[i] = (char)toupper((unsigned char)code[i]);
+	up[3] = '\0';
+	if (!money_currency_valid(up))
+		return fail(p, ERR_INVALID, line, field, "'%s' is no ISO 4217 currency",
+			    code);
+	if (strcmp(up, code) != 0)
+		warn(p, W_CURRENCY_CASE, line, field, "currency '%s' read as %s", code, up);
+	memcpy(out, up, 4);
+	return 0;
+}
+
+/*
+ * Reads the element's text as a non-negative amount of its Ccy attribute.
+ * xs:decimal allows surrounding white space and leading zeros; fewer
+ * decimals than the currency has are padded, more are accepted only if the
+ * extra digits are zeros (both with a warning); anything else is refused.
+ */
+static int amount(struct parser *p, int64_t *out, char ccy_out[4], long line,
+		  const char *field)
+{
+	const char *s = trimmed(p);
+	const char *dot, *int_start, *int_end, *frac;
+	char canon[MONEY_STR_MAX + 8];
+	size_t int_len, frac_len, keep;
+	int digits, rc;
+
+	if (!p->ccy[0])
+		return fail(p, ERR_INVALID, line, field, "no Ccy attribute");
+	rc = currency(p, ccy_out, p->ccy, line, field);
+	if (rc < 0)
+		return rc;
+	digits = money_currency_digits(ccy_out);
+	if (!*s)
+		return fail(p, ERR_INVALID, line, field, "empty amount");
+	if (*s == '-' || *s == '+')
+		return fail(p, ERR_INVALID, line, field, "'%s': signed amount (the sign "
+			    "is CdtDbtInd)", s);
+	int_start = s;
+	while (*int_start == '0' && isdigit((unsigned char)int_start[1]))
+		int_start++;
+	dot = strchr(s, '.');
+	int_end = dot ? dot : s + strlen(s);
+	frac = dot ? dot + 1 : int_end;
+	for (const char *q = s; q < int_end; q++)
+		if (!isdigit((unsigned char)*q))
+			return fail(p, ERR_INVALID, line, field, "'%s' is not a decimal amount", s);
+	for (const char *q = frac; *q; q++)
+		if (!isdigit((unsigned char)*q))
+			return fail(p, ERR_INVALID, line, field, "'%s' is not a decimal amount", s);
+	if (int_end == s && !*frac)
+		return fail(p, ERR_INVALID, line, field, "'%s' is not a decimal amount", s);
+	int_len = (size_t)(int_end - int_start);
+	frac_len = strlen(frac);
+	if (int_len == 0) {
+		int_start = "0";
+		int_len = 1;
+	}
+	if (int_len > 19)
+		return fail(p, ERR_LIMIT, line, field, "'%s' is too large", s);
+	keep = frac_len;
+	if (frac_len > (size_t)digits) {
+		for (size_t i = (size_t)digits; i < frac_len; i++)
+			if (frac[i] != '0')
+				return fail(p, ERR_INVALID, line, field, "'%s' has more decimals "
+					    "than %s has (%d)", s, ccy_out, digits);
+		warn(p, W_DECIMALS, line, field, "'%s' has zeros beyond the %d decimals "
+		     "of %s", s, digits, ccy_out);
+		keep = (size_t)digits;
+	} else if (frac_len < (size_t)digits) {
+		warn(p, W_DECIMALS, line, field, "'%s' has fewer than the %d decimals of %s",
+		     s, digits, ccy_out);
+	}
+	memcpy(canon, int_start, int_len);
+	if (digits > 0) {
+		canon[int_len] = '.';
+		memcpy(canon + int_len + 1, frac, keep);
+		memset(canon + int_len + 1 + keep, '0', (size_t)digits - keep);
+		canon[int_len + 1 + digits] = '\0';
+	} else {
+		canon[int_len] = '\0';
+	}
+	rc = money_parse(out, canon, ccy_out);
+	return rc < 0 ? fail(p, rc, line, field, "%s", err_last()) : 0;
+}
+
+static int side(struct parser *p, enum ledger_camt_side *out, long line,
+		const char *field)
+{
+	const char *s = trimmed(p);
+
+	if (strcmp(s, "CRDT") == 0)
+		*out = LEDGER_CAMT_CREDIT;
+	else if (strcmp(s, "DBIT") == 0)
+		*out = LEDGER_CAMT_DEBIT;
+	else
+		return fail(p, ERR_INVALID, line, field, "'%s': expected CRDT or DBIT", s);
+	return 0;
+}
+
+/* Dt (YYYY-MM-DD) or DtTm (its date part, as the bank wrote it). */
+static int date(struct parser *p, char out[11], long line, const char *field)
+{
+	const char *s = trimmed(p);
+	bool ok = strlen(s) >= 10 && (s[10] == '\0' || s[10] == 'T');
+
+	for (int i = 0; ok && i < 10; i++)
+		ok = (i == 4 || i == 7) ? s[i] == '-' : isdigit((unsigned char)s[i]);
+	if (ok) {
+		int m = (s[5] - '0') * 10 + (s[6] - '0');
+		int d = (s[8] - '0') * 10 + (s[9] - '0');
+
+		ok = m >= 1 && m <= 12 && d >= 1 && d <= 31;
+	}
+	if (!ok)
+		return fail(p, ERR_INVALID, line, field, "'%s' is not an ISO 8601 date", s);
+	memcpy(out, s, 10);
+	out[10] = '\0';
+	return 0;
+}
+
+/* The statement's currency: the first one seen fixes it; others must match. */
+static int statement_currency(struct parser *p, const char ccy[4], long line,
+			      const char *field)
+{
+	if (!p->st.currency[0]) {
+		memcpy(p->st.currency, ccy, 4);
+		return 0;
+	}
+	if (strcmp(p->st.currency, ccy) != 0)
+		return fail(p, ERR_INVALID, line, field, "currency %s differs from the "
+			    "statement's %s", ccy, p->st.currency);
+	return 0;
+}
+
+static int add_charges(struct parser *p, struct part *pt, bool total, long line,
+		       const char *field)
+{
+	char ccy[4];
+	int64_t v;
+	int rc = amount(p, &v, ccy, line, field);
+
+	if (rc < 0)
+		return rc;
+	if (pt->charges_currency[0] && strcmp(pt->charges_currency, ccy) != 0)
+		return fail(p, ERR_INVALID, line, field, "charges in %s and %s",
+			    pt->charges_currency, ccy);
+	memcpy(pt->charges_currency, ccy, 4);
+	if (total) {
+		pt->has_charges_total = true;
+		pt->charges_total_minor = v;
+		return 0;
+	}
+	pt->has_charges_sum = true;
+	rc = money_add(&pt->charges_sum_minor, pt->charges_sum_minor, v);
+	return rc < 0 ? fail(p, rc, line, field, "charges overflow") : 0;
+}
+
+static void append_remittance(struct parser *p, struct part *pt, char *dst,
+			      size_t size, const char *sep, const char *s,
+			      long line, const char *field)
+{
+	if (append(dst, size, sep, s) && !pt->remittance_cut_warned) {
+		pt->remittance_cut_warned = true;
+		warn(p, W_REMITTANCE_CUT, line, field, "remittance longer than %zu bytes "
+		     "is cut", size - 1);
+	}
+}
+
+/* Fields that Ntry and TxDtls share, by path relative to them. */
+static int part_field(struct parser *p, struct part *pt, const char *rel,
+		      long line, bool is_tx)
+{
+	struct ledger_camt_line *l = &pt->l;
+	char ccy[4];
+	int rc = 0;
+
+	if (strcmp(rel, "Amt") == 0) {
+		rc = amount(p, &l->amount_minor, ccy, line, rel);
+		if (rc == 0 && !is_tx)
+			rc = statement_currency(p, ccy, line, "Ntry/Amt");
+		/* a TxDtls/Amt in another currency cannot split the entry */
+		pt->has_amount = rc == 0 && (!is_tx || strcmp(ccy, p->st.currency) == 0);
+	} else if (strcmp(rel, "CdtDbtInd") == 0) {
+		rc = side(p, &l->side, line, rel);
+		pt->has_side = rc == 0;
+	} else if (strcmp(rel, "AmtDtls/InstdAmt/Amt") == 0) {
+		rc = amount(p, &l->instructed_minor, l->instructed_currency, line, rel);
+		l->has_instructed = rc == 0;
+	} else if (strcmp(rel, "AmtDtls/TxAmt/Amt") == 0) {
+		rc = amount(p, &pt->tx_amount_minor, ccy, line, rel);
+		pt->has_tx_amount = rc == 0 && strcmp(ccy, p->st.currency) == 0;
+	} else if (strcmp(rel, "Chrgs/TtlChrgsAndTaxAmt") == 0) {
+		/* 001.02 repeats Chrgs per record, each with its own total */
+		if (p->version != 2)
+			rc = add_charges(p, pt, true, line, rel);
+	} else if (strcmp(rel, "Chrgs/Rcrd/Amt") == 0 || strcmp(rel, "Chrgs/Amt") == 0) {
+		rc = add_charges(p, pt, false, line, rel);
+	} else if (strcmp(rel, "RltdPties/Dbtr/Nm") == 0 ||
+		   strcmp(rel, "RltdPties/Dbtr/Pty/Nm") == 0) {
+		rc = set_text(p, l->debtor_name, line, rel, 140);
+	} else if (strcmp(rel, "RltdPties/Cdtr/Nm") == 0 ||
+		   strcmp(rel, "RltdPties/Cdtr/Pty/Nm") == 0) {
+		rc = set_text(p, l->creditor_name, line, rel, 140);
+	} else if (strcmp(rel, "Refs/EndToEndId") == 0) {
+		rc = set_text(p, l->end_to_end_id, line, rel, 35);
+	} else if (strcmp(rel, "Refs/AcctSvcrRef") == 0) {
+		rc = set_text(p, l->tx_ref, line, rel, 35);
+	} else if (strcmp(rel, "RmtInf/Ustrd") == 0) {
+		const char *s = trimmed(p);
+
+		if (utf8_chars(s) > 140 || p->text_cut)
+			warn(p, W_LONG_TEXT, line, rel, "%ld characters, the schema allows 140",
+			     utf8_chars(s));
+		append_remittance(p, pt, l->remittance, sizeof(l->remittance), "\n", s,
+				  line, rel);
+		if (p->text_cut && !pt->remittance_cut_warned) {
+			pt->remittance_cut_warned = true;
+			warn(p, W_REMITTANCE_CUT, line, rel, "text longer than %d bytes is cut",
+			     TEXT_BYTES - 1);
+		}
+	} else if (strcmp(rel, "RmtInf/Strd/CdtrRefInf/Ref") == 0 ||
+		   strcmp(rel, "RmtInf/Strd/RfrdDocInf/Nb") == 0) {
+		append_remittance(p, pt, l->remittance_refs, sizeof(l->remittance_refs),
+				  " ", trimmed(p), line, rel);
+	}
+	return rc;
+}
+
+static int entry_field(struct parser *p, const char *rel, long line)
+{
+	struct part *e = &p->entry;
+	struct ledger_camt_line *l = &e->l;
+	int rc = 0;
+
+	if (strcmp(rel, "RvslInd") == 0) {
+		const char *s = trimmed(p);
+
+		if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
+			l->reversal = true;
+		else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
+			l->reversal = false;
+		else
+			rc = fail(p, ERR_INVALID, line, rel, "'%s': expected true or false", s);
+	} else if (strcmp(rel, "Sts") == 0 || strcmp(rel, "Sts/Cd") == 0 ||
+		   strcmp(rel, "Sts/Prtry") == 0) {
+		if (strcmp(rel, "Sts") == 0 && !trimmed(p)[0])
+			return 0; /* 001.08's Sts holds Cd or Prtry */
+		rc = set_text(p, l->status, line, rel, 35);
+		e->has_status = rc == 0;
+	} else if (strcmp(rel, "BookgDt/Dt") == 0 || strcmp(rel, "BookgDt/DtTm") == 0) {
+		rc = date(p, l->booking_date, line, rel);
+	} else if (strcmp(rel, "ValDt/Dt") == 0 || strcmp(rel, "ValDt/DtTm") == 0) {
+		rc = date(p, l->value_date, line, rel);
+	} else if (strcmp(rel, "AcctSvcrRef") == 0) {
+		rc = set_text(p, l->bank_ref, line, rel, 35);
+	} else {
+		rc = part_field(p, e, rel, line, false);
+	}
+	return rc;
+}
+
+/* An IBAN as banks print it (spaces, lower case) is tolerated and normalised. */
+static int iban(struct parser *p, long line, const char *field)
+{
+	char *dst = p->st.account;
+	const char *s = trimmed(p);
+	size_t n = 0;
+	bool bent = false;
+
+	for (; *s && n < 40; s++) {
+		if (*s == ' ') {
+			bent = true;
+			continue;
+		}
+		dst[n] = (char)toupper((unsigned char)*s);
+		bent |= dst[n] != *s;
+		if (!isalnum((unsigned char)dst[n]))
+			break;
+		n++;
+	}
+	dst[n] = '\0';
+	if (*s || n < 5 || n > 34 || !isalpha((unsigned char)dst[0]) ||
+	    !isalpha((unsigned char)dst[1]) || !isdigit((unsigned char)dst[2]) ||
+	    !isdigit((unsigned char)dst[3]))
+		return fail(p, ERR_INVALID, line, field, "'%s' is not an IBAN", trimmed(p));
+	if (bent)
+		warn(p, W_IBAN_FORM, line, field, "IBAN '%s' read as %s", trimmed(p), dst);
+	return 0;
+}
+
+static int stmt_field(struct parser *p, const char *rel, long line)
+{
+	struct balance *b = &p->bal;
+	char ccy[4];
+	int rc = 0;
+
+	if (strcmp(rel, "Id") == 0) {
+		rc = set_text(p, p->st.id, line, "Stmt/Id", 35);
+	} else if (strcmp(rel, "Acct/Id/IBAN") == 0) {
+		rc = iban(p, line, "Stmt/Acct/Id/IBAN");
+	} else if (strcmp(rel, "Acct/Id/Othr/Id") == 0) {
+		rc = set_text(p, p->st.account, line, "Stmt/Acct/Id/Othr/Id", 34);
+	} else if (strcmp(rel, "Acct/Ccy") == 0) {
+		rc = currency(p, ccy, trimmed(p), line, "Stmt/Acct/Ccy");
+		if (rc == 0)
+			rc = statement_currency(p, ccy, line, "Stmt/Acct/Ccy");
+	} else if (strcmp(rel, "Bal/Tp/CdOrPrtry/Cd") == 0) {
+		snprintf(b->code, sizeof(b->code), "%s", trimmed(p));
+	} else if (strcmp(rel, "Bal/Amt") == 0) {
+		rc = amount(p, &b->amount_minor, ccy, line, "Stmt/Bal/Amt");
+		if (rc == 0)
+			rc = statement_currency(p, ccy, line, "Stmt/Bal/Amt");
+		b->has_amount = rc == 0;
+	} else if (strcmp(rel, "Bal/CdtDbtInd") == 0) {
+		rc = side(p, &b->side, line, "Stmt/Bal/CdtDbtInd");
+		b->has_side = rc == 0;
+	} else if (strcmp(rel, "Bal/Dt/Dt") == 0 || strcmp(rel, "Bal/Dt/DtTm") == 0) {
+		rc = date(p, b->date, line, "Stmt/Bal/Dt");
+	}
+	return rc;
+}
+
+static int balance_end(struct parser *p, long line)
+{
+	struct balance *b = &p->bal;
+	bool opening = strcmp(b->code, "OPBD") == 0;
+	bool closing = strcmp(b->code, "CLBD") == 0;
+	int64_t v;
+
+	if (!opening && !closing)
+		return 0;
+	if (!b->has_amount || !b->has_side)
+		return fail(p, ERR_INVALID, line, "Stmt/Bal", "%s balance without Amt "
+			    "or CdtDbtInd", b->code);
+	v = b->amount_minor;
+	if (b->side == LEDGER_CAMT_DEBIT)
+		money_negate(&v, v);
+	if (opening) {
+		p->st.has_opening = true;
+		p->st.opening_minor = v;
+		memcpy(p->st.opening_date, b->date, sizeof(b->date));
+	} else {
+		p->st.has_closing = true;
+		p->st.closing_minor = v;
+		memcpy(p->st.closing_date, b->date, sizeof(b->date));
+	}
+	return 0;
+}
+
+static int begin_statement(struct parser *p)
+{
+	if (p->st_begun)
+		return 0;
+	if (!p->st.id[0])
+		return fail(p, ERR_INVALID, p->st.line, "Stmt/Id", "missing (it must "
+			    "come before the first Ntry)");
+	if (!p->st.account[0])
+		return fail(p, ERR_INVALID, p->st.line, "Stmt/Acct/Id", "no IBAN or "
+			    "Othr/Id (it must come before the first Ntry)");
+	if (!p->st.currency[0])
+		return fail(p, ERR_INVALID, p->st.line, "Stmt/Acct/Ccy", "no currency: "
+			    "neither Acct/Ccy nor any Amt/@Ccy");
+	p->st_begun = true;
+	return p->h->statement_begin ? p->h->statement_begin(p->h->ctx, &p->st) : 0;
+}
+
+static int emit(struct parser *p, const struct ledger_camt_line *l)
+{
+	if (l->amount_minor == 0) {
+		warn(p, W_ZERO_AMOUNT, l->line, "Ntry/Amt", "zero amount: nothing stored");
+		return 0;
+	}
+	p->sum->lines++;
+	return p->h->line ? p->h->line(p->h->ctx, &p->st, l) : 0;
+}
+
+static int64_t signed_amount(int64_t v, enum ledger_camt_side s)
+{
+	return s == LEDGER_CAMT_DEBIT ? -v : v;
+}
+
+static void settle_charges(struct part *pt)
+{
+	if (pt->has_charges_total || pt->has_charges_sum) {
+		pt->l.has_charges = true;
+		pt->l.charges_minor = pt->has_charges_total ? pt->charges_total_minor
+							    : pt->charges_sum_minor;
+		memcpy(pt->l.charges_currency, pt->charges_currency, 4);
+	}
+}
+
+#define TAKE(field) \
+	do { if (!out.field[0]) memcpy(out.field, e->field, sizeof(out.field)); } while (0)
+
+/* The line of TxDtls t of entry e: its own fields, the entry's otherwise. */
+static struct ledger_camt_line *merged(struct ledger_camt_line *outp,
+				       const struct part *tx, int64_t amount_minor,
+				       const struct ledger_camt_line *e, int tx_index)
+{
+	struct ledger_camt_line out = tx->l;
+
+	out.entry_index = e->entry_index;
+	out.tx_index = tx_index;
+	out.amount_minor = amount_minor;
+	out.side = tx->has_side ? tx->l.side : e->side;
+	out.reversal = e->reversal;
+	memcpy(out.status, e->status, sizeof(out.status));
+	memcpy(out.booking_date, e->booking_date, sizeof(out.booking_date));
+	memcpy(out.value_date, e->value_date, sizeof(out.value_date));
+	memcpy(out.bank_ref, e->bank_ref, sizeof(out.bank_ref));
+	TAKE(end_to_end_id);
+	TAKE(remittance);
+	TAKE(remittance_refs);
+	TAKE(debtor_name);
+	TAKE(creditor_name);
+	if (!out.has_instructed && e->has_instructed) {
+		out.has_instructed = true;
+		out.instructed_minor = e->instructed_minor;
+		memcpy(out.instructed_currency, e->instructed_currency, 4);
+	}
+	*outp = out;
+	return outp;
+}
+
+static int end_entry(struct parser *p)
+{
+	struct part *e = &p->entry;
+	struct ledger_camt_line *l = &e->l;
+	struct ledger_camt_line *line = NULL;
+	int64_t sum = 0, want;
+	bool all = true;
+	int rc;
+
+	if (!e->has_amount)
+		return fail(p, ERR_INVALID, l->line, "Ntry/Amt", "missing");
+	if (!e->has_side)
+		return fail(p, ERR_INVALID, l->line, "Ntry/CdtDbtInd", "missing");
+	if (!e->has_status) {
+		warn(p, W_MISSING, l->line, "Ntry/Sts", "missing; taken as BOOK "
+		     "(a statement reports booked entries)");
+		strcpy(l->status, "BOOK");
+	}
+	if (!e->has_bktxcd)
+		warn(p, W_MISSING, l->line, "Ntry/BkTxCd", "missing (not used here)");
+	rc = begin_statement(p);
+	if (rc < 0)
+		return rc;
+	p->st.entries++;
+	rc = money_add(l->side == LEDGER_CAMT_CREDIT ? &p->st.credits_minor
+						      : &p->st.debits_minor,
+		       l->side == LEDGER_CAMT_CREDIT ? p->st.credits_minor
+						     : p->st.debits_minor,
+		       l->amount_minor);
+	if (rc < 0)
+		return fail(p, rc, l->line, "Ntry/Amt", "statement total overflows");
+	settle_charges(e);
+	if (p->ntx == 0)
+		return emit(p, l);
+	for (int i = 0; i < p->ntx; i++) {
+		struct part *t = &p->txs[i];
+		int64_t v = t->has_amount ? t->l.amount_minor : t->tx_amount_minor;
+
+		all &= t->has_amount || t->has_tx_amount;
+		settle_charges(t);
+		if (all && money_add(&sum, sum, signed_amount(v, t->has_side ? t->l.side
+								       : l->side)) < 0)
+			return fail(p, ERR_LIMIT, t->l.line, "TxDtls/Amt", "sum overflows");
+	}
+	want = signed_amount(l->amount_minor, l->side);
+	if (p->ntx > 1 && !all) {
+		warn(p, W_BATCH, l->line, "Ntry/NtryDtls", "%d TxDtls without their "
+		     "amounts: stored as one line", p->ntx);
+		return emit(p, l);
+	}
+	if (p->ntx > 1 && sum != want) {
+		char a[MONEY_STR_MAX], b[MONEY_STR_MAX];
+
+		money_format(a, sum, p->st.currency);
+		money_format(b, want, p->st.currency);
+		return fail(p, ERR_INVALID, l->line, "Ntry/NtryDtls/TxDtls", "the "
+			    "transactions sum to %s %s, the entry is %s", a,
+			    p->st.currency, b);
+	}
+	if (p->ntx > 1 && e->l.has_charges)
+		warn(p, W_BATCH, l->line, "Ntry/Chrgs", "entry-level charges of a batch "
+		     "are not attributed to its transactions");
+	line = malloc(sizeof(*line));
+	if (!line)
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (int i = 0; i < p->ntx && rc == 0; i++) {
+		struct part *t = &p->txs[i];
+		int64_t v = p->ntx == 1 ? l->amount_minor
+			    : t->has_amount ? t->l.amount_minor : t->tx_amount_minor;
+
+		merged(line, t, v, l, p->ntx == 1 ? 0 : i + 1);
+		if (p->ntx == 1) {
+			line->side = l->side;
+			if (!line->has_charges && l->has_charges) {
+				line->has_charges = true;
+				line->charges_minor = l->charges_minor;
+				memcpy(line->charges_currency, l->charges_currency, 4);
+			}
+		}
+		rc = emit(p, line);
+	}
+	free(line);
+	return rc;
+}
+
+static int end_statement(struct parser *p)
+{
+	int rc = begin_statement(p);
+
+	if (rc < 0)
+		return rc;
+	p->sum->statements++;
+	return p->h->statement_end ? p->h->statement_end(p->h->ctx, &p->st) : 0;
+}
+
+/* Warns when a child of Stmt or Ntry comes right after one that the schema
+ * puts later (one warning per step backwards). */
+static void check_order(struct parser *p, const char *const *order, int *rank,
+			const char *parent, const char *name, long line)
+{
+	for (int i = 0; order[i]; i++) {
+		if (strcmp(order[i], name) != 0)
+			continue;
+		if (i < *rank) {
+			char field[64];
+
+			snprintf(field, sizeof(field), "%s/%s", parent, name);
+			warn(p, W_ORDER, line, field, "%s after %s, out of schema order",
+			     name, order[*rank]);
+		}
+		*rank = i;
+		return;
+	}
+}
+
+static int root(struct parser *p, const char *name, long line)
+{
+	const char *ns = (const char *)xmlTextReaderConstNamespaceUri(p->r);
+	size_t n = strlen(NS_PREFIX);
+
+	if (strcmp(name, "Document") != 0 || !ns || strncmp(ns, NS_PREFIX, n) != 0 ||
+	    !strchr("248", ns[n]) || ns[n] == '\0' || ns[n + 1] != '\0')
+		return fail(p, ERR_INVALID, line, "Document", "not a camt.053 statement "
+			    "(root element '%s' in namespace '%s'; expected Document in "
+			    NS_PREFIX "2, 4 or 8)", name, ns ? ns : "");
+	p->version = ns[n] - '0';
+	p->sum->version = p->version;
+	p->ns = xmlTextReaderConstNamespaceUri(p->r);
+	return 0;
+}
+
+static int start_element(struct parser *p)
+{
+	const char *name = (const char *)xmlTextReaderConstLocalName(p->r);
+	const xmlChar *ns = xmlTextReaderConstNamespaceUri(p->r);
+	long line = xmlGetLineNo(xmlTextReaderCurrentNode(p->r));
+	int d = p->top + 1;
+	const char *parent = d > 0 ? p->stack[d - 1] : "";
+	int rc;
+
+	if (d > LIMIT_XML_DEPTH)
+		return fail(p, ERR_LIMIT, line, name, "nested deeper than %d elements",
+			    LIMIT_XML_DEPTH);
+	if (d == 0 && (rc = root(p, name, line)) < 0)
+		return rc;
+	p->top = d;
+	p->stack[d] = ns && xmlStrEqual(ns, p->ns) ? name : "?";
+	p->lines[d] = line;
+	p->text_len = 0;
+	p->text_cut = false;
+	p->ccy[0] = '\0';
+	name = p->stack[d];
+	if (strstr(name, "Amt")) {
+		xmlChar *c = xmlTextReaderGetAttribute(p->r, BAD_CAST "Ccy");
+
+		if (c) {
+			const char *v = (const char *)c;
+
+			while (isspace((unsigned char)*v))
+				v++;
+			snprintf(p->ccy, sizeof(p->ccy), "%.*s", (int)strcspn(v, " \t\r\n"), v);
+		}
+		xmlFree(c);
+	}
+	if (d == 2 && strcmp(name, "Stmt") == 0) {
+		if (p->sum->statements >= LIMIT_CAMT_STATEMENTS_PER_FILE)
+			return fail(p, ERR_LIMIT, line, "Stmt", "more than %d statements",
+				    LIMIT_CAMT_STATEMENTS_PER_FILE);
+		memset(&p->st, 0, sizeof(p->st));
+		p->st.file = p->path;
+		p->st.version = p->version;
+		p->st.line = line;
+		p->st_begun = false;
+		p->st_rank = 0;
+		p->stmt_d = d;
+	} else if (p->stmt_d >= 0 && d == p->stmt_d + 1) {
+		check_order(p, stmt_order, &p->st_rank, "Stmt", name, line);
+		if (strcmp(name, "Ntry") == 0) {
+			memset(&p->entry, 0, sizeof(p->entry));
+			p->entry.l.line = line;
+			p->entry.l.entry_index = p->st.entries + 1;
+			p->ntx = 0;
+			p->ntry_d = d;
+		} else if (strcmp(name, "Bal") == 0) {
+			memset(&p->bal, 0, sizeof(p->bal));
+		}
+	} else if (p->ntry_d >= 0 && d == p->ntry_d + 1) {
+		check_order(p, ntry_order, &p->entry.rank, "Ntry", name, line);
+		if (strcmp(name, "BkTxCd") == 0)
+			p->entry.has_bktxcd = true;
+	} else if (p->ntry_d >= 0 && d == p->ntry_d + 2 && strcmp(name, "TxDtls") == 0 &&
+		   strcmp(parent, "NtryDtls") == 0) {
+		if (p->ntx >= LIMIT_CAMT_TX_PER_ENTRY)
+			return fail(p, ERR_LIMIT, line, "TxDtls", "more than %d transactions "
+				    "in one entry", LIMIT_CAMT_TX_PER_ENTRY);
+		if (p->ntx == p->txs_cap) {
+			int cap = p->txs_cap ? p->txs_cap * 2 : 4;
+			struct part *t = realloc(p->txs, (size_t)cap * sizeof(*t));
+
+			if (!t)
+				return err_set(ERR_SYSTEM, "out of memory");
+			p->txs = t;
+			p->txs_cap = cap;
+		}
+		memset(&p->txs[p->ntx], 0, sizeof(p->txs[0]));
+		p->txs[p->ntx].l.line = line;
+		p->ntx++;
+		p->tx_d = d;
+	}
+	return 0;
+}
+
+/* The path from the element at index from+1 to the top, "/"-joined. */
+static const char *rel_path(struct parser *p, char buf[PATH_BYTES], int from)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = from + 1; i <= p->top; i++) {
+		int w = snprintf(buf + n, PATH_BYTES - n, "%s%s", n ? "/" : "", p->stack[i]);
+
+		if (w < 0 || (size_t)w >= PATH_BYTES - n)
+			return "";
+		n += (size_t)w;
+	}
+	return buf;
+}
+
+static int end_element(struct parser *p)
+{
+	char buf[PATH_BYTES];
+	int d = p->top;
+	long line = p->lines[d];
+	int rc = 0;
+
+	if (d == p->tx_d) {
+		p->tx_d = -1;
+	} else if (d == p->ntry_d) {
+		rc = end_entry(p);
+		p->ntry_d = -1;
+	} else if (d == p->stmt_d) {
+		rc = end_statement(p);
+		p->stmt_d = -1;
+	} else if (p->tx_d >= 0) {
+		rc = part_field(p, &p->txs[p->ntx - 1], rel_path(p, buf, p->tx_d), line, true);
+	} else if (p->ntry_d >= 0) {
+		rc = entry_field(p, rel_path(p, buf, p->ntry_d), line);
+	} else if (p->stmt_d >= 0) {
+		if (d == p->stmt_d + 1 && strcmp(p->stack[d], "Bal") == 0)
+			rc = balance_end(p, line);
+		else
+			rc = stmt_field(p, rel_path(p, buf, p->stmt_d), line);
+	}
+	p->top--;
+	p->text_len = 0;
+	return rc;
+}
+
+static void add_text(struct parser *p)
+{
+	const char *v = (const char *)xmlTextReaderConstValue(p->r);
+	size_t n = v ? strlen(v) : 0;
+
+	if (p->text_len + n >= sizeof(p->text)) {
+		n = sizeof(p->text) - 1 - p->text_len;
+		while (n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80)
+			n--;
+		p->text_cut = true;
+	}
+	memcpy(p->text + p->text_len, v, n);
+	p->text_len += n;
+	p->text[p->text_len] = '\0';
+}
+
+int ledger_camt_read(struct ledger_camt_summary *out, const char *path,
+		     const struct ledger_camt_handler *h)
+{
+	static const struct ledger_camt_handler none = {0};
+	struct ledger_camt_summary dummy;
+	struct parser *p = NULL;
+	struct stat st;
+	int rc = 0, ret;
+
+	if (!out)
+		out = &dummy;
+	memset(out, 0, sizeof(*out));
+	if (stat(path, &st) < 0)
+		return err_sys(ERR_INVALID, "%s: cannot read", path);
+	if (st.st_size > LIMIT_CAMT_BYTES)
+		return err_set(ERR_LIMIT, "%s: larger than %lld bytes (LIMIT_CAMT_BYTES)",
+			       path, (long long)LIMIT_CAMT_BYTES);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return err_set(ERR_SYSTEM, "out of memory");
+	p->path = path;
+	p->h = h ? h : &none;
+	p->sum = out;
+	p->top = p->stmt_d = p->ntry_d = p->tx_d = -1;
+	rc = xml_reader_open(&p->r, path);
+	if (rc < 0)
+		goto cleanup;
+	while ((ret = xmlTextReaderRead(p->r)) == 1) {
+		rc = xml_reader_check(p->r, path);
+		if (rc < 0)
+			goto cleanup;
+		switch (xmlTextReaderNodeType(p->r)) {
+		case XML_READER_TYPE_ELEMENT:
+			rc = start_element(p);
+			if (rc == 0 && xmlTextReaderIsEmptyElement(p->r))
+				rc = end_element(p);
+			break;
+		case XML_READER_TYPE_END_ELEMENT:
+			rc = end_element(p);
+			break;
+		case XML_READER_TYPE_TEXT:
+		case XML_READER_TYPE_CDATA:
+			add_text(p);
+			break;
+		case XML_READER_TYPE_ENTITY_REFERENCE:
+			rc = fail(p, ERR_INVALID, xmlTextReaderGetParserLineNumber(p->r),
+				  "entity", "entity references are refused");
+			break;
+		default:
+			break;
+		}
+		if (rc < 0)
+			goto cleanup;
+	}
+	if (ret < 0) {
+		rc = xml_reader_error(p->r, path);
+		goto cleanup;
+	}
+	if (p->version == 0)
+		rc = err_set(ERR_INVALID, "%s: no root element", path);
+	for (int k = 0; k < W_KINDS; k++)
+		if (p->warn_counts[k] > LIMIT_CAMT_WARNINGS_PER_KIND) {
+			char n[32];
+
+			snprintf(n, sizeof(n), "%ld", p->warn_counts[k]);
+			log_warn("camt.053 deviations tolerated in all", "file", path,
+				 "kind", warn_names[k], "count", n, NULL);
+		}
+cleanup:
+	if (p) {
+		xmlFreeTextReader(p->r);
+		free(p->txs);
+	}
+	free(p);
+	return rc;
+}

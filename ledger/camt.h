@@ -1,0 +1,108 @@
+/*
+ * camt.h - a streaming reader of ISO 20022 camt.053 bank statements
+ * (versions 001.02, 001.04 and 001.08, told apart by the namespace).
+ *
+ * The file is read with xmlTextReader, never into a tree: memory depends on
+ * the largest entry, not on the file. The caller gets one callback when a
+ * statement's header is known, one per bank line (an Ntry, or each TxDtls
+ * of a batch booking), and one when the statement ends with its totals.
+ *
+ * Hostile or foreign XML (not well-formed, any DOCTYPE, not a camt.053
+ * Document, nested deeper than LIMIT_XML_DEPTH, above LIMIT_CAMT_BYTES) is
+ * an error. Deviations a careful person would accept (docs/bank-statements.md)
+ * are logged as warnings naming file:line and counted. Callbacks may have
+ * run before an error later in the file: the caller must make its work
+ * all-or-nothing (ledger/statements.c imports a file in one transaction).
+ * Amounts are int64 minor units of ISO 4217 currencies; no floating point.
+ */
+#ifndef TFLEDGER_LEDGER_CAMT_H
+#define TFLEDGER_LEDGER_CAMT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/limits.h"
+
+enum ledger_camt_side { LEDGER_CAMT_CREDIT, LEDGER_CAMT_DEBIT };
+
+/* One Stmt: the header fields, then (at statement_end) its totals. */
+struct ledger_camt_statement {
+	const char *file;     /* the path given to ledger_camt_read */
+	int version;          /* 2, 4 or 8: camt.053.001.0N */
+	long line;            /* line of <Stmt> */
+	char id[LIMIT_CAMT_FIELD_BYTES];      /* Stmt/Id */
+	char account[LIMIT_CAMT_FIELD_BYTES]; /* Acct/Id/IBAN, else Acct/Id/Othr/Id */
+	char currency[4];     /* Acct/Ccy, else the first Bal or Ntry Amt/@Ccy */
+	/* Totals, complete only at statement_end. */
+	long entries;         /* Ntry elements */
+	int64_t credits_minor; /* sum of Ntry/Amt with CdtDbtInd CRDT */
+	int64_t debits_minor;  /* sum of Ntry/Amt with CdtDbtInd DBIT */
+	bool has_opening, has_closing;
+	int64_t opening_minor, closing_minor; /* OPBD/CLBD, credit positive */
+	char opening_date[11], closing_date[11];
+};
+
+/* One bank line: an Ntry, or one TxDtls of a batch booking. Text fields are
+ * "" when absent; has_* says whether an optional amount is present. */
+struct ledger_camt_line {
+	long line;            /* line of the Ntry (or TxDtls) in the file */
+	long entry_index;     /* 1-based Ntry number within the statement */
+	int tx_index;         /* 0: the whole entry; 1..n: TxDtls n of a batch */
+	int64_t amount_minor; /* > 0, in the statement's currency */
+	enum ledger_camt_side side;
+	bool reversal;        /* RvslInd true */
+	char status[LIMIT_CAMT_FIELD_BYTES];  /* Sts (001.08: Sts/Cd or Prtry) */
+	char booking_date[11], value_date[11]; /* YYYY-MM-DD, from Dt or DtTm */
+	char bank_ref[LIMIT_CAMT_FIELD_BYTES]; /* Ntry/AcctSvcrRef */
+	char tx_ref[LIMIT_CAMT_FIELD_BYTES];   /* TxDtls/Refs/AcctSvcrRef */
+	char end_to_end_id[LIMIT_CAMT_FIELD_BYTES];
+	char remittance[LIMIT_CAMT_REMITTANCE_BYTES]; /* Ustrd lines, "\n"-joined */
+	char remittance_refs[LIMIT_CAMT_FIELD_BYTES]; /* Strd CdtrRefInf/Ref and
+						       RfrdDocInf/Nb, " "-joined */
+	char debtor_name[LIMIT_CAMT_FIELD_BYTES];
+	char creditor_name[LIMIT_CAMT_FIELD_BYTES];
+	bool has_instructed;  /* AmtDtls/InstdAmt: what the payer instructed */
+	int64_t instructed_minor;
+	char instructed_currency[4];
+	bool has_charges;     /* Chrgs: TtlChrgsAndTaxAmt, else the sum of records */
+	int64_t charges_minor;
+	char charges_currency[4];
+};
+
+/*
+ * What the reader calls. Each callback returns 0 to go on, or a negative
+ * error code (with err_set) that stops the reading and is returned by
+ * ledger_camt_read. Any callback may be NULL.
+ */
+struct ledger_camt_handler {
+	/* The header is known: before the first line, or at </Stmt>. */
+	int (*statement_begin)(void *ctx, const struct ledger_camt_statement *s);
+	int (*line)(void *ctx, const struct ledger_camt_statement *s,
+		    const struct ledger_camt_line *l);
+	/* </Stmt>: the totals and balances are complete. */
+	int (*statement_end)(void *ctx, const struct ledger_camt_statement *s);
+	void *ctx;
+};
+
+/* What a whole file held. */
+struct ledger_camt_summary {
+	int version;          /* 2, 4 or 8 */
+	long statements;
+	long lines;           /* line callbacks made */
+	long warnings;        /* deviations tolerated (logged or only counted) */
+};
+
+/*
+ * Reads the camt.053 file at path, calling h as it goes. Returns 0, or
+ * ERR_INVALID (bad or hostile XML, not a camt.053, a missing or malformed
+ * field: the message names "path:line: field: what"), ERR_LIMIT (a limit of
+ * common/limits.h), or what a callback returned. out (may be NULL) is
+ * filled in either case, as far as the reading got.
+ */
+int ledger_camt_read(struct ledger_camt_summary *out, const char *path,
+		     const struct ledger_camt_handler *h);
+
+/* "001.02", "001.04" or "001.08" for 2, 4, 8; NULL otherwise. */
+const char *ledger_camt_version_name(int version);
+
+#endif

@@ -1,0 +1,478 @@
+/*
+ * test_camt.c - the streaming camt.053 reader (ledger/camt.c) on the
+ * fixtures of tests/data/camt: every figure of each version, batch
+ * splitting, instructed amounts and charges, each tolerated quirk (read,
+ * with warnings), and hostile or bad files refused. No database.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/xml.h"
+#include "ledger/camt.h"
+#include "tests/harness/harness.h"
+
+#define DATA SRCDATADIR "/tests/data/camt/"
+#define MAX_STMTS 8
+#define MAX_LINES 16
+
+struct got {
+	struct ledger_camt_statement begun[MAX_STMTS];
+	struct ledger_camt_statement ended[MAX_STMTS];
+	int nbegun, nended;
+	struct ledger_camt_line lines[MAX_LINES];
+	int stmt_of_line[MAX_LINES];
+	int nlines;
+};
+
+static int on_begin(void *ctx, const struct ledger_camt_statement *s)
+{
+	struct got *g = ctx;
+
+	ck_assert_int_lt(g->nbegun, MAX_STMTS);
+	g->begun[g->nbegun++] = *s;
+	return 0;
+}
+
+static int on_line(void *ctx, const struct ledger_camt_statement *s,
+		   const struct ledger_camt_line *l)
+{
+	struct got *g = ctx;
+
+	ck_assert_int_lt(g->nlines, MAX_LINES);
+	ck_assert_str_eq(s->id, g->begun[g->nbegun - 1].id);
+	g->stmt_of_line[g->nlines] = g->nbegun - 1;
+	g->lines[g->nlines++] = *l;
+	return 0;
+}
+
+static int on_end(void *ctx, const struct ledger_camt_statement *s)
+{
+	struct got *g = ctx;
+
+	ck_assert_int_lt(g->nended, MAX_STMTS);
+	g->ended[g->nended++] = *s;
+	return 0;
+}
+
+/* Reads a fixture, quietly (warnings are counted in sum). */
+static int read_fixture(struct got **out, struct ledger_camt_summary *sum,
+			const char *name)
+{
+	struct got *g = calloc(1, sizeof(*g));
+	struct ledger_camt_handler h = {on_begin, on_line, on_end, g};
+	char path[512];
+	int rc;
+
+	ck_assert_ptr_nonnull(g);
+	snprintf(path, sizeof(path), DATA "%s", name);
+	log_set_level(LOG_ERROR);
+	rc = ledger_camt_read(sum, path, &h);
+	log_set_level(LOG_INFO);
+	*out = g;
+	return rc;
+}
+
+START_TEST(test_camt_read__v02_statement_figures)
+{
+	struct ledger_camt_summary sum;
+	struct got *g = NULL;
+	const struct ledger_camt_statement *s;
+	const struct ledger_camt_line *l;
+
+	ck_assert_msg(read_fixture(&g, &sum, "v02_basic.xml") == 0, "%s", err_last());
+	ck_assert_int_eq(sum.version, 2);
+	ck_assert_int_eq(sum.statements, 1);
+	ck_assert_int_eq(sum.lines, 4);
+	ck_assert_int_eq(sum.warnings, 0);
+	ck_assert_int_eq(g->nended, 1);
+	s = &g->ended[0];
+	ck_assert_str_eq(s->id, "STMT-EUR-2019-02");
+	ck_assert_str_eq(s->account, "CH9300762011623852957");
+	ck_assert_str_eq(s->currency, "EUR");
+	ck_assert_int_eq(s->entries, 4);
+	ck_assert_int_eq(s->credits_minor, 152000);
+	ck_assert_int_eq(s->debits_minor, 31055);
+	ck_assert(s->has_opening && s->has_closing);
+	ck_assert_int_eq(s->opening_minor, 1000000);
+	ck_assert_int_eq(s->closing_minor, 1120945);
+	ck_assert_str_eq(s->closing_date, "2019-02-28");
+	/* the header was handed out before the first line */
+	ck_assert_str_eq(g->begun[0].id, "STMT-EUR-2019-02");
+
+	l = &g->lines[0];
+	ck_assert_int_eq(l->amount_minor, 100000);
+	ck_assert_int_eq(l->side, LEDGER_CAMT_CREDIT);
+	ck_assert_int_eq(l->entry_index, 1);
+	ck_assert_int_eq(l->tx_index, 0);
+	ck_assert_str_eq(l->status, "BOOK");
+	ck_assert_str_eq(l->booking_date, "2019-02-14");
+	ck_assert_str_eq(l->bank_ref, "EUR190214001");
+	ck_assert_str_eq(l->end_to_end_id, "IGF-TF-2019-03");
+	ck_assert_str_eq(l->debtor_name, "Ministry for Foreign Affairs of Finland");
+	ck_assert_str_eq(l->remittance,
+			 "Contribution IGF Trust Fund 2019\nAgreement IGF-TF-2019-03");
+	ck_assert(!l->reversal && !l->has_instructed && !l->has_charges);
+	ck_assert_str_eq(g->lines[1].remittance_refs, "IGF-TF-2019-07");
+	ck_assert_str_eq(g->lines[2].creditor_name, "A. Participant");
+	ck_assert_int_eq(g->lines[2].side, LEDGER_CAMT_DEBIT);
+	ck_assert_int_eq(g->lines[3].amount_minor, 1055);
+	ck_assert_str_eq(g->lines[3].value_date, "");
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__v04_statements_batch_and_reversal)
+{
+	struct ledger_camt_summary sum;
+	struct got *g = NULL;
+
+	ck_assert_msg(read_fixture(&g, &sum, "v04_multi.xml") == 0, "%s", err_last());
+	ck_assert_int_eq(sum.version, 4);
+	ck_assert_int_eq(sum.statements, 3);
+	ck_assert_int_eq(sum.lines, 8);
+	ck_assert_int_eq(sum.warnings, 0);
+
+	ck_assert_str_eq(g->ended[0].currency, "USD");
+	ck_assert_int_eq(g->ended[0].entries, 3);
+	ck_assert_int_eq(g->ended[0].credits_minor, 325000);
+	ck_assert_int_eq(g->ended[0].debits_minor, 50000);
+	ck_assert_int_eq(g->ended[0].opening_minor, -10000);
+	ck_assert_int_eq(g->ended[0].closing_minor, 265000);
+	/* the batch of 3000.00 is split into its three transactions */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(g->lines[i].entry_index, 1);
+		ck_assert_int_eq(g->lines[i].tx_index, i + 1);
+		ck_assert_str_eq(g->lines[i].bank_ref, "USD190305BATCH");
+		ck_assert_str_eq(g->lines[i].booking_date, "2019-03-05");
+	}
+	ck_assert_int_eq(g->lines[0].amount_minor, 100000);
+	ck_assert_int_eq(g->lines[1].amount_minor, 150000);
+	ck_assert_int_eq(g->lines[2].amount_minor, 50000);
+	ck_assert_str_eq(g->lines[0].remittance_refs, "IGF-TF-2019-11");
+	ck_assert_str_eq(g->lines[1].debtor_name, "Donor B");
+	ck_assert_str_eq(g->lines[2].tx_ref, "USD190305BATCH-3");
+	/* a single TxDtls is not a split */
+	ck_assert_int_eq(g->lines[3].tx_index, 0);
+	ck_assert_str_eq(g->lines[3].end_to_end_id, "E2E-D-1");
+	/* the reversal */
+	ck_assert(g->lines[4].reversal);
+	ck_assert_int_eq(g->lines[4].side, LEDGER_CAMT_DEBIT);
+	ck_assert_int_eq(g->lines[4].amount_minor, 50000);
+
+	ck_assert_str_eq(g->ended[1].account, "UNOG-CHF-0042");
+	ck_assert_str_eq(g->ended[1].currency, "CHF");
+	ck_assert_int_eq(g->ended[1].credits_minor, 1200000);
+	ck_assert_int_eq(g->ended[1].debits_minor, 4510);
+	ck_assert(!g->ended[1].has_closing);
+	/* JPY has no minor digits; the currency comes from Bal/Amt */
+	ck_assert_str_eq(g->ended[2].currency, "JPY");
+	ck_assert_int_eq(g->ended[2].credits_minor, 1500000);
+	ck_assert_int_eq(g->lines[7].amount_minor, 1500000);
+	ck_assert_int_eq(g->stmt_of_line[7], 2);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__v08_instructed_amount_and_charges)
+{
+	struct ledger_camt_summary sum;
+	struct got *g = NULL;
+	const struct ledger_camt_line *l;
+
+	ck_assert_msg(read_fixture(&g, &sum, "v08_fx.xml") == 0, "%s", err_last());
+	ck_assert_int_eq(sum.version, 8);
+	ck_assert_int_eq(sum.lines, 4);
+	ck_assert_int_eq(sum.warnings, 0);
+	ck_assert_int_eq(g->ended[0].credits_minor, 54913500);
+	ck_assert_int_eq(g->ended[0].debits_minor, 120000);
+	ck_assert_int_eq(g->ended[0].opening_minor, 0);
+	ck_assert_str_eq(g->ended[0].opening_date, "2019-04-01");
+	l = &g->lines[0];
+	ck_assert_int_eq(l->amount_minor, 54893500);
+	ck_assert(l->has_instructed);
+	ck_assert_int_eq(l->instructed_minor, 50000000);
+	ck_assert_str_eq(l->instructed_currency, "EUR");
+	ck_assert(l->has_charges);
+	ck_assert_int_eq(l->charges_minor, 1500); /* the total, not 10+5 again */
+	ck_assert_str_eq(l->charges_currency, "USD");
+	ck_assert_str_eq(l->status, "BOOK");
+	ck_assert_str_eq(l->booking_date, "2019-04-02");
+	ck_assert_str_eq(l->value_date, "2019-04-03");
+	ck_assert_str_eq(l->debtor_name, "Ministry for Foreign Affairs of Finland");
+	ck_assert_str_eq(g->lines[1].bank_ref, "");
+	ck_assert_str_eq(g->lines[1].remittance, "IGF donation");
+	ck_assert_str_eq(g->lines[3].creditor_name, "Travel Agency SA");
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_fixtures__valid_against_the_official_schemas)
+{
+	static const struct { const char *file, *xsd; } cases[] = {
+		{"v02_basic.xml", "camt.053.001.02.xsd"},
+		{"v04_multi.xml", "camt.053.001.04.xsd"},
+		{"v08_fx.xml", "camt.053.001.08.xsd"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[512], xsd[512];
+		xmlDocPtr doc = NULL;
+
+		snprintf(path, sizeof(path), DATA "%s", cases[i].file);
+		snprintf(xsd, sizeof(xsd), SRCDATADIR "/ledger/schemas/%s", cases[i].xsd);
+		ck_assert_msg(xml_read_file(&doc, path) == 0, "%s", err_last());
+		ck_assert_msg(xml_validate(doc, xsd, path) == 0, "%s", err_last());
+		xmlFreeDoc(doc);
+	}
+	/* and a quirk fixture is not, so the check can fail */
+	{
+		xmlDocPtr doc = NULL;
+
+		ck_assert_int_eq(xml_read_file(&doc, DATA "quirk_order.xml"), 0);
+		ck_assert_int_eq(xml_validate(doc, SRCDATADIR
+					      "/ledger/schemas/camt.053.001.04.xsd", "q"),
+				 ERR_INVALID);
+		xmlFreeDoc(doc);
+	}
+}
+END_TEST
+
+START_TEST(test_camt_read__tolerates_long_remittance)
+{
+	struct ledger_camt_summary sum;
+	struct got *g = NULL;
+
+	ck_assert_msg(read_fixture(&g, &sum, "quirk_long_remittance.xml") == 0, "%s",
+		      err_last());
+	ck_assert_int_eq(sum.lines, 2);
+	ck_assert_int_eq(strlen(g->lines[0].remittance), 300);
+	ck_assert_int_eq(strlen(g->lines[1].remittance), LIMIT_CAMT_REMITTANCE_BYTES - 1);
+	ck_assert_int_eq(sum.warnings, 3); /* two long texts, one cut */
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__tolerates_elements_out_of_order)
+{
+	struct ledger_camt_summary sum;
+	struct got *g = NULL;
+
+	ck_assert_msg(read_fixture(&g, &sum, "quirk_order.xml") == 0, "%s", err_last());
+	ck_assert_int_eq(sum.lines, 1);
+	ck_assert_int_eq(sum.warnings, 3); /* Acct after Bal, Amt after AcctSvcrRef,
+					      BookgDt after ValDt */
+	ck_assert_str_eq(g->ended[0].account, "CH9300762011623852957");
+	ck_assert_int_eq(g->lines[0].amount_minor, 7525);
+	ck_assert_str_eq(g->lines[0].bank_ref, "QO1");
+	ck_assert_str_eq(g->lines[0].booking_date, "2019-05-11");
+	ck_assert_str_eq(g->lines[0].value_date, "2019-05-12");
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__tolerates_missing_status_and_code)
+{
+	struct ledger_camt_summary sum;
+	struct got *g = NULL;
+
+	ck_assert_msg(read_fixture(&g, &sum, "quirk_missing.xml") == 0, "%s", err_last());
+	ck_assert_int_eq(sum.warnings, 2);
+	ck_assert_str_eq(g->lines[0].status, "BOOK");
+	ck_assert_int_eq(g->lines[0].amount_minor, 6000);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__tolerates_lower_case_currency)
+{
+	struct ledger_camt_summary sum;
+	struct got *g = NULL;
+
+	ck_assert_msg(read_fixture(&g, &sum, "quirk_currency_case.xml") == 0, "%s",
+		      err_last());
+	ck_assert_int_eq(sum.warnings, 2);
+	ck_assert_str_eq(g->ended[0].currency, "EUR");
+	ck_assert_int_eq(g->ended[0].debits_minor, 4000);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__normalises_amount_notation)
+{
+	struct ledger_camt_summary sum;
+	struct got *g = NULL;
+
+	ck_assert_msg(read_fixture(&g, &sum, "quirk_amounts.xml") == 0, "%s", err_last());
+	ck_assert_int_eq(g->lines[0].amount_minor, 152050); /* " 1520.5 " */
+	ck_assert_int_eq(g->lines[1].amount_minor, 31055);  /* "310.550" */
+	ck_assert_int_eq(g->lines[2].amount_minor, 1200);   /* "0012.00" */
+	ck_assert_int_eq(g->lines[3].amount_minor, 700);    /* "7" */
+	ck_assert_int_eq(sum.warnings, 3); /* 1520.5, 310.550, 7 */
+	ck_assert_int_eq(g->ended[0].credits_minor, 152050 + 1200 + 700);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__normalises_iban_with_spaces)
+{
+	struct ledger_camt_summary sum;
+	struct got *g = NULL;
+
+	ck_assert_msg(read_fixture(&g, &sum, "quirk_iban.xml") == 0, "%s", err_last());
+	ck_assert_int_eq(sum.warnings, 1);
+	ck_assert_str_eq(g->ended[0].account, "CH9300762011623852957");
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__counts_zero_entry_but_emits_no_line)
+{
+	struct ledger_camt_summary sum;
+	struct got *g = NULL;
+
+	ck_assert_msg(read_fixture(&g, &sum, "quirk_zero_amount.xml") == 0, "%s",
+		      err_last());
+	ck_assert_int_eq(g->ended[0].entries, 2);
+	ck_assert_int_eq(sum.lines, 1);
+	ck_assert_int_eq(sum.warnings, 1);
+	ck_assert_int_eq(g->lines[0].amount_minor, 500);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__warning_names_file_line_and_field)
+{
+	char path[] = "/tmp/tfl-camtlog-XXXXXX";
+	int fd = mkstemp(path);
+	int saved = dup(STDERR_FILENO);
+	char buf[8192] = "";
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, STDERR_FILENO);
+	ck_assert_int_eq(ledger_camt_read(NULL, DATA "quirk_missing.xml", NULL), 0);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	unlink(path);
+	ck_assert_int_gt(n, 0);
+	ck_assert_msg(strstr(buf, "level=warn") && strstr(buf, "quirk_missing.xml:12") &&
+		      strstr(buf, "field=Ntry/Sts"), "%s", buf);
+}
+END_TEST
+
+static const char *const refused[] = {
+	"hostile_doctype.xml", "hostile_billion_laughs.xml", "hostile_xxe.xml",
+	"hostile_undefined_entity.xml", "hostile_not_well_formed.xml",
+	"hostile_wrong_root.xml", "hostile_wrong_version.xml", "hostile_too_deep.xml",
+	"bad_late_error.xml", "bad_batch_sum.xml", "bad_currency.xml",
+};
+
+START_TEST(test_camt_read__refuses_hostile_and_bad_files)
+{
+	const char *name = refused[_i];
+	struct ledger_camt_summary sum;
+	struct got *g = NULL;
+	int rc = read_fixture(&g, &sum, name);
+
+	ck_assert_msg(rc == ERR_INVALID || rc == ERR_LIMIT, "%s: rc %d", name, rc);
+	ck_assert_msg(strstr(err_last(), name) != NULL, "%s", err_last());
+	ck_assert_msg(strstr(err_last(), ".xml:") != NULL, "no line: %s", err_last());
+	/* a file refused at the door never reached a statement */
+	if (strncmp(name, "hostile_", 8) == 0 && strcmp(name, "hostile_not_well_formed.xml") &&
+	    strcmp(name, "hostile_too_deep.xml") && strcmp(name, "hostile_undefined_entity.xml"))
+		ck_assert_int_eq(g->nbegun, 0);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__names_the_field_at_fault)
+{
+	struct ledger_camt_summary sum;
+	struct got *g = NULL;
+
+	ck_assert_int_eq(read_fixture(&g, &sum, "bad_late_error.xml"), ERR_INVALID);
+	ck_assert_msg(strstr(err_last(), "bad_late_error.xml:43: Amt: '12.345' has more "
+			     "decimals than EUR has (2)"), "%s", err_last());
+	free(g);
+	ck_assert_int_eq(read_fixture(&g, &sum, "hostile_doctype.xml"), ERR_INVALID);
+	ck_assert_msg(strstr(err_last(), "DOCTYPE"), "%s", err_last());
+	free(g);
+	ck_assert_int_eq(read_fixture(&g, &sum, "hostile_too_deep.xml"), ERR_LIMIT);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__refuses_file_above_size_limit)
+{
+	char dir[512], path[600];
+	int fd;
+
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/huge.xml", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, LIMIT_CAMT_BYTES + 1), 0); /* sparse */
+	close(fd);
+	ck_assert_int_eq(ledger_camt_read(NULL, path, NULL), ERR_LIMIT);
+	ck_assert_ptr_nonnull(strstr(err_last(), "LIMIT_CAMT_BYTES"));
+	unlink(path);
+}
+END_TEST
+
+static int stop_at_second_line(void *ctx, const struct ledger_camt_statement *s,
+			       const struct ledger_camt_line *l)
+{
+	(void)s;
+	(void)l;
+	return ++*(int *)ctx == 2 ? err_set(ERR_CONFLICT, "stop") : 0;
+}
+
+START_TEST(test_camt_read__callback_error_stops_reading)
+{
+	int calls = 0;
+	struct ledger_camt_handler h = {NULL, stop_at_second_line, NULL, &calls};
+
+	ck_assert_int_eq(ledger_camt_read(NULL, DATA "v02_basic.xml", &h), ERR_CONFLICT);
+	ck_assert_int_eq(calls, 2);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("camt");
+	TCase *tc = tcase_create("read");
+
+	tcase_add_test(tc, test_camt_read__v02_statement_figures);
+	tcase_add_test(tc, test_camt_read__v04_statements_batch_and_reversal);
+	tcase_add_test(tc, test_camt_read__v08_instructed_amount_and_charges);
+	tcase_add_test(tc, test_camt_fixtures__valid_against_the_official_schemas);
+	tcase_add_test(tc, test_camt_read__tolerates_long_remittance);
+	tcase_add_test(tc, test_camt_read__tolerates_elements_out_of_order);
+	tcase_add_test(tc, test_camt_read__tolerates_missing_status_and_code);
+	tcase_add_test(tc, test_camt_read__tolerates_lower_case_currency);
+	tcase_add_test(tc, test_camt_read__normalises_amount_notation);
+	tcase_add_test(tc, test_camt_read__normalises_iban_with_spaces);
+	tcase_add_test(tc, test_camt_read__counts_zero_entry_but_emits_no_line);
+	tcase_add_test(tc, test_camt_read__warning_names_file_line_and_field);
+	tcase_add_loop_test(tc, test_camt_read__refuses_hostile_and_bad_files, 0,
+			    (int)(sizeof(refused) / sizeof(refused[0])));
+	tcase_add_test(tc, test_camt_read__names_the_field_at_fault);
+	tcase_add_test(tc, test_camt_read__refuses_file_above_size_limit);
+	tcase_add_test(tc, test_camt_read__callback_error_stops_reading);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(suite(), false);
+}

@@ -15,6 +15,7 @@
 
 int cli_db(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
+int cli_token(int argc, char **argv);
 int cli_rank(int argc, char **argv);
 
 /*

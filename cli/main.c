@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{"db", cli_db, "init|start|stop|status --dir DIR: the private PostgreSQL cluster"},
 	{"migrate", cli_migrate, "[--status] [--database CONNINFO]: apply schema migrations"},
 	{"rank", cli_rank, "--applicants CSV --meeting-date D --budget A --currency C: rank travel support"},
+	{"token", cli_token, "create --role R --name N | list | revoke --name N: API tokens"},
 };
 
 static void usage(FILE *f)

@@ -81,4 +81,48 @@
  * habit repeated on 100,000 entries must not flood the log. */
 #define LIMIT_CAMT_WARNINGS_PER_KIND 10
 
+/* --- the ledger and tfledgerd (issue 3) --- */
+
+/* An HTTP request body: a batch of 10,000 two-posting entries is ~3 MiB of
+ * JSON; 8 MiB leaves room for long memos and stops memory exhaustion. */
+#define LIMIT_HTTP_BODY_BYTES (8 * 1024 * 1024)
+
+/* Open HTTP connections (one thread each): well above the 16-64 clients a
+ * finance office runs, low enough that threads and memory stay bounded. */
+#define LIMIT_HTTP_CONNECTIONS 256
+
+/* Seconds an idle or trickling connection may stay open (slowloris). */
+#define LIMIT_HTTP_TIMEOUT_S 30
+
+/* Seconds SIGTERM waits for in-flight requests before stopping anyway. */
+#define LIMIT_HTTP_DRAIN_S 30
+
+/* Database connections the daemon's request threads share: PostgreSQL
+ * handles concurrency best with few connections; writes go through one. */
+#define LIMIT_DB_POOL 16
+
+/* Postings in one entry: a payroll-style split is a few hundred lines. */
+#define LIMIT_POSTINGS_PER_ENTRY 1000
+
+/* Entries in one POST /v1/entries/batch (the contract says 10,000). */
+#define LIMIT_BATCH_ENTRIES 10000
+
+/* Entries the writer commits in one transaction: bounds its memory and
+ * the time a group holds the journal head. */
+#define LIMIT_GROUP_ENTRIES 20000
+
+/* An entry's memo and reference (also CHECKed by migrations/0002). */
+#define LIMIT_MEMO_BYTES 1000
+#define LIMIT_REFERENCE_BYTES 100
+
+/* An Idempotency-Key header (CHECKed by the idempotency_keys table). */
+#define LIMIT_IDEMPOTENCY_KEY_BYTES 255
+
+/* Entries per page of GET /v1/entries: keeps one answer small. */
+#define LIMIT_LIST_ENTRIES 1000
+
+/* Seconds a client is told to wait (Retry-After) while the database is down. */
+#define LIMIT_RETRY_AFTER_S 1
+/* --- end of the ledger's limits --- */
+
 #endif

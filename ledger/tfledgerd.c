@@ -3,14 +3,14 @@
  * (database reachable, migrations applied and unchanged), the HTTP server
  * and a clean exit on SIGTERM/SIGINT.
  *
- * Foundation state: serves GET /healthz only; the ledger's routes come with
- * the ledger (issue 3). Any other path answers 404 in the contract's error
- * shape.
+ * The routes, authentication, limits and the group-commit writer live in
+ * ledger/server.c; this file only starts and stops them. SIGTERM drains the
+ * requests in flight and exits 0.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +23,9 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/migrate.h"
+#include "ledger/ledger.h"
+#include "ledger/server.h"
 #include "config.h"
-
-static volatile sig_atomic_t stopping;
-static const char *conninfo;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -44,57 +37,7 @@ static void usage(FILE *f)
 		"(run tfledger migrate first). SIGTERM or SIGINT stops it cleanly.\n\n"
 		"  --database CONN   libpq conninfo (default $TFLEDGER_DATABASE)\n"
 		"  --listen H:P      IPv4 address and port to listen on\n\n"
-		"Routes: GET /healthz.\n");
-}
-
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
-			     const char *body)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static bool database_up(void)
-{
-	PGconn *c = NULL;
-	bool up = db_connect(&c, conninfo) == 0;
-
-	PQfinish(c);
-	return up;
-}
-
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
-			      const char *url, const char *method,
-			      const char *version, const char *upload_data,
-			      size_t *upload_data_size, void **req_cls)
-{
-	(void)cls;
-	(void)version;
-	(void)upload_data;
-	if (!*req_cls) { /* first call: headers only */
-		*req_cls = conn;
-		return MHD_YES;
-	}
-	if (*upload_data_size) { /* this route takes no body */
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0) {
-		if (database_up())
-			return reply(conn, MHD_HTTP_OK, "{\"status\":\"ok\"}");
-		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-			     "{\"status\":\"unavailable\"}");
-	}
-	return reply(conn, MHD_HTTP_NOT_FOUND,
-		     "{\"error\":{\"code\":\"not-found\",\"message\":\"no such route\"}}");
+		"Routes: see docs/openapi.yaml (GET /healthz, GET /metrics, /v1/...).\n");
 }
 
 static int parse_listen(struct sockaddr_in *out, const char *s)
@@ -133,8 +76,10 @@ int main(int argc, char **argv)
 	const char *listen = "127.0.0.1:8080";
 	const char *database = NULL;
 	struct sockaddr_in addr;
-	struct MHD_Daemon *d = NULL;
-	struct sigaction sa;
+	struct ledger_server *srv = NULL;
+	sigset_t stop;
+	int sig;
+	const char *conninfo;
 	PGconn *c = NULL;
 	int opt, rc;
 
@@ -161,26 +106,30 @@ int main(int argc, char **argv)
 		rc = db_connect(&c, conninfo);
 	if (rc == 0)
 		rc = migrate_check(c, dir);
+	if (rc == 0)
+		rc = ledger_store_setup(c); /* the role tfledger_daemon is usable */
 	PQfinish(c);
 	if (rc < 0) {
 		log_error("cannot start", "error", err_last(), NULL);
 		return err_exit_status(rc);
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
-			     NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, &addr,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
-	if (!d) {
-		log_error("cannot listen", "listen", listen, NULL);
+	/* Block the stop signals in every thread; only sigwait() below takes
+	 * them, so no request thread is interrupted. SIGPIPE is ignored: a
+	 * client that hangs up must not kill the daemon. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (ledger_server_start(&srv, conninfo, &addr) < 0) {
+		log_error("cannot listen", "listen", listen, "error", err_last(), NULL);
 		return 2;
 	}
 	log_info("listening", "listen", listen, "version", PACKAGE_VERSION, NULL);
-	while (!stopping)
-		pause();
-	MHD_stop_daemon(d);
+	while (sigwait(&stop, &sig) != 0)
+		;
+	log_info("stopping: draining requests in flight", NULL);
+	ledger_server_stop(srv);
 	log_info("stopped", NULL);
 	return 0;
 }

@@ -1,0 +1,467 @@
+/*
+ * entry.c - an entry from strict JSON, its validation against the accounts
+ * it names, its canonical bytes and hash, and its JSON forms.
+ *
+ * Nothing here touches the database. Amounts are parsed with the posting's
+ * currency digits (money_parse_positive) and summed with checked
+ * arithmetic; no floating point. The canonical form is documented in
+ * docs/ledger.md and must never change: old hashes depend on it.
+ */
+#include "ledger/ledger.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/money.h"
+
+void ledger_entry_free(struct ledger_entry *e)
+{
+	if (!e)
+		return;
+	free(e->memo);
+	free(e->reference);
+	free(e->idempotency_key);
+	free(e->postings);
+	e->memo = e->reference = e->idempotency_key = NULL;
+	e->postings = NULL;
+	e->n_postings = 0;
+}
+
+bool ledger_date_valid(const char *s)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (y < 1900 || m < 1 || m > 12 || d < 1)
+		return false;
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return d <= 29;
+	return d <= mdays[m - 1];
+}
+
+bool ledger_code_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > LEDGER_CODE_BYTES - 1)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			     (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+void ledger_now(char out[LEDGER_TIME_BYTES])
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(out, LEDGER_TIME_BYTES, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, LEDGER_TIME_BYTES - n, ".%06dZ", (int)(ts.tv_nsec / 1000) % 1000000);
+}
+
+int ledger_random_hex(char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char buf[64];
+
+	ASSERT(n <= sizeof(buf));
+	if (getrandom(buf, n, 0) != (ssize_t)n)
+		return err_sys(ERR_SYSTEM, "getrandom");
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[buf[i] >> 4];
+		out[2 * i + 1] = hex[buf[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return 0;
+}
+
+int ledger_entry_stamp(struct ledger_entry *e)
+{
+	char h[33];
+	int rc = ledger_random_hex(h, 16);
+
+	if (rc < 0)
+		return rc;
+	h[12] = '4';                               /* version 4 */
+	h[16] = "89ab"[(h[16] - '0') & 3];        /* RFC 4122 variant */
+	snprintf(e->id, sizeof(e->id), "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12,
+		 h + 16, h + 20);
+	ledger_now(e->created_at);
+	return 0;
+}
+
+/* --- strict JSON reading ---------------------------------------------------- */
+
+static int bad(const char **code, const char *where, const char *field,
+	       const char *what)
+{
+	*code = "invalid-field";
+	return err_set(ERR_INVALID, "%s%s: %s", where, field, what);
+}
+
+static int only_fields(json_t *obj, const char *where, const char *const *allowed,
+		       const char **code)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		size_t i;
+
+		(void)v;
+		for (i = 0; allowed[i]; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		if (!allowed[i])
+			return bad(code, where, key, "unknown field");
+	}
+	return 0;
+}
+
+/* A string field: required or optional (then *out = "" when absent). */
+static int get_string(const char **out, json_t *obj, const char *key,
+		      const char *where, bool required, size_t max_len,
+		      const char **code)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = "";
+	if (!v) {
+		if (required)
+			return bad(code, where, key, "required field is missing");
+		return 0;
+	}
+	if (!json_is_string(v))
+		return bad(code, where, key, "must be a string");
+	if (json_string_length(v) > max_len) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "longer than %zu bytes", max_len);
+		return bad(code, where, key, what);
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int parse_posting(struct ledger_posting *p, json_t *obj, const char *where,
+			 const char **code)
+{
+	static const char *const fields[] = {"account", "side", "amount", "currency", NULL};
+	const char *account, *side, *amount, *ccy;
+	int rc;
+
+	if (!json_is_object(obj))
+		return bad(code, where, "", "must be an object");
+	if ((rc = only_fields(obj, where, fields, code)) < 0 ||
+	    (rc = get_string(&account, obj, "account", where, true, 64, code)) < 0 ||
+	    (rc = get_string(&side, obj, "side", where, true, 16, code)) < 0 ||
+	    (rc = get_string(&ccy, obj, "currency", where, true, 8, code)) < 0)
+		return rc;
+	if (json_is_number(json_object_get(obj, "amount")))
+		return bad(code, where, "amount",
+			   "must be a string with the currency's minor digits, like \"1250.00\", not a JSON number");
+	if ((rc = get_string(&amount, obj, "amount", where, true, 64, code)) < 0)
+		return rc;
+	if (!ledger_code_valid(account))
+		return bad(code, where, "account", "not an account code");
+	if (strcmp(side, "debit") != 0 && strcmp(side, "credit") != 0)
+		return bad(code, where, "side", "must be \"debit\" or \"credit\"");
+	if (!money_currency_valid(ccy))
+		return bad(code, where, "currency", "not an ISO 4217 currency code");
+	rc = money_parse_positive(&p->amount_minor, amount, ccy);
+	if (rc < 0) {
+		*code = "invalid-field";
+		return err_wrap(ERR_INVALID, "%samount", where);
+	}
+	snprintf(p->account, sizeof(p->account), "%s", account);
+	p->debit = side[0] == 'd';
+	memcpy(p->currency, ccy, 4);
+	return 0;
+}
+
+int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where,
+		       const char **code)
+{
+	static const char *const fields[] = {"date", "memo", "reference", "postings", NULL};
+	const char *date, *memo, *ref;
+	json_t *postings;
+	size_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(obj))
+		return bad(code, where, "entry", "must be an object");
+	if ((rc = only_fields(obj, where, fields, code)) < 0 ||
+	    (rc = get_string(&date, obj, "date", where, true, 10, code)) < 0 ||
+	    (rc = get_string(&memo, obj, "memo", where, false, LIMIT_MEMO_BYTES, code)) < 0 ||
+	    (rc = get_string(&ref, obj, "reference", where, false, LIMIT_REFERENCE_BYTES,
+			     code)) < 0)
+		return rc;
+	if (!ledger_date_valid(date))
+		return bad(code, where, "date", "must be a date YYYY-MM-DD (1900-9999)");
+	postings = json_object_get(obj, "postings");
+	if (!postings)
+		return bad(code, where, "postings", "required field is missing");
+	if (!json_is_array(postings))
+		return bad(code, where, "postings", "must be an array");
+	n = json_array_size(postings);
+	if (n < 2) {
+		*code = "unbalanced-entry";
+		return err_set(ERR_INVALID, "%spostings: an entry needs at least 2 postings",
+			       where);
+	}
+	if (n > LIMIT_POSTINGS_PER_ENTRY) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "more than %d postings",
+			 LIMIT_POSTINGS_PER_ENTRY);
+		return bad(code, where, "postings", what);
+	}
+	out->postings = calloc(n, sizeof(*out->postings));
+	out->memo = strdup(memo);
+	out->reference = strdup(ref);
+	if (!out->postings || !out->memo || !out->reference) {
+		rc = err_set(ERR_INTERNAL, "out of memory");
+		*code = "internal";
+		goto cleanup;
+	}
+	out->n_postings = n;
+	memcpy(out->date, date, 11);
+	for (size_t i = 0; i < n; i++) {
+		char pw[96];
+
+		snprintf(pw, sizeof(pw), "%spostings[%zu].", where, i);
+		rc = parse_posting(&out->postings[i], json_array_get(postings, i), pw, code);
+		if (rc < 0)
+			goto cleanup;
+	}
+	return 0;
+cleanup:
+	ledger_entry_free(out);
+	return rc;
+}
+
+int ledger_entry_check(const struct ledger_entry *e,
+		       const struct ledger_account *const *accounts,
+		       const char *where, const char **code)
+{
+	/* Per currency: debits minus credits; at most one slot per posting. */
+	struct {
+		char ccy[4];
+		int64_t net;
+	} sums[LIMIT_POSTINGS_PER_ENTRY];
+	size_t nsums = 0;
+
+	for (size_t i = 0; i < e->n_postings; i++) {
+		const struct ledger_posting *p = &e->postings[i];
+		const struct ledger_account *a = accounts[i];
+		size_t k;
+
+		if (!a) {
+			*code = "unknown-account";
+			return err_set(ERR_INVALID, "%spostings[%zu].account: no account '%s'",
+				       where, i, p->account);
+		}
+		if (strcmp(a->currency, p->currency) != 0) {
+			*code = "currency-mismatch";
+			return err_set(ERR_INVALID,
+				       "%spostings[%zu].currency: account '%s' is in %s, not %s",
+				       where, i, a->code, a->currency, p->currency);
+		}
+		for (k = 0; k < nsums; k++)
+			if (strcmp(sums[k].ccy, p->currency) == 0)
+				break;
+		if (k == nsums) {
+			memcpy(sums[k].ccy, p->currency, 4);
+			sums[k].net = 0;
+			nsums++;
+		}
+		if ((p->debit ? money_add(&sums[k].net, sums[k].net, p->amount_minor)
+			      : money_sub(&sums[k].net, sums[k].net, p->amount_minor)) < 0) {
+			*code = "invalid-field";
+			return err_set(ERR_INVALID, "%spostings: the %s total overflows",
+				       where, p->currency);
+		}
+	}
+	for (size_t k = 0; k < nsums; k++) {
+		if (sums[k].net != 0) {
+			char diff[MONEY_STR_MAX];
+
+			money_format(diff, sums[k].net, sums[k].ccy);
+			*code = "unbalanced-entry";
+			return err_set(ERR_INVALID,
+				       "%spostings: debits and credits in %s differ by %s",
+				       where, sums[k].ccy, diff);
+		}
+	}
+	return 0;
+}
+
+/* --- canonical bytes and the chain ----------------------------------------- */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->failed = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* A netstring: "<decimal length>:<bytes>," */
+static void field(struct buf *b, const char *s)
+{
+	char len[24];
+	size_t n = s ? strlen(s) : 0;
+
+	snprintf(len, sizeof(len), "%zu:", n);
+	put(b, len, strlen(len));
+	put(b, s ? s : "", n);
+	put(b, ",", 1);
+}
+
+int ledger_entry_hash(char out[HASH_HEX_BYTES], const struct ledger_entry *e)
+{
+	struct buf b = {0};
+	char num[32];
+	int rc;
+
+	put(&b, e->prev_hash, strlen(e->prev_hash));
+	field(&b, "tfledger-entry-v1");
+	snprintf(num, sizeof(num), "%" PRId64, e->sequence);
+	field(&b, num);
+	field(&b, e->id);
+	field(&b, e->date);
+	field(&b, e->memo);
+	field(&b, e->reference);
+	field(&b, e->created_at);
+	field(&b, e->token_id);
+	field(&b, e->idempotency_key);
+	field(&b, e->request_sha256);
+	field(&b, e->reverses);
+	snprintf(num, sizeof(num), "%zu", e->n_postings);
+	field(&b, num);
+	for (size_t i = 0; i < e->n_postings; i++) {
+		const struct ledger_posting *p = &e->postings[i];
+
+		field(&b, p->account);
+		field(&b, p->debit ? "debit" : "credit");
+		snprintf(num, sizeof(num), "%" PRId64, p->amount_minor);
+		field(&b, num);
+		field(&b, p->currency);
+	}
+	if (b.failed)
+		rc = err_set(ERR_INTERNAL, "out of memory hashing an entry");
+	else
+		rc = hash_sha256_hex(out, b.p, b.len);
+	free(b.p);
+	return rc;
+}
+
+int ledger_entry_chain(struct ledger_entry *e, int64_t sequence, const char *prev_hash)
+{
+	e->sequence = sequence;
+	snprintf(e->prev_hash, sizeof(e->prev_hash), "%s", prev_hash);
+	return ledger_entry_hash(e->hash, e);
+}
+
+/* --- JSON out ------------------------------------------------------------------ */
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *postings_json(const struct ledger_entry *e, bool store)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < e->n_postings; i++) {
+		const struct ledger_posting *p = &e->postings[i];
+		char amount[MONEY_STR_MAX];
+		json_t *o;
+
+		if (store) {
+			o = json_pack("{s:I, s:s, s:s, s:I, s:s}", "line", (json_int_t)(i + 1),
+				      "account", p->account, "side",
+				      p->debit ? "debit" : "credit", "amount",
+				      (json_int_t)p->amount_minor, "currency", p->currency);
+		} else {
+			money_format(amount, p->amount_minor, p->currency);
+			o = json_pack("{s:s, s:s, s:s, s:s}", "account", p->account, "side",
+				      p->debit ? "debit" : "credit", "amount", amount,
+				      "currency", p->currency);
+		}
+		if (!o || json_array_append_new(arr, o) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+json_t *ledger_entry_json(const struct ledger_entry *e)
+{
+	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o}",
+			 "id", e->id, "sequence", (json_int_t)e->sequence, "date", e->date,
+			 "memo", e->memo, "reference", e->reference, "created_at",
+			 e->created_at, "reverses", str_or_null(e->reverses),
+			 "reversed_by", str_or_null(e->reversed_by), "prev_hash",
+			 e->prev_hash, "hash", e->hash, "postings",
+			 postings_json(e, false));
+}
+
+json_t *ledger_entry_store_json(const struct ledger_entry *e)
+{
+	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o}",
+			 "id", e->id, "sequence", (json_int_t)e->sequence, "date", e->date,
+			 "memo", e->memo, "reference", e->reference, "created_at",
+			 e->created_at, "token_id", e->token_id, "idempotency_key",
+			 str_or_null(e->idempotency_key), "request_sha256",
+			 str_or_null(e->request_sha256), "reverses",
+			 str_or_null(e->reverses), "prev_hash", e->prev_hash, "hash",
+			 e->hash, "postings", postings_json(e, true));
+}

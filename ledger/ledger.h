@@ -1,0 +1,257 @@
+/*
+ * ledger.h - the double-entry core: entries and their postings, strict JSON
+ * in and out, validation, the hash chain, storage, verification, tokens,
+ * and the group-commit writer that appends to the journal.
+ *
+ * Invariants kept here (and repeated by the database, migrations/0002):
+ * an entry has >= 2 postings; each posting's currency is its account's;
+ * amounts are int64 minor units > 0; for each currency debits = credits;
+ * entries are only appended, in gap-free sequence, each hashed with the one
+ * before it: hash = SHA-256(prev_hash || canonical bytes) (docs/ledger.md).
+ *
+ * Failures return a negative err code with err_last() set; operations whose
+ * failure the HTTP contract names also set *code to the contract's error
+ * code ("invalid-field", "unbalanced-entry", ...), a static string.
+ */
+#ifndef TFLEDGER_LEDGER_H
+#define TFLEDGER_LEDGER_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/hash.h"
+
+#define LEDGER_CODE_BYTES 33  /* account code, 1-32 characters */
+#define LEDGER_UUID_BYTES 37  /* 8-4-4-4-12 hex and the NUL */
+#define LEDGER_TOKEN_ID_BYTES 17
+#define LEDGER_TIME_BYTES 32  /* 2019-02-14T10:00:00.000000Z */
+
+struct ledger_posting {
+	char account[LEDGER_CODE_BYTES];
+	bool debit;
+	int64_t amount_minor;
+	char currency[4];
+};
+
+/* An entry; strings are owned by the entry (ledger_entry_free). */
+struct ledger_entry {
+	char id[LEDGER_UUID_BYTES];
+	int64_t sequence;
+	char date[11];
+	char *memo;
+	char *reference;
+	char created_at[LEDGER_TIME_BYTES];
+	char token_id[LEDGER_TOKEN_ID_BYTES];
+	char *idempotency_key;              /* NULL if none */
+	char request_sha256[HASH_HEX_BYTES]; /* "" if no key */
+	char reverses[LEDGER_UUID_BYTES];    /* "" if not a reversal */
+	char reversed_by[LEDGER_UUID_BYTES]; /* "" if not reversed (read only) */
+	char prev_hash[HASH_HEX_BYTES];
+	char hash[HASH_HEX_BYTES];
+	size_t n_postings;
+	struct ledger_posting *postings;
+};
+
+struct ledger_account {
+	char code[LEDGER_CODE_BYTES];
+	char name[256 * 4];
+	char type[16];
+	char currency[4];
+	bool normal_debit;
+};
+
+/* --- entry.c: JSON, validation, hashing ----------------------------------- */
+
+/* Frees what e owns (not e itself); accepts NULL. */
+void ledger_entry_free(struct ledger_entry *e);
+
+/*
+ * Fills *out from a request's entry object: date, postings, optional memo
+ * and reference; field names in messages are prefixed with where ("" or
+ * "entries[3]."). Strict: unknown fields, wrong types, amounts that are not
+ * strings with exactly the currency's digits are refused with *code
+ * "invalid-field". On failure *out holds nothing to free.
+ */
+int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where,
+		       const char **code);
+
+/*
+ * Checks e against the accounts it names (accounts[i] for postings[i]; a
+ * NULL element means the account does not exist): "unknown-account",
+ * "currency-mismatch", "unbalanced-entry".
+ */
+int ledger_entry_check(const struct ledger_entry *e,
+		       const struct ledger_account *const *accounts,
+		       const char *where, const char **code);
+
+/* Gives e a fresh random id and created_at = now. */
+int ledger_entry_stamp(struct ledger_entry *e);
+
+/* Sets e->sequence, e->prev_hash and e->hash, chaining e to prev. */
+int ledger_entry_chain(struct ledger_entry *e, int64_t sequence,
+		       const char *prev_hash);
+
+/* Recomputes the hash of e (sequence and prev_hash as stored) into out. */
+int ledger_entry_hash(char out[HASH_HEX_BYTES], const struct ledger_entry *e);
+
+/* The entry as the API shows it; new reference, NULL on allocation failure. */
+json_t *ledger_entry_json(const struct ledger_entry *e);
+
+/* The entry's row for ledger_post(jsonb) (migrations/0002). */
+json_t *ledger_entry_store_json(const struct ledger_entry *e);
+
+/* True if s is a calendar date YYYY-MM-DD between 1900 and 9999. */
+bool ledger_date_valid(const char *s);
+
+/* True if s is an account code: [A-Za-z0-9][A-Za-z0-9._-]{0,31}. */
+bool ledger_code_valid(const char *s);
+
+/* Writes the current time as RFC 3339 UTC with microseconds. */
+void ledger_now(char out[LEDGER_TIME_BYTES]);
+
+/* Writes n random bytes as 2n lower-case hex digits and a NUL. */
+int ledger_random_hex(char *out, size_t n);
+
+/* --- store.c: the database side -------------------------------------------- */
+
+/*
+ * Prepares the ledger's statements on a new connection and switches to the
+ * role tfledger_daemon (SET ROLE), so that the journal's privileges apply.
+ */
+int ledger_store_setup(PGconn *c);
+
+/* Prepares the statements as the connecting user (the CLI: verify). */
+int ledger_store_setup_owner(PGconn *c);
+
+/* Creates an account; ERR_CONFLICT ("conflict") if the code exists. Writes
+ * the audit row and, if key is not NULL, the idempotency record of the
+ * answer response (status 201) in the same transaction. */
+struct ledger_actor {
+	const char *token_id;
+	const char *token_name;
+	const char *role;
+	const char *request_id;
+};
+int ledger_account_create(PGconn *c, const struct ledger_account *a,
+			  const struct ledger_actor *who, const char *key,
+			  const char *request_sha256, const char *response);
+
+/* Loads account code into *out: ERR_NOTFOUND if there is none. */
+int ledger_account_get(struct ledger_account *out, PGconn *c, const char *code);
+
+/*
+ * The balance of an account in its normal direction, as of date (NULL for
+ * all postings): one indexed lookup of the running balances.
+ */
+int ledger_balance(int64_t *out, PGconn *c, const struct ledger_account *a,
+		   const char *as_of);
+
+/* All accounts with their current balance, as a JSON array (new ref). */
+int ledger_accounts_list(json_t **out, PGconn *c);
+
+/* The account as the API shows it, with its balance. */
+json_t *ledger_account_json(const struct ledger_account *a, int64_t balance);
+
+/*
+ * Looks up the accounts that the postings of entries e[0..n) name and
+ * checks each entry ("unknown-account", "currency-mismatch",
+ * "unbalanced-entry"), and that no entry falls in a closed period
+ * ("period-closed"). where_fmt: "" for one entry, "entries[%zu]." for a batch.
+ */
+int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
+			 const char **code);
+
+/* Loads entry id (with postings and reversed_by); ERR_NOTFOUND. */
+int ledger_entry_get(struct ledger_entry *out, PGconn *c, const char *id);
+
+/*
+ * Entries oldest first: account/from/to filter (NULL for none), after =
+ * the sequence to start after (0 for the start), at most limit. *out is
+ * {"entries":[...],"next":seq or null}.
+ */
+int ledger_entries_list(json_t **out, PGconn *c, const char *account,
+			const char *from, const char *to, int64_t after, int limit);
+
+/* Closes month "YYYY-MM": ERR_CONFLICT if already closed. */
+int ledger_period_close(PGconn *c, const char *month, const struct ledger_actor *who,
+			const char *key, const char *request_sha256,
+			const char *response);
+
+/* A stored idempotency record: *found false if key is unused. */
+int ledger_idempotency_get(bool *found, char sha[HASH_HEX_BYTES], int *status,
+			   char **response, PGconn *c, const char *key);
+
+/*
+ * Recomputes the whole chain. *ok false and *bad_sequence set to the first
+ * entry that does not match (a changed, missing or inserted row), with a
+ * message in *why (static or err_last-like buffer of size why_size).
+ */
+struct ledger_verify_result {
+	bool ok;
+	int64_t entries;
+	char head[HASH_HEX_BYTES];
+	int64_t bad_sequence;
+	char why[256];
+};
+int ledger_verify(struct ledger_verify_result *out, PGconn *c);
+
+/* --- tokens (store.c) ------------------------------------------------------- */
+
+/* True if role is admin, finance, secretariat or auditor. */
+bool ledger_role_valid(const char *role);
+
+/* Creates a token; the token text (tfl_<id>_<secret>) into out. */
+#define LEDGER_TOKEN_BYTES 96
+int ledger_token_create(char out[LEDGER_TOKEN_BYTES], PGconn *c, const char *role,
+			const char *name);
+
+/* Resolves a presented token: ERR_NOTFOUND for unknown/revoked/malformed. */
+struct ledger_token {
+	char id[LEDGER_TOKEN_ID_BYTES];
+	char name[128];
+	char role[16];
+};
+int ledger_token_check(struct ledger_token *out, PGconn *c, const char *token);
+
+/* Revokes by name; ERR_NOTFOUND if no such (unrevoked) token. */
+int ledger_token_revoke(PGconn *c, const char *name);
+
+/* Prints the tokens (never the secrets) as an aligned table or JSON. */
+int ledger_token_list(json_t **out, PGconn *c);
+
+/* --- writer.c: group commit ---------------------------------------------------- */
+
+/* One request to append entries: all of them or none. */
+struct ledger_submit {
+	struct ledger_entry *entries; /* stamped, checked; chained by the writer */
+	size_t n;
+	bool batch;                   /* answer {"entries":[...]} */
+	const char *idempotency_key;  /* NULL if none */
+	const char *request_sha256;
+	const char *action;           /* audit action, e.g. "entry.post" */
+	struct ledger_actor who;
+	/* out */
+	const char *code;             /* NULL on success, else a contract code */
+	char *response;               /* success: the 201 body (free it) */
+};
+
+struct ledger_writer;
+
+/* Starts the writer thread; it connects to conninfo when it needs to. */
+int ledger_writer_start(struct ledger_writer **out, const char *conninfo);
+
+/*
+ * Queues s and waits until its group committed or failed. Returns 0 with
+ * s->response, or a negative code with s->code and err_last() set:
+ * ERR_UNAVAILABLE ("unavailable"), ERR_INVALID (a 422 code), ERR_CONFLICT
+ * ("conflict": the idempotency key was taken meanwhile), ERR_INTERNAL.
+ */
+int ledger_writer_submit(struct ledger_writer *w, struct ledger_submit *s);
+
+/* Commits what is queued, then stops the thread and frees w. */
+void ledger_writer_stop(struct ledger_writer *w);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * metrics.c - the counters behind GET /metrics (see metrics.h). A fixed
+ * table of (route, status) slots keeps memory bounded whatever clients send:
+ * routes are tfledgerd's own names, never request paths.
+ */
+#include "ledger/metrics.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOTS 128
+
+static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+					0.05,   0.1,   0.25,   0.5,   1,    2.5};
+#define NLAT (sizeof(latency_bounds) / sizeof(latency_bounds[0]))
+static const double group_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 1000, 10000};
+#define NGROUP (sizeof(group_bounds) / sizeof(group_bounds[0]))
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	const char *route;
+	unsigned status;
+	unsigned long long n;
+} requests[SLOTS];
+static unsigned long long lat_buckets[NLAT], lat_count;
+static double lat_sum;
+static unsigned long long group_buckets[NGROUP], group_count, entries_total;
+static double group_sum;
+static unsigned long long db_errors;
+
+void ledger_metrics_request(const char *route, unsigned status, double seconds)
+{
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < SLOTS; i++) {
+		if (!requests[i].route) {
+			requests[i].route = route;
+			requests[i].status = status;
+		}
+		if (requests[i].route == route && requests[i].status == status) {
+			requests[i].n++;
+			break;
+		}
+	}
+	for (size_t i = 0; i < NLAT; i++)
+		if (seconds <= latency_bounds[i])
+			lat_buckets[i]++;
+	lat_count++;
+	lat_sum += seconds;
+	pthread_mutex_unlock(&mu);
+}
+
+void ledger_metrics_group(size_t n)
+{
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < NGROUP; i++)
+		if ((double)n <= group_bounds[i])
+			group_buckets[i]++;
+	group_count++;
+	group_sum += (double)n;
+	entries_total += n;
+	pthread_mutex_unlock(&mu);
+}
+
+void ledger_metrics_db_error(void)
+{
+	pthread_mutex_lock(&mu);
+	db_errors++;
+	pthread_mutex_unlock(&mu);
+}
+
+char *ledger_metrics_render(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	pthread_mutex_lock(&mu);
+	fprintf(f, "# HELP tfledger_http_requests_total HTTP requests answered, by route and status.\n"
+		   "# TYPE tfledger_http_requests_total counter\n");
+	for (size_t i = 0; i < SLOTS && requests[i].route; i++)
+		fprintf(f, "tfledger_http_requests_total{route=\"%s\",status=\"%u\"} %llu\n",
+			requests[i].route, requests[i].status, requests[i].n);
+	fprintf(f, "# HELP tfledger_http_request_duration_seconds Time to answer a request.\n"
+		   "# TYPE tfledger_http_request_duration_seconds histogram\n");
+	for (size_t i = 0; i < NLAT; i++)
+		fprintf(f, "tfledger_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+			latency_bounds[i], lat_buckets[i]);
+	fprintf(f, "tfledger_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+		   "tfledger_http_request_duration_seconds_sum %.6f\n"
+		   "tfledger_http_request_duration_seconds_count %llu\n",
+		lat_count, lat_sum, lat_count);
+	fprintf(f, "# HELP tfledger_entries_committed_total Journal entries committed.\n"
+		   "# TYPE tfledger_entries_committed_total counter\n"
+		   "tfledger_entries_committed_total %llu\n", entries_total);
+	fprintf(f, "# HELP tfledger_group_commit_entries Entries per group commit.\n"
+		   "# TYPE tfledger_group_commit_entries histogram\n");
+	for (size_t i = 0; i < NGROUP; i++)
+		fprintf(f, "tfledger_group_commit_entries_bucket{le=\"%g\"} %llu\n",
+			group_bounds[i], group_buckets[i]);
+	fprintf(f, "tfledger_group_commit_entries_bucket{le=\"+Inf\"} %llu\n"
+		   "tfledger_group_commit_entries_sum %.0f\n"
+		   "tfledger_group_commit_entries_count %llu\n",
+		group_count, group_sum, group_count);
+	fprintf(f, "# HELP tfledger_db_errors_total Database errors seen by the daemon.\n"
+		   "# TYPE tfledger_db_errors_total counter\n"
+		   "tfledger_db_errors_total %llu\n", db_errors);
+	pthread_mutex_unlock(&mu);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

@@ -1,0 +1,24 @@
+/*
+ * metrics.h - tfledgerd's counters in Prometheus text format (GET /metrics):
+ * requests by route and status, a request latency histogram, entries
+ * committed, group commit sizes and database errors. Thread-safe; process
+ * wide (one daemon per process).
+ */
+#ifndef TFLEDGER_LEDGER_METRICS_H
+#define TFLEDGER_LEDGER_METRICS_H
+
+#include <stddef.h>
+
+/* Counts one answered request; route is a fixed route name. */
+void ledger_metrics_request(const char *route, unsigned status, double seconds);
+
+/* Counts one committed group of n entries. */
+void ledger_metrics_group(size_t n);
+
+/* Counts one database error seen by the daemon. */
+void ledger_metrics_db_error(void);
+
+/* The exposition text; a new string (free it) or NULL. */
+char *ledger_metrics_render(void);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * server.h - tfledgerd's HTTP API (CONTRACT.md "HTTP API of tfledgerd (v1)")
+ * on libmicrohttpd: routes, bearer-token authentication and roles,
+ * Idempotency-Key, request ids, limits, /healthz and /metrics, a pool of
+ * database connections for reads and the group-commit writer for appends.
+ */
+#ifndef TFLEDGER_LEDGER_SERVER_H
+#define TFLEDGER_LEDGER_SERVER_H
+
+#include <netinet/in.h>
+
+struct ledger_server;
+
+/*
+ * Starts serving on addr. The database need not be reachable: requests
+ * answer 503 until it is. The caller owns *out (ledger_server_stop).
+ */
+int ledger_server_start(struct ledger_server **out, const char *conninfo,
+			const struct sockaddr_in *addr);
+
+/*
+ * Stops accepting connections, waits (at most LIMIT_HTTP_DRAIN_S) for the
+ * requests in flight to be answered, commits what the writer holds, and
+ * frees s.
+ */
+void ledger_server_stop(struct ledger_server *s);
+
+#endif

@@ -1,0 +1,719 @@
+/*
+ * store.c - the ledger's side of PostgreSQL: its prepared statements (one
+ * table), reading accounts, balances and entries, the checks that need the
+ * database (accounts exist, periods open), closing periods, idempotency
+ * records, tokens and the verification of the hash chain.
+ *
+ * Appending entries is the writer's (writer.c), through ledger_post(jsonb).
+ * Every write here runs in one transaction with its audit row.
+ */
+#include "ledger/ledger.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/money.h"
+
+#define ACCOUNT_COLS "code, name, type, currency, normal_side"
+#define ENTRY_COLS                                                                 \
+	"e.id, e.sequence, e.date, e.memo, e.reference,"                           \
+	" to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"  \
+	" e.token_id, e.idempotency_key, e.request_sha256, e.reverses, e.prev_hash,"  \
+	" e.hash, (SELECT json_agg(json_build_array(p.account, p.side, p.amount::text," \
+	" p.currency) ORDER BY p.line) FROM postings p WHERE p.entry_id = e.id)"
+#define REVERSED_BY "(SELECT r.id FROM entries r WHERE r.reverses = e.id)"
+
+static const struct db_stmt stmts[] = {
+	{"acct_get", "SELECT " ACCOUNT_COLS " FROM accounts WHERE code = $1", 1},
+	{"acct_lookup",
+	 "SELECT " ACCOUNT_COLS " FROM accounts"
+	 " WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))", 1},
+	{"acct_list",
+	 "SELECT " ACCOUNT_COLS ", COALESCE((SELECT b.debit_balance FROM balances b"
+	 " WHERE b.account = a.code ORDER BY b.day DESC LIMIT 1), 0)"
+	 " FROM accounts a ORDER BY code", 0},
+	{"acct_insert",
+	 "INSERT INTO accounts (code, name, type, currency) VALUES ($1, $2, $3, $4)"
+	 " ON CONFLICT DO NOTHING RETURNING code", 4},
+	{"balance_now",
+	 "SELECT debit_balance FROM balances WHERE account = $1"
+	 " ORDER BY day DESC LIMIT 1", 1},
+	{"balance_asof",
+	 "SELECT debit_balance FROM balances WHERE account = $1 AND day <= $2::date"
+	 " ORDER BY day DESC LIMIT 1", 2},
+	{"closed_lookup",
+	 "SELECT to_char(month, 'YYYY-MM') FROM closed_periods WHERE month IN"
+	 " (SELECT date_trunc('month', d::date)::date"
+	 "  FROM jsonb_array_elements_text($1::jsonb) d) ORDER BY 1 LIMIT 1", 1},
+	{"head_lock", "SELECT sequence, hash FROM ledger_head FOR UPDATE", 0},
+	{"period_insert",
+	 "INSERT INTO closed_periods (month, token_id) VALUES ($1::date, $2)"
+	 " ON CONFLICT DO NOTHING RETURNING 1", 2},
+	{"audit_insert",
+	 "INSERT INTO audit (token_name, role, action, object, request_id)"
+	 " VALUES ($1, $2, $3, $4, $5)", 5},
+	{"idem_insert",
+	 "INSERT INTO idempotency_keys (key, request_sha256, status, response)"
+	 " VALUES ($1, $2, $3::int, $4)", 4},
+	{"idem_get",
+	 "SELECT request_sha256, status, response FROM idempotency_keys WHERE key = $1", 1},
+	{"post", "SELECT ledger_post($1::jsonb)", 1},
+	{"entry_get",
+	 "SELECT " ENTRY_COLS ", " REVERSED_BY " FROM entries e"
+	 " WHERE e.id = $1::uuid", 1},
+	{"entries_list",
+	 "SELECT " ENTRY_COLS ", " REVERSED_BY " FROM entries e WHERE e.sequence > $1"
+	 " AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM postings p"
+	 "      WHERE p.entry_id = e.id AND p.account = $2))"
+	 " AND ($3::date IS NULL OR e.date >= $3::date)"
+	 " AND ($4::date IS NULL OR e.date <= $4::date)"
+	 " ORDER BY e.sequence LIMIT $5", 5},
+	{"verify_page",
+	 "SELECT " ENTRY_COLS ", NULL FROM entries e WHERE e.sequence > $1"
+	 " ORDER BY e.sequence LIMIT $2", 2},
+	{"verify_counts",
+	 "SELECT (SELECT count(*) FROM entries), (SELECT count(*) FROM postings),"
+	 " sequence, hash FROM ledger_head", 0},
+	{"token_get",
+	 "SELECT name, role, sha256 FROM tokens WHERE id = $1 AND revoked_at IS NULL", 1},
+};
+
+/* Statements only the owner (the CLI) runs: the daemon may not write tokens. */
+static const struct db_stmt owner_stmts[] = {
+	{"token_insert",
+	 "INSERT INTO tokens (id, name, role, sha256) VALUES ($1, $2, $3, $4)", 4},
+	{"token_revoke",
+	 "UPDATE tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL"
+	 " RETURNING id", 1},
+	{"token_list",
+	 "SELECT id, name, role,"
+	 " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	 " to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	 " FROM tokens ORDER BY name", 0},
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+int ledger_store_setup(PGconn *c)
+{
+	int rc = db_exec_sql(c, "SET ROLE tfledger_daemon");
+
+	if (rc < 0)
+		return err_wrap(rc, "the daemon works as role tfledger_daemon");
+	return db_prepare(c, stmts, N(stmts));
+}
+
+static int setup_owner(PGconn *c)
+{
+	int rc = db_prepare(c, stmts, N(stmts));
+
+	return rc < 0 ? rc : db_prepare(c, owner_stmts, N(owner_stmts));
+}
+
+/* --- accounts and balances -------------------------------------------------- */
+
+static void account_from_row(struct ledger_account *a, const PGresult *r, int row)
+{
+	snprintf(a->code, sizeof(a->code), "%s", PQgetvalue(r, row, 0));
+	snprintf(a->name, sizeof(a->name), "%s", PQgetvalue(r, row, 1));
+	snprintf(a->type, sizeof(a->type), "%s", PQgetvalue(r, row, 2));
+	snprintf(a->currency, sizeof(a->currency), "%s", PQgetvalue(r, row, 3));
+	a->normal_debit = strcmp(PQgetvalue(r, row, 4), "debit") == 0;
+}
+
+json_t *ledger_account_json(const struct ledger_account *a, int64_t balance)
+{
+	char amount[MONEY_STR_MAX];
+
+	money_format(amount, balance, a->currency);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "code", a->code, "name",
+			 a->name, "type", a->type, "currency", a->currency, "normal_side",
+			 a->normal_debit ? "debit" : "credit", "balance", amount);
+}
+
+struct account_tx {
+	const struct ledger_account *a;
+	const struct ledger_actor *who;
+	const char *key, *sha, *response;
+	bool exists;
+};
+
+static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
+		 const char *object)
+{
+	const char *p[] = {who->token_name, who->role, action, object, who->request_id};
+
+	return db_exec(NULL, c, "audit_insert", 5, p);
+}
+
+static int remember(PGconn *c, const char *key, const char *sha, const char *response)
+{
+	const char *p[] = {key, sha, "201", response};
+
+	return key ? db_exec(NULL, c, "idem_insert", 4, p) : 0;
+}
+
+static int account_tx_run(PGconn *c, void *ctx)
+{
+	struct account_tx *t = ctx;
+	const char *p[] = {t->a->code, t->a->name, t->a->type, t->a->currency};
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "acct_insert", 4, p);
+
+	if (rc < 0)
+		return rc;
+	t->exists = PQntuples(r) == 0;
+	PQclear(r);
+	if (t->exists)
+		return err_set(ERR_CONFLICT, "account '%s' already exists", t->a->code);
+	rc = audit(c, t->who, "account.create", t->a->code);
+	return rc < 0 ? rc : remember(c, t->key, t->sha, t->response);
+}
+
+int ledger_account_create(PGconn *c, const struct ledger_account *a,
+			  const struct ledger_actor *who, const char *key,
+			  const char *request_sha256, const char *response)
+{
+	struct account_tx t = {a, who, key, request_sha256, response, false};
+
+	return db_tx(c, DB_READ_COMMITTED, account_tx_run, &t);
+}
+
+int ledger_account_get(struct ledger_account *out, PGconn *c, const char *code)
+{
+	const char *p[] = {code};
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "acct_get", 1, p);
+
+	if (rc < 0)
+		return rc;
+	if (PQntuples(r) == 0)
+		rc = err_set(ERR_NOTFOUND, "no account '%s'", code);
+	else
+		account_from_row(out, r, 0);
+	PQclear(r);
+	return rc;
+}
+
+static int normal(int64_t *out, const struct ledger_account *a, int64_t debit_balance)
+{
+	if (a->normal_debit) {
+		*out = debit_balance;
+		return 0;
+	}
+	return money_negate(out, debit_balance);
+}
+
+int ledger_balance(int64_t *out, PGconn *c, const struct ledger_account *a,
+		   const char *as_of)
+{
+	const char *p[] = {a->code, as_of};
+	PGresult *r = NULL;
+	int64_t debit = 0;
+	int rc = db_exec(&r, c, as_of ? "balance_asof" : "balance_now", as_of ? 2 : 1, p);
+
+	if (rc < 0)
+		return rc;
+	if (PQntuples(r) > 0)
+		debit = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return normal(out, a, debit);
+}
+
+int ledger_accounts_list(json_t **out, PGconn *c)
+{
+	PGresult *r = NULL;
+	json_t *arr = NULL;
+	int rc = db_exec(&r, c, "acct_list", 0, NULL);
+
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	arr = json_array();
+	for (int i = 0; arr && i < PQntuples(r); i++) {
+		struct ledger_account a;
+		int64_t bal;
+
+		account_from_row(&a, r, i);
+		normal(&bal, &a, strtoll(PQgetvalue(r, i, 5), NULL, 10));
+		json_array_append_new(arr, ledger_account_json(&a, bal));
+	}
+	PQclear(r);
+	if (!arr)
+		return err_set(ERR_INTERNAL, "out of memory");
+	*out = arr;
+	return 0;
+}
+
+/* --- checks that need the database ------------------------------------------- */
+
+int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
+			 const char **code)
+{
+	const struct ledger_account **acc = NULL;
+	struct ledger_account *rows = NULL;
+	json_t *codes = json_array(), *dates = json_array();
+	PGresult *r = NULL;
+	char *param = NULL;
+	size_t max_postings = 0;
+	int nrows = 0;
+	int rc;
+
+	*code = "internal";
+	if (!codes || !dates) {
+		rc = err_set(ERR_INTERNAL, "out of memory");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(dates, json_string(e[i].date));
+		for (size_t k = 0; k < e[i].n_postings; k++)
+			json_array_append_new(codes, json_string(e[i].postings[k].account));
+		if (e[i].n_postings > max_postings)
+			max_postings = e[i].n_postings;
+	}
+	param = json_dumps(codes, JSON_COMPACT);
+	rc = param ? db_exec(&r, c, "acct_lookup", 1, (const char *const[]){param})
+		   : err_set(ERR_INTERNAL, "out of memory");
+	if (rc < 0)
+		goto cleanup;
+	nrows = PQntuples(r);
+	rows = calloc((size_t)nrows + 1, sizeof(*rows));
+	acc = calloc(max_postings + 1, sizeof(*acc));
+	if (!rows || !acc) {
+		rc = err_set(ERR_INTERNAL, "out of memory");
+		goto cleanup;
+	}
+	for (int i = 0; i < nrows; i++)
+		account_from_row(&rows[i], r, i);
+	PQclear(r);
+	r = NULL;
+	for (size_t i = 0; i < n; i++) {
+		char where[48] = "";
+
+		if (batch)
+			snprintf(where, sizeof(where), "entries[%zu].", i);
+		for (size_t k = 0; k < e[i].n_postings; k++) {
+			acc[k] = NULL;
+			for (int j = 0; j < nrows; j++)
+				if (strcmp(rows[j].code, e[i].postings[k].account) == 0)
+					acc[k] = &rows[j];
+		}
+		rc = ledger_entry_check(&e[i], acc, where, code);
+		if (rc < 0)
+			goto cleanup;
+	}
+	free(param);
+	param = json_dumps(dates, JSON_COMPACT);
+	rc = param ? db_exec(&r, c, "closed_lookup", 1, (const char *const[]){param})
+		   : err_set(ERR_INTERNAL, "out of memory");
+	if (rc < 0)
+		goto cleanup;
+	if (PQntuples(r) > 0) {
+		*code = "period-closed";
+		rc = err_set(ERR_INVALID, "date: the period %s is closed", PQgetvalue(r, 0, 0));
+		goto cleanup;
+	}
+	*code = NULL;
+cleanup:
+	PQclear(r);
+	free(param);
+	free(rows);
+	free(acc);
+	json_decref(codes);
+	json_decref(dates);
+	return rc;
+}
+
+/* --- entries ----------------------------------------------------------------------- */
+
+static char *dup_or_null(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
+}
+
+static void copy(char *dst, size_t size, const PGresult *r, int row, int col)
+{
+	snprintf(dst, size, "%s", PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
+}
+
+/* Reads row of an ENTRY_COLS + reversed_by result into *e. */
+static int entry_from_row(struct ledger_entry *e, const PGresult *r, int row)
+{
+	json_t *postings = NULL;
+	json_error_t jerr;
+	int rc = 0;
+
+	memset(e, 0, sizeof(*e));
+	copy(e->id, sizeof(e->id), r, row, 0);
+	e->sequence = strtoll(PQgetvalue(r, row, 1), NULL, 10);
+	copy(e->date, sizeof(e->date), r, row, 2);
+	e->memo = strdup(PQgetvalue(r, row, 3));
+	e->reference = strdup(PQgetvalue(r, row, 4));
+	copy(e->created_at, sizeof(e->created_at), r, row, 5);
+	copy(e->token_id, sizeof(e->token_id), r, row, 6);
+	e->idempotency_key = dup_or_null(r, row, 7);
+	copy(e->request_sha256, sizeof(e->request_sha256), r, row, 8);
+	copy(e->reverses, sizeof(e->reverses), r, row, 9);
+	copy(e->prev_hash, sizeof(e->prev_hash), r, row, 10);
+	copy(e->hash, sizeof(e->hash), r, row, 11);
+	copy(e->reversed_by, sizeof(e->reversed_by), r, row, 13);
+	if (!PQgetisnull(r, row, 12)) {
+		postings = json_loads(PQgetvalue(r, row, 12), 0, &jerr);
+		if (!json_is_array(postings)) {
+			rc = err_set(ERR_INTERNAL, "entry %s: unreadable postings", e->id);
+			goto cleanup;
+		}
+		e->n_postings = json_array_size(postings);
+		e->postings = calloc(e->n_postings + 1, sizeof(*e->postings));
+		if (!e->postings) {
+			rc = err_set(ERR_INTERNAL, "out of memory");
+			goto cleanup;
+		}
+		for (size_t i = 0; i < e->n_postings; i++) {
+			struct ledger_posting *p = &e->postings[i];
+			json_t *a = json_array_get(postings, i);
+
+			snprintf(p->account, sizeof(p->account), "%s",
+				 json_string_value(json_array_get(a, 0)));
+			p->debit = strcmp(json_string_value(json_array_get(a, 1)), "debit") == 0;
+			p->amount_minor = strtoll(json_string_value(json_array_get(a, 2)), NULL, 10);
+			snprintf(p->currency, sizeof(p->currency), "%s",
+				 json_string_value(json_array_get(a, 3)));
+		}
+	}
+	if (!e->memo || !e->reference)
+		rc = err_set(ERR_INTERNAL, "out of memory");
+cleanup:
+	json_decref(postings);
+	if (rc < 0)
+		ledger_entry_free(e);
+	return rc;
+}
+
+static bool uuid_valid(const char *s)
+{
+	if (strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		char ch = s[i];
+
+		if (dash ? ch != '-'
+			 : !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+			     (ch >= 'A' && ch <= 'F')))
+			return false;
+	}
+	return true;
+}
+
+int ledger_entry_get(struct ledger_entry *out, PGconn *c, const char *id)
+{
+	PGresult *r = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!uuid_valid(id))
+		return err_set(ERR_NOTFOUND, "no entry '%s'", id);
+	rc = db_exec(&r, c, "entry_get", 1, (const char *const[]){id});
+	if (rc < 0)
+		return rc;
+	if (PQntuples(r) == 0)
+		rc = err_set(ERR_NOTFOUND, "no entry '%s'", id);
+	else
+		rc = entry_from_row(out, r, 0);
+	PQclear(r);
+	return rc;
+}
+
+int ledger_entries_list(json_t **out, PGconn *c, const char *account,
+			const char *from, const char *to, int64_t after, int limit)
+{
+	char after_s[24], limit_s[16];
+	const char *p[] = {after_s, account, from, to, limit_s};
+	json_t *arr = json_array();
+	PGresult *r = NULL;
+	int rc, n;
+
+	*out = NULL;
+	snprintf(after_s, sizeof(after_s), "%" PRId64, after);
+	snprintf(limit_s, sizeof(limit_s), "%d", limit + 1);
+	rc = arr ? db_exec(&r, c, "entries_list", 5, p) : err_set(ERR_INTERNAL, "out of memory");
+	if (rc < 0)
+		goto cleanup;
+	n = PQntuples(r);
+	for (int i = 0; i < n && i < limit; i++) {
+		struct ledger_entry e;
+
+		rc = entry_from_row(&e, r, i);
+		if (rc < 0)
+			goto cleanup;
+		json_array_append_new(arr, ledger_entry_json(&e));
+		ledger_entry_free(&e);
+	}
+	*out = json_pack("{s:O, s:o}", "entries", arr,
+			 "next", n > limit ? json_integer(strtoll(PQgetvalue(r, limit - 1, 1),
+								  NULL, 10))
+					   : json_null());
+	if (!*out)
+		rc = err_set(ERR_INTERNAL, "out of memory");
+cleanup:
+	PQclear(r);
+	json_decref(arr);
+	return rc;
+}
+
+/* --- periods and idempotency --------------------------------------------------- */
+
+struct period_tx {
+	const char *month, *key, *sha, *response;
+	const struct ledger_actor *who;
+};
+
+static int period_tx_run(PGconn *c, void *ctx)
+{
+	struct period_tx *t = ctx;
+	char first[16];
+	PGresult *r = NULL;
+	int rc;
+
+	/* Serialise with the writer: no entry can commit into the month
+	 * between our check and our insert. */
+	rc = db_exec(NULL, c, "head_lock", 0, NULL);
+	if (rc < 0)
+		return rc;
+	snprintf(first, sizeof(first), "%s-01", t->month);
+	rc = db_exec(&r, c, "period_insert", 2, (const char *const[]){first, t->who->token_id});
+	if (rc < 0)
+		return rc;
+	if (PQntuples(r) == 0)
+		rc = err_set(ERR_CONFLICT, "the period %s is already closed", t->month);
+	PQclear(r);
+	if (rc == 0)
+		rc = audit(c, t->who, "period.close", t->month);
+	return rc < 0 ? rc : remember(c, t->key, t->sha, t->response);
+}
+
+int ledger_period_close(PGconn *c, const char *month, const struct ledger_actor *who,
+			const char *key, const char *request_sha256, const char *response)
+{
+	struct period_tx t = {month, key, request_sha256, response, who};
+
+	return db_tx(c, DB_READ_COMMITTED, period_tx_run, &t);
+}
+
+int ledger_idempotency_get(bool *found, char sha[HASH_HEX_BYTES], int *status,
+			   char **response, PGconn *c, const char *key)
+{
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "idem_get", 1, (const char *const[]){key});
+
+	*found = false;
+	*response = NULL;
+	if (rc < 0)
+		return rc;
+	if (PQntuples(r) > 0) {
+		*found = true;
+		snprintf(sha, HASH_HEX_BYTES, "%s", PQgetvalue(r, 0, 0));
+		*status = atoi(PQgetvalue(r, 0, 1));
+		*response = strdup(PQgetvalue(r, 0, 2));
+		if (!*response)
+			rc = err_set(ERR_INTERNAL, "out of memory");
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* --- verification ------------------------------------------------------------------- */
+
+static int fail_at(struct ledger_verify_result *v, int64_t seq, const char *why)
+{
+	v->ok = false;
+	v->bad_sequence = seq;
+	snprintf(v->why, sizeof(v->why), "%s", why);
+	return 0;
+}
+
+int ledger_verify(struct ledger_verify_result *out, PGconn *c)
+{
+	char prev[HASH_HEX_BYTES];
+	int64_t expect = 1, postings = 0, n_entries, n_postings, head_seq;
+	char head_hash[HASH_HEX_BYTES];
+	PGresult *r = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	rc = db_exec_sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (rc < 0)
+		return rc;
+	rc = db_exec(&r, c, "verify_counts", 0, NULL);
+	if (rc < 0)
+		goto cleanup;
+	n_entries = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	n_postings = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	head_seq = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+	snprintf(head_hash, sizeof(head_hash), "%s", PQgetvalue(r, 0, 3));
+	PQclear(r);
+	r = NULL;
+	out->ok = true;
+	for (;;) {
+		char after[24];
+		int n;
+
+		snprintf(after, sizeof(after), "%" PRId64, expect - 1);
+		rc = db_exec(&r, c, "verify_page", 2, (const char *const[]){after, "1000"});
+		if (rc < 0)
+			goto cleanup;
+		n = PQntuples(r);
+		for (int i = 0; i < n && out->ok; i++) {
+			struct ledger_entry e;
+			char h[HASH_HEX_BYTES];
+
+			rc = entry_from_row(&e, r, i);
+			if (rc < 0)
+				goto cleanup;
+			if (e.sequence != expect)
+				fail_at(out, expect, "entry missing: the sequence has a gap");
+			else if (strcmp(e.prev_hash, prev) != 0)
+				fail_at(out, expect, "prev_hash does not match the entry before");
+			else if ((rc = ledger_entry_hash(h, &e)) < 0)
+				;
+			else if (!hash_equal_ct(h, e.hash, 64))
+				fail_at(out, expect, "hash does not match the entry's contents");
+			memcpy(prev, e.hash, HASH_HEX_BYTES);
+			postings += (int64_t)e.n_postings;
+			ledger_entry_free(&e);
+			if (rc < 0)
+				goto cleanup;
+			if (out->ok)
+				expect++;
+		}
+		PQclear(r);
+		r = NULL;
+		if (n < 1000 || !out->ok)
+			break;
+	}
+	out->entries = expect - 1;
+	snprintf(out->head, sizeof(out->head), "%s", prev);
+	if (!out->ok)
+		goto cleanup;
+	if (head_seq != expect - 1 || strcmp(head_hash, prev) != 0)
+		fail_at(out, expect - 1 < head_seq ? expect : head_seq + 1,
+			"the journal head does not match the last entry (entries deleted or added)");
+	else if (n_entries != expect - 1)
+		fail_at(out, expect, "entries outside the sequence");
+	else if (n_postings != postings)
+		fail_at(out, 0, "postings that belong to no entry");
+cleanup:
+	PQclear(r);
+	(void)db_exec_sql(c, rc < 0 ? "ROLLBACK" : "COMMIT");
+	return rc;
+}
+
+/* --- tokens --------------------------------------------------------------------------- */
+
+bool ledger_role_valid(const char *role)
+{
+	return strcmp(role, "admin") == 0 || strcmp(role, "finance") == 0 ||
+	       strcmp(role, "secretariat") == 0 || strcmp(role, "auditor") == 0;
+}
+
+int ledger_token_create(char out[LEDGER_TOKEN_BYTES], PGconn *c, const char *role,
+			const char *name)
+{
+	char id[LEDGER_TOKEN_ID_BYTES], secret[65], sha[HASH_HEX_BYTES];
+	int rc;
+
+	if (!ledger_role_valid(role))
+		return err_set(ERR_INVALID, "--role %s: expected admin, finance, secretariat or auditor",
+			       role);
+	if (strlen(name) < 1 || strlen(name) > 100)
+		return err_set(ERR_INVALID, "--name: 1-100 characters");
+	if ((rc = setup_owner(c)) < 0 || (rc = ledger_random_hex(id, 8)) < 0 ||
+	    (rc = ledger_random_hex(secret, 32)) < 0)
+		return rc;
+	snprintf(out, LEDGER_TOKEN_BYTES, "tfl_%s_%s", id, secret);
+	if ((rc = hash_sha256_hex(sha, out, strlen(out))) < 0)
+		return rc;
+	rc = db_exec(NULL, c, "token_insert", 4, (const char *const[]){id, name, role, sha});
+	if (rc == ERR_CONFLICT)
+		rc = err_set(ERR_CONFLICT, "a token named '%s' exists", name);
+	return rc;
+}
+
+int ledger_token_check(struct ledger_token *out, PGconn *c, const char *token)
+{
+	char id[LEDGER_TOKEN_ID_BYTES], sha[HASH_HEX_BYTES];
+	PGresult *r = NULL;
+	int rc;
+
+	/* tfl_ + 16 hex + _ + 64 hex */
+	if (strlen(token) != 85 || strncmp(token, "tfl_", 4) != 0 || token[20] != '_')
+		return err_set(ERR_NOTFOUND, "malformed token");
+	memcpy(id, token + 4, 16);
+	id[16] = '\0';
+	if ((rc = hash_sha256_hex(sha, token, strlen(token))) < 0)
+		return rc;
+	rc = db_exec(&r, c, "token_get", 1, (const char *const[]){id});
+	if (rc < 0)
+		return rc;
+	if (PQntuples(r) == 0 || !hash_equal_ct(sha, PQgetvalue(r, 0, 2), 64)) {
+		rc = err_set(ERR_NOTFOUND, "unknown or revoked token");
+	} else {
+		snprintf(out->id, sizeof(out->id), "%s", id);
+		snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(r, 0, 0));
+		snprintf(out->role, sizeof(out->role), "%s", PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	return rc;
+}
+
+int ledger_token_revoke(PGconn *c, const char *name)
+{
+	PGresult *r = NULL;
+	int rc = setup_owner(c);
+
+	if (rc == 0)
+		rc = db_exec(&r, c, "token_revoke", 1, (const char *const[]){name});
+	if (rc == 0 && PQntuples(r) == 0)
+		rc = err_set(ERR_NOTFOUND, "no active token named '%s'", name);
+	PQclear(r);
+	return rc;
+}
+
+int ledger_token_list(json_t **out, PGconn *c)
+{
+	PGresult *r = NULL;
+	json_t *arr = NULL;
+	int rc = setup_owner(c);
+
+	*out = NULL;
+	if (rc == 0)
+		rc = db_exec(&r, c, "token_list", 0, NULL);
+	if (rc < 0)
+		return rc;
+	arr = json_array();
+	for (int i = 0; arr && i < PQntuples(r); i++)
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", PQgetvalue(r, i, 0),
+				       "name", PQgetvalue(r, i, 1), "role", PQgetvalue(r, i, 2),
+				       "created_at", PQgetvalue(r, i, 3), "revoked_at",
+				       PQgetisnull(r, i, 4) ? json_null()
+							    : json_string(PQgetvalue(r, i, 4))));
+	PQclear(r);
+	if (!arr)
+		return err_set(ERR_INTERNAL, "out of memory");
+	*out = arr;
+	return 0;
+}
+
+int ledger_store_setup_owner(PGconn *c)
+{
+	return setup_owner(c);
+}

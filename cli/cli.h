@@ -17,6 +17,7 @@ int cli_db(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_token(int argc, char **argv);
 int cli_rank(int argc, char **argv);
+int cli_statements(int argc, char **argv);
 
 /*
  * Prints "tfledger: <what>: <err_last()>" on stderr and returns the exit

@@ -19,6 +19,7 @@ struct command {
 static const struct command commands[] = {
 	{"db", cli_db, "init|start|stop|status --dir DIR: the private PostgreSQL cluster"},
 	{"migrate", cli_migrate, "[--status] [--database CONNINFO]: apply schema migrations"},
+	{"statements", cli_statements, "import FILE.xml... [--format table|json]: import camt.053 bank statements"},
 	{"rank", cli_rank, "--applicants CSV --meeting-date D --budget A --currency C: rank travel support"},
 	{"token", cli_token, "create --role R --name N | list | revoke --name N: API tokens"},
 };

@@ -395,57 +395,60 @@ static int part_field(struct parser *p, struct part *pt, const char *rel,
 		      long line, bool is_tx)
 {
 	struct ledger_camt_line *l = &pt->l;
+	char field[PATH_BYTES + 8];
 	char ccy[4];
 	int rc = 0;
 
+	snprintf(field, sizeof(field), "%s/%s", is_tx ? "TxDtls" : "Ntry", rel);
+
 	if (strcmp(rel, "Amt") == 0) {
-		rc = amount(p, &l->amount_minor, ccy, line, rel);
+		rc = amount(p, &l->amount_minor, ccy, line, field);
 		if (rc == 0 && !is_tx)
 			rc = statement_currency(p, ccy, line, "Ntry/Amt");
 		/* a TxDtls/Amt in another currency cannot split the entry */
 		pt->has_amount = rc == 0 && (!is_tx || strcmp(ccy, p->st.currency) == 0);
 	} else if (strcmp(rel, "CdtDbtInd") == 0) {
-		rc = side(p, &l->side, line, rel);
+		rc = side(p, &l->side, line, field);
 		pt->has_side = rc == 0;
 	} else if (strcmp(rel, "AmtDtls/InstdAmt/Amt") == 0) {
-		rc = amount(p, &l->instructed_minor, l->instructed_currency, line, rel);
+		rc = amount(p, &l->instructed_minor, l->instructed_currency, line, field);
 		l->has_instructed = rc == 0;
 	} else if (strcmp(rel, "AmtDtls/TxAmt/Amt") == 0) {
-		rc = amount(p, &pt->tx_amount_minor, ccy, line, rel);
+		rc = amount(p, &pt->tx_amount_minor, ccy, line, field);
 		pt->has_tx_amount = rc == 0 && strcmp(ccy, p->st.currency) == 0;
 	} else if (strcmp(rel, "Chrgs/TtlChrgsAndTaxAmt") == 0) {
 		/* 001.02 repeats Chrgs per record, each with its own total */
 		if (p->version != 2)
-			rc = add_charges(p, pt, true, line, rel);
+			rc = add_charges(p, pt, true, line, field);
 	} else if (strcmp(rel, "Chrgs/Rcrd/Amt") == 0 || strcmp(rel, "Chrgs/Amt") == 0) {
-		rc = add_charges(p, pt, false, line, rel);
+		rc = add_charges(p, pt, false, line, field);
 	} else if (strcmp(rel, "RltdPties/Dbtr/Nm") == 0 ||
 		   strcmp(rel, "RltdPties/Dbtr/Pty/Nm") == 0) {
-		rc = set_text(p, l->debtor_name, line, rel, 140);
+		rc = set_text(p, l->debtor_name, line, field, 140);
 	} else if (strcmp(rel, "RltdPties/Cdtr/Nm") == 0 ||
 		   strcmp(rel, "RltdPties/Cdtr/Pty/Nm") == 0) {
-		rc = set_text(p, l->creditor_name, line, rel, 140);
+		rc = set_text(p, l->creditor_name, line, field, 140);
 	} else if (strcmp(rel, "Refs/EndToEndId") == 0) {
-		rc = set_text(p, l->end_to_end_id, line, rel, 35);
+		rc = set_text(p, l->end_to_end_id, line, field, 35);
 	} else if (strcmp(rel, "Refs/AcctSvcrRef") == 0) {
-		rc = set_text(p, l->tx_ref, line, rel, 35);
+		rc = set_text(p, l->tx_ref, line, field, 35);
 	} else if (strcmp(rel, "RmtInf/Ustrd") == 0) {
 		const char *s = trimmed(p);
 
 		if (utf8_chars(s) > 140 || p->text_cut)
-			warn(p, W_LONG_TEXT, line, rel, "%ld characters, the schema allows 140",
+			warn(p, W_LONG_TEXT, line, field, "%ld characters, the schema allows 140",
 			     utf8_chars(s));
 		append_remittance(p, pt, l->remittance, sizeof(l->remittance), "\n", s,
-				  line, rel);
+				  line, field);
 		if (p->text_cut && !pt->remittance_cut_warned) {
 			pt->remittance_cut_warned = true;
-			warn(p, W_REMITTANCE_CUT, line, rel, "text longer than %d bytes is cut",
+			warn(p, W_REMITTANCE_CUT, line, field, "text longer than %d bytes is cut",
 			     TEXT_BYTES - 1);
 		}
 	} else if (strcmp(rel, "RmtInf/Strd/CdtrRefInf/Ref") == 0 ||
 		   strcmp(rel, "RmtInf/Strd/RfrdDocInf/Nb") == 0) {
 		append_remittance(p, pt, l->remittance_refs, sizeof(l->remittance_refs),
-				  " ", trimmed(p), line, rel);
+				  " ", trimmed(p), line, field);
 	}
 	return rc;
 }
@@ -454,7 +457,10 @@ static int entry_field(struct parser *p, const char *rel, long line)
 {
 	struct part *e = &p->entry;
 	struct ledger_camt_line *l = &e->l;
+	char field[PATH_BYTES + 8];
 	int rc = 0;
+
+	snprintf(field, sizeof(field), "Ntry/%s", rel);
 
 	if (strcmp(rel, "RvslInd") == 0) {
 		const char *s = trimmed(p);
@@ -464,19 +470,19 @@ static int entry_field(struct parser *p, const char *rel, long line)
 		else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
 			l->reversal = false;
 		else
-			rc = fail(p, ERR_INVALID, line, rel, "'%s': expected true or false", s);
+			rc = fail(p, ERR_INVALID, line, field, "'%s': expected true or false", s);
 	} else if (strcmp(rel, "Sts") == 0 || strcmp(rel, "Sts/Cd") == 0 ||
 		   strcmp(rel, "Sts/Prtry") == 0) {
 		if (strcmp(rel, "Sts") == 0 && !trimmed(p)[0])
 			return 0; /* 001.08's Sts holds Cd or Prtry */
-		rc = set_text(p, l->status, line, rel, 35);
+		rc = set_text(p, l->status, line, field, 35);
 		e->has_status = rc == 0;
 	} else if (strcmp(rel, "BookgDt/Dt") == 0 || strcmp(rel, "BookgDt/DtTm") == 0) {
-		rc = date(p, l->booking_date, line, rel);
+		rc = date(p, l->booking_date, line, field);
 	} else if (strcmp(rel, "ValDt/Dt") == 0 || strcmp(rel, "ValDt/DtTm") == 0) {
-		rc = date(p, l->value_date, line, rel);
+		rc = date(p, l->value_date, line, field);
 	} else if (strcmp(rel, "AcctSvcrRef") == 0) {
-		rc = set_text(p, l->bank_ref, line, rel, 35);
+		rc = set_text(p, l->bank_ref, line, field, 35);
 	} else {
 		rc = part_field(p, e, rel, line, false);
 	}

@@ -400,7 +400,7 @@ START_TEST(test_camt_read__names_the_field_at_fault)
 	struct got *g = NULL;
 
 	ck_assert_int_eq(read_fixture(&g, &sum, "bad_late_error.xml"), ERR_INVALID);
-	ck_assert_msg(strstr(err_last(), "bad_late_error.xml:43: Amt: '12.345' has more "
+	ck_assert_msg(strstr(err_last(), "bad_late_error.xml:43: Ntry/Amt: '12.345' has more "
 			     "decimals than EUR has (2)"), "%s", err_last());
 	free(g);
 	ck_assert_int_eq(read_fixture(&g, &sum, "hostile_doctype.xml"), ERR_INVALID);

@@ -1,0 +1,227 @@
+/*
+ * statements.c - tfledger statements import FILE.xml...: camt.053 bank
+ * statements into the database (CONTRACT.md "Bank statements"). The work
+ * is ledger/statements.c's; this file parses options and prints figures.
+ *
+ * Each file is all-or-nothing (one transaction). Files are imported in
+ * order; the first file refused stops the run: the files before it stay
+ * imported and are printed, the file at fault stores nothing, later files
+ * are not read.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/cfg.h"
+#include "common/db.h"
+#include "common/err.h"
+#include "common/money.h"
+#include "ledger/statements.h"
+
+struct row {
+	const char *file;
+	const struct ledger_statements_result *r;
+	char credits[MONEY_STR_MAX], debits[MONEY_STR_MAX];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tfledger statements import FILE.xml... [--format table|json]\n"
+		"                                  [--database CONNINFO]\n\n"
+		"Imports ISO 20022 camt.053 bank statements (001.02, 001.04, 001.08) and\n"
+		"stores each bank line once: importing a file again stores nothing new.\n"
+		"Each file is imported whole or not at all; the first file refused stops\n"
+		"the run (the files before it stay imported).\n\n"
+		"  --format table|json  output (default table)\n"
+		"  --database CONN      libpq conninfo (default $TFLEDGER_DATABASE)\n\n"
+		"Exit status: 0 imported, 1 a file refused (stderr names file:line: field),\n"
+		"2 any other failure. See docs/bank-statements.md.\n");
+}
+
+static int print_json(const struct row *rows, size_t n)
+{
+	json_t *list = json_array();
+	json_t *root = json_object();
+	int rc = 0;
+
+	if (!list || !root) {
+		json_decref(list);
+		json_decref(root);
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ledger_statements_result *r = rows[i].r;
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I}",
+				      "file", rows[i].file, "id", r->id, "account", r->account,
+				      "currency", r->currency, "entries", (json_int_t)r->entries,
+				      "credits", rows[i].credits, "debits", rows[i].debits,
+				      "new", (json_int_t)r->new_lines,
+				      "duplicates", (json_int_t)r->duplicates);
+
+		if (!o || json_array_append_new(list, o) < 0) {
+			rc = err_set(ERR_SYSTEM, "out of memory");
+			break;
+		}
+	}
+	json_object_set_new(root, "statements", list);
+	if (rc == 0 && json_dumpf(root, stdout, JSON_PRESERVE_ORDER) == 0)
+		putchar('\n');
+	json_decref(root);
+	return rc;
+}
+
+static void print_table(const struct row *rows, size_t n)
+{
+	static const char *const head[] = {"FILE", "STATEMENT", "ACCOUNT", "CCY", "ENTRIES",
+					   "CREDITS", "DEBITS", "NEW", "DUPLICATES"};
+	char cells[9][32 + LIMIT_CAMT_FIELD_BYTES];
+	int w[9];
+
+	for (int k = 0; k < 9; k++)
+		w[k] = (int)strlen(head[k]);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			printf("%-*s  %-*s  %-*s  %-*s  %*s  %*s  %*s  %*s  %*s\n", w[0], head[0],
+			       w[1], head[1], w[2], head[2], w[3], head[3], w[4], head[4], w[5],
+			       head[5], w[6], head[6], w[7], head[7], w[8], head[8]);
+		for (size_t i = 0; i < n; i++) {
+			const struct ledger_statements_result *r = rows[i].r;
+
+			snprintf(cells[0], sizeof(cells[0]), "%s", rows[i].file);
+			snprintf(cells[1], sizeof(cells[1]), "%s", r->id);
+			snprintf(cells[2], sizeof(cells[2]), "%s", r->account);
+			snprintf(cells[3], sizeof(cells[3]), "%s", r->currency);
+			snprintf(cells[4], sizeof(cells[4]), "%ld", r->entries);
+			snprintf(cells[5], sizeof(cells[5]), "%s", rows[i].credits);
+			snprintf(cells[6], sizeof(cells[6]), "%s", rows[i].debits);
+			snprintf(cells[7], sizeof(cells[7]), "%ld", r->new_lines);
+			snprintf(cells[8], sizeof(cells[8]), "%ld", r->duplicates);
+			for (int k = 0; k < 9 && pass == 0; k++)
+				if ((int)strlen(cells[k]) > w[k])
+					w[k] = (int)strlen(cells[k]);
+			if (pass == 1)
+				printf("%-*s  %-*s  %-*s  %-*s  %*s  %*s  %*s  %*s  %*s\n", w[0],
+				       cells[0], w[1], cells[1], w[2], cells[2], w[3], cells[3],
+				       w[4], cells[4], w[5], cells[5], w[6], cells[6], w[7],
+				       cells[7], w[8], cells[8]);
+		}
+	}
+}
+
+/* Flattens the statements of the imported files into printable rows. */
+static int rows_of(struct row **out, size_t *n_out, char **files,
+		   struct ledger_statements_file **done, size_t ndone)
+{
+	struct row *rows = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t f = 0; f < ndone; f++)
+		cap += done[f]->n;
+	rows = calloc(cap ? cap : 1, sizeof(*rows));
+	if (!rows)
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (size_t f = 0; f < ndone; f++)
+		for (size_t i = 0; i < done[f]->n; i++, n++) {
+			rows[n].file = files[f];
+			rows[n].r = &done[f]->stmts[i];
+			money_format(rows[n].credits, rows[n].r->credits_minor, rows[n].r->currency);
+			money_format(rows[n].debits, rows[n].r->debits_minor, rows[n].r->currency);
+		}
+	*out = rows;
+	*n_out = n;
+	return 0;
+}
+
+static int import(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"database", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ledger_statements_file **done = NULL;
+	struct row *rows = NULL;
+	const char *database = NULL, *format = "table", *conninfo;
+	char **files;
+	size_t nfiles, ndone = 0, nrows = 0;
+	PGconn *c = NULL;
+	int opt, rc = 0, status = CLI_OK;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			format = optarg;
+			break;
+		case 'd':
+			database = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_OK;
+		default:
+			return cli_usage_error("statements import", "bad option");
+		}
+	}
+	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
+		return cli_usage_error("statements import", "--format must be table or json, "
+				       "not '%s'", format);
+	if (optind == argc)
+		return cli_usage_error("statements import", "no FILE.xml given");
+	files = argv + optind;
+	nfiles = (size_t)(argc - optind);
+	conninfo = cfg_database(database);
+	if (!conninfo)
+		return cli_fail(ERR_INVALID, "statements import");
+	done = calloc(nfiles, sizeof(*done));
+	if (!done)
+		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), "statements import");
+	rc = db_connect(&c, conninfo);
+	if (rc == 0)
+		rc = ledger_statements_prepare(c);
+	if (rc < 0) {
+		status = cli_fail(rc, "statements import");
+		goto cleanup;
+	}
+	for (; ndone < nfiles; ndone++) {
+		rc = ledger_statements_import(&done[ndone], c, files[ndone]);
+		if (rc < 0) {
+			status = cli_fail(rc, "statements import");
+			fprintf(stderr, "tfledger: statements import: %s refused, nothing of it "
+				"stored; %zu earlier file%s imported, %zu later not read\n",
+				files[ndone], ndone, ndone == 1 ? "" : "s", nfiles - ndone - 1);
+			break;
+		}
+	}
+	rc = rows_of(&rows, &nrows, files, done, ndone);
+	if (rc == 0 && strcmp(format, "json") == 0)
+		rc = print_json(rows, nrows);
+	else if (rc == 0)
+		print_table(rows, nrows);
+	if (rc < 0 && status == CLI_OK)
+		status = cli_fail(rc, "statements import");
+cleanup:
+	for (size_t i = 0; i < nfiles; i++)
+		ledger_statements_file_free(done[i]);
+	free(done);
+	free(rows);
+	PQfinish(c);
+	return status;
+}
+
+int cli_statements(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "import") == 0)
+		return import(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	usage(stderr);
+	return CLI_USAGE;
+}

@@ -186,6 +186,8 @@ int cli_rank(int argc, char **argv)
 		fprintf(stderr, "tfledger rank: warning: policy %s %s is not in effect on "
 				"%s (see its <effective> dates)\n",
 			rules_policy_id(policy), rules_policy_version(policy), a.meeting);
+	/* one large buffer: the output can be 100,000 lines */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 	rc = a.output ? write_file(a.output, a.format, &result)
 		      : write_result(stdout, a.format, &result);
 	if (rc < 0)

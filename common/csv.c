@@ -82,7 +82,7 @@ void csv_close(csv_reader *r)
 
 /* Makes a byte available: 1 if there is one, 0 at the end, -2 (message
  * set) if reading failed. Skips a byte order mark at the very start. */
-static int fill(csv_reader *r)
+__attribute__((noinline)) static int fill(csv_reader *r)
 {
 	if (r->pos < r->len)
 		return 1;
@@ -103,10 +103,11 @@ static int fill(csv_reader *r)
 	return r->pos < r->len;
 }
 
-/* The next byte, or -1 at the end; -2 (message set) if reading failed. */
-static int get(csv_reader *r)
+/* The next byte, or -1 at the end; -2 (message set) if reading failed.
+ * Inline: it runs once per byte of the file. */
+static inline int get(csv_reader *r)
 {
-	int c = fill(r);
+	int c = r->pos < r->len ? 1 : fill(r);
 
 	if (c <= 0)
 		return c == 0 ? -1 : -2;
@@ -228,7 +229,7 @@ int csv_next(csv_reader *r)
 			if (st != QUOTED)
 				c = '\n';
 		}
-		if (c >= 0 && (rc = utf8(r, c)) < 0)
+		if (c >= 0 && (c >= 0x80 || c == 0 || r->u8_need) && (rc = utf8(r, c)) < 0)
 			return rc;
 		switch (st) {
 		case FIELD_START:

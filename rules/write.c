@@ -151,15 +151,23 @@ int rules_explain(char *out, size_t size, const struct rules_result *r,
 static void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (*s) {
+		size_t n = 0;
+		unsigned char c;
 
+		/* copy the run of bytes that need no escape in one write */
+		while ((c = (unsigned char)s[n]) && c != '"' && c != '\\' && c >= 0x20 &&
+		       c != 0x7f)
+			n++;
+		fwrite(s, 1, n, f);
+		s += n;
+		if (!c)
+			break;
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
 		else
-			fputc(c, f);
+			fprintf(f, "\\u%04x", c);
+		s++;
 	}
 	fputc('"', f);
 }

@@ -1,0 +1,538 @@
+/*
+ * test_rank.c - `tfledger rank` run as the real program: golden outputs in
+ * tests/data/rank (NAME.csv beside NAME.expected.json / .txt, compared byte
+ * for byte), malformed CSV files refused with file, line and column and
+ * nothing on stdout, edited policies changing the result, invalid policies
+ * refused with their line, and the XML report valid against its schema.
+ * Needs no database; writes only under /tmp.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/xml.h"
+#include "rules/rules.h"
+#include "tests/harness/harness.h"
+
+#define DATA SRCDATADIR "/tests/data/rank/"
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long len;
+
+	ck_assert_msg(f != NULL, "%s", path);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	ck_assert_int_ge(len, 0);
+	rewind(f);
+	buf = malloc((size_t)len + 1);
+	ck_assert(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void spit(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_msg(f != NULL, "%s", path);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Runs tfledger rank with the given options (NULL-terminated, after "rank"). */
+static int rank(char **out, char **err, const char *const *opts)
+{
+	const char *argv[24] = {harness_bin_tfledger(), "rank"};
+	int n = 2;
+
+	for (; *opts; opts++) {
+		ck_assert(n < 23);
+		argv[n++] = *opts;
+	}
+	argv[n] = NULL;
+	return harness_run(out, err, NULL, argv);
+}
+
+/* ---- golden outputs -------------------------------------------------------- */
+
+struct golden {
+	const char *csv, *expected, *meeting, *budget, *currency, *policy, *format;
+};
+
+static const struct golden goldens[] = {
+	{"gates", "gates.expected.json", "2019-01-29", "100000.00", "USD", NULL, "json"},
+	{"gates", "gates.expected.txt", "2019-01-29", "100000.00", "USD", NULL, "table"},
+	{"key-category", "key-category.expected.json", "2019-01-29", "10000.00", "USD", NULL, "json"},
+	{"key-never-funded", "key-never-funded.expected.json", "2019-01-29", "10000.00", "USD", NULL, "json"},
+	{"key-ldc", "key-ldc.expected.json", "2019-01-29", "10000.00", "USD", NULL, "json"},
+	{"key-partial", "key-partial.expected.json", "2019-01-29", "10000.00", "USD", NULL, "json"},
+	{"key-requested-on", "key-requested-on.expected.json", "2019-01-29", "10000.00", "USD", NULL, "json"},
+	{"tie-id", "tie-id.expected.json", "2019-01-29", "10000.00", "USD", NULL, "json"},
+	{"timestamp-vs-date", "timestamp-vs-date.expected.json", "2019-01-29", "10000.00", "USD", NULL, "json"},
+	{"deadline", "deadline.expected.json", "2019-01-29", "10000.00", "USD", NULL, "json"},
+	{"budget", "budget.expected.json", "2019-01-29", "5000.00", "USD", NULL, "json"},
+	{"budget", "budget.expected.txt", "2019-01-29", "5000.00", "USD", NULL, "table"},
+	{"budget", "budget-stop.expected.json", "2019-01-29", "5000.00", "USD",
+	 "stop-at-first-misfit.xml", "json"},
+	{"ldc-dates", "ldc-dates-2019.expected.json", "2019-01-29", "10000.00", "USD", NULL, "json"},
+	{"ldc-dates", "ldc-dates-2024.expected.json", "2024-06-01", "10000.00", "USD", NULL, "json"},
+	{"quoting", "quoting.expected.json", "2019-01-29", "2000.00", "USD", NULL, "json"},
+	{"empty", "empty.expected.json", "2019-01-29", "0.00", "USD", NULL, "json"},
+	{"jpy", "jpy.expected.json", "2019-01-29", "200000", "JPY", NULL, "json"},
+};
+
+#define NGOLDEN ((int)(sizeof(goldens) / sizeof(goldens[0])))
+
+static char *run_golden(const struct golden *g, char **err)
+{
+	char csv[LIMIT_PATH_BYTES], policy[LIMIT_PATH_BYTES];
+	const char *opts[16] = {"--applicants", csv, "--meeting-date", g->meeting, "--budget",
+				g->budget, "--currency", g->currency, "--format", g->format};
+	char *out = NULL;
+	int n = 10, status;
+
+	snprintf(csv, sizeof(csv), DATA "%s.csv", g->csv);
+	if (g->policy) {
+		snprintf(policy, sizeof(policy), DATA "%s", g->policy);
+		opts[n++] = "--policy";
+		opts[n++] = policy;
+	}
+	opts[n] = NULL;
+	status = rank(&out, err, opts);
+	ck_assert_msg(status == 0, "%s: exit %d: %s", g->expected, status, *err);
+	return out;
+}
+
+START_TEST(test_rank__golden_output)
+{
+	const struct golden *g = &goldens[_i];
+	char path[LIMIT_PATH_BYTES];
+	char *err = NULL, *out = run_golden(g, &err);
+	char *want;
+
+	snprintf(path, sizeof(path), DATA "%s", g->expected);
+	want = slurp(path);
+	ck_assert_msg(strcmp(out, want) == 0, "%s differs; got:\n%s", g->expected, out);
+	ck_assert_str_eq(err, "");
+	free(want);
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* Every reason code of the contract shows in at least one golden output. */
+START_TEST(test_rank__goldens_cover_every_reason_code)
+{
+	bool seen[RULES_REASON_COUNT] = {false};
+	char path[LIMIT_PATH_BYTES], quoted[64];
+
+	for (int i = 0; i < NGOLDEN; i++) {
+		char *text;
+
+		if (!strstr(goldens[i].expected, ".json"))
+			continue;
+		snprintf(path, sizeof(path), DATA "%s", goldens[i].expected);
+		text = slurp(path);
+		for (int r = 0; r < RULES_REASON_COUNT; r++) {
+			snprintf(quoted, sizeof(quoted), "\"%s\"", rules_reason_name(r));
+			seen[r] |= strstr(text, quoted) != NULL;
+		}
+		free(text);
+	}
+	for (int r = 0; r < RULES_REASON_COUNT; r++)
+		ck_assert_msg(seen[r], "no golden output shows '%s'", rules_reason_name(r));
+}
+END_TEST
+
+START_TEST(test_rank__xml_report_is_valid_against_its_schema)
+{
+	const struct golden g = {"gates", "", "2019-01-29", "5000.00", "USD", NULL, "xml"};
+	const struct golden q = {"quoting", "", "2019-01-29", "1000.00", "USD", NULL, "xml"};
+	char *err = NULL, *out;
+	xmlDocPtr doc = NULL;
+
+	for (int i = 0; i < 2; i++) {
+		out = run_golden(i ? &q : &g, &err);
+		ck_assert_int_eq(xml_read_memory(&doc, out, strlen(out), "report.xml"), 0);
+		ck_assert_msg(xml_validate(doc, SRCDATADIR "/reports/schemas/travel-allocation.xsd",
+					   "report.xml") == 0, "%s\n%s", err_last(), out);
+		ck_assert(strstr(out, "<reason code=\"developed-economy\"/>") || i);
+		xmlFreeDoc(doc);
+		free(out);
+		free(err);
+	}
+}
+END_TEST
+
+START_TEST(test_rank__output_file_and_nothing_on_stdout)
+{
+	char dir[256], path[LIMIT_PATH_BYTES];
+	const char *opts[] = {"--applicants", DATA "budget.csv", "--meeting-date", "2019-01-29",
+			      "--budget", "5000.00", "--currency", "USD", "--format", "json",
+			      "--output", path, NULL};
+	char *out = NULL, *err = NULL, *got, *want;
+
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/r.json", dir);
+	ck_assert_int_eq(rank(&out, &err, opts), 0);
+	ck_assert_str_eq(out, "");
+	got = slurp(path);
+	want = slurp(DATA "budget.expected.json");
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* ---- malformed applicant files ----------------------------------------------- */
+
+static const char *const header =
+	"id,name,country,category,role,forms_complete,health_check,prior_funded,"
+	"prior_reports_outstanding,request,amount,currency,requested_on\n";
+
+static const char *const columns[] = {
+	"id", "name", "country", "category", "role", "forms_complete", "health_check",
+	"prior_funded", "prior_reports_outstanding", "request", "amount", "currency",
+	"requested_on",
+};
+
+static const char *const good[] = {
+	"x3", "Name", "KEN", "mag", "", "yes", "yes", "0", "0", "full", "1000.00", "USD",
+	"2018-12-01",
+};
+
+struct bad_value {
+	const char *column, *value;
+};
+
+static const struct bad_value bad_values[] = {
+	{"id", ""},
+	{"id", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}, /* 65 */
+	{"country", "XYZ"},
+	{"country", "ken"},
+	{"country", "KE"},
+	{"country", ""},
+	{"category", "MAG"},
+	{"category", "member"},
+	{"forms_complete", "Yes"},
+	{"forms_complete", ""},
+	{"health_check", "1"},
+	{"prior_funded", "-1"},
+	{"prior_funded", "1.0"},
+	{"prior_funded", ""},
+	{"prior_funded", "01"},
+	{"prior_reports_outstanding", "two"},
+	{"request", "partial"},
+	{"amount", "0.00"},
+	{"amount", "12.5"},
+	{"amount", "-5.00"},
+	{"amount", "1e3"},
+	{"amount", "92233720368547758.08"},
+	{"amount", ""},
+	{"currency", "EUR"},
+	{"currency", "usd"},
+	{"requested_on", "2018-02-30"},
+	{"requested_on", "2018-12-01 10:00"},
+	{"requested_on", "2018-12-01T10:00:00"},
+	{"requested_on", ""},
+};
+
+/* Runs rank on text (written to a temp file) and checks it is refused with
+ * exit 1, nothing on stdout, and want (after the file's path) on stderr. */
+static void refused(const char *text, const char *want)
+{
+	char dir[256], path[LIMIT_PATH_BYTES], needle[LIMIT_PATH_BYTES + 128];
+	const char *opts[] = {"--applicants", path, "--meeting-date", "2019-01-29",
+			      "--budget", "5000.00", "--currency", "USD", "--format", "json", NULL};
+	char *out = NULL, *err = NULL;
+
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/applicants.csv", dir);
+	spit(path, text);
+	ck_assert_int_eq(rank(&out, &err, opts), 1);
+	ck_assert_msg(strcmp(out, "") == 0, "stdout not empty: %s", out);
+	snprintf(needle, sizeof(needle), "%s%s", path, want);
+	ck_assert_msg(strstr(err, needle), "stderr '%s' lacks '%s'", err, needle);
+	free(out);
+	free(err);
+}
+
+START_TEST(test_rank__refuses_bad_value_with_line_and_column)
+{
+	const struct bad_value *b = &bad_values[_i];
+	char text[2048], want[128];
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), "%s"
+				   "x1,One,KEN,mag,,yes,yes,0,0,full,1000.00,USD,2018-12-01\n"
+				   "x2,\"Two, quoted\",NPL,mag,,yes,yes,0,0,dsa,500.00,USD,2018-12-02\n",
+			     header);
+	for (int c = 0; c < 13; c++) {
+		const char *v = strcmp(columns[c], b->column) == 0 ? b->value : good[c];
+
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", c ? "," : "", v);
+	}
+	snprintf(text + n, sizeof(text) - n, "\n");
+	snprintf(want, sizeof(want), ":4: column %s ", b->column);
+	refused(text, want);
+}
+END_TEST
+
+struct bad_file {
+	const char *text, *want;
+};
+
+static const struct bad_file bad_files[] = {
+	/* duplicate id, named on the second occurrence */
+	{"x1,A,KEN,mag,,yes,yes,0,0,full,1.00,USD,2018-12-01\n"
+	 "x2,B,KEN,mag,,yes,yes,0,0,full,1.00,USD,2018-12-01\n"
+	 "x1,C,KEN,mag,,yes,yes,0,0,full,1.00,USD,2018-12-01\n",
+	 ":4: column id: duplicate id 'x1' (first on line 2)"},
+	/* broken quoting: a quote inside an unquoted field, at column 6 */
+	{"x1,A\"B,KEN,mag,,yes,yes,0,0,full,1.00,USD,2018-12-01\n", ":2:5: quote inside"},
+	/* text after a closing quote */
+	{"x1,\"A\"B,KEN,mag,,yes,yes,0,0,full,1.00,USD,2018-12-01\n", ":2:7: a closing quote"},
+	/* a quote never closed: where it opened */
+	{"x1,A,KEN,mag,,yes,yes,0,0,full,1.00,USD,2018-12-01\n"
+	 "x2,\"B,KEN,mag,,yes,yes,0,0,full,1.00,USD,2018-12-01\n", ":3:4: quoted field never closed"},
+	/* too few fields */
+	{"x1,A,KEN,mag,,yes,yes,0,0,full,1.00,USD\n", ":2: 12 fields, but the header has 13"},
+	/* invalid UTF-8 in a name */
+	{"x1,Caf\xE9,KEN,mag,,yes,yes,0,0,full,1.00,USD,2018-12-01\n", ":2:8: invalid UTF-8"},
+};
+
+START_TEST(test_rank__refuses_bad_file)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "%s%s", header, bad_files[_i].text);
+	refused(text, bad_files[_i].want);
+}
+END_TEST
+
+START_TEST(test_rank__refuses_missing_and_doubled_columns)
+{
+	refused("id,name,country,category,role,forms_complete,prior_funded,"
+		"prior_reports_outstanding,request,amount,currency,requested_on\n",
+		":1: column health_check: missing from the header");
+	refused("id,name,country,category,role,forms_complete,health_check,prior_funded,"
+		"prior_reports_outstanding,request,amount,currency,requested_on,country\n",
+		":1: column country (field 14): named twice");
+	refused("", ":1: empty file");
+}
+END_TEST
+
+START_TEST(test_rank__usage_errors_exit_1)
+{
+	const char *no_budget[] = {"--applicants", DATA "budget.csv", "--meeting-date",
+				   "2019-01-29", "--currency", "USD", NULL};
+	const char *bad_ccy[] = {"--applicants", DATA "budget.csv", "--meeting-date", "2019-01-29",
+				 "--budget", "5.00", "--currency", "XYZ", NULL};
+	const char *neg[] = {"--applicants", DATA "budget.csv", "--meeting-date", "2019-01-29",
+			     "--budget", "-5.00", "--currency", "USD", NULL};
+	const char *bad_day[] = {"--applicants", DATA "budget.csv", "--meeting-date", "2019-02-29",
+				 "--budget", "5.00", "--currency", "USD", NULL};
+	const char *bad_fmt[] = {"--applicants", DATA "budget.csv", "--meeting-date", "2019-01-29",
+				 "--budget", "5.00", "--currency", "USD", "--format", "csv", NULL};
+	const char *no_file[] = {"--applicants", "/nonexistent/a.csv", "--meeting-date",
+				 "2019-01-29", "--budget", "5.00", "--currency", "USD", NULL};
+	const char *help[] = {"--help", NULL};
+	const char *const *cases[] = {no_budget, bad_ccy, neg, bad_day, bad_fmt, no_file};
+	char *out = NULL, *err = NULL;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(rank(&out, &err, cases[i]) == 1, "case %zu: %s", i, err);
+		ck_assert_str_eq(out, "");
+		ck_assert(strlen(err) > 0);
+		free(out);
+		free(err);
+	}
+	ck_assert_int_eq(rank(&out, &err, help), 0);
+	ck_assert(strstr(out, "--applicants"));
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* ---- policies are data ------------------------------------------------------- */
+
+/* The default policy with from replaced by to, in a temp dir; path to out. */
+static void edited_policy(char *out, size_t size, const char *from, const char *to)
+{
+	char dir[256];
+	char *text = slurp(SRCDATADIR "/rules/policies/igf-travel.xml");
+	char *at = strstr(text, from);
+	FILE *f;
+
+	ck_assert_msg(at != NULL, "%s", from);
+	harness_tmpdir(dir, sizeof(dir));
+	ck_assert((size_t)snprintf(out, size, "%s/policy.xml", dir) < size);
+	f = fopen(out, "wb");
+	ck_assert(f);
+	fwrite(text, 1, (size_t)(at - text), f);
+	fputs(to, f);
+	fputs(at + strlen(from), f);
+	ck_assert_int_eq(fclose(f), 0);
+	free(text);
+}
+
+/* JSON of rank on DATA csv with the policy at path (NULL: default). */
+static char *json_with(const char *csv, const char *policy)
+{
+	char file[LIMIT_PATH_BYTES];
+	const char *opts[] = {"--applicants", file, "--meeting-date", "2019-01-29", "--budget",
+			      "100000.00", "--currency", "USD", "--format", "json",
+			      policy ? "--policy" : NULL, policy, NULL};
+	char *out = NULL, *err = NULL;
+
+	snprintf(file, sizeof(file), DATA "%s", csv);
+	ck_assert_msg(rank(&out, &err, opts) == 0, "%s", err);
+	free(err);
+	return out;
+}
+
+/* The decision object of id in a JSON result, as a new string. */
+static char *decision(const char *json, const char *id)
+{
+	char key[96];
+	const char *a, *b;
+
+	snprintf(key, sizeof(key), "{\"id\": \"%s\",", id);
+	a = strstr(json, key);
+	ck_assert_msg(a != NULL, "no decision for %s", id);
+	b = strstr(a, "]}");
+	ck_assert(b);
+	return strndup(a, (size_t)(b - a + 2));
+}
+
+START_TEST(test_rank__policy_without_a_gate_lets_through)
+{
+	char path[LIMIT_PATH_BYTES];
+	char *before = json_with("gates.csv", NULL), *after, *d;
+
+	d = decision(before, "g-developed");
+	ck_assert_msg(strstr(d, "\"rank\": null") && strstr(d, "\"developed-economy\""), "%s", d);
+	free(d);
+	edited_policy(path, sizeof(path), "<gate>developed-economy</gate>", "");
+	after = json_with("gates.csv", path);
+	d = decision(after, "g-developed");
+	ck_assert_msg(strstr(d, "\"decision\": \"funded\""), "%s", d);
+	free(d);
+	/* several gates at once: reasons keep the policy's order, minus the gate */
+	d = decision(after, "g-all-developed");
+	ck_assert_msg(strstr(d, "[\"no-role\", \"forms-incomplete\", \"no-health-check\", "
+				"\"prior-reports-outstanding\", \"late-request\"]"), "%s", d);
+	free(d);
+	ck_assert_str_ne(before, after); /* the sha256 too */
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(test_rank__policy_key_order_decides)
+{
+	char path[LIMIT_PATH_BYTES];
+	char *before = json_with("key-category.csv", NULL), *after, *d;
+
+	d = decision(before, "b");      /* the MAG member first by default */
+	ck_assert_msg(strstr(d, "\"rank\": 1,"), "%s", d);
+	free(d);
+	/* partial-request first: a (airfare) now beats b (full) */
+	edited_policy(path, sizeof(path), "<key>category</key>",
+		      "<key>partial-request</key><key>category</key>");
+	/* partial-request now appears twice; remove the later one */
+	{
+		char *text = slurp(path);
+		char *second = strstr(strstr(text, "<key>partial-request</key>") + 1,
+				      "<key>partial-request</key>");
+		FILE *f = fopen(path, "wb");
+
+		ck_assert(second && f);
+		fwrite(text, 1, (size_t)(second - text), f);
+		fputs(second + strlen("<key>partial-request</key>"), f);
+		fclose(f);
+		free(text);
+	}
+	after = json_with("key-category.csv", path);
+	d = decision(after, "a");
+	ck_assert_msg(strstr(d, "\"rank\": 1,") &&
+		      strstr(d, "[\"partial-request\", \"individual-with-role\", \"never-funded\", "
+				"\"ldc\"]"), "%s", d);
+	free(d);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(test_rank__policy_deadline_moves_the_boundary)
+{
+	char path[LIMIT_PATH_BYTES];
+	char *before = json_with("deadline.csv", NULL), *after, *d;
+
+	d = decision(before, "d1-on-day");
+	ck_assert_msg(strstr(d, "\"funded\""), "%s", d);
+	free(d);
+	edited_policy(path, sizeof(path), "daysBeforeMeeting=\"42\"", "daysBeforeMeeting=\"43\"");
+	after = json_with("deadline.csv", path);
+	d = decision(after, "d1-on-day");
+	ck_assert_msg(strstr(d, "[\"late-request\"]"), "%s", d);
+	free(d);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(test_rank__invalid_policy_refused_with_line)
+{
+	char path[LIMIT_PATH_BYTES], want[LIMIT_PATH_BYTES + 8];
+	const char *opts[] = {"--applicants", DATA "gates.csv", "--meeting-date", "2019-01-29",
+			      "--budget", "5.00", "--currency", "USD", "--policy", path, NULL};
+	char *out = NULL, *err = NULL;
+
+	edited_policy(path, sizeof(path), "<key>ldc</key>", "<key>least-developed</key>");
+	ck_assert_int_eq(rank(&out, &err, opts), 1);
+	ck_assert_str_eq(out, "");
+	snprintf(want, sizeof(want), "%s:29:", path);
+	ck_assert_msg(strstr(err, want), "%s", err);
+	free(out);
+	free(err);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("rank");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_rank__golden_output, 0, NGOLDEN);
+	tcase_add_test(tc, test_rank__goldens_cover_every_reason_code);
+	tcase_add_test(tc, test_rank__xml_report_is_valid_against_its_schema);
+	tcase_add_test(tc, test_rank__output_file_and_nothing_on_stdout);
+	tcase_add_loop_test(tc, test_rank__refuses_bad_value_with_line_and_column, 0,
+			    (int)(sizeof(bad_values) / sizeof(bad_values[0])));
+	tcase_add_loop_test(tc, test_rank__refuses_bad_file, 0,
+			    (int)(sizeof(bad_files) / sizeof(bad_files[0])));
+	tcase_add_test(tc, test_rank__refuses_missing_and_doubled_columns);
+	tcase_add_test(tc, test_rank__usage_errors_exit_1);
+	tcase_add_test(tc, test_rank__policy_without_a_gate_lets_through);
+	tcase_add_test(tc, test_rank__policy_key_order_decides);
+	tcase_add_test(tc, test_rank__policy_deadline_moves_the_boundary);
+	tcase_add_test(tc, test_rank__invalid_policy_refused_with_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(suite(), false);
+}

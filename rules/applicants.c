@@ -300,41 +300,46 @@ static int read_row(struct rules_applicant *a, struct reader *r, const char *cur
 	return 0;
 }
 
-static int by_id(const void *x, const void *y)
+/* FNV-1a: a fast, fixed hash for the duplicate check below. */
+static uint64_t fnv1a(const char *s)
 {
-	const struct rules_applicant *a = *(const struct rules_applicant *const *)x;
-	const struct rules_applicant *b = *(const struct rules_applicant *const *)y;
+	uint64_t h = 14695981039346656037ULL;
 
-	return strcmp(a->id, b->id);
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
 }
 
-/* Duplicate ids: sorted, equal neighbours; names both lines. */
+/*
+ * Duplicate ids, in O(n) with an open-addressing set of row indexes; rows
+ * are inserted in file order, so the one found is the first occurrence.
+ */
 static int check_unique(const struct rules_applicant *a, size_t n, const char *name)
 {
-	const struct rules_applicant **p = NULL;
+	size_t cap = 16, *slot = NULL;
 	int rc = 0;
 
-	if (n < 2)
-		return 0;
-	p = malloc(n * sizeof(*p));
-	if (!p)
+	while (cap < 2 * n)
+		cap *= 2;
+	slot = malloc(cap * sizeof(*slot));
+	if (!slot)
 		return err_set(ERR_SYSTEM, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		p[i] = &a[i];
-	qsort(p, n, sizeof(*p), by_id);
-	for (size_t i = 1; i < n; i++) {
-		if (strcmp(p[i - 1]->id, p[i]->id) == 0) {
-			const struct rules_applicant *x = p[i - 1], *y = p[i];
+	for (size_t i = 0; i < cap; i++)
+		slot[i] = SIZE_MAX;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		size_t k = (size_t)fnv1a(a[i].id) & (cap - 1);
 
-			if (x->line > y->line)
-				x = p[i], y = p[i - 1];
-			rc = err_set(ERR_INVALID, "%s:%zu: column id: duplicate id '%s' "
-					      "(first on line %zu)", name, y->line, y->id,
-				     x->line);
-			break;
+		for (; slot[k] != SIZE_MAX; k = (k + 1) & (cap - 1)) {
+			if (strcmp(a[slot[k]].id, a[i].id) == 0) {
+				rc = err_set(ERR_INVALID, "%s:%zu: column id: duplicate id '%s' "
+						      "(first on line %zu)", name, a[i].line,
+					     a[i].id, a[slot[k]].line);
+				break;
+			}
 		}
+		slot[k] = i;
 	}
-	free(p);
+	free(slot);
 	return rc;
 }
 

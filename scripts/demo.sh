@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # scripts/demo.sh - the README's first command: builds tfledger, starts a
 # private PostgreSQL cluster (in $TFLEDGER_DEMO_DIR, default
-# /tmp/tfledger-demo-$UID), migrates it and shows where things stand.
+# /tmp/tfledger-demo-$UID), migrates it, ranks the sample IGF 2019 travel
+# requests with the default policy (reports in ./out) and shows where
+# things stand.
 # Safe to run again: it reuses the cluster and applies only what is new.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +29,16 @@ export TFLEDGER_DATABASE
 echo "== migrations"
 "$tf" migrate
 "$tf" migrate --status
+
+echo
+echo "== travel support for the first MAG meeting of 2019 (default IGF policy)"
+applicants="$top/demo/igf2019/mag1-applicants.csv"
+rank=("$tf" rank --applicants "$applicants" --meeting-date 2019-01-29
+      --budget 15000.00 --currency USD)
+"${rank[@]}"
+"${rank[@]}" --format json --output "$out/mag1-ranking.json"
+"${rank[@]}" --format xml --output "$out/mag1-ranking.xml"
+echo "(also written: $out/mag1-ranking.json and $out/mag1-ranking.xml)"
 
 echo
 echo "== done"

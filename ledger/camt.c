@@ -147,6 +147,40 @@ static int fail(struct parser *p, int code, long line, const char *field,
 	return err_set(code, "%s:%ld: %s: %s", p->path, line, field, what);
 }
 
+/* The path from the element at index from+1 to the top, "/"-joined
+ * (memcpy, not snprintf: this runs for every element). "" if too long. */
+static const char *rel_path(struct parser *p, char buf[PATH_BYTES], int from)
+{
+	size_t n = 0;
+
+	for (int i = from + 1; i <= p->top; i++) {
+		size_t len = strlen(p->stack[i]);
+
+		if (n + len + 2 > PATH_BYTES)
+			return "";
+		if (n)
+			buf[n++] = '/';
+		memcpy(buf + n, p->stack[i], len);
+		n += len;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* prefix "/" rel into buf (PATH_BYTES + 8): the field named in messages. */
+static const char *field_name(char *buf, const char *prefix, const char *rel)
+{
+	size_t a = strlen(prefix), b = strlen(rel);
+
+	if (b > PATH_BYTES - 1)
+		b = PATH_BYTES - 1;
+	memcpy(buf, prefix, a);
+	buf[a] = '/';
+	memcpy(buf + a + 1, rel, b);
+	buf[a + 1 + b] = '\0';
+	return buf;
+}
+
 static long utf8_chars(const char *s)
 {
 	long n = 0;
@@ -399,7 +433,7 @@ static int part_field(struct parser *p, struct part *pt, const char *rel,
 	char ccy[4];
 	int rc = 0;
 
-	snprintf(field, sizeof(field), "%s/%s", is_tx ? "TxDtls" : "Ntry", rel);
+	field_name(field, is_tx ? "TxDtls" : "Ntry", rel);
 
 	if (strcmp(rel, "Amt") == 0) {
 		rc = amount(p, &l->amount_minor, ccy, line, field);
@@ -460,7 +494,7 @@ static int entry_field(struct parser *p, const char *rel, long line)
 	char field[PATH_BYTES + 8];
 	int rc = 0;
 
-	snprintf(field, sizeof(field), "Ntry/%s", rel);
+	field_name(field, "Ntry", rel);
 
 	if (strcmp(rel, "RvslInd") == 0) {
 		const char *s = trimmed(p);
@@ -862,22 +896,6 @@ static int start_element(struct parser *p)
 		p->tx_d = d;
 	}
 	return 0;
-}
-
-/* The path from the element at index from+1 to the top, "/"-joined. */
-static const char *rel_path(struct parser *p, char buf[PATH_BYTES], int from)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (int i = from + 1; i <= p->top; i++) {
-		int w = snprintf(buf + n, PATH_BYTES - n, "%s%s", n ? "/" : "", p->stack[i]);
-
-		if (w < 0 || (size_t)w >= PATH_BYTES - n)
-			return "";
-		n += (size_t)w;
-	}
-	return buf;
 }
 
 static int end_element(struct parser *p)

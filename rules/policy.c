@@ -100,31 +100,38 @@ static int is(xmlNodePtr n, const char *name)
 	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
 }
 
+/* Copies the text of n into out without the blanks around it (the schema's
+ * xs:token values may carry them). */
+static void token(char *out, size_t size, xmlNodePtr n)
+{
+	xmlChar *text = xmlNodeGetContent(n);
+	const char *s = text ? (const char *)text : "";
+	size_t len;
+
+	s += strspn(s, " \t\r\n");
+	len = strlen(s);
+	while (len > 0 && strchr(" \t\r\n", s[len - 1]))
+		len--;
+	snprintf(out, size, "%.*s", (int)len, s);
+	xmlFree(text);
+}
+
 /* Reads the <gate> or <key> children of n into list, by the names table. */
 static void read_list(int *list, int *count, xmlNodePtr n,
 		      const char *const *names, int nnames)
 {
+	char buf[64];
+
 	*count = 0;
 	for (xmlNodePtr c = n->children; c; c = c->next) {
-		xmlChar *text;
 		int i;
 
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		text = xmlNodeGetContent(c);
-		/* the schema's xs:token enumerations allow surrounding blanks */
-		char *s = (char *)text;
-		size_t len;
-
-		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-			s++;
-		len = strlen(s);
-		while (len > 0 && strchr(" \t\r\n", s[len - 1]))
-			s[--len] = '\0';
-		i = lookup(names, nnames, s);
+		token(buf, sizeof(buf), c);
+		i = lookup(names, nnames, buf);
 		ASSERT(i >= 0 && *count < nnames); /* validated: enumerated, unique */
 		list[(*count)++] = i;
-		xmlFree(text);
 	}
 }
 
@@ -159,8 +166,13 @@ static int walk(rules_policy *p, xmlDocPtr doc)
 		} else if (is(n, "ranking")) {
 			read_list(p->keys, &p->nkeys, n, key_names, RULES_KEY_COUNT);
 		} else if (is(n, "allocation")) {
+			/* validated: absent (the default) or one of the two rules */
+			char *rule = buf;
+
 			attr(buf, sizeof(buf), n, "rule");
-			if (strstr(buf, "stop-at-first-misfit"))
+			rule += strspn(rule, " \t\r\n");
+			rule[strcspn(rule, " \t\r\n")] = '\0';
+			if (strcmp(rule, "stop-at-first-misfit") == 0)
 				p->allocation = RULES_STOP_AT_FIRST_MISFIT;
 		}
 	}

@@ -22,6 +22,12 @@ static const struct command commands[] = {
 	{"statements", cli_statements, "import FILE.xml... [--format table|json]: import camt.053 bank statements"},
 	{"rank", cli_rank, "--applicants CSV --meeting-date D --budget A --currency C: rank travel support"},
 	{"token", cli_token, "create --role R --name N | list | revoke --name N: API tokens"},
+	{"accounts", cli_accounts, "add CODE --name N --type T --currency C | list: the chart of accounts"},
+	{"post", cli_post, "FILE.json: post an entry (or {\"entries\":[...]}, a batch)"},
+	{"balance", cli_balance, "CODE [--as-of DATE]: an account's balance"},
+	{"entries", cli_entries, "[--account C] [--from D] [--to D]: the journal, oldest first"},
+	{"reverse", cli_reverse, "ID --date D [--memo M]: reverse an entry"},
+	{"verify", cli_verify, "[--database CONNINFO]: recompute the journal's hash chain"},
 };
 
 static void usage(FILE *f)

@@ -118,7 +118,6 @@ struct req {
 	char *body;
 	size_t len, cap;
 	bool too_large;
-	bool answered;
 	char id[65];
 	struct timespec t0;
 	const char *route;
@@ -159,7 +158,6 @@ static enum MHD_Result send_text(struct req *q, unsigned status, const char *cty
 	}
 	ret = MHD_queue_response(q->conn, status, r);
 	MHD_destroy_response(r);
-	q->answered = true;
 	ledger_metrics_request(q->route, status, s);
 	snprintf(st, sizeof(st), "%u", status);
 	{
@@ -1019,11 +1017,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		request_id(q);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						 MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > LIMIT_HTTP_BODY_BYTES) {
+		/* Too large: the body is read and dropped, then 413 (answering
+		 * before it is read makes clients see a reset, not the 413). */
+		if (cl && strtoull(cl, NULL, 10) > LIMIT_HTTP_BODY_BYTES)
 			q->too_large = true;
-			return send_error(q, "too-large", "the request body exceeds %d bytes",
-					  LIMIT_HTTP_BODY_BYTES);
-		}
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -1058,8 +1055,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		q->body[q->len] = '\0';
 		return MHD_YES;
 	}
-	if (q->answered)
-		return MHD_YES; /* the 413 went out with the headers */
 	ret = dispatch(q);
 	release_db(q);
 	return ret;

@@ -101,6 +101,12 @@ int main(int argc, char **argv)
 	printf("tfledger rank --format json, %ld applicants: exit %d\n", n,
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	printf("  wall time      %.3f s\n", s);
+	printf("  CPU time       %.3f s (user %.3f + sys %.3f; wall includes waiting "
+	       "when the machine is busy)\n",
+	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+	       (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
 	printf("  peak RSS       %ld KiB\n", ru.ru_maxrss);
 	printf("  per applicant  %.2f us\n", s * 1e6 / (double)n);
 	return 0;

@@ -293,10 +293,19 @@ static int read_row(struct rules_applicant *a, struct reader *r, const char *cur
 	if (rules_parse_time(&a->requested_s, &a->requested_ns, v) < 0)
 		return fail(r, C_REQUESTED_ON, "expected a date YYYY-MM-DD or an RFC 3339 "
 					       "timestamp like 2018-12-01T09:30:00Z");
-	if (!(a->id = strdup(csv_field(r->csv, r->col[C_ID], NULL))) ||
-	    !(a->name = strdup(csv_field(r->csv, r->col[C_NAME], NULL))) ||
-	    !(a->requested_on = strdup(v)))
-		return err_set(ERR_SYSTEM, "out of memory");
+	/* one allocation for the three strings, owned by id */
+	{
+		size_t li, ln, lr = strlen(v);
+		const char *id = csv_field(r->csv, r->col[C_ID], &li);
+		const char *name = csv_field(r->csv, r->col[C_NAME], &ln);
+		char *p = malloc(li + ln + lr + 3);
+
+		if (!p)
+			return err_set(ERR_SYSTEM, "out of memory");
+		a->id = memcpy(p, id, li + 1);
+		a->name = memcpy(p + li + 1, name, ln + 1);
+		a->requested_on = memcpy(p + li + ln + 2, v, lr + 1);
+	}
 	return 0;
 }
 
@@ -395,10 +404,7 @@ void rules_applicants_free(struct rules_applicant *a, size_t n)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		free(a[i].id);
-		free(a[i].name);
-		free(a[i].requested_on);
-	}
+	for (size_t i = 0; i < n; i++)
+		free(a[i].id);  /* holds name and requested_on too */
 	free(a);
 }

@@ -333,10 +333,14 @@ static struct rules_applicant *random_applicants(size_t n)
 
 	ck_assert(a);
 	for (size_t i = 0; i < n; i++) {
-		snprintf(buf, sizeof(buf), "%c%zu", (char)('a' + pick(3)), i);
-		a[i].id = strdup(buf);
-		a[i].name = strdup("x");
-		a[i].requested_on = strdup("");
+		/* id, name and requested_on in one allocation, as the reader does */
+		int len = snprintf(buf, sizeof(buf), "%c%zu", (char)('a' + pick(3)), i);
+
+		a[i].id = malloc((size_t)len + 4);
+		ck_assert(a[i].id);
+		memcpy(a[i].id, buf, (size_t)len + 1);
+		a[i].name = strcpy(a[i].id + len + 1, "x");
+		a[i].requested_on = strcpy(a[i].id + len + 3, "");
 		memcpy(a[i].country, sample_countries[pick(12)], 4);
 		a[i].category = pick(3) ? RULES_MAG : RULES_INDIVIDUAL;
 		a[i].has_role = pick(4) != 0;

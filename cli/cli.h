@@ -15,14 +15,15 @@
 
 int cli_db(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
+int cli_token(int argc, char **argv);
 int cli_accounts(int argc, char **argv);
 int cli_post(int argc, char **argv);
 int cli_balance(int argc, char **argv);
 int cli_entries(int argc, char **argv);
 int cli_reverse(int argc, char **argv);
 int cli_verify(int argc, char **argv);
-int cli_token(int argc, char **argv);
 int cli_rank(int argc, char **argv);
+int cli_report(int argc, char **argv);
 int cli_statements(int argc, char **argv);
 
 /*

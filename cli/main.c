@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{"migrate", cli_migrate, "[--status] [--database CONNINFO]: apply schema migrations"},
 	{"statements", cli_statements, "import FILE.xml... [--format table|json]: import camt.053 bank statements"},
 	{"rank", cli_rank, "--applicants CSV --meeting-date D --budget A --currency C: rank travel support"},
+	{"report", cli_report, "verify|sign|keygen ...: sign and verify XML reports"},
 	{"token", cli_token, "create --role R --name N | list | revoke --name N: API tokens"},
 	{"accounts", cli_accounts, "add CODE --name N --type T --currency C | list: the chart of accounts"},
 	{"post", cli_post, "FILE.json: post an entry (or {\"entries\":[...]}, a batch)"},

@@ -125,4 +125,15 @@
 #define LIMIT_RETRY_AFTER_S 1
 /* --- end of the ledger's limits --- */
 
+/* A report signed in place (enveloped XML-DSig) is parsed whole into memory
+ * by xmlsec and parsed whole again to verify, so it must stay under
+ * LIMIT_XML_BYTES with room for the Signature element (~3 KiB with the
+ * certificate). Larger reports get a detached signature FILE.sig over their
+ * bytes, digested in streaming (docs/reports.md). */
+#define LIMIT_REPORT_SIGN_INLINE_BYTES (LIMIT_XML_BYTES - 64 * 1024)
+
+/* A certificate subject given to `report keygen` or printed by verify:
+ * X.509 names of a few RDNs are well under 256 bytes. */
+#define LIMIT_REPORT_SUBJECT_BYTES 1024
+
 #endif

@@ -1,0 +1,83 @@
+/*
+ * sign.h - XML-DSig signatures on reports, made and checked with xmlsec1
+ * (OpenSSL backend), in a form the stock `xmlsec1 --verify` accepts.
+ *
+ * A report up to LIMIT_REPORT_SIGN_INLINE_BYTES gets an enveloped signature:
+ * a ds:Signature appended as the last child of the root element, with
+ * exclusive C14N, RSA-SHA256, one Reference URI="" (enveloped-signature and
+ * exclusive C14N transforms, SHA-256 digest) and the signer's X.509
+ * certificate in KeyInfo. A larger report gets a detached signature instead:
+ * FILE.sig, a ds:Signature document whose one Reference names the report by
+ * its file name (no transforms: the SHA-256 of its bytes, read in 64 KiB
+ * chunks, never whole). docs/reports.md has the commands for auditors.
+ *
+ * xmlsec and the crypto library are initialised once per process, on first
+ * use, and shut down at exit. This module is the only user of xmlsec: it
+ * replaces xmlsec's I/O callbacks so that a signature can read no file and
+ * no URL except the one report a detached signature is being checked for.
+ */
+#ifndef TFLEDGER_REPORTS_SIGN_H
+#define TFLEDGER_REPORTS_SIGN_H
+
+#include <stdbool.h>
+
+#include "common/limits.h"
+
+/* What reports_verify_file found. */
+struct reports_verify_result {
+	bool detached; /* the signature was FILE.sig, not inside FILE */
+	bool trusted;  /* checked against the certificate the caller gave;
+			  false: only against the certificate in the file */
+	char subject[LIMIT_REPORT_SUBJECT_BYTES]; /* the signer certificate's
+						     subject, RFC 2253 */
+};
+
+/*
+ * Initialises libxml2, xmlsec and its OpenSSL backend once per process (any
+ * thread, any number of times) and arranges their shutdown at exit.
+ * Called by the functions below; returns 0 or ERR_INTERNAL.
+ */
+int reports_sign_init(void);
+
+/*
+ * Signs the XML report at in with the PEM private key key_pem, carrying the
+ * PEM certificate cert_pem (which must hold the key's public half), and
+ * writes the signed report to out (out may equal in; it is replaced
+ * atomically). Reports up to LIMIT_REPORT_SIGN_INLINE_BYTES get an
+ * enveloped signature; larger ones are copied to out (unless out is in)
+ * and get the detached signature out + ".sig".
+ * ERR_INVALID: in is not well-formed, has a DOCTYPE or is already signed,
+ * the key and certificate do not match or are not PEM, or the file name of
+ * a detached report has other characters than [A-Za-z0-9._-].
+ * ERR_SYSTEM: a file cannot be read or written.
+ */
+int reports_sign_file(const char *in, const char *out, const char *key_pem,
+		      const char *cert_pem);
+
+/*
+ * reports_sign_file with the inline limit as an argument (tests force a
+ * detached signature with a small one) and *detached_out telling which
+ * kind was made (detached_out may be NULL).
+ */
+int reports_sign_file_ex(bool *detached_out, const char *in, const char *out,
+			 const char *key_pem, const char *cert_pem,
+			 long long inline_max_bytes);
+
+/*
+ * Checks the signature of the report at path: its enveloped ds:Signature,
+ * or, when it has none (or is too large to parse), the detached path + ".sig".
+ * With cert_pem, the signature must verify with that certificate's key and
+ * a certificate in the file, if any, must be that certificate; out->trusted
+ * is set. Without, it must verify with the certificate in the file's
+ * KeyInfo (a self-signed one must carry a valid self-signature), and
+ * out->trusted stays false: the caller must say that the signer was not
+ * checked against a trusted certificate. out->subject names the signer.
+ * ERR_INVALID with what failed (changed content, changed signature, other
+ * key, no signature, not well-formed, DOCTYPE) when it is not validly signed;
+ * ERR_LIMIT if it is too large to parse and has no FILE.sig; ERR_SYSTEM if a
+ * file cannot be read or cert_pem holds no PEM certificate.
+ */
+int reports_verify_file(struct reports_verify_result *out, const char *path,
+			const char *cert_pem);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * writer.c - the shared report writing helpers (see writer.h). Every
+ * libxml2 writer call is checked; a failure becomes ERR_SYSTEM naming the
+ * element. Amounts go through money_format only: no floating point.
+ */
+#include "reports/writer.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/money.h"
+#include "common/xml.h"
+#include "config.h"
+
+#define X(s) BAD_CAST(s)
+
+static int wrote(int xml_rc, const char *name)
+{
+	return xml_rc < 0 ? err_set(ERR_SYSTEM, "writing report element <%s> failed "
+					 "(disk full or file closed?)", name)
+			  : 0;
+}
+
+int reports_writer_open(xmlTextWriterPtr *out, const char *path)
+{
+	xmlTextWriterPtr w;
+
+	xml_init();
+	*out = NULL;
+	w = xmlNewTextWriterFilename(path, 0);
+	if (!w)
+		return err_set(ERR_SYSTEM, "%s: cannot create the report file", path);
+	if (xmlTextWriterSetIndent(w, 1) < 0 || xmlTextWriterSetIndentString(w, X("  ")) < 0 ||
+	    xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0) {
+		xmlFreeTextWriter(w);
+		return err_set(ERR_SYSTEM, "%s: cannot start the report", path);
+	}
+	*out = w;
+	return 0;
+}
+
+/* Parses exactly "YYYY-MM-DD" (with_time 0) or "YYYY-MM-DDTHH:MM:SSZ"
+ * and checks that it names a real day or instant (timegm round trip). */
+static int check_stamp(const char *s, int with_time)
+{
+	struct tm tm = {0}, back;
+	int n = 0;
+	time_t t;
+
+	if (!s)
+		return -1;
+	if (with_time) {
+		if (strlen(s) != 20 ||
+		    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 20)
+			return -1;
+	} else if (strlen(s) != 10 ||
+		   sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 ||
+		   n != 10) {
+		return -1;
+	}
+	for (const char *c = s; *c; c++) /* sscanf would take signs and spaces */
+		if (!((*c >= '0' && *c <= '9') || *c == '-' || *c == ':' || *c == 'T' ||
+		      *c == 'Z') || (*c == '-' && c != s + 4 && c != s + 7))
+			return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	back = tm;
+	t = timegm(&back);
+	if (t == (time_t)-1 || back.tm_year != tm.tm_year || back.tm_mon != tm.tm_mon ||
+	    back.tm_mday != tm.tm_mday || back.tm_hour != tm.tm_hour ||
+	    back.tm_min != tm.tm_min || back.tm_sec != tm.tm_sec)
+		return -1;
+	return 0;
+}
+
+int reports_check_date(const char *s, const char *what)
+{
+	if (check_stamp(s, 0) < 0)
+		return err_set(ERR_INVALID, "%s: '%s' is not a date YYYY-MM-DD", what,
+			       s ? s : "(none)");
+	return 0;
+}
+
+int reports_check_time(const char *s, const char *what)
+{
+	if (check_stamp(s, 1) < 0)
+		return err_set(ERR_INVALID, "%s: '%s' is not a UTC time YYYY-MM-DDTHH:MM:SSZ",
+			       what, s ? s : "(none)");
+	return 0;
+}
+
+void reports_format_time(char out[REPORTS_TIME_BYTES], time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, REPORTS_TIME_BYTES, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int check_header(const struct reports_header *h)
+{
+	int rc;
+
+	if (!h->fund || !h->fund[0])
+		return err_set(ERR_INVALID, "report header: fund is empty");
+	if ((rc = reports_check_date(h->from, "report period from")) < 0 ||
+	    (rc = reports_check_date(h->to, "report period to")) < 0)
+		return rc;
+	if (strcmp(h->from, h->to) > 0)
+		return err_set(ERR_INVALID, "report period: from %s is after to %s",
+			       h->from, h->to);
+	if (h->generated_at &&
+	    (rc = reports_check_time(h->generated_at, "report generated-at")) < 0)
+		return rc;
+	if (h->head_sequence < 0)
+		return err_set(ERR_INVALID, "report header: ledger head sequence %" PRId64
+				      " is negative", h->head_sequence);
+	if (!h->head_hash || strlen(h->head_hash) != 64 ||
+	    strspn(h->head_hash, "0123456789abcdef") != 64)
+		return err_set(ERR_INVALID, "report header: ledger head hash '%s' is not "
+				      "64 lower-case hex digits", h->head_hash ? h->head_hash : "");
+	return 0;
+}
+
+int reports_writer_begin(xmlTextWriterPtr w, const char *root_name,
+			 const struct reports_header *h)
+{
+	char now[REPORTS_TIME_BYTES];
+	char seq[24];
+	int rc;
+
+	if ((rc = check_header(h)) < 0)
+		return rc;
+	if (!h->generated_at)
+		reports_format_time(now, time(NULL));
+	snprintf(seq, sizeof(seq), "%" PRId64, h->head_sequence);
+	if ((rc = wrote(xmlTextWriterStartElement(w, X(root_name)), root_name)) < 0 ||
+	    (rc = wrote(xmlTextWriterWriteAttribute(w, X("xmlns"), X(REPORTS_NS)),
+			root_name)) < 0 ||
+	    (rc = wrote(xmlTextWriterStartElement(w, X("header")), "header")) < 0 ||
+	    (rc = reports_write_text(w, "fund", h->fund)) < 0 ||
+	    (rc = wrote(xmlTextWriterStartElement(w, X("period")), "period")) < 0 ||
+	    (rc = reports_write_date(w, "from", h->from)) < 0 ||
+	    (rc = reports_write_date(w, "to", h->to)) < 0 ||
+	    (rc = wrote(xmlTextWriterEndElement(w), "period")) < 0 ||
+	    (rc = reports_write_text(w, "generated-at",
+				     h->generated_at ? h->generated_at : now)) < 0 ||
+	    (rc = reports_write_text(w, "program-version", PACKAGE_VERSION)) < 0 ||
+	    (rc = wrote(xmlTextWriterStartElement(w, X("ledger-head")), "ledger-head")) < 0 ||
+	    (rc = reports_write_text(w, "sequence", seq)) < 0 ||
+	    (rc = reports_write_text(w, "hash", h->head_hash)) < 0 ||
+	    (rc = wrote(xmlTextWriterEndElement(w), "ledger-head")) < 0)
+		return rc;
+	return wrote(xmlTextWriterEndElement(w), "header");
+}
+
+int reports_write_text(xmlTextWriterPtr w, const char *name, const char *text)
+{
+	return wrote(xmlTextWriterWriteElement(w, X(name), X(text)), name);
+}
+
+int reports_write_money(xmlTextWriterPtr w, const char *name, int64_t minor,
+			const char *ccy)
+{
+	char amount[MONEY_STR_MAX];
+	int rc;
+
+	if ((rc = money_format(amount, minor, ccy)) < 0)
+		return err_wrap(rc, "report element <%s>", name);
+	if ((rc = wrote(xmlTextWriterStartElement(w, X(name)), name)) < 0 ||
+	    (rc = wrote(xmlTextWriterWriteAttribute(w, X("currency"), X(ccy)), name)) < 0 ||
+	    (rc = wrote(xmlTextWriterWriteString(w, X(amount)), name)) < 0)
+		return rc;
+	return wrote(xmlTextWriterEndElement(w), name);
+}
+
+int reports_write_date(xmlTextWriterPtr w, const char *name, const char *date)
+{
+	int rc = reports_check_date(date, name);
+
+	return rc < 0 ? rc : reports_write_text(w, name, date);
+}
+
+int reports_writer_end(xmlTextWriterPtr w)
+{
+	int rc = wrote(xmlTextWriterEndDocument(w), "(end of document)");
+
+	return rc < 0 ? rc : wrote(xmlTextWriterFlush(w), "(flush)");
+}
+
+void reports_writer_free(xmlTextWriterPtr w)
+{
+	if (w)
+		xmlFreeTextWriter(w);
+}

@@ -253,7 +253,7 @@ static void entry_body(char *out, size_t size, const char *date, const char *deb
 }
 
 /* The string value of top-level field key of a JSON text, new string or NULL. */
-static char *json_str(const char *text, const char *key)
+__attribute__((unused)) static char *json_str(const char *text, const char *key)
 {
 	json_t *o = json_loads(text, 0, NULL);
 	json_t *v = json_object_get(o, key);
@@ -264,7 +264,7 @@ static char *json_str(const char *text, const char *key)
 }
 
 /* The error code of an error answer, new string or NULL. */
-static char *error_code(const char *text)
+__attribute__((unused)) static char *error_code(const char *text)
 {
 	json_t *o = json_loads(text, 0, NULL);
 	json_t *v = json_object_get(json_object_get(o, "error"), "code");

@@ -1,0 +1,319 @@
+/*
+ * test_ledger_load.c - the ledger under load and failure, through the real
+ * tfledgerd: 16 concurrent clients on the same two accounts (group commit),
+ * kill -9 while clients post with idempotency keys (exactly once after
+ * replay), and PostgreSQL stopped and restarted under load (503 while it is
+ * down, full service after, nothing lost). Nothing here waits on a clock:
+ * each step waits for an observed event (acknowledgements counted, a
+ * health check answering) with generous bounds.
+ */
+#include "tests/integration/ledger_fixture.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "common/cluster.h"
+
+static char conninfo[LIMIT_CONNINFO_BYTES];
+static char dir[LIMIT_PATH_BYTES];
+static struct daemon D;
+static char *token;
+
+static void setup(void)
+{
+	struct resp r;
+
+	harness_new_db(conninfo, sizeof(conninfo));
+	harness_tmpdir(dir, sizeof(dir));
+	token = make_token(conninfo, "finance", "load");
+	daemon_start(&D, conninfo, dir);
+	r = http(&D, "POST", "/v1/accounts", token, NULL,
+		 "{\"code\":\"1010\",\"name\":\"Bank\",\"type\":\"asset\",\"currency\":\"EUR\"}");
+	ck_assert_int_eq(r.status, 201);
+	resp_free(&r);
+	r = http(&D, "POST", "/v1/accounts", token, NULL,
+		 "{\"code\":\"4010\",\"name\":\"Contributions\",\"type\":\"revenue\",\"currency\":\"EUR\"}");
+	ck_assert_int_eq(r.status, 201);
+	resp_free(&r);
+}
+
+static void teardown(void)
+{
+	if (D.pid)
+		daemon_stop(&D);
+	free(token);
+}
+
+/* The database's own view: gap-free sequences, balances = sum of postings,
+ * the chain intact. */
+static void check_consistent(long long want_entries)
+{
+	struct resp r;
+
+	ck_assert_int_eq(query_ll(conninfo, "SELECT count(*) FROM entries"), want_entries);
+	ck_assert_int_eq(query_ll(conninfo, "SELECT COALESCE(max(sequence), 0) FROM entries"), want_entries);
+	ck_assert_int_eq(query_ll(conninfo, "SELECT count(DISTINCT sequence) FROM entries"), want_entries);
+	ck_assert_int_eq(query_ll(conninfo,
+				  "SELECT count(*) FROM accounts a WHERE COALESCE((SELECT sum(CASE side WHEN 'debit'"
+				  " THEN amount ELSE -amount END) FROM postings p WHERE p.account = a.code), 0)"
+				  " <> COALESCE((SELECT debit_balance FROM balances b WHERE b.account = a.code"
+				  " ORDER BY day DESC LIMIT 1), 0)"),
+			 0);
+	r = http(&D, "GET", "/v1/journal/verify", token, NULL, NULL);
+	ck_assert_msg(r.status == 200 && strstr(r.body, "\"ok\":true"), "verify: %s", r.body);
+	resp_free(&r);
+}
+
+/* --- 16 concurrent clients ------------------------------------------------------ */
+
+#define CLIENTS 16
+#define PER_CLIENT 25
+
+struct client {
+	int n;
+	long long sum_minor;
+	int failures;
+	char first_failure[256];
+};
+
+static void *client_main(void *arg)
+{
+	struct client *c = arg;
+	CURL *h = curl_easy_init(); /* one keep-alive connection per client */
+
+	for (int i = 0; i < PER_CLIENT; i++) {
+		char body[512], amount[32];
+		long long minor = 100 + c->n * 1000 + i;
+		struct resp r;
+
+		snprintf(amount, sizeof(amount), "%lld.%02lld", minor / 100, minor % 100);
+		entry_body(body, sizeof(body), "2019-06-01", "1010", "4010", amount);
+		r = http_on(h, &D, "POST", "/v1/entries", token, NULL, body, strlen(body));
+		if (r.status == 201) {
+			c->sum_minor += minor;
+		} else if (c->failures++ == 0) {
+			snprintf(c->first_failure, sizeof(c->first_failure), "%ld %s", r.status, r.body);
+		}
+		resp_free(&r);
+	}
+	curl_easy_cleanup(h);
+	return NULL;
+}
+
+START_TEST(test_load__16_clients_on_two_accounts)
+{
+	pthread_t t[CLIENTS];
+	struct client c[CLIENTS];
+	long long sum = 0;
+	char want[64];
+	struct resp r;
+
+	for (int i = 0; i < CLIENTS; i++) {
+		c[i] = (struct client){.n = i};
+		ck_assert_int_eq(pthread_create(&t[i], NULL, client_main, &c[i]), 0);
+	}
+	for (int i = 0; i < CLIENTS; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(c[i].failures == 0, "client %d: %d failures, first: %s", i, c[i].failures,
+			      c[i].first_failure);
+		sum += c[i].sum_minor;
+	}
+	check_consistent(CLIENTS * PER_CLIENT);
+	snprintf(want, sizeof(want), "\"balance\":\"%lld.%02lld\"", sum / 100, sum % 100);
+	r = http(&D, "GET", "/v1/accounts/4010/balance", token, NULL, NULL);
+	ck_assert_msg(strstr(r.body, want), "%s, want %s", r.body, want);
+	resp_free(&r);
+	r = http(&D, "GET", "/v1/accounts/1010", token, NULL, NULL);
+	ck_assert_msg(strstr(r.body, want), "%s, want %s", r.body, want);
+	resp_free(&r);
+}
+END_TEST
+
+/* --- clients that retry with their Idempotency-Key -------------------------------- */
+
+#define WRITERS 8
+#define PER_WRITER 30
+
+struct writer {
+	int n;
+	atomic_int *acks;
+	bool retry;          /* retry a request until 201 (else stop at a failure) */
+	char *answers[PER_WRITER]; /* 201 bodies, NULL if not acknowledged */
+	int unavailable;     /* 503 answers seen */
+	int other_failures;
+	char first_failure[256];
+};
+
+static void writer_body(char *out, size_t size, int n, int i)
+{
+	char amount[32];
+
+	snprintf(amount, sizeof(amount), "%d.%02d", n + 1, i);
+	entry_body(out, size, "2019-07-01", "1010", "4010", amount);
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	CURL *h = curl_easy_init();
+
+	for (int i = 0; i < PER_WRITER; i++) {
+		char body[512], key[32];
+
+		writer_body(body, sizeof(body), w->n, i);
+		snprintf(key, sizeof(key), "w%d-%d", w->n, i);
+		for (int attempt = 0; attempt < 3000; attempt++) {
+			struct resp r = http_on(h, &D, "POST", "/v1/entries", token, key, body,
+						strlen(body));
+
+			if (r.status == 201) {
+				w->answers[i] = r.body;
+				r.body = NULL;
+				atomic_fetch_add(w->acks, 1);
+				resp_free(&r);
+				break;
+			}
+			if (r.status == 503) {
+				w->unavailable++;
+				if (strcmp(r.retry_after, "1") != 0 && w->other_failures++ == 0)
+					snprintf(w->first_failure, sizeof(w->first_failure),
+						 "503 without Retry-After");
+			} else if (r.status != 0 && w->other_failures++ == 0) {
+				snprintf(w->first_failure, sizeof(w->first_failure), "%ld %s", r.status,
+					 r.body);
+			}
+			resp_free(&r);
+			if (!w->retry)
+				goto done;
+			usleep(10000);
+		}
+	}
+done:
+	curl_easy_cleanup(h);
+	return NULL;
+}
+
+static void wait_acks(atomic_int *acks, int n)
+{
+	for (int i = 0; i < 60000 && atomic_load(acks) < n; i++)
+		usleep(1000);
+	ck_assert_int_ge(atomic_load(acks), n);
+}
+
+START_TEST(test_crash__kill9_then_replay_is_exactly_once)
+{
+	pthread_t t[WRITERS];
+	struct writer w[WRITERS];
+	atomic_int acks = 0;
+	int acked = 0;
+
+	for (int i = 0; i < WRITERS; i++) {
+		w[i] = (struct writer){.n = i, .acks = &acks, .retry = false};
+		ck_assert_int_eq(pthread_create(&t[i], NULL, writer_main, &w[i]), 0);
+	}
+	wait_acks(&acks, 40);
+	daemon_kill9(&D);
+	for (int i = 0; i < WRITERS; i++)
+		pthread_join(t[i], NULL);
+	daemon_start(&D, conninfo, dir);
+	/* Replay every request: acknowledged ones get their first answer. */
+	for (int i = 0; i < WRITERS; i++) {
+		for (int k = 0; k < PER_WRITER; k++) {
+			char body[512], key[32];
+			struct resp r;
+
+			writer_body(body, sizeof(body), i, k);
+			snprintf(key, sizeof(key), "w%d-%d", i, k);
+			r = http(&D, "POST", "/v1/entries", token, key, body);
+			ck_assert_msg(r.status == 201, "%s: %ld %s", key, r.status, r.body);
+			if (w[i].answers[k]) {
+				ck_assert_str_eq(r.body, w[i].answers[k]);
+				acked++;
+			}
+			free(w[i].answers[k]);
+			resp_free(&r);
+		}
+	}
+	ck_assert_int_ge(acked, 40);
+	check_consistent(WRITERS * PER_WRITER);
+	ck_assert_int_eq(query_ll(conninfo, "SELECT count(DISTINCT idempotency_key) FROM entries"),
+			 WRITERS * PER_WRITER);
+}
+END_TEST
+
+START_TEST(test_outage__database_restart_under_load)
+{
+	struct cluster_opts opts = {.fsync_off = true};
+	pthread_t t[WRITERS];
+	struct writer w[WRITERS];
+	char ci[LIMIT_CONNINFO_BYTES], body[512];
+	atomic_int acks = 0;
+	struct resp r;
+	int i;
+
+	for (i = 0; i < WRITERS; i++) {
+		w[i] = (struct writer){.n = i, .acks = &acks, .retry = true};
+		ck_assert_int_eq(pthread_create(&t[i], NULL, writer_main, &w[i]), 0);
+	}
+	wait_acks(&acks, 20);
+	ck_assert_int_eq(cluster_stop(harness_dir()), 0);
+	/* While it is down: 503 unavailable with Retry-After, and /healthz says so. */
+	entry_body(body, sizeof(body), "2019-07-02", "1010", "4010", "1.00");
+	r = http(&D, "POST", "/v1/entries", token, NULL, body);
+	ck_assert_msg(r.status == 503, "%ld %s", r.status, r.body);
+	ck_assert_str_eq(r.retry_after, "1");
+	resp_free(&r);
+	r = http(&D, "GET", "/v1/accounts/1010", token, NULL, NULL);
+	ck_assert_msg(r.status == 503 && strstr(r.body, "\"unavailable\""), "%ld %s", r.status, r.body);
+	resp_free(&r);
+	r = http(&D, "GET", "/healthz", NULL, NULL, NULL);
+	ck_assert_int_eq(r.status, 503);
+	resp_free(&r);
+	ck_assert_int_eq(cluster_start(harness_dir(), &opts, ci, sizeof(ci)), 0);
+	/* The daemon comes back by itself. */
+	for (i = 0; i < 3000; i++) {
+		long st;
+
+		r = http(&D, "GET", "/healthz", NULL, NULL, NULL);
+		st = r.status;
+		resp_free(&r);
+		if (st == 200)
+			break;
+		usleep(10000);
+	}
+	ck_assert_int_lt(i, 3000);
+	for (i = 0; i < WRITERS; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(w[i].other_failures == 0, "writer %d: %s", i, w[i].first_failure);
+		for (int k = 0; k < PER_WRITER; k++) {
+			ck_assert_msg(w[i].answers[k] != NULL, "writer %d request %d never acknowledged", i, k);
+			free(w[i].answers[k]);
+		}
+	}
+	check_consistent(WRITERS * PER_WRITER);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("ledger_load");
+	TCase *tc = tcase_create("load");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_load__16_clients_on_two_accounts);
+	tcase_add_test(tc, test_crash__kill9_then_replay_is_exactly_once);
+	tcase_add_test(tc, test_outage__database_restart_under_load);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = harness_main(suite(), true);
+	curl_global_cleanup();
+	return rc;
+}

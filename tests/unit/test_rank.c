@@ -47,6 +47,18 @@ static void spit(const char *path, const char *text)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/* Asserts two outputs are the same bytes; on a difference names the offset
+ * and shows a little of each (Check cannot carry whole outputs). */
+static void same_bytes(const char *a, const char *b)
+{
+	size_t i = 0;
+
+	while (a[i] && a[i] == b[i])
+		i++;
+	ck_assert_msg(a[i] == b[i], "outputs differ at byte %zu: '%.60s' vs '%.60s'", i,
+		      a + i, b + i);
+}
+
 /* Runs tfledger rank with the given options (NULL-terminated, after "rank"). */
 static int rank(char **out, char **err, const char *const *opts)
 {
@@ -120,7 +132,7 @@ START_TEST(test_rank__golden_output)
 
 	snprintf(path, sizeof(path), DATA "%s", g->expected);
 	want = slurp(path);
-	ck_assert_msg(strcmp(out, want) == 0, "%s differs; got:\n%s", g->expected, out);
+	same_bytes(out, want);
 	ck_assert_str_eq(err, "");
 	free(want);
 	free(out);
@@ -186,7 +198,7 @@ START_TEST(test_rank__output_file_and_nothing_on_stdout)
 	ck_assert_str_eq(out, "");
 	got = slurp(path);
 	want = slurp(DATA "budget.expected.json");
-	ck_assert_str_eq(got, want);
+	same_bytes(got, want);
 	free(got);
 	free(want);
 	free(out);
@@ -210,6 +222,85 @@ static const char *const good[] = {
 	"x3", "Name", "KEN", "mag", "", "yes", "yes", "0", "0", "full", "1000.00", "USD",
 	"2018-12-01",
 };
+
+/* ---- row order does not matter, through the CSV and the program ------------ */
+
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+START_TEST(test_rank__random_files_rank_the_same_in_any_row_order)
+{
+	static const char *const cc[] = {"KEN", "NPL", "BTN", "DEU", "MCO", "BRA", "RUS", "HTI"};
+	static const char *const req[] = {"full", "airfare", "dsa"};
+	enum { ROWS = 150 };
+	char dir[256], p1[LIMIT_PATH_BYTES], p2[LIMIT_PATH_BYTES];
+	char *rows[ROWS];
+	FILE *f1, *f2;
+
+	rng_state = 0xfeedbeefULL + (uint64_t)_i;
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(p1, sizeof(p1), "%s/a.csv", dir);
+	snprintf(p2, sizeof(p2), "%s/b.csv", dir);
+	for (int i = 0; i < ROWS; i++) {
+		char line[512];
+
+		/* quoted names with commas, timestamps and bare dates, many ties */
+		snprintf(line, sizeof(line),
+			 "id%03d,\"Name %d, \"\"q\"\"\",%s,%s,%s,%s,%s,%d,%d,%s,%d.00,USD,%s%d%s\r\n",
+			 (int)(rng() % 1000) * 1000 + i, i, cc[rng() % 8],
+			 rng() % 3 ? "mag" : "individual", rng() % 4 ? "panel" : "",
+			 rng() % 8 ? "yes" : "no", rng() % 8 ? "yes" : "no", (int)(rng() % 3),
+			 (int)(rng() % 10 == 0), req[rng() % 3], 100 + (int)(rng() % 20) * 100,
+			 "2018-12-1", (int)(rng() % 10),
+			 rng() % 2 ? "" : (rng() % 2 ? "T12:00:00Z" : "T00:00:00+01:00"));
+		rows[i] = strdup(line);
+	}
+	f1 = fopen(p1, "wb");
+	f2 = fopen(p2, "wb");
+	ck_assert(f1 && f2);
+	fputs(header, f1);
+	fputs(header, f2);
+	for (int i = 0; i < ROWS; i++)
+		fputs(rows[i], f1);
+	for (int i = ROWS; i > 1; i--) {        /* Fisher-Yates */
+		int j = (int)(rng() % (uint64_t)i);
+		char *t = rows[i - 1];
+
+		rows[i - 1] = rows[j];
+		rows[j] = t;
+	}
+	for (int i = 0; i < ROWS; i++) {
+		fputs(rows[i], f2);
+		free(rows[i]);
+	}
+	ck_assert_int_eq(fclose(f1), 0);
+	ck_assert_int_eq(fclose(f2), 0);
+	for (int fmt = 0; fmt < 3; fmt++) {
+		const char *format = fmt == 0 ? "json" : fmt == 1 ? "table" : "xml";
+		const char *o1[] = {"--applicants", p1, "--meeting-date", "2019-01-29", "--budget",
+				    "9000.00", "--currency", "USD", "--format", format, NULL};
+		const char *o2[] = {"--applicants", p2, "--meeting-date", "2019-01-29", "--budget",
+				    "9000.00", "--currency", "USD", "--format", format, NULL};
+		char *out1 = NULL, *out2 = NULL, *err = NULL;
+
+		ck_assert_msg(rank(&out1, &err, o1) == 0, "%s", err);
+		free(err);
+		ck_assert_msg(rank(&out2, &err, o2) == 0, "%s", err);
+		free(err);
+		same_bytes(out1, out2);
+		ck_assert(strstr(out1, fmt == 0 ? "\"funded\"" : fmt == 1 ? " funded " : "outcome=\"funded\""));
+		free(out1);
+		free(out2);
+	}
+}
+END_TEST
 
 struct bad_value {
 	const char *column, *value;
@@ -518,6 +609,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_rank__goldens_cover_every_reason_code);
 	tcase_add_test(tc, test_rank__xml_report_is_valid_against_its_schema);
 	tcase_add_test(tc, test_rank__output_file_and_nothing_on_stdout);
+	tcase_add_loop_test(tc, test_rank__random_files_rank_the_same_in_any_row_order, 0, 10);
 	tcase_add_loop_test(tc, test_rank__refuses_bad_value_with_line_and_column, 0,
 			    (int)(sizeof(bad_values) / sizeof(bad_values[0])));
 	tcase_add_loop_test(tc, test_rank__refuses_bad_file, 0,

@@ -8,7 +8,8 @@
  * enveloped-signature and exclusive C14N transforms, and the Signature must
  * be a child of the root element; in a detached one, exactly one Reference
  * naming the report's file, without transforms. The key that verified must
- * be the key of the certificate we name as the signer.
+ * be the key of the certificate we name as the signer (xmlsec gets only
+ * that key).
  *
  * xmlsec's own I/O callbacks (file, http, ftp) are removed at start-up and
  * replaced by one that opens only the file of the detached signature being
@@ -35,7 +36,6 @@
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
 #include <xmlsec/io.h>
-#include <xmlsec/openssl/evp.h>
 #include <xmlsec/templates.h>
 #include <xmlsec/xmldsig.h>
 #include <xmlsec/xmlsec.h>
@@ -596,22 +596,33 @@ static int explain_failure(xmlSecDSigCtxPtr ctx, const char *name, const char *c
 		       cert_pem ? cert_pem : "the certificate in the file");
 }
 
-/* The public key xmlsec verified with. */
-static EVP_PKEY *verified_key(xmlSecDSigCtxPtr ctx)
+/* An xmlsec key holding cert's public key (and cert), for ctx->signKey. */
+static xmlSecKeyPtr key_of_cert(X509 *cert)
 {
-	xmlSecKeyDataPtr value = ctx->signKey ? xmlSecKeyGetValue(ctx->signKey) : NULL;
+	unsigned char *der = NULL;
+	int len = i2d_X509(cert, &der);
+	xmlSecKeyPtr key = NULL;
 
-	return value ? xmlSecOpenSSLEvpKeyDataGetEvp(value) : NULL;
+	if (len > 0)
+		key = xmlSecCryptoAppKeyLoadMemory(der, (xmlSecSize)len,
+						   xmlSecKeyDataFormatCertDer, NULL, NULL, NULL);
+	OPENSSL_free(der);
+	return key;
 }
 
+/*
+ * Verifies sig with the key of the trusted certificate (cert_pem) or else
+ * of the certificate in its KeyInfo: either way xmlsec is handed that one
+ * key and never looks for another, so the signer we name is the key that
+ * verified. (No keys manager: it would load the system CA store each time.)
+ */
 static int verify_node(struct reports_verify_result *out, xmlNodePtr sig,
 		       const char *name, const char *cert_pem, const char *detached_path)
 {
 	char uri[LIMIT_PATH_BYTES];
-	xmlSecKeysMngrPtr mngr = NULL;
 	xmlSecDSigCtxPtr ctx = NULL;
 	X509 *trusted = NULL, *inside = NULL;
-	EVP_PKEY *used;
+	X509 *signer;
 	int rc = 0;
 
 	uri[0] = '\0';
@@ -621,31 +632,32 @@ static int verify_node(struct reports_verify_result *out, xmlNodePtr sig,
 	if ((rc = embedded_cert(&inside, sig)) < 0 ||
 	    (cert_pem && (rc = read_cert(&trusted, cert_pem)) < 0))
 		goto cleanup;
-	if (cert_pem) {
-		ctx = xmlSecDSigCtxCreate(NULL);
-		if (ctx)
-			ctx->signKey = xmlSecCryptoAppKeyLoad(cert_pem, xmlSecKeyDataFormatCertPem,
-							      NULL, NULL, NULL);
-		if (!ctx || !ctx->signKey) {
-			rc = err_set(ERR_SYSTEM, "%s: xmlsec cannot load it: %s", cert_pem,
-				     xmlsec_msg);
-			goto cleanup;
-		}
-	} else {
-		if (!inside) {
-			rc = err_set(ERR_INVALID, "%s: the signature carries no X.509 "
-					      "certificate; give the signer's with --cert", name);
-			goto cleanup;
-		}
-		mngr = xmlSecKeysMngrCreate();
-		if (!mngr || xmlSecCryptoAppDefaultKeysMngrInit(mngr) < 0 ||
-		    !(ctx = xmlSecDSigCtxCreate(mngr))) {
-			rc = err_set(ERR_INTERNAL, "xmlsec keys manager: %s", xmlsec_msg);
-			goto cleanup;
-		}
-		/* Trust is the caller's business (it says "not checked"); here the
-		 * certificate only carries the key. */
-		ctx->keyInfoReadCtx.flags |= XMLSEC_KEYINFO_FLAGS_X509DATA_DONT_VERIFY_CERTS;
+	if (!cert_pem && !inside) {
+		rc = err_set(ERR_INVALID, "%s: the signature carries no X.509 certificate; "
+				      "give the signer's with --cert", name);
+		goto cleanup;
+	}
+	if (cert_pem && inside && X509_cmp(inside, trusted) != 0) {
+		rc = err_set(ERR_INVALID, "%s: the certificate in KeyInfo is not %s (another "
+				      "signer, or the certificate was changed)", name, cert_pem);
+		goto cleanup;
+	}
+	signer = cert_pem ? trusted : inside;
+	/* A self-issued certificate (issuer = subject) must carry a valid
+	 * self-signature; X509_check_issued would also demand keyCertSign,
+	 * which a signing certificate lacks. */
+	if (!cert_pem &&
+	    X509_NAME_cmp(X509_get_issuer_name(signer), X509_get_subject_name(signer)) == 0 &&
+	    X509_verify(signer, X509_get0_pubkey(signer)) != 1) {
+		rc = err_set(ERR_INVALID, "%s: the self-signed certificate in KeyInfo was "
+				      "changed (its self-signature fails)", name);
+		goto cleanup;
+	}
+	ctx = xmlSecDSigCtxCreate(NULL);
+	if (!ctx || !(ctx->signKey = key_of_cert(signer))) {
+		rc = err_set(ERR_INTERNAL, "%s: xmlsec cannot use the certificate's key: %s",
+			     cert_pem ? cert_pem : name, xmlsec_msg);
+		goto cleanup;
 	}
 	if ((rc = restrict_ctx(ctx, detached_path != NULL)) < 0)
 		goto cleanup;
@@ -665,39 +677,11 @@ static int verify_node(struct reports_verify_result *out, xmlNodePtr sig,
 		rc = explain_failure(ctx, name, cert_pem);
 		goto cleanup;
 	}
-
-	/* It verifies; now bind the key to the certificate we name. */
-	used = verified_key(ctx);
-	if (cert_pem) {
-		if (inside && X509_cmp(inside, trusted) != 0) {
-			rc = err_set(ERR_INVALID, "%s: the certificate in KeyInfo is not %s "
-					      "(it was changed, or another certificate for the "
-					      "same key was put there)", name, cert_pem);
-			goto cleanup;
-		}
-		subject_of(out->subject, sizeof(out->subject), trusted);
-		out->trusted = true;
-	} else {
-		if (!used || EVP_PKEY_eq(used, X509_get0_pubkey(inside)) != 1) {
-			rc = err_set(ERR_INVALID, "%s: the key that verified is not the key of "
-					      "the certificate in KeyInfo", name);
-			goto cleanup;
-		}
-		/* self-issued (issuer = subject; X509_check_issued would also
-		 * demand keyCertSign, which a signing certificate lacks) */
-		if (X509_NAME_cmp(X509_get_issuer_name(inside), X509_get_subject_name(inside)) == 0 &&
-		    X509_verify(inside, X509_get0_pubkey(inside)) != 1) {
-			rc = err_set(ERR_INVALID, "%s: the self-signed certificate in KeyInfo "
-					      "was changed (its self-signature fails)", name);
-			goto cleanup;
-		}
-		subject_of(out->subject, sizeof(out->subject), inside);
-	}
+	subject_of(out->subject, sizeof(out->subject), signer);
+	out->trusted = cert_pem != NULL;
 cleanup:
 	if (ctx)
 		xmlSecDSigCtxDestroy(ctx); /* frees signKey */
-	if (mngr)
-		xmlSecKeysMngrDestroy(mngr);
 	X509_free(trusted);
 	X509_free(inside);
 	return rc;

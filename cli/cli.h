@@ -25,6 +25,13 @@ int cli_verify(int argc, char **argv);
 int cli_rank(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_statements(int argc, char **argv);
+int cli_fund(int argc, char **argv);
+int cli_donors(int argc, char **argv);
+int cli_pledges(int argc, char **argv);
+int cli_receipts(int argc, char **argv);
+int cli_inkind(int argc, char **argv);
+int cli_rates(int argc, char **argv);
+int cli_funds(int argc, char **argv);
 
 /*
  * Prints "tfledger: <what>: <err_last()>" on stderr and returns the exit

@@ -29,6 +29,13 @@ static const struct command commands[] = {
 	{"entries", cli_entries, "[--account C] [--from D] [--to D]: the journal, oldest first"},
 	{"reverse", cli_reverse, "ID --date D [--memo M]: reverse an entry"},
 	{"verify", cli_verify, "[--database CONNINFO]: recompute the journal's hash chain"},
+	{"fund", cli_fund, "init | chart: the fund's chart of accounts"},
+	{"donors", cli_donors, "add --id --name --org-type [--country] | list: donors, by what they gave"},
+	{"pledges", cli_pledges, "add | sign ID | list: pledges and contribution agreements"},
+	{"receipts", cli_receipts, "add --pledge --date --bank-account --amount | list: contributions received"},
+	{"inkind", cli_inkind, "add --donor --kind service|goods ... | list: contributions in kind"},
+	{"rates", cli_rates, "import FILE.csv | list: UN operational rates of exchange (USD per unit)"},
+	{"funds", cli_funds, "travel-available --as-of DATE: money available for travel"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,1604 @@
+/*
+ * fund.c - the fund's books: the chart of accounts (a table), donors,
+ * pledges, receipts, gifts in kind, the UN operational rates and the money
+ * available for travel (docs/fund.md).
+ *
+ * Invariants: every write is one transaction holding its row, its entries
+ * and its audit row; an entry is built balanced per currency here (amounts
+ * in int64 minor units, no floats), then checked again by the ledger core
+ * (ledger_entries_check) and by the database's deferred trigger. Entries
+ * are appended with the journal's own path: the head locked FOR UPDATE,
+ * chained with ledger_entry_chain, stored by ledger_post(jsonb) (0002).
+ * A cross-currency operation balances each currency through the currency-
+ * trading accounts (3900-CCY). USD figures are converted per item at the
+ * rate of its month with money_convert and carry that rate.
+ *
+ * This file must not change or delete journal rows: corrections are
+ * reversals (POST /v1/entries/{id}/reverse).
+ */
+#include "ledger/fund.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/csv.h"
+#include "common/db.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "rules/rules.h"
+
+/* --- the chart of accounts ------------------------------------------------------ */
+
+/* Accounts kept in each currency of the fund: code = PREFIX-CCY. */
+static const struct chart_row {
+	const char *prefix, *name, *type;
+} chart[] = {
+	{"1010", "Bank account", "asset"},
+	{"1200", "Contributions receivable", "asset"},
+	{"1210", "Contributions receivable, earmarked travel", "asset"},
+	{"2100", "Advance receipts (received before an agreement or above it)", "liability"},
+	{"3900", "Currency trading", "net_assets"},
+	{"4100", "Contribution revenue", "revenue"},
+	{"4110", "Contribution revenue, earmarked travel", "revenue"},
+	{"4200", "Contributions in kind, goods (revenue)", "revenue"},
+	{"5100", "Bank charges", "expense"},
+	{"5200", "Travel expenses", "expense"},
+	{"5300", "Goods received in kind (expense)", "expense"},
+	{"8100", "Travel obligations (memo)", "memo"},
+	{"8190", "Travel obligations, contra (memo)", "memo"},
+	{"8200", "Travel funds, earmarked receipts and allocations (memo)", "memo"},
+	{"8290", "Travel funds, contra (memo)", "memo"},
+	{"8300", "Services in kind at fair value (memo, disclosed, not revenue)", "memo"},
+	{"8390", "Services in kind, contra (memo)", "memo"},
+};
+
+/* The currencies the fund keeps books in. */
+static const char *const currencies[] = {"USD", "EUR", "CHF"};
+
+/* Accounts kept in the base currency only. */
+static const struct chart_row base_chart[] = {
+	{"4900", "Exchange gains", "revenue"},
+	{"5900", "Exchange losses", "expense"},
+};
+#define BASE_CCY "USD"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define POSTINGS_MAX 8 /* the most any fund operation makes (a receipt: 7) */
+
+static void code_of(char out[LEDGER_CODE_BYTES], const char *prefix, const char *ccy)
+{
+	snprintf(out, LEDGER_CODE_BYTES, "%s-%s", prefix, ccy);
+}
+
+json_t *ledger_fund_chart_json(void)
+{
+	json_t *arr = json_array();
+	char code[LEDGER_CODE_BYTES], name[256];
+
+	for (size_t k = 0; arr && k < N(currencies); k++)
+		for (size_t i = 0; i < N(chart); i++) {
+			code_of(code, chart[i].prefix, currencies[k]);
+			snprintf(name, sizeof(name), "%s (%s)", chart[i].name, currencies[k]);
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "code", code,
+							     "name", name, "type", chart[i].type,
+							     "currency", currencies[k]));
+		}
+	for (size_t i = 0; arr && i < N(base_chart); i++) {
+		code_of(code, base_chart[i].prefix, BASE_CCY);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "code", code, "name",
+						     base_chart[i].name, "type", base_chart[i].type,
+						     "currency", BASE_CCY));
+	}
+	return arr;
+}
+
+/* --- statements ------------------------------------------------------------------- */
+
+static const struct db_stmt stmts[] = {
+	{"fund_acct_insert",
+	 "INSERT INTO accounts (code, name, type, currency) VALUES ($1, $2, $3, $4)"
+	 " ON CONFLICT DO NOTHING RETURNING code", 4},
+	{"fund_acct_same",
+	 "SELECT name = $2 AND type = $3 AND currency = $4 FROM accounts WHERE code = $1", 4},
+	{"fund_audit",
+	 "INSERT INTO audit (token_name, role, action, object, request_id)"
+	 " VALUES ($1, $2, $3, $4, $5)", 5},
+	{"fund_donor_insert",
+	 "INSERT INTO donors (id, name, org_type, country) VALUES ($1, $2, $3, $4)"
+	 " ON CONFLICT DO NOTHING RETURNING id", 4},
+	{"fund_donor_get", "SELECT name FROM donors WHERE id = $1", 1},
+	{"fund_donor_gifts",
+	 "SELECT d.id, d.name, d.org_type, d.country, r.instructed_minor,"
+	 " r.instructed_currency, to_char(r.received_on, 'YYYY-MM'), x.usd_mantissa,"
+	 " x.usd_scale, r.id"
+	 " FROM donors d LEFT JOIN pledges p ON p.donor = d.id"
+	 " LEFT JOIN receipts r ON r.pledge = p.id"
+	 " LEFT JOIN exchange_rates x ON x.currency = r.instructed_currency"
+	 "  AND x.month = to_char(r.received_on, 'YYYY-MM')"
+	 " ORDER BY d.id, r.id", 0},
+	{"fund_pledge_insert",
+	 "INSERT INTO pledges (donor, status, pledged_on, amount_minor, currency, earmark)"
+	 " VALUES ($1, 'indicative', $2, $3, $4, $5) RETURNING id", 5},
+	{"fund_pledge_lock",
+	 "SELECT p.id, p.donor, p.status, p.pledged_on, p.amount_minor, p.currency,"
+	 " p.earmark, p.agreement_no, p.signed_on, p.entry_id, d.name"
+	 " FROM pledges p JOIN donors d ON d.id = p.donor WHERE p.id = $1 FOR UPDATE OF p", 1},
+	{"fund_pledge_settled",
+	 "SELECT COALESCE(sum(settled_minor), 0) FROM receipts WHERE pledge = $1", 1},
+	{"fund_pledge_sign",
+	 "UPDATE pledges SET status = 'signed', agreement_no = $2, signed_on = $3,"
+	 " amount_minor = $4, entry_id = $5 WHERE id = $1 AND status = 'indicative'", 5},
+	{"fund_pledge_paid", "UPDATE pledges SET status = 'paid' WHERE id = $1", 1},
+	{"fund_pledges_list",
+	 "SELECT p.id, p.donor, p.status, p.pledged_on, p.amount_minor, p.currency,"
+	 " p.earmark, p.agreement_no, p.signed_on, p.entry_id, d.name,"
+	 " (SELECT COALESCE(sum(r.settled_minor), 0) FROM receipts r WHERE r.pledge = p.id)"
+	 " FROM pledges p JOIN donors d ON d.id = p.donor ORDER BY p.id", 0},
+	{"fund_receipt_insert",
+	 "INSERT INTO receipts (pledge, received_on, bank_account, amount_minor, currency,"
+	 " charges_minor, instructed_minor, instructed_currency, settled_minor, advance_minor,"
+	 " entry_id, bank_line)"
+	 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id", 12},
+	{"fund_receipts_list",
+	 "SELECT r.id, r.pledge, p.donor, r.received_on, r.bank_account, r.amount_minor,"
+	 " r.currency, r.charges_minor, r.instructed_minor, r.instructed_currency,"
+	 " r.settled_minor, r.advance_minor, r.entry_id, r.bank_line,"
+	 " to_char(r.received_on, 'YYYY-MM'), x.usd_mantissa, x.usd_scale"
+	 " FROM receipts r JOIN pledges p ON p.id = r.pledge"
+	 " LEFT JOIN exchange_rates x ON x.currency = r.instructed_currency"
+	 "  AND x.month = to_char(r.received_on, 'YYYY-MM')"
+	 " ORDER BY r.id", 0},
+	{"fund_inkind_insert",
+	 "INSERT INTO inkind_gifts (donor, kind, description, amount_minor, currency,"
+	 " period_start, period_end, entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+	 " RETURNING id", 8},
+	{"fund_inkind_list",
+	 "SELECT id, donor, kind, description, amount_minor, currency, period_start,"
+	 " period_end, entry_id FROM inkind_gifts ORDER BY id", 0},
+	{"fund_rate_get",
+	 "SELECT usd_mantissa, usd_scale FROM exchange_rates WHERE currency = $1 AND month = $2",
+	 2},
+	{"fund_rate_insert",
+	 "INSERT INTO exchange_rates (currency, month, usd_mantissa, usd_scale)"
+	 " VALUES ($1, $2, $3, $4)", 4},
+	{"fund_rates_list",
+	 "SELECT currency, month, usd_mantissa, usd_scale FROM exchange_rates"
+	 " ORDER BY month, currency", 0},
+};
+
+int ledger_fund_setup(PGconn *c)
+{
+	return db_prepare(c, stmts, N(stmts));
+}
+
+/* --- small helpers --------------------------------------------------------------- */
+
+static int bad(const char **code, const char *field, const char *fmt, const char *value)
+{
+	*code = "invalid-field";
+	return err_set(ERR_INVALID, "%s: %s%s", field, fmt, value ? value : "");
+}
+
+static int oom(void)
+{
+	return err_set(ERR_INTERNAL, "out of memory");
+}
+
+static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
+		 const char *object)
+{
+	const char *p[] = {who->token_name, who->role, action, object, who->request_id};
+
+	return db_exec(NULL, c, "fund_audit", 5, p);
+}
+
+static int only_fields(json_t *body, const char *const *allowed, const char **code)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(body))
+		return bad(code, "body", "expected a JSON object", NULL);
+	json_object_foreach(body, key, v) {
+		size_t i = 0;
+
+		while (allowed[i] && strcmp(allowed[i], key) != 0)
+			i++;
+		if (!allowed[i])
+			return bad(code, key, "unknown field", NULL);
+	}
+	return 0;
+}
+
+/* *out = the string field key, or NULL if absent and not required. */
+static int str_field(const char **out, json_t *body, const char *key, bool required,
+		     const char **code)
+{
+	json_t *v = json_object_get(body, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return required ? bad(code, key, "required", NULL) : 0;
+	if (!json_is_string(v))
+		return bad(code, key, "expected a string", NULL);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int date_field(const char **out, json_t *body, const char *key, bool required,
+		      const char **code)
+{
+	int rc = str_field(out, body, key, required, code);
+
+	if (rc == 0 && *out && !ledger_date_valid(*out))
+		rc = bad(code, key, "expected a date YYYY-MM-DD, got ", *out);
+	return rc;
+}
+
+/* A positive integer id, given as a JSON integer. */
+static int id_field(long long *out, json_t *body, const char *key, bool required,
+		    const char **code)
+{
+	json_t *v = json_object_get(body, key);
+
+	*out = 0;
+	if (!v || json_is_null(v))
+		return required ? bad(code, key, "required", NULL) : 0;
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return bad(code, key, "expected a positive integer", NULL);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* A currency the fund keeps books in (its receivable account exists). */
+static int fund_currency(PGconn *c, const char *ccy, const char *field, const char **code)
+{
+	struct ledger_account a;
+	char acct[LEDGER_CODE_BYTES];
+	int rc;
+
+	if (!money_currency_valid(ccy))
+		return bad(code, field, "not an ISO 4217 currency: ", ccy);
+	code_of(acct, "1200", ccy);
+	rc = ledger_account_get(&a, c, acct);
+	if (rc == ERR_NOTFOUND) {
+		*code = "invalid-field";
+		return err_set(ERR_INVALID,
+			       "%s: the fund keeps no accounts in %s (no account %s;"
+			       " tfledger fund init makes USD, EUR and CHF)", field, ccy, acct);
+	}
+	return rc;
+}
+
+static int amount_field(int64_t *out, json_t *body, const char *key, bool required,
+			const char *ccy, const char **code)
+{
+	const char *s;
+	int rc = str_field(&s, body, key, required, code);
+
+	*out = 0;
+	if (rc < 0 || !s)
+		return rc;
+	rc = money_parse_positive(out, s, ccy);
+	if (rc < 0) {
+		*code = "invalid-field";
+		return err_wrap(ERR_INVALID, "%s", key);
+	}
+	return 0;
+}
+
+static json_t *money_json(int64_t minor, const char *ccy)
+{
+	char s[MONEY_STR_MAX];
+
+	money_format(s, minor, ccy);
+	return json_string(s);
+}
+
+static json_t *str_or_null(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? json_null() : json_string(PQgetvalue(r, row, col));
+}
+
+static int64_t ll(const PGresult *r, int row, int col)
+{
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static struct money_rate rate_normal(struct money_rate x)
+{
+	while (x.scale > 0 && x.mantissa % 10 == 0) {
+		x.mantissa /= 10;
+		x.scale--;
+	}
+	return x;
+}
+
+static json_t *rate_json(struct money_rate x)
+{
+	char s[MONEY_STR_MAX + 8];
+
+	money_rate_format(s, x);
+	return json_string(s);
+}
+
+static bool month_valid(const char *s)
+{
+	return strlen(s) == 7 && s[0] >= '1' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' &&
+	       s[2] >= '0' && s[2] <= '9' && s[3] >= '0' && s[3] <= '9' && s[4] == '-' &&
+	       ((s[5] == '0' && s[6] >= '1' && s[6] <= '9') ||
+		(s[5] == '1' && s[6] >= '0' && s[6] <= '2'));
+}
+
+static int list_result(json_t **out, PGresult **r, PGconn *c, const char *name)
+{
+	*out = NULL;
+	return db_exec(r, c, name, 0, NULL);
+}
+
+/* --- entries ---------------------------------------------------------------------- */
+
+static int entry_begin(struct ledger_entry *e, const char *date, const char *memo,
+		       const char *reference)
+{
+	memset(e, 0, sizeof(*e));
+	snprintf(e->date, sizeof(e->date), "%s", date);
+	e->memo = strndup(memo, LIMIT_MEMO_BYTES);
+	e->reference = strndup(reference ? reference : "", LIMIT_REFERENCE_BYTES);
+	e->postings = calloc(POSTINGS_MAX, sizeof(*e->postings));
+	if (!e->memo || !e->reference || !e->postings) {
+		ledger_entry_free(e);
+		return oom();
+	}
+	return 0;
+}
+
+/* Adds a posting to PREFIX-CCY; an amount of 0 adds nothing. */
+static void entry_add(struct ledger_entry *e, const char *prefix, const char *ccy,
+		      bool debit, int64_t amount)
+{
+	struct ledger_posting *p;
+
+	if (amount == 0)
+		return;
+	ASSERT(amount > 0 && e->n_postings < POSTINGS_MAX);
+	p = &e->postings[e->n_postings++];
+	code_of(p->account, prefix, ccy);
+	p->debit = debit;
+	p->amount_minor = amount;
+	snprintf(p->currency, sizeof(p->currency), "%s", ccy);
+}
+
+/* Like entry_add for an account given by its full code. */
+static void entry_add_code(struct ledger_entry *e, const char *acct, const char *ccy,
+			   bool debit, int64_t amount)
+{
+	struct ledger_posting *p;
+
+	if (amount == 0)
+		return;
+	ASSERT(amount > 0 && e->n_postings < POSTINGS_MAX);
+	p = &e->postings[e->n_postings++];
+	snprintf(p->account, sizeof(p->account), "%s", acct);
+	p->debit = debit;
+	p->amount_minor = amount;
+	snprintf(p->currency, sizeof(p->currency), "%s", ccy);
+}
+
+int ledger_fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *who,
+		       const char *action, const char **code)
+{
+	PGresult *r = NULL, *posted = NULL;
+	json_t *doc = NULL;
+	char *text = NULL;
+	int rc;
+
+	*code = "internal";
+	snprintf(e->token_id, sizeof(e->token_id), "%s", who->token_id);
+	rc = ledger_entry_stamp(e);
+	if (rc == 0)
+		rc = ledger_entries_check(c, e, 1, false, code);
+	if (rc < 0)
+		goto cleanup;
+	*code = "internal";
+	rc = db_exec(&r, c, "head_lock", 0, NULL);
+	if (rc == 0)
+		rc = ledger_entry_chain(e, ll(r, 0, 0) + 1, PQgetvalue(r, 0, 1));
+	if (rc < 0)
+		goto cleanup;
+	doc = json_pack("{s:[o], s:[], s:[{s:s, s:s, s:s, s:s, s:s}], s:{s:I, s:s}}", "entries",
+			ledger_entry_store_json(e), "idempotency", "audit", "token_name",
+			who->token_name, "role", who->role, "action", action, "object", e->id,
+			"request_id", who->request_id, "head", "sequence",
+			(json_int_t)e->sequence, "hash", e->hash);
+	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	rc = text ? db_exec(&posted, c, "post", 1, (const char *const[]){text}) : oom();
+	if (rc < 0)
+		goto cleanup;
+	if (!PQgetisnull(posted, 0, 0)) {
+		const char *why = PQgetvalue(posted, 0, 0);
+
+		if (strncmp(why, "period-closed ", 14) == 0) {
+			*code = "period-closed";
+			rc = err_set(ERR_INVALID, "date: the period %s is closed", why + 14);
+		} else {
+			rc = err_set(ERR_INTERNAL, "the database refused the entry: %s", why);
+		}
+		goto cleanup;
+	}
+	*code = NULL;
+cleanup:
+	PQclear(r);
+	PQclear(posted);
+	free(text);
+	json_decref(doc);
+	return rc;
+}
+
+/* --- fund init --------------------------------------------------------------------- */
+
+struct init_tx {
+	const struct ledger_actor *who;
+	int created;
+};
+
+static int init_one(PGconn *c, struct init_tx *t, const char *code, const char *name,
+		    const char *type, const char *ccy)
+{
+	const char *p[] = {code, name, type, ccy};
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "fund_acct_insert", 4, p);
+
+	if (rc < 0)
+		return rc;
+	if (PQntuples(r) == 1) {
+		t->created++;
+		PQclear(r);
+		return audit(c, t->who, "account.create", code);
+	}
+	PQclear(r);
+	rc = db_exec(&r, c, "fund_acct_same", 4, p);
+	if (rc == 0 && strcmp(PQgetvalue(r, 0, 0), "t") != 0)
+		rc = err_set(ERR_CONFLICT,
+			     "account %s exists with another name, type or currency than the"
+			     " fund's chart (%s, %s, %s)", code, name, type, ccy);
+	PQclear(r);
+	return rc;
+}
+
+static int init_tx_run(PGconn *c, void *ctx)
+{
+	struct init_tx *t = ctx;
+	json_t *arr = ledger_fund_chart_json();
+	json_t *a;
+	size_t i;
+	int rc = arr ? 0 : oom();
+
+	t->created = 0;
+	json_array_foreach(arr, i, a) {
+		rc = init_one(c, t, json_string_value(json_object_get(a, "code")),
+			      json_string_value(json_object_get(a, "name")),
+			      json_string_value(json_object_get(a, "type")),
+			      json_string_value(json_object_get(a, "currency")));
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && t->created > 0)
+		rc = audit(c, t->who, "fund.init", "");
+	json_decref(arr);
+	return rc;
+}
+
+int ledger_fund_init(int *created_out, PGconn *c, const struct ledger_actor *who)
+{
+	struct init_tx t = {who, 0};
+	int rc = db_tx(c, DB_READ_COMMITTED, init_tx_run, &t);
+
+	*created_out = rc == 0 ? t.created : 0;
+	return rc;
+}
+
+/* --- donors -------------------------------------------------------------------------- */
+
+/* IATI OrganisationType (shared/reference/iati/codelists/OrganisationType.xml). */
+static const char *const org_types[] = {"10", "11", "15", "21", "22", "23", "24", "30",
+					"40", "60", "70", "71", "72", "73", "80", "90"};
+
+static bool donor_id_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+
+		if (!alnum && (i == 0 || (ch != '.' && ch != '_' && ch != '-')))
+			return false;
+	}
+	return true;
+}
+
+struct donor_tx {
+	const char *id, *name, *org_type, *country;
+	const struct ledger_actor *who;
+};
+
+static int donor_tx_run(PGconn *c, void *ctx)
+{
+	struct donor_tx *t = ctx;
+	const char *p[] = {t->id, t->name, t->org_type, t->country};
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "fund_donor_insert", 4, p);
+
+	if (rc < 0)
+		return rc;
+	if (PQntuples(r) == 0)
+		rc = err_set(ERR_CONFLICT, "id: a donor '%s' exists", t->id);
+	PQclear(r);
+	return rc < 0 ? rc : audit(c, t->who, "donor.add", t->id);
+}
+
+int ledger_fund_donor_add(json_t **out, PGconn *c, json_t *body,
+			  const struct ledger_actor *who, const char **code)
+{
+	static const char *const allowed[] = {"id", "name", "org_type", "country", NULL};
+	struct donor_tx t = {.who = who};
+	rules_countries *countries = NULL;
+	size_t i = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = only_fields(body, allowed, code)) < 0 ||
+	    (rc = str_field(&t.id, body, "id", true, code)) < 0 ||
+	    (rc = str_field(&t.name, body, "name", true, code)) < 0 ||
+	    (rc = str_field(&t.org_type, body, "org_type", true, code)) < 0 ||
+	    (rc = str_field(&t.country, body, "country", false, code)) < 0)
+		goto cleanup;
+	if (!donor_id_valid(t.id)) {
+		rc = bad(code, "id", "expected 1-32 of a-z 0-9 . _ - (starting a-z 0-9), got ",
+			 t.id);
+		goto cleanup;
+	}
+	if (strlen(t.name) < 1 || strlen(t.name) > 200) {
+		rc = bad(code, "name", "1-200 characters", NULL);
+		goto cleanup;
+	}
+	while (i < N(org_types) && strcmp(org_types[i], t.org_type) != 0)
+		i++;
+	if (i == N(org_types)) {
+		rc = bad(code, "org_type",
+			 "not an IATI OrganisationType code (10, 11, 15, 21-24, 30, 40, 60,"
+			 " 70-73, 80, 90): ", t.org_type);
+		goto cleanup;
+	}
+	if (t.country) {
+		rc = rules_countries_load_default(&countries);
+		if (rc < 0)
+			goto cleanup;
+		if (!rules_country_known(countries, t.country)) {
+			rc = bad(code, "country", "not an ISO 3166-1 alpha-3 code: ", t.country);
+			goto cleanup;
+		}
+	}
+	*code = "internal";
+	rc = db_tx(c, DB_READ_COMMITTED, donor_tx_run, &t);
+	if (rc == ERR_CONFLICT)
+		*code = "conflict";
+	if (rc < 0)
+		goto cleanup;
+	*out = json_pack("{s:s, s:s, s:s, s:s*}", "id", t.id, "name", t.name, "org_type",
+			 t.org_type, "country", t.country);
+	*code = NULL;
+	rc = *out ? 0 : oom();
+cleanup:
+	rules_countries_free(countries);
+	return rc;
+}
+
+/* One donor of the list, with its running USD total. */
+struct giver {
+	json_t *obj, *rates;
+	int64_t usd;
+};
+
+static int giver_cmp(const void *a, const void *b)
+{
+	const struct giver *x = a, *y = b;
+
+	if (x->usd != y->usd)
+		return x->usd > y->usd ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(x->obj, "id")),
+		      json_string_value(json_object_get(y->obj, "id")));
+}
+
+/* Adds rate (ccy, month) to the donor's list of rates used, once. */
+static void rate_used(json_t *rates, const char *ccy, const char *month, struct money_rate x)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(rates, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "currency")), ccy) == 0 &&
+		    strcmp(json_string_value(json_object_get(o, "month")), month) == 0)
+			return;
+	json_array_append_new(rates, json_pack("{s:s, s:s, s:o}", "currency", ccy, "month",
+					       month, "usd_per_unit", rate_json(x)));
+}
+
+/* The rate of row's columns (mantissa, scale) for ccy: USD is 1. */
+static int row_rate(struct money_rate *out, const PGresult *r, int row, int col,
+		    const char *ccy, const char *month, const char **code)
+{
+	if (strcmp(ccy, "USD") == 0) {
+		*out = (struct money_rate){1, 0};
+		return 0;
+	}
+	if (PQgetisnull(r, row, col)) {
+		*code = "missing-rate";
+		return err_set(ERR_INVALID,
+			       "no UN operational rate for %s in %s (tfledger rates import)", ccy,
+			       month);
+	}
+	*out = (struct money_rate){ll(r, row, col), (int)ll(r, row, col + 1)};
+	return 0;
+}
+
+int ledger_fund_donors_list(json_t **out, PGconn *c, const char **code)
+{
+	struct giver *g = NULL;
+	PGresult *r = NULL;
+	json_t *arr = NULL;
+	size_t n = 0;
+	int rows, rc = list_result(out, &r, c, "fund_donor_gifts");
+
+	*code = "internal";
+	if (rc < 0)
+		return rc;
+	rows = PQntuples(r);
+	g = calloc((size_t)rows + 1, sizeof(*g));
+	if (!g) {
+		rc = oom();
+		goto cleanup;
+	}
+	for (int i = 0; i < rows; i++) {
+		const char *id = PQgetvalue(r, i, 0);
+
+		if (n == 0 || strcmp(json_string_value(json_object_get(g[n - 1].obj, "id")), id)) {
+			g[n].obj = json_pack("{s:s, s:s, s:s, s:o}", "id", id, "name",
+					     PQgetvalue(r, i, 1), "org_type", PQgetvalue(r, i, 2),
+					     "country", str_or_null(r, i, 3));
+			g[n].rates = json_array();
+			if (!g[n].obj || !g[n].rates) {
+				n++;
+				rc = oom();
+				goto cleanup;
+			}
+			n++;
+		}
+		if (!PQgetisnull(r, i, 4)) {
+			const char *ccy = PQgetvalue(r, i, 5), *month = PQgetvalue(r, i, 6);
+			struct money_rate x;
+			int64_t usd;
+
+			rc = row_rate(&x, r, i, 7, ccy, month, code);
+			if (rc < 0) {
+				err_wrap(rc, "receipt %s of donor %s", PQgetvalue(r, i, 9), id);
+				goto cleanup;
+			}
+			if ((rc = money_convert(&usd, ll(r, i, 4), ccy, x, "USD")) < 0 ||
+			    (rc = money_add(&g[n - 1].usd, g[n - 1].usd, usd)) < 0)
+				goto cleanup;
+			if (strcmp(ccy, "USD") != 0)
+				rate_used(g[n - 1].rates, ccy, month, rate_normal(x));
+		}
+	}
+	qsort(g, n, sizeof(*g), giver_cmp);
+	arr = json_array();
+	for (size_t i = 0; arr && i < n; i++) {
+		json_object_set_new(g[i].obj, "given_usd", money_json(g[i].usd, "USD"));
+		json_object_set(g[i].obj, "rates", g[i].rates);
+		json_array_append(arr, g[i].obj);
+	}
+	rc = arr ? 0 : oom();
+	if (rc == 0) {
+		*out = arr;
+		arr = NULL;
+		*code = NULL;
+	}
+cleanup:
+	for (size_t i = 0; i < n; i++) {
+		json_decref(g[i].obj);
+		json_decref(g[i].rates);
+	}
+	free(g);
+	json_decref(arr);
+	PQclear(r);
+	return rc;
+}
+
+/* --- pledges ------------------------------------------------------------------------- */
+
+struct pledge {
+	long long id;
+	char donor[40], donor_name[256], status[16], date[11], currency[4], earmark[8];
+	char agreement[80], signed_on[11], entry_id[LEDGER_UUID_BYTES];
+	int64_t amount, settled;
+};
+
+static void pledge_from_row(struct pledge *p, const PGresult *r, int i)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = ll(r, i, 0);
+	snprintf(p->donor, sizeof(p->donor), "%s", PQgetvalue(r, i, 1));
+	snprintf(p->status, sizeof(p->status), "%s", PQgetvalue(r, i, 2));
+	snprintf(p->date, sizeof(p->date), "%s", PQgetvalue(r, i, 3));
+	p->amount = ll(r, i, 4);
+	snprintf(p->currency, sizeof(p->currency), "%s", PQgetvalue(r, i, 5));
+	snprintf(p->earmark, sizeof(p->earmark), "%s", PQgetvalue(r, i, 6));
+	snprintf(p->agreement, sizeof(p->agreement), "%s", PQgetvalue(r, i, 7));
+	snprintf(p->signed_on, sizeof(p->signed_on), "%s", PQgetvalue(r, i, 8));
+	snprintf(p->entry_id, sizeof(p->entry_id), "%s", PQgetvalue(r, i, 9));
+	snprintf(p->donor_name, sizeof(p->donor_name), "%s", PQgetvalue(r, i, 10));
+}
+
+static json_t *pledge_json(const struct pledge *p)
+{
+	int64_t open = p->status[0] == 'i' ? 0 : p->amount - p->settled;
+
+	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
+			 (json_int_t)p->id, "donor", p->donor, "status", p->status, "date",
+			 p->date, "amount", money_json(p->amount, p->currency), "currency",
+			 p->currency, "earmark", p->earmark, "agreement",
+			 p->agreement[0] ? json_string(p->agreement) : json_null(), "signed_on",
+			 p->signed_on[0] ? json_string(p->signed_on) : json_null(), "entry_id",
+			 p->entry_id[0] ? json_string(p->entry_id) : json_null(), "settled",
+			 money_json(p->settled, p->currency), "open", money_json(open, p->currency));
+}
+
+/* Locks pledge id and loads it with what receipts settled. */
+static int pledge_lock(struct pledge *p, PGconn *c, long long id, const char **code)
+{
+	char ids[24];
+	PGresult *r = NULL;
+	int rc;
+
+	snprintf(ids, sizeof(ids), "%lld", id);
+	rc = db_exec(&r, c, "fund_pledge_lock", 1, (const char *const[]){ids});
+	if (rc == 0 && PQntuples(r) == 0) {
+		*code = "not-found";
+		rc = err_set(ERR_NOTFOUND, "pledge: no pledge %lld", id);
+	}
+	if (rc == 0)
+		pledge_from_row(p, r, 0);
+	PQclear(r);
+	r = NULL;
+	if (rc == 0)
+		rc = db_exec(&r, c, "fund_pledge_settled", 1, (const char *const[]){ids});
+	if (rc == 0)
+		p->settled = ll(r, 0, 0);
+	PQclear(r);
+	return rc;
+}
+
+/* Signs the locked indicative pledge p: its entry and its row. */
+static int pledge_sign_locked(PGconn *c, struct pledge *p, const char *agreement,
+			      const char *date, int64_t amount, const struct ledger_actor *who,
+			      const char **code)
+{
+	struct ledger_entry e;
+	char memo[512], ids[24], amt[24];
+	bool travel = strcmp(p->earmark, "travel") == 0;
+	int rc;
+
+	if (strcmp(p->status, "indicative") != 0) {
+		*code = "conflict";
+		return err_set(ERR_CONFLICT, "pledge %lld is already signed (agreement %s)", p->id,
+			       p->agreement);
+	}
+	snprintf(memo, sizeof(memo), "Contribution agreement %s signed: %s", agreement,
+		 p->donor_name);
+	rc = entry_begin(&e, date, memo, agreement);
+	if (rc < 0)
+		return rc;
+	entry_add(&e, travel ? "1210" : "1200", p->currency, true, amount);
+	entry_add(&e, travel ? "4110" : "4100", p->currency, false, amount);
+	rc = ledger_fund_append(c, &e, who, "entry.post", code);
+	if (rc == 0) {
+		snprintf(ids, sizeof(ids), "%lld", p->id);
+		snprintf(amt, sizeof(amt), "%" PRId64, amount);
+		*code = "internal";
+		rc = db_exec(NULL, c, "fund_pledge_sign", 5,
+			     (const char *const[]){ids, agreement, date, amt, e.id});
+		if (rc == ERR_CONFLICT) {
+			*code = "conflict";
+			rc = err_set(ERR_CONFLICT, "agreement: '%s' is the agreement of another"
+						   " pledge", agreement);
+		}
+	}
+	if (rc == 0) {
+		snprintf(p->status, sizeof(p->status), "signed");
+		snprintf(p->agreement, sizeof(p->agreement), "%s", agreement);
+		snprintf(p->signed_on, sizeof(p->signed_on), "%s", date);
+		snprintf(p->entry_id, sizeof(p->entry_id), "%s", e.id);
+		p->amount = amount;
+		rc = audit(c, who, "pledge.sign", ids);
+	}
+	ledger_entry_free(&e);
+	return rc;
+}
+
+struct pledge_tx {
+	struct pledge p;
+	const char *agreement, *signed_on;
+	int64_t sign_amount; /* 0: keep */
+	const struct ledger_actor *who;
+	const char **code;
+	bool add;
+};
+
+static int pledge_tx_run(PGconn *c, void *ctx)
+{
+	struct pledge_tx *t = ctx;
+	char amt[24], ids[24];
+	PGresult *r = NULL;
+	int rc = 0;
+
+	if (t->add) {
+		snprintf(amt, sizeof(amt), "%" PRId64, t->p.amount);
+		rc = db_exec(&r, c, "fund_pledge_insert", 5,
+			     (const char *const[]){t->p.donor, t->p.date, amt, t->p.currency,
+						   t->p.earmark});
+		if (rc < 0)
+			return rc;
+		t->p.id = ll(r, 0, 0);
+		PQclear(r);
+		snprintf(ids, sizeof(ids), "%lld", t->p.id);
+		rc = audit(c, t->who, "pledge.add", ids);
+	}
+	if (rc == 0 && t->agreement) {
+		long long id = t->p.id;
+
+		rc = pledge_lock(&t->p, c, id, t->code);
+		if (rc == 0)
+			rc = pledge_sign_locked(c, &t->p, t->agreement, t->signed_on,
+						t->sign_amount ? t->sign_amount : t->p.amount,
+						t->who, t->code);
+	}
+	return rc;
+}
+
+static int donor_exists(PGconn *c, const char *id, char name[256], const char **code)
+{
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "fund_donor_get", 1, (const char *const[]){id});
+
+	if (rc == 0 && PQntuples(r) == 0)
+		rc = bad(code, "donor", "no donor ", id);
+	else if (rc == 0)
+		snprintf(name, 256, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return rc;
+}
+
+static int agreement_valid(const char *s, const char **code)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 64)
+		return bad(code, "agreement", "1-64 characters", NULL);
+	return 0;
+}
+
+int ledger_fund_pledge_add(json_t **out, PGconn *c, json_t *body,
+			   const struct ledger_actor *who, const char **code)
+{
+	static const char *const allowed[] = {"donor", "date", "amount", "currency", "earmark",
+					      "agreement", "signed_on", NULL};
+	struct pledge_tx t = {.who = who, .code = code, .add = true};
+	const char *donor, *date, *ccy, *earmark;
+	int rc;
+
+	*out = NULL;
+	if ((rc = only_fields(body, allowed, code)) < 0 ||
+	    (rc = str_field(&donor, body, "donor", true, code)) < 0 ||
+	    (rc = date_field(&date, body, "date", true, code)) < 0 ||
+	    (rc = str_field(&ccy, body, "currency", true, code)) < 0 ||
+	    (rc = str_field(&earmark, body, "earmark", false, code)) < 0 ||
+	    (rc = str_field(&t.agreement, body, "agreement", false, code)) < 0 ||
+	    (rc = date_field(&t.signed_on, body, "signed_on", false, code)) < 0)
+		return rc;
+	if (earmark && strcmp(earmark, "none") != 0 && strcmp(earmark, "travel") != 0)
+		return bad(code, "earmark", "expected none or travel, got ", earmark);
+	if (t.signed_on && !t.agreement)
+		return bad(code, "signed_on", "needs agreement", NULL);
+	if (t.agreement && (rc = agreement_valid(t.agreement, code)) < 0)
+		return rc;
+	if ((rc = fund_currency(c, ccy, "currency", code)) < 0 ||
+	    (rc = amount_field(&t.p.amount, body, "amount", true, ccy, code)) < 0 ||
+	    (rc = donor_exists(c, donor, t.p.donor_name, code)) < 0)
+		return rc;
+	snprintf(t.p.donor, sizeof(t.p.donor), "%s", donor);
+	snprintf(t.p.date, sizeof(t.p.date), "%s", date);
+	snprintf(t.p.currency, sizeof(t.p.currency), "%s", ccy);
+	snprintf(t.p.earmark, sizeof(t.p.earmark), "%s", earmark ? earmark : "none");
+	snprintf(t.p.status, sizeof(t.p.status), "indicative");
+	if (t.agreement && !t.signed_on)
+		t.signed_on = date;
+	*code = "internal";
+	rc = db_tx(c, DB_READ_COMMITTED, pledge_tx_run, &t);
+	if (rc < 0)
+		return rc;
+	*out = pledge_json(&t.p);
+	*code = NULL;
+	return *out ? 0 : oom();
+}
+
+int ledger_fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
+			    const struct ledger_actor *who, const char **code)
+{
+	static const char *const allowed[] = {"agreement", "date", "amount", NULL};
+	struct pledge_tx t = {.who = who, .code = code, .add = false};
+	int rc;
+
+	*out = NULL;
+	t.p.id = id;
+	if ((rc = only_fields(body, allowed, code)) < 0 ||
+	    (rc = str_field(&t.agreement, body, "agreement", true, code)) < 0 ||
+	    (rc = agreement_valid(t.agreement, code)) < 0 ||
+	    (rc = date_field(&t.signed_on, body, "date", true, code)) < 0)
+		return rc;
+	if (json_object_get(body, "amount")) {
+		/* The amount's currency is the pledge's: read it first. */
+		PGresult *r = NULL;
+		char ids[24];
+
+		snprintf(ids, sizeof(ids), "%lld", id);
+		rc = db_exec(&r, c, "fund_pledge_lock", 1, (const char *const[]){ids});
+		if (rc == 0 && PQntuples(r) == 0) {
+			*code = "not-found";
+			rc = err_set(ERR_NOTFOUND, "pledge: no pledge %lld", id);
+		}
+		if (rc == 0)
+			rc = amount_field(&t.sign_amount, body, "amount", true,
+					  PQgetvalue(r, 0, 5), code);
+		PQclear(r);
+		if (rc < 0)
+			return rc;
+	}
+	*code = "internal";
+	rc = db_tx(c, DB_READ_COMMITTED, pledge_tx_run, &t);
+	if (rc < 0)
+		return rc;
+	*out = pledge_json(&t.p);
+	*code = NULL;
+	return *out ? 0 : oom();
+}
+
+int ledger_fund_pledges_list(json_t **out, PGconn *c, const char **code)
+{
+	PGresult *r = NULL;
+	json_t *arr;
+	int rc = list_result(out, &r, c, "fund_pledges_list");
+
+	*code = "internal";
+	if (rc < 0)
+		return rc;
+	arr = json_array();
+	for (int i = 0; arr && i < PQntuples(r); i++) {
+		struct pledge p;
+
+		pledge_from_row(&p, r, i);
+		p.settled = ll(r, i, 11);
+		json_array_append_new(arr, pledge_json(&p));
+	}
+	PQclear(r);
+	if (!arr)
+		return oom();
+	*out = arr;
+	*code = NULL;
+	return 0;
+}
+
+/* --- receipts ----------------------------------------------------------------------------- */
+
+struct receipt_tx {
+	long long pledge, bank_line, id;
+	const char *date;
+	struct ledger_account bank;
+	int64_t amount, instructed, charges, settled, advance;
+	bool has_instructed, has_charges, allow_over;
+	json_t *body;
+	struct pledge p;
+	char entry_id[LEDGER_UUID_BYTES];
+	const struct ledger_actor *who;
+	const char **code;
+};
+
+/* Works out settled/advance/charges from the locked pledge; refuses bad input. */
+static int receipt_figures(struct receipt_tx *t)
+{
+	const char *pccy = t->p.currency, *bccy = t->bank.currency;
+	bool same = strcmp(pccy, bccy) == 0;
+	int64_t open;
+	int rc;
+
+	if (strcmp(t->p.status, "indicative") == 0) {
+		*t->code = "conflict";
+		return err_set(ERR_CONFLICT,
+			       "pledge: %lld is indicative: sign its agreement before receipts",
+			       t->pledge);
+	}
+	if (same && t->has_charges)
+		return bad(t->code, "charges",
+			   "only for a receipt in another currency than the pledge's; here they"
+			   " are instructed_amount - amount", NULL);
+	if (!same && !t->has_instructed) {
+		*t->code = "invalid-field";
+		return err_set(ERR_INVALID,
+			       "instructed_amount: required: the bank account is in %s and the"
+			       " pledge in %s", bccy, pccy);
+	}
+	rc = amount_field(&t->instructed, t->body, "instructed_amount", !same, pccy, t->code);
+	if (rc < 0)
+		return rc;
+	if (same && !t->has_instructed)
+		t->instructed = t->amount;
+	if (same) {
+		if (t->instructed < t->amount)
+			return bad(t->code, "instructed_amount",
+				   "below the amount booked by the bank", NULL);
+		t->charges = t->instructed - t->amount;
+	} else if (t->has_charges &&
+		   (rc = amount_field(&t->charges, t->body, "charges", true, bccy, t->code)) < 0) {
+		return rc;
+	}
+	open = t->p.amount - t->p.settled;
+	if (t->instructed > open && !t->allow_over) {
+		char i_s[MONEY_STR_MAX], o_s[MONEY_STR_MAX];
+
+		money_format(i_s, t->instructed, pccy);
+		money_format(o_s, open, pccy);
+		*t->code = "over-payment";
+		return err_set(ERR_INVALID,
+			       "instructed_amount: %s %s is above the %s %s open on pledge %lld"
+			       " (agreement %s); allow_overpayment credits the difference to"
+			       " advance receipts", i_s, pccy, o_s, pccy, t->pledge, t->p.agreement);
+	}
+	t->settled = t->instructed > open ? open : t->instructed;
+	t->advance = t->instructed - t->settled;
+	return 0;
+}
+
+static int receipt_entry(struct receipt_tx *t, PGconn *c)
+{
+	const char *pccy = t->p.currency, *bccy = t->bank.currency;
+	bool travel = strcmp(t->p.earmark, "travel") == 0;
+	struct ledger_entry e;
+	char memo[512];
+	int64_t gross;
+	int rc;
+
+	snprintf(memo, sizeof(memo), "Receipt from %s, agreement %s", t->p.donor_name,
+		 t->p.agreement);
+	if ((rc = money_add(&gross, t->amount, t->charges)) < 0 ||
+	    (rc = entry_begin(&e, t->date, memo, t->p.agreement)) < 0)
+		return rc;
+	entry_add_code(&e, t->bank.code, bccy, true, t->amount);
+	entry_add(&e, "5100", bccy, true, t->charges);
+	if (strcmp(pccy, bccy) != 0) {
+		/* Each currency balances through its trading account. */
+		entry_add(&e, "3900", bccy, false, gross);
+		entry_add(&e, "3900", pccy, true, t->instructed);
+	}
+	entry_add(&e, travel ? "1210" : "1200", pccy, false, t->settled);
+	entry_add(&e, "2100", pccy, false, t->advance);
+	if (travel) {
+		entry_add(&e, "8200", pccy, true, t->settled);
+		entry_add(&e, "8290", pccy, false, t->settled);
+	}
+	rc = ledger_fund_append(c, &e, t->who, "entry.post", t->code);
+	if (rc == 0)
+		snprintf(t->entry_id, sizeof(t->entry_id), "%s", e.id);
+	ledger_entry_free(&e);
+	return rc;
+}
+
+static int receipt_tx_run(PGconn *c, void *ctx)
+{
+	struct receipt_tx *t = ctx;
+	char ids[24], amt[24], chg[24], ins[24], set[24], adv[24], line[24];
+	PGresult *r = NULL;
+	int rc;
+
+	if ((rc = pledge_lock(&t->p, c, t->pledge, t->code)) < 0 ||
+	    (rc = receipt_figures(t)) < 0 || (rc = receipt_entry(t, c)) < 0)
+		return rc;
+	*t->code = "internal";
+	snprintf(ids, sizeof(ids), "%lld", t->pledge);
+	snprintf(amt, sizeof(amt), "%" PRId64, t->amount);
+	snprintf(chg, sizeof(chg), "%" PRId64, t->charges);
+	snprintf(ins, sizeof(ins), "%" PRId64, t->instructed);
+	snprintf(set, sizeof(set), "%" PRId64, t->settled);
+	snprintf(adv, sizeof(adv), "%" PRId64, t->advance);
+	snprintf(line, sizeof(line), "%lld", t->bank_line);
+	rc = db_exec(&r, c, "fund_receipt_insert", 12,
+		     (const char *const[]){ids, t->date, t->bank.code, amt, t->bank.currency,
+					   chg, ins, t->p.currency, set, adv, t->entry_id,
+					   t->bank_line ? line : NULL});
+	if (rc < 0)
+		return rc;
+	t->id = ll(r, 0, 0);
+	PQclear(r);
+	if (t->p.settled + t->settled == t->p.amount &&
+	    (rc = db_exec(NULL, c, "fund_pledge_paid", 1, (const char *const[]){ids})) < 0)
+		return rc;
+	snprintf(ids, sizeof(ids), "%lld", t->id);
+	return audit(c, t->who, "receipt.add", ids);
+}
+
+static json_t *receipt_json(long long id, long long pledge, const char *donor,
+			    const char *date, const char *bank, const char *bccy, int64_t amount,
+			    int64_t charges, int64_t instructed, const char *pccy,
+			    int64_t settled, int64_t advance, const char *entry_id,
+			    long long bank_line)
+{
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:o, s:o, s:s,"
+			 " s:o}",
+			 "id", (json_int_t)id, "pledge", (json_int_t)pledge, "donor", donor,
+			 "date", date, "bank_account", bank, "amount", money_json(amount, bccy),
+			 "currency", bccy, "charges", money_json(charges, bccy),
+			 "instructed_amount", money_json(instructed, pccy),
+			 "instructed_currency", pccy, "settled", money_json(settled, pccy),
+			 "advance", money_json(advance, pccy), "entry_id", entry_id, "bank_line",
+			 bank_line ? json_integer(bank_line) : json_null());
+}
+
+int ledger_fund_receipt_add(json_t **out, PGconn *c, json_t *body,
+			    const struct ledger_actor *who, const char **code)
+{
+	static const char *const allowed[] = {"pledge", "date", "bank_account", "amount",
+					      "instructed_amount", "charges",
+					      "allow_overpayment", "bank_line", NULL};
+	struct receipt_tx t = {.body = body, .who = who, .code = code};
+	const char *bank;
+	json_t *over;
+	int rc;
+
+	*out = NULL;
+	if ((rc = only_fields(body, allowed, code)) < 0 ||
+	    (rc = id_field(&t.pledge, body, "pledge", true, code)) < 0 ||
+	    (rc = date_field(&t.date, body, "date", true, code)) < 0 ||
+	    (rc = str_field(&bank, body, "bank_account", true, code)) < 0 ||
+	    (rc = id_field(&t.bank_line, body, "bank_line", false, code)) < 0)
+		return rc;
+	over = json_object_get(body, "allow_overpayment");
+	if (over && !json_is_boolean(over))
+		return bad(code, "allow_overpayment", "expected true or false", NULL);
+	t.allow_over = json_is_true(over);
+	t.has_instructed = json_object_get(body, "instructed_amount") != NULL;
+	t.has_charges = json_object_get(body, "charges") != NULL;
+	rc = ledger_account_get(&t.bank, c, bank);
+	if (rc == ERR_NOTFOUND) {
+		*code = "unknown-account";
+		return err_set(ERR_INVALID, "bank_account: no account '%s'", bank);
+	}
+	if (rc < 0)
+		return rc;
+	if (strcmp(t.bank.type, "asset") != 0 || strncmp(t.bank.code, "10", 2) != 0)
+		return bad(code, "bank_account", "not a bank account (10xx-CCY): ", bank);
+	if ((rc = amount_field(&t.amount, body, "amount", true, t.bank.currency, code)) < 0)
+		return rc;
+	*code = "internal";
+	rc = db_tx(c, DB_READ_COMMITTED, receipt_tx_run, &t);
+	if (rc < 0)
+		return rc;
+	*out = receipt_json(t.id, t.pledge, t.p.donor, t.date, t.bank.code, t.bank.currency,
+			    t.amount, t.charges, t.instructed, t.p.currency, t.settled, t.advance,
+			    t.entry_id, t.bank_line);
+	*code = NULL;
+	return *out ? 0 : oom();
+}
+
+int ledger_fund_receipts_list(json_t **out, PGconn *c, const char **code)
+{
+	PGresult *r = NULL;
+	json_t *arr;
+	int rc = list_result(out, &r, c, "fund_receipts_list");
+
+	*code = "internal";
+	if (rc < 0)
+		return rc;
+	arr = json_array();
+	for (int i = 0; arr && i < PQntuples(r); i++) {
+		const char *bccy = PQgetvalue(r, i, 6), *pccy = PQgetvalue(r, i, 9);
+		const char *month = PQgetvalue(r, i, 14);
+		json_t *o = receipt_json(ll(r, i, 0), ll(r, i, 1), PQgetvalue(r, i, 2),
+					 PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), bccy,
+					 ll(r, i, 5), ll(r, i, 7), ll(r, i, 8), pccy, ll(r, i, 10),
+					 ll(r, i, 11), PQgetvalue(r, i, 12), ll(r, i, 13));
+		struct money_rate x;
+		const char *ignored;
+		int64_t usd;
+
+		if (row_rate(&x, r, i, 15, pccy, month, &ignored) == 0 &&
+		    money_convert(&usd, ll(r, i, 8), pccy, x, "USD") == 0)
+			json_object_set_new(o, "usd", json_pack("{s:o, s:o, s:s}", "amount",
+								money_json(usd, "USD"),
+								"usd_per_unit",
+								rate_json(rate_normal(x)),
+								"month", month));
+		else
+			json_object_set_new(o, "usd", json_null());
+		json_array_append_new(arr, o);
+	}
+	err_clear();
+	PQclear(r);
+	if (!arr)
+		return oom();
+	*out = arr;
+	*code = NULL;
+	return 0;
+}
+
+/* --- gifts in kind ------------------------------------------------------------------------- */
+
+struct inkind_tx {
+	const char *donor, *kind, *description, *ccy, *start, *end;
+	char donor_name[256], entry_id[LEDGER_UUID_BYTES];
+	int64_t amount;
+	long long id;
+	const struct ledger_actor *who;
+	const char **code;
+};
+
+static int inkind_tx_run(PGconn *c, void *ctx)
+{
+	struct inkind_tx *t = ctx;
+	bool service = strcmp(t->kind, "service") == 0;
+	struct ledger_entry e;
+	char memo[1024], amt[24], ids[24];
+	PGresult *r = NULL;
+	int rc;
+
+	snprintf(memo, sizeof(memo), "In kind (%s) from %s, %s to %s: %s", t->kind,
+		 t->donor_name, t->start, t->end, t->description);
+	rc = entry_begin(&e, t->end, memo, "in-kind");
+	if (rc < 0)
+		return rc;
+	/* Services: disclosed in memo accounts (IPSAS 23). Goods: recognised. */
+	entry_add(&e, service ? "8300" : "5300", t->ccy, true, t->amount);
+	entry_add(&e, service ? "8390" : "4200", t->ccy, false, t->amount);
+	rc = ledger_fund_append(c, &e, t->who, "entry.post", t->code);
+	if (rc == 0) {
+		snprintf(t->entry_id, sizeof(t->entry_id), "%s", e.id);
+		snprintf(amt, sizeof(amt), "%" PRId64, t->amount);
+		*t->code = "internal";
+		rc = db_exec(&r, c, "fund_inkind_insert", 8,
+			     (const char *const[]){t->donor, t->kind, t->description, amt, t->ccy,
+						   t->start, t->end, e.id});
+	}
+	if (rc == 0) {
+		t->id = ll(r, 0, 0);
+		snprintf(ids, sizeof(ids), "%lld", t->id);
+		rc = audit(c, t->who, "inkind.add", ids);
+	}
+	PQclear(r);
+	ledger_entry_free(&e);
+	return rc;
+}
+
+static json_t *inkind_json(long long id, const char *donor, const char *kind,
+			   const char *description, int64_t amount, const char *ccy,
+			   const char *start, const char *end, const char *entry_id)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "id",
+			 (json_int_t)id, "donor", donor, "kind", kind, "description", description,
+			 "amount", money_json(amount, ccy), "currency", ccy, "period_start", start,
+			 "period_end", end, "entry_id", entry_id, "recognised",
+			 strcmp(kind, "goods") == 0 ? "revenue-and-expense" : "disclosed-memo");
+}
+
+int ledger_fund_inkind_add(json_t **out, PGconn *c, json_t *body,
+			   const struct ledger_actor *who, const char **code)
+{
+	static const char *const allowed[] = {"donor", "kind", "description", "amount",
+					      "currency", "period_start", "period_end", NULL};
+	struct inkind_tx t = {.who = who, .code = code};
+	int rc;
+
+	*out = NULL;
+	if ((rc = only_fields(body, allowed, code)) < 0 ||
+	    (rc = str_field(&t.donor, body, "donor", true, code)) < 0 ||
+	    (rc = str_field(&t.kind, body, "kind", true, code)) < 0 ||
+	    (rc = str_field(&t.description, body, "description", true, code)) < 0 ||
+	    (rc = str_field(&t.ccy, body, "currency", true, code)) < 0 ||
+	    (rc = date_field(&t.start, body, "period_start", true, code)) < 0 ||
+	    (rc = date_field(&t.end, body, "period_end", true, code)) < 0)
+		return rc;
+	if (strcmp(t.kind, "service") != 0 && strcmp(t.kind, "goods") != 0)
+		return bad(code, "kind", "expected service or goods, got ", t.kind);
+	if (strlen(t.description) < 1 || strlen(t.description) > 500)
+		return bad(code, "description", "1-500 characters", NULL);
+	if (strcmp(t.end, t.start) < 0)
+		return bad(code, "period_end", "before period_start", NULL);
+	if ((rc = fund_currency(c, t.ccy, "currency", code)) < 0 ||
+	    (rc = amount_field(&t.amount, body, "amount", true, t.ccy, code)) < 0 ||
+	    (rc = donor_exists(c, t.donor, t.donor_name, code)) < 0)
+		return rc;
+	*code = "internal";
+	rc = db_tx(c, DB_READ_COMMITTED, inkind_tx_run, &t);
+	if (rc < 0)
+		return rc;
+	*out = inkind_json(t.id, t.donor, t.kind, t.description, t.amount, t.ccy, t.start, t.end,
+			   t.entry_id);
+	*code = NULL;
+	return *out ? 0 : oom();
+}
+
+int ledger_fund_inkind_list(json_t **out, PGconn *c, const char **code)
+{
+	PGresult *r = NULL;
+	json_t *arr;
+	int rc = list_result(out, &r, c, "fund_inkind_list");
+
+	*code = "internal";
+	if (rc < 0)
+		return rc;
+	arr = json_array();
+	for (int i = 0; arr && i < PQntuples(r); i++)
+		json_array_append_new(arr, inkind_json(ll(r, i, 0), PQgetvalue(r, i, 1),
+						       PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+						       ll(r, i, 4), PQgetvalue(r, i, 5),
+						       PQgetvalue(r, i, 6), PQgetvalue(r, i, 7),
+						       PQgetvalue(r, i, 8)));
+	PQclear(r);
+	if (!arr)
+		return oom();
+	*out = arr;
+	*code = NULL;
+	return 0;
+}
+
+/* --- UN operational rates --------------------------------------------------------------------- */
+
+int ledger_fund_rate(struct money_rate *out, PGconn *c, const char *currency,
+		     const char *month, const char **code)
+{
+	PGresult *r = NULL;
+	int rc;
+
+	*code = "internal";
+	if (strcmp(currency, "USD") == 0) {
+		*out = (struct money_rate){1, 0};
+		*code = NULL;
+		return 0;
+	}
+	rc = db_exec(&r, c, "fund_rate_get", 2, (const char *const[]){currency, month});
+	if (rc == 0 && PQntuples(r) == 0) {
+		*code = "missing-rate";
+		rc = err_set(ERR_INVALID,
+			     "no UN operational rate for %s in %s (tfledger rates import)",
+			     currency, month);
+	} else if (rc == 0) {
+		*out = (struct money_rate){ll(r, 0, 0), (int)ll(r, 0, 1)};
+		*code = NULL;
+	}
+	PQclear(r);
+	return rc;
+}
+
+struct rates_tx {
+	const char *path;
+	long stored, unchanged;
+	const struct ledger_actor *who;
+	const char **code;
+};
+
+/* The error of field col (0-based, named name) of the current record. */
+static int rate_bad(csv_reader *rd, size_t col, const char *name, const char *what,
+		    const char *value, const char **code)
+{
+	*code = "invalid-field";
+	return err_set(ERR_INVALID, "%s:%zu: column %zu (%s): %s%s", csv_name(rd), csv_line(rd),
+		       col + 1, name, what, value ? value : "");
+}
+
+static int rates_line(PGconn *c, struct rates_tx *t, csv_reader *rd, const size_t col[3],
+		      size_t n_header)
+{
+	const char *ccy = csv_field(rd, col[0], NULL), *month = csv_field(rd, col[1], NULL);
+	const char *value = csv_field(rd, col[2], NULL);
+	char m[24], s[8];
+	struct money_rate x, have;
+	const char *ignored;
+	int rc;
+
+	if (csv_nfields(rd) != n_header) {
+		*t->code = "invalid-field";
+		return err_set(ERR_INVALID, "%s:%zu: expected %zu fields as in the header, found %zu",
+			       csv_name(rd), csv_line(rd), n_header, csv_nfields(rd));
+	}
+	ASSERT(ccy && month && value);
+	if (!money_currency_valid(ccy))
+		return rate_bad(rd, col[0], "currency", "not an ISO 4217 currency: ", ccy, t->code);
+	if (strcmp(ccy, "USD") == 0)
+		return rate_bad(rd, col[0], "currency", "USD is the base currency (1)", NULL,
+				t->code);
+	if (!month_valid(month))
+		return rate_bad(rd, col[1], "month", "expected YYYY-MM, got ", month, t->code);
+	if (money_rate_parse(&x, value) < 0)
+		return rate_bad(rd, col[2], "usd_per_unit", err_last(), NULL, t->code);
+	x = rate_normal(x);
+	rc = ledger_fund_rate(&have, c, ccy, month, &ignored);
+	if (rc == 0) {
+		have = rate_normal(have);
+		if (have.mantissa != x.mantissa || have.scale != x.scale)
+			return rate_bad(rd, col[2], "usd_per_unit",
+					"differs from the rate already stored for this currency"
+					" and month: ", value, t->code);
+		t->unchanged++;
+		return 0;
+	}
+	if (rc != ERR_INVALID)
+		return rc;
+	snprintf(m, sizeof(m), "%" PRId64, x.mantissa);
+	snprintf(s, sizeof(s), "%d", x.scale);
+	*t->code = "internal";
+	rc = db_exec(NULL, c, "fund_rate_insert", 4, (const char *const[]){ccy, month, m, s});
+	if (rc == 0)
+		t->stored++;
+	return rc;
+}
+
+static int rates_tx_run(PGconn *c, void *ctx)
+{
+	static const char *const names[3] = {"currency", "month", "usd_per_unit"};
+	struct rates_tx *t = ctx;
+	csv_reader *rd = NULL;
+	size_t col[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX}, n_header = 0;
+	int rc;
+
+	t->stored = t->unchanged = 0;
+	*t->code = "invalid-field";
+	rc = csv_open(&rd, t->path);
+	if (rc < 0)
+		return rc;
+	rc = csv_next(rd);
+	if (rc == 0)
+		rc = err_set(ERR_INVALID, "%s: empty file: expected the header"
+					  " currency,month,usd_per_unit", t->path);
+	for (size_t i = 0; rc > 0 && i < csv_nfields(rd); i++)
+		for (int k = 0; k < 3; k++)
+			if (strcmp(csv_field(rd, i, NULL), names[k]) == 0)
+				col[k] = i;
+	n_header = rc > 0 ? csv_nfields(rd) : 0;
+	for (int k = 0; rc > 0 && k < 3; k++)
+		if (col[k] == SIZE_MAX)
+			rc = err_set(ERR_INVALID, "%s:%zu: the header has no column %s", csv_name(rd),
+				     csv_line(rd), names[k]);
+	while (rc > 0 && (rc = csv_next(rd)) > 0)
+		if ((rc = rates_line(c, t, rd, col, n_header)) == 0)
+			rc = 1;
+	if (rc == 0 && t->stored > 0)
+		rc = audit(c, t->who, "rates.import", t->path);
+	if (rc < 0 && rc != ERR_INVALID && rc != ERR_LIMIT && rc != ERR_SYSTEM)
+		*t->code = "internal";
+	csv_close(rd);
+	return rc;
+}
+
+int ledger_fund_rates_import(json_t **out, PGconn *c, const char *path,
+			     const struct ledger_actor *who, const char **code)
+{
+	struct rates_tx t = {path, 0, 0, who, code};
+	int rc = db_tx(c, DB_READ_COMMITTED, rates_tx_run, &t);
+
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	*out = json_pack("{s:s, s:I, s:I}", "file", path, "stored", (json_int_t)t.stored,
+			 "unchanged", (json_int_t)t.unchanged);
+	*code = NULL;
+	return *out ? 0 : oom();
+}
+
+int ledger_fund_rates_list(json_t **out, PGconn *c, const char **code)
+{
+	PGresult *r = NULL;
+	json_t *arr;
+	int rc = list_result(out, &r, c, "fund_rates_list");
+
+	*code = "internal";
+	if (rc < 0)
+		return rc;
+	arr = json_array();
+	for (int i = 0; arr && i < PQntuples(r); i++) {
+		struct money_rate x = {ll(r, i, 2), (int)ll(r, i, 3)};
+
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "currency",
+						     PQgetvalue(r, i, 0), "month",
+						     PQgetvalue(r, i, 1), "usd_per_unit",
+						     rate_json(x)));
+	}
+	PQclear(r);
+	if (!arr)
+		return oom();
+	*out = arr;
+	*code = NULL;
+	return 0;
+}
+
+/* --- travel ------------------------------------------------------------------------------- */
+
+static int balance_of(int64_t *out, PGconn *c, const char *prefix, const char *ccy,
+		      const char *as_of)
+{
+	struct ledger_account a;
+	char acct[LEDGER_CODE_BYTES];
+	int rc;
+
+	code_of(acct, prefix, ccy);
+	rc = ledger_account_get(&a, c, acct);
+	if (rc == ERR_NOTFOUND)
+		return err_set(ERR_INVALID, "no account %s: run tfledger fund init", acct);
+	return rc < 0 ? rc : ledger_balance(out, c, &a, as_of);
+}
+
+int ledger_fund_travel_available(json_t **out, PGconn *c, const char *as_of,
+				 const char **code)
+{
+	json_t *arr = json_array();
+	char month[8];
+	int64_t total = 0;
+	int rc = arr ? 0 : oom();
+
+	*out = NULL;
+	*code = "internal";
+	if (rc == 0 && (!as_of || !ledger_date_valid(as_of)))
+		rc = bad(code, "as_of", "expected a date YYYY-MM-DD, got ", as_of ? as_of : "");
+	if (rc < 0)
+		goto cleanup;
+	snprintf(month, sizeof(month), "%.7s", as_of);
+	for (size_t k = 0; k < N(currencies); k++) {
+		const char *ccy = currencies[k];
+		int64_t funds, obligations, spent, avail, usd = 0;
+		struct money_rate x = {1, 0};
+		json_t *o;
+
+		if ((rc = balance_of(&funds, c, "8200", ccy, as_of)) < 0 ||
+		    (rc = balance_of(&obligations, c, "8100", ccy, as_of)) < 0 ||
+		    (rc = balance_of(&spent, c, "5200", ccy, as_of)) < 0 ||
+		    (rc = money_sub(&avail, funds, obligations)) < 0 ||
+		    (rc = money_sub(&avail, avail, spent)) < 0)
+			goto cleanup;
+		if (funds == 0 && obligations == 0 && spent == 0)
+			continue;
+		if ((rc = ledger_fund_rate(&x, c, ccy, month, code)) < 0 ||
+		    (rc = money_convert(&usd, avail, ccy, x, "USD")) < 0 ||
+		    (rc = money_add(&total, total, usd)) < 0)
+			goto cleanup;
+		*code = "internal";
+		o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:s}}", "currency", ccy,
+			      "funds", money_json(funds, ccy), "obligations",
+			      money_json(obligations, ccy), "spent", money_json(spent, ccy),
+			      "available", money_json(avail, ccy), "usd", "amount",
+			      money_json(usd, "USD"), "usd_per_unit", rate_json(rate_normal(x)),
+			      "month", month);
+		if (!o || json_array_append_new(arr, o) < 0) {
+			rc = oom();
+			goto cleanup;
+		}
+	}
+	*out = json_pack("{s:s, s:O, s:o}", "as_of", as_of, "currencies", arr, "available_usd",
+			 money_json(total, "USD"));
+	rc = *out ? 0 : oom();
+	if (rc == 0)
+		*code = NULL;
+cleanup:
+	json_decref(arr);
+	return rc;
+}

@@ -36,7 +36,7 @@ CREATE TABLE pledges (
     earmark      text NOT NULL DEFAULT 'none' CHECK (earmark IN ('none', 'travel')),
     agreement_no text UNIQUE CHECK (length(agreement_no) BETWEEN 1 AND 64),
     signed_on    date,
-    entry_id     uuid REFERENCES entries (id),
+    entry_id     uuid,
     created_at   timestamptz NOT NULL DEFAULT now(),
     CHECK ((status = 'indicative') = (entry_id IS NULL)),
     CHECK ((status = 'indicative') = (signed_on IS NULL)),
@@ -60,7 +60,7 @@ CREATE TABLE receipts (
     instructed_currency char(3) NOT NULL CHECK (instructed_currency ~ '^[A-Z]{3}$'),
     settled_minor    bigint NOT NULL CHECK (settled_minor >= 0),
     advance_minor    bigint NOT NULL DEFAULT 0 CHECK (advance_minor >= 0),
-    entry_id         uuid NOT NULL UNIQUE REFERENCES entries (id),
+    entry_id         uuid NOT NULL UNIQUE,
     bank_line        bigint UNIQUE REFERENCES bank_lines (id),
     created_at       timestamptz NOT NULL DEFAULT now(),
     CHECK (settled_minor + advance_minor = instructed_minor),
@@ -83,7 +83,7 @@ CREATE TABLE inkind_gifts (
     currency     char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
     period_start date NOT NULL,
     period_end   date NOT NULL,
-    entry_id     uuid NOT NULL UNIQUE REFERENCES entries (id),
+    entry_id     uuid NOT NULL UNIQUE,
     created_at   timestamptz NOT NULL DEFAULT now(),
     CHECK (period_end >= period_start)
 );
@@ -104,6 +104,28 @@ COMMENT ON TABLE exchange_rates IS
     'UN operational rates of exchange: USD per unit of currency for a month, exactly '
     'usd_mantissa / 10^usd_scale (never a float). USD itself is 1 and not stored. '
     'A rate, once loaded, is not changed.';
+
+-- entry_id names the journal entry a row made. It is not a foreign key: a
+-- table referencing entries would make TRUNCATE of the journal fail on the
+-- foreign-key check before the journal's own append-only trigger speaks
+-- (0002). This trigger checks the entry exists instead; the journal is
+-- append-only, so the id cannot dangle later.
+CREATE FUNCTION fund_entry_exists() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.entry_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM entries WHERE id = NEW.entry_id) THEN
+        RAISE EXCEPTION '%: entry % is not in the journal', TG_TABLE_NAME, NEW.entry_id
+            USING ERRCODE = 'P0001';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER pledges_entry_exists BEFORE INSERT OR UPDATE OF entry_id ON pledges
+    FOR EACH ROW EXECUTE FUNCTION fund_entry_exists();
+CREATE TRIGGER receipts_entry_exists BEFORE INSERT ON receipts
+    FOR EACH ROW EXECUTE FUNCTION fund_entry_exists();
+CREATE TRIGGER inkind_gifts_entry_exists BEFORE INSERT ON inkind_gifts
+    FOR EACH ROW EXECUTE FUNCTION fund_entry_exists();
 
 -- The daemon (and the CLI, which works as the same role) reads everything
 -- here, adds rows, and changes only a pledge's signature and status.

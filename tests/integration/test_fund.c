@@ -757,6 +757,51 @@ START_TEST(test_fund_bad_input__refused_naming_the_field_nothing_stored)
 }
 END_TEST
 
+/* --- the database defends itself ---------------------------------------------------------- */
+
+static void sql_refused(PGconn *c, const char *sql, const char *want)
+{
+	PGresult *r = PQexec(c, sql);
+
+	ck_assert_msg(PQresultStatus(r) == PGRES_FATAL_ERROR, "not refused: %s", sql);
+	ck_assert_msg(strstr(PQresultErrorMessage(r), want), "%s: %s", sql,
+		      PQresultErrorMessage(r));
+	PQclear(r);
+}
+
+START_TEST(test_fund_db__refuses_what_the_code_refuses)
+{
+	struct fx f;
+	long long p;
+
+	fx_open(&f); /* works as tfledger_daemon */
+	json_drop(donor_add(f.c, "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\"}"));
+	p = pledge_signed(f.c, "fin", "100.00", "EUR", "none", "FI-DB", "2019-01-10");
+	json_drop(receipt(f.c, "{\"pledge\":%lld,\"date\":\"2019-02-01\",\"bank_account\":"
+			       "\"1010-EUR\",\"amount\":\"90.00\",\"instructed_amount\":\"100.00\"}",
+			  p));
+	sql_refused(f.c, "UPDATE receipts SET amount_minor = 1", "permission denied");
+	sql_refused(f.c, "DELETE FROM donors", "permission denied");
+	sql_refused(f.c, "DELETE FROM exchange_rates", "permission denied");
+	sql_refused(f.c, "UPDATE pledges SET donor = 'x'", "permission denied");
+	sql_refused(f.c, "INSERT INTO pledges (donor, status, pledged_on, amount_minor, currency)"
+			 " VALUES ('fin', 'signed', '2019-01-01', 1, 'EUR')", "check constraint");
+	sql_refused(f.c, "INSERT INTO inkind_gifts (donor, kind, description, amount_minor,"
+			 " currency, period_start, period_end, entry_id) VALUES ('fin', 'service',"
+			 " 'x', 1, 'USD', '2019-01-01', '2019-01-01',"
+			 " '00000000-0000-4000-8000-000000000000')", "is not in the journal");
+	sql_refused(f.c, "INSERT INTO exchange_rates (currency, month, usd_mantissa, usd_scale)"
+			 " VALUES ('EUR', '2019-13', 1, 0)", "check constraint");
+	sql_refused(f.c, "INSERT INTO receipts (pledge, received_on, bank_account, amount_minor,"
+			 " currency, charges_minor, instructed_minor, instructed_currency,"
+			 " settled_minor, advance_minor, entry_id) SELECT pledge, received_on,"
+			 " bank_account, amount_minor, currency, 0, instructed_minor,"
+			 " instructed_currency, settled_minor, 0, entry_id FROM receipts",
+		    "check constraint");
+	fx_close(&f);
+}
+END_TEST
+
 /* --- CLI ----------------------------------------------------------------------------------- */
 
 static int cli(char **out, char **err, const char *db, const char *const *args)
@@ -973,6 +1018,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fund_travel__available_as_of_a_date);
 	tcase_add_loop_test(tc, test_fund_bad_input__refused_naming_the_field_nothing_stored, 0,
 			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	tcase_add_test(tc, test_fund_db__refuses_what_the_code_refuses);
 	tcase_add_test(tc, test_fund_cli__rates_file_with_a_bad_line_stores_nothing);
 	tcase_add_test(tc, test_fund_cli__mixed_sequence_balances_and_verifies);
 	tcase_add_test(tc, test_fund_cli__usage_errors_exit_1);

@@ -32,6 +32,7 @@ int cli_receipts(int argc, char **argv);
 int cli_inkind(int argc, char **argv);
 int cli_rates(int argc, char **argv);
 int cli_funds(int argc, char **argv);
+int cli_reconcile(int argc, char **argv);
 
 /*
  * Prints "tfledger: <what>: <err_last()>" on stderr and returns the exit

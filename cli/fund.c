@@ -24,6 +24,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "ledger/fund.h"
+#include "ledger/reconcile.h"
 
 /* A table column: key (one level of "a.b" allowed), header, right-aligned. */
 struct col {
@@ -70,6 +71,10 @@ static const struct col travel_cols[] = {
 	{"obligations", "OBLIGATIONS", true}, {"spent", "SPENT", true},
 	{"available", "AVAILABLE", true},     {"usd.amount", "USD", true},
 	{"usd.usd_per_unit", "RATE", true},   {NULL, NULL, false}};
+static const struct col line_cols[] = {
+	{"bank_line", "LINE", true}, {"date", "DATE", false},	{"side", "SIDE", false},
+	{"amount", "AMOUNT", true},  {"currency", "CCY", false}, {"party", "PARTY", false},
+	{"pledge", "PLEDGE", true},  {"reason", "REASON", false}, {NULL, NULL, false}};
 static const struct col chart_cols[] = {{"code", "CODE", false},
 					{"type", "TYPE", false},
 					{"currency", "CCY", false},
@@ -218,6 +223,8 @@ static int connect(struct run *r)
 		rc = ledger_store_setup(r->c);
 	if (rc == 0)
 		rc = ledger_fund_setup(r->c);
+	if (rc == 0)
+		rc = ledger_reconcile_setup(r->c);
 	return rc;
 }
 
@@ -277,7 +284,9 @@ static void usage(FILE *f)
 		"                --amount A --currency C --period-start D --period-end D\n"
 		"       tfledger inkind list\n"
 		"       tfledger rates import FILE.csv | list\n"
-		"       tfledger funds travel-available --as-of D\n\n"
+		"       tfledger funds travel-available --as-of D\n"
+		"       tfledger reconcile --bank-account CODE --statement-account IBAN\n"
+		"                [--tolerance A]\n\n"
 		"Every command takes [--format table|json] [--database CONNINFO].\n"
 		"Amounts are decimal strings with the currency's ISO 4217 digits; dates\n"
 		"YYYY-MM-DD; rates CSV: currency,month,usd_per_unit. See docs/fund.md.\n");
@@ -292,6 +301,11 @@ static int run_family(int argc, char **argv)
 	json_t *out = NULL;
 	int rc, created;
 
+	if (strcmp(f, "reconcile") == 0 && argc >= 2 && strcmp(argv[1], "--help") != 0) {
+		/* No action word: shift so that flags start at argv[2]. */
+		argc++;
+		argv--;
+	}
 	if (argc < 2 || argv[1][0] == '-') {
 		bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
 
@@ -299,7 +313,7 @@ static int run_family(int argc, char **argv)
 		usage(help ? stdout : stderr);
 		return help ? CLI_OK : CLI_USAGE;
 	}
-	a = r.action = argv[1];
+	a = r.action = strcmp(f, "reconcile") == 0 ? "run" : argv[1];
 	pos = (strcmp(f, "pledges") == 0 && strcmp(a, "sign") == 0) ||
 	      (strcmp(f, "rates") == 0 && strcmp(a, "import") == 0);
 	rc = r.body ? parse_args(&r, argc, argv, pos) : CLI_FAIL;
@@ -328,6 +342,45 @@ static int run_family(int argc, char **argv)
 			out = ledger_fund_chart_json();
 		}
 		return finish(&r, rc, NULL, out, chart_cols, "accounts");
+	}
+	if (strcmp(f, "reconcile") == 0) {
+		const char *bank = json_string_value(json_object_get(r.body, "bank_account"));
+		const char *stmt = json_string_value(json_object_get(r.body, "statement_account"));
+
+		if (!bank || !stmt) {
+			json_decref(r.body);
+			PQfinish(r.c);
+			return cli_usage_error(f, "needs --bank-account and --statement-account");
+		}
+		rc = ledger_reconcile(&out, r.c, bank, stmt,
+				      json_string_value(json_object_get(r.body, "tolerance")), &r.who,
+				      &code);
+		if (rc == 0 && strcmp(r.format, "table") == 0) {
+			static const char *const lists[] = {"matched", "suggested", "unmatched"};
+
+			for (int k = 0; k < 3; k++) {
+				printf("%s:\n", lists[k]);
+				print_table(json_object_get(out, lists[k]), line_cols);
+				putchar('\n');
+			}
+			printf("bank closing balance %s %s on %s; ledger %s %s; difference %s\n",
+			       json_string_value(json_object_get(out, "bank_closing")) ?: "-",
+			       json_string_value(json_object_get(out, "currency")),
+			       json_string_value(json_object_get(out, "closing_date")) ?: "-",
+			       json_string_value(json_object_get(out, "bank_account")),
+			       json_string_value(json_object_get(out, "ledger_balance")),
+			       json_string_value(json_object_get(out, "difference")));
+			json_decref(out);
+			out = json_array();
+			r.format = "none";
+		}
+		if (rc == 0 && strcmp(r.format, "none") == 0) {
+			json_decref(out);
+			json_decref(r.body);
+			PQfinish(r.c);
+			return CLI_OK;
+		}
+		return finish(&r, rc, code, out, line_cols, NULL);
 	}
 	if (strcmp(f, "donors") == 0 && strcmp(a, "add") == 0)
 		rc = ledger_fund_donor_add(&out, r.c, r.body, &r.who, &code);
@@ -401,3 +454,4 @@ int cli_receipts(int argc, char **argv) { return run_family(argc, argv); }
 int cli_inkind(int argc, char **argv) { return run_family(argc, argv); }
 int cli_rates(int argc, char **argv) { return run_family(argc, argv); }
 int cli_funds(int argc, char **argv) { return run_family(argc, argv); }
+int cli_reconcile(int argc, char **argv) { return run_family(argc, argv); }

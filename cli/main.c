@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{"inkind", cli_inkind, "add --donor --kind service|goods ... | list: contributions in kind"},
 	{"rates", cli_rates, "import FILE.csv | list: UN operational rates of exchange (USD per unit)"},
 	{"funds", cli_funds, "travel-available --as-of DATE: money available for travel"},
+	{"reconcile", cli_reconcile, "--bank-account CODE --statement-account IBAN: bank lines against receivables"},
 };
 
 static void usage(FILE *f)

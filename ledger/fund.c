@@ -131,6 +131,9 @@ static const struct db_stmt stmts[] = {
 	 "UPDATE pledges SET status = 'signed', agreement_no = $2, signed_on = $3,"
 	 " amount_minor = $4, entry_id = $5 WHERE id = $1 AND status = 'indicative'", 5},
 	{"fund_pledge_paid", "UPDATE pledges SET status = 'paid' WHERE id = $1", 1},
+	{"fund_line_matched",
+	 "UPDATE bank_lines SET match_status = 'matched' WHERE id = $1"
+	 " AND match_status <> 'matched' RETURNING id", 1},
 	{"fund_pledges_list",
 	 "SELECT p.id, p.donor, p.status, p.pledged_on, p.amount_minor, p.currency,"
 	 " p.earmark, p.agreement_no, p.signed_on, p.entry_id, d.name,"
@@ -1133,6 +1136,18 @@ static int receipt_tx_run(PGconn *c, void *ctx)
 		return rc;
 	t->id = ll(r, 0, 0);
 	PQclear(r);
+	r = NULL;
+	if (t->bank_line) {
+		rc = db_exec(&r, c, "fund_line_matched", 1, (const char *const[]){line});
+		if (rc == 0 && PQntuples(r) == 0) {
+			*t->code = "conflict";
+			rc = err_set(ERR_CONFLICT, "bank_line: %lld is unknown or already matched",
+				     t->bank_line);
+		}
+		PQclear(r);
+		if (rc < 0)
+			return rc;
+	}
 	if (t->p.settled + t->settled == t->p.amount &&
 	    (rc = db_exec(NULL, c, "fund_pledge_paid", 1, (const char *const[]){ids})) < 0)
 		return rc;

@@ -981,6 +981,59 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 }
 END_TEST
 
+START_TEST(test_fund_reconcile__matches_once_suggests_and_leaves_the_rest)
+{
+	char db[LIMIT_CONNINFO_BYTES], *out = NULL, *err = NULL;
+	const char *const rec[] = {"reconcile", "--bank-account", "1010-EUR",
+				   "--statement-account", "CH9300762011623852957",
+				   "--tolerance", "50.00", "--format", "json", NULL};
+	json_t *j;
+	PGconn *c;
+
+	harness_new_db(db, sizeof(db));
+	c = harness_connect(db);
+	cli_ok(db, (const char *const[]){"fund", "init", NULL});
+	cli_ok(db, (const char *const[]){"donors", "add", "--id", "fin", "--name", "Finland",
+					 "--org-type", "10", "--country", "FIN", NULL});
+	cli_ok(db, (const char *const[]){"donors", "add", "--id", "isoc", "--name",
+					 "Internet Society", "--org-type", "21", NULL});
+	cli_ok(db, (const char *const[]){"pledges", "add", "--donor", "fin", "--date", "2019-01-08",
+					 "--amount", "1000.00", "--currency", "EUR", "--agreement",
+					 "IGF-TF-2019-03", NULL});
+	cli_ok(db, (const char *const[]){"pledges", "add", "--donor", "isoc", "--date",
+					 "2019-01-08", "--amount", "500.00", "--currency", "EUR",
+					 "--agreement", "ISOC-2019", NULL});
+	cli_ok(db, (const char *const[]){"statements", "import",
+					 SRCDATADIR "/tests/data/camt/v02_basic.xml", NULL});
+	for (int run = 0; run < 2; run++) {
+		ck_assert_int_eq(cli(&out, &err, db, rec), 0);
+		j = json_loads(out, 0, NULL);
+		ck_assert_msg(j, "%s", out);
+		ck_assert_int_eq(json_array_size(json_object_get(j, "matched")), 1);
+		ck_assert_int_eq(json_integer_value(json_object_get(
+					 json_array_get(json_object_get(j, "matched"), 0), "pledge")), 1);
+		ck_assert_int_eq(json_array_size(json_object_get(j, "suggested")), 1);
+		ck_assert_int_eq(json_integer_value(json_object_get(
+					 json_array_get(json_object_get(j, "suggested"), 0), "pledge")), 2);
+		ck_assert_int_eq(json_array_size(json_object_get(j, "unmatched")), 2);
+		ck_assert_str_eq(str(j, "bank_closing"), "11209.45");
+		ck_assert_str_eq(str(j, "ledger_balance"), "1000.00");
+		ck_assert_str_eq(str(j, "difference"), "10209.45");
+		json_decref(j);
+		free(out);
+		free(err);
+	}
+	/* The matched line posted its receipt once, however often it ran. */
+	expect(c, "SELECT count(*) FROM receipts", "1");
+	expect(c, "SELECT count(*) FROM entries", "3");
+	expect(c, "SELECT string_agg(match_status, ',' ORDER BY id) FROM bank_lines",
+	       "matched,suggested,unmatched,unmatched");
+	expect(c, "SELECT status FROM pledges WHERE id = 1", "paid");
+	expect_trial_balance_zero(c);
+	PQfinish(c);
+}
+END_TEST
+
 START_TEST(test_fund_cli__usage_errors_exit_1)
 {
 	char *err = NULL;
@@ -1021,6 +1074,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fund_db__refuses_what_the_code_refuses);
 	tcase_add_test(tc, test_fund_cli__rates_file_with_a_bad_line_stores_nothing);
 	tcase_add_test(tc, test_fund_cli__mixed_sequence_balances_and_verifies);
+	tcase_add_test(tc, test_fund_reconcile__matches_once_suggests_and_leaves_the_rest);
 	tcase_add_test(tc, test_fund_cli__usage_errors_exit_1);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,257 @@
+/*
+ * reconcile.c - bank lines against open receivables, and the bank's closing
+ * balance against the ledger's (docs/fund.md, "Reconciliation").
+ *
+ * A matched line posts its receipt through ledger_fund_receipt_add (one
+ * way to record a receipt), which also marks the line 'matched' in the
+ * same transaction; receipts.bank_line is UNIQUE, so a line posts once
+ * however often reconciliation runs. Nothing doubtful is ever posted: it
+ * is suggested for a person to record with `tfledger receipts add`.
+ */
+#include "ledger/reconcile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/err.h"
+#include "common/money.h"
+#include "ledger/fund.h"
+
+static const struct db_stmt stmts[] = {
+	{"rec_lines",
+	 "SELECT l.id, l.amount_minor, l.currency, l.side, l.reversal,"
+	 " COALESCE(l.booking_date, l.value_date, s.closing_date)::text,"
+	 " concat_ws(' ', l.end_to_end_id, l.remittance, l.remittance_refs),"
+	 " COALESCE(l.debtor_name, l.creditor_name, ''), l.instructed_minor,"
+	 " l.instructed_currency, (SELECT r.id FROM receipts r WHERE r.bank_line = l.id),"
+	 " COALESCE(l.bank_ref, '')"
+	 " FROM bank_lines l JOIN bank_statements s ON s.id = l.statement"
+	 " WHERE l.account = $1 ORDER BY l.id", 1},
+	{"rec_open",
+	 "SELECT p.id, p.agreement_no, p.currency, p.amount_minor - COALESCE((SELECT"
+	 " sum(r.settled_minor) FROM receipts r WHERE r.pledge = p.id), 0), d.name"
+	 " FROM pledges p JOIN donors d ON d.id = p.donor WHERE p.status = 'signed'"
+	 " ORDER BY p.id", 0},
+	{"rec_status", "UPDATE bank_lines SET match_status = $2 WHERE id = $1", 2},
+	{"rec_closing",
+	 "SELECT closing_minor, closing_date::text FROM bank_statements"
+	 " WHERE account = $1 AND closing_minor IS NOT NULL"
+	 " ORDER BY closing_date DESC, id DESC LIMIT 1", 1},
+};
+
+int ledger_reconcile_setup(PGconn *c)
+{
+	return db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
+}
+
+struct open_pledge {
+	long long id;
+	const char *agreement, *currency, *donor;
+	int64_t open;
+};
+
+static json_t *line_json(const PGresult *r, int i, const char *status, long long pledge,
+			 const char *why)
+{
+	char amount[MONEY_STR_MAX];
+
+	money_format(amount, strtoll(PQgetvalue(r, i, 1), NULL, 10), PQgetvalue(r, i, 2));
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "bank_line",
+			 (json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10), "status", status,
+			 "date", PQgetvalue(r, i, 5), "side", PQgetvalue(r, i, 3), "amount", amount,
+			 "currency", PQgetvalue(r, i, 2), "party", PQgetvalue(r, i, 7), "bank_ref",
+			 PQgetvalue(r, i, 11), "pledge", pledge ? json_integer(pledge) : json_null(),
+			 "reason", why);
+}
+
+/* Case-insensitive: does hay contain needle (non-empty)? */
+static bool contains(const char *hay, const char *needle)
+{
+	return *needle && strcasestr(hay, needle) != NULL;
+}
+
+/* Posts the receipt of line i for pledge p; 0, or the refusal in err_last(). */
+static int post(PGconn *c, const PGresult *r, int i, const struct open_pledge *p,
+		const char *bank_account, const struct ledger_actor *who, const char **code)
+{
+	const char *ccy = PQgetvalue(r, i, 2);
+	char amount[MONEY_STR_MAX], instructed[MONEY_STR_MAX];
+	json_t *body, *out = NULL;
+	int rc;
+
+	money_format(amount, strtoll(PQgetvalue(r, i, 1), NULL, 10), ccy);
+	body = json_pack("{s:I, s:s, s:s, s:s, s:I}", "pledge", (json_int_t)p->id, "date",
+			 PQgetvalue(r, i, 5), "bank_account", bank_account, "amount", amount,
+			 "bank_line", (json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10));
+	if (!body)
+		return err_set(ERR_INTERNAL, "out of memory");
+	if (!PQgetisnull(r, i, 8) && strcmp(PQgetvalue(r, i, 9), p->currency) == 0) {
+		money_format(instructed, strtoll(PQgetvalue(r, i, 8), NULL, 10), p->currency);
+		json_object_set_new(body, "instructed_amount", json_string(instructed));
+	}
+	rc = ledger_fund_receipt_add(&out, c, body, who, code);
+	json_decref(out);
+	json_decref(body);
+	return rc;
+}
+
+int ledger_reconcile(json_t **out, PGconn *c, const char *bank_account,
+		     const char *statement_account, const char *tolerance,
+		     const struct ledger_actor *who, const char **code)
+{
+	json_t *matched = json_array(), *suggested = json_array(), *unmatched = json_array();
+	struct open_pledge *open = NULL;
+	PGresult *lines = NULL, *pl = NULL, *cl = NULL;
+	struct ledger_account bank;
+	int64_t tol = 0, ledger = 0, closing = 0;
+	char reason[512];
+	int n_open = 0, rc;
+
+	*out = NULL;
+	*code = "internal";
+	if (!matched || !suggested || !unmatched) {
+		rc = err_set(ERR_INTERNAL, "out of memory");
+		goto cleanup;
+	}
+	rc = ledger_account_get(&bank, c, bank_account);
+	if (rc == ERR_NOTFOUND) {
+		*code = "unknown-account";
+		rc = err_set(ERR_INVALID, "bank_account: no account '%s'", bank_account);
+	} else if (rc == 0 && strncmp(bank.code, "10", 2) != 0) {
+		*code = "invalid-field";
+		rc = err_set(ERR_INVALID, "bank_account: not a bank account (10xx-CCY): %s",
+			     bank_account);
+	} else if (rc == 0 && tolerance && (rc = money_parse(&tol, tolerance, bank.currency)) < 0) {
+		*code = "invalid-field";
+		rc = err_wrap(ERR_INVALID, "tolerance");
+	} else if (rc == 0 && tol < 0) {
+		*code = "invalid-field";
+		rc = err_set(ERR_INVALID, "tolerance: must not be negative");
+	}
+	if (rc < 0)
+		goto cleanup;
+	*code = "internal";
+	if ((rc = db_exec(&lines, c, "rec_lines", 1, (const char *const[]){statement_account})) < 0 ||
+	    (rc = db_exec(&pl, c, "rec_open", 0, NULL)) < 0)
+		goto cleanup;
+	n_open = PQntuples(pl);
+	open = calloc((size_t)n_open + 1, sizeof(*open));
+	if (!open) {
+		rc = err_set(ERR_INTERNAL, "out of memory");
+		goto cleanup;
+	}
+	for (int k = 0; k < n_open; k++)
+		open[k] = (struct open_pledge){strtoll(PQgetvalue(pl, k, 0), NULL, 10),
+					       PQgetvalue(pl, k, 1), PQgetvalue(pl, k, 2),
+					       PQgetvalue(pl, k, 4),
+					       strtoll(PQgetvalue(pl, k, 3), NULL, 10)};
+	for (int i = 0; i < PQntuples(lines); i++) {
+		const char *text = PQgetvalue(lines, i, 6), *party = PQgetvalue(lines, i, 7);
+		const char *status = "unmatched", *id = PQgetvalue(lines, i, 0);
+		int64_t amount = strtoll(PQgetvalue(lines, i, 1), NULL, 10);
+		struct open_pledge *hit = NULL;
+		int n_hits = 0;
+
+		snprintf(reason, sizeof(reason), "no agreement number or donor matched");
+		if (!PQgetisnull(lines, i, 10)) {
+			json_array_append_new(matched,
+					      line_json(lines, i, "matched",
+							strtoll(PQgetvalue(lines, i, 10), NULL, 10),
+							"receipt recorded"));
+			continue;
+		}
+		if (strcmp(PQgetvalue(lines, i, 3), "credit") != 0 ||
+		    strcmp(PQgetvalue(lines, i, 4), "t") == 0 ||
+		    strcmp(PQgetvalue(lines, i, 2), bank.currency) != 0) {
+			snprintf(reason, sizeof(reason), "not a credit in %s", bank.currency);
+		} else {
+			for (int k = 0; k < n_open; k++)
+				if (contains(text, open[k].agreement)) {
+					hit = &open[k];
+					n_hits++;
+				}
+			if (n_hits == 1) {
+				const char *why = NULL;
+
+				rc = post(c, lines, i, hit, bank.code, who, &why);
+				if (rc == 0) {
+					json_array_append_new(matched,
+							      line_json(lines, i, "matched", hit->id,
+									"agreement number"));
+					continue;
+				}
+				if (rc != ERR_INVALID && rc != ERR_CONFLICT) {
+					*code = why ? why : "internal";
+					goto cleanup;
+				}
+				status = "suggested";
+				snprintf(reason, sizeof(reason), "agreement %s, not posted: %s",
+					 hit->agreement, err_last());
+			} else if (n_hits > 1) {
+				status = "suggested";
+				hit = NULL;
+				snprintf(reason, sizeof(reason), "names %d agreements", n_hits);
+			} else {
+				for (int k = 0; k < n_open && !hit; k++) {
+					int64_t d = open[k].open - amount;
+
+					if (strcmp(open[k].currency, bank.currency) == 0 &&
+					    (contains(party, open[k].donor) ||
+					     contains(open[k].donor, party)) &&
+					    d <= tol && -d <= tol)
+						hit = &open[k];
+				}
+				if (hit) {
+					status = "suggested";
+					snprintf(reason, sizeof(reason),
+						 "donor %s and amount within tolerance of the open"
+						 " pledge", hit->donor);
+				}
+			}
+		}
+		rc = db_exec(NULL, c, "rec_status", 2, (const char *const[]){id, status});
+		if (rc < 0)
+			goto cleanup;
+		json_array_append_new(strcmp(status, "suggested") == 0 ? suggested : unmatched,
+				      line_json(lines, i, status, hit ? hit->id : 0, reason));
+	}
+	rc = db_exec(&cl, c, "rec_closing", 1, (const char *const[]){statement_account});
+	if (rc < 0)
+		goto cleanup;
+	if (PQntuples(cl) > 0) {
+		closing = strtoll(PQgetvalue(cl, 0, 0), NULL, 10);
+		rc = ledger_balance(&ledger, c, &bank, PQgetvalue(cl, 0, 1));
+	} else {
+		rc = ledger_balance(&ledger, c, &bank, NULL);
+	}
+	if (rc < 0)
+		goto cleanup;
+	{
+		char b[MONEY_STR_MAX], l[MONEY_STR_MAX], d[MONEY_STR_MAX];
+
+		money_format(b, closing, bank.currency);
+		money_format(l, ledger, bank.currency);
+		money_format(d, closing - ledger, bank.currency);
+		*out = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:o, s:o, s:s, s:s}", "bank_account",
+				 bank.code, "statement_account", statement_account, "currency",
+				 bank.currency, "matched", matched, "suggested", suggested,
+				 "unmatched", unmatched, "bank_closing",
+				 PQntuples(cl) > 0 ? json_string(b) : json_null(), "closing_date",
+				 PQntuples(cl) > 0 ? json_string(PQgetvalue(cl, 0, 1)) : json_null(),
+				 "ledger_balance", l, "difference", d);
+	}
+	rc = *out ? 0 : err_set(ERR_INTERNAL, "out of memory");
+	if (rc == 0)
+		*code = NULL;
+cleanup:
+	free(open);
+	PQclear(lines);
+	PQclear(pl);
+	PQclear(cl);
+	json_decref(matched);
+	json_decref(suggested);
+	json_decref(unmatched);
+	return rc;
+}

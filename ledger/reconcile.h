@@ -1,0 +1,35 @@
+/*
+ * reconcile.h - bank reconciliation: stored bank lines (0010) against the
+ * fund's open receivables (0020), and the bank's closing balance against
+ * the ledger's balance of the bank account (docs/fund.md).
+ */
+#ifndef TFLEDGER_LEDGER_RECONCILE_H
+#define TFLEDGER_LEDGER_RECONCILE_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "ledger/ledger.h"
+
+/*
+ * Reconciles the lines of the bank's statement account statement_account
+ * (IBAN or other id, as in bank_lines.account) with the ledger's bank
+ * account bank_account (a 10xx-CCY code). A credit line that names exactly
+ * one signed pledge's agreement number (remittance text or references, or
+ * end-to-end id) and fits what is open posts its receipt (once: the line is
+ * then 'matched'); a line whose debtor name and amount (within tolerance,
+ * a decimal of the account's currency, NULL for 0) fit an open pledge, or
+ * that names an agreement but cannot be posted as it is, is 'suggested';
+ * the rest are 'unmatched'. *out = {"bank_account","statement_account",
+ * "matched":[...],"suggested":[...],"unmatched":[...],"bank_closing",
+ * "closing_date","ledger_balance","difference"}. Connection as for
+ * ledger/fund.h; *code as there.
+ */
+int ledger_reconcile(json_t **out, PGconn *c, const char *bank_account,
+		     const char *statement_account, const char *tolerance,
+		     const struct ledger_actor *who, const char **code);
+
+/* Prepares this module's statements on c (after ledger_fund_setup). */
+int ledger_reconcile_setup(PGconn *c);
+
+#endif

@@ -1,0 +1,110 @@
+#!/bin/sh
+# bench/ledger.sh - tfledgerd throughput against pgbench on the same private
+# cluster with durable commits (fsync on, synchronous_commit on). Prints
+# figures; never passes or fails. Not run by `make check`.
+#
+#   bench/ledger.sh [BUILD_DIR]        (default: the current directory)
+#
+# 1. single-entry POST /v1/entries: 16 keep-alive clients (wrk), entries/s,
+#    p50, p99; then pgbench tpcb-like with 16 clients: tps; the ratio.
+# 2. POST /v1/entries/batch with 1,000 two-posting entries: entries/s.
+# 3. GET balance as_of on an account with >= 1,000,000 postings: p50, p99.
+# Needs wrk and pgbench (`pg_config --bindir`). DURATION (seconds, default 15).
+set -eu
+BUILD=${1:-.}
+BUILD=$(cd "$BUILD" && pwd)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-15}
+PGBIN=$(pg_config --bindir)
+export TFLEDGER_DATADIR="$SRC" TFLEDGER_LOG_LEVEL=warn
+TFL="$BUILD/tfledger"
+DIR=$(mktemp -d /tmp/tflb-XXXXXX)
+chmod 755 "$DIR"
+PORT=${PORT:-18181}
+URL="http://127.0.0.1:$PORT"
+DPID=
+
+cleanup() {
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	"$TFL" db stop --dir "$DIR/pg" >/dev/null 2>&1 || true
+	rm -rf "$DIR"
+}
+trap cleanup EXIT INT TERM
+
+"$TFL" db init --dir "$DIR/pg" >/dev/null
+DB=$("$TFL" db start --dir "$DIR/pg")
+PSQL="$PGBIN/psql -X -q -At -h $DIR/pg -U postgres"
+echo "cluster: fsync=$($PSQL -d tfledger -c 'SHOW fsync')" \
+     "synchronous_commit=$($PSQL -d tfledger -c 'SHOW synchronous_commit')" \
+     "cpus=$(nproc)"
+"$TFL" migrate --database "$DB" >/dev/null 2>&1
+TOKEN=$("$TFL" token create --role finance --name bench --database "$DB")
+export TOKEN
+"$BUILD/tfledgerd" --database "$DB" --listen "127.0.0.1:$PORT" 2>"$DIR/tfledgerd.log" &
+DPID=$!
+i=0
+until curl -sf "$URL/healthz" >/dev/null; do
+	i=$((i + 1)); [ $i -gt 500 ] && { echo "tfledgerd did not start"; cat "$DIR/tfledgerd.log"; exit 2; }
+	sleep 0.02
+done
+for a in '"1010","name":"Bank","type":"asset"' '"4010","name":"Contributions","type":"revenue"' \
+	 '"BIG","name":"Busy","type":"asset"'; do
+	curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -X POST "$URL/v1/accounts" \
+	     -d "{\"code\":$a,\"currency\":\"EUR\"}"
+done
+
+# wrk prints "50.000%  1.23ms"; convert a latency to milliseconds.
+ms() { awk -v p="$1" '$1 == p { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+	if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000;
+	printf "%.2f", v }'; }
+rps() { awk '/^Requests\/sec:/ { print $2 }'; }
+# wrk counts answers other than 2xx/3xx; the figures are void if there are any.
+bad() { awk '/Non-2xx/ { n = $NF } END { if (n) printf "  (INVALID: %d non-2xx answers)", n }'; }
+
+echo "== single-entry POST /v1/entries, 16 keep-alive clients, ${DURATION}s"
+wrk -t4 -c16 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_post.lua" "$URL/v1/entries" >"$DIR/post.txt" 2>"$DIR/post.err"
+EPS=$(rps <"$DIR/post.txt")
+echo "entries/s: $EPS  p50: $(ms 50.000% <"$DIR/post.txt") ms  p99: $(ms 99.000% <"$DIR/post.txt") ms$(bad <"$DIR/post.txt")"
+[ -s "$DIR/post.err" ] && head -3 "$DIR/post.err"
+curl -s "$URL/metrics" | awk '/^tfledger_group_commit_entries_(sum|count)/ { v[$1] = $2 }
+	END { if (v["tfledger_group_commit_entries_count"] > 0)
+		printf "group commit: %d groups, %.1f entries per group\n", v["tfledger_group_commit_entries_count"],
+		v["tfledger_group_commit_entries_sum"] / v["tfledger_group_commit_entries_count"] }'
+
+echo "== pgbench tpcb-like, 16 clients, ${DURATION}s, same cluster"
+$PSQL -d postgres -c "CREATE DATABASE pgbench"
+"$PGBIN/pgbench" -q -i -s 16 -h "$DIR/pg" -U postgres pgbench >/dev/null 2>&1
+"$PGBIN/pgbench" -c 16 -j 4 -T "$DURATION" -b tpcb-like -h "$DIR/pg" -U postgres pgbench >"$DIR/pgbench.txt" 2>&1
+TPS=$(awk -F'= ' '/^tps/ { split($2, a, " "); print a[1]; exit }' "$DIR/pgbench.txt")
+echo "pgbench tps: $TPS"
+echo "ratio entries/s / pgbench tps: $(awk -v a="$EPS" -v b="$TPS" 'BEGIN { printf "%.2f", a / b }') (required >= 1.5)"
+
+echo "== POST /v1/entries/batch, 1,000 two-posting entries per request, ${DURATION}s"
+awk 'BEGIN { printf "{\"entries\":["
+	for (i = 0; i < 1000; i++) {
+		d = 1546300800 + (i % 365) * 86400
+		printf "%s{\"date\":\"%s\",\"memo\":\"b%d\",\"postings\":[" \
+		       "{\"account\":\"BIG\",\"side\":\"debit\",\"amount\":\"1.00\",\"currency\":\"EUR\"}," \
+		       "{\"account\":\"4010\",\"side\":\"credit\",\"amount\":\"1.00\",\"currency\":\"EUR\"}]}",
+		       i ? "," : "", strftime("%Y-%m-%d", d, 1), i
+	}
+	printf "]}" }' >"$DIR/batch.json"
+export BATCH_FILE="$DIR/batch.json"
+wrk -t2 -c2 -d"${DURATION}s" --latency --timeout 30s -s "$SRC/bench/ledger_batch.lua" "$URL/v1/entries/batch" >"$DIR/batch.txt" 2>"$DIR/batch.err"
+BPS=$(rps <"$DIR/batch.txt")
+echo "entries/s: $(awk -v r="$BPS" 'BEGIN { printf "%.0f", r * 1000 }') (required >= 30000)  request p50: $(ms 50.000% <"$DIR/batch.txt") ms$(bad <"$DIR/batch.txt")"
+[ -s "$DIR/batch.err" ] && head -3 "$DIR/batch.err"
+
+echo "== as-of balance on an account with >= 1,000,000 postings"
+N=$($PSQL -d tfledger -c "SELECT count(*) FROM postings WHERE account = 'BIG'")
+while [ "$N" -lt 1000000 ]; do
+	curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+	     --data-binary @"$DIR/batch.json" "$URL/v1/entries/batch"
+	N=$((N + 1000))
+done
+echo "postings on BIG: $($PSQL -d tfledger -c "SELECT count(*) FROM postings WHERE account = 'BIG'")," \
+     "running-balance rows: $($PSQL -d tfledger -c "SELECT count(*) FROM balances WHERE account = 'BIG'")"
+wrk -t1 -c1 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_asof.lua" "$URL" >"$DIR/asof.txt" 2>"$DIR/asof.err"
+echo "HTTP GET balance?as_of: p50 $(ms 50.000% <"$DIR/asof.txt") ms  p99 $(ms 99.000% <"$DIR/asof.txt") ms (required < 2 ms)$(bad <"$DIR/asof.txt")"
+[ -s "$DIR/asof.err" ] && head -3 "$DIR/asof.err"
+$PSQL -d tfledger -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING ON) SELECT debit_balance FROM balances WHERE account = 'BIG' AND day <= '2019-07-01' ORDER BY day DESC LIMIT 1" | grep -E "Index|Execution"

@@ -24,6 +24,7 @@ int cli_reverse(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_rank(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_verify_statement(int argc, char **argv);
 int cli_statements(int argc, char **argv);
 int cli_fund(int argc, char **argv);
 int cli_donors(int argc, char **argv);

@@ -136,4 +136,9 @@
  * X.509 names of a few RDNs are well under 256 bytes. */
 #define LIMIT_REPORT_SUBJECT_BYTES 1024
 
+/* Entries per keyset page of a streaming report (account statement): a
+ * page of entries and postings is about 1 MB of result text, enough that
+ * round trips do not dominate and small enough that memory stays flat. */
+#define LIMIT_REPORT_PAGE_ENTRIES 2000
+
 #endif

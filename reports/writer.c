@@ -23,6 +23,18 @@ static int wrote(int xml_rc, const char *name)
 			  : 0;
 }
 
+/* Indentation and the XML declaration; frees w on failure. */
+static int start(xmlTextWriterPtr *out, xmlTextWriterPtr w, const char *what)
+{
+	if (xmlTextWriterSetIndent(w, 1) < 0 || xmlTextWriterSetIndentString(w, X("  ")) < 0 ||
+	    xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0) {
+		xmlFreeTextWriter(w);
+		return err_set(ERR_SYSTEM, "%s: cannot start the report", what);
+	}
+	*out = w;
+	return 0;
+}
+
 int reports_writer_open(xmlTextWriterPtr *out, const char *path)
 {
 	xmlTextWriterPtr w;
@@ -32,13 +44,23 @@ int reports_writer_open(xmlTextWriterPtr *out, const char *path)
 	w = xmlNewTextWriterFilename(path, 0);
 	if (!w)
 		return err_set(ERR_SYSTEM, "%s: cannot create the report file", path);
-	if (xmlTextWriterSetIndent(w, 1) < 0 || xmlTextWriterSetIndentString(w, X("  ")) < 0 ||
-	    xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0) {
-		xmlFreeTextWriter(w);
-		return err_set(ERR_SYSTEM, "%s: cannot start the report", path);
+	return start(out, w, path);
+}
+
+int reports_writer_open_buffer(xmlTextWriterPtr *out, xmlOutputBufferPtr buf)
+{
+	xmlTextWriterPtr w;
+
+	xml_init();
+	*out = NULL;
+	if (!buf)
+		return err_set(ERR_SYSTEM, "cannot open the report output");
+	w = xmlNewTextWriter(buf);
+	if (!w) {
+		xmlOutputBufferClose(buf);
+		return err_set(ERR_SYSTEM, "cannot start a report writer");
 	}
-	*out = w;
-	return 0;
+	return start(out, w, "report output");
 }
 
 /* Parses exactly "YYYY-MM-DD" (with_time 0) or "YYYY-MM-DDTHH:MM:SSZ"

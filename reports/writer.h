@@ -52,6 +52,13 @@ struct reports_header {
 int reports_writer_open(xmlTextWriterPtr *out, const char *path);
 
 /*
+ * Opens a writer on buf (a file descriptor, FILE* or callback output made
+ * with xmlOutputBufferCreateFd/File/IO); the writer owns buf from then on,
+ * also on failure. Same settings as reports_writer_open. ERR_SYSTEM.
+ */
+int reports_writer_open_buffer(xmlTextWriterPtr *out, xmlOutputBufferPtr buf);
+
+/*
  * Starts the root element root_name in REPORTS_NS and writes the header.
  * ERR_INVALID naming the field for a bad header (dates, order, hash, empty
  * fund, negative sequence); ERR_SYSTEM for a write error.

@@ -1,0 +1,55 @@
+/*
+ * kinds.h - inside reports/: what the writers of the report kinds share
+ * (report.c opens the snapshot and the header, then calls one of these).
+ * Not part of the module's outside; reports/report.h is.
+ */
+#ifndef TFLEDGER_REPORTS_KINDS_H
+#define TFLEDGER_REPORTS_KINDS_H
+
+#include <libpq-fe.h>
+#include <libxml/xmlwriter.h>
+#include <stdint.h>
+
+#include "reports/report.h"
+#include "reports/writer.h"
+
+#define REPORTS_FUND_NAME "IGF Trust Fund"
+
+struct reports_ctx {
+	PGconn *c;
+	xmlTextWriterPtr w;
+	const struct reports_request *rq;
+	struct reports_header h; /* filled by report.c, inside the snapshot */
+};
+
+/* Each writes the root element with the header (reports_writer_begin) and
+ * its body, inside the open snapshot; report.c ends the document. */
+int reports_write_statement(struct reports_ctx *x);
+int reports_write_trial_balance(struct reports_ctx *x);
+
+/* Small checked writer calls: ERR_SYSTEM naming the element. */
+int reports_start(xmlTextWriterPtr w, const char *name);
+int reports_end(xmlTextWriterPtr w, const char *name);
+int reports_attr(xmlTextWriterPtr w, const char *name, const char *value);
+int reports_attr_money(xmlTextWriterPtr w, const char *name, int64_t minor, const char *ccy);
+
+/* Column col of row i as an int64 (the column must hold an integer). */
+int64_t reports_ll(const PGresult *r, int i, int col);
+
+/* The month "YYYY-MM" of date "YYYY-MM-DD" into out[8]. */
+void reports_month(char out[8], const char *date);
+
+/*
+ * *usd_out = minor of ccy in USD at the UN operational rate of month
+ * (rounded as money_convert does); the rate into *rate_out. ERR_INVALID
+ * naming the currency and month if the rate is missing.
+ */
+struct money_rate;
+int reports_usd(int64_t *usd_out, struct money_rate *rate_out, PGconn *c, int64_t minor,
+		const char *ccy, const char *month);
+
+/* <name currency="USD" rate="..." rate-month="YYYY-MM">...</name>. */
+int reports_write_usd(xmlTextWriterPtr w, const char *name, int64_t usd,
+		      struct money_rate rate, const char *month);
+
+#endif

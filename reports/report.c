@@ -1,0 +1,228 @@
+/*
+ * report.c - `tfledger report KIND` and GET /v1/reports/{KIND}: checks the
+ * request, opens one REPEATABLE READ READ ONLY snapshot, reads the ledger
+ * head inside it, and hands the writer to the kind's function. The head in
+ * the header and every figure of the report therefore describe one state
+ * of the journal. Nothing here writes to the database.
+ */
+#include "reports/report.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/err.h"
+#include "common/money.h"
+#include "ledger/fund.h"
+#include "ledger/ledger.h"
+#include "reports/kinds.h"
+
+#define X(s) BAD_CAST(s)
+
+struct kind {
+	const char *name;
+	int (*write)(struct reports_ctx *x);
+	bool takes_account;
+};
+
+static const struct kind kinds[] = {
+	{"account-statement", reports_write_statement, true},
+	{"trial-balance", reports_write_trial_balance, false},
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Statements of every kind, prepared once per connection (reports_setup). */
+static const struct db_stmt stmts[] = {
+	{"reports_head", "SELECT sequence, hash FROM ledger_head", 0},
+	{"reports_account", "SELECT 1 FROM accounts WHERE code = $1", 1},
+	/* account statement: accounts in scope with opening balance (debits -
+	 * credits dated before from) and the period's debits and credits */
+	{"reports_st_accounts",
+	 "SELECT a.code, a.name, a.type, a.currency, a.normal_side,"
+	 " COALESCE(sum(CASE WHEN e.date < $1::date THEN"
+	 "   CASE WHEN p.side = 'debit' THEN p.amount ELSE -p.amount END END), 0),"
+	 " COALESCE(sum(p.amount) FILTER (WHERE e.date >= $1::date AND p.side = 'debit'), 0),"
+	 " COALESCE(sum(p.amount) FILTER (WHERE e.date >= $1::date AND p.side = 'credit'), 0)"
+	 " FROM accounts a"
+	 " LEFT JOIN (postings p JOIN entries e ON e.id = p.entry_id AND e.date <= $2::date)"
+	 "   ON p.account = a.code"
+	 " WHERE $3::text IS NULL OR a.code = $3"
+	 " GROUP BY a.code ORDER BY a.code COLLATE \"C\"", 3},
+	{"reports_st_first",
+	 "SELECT min(sequence) FROM entries WHERE date BETWEEN $1::date AND $2::date", 2},
+	{"reports_st_entries",
+	 "SELECT sequence, id, date, memo, reference,"
+	 " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+	 " token_id, idempotency_key, request_sha256, reverses, prev_hash, hash"
+	 " FROM entries WHERE sequence > $1 ORDER BY sequence LIMIT $2", 2},
+	{"reports_st_postings",
+	 "SELECT e.sequence, p.line, p.account, p.side, p.amount, p.currency"
+	 " FROM entries e JOIN postings p ON p.entry_id = e.id"
+	 " WHERE e.sequence > $1 AND e.sequence <= $2 ORDER BY e.sequence, p.line", 2},
+	/* trial balance: every account's debits - credits dated up to to */
+	{"reports_tb",
+	 "SELECT a.code, a.name, a.type, a.currency,"
+	 " COALESCE(sum(CASE WHEN p.side = 'debit' THEN p.amount ELSE -p.amount END), 0)"
+	 " FROM accounts a"
+	 " LEFT JOIN (postings p JOIN entries e ON e.id = p.entry_id AND e.date <= $1::date)"
+	 "   ON p.account = a.code"
+	 " GROUP BY a.code ORDER BY a.currency, a.code COLLATE \"C\"", 1},
+};
+
+bool reports_kind_valid(const char *kind)
+{
+	for (size_t i = 0; kind && i < N(kinds); i++)
+		if (strcmp(kind, kinds[i].name) == 0)
+			return true;
+	return false;
+}
+
+const char *reports_kind_names(void)
+{
+	return "account-statement, trial-balance";
+}
+
+int reports_setup(PGconn *c)
+{
+	return db_prepare(c, stmts, N(stmts));
+}
+
+/* --- helpers the kinds share (kinds.h) ---------------------------------------- */
+
+static int wrote(int xml_rc, const char *name)
+{
+	return xml_rc < 0 ? err_set(ERR_SYSTEM, "writing report element <%s> failed", name) : 0;
+}
+
+int reports_start(xmlTextWriterPtr w, const char *name)
+{
+	return wrote(xmlTextWriterStartElement(w, X(name)), name);
+}
+
+int reports_end(xmlTextWriterPtr w, const char *name)
+{
+	return wrote(xmlTextWriterEndElement(w), name);
+}
+
+int reports_attr(xmlTextWriterPtr w, const char *name, const char *value)
+{
+	return wrote(xmlTextWriterWriteAttribute(w, X(name), X(value)), name);
+}
+
+int reports_attr_money(xmlTextWriterPtr w, const char *name, int64_t minor, const char *ccy)
+{
+	char s[MONEY_STR_MAX];
+	int rc = money_format(s, minor, ccy);
+
+	return rc < 0 ? rc : reports_attr(w, name, s);
+}
+
+int64_t reports_ll(const PGresult *r, int i, int col)
+{
+	return strtoll(PQgetvalue(r, i, col), NULL, 10);
+}
+
+void reports_month(char out[8], const char *date)
+{
+	snprintf(out, 8, "%.7s", date);
+}
+
+int reports_usd(int64_t *usd_out, struct money_rate *rate_out, PGconn *c, int64_t minor,
+		const char *ccy, const char *month)
+{
+	const char *code = NULL;
+	int rc = ledger_fund_rate(rate_out, c, ccy, month, &code);
+
+	if (rc < 0)
+		return rc;
+	return money_convert(usd_out, minor, ccy, *rate_out, "USD");
+}
+
+int reports_write_usd(xmlTextWriterPtr w, const char *name, int64_t usd,
+		      struct money_rate rate, const char *month)
+{
+	char amount[MONEY_STR_MAX], r[MONEY_STR_MAX + 8];
+	int rc;
+
+	money_rate_format(r, rate);
+	if ((rc = money_format(amount, usd, "USD")) < 0 || (rc = reports_start(w, name)) < 0 ||
+	    (rc = reports_attr(w, "currency", "USD")) < 0 || (rc = reports_attr(w, "rate", r)) < 0 ||
+	    (rc = reports_attr(w, "rate-month", month)) < 0 ||
+	    (rc = wrote(xmlTextWriterWriteString(w, X(amount)), name)) < 0)
+		return rc;
+	return reports_end(w, name);
+}
+
+/* --- the entry point --------------------------------------------------------------- */
+
+static int check_request(PGconn *c, const struct reports_request *rq, const struct kind **out)
+{
+	PGresult *r = NULL;
+	int rc;
+
+	*out = NULL;
+	for (size_t i = 0; rq->kind && i < N(kinds); i++)
+		if (strcmp(rq->kind, kinds[i].name) == 0)
+			*out = &kinds[i];
+	if (!*out)
+		return err_set(ERR_INVALID, "report kind '%s': expected one of %s",
+			       rq->kind ? rq->kind : "", reports_kind_names());
+	if ((rc = reports_check_date(rq->from, "--from")) < 0 ||
+	    (rc = reports_check_date(rq->to, "--to")) < 0)
+		return rc;
+	if (strcmp(rq->from, rq->to) > 0)
+		return err_set(ERR_INVALID, "--from %s is after --to %s", rq->from, rq->to);
+	if (rq->generated_at && (rc = reports_check_time(rq->generated_at, "--generated-at")) < 0)
+		return rc;
+	if (rq->account && !(*out)->takes_account)
+		return err_set(ERR_INVALID, "--account is for account-statement, not %s", rq->kind);
+	if (rq->account) {
+		if (!ledger_code_valid(rq->account))
+			return err_set(ERR_INVALID, "--account '%s' is not an account code",
+				       rq->account);
+		if ((rc = db_exec(&r, c, "reports_account", 1,
+				  (const char *const[]){rq->account})) < 0)
+			return rc;
+		if (PQntuples(r) == 0)
+			rc = err_set(ERR_INVALID, "--account %s: no such account", rq->account);
+		PQclear(r);
+	}
+	return rc;
+}
+
+int reports_write(PGconn *c, const struct reports_request *rq, xmlOutputBufferPtr out)
+{
+	struct reports_ctx x = {.c = c, .rq = rq};
+	char head_hash[HASH_HEX_BYTES];
+	const struct kind *k;
+	PGresult *r = NULL;
+	bool in_tx = false;
+	int rc;
+
+	if ((rc = reports_writer_open_buffer(&x.w, out)) < 0)
+		return rc;
+	if ((rc = db_exec_sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) < 0)
+		goto cleanup;
+	in_tx = true;
+	if ((rc = check_request(c, rq, &k)) < 0 ||
+	    (rc = db_exec(&r, c, "reports_head", 0, NULL)) < 0)
+		goto cleanup;
+	snprintf(head_hash, sizeof(head_hash), "%s", PQgetvalue(r, 0, 1));
+	x.h = (struct reports_header){REPORTS_FUND_NAME, rq->from, rq->to, rq->generated_at,
+				      reports_ll(r, 0, 0), head_hash};
+	if ((rc = k->write(&x)) < 0 || (rc = reports_writer_end(x.w)) < 0)
+		goto cleanup;
+cleanup:
+	PQclear(r);
+	if (in_tx) {
+		int end = db_exec_sql(c, rc < 0 ? "ROLLBACK" : "COMMIT");
+
+		if (rc == 0)
+			rc = end;
+	}
+	reports_writer_free(x.w);
+	return rc;
+}

@@ -1,0 +1,686 @@
+/*
+ * test_reports_kinds.c - the report kinds written by the real `tfledger
+ * report KIND` from a small fund ledger (ledger/fund.c operations on a fresh
+ * database: pledges, receipts in three currencies, gifts in kind, entries
+ * posted out of date order): each report validates against its schema and
+ * its figures tie out to the ledger (closing balances = ledger_balance,
+ * trial balance zero per currency, USD figures at the UN rates); the same
+ * arguments give the same bytes; a signed report verifies; verify-statement
+ * accepts an untouched statement and refuses one with a changed amount,
+ * hash, memo or running balance, or a removed entry; bad requests exit 1.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/money.h"
+#include "common/xml.h"
+#include "ledger/fund.h"
+#include "ledger/ledger.h"
+#include "reports/writer.h"
+#include "tests/harness/harness.h"
+
+#define SCHEMAS SRCDATADIR "/reports/schemas/"
+#define GEN_AT "2020-01-15T09:30:00Z"
+
+static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance",
+					"test"};
+
+struct fx {
+	char db[LIMIT_CONNINFO_BYTES];
+	char dir[LIMIT_PATH_BYTES];
+	PGconn *c;
+};
+
+static json_t *ok(PGconn *c,
+		  int (*op)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
+			    const char **),
+		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static json_t *ok(PGconn *c,
+		  int (*op)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
+			    const char **),
+		  const char *fmt, ...)
+{
+	char text[1024];
+	json_t *body, *out = NULL;
+	const char *code = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	body = json_loads(text, 0, NULL);
+	ck_assert_msg(body, "bad test JSON %s", text);
+	ck_assert_msg(op(&out, c, body, &who, &code) == 0, "%s: %s", text, err_last());
+	json_decref(body);
+	return out;
+}
+
+static long long id_of(json_t *o)
+{
+	long long id = json_integer_value(json_object_get(o, "id"));
+
+	json_decref(o);
+	return id;
+}
+
+/*
+ * The fund ledger of the tests: EUR, USD and CHF pledges and receipts in
+ * January to March 2019, a service in kind dated 2019-12-31 posted before
+ * the February entries (so the journal is not in date order), goods in kind.
+ */
+static void fx_open(struct fx *f)
+{
+	json_t *out = NULL;
+	const char *code = NULL;
+	long long p;
+	int created;
+
+	harness_new_db(f->db, sizeof(f->db));
+	harness_tmpdir(f->dir, sizeof(f->dir));
+	f->c = harness_connect(f->db);
+	ck_assert_int_eq(ledger_store_setup(f->c), 0);
+	ck_assert_int_eq(ledger_fund_setup(f->c), 0);
+	ck_assert_msg(ledger_fund_init(&created, f->c, &who) == 0, "%s", err_last());
+	ck_assert_msg(ledger_fund_rates_import(&out, f->c, SRCDATADIR
+					       "/tests/data/reports/rates-2019.csv", &who,
+					       &code) == 0, "%s", err_last());
+	json_decref(out);
+	json_decref(ok(f->c, ledger_fund_donor_add,
+		       "{\"id\":\"eu\",\"name\":\"European Commission\",\"org_type\":\"40\"}"));
+	json_decref(ok(f->c, ledger_fund_donor_add,
+		       "{\"id\":\"usa\",\"name\":\"United States\",\"org_type\":\"10\","
+		       "\"country\":\"USA\"}"));
+	json_decref(ok(f->c, ledger_fund_donor_add,
+		       "{\"id\":\"swiss\",\"name\":\"Switzerland <OFCOM> & co\",\"org_type\":\"10\","
+		       "\"country\":\"CHE\"}"));
+	p = id_of(ok(f->c, ledger_fund_pledge_add,
+		     "{\"donor\":\"eu\",\"date\":\"2019-01-10\",\"amount\":\"100000.00\","
+		     "\"currency\":\"EUR\",\"agreement\":\"EU-2019-1\"}"));
+	json_decref(ok(f->c, ledger_fund_receipt_add,
+		       "{\"pledge\":%lld,\"date\":\"2019-01-20\",\"bank_account\":\"1010-EUR\","
+		       "\"amount\":\"39990.00\",\"instructed_amount\":\"40000.00\"}", p));
+	json_decref(ok(f->c, ledger_fund_inkind_add,
+		       "{\"donor\":\"usa\",\"kind\":\"service\",\"description\":\"Web conferencing"
+		       "\",\"amount\":\"24000.00\",\"currency\":\"USD\",\"period_start\":"
+		       "\"2019-01-01\",\"period_end\":\"2019-12-31\"}"));
+	p = id_of(ok(f->c, ledger_fund_pledge_add,
+		     "{\"donor\":\"usa\",\"date\":\"2019-02-05\",\"amount\":\"50000.00\","
+		     "\"currency\":\"USD\",\"agreement\":\"US-2019-1\"}"));
+	json_decref(ok(f->c, ledger_fund_receipt_add,
+		       "{\"pledge\":%lld,\"date\":\"2019-02-20\",\"bank_account\":\"1010-USD\","
+		       "\"amount\":\"50000.00\"}", p));
+	p = id_of(ok(f->c, ledger_fund_pledge_add,
+		     "{\"donor\":\"swiss\",\"date\":\"2019-03-01\",\"amount\":\"20000.00\","
+		     "\"currency\":\"CHF\",\"earmark\":\"travel\",\"agreement\":\"CH-2019-1\"}"));
+	json_decref(ok(f->c, ledger_fund_receipt_add,
+		       "{\"pledge\":%lld,\"date\":\"2019-03-15\",\"bank_account\":\"1010-CHF\","
+		       "\"amount\":\"12000.00\"}", p));
+	json_decref(ok(f->c, ledger_fund_inkind_add,
+		       "{\"donor\":\"swiss\",\"kind\":\"goods\",\"description\":\"Conference"
+		       " supplies\",\"amount\":\"1500.00\",\"currency\":\"CHF\",\"period_start\":"
+		       "\"2019-03-01\",\"period_end\":\"2019-03-31\"}"));
+}
+
+static void fx_close(struct fx *f)
+{
+	PQfinish(f->c);
+}
+
+static void path(char *out, const struct fx *f, const char *name)
+{
+	int n = snprintf(out, LIMIT_PATH_BYTES, "%s/%s", f->dir, name);
+
+	ck_assert(n > 0 && n < LIMIT_PATH_BYTES);
+}
+
+/* Runs tfledger with args (NULL-terminated); returns the exit status. */
+static int run(char **err, const char *first, ...)
+{
+	const char *argv[32] = {harness_bin_tfledger()};
+	char *out = NULL;
+	size_t n = 1;
+	va_list ap;
+	int rc;
+
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *)) {
+		ck_assert(n < 31);
+		argv[n++] = a;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+	rc = harness_run(&out, err, NULL, argv);
+	free(out);
+	return rc;
+}
+
+/* Writes report kind for the period to file name; asserts success. */
+static void report(const struct fx *f, char *out, const char *kind, const char *from,
+		   const char *to, const char *account, const char *name)
+{
+	char *err = NULL;
+	int rc;
+
+	path(out, f, name);
+	if (account)
+		rc = run(&err, "report", kind, "--from", from, "--to", to, "--account", account,
+			 "--output", out, "--generated-at", GEN_AT, "--database", f->db, NULL);
+	else
+		rc = run(&err, "report", kind, "--from", from, "--to", to, "--output", out,
+			 "--generated-at", GEN_AT, "--database", f->db, NULL);
+	ck_assert_msg(rc == 0, "report %s: exit %d: %s", kind, rc, err);
+	free(err);
+}
+
+/* Parses file p and validates it against schema xsd; the caller frees. */
+static xmlDocPtr valid(const char *p, const char *xsd)
+{
+	xmlDocPtr doc = NULL;
+
+	ck_assert_msg(xml_read_file(&doc, p) == 0, "%s", err_last());
+	ck_assert_msg(xml_validate(doc, xsd, p) == 0, "%s", err_last());
+	return doc;
+}
+
+/* The string value of an XPath expression (prefix r: = the report namespace). */
+static char *xp(xmlDocPtr doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static char *xp(xmlDocPtr doc, const char *fmt, ...)
+{
+	char expr[512];
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr o;
+	char *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(expr, sizeof(expr), fmt, ap);
+	va_end(ap);
+	ck_assert_ptr_nonnull(ctx);
+	xmlXPathRegisterNs(ctx, BAD_CAST "r", BAD_CAST REPORTS_NS);
+	o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+	ck_assert_msg(o, "bad XPath %s", expr);
+	s = (char *)xmlXPathCastToString(o);
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+	return s;
+}
+
+static int64_t xp_money(xmlDocPtr doc, const char *ccy, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int64_t xp_money(xmlDocPtr doc, const char *ccy, const char *fmt, ...)
+{
+	char expr[512];
+	int64_t v;
+	char *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(expr, sizeof(expr), fmt, ap);
+	va_end(ap);
+	s = xp(doc, "%s", expr);
+	ck_assert_msg(money_parse(&v, s, ccy) == 0, "%s = '%s': %s", expr, s, err_last());
+	xmlFree(s);
+	return v;
+}
+
+static long xp_count(xmlDocPtr doc, const char *expr)
+{
+	char e[512], *s;
+	long n;
+
+	snprintf(e, sizeof(e), "count(%s)", expr);
+	s = xp(doc, "%s", e);
+	n = strtol(s, NULL, 10);
+	xmlFree(s);
+	return n;
+}
+
+/* The ledger's own balance of code as of date (normal direction). */
+static int64_t ledger_bal(PGconn *c, const char *code, const char *as_of)
+{
+	struct ledger_account a;
+	int64_t b;
+
+	ck_assert_msg(ledger_account_get(&a, c, code) == 0, "%s", err_last());
+	ck_assert_msg(ledger_balance(&b, c, &a, as_of) == 0, "%s", err_last());
+	return b;
+}
+
+static char *slurp(const char *p)
+{
+	FILE *fp = fopen(p, "rb");
+	char *b;
+	long n;
+
+	ck_assert_ptr_nonnull(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	b = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(fread(b, 1, (size_t)n, fp), n);
+	b[n] = '\0';
+	fclose(fp);
+	return b;
+}
+
+static void spit(const char *p, const char *text)
+{
+	FILE *fp = fopen(p, "wb");
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(fwrite(text, 1, strlen(text), fp), strlen(text));
+	fclose(fp);
+}
+
+/* verify-statement's exit status on file p; its stderr into *err if given. */
+static int verify_statement(const char *p, char **err)
+{
+	return run(err, "verify-statement", p, NULL);
+}
+
+/* Every account of a statement: its closing balance is the ledger's. */
+static void closing_balances_tie_out(PGconn *c, xmlDocPtr doc, const char *to)
+{
+	long n = xp_count(doc, "/r:account-statement/r:accounts/r:account");
+
+	ck_assert_int_gt(n, 0);
+	for (long i = 1; i <= n; i++) {
+		char *code = xp(doc, "/r:account-statement/r:accounts/r:account[%ld]/@code", i);
+		char *ccy = xp(doc, "/r:account-statement/r:accounts/r:account[%ld]/@currency", i);
+		int64_t closing = xp_money(doc, ccy, "/r:account-statement/r:accounts/r:account[%ld]"
+						     "/r:closing-balance", i);
+
+		ck_assert_msg(closing == ledger_bal(c, code, to), "%s: closing %lld", code,
+			      (long long)closing);
+		xmlFree(code);
+		xmlFree(ccy);
+	}
+}
+
+/* --- account statement ------------------------------------------------------------- */
+
+START_TEST(test_report_statement__all_accounts_valid_ties_out_and_verifies)
+{
+	struct fx f;
+	char p[LIMIT_PATH_BYTES], *head, *err = NULL;
+	xmlDocPtr doc;
+
+	fx_open(&f);
+	report(&f, p, "account-statement", "2019-01-01", "2019-12-31", NULL, "all.xml");
+	doc = valid(p, SCHEMAS "account-statement.xsd");
+	closing_balances_tie_out(f.c, doc, "2019-12-31");
+	/* every entry and posting of the year, the last one the head */
+	head = harness_query_value(f.c, "SELECT sequence || ' ' || hash FROM ledger_head");
+	{
+		char *s = xp(doc, "concat(//r:ledger-head/r:sequence, ' ', //r:ledger-head/r:hash)");
+		char *n = harness_query_value(f.c, "SELECT count(*) FROM postings");
+		char *last = xp(doc, "concat(//r:entry[last()]/@sequence, ' ', //r:entry[last()]"
+				     "/r:hash)");
+
+		ck_assert_str_eq(s, head);
+		ck_assert_str_eq(last, head);
+		ck_assert_int_eq(xp_count(doc, "//r:posting"), strtol(n, NULL, 10));
+		ck_assert_int_eq(xp_count(doc, "//r:entry[@in-period='false']"), 0);
+		xmlFree(s);
+		xmlFree(last);
+		free(n);
+	}
+	/* the running balance of the last posting of 1010-EUR is its closing balance */
+	ck_assert_int_eq(xp_money(doc, "EUR", "(//r:posting[@account='1010-EUR'])[last()]"
+					      "/@balance"),
+			 ledger_bal(f.c, "1010-EUR", "2019-12-31"));
+	ck_assert_int_eq(verify_statement(p, &err), 0);
+	free(err);
+	free(head);
+	xmlFreeDoc(doc);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_report_statement__mid_period_carries_the_chain_to_the_head)
+{
+	struct fx f;
+	char p[LIMIT_PATH_BYTES], *err = NULL;
+	xmlDocPtr doc;
+
+	fx_open(&f);
+	report(&f, p, "account-statement", "2019-02-01", "2019-02-28", NULL, "feb.xml");
+	doc = valid(p, SCHEMAS "account-statement.xsd");
+	closing_balances_tie_out(f.c, doc, "2019-02-28");
+	/* opening = the ledger's balance the day before the period */
+	ck_assert_int_eq(xp_money(doc, "EUR", "//r:account[@code='1200-EUR']/r:opening-balance"),
+			 ledger_bal(f.c, "1200-EUR", "2019-01-31"));
+	ck_assert_int_eq(xp_money(doc, "EUR", "//r:account[@code='1200-EUR']/r:opening-balance"),
+			 6000000);
+	/* the February entries and, after them, the later ones for the chain only */
+	ck_assert_int_eq(xp_count(doc, "//r:entry[@in-period='true']"), 2);
+	ck_assert_int_eq(xp_count(doc, "//r:entry[@in-period='false']"), 3);
+	ck_assert_int_eq(xp_count(doc, "//r:entry[@in-period='false']//@balance"), 0);
+	ck_assert_int_eq(verify_statement(p, &err), 0);
+	free(err);
+	xmlFreeDoc(doc);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_report_statement__one_account_and_an_empty_period)
+{
+	struct fx f;
+	char p[LIMIT_PATH_BYTES], *err = NULL;
+	xmlDocPtr doc;
+
+	fx_open(&f);
+	report(&f, p, "account-statement", "2019-01-01", "2019-12-31", "1010-EUR", "eur.xml");
+	doc = valid(p, SCHEMAS "account-statement.xsd");
+	ck_assert_int_eq(xp_count(doc, "//r:accounts/r:account"), 1);
+	closing_balances_tie_out(f.c, doc, "2019-12-31");
+	ck_assert_int_eq(xp_count(doc, "//r:posting[@balance]"), 1);
+	ck_assert_int_eq(xp_money(doc, "EUR", "//r:posting[@balance]/@balance"), 3999000);
+	ck_assert_int_eq(verify_statement(p, &err), 0);
+	free(err);
+	xmlFreeDoc(doc);
+
+	report(&f, p, "account-statement", "2018-01-01", "2018-12-31", NULL, "empty.xml");
+	doc = valid(p, SCHEMAS "account-statement.xsd");
+	ck_assert_int_eq(xp_count(doc, "//r:entry"), 0);
+	ck_assert_int_eq(xp_money(doc, "EUR", "//r:account[@code='1010-EUR']/r:closing-balance"),
+			 0);
+	ck_assert_int_eq(verify_statement(p, &err), 0);
+	free(err);
+	xmlFreeDoc(doc);
+	fx_close(&f);
+}
+END_TEST
+
+/* Replaces the first occurrence of from after marker (or anywhere if NULL). */
+static void tamper(const char *src, const char *dst, const char *marker, const char *from,
+		   const char *to)
+{
+	char *text = slurp(src), *at = marker ? strstr(text, marker) : text, *hit, *out;
+	size_t n;
+
+	ck_assert_msg(at, "no %s", marker);
+	hit = strstr(at, from);
+	ck_assert_msg(hit, "no %s", from);
+	n = strlen(text) - strlen(from) + strlen(to) + 1;
+	out = malloc(n);
+	ck_assert_ptr_nonnull(out);
+	snprintf(out, n, "%.*s%s%s", (int)(hit - text), text, to, hit + strlen(from));
+	spit(dst, out);
+	free(out);
+	free(text);
+}
+
+/* Cuts the whole <entry> element that holds marker. */
+static void remove_entry(const char *src, const char *dst, const char *marker)
+{
+	char *text = slurp(src), *m = strstr(text, marker), *start, *end;
+
+	ck_assert_ptr_nonnull(m);
+	for (start = m; start > text && strncmp(start, "<entry ", 7) != 0; start--)
+		;
+	end = strstr(m, "</entry>");
+	ck_assert_ptr_nonnull(end);
+	end += strlen("</entry>");
+	memmove(start, end, strlen(end) + 1);
+	spit(dst, text);
+	free(text);
+}
+
+START_TEST(test_report_verify_statement__refuses_any_change)
+{
+	struct fx f;
+	char p[LIMIT_PATH_BYTES], t[LIMIT_PATH_BYTES], *err = NULL, *h = NULL;
+	xmlDocPtr doc;
+
+	fx_open(&f);
+	report(&f, p, "account-statement", "2019-01-01", "2019-12-31", NULL, "all.xml");
+	path(t, &f, "tampered.xml");
+	doc = valid(p, SCHEMAS "account-statement.xsd");
+	h = xp(doc, "//r:entry[3]/r:hash");
+	xmlFreeDoc(doc);
+
+	tamper(p, t, "<entry sequence=\"2\"", "amount=\"39990.00\"", "amount=\"39999.00\"");
+	ck_assert_int_eq(verify_statement(t, &err), 1);
+	ck_assert_msg(strstr(err, "entry 2"), "%s", err);
+	free(err);
+	/* the same amount changed in both postings of the entry: still balanced */
+	tamper(p, t, "<entry sequence=\"1\"", "100000.00", "100001.00");
+	tamper(t, t, "<entry sequence=\"1\"", "100000.00", "100001.00");
+	ck_assert_int_eq(verify_statement(t, &err), 1);
+	free(err);
+	/* one hex digit of a hash */
+	tamper(p, t, h, h + 1, h + 2);
+	ck_assert_int_eq(verify_statement(t, &err), 1);
+	free(err);
+	/* a memo */
+	tamper(p, t, "<entry sequence=\"4\"", "<memo>", "<memo>x");
+	ck_assert_int_eq(verify_statement(t, &err), 1);
+	ck_assert_msg(strstr(err, "entry 4: the hash"), "%s", err);
+	free(err);
+	/* a running balance */
+	tamper(p, t, "<entry sequence=\"2\"", "balance=\"39990.00\"", "balance=\"39990.01\"");
+	ck_assert_int_eq(verify_statement(t, &err), 1);
+	ck_assert_msg(strstr(err, "running balance"), "%s", err);
+	free(err);
+	/* the stated head */
+	tamper(p, t, "<ledger-head>", "<sequence>", "<sequence>1");
+	ck_assert_int_eq(verify_statement(t, &err), 1);
+	free(err);
+	/* a removed entry: the middle one, and the last one */
+	remove_entry(p, t, "<entry sequence=\"4\"");
+	ck_assert_int_eq(verify_statement(t, &err), 1);
+	ck_assert_msg(strstr(err, "missing"), "%s", err);
+	free(err);
+	remove_entry(p, t, "<entry sequence=\"8\"");
+	ck_assert_int_eq(verify_statement(t, &err), 1);
+	ck_assert_msg(strstr(err, "head"), "%s", err);
+	free(err);
+	/* the untouched file still passes; a trial balance is not a statement */
+	ck_assert_int_eq(verify_statement(p, &err), 0);
+	free(err);
+	report(&f, t, "trial-balance", "2019-01-01", "2019-12-31", NULL, "tb.xml");
+	ck_assert_int_eq(verify_statement(t, &err), 1);
+	ck_assert_msg(strstr(err, "not an account statement"), "%s", err);
+	free(err);
+	path(t, &f, "missing.xml");
+	ck_assert_int_eq(verify_statement(t, &err), 2);
+	free(err);
+	xmlFree(h);
+	fx_close(&f);
+}
+END_TEST
+
+/* --- trial balance --------------------------------------------------------------------- */
+
+START_TEST(test_report_trial_balance__zero_per_currency_and_usd_at_un_rates)
+{
+	static const struct {
+		const char *ccy;
+		struct money_rate rate;
+	} ccys[] = {{"CHF", {10215, 4}}, {"EUR", {11187, 4}}, {"USD", {1, 0}}};
+	struct fx f;
+	char p[LIMIT_PATH_BYTES];
+	int64_t usd_debits = 0, usd_credits = 0;
+	xmlDocPtr doc;
+
+	fx_open(&f);
+	report(&f, p, "trial-balance", "2019-01-01", "2019-12-31", NULL, "tb.xml");
+	doc = valid(p, SCHEMAS "trial-balance.xsd");
+	ck_assert_int_eq(xp_count(doc, "//r:currency"), 3);
+	ck_assert_int_eq(xp_count(doc, "//r:currency/r:account"), 53);
+	for (size_t k = 0; k < 3; k++) {
+		const char *ccy = ccys[k].ccy;
+		char base[64];
+		int64_t d = 0, c = 0;
+		long n;
+
+		snprintf(base, sizeof(base), "//r:currency[@code='%s']", ccy);
+		n = xp_count(doc, base);
+		ck_assert_int_eq(n, 1);
+		n = xp_count(doc, strcat(base, "/r:account"));
+		for (long i = 1; i <= n; i++) {
+			char *code = xp(doc, "(%s)[%ld]/@code", base, i);
+			int64_t dr = xp_money(doc, ccy, "(%s)[%ld]/r:debit", base, i);
+			int64_t cr = xp_money(doc, ccy, "(%s)[%ld]/r:credit", base, i);
+			int64_t udr = xp_money(doc, "USD", "(%s)[%ld]/r:usd-debit", base, i);
+			int64_t ucr = xp_money(doc, "USD", "(%s)[%ld]/r:usd-credit", base, i);
+			struct ledger_account a;
+			int64_t want;
+
+			ck_assert_int_eq(ledger_account_get(&a, f.c, code), 0);
+			want = ledger_bal(f.c, code, "2019-12-31");
+			ck_assert_msg(dr - cr == (a.normal_debit ? want : -want), "%s", code);
+			ck_assert_int_eq(money_convert(&want, dr - cr, ccy, ccys[k].rate, "USD"), 0);
+			ck_assert_int_eq(udr - ucr, want);
+			d += dr;
+			c += cr;
+			usd_debits += udr;
+			usd_credits += ucr;
+			xmlFree(code);
+		}
+		ck_assert_int_eq(d, c);
+		ck_assert_int_gt(d, 0);
+		ck_assert_int_eq(xp_money(doc, ccy, "//r:currency[@code='%s']/r:totals/r:debits", ccy),
+				 d);
+		ck_assert_int_eq(xp_money(doc, ccy, "//r:currency[@code='%s']/r:totals/r:credits",
+					  ccy), c);
+	}
+	ck_assert_int_eq(xp_money(doc, "USD", "//r:usd-totals/r:debits"), usd_debits);
+	ck_assert_int_eq(xp_money(doc, "USD", "//r:usd-totals/r:rounding-difference"),
+			 usd_debits - usd_credits);
+	xmlFreeDoc(doc);
+	fx_close(&f);
+}
+END_TEST
+
+/* --- what every kind shares ---------------------------------------------------------- */
+
+static const char *const kinds[] = {"account-statement", "trial-balance"};
+
+START_TEST(test_report_kinds__same_arguments_same_bytes)
+{
+	struct fx f;
+	char a[LIMIT_PATH_BYTES], b[LIMIT_PATH_BYTES], *ta, *tb;
+
+	fx_open(&f);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		report(&f, a, kinds[i], "2019-01-01", "2019-12-31", NULL, "a.xml");
+		report(&f, b, kinds[i], "2019-01-01", "2019-12-31", NULL, "b.xml");
+		ta = slurp(a);
+		tb = slurp(b);
+		ck_assert_msg(strcmp(ta, tb) == 0, "%s differs between two runs", kinds[i]);
+		ck_assert_ptr_nonnull(strstr(ta, "<generated-at>" GEN_AT "</generated-at>"));
+		free(ta);
+		free(tb);
+	}
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_report_kinds__signed_report_verifies_and_still_checks)
+{
+	struct fx f;
+	char p[LIMIT_PATH_BYTES], key[LIMIT_PATH_BYTES], cert[LIMIT_PATH_BYTES], *err = NULL;
+	xmlDocPtr doc;
+
+	fx_open(&f);
+	path(key, &f, "k.pem");
+	path(cert, &f, "c.pem");
+	ck_assert_int_eq(run(&err, "report", "keygen", "--key", key, "--cert", cert, NULL), 0);
+	free(err);
+	path(p, &f, "signed.xml");
+	ck_assert_int_eq(run(&err, "report", "account-statement", "--from", "2019-01-01", "--to",
+			     "2019-12-31", "--output", p, "--sign", key, "--cert", cert,
+			     "--database", f.db, NULL), 0);
+	free(err);
+	doc = valid(p, SCHEMAS "account-statement.xsd");
+	ck_assert_int_eq(xp_count(doc, "/*/*[local-name()='Signature']"), 1);
+	xmlFreeDoc(doc);
+	ck_assert_int_eq(run(&err, "report", "verify", p, "--cert", cert, NULL), 0);
+	free(err);
+	ck_assert_int_eq(verify_statement(p, &err), 0);
+	free(err);
+	tamper(p, p, "<entry sequence=\"3\"", "24000.00", "24000.01");
+	ck_assert_int_eq(run(&err, "report", "verify", p, "--cert", cert, NULL), 1);
+	free(err);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_report_kinds__bad_requests_exit_1_naming_what)
+{
+	static const struct {
+		const char *kind, *from, *to, *extra, *extra_val, *want;
+	} bad[] = {
+		{"balance-sheet", "2019-01-01", "2019-12-31", NULL, NULL, "unknown subcommand"},
+		{"trial-balance", "2019-02-30", "2019-12-31", NULL, NULL, "--from"},
+		{"trial-balance", "2019-12-31", "2019-01-01", NULL, NULL, "after"},
+		{"trial-balance", "2019-01-01", "2019-12-31", "--generated-at", "yesterday",
+		 "--generated-at"},
+		{"account-statement", "2019-01-01", "2019-12-31", "--account", "9999-XXX",
+		 "no such account"},
+		{"trial-balance", "2019-01-01", "2019-12-31", "--account", "1010-EUR", "--account"},
+		{"trial-balance", "2019-01-01", "2019-12-31", "--sign", "k.pem", "--sign"},
+	};
+	struct fx f;
+	char p[LIMIT_PATH_BYTES];
+
+	fx_open(&f);
+	path(p, &f, "bad.xml");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *err = NULL;
+		int rc;
+
+		if (bad[i].extra)
+			rc = run(&err, "report", bad[i].kind, "--from", bad[i].from, "--to", bad[i].to,
+				 bad[i].extra, bad[i].extra_val, "--output", p, "--database", f.db,
+				 NULL);
+		else
+			rc = run(&err, "report", bad[i].kind, "--from", bad[i].from, "--to", bad[i].to,
+				 "--output", p, "--database", f.db, NULL);
+		ck_assert_msg(rc == 1, "case %zu: exit %d (%s)", i, rc, err);
+		ck_assert_msg(err && strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'", i, err,
+			      bad[i].want);
+		ck_assert_msg(access(p, F_OK) != 0, "case %zu left %s", i, p);
+		free(err);
+	}
+	fx_close(&f);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("reports_kinds");
+	TCase *tc = tcase_create("kinds");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_report_statement__all_accounts_valid_ties_out_and_verifies);
+	tcase_add_test(tc, test_report_statement__mid_period_carries_the_chain_to_the_head);
+	tcase_add_test(tc, test_report_statement__one_account_and_an_empty_period);
+	tcase_add_test(tc, test_report_verify_statement__refuses_any_change);
+	tcase_add_test(tc, test_report_trial_balance__zero_per_currency_and_usd_at_un_rates);
+	tcase_add_test(tc, test_report_kinds__same_arguments_same_bytes);
+	tcase_add_test(tc, test_report_kinds__signed_report_verifies_and_still_checks);
+	tcase_add_test(tc, test_report_kinds__bad_requests_exit_1_naming_what);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(suite(), true);
+}

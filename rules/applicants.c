@@ -293,18 +293,20 @@ static int read_row(struct rules_applicant *a, struct reader *r, const char *cur
 	if (rules_parse_time(&a->requested_s, &a->requested_ns, v) < 0)
 		return fail(r, C_REQUESTED_ON, "expected a date YYYY-MM-DD or an RFC 3339 "
 					       "timestamp like 2018-12-01T09:30:00Z");
-	/* one allocation for the three strings, owned by id */
+	/* one allocation for the four strings, owned by id */
 	{
-		size_t li, ln, lr = strlen(v);
+		size_t li, ln, lo, lr = strlen(v);
 		const char *id = csv_field(r->csv, r->col[C_ID], &li);
 		const char *name = csv_field(r->csv, r->col[C_NAME], &ln);
-		char *p = malloc(li + ln + lr + 3);
+		const char *role = csv_field(r->csv, r->col[C_ROLE], &lo);
+		char *p = malloc(li + ln + lr + lo + 4);
 
 		if (!p)
 			return err_set(ERR_SYSTEM, "out of memory");
 		a->id = memcpy(p, id, li + 1);
 		a->name = memcpy(p + li + 1, name, ln + 1);
 		a->requested_on = memcpy(p + li + ln + 2, v, lr + 1);
+		a->role = memcpy(p + li + ln + lr + 3, role, lo + 1);
 	}
 	return 0;
 }

@@ -127,8 +127,8 @@ bool rules_country_is_ldc(const rules_countries *c, const char *iso3, int32_t da
 enum rules_category { RULES_MAG, RULES_INDIVIDUAL };
 enum rules_request { RULES_FULL, RULES_AIRFARE, RULES_DSA };
 
-/* id, name and requested_on share one allocation, owned by id (freed by
- * rules_applicants_free). */
+/* id, name, requested_on and role share one allocation, owned by id (freed
+ * by rules_applicants_free). */
 struct rules_applicant {
 	char *id;                 /* 1-64 characters */
 	char *name;
@@ -144,6 +144,7 @@ struct rules_applicant {
 	int64_t requested_s;      /* requested_on as seconds since the epoch, UTC */
 	int32_t requested_ns;     /* and its fraction */
 	char *requested_on;       /* as written */
+	char *role;               /* as written ("" for none) */
 	size_t line;              /* where its record starts in the file */
 };
 

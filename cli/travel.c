@@ -1,0 +1,372 @@
+/*
+ * travel.c - travel support for people: tfledger meetings add|list,
+ * applicants import FILE.csv --meeting ID, and travel
+ * rank|approve|decline|cancel|settle|list (docs/travel.md). For now they
+ * talk to the database directly (--database, else $TFLEDGER_DATABASE),
+ * working as the daemon's role; the audit trail names the OS user.
+ *
+ * One way to do each thing: the flags become the JSON object an HTTP route
+ * would receive (--what-if is "what_if": true, dashes become underscores)
+ * and ledger/travel.c validates and stores it. Rankings print with the
+ * engine's own writers (table, json, xml).
+ */
+#include <jansson.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/cfg.h"
+#include "common/db.h"
+#include "common/err.h"
+#include "ledger/fund.h"
+#include "ledger/travel.h"
+
+struct run {
+	const char *family, *action, *database, *format, *positional;
+	json_t *body;
+	PGconn *c;
+	struct ledger_actor who;
+	char user[128], request_id[64];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tfledger meetings add --id ID --name NAME --starts-on D --ends-on D\n"
+		"                --place PLACE --currency CCY [--budget-line TEXT]\n"
+		"       tfledger meetings list\n"
+		"       tfledger applicants import FILE.csv --meeting ID\n"
+		"       tfledger travel rank --meeting ID [--as-of D] [--budget A --currency C]\n"
+		"                [--policy FILE.xml] [--what-if] [--format table|json|xml]\n"
+		"       tfledger travel approve --meeting ID [--date D]\n"
+		"       tfledger travel decline|cancel --meeting ID --applicant ID [--date D]\n"
+		"       tfledger travel settle --meeting ID --applicant ID --airfare A --dsa A\n"
+		"                --report-received D [--date D] [--bank-account CODE]\n"
+		"       tfledger travel list --meeting ID\n\n"
+		"Every command takes [--format table|json] [--database CONNINFO].\n"
+		"rank: the budget defaults to the money available for travel in the ledger\n"
+		"as of --as-of (default today); prior funding and reports outstanding come\n"
+		"from the fund's history of earlier trips. --what-if stores nothing.\n"
+		"See docs/travel.md.\n");
+}
+
+/* Reads argv[2..]: --database, --format, a positional FILE if allowed, and
+ * every other --flag VALUE into body (--what-if is a boolean). */
+static int parse_args(struct run *r, int argc, char **argv, bool positional)
+{
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i], *eq, *value;
+		char key[64];
+
+		if (strncmp(a, "--", 2) != 0) {
+			if (!positional || r->positional)
+				return cli_usage_error(r->family, "unexpected argument '%s'", a);
+			r->positional = a;
+			continue;
+		}
+		a += 2;
+		eq = strchr(a, '=');
+		if ((eq ? (size_t)(eq - a) : strlen(a)) >= sizeof(key))
+			return cli_usage_error(r->family, "unknown option --%s", a);
+		snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
+		for (char *p = key; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		if (strcmp(key, "help") == 0)
+			return -1;
+		if (strcmp(key, "what_if") == 0 && !eq) {
+			json_object_set_new(r->body, key, json_true());
+			continue;
+		}
+		if (eq)
+			value = eq + 1;
+		else if (i + 1 < argc)
+			value = argv[++i];
+		else
+			return cli_usage_error(r->family, "--%s needs a value", a);
+		if (strcmp(key, "database") == 0)
+			r->database = value;
+		else if (strcmp(key, "format") == 0)
+			r->format = value;
+		else
+			json_object_set_new(r->body, key, json_string(value));
+	}
+	if (strcmp(r->format, "table") != 0 && strcmp(r->format, "json") != 0 &&
+	    !(strcmp(r->format, "xml") == 0 && strcmp(r->action, "rank") == 0))
+		return cli_usage_error(r->family, "--format: table or json%s",
+				       strcmp(r->action, "rank") == 0 ? " or xml" : "");
+	return 0;
+}
+
+static int connect(struct run *r)
+{
+	const char *conninfo = cfg_database(r->database);
+	struct passwd *pw = getpwuid(geteuid());
+	const char *user = pw ? pw->pw_name : getenv("USER");
+	int rc;
+
+	snprintf(r->user, sizeof(r->user), "%s", user && *user ? user : "unknown");
+	snprintf(r->request_id, sizeof(r->request_id), "cli-%ld", (long)getpid());
+	r->who = (struct ledger_actor){LEDGER_FUND_CLI_TOKEN_ID, r->user, "secretariat",
+				       r->request_id};
+	if (!conninfo)
+		return ERR_INVALID;
+	rc = db_connect(&r->c, conninfo);
+	if (rc == 0)
+		rc = ledger_store_setup(r->c);
+	if (rc == 0)
+		rc = ledger_fund_setup(r->c);
+	if (rc == 0)
+		rc = ledger_travel_setup(r->c);
+	return rc;
+}
+
+/* A table column: key of the row object, header, right-aligned. */
+struct col {
+	const char *key, *header;
+	bool right;
+};
+
+static const struct col meeting_cols[] = {
+	{"id", "ID", false},	       {"starts_on", "STARTS", false}, {"ends_on", "ENDS", false},
+	{"currency", "CCY", false},    {"place", "PLACE", false},      {"applicants", "APPLICANTS", true},
+	{"runs", "RUNS", true},	       {"trips", "TRIPS", true},       {"name", "NAME", false},
+	{NULL, NULL, false}};
+static const struct col trip_cols[] = {
+	{"applicant", "APPLICANT", false}, {"status", "STATUS", false},
+	{"granted", "GRANTED", true},	   {"airfare", "AIRFARE", true},
+	{"dsa", "DSA", true},		   {"report_received", "REPORT", false},
+	{"currency", "CCY", false},	   {"obligation_entry", "OBLIGATION ENTRY", false},
+	{NULL, NULL, false}};
+
+static const char *cell(json_t *o, const char *key, char buf[32])
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(buf, 32, "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	return "-";
+}
+
+static void print_table(json_t *rows, const struct col *cols)
+{
+	size_t w[16] = {0}, i, k;
+	char buf[32];
+	json_t *o;
+
+	for (k = 0; cols[k].key; k++)
+		w[k] = strlen(cols[k].header);
+	json_array_foreach(rows, i, o)
+		for (k = 0; cols[k].key; k++)
+			if (strlen(cell(o, cols[k].key, buf)) > w[k])
+				w[k] = strlen(cell(o, cols[k].key, buf));
+	for (k = 0; cols[k].key; k++)
+		printf("%s%*s", k ? "  " : "", cols[k].right ? (int)w[k] : -(int)w[k],
+		       cols[k].header);
+	putchar('\n');
+	json_array_foreach(rows, i, o) {
+		for (k = 0; cols[k].key; k++)
+			printf("%s%*s", k ? "  " : "", cols[k].right ? (int)w[k] : -(int)w[k],
+			       cell(o, cols[k].key, buf));
+		putchar('\n');
+	}
+}
+
+/* Prints the answer: JSON as it is, or rows (an array in o at key, or o
+ * itself as one row) as a table. Returns the exit status. */
+static int finish(struct run *r, int rc, const char *code, json_t *out, const char *key,
+		  const struct col *cols)
+{
+	int status = CLI_OK;
+
+	if (rc < 0) {
+		if (code && strcmp(code, "internal") != 0)
+			fprintf(stderr, "tfledger %s %s: %s [%s]\n", r->family, r->action,
+				err_last(), code);
+		else
+			fprintf(stderr, "tfledger %s %s: %s\n", r->family, r->action, err_last());
+		status = err_exit_status(rc);
+	} else if (strcmp(r->format, "json") == 0) {
+		json_dumpf(out, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else if (cols) {
+		json_t *rows = json_is_array(out) ? json_incref(out)
+			       : key		  ? json_incref(json_object_get(out, key))
+						  : json_pack("[O]", out);
+
+		print_table(rows, cols);
+		json_decref(rows);
+	}
+	json_decref(out);
+	json_decref(r->body);
+	PQfinish(r->c);
+	return status;
+}
+
+/* Writes the notes of where the applicants' CSV differs from the fund. */
+static void print_history(FILE *f, json_t *history)
+{
+	size_t i;
+	json_t *h;
+
+	json_array_foreach(history, i, h)
+		fprintf(f, "note: %s: %s: the CSV says %lld, the fund's history %lld (used)\n",
+			json_string_value(json_object_get(h, "id")),
+			json_string_value(json_object_get(h, "field")),
+			(long long)json_integer_value(json_object_get(h, "declared")),
+			(long long)json_integer_value(json_object_get(h, "ledger")));
+}
+
+static int rank(struct run *r)
+{
+	ledger_travel_ranking *k = NULL;
+	json_t *o = NULL;
+	const char *code = NULL;
+	int rc = ledger_travel_rank(&k, r->c, r->body, &r->who, &code);
+
+	if (rc < 0)
+		return finish(r, rc, code, NULL, NULL, NULL);
+	o = ledger_travel_ranking_json(k);
+	if (!o) {
+		rc = err_set(ERR_INTERNAL, "out of memory");
+	} else if (strcmp(r->format, "json") == 0) {
+		rc = json_dumpf(o, stdout, JSON_INDENT(2)) == 0 ? 0 : ERR_SYSTEM;
+		putchar('\n');
+	} else {
+		bool table = strcmp(r->format, "table") == 0;
+
+		rc = table ? rules_write_table(stdout, ledger_travel_ranking_result(k))
+			   : rules_write_xml(stdout, ledger_travel_ranking_result(k));
+		print_history(table ? stdout : stderr, json_object_get(o, "history"));
+	}
+	if (rc == 0 && json_is_integer(json_object_get(o, "run")))
+		fprintf(stderr, "tfledger travel rank: run %lld stored (budget %s %s from %s)\n",
+			(long long)json_integer_value(json_object_get(o, "run")),
+			json_string_value(json_object_get(o, "budget")),
+			json_string_value(json_object_get(o, "currency")),
+			json_string_value(json_object_get(o, "budget_source")));
+	else if (rc == 0)
+		fprintf(stderr, "tfledger travel rank: what-if, nothing stored\n");
+	json_decref(o);
+	ledger_travel_ranking_free(k);
+	if (rc < 0)
+		return finish(r, rc, "internal", NULL, NULL, NULL);
+	json_decref(r->body);
+	PQfinish(r->c);
+	return CLI_OK;
+}
+
+static int run_family(int argc, char **argv)
+{
+	struct run r = {.family = argv[0], .format = "table", .body = json_object()};
+	const char *f = argv[0], *a, *code = NULL;
+	json_t *out = NULL;
+	bool pos;
+	int rc;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+
+		json_decref(r.body);
+		usage(help ? stdout : stderr);
+		return help ? CLI_OK : CLI_USAGE;
+	}
+	a = r.action = argv[1];
+	pos = strcmp(f, "applicants") == 0 && strcmp(a, "import") == 0;
+	rc = r.body ? parse_args(&r, argc, argv, pos) : CLI_FAIL;
+	if (rc == 0 && pos && !r.positional)
+		rc = cli_usage_error(f, "import needs FILE.csv");
+	if (rc == 0 && pos && !json_object_get(r.body, "meeting"))
+		rc = cli_usage_error(f, "import needs --meeting ID");
+	if (rc != 0) {
+		json_decref(r.body);
+		if (rc == -1) {
+			usage(stdout);
+			return CLI_OK;
+		}
+		return rc;
+	}
+	rc = connect(&r);
+	if (rc < 0)
+		return finish(&r, rc, NULL, NULL, NULL, NULL);
+	if (strcmp(f, "meetings") == 0 && strcmp(a, "add") == 0) {
+		rc = ledger_travel_meeting_add(&out, r.c, r.body, &r.who, &code);
+		return finish(&r, rc, code, out, NULL, meeting_cols);
+	}
+	if (strcmp(f, "meetings") == 0 && strcmp(a, "list") == 0) {
+		rc = ledger_travel_meetings_list(&out, r.c, &code);
+		if (rc == 0 && strcmp(r.format, "json") == 0)
+			out = json_pack("{s:o}", "meetings", out);
+		return finish(&r, rc, code, out, NULL, meeting_cols);
+	}
+	if (pos) {
+		rc = ledger_travel_applicants_import(
+			&out, r.c, json_string_value(json_object_get(r.body, "meeting")),
+			r.positional, &r.who, &code);
+		if (rc == 0)
+			fprintf(stderr, "tfledger applicants import: %s: %lld applicant(s) stored\n",
+				r.positional, (long long)json_integer_value(json_object_get(out, "imported")));
+		return finish(&r, rc, code, out, NULL, NULL);
+	}
+	if (strcmp(f, "travel") != 0) {
+		json_decref(r.body);
+		PQfinish(r.c);
+		return cli_usage_error(f, "unknown action '%s'", a);
+	}
+	if (strcmp(a, "rank") == 0)
+		return rank(&r);
+	if (strcmp(a, "approve") == 0) {
+		rc = ledger_travel_approve(&out, r.c, r.body, &r.who, &code);
+		if (rc == 0)
+			fprintf(stderr, "tfledger travel approve: %zu trip(s) approved\n",
+				json_array_size(json_object_get(out, "approved")));
+		return finish(&r, rc, code, out, "approved", trip_cols);
+	}
+	if (strcmp(a, "decline") == 0 || strcmp(a, "cancel") == 0) {
+		json_t *rows;
+
+		rc = strcmp(a, "decline") == 0
+			     ? ledger_travel_decline(&out, r.c, r.body, &r.who, &code)
+			     : ledger_travel_cancel(&out, r.c, r.body, &r.who, &code);
+		if (rc == 0 && strcmp(r.format, "table") == 0) {
+			/* the trip, then the places offered */
+			rows = json_pack("[O]", json_object_get(out, "trip"));
+			json_array_extend(rows, json_object_get(out, "offered"));
+			json_decref(out);
+			out = json_pack("{s:o}", "rows", rows);
+		}
+		return finish(&r, rc, code, out, "rows", trip_cols);
+	}
+	if (strcmp(a, "settle") == 0) {
+		rc = ledger_travel_settle(&out, r.c, r.body, &r.who, &code);
+		if (rc == 0)
+			fprintf(stderr, "tfledger travel settle: %s released\n",
+				json_string_value(json_object_get(out, "released")));
+		if (rc == 0 && strcmp(r.format, "table") == 0) {
+			json_t *trip = json_incref(json_object_get(out, "trip"));
+
+			json_decref(out);
+			out = trip;
+		}
+		return finish(&r, rc, code, out, NULL, trip_cols);
+	}
+	if (strcmp(a, "list") == 0) {
+		rc = ledger_travel_trips_list(
+			&out, r.c, json_string_value(json_object_get(r.body, "meeting")), &code);
+		return finish(&r, rc, code, out, "trips", trip_cols);
+	}
+	json_decref(r.body);
+	PQfinish(r.c);
+	return cli_usage_error(f, "unknown action '%s'", a);
+}
+
+int cli_meetings(int argc, char **argv) { return run_family(argc, argv); }
+int cli_applicants(int argc, char **argv) { return run_family(argc, argv); }
+int cli_travel(int argc, char **argv) { return run_family(argc, argv); }

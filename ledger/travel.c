@@ -1,0 +1,1315 @@
+/*
+ * travel.c - travel support in the ledger (docs/travel.md): meetings, their
+ * applicants, stored rankings, and trips with their obligation, release
+ * and settlement entries.
+ *
+ * Invariants: every write is one transaction holding its rows, its entries
+ * (appended by ledger_fund_append: the journal's own path) and its audit
+ * row. Entries are built balanced here in int64 minor units of the
+ * meeting's currency; the ledger core and the database check them again.
+ * An approved trip's obligation (Dr 8100 / Cr 8190, the granted amount) is
+ * open until exactly one entry closes it: a release (declined, cancelled)
+ * or a settlement, which liquidates the whole granted amount and books what
+ * was paid as expense. The ranking is rules_rank(): this file gathers its
+ * inputs (the fund's own history for prior funding) and stores its result;
+ * it must not rank by itself, nor change or delete journal rows.
+ */
+#include "ledger/travel.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/money.h"
+#include "ledger/fund.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+#define TRIP_COLS                                                                      \
+	"id, meeting, applicant, person, run, status, granted_minor, currency,"        \
+	" obligation_entry, release_entry, report_received_on, airfare_minor, dsa_minor," \
+	" settlement_entry"
+
+static const struct db_stmt stmts[] = {
+	{"travel_audit",
+	 "INSERT INTO audit (token_name, role, action, object, request_id)"
+	 " VALUES ($1, $2, $3, $4, $5)", 5},
+	{"travel_meeting_insert",
+	 "INSERT INTO travel_meetings (id, name, starts_on, ends_on, place, currency, budget_line)"
+	 " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id", 7},
+	{"travel_meeting_get",
+	 "SELECT id, name, starts_on, ends_on, place, currency, budget_line"
+	 " FROM travel_meetings WHERE id = $1", 1},
+	/* One writer per meeting at a time: a transaction-scoped advisory lock
+	 * (FOR UPDATE would need UPDATE on travel_meetings, which the daemon's
+	 * role is not given). */
+	{"travel_meeting_lock",
+	 "SELECT id, name, starts_on, ends_on, place, currency, budget_line,"
+	 " pg_advisory_xact_lock(hashtextextended('travel_meetings:' || id, 0))"
+	 " FROM travel_meetings WHERE id = $1", 1},
+	{"travel_meetings_list",
+	 "SELECT m.id, m.name, m.starts_on, m.ends_on, m.place, m.currency, m.budget_line,"
+	 " (SELECT count(*) FROM travel_applicants a WHERE a.meeting = m.id),"
+	 " (SELECT count(*) FROM travel_runs r WHERE r.meeting = m.id),"
+	 " (SELECT count(*) FROM travel_trips t WHERE t.meeting = m.id)"
+	 " FROM travel_meetings m ORDER BY m.starts_on, m.id", 0},
+	{"travel_applicants_insert",
+	 "INSERT INTO travel_applicants (meeting, id, person, name, country, category, role,"
+	 " forms_complete, health_check, declared_prior_funded,"
+	 " declared_prior_reports_outstanding, request, amount_minor, currency, requested_on,"
+	 " source, line)"
+	 " SELECT $1, x.id, x.id, x.name, x.country, x.category, x.role, x.forms_complete,"
+	 " x.health_check, x.prior_funded, x.prior_reports_outstanding, x.request,"
+	 " x.amount_minor, x.currency, x.requested_on, $3, x.line"
+	 " FROM jsonb_to_recordset($2::jsonb) AS x(id text, name text, country text,"
+	 " category text, role text, forms_complete boolean, health_check boolean,"
+	 " prior_funded bigint, prior_reports_outstanding bigint, request text,"
+	 " amount_minor bigint, currency text, requested_on text, line integer)", 3},
+	/* Each applicant with the fund's history of the same person: approved
+	 * or settled trips of meetings that began before this one ($2), and
+	 * those whose report had not arrived by the ranking date ($3). */
+	{"travel_applicants_ranked",
+	 "SELECT a.id, a.person, a.name, a.country, a.category, a.role, a.forms_complete,"
+	 " a.health_check, a.declared_prior_funded, a.declared_prior_reports_outstanding,"
+	 " a.request, a.amount_minor, a.requested_on, a.line,"
+	 " h.funded, h.outstanding"
+	 " FROM travel_applicants a CROSS JOIN LATERAL"
+	 " (SELECT count(*) AS funded, count(*) FILTER (WHERE t.report_received_on IS NULL"
+	 "   OR t.report_received_on > $3::date) AS outstanding"
+	 "  FROM travel_trips t JOIN travel_meetings m ON m.id = t.meeting"
+	 "  WHERE t.person = a.person AND m.starts_on < $2::date"
+	 "  AND t.status IN ('approved', 'settled')) h"
+	 " WHERE a.meeting = $1 ORDER BY a.id", 3},
+	{"travel_run_insert",
+	 "INSERT INTO travel_runs (meeting, ranked_on, policy_id, policy_version, policy_sha256,"
+	 " budget_source, budget_minor, allocated_minor, remaining_minor, currency, inputs,"
+	 " created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+	 12},
+	{"travel_decisions_insert",
+	 "INSERT INTO travel_decisions (run, position, applicant, rank, decision, amount_minor,"
+	 " granted_minor, reasons, explanation)"
+	 " SELECT $1, x.position, x.applicant, x.rank, x.decision, x.amount_minor,"
+	 " x.granted_minor, ARRAY(SELECT jsonb_array_elements_text(x.reasons)), x.explanation"
+	 " FROM jsonb_to_recordset($2::jsonb) AS x(position integer, applicant text,"
+	 " rank integer, decision text, amount_minor bigint, granted_minor bigint,"
+	 " reasons jsonb, explanation text)", 2},
+	{"travel_run_latest",
+	 "SELECT id, budget_minor FROM travel_runs WHERE meeting = $1 ORDER BY id DESC LIMIT 1",
+	 1},
+	/* What approval obliges: funded decisions of run $2 without a trip, then
+	 * the places offered after a decline. */
+	{"travel_to_approve",
+	 "SELECT d.applicant, a.person, d.granted_minor, NULL::bigint AS trip, d.position"
+	 " FROM travel_decisions d JOIN travel_applicants a"
+	 "  ON a.meeting = $1 AND a.id = d.applicant"
+	 " WHERE d.run = $2 AND d.decision = 'funded' AND NOT EXISTS"
+	 "  (SELECT 1 FROM travel_trips t WHERE t.meeting = $1 AND t.applicant = d.applicant)"
+	 " UNION ALL"
+	 " SELECT t.applicant, t.person, t.granted_minor, t.id, 2147483647"
+	 " FROM travel_trips t WHERE t.meeting = $1 AND t.status = 'offered'"
+	 " ORDER BY 5, 1", 2},
+	{"travel_waitlist",
+	 "SELECT d.applicant, a.person, d.amount_minor FROM travel_decisions d"
+	 " JOIN travel_applicants a ON a.meeting = $1 AND a.id = d.applicant"
+	 " WHERE d.run = $2 AND d.decision = 'waitlisted' AND NOT EXISTS"
+	 "  (SELECT 1 FROM travel_trips t WHERE t.meeting = $1 AND t.applicant = d.applicant)"
+	 " ORDER BY d.position", 2},
+	/* What the meeting's trips hold of its budget: offered and approved
+	 * their granted amount, settled what was paid. */
+	{"travel_committed",
+	 "SELECT COALESCE(sum(CASE WHEN status IN ('offered', 'approved') THEN granted_minor"
+	 " WHEN status = 'settled' THEN airfare_minor + dsa_minor ELSE 0 END), 0)"
+	 " FROM travel_trips WHERE meeting = $1", 1},
+	{"travel_trip_insert",
+	 "INSERT INTO travel_trips (meeting, applicant, person, run, status, granted_minor,"
+	 " currency, obligation_entry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+	 " RETURNING " TRIP_COLS, 8},
+	{"travel_trip_approve",
+	 "UPDATE travel_trips SET status = 'approved', obligation_entry = $2, updated_at = now()"
+	 " WHERE id = $1 AND status = 'offered' RETURNING " TRIP_COLS, 2},
+	{"travel_trip_lock",
+	 "SELECT " TRIP_COLS " FROM travel_trips WHERE meeting = $1 AND applicant = $2"
+	 " FOR UPDATE", 2},
+	{"travel_trip_release",
+	 "UPDATE travel_trips SET status = $2, release_entry = $3, updated_at = now()"
+	 " WHERE id = $1 RETURNING " TRIP_COLS, 3},
+	{"travel_trip_settle",
+	 "UPDATE travel_trips SET status = 'settled', report_received_on = $2,"
+	 " airfare_minor = $3, dsa_minor = $4, settlement_entry = $5, updated_at = now()"
+	 " WHERE id = $1 AND status = 'approved' RETURNING " TRIP_COLS, 5},
+	{"travel_trips_list",
+	 "SELECT " TRIP_COLS " FROM travel_trips WHERE meeting = $1 ORDER BY id", 1},
+};
+
+int ledger_travel_setup(PGconn *c)
+{
+	return db_prepare(c, stmts, N(stmts));
+}
+
+/* --- small helpers --------------------------------------------------------------- */
+
+static int bad(const char **code, const char *field, const char *what, const char *value)
+{
+	*code = "invalid-field";
+	return err_set(ERR_INVALID, "%s: %s%s", field, what, value ? value : "");
+}
+
+static int oom(void)
+{
+	return err_set(ERR_INTERNAL, "out of memory");
+}
+
+static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
+		 const char *object)
+{
+	const char *p[] = {who->token_name, who->role, action, object, who->request_id};
+
+	return db_exec(NULL, c, "travel_audit", 5, p);
+}
+
+static int only_fields(json_t *body, const char *const *allowed, const char **code)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(body))
+		return bad(code, "body", "expected a JSON object", NULL);
+	json_object_foreach(body, key, v) {
+		size_t i = 0;
+
+		while (allowed[i] && strcmp(allowed[i], key) != 0)
+			i++;
+		if (!allowed[i])
+			return bad(code, key, "unknown field", NULL);
+	}
+	return 0;
+}
+
+/* *out = the string field key, or NULL if absent and not required. */
+static int str_field(const char **out, json_t *body, const char *key, bool required,
+		     const char **code)
+{
+	json_t *v = json_object_get(body, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return required ? bad(code, key, "required", NULL) : 0;
+	if (!json_is_string(v))
+		return bad(code, key, "expected a string", NULL);
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* A text field of 1 to max_chars bytes. */
+static int text_field(const char **out, json_t *body, const char *key, bool required,
+		      size_t max, const char **code)
+{
+	int rc = str_field(out, body, key, required, code);
+
+	if (rc == 0 && *out && (strlen(*out) < 1 || strlen(*out) > max)) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "expected 1 to %zu bytes", max);
+		rc = bad(code, key, what, NULL);
+	}
+	return rc;
+}
+
+/* A date field; absent and not required: today (UTC) into buf. */
+static int date_field(const char **out, json_t *body, const char *key, bool required,
+		      char today[11], const char **code)
+{
+	int rc = str_field(out, body, key, required, code);
+
+	if (rc == 0 && *out && !ledger_date_valid(*out))
+		rc = bad(code, key, "expected a date YYYY-MM-DD, got ", *out);
+	if (rc == 0 && !*out) {
+		char now[LEDGER_TIME_BYTES];
+
+		ledger_now(now);
+		snprintf(today, 11, "%.10s", now);
+		*out = today;
+	}
+	return rc;
+}
+
+static int amount_field(int64_t *out, json_t *body, const char *key, const char *ccy,
+			const char **code)
+{
+	const char *s;
+	int rc = str_field(&s, body, key, true, code);
+
+	if (rc == 0 && (money_parse(out, s, ccy) < 0 || *out < 0)) {
+		*code = "invalid-field";
+		rc = *out < 0 ? err_set(ERR_INVALID, "%s: expected an amount >= 0, got %s", key, s)
+			      : err_wrap(ERR_INVALID, "%s", key);
+	}
+	return rc;
+}
+
+static bool meeting_id_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+
+		if (!alnum && (i == 0 || (ch != '.' && ch != '_' && ch != '-')))
+			return false;
+	}
+	return true;
+}
+
+static json_t *money_json(int64_t minor, const char *ccy)
+{
+	char s[MONEY_STR_MAX];
+
+	money_format(s, minor, ccy);
+	return json_string(s);
+}
+
+static int64_t ll(const PGresult *r, int row, int col)
+{
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static json_t *str_or_null(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? json_null() : json_string(PQgetvalue(r, row, col));
+}
+
+static json_t *money_or_null(const PGresult *r, int row, int col, const char *ccy)
+{
+	return PQgetisnull(r, row, col) ? json_null() : money_json(ll(r, row, col), ccy);
+}
+
+/* A trip row (TRIP_COLS) as JSON. */
+static json_t *trip_json(const PGresult *r, int i)
+{
+	const char *ccy = PQgetvalue(r, i, 7);
+
+	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 "id", (json_int_t)ll(r, i, 0), "meeting", PQgetvalue(r, i, 1),
+			 "applicant", PQgetvalue(r, i, 2), "person", PQgetvalue(r, i, 3), "run",
+			 (json_int_t)ll(r, i, 4), "status", PQgetvalue(r, i, 5), "granted",
+			 money_json(ll(r, i, 6), ccy), "currency", ccy, "obligation_entry",
+			 str_or_null(r, i, 8), "release_entry", str_or_null(r, i, 9),
+			 "report_received", str_or_null(r, i, 10), "airfare",
+			 money_or_null(r, i, 11, ccy), "dsa", money_or_null(r, i, 12, ccy),
+			 "settlement_entry", str_or_null(r, i, 13));
+}
+
+static int append_new(json_t *arr, json_t *o)
+{
+	return o && json_array_append_new(arr, o) == 0 ? 0 : oom();
+}
+
+/* The meeting row (travel_meeting_get columns), locked when lock is set. */
+static int meeting_load(PGresult **out, PGconn *c, const char *id, bool lock,
+			const char **code)
+{
+	int rc;
+
+	*out = NULL;
+	if (!id)
+		return bad(code, "meeting", "required", NULL);
+	rc = db_exec(out, c, lock ? "travel_meeting_lock" : "travel_meeting_get", 1,
+		     (const char *const[]){id});
+	if (rc == 0 && PQntuples(*out) == 0) {
+		PQclear(*out);
+		*out = NULL;
+		*code = "not-found";
+		rc = err_set(ERR_NOTFOUND, "meeting: no meeting '%s'", id);
+	}
+	return rc;
+}
+
+/* --- entries ----------------------------------------------------------------------- */
+
+#define TRAVEL_POSTINGS_MAX 4 /* a settlement: expense, bank, obligation both sides */
+
+struct builder {
+	struct ledger_entry e;
+	const char *ccy;
+};
+
+static int entry_begin(struct builder *b, const char *date, const char *ccy,
+		       const char *memo_kind, const char *meeting, const char *applicant)
+{
+	char memo[256], ref[48];
+
+	memset(b, 0, sizeof(*b));
+	b->ccy = ccy;
+	snprintf(b->e.date, sizeof(b->e.date), "%s", date);
+	snprintf(memo, sizeof(memo), "Travel support %s: %s, %s", memo_kind, applicant, meeting);
+	snprintf(ref, sizeof(ref), "travel:%s", meeting); /* ids: 32 bytes at most */
+	b->e.memo = strdup(memo);
+	b->e.reference = strdup(ref);
+	b->e.postings = calloc(TRAVEL_POSTINGS_MAX, sizeof(*b->e.postings));
+	if (!b->e.memo || !b->e.reference || !b->e.postings) {
+		ledger_entry_free(&b->e);
+		return oom();
+	}
+	return 0;
+}
+
+/* Adds a posting to account (a PREFIX, made PREFIX-CCY, or a full code). */
+static void entry_add(struct builder *b, const char *account, bool debit, int64_t amount)
+{
+	struct ledger_posting *p;
+
+	if (amount == 0)
+		return;
+	ASSERT(amount > 0 && b->e.n_postings < TRAVEL_POSTINGS_MAX);
+	p = &b->e.postings[b->e.n_postings++];
+	if (strchr(account, '-'))
+		snprintf(p->account, sizeof(p->account), "%s", account);
+	else
+		snprintf(p->account, sizeof(p->account), "%s-%s", account, b->ccy);
+	p->debit = debit;
+	p->amount_minor = amount;
+	snprintf(p->currency, sizeof(p->currency), "%s", b->ccy);
+}
+
+/* Appends the built entry; its id into id_out. Frees what b holds. */
+static int entry_commit(char id_out[LEDGER_UUID_BYTES], PGconn *c, struct builder *b,
+			const struct ledger_actor *who, const char *action, const char **code)
+{
+	int rc = ledger_fund_append(c, &b->e, who, action, code);
+
+	if (rc == 0)
+		snprintf(id_out, LEDGER_UUID_BYTES, "%s", b->e.id);
+	ledger_entry_free(&b->e);
+	return rc;
+}
+
+/* --- meetings ------------------------------------------------------------------------ */
+
+struct meeting_tx {
+	const char *p[7];
+	const struct ledger_actor *who;
+	const char **code;
+};
+
+static int meeting_tx_run(PGconn *c, void *ctx)
+{
+	struct meeting_tx *t = ctx;
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "travel_meeting_insert", 7, t->p);
+
+	if (rc == 0 && PQntuples(r) == 0) {
+		*t->code = "conflict";
+		rc = err_set(ERR_CONFLICT, "id: meeting '%s' exists", t->p[0]);
+	}
+	PQclear(r);
+	return rc == 0 ? audit(c, t->who, "travel.meeting.add", t->p[0]) : rc;
+}
+
+static json_t *meeting_json(const PGresult *r, int i)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", PQgetvalue(r, i, 0),
+			 "name", PQgetvalue(r, i, 1), "starts_on", PQgetvalue(r, i, 2), "ends_on",
+			 PQgetvalue(r, i, 3), "place", PQgetvalue(r, i, 4), "currency",
+			 PQgetvalue(r, i, 5), "budget_line", PQgetvalue(r, i, 6));
+}
+
+int ledger_travel_meeting_add(json_t **out, PGconn *c, json_t *body,
+			      const struct ledger_actor *who, const char **code)
+{
+	static const char *const allowed[] = {"id",	  "name",     "starts_on", "ends_on",
+					      "place",	  "currency", "budget_line", NULL};
+	struct meeting_tx t = {.who = who, .code = code};
+	struct ledger_account a;
+	PGresult *r = NULL;
+	char acct[LEDGER_CODE_BYTES], today[11];
+	int rc;
+
+	*out = NULL;
+	*code = "internal";
+	if ((rc = only_fields(body, allowed, code)) < 0 ||
+	    (rc = str_field(&t.p[0], body, "id", true, code)) < 0)
+		return rc;
+	if (!meeting_id_valid(t.p[0]))
+		return bad(code, "id", "expected 1 to 32 of a-z 0-9 . _ - (not first), got ",
+			   t.p[0]);
+	if ((rc = text_field(&t.p[1], body, "name", true, 200, code)) < 0 ||
+	    (rc = date_field(&t.p[2], body, "starts_on", true, today, code)) < 0 ||
+	    (rc = date_field(&t.p[3], body, "ends_on", true, today, code)) < 0 ||
+	    (rc = text_field(&t.p[4], body, "place", true, 200, code)) < 0 ||
+	    (rc = str_field(&t.p[5], body, "currency", true, code)) < 0 ||
+	    (rc = str_field(&t.p[6], body, "budget_line", false, code)) < 0)
+		return rc;
+	if (strcmp(t.p[3], t.p[2]) < 0)
+		return bad(code, "ends_on", "before starts_on: ", t.p[3]);
+	if (!t.p[6])
+		t.p[6] = "";
+	if (strlen(t.p[6]) > 200)
+		return bad(code, "budget_line", "expected at most 200 bytes", NULL);
+	if (!money_currency_valid(t.p[5]))
+		return bad(code, "currency", "not an ISO 4217 currency: ", t.p[5]);
+	snprintf(acct, sizeof(acct), "8100-%s", t.p[5]);
+	rc = ledger_account_get(&a, c, acct);
+	if (rc == ERR_NOTFOUND) {
+		*code = "invalid-field";
+		return err_set(ERR_INVALID,
+			       "currency: the fund keeps no travel accounts in %s (no account %s;"
+			       " tfledger fund init makes USD, EUR and CHF)", t.p[5], acct);
+	}
+	if (rc == 0)
+		rc = db_tx(c, DB_READ_COMMITTED, meeting_tx_run, &t);
+	if (rc == 0)
+		rc = meeting_load(&r, c, t.p[0], false, code);
+	if (rc == 0) {
+		*out = meeting_json(r, 0);
+		rc = *out ? 0 : oom();
+	}
+	PQclear(r);
+	if (rc == 0)
+		*code = NULL;
+	return rc;
+}
+
+int ledger_travel_meetings_list(json_t **out, PGconn *c, const char **code)
+{
+	PGresult *r = NULL;
+	json_t *arr = json_array();
+	int rc = arr ? db_exec(&r, c, "travel_meetings_list", 0, NULL) : oom();
+
+	*out = NULL;
+	*code = "internal";
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		json_t *m = meeting_json(r, i);
+
+		if (m && (json_object_set_new(m, "applicants", json_integer(ll(r, i, 7))) < 0 ||
+			  json_object_set_new(m, "runs", json_integer(ll(r, i, 8))) < 0 ||
+			  json_object_set_new(m, "trips", json_integer(ll(r, i, 9))) < 0)) {
+			json_decref(m);
+			m = NULL;
+		}
+		rc = append_new(arr, m);
+	}
+	PQclear(r);
+	if (rc == 0) {
+		*out = arr;
+		*code = NULL;
+		return 0;
+	}
+	json_decref(arr);
+	return rc;
+}
+
+/* --- applicants ------------------------------------------------------------------------ */
+
+static const char *const category_names[] = {"mag", "individual"};
+static const char *const request_names[] = {"full", "airfare", "dsa"};
+
+struct import_tx {
+	const char *meeting, *path;
+	char *rows;
+	const struct ledger_actor *who;
+	const char **code;
+};
+
+static int import_tx_run(PGconn *c, void *ctx)
+{
+	struct import_tx *t = ctx;
+	int rc = db_exec(NULL, c, "travel_applicants_insert", 3,
+			 (const char *const[]){t->meeting, t->rows, t->path});
+
+	if (rc == ERR_CONFLICT)
+		*t->code = "conflict";
+	return rc == 0 ? audit(c, t->who, "travel.applicants.import", t->meeting) : rc;
+}
+
+int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting,
+				    const char *path, const struct ledger_actor *who,
+				    const char **code)
+{
+	struct import_tx t = {.meeting = meeting, .path = path, .who = who, .code = code};
+	struct rules_applicant *a = NULL;
+	rules_countries *countries = NULL;
+	PGresult *m = NULL;
+	json_t *rows = json_array();
+	size_t n = 0;
+	int rc = rows ? 0 : oom();
+
+	*out = NULL;
+	*code = "internal";
+	if (rc == 0)
+		rc = meeting_load(&m, c, meeting, false, code);
+	if (rc == 0 && !path)
+		rc = bad(code, "file", "required", NULL);
+	if (rc == 0)
+		rc = rules_countries_load_default(&countries);
+	if (rc < 0)
+		goto cleanup;
+	rc = rules_applicants_read(&a, &n, path, PQgetvalue(m, 0, 5), countries);
+	if (rc < 0) {
+		*code = rc == ERR_INVALID || rc == ERR_LIMIT ? "invalid-field" : "internal";
+		goto cleanup;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char amount[MONEY_STR_MAX];
+
+		money_format(amount, a[i].amount_minor, PQgetvalue(m, 0, 5));
+		rc = append_new(rows, json_pack(
+			"{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:s, s:I, s:s, s:s, s:I}",
+			"id", a[i].id, "name", a[i].name, "country", a[i].country, "category",
+			category_names[a[i].category], "role", a[i].role, "forms_complete",
+			a[i].forms_complete, "health_check", a[i].health_check, "prior_funded",
+			(json_int_t)a[i].prior_funded, "prior_reports_outstanding",
+			(json_int_t)a[i].prior_reports_outstanding, "request",
+			request_names[a[i].request], "amount_minor", (json_int_t)a[i].amount_minor,
+			"currency", PQgetvalue(m, 0, 5), "requested_on", a[i].requested_on, "line",
+			(json_int_t)a[i].line));
+	}
+	t.rows = rc == 0 ? json_dumps(rows, JSON_COMPACT) : NULL;
+	if (rc == 0 && !t.rows)
+		rc = oom();
+	if (rc == 0)
+		rc = db_tx(c, DB_READ_COMMITTED, import_tx_run, &t);
+	if (rc == 0) {
+		*out = json_pack("{s:s, s:s, s:I}", "meeting", meeting, "file", path, "imported",
+				 (json_int_t)n);
+		rc = *out ? 0 : oom();
+	}
+	if (rc == 0)
+		*code = NULL;
+cleanup:
+	free(t.rows);
+	json_decref(rows);
+	rules_applicants_free(a, n);
+	rules_countries_free(countries);
+	PQclear(m);
+	return rc;
+}
+
+/* --- ranking ---------------------------------------------------------------------------- */
+
+struct ledger_travel_ranking {
+	rules_policy *policy;
+	rules_countries *countries;
+	struct rules_applicant *applicants;
+	size_t n;
+	struct rules_result result;
+	bool ranked;
+	json_t *inputs;   /* the applicants as ranked */
+	json_t *history;  /* where the CSV differs from the fund's history */
+	char meeting[40], currency[4], as_of[11], budget_source[8];
+	long long run;    /* 0 for a what-if */
+};
+
+void ledger_travel_ranking_free(ledger_travel_ranking *k)
+{
+	if (!k)
+		return;
+	if (k->ranked)
+		rules_result_free(&k->result);
+	rules_applicants_free(k->applicants, k->n);
+	rules_policy_free(k->policy);
+	rules_countries_free(k->countries);
+	json_decref(k->inputs);
+	json_decref(k->history);
+	free(k);
+}
+
+const struct rules_result *ledger_travel_ranking_result(const ledger_travel_ranking *k)
+{
+	return &k->result;
+}
+
+/* Notes a difference between what the applicant wrote and the fund's history. */
+static int history_note(json_t *history, const char *id, const char *field,
+			int64_t declared, int64_t ledger)
+{
+	if (declared == ledger)
+		return 0;
+	return append_new(history, json_pack("{s:s, s:s, s:I, s:I}", "id", id, "field", field,
+					     "declared", (json_int_t)declared, "ledger",
+					     (json_int_t)ledger));
+}
+
+/* Builds applicant i of k from row i of r (travel_applicants_ranked). */
+static int applicant_from_row(ledger_travel_ranking *k, const PGresult *r, int i)
+{
+	struct rules_applicant *a = &k->applicants[i];
+	const char *id = PQgetvalue(r, i, 0), *name = PQgetvalue(r, i, 2),
+		   *role = PQgetvalue(r, i, 5), *req = PQgetvalue(r, i, 12);
+	size_t li = strlen(id), ln = strlen(name), lr = strlen(req), lo = strlen(role);
+	char *p = malloc(li + ln + lr + lo + 4);
+	int64_t declared_f = ll(r, i, 8), declared_o = ll(r, i, 9);
+
+	if (!p)
+		return oom();
+	/* one allocation for the four strings, owned by id (rules_applicants_free) */
+	a->id = memcpy(p, id, li + 1);
+	a->name = memcpy(p + li + 1, name, ln + 1);
+	a->requested_on = memcpy(p + li + ln + 2, req, lr + 1);
+	a->role = memcpy(p + li + ln + lr + 3, role, lo + 1);
+	snprintf(a->country, sizeof(a->country), "%s", PQgetvalue(r, i, 3));
+	a->category = strcmp(PQgetvalue(r, i, 4), "mag") == 0 ? RULES_MAG : RULES_INDIVIDUAL;
+	a->has_role = role[strspn(role, " \t\r\n")] != '\0';
+	a->forms_complete = strcmp(PQgetvalue(r, i, 6), "t") == 0;
+	a->health_check = strcmp(PQgetvalue(r, i, 7), "t") == 0;
+	a->request = strcmp(PQgetvalue(r, i, 10), "full") == 0	    ? RULES_FULL
+		     : strcmp(PQgetvalue(r, i, 10), "airfare") == 0 ? RULES_AIRFARE
+								    : RULES_DSA;
+	a->amount_minor = ll(r, i, 11);
+	a->line = (size_t)ll(r, i, 13);
+	a->prior_funded = ll(r, i, 14);
+	a->prior_reports_outstanding = ll(r, i, 15);
+	if (rules_parse_time(&a->requested_s, &a->requested_ns, a->requested_on) < 0)
+		return err_set(ERR_INTERNAL, "stored applicant %s: bad requested_on %s", a->id,
+			       a->requested_on);
+	if (history_note(k->history, a->id, "prior_funded", declared_f, a->prior_funded) < 0 ||
+	    history_note(k->history, a->id, "prior_reports_outstanding", declared_o,
+			 a->prior_reports_outstanding) < 0)
+		return oom();
+	return append_new(k->inputs,
+			  json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
+				    " s:s, s:o, s:s, s:s}",
+				    "id", a->id, "person", PQgetvalue(r, i, 1), "name", a->name,
+				    "country", a->country, "category", PQgetvalue(r, i, 4), "role",
+				    role, "forms_complete", a->forms_complete ? "yes" : "no",
+				    "health_check", a->health_check ? "yes" : "no", "prior_funded",
+				    (json_int_t)a->prior_funded, "prior_reports_outstanding",
+				    (json_int_t)a->prior_reports_outstanding,
+				    "declared_prior_funded", (json_int_t)declared_f,
+				    "declared_prior_reports_outstanding", (json_int_t)declared_o,
+				    "request", PQgetvalue(r, i, 10), "amount",
+				    money_json(a->amount_minor, k->currency), "currency",
+				    k->currency, "requested_on", a->requested_on));
+}
+
+/* The money available for travel in ccy as of date, from the fund's books
+ * (negative availability is no budget). */
+static int ledger_budget(int64_t *out, PGconn *c, const char *as_of, const char *ccy,
+			 const char **code)
+{
+	json_t *av = NULL, *row;
+	size_t i;
+	int rc = ledger_fund_travel_available(&av, c, as_of, code);
+
+	*out = 0;
+	if (rc < 0)
+		return rc;
+	json_array_foreach(json_object_get(av, "currencies"), i, row) {
+		if (strcmp(json_string_value(json_object_get(row, "currency")), ccy) == 0) {
+			rc = money_parse(out, json_string_value(json_object_get(row, "available")),
+					 ccy);
+			break;
+		}
+	}
+	json_decref(av);
+	if (rc == 0 && *out < 0)
+		*out = 0;
+	*code = rc == 0 ? NULL : "internal";
+	return rc;
+}
+
+/* The decisions of a ranking as travel_decisions rows (JSON text). */
+static int decisions_rows(char **out, const struct rules_result *res)
+{
+	static const char *const outcome[] = {"funded", "waitlisted", "ineligible"};
+	json_t *arr = json_array();
+	int rc = arr ? 0 : oom();
+
+	*out = NULL;
+	for (size_t i = 0; rc == 0 && i < res->n; i++) {
+		const struct rules_decision *d = &res->decisions[i];
+		json_t *reasons = json_array();
+		char why[1024];
+
+		rules_explain(why, sizeof(why), res, d);
+		for (size_t k = 0; reasons && k < d->nreasons; k++)
+			json_array_append_new(reasons, json_string(rules_reason_name(d->reasons[k])));
+		rc = append_new(arr, json_pack("{s:I, s:s, s:o, s:s, s:I, s:I, s:o, s:s}",
+					       "position", (json_int_t)(i + 1), "applicant",
+					       d->applicant->id, "rank",
+					       d->rank ? json_integer((json_int_t)d->rank) : json_null(),
+					       "decision", outcome[d->outcome], "amount_minor",
+					       (json_int_t)d->applicant->amount_minor, "granted_minor",
+					       (json_int_t)d->granted_minor, "reasons", reasons,
+					       "explanation", why));
+	}
+	if (rc == 0 && !(*out = json_dumps(arr, JSON_COMPACT)))
+		rc = oom();
+	json_decref(arr);
+	return rc;
+}
+
+struct rank_tx {
+	ledger_travel_ranking *k;
+	const struct ledger_actor *who;
+};
+
+static int rank_tx_run(PGconn *c, void *ctx)
+{
+	struct rank_tx *t = ctx;
+	ledger_travel_ranking *k = t->k;
+	const struct rules_result *res = &k->result;
+	PGresult *r = NULL;
+	char *inputs = json_dumps(k->inputs, JSON_COMPACT), *rows = NULL;
+	char budget[24], allocated[24], remaining[24];
+	int rc = inputs ? decisions_rows(&rows, res) : oom();
+
+	snprintf(budget, sizeof(budget), "%" PRId64, res->budget_minor);
+	snprintf(allocated, sizeof(allocated), "%" PRId64, res->allocated_minor);
+	snprintf(remaining, sizeof(remaining), "%" PRId64, res->remaining_minor);
+	if (rc == 0)
+		rc = db_exec(&r, c, "travel_run_insert", 12,
+			     (const char *const[]){k->meeting, k->as_of,
+						   rules_policy_id(k->policy),
+						   rules_policy_version(k->policy),
+						   rules_policy_sha256(k->policy), k->budget_source,
+						   budget, allocated, remaining, k->currency, inputs,
+						   t->who->token_name});
+	if (rc == 0) {
+		k->run = ll(r, 0, 0);
+		rc = db_exec(NULL, c, "travel_decisions_insert", 2,
+			     (const char *const[]){PQgetvalue(r, 0, 0), rows});
+	}
+	if (rc == 0) {
+		char object[80];
+
+		snprintf(object, sizeof(object), "%s/run/%lld", k->meeting, k->run);
+		rc = audit(c, t->who, "travel.rank", object);
+	}
+	PQclear(r);
+	free(inputs);
+	free(rows);
+	return rc;
+}
+
+int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
+		       const struct ledger_actor *who, const char **code)
+{
+	static const char *const allowed[] = {"meeting", "as_of",   "budget", "currency",
+					      "policy",	 "what_if", NULL};
+	ledger_travel_ranking *k = calloc(1, sizeof(*k));
+	struct rank_tx t = {k, who};
+	const char *meeting = NULL, *as_of = NULL, *budget_s = NULL, *ccy = NULL, *policy = NULL;
+	PGresult *m = NULL, *r = NULL;
+	int64_t budget = 0;
+	int32_t day = 0;
+	bool what_if;
+	int rc = k ? 0 : oom();
+
+	*out = NULL;
+	*code = "internal";
+	if (rc == 0 && ((rc = only_fields(body, allowed, code)) < 0 ||
+			(rc = str_field(&meeting, body, "meeting", true, code)) < 0 ||
+			(rc = date_field(&as_of, body, "as_of", false, k->as_of, code)) < 0 ||
+			(rc = str_field(&budget_s, body, "budget", false, code)) < 0 ||
+			(rc = str_field(&ccy, body, "currency", false, code)) < 0 ||
+			(rc = str_field(&policy, body, "policy", false, code)) < 0))
+		goto cleanup;
+	if (rc < 0)
+		goto cleanup;
+	what_if = json_is_true(json_object_get(body, "what_if"));
+	if (json_object_get(body, "what_if") && !json_is_boolean(json_object_get(body, "what_if"))) {
+		rc = bad(code, "what_if", "expected true or false", NULL);
+		goto cleanup;
+	}
+	if (as_of != k->as_of)
+		snprintf(k->as_of, sizeof(k->as_of), "%s", as_of);
+	if ((rc = meeting_load(&m, c, meeting, false, code)) < 0)
+		goto cleanup;
+	snprintf(k->meeting, sizeof(k->meeting), "%s", meeting);
+	snprintf(k->currency, sizeof(k->currency), "%s", PQgetvalue(m, 0, 5));
+	if (ccy && strcmp(ccy, k->currency) != 0) {
+		*code = "invalid-field";
+		rc = err_set(ERR_INVALID, "currency: meeting %s is budgeted in %s, not %s", meeting,
+			     k->currency, ccy);
+		goto cleanup;
+	}
+	if (budget_s && money_parse(&budget, budget_s, k->currency) < 0) {
+		*code = "invalid-field";
+		rc = err_wrap(ERR_INVALID, "budget");
+		goto cleanup;
+	}
+	if (budget_s && budget < 0) {
+		rc = bad(code, "budget", "expected an amount >= 0, got ", budget_s);
+		goto cleanup;
+	}
+	rc = policy ? rules_policy_load(&k->policy, policy) : rules_policy_load_default(&k->policy);
+	if (rc < 0) {
+		*code = rc == ERR_INVALID || rc == ERR_SYSTEM ? "invalid-field" : "internal";
+		err_wrap(rc, "policy");
+		goto cleanup;
+	}
+	*code = "internal";
+	if ((rc = rules_countries_load_default(&k->countries)) < 0 ||
+	    (rc = rules_parse_date(&day, PQgetvalue(m, 0, 2))) < 0)
+		goto cleanup;
+	if (budget_s) {
+		snprintf(k->budget_source, sizeof(k->budget_source), "given");
+	} else {
+		snprintf(k->budget_source, sizeof(k->budget_source), "ledger");
+		if ((rc = ledger_budget(&budget, c, k->as_of, k->currency, code)) < 0)
+			goto cleanup;
+	}
+	k->inputs = json_array();
+	k->history = json_array();
+	if (!k->inputs || !k->history) {
+		rc = oom();
+		goto cleanup;
+	}
+	rc = db_exec(&r, c, "travel_applicants_ranked", 3,
+		     (const char *const[]){meeting, PQgetvalue(m, 0, 2), k->as_of});
+	if (rc < 0)
+		goto cleanup;
+	k->applicants = calloc((size_t)PQntuples(r) + 1, sizeof(*k->applicants));
+	if (!k->applicants) {
+		rc = oom();
+		goto cleanup;
+	}
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		k->n = (size_t)i + 1; /* freed whole or partly filled */
+		rc = applicant_from_row(k, r, i);
+	}
+	if (rc < 0)
+		goto cleanup;
+	rc = rules_rank(&k->result, k->policy, k->countries, k->applicants, k->n, day, budget,
+			k->currency);
+	if (rc < 0)
+		goto cleanup;
+	k->ranked = true;
+	if (!what_if)
+		rc = db_tx(c, DB_READ_COMMITTED, rank_tx_run, &t);
+	if (rc == 0) {
+		*code = NULL;
+		*out = k;
+		k = NULL;
+	}
+cleanup:
+	PQclear(m);
+	PQclear(r);
+	ledger_travel_ranking_free(k);
+	return rc;
+}
+
+json_t *ledger_travel_ranking_json(const ledger_travel_ranking *k)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	json_t *o = NULL;
+	int rc;
+
+	if (!f)
+		return NULL;
+	rc = rules_write_json(f, &k->result);
+	if (fclose(f) == 0 && rc == 0)
+		o = json_loadb(text, size, 0, NULL);
+	free(text);
+	if (o && (json_object_set_new(o, "meeting", json_string(k->meeting)) < 0 ||
+		  json_object_set_new(o, "as_of", json_string(k->as_of)) < 0 ||
+		  json_object_set_new(o, "run", k->run ? json_integer(k->run) : json_null()) < 0 ||
+		  json_object_set_new(o, "budget_source", json_string(k->budget_source)) < 0 ||
+		  json_object_set(o, "history", k->history) < 0)) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* --- approve ------------------------------------------------------------------------------ */
+
+struct trip_tx {
+	json_t *body;
+	const char *meeting, *applicant, *date, *status;
+	int64_t airfare, dsa;
+	const char *report, *bank;
+	const struct ledger_actor *who;
+	const char **code;
+	json_t *out;
+};
+
+/* The latest run of the meeting: id (text) and budget. */
+static int latest_run(PGresult **out, PGconn *c, const char *meeting, const char **code)
+{
+	int rc = db_exec(out, c, "travel_run_latest", 1, (const char *const[]){meeting});
+
+	if (rc == 0 && PQntuples(*out) == 0) {
+		PQclear(*out);
+		*out = NULL;
+		*code = "conflict";
+		rc = err_set(ERR_CONFLICT, "meeting %s has no stored ranking: run tfledger travel"
+					   " rank --meeting %s first", meeting, meeting);
+	}
+	return rc;
+}
+
+static int approve_tx_run(PGconn *c, void *ctx)
+{
+	struct trip_tx *t = ctx;
+	PGresult *m = NULL, *run = NULL, *todo = NULL;
+	json_t *approved = json_array();
+	int rc = approved ? 0 : oom();
+
+	json_decref(t->out);
+	t->out = NULL;
+	*t->code = "internal";
+	if (rc == 0)
+		rc = meeting_load(&m, c, t->meeting, true, t->code);
+	if (rc == 0)
+		rc = latest_run(&run, c, t->meeting, t->code);
+	if (rc == 0)
+		rc = db_exec(&todo, c, "travel_to_approve", 2,
+			     (const char *const[]){t->meeting, PQgetvalue(run, 0, 0)});
+	for (int i = 0; rc == 0 && i < PQntuples(todo); i++) {
+		const char *ccy = PQgetvalue(m, 0, 5), *applicant = PQgetvalue(todo, i, 0);
+		char entry[LEDGER_UUID_BYTES];
+		struct builder b;
+		PGresult *trip = NULL;
+
+		if ((rc = entry_begin(&b, t->date, ccy, "obligation", t->meeting, applicant)) < 0)
+			break;
+		entry_add(&b, "8100", true, ll(todo, i, 2));
+		entry_add(&b, "8190", false, ll(todo, i, 2));
+		if ((rc = entry_commit(entry, c, &b, t->who, "travel.obligation", t->code)) < 0)
+			break;
+		*t->code = "internal";
+		if (PQgetisnull(todo, i, 3))
+			rc = db_exec(&trip, c, "travel_trip_insert", 8,
+				     (const char *const[]){t->meeting, applicant,
+							   PQgetvalue(todo, i, 1),
+							   PQgetvalue(run, 0, 0), "approved",
+							   PQgetvalue(todo, i, 2), ccy, entry});
+		else
+			rc = db_exec(&trip, c, "travel_trip_approve", 2,
+				     (const char *const[]){PQgetvalue(todo, i, 3), entry});
+		if (rc == 0 && PQntuples(trip) != 1)
+			rc = err_set(ERR_INTERNAL, "trip %s/%s changed meanwhile", t->meeting,
+				     applicant);
+		if (rc == 0)
+			rc = append_new(approved, trip_json(trip, 0));
+		PQclear(trip);
+	}
+	if (rc == 0 && json_array_size(approved) > 0)
+		rc = audit(c, t->who, "travel.approve", t->meeting);
+	if (rc == 0) {
+		t->out = json_pack("{s:s, s:I, s:O}", "meeting", t->meeting, "run",
+				   (json_int_t)ll(run, 0, 0), "approved", approved);
+		rc = t->out ? 0 : oom();
+	}
+	json_decref(approved);
+	PQclear(m);
+	PQclear(run);
+	PQclear(todo);
+	return rc;
+}
+
+/* Runs fn in a transaction; hands t->out over on success. */
+static int trip_tx(json_t **out, PGconn *c, int (*fn)(PGconn *, void *), struct trip_tx *t)
+{
+	int rc = db_tx(c, DB_READ_COMMITTED, fn, t);
+
+	if (rc == 0) {
+		*out = t->out;
+		*t->code = NULL;
+	} else {
+		json_decref(t->out);
+		if (!*t->code)
+			*t->code = "internal";
+	}
+	return rc;
+}
+
+int ledger_travel_approve(json_t **out, PGconn *c, json_t *body,
+			  const struct ledger_actor *who, const char **code)
+{
+	static const char *const allowed[] = {"meeting", "date", NULL};
+	struct trip_tx t = {.body = body, .who = who, .code = code};
+	char today[11];
+	int rc;
+
+	*out = NULL;
+	*code = "internal";
+	if ((rc = only_fields(body, allowed, code)) < 0 ||
+	    (rc = str_field(&t.meeting, body, "meeting", true, code)) < 0 ||
+	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0)
+		return rc;
+	return trip_tx(out, c, approve_tx_run, &t);
+}
+
+/* --- decline, cancel ------------------------------------------------------------------------ */
+
+/* Offers places to the latest run's waitlist, in rank order, while they fit. */
+static int offer_waitlisted(json_t *offered, PGconn *c, struct trip_tx *t, const char *ccy)
+{
+	PGresult *run = NULL, *used = NULL, *wait = NULL;
+	int64_t left;
+	int rc = latest_run(&run, c, t->meeting, t->code);
+
+	if (rc == 0)
+		rc = db_exec(&used, c, "travel_committed", 1, (const char *const[]){t->meeting});
+	if (rc == 0)
+		rc = db_exec(&wait, c, "travel_waitlist", 2,
+			     (const char *const[]){t->meeting, PQgetvalue(run, 0, 0)});
+	if (rc < 0)
+		goto cleanup;
+	left = ll(run, 0, 1) - ll(used, 0, 0);
+	for (int i = 0; rc == 0 && i < PQntuples(wait); i++) {
+		PGresult *trip = NULL;
+
+		if (ll(wait, i, 2) > left)
+			continue;
+		left -= ll(wait, i, 2);
+		rc = db_exec(&trip, c, "travel_trip_insert", 8,
+			     (const char *const[]){t->meeting, PQgetvalue(wait, i, 0),
+						   PQgetvalue(wait, i, 1), PQgetvalue(run, 0, 0),
+						   "offered", PQgetvalue(wait, i, 2), ccy, NULL});
+		if (rc == 0)
+			rc = append_new(offered, trip_json(trip, 0));
+		if (rc == 0) {
+			char object[140];
+
+			snprintf(object, sizeof(object), "%s/%s", t->meeting, PQgetvalue(wait, i, 0));
+			rc = audit(c, t->who, "travel.offer", object);
+		}
+		PQclear(trip);
+	}
+cleanup:
+	PQclear(run);
+	PQclear(used);
+	PQclear(wait);
+	return rc;
+}
+
+static int release_tx_run(PGconn *c, void *ctx)
+{
+	struct trip_tx *t = ctx;
+	PGresult *m = NULL, *trip = NULL, *done = NULL;
+	json_t *offered = json_array();
+	char entry[LEDGER_UUID_BYTES] = "", object[140];
+	const char *ccy;
+	int rc = offered ? 0 : oom();
+
+	json_decref(t->out);
+	t->out = NULL;
+	*t->code = "internal";
+	if (rc == 0)
+		rc = meeting_load(&m, c, t->meeting, true, t->code);
+	if (rc == 0)
+		rc = db_exec(&trip, c, "travel_trip_lock", 2,
+			     (const char *const[]){t->meeting, t->applicant});
+	if (rc < 0)
+		goto cleanup;
+	ccy = PQgetvalue(m, 0, 5);
+	if (PQntuples(trip) == 0) {
+		*t->code = "not-found";
+		rc = err_set(ERR_NOTFOUND, "applicant: %s has no trip to %s", t->applicant,
+			     t->meeting);
+		goto cleanup;
+	}
+	if (strcmp(PQgetvalue(trip, 0, 5), "offered") != 0 &&
+	    strcmp(PQgetvalue(trip, 0, 5), "approved") != 0) {
+		*t->code = "conflict";
+		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s", t->applicant,
+			     t->meeting, PQgetvalue(trip, 0, 5));
+		goto cleanup;
+	}
+	if (!PQgetisnull(trip, 0, 8)) {
+		struct builder b;
+
+		if ((rc = entry_begin(&b, t->date, ccy, "release", t->meeting, t->applicant)) < 0)
+			goto cleanup;
+		entry_add(&b, "8190", true, ll(trip, 0, 6));
+		entry_add(&b, "8100", false, ll(trip, 0, 6));
+		if ((rc = entry_commit(entry, c, &b, t->who, "travel.release", t->code)) < 0)
+			goto cleanup;
+		*t->code = "internal";
+	}
+	rc = db_exec(&done, c, "travel_trip_release", 3,
+		     (const char *const[]){PQgetvalue(trip, 0, 0), t->status,
+					   entry[0] ? entry : NULL});
+	snprintf(object, sizeof(object), "%s/%s", t->meeting, t->applicant);
+	if (rc == 0)
+		rc = audit(c, t->who,
+			   strcmp(t->status, "declined") == 0 ? "travel.decline" : "travel.cancel",
+			   object);
+	if (rc == 0)
+		rc = offer_waitlisted(offered, c, t, ccy);
+	if (rc == 0) {
+		t->out = json_pack("{s:o, s:O}", "trip", trip_json(done, 0), "offered", offered);
+		rc = t->out ? 0 : oom();
+	}
+cleanup:
+	json_decref(offered);
+	PQclear(m);
+	PQclear(trip);
+	PQclear(done);
+	return rc;
+}
+
+static int release(json_t **out, PGconn *c, json_t *body, const char *status,
+		   const struct ledger_actor *who, const char **code)
+{
+	static const char *const allowed[] = {"meeting", "applicant", "date", NULL};
+	struct trip_tx t = {.body = body, .status = status, .who = who, .code = code};
+	char today[11];
+	int rc;
+
+	*out = NULL;
+	*code = "internal";
+	if ((rc = only_fields(body, allowed, code)) < 0 ||
+	    (rc = str_field(&t.meeting, body, "meeting", true, code)) < 0 ||
+	    (rc = str_field(&t.applicant, body, "applicant", true, code)) < 0 ||
+	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0)
+		return rc;
+	return trip_tx(out, c, release_tx_run, &t);
+}
+
+int ledger_travel_decline(json_t **out, PGconn *c, json_t *body,
+			  const struct ledger_actor *who, const char **code)
+{
+	return release(out, c, body, "declined", who, code);
+}
+
+int ledger_travel_cancel(json_t **out, PGconn *c, json_t *body,
+			 const struct ledger_actor *who, const char **code)
+{
+	return release(out, c, body, "cancelled", who, code);
+}
+
+/* --- settle ------------------------------------------------------------------------------------ */
+
+static int settle_tx_run(PGconn *c, void *ctx)
+{
+	struct trip_tx *t = ctx;
+	PGresult *m = NULL, *trip = NULL, *done = NULL;
+	char entry[LEDGER_UUID_BYTES], bank[LEDGER_CODE_BYTES], airfare[24], dsa[24],
+		object[140];
+	int64_t paid = t->airfare + t->dsa, granted;
+	const char *ccy;
+	struct builder b;
+	int rc;
+
+	json_decref(t->out);
+	t->out = NULL;
+	*t->code = "internal";
+	rc = meeting_load(&m, c, t->meeting, true, t->code);
+	if (rc == 0)
+		rc = db_exec(&trip, c, "travel_trip_lock", 2,
+			     (const char *const[]){t->meeting, t->applicant});
+	if (rc < 0)
+		goto cleanup;
+	ccy = PQgetvalue(m, 0, 5);
+	if (PQntuples(trip) == 0) {
+		*t->code = "not-found";
+		rc = err_set(ERR_NOTFOUND, "applicant: %s has no trip to %s", t->applicant,
+			     t->meeting);
+		goto cleanup;
+	}
+	if (strcmp(PQgetvalue(trip, 0, 5), "approved") != 0) {
+		*t->code = "conflict";
+		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s, not approved",
+			     t->applicant, t->meeting, PQgetvalue(trip, 0, 5));
+		goto cleanup;
+	}
+	granted = ll(trip, 0, 6);
+	if (paid > granted) {
+		char g[MONEY_STR_MAX], p[MONEY_STR_MAX];
+
+		money_format(g, granted, ccy);
+		money_format(p, paid, ccy);
+		*t->code = "invalid-field";
+		rc = err_set(ERR_INVALID, "airfare: airfare + dsa (%s %s) is above the granted %s %s",
+			     p, ccy, g, ccy);
+		goto cleanup;
+	}
+	snprintf(bank, sizeof(bank), "%s", t->bank ? t->bank : "1010");
+	if ((rc = entry_begin(&b, t->date, ccy, "settlement", t->meeting, t->applicant)) < 0)
+		goto cleanup;
+	entry_add(&b, "5200", true, paid);
+	entry_add(&b, bank, false, paid);
+	entry_add(&b, "8190", true, granted);
+	entry_add(&b, "8100", false, granted);
+	if ((rc = entry_commit(entry, c, &b, t->who, "travel.settlement", t->code)) < 0)
+		goto cleanup;
+	*t->code = "internal";
+	snprintf(airfare, sizeof(airfare), "%" PRId64, t->airfare);
+	snprintf(dsa, sizeof(dsa), "%" PRId64, t->dsa);
+	rc = db_exec(&done, c, "travel_trip_settle", 5,
+		     (const char *const[]){PQgetvalue(trip, 0, 0), t->report, airfare, dsa, entry});
+	snprintf(object, sizeof(object), "%s/%s", t->meeting, t->applicant);
+	if (rc == 0)
+		rc = audit(c, t->who, "travel.settle", object);
+	if (rc == 0) {
+		t->out = json_pack("{s:o, s:o}", "trip", trip_json(done, 0), "released",
+				   money_json(granted - paid, ccy));
+		rc = t->out ? 0 : oom();
+	}
+cleanup:
+	PQclear(m);
+	PQclear(trip);
+	PQclear(done);
+	return rc;
+}
+
+int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
+			 const struct ledger_actor *who, const char **code)
+{
+	static const char *const allowed[] = {"meeting", "applicant", "airfare", "dsa",
+					      "report_received", "date", "bank_account", NULL};
+	struct trip_tx t = {.body = body, .who = who, .code = code};
+	PGresult *m = NULL;
+	char today[11];
+	int rc;
+
+	*out = NULL;
+	*code = "internal";
+	if ((rc = only_fields(body, allowed, code)) < 0 ||
+	    (rc = str_field(&t.meeting, body, "meeting", true, code)) < 0 ||
+	    (rc = str_field(&t.applicant, body, "applicant", true, code)) < 0 ||
+	    (rc = date_field(&t.report, body, "report_received", true, today, code)) < 0 ||
+	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0 ||
+	    (rc = str_field(&t.bank, body, "bank_account", false, code)) < 0 ||
+	    (rc = meeting_load(&m, c, t.meeting, false, code)) < 0)
+		return rc;
+	if ((rc = amount_field(&t.airfare, body, "airfare", PQgetvalue(m, 0, 5), code)) == 0 &&
+	    (rc = amount_field(&t.dsa, body, "dsa", PQgetvalue(m, 0, 5), code)) == 0 &&
+	    t.airfare + t.dsa == 0)
+		rc = bad(code, "airfare", "airfare + dsa must be more than 0", NULL);
+	if (rc == 0 && t.bank && !ledger_code_valid(t.bank))
+		rc = bad(code, "bank_account", "not an account code: ", t.bank);
+	PQclear(m);
+	return rc < 0 ? rc : trip_tx(out, c, settle_tx_run, &t);
+}
+
+/* --- list ---------------------------------------------------------------------------------------- */
+
+int ledger_travel_trips_list(json_t **out, PGconn *c, const char *meeting, const char **code)
+{
+	PGresult *m = NULL, *r = NULL;
+	json_t *arr = json_array();
+	int rc;
+
+	*out = NULL;
+	*code = "internal";
+	rc = arr ? meeting_load(&m, c, meeting, false, code) : oom();
+	if (rc == 0) {
+		*code = "internal";
+		rc = db_exec(&r, c, "travel_trips_list", 1, (const char *const[]){meeting});
+	}
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+		rc = append_new(arr, trip_json(r, i));
+	if (rc == 0) {
+		*out = json_pack("{s:s, s:O}", "meeting", meeting, "trips", arr);
+		rc = *out ? 0 : oom();
+	}
+	if (rc == 0)
+		*code = NULL;
+	json_decref(arr);
+	PQclear(m);
+	PQclear(r);
+	return rc;
+}

@@ -1,0 +1,134 @@
+/*
+ * travel.h - travel support in the ledger: meetings, their applicants, stored
+ * rankings with a budget from the fund's books, and the trips that approval
+ * makes, with their obligation, release and settlement entries
+ * (docs/travel.md lists the entries each step makes).
+ *
+ * One way to do each thing: every write takes the request's JSON body (the
+ * CLI builds the same object from its flags), validates it, and in ONE
+ * transaction stores its rows, appends its balanced entries through
+ * ledger_fund_append() and writes its audit row; any failure leaves the
+ * database exactly as it was. Ranking itself is rules_rank() (rules/): this
+ * module only gathers its inputs from the database and stores its result.
+ *
+ * Connections: ledger_store_setup() (or _owner), ledger_fund_setup(), then
+ * ledger_travel_setup() once. Failures return a negative err code with
+ * err_last() naming the field (or file, line and column); *code is the HTTP
+ * contract's code, a static string: "invalid-field" (400), "not-found"
+ * (404), "conflict" (409), the ledger's 422 codes ("unknown-account",
+ * "period-closed", ...), "missing-rate" (422) from the fund, or "internal".
+ * On success *code is NULL and *out is a new JSON reference the caller owns.
+ */
+#ifndef TFLEDGER_LEDGER_TRAVEL_H
+#define TFLEDGER_LEDGER_TRAVEL_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+
+#include "ledger/ledger.h"
+#include "rules/rules.h"
+
+/* Prepares this module's statements on c (after ledger_fund_setup). */
+int ledger_travel_setup(PGconn *c);
+
+/*
+ * {"id","name","starts_on","ends_on","place","currency","budget_line"?}:
+ * id is 1-32 of a-z 0-9 . _ -; currency one the fund keeps books in.
+ * "conflict" if the id exists.
+ */
+int ledger_travel_meeting_add(json_t **out, PGconn *c, json_t *body,
+			      const struct ledger_actor *who, const char **code);
+
+/* Every meeting with its applicant, trip and run counts. */
+int ledger_travel_meetings_list(json_t **out, PGconn *c, const char **code);
+
+/*
+ * Imports the applicant CSV at path (CONTRACT.md's columns, read and
+ * checked by rules_applicants_read: the meeting's currency, known
+ * countries, unique ids) into meeting. The whole file or nothing:
+ * "invalid-field" naming file, line and column; "conflict" if an id is
+ * already stored for the meeting; "not-found" for an unknown meeting.
+ * *out is {"meeting","file","imported"}. A route writes the request's CSV
+ * body to a temporary file and passes its path (messages then name that
+ * path; the table keeps it as the rows' source).
+ */
+int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting,
+				    const char *path, const struct ledger_actor *who,
+				    const char **code);
+
+/* A ranking of a stored meeting; the rules_result and what came with it. */
+typedef struct ledger_travel_ranking ledger_travel_ranking;
+
+/*
+ * Ranks the applicants of a stored meeting:
+ * {"meeting","as_of"?,"budget"?,"currency"?,"policy"?,"what_if"?}; currency,
+ * if given, must be the meeting's (the budget's currency). as_of (default
+ * today, UTC) is the ranking date: the budget, when not given, is the money
+ * available for travel in the meeting's currency as of that date
+ * (ledger_fund_travel_available); prior_funded and
+ * prior_reports_outstanding come from the fund's history (earlier meetings'
+ * approved and settled trips, and whether their reports were received by
+ * as_of), not from the CSV. policy is the path of a policy file (default
+ * the bundled one). Unless what_if is true the run (inputs, policy hash,
+ * budget, decisions) is stored with an audit row; a what-if stores nothing.
+ * Free with ledger_travel_ranking_free.
+ */
+int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
+		       const struct ledger_actor *who, const char **code);
+
+void ledger_travel_ranking_free(ledger_travel_ranking *k);
+
+/* The engine's result (valid while k lives), for rules_write_table/xml. */
+const struct rules_result *ledger_travel_ranking_result(const ledger_travel_ranking *k);
+
+/*
+ * The contract's JSON of the result plus "meeting", "as_of", "run" (the
+ * stored id, null for a what-if), "budget_source" ("ledger"|"given") and
+ * "history": [{"id","field","declared","ledger"}] for every applicant whose
+ * CSV figure differs from the fund's history. New reference.
+ */
+json_t *ledger_travel_ranking_json(const ledger_travel_ranking *k);
+
+/*
+ * Approves the latest run of a meeting: {"meeting","date"?} (date of the
+ * entries, default today). Every funded decision without a trip, and every
+ * offered trip, gets an obligation entry Dr 8100-CCY / Cr 8190-CCY of its
+ * granted amount and becomes an approved trip. Idempotent: approving again
+ * finds nothing to do and stores nothing. *out is {"meeting","run",
+ * "approved":[trips...]}. "conflict" if the meeting has no stored run.
+ */
+int ledger_travel_approve(json_t **out, PGconn *c, json_t *body,
+			  const struct ledger_actor *who, const char **code);
+
+/*
+ * The applicant declines (ledger_travel_decline) or the Secretariat cancels
+ * (ledger_travel_cancel) a trip: {"meeting","applicant","date"?}. An
+ * approved trip's obligation is released (Dr 8190 / Cr 8100); then, walking
+ * the latest run's waitlist in rank order, every waitlisted applicant
+ * without a trip whose amount fits in what the run's budget has left is
+ * offered a place (trip "offered", obliged by the next approve). *out is
+ * {"trip":{...},"offered":[trips...]}. "conflict" if the trip is not
+ * offered or approved.
+ */
+int ledger_travel_decline(json_t **out, PGconn *c, json_t *body,
+			  const struct ledger_actor *who, const char **code);
+int ledger_travel_cancel(json_t **out, PGconn *c, json_t *body,
+			 const struct ledger_actor *who, const char **code);
+
+/*
+ * Settles an approved trip: {"meeting","applicant","airfare","dsa",
+ * "report_received","date"?,"bank_account"?}. One entry: Dr 5200-CCY /
+ * Cr bank (default 1010-CCY) airfare + dsa, and Dr 8190 / Cr 8100 the whole
+ * granted amount, so that the difference is released. "invalid-field" if
+ * airfare + dsa is 0 or above the granted amount; "conflict" unless the
+ * trip is approved.
+ */
+int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
+			 const struct ledger_actor *who, const char **code);
+
+/* The trips of a meeting: {"meeting","trips":[...]} ("not-found"). */
+int ledger_travel_trips_list(json_t **out, PGconn *c, const char *meeting,
+			     const char **code);
+
+#endif

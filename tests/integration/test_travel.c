@@ -1,0 +1,636 @@
+/*
+ * test_travel.c - travel support in the ledger (ledger/travel.c,
+ * cli/travel.c) against a fresh migrated database per test, with a fund
+ * that received 8000.00 USD earmarked for travel: import and rank a stored
+ * meeting with the ledger's budget, prior funding from the fund's history
+ * over what the CSV says (and the difference reported), approve twice =
+ * the same entries, decline releasing the obligation and offering the place
+ * to the next waitlisted applicant who fits, settle booking the actual cost
+ * and releasing the rest, every currency's trial balance zero and the
+ * journal verified after all of it, a what-if that stores nothing, and bad
+ * CSV files refused whole with nothing stored. CLI paths run the real
+ * tfledger binary.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/limits.h"
+#include "ledger/fund.h"
+#include "ledger/ledger.h"
+#include "ledger/travel.h"
+#include "tests/harness/harness.h"
+
+#define DATA SRCDATADIR "/tests/data/travel/"
+
+static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "secretariat",
+					"test"};
+
+struct fx {
+	char db[LIMIT_CONNINFO_BYTES];
+	PGconn *c;
+};
+
+typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
+		     const char **);
+
+/* Runs op on a JSON text (printf format); asserts success; returns the answer. */
+__attribute__((format(printf, 3, 4))) static json_t *ok(PGconn *c, op_fn op, const char *fmt,
+							  ...)
+{
+	char text[1024];
+	json_error_t je;
+	json_t *body, *out = NULL;
+	const char *code = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	body = json_loads(text, 0, &je);
+	ck_assert_msg(body, "bad test JSON %s: %s", text, je.text);
+	rc = op(&out, c, body, &who, &code);
+	ck_assert_msg(rc == 0, "%s: %s [%s]", text, err_last(), code ? code : "");
+	ck_assert_ptr_null(code);
+	json_decref(body);
+	return out;
+}
+
+static void expect(PGconn *c, const char *sql, const char *want)
+{
+	char *v = harness_query_value(c, sql);
+
+	ck_assert_msg(v && strcmp(v, want) == 0, "%s: got '%s', want '%s'", sql, v ? v : "(none)",
+		      want);
+	free(v);
+}
+
+/* The current debit balance of an account (minor units, as text). */
+static void expect_balance(PGconn *c, const char *account, const char *want)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT COALESCE((SELECT debit_balance FROM balances WHERE account = '%s'"
+		 " ORDER BY day DESC LIMIT 1), 0)", account);
+	expect(c, sql, want);
+}
+
+/* Everything a refused or idempotent operation must leave as it was. */
+static char *snapshot(PGconn *c)
+{
+	char *v = harness_query_value(
+		c, "SELECT (SELECT count(*) FROM entries) || '/' || (SELECT count(*) FROM postings)"
+		   " || '/' || (SELECT count(*) FROM audit) || '/' || (SELECT count(*) FROM"
+		   " travel_meetings) || '/' || (SELECT count(*) FROM travel_applicants) || '/' ||"
+		   " (SELECT count(*) FROM travel_runs) || '/' || (SELECT count(*) FROM"
+		   " travel_decisions) || '/' || COALESCE((SELECT string_agg(applicant || ':' ||"
+		   " status, ',' ORDER BY id) FROM travel_trips), '') || '/' || (SELECT hash FROM"
+		   " ledger_head)");
+
+	ck_assert_ptr_nonnull(v);
+	return v;
+}
+
+static void expect_unchanged(PGconn *c, const char *before)
+{
+	char *after = snapshot(c);
+
+	ck_assert_str_eq(after, before);
+	free(after);
+}
+
+static void expect_trial_balance_zero(PGconn *c)
+{
+	expect(c, "SELECT count(*) FROM (SELECT currency FROM postings GROUP BY currency HAVING"
+		  " sum(CASE WHEN side = 'debit' THEN amount ELSE -amount END) <> 0) x", "0");
+	expect(c, "SELECT count(*) FROM (SELECT a.currency FROM accounts a LEFT JOIN LATERAL"
+		  " (SELECT debit_balance FROM balances b WHERE b.account = a.code ORDER BY day"
+		  " DESC LIMIT 1) b ON true GROUP BY a.currency"
+		  " HAVING COALESCE(sum(b.debit_balance), 0) <> 0) x", "0");
+}
+
+static void expect_verified(PGconn *c)
+{
+	struct ledger_verify_result v;
+	char *n = harness_query_value(c, "SELECT count(*) FROM entries");
+
+	ck_assert_int_eq(ledger_verify(&v, c), 0);
+	ck_assert_msg(v.ok, "journal verify: %s at %lld", v.why, (long long)v.bad_sequence);
+	ck_assert_int_eq(v.entries, strtoll(n, NULL, 10));
+	free(n);
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	ck_assert_msg(s, "no string '%s'", key);
+	return s;
+}
+
+/* A fresh database with the chart and 8000.00 USD received for travel. */
+static void fx_open(struct fx *f)
+{
+	json_t *p;
+	int created = 0;
+
+	harness_new_db(f->db, sizeof(f->db));
+	f->c = harness_connect(f->db);
+	ck_assert_int_eq(ledger_store_setup(f->c), 0);
+	ck_assert_int_eq(ledger_fund_setup(f->c), 0);
+	ck_assert_int_eq(ledger_travel_setup(f->c), 0);
+	ck_assert_msg(ledger_fund_init(&created, f->c, &who) == 0, "%s", err_last());
+	json_decref(ok(f->c, ledger_fund_donor_add,
+		       "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}"));
+	p = ok(f->c, ledger_fund_pledge_add,
+	       "{\"donor\":\"fin\",\"date\":\"2018-08-01\",\"amount\":\"8000.00\",\"currency\":"
+	       "\"USD\",\"earmark\":\"travel\",\"agreement\":\"TF-2018-1\"}");
+	json_decref(ok(f->c, ledger_fund_receipt_add,
+		       "{\"pledge\":%lld,\"date\":\"2018-09-01\",\"bank_account\":\"1010-USD\","
+		       "\"amount\":\"8000.00\"}",
+		       (long long)json_integer_value(json_object_get(p, "id"))));
+	json_decref(p);
+	expect_balance(f->c, "8200-USD", "800000");
+}
+
+static void fx_close(struct fx *f)
+{
+	PQfinish(f->c);
+}
+
+static void import(PGconn *c, const char *meeting, const char *file, long long want)
+{
+	json_t *out = NULL;
+	const char *code = NULL;
+	int rc = ledger_travel_applicants_import(&out, c, meeting, file, &who, &code);
+
+	ck_assert_msg(rc == 0, "import %s: %s", file, err_last());
+	ck_assert_int_eq(json_integer_value(json_object_get(out, "imported")), want);
+	json_decref(out);
+}
+
+/* Ranks with body (printf format); returns the ranking's JSON. */
+__attribute__((format(printf, 2, 3))) static json_t *rank(PGconn *c, const char *fmt, ...)
+{
+	char text[512];
+	ledger_travel_ranking *k = NULL;
+	json_t *body, *o;
+	const char *code = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	body = json_loads(text, 0, NULL);
+	ck_assert_ptr_nonnull(body);
+	rc = ledger_travel_rank(&k, c, body, &who, &code);
+	ck_assert_msg(rc == 0, "rank %s: %s [%s]", text, err_last(), code ? code : "");
+	o = ledger_travel_ranking_json(k);
+	ck_assert_ptr_nonnull(o);
+	ledger_travel_ranking_free(k);
+	json_decref(body);
+	return o;
+}
+
+/* The decision of applicant id in a ranking's JSON. */
+static json_t *decision(json_t *ranking, const char *id)
+{
+	size_t i;
+	json_t *d;
+
+	json_array_foreach(json_object_get(ranking, "decisions"), i, d)
+		if (strcmp(str(d, "id"), id) == 0)
+			return d;
+	ck_abort_msg("no decision for %s", id);
+	return NULL;
+}
+
+/*
+ * The earlier meeting (2018-10-01): amina (1000.00) and bo (1500.00) funded
+ * and approved; bo's trip settled with its report (900.00 + 300.00 paid),
+ * amina's report never came. Leaves 8100-USD 1000.00, 5200-USD 1200.00.
+ */
+static void prior_meeting(PGconn *c)
+{
+	json_t *o;
+
+	json_decref(ok(c, ledger_travel_meeting_add,
+		       "{\"id\":\"igf2018-mag3\",\"name\":\"MAG 3 2018\",\"starts_on\":\"2018-10-01\","
+		       "\"ends_on\":\"2018-10-03\",\"place\":\"Geneva\",\"currency\":\"USD\"}"));
+	import(c, "igf2018-mag3", DATA "prior.csv", 2);
+	o = rank(c, "{\"meeting\":\"igf2018-mag3\",\"as_of\":\"2018-09-10\",\"budget\":\"5000.00\"}");
+	ck_assert_str_eq(str(o, "allocated"), "2500.00");
+	json_decref(o);
+	json_decref(ok(c, ledger_travel_approve, "{\"meeting\":\"igf2018-mag3\",\"date\":\"2018-09-15\"}"));
+	json_decref(ok(c, ledger_travel_settle,
+		       "{\"meeting\":\"igf2018-mag3\",\"applicant\":\"bo\",\"airfare\":\"900.00\","
+		       "\"dsa\":\"300.00\",\"report_received\":\"2018-10-20\",\"date\":\"2018-10-20\"}"));
+	expect_balance(c, "8100-USD", "100000");
+	expect_balance(c, "5200-USD", "120000");
+}
+
+static void main_meeting(PGconn *c)
+{
+	json_decref(ok(c, ledger_travel_meeting_add,
+		       "{\"id\":\"igf2019-mag1\",\"name\":\"MAG 1 2019\",\"starts_on\":\"2019-01-29\","
+		       "\"ends_on\":\"2019-01-31\",\"place\":\"Geneva\",\"currency\":\"USD\","
+		       "\"budget_line\":\"MAG travel 2019\"}"));
+	import(c, "igf2019-mag1", DATA "mag1.csv", 6);
+}
+
+/* --- tests ---------------------------------------------------------------------------- */
+
+START_TEST(test_travel_rank__budget_from_ledger_and_history_over_csv)
+{
+	struct fx f;
+	json_t *o, *h;
+	char sql[256];
+
+	fx_open(&f);
+	prior_meeting(f.c);
+	main_meeting(f.c);
+	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2019-01-05\"}");
+	/* 8000.00 funds - 1000.00 open obligation - 1200.00 spent */
+	ck_assert_str_eq(str(o, "budget"), "5800.00");
+	ck_assert_str_eq(str(o, "budget_source"), "ledger");
+	ck_assert_str_eq(str(o, "allocated"), "4200.00");
+	ck_assert_str_eq(str(o, "remaining"), "1600.00");
+	/* amina wrote 0 and 0; the fund knows one trip without its report */
+	ck_assert_str_eq(str(decision(o, "amina"), "decision"), "ineligible");
+	ck_assert_str_eq(json_string_value(json_array_get(
+				 json_object_get(decision(o, "amina"), "reasons"), 0)),
+			 "prior-reports-outstanding");
+	/* bo wrote 0; the fund paid his earlier trip */
+	ck_assert_str_eq(json_string_value(json_array_get(
+				 json_object_get(decision(o, "bo"), "reasons"), 1)),
+			 "funded-before");
+	ck_assert_int_eq(json_integer_value(json_object_get(decision(o, "cy"), "rank")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(decision(o, "bo"), "rank")), 2);
+	ck_assert_str_eq(str(decision(o, "eve"), "decision"), "funded");
+	ck_assert_str_eq(str(decision(o, "fay"), "decision"), "waitlisted");
+	ck_assert_str_eq(str(decision(o, "dee"), "decision"), "waitlisted");
+	h = json_object_get(o, "history");
+	ck_assert_int_eq(json_array_size(h), 3);
+	ck_assert_str_eq(str(json_array_get(h, 0), "id"), "amina");
+	ck_assert_str_eq(str(json_array_get(h, 0), "field"), "prior_funded");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(h, 0), "declared")), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(h, 0), "ledger")), 1);
+	ck_assert_str_eq(str(json_array_get(h, 1), "field"), "prior_reports_outstanding");
+	ck_assert_str_eq(str(json_array_get(h, 2), "id"), "bo");
+	/* stored: the run, its inputs as ranked, the policy hash, the decisions */
+	snprintf(sql, sizeof(sql),
+		 "SELECT budget_minor || ' ' || budget_source || ' ' || policy_id || ' ' ||"
+		 " (policy_sha256 = '%s') || ' ' || jsonb_array_length(inputs)"
+		 " FROM travel_runs WHERE id = %lld",
+		 str(json_object_get(o, "policy"), "sha256"),
+		 (long long)json_integer_value(json_object_get(o, "run")));
+	expect(f.c, sql, "580000 ledger igf-travel true 6");
+	expect(f.c, "SELECT inputs->0->>'prior_funded' || '/' || (inputs->0->>"
+		    "'declared_prior_funded') FROM travel_runs ORDER BY id DESC LIMIT 1", "1/0");
+	expect(f.c, "SELECT string_agg(applicant || ':' || decision || ':' || granted_minor, ','"
+		    " ORDER BY position) FROM travel_decisions WHERE run = (SELECT max(id) FROM"
+		    " travel_runs)",
+	       "cy:funded:200000,bo:funded:150000,eve:funded:70000,fay:waitlisted:0,"
+	       "dee:waitlisted:0,amina:ineligible:0");
+	expect(f.c, "SELECT count(*) FROM audit WHERE action = 'travel.rank'", "2");
+	json_decref(o);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
+{
+	struct fx f;
+	json_t *o;
+	char *before;
+
+	fx_open(&f);
+	prior_meeting(f.c);
+	main_meeting(f.c);
+	json_decref(rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2019-01-05\"}"));
+
+	/* approve: one obligation per funded applicant */
+	o = ok(f.c, ledger_travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-06\"}");
+	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 3);
+	json_decref(o);
+	expect_balance(f.c, "8100-USD", "520000");
+	expect_balance(f.c, "8190-USD", "-520000");
+	expect(f.c, "SELECT string_agg(t.applicant || ':' || p.amount, ',' ORDER BY t.applicant)"
+		    " FROM travel_trips t JOIN postings p ON p.entry_id = t.obligation_entry"
+		    " AND p.side = 'debit' WHERE t.meeting = 'igf2019-mag1'",
+	       "bo:150000,cy:200000,eve:70000");
+
+	/* approving twice changes nothing */
+	before = snapshot(f.c);
+	o = ok(f.c, ledger_travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-07\"}");
+	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 0);
+	json_decref(o);
+	expect_unchanged(f.c, before);
+	free(before);
+
+	/* bo declines: 1500.00 released; 3100.00 is free: fay (3500.00) does
+	 * not fit, dee (1800.00) does and is offered the place */
+	o = ok(f.c, ledger_travel_decline,
+	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"bo\",\"date\":\"2019-01-08\"}");
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "declined");
+	ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
+	ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0), "applicant"), "dee");
+	ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0), "status"), "offered");
+	json_decref(o);
+	expect_balance(f.c, "8100-USD", "370000");
+	expect(f.c, "SELECT p.amount || p.account FROM travel_trips t JOIN postings p ON"
+		    " p.entry_id = t.release_entry AND p.side = 'credit' WHERE t.applicant = 'bo'"
+		    " AND t.meeting = 'igf2019-mag1'", "1500008100-USD");
+	/* declining again is a conflict and stores nothing */
+	before = snapshot(f.c);
+	{
+		json_t *body = json_loads("{\"meeting\":\"igf2019-mag1\",\"applicant\":\"bo\"}", 0,
+					  NULL), *out = NULL;
+		const char *code = NULL;
+
+		ck_assert_int_eq(ledger_travel_decline(&out, f.c, body, &who, &code), ERR_CONFLICT);
+		ck_assert_str_eq(code, "conflict");
+		ck_assert_ptr_null(out);
+		json_decref(body);
+	}
+	expect_unchanged(f.c, before);
+	free(before);
+
+	/* the offered place is obliged by the next approve */
+	o = ok(f.c, ledger_travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-09\"}");
+	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 1);
+	ck_assert_str_eq(str(json_array_get(json_object_get(o, "approved"), 0), "applicant"), "dee");
+	json_decref(o);
+	expect_balance(f.c, "8100-USD", "550000");
+
+	/* settle cy: 1200.00 + 500.00 paid of 2000.00 granted */
+	o = ok(f.c, ledger_travel_settle,
+	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"airfare\":\"1200.00\","
+	       "\"dsa\":\"500.00\",\"report_received\":\"2019-02-08\",\"date\":\"2019-02-10\"}");
+	ck_assert_str_eq(str(o, "released"), "300.00");
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "settled");
+	json_decref(o);
+	/* the expense is the actual cost; cy's obligation is zero */
+	expect(f.c, "SELECT string_agg(p.account || ' ' || p.side || ' ' || p.amount, ', '"
+		    " ORDER BY p.account, p.side) FROM travel_trips t JOIN postings p ON"
+		    " p.entry_id = t.settlement_entry WHERE t.applicant = 'cy'",
+	       "1010-USD credit 170000, 5200-USD debit 170000, 8100-USD credit 200000,"
+	       " 8190-USD debit 200000");
+	expect(f.c, "SELECT sum(CASE WHEN p.side = 'debit' THEN p.amount ELSE -p.amount END)"
+		    " FROM postings p JOIN entries e ON e.id = p.entry_id WHERE p.account ="
+		    " '8100-USD' AND e.id IN (SELECT obligation_entry FROM travel_trips WHERE"
+		    " applicant = 'cy' UNION ALL SELECT settlement_entry FROM travel_trips WHERE"
+		    " applicant = 'cy')", "0");
+	/* open: amina 1000 (2018) + eve 700 + dee 1800; spent 1200 + 1700 */
+	expect_balance(f.c, "8100-USD", "350000");
+	expect_balance(f.c, "5200-USD", "290000");
+	expect_balance(f.c, "1010-USD", "510000");
+	{
+		json_t *av = NULL;
+		const char *code = NULL;
+
+		ck_assert_int_eq(ledger_fund_travel_available(&av, f.c, "2019-02-28", &code), 0);
+		ck_assert_str_eq(str(json_array_get(json_object_get(av, "currencies"), 0),
+				     "available"), "1600.00");
+		json_decref(av);
+	}
+	/* settling twice is a conflict */
+	before = snapshot(f.c);
+	{
+		json_t *body = json_loads("{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\","
+					  "\"airfare\":\"1.00\",\"dsa\":\"0.00\","
+					  "\"report_received\":\"2019-02-08\"}", 0, NULL), *out = NULL;
+		const char *code = NULL;
+
+		ck_assert_int_eq(ledger_travel_settle(&out, f.c, body, &who, &code), ERR_CONFLICT);
+		json_decref(body);
+	}
+	expect_unchanged(f.c, before);
+	free(before);
+
+	expect_trial_balance_zero(f.c);
+	expect_verified(f.c);
+	expect(f.c, "SELECT string_agg(applicant || ':' || status, ',' ORDER BY applicant) FROM"
+		    " travel_trips WHERE meeting = 'igf2019-mag1'",
+	       "bo:declined,cy:settled,dee:approved,eve:approved");
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_travel_settle__above_granted_refused_nothing_stored)
+{
+	struct fx f;
+	json_t *body, *out = NULL;
+	const char *code = NULL;
+	char *before;
+
+	fx_open(&f);
+	prior_meeting(f.c);
+	before = snapshot(f.c);
+	body = json_loads("{\"meeting\":\"igf2018-mag3\",\"applicant\":\"amina\","
+			  "\"airfare\":\"800.00\",\"dsa\":\"200.01\",\"report_received\":"
+			  "\"2018-10-10\"}", 0, NULL);
+	ck_assert_int_eq(ledger_travel_settle(&out, f.c, body, &who, &code), ERR_INVALID);
+	ck_assert_str_eq(code, "invalid-field");
+	ck_assert_msg(strstr(err_last(), "1000.01") && strstr(err_last(), "1000.00"), "%s",
+		      err_last());
+	ck_assert_ptr_null(out);
+	json_decref(body);
+	expect_unchanged(f.c, before);
+	free(before);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_travel_what_if__stores_nothing)
+{
+	struct fx f;
+	json_t *o;
+	char *before;
+
+	fx_open(&f);
+	main_meeting(f.c);
+	before = snapshot(f.c);
+	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"2200.00\",\"currency\":\"USD\","
+		      "\"what_if\":true}");
+	ck_assert(json_is_null(json_object_get(o, "run")));
+	ck_assert_str_eq(str(o, "budget_source"), "given");
+	/* no history here: amina is eligible and first (LDC) but 3000.00 does
+	 * not fit; bo 1500.00 and eve 700.00 do, cy 2000.00 not after bo */
+	ck_assert_int_eq(json_array_size(json_object_get(o, "history")), 0);
+	ck_assert_str_eq(str(o, "allocated"), "2200.00");
+	ck_assert_int_eq(json_integer_value(json_object_get(decision(o, "amina"), "rank")), 1);
+	ck_assert_str_eq(str(decision(o, "amina"), "decision"), "waitlisted");
+	ck_assert_str_eq(str(decision(o, "bo"), "decision"), "funded");
+	ck_assert_str_eq(str(decision(o, "cy"), "decision"), "waitlisted");
+	ck_assert_str_eq(str(decision(o, "eve"), "decision"), "funded");
+	json_decref(o);
+	expect_unchanged(f.c, before);
+	free(before);
+	fx_close(&f);
+}
+END_TEST
+
+/* --- CLI --------------------------------------------------------------------------------- */
+
+static int cli(char **out, char **err, const char *db, const char *const *args)
+{
+	const char *argv[32];
+	int n = 0;
+
+	argv[n++] = harness_bin_tfledger();
+	while (*args)
+		argv[n++] = *args++;
+	argv[n++] = "--database";
+	argv[n++] = db;
+	argv[n] = NULL;
+	return harness_run(out, err, NULL, argv);
+}
+
+static void cli_ok(char **out, const char *db, const char *const *args)
+{
+	char *err = NULL;
+	int rc = cli(out, &err, db, args);
+
+	ck_assert_msg(rc == 0, "%s %s: exit %d: %s", args[0], args[1], rc, err);
+	free(err);
+}
+
+START_TEST(test_travel_cli__bad_csv_refused_whole_nothing_stored)
+{
+	static const struct {
+		const char *file, *want;
+	} bad[] = {
+		{DATA "bad-country.csv", "bad-country.csv:4: column country"},
+		{DATA "bad-currency.csv", "bad-currency.csv:2: column currency"},
+	};
+	struct fx f;
+	char *before;
+
+	fx_open(&f);
+	json_decref(ok(f.c, ledger_travel_meeting_add,
+		       "{\"id\":\"m1\",\"name\":\"M\",\"starts_on\":\"2019-01-29\","
+		       "\"ends_on\":\"2019-01-29\",\"place\":\"Geneva\",\"currency\":\"USD\"}"));
+	before = snapshot(f.c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *err = NULL;
+		int rc = cli(NULL, &err, f.db,
+			     (const char *const[]){"applicants", "import", bad[i].file, "--meeting",
+						   "m1", NULL});
+
+		ck_assert_msg(rc == 1, "%s: exit %d: %s", bad[i].file, rc, err);
+		ck_assert_msg(strstr(err, bad[i].want), "%s: '%s' lacks '%s'", bad[i].file, err,
+			      bad[i].want);
+		free(err);
+		expect_unchanged(f.c, before);
+	}
+	/* an unknown meeting is refused too */
+	{
+		char *err = NULL;
+
+		ck_assert_int_eq(cli(NULL, &err, f.db,
+				     (const char *const[]){"applicants", "import", DATA "mag1.csv",
+							   "--meeting", "nope", NULL}),
+				 1);
+		ck_assert_ptr_nonnull(strstr(err, "no meeting 'nope'"));
+		free(err);
+	}
+	expect_unchanged(f.c, before);
+	free(before);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_travel_cli__import_rank_approve_twice_list)
+{
+	struct fx f;
+	char *out = NULL, *before;
+	json_t *o;
+
+	fx_open(&f);
+	cli_ok(NULL, f.db,
+	       (const char *const[]){"meetings", "add", "--id", "igf2019-mag1", "--name", "MAG 1",
+				     "--starts-on", "2019-01-29", "--ends-on", "2019-01-31",
+				     "--place", "Geneva", "--currency", "USD", NULL});
+	cli_ok(NULL, f.db,
+	       (const char *const[]){"applicants", "import", DATA "mag1.csv", "--meeting",
+				     "igf2019-mag1", NULL});
+	/* what-if in JSON: nothing stored */
+	before = snapshot(f.c);
+	cli_ok(&out, f.db,
+	       (const char *const[]){"travel", "rank", "--meeting", "igf2019-mag1", "--budget",
+				     "1000.00", "--currency", "USD", "--what-if", "--format",
+				     "json", NULL});
+	o = json_loads(out, 0, NULL);
+	ck_assert_msg(o, "not JSON: %s", out);
+	ck_assert_str_eq(str(o, "budget"), "1000.00");
+	ck_assert(json_is_null(json_object_get(o, "run")));
+	json_decref(o);
+	free(out);
+	expect_unchanged(f.c, before);
+	free(before);
+	/* the stored ranking takes the ledger's 8000.00 as of the date */
+	cli_ok(&out, f.db,
+	       (const char *const[]){"travel", "rank", "--meeting", "igf2019-mag1", "--as-of",
+				     "2019-01-05", NULL});
+	ck_assert_msg(strstr(out, "8000.00"), "%s", out);
+	free(out);
+	expect(f.c, "SELECT budget_minor || budget_source FROM travel_runs", "800000ledger");
+	cli_ok(&out, f.db,
+	       (const char *const[]){"travel", "rank", "--meeting", "igf2019-mag1", "--what-if",
+				     "--format", "xml", "--as-of", "2019-01-05", NULL});
+	ck_assert_msg(strncmp(out, "<?xml", 5) == 0, "%s", out);
+	free(out);
+	cli_ok(NULL, f.db,
+	       (const char *const[]){"travel", "approve", "--meeting", "igf2019-mag1", "--date",
+				     "2019-01-06", NULL});
+	before = snapshot(f.c);
+	cli_ok(NULL, f.db,
+	       (const char *const[]){"travel", "approve", "--meeting", "igf2019-mag1", "--date",
+				     "2019-01-06", NULL});
+	expect_unchanged(f.c, before);
+	free(before);
+	cli_ok(&out, f.db,
+	       (const char *const[]){"travel", "list", "--meeting", "igf2019-mag1", "--format",
+				     "json", NULL});
+	o = json_loads(out, 0, NULL);
+	ck_assert_msg(o, "not JSON: %s", out);
+	/* 8000.00: amina 3000, bo 1500, cy 2000, eve 700 (no history here) */
+	ck_assert_int_eq(json_array_size(json_object_get(o, "trips")), 4);
+	json_decref(o);
+	free(out);
+	expect_balance(f.c, "8100-USD", "720000");
+	expect(f.c, "SELECT count(*) FROM audit WHERE action = 'travel.approve'", "1");
+	expect_trial_balance_zero(f.c);
+	expect_verified(f.c);
+	fx_close(&f);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("travel");
+	TCase *tc = tcase_create("travel");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_travel_rank__budget_from_ledger_and_history_over_csv);
+	tcase_add_test(tc, test_travel_flow__approve_decline_settle_balances_and_verifies);
+	tcase_add_test(tc, test_travel_settle__above_granted_refused_nothing_stored);
+	tcase_add_test(tc, test_travel_what_if__stores_nothing);
+	tcase_add_test(tc, test_travel_cli__bad_csv_refused_whole_nothing_stored);
+	tcase_add_test(tc, test_travel_cli__import_rank_approve_twice_list);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(suite(), true);
+}

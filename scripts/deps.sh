@@ -11,7 +11,7 @@ TFLEDGER_PACKAGES=(
   check
   libmicrohttpd-dev libjansson-dev
   libssl-dev libxmlsec1-dev xmlsec1
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev curl
 )
 
 tfledger_missing_packages() {

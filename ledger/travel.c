@@ -123,6 +123,12 @@ static const struct db_stmt stmts[] = {
 	 "SELECT COALESCE(sum(CASE WHEN status IN ('offered', 'approved') THEN granted_minor"
 	 " WHEN status = 'settled' THEN airfare_minor + dsa_minor ELSE 0 END), 0)"
 	 " FROM travel_trips WHERE meeting = $1", 1},
+	/* What the meeting's own trips have taken from the money available:
+	 * open obligations and what settled trips cost. */
+	{"travel_taken",
+	 "SELECT COALESCE(sum(CASE WHEN status = 'approved' THEN granted_minor"
+	 " WHEN status = 'settled' THEN airfare_minor + dsa_minor ELSE 0 END), 0)"
+	 " FROM travel_trips WHERE meeting = $1", 1},
 	{"travel_trip_insert",
 	 "INSERT INTO travel_trips (meeting, applicant, person, run, status, granted_minor,"
 	 " currency, obligation_entry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -687,12 +693,17 @@ static int applicant_from_row(ledger_travel_ranking *k, const PGresult *r, int i
 				    k->currency, "requested_on", a->requested_on));
 }
 
-/* The money available for travel in ccy as of date, from the fund's books
- * (negative availability is no budget). */
-static int ledger_budget(int64_t *out, PGconn *c, const char *as_of, const char *ccy,
-			 const char **code)
+/*
+ * The meeting's budget from the fund's books: the money available for
+ * travel in ccy as of date, plus what the meeting's own trips already took
+ * of it (so that ranking again after an approval sees the same budget);
+ * a negative figure is no budget.
+ */
+static int ledger_budget(int64_t *out, PGconn *c, const char *meeting, const char *as_of,
+			 const char *ccy, const char **code)
 {
 	json_t *av = NULL, *row;
+	PGresult *r = NULL;
 	size_t i;
 	int rc = ledger_fund_travel_available(&av, c, as_of, code);
 
@@ -707,6 +718,11 @@ static int ledger_budget(int64_t *out, PGconn *c, const char *as_of, const char 
 		}
 	}
 	json_decref(av);
+	if (rc == 0)
+		rc = db_exec(&r, c, "travel_taken", 1, (const char *const[]){meeting});
+	if (rc == 0)
+		rc = money_add(out, *out, ll(r, 0, 0));
+	PQclear(r);
 	if (rc == 0 && *out < 0)
 		*out = 0;
 	*code = rc == 0 ? NULL : "internal";
@@ -852,7 +868,7 @@ int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
 		snprintf(k->budget_source, sizeof(k->budget_source), "given");
 	} else {
 		snprintf(k->budget_source, sizeof(k->budget_source), "ledger");
-		if ((rc = ledger_budget(&budget, c, k->as_of, k->currency, code)) < 0)
+		if ((rc = ledger_budget(&budget, c, meeting, k->as_of, k->currency, code)) < 0)
 			goto cleanup;
 	}
 	k->inputs = json_array();

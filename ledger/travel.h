@@ -66,7 +66,8 @@ typedef struct ledger_travel_ranking ledger_travel_ranking;
  * if given, must be the meeting's (the budget's currency). as_of (default
  * today, UTC) is the ranking date: the budget, when not given, is the money
  * available for travel in the meeting's currency as of that date
- * (ledger_fund_travel_available); prior_funded and
+ * (ledger_fund_travel_available) plus what the meeting's own approved and
+ * settled trips took of it (ranking again sees the same budget); prior_funded and
  * prior_reports_outstanding come from the fund's history (earlier meetings'
  * approved and settled trips, and whether their reports were received by
  * as_of), not from the CSV. policy is the path of a policy file (default

@@ -327,6 +327,18 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 		    " AND p.side = 'debit' WHERE t.meeting = 'igf2019-mag1'",
 	       "bo:150000,cy:200000,eve:70000");
 
+	/* ranking again after the approval sees the same budget and decisions
+	 * (the meeting's own obligations count as its budget), and approving
+	 * that run obliges nobody twice */
+	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2019-01-07\"}");
+	ck_assert_str_eq(str(o, "budget"), "5800.00");
+	ck_assert_str_eq(str(o, "allocated"), "4200.00");
+	json_decref(o);
+	expect(f.c, "SELECT count(*) FROM (SELECT applicant, decision FROM travel_decisions"
+		    " WHERE run = (SELECT max(id) FROM travel_runs) EXCEPT SELECT applicant,"
+		    " decision FROM travel_decisions WHERE run = (SELECT max(id) - 1 FROM"
+		    " travel_runs)) x", "0");
+
 	/* approving twice changes nothing */
 	before = snapshot(f.c);
 	o = ok(f.c, ledger_travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-07\"}");

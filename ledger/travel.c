@@ -248,10 +248,12 @@ static int amount_field(int64_t *out, json_t *body, const char *key, const char 
 	const char *s;
 	int rc = str_field(&s, body, key, true, code);
 
-	if (rc == 0 && (money_parse(out, s, ccy) < 0 || *out < 0)) {
+	*out = 0;
+	if (rc == 0 && money_parse(out, s, ccy) < 0) {
 		*code = "invalid-field";
-		rc = *out < 0 ? err_set(ERR_INVALID, "%s: expected an amount >= 0, got %s", key, s)
-			      : err_wrap(ERR_INVALID, "%s", key);
+		rc = err_wrap(ERR_INVALID, "%s", key);
+	} else if (rc == 0 && *out < 0) {
+		rc = bad(code, key, "expected an amount >= 0, got ", s);
 	}
 	return rc;
 }
@@ -941,7 +943,7 @@ json_t *ledger_travel_ranking_json(const ledger_travel_ranking *k)
 struct trip_tx {
 	json_t *body;
 	const char *meeting, *applicant, *date, *status;
-	int64_t airfare, dsa;
+	int64_t airfare, dsa, paid;
 	const char *report, *bank;
 	const struct ledger_actor *who;
 	const char **code;
@@ -1204,7 +1206,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 	PGresult *m = NULL, *trip = NULL, *done = NULL;
 	char entry[LEDGER_UUID_BYTES], bank[LEDGER_CODE_BYTES], airfare[24], dsa[24],
 		object[140];
-	int64_t paid = t->airfare + t->dsa, granted;
+	int64_t paid = t->paid, granted;
 	const char *ccy;
 	struct builder b;
 	int rc;
@@ -1293,8 +1295,9 @@ int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
 		return rc;
 	if ((rc = amount_field(&t.airfare, body, "airfare", PQgetvalue(m, 0, 5), code)) == 0 &&
 	    (rc = amount_field(&t.dsa, body, "dsa", PQgetvalue(m, 0, 5), code)) == 0 &&
-	    t.airfare + t.dsa == 0)
-		rc = bad(code, "airfare", "airfare + dsa must be more than 0", NULL);
+	    (money_add(&t.paid, t.airfare, t.dsa) < 0 || t.paid == 0))
+		rc = bad(code, "airfare", "airfare + dsa must be more than 0 (and fit 64 bits)",
+			 NULL);
 	if (rc == 0 && t.bank && !ledger_code_valid(t.bank))
 		rc = bad(code, "bank_account", "not an account code: ", t.bank);
 	PQclear(m);

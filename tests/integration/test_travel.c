@@ -490,6 +490,179 @@ START_TEST(test_travel_what_if__stores_nothing)
 }
 END_TEST
 
+START_TEST(test_travel_cancel__offered_place_needs_no_entry_and_is_offered_on)
+{
+	struct fx f;
+	json_t *o;
+	char *n1, *n2;
+
+	fx_open(&f);
+	main_meeting(f.c);
+	/* 5000.00 given, no history: amina 3000.00 and bo 1500.00 funded */
+	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"5000.00\",\"as_of\":"
+		      "\"2019-01-05\"}");
+	ck_assert_str_eq(str(o, "allocated"), "4500.00");
+	json_decref(o);
+	json_decref(ok(f.c, ledger_travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":"
+						   "\"2019-01-06\"}"));
+	/* cancelling bo frees 1500.00: 2000.00 left, cy (2000.00) fits */
+	o = ok(f.c, ledger_travel_cancel,
+	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"bo\",\"date\":\"2019-01-07\"}");
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "cancelled");
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(json_object_get(o, "trip"),
+								  "release_entry")));
+	ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
+	ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0), "applicant"), "cy");
+	json_decref(o);
+	expect_balance(f.c, "8100-USD", "300000");
+	/* cancelling the offered place makes no entry; eve (700.00) is offered */
+	n1 = harness_query_value(f.c, "SELECT count(*) FROM entries");
+	o = ok(f.c, ledger_travel_cancel,
+	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"date\":\"2019-01-08\"}");
+	ck_assert(json_is_null(json_object_get(json_object_get(o, "trip"), "release_entry")));
+	ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
+	ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0), "applicant"), "eve");
+	json_decref(o);
+	n2 = harness_query_value(f.c, "SELECT count(*) FROM entries");
+	ck_assert_str_eq(n1, n2);
+	free(n1);
+	free(n2);
+	expect(f.c, "SELECT string_agg(applicant || ':' || status, ',' ORDER BY id) FROM"
+		    " travel_trips", "amina:approved,bo:cancelled,cy:cancelled,eve:offered");
+	expect_trial_balance_zero(f.c);
+	expect_verified(f.c);
+	fx_close(&f);
+}
+END_TEST
+
+/* Runs op on text expecting rc and code, and that nothing changed. */
+static void refused(PGconn *c, op_fn op, const char *text, int want_rc, const char *want_code,
+		    const char *want)
+{
+	json_t *body = json_loads(text, 0, NULL), *out = NULL;
+	const char *code = NULL;
+	char *before = snapshot(c);
+	int rc;
+
+	ck_assert_ptr_nonnull(body);
+	rc = op(&out, c, body, &who, &code);
+	ck_assert_msg(rc == want_rc, "%s: rc %d (%s), want %d", text, rc, err_last(), want_rc);
+	ck_assert_msg(code && strcmp(code, want_code) == 0, "%s: code %s, want %s", text,
+		      code ? code : "(null)", want_code);
+	ck_assert_msg(strstr(err_last(), want), "%s: message '%s' lacks '%s'", text, err_last(),
+		      want);
+	ck_assert_ptr_null(out);
+	json_decref(body);
+	expect_unchanged(c, before);
+	free(before);
+}
+
+/* ledger_travel_rank has its own signature; adapt it to op_fn. */
+static int rank_op(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *w,
+		   const char **code)
+{
+	ledger_travel_ranking *k = NULL;
+	int rc = ledger_travel_rank(&k, c, body, w, code);
+
+	*out = k ? ledger_travel_ranking_json(k) : NULL;
+	ledger_travel_ranking_free(k);
+	return rc;
+}
+
+START_TEST(test_travel_bad_input__refused_naming_the_field_nothing_stored)
+{
+	struct fx f;
+
+	fx_open(&f);
+	main_meeting(f.c);
+	refused(f.c, ledger_travel_meeting_add,
+		"{\"id\":\"igf2019-mag1\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+		"\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
+		ERR_CONFLICT, "conflict", "exists");
+	refused(f.c, ledger_travel_meeting_add,
+		"{\"id\":\"m2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+		"\"ends_on\":\"2019-01-28\",\"place\":\"x\",\"currency\":\"USD\"}",
+		ERR_INVALID, "invalid-field", "ends_on");
+	refused(f.c, ledger_travel_meeting_add,
+		"{\"id\":\"m2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+		"\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"JPY\"}",
+		ERR_INVALID, "invalid-field", "no travel accounts in JPY");
+	refused(f.c, ledger_travel_meeting_add,
+		"{\"id\":\"M 2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+		"\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
+		ERR_INVALID, "invalid-field", "id:");
+	refused(f.c, rank_op, "{\"meeting\":\"nope\"}", ERR_NOTFOUND, "not-found", "nope");
+	refused(f.c, rank_op, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"10.00\","
+			      "\"currency\":\"EUR\"}",
+		ERR_INVALID, "invalid-field", "budgeted in USD");
+	refused(f.c, rank_op, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"10.5\"}",
+		ERR_INVALID, "invalid-field", "budget");
+	refused(f.c, rank_op, "{\"meeting\":\"igf2019-mag1\",\"policy\":\""
+			      DATA "mag1.csv\"}", ERR_INVALID, "invalid-field", "policy");
+	refused(f.c, rank_op, "{\"meeting\":\"igf2019-mag1\",\"budgets\":\"1.00\"}",
+		ERR_INVALID, "invalid-field", "budgets: unknown field");
+	refused(f.c, ledger_travel_approve, "{\"meeting\":\"igf2019-mag1\"}", ERR_CONFLICT,
+		"conflict", "no stored ranking");
+	refused(f.c, ledger_travel_decline, "{\"meeting\":\"igf2019-mag1\",\"applicant\":"
+					    "\"cy\"}", ERR_NOTFOUND, "not-found", "no trip");
+	refused(f.c, ledger_travel_settle,
+		"{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"airfare\":\"-1.00\","
+		"\"dsa\":\"0.00\",\"report_received\":\"2019-02-01\"}",
+		ERR_INVALID, "invalid-field", "airfare");
+	refused(f.c, ledger_travel_settle,
+		"{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"airfare\":\"0.00\","
+		"\"dsa\":\"0.00\",\"report_received\":\"2019-02-01\"}",
+		ERR_INVALID, "invalid-field", "more than 0");
+	refused(f.c, ledger_travel_settle,
+		"{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"airfare\":\"1.00\","
+		"\"dsa\":\"0.00\",\"report_received\":\"2019-02-30\"}",
+		ERR_INVALID, "invalid-field", "report_received");
+	fx_close(&f);
+}
+END_TEST
+
+/* The database refuses what the code refuses (0030's CHECK constraints). */
+START_TEST(test_travel_db__refuses_what_the_code_refuses)
+{
+	/* 23514: a CHECK; P0001: the entry-exists trigger; 42501: the daemon's
+	 * role may not change a stored run */
+	static const struct {
+		const char *sql, *sqlstate;
+	} bad_sql[] = {
+		{"INSERT INTO travel_meetings (id, name, starts_on, ends_on, place, currency)"
+		 " VALUES ('m2', 'x', '2019-01-02', '2019-01-01', 'x', 'USD')", "23514"},
+		{"INSERT INTO travel_trips (meeting, applicant, person, run, status, granted_minor,"
+		 " currency) SELECT 'igf2019-mag1', 'cy', 'cy', max(id), 'approved', 100, 'USD'"
+		 " FROM travel_runs", "23514"},
+		{"INSERT INTO travel_trips (meeting, applicant, person, run, status, granted_minor,"
+		 " currency, obligation_entry) SELECT 'igf2019-mag1', 'cy', 'cy', max(id),"
+		 " 'approved', 100, 'USD', gen_random_uuid() FROM travel_runs", "P0001"},
+		{"INSERT INTO travel_trips (meeting, applicant, person, run, status, granted_minor,"
+		 " currency, report_received_on) SELECT 'igf2019-mag1', 'cy', 'cy', max(id),"
+		 " 'offered', 100, 'USD', '2019-01-01' FROM travel_runs", "23514"},
+		{"UPDATE travel_runs SET allocated_minor = allocated_minor + 1", "42501"},
+		{"INSERT INTO travel_decisions (run, position, applicant, rank, decision,"
+		 " amount_minor, granted_minor, reasons, explanation) SELECT max(id), 99, 'zz', NULL,"
+		 " 'funded', 5, 5, '{}', 'x' FROM travel_runs", "23514"},
+	};
+	struct fx f;
+
+	fx_open(&f);
+	main_meeting(f.c);
+	json_decref(rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"100.00\"}"));
+	for (size_t i = 0; i < sizeof(bad_sql) / sizeof(bad_sql[0]); i++) {
+		PGresult *r = PQexec(f.c, bad_sql[i].sql);
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+		ck_assert_msg(PQresultStatus(r) == PGRES_FATAL_ERROR, "accepted: %s", bad_sql[i].sql);
+		ck_assert_msg(state && strcmp(state, bad_sql[i].sqlstate) == 0, "%s: SQLSTATE %s, want"
+			      " %s", bad_sql[i].sql, state ? state : "-", bad_sql[i].sqlstate);
+		PQclear(r);
+	}
+	fx_close(&f);
+}
+END_TEST
+
 /* --- CLI --------------------------------------------------------------------------------- */
 
 static int cli(char **out, char **err, const char *db, const char *const *args)
@@ -636,6 +809,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_travel_flow__approve_decline_settle_balances_and_verifies);
 	tcase_add_test(tc, test_travel_settle__above_granted_refused_nothing_stored);
 	tcase_add_test(tc, test_travel_what_if__stores_nothing);
+	tcase_add_test(tc, test_travel_cancel__offered_place_needs_no_entry_and_is_offered_on);
+	tcase_add_test(tc, test_travel_bad_input__refused_naming_the_field_nothing_stored);
+	tcase_add_test(tc, test_travel_db__refuses_what_the_code_refuses);
 	tcase_add_test(tc, test_travel_cli__bad_csv_refused_whole_nothing_stored);
 	tcase_add_test(tc, test_travel_cli__import_rank_approve_twice_list);
 	suite_add_tcase(s, tc);

@@ -1,7 +1,6 @@
 /*
  * statement.c - the account statement: for every account in scope (one, or
- * all) its opening balance, the period's debits and credits and its closing
- * balance; then the journal itself from the first entry dated in the period
+ * all) its opening and closing balance; then the journal itself from the first entry dated in the period
  * to the ledger head, each entry with every field its hash covers and all
  * of its postings, so that the hash chain can be recomputed from the file
  * alone (tfledger verify-statement). Postings of entries dated in the period
@@ -9,9 +8,19 @@
  * (sequence) order. Entries in the chain but dated outside the period are
  * marked in-period="false" and move no balance.
  *
+ * Opening and closing balances come from the ledger's running balances
+ * (as of the day before the period, and as of its end); the running
+ * balances written beside the postings are summed here from the postings,
+ * and the report is refused (ERR_INTERNAL) unless they end at the closing
+ * balance: two independent sources that must agree.
+ *
  * Streaming: entries are read in keyset pages of LIMIT_REPORT_PAGE_ENTRIES
- * (by sequence) with their postings, written, and freed before the next
- * page; memory grows with the number of accounts, never with postings.
+ * (by sequence), each row a posting with its entry's columns. As soon as a
+ * page has arrived the query for the next one is sent (asynchronously), and
+ * what the server sends of it is taken in (PQconsumeInput) while this
+ * process writes page N, so the server is never blocked on a full socket. Memory holds
+ * at most two pages and grows with the number of accounts, never with
+ * the number of postings.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,8 +38,8 @@ struct acct {
 	const char *code; /* into the accounts result, which outlives the array */
 	const char *currency;
 	bool normal_debit;
-	int64_t opening, debits, credits; /* opening: debits - credits */
-	int64_t running;                  /* debits - credits so far */
+	int64_t opening, closing; /* debits - credits, before and at the end */
+	int64_t running;          /* debits - credits so far */
 };
 
 static int by_code(const void *key, const void *elem)
@@ -51,12 +60,7 @@ static int write_accounts(struct reports_ctx *x, struct acct *a, size_t n, const
 
 	if ((rc = reports_start(w, "accounts")) < 0)
 		return rc;
-	for (size_t i = 0; i < n; i++) {
-		int64_t closing;
-
-		if ((rc = money_add(&closing, a[i].opening, a[i].debits)) < 0 ||
-		    (rc = money_sub(&closing, closing, a[i].credits)) < 0)
-			return err_wrap(rc, "account %s", a[i].code);
+	for (size_t i = 0; i < n; i++)
 		if ((rc = reports_start(w, "account")) < 0 ||
 		    (rc = reports_attr(w, "code", a[i].code)) < 0 ||
 		    (rc = reports_attr(w, "currency", a[i].currency)) < 0 ||
@@ -65,13 +69,10 @@ static int write_accounts(struct reports_ctx *x, struct acct *a, size_t n, const
 		    (rc = reports_write_text(w, "name", PQgetvalue(r, (int)i, 1))) < 0 ||
 		    (rc = reports_write_money(w, "opening-balance", normal(&a[i], a[i].opening),
 					      a[i].currency)) < 0 ||
-		    (rc = reports_write_money(w, "debits", a[i].debits, a[i].currency)) < 0 ||
-		    (rc = reports_write_money(w, "credits", a[i].credits, a[i].currency)) < 0 ||
-		    (rc = reports_write_money(w, "closing-balance", normal(&a[i], closing),
+		    (rc = reports_write_money(w, "closing-balance", normal(&a[i], a[i].closing),
 					      a[i].currency)) < 0 ||
 		    (rc = reports_end(w, "account")) < 0)
 			return rc;
-	}
 	return reports_end(w, "accounts");
 }
 
@@ -82,37 +83,39 @@ static int write_optional(xmlTextWriterPtr w, const PGresult *r, int i, int col,
 	return PQgetisnull(r, i, col) ? 0 : reports_write_text(w, name, PQgetvalue(r, i, col));
 }
 
-/* Writes entry row i of page e with its postings p[*pi...]; advances *pi. */
+/* Writes the entry of rows [*i, ...) of page e (one row per posting, all
+ * with the same sequence) and advances *i past them. */
 static int write_entry(struct reports_ctx *x, struct acct *a, size_t n_acct,
-		       const PGresult *e, int i, const PGresult *p, int *pi)
+		       const PGresult *e, int *i)
 {
 	xmlTextWriterPtr w = x->w;
-	const char *seq = PQgetvalue(e, i, 0), *date = PQgetvalue(e, i, 2);
+	int k = *i;
+	const char *seq = PQgetvalue(e, k, 0), *date = PQgetvalue(e, k, 2);
 	bool in_period = strcmp(date, x->rq->from) >= 0 && strcmp(date, x->rq->to) <= 0;
 	int rc;
 
 	if ((rc = reports_start(w, "entry")) < 0 || (rc = reports_attr(w, "sequence", seq)) < 0 ||
-	    (rc = reports_attr(w, "id", PQgetvalue(e, i, 1))) < 0 ||
+	    (rc = reports_attr(w, "id", PQgetvalue(e, k, 1))) < 0 ||
 	    (rc = reports_attr(w, "date", date)) < 0 ||
 	    (rc = reports_attr(w, "in-period", in_period ? "true" : "false")) < 0 ||
-	    (rc = reports_write_text(w, "created-at", PQgetvalue(e, i, 5))) < 0 ||
-	    (rc = reports_write_text(w, "token-id", PQgetvalue(e, i, 6))) < 0 ||
-	    (rc = reports_write_text(w, "memo", PQgetvalue(e, i, 3))) < 0 ||
-	    (rc = reports_write_text(w, "reference", PQgetvalue(e, i, 4))) < 0 ||
-	    (rc = write_optional(w, e, i, 7, "idempotency-key")) < 0 ||
-	    (rc = write_optional(w, e, i, 8, "request-sha256")) < 0 ||
-	    (rc = write_optional(w, e, i, 9, "reverses")) < 0 ||
-	    (rc = reports_write_text(w, "prev-hash", PQgetvalue(e, i, 10))) < 0 ||
-	    (rc = reports_write_text(w, "hash", PQgetvalue(e, i, 11))) < 0)
+	    (rc = reports_write_text(w, "created-at", PQgetvalue(e, k, 5))) < 0 ||
+	    (rc = reports_write_text(w, "token-id", PQgetvalue(e, k, 6))) < 0 ||
+	    (rc = reports_write_text(w, "memo", PQgetvalue(e, k, 3))) < 0 ||
+	    (rc = reports_write_text(w, "reference", PQgetvalue(e, k, 4))) < 0 ||
+	    (rc = write_optional(w, e, k, 7, "idempotency-key")) < 0 ||
+	    (rc = write_optional(w, e, k, 8, "request-sha256")) < 0 ||
+	    (rc = write_optional(w, e, k, 9, "reverses")) < 0 ||
+	    (rc = reports_write_text(w, "prev-hash", PQgetvalue(e, k, 10))) < 0 ||
+	    (rc = reports_write_text(w, "hash", PQgetvalue(e, k, 11))) < 0)
 		return rc;
-	for (; *pi < PQntuples(p) && strcmp(PQgetvalue(p, *pi, 0), seq) == 0; (*pi)++) {
-		const char *account = PQgetvalue(p, *pi, 2), *side = PQgetvalue(p, *pi, 3);
-		const char *ccy = PQgetvalue(p, *pi, 5);
-		int64_t amount = reports_ll(p, *pi, 4);
+	for (; k < PQntuples(e) && strcmp(PQgetvalue(e, k, 0), seq) == 0; k++) {
+		const char *account = PQgetvalue(e, k, 13), *side = PQgetvalue(e, k, 14);
+		const char *ccy = PQgetvalue(e, k, 16);
+		int64_t amount = reports_ll(e, k, 15);
 		struct acct *ac = in_period ? bsearch(account, a, n_acct, sizeof(*a), by_code) : NULL;
 
 		if ((rc = reports_start(w, "posting")) < 0 ||
-		    (rc = reports_attr(w, "line", PQgetvalue(p, *pi, 1))) < 0 ||
+		    (rc = reports_attr(w, "line", PQgetvalue(e, k, 12))) < 0 ||
 		    (rc = reports_attr(w, "account", account)) < 0 ||
 		    (rc = reports_attr(w, "side", side)) < 0 ||
 		    (rc = reports_attr_money(w, "amount", amount, ccy)) < 0 ||
@@ -128,42 +131,88 @@ static int write_entry(struct reports_ctx *x, struct acct *a, size_t n_acct,
 		if ((rc = reports_end(w, "posting")) < 0)
 			return rc;
 	}
+	*i = k;
 	return reports_end(w, "entry");
 }
 
-/* The journal from sequence first to the end of the snapshot, page by page. */
+/* Sends the query for the page after sequence `after` without waiting. */
+static int send_page(PGconn *c, const char *after)
+{
+	char limit[24];
+
+	snprintf(limit, sizeof(limit), "%d", LIMIT_REPORT_PAGE_ENTRIES);
+	if (!PQsendQueryPrepared(c, "reports_st_page", 2, (const char *const[]){after, limit},
+				 NULL, NULL, 0))
+		return err_set(ERR_UNAVAILABLE, "account statement: %s", PQerrorMessage(c));
+	return 0;
+}
+
+/* Waits for the page sent last: *out is its result (PQclear it). */
+static int get_page(PGresult **out, PGconn *c)
+{
+	PGresult *r = PQgetResult(c), *more;
+	int rc = db_result_check(c, r, "account statement page");
+
+	while ((more = PQgetResult(c))) /* the end of the command */
+		PQclear(more);
+	if (rc < 0) {
+		PQclear(r);
+		r = NULL;
+	}
+	*out = r;
+	return rc;
+}
+
+/* The journal from sequence first to the end of the snapshot, page by page,
+ * each next page requested before the current one is written. */
 static int write_entries(struct reports_ctx *x, struct acct *a, size_t n_acct, int64_t first)
 {
-	char after[24], last[24], limit[24];
-	PGresult *e = NULL, *p = NULL;
-	int rc, n;
+	char after[24];
+	PGresult *r = NULL, *ignored = NULL;
+	bool in_flight = false;
+	int rc;
 
 	snprintf(after, sizeof(after), "%" PRId64, first - 1);
-	snprintf(limit, sizeof(limit), "%d", LIMIT_REPORT_PAGE_ENTRIES);
-	do {
-		int pi = 0;
+	if ((rc = send_page(x->c, after)) < 0)
+		return rc;
+	in_flight = true;
+	for (;;) {
+		int n, entries = 0;
 
-		if ((rc = db_exec(&e, x->c, "reports_st_entries", 2,
-				  (const char *const[]){after, limit})) < 0)
+		in_flight = false;
+		if ((rc = get_page(&r, x->c)) < 0)
 			goto cleanup;
-		n = PQntuples(e);
-		if (n == 0)
-			break;
-		snprintf(last, sizeof(last), "%s", PQgetvalue(e, n - 1, 0));
-		if ((rc = db_exec(&p, x->c, "reports_st_postings", 2,
-				  (const char *const[]){after, last})) < 0)
-			goto cleanup;
+		n = PQntuples(r);
 		for (int i = 0; i < n; i++)
-			if ((rc = write_entry(x, a, n_acct, e, i, p, &pi)) < 0)
+			entries += i == 0 || strcmp(PQgetvalue(r, i, 0), PQgetvalue(r, i - 1, 0)) != 0;
+		if (entries == LIMIT_REPORT_PAGE_ENTRIES) {
+			snprintf(after, sizeof(after), "%s", PQgetvalue(r, n - 1, 0));
+			if ((rc = send_page(x->c, after)) < 0)
 				goto cleanup;
-		snprintf(after, sizeof(after), "%s", last);
-		PQclear(e);
-		PQclear(p);
-		e = p = NULL;
-	} while (n == LIMIT_REPORT_PAGE_ENTRIES);
+			in_flight = true;
+		}
+		for (int i = 0, k = 0; i < n; k++) {
+			if ((rc = write_entry(x, a, n_acct, r, &i)) < 0)
+				goto cleanup;
+			/* take in what the server has sent of the next page, so
+			 * that it is not blocked on a full socket meanwhile */
+			if (in_flight && k % 64 == 63 && !PQconsumeInput(x->c)) {
+				rc = err_set(ERR_UNAVAILABLE, "account statement: %s",
+					     PQerrorMessage(x->c));
+				goto cleanup;
+			}
+		}
+		PQclear(r);
+		r = NULL;
+		if (!in_flight)
+			break;
+	}
 cleanup:
-	PQclear(e);
-	PQclear(p);
+	PQclear(r);
+	if (in_flight) { /* a write failed: let the connection finish the query */
+		(void)get_page(&ignored, x->c);
+		PQclear(ignored);
+	}
 	return rc;
 }
 
@@ -189,8 +238,7 @@ int reports_write_statement(struct reports_ctx *x)
 	for (size_t i = 0; i < n; i++)
 		a[i] = (struct acct){PQgetvalue(r, (int)i, 0), PQgetvalue(r, (int)i, 3),
 				     strcmp(PQgetvalue(r, (int)i, 4), "debit") == 0,
-				     reports_ll(r, (int)i, 5), reports_ll(r, (int)i, 6),
-				     reports_ll(r, (int)i, 7), 0};
+				     reports_ll(r, (int)i, 5), reports_ll(r, (int)i, 6), 0};
 	for (size_t i = 0; i < n; i++)
 		a[i].running = a[i].opening;
 	if (!PQgetisnull(f, 0, 0))
@@ -202,7 +250,7 @@ int reports_write_statement(struct reports_ctx *x)
 	if (first > 0 && (rc = write_entries(x, a, n, first)) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++)
-		if (a[i].running != a[i].opening + a[i].debits - a[i].credits) {
+		if (a[i].running != a[i].closing) {
 			rc = err_set(ERR_INTERNAL, "account %s: the running balance does not end "
 					  "at the closing balance (journal changed under the snapshot?)",
 				     a[i].code);

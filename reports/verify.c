@@ -10,8 +10,7 @@
  * the anchor, unless it is sequence 1, whose prev_hash must be 64 zeros);
  * the last entry is the head the header states; in-period matches the date
  * and the period, and the first entry is in the period; every running
- * balance; for every account, the period's debits and credits are the sums
- * of its in-period postings and opening + debits - credits = closing.
+ * balance; for every account, opening + its in-period postings = closing.
  * Not checked (it cannot be from the file): that the opening balances and
  * the first prev_hash are those of the real ledger, that no entry before the
  * first one is dated in the period, and who made the file (report verify).
@@ -37,8 +36,8 @@ struct vacct {
 	char code[LEDGER_CODE_BYTES];
 	char ccy[4];
 	bool normal_debit;
-	int64_t opening, debits, credits, closing; /* as stated (normal direction) */
-	int64_t running, seen_debits, seen_credits;
+	int64_t opening, closing; /* as stated (normal direction) */
+	int64_t running;          /* debits - credits so far */
 };
 
 struct vstate {
@@ -174,8 +173,6 @@ static int check_accounts(struct vstate *v, xmlNodePtr list)
 			return bad(v, "accounts: an account lacks code, currency or normal-side");
 		a.normal_debit = strcmp(side, "debit") == 0;
 		if (!money_el(&a.opening, n, "opening-balance", a.ccy) ||
-		    !money_el(&a.debits, n, "debits", a.ccy) ||
-		    !money_el(&a.credits, n, "credits", a.ccy) ||
 		    !money_el(&a.closing, n, "closing-balance", a.ccy))
 			return bad(v, "account %s: an amount is missing or malformed", a.code);
 		if (find(v, a.code))
@@ -245,10 +242,8 @@ static int check_postings(struct vstate *v, struct ledger_entry *e, xmlNodePtr n
 		if (strcmp(a->ccy, q->currency) != 0)
 			return bad(v, "entry %" PRId64 ": account %s is in %s, not %s", e->sequence,
 				   a->code, a->ccy, q->currency);
-		if (q->debit ? money_add(&a->running, a->running, q->amount_minor) < 0 ||
-				       money_add(&a->seen_debits, a->seen_debits, q->amount_minor) < 0
-			     : money_sub(&a->running, a->running, q->amount_minor) < 0 ||
-				       money_add(&a->seen_credits, a->seen_credits, q->amount_minor) < 0)
+		if ((q->debit ? money_add(&a->running, a->running, q->amount_minor)
+			      : money_sub(&a->running, a->running, q->amount_minor)) < 0)
 			return bad(v, "entry %" PRId64 ": the balance of %s overflows", e->sequence,
 				   a->code);
 		if (!has_bal || money_parse(&b, bal, a->ccy) < 0 ||
@@ -342,18 +337,11 @@ static void check_end(struct vstate *v)
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		struct vacct *a = &v->a[i];
-		int64_t open_d = a->normal_debit ? a->opening : -a->opening;
-		int64_t close_d = a->normal_debit ? a->closing : -a->closing, sum;
+		int64_t close_d = a->normal_debit ? a->closing : -a->closing;
 
-		if (a->seen_debits != a->debits || a->seen_credits != a->credits) {
-			bad(v, "account %s: debits/credits stated are not the sums of its postings",
-			    a->code);
-			return;
-		}
-		if (money_add(&sum, open_d, a->debits) < 0 || money_sub(&sum, sum, a->credits) < 0 ||
-		    sum != close_d || a->running != close_d) {
-			bad(v, "account %s: opening + debits - credits is not the closing balance",
-			    a->code);
+		if (a->running != close_d) {
+			bad(v, "account %s: opening balance + its postings in the period is not the "
+			       "closing balance", a->code);
 			return;
 		}
 	}

@@ -793,8 +793,66 @@ START_TEST(test_travel_cli__import_rank_approve_twice_list)
 	free(out);
 	expect_balance(f.c, "8100-USD", "720000");
 	expect(f.c, "SELECT count(*) FROM audit WHERE action = 'travel.approve'", "1");
+	/* cy declines: 2800.00 free, fay (3500.00) does not fit, dee does */
+	cli_ok(&out, f.db,
+	       (const char *const[]){"travel", "decline", "--meeting", "igf2019-mag1",
+				     "--applicant", "cy", "--date", "2019-01-08", NULL});
+	ck_assert_msg(strstr(out, "declined") && strstr(out, "dee") && strstr(out, "offered") &&
+			      !strstr(out, "fay"), "%s", out);
+	free(out);
+	/* amina's trip cost 2000.00 + 800.00 of 3000.00: 200.00 released */
+	{
+		char *err = NULL;
+
+		ck_assert_int_eq(cli(NULL, &err, f.db,
+				     (const char *const[]){"travel", "settle", "--meeting",
+							   "igf2019-mag1", "--applicant", "amina",
+							   "--airfare", "2000.00", "--dsa", "800.00",
+							   "--report-received", "2019-02-05",
+							   "--date", "2019-02-06", NULL}),
+				 0);
+		ck_assert_msg(strstr(err, "200.00 released"), "%s", err);
+		free(err);
+	}
+	expect(f.c, "SELECT string_agg(applicant || ':' || status, ',' ORDER BY id) FROM"
+		    " travel_trips", "amina:settled,bo:approved,cy:declined,eve:approved,"
+		    "dee:offered");
+	expect_balance(f.c, "8100-USD", "220000");
+	expect_balance(f.c, "5200-USD", "280000");
 	expect_trial_balance_zero(f.c);
 	expect_verified(f.c);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_travel_cli__usage_errors_exit_1)
+{
+	static const char *const cases[][8] = {
+		{"travel", "nonsense", NULL},
+		{"travel", "rank", "--meeting", "m", "--format", "csv", NULL},
+		{"applicants", "import", "--meeting", "m", NULL},
+		{"applicants", "import", "x.csv", NULL},
+		{"meetings", "list", "--format", "xml", NULL},
+	};
+	struct fx f;
+
+	fx_open(&f);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *err = NULL;
+		int rc = cli(NULL, &err, f.db, cases[i]);
+
+		ck_assert_msg(rc == 1, "%s %s: exit %d: %s", cases[i][0], cases[i][1], rc, err);
+		ck_assert_msg(strstr(err, "tfledger"), "%s", err);
+		free(err);
+	}
+	{
+		char *out = NULL;
+		const char *argv[] = {harness_bin_tfledger(), "travel", "--help", NULL};
+
+		ck_assert_int_eq(harness_run(&out, NULL, NULL, argv), 0);
+		ck_assert_ptr_nonnull(strstr(out, "tfledger travel settle"));
+		free(out);
+	}
 	fx_close(&f);
 }
 END_TEST
@@ -814,6 +872,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_travel_db__refuses_what_the_code_refuses);
 	tcase_add_test(tc, test_travel_cli__bad_csv_refused_whole_nothing_stored);
 	tcase_add_test(tc, test_travel_cli__import_rank_approve_twice_list);
+	tcase_add_test(tc, test_travel_cli__usage_errors_exit_1);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -86,8 +86,8 @@ static const struct db_stmt stmts[] = {
 	{"travel_run_insert",
 	 "INSERT INTO travel_runs (meeting, ranked_on, policy_id, policy_version, policy_sha256,"
 	 " budget_source, budget_minor, allocated_minor, remaining_minor, currency, inputs,"
-	 " created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-	 12},
+	 " created_by, allocation)"
+	 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id", 13},
 	{"travel_decisions_insert",
 	 "INSERT INTO travel_decisions (run, position, applicant, rank, decision, amount_minor,"
 	 " granted_minor, reasons, explanation)"
@@ -97,8 +97,8 @@ static const struct db_stmt stmts[] = {
 	 " rank integer, decision text, amount_minor bigint, granted_minor bigint,"
 	 " reasons jsonb, explanation text)", 2},
 	{"travel_run_latest",
-	 "SELECT id, budget_minor FROM travel_runs WHERE meeting = $1 ORDER BY id DESC LIMIT 1",
-	 1},
+	 "SELECT id, budget_minor, allocation FROM travel_runs WHERE meeting = $1"
+	 " ORDER BY id DESC LIMIT 1", 1},
 	/* What approval obliges: funded decisions of run $2 without a trip, then
 	 * the places offered after a decline. */
 	{"travel_to_approve",
@@ -781,13 +781,17 @@ static int rank_tx_run(PGconn *c, void *ctx)
 	snprintf(allocated, sizeof(allocated), "%" PRId64, res->allocated_minor);
 	snprintf(remaining, sizeof(remaining), "%" PRId64, res->remaining_minor);
 	if (rc == 0)
-		rc = db_exec(&r, c, "travel_run_insert", 12,
+		rc = db_exec(&r, c, "travel_run_insert", 13,
 			     (const char *const[]){k->meeting, k->as_of,
 						   rules_policy_id(k->policy),
 						   rules_policy_version(k->policy),
 						   rules_policy_sha256(k->policy), k->budget_source,
 						   budget, allocated, remaining, k->currency, inputs,
-						   t->who->token_name});
+						   t->who->token_name,
+						   rules_policy_allocation(k->policy) ==
+								   RULES_STOP_AT_FIRST_MISFIT
+							   ? "stop-at-first-misfit"
+							   : "skip-and-continue"});
 	if (rc == 0) {
 		k->run = ll(r, 0, 0);
 		rc = db_exec(NULL, c, "travel_decisions_insert", 2,
@@ -1060,11 +1064,13 @@ int ledger_travel_approve(json_t **out, PGconn *c, json_t *body,
 
 /* --- decline, cancel ------------------------------------------------------------------------ */
 
-/* Offers places to the latest run's waitlist, in rank order, while they fit. */
+/* Offers places to the latest run's waitlist in rank order, each that fits
+ * in what is left, under the run's allocation rule. */
 static int offer_waitlisted(json_t *offered, PGconn *c, struct trip_tx *t, const char *ccy)
 {
 	PGresult *run = NULL, *used = NULL, *wait = NULL;
 	int64_t left;
+	bool stop;
 	int rc = latest_run(&run, c, t->meeting, t->code);
 
 	if (rc == 0)
@@ -1075,9 +1081,12 @@ static int offer_waitlisted(json_t *offered, PGconn *c, struct trip_tx *t, const
 	if (rc < 0)
 		goto cleanup;
 	left = ll(run, 0, 1) - ll(used, 0, 0);
+	stop = strcmp(PQgetvalue(run, 0, 2), "stop-at-first-misfit") == 0;
 	for (int i = 0; rc == 0 && i < PQntuples(wait); i++) {
 		PGresult *trip = NULL;
 
+		if (ll(wait, i, 2) > left && stop)
+			break;
 		if (ll(wait, i, 2) > left)
 			continue;
 		left -= ll(wait, i, 2);

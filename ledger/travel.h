@@ -108,7 +108,8 @@ int ledger_travel_approve(json_t **out, PGconn *c, json_t *body,
  * approved trip's obligation is released (Dr 8190 / Cr 8100); then, walking
  * the latest run's waitlist in rank order, every waitlisted applicant
  * without a trip whose amount fits in what the run's budget has left is
- * offered a place (trip "offered", obliged by the next approve). *out is
+ * offered a place (trip "offered", obliged by the next approve); under a
+ * policy that stops at the first misfit, the walk stops there too. *out is
  * {"trip":{...},"offered":[trips...]}. "conflict" if the trip is not
  * offered or approved.
  */

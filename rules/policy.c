@@ -242,3 +242,4 @@ const char *rules_policy_path(const rules_policy *p) { return p->path; }
 int rules_policy_deadline_days(const rules_policy *p) { return p->deadline_days; }
 int32_t rules_policy_effective_from(const rules_policy *p) { return p->effective_from; }
 int32_t rules_policy_effective_until(const rules_policy *p) { return p->effective_until; }
+enum rules_allocation rules_policy_allocation(const rules_policy *p) { return p->allocation; }

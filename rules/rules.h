@@ -85,6 +85,7 @@ int rules_policy_deadline_days(const rules_policy *p);
 /* Effective dates as days since 1970-01-01; until is INT32_MAX if open. */
 int32_t rules_policy_effective_from(const rules_policy *p);
 int32_t rules_policy_effective_until(const rules_policy *p);
+enum rules_allocation rules_policy_allocation(const rules_policy *p);
 
 /* ---- countries ------------------------------------------------------------ */
 

@@ -484,6 +484,14 @@ START_TEST(test_travel_what_if__stores_nothing)
 	ck_assert_str_eq(str(decision(o, "cy"), "decision"), "waitlisted");
 	ck_assert_str_eq(str(decision(o, "eve"), "decision"), "funded");
 	json_decref(o);
+	/* another policy: stopping at amina, the first misfit, funds nobody */
+	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"2200.00\",\"policy\":"
+		      "\"" DATA "policy-stop.xml\",\"what_if\":true}");
+	ck_assert_str_eq(str(json_object_get(o, "policy"), "id"), "igf-travel-stop");
+	ck_assert_str_eq(str(o, "allocated"), "0.00");
+	ck_assert_str_eq(str(decision(o, "eve"), "decision"), "waitlisted");
+	ck_assert(json_is_null(json_object_get(o, "run")));
+	json_decref(o);
 	expect_unchanged(f.c, before);
 	free(before);
 	fx_close(&f);
@@ -531,6 +539,53 @@ START_TEST(test_travel_cancel__offered_place_needs_no_entry_and_is_offered_on)
 		    " travel_trips", "amina:approved,bo:cancelled,cy:cancelled,eve:offered");
 	expect_trial_balance_zero(f.c);
 	expect_verified(f.c);
+	fx_close(&f);
+}
+END_TEST
+
+/*
+ * Offers after a decline follow the run's allocation rule. Two meetings with
+ * the same applicants, 4600.00 each: amina 3000.00 and bo 1500.00 funded.
+ * Cancelling bo frees 1600.00: cy (2000.00) does not fit; under
+ * skip-and-continue eve (700.00) is offered, under stop-at-first-misfit
+ * nobody.
+ */
+START_TEST(test_travel_offer__follows_the_runs_allocation_rule)
+{
+	static const struct {
+		const char *meeting, *policy, *offered;
+	} cases[] = {{"skip", NULL, "eve"}, {"stop", DATA "policy-stop.xml", NULL}};
+	struct fx f;
+
+	fx_open(&f);
+	for (size_t i = 0; i < 2; i++) {
+		const char *m = cases[i].meeting;
+		json_t *o;
+		char pol[512] = "";
+
+		json_decref(ok(f.c, ledger_travel_meeting_add,
+			       "{\"id\":\"%s\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+			       "\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
+			       m));
+		import(f.c, m, DATA "mag1.csv", 6);
+		if (cases[i].policy)
+			snprintf(pol, sizeof(pol), ",\"policy\":\"%s\"", cases[i].policy);
+		o = rank(f.c, "{\"meeting\":\"%s\",\"budget\":\"4600.00\"%s}", m, pol);
+		ck_assert_str_eq(str(o, "allocated"), "4500.00");
+		json_decref(o);
+		json_decref(ok(f.c, ledger_travel_approve, "{\"meeting\":\"%s\"}", m));
+		o = ok(f.c, ledger_travel_cancel, "{\"meeting\":\"%s\",\"applicant\":\"bo\"}", m);
+		if (cases[i].offered) {
+			ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
+			ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0),
+					     "applicant"), cases[i].offered);
+		} else {
+			ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 0);
+		}
+		json_decref(o);
+	}
+	expect(f.c, "SELECT string_agg(meeting || ':' || allocation, ',' ORDER BY id) FROM"
+		    " travel_runs", "skip:skip-and-continue,stop:stop-at-first-misfit");
 	fx_close(&f);
 }
 END_TEST
@@ -868,6 +923,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_travel_settle__above_granted_refused_nothing_stored);
 	tcase_add_test(tc, test_travel_what_if__stores_nothing);
 	tcase_add_test(tc, test_travel_cancel__offered_place_needs_no_entry_and_is_offered_on);
+	tcase_add_test(tc, test_travel_offer__follows_the_runs_allocation_rule);
 	tcase_add_test(tc, test_travel_bad_input__refused_naming_the_field_nothing_stored);
 	tcase_add_test(tc, test_travel_db__refuses_what_the_code_refuses);
 	tcase_add_test(tc, test_travel_cli__bad_csv_refused_whole_nothing_stored);

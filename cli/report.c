@@ -46,6 +46,10 @@ static const struct subcommand subcommands[] = {
 		"      postings with running balances and the hash chain (all accounts unless --account)"},
 	{"trial-balance", run_kind, KIND_USAGE "\n"
 		"      every account as of --to, per currency and in USD at UN rates"},
+	{"donor-contributions", run_kind, KIND_USAGE "\n"
+		"      donors by what they gave (USD): pledged, received, outstanding per currency"},
+	{"in-kind", run_kind, KIND_USAGE "\n"
+		"      services and goods in kind: fair values, donor, period"},
 	{"verify", run_verify, "FILE [--cert CERT.pem]\n"
 			       "      check FILE's signature (enveloped, or FILE.sig)"},
 	{"sign", run_sign, "FILE --key KEY.pem --cert CERT.pem [--output OUT]\n"

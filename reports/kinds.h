@@ -26,6 +26,8 @@ struct reports_ctx {
  * its body, inside the open snapshot; report.c ends the document. */
 int reports_write_statement(struct reports_ctx *x);
 int reports_write_trial_balance(struct reports_ctx *x);
+int reports_write_donors(struct reports_ctx *x);
+int reports_write_inkind(struct reports_ctx *x);
 
 /* Small checked writer calls: ERR_SYSTEM naming the element. */
 int reports_start(xmlTextWriterPtr w, const char *name);

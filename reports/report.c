@@ -30,6 +30,8 @@ struct kind {
 static const struct kind kinds[] = {
 	{"account-statement", reports_write_statement, true},
 	{"trial-balance", reports_write_trial_balance, false},
+	{"donor-contributions", reports_write_donors, false},
+	{"in-kind", reports_write_inkind, false},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -51,18 +53,56 @@ static const struct db_stmt stmts[] = {
 	 " ORDER BY a.code COLLATE \"C\"", 3},
 	{"reports_st_first",
 	 "SELECT min(sequence) FROM entries WHERE date BETWEEN $1::date AND $2::date", 2},
-	/* a page of entries after sequence $1, each row one posting with its
-	 * entry's columns; LATERAL makes it one primary-key descent per entry
-	 * (a plain join let the planner scan every posting once per page) */
+	/* a page of entries after sequence $1, each row one posting; the
+	 * entry's columns only on its first posting's row (line 1), NULL on
+	 * the others, which halves what is converted and sent. LATERAL makes
+	 * it one primary-key descent per entry (a plain join let the planner
+	 * scan every posting once per page). */
 	{"reports_st_page",
-	 "SELECT e.sequence, e.id, e.date, e.memo, e.reference,"
-	 " to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-	 " e.token_id, e.idempotency_key, e.request_sha256, e.reverses, e.prev_hash, e.hash,"
+	 "SELECT e.sequence, e.date,"
+	 " CASE WHEN p.line = 1 THEN e.id END, CASE WHEN p.line = 1 THEN e.memo END,"
+	 " CASE WHEN p.line = 1 THEN e.reference END,"
+	 " CASE WHEN p.line = 1 THEN to_char(e.created_at AT TIME ZONE 'UTC',"
+	 "   'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END,"
+	 " CASE WHEN p.line = 1 THEN e.token_id END,"
+	 " CASE WHEN p.line = 1 THEN e.idempotency_key END,"
+	 " CASE WHEN p.line = 1 THEN e.request_sha256 END,"
+	 " CASE WHEN p.line = 1 THEN e.reverses END,"
+	 " CASE WHEN p.line = 1 THEN e.prev_hash END, CASE WHEN p.line = 1 THEN e.hash END,"
 	 " p.line, p.account, p.side, p.amount, p.currency"
 	 " FROM (SELECT * FROM entries WHERE sequence > $1 ORDER BY sequence LIMIT $2) e"
 	 " CROSS JOIN LATERAL (SELECT * FROM postings q WHERE q.entry_id = e.id"
 	 "   ORDER BY q.line) p"
 	 " ORDER BY e.sequence, p.line", 2},
+	/* donor-contributions (fundkinds.c): per donor and pledge currency */
+	{"reports_donors",
+	 "WITH pl AS (SELECT donor, currency,"
+	 "   COALESCE(sum(amount_minor) FILTER (WHERE signed_on BETWEEN $1::date AND $2::date),"
+	 "            0) AS pledged,"
+	 "   COALESCE(sum(amount_minor) FILTER (WHERE signed_on <= $2::date), 0) AS signed"
+	 "   FROM pledges WHERE status <> 'indicative' GROUP BY 1, 2),"
+	 " rc AS (SELECT p.donor, r.instructed_currency AS currency,"
+	 "   COALESCE(sum(r.instructed_minor) FILTER (WHERE r.received_on BETWEEN $1::date"
+	 "            AND $2::date), 0) AS received,"
+	 "   COALESCE(sum(r.settled_minor) FILTER (WHERE r.received_on <= $2::date), 0) AS settled"
+	 "   FROM receipts r JOIN pledges p ON p.id = r.pledge GROUP BY 1, 2)"
+	 " SELECT d.id, d.name, d.org_type, d.country, currency, COALESCE(pl.pledged, 0),"
+	 "  COALESCE(rc.received, 0), COALESCE(pl.signed, 0) - COALESCE(rc.settled, 0)"
+	 " FROM pl FULL JOIN rc USING (donor, currency) JOIN donors d ON d.id = donor"
+	 " WHERE COALESCE(pl.pledged, 0) <> 0 OR COALESCE(rc.received, 0) <> 0"
+	 "  OR COALESCE(pl.signed, 0) <> COALESCE(rc.settled, 0)"
+	 " ORDER BY d.id COLLATE \"C\", currency", 2},
+	{"reports_donor_receipts",
+	 "SELECT p.donor, r.received_on, r.instructed_minor, r.instructed_currency, r.id"
+	 " FROM receipts r JOIN pledges p ON p.id = r.pledge"
+	 " WHERE r.received_on BETWEEN $1::date AND $2::date"
+	 " ORDER BY p.donor COLLATE \"C\", r.received_on, r.id", 2},
+	/* in-kind (fundkinds.c): gifts whose entry is dated in the period */
+	{"reports_inkind",
+	 "SELECT g.id, g.kind, g.donor, d.name, g.description, g.amount_minor, g.currency,"
+	 " g.period_start, g.period_end"
+	 " FROM inkind_gifts g JOIN donors d ON d.id = g.donor"
+	 " WHERE g.period_end BETWEEN $1::date AND $2::date ORDER BY g.period_end, g.id", 2},
 	/* trial balance: every account's debits - credits dated up to to */
 	{"reports_tb",
 	 "SELECT a.code, a.name, a.type, a.currency,"
@@ -83,7 +123,7 @@ bool reports_kind_valid(const char *kind)
 
 const char *reports_kind_names(void)
 {
-	return "account-statement, trial-balance";
+	return "account-statement, trial-balance, donor-contributions, in-kind";
 }
 
 int reports_setup(PGconn *c)

@@ -90,12 +90,14 @@ static int write_entry(struct reports_ctx *x, struct acct *a, size_t n_acct,
 {
 	xmlTextWriterPtr w = x->w;
 	int k = *i;
-	const char *seq = PQgetvalue(e, k, 0), *date = PQgetvalue(e, k, 2);
+	const char *seq = PQgetvalue(e, k, 0), *date = PQgetvalue(e, k, 1);
 	bool in_period = strcmp(date, x->rq->from) >= 0 && strcmp(date, x->rq->to) <= 0;
 	int rc;
 
+	if (PQgetisnull(e, k, 2) || strcmp(PQgetvalue(e, k, 12), "1") != 0)
+		return err_set(ERR_INTERNAL, "entry %s: its postings do not start at line 1", seq);
 	if ((rc = reports_start(w, "entry")) < 0 || (rc = reports_attr(w, "sequence", seq)) < 0 ||
-	    (rc = reports_attr(w, "id", PQgetvalue(e, k, 1))) < 0 ||
+	    (rc = reports_attr(w, "id", PQgetvalue(e, k, 2))) < 0 ||
 	    (rc = reports_attr(w, "date", date)) < 0 ||
 	    (rc = reports_attr(w, "in-period", in_period ? "true" : "false")) < 0 ||
 	    (rc = reports_write_text(w, "created-at", PQgetvalue(e, k, 5))) < 0 ||

@@ -567,9 +567,120 @@ START_TEST(test_report_trial_balance__zero_per_currency_and_usd_at_un_rates)
 }
 END_TEST
 
+/* The exact sum of the amounts the node set expr selects (XPath sum() is a
+ * floating-point number: not used). */
+static int64_t xp_money_sum(xmlDocPtr doc, const char *ccy, const char *expr)
+{
+	long n = xp_count(doc, expr);
+	int64_t total = 0;
+
+	for (long i = 1; i <= n; i++)
+		total += xp_money(doc, ccy, "(%s)[%ld]", expr, i);
+	return total;
+}
+
+/* --- donor contributions and gifts in kind ------------------------------------------- */
+
+/* The movement of account code in the period, normal direction. */
+static int64_t movement(PGconn *c, const char *code, const char *before, const char *to)
+{
+	return ledger_bal(c, code, to) - ledger_bal(c, code, before);
+}
+
+START_TEST(test_report_donors__ranked_by_usd_tied_to_revenue_and_receivables)
+{
+	static const char *const ccys[] = {"CHF", "EUR", "USD"};
+	struct fx f;
+	char p[LIMIT_PATH_BYTES];
+	xmlDocPtr doc;
+
+	fx_open(&f);
+	report(&f, p, "donor-contributions", "2019-01-01", "2019-12-31", NULL, "donors.xml");
+	doc = valid(p, SCHEMAS "donor-contributions.xsd");
+	/* USD 50,000.00; EUR 40,000.00 x 1.142; CHF 12,000.00 x 1.005 */
+	{
+		char *order = xp(doc, "concat(//r:donor[1]/@id, ' ', //r:donor[2]/@id, ' ',"
+				      " //r:donor[3]/@id)");
+
+		ck_assert_str_eq(order, "usa eu swiss");
+		xmlFree(order);
+	}
+	ck_assert_int_eq(xp_money(doc, "USD", "//r:donor[@id='eu']/r:received-usd"), 4568000);
+	ck_assert_int_eq(xp_money(doc, "USD", "//r:donor[@id='swiss']/r:received-usd"), 1206000);
+	ck_assert_int_eq(xp_money(doc, "USD", "//r:donor[@id='eu']/r:receipt/r:usd"), 4568000);
+	for (size_t k = 0; k < 3; k++) {
+		const char *ccy = ccys[k];
+		char rev[2][16], recv[2][16];
+		char e[2][96];
+		int64_t pledged, outstanding;
+
+		snprintf(e[0], sizeof(e[0]), "//r:currency[@code='%s']/r:pledged", ccy);
+		snprintf(e[1], sizeof(e[1]), "//r:currency[@code='%s']/r:outstanding", ccy);
+		pledged = xp_money_sum(doc, ccy, e[0]);
+		outstanding = xp_money_sum(doc, ccy, e[1]);
+
+		snprintf(rev[0], sizeof(rev[0]), "4100-%s", ccy);
+		snprintf(rev[1], sizeof(rev[1]), "4110-%s", ccy);
+		snprintf(recv[0], sizeof(recv[0]), "1200-%s", ccy);
+		snprintf(recv[1], sizeof(recv[1]), "1210-%s", ccy);
+		ck_assert_int_gt(pledged, 0);
+		ck_assert_int_eq(pledged, movement(f.c, rev[0], "2018-12-31", "2019-12-31") +
+						  movement(f.c, rev[1], "2018-12-31", "2019-12-31"));
+		ck_assert_int_eq(outstanding, ledger_bal(f.c, recv[0], "2019-12-31") +
+						      ledger_bal(f.c, recv[1], "2019-12-31"));
+	}
+	xmlFreeDoc(doc);
+	/* February: only the US pledge and receipt; the EU pledge still open */
+	report(&f, p, "donor-contributions", "2019-02-01", "2019-02-28", NULL, "feb.xml");
+	doc = valid(p, SCHEMAS "donor-contributions.xsd");
+	ck_assert_int_eq(xp_money(doc, "EUR", "//r:donor[@id='eu']/r:currency/r:pledged"), 0);
+	ck_assert_int_eq(xp_money(doc, "EUR", "//r:donor[@id='eu']/r:currency/r:outstanding"),
+			 6000000);
+	ck_assert_int_eq(xp_count(doc, "//r:receipt"), 1);
+	ck_assert_int_eq(xp_count(doc, "//r:donor[@id='swiss']"), 0);
+	xmlFreeDoc(doc);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_report_inkind__fair_values_tied_to_the_ledger)
+{
+	struct fx f;
+	char p[LIMIT_PATH_BYTES];
+	xmlDocPtr doc;
+
+	fx_open(&f);
+	report(&f, p, "in-kind", "2019-01-01", "2019-12-31", NULL, "inkind.xml");
+	doc = valid(p, SCHEMAS "in-kind.xsd");
+	ck_assert_int_eq(xp_count(doc, "//r:gift"), 2);
+	ck_assert_int_eq(xp_money_sum(doc, "CHF", "//r:gift[@kind='goods']/r:fair-value"),
+			 movement(f.c, "5300-CHF", "2018-12-31", "2019-12-31"));
+	ck_assert_int_eq(xp_money_sum(doc, "USD", "//r:gift[@kind='service']/r:fair-value"),
+			 movement(f.c, "8300-USD", "2018-12-31", "2019-12-31"));
+	/* CHF 1,500.00 at the March rate 1.005 */
+	ck_assert_int_eq(xp_money(doc, "USD", "//r:gift[@kind='goods']/r:usd"), 150750);
+	{
+		char *s = xp(doc, "concat(//r:gift[@kind='goods']/r:recognised, ' ',"
+				  " //r:gift[@kind='service']/r:recognised, ' ',"
+				  " //r:gift[@kind='goods']/r:donor-name)");
+
+		ck_assert_str_eq(s, "revenue memo Switzerland <OFCOM> & co");
+		xmlFree(s);
+	}
+	xmlFreeDoc(doc);
+	/* the service's entry is dated its period's end: not in the first half */
+	report(&f, p, "in-kind", "2019-01-01", "2019-06-30", NULL, "h1.xml");
+	doc = valid(p, SCHEMAS "in-kind.xsd");
+	ck_assert_int_eq(xp_count(doc, "//r:gift"), 1);
+	xmlFreeDoc(doc);
+	fx_close(&f);
+}
+END_TEST
+
 /* --- what every kind shares ---------------------------------------------------------- */
 
-static const char *const kinds[] = {"account-statement", "trial-balance"};
+static const char *const kinds[] = {"account-statement", "trial-balance",
+				    "donor-contributions", "in-kind"};
 
 START_TEST(test_report_kinds__same_arguments_same_bytes)
 {
@@ -673,6 +784,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_report_statement__one_account_and_an_empty_period);
 	tcase_add_test(tc, test_report_verify_statement__refuses_any_change);
 	tcase_add_test(tc, test_report_trial_balance__zero_per_currency_and_usd_at_un_rates);
+	tcase_add_test(tc, test_report_donors__ranked_by_usd_tied_to_revenue_and_receivables);
+	tcase_add_test(tc, test_report_inkind__fair_values_tied_to_the_ledger);
 	tcase_add_test(tc, test_report_kinds__same_arguments_same_bytes);
 	tcase_add_test(tc, test_report_kinds__signed_report_verifies_and_still_checks);
 	tcase_add_test(tc, test_report_kinds__bad_requests_exit_1_naming_what);

@@ -10,6 +10,7 @@
  * wrong key, unsigned, malformed) with what failed on stderr, 2 when it
  * could not be checked (a file unreadable, a bad certificate file).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -50,6 +51,8 @@ static const struct subcommand subcommands[] = {
 		"      donors by what they gave (USD): pledged, received, outstanding per currency"},
 	{"in-kind", run_kind, KIND_USAGE "\n"
 		"      services and goods in kind: fair values, donor, period"},
+	{"trust-fund-statement", run_kind, KIND_USAGE "\n"
+		"      opening and closing cash, contributions, receivables, expenses, obligations"},
 	{"verify", run_verify, "FILE [--cert CERT.pem]\n"
 			       "      check FILE's signature (enveloped, or FILE.sig)"},
 	{"sign", run_sign, "FILE --key KEY.pem --cert CERT.pem [--output OUT]\n"
@@ -283,6 +286,7 @@ static int run_kind(int argc, char **argv)
 	char cmd[64], tmp[LIMIT_PATH_BYTES];
 	struct kind_opts o;
 	PGconn *c = NULL;
+	FILE *f = NULL;
 	int rc = parse_kind(&o, argc, argv, "report");
 
 	if (rc != 0)
@@ -290,16 +294,30 @@ static int run_kind(int argc, char **argv)
 	snprintf(cmd, sizeof(cmd), "report %s", argv[0]);
 	if (o.output && snprintf(tmp, sizeof(tmp), "%s.tmp", o.output) >= (int)sizeof(tmp))
 		return cli_usage_error(cmd, "--output: path too long");
-	if ((rc = connect_ro(&c, o.database)) < 0)
-		return cli_fail(rc, cmd);
-	fflush(stdout);
-	rc = reports_write(c, &o.rq, o.output ? xmlOutputBufferCreateFilename(tmp, NULL, 0)
-					      : xmlOutputBufferCreateFd(STDOUT_FILENO, NULL));
-	PQfinish(c);
-	if (rc < 0) {
+	if (o.output && !(f = fopen(tmp, "wb")))
+		return cli_fail(err_set(ERR_SYSTEM, "%s: cannot create: %s", tmp, strerror(errno)),
+				cmd);
+	if (!f)
+		f = stdout;
+	/* 1 MiB of stdio buffer: libxml2 flushes its own every 4 KB */
+	if ((rc = connect_ro(&c, o.database)) < 0 ||
+	    (setvbuf(f, NULL, _IOFBF, 1 << 20), rc = reports_write(c, &o.rq,
+								   xmlOutputBufferCreateFile(f, NULL))) < 0 ||
+	    fflush(f) != 0) {
+		if (rc == 0)
+			rc = err_set(ERR_SYSTEM, "%s: write failed: %s", o.output ? tmp : "stdout",
+				     strerror(errno));
+		if (f != stdout)
+			fclose(f);
+		PQfinish(c);
 		if (o.output)
 			(void)unlink(tmp);
 		return cli_fail(rc, cmd);
+	}
+	PQfinish(c);
+	if (f != stdout && fclose(f) != 0) {
+		(void)unlink(tmp);
+		return cli_fail(err_set(ERR_SYSTEM, "%s: write failed", tmp), cmd);
 	}
 	if (o.output && rename(tmp, o.output) < 0) {
 		(void)unlink(tmp);

@@ -14,10 +14,19 @@
  *   the gift's period, how it is recognised, and USD at the rate of the
  *   entry's month.
  *
- * Memory grows with the number of donors of the period (a sort), never
- * with postings.
+ * trust-fund-statement: sections of lines, each in its currency and in USD
+ *   at the UN rate of the period's last month (rate-month), with a USD
+ *   total: opening-balances and closing-balances (bank accounts 10xx),
+ *   contributions (signed pledges of the period by donor, and goods in kind
+ *   recognised as revenue, 4200), receivables (1200, 1210 at the end),
+ *   expenses (movement of every expense account in the period) and
+ *   obligations (travel obligations, 8100, at the end). Lines that are
+ *   zero are left out.
+ *
+ * Memory grows with the number of donors or accounts, never with postings.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,5 +191,122 @@ int reports_write_inkind(struct reports_ctx *x)
 	}
 cleanup:
 	PQclear(r);
+	return rc;
+}
+
+/* --- trust-fund-statement ------------------------------------------------------------- */
+
+/* Which accounts a section takes, from the chart of docs/fund.md. */
+enum pick { BANK, RECEIVABLE, EXPENSE, OBLIGATION };
+
+static bool picks(enum pick k, const char *code, const char *type)
+{
+	switch (k) {
+	case BANK: return strncmp(code, "10", 2) == 0 && strcmp(type, "asset") == 0;
+	case RECEIVABLE: return strncmp(code, "1200-", 5) == 0 || strncmp(code, "1210-", 5) == 0;
+	case EXPENSE: return strcmp(type, "expense") == 0;
+	case OBLIGATION: return strncmp(code, "8100-", 5) == 0;
+	}
+	return false;
+}
+
+/* One line: <line id="..."><name/><amount/><usd/></line>, USD added to *total. */
+static int write_line(struct reports_ctx *x, const char *id, const char *name, int64_t amount,
+		      const char *ccy, const char *month, int64_t *total)
+{
+	xmlTextWriterPtr w = x->w;
+	struct money_rate rate;
+	int64_t usd;
+	int rc;
+
+	if ((rc = reports_usd(&usd, &rate, x->c, amount, ccy, month)) < 0 ||
+	    (rc = money_add(total, *total, usd)) < 0 || (rc = reports_start(w, "line")) < 0 ||
+	    (rc = reports_attr(w, "id", id)) < 0 || (rc = reports_write_text(w, "name", name)) < 0 ||
+	    (rc = reports_write_money(w, "amount", amount, ccy)) < 0 ||
+	    (rc = reports_write_usd(w, "usd", usd, rate, month)) < 0)
+		return rc;
+	return reports_end(w, "line");
+}
+
+/*
+ * A section of account lines: col 5 (opening) or 6 (closing) of the
+ * statement accounts result, or their difference (the period's movement)
+ * when col is 0; balances in the normal direction; zero lines left out.
+ */
+static int write_accounts_section(struct reports_ctx *x, const char *name, enum pick k,
+				  int col, const PGresult *r, const char *month)
+{
+	int64_t total = 0;
+	int rc;
+
+	if ((rc = reports_start(x->w, "section")) < 0 || (rc = reports_attr(x->w, "name", name)) < 0)
+		return rc;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int64_t v = col ? reports_ll(r, i, col) : reports_ll(r, i, 6) - reports_ll(r, i, 5);
+
+		if (!picks(k, PQgetvalue(r, i, 0), PQgetvalue(r, i, 2)) || v == 0)
+			continue;
+		if (strcmp(PQgetvalue(r, i, 4), "credit") == 0)
+			v = -v;
+		if ((rc = write_line(x, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), v,
+				     PQgetvalue(r, i, 3), month, &total)) < 0)
+			return rc;
+	}
+	if ((rc = reports_write_money(x->w, "total-usd", total, "USD")) < 0)
+		return rc;
+	return reports_end(x->w, "section");
+}
+
+/* Contributions: signed pledges of the period by donor and currency, and
+ * goods in kind recognised as revenue (4200) in the period. */
+static int write_contributions(struct reports_ctx *x, const PGresult *d, const PGresult *a,
+			       const char *month)
+{
+	int64_t total = 0;
+	int rc;
+
+	if ((rc = reports_start(x->w, "section")) < 0 ||
+	    (rc = reports_attr(x->w, "name", "contributions")) < 0)
+		return rc;
+	for (int i = 0; i < PQntuples(d); i++)
+		if (reports_ll(d, i, 5) != 0 &&
+		    (rc = write_line(x, PQgetvalue(d, i, 0), PQgetvalue(d, i, 1), reports_ll(d, i, 5),
+				     PQgetvalue(d, i, 4), month, &total)) < 0)
+			return rc;
+	for (int i = 0; i < PQntuples(a); i++) {
+		int64_t v = reports_ll(a, i, 5) - reports_ll(a, i, 6); /* credit-normal */
+
+		if (strncmp(PQgetvalue(a, i, 0), "4200-", 5) == 0 && v != 0 &&
+		    (rc = write_line(x, PQgetvalue(a, i, 0), PQgetvalue(a, i, 1), v,
+				     PQgetvalue(a, i, 3), month, &total)) < 0)
+			return rc;
+	}
+	if ((rc = reports_write_money(x->w, "total-usd", total, "USD")) < 0)
+		return rc;
+	return reports_end(x->w, "section");
+}
+
+int reports_write_fund_statement(struct reports_ctx *x)
+{
+	const char *const params[] = {x->rq->from, x->rq->to, NULL};
+	PGresult *a = NULL, *d = NULL;
+	char month[8];
+	int rc;
+
+	reports_month(month, x->rq->to);
+	if ((rc = db_exec(&a, x->c, "reports_st_accounts", 3, params)) < 0 ||
+	    (rc = db_exec(&d, x->c, "reports_donors", 2, params)) < 0 ||
+	    (rc = reports_writer_begin(x->w, "trust-fund-statement", &x->h)) < 0 ||
+	    (rc = reports_write_text(x->w, "rate-month", month)) < 0 ||
+	    (rc = write_accounts_section(x, "opening-balances", BANK, 5, a, month)) < 0 ||
+	    (rc = write_contributions(x, d, a, month)) < 0 ||
+	    (rc = write_accounts_section(x, "receivables", RECEIVABLE, 6, a, month)) < 0 ||
+	    (rc = write_accounts_section(x, "expenses", EXPENSE, 0, a, month)) < 0 ||
+	    (rc = write_accounts_section(x, "obligations", OBLIGATION, 6, a, month)) < 0 ||
+	    (rc = write_accounts_section(x, "closing-balances", BANK, 6, a, month)) < 0)
+		goto cleanup;
+cleanup:
+	PQclear(a);
+	PQclear(d);
 	return rc;
 }

@@ -28,6 +28,7 @@ int reports_write_statement(struct reports_ctx *x);
 int reports_write_trial_balance(struct reports_ctx *x);
 int reports_write_donors(struct reports_ctx *x);
 int reports_write_inkind(struct reports_ctx *x);
+int reports_write_fund_statement(struct reports_ctx *x);
 
 /* Small checked writer calls: ERR_SYSTEM naming the element. */
 int reports_start(xmlTextWriterPtr w, const char *name);

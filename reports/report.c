@@ -32,6 +32,7 @@ static const struct kind kinds[] = {
 	{"trial-balance", reports_write_trial_balance, false},
 	{"donor-contributions", reports_write_donors, false},
 	{"in-kind", reports_write_inkind, false},
+	{"trust-fund-statement", reports_write_fund_statement, false},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -123,7 +124,8 @@ bool reports_kind_valid(const char *kind)
 
 const char *reports_kind_names(void)
 {
-	return "account-statement, trial-balance, donor-contributions, in-kind";
+	return "account-statement, trial-balance, donor-contributions, in-kind, "
+	       "trust-fund-statement";
 }
 
 int reports_setup(PGconn *c)

@@ -677,10 +677,56 @@ START_TEST(test_report_inkind__fair_values_tied_to_the_ledger)
 }
 END_TEST
 
+START_TEST(test_report_fund_statement__sections_tie_to_the_accounts)
+{
+	static const char *const sections[] = {"opening-balances", "contributions", "receivables",
+					       "expenses", "obligations", "closing-balances"};
+	struct fx f;
+	char p[LIMIT_PATH_BYTES];
+	xmlDocPtr doc;
+
+	fx_open(&f);
+	report(&f, p, "trust-fund-statement", "2019-01-01", "2019-12-31", NULL, "tfs.xml");
+	doc = valid(p, SCHEMAS "trust-fund-statement.xsd");
+	for (size_t i = 0; i < 6; i++) {
+		char e[128], *name = xp(doc, "//r:section[%zu]/@name", i + 1);
+
+		ck_assert_str_eq(name, sections[i]);
+		xmlFree(name);
+		snprintf(e, sizeof(e), "//r:section[%zu]/r:line/r:usd", i + 1);
+		ck_assert_int_eq(xp_money(doc, "USD", "//r:section[%zu]/r:total-usd", i + 1),
+				 xp_money_sum(doc, "USD", e));
+	}
+	ck_assert_int_eq(xp_count(doc, "//r:section[@name='opening-balances']/r:line"), 0);
+	/* closing cash and receivables are the ledger's balances */
+	ck_assert_int_eq(xp_count(doc, "//r:section[@name='closing-balances']/r:line"), 3);
+	ck_assert_int_eq(xp_money(doc, "EUR", "//r:section[@name='closing-balances']/r:line"
+					      "[@id='1010-EUR']/r:amount"),
+			 ledger_bal(f.c, "1010-EUR", "2019-12-31"));
+	ck_assert_int_eq(xp_money(doc, "CHF", "//r:section[@name='receivables']/r:line"
+					      "[@id='1210-CHF']/r:amount"),
+			 ledger_bal(f.c, "1210-CHF", "2019-12-31"));
+	/* EUR 10.00 of bank charges; CHF 1,500.00 of goods in kind */
+	ck_assert_int_eq(xp_money(doc, "EUR", "//r:section[@name='expenses']/r:line"
+					      "[@id='5100-EUR']/r:amount"), 1000);
+	ck_assert_int_eq(xp_money(doc, "CHF", "//r:section[@name='contributions']/r:line"
+					      "[@id='4200-CHF']/r:amount"),
+			 movement(f.c, "4200-CHF", "2018-12-31", "2019-12-31"));
+	ck_assert_int_eq(xp_money(doc, "CHF", "//r:section[@name='contributions']/r:line"
+					      "[@id='swiss']/r:amount"),
+			 movement(f.c, "4110-CHF", "2018-12-31", "2019-12-31"));
+	/* USD at the December rates: EUR 39,990.00 x 1.1187 = 44,736.81 */
+	ck_assert_int_eq(xp_money(doc, "USD", "//r:section[@name='closing-balances']/r:line"
+					      "[@id='1010-EUR']/r:usd"), 4473681);
+	xmlFreeDoc(doc);
+	fx_close(&f);
+}
+END_TEST
+
 /* --- what every kind shares ---------------------------------------------------------- */
 
 static const char *const kinds[] = {"account-statement", "trial-balance",
-				    "donor-contributions", "in-kind"};
+				    "donor-contributions", "in-kind", "trust-fund-statement"};
 
 START_TEST(test_report_kinds__same_arguments_same_bytes)
 {
@@ -786,6 +832,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_report_trial_balance__zero_per_currency_and_usd_at_un_rates);
 	tcase_add_test(tc, test_report_donors__ranked_by_usd_tied_to_revenue_and_receivables);
 	tcase_add_test(tc, test_report_inkind__fair_values_tied_to_the_ledger);
+	tcase_add_test(tc, test_report_fund_statement__sections_tie_to_the_accounts);
 	tcase_add_test(tc, test_report_kinds__same_arguments_same_bytes);
 	tcase_add_test(tc, test_report_kinds__signed_report_verifies_and_still_checks);
 	tcase_add_test(tc, test_report_kinds__bad_requests_exit_1_naming_what);

@@ -53,6 +53,10 @@ static const struct subcommand subcommands[] = {
 		"      services and goods in kind: fair values, donor, period"},
 	{"trust-fund-statement", run_kind, KIND_USAGE "\n"
 		"      opening and closing cash, contributions, receivables, expenses, obligations"},
+	{"iati-activities", run_kind, KIND_USAGE "\n"
+		"      IATI 2.03 activity file: commitments, incoming funds, travel expenditure"},
+	{"iati-organisation", run_kind, KIND_USAGE "\n"
+		"      IATI 2.03 organisation file: total expenditure of the period"},
 	{"verify", run_verify, "FILE [--cert CERT.pem]\n"
 			       "      check FILE's signature (enveloped, or FILE.sig)"},
 	{"sign", run_sign, "FILE --key KEY.pem --cert CERT.pem [--output OUT]\n"

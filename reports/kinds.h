@@ -22,13 +22,16 @@ struct reports_ctx {
 	struct reports_header h; /* filled by report.c, inside the snapshot */
 };
 
-/* Each writes the root element with the header (reports_writer_begin) and
- * its body, inside the open snapshot; report.c ends the document. */
+/* Each writes the root element with the header (reports_writer_begin; the
+ * IATI kinds write IATI's root instead) and its body, inside the open
+ * snapshot; report.c ends the document. */
 int reports_write_statement(struct reports_ctx *x);
 int reports_write_trial_balance(struct reports_ctx *x);
 int reports_write_donors(struct reports_ctx *x);
 int reports_write_inkind(struct reports_ctx *x);
 int reports_write_fund_statement(struct reports_ctx *x);
+int reports_write_iati_activities(struct reports_ctx *x);
+int reports_write_iati_organisation(struct reports_ctx *x);
 
 /* Small checked writer calls: ERR_SYSTEM naming the element. */
 int reports_start(xmlTextWriterPtr w, const char *name);

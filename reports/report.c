@@ -33,6 +33,8 @@ static const struct kind kinds[] = {
 	{"donor-contributions", reports_write_donors, false},
 	{"in-kind", reports_write_inkind, false},
 	{"trust-fund-statement", reports_write_fund_statement, false},
+	{"iati-activities", reports_write_iati_activities, false},
+	{"iati-organisation", reports_write_iati_organisation, false},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -104,6 +106,33 @@ static const struct db_stmt stmts[] = {
 	 " g.period_start, g.period_end"
 	 " FROM inkind_gifts g JOIN donors d ON d.id = g.donor"
 	 " WHERE g.period_end BETWEEN $1::date AND $2::date ORDER BY g.period_end, g.id", 2},
+	/* IATI (iati.c): donors and transactions of the period */
+	{"reports_iati_donors",
+	 "SELECT d.id, d.name, d.org_type FROM donors d"
+	 " WHERE EXISTS (SELECT 1 FROM pledges p WHERE p.donor = d.id AND p.status <> 'indicative'"
+	 "   AND p.signed_on BETWEEN $1::date AND $2::date)"
+	 " OR EXISTS (SELECT 1 FROM receipts r JOIN pledges p ON p.id = r.pledge"
+	 "   WHERE p.donor = d.id AND r.received_on BETWEEN $1::date AND $2::date)"
+	 " ORDER BY d.id COLLATE \"C\"", 2},
+	{"reports_iati_transactions",
+	 "SELECT * FROM ("
+	 " SELECT p.signed_on AS day, 11 AS type, p.amount_minor, p.currency,"
+	 "  'Contribution agreement ' || p.agreement_no, d.name, d.org_type,"
+	 "  'pledge-' || p.id AS ref"
+	 " FROM pledges p JOIN donors d ON d.id = p.donor"
+	 " WHERE p.status <> 'indicative' AND p.signed_on BETWEEN $1::date AND $2::date"
+	 " UNION ALL"
+	 " SELECT r.received_on, 1, r.instructed_minor, r.instructed_currency,"
+	 "  'Contribution received', d.name, d.org_type, 'receipt-' || r.id"
+	 " FROM receipts r JOIN pledges p ON p.id = r.pledge JOIN donors d ON d.id = p.donor"
+	 " WHERE r.received_on BETWEEN $1::date AND $2::date"
+	 " UNION ALL"
+	 " SELECT e.date, 4, CASE WHEN q.side = 'debit' THEN q.amount ELSE -q.amount END,"
+	 "  q.currency, CASE WHEN e.memo = '' THEN 'Travel expense' ELSE e.memo END, NULL, NULL,"
+	 "  'entry-' || e.sequence || '-' || q.line"
+	 " FROM postings q JOIN entries e ON e.id = q.entry_id"
+	 " WHERE q.account LIKE '5200-%' AND e.date BETWEEN $1::date AND $2::date"
+	 ") t ORDER BY day, type, ref COLLATE \"C\"", 2},
 	/* trial balance: every account's debits - credits dated up to to */
 	{"reports_tb",
 	 "SELECT a.code, a.name, a.type, a.currency,"
@@ -125,7 +154,7 @@ bool reports_kind_valid(const char *kind)
 const char *reports_kind_names(void)
 {
 	return "account-statement, trial-balance, donor-contributions, in-kind, "
-	       "trust-fund-statement";
+	       "trust-fund-statement, iati-activities, iati-organisation";
 }
 
 int reports_setup(PGconn *c)

@@ -2,7 +2,7 @@
  * test_reports_kinds.c - the report kinds written by the real `tfledger
  * report KIND` from a small fund ledger (ledger/fund.c operations on a fresh
  * database: pledges, receipts in three currencies, gifts in kind, entries
- * posted out of date order): each report validates against its schema and
+ * posted out of date order, a travel expense): each report validates against its schema and
  * its figures tie out to the ledger (closing balances = ledger_balance,
  * trial balance zero per currency, USD figures at the UN rates); the same
  * arguments give the same bytes; a signed report verifies; verify-statement
@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/money.h"
@@ -76,7 +77,8 @@ static long long id_of(json_t *o)
 /*
  * The fund ledger of the tests: EUR, USD and CHF pledges and receipts in
  * January to March 2019, a service in kind dated 2019-12-31 posted before
- * the February entries (so the journal is not in date order), goods in kind.
+ * the February entries (so the journal is not in date order), goods in kind,
+ * and a travel expense paid in USD.
  */
 static void fx_open(struct fx *f)
 {
@@ -129,6 +131,23 @@ static void fx_open(struct fx *f)
 		       "{\"donor\":\"swiss\",\"kind\":\"goods\",\"description\":\"Conference"
 		       " supplies\",\"amount\":\"1500.00\",\"currency\":\"CHF\",\"period_start\":"
 		       "\"2019-03-01\",\"period_end\":\"2019-03-31\"}"));
+	/* a travel expense, as the travel module books a settled trip */
+	{
+		struct ledger_entry e = {.n_postings = 2};
+
+		snprintf(e.date, sizeof(e.date), "2019-03-20");
+		e.memo = strdup("Travel support: MAG member to Geneva");
+		e.reference = strdup("TRV-2019-1");
+		e.postings = calloc(2, sizeof(*e.postings));
+		ck_assert(e.memo && e.reference && e.postings);
+		e.postings[0] = (struct ledger_posting){"5200-USD", true, 125000, "USD"};
+		e.postings[1] = (struct ledger_posting){"1010-USD", false, 125000, "USD"};
+		ck_assert_int_eq(db_exec_sql(f->c, "BEGIN"), 0);
+		ck_assert_msg(ledger_fund_append(f->c, &e, &who, "test.travel", &code) == 0, "%s",
+			      err_last());
+		ck_assert_int_eq(db_exec_sql(f->c, "COMMIT"), 0);
+		ledger_entry_free(&e);
+	}
 }
 
 static void fx_close(struct fx *f)
@@ -367,7 +386,7 @@ START_TEST(test_report_statement__mid_period_carries_the_chain_to_the_head)
 			 6000000);
 	/* the February entries and, after them, the later ones for the chain only */
 	ck_assert_int_eq(xp_count(doc, "//r:entry[@in-period='true']"), 2);
-	ck_assert_int_eq(xp_count(doc, "//r:entry[@in-period='false']"), 3);
+	ck_assert_int_eq(xp_count(doc, "//r:entry[@in-period='false']"), 4);
 	ck_assert_int_eq(xp_count(doc, "//r:entry[@in-period='false']//@balance"), 0);
 	ck_assert_int_eq(verify_statement(p, &err), 0);
 	free(err);
@@ -485,7 +504,7 @@ START_TEST(test_report_verify_statement__refuses_any_change)
 	ck_assert_int_eq(verify_statement(t, &err), 1);
 	ck_assert_msg(strstr(err, "missing"), "%s", err);
 	free(err);
-	remove_entry(p, t, "<entry sequence=\"8\"");
+	remove_entry(p, t, "<entry sequence=\"9\"");
 	ck_assert_int_eq(verify_statement(t, &err), 1);
 	ck_assert_msg(strstr(err, "head"), "%s", err);
 	free(err);
@@ -723,10 +742,91 @@ START_TEST(test_report_fund_statement__sections_tie_to_the_accounts)
 }
 END_TEST
 
+/* --- IATI --------------------------------------------------------------------------- */
+
+#define IATI SRCDATADIR "/reports/iati/"
+
+/* Every value of attribute expr in doc is a code of codelist name. */
+static void codes_in_list(xmlDocPtr doc, const char *expr, const char *name)
+{
+	char p[LIMIT_PATH_BYTES];
+	xmlDocPtr list = NULL;
+	long n = xp_count(doc, expr);
+
+	ck_assert_msg(n > 0, "no %s", expr);
+	snprintf(p, sizeof(p), IATI "codelists/%s.xml", name);
+	ck_assert_msg(xml_read_file(&list, p) == 0, "%s", err_last());
+	for (long i = 1; i <= n; i++) {
+		char *code = xp(doc, "(%s)[%ld]", expr, i);
+		xmlXPathContextPtr ctx = xmlXPathNewContext(list);
+		xmlXPathObjectPtr o;
+		char q[160];
+
+		snprintf(q, sizeof(q), "count(//codelist-item[code='%s'])", code);
+		o = xmlXPathEvalExpression(BAD_CAST q, ctx);
+		ck_assert_msg(o && xmlXPathCastToNumber(o) == 1, "%s '%s' is not in %s", expr, code,
+			      name);
+		xmlXPathFreeObject(o);
+		xmlXPathFreeContext(ctx);
+		xmlFree(code);
+	}
+	xmlFreeDoc(list);
+}
+
+static char *iati_xp(xmlDocPtr doc, const char *expr)
+{
+	return xp(doc, "%s", expr);
+}
+
+START_TEST(test_report_iati__valid_against_official_schemas_and_codelists)
+{
+	struct fx f;
+	char p[LIMIT_PATH_BYTES], *s;
+	xmlDocPtr doc;
+
+	fx_open(&f);
+	report(&f, p, "iati-activities", "2019-01-01", "2019-12-31", NULL, "act.xml");
+	doc = valid(p, IATI "iati-activities-schema.xsd");
+	codes_in_list(doc, "//transaction-type/@code", "TransactionType");
+	codes_in_list(doc, "//@type[parent::participating-org or parent::reporting-org or"
+			   " parent::provider-org]", "OrganisationType");
+	codes_in_list(doc, "//participating-org/@role", "OrganisationRole");
+	codes_in_list(doc, "//activity-status/@code", "ActivityStatus");
+	codes_in_list(doc, "//activity-date/@type", "ActivityDateType");
+	codes_in_list(doc, "//@currency | //@default-currency", "Currency");
+	codes_in_list(doc, "/iati-activities/@version", "Version");
+	/* three agreements signed, three receipts, one travel expense */
+	ck_assert_int_eq(xp_count(doc, "//transaction[transaction-type/@code='11']"), 3);
+	ck_assert_int_eq(xp_count(doc, "//transaction[transaction-type/@code='1']"), 3);
+	ck_assert_int_eq(xp_count(doc, "//transaction[transaction-type/@code='4']"), 1);
+	ck_assert_int_eq(xp_count(doc, "//participating-org[@role='1']"), 3);
+	s = iati_xp(doc, "concat(//transaction[transaction-type/@code='1' and value/@currency="
+			 "'EUR']/value, ' ', //transaction[transaction-type/@code='4']/value)");
+	ck_assert_str_eq(s, "40000.00 1250.00");
+	xmlFree(s);
+	ck_assert_int_eq(xp_money(doc, "USD", "//transaction[transaction-type/@code='4']/value"),
+			 movement(f.c, "5200-USD", "2018-12-31", "2019-12-31"));
+	xmlFreeDoc(doc);
+
+	report(&f, p, "iati-organisation", "2019-01-01", "2019-12-31", NULL, "org.xml");
+	doc = valid(p, IATI "iati-organisations-schema.xsd");
+	codes_in_list(doc, "//reporting-org/@type", "OrganisationType");
+	codes_in_list(doc, "//@currency | //@default-currency", "Currency");
+	/* USD 1,250.00 + EUR 10.00 x 1.1187 + CHF 1,500.00 x 1.0215 */
+	ck_assert_int_eq(xp_money(doc, "USD", "//total-expenditure/value"),
+			 125000 + 1119 + 153225);
+	ck_assert_int_eq(xp_money_sum(doc, "USD", "//expense-line/value"),
+			 xp_money(doc, "USD", "//total-expenditure/value"));
+	xmlFreeDoc(doc);
+	fx_close(&f);
+}
+END_TEST
+
 /* --- what every kind shares ---------------------------------------------------------- */
 
 static const char *const kinds[] = {"account-statement", "trial-balance",
-				    "donor-contributions", "in-kind", "trust-fund-statement"};
+				    "donor-contributions", "in-kind", "trust-fund-statement",
+				    "iati-activities", "iati-organisation"};
 
 START_TEST(test_report_kinds__same_arguments_same_bytes)
 {
@@ -740,7 +840,9 @@ START_TEST(test_report_kinds__same_arguments_same_bytes)
 		ta = slurp(a);
 		tb = slurp(b);
 		ck_assert_msg(strcmp(ta, tb) == 0, "%s differs between two runs", kinds[i]);
-		ck_assert_ptr_nonnull(strstr(ta, "<generated-at>" GEN_AT "</generated-at>"));
+		ck_assert_msg(strstr(ta, "<generated-at>" GEN_AT "</generated-at>") ||
+				      strstr(ta, "generated-datetime=\"" GEN_AT "\""),
+			      "%s: no fixed generated-at", kinds[i]);
 		free(ta);
 		free(tb);
 	}
@@ -833,6 +935,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_report_donors__ranked_by_usd_tied_to_revenue_and_receivables);
 	tcase_add_test(tc, test_report_inkind__fair_values_tied_to_the_ledger);
 	tcase_add_test(tc, test_report_fund_statement__sections_tie_to_the_accounts);
+	tcase_add_test(tc, test_report_iati__valid_against_official_schemas_and_codelists);
 	tcase_add_test(tc, test_report_kinds__same_arguments_same_bytes);
 	tcase_add_test(tc, test_report_kinds__signed_report_verifies_and_still_checks);
 	tcase_add_test(tc, test_report_kinds__bad_requests_exit_1_naming_what);

@@ -1,0 +1,216 @@
+/*
+ * iati.c - the fund in IATI 2.03 (iatistandard.org), for publication:
+ *
+ * iati-activities: one activity, the trust fund, with its donors of the
+ *   period as funding organisations and its transactions of the period:
+ *   incoming commitments (11) for pledges signed, incoming funds (1) for
+ *   receipts (instructed amount, pledge currency), and expenditure (4) for
+ *   travel expenses (postings on 5200 accounts: a debit spends, a credit, a
+ *   reversal, is negative), by date, type, then id.
+ * iati-organisation: the fund as an organisation, with its total
+ *   expenditure of the period in USD (UN rate of the period's last month)
+ *   and one expense line per expense account.
+ *
+ * IATI files have no namespace and no tfledger header: generated-datetime
+ * is --generated-at (or now), so the same ledger and arguments give the same
+ * bytes. Codes come from fixed values and the donors' org_type, which the
+ * database limits to the OrganisationType codelist (migrations/0020); the
+ * tests check every code against the codelists in reports/iati/codelists.
+ *
+ * IATI_ORG_REF is the fund's organisation identifier. "XI-IATI-" is IATI's
+ * own registration agency prefix; the suffix must be the one the IATI
+ * Registry gives the fund when it registers as a publisher.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/db.h"
+#include "common/err.h"
+#include "common/money.h"
+#include "reports/kinds.h"
+
+#define IATI_ORG_REF "XI-IATI-IGFTF"
+#define IATI_ORG_TYPE "40" /* OrganisationType: Multilateral */
+#define IATI_ORG_NAME "UN DESA - Internet Governance Forum Trust Fund"
+
+#define X(s) BAD_CAST(s)
+
+static int narrative(xmlTextWriterPtr w, const char *parent, const char *text)
+{
+	int rc;
+
+	if ((rc = reports_start(w, parent)) < 0 || (rc = reports_write_text(w, "narrative", text)) < 0)
+		return rc;
+	return reports_end(w, parent);
+}
+
+/* <name ref=.. type=..><narrative>text</narrative></name>; ref may be NULL. */
+static int org(xmlTextWriterPtr w, const char *name, const char *ref, const char *role,
+	       const char *type, const char *text)
+{
+	int rc;
+
+	if ((rc = reports_start(w, name)) < 0 || (ref && (rc = reports_attr(w, "ref", ref)) < 0) ||
+	    (role && (rc = reports_attr(w, "role", role)) < 0) ||
+	    (rc = reports_attr(w, "type", type)) < 0 ||
+	    (rc = reports_write_text(w, "narrative", text)) < 0)
+		return rc;
+	return reports_end(w, name);
+}
+
+/* <value currency=.. value-date=..>decimal</value> */
+static int value(xmlTextWriterPtr w, int64_t minor, const char *ccy, const char *date)
+{
+	char s[MONEY_STR_MAX];
+	int rc;
+
+	if ((rc = money_format(s, minor, ccy)) < 0 || (rc = reports_start(w, "value")) < 0 ||
+	    (rc = reports_attr(w, "currency", ccy)) < 0 ||
+	    (rc = reports_attr(w, "value-date", date)) < 0 ||
+	    xmlTextWriterWriteString(w, X(s)) < 0)
+		return rc < 0 ? rc : err_set(ERR_SYSTEM, "writing <value> failed");
+	return reports_end(w, "value");
+}
+
+/* The root: <ROOT version="2.03" generated-datetime=..>. */
+static int begin(struct reports_ctx *x, const char *root, char stamp[REPORTS_TIME_BYTES])
+{
+	int rc;
+
+	if (x->rq->generated_at)
+		snprintf(stamp, REPORTS_TIME_BYTES, "%s", x->rq->generated_at);
+	else
+		reports_format_time(stamp, time(NULL));
+	if ((rc = reports_start(x->w, root)) < 0 || (rc = reports_attr(x->w, "version", "2.03")) < 0)
+		return rc;
+	return reports_attr(x->w, "generated-datetime", stamp);
+}
+
+static int transactions(struct reports_ctx *x, const PGresult *t)
+{
+	xmlTextWriterPtr w = x->w;
+	int rc = 0;
+
+	for (int i = 0; i < PQntuples(t); i++) {
+		const char *date = PQgetvalue(t, i, 0), *type = PQgetvalue(t, i, 1);
+
+		if ((rc = reports_start(w, "transaction")) < 0 ||
+		    (rc = reports_attr(w, "ref", PQgetvalue(t, i, 7))) < 0 ||
+		    (rc = reports_start(w, "transaction-type")) < 0 ||
+		    (rc = reports_attr(w, "code", type)) < 0 ||
+		    (rc = reports_end(w, "transaction-type")) < 0 ||
+		    (rc = reports_start(w, "transaction-date")) < 0 ||
+		    (rc = reports_attr(w, "iso-date", date)) < 0 ||
+		    (rc = reports_end(w, "transaction-date")) < 0 ||
+		    (rc = value(w, reports_ll(t, i, 2), PQgetvalue(t, i, 3), date)) < 0 ||
+		    (rc = narrative(w, "description", PQgetvalue(t, i, 4))) < 0 ||
+		    (!PQgetisnull(t, i, 5) &&
+		     (rc = org(w, "provider-org", NULL, NULL, PQgetvalue(t, i, 6),
+			       PQgetvalue(t, i, 5))) < 0) ||
+		    (rc = reports_end(w, "transaction")) < 0)
+			return rc;
+	}
+	return rc;
+}
+
+int reports_write_iati_activities(struct reports_ctx *x)
+{
+	const char *const params[] = {x->rq->from, x->rq->to};
+	xmlTextWriterPtr w = x->w;
+	char stamp[REPORTS_TIME_BYTES];
+	PGresult *d = NULL, *t = NULL;
+	int rc;
+
+	if ((rc = db_exec(&d, x->c, "reports_iati_donors", 2, params)) < 0 ||
+	    (rc = db_exec(&t, x->c, "reports_iati_transactions", 2, params)) < 0 ||
+	    (rc = begin(x, "iati-activities", stamp)) < 0 ||
+	    (rc = reports_start(w, "iati-activity")) < 0 ||
+	    (rc = reports_attr(w, "default-currency", "USD")) < 0 ||
+	    (rc = reports_attr(w, "last-updated-datetime", stamp)) < 0 ||
+	    (rc = reports_attr(w, "xml:lang", "en")) < 0 ||
+	    (rc = reports_write_text(w, "iati-identifier", IATI_ORG_REF "-TF")) < 0 ||
+	    (rc = org(w, "reporting-org", IATI_ORG_REF, NULL, IATI_ORG_TYPE, IATI_ORG_NAME)) < 0 ||
+	    (rc = narrative(w, "title", "IGF Trust Fund")) < 0 ||
+	    (rc = reports_start(w, "description")) < 0 || (rc = reports_attr(w, "type", "1")) < 0 ||
+	    (rc = reports_write_text(w, "narrative", "Extrabudgetary trust fund supporting the "
+						     "Internet Governance Forum and travel of "
+						     "participants from developing countries.")) < 0 ||
+	    (rc = reports_end(w, "description")) < 0)
+		goto cleanup;
+	for (int i = 0; i < PQntuples(d); i++)
+		if ((rc = org(w, "participating-org", NULL, "1", PQgetvalue(d, i, 2),
+			      PQgetvalue(d, i, 1))) < 0)
+			goto cleanup;
+	if ((rc = org(w, "participating-org", IATI_ORG_REF, "4", IATI_ORG_TYPE, IATI_ORG_NAME)) < 0 ||
+	    (rc = reports_start(w, "activity-status")) < 0 ||
+	    (rc = reports_attr(w, "code", "2")) < 0 || /* Implementation */
+	    (rc = reports_end(w, "activity-status")) < 0 ||
+	    (rc = reports_start(w, "activity-date")) < 0 ||
+	    (rc = reports_attr(w, "iso-date", x->rq->from)) < 0 ||
+	    (rc = reports_attr(w, "type", "2")) < 0 || /* Actual start */
+	    (rc = reports_end(w, "activity-date")) < 0 || (rc = transactions(x, t)) < 0)
+		goto cleanup;
+cleanup:
+	PQclear(d);
+	PQclear(t);
+	return rc;
+}
+
+int reports_write_iati_organisation(struct reports_ctx *x)
+{
+	const char *const params[] = {x->rq->from, x->rq->to, NULL};
+	xmlTextWriterPtr w = x->w;
+	char stamp[REPORTS_TIME_BYTES], month[8];
+	int64_t total = 0;
+	PGresult *a = NULL;
+	int rc;
+
+	reports_month(month, x->rq->to);
+	if ((rc = db_exec(&a, x->c, "reports_st_accounts", 3, params)) < 0)
+		goto cleanup;
+	for (int i = 0; i < PQntuples(a); i++) { /* the total comes before its lines */
+		struct money_rate rate;
+		int64_t usd;
+
+		if (strcmp(PQgetvalue(a, i, 2), "expense") != 0)
+			continue;
+		if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(a, i, 6) - reports_ll(a, i, 5),
+				      PQgetvalue(a, i, 3), month)) < 0 ||
+		    (rc = money_add(&total, total, usd)) < 0)
+			goto cleanup;
+	}
+	if ((rc = begin(x, "iati-organisations", stamp)) < 0 ||
+	    (rc = reports_start(w, "iati-organisation")) < 0 ||
+	    (rc = reports_attr(w, "default-currency", "USD")) < 0 ||
+	    (rc = reports_attr(w, "last-updated-datetime", stamp)) < 0 ||
+	    (rc = reports_attr(w, "xml:lang", "en")) < 0 ||
+	    (rc = reports_write_text(w, "organisation-identifier", IATI_ORG_REF)) < 0 ||
+	    (rc = narrative(w, "name", IATI_ORG_NAME)) < 0 ||
+	    (rc = org(w, "reporting-org", IATI_ORG_REF, NULL, IATI_ORG_TYPE, IATI_ORG_NAME)) < 0 ||
+	    (rc = reports_start(w, "total-expenditure")) < 0 ||
+	    (rc = reports_start(w, "period-start")) < 0 ||
+	    (rc = reports_attr(w, "iso-date", x->rq->from)) < 0 ||
+	    (rc = reports_end(w, "period-start")) < 0 || (rc = reports_start(w, "period-end")) < 0 ||
+	    (rc = reports_attr(w, "iso-date", x->rq->to)) < 0 ||
+	    (rc = reports_end(w, "period-end")) < 0 || (rc = value(w, total, "USD", x->rq->to)) < 0)
+		goto cleanup;
+	for (int i = 0; i < PQntuples(a); i++) {
+		struct money_rate rate;
+		int64_t usd;
+
+		if (strcmp(PQgetvalue(a, i, 2), "expense") != 0)
+			continue;
+		if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(a, i, 6) - reports_ll(a, i, 5),
+				      PQgetvalue(a, i, 3), month)) < 0 ||
+		    (rc = reports_start(w, "expense-line")) < 0 ||
+		    (rc = reports_attr(w, "ref", PQgetvalue(a, i, 0))) < 0 ||
+		    (rc = value(w, usd, "USD", x->rq->to)) < 0 ||
+		    (rc = reports_write_text(w, "narrative", PQgetvalue(a, i, 1))) < 0 ||
+		    (rc = reports_end(w, "expense-line")) < 0)
+			goto cleanup;
+	}
+cleanup:
+	PQclear(a);
+	return rc;
+}

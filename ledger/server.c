@@ -29,8 +29,13 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/money.h"
+#include "ledger/fund.h"
+#include "ledger/http.h"
 #include "ledger/ledger.h"
 #include "ledger/metrics.h"
+#include "ledger/reconcile.h"
+#include "ledger/travel.h"
+#include "reports/report.h"
 
 /* --- the connection pool ----------------------------------------------------- */
 
@@ -50,6 +55,22 @@ struct ledger_server {
 	struct pool pool;
 	atomic_int inflight;
 };
+
+/* Prepares a new pooled connection for every module the routes call. */
+static int setup(PGconn *c)
+{
+	int rc = ledger_store_setup(c);
+
+	if (rc == 0)
+		rc = ledger_fund_setup(c);
+	if (rc == 0)
+		rc = ledger_reconcile_setup(c);
+	if (rc == 0)
+		rc = ledger_travel_setup(c);
+	if (rc == 0)
+		rc = reports_setup(c);
+	return rc;
+}
 
 static int pool_get(struct pool *p, int *slot)
 {
@@ -73,7 +94,9 @@ static int pool_get(struct pool *p, int *slot)
 	*slot = i;
 	if (!p->conns[i]) {
 		rc = db_connect(&p->conns[i], p->conninfo);
-		if (rc == 0 && (rc = ledger_store_setup(p->conns[i])) < 0) {
+		if (rc == 0)
+			rc = setup(p->conns[i]);
+		if (rc < 0 && p->conns[i]) {
 			PQfinish(p->conns[i]);
 			p->conns[i] = NULL;
 		}
@@ -137,11 +160,10 @@ static double since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static enum MHD_Result send_text(struct req *q, unsigned status, const char *ctype,
-				 const char *body)
+/* Queues r (destroyed here) with the headers, metrics and log every answer has. */
+static enum MHD_Result send_response(struct req *q, unsigned status, const char *ctype,
+				     struct MHD_Response *r)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 	char st[8];
 	double s = since(&q->t0);
@@ -171,7 +193,25 @@ static enum MHD_Result send_text(struct req *q, unsigned status, const char *cty
 	return ret;
 }
 
-static enum MHD_Result send_json(struct req *q, unsigned status, json_t *body)
+static enum MHD_Result send_text(struct req *q, unsigned status, const char *ctype,
+				 const char *body)
+{
+	return send_response(q, status, ctype,
+			     MHD_create_response_from_buffer(strlen(body), (void *)body,
+							     MHD_RESPMEM_MUST_COPY));
+}
+
+enum MHD_Result http_send_fd(struct req *q, unsigned status, const char *ctype, int fd,
+			     uint64_t size)
+{
+	struct MHD_Response *r = MHD_create_response_from_fd64(size, fd);
+
+	if (!r)
+		close(fd);
+	return send_response(q, status, ctype, r);
+}
+
+enum MHD_Result http_send_json(struct req *q, unsigned status, json_t *body)
 {
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	enum MHD_Result ret;
@@ -195,7 +235,8 @@ static unsigned status_for(const char *code)
 		{"forbidden", 403}, {"not-found", 404}, {"conflict", 409},
 		{"too-large", 413}, {"unbalanced-entry", 422}, {"unknown-account", 422},
 		{"currency-mismatch", 422}, {"period-closed", 422},
-		{"already-reversed", 422}, {"unavailable", 503},
+		{"already-reversed", 422}, {"over-payment", 422}, {"missing-rate", 422},
+		{"unavailable", 503},
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -204,9 +245,7 @@ static unsigned status_for(const char *code)
 	return 500;
 }
 
-static enum MHD_Result send_error(struct req *q, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static enum MHD_Result send_error(struct req *q, const char *code, const char *fmt, ...)
+enum MHD_Result http_send_error(struct req *q, const char *code, const char *fmt, ...)
 {
 	char msg[LIMIT_ERR_BYTES];
 	va_list ap;
@@ -214,12 +253,12 @@ static enum MHD_Result send_error(struct req *q, const char *code, const char *f
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return send_json(q, status_for(code),
-			 json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+	return http_send_json(q, status_for(code),
+			      json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
 }
 
 /* The error for a failed operation: its contract code, else one from rc. */
-static enum MHD_Result send_failure(struct req *q, int rc, const char *code)
+enum MHD_Result http_send_failure(struct req *q, int rc, const char *code)
 {
 	if (rc == ERR_UNAVAILABLE) {
 		q->db_lost = true;
@@ -233,7 +272,7 @@ static enum MHD_Result send_failure(struct req *q, int rc, const char *code)
 		       : "internal";
 	if (strcmp(code, "internal") == 0)
 		log_error("internal error", "request_id", q->id, "error", err_last(), NULL);
-	return send_error(q, code, "%s", err_last());
+	return http_send_error(q, code, "%s", err_last());
 }
 
 static int need_db(struct req *q)
@@ -260,20 +299,20 @@ static void release_db(struct req *q)
 /* --- input --------------------------------------------------------------------------- */
 
 /* Parses the body as one JSON object into *out; on failure sends 400. */
-static int parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
+int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
 {
 	json_error_t jerr;
 
 	*out = json_loadb(q->body ? q->body : "", q->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!*out) {
-		*sent = send_error(q, "invalid-json", "body: %s (at byte %d)", jerr.text,
-				   jerr.position);
+		*sent = http_send_error(q, "invalid-json", "body: %s (at byte %d)", jerr.text,
+					jerr.position);
 		return -1;
 	}
 	if (!json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		*sent = send_error(q, "invalid-json", "body: must be a JSON object");
+		*sent = http_send_error(q, "invalid-json", "body: must be a JSON object");
 		return -1;
 	}
 	return 0;
@@ -299,7 +338,7 @@ static enum MHD_Result arg_iter(void *cls, enum MHD_ValueKind kind, const char *
 }
 
 /* NULL if every query parameter is allowed, else the first that is not. */
-static const char *unknown_arg(struct req *q, const char *const *allowed)
+const char *http_unknown_arg(struct req *q, const char *const *allowed)
 {
 	struct args_check a = {allowed, NULL};
 
@@ -307,53 +346,88 @@ static const char *unknown_arg(struct req *q, const char *const *allowed)
 	return a.bad;
 }
 
-static const char *arg(struct req *q, const char *key)
+const char *http_arg(struct req *q, const char *key)
 {
 	return MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *const http_no_args[] = {NULL};
+
+size_t http_body_len(const struct req *q)
+{
+	return q->len;
+}
+
+PGconn *http_db(const struct req *q)
+{
+	return q->c;
+}
+
+struct ledger_actor http_actor(const struct req *q)
+{
+	return (struct ledger_actor){q->tok.id, q->tok.name, q->tok.role, q->id};
+}
+
+void http_route(struct req *q, const char *route)
+{
+	q->route = route;
 }
 
 /* --- authentication, roles, idempotency --------------------------------------- */
 
 enum access { READ, WRITE };
 
-static bool allowed(const char *role, enum access a)
+/* The journal: everyone reads it, finance (and admin) writes it. */
+static const char *const ledger_readers[] = {"admin", "finance", "auditor", "secretariat", NULL};
+static const char *const ledger_writers[] = {"admin", "finance", NULL};
+
+static int authorise(struct req *q, enum access a, enum MHD_Result *sent)
 {
-	if (strcmp(role, "admin") == 0)
-		return true;
-	if (a == WRITE)
-		return strcmp(role, "finance") == 0;
-	return true; /* admin, finance, auditor and secretariat read the ledger */
+	return http_authorise(q, a == WRITE ? ledger_writers : ledger_readers,
+			      a == WRITE ? "write the ledger" : "read the ledger", sent);
 }
 
-/* 0, or an answer was sent (1). */
-static int authorise(struct req *q, enum access a, enum MHD_Result *sent)
+int http_authorise(struct req *q, const char *const *roles, const char *what,
+		   enum MHD_Result *sent)
 {
 	const char *h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_AUTHORIZATION);
+	size_t i;
 	int rc;
 
 	if (!h || strncmp(h, "Bearer ", 7) != 0) {
-		*sent = send_error(q, "unauthenticated",
-				   "an Authorization: Bearer TOKEN header is required");
+		*sent = http_send_error(q, "unauthenticated",
+					"an Authorization: Bearer TOKEN header is required");
 		return 1;
 	}
 	rc = need_db(q);
 	if (rc == 0)
 		rc = ledger_token_check(&q->tok, q->c, h + 7);
 	if (rc == ERR_NOTFOUND) {
-		*sent = send_error(q, "unauthenticated", "unknown or revoked token");
+		*sent = http_send_error(q, "unauthenticated", "unknown or revoked token");
 		return 1;
 	}
 	if (rc < 0) {
-		*sent = send_failure(q, rc, NULL);
+		*sent = http_send_failure(q, rc, NULL);
 		return 1;
 	}
-	if (!allowed(q->tok.role, a)) {
-		*sent = send_error(q, "forbidden", "the role %s may not %s", q->tok.role,
-				   a == WRITE ? "write the ledger" : "read the ledger");
+	for (i = 0; roles[i] && strcmp(roles[i], q->tok.role) != 0; i++)
+		;
+	if (!roles[i]) {
+		*sent = http_send_error(q, "forbidden", "the role %s may not %s", q->tok.role, what);
 		return 1;
 	}
 	return 0;
+}
+
+int http_no_idempotency(struct req *q, enum MHD_Result *sent)
+{
+	if (!MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Idempotency-Key"))
+		return 0;
+	*sent = http_send_error(q, "invalid-field",
+				"Idempotency-Key: not supported on this route yet; "
+				"retrying it would write twice");
+	return 1;
 }
 
 /* For writes: reads Idempotency-Key; replays a stored answer (1 = sent). */
@@ -371,20 +445,20 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 		return 0;
 	n = strlen(key);
 	if (n < 1 || n > LIMIT_IDEMPOTENCY_KEY_BYTES) {
-		*sent = send_error(q, "invalid-field", "Idempotency-Key: 1-%d characters",
-				   LIMIT_IDEMPOTENCY_KEY_BYTES);
+		*sent = http_send_error(q, "invalid-field", "Idempotency-Key: 1-%d characters",
+					LIMIT_IDEMPOTENCY_KEY_BYTES);
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (key[i] < 0x21 || key[i] > 0x7e) {
-			*sent = send_error(q, "invalid-field",
-					   "Idempotency-Key: printable ASCII without spaces");
+			*sent = http_send_error(q, "invalid-field",
+						"Idempotency-Key: printable ASCII without spaces");
 			return 1;
 		}
 	/* The request's identity: method, path and body. */
 	material = malloc(strlen(q->method) + strlen(q->url) + q->len + 3);
 	if (!material) {
-		*sent = send_error(q, "internal", "out of memory");
+		*sent = http_send_error(q, "internal", "out of memory");
 		return 1;
 	}
 	n = (size_t)sprintf(material, "%s %s\n", q->method, q->url);
@@ -395,7 +469,7 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 	if (rc == 0)
 		rc = ledger_idempotency_get(&found, stored, &status, &response, q->c, key);
 	if (rc < 0) {
-		*sent = send_failure(q, rc, NULL);
+		*sent = http_send_failure(q, rc, NULL);
 		return 1;
 	}
 	q->idem_key = key;
@@ -404,8 +478,8 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 	if (hash_equal_ct(stored, q->request_sha, 64))
 		*sent = send_text(q, (unsigned)status, "application/json", response);
 	else
-		*sent = send_error(q, "conflict",
-				   "Idempotency-Key '%s' was used with another request", key);
+		*sent = http_send_error(q, "conflict",
+					"Idempotency-Key '%s' was used with another request", key);
 	free(response);
 	return 1;
 }
@@ -417,15 +491,13 @@ static enum MHD_Result replay_after_race(struct req *q)
 	int rc = need_db(q);
 
 	if (rc < 0)
-		return send_failure(q, rc, NULL);
+		return http_send_failure(q, rc, NULL);
 	if (idempotency(q, &sent))
 		return sent;
-	return send_error(q, "conflict", "Idempotency-Key was used concurrently");
+	return http_send_error(q, "conflict", "Idempotency-Key was used concurrently");
 }
 
 /* --- routes --------------------------------------------------------------------------- */
-
-static const char *const no_args[] = {NULL};
 
 static enum MHD_Result account_create(struct req *q)
 {
@@ -440,7 +512,7 @@ static enum MHD_Result account_create(struct req *q)
 	char *response = NULL;
 	int rc;
 
-	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || parse_body(&body, q, &sent))
+	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || http_parse_body(&body, q, &sent))
 		return sent;
 	{
 		const char *k;
@@ -453,7 +525,7 @@ static enum MHD_Result account_create(struct req *q)
 			for (i = 0; fields[i] && strcmp(fields[i], k) != 0; i++)
 				;
 			if (!fields[i]) {
-				sent = send_error(q, "invalid-field", "%s: unknown field", k);
+				sent = http_send_error(q, "invalid-field", "%s: unknown field", k);
 				goto cleanup;
 			}
 		}
@@ -462,19 +534,19 @@ static enum MHD_Result account_create(struct req *q)
 		json_t *f = json_object_get(body, fields[i]);
 
 		if (!json_is_string(f)) {
-			sent = send_error(q, "invalid-field", "%s: %s", fields[i],
-					  f ? "must be a string" : "required field is missing");
+			sent = http_send_error(q, "invalid-field", "%s: %s", fields[i],
+					       f ? "must be a string" : "required field is missing");
 			goto cleanup;
 		}
 		v[i] = json_string_value(f);
 	}
 	if (!ledger_code_valid(v[0])) {
-		sent = send_error(q, "invalid-field",
-				  "code: 1-32 letters, digits, '.', '_' or '-', starting with a letter or digit");
+		sent = http_send_error(q, "invalid-field",
+				       "code: 1-32 letters, digits, '.', '_' or '-', starting with a letter or digit");
 		goto cleanup;
 	}
 	if (strlen(v[1]) < 1 || strlen(v[1]) > 200) {
-		sent = send_error(q, "invalid-field", "name: 1-200 bytes");
+		sent = http_send_error(q, "invalid-field", "name: 1-200 bytes");
 		goto cleanup;
 	}
 	{
@@ -483,13 +555,13 @@ static enum MHD_Result account_create(struct req *q)
 		for (i = 0; types[i] && strcmp(types[i], v[2]) != 0; i++)
 			;
 		if (!types[i]) {
-			sent = send_error(q, "invalid-field",
-					  "type: asset, liability, net_assets, revenue, expense or memo");
+			sent = http_send_error(q, "invalid-field",
+					       "type: asset, liability, net_assets, revenue, expense or memo");
 			goto cleanup;
 		}
 	}
 	if (!money_currency_valid(v[3])) {
-		sent = send_error(q, "invalid-field", "currency: not an ISO 4217 currency code");
+		sent = http_send_error(q, "invalid-field", "currency: not an ISO 4217 currency code");
 		goto cleanup;
 	}
 	snprintf(a.code, sizeof(a.code), "%s", v[0]);
@@ -501,14 +573,14 @@ static enum MHD_Result account_create(struct req *q)
 	out = ledger_account_json(&a, 0);
 	response = out ? json_dumps(out, JSON_COMPACT) : NULL;
 	if (!response) {
-		sent = send_error(q, "internal", "out of memory");
+		sent = http_send_error(q, "internal", "out of memory");
 		goto cleanup;
 	}
 	rc = ledger_account_create(q->c, &a, &who, q->idem_key, q->request_sha, response);
 	if (rc == ERR_CONFLICT && q->idem_key && strstr(err_last(), "idempotency"))
 		sent = replay_after_race(q);
 	else if (rc < 0)
-		sent = send_failure(q, rc, NULL);
+		sent = http_send_failure(q, rc, NULL);
 	else
 		sent = send_text(q, 201, "application/json", response);
 cleanup:
@@ -529,25 +601,25 @@ static enum MHD_Result account_get(struct req *q, const char *code, bool balance
 
 	if (authorise(q, READ, &sent))
 		return sent;
-	if ((bad = unknown_arg(q, balance_only ? bal_args : no_args)))
-		return send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+	if ((bad = http_unknown_arg(q, balance_only ? bal_args : http_no_args)))
+		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
 	if (balance_only) {
-		as_of = arg(q, "as_of");
+		as_of = http_arg(q, "as_of");
 		if (as_of && !ledger_date_valid(as_of))
-			return send_error(q, "invalid-field", "as_of: must be a date YYYY-MM-DD");
+			return http_send_error(q, "invalid-field", "as_of: must be a date YYYY-MM-DD");
 	}
 	rc = ledger_account_get(&a, q->c, code);
 	if (rc == 0)
 		rc = ledger_balance(&bal, q->c, &a, as_of);
 	if (rc < 0)
-		return send_failure(q, rc, NULL);
+		return http_send_failure(q, rc, NULL);
 	if (!balance_only)
-		return send_json(q, 200, ledger_account_json(&a, bal));
+		return http_send_json(q, 200, ledger_account_json(&a, bal));
 	{
 		char amount[MONEY_STR_MAX];
 
 		money_format(amount, bal, a.currency);
-		return send_json(q, 200, json_pack("{s:s, s:s, s:s, s:o}", "account", a.code,
+		return http_send_json(q, 200, json_pack("{s:s, s:s, s:s, s:o}", "account", a.code,
 						   "currency", a.currency, "balance", amount,
 						   "as_of", as_of ? json_string(as_of) : json_null()));
 	}
@@ -562,12 +634,12 @@ static enum MHD_Result accounts_list(struct req *q)
 
 	if (authorise(q, READ, &sent))
 		return sent;
-	if ((bad = unknown_arg(q, no_args)))
-		return send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+	if ((bad = http_unknown_arg(q, http_no_args)))
+		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
 	rc = ledger_accounts_list(&arr, q->c);
 	if (rc < 0)
-		return send_failure(q, rc, NULL);
-	return send_json(q, 200, json_pack("{s:o}", "accounts", arr));
+		return http_send_failure(q, rc, NULL);
+	return http_send_json(q, 200, json_pack("{s:o}", "accounts", arr));
 }
 
 /* Stamps entries, checks them against the database, and appends them. */
@@ -592,7 +664,7 @@ static enum MHD_Result append(struct req *q, struct ledger_entry *e, size_t n, b
 	if (rc == 0)
 		rc = ledger_entries_check(q->c, e, n, batch, &code);
 	if (rc < 0)
-		return send_failure(q, rc, code);
+		return http_send_failure(q, rc, code);
 	release_db(q); /* do not hold a read connection while the writer works */
 	s.entries = e;
 	s.n = n;
@@ -605,7 +677,7 @@ static enum MHD_Result append(struct req *q, struct ledger_entry *e, size_t n, b
 	if (rc == ERR_CONFLICT && q->idem_key)
 		return replay_after_race(q);
 	if (rc < 0)
-		return send_failure(q, rc, s.code);
+		return http_send_failure(q, rc, s.code);
 	{
 		enum MHD_Result sent = send_text(q, 201, "application/json", s.response);
 
@@ -621,10 +693,10 @@ static enum MHD_Result entry_post(struct req *q)
 	const char *code = NULL;
 	json_t *body = NULL;
 
-	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || parse_body(&body, q, &sent))
+	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || http_parse_body(&body, q, &sent))
 		return sent;
 	if (ledger_entry_parse(&e, body, "", &code) < 0)
-		sent = send_failure(q, ERR_INVALID, code);
+		sent = http_send_failure(q, ERR_INVALID, code);
 	else
 		sent = append(q, &e, 1, false, "entry.post");
 	ledger_entry_free(&e);
@@ -640,29 +712,29 @@ static enum MHD_Result entry_batch(struct req *q)
 	json_t *body = NULL, *arr, *v;
 	size_t n = 0, parsed = 0;
 
-	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || parse_body(&body, q, &sent))
+	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || http_parse_body(&body, q, &sent))
 		return sent;
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "entries") != 0) {
-			sent = send_error(q, "invalid-field", "%s: unknown field", key);
+			sent = http_send_error(q, "invalid-field", "%s: unknown field", key);
 			goto cleanup;
 		}
 	}
 	arr = json_object_get(body, "entries");
 	if (!json_is_array(arr)) {
-		sent = send_error(q, "invalid-field", "entries: %s",
-				  arr ? "must be an array" : "required field is missing");
+		sent = http_send_error(q, "invalid-field", "entries: %s",
+				       arr ? "must be an array" : "required field is missing");
 		goto cleanup;
 	}
 	n = json_array_size(arr);
 	if (n < 1 || n > LIMIT_BATCH_ENTRIES) {
-		sent = send_error(q, "invalid-field", "entries: 1 to %d entries",
-				  LIMIT_BATCH_ENTRIES);
+		sent = http_send_error(q, "invalid-field", "entries: 1 to %d entries",
+				       LIMIT_BATCH_ENTRIES);
 		goto cleanup;
 	}
 	e = calloc(n, sizeof(*e));
 	if (!e) {
-		sent = send_error(q, "internal", "out of memory");
+		sent = http_send_error(q, "internal", "out of memory");
 		goto cleanup;
 	}
 	for (parsed = 0; parsed < n; parsed++) {
@@ -670,7 +742,7 @@ static enum MHD_Result entry_batch(struct req *q)
 
 		snprintf(where, sizeof(where), "entries[%zu].", parsed);
 		if (ledger_entry_parse(&e[parsed], json_array_get(arr, parsed), where, &code) < 0) {
-			sent = send_failure(q, ERR_INVALID, code);
+			sent = http_send_failure(q, ERR_INVALID, code);
 			goto cleanup;
 		}
 	}
@@ -692,12 +764,12 @@ static enum MHD_Result entry_get(struct req *q, const char *id)
 
 	if (authorise(q, READ, &sent))
 		return sent;
-	if ((bad = unknown_arg(q, no_args)))
-		return send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+	if ((bad = http_unknown_arg(q, http_no_args)))
+		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
 	rc = ledger_entry_get(&e, q->c, id);
 	if (rc < 0)
-		return send_failure(q, rc, NULL);
-	sent = send_json(q, 200, ledger_entry_json(&e));
+		return http_send_failure(q, rc, NULL);
+	sent = http_send_json(q, 200, ledger_entry_json(&e));
 	ledger_entry_free(&e);
 	return sent;
 }
@@ -705,8 +777,9 @@ static enum MHD_Result entry_get(struct req *q, const char *id)
 static enum MHD_Result entries_list(struct req *q)
 {
 	static const char *const args[] = {"account", "from", "to", "after", "limit", NULL};
-	const char *account = arg(q, "account"), *from = arg(q, "from"), *to = arg(q, "to");
-	const char *after_s = arg(q, "after"), *limit_s = arg(q, "limit"), *bad;
+	const char *account = http_arg(q, "account"), *from = http_arg(q, "from");
+	const char *to = http_arg(q, "to");
+	const char *after_s = http_arg(q, "after"), *limit_s = http_arg(q, "limit"), *bad;
 	enum MHD_Result sent;
 	long long after = 0, limit = 100;
 	json_t *out = NULL;
@@ -715,28 +788,28 @@ static enum MHD_Result entries_list(struct req *q)
 
 	if (authorise(q, READ, &sent))
 		return sent;
-	if ((bad = unknown_arg(q, args)))
-		return send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+	if ((bad = http_unknown_arg(q, args)))
+		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
 	if (account && !ledger_code_valid(account))
-		return send_error(q, "invalid-field", "account: not an account code");
+		return http_send_error(q, "invalid-field", "account: not an account code");
 	if (from && !ledger_date_valid(from))
-		return send_error(q, "invalid-field", "from: must be a date YYYY-MM-DD");
+		return http_send_error(q, "invalid-field", "from: must be a date YYYY-MM-DD");
 	if (to && !ledger_date_valid(to))
-		return send_error(q, "invalid-field", "to: must be a date YYYY-MM-DD");
+		return http_send_error(q, "invalid-field", "to: must be a date YYYY-MM-DD");
 	if (after_s) {
 		after = strtoll(after_s, &end, 10);
 		if (!*after_s || *end || after < 0)
-			return send_error(q, "invalid-field", "after: a cursor (integer >= 0)");
+			return http_send_error(q, "invalid-field", "after: a cursor (integer >= 0)");
 	}
 	if (limit_s) {
 		limit = strtoll(limit_s, &end, 10);
 		if (!*limit_s || *end || limit < 1 || limit > LIMIT_LIST_ENTRIES)
-			return send_error(q, "invalid-field", "limit: 1-%d", LIMIT_LIST_ENTRIES);
+			return http_send_error(q, "invalid-field", "limit: 1-%d", LIMIT_LIST_ENTRIES);
 	}
 	rc = ledger_entries_list(&out, q->c, account, from, to, after, (int)limit);
 	if (rc < 0)
-		return send_failure(q, rc, NULL);
-	return send_json(q, 200, out);
+		return http_send_failure(q, rc, NULL);
+	return http_send_json(q, 200, out);
 }
 
 static enum MHD_Result entry_reverse(struct req *q, const char *id)
@@ -749,7 +822,7 @@ static enum MHD_Result entry_reverse(struct req *q, const char *id)
 	char defmemo[64];
 	int rc;
 
-	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || parse_body(&body, q, &sent))
+	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || http_parse_body(&body, q, &sent))
 		return sent;
 	json_object_foreach(body, key, v) {
 		size_t i;
@@ -757,35 +830,35 @@ static enum MHD_Result entry_reverse(struct req *q, const char *id)
 		for (i = 0; fields[i] && strcmp(fields[i], key) != 0; i++)
 			;
 		if (!fields[i]) {
-			sent = send_error(q, "invalid-field", "%s: unknown field", key);
+			sent = http_send_error(q, "invalid-field", "%s: unknown field", key);
 			goto cleanup;
 		}
 		if (!json_is_string(v)) {
-			sent = send_error(q, "invalid-field", "%s: must be a string", key);
+			sent = http_send_error(q, "invalid-field", "%s: must be a string", key);
 			goto cleanup;
 		}
 	}
 	date = json_string_value(json_object_get(body, "date"));
 	if (!date || !ledger_date_valid(date)) {
-		sent = send_error(q, "invalid-field", "date: %s",
-				  date ? "must be a date YYYY-MM-DD (1900-9999)"
+		sent = http_send_error(q, "invalid-field", "date: %s",
+				       date ? "must be a date YYYY-MM-DD (1900-9999)"
 				       : "required field is missing");
 		goto cleanup;
 	}
 	memo = json_string_value(json_object_get(body, "memo"));
 	if (memo && strlen(memo) > LIMIT_MEMO_BYTES) {
-		sent = send_error(q, "invalid-field", "memo: longer than %d bytes",
-				  LIMIT_MEMO_BYTES);
+		sent = http_send_error(q, "invalid-field", "memo: longer than %d bytes",
+				       LIMIT_MEMO_BYTES);
 		goto cleanup;
 	}
 	rc = ledger_entry_get(&orig, q->c, id);
 	if (rc < 0) {
-		sent = send_failure(q, rc, NULL);
+		sent = http_send_failure(q, rc, NULL);
 		goto cleanup;
 	}
 	if (orig.reversed_by[0]) {
-		sent = send_error(q, "already-reversed", "entry %s was reversed by %s", id,
-				  orig.reversed_by);
+		sent = http_send_error(q, "already-reversed", "entry %s was reversed by %s", id,
+				       orig.reversed_by);
 		goto cleanup;
 	}
 	snprintf(defmemo, sizeof(defmemo), "Reversal of %s", orig.id);
@@ -793,7 +866,7 @@ static enum MHD_Result entry_reverse(struct req *q, const char *id)
 	rev.reference = strdup(orig.reference);
 	rev.postings = calloc(orig.n_postings, sizeof(*rev.postings));
 	if (!rev.memo || !rev.reference || !rev.postings) {
-		sent = send_error(q, "internal", "out of memory");
+		sent = http_send_error(q, "internal", "out of memory");
 		goto cleanup;
 	}
 	memcpy(rev.date, date, 11);
@@ -832,25 +905,25 @@ static enum MHD_Result period_close(struct req *q, const char *month)
 	if (authorise(q, WRITE, &sent) || idempotency(q, &sent))
 		return sent;
 	if (q->len) {
-		if (parse_body(&body, q, &sent))
+		if (http_parse_body(&body, q, &sent))
 			return sent;
 		if (json_object_size(body)) {
-			sent = send_error(q, "invalid-field", "%s: unknown field",
-					  json_object_iter_key(json_object_iter(body)));
+			sent = http_send_error(q, "invalid-field", "%s: unknown field",
+					       json_object_iter_key(json_object_iter(body)));
 			json_decref(body);
 			return sent;
 		}
 		json_decref(body);
 	}
 	if (!month_valid(month))
-		return send_error(q, "invalid-field", "period: must be YYYY-MM");
+		return http_send_error(q, "invalid-field", "period: must be YYYY-MM");
 	out = json_pack("{s:s, s:s}", "period", month, "status", "closed");
 	response = out ? json_dumps(out, JSON_COMPACT) : NULL;
 	json_decref(out);
 	if (!response)
-		return send_error(q, "internal", "out of memory");
+		return http_send_error(q, "internal", "out of memory");
 	rc = ledger_period_close(q->c, month, &who, q->idem_key, q->request_sha, response);
-	sent = rc < 0 ? send_failure(q, rc, NULL) : send_text(q, 201, "application/json", response);
+	sent = rc < 0 ? http_send_failure(q, rc, NULL) : send_text(q, 201, "application/json", response);
 	free(response);
 	return sent;
 }
@@ -866,14 +939,14 @@ static enum MHD_Result journal_verify(struct req *q)
 		return sent;
 	rc = ledger_verify(&v, q->c);
 	if (rc < 0)
-		return send_failure(q, rc, NULL);
+		return http_send_failure(q, rc, NULL);
 	out = json_pack("{s:b, s:I, s:s}", "ok", v.ok, "entries", (json_int_t)v.entries,
 			"head", v.head);
 	if (out && !v.ok) {
 		json_object_set_new(out, "first_bad_sequence", json_integer(v.bad_sequence));
 		json_object_set_new(out, "reason", json_string(v.why));
 	}
-	return send_json(q, 200, out);
+	return http_send_json(q, 200, out);
 }
 
 static enum MHD_Result healthz(struct req *q)
@@ -900,7 +973,7 @@ static enum MHD_Result metrics(struct req *q)
 	enum MHD_Result sent;
 
 	if (!text)
-		return send_error(q, "internal", "out of memory");
+		return http_send_error(q, "internal", "out of memory");
 	sent = send_text(q, 200, "text/plain; version=0.0.4", text);
 	free(text);
 	return sent;
@@ -935,10 +1008,11 @@ static enum MHD_Result dispatch(struct req *q)
 	char s[6][128];
 	int n = split(s, q->url);
 	bool get = strcmp(q->method, "GET") == 0, post = strcmp(q->method, "POST") == 0;
+	enum MHD_Result sent;
 
 	if (q->too_large)
-		return send_error(q, "too-large", "the request body exceeds %d bytes",
-				  LIMIT_HTTP_BODY_BYTES);
+		return http_send_error(q, "too-large", "the request body exceeds %d bytes",
+				       LIMIT_HTTP_BODY_BYTES);
 	if (n == 1 && strcmp(s[0], "healthz") == 0 && get)
 		return q->route = "healthz", healthz(q);
 	if (n == 1 && strcmp(s[0], "metrics") == 0 && get)
@@ -966,8 +1040,12 @@ static enum MHD_Result dispatch(struct req *q)
 			return q->route = "period_close", period_close(q, s[2]);
 		if (n == 3 && strcmp(s[1], "journal") == 0 && strcmp(s[2], "verify") == 0 && get)
 			return q->route = "journal_verify", journal_verify(q);
+		if (http_routes_fund(q, get, post, n, s, &sent) ||
+		    http_routes_travel(q, get, post, n, s, &sent) ||
+		    http_routes_reports(q, get, post, n, s, &sent))
+			return sent;
 	}
-	return send_error(q, "not-found", "no route %s %s", q->method, q->url);
+	return http_send_error(q, "not-found", "no route %s %s", q->method, q->url);
 }
 
 static void request_id(struct req *q)

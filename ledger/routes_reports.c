@@ -1,0 +1,72 @@
+/*
+ * routes_reports.c - GET /v1/reports/{KIND}?from=&to=[&account=] for the
+ * auditor, finance and admin roles (reports/report.h, docs/reports.md
+ * "Serving reports over HTTP"). The report is written to an unlinked
+ * temporary file under /tmp and sent from it once complete, so a failed
+ * report is an error answer, never a truncated document.
+ */
+#include <errno.h>
+#include <libxml/xmlIO.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "ledger/http.h"
+#include "reports/report.h"
+
+static const char *const readers[] = {"admin", "finance", "auditor", NULL};
+
+static enum MHD_Result report(struct req *q, const char *kind)
+{
+	static const char *const args[] = {"from", "to", "account", NULL};
+	struct reports_request rq = {kind, http_arg(q, "from"), http_arg(q, "to"),
+				     http_arg(q, "account"), NULL};
+	char path[] = "/tmp/tfledgerd-report-XXXXXX";
+	xmlOutputBufferPtr out;
+	enum MHD_Result sent;
+	struct stat st;
+	const char *bad;
+	int fd, rc;
+
+	if (http_authorise(q, readers, "read reports", &sent))
+		return sent;
+	if ((bad = http_unknown_arg(q, args)))
+		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+	if (!reports_kind_valid(kind))
+		return http_send_error(q, "not-found", "no report kind %s (kinds: %s)", kind,
+				       reports_kind_names());
+	if (!rq.from || !ledger_date_valid(rq.from))
+		return http_send_error(q, "invalid-field", "from: a date YYYY-MM-DD is required");
+	if (!rq.to || !ledger_date_valid(rq.to))
+		return http_send_error(q, "invalid-field", "to: a date YYYY-MM-DD is required");
+	if (rq.account && !ledger_code_valid(rq.account))
+		return http_send_error(q, "invalid-field", "account: not an account code");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return http_send_failure(q, err_set(ERR_SYSTEM, "%s: %s", path, strerror(errno)),
+					 "internal");
+	unlink(path);
+	out = xmlOutputBufferCreateFd(fd, NULL); /* does not close fd */
+	rc = out ? reports_write(http_db(q), &rq, out)
+		 : err_set(ERR_INTERNAL, "out of memory");
+	if (rc == 0 && (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0))
+		rc = err_set(ERR_SYSTEM, "report file: %s", strerror(errno));
+	if (rc < 0) {
+		close(fd);
+		return http_send_failure(q, rc, NULL);
+	}
+	return http_send_fd(q, 200, "application/xml", fd, (uint64_t)st.st_size);
+}
+
+bool http_routes_reports(struct req *q, bool get, bool post, int n, char s[][128],
+			 enum MHD_Result *sent)
+{
+	(void)post;
+	if (n != 3 || !get || strcmp(s[1], "reports") != 0)
+		return false;
+	http_route(q, "report");
+	*sent = report(q, s[2]);
+	return true;
+}

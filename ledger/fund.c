@@ -27,6 +27,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "ledger/body.h"
 #include "rules/rules.h"
 
 /* --- the chart of accounts ------------------------------------------------------ */
@@ -178,12 +179,6 @@ int ledger_fund_setup(PGconn *c)
 
 /* --- small helpers --------------------------------------------------------------- */
 
-static int bad(const char **code, const char *field, const char *fmt, const char *value)
-{
-	*code = "invalid-field";
-	return err_set(ERR_INVALID, "%s: %s%s", field, fmt, value ? value : "");
-}
-
 static int oom(void)
 {
 	return err_set(ERR_INTERNAL, "out of memory");
@@ -197,46 +192,13 @@ static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
 	return db_exec(NULL, c, "fund_audit", 5, p);
 }
 
-static int only_fields(json_t *body, const char *const *allowed, const char **code)
-{
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(body))
-		return bad(code, "body", "expected a JSON object", NULL);
-	json_object_foreach(body, key, v) {
-		size_t i = 0;
-
-		while (allowed[i] && strcmp(allowed[i], key) != 0)
-			i++;
-		if (!allowed[i])
-			return bad(code, key, "unknown field", NULL);
-	}
-	return 0;
-}
-
-/* *out = the string field key, or NULL if absent and not required. */
-static int str_field(const char **out, json_t *body, const char *key, bool required,
-		     const char **code)
-{
-	json_t *v = json_object_get(body, key);
-
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return required ? bad(code, key, "required", NULL) : 0;
-	if (!json_is_string(v))
-		return bad(code, key, "expected a string", NULL);
-	*out = json_string_value(v);
-	return 0;
-}
-
 static int date_field(const char **out, json_t *body, const char *key, bool required,
 		      const char **code)
 {
-	int rc = str_field(out, body, key, required, code);
+	int rc = ledger_body_str(out, body, key, required, code);
 
 	if (rc == 0 && *out && !ledger_date_valid(*out))
-		rc = bad(code, key, "expected a date YYYY-MM-DD, got ", *out);
+		rc = ledger_body_bad(code, key, "expected a date YYYY-MM-DD, got ", *out);
 	return rc;
 }
 
@@ -248,9 +210,9 @@ static int id_field(long long *out, json_t *body, const char *key, bool required
 
 	*out = 0;
 	if (!v || json_is_null(v))
-		return required ? bad(code, key, "required", NULL) : 0;
+		return required ? ledger_body_bad(code, key, "required", NULL) : 0;
 	if (!json_is_integer(v) || json_integer_value(v) <= 0)
-		return bad(code, key, "expected a positive integer", NULL);
+		return ledger_body_bad(code, key, "expected a positive integer", NULL);
 	*out = json_integer_value(v);
 	return 0;
 }
@@ -263,7 +225,7 @@ static int fund_currency(PGconn *c, const char *ccy, const char *field, const ch
 	int rc;
 
 	if (!money_currency_valid(ccy))
-		return bad(code, field, "not an ISO 4217 currency: ", ccy);
+		return ledger_body_bad(code, field, "not an ISO 4217 currency: ", ccy);
 	code_of(acct, "1200", ccy);
 	rc = ledger_account_get(&a, c, acct);
 	if (rc == ERR_NOTFOUND) {
@@ -279,7 +241,7 @@ static int amount_field(int64_t *out, json_t *body, const char *key, bool requir
 			const char *ccy, const char **code)
 {
 	const char *s;
-	int rc = str_field(&s, body, key, required, code);
+	int rc = ledger_body_str(&s, body, key, required, code);
 
 	*out = 0;
 	if (rc < 0 || !s)
@@ -290,24 +252,6 @@ static int amount_field(int64_t *out, json_t *body, const char *key, bool requir
 		return err_wrap(ERR_INVALID, "%s", key);
 	}
 	return 0;
-}
-
-static json_t *money_json(int64_t minor, const char *ccy)
-{
-	char s[MONEY_STR_MAX];
-
-	money_format(s, minor, ccy);
-	return json_string(s);
-}
-
-static json_t *str_or_null(const PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? json_null() : json_string(PQgetvalue(r, row, col));
-}
-
-static int64_t ll(const PGresult *r, int row, int col)
-{
-	return strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
 static struct money_rate rate_normal(struct money_rate x)
@@ -408,7 +352,7 @@ int ledger_fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_ac
 	*code = "internal";
 	rc = db_exec(&r, c, "head_lock", 0, NULL);
 	if (rc == 0)
-		rc = ledger_entry_chain(e, ll(r, 0, 0) + 1, PQgetvalue(r, 0, 1));
+		rc = ledger_entry_chain(e, ledger_body_int64(r, 0, 0) + 1, PQgetvalue(r, 0, 1));
 	if (rc < 0)
 		goto cleanup;
 	doc = json_pack("{s:[o], s:[], s:[{s:s, s:s, s:s, s:s, s:s}], s:{s:I, s:s}}", "entries",
@@ -555,25 +499,25 @@ int ledger_fund_donor_add(json_t **out, PGconn *c, json_t *body,
 	int rc;
 
 	*out = NULL;
-	if ((rc = only_fields(body, allowed, code)) < 0 ||
-	    (rc = str_field(&t.id, body, "id", true, code)) < 0 ||
-	    (rc = str_field(&t.name, body, "name", true, code)) < 0 ||
-	    (rc = str_field(&t.org_type, body, "org_type", true, code)) < 0 ||
-	    (rc = str_field(&t.country, body, "country", false, code)) < 0)
+	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = ledger_body_str(&t.id, body, "id", true, code)) < 0 ||
+	    (rc = ledger_body_str(&t.name, body, "name", true, code)) < 0 ||
+	    (rc = ledger_body_str(&t.org_type, body, "org_type", true, code)) < 0 ||
+	    (rc = ledger_body_str(&t.country, body, "country", false, code)) < 0)
 		goto cleanup;
 	if (!donor_id_valid(t.id)) {
-		rc = bad(code, "id", "expected 1-32 of a-z 0-9 . _ - (starting a-z 0-9), got ",
+		rc = ledger_body_bad(code, "id", "expected 1-32 of a-z 0-9 . _ - (starting a-z 0-9), got ",
 			 t.id);
 		goto cleanup;
 	}
 	if (strlen(t.name) < 1 || strlen(t.name) > 200) {
-		rc = bad(code, "name", "1-200 characters", NULL);
+		rc = ledger_body_bad(code, "name", "1-200 characters", NULL);
 		goto cleanup;
 	}
 	while (i < N(org_types) && strcmp(org_types[i], t.org_type) != 0)
 		i++;
 	if (i == N(org_types)) {
-		rc = bad(code, "org_type",
+		rc = ledger_body_bad(code, "org_type",
 			 "not an IATI OrganisationType code (10, 11, 15, 21-24, 30, 40, 60,"
 			 " 70-73, 80, 90): ", t.org_type);
 		goto cleanup;
@@ -583,7 +527,7 @@ int ledger_fund_donor_add(json_t **out, PGconn *c, json_t *body,
 		if (rc < 0)
 			goto cleanup;
 		if (!rules_country_known(countries, t.country)) {
-			rc = bad(code, "country", "not an ISO 3166-1 alpha-3 code: ", t.country);
+			rc = ledger_body_bad(code, "country", "not an ISO 3166-1 alpha-3 code: ", t.country);
 			goto cleanup;
 		}
 	}
@@ -646,7 +590,7 @@ static int row_rate(struct money_rate *out, const PGresult *r, int row, int col,
 			       "no UN operational rate for %s in %s (tfledger rates import)", ccy,
 			       month);
 	}
-	*out = (struct money_rate){ll(r, row, col), (int)ll(r, row, col + 1)};
+	*out = (struct money_rate){ledger_body_int64(r, row, col), (int)ledger_body_int64(r, row, col + 1)};
 	return 0;
 }
 
@@ -673,7 +617,7 @@ int ledger_fund_donors_list(json_t **out, PGconn *c, const char **code)
 		if (n == 0 || strcmp(json_string_value(json_object_get(g[n - 1].obj, "id")), id)) {
 			g[n].obj = json_pack("{s:s, s:s, s:s, s:o}", "id", id, "name",
 					     PQgetvalue(r, i, 1), "org_type", PQgetvalue(r, i, 2),
-					     "country", str_or_null(r, i, 3));
+					     "country", ledger_body_str_or_null(r, i, 3));
 			g[n].rates = json_array();
 			if (!g[n].obj || !g[n].rates) {
 				n++;
@@ -692,7 +636,7 @@ int ledger_fund_donors_list(json_t **out, PGconn *c, const char **code)
 				err_wrap(rc, "receipt %s of donor %s", PQgetvalue(r, i, 9), id);
 				goto cleanup;
 			}
-			if ((rc = money_convert(&usd, ll(r, i, 4), ccy, x, "USD")) < 0 ||
+			if ((rc = money_convert(&usd, ledger_body_int64(r, i, 4), ccy, x, "USD")) < 0 ||
 			    (rc = money_add(&g[n - 1].usd, g[n - 1].usd, usd)) < 0)
 				goto cleanup;
 			if (strcmp(ccy, "USD") != 0)
@@ -702,7 +646,7 @@ int ledger_fund_donors_list(json_t **out, PGconn *c, const char **code)
 	qsort(g, n, sizeof(*g), giver_cmp);
 	arr = json_array();
 	for (size_t i = 0; arr && i < n; i++) {
-		json_object_set_new(g[i].obj, "given_usd", money_json(g[i].usd, "USD"));
+		json_object_set_new(g[i].obj, "given_usd", ledger_body_money(g[i].usd, "USD"));
 		json_object_set(g[i].obj, "rates", g[i].rates);
 		json_array_append(arr, g[i].obj);
 	}
@@ -735,11 +679,11 @@ struct pledge {
 static void pledge_from_row(struct pledge *p, const PGresult *r, int i)
 {
 	memset(p, 0, sizeof(*p));
-	p->id = ll(r, i, 0);
+	p->id = ledger_body_int64(r, i, 0);
 	snprintf(p->donor, sizeof(p->donor), "%s", PQgetvalue(r, i, 1));
 	snprintf(p->status, sizeof(p->status), "%s", PQgetvalue(r, i, 2));
 	snprintf(p->date, sizeof(p->date), "%s", PQgetvalue(r, i, 3));
-	p->amount = ll(r, i, 4);
+	p->amount = ledger_body_int64(r, i, 4);
 	snprintf(p->currency, sizeof(p->currency), "%s", PQgetvalue(r, i, 5));
 	snprintf(p->earmark, sizeof(p->earmark), "%s", PQgetvalue(r, i, 6));
 	snprintf(p->agreement, sizeof(p->agreement), "%s", PQgetvalue(r, i, 7));
@@ -754,12 +698,12 @@ static json_t *pledge_json(const struct pledge *p)
 
 	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
 			 (json_int_t)p->id, "donor", p->donor, "status", p->status, "date",
-			 p->date, "amount", money_json(p->amount, p->currency), "currency",
+			 p->date, "amount", ledger_body_money(p->amount, p->currency), "currency",
 			 p->currency, "earmark", p->earmark, "agreement",
 			 p->agreement[0] ? json_string(p->agreement) : json_null(), "signed_on",
 			 p->signed_on[0] ? json_string(p->signed_on) : json_null(), "entry_id",
 			 p->entry_id[0] ? json_string(p->entry_id) : json_null(), "settled",
-			 money_json(p->settled, p->currency), "open", money_json(open, p->currency));
+			 ledger_body_money(p->settled, p->currency), "open", ledger_body_money(open, p->currency));
 }
 
 /* Locks pledge id and loads it with what receipts settled. */
@@ -782,7 +726,7 @@ static int pledge_lock(struct pledge *p, PGconn *c, long long id, const char **c
 	if (rc == 0)
 		rc = db_exec(&r, c, "fund_pledge_settled", 1, (const char *const[]){ids});
 	if (rc == 0)
-		p->settled = ll(r, 0, 0);
+		p->settled = ledger_body_int64(r, 0, 0);
 	PQclear(r);
 	return rc;
 }
@@ -857,7 +801,7 @@ static int pledge_tx_run(PGconn *c, void *ctx)
 						   t->p.earmark});
 		if (rc < 0)
 			return rc;
-		t->p.id = ll(r, 0, 0);
+		t->p.id = ledger_body_int64(r, 0, 0);
 		PQclear(r);
 		snprintf(ids, sizeof(ids), "%lld", t->p.id);
 		rc = audit(c, t->who, "pledge.add", ids);
@@ -880,7 +824,7 @@ static int donor_exists(PGconn *c, const char *id, char name[256], const char **
 	int rc = db_exec(&r, c, "fund_donor_get", 1, (const char *const[]){id});
 
 	if (rc == 0 && PQntuples(r) == 0)
-		rc = bad(code, "donor", "no donor ", id);
+		rc = ledger_body_bad(code, "donor", "no donor ", id);
 	else if (rc == 0)
 		snprintf(name, 256, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
@@ -892,7 +836,7 @@ static int agreement_valid(const char *s, const char **code)
 	size_t n = strlen(s);
 
 	if (n < 1 || n > 64)
-		return bad(code, "agreement", "1-64 characters", NULL);
+		return ledger_body_bad(code, "agreement", "1-64 characters", NULL);
 	return 0;
 }
 
@@ -906,18 +850,18 @@ int ledger_fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 	int rc;
 
 	*out = NULL;
-	if ((rc = only_fields(body, allowed, code)) < 0 ||
-	    (rc = str_field(&donor, body, "donor", true, code)) < 0 ||
+	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = ledger_body_str(&donor, body, "donor", true, code)) < 0 ||
 	    (rc = date_field(&date, body, "date", true, code)) < 0 ||
-	    (rc = str_field(&ccy, body, "currency", true, code)) < 0 ||
-	    (rc = str_field(&earmark, body, "earmark", false, code)) < 0 ||
-	    (rc = str_field(&t.agreement, body, "agreement", false, code)) < 0 ||
+	    (rc = ledger_body_str(&ccy, body, "currency", true, code)) < 0 ||
+	    (rc = ledger_body_str(&earmark, body, "earmark", false, code)) < 0 ||
+	    (rc = ledger_body_str(&t.agreement, body, "agreement", false, code)) < 0 ||
 	    (rc = date_field(&t.signed_on, body, "signed_on", false, code)) < 0)
 		return rc;
 	if (earmark && strcmp(earmark, "none") != 0 && strcmp(earmark, "travel") != 0)
-		return bad(code, "earmark", "expected none or travel, got ", earmark);
+		return ledger_body_bad(code, "earmark", "expected none or travel, got ", earmark);
 	if (t.signed_on && !t.agreement)
-		return bad(code, "signed_on", "needs agreement", NULL);
+		return ledger_body_bad(code, "signed_on", "needs agreement", NULL);
 	if (t.agreement && (rc = agreement_valid(t.agreement, code)) < 0)
 		return rc;
 	if ((rc = fund_currency(c, ccy, "currency", code)) < 0 ||
@@ -949,8 +893,8 @@ int ledger_fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
 
 	*out = NULL;
 	t.p.id = id;
-	if ((rc = only_fields(body, allowed, code)) < 0 ||
-	    (rc = str_field(&t.agreement, body, "agreement", true, code)) < 0 ||
+	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = ledger_body_str(&t.agreement, body, "agreement", true, code)) < 0 ||
 	    (rc = agreement_valid(t.agreement, code)) < 0 ||
 	    (rc = date_field(&t.signed_on, body, "date", true, code)) < 0)
 		return rc;
@@ -995,7 +939,7 @@ int ledger_fund_pledges_list(json_t **out, PGconn *c, const char **code)
 		struct pledge p;
 
 		pledge_from_row(&p, r, i);
-		p.settled = ll(r, i, 11);
+		p.settled = ledger_body_int64(r, i, 11);
 		json_array_append_new(arr, pledge_json(&p));
 	}
 	PQclear(r);
@@ -1036,7 +980,7 @@ static int receipt_figures(struct receipt_tx *t)
 			       t->pledge);
 	}
 	if (same && t->has_charges)
-		return bad(t->code, "charges",
+		return ledger_body_bad(t->code, "charges",
 			   "only for a receipt in another currency than the pledge's; here they"
 			   " are instructed_amount - amount", NULL);
 	if (!same && !t->has_instructed) {
@@ -1052,7 +996,7 @@ static int receipt_figures(struct receipt_tx *t)
 		t->instructed = t->amount;
 	if (same) {
 		if (t->instructed < t->amount)
-			return bad(t->code, "instructed_amount",
+			return ledger_body_bad(t->code, "instructed_amount",
 				   "below the amount booked by the bank", NULL);
 		t->charges = t->instructed - t->amount;
 	} else if (t->has_charges &&
@@ -1134,7 +1078,7 @@ static int receipt_tx_run(PGconn *c, void *ctx)
 					   t->bank_line ? line : NULL});
 	if (rc < 0)
 		return rc;
-	t->id = ll(r, 0, 0);
+	t->id = ledger_body_int64(r, 0, 0);
 	PQclear(r);
 	r = NULL;
 	if (t->bank_line) {
@@ -1164,11 +1108,11 @@ static json_t *receipt_json(long long id, long long pledge, const char *donor,
 	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:o, s:o, s:s,"
 			 " s:o}",
 			 "id", (json_int_t)id, "pledge", (json_int_t)pledge, "donor", donor,
-			 "date", date, "bank_account", bank, "amount", money_json(amount, bccy),
-			 "currency", bccy, "charges", money_json(charges, bccy),
-			 "instructed_amount", money_json(instructed, pccy),
-			 "instructed_currency", pccy, "settled", money_json(settled, pccy),
-			 "advance", money_json(advance, pccy), "entry_id", entry_id, "bank_line",
+			 "date", date, "bank_account", bank, "amount", ledger_body_money(amount, bccy),
+			 "currency", bccy, "charges", ledger_body_money(charges, bccy),
+			 "instructed_amount", ledger_body_money(instructed, pccy),
+			 "instructed_currency", pccy, "settled", ledger_body_money(settled, pccy),
+			 "advance", ledger_body_money(advance, pccy), "entry_id", entry_id, "bank_line",
 			 bank_line ? json_integer(bank_line) : json_null());
 }
 
@@ -1184,15 +1128,15 @@ int ledger_fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 	int rc;
 
 	*out = NULL;
-	if ((rc = only_fields(body, allowed, code)) < 0 ||
+	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
 	    (rc = id_field(&t.pledge, body, "pledge", true, code)) < 0 ||
 	    (rc = date_field(&t.date, body, "date", true, code)) < 0 ||
-	    (rc = str_field(&bank, body, "bank_account", true, code)) < 0 ||
+	    (rc = ledger_body_str(&bank, body, "bank_account", true, code)) < 0 ||
 	    (rc = id_field(&t.bank_line, body, "bank_line", false, code)) < 0)
 		return rc;
 	over = json_object_get(body, "allow_overpayment");
 	if (over && !json_is_boolean(over))
-		return bad(code, "allow_overpayment", "expected true or false", NULL);
+		return ledger_body_bad(code, "allow_overpayment", "expected true or false", NULL);
 	t.allow_over = json_is_true(over);
 	t.has_instructed = json_object_get(body, "instructed_amount") != NULL;
 	t.has_charges = json_object_get(body, "charges") != NULL;
@@ -1204,7 +1148,7 @@ int ledger_fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 	if (rc < 0)
 		return rc;
 	if (strcmp(t.bank.type, "asset") != 0 || strncmp(t.bank.code, "10", 2) != 0)
-		return bad(code, "bank_account", "not a bank account (10xx-CCY): ", bank);
+		return ledger_body_bad(code, "bank_account", "not a bank account (10xx-CCY): ", bank);
 	if ((rc = amount_field(&t.amount, body, "amount", true, t.bank.currency, code)) < 0)
 		return rc;
 	*code = "internal";
@@ -1231,18 +1175,18 @@ int ledger_fund_receipts_list(json_t **out, PGconn *c, const char **code)
 	for (int i = 0; arr && i < PQntuples(r); i++) {
 		const char *bccy = PQgetvalue(r, i, 6), *pccy = PQgetvalue(r, i, 9);
 		const char *month = PQgetvalue(r, i, 14);
-		json_t *o = receipt_json(ll(r, i, 0), ll(r, i, 1), PQgetvalue(r, i, 2),
+		json_t *o = receipt_json(ledger_body_int64(r, i, 0), ledger_body_int64(r, i, 1), PQgetvalue(r, i, 2),
 					 PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), bccy,
-					 ll(r, i, 5), ll(r, i, 7), ll(r, i, 8), pccy, ll(r, i, 10),
-					 ll(r, i, 11), PQgetvalue(r, i, 12), ll(r, i, 13));
+					 ledger_body_int64(r, i, 5), ledger_body_int64(r, i, 7), ledger_body_int64(r, i, 8), pccy, ledger_body_int64(r, i, 10),
+					 ledger_body_int64(r, i, 11), PQgetvalue(r, i, 12), ledger_body_int64(r, i, 13));
 		struct money_rate x;
 		const char *ignored;
 		int64_t usd;
 
 		if (row_rate(&x, r, i, 15, pccy, month, &ignored) == 0 &&
-		    money_convert(&usd, ll(r, i, 8), pccy, x, "USD") == 0)
+		    money_convert(&usd, ledger_body_int64(r, i, 8), pccy, x, "USD") == 0)
 			json_object_set_new(o, "usd", json_pack("{s:o, s:o, s:s}", "amount",
-								money_json(usd, "USD"),
+								ledger_body_money(usd, "USD"),
 								"usd_per_unit",
 								rate_json(rate_normal(x)),
 								"month", month));
@@ -1297,7 +1241,7 @@ static int inkind_tx_run(PGconn *c, void *ctx)
 						   t->start, t->end, e.id});
 	}
 	if (rc == 0) {
-		t->id = ll(r, 0, 0);
+		t->id = ledger_body_int64(r, 0, 0);
 		snprintf(ids, sizeof(ids), "%lld", t->id);
 		rc = audit(c, t->who, "inkind.add", ids);
 	}
@@ -1312,7 +1256,7 @@ static json_t *inkind_json(long long id, const char *donor, const char *kind,
 {
 	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "id",
 			 (json_int_t)id, "donor", donor, "kind", kind, "description", description,
-			 "amount", money_json(amount, ccy), "currency", ccy, "period_start", start,
+			 "amount", ledger_body_money(amount, ccy), "currency", ccy, "period_start", start,
 			 "period_end", end, "entry_id", entry_id, "recognised",
 			 strcmp(kind, "goods") == 0 ? "revenue-and-expense" : "disclosed-memo");
 }
@@ -1326,20 +1270,20 @@ int ledger_fund_inkind_add(json_t **out, PGconn *c, json_t *body,
 	int rc;
 
 	*out = NULL;
-	if ((rc = only_fields(body, allowed, code)) < 0 ||
-	    (rc = str_field(&t.donor, body, "donor", true, code)) < 0 ||
-	    (rc = str_field(&t.kind, body, "kind", true, code)) < 0 ||
-	    (rc = str_field(&t.description, body, "description", true, code)) < 0 ||
-	    (rc = str_field(&t.ccy, body, "currency", true, code)) < 0 ||
+	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = ledger_body_str(&t.donor, body, "donor", true, code)) < 0 ||
+	    (rc = ledger_body_str(&t.kind, body, "kind", true, code)) < 0 ||
+	    (rc = ledger_body_str(&t.description, body, "description", true, code)) < 0 ||
+	    (rc = ledger_body_str(&t.ccy, body, "currency", true, code)) < 0 ||
 	    (rc = date_field(&t.start, body, "period_start", true, code)) < 0 ||
 	    (rc = date_field(&t.end, body, "period_end", true, code)) < 0)
 		return rc;
 	if (strcmp(t.kind, "service") != 0 && strcmp(t.kind, "goods") != 0)
-		return bad(code, "kind", "expected service or goods, got ", t.kind);
+		return ledger_body_bad(code, "kind", "expected service or goods, got ", t.kind);
 	if (strlen(t.description) < 1 || strlen(t.description) > 500)
-		return bad(code, "description", "1-500 characters", NULL);
+		return ledger_body_bad(code, "description", "1-500 characters", NULL);
 	if (strcmp(t.end, t.start) < 0)
-		return bad(code, "period_end", "before period_start", NULL);
+		return ledger_body_bad(code, "period_end", "before period_start", NULL);
 	if ((rc = fund_currency(c, t.ccy, "currency", code)) < 0 ||
 	    (rc = amount_field(&t.amount, body, "amount", true, t.ccy, code)) < 0 ||
 	    (rc = donor_exists(c, t.donor, t.donor_name, code)) < 0)
@@ -1365,9 +1309,9 @@ int ledger_fund_inkind_list(json_t **out, PGconn *c, const char **code)
 		return rc;
 	arr = json_array();
 	for (int i = 0; arr && i < PQntuples(r); i++)
-		json_array_append_new(arr, inkind_json(ll(r, i, 0), PQgetvalue(r, i, 1),
+		json_array_append_new(arr, inkind_json(ledger_body_int64(r, i, 0), PQgetvalue(r, i, 1),
 						       PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
-						       ll(r, i, 4), PQgetvalue(r, i, 5),
+						       ledger_body_int64(r, i, 4), PQgetvalue(r, i, 5),
 						       PQgetvalue(r, i, 6), PQgetvalue(r, i, 7),
 						       PQgetvalue(r, i, 8)));
 	PQclear(r);
@@ -1399,7 +1343,7 @@ int ledger_fund_rate(struct money_rate *out, PGconn *c, const char *currency,
 			     "no UN operational rate for %s in %s (tfledger rates import)",
 			     currency, month);
 	} else if (rc == 0) {
-		*out = (struct money_rate){ll(r, 0, 0), (int)ll(r, 0, 1)};
+		*out = (struct money_rate){ledger_body_int64(r, 0, 0), (int)ledger_body_int64(r, 0, 1)};
 		*code = NULL;
 	}
 	PQclear(r);
@@ -1532,7 +1476,7 @@ int ledger_fund_rates_list(json_t **out, PGconn *c, const char **code)
 		return rc;
 	arr = json_array();
 	for (int i = 0; arr && i < PQntuples(r); i++) {
-		struct money_rate x = {ll(r, i, 2), (int)ll(r, i, 3)};
+		struct money_rate x = {ledger_body_int64(r, i, 2), (int)ledger_body_int64(r, i, 3)};
 
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "currency",
 						     PQgetvalue(r, i, 0), "month",
@@ -1574,7 +1518,7 @@ int ledger_fund_travel_available(json_t **out, PGconn *c, const char *as_of,
 	*out = NULL;
 	*code = "internal";
 	if (rc == 0 && (!as_of || !ledger_date_valid(as_of)))
-		rc = bad(code, "as_of", "expected a date YYYY-MM-DD, got ", as_of ? as_of : "");
+		rc = ledger_body_bad(code, "as_of", "expected a date YYYY-MM-DD, got ", as_of ? as_of : "");
 	if (rc < 0)
 		goto cleanup;
 	snprintf(month, sizeof(month), "%.7s", as_of);
@@ -1598,10 +1542,10 @@ int ledger_fund_travel_available(json_t **out, PGconn *c, const char *as_of,
 			goto cleanup;
 		*code = "internal";
 		o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:s}}", "currency", ccy,
-			      "funds", money_json(funds, ccy), "obligations",
-			      money_json(obligations, ccy), "spent", money_json(spent, ccy),
-			      "available", money_json(avail, ccy), "usd", "amount",
-			      money_json(usd, "USD"), "usd_per_unit", rate_json(rate_normal(x)),
+			      "funds", ledger_body_money(funds, ccy), "obligations",
+			      ledger_body_money(obligations, ccy), "spent", ledger_body_money(spent, ccy),
+			      "available", ledger_body_money(avail, ccy), "usd", "amount",
+			      ledger_body_money(usd, "USD"), "usd_per_unit", rate_json(rate_normal(x)),
 			      "month", month);
 		if (!o || json_array_append_new(arr, o) < 0) {
 			rc = oom();
@@ -1609,7 +1553,7 @@ int ledger_fund_travel_available(json_t **out, PGconn *c, const char *as_of,
 		}
 	}
 	*out = json_pack("{s:s, s:O, s:o}", "as_of", as_of, "currencies", arr, "available_usd",
-			 money_json(total, "USD"));
+			 ledger_body_money(total, "USD"));
 	rc = *out ? 0 : oom();
 	if (rc == 0)
 		*code = NULL;

@@ -23,6 +23,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "ledger/body.h"
 #include "common/money.h"
 #include "ledger/fund.h"
 
@@ -157,12 +158,6 @@ int ledger_travel_setup(PGconn *c)
 
 /* --- small helpers --------------------------------------------------------------- */
 
-static int bad(const char **code, const char *field, const char *what, const char *value)
-{
-	*code = "invalid-field";
-	return err_set(ERR_INVALID, "%s: %s%s", field, what, value ? value : "");
-}
-
 static int oom(void)
 {
 	return err_set(ERR_INTERNAL, "out of memory");
@@ -176,50 +171,17 @@ static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
 	return db_exec(NULL, c, "travel_audit", 5, p);
 }
 
-static int only_fields(json_t *body, const char *const *allowed, const char **code)
-{
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(body))
-		return bad(code, "body", "expected a JSON object", NULL);
-	json_object_foreach(body, key, v) {
-		size_t i = 0;
-
-		while (allowed[i] && strcmp(allowed[i], key) != 0)
-			i++;
-		if (!allowed[i])
-			return bad(code, key, "unknown field", NULL);
-	}
-	return 0;
-}
-
-/* *out = the string field key, or NULL if absent and not required. */
-static int str_field(const char **out, json_t *body, const char *key, bool required,
-		     const char **code)
-{
-	json_t *v = json_object_get(body, key);
-
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return required ? bad(code, key, "required", NULL) : 0;
-	if (!json_is_string(v))
-		return bad(code, key, "expected a string", NULL);
-	*out = json_string_value(v);
-	return 0;
-}
-
 /* A text field of 1 to max_chars bytes. */
 static int text_field(const char **out, json_t *body, const char *key, bool required,
 		      size_t max, const char **code)
 {
-	int rc = str_field(out, body, key, required, code);
+	int rc = ledger_body_str(out, body, key, required, code);
 
 	if (rc == 0 && *out && (strlen(*out) < 1 || strlen(*out) > max)) {
 		char what[64];
 
 		snprintf(what, sizeof(what), "expected 1 to %zu bytes", max);
-		rc = bad(code, key, what, NULL);
+		rc = ledger_body_bad(code, key, what, NULL);
 	}
 	return rc;
 }
@@ -228,10 +190,10 @@ static int text_field(const char **out, json_t *body, const char *key, bool requ
 static int date_field(const char **out, json_t *body, const char *key, bool required,
 		      char today[11], const char **code)
 {
-	int rc = str_field(out, body, key, required, code);
+	int rc = ledger_body_str(out, body, key, required, code);
 
 	if (rc == 0 && *out && !ledger_date_valid(*out))
-		rc = bad(code, key, "expected a date YYYY-MM-DD, got ", *out);
+		rc = ledger_body_bad(code, key, "expected a date YYYY-MM-DD, got ", *out);
 	if (rc == 0 && !*out) {
 		char now[LEDGER_TIME_BYTES];
 
@@ -246,14 +208,14 @@ static int amount_field(int64_t *out, json_t *body, const char *key, const char 
 			const char **code)
 {
 	const char *s;
-	int rc = str_field(&s, body, key, true, code);
+	int rc = ledger_body_str(&s, body, key, true, code);
 
 	*out = 0;
 	if (rc == 0 && money_parse(out, s, ccy) < 0) {
 		*code = "invalid-field";
 		rc = err_wrap(ERR_INVALID, "%s", key);
 	} else if (rc == 0 && *out < 0) {
-		rc = bad(code, key, "expected an amount >= 0, got ", s);
+		rc = ledger_body_bad(code, key, "expected an amount >= 0, got ", s);
 	}
 	return rc;
 }
@@ -274,27 +236,9 @@ static bool meeting_id_valid(const char *s)
 	return true;
 }
 
-static json_t *money_json(int64_t minor, const char *ccy)
-{
-	char s[MONEY_STR_MAX];
-
-	money_format(s, minor, ccy);
-	return json_string(s);
-}
-
-static int64_t ll(const PGresult *r, int row, int col)
-{
-	return strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
-static json_t *str_or_null(const PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? json_null() : json_string(PQgetvalue(r, row, col));
-}
-
 static json_t *money_or_null(const PGresult *r, int row, int col, const char *ccy)
 {
-	return PQgetisnull(r, row, col) ? json_null() : money_json(ll(r, row, col), ccy);
+	return PQgetisnull(r, row, col) ? json_null() : ledger_body_money(ledger_body_int64(r, row, col), ccy);
 }
 
 /* A trip row (TRIP_COLS) as JSON. */
@@ -303,14 +247,14 @@ static json_t *trip_json(const PGresult *r, int i)
 	const char *ccy = PQgetvalue(r, i, 7);
 
 	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
-			 "id", (json_int_t)ll(r, i, 0), "meeting", PQgetvalue(r, i, 1),
+			 "id", (json_int_t)ledger_body_int64(r, i, 0), "meeting", PQgetvalue(r, i, 1),
 			 "applicant", PQgetvalue(r, i, 2), "person", PQgetvalue(r, i, 3), "run",
-			 (json_int_t)ll(r, i, 4), "status", PQgetvalue(r, i, 5), "granted",
-			 money_json(ll(r, i, 6), ccy), "currency", ccy, "obligation_entry",
-			 str_or_null(r, i, 8), "release_entry", str_or_null(r, i, 9),
-			 "report_received", str_or_null(r, i, 10), "airfare",
+			 (json_int_t)ledger_body_int64(r, i, 4), "status", PQgetvalue(r, i, 5), "granted",
+			 ledger_body_money(ledger_body_int64(r, i, 6), ccy), "currency", ccy, "obligation_entry",
+			 ledger_body_str_or_null(r, i, 8), "release_entry", ledger_body_str_or_null(r, i, 9),
+			 "report_received", ledger_body_str_or_null(r, i, 10), "airfare",
 			 money_or_null(r, i, 11, ccy), "dsa", money_or_null(r, i, 12, ccy),
-			 "settlement_entry", str_or_null(r, i, 13));
+			 "settlement_entry", ledger_body_str_or_null(r, i, 13));
 }
 
 static int append_new(json_t *arr, json_t *o)
@@ -326,7 +270,7 @@ static int meeting_load(PGresult **out, PGconn *c, const char *id, bool lock,
 
 	*out = NULL;
 	if (!id)
-		return bad(code, "meeting", "required", NULL);
+		return ledger_body_bad(code, "meeting", "required", NULL);
 	rc = db_exec(out, c, lock ? "travel_meeting_lock" : "travel_meeting_get", 1,
 		     (const char *const[]){id});
 	if (rc == 0 && PQntuples(*out) == 0) {
@@ -440,27 +384,27 @@ int ledger_travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 
 	*out = NULL;
 	*code = "internal";
-	if ((rc = only_fields(body, allowed, code)) < 0 ||
-	    (rc = str_field(&t.p[0], body, "id", true, code)) < 0)
+	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = ledger_body_str(&t.p[0], body, "id", true, code)) < 0)
 		return rc;
 	if (!meeting_id_valid(t.p[0]))
-		return bad(code, "id", "expected 1 to 32 of a-z 0-9 . _ - (not first), got ",
+		return ledger_body_bad(code, "id", "expected 1 to 32 of a-z 0-9 . _ - (not first), got ",
 			   t.p[0]);
 	if ((rc = text_field(&t.p[1], body, "name", true, 200, code)) < 0 ||
 	    (rc = date_field(&t.p[2], body, "starts_on", true, today, code)) < 0 ||
 	    (rc = date_field(&t.p[3], body, "ends_on", true, today, code)) < 0 ||
 	    (rc = text_field(&t.p[4], body, "place", true, 200, code)) < 0 ||
-	    (rc = str_field(&t.p[5], body, "currency", true, code)) < 0 ||
-	    (rc = str_field(&t.p[6], body, "budget_line", false, code)) < 0)
+	    (rc = ledger_body_str(&t.p[5], body, "currency", true, code)) < 0 ||
+	    (rc = ledger_body_str(&t.p[6], body, "budget_line", false, code)) < 0)
 		return rc;
 	if (strcmp(t.p[3], t.p[2]) < 0)
-		return bad(code, "ends_on", "before starts_on: ", t.p[3]);
+		return ledger_body_bad(code, "ends_on", "before starts_on: ", t.p[3]);
 	if (!t.p[6])
 		t.p[6] = "";
 	if (strlen(t.p[6]) > 200)
-		return bad(code, "budget_line", "expected at most 200 bytes", NULL);
+		return ledger_body_bad(code, "budget_line", "expected at most 200 bytes", NULL);
 	if (!money_currency_valid(t.p[5]))
-		return bad(code, "currency", "not an ISO 4217 currency: ", t.p[5]);
+		return ledger_body_bad(code, "currency", "not an ISO 4217 currency: ", t.p[5]);
 	snprintf(acct, sizeof(acct), "8100-%s", t.p[5]);
 	rc = ledger_account_get(&a, c, acct);
 	if (rc == ERR_NOTFOUND) {
@@ -494,9 +438,9 @@ int ledger_travel_meetings_list(json_t **out, PGconn *c, const char **code)
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		json_t *m = meeting_json(r, i);
 
-		if (m && (json_object_set_new(m, "applicants", json_integer(ll(r, i, 7))) < 0 ||
-			  json_object_set_new(m, "runs", json_integer(ll(r, i, 8))) < 0 ||
-			  json_object_set_new(m, "trips", json_integer(ll(r, i, 9))) < 0)) {
+		if (m && (json_object_set_new(m, "applicants", json_integer(ledger_body_int64(r, i, 7))) < 0 ||
+			  json_object_set_new(m, "runs", json_integer(ledger_body_int64(r, i, 8))) < 0 ||
+			  json_object_set_new(m, "trips", json_integer(ledger_body_int64(r, i, 9))) < 0)) {
 			json_decref(m);
 			m = NULL;
 		}
@@ -552,7 +496,7 @@ int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting
 	if (rc == 0)
 		rc = meeting_load(&m, c, meeting, false, code);
 	if (rc == 0 && !path)
-		rc = bad(code, "file", "required", NULL);
+		rc = ledger_body_bad(code, "file", "required", NULL);
 	if (rc == 0)
 		rc = rules_countries_load_default(&countries);
 	if (rc < 0)
@@ -651,7 +595,7 @@ static int applicant_from_row(ledger_travel_ranking *k, const PGresult *r, int i
 		   *role = PQgetvalue(r, i, 5), *req = PQgetvalue(r, i, 12);
 	size_t li = strlen(id), ln = strlen(name), lr = strlen(req), lo = strlen(role);
 	char *p = malloc(li + ln + lr + lo + 4);
-	int64_t declared_f = ll(r, i, 8), declared_o = ll(r, i, 9);
+	int64_t declared_f = ledger_body_int64(r, i, 8), declared_o = ledger_body_int64(r, i, 9);
 
 	if (!p)
 		return oom();
@@ -668,10 +612,10 @@ static int applicant_from_row(ledger_travel_ranking *k, const PGresult *r, int i
 	a->request = strcmp(PQgetvalue(r, i, 10), "full") == 0	    ? RULES_FULL
 		     : strcmp(PQgetvalue(r, i, 10), "airfare") == 0 ? RULES_AIRFARE
 								    : RULES_DSA;
-	a->amount_minor = ll(r, i, 11);
-	a->line = (size_t)ll(r, i, 13);
-	a->prior_funded = ll(r, i, 14);
-	a->prior_reports_outstanding = ll(r, i, 15);
+	a->amount_minor = ledger_body_int64(r, i, 11);
+	a->line = (size_t)ledger_body_int64(r, i, 13);
+	a->prior_funded = ledger_body_int64(r, i, 14);
+	a->prior_reports_outstanding = ledger_body_int64(r, i, 15);
 	if (rules_parse_time(&a->requested_s, &a->requested_ns, a->requested_on) < 0)
 		return err_set(ERR_INTERNAL, "stored applicant %s: bad requested_on %s", a->id,
 			       a->requested_on);
@@ -691,7 +635,7 @@ static int applicant_from_row(ledger_travel_ranking *k, const PGresult *r, int i
 				    "declared_prior_funded", (json_int_t)declared_f,
 				    "declared_prior_reports_outstanding", (json_int_t)declared_o,
 				    "request", PQgetvalue(r, i, 10), "amount",
-				    money_json(a->amount_minor, k->currency), "currency",
+				    ledger_body_money(a->amount_minor, k->currency), "currency",
 				    k->currency, "requested_on", a->requested_on));
 }
 
@@ -723,7 +667,7 @@ static int ledger_budget(int64_t *out, PGconn *c, const char *meeting, const cha
 	if (rc == 0)
 		rc = db_exec(&r, c, "travel_taken", 1, (const char *const[]){meeting});
 	if (rc == 0)
-		rc = money_add(out, *out, ll(r, 0, 0));
+		rc = money_add(out, *out, ledger_body_int64(r, 0, 0));
 	PQclear(r);
 	if (rc == 0 && *out < 0)
 		*out = 0;
@@ -793,7 +737,7 @@ static int rank_tx_run(PGconn *c, void *ctx)
 							   ? "stop-at-first-misfit"
 							   : "skip-and-continue"});
 	if (rc == 0) {
-		k->run = ll(r, 0, 0);
+		k->run = ledger_body_int64(r, 0, 0);
 		rc = db_exec(NULL, c, "travel_decisions_insert", 2,
 			     (const char *const[]){PQgetvalue(r, 0, 0), rows});
 	}
@@ -825,18 +769,18 @@ int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
 
 	*out = NULL;
 	*code = "internal";
-	if (rc == 0 && ((rc = only_fields(body, allowed, code)) < 0 ||
-			(rc = str_field(&meeting, body, "meeting", true, code)) < 0 ||
+	if (rc == 0 && ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
+			(rc = ledger_body_str(&meeting, body, "meeting", true, code)) < 0 ||
 			(rc = date_field(&as_of, body, "as_of", false, k->as_of, code)) < 0 ||
-			(rc = str_field(&budget_s, body, "budget", false, code)) < 0 ||
-			(rc = str_field(&ccy, body, "currency", false, code)) < 0 ||
-			(rc = str_field(&policy, body, "policy", false, code)) < 0))
+			(rc = ledger_body_str(&budget_s, body, "budget", false, code)) < 0 ||
+			(rc = ledger_body_str(&ccy, body, "currency", false, code)) < 0 ||
+			(rc = ledger_body_str(&policy, body, "policy", false, code)) < 0))
 		goto cleanup;
 	if (rc < 0)
 		goto cleanup;
 	what_if = json_is_true(json_object_get(body, "what_if"));
 	if (json_object_get(body, "what_if") && !json_is_boolean(json_object_get(body, "what_if"))) {
-		rc = bad(code, "what_if", "expected true or false", NULL);
+		rc = ledger_body_bad(code, "what_if", "expected true or false", NULL);
 		goto cleanup;
 	}
 	if (as_of != k->as_of)
@@ -857,7 +801,7 @@ int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
 		goto cleanup;
 	}
 	if (budget_s && budget < 0) {
-		rc = bad(code, "budget", "expected an amount >= 0, got ", budget_s);
+		rc = ledger_body_bad(code, "budget", "expected an amount >= 0, got ", budget_s);
 		goto cleanup;
 	}
 	rc = policy ? rules_policy_load(&k->policy, policy) : rules_policy_load_default(&k->policy);
@@ -972,7 +916,7 @@ static int latest_run(PGresult **out, PGconn *c, const char *meeting, const char
 static int approve_tx_run(PGconn *c, void *ctx)
 {
 	struct trip_tx *t = ctx;
-	PGresult *m = NULL, *run = NULL, *todo = NULL;
+	PGresult *m = NULL, *run = NULL, *to_approve = NULL;
 	json_t *approved = json_array();
 	int rc = approved ? 0 : oom();
 
@@ -984,30 +928,30 @@ static int approve_tx_run(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = latest_run(&run, c, t->meeting, t->code);
 	if (rc == 0)
-		rc = db_exec(&todo, c, "travel_to_approve", 2,
+		rc = db_exec(&to_approve, c, "travel_to_approve", 2,
 			     (const char *const[]){t->meeting, PQgetvalue(run, 0, 0)});
-	for (int i = 0; rc == 0 && i < PQntuples(todo); i++) {
-		const char *ccy = PQgetvalue(m, 0, 5), *applicant = PQgetvalue(todo, i, 0);
+	for (int i = 0; rc == 0 && i < PQntuples(to_approve); i++) {
+		const char *ccy = PQgetvalue(m, 0, 5), *applicant = PQgetvalue(to_approve, i, 0);
 		char entry[LEDGER_UUID_BYTES];
 		struct builder b;
 		PGresult *trip = NULL;
 
 		if ((rc = entry_begin(&b, t->date, ccy, "obligation", t->meeting, applicant)) < 0)
 			break;
-		entry_add(&b, "8100", true, ll(todo, i, 2));
-		entry_add(&b, "8190", false, ll(todo, i, 2));
+		entry_add(&b, "8100", true, ledger_body_int64(to_approve, i, 2));
+		entry_add(&b, "8190", false, ledger_body_int64(to_approve, i, 2));
 		if ((rc = entry_commit(entry, c, &b, t->who, "travel.obligation", t->code)) < 0)
 			break;
 		*t->code = "internal";
-		if (PQgetisnull(todo, i, 3))
+		if (PQgetisnull(to_approve, i, 3))
 			rc = db_exec(&trip, c, "travel_trip_insert", 8,
 				     (const char *const[]){t->meeting, applicant,
-							   PQgetvalue(todo, i, 1),
+							   PQgetvalue(to_approve, i, 1),
 							   PQgetvalue(run, 0, 0), "approved",
-							   PQgetvalue(todo, i, 2), ccy, entry});
+							   PQgetvalue(to_approve, i, 2), ccy, entry});
 		else
 			rc = db_exec(&trip, c, "travel_trip_approve", 2,
-				     (const char *const[]){PQgetvalue(todo, i, 3), entry});
+				     (const char *const[]){PQgetvalue(to_approve, i, 3), entry});
 		if (rc == 0 && PQntuples(trip) != 1)
 			rc = err_set(ERR_INTERNAL, "trip %s/%s changed meanwhile", t->meeting,
 				     applicant);
@@ -1019,13 +963,13 @@ static int approve_tx_run(PGconn *c, void *ctx)
 		rc = audit(c, t->who, "travel.approve", t->meeting);
 	if (rc == 0) {
 		t->out = json_pack("{s:s, s:I, s:O}", "meeting", t->meeting, "run",
-				   (json_int_t)ll(run, 0, 0), "approved", approved);
+				   (json_int_t)ledger_body_int64(run, 0, 0), "approved", approved);
 		rc = t->out ? 0 : oom();
 	}
 	json_decref(approved);
 	PQclear(m);
 	PQclear(run);
-	PQclear(todo);
+	PQclear(to_approve);
 	return rc;
 }
 
@@ -1055,8 +999,8 @@ int ledger_travel_approve(json_t **out, PGconn *c, json_t *body,
 
 	*out = NULL;
 	*code = "internal";
-	if ((rc = only_fields(body, allowed, code)) < 0 ||
-	    (rc = str_field(&t.meeting, body, "meeting", true, code)) < 0 ||
+	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = ledger_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
 	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0)
 		return rc;
 	return trip_tx(out, c, approve_tx_run, &t);
@@ -1080,16 +1024,16 @@ static int offer_waitlisted(json_t *offered, PGconn *c, struct trip_tx *t, const
 			     (const char *const[]){t->meeting, PQgetvalue(run, 0, 0)});
 	if (rc < 0)
 		goto cleanup;
-	left = ll(run, 0, 1) - ll(used, 0, 0);
+	left = ledger_body_int64(run, 0, 1) - ledger_body_int64(used, 0, 0);
 	stop = strcmp(PQgetvalue(run, 0, 2), "stop-at-first-misfit") == 0;
 	for (int i = 0; rc == 0 && i < PQntuples(wait); i++) {
 		PGresult *trip = NULL;
 
-		if (ll(wait, i, 2) > left && stop)
+		if (ledger_body_int64(wait, i, 2) > left && stop)
 			break;
-		if (ll(wait, i, 2) > left)
+		if (ledger_body_int64(wait, i, 2) > left)
 			continue;
-		left -= ll(wait, i, 2);
+		left -= ledger_body_int64(wait, i, 2);
 		rc = db_exec(&trip, c, "travel_trip_insert", 8,
 			     (const char *const[]){t->meeting, PQgetvalue(wait, i, 0),
 						   PQgetvalue(wait, i, 1), PQgetvalue(run, 0, 0),
@@ -1149,8 +1093,8 @@ static int release_tx_run(PGconn *c, void *ctx)
 
 		if ((rc = entry_begin(&b, t->date, ccy, "release", t->meeting, t->applicant)) < 0)
 			goto cleanup;
-		entry_add(&b, "8190", true, ll(trip, 0, 6));
-		entry_add(&b, "8100", false, ll(trip, 0, 6));
+		entry_add(&b, "8190", true, ledger_body_int64(trip, 0, 6));
+		entry_add(&b, "8100", false, ledger_body_int64(trip, 0, 6));
 		if ((rc = entry_commit(entry, c, &b, t->who, "travel.release", t->code)) < 0)
 			goto cleanup;
 		*t->code = "internal";
@@ -1187,9 +1131,9 @@ static int release(json_t **out, PGconn *c, json_t *body, const char *status,
 
 	*out = NULL;
 	*code = "internal";
-	if ((rc = only_fields(body, allowed, code)) < 0 ||
-	    (rc = str_field(&t.meeting, body, "meeting", true, code)) < 0 ||
-	    (rc = str_field(&t.applicant, body, "applicant", true, code)) < 0 ||
+	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = ledger_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
+	    (rc = ledger_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
 	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0)
 		return rc;
 	return trip_tx(out, c, release_tx_run, &t);
@@ -1242,7 +1186,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 			     t->applicant, t->meeting, PQgetvalue(trip, 0, 5));
 		goto cleanup;
 	}
-	granted = ll(trip, 0, 6);
+	granted = ledger_body_int64(trip, 0, 6);
 	if (paid > granted) {
 		char g[MONEY_STR_MAX], p[MONEY_STR_MAX];
 
@@ -1272,7 +1216,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 		rc = audit(c, t->who, "travel.settle", object);
 	if (rc == 0) {
 		t->out = json_pack("{s:o, s:o}", "trip", trip_json(done, 0), "released",
-				   money_json(granted - paid, ccy));
+				   ledger_body_money(granted - paid, ccy));
 		rc = t->out ? 0 : oom();
 	}
 cleanup:
@@ -1294,21 +1238,21 @@ int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
 
 	*out = NULL;
 	*code = "internal";
-	if ((rc = only_fields(body, allowed, code)) < 0 ||
-	    (rc = str_field(&t.meeting, body, "meeting", true, code)) < 0 ||
-	    (rc = str_field(&t.applicant, body, "applicant", true, code)) < 0 ||
+	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = ledger_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
+	    (rc = ledger_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
 	    (rc = date_field(&t.report, body, "report_received", true, today, code)) < 0 ||
 	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0 ||
-	    (rc = str_field(&t.bank, body, "bank_account", false, code)) < 0 ||
+	    (rc = ledger_body_str(&t.bank, body, "bank_account", false, code)) < 0 ||
 	    (rc = meeting_load(&m, c, t.meeting, false, code)) < 0)
 		return rc;
 	if ((rc = amount_field(&t.airfare, body, "airfare", PQgetvalue(m, 0, 5), code)) == 0 &&
 	    (rc = amount_field(&t.dsa, body, "dsa", PQgetvalue(m, 0, 5), code)) == 0 &&
 	    (money_add(&t.paid, t.airfare, t.dsa) < 0 || t.paid == 0))
-		rc = bad(code, "airfare", "airfare + dsa must be more than 0 (and fit 64 bits)",
+		rc = ledger_body_bad(code, "airfare", "airfare + dsa must be more than 0 (and fit 64 bits)",
 			 NULL);
 	if (rc == 0 && t.bank && !ledger_code_valid(t.bank))
-		rc = bad(code, "bank_account", "not an account code: ", t.bank);
+		rc = ledger_body_bad(code, "bank_account", "not an account code: ", t.bank);
 	PQclear(m);
 	return rc < 0 ? rc : trip_tx(out, c, settle_tx_run, &t);
 }

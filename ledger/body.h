@@ -1,0 +1,34 @@
+/*
+ * body.h - what the fund and travel operations share to read a request
+ * body (a JSON object, strictly: unknown fields refused) and to turn result
+ * rows into JSON. Failures set the contract code "invalid-field" in *code and
+ * an err_last() message that names the field.
+ */
+#ifndef TFLEDGER_LEDGER_BODY_H
+#define TFLEDGER_LEDGER_BODY_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Sets *code = "invalid-field" and "field: what<value>"; returns ERR_INVALID. */
+int ledger_body_bad(const char **code, const char *field, const char *what,
+		    const char *value);
+
+/* body must be an object whose keys are all in allowed (NULL-terminated). */
+int ledger_body_only_fields(json_t *body, const char *const *allowed, const char **code);
+
+/* *out = the string field key (owned by body), or NULL if absent and not
+ * required; a present non-string is refused. */
+int ledger_body_str(const char **out, json_t *body, const char *key, bool required,
+		    const char **code);
+
+/* The amount as its canonical decimal string (new reference). */
+json_t *ledger_body_money(int64_t minor, const char *ccy);
+
+/* Column col of row as int64, and as a string or JSON null. */
+int64_t ledger_body_int64(const PGresult *r, int row, int col);
+json_t *ledger_body_str_or_null(const PGresult *r, int row, int col);
+
+#endif

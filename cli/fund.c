@@ -20,27 +20,22 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "ledger/fund.h"
 #include "ledger/reconcile.h"
 
-/* A table column: key (one level of "a.b" allowed), header, right-aligned. */
-struct col {
-	const char *key, *header;
-	bool right;
-};
-
-static const struct col donor_cols[] = {
+static const struct cli_col donor_cols[] = {
 	{"id", "ID", false}, {"name", "NAME", false}, {"org_type", "TYPE", false},
 	{"country", "COUNTRY", false}, {"given_usd", "GIVEN USD", true}, {NULL, NULL, false}};
-static const struct col pledge_cols[] = {
+static const struct cli_col pledge_cols[] = {
 	{"id", "ID", true},	  {"donor", "DONOR", false},	   {"status", "STATUS", false},
 	{"date", "DATE", false},  {"amount", "AMOUNT", true},	   {"currency", "CCY", false},
 	{"earmark", "EARMARK", false}, {"agreement", "AGREEMENT", false},
 	{"settled", "SETTLED", true},  {"open", "OPEN", true},	   {NULL, NULL, false}};
-static const struct col receipt_cols[] = {
+static const struct cli_col receipt_cols[] = {
 	{"id", "ID", true},
 	{"pledge", "PLEDGE", true},
 	{"donor", "DONOR", false},
@@ -56,77 +51,30 @@ static const struct col receipt_cols[] = {
 	{"usd.amount", "USD", true},
 	{"usd.usd_per_unit", "RATE", true},
 	{NULL, NULL, false}};
-static const struct col inkind_cols[] = {
+static const struct cli_col inkind_cols[] = {
 	{"id", "ID", true},	       {"donor", "DONOR", false},
 	{"kind", "KIND", false},       {"amount", "FAIR VALUE", true},
 	{"currency", "CCY", false},    {"period_start", "FROM", false},
 	{"period_end", "TO", false},   {"recognised", "RECOGNISED", false},
 	{"description", "DESCRIPTION", false}, {NULL, NULL, false}};
-static const struct col rate_cols[] = {{"currency", "CCY", false},
+static const struct cli_col rate_cols[] = {{"currency", "CCY", false},
 				       {"month", "MONTH", false},
 				       {"usd_per_unit", "USD PER UNIT", true},
 				       {NULL, NULL, false}};
-static const struct col travel_cols[] = {
+static const struct cli_col travel_cols[] = {
 	{"currency", "CCY", false},	    {"funds", "FUNDS", true},
 	{"obligations", "OBLIGATIONS", true}, {"spent", "SPENT", true},
 	{"available", "AVAILABLE", true},     {"usd.amount", "USD", true},
 	{"usd.usd_per_unit", "RATE", true},   {NULL, NULL, false}};
-static const struct col line_cols[] = {
+static const struct cli_col line_cols[] = {
 	{"bank_line", "LINE", true}, {"date", "DATE", false},	{"side", "SIDE", false},
 	{"amount", "AMOUNT", true},  {"currency", "CCY", false}, {"party", "PARTY", false},
 	{"pledge", "PLEDGE", true},  {"reason", "REASON", false}, {NULL, NULL, false}};
-static const struct col chart_cols[] = {{"code", "CODE", false},
+static const struct cli_col chart_cols[] = {{"code", "CODE", false},
 					{"type", "TYPE", false},
 					{"currency", "CCY", false},
 					{"name", "NAME", false},
 					{NULL, NULL, false}};
-
-/* The cell text of o at key (static buffer for numbers). */
-static const char *cell(json_t *o, const char *key, char buf[32])
-{
-	const char *dot = strchr(key, '.');
-	json_t *v;
-
-	if (dot) {
-		char head[64];
-
-		snprintf(head, sizeof(head), "%.*s", (int)(dot - key), key);
-		o = json_object_get(o, head);
-		key = dot + 1;
-	}
-	v = json_object_get(o, key);
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		snprintf(buf, 32, "%lld", (long long)json_integer_value(v));
-		return buf;
-	}
-	return "-";
-}
-
-static void print_table(json_t *rows, const struct col *cols)
-{
-	size_t w[16] = {0}, i, k;
-	char buf[32];
-	json_t *o;
-
-	for (k = 0; cols[k].key; k++)
-		w[k] = strlen(cols[k].header);
-	json_array_foreach(rows, i, o)
-		for (k = 0; cols[k].key; k++)
-			if (strlen(cell(o, cols[k].key, buf)) > w[k])
-				w[k] = strlen(cell(o, cols[k].key, buf));
-	for (k = 0; cols[k].key; k++)
-		printf("%s%*s", k ? "  " : "", cols[k].right ? (int)w[k] : -(int)w[k],
-		       cols[k].header);
-	putchar('\n');
-	json_array_foreach(rows, i, o) {
-		for (k = 0; cols[k].key; k++)
-			printf("%s%*s", k ? "  " : "", cols[k].right ? (int)w[k] : -(int)w[k],
-			       cell(o, cols[k].key, buf));
-		putchar('\n');
-	}
-}
 
 static void print_json(json_t *o)
 {
@@ -230,7 +178,7 @@ static int connect(struct run *r)
 
 /* Prints out (a list as a table, an object as a one-row table) or the error. */
 static int finish(struct run *r, int rc, const char *code, json_t *out,
-		  const struct col *cols, const char *list_key)
+		  const struct cli_col *cols, const char *list_key)
 {
 	int status = CLI_OK;
 
@@ -253,11 +201,11 @@ static int finish(struct run *r, int rc, const char *code, json_t *out,
 			print_json(out);
 		}
 	} else if (json_is_array(out)) {
-		print_table(out, cols);
+		cli_print_table(out, cols);
 	} else {
 		json_t *one = json_pack("[O]", out);
 
-		print_table(one, cols);
+		cli_print_table(one, cols);
 		json_decref(one);
 	}
 	json_decref(out);
@@ -360,7 +308,7 @@ static int run_family(int argc, char **argv)
 
 			for (int k = 0; k < 3; k++) {
 				printf("%s:\n", lists[k]);
-				print_table(json_object_get(out, lists[k]), line_cols);
+				cli_print_table(json_object_get(out, lists[k]), line_cols);
 				putchar('\n');
 			}
 			printf("bank closing balance %s %s on %s; ledger %s %s; difference %s\n",

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
@@ -124,65 +125,22 @@ static int connect(struct run *r)
 	return rc;
 }
 
-/* A table column: key of the row object, header, right-aligned. */
-struct col {
-	const char *key, *header;
-	bool right;
-};
-
-static const struct col meeting_cols[] = {
+static const struct cli_col meeting_cols[] = {
 	{"id", "ID", false},	       {"starts_on", "STARTS", false}, {"ends_on", "ENDS", false},
 	{"currency", "CCY", false},    {"place", "PLACE", false},      {"applicants", "APPLICANTS", true},
 	{"runs", "RUNS", true},	       {"trips", "TRIPS", true},       {"name", "NAME", false},
 	{NULL, NULL, false}};
-static const struct col trip_cols[] = {
+static const struct cli_col trip_cols[] = {
 	{"applicant", "APPLICANT", false}, {"status", "STATUS", false},
 	{"granted", "GRANTED", true},	   {"airfare", "AIRFARE", true},
 	{"dsa", "DSA", true},		   {"report_received", "REPORT", false},
 	{"currency", "CCY", false},	   {"obligation_entry", "OBLIGATION ENTRY", false},
 	{NULL, NULL, false}};
 
-static const char *cell(json_t *o, const char *key, char buf[32])
-{
-	json_t *v = json_object_get(o, key);
-
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		snprintf(buf, 32, "%lld", (long long)json_integer_value(v));
-		return buf;
-	}
-	return "-";
-}
-
-static void print_table(json_t *rows, const struct col *cols)
-{
-	size_t w[16] = {0}, i, k;
-	char buf[32];
-	json_t *o;
-
-	for (k = 0; cols[k].key; k++)
-		w[k] = strlen(cols[k].header);
-	json_array_foreach(rows, i, o)
-		for (k = 0; cols[k].key; k++)
-			if (strlen(cell(o, cols[k].key, buf)) > w[k])
-				w[k] = strlen(cell(o, cols[k].key, buf));
-	for (k = 0; cols[k].key; k++)
-		printf("%s%*s", k ? "  " : "", cols[k].right ? (int)w[k] : -(int)w[k],
-		       cols[k].header);
-	putchar('\n');
-	json_array_foreach(rows, i, o) {
-		for (k = 0; cols[k].key; k++)
-			printf("%s%*s", k ? "  " : "", cols[k].right ? (int)w[k] : -(int)w[k],
-			       cell(o, cols[k].key, buf));
-		putchar('\n');
-	}
-}
-
 /* Prints the answer: JSON as it is, or rows (an array in o at key, or o
  * itself as one row) as a table. Returns the exit status. */
 static int finish(struct run *r, int rc, const char *code, json_t *out, const char *key,
-		  const struct col *cols)
+		  const struct cli_col *cols)
 {
 	int status = CLI_OK;
 
@@ -201,7 +159,7 @@ static int finish(struct run *r, int rc, const char *code, json_t *out, const ch
 			       : key		  ? json_incref(json_object_get(out, key))
 						  : json_pack("[O]", out);
 
-		print_table(rows, cols);
+		cli_print_table(rows, cols);
 		json_decref(rows);
 	}
 	json_decref(out);

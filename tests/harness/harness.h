@@ -51,6 +51,18 @@ const char *harness_bin_tfledgerd(void);
 /* A new empty directory under /tmp (removed by harness_main at the end). */
 void harness_tmpdir(char *out, size_t size);
 
+/*
+ * The whole file at path as a new NUL-terminated string (free it); *len, if
+ * len is not NULL, its length. Fails the test if it cannot be read.
+ */
+char *harness_slurp(const char *path, size_t *len);
+
+/* Writes len bytes of data to path (created or truncated), or fails the test. */
+void harness_spit(const char *path, const void *data, size_t len);
+
+/* harness_spit of a NUL-terminated text. */
+void harness_spit_text(const char *path, const char *text);
+
 /* Removes a directory tree; returns 0 or -1. */
 int harness_rmtree(const char *path);
 

@@ -19,34 +19,6 @@
 
 #define DATA SRCDATADIR "/tests/data/rank/"
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long len;
-
-	ck_assert_msg(f != NULL, "%s", path);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	ck_assert_int_ge(len, 0);
-	rewind(f);
-	buf = malloc((size_t)len + 1);
-	ck_assert(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static void spit(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "wb");
-
-	ck_assert_msg(f != NULL, "%s", path);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
 /* Asserts two outputs are the same bytes; on a difference names the offset
  * and shows a little of each (Check cannot carry whole outputs). */
 static void same_bytes(const char *a, const char *b)
@@ -131,7 +103,7 @@ START_TEST(test_rank__golden_output)
 	char *want;
 
 	snprintf(path, sizeof(path), DATA "%s", g->expected);
-	want = slurp(path);
+	want = harness_slurp(path, NULL);
 	same_bytes(out, want);
 	ck_assert_str_eq(err, "");
 	free(want);
@@ -152,7 +124,7 @@ START_TEST(test_rank__goldens_cover_every_reason_code)
 		if (!strstr(goldens[i].expected, ".json"))
 			continue;
 		snprintf(path, sizeof(path), DATA "%s", goldens[i].expected);
-		text = slurp(path);
+		text = harness_slurp(path, NULL);
 		for (int r = 0; r < RULES_REASON_COUNT; r++) {
 			snprintf(quoted, sizeof(quoted), "\"%s\"", rules_reason_name(r));
 			seen[r] |= strstr(text, quoted) != NULL;
@@ -196,8 +168,8 @@ START_TEST(test_rank__output_file_and_nothing_on_stdout)
 	snprintf(path, sizeof(path), "%s/r.json", dir);
 	ck_assert_int_eq(rank(&out, &err, opts), 0);
 	ck_assert_str_eq(out, "");
-	got = slurp(path);
-	want = slurp(DATA "budget.expected.json");
+	got = harness_slurp(path, NULL);
+	want = harness_slurp(DATA "budget.expected.json", NULL);
 	same_bytes(got, want);
 	free(got);
 	free(want);
@@ -349,7 +321,7 @@ static void refused(const char *text, const char *want)
 
 	harness_tmpdir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/applicants.csv", dir);
-	spit(path, text);
+	harness_spit_text(path, text);
 	ck_assert_int_eq(rank(&out, &err, opts), 1);
 	ck_assert_msg(strcmp(out, "") == 0, "stdout not empty: %s", out);
 	snprintf(needle, sizeof(needle), "%s%s", path, want);
@@ -461,7 +433,7 @@ END_TEST
 static void edited_policy(char *out, size_t size, const char *from, const char *to)
 {
 	char dir[256];
-	char *text = slurp(SRCDATADIR "/rules/policies/igf-travel.xml");
+	char *text = harness_slurp(SRCDATADIR "/rules/policies/igf-travel.xml", NULL);
 	char *at = strstr(text, from);
 	FILE *f;
 
@@ -543,7 +515,7 @@ START_TEST(test_rank__policy_key_order_decides)
 		      "<key>partial-request</key><key>category</key>");
 	/* partial-request now appears twice; remove the later one */
 	{
-		char *text = slurp(path);
+		char *text = harness_slurp(path, NULL);
 		char *second = strstr(strstr(text, "<key>partial-request</key>") + 1,
 				      "<key>partial-request</key>");
 		FILE *f = fopen(path, "wb");

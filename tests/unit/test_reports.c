@@ -49,40 +49,6 @@ static void make_keys(void)
 	ck_assert_int_eq(reports_keys_generate(key2, cert2, "CN=Someone Else,O=Elsewhere"), 0);
 }
 
-static char *slurp(const char *p, size_t *len)
-{
-	FILE *f = fopen(p, "rb");
-	char *buf;
-	long n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", p);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
-
-static void spit(const char *p, const char *buf, size_t len)
-{
-	FILE *f = fopen(p, "wb");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fwrite(buf, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-static void write_text(const char *p, const char *text)
-{
-	spit(p, text, strlen(text));
-}
-
 static const char report_xml[] =
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	"<statement xmlns=\"urn:tfledger:report:1\">\n"
@@ -99,7 +65,7 @@ static void signed_report(char *out, const char *name)
 
 	snprintf(base, sizeof(base), "%s.xml", name);
 	path(in, base);
-	write_text(in, report_xml);
+	harness_spit_text(in, report_xml);
 	snprintf(base, sizeof(base), "%s-signed.xml", name);
 	path(out, base);
 	ck_assert_msg(reports_sign_file(in, out, key, cert) == 0, "%s", err_last());
@@ -111,14 +77,14 @@ static void tamper(const char *dst, const char *src, const char *needle, size_t 
 		   char c)
 {
 	size_t len;
-	char *buf = slurp(src, &len);
+	char *buf = harness_slurp(src, &len);
 	char *at = strstr(buf, needle);
 
 	ck_assert_msg(at != NULL, "'%s' not in %s", needle, src);
 	ck_assert(needle_off < strlen(needle));
 	ck_assert(at[needle_off] != c);
 	at[needle_off] = c;
-	spit(dst, buf, len);
+	harness_spit(dst, buf, len);
 	free(buf);
 }
 
@@ -164,7 +130,7 @@ START_TEST(test_sign__round_trip_with_and_without_cert)
 	char *text;
 
 	signed_report(s, "rt");
-	text = slurp(s, NULL);
+	text = harness_slurp(s, NULL);
 	ck_assert_ptr_nonnull(strstr(text, "xml-exc-c14n#"));
 	ck_assert_ptr_nonnull(strstr(text, "xmldsig-more#rsa-sha256"));
 	ck_assert_ptr_nonnull(strstr(text, "xmlenc#sha256"));
@@ -193,7 +159,7 @@ START_TEST(test_sign__in_place_and_refuses_signing_twice)
 	char p[PATHMAX];
 
 	path(p, "inplace.xml");
-	write_text(p, report_xml);
+	harness_spit_text(p, report_xml);
 	ck_assert_int_eq(reports_sign_file(p, p, key, cert), 0);
 	ck_assert_msg(reports_verify_file(&res, p, cert) == 0, "%s", err_last());
 	ck_assert_int_eq(reports_sign_file(p, p, key, cert), ERR_INVALID);
@@ -207,7 +173,7 @@ START_TEST(test_sign__refuses_key_not_matching_cert)
 
 	path(in, "mismatch.xml");
 	path(out, "mismatch-signed.xml");
-	write_text(in, report_xml);
+	harness_spit_text(in, report_xml);
 	ck_assert_int_eq(reports_sign_file(in, out, key, cert2), ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(err_last(), "does not hold the public half"));
 	ck_assert_int_ne(access(out, F_OK), 0);
@@ -247,7 +213,7 @@ START_TEST(test_verify__refuses_changed_signature_value)
 	char needle[16];
 
 	signed_report(s, "sigval");
-	text = slurp(s, NULL);
+	text = harness_slurp(s, NULL);
 	/* the 10th character of the base64 value, whatever it is */
 	snprintf(needle, sizeof(needle), "%.*s", 10,
 		 strstr(text, "<SignatureValue>") + strlen("<SignatureValue>"));
@@ -265,7 +231,7 @@ START_TEST(test_verify__refuses_changed_digest_value)
 	char needle[24];
 
 	signed_report(s, "digest");
-	text = slurp(s, NULL);
+	text = harness_slurp(s, NULL);
 	snprintf(needle, sizeof(needle), "<DigestValue>%.3s",
 		 strstr(text, "<DigestValue>") + strlen("<DigestValue>"));
 	free(text);
@@ -295,7 +261,7 @@ START_TEST(test_verify__refuses_report_signed_by_other_key)
 
 	path(in, "byother.xml");
 	path(s, "byother-signed.xml");
-	write_text(in, report_xml);
+	harness_spit_text(in, report_xml);
 	ck_assert_int_eq(reports_sign_file(in, s, key2, cert2), 0);
 	ck_assert_int_eq(reports_verify_file(&res, s, cert), ERR_INVALID);
 	/* without a trusted cert it verifies, and names the other signer */
@@ -323,7 +289,7 @@ START_TEST(test_verify__refuses_every_changed_letter_or_digit)
 
 	signed_report(s, "sweep");
 	path(t, "sweep-tampered.xml");
-	orig = slurp(s, &len);
+	orig = harness_slurp(s, &len);
 	for (size_t i = 0, seen = 0; i < len; i++) {
 		char c = orig[i];
 		char *buf;
@@ -336,7 +302,7 @@ START_TEST(test_verify__refuses_every_changed_letter_or_digit)
 		buf[i] = isdigit((unsigned char)c) ? (char)('0' + (c - '0' + 1) % 10)
 			 : islower((unsigned char)c) ? (char)('a' + (c - 'a' + 1) % 26)
 						     : (char)('A' + (c - 'A' + 1) % 26);
-		spit(t, buf, len);
+		harness_spit(t, buf, len);
 		free(buf);
 		ck_assert_msg(reports_verify_file(&res, t, cert) < 0,
 			      "with cert: accepted a change at byte %zu: ...%.30s...", i,
@@ -360,19 +326,19 @@ START_TEST(test_verify__refuses_doctype_and_unsigned)
 
 	/* a signed report with a DOCTYPE put in front of the root */
 	signed_report(s, "doctype");
-	text = slurp(s, &len);
+	text = harness_slurp(s, &len);
 	buf = malloc(len + 64);
 	ck_assert_ptr_nonnull(buf);
 	len = (size_t)snprintf(buf, len + 64, "<!DOCTYPE statement [<!ENTITY x \"y\">]>\n%s",
 			       strstr(text, "<statement"));
 	path(t, "doctype-tampered.xml");
-	spit(t, buf, len);
+	harness_spit(t, buf, len);
 	free(buf);
 	free(text);
 	assert_refused(t, "DOCTYPE");
 
 	path(p, "unsigned.xml");
-	write_text(p, report_xml);
+	harness_spit_text(p, report_xml);
 	ck_assert_int_eq(reports_verify_file(&res, p, NULL), ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(err_last(), "not signed"));
 
@@ -416,15 +382,15 @@ START_TEST(test_detached__signs_verifies_and_detects_tampering)
 	path(in, "big.xml");
 	path(out, "big-signed.xml");
 	path(sig, "big-signed.xml.sig");
-	write_text(in, report_xml);
+	harness_spit_text(in, report_xml);
 	ck_assert_msg(reports_sign_file_ex(&detached, in, out, key, cert, 64) == 0, "%s",
 		      err_last());
 	ck_assert(detached);
 	/* the report is unchanged; the signature names it by file name */
-	text = slurp(out, NULL);
+	text = harness_slurp(out, NULL);
 	ck_assert_str_eq(text, report_xml);
 	free(text);
-	text = slurp(sig, NULL);
+	text = harness_slurp(sig, NULL);
 	ck_assert_ptr_nonnull(strstr(text, "<Reference URI=\"big-signed.xml\">\n<DigestMethod"));
 	ck_assert_ptr_nonnull(strstr(text, "<Reference URI=\"#tfledger-keyinfo\">"));
 	free(text);
@@ -445,9 +411,9 @@ START_TEST(test_detached__signs_verifies_and_detects_tampering)
 	assert_refused(out, "the signed content was changed");
 
 	/* a signature moved beside another file name: refused */
-	write_text(t, report_xml);
-	text = slurp(sig, NULL);
-	write_text(tsig, text);
+	harness_spit_text(t, report_xml);
+	text = harness_slurp(sig, NULL);
+	harness_spit_text(tsig, text);
 	free(text);
 	assert_refused(t, "signs 'big-signed.xml', not 'big-tampered.xml'");
 }
@@ -462,7 +428,7 @@ START_TEST(test_detached__stock_xmlsec1_checks_it)
 	path(in, "stockbig.xml");
 	path(out, "stockbig-signed.xml");
 	path(sig, "stockbig-signed.xml.sig");
-	write_text(in, report_xml);
+	harness_spit_text(in, report_xml);
 	ck_assert_int_eq(reports_sign_file_ex(&detached, in, out, key, cert, 64), 0);
 	ck_assert(detached);
 	/* xmlsec1 resolves the Reference URI from its working directory, or
@@ -494,7 +460,7 @@ START_TEST(test_detached__refuses_unsafe_file_name)
 
 	path(in, "plain.xml");
 	path(out, "with space.xml");
-	write_text(in, report_xml);
+	harness_spit_text(in, report_xml);
 	ck_assert_int_eq(reports_sign_file_ex(NULL, in, out, key, cert, 64), ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(err_last(), "A-Z a-z 0-9 . _ -"));
 }
@@ -570,14 +536,14 @@ START_TEST(test_writer__header_only_report_is_valid_and_signable)
 	path(s, "header-signed.xml");
 	write_header_only(p, &h);
 	assert_valid(p);
-	a = slurp(p, NULL);
+	a = harness_slurp(p, NULL);
 	ck_assert_ptr_nonnull(strstr(a, "<header-only xmlns=\"urn:tfledger:report:1\">"));
 	ck_assert_ptr_nonnull(strstr(a, "<generated-at>2025-01-15T09:30:00Z</generated-at>"));
 	ck_assert_ptr_nonnull(strstr(a, "<sequence>1234</sequence>"));
 	ck_assert_ptr_nonnull(strstr(a, "<program-version>" PACKAGE_VERSION "</program-version>"));
 	/* same header, same bytes */
 	write_header_only(q, &h);
-	b = slurp(q, NULL);
+	b = harness_slurp(q, NULL);
 	ck_assert_str_eq(a, b);
 	free(a);
 	free(b);
@@ -650,7 +616,7 @@ START_TEST(test_writer__money_and_dates_are_exact_strings)
 	ck_assert_int_eq(reports_write_date(w, "g", "2024-02-30"), ERR_INVALID);
 	ck_assert_int_eq(reports_writer_end(w), 0);
 	reports_writer_free(w);
-	text = slurp(p, NULL);
+	text = harness_slurp(p, NULL);
 	ck_assert_ptr_nonnull(strstr(text, "<a currency=\"USD\">1250.00</a>"));
 	ck_assert_ptr_nonnull(strstr(text, "<b currency=\"JPY\">-1250</b>"));
 	ck_assert_ptr_nonnull(strstr(text, "<c currency=\"KWD\">0.001</c>"));
@@ -693,7 +659,7 @@ START_TEST(test_cli__report_verify_sign_keygen_exit_codes)
 	snprintf(in, sizeof(in), "%s/r.xml", d);
 	snprintf(s, sizeof(s), "%s/r-signed.xml", d);
 	snprintf(t, sizeof(t), "%s/r-tampered.xml", d);
-	write_text(in, report_xml);
+	harness_spit_text(in, report_xml);
 
 	ck_assert_int_eq(run_cli(NULL, (const char *[]){"keygen", "--key", k, "--cert", c,
 							 "--subject", "CN=CLI Test", NULL}), 0);

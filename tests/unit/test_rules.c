@@ -15,38 +15,10 @@
 #include "rules/rules.h"
 #include "tests/harness/harness.h"
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long len;
-
-	ck_assert_msg(f != NULL, "%s", path);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	ck_assert_int_ge(len, 0);
-	rewind(f);
-	buf = malloc((size_t)len + 1);
-	ck_assert(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static void spit(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "wb");
-
-	ck_assert_msg(f != NULL, "%s", path);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
 /* The default policy's text with `from` replaced by `to` (must occur). */
 static char *policy_variant(const char *from, const char *to)
 {
-	char *text = slurp(SRCDATADIR "/rules/policies/igf-travel.xml");
+	char *text = harness_slurp(SRCDATADIR "/rules/policies/igf-travel.xml", NULL);
 	char *at = strstr(text, from);
 	char *out;
 
@@ -67,7 +39,7 @@ static void write_policy(char *out, size_t size, const char *text)
 
 	harness_tmpdir(dir, sizeof(dir));
 	ck_assert((size_t)snprintf(out, size, "%s/policy.xml", dir) < size);
-	spit(out, text);
+	harness_spit_text(out, text);
 }
 
 /* ---- policy ---------------------------------------------------------------- */
@@ -259,12 +231,12 @@ START_TEST(test_rules_countries_load__bad_row_names_line_and_column)
 	harness_tmpdir(dir, sizeof(dir));
 	snprintf(eco, sizeof(eco), "%s/e.csv", dir);
 	snprintf(ldc, sizeof(ldc), "%s/l.csv", dir);
-	spit(eco, "iso3,name,wesp_class\nKEN,Kenya,developing\nDEU,Germany,rich\n");
-	spit(ldc, "iso3,ldc_until,note\n");
+	harness_spit_text(eco, "iso3,name,wesp_class\nKEN,Kenya,developing\nDEU,Germany,rich\n");
+	harness_spit_text(ldc, "iso3,ldc_until,note\n");
 	ck_assert_int_eq(rules_countries_load(&k, eco, ldc), ERR_INVALID);
 	ck_assert_msg(strstr(err_last(), "e.csv:3: column wesp_class"), "%s", err_last());
-	spit(eco, "iso3,name,wesp_class\nKEN,Kenya,developing\n");
-	spit(ldc, "iso3,ldc_until,note\nKEN,2020-02-31,\n");
+	harness_spit_text(eco, "iso3,name,wesp_class\nKEN,Kenya,developing\n");
+	harness_spit_text(ldc, "iso3,ldc_until,note\nKEN,2020-02-31,\n");
 	ck_assert_int_eq(rules_countries_load(&k, eco, ldc), ERR_INVALID);
 	ck_assert_msg(strstr(err_last(), "l.csv:2: column ldc_until"), "%s", err_last());
 }

@@ -53,6 +53,10 @@ static const struct subcommand subcommands[] = {
 		"      services and goods in kind: fair values, donor, period"},
 	{"trust-fund-statement", run_kind, KIND_USAGE "\n"
 		"      opening and closing cash, contributions, receivables, expenses, obligations"},
+	{"reconciliation", run_kind, KIND_USAGE "\n"
+		"      --bank-account CODE [--statement-account IBAN]\n"
+		"      bank lines as reconcile stored them (matched, suggested, unmatched) and\n"
+		"      the bank's closing balance less the ledger's"},
 	{"iati-activities", run_kind, KIND_USAGE "\n"
 		"      IATI 2.03 activity file: commitments, incoming funds, travel expenditure"},
 	{"iati-organisation", run_kind, KIND_USAGE "\n"
@@ -225,6 +229,8 @@ static int parse_kind(struct kind_opts *o, int argc, char **argv, const char *cm
 		{"from", required_argument, NULL, 'f'},
 		{"to", required_argument, NULL, 't'},
 		{"account", required_argument, NULL, 'a'},
+		{"bank-account", required_argument, NULL, 'b'},
+		{"statement-account", required_argument, NULL, 'i'},
 		{"output", required_argument, NULL, 'o'},
 		{"sign", required_argument, NULL, 'k'},
 		{"cert", required_argument, NULL, 'c'},
@@ -243,6 +249,8 @@ static int parse_kind(struct kind_opts *o, int argc, char **argv, const char *cm
 		case 'f': o->rq.from = optarg; break;
 		case 't': o->rq.to = optarg; break;
 		case 'a': o->rq.account = optarg; break;
+		case 'b': o->rq.bank_account = optarg; break;
+		case 'i': o->rq.statement_account = optarg; break;
 		case 'o': o->output = optarg; break;
 		case 'k': o->key = optarg; break;
 		case 'c': o->cert = optarg; break;

@@ -1,5 +1,6 @@
 /*
- * routes_reports.c - GET /v1/reports/{KIND}?from=&to=[&account=] for the
+ * routes_reports.c - GET /v1/reports/{KIND}?from=&to=[&account=] (reconciliation:
+ * &bank_account=[&statement_account=]) for the
  * auditor, finance and admin roles (reports/report.h, docs/reports.md
  * "Serving reports over HTTP"). The report is written to an unlinked
  * temporary file under /tmp and sent from it once complete, so a failed
@@ -20,9 +21,11 @@ static const char *const readers[] = {"admin", "finance", "auditor", NULL};
 
 static enum MHD_Result report(struct req *q, const char *kind)
 {
-	static const char *const args[] = {"from", "to", "account", NULL};
+	static const char *const args[] = {"from", "to", "account", "bank_account",
+					   "statement_account", NULL};
 	struct reports_request rq = {kind, http_arg(q, "from"), http_arg(q, "to"),
-				     http_arg(q, "account"), NULL};
+				     http_arg(q, "account"), NULL, http_arg(q, "bank_account"),
+				     http_arg(q, "statement_account")};
 	char path[] = "/tmp/tfledgerd-report-XXXXXX";
 	xmlOutputBufferPtr out;
 	enum MHD_Result sent;
@@ -43,6 +46,8 @@ static enum MHD_Result report(struct req *q, const char *kind)
 		return http_send_error(q, "invalid-field", "to: a date YYYY-MM-DD is required");
 	if (rq.account && !ledger_code_valid(rq.account))
 		return http_send_error(q, "invalid-field", "account: not an account code");
+	if (rq.bank_account && !ledger_code_valid(rq.bank_account))
+		return http_send_error(q, "invalid-field", "bank_account: not an account code");
 	fd = mkstemp(path);
 	if (fd < 0)
 		return http_send_failure(q, err_set(ERR_SYSTEM, "%s: %s", path, strerror(errno)),

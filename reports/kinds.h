@@ -30,6 +30,7 @@ int reports_write_trial_balance(struct reports_ctx *x);
 int reports_write_donors(struct reports_ctx *x);
 int reports_write_inkind(struct reports_ctx *x);
 int reports_write_fund_statement(struct reports_ctx *x);
+int reports_write_reconciliation(struct reports_ctx *x);
 int reports_write_iati_activities(struct reports_ctx *x);
 int reports_write_iati_organisation(struct reports_ctx *x);
 

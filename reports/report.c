@@ -25,16 +25,18 @@ struct kind {
 	const char *name;
 	int (*write)(struct reports_ctx *x);
 	bool takes_account;
+	bool takes_bank_account; /* and requires it */
 };
 
 static const struct kind kinds[] = {
-	{"account-statement", reports_write_statement, true},
-	{"trial-balance", reports_write_trial_balance, false},
-	{"donor-contributions", reports_write_donors, false},
-	{"in-kind", reports_write_inkind, false},
-	{"trust-fund-statement", reports_write_fund_statement, false},
-	{"iati-activities", reports_write_iati_activities, false},
-	{"iati-organisation", reports_write_iati_organisation, false},
+	{"account-statement", reports_write_statement, true, false},
+	{"trial-balance", reports_write_trial_balance, false, false},
+	{"donor-contributions", reports_write_donors, false, false},
+	{"in-kind", reports_write_inkind, false, false},
+	{"trust-fund-statement", reports_write_fund_statement, false, false},
+	{"reconciliation", reports_write_reconciliation, false, true},
+	{"iati-activities", reports_write_iati_activities, false, false},
+	{"iati-organisation", reports_write_iati_organisation, false, false},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -133,6 +135,25 @@ static const struct db_stmt stmts[] = {
 	 " FROM postings q JOIN entries e ON e.id = q.entry_id"
 	 " WHERE q.account LIKE '5200-%' AND e.date BETWEEN $1::date AND $2::date"
 	 ") t ORDER BY day, type, ref COLLATE \"C\"", 2},
+	/* reconciliation (reconkind.c): statement accounts with their currency,
+	 * the bank lines of the period grouped by status, the last closing */
+	{"reports_rec_accounts",
+	 "SELECT account, currency FROM bank_statements WHERE $1::text IS NULL OR account = $1"
+	 " GROUP BY 1, 2 ORDER BY account COLLATE \"C\", currency", 1},
+	{"reports_rec_lines",
+	 "SELECT l.id, COALESCE(l.booking_date, l.value_date, s.closing_date)::text AS day,"
+	 " l.match_status, l.side, l.reversal, l.amount_minor, l.currency,"
+	 " COALESCE(l.debtor_name, l.creditor_name), l.bank_ref, l.end_to_end_id,"
+	 " concat_ws(' ', l.remittance, l.remittance_refs), r.id, r.pledge, p.agreement_no"
+	 " FROM bank_lines l JOIN bank_statements s ON s.id = l.statement"
+	 " LEFT JOIN receipts r ON r.bank_line = l.id LEFT JOIN pledges p ON p.id = r.pledge"
+	 " WHERE l.account = $1"
+	 " AND COALESCE(l.booking_date, l.value_date, s.closing_date) BETWEEN $2::date AND $3::date"
+	 " ORDER BY l.match_status, day, l.id", 3},
+	{"reports_rec_closing",
+	 "SELECT closing_minor, closing_date::text FROM bank_statements"
+	 " WHERE account = $1 AND closing_minor IS NOT NULL AND closing_date <= $2::date"
+	 " ORDER BY closing_date DESC, id DESC LIMIT 1", 2},
 	/* trial balance: every account's debits - credits dated up to to */
 	{"reports_tb",
 	 "SELECT a.code, a.name, a.type, a.currency,"
@@ -154,7 +175,7 @@ bool reports_kind_valid(const char *kind)
 const char *reports_kind_names(void)
 {
 	return "account-statement, trial-balance, donor-contributions, in-kind, "
-	       "trust-fund-statement, iati-activities, iati-organisation";
+	       "trust-fund-statement, reconciliation, iati-activities, iati-organisation";
 }
 
 int reports_setup(PGconn *c)
@@ -251,6 +272,14 @@ static int check_request(PGconn *c, const struct reports_request *rq, const stru
 		return rc;
 	if (rq->account && !(*out)->takes_account)
 		return err_set(ERR_INVALID, "--account is for account-statement, not %s", rq->kind);
+	if ((rq->bank_account || rq->statement_account) && !(*out)->takes_bank_account)
+		return err_set(ERR_INVALID, "--%s is for reconciliation, not %s",
+			       rq->bank_account ? "bank-account" : "statement-account", rq->kind);
+	if ((*out)->takes_bank_account && !rq->bank_account)
+		return err_set(ERR_INVALID, "%s needs --bank-account CODE", rq->kind);
+	if (rq->bank_account && !ledger_code_valid(rq->bank_account))
+		return err_set(ERR_INVALID, "--bank-account '%s' is not an account code",
+			       rq->bank_account);
 	if (rq->account) {
 		if (!ledger_code_valid(rq->account))
 			return err_set(ERR_INVALID, "--account '%s' is not an account code",

@@ -26,6 +26,9 @@ struct reports_request {
 	const char *from, *to;    /* YYYY-MM-DD, inclusive */
 	const char *account;      /* account-statement: one account code; NULL: all */
 	const char *generated_at; /* YYYY-MM-DDTHH:MM:SSZ; NULL: now */
+	/* reconciliation: the ledger's bank account (10xx-CCY, required) and the
+	 * bank's statement account (IBAN; NULL: the only one in its currency) */
+	const char *bank_account, *statement_account;
 };
 
 /* True if kind is a kind reports_write writes. */

@@ -822,6 +822,149 @@ START_TEST(test_report_iati__valid_against_official_schemas_and_codelists)
 }
 END_TEST
 
+/* --- reconciliation ------------------------------------------------------------------ */
+
+/* The count of bank lines of the fixture's IBAN with match_status st, from the database. */
+static long lines_with(PGconn *c, const char *st)
+{
+	char q[256], *v;
+	long n;
+	int len = snprintf(q, sizeof(q), "SELECT count(*) FROM bank_lines WHERE account ="
+				       " 'CH9300762011623852957' AND match_status = '%s'", st);
+
+	ck_assert(len > 0 && (size_t)len < sizeof(q));
+	v = harness_query_value(c, q);
+	n = strtol(v, NULL, 10);
+	free(v);
+	return n;
+}
+
+START_TEST(test_report_reconciliation__lists_what_reconcile_stored_and_ties_out)
+{
+	const char *rec[] = {harness_bin_tfledger(), "reconcile", "--bank-account", "1010-EUR",
+			     "--statement-account", "CH9300762011623852957", "--tolerance",
+			     "50.00", "--format", "json", "--database", NULL, NULL};
+	char a[LIMIT_PATH_BYTES], b[LIMIT_PATH_BYTES], *out = NULL, *err = NULL, *ta, *tb, *before;
+	struct fx f;
+	xmlDocPtr doc;
+	json_t *j;
+	int64_t closing, diff;
+
+	fx_open(&f);
+	json_decref(ok(f.c, ledger_fund_donor_add,
+		       "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\"}"));
+	json_decref(ok(f.c, ledger_fund_donor_add,
+		       "{\"id\":\"isoc\",\"name\":\"Internet Society\",\"org_type\":\"21\"}"));
+	json_decref(ok(f.c, ledger_fund_pledge_add,
+		       "{\"donor\":\"fin\",\"date\":\"2019-01-08\",\"amount\":\"1000.00\","
+		       "\"currency\":\"EUR\",\"agreement\":\"IGF-TF-2019-03\"}"));
+	json_decref(ok(f.c, ledger_fund_pledge_add,
+		       "{\"donor\":\"isoc\",\"date\":\"2019-01-08\",\"amount\":\"500.00\","
+		       "\"currency\":\"EUR\",\"agreement\":\"ISOC-2019\"}"));
+	ck_assert_int_eq(run(&err, "statements", "import",
+			     SRCDATADIR "/tests/data/camt/v02_basic.xml", "--database", f.db, NULL),
+			 0);
+	free(err);
+	rec[11] = f.db;
+	ck_assert_int_eq(harness_run(&out, &err, NULL, rec), 0);
+	free(err);
+	j = json_loads(out, 0, NULL);
+	ck_assert_msg(j, "%s", out);
+	free(out);
+
+	before = harness_query_value(f.c, "SELECT string_agg(id || match_status, ',' ORDER BY id)"
+					  " FROM bank_lines");
+	path(a, &f, "rec-a.xml");
+	path(b, &f, "rec-b.xml");
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(run(&err, "report", "reconciliation", "--bank-account", "1010-EUR",
+				     "--from", "2019-01-01", "--to", "2019-12-31", "--output",
+				     i ? b : a, "--generated-at", GEN_AT, "--database", f.db, NULL),
+				 0);
+		free(err);
+	}
+	doc = valid(a, SCHEMAS "reconciliation.xsd");
+	/* the report only reads: the statuses are as reconcile left them */
+	{
+		char *after = harness_query_value(f.c, "SELECT string_agg(id || match_status, ','"
+						  " ORDER BY id) FROM bank_lines");
+
+		ck_assert_str_eq(after, before);
+		free(after);
+	}
+	ck_assert_int_eq(xp_count(doc, "/r:reconciliation/r:matched/r:line"),
+			 lines_with(f.c, "matched"));
+	ck_assert_int_eq(xp_count(doc, "/r:reconciliation/r:suggested/r:line"),
+			 lines_with(f.c, "suggested"));
+	ck_assert_int_eq(xp_count(doc, "/r:reconciliation/r:unmatched/r:line"),
+			 lines_with(f.c, "unmatched"));
+	ck_assert_int_eq(xp_count(doc, "//r:matched/r:line"),
+			 (long)json_array_size(json_object_get(j, "matched")));
+	ck_assert_int_eq(xp_count(doc, "//r:suggested/r:line"),
+			 (long)json_array_size(json_object_get(j, "suggested")));
+	ck_assert_int_eq(xp_count(doc, "//r:unmatched/r:line"),
+			 (long)json_array_size(json_object_get(j, "unmatched")));
+	ck_assert_int_eq(xp_count(doc, "//r:matched/r:line"), 1);
+	ck_assert_int_eq(xp_count(doc, "//r:suggested/r:line"), 1);
+	ck_assert_int_eq(xp_count(doc, "//r:unmatched/r:line"), 2);
+	ck_assert_int_eq(xp_count(doc, "/r:reconciliation/*[@count = count(r:line)]"), 3);
+	{
+		char *agr = xp(doc, "//r:matched/r:line/r:receipt/@agreement");
+		char *rid = xp(doc, "//r:matched/r:line/r:receipt/@id");
+		char *db_rid = harness_query_value(f.c, "SELECT id FROM receipts WHERE bank_line"
+						   " IS NOT NULL");
+
+		ck_assert_str_eq(agr, "IGF-TF-2019-03");
+		ck_assert_str_eq(rid, db_rid);
+		xmlFree(agr);
+		xmlFree(rid);
+		free(db_rid);
+	}
+	/* bank closing - ledger balance on the closing day, from the database */
+	{
+		char *v = harness_query_value(f.c, "SELECT closing_minor FROM bank_statements"
+					      " WHERE account = 'CH9300762011623852957'");
+		char *as_of = xp(doc, "//r:balances/r:as-of");
+
+		closing = strtoll(v, NULL, 10);
+		free(v);
+		ck_assert_str_eq(as_of, "2019-02-28");
+		ck_assert_int_eq(xp_money(doc, "EUR", "//r:balances/r:bank-closing"), closing);
+		ck_assert_int_eq(xp_money(doc, "EUR", "//r:balances/r:ledger-balance"),
+				 ledger_bal(f.c, "1010-EUR", as_of));
+		diff = xp_money(doc, "EUR", "//r:balances/r:difference");
+		ck_assert_int_eq(diff, closing - ledger_bal(f.c, "1010-EUR", as_of));
+		ck_assert_int_eq(money_parse(&closing, json_string_value(json_object_get(
+							  j, "difference")), "EUR"), 0);
+		ck_assert_int_eq(diff, closing);
+		xmlFree(as_of);
+	}
+	/* same arguments, same bytes */
+	ta = slurp(a);
+	tb = slurp(b);
+	ck_assert_str_eq(ta, tb);
+	free(ta);
+	free(tb);
+	xmlFreeDoc(doc);
+
+	/* a period before the lines: no line, the ledger on --to, no bank closing */
+	ck_assert_int_eq(run(&err, "report", "reconciliation", "--bank-account", "1010-EUR",
+			     "--statement-account", "CH9300762011623852957", "--from",
+			     "2018-01-01", "--to", "2018-12-31", "--output", a, "--generated-at",
+			     GEN_AT, "--database", f.db, NULL),
+			 0);
+	free(err);
+	doc = valid(a, SCHEMAS "reconciliation.xsd");
+	ck_assert_int_eq(xp_count(doc, "//r:line"), 0);
+	ck_assert_int_eq(xp_count(doc, "//r:bank-closing | //r:difference"), 0);
+	ck_assert_int_eq(xp_money(doc, "EUR", "//r:balances/r:ledger-balance"), 0);
+	xmlFreeDoc(doc);
+	json_decref(j);
+	free(before);
+	fx_close(&f);
+}
+END_TEST
+
 /* --- what every kind shares ---------------------------------------------------------- */
 
 static const char *const kinds[] = {"account-statement", "trial-balance",
@@ -894,6 +1037,15 @@ START_TEST(test_report_kinds__bad_requests_exit_1_naming_what)
 		 "no such account"},
 		{"trial-balance", "2019-01-01", "2019-12-31", "--account", "1010-EUR", "--account"},
 		{"trial-balance", "2019-01-01", "2019-12-31", "--sign", "k.pem", "--sign"},
+		{"reconciliation", "2019-01-01", "2019-12-31", NULL, NULL, "--bank-account"},
+		{"reconciliation", "2019-01-01", "2019-12-31", "--bank-account", "9999-XXX",
+		 "no such account"},
+		{"reconciliation", "2019-01-01", "2019-12-31", "--bank-account", "1200-EUR",
+		 "not a bank account"},
+		{"reconciliation", "2019-01-01", "2019-12-31", "--bank-account", "1010-EUR",
+		 "no bank statement"},
+		{"trial-balance", "2019-01-01", "2019-12-31", "--bank-account", "1010-EUR",
+		 "--bank-account"},
 	};
 	struct fx f;
 	char p[LIMIT_PATH_BYTES];
@@ -936,6 +1088,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_report_inkind__fair_values_tied_to_the_ledger);
 	tcase_add_test(tc, test_report_fund_statement__sections_tie_to_the_accounts);
 	tcase_add_test(tc, test_report_iati__valid_against_official_schemas_and_codelists);
+	tcase_add_test(tc, test_report_reconciliation__lists_what_reconcile_stored_and_ties_out);
 	tcase_add_test(tc, test_report_kinds__same_arguments_same_bytes);
 	tcase_add_test(tc, test_report_kinds__signed_report_verifies_and_still_checks);
 	tcase_add_test(tc, test_report_kinds__bad_requests_exit_1_naming_what);

@@ -436,6 +436,14 @@ START_TEST(test_report_route__xml_roles_and_bad_requests)
 				 "&account=9999",
 		    E.auditor, NULL, NULL),
 	       400, "invalid-field");
+	/* bank_account reaches the reconciliation report: no statement imported here */
+	expect(http(&E.d, "GET", "/v1/reports/reconciliation?from=2019-01-01&to=2019-03-31",
+		    E.auditor, NULL, NULL),
+	       400, "invalid-field");
+	expect(http(&E.d, "GET", "/v1/reports/reconciliation?from=2019-01-01&to=2019-03-31"
+				 "&bank_account=1010-EUR",
+		    E.auditor, NULL, NULL),
+	       400, "invalid-field");
 }
 END_TEST
 

@@ -1,0 +1,178 @@
+/*
+ * reconkind.c - the reconciliation report (docs/reports.md): the bank lines
+ * of one statement account (IBAN, as in bank_lines.account) dated in the
+ * period, grouped by the match_status that `tfledger reconcile`
+ * (ledger/reconcile.c) stored - matched (with the receipt it posted),
+ * suggested, unmatched - and the bank's closing balance against the
+ * ledger's balance of the bank account (10xx-CCY) on the closing day.
+ *
+ * It only reads, inside the report's snapshot: it never runs matching and
+ * never moves a match_status, so it shows what reconcile last stored. A
+ * line's date is its booking date, else its value date, else its
+ * statement's closing date (as reconcile dates the receipt it posts).
+ * Memory grows with the bank lines of the period, never with postings.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/err.h"
+#include "common/money.h"
+#include "ledger/ledger.h"
+#include "reports/kinds.h"
+
+/* Column numbers of reports_rec_lines. */
+enum { L_ID, L_DATE, L_STATUS, L_SIDE, L_REVERSAL, L_AMOUNT, L_CCY, L_PARTY, L_BANK_REF,
+       L_E2E, L_REMITTANCE, L_RECEIPT, L_PLEDGE, L_AGREEMENT };
+
+static const char *const statuses[] = {"matched", "suggested", "unmatched"};
+
+/*
+ * *out = the statement account: rq's, checked to have statements in the
+ * bank account's currency, or else the only statement account in that
+ * currency. ERR_INVALID naming what to give otherwise. *out points into
+ * *r, which the caller clears.
+ */
+static int statement_account(const char **out, PGresult **r, struct reports_ctx *x,
+			     const struct ledger_account *bank)
+{
+	const char *want = x->rq->statement_account;
+	int rc, n = 0;
+
+	*out = NULL;
+	if ((rc = db_exec(r, x->c, "reports_rec_accounts", 1, (const char *const[]){want})) < 0)
+		return rc;
+	for (int i = 0; i < PQntuples(*r); i++) {
+		if (strcmp(PQgetvalue(*r, i, 1), bank->currency) != 0) {
+			if (want)
+				return err_set(ERR_INVALID, "--statement-account %s is in %s, "
+					       "--bank-account %s in %s", want,
+					       PQgetvalue(*r, i, 1), bank->code, bank->currency);
+			continue;
+		}
+		if (!*out || strcmp(*out, PQgetvalue(*r, i, 0)) != 0)
+			n++;
+		*out = PQgetvalue(*r, i, 0);
+	}
+	if (want && !*out)
+		return err_set(ERR_INVALID, "--statement-account %s: no bank statement imported",
+			       want);
+	if (!*out)
+		return err_set(ERR_INVALID, "no bank statement in %s imported; give "
+			       "--statement-account IBAN", bank->currency);
+	if (n > 1)
+		return err_set(ERR_INVALID, "%d statement accounts in %s; give "
+			       "--statement-account IBAN", n, bank->currency);
+	return 0;
+}
+
+/* Optional text child: left out when the column is NULL or empty. */
+static int text_opt(xmlTextWriterPtr w, const char *name, const PGresult *r, int i, int col)
+{
+	if (PQgetisnull(r, i, col) || !*PQgetvalue(r, i, col))
+		return 0;
+	return reports_write_text(w, name, PQgetvalue(r, i, col));
+}
+
+static int write_line(xmlTextWriterPtr w, const PGresult *r, int i)
+{
+	int rc;
+
+	if ((rc = reports_start(w, "line")) < 0 ||
+	    (rc = reports_attr(w, "id", PQgetvalue(r, i, L_ID))) < 0 ||
+	    (rc = reports_attr(w, "date", PQgetvalue(r, i, L_DATE))) < 0 ||
+	    (rc = reports_attr(w, "side", PQgetvalue(r, i, L_SIDE))) < 0 ||
+	    (rc = reports_attr(w, "reversal", strcmp(PQgetvalue(r, i, L_REVERSAL), "t") == 0
+							 ? "true" : "false")) < 0 ||
+	    (rc = reports_write_money(w, "amount", reports_ll(r, i, L_AMOUNT),
+				      PQgetvalue(r, i, L_CCY))) < 0 ||
+	    (rc = text_opt(w, "party", r, i, L_PARTY)) < 0 ||
+	    (rc = text_opt(w, "bank-ref", r, i, L_BANK_REF)) < 0 ||
+	    (rc = text_opt(w, "end-to-end-id", r, i, L_E2E)) < 0 ||
+	    (rc = text_opt(w, "remittance", r, i, L_REMITTANCE)) < 0)
+		return rc;
+	if (!PQgetisnull(r, i, L_RECEIPT) &&
+	    ((rc = reports_start(w, "receipt")) < 0 ||
+	     (rc = reports_attr(w, "id", PQgetvalue(r, i, L_RECEIPT))) < 0 ||
+	     (rc = reports_attr(w, "pledge", PQgetvalue(r, i, L_PLEDGE))) < 0 ||
+	     (rc = reports_attr(w, "agreement", PQgetvalue(r, i, L_AGREEMENT))) < 0 ||
+	     (rc = reports_end(w, "receipt")) < 0))
+		return rc;
+	return reports_end(w, "line");
+}
+
+/* <matched count="N"> and its lines (rows come grouped by status). */
+static int write_group(xmlTextWriterPtr w, const char *status, const PGresult *r)
+{
+	char n_text[24];
+	int rc, n = 0, n_text_len;
+
+	for (int i = 0; i < PQntuples(r); i++)
+		n += strcmp(PQgetvalue(r, i, L_STATUS), status) == 0;
+	n_text_len = snprintf(n_text, sizeof(n_text), "%d", n);
+	if (n_text_len < 0 || (size_t)n_text_len >= sizeof(n_text))
+		return err_set(ERR_INTERNAL, "line count does not fit");
+	if ((rc = reports_start(w, status)) < 0 || (rc = reports_attr(w, "count", n_text)) < 0)
+		return rc;
+	for (int i = 0; i < PQntuples(r); i++)
+		if (strcmp(PQgetvalue(r, i, L_STATUS), status) == 0 && (rc = write_line(w, r, i)) < 0)
+			return rc;
+	return reports_end(w, status);
+}
+
+int reports_write_reconciliation(struct reports_ctx *x)
+{
+	xmlTextWriterPtr w = x->w;
+	PGresult *acc = NULL, *lines = NULL, *cl = NULL;
+	struct ledger_account bank;
+	const char *iban = NULL, *as_of;
+	int64_t ledger = 0, closing = 0, diff = 0;
+	bool has_closing;
+	int rc;
+
+	rc = ledger_account_get(&bank, x->c, x->rq->bank_account);
+	if (rc == ERR_NOTFOUND)
+		rc = err_set(ERR_INVALID, "--bank-account %s: no such account", x->rq->bank_account);
+	else if (rc == 0 && (strncmp(bank.code, "10", 2) != 0 || strcmp(bank.type, "asset") != 0))
+		rc = err_set(ERR_INVALID, "--bank-account %s: not a bank account (10xx-CCY)",
+			     bank.code);
+	if (rc < 0 || (rc = statement_account(&iban, &acc, x, &bank)) < 0)
+		goto cleanup;
+	if ((rc = db_exec(&lines, x->c, "reports_rec_lines", 3,
+			  (const char *const[]){iban, x->rq->from, x->rq->to})) < 0 ||
+	    (rc = db_exec(&cl, x->c, "reports_rec_closing", 2,
+			  (const char *const[]){iban, x->rq->to})) < 0)
+		goto cleanup;
+	/* the ledger on the day of the bank's last closing balance, as reconcile compares */
+	has_closing = PQntuples(cl) > 0;
+	as_of = has_closing ? PQgetvalue(cl, 0, 1) : x->rq->to;
+	if (has_closing)
+		closing = reports_ll(cl, 0, 0);
+	if ((rc = ledger_balance(&ledger, x->c, &bank, as_of)) < 0 ||
+	    (rc = money_sub(&diff, closing, ledger)) < 0 ||
+	    (rc = reports_writer_begin(w, "reconciliation", &x->h)) < 0 ||
+	    (rc = reports_start(w, "bank-account")) < 0 ||
+	    (rc = reports_attr(w, "code", bank.code)) < 0 ||
+	    (rc = reports_attr(w, "currency", bank.currency)) < 0 ||
+	    (rc = reports_attr(w, "statement-account", iban)) < 0 ||
+	    (rc = reports_end(w, "bank-account")) < 0)
+		goto cleanup;
+	for (size_t s = 0; s < sizeof(statuses) / sizeof(statuses[0]); s++)
+		if ((rc = write_group(w, statuses[s], lines)) < 0)
+			goto cleanup;
+	if ((rc = reports_start(w, "balances")) < 0 ||
+	    (rc = reports_write_date(w, "as-of", as_of)) < 0 ||
+	    (has_closing &&
+	     (rc = reports_write_money(w, "bank-closing", closing, bank.currency)) < 0) ||
+	    (rc = reports_write_money(w, "ledger-balance", ledger, bank.currency)) < 0 ||
+	    (has_closing &&
+	     (rc = reports_write_money(w, "difference", diff, bank.currency)) < 0) ||
+	    (rc = reports_end(w, "balances")) < 0)
+		goto cleanup;
+cleanup:
+	PQclear(acc);
+	PQclear(lines);
+	PQclear(cl);
+	return rc;
+}

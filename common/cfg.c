@@ -1,13 +1,17 @@
 /*
- * cfg.c - locating data files and the database conninfo (see cfg.h).
+ * cfg.c - locating data files and the database conninfo, and splitting
+ * configuration files into key/value pairs (see cfg.h).
  */
 #include "common/cfg.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/limits.h"
 
 int cfg_data_path(char *out, size_t size, const char *rel)
 {
@@ -45,4 +49,67 @@ const char *cfg_database(const char *opt)
 		"no database given: use --database CONNINFO or set TFLEDGER_DATABASE "
 		"(tfledger db start --dir DIR prints one)");
 	return NULL;
+}
+
+/* s with blanks removed at both ends (in place). */
+static char *trim(char *s)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+int cfg_file_read(const char *path, cfg_file_fn fn, void *ud)
+{
+	char line[LIMIT_CFG_LINE_BYTES];
+	FILE *f = NULL;
+	int lineno = 0;
+	int rc = 0;
+
+	f = fopen(path, "r");
+	if (!f)
+		return err_sys(ERR_SYSTEM, "%s: cannot open", path);
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(line);
+		char *key, *value, *eq;
+
+		lineno++;
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f)) {
+			rc = err_set(ERR_LIMIT, "%s:%d: line longer than %d bytes", path,
+				     lineno, LIMIT_CFG_LINE_BYTES - 2);
+			goto cleanup;
+		}
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			rc = err_set(ERR_INVALID, "%s:%d: expected 'key = value'", path,
+				     lineno);
+			goto cleanup;
+		}
+		*eq = '\0';
+		value = trim(eq + 1);
+		key = trim(key);
+		if (*key == '\0' || *value == '\0') {
+			rc = err_set(ERR_INVALID, "%s:%d: expected 'key = value'%s", path,
+				     lineno, *key ? ", the value is empty" : "");
+			goto cleanup;
+		}
+		rc = fn(ud, key, value);
+		if (rc < 0) {
+			rc = err_wrap(rc, "%s:%d", path, lineno);
+			goto cleanup;
+		}
+	}
+	if (ferror(f))
+		rc = err_sys(ERR_SYSTEM, "%s: cannot read", path);
+cleanup:
+	fclose(f);
+	return rc;
 }

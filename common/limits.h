@@ -23,6 +23,9 @@
 /* A conninfo string we print or build. */
 #define LIMIT_CONNINFO_BYTES (LIMIT_PATH_BYTES + 256)
 
+/* One line of a configuration file (tfledgerd.conf): room for a conninfo. */
+#define LIMIT_CFG_LINE_BYTES (LIMIT_CONNINFO_BYTES + 64)
+
 /* Seconds pg_ctl waits for the server to start or stop. */
 #define LIMIT_PG_CTL_WAIT_S 60
 

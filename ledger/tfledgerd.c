@@ -6,6 +6,9 @@
  * The routes, authentication, limits and the group-commit writer live in
  * ledger/server.c; this file only starts and stops them. SIGTERM drains the
  * requests in flight and exits 0.
+ *
+ * Settings come from flags, then --config FILE (`database`, `listen`), then
+ * $TFLEDGER_DATABASE and the defaults: a flag always wins over the file.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -30,12 +33,16 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: tfledgerd [--database CONNINFO] [--listen HOST:PORT]\n"
+		"Usage: tfledgerd [--config FILE] [--database CONNINFO] [--listen HOST:PORT]\n"
 		"       tfledgerd --help | --version\n\n"
 		"The tfledger ledger daemon: HTTP/JSON on HOST:PORT (default 127.0.0.1:8080).\n"
 		"It refuses to start unless every migration is applied and unchanged\n"
 		"(run tfledger migrate first). SIGTERM or SIGINT stops it cleanly.\n\n"
-		"  --database CONN   libpq conninfo (default $TFLEDGER_DATABASE)\n"
+		"  --config FILE     read settings from FILE: 'key = value' lines,\n"
+		"                    '#' comment lines; keys: database, listen.\n"
+		"                    Flags override the file.\n"
+		"  --database CONN   libpq conninfo (default: the file's, else\n"
+		"                    $TFLEDGER_DATABASE)\n"
 		"  --listen H:P      IPv4 address and port to listen on\n\n"
 		"Routes: see docs/openapi.yaml (GET /healthz, GET /metrics, /v1/...).\n");
 }
@@ -63,9 +70,38 @@ static int parse_listen(struct sockaddr_in *out, const char *s)
 	return 0;
 }
 
+/* The settings read from --config; each NULL unless the file sets it. */
+struct file_settings {
+	char *database;
+	char *listen;
+};
+
+static int take(char **slot, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (!copy)
+		return err_set(ERR_SYSTEM, "out of memory");
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+static int on_setting(void *ud, const char *key, const char *value)
+{
+	struct file_settings *fs = ud;
+
+	if (strcmp(key, "database") == 0)
+		return take(&fs->database, value);
+	if (strcmp(key, "listen") == 0)
+		return take(&fs->listen, value);
+	return err_set(ERR_INVALID, "unknown key '%s' (known: database, listen)", key);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
 		{"database", required_argument, NULL, 'd'},
 		{"listen", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
@@ -73,7 +109,9 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	char dir[LIMIT_PATH_BYTES];
-	const char *listen = "127.0.0.1:8080";
+	struct file_settings fs = {NULL, NULL};
+	const char *config = NULL;
+	const char *listen = NULL;
 	const char *database = NULL;
 	struct sockaddr_in addr;
 	struct ledger_server *srv = NULL;
@@ -81,10 +119,11 @@ int main(int argc, char **argv)
 	int sig;
 	const char *conninfo;
 	PGconn *c = NULL;
-	int opt, rc;
+	int opt, rc, status = 1;
 
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'c': config = optarg; break;
 		case 'd': database = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -96,10 +135,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tfledgerd: unexpected argument '%s'\n", argv[optind]);
 		return 1;
 	}
+	if (config && cfg_file_read(config, on_setting, &fs) < 0) {
+		fprintf(stderr, "tfledgerd: %s\n", err_last());
+		goto cleanup;
+	}
+	if (!database)
+		database = fs.database;
+	if (!listen)
+		listen = fs.listen ? fs.listen : "127.0.0.1:8080";
 	conninfo = cfg_database(database);
 	if (!conninfo || parse_listen(&addr, listen) < 0) {
 		fprintf(stderr, "tfledgerd: %s\n", err_last());
-		return 1;
+		goto cleanup;
 	}
 	rc = migrate_default_dir(dir, sizeof(dir));
 	if (rc == 0)
@@ -111,7 +158,8 @@ int main(int argc, char **argv)
 	PQfinish(c);
 	if (rc < 0) {
 		log_error("cannot start", "error", err_last(), NULL);
-		return err_exit_status(rc);
+		status = err_exit_status(rc);
+		goto cleanup;
 	}
 	/* Block the stop signals in every thread; only sigwait() below takes
 	 * them, so no request thread is interrupted. SIGPIPE is ignored: a
@@ -123,7 +171,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (ledger_server_start(&srv, conninfo, &addr) < 0) {
 		log_error("cannot listen", "listen", listen, "error", err_last(), NULL);
-		return 2;
+		status = 2;
+		goto cleanup;
 	}
 	log_info("listening", "listen", listen, "version", PACKAGE_VERSION, NULL);
 	while (sigwait(&stop, &sig) != 0)
@@ -131,5 +180,9 @@ int main(int argc, char **argv)
 	log_info("stopping: draining requests in flight", NULL);
 	ledger_server_stop(srv);
 	log_info("stopped", NULL);
-	return 0;
+	status = 0;
+cleanup:
+	free(fs.database);
+	free(fs.listen);
+	return status;
 }

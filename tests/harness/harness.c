@@ -5,12 +5,16 @@
 #define _XOPEN_SOURCE 700
 #include "tests/harness/harness.h"
 
+#include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -317,4 +321,48 @@ void harness_tmpdir(char *out, size_t size)
 	n = snprintf(out, size, "%s/d%ld_%u", tmp_root, (long)getpid(), counter++);
 	ck_assert(n > 0 && (size_t)n < size);
 	ck_assert_int_eq(mkdir(out, 0755), 0);
+}
+
+int harness_free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	ck_assert_int_ge(fd, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+static size_t sink(char *p, size_t size, size_t n, void *ud)
+{
+	char *buf = ud;
+	size_t have = strlen(buf), add = size * n;
+
+	if (have + add < 1024) {
+		memcpy(buf + have, p, add);
+		buf[have + add] = '\0';
+	}
+	return size * n;
+}
+
+long harness_http_get(const char *url, char body[1024])
+{
+	CURL *c = curl_easy_init();
+	long status = 0;
+
+	ck_assert_ptr_nonnull(c);
+	body[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	return status;
 }

@@ -63,6 +63,15 @@ void harness_spit(const char *path, const void *data, size_t len);
 /* harness_spit of a NUL-terminated text. */
 void harness_spit_text(const char *path, const char *text);
 
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+int harness_free_port(void);
+
+/*
+ * GET url with libcurl (10 s timeout); the first 1023 bytes of the body go
+ * into body. Returns the HTTP status, or 0 if nothing answered.
+ */
+long harness_http_get(const char *url, char body[1024]);
+
 /* Removes a directory tree; returns 0 or -1. */
 int harness_rmtree(const char *path);
 

@@ -41,21 +41,6 @@ struct resp {
 	char retry_after[16];
 };
 
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	ck_assert_int_ge(fd, 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
 	struct resp *r = ud;
@@ -153,7 +138,7 @@ static struct resp http(const struct daemon *d, const char *method, const char *
 static void daemon_start(struct daemon *d, const char *conninfo, const char *log_dir)
 {
 	snprintf(d->conninfo, sizeof(d->conninfo), "%s", conninfo);
-	d->port = free_port();
+	d->port = harness_free_port();
 	snprintf(d->base, sizeof(d->base), "http://127.0.0.1:%d", d->port);
 	snprintf(d->log, sizeof(d->log), "%s/tfledgerd-%d.log", log_dir, d->port);
 	d->pid = fork();

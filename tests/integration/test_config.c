@@ -20,47 +20,6 @@
 #include "config.h"
 #include "tests/harness/harness.h"
 
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
-static size_t sink(char *p, size_t size, size_t n, void *ud)
-{
-	char *buf = ud;
-	size_t have = strlen(buf), add = size * n;
-
-	if (have + add < 1024) {
-		memcpy(buf + have, p, add);
-		buf[have + add] = '\0';
-	}
-	return size * n;
-}
-
-static long http_get(const char *url, char body[1024])
-{
-	CURL *c = curl_easy_init();
-	long status = 0;
-
-	body[0] = '\0';
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	return status;
-}
-
 /* Writes text to DIR/name (a new temporary directory) and puts the path in out. */
 static void write_conf(char *out, size_t size, const char *text)
 {
@@ -97,7 +56,7 @@ static void serves_healthz(const char *listen, char *const argv[])
 	for (int i = 0; i < 200 && status == 0; i++) {
 		struct timespec ts = {0, 50 * 1000000L};
 
-		status = http_get(url, body);
+		status = harness_http_get(url, body);
 		if (status == 0)
 			nanosleep(&ts, NULL);
 	}
@@ -115,7 +74,7 @@ START_TEST(test_tfledgerd_config__file_alone_starts_and_serves_healthz)
 	char *argv[] = {"tfledgerd", "--config", conf, NULL};
 
 	harness_new_db(conninfo, sizeof(conninfo));
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", free_port());
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", harness_free_port());
 	/* comments, blank lines, blanks around '=', '=' inside the value */
 	ck_assert_int_lt(snprintf(text, sizeof(text),
 				  "# tfledgerd.conf for a test\n"
@@ -138,7 +97,7 @@ START_TEST(test_tfledgerd_config__flags_override_the_file)
 			"--listen", listen, NULL};
 
 	harness_new_db(conninfo, sizeof(conninfo));
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", free_port());
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", harness_free_port());
 	/* both would stop the daemon if they were used */
 	write_conf(conf, sizeof(conf),
 		   "database = host=/tmp/tfl-nowhere dbname=x user=postgres\n"

@@ -13,15 +13,14 @@
  */
 #include <getopt.h>
 #include <jansson.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/session.h"
 #include "cli/table.h"
-#include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "ledger/fund.h"
@@ -88,7 +87,7 @@ struct run {
 	json_t *body;
 	PGconn *c;
 	struct ledger_actor who;
-	char user[128], request_id[64];
+	char user[CLI_USER_BYTES], request_id[CLI_REQUEST_ID_BYTES];
 };
 
 /* Fields of a body that are JSON integers rather than strings. */
@@ -155,25 +154,8 @@ static int parse_args(struct run *r, int argc, char **argv, bool positional)
 
 static int connect(struct run *r)
 {
-	const char *conninfo = cfg_database(r->database);
-	struct passwd *pw = getpwuid(geteuid());
-	const char *user = pw ? pw->pw_name : getenv("USER");
-	int rc;
-
-	snprintf(r->user, sizeof(r->user), "%s", user && *user ? user : "unknown");
-	snprintf(r->request_id, sizeof(r->request_id), "cli-%ld", (long)getpid());
-	r->who = (struct ledger_actor){LEDGER_FUND_CLI_TOKEN_ID, r->user, "finance",
-				       r->request_id};
-	if (!conninfo)
-		return ERR_INVALID;
-	rc = db_connect(&r->c, conninfo);
-	if (rc == 0)
-		rc = ledger_store_setup(r->c);
-	if (rc == 0)
-		rc = ledger_fund_setup(r->c);
-	if (rc == 0)
-		rc = ledger_reconcile_setup(r->c);
-	return rc;
+	return cli_session_open(&r->c, &r->who, r->user, r->request_id, r->database,
+				"finance");
 }
 
 /* Prints out (a list as a table, an object as a one-row table) or the error. */

@@ -11,15 +11,14 @@
  * engine's own writers (table, json, xml).
  */
 #include <jansson.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/session.h"
 #include "cli/table.h"
-#include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "ledger/fund.h"
@@ -30,7 +29,7 @@ struct run {
 	json_t *body;
 	PGconn *c;
 	struct ledger_actor who;
-	char user[128], request_id[64];
+	char user[CLI_USER_BYTES], request_id[CLI_REQUEST_ID_BYTES];
 };
 
 static void usage(FILE *f)
@@ -104,25 +103,8 @@ static int parse_args(struct run *r, int argc, char **argv, bool positional)
 
 static int connect(struct run *r)
 {
-	const char *conninfo = cfg_database(r->database);
-	struct passwd *pw = getpwuid(geteuid());
-	const char *user = pw ? pw->pw_name : getenv("USER");
-	int rc;
-
-	snprintf(r->user, sizeof(r->user), "%s", user && *user ? user : "unknown");
-	snprintf(r->request_id, sizeof(r->request_id), "cli-%ld", (long)getpid());
-	r->who = (struct ledger_actor){LEDGER_FUND_CLI_TOKEN_ID, r->user, "secretariat",
-				       r->request_id};
-	if (!conninfo)
-		return ERR_INVALID;
-	rc = db_connect(&r->c, conninfo);
-	if (rc == 0)
-		rc = ledger_store_setup(r->c);
-	if (rc == 0)
-		rc = ledger_fund_setup(r->c);
-	if (rc == 0)
-		rc = ledger_travel_setup(r->c);
-	return rc;
+	return cli_session_open(&r->c, &r->who, r->user, r->request_id, r->database,
+				"secretariat");
 }
 
 static const struct cli_col meeting_cols[] = {

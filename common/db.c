@@ -164,8 +164,25 @@ static void backoff(int attempt)
 int db_tx(PGconn *c, enum db_isolation iso, int (*fn)(PGconn *c, void *ctx),
 	  void *ctx)
 {
+	PGTransactionStatusType ts = PQtransactionStatus(c);
 	int rc = 0;
 
+	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+		rc = db_exec_sql(c, "SAVEPOINT db_tx");
+		if (rc < 0)
+			return rc;
+		rc = fn(c, ctx);
+		if (rc < 0)
+			(void)db_exec_sql(c, "ROLLBACK TO SAVEPOINT db_tx");
+		ts = PQtransactionStatus(c);
+		if (ts == PQTRANS_INTRANS) {
+			int rel = db_exec_sql(c, "RELEASE SAVEPOINT db_tx");
+
+			if (rc == 0)
+				rc = rel;
+		}
+		return rc;
+	}
 	for (int attempt = 0; attempt <= LIMIT_TX_RETRIES; attempt++) {
 		rc = db_exec_sql(c, begin_sql(iso));
 		if (rc < 0)

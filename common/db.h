@@ -60,6 +60,13 @@ int db_exec_sql(PGconn *c, const char *sql);
  * If fn or COMMIT fails with ERR_RETRY the transaction is rolled back and
  * run again, at most LIMIT_TX_RETRIES times; any other failure rolls back
  * and is returned. fn must be safe to run more than once.
+ *
+ * Called inside a transaction already open on c (a caller that adds its
+ * own rows to the same commit, such as an Idempotency-Key record), fn
+ * joins it instead: it runs under a SAVEPOINT that is released on success
+ * and rolled back on failure (so the caller's transaction stays usable),
+ * iso is the caller's, and nothing is retried or committed here: the
+ * failure, ERR_RETRY included, goes to the caller's db_tx.
  */
 int db_tx(PGconn *c, enum db_isolation iso, int (*fn)(PGconn *c, void *ctx),
 	  void *ctx);

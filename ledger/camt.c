@@ -944,33 +944,38 @@ static void add_text(struct parser *p)
 	p->text[p->text_len] = '\0';
 }
 
-int ledger_camt_read(struct ledger_camt_summary *out, const char *path,
-		     const struct ledger_camt_handler *h)
+/* Reads the file at path, or (path NULL) the len bytes at buf; path (else
+ * name) is what messages name. */
+static int read_doc(struct ledger_camt_summary *out, const char *path, const char *buf,
+		    size_t len, const char *name, const struct ledger_camt_handler *h)
 {
 	static const struct ledger_camt_handler none = {0};
 	struct ledger_camt_summary dummy;
 	struct parser *p = NULL;
-	struct stat st;
+	struct stat st = {0};
 	int rc = 0, ret;
 
 	if (!out)
 		out = &dummy;
 	memset(out, 0, sizeof(*out));
-	if (stat(path, &st) < 0)
+	if (path && stat(path, &st) < 0)
 		return err_sys(ERR_INVALID, "%s: cannot read", path);
-	if (st.st_size > LIMIT_CAMT_BYTES)
+	if (path)
+		name = path;
+	if ((path && st.st_size > LIMIT_CAMT_BYTES) || (!path && len > LIMIT_CAMT_BYTES))
 		return err_set(ERR_LIMIT, "%s: larger than %lld bytes (LIMIT_CAMT_BYTES)",
-			       path, (long long)LIMIT_CAMT_BYTES);
+			       name, (long long)LIMIT_CAMT_BYTES);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return err_set(ERR_SYSTEM, "out of memory");
-	p->path = path;
+	p->path = name;
 	p->h = h ? h : &none;
 	p->sum = out;
 	p->top = p->stmt_d = p->ntry_d = p->tx_d = -1;
-	rc = xml_reader_open(&p->r, path);
+	rc = path ? xml_reader_open(&p->r, path) : xml_reader_open_memory(&p->r, buf, len, name);
 	if (rc < 0)
 		goto cleanup;
+	path = name;
 	while ((ret = xmlTextReaderRead(p->r)) == 1) {
 		rc = xml_reader_check(p->r, path);
 		if (rc < 0)
@@ -1019,4 +1024,16 @@ cleanup:
 	}
 	free(p);
 	return rc;
+}
+
+int ledger_camt_read(struct ledger_camt_summary *out, const char *path,
+		     const struct ledger_camt_handler *h)
+{
+	return read_doc(out, path, NULL, 0, NULL, h);
+}
+
+int ledger_camt_read_memory(struct ledger_camt_summary *out, const char *buf, size_t len,
+			    const char *name, const struct ledger_camt_handler *h)
+{
+	return read_doc(out, NULL, buf, len, name, h);
 }

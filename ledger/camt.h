@@ -19,6 +19,7 @@
 #define TFLEDGER_LEDGER_CAMT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/limits.h"
@@ -101,6 +102,11 @@ struct ledger_camt_summary {
  */
 int ledger_camt_read(struct ledger_camt_summary *out, const char *path,
 		     const struct ledger_camt_handler *h);
+
+/* The same for a document of len bytes at buf (an HTTP request body, which
+ * the caller keeps until the call returns); messages name it name. */
+int ledger_camt_read_memory(struct ledger_camt_summary *out, const char *buf, size_t len,
+			    const char *name, const struct ledger_camt_handler *h);
 
 /* "001.02", "001.04" or "001.08" for 2, 4, 8; NULL otherwise. */
 const char *ledger_camt_version_name(int version);

@@ -1351,10 +1351,12 @@ int ledger_fund_rate(struct money_rate *out, PGconn *c, const char *currency,
 }
 
 struct rates_tx {
-	const char *path;
+	const char *path;    /* the file, or the name of doc in messages */
 	long stored, unchanged;
 	const struct ledger_actor *who;
 	const char **code;
+	const char *doc;     /* NULL: read path */
+	size_t doc_len;
 };
 
 /* The error of field col (0-based, named name) of the current record. */
@@ -1389,8 +1391,12 @@ static int rates_line(PGconn *c, struct rates_tx *t, csv_reader *rd, const size_
 				t->code);
 	if (!month_valid(month))
 		return rate_bad(rd, col[1], "month", "expected YYYY-MM, got ", month, t->code);
-	if (money_rate_parse(&x, value) < 0)
-		return rate_bad(rd, col[2], "usd_per_unit", err_last(), NULL, t->code);
+	if (money_rate_parse(&x, value) < 0) {
+		char why[LIMIT_ERR_BYTES]; /* err_last() is the buffer rate_bad writes */
+
+		snprintf(why, sizeof(why), "%s", err_last());
+		return rate_bad(rd, col[2], "usd_per_unit", why, NULL, t->code);
+	}
 	x = rate_normal(x);
 	rc = ledger_fund_rate(&have, c, ccy, month, &ignored);
 	if (rc == 0) {
@@ -1418,14 +1424,28 @@ static int rates_tx_run(PGconn *c, void *ctx)
 	static const char *const names[3] = {"currency", "month", "usd_per_unit"};
 	struct rates_tx *t = ctx;
 	csv_reader *rd = NULL;
+	FILE *f = NULL;
 	size_t col[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX}, n_header = 0;
 	int rc;
 
 	t->stored = t->unchanged = 0;
 	*t->code = "invalid-field";
-	rc = csv_open(&rd, t->path);
-	if (rc < 0)
+	if (t->doc && t->doc_len == 0)
+		return err_set(ERR_INVALID, "%s: empty: expected the header"
+					    " currency,month,usd_per_unit", t->path);
+	if (t->doc) {
+		f = fmemopen((void *)t->doc, t->doc_len, "r");
+		if (!f)
+			return err_sys(ERR_SYSTEM, "%s", t->path);
+		rc = csv_open_stream(&rd, f, t->path);
+	} else {
+		rc = csv_open(&rd, t->path);
+	}
+	if (rc < 0) {
+		if (f)
+			fclose(f);
 		return rc;
+	}
 	rc = csv_next(rd);
 	if (rc == 0)
 		rc = err_set(ERR_INVALID, "%s: empty file: expected the header"
@@ -1447,13 +1467,15 @@ static int rates_tx_run(PGconn *c, void *ctx)
 	if (rc < 0 && rc != ERR_INVALID && rc != ERR_LIMIT && rc != ERR_SYSTEM)
 		*t->code = "internal";
 	csv_close(rd);
+	if (f)
+		fclose(f);
 	return rc;
 }
 
-int ledger_fund_rates_import(json_t **out, PGconn *c, const char *path,
-			     const struct ledger_actor *who, const char **code)
+static int rates_import(json_t **out, PGconn *c, struct rates_tx *tp)
 {
-	struct rates_tx t = {path, 0, 0, who, code};
+	struct rates_tx t = *tp;
+	const char *path = t.path, **code = t.code;
 	int rc = db_tx(c, DB_READ_COMMITTED, rates_tx_run, &t);
 
 	*out = NULL;
@@ -1463,6 +1485,23 @@ int ledger_fund_rates_import(json_t **out, PGconn *c, const char *path,
 			 "unchanged", (json_int_t)t.unchanged);
 	*code = NULL;
 	return *out ? 0 : oom();
+}
+
+int ledger_fund_rates_import(json_t **out, PGconn *c, const char *path,
+			     const struct ledger_actor *who, const char **code)
+{
+	struct rates_tx t = {path, 0, 0, who, code, NULL, 0};
+
+	return rates_import(out, c, &t);
+}
+
+int ledger_fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
+				 const char *name, const struct ledger_actor *who,
+				 const char **code)
+{
+	struct rates_tx t = {name, 0, 0, who, code, doc, len};
+
+	return rates_import(out, c, &t);
 }
 
 int ledger_fund_rates_list(json_t **out, PGconn *c, const char **code)

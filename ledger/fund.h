@@ -104,6 +104,11 @@ int ledger_fund_inkind_list(json_t **out, PGconn *c, const char **code);
  */
 int ledger_fund_rates_import(json_t **out, PGconn *c, const char *path,
 			     const struct ledger_actor *who, const char **code);
+/* The same for a CSV document of len bytes at doc (an HTTP request body),
+ * named name in messages ("name:LINE: column N (FIELD): ..."). */
+int ledger_fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
+				 const char *name, const struct ledger_actor *who,
+				 const char **code);
 int ledger_fund_rates_list(json_t **out, PGconn *c, const char **code);
 
 /* USD per unit of currency in month YYYY-MM (USD: 1); "missing-rate". */

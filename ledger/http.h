@@ -41,6 +41,25 @@ int http_authorise(struct req *q, const char *const *roles, const char *what,
  * whose module cannot store one yet), else 0. */
 int http_no_idempotency(struct req *q, enum MHD_Result *sent);
 
+/*
+ * For writes that honour an Idempotency-Key (after http_authorise): checks
+ * the header and, if the key was used, answers (the stored answer for the
+ * same method, path and body, else 409) and returns 1. Else 0; the write
+ * then stores its record with ledger_idempotency_put(http_idem_key(q),
+ * http_request_sha(q), ...) in its own transaction (http_idem_key NULL:
+ * no key was given).
+ */
+int http_idempotency(struct req *q, enum MHD_Result *sent);
+const char *http_idem_key(const struct req *q);
+const char *http_request_sha(const struct req *q);
+/* After ledger_idempotency_put said the key was taken meanwhile. */
+enum MHD_Result http_replay_after_race(struct req *q);
+
+/* A request header, or NULL. */
+const char *http_header(struct req *q, const char *name);
+/* The raw body (NUL-terminated, "" if none; may hold NULs: http_body_len). */
+const char *http_body(const struct req *q);
+
 /* The body as one JSON object (*out, caller's); else 400 sent, -1. */
 int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent);
 size_t http_body_len(const struct req *q);
@@ -56,6 +75,8 @@ struct ledger_actor http_actor(const struct req *q);
 
 /* Answers; body is stolen. */
 enum MHD_Result http_send_json(struct req *q, unsigned status, json_t *body);
+/* An answer already serialised (JSON text, copied). */
+enum MHD_Result http_send_stored(struct req *q, unsigned status, const char *json_text);
 enum MHD_Result http_send_error(struct req *q, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The error for a failed call: its contract code (400/404/409/422), else
@@ -70,6 +91,9 @@ enum MHD_Result http_send_fd(struct req *q, unsigned status, const char *ctype, 
  * into *sent. */
 bool http_routes_fund(struct req *q, bool get, bool post, int n, char s[][128],
 		      enum MHD_Result *sent);
+/* The body limit of the fund's route (method, url) if it has its own (a
+ * bank statement is larger than JSON), else 0: LIMIT_HTTP_BODY_BYTES. */
+size_t http_routes_fund_body_max(const char *method, const char *url);
 bool http_routes_travel(struct req *q, bool get, bool post, int n, char s[][128],
 			enum MHD_Result *sent);
 bool http_routes_reports(struct req *q, bool get, bool post, int n, char s[][128],

@@ -184,6 +184,20 @@ int ledger_period_close(PGconn *c, const char *month, const struct ledger_actor 
 int ledger_idempotency_get(bool *found, char sha[HASH_HEX_BYTES], int *status,
 			   char **response, PGconn *c, const char *key);
 
+/* Writes an audit row (who did action to object) in the caller's
+ * transaction, for writes made outside this file. */
+int ledger_audit(PGconn *c, const struct ledger_actor *who, const char *action,
+		 const char *object);
+
+/*
+ * Stores the idempotency record of a successful write (the answer's status
+ * and body) inside the caller's open transaction, so that it commits with
+ * the write. ERR_CONFLICT if key was stored meanwhile (the caller's
+ * transaction is then aborted: roll it back, replay the stored answer).
+ */
+int ledger_idempotency_put(PGconn *c, const char *key, const char *request_sha256,
+			   int status, const char *response);
+
 /*
  * Recomputes the whole chain. *ok false and *bad_sequence set to the first
  * entry that does not match (a changed, missing or inserted row), with a

@@ -39,6 +39,8 @@ static const struct db_stmt stmts[] = {
 	 "SELECT closing_minor, closing_date::text FROM bank_statements"
 	 " WHERE account = $1 AND closing_minor IS NOT NULL"
 	 " ORDER BY closing_date DESC, id DESC LIMIT 1", 1},
+	{"rec_accounts",
+	 "SELECT DISTINCT account FROM bank_statements WHERE currency = $1 ORDER BY 1", 1},
 };
 
 int ledger_reconcile_setup(PGconn *c)
@@ -97,11 +99,14 @@ static int post(PGconn *c, const PGresult *r, int i, const struct open_pledge *p
 	return rc;
 }
 
-int ledger_reconcile(json_t **out, PGconn *c, const char *bank_account,
-		     const char *statement_account, const char *tolerance,
-		     const struct ledger_actor *who, const char **code)
+/* post: post matched receipts and store each line's status; else only
+ * say what a run would do (lines it would post go to "to_post"). */
+static int run(json_t **out, PGconn *c, const char *bank_account,
+	       const char *statement_account, const char *tolerance,
+	       const struct ledger_actor *who, const char **code, bool posting)
 {
 	json_t *matched = json_array(), *suggested = json_array(), *unmatched = json_array();
+	json_t *to_post = json_array();
 	struct open_pledge *open = NULL;
 	PGresult *lines = NULL, *pl = NULL, *cl = NULL;
 	struct ledger_account bank;
@@ -111,7 +116,7 @@ int ledger_reconcile(json_t **out, PGconn *c, const char *bank_account,
 
 	*out = NULL;
 	*code = "internal";
-	if (!matched || !suggested || !unmatched) {
+	if (!matched || !suggested || !unmatched || !to_post) {
 		rc = err_set(ERR_INTERNAL, "out of memory");
 		goto cleanup;
 	}
@@ -172,7 +177,14 @@ int ledger_reconcile(json_t **out, PGconn *c, const char *bank_account,
 					hit = &open[k];
 					n_hits++;
 				}
-			if (n_hits == 1) {
+			if (n_hits == 1 && !posting) {
+				snprintf(reason, sizeof(reason),
+					 "agreement %s: reconcile posts its receipt if it fits"
+					 " what is open", hit->agreement);
+				json_array_append_new(to_post, line_json(lines, i, "to_post",
+									 hit->id, reason));
+				continue;
+			} else if (n_hits == 1) {
 				const char *why = NULL;
 
 				rc = post(c, lines, i, hit, bank.code, who, &why);
@@ -211,7 +223,8 @@ int ledger_reconcile(json_t **out, PGconn *c, const char *bank_account,
 				}
 			}
 		}
-		rc = db_exec(NULL, c, "rec_status", 2, (const char *const[]){id, status});
+		if (posting)
+			rc = db_exec(NULL, c, "rec_status", 2, (const char *const[]){id, status});
 		if (rc < 0)
 			goto cleanup;
 		json_array_append_new(strcmp(status, "suggested") == 0 ? suggested : unmatched,
@@ -242,6 +255,8 @@ int ledger_reconcile(json_t **out, PGconn *c, const char *bank_account,
 				 PQntuples(cl) > 0 ? json_string(PQgetvalue(cl, 0, 1)) : json_null(),
 				 "ledger_balance", l, "difference", d);
 	}
+	if (*out && !posting)
+		json_object_set(*out, "to_post", to_post);
 	rc = *out ? 0 : err_set(ERR_INTERNAL, "out of memory");
 	if (rc == 0)
 		*code = NULL;
@@ -253,5 +268,53 @@ cleanup:
 	json_decref(matched);
 	json_decref(suggested);
 	json_decref(unmatched);
+	json_decref(to_post);
+	return rc;
+}
+
+int ledger_reconcile(json_t **out, PGconn *c, const char *bank_account,
+		     const char *statement_account, const char *tolerance,
+		     const struct ledger_actor *who, const char **code)
+{
+	return run(out, c, bank_account, statement_account, tolerance, who, code, true);
+}
+
+int ledger_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
+			     const char *statement_account, const char *tolerance,
+			     const char **code)
+{
+	return run(out, c, bank_account, statement_account, tolerance, NULL, code, false);
+}
+
+int ledger_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c,
+				       const char *bank_account, const char **code)
+{
+	struct ledger_account bank;
+	PGresult *r = NULL;
+	int rc, n;
+
+	*code = "internal";
+	out[0] = '\0';
+	rc = ledger_account_get(&bank, c, bank_account);
+	if (rc == ERR_NOTFOUND) {
+		*code = "unknown-account";
+		return err_set(ERR_INVALID, "bank_account: no account '%s'", bank_account);
+	}
+	if (rc == 0)
+		rc = db_exec(&r, c, "rec_accounts", 1, (const char *const[]){bank.currency});
+	if (rc < 0)
+		return rc;
+	n = PQntuples(r);
+	if (n == 1) {
+		snprintf(out, LIMIT_CAMT_FIELD_BYTES, "%s", PQgetvalue(r, 0, 0));
+		*code = NULL;
+	} else {
+		*code = "invalid-field";
+		rc = err_set(ERR_INVALID, "statement_account: %s%s%s%s", n == 0
+			     ? "no bank statement in " : "required: statements of several accounts in ",
+			     bank.currency, n == 0 ? " is stored" : " are stored, e.g. ",
+			     n == 0 ? "" : PQgetvalue(r, 0, 0));
+	}
+	PQclear(r);
 	return rc;
 }

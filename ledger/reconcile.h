@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "common/limits.h"
 #include "ledger/ledger.h"
 
 /*
@@ -28,6 +29,25 @@
 int ledger_reconcile(json_t **out, PGconn *c, const char *bank_account,
 		     const char *statement_account, const char *tolerance,
 		     const struct ledger_actor *who, const char **code);
+
+/*
+ * What ledger_reconcile would do, posting and storing nothing: lines with a
+ * receipt are "matched"; lines that name exactly one agreement, which a run
+ * would try to post, are listed in "to_post"; suggested and unmatched as a
+ * run finds them. The same object as ledger_reconcile plus "to_post".
+ */
+int ledger_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
+			     const char *statement_account, const char *tolerance,
+			     const char **code);
+
+/*
+ * The statement account of bank_account when there is one to choose: the
+ * only account whose stored statements are in bank_account's currency.
+ * ERR_INVALID "invalid-field" (statement_account) when there is none or
+ * several, "unknown-account" when bank_account does not exist.
+ */
+int ledger_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c,
+				       const char *bank_account, const char **code);
 
 /* Prepares this module's statements on c (after ledger_fund_setup). */
 int ledger_reconcile_setup(PGconn *c);

@@ -1,42 +1,132 @@
 /*
  * routes_fund.c - tfledgerd's routes of the fund's books (ledger/fund.h,
  * docs/fund.md "For the HTTP routes"): donors, pledges, receipts, gifts in
- * kind, rates, and the money available for travel. finance (and admin)
- * write; finance, auditor and admin read; the secretariat also reads the
- * money available for travel (the budget of its rankings).
+ * kind, rates, the chart of accounts, bank statements (camt.053, ledger/
+ * statements.h), reconciliation (ledger/reconcile.h) and the money
+ * available for travel. finance (and admin) write; finance, auditor and
+ * admin read; the secretariat also reads the money available for travel
+ * (the budget of its rankings).
+ *
+ * Every write honours an Idempotency-Key as POST /v1/entries does: the
+ * write, its audit rows and the key's record (the answer's status and body)
+ * commit in ONE transaction (write_tx below; the module's own db_tx joins
+ * it under a savepoint), so a retried request either finds the stored
+ * answer or finds nothing stored at all.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "common/db.h"
 #include "common/err.h"
+#include "common/limits.h"
+#include "common/money.h"
+#include "ledger/body.h"
 #include "ledger/fund.h"
 #include "ledger/http.h"
+#include "ledger/reconcile.h"
+#include "ledger/statements.h"
 
 static const char *const writers[] = {"admin", "finance", NULL};
 static const char *const readers[] = {"admin", "finance", "auditor", NULL};
 static const char *const travel_readers[] = {"admin", "finance", "auditor", "secretariat",
 					     NULL};
 
+/* What a document in a request body is called in messages ("body:3: ..."). */
+#define BODY_NAME "body"
+
 typedef int (*add_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
 		      const char **);
 typedef int (*list_fn)(json_t **, PGconn *, const char **);
 
+/* --- writes with their Idempotency-Key ----------------------------------------- */
+
+/* One write: op fills out, status and (on failure) code; write_tx stores
+ * the key's record beside it. */
+struct write {
+	struct req *q;
+	struct ledger_actor who;
+	int (*op)(struct write *w, PGconn *c);
+	json_t *body;          /* the parsed JSON body, if any */
+	add_fn add;            /* for op_add */
+	long long id;          /* for op_sign */
+	char stmt_account[LIMIT_CAMT_FIELD_BYTES]; /* for op_reconcile */
+	json_t *out;
+	unsigned status;
+	const char *code;
+	char *response;
+	bool key_taken;        /* the key was stored meanwhile by another request */
+};
+
+static int write_tx(PGconn *c, void *ctx)
+{
+	struct write *w = ctx;
+	const char *key = http_idem_key(w->q);
+	int rc;
+
+	json_decref(w->out);
+	w->out = NULL;
+	free(w->response);
+	w->response = NULL;
+	w->code = NULL;
+	w->key_taken = false;
+	rc = w->op(w, c);
+	if (rc < 0)
+		return rc;
+	w->response = json_dumps(w->out, JSON_COMPACT);
+	if (!w->response)
+		return err_set(ERR_INTERNAL, "out of memory");
+	if (!key)
+		return 0;
+	rc = ledger_idempotency_put(c, key, http_request_sha(w->q), (int)w->status, w->response);
+	if (rc == ERR_CONFLICT)
+		w->key_taken = true;
+	return rc;
+}
+
+/* Runs w in one transaction and answers; frees what w holds. */
+static enum MHD_Result write_run(struct write *w)
+{
+	enum MHD_Result sent;
+	int rc;
+
+	w->who = http_actor(w->q);
+	rc = db_tx(http_db(w->q), DB_READ_COMMITTED, write_tx, w);
+	if (rc < 0 && w->key_taken)
+		sent = http_replay_after_race(w->q);
+	else if (rc < 0)
+		sent = http_send_failure(w->q, rc, w->code);
+	else
+		sent = http_send_stored(w->q, w->status, w->response);
+	json_decref(w->out);
+	json_decref(w->body);
+	free(w->response);
+	return sent;
+}
+
+/* The checks every write starts with: role, then a key seen before. */
+static int write_begin(struct req *q, enum MHD_Result *sent)
+{
+	return http_authorise(q, writers, "write the fund's books", sent) ||
+	       http_idempotency(q, sent);
+}
+
+static int op_add(struct write *w, PGconn *c)
+{
+	w->status = 201;
+	return w->add(&w->out, c, w->body, &w->who, &w->code);
+}
+
 /* A write: the body goes to fn as it is; 201 with its answer. */
 static enum MHD_Result add(struct req *q, add_fn fn)
 {
-	struct ledger_actor who;
+	struct write w = {.q = q, .op = op_add, .add = fn};
 	enum MHD_Result sent;
-	json_t *body = NULL, *out = NULL;
-	const char *code = NULL;
-	int rc;
 
-	if (http_authorise(q, writers, "write the fund's books", &sent) ||
-	    http_no_idempotency(q, &sent) || http_parse_body(&body, q, &sent))
+	if (write_begin(q, &sent) || http_parse_body(&w.body, q, &sent))
 		return sent;
-	who = http_actor(q);
-	rc = fn(&out, http_db(q), body, &who, &code);
-	json_decref(body);
-	return rc < 0 ? http_send_failure(q, rc, code) : http_send_json(q, 201, out);
+	return write_run(&w);
 }
 
 /* A list: {"key": [...]}. */
@@ -57,28 +147,299 @@ static enum MHD_Result list(struct req *q, list_fn fn, const char *key)
 	return http_send_json(q, 200, json_pack("{s:o}", key, out));
 }
 
+static int op_sign(struct write *w, PGconn *c)
+{
+	w->status = 200;
+	return ledger_fund_pledge_sign(&w->out, c, w->id, w->body, &w->who, &w->code);
+}
+
 static enum MHD_Result pledge_sign(struct req *q, const char *id_s)
 {
-	struct ledger_actor who;
+	struct write w = {.q = q, .op = op_sign};
 	enum MHD_Result sent;
-	json_t *body = NULL, *out = NULL;
-	const char *code = NULL;
 	char *end;
-	long long id;
-	int rc;
+
+	if (write_begin(q, &sent))
+		return sent;
+	w.id = strtoll(id_s, &end, 10);
+	if (*id_s < '0' || *id_s > '9' || *end || w.id < 1)
+		return http_send_error(q, "not-found", "no pledge %s", id_s);
+	if (http_parse_body(&w.body, q, &sent))
+		return sent;
+	return write_run(&w);
+}
+
+/* An empty body, or a JSON object without fields; else 400 sent, 1. */
+static int no_fields(struct req *q, enum MHD_Result *sent)
+{
+	json_t *body = NULL;
+
+	if (http_body_len(q) == 0)
+		return 0;
+	if (http_parse_body(&body, q, sent))
+		return 1;
+	if (json_object_size(body)) {
+		*sent = http_send_error(q, "invalid-field", "%s: unknown field",
+					json_object_iter_key(json_object_iter(body)));
+		json_decref(body);
+		return 1;
+	}
+	json_decref(body);
+	return 0;
+}
+
+static int op_init(struct write *w, PGconn *c)
+{
+	int created = 0;
+	int rc = ledger_fund_init(&created, c, &w->who);
+
+	if (rc < 0)
+		return rc;
+	w->status = created > 0 ? 201 : 200;
+	w->out = json_pack("{s:o, s:i}", "accounts", ledger_fund_chart_json(), "created",
+			   created);
+	return w->out ? 0 : err_set(ERR_INTERNAL, "out of memory");
+}
+
+/* POST /v1/fund/init: the chart of accounts; 201 if accounts were made,
+ * 200 if all existed (a second call changes nothing). */
+static enum MHD_Result fund_init(struct req *q)
+{
+	struct write w = {.q = q, .op = op_init};
+	enum MHD_Result sent;
+
+	if (write_begin(q, &sent) || no_fields(q, &sent))
+		return sent;
+	return write_run(&w);
+}
+
+/* 0 if the body's Content-Type is one of types (parameters ignored), else
+ * 400 sent and 1. */
+static int content_type(struct req *q, const char *const *types, enum MHD_Result *sent)
+{
+	const char *h = http_header(q, "Content-Type");
+	size_t n = h ? strcspn(h, "; \t") : 0;
+
+	for (size_t i = 0; h && types[i]; i++)
+		if (strlen(types[i]) == n && strncasecmp(h, types[i], n) == 0)
+			return 0;
+	*sent = http_send_error(q, "invalid-field", "Content-Type: expected %s%s%s, got %s",
+				types[0], types[1] ? " or " : "", types[1] ? types[1] : "",
+				h ? h : "none");
+	return 1;
+}
+
+static int op_rates(struct write *w, PGconn *c)
+{
+	int rc = ledger_fund_rates_import_csv(&w->out, c, http_body(w->q), http_body_len(w->q),
+					      BODY_NAME, &w->who, &w->code);
+
+	if (rc == 0)
+		w->status = json_integer_value(json_object_get(w->out, "stored")) > 0 ? 201 : 200;
+	return rc;
+}
+
+/* POST /v1/rates (text/csv): as `tfledger rates import`, all or nothing. */
+static enum MHD_Result rates_import(struct req *q)
+{
+	static const char *const types[] = {"text/csv", NULL};
+	struct write w = {.q = q, .op = op_rates};
+	enum MHD_Result sent;
 
 	if (http_authorise(q, writers, "write the fund's books", &sent) ||
-	    http_no_idempotency(q, &sent))
+	    content_type(q, types, &sent) || http_idempotency(q, &sent))
 		return sent;
-	id = strtoll(id_s, &end, 10);
-	if (*id_s < '0' || *id_s > '9' || *end || id < 1)
-		return http_send_error(q, "not-found", "no pledge %s", id_s);
-	if (http_parse_body(&body, q, &sent))
+	return write_run(&w);
+}
+
+static int op_statements(struct write *w, PGconn *c)
+{
+	struct ledger_statements_file *f = NULL;
+	json_t *list = NULL;
+	long new_lines = 0, dups = 0;
+	int rc;
+
+	rc = ledger_statements_import_memory(&f, c, http_body(w->q), http_body_len(w->q),
+					     BODY_NAME);
+	if (rc < 0) {
+		w->code = rc == ERR_INVALID || rc == ERR_LIMIT ? "invalid-field"
+			  : rc == ERR_CONFLICT ? "conflict" : NULL;
+		return rc == ERR_LIMIT ? ERR_INVALID : rc;
+	}
+	list = json_array();
+	for (size_t i = 0; list && rc == 0 && i < f->n; i++) {
+		const struct ledger_statements_result *r = &f->stmts[i];
+		char credits[MONEY_STR_MAX], debits[MONEY_STR_MAX], object[2 * LIMIT_CAMT_FIELD_BYTES];
+
+		money_format(credits, r->credits_minor, r->currency);
+		money_format(debits, r->debits_minor, r->currency);
+		if (json_array_append_new(
+			    list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I}", "file",
+					    BODY_NAME, "id", r->id, "account", r->account,
+					    "currency", r->currency, "entries",
+					    (json_int_t)r->entries, "credits", credits, "debits",
+					    debits, "new", (json_int_t)r->new_lines, "duplicates",
+					    (json_int_t)r->duplicates)) < 0)
+			rc = err_set(ERR_INTERNAL, "out of memory");
+		new_lines += r->new_lines;
+		dups += r->duplicates;
+		snprintf(object, sizeof(object), "%s %s", r->account, r->id);
+		if (rc == 0)
+			rc = ledger_audit(c, &w->who, "statement.import", object);
+	}
+	if (rc == 0 && list)
+		w->out = json_pack("{s:O, s:s?, s:I, s:I, s:I, s:I}", "statements", list, "version",
+				   ledger_camt_version_name(f->summary.version), "lines",
+				   (json_int_t)f->summary.lines, "new", (json_int_t)new_lines,
+				   "duplicates", (json_int_t)dups, "warnings",
+				   (json_int_t)f->summary.warnings);
+	if (rc == 0 && !w->out)
+		rc = err_set(ERR_INTERNAL, "out of memory");
+	w->status = new_lines > 0 ? 201 : 200;
+	json_decref(list);
+	ledger_statements_file_free(f);
+	return rc;
+}
+
+/* POST /v1/bank-statements (application/xml): as `tfledger statements
+ * import`, one camt.053 document, all or nothing, each line stored once. */
+static enum MHD_Result statements_import(struct req *q)
+{
+	static const char *const types[] = {"application/xml", "text/xml", NULL};
+	struct write w = {.q = q, .op = op_statements};
+	enum MHD_Result sent;
+
+	if (http_authorise(q, writers, "write the fund's books", &sent) ||
+	    content_type(q, types, &sent) || http_idempotency(q, &sent))
 		return sent;
-	who = http_actor(q);
-	rc = ledger_fund_pledge_sign(&out, http_db(q), id, body, &who, &code);
-	json_decref(body);
-	return rc < 0 ? http_send_failure(q, rc, code) : http_send_json(q, 200, out);
+	if (http_body_len(q) == 0)
+		return http_send_error(q, "invalid-field", "body: a camt.053 document is required");
+	return write_run(&w);
+}
+
+/* bank_account, statement_account (else the only one in its currency),
+ * tolerance; from the JSON body or the query. */
+struct rec_args {
+	const char *bank, *stmt, *tolerance;
+};
+
+static int op_reconcile(struct write *w, PGconn *c)
+{
+	const char *bank = json_string_value(json_object_get(w->body, "bank_account"));
+	const char *stmt = json_string_value(json_object_get(w->body, "statement_account"));
+	const char *tol = json_string_value(json_object_get(w->body, "tolerance"));
+	char object[LEDGER_CODE_BYTES + LIMIT_CAMT_FIELD_BYTES + 2];
+	int rc = 0;
+
+	if (!stmt)
+		rc = ledger_reconcile_statement_account(w->stmt_account, c, bank, &w->code);
+	else
+		snprintf(w->stmt_account, sizeof(w->stmt_account), "%s", stmt);
+	if (rc == 0)
+		rc = ledger_reconcile(&w->out, c, bank, w->stmt_account, tol, &w->who, &w->code);
+	snprintf(object, sizeof(object), "%s %s", bank, w->stmt_account);
+	if (rc == 0)
+		rc = ledger_audit(c, &w->who, "reconcile", object);
+	w->status = 200;
+	return rc;
+}
+
+/* The fields of a reconciliation, checked; 0, or 1 with 400 sent. */
+static int rec_fields(struct req *q, const char *bank, const char *stmt, const char *tol,
+		      enum MHD_Result *sent)
+{
+	if (!bank || !ledger_code_valid(bank)) {
+		*sent = http_send_error(q, "invalid-field", "bank_account: %s",
+					bank ? "not an account code" : "required");
+		return 1;
+	}
+	if (stmt && (strlen(stmt) < 1 || strlen(stmt) >= LIMIT_CAMT_FIELD_BYTES)) {
+		*sent = http_send_error(q, "invalid-field", "statement_account: 1-%d characters",
+					LIMIT_CAMT_FIELD_BYTES - 1);
+		return 1;
+	}
+	if (tol && strlen(tol) >= MONEY_STR_MAX) {
+		*sent = http_send_error(q, "invalid-field", "tolerance: not an amount");
+		return 1;
+	}
+	return 0;
+}
+
+/* POST /v1/reconcile: as `tfledger reconcile`, matched receipts posted once. */
+static enum MHD_Result reconcile_run(struct req *q)
+{
+	static const char *const allowed[] = {"bank_account", "statement_account", "tolerance",
+					      NULL};
+	struct write w = {.q = q, .op = op_reconcile};
+	enum MHD_Result sent;
+	const char *code = NULL, *bank = NULL, *stmt = NULL, *tol = NULL;
+
+	if (write_begin(q, &sent) || http_parse_body(&w.body, q, &sent))
+		return sent;
+	if (ledger_body_only_fields(w.body, allowed, &code) < 0 ||
+	    ledger_body_str(&bank, w.body, "bank_account", true, &code) < 0 ||
+	    ledger_body_str(&stmt, w.body, "statement_account", false, &code) < 0 ||
+	    ledger_body_str(&tol, w.body, "tolerance", false, &code) < 0) {
+		json_decref(w.body);
+		return http_send_failure(q, ERR_INVALID, code);
+	}
+	if (rec_fields(q, bank, stmt, tol, &sent)) {
+		json_decref(w.body);
+		return sent;
+	}
+	return write_run(&w);
+}
+
+struct preview {
+	struct rec_args a;
+	char stmt[LIMIT_CAMT_FIELD_BYTES];
+	json_t *out;
+	const char *code;
+};
+
+static int preview_tx(PGconn *c, void *ctx)
+{
+	struct preview *p = ctx;
+	int rc = 0;
+
+	json_decref(p->out);
+	p->out = NULL;
+	if (!p->a.stmt)
+		rc = ledger_reconcile_statement_account(p->stmt, c, p->a.bank, &p->code);
+	else
+		snprintf(p->stmt, sizeof(p->stmt), "%s", p->a.stmt);
+	if (rc == 0)
+		rc = ledger_reconcile_preview(&p->out, c, p->a.bank, p->stmt, p->a.tolerance,
+					      &p->code);
+	if (rc == 0)
+		json_object_set_new(p->out, "posted", json_false());
+	return rc;
+}
+
+/* GET /v1/reconcile: the state now, and what a run would post; writes
+ * nothing (one snapshot: REPEATABLE READ). */
+static enum MHD_Result reconcile_state(struct req *q)
+{
+	static const char *const args[] = {"bank_account", "statement_account", "tolerance",
+					   NULL};
+	struct preview p = {{http_arg(q, "bank_account"), http_arg(q, "statement_account"),
+			     http_arg(q, "tolerance")}, "", NULL, NULL};
+	enum MHD_Result sent;
+	const char *bad;
+	int rc;
+
+	if (http_authorise(q, readers, "read the fund's books", &sent))
+		return sent;
+	if ((bad = http_unknown_arg(q, args)))
+		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+	if (rec_fields(q, p.a.bank, p.a.stmt, p.a.tolerance, &sent))
+		return sent;
+	rc = db_tx(http_db(q), DB_REPEATABLE_READ, preview_tx, &p);
+	if (rc < 0) {
+		json_decref(p.out);
+		return http_send_failure(q, rc, p.code);
+	}
+	return http_send_json(q, 200, p.out);
 }
 
 static enum MHD_Result travel_available(struct req *q)
@@ -120,6 +481,27 @@ bool http_routes_fund(struct req *q, bool get, bool post, int n, char s[][128],
 		{"rates", NULL, "rates_list", NULL, ledger_fund_rates_list},
 	};
 
+	if (n == 2 && post && strcmp(s[1], "rates") == 0) {
+		http_route(q, "rates_import");
+		*sent = rates_import(q);
+		return true;
+	}
+	if (n == 2 && post && strcmp(s[1], "bank-statements") == 0) {
+		http_route(q, "statements_import");
+		*sent = statements_import(q);
+		return true;
+	}
+	if (n == 2 && strcmp(s[1], "reconcile") == 0 && (post || get)) {
+		http_route(q, post ? "reconcile_run" : "reconcile_state");
+		*sent = post ? reconcile_run(q) : reconcile_state(q);
+		return true;
+	}
+	if (n == 3 && post && strcmp(s[1], "fund") == 0 && strcmp(s[2], "init") == 0) {
+		http_route(q, "fund_init");
+		*sent = fund_init(q);
+		return true;
+	}
+
 	for (size_t i = 0; n == 2 && i < sizeof(books) / sizeof(books[0]); i++) {
 		if (strcmp(s[1], books[i].name) != 0)
 			continue;
@@ -146,4 +528,11 @@ bool http_routes_fund(struct req *q, bool get, bool post, int n, char s[][128],
 		return true;
 	}
 	return false;
+}
+
+size_t http_routes_fund_body_max(const char *method, const char *url)
+{
+	if (strcmp(method, "POST") == 0 && strcmp(url, "/v1/bank-statements") == 0)
+		return LIMIT_HTTP_STATEMENT_BYTES;
+	return 0;
 }

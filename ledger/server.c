@@ -34,6 +34,7 @@
 #include "ledger/ledger.h"
 #include "ledger/metrics.h"
 #include "ledger/reconcile.h"
+#include "ledger/statements.h"
 #include "ledger/travel.h"
 #include "reports/report.h"
 
@@ -65,6 +66,8 @@ static int setup(PGconn *c)
 		rc = ledger_fund_setup(c);
 	if (rc == 0)
 		rc = ledger_reconcile_setup(c);
+	if (rc == 0)
+		rc = ledger_statements_prepare(c);
 	if (rc == 0)
 		rc = ledger_travel_setup(c);
 	if (rc == 0)
@@ -140,6 +143,7 @@ struct req {
 	const char *url;
 	char *body;
 	size_t len, cap;
+	size_t body_max; /* LIMIT_HTTP_BODY_BYTES, or the route's own limit */
 	bool too_large;
 	char id[65];
 	struct timespec t0;
@@ -495,6 +499,41 @@ static enum MHD_Result replay_after_race(struct req *q)
 	if (idempotency(q, &sent))
 		return sent;
 	return http_send_error(q, "conflict", "Idempotency-Key was used concurrently");
+}
+
+int http_idempotency(struct req *q, enum MHD_Result *sent)
+{
+	return idempotency(q, sent);
+}
+
+const char *http_idem_key(const struct req *q)
+{
+	return q->idem_key;
+}
+
+const char *http_request_sha(const struct req *q)
+{
+	return q->request_sha;
+}
+
+enum MHD_Result http_replay_after_race(struct req *q)
+{
+	return replay_after_race(q);
+}
+
+enum MHD_Result http_send_stored(struct req *q, unsigned status, const char *json_text)
+{
+	return send_text(q, status, "application/json", json_text);
+}
+
+const char *http_header(struct req *q, const char *name)
+{
+	return MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_body(const struct req *q)
+{
+	return q->body ? q->body : "";
 }
 
 /* --- routes --------------------------------------------------------------------------- */
@@ -1011,8 +1050,8 @@ static enum MHD_Result dispatch(struct req *q)
 	enum MHD_Result sent;
 
 	if (q->too_large)
-		return http_send_error(q, "too-large", "the request body exceeds %d bytes",
-				       LIMIT_HTTP_BODY_BYTES);
+		return http_send_error(q, "too-large", "the request body exceeds %zu bytes",
+				       q->body_max);
 	if (n == 1 && strcmp(s[0], "healthz") == 0 && get)
 		return q->route = "healthz", healthz(q);
 	if (n == 1 && strcmp(s[0], "metrics") == 0 && get)
@@ -1093,11 +1132,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		q->route = "unknown";
 		clock_gettime(CLOCK_MONOTONIC, &q->t0);
 		request_id(q);
+		q->body_max = http_routes_fund_body_max(method, url);
+		if (!q->body_max)
+			q->body_max = LIMIT_HTTP_BODY_BYTES;
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						 MHD_HTTP_HEADER_CONTENT_LENGTH);
 		/* Too large: the body is read and dropped, then 413 (answering
 		 * before it is read makes clients see a reset, not the 413). */
-		if (cl && strtoull(cl, NULL, 10) > LIMIT_HTTP_BODY_BYTES)
+		if (cl && strtoull(cl, NULL, 10) > q->body_max)
 			q->too_large = true;
 		return MHD_YES;
 	}
@@ -1107,7 +1149,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		*upload_data_size = 0;
 		if (q->too_large)
 			return MHD_YES;
-		if (q->len + n > LIMIT_HTTP_BODY_BYTES) {
+		if (q->len + n > q->body_max) {
 			q->too_large = true;
 			free(q->body);
 			q->body = NULL;
@@ -1120,8 +1162,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
 			while (cap < q->len + n + 1)
 				cap *= 2;
-			if (cap > LIMIT_HTTP_BODY_BYTES + 1)
-				cap = LIMIT_HTTP_BODY_BYTES + 1;
+			if (cap > q->body_max + 1)
+				cap = q->body_max + 1;
 			p = realloc(q->body, cap);
 			if (!p)
 				return MHD_NO;

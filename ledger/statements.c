@@ -66,7 +66,9 @@ struct occurrence {
 
 struct import {
 	PGconn *c;
-	const char *path;
+	const char *path;     /* the file, or the name of buf in messages */
+	const char *doc;      /* NULL: read path */
+	size_t doc_len;
 	char sha256[HASH_HEX_BYTES];
 	struct ledger_statements_file *file;
 	char stmt_db_id[24];
@@ -367,16 +369,19 @@ static int import_tx(PGconn *c, void *ctx)
 	h.ctx = im;
 	rc = db_exec(NULL, im->c, "camt_lines_clear", 0, NULL);
 	if (rc == 0)
-		rc = ledger_camt_read(&im->file->summary, im->path, &h);
+		rc = im->doc ? ledger_camt_read_memory(&im->file->summary, im->doc, im->doc_len,
+						       im->path, &h)
+			     : ledger_camt_read(&im->file->summary, im->path, &h);
 	if (im->copying)
 		(void)copy_end(im, "import failed");
 	return rc;
 }
 
-int ledger_statements_import(struct ledger_statements_file **out, PGconn *c,
-			     const char *path)
+/* Imports path, or (doc not NULL) the doc_len bytes at doc named path. */
+static int import_any(struct ledger_statements_file **out, PGconn *c, const char *path,
+		      const char *doc, size_t doc_len)
 {
-	struct import im = {.c = c, .path = path};
+	struct import im = {.c = c, .path = path, .doc = doc, .doc_len = doc_len};
 	struct stat st;
 	int rc;
 
@@ -388,12 +393,13 @@ int ledger_statements_import(struct ledger_statements_file **out, PGconn *c,
 		goto cleanup;
 	}
 	/* the reader checks the size too; hashing must not read a huge file first */
-	if (stat(path, &st) == 0 && st.st_size > LIMIT_CAMT_BYTES) {
+	if ((!doc && stat(path, &st) == 0 && st.st_size > LIMIT_CAMT_BYTES) ||
+	    (doc && doc_len > LIMIT_CAMT_BYTES)) {
 		rc = err_set(ERR_LIMIT, "%s: larger than %lld bytes (LIMIT_CAMT_BYTES)",
 			     path, (long long)LIMIT_CAMT_BYTES);
 		goto cleanup;
 	}
-	rc = hash_file_sha256_hex(im.sha256, path);
+	rc = doc ? hash_sha256_hex(im.sha256, doc, doc_len) : hash_file_sha256_hex(im.sha256, path);
 	if (rc < 0) {
 		rc = err_wrap(ERR_INVALID, "%s", path);
 		goto cleanup;
@@ -408,6 +414,18 @@ cleanup:
 	free(im.buf);
 	free(im.occ);
 	return rc;
+}
+
+int ledger_statements_import(struct ledger_statements_file **out, PGconn *c,
+			     const char *path)
+{
+	return import_any(out, c, path, NULL, 0);
+}
+
+int ledger_statements_import_memory(struct ledger_statements_file **out, PGconn *c,
+				    const char *doc, size_t len, const char *name)
+{
+	return import_any(out, c, name, doc, len);
 }
 
 void ledger_statements_file_free(struct ledger_statements_file *f)

@@ -52,6 +52,14 @@ int ledger_statements_prepare(PGconn *c);
 int ledger_statements_import(struct ledger_statements_file **out, PGconn *c,
 			     const char *path);
 
+/*
+ * The same for a document of len bytes at doc (an HTTP request body), named
+ * name in messages and in bank_statements.file_name. Inside a transaction
+ * already open on c it joins it (db_tx): the caller commits.
+ */
+int ledger_statements_import_memory(struct ledger_statements_file **out, PGconn *c,
+				    const char *doc, size_t len, const char *name);
+
 void ledger_statements_file_free(struct ledger_statements_file *f);
 
 #endif

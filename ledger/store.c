@@ -528,6 +528,22 @@ int ledger_idempotency_get(bool *found, char sha[HASH_HEX_BYTES], int *status,
 	return rc;
 }
 
+int ledger_audit(PGconn *c, const struct ledger_actor *who, const char *action,
+		 const char *object)
+{
+	return audit(c, who, action, object);
+}
+
+int ledger_idempotency_put(PGconn *c, const char *key, const char *request_sha256,
+			   int status, const char *response)
+{
+	char st[8];
+
+	snprintf(st, sizeof(st), "%d", status);
+	return db_exec(NULL, c, "idem_insert", 4,
+		       (const char *const[]){key, request_sha256, st, response});
+}
+
 /* --- verification ------------------------------------------------------------------- */
 
 static int fail_at(struct ledger_verify_result *v, int64_t seq, const char *why)

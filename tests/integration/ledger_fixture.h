@@ -81,9 +81,9 @@ static void resp_free(struct resp *r)
  * Authorization, "Basic ..." that header as is, else a bearer token; key NULL: no Idempotency-Key; body NULL: no body.
  * status 0 means the connection failed.
  */
-static struct resp http_on(CURL *h, const struct daemon *d, const char *method,
-			   const char *path, const char *token, const char *key,
-			   const char *body, size_t body_len)
+static struct resp http_on_typed(CURL *h, const struct daemon *d, const char *method,
+				 const char *path, const char *token, const char *key,
+				 const char *ctype, const char *body, size_t body_len)
 {
 	struct resp r = {0};
 	struct curl_slist *hdr = NULL;
@@ -113,7 +113,8 @@ static struct resp http_on(CURL *h, const struct daemon *d, const char *method,
 	}
 	hdr = curl_slist_append(hdr, "Expect:");
 	if (body) {
-		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+		snprintf(line, sizeof(line), "Content-Type: %s", ctype);
+		hdr = curl_slist_append(hdr, line);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 	}
@@ -126,6 +127,14 @@ static struct resp http_on(CURL *h, const struct daemon *d, const char *method,
 	if (!r.body)
 		r.body = strdup("");
 	return r;
+}
+
+/* As http_on_typed with Content-Type: application/json. */
+static struct resp http_on(CURL *h, const struct daemon *d, const char *method,
+			   const char *path, const char *token, const char *key,
+			   const char *body, size_t body_len)
+{
+	return http_on_typed(h, d, method, path, token, key, "application/json", body, body_len);
 }
 
 static struct resp http(const struct daemon *d, const char *method, const char *path,

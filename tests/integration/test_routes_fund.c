@@ -38,7 +38,9 @@ static void cli_ok(const char *a1, const char *a2, const char *a3, const char *a
 	free(err);
 }
 
-static void setup(void)
+/* A fresh database with tokens and the daemon; the chart and the 2019
+ * rates too unless bare. */
+static void start(bool bare)
 {
 	harness_new_db(E.conninfo, sizeof(E.conninfo));
 	harness_tmpdir(E.dir, sizeof(E.dir));
@@ -46,9 +48,21 @@ static void setup(void)
 	E.finance = make_token(E.conninfo, "finance", "fin");
 	E.secretariat = make_token(E.conninfo, "secretariat", "sec");
 	E.auditor = make_token(E.conninfo, "auditor", "aud");
-	cli_ok("fund", "init", NULL, NULL, NULL);
-	cli_ok("rates", "import", DATA "fund/rates-2019.csv", NULL, NULL);
+	if (!bare) {
+		cli_ok("fund", "init", NULL, NULL, NULL);
+		cli_ok("rates", "import", DATA "fund/rates-2019.csv", NULL, NULL);
+	}
 	daemon_start(&E.d, E.conninfo, E.dir);
+}
+
+static void setup(void)
+{
+	start(false);
+}
+
+static void setup_bare(void)
+{
+	start(true);
 }
 
 static void teardown(void)
@@ -276,10 +290,11 @@ START_TEST(test_fund_routes__bad_input_stores_nothing)
 		expect(http(&E.d, "POST", "/v1/receipts", E.finance, NULL, body), 422,
 		       "over-payment");
 	}
-	/* an Idempotency-Key cannot be honoured yet: refused, not ignored */
+	/* a refused write stores its Idempotency-Key nowhere either */
 	expect(http(&E.d, "POST", "/v1/donors", E.finance, "k1",
-		    "{\"id\":\"y\",\"name\":\"Y\",\"org_type\":\"10\",\"country\":\"NOR\"}"),
+		    "{\"id\":\"y\",\"name\":\"Y\",\"org_type\":\"99\",\"country\":\"NOR\"}"),
 	       400, "invalid-field");
+	ck_assert_int_eq(count("idempotency_keys"), 0);
 	ck_assert_int_eq(count("donors"), 1);
 	ck_assert_int_eq(count("pledges"), 1);
 	ck_assert_int_eq(count("receipts"), 0);
@@ -447,10 +462,573 @@ START_TEST(test_report_route__xml_roles_and_bad_requests)
 }
 END_TEST
 
+/* --- issue 4's HTTP writes: fund init, rates, bank statements, reconcile,
+ * and Idempotency-Key on every fund write ---------------------------------- */
+
+/* A request with a body of content type ctype (len bytes). */
+static struct resp typed(const char *method, const char *path, const char *token,
+			 const char *key, const char *ctype, const char *body, size_t len)
+{
+	return http_on_typed(NULL, &E.d, method, path, token, key, ctype, body, len);
+}
+
+/* A fixture file's bytes (caller's). */
+static char *fixture(const char *name, size_t *len)
+{
+	char path[LIMIT_PATH_BYTES];
+	char *text;
+
+	snprintf(path, sizeof(path), DATA "%s", name);
+	text = harness_slurp(path, len);
+	ck_assert_msg(text, "cannot read %s", path);
+	return text;
+}
+
+/* POSTs fixture name as ctype; asserts status; returns the answer (caller's). */
+static struct resp post_file(const char *path, const char *token, const char *key,
+			     const char *ctype, const char *name, long status)
+{
+	size_t len;
+	char *body = fixture(name, &len);
+	struct resp r = typed("POST", path, token, key, ctype, body, len);
+
+	free(body);
+	ck_assert_msg(r.status == status, "POST %s %s: %ld, want %ld: %s", path, name, r.status,
+		      status, r.body);
+	return r;
+}
+
+static json_t *parse(const struct resp *r)
+{
+	json_t *o = json_loads(r->body, 0, NULL);
+
+	ck_assert_msg(o, "not JSON: %s", r->body);
+	return o;
+}
+
+static const char *str_of(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	ck_assert_msg(v, "no string %s", key);
+	return v;
+}
+
+static long long int_of(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	ck_assert_msg(json_is_integer(v), "no integer %s", key);
+	return json_integer_value(v);
+}
+
+static size_t size_of(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	ck_assert_msg(json_is_array(v), "no array %s", key);
+	return json_array_size(v);
+}
+
+/* The number of rows of the database's tables that any write changes. */
+static long long written(void)
+{
+	return query_ll(E.conninfo,
+			"SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM entries)"
+			" + (SELECT count(*) FROM audit) + (SELECT count(*) FROM idempotency_keys)"
+			" + (SELECT count(*) FROM donors) + (SELECT count(*) FROM pledges)"
+			" + (SELECT count(*) FROM receipts) + (SELECT count(*) FROM inkind_gifts)"
+			" + (SELECT count(*) FROM exchange_rates)"
+			" + (SELECT count(*) FROM bank_statements) + (SELECT count(*) FROM bank_lines)"
+			" + (SELECT count(*) FROM bank_lines WHERE match_status <> 'unmatched')"
+			" + (SELECT count(*) FROM pledges WHERE status = 'signed')");
+}
+
+/* As call, as finance, with an Idempotency-Key. */
+static json_t *call_key(const char *method, const char *path, const char *key,
+			const char *body, long status)
+{
+	struct resp r = http(&E.d, method, path, E.finance, key, body);
+	json_t *o;
+
+	ck_assert_msg(r.status == status, "%s %s: %ld, want %ld: %s", method, path, r.status,
+		      status, r.body);
+	o = parse(&r);
+	resp_free(&r);
+	return o;
+}
+
+/* A write with key answers status; the same key and body replays the same
+ * answer and stores nothing more; the same key with other_body is 409. */
+static void replays(const char *path, const char *key, const char *body,
+		    const char *other_body, long status)
+{
+	struct resp first = http(&E.d, "POST", path, E.finance, key, body), again;
+	long long before;
+
+	ck_assert_msg(first.status == status, "POST %s: %ld, want %ld: %s", path, first.status,
+		      status, first.body);
+	before = written();
+	again = http(&E.d, "POST", path, E.finance, key, body);
+	ck_assert_msg(again.status == status, "replay %s: %ld: %s", path, again.status, again.body);
+	ck_assert_str_eq(again.body, first.body);
+	ck_assert_int_eq(written(), before);
+	expect(http(&E.d, "POST", path, E.finance, key, other_body), 409, "conflict");
+	ck_assert_int_eq(written(), before);
+	resp_free(&first);
+	resp_free(&again);
+}
+
+START_TEST(test_fund_init_route__creates_the_chart_once_and_replays)
+{
+	long long before, audit;
+	struct resp r, again;
+	json_t *o;
+
+	ck_assert_int_eq(count("accounts"), 0);
+	expect(http(&E.d, "POST", "/v1/fund/init", E.auditor, NULL, NULL), 403, "forbidden");
+	expect(http(&E.d, "POST", "/v1/fund/init", E.secretariat, NULL, NULL), 403, "forbidden");
+	expect(http(&E.d, "POST", "/v1/fund/init", E.finance, NULL, "{\"currency\":\"EUR\"}"), 400,
+	       "invalid-field");
+	expect(http(&E.d, "POST", "/v1/fund/init", E.finance, "i0", "[]"), 400, "invalid-json");
+	ck_assert_int_eq(written(), 0);
+
+	/* 17 accounts in each of USD, EUR and CHF, and two in USD only */
+	r = http(&E.d, "POST", "/v1/fund/init", E.finance, "i1", NULL);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body);
+	o = parse(&r);
+	ck_assert_int_eq(int_of(o, "created"), 53);
+	ck_assert_int_eq(size_of(o, "accounts"), 53);
+	ck_assert_str_eq(str_of(json_array_get(json_object_get(o, "accounts"), 0), "code"),
+			 "1010-USD");
+	json_decref(o);
+	ck_assert_int_eq(count("accounts"), 53);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action = 'fund.init'"
+					      " AND token_name = 'fin'"),
+			 1);
+	ck_assert_int_eq(count("idempotency_keys"), 1);
+
+	/* the same key: the first answer again, nothing written */
+	before = written();
+	again = http(&E.d, "POST", "/v1/fund/init", E.finance, "i1", NULL);
+	ck_assert_int_eq(again.status, 201);
+	ck_assert_str_eq(again.body, r.body);
+	resp_free(&again);
+	ck_assert_int_eq(written(), before);
+	/* the same key with a body: another request */
+	expect(http(&E.d, "POST", "/v1/fund/init", E.finance, "i1", "{}"), 409, "conflict");
+
+	/* without a key: 200, the same chart, nothing created, nothing audited */
+	audit = count("audit");
+	again = http(&E.d, "POST", "/v1/fund/init", E.finance, NULL, "{}");
+	ck_assert_msg(again.status == 200, "%ld %s", again.status, again.body);
+	o = parse(&again);
+	ck_assert_int_eq(int_of(o, "created"), 0);
+	ck_assert_int_eq(size_of(o, "accounts"), 53);
+	json_decref(o);
+	resp_free(&again);
+	ck_assert_int_eq(count("accounts"), 53);
+	ck_assert_int_eq(count("audit"), audit);
+	resp_free(&r);
+}
+END_TEST
+
+START_TEST(test_fund_init_route__refuses_a_clashing_account_whole)
+{
+	/* 1010-EUR exists in another currency: nothing of the chart is made */
+	json_decref(call("POST", "/v1/accounts", E.finance,
+			 "{\"code\":\"1010-EUR\",\"name\":\"Bank\",\"type\":\"asset\","
+			 "\"currency\":\"CHF\"}",
+			 201));
+	expect(http(&E.d, "POST", "/v1/fund/init", E.finance, "c1", NULL), 409, "conflict");
+	ck_assert_int_eq(count("accounts"), 1);
+	ck_assert_int_eq(count("idempotency_keys"), 0);
+}
+END_TEST
+
+START_TEST(test_rates_route__csv_all_or_nothing_and_replays)
+{
+	struct resp r;
+	json_t *o;
+	long long before;
+
+	json_decref(call("POST", "/v1/fund/init", E.finance, NULL, 201));
+	before = written();
+	/* the content type is the CSV's, roles as for every fund write */
+	r = post_file("/v1/rates", E.finance, NULL, "application/json", "fund/rates-2019.csv", 400);
+	ck_assert_ptr_nonnull(strstr(r.body, "Content-Type"));
+	resp_free(&r);
+	r = post_file("/v1/rates", E.auditor, NULL, "text/csv", "fund/rates-2019.csv", 403);
+	resp_free(&r);
+	/* a bad line: 400 naming line and field; lines 2-3 were good, none stored */
+	r = post_file("/v1/rates", E.finance, "bad", "text/csv", "fund/rates-bad.csv", 400);
+	ck_assert_msg(strstr(r.body, "body:4: column 3 (usd_per_unit)"), "%s", r.body);
+	resp_free(&r);
+	r = post_file("/v1/rates", E.finance, NULL, "text/csv", "fund/rates-bad-month.csv", 400);
+	ck_assert_msg(strstr(r.body, "body:3: column 2 (month)"), "%s", r.body);
+	resp_free(&r);
+	r = typed("POST", "/v1/rates", E.finance, NULL, "text/csv", "", 0);
+	expect(r, 400, "invalid-field");
+	ck_assert_int_eq(written(), before);
+
+	/* loaded: 201 with the count; the key replays; another file with it is 409 */
+	r = post_file("/v1/rates", E.finance, "bad", "text/csv; charset=utf-8",
+		      "fund/rates-2019.csv", 201);
+	o = parse(&r);
+	ck_assert_int_eq(int_of(o, "stored"), 5);
+	ck_assert_int_eq(int_of(o, "unchanged"), 0);
+	json_decref(o);
+	ck_assert_int_eq(count("exchange_rates"), 5);
+	ck_assert_int_eq(query_ll(E.conninfo,
+				  "SELECT count(*) FROM audit WHERE action = 'rates.import'"),
+			 1);
+	before = written();
+	{
+		struct resp again = post_file("/v1/rates", E.finance, "bad", "text/csv",
+					      "fund/rates-2019.csv", 201);
+
+		ck_assert_str_eq(again.body, r.body);
+		resp_free(&again);
+	}
+	resp_free(&r);
+	r = post_file("/v1/rates", E.finance, "bad", "text/csv", "fund/rates-2019-04.csv", 409);
+	resp_free(&r);
+	ck_assert_int_eq(written(), before);
+	/* again without a key: 200, all unchanged; a changed rate is refused */
+	r = post_file("/v1/rates", E.finance, NULL, "text/csv", "fund/rates-2019.csv", 200);
+	o = parse(&r);
+	ck_assert_int_eq(int_of(o, "stored"), 0);
+	ck_assert_int_eq(int_of(o, "unchanged"), 5);
+	json_decref(o);
+	resp_free(&r);
+	r = post_file("/v1/rates", E.finance, NULL, "text/csv", "fund/rates-conflict.csv", 400);
+	ck_assert_msg(strstr(r.body, "body:3"), "%s", r.body);
+	resp_free(&r);
+	ck_assert_int_eq(written(), before);
+	o = call("GET", "/v1/rates", E.auditor, NULL, 200);
+	ck_assert_int_eq(size_of(o, "rates"), 5);
+	json_decref(o);
+}
+END_TEST
+
+START_TEST(test_statements_route__imports_once_refuses_hostile_xml_and_replays)
+{
+	static const char *const refused[] = {
+		"camt/hostile_xxe.xml", "camt/hostile_billion_laughs.xml",
+		"camt/hostile_doctype.xml", "camt/hostile_not_well_formed.xml",
+		"camt/hostile_too_deep.xml", "camt/hostile_wrong_root.xml",
+		"camt/bad_late_error.xml", "camt/bad_currency.xml"};
+	struct resp r, again;
+	json_t *o, *st;
+	long long before = written();
+
+	r = post_file("/v1/bank-statements", E.auditor, NULL, "application/xml",
+		      "camt/v02_basic.xml", 403);
+	resp_free(&r);
+	r = post_file("/v1/bank-statements", E.secretariat, NULL, "application/xml",
+		      "camt/v02_basic.xml", 403);
+	resp_free(&r);
+	r = post_file("/v1/bank-statements", E.finance, NULL, "text/csv", "camt/v02_basic.xml", 400);
+	ck_assert_ptr_nonnull(strstr(r.body, "Content-Type"));
+	resp_free(&r);
+	expect(typed("POST", "/v1/bank-statements", E.finance, NULL, "application/xml", "", 0), 400,
+	       "invalid-field");
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		r = post_file("/v1/bank-statements", E.finance, "s1", "application/xml", refused[i],
+			      400);
+		ck_assert_msg(strncmp(r.body, "{\"error\":{\"code\":\"invalid-field\","
+					      "\"message\":\"body:", 47) == 0,
+			      "%s: %s", refused[i], r.body);
+		resp_free(&r);
+	}
+	r = post_file("/v1/bank-statements", E.finance, NULL, "application/xml",
+		      "camt/bad_late_error.xml", 400);
+	ck_assert_msg(strstr(r.body, "body:43: Ntry/Amt"), "%s", r.body);
+	resp_free(&r);
+	ck_assert_int_eq(written(), before);
+
+	/* stored: the CLI's figures, one audit row per statement */
+	r = post_file("/v1/bank-statements", E.finance, "s1", "application/xml",
+		      "camt/v02_basic.xml", 201);
+	o = parse(&r);
+	ck_assert_int_eq(size_of(o, "statements"), 1);
+	st = json_array_get(json_object_get(o, "statements"), 0);
+	ck_assert_str_eq(str_of(st, "id"), "STMT-EUR-2019-02");
+	ck_assert_str_eq(str_of(st, "account"), "CH9300762011623852957");
+	ck_assert_str_eq(str_of(st, "currency"), "EUR");
+	ck_assert_int_eq(int_of(st, "entries"), 4);
+	ck_assert_str_eq(str_of(st, "credits"), "1520.00");
+	ck_assert_str_eq(str_of(st, "debits"), "310.55");
+	ck_assert_int_eq(int_of(st, "new"), 4);
+	ck_assert_int_eq(int_of(st, "duplicates"), 0);
+	ck_assert_str_eq(str_of(o, "version"), "001.02");
+	ck_assert_int_eq(int_of(o, "lines"), 4);
+	ck_assert_int_eq(int_of(o, "new"), 4);
+	ck_assert_int_eq(int_of(o, "warnings"), 0);
+	json_decref(o);
+	ck_assert_int_eq(count("bank_lines"), 4);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action ="
+					      " 'statement.import' AND token_name = 'fin'"),
+			 1);
+
+	/* the key replays; another file with it is 409; nothing more stored */
+	before = written();
+	again = post_file("/v1/bank-statements", E.finance, "s1", "application/xml",
+			  "camt/v02_basic.xml", 201);
+	ck_assert_str_eq(again.body, r.body);
+	resp_free(&again);
+	resp_free(&r);
+	r = post_file("/v1/bank-statements", E.finance, "s1", "application/xml",
+		      "camt/v04_multi.xml", 409);
+	resp_free(&r);
+	ck_assert_int_eq(written(), before);
+
+	/* the same file without a key: 200, every line a duplicate */
+	r = post_file("/v1/bank-statements", E.finance, NULL, "text/xml", "camt/v02_basic.xml", 200);
+	o = parse(&r);
+	ck_assert_int_eq(int_of(o, "new"), 0);
+	ck_assert_int_eq(int_of(o, "duplicates"), 4);
+	json_decref(o);
+	resp_free(&r);
+	ck_assert_int_eq(count("bank_lines"), 4);
+
+	/* several statements and versions; tolerated quirks are counted */
+	r = post_file("/v1/bank-statements", E.finance, NULL, "application/xml",
+		      "camt/v04_multi.xml", 201);
+	o = parse(&r);
+	ck_assert_int_eq(size_of(o, "statements"), 3);
+	ck_assert_str_eq(str_of(o, "version"), "001.04");
+	json_decref(o);
+	resp_free(&r);
+	r = post_file("/v1/bank-statements", E.finance, NULL, "application/xml",
+		      "camt/quirk_long_remittance.xml", 201);
+	o = parse(&r);
+	ck_assert_int_gt(int_of(o, "warnings"), 0);
+	json_decref(o);
+	resp_free(&r);
+}
+END_TEST
+
+START_TEST(test_statements_route__body_limit_is_its_own)
+{
+	/* above the JSON routes' limit, below the statements' own: read */
+	size_t pad = LIMIT_HTTP_BODY_BYTES + 1024, len, n;
+	char *doc = fixture("camt/v02_basic.xml", &len);
+	char *big = malloc(len + pad + 16);
+	char *decl_end = strstr(doc, "?>");
+	struct resp r;
+
+	ck_assert_ptr_nonnull(big);
+	ck_assert_ptr_nonnull(decl_end);
+	n = (size_t)(decl_end + 2 - doc);
+	memcpy(big, doc, n);
+	memcpy(big + n, "<!--", 4);
+	memset(big + n + 4, 'x', pad);
+	memcpy(big + n + 4 + pad, "-->", 3);
+	memcpy(big + n + 7 + pad, doc + n, len - n);
+	r = typed("POST", "/v1/bank-statements", E.finance, NULL, "application/xml", big,
+		  len + pad + 7);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body);
+	resp_free(&r);
+	ck_assert_int_eq(count("bank_lines"), 4);
+	expect(typed("POST", "/v1/donors", E.finance, NULL, "application/json", big,
+		     len + pad + 7),
+	       413, "too-large");
+	free(big);
+	free(doc);
+	/* above its own limit: 413, nothing read */
+	big = malloc((size_t)LIMIT_HTTP_STATEMENT_BYTES + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, ' ', (size_t)LIMIT_HTTP_STATEMENT_BYTES + 1);
+	expect(typed("POST", "/v1/bank-statements", E.finance, NULL, "application/xml", big,
+		     (size_t)LIMIT_HTTP_STATEMENT_BYTES + 1),
+	       413, "too-large");
+	free(big);
+	ck_assert_int_eq(count("bank_statements"), 1);
+}
+END_TEST
+
+/* Finland's and the Internet Society's pledges and the v02 statement. */
+static void reconcile_scene(void)
+{
+	struct resp r;
+
+	json_decref(call("POST", "/v1/donors", E.finance,
+			 "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}",
+			 201));
+	json_decref(call("POST", "/v1/donors", E.finance,
+			 "{\"id\":\"isoc\",\"name\":\"Internet Society\",\"org_type\":\"21\"}", 201));
+	json_decref(call("POST", "/v1/pledges", E.finance,
+			 "{\"donor\":\"fin\",\"date\":\"2019-01-08\",\"amount\":\"1000.00\","
+			 "\"currency\":\"EUR\",\"agreement\":\"IGF-TF-2019-03\"}",
+			 201));
+	json_decref(call("POST", "/v1/pledges", E.finance,
+			 "{\"donor\":\"isoc\",\"date\":\"2019-01-08\",\"amount\":\"500.00\","
+			 "\"currency\":\"EUR\",\"agreement\":\"ISOC-2019\"}",
+			 201));
+	r = post_file("/v1/bank-statements", E.finance, NULL, "application/xml",
+		      "camt/v02_basic.xml", 201);
+	resp_free(&r);
+}
+
+START_TEST(test_reconcile_route__posts_once_replays_and_shows_state)
+{
+	const char *body = "{\"bank_account\":\"1010-EUR\","
+			   "\"statement_account\":\"CH9300762011623852957\",\"tolerance\":\"50.00\"}";
+	long long before;
+	struct resp r, again;
+	json_t *o;
+
+	/* nothing imported yet: which statement account is not known */
+	expect(http(&E.d, "GET", "/v1/reconcile?bank_account=1010-EUR", E.auditor, NULL, NULL),
+	       400, "invalid-field");
+	reconcile_scene();
+	before = written();
+
+	/* the state, read by the auditor: nothing posted, nothing stored */
+	o = call("GET", "/v1/reconcile?bank_account=1010-EUR&tolerance=50.00", E.auditor, NULL, 200);
+	ck_assert_str_eq(str_of(o, "statement_account"), "CH9300762011623852957");
+	ck_assert_int_eq(size_of(o, "matched"), 0);
+	ck_assert_int_eq(size_of(o, "to_post"), 1);
+	ck_assert_int_eq(size_of(o, "suggested"), 1);
+	ck_assert_int_eq(size_of(o, "unmatched"), 2);
+	ck_assert_str_eq(str_of(o, "difference"), "11209.45");
+	ck_assert(json_is_false(json_object_get(o, "posted")));
+	json_decref(o);
+	ck_assert_int_eq(written(), before);
+	expect(http(&E.d, "GET", "/v1/reconcile?bank_account=1010-EUR", E.secretariat, NULL, NULL),
+	       403, "forbidden");
+	expect(http(&E.d, "GET", "/v1/reconcile", E.auditor, NULL, NULL), 400, "invalid-field");
+	expect(http(&E.d, "GET", "/v1/reconcile?bank_account=1010-EUR&x=1", E.auditor, NULL, NULL),
+	       400, "invalid-field");
+	expect(http(&E.d, "GET", "/v1/reconcile?bank_account=1010-EUR&tolerance=1.001", E.auditor,
+		    NULL, NULL),
+	       400, "invalid-field");
+
+	/* bad requests and wrong roles change nothing */
+	expect(http(&E.d, "POST", "/v1/reconcile", E.auditor, NULL, body), 403, "forbidden");
+	expect(http(&E.d, "POST", "/v1/reconcile", E.finance, "r1", "{\"bank_account\":\"1010-EUR\","
+								   "\"tolerance\":\"x\"}"),
+	       400, "invalid-field");
+	expect(http(&E.d, "POST", "/v1/reconcile", E.finance, "r1", "{\"statement_account\":\"X\"}"),
+	       400, "invalid-field");
+	expect(http(&E.d, "POST", "/v1/reconcile", E.finance, "r1",
+		    "{\"bank_account\":\"1010-EUR\",\"other\":1}"),
+	       400, "invalid-field");
+	expect(http(&E.d, "POST", "/v1/reconcile", E.finance, "r1", "{\"bank_account\":\"9999\"}"),
+	       422, "unknown-account");
+	expect(http(&E.d, "POST", "/v1/reconcile", E.finance, "r1",
+		    "{\"bank_account\":\"4100-EUR\",\"statement_account\":\"CH9300762011623852957\"}"),
+	       400, "invalid-field");
+	ck_assert_int_eq(written(), before);
+
+	/* the run: Finland's line posts its receipt */
+	r = http(&E.d, "POST", "/v1/reconcile", E.finance, "r1", body);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+	o = parse(&r);
+	ck_assert_int_eq(size_of(o, "matched"), 1);
+	ck_assert_int_eq(int_of(json_array_get(json_object_get(o, "matched"), 0), "pledge"), 1);
+	ck_assert_int_eq(size_of(o, "suggested"), 1);
+	ck_assert_int_eq(size_of(o, "unmatched"), 2);
+	ck_assert_str_eq(str_of(o, "bank_closing"), "11209.45");
+	ck_assert_str_eq(str_of(o, "ledger_balance"), "1000.00");
+	ck_assert_str_eq(str_of(o, "difference"), "10209.45");
+	json_decref(o);
+	ck_assert_int_eq(count("receipts"), 1);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action = 'reconcile'"),
+			 1);
+
+	/* the key replays; another body with it is 409 */
+	before = written();
+	again = http(&E.d, "POST", "/v1/reconcile", E.finance, "r1", body);
+	ck_assert_int_eq(again.status, 200);
+	ck_assert_str_eq(again.body, r.body);
+	resp_free(&again);
+	resp_free(&r);
+	expect(http(&E.d, "POST", "/v1/reconcile", E.finance, "r1", "{\"bank_account\":\"1010-EUR\"}"),
+	       409, "conflict");
+	ck_assert_int_eq(written(), before);
+
+	/* again without a key and without the statement account: posts nothing twice */
+	o = call("POST", "/v1/reconcile", E.finance, "{\"bank_account\":\"1010-EUR\"}", 200);
+	ck_assert_int_eq(size_of(o, "matched"), 1);
+	ck_assert_str_eq(str_of(o, "statement_account"), "CH9300762011623852957");
+	json_decref(o);
+	ck_assert_int_eq(count("receipts"), 1);
+	o = call("GET", "/v1/reconcile?bank_account=1010-EUR", E.finance, NULL, 200);
+	ck_assert_int_eq(size_of(o, "matched"), 1);
+	ck_assert_int_eq(size_of(o, "to_post"), 0);
+	ck_assert_str_eq(str_of(o, "difference"), "10209.45");
+	json_decref(o);
+}
+END_TEST
+
+START_TEST(test_fund_writes__honour_idempotency_keys)
+{
+	char body[512], other[512], path[64];
+	long long id;
+	json_t *o;
+
+	replays("/v1/donors", "d1",
+		"{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}",
+		"{\"id\":\"nor\",\"name\":\"Norway\",\"org_type\":\"10\",\"country\":\"NOR\"}", 201);
+	ck_assert_int_eq(count("donors"), 1);
+	replays("/v1/pledges", "p1",
+		"{\"donor\":\"fin\",\"date\":\"2019-01-08\",\"amount\":\"1000.00\","
+		"\"currency\":\"EUR\",\"agreement\":\"IGF-TF-2019-03\"}",
+		"{\"donor\":\"fin\",\"date\":\"2019-01-08\",\"amount\":\"2000.00\","
+		"\"currency\":\"EUR\",\"agreement\":\"IGF-TF-2019-03\"}",
+		201);
+	ck_assert_int_eq(count("pledges"), 1);
+	o = call("POST", "/v1/pledges", E.finance,
+		 "{\"donor\":\"fin\",\"date\":\"2019-02-01\",\"amount\":\"300.00\",\"currency\":\"CHF\"}",
+		 201);
+	id = json_integer_value(json_object_get(o, "id"));
+	json_decref(o);
+	snprintf(path, sizeof(path), "/v1/pledges/%lld/sign", id);
+	replays(path, "g1", "{\"agreement\":\"FIN-CHF\",\"date\":\"2019-02-03\"}",
+		"{\"agreement\":\"FIN-CHF-2\",\"date\":\"2019-02-03\"}", 200);
+	ck_assert_int_eq(query_ll(E.conninfo,
+				  "SELECT count(*) FROM pledges WHERE status = 'signed'"), 2);
+	snprintf(body, sizeof(body),
+		 "{\"pledge\":1,\"date\":\"2019-01-20\",\"bank_account\":\"1010-EUR\","
+		 "\"amount\":\"400.00\"}");
+	snprintf(other, sizeof(other),
+		 "{\"pledge\":1,\"date\":\"2019-01-20\",\"bank_account\":\"1010-EUR\","
+		 "\"amount\":\"500.00\"}");
+	replays("/v1/receipts", "t1", body, other, 201);
+	ck_assert_int_eq(count("receipts"), 1);
+	replays("/v1/inkind", "k1",
+		"{\"donor\":\"fin\",\"kind\":\"service\",\"description\":\"rooms\","
+		"\"amount\":\"2500.00\",\"currency\":\"USD\",\"period_start\":\"2019-01-01\","
+		"\"period_end\":\"2019-01-31\"}",
+		"{\"donor\":\"fin\",\"kind\":\"service\",\"description\":\"rooms\","
+		"\"amount\":\"2600.00\",\"currency\":\"USD\",\"period_start\":\"2019-01-01\","
+		"\"period_end\":\"2019-01-31\"}",
+		201);
+	ck_assert_int_eq(count("inkind_gifts"), 1);
+	/* a key is one request, whatever the route: on another path it is 409 */
+	expect(http(&E.d, "POST", "/v1/donors", E.finance, "t1",
+		    "{\"id\":\"nor\",\"name\":\"Norway\",\"org_type\":\"10\"}"),
+	       409, "conflict");
+	/* a refused write leaves its key free: the corrected request succeeds */
+	expect(http(&E.d, "POST", "/v1/donors", E.finance, "d2",
+		    "{\"id\":\"nor\",\"name\":\"Norway\",\"org_type\":\"99\"}"),
+	       400, "invalid-field");
+	json_decref(call_key("POST", "/v1/donors", "d2",
+			     "{\"id\":\"nor\",\"name\":\"Norway\",\"org_type\":\"10\"}", 201));
+	ck_assert_int_eq(query_ll(E.conninfo,
+				  "SELECT count(*) FROM idempotency_keys WHERE key = 'd2'"), 1);
+	/* a key that is no key */
+	expect(http(&E.d, "POST", "/v1/donors", E.finance, "a b", "{}"), 400, "invalid-field");
+	ck_assert_int_eq(count("donors"), 2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("routes_fund");
-	TCase *t = tcase_create("routes");
+	TCase *t = tcase_create("routes"), *bare;
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 120);
@@ -458,7 +1036,18 @@ static Suite *suite(void)
 	tcase_add_test(t, test_fund_routes__bad_input_stores_nothing);
 	tcase_add_test(t, test_travel_routes__rank_approve_decline_settle_and_roles);
 	tcase_add_test(t, test_report_route__xml_roles_and_bad_requests);
+	tcase_add_test(t, test_statements_route__imports_once_refuses_hostile_xml_and_replays);
+	tcase_add_test(t, test_statements_route__body_limit_is_its_own);
+	tcase_add_test(t, test_reconcile_route__posts_once_replays_and_shows_state);
+	tcase_add_test(t, test_fund_writes__honour_idempotency_keys);
 	suite_add_tcase(s, t);
+	bare = tcase_create("bare");
+	tcase_add_checked_fixture(bare, setup_bare, teardown);
+	tcase_set_timeout(bare, 120);
+	tcase_add_test(bare, test_fund_init_route__creates_the_chart_once_and_replays);
+	tcase_add_test(bare, test_fund_init_route__refuses_a_clashing_account_whole);
+	tcase_add_test(bare, test_rates_route__csv_all_or_nothing_and_replays);
+	suite_add_tcase(s, bare);
 	return s;
 }
 

@@ -69,6 +69,10 @@ static const struct cli_col line_cols[] = {
 	{"bank_line", "LINE", true}, {"date", "DATE", false},	{"side", "SIDE", false},
 	{"amount", "AMOUNT", true},  {"currency", "CCY", false}, {"party", "PARTY", false},
 	{"pledge", "PLEDGE", true},  {"reason", "REASON", false}, {NULL, NULL, false}};
+static const struct cli_col link_cols[] = {{"iban", "IBAN", false},
+				       {"account", "ACCOUNT", false},
+				       {"currency", "CCY", false},
+				       {NULL, NULL, false}};
 static const struct cli_col chart_cols[] = {{"code", "CODE", false},
 					{"type", "TYPE", false},
 					{"currency", "CCY", false},
@@ -215,7 +219,8 @@ static void usage(FILE *f)
 		"       tfledger inkind list\n"
 		"       tfledger rates import FILE.csv | list\n"
 		"       tfledger funds travel-available --as-of D\n"
-		"       tfledger reconcile --bank-account CODE --statement-account IBAN\n"
+		"       tfledger bank-accounts link --iban IBAN --account CODE | list\n"
+		"       tfledger reconcile --bank-account CODE [--statement-account IBAN]\n"
 		"                [--tolerance A]\n\n"
 		"Every command takes [--format table|json] [--database CONNINFO].\n"
 		"Amounts are decimal strings with the currency's ISO 4217 digits; dates\n"
@@ -273,16 +278,37 @@ static int run_family(int argc, char **argv)
 		}
 		return finish(&r, rc, NULL, out, chart_cols, "accounts");
 	}
+	if (strcmp(f, "bank-accounts") == 0) {
+		bool linked;
+
+		if (strcmp(a, "link") == 0)
+			rc = ledger_reconcile_link(&out, &linked, r.c, r.body, &r.who, &code);
+		else if (strcmp(a, "list") == 0)
+			rc = ledger_reconcile_links_list(&out, r.c, &code);
+		else {
+			json_decref(r.body);
+			PQfinish(r.c);
+			return cli_usage_error(f, "unknown action '%s'", a);
+		}
+		return finish(&r, rc, code, out, link_cols, "links");
+	}
 	if (strcmp(f, "reconcile") == 0) {
 		const char *bank = json_string_value(json_object_get(r.body, "bank_account"));
 		const char *stmt = json_string_value(json_object_get(r.body, "statement_account"));
+		char linked[LIMIT_CAMT_FIELD_BYTES];
 
-		if (!bank || !stmt) {
+		if (!bank) {
 			json_decref(r.body);
 			PQfinish(r.c);
-			return cli_usage_error(f, "needs --bank-account and --statement-account");
+			return cli_usage_error(f, "needs --bank-account");
 		}
-		rc = ledger_reconcile(&out, r.c, bank, stmt,
+		rc = 0;
+		if (!stmt) {
+			rc = ledger_reconcile_statement_account(linked, r.c, bank, &code);
+			stmt = linked;
+		}
+		if (rc == 0)
+			rc = ledger_reconcile(&out, r.c, bank, stmt,
 				      json_string_value(json_object_get(r.body, "tolerance")), &r.who,
 				      &code);
 		if (rc == 0 && strcmp(r.format, "table") == 0) {
@@ -385,3 +411,4 @@ int cli_inkind(int argc, char **argv) { return run_family(argc, argv); }
 int cli_rates(int argc, char **argv) { return run_family(argc, argv); }
 int cli_funds(int argc, char **argv) { return run_family(argc, argv); }
 int cli_reconcile(int argc, char **argv) { return run_family(argc, argv); }
+int cli_bank_accounts(int argc, char **argv) { return run_family(argc, argv); }

@@ -10,6 +10,7 @@
  */
 #include "ledger/reconcile.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/money.h"
+#include "ledger/body.h"
 #include "ledger/fund.h"
 
 static const struct db_stmt stmts[] = {
@@ -40,7 +42,24 @@ static const struct db_stmt stmts[] = {
 	 " WHERE account = $1 AND closing_minor IS NOT NULL"
 	 " ORDER BY closing_date DESC, id DESC LIMIT 1", 1},
 	{"rec_accounts",
-	 "SELECT DISTINCT account FROM bank_statements WHERE currency = $1 ORDER BY 1", 1},
+	 "SELECT DISTINCT account FROM bank_statements WHERE currency = $1"
+	 " AND account NOT IN (SELECT statement_account FROM bank_account_links"
+	 "  WHERE account <> $2) ORDER BY 1", 2},
+	{"rec_linked",
+	 "SELECT statement_account FROM bank_account_links WHERE account = $1 ORDER BY 1", 1},
+	{"rec_link_insert",
+	 "INSERT INTO bank_account_links (statement_account, account) VALUES ($1, $2)"
+	 " ON CONFLICT DO NOTHING RETURNING account", 2},
+	{"rec_link_get",
+	 "SELECT account FROM bank_account_links WHERE statement_account = $1", 1},
+	{"rec_links",
+	 "SELECT l.statement_account, l.account, a.currency,"
+	 " to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	 " FROM bank_account_links l JOIN accounts a ON a.code = l.account"
+	 " ORDER BY l.account, l.statement_account", 0},
+	{"rec_audit",
+	 "INSERT INTO audit (token_name, role, action, object, request_id)"
+	 " VALUES ($1, $2, $3, $4, $5)", 5},
 };
 
 int ledger_reconcile_setup(PGconn *c)
@@ -300,11 +319,27 @@ int ledger_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn 
 		*code = "unknown-account";
 		return err_set(ERR_INVALID, "bank_account: no account '%s'", bank_account);
 	}
+	/* a link says it; else the only statement account in the currency */
 	if (rc == 0)
-		rc = db_exec(&r, c, "rec_accounts", 1, (const char *const[]){bank.currency});
+		rc = db_exec(&r, c, "rec_linked", 1, (const char *const[]){bank.code});
 	if (rc < 0)
 		return rc;
 	n = PQntuples(r);
+	if (n > 1) {
+		*code = "invalid-field";
+		rc = err_set(ERR_INVALID, "statement_account: required: %d statement accounts are"
+			     " linked to %s, e.g. %s", n, bank.code, PQgetvalue(r, 0, 0));
+		PQclear(r);
+		return rc;
+	}
+	if (n == 0) {
+		PQclear(r);
+		r = NULL;
+		rc = db_exec(&r, c, "rec_accounts", 2, (const char *const[]){bank.currency, bank.code});
+		if (rc < 0)
+			return rc;
+		n = PQntuples(r);
+	}
 	if (n == 1) {
 		snprintf(out, LIMIT_CAMT_FIELD_BYTES, "%s", PQgetvalue(r, 0, 0));
 		*code = NULL;
@@ -317,4 +352,119 @@ int ledger_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn 
 	}
 	PQclear(r);
 	return rc;
+}
+
+/* --- links of statement accounts to the ledger's bank accounts ------------------ */
+
+struct link_tx {
+	char stmt[LIMIT_CAMT_FIELD_BYTES];
+	const char *account;
+	const struct ledger_actor *who;
+	bool created;
+};
+
+static int link_tx_run(PGconn *c, void *ctx)
+{
+	struct link_tx *t = ctx;
+	PGresult *r = NULL;
+	char object[LIMIT_CAMT_FIELD_BYTES + LEDGER_CODE_BYTES + 2];
+	int rc = db_exec(&r, c, "rec_link_insert", 2, (const char *const[]){t->stmt, t->account});
+
+	t->created = rc == 0 && PQntuples(r) == 1;
+	PQclear(r);
+	r = NULL;
+	if (rc == 0 && !t->created) {
+		rc = db_exec(&r, c, "rec_link_get", 1, (const char *const[]){t->stmt});
+		if (rc == 0 && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), t->account) != 0)
+			rc = err_set(ERR_CONFLICT, "iban: %s is linked to %s already", t->stmt,
+				     PQgetvalue(r, 0, 0));
+		PQclear(r);
+		return rc;
+	}
+	snprintf(object, sizeof(object), "%s %s", t->stmt, t->account);
+	if (rc == 0)
+		rc = db_exec(NULL, c, "rec_audit", 5,
+			     (const char *const[]){t->who->token_name, t->who->role,
+						   "bank_account.link", object,
+						   t->who->request_id});
+	return rc;
+}
+
+int ledger_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
+			  const struct ledger_actor *who, const char **code)
+{
+	static const char *const allowed[] = {"iban", "account", NULL};
+	struct link_tx t = {.who = who};
+	struct ledger_account bank;
+	const char *iban;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	*created = false;
+	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = ledger_body_str(&iban, body, "iban", true, code)) < 0 ||
+	    (rc = ledger_body_str(&t.account, body, "account", true, code)) < 0)
+		return rc;
+	/* as the camt reader keeps an IBAN: no spaces, upper case */
+	for (const char *p = iban; *p && n + 1 < sizeof(t.stmt); p++)
+		if (*p != ' ')
+			t.stmt[n++] = *p;
+	t.stmt[n] = '\0';
+	if (n >= 4 && isalpha((unsigned char)t.stmt[0]) && isalpha((unsigned char)t.stmt[1]) &&
+	    isdigit((unsigned char)t.stmt[2]) && isdigit((unsigned char)t.stmt[3]))
+		for (size_t i = 0; i < n; i++)
+			t.stmt[i] = (char)toupper((unsigned char)t.stmt[i]);
+	if (n == 0 || strlen(iban) >= sizeof(t.stmt) || !isalnum((unsigned char)t.stmt[0]))
+		return ledger_body_bad(code, "iban",
+				       "an IBAN or account id: 1-255 characters, starting with a"
+				       " letter or digit", NULL);
+	rc = ledger_account_get(&bank, c, t.account);
+	if (rc == ERR_NOTFOUND)
+		return ledger_body_bad(code, "account", "no account ", t.account);
+	if (rc < 0)
+		return rc;
+	if (strncmp(bank.code, "10", 2) != 0 || strcmp(bank.type, "asset") != 0)
+		return ledger_body_bad(code, "account", "not a bank account (10xx-CCY): ",
+				       t.account);
+	*code = "internal";
+	rc = db_tx(c, DB_READ_COMMITTED, link_tx_run, &t);
+	if (rc == ERR_CONFLICT)
+		*code = "conflict";
+	if (rc < 0)
+		return rc;
+	*out = json_pack("{s:s, s:s, s:s}", "iban", t.stmt, "account", bank.code, "currency",
+			 bank.currency);
+	*created = t.created;
+	*code = NULL;
+	return *out ? 0 : err_set(ERR_INTERNAL, "out of memory");
+}
+
+int ledger_reconcile_links_list(json_t **out, PGconn *c, const char **code)
+{
+	PGresult *r = NULL;
+	json_t *arr = NULL;
+	int rc;
+
+	*out = NULL;
+	*code = "internal";
+	rc = db_exec(&r, c, "rec_links", 0, NULL);
+	if (rc < 0)
+		return rc;
+	arr = json_array();
+	for (int i = 0; arr && i < PQntuples(r); i++)
+		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "iban",
+							 PQgetvalue(r, i, 0), "account",
+							 PQgetvalue(r, i, 1), "currency",
+							 PQgetvalue(r, i, 2), "created_at",
+							 PQgetvalue(r, i, 3))) < 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	PQclear(r);
+	if (!arr)
+		return err_set(ERR_INTERNAL, "out of memory");
+	*out = arr;
+	*code = NULL;
+	return 0;
 }

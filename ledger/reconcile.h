@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 
 #include "common/limits.h"
 #include "ledger/ledger.h"
@@ -42,12 +43,28 @@ int ledger_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
 
 /*
  * The statement account of bank_account when there is one to choose: the
- * only account whose stored statements are in bank_account's currency.
+ * only one linked to it (ledger_reconcile_link); with none linked, the
+ * only account, not linked elsewhere, whose stored statements are in
+ * bank_account's currency.
  * ERR_INVALID "invalid-field" (statement_account) when there is none or
  * several, "unknown-account" when bank_account does not exist.
  */
 int ledger_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c,
 				       const char *bank_account, const char **code);
+
+/*
+ * Links a statement account to a bank account of the ledger: body
+ * {"iban","account"} (iban: an IBAN, kept without spaces and in upper case
+ * as the camt reader keeps it, or the bank's other account id). Linking it
+ * again to the same account changes nothing (*created false); to another
+ * is ERR_CONFLICT "conflict". *out {"iban","account","currency"}. With a
+ * link, ledger_reconcile_statement_account finds the statement account.
+ */
+int ledger_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
+			  const struct ledger_actor *who, const char **code);
+
+/* Every link: [{"iban","account","currency","created_at"}]. */
+int ledger_reconcile_links_list(json_t **out, PGconn *c, const char **code);
 
 /* Prepares this module's statements on c (after ledger_fund_setup). */
 int ledger_reconcile_setup(PGconn *c);

@@ -317,6 +317,27 @@ static enum MHD_Result statements_import(struct req *q)
 	return write_run(&w);
 }
 
+static int op_link(struct write *w, PGconn *c)
+{
+	bool created = false;
+	int rc = ledger_reconcile_link(&w->out, &created, c, w->body, &w->who, &w->code);
+
+	w->status = created ? 201 : 200;
+	return rc;
+}
+
+/* POST /v1/bank-accounts/links {"iban","account"}: 201 linked, 200 linked
+ * before to the same account. */
+static enum MHD_Result link_add(struct req *q)
+{
+	struct write w = {.q = q, .op = op_link};
+	enum MHD_Result sent;
+
+	if (write_begin(q, &sent) || http_parse_body(&w.body, q, &sent))
+		return sent;
+	return write_run(&w);
+}
+
 /* bank_account, statement_account (else the only one in its currency),
  * tolerance; from the JSON body or the query. */
 struct rec_args {
@@ -494,6 +515,12 @@ bool http_routes_fund(struct req *q, bool get, bool post, int n, char s[][128],
 	if (n == 2 && strcmp(s[1], "reconcile") == 0 && (post || get)) {
 		http_route(q, post ? "reconcile_run" : "reconcile_state");
 		*sent = post ? reconcile_run(q) : reconcile_state(q);
+		return true;
+	}
+	if (n == 3 && strcmp(s[1], "bank-accounts") == 0 && strcmp(s[2], "links") == 0 &&
+	    (post || get)) {
+		http_route(q, post ? "link_add" : "links_list");
+		*sent = post ? link_add(q) : list(q, ledger_reconcile_links_list, "links");
 		return true;
 	}
 	if (n == 3 && post && strcmp(s[1], "fund") == 0 && strcmp(s[2], "init") == 0) {

@@ -1025,6 +1025,112 @@ START_TEST(test_fund_writes__honour_idempotency_keys)
 }
 END_TEST
 
+/* Replaces every from in text by to (same length); returns text. */
+static char *swap(char *text, const char *from, const char *to)
+{
+	size_t n = strlen(from);
+
+	ck_assert_uint_eq(n, strlen(to));
+	for (char *p = strstr(text, from); p; p = strstr(p + n, from))
+		memcpy(p, to, n);
+	return text;
+}
+
+START_TEST(test_bank_account_links__name_the_statement_account_of_a_bank_account)
+{
+	const char *link = "{\"iban\":\"ch93 0076 2011 6238 5295 7\",\"account\":\"1010-EUR\"}";
+	size_t len;
+	char *doc;
+	struct resp r;
+	json_t *o;
+	long long before;
+
+	reconcile_scene();
+	/* a second EUR account: which one 1010-EUR is cannot be guessed */
+	doc = fixture("camt/v02_basic.xml", &len);
+	swap(swap(doc, "CH9300762011623852957", "CH5604835012345678009"), "STMT-EUR-2019-02",
+	     "STMT-EUR-2019-B2");
+	r = typed("POST", "/v1/bank-statements", E.finance, NULL, "application/xml", doc, len);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body);
+	resp_free(&r);
+	free(doc);
+	r = http(&E.d, "GET", "/v1/reconcile?bank_account=1010-EUR", E.auditor, NULL, NULL);
+	ck_assert_msg(r.status == 400 && strstr(r.body, "statement_account"), "%ld %s", r.status,
+		      r.body);
+	resp_free(&r);
+
+	/* refused: wrong role, not a bank account, unknown account, bad field */
+	before = written();
+	expect(http(&E.d, "POST", "/v1/bank-accounts/links", E.auditor, NULL, link), 403,
+	       "forbidden");
+	expect(http(&E.d, "POST", "/v1/bank-accounts/links", E.finance, "L1",
+		    "{\"iban\":\"CH9300762011623852957\",\"account\":\"4100-EUR\"}"),
+	       400, "invalid-field");
+	expect(http(&E.d, "POST", "/v1/bank-accounts/links", E.finance, "L1",
+		    "{\"iban\":\"CH9300762011623852957\",\"account\":\"1010-XXX\"}"),
+	       400, "invalid-field");
+	expect(http(&E.d, "POST", "/v1/bank-accounts/links", E.finance, "L1",
+		    "{\"iban\":\"-\",\"account\":\"1010-EUR\"}"),
+	       400, "invalid-field");
+	expect(http(&E.d, "POST", "/v1/bank-accounts/links", E.finance, "L1",
+		    "{\"iban\":\"CH9300762011623852957\",\"account\":\"1010-EUR\",\"x\":1}"),
+	       400, "invalid-field");
+	ck_assert_int_eq(written(), before);
+
+	/* linked (the IBAN kept as the statements keep it); the key replays */
+	o = call_key("POST", "/v1/bank-accounts/links", "L1", link, 201);
+	ck_assert_str_eq(str_of(o, "iban"), "CH9300762011623852957");
+	ck_assert_str_eq(str_of(o, "currency"), "EUR");
+	json_decref(o);
+	ck_assert_int_eq(count("bank_account_links"), 1);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action ="
+					      " 'bank_account.link'"),
+			 1);
+	replays("/v1/bank-accounts/links", "L2", link,
+		"{\"iban\":\"CH9300762011623852957\",\"account\":\"1010-CHF\"}", 200);
+	expect(http(&E.d, "POST", "/v1/bank-accounts/links", E.finance, NULL,
+		    "{\"iban\":\"CH9300762011623852957\",\"account\":\"1010-CHF\"}"),
+	       409, "conflict");
+	ck_assert_int_eq(count("bank_account_links"), 1);
+	o = call("GET", "/v1/bank-accounts/links", E.auditor, NULL, 200);
+	ck_assert_int_eq(size_of(o, "links"), 1);
+	json_decref(o);
+	expect(http(&E.d, "GET", "/v1/bank-accounts/links", E.secretariat, NULL, NULL), 403,
+	       "forbidden");
+
+	/* the link answers which statement account, over HTTP and in the CLI */
+	o = call("GET", "/v1/reconcile?bank_account=1010-EUR", E.auditor, NULL, 200);
+	ck_assert_str_eq(str_of(o, "statement_account"), "CH9300762011623852957");
+	ck_assert_int_eq(size_of(o, "to_post"), 1);
+	json_decref(o);
+	{
+		const char *argv[] = {harness_bin_tfledger(), "reconcile", "--bank-account",
+				      "1010-EUR", "--format", "json", "--database", E.conninfo,
+				      NULL};
+		char *out = NULL, *err = NULL;
+
+		ck_assert_int_eq(harness_run(&out, &err, NULL, argv), 0);
+		o = json_loads(out, 0, NULL);
+		ck_assert_msg(o, "%s", out);
+		ck_assert_str_eq(str_of(o, "statement_account"), "CH9300762011623852957");
+		ck_assert_int_eq(size_of(o, "matched"), 1);
+		json_decref(o);
+		free(out);
+		free(err);
+	}
+	ck_assert_int_eq(count("receipts"), 1);
+	/* two linked: then it must be named */
+	cli_ok("bank-accounts", "link", "--iban", "CH5604835012345678009", "--account=1010-EUR");
+	r = http(&E.d, "GET", "/v1/reconcile?bank_account=1010-EUR", E.auditor, NULL, NULL);
+	ck_assert_msg(r.status == 400 && strstr(r.body, "linked"), "%ld %s", r.status, r.body);
+	resp_free(&r);
+	o = call("GET", "/v1/reconcile?bank_account=1010-EUR&statement_account=CH5604835012345678009",
+		 E.auditor, NULL, 200);
+	ck_assert_int_eq(size_of(o, "to_post"), 0); /* its line's pledge is settled */
+	json_decref(o);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("routes_fund");
@@ -1040,6 +1146,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_statements_route__body_limit_is_its_own);
 	tcase_add_test(t, test_reconcile_route__posts_once_replays_and_shows_state);
 	tcase_add_test(t, test_fund_writes__honour_idempotency_keys);
+	tcase_add_test(t, test_bank_account_links__name_the_statement_account_of_a_bank_account);
 	suite_add_tcase(s, t);
 	bare = tcase_create("bare");
 	tcase_add_checked_fixture(bare, setup_bare, teardown);

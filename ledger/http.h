@@ -41,6 +41,24 @@ int http_authorise(struct req *q, const char *const *roles, const char *what,
  * whose module cannot store one yet), else 0. */
 int http_no_idempotency(struct req *q, enum MHD_Result *sent);
 
+/*
+ * For writes whose module stores the answer itself (ledger/travel.h): reads
+ * the Idempotency-Key header and, if its answer is stored, replays it (the
+ * same method, path and body) or answers 409 (another request); 1 when an
+ * answer was sent. Afterwards http_idempotency_key() is the key (NULL if
+ * none) and http_request_sha256() the SHA-256 hex of method, path and body,
+ * which the module stores with its answer in its own transaction.
+ */
+int http_idempotency(struct req *q, enum MHD_Result *sent);
+const char *http_idempotency_key(const struct req *q);
+const char *http_request_sha256(const struct req *q);
+
+/* A request header, or NULL. */
+const char *http_header(struct req *q, const char *name);
+
+/* The raw body (http_body_len bytes, NUL-terminated; "" when empty). */
+const char *http_body(const struct req *q);
+
 /* The body as one JSON object (*out, caller's); else 400 sent, -1. */
 int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent);
 size_t http_body_len(const struct req *q);

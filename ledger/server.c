@@ -484,6 +484,31 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 	return 1;
 }
 
+int http_idempotency(struct req *q, enum MHD_Result *sent)
+{
+	return idempotency(q, sent);
+}
+
+const char *http_idempotency_key(const struct req *q)
+{
+	return q->idem_key;
+}
+
+const char *http_request_sha256(const struct req *q)
+{
+	return q->request_sha;
+}
+
+const char *http_header(struct req *q, const char *name)
+{
+	return MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_body(const struct req *q)
+{
+	return q->body ? q->body : "";
+}
+
 /* After the writer said the key was taken meanwhile: replay or 409. */
 static enum MHD_Result replay_after_race(struct req *q)
 {

@@ -36,7 +36,19 @@ struct fx {
 };
 
 typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-		     const char **);
+		     const struct ledger_travel_idem *, const char **);
+
+/* The fund's operations take no Idempotency-Key; adapted to op_fn. */
+#define FUND_OP(name)                                                                     \
+	static int name(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *w, \
+			const struct ledger_travel_idem *idem, const char **code)             \
+	{                                                                                  \
+		(void)idem;                                                                \
+		return ledger_fund_##name(out, c, body, w, code);                          \
+	}
+FUND_OP(donor_add)
+FUND_OP(pledge_add)
+FUND_OP(receipt_add)
 
 /* Runs op on a JSON text (printf format); asserts success; returns the answer. */
 __attribute__((format(printf, 3, 4))) static json_t *ok(PGconn *c, op_fn op, const char *fmt,
@@ -54,7 +66,7 @@ __attribute__((format(printf, 3, 4))) static json_t *ok(PGconn *c, op_fn op, con
 	va_end(ap);
 	body = json_loads(text, 0, &je);
 	ck_assert_msg(body, "bad test JSON %s: %s", text, je.text);
-	rc = op(&out, c, body, &who, &code);
+	rc = op(&out, c, body, &who, NULL, &code);
 	ck_assert_msg(rc == 0, "%s: %s [%s]", text, err_last(), code ? code : "");
 	ck_assert_ptr_null(code);
 	json_decref(body);
@@ -146,12 +158,12 @@ static void fx_open(struct fx *f)
 	ck_assert_int_eq(ledger_fund_setup(f->c), 0);
 	ck_assert_int_eq(ledger_travel_setup(f->c), 0);
 	ck_assert_msg(ledger_fund_init(&created, f->c, &who) == 0, "%s", err_last());
-	json_decref(ok(f->c, ledger_fund_donor_add,
+	json_decref(ok(f->c, donor_add,
 		       "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}"));
-	p = ok(f->c, ledger_fund_pledge_add,
+	p = ok(f->c, pledge_add,
 	       "{\"donor\":\"fin\",\"date\":\"2018-08-01\",\"amount\":\"8000.00\",\"currency\":"
 	       "\"USD\",\"earmark\":\"travel\",\"agreement\":\"TF-2018-1\"}");
-	json_decref(ok(f->c, ledger_fund_receipt_add,
+	json_decref(ok(f->c, receipt_add,
 		       "{\"pledge\":%lld,\"date\":\"2018-09-01\",\"bank_account\":\"1010-USD\","
 		       "\"amount\":\"8000.00\"}",
 		       (long long)json_integer_value(json_object_get(p, "id"))));
@@ -168,7 +180,12 @@ static void import(PGconn *c, const char *meeting, const char *file, long long w
 {
 	json_t *out = NULL;
 	const char *code = NULL;
-	int rc = ledger_travel_applicants_import(&out, c, meeting, file, &who, &code);
+	FILE *f = fopen(file, "r");
+	int rc;
+
+	ck_assert_msg(f, "%s", file);
+	rc = ledger_travel_applicants_import(&out, c, meeting, f, file, &who, NULL, &code);
+	fclose(f);
 
 	ck_assert_msg(rc == 0, "import %s: %s", file, err_last());
 	ck_assert_int_eq(json_integer_value(json_object_get(out, "imported")), want);
@@ -190,7 +207,7 @@ __attribute__((format(printf, 2, 3))) static json_t *rank(PGconn *c, const char 
 	va_end(ap);
 	body = json_loads(text, 0, NULL);
 	ck_assert_ptr_nonnull(body);
-	rc = ledger_travel_rank(&k, c, body, &who, &code);
+	rc = ledger_travel_rank(&k, c, body, &who, NULL, &code);
 	ck_assert_msg(rc == 0, "rank %s: %s [%s]", text, err_last(), code ? code : "");
 	o = ledger_travel_ranking_json(k);
 	ck_assert_ptr_nonnull(o);
@@ -367,7 +384,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 					  NULL), *out = NULL;
 		const char *code = NULL;
 
-		ck_assert_int_eq(ledger_travel_decline(&out, f.c, body, &who, &code), ERR_CONFLICT);
+		ck_assert_int_eq(ledger_travel_decline(&out, f.c, body, &who, NULL, &code), ERR_CONFLICT);
 		ck_assert_str_eq(code, "conflict");
 		ck_assert_ptr_null(out);
 		json_decref(body);
@@ -421,7 +438,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 					  "\"report_received\":\"2019-02-08\"}", 0, NULL), *out = NULL;
 		const char *code = NULL;
 
-		ck_assert_int_eq(ledger_travel_settle(&out, f.c, body, &who, &code), ERR_CONFLICT);
+		ck_assert_int_eq(ledger_travel_settle(&out, f.c, body, &who, NULL, &code), ERR_CONFLICT);
 		json_decref(body);
 	}
 	expect_unchanged(f.c, before);
@@ -449,7 +466,7 @@ START_TEST(test_travel_settle__above_granted_refused_nothing_stored)
 	body = json_loads("{\"meeting\":\"igf2018-mag3\",\"applicant\":\"amina\","
 			  "\"airfare\":\"800.00\",\"dsa\":\"200.01\",\"report_received\":"
 			  "\"2018-10-10\"}", 0, NULL);
-	ck_assert_int_eq(ledger_travel_settle(&out, f.c, body, &who, &code), ERR_INVALID);
+	ck_assert_int_eq(ledger_travel_settle(&out, f.c, body, &who, NULL, &code), ERR_INVALID);
 	ck_assert_str_eq(code, "invalid-field");
 	ck_assert_msg(strstr(err_last(), "1000.01") && strstr(err_last(), "1000.00"), "%s",
 		      err_last());
@@ -600,7 +617,7 @@ static void refused(PGconn *c, op_fn op, const char *text, int want_rc, const ch
 	int rc;
 
 	ck_assert_ptr_nonnull(body);
-	rc = op(&out, c, body, &who, &code);
+	rc = op(&out, c, body, &who, NULL, &code);
 	ck_assert_msg(rc == want_rc, "%s: rc %d (%s), want %d", text, rc, err_last(), want_rc);
 	ck_assert_msg(code && strcmp(code, want_code) == 0, "%s: code %s, want %s", text,
 		      code ? code : "(null)", want_code);
@@ -614,10 +631,10 @@ static void refused(PGconn *c, op_fn op, const char *text, int want_rc, const ch
 
 /* ledger_travel_rank has its own signature; adapt it to op_fn. */
 static int rank_op(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *w,
-		   const char **code)
+		   const struct ledger_travel_idem *idem, const char **code)
 {
 	ledger_travel_ranking *k = NULL;
-	int rc = ledger_travel_rank(&k, c, body, w, code);
+	int rc = ledger_travel_rank(&k, c, body, w, idem, code);
 
 	*out = k ? ledger_travel_ranking_json(k) : NULL;
 	ledger_travel_ranking_free(k);

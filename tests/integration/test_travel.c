@@ -713,6 +713,16 @@ START_TEST(test_travel_db__refuses_what_the_code_refuses)
 		 " currency, report_received_on) SELECT 'igf2019-mag1', 'cy', 'cy', max(id),"
 		 " 'offered', 100, 'USD', '2019-01-01' FROM travel_runs", "23514"},
 		{"UPDATE travel_runs SET allocated_minor = allocated_minor + 1", "42501"},
+		/* 0033: a report belongs to a trip that took place; a settled
+		 * trip has its figures */
+		{"INSERT INTO travel_trips (meeting, applicant, person, run, status, granted_minor,"
+		 " currency, report_received_on) SELECT 'igf2019-mag1', 'cy', 'cy', max(id),"
+		 " 'cancelled', 100, 'USD', '2019-02-01' FROM travel_runs", "23514"},
+		{"INSERT INTO travel_trips (meeting, applicant, person, run, status, granted_minor,"
+		 " currency, obligation_entry, settlement_entry, report_received_on)"
+		 " SELECT 'igf2019-mag1', 'cy', 'cy', max(r.id), 'settled', 100, 'USD', e.id, e.id,"
+		 " '2019-02-01' FROM travel_runs r, (SELECT id FROM entries LIMIT 1) e GROUP BY e.id",
+		 "23514"},
 		{"INSERT INTO travel_decisions (run, position, applicant, rank, decision,"
 		 " amount_minor, granted_minor, reasons, explanation) SELECT max(id), 99, 'zz', NULL,"
 		 " 'funded', 5, 5, '{}', 'x' FROM travel_runs", "23514"},
@@ -897,6 +907,74 @@ START_TEST(test_travel_cli__import_rank_approve_twice_list)
 }
 END_TEST
 
+/*
+ * A trip report is recorded on its own, before or after the settlement,
+ * through the tfledger binary; a later meeting's ranking counts a report as
+ * outstanding exactly until the day it was received.
+ */
+START_TEST(test_travel_cli__report_apart_from_settlement_counts_in_later_history)
+{
+	struct fx f;
+	char *out = NULL, *err = NULL, *before;
+	json_t *o;
+
+	fx_open(&f);
+	prior_meeting(f.c); /* amina approved, no report; bo settled with his */
+	/* amina's costs settled without a report: still outstanding */
+	cli_ok(NULL, f.db,
+	       (const char *const[]){"travel", "settle", "--meeting", "igf2018-mag3", "--applicant",
+				     "amina", "--airfare", "700.00", "--dsa", "200.00", "--date",
+				     "2018-10-25", NULL});
+	expect(f.c, "SELECT status || ' ' || COALESCE(report_received_on::text, '-') FROM"
+		    " travel_trips WHERE applicant = 'amina'", "settled -");
+	main_meeting(f.c);
+	cli_ok(&out, f.db,
+	       (const char *const[]){"applicants", "list", "--meeting", "igf2019-mag1", "--as-of",
+				     "2019-01-05", "--format", "json", NULL});
+	o = json_loads(out, 0, NULL);
+	ck_assert_msg(o, "not JSON: %s", out);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_array_get(
+				json_object_get(o, "applicants"), 0), "ledger"),
+				"prior_reports_outstanding")), 1);
+	ck_assert_str_eq(str(json_array_get(json_object_get(o, "applicants"), 0), "id"), "amina");
+	json_decref(o);
+	free(out);
+	/* the report arrives on 2018-11-02 */
+	cli_ok(&out, f.db,
+	       (const char *const[]){"travel", "report", "--meeting", "igf2018-mag3", "--applicant",
+				     "amina", "--report-received", "2018-11-02", "--format", "json",
+				     NULL});
+	o = json_loads(out, 0, NULL);
+	ck_assert_msg(o, "not JSON: %s", out);
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "report_received"), "2018-11-02");
+	json_decref(o);
+	free(out);
+	/* recording another date is refused, exit 1, nothing stored */
+	before = snapshot(f.c);
+	ck_assert_int_eq(cli(NULL, &err, f.db,
+			     (const char *const[]){"travel", "report", "--meeting", "igf2018-mag3",
+						   "--applicant", "amina", "--report-received",
+						   "2018-11-03", NULL}),
+			 1);
+	ck_assert_msg(strstr(err, "2018-11-02"), "%s", err);
+	free(err);
+	expect_unchanged(f.c, before);
+	free(before);
+	/* ranked as of a day before the report: outstanding; as of that day: not */
+	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2018-11-01\","
+		      "\"budget\":\"9000.00\",\"what_if\":true}");
+	ck_assert_str_eq(str(decision(o, "amina"), "decision"), "ineligible");
+	json_decref(o);
+	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2018-11-02\","
+		      "\"budget\":\"9000.00\",\"what_if\":true}");
+	ck_assert_str_eq(str(decision(o, "amina"), "decision"), "funded");
+	json_decref(o);
+	expect_trial_balance_zero(f.c);
+	expect_verified(f.c);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_travel_cli__usage_errors_exit_1)
 {
 	static const char *const cases[][8] = {
@@ -946,6 +1024,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_travel_cli__bad_csv_refused_whole_nothing_stored);
 	tcase_add_test(tc, test_travel_cli__import_rank_approve_twice_list);
 	tcase_add_test(tc, test_travel_cli__usage_errors_exit_1);
+	tcase_add_test(tc, test_travel_cli__report_apart_from_settlement_counts_in_later_history);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -74,7 +74,8 @@ static const struct db_stmt stmts[] = {
 	 " amount_minor bigint, currency text, requested_on text, line integer)", 3},
 	/* Each applicant with the fund's history of the same person: approved
 	 * or settled trips of meetings that began before this one ($2), and
-	 * those whose report had not arrived by the ranking date ($3). */
+	 * those whose report had not arrived by the ranking date ($3). $4 true:
+	 * only the rows this transaction added (created_at is its start). */
 	{"travel_applicants_ranked",
 	 "SELECT a.id, a.person, a.name, a.country, a.category, a.role, a.forms_complete,"
 	 " a.health_check, a.declared_prior_funded, a.declared_prior_reports_outstanding,"
@@ -86,7 +87,8 @@ static const struct db_stmt stmts[] = {
 	 "  FROM travel_trips t JOIN travel_meetings m ON m.id = t.meeting"
 	 "  WHERE t.person = a.person AND m.starts_on < $2::date"
 	 "  AND t.status IN ('approved', 'settled')) h"
-	 " WHERE a.meeting = $1 ORDER BY a.id", 3},
+	 " WHERE a.meeting = $1 AND ($4::boolean IS NOT TRUE OR a.created_at = now())"
+	 " ORDER BY a.id", 4},
 	{"travel_run_insert",
 	 "INSERT INTO travel_runs (meeting, ranked_on, policy_id, policy_version, policy_sha256,"
 	 " budget_source, budget_minor, allocated_minor, remaining_minor, currency, inputs,"
@@ -569,14 +571,16 @@ static json_t *applicant_json(const PGresult *r, int i, const char *ccy)
 			 "prior_reports_outstanding", (json_int_t)lro, "differences", diff);
 }
 
-/* {"meeting","as_of","applicants":[...]} of meeting row m as of as_of. */
-static int applicants_json(json_t **out, PGconn *c, const PGresult *m, const char *as_of)
+/* {"meeting","as_of","applicants":[...]} of meeting row m as of as_of:
+ * every applicant, or only those the current transaction stored (just_added). */
+static int applicants_json(json_t **out, PGconn *c, const PGresult *m, const char *as_of,
+			   bool just_added)
 {
 	PGresult *r = NULL;
 	json_t *arr = json_array();
-	int rc = arr ? db_exec(&r, c, "travel_applicants_ranked", 3,
+	int rc = arr ? db_exec(&r, c, "travel_applicants_ranked", 4,
 			       (const char *const[]){PQgetvalue(m, 0, 0), PQgetvalue(m, 0, 2),
-						     as_of})
+						     as_of, just_added ? "true" : NULL})
 		     : oom();
 
 	*out = NULL;
@@ -607,7 +611,7 @@ static int import_tx_run(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = audit(c, t->who, "travel.applicants.import", t->meeting);
 	if (rc == 0)
-		rc = applicants_json(&list, c, t->m, t->as_of);
+		rc = applicants_json(&list, c, t->m, t->as_of, true);
 	if (rc == 0) {
 		t->out = list;
 		if (json_object_set_new(list, "source", json_string(t->source)) < 0 ||
@@ -709,7 +713,7 @@ int ledger_travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
 	if ((rc = meeting_load(&m, c, meeting, false, code)) < 0)
 		return rc;
 	*code = "internal";
-	rc = applicants_json(out, c, m, as_of);
+	rc = applicants_json(out, c, m, as_of, false);
 	if (rc == 0)
 		*code = NULL;
 	PQclear(m);
@@ -1042,8 +1046,8 @@ int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
 		rc = oom();
 		goto cleanup;
 	}
-	rc = db_exec(&r, c, "travel_applicants_ranked", 3,
-		     (const char *const[]){meeting, PQgetvalue(m, 0, 2), k->as_of});
+	rc = db_exec(&r, c, "travel_applicants_ranked", 4,
+		     (const char *const[]){meeting, PQgetvalue(m, 0, 2), k->as_of, NULL});
 	if (rc < 0)
 		goto cleanup;
 	k->applicants = calloc((size_t)PQntuples(r) + 1, sizeof(*k->applicants));

@@ -67,8 +67,8 @@ int ledger_travel_meetings_list(json_t **out, PGconn *c, const char **code);
  * nothing: "invalid-field" naming source, line and column; "conflict" if an
  * id is already stored for the meeting; "not-found" for an unknown meeting.
  * *out is {"meeting","source","imported","as_of","applicants":[...]}: the
- * meeting's applicants as ledger_travel_applicants_list shows them, as of
- * today (UTC).
+ * applicants this file stored, as ledger_travel_applicants_list shows them,
+ * as of today (UTC).
  */
 int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
 				    const char *source, const struct ledger_actor *who,

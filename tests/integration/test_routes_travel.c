@@ -334,6 +334,27 @@ START_TEST(test_applicants_route__bad_upload_400_naming_line_and_column_nothing_
 		409, "conflict", "already stored");
 	expect_unchanged(before);
 	free(before);
+	/* a later file with a new applicant: the answer shows what it stored */
+	{
+		struct resp r = req("POST", "/v1/meetings/m1/applicants", E.secretariat, NULL,
+				    "text/csv; charset=utf-8",
+				    "id,name,country,category,role,forms_complete,health_check,"
+				    "prior_funded,prior_reports_outstanding,request,amount,currency,"
+				    "requested_on\r\nzed,Zed,KEN,mag,,yes,yes,0,0,dsa,300.00,USD,"
+				    "2018-12-10\r\n");
+		json_t *o = json_loads(r.body, 0, NULL);
+
+		ck_assert_msg(r.status == 201, "%ld: %s", r.status, r.body);
+		ck_assert_int_eq(json_integer_value(json_object_get(o, "imported")), 1);
+		ck_assert_int_eq(json_array_size(json_object_get(o, "applicants")), 1);
+		ck_assert_str_eq(str(json_array_get(json_object_get(o, "applicants"), 0), "id"),
+				 "zed");
+		json_decref(o);
+		resp_free(&r);
+		o = call("GET", "/v1/meetings/m1/applicants", E.auditor, NULL, 200);
+		ck_assert_int_eq(json_array_size(json_object_get(o, "applicants")), 7);
+		json_decref(o);
+	}
 	free(csv);
 }
 END_TEST

@@ -12,6 +12,7 @@
 #include "tests/integration/ledger_fixture.h"
 
 #include <jansson.h>
+#include <pthread.h>
 
 #define DATA SRCDATADIR "/tests/data/"
 
@@ -776,6 +777,60 @@ START_TEST(test_routes_travel__flow_meeting_to_settlement_and_later_history)
 }
 END_TEST
 
+/* --- the same Idempotency-Key at the same time ------------------------------------------- */
+
+#define RACERS 6
+
+struct racer {
+	const char *path, *body;
+	struct resp r;
+};
+
+static void *race(void *arg)
+{
+	struct racer *x = arg;
+
+	x->r = req("POST", x->path, E.secretariat, "k-race", "application/json", x->body);
+	return NULL;
+}
+
+/* Sends RACERS identical requests with one key at once; all get the one
+ * answer, and the write happened once. */
+static void race_all(const char *path, const char *body, long status)
+{
+	struct racer x[RACERS];
+	pthread_t t[RACERS];
+
+	for (int i = 0; i < RACERS; i++) {
+		x[i] = (struct racer){path, body, {0}};
+		ck_assert_int_eq(pthread_create(&t[i], NULL, race, &x[i]), 0);
+	}
+	for (int i = 0; i < RACERS; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	for (int i = 0; i < RACERS; i++) {
+		ck_assert_msg(x[i].r.status == status, "%s racer %d: %ld: %s", path, i,
+			      x[i].r.status, x[i].r.body);
+		ck_assert_str_eq(x[i].r.body, x[0].r.body);
+	}
+	for (int i = 0; i < RACERS; i++)
+		resp_free(&x[i].r);
+}
+
+START_TEST(test_routes_travel__concurrent_requests_with_one_key_write_once)
+{
+	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
+	json_decref(call("POST", "/v1/meetings/m1/rank", E.secretariat,
+			 "{\"budget\":\"5000.00\",\"as_of\":\"2019-01-05\"}", 201));
+	race_all("/v1/meetings/m1/approve", "{\"date\":\"2019-01-06\"}", 200);
+	/* two obligations, one approval audited, one key */
+	expect_sql("SELECT count(*) FROM travel_trips WHERE status = 'approved'", "2");
+	expect_sql("SELECT count(*) FROM entries", "2");
+	expect_sql("SELECT count(*) FROM audit WHERE action = 'travel.approve'", "1");
+	expect_sql("SELECT count(*) FROM idempotency_keys WHERE key = 'k-race'", "1");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("routes_travel");
@@ -790,6 +845,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_routes_travel__roles_and_audit_rows_of_every_write);
 	tcase_add_test(tc, test_report_route__bad_input_refused_nothing_stored);
 	tcase_add_test(tc, test_routes_travel__flow_meeting_to_settlement_and_later_history);
+	tcase_add_test(tc, test_routes_travel__concurrent_requests_with_one_key_write_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

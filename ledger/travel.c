@@ -1,17 +1,20 @@
 /*
  * travel.c - travel support in the ledger (docs/travel.md): meetings, their
  * applicants, stored rankings, and trips with their obligation, release
- * and settlement entries.
+ * and settlement entries and, apart from those, their trip reports.
  *
  * Invariants: every write is one transaction holding its rows, its entries
- * (appended by ledger_fund_append: the journal's own path) and its audit
- * row. Entries are built balanced here in int64 minor units of the
+ * (appended by ledger_fund_append: the journal's own path), its audit row
+ * and, for an HTTP request with an Idempotency-Key, its answer. Entries are built balanced here in int64 minor units of the
  * meeting's currency; the ledger core and the database check them again.
  * An approved trip's obligation (Dr 8100 / Cr 8190, the granted amount) is
  * open until exactly one entry closes it: a release (declined, cancelled)
  * or a settlement, which liquidates the whole granted amount and books what
- * was paid as expense. The ranking is rules_rank(): this file gathers its
- * inputs (the fund's own history for prior funding) and stores its result;
+ * was paid as expense. A trip report is a date on an approved or settled
+ * trip, recorded once, with no entry; a person's reports outstanding are
+ * their approved or settled trips without one. The ranking is rules_rank():
+ * this file gathers its inputs (the fund's own history for prior funding)
+ * and stores its result;
  * it must not rank by itself, nor change or delete journal rows.
  */
 #include "ledger/travel.h"

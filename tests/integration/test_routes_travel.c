@@ -777,6 +777,69 @@ START_TEST(test_routes_travel__flow_meeting_to_settlement_and_later_history)
 }
 END_TEST
 
+/* Bad input on every write: 400 naming the field (or 404/409), and nothing
+ * stored, not even the Idempotency-Key it came with. */
+START_TEST(test_routes_travel__bad_input_names_the_field_stores_nothing)
+{
+	static const struct {
+		const char *path, *body;
+		long status;
+		const char *code, *want;
+	} bad[] = {
+		{"/v1/meetings", "{\"id\":\"M 1\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+		 "\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
+		 400, "invalid-field", "id:"},
+		{"/v1/meetings", "{\"id\":\"m9\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+		 "\"ends_on\":\"2019-01-28\",\"place\":\"x\",\"currency\":\"USD\"}",
+		 400, "invalid-field", "ends_on"},
+		{"/v1/meetings", "{\"id\":\"m9\"", 400, "invalid-json", "body"},
+		{"/v1/meetings/m1/rank", "{\"budget\":\"1.00\",\"as_of\":\"2019-13-01\"}", 400,
+		 "invalid-field", "as_of"},
+		{"/v1/meetings/m1/rank", "{\"budget\":\"1.00\",\"meeting\":\"m2\"}", 400,
+		 "invalid-field", "meeting"},
+		{"/v1/meetings/m1/approve", "{\"date\":\"yesterday\"}", 400, "invalid-field",
+		 "date"},
+		{"/v1/meetings/m1/approve", "{\"dates\":\"2019-01-06\"}", 400, "invalid-field",
+		 "dates: unknown field"},
+		{"/v1/meetings/m1/trips/amina/decline", "{\"reason\":\"ill\"}", 400,
+		 "invalid-field", "reason: unknown field"},
+		{"/v1/meetings/m1/trips/amina/cancel", "{\"date\":\"2019-02-30\"}", 400,
+		 "invalid-field", "date"},
+		{"/v1/meetings/m1/trips/amina/settle", "{\"airfare\":\"-1.00\",\"dsa\":\"0.00\"}",
+		 400, "invalid-field", "airfare"},
+		{"/v1/meetings/m1/trips/amina/settle", "{\"airfare\":\"2000\",\"dsa\":\"0.00\"}",
+		 400, "invalid-field", "airfare"},
+		{"/v1/meetings/m1/trips/amina/settle", "{\"airfare\":\"2000.00\"}", 400,
+		 "invalid-field", "dsa"},
+		{"/v1/meetings/m1/trips/amina/settle",
+		 "{\"airfare\":\"3000.00\",\"dsa\":\"0.01\"}", 400, "invalid-field",
+		 "above the granted"},
+		{"/v1/meetings/m1/trips/cy/settle", "{\"airfare\":\"1.00\",\"dsa\":\"0.00\"}", 404,
+		 "not-found", "cy"},
+		{"/v1/meetings/nope/approve", "{}", 404, "not-found", "nope"},
+	};
+	char *before;
+
+	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
+	refused(req("POST", "/v1/meetings/m1/approve", E.secretariat, NULL, "application/json",
+		    "{}"), 409, "conflict", "no stored ranking");
+	json_decref(call("POST", "/v1/meetings/m1/rank", E.secretariat,
+			 "{\"budget\":\"3000.00\",\"as_of\":\"2019-01-05\"}", 201));
+	json_decref(call("POST", "/v1/meetings/m1/approve", E.secretariat, "{}", 200));
+	before = snapshot();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "bad-%zu", i);
+		refused(req("POST", bad[i].path, E.secretariat, key, "application/json", bad[i].body),
+			bad[i].status, bad[i].code, bad[i].want);
+	}
+	expect_unchanged(before);
+	free(before);
+}
+END_TEST
+
 /* --- the same Idempotency-Key at the same time ------------------------------------------- */
 
 #define RACERS 6
@@ -846,6 +909,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_report_route__bad_input_refused_nothing_stored);
 	tcase_add_test(tc, test_routes_travel__flow_meeting_to_settlement_and_later_history);
 	tcase_add_test(tc, test_routes_travel__concurrent_requests_with_one_key_write_once);
+	tcase_add_test(tc, test_routes_travel__bad_input_names_the_field_stores_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -42,21 +42,22 @@ int http_authorise(struct req *q, const char *const *roles, const char *what,
 int http_no_idempotency(struct req *q, enum MHD_Result *sent);
 
 /*
- * For writes whose module stores the answer itself (ledger/travel.h): reads
- * the Idempotency-Key header and, if its answer is stored, replays it (the
- * same method, path and body) or answers 409 (another request); 1 when an
- * answer was sent. Afterwards http_idempotency_key() is the key (NULL if
- * none) and http_request_sha256() the SHA-256 hex of method, path and body,
- * which the module stores with its answer in its own transaction.
+ * For writes that honour an Idempotency-Key (after http_authorise): checks
+ * the header and, if the key was used, answers (the stored answer for the
+ * same method, path and body, else 409) and returns 1. Else 0; the write
+ * then stores its record with ledger_idempotency_put(http_idem_key(q),
+ * http_request_sha(q), ...) in its own transaction (http_idem_key NULL:
+ * no key was given).
  */
 int http_idempotency(struct req *q, enum MHD_Result *sent);
-const char *http_idempotency_key(const struct req *q);
-const char *http_request_sha256(const struct req *q);
+const char *http_idem_key(const struct req *q);
+const char *http_request_sha(const struct req *q);
+/* After ledger_idempotency_put said the key was taken meanwhile. */
+enum MHD_Result http_replay_after_race(struct req *q);
 
 /* A request header, or NULL. */
 const char *http_header(struct req *q, const char *name);
-
-/* The raw body (http_body_len bytes, NUL-terminated; "" when empty). */
+/* The raw body (NUL-terminated, "" if none; may hold NULs: http_body_len). */
 const char *http_body(const struct req *q);
 
 /* The body as one JSON object (*out, caller's); else 400 sent, -1. */
@@ -74,6 +75,8 @@ struct ledger_actor http_actor(const struct req *q);
 
 /* Answers; body is stolen. */
 enum MHD_Result http_send_json(struct req *q, unsigned status, json_t *body);
+/* An answer already serialised (JSON text, copied). */
+enum MHD_Result http_send_stored(struct req *q, unsigned status, const char *json_text);
 enum MHD_Result http_send_error(struct req *q, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The error for a failed call: its contract code (400/404/409/422), else

@@ -30,7 +30,7 @@ typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
 /* The request's Idempotency-Key for the module (after http_idempotency). */
 static struct ledger_travel_idem idem_of(struct req *q, unsigned status)
 {
-	return (struct ledger_travel_idem){http_idempotency_key(q), http_request_sha256(q),
+	return (struct ledger_travel_idem){http_idem_key(q), http_request_sha(q),
 					   status};
 }
 
@@ -40,7 +40,7 @@ static enum MHD_Result failed(struct req *q, int rc, const char *code)
 {
 	enum MHD_Result sent;
 
-	if (rc == ERR_CONFLICT && http_idempotency_key(q) && http_idempotency(q, &sent))
+	if (rc == ERR_CONFLICT && http_idem_key(q) && http_idempotency(q, &sent))
 		return sent;
 	return http_send_failure(q, rc, code);
 }

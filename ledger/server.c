@@ -484,31 +484,6 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 	return 1;
 }
 
-int http_idempotency(struct req *q, enum MHD_Result *sent)
-{
-	return idempotency(q, sent);
-}
-
-const char *http_idempotency_key(const struct req *q)
-{
-	return q->idem_key;
-}
-
-const char *http_request_sha256(const struct req *q)
-{
-	return q->request_sha;
-}
-
-const char *http_header(struct req *q, const char *name)
-{
-	return MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name);
-}
-
-const char *http_body(const struct req *q)
-{
-	return q->body ? q->body : "";
-}
-
 /* After the writer said the key was taken meanwhile: replay or 409. */
 static enum MHD_Result replay_after_race(struct req *q)
 {
@@ -520,6 +495,41 @@ static enum MHD_Result replay_after_race(struct req *q)
 	if (idempotency(q, &sent))
 		return sent;
 	return http_send_error(q, "conflict", "Idempotency-Key was used concurrently");
+}
+
+int http_idempotency(struct req *q, enum MHD_Result *sent)
+{
+	return idempotency(q, sent);
+}
+
+const char *http_idem_key(const struct req *q)
+{
+	return q->idem_key;
+}
+
+const char *http_request_sha(const struct req *q)
+{
+	return q->request_sha;
+}
+
+enum MHD_Result http_replay_after_race(struct req *q)
+{
+	return replay_after_race(q);
+}
+
+enum MHD_Result http_send_stored(struct req *q, unsigned status, const char *json_text)
+{
+	return send_text(q, status, "application/json", json_text);
+}
+
+const char *http_header(struct req *q, const char *name)
+{
+	return MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_body(const struct req *q)
+{
+	return q->body ? q->body : "";
 }
 
 /* --- routes --------------------------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /*
  * travel.c - travel support for people: tfledger meetings add|list,
- * applicants import FILE.csv --meeting ID, and travel
- * rank|approve|decline|cancel|settle|list (docs/travel.md). For now they
+ * applicants import FILE.csv --meeting ID | list --meeting ID, and travel
+ * rank|approve|decline|cancel|report|settle|list (docs/travel.md). For now they
  * talk to the database directly (--database, else $TFLEDGER_DATABASE),
  * working as the daemon's role; the audit trail names the OS user.
  *
@@ -39,17 +39,21 @@ static void usage(FILE *f)
 		"                --place PLACE --currency CCY [--budget-line TEXT]\n"
 		"       tfledger meetings list\n"
 		"       tfledger applicants import FILE.csv --meeting ID\n"
+		"       tfledger applicants list --meeting ID [--as-of D]\n"
 		"       tfledger travel rank --meeting ID [--as-of D] [--budget A --currency C]\n"
 		"                [--policy FILE.xml] [--what-if] [--format table|json|xml]\n"
 		"       tfledger travel approve --meeting ID [--date D]\n"
 		"       tfledger travel decline|cancel --meeting ID --applicant ID [--date D]\n"
+		"       tfledger travel report --meeting ID --applicant ID [--report-received D]\n"
 		"       tfledger travel settle --meeting ID --applicant ID --airfare A --dsa A\n"
-		"                --report-received D [--date D] [--bank-account CODE]\n"
+		"                [--report-received D] [--date D] [--bank-account CODE]\n"
 		"       tfledger travel list --meeting ID\n\n"
 		"Every command takes [--format table|json] [--database CONNINFO].\n"
 		"rank: the budget defaults to the money available for travel in the ledger\n"
 		"as of --as-of (default today); prior funding and reports outstanding come\n"
 		"from the fund's history of earlier trips. --what-if stores nothing.\n"
+		"report: the trip report arrived (default today); settle: the costs paid,\n"
+		"with the report if --report-received is given.\n"
 		"See docs/travel.md.\n");
 }
 
@@ -112,6 +116,12 @@ static const struct cli_col meeting_cols[] = {
 	{"currency", "CCY", false},    {"place", "PLACE", false},      {"applicants", "APPLICANTS", true},
 	{"runs", "RUNS", true},	       {"trips", "TRIPS", true},       {"name", "NAME", false},
 	{NULL, NULL, false}};
+static const struct cli_col applicant_cols[] = {
+	{"id", "ID", false},		 {"country", "COUNTRY", false},
+	{"category", "CATEGORY", false}, {"request", "REQUEST", false},
+	{"amount", "AMOUNT", true},	 {"currency", "CCY", false},
+	{"requested_on", "REQUESTED", false}, {"name", "NAME", false},
+	{NULL, NULL, false}};
 static const struct cli_col trip_cols[] = {
 	{"applicant", "APPLICANT", false}, {"status", "STATUS", false},
 	{"granted", "GRANTED", true},	   {"airfare", "AIRFARE", true},
@@ -164,12 +174,27 @@ static void print_history(FILE *f, json_t *history)
 			(long long)json_integer_value(json_object_get(h, "ledger")));
 }
 
+/* Writes a note per difference between an applicant's CSV and the fund. */
+static void print_differences(json_t *applicants)
+{
+	size_t i, j;
+	json_t *a, *d;
+
+	json_array_foreach(applicants, i, a)
+		json_array_foreach(json_object_get(a, "differences"), j, d)
+			fprintf(stderr, "note: %s: %s: the CSV says %lld, the fund's history %lld\n",
+				json_string_value(json_object_get(a, "id")),
+				json_string_value(json_object_get(d, "field")),
+				(long long)json_integer_value(json_object_get(d, "declared")),
+				(long long)json_integer_value(json_object_get(d, "ledger")));
+}
+
 static int rank(struct run *r)
 {
 	ledger_travel_ranking *k = NULL;
 	json_t *o = NULL;
 	const char *code = NULL;
-	int rc = ledger_travel_rank(&k, r->c, r->body, &r->who, &code);
+	int rc = ledger_travel_rank(&k, r->c, r->body, &r->who, NULL, &code);
 
 	if (rc < 0)
 		return finish(r, rc, code, NULL, NULL, NULL);
@@ -237,7 +262,7 @@ static int run_family(int argc, char **argv)
 	if (rc < 0)
 		return finish(&r, rc, NULL, NULL, NULL, NULL);
 	if (strcmp(f, "meetings") == 0 && strcmp(a, "add") == 0) {
-		rc = ledger_travel_meeting_add(&out, r.c, r.body, &r.who, &code);
+		rc = ledger_travel_meeting_add(&out, r.c, r.body, &r.who, NULL, &code);
 		return finish(&r, rc, code, out, NULL, meeting_cols);
 	}
 	if (strcmp(f, "meetings") == 0 && strcmp(a, "list") == 0) {
@@ -247,13 +272,32 @@ static int run_family(int argc, char **argv)
 		return finish(&r, rc, code, out, NULL, meeting_cols);
 	}
 	if (pos) {
+		bool std = strcmp(r.positional, "-") == 0;
+		FILE *in = std ? stdin : fopen(r.positional, "r");
+
+		if (!in) {
+			rc = err_sys(ERR_INVALID, "%s: cannot open", r.positional);
+			return finish(&r, rc, "invalid-field", NULL, NULL, NULL);
+		}
 		rc = ledger_travel_applicants_import(
-			&out, r.c, json_string_value(json_object_get(r.body, "meeting")),
-			r.positional, &r.who, &code);
+			&out, r.c, json_string_value(json_object_get(r.body, "meeting")), in,
+			r.positional, &r.who, NULL, &code);
+		if (!std)
+			fclose(in);
+		if (rc == 0)
+			print_differences(json_object_get(out, "applicants"));
 		if (rc == 0)
 			fprintf(stderr, "tfledger applicants import: %s: %lld applicant(s) stored\n",
 				r.positional, (long long)json_integer_value(json_object_get(out, "imported")));
 		return finish(&r, rc, code, out, NULL, NULL);
+	}
+	if (strcmp(f, "applicants") == 0 && strcmp(a, "list") == 0) {
+		rc = ledger_travel_applicants_list(
+			&out, r.c, json_string_value(json_object_get(r.body, "meeting")),
+			json_string_value(json_object_get(r.body, "as_of")), &code);
+		if (rc == 0 && strcmp(r.format, "table") == 0)
+			print_differences(json_object_get(out, "applicants"));
+		return finish(&r, rc, code, out, "applicants", applicant_cols);
 	}
 	if (strcmp(f, "travel") != 0) {
 		json_decref(r.body);
@@ -263,7 +307,7 @@ static int run_family(int argc, char **argv)
 	if (strcmp(a, "rank") == 0)
 		return rank(&r);
 	if (strcmp(a, "approve") == 0) {
-		rc = ledger_travel_approve(&out, r.c, r.body, &r.who, &code);
+		rc = ledger_travel_approve(&out, r.c, r.body, &r.who, NULL, &code);
 		if (rc == 0)
 			fprintf(stderr, "tfledger travel approve: %zu trip(s) approved\n",
 				json_array_size(json_object_get(out, "approved")));
@@ -273,8 +317,8 @@ static int run_family(int argc, char **argv)
 		json_t *rows;
 
 		rc = strcmp(a, "decline") == 0
-			     ? ledger_travel_decline(&out, r.c, r.body, &r.who, &code)
-			     : ledger_travel_cancel(&out, r.c, r.body, &r.who, &code);
+			     ? ledger_travel_decline(&out, r.c, r.body, &r.who, NULL, &code)
+			     : ledger_travel_cancel(&out, r.c, r.body, &r.who, NULL, &code);
 		if (rc == 0 && strcmp(r.format, "table") == 0) {
 			/* the trip, then the places offered */
 			rows = json_pack("[O]", json_object_get(out, "trip"));
@@ -285,10 +329,20 @@ static int run_family(int argc, char **argv)
 		return finish(&r, rc, code, out, "rows", trip_cols);
 	}
 	if (strcmp(a, "settle") == 0) {
-		rc = ledger_travel_settle(&out, r.c, r.body, &r.who, &code);
+		rc = ledger_travel_settle(&out, r.c, r.body, &r.who, NULL, &code);
 		if (rc == 0)
 			fprintf(stderr, "tfledger travel settle: %s released\n",
 				json_string_value(json_object_get(out, "released")));
+		if (rc == 0 && strcmp(r.format, "table") == 0) {
+			json_t *trip = json_incref(json_object_get(out, "trip"));
+
+			json_decref(out);
+			out = trip;
+		}
+		return finish(&r, rc, code, out, NULL, trip_cols);
+	}
+	if (strcmp(a, "report") == 0) {
+		rc = ledger_travel_report(&out, r.c, r.body, &r.who, NULL, &code);
 		if (rc == 0 && strcmp(r.format, "table") == 0) {
 			json_t *trip = json_incref(json_object_get(out, "trip"));
 

@@ -1,15 +1,21 @@
 /*
  * routes_travel.c - tfledgerd's routes of travel support (ledger/travel.h,
- * docs/travel.md "For the HTTP routes"): meetings, rankings, approval,
- * declines, cancellations, settlements and trips. The secretariat (and
- * admin) writes; the secretariat, auditor and admin read.
+ * docs/travel.md "Over HTTP"): meetings, their applicants (an uploaded CSV),
+ * rankings and what-ifs, approval, declines, cancellations, trip reports,
+ * settlements and trips. The secretariat (and admin) writes; the
+ * secretariat, auditor and admin read, and may rank what-ifs (which store
+ * nothing).
  *
- * The meeting and applicant of the path go into the body the module
- * takes; a body naming others is refused. Not served: the applicant CSV
- * import and a ranking with another policy file (both need an upload);
- * "policy" in a ranking's body is refused, as a path on the server.
+ * Every write honours Idempotency-Key as POST /v1/entries does: the module
+ * stores the answer under the key in the write's own transaction, and a
+ * retry is answered from it (ledger/http.h http_idempotency). The meeting and
+ * applicant of the path go into the body the module takes; a body naming
+ * others is refused. "policy" (a path on the server) is refused over HTTP;
+ * a what-if takes the policy itself as "policy_xml".
  */
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/err.h"
 #include "ledger/http.h"
@@ -19,7 +25,25 @@ static const char *const writers[] = {"admin", "secretariat", NULL};
 static const char *const readers[] = {"admin", "secretariat", "auditor", NULL};
 
 typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-		     const char **);
+		     const struct ledger_travel_idem *, const char **);
+
+/* The request's Idempotency-Key for the module (after http_idempotency). */
+static struct ledger_travel_idem idem_of(struct req *q, unsigned status)
+{
+	return (struct ledger_travel_idem){http_idem_key(q), http_request_sha(q),
+					   status};
+}
+
+/* A failed write: if a concurrent request took its Idempotency-Key, that
+ * request's answer (or 409); else the failure itself. */
+static enum MHD_Result failed(struct req *q, int rc, const char *code)
+{
+	enum MHD_Result sent;
+
+	if (rc == ERR_CONFLICT && http_idem_key(q) && http_idempotency(q, &sent))
+		return sent;
+	return http_send_failure(q, rc, code);
+}
 
 /* Sets body[key] = value from the path; 1 with a 400 sent if it says otherwise. */
 static int from_path(json_t *body, const char *key, const char *value, struct req *q,
@@ -36,17 +60,18 @@ static int from_path(json_t *body, const char *key, const char *value, struct re
 	return 0;
 }
 
-/*
- * Authorises a write and reads its body (empty: {}) with meeting and, if
- * not NULL, applicant from the path. 0, or 1 with an answer sent.
- */
-static int write_body(json_t **body, struct req *q, const char *meeting, const char *applicant,
-		      enum MHD_Result *sent)
+/* The body as a JSON object (empty: {}) with meeting and, if not NULL,
+ * applicant from the path. 0, or 1 with an answer sent. */
+static int read_body(json_t **body, struct req *q, const char *meeting, const char *applicant,
+		     enum MHD_Result *sent)
 {
+	const char *bad;
+
 	*body = NULL;
-	if (http_authorise(q, writers, "write travel support", sent) ||
-	    http_no_idempotency(q, sent))
+	if ((bad = http_unknown_arg(q, http_no_args))) {
+		*sent = http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
 		return 1;
+	}
 	if (http_body_len(q) == 0)
 		*body = json_object();
 	else if (http_parse_body(body, q, sent))
@@ -64,9 +89,21 @@ static int write_body(json_t **body, struct req *q, const char *meeting, const c
 	return 0;
 }
 
+/* Authorises a write, replays its Idempotency-Key if stored, reads its body. */
+static int write_body(json_t **body, struct req *q, const char *meeting, const char *applicant,
+		      enum MHD_Result *sent)
+{
+	*body = NULL;
+	if (http_authorise(q, writers, "write travel support", sent) ||
+	    http_idempotency(q, sent))
+		return 1;
+	return read_body(body, q, meeting, applicant, sent);
+}
+
 static enum MHD_Result op(struct req *q, op_fn fn, const char *meeting, const char *applicant,
 			  unsigned status)
 {
+	struct ledger_travel_idem idem;
 	struct ledger_actor who;
 	enum MHD_Result sent;
 	json_t *body, *out = NULL;
@@ -75,44 +112,128 @@ static enum MHD_Result op(struct req *q, op_fn fn, const char *meeting, const ch
 
 	if (write_body(&body, q, meeting, applicant, &sent))
 		return sent;
+	idem = idem_of(q, status);
 	who = http_actor(q);
-	rc = fn(&out, http_db(q), body, &who, &code);
+	rc = fn(&out, http_db(q), body, &who, &idem, &code);
 	json_decref(body);
-	return rc < 0 ? http_send_failure(q, rc, code) : http_send_json(q, status, out);
+	return rc < 0 ? failed(q, rc, code) : http_send_json(q, status, out);
 }
 
-/* 201 with the stored run, or 200 for a what-if (nothing stored). */
+/*
+ * A ranking: 201 with the stored run, or for a what-if (?what_if=true, or
+ * "what_if": true in the body) 200 with nothing stored (no run, no audit
+ * row, no Idempotency-Key kept: a what-if can simply be asked again).
+ */
 static enum MHD_Result rank(struct req *q, const char *meeting)
 {
+	static const char *const args[] = {"what_if", NULL};
+	struct ledger_travel_idem idem;
 	ledger_travel_ranking *k = NULL;
 	struct ledger_actor who;
 	enum MHD_Result sent;
-	json_t *body;
-	const char *code = NULL;
+	json_t *body = NULL, *v;
+	const char *code = NULL, *bad, *arg = http_arg(q, "what_if");
 	bool what_if;
 	int rc;
 
-	if (write_body(&body, q, meeting, NULL, &sent))
+	if (http_authorise(q, readers, "rank travel support", &sent))
 		return sent;
+	if ((bad = http_unknown_arg(q, args)))
+		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+	if (arg && strcmp(arg, "true") != 0 && strcmp(arg, "false") != 0)
+		return http_send_error(q, "invalid-field", "what_if: expected true or false, got '%s'",
+				       arg);
+	if (http_body_len(q) == 0)
+		body = json_object();
+	else if (http_parse_body(&body, q, &sent))
+		return sent;
+	if (!body || from_path(body, "meeting", meeting, q, &sent)) {
+		json_decref(body);
+		return body ? sent : http_send_error(q, "internal", "out of memory");
+	}
+	v = json_object_get(body, "what_if");
+	if (arg && v && !(json_is_boolean(v) && json_is_true(v) == (strcmp(arg, "true") == 0))) {
+		json_decref(body);
+		return http_send_error(q, "invalid-field", "what_if: the body says otherwise than"
+							   " the query");
+	}
+	if (arg)
+		json_object_set_new(body, "what_if", json_boolean(strcmp(arg, "true") == 0));
+	what_if = json_is_true(json_object_get(body, "what_if"));
+	who = http_actor(q);
+	if (!what_if && strcmp(who.role, "admin") != 0 && strcmp(who.role, "secretariat") != 0) {
+		json_decref(body);
+		return http_send_error(q, "forbidden", "the role %s may not store a ranking (a"
+						       " what-if, ?what_if=true, stores nothing)",
+				       who.role);
+	}
 	if (json_object_get(body, "policy")) {
 		json_decref(body);
 		return http_send_error(q, "invalid-field",
-				       "policy: not accepted over HTTP (a policy file upload "
-				       "is not served yet); the bundled policy is used");
+				       "policy: a path on the server is not accepted over HTTP; "
+				       "send the policy itself as policy_xml with a what-if");
 	}
-	what_if = json_is_true(json_object_get(body, "what_if"));
-	who = http_actor(q);
-	rc = ledger_travel_rank(&k, http_db(q), body, &who, &code);
+	if (!what_if && http_idempotency(q, &sent)) {
+		json_decref(body);
+		return sent;
+	}
+	idem = idem_of(q, 201);
+	rc = ledger_travel_rank(&k, http_db(q), body, &who, what_if ? NULL : &idem, &code);
 	json_decref(body);
 	if (rc < 0)
-		return http_send_failure(q, rc, code);
+		return failed(q, rc, code);
 	sent = http_send_json(q, what_if ? 200 : 201, ledger_travel_ranking_json(k));
 	ledger_travel_ranking_free(k);
 	return sent;
 }
 
-static enum MHD_Result meetings_list(struct req *q, const char *meeting)
+/* True if the Content-Type is text/csv (parameters such as charset allowed). */
+static bool is_csv(const char *ctype)
 {
+	return ctype && strncasecmp(ctype, "text/csv", 8) == 0 &&
+	       (ctype[8] == '\0' || ctype[8] == ';' || ctype[8] == ' ');
+}
+
+/* POST /v1/meetings/{id}/applicants: the contract's CSV as the body. */
+static enum MHD_Result applicants_import(struct req *q, const char *meeting)
+{
+	struct ledger_travel_idem idem;
+	struct ledger_actor who;
+	enum MHD_Result sent;
+	json_t *out = NULL;
+	const char *code = NULL, *bad, *ctype;
+	FILE *f;
+	int rc;
+
+	if (http_authorise(q, writers, "write travel support", &sent) ||
+	    http_idempotency(q, &sent))
+		return sent;
+	if ((bad = http_unknown_arg(q, http_no_args)))
+		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+	ctype = http_header(q, "Content-Type");
+	if (!is_csv(ctype))
+		return http_send_error(q, "invalid-field", "Content-Type: expected text/csv (the"
+							   " applicant CSV of the contract), got %s",
+				       ctype ? ctype : "none");
+	if (http_body_len(q) == 0)
+		return http_send_error(q, "invalid-field",
+				       "body: empty; expected the applicant CSV with its header row");
+	f = fmemopen((void *)http_body(q), http_body_len(q), "r");
+	if (!f)
+		return http_send_error(q, "internal", "cannot read the body");
+	idem = idem_of(q, 201);
+	who = http_actor(q);
+	rc = ledger_travel_applicants_import(&out, http_db(q), meeting, f, "body", &who, &idem,
+					     &code);
+	fclose(f);
+	return rc < 0 ? failed(q, rc, code) : http_send_json(q, 201, out);
+}
+
+/* GET /v1/meetings, /v1/meetings/{id}/trips, /v1/meetings/{id}/applicants. */
+static enum MHD_Result read_route(struct req *q, const char *meeting, const char *what)
+{
+	static const char *const as_of_arg[] = {"as_of", NULL};
+	bool applicants = what && strcmp(what, "applicants") == 0;
 	enum MHD_Result sent;
 	const char *code = NULL, *bad;
 	json_t *out = NULL;
@@ -120,9 +241,12 @@ static enum MHD_Result meetings_list(struct req *q, const char *meeting)
 
 	if (http_authorise(q, readers, "read travel support", &sent))
 		return sent;
-	if ((bad = http_unknown_arg(q, http_no_args)))
+	if ((bad = http_unknown_arg(q, applicants ? as_of_arg : http_no_args)))
 		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
-	if (meeting)
+	if (applicants)
+		rc = ledger_travel_applicants_list(&out, http_db(q), meeting,
+						   http_arg(q, "as_of"), &code);
+	else if (meeting)
 		rc = ledger_travel_trips_list(&out, http_db(q), meeting, &code);
 	else
 		rc = ledger_travel_meetings_list(&out, http_db(q), &code);
@@ -140,6 +264,7 @@ bool http_routes_travel(struct req *q, bool get, bool post, int n, char s[][128]
 	} trip_ops[] = {
 		{"decline", "trip_decline", ledger_travel_decline},
 		{"cancel", "trip_cancel", ledger_travel_cancel},
+		{"report", "trip_report", ledger_travel_report},
 		{"settle", "trip_settle", ledger_travel_settle},
 	};
 
@@ -150,7 +275,13 @@ bool http_routes_travel(struct req *q, bool get, bool post, int n, char s[][128]
 		*sent = op(q, ledger_travel_meeting_add, NULL, NULL, 201);
 	} else if (n == 2 && get) {
 		http_route(q, "meetings_list");
-		*sent = meetings_list(q, NULL);
+		*sent = read_route(q, NULL, NULL);
+	} else if (n == 4 && post && strcmp(s[3], "applicants") == 0) {
+		http_route(q, "applicants_import");
+		*sent = applicants_import(q, s[2]);
+	} else if (n == 4 && get && strcmp(s[3], "applicants") == 0) {
+		http_route(q, "applicants_list");
+		*sent = read_route(q, s[2], "applicants");
 	} else if (n == 4 && post && strcmp(s[3], "rank") == 0) {
 		http_route(q, "meeting_rank");
 		*sent = rank(q, s[2]);
@@ -159,7 +290,7 @@ bool http_routes_travel(struct req *q, bool get, bool post, int n, char s[][128]
 		*sent = op(q, ledger_travel_approve, s[2], NULL, 200);
 	} else if (n == 4 && get && strcmp(s[3], "trips") == 0) {
 		http_route(q, "trips_list");
-		*sent = meetings_list(q, s[2]);
+		*sent = read_route(q, s[2], "trips");
 	} else if (n == 6 && post && strcmp(s[3], "trips") == 0) {
 		for (size_t i = 0; i < sizeof(trip_ops) / sizeof(trip_ops[0]); i++)
 			if (strcmp(s[5], trip_ops[i].action) == 0) {

@@ -1,17 +1,20 @@
 /*
  * travel.c - travel support in the ledger (docs/travel.md): meetings, their
  * applicants, stored rankings, and trips with their obligation, release
- * and settlement entries.
+ * and settlement entries and, apart from those, their trip reports.
  *
  * Invariants: every write is one transaction holding its rows, its entries
- * (appended by ledger_fund_append: the journal's own path) and its audit
- * row. Entries are built balanced here in int64 minor units of the
+ * (appended by ledger_fund_append: the journal's own path), its audit row
+ * and, for an HTTP request with an Idempotency-Key, its answer. Entries are built balanced here in int64 minor units of the
  * meeting's currency; the ledger core and the database check them again.
  * An approved trip's obligation (Dr 8100 / Cr 8190, the granted amount) is
  * open until exactly one entry closes it: a release (declined, cancelled)
  * or a settlement, which liquidates the whole granted amount and books what
- * was paid as expense. The ranking is rules_rank(): this file gathers its
- * inputs (the fund's own history for prior funding) and stores its result;
+ * was paid as expense. A trip report is a date on an approved or settled
+ * trip, recorded once, with no entry; a person's reports outstanding are
+ * their approved or settled trips without one. The ranking is rules_rank():
+ * this file gathers its inputs (the fund's own history for prior funding)
+ * and stores its result;
  * it must not rank by itself, nor change or delete journal rows.
  */
 #include "ledger/travel.h"
@@ -38,6 +41,9 @@ static const struct db_stmt stmts[] = {
 	{"travel_audit",
 	 "INSERT INTO audit (token_name, role, action, object, request_id)"
 	 " VALUES ($1, $2, $3, $4, $5)", 5},
+	{"travel_idem_insert",
+	 "INSERT INTO idempotency_keys (key, request_sha256, status, response)"
+	 " VALUES ($1, $2, $3::int, $4)", 4},
 	{"travel_meeting_insert",
 	 "INSERT INTO travel_meetings (id, name, starts_on, ends_on, place, currency, budget_line)"
 	 " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id", 7},
@@ -71,19 +77,21 @@ static const struct db_stmt stmts[] = {
 	 " amount_minor bigint, currency text, requested_on text, line integer)", 3},
 	/* Each applicant with the fund's history of the same person: approved
 	 * or settled trips of meetings that began before this one ($2), and
-	 * those whose report had not arrived by the ranking date ($3). */
+	 * those whose report had not arrived by the ranking date ($3). $4 true:
+	 * only the rows this transaction added (created_at is its start). */
 	{"travel_applicants_ranked",
 	 "SELECT a.id, a.person, a.name, a.country, a.category, a.role, a.forms_complete,"
 	 " a.health_check, a.declared_prior_funded, a.declared_prior_reports_outstanding,"
 	 " a.request, a.amount_minor, a.requested_on, a.line,"
-	 " h.funded, h.outstanding"
+	 " h.funded, h.outstanding, a.source"
 	 " FROM travel_applicants a CROSS JOIN LATERAL"
 	 " (SELECT count(*) AS funded, count(*) FILTER (WHERE t.report_received_on IS NULL"
 	 "   OR t.report_received_on > $3::date) AS outstanding"
 	 "  FROM travel_trips t JOIN travel_meetings m ON m.id = t.meeting"
 	 "  WHERE t.person = a.person AND m.starts_on < $2::date"
 	 "  AND t.status IN ('approved', 'settled')) h"
-	 " WHERE a.meeting = $1 ORDER BY a.id", 3},
+	 " WHERE a.meeting = $1 AND ($4::boolean IS NOT TRUE OR a.created_at = now())"
+	 " ORDER BY a.id", 4},
 	{"travel_run_insert",
 	 "INSERT INTO travel_runs (meeting, ranked_on, policy_id, policy_version, policy_sha256,"
 	 " budget_source, budget_minor, allocated_minor, remaining_minor, currency, inputs,"
@@ -144,9 +152,14 @@ static const struct db_stmt stmts[] = {
 	 "UPDATE travel_trips SET status = $2, release_entry = $3, updated_at = now()"
 	 " WHERE id = $1 RETURNING " TRIP_COLS, 3},
 	{"travel_trip_settle",
-	 "UPDATE travel_trips SET status = 'settled', report_received_on = $2,"
+	 "UPDATE travel_trips SET status = 'settled',"
+	 " report_received_on = COALESCE($2::date, report_received_on),"
 	 " airfare_minor = $3, dsa_minor = $4, settlement_entry = $5, updated_at = now()"
 	 " WHERE id = $1 AND status = 'approved' RETURNING " TRIP_COLS, 5},
+	{"travel_trip_report",
+	 "UPDATE travel_trips SET report_received_on = $2, updated_at = now()"
+	 " WHERE id = $1 AND status IN ('approved', 'settled') AND report_received_on IS NULL"
+	 " RETURNING " TRIP_COLS, 2},
 	{"travel_trips_list",
 	 "SELECT " TRIP_COLS " FROM travel_trips WHERE meeting = $1 ORDER BY id", 1},
 };
@@ -169,6 +182,34 @@ static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
 	const char *p[] = {who->token_name, who->role, action, object, who->request_id};
 
 	return db_exec(NULL, c, "travel_audit", 5, p);
+}
+
+/*
+ * Stores answer under the request's Idempotency-Key, if it has one, in the
+ * caller's transaction. Another request that stored the key meanwhile is
+ * ERR_CONFLICT "conflict" naming the key (the route then replays or refuses).
+ */
+static int idem_store(PGconn *c, const struct ledger_travel_idem *idem, json_t *answer,
+		      const char **code)
+{
+	char status[16], *text;
+	int rc;
+
+	if (!idem || !idem->key)
+		return 0;
+	text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+	if (!text)
+		return err_set(ERR_INTERNAL, "out of memory");
+	snprintf(status, sizeof(status), "%u", idem->status);
+	rc = db_exec(NULL, c, "travel_idem_insert", 4,
+		     (const char *const[]){idem->key, idem->request_sha256, status, text});
+	free(text);
+	if (rc == ERR_CONFLICT) {
+		*code = "conflict";
+		rc = err_set(ERR_CONFLICT, "Idempotency-Key '%s' was used by another request "
+					   "meanwhile", idem->key);
+	}
+	return rc;
 }
 
 /* A text field of 1 to max_chars bytes. */
@@ -202,6 +243,28 @@ static int date_field(const char **out, json_t *body, const char *key, bool requ
 		*out = today;
 	}
 	return rc;
+}
+
+/* A report date: valid, not before the meeting starts, not after today. */
+static int report_date_check(const char *date, const char *starts_on, const char **code)
+{
+	char now[LEDGER_TIME_BYTES];
+
+	ledger_now(now);
+	if (!ledger_date_valid(date))
+		return ledger_body_bad(code, "report_received", "expected a date YYYY-MM-DD, got ",
+				       date);
+	if (strcmp(date, starts_on) < 0) {
+		*code = "invalid-field";
+		return err_set(ERR_INVALID, "report_received: %s is before the meeting starts (%s)",
+			       date, starts_on);
+	}
+	if (strncmp(date, now, 10) > 0) {
+		*code = "invalid-field";
+		return err_set(ERR_INVALID, "report_received: %s is in the future (today is %.10s)",
+			       date, now);
+	}
+	return 0;
 }
 
 static int amount_field(int64_t *out, json_t *body, const char *key, const char *ccy,
@@ -346,22 +409,10 @@ static int entry_commit(char id_out[LEDGER_UUID_BYTES], PGconn *c, struct builde
 struct meeting_tx {
 	const char *p[7];
 	const struct ledger_actor *who;
+	const struct ledger_travel_idem *idem;
 	const char **code;
+	json_t *out;
 };
-
-static int meeting_tx_run(PGconn *c, void *ctx)
-{
-	struct meeting_tx *t = ctx;
-	PGresult *r = NULL;
-	int rc = db_exec(&r, c, "travel_meeting_insert", 7, t->p);
-
-	if (rc == 0 && PQntuples(r) == 0) {
-		*t->code = "conflict";
-		rc = err_set(ERR_CONFLICT, "id: meeting '%s' exists", t->p[0]);
-	}
-	PQclear(r);
-	return rc == 0 ? audit(c, t->who, "travel.meeting.add", t->p[0]) : rc;
-}
 
 static json_t *meeting_json(const PGresult *r, int i)
 {
@@ -371,14 +422,38 @@ static json_t *meeting_json(const PGresult *r, int i)
 			 PQgetvalue(r, i, 5), "budget_line", PQgetvalue(r, i, 6));
 }
 
+static int meeting_tx_run(PGconn *c, void *ctx)
+{
+	struct meeting_tx *t = ctx;
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "travel_meeting_insert", 7, t->p);
+
+	json_decref(t->out);
+	t->out = NULL;
+	if (rc == 0 && PQntuples(r) == 0) {
+		*t->code = "conflict";
+		rc = err_set(ERR_CONFLICT, "id: meeting '%s' exists", t->p[0]);
+	}
+	PQclear(r);
+	r = NULL;
+	if (rc == 0)
+		rc = audit(c, t->who, "travel.meeting.add", t->p[0]);
+	if (rc == 0)
+		rc = meeting_load(&r, c, t->p[0], false, t->code);
+	if (rc == 0 && !(t->out = meeting_json(r, 0)))
+		rc = oom();
+	PQclear(r);
+	return rc == 0 ? idem_store(c, t->idem, t->out, t->code) : rc;
+}
+
 int ledger_travel_meeting_add(json_t **out, PGconn *c, json_t *body,
-			      const struct ledger_actor *who, const char **code)
+			      const struct ledger_actor *who,
+			      const struct ledger_travel_idem *idem, const char **code)
 {
 	static const char *const allowed[] = {"id",	  "name",     "starts_on", "ends_on",
 					      "place",	  "currency", "budget_line", NULL};
-	struct meeting_tx t = {.who = who, .code = code};
+	struct meeting_tx t = {.who = who, .idem = idem, .code = code};
 	struct ledger_account a;
-	PGresult *r = NULL;
 	char acct[LEDGER_CODE_BYTES], today[11];
 	int rc;
 
@@ -415,15 +490,12 @@ int ledger_travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 	}
 	if (rc == 0)
 		rc = db_tx(c, DB_READ_COMMITTED, meeting_tx_run, &t);
-	if (rc == 0)
-		rc = meeting_load(&r, c, t.p[0], false, code);
 	if (rc == 0) {
-		*out = meeting_json(r, 0);
-		rc = *out ? 0 : oom();
-	}
-	PQclear(r);
-	if (rc == 0)
+		*out = t.out;
 		*code = NULL;
+	} else {
+		json_decref(t.out);
+	}
 	return rc;
 }
 
@@ -462,28 +534,104 @@ static const char *const category_names[] = {"mag", "individual"};
 static const char *const request_names[] = {"full", "airfare", "dsa"};
 
 struct import_tx {
-	const char *meeting, *path;
+	const char *meeting, *source;
 	char *rows;
+	char as_of[11];
+	const PGresult *m;
 	const struct ledger_actor *who;
+	const struct ledger_travel_idem *idem;
 	const char **code;
+	json_t *out;
 };
+
+/* The applicant row i of r (travel_applicants_ranked) as the API shows it. */
+static json_t *applicant_json(const PGresult *r, int i, const char *ccy)
+{
+	int64_t df = ledger_body_int64(r, i, 8), dro = ledger_body_int64(r, i, 9);
+	int64_t lf = ledger_body_int64(r, i, 14), lro = ledger_body_int64(r, i, 15);
+	json_t *diff = json_array();
+
+	if (diff && df != lf)
+		json_array_append_new(diff, json_pack("{s:s, s:I, s:I}", "field", "prior_funded",
+						      "declared", (json_int_t)df, "ledger",
+						      (json_int_t)lf));
+	if (diff && dro != lro)
+		json_array_append_new(diff, json_pack("{s:s, s:I, s:I}", "field",
+						      "prior_reports_outstanding", "declared",
+						      (json_int_t)dro, "ledger", (json_int_t)lro));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:o, s:s, s:s, s:s, s:I,"
+			 " s:{s:I, s:I}, s:{s:I, s:I}, s:o*}",
+			 "id", PQgetvalue(r, i, 0), "name", PQgetvalue(r, i, 2), "country",
+			 PQgetvalue(r, i, 3), "category", PQgetvalue(r, i, 4), "role",
+			 PQgetvalue(r, i, 5), "forms_complete",
+			 strcmp(PQgetvalue(r, i, 6), "t") == 0, "health_check",
+			 strcmp(PQgetvalue(r, i, 7), "t") == 0, "request", PQgetvalue(r, i, 10),
+			 "amount", ledger_body_money(ledger_body_int64(r, i, 11), ccy), "currency",
+			 ccy, "requested_on", PQgetvalue(r, i, 12), "source", PQgetvalue(r, i, 16),
+			 "line", (json_int_t)ledger_body_int64(r, i, 13), "declared",
+			 "prior_funded", (json_int_t)df, "prior_reports_outstanding",
+			 (json_int_t)dro, "ledger", "prior_funded", (json_int_t)lf,
+			 "prior_reports_outstanding", (json_int_t)lro, "differences", diff);
+}
+
+/* {"meeting","as_of","applicants":[...]} of meeting row m as of as_of:
+ * every applicant, or only those the current transaction stored (just_added). */
+static int applicants_json(json_t **out, PGconn *c, const PGresult *m, const char *as_of,
+			   bool just_added)
+{
+	PGresult *r = NULL;
+	json_t *arr = json_array();
+	int rc = arr ? db_exec(&r, c, "travel_applicants_ranked", 4,
+			       (const char *const[]){PQgetvalue(m, 0, 0), PQgetvalue(m, 0, 2),
+						     as_of, just_added ? "true" : NULL})
+		     : oom();
+
+	*out = NULL;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+		rc = append_new(arr, applicant_json(r, i, PQgetvalue(m, 0, 5)));
+	if (rc == 0 && !(*out = json_pack("{s:s, s:s, s:O}", "meeting", PQgetvalue(m, 0, 0),
+					  "as_of", as_of, "applicants", arr)))
+		rc = oom();
+	json_decref(arr);
+	PQclear(r);
+	return rc;
+}
 
 static int import_tx_run(PGconn *c, void *ctx)
 {
 	struct import_tx *t = ctx;
+	json_t *list = NULL;
 	int rc = db_exec(NULL, c, "travel_applicants_insert", 3,
-			 (const char *const[]){t->meeting, t->rows, t->path});
+			 (const char *const[]){t->meeting, t->rows, t->source});
 
-	if (rc == ERR_CONFLICT)
+	json_decref(t->out);
+	t->out = NULL;
+	if (rc == ERR_CONFLICT) {
 		*t->code = "conflict";
-	return rc == 0 ? audit(c, t->who, "travel.applicants.import", t->meeting) : rc;
+		err_wrap(rc, "id: an applicant of this file is already stored for meeting %s",
+			 t->meeting);
+	}
+	if (rc == 0)
+		rc = audit(c, t->who, "travel.applicants.import", t->meeting);
+	if (rc == 0)
+		rc = applicants_json(&list, c, t->m, t->as_of, true);
+	if (rc == 0) {
+		t->out = list;
+		if (json_object_set_new(list, "source", json_string(t->source)) < 0 ||
+		    json_object_set_new(list, "imported",
+					json_integer((json_int_t)json_array_size(
+						json_object_get(list, "applicants")))) < 0)
+			rc = oom();
+	}
+	return rc == 0 ? idem_store(c, t->idem, t->out, t->code) : rc;
 }
 
-int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting,
-				    const char *path, const struct ledger_actor *who,
-				    const char **code)
+int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
+				    const char *source, const struct ledger_actor *who,
+				    const struct ledger_travel_idem *idem, const char **code)
 {
-	struct import_tx t = {.meeting = meeting, .path = path, .who = who, .code = code};
+	struct import_tx t = {.meeting = meeting, .source = source, .who = who, .idem = idem,
+			      .code = code};
 	struct rules_applicant *a = NULL;
 	rules_countries *countries = NULL;
 	PGresult *m = NULL;
@@ -495,13 +643,13 @@ int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting
 	*code = "internal";
 	if (rc == 0)
 		rc = meeting_load(&m, c, meeting, false, code);
-	if (rc == 0 && !path)
+	if (rc == 0 && !f)
 		rc = ledger_body_bad(code, "file", "required", NULL);
 	if (rc == 0)
 		rc = rules_countries_load_default(&countries);
 	if (rc < 0)
 		goto cleanup;
-	rc = rules_applicants_read(&a, &n, path, PQgetvalue(m, 0, 5), countries);
+	rc = rules_applicants_read_stream(&a, &n, f, source, PQgetvalue(m, 0, 5), countries);
 	if (rc < 0) {
 		*code = rc == ERR_INVALID || rc == ERR_LIMIT ? "invalid-field" : "internal";
 		goto cleanup;
@@ -524,20 +672,53 @@ int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting
 	t.rows = rc == 0 ? json_dumps(rows, JSON_COMPACT) : NULL;
 	if (rc == 0 && !t.rows)
 		rc = oom();
-	if (rc == 0)
-		rc = db_tx(c, DB_READ_COMMITTED, import_tx_run, &t);
 	if (rc == 0) {
-		*out = json_pack("{s:s, s:s, s:I}", "meeting", meeting, "file", path, "imported",
-				 (json_int_t)n);
-		rc = *out ? 0 : oom();
+		char now[LEDGER_TIME_BYTES];
+
+		ledger_now(now);
+		snprintf(t.as_of, sizeof(t.as_of), "%.10s", now);
+		t.m = m;
+		rc = db_tx(c, DB_READ_COMMITTED, import_tx_run, &t);
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		*out = t.out;
+		t.out = NULL;
 		*code = NULL;
+	}
 cleanup:
+	json_decref(t.out);
 	free(t.rows);
 	json_decref(rows);
 	rules_applicants_free(a, n);
 	rules_countries_free(countries);
+	PQclear(m);
+	return rc;
+}
+
+int ledger_travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
+				  const char *as_of, const char **code)
+{
+	PGresult *m = NULL;
+	char today[11];
+	int rc;
+
+	*out = NULL;
+	*code = "internal";
+	if (as_of && !ledger_date_valid(as_of))
+		return ledger_body_bad(code, "as_of", "expected a date YYYY-MM-DD, got ", as_of);
+	if (!as_of) {
+		char now[LEDGER_TIME_BYTES];
+
+		ledger_now(now);
+		snprintf(today, sizeof(today), "%.10s", now);
+		as_of = today;
+	}
+	if ((rc = meeting_load(&m, c, meeting, false, code)) < 0)
+		return rc;
+	*code = "internal";
+	rc = applicants_json(out, c, m, as_of, false);
+	if (rc == 0)
+		*code = NULL;
 	PQclear(m);
 	return rc;
 }
@@ -709,6 +890,8 @@ static int decisions_rows(char **out, const struct rules_result *res)
 struct rank_tx {
 	ledger_travel_ranking *k;
 	const struct ledger_actor *who;
+	const struct ledger_travel_idem *idem;
+	const char **code;
 };
 
 static int rank_tx_run(PGconn *c, void *ctx)
@@ -747,6 +930,12 @@ static int rank_tx_run(PGconn *c, void *ctx)
 		snprintf(object, sizeof(object), "%s/run/%lld", k->meeting, k->run);
 		rc = audit(c, t->who, "travel.rank", object);
 	}
+	if (rc == 0 && t->idem && t->idem->key) {
+		json_t *answer = ledger_travel_ranking_json(k);
+
+		rc = answer ? idem_store(c, t->idem, answer, t->code) : oom();
+		json_decref(answer);
+	}
 	PQclear(r);
 	free(inputs);
 	free(rows);
@@ -754,13 +943,16 @@ static int rank_tx_run(PGconn *c, void *ctx)
 }
 
 int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
-		       const struct ledger_actor *who, const char **code)
+		       const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+		       const char **code)
 {
-	static const char *const allowed[] = {"meeting", "as_of",   "budget", "currency",
-					      "policy",	 "what_if", NULL};
+	static const char *const allowed[] = {"meeting", "as_of",   "budget",	  "currency",
+					      "policy",	 "what_if", "policy_xml", NULL};
 	ledger_travel_ranking *k = calloc(1, sizeof(*k));
-	struct rank_tx t = {k, who};
+	struct rank_tx t = {k, who, idem, code};
 	const char *meeting = NULL, *as_of = NULL, *budget_s = NULL, *ccy = NULL, *policy = NULL;
+	const char *policy_xml = NULL;
+	char amount[MONEY_STR_MAX + 8];
 	PGresult *m = NULL, *r = NULL;
 	int64_t budget = 0;
 	int32_t day = 0;
@@ -774,13 +966,23 @@ int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
 			(rc = date_field(&as_of, body, "as_of", false, k->as_of, code)) < 0 ||
 			(rc = ledger_body_str(&budget_s, body, "budget", false, code)) < 0 ||
 			(rc = ledger_body_str(&ccy, body, "currency", false, code)) < 0 ||
-			(rc = ledger_body_str(&policy, body, "policy", false, code)) < 0))
+			(rc = ledger_body_str(&policy, body, "policy", false, code)) < 0 ||
+			(rc = ledger_body_str(&policy_xml, body, "policy_xml", false, code)) < 0))
 		goto cleanup;
 	if (rc < 0)
 		goto cleanup;
 	what_if = json_is_true(json_object_get(body, "what_if"));
 	if (json_object_get(body, "what_if") && !json_is_boolean(json_object_get(body, "what_if"))) {
 		rc = ledger_body_bad(code, "what_if", "expected true or false", NULL);
+		goto cleanup;
+	}
+	if (policy && policy_xml) {
+		rc = ledger_body_bad(code, "policy_xml", "give policy or policy_xml, not both", NULL);
+		goto cleanup;
+	}
+	if (policy_xml && !what_if) {
+		rc = ledger_body_bad(code, "policy_xml",
+				     "only for a what-if (a stored run uses a policy file)", NULL);
 		goto cleanup;
 	}
 	if (as_of != k->as_of)
@@ -795,6 +997,21 @@ int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
 			     k->currency, ccy);
 		goto cleanup;
 	}
+	if (budget_s) {
+		/* "AMOUNT" or "AMOUNT CCY" */
+		const char *sp = strchr(budget_s, ' ');
+		size_t len = sp ? (size_t)(sp - budget_s) : strlen(budget_s);
+
+		if (len >= sizeof(amount) || (sp && strcmp(sp + 1, k->currency) != 0)) {
+			*code = "invalid-field";
+			rc = err_set(ERR_INVALID, "budget: expected AMOUNT or AMOUNT %s (meeting %s"
+						  " is budgeted in %s), got '%s'", k->currency,
+				     meeting, k->currency, budget_s);
+			goto cleanup;
+		}
+		snprintf(amount, sizeof(amount), "%.*s", (int)len, budget_s);
+		budget_s = amount;
+	}
 	if (budget_s && money_parse(&budget, budget_s, k->currency) < 0) {
 		*code = "invalid-field";
 		rc = err_wrap(ERR_INVALID, "budget");
@@ -804,10 +1021,15 @@ int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
 		rc = ledger_body_bad(code, "budget", "expected an amount >= 0, got ", budget_s);
 		goto cleanup;
 	}
-	rc = policy ? rules_policy_load(&k->policy, policy) : rules_policy_load_default(&k->policy);
+	rc = policy_xml	 ? rules_policy_load_buffer(&k->policy, policy_xml, strlen(policy_xml),
+						    "policy_xml")
+	     : policy ? rules_policy_load(&k->policy, policy)
+		      : rules_policy_load_default(&k->policy);
 	if (rc < 0) {
-		*code = rc == ERR_INVALID || rc == ERR_SYSTEM ? "invalid-field" : "internal";
-		err_wrap(rc, "policy");
+		*code = rc == ERR_INVALID || rc == ERR_SYSTEM || rc == ERR_LIMIT ? "invalid-field"
+									: "internal";
+		if (!policy_xml) /* its messages begin "policy_xml:" already */
+			err_wrap(rc, "policy");
 		goto cleanup;
 	}
 	*code = "internal";
@@ -827,8 +1049,8 @@ int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
 		rc = oom();
 		goto cleanup;
 	}
-	rc = db_exec(&r, c, "travel_applicants_ranked", 3,
-		     (const char *const[]){meeting, PQgetvalue(m, 0, 2), k->as_of});
+	rc = db_exec(&r, c, "travel_applicants_ranked", 4,
+		     (const char *const[]){meeting, PQgetvalue(m, 0, 2), k->as_of, NULL});
 	if (rc < 0)
 		goto cleanup;
 	k->applicants = calloc((size_t)PQntuples(r) + 1, sizeof(*k->applicants));
@@ -894,6 +1116,7 @@ struct trip_tx {
 	int64_t airfare, dsa, paid;
 	const char *report, *bank;
 	const struct ledger_actor *who;
+	const struct ledger_travel_idem *idem;
 	const char **code;
 	json_t *out;
 };
@@ -964,7 +1187,7 @@ static int approve_tx_run(PGconn *c, void *ctx)
 	if (rc == 0) {
 		t->out = json_pack("{s:s, s:I, s:O}", "meeting", t->meeting, "run",
 				   (json_int_t)ledger_body_int64(run, 0, 0), "approved", approved);
-		rc = t->out ? 0 : oom();
+		rc = t->out ? idem_store(c, t->idem, t->out, t->code) : oom();
 	}
 	json_decref(approved);
 	PQclear(m);
@@ -990,10 +1213,11 @@ static int trip_tx(json_t **out, PGconn *c, int (*fn)(PGconn *, void *), struct 
 }
 
 int ledger_travel_approve(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const char **code)
+			  const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+			  const char **code)
 {
 	static const char *const allowed[] = {"meeting", "date", NULL};
-	struct trip_tx t = {.body = body, .who = who, .code = code};
+	struct trip_tx t = {.body = body, .who = who, .idem = idem, .code = code};
 	char today[11];
 	int rc;
 
@@ -1111,7 +1335,7 @@ static int release_tx_run(PGconn *c, void *ctx)
 		rc = offer_waitlisted(offered, c, t, ccy);
 	if (rc == 0) {
 		t->out = json_pack("{s:o, s:O}", "trip", trip_json(done, 0), "offered", offered);
-		rc = t->out ? 0 : oom();
+		rc = t->out ? idem_store(c, t->idem, t->out, t->code) : oom();
 	}
 cleanup:
 	json_decref(offered);
@@ -1122,10 +1346,12 @@ cleanup:
 }
 
 static int release(json_t **out, PGconn *c, json_t *body, const char *status,
-		   const struct ledger_actor *who, const char **code)
+		   const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+		   const char **code)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "date", NULL};
-	struct trip_tx t = {.body = body, .status = status, .who = who, .code = code};
+	struct trip_tx t = {.body = body, .status = status, .who = who, .idem = idem,
+			    .code = code};
 	char today[11];
 	int rc;
 
@@ -1140,15 +1366,17 @@ static int release(json_t **out, PGconn *c, json_t *body, const char *status,
 }
 
 int ledger_travel_decline(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const char **code)
+			  const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+			  const char **code)
 {
-	return release(out, c, body, "declined", who, code);
+	return release(out, c, body, "declined", who, idem, code);
 }
 
 int ledger_travel_cancel(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const char **code)
+			 const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+			 const char **code)
 {
-	return release(out, c, body, "cancelled", who, code);
+	return release(out, c, body, "cancelled", who, idem, code);
 }
 
 /* --- settle ------------------------------------------------------------------------------------ */
@@ -1186,6 +1414,13 @@ static int settle_tx_run(PGconn *c, void *ctx)
 			     t->applicant, t->meeting, PQgetvalue(trip, 0, 5));
 		goto cleanup;
 	}
+	if (t->report && !PQgetisnull(trip, 0, 10) && strcmp(PQgetvalue(trip, 0, 10), t->report) != 0) {
+		*t->code = "conflict";
+		rc = err_set(ERR_CONFLICT, "report_received: the report of %s for %s was recorded as"
+					   " received on %s, not %s", t->applicant, t->meeting,
+			     PQgetvalue(trip, 0, 10), t->report);
+		goto cleanup;
+	}
 	granted = ledger_body_int64(trip, 0, 6);
 	if (paid > granted) {
 		char g[MONEY_STR_MAX], p[MONEY_STR_MAX];
@@ -1217,7 +1452,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 	if (rc == 0) {
 		t->out = json_pack("{s:o, s:o}", "trip", trip_json(done, 0), "released",
 				   ledger_body_money(granted - paid, ccy));
-		rc = t->out ? 0 : oom();
+		rc = t->out ? idem_store(c, t->idem, t->out, t->code) : oom();
 	}
 cleanup:
 	PQclear(m);
@@ -1227,11 +1462,12 @@ cleanup:
 }
 
 int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const char **code)
+			 const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+			 const char **code)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "airfare", "dsa",
 					      "report_received", "date", "bank_account", NULL};
-	struct trip_tx t = {.body = body, .who = who, .code = code};
+	struct trip_tx t = {.body = body, .who = who, .idem = idem, .code = code};
 	PGresult *m = NULL;
 	char today[11];
 	int rc;
@@ -1241,11 +1477,15 @@ int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
 	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
 	    (rc = ledger_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
 	    (rc = ledger_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
-	    (rc = date_field(&t.report, body, "report_received", true, today, code)) < 0 ||
+	    (rc = ledger_body_str(&t.report, body, "report_received", false, code)) < 0 ||
 	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0 ||
 	    (rc = ledger_body_str(&t.bank, body, "bank_account", false, code)) < 0 ||
 	    (rc = meeting_load(&m, c, t.meeting, false, code)) < 0)
 		return rc;
+	if (t.report && (rc = report_date_check(t.report, PQgetvalue(m, 0, 2), code)) < 0) {
+		PQclear(m);
+		return rc;
+	}
 	if ((rc = amount_field(&t.airfare, body, "airfare", PQgetvalue(m, 0, 5), code)) == 0 &&
 	    (rc = amount_field(&t.dsa, body, "dsa", PQgetvalue(m, 0, 5), code)) == 0 &&
 	    (money_add(&t.paid, t.airfare, t.dsa) < 0 || t.paid == 0))
@@ -1255,6 +1495,92 @@ int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
 		rc = ledger_body_bad(code, "bank_account", "not an account code: ", t.bank);
 	PQclear(m);
 	return rc < 0 ? rc : trip_tx(out, c, settle_tx_run, &t);
+}
+
+/* --- trip reports ------------------------------------------------------------------------- */
+
+static int report_tx_run(PGconn *c, void *ctx)
+{
+	struct trip_tx *t = ctx;
+	PGresult *m = NULL, *trip = NULL, *done = NULL;
+	const char *status;
+	char object[140];
+	int rc;
+
+	json_decref(t->out);
+	t->out = NULL;
+	*t->code = "internal";
+	rc = meeting_load(&m, c, t->meeting, true, t->code);
+	if (rc == 0)
+		rc = db_exec(&trip, c, "travel_trip_lock", 2,
+			     (const char *const[]){t->meeting, t->applicant});
+	if (rc < 0)
+		goto cleanup;
+	if (PQntuples(trip) == 0) {
+		*t->code = "not-found";
+		rc = err_set(ERR_NOTFOUND, "applicant: %s has no trip to %s", t->applicant,
+			     t->meeting);
+		goto cleanup;
+	}
+	status = PQgetvalue(trip, 0, 5);
+	if (strcmp(status, "approved") != 0 && strcmp(status, "settled") != 0) {
+		*t->code = "conflict";
+		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s: no trip took place"
+					   " to report on", t->applicant, t->meeting, status);
+		goto cleanup;
+	}
+	if (!PQgetisnull(trip, 0, 10)) {
+		/* recorded before: the same date changes nothing, another is refused */
+		if (strcmp(PQgetvalue(trip, 0, 10), t->report) != 0) {
+			*t->code = "conflict";
+			rc = err_set(ERR_CONFLICT, "report_received: the report of %s for %s was "
+						   "recorded as received on %s, not %s",
+				     t->applicant, t->meeting, PQgetvalue(trip, 0, 10), t->report);
+			goto cleanup;
+		}
+		t->out = json_pack("{s:o}", "trip", trip_json(trip, 0));
+		rc = t->out ? idem_store(c, t->idem, t->out, t->code) : oom();
+		goto cleanup;
+	}
+	rc = db_exec(&done, c, "travel_trip_report", 2,
+		     (const char *const[]){PQgetvalue(trip, 0, 0), t->report});
+	if (rc == 0 && PQntuples(done) != 1)
+		rc = err_set(ERR_INTERNAL, "trip %s/%s changed meanwhile", t->meeting, t->applicant);
+	snprintf(object, sizeof(object), "%s/%s", t->meeting, t->applicant);
+	if (rc == 0)
+		rc = audit(c, t->who, "travel.report", object);
+	if (rc == 0) {
+		t->out = json_pack("{s:o}", "trip", trip_json(done, 0));
+		rc = t->out ? idem_store(c, t->idem, t->out, t->code) : oom();
+	}
+cleanup:
+	PQclear(m);
+	PQclear(trip);
+	PQclear(done);
+	return rc;
+}
+
+int ledger_travel_report(json_t **out, PGconn *c, json_t *body,
+			 const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+			 const char **code)
+{
+	static const char *const allowed[] = {"meeting", "applicant", "report_received", NULL};
+	struct trip_tx t = {.body = body, .who = who, .idem = idem, .code = code};
+	PGresult *m = NULL;
+	char today[11];
+	int rc;
+
+	*out = NULL;
+	*code = "internal";
+	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = ledger_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
+	    (rc = ledger_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
+	    (rc = date_field(&t.report, body, "report_received", false, today, code)) < 0 ||
+	    (rc = meeting_load(&m, c, t.meeting, false, code)) < 0)
+		return rc;
+	rc = report_date_check(t.report, PQgetvalue(m, 0, 2), code);
+	PQclear(m);
+	return rc < 0 ? rc : trip_tx(out, c, report_tx_run, &t);
 }
 
 /* --- list ---------------------------------------------------------------------------------------- */

@@ -18,6 +18,13 @@
  * (404), "conflict" (409), the ledger's 422 codes ("unknown-account",
  * "period-closed", ...), "missing-rate" (422) from the fund, or "internal".
  * On success *code is NULL and *out is a new JSON reference the caller owns.
+ *
+ * Every write takes idem, the HTTP request's Idempotency-Key (NULL, or a
+ * NULL key, for none: the CLI): the write's answer is stored under the key
+ * in the write's own transaction, so a retry of the same request can be
+ * answered again without writing twice. If another request stored the key
+ * meanwhile the write is "conflict" with err_last() naming the
+ * Idempotency-Key, and nothing is stored.
  */
 #ifndef TFLEDGER_LEDGER_TRAVEL_H
 #define TFLEDGER_LEDGER_TRAVEL_H
@@ -32,51 +39,77 @@
 /* Prepares this module's statements on c (after ledger_fund_setup). */
 int ledger_travel_setup(PGconn *c);
 
+/* An Idempotency-Key (ledger/server.c): the key, the SHA-256 hex of the
+ * request's method, path and body, and the HTTP status of its answer. */
+struct ledger_travel_idem {
+	const char *key;
+	const char *request_sha256;
+	unsigned status;
+};
+
 /*
  * {"id","name","starts_on","ends_on","place","currency","budget_line"?}:
  * id is 1-32 of a-z 0-9 . _ -; currency one the fund keeps books in.
  * "conflict" if the id exists.
  */
 int ledger_travel_meeting_add(json_t **out, PGconn *c, json_t *body,
-			      const struct ledger_actor *who, const char **code);
+			      const struct ledger_actor *who,
+			const struct ledger_travel_idem *idem, const char **code);
 
 /* Every meeting with its applicant, trip and run counts. */
 int ledger_travel_meetings_list(json_t **out, PGconn *c, const char **code);
 
 /*
- * Imports the applicant CSV at path (CONTRACT.md's columns, read and
- * checked by rules_applicants_read: the meeting's currency, known
- * countries, unique ids) into meeting. The whole file or nothing:
- * "invalid-field" naming file, line and column; "conflict" if an id is
- * already stored for the meeting; "not-found" for an unknown meeting.
- * *out is {"meeting","file","imported"}. A route writes the request's CSV
- * body to a temporary file and passes its path (messages then name that
- * path; the table keeps it as the rows' source).
+ * Imports the applicant CSV read from f (CONTRACT.md's columns, read and
+ * checked by rules_applicants_read_stream: the meeting's currency, known
+ * countries, unique ids) into meeting; source names the file in messages
+ * and in the rows (the CLI: its path; a route: "body"). The whole file or
+ * nothing: "invalid-field" naming source, line and column; "conflict" if an
+ * id is already stored for the meeting; "not-found" for an unknown meeting.
+ * *out is {"meeting","source","imported","as_of","applicants":[...]}: the
+ * applicants this file stored, as ledger_travel_applicants_list shows them,
+ * as of today (UTC).
  */
-int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting,
-				    const char *path, const struct ledger_actor *who,
-				    const char **code);
+int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
+				    const char *source, const struct ledger_actor *who,
+				    const struct ledger_travel_idem *idem, const char **code);
+
+/*
+ * The applicants of a meeting: {"meeting","as_of","applicants":[{"id",
+ * "name","country","category","role","forms_complete","health_check",
+ * "request","amount","currency","requested_on","source","line",
+ * "declared":{"prior_funded","prior_reports_outstanding"},"ledger":{the
+ * same from the fund's history as of as_of},"differences":[{"field",
+ * "declared","ledger"}]}]}. as_of NULL: today (UTC); "invalid-field" if
+ * it is not a date, "not-found" for an unknown meeting.
+ */
+int ledger_travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
+				  const char *as_of, const char **code);
 
 /* A ranking of a stored meeting; the rules_result and what came with it. */
 typedef struct ledger_travel_ranking ledger_travel_ranking;
 
 /*
  * Ranks the applicants of a stored meeting:
- * {"meeting","as_of"?,"budget"?,"currency"?,"policy"?,"what_if"?}; currency,
- * if given, must be the meeting's (the budget's currency). as_of (default
+ * {"meeting","as_of"?,"budget"?,"currency"?,"policy"?,"policy_xml"?,
+ * "what_if"?}; budget is "AMOUNT" or "AMOUNT CCY"; a currency, if given,
+ * must be the meeting's (the budget's currency). as_of (default
  * today, UTC) is the ranking date: the budget, when not given, is the money
  * available for travel in the meeting's currency as of that date
  * (ledger_fund_travel_available) plus what the meeting's own approved and
  * settled trips took of it (ranking again sees the same budget); prior_funded and
  * prior_reports_outstanding come from the fund's history (earlier meetings'
  * approved and settled trips, and whether their reports were received by
- * as_of), not from the CSV. policy is the path of a policy file (default
- * the bundled one). Unless what_if is true the run (inputs, policy hash,
- * budget, decisions) is stored with an audit row; a what-if stores nothing.
+ * as_of), not from the CSV. policy is the path of a policy file, policy_xml
+ * the policy itself (what-if only; messages name "policy_xml:LINE"), else
+ * the bundled one. Unless what_if is true the run (inputs, policy hash,
+ * budget, decisions) is stored with an audit row (and idem); a what-if
+ * stores nothing.
  * Free with ledger_travel_ranking_free.
  */
 int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
-		       const struct ledger_actor *who, const char **code);
+		       const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+		       const char **code);
 
 void ledger_travel_ranking_free(ledger_travel_ranking *k);
 
@@ -100,7 +133,8 @@ json_t *ledger_travel_ranking_json(const ledger_travel_ranking *k);
  * "approved":[trips...]}. "conflict" if the meeting has no stored run.
  */
 int ledger_travel_approve(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const char **code);
+			  const struct ledger_actor *who,
+			const struct ledger_travel_idem *idem, const char **code);
 
 /*
  * The applicant declines (ledger_travel_decline) or the Secretariat cancels
@@ -114,20 +148,38 @@ int ledger_travel_approve(json_t **out, PGconn *c, json_t *body,
  * offered or approved.
  */
 int ledger_travel_decline(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const char **code);
+			  const struct ledger_actor *who,
+			const struct ledger_travel_idem *idem, const char **code);
 int ledger_travel_cancel(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const char **code);
+			 const struct ledger_actor *who,
+			const struct ledger_travel_idem *idem, const char **code);
 
 /*
  * Settles an approved trip: {"meeting","applicant","airfare","dsa",
- * "report_received","date"?,"bank_account"?}. One entry: Dr 5200-CCY /
+ * "report_received"?,"date"?,"bank_account"?}. One entry: Dr 5200-CCY /
  * Cr bank (default 1010-CCY) airfare + dsa, and Dr 8190 / Cr 8100 the whole
- * granted amount, so that the difference is released. "invalid-field" if
- * airfare + dsa is 0 or above the granted amount; "conflict" unless the
- * trip is approved.
+ * granted amount, so that the difference is released. report_received, if
+ * given, records the trip report too (as ledger_travel_report; "conflict"
+ * if another date is recorded); without it the report stays as it was
+ * (outstanding, or recorded before). "invalid-field" if airfare + dsa is 0
+ * or above the granted amount; "conflict" unless the trip is approved.
  */
 int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const char **code);
+			 const struct ledger_actor *who,
+			const struct ledger_travel_idem *idem, const char **code);
+
+/*
+ * Records that the trip report of an approved or settled trip was
+ * received: {"meeting","applicant","report_received"?} (default today,
+ * UTC; not before the meeting starts, not after today). No entry; the
+ * person's reports outstanding (rankings of later meetings as of that day
+ * or later) no longer count it. Recording the same date again changes
+ * nothing (no audit row); another date is "conflict", as is a trip that is
+ * offered, declined or cancelled. *out is {"trip":{...}}.
+ */
+int ledger_travel_report(json_t **out, PGconn *c, json_t *body,
+			 const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+			 const char **code);
 
 /* The trips of a meeting: {"meeting","trips":[...]} ("not-found"). */
 int ledger_travel_trips_list(json_t **out, PGconn *c, const char *meeting,

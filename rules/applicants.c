@@ -354,18 +354,17 @@ static int check_unique(const struct rules_applicant *a, size_t n, const char *n
 	return rc;
 }
 
-int rules_applicants_read(struct rules_applicant **out, size_t *n_out,
-			  const char *path, const char *currency,
-			  const rules_countries *countries)
+/* Reads every row of the opened csv (closed here) into *out. */
+static int read_all(struct rules_applicant **out, size_t *n_out, csv_reader *csv,
+		    const char *currency, const rules_countries *countries)
 {
-	struct reader r = {.csv = NULL};
+	struct reader r = {.csv = csv};
 	struct rules_applicant *a = NULL;
+	const char *path = csv_name(csv);
 	size_t n = 0, cap = 0;
 	int rc;
 
-	*out = NULL;
-	*n_out = 0;
-	if ((rc = csv_open(&r.csv, path)) < 0 || (rc = read_header(&r)) < 0)
+	if ((rc = read_header(&r)) < 0)
 		goto cleanup;
 	while ((rc = csv_next(r.csv)) > 0) {
 		if (n == cap) {
@@ -400,6 +399,34 @@ cleanup:
 	rules_applicants_free(a, n);
 	csv_close(r.csv);
 	return rc;
+}
+
+int rules_applicants_read(struct rules_applicant **out, size_t *n_out,
+			  const char *path, const char *currency,
+			  const rules_countries *countries)
+{
+	csv_reader *csv = NULL;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	if ((rc = csv_open(&csv, path)) < 0)
+		return rc;
+	return read_all(out, n_out, csv, currency, countries);
+}
+
+int rules_applicants_read_stream(struct rules_applicant **out, size_t *n_out, FILE *f,
+				 const char *name, const char *currency,
+				 const rules_countries *countries)
+{
+	csv_reader *csv = NULL;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	if ((rc = csv_open_stream(&csv, f, name)) < 0)
+		return rc;
+	return read_all(out, n_out, csv, currency, countries);
 }
 
 void rules_applicants_free(struct rules_applicant *a, size_t n)

@@ -179,30 +179,28 @@ static int walk(rules_policy *p, xmlDocPtr doc)
 	return 0;
 }
 
-int rules_policy_load(rules_policy **out, const char *path)
+/* Takes the policy of the len bytes at buf (which stay the caller's); name
+ * goes into messages and rules_policy_path. */
+static int load(rules_policy **out, const char *buf, size_t len, const char *name)
 {
 	char xsd[LIMIT_PATH_BYTES];
 	rules_policy *p = NULL;
 	xmlDocPtr doc = NULL;
-	char *buf = NULL;
-	size_t len = 0;
 	int rc;
 
 	*out = NULL;
 	p = calloc(1, sizeof(*p));
-	if (!p || !(p->path = strdup(path))) {
+	if (!p || !(p->path = strdup(name))) {
 		rc = err_set(ERR_SYSTEM, "out of memory");
 		goto cleanup;
 	}
-	if ((rc = read_whole(&buf, &len, path)) < 0)
-		goto cleanup;
 	if ((rc = hash_sha256_hex(p->sha256, buf, len)) < 0)
 		goto cleanup;
-	if ((rc = xml_read_memory(&doc, buf, len, path)) < 0)
+	if ((rc = xml_read_memory(&doc, buf, len, name)) < 0)
 		goto cleanup;
 	if ((rc = cfg_data_path(xsd, sizeof(xsd), "rules/policy.xsd")) < 0)
 		goto cleanup;
-	if ((rc = xml_validate(doc, xsd, path)) < 0) {
+	if ((rc = xml_validate(doc, xsd, name)) < 0) {
 		if (rc == ERR_INVALID)
 			err_wrap(rc, "invalid policy (rules/policy.xsd)");
 		goto cleanup;
@@ -214,8 +212,30 @@ int rules_policy_load(rules_policy **out, const char *path)
 cleanup:
 	rules_policy_free(p);
 	xmlFreeDoc(doc);
+	return rc;
+}
+
+int rules_policy_load(rules_policy **out, const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = read_whole(&buf, &len, path)) == 0)
+		rc = load(out, buf, len, path);
 	free(buf);
 	return rc;
+}
+
+int rules_policy_load_buffer(rules_policy **out, const char *buf, size_t len,
+			     const char *name)
+{
+	*out = NULL;
+	if (len > LIMIT_POLICY_BYTES)
+		return err_set(ERR_LIMIT, "%s: larger than %d bytes (LIMIT_POLICY_BYTES)", name,
+			       LIMIT_POLICY_BYTES);
+	return load(out, buf, len, name);
 }
 
 int rules_policy_load_default(rules_policy **out)

@@ -72,6 +72,15 @@ typedef struct rules_policy rules_policy;
  */
 int rules_policy_load(rules_policy **out, const char *path);
 
+/*
+ * The same for a policy held in memory (an upload): the len bytes at buf
+ * (the caller's), hashed as they are; name stands for the file in messages
+ * ("name:line: what") and in rules_policy_path. ERR_LIMIT above
+ * LIMIT_POLICY_BYTES.
+ */
+int rules_policy_load_buffer(rules_policy **out, const char *buf, size_t len,
+			     const char *name);
+
 /* The bundled default policy (rules/policies/igf-travel.xml). */
 int rules_policy_load_default(rules_policy **out);
 
@@ -159,6 +168,12 @@ struct rules_applicant {
 int rules_applicants_read(struct rules_applicant **out, size_t *n_out,
 			  const char *path, const char *currency,
 			  const rules_countries *countries);
+
+/* The same from f (not closed here; fmemopen(3) for a request body); name
+ * stands for the file in messages ("name:line: column NAME: ..."). */
+int rules_applicants_read_stream(struct rules_applicant **out, size_t *n_out, FILE *f,
+				 const char *name, const char *currency,
+				 const rules_countries *countries);
 
 void rules_applicants_free(struct rules_applicant *a, size_t n);
 

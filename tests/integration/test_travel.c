@@ -36,7 +36,19 @@ struct fx {
 };
 
 typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-		     const char **);
+		     const struct ledger_travel_idem *, const char **);
+
+/* The fund's operations take no Idempotency-Key; adapted to op_fn. */
+#define FUND_OP(name)                                                                     \
+	static int name(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *w, \
+			const struct ledger_travel_idem *idem, const char **code)             \
+	{                                                                                  \
+		(void)idem;                                                                \
+		return ledger_fund_##name(out, c, body, w, code);                          \
+	}
+FUND_OP(donor_add)
+FUND_OP(pledge_add)
+FUND_OP(receipt_add)
 
 /* Runs op on a JSON text (printf format); asserts success; returns the answer. */
 __attribute__((format(printf, 3, 4))) static json_t *ok(PGconn *c, op_fn op, const char *fmt,
@@ -54,7 +66,7 @@ __attribute__((format(printf, 3, 4))) static json_t *ok(PGconn *c, op_fn op, con
 	va_end(ap);
 	body = json_loads(text, 0, &je);
 	ck_assert_msg(body, "bad test JSON %s: %s", text, je.text);
-	rc = op(&out, c, body, &who, &code);
+	rc = op(&out, c, body, &who, NULL, &code);
 	ck_assert_msg(rc == 0, "%s: %s [%s]", text, err_last(), code ? code : "");
 	ck_assert_ptr_null(code);
 	json_decref(body);
@@ -146,12 +158,12 @@ static void fx_open(struct fx *f)
 	ck_assert_int_eq(ledger_fund_setup(f->c), 0);
 	ck_assert_int_eq(ledger_travel_setup(f->c), 0);
 	ck_assert_msg(ledger_fund_init(&created, f->c, &who) == 0, "%s", err_last());
-	json_decref(ok(f->c, ledger_fund_donor_add,
+	json_decref(ok(f->c, donor_add,
 		       "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}"));
-	p = ok(f->c, ledger_fund_pledge_add,
+	p = ok(f->c, pledge_add,
 	       "{\"donor\":\"fin\",\"date\":\"2018-08-01\",\"amount\":\"8000.00\",\"currency\":"
 	       "\"USD\",\"earmark\":\"travel\",\"agreement\":\"TF-2018-1\"}");
-	json_decref(ok(f->c, ledger_fund_receipt_add,
+	json_decref(ok(f->c, receipt_add,
 		       "{\"pledge\":%lld,\"date\":\"2018-09-01\",\"bank_account\":\"1010-USD\","
 		       "\"amount\":\"8000.00\"}",
 		       (long long)json_integer_value(json_object_get(p, "id"))));
@@ -168,7 +180,12 @@ static void import(PGconn *c, const char *meeting, const char *file, long long w
 {
 	json_t *out = NULL;
 	const char *code = NULL;
-	int rc = ledger_travel_applicants_import(&out, c, meeting, file, &who, &code);
+	FILE *f = fopen(file, "r");
+	int rc;
+
+	ck_assert_msg(f, "%s", file);
+	rc = ledger_travel_applicants_import(&out, c, meeting, f, file, &who, NULL, &code);
+	fclose(f);
 
 	ck_assert_msg(rc == 0, "import %s: %s", file, err_last());
 	ck_assert_int_eq(json_integer_value(json_object_get(out, "imported")), want);
@@ -190,7 +207,7 @@ __attribute__((format(printf, 2, 3))) static json_t *rank(PGconn *c, const char 
 	va_end(ap);
 	body = json_loads(text, 0, NULL);
 	ck_assert_ptr_nonnull(body);
-	rc = ledger_travel_rank(&k, c, body, &who, &code);
+	rc = ledger_travel_rank(&k, c, body, &who, NULL, &code);
 	ck_assert_msg(rc == 0, "rank %s: %s [%s]", text, err_last(), code ? code : "");
 	o = ledger_travel_ranking_json(k);
 	ck_assert_ptr_nonnull(o);
@@ -367,7 +384,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 					  NULL), *out = NULL;
 		const char *code = NULL;
 
-		ck_assert_int_eq(ledger_travel_decline(&out, f.c, body, &who, &code), ERR_CONFLICT);
+		ck_assert_int_eq(ledger_travel_decline(&out, f.c, body, &who, NULL, &code), ERR_CONFLICT);
 		ck_assert_str_eq(code, "conflict");
 		ck_assert_ptr_null(out);
 		json_decref(body);
@@ -421,7 +438,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 					  "\"report_received\":\"2019-02-08\"}", 0, NULL), *out = NULL;
 		const char *code = NULL;
 
-		ck_assert_int_eq(ledger_travel_settle(&out, f.c, body, &who, &code), ERR_CONFLICT);
+		ck_assert_int_eq(ledger_travel_settle(&out, f.c, body, &who, NULL, &code), ERR_CONFLICT);
 		json_decref(body);
 	}
 	expect_unchanged(f.c, before);
@@ -449,7 +466,7 @@ START_TEST(test_travel_settle__above_granted_refused_nothing_stored)
 	body = json_loads("{\"meeting\":\"igf2018-mag3\",\"applicant\":\"amina\","
 			  "\"airfare\":\"800.00\",\"dsa\":\"200.01\",\"report_received\":"
 			  "\"2018-10-10\"}", 0, NULL);
-	ck_assert_int_eq(ledger_travel_settle(&out, f.c, body, &who, &code), ERR_INVALID);
+	ck_assert_int_eq(ledger_travel_settle(&out, f.c, body, &who, NULL, &code), ERR_INVALID);
 	ck_assert_str_eq(code, "invalid-field");
 	ck_assert_msg(strstr(err_last(), "1000.01") && strstr(err_last(), "1000.00"), "%s",
 		      err_last());
@@ -600,7 +617,7 @@ static void refused(PGconn *c, op_fn op, const char *text, int want_rc, const ch
 	int rc;
 
 	ck_assert_ptr_nonnull(body);
-	rc = op(&out, c, body, &who, &code);
+	rc = op(&out, c, body, &who, NULL, &code);
 	ck_assert_msg(rc == want_rc, "%s: rc %d (%s), want %d", text, rc, err_last(), want_rc);
 	ck_assert_msg(code && strcmp(code, want_code) == 0, "%s: code %s, want %s", text,
 		      code ? code : "(null)", want_code);
@@ -614,10 +631,10 @@ static void refused(PGconn *c, op_fn op, const char *text, int want_rc, const ch
 
 /* ledger_travel_rank has its own signature; adapt it to op_fn. */
 static int rank_op(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *w,
-		   const char **code)
+		   const struct ledger_travel_idem *idem, const char **code)
 {
 	ledger_travel_ranking *k = NULL;
-	int rc = ledger_travel_rank(&k, c, body, w, code);
+	int rc = ledger_travel_rank(&k, c, body, w, idem, code);
 
 	*out = k ? ledger_travel_ranking_json(k) : NULL;
 	ledger_travel_ranking_free(k);
@@ -696,6 +713,16 @@ START_TEST(test_travel_db__refuses_what_the_code_refuses)
 		 " currency, report_received_on) SELECT 'igf2019-mag1', 'cy', 'cy', max(id),"
 		 " 'offered', 100, 'USD', '2019-01-01' FROM travel_runs", "23514"},
 		{"UPDATE travel_runs SET allocated_minor = allocated_minor + 1", "42501"},
+		/* 0033: a report belongs to a trip that took place; a settled
+		 * trip has its figures */
+		{"INSERT INTO travel_trips (meeting, applicant, person, run, status, granted_minor,"
+		 " currency, report_received_on) SELECT 'igf2019-mag1', 'cy', 'cy', max(id),"
+		 " 'cancelled', 100, 'USD', '2019-02-01' FROM travel_runs", "23514"},
+		{"INSERT INTO travel_trips (meeting, applicant, person, run, status, granted_minor,"
+		 " currency, obligation_entry, settlement_entry, report_received_on)"
+		 " SELECT 'igf2019-mag1', 'cy', 'cy', max(r.id), 'settled', 100, 'USD', e.id, e.id,"
+		 " '2019-02-01' FROM travel_runs r, (SELECT id FROM entries LIMIT 1) e GROUP BY e.id",
+		 "23514"},
 		{"INSERT INTO travel_decisions (run, position, applicant, rank, decision,"
 		 " amount_minor, granted_minor, reasons, explanation) SELECT max(id), 99, 'zz', NULL,"
 		 " 'funded', 5, 5, '{}', 'x' FROM travel_runs", "23514"},
@@ -880,6 +907,74 @@ START_TEST(test_travel_cli__import_rank_approve_twice_list)
 }
 END_TEST
 
+/*
+ * A trip report is recorded on its own, before or after the settlement,
+ * through the tfledger binary; a later meeting's ranking counts a report as
+ * outstanding exactly until the day it was received.
+ */
+START_TEST(test_travel_cli__report_apart_from_settlement_counts_in_later_history)
+{
+	struct fx f;
+	char *out = NULL, *err = NULL, *before;
+	json_t *o;
+
+	fx_open(&f);
+	prior_meeting(f.c); /* amina approved, no report; bo settled with his */
+	/* amina's costs settled without a report: still outstanding */
+	cli_ok(NULL, f.db,
+	       (const char *const[]){"travel", "settle", "--meeting", "igf2018-mag3", "--applicant",
+				     "amina", "--airfare", "700.00", "--dsa", "200.00", "--date",
+				     "2018-10-25", NULL});
+	expect(f.c, "SELECT status || ' ' || COALESCE(report_received_on::text, '-') FROM"
+		    " travel_trips WHERE applicant = 'amina'", "settled -");
+	main_meeting(f.c);
+	cli_ok(&out, f.db,
+	       (const char *const[]){"applicants", "list", "--meeting", "igf2019-mag1", "--as-of",
+				     "2019-01-05", "--format", "json", NULL});
+	o = json_loads(out, 0, NULL);
+	ck_assert_msg(o, "not JSON: %s", out);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_array_get(
+				json_object_get(o, "applicants"), 0), "ledger"),
+				"prior_reports_outstanding")), 1);
+	ck_assert_str_eq(str(json_array_get(json_object_get(o, "applicants"), 0), "id"), "amina");
+	json_decref(o);
+	free(out);
+	/* the report arrives on 2018-11-02 */
+	cli_ok(&out, f.db,
+	       (const char *const[]){"travel", "report", "--meeting", "igf2018-mag3", "--applicant",
+				     "amina", "--report-received", "2018-11-02", "--format", "json",
+				     NULL});
+	o = json_loads(out, 0, NULL);
+	ck_assert_msg(o, "not JSON: %s", out);
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "report_received"), "2018-11-02");
+	json_decref(o);
+	free(out);
+	/* recording another date is refused, exit 1, nothing stored */
+	before = snapshot(f.c);
+	ck_assert_int_eq(cli(NULL, &err, f.db,
+			     (const char *const[]){"travel", "report", "--meeting", "igf2018-mag3",
+						   "--applicant", "amina", "--report-received",
+						   "2018-11-03", NULL}),
+			 1);
+	ck_assert_msg(strstr(err, "2018-11-02"), "%s", err);
+	free(err);
+	expect_unchanged(f.c, before);
+	free(before);
+	/* ranked as of a day before the report: outstanding; as of that day: not */
+	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2018-11-01\","
+		      "\"budget\":\"9000.00\",\"what_if\":true}");
+	ck_assert_str_eq(str(decision(o, "amina"), "decision"), "ineligible");
+	json_decref(o);
+	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2018-11-02\","
+		      "\"budget\":\"9000.00\",\"what_if\":true}");
+	ck_assert_str_eq(str(decision(o, "amina"), "decision"), "funded");
+	json_decref(o);
+	expect_trial_balance_zero(f.c);
+	expect_verified(f.c);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_travel_cli__usage_errors_exit_1)
 {
 	static const char *const cases[][8] = {
@@ -929,6 +1024,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_travel_cli__bad_csv_refused_whole_nothing_stored);
 	tcase_add_test(tc, test_travel_cli__import_rank_approve_twice_list);
 	tcase_add_test(tc, test_travel_cli__usage_errors_exit_1);
+	tcase_add_test(tc, test_travel_cli__report_apart_from_settlement_counts_in_later_history);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -242,6 +242,87 @@ START_TEST(test_rules_countries_load__bad_row_names_line_and_column)
 }
 END_TEST
 
+/*
+ * The countries the seed transcript (the IGF 2019 MAG orientation call,
+ * ../shared/seed) says its speakers come from or work in, with the class
+ * the transcript's eligibility rule needs ("you have to come from at least
+ * developing country or transitional economy ... we cannot fund people from
+ * developed countries"; "we do try and support people from LDC's"), as
+ * rules/data gives them. rules/data/README.md says what this does and does
+ * not verify.
+ */
+static const struct {
+	const char *said, *iso3;
+	enum rules_wesp wesp;
+	bool ldc_2019;
+} seed_countries[] = {
+	{"Carlos Afonso from Brazil", "BRA", RULES_WESP_DEVELOPING, false},
+	{"Chenai: Zimbabwean based in South Africa", "ZWE", RULES_WESP_DEVELOPING, false},
+	{"Chenai: based in South Africa", "ZAF", RULES_WESP_DEVELOPING, false},
+	{"Heiki Sibul from Estonia", "EST", RULES_WESP_DEVELOPED, false},
+	{"Lianna Galstyan from Armenia", "ARM", RULES_WESP_TRANSITION, false},
+	{"Mary Rose from the Philippines", "PHL", RULES_WESP_DEVELOPING, false},
+	{"Nebojsa Regoje: Bosnian government", "BIH", RULES_WESP_TRANSITION, false},
+	{"Ricardo from Argentina", "ARG", RULES_WESP_DEVELOPING, false},
+	{"Roman Chukov: represent Russia", "RUS", RULES_WESP_TRANSITION, false},
+	{"Rudolf Gridl from Germany", "DEU", RULES_WESP_DEVELOPED, false},
+	{"Jutta Croll working in Germany", "DEU", RULES_WESP_DEVELOPED, false},
+	{"Ben Wallis: British", "GBR", RULES_WESP_DEVELOPED, false},
+	{"Ben Wallis: I live in the United States", "USA", RULES_WESP_DEVELOPED, false},
+	{"a nonprofit organization in Chile", "CHL", RULES_WESP_DEVELOPING, false},
+	{"Rajesh Chharia: advisory board in India", "IND", RULES_WESP_DEVELOPING, false},
+	{"Xiaofeng Tao from Beijing University", "CHN", RULES_WESP_DEVELOPING, false},
+	{"Adama Jess Jallow: the IGF in Zambia", "ZMB", RULES_WESP_DEVELOPING, true},
+	{"donor: the government of Finland", "FIN", RULES_WESP_DEVELOPED, false},
+	{"donor: the government of Switzerland", "CHE", RULES_WESP_DEVELOPED, false},
+};
+
+START_TEST(test_rules_countries__the_seed_transcripts_countries)
+{
+	rules_countries *k = NULL;
+	int32_t day;
+
+	ck_assert_int_eq(rules_countries_load_default(&k), 0);
+	ck_assert_int_eq(rules_parse_date(&day, "2019-01-29"), 0);
+	for (size_t i = 0; i < sizeof(seed_countries) / sizeof(seed_countries[0]); i++) {
+		const char *c = seed_countries[i].iso3;
+
+		ck_assert_msg(rules_country_known(k, c), "%s: %s unknown", seed_countries[i].said, c);
+		ck_assert_msg(rules_country_wesp(k, c) == seed_countries[i].wesp, "%s: %s class %d",
+			      seed_countries[i].said, c, (int)rules_country_wesp(k, c));
+		ck_assert_msg(rules_country_is_ldc(k, c, day) == seed_countries[i].ldc_2019,
+			      "%s: %s LDC in 2019", seed_countries[i].said, c);
+	}
+	rules_countries_free(k);
+}
+END_TEST
+
+/* A policy from memory is the policy from its file: same hash, same
+ * result; an invalid one names the given name and the line. */
+START_TEST(test_rules_policy_load_buffer__same_as_the_file)
+{
+	char path[LIMIT_PATH_BYTES];
+	rules_policy *a = NULL, *b = NULL;
+	char *text = policy_variant("version=\"2019.1\"", "version=\"9.9\"");
+
+	write_policy(path, sizeof(path), text);
+	ck_assert_int_eq(rules_policy_load(&a, path), 0);
+	ck_assert_int_eq(rules_policy_load_buffer(&b, text, strlen(text), "upload"), 0);
+	ck_assert_str_eq(rules_policy_sha256(a), rules_policy_sha256(b));
+	ck_assert_str_eq(rules_policy_version(b), "9.9");
+	ck_assert_str_eq(rules_policy_path(b), "upload");
+	ck_assert_int_eq(rules_policy_allocation(a), rules_policy_allocation(b));
+	rules_policy_free(a);
+	rules_policy_free(b);
+	free(text);
+	text = policy_variant("<requestDeadline", "<deadline");
+	ck_assert_int_eq(rules_policy_load_buffer(&b, text, strlen(text), "upload"), ERR_INVALID);
+	ck_assert_ptr_null(b);
+	ck_assert_msg(strstr(err_last(), "upload:16: "), "%s", err_last());
+	free(text);
+}
+END_TEST
+
 START_TEST(test_rules_parse_time__dates_and_timestamps)
 {
 	int64_t s;
@@ -496,6 +577,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_rules_countries__wesp_classes_and_names);
 	tcase_add_test(tc, test_rules_countries_load__bad_row_names_line_and_column);
 	tcase_add_test(tc, test_rules_parse_time__dates_and_timestamps);
+	tcase_add_test(tc, test_rules_countries__the_seed_transcripts_countries);
+	tcase_add_test(tc, test_rules_policy_load_buffer__same_as_the_file);
 	tcase_add_loop_test(tc, test_rules_rank__properties_over_random_files, 0, 20);
 	suite_add_tcase(s, tc);
 	return s;

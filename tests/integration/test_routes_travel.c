@@ -1,0 +1,928 @@
+/*
+ * test_routes_travel.c - travel support through the real tfledgerd
+ * (ledger/routes_travel.c) over HTTP: the applicant CSV uploaded as
+ * text/csv (stored whole or not at all, a bad row named by line and
+ * column, the differences from the fund's history in the answer), what-if
+ * rankings with another budget and policy that leave every table as it
+ * was, trip reports recorded apart from the settlement (reports outstanding
+ * of later meetings right either way), every write's roles, audit row and
+ * Idempotency-Key replay, and the whole flow from meeting to settlement.
+ * Each test gets a fresh migrated database with the fund's chart.
+ */
+#include "tests/integration/ledger_fixture.h"
+
+#include <jansson.h>
+#include <pthread.h>
+
+#define DATA SRCDATADIR "/tests/data/"
+
+struct env {
+	char conninfo[LIMIT_CONNINFO_BYTES];
+	char dir[LIMIT_PATH_BYTES];
+	struct daemon d;
+	char *admin, *finance, *secretariat, *auditor;
+};
+
+static struct env E;
+
+static const char *const meeting_2018 =
+	"{\"id\":\"igf2018-mag3\",\"name\":\"MAG 3 2018\",\"starts_on\":\"2018-10-01\","
+	"\"ends_on\":\"2018-10-03\",\"place\":\"Geneva\",\"currency\":\"USD\"}";
+static const char *const meeting_m1 =
+	"{\"id\":\"m1\",\"name\":\"MAG 1 2019\",\"starts_on\":\"2019-01-29\","
+	"\"ends_on\":\"2019-01-31\",\"place\":\"Geneva\",\"currency\":\"USD\"}";
+static const char *const meeting_m2 =
+	"{\"id\":\"m2\",\"name\":\"MAG 2 2019\",\"starts_on\":\"2019-06-01\","
+	"\"ends_on\":\"2019-06-03\",\"place\":\"Geneva\",\"currency\":\"USD\"}";
+
+static void setup(void)
+{
+	const char *argv[] = {harness_bin_tfledger(), "fund", "init", "--database", NULL, NULL};
+	char *err = NULL;
+
+	harness_new_db(E.conninfo, sizeof(E.conninfo));
+	harness_tmpdir(E.dir, sizeof(E.dir));
+	E.admin = make_token(E.conninfo, "admin", "ada");
+	E.finance = make_token(E.conninfo, "finance", "fin");
+	E.secretariat = make_token(E.conninfo, "secretariat", "sec");
+	E.auditor = make_token(E.conninfo, "auditor", "aud");
+	argv[4] = E.conninfo;
+	ck_assert_msg(harness_run(NULL, &err, NULL, argv) == 0, "fund init: %s", err);
+	free(err);
+	daemon_start(&E.d, E.conninfo, E.dir);
+}
+
+static void teardown(void)
+{
+	if (E.d.pid)
+		daemon_stop(&E.d);
+	free(E.admin);
+	free(E.finance);
+	free(E.secretariat);
+	free(E.auditor);
+}
+
+/* One request with a Content-Type of our choosing (ctype NULL: none). */
+static struct resp req(const char *method, const char *path, const char *token,
+		       const char *key, const char *ctype, const char *body)
+{
+	struct resp r = {0};
+	struct curl_slist *hdr = NULL;
+	char url[512], line[600];
+	CURL *c = curl_easy_init();
+
+	ck_assert_ptr_nonnull(c);
+	snprintf(url, sizeof(url), "%s%s", E.d.base, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (token) {
+		snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
+		hdr = curl_slist_append(hdr, line);
+	}
+	if (key) {
+		snprintf(line, sizeof(line), "Idempotency-Key: %s", key);
+		hdr = curl_slist_append(hdr, line);
+	}
+	hdr = curl_slist_append(hdr, "Expect:");
+	if (body) {
+		snprintf(line, sizeof(line), "Content-Type: %s", ctype ? ctype : "");
+		hdr = curl_slist_append(hdr, line);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	if (!r.body)
+		r.body = strdup("");
+	return r;
+}
+
+/* A JSON request that must answer status; returns the parsed answer. */
+static json_t *call(const char *method, const char *path, const char *token, const char *body,
+		    long status)
+{
+	struct resp r = req(method, path, token, NULL, "application/json", body);
+	json_t *o;
+
+	ck_assert_msg(r.status == status, "%s %s: %ld, want %ld: %s", method, path, r.status,
+		      status, r.body);
+	o = json_loads(r.body, 0, NULL);
+	ck_assert_msg(o, "%s %s: not JSON: %s", method, path, r.body);
+	resp_free(&r);
+	return o;
+}
+
+/* Uploads the applicant CSV file; returns the answer (status checked). */
+static json_t *upload(const char *meeting, const char *file, const char *token, long status)
+{
+	char path[128], *csv = harness_slurp(file, NULL);
+	struct resp r;
+	json_t *o;
+
+	snprintf(path, sizeof(path), "/v1/meetings/%s/applicants", meeting);
+	r = req("POST", path, token, NULL, "text/csv", csv);
+	free(csv);
+	ck_assert_msg(r.status == status, "upload %s: %ld, want %ld: %s", file, r.status, status,
+		      r.body);
+	o = json_loads(r.body, 0, NULL);
+	ck_assert_msg(o, "upload %s: not JSON: %s", file, r.body);
+	resp_free(&r);
+	return o;
+}
+
+/* Asserts an error answer: status, code, and a part of its message. */
+static void refused(struct resp r, long status, const char *code, const char *want)
+{
+	json_t *o = json_loads(r.body, 0, NULL);
+	json_t *e = json_object_get(o, "error");
+	const char *got = json_string_value(json_object_get(e, "code"));
+	const char *msg = json_string_value(json_object_get(e, "message"));
+
+	ck_assert_msg(r.status == status, "status %ld, want %ld: %s", r.status, status, r.body);
+	ck_assert_msg(got && strcmp(got, code) == 0, "code %s, want %s: %s", got, code, r.body);
+	ck_assert_msg(!want || (msg && strstr(msg, want)), "message lacks '%s': %s", want, r.body);
+	json_decref(o);
+	resp_free(&r);
+}
+
+/* Every row a write could add or change, in one line. */
+static char *snapshot(void)
+{
+	char *v = query_str(
+		E.conninfo,
+		"SELECT (SELECT count(*) FROM entries) || '/' || (SELECT count(*) FROM postings)"
+		" || '/' || (SELECT count(*) FROM audit) || '/' || (SELECT count(*) FROM"
+		" idempotency_keys) || '/' || (SELECT count(*) FROM travel_meetings) || '/' ||"
+		" (SELECT count(*) FROM travel_applicants) || '/' || (SELECT count(*) FROM"
+		" travel_runs) || '/' || (SELECT count(*) FROM travel_decisions) || '/' ||"
+		" COALESCE((SELECT string_agg(applicant || ':' || status || ':' ||"
+		" COALESCE(report_received_on::text, '-'), ',' ORDER BY id) FROM travel_trips),"
+		" '') || '/' || (SELECT hash FROM ledger_head)");
+
+	ck_assert_ptr_nonnull(v);
+	return v;
+}
+
+static void expect_unchanged(const char *before)
+{
+	char *after = snapshot();
+
+	ck_assert_str_eq(after, before);
+	free(after);
+}
+
+static void expect_sql(const char *sql, const char *want)
+{
+	char *v = query_str(E.conninfo, sql);
+
+	ck_assert_msg(v && strcmp(v, want) == 0, "%s: got '%s', want '%s'", sql, v ? v : "(none)",
+		      want);
+	free(v);
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	ck_assert_msg(s, "no string '%s'", key);
+	return s;
+}
+
+/* The element of array arr whose key is value. */
+static json_t *find(json_t *arr, const char *key, const char *value)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(arr, i, x)
+		if (strcmp(str(x, key), value) == 0)
+			return x;
+	ck_abort_msg("no %s %s", key, value);
+	return NULL;
+}
+
+/* The fund's figure (ledger or declared) of an applicant in an answer. */
+static long long figure(json_t *answer, const char *id, const char *which, const char *field)
+{
+	json_t *a = find(json_object_get(answer, "applicants"), "id", id);
+
+	return (long long)json_integer_value(json_object_get(json_object_get(a, which), field));
+}
+
+static size_t differences(json_t *answer, const char *id)
+{
+	return json_array_size(
+		json_object_get(find(json_object_get(answer, "applicants"), "id", id), "differences"));
+}
+
+/* The 2018 meeting through HTTP: amina (1000.00) and bo (1500.00) funded
+ * and approved, bo's report recorded on 2018-10-20, amina's never. */
+static void prior_meeting(void)
+{
+	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_2018, 201));
+	json_decref(upload("igf2018-mag3", DATA "travel/prior.csv", E.secretariat, 201));
+	json_decref(call("POST", "/v1/meetings/igf2018-mag3/rank", E.secretariat,
+			 "{\"as_of\":\"2018-09-10\",\"budget\":\"5000.00 USD\"}", 201));
+	json_decref(call("POST", "/v1/meetings/igf2018-mag3/approve", E.secretariat,
+			 "{\"date\":\"2018-09-15\"}", 200));
+	json_decref(call("POST", "/v1/meetings/igf2018-mag3/trips/bo/report", E.secretariat,
+			 "{\"report_received\":\"2018-10-20\"}", 200));
+}
+
+/* --- applicants ------------------------------------------------------------------------- */
+
+START_TEST(test_applicants_route__upload_stores_and_shows_the_funds_history)
+{
+	json_t *o, *a;
+	char *before;
+
+	prior_meeting();
+	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	o = upload("m1", DATA "travel/mag1.csv", E.secretariat, 201);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "imported")), 6);
+	ck_assert_str_eq(str(o, "meeting"), "m1");
+	ck_assert_int_eq(json_array_size(json_object_get(o, "applicants")), 6);
+	/* amina wrote 0 and 0: the fund paid one trip, its report never came */
+	ck_assert_int_eq(figure(o, "amina", "declared", "prior_funded"), 0);
+	ck_assert_int_eq(figure(o, "amina", "ledger", "prior_funded"), 1);
+	ck_assert_int_eq(figure(o, "amina", "ledger", "prior_reports_outstanding"), 1);
+	ck_assert_int_eq(differences(o, "amina"), 2);
+	/* bo's report was recorded: only prior_funded differs */
+	ck_assert_int_eq(differences(o, "bo"), 1);
+	a = json_array_get(find(json_object_get(o, "applicants"), "id", "bo"), 0);
+	a = json_array_get(json_object_get(find(json_object_get(o, "applicants"), "id", "bo"),
+					   "differences"), 0);
+	ck_assert_str_eq(str(a, "field"), "prior_funded");
+	ck_assert_int_eq(differences(o, "cy"), 0);
+	ck_assert_str_eq(str(find(json_object_get(o, "applicants"), "id", "eve"), "name"),
+			 "Eve Cruz, Jr.");
+	ck_assert_str_eq(str(find(json_object_get(o, "applicants"), "id", "eve"), "amount"),
+			 "700.00");
+	json_decref(o);
+	expect_sql("SELECT count(*) || ' ' || min(source) FROM travel_applicants WHERE"
+		   " meeting = 'm1'", "6 body");
+	expect_sql("SELECT count(*) FROM audit WHERE action = 'travel.applicants.import' AND"
+		   " object = 'm1' AND token_name = 'sec'", "1");
+
+	/* read back by the auditor; as of a day before bo's report it is outstanding */
+	o = call("GET", "/v1/meetings/m1/applicants", E.auditor, NULL, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(o, "applicants")), 6);
+	ck_assert_int_eq(differences(o, "amina"), 2);
+	json_decref(o);
+	o = call("GET", "/v1/meetings/m1/applicants?as_of=2018-10-19", E.auditor, NULL, 200);
+	ck_assert_str_eq(str(o, "as_of"), "2018-10-19");
+	ck_assert_int_eq(figure(o, "bo", "ledger", "prior_reports_outstanding"), 1);
+	json_decref(o);
+
+	before = snapshot();
+	refused(req("GET", "/v1/meetings/m1/applicants?as_of=2019-02-30", E.auditor, NULL, NULL,
+		    NULL), 400, "invalid-field", "as_of");
+	refused(req("GET", "/v1/meetings/nope/applicants", E.auditor, NULL, NULL, NULL), 404,
+		"not-found", "nope");
+	refused(req("GET", "/v1/meetings/m1/applicants", E.finance, NULL, NULL, NULL), 403,
+		"forbidden", NULL);
+	expect_unchanged(before);
+	free(before);
+}
+END_TEST
+
+START_TEST(test_applicants_route__bad_upload_400_naming_line_and_column_nothing_stored)
+{
+	char *csv = harness_slurp(DATA "travel/mag1.csv", NULL), *bad, *before;
+
+	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	before = snapshot();
+	/* a bad row in line 4 (XXX is no ISO 3166-1 alpha-3 code) */
+	bad = harness_slurp(DATA "travel/bad-country.csv", NULL);
+	refused(req("POST", "/v1/meetings/m1/applicants", E.secretariat, NULL, "text/csv", bad),
+		400, "invalid-field", "body:4: column country");
+	free(bad);
+	/* wrong currency in line 2 */
+	bad = harness_slurp(DATA "travel/bad-currency.csv", NULL);
+	refused(req("POST", "/v1/meetings/m1/applicants", E.secretariat, NULL, "text/csv", bad),
+		400, "invalid-field", "body:2: column currency");
+	free(bad);
+	refused(req("POST", "/v1/meetings/m1/applicants", E.secretariat, NULL, "text/csv",
+		    "id,name\nx,y\n"), 400, "invalid-field", "body:1");
+	refused(req("POST", "/v1/meetings/m1/applicants", E.secretariat, NULL, "application/json",
+		    csv), 400, "invalid-field", "Content-Type");
+	refused(req("POST", "/v1/meetings/m1/applicants", E.secretariat, NULL, "text/csv", ""),
+		400, "invalid-field", "body: empty");
+	refused(req("POST", "/v1/meetings/nope/applicants", E.secretariat, NULL, "text/csv", csv),
+		404, "not-found", "nope");
+	/* roles: finance and auditor may not upload */
+	refused(req("POST", "/v1/meetings/m1/applicants", E.finance, NULL, "text/csv", csv), 403,
+		"forbidden", NULL);
+	refused(req("POST", "/v1/meetings/m1/applicants", E.auditor, NULL, "text/csv", csv), 403,
+		"forbidden", NULL);
+	refused(req("POST", "/v1/meetings/m1/applicants", NULL, NULL, "text/csv", csv), 401,
+		"unauthenticated", NULL);
+	expect_unchanged(before);
+	free(before);
+	/* the whole file or nothing: a second upload of the same ids is 409 */
+	json_decref(upload("m1", DATA "travel/mag1.csv", E.admin, 201));
+	before = snapshot();
+	refused(req("POST", "/v1/meetings/m1/applicants", E.secretariat, NULL, "text/csv", csv),
+		409, "conflict", "already stored");
+	expect_unchanged(before);
+	free(before);
+	/* a later file with a new applicant: the answer shows what it stored */
+	{
+		struct resp r = req("POST", "/v1/meetings/m1/applicants", E.secretariat, NULL,
+				    "text/csv; charset=utf-8",
+				    "id,name,country,category,role,forms_complete,health_check,"
+				    "prior_funded,prior_reports_outstanding,request,amount,currency,"
+				    "requested_on\r\nzed,Zed,KEN,mag,,yes,yes,0,0,dsa,300.00,USD,"
+				    "2018-12-10\r\n");
+		json_t *o = json_loads(r.body, 0, NULL);
+
+		ck_assert_msg(r.status == 201, "%ld: %s", r.status, r.body);
+		ck_assert_int_eq(json_integer_value(json_object_get(o, "imported")), 1);
+		ck_assert_int_eq(json_array_size(json_object_get(o, "applicants")), 1);
+		ck_assert_str_eq(str(json_array_get(json_object_get(o, "applicants"), 0), "id"),
+				 "zed");
+		json_decref(o);
+		resp_free(&r);
+		o = call("GET", "/v1/meetings/m1/applicants", E.auditor, NULL, 200);
+		ck_assert_int_eq(json_array_size(json_object_get(o, "applicants")), 7);
+		json_decref(o);
+	}
+	free(csv);
+}
+END_TEST
+
+/* --- what-if ------------------------------------------------------------------------------ */
+
+START_TEST(test_rank_route__what_if_with_budget_and_policy_stores_nothing)
+{
+	char *policy = harness_slurp(DATA "travel/policy-stop.xml", NULL), *before, *bad;
+	json_t *body, *o, *stored;
+	char *text;
+
+	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
+	before = snapshot();
+
+	/* another budget, the bundled policy: amina (3000.00) does not fit,
+	 * bo and eve do */
+	o = call("POST", "/v1/meetings/m1/rank?what_if=true", E.secretariat,
+		 "{\"budget\":\"2200.00 USD\"}", 200);
+	ck_assert(json_is_null(json_object_get(o, "run")));
+	ck_assert_str_eq(str(o, "budget"), "2200.00");
+	ck_assert_str_eq(str(o, "allocated"), "2200.00");
+	ck_assert_str_eq(str(json_object_get(o, "policy"), "id"), "igf-travel");
+	ck_assert_str_eq(str(find(json_object_get(o, "decisions"), "id", "amina"), "decision"),
+			 "waitlisted");
+	ck_assert_str_eq(str(find(json_object_get(o, "decisions"), "id", "eve"), "decision"),
+			 "funded");
+	json_decref(o);
+
+	/* another policy (stop at the first misfit): nobody funded; the
+	 * auditor may ask a what-if too */
+	body = json_pack("{s:s, s:s}", "budget", "2200.00 USD", "policy_xml", policy);
+	text = json_dumps(body, 0);
+	o = call("POST", "/v1/meetings/m1/rank?what_if=true", E.auditor, text, 200);
+	ck_assert_str_eq(str(json_object_get(o, "policy"), "id"), "igf-travel-stop");
+	ck_assert_int_eq(strlen(str(json_object_get(o, "policy"), "sha256")), 64);
+	ck_assert_str_eq(str(o, "allocated"), "0.00");
+	ck_assert_str_eq(str(find(json_object_get(o, "decisions"), "id", "eve"), "decision"),
+			 "waitlisted");
+	json_decref(o);
+	free(text);
+	json_decref(body);
+	/* "what_if": true in the body is the same */
+	json_decref(call("POST", "/v1/meetings/m1/rank", E.secretariat,
+			 "{\"budget\":\"100.00\",\"what_if\":true}", 200));
+	/* a what-if with an Idempotency-Key keeps no key */
+	{
+		struct resp r = req("POST", "/v1/meetings/m1/rank?what_if=true", E.secretariat,
+				    "wi-1", "application/json", "{\"budget\":\"100.00\"}");
+
+		ck_assert_int_eq(r.status, 200);
+		resp_free(&r);
+	}
+
+	/* refused, each naming what is at fault */
+	bad = strdup(policy);
+	memcpy(strstr(bad, "<key>ldc</key>"), "<key>lol</key>", 14);
+	body = json_pack("{s:s, s:s}", "budget", "2200.00", "policy_xml", bad);
+	text = json_dumps(body, 0);
+	refused(req("POST", "/v1/meetings/m1/rank?what_if=true", E.secretariat, NULL,
+		    "application/json", text), 400, "invalid-field", "policy_xml:23: Element");
+	free(text);
+	json_decref(body);
+	free(bad);
+	body = json_pack("{s:s, s:s}", "budget", "2200.00", "policy_xml", "<policy");
+	text = json_dumps(body, 0);
+	refused(req("POST", "/v1/meetings/m1/rank?what_if=true", E.secretariat, NULL,
+		    "application/json", text), 400, "invalid-field", "policy_xml:1");
+	free(text);
+	json_decref(body);
+	body = json_pack("{s:s, s:s}", "budget", "2200.00", "policy_xml", policy);
+	text = json_dumps(body, 0);
+	refused(req("POST", "/v1/meetings/m1/rank", E.secretariat, NULL, "application/json", text),
+		400, "invalid-field", "policy_xml: only for a what-if");
+	free(text);
+	json_decref(body);
+	refused(req("POST", "/v1/meetings/m1/rank?what_if=true", E.secretariat, NULL,
+		    "application/json", "{\"budget\":\"10.00 EUR\"}"),
+		400, "invalid-field", "budget");
+	refused(req("POST", "/v1/meetings/m1/rank?what_if=true", E.secretariat, NULL,
+		    "application/json", "{\"budget\":\"10.5\"}"),
+		400, "invalid-field", "budget");
+	refused(req("POST", "/v1/meetings/m1/rank?what_if=maybe", E.secretariat, NULL,
+		    "application/json", "{}"), 400, "invalid-field", "what_if");
+	refused(req("POST", "/v1/meetings/m1/rank?what_if=false", E.secretariat, NULL,
+		    "application/json", "{\"what_if\":true}"), 400, "invalid-field", "what_if");
+	refused(req("POST", "/v1/meetings/m1/rank?what_if=true", E.secretariat, NULL,
+		    "application/json", "{\"policy\":\"/etc/passwd\"}"),
+		400, "invalid-field", "policy");
+	refused(req("POST", "/v1/meetings/m1/rank?what_if=true", E.finance, NULL,
+		    "application/json", "{}"), 403, "forbidden", NULL);
+	/* the auditor may not store a ranking */
+	refused(req("POST", "/v1/meetings/m1/rank", E.auditor, NULL, "application/json",
+		    "{\"budget\":\"100.00\"}"), 403, "forbidden", "store a ranking");
+	expect_unchanged(before);
+	free(before);
+
+	/* a stored ranking with the same budget decides the same */
+	o = call("POST", "/v1/meetings/m1/rank?what_if=true", E.secretariat,
+		 "{\"budget\":\"2200.00 USD\",\"as_of\":\"2019-01-05\"}", 200);
+	stored = call("POST", "/v1/meetings/m1/rank", E.secretariat,
+		      "{\"budget\":\"2200.00 USD\",\"as_of\":\"2019-01-05\"}", 201);
+	ck_assert_int_gt(json_integer_value(json_object_get(stored, "run")), 0);
+	ck_assert(json_equal(json_object_get(o, "decisions"), json_object_get(stored, "decisions")));
+	json_decref(o);
+	json_decref(stored);
+	expect_sql("SELECT count(*) FROM travel_runs", "1");
+	free(policy);
+}
+END_TEST
+
+/* --- idempotency, roles, audit -------------------------------------------------------------- */
+
+/*
+ * Sends the write twice with key, asserting the same status and the very
+ * same answer and nothing stored the second time; then the same key with
+ * another body is 409 and stores nothing.
+ */
+static json_t *replayed(const char *path, const char *key, const char *ctype, const char *body,
+			const char *other, long status)
+{
+	struct resp a = req("POST", path, E.secretariat, key, ctype, body), b;
+	char *before;
+	json_t *o;
+
+	ck_assert_msg(a.status == status, "%s: %ld: %s", path, a.status, a.body);
+	before = snapshot();
+	b = req("POST", path, E.secretariat, key, ctype, body);
+	ck_assert_msg(b.status == status, "%s replay: %ld: %s", path, b.status, b.body);
+	ck_assert_str_eq(b.body, a.body);
+	resp_free(&b);
+	refused(req("POST", path, E.secretariat, key, ctype, other), 409, "conflict",
+		"Idempotency-Key");
+	expect_unchanged(before);
+	free(before);
+	o = json_loads(a.body, 0, NULL);
+	ck_assert_ptr_nonnull(o);
+	resp_free(&a);
+	return o;
+}
+
+START_TEST(test_routes_travel__every_write_replays_its_idempotency_key)
+{
+	char *csv = harness_slurp(DATA "travel/mag1.csv", NULL);
+	json_t *o;
+
+	json_decref(replayed("/v1/meetings", "k-meeting", "application/json", meeting_m1,
+			     meeting_m2, 201));
+	o = replayed("/v1/meetings/m1/applicants", "k-upload", "text/csv", csv,
+		     "id,name\n", 201);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "imported")), 6);
+	json_decref(o);
+	o = replayed("/v1/meetings/m1/rank", "k-rank", "application/json",
+		     "{\"budget\":\"5000.00\",\"as_of\":\"2019-01-05\"}",
+		     "{\"budget\":\"4000.00\",\"as_of\":\"2019-01-05\"}", 201);
+	ck_assert_int_gt(json_integer_value(json_object_get(o, "run")), 0);
+	json_decref(o);
+	expect_sql("SELECT count(*) FROM travel_runs", "1");
+	o = replayed("/v1/meetings/m1/approve", "k-approve", "application/json",
+		     "{\"date\":\"2019-01-06\"}", "{\"date\":\"2019-01-07\"}", 200);
+	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 2);
+	json_decref(o);
+	o = replayed("/v1/meetings/m1/trips/bo/decline", "k-decline", "application/json",
+		     "{\"date\":\"2019-01-08\"}", "{\"date\":\"2019-01-09\"}", 200);
+	ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0), "applicant"), "cy");
+	json_decref(o);
+	json_decref(replayed("/v1/meetings/m1/trips/amina/report", "k-report", "application/json",
+			     "{\"report_received\":\"2019-02-05\"}",
+			     "{\"report_received\":\"2019-02-06\"}", 200));
+	o = replayed("/v1/meetings/m1/trips/amina/settle", "k-settle", "application/json",
+		     "{\"airfare\":\"2000.00\",\"dsa\":\"800.00\",\"date\":\"2019-02-10\"}",
+		     "{\"airfare\":\"2000.00\",\"dsa\":\"900.00\",\"date\":\"2019-02-10\"}", 200);
+	ck_assert_str_eq(str(o, "released"), "200.00");
+	json_decref(o);
+	json_decref(replayed("/v1/meetings/m1/trips/cy/cancel", "k-cancel", "application/json",
+			     "{\"date\":\"2019-01-10\"}", "{}", 200));
+	/* every key is kept once, with the answer given */
+	expect_sql("SELECT count(*) FROM idempotency_keys WHERE key LIKE 'k-%'", "8");
+	/* a key taken by one route is refused on another */
+	refused(req("POST", "/v1/meetings/m1/approve", E.secretariat, "k-meeting",
+		    "application/json", "{}"), 409, "conflict", "Idempotency-Key");
+	free(csv);
+}
+END_TEST
+
+START_TEST(test_routes_travel__roles_and_audit_rows_of_every_write)
+{
+	static const struct {
+		const char *path, *body, *action;
+		long status;
+	} writes[] = {
+		{"/v1/meetings/m1/rank", "{\"budget\":\"5000.00\",\"as_of\":\"2019-01-05\"}",
+		 "travel.rank", 201},
+		{"/v1/meetings/m1/approve", "{\"date\":\"2019-01-06\"}", "travel.approve", 200},
+		{"/v1/meetings/m1/trips/bo/decline", "{\"date\":\"2019-01-08\"}", "travel.decline",
+		 200},
+		{"/v1/meetings/m1/trips/amina/report", "{\"report_received\":\"2019-02-05\"}",
+		 "travel.report", 200},
+		{"/v1/meetings/m1/trips/amina/settle",
+		 "{\"airfare\":\"2000.00\",\"dsa\":\"800.00\",\"date\":\"2019-02-10\"}",
+		 "travel.settle", 200},
+		{"/v1/meetings/m1/trips/cy/cancel", "{\"date\":\"2019-01-10\"}", "travel.cancel",
+		 200},
+	};
+	char *before;
+
+	/* meeting and upload: forbidden to finance and auditor */
+	before = snapshot();
+	refused(req("POST", "/v1/meetings", E.finance, NULL, "application/json", meeting_m1), 403,
+		"forbidden", "finance");
+	refused(req("POST", "/v1/meetings", E.auditor, NULL, "application/json", meeting_m1), 403,
+		"forbidden", "auditor");
+	expect_unchanged(before);
+	free(before);
+	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	expect_sql("SELECT count(*) FROM audit WHERE action = 'travel.meeting.add' AND"
+		   " token_name = 'sec' AND role = 'secretariat' AND object = 'm1'", "1");
+	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		char sql[256];
+		json_t *o;
+
+		before = snapshot();
+		refused(req("POST", writes[i].path, E.finance, NULL, "application/json",
+			    writes[i].body), 403, "forbidden", NULL);
+		refused(req("POST", writes[i].path, E.auditor, NULL, "application/json",
+			    writes[i].body), 403, "forbidden", NULL);
+		refused(req("POST", writes[i].path, NULL, NULL, "application/json",
+			    writes[i].body), 401, "unauthenticated", NULL);
+		expect_unchanged(before);
+		free(before);
+		o = call("POST", writes[i].path, E.secretariat, writes[i].body, writes[i].status);
+		json_decref(o);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE action = '%s' AND"
+					   " token_name = 'sec' AND role = 'secretariat'",
+			 writes[i].action);
+		expect_sql(sql, "1");
+	}
+	/* reads: the auditor yes, finance no */
+	json_decref(call("GET", "/v1/meetings", E.auditor, NULL, 200));
+	json_decref(call("GET", "/v1/meetings/m1/trips", E.auditor, NULL, 200));
+	refused(req("GET", "/v1/meetings/m1/trips", E.finance, NULL, NULL, NULL), 403,
+		"forbidden", NULL);
+}
+END_TEST
+
+/* --- trip reports --------------------------------------------------------------------------- */
+
+START_TEST(test_report_route__bad_input_refused_nothing_stored)
+{
+	char *before;
+	json_t *o;
+
+	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
+	json_decref(call("POST", "/v1/meetings/m1/rank", E.secretariat,
+			 "{\"budget\":\"5000.00\",\"as_of\":\"2019-01-05\"}", 201));
+	json_decref(call("POST", "/v1/meetings/m1/approve", E.secretariat, "{}", 200));
+	json_decref(call("POST", "/v1/meetings/m1/trips/bo/decline", E.secretariat, "{}", 200));
+	/* now: amina approved, bo declined, cy offered */
+	before = snapshot();
+	refused(req("POST", "/v1/meetings/m1/trips/amina/report", E.secretariat, NULL,
+		    "application/json", "{\"report_received\":\"2019-01-28\"}"),
+		400, "invalid-field", "before the meeting starts");
+	refused(req("POST", "/v1/meetings/m1/trips/amina/report", E.secretariat, NULL,
+		    "application/json", "{\"report_received\":\"2999-01-01\"}"),
+		400, "invalid-field", "in the future");
+	refused(req("POST", "/v1/meetings/m1/trips/amina/report", E.secretariat, NULL,
+		    "application/json", "{\"report_received\":\"2019-02-30\"}"),
+		400, "invalid-field", "report_received");
+	refused(req("POST", "/v1/meetings/m1/trips/amina/report", E.secretariat, NULL,
+		    "application/json", "{\"received\":\"2019-02-05\"}"),
+		400, "invalid-field", "received: unknown field");
+	refused(req("POST", "/v1/meetings/m1/trips/amina/report", E.secretariat, NULL,
+		    "application/json", "{\"applicant\":\"bo\"}"),
+		400, "invalid-field", "applicant");
+	refused(req("POST", "/v1/meetings/m1/trips/bo/report", E.secretariat, NULL,
+		    "application/json", "{\"report_received\":\"2019-02-05\"}"),
+		409, "conflict", "declined");
+	refused(req("POST", "/v1/meetings/m1/trips/cy/report", E.secretariat, NULL,
+		    "application/json", "{\"report_received\":\"2019-02-05\"}"),
+		409, "conflict", "offered");
+	refused(req("POST", "/v1/meetings/m1/trips/zed/report", E.secretariat, NULL,
+		    "application/json", "{\"report_received\":\"2019-02-05\"}"),
+		404, "not-found", "zed");
+	expect_unchanged(before);
+	free(before);
+	o = call("POST", "/v1/meetings/m1/trips/amina/report", E.secretariat,
+		 "{\"report_received\":\"2019-02-05\"}", 200);
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "report_received"), "2019-02-05");
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "approved");
+	json_decref(o);
+	/* the same date again changes nothing; another date is a conflict, as
+	 * is a settlement naming another date */
+	before = snapshot();
+	json_decref(call("POST", "/v1/meetings/m1/trips/amina/report", E.secretariat,
+			 "{\"report_received\":\"2019-02-05\"}", 200));
+	refused(req("POST", "/v1/meetings/m1/trips/amina/report", E.secretariat, NULL,
+		    "application/json", "{\"report_received\":\"2019-02-06\"}"),
+		409, "conflict", "2019-02-05");
+	refused(req("POST", "/v1/meetings/m1/trips/amina/settle", E.secretariat, NULL,
+		    "application/json",
+		    "{\"airfare\":\"1.00\",\"dsa\":\"0.00\",\"report_received\":\"2019-02-07\"}"),
+		409, "conflict", "2019-02-05");
+	expect_unchanged(before);
+	free(before);
+}
+END_TEST
+
+/* --- the whole flow ----------------------------------------------------------------------------- */
+
+START_TEST(test_routes_travel__flow_meeting_to_settlement_and_later_history)
+{
+	json_t *o, *trips;
+	long long entries;
+
+	/* meeting, upload, rank with 5000.00: amina 3000.00 and bo 1500.00 funded */
+	o = call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201);
+	ck_assert_str_eq(str(o, "starts_on"), "2019-01-29");
+	json_decref(o);
+	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
+	o = call("POST", "/v1/meetings/m1/rank", E.secretariat,
+		 "{\"budget\":\"5000.00 USD\",\"as_of\":\"2019-01-05\"}", 201);
+	ck_assert_str_eq(str(o, "allocated"), "4500.00");
+	ck_assert_str_eq(str(find(json_object_get(o, "decisions"), "id", "cy"), "decision"),
+			 "waitlisted");
+	json_decref(o);
+
+	/* approve: two obligations; again: nothing */
+	entries = query_ll(E.conninfo, "SELECT count(*) FROM entries");
+	o = call("POST", "/v1/meetings/m1/approve", E.secretariat, "{\"date\":\"2019-01-06\"}", 200);
+	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 2);
+	json_decref(o);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM entries"), entries + 2);
+	o = call("POST", "/v1/meetings/m1/approve", E.secretariat, "{\"date\":\"2019-01-06\"}", 200);
+	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 0);
+	json_decref(o);
+
+	/* bo declines: 2000.00 free, cy (2000.00) is offered; approve obliges cy */
+	o = call("POST", "/v1/meetings/m1/trips/bo/decline", E.secretariat,
+		 "{\"date\":\"2019-01-08\"}", 200);
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "declined");
+	ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
+	ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0), "applicant"), "cy");
+	json_decref(o);
+	o = call("POST", "/v1/meetings/m1/approve", E.secretariat, "{\"date\":\"2019-01-09\"}", 200);
+	ck_assert_str_eq(str(json_array_get(json_object_get(o, "approved"), 0), "applicant"), "cy");
+	json_decref(o);
+
+	/* amina: report first, then the costs (no report in the settlement) */
+	o = call("POST", "/v1/meetings/m1/trips/amina/report", E.secretariat,
+		 "{\"report_received\":\"2019-02-05\"}", 200);
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "approved");
+	json_decref(o);
+	o = call("POST", "/v1/meetings/m1/trips/amina/settle", E.secretariat,
+		 "{\"airfare\":\"2000.00\",\"dsa\":\"800.00\",\"date\":\"2019-02-10\"}", 200);
+	ck_assert_str_eq(str(o, "released"), "200.00");
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "settled");
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "report_received"), "2019-02-05");
+	json_decref(o);
+	/* cy: the costs settled, the report still outstanding */
+	o = call("POST", "/v1/meetings/m1/trips/cy/settle", E.secretariat,
+		 "{\"airfare\":\"1500.00\",\"dsa\":\"500.00\",\"date\":\"2019-02-10\"}", 200);
+	ck_assert(json_is_null(json_object_get(json_object_get(o, "trip"), "report_received")));
+	json_decref(o);
+	o = call("GET", "/v1/meetings/m1/trips", E.auditor, NULL, 200);
+	trips = json_object_get(o, "trips");
+	ck_assert_str_eq(str(find(trips, "applicant", "amina"), "status"), "settled");
+	ck_assert_str_eq(str(find(trips, "applicant", "bo"), "status"), "declined");
+	ck_assert_str_eq(str(find(trips, "applicant", "cy"), "status"), "settled");
+	json_decref(o);
+	/* the obligations are all closed; the expense is what was paid */
+	expect_sql("SELECT COALESCE(sum(CASE WHEN side = 'debit' THEN amount ELSE -amount END), 0)"
+		   " FROM postings WHERE account = '8100-USD'", "0");
+	expect_sql("SELECT sum(amount) FROM postings WHERE account = '5200-USD'", "480000");
+	{
+		json_t *v = call("GET", "/v1/journal/verify", E.auditor, NULL, 200);
+
+		ck_assert(json_is_true(json_object_get(v, "ok")));
+		json_decref(v);
+	}
+
+	/* a later meeting: the same people; the fund's history counts both
+	 * trips as funded, cy's report as outstanding, amina's as in */
+	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m2, 201));
+	o = upload("m2", DATA "travel/mag1.csv", E.secretariat, 201);
+	ck_assert_int_eq(figure(o, "amina", "ledger", "prior_funded"), 1);
+	ck_assert_int_eq(figure(o, "amina", "ledger", "prior_reports_outstanding"), 0);
+	ck_assert_int_eq(figure(o, "cy", "ledger", "prior_funded"), 1);
+	ck_assert_int_eq(figure(o, "cy", "ledger", "prior_reports_outstanding"), 1);
+	ck_assert_int_eq(figure(o, "bo", "ledger", "prior_funded"), 0);
+	ck_assert_int_eq(differences(o, "bo"), 0);
+	json_decref(o);
+	o = call("POST", "/v1/meetings/m2/rank?what_if=true", E.secretariat,
+		 "{\"budget\":\"9000.00\",\"as_of\":\"2019-04-01\"}", 200);
+	ck_assert_str_eq(str(find(json_object_get(o, "decisions"), "id", "cy"), "decision"),
+			 "ineligible");
+	ck_assert_str_eq(str(find(json_object_get(o, "decisions"), "id", "amina"), "decision"),
+			 "funded");
+	json_decref(o);
+	/* cy's report arrives after the settlement: no longer outstanding from then on */
+	o = call("POST", "/v1/meetings/m1/trips/cy/report", E.secretariat,
+		 "{\"report_received\":\"2019-03-01\"}", 200);
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "settled");
+	ck_assert_str_eq(str(json_object_get(o, "trip"), "report_received"), "2019-03-01");
+	json_decref(o);
+	o = call("GET", "/v1/meetings/m2/applicants?as_of=2019-04-01", E.auditor, NULL, 200);
+	ck_assert_int_eq(figure(o, "cy", "ledger", "prior_reports_outstanding"), 0);
+	json_decref(o);
+	o = call("GET", "/v1/meetings/m2/applicants?as_of=2019-02-28", E.auditor, NULL, 200);
+	ck_assert_int_eq(figure(o, "cy", "ledger", "prior_reports_outstanding"), 1);
+	json_decref(o);
+	o = call("POST", "/v1/meetings/m2/rank?what_if=true", E.secretariat,
+		 "{\"budget\":\"9000.00\",\"as_of\":\"2019-04-01\"}", 200);
+	ck_assert_str_eq(str(find(json_object_get(o, "decisions"), "id", "cy"), "decision"),
+			 "funded");
+	json_decref(o);
+}
+END_TEST
+
+/* Bad input on every write: 400 naming the field (or 404/409), and nothing
+ * stored, not even the Idempotency-Key it came with. */
+START_TEST(test_routes_travel__bad_input_names_the_field_stores_nothing)
+{
+	static const struct {
+		const char *path, *body;
+		long status;
+		const char *code, *want;
+	} bad[] = {
+		{"/v1/meetings", "{\"id\":\"M 1\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+		 "\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
+		 400, "invalid-field", "id:"},
+		{"/v1/meetings", "{\"id\":\"m9\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+		 "\"ends_on\":\"2019-01-28\",\"place\":\"x\",\"currency\":\"USD\"}",
+		 400, "invalid-field", "ends_on"},
+		{"/v1/meetings", "{\"id\":\"m9\"", 400, "invalid-json", "body"},
+		{"/v1/meetings/m1/rank", "{\"budget\":\"1.00\",\"as_of\":\"2019-13-01\"}", 400,
+		 "invalid-field", "as_of"},
+		{"/v1/meetings/m1/rank", "{\"budget\":\"1.00\",\"meeting\":\"m2\"}", 400,
+		 "invalid-field", "meeting"},
+		{"/v1/meetings/m1/approve", "{\"date\":\"yesterday\"}", 400, "invalid-field",
+		 "date"},
+		{"/v1/meetings/m1/approve", "{\"dates\":\"2019-01-06\"}", 400, "invalid-field",
+		 "dates: unknown field"},
+		{"/v1/meetings/m1/trips/amina/decline", "{\"reason\":\"ill\"}", 400,
+		 "invalid-field", "reason: unknown field"},
+		{"/v1/meetings/m1/trips/amina/cancel", "{\"date\":\"2019-02-30\"}", 400,
+		 "invalid-field", "date"},
+		{"/v1/meetings/m1/trips/amina/settle", "{\"airfare\":\"-1.00\",\"dsa\":\"0.00\"}",
+		 400, "invalid-field", "airfare"},
+		{"/v1/meetings/m1/trips/amina/settle", "{\"airfare\":\"2000\",\"dsa\":\"0.00\"}",
+		 400, "invalid-field", "airfare"},
+		{"/v1/meetings/m1/trips/amina/settle", "{\"airfare\":\"2000.00\"}", 400,
+		 "invalid-field", "dsa"},
+		{"/v1/meetings/m1/trips/amina/settle",
+		 "{\"airfare\":\"3000.00\",\"dsa\":\"0.01\"}", 400, "invalid-field",
+		 "above the granted"},
+		{"/v1/meetings/m1/trips/cy/settle", "{\"airfare\":\"1.00\",\"dsa\":\"0.00\"}", 404,
+		 "not-found", "cy"},
+		{"/v1/meetings/nope/approve", "{}", 404, "not-found", "nope"},
+	};
+	char *before;
+
+	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
+	refused(req("POST", "/v1/meetings/m1/approve", E.secretariat, NULL, "application/json",
+		    "{}"), 409, "conflict", "no stored ranking");
+	json_decref(call("POST", "/v1/meetings/m1/rank", E.secretariat,
+			 "{\"budget\":\"3000.00\",\"as_of\":\"2019-01-05\"}", 201));
+	json_decref(call("POST", "/v1/meetings/m1/approve", E.secretariat, "{}", 200));
+	before = snapshot();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "bad-%zu", i);
+		refused(req("POST", bad[i].path, E.secretariat, key, "application/json", bad[i].body),
+			bad[i].status, bad[i].code, bad[i].want);
+	}
+	expect_unchanged(before);
+	free(before);
+}
+END_TEST
+
+/* --- the same Idempotency-Key at the same time ------------------------------------------- */
+
+#define RACERS 6
+
+struct racer {
+	const char *path, *body;
+	struct resp r;
+};
+
+static void *race(void *arg)
+{
+	struct racer *x = arg;
+
+	x->r = req("POST", x->path, E.secretariat, "k-race", "application/json", x->body);
+	return NULL;
+}
+
+/* Sends RACERS identical requests with one key at once; all get the one
+ * answer, and the write happened once. */
+static void race_all(const char *path, const char *body, long status)
+{
+	struct racer x[RACERS];
+	pthread_t t[RACERS];
+
+	for (int i = 0; i < RACERS; i++) {
+		x[i] = (struct racer){path, body, {0}};
+		ck_assert_int_eq(pthread_create(&t[i], NULL, race, &x[i]), 0);
+	}
+	for (int i = 0; i < RACERS; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	for (int i = 0; i < RACERS; i++) {
+		ck_assert_msg(x[i].r.status == status, "%s racer %d: %ld: %s", path, i,
+			      x[i].r.status, x[i].r.body);
+		ck_assert_str_eq(x[i].r.body, x[0].r.body);
+	}
+	for (int i = 0; i < RACERS; i++)
+		resp_free(&x[i].r);
+}
+
+START_TEST(test_routes_travel__concurrent_requests_with_one_key_write_once)
+{
+	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
+	json_decref(call("POST", "/v1/meetings/m1/rank", E.secretariat,
+			 "{\"budget\":\"5000.00\",\"as_of\":\"2019-01-05\"}", 201));
+	race_all("/v1/meetings/m1/approve", "{\"date\":\"2019-01-06\"}", 200);
+	/* two obligations, one approval audited, one key */
+	expect_sql("SELECT count(*) FROM travel_trips WHERE status = 'approved'", "2");
+	expect_sql("SELECT count(*) FROM entries", "2");
+	expect_sql("SELECT count(*) FROM audit WHERE action = 'travel.approve'", "1");
+	expect_sql("SELECT count(*) FROM idempotency_keys WHERE key = 'k-race'", "1");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("routes_travel");
+	TCase *tc = tcase_create("routes_travel");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_applicants_route__upload_stores_and_shows_the_funds_history);
+	tcase_add_test(tc, test_applicants_route__bad_upload_400_naming_line_and_column_nothing_stored);
+	tcase_add_test(tc, test_rank_route__what_if_with_budget_and_policy_stores_nothing);
+	tcase_add_test(tc, test_routes_travel__every_write_replays_its_idempotency_key);
+	tcase_add_test(tc, test_routes_travel__roles_and_audit_rows_of_every_write);
+	tcase_add_test(tc, test_report_route__bad_input_refused_nothing_stored);
+	tcase_add_test(tc, test_routes_travel__flow_meeting_to_settlement_and_later_history);
+	tcase_add_test(tc, test_routes_travel__concurrent_requests_with_one_key_write_once);
+	tcase_add_test(tc, test_routes_travel__bad_input_names_the_field_stores_nothing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	int rc;
+
+	(void)entry_body; /* the fixture's, for ledger tests */
+	(void)http;
+	(void)error_code;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = harness_main(suite(), true);
+	curl_global_cleanup();
+	return rc;
+}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/session.h"
 #include "cli/table.h"
 #include "common/db.h"
@@ -247,9 +248,12 @@ static int run_family(int argc, char **argv)
 		return finish(&r, rc, code, out, NULL, meeting_cols);
 	}
 	if (pos) {
+		struct cli_progress *bar = cli_progress_watch_file(r.positional, r.positional);
+
 		rc = ledger_travel_applicants_import(
 			&out, r.c, json_string_value(json_object_get(r.body, "meeting")),
 			r.positional, &r.who, &code);
+		cli_progress_end(bar);
 		if (rc == 0)
 			fprintf(stderr, "tfledger applicants import: %s: %lld applicant(s) stored\n",
 				r.positional, (long long)json_integer_value(json_object_get(out, "imported")));

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/session.h"
 #include "cli/table.h"
 #include "common/db.h"
@@ -357,8 +358,12 @@ static int run_family(int argc, char **argv)
 		rc = ledger_fund_inkind_add(&out, r.c, r.body, &r.who, &code);
 	else if (strcmp(f, "inkind") == 0 && strcmp(a, "list") == 0)
 		rc = ledger_fund_inkind_list(&out, r.c, &code);
-	else if (strcmp(f, "rates") == 0 && strcmp(a, "import") == 0)
+	else if (strcmp(f, "rates") == 0 && strcmp(a, "import") == 0) {
+		struct cli_progress *bar = cli_progress_watch_file(r.positional, r.positional);
+
 		rc = ledger_fund_rates_import(&out, r.c, r.positional, &r.who, &code);
+		cli_progress_end(bar);
+	}
 	else if (strcmp(f, "rates") == 0 && strcmp(a, "list") == 0)
 		rc = ledger_fund_rates_list(&out, r.c, &code);
 	else if (strcmp(f, "funds") == 0 && strcmp(a, "travel-available") == 0)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
@@ -288,6 +289,31 @@ static int connect_ro(PGconn **out, const char *database)
 	return rc;
 }
 
+/* The report's output: stdio, counting the bytes for the progress bar. */
+struct counted_out {
+	FILE *f;
+	int64_t bytes;
+	struct cli_progress *bar;
+};
+
+static int counted_write(void *ctx, const char *buf, int len)
+{
+	struct counted_out *o = ctx;
+
+	if (len > 0 && fwrite(buf, 1, (size_t)len, o->f) != (size_t)len)
+		return -1;
+	o->bytes += len;
+	cli_progress_update(o->bar, o->bytes);
+	return len;
+}
+
+static int counted_close(void *ctx)
+{
+	struct counted_out *o = ctx;
+
+	return fflush(o->f) == 0 ? 0 : -1;
+}
+
 /*
  * Writes the report to stdout, or to FILE through FILE.tmp renamed into
  * place once complete (an interrupted report never looks finished), then
@@ -296,6 +322,7 @@ static int connect_ro(PGconn **out, const char *database)
 static int run_kind(int argc, char **argv)
 {
 	char cmd[64], tmp[LIMIT_PATH_BYTES];
+	struct counted_out out = {NULL, 0, NULL};
 	struct kind_opts o;
 	PGconn *c = NULL;
 	FILE *f = NULL;
@@ -311,11 +338,17 @@ static int run_kind(int argc, char **argv)
 				cmd);
 	if (!f)
 		f = stdout;
+	out.f = f;
+	/* A bar only when the report does not go to the same terminal. */
+	if (f != stdout || !isatty(STDOUT_FILENO))
+		out.bar = cli_progress_start(cmd, 0);
 	/* 1 MiB of stdio buffer: libxml2 flushes its own every 4 KB */
 	if ((rc = connect_ro(&c, o.database)) < 0 ||
-	    (setvbuf(f, NULL, _IOFBF, 1 << 20), rc = reports_write(c, &o.rq,
-								   xmlOutputBufferCreateFile(f, NULL))) < 0 ||
+	    (setvbuf(f, NULL, _IOFBF, 1 << 20),
+	     rc = reports_write(c, &o.rq, xmlOutputBufferCreateIO(counted_write, counted_close,
+								  &out, NULL))) < 0 ||
 	    fflush(f) != 0) {
+		cli_progress_end(out.bar);
 		if (rc == 0)
 			rc = err_set(ERR_SYSTEM, "%s: write failed: %s", o.output ? tmp : "stdout",
 				     strerror(errno));
@@ -326,6 +359,7 @@ static int run_kind(int argc, char **argv)
 			(void)unlink(tmp);
 		return cli_fail(rc, cmd);
 	}
+	cli_progress_end(out.bar);
 	PQfinish(c);
 	if (f != stdout && fclose(f) != 0) {
 		(void)unlink(tmp);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
@@ -189,7 +190,10 @@ static int import(int argc, char **argv)
 		goto cleanup;
 	}
 	for (; ndone < nfiles; ndone++) {
+		struct cli_progress *bar = cli_progress_watch_file(files[ndone], files[ndone]);
+
 		rc = ledger_statements_import(&done[ndone], c, files[ndone]);
+		cli_progress_end(bar);
 		if (rc < 0) {
 			status = cli_fail(rc, "statements import");
 			fprintf(stderr, "tfledger: statements import: %s refused, nothing of it "

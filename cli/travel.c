@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/session.h"
 #include "cli/table.h"
 #include "common/db.h"
@@ -274,14 +275,17 @@ static int run_family(int argc, char **argv)
 	if (pos) {
 		bool std = strcmp(r.positional, "-") == 0;
 		FILE *in = std ? stdin : fopen(r.positional, "r");
+		struct cli_progress *bar;
 
 		if (!in) {
 			rc = err_sys(ERR_INVALID, "%s: cannot open", r.positional);
 			return finish(&r, rc, "invalid-field", NULL, NULL, NULL);
 		}
+		bar = cli_progress_watch_file(r.positional, r.positional);
 		rc = ledger_travel_applicants_import(
 			&out, r.c, json_string_value(json_object_get(r.body, "meeting")), in,
 			r.positional, &r.who, NULL, &code);
+		cli_progress_end(bar);
 		if (!std)
 			fclose(in);
 		if (rc == 0)

@@ -1,0 +1,49 @@
+#!/bin/sh
+# progress.sh - the progress bar of `tfledger statements import`, seen from
+# outside: a camt.053 file of 20,000 entries (bench/camt.sh --gen) imported
+# with stderr in a file must leave that file empty; imported again under
+# script(1), whose pty is the command's stderr, it must draw the bar (a
+# percentage, then the line cleared) and still print the same table.
+# A private cluster, stopped and removed on every exit.
+set -eu
+
+tfledger=${TFLEDGER_BIN:-./tfledger}
+src=${TFLEDGER_DATADIR:-.}
+work=$(mktemp -d /tmp/tfl-pb.XXXXXX)
+chmod 755 "$work" # as root, the postgres user must reach the cluster dir
+
+cleanup() {
+	status=$?
+	"$tfledger" db stop --dir "$work/db" >/dev/null 2>&1 || true
+	rm -rf "$work"
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+sh "$src/bench/camt.sh" --gen 20000 "$work/bank.xml"
+"$tfledger" db init --dir "$work/db" 2>/dev/null
+TFLEDGER_DATABASE=$("$tfledger" db start --dir "$work/db")
+export TFLEDGER_DATABASE
+"$tfledger" migrate 2>/dev/null
+
+"$tfledger" statements import "$work/bank.xml" >"$work/out1" 2>"$work/err1"
+[ ! -s "$work/err1" ] || fail "stderr is a file, yet something was written: $(od -c "$work/err1" | head)"
+grep -q ' 20000 ' "$work/out1" || fail "the import printed no table: $(cat "$work/out1")"
+
+if ! command -v script >/dev/null 2>&1; then
+	echo "script(1) not found: the terminal half is skipped"
+	exit 77
+fi
+# script gives the command a pty as stdin, stdout and stderr; what the
+# command wrote to it lands in the typescript file.
+script -qec "'$tfledger' statements import '$work/bank.xml'" "$work/typescript" >/dev/null
+grep -q '%' "$work/typescript" || fail "no bar on a terminal: $(head -c 400 "$work/typescript")"
+grep -q "$(printf '\033\\[K')" "$work/typescript" || fail "the bar's line was never cleared"
+grep -q 'BENCH-20000' "$work/typescript" || fail "no table after the bar"
+echo "ok: silent with stderr in a file, a bar on a terminal"

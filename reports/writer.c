@@ -222,12 +222,11 @@ struct reports_raw {
 	char buf[REPORTS_RAW_BYTES];
 };
 
-/* The most one input byte becomes: "&quot;" in text; in an attribute a
- * character of up to 4 bytes becomes "&#x10FFFF;" (10), so 6 per byte. */
+/* The most one input byte becomes: "&quot;". */
 #define ESCAPED_MAX 6
-/* Input bytes escaped at a time: their worst case, and that of a character
- * begun at the last of them, fits an empty buffer. */
-#define SLICE (REPORTS_RAW_BYTES / ESCAPED_MAX - 4)
+/* Input bytes escaped at a time: their worst case (and a closing quote)
+ * fits an empty buffer. */
+#define SLICE (REPORTS_RAW_BYTES / ESCAPED_MAX - 1)
 
 int reports_raw_new(struct reports_raw **out, xmlTextWriterPtr w)
 {
@@ -310,29 +309,6 @@ int reports_raw_text(struct reports_raw *b, const char *s, size_t n)
 	return 0;
 }
 
-/* The UTF-8 character at s[0..n) (s[0] >= 0x80) into *cp; its length, or
- * 0 if it is not well-formed. */
-static size_t utf8(uint32_t *cp, const unsigned char *s, size_t n)
-{
-	size_t len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
-	uint32_t v;
-
-	if (len == 0 || s[0] >= 0xF8 || len > n)
-		return 0;
-	v = s[0] & (0x7F >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3F);
-	}
-	/* XML's Char: no surrogates, not beyond U+10FFFF, shortest form */
-	if ((len == 2 && v < 0x80) || (len == 3 && v < 0x800) || (len == 4 && v < 0x10000) ||
-	    (v >= 0xD800 && v <= 0xDFFF) || v == 0xFFFE || v == 0xFFFF || v > 0x10FFFF)
-		return 0;
-	*cp = v;
-	return len;
-}
-
 int reports_raw_attr(struct reports_raw *b, const char *name, const char *s, size_t n)
 {
 	size_t name_len = strlen(name);
@@ -352,13 +328,10 @@ int reports_raw_attr(struct reports_raw *b, const char *name, const char *s, siz
 		const unsigned char *u = (const unsigned char *)s;
 		size_t i = 0;
 
-		if ((rc = room(b, (k + 3) * ESCAPED_MAX)) < 0)
+		if ((rc = room(b, k * ESCAPED_MAX + 1)) < 0)
 			return rc;
 		o = b->buf + b->len;
-		while (i < k) { /* as libxml2's xmlBufAttrSerializeTxtContent, no document */
-			uint32_t cp;
-			size_t l;
-
+		while (i < k) { /* as libxml2's xmlBufAttrSerializeTxtContent (UTF-8 document) */
 			switch (u[i]) {
 			case '\n': PUT(o, "&#10;"); break;
 			case '\r': PUT(o, "&#13;"); break;
@@ -367,21 +340,12 @@ int reports_raw_attr(struct reports_raw *b, const char *name, const char *s, siz
 			case '<': PUT(o, "&lt;"); break;
 			case '>': PUT(o, "&gt;"); break;
 			case '&': PUT(o, "&amp;"); break;
-			default:
-				if (u[i] < 0x80) {
-					*o++ = (char)u[i];
-					break;
-				}
-				if (!(l = utf8(&cp, u + i, n - i)))
-					return err_set(ERR_INVALID, "report attribute %s: the value is "
-							  "not UTF-8", name);
-				o += sprintf(o, "&#x%" PRIX32 ";", cp);
-				i += l - 1;
+			default: *o++ = (char)u[i];
 			}
 			i++;
 		}
 		b->len = (size_t)(o - b->buf);
-		s += i; /* a character may end past k */
+		s += i;
 		n -= i;
 	}
 	if ((rc = room(b, 1)) < 0)

@@ -102,7 +102,7 @@ void reports_writer_free(xmlTextWriterPtr w);
  *
  * Text is escaped as xmlTextWriterWriteString escapes element content
  * (& < > " and CR); attribute values as xmlTextWriterWriteAttribute does
- * (also LF, TAB, and characters beyond ASCII as &#xHEX; references).
+ * (also LF and TAB). Other bytes, UTF-8 beyond ASCII too, go as they are.
  */
 struct reports_raw;
 
@@ -119,10 +119,7 @@ int reports_raw_put(struct reports_raw *b, const char *s, size_t n);
 /* Appends s[0..n) escaped as element content. */
 int reports_raw_text(struct reports_raw *b, const char *s, size_t n);
 
-/*
- * Appends ` name="value"` with s[0..n) escaped as an attribute value.
- * ERR_INVALID if s is not UTF-8.
- */
+/* Appends ` name="value"` with s[0..n) escaped as an attribute value. */
 int reports_raw_attr(struct reports_raw *b, const char *name, const char *s, size_t n);
 
 /* Hands what is buffered to the writer. ERR_SYSTEM for a write error. */

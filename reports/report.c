@@ -75,6 +75,10 @@ static const struct db_stmt stmts[] = {
 	 * which spares the server a sort. Binary: no output functions on the
 	 * server (created_at, ids and dates are formatted in statement.c). */
 	{"reports_st_after", "SELECT set_config('tfledger.statement_after', $1, true)", 1},
+	/* and, once per statement, no JIT: a page's estimated cost passes
+	 * jit_above_cost, and compiling it again for every page costs more
+	 * than it saves on a plan that is index descents and sends */
+	{"reports_st_nojit", "SELECT set_config('jit', 'off', true)", 0},
 	{"reports_st_page",
 	 "COPY (SELECT e.sequence, e.date,"
 	 " CASE WHEN p.line = 1 THEN e.id END, CASE WHEN p.line = 1 THEN e.memo END,"

@@ -440,7 +440,8 @@ static int write_entries(struct reports_ctx *x, struct acct *a, size_t n_acct, i
 	int64_t after = first - 1;
 	int rc;
 
-	if ((rc = reports_raw_new(&e.out, x->w)) < 0)
+	if ((rc = db_exec(NULL, x->c, "reports_st_nojit", 0, NULL)) < 0 ||
+	    (rc = reports_raw_new(&e.out, x->w)) < 0)
 		return rc;
 	for (;;) {
 		if ((rc = write_page(&e, after)) < 0)

@@ -51,6 +51,8 @@ static const struct kind kinds[] = {
 static const struct db_stmt stmts[] = {
 	{"reports_head", "SELECT sequence, hash FROM ledger_head", 0},
 	{"reports_account", "SELECT 1 FROM accounts WHERE code = $1", 1},
+	/* the fund's IATI organisation identifier, if set (iati.c) */
+	{"reports_iati_org_ref", "SELECT value FROM settings WHERE key = 'iati.org_ref'", 0},
 	/* account statement: the accounts in scope with their debit balances
 	 * before the period and at its end (running balances, one index
 	 * descent each: docs/ledger.md) */

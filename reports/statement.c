@@ -15,12 +15,15 @@
  * balance: two independent sources that must agree.
  *
  * Streaming: entries are read in keyset pages of LIMIT_REPORT_PAGE_ENTRIES
- * (by sequence), each row a posting with its entry's columns. As soon as a
- * page has arrived the query for the next one is sent (asynchronously), and
- * what the server sends of it is taken in (PQconsumeInput) while this
- * process writes page N, so the server is never blocked on a full socket. Memory holds
- * at most two pages and grows with the number of accounts, never with
- * the number of postings.
+ * (by sequence), each page one binary COPY of a row per posting with its
+ * entry's columns (report.c, reports_st_page), taken a row at a time: the
+ * server streams, and memory holds one row, the accounts and the output
+ * buffer, never a page. The entries are written by hand (reports_raw,
+ * writer.h) in exactly the bytes xmlTextWriter wrote for them: ids, dates,
+ * created_at and numbers formatted here from their binary forms, amounts
+ * with money_format. The rows must come in sequence order and, within an
+ * entry, in line order starting at line 1; anything else is refused
+ * (ERR_INTERNAL) rather than written.
  */
 #include <inttypes.h>
 #include <stdio.h>

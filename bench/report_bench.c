@@ -12,7 +12,9 @@
  * for its private cluster. The running balances are rebuilt with one
  * INSERT ... SELECT (what ledger_post keeps entry by entry). Then it runs the real `tfledger report
  * account-statement` for 2019 and `tfledger verify-statement` on its file,
- * and prints wall time, postings/s and peak RSS (wait4) of each.
+ * and prints wall time, postings/s and peak RSS (wait4) of each, and the
+ * 1-minute load average (/proc/loadavg) before and after the report: on a
+ * shared machine the figures mean little without it.
  * Prints figures; never passes or fails.
  */
 #include <inttypes.h>
@@ -180,6 +182,20 @@ static void load(PGconn *c, int64_t *seq, char prev[HASH_HEX_BYTES], int64_t pos
 	*seq = last;
 }
 
+/* The 1-minute load average, or -1 if it cannot be read. */
+static double load1(void)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double l = -1;
+
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
 /* Runs argv; returns wall seconds, peak RSS in KiB into *rss_kb. */
 static double measure(char *const argv[], long *rss_kb)
 {
@@ -229,27 +245,30 @@ int main(int argc, char **argv)
 		exec(c, sql);
 	}
 	exec(c, "COMMIT");
-	printf("%10s %12s %10s %12s %12s | %12s %12s\n", "postings", "report s", "postings/s",
-	       "peak RSS KiB", "file MiB", "verify s", "verify RSS");
+	printf("%10s %12s %10s %12s %12s %11s | %12s %12s\n", "postings", "report s",
+	       "postings/s", "peak RSS KiB", "file MiB", "load1 b a", "verify s", "verify RSS");
 	for (int i = 4; i < argc; i++) {
 		int64_t n = strtoll(argv[i], NULL, 10);
 		long rss, vrss;
-		double t, vt;
+		double t, vt, l0, l1;
 		struct stat st;
 
 		load(c, &seq, prev, n);
 		if (snprintf(out, sizeof(out), "%s/statement-%" PRId64 ".xml", argv[3], n) >=
 		    (int)sizeof(out))
 			return 2;
+		l0 = load1();
 		t = measure((char *const[]){argv[2], "report", "account-statement", "--from",
 					    "2019-01-01", "--to", "2019-12-31", "--output", out,
 					    "--generated-at", "2020-01-01T00:00:00Z", "--database",
 					    argv[1], NULL}, &rss);
+		l1 = load1();
 		vt = measure((char *const[]){argv[2], "verify-statement", out, NULL}, &vrss);
 		if (stat(out, &st) < 0)
 			return 2;
-		printf("%10" PRId64 " %12.2f %10.0f %12ld %12.1f | %12.2f %12ld\n", seq * 2, t,
-		       (double)(seq * 2) / t, rss, (double)st.st_size / 1048576.0, vt, vrss);
+		printf("%10" PRId64 " %12.2f %10.0f %12ld %12.1f %5.2f %5.2f | %12.2f %12ld\n",
+		       seq * 2, t, (double)(seq * 2) / t, rss, (double)st.st_size / 1048576.0, l0,
+		       l1, vt, vrss);
 		fflush(stdout);
 		unlink(out);
 	}

@@ -17,9 +17,13 @@
  * database limits to the OrganisationType codelist (migrations/0020); the
  * tests check every code against the codelists in reports/iati/codelists.
  *
- * IATI_ORG_REF is the fund's organisation identifier. "XI-IATI-" is IATI's
- * own registration agency prefix; the suffix must be the one the IATI
- * Registry gives the fund when it registers as a publisher.
+ * The fund's IATI organisation identifier (reporting-org ref, and the
+ * activity's identifier with "-TF") is the setting iati.org_ref in the
+ * settings table, read inside the report's snapshot; without it,
+ * IATI_ORG_REF_UNSET, a placeholder that is not a registered identifier
+ * (docs/reports.md: set the real one before publishing). A set value is
+ * checked against IATI's form for identifiers: an agency prefix, '-', an
+ * id; letters, digits, '-', '.', '_' only (no spaces, '/', ... ).
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +34,8 @@
 #include "common/money.h"
 #include "reports/kinds.h"
 
-#define IATI_ORG_REF "XI-IATI-IGFTF"
+#define IATI_ORG_REF_UNSET "XI-IATI-IGFTF"
+#define IATI_ORG_REF_BYTES 101 /* IATI identifiers are short; a stated maximum */
 #define IATI_ORG_TYPE "40" /* OrganisationType: Multilateral */
 #define IATI_ORG_NAME "UN DESA - Internet Governance Forum Trust Fund"
 
@@ -71,6 +76,30 @@ static int value(xmlTextWriterPtr w, int64_t minor, const char *ccy, const char 
 	    xmlTextWriterWriteString(w, X(s)) < 0)
 		return rc < 0 ? rc : err_set(ERR_SYSTEM, "writing <value> failed");
 	return reports_end(w, "value");
+}
+
+/* The fund's identifier into out: the setting iati.org_ref, else the
+ * placeholder. ERR_INVALID naming the setting if it is malformed. */
+static int org_ref(char out[IATI_ORG_REF_BYTES], PGconn *c)
+{
+	PGresult *r = NULL;
+	const char *v;
+	int rc;
+
+	if ((rc = db_exec(&r, c, "reports_iati_org_ref", 0, NULL)) < 0)
+		return rc;
+	v = PQntuples(r) ? PQgetvalue(r, 0, 0) : IATI_ORG_REF_UNSET;
+	if (strlen(v) < 3 || strlen(v) >= IATI_ORG_REF_BYTES || !strchr(v + 1, '-') ||
+	    v[0] == '-' || v[strlen(v) - 1] == '-' ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._") !=
+		    strlen(v))
+		rc = err_set(ERR_INVALID, "setting iati.org_ref '%s': expected an IATI "
+				  "organisation identifier, AGENCY-ID (letters, digits, '-', '.', '_'; "
+				  "at most %d characters)", v, IATI_ORG_REF_BYTES - 1);
+	else
+		snprintf(out, IATI_ORG_REF_BYTES, "%s", v);
+	PQclear(r);
+	return rc;
 }
 
 /* The root: <ROOT version="2.03" generated-datetime=..>. */
@@ -118,10 +147,13 @@ int reports_write_iati_activities(struct reports_ctx *x)
 {
 	const char *const params[] = {x->rq->from, x->rq->to};
 	xmlTextWriterPtr w = x->w;
-	char stamp[REPORTS_TIME_BYTES];
+	char stamp[REPORTS_TIME_BYTES], ref[IATI_ORG_REF_BYTES], id[IATI_ORG_REF_BYTES + 3];
 	PGresult *d = NULL, *t = NULL;
 	int rc;
 
+	if ((rc = org_ref(ref, x->c)) < 0)
+		return rc;
+	snprintf(id, sizeof(id), "%s-TF", ref);
 	if ((rc = db_exec(&d, x->c, "reports_iati_donors", 2, params)) < 0 ||
 	    (rc = db_exec(&t, x->c, "reports_iati_transactions", 2, params)) < 0 ||
 	    (rc = begin(x, "iati-activities", stamp)) < 0 ||
@@ -129,8 +161,8 @@ int reports_write_iati_activities(struct reports_ctx *x)
 	    (rc = reports_attr(w, "default-currency", "USD")) < 0 ||
 	    (rc = reports_attr(w, "last-updated-datetime", stamp)) < 0 ||
 	    (rc = reports_attr(w, "xml:lang", "en")) < 0 ||
-	    (rc = reports_write_text(w, "iati-identifier", IATI_ORG_REF "-TF")) < 0 ||
-	    (rc = org(w, "reporting-org", IATI_ORG_REF, NULL, IATI_ORG_TYPE, IATI_ORG_NAME)) < 0 ||
+	    (rc = reports_write_text(w, "iati-identifier", id)) < 0 ||
+	    (rc = org(w, "reporting-org", ref, NULL, IATI_ORG_TYPE, IATI_ORG_NAME)) < 0 ||
 	    (rc = narrative(w, "title", "IGF Trust Fund")) < 0 ||
 	    (rc = reports_start(w, "description")) < 0 || (rc = reports_attr(w, "type", "1")) < 0 ||
 	    (rc = reports_write_text(w, "narrative", "Extrabudgetary trust fund supporting the "
@@ -142,7 +174,7 @@ int reports_write_iati_activities(struct reports_ctx *x)
 		if ((rc = org(w, "participating-org", NULL, "1", PQgetvalue(d, i, 2),
 			      PQgetvalue(d, i, 1))) < 0)
 			goto cleanup;
-	if ((rc = org(w, "participating-org", IATI_ORG_REF, "4", IATI_ORG_TYPE, IATI_ORG_NAME)) < 0 ||
+	if ((rc = org(w, "participating-org", ref, "4", IATI_ORG_TYPE, IATI_ORG_NAME)) < 0 ||
 	    (rc = reports_start(w, "activity-status")) < 0 ||
 	    (rc = reports_attr(w, "code", "2")) < 0 || /* Implementation */
 	    (rc = reports_end(w, "activity-status")) < 0 ||
@@ -161,13 +193,13 @@ int reports_write_iati_organisation(struct reports_ctx *x)
 {
 	const char *const params[] = {x->rq->from, x->rq->to, NULL};
 	xmlTextWriterPtr w = x->w;
-	char stamp[REPORTS_TIME_BYTES], month[8];
+	char stamp[REPORTS_TIME_BYTES], month[8], ref[IATI_ORG_REF_BYTES];
 	int64_t total = 0;
 	PGresult *a = NULL;
 	int rc;
 
 	reports_month(month, x->rq->to);
-	if ((rc = db_exec(&a, x->c, "reports_st_accounts", 3, params)) < 0)
+	if ((rc = org_ref(ref, x->c)) < 0 || (rc = db_exec(&a, x->c, "reports_st_accounts", 3, params)) < 0)
 		goto cleanup;
 	for (int i = 0; i < PQntuples(a); i++) { /* the total comes before its lines */
 		struct money_rate rate;
@@ -185,9 +217,9 @@ int reports_write_iati_organisation(struct reports_ctx *x)
 	    (rc = reports_attr(w, "default-currency", "USD")) < 0 ||
 	    (rc = reports_attr(w, "last-updated-datetime", stamp)) < 0 ||
 	    (rc = reports_attr(w, "xml:lang", "en")) < 0 ||
-	    (rc = reports_write_text(w, "organisation-identifier", IATI_ORG_REF)) < 0 ||
+	    (rc = reports_write_text(w, "organisation-identifier", ref)) < 0 ||
 	    (rc = narrative(w, "name", IATI_ORG_NAME)) < 0 ||
-	    (rc = org(w, "reporting-org", IATI_ORG_REF, NULL, IATI_ORG_TYPE, IATI_ORG_NAME)) < 0 ||
+	    (rc = org(w, "reporting-org", ref, NULL, IATI_ORG_TYPE, IATI_ORG_NAME)) < 0 ||
 	    (rc = reports_start(w, "total-expenditure")) < 0 ||
 	    (rc = reports_start(w, "period-start")) < 0 ||
 	    (rc = reports_attr(w, "iso-date", x->rq->from)) < 0 ||

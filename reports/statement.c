@@ -15,12 +15,15 @@
  * balance: two independent sources that must agree.
  *
  * Streaming: entries are read in keyset pages of LIMIT_REPORT_PAGE_ENTRIES
- * (by sequence), each row a posting with its entry's columns. As soon as a
- * page has arrived the query for the next one is sent (asynchronously), and
- * what the server sends of it is taken in (PQconsumeInput) while this
- * process writes page N, so the server is never blocked on a full socket. Memory holds
- * at most two pages and grows with the number of accounts, never with
- * the number of postings.
+ * (by sequence), each page one binary COPY of a row per posting with its
+ * entry's columns (report.c, reports_st_page), taken a row at a time: the
+ * server streams, and memory holds one row, the accounts and the output
+ * buffer, never a page. The entries are written by hand (reports_raw,
+ * writer.h) in exactly the bytes xmlTextWriter wrote for them: ids, dates,
+ * created_at and numbers formatted here from their binary forms, amounts
+ * with money_format. The rows must come in sequence order and, within an
+ * entry, in line order starting at line 1; anything else is refused
+ * (ERR_INTERNAL) rather than written.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -76,145 +79,387 @@ static int write_accounts(struct reports_ctx *x, struct acct *a, size_t n, const
 	return reports_end(w, "accounts");
 }
 
-/* Optional elements: written only when the column is not NULL. */
-static int write_optional(xmlTextWriterPtr w, const PGresult *r, int i, int col,
-			  const char *name)
+/* --- the entries: a binary COPY per page, written by hand --------------------------- */
+
+/* The columns of reports_st_page (report.c), one row per posting; the
+ * entry's own columns are NULL on all but its first posting's row. */
+enum {
+	C_SEQUENCE, C_DATE, C_ID, C_MEMO, C_REFERENCE, C_CREATED_AT, C_TOKEN_ID,
+	C_IDEMPOTENCY_KEY, C_REQUEST_SHA256, C_REVERSES, C_PREV_HASH, C_HASH,
+	C_LINE, C_ACCOUNT, C_SIDE, C_AMOUNT, C_CURRENCY, N_COLUMNS
+};
+
+struct field {
+	const char *p;
+	int32_t len; /* -1: NULL */
+};
+
+/* What the entries being written need from one page to the next. */
+struct entries {
+	struct reports_ctx *x;
+	struct reports_raw *out;
+	struct acct *a;
+	size_t n_acct;
+	int64_t sequence;  /* of the entry open (written up to its postings), 0: none */
+	int32_t line;      /* its last posting's line */
+	bool in_period;    /* and whether it is dated in the period */
+	bool written;      /* anything yet (the first fragment starts the line) */
+	int64_t last;      /* the last sequence of the page */
+	int page_entries;  /* entries in the page */
+	bool header_read;  /* the COPY's binary header, once per page */
+};
+
+static uint16_t be16(const char *p)
 {
-	return PQgetisnull(r, i, col) ? 0 : reports_write_text(w, name, PQgetvalue(r, i, col));
+	const unsigned char *u = (const unsigned char *)p;
+
+	return (uint16_t)(u[0] << 8 | u[1]);
 }
 
-/* Writes the entry of rows [*i, ...) of page e (one row per posting, all
- * with the same sequence) and advances *i past them. */
-static int write_entry(struct reports_ctx *x, struct acct *a, size_t n_acct,
-		       const PGresult *e, int *i)
+static uint32_t be32(const char *p)
 {
-	xmlTextWriterPtr w = x->w;
-	int k = *i;
-	const char *seq = PQgetvalue(e, k, 0), *date = PQgetvalue(e, k, 1);
-	bool in_period = strcmp(date, x->rq->from) >= 0 && strcmp(date, x->rq->to) <= 0;
-	int rc;
+	const unsigned char *u = (const unsigned char *)p;
 
-	if (PQgetisnull(e, k, 2) || strcmp(PQgetvalue(e, k, 12), "1") != 0)
-		return err_set(ERR_INTERNAL, "entry %s: its postings do not start at line 1", seq);
-	if ((rc = reports_start(w, "entry")) < 0 || (rc = reports_attr(w, "sequence", seq)) < 0 ||
-	    (rc = reports_attr(w, "id", PQgetvalue(e, k, 2))) < 0 ||
-	    (rc = reports_attr(w, "date", date)) < 0 ||
-	    (rc = reports_attr(w, "in-period", in_period ? "true" : "false")) < 0 ||
-	    (rc = reports_write_text(w, "created-at", PQgetvalue(e, k, 5))) < 0 ||
-	    (rc = reports_write_text(w, "token-id", PQgetvalue(e, k, 6))) < 0 ||
-	    (rc = reports_write_text(w, "memo", PQgetvalue(e, k, 3))) < 0 ||
-	    (rc = reports_write_text(w, "reference", PQgetvalue(e, k, 4))) < 0 ||
-	    (rc = write_optional(w, e, k, 7, "idempotency-key")) < 0 ||
-	    (rc = write_optional(w, e, k, 8, "request-sha256")) < 0 ||
-	    (rc = write_optional(w, e, k, 9, "reverses")) < 0 ||
-	    (rc = reports_write_text(w, "prev-hash", PQgetvalue(e, k, 10))) < 0 ||
-	    (rc = reports_write_text(w, "hash", PQgetvalue(e, k, 11))) < 0)
-		return rc;
-	for (; k < PQntuples(e) && strcmp(PQgetvalue(e, k, 0), seq) == 0; k++) {
-		const char *account = PQgetvalue(e, k, 13), *side = PQgetvalue(e, k, 14);
-		const char *ccy = PQgetvalue(e, k, 16);
-		int64_t amount = reports_ll(e, k, 15);
-		struct acct *ac = in_period ? bsearch(account, a, n_acct, sizeof(*a), by_code) : NULL;
-
-		if ((rc = reports_start(w, "posting")) < 0 ||
-		    (rc = reports_attr(w, "line", PQgetvalue(e, k, 12))) < 0 ||
-		    (rc = reports_attr(w, "account", account)) < 0 ||
-		    (rc = reports_attr(w, "side", side)) < 0 ||
-		    (rc = reports_attr_money(w, "amount", amount, ccy)) < 0 ||
-		    (rc = reports_attr(w, "currency", ccy)) < 0)
-			return rc;
-		if (ac) {
-			rc = side[0] == 'd' ? money_add(&ac->running, ac->running, amount)
-					    : money_sub(&ac->running, ac->running, amount);
-			if (rc < 0 || (rc = reports_attr_money(w, "balance", normal(ac, ac->running),
-							       ccy)) < 0)
-				return rc;
-		}
-		if ((rc = reports_end(w, "posting")) < 0)
-			return rc;
-	}
-	*i = k;
-	return reports_end(w, "entry");
+	return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
 }
 
-/* Sends the query for the page after sequence `after` without waiting. */
-static int send_page(PGconn *c, const char *after)
+static int64_t be64(const char *p)
 {
-	char limit[24];
+	return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
+}
 
-	snprintf(limit, sizeof(limit), "%d", LIMIT_REPORT_PAGE_ENTRIES);
-	if (!PQsendQueryPrepared(c, "reports_st_page", 2, (const char *const[]){after, limit},
-				 NULL, NULL, 0))
-		return err_set(ERR_UNAVAILABLE, "account statement: %s", PQerrorMessage(c));
+#define PUT(e, lit) reports_raw_put((e)->out, (lit), sizeof(lit) - 1)
+
+/* Days since 2000-01-01 (PostgreSQL's epoch) as "YYYY-MM-DD" into out[10]
+ * (civil_from_days, H. Hinnant). ERR_INTERNAL outside years 1-9999. */
+static int format_day(char out[10], int64_t day)
+{
+	int64_t z = day + 10957 + 719468; /* days since 0000-03-01 */
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	int64_t y = yoe + era * 400 + (m <= 2);
+
+	if (y < 1 || y > 9999)
+		return err_set(ERR_INTERNAL, "a date in year %" PRId64 " in the journal", y);
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
 	return 0;
 }
 
-/* Waits for the page sent last: *out is its result (PQclear it). */
-static int get_page(PGresult **out, PGconn *c)
+/* Microseconds since 2000-01-01 00:00 UTC as "YYYY-MM-DDTHH:MM:SS.ffffffZ"
+ * into out[27]: what to_char(.. 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') wrote. */
+static int format_time(char out[27], int64_t us)
 {
-	PGresult *r = PQgetResult(c), *more;
-	int rc = db_result_check(c, r, "account statement page");
-
-	while ((more = PQgetResult(c))) /* the end of the command */
-		PQclear(more);
-	if (rc < 0) {
-		PQclear(r);
-		r = NULL;
-	}
-	*out = r;
-	return rc;
-}
-
-/* The journal from sequence first to the end of the snapshot, page by page,
- * each next page requested before the current one is written. */
-static int write_entries(struct reports_ctx *x, struct acct *a, size_t n_acct, int64_t first)
-{
-	char after[24];
-	PGresult *r = NULL, *ignored = NULL;
-	bool in_flight = false;
+	int64_t day = us >= 0 ? us / 86400000000 : -((-us + 86399999999) / 86400000000);
+	int64_t in_day = us - day * 86400000000;
+	int64_t s = in_day / 1000000, frac = in_day % 1000000;
 	int rc;
 
-	snprintf(after, sizeof(after), "%" PRId64, first - 1);
-	if ((rc = send_page(x->c, after)) < 0)
+	if ((rc = format_day(out, day)) < 0)
 		return rc;
-	in_flight = true;
-	for (;;) {
-		int n, entries = 0;
+	out[10] = 'T';
+	out[11] = (char)('0' + s / 36000);
+	out[12] = (char)('0' + s / 3600 % 10);
+	out[13] = ':';
+	out[14] = (char)('0' + s % 3600 / 600);
+	out[15] = (char)('0' + s % 3600 / 60 % 10);
+	out[16] = ':';
+	out[17] = (char)('0' + s % 60 / 10);
+	out[18] = (char)('0' + s % 10);
+	out[19] = '.';
+	for (int i = 25; i > 19; i--, frac /= 10)
+		out[i] = (char)('0' + frac % 10);
+	out[26] = 'Z';
+	return 0;
+}
 
-		in_flight = false;
-		if ((rc = get_page(&r, x->c)) < 0)
-			goto cleanup;
-		n = PQntuples(r);
-		for (int i = 0; i < n; i++)
-			entries += i == 0 || strcmp(PQgetvalue(r, i, 0), PQgetvalue(r, i - 1, 0)) != 0;
-		if (entries == LIMIT_REPORT_PAGE_ENTRIES) {
-			snprintf(after, sizeof(after), "%s", PQgetvalue(r, n - 1, 0));
-			if ((rc = send_page(x->c, after)) < 0)
-				goto cleanup;
-			in_flight = true;
-		}
-		for (int i = 0, k = 0; i < n; k++) {
-			if ((rc = write_entry(x, a, n_acct, r, &i)) < 0)
-				goto cleanup;
-			/* take in what the server has sent of the next page, so
-			 * that it is not blocked on a full socket meanwhile */
-			if (in_flight && k % 64 == 63 && !PQconsumeInput(x->c)) {
-				rc = err_set(ERR_UNAVAILABLE, "account statement: %s",
-					     PQerrorMessage(x->c));
-				goto cleanup;
+/* A uuid's 16 bytes as PostgreSQL writes it, 8-4-4-4-12 lower-case hex. */
+static void format_uuid(char out[36], const char *u)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[(unsigned char)u[i] >> 4];
+		out[o++] = hex[(unsigned char)u[i] & 15];
+	}
+}
+
+/* A NUL-terminated copy of a short text column into out[size]. */
+static int column_str(char *out, size_t size, struct field f, const char *what)
+{
+	if (f.len < 0 || (size_t)f.len >= size)
+		return err_set(ERR_INTERNAL, "account statement: %s is NULL or longer than %zu",
+			       what, size - 1);
+	memcpy(out, f.p, (size_t)f.len);
+	out[f.len] = '\0';
+	return 0;
+}
+
+/* <name>text</name> on its own line inside an entry. */
+static int element(struct entries *e, const char *open, size_t open_len, struct field f,
+		   const char *close, size_t close_len)
+{
+	int rc;
+
+	if ((rc = reports_raw_put(e->out, open, open_len)) < 0 ||
+	    (rc = reports_raw_text(e->out, f.p, (size_t)f.len)) < 0)
+		return rc;
+	return reports_raw_put(e->out, close, close_len);
+}
+
+#define ELEMENT(e, name, f)                                                            \
+	element((e), "      <" name ">", sizeof("      <" name ">") - 1, (f), "</" name ">\n", \
+		sizeof("</" name ">\n") - 1)
+
+static int end_entry(struct entries *e)
+{
+	if (!e->sequence)
+		return 0;
+	e->sequence = 0;
+	return PUT(e, "    </entry>\n");
+}
+
+/* The start of an entry from its first posting's row: its attributes and
+ * every field its hash covers. */
+static int start_entry(struct entries *e, const struct field *f, int64_t sequence)
+{
+	const struct reports_request *rq = e->x->rq;
+	char n[24], id[36], date[11], created[27];
+	static const int required[] = {C_ID, C_MEMO, C_REFERENCE, C_CREATED_AT, C_TOKEN_ID,
+				       C_PREV_HASH, C_HASH};
+	int rc;
+
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (f[required[i]].len < 0)
+			return err_set(ERR_INTERNAL, "entry %" PRId64 ": its postings do not "
+					  "start at line 1", sequence);
+	if (f[C_ID].len != 16 || f[C_CREATED_AT].len != 8 || f[C_HASH].len != 64 ||
+	    f[C_PREV_HASH].len != 64 || (f[C_REVERSES].len >= 0 && f[C_REVERSES].len != 16))
+		return err_set(ERR_INTERNAL, "entry %" PRId64 ": unexpected column sizes", sequence);
+	if ((rc = format_day(date, (int32_t)be32(f[C_DATE].p))) < 0 ||
+	    (rc = format_time(created, be64(f[C_CREATED_AT].p))) < 0)
+		return rc;
+	date[10] = '\0';
+	e->in_period = strcmp(date, rq->from) >= 0 && strcmp(date, rq->to) <= 0;
+	format_uuid(id, f[C_ID].p);
+	if ((!e->written && (rc = PUT(e, "\n")) < 0) || (rc = PUT(e, "    <entry")) < 0 ||
+	    (rc = reports_raw_attr(e->out, "sequence", n, reports_format_int(n, sequence))) < 0 ||
+	    (rc = reports_raw_attr(e->out, "id", id, sizeof(id))) < 0 ||
+	    (rc = reports_raw_attr(e->out, "date", date, 10)) < 0 ||
+	    (rc = e->in_period ? PUT(e, " in-period=\"true\">\n")
+			       : PUT(e, " in-period=\"false\">\n")) < 0 ||
+	    (rc = ELEMENT(e, "created-at", ((struct field){created, sizeof(created)}))) < 0 ||
+	    (rc = ELEMENT(e, "token-id", f[C_TOKEN_ID])) < 0 ||
+	    (rc = ELEMENT(e, "memo", f[C_MEMO])) < 0 ||
+	    (rc = ELEMENT(e, "reference", f[C_REFERENCE])) < 0 ||
+	    (f[C_IDEMPOTENCY_KEY].len >= 0 &&
+	     (rc = ELEMENT(e, "idempotency-key", f[C_IDEMPOTENCY_KEY])) < 0) ||
+	    (f[C_REQUEST_SHA256].len >= 0 &&
+	     (rc = ELEMENT(e, "request-sha256", f[C_REQUEST_SHA256])) < 0))
+		return rc;
+	if (f[C_REVERSES].len >= 0) {
+		format_uuid(id, f[C_REVERSES].p);
+		if ((rc = ELEMENT(e, "reverses", ((struct field){id, sizeof(id)}))) < 0)
+			return rc;
+	}
+	if ((rc = ELEMENT(e, "prev-hash", f[C_PREV_HASH])) < 0 ||
+	    (rc = ELEMENT(e, "hash", f[C_HASH])) < 0)
+		return rc;
+	e->written = true;
+	e->sequence = sequence;
+	e->line = 0;
+	e->page_entries++;
+	e->last = sequence;
+	return 0;
+}
+
+/* One row: a posting, after its entry's start if it is the first. */
+static int write_row(struct entries *e, const struct field *f)
+{
+	char n[24], account[LEDGER_CODE_BYTES], side[8], ccy[4], amount[MONEY_STR_MAX];
+	int64_t sequence, value;
+	int32_t line;
+	struct acct *ac;
+	int rc;
+
+	if (f[C_SEQUENCE].len != 8 || f[C_DATE].len != 4 || f[C_LINE].len != 4 ||
+	    f[C_AMOUNT].len != 8)
+		return err_set(ERR_INTERNAL, "account statement: unexpected column sizes");
+	sequence = be64(f[C_SEQUENCE].p);
+	line = (int32_t)be32(f[C_LINE].p);
+	value = be64(f[C_AMOUNT].p);
+	if (sequence != e->sequence) {
+		if (sequence <= e->last || line != 1)
+			return err_set(ERR_INTERNAL, "entry %" PRId64 ": rows out of order, or its "
+					  "postings do not start at line 1", sequence);
+		if ((rc = end_entry(e)) < 0 || (rc = start_entry(e, f, sequence)) < 0)
+			return rc;
+	} else if (line <= e->line) {
+		return err_set(ERR_INTERNAL, "entry %" PRId64 ": posting lines out of order",
+			       sequence);
+	}
+	e->line = line;
+	if ((rc = column_str(account, sizeof(account), f[C_ACCOUNT], "a posting's account")) < 0 ||
+	    (rc = column_str(side, sizeof(side), f[C_SIDE], "a posting's side")) < 0 ||
+	    (rc = column_str(ccy, sizeof(ccy), f[C_CURRENCY], "a posting's currency")) < 0 ||
+	    (rc = money_format(amount, value, ccy)) < 0)
+		return rc;
+	ac = e->in_period ? bsearch(account, e->a, e->n_acct, sizeof(*e->a), by_code) : NULL;
+	if ((rc = PUT(e, "      <posting")) < 0 ||
+	    (rc = reports_raw_attr(e->out, "line", n, reports_format_int(n, line))) < 0 ||
+	    (rc = reports_raw_attr(e->out, "account", account, strlen(account))) < 0 ||
+	    (rc = reports_raw_attr(e->out, "side", side, strlen(side))) < 0 ||
+	    (rc = reports_raw_attr(e->out, "amount", amount, strlen(amount))) < 0 ||
+	    (rc = reports_raw_attr(e->out, "currency", ccy, strlen(ccy))) < 0)
+		return rc;
+	if (ac) {
+		rc = side[0] == 'd' ? money_add(&ac->running, ac->running, value)
+				    : money_sub(&ac->running, ac->running, value);
+		if (rc < 0 || (rc = money_format(amount, normal(ac, ac->running), ccy)) < 0 ||
+		    (rc = reports_raw_attr(e->out, "balance", amount, strlen(amount))) < 0)
+			return rc;
+	}
+	return PUT(e, "/>\n");
+}
+
+/* One COPY message: the binary header on the first, then rows (one per
+ * message as the server sends them, but any number is taken), or the
+ * trailer. */
+static int read_message(struct entries *e, const char *p, size_t n)
+{
+	static const char signature[11] = "PGCOPY\n\377\r\n";
+	struct field f[N_COLUMNS];
+	int rc;
+
+	if (!e->header_read) {
+		size_t skip;
+
+		if (n < 19 || memcmp(p, signature, sizeof(signature)) != 0)
+			return err_set(ERR_INTERNAL, "account statement: not a binary COPY");
+		skip = 19 + (size_t)be32(p + 15);
+		if (skip > n)
+			return err_set(ERR_INTERNAL, "account statement: short COPY header");
+		p += skip;
+		n -= skip;
+		e->header_read = true;
+	}
+	while (n >= 2) {
+		int16_t columns = (int16_t)be16(p);
+
+		p += 2;
+		n -= 2;
+		if (columns == -1) /* the trailer */
+			return n == 0 ? 0 : err_set(ERR_INTERNAL, "account statement: data after "
+							      "the end of a COPY");
+		if (columns != N_COLUMNS)
+			return err_set(ERR_INTERNAL, "account statement: %d columns", columns);
+		for (int i = 0; i < N_COLUMNS; i++) {
+			if (n < 4)
+				return err_set(ERR_INTERNAL, "account statement: short COPY row");
+			f[i] = (struct field){p + 4, (int32_t)be32(p)};
+			p += 4;
+			n -= 4;
+			if (f[i].len < -1 || (f[i].len > 0 && (size_t)f[i].len > n))
+				return err_set(ERR_INTERNAL, "account statement: short COPY row");
+			if (f[i].len > 0) {
+				p += f[i].len;
+				n -= (size_t)f[i].len;
 			}
 		}
+		if ((rc = write_row(e, f)) < 0)
+			return rc;
+	}
+	return n == 0 ? 0 : err_set(ERR_INTERNAL, "account statement: short COPY row");
+}
+
+/* Reads what is left of a COPY after a failure, so the connection can go on. */
+static void drain(PGconn *c)
+{
+	PGresult *r;
+	char *buf;
+
+	while (PQgetCopyData(c, &buf, 0) > 0)
+		PQfreemem(buf);
+	while ((r = PQgetResult(c)))
 		PQclear(r);
-		r = NULL;
-		if (!in_flight)
+}
+
+/* One page: the entries after sequence `after`, written. */
+static int write_page(struct entries *e, int64_t after)
+{
+	PGconn *c = e->x->c;
+	char s[24];
+	PGresult *r = NULL;
+	char *buf = NULL;
+	int n, rc;
+
+	s[reports_format_int(s, after)] = '\0';
+	if ((rc = db_exec(NULL, c, "reports_st_after", 1, (const char *const[]){s})) < 0 ||
+	    (rc = db_exec(NULL, c, "reports_st_page", 0, NULL)) < 0)
+		return rc;
+	e->header_read = false;
+	e->page_entries = 0;
+	while ((n = PQgetCopyData(c, &buf, 0)) > 0) {
+		rc = read_message(e, buf, (size_t)n);
+		PQfreemem(buf);
+		if (rc < 0) {
+			drain(c);
+			return rc;
+		}
+	}
+	if (n == -2)
+		rc = err_set(ERR_UNAVAILABLE, "account statement: %s", PQerrorMessage(c));
+	while ((r = PQgetResult(c))) {
+		int rc1 = db_result_check(c, r, "account statement page");
+
+		if (rc == 0)
+			rc = rc1;
+		PQclear(r);
+	}
+	return rc < 0 ? rc : end_entry(e);
+}
+
+/* The journal from sequence first to the end of the snapshot, page by page
+ * (keyset pages of LIMIT_REPORT_PAGE_ENTRIES entries), each page one binary
+ * COPY read as a stream: memory holds one row and the output buffer. */
+static int write_entries(struct reports_ctx *x, struct acct *a, size_t n_acct, int64_t first)
+{
+	struct entries e = {.x = x, .a = a, .n_acct = n_acct};
+	int64_t after = first - 1;
+	int rc;
+
+	if ((rc = db_exec(NULL, x->c, "reports_st_nojit", 0, NULL)) < 0 ||
+	    (rc = reports_raw_new(&e.out, x->w)) < 0)
+		return rc;
+	for (;;) {
+		if ((rc = write_page(&e, after)) < 0)
+			goto cleanup;
+		if (e.page_entries < LIMIT_REPORT_PAGE_ENTRIES)
 			break;
+		after = e.last;
 	}
+	/* the writer indents the end tag of <entries> no more after raw text */
+	if (e.written)
+		rc = PUT(&e, "  ");
+	if (rc == 0)
+		rc = reports_raw_flush(e.out);
 cleanup:
-	PQclear(r);
-	if (in_flight) { /* a write failed: let the connection finish the query */
-		(void)get_page(&ignored, x->c);
-		PQclear(ignored);
-	}
+	reports_raw_free(e.out);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -211,6 +212,163 @@ int reports_writer_end(xmlTextWriterPtr w)
 	int rc = wrote(xmlTextWriterEndDocument(w), "(end of document)");
 
 	return rc < 0 ? rc : wrote(xmlTextWriterFlush(w), "(flush)");
+}
+
+/* --- hand-made fragments (writer.h) ------------------------------------------- */
+
+struct reports_raw {
+	xmlTextWriterPtr w;
+	size_t len;
+	char buf[REPORTS_RAW_BYTES];
+};
+
+/* The most one input byte becomes: "&quot;". */
+#define ESCAPED_MAX 6
+/* Input bytes escaped at a time: their worst case (and a closing quote)
+ * fits an empty buffer. */
+#define SLICE (REPORTS_RAW_BYTES / ESCAPED_MAX - 1)
+
+int reports_raw_new(struct reports_raw **out, xmlTextWriterPtr w)
+{
+	struct reports_raw *b = malloc(sizeof(*b));
+
+	*out = NULL;
+	if (!b)
+		return err_set(ERR_SYSTEM, "out of memory for a report buffer");
+	b->w = w;
+	b->len = 0;
+	*out = b;
+	return 0;
+}
+
+void reports_raw_free(struct reports_raw *b)
+{
+	free(b);
+}
+
+int reports_raw_flush(struct reports_raw *b)
+{
+	int rc = 0;
+
+	if (b->len && xmlTextWriterWriteRawLen(b->w, BAD_CAST b->buf, (int)b->len) < 0)
+		rc = err_set(ERR_SYSTEM, "writing the report failed (disk full or file closed?)");
+	b->len = 0;
+	return rc;
+}
+
+/* Makes room for n more bytes; n <= REPORTS_RAW_BYTES. */
+static int room(struct reports_raw *b, size_t n)
+{
+	return b->len + n > sizeof(b->buf) ? reports_raw_flush(b) : 0;
+}
+
+int reports_raw_put(struct reports_raw *b, const char *s, size_t n)
+{
+	int rc;
+
+	while (n > 0) {
+		size_t k = n < sizeof(b->buf) ? n : sizeof(b->buf);
+
+		if ((rc = room(b, k)) < 0)
+			return rc;
+		memcpy(b->buf + b->len, s, k);
+		b->len += k;
+		s += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* Appends the literal lit (a string constant). */
+#define PUT(o, lit) (memcpy((o), (lit), sizeof(lit) - 1), (o) += sizeof(lit) - 1)
+
+int reports_raw_text(struct reports_raw *b, const char *s, size_t n)
+{
+	int rc;
+
+	while (n > 0) { /* in slices that fit the buffer escaped */
+		size_t k = n < SLICE ? n : SLICE;
+		char *o;
+
+		if ((rc = room(b, k * ESCAPED_MAX)) < 0)
+			return rc;
+		o = b->buf + b->len;
+		for (size_t i = 0; i < k; i++)
+			switch (s[i]) { /* as libxml2's xmlEncodeSpecialChars */
+			case '<': PUT(o, "&lt;"); break;
+			case '>': PUT(o, "&gt;"); break;
+			case '&': PUT(o, "&amp;"); break;
+			case '"': PUT(o, "&quot;"); break;
+			case '\r': PUT(o, "&#13;"); break;
+			default: *o++ = s[i];
+			}
+		b->len = (size_t)(o - b->buf);
+		s += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int reports_raw_attr(struct reports_raw *b, const char *name, const char *s, size_t n)
+{
+	size_t name_len = strlen(name);
+	int rc;
+	char *o;
+
+	if ((rc = room(b, name_len + 4)) < 0)
+		return rc;
+	o = b->buf + b->len;
+	*o++ = ' ';
+	memcpy(o, name, name_len);
+	o += name_len;
+	PUT(o, "=\"");
+	b->len = (size_t)(o - b->buf);
+	while (n > 0) {
+		size_t k = n < SLICE ? n : SLICE;
+		const unsigned char *u = (const unsigned char *)s;
+		size_t i = 0;
+
+		if ((rc = room(b, k * ESCAPED_MAX + 1)) < 0)
+			return rc;
+		o = b->buf + b->len;
+		while (i < k) { /* as libxml2's xmlBufAttrSerializeTxtContent (UTF-8 document) */
+			switch (u[i]) {
+			case '\n': PUT(o, "&#10;"); break;
+			case '\r': PUT(o, "&#13;"); break;
+			case '\t': PUT(o, "&#9;"); break;
+			case '"': PUT(o, "&quot;"); break;
+			case '<': PUT(o, "&lt;"); break;
+			case '>': PUT(o, "&gt;"); break;
+			case '&': PUT(o, "&amp;"); break;
+			default: *o++ = (char)u[i];
+			}
+			i++;
+		}
+		b->len = (size_t)(o - b->buf);
+		s += i;
+		n -= i;
+	}
+	if ((rc = room(b, 1)) < 0)
+		return rc;
+	b->buf[b->len++] = '"';
+	return 0;
+}
+
+size_t reports_format_int(char out[24], int64_t v)
+{
+	char rev[24];
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t n = 0, i = 0;
+
+	do {
+		rev[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		out[i++] = '-';
+	while (n)
+		out[i++] = rev[--n];
+	return i;
 }
 
 void reports_writer_free(xmlTextWriterPtr w)

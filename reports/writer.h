@@ -27,6 +27,7 @@
 #define TFLEDGER_REPORTS_WRITER_H
 
 #include <libxml/xmlwriter.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -84,6 +85,52 @@ int reports_writer_end(xmlTextWriterPtr w);
 
 /* Frees the writer (closing the file); NULL is allowed. */
 void reports_writer_free(xmlTextWriterPtr w);
+
+/*
+ * Hand-made XML for the hot loop of a large report (the account statement's
+ * entries): the same bytes xmlTextWriter writes for the same elements,
+ * built in a fixed buffer and handed to the writer in large chunks with
+ * xmlTextWriterWriteRawLen, without the writer's per-call costs (a stack
+ * of open elements, a strdup per name, strlen and a copy per attribute).
+ *
+ * Fragments go inside the element the writer has open (started with
+ * reports_start). The writer closes that element's start tag with ">"
+ * alone before the first chunk, and writes nothing before its end tag:
+ * so the first fragment starts with the newline and the last one ends with
+ * the open element's indentation (see statement.c). A test compares these
+ * bytes with the writer's own (tests/unit/test_reports.c).
+ *
+ * Text is escaped as xmlTextWriterWriteString escapes element content
+ * (& < > " and CR); attribute values as xmlTextWriterWriteAttribute does
+ * (also LF and TAB). Other bytes, UTF-8 beyond ASCII too, go as they are.
+ */
+struct reports_raw;
+
+/* Bytes buffered before they are handed to the writer. */
+#define REPORTS_RAW_BYTES (64 * 1024)
+
+/* A buffer for w (which must outlive it); *out is freed with
+ * reports_raw_free. ERR_SYSTEM if out of memory. */
+int reports_raw_new(struct reports_raw **out, xmlTextWriterPtr w);
+
+/* Appends n bytes of markup as they are (no escaping). */
+int reports_raw_put(struct reports_raw *b, const char *s, size_t n);
+
+/* Appends s[0..n) escaped as element content. */
+int reports_raw_text(struct reports_raw *b, const char *s, size_t n);
+
+/* Appends ` name="value"` with s[0..n) escaped as an attribute value. */
+int reports_raw_attr(struct reports_raw *b, const char *name, const char *s, size_t n);
+
+/* Hands what is buffered to the writer. ERR_SYSTEM for a write error. */
+int reports_raw_flush(struct reports_raw *b);
+
+/* Frees b without flushing; NULL is allowed. */
+void reports_raw_free(struct reports_raw *b);
+
+/* Writes the decimal digits of v (at most 20 and a sign) into out; returns
+ * their number. No NUL. */
+size_t reports_format_int(char out[24], int64_t v);
 
 /* t as "YYYY-MM-DDTHH:MM:SSZ". */
 void reports_format_time(char out[REPORTS_TIME_BYTES], time_t t);

@@ -780,6 +780,7 @@ static char *iati_xp(xmlDocPtr doc, const char *expr)
 
 START_TEST(test_report_iati__valid_against_official_schemas_and_codelists)
 {
+	PGconn *owner;
 	struct fx f;
 	char p[LIMIT_PATH_BYTES], *s;
 	xmlDocPtr doc;
@@ -817,7 +818,47 @@ START_TEST(test_report_iati__valid_against_official_schemas_and_codelists)
 			 125000 + 1119 + 153225);
 	ck_assert_int_eq(xp_money_sum(doc, "USD", "//expense-line/value"),
 			 xp_money(doc, "USD", "//total-expenditure/value"));
+	/* without the setting iati.org_ref: the placeholder */
+	s = iati_xp(doc, "string(//organisation-identifier)");
+	ck_assert_str_eq(s, "XI-IATI-IGFTF");
+	xmlFree(s);
 	xmlFreeDoc(doc);
+
+	/* with it: the fund's identifier everywhere, still valid (settings are
+	 * the owner's to write: a connection of its own) */
+	owner = harness_connect(f.db);
+	free(harness_query_value(owner, "INSERT INTO settings (key, value) VALUES"
+				      " ('iati.org_ref', 'XM-EXAMPLE-41.1_x') RETURNING key"));
+	report(&f, p, "iati-organisation", "2019-01-01", "2019-12-31", NULL, "org2.xml");
+	doc = valid(p, IATI "iati-organisations-schema.xsd");
+	s = iati_xp(doc, "concat(//organisation-identifier, ' ', //reporting-org/@ref)");
+	ck_assert_str_eq(s, "XM-EXAMPLE-41.1_x XM-EXAMPLE-41.1_x");
+	xmlFree(s);
+	xmlFreeDoc(doc);
+	report(&f, p, "iati-activities", "2019-01-01", "2019-12-31", NULL, "act2.xml");
+	doc = valid(p, IATI "iati-activities-schema.xsd");
+	s = iati_xp(doc, "concat(//iati-identifier, ' ', //reporting-org/@ref, ' ',"
+			 " //participating-org[@role='4']/@ref)");
+	ck_assert_str_eq(s, "XM-EXAMPLE-41.1_x-TF XM-EXAMPLE-41.1_x XM-EXAMPLE-41.1_x");
+	xmlFree(s);
+	xmlFreeDoc(doc);
+
+	/* a malformed one is a bad request naming the setting */
+	free(harness_query_value(owner, "UPDATE settings SET value = 'XM DAC/41'"
+				      " WHERE key = 'iati.org_ref' RETURNING key"));
+	{
+		char *err = NULL;
+
+		path(p, &f, "bad.xml");
+		ck_assert_int_eq(run(&err, "report", "iati-activities", "--from", "2019-01-01",
+				     "--to", "2019-12-31", "--output", p, "--database", f.db, NULL),
+				 1);
+		ck_assert_msg(strstr(err, "iati.org_ref"), "%s", err);
+		free(err);
+	}
+	free(harness_query_value(owner, "DELETE FROM settings WHERE key = 'iati.org_ref'"
+				       " RETURNING key"));
+	PQfinish(owner);
 	fx_close(&f);
 }
 END_TEST

@@ -627,6 +627,83 @@ START_TEST(test_writer__money_and_dates_are_exact_strings)
 }
 END_TEST
 
+/* Writes <r><e a="S" b="S">S</e>...</r> for every S, with the writer's calls
+ * (raw 0) or with reports_raw inside <r> (raw 1), into path. */
+static void write_both(const char *path, const char *const *strings, size_t n, int raw)
+{
+	xmlTextWriterPtr w = NULL;
+	struct reports_raw *b = NULL;
+
+	ck_assert_int_eq(reports_writer_open(&w, path), 0);
+	ck_assert_int_eq(xmlTextWriterStartElement(w, BAD_CAST "r") >= 0, 1);
+	ck_assert_int_eq(xmlTextWriterStartElement(w, BAD_CAST "list") >= 0, 1);
+	if (raw)
+		ck_assert_int_eq(reports_raw_new(&b, w), 0);
+	for (size_t i = 0; i < n; i++) {
+		const char *s = strings[i];
+
+		if (!raw) {
+			ck_assert_int_eq(xmlTextWriterStartElement(w, BAD_CAST "e") >= 0, 1);
+			ck_assert_int_eq(xmlTextWriterWriteAttribute(w, BAD_CAST "a", BAD_CAST s) >= 0, 1);
+			ck_assert_int_eq(xmlTextWriterWriteElement(w, BAD_CAST "t", BAD_CAST s) >= 0, 1);
+			ck_assert_int_eq(xmlTextWriterStartElement(w, BAD_CAST "f") >= 0, 1);
+			ck_assert_int_eq(xmlTextWriterWriteAttribute(w, BAD_CAST "b", BAD_CAST s) >= 0, 1);
+			ck_assert_int_eq(xmlTextWriterEndElement(w) >= 0, 1);
+			ck_assert_int_eq(xmlTextWriterEndElement(w) >= 0, 1);
+			continue;
+		}
+		if (i == 0)
+			ck_assert_int_eq(reports_raw_put(b, "\n", 1), 0);
+		ck_assert_int_eq(reports_raw_put(b, "    <e", 6), 0);
+		ck_assert_int_eq(reports_raw_attr(b, "a", s, strlen(s)), 0);
+		ck_assert_int_eq(reports_raw_put(b, ">\n      <t>", 11), 0);
+		ck_assert_int_eq(reports_raw_text(b, s, strlen(s)), 0);
+		ck_assert_int_eq(reports_raw_put(b, "</t>\n      <f", 13), 0);
+		ck_assert_int_eq(reports_raw_attr(b, "b", s, strlen(s)), 0);
+		ck_assert_int_eq(reports_raw_put(b, "/>\n    </e>\n", 12), 0);
+	}
+	if (raw) {
+		ck_assert_int_eq(reports_raw_put(b, "  ", 2), 0);
+		ck_assert_int_eq(reports_raw_flush(b), 0);
+		reports_raw_free(b);
+	}
+	ck_assert_int_eq(xmlTextWriterEndElement(w) >= 0, 1);
+	ck_assert_int_eq(reports_writer_end(w), 0);
+	reports_writer_free(w);
+}
+
+START_TEST(test_writer__raw_fragments_are_the_writers_bytes)
+{
+	static char big[3 * REPORTS_RAW_BYTES];
+	const char *strings[] = {
+		"", "plain", "& < > \" ' ]]>", "cr\r lf\n tab\t", "\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
+		"\xf0\x9f\x98\x80 emoji", "\x7f del", "B001", "1234.56", big,
+	};
+	char p1[PATHMAX], p2[PATHMAX];
+	char *t1, *t2;
+	size_t n1, n2;
+	char digits[24];
+
+	/* long enough to cross the buffer several times, every escape in it */
+	for (size_t i = 0; i + 1 < sizeof(big); i++)
+		big[i] = "a&<>\"\r\n\t\xc3\xa9z"[i % 11];
+	path(p1, "writer-calls.xml");
+	path(p2, "writer-raw.xml");
+	write_both(p1, strings, sizeof(strings) / sizeof(strings[0]), 0);
+	write_both(p2, strings, sizeof(strings) / sizeof(strings[0]), 1);
+	t1 = harness_slurp(p1, &n1);
+	t2 = harness_slurp(p2, &n2);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert_int_eq(memcmp(t1, t2, n1), 0);
+	free(t1);
+	free(t2);
+	ck_assert_int_eq(reports_format_int(digits, INT64_MIN + 1), 20);
+	ck_assert_int_eq(memcmp(digits, "-9223372036854775807", 20), 0);
+	ck_assert_int_eq(reports_format_int(digits, 0), 1);
+	ck_assert_int_eq(digits[0], '0');
+}
+END_TEST
+
 /* --- the command line ------------------------------------------------------ */
 
 static int run_cli(char **err, const char *const *args)
@@ -725,6 +802,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tools, test_writer__refuses_bad_header_fields);
 	tcase_add_test(tools, test_writer__money_and_dates_are_exact_strings);
+	tcase_add_test(tools, test_writer__raw_fragments_are_the_writers_bytes);
 	suite_add_tcase(s, tools);
 	return s;
 }

@@ -29,6 +29,8 @@ struct reports_request {
 	/* reconciliation: the ledger's bank account (10xx-CCY, required) and the
 	 * bank's statement account (IBAN; NULL: the only one in its currency) */
 	const char *bank_account, *statement_account;
+	/* travel-allocation: the meeting's id (required) */
+	const char *meeting;
 };
 
 /* True if kind is a kind reports_write writes. */

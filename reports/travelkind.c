@@ -23,7 +23,6 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/db.h"
@@ -482,9 +481,13 @@ static int write_totals(struct travel *t)
 	int rc = db_exec(&r, t->x->c, "reports_trv_totals", 4,
 			 (const char *const[]){t->meeting, t->ccy, t->x->rq->from, t->x->rq->to});
 
-	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
-		sums[reports_ll(r, i, 0)] = (struct figures){reports_ll(r, i, 1), reports_ll(r, i, 2),
-							     reports_ll(r, i, 3)};
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		int64_t b = reports_ll(r, i, 0);
+
+		ASSERT(b >= BEFORE && b < BUCKETS);
+		sums[b] = (struct figures){reports_ll(r, i, 1), reports_ll(r, i, 2),
+					   reports_ll(r, i, 3)};
+	}
 	PQclear(r);
 	for (int b = 0; rc == 0 && b < BUCKETS; b++)
 		if (memcmp(&sums[b], &t->listed[b], sizeof(sums[b])) != 0)

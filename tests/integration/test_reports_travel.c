@@ -11,7 +11,8 @@
  * trip's entry with that sequence, hash and postings; the totals equal the
  * 8100/8190/5200 postings of the meeting's entries by SQL; the latest run as
  * of the period's end is the one shown; the same arguments and generated-at
- * give the same bytes, over HTTP too; bad requests are refused naming what.
+ * give the same bytes, over HTTP too; more decisions than a keyset page are
+ * all written once, in order; bad requests are refused naming what.
  */
 #include "tests/integration/ledger_fixture.h"
 
@@ -676,6 +677,69 @@ START_TEST(test_report_travel__bad_requests_exit_1_naming_what)
 }
 END_TEST
 
+/* More decisions than a keyset page: every one, once, in position order. */
+START_TEST(test_report_travel__decisions_beyond_one_page)
+{
+	const int n = LIMIT_REPORT_PAGE_ENTRIES + 101;
+	struct fx f;
+	char csv[LIMIT_PATH_BYTES], p[LIMIT_PATH_BYTES], *err = NULL, *text;
+	size_t size = 256 + (size_t)n * 96, len;
+	json_t *out = NULL;
+	const char *code = NULL;
+	xmlDocPtr doc;
+
+	fx_open(&f);
+	text = malloc(size);
+	ck_assert_ptr_nonnull(text);
+	len = (size_t)snprintf(text, size, "%s", "id,name,country,category,role,forms_complete,"
+			       "health_check,prior_funded,prior_reports_outstanding,request,amount,"
+			       "currency,requested_on\n");
+	for (int i = 1; i <= n; i++)
+		len += (size_t)snprintf(text + len, size - len, "p%05d,Person %d,%s,individual,"
+					"speaker,yes,yes,0,0,full,100.00,USD,2019-01-10\n", i, i,
+					i % 2 ? "IND" : "PHL");
+	ck_assert_uint_lt(len, size);
+	path(csv, &f, "big.csv");
+	harness_spit_text(csv, text);
+	free(text);
+	json_decref(ok(f.c, ledger_travel_meeting_add,
+		       "{\"id\":\"igf2019-big\",\"name\":\"Open forum\",\"starts_on\":\"2019-06-01\","
+		       "\"ends_on\":\"2019-06-02\",\"place\":\"Berlin\",\"currency\":\"USD\"}"));
+	ck_assert_msg(ledger_travel_applicants_import(&out, f.c, "igf2019-big", csv, &who,
+						      &code) == 0, "%s", err_last());
+	json_decref(out);
+	{
+		ledger_travel_ranking *k = NULL;
+		json_t *body = json_pack("{s:s, s:s, s:s}", "meeting", "igf2019-big", "as_of",
+					 "2019-02-01", "budget", "1000.00");
+
+		ck_assert_msg(ledger_travel_rank(&k, f.c, body, &who, &code) == 0, "%s",
+			      err_last());
+		ledger_travel_ranking_free(k);
+		json_decref(body);
+	}
+	path(p, &f, "big.xml");
+	ck_assert_int_eq(report_run(&err, &f, "2019-01-01", "2019-12-31", "--meeting",
+				    "igf2019-big", "--output", p, NULL), 0);
+	free(err);
+	doc = valid(p); /* positions and ids are unique (xs:unique) */
+	ck_assert_int_eq(xp_long(doc, "count(" ROOT "/r:run/r:decisions/r:decision)"), n);
+	ck_assert_int_eq(xp_long(doc, "string(" ROOT "/r:run/r:decisions/@count)"), n);
+	ck_assert_int_eq(xp_long(doc, "string(" ROOT "/r:run/r:decisions/@funded)"), 10);
+	for (int i = LIMIT_REPORT_PAGE_ENTRIES - 1; i <= LIMIT_REPORT_PAGE_ENTRIES + 2; i++) {
+		char e[128];
+
+		snprintf(e, sizeof(e), "string(" ROOT "/r:run/r:decisions/r:decision[%d]/@position)",
+			 i);
+		ck_assert_int_eq(xp_long(doc, e), i);
+	}
+	ck_assert_int_eq(xp_long(doc, "count(" ROOT "/r:run/r:decisions/r:decision[last()]"
+				      "[@position = count(../r:decision)])"), 1);
+	xmlFreeDoc(doc);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_report_travel_route__meeting_and_generated_at_give_the_cli_bytes)
 {
 	struct fx f;
@@ -743,6 +807,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_report_travel__valid_stored_decisions_and_trips_tied_to_postings);
 	tcase_add_test(tc, test_report_travel__latest_run_as_of_the_period_end_and_same_bytes);
 	tcase_add_test(tc, test_report_travel__bad_requests_exit_1_naming_what);
+	tcase_add_test(tc, test_report_travel__decisions_beyond_one_page);
 	tcase_add_test(tc, test_report_travel_route__meeting_and_generated_at_give_the_cli_bytes);
 	suite_add_tcase(s, tc);
 	return s;

@@ -58,6 +58,10 @@ static const struct subcommand subcommands[] = {
 		"      --bank-account CODE [--statement-account IBAN]\n"
 		"      bank lines as reconcile stored them (matched, suggested, unmatched) and\n"
 		"      the bank's closing balance less the ledger's"},
+	{"travel-allocation", run_kind, KIND_USAGE "\n"
+		"      --meeting ID\n"
+		"      a stored meeting's latest ranking as of --to (policy, budget, decisions\n"
+		"      with reasons), its trips with the entries they made, totals tied to them"},
 	{"iati-activities", run_kind, KIND_USAGE "\n"
 		"      IATI 2.03 activity file: commitments, incoming funds, travel expenditure"},
 	{"iati-organisation", run_kind, KIND_USAGE "\n"
@@ -232,6 +236,7 @@ static int parse_kind(struct kind_opts *o, int argc, char **argv, const char *cm
 		{"account", required_argument, NULL, 'a'},
 		{"bank-account", required_argument, NULL, 'b'},
 		{"statement-account", required_argument, NULL, 'i'},
+		{"meeting", required_argument, NULL, 'm'},
 		{"output", required_argument, NULL, 'o'},
 		{"sign", required_argument, NULL, 'k'},
 		{"cert", required_argument, NULL, 'c'},
@@ -252,6 +257,7 @@ static int parse_kind(struct kind_opts *o, int argc, char **argv, const char *cm
 		case 'a': o->rq.account = optarg; break;
 		case 'b': o->rq.bank_account = optarg; break;
 		case 'i': o->rq.statement_account = optarg; break;
+		case 'm': o->rq.meeting = optarg; break;
 		case 'o': o->output = optarg; break;
 		case 'k': o->key = optarg; break;
 		case 'c': o->cert = optarg; break;

@@ -1,6 +1,7 @@
 /*
  * routes_reports.c - GET /v1/reports/{KIND}?from=&to=[&account=] (reconciliation:
- * &bank_account=[&statement_account=]) for the
+ * &bank_account=[&statement_account=]; travel-allocation: &meeting=) and
+ * [&generated_at=] (fixed, as --generated-at: the same bytes again) for the
  * auditor, finance and admin roles (reports/report.h, docs/reports.md
  * "Serving reports over HTTP"). The report is written to an unlinked
  * temporary file under /tmp and sent from it once complete, so a failed
@@ -16,16 +17,22 @@
 #include "common/err.h"
 #include "ledger/http.h"
 #include "reports/report.h"
+#include "reports/writer.h"
 
 static const char *const readers[] = {"admin", "finance", "auditor", NULL};
 
 static enum MHD_Result report(struct req *q, const char *kind)
 {
 	static const char *const args[] = {"from", "to", "account", "bank_account",
-					   "statement_account", NULL};
-	struct reports_request rq = {kind, http_arg(q, "from"), http_arg(q, "to"),
-				     http_arg(q, "account"), NULL, http_arg(q, "bank_account"),
-				     http_arg(q, "statement_account")};
+					   "statement_account", "meeting", "generated_at", NULL};
+	struct reports_request rq = {.kind = kind,
+				     .from = http_arg(q, "from"),
+				     .to = http_arg(q, "to"),
+				     .account = http_arg(q, "account"),
+				     .generated_at = http_arg(q, "generated_at"),
+				     .bank_account = http_arg(q, "bank_account"),
+				     .statement_account = http_arg(q, "statement_account"),
+				     .meeting = http_arg(q, "meeting")};
 	char path[] = "/tmp/tfledgerd-report-XXXXXX";
 	xmlOutputBufferPtr out;
 	enum MHD_Result sent;
@@ -48,6 +55,8 @@ static enum MHD_Result report(struct req *q, const char *kind)
 		return http_send_error(q, "invalid-field", "account: not an account code");
 	if (rq.bank_account && !ledger_code_valid(rq.bank_account))
 		return http_send_error(q, "invalid-field", "bank_account: not an account code");
+	if (rq.generated_at && reports_check_time(rq.generated_at, "generated_at") < 0)
+		return http_send_error(q, "invalid-field", "%s", err_last());
 	fd = mkstemp(path);
 	if (fd < 0)
 		return http_send_failure(q, err_set(ERR_SYSTEM, "%s: %s", path, strerror(errno)),

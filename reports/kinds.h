@@ -31,8 +31,13 @@ int reports_write_donors(struct reports_ctx *x);
 int reports_write_inkind(struct reports_ctx *x);
 int reports_write_fund_statement(struct reports_ctx *x);
 int reports_write_reconciliation(struct reports_ctx *x);
+int reports_write_travel_allocation(struct reports_ctx *x);
 int reports_write_iati_activities(struct reports_ctx *x);
 int reports_write_iati_organisation(struct reports_ctx *x);
+
+/* Prepares the travel-allocation kind's own statements (travelkind.c);
+ * reports_setup calls it. */
+int reports_travel_setup(PGconn *c);
 
 /* Small checked writer calls: ERR_SYSTEM naming the element. */
 int reports_start(xmlTextWriterPtr w, const char *name);

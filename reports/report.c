@@ -27,17 +27,19 @@ struct kind {
 	int (*write)(struct reports_ctx *x);
 	bool takes_account;
 	bool takes_bank_account; /* and requires it */
+	bool takes_meeting;      /* and requires it */
 };
 
 static const struct kind kinds[] = {
-	{"account-statement", reports_write_statement, true, false},
-	{"trial-balance", reports_write_trial_balance, false, false},
-	{"donor-contributions", reports_write_donors, false, false},
-	{"in-kind", reports_write_inkind, false, false},
-	{"trust-fund-statement", reports_write_fund_statement, false, false},
-	{"reconciliation", reports_write_reconciliation, false, true},
-	{"iati-activities", reports_write_iati_activities, false, false},
-	{"iati-organisation", reports_write_iati_organisation, false, false},
+	{"account-statement", reports_write_statement, true, false, false},
+	{"trial-balance", reports_write_trial_balance, false, false, false},
+	{"donor-contributions", reports_write_donors, false, false, false},
+	{"in-kind", reports_write_inkind, false, false, false},
+	{"trust-fund-statement", reports_write_fund_statement, false, false, false},
+	{"reconciliation", reports_write_reconciliation, false, true, false},
+	{"travel-allocation", reports_write_travel_allocation, false, false, true},
+	{"iati-activities", reports_write_iati_activities, false, false, false},
+	{"iati-organisation", reports_write_iati_organisation, false, false, false},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -193,12 +195,15 @@ bool reports_kind_valid(const char *kind)
 const char *reports_kind_names(void)
 {
 	return "account-statement, trial-balance, donor-contributions, in-kind, "
-	       "trust-fund-statement, reconciliation, iati-activities, iati-organisation";
+	       "trust-fund-statement, reconciliation, travel-allocation, iati-activities, "
+	       "iati-organisation";
 }
 
 int reports_setup(PGconn *c)
 {
-	return db_prepare(c, stmts, N(stmts));
+	int rc = db_prepare(c, stmts, N(stmts));
+
+	return rc < 0 ? rc : reports_travel_setup(c);
 }
 
 /* --- helpers the kinds share (kinds.h) ---------------------------------------- */
@@ -295,6 +300,10 @@ static int check_request(PGconn *c, const struct reports_request *rq, const stru
 			       rq->bank_account ? "bank-account" : "statement-account", rq->kind);
 	if ((*out)->takes_bank_account && !rq->bank_account)
 		return err_set(ERR_INVALID, "%s needs --bank-account CODE", rq->kind);
+	if (rq->meeting && !(*out)->takes_meeting)
+		return err_set(ERR_INVALID, "--meeting is for travel-allocation, not %s", rq->kind);
+	if ((*out)->takes_meeting && !rq->meeting)
+		return err_set(ERR_INVALID, "%s needs --meeting ID", rq->kind);
 	if (rq->bank_account && !ledger_code_valid(rq->bank_account))
 		return err_set(ERR_INVALID, "--bank-account '%s' is not an account code",
 			       rq->bank_account);

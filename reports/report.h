@@ -29,6 +29,8 @@ struct reports_request {
 	/* reconciliation: the ledger's bank account (10xx-CCY, required) and the
 	 * bank's statement account (IBAN; NULL: the only one in its currency) */
 	const char *bank_account, *statement_account;
+	/* travel-allocation: the meeting's id (required) */
+	const char *meeting;
 };
 
 /* True if kind is a kind reports_write writes. */
@@ -49,7 +51,8 @@ int reports_setup(PGconn *c);
  * closes it, also on failure; make it with xmlOutputBufferCreateFilename,
  * ...CreateFd or ...CreateIO). c must be idle (no open transaction) and
  * prepared with reports_setup. ERR_INVALID for a bad request (unknown kind,
- * dates, unknown account, a missing UN rate), naming what; ERR_UNAVAILABLE /
+ * dates, unknown account or meeting, a meeting without a ranking, a missing
+ * UN rate), naming what; ERR_UNAVAILABLE /
  * ERR_INTERNAL from the database; ERR_SYSTEM for a write error. On failure
  * the output holds an incomplete document: discard it.
  */

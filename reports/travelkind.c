@@ -1,0 +1,537 @@
+/*
+ * travelkind.c - the travel-allocation report (docs/reports.md): for one
+ * stored meeting (`--meeting ID`), its latest ranking run as of the
+ * period's end (policy id, version and SHA-256, ranking date, budget, every
+ * decision in stored position order with rank, outcome, amounts, reason
+ * codes and sentence), the meeting's trips as the report's snapshot holds
+ * them, each with the sequence and hash of every entry it made, and totals
+ * of the meeting's entries (reference 'travel:ID') on 8100-CCY and 5200-CCY,
+ * grouped by date: before, in and after the period.
+ *
+ * Written from the tables of 0030_travel.sql (ledger/travel.c writes them);
+ * it only reads, inside the report's snapshot, and never ranks. The totals
+ * are read with one aggregate over the postings, the entries one by one
+ * under their trips: the writer sums what it listed and refuses to finish
+ * (ERR_INTERNAL) unless the two agree, so every figure of the totals is
+ * tied to entries named by sequence in the same file.
+ *
+ * The kind's queries are kept here, in their own table prepared by
+ * reports_travel_setup() (called from reports_setup), beside the code that
+ * reads their columns. Streaming: decisions, trips and unlinked entries are
+ * read in keyset pages of LIMIT_REPORT_PAGE_ENTRIES: memory does not grow
+ * with the number of applicants or entries.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/money.h"
+#include "reports/kinds.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define PAGE_TEXT_BYTES 24
+
+/* One entry's figures on the meeting's accounts: Dr 8100 (obliged), Cr 8100
+ * (released: by a release or a settlement), Dr - Cr 5200 (spent). */
+#define ENTRY_FIGURES(ccy_param)                                                          \
+	" COALESCE(sum(p.amount) FILTER (WHERE p.account = '8100-' || " ccy_param            \
+	"   AND p.side = 'debit'), 0) AS obliged,"                                             \
+	" COALESCE(sum(p.amount) FILTER (WHERE p.account = '8100-' || " ccy_param            \
+	"   AND p.side = 'credit'), 0) AS released,"                                           \
+	" COALESCE(sum(CASE WHEN p.side = 'debit' THEN p.amount ELSE -p.amount END)"          \
+	"   FILTER (WHERE p.account = '5200-' || " ccy_param "), 0) AS spent"
+
+static const struct db_stmt stmts[] = {
+	/* the meeting and its trips by state */
+	{"reports_trv_meeting",
+	 "SELECT m.id, m.name, m.starts_on::text, m.ends_on::text, m.place, m.currency,"
+	 " m.budget_line, count(t.id), count(t.id) FILTER (WHERE t.status = 'offered'),"
+	 " count(t.id) FILTER (WHERE t.status = 'approved'),"
+	 " count(t.id) FILTER (WHERE t.status = 'settled'),"
+	 " count(t.id) FILTER (WHERE t.status = 'declined'),"
+	 " count(t.id) FILTER (WHERE t.status = 'cancelled')"
+	 " FROM travel_meetings m LEFT JOIN travel_trips t ON t.meeting = m.id"
+	 " WHERE m.id = $1 GROUP BY m.id", 1},
+	/* the latest run (by id, as approval takes it) ranked on or before $2,
+	 * with how many runs were, and its decisions by outcome */
+	{"reports_trv_run",
+	 "SELECT r.id, r.ranked_on::text, r.policy_id, r.policy_version, r.policy_sha256,"
+	 " r.allocation, r.budget_source, r.budget_minor, r.allocated_minor, r.remaining_minor,"
+	 " r.currency, r.created_by,"
+	 " (SELECT count(*) FROM travel_runs x WHERE x.meeting = $1 AND x.ranked_on <= $2::date),"
+	 " (SELECT count(*) FROM travel_decisions d WHERE d.run = r.id),"
+	 " (SELECT count(*) FROM travel_decisions d WHERE d.run = r.id AND d.decision = 'funded'),"
+	 " (SELECT count(*) FROM travel_decisions d WHERE d.run = r.id"
+	 "   AND d.decision = 'waitlisted'),"
+	 " (SELECT count(*) FROM travel_decisions d WHERE d.run = r.id"
+	 "   AND d.decision = 'ineligible')"
+	 " FROM travel_runs r WHERE r.meeting = $1 AND r.ranked_on <= $2::date"
+	 " ORDER BY r.id DESC LIMIT 1", 2},
+	/* for the message when there is none: every run, the first ranking date */
+	{"reports_trv_runs", "SELECT count(*), min(ranked_on)::text FROM travel_runs"
+			     " WHERE meeting = $1", 1},
+	/* a page of decisions of run $1 after position $2; the applicant as
+	 * imported (applicants are never changed once stored) */
+	{"reports_trv_decisions",
+	 "SELECT d.position, d.applicant, d.rank, d.decision, d.amount_minor, d.granted_minor,"
+	 " array_to_string(d.reasons, ' '), d.explanation,"
+	 " a.name, a.country, a.category, a.role, a.request, a.requested_on"
+	 " FROM travel_decisions d JOIN travel_runs r ON r.id = d.run"
+	 " LEFT JOIN travel_applicants a ON a.meeting = r.meeting AND a.id = d.applicant"
+	 " WHERE d.run = $1 AND d.position > $2 ORDER BY d.position LIMIT $3", 3},
+	/* a page of the meeting's trips after id $3, each row one of its
+	 * entries (or NULLs for a trip without one), entries by sequence */
+	{"reports_trv_trips",
+	 "SELECT t.id, t.applicant, t.run, t.status, t.granted_minor,"
+	 " t.report_received_on::text, t.airfare_minor, t.dsa_minor,"
+	 " e.role, e.sequence, e.date::text, e.hash, e.reference, e.obliged, e.released, e.spent"
+	 " FROM (SELECT * FROM travel_trips WHERE meeting = $1 AND id > $3 ORDER BY id LIMIT $4) t"
+	 " LEFT JOIN LATERAL (SELECT k.role, x.sequence, x.date, x.hash, x.reference,"
+	 ENTRY_FIGURES("$2")
+	 "  FROM (VALUES (t.obligation_entry, 'obligation'), (t.release_entry, 'release'),"
+	 "    (t.settlement_entry, 'settlement')) k (id, role)"
+	 "  JOIN entries x ON x.id = k.id JOIN postings p ON p.entry_id = x.id"
+	 "  GROUP BY x.id, k.role) e ON true"
+	 " ORDER BY t.id, e.sequence", 4},
+	/* a page of the meeting's entries after sequence $3 that no trip names
+	 * (posted by hand with its reference): listed so that the totals tie */
+	{"reports_trv_other",
+	 "SELECT e.sequence, e.date::text, e.hash," ENTRY_FIGURES("$2")
+	 " FROM entries e JOIN postings p ON p.entry_id = e.id"
+	 " WHERE e.reference = 'travel:' || $1 AND e.sequence > $3"
+	 " AND e.id IN (SELECT q.entry_id FROM postings q WHERE q.account IN"
+	 "   ('8100-' || $2, '8190-' || $2, '5200-' || $2))"
+	 " AND NOT EXISTS (SELECT 1 FROM travel_trips t WHERE t.meeting = $1"
+	 "   AND e.id IN (t.obligation_entry, t.release_entry, t.settlement_entry))"
+	 " GROUP BY e.id ORDER BY e.sequence LIMIT $4", 4},
+	/* the totals straight from the postings, by date: 0 before the period
+	 * ($3 from), 1 in it, 2 after it ($4 to) */
+	{"reports_trv_totals",
+	 "SELECT CASE WHEN e.date < $3::date THEN 0 WHEN e.date <= $4::date THEN 1 ELSE 2 END,"
+	 ENTRY_FIGURES("$2")
+	 " FROM postings p JOIN entries e ON e.id = p.entry_id"
+	 " WHERE p.account IN ('8100-' || $2, '8190-' || $2, '5200-' || $2)"
+	 " AND e.reference = 'travel:' || $1 GROUP BY 1 ORDER BY 1", 4},
+};
+
+int reports_travel_setup(PGconn *c)
+{
+	return db_prepare(c, stmts, N(stmts));
+}
+
+/* Columns of reports_trv_trips. */
+enum { T_ID, T_APPLICANT, T_RUN, T_STATUS, T_GRANTED, T_REPORT, T_AIRFARE, T_DSA, T_ROLE,
+       T_SEQUENCE, T_DATE, T_HASH, T_REFERENCE, T_OBLIGED, T_RELEASED, T_SPENT };
+
+/* Columns of reports_trv_decisions. */
+enum { D_POSITION, D_APPLICANT, D_RANK, D_DECISION, D_AMOUNT, D_GRANTED, D_REASONS,
+       D_EXPLANATION, D_NAME, D_COUNTRY, D_CATEGORY, D_ROLE, D_REQUEST, D_REQUESTED_ON };
+
+/* What one entry moved on the meeting's accounts. */
+struct figures {
+	int64_t obliged, released, spent;
+};
+
+enum { BEFORE, IN_PERIOD, AFTER, BUCKETS };
+
+struct travel {
+	struct reports_ctx *x;
+	const char *meeting, *ccy;
+	char reference[48];
+	struct figures listed[BUCKETS]; /* summed from the entries written */
+};
+
+static int add(struct figures *to, const struct figures *f)
+{
+	int rc;
+
+	if ((rc = money_add(&to->obliged, to->obliged, f->obliged)) < 0 ||
+	    (rc = money_add(&to->released, to->released, f->released)) < 0 ||
+	    (rc = money_add(&to->spent, to->spent, f->spent)) < 0)
+		return err_wrap(rc, "travel-allocation totals");
+	return 0;
+}
+
+static int bucket(const struct travel *t, const char *date)
+{
+	if (strcmp(date, t->x->rq->from) < 0)
+		return BEFORE;
+	return strcmp(date, t->x->rq->to) <= 0 ? IN_PERIOD : AFTER;
+}
+
+static int attr_opt(xmlTextWriterPtr w, const char *name, const PGresult *r, int i, int col)
+{
+	if (PQgetisnull(r, i, col) || !*PQgetvalue(r, i, col))
+		return 0;
+	return reports_attr(w, name, PQgetvalue(r, i, col));
+}
+
+static int write_figures(xmlTextWriterPtr w, const struct figures *f, const char *ccy)
+{
+	int rc;
+
+	if ((rc = reports_write_money(w, "obliged", f->obliged, ccy)) < 0 ||
+	    (rc = reports_write_money(w, "released", f->released, ccy)) < 0)
+		return rc;
+	return reports_write_money(w, "spent", f->spent, ccy);
+}
+
+/*
+ * <entry [role=] sequence= date= hash= in-period=> with its figures, from
+ * columns seq.. of row i of r (sequence, date, hash, then the three figures
+ * at fig..fig+2 in the order obliged, released, spent); counted in t->listed.
+ */
+static int write_entry(struct travel *t, const char *role, const PGresult *r, int i, int seq,
+		       const int fig[3])
+{
+	xmlTextWriterPtr w = t->x->w;
+	const char *date = PQgetvalue(r, i, seq + 1);
+	struct figures f = {reports_ll(r, i, fig[0]), reports_ll(r, i, fig[1]),
+			    reports_ll(r, i, fig[2])};
+	int b = bucket(t, date), rc;
+
+	if ((rc = reports_start(w, "entry")) < 0 ||
+	    (role && (rc = reports_attr(w, "role", role)) < 0) ||
+	    (rc = reports_attr(w, "sequence", PQgetvalue(r, i, seq))) < 0 ||
+	    (rc = reports_attr(w, "date", date)) < 0 ||
+	    (rc = reports_attr(w, "hash", PQgetvalue(r, i, seq + 2))) < 0 ||
+	    (rc = reports_attr(w, "in-period", b == IN_PERIOD ? "true" : "false")) < 0 ||
+	    (rc = write_figures(w, &f, t->ccy)) < 0 || (rc = add(&t->listed[b], &f)) < 0)
+		return rc;
+	return reports_end(w, "entry");
+}
+
+/* --- the meeting and its run ------------------------------------------------------- */
+
+static int write_meeting(struct travel *t, const PGresult *m)
+{
+	xmlTextWriterPtr w = t->x->w;
+	int rc;
+
+	if ((rc = reports_start(w, "meeting")) < 0 ||
+	    (rc = reports_attr(w, "id", PQgetvalue(m, 0, 0))) < 0 ||
+	    (rc = reports_attr(w, "currency", PQgetvalue(m, 0, 5))) < 0 ||
+	    (rc = reports_write_text(w, "name", PQgetvalue(m, 0, 1))) < 0 ||
+	    (rc = reports_write_date(w, "starts-on", PQgetvalue(m, 0, 2))) < 0 ||
+	    (rc = reports_write_date(w, "ends-on", PQgetvalue(m, 0, 3))) < 0 ||
+	    (rc = reports_write_text(w, "place", PQgetvalue(m, 0, 4))) < 0 ||
+	    (*PQgetvalue(m, 0, 6) &&
+	     (rc = reports_write_text(w, "budget-line", PQgetvalue(m, 0, 6))) < 0))
+		return rc;
+	return reports_end(w, "meeting");
+}
+
+/* *out = the run to report; ERR_INVALID naming --meeting if there is none. */
+static int load_run(PGresult **out, struct travel *t)
+{
+	PGresult *all = NULL;
+	int rc = db_exec(out, t->x->c, "reports_trv_run", 2,
+			 (const char *const[]){t->meeting, t->x->rq->to});
+
+	if (rc < 0 || PQntuples(*out) > 0)
+		return rc;
+	PQclear(*out);
+	*out = NULL;
+	if ((rc = db_exec(&all, t->x->c, "reports_trv_runs", 1,
+			  (const char *const[]){t->meeting})) < 0)
+		return rc;
+	if (reports_ll(all, 0, 0) == 0)
+		rc = err_set(ERR_INVALID, "--meeting %s: no ranking stored yet (tfledger travel rank "
+			     "--meeting %s stores one)", t->meeting, t->meeting);
+	else
+		rc = err_set(ERR_INVALID, "--meeting %s: no ranking on or before --to %s (the first "
+			     "was ranked on %s)", t->meeting, t->x->rq->to, PQgetvalue(all, 0, 1));
+	PQclear(all);
+	return rc;
+}
+
+static int write_applicant(xmlTextWriterPtr w, const PGresult *r, int i)
+{
+	int rc;
+
+	if (PQgetisnull(r, i, D_NAME))
+		return err_set(ERR_INTERNAL, "decision for %s: no such applicant stored",
+			       PQgetvalue(r, i, D_APPLICANT));
+	if ((rc = reports_start(w, "applicant")) < 0 ||
+	    (rc = reports_attr(w, "name", PQgetvalue(r, i, D_NAME))) < 0 ||
+	    (rc = reports_attr(w, "country", PQgetvalue(r, i, D_COUNTRY))) < 0 ||
+	    (rc = reports_attr(w, "category", PQgetvalue(r, i, D_CATEGORY))) < 0 ||
+	    (rc = attr_opt(w, "role", r, i, D_ROLE)) < 0 ||
+	    (rc = reports_attr(w, "request", PQgetvalue(r, i, D_REQUEST))) < 0 ||
+	    (rc = reports_attr(w, "requested-on", PQgetvalue(r, i, D_REQUESTED_ON))) < 0)
+		return rc;
+	return reports_end(w, "applicant");
+}
+
+/* One <reason code=""/> per code of the space-separated list. */
+static int write_reasons(xmlTextWriterPtr w, const char *list)
+{
+	char code[64];
+	int rc;
+
+	while (*list) {
+		size_t n = strcspn(list, " ");
+
+		if (n == 0 || n >= sizeof(code))
+			return err_set(ERR_INTERNAL, "stored reason codes '%s' malformed", list);
+		memcpy(code, list, n);
+		code[n] = '\0';
+		if ((rc = reports_start(w, "reason")) < 0 || (rc = reports_attr(w, "code", code)) < 0 ||
+		    (rc = reports_end(w, "reason")) < 0)
+			return rc;
+		list += n + (list[n] == ' ');
+	}
+	return 0;
+}
+
+static int write_decision(struct travel *t, const PGresult *r, int i)
+{
+	xmlTextWriterPtr w = t->x->w;
+	int rc;
+
+	if ((rc = reports_start(w, "decision")) < 0 ||
+	    (rc = reports_attr(w, "position", PQgetvalue(r, i, D_POSITION))) < 0 ||
+	    (rc = reports_attr(w, "id", PQgetvalue(r, i, D_APPLICANT))) < 0 ||
+	    (rc = attr_opt(w, "rank", r, i, D_RANK)) < 0 ||
+	    (rc = reports_attr(w, "outcome", PQgetvalue(r, i, D_DECISION))) < 0 ||
+	    (rc = write_applicant(w, r, i)) < 0 ||
+	    (rc = reports_write_money(w, "requested", reports_ll(r, i, D_AMOUNT), t->ccy)) < 0 ||
+	    (rc = reports_write_money(w, "granted", reports_ll(r, i, D_GRANTED), t->ccy)) < 0 ||
+	    (rc = write_reasons(w, PQgetvalue(r, i, D_REASONS))) < 0 ||
+	    (rc = reports_write_text(w, "explanation", PQgetvalue(r, i, D_EXPLANATION))) < 0)
+		return rc;
+	return reports_end(w, "decision");
+}
+
+/* <decisions> of the run, read in keyset pages by position. */
+static int write_decisions(struct travel *t, const PGresult *run)
+{
+	xmlTextWriterPtr w = t->x->w;
+	char after[PAGE_TEXT_BYTES] = "0", limit[PAGE_TEXT_BYTES];
+	PGresult *r = NULL;
+	int rc, n;
+
+	snprintf(limit, sizeof(limit), "%d", LIMIT_REPORT_PAGE_ENTRIES);
+	if ((rc = reports_start(w, "decisions")) < 0 ||
+	    (rc = reports_attr(w, "count", PQgetvalue(run, 0, 13))) < 0 ||
+	    (rc = reports_attr(w, "funded", PQgetvalue(run, 0, 14))) < 0 ||
+	    (rc = reports_attr(w, "waitlisted", PQgetvalue(run, 0, 15))) < 0 ||
+	    (rc = reports_attr(w, "ineligible", PQgetvalue(run, 0, 16))) < 0)
+		return rc;
+	do {
+		if ((rc = db_exec(&r, t->x->c, "reports_trv_decisions", 3,
+				  (const char *const[]){PQgetvalue(run, 0, 0), after, limit})) < 0)
+			return rc;
+		n = PQntuples(r);
+		for (int i = 0; rc == 0 && i < n; i++)
+			rc = write_decision(t, r, i);
+		if (n > 0)
+			snprintf(after, sizeof(after), "%s", PQgetvalue(r, n - 1, D_POSITION));
+		PQclear(r);
+	} while (rc == 0 && n == LIMIT_REPORT_PAGE_ENTRIES);
+	return rc < 0 ? rc : reports_end(w, "decisions");
+}
+
+static int write_run(struct travel *t, const PGresult *run)
+{
+	xmlTextWriterPtr w = t->x->w;
+	const char *ccy = PQgetvalue(run, 0, 10);
+	int rc;
+
+	if (strcmp(ccy, t->ccy) != 0)
+		return err_set(ERR_INTERNAL, "run %s is in %s, its meeting in %s",
+			       PQgetvalue(run, 0, 0), ccy, t->ccy);
+	if ((rc = reports_start(w, "run")) < 0 ||
+	    (rc = reports_attr(w, "id", PQgetvalue(run, 0, 0))) < 0 ||
+	    (rc = reports_attr(w, "ranked-on", PQgetvalue(run, 0, 1))) < 0 ||
+	    (rc = reports_attr(w, "created-by", PQgetvalue(run, 0, 11))) < 0 ||
+	    (rc = reports_attr(w, "runs", PQgetvalue(run, 0, 12))) < 0 ||
+	    (rc = reports_start(w, "policy")) < 0 ||
+	    (rc = reports_attr(w, "id", PQgetvalue(run, 0, 2))) < 0 ||
+	    (rc = reports_attr(w, "version", PQgetvalue(run, 0, 3))) < 0 ||
+	    (rc = reports_attr(w, "sha256", PQgetvalue(run, 0, 4))) < 0 ||
+	    (rc = reports_attr(w, "allocation", PQgetvalue(run, 0, 5))) < 0 ||
+	    (rc = reports_end(w, "policy")) < 0 ||
+	    (rc = reports_start(w, "budget")) < 0 ||
+	    (rc = reports_attr(w, "source", PQgetvalue(run, 0, 6))) < 0 ||
+	    (rc = reports_write_money(w, "total", reports_ll(run, 0, 7), ccy)) < 0 ||
+	    (rc = reports_write_money(w, "allocated", reports_ll(run, 0, 8), ccy)) < 0 ||
+	    (rc = reports_write_money(w, "remaining", reports_ll(run, 0, 9), ccy)) < 0 ||
+	    (rc = reports_end(w, "budget")) < 0 || (rc = write_decisions(t, run)) < 0)
+		return rc;
+	return reports_end(w, "run");
+}
+
+/* --- trips and their entries --------------------------------------------------------- */
+
+static int trip_begin(struct travel *t, const PGresult *r, int i)
+{
+	xmlTextWriterPtr w = t->x->w;
+	bool settled = strcmp(PQgetvalue(r, i, T_STATUS), "settled") == 0;
+	int64_t paid = 0;
+	int rc;
+
+	if ((rc = reports_start(w, "trip")) < 0 ||
+	    (rc = reports_attr(w, "id", PQgetvalue(r, i, T_ID))) < 0 ||
+	    (rc = reports_attr(w, "applicant", PQgetvalue(r, i, T_APPLICANT))) < 0 ||
+	    (rc = reports_attr(w, "run", PQgetvalue(r, i, T_RUN))) < 0 ||
+	    (rc = reports_attr(w, "state", PQgetvalue(r, i, T_STATUS))) < 0 ||
+	    (rc = reports_write_money(w, "granted", reports_ll(r, i, T_GRANTED), t->ccy)) < 0)
+		return rc;
+	if (!settled)
+		return 0;
+	if ((rc = money_add(&paid, reports_ll(r, i, T_AIRFARE), reports_ll(r, i, T_DSA))) < 0 ||
+	    (rc = reports_start(w, "settlement")) < 0 ||
+	    (rc = reports_write_date(w, "report-received", PQgetvalue(r, i, T_REPORT))) < 0 ||
+	    (rc = reports_write_money(w, "airfare", reports_ll(r, i, T_AIRFARE), t->ccy)) < 0 ||
+	    (rc = reports_write_money(w, "dsa", reports_ll(r, i, T_DSA), t->ccy)) < 0 ||
+	    (rc = reports_write_money(w, "paid", paid, t->ccy)) < 0)
+		return rc;
+	return reports_end(w, "settlement");
+}
+
+/* <trips> with per-state counts, read in keyset pages of trips by id. */
+static int write_trips(struct travel *t, const PGresult *m)
+{
+	static const char *const states[] = {"offered", "approved", "settled", "declined",
+					     "cancelled"};
+	static const int fig[3] = {T_OBLIGED, T_RELEASED, T_SPENT};
+	xmlTextWriterPtr w = t->x->w;
+	char after[PAGE_TEXT_BYTES] = "0", limit[PAGE_TEXT_BYTES];
+	PGresult *r = NULL;
+	int rc, n, trips;
+
+	snprintf(limit, sizeof(limit), "%d", LIMIT_REPORT_PAGE_ENTRIES);
+	if ((rc = reports_start(w, "trips")) < 0 ||
+	    (rc = reports_attr(w, "count", PQgetvalue(m, 0, 7))) < 0)
+		return rc;
+	for (size_t s = 0; s < N(states); s++)
+		if ((rc = reports_attr(w, states[s], PQgetvalue(m, 0, 8 + (int)s))) < 0)
+			return rc;
+	do {
+		if ((rc = db_exec(&r, t->x->c, "reports_trv_trips", 4,
+				  (const char *const[]){t->meeting, t->ccy, after, limit})) < 0)
+			return rc;
+		n = PQntuples(r);
+		trips = 0;
+		for (int i = 0; rc == 0 && i < n; i++) {
+			bool first = i == 0 || strcmp(PQgetvalue(r, i, T_ID),
+						      PQgetvalue(r, i - 1, T_ID)) != 0;
+			bool last = i == n - 1 || strcmp(PQgetvalue(r, i, T_ID),
+							 PQgetvalue(r, i + 1, T_ID)) != 0;
+
+			trips += first;
+			if (first && (rc = trip_begin(t, r, i)) < 0)
+				break;
+			if (!PQgetisnull(r, i, T_SEQUENCE)) {
+				if (strcmp(PQgetvalue(r, i, T_REFERENCE), t->reference) != 0)
+					rc = err_set(ERR_INTERNAL, "trip %s names entry %s, whose "
+						     "reference is not %s", PQgetvalue(r, i, T_ID),
+						     PQgetvalue(r, i, T_SEQUENCE), t->reference);
+				else
+					rc = write_entry(t, PQgetvalue(r, i, T_ROLE), r, i,
+							 T_SEQUENCE, fig);
+			}
+			if (rc == 0 && last)
+				rc = reports_end(w, "trip");
+		}
+		if (n > 0)
+			snprintf(after, sizeof(after), "%s", PQgetvalue(r, n - 1, T_ID));
+		PQclear(r);
+	} while (rc == 0 && trips == LIMIT_REPORT_PAGE_ENTRIES);
+	return rc < 0 ? rc : reports_end(w, "trips");
+}
+
+/* <other-entries>: the meeting's entries that no trip names. */
+static int write_other_entries(struct travel *t)
+{
+	static const int fig[3] = {3, 4, 5};
+	xmlTextWriterPtr w = t->x->w;
+	char after[PAGE_TEXT_BYTES] = "0", limit[PAGE_TEXT_BYTES];
+	PGresult *r = NULL;
+	int rc, n;
+
+	snprintf(limit, sizeof(limit), "%d", LIMIT_REPORT_PAGE_ENTRIES);
+	if ((rc = reports_start(w, "other-entries")) < 0)
+		return rc;
+	do {
+		if ((rc = db_exec(&r, t->x->c, "reports_trv_other", 4,
+				  (const char *const[]){t->meeting, t->ccy, after, limit})) < 0)
+			return rc;
+		n = PQntuples(r);
+		for (int i = 0; rc == 0 && i < n; i++)
+			rc = write_entry(t, NULL, r, i, 0, fig);
+		if (n > 0)
+			snprintf(after, sizeof(after), "%s", PQgetvalue(r, n - 1, 0));
+		PQclear(r);
+	} while (rc == 0 && n == LIMIT_REPORT_PAGE_ENTRIES);
+	return rc < 0 ? rc : reports_end(w, "other-entries");
+}
+
+/* <totals> from the postings, refused unless they equal what was listed. */
+static int write_totals(struct travel *t)
+{
+	static const char *const names[BUCKETS] = {"before-period", "in-period", "after-period"};
+	xmlTextWriterPtr w = t->x->w;
+	struct figures sums[BUCKETS] = {{0}}, open = {0};
+	PGresult *r = NULL;
+	int rc = db_exec(&r, t->x->c, "reports_trv_totals", 4,
+			 (const char *const[]){t->meeting, t->ccy, t->x->rq->from, t->x->rq->to});
+
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		int64_t b = reports_ll(r, i, 0);
+
+		ASSERT(b >= BEFORE && b < BUCKETS);
+		sums[b] = (struct figures){reports_ll(r, i, 1), reports_ll(r, i, 2),
+					   reports_ll(r, i, 3)};
+	}
+	PQclear(r);
+	for (int b = 0; rc == 0 && b < BUCKETS; b++)
+		if (memcmp(&sums[b], &t->listed[b], sizeof(sums[b])) != 0)
+			rc = err_set(ERR_INTERNAL, "travel-allocation %s: the postings of %s (%s) "
+				     "do not add up to the entries listed", t->meeting, t->reference,
+				     names[b]);
+	if (rc < 0 || (rc = add(&open, &sums[BEFORE])) < 0 ||
+	    (rc = add(&open, &sums[IN_PERIOD])) < 0 ||
+	    (rc = money_sub(&open.obliged, open.obliged, open.released)) < 0 ||
+	    (rc = reports_start(w, "totals")) < 0)
+		return rc;
+	for (int b = 0; b < BUCKETS; b++)
+		if ((rc = reports_start(w, names[b])) < 0 ||
+		    (rc = write_figures(w, &sums[b], t->ccy)) < 0 || (rc = reports_end(w, names[b])) < 0)
+			return rc;
+	if ((rc = reports_write_money(w, "open-at-end", open.obliged, t->ccy)) < 0)
+		return rc;
+	return reports_end(w, "totals");
+}
+
+int reports_write_travel_allocation(struct reports_ctx *x)
+{
+	struct travel t = {.x = x, .meeting = x->rq->meeting};
+	PGresult *m = NULL, *run = NULL;
+	int rc;
+
+	ASSERT(t.meeting); /* report.c requires --meeting for this kind */
+	if ((rc = db_exec(&m, x->c, "reports_trv_meeting", 1,
+			  (const char *const[]){t.meeting})) < 0)
+		goto cleanup;
+	if (PQntuples(m) == 0) {
+		rc = err_set(ERR_INVALID, "--meeting %s: no such meeting", t.meeting);
+		goto cleanup;
+	}
+	t.ccy = PQgetvalue(m, 0, 5);
+	snprintf(t.reference, sizeof(t.reference), "travel:%s", t.meeting);
+	if ((rc = load_run(&run, &t)) < 0 ||
+	    (rc = reports_writer_begin(x->w, "travel-allocation", &x->h)) < 0 ||
+	    (rc = write_meeting(&t, m)) < 0 || (rc = write_run(&t, run)) < 0 ||
+	    (rc = write_trips(&t, m)) < 0 || (rc = write_other_entries(&t)) < 0 ||
+	    (rc = write_totals(&t)) < 0)
+		goto cleanup;
+cleanup:
+	PQclear(m);
+	PQclear(run);
+	return rc;
+}

@@ -126,6 +126,10 @@
 
 /* Seconds a client is told to wait (Retry-After) while the database is down. */
 #define LIMIT_RETRY_AFTER_S 1
+
+/* Tokens the daemon remembers as checked (ledger/token_cache.c): a fund
+ * has a handful of staff and scripts; a miss costs one indexed lookup. */
+#define LIMIT_TOKEN_CACHE 64
 /* --- end of the ledger's limits --- */
 
 /* A report signed in place (enveloped XML-DSig) is parsed whole into memory

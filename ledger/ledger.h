@@ -149,6 +149,13 @@ int ledger_account_get(struct ledger_account *out, PGconn *c, const char *code);
 int ledger_balance(int64_t *out, PGconn *c, const struct ledger_account *a,
 		   const char *as_of);
 
+/*
+ * Account code and its balance (as ledger_balance) in one indexed query:
+ * ERR_NOTFOUND if there is no such account.
+ */
+int ledger_account_balance(struct ledger_account *out, int64_t *balance, PGconn *c,
+			   const char *code, const char *as_of);
+
 /* All accounts with their current balance, as a JSON array (new ref). */
 int ledger_accounts_list(json_t **out, PGconn *c);
 

@@ -46,6 +46,15 @@ static const struct db_stmt stmts[] = {
 	{"balance_asof",
 	 "SELECT debit_balance FROM balances WHERE account = $1 AND day <= $2::date"
 	 " ORDER BY day DESC LIMIT 1", 2},
+	/* The account and its balance in one round trip (GET .../balance). */
+	{"acct_balance_now",
+	 "SELECT " ACCOUNT_COLS ", COALESCE((SELECT b.debit_balance FROM balances b"
+	 " WHERE b.account = a.code ORDER BY b.day DESC LIMIT 1), 0)"
+	 " FROM accounts a WHERE a.code = $1", 1},
+	{"acct_balance_asof",
+	 "SELECT " ACCOUNT_COLS ", COALESCE((SELECT b.debit_balance FROM balances b"
+	 " WHERE b.account = a.code AND b.day <= $2::date ORDER BY b.day DESC LIMIT 1), 0)"
+	 " FROM accounts a WHERE a.code = $1", 2},
 	{"closed_lookup",
 	 "SELECT to_char(month, 'YYYY-MM') FROM closed_periods WHERE month IN"
 	 " (SELECT date_trunc('month', d::date)::date"
@@ -223,6 +232,26 @@ int ledger_balance(int64_t *out, PGconn *c, const struct ledger_account *a,
 		debit = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	return normal(out, a, debit);
+}
+
+int ledger_account_balance(struct ledger_account *out, int64_t *balance, PGconn *c,
+			   const char *code, const char *as_of)
+{
+	const char *p[] = {code, as_of};
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, as_of ? "acct_balance_asof" : "acct_balance_now",
+			 as_of ? 2 : 1, p);
+
+	if (rc < 0)
+		return rc;
+	if (PQntuples(r) == 0) {
+		rc = err_set(ERR_NOTFOUND, "no account '%s'", code);
+	} else {
+		account_from_row(out, r, 0);
+		rc = normal(balance, out, strtoll(PQgetvalue(r, 0, 5), NULL, 10));
+	}
+	PQclear(r);
+	return rc;
 }
 
 int ledger_accounts_list(json_t **out, PGconn *c)

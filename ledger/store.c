@@ -30,9 +30,13 @@
 
 static const struct db_stmt stmts[] = {
 	{"acct_get", "SELECT " ACCOUNT_COLS " FROM accounts WHERE code = $1", 1},
+	/* The accounts entries name, each row with the first closed month
+	 * among their dates ($2): ledger_entries_check in one round trip. */
 	{"acct_lookup",
-	 "SELECT " ACCOUNT_COLS " FROM accounts"
-	 " WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))", 1},
+	 "SELECT " ACCOUNT_COLS ", (SELECT to_char(month, 'YYYY-MM') FROM closed_periods"
+	 " WHERE month IN (SELECT date_trunc('month', d::date)::date"
+	 "  FROM jsonb_array_elements_text($2::jsonb) d) ORDER BY 1 LIMIT 1)"
+	 " FROM accounts WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))", 2},
 	{"acct_list",
 	 "SELECT " ACCOUNT_COLS ", COALESCE((SELECT b.debit_balance FROM balances b"
 	 " WHERE b.account = a.code ORDER BY b.day DESC LIMIT 1), 0)"
@@ -55,11 +59,8 @@ static const struct db_stmt stmts[] = {
 	 "SELECT " ACCOUNT_COLS ", COALESCE((SELECT b.debit_balance FROM balances b"
 	 " WHERE b.account = a.code AND b.day <= $2::date ORDER BY b.day DESC LIMIT 1), 0)"
 	 " FROM accounts a WHERE a.code = $1", 2},
-	{"closed_lookup",
-	 "SELECT to_char(month, 'YYYY-MM') FROM closed_periods WHERE month IN"
-	 " (SELECT date_trunc('month', d::date)::date"
-	 "  FROM jsonb_array_elements_text($1::jsonb) d) ORDER BY 1 LIMIT 1", 1},
 	{"head_lock", "SELECT sequence, hash FROM ledger_head FOR UPDATE", 0},
+	{"head_get", "SELECT sequence, hash FROM ledger_head", 0},
 	{"period_insert",
 	 "INSERT INTO closed_periods (month, token_id) VALUES ($1::date, $2)"
 	 " ON CONFLICT DO NOTHING RETURNING 1", 2},
@@ -288,7 +289,8 @@ int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch
 	struct ledger_account *rows = NULL;
 	json_t *codes = json_array(), *dates = json_array();
 	PGresult *r = NULL;
-	char *param = NULL;
+	char *param = NULL, *param_dates = NULL;
+	char closed[16] = "";
 	size_t max_postings = 0;
 	int nrows = 0;
 	int rc;
@@ -306,8 +308,10 @@ int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch
 			max_postings = e[i].n_postings;
 	}
 	param = json_dumps(codes, JSON_COMPACT);
-	rc = param ? db_exec(&r, c, "acct_lookup", 1, (const char *const[]){param})
-		   : err_set(ERR_INTERNAL, "out of memory");
+	param_dates = json_dumps(dates, JSON_COMPACT);
+	rc = param && param_dates
+		     ? db_exec(&r, c, "acct_lookup", 2, (const char *const[]){param, param_dates})
+		     : err_set(ERR_INTERNAL, "out of memory");
 	if (rc < 0)
 		goto cleanup;
 	nrows = PQntuples(r);
@@ -319,6 +323,10 @@ int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch
 	}
 	for (int i = 0; i < nrows; i++)
 		account_from_row(&rows[i], r, i);
+	/* Every entry names an account, so with no row the loop below fails
+	 * with unknown-account before the closed month would matter. */
+	if (nrows > 0 && !PQgetisnull(r, 0, 5))
+		snprintf(closed, sizeof(closed), "%s", PQgetvalue(r, 0, 5));
 	PQclear(r);
 	r = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -336,21 +344,16 @@ int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch
 		if (rc < 0)
 			goto cleanup;
 	}
-	free(param);
-	param = json_dumps(dates, JSON_COMPACT);
-	rc = param ? db_exec(&r, c, "closed_lookup", 1, (const char *const[]){param})
-		   : err_set(ERR_INTERNAL, "out of memory");
-	if (rc < 0)
-		goto cleanup;
-	if (PQntuples(r) > 0) {
+	if (closed[0]) {
 		*code = "period-closed";
-		rc = err_set(ERR_INVALID, "date: the period %s is closed", PQgetvalue(r, 0, 0));
+		rc = err_set(ERR_INVALID, "date: the period %s is closed", closed);
 		goto cleanup;
 	}
 	*code = NULL;
 cleanup:
 	PQclear(r);
 	free(param);
+	free(param_dates);
 	free(rows);
 	free(acc);
 	json_decref(codes);

@@ -127,6 +127,11 @@
 /* Seconds a client is told to wait (Retry-After) while the database is down. */
 #define LIMIT_RETRY_AFTER_S 1
 
+/* Memory tfledgerd keeps from one request to the next instead of
+ * returning it to the kernel (mallopt in tfledgerd.c): a few batches'
+ * worth of bodies and JSON trees. */
+#define LIMIT_MALLOC_KEEP_BYTES (64 * 1024 * 1024)
+
 /* Tokens the daemon remembers as checked (ledger/token_cache.c): a fund
  * has a handful of staff and scripts; a miss costs one indexed lookup. */
 #define LIMIT_TOKEN_CACHE 64

@@ -29,6 +29,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/money.h"
+#include "ledger/body.h"
 #include "ledger/fund.h"
 #include "ledger/http.h"
 #include "ledger/ledger.h"
@@ -309,6 +310,16 @@ int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
 	json_error_t jerr;
 
 	*out = json_loadb(q->body ? q->body : "", q->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!*out && json_error_code(&jerr) == json_error_invalid_utf8) {
+		/* jansson names the byte; name the field that holds it. */
+		char path[256];
+
+		ledger_body_path_at(path, sizeof(path), q->body ? q->body : "", q->len,
+				    jerr.position < 0 ? 0 : (size_t)jerr.position);
+		*sent = http_send_error(q, "invalid-json", "%s: invalid UTF-8 (byte %d of the body)",
+					path[0] ? path : "body", jerr.position);
+		return -1;
+	}
 	if (!*out) {
 		*sent = http_send_error(q, "invalid-json", "body: %s (at byte %d)", jerr.text,
 					jerr.position);

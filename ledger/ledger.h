@@ -171,6 +171,13 @@ json_t *ledger_account_json(const struct ledger_account *a, int64_t balance);
 int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
 			 const char **code);
 
+/*
+ * Forgets the closed months ledger_entries_check remembers (store.c): call
+ * when a month may have been closed by someone else (the writer does when
+ * ledger_post refuses a closed month).
+ */
+void ledger_closed_forget(void);
+
 /* Loads entry id (with postings and reversed_by); ERR_NOTFOUND. */
 int ledger_entry_get(struct ledger_entry *out, PGconn *c, const char *id);
 

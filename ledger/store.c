@@ -10,6 +10,7 @@
 #include "ledger/ledger.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ static const struct db_stmt stmts[] = {
 	 " FROM accounts a WHERE a.code = $1", 2},
 	{"head_lock", "SELECT sequence, hash FROM ledger_head FOR UPDATE", 0},
 	{"head_get", "SELECT sequence, hash FROM ledger_head", 0},
+	{"closed_all", "SELECT to_char(month, 'YYYY-MM') FROM closed_periods ORDER BY 1", 0},
 	{"period_insert",
 	 "INSERT INTO closed_periods (month, token_id) VALUES ($1::date, $2)"
 	 " ON CONFLICT DO NOTHING RETURNING 1", 2},
@@ -282,8 +284,147 @@ int ledger_accounts_list(json_t **out, PGconn *c)
 
 /* --- checks that need the database ------------------------------------------- */
 
+/*
+ * What the checks of an append read, remembered by the process so that a
+ * single-entry POST needs no round trip before the writer's:
+ * - accounts (code, currency): never changed or deleted (no UPDATE or
+ *   DELETE privilege, 0002), so a remembered one is never wrong; a code not
+ *   remembered is looked up;
+ * - the closed months: loaded whole, forgotten when this process closes a
+ *   month or the writer's ledger_post refuses a closed month (another
+ *   process closed it). ledger_post checks closed months again under the
+ *   head lock, so a stale cache costs a refusal there, never a wrong entry.
+ */
+static struct {
+	pthread_mutex_t mu;
+	size_t n_accounts;
+	struct {
+		char code[LEDGER_CODE_BYTES];
+		char currency[4];
+	} accounts[LIMIT_ACCOUNT_CACHE];
+	bool closed_loaded;
+	size_t n_closed;
+	char closed[LIMIT_CLOSED_CACHE][8]; /* YYYY-MM */
+} known = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+void ledger_closed_forget(void)
+{
+	pthread_mutex_lock(&known.mu);
+	known.closed_loaded = false;
+	pthread_mutex_unlock(&known.mu);
+}
+
+/* Caller holds known.mu. The remembered account code, or NULL. */
+static bool known_account(struct ledger_account *out, const char *code)
+{
+	for (size_t i = 0; i < known.n_accounts; i++)
+		if (strcmp(known.accounts[i].code, code) == 0) {
+			memset(out, 0, sizeof(*out));
+			memcpy(out->code, known.accounts[i].code, sizeof(out->code));
+			memcpy(out->currency, known.accounts[i].currency, 4);
+			return true;
+		}
+	return false;
+}
+
+static void remember_account(const struct ledger_account *a)
+{
+	struct ledger_account dummy;
+
+	pthread_mutex_lock(&known.mu);
+	if (!known_account(&dummy, a->code) && known.n_accounts < LIMIT_ACCOUNT_CACHE) {
+		memcpy(known.accounts[known.n_accounts].code, a->code, LEDGER_CODE_BYTES);
+		memcpy(known.accounts[known.n_accounts].currency, a->currency, 4);
+		known.n_accounts++;
+	}
+	pthread_mutex_unlock(&known.mu);
+}
+
+static int load_closed(PGconn *c)
+{
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "closed_all", 0, NULL);
+
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&known.mu);
+	if (PQntuples(r) <= LIMIT_CLOSED_CACHE) {
+		known.n_closed = (size_t)PQntuples(r);
+		for (size_t i = 0; i < known.n_closed; i++)
+			snprintf(known.closed[i], sizeof(known.closed[i]), "%s",
+				 PQgetvalue(r, (int)i, 0));
+		known.closed_loaded = true;
+	}
+	pthread_mutex_unlock(&known.mu);
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * The checks of ledger_entries_check from memory. 1: answered (rc in *out),
+ * 0: something is not remembered, ask the database.
+ */
+static int check_known(int *out, struct ledger_entry *e, size_t n, bool batch,
+		       const char **code)
+{
+	struct ledger_account acc_rows[LIMIT_KNOWN_CHECK_POSTINGS];
+	const struct ledger_account *acc[LIMIT_KNOWN_CHECK_POSTINGS];
+	int answered = 0;
+
+	pthread_mutex_lock(&known.mu);
+	if (!known.closed_loaded)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		char where[48] = "";
+
+		if (e[i].n_postings > LIMIT_KNOWN_CHECK_POSTINGS)
+			goto cleanup;
+		for (size_t k = 0; k < e[i].n_postings; k++) {
+			if (!known_account(&acc_rows[k], e[i].postings[k].account))
+				goto cleanup;
+			acc[k] = &acc_rows[k];
+		}
+		if (batch)
+			snprintf(where, sizeof(where), "entries[%zu].", i);
+		if ((*out = ledger_entry_check(&e[i], acc, where, code)) < 0) {
+			answered = 1;
+			goto cleanup;
+		}
+	}
+	/* Like the database's answer: the earliest closed month named. */
+	for (size_t m = 0; m < known.n_closed; m++)
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(e[i].date, known.closed[m], 7) == 0) {
+				*code = "period-closed";
+				*out = err_set(ERR_INVALID, "date: the period %s is closed",
+					       known.closed[m]);
+				answered = 1;
+				goto cleanup;
+			}
+	*code = NULL;
+	*out = 0;
+	answered = 1;
+cleanup:
+	pthread_mutex_unlock(&known.mu);
+	return answered;
+}
+
+static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
+			    const char **code);
+
 int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
 			 const char **code)
+{
+	int known_rc;
+
+	if (check_known(&known_rc, e, n, batch, code))
+		return known_rc;
+	return entries_check_db(c, e, n, batch, code);
+}
+
+/* ledger_entries_check asking the database, and remembering what it read. */
+static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
+			    const char **code)
 {
 	const struct ledger_account **acc = NULL;
 	struct ledger_account *rows = NULL;
@@ -321,8 +462,10 @@ int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch
 		rc = err_set(ERR_INTERNAL, "out of memory");
 		goto cleanup;
 	}
-	for (int i = 0; i < nrows; i++)
+	for (int i = 0; i < nrows; i++) {
 		account_from_row(&rows[i], r, i);
+		remember_account(&rows[i]);
+	}
 	/* Every entry names an account, so with no row the loop below fails
 	 * with unknown-account before the closed month would matter. */
 	if (nrows > 0 && !PQgetisnull(r, 0, 5))
@@ -344,6 +487,8 @@ int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch
 		if (rc < 0)
 			goto cleanup;
 	}
+	if ((rc = load_closed(c)) < 0) /* rarely: the cache missed */
+		goto cleanup;
 	if (closed[0]) {
 		*code = "period-closed";
 		rc = err_set(ERR_INVALID, "date: the period %s is closed", closed);
@@ -534,8 +679,10 @@ int ledger_period_close(PGconn *c, const char *month, const struct ledger_actor 
 			const char *key, const char *request_sha256, const char *response)
 {
 	struct period_tx t = {month, key, request_sha256, response, who};
+	int rc = db_tx(c, DB_READ_COMMITTED, period_tx_run, &t);
 
-	return db_tx(c, DB_READ_COMMITTED, period_tx_run, &t);
+	ledger_closed_forget(); /* committed or not: read them again */
+	return rc;
 }
 
 int ledger_idempotency_get(bool *found, char sha[HASH_HEX_BYTES], int *status,

@@ -168,6 +168,7 @@ static int post(char **refused, PGconn *c, struct job *first, struct job *last,
 static void refuse(struct job *j, const char *why)
 {
 	if (strncmp(why, "period-closed ", 14) == 0) {
+		ledger_closed_forget(); /* closed by another process: reload */
 		err_set(ERR_INVALID, "date: the period %s is closed", why + 14);
 		finish(j, ERR_INVALID, "period-closed");
 	} else if (strcmp(why, "already-reversed") == 0) {

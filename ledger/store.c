@@ -297,6 +297,7 @@ int ledger_accounts_list(json_t **out, PGconn *c)
  */
 static struct {
 	pthread_mutex_t mu;
+	char db[LIMIT_CONNINFO_BYTES]; /* host:port/dbname it was read from */
 	size_t n_accounts;
 	struct {
 		char code[LEDGER_CODE_BYTES];
@@ -314,6 +315,21 @@ void ledger_closed_forget(void)
 	pthread_mutex_unlock(&known.mu);
 }
 
+/* Caller holds known.mu. Forgets everything if c is another database than
+ * the one the memory was read from (a process may talk to several). */
+static void known_for(PGconn *c)
+{
+	char db[LIMIT_CONNINFO_BYTES];
+
+	snprintf(db, sizeof(db), "%s:%s/%s", PQhost(c) ? PQhost(c) : "",
+		 PQport(c) ? PQport(c) : "", PQdb(c) ? PQdb(c) : "");
+	if (strcmp(db, known.db) != 0) {
+		memcpy(known.db, db, sizeof(db));
+		known.n_accounts = 0;
+		known.closed_loaded = false;
+	}
+}
+
 /* Caller holds known.mu. The remembered account code, or NULL. */
 static bool known_account(struct ledger_account *out, const char *code)
 {
@@ -327,11 +343,12 @@ static bool known_account(struct ledger_account *out, const char *code)
 	return false;
 }
 
-static void remember_account(const struct ledger_account *a)
+static void remember_account(PGconn *c, const struct ledger_account *a)
 {
 	struct ledger_account dummy;
 
 	pthread_mutex_lock(&known.mu);
+	known_for(c);
 	if (!known_account(&dummy, a->code) && known.n_accounts < LIMIT_ACCOUNT_CACHE) {
 		memcpy(known.accounts[known.n_accounts].code, a->code, LEDGER_CODE_BYTES);
 		memcpy(known.accounts[known.n_accounts].currency, a->currency, 4);
@@ -348,6 +365,7 @@ static int load_closed(PGconn *c)
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&known.mu);
+	known_for(c);
 	if (PQntuples(r) <= LIMIT_CLOSED_CACHE) {
 		known.n_closed = (size_t)PQntuples(r);
 		for (size_t i = 0; i < known.n_closed; i++)
@@ -364,7 +382,7 @@ static int load_closed(PGconn *c)
  * The checks of ledger_entries_check from memory. 1: answered (rc in *out),
  * 0: something is not remembered, ask the database.
  */
-static int check_known(int *out, struct ledger_entry *e, size_t n, bool batch,
+static int check_known(int *out, PGconn *c, struct ledger_entry *e, size_t n, bool batch,
 		       const char **code)
 {
 	struct ledger_account acc_rows[LIMIT_KNOWN_CHECK_POSTINGS];
@@ -372,6 +390,7 @@ static int check_known(int *out, struct ledger_entry *e, size_t n, bool batch,
 	int answered = 0;
 
 	pthread_mutex_lock(&known.mu);
+	known_for(c);
 	if (!known.closed_loaded)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++) {
@@ -417,7 +436,7 @@ int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch
 {
 	int known_rc;
 
-	if (check_known(&known_rc, e, n, batch, code))
+	if (check_known(&known_rc, c, e, n, batch, code))
 		return known_rc;
 	return entries_check_db(c, e, n, batch, code);
 }
@@ -464,7 +483,7 @@ static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool ba
 	}
 	for (int i = 0; i < nrows; i++) {
 		account_from_row(&rows[i], r, i);
-		remember_account(&rows[i]);
+		remember_account(c, &rows[i]);
 	}
 	/* Every entry names an account, so with no row the loop below fails
 	 * with unknown-account before the closed month would matter. */

@@ -37,6 +37,8 @@ PSQL="$PGBIN/psql -X -q -At -h $DIR/pg -U postgres"
 echo "cluster: fsync=$($PSQL -d tfledger -c 'SHOW fsync')" \
      "synchronous_commit=$($PSQL -d tfledger -c 'SHOW synchronous_commit')" \
      "cpus=$(nproc)"
+# The machine may be shared: every section ends with the load average.
+load() { echo "  (load average: $(cut -d' ' -f1-3 /proc/loadavg))"; }
 "$TFL" migrate --database "$DB" >/dev/null 2>&1
 TOKEN=$("$TFL" token create --role finance --name bench --database "$DB")
 export TOKEN
@@ -66,6 +68,7 @@ wrk -t4 -c16 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_post.lua" "$URL/v1
 EPS=$(rps <"$DIR/post.txt")
 echo "entries/s: $EPS  p50: $(ms 50% <"$DIR/post.txt") ms  p99: $(ms 99% <"$DIR/post.txt") ms$(bad <"$DIR/post.txt")"
 [ -s "$DIR/post.err" ] && head -3 "$DIR/post.err"
+load
 curl -s "$URL/metrics" | awk '/^tfledger_group_commit_entries_(sum|count)/ { v[$1] = $2 }
 	END { if (v["tfledger_group_commit_entries_count"] > 0)
 		printf "group commit: %d groups, %.1f entries per group\n", v["tfledger_group_commit_entries_count"],
@@ -77,6 +80,7 @@ $PSQL -d postgres -c "CREATE DATABASE pgbench"
 "$PGBIN/pgbench" -c 16 -j 4 -T "$DURATION" -b tpcb-like -h "$DIR/pg" -U postgres pgbench >"$DIR/pgbench.txt" 2>&1
 TPS=$(awk -F'= ' '/^tps/ { split($2, a, " "); print a[1]; exit }' "$DIR/pgbench.txt")
 echo "pgbench tps: $TPS"
+load
 echo "ratio entries/s / pgbench tps: $(awk -v a="$EPS" -v b="$TPS" 'BEGIN { printf "%.2f", a / b }') (required >= 1.5)"
 
 echo "== POST /v1/entries/batch, 1,000 two-posting entries per request, ${DURATION}s"
@@ -94,6 +98,7 @@ wrk -t2 -c2 -d"${DURATION}s" --latency --timeout 30s -s "$SRC/bench/ledger_batch
 BPS=$(rps <"$DIR/batch.txt")
 echo "entries/s: $(awk -v r="$BPS" 'BEGIN { printf "%.0f", r * 1000 }') (required >= 30000)  request p50: $(ms 50% <"$DIR/batch.txt") ms$(bad <"$DIR/batch.txt")"
 [ -s "$DIR/batch.err" ] && head -3 "$DIR/batch.err"
+load
 
 echo "== as-of balance on an account with >= 1,000,000 postings"
 N=$($PSQL -d tfledger -c "SELECT count(*) FROM postings WHERE account = 'BIG'")
@@ -107,4 +112,5 @@ echo "postings on BIG: $($PSQL -d tfledger -c "SELECT count(*) FROM postings WHE
 wrk -t1 -c1 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_asof.lua" "$URL" >"$DIR/asof.txt" 2>"$DIR/asof.err"
 echo "HTTP GET balance?as_of: p50 $(ms 50% <"$DIR/asof.txt") ms  p99 $(ms 99% <"$DIR/asof.txt") ms (required < 2 ms)$(bad <"$DIR/asof.txt")"
 [ -s "$DIR/asof.err" ] && head -3 "$DIR/asof.err"
+load
 $PSQL -d tfledger -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING ON) SELECT debit_balance FROM balances WHERE account = 'BIG' AND day <= '2019-07-01' ORDER BY day DESC LIMIT 1" | grep -E "Index|Execution"

@@ -133,6 +133,24 @@
 
 /* Seconds a client is told to wait (Retry-After) while the database is down. */
 #define LIMIT_RETRY_AFTER_S 1
+
+/* Memory tfledgerd keeps from one request to the next instead of
+ * returning it to the kernel (mallopt in tfledgerd.c): a few batches'
+ * worth of bodies and JSON trees. */
+#define LIMIT_MALLOC_KEEP_BYTES (64 * 1024 * 1024)
+
+/* Accounts (code, currency) and closed months the append checks remember
+ * (ledger/store.c): a trust fund's chart has hundreds of accounts and a
+ * century has 1,200 months; beyond these the checks ask the database. */
+#define LIMIT_ACCOUNT_CACHE 4096
+#define LIMIT_CLOSED_CACHE 1200
+/* Entries with more postings than this are checked by the database
+ * (the in-memory check keeps one account row per posting on the stack). */
+#define LIMIT_KNOWN_CHECK_POSTINGS 16
+
+/* Tokens the daemon remembers as checked (ledger/token_cache.c): a fund
+ * has a handful of staff and scripts; a miss costs one indexed lookup. */
+#define LIMIT_TOKEN_CACHE 64
 /* --- end of the ledger's limits --- */
 
 /* A report signed in place (enveloped XML-DSig) is parsed whole into memory

@@ -27,6 +27,16 @@ int ledger_body_str(const char **out, json_t *body, const char *key, bool requir
 /* The amount as its canonical decimal string (new reference). */
 json_t *ledger_body_money(int64_t minor, const char *ccy);
 
+/*
+ * The field that holds byte offset of a JSON text that did not parse, as
+ * a path like "entries[2].memo" (or "entries[2]: a key" when the offset is
+ * inside a key) into out; "" when the offset is in no string. jansson
+ * names only the byte of an invalid UTF-8 sequence; this re-reads the text
+ * up to it. Keys longer than 63 bytes are cut; at most 32 levels deep.
+ */
+void ledger_body_path_at(char *out, size_t size, const char *text, size_t len,
+			 size_t offset);
+
 /* Column col of row as int64, and as a string or JSON null. */
 int64_t ledger_body_int64(const PGresult *r, int row, int col);
 json_t *ledger_body_str_or_null(const PGresult *r, int row, int col);

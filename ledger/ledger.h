@@ -149,6 +149,13 @@ int ledger_account_get(struct ledger_account *out, PGconn *c, const char *code);
 int ledger_balance(int64_t *out, PGconn *c, const struct ledger_account *a,
 		   const char *as_of);
 
+/*
+ * Account code and its balance (as ledger_balance) in one indexed query:
+ * ERR_NOTFOUND if there is no such account.
+ */
+int ledger_account_balance(struct ledger_account *out, int64_t *balance, PGconn *c,
+			   const char *code, const char *as_of);
+
 /* All accounts with their current balance, as a JSON array (new ref). */
 int ledger_accounts_list(json_t **out, PGconn *c);
 
@@ -163,6 +170,13 @@ json_t *ledger_account_json(const struct ledger_account *a, int64_t balance);
  */
 int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
 			 const char **code);
+
+/*
+ * Forgets the closed months ledger_entries_check remembers (store.c): call
+ * when a month may have been closed by someone else (the writer does when
+ * ledger_post refuses a closed month).
+ */
+void ledger_closed_forget(void);
 
 /* Loads entry id (with postings and reversed_by); ERR_NOTFOUND. */
 int ledger_entry_get(struct ledger_entry *out, PGconn *c, const char *id);

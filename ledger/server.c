@@ -29,12 +29,14 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/money.h"
+#include "ledger/body.h"
 #include "ledger/fund.h"
 #include "ledger/http.h"
 #include "ledger/ledger.h"
 #include "ledger/metrics.h"
 #include "ledger/reconcile.h"
 #include "ledger/statements.h"
+#include "ledger/token_cache.h"
 #include "ledger/travel.h"
 #include "reports/report.h"
 
@@ -48,6 +50,7 @@ struct pool {
 	bool busy[LIMIT_DB_POOL];
 	unsigned generation;          /* bumped when the database was lost */
 	const char *conninfo;
+	struct ledger_token_cache *tokens;
 };
 
 struct ledger_server {
@@ -57,8 +60,9 @@ struct ledger_server {
 	atomic_int inflight;
 };
 
-/* Prepares a new pooled connection for every module the routes call. */
-static int setup(PGconn *c)
+/* Prepares a new pooled connection for every module the routes call and
+ * makes it listen for token changes (token_cache.h). */
+static int setup(struct pool *p, PGconn *c)
 {
 	int rc = ledger_store_setup(c);
 
@@ -72,6 +76,8 @@ static int setup(PGconn *c)
 		rc = ledger_travel_setup(c);
 	if (rc == 0)
 		rc = reports_setup(c);
+	if (rc == 0)
+		rc = ledger_token_cache_listen(p->tokens, c);
 	return rc;
 }
 
@@ -98,7 +104,7 @@ static int pool_get(struct pool *p, int *slot)
 	if (!p->conns[i]) {
 		rc = db_connect(&p->conns[i], p->conninfo);
 		if (rc == 0)
-			rc = setup(p->conns[i]);
+			rc = setup(p, p->conns[i]);
 		if (rc < 0 && p->conns[i]) {
 			PQfinish(p->conns[i]);
 			p->conns[i] = NULL;
@@ -308,6 +314,16 @@ int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
 	json_error_t jerr;
 
 	*out = json_loadb(q->body ? q->body : "", q->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!*out && json_error_code(&jerr) == json_error_invalid_utf8) {
+		/* jansson names the byte; name the field that holds it. */
+		char path[256];
+
+		ledger_body_path_at(path, sizeof(path), q->body ? q->body : "", q->len,
+				    jerr.position < 0 ? 0 : (size_t)jerr.position);
+		*sent = http_send_error(q, "invalid-json", "%s: invalid UTF-8 (byte %d of the body)",
+					path[0] ? path : "body", jerr.position);
+		return -1;
+	}
 	if (!*out) {
 		*sent = http_send_error(q, "invalid-json", "body: %s (at byte %d)", jerr.text,
 					jerr.position);
@@ -405,8 +421,10 @@ int http_authorise(struct req *q, const char *const *roles, const char *what,
 		return 1;
 	}
 	rc = need_db(q);
-	if (rc == 0)
-		rc = ledger_token_check(&q->tok, q->c, h + 7);
+	if (rc == 0) {
+		ledger_token_cache_poll(q->srv->pool.tokens, q->c);
+		rc = ledger_token_cache_check(&q->tok, q->srv->pool.tokens, q->c, h + 7);
+	}
 	if (rc == ERR_NOTFOUND) {
 		*sent = http_send_error(q, "unauthenticated", "unknown or revoked token");
 		return 1;
@@ -647,9 +665,7 @@ static enum MHD_Result account_get(struct req *q, const char *code, bool balance
 		if (as_of && !ledger_date_valid(as_of))
 			return http_send_error(q, "invalid-field", "as_of: must be a date YYYY-MM-DD");
 	}
-	rc = ledger_account_get(&a, q->c, code);
-	if (rc == 0)
-		rc = ledger_balance(&bal, q->c, &a, as_of);
+	rc = ledger_account_balance(&a, &bal, q->c, code, as_of);
 	if (rc < 0)
 		return http_send_failure(q, rc, NULL);
 	if (!balance_only)
@@ -1209,8 +1225,14 @@ int ledger_server_start(struct ledger_server **out, const char *conninfo,
 	pthread_mutex_init(&srv->pool.mu, NULL);
 	pthread_cond_init(&srv->pool.cv, NULL);
 	srv->pool.conninfo = conninfo;
+	srv->pool.tokens = ledger_token_cache_new();
+	if (!srv->pool.tokens) {
+		free(srv);
+		return err_set(ERR_INTERNAL, "out of memory");
+	}
 	rc = ledger_writer_start(&srv->writer, conninfo);
 	if (rc < 0) {
+		ledger_token_cache_free(srv->pool.tokens);
 		free(srv);
 		return rc;
 	}
@@ -1223,6 +1245,7 @@ int ledger_server_start(struct ledger_server **out, const char *conninfo,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, srv, MHD_OPTION_END);
 	if (!srv->d) {
 		ledger_writer_stop(srv->writer);
+		ledger_token_cache_free(srv->pool.tokens);
 		free(srv);
 		return err_set(ERR_SYSTEM, "cannot listen on the address given");
 	}
@@ -1247,5 +1270,6 @@ void ledger_server_stop(struct ledger_server *srv)
 		PQfinish(srv->pool.conns[i]);
 	pthread_cond_destroy(&srv->pool.cv);
 	pthread_mutex_destroy(&srv->pool.mu);
+	ledger_token_cache_free(srv->pool.tokens);
 	free(srv);
 }

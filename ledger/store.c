@@ -10,6 +10,7 @@
 #include "ledger/ledger.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +31,13 @@
 
 static const struct db_stmt stmts[] = {
 	{"acct_get", "SELECT " ACCOUNT_COLS " FROM accounts WHERE code = $1", 1},
+	/* The accounts entries name, each row with the first closed month
+	 * among their dates ($2): ledger_entries_check in one round trip. */
 	{"acct_lookup",
-	 "SELECT " ACCOUNT_COLS " FROM accounts"
-	 " WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))", 1},
+	 "SELECT " ACCOUNT_COLS ", (SELECT to_char(month, 'YYYY-MM') FROM closed_periods"
+	 " WHERE month IN (SELECT date_trunc('month', d::date)::date"
+	 "  FROM jsonb_array_elements_text($2::jsonb) d) ORDER BY 1 LIMIT 1)"
+	 " FROM accounts WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))", 2},
 	{"acct_list",
 	 "SELECT " ACCOUNT_COLS ", COALESCE((SELECT b.debit_balance FROM balances b"
 	 " WHERE b.account = a.code ORDER BY b.day DESC LIMIT 1), 0)"
@@ -46,11 +51,18 @@ static const struct db_stmt stmts[] = {
 	{"balance_asof",
 	 "SELECT debit_balance FROM balances WHERE account = $1 AND day <= $2::date"
 	 " ORDER BY day DESC LIMIT 1", 2},
-	{"closed_lookup",
-	 "SELECT to_char(month, 'YYYY-MM') FROM closed_periods WHERE month IN"
-	 " (SELECT date_trunc('month', d::date)::date"
-	 "  FROM jsonb_array_elements_text($1::jsonb) d) ORDER BY 1 LIMIT 1", 1},
+	/* The account and its balance in one round trip (GET .../balance). */
+	{"acct_balance_now",
+	 "SELECT " ACCOUNT_COLS ", COALESCE((SELECT b.debit_balance FROM balances b"
+	 " WHERE b.account = a.code ORDER BY b.day DESC LIMIT 1), 0)"
+	 " FROM accounts a WHERE a.code = $1", 1},
+	{"acct_balance_asof",
+	 "SELECT " ACCOUNT_COLS ", COALESCE((SELECT b.debit_balance FROM balances b"
+	 " WHERE b.account = a.code AND b.day <= $2::date ORDER BY b.day DESC LIMIT 1), 0)"
+	 " FROM accounts a WHERE a.code = $1", 2},
 	{"head_lock", "SELECT sequence, hash FROM ledger_head FOR UPDATE", 0},
+	{"head_get", "SELECT sequence, hash FROM ledger_head", 0},
+	{"closed_all", "SELECT to_char(month, 'YYYY-MM') FROM closed_periods ORDER BY 1", 0},
 	{"period_insert",
 	 "INSERT INTO closed_periods (month, token_id) VALUES ($1::date, $2)"
 	 " ON CONFLICT DO NOTHING RETURNING 1", 2},
@@ -225,6 +237,26 @@ int ledger_balance(int64_t *out, PGconn *c, const struct ledger_account *a,
 	return normal(out, a, debit);
 }
 
+int ledger_account_balance(struct ledger_account *out, int64_t *balance, PGconn *c,
+			   const char *code, const char *as_of)
+{
+	const char *p[] = {code, as_of};
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, as_of ? "acct_balance_asof" : "acct_balance_now",
+			 as_of ? 2 : 1, p);
+
+	if (rc < 0)
+		return rc;
+	if (PQntuples(r) == 0) {
+		rc = err_set(ERR_NOTFOUND, "no account '%s'", code);
+	} else {
+		account_from_row(out, r, 0);
+		rc = normal(balance, out, strtoll(PQgetvalue(r, 0, 5), NULL, 10));
+	}
+	PQclear(r);
+	return rc;
+}
+
 int ledger_accounts_list(json_t **out, PGconn *c)
 {
 	PGresult *r = NULL;
@@ -252,14 +284,173 @@ int ledger_accounts_list(json_t **out, PGconn *c)
 
 /* --- checks that need the database ------------------------------------------- */
 
+/*
+ * What the checks of an append read, remembered by the process so that a
+ * single-entry POST needs no round trip before the writer's:
+ * - accounts (code, currency): never changed or deleted (no UPDATE or
+ *   DELETE privilege, 0002), so a remembered one is never wrong; a code not
+ *   remembered is looked up;
+ * - the closed months: loaded whole, forgotten when this process closes a
+ *   month or the writer's ledger_post refuses a closed month (another
+ *   process closed it). ledger_post checks closed months again under the
+ *   head lock, so a stale cache costs a refusal there, never a wrong entry.
+ */
+static struct {
+	pthread_mutex_t mu;
+	char db[LIMIT_CONNINFO_BYTES]; /* host:port/dbname it was read from */
+	size_t n_accounts;
+	struct {
+		char code[LEDGER_CODE_BYTES];
+		char currency[4];
+	} accounts[LIMIT_ACCOUNT_CACHE];
+	bool closed_loaded;
+	size_t n_closed;
+	char closed[LIMIT_CLOSED_CACHE][8]; /* YYYY-MM */
+} known = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+void ledger_closed_forget(void)
+{
+	pthread_mutex_lock(&known.mu);
+	known.closed_loaded = false;
+	pthread_mutex_unlock(&known.mu);
+}
+
+/* Caller holds known.mu. Forgets everything if c is another database than
+ * the one the memory was read from (a process may talk to several). */
+static void known_for(PGconn *c)
+{
+	char db[LIMIT_CONNINFO_BYTES];
+
+	snprintf(db, sizeof(db), "%s:%s/%s", PQhost(c) ? PQhost(c) : "",
+		 PQport(c) ? PQport(c) : "", PQdb(c) ? PQdb(c) : "");
+	if (strcmp(db, known.db) != 0) {
+		memcpy(known.db, db, sizeof(db));
+		known.n_accounts = 0;
+		known.closed_loaded = false;
+	}
+}
+
+/* Caller holds known.mu. The remembered account code, or NULL. */
+static bool known_account(struct ledger_account *out, const char *code)
+{
+	for (size_t i = 0; i < known.n_accounts; i++)
+		if (strcmp(known.accounts[i].code, code) == 0) {
+			memset(out, 0, sizeof(*out));
+			memcpy(out->code, known.accounts[i].code, sizeof(out->code));
+			memcpy(out->currency, known.accounts[i].currency, 4);
+			return true;
+		}
+	return false;
+}
+
+static void remember_account(PGconn *c, const struct ledger_account *a)
+{
+	struct ledger_account dummy;
+
+	pthread_mutex_lock(&known.mu);
+	known_for(c);
+	if (!known_account(&dummy, a->code) && known.n_accounts < LIMIT_ACCOUNT_CACHE) {
+		memcpy(known.accounts[known.n_accounts].code, a->code, LEDGER_CODE_BYTES);
+		memcpy(known.accounts[known.n_accounts].currency, a->currency, 4);
+		known.n_accounts++;
+	}
+	pthread_mutex_unlock(&known.mu);
+}
+
+static int load_closed(PGconn *c)
+{
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "closed_all", 0, NULL);
+
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&known.mu);
+	known_for(c);
+	if (PQntuples(r) <= LIMIT_CLOSED_CACHE) {
+		known.n_closed = (size_t)PQntuples(r);
+		for (size_t i = 0; i < known.n_closed; i++)
+			snprintf(known.closed[i], sizeof(known.closed[i]), "%s",
+				 PQgetvalue(r, (int)i, 0));
+		known.closed_loaded = true;
+	}
+	pthread_mutex_unlock(&known.mu);
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * The checks of ledger_entries_check from memory. 1: answered (rc in *out),
+ * 0: something is not remembered, ask the database.
+ */
+static int check_known(int *out, PGconn *c, struct ledger_entry *e, size_t n, bool batch,
+		       const char **code)
+{
+	struct ledger_account acc_rows[LIMIT_KNOWN_CHECK_POSTINGS];
+	const struct ledger_account *acc[LIMIT_KNOWN_CHECK_POSTINGS];
+	int answered = 0;
+
+	pthread_mutex_lock(&known.mu);
+	known_for(c);
+	if (!known.closed_loaded)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		char where[48] = "";
+
+		if (e[i].n_postings > LIMIT_KNOWN_CHECK_POSTINGS)
+			goto cleanup;
+		for (size_t k = 0; k < e[i].n_postings; k++) {
+			if (!known_account(&acc_rows[k], e[i].postings[k].account))
+				goto cleanup;
+			acc[k] = &acc_rows[k];
+		}
+		if (batch)
+			snprintf(where, sizeof(where), "entries[%zu].", i);
+		if ((*out = ledger_entry_check(&e[i], acc, where, code)) < 0) {
+			answered = 1;
+			goto cleanup;
+		}
+	}
+	/* Like the database's answer: the earliest closed month named. */
+	for (size_t m = 0; m < known.n_closed; m++)
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(e[i].date, known.closed[m], 7) == 0) {
+				*code = "period-closed";
+				*out = err_set(ERR_INVALID, "date: the period %s is closed",
+					       known.closed[m]);
+				answered = 1;
+				goto cleanup;
+			}
+	*code = NULL;
+	*out = 0;
+	answered = 1;
+cleanup:
+	pthread_mutex_unlock(&known.mu);
+	return answered;
+}
+
+static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
+			    const char **code);
+
 int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
 			 const char **code)
+{
+	int known_rc;
+
+	if (check_known(&known_rc, c, e, n, batch, code))
+		return known_rc;
+	return entries_check_db(c, e, n, batch, code);
+}
+
+/* ledger_entries_check asking the database, and remembering what it read. */
+static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
+			    const char **code)
 {
 	const struct ledger_account **acc = NULL;
 	struct ledger_account *rows = NULL;
 	json_t *codes = json_array(), *dates = json_array();
 	PGresult *r = NULL;
-	char *param = NULL;
+	char *param = NULL, *param_dates = NULL;
+	char closed[16] = "";
 	size_t max_postings = 0;
 	int nrows = 0;
 	int rc;
@@ -277,8 +468,10 @@ int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch
 			max_postings = e[i].n_postings;
 	}
 	param = json_dumps(codes, JSON_COMPACT);
-	rc = param ? db_exec(&r, c, "acct_lookup", 1, (const char *const[]){param})
-		   : err_set(ERR_INTERNAL, "out of memory");
+	param_dates = json_dumps(dates, JSON_COMPACT);
+	rc = param && param_dates
+		     ? db_exec(&r, c, "acct_lookup", 2, (const char *const[]){param, param_dates})
+		     : err_set(ERR_INTERNAL, "out of memory");
 	if (rc < 0)
 		goto cleanup;
 	nrows = PQntuples(r);
@@ -288,8 +481,14 @@ int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch
 		rc = err_set(ERR_INTERNAL, "out of memory");
 		goto cleanup;
 	}
-	for (int i = 0; i < nrows; i++)
+	for (int i = 0; i < nrows; i++) {
 		account_from_row(&rows[i], r, i);
+		remember_account(c, &rows[i]);
+	}
+	/* Every entry names an account, so with no row the loop below fails
+	 * with unknown-account before the closed month would matter. */
+	if (nrows > 0 && !PQgetisnull(r, 0, 5))
+		snprintf(closed, sizeof(closed), "%s", PQgetvalue(r, 0, 5));
 	PQclear(r);
 	r = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -307,21 +506,18 @@ int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch
 		if (rc < 0)
 			goto cleanup;
 	}
-	free(param);
-	param = json_dumps(dates, JSON_COMPACT);
-	rc = param ? db_exec(&r, c, "closed_lookup", 1, (const char *const[]){param})
-		   : err_set(ERR_INTERNAL, "out of memory");
-	if (rc < 0)
+	if ((rc = load_closed(c)) < 0) /* rarely: the cache missed */
 		goto cleanup;
-	if (PQntuples(r) > 0) {
+	if (closed[0]) {
 		*code = "period-closed";
-		rc = err_set(ERR_INVALID, "date: the period %s is closed", PQgetvalue(r, 0, 0));
+		rc = err_set(ERR_INVALID, "date: the period %s is closed", closed);
 		goto cleanup;
 	}
 	*code = NULL;
 cleanup:
 	PQclear(r);
 	free(param);
+	free(param_dates);
 	free(rows);
 	free(acc);
 	json_decref(codes);
@@ -502,8 +698,10 @@ int ledger_period_close(PGconn *c, const char *month, const struct ledger_actor 
 			const char *key, const char *request_sha256, const char *response)
 {
 	struct period_tx t = {month, key, request_sha256, response, who};
+	int rc = db_tx(c, DB_READ_COMMITTED, period_tx_run, &t);
 
-	return db_tx(c, DB_READ_COMMITTED, period_tx_run, &t);
+	ledger_closed_forget(); /* committed or not: read them again */
+	return rc;
 }
 
 int ledger_idempotency_get(bool *found, char sha[HASH_HEX_BYTES], int *status,

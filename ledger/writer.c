@@ -3,18 +3,23 @@
  *
  * Request threads queue a ledger_submit and sleep. The writer takes every
  * submit that arrived while its previous commit was in flight, chains their
- * entries to the journal head (locked FOR UPDATE), stores them with one
- * call of ledger_post(jsonb) and one COMMIT, then wakes each request. If
- * that call refuses the group (one bad submit: a period closed or an
- * idempotency key taken meanwhile, an entry reversed twice), the group is
- * stored again one submit per call, each all-or-nothing, so one bad submit
- * does not fail the others; sequences stay gap-free because a submit gets
- * its sequence numbers only when its call succeeded.
+ * entries from the journal head it remembers, and stores them with ONE
+ * statement in autocommit, SELECT ledger_post(jsonb): the function locks
+ * the head (FOR UPDATE), checks the group starts there, appends, and the
+ * statement's end is the COMMIT, so a group costs one round trip. If the
+ * head moved (another writer: a second daemon, the CLI's fund commands),
+ * ledger_post refuses with 'chain-mismatch' and the group is chained again
+ * from the head read afresh. If ledger_post refuses the group for one bad
+ * submit (a period closed or an idempotency key taken meanwhile, an entry
+ * reversed twice), the group is stored again one submit per statement, each
+ * all-or-nothing, so one bad submit does not fail the others; sequences
+ * stay gap-free because a submit keeps its sequence numbers only when its
+ * statement committed.
  *
- * A submit is answered only after its COMMIT returned: an acknowledged
- * entry is durable. If the connection breaks, every submit of the group is
- * answered "unavailable" (a retry with the same Idempotency-Key is safe)
- * and the next group reconnects.
+ * A submit is answered only after its commit returned: an acknowledged
+ * entry is durable. If the connection breaks, every submit without an
+ * outcome is answered "unavailable" (a retry with the same Idempotency-Key
+ * is safe) and the next group reconnects.
  */
 #include "ledger/ledger.h"
 
@@ -46,6 +51,11 @@ struct ledger_writer {
 	pthread_t thread;
 	char *conninfo;
 	PGconn *c;
+	/* The journal head as of the writer's last append (head_known): the
+	 * next group is chained from it without asking the database. */
+	bool head_known;
+	int64_t head_seq;
+	char head_hash[HASH_HEX_BYTES];
 };
 
 static void finish(struct job *j, int rc, const char *code)
@@ -158,6 +168,7 @@ static int post(char **refused, PGconn *c, struct job *first, struct job *last,
 static void refuse(struct job *j, const char *why)
 {
 	if (strncmp(why, "period-closed ", 14) == 0) {
+		ledger_closed_forget(); /* closed by another process: reload */
 		err_set(ERR_INVALID, "date: the period %s is closed", why + 14);
 		finish(j, ERR_INVALID, "period-closed");
 	} else if (strcmp(why, "already-reversed") == 0) {
@@ -181,6 +192,7 @@ static int connect_writer(struct ledger_writer *w)
 		return 0;
 	PQfinish(w->c);
 	w->c = NULL;
+	w->head_known = false;
 	rc = db_connect(&w->c, w->conninfo);
 	if (rc == 0)
 		rc = ledger_store_setup(w->c);
@@ -192,12 +204,66 @@ static int connect_writer(struct ledger_writer *w)
 	return 0;
 }
 
+/* Reads the journal head into the writer's copy (no lock: ledger_post
+ * locks it and refuses a group that does not start there). */
+static int read_head(struct ledger_writer *w)
+{
+	PGresult *r = NULL;
+	int rc = db_exec(&r, w->c, "head_get", 0, NULL);
+
+	if (rc < 0)
+		return rc;
+	w->head_seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	snprintf(w->head_hash, sizeof(w->head_hash), "%s", PQgetvalue(r, 0, 1));
+	w->head_known = true;
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * Appends jobs [first, last) in one autocommit statement: ledger_post locks
+ * the head, stores everything and the statement's end commits it (one
+ * round trip). On success the writer's head moves on. *refused: the
+ * database's refusal (free it), then nothing was stored. A group chained
+ * from a stale head (another writer appended meanwhile) is chained again
+ * from the head read afresh, a bounded number of times.
+ */
+static int append(char **refused, struct ledger_writer *w, struct job *first, struct job *last)
+{
+	int rc = 0;
+
+	*refused = NULL;
+	for (int attempt = 0; attempt < LIMIT_TX_RETRIES; attempt++) {
+		int64_t seq;
+		char hash[HASH_HEX_BYTES];
+
+		if (!w->head_known && (rc = read_head(w)) < 0)
+			return rc;
+		seq = w->head_seq;
+		memcpy(hash, w->head_hash, HASH_HEX_BYTES);
+		rc = post(refused, w->c, first, last, &seq, hash);
+		if (rc < 0) {
+			w->head_known = false;
+			return rc;
+		}
+		if (!*refused) {
+			w->head_seq = seq;
+			memcpy(w->head_hash, hash, HASH_HEX_BYTES);
+			return 0;
+		}
+		if (strncmp(*refused, "chain-mismatch", 14) != 0)
+			return 0;
+		free(*refused);
+		*refused = NULL;
+		w->head_known = false;
+	}
+	return err_set(ERR_RETRY, "the journal head kept moving; try again");
+}
+
 static void run_group(struct ledger_writer *w, struct job *jobs)
 {
-	char hash[HASH_HEX_BYTES], start_hash[HASH_HEX_BYTES];
-	int64_t seq, start_seq;
+	struct job *pending = jobs; /* the first job without an outcome */
 	char *refused = NULL;
-	PGresult *r = NULL;
 	size_t n_entries = 0;
 	int rc;
 
@@ -205,62 +271,44 @@ static void run_group(struct ledger_writer *w, struct job *jobs)
 		n_entries += j->s->n;
 	rc = connect_writer(w);
 	if (rc == 0)
-		rc = db_exec_sql(w->c, "BEGIN");
-	if (rc == 0)
-		rc = db_exec(&r, w->c, "head_lock", 0, NULL);
+		rc = append(&refused, w, jobs, NULL);
 	if (rc < 0)
 		goto cleanup;
-	start_seq = seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	snprintf(start_hash, sizeof(start_hash), "%s", PQgetvalue(r, 0, 1));
-	memcpy(hash, start_hash, HASH_HEX_BYTES);
-	rc = post(&refused, w->c, jobs, NULL, &seq, hash);
-	if (rc < 0)
+	if (!refused) {
+		for (struct job *j = jobs; j; j = j->next)
+			finish(j, 0, NULL);
+		ledger_metrics_group(n_entries);
 		goto cleanup;
-	for (struct job *j = jobs; j; j = j->next)
-		finish(j, 0, NULL);
-	if (refused) {
-		/* One by one: each job all-or-nothing, the good ones kept. */
-		seq = start_seq;
-		memcpy(hash, start_hash, HASH_HEX_BYTES);
-		n_entries = 0;
-		for (struct job *j = jobs; j; j = j->next) {
-			int64_t s0 = seq;
-			char h0[HASH_HEX_BYTES];
-
-			free(refused);
-			memcpy(h0, hash, HASH_HEX_BYTES);
-			rc = post(&refused, w->c, j, j->next, &seq, hash);
-			if (rc < 0)
-				goto cleanup;
-			if (refused) {
-				refuse(j, refused);
-				seq = s0;
-				memcpy(hash, h0, HASH_HEX_BYTES);
-			} else {
-				n_entries += j->s->n;
-			}
+	}
+	/* One by one, each job all-or-nothing in its own commit: the good ones
+	 * are kept, the bad one gets its refusal. */
+	for (; pending; pending = pending->next) {
+		free(refused);
+		rc = append(&refused, w, pending, pending->next);
+		if (rc < 0)
+			goto cleanup;
+		if (refused) {
+			refuse(pending, refused);
+		} else {
+			finish(pending, 0, NULL);
+			ledger_metrics_group(pending->s->n);
 		}
 	}
-	rc = db_exec_sql(w->c, "COMMIT");
-	if (rc == 0)
-		ledger_metrics_group(n_entries);
 cleanup:
 	free(refused);
-	PQclear(r);
 	if (rc < 0) {
 		ledger_metrics_db_error();
 		log_warn("group commit failed", "error", err_last(), NULL);
-		if (w->c && PQstatus(w->c) == CONNECTION_OK &&
-		    PQtransactionStatus(w->c) != PQTRANS_IDLE)
-			(void)db_exec_sql(w->c, "ROLLBACK");
 		if (w->c && PQstatus(w->c) != CONNECTION_OK) {
 			PQfinish(w->c);
 			w->c = NULL;
+			w->head_known = false;
 			rc = ERR_UNAVAILABLE;
 			err_set(rc, "the database connection was lost; the outcome of the"
 				    " request is unknown: retry it with the same Idempotency-Key");
 		}
-		fail_all(jobs, rc);
+		/* Jobs appended one by one before the failure keep their answer. */
+		fail_all(pending, rc);
 	}
 }
 

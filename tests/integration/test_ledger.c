@@ -537,6 +537,9 @@ START_TEST(test_bad_requests__answer_their_code_and_store_nothing)
 			      "%s: got %ld %s, want %ld %s: %s", b->name, r.status, code, b->status,
 			      b->code, r.body);
 		ck_assert_msg(r.request_id[0], "%s: no X-Request-Id", b->name);
+		/* invalid UTF-8 names its field, not only the byte */
+		if (strcmp(b->name, "invalid UTF-8") == 0)
+			ck_assert_msg(strstr(r.body, "memo: invalid UTF-8"), "%s", r.body);
 		free(code);
 		resp_free(&r);
 	}
@@ -608,6 +611,22 @@ START_TEST(test_db__refuses_unbalanced_changed_and_deleted_journal_rows)
 		     "INSERT INTO postings VALUES ('11111111-1111-4111-8111-111111111111', 2, '4010', 'credit', 499, 'EUR');"
 		     "COMMIT", "unbalanced-entry");
 	PQclear(PQexec(c, "ROLLBACK"));
+	/* lines must be 1..n (0004): then a posting added later has line > 2,
+	 * which is what makes postings_balanced fire for it */
+	sql_fails(c, "BEGIN;"
+		     "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
+		     " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64), repeat('1', 64));"
+		     "INSERT INTO postings VALUES ('11111111-1111-4111-8111-111111111111', 2, '1010', 'debit', 500, 'EUR');"
+		     "INSERT INTO postings VALUES ('11111111-1111-4111-8111-111111111111', 3, '4010', 'credit', 500, 'EUR');"
+		     "COMMIT", "lines 2..3");
+	PQclear(PQexec(c, "ROLLBACK"));
+	/* hashes are 64 lower-case hex digits (0004's CHECK without a regex) */
+	sql_fails(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
+		     " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64), repeat('A', 64))",
+		  "entries_hash_check");
+	sql_fails(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
+		     " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 63), repeat('1', 64))",
+		  "entries_prev_hash_check");
 	/* an entry without postings too */
 	sql_fails(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
 		     " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64), repeat('1', 64))",

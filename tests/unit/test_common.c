@@ -1,5 +1,6 @@
 /*
- * test_common.c - err, log, hash and cfg: the small infrastructure modules.
+ * test_common.c - err, log, hash and cfg: the small infrastructure modules;
+ * and the JSON path finder of request bodies (ledger/body.c).
  */
 #include <check.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "ledger/body.h"
 #include "tests/harness/harness.h"
 
 START_TEST(test_err_set__keeps_message_and_code)
@@ -151,12 +153,38 @@ START_TEST(test_cfg_database__option_then_environment)
 }
 END_TEST
 
+START_TEST(test_body_path_at__names_the_field_of_an_offset)
+{
+	static const struct {
+		const char *text, *mark, *want;
+	} cases[] = {
+		{"{\"date\":\"2019-02-14\",\"memo\":\"ab@\"}", "@", "memo"},
+		{"{\"entries\":[{\"date\":\"x\"},{\"memo\":\"a\\\"@\"}]}", "@", "entries[1].memo"},
+		{"{\"entries\":[{},{\"postings\":[{},{\"account\":\"@\"}]}]}", "@", "entries[1].postings[1].account"},
+		{"{\"entries\":[{\"da@te\":1}]}", "@", "entries[0]: a key"},
+		{"{\"a\":[\"x\",\"@\"]}", "@", "a[1]"},
+		{"{\"a\":1,@}", "@", ""},
+	};
+	char out[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *t = cases[i].text;
+
+		ledger_body_path_at(out, sizeof(out), t, strlen(t),
+				    (size_t)(strstr(t, cases[i].mark) - t));
+		ck_assert_msg(strcmp(out, cases[i].want) == 0, "%s: got '%s', want '%s'", t, out,
+			      cases[i].want);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("common");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_err_set__keeps_message_and_code);
+	tcase_add_test(tc, test_body_path_at__names_the_field_of_an_offset);
 	tcase_add_test(tc, test_err_exit_status__follows_the_contract);
 	tcase_add_test(tc, test_err_set__truncates_long_messages);
 	tcase_add_test(tc, test_log_write__logfmt_with_quoting);

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # scripts/demo.sh - the README's first command: builds tfledger and plays the
-# IGF Trust Fund's early 2019 on a private PostgreSQL cluster, as DESA
-# finance staff, the Secretariat and an auditor would:
-#   - a fresh cluster in $TFLEDGER_DEMO_DIR (default /tmp/tfledger-demo-$UID),
-#     migrated; the fund's chart of accounts; UN rates for the months used;
-#   - donors from the seed transcript with signed pledges in their own
-#     currencies (amounts illustrative), in-kind gifts at fair value;
-#   - a camt.053 bank statement imported and reconciled (one line left
+# IGF Trust Fund's early 2019 through tfledgerd's HTTP API, as DESA finance
+# staff, the Secretariat and an auditor would:
+#   - a fresh private PostgreSQL cluster in $TFLEDGER_DEMO_DIR (default
+#     /tmp/tfledger-demo-$UID), migrated; tfledgerd started on it; one token
+#     per role (the only step done with the CLI, as an administrator would);
+#   - finance: the fund's chart of accounts, UN rates for the months used,
+#     donors from the seed transcript with signed pledges in their own
+#     currencies (amounts illustrative), in-kind gifts at fair value, a
+#     camt.053 bank statement imported and reconciled (one line left
 #     unmatched on purpose), one receipt recorded by hand;
-#   - travel requests for the first MAG meeting of 2019 ranked with the
-#     default policy, within the money available for travel;
-#   - reports written to ./out, signed with a demo key made here, verified;
+#   - Secretariat: the first MAG meeting of 2019 and its travel requests,
+#     ranked with the default policy within the money available for travel,
+#     approved; one traveller declines and the next applicant who fits is
+#     offered the place, then approved;
+#   - auditor: every report written to ./out, signed with a demo key made
+#     here and verified (tfledger and the stock xmlsec1), the journal's hash
+#     chain verified;
 #   - the daemon left running, with its URL and a token to explore with.
+# Every write goes through the API; the tables shown are read with the CLI.
 # Running it again starts over from a fresh cluster.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,11 +34,37 @@ tfd="$top/build/tfledgerd"
 data="$top/demo/igf2019"
 base=${TFLEDGER_DEMO_DIR:-/tmp/tfledger-demo-$(id -u)}
 port=${TFLEDGER_DEMO_PORT:-8080}
+url="http://127.0.0.1:$port"
 out="$top/out"
+meeting=igf2019-mag1
 say() { printf '\n== %s\n' "$*"; }
-quiet() { "$@" >/dev/null; }
 
-say "a fresh private PostgreSQL cluster in $base/pg"
+# api TOKEN METHOD PATH [CONTENT-TYPE BODY-FILE | JSON]: one request; the
+# answer goes to $base/last.json; a status of 400 or above stops the demo
+# with the answer shown.
+api() {
+  local token=$1 method=$2 path=$3 status
+  local args=(-s -o "$base/last.json" -w '%{http_code}' -X "$method"
+              -H "Authorization: Bearer $token" "$url$path")
+  if [ $# -eq 5 ]; then
+    args+=(-H "Content-Type: $4" --data-binary "@$5")
+  elif [ $# -eq 4 ]; then
+    args+=(-H "Content-Type: application/json" --data-binary "$4")
+  fi
+  status=$(curl "${args[@]}")
+  if [ "$status" -ge 400 ]; then
+    echo "demo: $method $path answered $status:" >&2
+    cat "$base/last.json" >&2
+    echo >&2
+    exit 2
+  fi
+}
+# A JSON string: the demo's CSV fields hold no control characters.
+js() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
+# The value of a top-level "key": NUMBER or "key": "STRING" in the last answer.
+field() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",}]*\).*/\1/p" "$base/last.json" | head -n1; }
+
+say "a fresh private PostgreSQL cluster in $base/pg, and tfledgerd on $url"
 if [ -f "$base/tfledgerd.pid" ]; then
   kill "$(cat "$base/tfledgerd.pid")" 2>/dev/null || true
   rm -f "$base/tfledgerd.pid"
@@ -41,85 +74,127 @@ if [ -d "$base/pg" ]; then
 fi
 rm -rf "$base"
 mkdir -p "$base" "$out"
+rm -f "$out"/*.xml "$out"/*.json "$out"/*.pem
 chmod 755 "$base"
 "$tf" db init --dir "$base/pg"
 TFLEDGER_DATABASE=$("$tf" db start --dir "$base/pg")
 export TFLEDGER_DATABASE
 "$tf" migrate 2>&1 | grep -v '^ts='
+finance=$("$tf" token create --role finance --name demo-finance)
+secretariat=$("$tf" token create --role secretariat --name demo-secretariat)
+auditor=$("$tf" token create --role auditor --name demo-auditor)
+"$tfd" --database "$TFLEDGER_DATABASE" --listen "127.0.0.1:$port" >"$base/tfledgerd.log" 2>&1 &
+echo $! > "$base/tfledgerd.pid"
+for _ in $(seq 1 100); do
+  curl -sf "$url/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -sf "$url/healthz" >/dev/null || {
+  echo "tfledgerd did not start; its log:" >&2; cat "$base/tfledgerd.log" >&2; exit 2; }
+echo "tfledgerd is up (pid $(cat "$base/tfledgerd.pid")); tokens made for finance, secretariat, auditor"
 
-say "DESA finance: the fund's books (chart of accounts, UN rates, donors, pledges)"
-quiet "$tf" fund init
-"$tf" rates import "$data/rates.csv"
+say "DESA finance: the fund's books (chart of accounts, UN rates, donors, signed pledges)"
+api "$finance" POST /v1/fund/init
+api "$finance" POST /v1/rates text/csv "$data/rates.csv"
+echo "UN operational rates stored: $(field stored)"
 while IFS=, read -r id name type country; do
   [ "$id" = id ] && continue
-  quiet "$tf" donors add --id "$id" --name "$name" --org-type "$type" ${country:+--country "$country"}
+  api "$finance" POST /v1/donors \
+    "{\"id\":$(js "$id"),\"name\":$(js "$name"),\"org_type\":$(js "$type")${country:+,\"country\":$(js "$country")}}"
 done < "$data/donors.csv"
 while IFS=, read -r donor date amount ccy earmark agreement signed; do
   [ "$donor" = donor ] && continue
-  quiet "$tf" pledges add --donor "$donor" --date "$date" --amount "$amount" --currency "$ccy" \
-    --earmark "$earmark" --agreement "$agreement" --signed-on "$signed"
+  api "$finance" POST /v1/pledges \
+    "{\"donor\":$(js "$donor"),\"date\":\"$date\",\"amount\":\"$amount\",\"currency\":\"$ccy\",\"earmark\":\"$earmark\",\"agreement\":$(js "$agreement"),\"signed_on\":\"$signed\"}"
 done < "$data/pledges.csv"
 "$tf" pledges list
 
 say "DESA finance: in-kind gifts at fair value (disclosed in memo accounts, not revenue)"
 while IFS=, read -r donor kind amount ccy from to description; do
   [ "$donor" = donor ] && continue
-  quiet "$tf" inkind add --donor "$donor" --kind "$kind" --amount "$amount" --currency "$ccy" \
-    --period-start "$from" --period-end "$to" --description "$description"
+  api "$finance" POST /v1/inkind \
+    "{\"donor\":$(js "$donor"),\"kind\":\"$kind\",\"amount\":\"$amount\",\"currency\":\"$ccy\",\"period_start\":\"$from\",\"period_end\":\"$to\",\"description\":$(js "$description")}"
 done < "$data/inkind.csv"
 "$tf" inkind list
 
 say "DESA finance: the bank's camt.053 statement for February, imported and reconciled"
-"$tf" statements import "$data/bank-2019-02.xml"
+api "$finance" POST /v1/bank-statements application/xml "$data/bank-2019-02.xml"
+cat "$base/last.json"; echo
+api "$finance" POST /v1/reconcile '{"bank_account":"1010-EUR","statement_account":"DE89370400440532013000"}'
+api "$finance" POST /v1/reconcile '{"bank_account":"1010-CHF","statement_account":"CH9300762011623852957"}'
 "$tf" reconcile --bank-account 1010-EUR --statement-account DE89370400440532013000
 "$tf" reconcile --bank-account 1010-CHF --statement-account CH9300762011623852957
 say "DESA finance: CGI.br's receipt, recorded by hand from the USD account's advice"
-"$tf" receipts add --pledge 4 --date 2019-03-05 --bank-account 1010-USD --amount 50000.00
+api "$finance" POST /v1/receipts '{"pledge":4,"date":"2019-03-05","bank_account":"1010-USD","amount":"50000.00"}'
+"$tf" receipts list
 say "Donors by what they gave (USD at the UN rate of each receipt's month)"
 "$tf" donors list
 
+say "Secretariat: last year's trips (IGF 2018, Paris), the history the 2019 ranking reads"
+api "$secretariat" POST /v1/meetings \
+  '{"id":"igf2018","name":"IGF 2018","starts_on":"2018-11-12","ends_on":"2018-11-14","place":"Paris","currency":"EUR","budget_line":"Travel support"}'
+api "$secretariat" POST /v1/meetings/igf2018/applicants text/csv "$data/igf2018-applicants.csv"
+api "$secretariat" POST /v1/meetings/igf2018/rank '{"as_of":"2018-10-05","budget":"10000.00","currency":"EUR"}'
+api "$secretariat" POST /v1/meetings/igf2018/approve '{"date":"2018-10-08"}'
+for who in carlos-afonso xiaofeng-tao nebojsa-regoje; do
+  api "$secretariat" POST "/v1/meetings/igf2018/trips/$who/report" '{"report_received":"2018-11-30"}'
+done
+api "$secretariat" POST /v1/meetings/igf2018/trips/carlos-afonso/settle '{"airfare":"1750.00","dsa":"0.00","date":"2019-02-25"}'
+api "$secretariat" POST /v1/meetings/igf2018/trips/xiaofeng-tao/settle '{"airfare":"2100.00","dsa":"1150.00","date":"2019-02-25"}'
+api "$secretariat" POST /v1/meetings/igf2018/trips/nebojsa-regoje/settle '{"airfare":"1300.00","dsa":"800.00","date":"2019-02-25"}'
+"$tf" travel list --meeting igf2018
+echo "(Lianna Galstyan's report on her IGF 2018 trip is still outstanding.)"
+
 say "Secretariat: travel support for the first MAG meeting of 2019 (default IGF policy)"
+api "$secretariat" POST /v1/meetings \
+  "{\"id\":\"$meeting\",\"name\":\"First MAG meeting 2019\",\"starts_on\":\"2019-01-29\",\"ends_on\":\"2019-01-31\",\"place\":\"Geneva\",\"currency\":\"USD\",\"budget_line\":\"Travel support\"}"
+api "$secretariat" POST "/v1/meetings/$meeting/applicants" text/csv "$data/mag1-applicants.csv"
 "$tf" funds travel-available --as-of 2019-02-28
 echo "(this meeting's travel budget: 15000.00 USD of it)"
-rank=("$tf" rank --applicants "$data/mag1-applicants.csv" --meeting-date 2019-01-29
-      --budget 15000.00 --currency USD)
-"${rank[@]}"
-"${rank[@]}" --format json --output "$out/mag1-ranking.json"
-"${rank[@]}" --format xml --output "$out/travel-allocation.xml"
+api "$secretariat" POST "/v1/meetings/$meeting/rank" '{"as_of":"2019-01-02","budget":"15000.00","currency":"USD"}'
+cp "$base/last.json" "$out/mag1-ranking.json"
+"$tf" travel rank --meeting "$meeting" --as-of 2019-01-02 --budget 15000.00 --currency USD --what-if
+api "$secretariat" POST "/v1/meetings/$meeting/approve" '{"date":"2019-01-03"}'
+say "Secretariat: Rajesh Chharia cannot travel; the next applicant who fits is offered the place"
+api "$secretariat" POST "/v1/meetings/$meeting/trips/rajesh-chharia/decline" '{"date":"2019-01-07"}'
+echo "declined: rajesh-chharia; offered the place:" \
+  "$(grep -o '"offered":\[.*' "$base/last.json" | grep -o '"applicant": *"[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')"
+api "$secretariat" POST "/v1/meetings/$meeting/approve" '{"date":"2019-01-08"}'
+"$tf" travel list --meeting "$meeting"
 
 say "Auditor: reports in $out, signed with a demo key and verified"
 rm -f "$out/demo-key.pem" "$out/demo-cert.pem"
 "$tf" report keygen --key "$out/demo-key.pem" --cert "$out/demo-cert.pem" \
   --subject "CN=tfledger demo signer,O=IGF Trust Fund (demo)"
-gen=2019-03-31T00:00:00Z
-for kind in trial-balance account-statement; do
-  "$tf" report "$kind" --from 2019-01-01 --to 2019-03-31 --generated-at "$gen" \
-    --output "$out/$kind.xml" --sign "$out/demo-key.pem" --cert "$out/demo-cert.pem"
+period="from=2019-01-01&to=2019-03-31&generated_at=2019-03-31T00:00:00Z"
+for kind in trust-fund-statement donor-contributions in-kind account-statement \
+            trial-balance iati-activities iati-organisation; do
+  api "$auditor" GET "/v1/reports/$kind?$period"
+  cp "$base/last.json" "$out/$kind.xml"
 done
-"$tf" report sign "$out/travel-allocation.xml" --key "$out/demo-key.pem" --cert "$out/demo-cert.pem"
-for f in "$out"/trial-balance.xml "$out"/account-statement.xml "$out"/travel-allocation.xml; do
+api "$auditor" GET "/v1/reports/travel-allocation?$period&meeting=$meeting"
+cp "$base/last.json" "$out/travel-allocation.xml"
+api "$auditor" GET "/v1/reports/reconciliation?$period&bank_account=1010-EUR"
+cp "$base/last.json" "$out/reconciliation.xml"
+for f in "$out"/*.xml; do
+  case $f in */iati-*) continue ;; esac
+  "$tf" report sign "$f" --key "$out/demo-key.pem" --cert "$out/demo-cert.pem"
   "$tf" report verify "$f" --cert "$out/demo-cert.pem"
+  xmlsec1 --verify --trusted-pem "$out/demo-cert.pem" "$f" >/dev/null 2>&1 ||
+    { echo "demo: xmlsec1 refused $f" >&2; exit 2; }
 done
-"$tf" verify
-
-say "The ledger daemon"
-token=$("$tf" token create --role auditor --name "demo-auditor")
-"$tfd" --database "$TFLEDGER_DATABASE" --listen "127.0.0.1:$port" >"$base/tfledgerd.log" 2>&1 &
-echo $! > "$base/tfledgerd.pid"
-for _ in $(seq 1 50); do
-  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || {
-  echo "tfledgerd did not start; its log:" >&2; cat "$base/tfledgerd.log" >&2; exit 2; }
+"$tf" verify-statement "$out/account-statement.xml"
+api "$auditor" GET /v1/journal/verify
+echo "journal: $(cat "$base/last.json")"
 
 cat <<TXT
 
-tfledgerd is running at http://127.0.0.1:$port (log: $base/tfledgerd.log).
+tfledgerd is running at $url (log: $base/tfledgerd.log).
 An auditor token to explore with (read-only):
-  export TFLEDGER_URL=http://127.0.0.1:$port TFLEDGER_TOKEN=$token
+  export TFLEDGER_URL=$url TFLEDGER_TOKEN=$auditor
   curl -s -H "Authorization: Bearer \$TFLEDGER_TOKEN" \$TFLEDGER_URL/v1/journal/verify
+  curl -s -H "Authorization: Bearer \$TFLEDGER_TOKEN" \$TFLEDGER_URL/v1/donors
   $tf balance 1010-EUR
-Reports: $out
+Reports (signed, verified): $out
 Stop everything:  kill \$(cat $base/tfledgerd.pid); $tf db stop --dir $base/pg
 TXT

@@ -62,48 +62,12 @@ static void teardown(void)
 	free(E.auditor);
 }
 
-/* One request with a Content-Type of our choosing (ctype NULL: none). */
+/* One request with a Content-Type of our choosing (the fixture's request). */
 static struct resp req(const char *method, const char *path, const char *token,
 		       const char *key, const char *ctype, const char *body)
 {
-	struct resp r = {0};
-	struct curl_slist *hdr = NULL;
-	char url[512], line[600];
-	CURL *c = curl_easy_init();
-
-	ck_assert_ptr_nonnull(c);
-	snprintf(url, sizeof(url), "%s%s", E.d.base, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	if (token) {
-		snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
-		hdr = curl_slist_append(hdr, line);
-	}
-	if (key) {
-		snprintf(line, sizeof(line), "Idempotency-Key: %s", key);
-		hdr = curl_slist_append(hdr, line);
-	}
-	hdr = curl_slist_append(hdr, "Expect:");
-	if (body) {
-		snprintf(line, sizeof(line), "Content-Type: %s", ctype ? ctype : "");
-		hdr = curl_slist_append(hdr, line);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
-	if (!r.body)
-		r.body = strdup("");
-	return r;
+	return http_on_typed(NULL, &E.d, method, path, token, key, ctype, body,
+			     body ? strlen(body) : 0);
 }
 
 /* A JSON request that must answer status; returns the parsed answer. */

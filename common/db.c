@@ -4,6 +4,7 @@
  */
 #include "common/db.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -47,6 +48,28 @@ const char *db_sqlstate(const PGresult *r)
 	return s ? s : "";
 }
 
+/* What the server said of this thread's last failure (db_last_*). */
+static _Thread_local char last_constraint[128], last_primary[LIMIT_ERR_BYTES];
+
+const char *db_last_constraint(void)
+{
+	return last_constraint;
+}
+
+const char *db_last_primary(void)
+{
+	return last_primary;
+}
+
+static void remember_failure(const PGresult *r)
+{
+	const char *k = r ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
+	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	snprintf(last_constraint, sizeof(last_constraint), "%s", k ? k : "");
+	snprintf(last_primary, sizeof(last_primary), "%s", m ? m : "");
+}
+
 static int code_for(const PGconn *c, const char *state)
 {
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
@@ -83,6 +106,7 @@ int db_result_check(const PGconn *c, const PGresult *r, const char *what)
 		}
 	}
 	state = db_sqlstate(r);
+	remember_failure(r);
 	msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
 	if (!msg || !*msg)
 		msg = PQerrorMessage(c);
@@ -142,6 +166,35 @@ int db_exec_sql(PGconn *c, const char *sql)
 	}
 	if (rc == 0 && PQstatus(c) != CONNECTION_OK)
 		rc = err_set(ERR_UNAVAILABLE, "database connection lost");
+	return rc;
+}
+
+int db_copy_in(PGconn *c, const char *sql, const char *data, size_t len)
+{
+	PGresult *r = PQexec(c, sql);
+	int rc = db_result_check(c, r, "copy");
+
+	if (rc == 0 && PQresultStatus(r) != PGRES_COPY_IN)
+		rc = err_set(ERR_INTERNAL, "copy: %s did not start a COPY FROM STDIN", sql);
+	PQclear(r);
+	if (rc < 0)
+		return rc;
+	/* libpq sends in pieces of its own; a piece is an int of bytes at most */
+	for (size_t off = 0; off < len && rc == 0; off += LIMIT_COPY_PIECE_BYTES) {
+		size_t n = len - off < LIMIT_COPY_PIECE_BYTES ? len - off : LIMIT_COPY_PIECE_BYTES;
+
+		if (PQputCopyData(c, data + off, (int)n) != 1)
+			rc = err_set(ERR_UNAVAILABLE, "copy: %s", PQerrorMessage(c));
+	}
+	if (PQputCopyEnd(c, rc == 0 ? NULL : "the client failed") != 1 && rc == 0)
+		rc = err_set(ERR_UNAVAILABLE, "copy: %s", PQerrorMessage(c));
+	while ((r = PQgetResult(c)) != NULL) {
+		int rc1 = db_result_check(c, r, "copy");
+
+		if (rc1 < 0 && rc == 0)
+			rc = rc1;
+		PQclear(r);
+	}
 	return rc;
 }
 

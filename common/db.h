@@ -52,6 +52,19 @@ const char *db_sqlstate(const PGresult *r);
 int db_exec(PGresult **out, PGconn *c, const char *name, int n,
 	    const char *const *params);
 
+/*
+ * What the server said of the last failure db_result_check saw on this
+ * thread: the constraint it names and its primary message ("" if none).
+ */
+const char *db_last_constraint(void);
+const char *db_last_primary(void);
+
+/*
+ * Runs sql, a COPY ... FROM STDIN, with data (len bytes) as its whole input;
+ * the server's refusal of a row fails it like any statement.
+ */
+int db_copy_in(PGconn *c, const char *sql, const char *data, size_t len);
+
 /* Runs one or more SQL commands with no parameters; discards results. */
 int db_exec_sql(PGconn *c, const char *sql);
 

@@ -32,6 +32,9 @@
 /* One error message: long enough for a file, line, field and expectation. */
 #define LIMIT_ERR_BYTES 1024
 
+/* One piece of COPY data handed to libpq (PQputCopyData takes an int). */
+#define LIMIT_COPY_PIECE_BYTES (1024 * 1024)
+
 /* One log line. */
 #define LIMIT_LOG_LINE_BYTES 4096
 

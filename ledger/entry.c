@@ -70,16 +70,22 @@ bool ledger_code_valid(const char *s)
 	return true;
 }
 
-void ledger_now(char out[LEDGER_TIME_BYTES])
+static void format_time(char out[LEDGER_TIME_BYTES], const struct timespec *ts)
 {
-	struct timespec ts;
 	struct tm tm;
 	size_t n;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	gmtime_r(&ts->tv_sec, &tm);
 	n = strftime(out, LEDGER_TIME_BYTES, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, LEDGER_TIME_BYTES - n, ".%06dZ", (int)(ts.tv_nsec / 1000) % 1000000);
+	snprintf(out + n, LEDGER_TIME_BYTES - n, ".%06dZ", (int)(ts->tv_nsec / 1000) % 1000000);
+}
+
+void ledger_now(char out[LEDGER_TIME_BYTES])
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	format_time(out, &ts);
 }
 
 int ledger_random_hex(char *out, size_t n)
@@ -98,18 +104,31 @@ int ledger_random_hex(char *out, size_t n)
 	return 0;
 }
 
+/*
+ * A UUID version 7 (RFC 9562, section 5.7): 48 bits of Unix time in
+ * milliseconds, the version, 74 random bits and the variant. Ids made one
+ * after another sort after one another (to the millisecond), so the
+ * journal's indexes on ids grow at their right edge instead of at random
+ * pages (docs/ledger.md "Where the time goes").
+ */
 int ledger_entry_stamp(struct ledger_entry *e)
 {
+	struct timespec ts;
+	uint64_t ms;
 	char h[33];
 	int rc = ledger_random_hex(h, 16);
 
 	if (rc < 0)
 		return rc;
-	h[12] = '4';                               /* version 4 */
-	h[16] = "89ab"[(h[16] - '0') & 3];        /* RFC 4122 variant */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	for (int i = 11; i >= 0; i--, ms >>= 4)
+		h[i] = "0123456789abcdef"[ms & 15];
+	h[12] = '7';                                   /* version 7 */
+	h[16] = "89ab"[(h[16] <= '9' ? h[16] - '0' : h[16] - 'a' + 10) & 3]; /* variant 10 */
 	snprintf(e->id, sizeof(e->id), "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12,
 		 h + 16, h + 20);
-	ledger_now(e->created_at);
+	format_time(e->created_at, &ts);
 	return 0;
 }
 
@@ -415,7 +434,7 @@ static json_t *str_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-static json_t *postings_json(const struct ledger_entry *e, bool store)
+static json_t *postings_json(const struct ledger_entry *e)
 {
 	json_t *arr = json_array();
 
@@ -424,17 +443,10 @@ static json_t *postings_json(const struct ledger_entry *e, bool store)
 		char amount[MONEY_STR_MAX];
 		json_t *o;
 
-		if (store) {
-			o = json_pack("{s:I, s:s, s:s, s:I, s:s}", "line", (json_int_t)(i + 1),
-				      "account", p->account, "side",
-				      p->debit ? "debit" : "credit", "amount",
-				      (json_int_t)p->amount_minor, "currency", p->currency);
-		} else {
-			money_format(amount, p->amount_minor, p->currency);
-			o = json_pack("{s:s, s:s, s:s, s:s}", "account", p->account, "side",
-				      p->debit ? "debit" : "credit", "amount", amount,
-				      "currency", p->currency);
-		}
+		money_format(amount, p->amount_minor, p->currency);
+		o = json_pack("{s:s, s:s, s:s, s:s}", "account", p->account, "side",
+			      p->debit ? "debit" : "credit", "amount", amount, "currency",
+			      p->currency);
 		if (!o || json_array_append_new(arr, o) < 0) {
 			json_decref(arr);
 			return NULL;
@@ -451,17 +463,122 @@ json_t *ledger_entry_json(const struct ledger_entry *e)
 			 e->created_at, "reverses", str_or_null(e->reverses),
 			 "reversed_by", str_or_null(e->reversed_by), "prev_hash",
 			 e->prev_hash, "hash", e->hash, "postings",
-			 postings_json(e, false));
+			 postings_json(e));
 }
 
-json_t *ledger_entry_store_json(const struct ledger_entry *e)
+/* --- JSON out, as text ------------------------------------------------------------ */
+
+static void put_str(struct buf *b, const char *s)
 {
-	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o}",
-			 "id", e->id, "sequence", (json_int_t)e->sequence, "date", e->date,
-			 "memo", e->memo, "reference", e->reference, "created_at",
-			 e->created_at, "token_id", e->token_id, "idempotency_key",
-			 str_or_null(e->idempotency_key), "request_sha256",
-			 str_or_null(e->request_sha256), "reverses",
-			 str_or_null(e->reverses), "prev_hash", e->prev_hash, "hash",
-			 e->hash, "postings", postings_json(e, true));
+	put(b, s, strlen(s));
+}
+
+/* A JSON string escaped exactly as jansson's json_dumps escapes it (\\,
+ * \", the short escapes, \u00XX for other control characters, everything
+ * else as it is), so that the text equals json_dumps(ledger_entry_json()). */
+static void put_json_string(struct buf *b, const char *s)
+{
+	const char *run = s;
+
+	put(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
+				: c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+				: c == '\t' ? "\\t" : NULL;
+		char u[8];
+
+		if (!esc && c >= 0x20)
+			continue;
+		put(b, run, (size_t)(s - run));
+		if (!esc) {
+			snprintf(u, sizeof(u), "\\u%04X", c);
+			esc = u;
+		}
+		put_str(b, esc);
+		run = s + 1;
+	}
+	put(b, run, (size_t)(s - run));
+	put(b, "\"", 1);
+}
+
+static void put_key(struct buf *b, const char *key, bool first)
+{
+	if (!first)
+		put(b, ",", 1);
+	put_json_string(b, key);
+	put(b, ":", 1);
+}
+
+static void put_string_or_null(struct buf *b, const char *s)
+{
+	if (s && *s)
+		put_json_string(b, s);
+	else
+		put_str(b, "null");
+}
+
+static void put_entry_text(struct buf *b, const struct ledger_entry *e)
+{
+	char num[32];
+
+	put_key(b, "id", true);
+	put_json_string(b, e->id);
+	put_key(b, "sequence", false);
+	snprintf(num, sizeof(num), "%" PRId64, e->sequence);
+	put_str(b, num);
+	put_key(b, "date", false);
+	put_json_string(b, e->date);
+	put_key(b, "memo", false);
+	put_json_string(b, e->memo ? e->memo : "");
+	put_key(b, "reference", false);
+	put_json_string(b, e->reference ? e->reference : "");
+	put_key(b, "created_at", false);
+	put_json_string(b, e->created_at);
+	put_key(b, "reverses", false);
+	put_string_or_null(b, e->reverses);
+	put_key(b, "reversed_by", false);
+	put_string_or_null(b, e->reversed_by);
+	put_key(b, "prev_hash", false);
+	put_json_string(b, e->prev_hash);
+	put_key(b, "hash", false);
+	put_json_string(b, e->hash);
+	put_key(b, "postings", false);
+	put(b, "[", 1);
+	for (size_t i = 0; i < e->n_postings; i++) {
+		const struct ledger_posting *p = &e->postings[i];
+		char amount[MONEY_STR_MAX];
+
+		money_format(amount, p->amount_minor, p->currency);
+		put(b, i ? ",{" : "{", i ? 2 : 1);
+		put_key(b, "account", true);
+		put_json_string(b, p->account);
+		put_key(b, "side", false);
+		put_json_string(b, p->debit ? "debit" : "credit");
+		put_key(b, "amount", false);
+		put_json_string(b, amount);
+		put_key(b, "currency", false);
+		put_json_string(b, p->currency);
+		put(b, "}", 1);
+	}
+	put(b, "]", 1);
+}
+
+char *ledger_entries_text(const struct ledger_entry *e, size_t n, bool batch)
+{
+	struct buf b = {0};
+
+	put_str(&b, batch ? "{\"entries\":[{" : "{");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			put(&b, ",{", 2);
+		put_entry_text(&b, &e[i]);
+		put(&b, "}", 1);
+	}
+	put_str(&b, batch ? "]}" : "");
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
 }

@@ -8,7 +8,7 @@
  * in int64 minor units, no floats), then checked again by the ledger core
  * (ledger_entries_check) and by the database's deferred trigger. Entries
  * are appended with the journal's own path: the head locked FOR UPDATE,
- * chained with ledger_entry_chain, stored by ledger_post(jsonb) (0002).
+ * chained and stored by ledger_append (append.c) in the caller's transaction.
  * A cross-currency operation balances each currency through the currency-
  * trading accounts (3900-CCY). USD figures are converted per item at the
  * rate of its month with money_convert and carry that rate.
@@ -337,50 +337,20 @@ static void entry_add_code(struct ledger_entry *e, const char *acct, const char 
 int ledger_fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *who,
 		       const char *action, const char **code)
 {
-	PGresult *r = NULL, *posted = NULL;
-	json_t *doc = NULL;
-	char *text = NULL;
+	struct ledger_submit s = {.entries = e, .n = 1, .action = action, .who = *who};
+	struct ledger_submit *one = &s;
 	int rc;
 
-	*code = "internal";
 	snprintf(e->token_id, sizeof(e->token_id), "%s", who->token_id);
 	rc = ledger_entry_stamp(e);
-	if (rc == 0)
-		rc = ledger_entries_check(c, e, 1, false, code);
-	if (rc < 0)
-		goto cleanup;
-	*code = "internal";
-	rc = db_exec(&r, c, "head_lock", 0, NULL);
-	if (rc == 0)
-		rc = ledger_entry_chain(e, ledger_body_int64(r, 0, 0) + 1, PQgetvalue(r, 0, 1));
-	if (rc < 0)
-		goto cleanup;
-	doc = json_pack("{s:[o], s:[], s:[{s:s, s:s, s:s, s:s, s:s}], s:{s:I, s:s}}", "entries",
-			ledger_entry_store_json(e), "idempotency", "audit", "token_name",
-			who->token_name, "role", who->role, "action", action, "object", e->id,
-			"request_id", who->request_id, "head", "sequence",
-			(json_int_t)e->sequence, "hash", e->hash);
-	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-	rc = text ? db_exec(&posted, c, "post", 1, (const char *const[]){text}) : oom();
-	if (rc < 0)
-		goto cleanup;
-	if (!PQgetisnull(posted, 0, 0)) {
-		const char *why = PQgetvalue(posted, 0, 0);
-
-		if (strncmp(why, "period-closed ", 14) == 0) {
-			*code = "period-closed";
-			rc = err_set(ERR_INVALID, "date: the period %s is closed", why + 14);
-		} else {
-			rc = err_set(ERR_INTERNAL, "the database refused the entry: %s", why);
-		}
-		goto cleanup;
+	if (rc < 0) {
+		*code = "internal";
+		return rc;
 	}
-	*code = NULL;
-cleanup:
-	PQclear(r);
-	PQclear(posted);
-	free(text);
-	json_decref(doc);
+	rc = ledger_entries_check(c, e, 1, false, code);
+	if (rc == 0)
+		rc = ledger_append(c, &one, 1, false, code);
+	free(s.response);
 	return rc;
 }
 

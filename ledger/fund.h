@@ -7,7 +7,7 @@
  * One way to do each thing: every write takes the request's JSON body (the
  * CLI builds the same object from its flags), validates it, and in ONE
  * transaction stores its row, appends its balanced entries to the journal
- * through ledger_post() (migrations/0002) and writes its audit row. Any
+ * through ledger_append() (ledger/append.c) with its audit row. Any
  * failure leaves the database exactly as it was.
  *
  * Connections: call ledger_store_setup() (or ledger_store_setup_owner())

@@ -87,7 +87,8 @@ int ledger_entry_check(const struct ledger_entry *e,
 		       const struct ledger_account *const *accounts,
 		       const char *where, const char **code);
 
-/* Gives e a fresh random id and created_at = now. */
+/* Gives e a fresh id (UUID version 7: time-ordered, so that new rows land
+ * at the right edge of the journal's indexes) and created_at = now. */
 int ledger_entry_stamp(struct ledger_entry *e);
 
 /* Sets e->sequence, e->prev_hash and e->hash, chaining e to prev. */
@@ -100,8 +101,14 @@ int ledger_entry_hash(char out[HASH_HEX_BYTES], const struct ledger_entry *e);
 /* The entry as the API shows it; new reference, NULL on allocation failure. */
 json_t *ledger_entry_json(const struct ledger_entry *e);
 
-/* The entry's row for ledger_post(jsonb) (migrations/0002). */
-json_t *ledger_entry_store_json(const struct ledger_entry *e);
+/*
+ * The answer to an append as text, without building JSON values: entry e
+ * (n = 1, batch false) or {"entries":[...]} (batch). The bytes are those of
+ * json_dumps(..., JSON_COMPACT) of ledger_entry_json (a unit test compares
+ * them), written directly because building and dumping a thousand-entry
+ * tree took longer than storing it. malloc'd; NULL when out of memory.
+ */
+char *ledger_entries_text(const struct ledger_entry *e, size_t n, bool batch);
 
 /* True if s is a calendar date YYYY-MM-DD between 1900 and 9999. */
 bool ledger_date_valid(const char *s);
@@ -173,8 +180,8 @@ int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch
 
 /*
  * Forgets the closed months ledger_entries_check remembers (store.c): call
- * when a month may have been closed by someone else (the writer does when
- * ledger_post refuses a closed month).
+ * when a month may have been closed by someone else (ledger_append does
+ * when the database refuses a closed month).
  */
 void ledger_closed_forget(void);
 
@@ -254,7 +261,7 @@ int ledger_token_list(json_t **out, PGconn *c);
 
 /* One request to append entries: all of them or none. */
 struct ledger_submit {
-	struct ledger_entry *entries; /* stamped, checked; chained by the writer */
+	struct ledger_entry *entries; /* stamped, checked; chained by ledger_append */
 	size_t n;
 	bool batch;                   /* answer {"entries":[...]} */
 	const char *idempotency_key;  /* NULL if none */
@@ -265,6 +272,21 @@ struct ledger_submit {
 	const char *code;             /* NULL on success, else a contract code */
 	char *response;               /* success: the 201 body (free it) */
 };
+
+/*
+ * append.c: stores the entries of subs[0..n) (in order, each all-or-nothing
+ * only as part of the whole) with one message to the database: locks the
+ * journal head, chains every entry from it, copies entries, postings, the
+ * idempotency records (status 201, s->response) and one audit row per
+ * submit, and completes with ledger_append() (migrations/0006). own_tx:
+ * in a transaction of its own, committed here; else inside the caller's
+ * open transaction (rolled back by the caller on failure). On success each
+ * s->response holds its 201 body (free it). On failure *code is
+ * "period-closed", "already-reversed" (ERR_INVALID), "conflict" (the key
+ * was taken meanwhile), "unavailable" or "internal".
+ */
+int ledger_append(PGconn *c, struct ledger_submit *const *subs, size_t n, bool own_tx,
+		  const char **code);
 
 struct ledger_writer;
 

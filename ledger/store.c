@@ -4,7 +4,8 @@
  * database (accounts exist, periods open), closing periods, idempotency
  * records, tokens and the verification of the hash chain.
  *
- * Appending entries is the writer's (writer.c), through ledger_post(jsonb).
+ * Appending entries is ledger_append's (append.c), for the writer (writer.c)
+ * and the fund's commands.
  * Every write here runs in one transaction with its audit row.
  */
 #include "ledger/ledger.h"
@@ -74,7 +75,6 @@ static const struct db_stmt stmts[] = {
 	 " VALUES ($1, $2, $3::int, $4)", 4},
 	{"idem_get",
 	 "SELECT request_sha256, status, response FROM idempotency_keys WHERE key = $1", 1},
-	{"post", "SELECT ledger_post($1::jsonb)", 1},
 	{"entry_get",
 	 "SELECT " ENTRY_COLS ", " REVERSED_BY " FROM entries e"
 	 " WHERE e.id = $1::uuid", 1},
@@ -287,12 +287,12 @@ int ledger_accounts_list(json_t **out, PGconn *c)
 /*
  * What the checks of an append read, remembered by the process so that a
  * single-entry POST needs no round trip before the writer's:
- * - accounts (code, currency): never changed or deleted (no UPDATE or
- *   DELETE privilege, 0002), so a remembered one is never wrong; a code not
+ * - accounts (code, currency): never re-keyed or deleted (no UPDATE or
+ *   DELETE privilege, 0002; triggers, 0006), so a remembered one is never wrong; a code not
  *   remembered is looked up;
  * - the closed months: loaded whole, forgotten when this process closes a
- *   month or the writer's ledger_post refuses a closed month (another
- *   process closed it). ledger_post checks closed months again under the
+ *   month or the database refuses a closed month to ledger_append (another
+ *   process closed it). The database checks closed months again under the
  *   head lock, so a stale cache costs a refusal there, never a wrong entry.
  */
 static struct {

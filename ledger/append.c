@@ -1,0 +1,383 @@
+/*
+ * append.c - storing entries: the one way rows get into the journal.
+ *
+ * An append is ONE simple-query message (migrations/0006):
+ *
+ *   [BEGIN;] SELECT sequence, hash FROM ledger_head FOR UPDATE;
+ *   COPY entries ... FROM STDIN (FORMAT binary);
+ *   COPY postings ...; COPY idempotency_keys ...; COPY audit ...;
+ *   SELECT ledger_append() [; COMMIT]
+ *
+ * The head arrives first; the entries are chained from it under the lock
+ * (so a group never starts from a stale head), the answers are built, and
+ * the four COPYs are fed their rows in PostgreSQL's binary format: no
+ * quoting, no parsing of numbers or dates on the server. The tables' own
+ * triggers check references, closed months and (at commit) the balance;
+ * ledger_append() checks the chain, moves the running balances and the
+ * head. A group therefore costs one round trip plus its data.
+ *
+ * Binary COPY format: PostgreSQL documentation, "COPY", section "Binary
+ * Format"; each field is a 32-bit length (-1 for NULL) and the type's
+ * binary representation (big-endian integers; date = days and timestamptz
+ * = microseconds since 2000-01-01; uuid = 16 bytes; text = the bytes).
+ */
+#include "ledger/ledger.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/err.h"
+#include "common/limits.h"
+
+#define LOCK_HEAD "SELECT sequence, hash FROM ledger_head FOR UPDATE;"
+#define COPY_ROWS                                                                         \
+	"COPY entries (id, sequence, date, memo, reference, created_at, token_id,"        \
+	" idempotency_key, request_sha256, reverses, prev_hash, hash)"                    \
+	" FROM STDIN (FORMAT binary);"                                                    \
+	"COPY postings (entry_id, line, account, side, amount, currency)"                 \
+	" FROM STDIN (FORMAT binary);"                                                    \
+	"COPY idempotency_keys (key, request_sha256, status, response)"                   \
+	" FROM STDIN (FORMAT binary);"                                                    \
+	"COPY audit (token_name, role, action, object, request_id)"                       \
+	" FROM STDIN (FORMAT binary);"                                                    \
+	"SELECT ledger_append()"
+
+static const char APPEND_OWN_TX[] = "BEGIN;" LOCK_HEAD COPY_ROWS ";COMMIT";
+static const char APPEND_IN_TX[] = LOCK_HEAD COPY_ROWS;
+
+enum { COPY_ENTRIES, COPY_POSTINGS, COPY_IDEMPOTENCY, COPY_AUDIT, N_COPIES };
+
+/* --- binary COPY data ---------------------------------------------------------- */
+
+struct bin {
+	unsigned char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+static unsigned char *room(struct bin *b, size_t n)
+{
+	if (b->failed)
+		return NULL;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		unsigned char *p;
+
+		while (b->len + n > cap)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->failed = true;
+			return NULL;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	b->len += n;
+	return b->p + b->len - n;
+}
+
+static void put_be(struct bin *b, uint64_t v, size_t n)
+{
+	unsigned char *p = room(b, n);
+
+	for (size_t i = 0; p && i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
+}
+
+static void put_bytes(struct bin *b, const void *s, size_t n)
+{
+	unsigned char *p;
+
+	put_be(b, n, 4);
+	p = room(b, n);
+	if (p && n)
+		memcpy(p, s, n);
+}
+
+static void put_text(struct bin *b, const char *s)
+{
+	put_bytes(b, s, strlen(s));
+}
+
+/* NULL for a missing or empty optional value. */
+static void put_text_or_null(struct bin *b, const char *s)
+{
+	if (s && *s)
+		put_text(b, s);
+	else
+		put_be(b, UINT32_MAX, 4);
+}
+
+static void put_int(struct bin *b, int64_t v, size_t n)
+{
+	put_be(b, n, 4);
+	put_be(b, (uint64_t)v, n);
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static void put_uuid(struct bin *b, const char *s)
+{
+	unsigned char u[16];
+	size_t k = 0;
+
+	for (const char *c = s; *c && k < 32; c++) {
+		int v = hexval(*c);
+
+		if (v < 0)
+			continue; /* the dashes; the id was made by ledger_entry_stamp */
+		u[k / 2] = (unsigned char)(k % 2 ? (u[k / 2] | v) : (v << 4));
+		k++;
+	}
+	ASSERT(k == 32);
+	put_bytes(b, u, sizeof(u));
+}
+
+static void put_uuid_or_null(struct bin *b, const char *s)
+{
+	if (*s)
+		put_uuid(b, s);
+	else
+		put_be(b, UINT32_MAX, 4);
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's
+ * days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+#define PG_EPOCH_DAYS 10957 /* 2000-01-01 in days from 1970-01-01 */
+
+static int num(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+/* "YYYY-MM-DD", checked by ledger_date_valid */
+static int64_t pg_days(const char *date)
+{
+	return days_from_civil(num(date, 4), num(date + 5, 2), num(date + 8, 2)) - PG_EPOCH_DAYS;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.ffffffZ", as ledger_now writes it */
+static int64_t pg_micros(const char *t)
+{
+	int64_t s = pg_days(t) * 86400 + num(t + 11, 2) * 3600 + num(t + 14, 2) * 60 +
+		    num(t + 17, 2);
+
+	return s * 1000000 + num(t + 20, 6);
+}
+
+static void put_header(struct bin *b)
+{
+	static const unsigned char sig[11] = "PGCOPY\n\377\r\n";
+	unsigned char *p = room(b, sizeof(sig));
+
+	if (p)
+		memcpy(p, sig, sizeof(sig));
+	put_be(b, 0, 4); /* flags */
+	put_be(b, 0, 4); /* header extension length */
+}
+
+static void put_entry_rows(struct bin *entries, struct bin *postings,
+			   const struct ledger_entry *e)
+{
+	put_be(entries, 12, 2);
+	put_uuid(entries, e->id);
+	put_int(entries, e->sequence, 8);
+	put_int(entries, pg_days(e->date), 4);
+	put_text(entries, e->memo ? e->memo : "");
+	put_text(entries, e->reference ? e->reference : "");
+	put_int(entries, pg_micros(e->created_at), 8);
+	put_text(entries, e->token_id);
+	put_text_or_null(entries, e->idempotency_key);
+	put_text_or_null(entries, e->request_sha256);
+	put_uuid_or_null(entries, e->reverses);
+	put_text(entries, e->prev_hash);
+	put_text(entries, e->hash);
+	for (size_t i = 0; i < e->n_postings; i++) {
+		const struct ledger_posting *p = &e->postings[i];
+
+		put_be(postings, 6, 2);
+		put_uuid(postings, e->id);
+		put_int(postings, (int64_t)(i + 1), 4);
+		put_text(postings, p->account);
+		put_text(postings, p->debit ? "debit" : "credit");
+		put_int(postings, p->amount_minor, 8);
+		put_text(postings, p->currency);
+	}
+}
+
+/* --- an append -------------------------------------------------------------------- */
+
+struct append {
+	struct ledger_submit *const *subs;
+	size_t n;
+	struct bin data[N_COPIES];
+};
+
+/* Chains every entry from the head and writes all the rows. */
+static int build(struct append *a, int64_t seq, const char *head_hash)
+{
+	const char *prev = head_hash;
+
+	for (int k = 0; k < N_COPIES; k++)
+		put_header(&a->data[k]);
+	for (size_t j = 0; j < a->n; j++) {
+		struct ledger_submit *s = a->subs[j];
+		char object[96];
+
+		for (size_t i = 0; i < s->n; i++) {
+			struct ledger_entry *e = &s->entries[i];
+			int rc = ledger_entry_chain(e, ++seq, prev);
+
+			if (rc < 0)
+				return rc;
+			prev = e->hash;
+			put_entry_rows(&a->data[COPY_ENTRIES], &a->data[COPY_POSTINGS], e);
+		}
+		free(s->response);
+		s->response = ledger_entries_text(s->entries, s->n, s->batch);
+		if (!s->response)
+			return err_set(ERR_INTERNAL, "out of memory");
+		if (s->idempotency_key) {
+			struct bin *b = &a->data[COPY_IDEMPOTENCY];
+
+			put_be(b, 4, 2);
+			put_text(b, s->idempotency_key);
+			put_text(b, s->request_sha256);
+			put_int(b, 201, 4);
+			put_text(b, s->response);
+		}
+		if (s->n == 1)
+			snprintf(object, sizeof(object), "%s", s->entries[0].id);
+		else
+			snprintf(object, sizeof(object), "%s +%zu", s->entries[0].id, s->n - 1);
+		put_be(&a->data[COPY_AUDIT], 5, 2);
+		put_text(&a->data[COPY_AUDIT], s->who.token_name);
+		put_text(&a->data[COPY_AUDIT], s->who.role);
+		put_text(&a->data[COPY_AUDIT], s->action);
+		put_text(&a->data[COPY_AUDIT], object);
+		put_text(&a->data[COPY_AUDIT], s->who.request_id);
+	}
+	for (int k = 0; k < N_COPIES; k++) {
+		put_be(&a->data[k], UINT16_MAX, 2); /* trailer: -1 */
+		if (a->data[k].failed)
+			return err_set(ERR_INTERNAL, "out of memory");
+	}
+	return 0;
+}
+
+/* Feeds one COPY its rows and ends it. */
+static int feed(PGconn *c, const struct bin *b)
+{
+	for (size_t off = 0; off < b->len; off += LIMIT_COPY_PIECE_BYTES) {
+		size_t n = b->len - off < LIMIT_COPY_PIECE_BYTES ? b->len - off
+								 : LIMIT_COPY_PIECE_BYTES;
+
+		if (PQputCopyData(c, (const char *)b->p + off, (int)n) != 1)
+			return err_set(ERR_UNAVAILABLE, "copy: %s", PQerrorMessage(c));
+	}
+	if (PQputCopyEnd(c, NULL) != 1)
+		return err_set(ERR_UNAVAILABLE, "copy: %s", PQerrorMessage(c));
+	return 0;
+}
+
+/* A refusal by the database that belongs to one request, in the contract's
+ * words; else the database error as it came. */
+static int refusal(int rc, const char **code)
+{
+	const char *why = db_last_primary();
+	const char *constraint = db_last_constraint();
+
+	if (strncmp(why, "period-closed ", 14) == 0) {
+		ledger_closed_forget(); /* closed by another process: reload */
+		*code = "period-closed";
+		return err_set(ERR_INVALID, "date: the period %s is closed", why + 14);
+	}
+	if (strcmp(constraint, "entries_reverses_key") == 0) {
+		*code = "already-reversed";
+		return err_set(ERR_INVALID, "the entry was already reversed");
+	}
+	if (strcmp(constraint, "idempotency_keys_pkey") == 0) {
+		*code = "conflict";
+		return err_set(ERR_CONFLICT, "the Idempotency-Key was used meanwhile");
+	}
+	*code = rc == ERR_UNAVAILABLE ? "unavailable" : "internal";
+	return rc == ERR_UNAVAILABLE ? rc : err_wrap(ERR_INTERNAL, "the database refused the entries");
+}
+
+int ledger_append(PGconn *c, struct ledger_submit *const *subs, size_t n, bool own_tx,
+		  const char **code)
+{
+	struct append a = {subs, n, {{0}}};
+	PGresult *r;
+	int rc = 0, copies = 0;
+	bool failed = false;
+
+	*code = "internal";
+	if (!PQsendQuery(c, own_tx ? APPEND_OWN_TX : APPEND_IN_TX))
+		return refusal(err_set(PQstatus(c) == CONNECTION_OK ? ERR_INTERNAL
+								    : ERR_UNAVAILABLE,
+				       "append: %s", PQerrorMessage(c)), code);
+	while ((r = PQgetResult(c)) != NULL) {
+		int rc1 = db_result_check(c, r, "append");
+
+		if (rc1 < 0) {
+			if (!failed)
+				rc = refusal(rc1, code);
+			failed = true;
+		} else if (PQresultStatus(r) == PGRES_TUPLES_OK && PQnfields(r) == 2 &&
+			   copies == 0 && !failed) {
+			/* the head, locked */
+			rc = build(&a, strtoll(PQgetvalue(r, 0, 0), NULL, 10), PQgetvalue(r, 0, 1));
+			failed = rc < 0;
+		} else if (PQresultStatus(r) == PGRES_COPY_IN) {
+			if (failed || copies >= N_COPIES)
+				PQputCopyEnd(c, "the client gave up");
+			else if ((rc = feed(c, &a.data[copies])) < 0)
+				failed = true;
+			copies++;
+		}
+		PQclear(r);
+	}
+	for (int k = 0; k < N_COPIES; k++)
+		free(a.data[k].p);
+	if (own_tx && PQtransactionStatus(c) != PQTRANS_IDLE)
+		(void)db_exec_sql(c, "ROLLBACK");
+	if (!failed && PQstatus(c) != CONNECTION_OK) {
+		rc = err_set(ERR_UNAVAILABLE, "append: the database connection was lost");
+		*code = "unavailable";
+		failed = true;
+	}
+	if (failed) {
+		for (size_t j = 0; j < n; j++) {
+			free(subs[j]->response);
+			subs[j]->response = NULL;
+		}
+		return rc < 0 ? rc : err_set(ERR_INTERNAL, "append failed");
+	}
+	*code = NULL;
+	return 0;
+}

@@ -235,15 +235,22 @@ struct append {
 	struct ledger_submit *const *subs;
 	size_t n;
 	struct bin data[N_COPIES];
+	bool built;              /* data holds the group chained from chained_from */
+	struct ledger_head chained_from;
+	struct ledger_head last; /* the head after the group */
 };
 
-/* Chains every entry from the head and writes all the rows. */
-static int build(struct append *a, int64_t seq, const char *head_hash)
+/* Chains every entry from head and writes all the rows. */
+static int build(struct append *a, const struct ledger_head *head)
 {
-	const char *prev = head_hash;
+	int64_t seq = head->sequence;
+	const char *prev = head->hash;
 
-	for (int k = 0; k < N_COPIES; k++)
+	for (int k = 0; k < N_COPIES; k++) {
+		a->data[k].len = 0;
+		a->data[k].failed = false;
 		put_header(&a->data[k]);
+	}
 	for (size_t j = 0; j < a->n; j++) {
 		struct ledger_submit *s = a->subs[j];
 		char object[96];
@@ -286,7 +293,25 @@ static int build(struct append *a, int64_t seq, const char *head_hash)
 		if (a->data[k].failed)
 			return err_set(ERR_INTERNAL, "out of memory");
 	}
+	a->built = true;
+	a->chained_from = *head;
+	a->last.sequence = seq;
+	snprintf(a->last.hash, sizeof(a->last.hash), "%s", prev);
 	return 0;
+}
+
+/* The head locked by the append's first statement: the group is chained
+ * from it, unless it was already chained from the same head (the hint). */
+static int at_head(struct append *a, const PGresult *r)
+{
+	struct ledger_head head;
+
+	head.sequence = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	snprintf(head.hash, sizeof(head.hash), "%s", PQgetvalue(r, 0, 1));
+	if (a->built && a->chained_from.sequence == head.sequence &&
+	    strcmp(a->chained_from.hash, head.hash) == 0)
+		return 0;
+	return build(a, &head);
 }
 
 /* Feeds one COPY its rows and ends it. */
@@ -329,38 +354,44 @@ static int refusal(int rc, const char **code)
 }
 
 int ledger_append(PGconn *c, struct ledger_submit *const *subs, size_t n, bool own_tx,
-		  const char **code)
+		  struct ledger_head *head, const char **code)
 {
-	struct append a = {subs, n, {{0}}};
+	struct append a = {.subs = subs, .n = n};
 	PGresult *r;
 	int rc = 0, copies = 0;
 	bool failed = false;
 
 	*code = "internal";
-	if (!PQsendQuery(c, own_tx ? APPEND_OWN_TX : APPEND_IN_TX))
-		return refusal(err_set(PQstatus(c) == CONNECTION_OK ? ERR_INTERNAL
-								    : ERR_UNAVAILABLE,
-				       "append: %s", PQerrorMessage(c)), code);
-	while ((r = PQgetResult(c)) != NULL) {
-		int rc1 = db_result_check(c, r, "append");
+	/* Chained from the head the caller expects before the database is
+	 * asked, so that the server does not wait for the chaining; checked
+	 * against the locked head below. */
+	if (head && head->sequence >= 0)
+		failed = (rc = build(&a, head)) < 0;
+	if (!failed && !PQsendQuery(c, own_tx ? APPEND_OWN_TX : APPEND_IN_TX)) {
+		rc = refusal(err_set(PQstatus(c) == CONNECTION_OK ? ERR_INTERNAL : ERR_UNAVAILABLE,
+				     "append: %s", PQerrorMessage(c)), code);
+		failed = true;
+	} else if (!failed) {
+		while ((r = PQgetResult(c)) != NULL) {
+			int rc1 = db_result_check(c, r, "append");
 
-		if (rc1 < 0) {
-			if (!failed)
-				rc = refusal(rc1, code);
-			failed = true;
-		} else if (PQresultStatus(r) == PGRES_TUPLES_OK && PQnfields(r) == 2 &&
-			   copies == 0 && !failed) {
-			/* the head, locked */
-			rc = build(&a, strtoll(PQgetvalue(r, 0, 0), NULL, 10), PQgetvalue(r, 0, 1));
-			failed = rc < 0;
-		} else if (PQresultStatus(r) == PGRES_COPY_IN) {
-			if (failed || copies >= N_COPIES)
-				PQputCopyEnd(c, "the client gave up");
-			else if ((rc = feed(c, &a.data[copies])) < 0)
+			if (rc1 < 0) {
+				if (!failed)
+					rc = refusal(rc1, code);
 				failed = true;
-			copies++;
+			} else if (PQresultStatus(r) == PGRES_TUPLES_OK && PQnfields(r) == 2 &&
+				   copies == 0 && !failed) {
+				rc = at_head(&a, r);
+				failed = rc < 0;
+			} else if (PQresultStatus(r) == PGRES_COPY_IN) {
+				if (failed || copies >= N_COPIES)
+					PQputCopyEnd(c, "the client gave up");
+				else if ((rc = feed(c, &a.data[copies])) < 0)
+					failed = true;
+				copies++;
+			}
+			PQclear(r);
 		}
-		PQclear(r);
 	}
 	for (int k = 0; k < N_COPIES; k++)
 		free(a.data[k].p);
@@ -376,8 +407,12 @@ int ledger_append(PGconn *c, struct ledger_submit *const *subs, size_t n, bool o
 			free(subs[j]->response);
 			subs[j]->response = NULL;
 		}
+		if (head)
+			head->sequence = -1; /* unknown: read under the next lock */
 		return rc < 0 ? rc : err_set(ERR_INTERNAL, "append failed");
 	}
+	if (head)
+		*head = a.last;
 	*code = NULL;
 	return 0;
 }

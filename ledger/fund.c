@@ -349,7 +349,7 @@ int ledger_fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_ac
 	}
 	rc = ledger_entries_check(c, e, 1, false, code);
 	if (rc == 0)
-		rc = ledger_append(c, &one, 1, false, code);
+		rc = ledger_append(c, &one, 1, false, NULL, code);
 	free(s.response);
 	return rc;
 }

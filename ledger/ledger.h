@@ -284,9 +284,18 @@ struct ledger_submit {
  * s->response holds its 201 body (free it). On failure *code is
  * "period-closed", "already-reversed" (ERR_INVALID), "conflict" (the key
  * was taken meanwhile), "unavailable" or "internal".
+ *
+ * head (may be NULL): the head the caller expects (sequence -1 if it does
+ * not know); the group is chained from it while the database locks the
+ * real one, and chained again only if they differ. Set to the new head on
+ * success, to unknown on failure.
  */
+struct ledger_head {
+	int64_t sequence;
+	char hash[HASH_HEX_BYTES];
+};
 int ledger_append(PGconn *c, struct ledger_submit *const *subs, size_t n, bool own_tx,
-		  const char **code);
+		  struct ledger_head *head, const char **code);
 
 struct ledger_writer;
 

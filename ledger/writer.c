@@ -45,6 +45,7 @@ struct ledger_writer {
 	pthread_t thread;
 	char *conninfo;
 	PGconn *c;
+	struct ledger_head journal; /* after the last append; sequence -1: unknown */
 };
 
 static void finish(struct job *j, int rc, const char *code)
@@ -63,6 +64,7 @@ static int connect_writer(struct ledger_writer *w)
 		return 0;
 	PQfinish(w->c);
 	w->c = NULL;
+	w->journal.sequence = -1;
 	rc = db_connect(&w->c, w->conninfo);
 	if (rc == 0)
 		rc = ledger_store_setup(w->c);
@@ -111,7 +113,7 @@ static void run_group(struct ledger_writer *w, struct job *jobs)
 	}
 	rc = connect_writer(w);
 	if (rc == 0)
-		rc = ledger_append(w->c, subs, n, true, &code);
+		rc = ledger_append(w->c, subs, n, true, &w->journal, &code);
 	free(subs);
 	if (rc < 0 && (!w->c || PQstatus(w->c) != CONNECTION_OK)) {
 		fail_rest(w, jobs, rc);
@@ -130,7 +132,7 @@ static void run_group(struct ledger_writer *w, struct job *jobs)
 	/* One by one, each job all-or-nothing in its own commit: the good ones
 	 * are kept, a bad one gets its own refusal. */
 	for (struct job *j = jobs; j; j = j->next) {
-		rc = ledger_append(w->c, &j->s, 1, true, &code);
+		rc = ledger_append(w->c, &j->s, 1, true, &w->journal, &code);
 		if (rc < 0 && PQstatus(w->c) != CONNECTION_OK) {
 			fail_rest(w, j, rc);
 			return;
@@ -185,6 +187,7 @@ int ledger_writer_start(struct ledger_writer **out, const char *conninfo)
 		free(w);
 		return err_set(ERR_INTERNAL, "out of memory");
 	}
+	w->journal.sequence = -1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);

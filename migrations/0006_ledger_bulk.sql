@@ -16,9 +16,14 @@
 -- * The deferred balance check runs once per statement that inserted
 --   entries (and once per statement that added postings with line > 2 to
 --   entries, see 0004), over all of them at once: the statement trigger
---   queues the entry ids in ledger_unchecked, whose deferred constraint
---   trigger checks them at commit and removes the row. Only these
---   SECURITY DEFINER functions touch ledger_unchecked.
+--   queues them in ledger_unchecked, whose deferred constraint trigger
+--   checks them at commit and removes the row. ledger_append() makes the
+--   same check of the entries it appends in its one pass over their
+--   postings and removes their row, which the trigger then finds gone (a
+--   deferred trigger still fires for a row deleted since). Only SECURITY
+--   DEFINER functions touch ledger_unchecked; removing a row is sound only
+--   because ledger_append() checked every entry of its range, and any
+--   posting added later has line > 2 and queues its entry again.
 -- * UNIQUE (hash) is dropped: nothing looks an entry up by its hash, the
 --   chain is checked by recomputing it (verify), and a unique index on
 --   random 64-character keys cost a random page per entry. UNIQUE
@@ -41,10 +46,10 @@
 --   the end of the account, quadratic in the days of a group.
 -- * The hex CHECKs of entries (0004's ltrim over the hex digits compared
 --   each character with memcmp against each digit, 3 us per value) become
---   length 64, lower case, and decode(..., 'hex') of 32 bytes (1.5 us): a
---   value with a character that is not a hex digit is still refused, by
---   decode's own error ("invalid hexadecimal digit") instead of the
---   constraint's name.
+--   64 bytes that decode from hex and encode back to themselves (lower
+--   case, no blanks; 0.6 us): a value with a character that is not a hex
+--   digit is still refused, by decode's own error ("invalid hexadecimal
+--   digit") instead of the constraint's name.
 -- Entry ids are now UUID version 7 (time-ordered, ledger/entry.c), so that
 -- new keys of entries and postings land at the right edge of their indexes.
 
@@ -52,55 +57,94 @@
 
 CREATE UNLOGGED TABLE ledger_unchecked (
     id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    entry_ids uuid[] NOT NULL
+    first_seq bigint,
+    last_seq  bigint,
+    entry_ids uuid[],
+    CHECK ((first_seq IS NULL) = (last_seq IS NULL)
+           AND (first_seq IS NULL) <> (entry_ids IS NULL))
 );
 COMMENT ON TABLE ledger_unchecked IS
-    'Entries inserted by the open transactions whose balance is checked at commit '
-    '(ledger_check_balanced_set); a row lives from the INSERT statement to the '
-    'commit of its transaction.';
+    'What the open transactions inserted and the deferred check must still look at: '
+    'the entries of one INSERT (their sequence range) or the entries a posting with '
+    'line > 2 was added to (ids). A row lives from its statement to its commit; '
+    'ledger_append() removes the rows of the entries it checked itself.';
 REVOKE ALL ON ledger_unchecked FROM PUBLIC;
 -- A thousand ids are 16 kB: stored apart, not compressed (it lives for
 -- one transaction).
 ALTER TABLE ledger_unchecked ALTER entry_ids SET STORAGE EXTERNAL;
 
--- At commit: each queued entry has lines 1..n with n >= 2 and, for each
--- currency, debits = credits. One join of the entries with their postings.
+-- Entries ids (with their dates, or NULL) each have lines 1..n with n >= 2
+-- and, for each currency, debits = credits; else raises unbalanced-entry.
+-- Returns what they move, per account and day (for the running balances),
+-- from the same single pass over their postings.
+CREATE FUNCTION ledger_check_entries(ids uuid[], dates date[],
+                                     OUT accs text[], OUT days date[], OUT deltas bigint[])
+    LANGUAGE plpgsql SET search_path = pg_catalog, public
+    SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off
+    SET enable_mergejoin = off SET jit = off AS $$
+DECLARE
+    eid uuid;
+    n numeric;
+    lo int;
+    hi int;
+    bad text;
+BEGIN
+    WITH lines AS MATERIALIZED (
+        SELECT e.id, e.date, p.line, p.account, p.currency,
+               CASE WHEN p.side = 'debit' THEN p.amount ELSE -p.amount END AS net
+        FROM unnest(ids, dates) AS e(id, date)
+        LEFT JOIN postings p ON p.entry_id = e.id),
+    fault AS (
+        SELECT id, total, first_line, last_line, unbalanced
+        FROM (SELECT id, sum(k) AS total, min(first_line) AS first_line,
+                     max(last_line) AS last_line,
+                     min(currency) FILTER (WHERE net <> 0) AS unbalanced
+              FROM (SELECT id, currency, count(line) AS k, min(line) AS first_line,
+                           max(line) AS last_line, sum(net) AS net
+                    FROM lines GROUP BY id, currency) per_currency
+              GROUP BY id) per_entry
+        WHERE total < 2 OR first_line <> 1 OR last_line <> total OR unbalanced IS NOT NULL
+        LIMIT 1),
+    movement AS (
+        SELECT account, date AS day, sum(net)::bigint AS delta
+        FROM lines WHERE line IS NOT NULL GROUP BY 1, 2)
+    SELECT f.id, f.total, f.first_line, f.last_line, f.unbalanced,
+           (SELECT array_agg(account ORDER BY account, day) FROM movement),
+           (SELECT array_agg(day ORDER BY account, day) FROM movement),
+           (SELECT array_agg(delta ORDER BY account, day) FROM movement)
+        INTO eid, n, lo, hi, bad, accs, days, deltas
+        FROM (SELECT 1) one LEFT JOIN fault f ON true;
+    IF eid IS NULL THEN
+        RETURN;
+    ELSIF n < 2 THEN
+        RAISE EXCEPTION 'unbalanced-entry: entry % has % posting(s), needs at least 2', eid, n
+            USING ERRCODE = 'P0001';
+    ELSIF lo <> 1 OR hi <> n THEN
+        RAISE EXCEPTION 'unbalanced-entry: entry % has lines %..% for % postings, needs 1..%',
+            eid, lo, hi, n, n USING ERRCODE = 'P0001';
+    END IF;
+    RAISE EXCEPTION 'unbalanced-entry: entry % debits <> credits in %', eid, bad
+        USING ERRCODE = 'P0001';
+END
+$$;
+
+-- At commit, for each row of ledger_unchecked that is still there.
 CREATE FUNCTION ledger_check_balanced_set() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public
     SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off
     SET enable_mergejoin = off SET jit = off AS $$
 DECLARE
-    eid uuid;
-    n bigint;
-    lo int;
-    hi int;
-    bad text;
+    ids uuid[] := NEW.entry_ids;
 BEGIN
-    SELECT id, total, first_line, last_line, unbalanced INTO eid, n, lo, hi, bad
-        FROM (SELECT id, sum(k) AS total, min(first_line) AS first_line,
-                     max(last_line) AS last_line,
-                     min(currency) FILTER (WHERE net <> 0) AS unbalanced
-              FROM (SELECT u.id, p.currency, count(p.line) AS k, min(p.line) AS first_line,
-                           max(p.line) AS last_line,
-                           sum(CASE WHEN p.side = 'debit' THEN p.amount ELSE -p.amount END) AS net
-                    FROM unnest(NEW.entry_ids) AS u(id)
-                    LEFT JOIN postings p ON p.entry_id = u.id
-                    GROUP BY u.id, p.currency) per_currency
-              GROUP BY id) per_entry
-        WHERE total < 2 OR first_line <> 1 OR last_line <> total OR unbalanced IS NOT NULL
-        LIMIT 1;
-    IF FOUND THEN
-        IF n < 2 THEN
-            RAISE EXCEPTION 'unbalanced-entry: entry % has % posting(s), needs at least 2', eid, n
-                USING ERRCODE = 'P0001';
-        ELSIF lo <> 1 OR hi <> n THEN
-            RAISE EXCEPTION 'unbalanced-entry: entry % has lines %..% for % postings, needs 1..%',
-                eid, lo, hi, n, n USING ERRCODE = 'P0001';
-        END IF;
-        RAISE EXCEPTION 'unbalanced-entry: entry % debits <> credits in %', eid, bad
-            USING ERRCODE = 'P0001';
-    END IF;
     DELETE FROM ledger_unchecked WHERE id = NEW.id;
+    IF NOT FOUND THEN
+        RETURN NULL; -- ledger_append() checked these entries and removed the row
+    END IF;
+    IF ids IS NULL THEN
+        SELECT array_agg(id) INTO ids FROM entries
+            WHERE sequence BETWEEN NEW.first_seq AND NEW.last_seq;
+    END IF;
+    PERFORM ledger_check_entries(ids, NULL);
     RETURN NULL;
 END
 $$;
@@ -119,14 +163,13 @@ ALTER TABLE entries
     DROP CONSTRAINT entries_hash_check,
     DROP CONSTRAINT entries_prev_hash_check,
     DROP CONSTRAINT entries_request_sha256_check,
-    ADD CONSTRAINT entries_hash_check CHECK (CASE WHEN length(hash) = 64 AND hash = lower(hash)
-        THEN octet_length(decode(hash, 'hex')) = 32 ELSE false END),
-    ADD CONSTRAINT entries_prev_hash_check CHECK (CASE WHEN length(prev_hash) = 64
-        AND prev_hash = lower(prev_hash) THEN octet_length(decode(prev_hash, 'hex')) = 32
-        ELSE false END),
+    ADD CONSTRAINT entries_hash_check CHECK (CASE WHEN octet_length(hash::text) = 64
+        THEN encode(decode(hash, 'hex'), 'hex') = hash::text ELSE false END),
+    ADD CONSTRAINT entries_prev_hash_check CHECK (CASE WHEN octet_length(prev_hash::text) = 64
+        THEN encode(decode(prev_hash, 'hex'), 'hex') = prev_hash::text ELSE false END),
     ADD CONSTRAINT entries_request_sha256_check CHECK (CASE WHEN request_sha256 IS NULL THEN true
-        WHEN length(request_sha256) = 64 AND request_sha256 = lower(request_sha256)
-        THEN octet_length(decode(request_sha256, 'hex')) = 32 ELSE false END);
+        WHEN octet_length(request_sha256::text) = 64
+        THEN encode(decode(request_sha256, 'hex'), 'hex') = request_sha256::text ELSE false END);
 DROP TRIGGER entries_balanced ON entries;
 DROP TRIGGER postings_balanced ON postings;
 DROP FUNCTION ledger_check_balanced_row();
@@ -158,7 +201,8 @@ BEGIN
         RAISE EXCEPTION 'period-closed %', bad USING ERRCODE = 'P0001',
             DETAIL = 'no entry can be dated inside a closed month';
     END IF;
-    INSERT INTO ledger_unchecked (entry_ids) SELECT array_agg(id) FROM new_entries HAVING count(*) > 0;
+    INSERT INTO ledger_unchecked (first_seq, last_seq)
+        SELECT min(sequence), max(sequence) FROM new_entries HAVING count(*) > 0;
     RETURN NULL;
 END
 $$;
@@ -248,13 +292,14 @@ CREATE TRIGGER tokens_no_truncate BEFORE TRUNCATE ON tokens
 -- head) follow it without a gap, moves the running balances, and moves the
 -- head to the last of them. Raises on any failure; the caller's transaction
 -- is then rolled back.
-CREATE FUNCTION ledger_append() RETURNS void LANGUAGE plpgsql
+CREATE FUNCTION ledger_append() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public
     SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off
     SET enable_mergejoin = off SET jit = off AS $$
 DECLARE
     head ledger_head%ROWTYPE;
     n bigint;
-    last_seq bigint;
+    new_last bigint;
     first_prev text;
     last_hash text;
     ids uuid[];
@@ -269,25 +314,23 @@ BEGIN
     -- table (stale statistics once chose to read every posting).
     SELECT count(*), max(sequence), min(prev_hash) FILTER (WHERE sequence = head.sequence + 1),
            array_agg(id ORDER BY sequence), array_agg(date ORDER BY sequence)
-        INTO n, last_seq, first_prev, ids, dates
+        INTO n, new_last, first_prev, ids, dates
         FROM entries WHERE sequence > head.sequence;
-    SELECT hash INTO last_hash FROM entries WHERE sequence = last_seq;
-    IF n = 0 OR n <> last_seq - head.sequence OR first_prev IS DISTINCT FROM head.hash THEN
+    SELECT hash INTO last_hash FROM entries WHERE sequence = new_last;
+    IF n = 0 OR n <> new_last - head.sequence OR first_prev IS DISTINCT FROM head.hash THEN
         RAISE EXCEPTION 'chain-mismatch: % entries after the head % do not follow it',
             n, head.sequence USING ERRCODE = 'P0001';
     END IF;
 
-    -- Running balances (docs/ledger.md), as in 0004: each (account, day)'s
-    -- movement; a new row starts from the latest earlier day; every row on
-    -- or after a moved day gets the cumulative movement up to its day.
-    SELECT array_agg(account ORDER BY account, day), array_agg(day ORDER BY account, day),
-           array_agg(delta ORDER BY account, day)
-        INTO accs, days, deltas
-        FROM (SELECT p.account, e.date AS day,
-                     sum(CASE WHEN p.side = 'debit' THEN p.amount ELSE -p.amount END)::bigint AS delta
-              FROM unnest(ids, dates) AS e(id, date)
-              JOIN postings p ON p.entry_id = e.id
-              GROUP BY 1, 2) d;
+    -- The deferred check's work, done now in the same pass over the
+    -- postings that yields each (account, day)'s movement; the queued
+    -- checks of these entries (their INSERT's sequence range) are removed.
+    SELECT * INTO accs, days, deltas FROM ledger_check_entries(ids, dates);
+    DELETE FROM ledger_unchecked u WHERE u.first_seq > head.sequence AND u.last_seq <= new_last;
+
+    -- Running balances (docs/ledger.md), as in 0004: a new (account, day)
+    -- row starts from the latest earlier day; every row on or after a
+    -- moved day gets the cumulative movement up to its day.
     INSERT INTO balances (account, day, debit_balance)
         SELECT d.account, d.day,
                COALESCE((SELECT b.debit_balance FROM balances b
@@ -302,7 +345,7 @@ BEGIN
                      lead(day, 1, 'infinity') OVER (PARTITION BY account ORDER BY day) AS next
               FROM unnest(accs, days, deltas) AS d(account, day, delta)) c
         WHERE b.account = c.account AND b.day >= c.day AND b.day < c.next;
-    UPDATE ledger_head SET sequence = last_seq, hash = last_hash;
+    UPDATE ledger_head SET sequence = new_last, hash = last_hash;
 END
 $$;
 COMMENT ON FUNCTION ledger_append() IS

@@ -124,6 +124,12 @@
  * the time a group holds the journal head. */
 #define LIMIT_GROUP_ENTRIES 20000
 
+/* Writer lanes (threads, each with a database connection) that copy
+ * groups at once while their finishes take turns (ledger/writer.c): one
+ * per core of the machine the figures were taken on; more only adds
+ * groups that wait for their turn holding their rows. */
+#define LIMIT_WRITER_LANES 2
+
 /* An entry's memo and reference (also CHECKed by migrations/0002). */
 #define LIMIT_MEMO_BYTES 1000
 #define LIMIT_REFERENCE_BYTES 100

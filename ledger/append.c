@@ -1,20 +1,24 @@
 /*
  * append.c - storing entries: the one way rows get into the journal.
  *
- * An append is ONE simple-query message (migrations/0006):
+ * An append is two simple-query messages (migrations/0006):
  *
- *   [BEGIN;] SELECT sequence, hash FROM ledger_head FOR UPDATE;
- *   COPY entries ... FROM STDIN (FORMAT binary);
- *   COPY postings ...; COPY idempotency_keys ...; COPY audit ...;
- *   SELECT ledger_append() [; COMMIT]
+ *   copy:   [BEGIN;] COPY entries ... FROM STDIN (FORMAT binary);
+ *           COPY postings ...; COPY idempotency_keys ...; COPY audit ...
+ *   finish: SELECT ledger_append() [; COMMIT]
  *
- * The head arrives first; the entries are chained from it under the lock
- * (so a group never starts from a stale head), the answers are built, and
- * the four COPYs are fed their rows in PostgreSQL's binary format: no
+ * The entries are chained beforehand from the head the caller expects,
+ * and the four COPYs are fed their rows in PostgreSQL's binary format: no
  * quoting, no parsing of numbers or dates on the server. The tables' own
- * triggers check references, closed months and (at commit) the balance;
- * ledger_append() checks the chain, moves the running balances and the
- * head. A group therefore costs one round trip plus its data.
+ * triggers check references and closed months; ledger_append() takes the
+ * head lock, checks that the new entries follow the head without a gap
+ * (else "chain-mismatch": the expectation was stale, ERR_RETRY), checks
+ * their balance, moves the running balances and the head. Nothing holds
+ * the head lock while copying, so several appends can copy at once (the
+ * writer's lanes, writer.c) and only their finishes take turns; a second
+ * append of the same sequences waits on the first's unique index entries
+ * and then fails as a retry, never a deadlock, because no append waits
+ * for anything while it holds the head lock.
  *
  * Binary COPY format: PostgreSQL documentation, "COPY", section "Binary
  * Format"; each field is a 32-bit length (-1 for NULL) and the type's
@@ -32,7 +36,6 @@
 #include "common/err.h"
 #include "common/limits.h"
 
-#define LOCK_HEAD "SELECT sequence, hash FROM ledger_head FOR UPDATE;"
 #define COPY_ROWS                                                                         \
 	"COPY entries (id, sequence, date, memo, reference, created_at, token_id,"        \
 	" idempotency_key, request_sha256, reverses, prev_hash, hash)"                    \
@@ -42,11 +45,12 @@
 	"COPY idempotency_keys (key, request_sha256, status, response)"                   \
 	" FROM STDIN (FORMAT binary);"                                                    \
 	"COPY audit (token_name, role, action, object, request_id)"                       \
-	" FROM STDIN (FORMAT binary);"                                                    \
-	"SELECT ledger_append()"
+	" FROM STDIN (FORMAT binary)"
 
-static const char APPEND_OWN_TX[] = "BEGIN;" LOCK_HEAD COPY_ROWS ";COMMIT";
-static const char APPEND_IN_TX[] = LOCK_HEAD COPY_ROWS;
+static const char COPY_OWN_TX[] = "BEGIN;" COPY_ROWS;
+static const char COPY_IN_TX[] = COPY_ROWS;
+static const char FINISH_OWN_TX[] = "SELECT ledger_append(); COMMIT";
+static const char FINISH_IN_TX[] = "SELECT ledger_append()";
 
 enum { COPY_ENTRIES, COPY_POSTINGS, COPY_IDEMPOTENCY, COPY_AUDIT, N_COPIES };
 
@@ -231,17 +235,16 @@ static void put_entry_rows(struct bin *entries, struct bin *postings,
 
 /* --- an append -------------------------------------------------------------------- */
 
-struct append {
+struct ledger_append {
 	struct ledger_submit *const *subs;
 	size_t n;
+	bool own_tx;
 	struct bin data[N_COPIES];
-	bool built;              /* data holds the group chained from chained_from */
-	struct ledger_head chained_from;
 	struct ledger_head last; /* the head after the group */
 };
 
 /* Chains every entry from head and writes all the rows. */
-static int build(struct append *a, const struct ledger_head *head)
+static int build(struct ledger_append *a, const struct ledger_head *head)
 {
 	int64_t seq = head->sequence;
 	const char *prev = head->hash;
@@ -293,25 +296,9 @@ static int build(struct append *a, const struct ledger_head *head)
 		if (a->data[k].failed)
 			return err_set(ERR_INTERNAL, "out of memory");
 	}
-	a->built = true;
-	a->chained_from = *head;
 	a->last.sequence = seq;
 	snprintf(a->last.hash, sizeof(a->last.hash), "%s", prev);
 	return 0;
-}
-
-/* The head locked by the append's first statement: the group is chained
- * from it, unless it was already chained from the same head (the hint). */
-static int at_head(struct append *a, const PGresult *r)
-{
-	struct ledger_head head;
-
-	head.sequence = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	snprintf(head.hash, sizeof(head.hash), "%s", PQgetvalue(r, 0, 1));
-	if (a->built && a->chained_from.sequence == head.sequence &&
-	    strcmp(a->chained_from.hash, head.hash) == 0)
-		return 0;
-	return build(a, &head);
 }
 
 /* Feeds one COPY its rows and ends it. */
@@ -330,7 +317,7 @@ static int feed(PGconn *c, const struct bin *b)
 }
 
 /* A refusal by the database that belongs to one request, in the contract's
- * words; else the database error as it came. */
+ * words; a stale chain as ERR_RETRY; else the database error as it came. */
 static int refusal(int rc, const char **code)
 {
 	const char *why = db_last_primary();
@@ -349,70 +336,133 @@ static int refusal(int rc, const char **code)
 		*code = "conflict";
 		return err_set(ERR_CONFLICT, "the Idempotency-Key was used meanwhile");
 	}
+	if (strncmp(why, "chain-mismatch", 14) == 0 ||
+	    strcmp(constraint, "entries_sequence_key") == 0 ||
+	    strcmp(constraint, "entries_pkey") == 0 || rc == ERR_RETRY) {
+		*code = "unavailable";
+		return err_set(ERR_RETRY, "another append moved the journal meanwhile; try again");
+	}
 	*code = rc == ERR_UNAVAILABLE ? "unavailable" : "internal";
 	return rc == ERR_UNAVAILABLE ? rc : err_wrap(ERR_INTERNAL, "the database refused the entries");
 }
 
-int ledger_append(PGconn *c, struct ledger_submit *const *subs, size_t n, bool own_tx,
-		  struct ledger_head *head, const char **code)
+/* Sends sql (one of the two messages) and collects its results, feeding
+ * each COPY the next of the group's row sets. */
+static int exchange(PGconn *c, struct ledger_append *a, const char *sql, const char **code)
 {
-	struct append a = {.subs = subs, .n = n};
 	PGresult *r;
 	int rc = 0, copies = 0;
 	bool failed = false;
 
-	*code = "internal";
-	/* Chained from the head the caller expects before the database is
-	 * asked, so that the server does not wait for the chaining; checked
-	 * against the locked head below. */
-	if (head && head->sequence >= 0)
-		failed = (rc = build(&a, head)) < 0;
-	if (!failed && !PQsendQuery(c, own_tx ? APPEND_OWN_TX : APPEND_IN_TX)) {
-		rc = refusal(err_set(PQstatus(c) == CONNECTION_OK ? ERR_INTERNAL : ERR_UNAVAILABLE,
-				     "append: %s", PQerrorMessage(c)), code);
-		failed = true;
-	} else if (!failed) {
-		while ((r = PQgetResult(c)) != NULL) {
-			int rc1 = db_result_check(c, r, "append");
+	if (!PQsendQuery(c, sql))
+		return refusal(err_set(PQstatus(c) == CONNECTION_OK ? ERR_INTERNAL : ERR_UNAVAILABLE,
+				       "append: %s", PQerrorMessage(c)), code);
+	while ((r = PQgetResult(c)) != NULL) {
+		int rc1 = db_result_check(c, r, "append");
 
-			if (rc1 < 0) {
-				if (!failed)
-					rc = refusal(rc1, code);
+		if (rc1 < 0) {
+			if (!failed)
+				rc = refusal(rc1, code);
+			failed = true;
+		} else if (PQresultStatus(r) == PGRES_COPY_IN) {
+			if (failed || copies >= N_COPIES)
+				PQputCopyEnd(c, "the client gave up");
+			else if ((rc = feed(c, &a->data[copies])) < 0)
 				failed = true;
-			} else if (PQresultStatus(r) == PGRES_TUPLES_OK && PQnfields(r) == 2 &&
-				   copies == 0 && !failed) {
-				rc = at_head(&a, r);
-				failed = rc < 0;
-			} else if (PQresultStatus(r) == PGRES_COPY_IN) {
-				if (failed || copies >= N_COPIES)
-					PQputCopyEnd(c, "the client gave up");
-				else if ((rc = feed(c, &a.data[copies])) < 0)
-					failed = true;
-				copies++;
-			}
-			PQclear(r);
+			copies++;
 		}
+		PQclear(r);
 	}
-	for (int k = 0; k < N_COPIES; k++)
-		free(a.data[k].p);
-	if (own_tx && PQtransactionStatus(c) != PQTRANS_IDLE)
-		(void)db_exec_sql(c, "ROLLBACK");
 	if (!failed && PQstatus(c) != CONNECTION_OK) {
-		rc = err_set(ERR_UNAVAILABLE, "append: the database connection was lost");
 		*code = "unavailable";
-		failed = true;
+		return err_set(ERR_UNAVAILABLE, "append: the database connection was lost");
 	}
-	if (failed) {
-		for (size_t j = 0; j < n; j++) {
-			free(subs[j]->response);
-			subs[j]->response = NULL;
-		}
-		if (head)
-			head->sequence = -1; /* unknown: read under the next lock */
-		return rc < 0 ? rc : err_set(ERR_INTERNAL, "append failed");
+	return failed ? (rc < 0 ? rc : err_set(ERR_INTERNAL, "append failed")) : 0;
+}
+
+int ledger_append_prepare(struct ledger_append **out, struct ledger_submit *const *subs,
+			  size_t n, bool own_tx, const struct ledger_head *from)
+{
+	struct ledger_append *a = calloc(1, sizeof(*a));
+	int rc;
+
+	*out = NULL;
+	if (!a)
+		return err_set(ERR_INTERNAL, "out of memory");
+	a->subs = subs;
+	a->n = n;
+	a->own_tx = own_tx;
+	rc = build(a, from);
+	if (rc < 0) {
+		ledger_append_free(a);
+		return rc;
 	}
-	if (head)
-		*head = a.last;
-	*code = NULL;
+	*out = a;
 	return 0;
+}
+
+const struct ledger_head *ledger_append_last(const struct ledger_append *a)
+{
+	return &a->last;
+}
+
+int ledger_append_copy(PGconn *c, struct ledger_append *a, const char **code)
+{
+	*code = "internal";
+	return exchange(c, a, a->own_tx ? COPY_OWN_TX : COPY_IN_TX, code);
+}
+
+int ledger_append_finish(PGconn *c, struct ledger_append *a, const char **code)
+{
+	int rc;
+
+	*code = "internal";
+	rc = exchange(c, a, a->own_tx ? FINISH_OWN_TX : FINISH_IN_TX, code);
+	if (rc == 0)
+		*code = NULL;
+	return rc;
+}
+
+void ledger_append_abandon(PGconn *c, struct ledger_append *a)
+{
+	if (a->own_tx && PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
+		(void)db_exec_sql(c, "ROLLBACK");
+	for (size_t j = 0; j < a->n; j++) {
+		free(a->subs[j]->response);
+		a->subs[j]->response = NULL;
+	}
+}
+
+void ledger_append_free(struct ledger_append *a)
+{
+	if (!a)
+		return;
+	for (int k = 0; k < N_COPIES; k++)
+		free(a->data[k].p);
+	free(a);
+}
+
+int ledger_append_in_tx(PGconn *c, struct ledger_submit *s, const char **code)
+{
+	struct ledger_submit *one[] = {s};
+	struct ledger_append *a = NULL;
+	struct ledger_head head;
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "head_get", 0, NULL);
+
+	*code = "internal";
+	if (rc < 0)
+		return rc;
+	head.sequence = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	snprintf(head.hash, sizeof(head.hash), "%s", PQgetvalue(r, 0, 1));
+	PQclear(r);
+	rc = ledger_append_prepare(&a, one, 1, false, &head);
+	if (rc == 0)
+		rc = ledger_append_copy(c, a, code);
+	if (rc == 0)
+		rc = ledger_append_finish(c, a, code);
+	if (rc < 0)
+		ledger_append_abandon(c, a ? a : &(struct ledger_append){.subs = one, .n = 1});
+	ledger_append_free(a);
+	return rc;
 }

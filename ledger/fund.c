@@ -7,8 +7,9 @@
  * and its audit row; an entry is built balanced per currency here (amounts
  * in int64 minor units, no floats), then checked again by the ledger core
  * (ledger_entries_check) and by the database's deferred trigger. Entries
- * are appended with the journal's own path: the head locked FOR UPDATE,
- * chained and stored by ledger_append (append.c) in the caller's transaction.
+ * are appended with the journal's own path, ledger_append_in_tx (append.c),
+ * in the caller's transaction (ERR_RETRY, and db_tx runs it again, if the
+ * daemon appended meanwhile).
  * A cross-currency operation balances each currency through the currency-
  * trading accounts (3900-CCY). USD figures are converted per item at the
  * rate of its month with money_convert and carry that rate.
@@ -338,7 +339,6 @@ int ledger_fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_ac
 		       const char *action, const char **code)
 {
 	struct ledger_submit s = {.entries = e, .n = 1, .action = action, .who = *who};
-	struct ledger_submit *one = &s;
 	int rc;
 
 	snprintf(e->token_id, sizeof(e->token_id), "%s", who->token_id);
@@ -349,7 +349,7 @@ int ledger_fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_ac
 	}
 	rc = ledger_entries_check(c, e, 1, false, code);
 	if (rc == 0)
-		rc = ledger_append(c, &one, 1, false, NULL, code);
+		rc = ledger_append_in_tx(c, &s, code);
 	free(s.response);
 	return rc;
 }

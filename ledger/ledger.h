@@ -274,28 +274,39 @@ struct ledger_submit {
 };
 
 /*
- * append.c: stores the entries of subs[0..n) (in order, each all-or-nothing
- * only as part of the whole) with one message to the database: locks the
- * journal head, chains every entry from it, copies entries, postings, the
- * idempotency records (status 201, s->response) and one audit row per
- * submit, and completes with ledger_append() (migrations/0006). own_tx:
- * in a transaction of its own, committed here; else inside the caller's
- * open transaction (rolled back by the caller on failure). On success each
- * s->response holds its 201 body (free it). On failure *code is
- * "period-closed", "already-reversed" (ERR_INVALID), "conflict" (the key
- * was taken meanwhile), "unavailable" or "internal".
+ * append.c: storing the entries of subs[0..n) (in order; all of them or,
+ * on failure, none) in two messages (see append.c):
  *
- * head (may be NULL): the head the caller expects (sequence -1 if it does
- * not know); the group is chained from it while the database locks the
- * real one, and chained again only if they differ. Set to the new head on
- * success, to unknown on failure.
+ * ledger_append_prepare chains every entry from the head `from`, builds
+ * each submit's 201 answer (s->response, freed by the caller) and the rows
+ * of entries, postings, idempotency records and one audit row per submit.
+ * own_tx: the copy begins a transaction and the finish commits it; else
+ * both run inside the caller's open transaction.
+ * ledger_append_copy sends the rows (COPY); ledger_append_finish takes the
+ * head lock, checks the chain, balances and moves the head (and commits).
+ * Failures: *code "period-closed", "already-reversed" (ERR_INVALID),
+ * "conflict" (ERR_CONFLICT: the key was taken meanwhile), ERR_RETRY (the
+ * journal moved since `from` was read: prepare again from the new head),
+ * "unavailable", "internal". After a failure call ledger_append_abandon
+ * (rolls an own transaction back, frees the answers).
  */
 struct ledger_head {
 	int64_t sequence;
 	char hash[HASH_HEX_BYTES];
 };
-int ledger_append(PGconn *c, struct ledger_submit *const *subs, size_t n, bool own_tx,
-		  struct ledger_head *head, const char **code);
+struct ledger_append;
+int ledger_append_prepare(struct ledger_append **out, struct ledger_submit *const *subs,
+			  size_t n, bool own_tx, const struct ledger_head *from);
+const struct ledger_head *ledger_append_last(const struct ledger_append *a);
+int ledger_append_copy(PGconn *c, struct ledger_append *a, const char **code);
+int ledger_append_finish(PGconn *c, struct ledger_append *a, const char **code);
+void ledger_append_abandon(PGconn *c, struct ledger_append *a);
+void ledger_append_free(struct ledger_append *a);
+
+/* All of the above for one submit inside the caller's open transaction,
+ * from the head as it reads now; ERR_RETRY if the journal moved (the
+ * caller's db_tx runs its transaction again). */
+int ledger_append_in_tx(PGconn *c, struct ledger_submit *s, const char **code);
 
 struct ledger_writer;
 

@@ -1,20 +1,30 @@
 /*
- * writer.c - group commit: the one thread that appends to the journal.
+ * writer.c - group commit: the threads that append to the journal.
  *
- * Request threads queue a ledger_submit and sleep. The writer takes every
- * submit that arrived while its previous commit was in flight and stores
- * them with ledger_append (append.c): one message to the database that
- * locks the head, copies the whole group and commits. If the database
- * refuses the group for one bad submit (a period closed or an idempotency
- * key taken meanwhile, an entry reversed twice), the group is stored again
- * one submit per transaction, so one bad submit does not fail the others;
- * sequences stay gap-free because entries are chained under the head lock
- * of the transaction that stores them.
+ * Request threads queue a ledger_submit and sleep. A lane (a thread with
+ * its own database connection; LIMIT_WRITER_LANES of them) takes every
+ * submit queued, up to LIMIT_GROUP_ENTRIES entries, as one group and
+ * stores it with append.c: the group is chained from the journal head the
+ * writer expects, copied, and finished (head lock, chain check, balances,
+ * commit) in one transaction. A group takes a ticket in the step that
+ * chains it, so tickets follow the chain. Copying, the larger part of the
+ * work, runs in every lane at once; the finishes take turns in ticket
+ * order, so that each group's chain starts where the one before ended.
+ *
+ * If a group fails, the expectation it left is void: the epoch moves on
+ * and the head becomes unknown; each later group, already copied, rolls
+ * back, and the next chain starts from the head read when no chained
+ * group is in flight any more. A group the database refused for one bad
+ * submit (a period closed or an idempotency key taken meanwhile, an entry
+ * reversed twice) is stored again one submit per group, so one bad submit
+ * does not fail the others. A group that met another writer (the CLI's
+ * fund commands append too) is chained again and retried, at most
+ * LIMIT_TX_RETRIES times.
  *
  * A submit is answered only after its commit returned: an acknowledged
- * entry is durable. If the connection breaks, every submit without an
- * outcome is answered "unavailable" (a retry with the same Idempotency-Key
- * is safe) and the next group reconnects.
+ * entry is durable. If a connection breaks, every submit of its group is
+ * answered "unavailable" (a retry with the same Idempotency-Key is safe)
+ * and the lane reconnects for its next group.
  */
 #include "ledger/ledger.h"
 
@@ -37,15 +47,29 @@ struct job {
 	struct job *next;
 };
 
+struct ledger_writer;
+
+struct lane {
+	struct ledger_writer *w;
+	pthread_t thread;
+	bool started;
+	PGconn *c;
+};
+
 struct ledger_writer {
 	pthread_mutex_t mu;
-	pthread_cond_t work, done;
+	pthread_cond_t work, done, turn;
 	struct job *head, *tail;
 	bool stopping;
-	pthread_t thread;
 	char *conninfo;
-	PGconn *c;
-	struct ledger_head journal; /* after the last append; sequence -1: unknown */
+	/* Where the next group starts (sequence -1: unknown, read it when all
+	 * earlier groups are done); epoch moves on whenever a group fails, which
+	 * voids every chain made from an expectation before it. */
+	struct ledger_head journal;
+	bool reading; /* a lane is reading the head */
+	uint64_t epoch;
+	uint64_t next_ticket, done_ticket; /* tickets done: 1..done_ticket */
+	struct lane lanes[LIMIT_WRITER_LANES];
 };
 
 static void finish(struct job *j, int rc, const char *code)
@@ -56,101 +80,189 @@ static void finish(struct job *j, int rc, const char *code)
 		snprintf(j->msg, sizeof(j->msg), "%s", err_last());
 }
 
-static int connect_writer(struct ledger_writer *w)
+static int connect_lane(struct lane *l)
 {
 	int rc;
 
-	if (w->c && PQstatus(w->c) == CONNECTION_OK)
+	if (l->c && PQstatus(l->c) == CONNECTION_OK)
 		return 0;
-	PQfinish(w->c);
-	w->c = NULL;
-	w->journal.sequence = -1;
-	rc = db_connect(&w->c, w->conninfo);
+	PQfinish(l->c);
+	l->c = NULL;
+	rc = db_connect(&l->c, l->w->conninfo);
 	if (rc == 0)
-		rc = ledger_store_setup(w->c);
+		rc = ledger_store_setup(l->c);
 	if (rc < 0) {
-		PQfinish(w->c);
-		w->c = NULL;
+		PQfinish(l->c);
+		l->c = NULL;
 		return err_set(ERR_UNAVAILABLE, "the database is unavailable: %s", err_last());
 	}
 	return 0;
 }
 
-/* Every job from j on fails with rc: the connection is gone, or the
- * writer could not even start. */
-static void fail_rest(struct ledger_writer *w, struct job *j, int rc)
+static bool lost(const struct lane *l)
 {
-	ledger_metrics_db_error();
-	log_warn("group commit failed", "error", err_last(), NULL);
-	if (w->c && PQstatus(w->c) != CONNECTION_OK) {
-		PQfinish(w->c);
-		w->c = NULL;
-		rc = err_set(ERR_UNAVAILABLE, "the database connection was lost; the outcome of the"
-					      " request is unknown: retry it with the same Idempotency-Key");
-	}
-	for (; j; j = j->next)
-		finish(j, rc, rc == ERR_UNAVAILABLE ? "unavailable" : "internal");
+	return !l->c || PQstatus(l->c) != CONNECTION_OK;
 }
 
-static void run_group(struct ledger_writer *w, struct job *jobs)
+/* Reads the head (no lock: the finish checks it). */
+static int read_head(struct lane *l, struct ledger_head *out)
 {
-	struct ledger_submit **subs;
-	size_t n = 0, n_entries = 0;
-	const char *code = NULL;
+	PGresult *r = NULL;
+	int rc = connect_lane(l);
+
+	if (rc == 0)
+		rc = db_exec(&r, l->c, "head_get", 0, NULL);
+	if (rc < 0)
+		return rc;
+	out->sequence = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	snprintf(out->hash, sizeof(out->hash), "%s", PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return 0;
+}
+
+/* Makes the expected head known (mu held): if it is not, waits until no
+ * chained group is in flight and reads it, one lane at a time. */
+static int know_head(struct lane *l)
+{
+	struct ledger_writer *w = l->w;
+
+	while (w->journal.sequence < 0) {
+		if (w->done_ticket == w->next_ticket && !w->reading) {
+			struct ledger_head h;
+			int rc;
+
+			w->reading = true;
+			pthread_mutex_unlock(&w->mu);
+			rc = read_head(l, &h);
+			pthread_mutex_lock(&w->mu);
+			w->reading = false;
+			pthread_cond_broadcast(&w->turn);
+			if (rc < 0)
+				return rc;
+			w->journal = h;
+		} else {
+			pthread_cond_wait(&w->turn, &w->mu);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Stores subs[0..n) as one group (mu held on entry and exit). Each attempt
+ * chains the group from the expected head and takes the next ticket in the
+ * same step, so that tickets follow the chain; copies with mu released;
+ * then finishes in its turn (every earlier ticket done) unless an earlier
+ * group failed meanwhile (the epoch moved: the chain is void). A failed
+ * attempt voids the chains after it, rolls back and gives its ticket up in
+ * turn; the group is tried again while the failure is ERR_RETRY.
+ */
+static int append_group(struct lane *l, struct ledger_submit *const *subs, size_t n,
+			const char **code)
+{
+	struct ledger_writer *w = l->w;
+	int rc = 0;
+
+	for (int attempt = 0; attempt < LIMIT_TX_RETRIES; attempt++) {
+		struct ledger_append *a = NULL;
+		uint64_t ticket, epoch;
+
+		*code = "internal";
+		rc = know_head(l);
+		if (rc < 0)
+			return rc;
+		rc = ledger_append_prepare(&a, subs, n, true, &w->journal);
+		if (rc < 0)
+			return rc;
+		ticket = ++w->next_ticket;
+		epoch = w->epoch;
+		w->journal = *ledger_append_last(a);
+		pthread_mutex_unlock(&w->mu);
+
+		rc = connect_lane(l);
+		if (rc == 0)
+			rc = ledger_append_copy(l->c, a, code);
+
+		pthread_mutex_lock(&w->mu);
+		while (w->done_ticket + 1 != ticket && w->epoch == epoch)
+			pthread_cond_wait(&w->turn, &w->mu);
+		if (rc == 0 && w->epoch != epoch)
+			rc = err_set(ERR_RETRY, "an earlier group failed; chained again");
+		if (rc == 0) {
+			pthread_mutex_unlock(&w->mu);
+			rc = ledger_append_finish(l->c, a, code);
+			pthread_mutex_lock(&w->mu);
+		}
+		if (rc < 0) {
+			if (w->epoch == epoch) {
+				w->epoch++;
+				w->journal.sequence = -1;
+				pthread_cond_broadcast(&w->turn);
+			}
+			pthread_mutex_unlock(&w->mu);
+			ledger_append_abandon(l->c, a);
+			pthread_mutex_lock(&w->mu);
+		}
+		ledger_append_free(a);
+		while (w->done_ticket + 1 != ticket)
+			pthread_cond_wait(&w->turn, &w->mu);
+		w->done_ticket = ticket;
+		pthread_cond_broadcast(&w->turn);
+		if (rc != ERR_RETRY || lost(l))
+			return rc;
+	}
+	return rc;
+}
+
+/* Runs one group of n jobs (subs), mu held on entry and exit; every job
+ * has its outcome when this returns. */
+static void run_group(struct lane *l, struct job *jobs, struct ledger_submit **subs, size_t n)
+{
+	const char *code = "internal";
+	size_t n_entries = 0;
 	int rc;
 
-	for (struct job *j = jobs; j; j = j->next)
-		n++;
-	subs = malloc(n * sizeof(*subs));
-	if (!subs) {
-		fail_rest(w, jobs, err_set(ERR_INTERNAL, "out of memory"));
-		return;
-	}
-	n = 0;
-	for (struct job *j = jobs; j; j = j->next) {
-		subs[n++] = j->s;
-		n_entries += j->s->n;
-	}
-	rc = connect_writer(w);
-	if (rc == 0)
-		rc = ledger_append(w->c, subs, n, true, &w->journal, &code);
-	free(subs);
-	if (rc < 0 && (!w->c || PQstatus(w->c) != CONNECTION_OK)) {
-		fail_rest(w, jobs, rc);
-		return;
-	}
+	for (size_t i = 0; i < n; i++)
+		n_entries += subs[i]->n;
+	rc = append_group(l, subs, n, &code);
 	if (rc == 0) {
 		for (struct job *j = jobs; j; j = j->next)
 			finish(j, 0, NULL);
 		ledger_metrics_group(n_entries);
-		return;
-	}
-	if (n == 1) {
+	} else if (lost(l) || rc == ERR_UNAVAILABLE) {
+		ledger_metrics_db_error();
+		log_warn("group commit failed", "error", err_last(), NULL);
+		rc = err_set(ERR_UNAVAILABLE, "the database connection was lost; the outcome of the"
+					      " request is unknown: retry it with the same Idempotency-Key");
+		for (struct job *j = jobs; j; j = j->next)
+			finish(j, rc, "unavailable");
+	} else if (n == 1) {
 		finish(jobs, rc, code);
-		return;
-	}
-	/* One by one, each job all-or-nothing in its own commit: the good ones
-	 * are kept, a bad one gets its own refusal. */
-	for (struct job *j = jobs; j; j = j->next) {
-		rc = ledger_append(w->c, &j->s, 1, true, &w->journal, &code);
-		if (rc < 0 && PQstatus(w->c) != CONNECTION_OK) {
-			fail_rest(w, j, rc);
-			return;
+	} else {
+		/* One by one, each job all-or-nothing in its own commit: the
+		 * good ones are kept, a bad one gets its own refusal. */
+		struct job *j = jobs;
+
+		for (size_t i = 0; i < n; i++, j = j->next) {
+			rc = append_group(l, &subs[i], 1, &code);
+			if (rc < 0 && (lost(l) || rc == ERR_UNAVAILABLE))
+				code = "unavailable";
+			finish(j, rc, code);
+			if (rc == 0)
+				ledger_metrics_group(subs[i]->n);
 		}
-		finish(j, rc, code);
-		if (rc == 0)
-			ledger_metrics_group(j->s->n);
 	}
 }
 
-static void *writer_main(void *arg)
+static void *lane_main(void *arg)
 {
-	struct ledger_writer *w = arg;
+	struct lane *l = arg;
+	struct ledger_writer *w = l->w;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
+		struct ledger_submit **subs;
 		struct job *group, *last;
-		size_t n;
+		size_t n, n_jobs = 1;
 
 		while (!w->head && !w->stopping)
 			pthread_cond_wait(&w->work, &w->mu);
@@ -162,21 +274,37 @@ static void *writer_main(void *arg)
 		while (last->next && n + last->next->s->n <= LIMIT_GROUP_ENTRIES) {
 			last = last->next;
 			n += last->s->n;
+			n_jobs++;
 		}
 		w->head = last->next;
 		if (!w->head)
 			w->tail = NULL;
 		last->next = NULL;
-		pthread_mutex_unlock(&w->mu);
-		run_group(w, group);
-		pthread_mutex_lock(&w->mu);
+		subs = malloc(n_jobs * sizeof(*subs));
+		if (subs) {
+			size_t i = 0;
+
+			for (struct job *j = group; j; j = j->next)
+				subs[i++] = j->s;
+			run_group(l, group, subs, n_jobs);
+			free(subs);
+		} else {
+			err_set(ERR_INTERNAL, "out of memory");
+			for (struct job *j = group; j; j = j->next)
+				finish(j, ERR_INTERNAL, "internal");
+		}
 		for (struct job *j = group; j; j = j->next)
 			j->done = true;
 		pthread_cond_broadcast(&w->done);
+		/* another lane may be waiting for work this lane left queued */
+		if (w->head)
+			pthread_cond_signal(&w->work);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
+
+void ledger_writer_stop(struct ledger_writer *w);
 
 int ledger_writer_start(struct ledger_writer **out, const char *conninfo)
 {
@@ -191,10 +319,14 @@ int ledger_writer_start(struct ledger_writer **out, const char *conninfo)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
-	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-		free(w->conninfo);
-		free(w);
-		return err_set(ERR_SYSTEM, "cannot start the writer thread");
+	pthread_cond_init(&w->turn, NULL);
+	for (int i = 0; i < LIMIT_WRITER_LANES; i++) {
+		w->lanes[i].w = w;
+		if (pthread_create(&w->lanes[i].thread, NULL, lane_main, &w->lanes[i]) != 0) {
+			ledger_writer_stop(w);
+			return err_set(ERR_SYSTEM, "cannot start the writer's threads");
+		}
+		w->lanes[i].started = true;
 	}
 	*out = w;
 	return 0;
@@ -227,12 +359,16 @@ void ledger_writer_stop(struct ledger_writer *w)
 		return;
 	pthread_mutex_lock(&w->mu);
 	w->stopping = true;
-	pthread_cond_signal(&w->work);
+	pthread_cond_broadcast(&w->work);
 	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
-	PQfinish(w->c);
+	for (int i = 0; i < LIMIT_WRITER_LANES; i++) {
+		if (w->lanes[i].started)
+			pthread_join(w->lanes[i].thread, NULL);
+		PQfinish(w->lanes[i].c);
+	}
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->done);
+	pthread_cond_destroy(&w->turn);
 	pthread_mutex_destroy(&w->mu);
 	free(w->conninfo);
 	free(w);

@@ -10,9 +10,9 @@
 --   re-keyed, is kept by triggers on accounts and tokens (entries already
 --   refuse UPDATE and DELETE). The messages still say "foreign key".
 -- * Entries dated in a closed month are refused by the database itself
---   (until now only by ledger_post): writers take the head lock before
---   inserting and closing a month takes it too (store.c), so the check
---   cannot race a close.
+--   (until now only by ledger_post), when inserted and again by
+--   ledger_append() under the head lock, which closing a month takes too
+--   (store.c): a month closed between the two is still refused.
 -- * The deferred balance check runs once per statement that inserted
 --   entries (and once per statement that added postings with line > 2 to
 --   entries, see 0004), over all of them at once: the statement trigger
@@ -287,11 +287,12 @@ CREATE TRIGGER tokens_no_truncate BEFORE TRUNCATE ON tokens
 -- --- appending a group ---------------------------------------------------------------
 
 -- The last statement of an append (ledger/append.c), after the writer
--- locked the head and copied its entries, their postings, idempotency
--- records and audit rows: checks that the new entries (those after the
--- head) follow it without a gap, moves the running balances, and moves the
--- head to the last of them. Raises on any failure; the caller's transaction
--- is then rolled back.
+-- copied its entries, their postings, idempotency records and audit rows:
+-- takes the head lock, checks that the new entries (those after the head)
+-- follow it without a gap and that no month of theirs was closed
+-- meanwhile, checks their balance, moves the running balances, and moves
+-- the head to the last of them. Raises on any failure; the caller's
+-- transaction is then rolled back.
 CREATE FUNCTION ledger_append() RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public
     SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off
@@ -302,6 +303,7 @@ DECLARE
     new_last bigint;
     first_prev text;
     last_hash text;
+    closed text;
     ids uuid[];
     dates date[];
     accs text[];
@@ -316,11 +318,18 @@ BEGIN
            array_agg(id ORDER BY sequence), array_agg(date ORDER BY sequence)
         INTO n, new_last, first_prev, ids, dates
         FROM entries WHERE sequence > head.sequence;
-    SELECT hash INTO last_hash FROM entries WHERE sequence = new_last;
     IF n = 0 OR n <> new_last - head.sequence OR first_prev IS DISTINCT FROM head.hash THEN
         RAISE EXCEPTION 'chain-mismatch: % entries after the head % do not follow it',
             n, head.sequence USING ERRCODE = 'P0001';
     END IF;
+    SELECT to_char(c.month, 'YYYY-MM') INTO closed FROM closed_periods c
+        WHERE c.month IN (SELECT DISTINCT date_trunc('month', d)::date FROM unnest(dates) AS d)
+        ORDER BY c.month LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'period-closed %', closed USING ERRCODE = 'P0001',
+            DETAIL = 'the month was closed while the entries were being copied';
+    END IF;
+    SELECT hash INTO last_hash FROM entries WHERE sequence = new_last;
 
     -- The deferred check's work, done now in the same pass over the
     -- postings that yields each (account, day)'s movement; the queued

@@ -641,6 +641,30 @@ START_TEST(test_db__refuses_unbalanced_changed_and_deleted_journal_rows)
 	PQclear(PQexec(c, "ROLLBACK"));
 	snprintf(sql, sizeof(sql), "INSERT INTO postings VALUES ('%s', 4, '1010', 'debit', 1, 'USD')", id);
 	sql_fails(c, sql, "foreign key");
+	/* references are statement triggers since 0006; each refuses its row */
+	sql_fails(c, "INSERT INTO postings VALUES ('22222222-2222-7222-8222-222222222222', 3, '1010',"
+		     " 'debit', 1, 'EUR')", "no entry 22222222");
+	sql_fails(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14',"
+		     " '', '', now(), 'ffffffffffffffff', NULL, NULL, NULL, repeat('0', 64), repeat('1', 64))",
+		  "no token ffffffffffffffff");
+	sql_fails(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14',"
+		     " '', '', now(), (SELECT id FROM tokens LIMIT 1), NULL, NULL,"
+		     " '33333333-3333-7333-8333-333333333333', repeat('0', 64), repeat('1', 64))",
+		  "no entry 33333333-3333-7333-8333-333333333333 to reverse");
+	/* ...and what they refer to keeps its key */
+	sql_fails(c, "DELETE FROM accounts WHERE code = '1010'", "DELETE on accounts refused");
+	sql_fails(c, "UPDATE accounts SET currency = 'USD' WHERE code = '1010'", "UPDATE on accounts refused");
+	sql_fails(c, "UPDATE tokens SET id = 'ffffffffffffffff'", "UPDATE on tokens refused");
+	sql_fails(c, "DELETE FROM tokens", "DELETE on tokens refused");
+	/* an entry dated in a closed month, written by hand */
+	PQclear(PQexec(c, "INSERT INTO closed_periods (month, token_id)"
+			  " VALUES ('2018-01-01', (SELECT id FROM tokens LIMIT 1))"));
+	sql_fails(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2018-01-31',"
+		     " '', '', now(), (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64),"
+		     " repeat('1', 64))", "period-closed 2018-01");
+	/* the daemon's role cannot reach the queue of the deferred check */
+	sql_fails(c, "SET ROLE tfledger_daemon; DELETE FROM ledger_unchecked", "permission denied");
+	PQclear(PQexec(c, "RESET ROLE"));
 	/* triggers: no UPDATE, DELETE or TRUNCATE, even for the superuser */
 	sql_fails(c, "UPDATE postings SET amount = amount + 1", "append-only");
 	sql_fails(c, "UPDATE entries SET memo = 'changed'", "append-only");

@@ -130,6 +130,12 @@
  * groups that wait for their turn holding their rows. */
 #define LIMIT_WRITER_LANES 2
 
+/* Queued entries from which a second lane starts while one is busy:
+ * below it, single entries wait for the busy lane's next group, which
+ * commits them together (fewer, larger commits); a batch request alone
+ * is above it. */
+#define LIMIT_LANE_SPLIT_ENTRIES 256
+
 /* An entry's memo and reference (also CHECKed by migrations/0002). */
 #define LIMIT_MEMO_BYTES 1000
 #define LIMIT_REFERENCE_BYTES 100

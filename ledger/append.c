@@ -36,21 +36,34 @@
 #include "common/err.h"
 #include "common/limits.h"
 
-#define COPY_ROWS                                                                         \
+#define COPY_ENTRIES_SQL                                                                  \
 	"COPY entries (id, sequence, date, memo, reference, created_at, token_id,"        \
 	" idempotency_key, request_sha256, reverses, prev_hash, hash)"                    \
 	" FROM STDIN (FORMAT binary);"                                                    \
 	"COPY postings (entry_id, line, account, side, amount, currency)"                 \
-	" FROM STDIN (FORMAT binary);"                                                    \
+	" FROM STDIN (FORMAT binary);"
+#define COPY_KEYS_SQL                                                                     \
 	"COPY idempotency_keys (key, request_sha256, status, response)"                   \
-	" FROM STDIN (FORMAT binary);"                                                    \
+	" FROM STDIN (FORMAT binary);"
+#define COPY_AUDIT_SQL                                                                    \
 	"COPY audit (token_name, role, action, object, request_id)"                       \
 	" FROM STDIN (FORMAT binary)"
+#define FINISH_SQL ";SELECT ledger_append()"
 
-static const char COPY_OWN_TX[] = "BEGIN;" COPY_ROWS;
-static const char COPY_IN_TX[] = COPY_ROWS;
-static const char FINISH_OWN_TX[] = "SELECT ledger_append(); COMMIT";
-static const char FINISH_IN_TX[] = "SELECT ledger_append()";
+/* The messages: [copy | finish | both] x [with | without idempotency
+ * keys] x [own transaction | the caller's]. */
+static const char *const SQL[3][2][2] = {
+	{{COPY_ENTRIES_SQL COPY_AUDIT_SQL, "BEGIN;" COPY_ENTRIES_SQL COPY_AUDIT_SQL},
+	 {COPY_ENTRIES_SQL COPY_KEYS_SQL COPY_AUDIT_SQL,
+	  "BEGIN;" COPY_ENTRIES_SQL COPY_KEYS_SQL COPY_AUDIT_SQL}},
+	{{"SELECT ledger_append()", "SELECT ledger_append(); COMMIT"},
+	 {"SELECT ledger_append()", "SELECT ledger_append(); COMMIT"}},
+	{{COPY_ENTRIES_SQL COPY_AUDIT_SQL FINISH_SQL,
+	  "BEGIN;" COPY_ENTRIES_SQL COPY_AUDIT_SQL FINISH_SQL "; COMMIT"},
+	 {COPY_ENTRIES_SQL COPY_KEYS_SQL COPY_AUDIT_SQL FINISH_SQL,
+	  "BEGIN;" COPY_ENTRIES_SQL COPY_KEYS_SQL COPY_AUDIT_SQL FINISH_SQL "; COMMIT"}},
+};
+enum { MSG_COPY, MSG_FINISH, MSG_BOTH };
 
 enum { COPY_ENTRIES, COPY_POSTINGS, COPY_IDEMPOTENCY, COPY_AUDIT, N_COPIES };
 
@@ -239,6 +252,7 @@ struct ledger_append {
 	struct ledger_submit *const *subs;
 	size_t n;
 	bool own_tx;
+	bool keys; /* some submit has an idempotency key */
 	struct bin data[N_COPIES];
 	struct ledger_head last; /* the head after the group */
 };
@@ -274,6 +288,7 @@ static int build(struct ledger_append *a, const struct ledger_head *head)
 		if (s->idempotency_key) {
 			struct bin *b = &a->data[COPY_IDEMPOTENCY];
 
+			a->keys = true;
 			put_be(b, 4, 2);
 			put_text(b, s->idempotency_key);
 			put_text(b, s->request_sha256);
@@ -365,11 +380,14 @@ static int exchange(PGconn *c, struct ledger_append *a, const char *sql, const c
 				rc = refusal(rc1, code);
 			failed = true;
 		} else if (PQresultStatus(r) == PGRES_COPY_IN) {
-			if (failed || copies >= N_COPIES)
+			/* in order: entries, postings, keys (if any), audit */
+			int k = copies == COPY_IDEMPOTENCY && !a->keys ? COPY_AUDIT : copies;
+
+			if (failed || k >= N_COPIES)
 				PQputCopyEnd(c, "the client gave up");
-			else if ((rc = feed(c, &a->data[copies])) < 0)
+			else if ((rc = feed(c, &a->data[k])) < 0)
 				failed = true;
-			copies++;
+			copies = k + 1;
 		}
 		PQclear(r);
 	}
@@ -406,21 +424,30 @@ const struct ledger_head *ledger_append_last(const struct ledger_append *a)
 	return &a->last;
 }
 
-int ledger_append_copy(PGconn *c, struct ledger_append *a, const char **code)
-{
-	*code = "internal";
-	return exchange(c, a, a->own_tx ? COPY_OWN_TX : COPY_IN_TX, code);
-}
-
-int ledger_append_finish(PGconn *c, struct ledger_append *a, const char **code)
+static int send_msg(PGconn *c, struct ledger_append *a, int msg, const char **code)
 {
 	int rc;
 
 	*code = "internal";
-	rc = exchange(c, a, a->own_tx ? FINISH_OWN_TX : FINISH_IN_TX, code);
-	if (rc == 0)
+	rc = exchange(c, a, SQL[msg][a->keys][a->own_tx], code);
+	if (rc == 0 && msg != MSG_COPY)
 		*code = NULL;
 	return rc;
+}
+
+int ledger_append_copy(PGconn *c, struct ledger_append *a, const char **code)
+{
+	return send_msg(c, a, MSG_COPY, code);
+}
+
+int ledger_append_finish(PGconn *c, struct ledger_append *a, const char **code)
+{
+	return send_msg(c, a, MSG_FINISH, code);
+}
+
+int ledger_append_store(PGconn *c, struct ledger_append *a, const char **code)
+{
+	return send_msg(c, a, MSG_BOTH, code);
 }
 
 void ledger_append_abandon(PGconn *c, struct ledger_append *a)
@@ -458,9 +485,7 @@ int ledger_append_in_tx(PGconn *c, struct ledger_submit *s, const char **code)
 	PQclear(r);
 	rc = ledger_append_prepare(&a, one, 1, false, &head);
 	if (rc == 0)
-		rc = ledger_append_copy(c, a, code);
-	if (rc == 0)
-		rc = ledger_append_finish(c, a, code);
+		rc = ledger_append_store(c, a, code);
 	if (rc < 0)
 		ledger_append_abandon(c, a ? a : &(struct ledger_append){.subs = one, .n = 1});
 	ledger_append_free(a);

@@ -300,6 +300,8 @@ int ledger_append_prepare(struct ledger_append **out, struct ledger_submit *cons
 const struct ledger_head *ledger_append_last(const struct ledger_append *a);
 int ledger_append_copy(PGconn *c, struct ledger_append *a, const char **code);
 int ledger_append_finish(PGconn *c, struct ledger_append *a, const char **code);
+/* Copy and finish in one message, for an append that need not wait. */
+int ledger_append_store(PGconn *c, struct ledger_append *a, const char **code);
 void ledger_append_abandon(PGconn *c, struct ledger_append *a);
 void ledger_append_free(struct ledger_append *a);
 

@@ -60,6 +60,8 @@ struct ledger_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t work, done, turn;
 	struct job *head, *tail;
+	size_t queued;  /* entries in the queue */
+	int busy;       /* lanes storing a group */
 	bool stopping;
 	char *conninfo;
 	/* Where the next group starts (sequence -1: unknown, read it when all
@@ -165,6 +167,7 @@ static int append_group(struct lane *l, struct ledger_submit *const *subs, size_
 	for (int attempt = 0; attempt < LIMIT_TX_RETRIES; attempt++) {
 		struct ledger_append *a = NULL;
 		uint64_t ticket, epoch;
+		bool in_turn;
 
 		*code = "internal";
 		rc = know_head(l);
@@ -176,18 +179,22 @@ static int append_group(struct lane *l, struct ledger_submit *const *subs, size_
 		ticket = ++w->next_ticket;
 		epoch = w->epoch;
 		w->journal = *ledger_append_last(a);
+
+		in_turn = w->done_ticket + 1 == ticket;
 		pthread_mutex_unlock(&w->mu);
 
 		rc = connect_lane(l);
-		if (rc == 0)
+		if (rc == 0 && in_turn) /* nothing before it: one message */
+			rc = ledger_append_store(l->c, a, code);
+		else if (rc == 0)
 			rc = ledger_append_copy(l->c, a, code);
 
 		pthread_mutex_lock(&w->mu);
 		while (w->done_ticket + 1 != ticket && w->epoch == epoch)
 			pthread_cond_wait(&w->turn, &w->mu);
-		if (rc == 0 && w->epoch != epoch)
+		if (rc == 0 && !in_turn && w->epoch != epoch)
 			rc = err_set(ERR_RETRY, "an earlier group failed; chained again");
-		if (rc == 0) {
+		if (rc == 0 && !in_turn) {
 			pthread_mutex_unlock(&w->mu);
 			rc = ledger_append_finish(l->c, a, code);
 			pthread_mutex_lock(&w->mu);
@@ -264,7 +271,11 @@ static void *lane_main(void *arg)
 		struct job *group, *last;
 		size_t n, n_jobs = 1;
 
-		while (!w->head && !w->stopping)
+		/* A second lane starts only on a large queue: small groups are
+		 * cheaper merged into the next group of the busy lane (one
+		 * commit) than split over two. */
+		while (!w->stopping &&
+		       (!w->head || (w->busy > 0 && w->queued < LIMIT_LANE_SPLIT_ENTRIES)))
 			pthread_cond_wait(&w->work, &w->mu);
 		if (!w->head)
 			break;
@@ -280,6 +291,8 @@ static void *lane_main(void *arg)
 		if (!w->head)
 			w->tail = NULL;
 		last->next = NULL;
+		w->queued -= n;
+		w->busy++;
 		subs = malloc(n_jobs * sizeof(*subs));
 		if (subs) {
 			size_t i = 0;
@@ -295,10 +308,11 @@ static void *lane_main(void *arg)
 		}
 		for (struct job *j = group; j; j = j->next)
 			j->done = true;
+		w->busy--;
 		pthread_cond_broadcast(&w->done);
 		/* another lane may be waiting for work this lane left queued */
 		if (w->head)
-			pthread_cond_signal(&w->work);
+			pthread_cond_broadcast(&w->work);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -344,7 +358,8 @@ int ledger_writer_submit(struct ledger_writer *w, struct ledger_submit *s)
 	else
 		w->head = &j;
 	w->tail = &j;
-	pthread_cond_signal(&w->work);
+	w->queued += s->n;
+	pthread_cond_broadcast(&w->work);
 	while (!j.done)
 		pthread_cond_wait(&w->done, &w->mu);
 	pthread_mutex_unlock(&w->mu);

@@ -7,7 +7,8 @@
 #
 # 1. single-entry POST /v1/entries: 16 keep-alive clients (wrk), entries/s,
 #    p50, p99; then pgbench tpcb-like with 16 clients: tps; the ratio.
-# 2. POST /v1/entries/batch with 1,000 two-posting entries: entries/s.
+# 2. POST /v1/entries/batch with 1,000 two-posting entries, 4 clients (two
+#    per writer lane): entries/s.
 # 3. GET balance as_of on an account with >= 1,000,000 postings: p50, p99.
 # Needs wrk and pgbench (`pg_config --bindir`). DURATION (seconds, default 15).
 set -eu
@@ -82,8 +83,14 @@ TPS=$(awk -F'= ' '/^tps/ { split($2, a, " "); print a[1]; exit }' "$DIR/pgbench.
 echo "pgbench tps: $TPS"
 load
 echo "ratio entries/s / pgbench tps: $(awk -v a="$EPS" -v b="$TPS" 'BEGIN { printf "%.2f", a / b }') (required >= 1.5)"
+# pgbench's 1.6 million fresh rows would keep autovacuum and the
+# checkpointer busy through the next sections: drop them and start clean.
+$PSQL -d postgres -c "DROP DATABASE pgbench"
+$PSQL -d postgres -c "CHECKPOINT"
 
-echo "== POST /v1/entries/batch, 1,000 two-posting entries per request, ${DURATION}s"
+# Four clients: two per writer lane (LIMIT_WRITER_LANES), so that a lane
+# has its next batch parsed while it stores one.
+echo "== POST /v1/entries/batch, 1,000 two-posting entries per request, 4 clients, ${DURATION}s"
 awk 'BEGIN { printf "{\"entries\":["
 	for (i = 0; i < 1000; i++) {
 		d = 1546300800 + (i % 365) * 86400
@@ -94,7 +101,7 @@ awk 'BEGIN { printf "{\"entries\":["
 	}
 	printf "]}" }' >"$DIR/batch.json"
 export BATCH_FILE="$DIR/batch.json"
-wrk -t2 -c2 -d"${DURATION}s" --latency --timeout 30s -s "$SRC/bench/ledger_batch.lua" "$URL/v1/entries/batch" >"$DIR/batch.txt" 2>"$DIR/batch.err"
+wrk -t2 -c4 -d"${DURATION}s" --latency --timeout 30s -s "$SRC/bench/ledger_batch.lua" "$URL/v1/entries/batch" >"$DIR/batch.txt" 2>"$DIR/batch.err"
 BPS=$(rps <"$DIR/batch.txt")
 echo "entries/s: $(awk -v r="$BPS" 'BEGIN { printf "%.0f", r * 1000 }') (required >= 30000)  request p50: $(ms 50% <"$DIR/batch.txt") ms$(bad <"$DIR/batch.txt")"
 [ -s "$DIR/batch.err" ] && head -3 "$DIR/batch.err"
@@ -109,10 +116,11 @@ while [ "$N" -lt 1000000 ]; do
 done
 echo "postings on BIG: $($PSQL -d tfledger -c "SELECT count(*) FROM postings WHERE account = 'BIG'")," \
      "running-balance rows: $($PSQL -d tfledger -c "SELECT count(*) FROM balances WHERE account = 'BIG'")"
-# The fill above leaves autovacuum a million fresh rows to work through; the
-# lookup is measured in steady state, after it, not while it competes for the
-# two cores.
+# The fill above leaves autovacuum a million fresh rows to work through and
+# the checkpointer their pages to write; the lookup is measured in steady
+# state, after both, not while they compete for the two cores.
 $PSQL -d tfledger -c "VACUUM (ANALYZE) postings, balances, entries"
+$PSQL -d tfledger -c "CHECKPOINT"
 wrk -t1 -c1 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_asof.lua" "$URL" >"$DIR/asof.txt" 2>"$DIR/asof.err"
 echo "HTTP GET balance?as_of: p50 $(ms 50% <"$DIR/asof.txt") ms  p99 $(ms 99% <"$DIR/asof.txt") ms (required < 2 ms)$(bad <"$DIR/asof.txt")"
 [ -s "$DIR/asof.err" ] && head -3 "$DIR/asof.err"

@@ -35,6 +35,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "rules/rules.h"
 
 #define COPY_ENTRIES_SQL                                                                  \
 	"COPY entries (id, sequence, date, memo, reference, created_at, token_id,"        \
@@ -166,44 +167,28 @@ static void put_uuid_or_null(struct bin *b, const char *s)
 		put_be(b, UINT32_MAX, 4);
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 #define PG_EPOCH_DAYS 10957 /* 2000-01-01 in days from 1970-01-01 */
 
-static int num(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++)
-		v = v * 10 + (s[i] - '0');
-	return v;
-}
-
-/* "YYYY-MM-DD", checked by ledger_date_valid */
+/* "YYYY-MM-DD", checked by ledger_date_valid: days from 2000-01-01 */
 static int64_t pg_days(const char *date)
 {
-	return days_from_civil(num(date, 4), num(date + 5, 2), num(date + 8, 2)) - PG_EPOCH_DAYS;
+	int32_t day = 0;
+	int rc = rules_parse_date(&day, date);
+
+	ASSERT(rc == 0);
+	return (int64_t)day - PG_EPOCH_DAYS;
 }
 
-/* "YYYY-MM-DDTHH:MM:SS.ffffffZ", as ledger_now writes it */
+/* "YYYY-MM-DDTHH:MM:SS.ffffffZ", as ledger_now writes it: microseconds
+ * from 2000-01-01 00:00 UTC */
 static int64_t pg_micros(const char *t)
 {
-	int64_t s = pg_days(t) * 86400 + num(t + 11, 2) * 3600 + num(t + 14, 2) * 60 +
-		    num(t + 17, 2);
+	int64_t s = 0;
+	int32_t ns = 0;
+	int rc = rules_parse_time(&s, &ns, t);
 
-	return s * 1000000 + num(t + 20, 6);
+	ASSERT(rc == 0);
+	return (s - (int64_t)PG_EPOCH_DAYS * 86400) * 1000000 + ns / 1000;
 }
 
 static void put_header(struct bin *b)

@@ -169,33 +169,18 @@ int db_exec_sql(PGconn *c, const char *sql)
 	return rc;
 }
 
-int db_copy_in(PGconn *c, const char *sql, const char *data, size_t len)
+int db_copy_feed(PGconn *c, const char *data, size_t len)
 {
-	PGresult *r = PQexec(c, sql);
-	int rc = db_result_check(c, r, "copy");
-
-	if (rc == 0 && PQresultStatus(r) != PGRES_COPY_IN)
-		rc = err_set(ERR_INTERNAL, "copy: %s did not start a COPY FROM STDIN", sql);
-	PQclear(r);
-	if (rc < 0)
-		return rc;
 	/* libpq sends in pieces of its own; a piece is an int of bytes at most */
-	for (size_t off = 0; off < len && rc == 0; off += LIMIT_COPY_PIECE_BYTES) {
+	for (size_t off = 0; off < len; off += LIMIT_COPY_PIECE_BYTES) {
 		size_t n = len - off < LIMIT_COPY_PIECE_BYTES ? len - off : LIMIT_COPY_PIECE_BYTES;
 
 		if (PQputCopyData(c, data + off, (int)n) != 1)
-			rc = err_set(ERR_UNAVAILABLE, "copy: %s", PQerrorMessage(c));
+			return err_set(ERR_UNAVAILABLE, "copy: %s", PQerrorMessage(c));
 	}
-	if (PQputCopyEnd(c, rc == 0 ? NULL : "the client failed") != 1 && rc == 0)
-		rc = err_set(ERR_UNAVAILABLE, "copy: %s", PQerrorMessage(c));
-	while ((r = PQgetResult(c)) != NULL) {
-		int rc1 = db_result_check(c, r, "copy");
-
-		if (rc1 < 0 && rc == 0)
-			rc = rc1;
-		PQclear(r);
-	}
-	return rc;
+	if (PQputCopyEnd(c, NULL) != 1)
+		return err_set(ERR_UNAVAILABLE, "copy: %s", PQerrorMessage(c));
+	return 0;
 }
 
 static const char *begin_sql(enum db_isolation iso)

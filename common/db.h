@@ -60,10 +60,11 @@ const char *db_last_constraint(void);
 const char *db_last_primary(void);
 
 /*
- * Runs sql, a COPY ... FROM STDIN, with data (len bytes) as its whole input;
- * the server's refusal of a row fails it like any statement.
+ * Feeds a COPY ... FROM STDIN that the server has just started (a result
+ * in PGRES_COPY_IN) its whole input, len bytes, and ends it; the server's
+ * answer, a refusal of a row included, comes with the next PQgetResult.
  */
-int db_copy_in(PGconn *c, const char *sql, const char *data, size_t len);
+int db_copy_feed(PGconn *c, const char *data, size_t len);
 
 /* Runs one or more SQL commands with no parameters; discards results. */
 int db_exec_sql(PGconn *c, const char *sql);

@@ -301,21 +301,6 @@ static int build(struct ledger_append *a, const struct ledger_head *head)
 	return 0;
 }
 
-/* Feeds one COPY its rows and ends it. */
-static int feed(PGconn *c, const struct bin *b)
-{
-	for (size_t off = 0; off < b->len; off += LIMIT_COPY_PIECE_BYTES) {
-		size_t n = b->len - off < LIMIT_COPY_PIECE_BYTES ? b->len - off
-								 : LIMIT_COPY_PIECE_BYTES;
-
-		if (PQputCopyData(c, (const char *)b->p + off, (int)n) != 1)
-			return err_set(ERR_UNAVAILABLE, "copy: %s", PQerrorMessage(c));
-	}
-	if (PQputCopyEnd(c, NULL) != 1)
-		return err_set(ERR_UNAVAILABLE, "copy: %s", PQerrorMessage(c));
-	return 0;
-}
-
 /* A refusal by the database that belongs to one request, in the contract's
  * words; a stale chain as ERR_RETRY; else the database error as it came. */
 static int refusal(int rc, const char **code)
@@ -370,7 +355,7 @@ static int exchange(PGconn *c, struct ledger_append *a, const char *sql, const c
 
 			if (failed || k >= N_COPIES)
 				PQputCopyEnd(c, "the client gave up");
-			else if ((rc = feed(c, &a->data[k])) < 0)
+			else if ((rc = db_copy_feed(c, (const char *)a->data[k].p, a->data[k].len)) < 0)
 				failed = true;
 			copies = k + 1;
 		}

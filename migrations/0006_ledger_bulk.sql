@@ -252,37 +252,29 @@ CREATE TRIGGER postings_inserted AFTER INSERT ON postings
 
 -- --- the referenced side: accounts and tokens keep their keys ----------------------
 
-CREATE FUNCTION ledger_accounts_keep_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Refuses DELETE, TRUNCATE, and an UPDATE that changes one of the key
+-- columns named by the trigger's arguments.
+CREATE FUNCTION ledger_keep_keys() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
-        IF NEW.code = OLD.code AND NEW.currency = OLD.currency THEN
+        IF NOT EXISTS (SELECT 1 FROM unnest(TG_ARGV) AS k
+                       WHERE to_jsonb(NEW) -> k IS DISTINCT FROM to_jsonb(OLD) -> k) THEN
             RETURN NEW;
         END IF;
     END IF;
-    RAISE EXCEPTION '% on accounts refused: postings refer to accounts by code and currency',
-        TG_OP USING ERRCODE = 'foreign_key_violation';
+    RAISE EXCEPTION '% on % refused: the journal refers to its rows by %', TG_OP, TG_TABLE_NAME,
+        array_to_string(TG_ARGV, ' and ') USING ERRCODE = 'foreign_key_violation';
 END
 $$;
 CREATE TRIGGER accounts_keep_keys BEFORE UPDATE OR DELETE ON accounts
-    FOR EACH ROW EXECUTE FUNCTION ledger_accounts_keep_keys();
+    FOR EACH ROW EXECUTE FUNCTION ledger_keep_keys('code', 'currency');
 CREATE TRIGGER accounts_no_truncate BEFORE TRUNCATE ON accounts
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_accounts_keep_keys();
-
-CREATE FUNCTION ledger_tokens_keep_keys() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        IF NEW.id = OLD.id THEN
-            RETURN NEW;
-        END IF;
-    END IF;
-    RAISE EXCEPTION '% on tokens refused: entries refer to tokens by id (revoke a token instead)',
-        TG_OP USING ERRCODE = 'foreign_key_violation';
-END
-$$;
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_keep_keys('code', 'currency');
+-- A token is revoked (revoked_at set), never deleted.
 CREATE TRIGGER tokens_keep_keys BEFORE UPDATE OR DELETE ON tokens
-    FOR EACH ROW EXECUTE FUNCTION ledger_tokens_keep_keys();
+    FOR EACH ROW EXECUTE FUNCTION ledger_keep_keys('id');
 CREATE TRIGGER tokens_no_truncate BEFORE TRUNCATE ON tokens
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_tokens_keep_keys();
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_keep_keys('id');
 
 -- --- appending a group ---------------------------------------------------------------
 

@@ -439,20 +439,29 @@ void ledger_append_free(struct ledger_append *a)
 	free(a);
 }
 
+int ledger_head_read(PGconn *c, struct ledger_head *out)
+{
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "head_get", 0, NULL);
+
+	if (rc < 0)
+		return rc;
+	out->sequence = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	snprintf(out->hash, sizeof(out->hash), "%s", PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return 0;
+}
+
 int ledger_append_in_tx(PGconn *c, struct ledger_submit *s, const char **code)
 {
 	struct ledger_submit *one[] = {s};
 	struct ledger_append *a = NULL;
 	struct ledger_head head;
-	PGresult *r = NULL;
-	int rc = db_exec(&r, c, "head_get", 0, NULL);
+	int rc = ledger_head_read(c, &head);
 
 	*code = "internal";
 	if (rc < 0)
 		return rc;
-	head.sequence = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	snprintf(head.hash, sizeof(head.hash), "%s", PQgetvalue(r, 0, 1));
-	PQclear(r);
 	rc = ledger_append_prepare(&a, one, 1, false, &head);
 	if (rc == 0)
 		rc = ledger_append_store(c, a, code);

@@ -295,6 +295,8 @@ struct ledger_head {
 	char hash[HASH_HEX_BYTES];
 };
 struct ledger_append;
+/* The head as it reads now (no lock: ledger_append_finish checks it). */
+int ledger_head_read(PGconn *c, struct ledger_head *out);
 int ledger_append_prepare(struct ledger_append **out, struct ledger_submit *const *subs,
 			  size_t n, bool own_tx, const struct ledger_head *from);
 const struct ledger_head *ledger_append_last(const struct ledger_append *a);

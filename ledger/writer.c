@@ -106,20 +106,12 @@ static bool lost(const struct lane *l)
 	return !l->c || PQstatus(l->c) != CONNECTION_OK;
 }
 
-/* Reads the head (no lock: the finish checks it). */
+/* Reads the head on the lane's connection, connecting if need be. */
 static int read_head(struct lane *l, struct ledger_head *out)
 {
-	PGresult *r = NULL;
 	int rc = connect_lane(l);
 
-	if (rc == 0)
-		rc = db_exec(&r, l->c, "head_get", 0, NULL);
-	if (rc < 0)
-		return rc;
-	out->sequence = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	snprintf(out->hash, sizeof(out->hash), "%s", PQgetvalue(r, 0, 1));
-	PQclear(r);
-	return 0;
+	return rc < 0 ? rc : ledger_head_read(l->c, out);
 }
 
 /* Makes the expected head known (mu held): if it is not, waits until no

@@ -8,7 +8,7 @@
  *
  * One way to do each thing: a write turns its flags into the JSON object an
  * HTTP route would receive (--allow-overpayment becomes "allow_overpayment":
- * true, --bank-line 7 an integer) and hands it to ledger/fund.c, which
+ * true, --bank-line 7 an integer) and hands it to fund/fund.c, which
  * validates and stores it. Tables are aligned; --format json is for scripts.
  */
 #include <getopt.h>
@@ -24,8 +24,8 @@
 #include "cli/table.h"
 #include "common/db.h"
 #include "common/err.h"
-#include "ledger/fund.h"
-#include "ledger/reconcile.h"
+#include "fund/fund.h"
+#include "bank/reconcile.h"
 
 static const struct cli_col donor_cols[] = {
 	{"id", "ID", false}, {"name", "NAME", false}, {"org_type", "TYPE", false},
@@ -267,15 +267,15 @@ static int run_family(int argc, char **argv)
 				       strcmp(f, "rates") == 0 ? "FILE.csv" : "the pledge ID");
 	}
 	if (strcmp(f, "fund") == 0 && strcmp(a, "chart") == 0)
-		return finish(&r, 0, NULL, ledger_fund_chart_json(), chart_cols, "accounts");
+		return finish(&r, 0, NULL, fund_chart_json(), chart_cols, "accounts");
 	rc = connect(&r);
 	if (rc < 0)
 		return finish(&r, rc, NULL, NULL, NULL, NULL);
 	if (strcmp(f, "fund") == 0 && strcmp(a, "init") == 0) {
-		rc = ledger_fund_init(&created, r.c, &r.who);
+		rc = fund_init(&created, r.c, &r.who);
 		if (rc == 0) {
 			fprintf(stderr, "tfledger: fund init: %d account(s) created\n", created);
-			out = ledger_fund_chart_json();
+			out = fund_chart_json();
 		}
 		return finish(&r, rc, NULL, out, chart_cols, "accounts");
 	}
@@ -283,9 +283,9 @@ static int run_family(int argc, char **argv)
 		bool linked;
 
 		if (strcmp(a, "link") == 0)
-			rc = ledger_reconcile_link(&out, &linked, r.c, r.body, &r.who, &code);
+			rc = bank_reconcile_link(&out, &linked, r.c, r.body, &r.who, &code);
 		else if (strcmp(a, "list") == 0)
-			rc = ledger_reconcile_links_list(&out, r.c, &code);
+			rc = bank_reconcile_links_list(&out, r.c, &code);
 		else {
 			json_decref(r.body);
 			PQfinish(r.c);
@@ -305,11 +305,11 @@ static int run_family(int argc, char **argv)
 		}
 		rc = 0;
 		if (!stmt) {
-			rc = ledger_reconcile_statement_account(linked, r.c, bank, &code);
+			rc = bank_reconcile_statement_account(linked, r.c, bank, &code);
 			stmt = linked;
 		}
 		if (rc == 0)
-			rc = ledger_reconcile(&out, r.c, bank, stmt,
+			rc = bank_reconcile(&out, r.c, bank, stmt,
 				      json_string_value(json_object_get(r.body, "tolerance")), &r.who,
 				      &code);
 		if (rc == 0 && strcmp(r.format, "table") == 0) {
@@ -340,34 +340,34 @@ static int run_family(int argc, char **argv)
 		return finish(&r, rc, code, out, line_cols, NULL);
 	}
 	if (strcmp(f, "donors") == 0 && strcmp(a, "add") == 0)
-		rc = ledger_fund_donor_add(&out, r.c, r.body, &r.who, &code);
+		rc = fund_donor_add(&out, r.c, r.body, &r.who, &code);
 	else if (strcmp(f, "donors") == 0 && strcmp(a, "list") == 0)
-		rc = ledger_fund_donors_list(&out, r.c, &code);
+		rc = fund_donors_list(&out, r.c, &code);
 	else if (strcmp(f, "pledges") == 0 && strcmp(a, "add") == 0)
-		rc = ledger_fund_pledge_add(&out, r.c, r.body, &r.who, &code);
+		rc = fund_pledge_add(&out, r.c, r.body, &r.who, &code);
 	else if (strcmp(f, "pledges") == 0 && strcmp(a, "sign") == 0)
-		rc = ledger_fund_pledge_sign(&out, r.c, strtoll(r.positional, NULL, 10), r.body,
+		rc = fund_pledge_sign(&out, r.c, strtoll(r.positional, NULL, 10), r.body,
 					     &r.who, &code);
 	else if (strcmp(f, "pledges") == 0 && strcmp(a, "list") == 0)
-		rc = ledger_fund_pledges_list(&out, r.c, &code);
+		rc = fund_pledges_list(&out, r.c, &code);
 	else if (strcmp(f, "receipts") == 0 && strcmp(a, "add") == 0)
-		rc = ledger_fund_receipt_add(&out, r.c, r.body, &r.who, &code);
+		rc = fund_receipt_add(&out, r.c, r.body, &r.who, &code);
 	else if (strcmp(f, "receipts") == 0 && strcmp(a, "list") == 0)
-		rc = ledger_fund_receipts_list(&out, r.c, &code);
+		rc = fund_receipts_list(&out, r.c, &code);
 	else if (strcmp(f, "inkind") == 0 && strcmp(a, "add") == 0)
-		rc = ledger_fund_inkind_add(&out, r.c, r.body, &r.who, &code);
+		rc = fund_inkind_add(&out, r.c, r.body, &r.who, &code);
 	else if (strcmp(f, "inkind") == 0 && strcmp(a, "list") == 0)
-		rc = ledger_fund_inkind_list(&out, r.c, &code);
+		rc = fund_inkind_list(&out, r.c, &code);
 	else if (strcmp(f, "rates") == 0 && strcmp(a, "import") == 0) {
 		struct cli_progress *bar = cli_progress_watch_file(r.positional, r.positional);
 
-		rc = ledger_fund_rates_import(&out, r.c, r.positional, &r.who, &code);
+		rc = fund_rates_import(&out, r.c, r.positional, &r.who, &code);
 		cli_progress_end(bar);
 	}
 	else if (strcmp(f, "rates") == 0 && strcmp(a, "list") == 0)
-		rc = ledger_fund_rates_list(&out, r.c, &code);
+		rc = fund_rates_list(&out, r.c, &code);
 	else if (strcmp(f, "funds") == 0 && strcmp(a, "travel-available") == 0)
-		rc = ledger_fund_travel_available(
+		rc = fund_travel_available(
 			&out, r.c, json_string_value(json_object_get(r.body, "as_of")), &code);
 	else {
 		json_decref(r.body);
@@ -394,7 +394,7 @@ static int run_family(int argc, char **argv)
 		if (strcmp(r.format, "table") == 0) {
 			json_decref(out);
 			out = NULL;
-			rc = ledger_fund_rates_list(&out, r.c, &code);
+			rc = fund_rates_list(&out, r.c, &code);
 		}
 	}
 	if (strcmp(f, "donors") == 0)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/date.h"
 #include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
@@ -338,7 +339,7 @@ static int run(const char *cmd, int argc, char **argv)
 			}
 		}
 	} else if (strcmp(cmd, "balance") == 0 && npos == 1) {
-		if (o.as_of && !ledger_date_valid(o.as_of))
+		if (o.as_of && !date_valid(o.as_of))
 			return cli_usage_error(cmd, "--as-of: a date YYYY-MM-DD");
 		snprintf(path, sizeof(path), "/v1/accounts/%s/balance%s%s", pos[0],
 			 o.as_of ? "?as_of=" : "", o.as_of ? o.as_of : "");
@@ -358,8 +359,8 @@ static int run(const char *cmd, int argc, char **argv)
 				 LIMIT_LIST_ENTRIES, after, o.account ? "&account=" : "",
 				 o.account ? o.account : "", o.from ? "&from=" : "",
 				 o.from ? o.from : "", o.to ? "&to=" : "", o.to ? o.to : "");
-			if ((o.account && strpbrk(o.account, "&#% ")) || (o.from && !ledger_date_valid(o.from)) ||
-			    (o.to && !ledger_date_valid(o.to))) {
+			if ((o.account && strpbrk(o.account, "&#% ")) || (o.from && !date_valid(o.from)) ||
+			    (o.to && !date_valid(o.to))) {
 				json_decref(all);
 				return cli_usage_error(cmd, "--account is a code, --from/--to dates");
 			}

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/date.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/money.h"
@@ -159,7 +160,7 @@ int cli_rank(int argc, char **argv)
 	if (money_parse(&budget, a.budget, a.currency) < 0 || budget < 0)
 		return cli_usage_error("rank", "--budget: %s",
 				       budget < 0 ? "must not be negative" : err_last());
-	if (rules_parse_date(&meeting, a.meeting) < 0)
+	if (date_parse(&meeting, a.meeting) < 0)
 		return cli_usage_error("rank", "--meeting-date: %s", err_last());
 
 	rc = a.policy ? rules_policy_load(&policy, a.policy)

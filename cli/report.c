@@ -23,7 +23,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
-#include "ledger/fund.h"
+#include "fund/fund.h"
 #include "ledger/ledger.h"
 #include "reports/keys.h"
 #include "reports/report.h"
@@ -288,7 +288,7 @@ static int connect_ro(PGconn **out, const char *database)
 	int rc = db_connect(out, cfg_database(database));
 
 	if (rc == 0 && ((rc = ledger_store_setup_owner(*out)) < 0 ||
-			(rc = ledger_fund_setup(*out)) < 0 || (rc = reports_setup(*out)) < 0)) {
+			(rc = fund_setup(*out)) < 0 || (rc = reports_setup(*out)) < 0)) {
 		PQfinish(*out);
 		*out = NULL;
 	}

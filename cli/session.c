@@ -12,9 +12,9 @@
 #include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
-#include "ledger/fund.h"
-#include "ledger/reconcile.h"
-#include "ledger/travel.h"
+#include "fund/fund.h"
+#include "bank/reconcile.h"
+#include "travel/travel.h"
 
 int cli_session_open(PGconn **c, struct ledger_actor *who, char user[CLI_USER_BYTES],
 		     char request_id[CLI_REQUEST_ID_BYTES], const char *database,
@@ -34,10 +34,10 @@ int cli_session_open(PGconn **c, struct ledger_actor *who, char user[CLI_USER_BY
 	if (rc == 0)
 		rc = ledger_store_setup(*c);
 	if (rc == 0)
-		rc = ledger_fund_setup(*c);
+		rc = fund_setup(*c);
 	if (rc == 0)
-		rc = ledger_reconcile_setup(*c);
+		rc = bank_reconcile_setup(*c);
 	if (rc == 0)
-		rc = ledger_travel_setup(*c);
+		rc = travel_setup(*c);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * statements.c - tfledger statements import FILE.xml...: camt.053 bank
  * statements into the database (CONTRACT.md "Bank statements"). The work
- * is ledger/statements.c's; this file parses options and prints figures.
+ * is bank/statements.c's; this file parses options and prints figures.
  *
  * Each file is all-or-nothing (one transaction). Files are imported in
  * order; the first file refused stops the run: the files before it stay
@@ -20,11 +20,11 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/money.h"
-#include "ledger/statements.h"
+#include "bank/statements.h"
 
 struct row {
 	const char *file;
-	const struct ledger_statements_result *r;
+	const struct bank_statements_result *r;
 	char credits[MONEY_STR_MAX], debits[MONEY_STR_MAX];
 };
 
@@ -55,7 +55,7 @@ static int print_json(const struct row *rows, size_t n)
 		return err_set(ERR_SYSTEM, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct ledger_statements_result *r = rows[i].r;
+		const struct bank_statements_result *r = rows[i].r;
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I}",
 				      "file", rows[i].file, "id", r->id, "account", r->account,
 				      "currency", r->currency, "entries", (json_int_t)r->entries,
@@ -90,7 +90,7 @@ static void print_table(const struct row *rows, size_t n)
 			       w[1], head[1], w[2], head[2], w[3], head[3], w[4], head[4], w[5],
 			       head[5], w[6], head[6], w[7], head[7], w[8], head[8]);
 		for (size_t i = 0; i < n; i++) {
-			const struct ledger_statements_result *r = rows[i].r;
+			const struct bank_statements_result *r = rows[i].r;
 
 			snprintf(cells[0], sizeof(cells[0]), "%s", rows[i].file);
 			snprintf(cells[1], sizeof(cells[1]), "%s", r->id);
@@ -115,7 +115,7 @@ static void print_table(const struct row *rows, size_t n)
 
 /* Flattens the statements of the imported files into printable rows. */
 static int rows_of(struct row **out, size_t *n_out, char **files,
-		   struct ledger_statements_file **done, size_t ndone)
+		   struct bank_statements_file **done, size_t ndone)
 {
 	struct row *rows = NULL;
 	size_t n = 0, cap = 0;
@@ -145,7 +145,7 @@ static int import(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct ledger_statements_file **done = NULL;
+	struct bank_statements_file **done = NULL;
 	struct row *rows = NULL;
 	const char *database = NULL, *format = "table", *conninfo;
 	char **files;
@@ -184,7 +184,7 @@ static int import(int argc, char **argv)
 		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), "statements import");
 	rc = db_connect(&c, conninfo);
 	if (rc == 0)
-		rc = ledger_statements_prepare(c);
+		rc = bank_statements_prepare(c);
 	if (rc < 0) {
 		status = cli_fail(rc, "statements import");
 		goto cleanup;
@@ -192,7 +192,7 @@ static int import(int argc, char **argv)
 	for (; ndone < nfiles; ndone++) {
 		struct cli_progress *bar = cli_progress_watch_file(files[ndone], files[ndone]);
 
-		rc = ledger_statements_import(&done[ndone], c, files[ndone]);
+		rc = bank_statements_import(&done[ndone], c, files[ndone]);
 		cli_progress_end(bar);
 		if (rc < 0) {
 			status = cli_fail(rc, "statements import");
@@ -211,7 +211,7 @@ static int import(int argc, char **argv)
 		status = cli_fail(rc, "statements import");
 cleanup:
 	for (size_t i = 0; i < nfiles; i++)
-		ledger_statements_file_free(done[i]);
+		bank_statements_file_free(done[i]);
 	free(done);
 	free(rows);
 	PQfinish(c);

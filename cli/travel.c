@@ -7,7 +7,7 @@
  *
  * One way to do each thing: the flags become the JSON object an HTTP route
  * would receive (--what-if is "what_if": true, dashes become underscores)
- * and ledger/travel.c validates and stores it. Rankings print with the
+ * and travel/travel.c validates and stores it. Rankings print with the
  * engine's own writers (table, json, xml).
  */
 #include <jansson.h>
@@ -22,8 +22,8 @@
 #include "cli/table.h"
 #include "common/db.h"
 #include "common/err.h"
-#include "ledger/fund.h"
-#include "ledger/travel.h"
+#include "fund/fund.h"
+#include "travel/travel.h"
 
 struct run {
 	const char *family, *action, *database, *format, *positional;
@@ -192,14 +192,14 @@ static void print_differences(json_t *applicants)
 
 static int rank(struct run *r)
 {
-	ledger_travel_ranking *k = NULL;
+	travel_ranking *k = NULL;
 	json_t *o = NULL;
 	const char *code = NULL;
-	int rc = ledger_travel_rank(&k, r->c, r->body, &r->who, NULL, &code);
+	int rc = travel_rank(&k, r->c, r->body, &r->who, NULL, &code);
 
 	if (rc < 0)
 		return finish(r, rc, code, NULL, NULL, NULL);
-	o = ledger_travel_ranking_json(k);
+	o = travel_ranking_json(k);
 	if (!o) {
 		rc = err_set(ERR_INTERNAL, "out of memory");
 	} else if (strcmp(r->format, "json") == 0) {
@@ -208,8 +208,8 @@ static int rank(struct run *r)
 	} else {
 		bool table = strcmp(r->format, "table") == 0;
 
-		rc = table ? rules_write_table(stdout, ledger_travel_ranking_result(k))
-			   : rules_write_xml(stdout, ledger_travel_ranking_result(k));
+		rc = table ? rules_write_table(stdout, travel_ranking_result(k))
+			   : rules_write_xml(stdout, travel_ranking_result(k));
 		print_history(table ? stdout : stderr, json_object_get(o, "history"));
 	}
 	if (rc == 0 && json_is_integer(json_object_get(o, "run")))
@@ -221,7 +221,7 @@ static int rank(struct run *r)
 	else if (rc == 0)
 		fprintf(stderr, "tfledger travel rank: what-if, nothing stored\n");
 	json_decref(o);
-	ledger_travel_ranking_free(k);
+	travel_ranking_free(k);
 	if (rc < 0)
 		return finish(r, rc, "internal", NULL, NULL, NULL);
 	json_decref(r->body);
@@ -263,11 +263,11 @@ static int run_family(int argc, char **argv)
 	if (rc < 0)
 		return finish(&r, rc, NULL, NULL, NULL, NULL);
 	if (strcmp(f, "meetings") == 0 && strcmp(a, "add") == 0) {
-		rc = ledger_travel_meeting_add(&out, r.c, r.body, &r.who, NULL, &code);
+		rc = travel_meeting_add(&out, r.c, r.body, &r.who, NULL, &code);
 		return finish(&r, rc, code, out, NULL, meeting_cols);
 	}
 	if (strcmp(f, "meetings") == 0 && strcmp(a, "list") == 0) {
-		rc = ledger_travel_meetings_list(&out, r.c, &code);
+		rc = travel_meetings_list(&out, r.c, &code);
 		if (rc == 0 && strcmp(r.format, "json") == 0)
 			out = json_pack("{s:o}", "meetings", out);
 		return finish(&r, rc, code, out, NULL, meeting_cols);
@@ -282,7 +282,7 @@ static int run_family(int argc, char **argv)
 			return finish(&r, rc, "invalid-field", NULL, NULL, NULL);
 		}
 		bar = cli_progress_watch_file(r.positional, r.positional);
-		rc = ledger_travel_applicants_import(
+		rc = travel_applicants_import(
 			&out, r.c, json_string_value(json_object_get(r.body, "meeting")), in,
 			r.positional, &r.who, NULL, &code);
 		cli_progress_end(bar);
@@ -296,7 +296,7 @@ static int run_family(int argc, char **argv)
 		return finish(&r, rc, code, out, NULL, NULL);
 	}
 	if (strcmp(f, "applicants") == 0 && strcmp(a, "list") == 0) {
-		rc = ledger_travel_applicants_list(
+		rc = travel_applicants_list(
 			&out, r.c, json_string_value(json_object_get(r.body, "meeting")),
 			json_string_value(json_object_get(r.body, "as_of")), &code);
 		if (rc == 0 && strcmp(r.format, "table") == 0)
@@ -311,7 +311,7 @@ static int run_family(int argc, char **argv)
 	if (strcmp(a, "rank") == 0)
 		return rank(&r);
 	if (strcmp(a, "approve") == 0) {
-		rc = ledger_travel_approve(&out, r.c, r.body, &r.who, NULL, &code);
+		rc = travel_approve(&out, r.c, r.body, &r.who, NULL, &code);
 		if (rc == 0)
 			fprintf(stderr, "tfledger travel approve: %zu trip(s) approved\n",
 				json_array_size(json_object_get(out, "approved")));
@@ -321,8 +321,8 @@ static int run_family(int argc, char **argv)
 		json_t *rows;
 
 		rc = strcmp(a, "decline") == 0
-			     ? ledger_travel_decline(&out, r.c, r.body, &r.who, NULL, &code)
-			     : ledger_travel_cancel(&out, r.c, r.body, &r.who, NULL, &code);
+			     ? travel_decline(&out, r.c, r.body, &r.who, NULL, &code)
+			     : travel_cancel(&out, r.c, r.body, &r.who, NULL, &code);
 		if (rc == 0 && strcmp(r.format, "table") == 0) {
 			/* the trip, then the places offered */
 			rows = json_pack("[O]", json_object_get(out, "trip"));
@@ -333,7 +333,7 @@ static int run_family(int argc, char **argv)
 		return finish(&r, rc, code, out, "rows", trip_cols);
 	}
 	if (strcmp(a, "settle") == 0) {
-		rc = ledger_travel_settle(&out, r.c, r.body, &r.who, NULL, &code);
+		rc = travel_settle(&out, r.c, r.body, &r.who, NULL, &code);
 		if (rc == 0)
 			fprintf(stderr, "tfledger travel settle: %s released\n",
 				json_string_value(json_object_get(out, "released")));
@@ -346,7 +346,7 @@ static int run_family(int argc, char **argv)
 		return finish(&r, rc, code, out, NULL, trip_cols);
 	}
 	if (strcmp(a, "report") == 0) {
-		rc = ledger_travel_report(&out, r.c, r.body, &r.who, NULL, &code);
+		rc = travel_report(&out, r.c, r.body, &r.who, NULL, &code);
 		if (rc == 0 && strcmp(r.format, "table") == 0) {
 			json_t *trip = json_incref(json_object_get(out, "trip"));
 
@@ -356,7 +356,7 @@ static int run_family(int argc, char **argv)
 		return finish(&r, rc, code, out, NULL, trip_cols);
 	}
 	if (strcmp(a, "list") == 0) {
-		rc = ledger_travel_trips_list(
+		rc = travel_trips_list(
 			&out, r.c, json_string_value(json_object_get(r.body, "meeting")), &code);
 		return finish(&r, rc, code, out, "trips", trip_cols);
 	}

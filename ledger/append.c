@@ -32,10 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/date.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
-#include "rules/rules.h"
 
 #define COPY_ENTRIES_SQL                                                                  \
 	"COPY entries (id, sequence, date, memo, reference, created_at, token_id,"        \
@@ -173,7 +173,7 @@ static void put_uuid_or_null(struct bin *b, const char *s)
 static int64_t pg_days(const char *date)
 {
 	int32_t day = 0;
-	int rc = rules_parse_date(&day, date);
+	int rc = date_parse(&day, date);
 
 	ASSERT(rc == 0);
 	return (int64_t)day - PG_EPOCH_DAYS;
@@ -185,7 +185,7 @@ static int64_t pg_micros(const char *t)
 {
 	int64_t s = 0;
 	int32_t ns = 0;
-	int rc = rules_parse_time(&s, &ns, t);
+	int rc = date_parse_time(&s, &ns, t);
 
 	ASSERT(rc == 0);
 	return (s - (int64_t)PG_EPOCH_DAYS * 86400) * 1000000 + ns / 1000;

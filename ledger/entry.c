@@ -16,6 +16,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "common/date.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/money.h"
@@ -31,26 +32,6 @@ void ledger_entry_free(struct ledger_entry *e)
 	e->memo = e->reference = e->idempotency_key = NULL;
 	e->postings = NULL;
 	e->n_postings = 0;
-}
-
-bool ledger_date_valid(const char *s)
-{
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, m, d;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	y = atoi(s);
-	m = atoi(s + 5);
-	d = atoi(s + 8);
-	if (y < 1900 || m < 1 || m > 12 || d < 1)
-		return false;
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return d <= 29;
-	return d <= mdays[m - 1];
 }
 
 bool ledger_code_valid(const char *s)
@@ -239,7 +220,7 @@ int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where,
 	    (rc = get_string(&ref, obj, "reference", where, false, LIMIT_REFERENCE_BYTES,
 			     code)) < 0)
 		return rc;
-	if (!ledger_date_valid(date))
+	if (!date_valid(date))
 		return bad(code, where, "date", "must be a date YYYY-MM-DD (1900-9999)");
 	postings = json_object_get(obj, "postings");
 	if (!postings)

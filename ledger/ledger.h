@@ -110,9 +110,6 @@ json_t *ledger_entry_json(const struct ledger_entry *e);
  */
 char *ledger_entries_text(const struct ledger_entry *e, size_t n, bool batch);
 
-/* True if s is a calendar date YYYY-MM-DD between 1900 and 9999. */
-bool ledger_date_valid(const char *s);
-
 /* True if s is an account code: [A-Za-z0-9][A-Za-z0-9._-]{0,31}. */
 bool ledger_code_valid(const char *s);
 

@@ -37,7 +37,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/log.h"
-#include "ledger/metrics.h"
+#include "common/metrics.h"
 
 struct job {
 	struct ledger_submit *s;
@@ -226,9 +226,9 @@ static void run_group(struct lane *l, struct job *jobs, struct ledger_submit **s
 	if (rc == 0) {
 		for (struct job *j = jobs; j; j = j->next)
 			finish(j, 0, NULL);
-		ledger_metrics_group(n_entries);
+		metrics_group(n_entries);
 	} else if (lost(l) || rc == ERR_UNAVAILABLE) {
-		ledger_metrics_db_error();
+		metrics_db_error();
 		log_warn("group commit failed", "error", err_last(), NULL);
 		rc = err_set(ERR_UNAVAILABLE, "the database connection was lost; the outcome of the"
 					      " request is unknown: retry it with the same Idempotency-Key");
@@ -247,7 +247,7 @@ static void run_group(struct lane *l, struct job *jobs, struct ledger_submit **s
 				code = "unavailable";
 			finish(j, rc, code);
 			if (rc == 0)
-				ledger_metrics_group(subs[i]->n);
+				metrics_group(subs[i]->n);
 		}
 	}
 }

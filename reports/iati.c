@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/date.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/money.h"
@@ -103,14 +104,14 @@ static int org_ref(char out[IATI_ORG_REF_BYTES], PGconn *c)
 }
 
 /* The root: <ROOT version="2.03" generated-datetime=..>. */
-static int begin(struct reports_ctx *x, const char *root, char stamp[REPORTS_TIME_BYTES])
+static int begin(struct reports_ctx *x, const char *root, char stamp[DATE_TIME_BYTES])
 {
 	int rc;
 
 	if (x->rq->generated_at)
-		snprintf(stamp, REPORTS_TIME_BYTES, "%s", x->rq->generated_at);
+		snprintf(stamp, DATE_TIME_BYTES, "%s", x->rq->generated_at);
 	else
-		reports_format_time(stamp, time(NULL));
+		date_format_time(stamp, time(NULL));
 	if ((rc = reports_start(x->w, root)) < 0 || (rc = reports_attr(x->w, "version", "2.03")) < 0)
 		return rc;
 	return reports_attr(x->w, "generated-datetime", stamp);
@@ -147,7 +148,7 @@ int reports_write_iati_activities(struct reports_ctx *x)
 {
 	const char *const params[] = {x->rq->from, x->rq->to};
 	xmlTextWriterPtr w = x->w;
-	char stamp[REPORTS_TIME_BYTES], ref[IATI_ORG_REF_BYTES], id[IATI_ORG_REF_BYTES + 3];
+	char stamp[DATE_TIME_BYTES], ref[IATI_ORG_REF_BYTES], id[IATI_ORG_REF_BYTES + 3];
 	PGresult *d = NULL, *t = NULL;
 	int rc;
 
@@ -193,7 +194,7 @@ int reports_write_iati_organisation(struct reports_ctx *x)
 {
 	const char *const params[] = {x->rq->from, x->rq->to, NULL};
 	xmlTextWriterPtr w = x->w;
-	char stamp[REPORTS_TIME_BYTES], month[8], ref[IATI_ORG_REF_BYTES];
+	char stamp[DATE_TIME_BYTES], month[8], ref[IATI_ORG_REF_BYTES];
 	int64_t total = 0;
 	PGresult *a = NULL;
 	int rc;

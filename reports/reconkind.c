@@ -2,7 +2,7 @@
  * reconkind.c - the reconciliation report (docs/reports.md): the bank lines
  * of one statement account (IBAN, as in bank_lines.account) dated in the
  * period, grouped by the match_status that `tfledger reconcile`
- * (ledger/reconcile.c) stored - matched (with the receipt it posted),
+ * (bank/reconcile.c) stored - matched (with the receipt it posted),
  * suggested, unmatched - and the bank's closing balance against the
  * ledger's balance of the bank account (10xx-CCY) on the closing day.
  *

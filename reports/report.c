@@ -16,7 +16,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/money.h"
-#include "ledger/fund.h"
+#include "fund/fund.h"
 #include "ledger/ledger.h"
 #include "reports/kinds.h"
 
@@ -250,7 +250,7 @@ int reports_usd(int64_t *usd_out, struct money_rate *rate_out, PGconn *c, int64_
 		const char *ccy, const char *month)
 {
 	const char *code = NULL;
-	int rc = ledger_fund_rate(rate_out, c, ccy, month, &code);
+	int rc = fund_rate(rate_out, c, ccy, month, &code);
 
 	if (rc < 0)
 		return rc;

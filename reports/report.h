@@ -41,7 +41,7 @@ const char *reports_kind_names(void);
 
 /*
  * Prepares this module's statements on c, once per connection (also the
- * ledger's and the fund's: ledger_store_setup(_owner) and ledger_fund_setup
+ * ledger's and the fund's: ledger_store_setup(_owner) and fund_setup
  * must have run on c before).
  */
 int reports_setup(PGconn *c);

@@ -8,7 +8,7 @@
  * of the meeting's entries (reference 'travel:ID') on 8100-CCY and 5200-CCY,
  * grouped by date: before, in and after the period.
  *
- * Written from the tables of 0030_travel.sql (ledger/travel.c writes them);
+ * Written from the tables of 0030_travel.sql (travel/travel.c writes them);
  * it only reads, inside the report's snapshot, and never ranks. The totals
  * are read with one aggregate over the postings, the entries one by one
  * under their trips: the writer sums what it listed and refuses to finish

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/date.h"
 #include "common/err.h"
 #include "common/money.h"
 #include "common/xml.h"
@@ -64,44 +65,9 @@ int reports_writer_open_buffer(xmlTextWriterPtr *out, xmlOutputBufferPtr buf)
 	return start(out, w, "report output");
 }
 
-/* Parses exactly "YYYY-MM-DD" (with_time 0) or "YYYY-MM-DDTHH:MM:SSZ"
- * and checks that it names a real day or instant (timegm round trip). */
-static int check_stamp(const char *s, int with_time)
-{
-	struct tm tm = {0}, back;
-	int n = 0;
-	time_t t;
-
-	if (!s)
-		return -1;
-	if (with_time) {
-		if (strlen(s) != 20 ||
-		    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-			   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 20)
-			return -1;
-	} else if (strlen(s) != 10 ||
-		   sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 ||
-		   n != 10) {
-		return -1;
-	}
-	for (const char *c = s; *c; c++) /* sscanf would take signs and spaces */
-		if (!((*c >= '0' && *c <= '9') || *c == '-' || *c == ':' || *c == 'T' ||
-		      *c == 'Z') || (*c == '-' && c != s + 4 && c != s + 7))
-			return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	back = tm;
-	t = timegm(&back);
-	if (t == (time_t)-1 || back.tm_year != tm.tm_year || back.tm_mon != tm.tm_mon ||
-	    back.tm_mday != tm.tm_mday || back.tm_hour != tm.tm_hour ||
-	    back.tm_min != tm.tm_min || back.tm_sec != tm.tm_sec)
-		return -1;
-	return 0;
-}
-
 int reports_check_date(const char *s, const char *what)
 {
-	if (check_stamp(s, 0) < 0)
+	if (!date_valid(s))
 		return err_set(ERR_INVALID, "%s: '%s' is not a date YYYY-MM-DD", what,
 			       s ? s : "(none)");
 	return 0;
@@ -109,18 +75,10 @@ int reports_check_date(const char *s, const char *what)
 
 int reports_check_time(const char *s, const char *what)
 {
-	if (check_stamp(s, 1) < 0)
+	if (!date_time_utc_valid(s))
 		return err_set(ERR_INVALID, "%s: '%s' is not a UTC time YYYY-MM-DDTHH:MM:SSZ",
 			       what, s ? s : "(none)");
 	return 0;
-}
-
-void reports_format_time(char out[REPORTS_TIME_BYTES], time_t t)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, REPORTS_TIME_BYTES, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static int check_header(const struct reports_header *h)
@@ -151,14 +109,14 @@ static int check_header(const struct reports_header *h)
 int reports_writer_begin(xmlTextWriterPtr w, const char *root_name,
 			 const struct reports_header *h)
 {
-	char now[REPORTS_TIME_BYTES];
+	char now[DATE_TIME_BYTES];
 	char seq[24];
 	int rc;
 
 	if ((rc = check_header(h)) < 0)
 		return rc;
 	if (!h->generated_at)
-		reports_format_time(now, time(NULL));
+		date_format_time(now, time(NULL));
 	snprintf(seq, sizeof(seq), "%" PRId64, h->head_sequence);
 	if ((rc = wrote(xmlTextWriterStartElement(w, X(root_name)), root_name)) < 0 ||
 	    (rc = wrote(xmlTextWriterWriteAttribute(w, X("xmlns"), X(REPORTS_NS)),

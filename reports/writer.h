@@ -34,7 +34,6 @@
 #define REPORTS_NS "urn:tfledger:report:1"
 
 /* "YYYY-MM-DDTHH:MM:SSZ" and its NUL. */
-#define REPORTS_TIME_BYTES 21
 
 struct reports_header {
 	const char *fund;         /* the fund's name, not empty */
@@ -131,9 +130,6 @@ void reports_raw_free(struct reports_raw *b);
 /* Writes the decimal digits of v (at most 20 and a sign) into out; returns
  * their number. No NUL. */
 size_t reports_format_int(char out[24], int64_t v);
-
-/* t as "YYYY-MM-DDTHH:MM:SSZ". */
-void reports_format_time(char out[REPORTS_TIME_BYTES], time_t t);
 
 /* 0 if s is "YYYY-MM-DD" naming a real day, else ERR_INVALID naming what. */
 int reports_check_date(const char *s, const char *what);

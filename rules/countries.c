@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/date.h"
 #include "common/cfg.h"
 #include "common/csv.h"
 #include "common/limits.h"
@@ -140,7 +141,7 @@ static int load_ldc(rules_countries *c, const char *path)
 		}
 		c->c[k].ldc = true;
 		c->c[k].ldc_until = INT32_MAX;
-		if (until[0] && rules_parse_date(&c->c[k].ldc_until, until) < 0) {
+		if (until[0] && date_parse(&c->c[k].ldc_until, until) < 0) {
 			rc = bad(r, "ldc_until", "expected empty or YYYY-MM-DD", until);
 			goto cleanup;
 		}

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/date.h"
 #include "common/cfg.h"
 #include "common/err.h"
 #include "common/limits.h"
@@ -147,11 +148,11 @@ static int walk(rules_policy *p, xmlDocPtr doc)
 	for (xmlNodePtr n = root->children; n; n = n->next) {
 		if (is(n, "effective")) {
 			attr(buf, sizeof(buf), n, "from");
-			if (rules_parse_date(&p->effective_from, buf) < 0)
+			if (date_parse(&p->effective_from, buf) < 0)
 				return err_wrap(ERR_INVALID, "%s:%d: effective from",
 						p->path, (int)xmlGetLineNo(n));
 			attr(buf, sizeof(buf), n, "until");
-			if (buf[0] && rules_parse_date(&p->effective_until, buf) < 0)
+			if (buf[0] && date_parse(&p->effective_until, buf) < 0)
 				return err_wrap(ERR_INVALID, "%s:%d: effective until",
 						p->path, (int)xmlGetLineNo(n));
 			if (p->effective_until < p->effective_from)

@@ -177,20 +177,6 @@ int rules_applicants_read_stream(struct rules_applicant **out, size_t *n_out, FI
 
 void rules_applicants_free(struct rules_applicant *a, size_t n);
 
-/*
- * Parses an ISO 8601 date (YYYY-MM-DD) into days since 1970-01-01.
- * ERR_INVALID if it is not a real calendar date in years 0001-9999.
- */
-int rules_parse_date(int32_t *out_day, const char *s);
-
-/*
- * Parses a date or an RFC 3339 timestamp into UTC seconds and nanoseconds
- * since the epoch; a bare date counts as 00:00:00Z of that day.
- */
-int rules_parse_time(int64_t *out_s, int32_t *out_ns, const char *s);
-
-/* Writes day (days since epoch) as YYYY-MM-DD into out (11 bytes). */
-void rules_format_date(char out[11], int32_t day);
 
 /* ---- ranking --------------------------------------------------------------- */
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/date.h"
 #include "common/money.h"
 
 static const char *const outcome_names[] = {"funded", "waitlisted", "ineligible"};
@@ -77,8 +78,8 @@ static void fact(struct sb *b, const struct rules_result *r, const struct rules_
 	case RULES_GATE_LATE_REQUEST: {
 		int64_t s = a->requested_s;
 
-		rules_format_date(day, (int32_t)(s >= 0 ? s / 86400 : -((-s + 86399) / 86400)));
-		rules_format_date(deadline, r->deadline_day);
+		date_format(day, (int32_t)(s >= 0 ? s / 86400 : -((-s + 86399) / 86400)));
+		date_format(deadline, r->deadline_day);
 		put(b, "request received %s, after the deadline of %s", day, deadline);
 		break;
 	}
@@ -187,7 +188,7 @@ int rules_write_json(FILE *f, const struct rules_result *r)
 	amount(b, r->budget_minor, r->currency);
 	amount(al, r->allocated_minor, r->currency);
 	amount(re, r->remaining_minor, r->currency);
-	rules_format_date(day, r->meeting_day);
+	date_format(day, r->meeting_day);
 	fputs("{\n  \"policy\": {\"id\": ", f);
 	json_str(f, p->id);
 	fputs(", \"version\": ", f);
@@ -278,8 +279,8 @@ int rules_write_table(FILE *f, const struct rules_result *r)
 	amount(b, r->budget_minor, r->currency);
 	amount(al, r->allocated_minor, r->currency);
 	amount(re, r->remaining_minor, r->currency);
-	rules_format_date(day, r->meeting_day);
-	rules_format_date(deadline, r->deadline_day);
+	date_format(day, r->meeting_day);
+	date_format(deadline, r->deadline_day);
 	fprintf(f, "Policy:    %s %s (sha256 %s)\n", r->policy->id, r->policy->version,
 		r->policy->sha256);
 	fprintf(f, "Meeting:   %s (requests on time up to %s)\n", day, deadline);
@@ -436,9 +437,9 @@ int rules_write_xml(FILE *f, const struct rules_result *r)
 	bad |= wattr(w, "sha256", r->policy->sha256) < 0;
 	bad |= xmlTextWriterEndElement(w) < 0;
 	bad |= xmlTextWriterStartElement(w, BAD_CAST "meeting") < 0;
-	rules_format_date(day, r->meeting_day);
+	date_format(day, r->meeting_day);
 	bad |= wattr(w, "date", day) < 0;
-	rules_format_date(day, r->deadline_day);
+	date_format(day, r->deadline_day);
 	bad |= wattr(w, "requestDeadline", day) < 0;
 	bad |= xmlTextWriterEndElement(w) < 0;
 	bad |= xmlTextWriterStartElement(w, BAD_CAST "budget") < 0;

@@ -1,5 +1,5 @@
 /*
- * test_fund.c - the fund's books (ledger/fund.c, cli/fund.c) against a fresh
+ * test_fund.c - the fund's books (fund/fund.c, cli/fund.c) against a fresh
  * migrated database per test: the chart, the entries of every operation
  * (pledge signature, receipts whole, partial, with charges, over-paid,
  * across currencies, gifts in kind), every currency's trial balance exactly
@@ -21,7 +21,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
-#include "ledger/fund.h"
+#include "fund/fund.h"
 #include "ledger/ledger.h"
 #include "tests/harness/harness.h"
 
@@ -43,8 +43,8 @@ static void fx_open(struct fx *f)
 	harness_new_db(f->db, sizeof(f->db));
 	f->c = harness_connect(f->db);
 	ck_assert_int_eq(ledger_store_setup(f->c), 0);
-	ck_assert_int_eq(ledger_fund_setup(f->c), 0);
-	ck_assert_msg(ledger_fund_init(&created, f->c, &who) == 0, "%s", err_last());
+	ck_assert_int_eq(fund_setup(f->c), 0);
+	ck_assert_msg(fund_init(&created, f->c, &who) == 0, "%s", err_last());
 	ck_assert_int_eq(created, 53);
 }
 
@@ -181,7 +181,7 @@ static const char *str(json_t *o, const char *key)
 
 static json_t *donor_add(PGconn *c, const char *text)
 {
-	return ok(c, ledger_fund_donor_add, text);
+	return ok(c, fund_donor_add, text);
 }
 
 static long long pledge_signed(PGconn *c, const char *donor, const char *amount,
@@ -196,7 +196,7 @@ static long long pledge_signed(PGconn *c, const char *donor, const char *amount,
 		 "{\"donor\":\"%s\",\"date\":\"%s\",\"amount\":\"%s\",\"currency\":\"%s\","
 		 "\"earmark\":\"%s\",\"agreement\":\"%s\"}",
 		 donor, date, amount, ccy, earmark, agreement);
-	p = ok(c, ledger_fund_pledge_add, text);
+	p = ok(c, fund_pledge_add, text);
 	ck_assert_str_eq(str(p, "status"), "signed");
 	id = json_integer_value(json_object_get(p, "id"));
 	json_decref(p);
@@ -211,7 +211,7 @@ __attribute__((format(printf, 2, 3))) static json_t *receipt(PGconn *c, const ch
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	return ok(c, ledger_fund_receipt_add, text);
+	return ok(c, fund_receipt_add, text);
 }
 
 static void rates_import(PGconn *c, const char *file)
@@ -219,7 +219,7 @@ static void rates_import(PGconn *c, const char *file)
 	json_t *out = NULL;
 	const char *code = NULL;
 
-	ck_assert_msg(ledger_fund_rates_import(&out, c, file, &who, &code) == 0, "%s",
+	ck_assert_msg(fund_rates_import(&out, c, file, &who, &code) == 0, "%s",
 		      err_last());
 	json_decref(out);
 }
@@ -290,14 +290,14 @@ START_TEST(test_fund_pledge__indicative_makes_no_entry_signed_makes_receivable)
 	fx_open(&f);
 	json_drop(donor_add(f.c, "{\"id\":\"fin\",\"name\":\"Government of Finland\","
 				 "\"org_type\":\"10\",\"country\":\"FIN\"}"));
-	p = ok(f.c, ledger_fund_pledge_add, "{\"donor\":\"fin\",\"date\":\"2019-01-10\","
+	p = ok(f.c, fund_pledge_add, "{\"donor\":\"fin\",\"date\":\"2019-01-10\","
 					     "\"amount\":\"450000.00\",\"currency\":\"EUR\"}");
 	ck_assert_str_eq(str(p, "status"), "indicative");
 	ck_assert(json_is_null(json_object_get(p, "entry_id")));
 	expect(f.c, "SELECT count(*) FROM entries", "0");
 	body = json_loads("{\"agreement\":\"IGF-TF-2019-03\",\"date\":\"2019-02-01\","
 			  "\"amount\":\"500000.00\"}", 0, NULL);
-	ck_assert_int_eq(ledger_fund_pledge_sign(&s, f.c, json_integer_value(json_object_get(p, "id")),
+	ck_assert_int_eq(fund_pledge_sign(&s, f.c, json_integer_value(json_object_get(p, "id")),
 						 body, &who, &code), 0);
 	ck_assert_str_eq(str(s, "status"), "signed");
 	ck_assert_str_eq(str(s, "amount"), "500000.00");
@@ -313,7 +313,7 @@ START_TEST(test_fund_pledge__indicative_makes_no_entry_signed_makes_receivable)
 		char *before = snapshot(f.c);
 		json_t *again = NULL;
 
-		ck_assert_int_eq(ledger_fund_pledge_sign(&again, f.c,
+		ck_assert_int_eq(fund_pledge_sign(&again, f.c,
 							 json_integer_value(json_object_get(p, "id")),
 							 body, &who, &code),
 				 ERR_CONFLICT);
@@ -358,7 +358,7 @@ START_TEST(test_fund_receipt__partial_with_charges_then_overpayment_to_advance)
 		snprintf(text, sizeof(text),
 			 "{\"pledge\":%lld,\"date\":\"2019-02-20\",\"bank_account\":\"1010-EUR\","
 			 "\"amount\":\"70000.00\"}", id);
-		refused(f.c, ledger_fund_receipt_add, text, ERR_INVALID, "over-payment",
+		refused(f.c, fund_receipt_add, text, ERR_INVALID, "over-payment",
 			"instructed_amount: 70000.00 EUR is above the 60000.00 EUR open");
 	}
 	expect_unchanged(f.c, before);
@@ -393,7 +393,7 @@ START_TEST(test_fund_receipt__underpayment_leaves_the_receivable_open)
 	id = pledge_signed(f.c, "che", "450000.00", "CHF", "none", "CH-7F-0042", "2019-01-07");
 	json_drop(receipt(f.c, "{\"pledge\":%lld,\"date\":\"2019-03-05\",\"bank_account\":"
 			       "\"1010-CHF\",\"amount\":\"400000.00\"}", id));
-	ck_assert_int_eq(ledger_fund_pledges_list(&list, f.c, &code), 0);
+	ck_assert_int_eq(fund_pledges_list(&list, f.c, &code), 0);
 	ck_assert_str_eq(str(json_array_get(list, 0), "open"), "50000.00");
 	ck_assert_str_eq(str(json_array_get(list, 0), "settled"), "400000.00");
 	ck_assert_str_eq(str(json_array_get(list, 0), "status"), "signed");
@@ -445,13 +445,13 @@ START_TEST(test_fund_inkind__services_in_memo_goods_as_revenue)
 				 "\"country\":\"USA\"}"));
 	json_drop(donor_add(f.c, "{\"id\":\"unog\",\"name\":\"UN Office at Geneva\","
 				 "\"org_type\":\"40\"}"));
-	g = ok(f.c, ledger_fund_inkind_add,
+	g = ok(f.c, fund_inkind_add,
 	       "{\"donor\":\"cisco\",\"kind\":\"service\",\"description\":\"WebEx for MAG"
 	       " virtual meetings\",\"amount\":\"24000.00\",\"currency\":\"USD\","
 	       "\"period_start\":\"2019-01-01\",\"period_end\":\"2019-12-31\"}");
 	ck_assert_str_eq(str(g, "recognised"), "disclosed-memo");
 	json_decref(g);
-	json_drop(ok(f.c, ledger_fund_inkind_add,
+	json_drop(ok(f.c, fund_inkind_add,
 		     "{\"donor\":\"unog\",\"kind\":\"goods\",\"description\":\"Conference"
 		     " supplies\",\"amount\":\"1500.00\",\"currency\":\"CHF\",\"period_start\":"
 		     "\"2019-03-01\",\"period_end\":\"2019-03-31\"}"));
@@ -462,7 +462,7 @@ START_TEST(test_fund_inkind__services_in_memo_goods_as_revenue)
 	expect_balance(f.c, "4200-CHF", "-150000");
 	expect(f.c, "SELECT string_agg(e.date::text, ',' ORDER BY e.sequence) FROM entries e",
 	       "2019-12-31,2019-03-31");
-	ck_assert_int_eq(ledger_fund_inkind_list(&list, f.c, &code), 0);
+	ck_assert_int_eq(fund_inkind_list(&list, f.c, &code), 0);
 	ck_assert_int_eq(json_array_size(list), 2);
 	ck_assert_str_eq(str(json_array_get(list, 1), "recognised"), "revenue-and-expense");
 	json_decref(list);
@@ -508,11 +508,11 @@ START_TEST(test_fund_donors__ordered_by_usd_at_the_rates_of_receipt_months)
 			       "\"1010-CHF\",\"amount\":\"450000.00\"}", p));
 	json_drop(receipt(f.c, "{\"pledge\":%lld,\"date\":\"2019-01-31\",\"bank_account\":"
 			       "\"1010-CHF\",\"amount\":\"333.33\"}", p));
-	json_drop(ok(f.c, ledger_fund_inkind_add,
+	json_drop(ok(f.c, fund_inkind_add,
 		     "{\"donor\":\"cisco\",\"kind\":\"service\",\"description\":\"WebEx\","
 		     "\"amount\":\"24000.00\",\"currency\":\"USD\",\"period_start\":\"2019-01-01\","
 		     "\"period_end\":\"2019-12-31\"}"));
-	ck_assert_msg(ledger_fund_donors_list(&list, f.c, &code) == 0, "%s", err_last());
+	ck_assert_msg(fund_donors_list(&list, f.c, &code) == 0, "%s", err_last());
 	ck_assert_int_eq(json_array_size(list), 4);
 	ck_assert_str_eq(str(json_array_get(list, 0), "id"), "fin");
 	ck_assert_str_eq(str(json_array_get(list, 0), "given_usd"), "574500.00");
@@ -548,7 +548,7 @@ START_TEST(test_fund_donors__missing_rate_names_currency_and_month)
 	p = pledge_signed(f.c, "che", "1000.00", "CHF", "none", "CH-2", "2019-01-02");
 	json_drop(receipt(f.c, "{\"pledge\":%lld,\"date\":\"2019-02-11\",\"bank_account\":"
 			       "\"1010-CHF\",\"amount\":\"1000.00\"}", p));
-	rc = ledger_fund_donors_list(&list, f.c, &code);
+	rc = fund_donors_list(&list, f.c, &code);
 	ck_assert_int_eq(rc, ERR_INVALID);
 	ck_assert_str_eq(code, "missing-rate");
 	ck_assert_msg(strstr(err_last(), "no UN operational rate for CHF in 2019-02"), "%s",
@@ -579,7 +579,7 @@ static void post_travel(PGconn *c, const char *date, const char *memo, const cha
 		snprintf(e.postings[i].currency, sizeof(e.postings[i].currency), "EUR");
 	}
 	ck_assert_int_eq(db_exec_sql(c, "BEGIN"), 0);
-	ck_assert_msg(ledger_fund_append(c, &e, &who, "travel.test", &code) == 0, "%s",
+	ck_assert_msg(fund_append(c, &e, &who, "travel.test", &code) == 0, "%s",
 		      err_last());
 	ck_assert_int_eq(db_exec_sql(c, "COMMIT"), 0);
 	ledger_entry_free(&e);
@@ -590,7 +590,7 @@ static json_t *available(PGconn *c, const char *as_of)
 	json_t *out = NULL;
 	const char *code = NULL;
 
-	ck_assert_msg(ledger_fund_travel_available(&out, c, as_of, &code) == 0, "%s", err_last());
+	ck_assert_msg(fund_travel_available(&out, c, as_of, &code) == 0, "%s", err_last());
 	return out;
 }
 
@@ -643,7 +643,7 @@ START_TEST(test_fund_travel__available_as_of_a_date)
 
 	/* April has no rate yet: refused, naming it. */
 	a = NULL;
-	ck_assert_int_eq(ledger_fund_travel_available(&a, f.c, "2019-04-30", &code), ERR_INVALID);
+	ck_assert_int_eq(fund_travel_available(&a, f.c, "2019-04-30", &code), ERR_INVALID);
 	ck_assert_str_eq(code, "missing-rate");
 	ck_assert_msg(strstr(err_last(), "EUR in 2019-04"), "%s", err_last());
 	ck_assert_ptr_null(a);
@@ -669,65 +669,65 @@ static const struct bad_case {
 	op_fn op;
 	const char *body, *code, *message;
 } bad_cases[] = {
-	{"unknown donor", ledger_fund_pledge_add,
+	{"unknown donor", fund_pledge_add,
 	 "{\"donor\":\"nobody\",\"date\":\"2019-01-10\",\"amount\":\"10.00\",\"currency\":\"EUR\"}",
 	 "invalid-field", "donor: no donor nobody"},
-	{"unknown currency", ledger_fund_pledge_add,
+	{"unknown currency", fund_pledge_add,
 	 "{\"donor\":\"fin\",\"date\":\"2019-01-10\",\"amount\":\"10.00\",\"currency\":\"XYZ\"}",
 	 "invalid-field", "currency: not an ISO 4217 currency: XYZ"},
-	{"currency without books", ledger_fund_pledge_add,
+	{"currency without books", fund_pledge_add,
 	 "{\"donor\":\"fin\",\"date\":\"2019-01-10\",\"amount\":\"10.00\",\"currency\":\"GBP\"}",
 	 "invalid-field", "currency: the fund keeps no accounts in GBP"},
-	{"amount digits", ledger_fund_pledge_add,
+	{"amount digits", fund_pledge_add,
 	 "{\"donor\":\"fin\",\"date\":\"2019-01-10\",\"amount\":\"10.5\",\"currency\":\"EUR\"}",
 	 "invalid-field", "amount"},
-	{"bad date", ledger_fund_pledge_add,
+	{"bad date", fund_pledge_add,
 	 "{\"donor\":\"fin\",\"date\":\"2019-02-30\",\"amount\":\"10.00\",\"currency\":\"EUR\"}",
 	 "invalid-field", "date: expected a date"},
-	{"unknown field", ledger_fund_pledge_add,
+	{"unknown field", fund_pledge_add,
 	 "{\"donor\":\"fin\",\"date\":\"2019-01-10\",\"amount\":\"10.00\",\"currency\":\"EUR\","
 	 "\"colour\":\"red\"}", "invalid-field", "colour: unknown field"},
-	{"bad earmark", ledger_fund_pledge_add,
+	{"bad earmark", fund_pledge_add,
 	 "{\"donor\":\"fin\",\"date\":\"2019-01-10\",\"amount\":\"10.00\",\"currency\":\"EUR\","
 	 "\"earmark\":\"parties\"}", "invalid-field", "earmark: expected none or travel"},
-	{"bad org type", ledger_fund_donor_add,
+	{"bad org type", fund_donor_add,
 	 "{\"id\":\"x\",\"name\":\"X\",\"org_type\":\"12\"}", "invalid-field",
 	 "org_type: not an IATI OrganisationType code"},
-	{"bad country", ledger_fund_donor_add,
+	{"bad country", fund_donor_add,
 	 "{\"id\":\"x\",\"name\":\"X\",\"org_type\":\"10\",\"country\":\"XXA\"}",
 	 "invalid-field", "country: not an ISO 3166-1 alpha-3 code: XXA"},
-	{"duplicate donor", ledger_fund_donor_add,
+	{"duplicate donor", fund_donor_add,
 	 "{\"id\":\"fin\",\"name\":\"Finland again\",\"org_type\":\"10\"}", "conflict",
 	 "id: a donor 'fin' exists"},
-	{"unknown donor in kind", ledger_fund_inkind_add,
+	{"unknown donor in kind", fund_inkind_add,
 	 "{\"donor\":\"icann\",\"kind\":\"service\",\"description\":\"transcription\","
 	 "\"amount\":\"900.00\",\"currency\":\"USD\",\"period_start\":\"2019-01-01\","
 	 "\"period_end\":\"2019-01-31\"}", "invalid-field", "donor: no donor icann"},
-	{"in-kind kind", ledger_fund_inkind_add,
+	{"in-kind kind", fund_inkind_add,
 	 "{\"donor\":\"fin\",\"kind\":\"cash\",\"description\":\"x\",\"amount\":\"900.00\","
 	 "\"currency\":\"USD\",\"period_start\":\"2019-01-01\",\"period_end\":\"2019-01-31\"}",
 	 "invalid-field", "kind: expected service or goods"},
-	{"receipt above open", ledger_fund_receipt_add,
+	{"receipt above open", fund_receipt_add,
 	 "{\"pledge\":2,\"date\":\"2019-02-01\",\"bank_account\":\"1010-EUR\","
 	 "\"amount\":\"1000.01\"}", "over-payment", "instructed_amount: 1000.01 EUR is above"
 	 " the 1000.00 EUR open on pledge 2"},
-	{"receipt on indicative pledge", ledger_fund_receipt_add,
+	{"receipt on indicative pledge", fund_receipt_add,
 	 "{\"pledge\":1,\"date\":\"2019-02-01\",\"bank_account\":\"1010-EUR\","
 	 "\"amount\":\"10.00\"}", "conflict", "pledge: 1 is indicative"},
-	{"receipt unknown pledge", ledger_fund_receipt_add,
+	{"receipt unknown pledge", fund_receipt_add,
 	 "{\"pledge\":99,\"date\":\"2019-02-01\",\"bank_account\":\"1010-EUR\","
 	 "\"amount\":\"10.00\"}", "not-found", "pledge: no pledge 99"},
-	{"receipt unknown bank", ledger_fund_receipt_add,
+	{"receipt unknown bank", fund_receipt_add,
 	 "{\"pledge\":2,\"date\":\"2019-02-01\",\"bank_account\":\"1010-JPY\","
 	 "\"amount\":\"10\"}", "unknown-account", "bank_account: no account '1010-JPY'"},
-	{"receipt not into a bank", ledger_fund_receipt_add,
+	{"receipt not into a bank", fund_receipt_add,
 	 "{\"pledge\":2,\"date\":\"2019-02-01\",\"bank_account\":\"5100-EUR\","
 	 "\"amount\":\"10.00\"}", "invalid-field", "bank_account: not a bank account"},
-	{"instructed below booked", ledger_fund_receipt_add,
+	{"instructed below booked", fund_receipt_add,
 	 "{\"pledge\":2,\"date\":\"2019-02-01\",\"bank_account\":\"1010-EUR\","
 	 "\"amount\":\"10.00\",\"instructed_amount\":\"9.00\"}", "invalid-field",
 	 "instructed_amount: below the amount booked"},
-	{"cross currency without instructed", ledger_fund_receipt_add,
+	{"cross currency without instructed", fund_receipt_add,
 	 "{\"pledge\":2,\"date\":\"2019-02-01\",\"bank_account\":\"1010-USD\","
 	 "\"amount\":\"10.00\"}", "invalid-field", "instructed_amount: required"},
 };
@@ -742,7 +742,7 @@ START_TEST(test_fund_bad_input__refused_naming_the_field_nothing_stored)
 	fx_open(&f);
 	json_drop(donor_add(f.c, "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\","
 				 "\"country\":\"FIN\"}"));
-	json_drop(ok(f.c, ledger_fund_pledge_add, "{\"donor\":\"fin\",\"date\":\"2019-01-10\","
+	json_drop(ok(f.c, fund_pledge_add, "{\"donor\":\"fin\",\"date\":\"2019-01-10\","
 						 "\"amount\":\"10.00\",\"currency\":\"EUR\"}"));
 	(void)pledge_signed(f.c, "fin", "1000.00", "EUR", "none", "FI-BAD", "2019-01-10");
 	before = snapshot(f.c);

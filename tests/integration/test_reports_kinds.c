@@ -1,6 +1,6 @@
 /*
  * test_reports_kinds.c - the report kinds written by the real `tfledger
- * report KIND` from a small fund ledger (ledger/fund.c operations on a fresh
+ * report KIND` from a small fund ledger (fund/fund.c operations on a fresh
  * database: pledges, receipts in three currencies, gifts in kind, entries
  * posted out of date order, a travel expense): each report validates against its schema and
  * its figures tie out to the ledger (closing balances = ledger_balance,
@@ -24,7 +24,7 @@
 #include "common/limits.h"
 #include "common/money.h"
 #include "common/xml.h"
-#include "ledger/fund.h"
+#include "fund/fund.h"
 #include "ledger/ledger.h"
 #include "reports/writer.h"
 #include "tests/harness/harness.h"
@@ -91,43 +91,43 @@ static void fx_open(struct fx *f)
 	harness_tmpdir(f->dir, sizeof(f->dir));
 	f->c = harness_connect(f->db);
 	ck_assert_int_eq(ledger_store_setup(f->c), 0);
-	ck_assert_int_eq(ledger_fund_setup(f->c), 0);
-	ck_assert_msg(ledger_fund_init(&created, f->c, &who) == 0, "%s", err_last());
-	ck_assert_msg(ledger_fund_rates_import(&out, f->c, SRCDATADIR
+	ck_assert_int_eq(fund_setup(f->c), 0);
+	ck_assert_msg(fund_init(&created, f->c, &who) == 0, "%s", err_last());
+	ck_assert_msg(fund_rates_import(&out, f->c, SRCDATADIR
 					       "/tests/data/reports/rates-2019.csv", &who,
 					       &code) == 0, "%s", err_last());
 	json_decref(out);
-	json_decref(ok(f->c, ledger_fund_donor_add,
+	json_decref(ok(f->c, fund_donor_add,
 		       "{\"id\":\"eu\",\"name\":\"European Commission\",\"org_type\":\"40\"}"));
-	json_decref(ok(f->c, ledger_fund_donor_add,
+	json_decref(ok(f->c, fund_donor_add,
 		       "{\"id\":\"usa\",\"name\":\"United States\",\"org_type\":\"10\","
 		       "\"country\":\"USA\"}"));
-	json_decref(ok(f->c, ledger_fund_donor_add,
+	json_decref(ok(f->c, fund_donor_add,
 		       "{\"id\":\"swiss\",\"name\":\"Switzerland <OFCOM> & co\",\"org_type\":\"10\","
 		       "\"country\":\"CHE\"}"));
-	p = id_of(ok(f->c, ledger_fund_pledge_add,
+	p = id_of(ok(f->c, fund_pledge_add,
 		     "{\"donor\":\"eu\",\"date\":\"2019-01-10\",\"amount\":\"100000.00\","
 		     "\"currency\":\"EUR\",\"agreement\":\"EU-2019-1\"}"));
-	json_decref(ok(f->c, ledger_fund_receipt_add,
+	json_decref(ok(f->c, fund_receipt_add,
 		       "{\"pledge\":%lld,\"date\":\"2019-01-20\",\"bank_account\":\"1010-EUR\","
 		       "\"amount\":\"39990.00\",\"instructed_amount\":\"40000.00\"}", p));
-	json_decref(ok(f->c, ledger_fund_inkind_add,
+	json_decref(ok(f->c, fund_inkind_add,
 		       "{\"donor\":\"usa\",\"kind\":\"service\",\"description\":\"Web conferencing"
 		       "\",\"amount\":\"24000.00\",\"currency\":\"USD\",\"period_start\":"
 		       "\"2019-01-01\",\"period_end\":\"2019-12-31\"}"));
-	p = id_of(ok(f->c, ledger_fund_pledge_add,
+	p = id_of(ok(f->c, fund_pledge_add,
 		     "{\"donor\":\"usa\",\"date\":\"2019-02-05\",\"amount\":\"50000.00\","
 		     "\"currency\":\"USD\",\"agreement\":\"US-2019-1\"}"));
-	json_decref(ok(f->c, ledger_fund_receipt_add,
+	json_decref(ok(f->c, fund_receipt_add,
 		       "{\"pledge\":%lld,\"date\":\"2019-02-20\",\"bank_account\":\"1010-USD\","
 		       "\"amount\":\"50000.00\"}", p));
-	p = id_of(ok(f->c, ledger_fund_pledge_add,
+	p = id_of(ok(f->c, fund_pledge_add,
 		     "{\"donor\":\"swiss\",\"date\":\"2019-03-01\",\"amount\":\"20000.00\","
 		     "\"currency\":\"CHF\",\"earmark\":\"travel\",\"agreement\":\"CH-2019-1\"}"));
-	json_decref(ok(f->c, ledger_fund_receipt_add,
+	json_decref(ok(f->c, fund_receipt_add,
 		       "{\"pledge\":%lld,\"date\":\"2019-03-15\",\"bank_account\":\"1010-CHF\","
 		       "\"amount\":\"12000.00\"}", p));
-	json_decref(ok(f->c, ledger_fund_inkind_add,
+	json_decref(ok(f->c, fund_inkind_add,
 		       "{\"donor\":\"swiss\",\"kind\":\"goods\",\"description\":\"Conference"
 		       " supplies\",\"amount\":\"1500.00\",\"currency\":\"CHF\",\"period_start\":"
 		       "\"2019-03-01\",\"period_end\":\"2019-03-31\"}"));
@@ -143,7 +143,7 @@ static void fx_open(struct fx *f)
 		e.postings[0] = (struct ledger_posting){"5200-USD", true, 125000, "USD"};
 		e.postings[1] = (struct ledger_posting){"1010-USD", false, 125000, "USD"};
 		ck_assert_int_eq(db_exec_sql(f->c, "BEGIN"), 0);
-		ck_assert_msg(ledger_fund_append(f->c, &e, &who, "test.travel", &code) == 0, "%s",
+		ck_assert_msg(fund_append(f->c, &e, &who, "test.travel", &code) == 0, "%s",
 			      err_last());
 		ck_assert_int_eq(db_exec_sql(f->c, "COMMIT"), 0);
 		ledger_entry_free(&e);
@@ -892,14 +892,14 @@ START_TEST(test_report_reconciliation__lists_what_reconcile_stored_and_ties_out)
 	int64_t closing, diff;
 
 	fx_open(&f);
-	json_decref(ok(f.c, ledger_fund_donor_add,
+	json_decref(ok(f.c, fund_donor_add,
 		       "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\"}"));
-	json_decref(ok(f.c, ledger_fund_donor_add,
+	json_decref(ok(f.c, fund_donor_add,
 		       "{\"id\":\"isoc\",\"name\":\"Internet Society\",\"org_type\":\"21\"}"));
-	json_decref(ok(f.c, ledger_fund_pledge_add,
+	json_decref(ok(f.c, fund_pledge_add,
 		       "{\"donor\":\"fin\",\"date\":\"2019-01-08\",\"amount\":\"1000.00\","
 		       "\"currency\":\"EUR\",\"agreement\":\"IGF-TF-2019-03\"}"));
-	json_decref(ok(f.c, ledger_fund_pledge_add,
+	json_decref(ok(f.c, fund_pledge_add,
 		       "{\"donor\":\"isoc\",\"date\":\"2019-01-08\",\"amount\":\"500.00\","
 		       "\"currency\":\"EUR\",\"agreement\":\"ISOC-2019\"}"));
 	ck_assert_int_eq(run(&err, "statements", "import",

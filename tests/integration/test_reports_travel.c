@@ -2,7 +2,7 @@
  * test_reports_travel.c - the travel-allocation report kind
  * (reports/travelkind.c) written by the real `tfledger report
  * travel-allocation` and the real tfledgerd, from a meeting built through
- * ledger/travel.h on a fresh database: applicants imported from a CSV the
+ * travel/travel.h on a fresh database: applicants imported from a CSV the
  * test writes, ranked with a given budget, approved, a decline offering the
  * places to the waitlist, approved again, settled, a cancellation offering a
  * place again, a settlement after the period, and one entry posted by hand
@@ -24,9 +24,9 @@
 #include "common/err.h"
 #include "common/money.h"
 #include "common/xml.h"
-#include "ledger/fund.h"
+#include "fund/fund.h"
 #include "ledger/ledger.h"
-#include "ledger/travel.h"
+#include "travel/travel.h"
 #include "reports/writer.h"
 
 #define XSD SRCDATADIR "/reports/schemas/travel-allocation-ledger.xsd"
@@ -56,16 +56,16 @@ struct fx {
 };
 
 typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-		     const struct ledger_travel_idem *, const char **);
+		     const struct travel_idem *, const char **);
 
 /* The fund's writes in op_fn's shape (they take no travel idempotency key). */
 #define FUND_OP(name)                                                                         \
-	static int fund_##name(json_t **out, PGconn *c, json_t *body,                           \
-			       const struct ledger_actor *w, const struct ledger_travel_idem *i,  \
+	static int op_##name(json_t **out, PGconn *c, json_t *body,                           \
+			       const struct ledger_actor *w, const struct travel_idem *i,  \
 			       const char **code)                                                 \
 	{                                                                                     \
 		(void)i;                                                                      \
-		return ledger_fund_##name(out, c, body, w, code);                             \
+		return fund_##name(out, c, body, w, code);                             \
 	}
 FUND_OP(donor_add)
 FUND_OP(pledge_add)
@@ -79,7 +79,7 @@ static int import(json_t **out, PGconn *c, const char *meeting, const char *path
 	int rc;
 
 	ck_assert_msg(in, "%s: cannot open", path);
-	rc = ledger_travel_applicants_import(out, c, meeting, in, path, &who, NULL, &code);
+	rc = travel_applicants_import(out, c, meeting, in, path, &who, NULL, &code);
 	fclose(in);
 	return rc;
 }
@@ -107,7 +107,7 @@ __attribute__((format(printf, 3, 4))) static json_t *ok(PGconn *c, op_fn op, con
 static void rank(PGconn *c, const char *as_of, const char *budget)
 {
 	char text[256];
-	ledger_travel_ranking *k = NULL;
+	travel_ranking *k = NULL;
 	const char *code = NULL;
 	json_t *body;
 
@@ -115,8 +115,8 @@ static void rank(PGconn *c, const char *as_of, const char *budget)
 		 "\"%s\"}", as_of, budget);
 	body = json_loads(text, 0, NULL);
 	ck_assert_ptr_nonnull(body);
-	ck_assert_msg(ledger_travel_rank(&k, c, body, &who, NULL, &code) == 0, "rank: %s", err_last());
-	ledger_travel_ranking_free(k);
+	ck_assert_msg(travel_rank(&k, c, body, &who, NULL, &code) == 0, "rank: %s", err_last());
+	travel_ranking_free(k);
 	json_decref(body);
 }
 
@@ -149,7 +149,7 @@ static void hand_entry(PGconn *c)
 	e.postings[0] = (struct ledger_posting){"5200-USD", true, 2500, "USD"};
 	e.postings[1] = (struct ledger_posting){"1010-USD", false, 2500, "USD"};
 	ck_assert_int_eq(db_exec_sql(c, "BEGIN"), 0);
-	ck_assert_msg(ledger_fund_append(c, &e, &who, "test.travel", &code) == 0, "%s",
+	ck_assert_msg(fund_append(c, &e, &who, "test.travel", &code) == 0, "%s",
 		      err_last());
 	ck_assert_int_eq(db_exec_sql(c, "COMMIT"), 0);
 	ledger_entry_free(&e);
@@ -181,20 +181,20 @@ static void fx_open(struct fx *f)
 	harness_tmpdir(f->dir, sizeof(f->dir));
 	f->c = harness_connect(f->db);
 	ck_assert_int_eq(ledger_store_setup(f->c), 0);
-	ck_assert_int_eq(ledger_fund_setup(f->c), 0);
-	ck_assert_int_eq(ledger_travel_setup(f->c), 0);
-	ck_assert_msg(ledger_fund_init(&created, f->c, &who) == 0, "%s", err_last());
-	json_decref(ok(f->c, fund_donor_add,
+	ck_assert_int_eq(fund_setup(f->c), 0);
+	ck_assert_int_eq(travel_setup(f->c), 0);
+	ck_assert_msg(fund_init(&created, f->c, &who) == 0, "%s", err_last());
+	json_decref(ok(f->c, op_donor_add,
 		       "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}"));
-	p = ok(f->c, fund_pledge_add,
+	p = ok(f->c, op_pledge_add,
 	       "{\"donor\":\"fin\",\"date\":\"2018-08-01\",\"amount\":\"8000.00\",\"currency\":"
 	       "\"USD\",\"earmark\":\"travel\",\"agreement\":\"TF-2018-1\"}");
-	json_decref(ok(f->c, fund_receipt_add,
+	json_decref(ok(f->c, op_receipt_add,
 		       "{\"pledge\":%lld,\"date\":\"2018-09-01\",\"bank_account\":\"1010-USD\","
 		       "\"amount\":\"8000.00\"}",
 		       (long long)json_integer_value(json_object_get(p, "id"))));
 	json_decref(p);
-	json_decref(ok(f->c, ledger_travel_meeting_add,
+	json_decref(ok(f->c, travel_meeting_add,
 		       "{\"id\":\"" MEETING "\",\"name\":\"MAG 1 2019\",\"starts_on\":\"2019-01-29\","
 		       "\"ends_on\":\"2019-01-31\",\"place\":\"Geneva\",\"currency\":\"USD\","
 		       "\"budget_line\":\"MAG travel 2019\"}"));
@@ -205,19 +205,19 @@ static void fx_open(struct fx *f)
 	ck_assert_int_eq(json_integer_value(json_object_get(out, "imported")), 7);
 	json_decref(out);
 	rank(f->c, "2019-01-05", "6000.00");
-	json_decref(ok(f->c, ledger_travel_approve,
+	json_decref(ok(f->c, travel_approve,
 		       "{\"meeting\":\"" MEETING "\",\"date\":\"2019-01-06\"}"));
-	expect_offered(ok(f->c, ledger_travel_decline, "{\"meeting\":\"" MEETING "\","
+	expect_offered(ok(f->c, travel_decline, "{\"meeting\":\"" MEETING "\","
 			  "\"applicant\":\"amina\",\"date\":\"2019-01-08\"}"), "cy,dee");
-	json_decref(ok(f->c, ledger_travel_approve,
+	json_decref(ok(f->c, travel_approve,
 		       "{\"meeting\":\"" MEETING "\",\"date\":\"2019-01-09\"}"));
-	json_decref(ok(f->c, ledger_travel_settle,
+	json_decref(ok(f->c, travel_settle,
 		       "{\"meeting\":\"" MEETING "\",\"applicant\":\"bo\",\"airfare\":\"1400.00\","
 		       "\"dsa\":\"0.00\",\"report_received\":\"2019-02-08\",\"date\":\"2019-02-10\"}"));
-	expect_offered(ok(f->c, ledger_travel_cancel, "{\"meeting\":\"" MEETING "\","
+	expect_offered(ok(f->c, travel_cancel, "{\"meeting\":\"" MEETING "\","
 			  "\"applicant\":\"dee\",\"date\":\"2019-02-15\"}"), "fay");
 	hand_entry(f->c);
-	json_decref(ok(f->c, ledger_travel_settle,
+	json_decref(ok(f->c, travel_settle,
 		       "{\"meeting\":\"" MEETING "\",\"applicant\":\"eve\",\"airfare\":\"0.00\","
 		       "\"dsa\":\"650.00\",\"report_received\":\"2019-03-01\",\"date\":\"2019-03-05\"}"));
 }
@@ -681,7 +681,7 @@ START_TEST(test_report_travel__bad_requests_exit_1_naming_what)
 	char p[LIMIT_PATH_BYTES];
 
 	fx_open(&f);
-	json_decref(ok(f.c, ledger_travel_meeting_add,
+	json_decref(ok(f.c, travel_meeting_add,
 		       "{\"id\":\"igf2019-new\",\"name\":\"MAG 2 2019\",\"starts_on\":\"2019-06-01\","
 		       "\"ends_on\":\"2019-06-02\",\"place\":\"Berlin\",\"currency\":\"USD\"}"));
 	path(p, &f, "bad.xml");
@@ -727,19 +727,19 @@ START_TEST(test_report_travel__decisions_beyond_one_page)
 	path(csv, &f, "big.csv");
 	harness_spit_text(csv, text);
 	free(text);
-	json_decref(ok(f.c, ledger_travel_meeting_add,
+	json_decref(ok(f.c, travel_meeting_add,
 		       "{\"id\":\"igf2019-big\",\"name\":\"Open forum\",\"starts_on\":\"2019-06-01\","
 		       "\"ends_on\":\"2019-06-02\",\"place\":\"Berlin\",\"currency\":\"USD\"}"));
 	ck_assert_msg(import(&out, f.c, "igf2019-big", csv) == 0, "%s", err_last());
 	json_decref(out);
 	{
-		ledger_travel_ranking *k = NULL;
+		travel_ranking *k = NULL;
 		json_t *body = json_pack("{s:s, s:s, s:s}", "meeting", "igf2019-big", "as_of",
 					 "2019-02-01", "budget", "1000.00");
 
-		ck_assert_msg(ledger_travel_rank(&k, f.c, body, &who, NULL, &code) == 0, "%s",
+		ck_assert_msg(travel_rank(&k, f.c, body, &who, NULL, &code) == 0, "%s",
 			      err_last());
-		ledger_travel_ranking_free(k);
+		travel_ranking_free(k);
 		json_decref(body);
 	}
 	path(p, &f, "big.xml");

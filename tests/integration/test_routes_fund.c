@@ -1,6 +1,6 @@
 /*
  * test_routes_fund.c - the routes of the fund's books, travel support and
- * reports through the real tfledgerd (ledger/routes_*.c): each route's
+ * reports through the real tfledgerd (daemon/routes_*.c): each route's
  * success, the role matrix (finance / auditor / secretariat, 403 where
  * forbidden), bad input per family answered with its contract code and
  * nothing stored, donors ordered by USD, and a report as XML. Each test

@@ -1,6 +1,6 @@
 /*
  * test_routes_travel.c - travel support through the real tfledgerd
- * (ledger/routes_travel.c) over HTTP: the applicant CSV uploaded as
+ * (daemon/routes_travel.c) over HTTP: the applicant CSV uploaded as
  * text/csv (stored whole or not at all, a bad row named by line and
  * column, the differences from the fund's history in the answer), what-if
  * rankings with another budget and policy that leave every table as it

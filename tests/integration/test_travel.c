@@ -1,5 +1,5 @@
 /*
- * test_travel.c - travel support in the ledger (ledger/travel.c,
+ * test_travel.c - travel support in the ledger (travel/travel.c,
  * cli/travel.c) against a fresh migrated database per test, with a fund
  * that received 8000.00 USD earmarked for travel: import and rank a stored
  * meeting with the ledger's budget, prior funding from the fund's history
@@ -20,9 +20,9 @@
 
 #include "common/err.h"
 #include "common/limits.h"
-#include "ledger/fund.h"
+#include "fund/fund.h"
 #include "ledger/ledger.h"
-#include "ledger/travel.h"
+#include "travel/travel.h"
 #include "tests/harness/harness.h"
 
 #define DATA SRCDATADIR "/tests/data/travel/"
@@ -36,15 +36,15 @@ struct fx {
 };
 
 typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-		     const struct ledger_travel_idem *, const char **);
+		     const struct travel_idem *, const char **);
 
 /* The fund's operations take no Idempotency-Key; adapted to op_fn. */
 #define FUND_OP(name)                                                                     \
 	static int name(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *w, \
-			const struct ledger_travel_idem *idem, const char **code)             \
+			const struct travel_idem *idem, const char **code)             \
 	{                                                                                  \
 		(void)idem;                                                                \
-		return ledger_fund_##name(out, c, body, w, code);                          \
+		return fund_##name(out, c, body, w, code);                          \
 	}
 FUND_OP(donor_add)
 FUND_OP(pledge_add)
@@ -155,9 +155,9 @@ static void fx_open(struct fx *f)
 	harness_new_db(f->db, sizeof(f->db));
 	f->c = harness_connect(f->db);
 	ck_assert_int_eq(ledger_store_setup(f->c), 0);
-	ck_assert_int_eq(ledger_fund_setup(f->c), 0);
-	ck_assert_int_eq(ledger_travel_setup(f->c), 0);
-	ck_assert_msg(ledger_fund_init(&created, f->c, &who) == 0, "%s", err_last());
+	ck_assert_int_eq(fund_setup(f->c), 0);
+	ck_assert_int_eq(travel_setup(f->c), 0);
+	ck_assert_msg(fund_init(&created, f->c, &who) == 0, "%s", err_last());
 	json_decref(ok(f->c, donor_add,
 		       "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}"));
 	p = ok(f->c, pledge_add,
@@ -184,7 +184,7 @@ static void import(PGconn *c, const char *meeting, const char *file, long long w
 	int rc;
 
 	ck_assert_msg(f, "%s", file);
-	rc = ledger_travel_applicants_import(&out, c, meeting, f, file, &who, NULL, &code);
+	rc = travel_applicants_import(&out, c, meeting, f, file, &who, NULL, &code);
 	fclose(f);
 
 	ck_assert_msg(rc == 0, "import %s: %s", file, err_last());
@@ -196,7 +196,7 @@ static void import(PGconn *c, const char *meeting, const char *file, long long w
 __attribute__((format(printf, 2, 3))) static json_t *rank(PGconn *c, const char *fmt, ...)
 {
 	char text[512];
-	ledger_travel_ranking *k = NULL;
+	travel_ranking *k = NULL;
 	json_t *body, *o;
 	const char *code = NULL;
 	va_list ap;
@@ -207,11 +207,11 @@ __attribute__((format(printf, 2, 3))) static json_t *rank(PGconn *c, const char 
 	va_end(ap);
 	body = json_loads(text, 0, NULL);
 	ck_assert_ptr_nonnull(body);
-	rc = ledger_travel_rank(&k, c, body, &who, NULL, &code);
+	rc = travel_rank(&k, c, body, &who, NULL, &code);
 	ck_assert_msg(rc == 0, "rank %s: %s [%s]", text, err_last(), code ? code : "");
-	o = ledger_travel_ranking_json(k);
+	o = travel_ranking_json(k);
 	ck_assert_ptr_nonnull(o);
-	ledger_travel_ranking_free(k);
+	travel_ranking_free(k);
 	json_decref(body);
 	return o;
 }
@@ -238,15 +238,15 @@ static void prior_meeting(PGconn *c)
 {
 	json_t *o;
 
-	json_decref(ok(c, ledger_travel_meeting_add,
+	json_decref(ok(c, travel_meeting_add,
 		       "{\"id\":\"igf2018-mag3\",\"name\":\"MAG 3 2018\",\"starts_on\":\"2018-10-01\","
 		       "\"ends_on\":\"2018-10-03\",\"place\":\"Geneva\",\"currency\":\"USD\"}"));
 	import(c, "igf2018-mag3", DATA "prior.csv", 2);
 	o = rank(c, "{\"meeting\":\"igf2018-mag3\",\"as_of\":\"2018-09-10\",\"budget\":\"5000.00\"}");
 	ck_assert_str_eq(str(o, "allocated"), "2500.00");
 	json_decref(o);
-	json_decref(ok(c, ledger_travel_approve, "{\"meeting\":\"igf2018-mag3\",\"date\":\"2018-09-15\"}"));
-	json_decref(ok(c, ledger_travel_settle,
+	json_decref(ok(c, travel_approve, "{\"meeting\":\"igf2018-mag3\",\"date\":\"2018-09-15\"}"));
+	json_decref(ok(c, travel_settle,
 		       "{\"meeting\":\"igf2018-mag3\",\"applicant\":\"bo\",\"airfare\":\"900.00\","
 		       "\"dsa\":\"300.00\",\"report_received\":\"2018-10-20\",\"date\":\"2018-10-20\"}"));
 	expect_balance(c, "8100-USD", "100000");
@@ -255,7 +255,7 @@ static void prior_meeting(PGconn *c)
 
 static void main_meeting(PGconn *c)
 {
-	json_decref(ok(c, ledger_travel_meeting_add,
+	json_decref(ok(c, travel_meeting_add,
 		       "{\"id\":\"igf2019-mag1\",\"name\":\"MAG 1 2019\",\"starts_on\":\"2019-01-29\","
 		       "\"ends_on\":\"2019-01-31\",\"place\":\"Geneva\",\"currency\":\"USD\","
 		       "\"budget_line\":\"MAG travel 2019\"}"));
@@ -334,7 +334,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 	json_decref(rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2019-01-05\"}"));
 
 	/* approve: one obligation per funded applicant */
-	o = ok(f.c, ledger_travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-06\"}");
+	o = ok(f.c, travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-06\"}");
 	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 3);
 	json_decref(o);
 	expect_balance(f.c, "8100-USD", "520000");
@@ -358,7 +358,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 
 	/* approving twice changes nothing */
 	before = snapshot(f.c);
-	o = ok(f.c, ledger_travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-07\"}");
+	o = ok(f.c, travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-07\"}");
 	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 0);
 	json_decref(o);
 	expect_unchanged(f.c, before);
@@ -366,7 +366,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 
 	/* bo declines: 1500.00 released; 3100.00 is free: fay (3500.00) does
 	 * not fit, dee (1800.00) does and is offered the place */
-	o = ok(f.c, ledger_travel_decline,
+	o = ok(f.c, travel_decline,
 	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"bo\",\"date\":\"2019-01-08\"}");
 	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "declined");
 	ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
@@ -384,7 +384,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 					  NULL), *out = NULL;
 		const char *code = NULL;
 
-		ck_assert_int_eq(ledger_travel_decline(&out, f.c, body, &who, NULL, &code), ERR_CONFLICT);
+		ck_assert_int_eq(travel_decline(&out, f.c, body, &who, NULL, &code), ERR_CONFLICT);
 		ck_assert_str_eq(code, "conflict");
 		ck_assert_ptr_null(out);
 		json_decref(body);
@@ -393,14 +393,14 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 	free(before);
 
 	/* the offered place is obliged by the next approve */
-	o = ok(f.c, ledger_travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-09\"}");
+	o = ok(f.c, travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-09\"}");
 	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 1);
 	ck_assert_str_eq(str(json_array_get(json_object_get(o, "approved"), 0), "applicant"), "dee");
 	json_decref(o);
 	expect_balance(f.c, "8100-USD", "550000");
 
 	/* settle cy: 1200.00 + 500.00 paid of 2000.00 granted */
-	o = ok(f.c, ledger_travel_settle,
+	o = ok(f.c, travel_settle,
 	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"airfare\":\"1200.00\","
 	       "\"dsa\":\"500.00\",\"report_received\":\"2019-02-08\",\"date\":\"2019-02-10\"}");
 	ck_assert_str_eq(str(o, "released"), "300.00");
@@ -425,7 +425,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 		json_t *av = NULL;
 		const char *code = NULL;
 
-		ck_assert_int_eq(ledger_fund_travel_available(&av, f.c, "2019-02-28", &code), 0);
+		ck_assert_int_eq(fund_travel_available(&av, f.c, "2019-02-28", &code), 0);
 		ck_assert_str_eq(str(json_array_get(json_object_get(av, "currencies"), 0),
 				     "available"), "1600.00");
 		json_decref(av);
@@ -438,7 +438,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 					  "\"report_received\":\"2019-02-08\"}", 0, NULL), *out = NULL;
 		const char *code = NULL;
 
-		ck_assert_int_eq(ledger_travel_settle(&out, f.c, body, &who, NULL, &code), ERR_CONFLICT);
+		ck_assert_int_eq(travel_settle(&out, f.c, body, &who, NULL, &code), ERR_CONFLICT);
 		json_decref(body);
 	}
 	expect_unchanged(f.c, before);
@@ -466,7 +466,7 @@ START_TEST(test_travel_settle__above_granted_refused_nothing_stored)
 	body = json_loads("{\"meeting\":\"igf2018-mag3\",\"applicant\":\"amina\","
 			  "\"airfare\":\"800.00\",\"dsa\":\"200.01\",\"report_received\":"
 			  "\"2018-10-10\"}", 0, NULL);
-	ck_assert_int_eq(ledger_travel_settle(&out, f.c, body, &who, NULL, &code), ERR_INVALID);
+	ck_assert_int_eq(travel_settle(&out, f.c, body, &who, NULL, &code), ERR_INVALID);
 	ck_assert_str_eq(code, "invalid-field");
 	ck_assert_msg(strstr(err_last(), "1000.01") && strstr(err_last(), "1000.00"), "%s",
 		      err_last());
@@ -528,10 +528,10 @@ START_TEST(test_travel_cancel__offered_place_needs_no_entry_and_is_offered_on)
 		      "\"2019-01-05\"}");
 	ck_assert_str_eq(str(o, "allocated"), "4500.00");
 	json_decref(o);
-	json_decref(ok(f.c, ledger_travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":"
+	json_decref(ok(f.c, travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":"
 						   "\"2019-01-06\"}"));
 	/* cancelling bo frees 1500.00: 2000.00 left, cy (2000.00) fits */
-	o = ok(f.c, ledger_travel_cancel,
+	o = ok(f.c, travel_cancel,
 	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"bo\",\"date\":\"2019-01-07\"}");
 	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "cancelled");
 	ck_assert_ptr_nonnull(json_string_value(json_object_get(json_object_get(o, "trip"),
@@ -542,7 +542,7 @@ START_TEST(test_travel_cancel__offered_place_needs_no_entry_and_is_offered_on)
 	expect_balance(f.c, "8100-USD", "300000");
 	/* cancelling the offered place makes no entry; eve (700.00) is offered */
 	n1 = harness_query_value(f.c, "SELECT count(*) FROM entries");
-	o = ok(f.c, ledger_travel_cancel,
+	o = ok(f.c, travel_cancel,
 	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"date\":\"2019-01-08\"}");
 	ck_assert(json_is_null(json_object_get(json_object_get(o, "trip"), "release_entry")));
 	ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
@@ -580,7 +580,7 @@ START_TEST(test_travel_offer__follows_the_runs_allocation_rule)
 		json_t *o;
 		char pol[512] = "";
 
-		json_decref(ok(f.c, ledger_travel_meeting_add,
+		json_decref(ok(f.c, travel_meeting_add,
 			       "{\"id\":\"%s\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
 			       "\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
 			       m));
@@ -590,8 +590,8 @@ START_TEST(test_travel_offer__follows_the_runs_allocation_rule)
 		o = rank(f.c, "{\"meeting\":\"%s\",\"budget\":\"4600.00\"%s}", m, pol);
 		ck_assert_str_eq(str(o, "allocated"), "4500.00");
 		json_decref(o);
-		json_decref(ok(f.c, ledger_travel_approve, "{\"meeting\":\"%s\"}", m));
-		o = ok(f.c, ledger_travel_cancel, "{\"meeting\":\"%s\",\"applicant\":\"bo\"}", m);
+		json_decref(ok(f.c, travel_approve, "{\"meeting\":\"%s\"}", m));
+		o = ok(f.c, travel_cancel, "{\"meeting\":\"%s\",\"applicant\":\"bo\"}", m);
 		if (cases[i].offered) {
 			ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
 			ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0),
@@ -629,15 +629,15 @@ static void refused(PGconn *c, op_fn op, const char *text, int want_rc, const ch
 	free(before);
 }
 
-/* ledger_travel_rank has its own signature; adapt it to op_fn. */
+/* travel_rank has its own signature; adapt it to op_fn. */
 static int rank_op(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *w,
-		   const struct ledger_travel_idem *idem, const char **code)
+		   const struct travel_idem *idem, const char **code)
 {
-	ledger_travel_ranking *k = NULL;
-	int rc = ledger_travel_rank(&k, c, body, w, idem, code);
+	travel_ranking *k = NULL;
+	int rc = travel_rank(&k, c, body, w, idem, code);
 
-	*out = k ? ledger_travel_ranking_json(k) : NULL;
-	ledger_travel_ranking_free(k);
+	*out = k ? travel_ranking_json(k) : NULL;
+	travel_ranking_free(k);
 	return rc;
 }
 
@@ -647,19 +647,19 @@ START_TEST(test_travel_bad_input__refused_naming_the_field_nothing_stored)
 
 	fx_open(&f);
 	main_meeting(f.c);
-	refused(f.c, ledger_travel_meeting_add,
+	refused(f.c, travel_meeting_add,
 		"{\"id\":\"igf2019-mag1\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
 		"\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
 		ERR_CONFLICT, "conflict", "exists");
-	refused(f.c, ledger_travel_meeting_add,
+	refused(f.c, travel_meeting_add,
 		"{\"id\":\"m2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
 		"\"ends_on\":\"2019-01-28\",\"place\":\"x\",\"currency\":\"USD\"}",
 		ERR_INVALID, "invalid-field", "ends_on");
-	refused(f.c, ledger_travel_meeting_add,
+	refused(f.c, travel_meeting_add,
 		"{\"id\":\"m2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
 		"\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"JPY\"}",
 		ERR_INVALID, "invalid-field", "no travel accounts in JPY");
-	refused(f.c, ledger_travel_meeting_add,
+	refused(f.c, travel_meeting_add,
 		"{\"id\":\"M 2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
 		"\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
 		ERR_INVALID, "invalid-field", "id:");
@@ -673,19 +673,19 @@ START_TEST(test_travel_bad_input__refused_naming_the_field_nothing_stored)
 			      DATA "mag1.csv\"}", ERR_INVALID, "invalid-field", "policy");
 	refused(f.c, rank_op, "{\"meeting\":\"igf2019-mag1\",\"budgets\":\"1.00\"}",
 		ERR_INVALID, "invalid-field", "budgets: unknown field");
-	refused(f.c, ledger_travel_approve, "{\"meeting\":\"igf2019-mag1\"}", ERR_CONFLICT,
+	refused(f.c, travel_approve, "{\"meeting\":\"igf2019-mag1\"}", ERR_CONFLICT,
 		"conflict", "no stored ranking");
-	refused(f.c, ledger_travel_decline, "{\"meeting\":\"igf2019-mag1\",\"applicant\":"
+	refused(f.c, travel_decline, "{\"meeting\":\"igf2019-mag1\",\"applicant\":"
 					    "\"cy\"}", ERR_NOTFOUND, "not-found", "no trip");
-	refused(f.c, ledger_travel_settle,
+	refused(f.c, travel_settle,
 		"{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"airfare\":\"-1.00\","
 		"\"dsa\":\"0.00\",\"report_received\":\"2019-02-01\"}",
 		ERR_INVALID, "invalid-field", "airfare");
-	refused(f.c, ledger_travel_settle,
+	refused(f.c, travel_settle,
 		"{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"airfare\":\"0.00\","
 		"\"dsa\":\"0.00\",\"report_received\":\"2019-02-01\"}",
 		ERR_INVALID, "invalid-field", "more than 0");
-	refused(f.c, ledger_travel_settle,
+	refused(f.c, travel_settle,
 		"{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"airfare\":\"1.00\","
 		"\"dsa\":\"0.00\",\"report_received\":\"2019-02-30\"}",
 		ERR_INVALID, "invalid-field", "report_received");
@@ -782,7 +782,7 @@ START_TEST(test_travel_cli__bad_csv_refused_whole_nothing_stored)
 	char *before;
 
 	fx_open(&f);
-	json_decref(ok(f.c, ledger_travel_meeting_add,
+	json_decref(ok(f.c, travel_meeting_add,
 		       "{\"id\":\"m1\",\"name\":\"M\",\"starts_on\":\"2019-01-29\","
 		       "\"ends_on\":\"2019-01-29\",\"place\":\"Geneva\",\"currency\":\"USD\"}"));
 	before = snapshot(f.c);

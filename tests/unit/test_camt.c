@@ -1,5 +1,5 @@
 /*
- * test_camt.c - the streaming camt.053 reader (ledger/camt.c) on the
+ * test_camt.c - the streaming camt.053 reader (bank/camt.c) on the
  * fixtures of tests/data/camt: every figure of each version, batch
  * splitting, instructed amounts and charges, each tolerated quirk (read,
  * with warnings), and hostile or bad files refused. No database.
@@ -14,7 +14,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/xml.h"
-#include "ledger/camt.h"
+#include "bank/camt.h"
 #include "tests/harness/harness.h"
 
 #define DATA SRCDATADIR "/tests/data/camt/"
@@ -22,15 +22,15 @@
 #define MAX_LINES 16
 
 struct got {
-	struct ledger_camt_statement begun[MAX_STMTS];
-	struct ledger_camt_statement ended[MAX_STMTS];
+	struct bank_camt_statement begun[MAX_STMTS];
+	struct bank_camt_statement ended[MAX_STMTS];
 	int nbegun, nended;
-	struct ledger_camt_line lines[MAX_LINES];
+	struct bank_camt_line lines[MAX_LINES];
 	int stmt_of_line[MAX_LINES];
 	int nlines;
 };
 
-static int on_begin(void *ctx, const struct ledger_camt_statement *s)
+static int on_begin(void *ctx, const struct bank_camt_statement *s)
 {
 	struct got *g = ctx;
 
@@ -39,8 +39,8 @@ static int on_begin(void *ctx, const struct ledger_camt_statement *s)
 	return 0;
 }
 
-static int on_line(void *ctx, const struct ledger_camt_statement *s,
-		   const struct ledger_camt_line *l)
+static int on_line(void *ctx, const struct bank_camt_statement *s,
+		   const struct bank_camt_line *l)
 {
 	struct got *g = ctx;
 
@@ -51,7 +51,7 @@ static int on_line(void *ctx, const struct ledger_camt_statement *s,
 	return 0;
 }
 
-static int on_end(void *ctx, const struct ledger_camt_statement *s)
+static int on_end(void *ctx, const struct bank_camt_statement *s)
 {
 	struct got *g = ctx;
 
@@ -61,18 +61,18 @@ static int on_end(void *ctx, const struct ledger_camt_statement *s)
 }
 
 /* Reads a fixture, quietly (warnings are counted in sum). */
-static int read_fixture(struct got **out, struct ledger_camt_summary *sum,
+static int read_fixture(struct got **out, struct bank_camt_summary *sum,
 			const char *name)
 {
 	struct got *g = calloc(1, sizeof(*g));
-	struct ledger_camt_handler h = {on_begin, on_line, on_end, g};
+	struct bank_camt_handler h = {on_begin, on_line, on_end, g};
 	char path[512];
 	int rc;
 
 	ck_assert_ptr_nonnull(g);
 	snprintf(path, sizeof(path), DATA "%s", name);
 	log_set_level(LOG_ERROR);
-	rc = ledger_camt_read(sum, path, &h);
+	rc = bank_camt_read(sum, path, &h);
 	log_set_level(LOG_INFO);
 	*out = g;
 	return rc;
@@ -80,10 +80,10 @@ static int read_fixture(struct got **out, struct ledger_camt_summary *sum,
 
 START_TEST(test_camt_read__v02_statement_figures)
 {
-	struct ledger_camt_summary sum;
+	struct bank_camt_summary sum;
 	struct got *g = NULL;
-	const struct ledger_camt_statement *s;
-	const struct ledger_camt_line *l;
+	const struct bank_camt_statement *s;
+	const struct bank_camt_line *l;
 
 	ck_assert_msg(read_fixture(&g, &sum, "v02_basic.xml") == 0, "%s", err_last());
 	ck_assert_int_eq(sum.version, 2);
@@ -129,7 +129,7 @@ END_TEST
 
 START_TEST(test_camt_read__v04_statements_batch_and_reversal)
 {
-	struct ledger_camt_summary sum;
+	struct bank_camt_summary sum;
 	struct got *g = NULL;
 
 	ck_assert_msg(read_fixture(&g, &sum, "v04_multi.xml") == 0, "%s", err_last());
@@ -181,9 +181,9 @@ END_TEST
 
 START_TEST(test_camt_read__v08_instructed_amount_and_charges)
 {
-	struct ledger_camt_summary sum;
+	struct bank_camt_summary sum;
 	struct got *g = NULL;
-	const struct ledger_camt_line *l;
+	const struct bank_camt_line *l;
 
 	ck_assert_msg(read_fixture(&g, &sum, "v08_fx.xml") == 0, "%s", err_last());
 	ck_assert_int_eq(sum.version, 8);
@@ -225,7 +225,7 @@ START_TEST(test_camt_fixtures__valid_against_the_official_schemas)
 		xmlDocPtr doc = NULL;
 
 		snprintf(path, sizeof(path), DATA "%s", cases[i].file);
-		snprintf(xsd, sizeof(xsd), SRCDATADIR "/ledger/schemas/%s", cases[i].xsd);
+		snprintf(xsd, sizeof(xsd), SRCDATADIR "/bank/schemas/%s", cases[i].xsd);
 		ck_assert_msg(xml_read_file(&doc, path) == 0, "%s", err_last());
 		ck_assert_msg(xml_validate(doc, xsd, path) == 0, "%s", err_last());
 		xmlFreeDoc(doc);
@@ -236,7 +236,7 @@ START_TEST(test_camt_fixtures__valid_against_the_official_schemas)
 
 		ck_assert_int_eq(xml_read_file(&doc, DATA "quirk_order.xml"), 0);
 		ck_assert_int_eq(xml_validate(doc, SRCDATADIR
-					      "/ledger/schemas/camt.053.001.04.xsd", "q"),
+					      "/bank/schemas/camt.053.001.04.xsd", "q"),
 				 ERR_INVALID);
 		xmlFreeDoc(doc);
 	}
@@ -245,7 +245,7 @@ END_TEST
 
 START_TEST(test_camt_read__tolerates_long_remittance)
 {
-	struct ledger_camt_summary sum;
+	struct bank_camt_summary sum;
 	struct got *g = NULL;
 
 	ck_assert_msg(read_fixture(&g, &sum, "quirk_long_remittance.xml") == 0, "%s",
@@ -260,7 +260,7 @@ END_TEST
 
 START_TEST(test_camt_read__tolerates_elements_out_of_order)
 {
-	struct ledger_camt_summary sum;
+	struct bank_camt_summary sum;
 	struct got *g = NULL;
 
 	ck_assert_msg(read_fixture(&g, &sum, "quirk_order.xml") == 0, "%s", err_last());
@@ -278,7 +278,7 @@ END_TEST
 
 START_TEST(test_camt_read__tolerates_missing_status_and_code)
 {
-	struct ledger_camt_summary sum;
+	struct bank_camt_summary sum;
 	struct got *g = NULL;
 
 	ck_assert_msg(read_fixture(&g, &sum, "quirk_missing.xml") == 0, "%s", err_last());
@@ -291,7 +291,7 @@ END_TEST
 
 START_TEST(test_camt_read__tolerates_lower_case_currency)
 {
-	struct ledger_camt_summary sum;
+	struct bank_camt_summary sum;
 	struct got *g = NULL;
 
 	ck_assert_msg(read_fixture(&g, &sum, "quirk_currency_case.xml") == 0, "%s",
@@ -305,7 +305,7 @@ END_TEST
 
 START_TEST(test_camt_read__normalises_amount_notation)
 {
-	struct ledger_camt_summary sum;
+	struct bank_camt_summary sum;
 	struct got *g = NULL;
 
 	ck_assert_msg(read_fixture(&g, &sum, "quirk_amounts.xml") == 0, "%s", err_last());
@@ -321,7 +321,7 @@ END_TEST
 
 START_TEST(test_camt_read__normalises_iban_with_spaces)
 {
-	struct ledger_camt_summary sum;
+	struct bank_camt_summary sum;
 	struct got *g = NULL;
 
 	ck_assert_msg(read_fixture(&g, &sum, "quirk_iban.xml") == 0, "%s", err_last());
@@ -333,7 +333,7 @@ END_TEST
 
 START_TEST(test_camt_read__counts_zero_entry_but_emits_no_line)
 {
-	struct ledger_camt_summary sum;
+	struct bank_camt_summary sum;
 	struct got *g = NULL;
 
 	ck_assert_msg(read_fixture(&g, &sum, "quirk_zero_amount.xml") == 0, "%s",
@@ -356,7 +356,7 @@ START_TEST(test_camt_read__warning_names_file_line_and_field)
 
 	ck_assert_int_ge(fd, 0);
 	dup2(fd, STDERR_FILENO);
-	ck_assert_int_eq(ledger_camt_read(NULL, DATA "quirk_missing.xml", NULL), 0);
+	ck_assert_int_eq(bank_camt_read(NULL, DATA "quirk_missing.xml", NULL), 0);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	lseek(fd, 0, SEEK_SET);
@@ -379,7 +379,7 @@ static const char *const refused[] = {
 START_TEST(test_camt_read__refuses_hostile_and_bad_files)
 {
 	const char *name = refused[_i];
-	struct ledger_camt_summary sum;
+	struct bank_camt_summary sum;
 	struct got *g = NULL;
 	int rc = read_fixture(&g, &sum, name);
 
@@ -396,7 +396,7 @@ END_TEST
 
 START_TEST(test_camt_read__names_the_field_at_fault)
 {
-	struct ledger_camt_summary sum;
+	struct bank_camt_summary sum;
 	struct got *g = NULL;
 
 	ck_assert_int_eq(read_fixture(&g, &sum, "bad_late_error.xml"), ERR_INVALID);
@@ -422,14 +422,14 @@ START_TEST(test_camt_read__refuses_file_above_size_limit)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, LIMIT_CAMT_BYTES + 1), 0); /* sparse */
 	close(fd);
-	ck_assert_int_eq(ledger_camt_read(NULL, path, NULL), ERR_LIMIT);
+	ck_assert_int_eq(bank_camt_read(NULL, path, NULL), ERR_LIMIT);
 	ck_assert_ptr_nonnull(strstr(err_last(), "LIMIT_CAMT_BYTES"));
 	unlink(path);
 }
 END_TEST
 
-static int stop_at_second_line(void *ctx, const struct ledger_camt_statement *s,
-			       const struct ledger_camt_line *l)
+static int stop_at_second_line(void *ctx, const struct bank_camt_statement *s,
+			       const struct bank_camt_line *l)
 {
 	(void)s;
 	(void)l;
@@ -439,9 +439,9 @@ static int stop_at_second_line(void *ctx, const struct ledger_camt_statement *s,
 START_TEST(test_camt_read__callback_error_stops_reading)
 {
 	int calls = 0;
-	struct ledger_camt_handler h = {NULL, stop_at_second_line, NULL, &calls};
+	struct bank_camt_handler h = {NULL, stop_at_second_line, NULL, &calls};
 
-	ck_assert_int_eq(ledger_camt_read(NULL, DATA "v02_basic.xml", &h), ERR_CONFLICT);
+	ck_assert_int_eq(bank_camt_read(NULL, DATA "v02_basic.xml", &h), ERR_CONFLICT);
 	ck_assert_int_eq(calls, 2);
 }
 END_TEST

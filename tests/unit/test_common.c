@@ -1,6 +1,6 @@
 /*
  * test_common.c - err, log, hash and cfg: the small infrastructure modules;
- * and the JSON path finder of request bodies (ledger/body.c).
+ * and the JSON path finder of request bodies (fund/body.c).
  */
 #include <check.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/log.h"
-#include "ledger/body.h"
+#include "fund/body.h"
 #include "tests/harness/harness.h"
 
 START_TEST(test_err_set__keeps_message_and_code)
@@ -170,7 +170,7 @@ START_TEST(test_body_path_at__names_the_field_of_an_offset)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *t = cases[i].text;
 
-		ledger_body_path_at(out, sizeof(out), t, strlen(t),
+		fund_body_path_at(out, sizeof(out), t, strlen(t),
 				    (size_t)(strstr(t, cases[i].mark) - t));
 		ck_assert_msg(strcmp(out, cases[i].want) == 0, "%s: got '%s', want '%s'", t, out,
 			      cases[i].want);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/date.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/xml.h"
@@ -198,7 +199,7 @@ START_TEST(test_rules_country_is_ldc__on_the_day)
 	int32_t day;
 
 	ck_assert_int_eq(rules_countries_load_default(&k), 0);
-	ck_assert_int_eq(rules_parse_date(&day, c->day), 0);
+	ck_assert_int_eq(date_parse(&day, c->day), 0);
 	ck_assert_msg(rules_country_is_ldc(k, c->iso3, day) == c->ldc, "%s on %s", c->iso3,
 		      c->day);
 	rules_countries_free(k);
@@ -283,7 +284,7 @@ START_TEST(test_rules_countries__the_seed_transcripts_countries)
 	int32_t day;
 
 	ck_assert_int_eq(rules_countries_load_default(&k), 0);
-	ck_assert_int_eq(rules_parse_date(&day, "2019-01-29"), 0);
+	ck_assert_int_eq(date_parse(&day, "2019-01-29"), 0);
 	for (size_t i = 0; i < sizeof(seed_countries) / sizeof(seed_countries[0]); i++) {
 		const char *c = seed_countries[i].iso3;
 
@@ -329,30 +330,39 @@ START_TEST(test_rules_parse_time__dates_and_timestamps)
 	int32_t ns, day;
 	char back[11];
 
-	ck_assert_int_eq(rules_parse_time(&s, &ns, "1970-01-01"), 0);
+	ck_assert_int_eq(date_parse_time(&s, &ns, "1970-01-01"), 0);
 	ck_assert_int_eq(s, 0);
-	ck_assert_int_eq(rules_parse_time(&s, &ns, "2018-12-18"), 0);
+	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18"), 0);
 	ck_assert_int_eq(s, 1545091200);
-	ck_assert_int_eq(rules_parse_time(&s, &ns, "2018-12-18T00:00:00Z"), 0);
+	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18T00:00:00Z"), 0);
 	ck_assert_int_eq(s, 1545091200);
-	ck_assert_int_eq(rules_parse_time(&s, &ns, "2018-12-19T00:30:00+01:00"), 0);
+	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-19T00:30:00+01:00"), 0);
 	ck_assert_int_eq(s, 1545091200 + 23 * 3600 + 1800);
-	ck_assert_int_eq(rules_parse_time(&s, &ns, "2018-12-18t10:00:00.25z"), 0);
+	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18t10:00:00.25z"), 0);
 	ck_assert_int_eq(ns, 250000000);
-	ck_assert_int_eq(rules_parse_time(&s, &ns, "2000-02-29"), 0);
-	ck_assert_int_eq(rules_parse_time(&s, &ns, "1900-02-29"), ERR_INVALID);
-	ck_assert_int_eq(rules_parse_time(&s, &ns, "2018-12-18T24:00:00Z"), ERR_INVALID);
-	ck_assert_int_eq(rules_parse_time(&s, &ns, "2018-12-18T10:00:00"), ERR_INVALID);
-	ck_assert_int_eq(rules_parse_time(&s, &ns, "2018-12-18 10:00:00Z"), ERR_INVALID);
-	ck_assert_int_eq(rules_parse_time(&s, &ns, "2018-12-18T10:00:00.Z"), ERR_INVALID);
-	ck_assert_int_eq(rules_parse_time(&s, &ns, "18-12-18"), ERR_INVALID);
-	ck_assert_int_eq(rules_parse_date(&day, "2024-02-29"), 0);
-	rules_format_date(back, day);
+	ck_assert_int_eq(date_parse_time(&s, &ns, "2000-02-29"), 0);
+	ck_assert_int_eq(date_parse_time(&s, &ns, "1900-02-29"), ERR_INVALID);
+	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18T24:00:00Z"), ERR_INVALID);
+	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18T10:00:00"), ERR_INVALID);
+	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18 10:00:00Z"), ERR_INVALID);
+	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18T10:00:00.Z"), ERR_INVALID);
+	ck_assert_int_eq(date_parse_time(&s, &ns, "18-12-18"), ERR_INVALID);
+	ck_assert_int_eq(date_parse(&day, "2024-02-29"), 0);
+	date_format(back, day);
 	ck_assert_str_eq(back, "2024-02-29");
-	ck_assert_int_eq(rules_parse_date(&day, "0001-01-01"), 0);
-	rules_format_date(back, day);
-	ck_assert_str_eq(back, "0001-01-01");
-	ck_assert_int_eq(rules_parse_date(&day, "2019-13-01"), ERR_INVALID);
+	ck_assert_int_eq(date_parse(&day, "1900-01-01"), 0);
+	date_format(back, day);
+	ck_assert_str_eq(back, "1900-01-01");
+	ck_assert_int_eq(date_parse(&day, "9999-12-31"), 0);
+	date_format(back, day);
+	ck_assert_str_eq(back, "9999-12-31");
+	/* one range of years for every date tfledger reads (common/date.h) */
+	ck_assert_int_eq(date_parse(&day, "1899-12-31"), ERR_INVALID);
+	ck_assert(!date_valid("0001-01-01"));
+	ck_assert(date_time_utc_valid("2024-02-29T23:59:59Z"));
+	ck_assert(!date_time_utc_valid("2023-02-29T00:00:00Z"));
+	ck_assert(!date_time_utc_valid("2023-01-01T00:00:00+00:00"));
+	ck_assert_int_eq(date_parse(&day, "2019-13-01"), ERR_INVALID);
 }
 END_TEST
 
@@ -479,7 +489,7 @@ START_TEST(test_rules_rank__properties_over_random_files)
 	rng_state = 0x5eed0fa11u + (uint64_t)_i * 7919;
 	load_policies(&skip, &stop);
 	ck_assert_int_eq(rules_countries_load_default(&k), 0);
-	ck_assert_int_eq(rules_parse_date(&meeting, "2019-01-29"), 0);
+	ck_assert_int_eq(date_parse(&meeting, "2019-01-29"), 0);
 	for (int iter = 0; iter < 50; iter++) {
 		size_t n = (size_t)pick(120);
 		struct rules_applicant *a = random_applicants(n);

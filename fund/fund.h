@@ -11,7 +11,7 @@
  * failure leaves the database exactly as it was.
  *
  * Connections: call ledger_store_setup() (or ledger_store_setup_owner())
- * first, then ledger_fund_setup() once. Failures return a negative err code
+ * first, then fund_setup() once. Failures return a negative err code
  * with err_last() naming the field; *code is then the HTTP contract's code
  * (a static string): "invalid-field" (400), "not-found" (404), "conflict"
  * (409), "unknown-account" / "currency-mismatch" / "unbalanced-entry" /
@@ -21,8 +21,8 @@
  * On success *code is NULL and *out (where there is one) is a new JSON
  * reference the caller owns, shaped as docs/fund.md says.
  */
-#ifndef TFLEDGER_LEDGER_FUND_H
-#define TFLEDGER_LEDGER_FUND_H
+#ifndef TFLEDGER_FUND_FUND_H
+#define TFLEDGER_FUND_FUND_H
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -36,20 +36,20 @@
 #define LEDGER_FUND_CLI_TOKEN_ID "0000000000000000"
 
 /* Prepares this module's statements on c (after ledger_store_setup). */
-int ledger_fund_setup(PGconn *c);
+int fund_setup(PGconn *c);
 
 /*
  * Creates the chart of accounts (docs/fund.md) where missing; idempotent.
  * *created_out counts the accounts created now. ERR_CONFLICT if an account
  * with one of the chart's codes exists with another name, type or currency.
  */
-int ledger_fund_init(int *created_out, PGconn *c, const struct ledger_actor *who);
+int fund_init(int *created_out, PGconn *c, const struct ledger_actor *who);
 
 /* The chart as JSON: [{"code","name","type","currency"}...] (no database). */
-json_t *ledger_fund_chart_json(void);
+json_t *fund_chart_json(void);
 
 /* {"id","name","org_type","country"}: country may be null. */
-int ledger_fund_donor_add(json_t **out, PGconn *c, json_t *body,
+int fund_donor_add(json_t **out, PGconn *c, json_t *body,
 			  const struct ledger_actor *who, const char **code);
 
 /*
@@ -58,22 +58,22 @@ int ledger_fund_donor_add(json_t **out, PGconn *c, json_t *body,
  * half away from zero per receipt), largest first, then by id. Each donor
  * carries the rates used. "missing-rate" if a month's rate is absent.
  */
-int ledger_fund_donors_list(json_t **out, PGconn *c, const char **code);
+int fund_donors_list(json_t **out, PGconn *c, const char **code);
 
 /*
  * {"donor","date","amount","currency","earmark"?,"agreement"?,"signed_on"?}:
  * without agreement an indicative pledge (no entry); with it, signed at
  * once (signed_on defaults to date).
  */
-int ledger_fund_pledge_add(json_t **out, PGconn *c, json_t *body,
+int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 			   const struct ledger_actor *who, const char **code);
 
 /* Signs indicative pledge id: {"agreement","date","amount"?}. */
-int ledger_fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
+int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
 			    const struct ledger_actor *who, const char **code);
 
 /* Every pledge with what receipts settled and what is open. */
-int ledger_fund_pledges_list(json_t **out, PGconn *c, const char **code);
+int fund_pledges_list(json_t **out, PGconn *c, const char **code);
 
 /*
  * {"pledge","date","bank_account","amount","instructed_amount"?,"charges"?,
@@ -83,17 +83,17 @@ int ledger_fund_pledges_list(json_t **out, PGconn *c, const char **code);
  * difference is bank charges). charges (bank currency) only when they
  * differ. Above what is open: "over-payment" unless allow_overpayment.
  */
-int ledger_fund_receipt_add(json_t **out, PGconn *c, json_t *body,
+int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 			    const struct ledger_actor *who, const char **code);
 
 /* Every receipt, with its USD figure and the rate used (null if none). */
-int ledger_fund_receipts_list(json_t **out, PGconn *c, const char **code);
+int fund_receipts_list(json_t **out, PGconn *c, const char **code);
 
 /* {"donor","kind":"service"|"goods","description","amount","currency",
  *  "period_start","period_end"}. */
-int ledger_fund_inkind_add(json_t **out, PGconn *c, json_t *body,
+int fund_inkind_add(json_t **out, PGconn *c, json_t *body,
 			   const struct ledger_actor *who, const char **code);
-int ledger_fund_inkind_list(json_t **out, PGconn *c, const char **code);
+int fund_inkind_list(json_t **out, PGconn *c, const char **code);
 
 /*
  * Loads a CSV of UN operational rates (header currency,month,usd_per_unit,
@@ -102,17 +102,17 @@ int ledger_fund_inkind_list(json_t **out, PGconn *c, const char **code);
  * the same value is skipped; with another value it is refused. *out is
  * {"file","stored","unchanged"}.
  */
-int ledger_fund_rates_import(json_t **out, PGconn *c, const char *path,
+int fund_rates_import(json_t **out, PGconn *c, const char *path,
 			     const struct ledger_actor *who, const char **code);
 /* The same for a CSV document of len bytes at doc (an HTTP request body),
  * named name in messages ("name:LINE: column N (FIELD): ..."). */
-int ledger_fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
+int fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
 				 const char *name, const struct ledger_actor *who,
 				 const char **code);
-int ledger_fund_rates_list(json_t **out, PGconn *c, const char **code);
+int fund_rates_list(json_t **out, PGconn *c, const char **code);
 
 /* USD per unit of currency in month YYYY-MM (USD: 1); "missing-rate". */
-int ledger_fund_rate(struct money_rate *out, PGconn *c, const char *currency,
+int fund_rate(struct money_rate *out, PGconn *c, const char *currency,
 		     const char *month, const char **code);
 
 /*
@@ -121,7 +121,7 @@ int ledger_fund_rate(struct money_rate *out, PGconn *c, const char *currency,
  * less travel obligations (memo 8100) and travel expenses (5200); and the
  * total in USD at the rates of the as-of month.
  */
-int ledger_fund_travel_available(json_t **out, PGconn *c, const char *as_of,
+int fund_travel_available(json_t **out, PGconn *c, const char *as_of,
 				 const char **code);
 
 /*
@@ -130,7 +130,7 @@ int ledger_fund_travel_available(json_t **out, PGconn *c, const char *as_of,
  * open transaction, with an audit row (action, object = the entry id).
  * ERR_INVALID with *code for an entry the ledger refuses.
  */
-int ledger_fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *who,
+int fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *who,
 		       const char *action, const char **code);
 
 #endif

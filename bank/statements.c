@@ -3,13 +3,13 @@
  * (migrations/0010_bank_statements.sql), see statements.h.
  *
  * A file is one transaction. Its lines are streamed with COPY into a
- * session temporary table while ledger/camt.c reads them, and moved into
+ * session temporary table while bank/camt.c reads them, and moved into
  * bank_lines at each </Stmt> with INSERT ... ON CONFLICT DO NOTHING, which
  * tells new lines from duplicates. Memory holds one COPY buffer and, for
  * lines without a bank reference, one hash per such line of the current
  * statement (the occurrence count of the fallback key).
  */
-#include "ledger/statements.h"
+#include "bank/statements.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +70,7 @@ struct import {
 	const char *doc;      /* NULL: read path */
 	size_t doc_len;
 	char sha256[HASH_HEX_BYTES];
-	struct ledger_statements_file *file;
+	struct bank_statements_file *file;
 	char stmt_db_id[24];
 	bool stmt_created;
 	bool copying;
@@ -82,7 +82,7 @@ struct import {
 	size_t occ_n, occ_cap;
 };
 
-int ledger_statements_prepare(PGconn *c)
+int bank_statements_prepare(PGconn *c)
 {
 	int rc = db_exec_sql(c, temp_table_sql);
 
@@ -129,8 +129,8 @@ static int occurrence(long *out, struct import *im, const char *hex)
  * tell a payment apart and its occurrence among identical ones.
  */
 static int line_key(char *out, size_t size, struct import *im,
-		    const struct ledger_camt_statement *s,
-		    const struct ledger_camt_line *l)
+		    const struct bank_camt_statement *s,
+		    const struct bank_camt_line *l)
 {
 	char base[LIMIT_CAMT_REMITTANCE_BYTES + 8 * LIMIT_CAMT_FIELD_BYTES];
 	char hex[HASH_HEX_BYTES];
@@ -205,14 +205,14 @@ static void field_int(struct import *im, long long v, bool present)
 	field(im, present ? n : NULL, false);
 }
 
-static int on_begin(void *ctx, const struct ledger_camt_statement *s)
+static int on_begin(void *ctx, const struct bank_camt_statement *s)
 {
 	struct import *im = ctx;
-	const char *version = ledger_camt_version_name(s->version);
+	const char *version = bank_camt_version_name(s->version);
 	const char *params[6] = {s->account, s->id, s->currency, version, im->path,
 				 im->sha256};
-	struct ledger_statements_file *f = im->file;
-	struct ledger_statements_result *r;
+	struct bank_statements_file *f = im->file;
+	struct bank_statements_result *r;
 	PGresult *res = NULL;
 	int rc;
 
@@ -260,8 +260,8 @@ static int on_begin(void *ctx, const struct ledger_camt_statement *s)
 	return rc;
 }
 
-static int on_line(void *ctx, const struct ledger_camt_statement *s,
-		   const struct ledger_camt_line *l)
+static int on_line(void *ctx, const struct bank_camt_statement *s,
+		   const struct bank_camt_line *l)
 {
 	struct import *im = ctx;
 	char key[LIMIT_CAMT_FIELD_BYTES + 32];
@@ -316,10 +316,10 @@ static int copy_end(struct import *im, const char *abort_msg)
 	return rc;
 }
 
-static int on_end(void *ctx, const struct ledger_camt_statement *s)
+static int on_end(void *ctx, const struct bank_camt_statement *s)
 {
 	struct import *im = ctx;
-	struct ledger_statements_result *r = &im->file->stmts[im->file->n - 1];
+	struct bank_statements_result *r = &im->file->stmts[im->file->n - 1];
 	char entries[24], credits[24], debits[24], opening[24], closing[24];
 	const char *move[2] = {im->stmt_db_id, s->account};
 	const char *finish[8] = {im->stmt_db_id, entries, credits, debits,
@@ -354,9 +354,9 @@ static int on_end(void *ctx, const struct ledger_camt_statement *s)
 
 static int import_tx(PGconn *c, void *ctx)
 {
-	static const struct ledger_camt_handler none;
+	static const struct bank_camt_handler none;
 	struct import *im = ctx;
-	struct ledger_camt_handler h = none;
+	struct bank_camt_handler h = none;
 	int rc;
 
 	(void)c;
@@ -369,16 +369,16 @@ static int import_tx(PGconn *c, void *ctx)
 	h.ctx = im;
 	rc = db_exec(NULL, im->c, "camt_lines_clear", 0, NULL);
 	if (rc == 0)
-		rc = im->doc ? ledger_camt_read_memory(&im->file->summary, im->doc, im->doc_len,
+		rc = im->doc ? bank_camt_read_memory(&im->file->summary, im->doc, im->doc_len,
 						       im->path, &h)
-			     : ledger_camt_read(&im->file->summary, im->path, &h);
+			     : bank_camt_read(&im->file->summary, im->path, &h);
 	if (im->copying)
 		(void)copy_end(im, "import failed");
 	return rc;
 }
 
 /* Imports path, or (doc not NULL) the doc_len bytes at doc named path. */
-static int import_any(struct ledger_statements_file **out, PGconn *c, const char *path,
+static int import_any(struct bank_statements_file **out, PGconn *c, const char *path,
 		      const char *doc, size_t doc_len)
 {
 	struct import im = {.c = c, .path = path, .doc = doc, .doc_len = doc_len};
@@ -410,25 +410,25 @@ static int import_any(struct ledger_statements_file **out, PGconn *c, const char
 	*out = im.file;
 	im.file = NULL;
 cleanup:
-	ledger_statements_file_free(im.file);
+	bank_statements_file_free(im.file);
 	free(im.buf);
 	free(im.occ);
 	return rc;
 }
 
-int ledger_statements_import(struct ledger_statements_file **out, PGconn *c,
+int bank_statements_import(struct bank_statements_file **out, PGconn *c,
 			     const char *path)
 {
 	return import_any(out, c, path, NULL, 0);
 }
 
-int ledger_statements_import_memory(struct ledger_statements_file **out, PGconn *c,
+int bank_statements_import_memory(struct bank_statements_file **out, PGconn *c,
 				    const char *doc, size_t len, const char *name)
 {
 	return import_any(out, c, name, doc, len);
 }
 
-void ledger_statements_file_free(struct ledger_statements_file *f)
+void bank_statements_file_free(struct bank_statements_file *f)
 {
 	if (!f)
 		return;

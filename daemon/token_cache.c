@@ -7,7 +7,7 @@
  * by every flush, stops a lookup that raced with a revoke from putting the
  * answer it read before the revoke back into the cache.
  */
-#include "ledger/token_cache.h"
+#include "daemon/token_cache.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -26,23 +26,23 @@ struct slot {
 	char sha[HASH_HEX_BYTES];
 };
 
-struct ledger_token_cache {
+struct daemon_token_cache {
 	pthread_mutex_t mu;
 	unsigned long generation;
 	size_t next; /* the slot to replace when all are used */
 	struct slot slots[LIMIT_TOKEN_CACHE];
 };
 
-struct ledger_token_cache *ledger_token_cache_new(void)
+struct daemon_token_cache *daemon_token_cache_new(void)
 {
-	struct ledger_token_cache *tc = calloc(1, sizeof(*tc));
+	struct daemon_token_cache *tc = calloc(1, sizeof(*tc));
 
 	if (tc)
 		pthread_mutex_init(&tc->mu, NULL);
 	return tc;
 }
 
-void ledger_token_cache_free(struct ledger_token_cache *tc)
+void daemon_token_cache_free(struct daemon_token_cache *tc)
 {
 	if (!tc)
 		return;
@@ -50,7 +50,7 @@ void ledger_token_cache_free(struct ledger_token_cache *tc)
 	free(tc);
 }
 
-static void flush(struct ledger_token_cache *tc)
+static void flush(struct daemon_token_cache *tc)
 {
 	pthread_mutex_lock(&tc->mu);
 	memset(tc->slots, 0, sizeof(tc->slots));
@@ -58,7 +58,7 @@ static void flush(struct ledger_token_cache *tc)
 	pthread_mutex_unlock(&tc->mu);
 }
 
-int ledger_token_cache_listen(struct ledger_token_cache *tc, PGconn *c)
+int daemon_token_cache_listen(struct daemon_token_cache *tc, PGconn *c)
 {
 	int rc = db_exec_sql(c, "LISTEN tfledger_tokens");
 
@@ -66,7 +66,7 @@ int ledger_token_cache_listen(struct ledger_token_cache *tc, PGconn *c)
 	return rc;
 }
 
-void ledger_token_cache_poll(struct ledger_token_cache *tc, PGconn *c)
+void daemon_token_cache_poll(struct daemon_token_cache *tc, PGconn *c)
 {
 	PGnotify *n;
 	bool changed = false;
@@ -81,7 +81,7 @@ void ledger_token_cache_poll(struct ledger_token_cache *tc, PGconn *c)
 		flush(tc);
 }
 
-int ledger_token_cache_check(struct ledger_token *out, struct ledger_token_cache *tc,
+int daemon_token_cache_check(struct ledger_token *out, struct daemon_token_cache *tc,
 			     PGconn *c, const char *token)
 {
 	char sha[HASH_HEX_BYTES];

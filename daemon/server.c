@@ -10,7 +10,7 @@
  * every error is {"error":{"code","message"}} with the contract's codes.
  * Nothing is stored unless the whole request succeeds.
  */
-#include "ledger/server.h"
+#include "daemon/server.h"
 
 #include <inttypes.h>
 #include <microhttpd.h>
@@ -23,21 +23,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/date.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/money.h"
-#include "ledger/body.h"
-#include "ledger/fund.h"
-#include "ledger/http.h"
+#include "fund/body.h"
+#include "fund/fund.h"
+#include "daemon/http.h"
 #include "ledger/ledger.h"
-#include "ledger/metrics.h"
-#include "ledger/reconcile.h"
-#include "ledger/statements.h"
-#include "ledger/token_cache.h"
-#include "ledger/travel.h"
+#include "common/metrics.h"
+#include "bank/reconcile.h"
+#include "bank/statements.h"
+#include "daemon/token_cache.h"
+#include "travel/travel.h"
 #include "reports/report.h"
 
 /* --- the connection pool ----------------------------------------------------- */
@@ -50,7 +51,7 @@ struct pool {
 	bool busy[LIMIT_DB_POOL];
 	unsigned generation;          /* bumped when the database was lost */
 	const char *conninfo;
-	struct ledger_token_cache *tokens;
+	struct daemon_token_cache *tokens;
 };
 
 struct ledger_server {
@@ -67,17 +68,17 @@ static int setup(struct pool *p, PGconn *c)
 	int rc = ledger_store_setup(c);
 
 	if (rc == 0)
-		rc = ledger_fund_setup(c);
+		rc = fund_setup(c);
 	if (rc == 0)
-		rc = ledger_reconcile_setup(c);
+		rc = bank_reconcile_setup(c);
 	if (rc == 0)
-		rc = ledger_statements_prepare(c);
+		rc = bank_statements_prepare(c);
 	if (rc == 0)
-		rc = ledger_travel_setup(c);
+		rc = travel_setup(c);
 	if (rc == 0)
 		rc = reports_setup(c);
 	if (rc == 0)
-		rc = ledger_token_cache_listen(p->tokens, c);
+		rc = daemon_token_cache_listen(p->tokens, c);
 	return rc;
 }
 
@@ -115,7 +116,7 @@ static int pool_get(struct pool *p, int *slot)
 			pthread_cond_signal(&p->cv);
 			pthread_mutex_unlock(&p->mu);
 			*slot = -1;
-			ledger_metrics_db_error();
+			metrics_db_error();
 			return err_set(ERR_UNAVAILABLE, "the database is unavailable: %s",
 				       err_last());
 		}
@@ -190,7 +191,7 @@ static enum MHD_Result send_response(struct req *q, unsigned status, const char 
 	}
 	ret = MHD_queue_response(q->conn, status, r);
 	MHD_destroy_response(r);
-	ledger_metrics_request(q->route, status, s);
+	metrics_request(q->route, status, s);
 	snprintf(st, sizeof(st), "%u", status);
 	{
 		char ms[32];
@@ -318,7 +319,7 @@ int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
 		/* jansson names the byte; name the field that holds it. */
 		char path[256];
 
-		ledger_body_path_at(path, sizeof(path), q->body ? q->body : "", q->len,
+		fund_body_path_at(path, sizeof(path), q->body ? q->body : "", q->len,
 				    jerr.position < 0 ? 0 : (size_t)jerr.position);
 		*sent = http_send_error(q, "invalid-json", "%s: invalid UTF-8 (byte %d of the body)",
 					path[0] ? path : "body", jerr.position);
@@ -422,8 +423,8 @@ int http_authorise(struct req *q, const char *const *roles, const char *what,
 	}
 	rc = need_db(q);
 	if (rc == 0) {
-		ledger_token_cache_poll(q->srv->pool.tokens, q->c);
-		rc = ledger_token_cache_check(&q->tok, q->srv->pool.tokens, q->c, h + 7);
+		daemon_token_cache_poll(q->srv->pool.tokens, q->c);
+		rc = daemon_token_cache_check(&q->tok, q->srv->pool.tokens, q->c, h + 7);
 	}
 	if (rc == ERR_NOTFOUND) {
 		*sent = http_send_error(q, "unauthenticated", "unknown or revoked token");
@@ -662,7 +663,7 @@ static enum MHD_Result account_get(struct req *q, const char *code, bool balance
 		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
 	if (balance_only) {
 		as_of = http_arg(q, "as_of");
-		if (as_of && !ledger_date_valid(as_of))
+		if (as_of && !date_valid(as_of))
 			return http_send_error(q, "invalid-field", "as_of: must be a date YYYY-MM-DD");
 	}
 	rc = ledger_account_balance(&a, &bal, q->c, code, as_of);
@@ -847,9 +848,9 @@ static enum MHD_Result entries_list(struct req *q)
 		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
 	if (account && !ledger_code_valid(account))
 		return http_send_error(q, "invalid-field", "account: not an account code");
-	if (from && !ledger_date_valid(from))
+	if (from && !date_valid(from))
 		return http_send_error(q, "invalid-field", "from: must be a date YYYY-MM-DD");
-	if (to && !ledger_date_valid(to))
+	if (to && !date_valid(to))
 		return http_send_error(q, "invalid-field", "to: must be a date YYYY-MM-DD");
 	if (after_s) {
 		after = strtoll(after_s, &end, 10);
@@ -894,7 +895,7 @@ static enum MHD_Result entry_reverse(struct req *q, const char *id)
 		}
 	}
 	date = json_string_value(json_object_get(body, "date"));
-	if (!date || !ledger_date_valid(date)) {
+	if (!date || !date_valid(date)) {
 		sent = http_send_error(q, "invalid-field", "date: %s",
 				       date ? "must be a date YYYY-MM-DD (1900-9999)"
 				       : "required field is missing");
@@ -946,7 +947,7 @@ static bool month_valid(const char *s)
 	if (strlen(s) != 7)
 		return false;
 	snprintf(d, sizeof(d), "%s-01", s);
-	return ledger_date_valid(d);
+	return date_valid(d);
 }
 
 static enum MHD_Result period_close(struct req *q, const char *month)
@@ -1024,7 +1025,7 @@ static enum MHD_Result healthz(struct req *q)
 
 static enum MHD_Result metrics(struct req *q)
 {
-	char *text = ledger_metrics_render();
+	char *text = metrics_render();
 	enum MHD_Result sent;
 
 	if (!text)
@@ -1213,7 +1214,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	atomic_fetch_sub(&srv->inflight, 1);
 }
 
-int ledger_server_start(struct ledger_server **out, const char *conninfo,
+int daemon_server_start(struct ledger_server **out, const char *conninfo,
 			const struct sockaddr_in *addr)
 {
 	struct ledger_server *srv = calloc(1, sizeof(*srv));
@@ -1225,14 +1226,14 @@ int ledger_server_start(struct ledger_server **out, const char *conninfo,
 	pthread_mutex_init(&srv->pool.mu, NULL);
 	pthread_cond_init(&srv->pool.cv, NULL);
 	srv->pool.conninfo = conninfo;
-	srv->pool.tokens = ledger_token_cache_new();
+	srv->pool.tokens = daemon_token_cache_new();
 	if (!srv->pool.tokens) {
 		free(srv);
 		return err_set(ERR_INTERNAL, "out of memory");
 	}
 	rc = ledger_writer_start(&srv->writer, conninfo);
 	if (rc < 0) {
-		ledger_token_cache_free(srv->pool.tokens);
+		daemon_token_cache_free(srv->pool.tokens);
 		free(srv);
 		return rc;
 	}
@@ -1245,7 +1246,7 @@ int ledger_server_start(struct ledger_server **out, const char *conninfo,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, srv, MHD_OPTION_END);
 	if (!srv->d) {
 		ledger_writer_stop(srv->writer);
-		ledger_token_cache_free(srv->pool.tokens);
+		daemon_token_cache_free(srv->pool.tokens);
 		free(srv);
 		return err_set(ERR_SYSTEM, "cannot listen on the address given");
 	}
@@ -1253,7 +1254,7 @@ int ledger_server_start(struct ledger_server **out, const char *conninfo,
 	return 0;
 }
 
-void ledger_server_stop(struct ledger_server *srv)
+void daemon_server_stop(struct ledger_server *srv)
 {
 	MHD_socket fd;
 
@@ -1270,6 +1271,6 @@ void ledger_server_stop(struct ledger_server *srv)
 		PQfinish(srv->pool.conns[i]);
 	pthread_cond_destroy(&srv->pool.cv);
 	pthread_mutex_destroy(&srv->pool.mu);
-	ledger_token_cache_free(srv->pool.tokens);
+	daemon_token_cache_free(srv->pool.tokens);
 	free(srv);
 }

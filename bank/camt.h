@@ -12,11 +12,11 @@
  * an error. Deviations a careful person would accept (docs/bank-statements.md)
  * are logged as warnings naming file:line and counted. Callbacks may have
  * run before an error later in the file: the caller must make its work
- * all-or-nothing (ledger/statements.c imports a file in one transaction).
+ * all-or-nothing (bank/statements.c imports a file in one transaction).
  * Amounts are int64 minor units of ISO 4217 currencies; no floating point.
  */
-#ifndef TFLEDGER_LEDGER_CAMT_H
-#define TFLEDGER_LEDGER_CAMT_H
+#ifndef TFLEDGER_BANK_CAMT_H
+#define TFLEDGER_BANK_CAMT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,11 +24,11 @@
 
 #include "common/limits.h"
 
-enum ledger_camt_side { LEDGER_CAMT_CREDIT, LEDGER_CAMT_DEBIT };
+enum bank_camt_side { LEDGER_CAMT_CREDIT, LEDGER_CAMT_DEBIT };
 
 /* One Stmt: the header fields, then (at statement_end) its totals. */
-struct ledger_camt_statement {
-	const char *file;     /* the path given to ledger_camt_read */
+struct bank_camt_statement {
+	const char *file;     /* the path given to bank_camt_read */
 	int version;          /* 2, 4 or 8: camt.053.001.0N */
 	long line;            /* line of <Stmt> */
 	char id[LIMIT_CAMT_FIELD_BYTES];      /* Stmt/Id */
@@ -45,12 +45,12 @@ struct ledger_camt_statement {
 
 /* One bank line: an Ntry, or one TxDtls of a batch booking. Text fields are
  * "" when absent; has_* says whether an optional amount is present. */
-struct ledger_camt_line {
+struct bank_camt_line {
 	long line;            /* line of the Ntry (or TxDtls) in the file */
 	long entry_index;     /* 1-based Ntry number within the statement */
 	int tx_index;         /* 0: the whole entry; 1..n: TxDtls n of a batch */
 	int64_t amount_minor; /* > 0, in the statement's currency */
-	enum ledger_camt_side side;
+	enum bank_camt_side side;
 	bool reversal;        /* RvslInd true */
 	char status[LIMIT_CAMT_FIELD_BYTES];  /* Sts (001.08: Sts/Cd or Prtry) */
 	char booking_date[11], value_date[11]; /* YYYY-MM-DD, from Dt or DtTm */
@@ -73,20 +73,20 @@ struct ledger_camt_line {
 /*
  * What the reader calls. Each callback returns 0 to go on, or a negative
  * error code (with err_set) that stops the reading and is returned by
- * ledger_camt_read. Any callback may be NULL.
+ * bank_camt_read. Any callback may be NULL.
  */
-struct ledger_camt_handler {
+struct bank_camt_handler {
 	/* The header is known: before the first line, or at </Stmt>. */
-	int (*statement_begin)(void *ctx, const struct ledger_camt_statement *s);
-	int (*line)(void *ctx, const struct ledger_camt_statement *s,
-		    const struct ledger_camt_line *l);
+	int (*statement_begin)(void *ctx, const struct bank_camt_statement *s);
+	int (*line)(void *ctx, const struct bank_camt_statement *s,
+		    const struct bank_camt_line *l);
 	/* </Stmt>: the totals and balances are complete. */
-	int (*statement_end)(void *ctx, const struct ledger_camt_statement *s);
+	int (*statement_end)(void *ctx, const struct bank_camt_statement *s);
 	void *ctx;
 };
 
 /* What a whole file held. */
-struct ledger_camt_summary {
+struct bank_camt_summary {
 	int version;          /* 2, 4 or 8 */
 	long statements;
 	long lines;           /* line callbacks made */
@@ -100,15 +100,15 @@ struct ledger_camt_summary {
  * common/limits.h), or what a callback returned. out (may be NULL) is
  * filled in either case, as far as the reading got.
  */
-int ledger_camt_read(struct ledger_camt_summary *out, const char *path,
-		     const struct ledger_camt_handler *h);
+int bank_camt_read(struct bank_camt_summary *out, const char *path,
+		     const struct bank_camt_handler *h);
 
 /* The same for a document of len bytes at buf (an HTTP request body, which
  * the caller keeps until the call returns); messages name it name. */
-int ledger_camt_read_memory(struct ledger_camt_summary *out, const char *buf, size_t len,
-			    const char *name, const struct ledger_camt_handler *h);
+int bank_camt_read_memory(struct bank_camt_summary *out, const char *buf, size_t len,
+			    const char *name, const struct bank_camt_handler *h);
 
 /* "001.02", "001.04" or "001.08" for 2, 4, 8; NULL otherwise. */
-const char *ledger_camt_version_name(int version);
+const char *bank_camt_version_name(int version);
 
 #endif

@@ -7,12 +7,12 @@
  * One way to do each thing: every write takes the request's JSON body (the
  * CLI builds the same object from its flags), validates it, and in ONE
  * transaction stores its rows, appends its balanced entries through
- * ledger_fund_append() and writes its audit row; any failure leaves the
+ * fund_append() and writes its audit row; any failure leaves the
  * database exactly as it was. Ranking itself is rules_rank() (rules/): this
  * module only gathers its inputs from the database and stores its result.
  *
- * Connections: ledger_store_setup() (or _owner), ledger_fund_setup(), then
- * ledger_travel_setup() once. Failures return a negative err code with
+ * Connections: ledger_store_setup() (or _owner), fund_setup(), then
+ * travel_setup() once. Failures return a negative err code with
  * err_last() naming the field (or file, line and column); *code is the HTTP
  * contract's code, a static string: "invalid-field" (400), "not-found"
  * (404), "conflict" (409), the ledger's 422 codes ("unknown-account",
@@ -26,8 +26,8 @@
  * meanwhile the write is "conflict" with err_last() naming the
  * Idempotency-Key, and nothing is stored.
  */
-#ifndef TFLEDGER_LEDGER_TRAVEL_H
-#define TFLEDGER_LEDGER_TRAVEL_H
+#ifndef TFLEDGER_TRAVEL_H
+#define TFLEDGER_TRAVEL_H
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -36,12 +36,12 @@
 #include "ledger/ledger.h"
 #include "rules/rules.h"
 
-/* Prepares this module's statements on c (after ledger_fund_setup). */
-int ledger_travel_setup(PGconn *c);
+/* Prepares this module's statements on c (after fund_setup). */
+int travel_setup(PGconn *c);
 
-/* An Idempotency-Key (ledger/server.c): the key, the SHA-256 hex of the
+/* An Idempotency-Key (daemon/server.c): the key, the SHA-256 hex of the
  * request's method, path and body, and the HTTP status of its answer. */
-struct ledger_travel_idem {
+struct travel_idem {
 	const char *key;
 	const char *request_sha256;
 	unsigned status;
@@ -52,12 +52,12 @@ struct ledger_travel_idem {
  * id is 1-32 of a-z 0-9 . _ -; currency one the fund keeps books in.
  * "conflict" if the id exists.
  */
-int ledger_travel_meeting_add(json_t **out, PGconn *c, json_t *body,
+int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 			      const struct ledger_actor *who,
-			const struct ledger_travel_idem *idem, const char **code);
+			const struct travel_idem *idem, const char **code);
 
 /* Every meeting with its applicant, trip and run counts. */
-int ledger_travel_meetings_list(json_t **out, PGconn *c, const char **code);
+int travel_meetings_list(json_t **out, PGconn *c, const char **code);
 
 /*
  * Imports the applicant CSV read from f (CONTRACT.md's columns, read and
@@ -67,12 +67,12 @@ int ledger_travel_meetings_list(json_t **out, PGconn *c, const char **code);
  * nothing: "invalid-field" naming source, line and column; "conflict" if an
  * id is already stored for the meeting; "not-found" for an unknown meeting.
  * *out is {"meeting","source","imported","as_of","applicants":[...]}: the
- * applicants this file stored, as ledger_travel_applicants_list shows them,
+ * applicants this file stored, as travel_applicants_list shows them,
  * as of today (UTC).
  */
-int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
+int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
 				    const char *source, const struct ledger_actor *who,
-				    const struct ledger_travel_idem *idem, const char **code);
+				    const struct travel_idem *idem, const char **code);
 
 /*
  * The applicants of a meeting: {"meeting","as_of","applicants":[{"id",
@@ -83,11 +83,11 @@ int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting
  * "declared","ledger"}]}]}. as_of NULL: today (UTC); "invalid-field" if
  * it is not a date, "not-found" for an unknown meeting.
  */
-int ledger_travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
+int travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
 				  const char *as_of, const char **code);
 
 /* A ranking of a stored meeting; the rules_result and what came with it. */
-typedef struct ledger_travel_ranking ledger_travel_ranking;
+typedef struct travel_ranking travel_ranking;
 
 /*
  * Ranks the applicants of a stored meeting:
@@ -96,7 +96,7 @@ typedef struct ledger_travel_ranking ledger_travel_ranking;
  * must be the meeting's (the budget's currency). as_of (default
  * today, UTC) is the ranking date: the budget, when not given, is the money
  * available for travel in the meeting's currency as of that date
- * (ledger_fund_travel_available) plus what the meeting's own approved and
+ * (fund_travel_available) plus what the meeting's own approved and
  * settled trips took of it (ranking again sees the same budget); prior_funded and
  * prior_reports_outstanding come from the fund's history (earlier meetings'
  * approved and settled trips, and whether their reports were received by
@@ -105,16 +105,16 @@ typedef struct ledger_travel_ranking ledger_travel_ranking;
  * the bundled one. Unless what_if is true the run (inputs, policy hash,
  * budget, decisions) is stored with an audit row (and idem); a what-if
  * stores nothing.
- * Free with ledger_travel_ranking_free.
+ * Free with travel_ranking_free.
  */
-int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
-		       const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
+		       const struct ledger_actor *who, const struct travel_idem *idem,
 		       const char **code);
 
-void ledger_travel_ranking_free(ledger_travel_ranking *k);
+void travel_ranking_free(travel_ranking *k);
 
 /* The engine's result (valid while k lives), for rules_write_table/xml. */
-const struct rules_result *ledger_travel_ranking_result(const ledger_travel_ranking *k);
+const struct rules_result *travel_ranking_result(const travel_ranking *k);
 
 /*
  * The contract's JSON of the result plus "meeting", "as_of", "run" (the
@@ -122,7 +122,7 @@ const struct rules_result *ledger_travel_ranking_result(const ledger_travel_rank
  * "history": [{"id","field","declared","ledger"}] for every applicant whose
  * CSV figure differs from the fund's history. New reference.
  */
-json_t *ledger_travel_ranking_json(const ledger_travel_ranking *k);
+json_t *travel_ranking_json(const travel_ranking *k);
 
 /*
  * Approves the latest run of a meeting: {"meeting","date"?} (date of the
@@ -132,13 +132,13 @@ json_t *ledger_travel_ranking_json(const ledger_travel_ranking *k);
  * finds nothing to do and stores nothing. *out is {"meeting","run",
  * "approved":[trips...]}. "conflict" if the meeting has no stored run.
  */
-int ledger_travel_approve(json_t **out, PGconn *c, json_t *body,
+int travel_approve(json_t **out, PGconn *c, json_t *body,
 			  const struct ledger_actor *who,
-			const struct ledger_travel_idem *idem, const char **code);
+			const struct travel_idem *idem, const char **code);
 
 /*
- * The applicant declines (ledger_travel_decline) or the Secretariat cancels
- * (ledger_travel_cancel) a trip: {"meeting","applicant","date"?}. An
+ * The applicant declines (travel_decline) or the Secretariat cancels
+ * (travel_cancel) a trip: {"meeting","applicant","date"?}. An
  * approved trip's obligation is released (Dr 8190 / Cr 8100); then, walking
  * the latest run's waitlist in rank order, every waitlisted applicant
  * without a trip whose amount fits in what the run's budget has left is
@@ -147,26 +147,26 @@ int ledger_travel_approve(json_t **out, PGconn *c, json_t *body,
  * {"trip":{...},"offered":[trips...]}. "conflict" if the trip is not
  * offered or approved.
  */
-int ledger_travel_decline(json_t **out, PGconn *c, json_t *body,
+int travel_decline(json_t **out, PGconn *c, json_t *body,
 			  const struct ledger_actor *who,
-			const struct ledger_travel_idem *idem, const char **code);
-int ledger_travel_cancel(json_t **out, PGconn *c, json_t *body,
+			const struct travel_idem *idem, const char **code);
+int travel_cancel(json_t **out, PGconn *c, json_t *body,
 			 const struct ledger_actor *who,
-			const struct ledger_travel_idem *idem, const char **code);
+			const struct travel_idem *idem, const char **code);
 
 /*
  * Settles an approved trip: {"meeting","applicant","airfare","dsa",
  * "report_received"?,"date"?,"bank_account"?}. One entry: Dr 5200-CCY /
  * Cr bank (default 1010-CCY) airfare + dsa, and Dr 8190 / Cr 8100 the whole
  * granted amount, so that the difference is released. report_received, if
- * given, records the trip report too (as ledger_travel_report; "conflict"
+ * given, records the trip report too (as travel_report; "conflict"
  * if another date is recorded); without it the report stays as it was
  * (outstanding, or recorded before). "invalid-field" if airfare + dsa is 0
  * or above the granted amount; "conflict" unless the trip is approved.
  */
-int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
+int travel_settle(json_t **out, PGconn *c, json_t *body,
 			 const struct ledger_actor *who,
-			const struct ledger_travel_idem *idem, const char **code);
+			const struct travel_idem *idem, const char **code);
 
 /*
  * Records that the trip report of an approved or settled trip was
@@ -177,12 +177,12 @@ int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
  * nothing (no audit row); another date is "conflict", as is a trip that is
  * offered, declined or cancelled. *out is {"trip":{...}}.
  */
-int ledger_travel_report(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+int travel_report(json_t **out, PGconn *c, json_t *body,
+			 const struct ledger_actor *who, const struct travel_idem *idem,
 			 const char **code);
 
 /* The trips of a meeting: {"meeting","trips":[...]} ("not-found"). */
-int ledger_travel_trips_list(json_t **out, PGconn *c, const char *meeting,
+int travel_trips_list(json_t **out, PGconn *c, const char *meeting,
 			     const char **code);
 
 #endif

@@ -1,22 +1,22 @@
 /*
  * statements.h - storing camt.053 bank statements: each file is read by
- * ledger/camt.c and stored in ONE transaction (all of it or nothing), each
+ * bank/camt.c and stored in ONE transaction (all of it or nothing), each
  * bank line once per (bank account, line key). The line key is the bank's
  * reference, or the fallback of docs/bank-statements.md; a line seen again
  * is counted as a duplicate and not stored.
  */
-#ifndef TFLEDGER_LEDGER_STATEMENTS_H
-#define TFLEDGER_LEDGER_STATEMENTS_H
+#ifndef TFLEDGER_BANK_STATEMENTS_H
+#define TFLEDGER_BANK_STATEMENTS_H
 
 #include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/limits.h"
-#include "ledger/camt.h"
+#include "bank/camt.h"
 
 /* What one statement of a file gave. */
-struct ledger_statements_result {
+struct bank_statements_result {
 	char id[LIMIT_CAMT_FIELD_BYTES];
 	char account[LIMIT_CAMT_FIELD_BYTES];
 	char currency[4];
@@ -27,11 +27,11 @@ struct ledger_statements_result {
 	long duplicates;       /* bank lines already stored before */
 };
 
-/* What one file gave; free with ledger_statements_file_free. */
-struct ledger_statements_file {
-	struct ledger_statements_result *stmts;
+/* What one file gave; free with bank_statements_file_free. */
+struct bank_statements_file {
+	struct bank_statements_result *stmts;
 	size_t n;
-	struct ledger_camt_summary summary;
+	struct bank_camt_summary summary;
 };
 
 /*
@@ -39,17 +39,17 @@ struct ledger_statements_file {
  * bulk load and this module's prepared statements. Call once per
  * connection, outside a transaction. ERR_* from the database on failure.
  */
-int ledger_statements_prepare(PGconn *c);
+int bank_statements_prepare(PGconn *c);
 
 /*
  * Imports the camt.053 file at path in one transaction on c (prepared with
- * ledger_statements_prepare). On success *out holds the per-statement
+ * bank_statements_prepare). On success *out holds the per-statement
  * figures (the caller frees it). On failure nothing is stored, *out is
  * NULL and the error is ERR_INVALID/ERR_LIMIT (the file; the message names
  * file:line: field), ERR_CONFLICT (a statement already stored with another
  * currency) or a database error.
  */
-int ledger_statements_import(struct ledger_statements_file **out, PGconn *c,
+int bank_statements_import(struct bank_statements_file **out, PGconn *c,
 			     const char *path);
 
 /*
@@ -57,9 +57,9 @@ int ledger_statements_import(struct ledger_statements_file **out, PGconn *c,
  * name in messages and in bank_statements.file_name. Inside a transaction
  * already open on c it joins it (db_tx): the caller commits.
  */
-int ledger_statements_import_memory(struct ledger_statements_file **out, PGconn *c,
+int bank_statements_import_memory(struct bank_statements_file **out, PGconn *c,
 				    const char *doc, size_t len, const char *name);
 
-void ledger_statements_file_free(struct ledger_statements_file *f);
+void bank_statements_file_free(struct bank_statements_file *f);
 
 #endif

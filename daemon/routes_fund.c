@@ -1,8 +1,8 @@
 /*
- * routes_fund.c - tfledgerd's routes of the fund's books (ledger/fund.h,
+ * routes_fund.c - tfledgerd's routes of the fund's books (fund/fund.h,
  * docs/fund.md "For the HTTP routes"): donors, pledges, receipts, gifts in
  * kind, rates, the chart of accounts, bank statements (camt.053, ledger/
- * statements.h), reconciliation (ledger/reconcile.h) and the money
+ * statements.h), reconciliation (bank/reconcile.h) and the money
  * available for travel. finance (and admin) write; finance, auditor and
  * admin read; the secretariat also reads the money available for travel
  * (the budget of its rankings).
@@ -18,15 +18,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/date.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/money.h"
-#include "ledger/body.h"
-#include "ledger/fund.h"
-#include "ledger/http.h"
-#include "ledger/reconcile.h"
-#include "ledger/statements.h"
+#include "fund/body.h"
+#include "fund/fund.h"
+#include "daemon/http.h"
+#include "bank/reconcile.h"
+#include "bank/statements.h"
 
 static const char *const writers[] = {"admin", "finance", NULL};
 static const char *const readers[] = {"admin", "finance", "auditor", NULL};
@@ -150,7 +151,7 @@ static enum MHD_Result list(struct req *q, list_fn fn, const char *key)
 static int op_sign(struct write *w, PGconn *c)
 {
 	w->status = 200;
-	return ledger_fund_pledge_sign(&w->out, c, w->id, w->body, &w->who, &w->code);
+	return fund_pledge_sign(&w->out, c, w->id, w->body, &w->who, &w->code);
 }
 
 static enum MHD_Result pledge_sign(struct req *q, const char *id_s)
@@ -191,19 +192,19 @@ static int no_fields(struct req *q, enum MHD_Result *sent)
 static int op_init(struct write *w, PGconn *c)
 {
 	int created = 0;
-	int rc = ledger_fund_init(&created, c, &w->who);
+	int rc = fund_init(&created, c, &w->who);
 
 	if (rc < 0)
 		return rc;
 	w->status = created > 0 ? 201 : 200;
-	w->out = json_pack("{s:o, s:i}", "accounts", ledger_fund_chart_json(), "created",
+	w->out = json_pack("{s:o, s:i}", "accounts", fund_chart_json(), "created",
 			   created);
 	return w->out ? 0 : err_set(ERR_INTERNAL, "out of memory");
 }
 
 /* POST /v1/fund/init: the chart of accounts; 201 if accounts were made,
  * 200 if all existed (a second call changes nothing). */
-static enum MHD_Result fund_init(struct req *q)
+static enum MHD_Result handle_fund_init(struct req *q)
 {
 	struct write w = {.q = q, .op = op_init};
 	enum MHD_Result sent;
@@ -231,7 +232,7 @@ static int content_type(struct req *q, const char *const *types, enum MHD_Result
 
 static int op_rates(struct write *w, PGconn *c)
 {
-	int rc = ledger_fund_rates_import_csv(&w->out, c, http_body(w->q), http_body_len(w->q),
+	int rc = fund_rates_import_csv(&w->out, c, http_body(w->q), http_body_len(w->q),
 					      BODY_NAME, &w->who, &w->code);
 
 	if (rc == 0)
@@ -254,12 +255,12 @@ static enum MHD_Result rates_import(struct req *q)
 
 static int op_statements(struct write *w, PGconn *c)
 {
-	struct ledger_statements_file *f = NULL;
+	struct bank_statements_file *f = NULL;
 	json_t *list = NULL;
 	long new_lines = 0, dups = 0;
 	int rc;
 
-	rc = ledger_statements_import_memory(&f, c, http_body(w->q), http_body_len(w->q),
+	rc = bank_statements_import_memory(&f, c, http_body(w->q), http_body_len(w->q),
 					     BODY_NAME);
 	if (rc < 0) {
 		w->code = rc == ERR_INVALID || rc == ERR_LIMIT ? "invalid-field"
@@ -268,7 +269,7 @@ static int op_statements(struct write *w, PGconn *c)
 	}
 	list = json_array();
 	for (size_t i = 0; list && rc == 0 && i < f->n; i++) {
-		const struct ledger_statements_result *r = &f->stmts[i];
+		const struct bank_statements_result *r = &f->stmts[i];
 		char credits[MONEY_STR_MAX], debits[MONEY_STR_MAX], object[2 * LIMIT_CAMT_FIELD_BYTES];
 
 		money_format(credits, r->credits_minor, r->currency);
@@ -289,7 +290,7 @@ static int op_statements(struct write *w, PGconn *c)
 	}
 	if (rc == 0 && list)
 		w->out = json_pack("{s:O, s:s?, s:I, s:I, s:I, s:I}", "statements", list, "version",
-				   ledger_camt_version_name(f->summary.version), "lines",
+				   bank_camt_version_name(f->summary.version), "lines",
 				   (json_int_t)f->summary.lines, "new", (json_int_t)new_lines,
 				   "duplicates", (json_int_t)dups, "warnings",
 				   (json_int_t)f->summary.warnings);
@@ -297,7 +298,7 @@ static int op_statements(struct write *w, PGconn *c)
 		rc = err_set(ERR_INTERNAL, "out of memory");
 	w->status = new_lines > 0 ? 201 : 200;
 	json_decref(list);
-	ledger_statements_file_free(f);
+	bank_statements_file_free(f);
 	return rc;
 }
 
@@ -320,7 +321,7 @@ static enum MHD_Result statements_import(struct req *q)
 static int op_link(struct write *w, PGconn *c)
 {
 	bool created = false;
-	int rc = ledger_reconcile_link(&w->out, &created, c, w->body, &w->who, &w->code);
+	int rc = bank_reconcile_link(&w->out, &created, c, w->body, &w->who, &w->code);
 
 	w->status = created ? 201 : 200;
 	return rc;
@@ -353,11 +354,11 @@ static int op_reconcile(struct write *w, PGconn *c)
 	int rc = 0;
 
 	if (!stmt)
-		rc = ledger_reconcile_statement_account(w->stmt_account, c, bank, &w->code);
+		rc = bank_reconcile_statement_account(w->stmt_account, c, bank, &w->code);
 	else
 		snprintf(w->stmt_account, sizeof(w->stmt_account), "%s", stmt);
 	if (rc == 0)
-		rc = ledger_reconcile(&w->out, c, bank, w->stmt_account, tol, &w->who, &w->code);
+		rc = bank_reconcile(&w->out, c, bank, w->stmt_account, tol, &w->who, &w->code);
 	snprintf(object, sizeof(object), "%s %s", bank, w->stmt_account);
 	if (rc == 0)
 		rc = ledger_audit(c, &w->who, "reconcile", object);
@@ -397,10 +398,10 @@ static enum MHD_Result reconcile_run(struct req *q)
 
 	if (write_begin(q, &sent) || http_parse_body(&w.body, q, &sent))
 		return sent;
-	if (ledger_body_only_fields(w.body, allowed, &code) < 0 ||
-	    ledger_body_str(&bank, w.body, "bank_account", true, &code) < 0 ||
-	    ledger_body_str(&stmt, w.body, "statement_account", false, &code) < 0 ||
-	    ledger_body_str(&tol, w.body, "tolerance", false, &code) < 0) {
+	if (fund_body_only_fields(w.body, allowed, &code) < 0 ||
+	    fund_body_str(&bank, w.body, "bank_account", true, &code) < 0 ||
+	    fund_body_str(&stmt, w.body, "statement_account", false, &code) < 0 ||
+	    fund_body_str(&tol, w.body, "tolerance", false, &code) < 0) {
 		json_decref(w.body);
 		return http_send_failure(q, ERR_INVALID, code);
 	}
@@ -426,11 +427,11 @@ static int preview_tx(PGconn *c, void *ctx)
 	json_decref(p->out);
 	p->out = NULL;
 	if (!p->a.stmt)
-		rc = ledger_reconcile_statement_account(p->stmt, c, p->a.bank, &p->code);
+		rc = bank_reconcile_statement_account(p->stmt, c, p->a.bank, &p->code);
 	else
 		snprintf(p->stmt, sizeof(p->stmt), "%s", p->a.stmt);
 	if (rc == 0)
-		rc = ledger_reconcile_preview(&p->out, c, p->a.bank, p->stmt, p->a.tolerance,
+		rc = bank_reconcile_preview(&p->out, c, p->a.bank, p->stmt, p->a.tolerance,
 					      &p->code);
 	if (rc == 0)
 		json_object_set_new(p->out, "posted", json_false());
@@ -463,7 +464,7 @@ static enum MHD_Result reconcile_state(struct req *q)
 	return http_send_json(q, 200, p.out);
 }
 
-static enum MHD_Result travel_available(struct req *q)
+static enum MHD_Result handle_travel_available(struct req *q)
 {
 	static const char *const args[] = {"as_of", NULL};
 	enum MHD_Result sent;
@@ -475,11 +476,11 @@ static enum MHD_Result travel_available(struct req *q)
 		return sent;
 	if ((bad = http_unknown_arg(q, args)))
 		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
-	if (!as_of || !ledger_date_valid(as_of))
+	if (!as_of || !date_valid(as_of))
 		return http_send_error(q, "invalid-field", "as_of: %s",
 				       as_of ? "must be a date YYYY-MM-DD"
 					     : "required query parameter is missing");
-	rc = ledger_fund_travel_available(&out, http_db(q), as_of, &code);
+	rc = fund_travel_available(&out, http_db(q), as_of, &code);
 	return rc < 0 ? http_send_failure(q, rc, code) : http_send_json(q, 200, out);
 }
 
@@ -491,15 +492,15 @@ bool http_routes_fund(struct req *q, bool get, bool post, int n, char s[][128],
 		add_fn add;
 		list_fn list;
 	} books[] = {
-		{"donors", "donor_add", "donors_list", ledger_fund_donor_add,
-		 ledger_fund_donors_list},
-		{"pledges", "pledge_add", "pledges_list", ledger_fund_pledge_add,
-		 ledger_fund_pledges_list},
-		{"receipts", "receipt_add", "receipts_list", ledger_fund_receipt_add,
-		 ledger_fund_receipts_list},
-		{"inkind", "inkind_add", "inkind_list", ledger_fund_inkind_add,
-		 ledger_fund_inkind_list},
-		{"rates", NULL, "rates_list", NULL, ledger_fund_rates_list},
+		{"donors", "donor_add", "donors_list", fund_donor_add,
+		 fund_donors_list},
+		{"pledges", "pledge_add", "pledges_list", fund_pledge_add,
+		 fund_pledges_list},
+		{"receipts", "receipt_add", "receipts_list", fund_receipt_add,
+		 fund_receipts_list},
+		{"inkind", "inkind_add", "inkind_list", fund_inkind_add,
+		 fund_inkind_list},
+		{"rates", NULL, "rates_list", NULL, fund_rates_list},
 	};
 
 	if (n == 2 && post && strcmp(s[1], "rates") == 0) {
@@ -520,12 +521,12 @@ bool http_routes_fund(struct req *q, bool get, bool post, int n, char s[][128],
 	if (n == 3 && strcmp(s[1], "bank-accounts") == 0 && strcmp(s[2], "links") == 0 &&
 	    (post || get)) {
 		http_route(q, post ? "link_add" : "links_list");
-		*sent = post ? link_add(q) : list(q, ledger_reconcile_links_list, "links");
+		*sent = post ? link_add(q) : list(q, bank_reconcile_links_list, "links");
 		return true;
 	}
 	if (n == 3 && post && strcmp(s[1], "fund") == 0 && strcmp(s[2], "init") == 0) {
 		http_route(q, "fund_init");
-		*sent = fund_init(q);
+		*sent = handle_fund_init(q);
 		return true;
 	}
 
@@ -551,7 +552,7 @@ bool http_routes_fund(struct req *q, bool get, bool post, int n, char s[][128],
 	if (n == 4 && get && strcmp(s[1], "funds") == 0 && strcmp(s[2], "travel") == 0 &&
 	    strcmp(s[3], "available") == 0) {
 		http_route(q, "travel_available");
-		*sent = travel_available(q);
+		*sent = handle_travel_available(q);
 		return true;
 	}
 	return false;

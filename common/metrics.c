@@ -3,7 +3,7 @@
  * table of (route, status) slots keeps memory bounded whatever clients send:
  * routes are tfledgerd's own names, never request paths.
  */
-#include "ledger/metrics.h"
+#include "common/metrics.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -30,7 +30,7 @@ static unsigned long long group_buckets[NGROUP], group_count, entries_total;
 static double group_sum;
 static unsigned long long db_errors;
 
-void ledger_metrics_request(const char *route, unsigned status, double seconds)
+void metrics_request(const char *route, unsigned status, double seconds)
 {
 	pthread_mutex_lock(&mu);
 	for (size_t i = 0; i < SLOTS; i++) {
@@ -51,7 +51,7 @@ void ledger_metrics_request(const char *route, unsigned status, double seconds)
 	pthread_mutex_unlock(&mu);
 }
 
-void ledger_metrics_group(size_t n)
+void metrics_group(size_t n)
 {
 	pthread_mutex_lock(&mu);
 	for (size_t i = 0; i < NGROUP; i++)
@@ -63,14 +63,14 @@ void ledger_metrics_group(size_t n)
 	pthread_mutex_unlock(&mu);
 }
 
-void ledger_metrics_db_error(void)
+void metrics_db_error(void)
 {
 	pthread_mutex_lock(&mu);
 	db_errors++;
 	pthread_mutex_unlock(&mu);
 }
 
-char *ledger_metrics_render(void)
+char *metrics_render(void)
 {
 	char *buf = NULL;
 	size_t len = 0;

@@ -9,8 +9,8 @@
  * reports modules), validates, calls its module, and answers with one of
  * the http_send_* functions, which add X-Request-Id and count the answer.
  */
-#ifndef TFLEDGER_LEDGER_HTTP_H
-#define TFLEDGER_LEDGER_HTTP_H
+#ifndef TFLEDGER_DAEMON_HTTP_H
+#define TFLEDGER_DAEMON_HTTP_H
 
 #include <jansson.h>
 #include <libpq-fe.h>

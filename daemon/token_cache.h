@@ -6,41 +6,41 @@
  * 0005 makes every change to the tokens table NOTIFY tfledger_tokens at
  * commit; every pooled connection LISTENs on it, and before a request uses
  * the cache it reads what has arrived on its connection
- * (ledger_token_cache_poll). Any notification, and any new connection
+ * (daemon_token_cache_poll). Any notification, and any new connection
  * (which may have missed one while the database was away), empties the
  * cache. Only the SHA-256 of a token is kept, compared in constant time.
  */
-#ifndef TFLEDGER_LEDGER_TOKEN_CACHE_H
-#define TFLEDGER_LEDGER_TOKEN_CACHE_H
+#ifndef TFLEDGER_DAEMON_TOKEN_CACHE_H
+#define TFLEDGER_DAEMON_TOKEN_CACHE_H
 
 #include <libpq-fe.h>
 
 #include "ledger/ledger.h"
 
-struct ledger_token_cache;
+struct daemon_token_cache;
 
 /* A new, empty cache; NULL when out of memory. */
-struct ledger_token_cache *ledger_token_cache_new(void);
+struct daemon_token_cache *daemon_token_cache_new(void);
 
 /* Frees the cache; accepts NULL. */
-void ledger_token_cache_free(struct ledger_token_cache *tc);
+void daemon_token_cache_free(struct daemon_token_cache *tc);
 
 /* Runs LISTEN on a new connection c and empties the cache. */
-int ledger_token_cache_listen(struct ledger_token_cache *tc, PGconn *c);
+int daemon_token_cache_listen(struct daemon_token_cache *tc, PGconn *c);
 
 /*
  * Reads the notifications that arrived on c (no round trip) and empties
- * the cache if the tokens changed. Call before ledger_token_cache_check
+ * the cache if the tokens changed. Call before daemon_token_cache_check
  * with the connection the request holds.
  */
-void ledger_token_cache_poll(struct ledger_token_cache *tc, PGconn *c);
+void daemon_token_cache_poll(struct daemon_token_cache *tc, PGconn *c);
 
 /*
  * Like ledger_token_check: fills *out for a valid, unrevoked token, else
  * ERR_NOTFOUND. Answers from the cache when it can, else asks c and
  * remembers a valid token.
  */
-int ledger_token_cache_check(struct ledger_token *out, struct ledger_token_cache *tc,
+int daemon_token_cache_check(struct ledger_token *out, struct daemon_token_cache *tc,
 			     PGconn *c, const char *token);
 
 #endif

@@ -3,8 +3,8 @@
  * fund's open receivables (0020), and the bank's closing balance against
  * the ledger's balance of the bank account (docs/fund.md).
  */
-#ifndef TFLEDGER_LEDGER_RECONCILE_H
-#define TFLEDGER_LEDGER_RECONCILE_H
+#ifndef TFLEDGER_BANK_RECONCILE_H
+#define TFLEDGER_BANK_RECONCILE_H
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -25,31 +25,31 @@
  * the rest are 'unmatched'. *out = {"bank_account","statement_account",
  * "matched":[...],"suggested":[...],"unmatched":[...],"bank_closing",
  * "closing_date","ledger_balance","difference"}. Connection as for
- * ledger/fund.h; *code as there.
+ * fund/fund.h; *code as there.
  */
-int ledger_reconcile(json_t **out, PGconn *c, const char *bank_account,
+int bank_reconcile(json_t **out, PGconn *c, const char *bank_account,
 		     const char *statement_account, const char *tolerance,
 		     const struct ledger_actor *who, const char **code);
 
 /*
- * What ledger_reconcile would do, posting and storing nothing: lines with a
+ * What bank_reconcile would do, posting and storing nothing: lines with a
  * receipt are "matched"; lines that name exactly one agreement, which a run
  * would try to post, are listed in "to_post"; suggested and unmatched as a
- * run finds them. The same object as ledger_reconcile plus "to_post".
+ * run finds them. The same object as bank_reconcile plus "to_post".
  */
-int ledger_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
+int bank_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
 			     const char *statement_account, const char *tolerance,
 			     const char **code);
 
 /*
  * The statement account of bank_account when there is one to choose: the
- * only one linked to it (ledger_reconcile_link); with none linked, the
+ * only one linked to it (bank_reconcile_link); with none linked, the
  * only account, not linked elsewhere, whose stored statements are in
  * bank_account's currency.
  * ERR_INVALID "invalid-field" (statement_account) when there is none or
  * several, "unknown-account" when bank_account does not exist.
  */
-int ledger_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c,
+int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c,
 				       const char *bank_account, const char **code);
 
 /*
@@ -58,15 +58,15 @@ int ledger_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn 
  * as the camt reader keeps it, or the bank's other account id). Linking it
  * again to the same account changes nothing (*created false); to another
  * is ERR_CONFLICT "conflict". *out {"iban","account","currency"}. With a
- * link, ledger_reconcile_statement_account finds the statement account.
+ * link, bank_reconcile_statement_account finds the statement account.
  */
-int ledger_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
+int bank_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
 			  const struct ledger_actor *who, const char **code);
 
 /* Every link: [{"iban","account","currency","created_at"}]. */
-int ledger_reconcile_links_list(json_t **out, PGconn *c, const char **code);
+int bank_reconcile_links_list(json_t **out, PGconn *c, const char **code);
 
-/* Prepares this module's statements on c (after ledger_fund_setup). */
-int ledger_reconcile_setup(PGconn *c);
+/* Prepares this module's statements on c (after fund_setup). */
+int bank_reconcile_setup(PGconn *c);
 
 #endif

@@ -4,8 +4,8 @@
  * Idempotency-Key, request ids, limits, /healthz and /metrics, a pool of
  * database connections for reads and the group-commit writer for appends.
  */
-#ifndef TFLEDGER_LEDGER_SERVER_H
-#define TFLEDGER_LEDGER_SERVER_H
+#ifndef TFLEDGER_DAEMON_SERVER_H
+#define TFLEDGER_DAEMON_SERVER_H
 
 #include <netinet/in.h>
 
@@ -13,9 +13,9 @@ struct ledger_server;
 
 /*
  * Starts serving on addr. The database need not be reachable: requests
- * answer 503 until it is. The caller owns *out (ledger_server_stop).
+ * answer 503 until it is. The caller owns *out (daemon_server_stop).
  */
-int ledger_server_start(struct ledger_server **out, const char *conninfo,
+int daemon_server_start(struct ledger_server **out, const char *conninfo,
 			const struct sockaddr_in *addr);
 
 /*
@@ -23,6 +23,6 @@ int ledger_server_start(struct ledger_server **out, const char *conninfo,
  * requests in flight to be answered, commits what the writer holds, and
  * frees s.
  */
-void ledger_server_stop(struct ledger_server *s);
+void daemon_server_stop(struct ledger_server *s);
 
 #endif

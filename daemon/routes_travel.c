@@ -1,5 +1,5 @@
 /*
- * routes_travel.c - tfledgerd's routes of travel support (ledger/travel.h,
+ * routes_travel.c - tfledgerd's routes of travel support (travel/travel.h,
  * docs/travel.md "Over HTTP"): meetings, their applicants (an uploaded CSV),
  * rankings and what-ifs, approval, declines, cancellations, trip reports,
  * settlements and trips. The secretariat (and admin) writes; the
@@ -8,7 +8,7 @@
  *
  * Every write honours Idempotency-Key as POST /v1/entries does: the module
  * stores the answer under the key in the write's own transaction, and a
- * retry is answered from it (ledger/http.h http_idempotency). The meeting and
+ * retry is answered from it (daemon/http.h http_idempotency). The meeting and
  * applicant of the path go into the body the module takes; a body naming
  * others is refused. "policy" (a path on the server) is refused over HTTP;
  * a what-if takes the policy itself as "policy_xml".
@@ -18,19 +18,19 @@
 #include <strings.h>
 
 #include "common/err.h"
-#include "ledger/http.h"
-#include "ledger/travel.h"
+#include "daemon/http.h"
+#include "travel/travel.h"
 
 static const char *const writers[] = {"admin", "secretariat", NULL};
 static const char *const readers[] = {"admin", "secretariat", "auditor", NULL};
 
 typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-		     const struct ledger_travel_idem *, const char **);
+		     const struct travel_idem *, const char **);
 
 /* The request's Idempotency-Key for the module (after http_idempotency). */
-static struct ledger_travel_idem idem_of(struct req *q, unsigned status)
+static struct travel_idem idem_of(struct req *q, unsigned status)
 {
-	return (struct ledger_travel_idem){http_idem_key(q), http_request_sha(q),
+	return (struct travel_idem){http_idem_key(q), http_request_sha(q),
 					   status};
 }
 
@@ -103,7 +103,7 @@ static int write_body(json_t **body, struct req *q, const char *meeting, const c
 static enum MHD_Result op(struct req *q, op_fn fn, const char *meeting, const char *applicant,
 			  unsigned status)
 {
-	struct ledger_travel_idem idem;
+	struct travel_idem idem;
 	struct ledger_actor who;
 	enum MHD_Result sent;
 	json_t *body, *out = NULL;
@@ -127,8 +127,8 @@ static enum MHD_Result op(struct req *q, op_fn fn, const char *meeting, const ch
 static enum MHD_Result rank(struct req *q, const char *meeting)
 {
 	static const char *const args[] = {"what_if", NULL};
-	struct ledger_travel_idem idem;
-	ledger_travel_ranking *k = NULL;
+	struct travel_idem idem;
+	travel_ranking *k = NULL;
 	struct ledger_actor who;
 	enum MHD_Result sent;
 	json_t *body = NULL, *v;
@@ -178,12 +178,12 @@ static enum MHD_Result rank(struct req *q, const char *meeting)
 		return sent;
 	}
 	idem = idem_of(q, 201);
-	rc = ledger_travel_rank(&k, http_db(q), body, &who, what_if ? NULL : &idem, &code);
+	rc = travel_rank(&k, http_db(q), body, &who, what_if ? NULL : &idem, &code);
 	json_decref(body);
 	if (rc < 0)
 		return failed(q, rc, code);
-	sent = http_send_json(q, what_if ? 200 : 201, ledger_travel_ranking_json(k));
-	ledger_travel_ranking_free(k);
+	sent = http_send_json(q, what_if ? 200 : 201, travel_ranking_json(k));
+	travel_ranking_free(k);
 	return sent;
 }
 
@@ -197,7 +197,7 @@ static bool is_csv(const char *ctype)
 /* POST /v1/meetings/{id}/applicants: the contract's CSV as the body. */
 static enum MHD_Result applicants_import(struct req *q, const char *meeting)
 {
-	struct ledger_travel_idem idem;
+	struct travel_idem idem;
 	struct ledger_actor who;
 	enum MHD_Result sent;
 	json_t *out = NULL;
@@ -223,7 +223,7 @@ static enum MHD_Result applicants_import(struct req *q, const char *meeting)
 		return http_send_error(q, "internal", "cannot read the body");
 	idem = idem_of(q, 201);
 	who = http_actor(q);
-	rc = ledger_travel_applicants_import(&out, http_db(q), meeting, f, "body", &who, &idem,
+	rc = travel_applicants_import(&out, http_db(q), meeting, f, "body", &who, &idem,
 					     &code);
 	fclose(f);
 	return rc < 0 ? failed(q, rc, code) : http_send_json(q, 201, out);
@@ -244,12 +244,12 @@ static enum MHD_Result read_route(struct req *q, const char *meeting, const char
 	if ((bad = http_unknown_arg(q, applicants ? as_of_arg : http_no_args)))
 		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
 	if (applicants)
-		rc = ledger_travel_applicants_list(&out, http_db(q), meeting,
+		rc = travel_applicants_list(&out, http_db(q), meeting,
 						   http_arg(q, "as_of"), &code);
 	else if (meeting)
-		rc = ledger_travel_trips_list(&out, http_db(q), meeting, &code);
+		rc = travel_trips_list(&out, http_db(q), meeting, &code);
 	else
-		rc = ledger_travel_meetings_list(&out, http_db(q), &code);
+		rc = travel_meetings_list(&out, http_db(q), &code);
 	if (rc < 0)
 		return http_send_failure(q, rc, code);
 	return http_send_json(q, 200, meeting ? out : json_pack("{s:o}", "meetings", out));
@@ -262,17 +262,17 @@ bool http_routes_travel(struct req *q, bool get, bool post, int n, char s[][128]
 		const char *action, *route;
 		op_fn fn;
 	} trip_ops[] = {
-		{"decline", "trip_decline", ledger_travel_decline},
-		{"cancel", "trip_cancel", ledger_travel_cancel},
-		{"report", "trip_report", ledger_travel_report},
-		{"settle", "trip_settle", ledger_travel_settle},
+		{"decline", "trip_decline", travel_decline},
+		{"cancel", "trip_cancel", travel_cancel},
+		{"report", "trip_report", travel_report},
+		{"settle", "trip_settle", travel_settle},
 	};
 
 	if (strcmp(s[1], "meetings") != 0)
 		return false;
 	if (n == 2 && post) {
 		http_route(q, "meeting_add");
-		*sent = op(q, ledger_travel_meeting_add, NULL, NULL, 201);
+		*sent = op(q, travel_meeting_add, NULL, NULL, 201);
 	} else if (n == 2 && get) {
 		http_route(q, "meetings_list");
 		*sent = read_route(q, NULL, NULL);
@@ -287,7 +287,7 @@ bool http_routes_travel(struct req *q, bool get, bool post, int n, char s[][128]
 		*sent = rank(q, s[2]);
 	} else if (n == 4 && post && strcmp(s[3], "approve") == 0) {
 		http_route(q, "meeting_approve");
-		*sent = op(q, ledger_travel_approve, s[2], NULL, 200);
+		*sent = op(q, travel_approve, s[2], NULL, 200);
 	} else if (n == 4 && get && strcmp(s[3], "trips") == 0) {
 		http_route(q, "trips_list");
 		*sent = read_route(q, s[2], "trips");

@@ -14,7 +14,7 @@
  * is wrong is an error naming file:line and field; this file never guesses
  * an amount.
  */
-#include "ledger/camt.h"
+#include "bank/camt.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -44,7 +44,7 @@ static const char *const warn_names[W_KINDS] = {
 
 /* What Ntry and TxDtls share: a line under construction and its flags. */
 struct part {
-	struct ledger_camt_line l;
+	struct bank_camt_line l;
 	bool has_amount, has_side, has_status, has_bktxcd;
 	bool has_tx_amount; /* AmtDtls/TxAmt, in the statement's currency */
 	int64_t tx_amount_minor;
@@ -59,15 +59,15 @@ struct balance {
 	char code[8];
 	bool has_amount, has_side;
 	int64_t amount_minor;
-	enum ledger_camt_side side;
+	enum bank_camt_side side;
 	char date[11];
 };
 
 struct parser {
 	const char *path;
 	xmlTextReaderPtr r;
-	const struct ledger_camt_handler *h;
-	struct ledger_camt_summary *sum;
+	const struct bank_camt_handler *h;
+	struct bank_camt_summary *sum;
 	int version;
 	const xmlChar *ns;
 	const char *stack[LIMIT_XML_DEPTH + 2];
@@ -78,7 +78,7 @@ struct parser {
 	size_t text_len;
 	bool text_cut;
 	char ccy[8];           /* Ccy attribute of the element being read */
-	struct ledger_camt_statement st;
+	struct bank_camt_statement st;
 	bool st_begun;
 	int st_rank;
 	struct balance bal;
@@ -101,7 +101,7 @@ static const char *const ntry_order[] = {
 	"AddtlNtryInf", NULL,
 };
 
-const char *ledger_camt_version_name(int version)
+const char *bank_camt_version_name(int version)
 {
 	switch (version) {
 	case 2: return "001.02";
@@ -341,7 +341,7 @@ static int amount(struct parser *p, int64_t *out, char ccy_out[4], long line,
 	return rc < 0 ? fail(p, rc, line, field, "%s", err_last()) : 0;
 }
 
-static int side(struct parser *p, enum ledger_camt_side *out, long line,
+static int side(struct parser *p, enum bank_camt_side *out, long line,
 		const char *field)
 {
 	const char *s = trimmed(p);
@@ -428,7 +428,7 @@ static void append_remittance(struct parser *p, struct part *pt, char *dst,
 static int part_field(struct parser *p, struct part *pt, const char *rel,
 		      long line, bool is_tx)
 {
-	struct ledger_camt_line *l = &pt->l;
+	struct bank_camt_line *l = &pt->l;
 	char field[PATH_BYTES + 8];
 	char ccy[4];
 	int rc = 0;
@@ -490,7 +490,7 @@ static int part_field(struct parser *p, struct part *pt, const char *rel,
 static int entry_field(struct parser *p, const char *rel, long line)
 {
 	struct part *e = &p->entry;
-	struct ledger_camt_line *l = &e->l;
+	struct bank_camt_line *l = &e->l;
 	char field[PATH_BYTES + 8];
 	int rc = 0;
 
@@ -628,7 +628,7 @@ static int begin_statement(struct parser *p)
 	return p->h->statement_begin ? p->h->statement_begin(p->h->ctx, &p->st) : 0;
 }
 
-static int emit(struct parser *p, const struct ledger_camt_line *l)
+static int emit(struct parser *p, const struct bank_camt_line *l)
 {
 	if (l->amount_minor == 0) {
 		warn(p, W_ZERO_AMOUNT, l->line, "Ntry/Amt", "zero amount: nothing stored");
@@ -638,7 +638,7 @@ static int emit(struct parser *p, const struct ledger_camt_line *l)
 	return p->h->line ? p->h->line(p->h->ctx, &p->st, l) : 0;
 }
 
-static int64_t signed_amount(int64_t v, enum ledger_camt_side s)
+static int64_t signed_amount(int64_t v, enum bank_camt_side s)
 {
 	return s == LEDGER_CAMT_DEBIT ? -v : v;
 }
@@ -657,11 +657,11 @@ static void settle_charges(struct part *pt)
 	do { if (!out.field[0]) memcpy(out.field, e->field, sizeof(out.field)); } while (0)
 
 /* The line of TxDtls t of entry e: its own fields, the entry's otherwise. */
-static struct ledger_camt_line *merged(struct ledger_camt_line *outp,
+static struct bank_camt_line *merged(struct bank_camt_line *outp,
 				       const struct part *tx, int64_t amount_minor,
-				       const struct ledger_camt_line *e, int tx_index)
+				       const struct bank_camt_line *e, int tx_index)
 {
-	struct ledger_camt_line out = tx->l;
+	struct bank_camt_line out = tx->l;
 
 	out.entry_index = e->entry_index;
 	out.tx_index = tx_index;
@@ -689,8 +689,8 @@ static struct ledger_camt_line *merged(struct ledger_camt_line *outp,
 static int end_entry(struct parser *p)
 {
 	struct part *e = &p->entry;
-	struct ledger_camt_line *l = &e->l;
-	struct ledger_camt_line *line = NULL;
+	struct bank_camt_line *l = &e->l;
+	struct bank_camt_line *line = NULL;
 	int64_t sum = 0, want;
 	bool all = true;
 	int rc;
@@ -946,11 +946,11 @@ static void add_text(struct parser *p)
 
 /* Reads the file at path, or (path NULL) the len bytes at buf; path (else
  * name) is what messages name. */
-static int read_doc(struct ledger_camt_summary *out, const char *path, const char *buf,
-		    size_t len, const char *name, const struct ledger_camt_handler *h)
+static int read_doc(struct bank_camt_summary *out, const char *path, const char *buf,
+		    size_t len, const char *name, const struct bank_camt_handler *h)
 {
-	static const struct ledger_camt_handler none = {0};
-	struct ledger_camt_summary dummy;
+	static const struct bank_camt_handler none = {0};
+	struct bank_camt_summary dummy;
 	struct parser *p = NULL;
 	struct stat st = {0};
 	int rc = 0, ret;
@@ -1026,14 +1026,14 @@ cleanup:
 	return rc;
 }
 
-int ledger_camt_read(struct ledger_camt_summary *out, const char *path,
-		     const struct ledger_camt_handler *h)
+int bank_camt_read(struct bank_camt_summary *out, const char *path,
+		     const struct bank_camt_handler *h)
 {
 	return read_doc(out, path, NULL, 0, NULL, h);
 }
 
-int ledger_camt_read_memory(struct ledger_camt_summary *out, const char *buf, size_t len,
-			    const char *name, const struct ledger_camt_handler *h)
+int bank_camt_read_memory(struct bank_camt_summary *out, const char *buf, size_t len,
+			    const char *name, const struct bank_camt_handler *h)
 {
 	return read_doc(out, NULL, buf, len, name, h);
 }

@@ -4,21 +4,21 @@
  * committed, group commit sizes and database errors. Thread-safe; process
  * wide (one daemon per process).
  */
-#ifndef TFLEDGER_LEDGER_METRICS_H
-#define TFLEDGER_LEDGER_METRICS_H
+#ifndef TFLEDGER_METRICS_H
+#define TFLEDGER_METRICS_H
 
 #include <stddef.h>
 
 /* Counts one answered request; route is a fixed route name. */
-void ledger_metrics_request(const char *route, unsigned status, double seconds);
+void metrics_request(const char *route, unsigned status, double seconds);
 
 /* Counts one committed group of n entries. */
-void ledger_metrics_group(size_t n);
+void metrics_group(size_t n);
 
 /* Counts one database error seen by the daemon. */
-void ledger_metrics_db_error(void);
+void metrics_db_error(void);
 
 /* The exposition text; a new string (free it) or NULL. */
-char *ledger_metrics_render(void);
+char *metrics_render(void);
 
 #endif

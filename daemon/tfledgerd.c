@@ -4,7 +4,7 @@
  * and a clean exit on SIGTERM/SIGINT.
  *
  * The routes, authentication, limits and the group-commit writer live in
- * ledger/server.c; this file only starts and stops them. SIGTERM drains the
+ * daemon/server.c; this file only starts and stops them. SIGTERM drains the
  * requests in flight and exits 0.
  *
  * Settings come from flags, then --config FILE (`database`, `listen`), then
@@ -28,7 +28,7 @@
 #include "common/log.h"
 #include "common/migrate.h"
 #include "ledger/ledger.h"
-#include "ledger/server.h"
+#include "daemon/server.h"
 #include "config.h"
 
 static void usage(FILE *f)
@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (ledger_server_start(&srv, conninfo, &addr) < 0) {
+	if (daemon_server_start(&srv, conninfo, &addr) < 0) {
 		log_error("cannot listen", "listen", listen, "error", err_last(), NULL);
 		status = 2;
 		goto cleanup;
@@ -187,7 +187,7 @@ int main(int argc, char **argv)
 	while (sigwait(&stop, &sig) != 0)
 		;
 	log_info("stopping: draining requests in flight", NULL);
-	ledger_server_stop(srv);
+	daemon_server_stop(srv);
 	log_info("stopped", NULL);
 	status = 0;
 cleanup:

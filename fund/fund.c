@@ -17,18 +17,19 @@
  * This file must not change or delete journal rows: corrections are
  * reversals (POST /v1/entries/{id}/reverse).
  */
-#include "ledger/fund.h"
+#include "fund/fund.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/date.h"
 #include "common/csv.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
-#include "ledger/body.h"
+#include "fund/body.h"
 #include "rules/rules.h"
 
 /* --- the chart of accounts ------------------------------------------------------ */
@@ -74,7 +75,7 @@ static void code_of(char out[LEDGER_CODE_BYTES], const char *prefix, const char 
 	snprintf(out, LEDGER_CODE_BYTES, "%s-%s", prefix, ccy);
 }
 
-json_t *ledger_fund_chart_json(void)
+json_t *fund_chart_json(void)
 {
 	json_t *arr = json_array();
 	char code[LEDGER_CODE_BYTES], name[256];
@@ -173,7 +174,7 @@ static const struct db_stmt stmts[] = {
 	 " ORDER BY month, currency", 0},
 };
 
-int ledger_fund_setup(PGconn *c)
+int fund_setup(PGconn *c)
 {
 	return db_prepare(c, stmts, N(stmts));
 }
@@ -196,10 +197,10 @@ static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
 static int date_field(const char **out, json_t *body, const char *key, bool required,
 		      const char **code)
 {
-	int rc = ledger_body_str(out, body, key, required, code);
+	int rc = fund_body_str(out, body, key, required, code);
 
-	if (rc == 0 && *out && !ledger_date_valid(*out))
-		rc = ledger_body_bad(code, key, "expected a date YYYY-MM-DD, got ", *out);
+	if (rc == 0 && *out && !date_valid(*out))
+		rc = fund_body_bad(code, key, "expected a date YYYY-MM-DD, got ", *out);
 	return rc;
 }
 
@@ -211,9 +212,9 @@ static int id_field(long long *out, json_t *body, const char *key, bool required
 
 	*out = 0;
 	if (!v || json_is_null(v))
-		return required ? ledger_body_bad(code, key, "required", NULL) : 0;
+		return required ? fund_body_bad(code, key, "required", NULL) : 0;
 	if (!json_is_integer(v) || json_integer_value(v) <= 0)
-		return ledger_body_bad(code, key, "expected a positive integer", NULL);
+		return fund_body_bad(code, key, "expected a positive integer", NULL);
 	*out = json_integer_value(v);
 	return 0;
 }
@@ -226,7 +227,7 @@ static int fund_currency(PGconn *c, const char *ccy, const char *field, const ch
 	int rc;
 
 	if (!money_currency_valid(ccy))
-		return ledger_body_bad(code, field, "not an ISO 4217 currency: ", ccy);
+		return fund_body_bad(code, field, "not an ISO 4217 currency: ", ccy);
 	code_of(acct, "1200", ccy);
 	rc = ledger_account_get(&a, c, acct);
 	if (rc == ERR_NOTFOUND) {
@@ -242,7 +243,7 @@ static int amount_field(int64_t *out, json_t *body, const char *key, bool requir
 			const char *ccy, const char **code)
 {
 	const char *s;
-	int rc = ledger_body_str(&s, body, key, required, code);
+	int rc = fund_body_str(&s, body, key, required, code);
 
 	*out = 0;
 	if (rc < 0 || !s)
@@ -335,7 +336,7 @@ static void entry_add_code(struct ledger_entry *e, const char *acct, const char 
 	snprintf(p->currency, sizeof(p->currency), "%s", ccy);
 }
 
-int ledger_fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *who,
+int fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *who,
 		       const char *action, const char **code)
 {
 	struct ledger_submit s = {.entries = e, .n = 1, .action = action, .who = *who};
@@ -388,7 +389,7 @@ static int init_one(PGconn *c, struct init_tx *t, const char *code, const char *
 static int init_tx_run(PGconn *c, void *ctx)
 {
 	struct init_tx *t = ctx;
-	json_t *arr = ledger_fund_chart_json();
+	json_t *arr = fund_chart_json();
 	json_t *a;
 	size_t i;
 	int rc = arr ? 0 : oom();
@@ -408,7 +409,7 @@ static int init_tx_run(PGconn *c, void *ctx)
 	return rc;
 }
 
-int ledger_fund_init(int *created_out, PGconn *c, const struct ledger_actor *who)
+int fund_init(int *created_out, PGconn *c, const struct ledger_actor *who)
 {
 	struct init_tx t = {who, 0};
 	int rc = db_tx(c, DB_READ_COMMITTED, init_tx_run, &t);
@@ -459,7 +460,7 @@ static int donor_tx_run(PGconn *c, void *ctx)
 	return rc < 0 ? rc : audit(c, t->who, "donor.add", t->id);
 }
 
-int ledger_fund_donor_add(json_t **out, PGconn *c, json_t *body,
+int fund_donor_add(json_t **out, PGconn *c, json_t *body,
 			  const struct ledger_actor *who, const char **code)
 {
 	static const char *const allowed[] = {"id", "name", "org_type", "country", NULL};
@@ -469,25 +470,25 @@ int ledger_fund_donor_add(json_t **out, PGconn *c, json_t *body,
 	int rc;
 
 	*out = NULL;
-	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = ledger_body_str(&t.id, body, "id", true, code)) < 0 ||
-	    (rc = ledger_body_str(&t.name, body, "name", true, code)) < 0 ||
-	    (rc = ledger_body_str(&t.org_type, body, "org_type", true, code)) < 0 ||
-	    (rc = ledger_body_str(&t.country, body, "country", false, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = fund_body_str(&t.id, body, "id", true, code)) < 0 ||
+	    (rc = fund_body_str(&t.name, body, "name", true, code)) < 0 ||
+	    (rc = fund_body_str(&t.org_type, body, "org_type", true, code)) < 0 ||
+	    (rc = fund_body_str(&t.country, body, "country", false, code)) < 0)
 		goto cleanup;
 	if (!donor_id_valid(t.id)) {
-		rc = ledger_body_bad(code, "id", "expected 1-32 of a-z 0-9 . _ - (starting a-z 0-9), got ",
+		rc = fund_body_bad(code, "id", "expected 1-32 of a-z 0-9 . _ - (starting a-z 0-9), got ",
 			 t.id);
 		goto cleanup;
 	}
 	if (strlen(t.name) < 1 || strlen(t.name) > 200) {
-		rc = ledger_body_bad(code, "name", "1-200 characters", NULL);
+		rc = fund_body_bad(code, "name", "1-200 characters", NULL);
 		goto cleanup;
 	}
 	while (i < N(org_types) && strcmp(org_types[i], t.org_type) != 0)
 		i++;
 	if (i == N(org_types)) {
-		rc = ledger_body_bad(code, "org_type",
+		rc = fund_body_bad(code, "org_type",
 			 "not an IATI OrganisationType code (10, 11, 15, 21-24, 30, 40, 60,"
 			 " 70-73, 80, 90): ", t.org_type);
 		goto cleanup;
@@ -497,7 +498,7 @@ int ledger_fund_donor_add(json_t **out, PGconn *c, json_t *body,
 		if (rc < 0)
 			goto cleanup;
 		if (!rules_country_known(countries, t.country)) {
-			rc = ledger_body_bad(code, "country", "not an ISO 3166-1 alpha-3 code: ", t.country);
+			rc = fund_body_bad(code, "country", "not an ISO 3166-1 alpha-3 code: ", t.country);
 			goto cleanup;
 		}
 	}
@@ -560,11 +561,11 @@ static int row_rate(struct money_rate *out, const PGresult *r, int row, int col,
 			       "no UN operational rate for %s in %s (tfledger rates import)", ccy,
 			       month);
 	}
-	*out = (struct money_rate){ledger_body_int64(r, row, col), (int)ledger_body_int64(r, row, col + 1)};
+	*out = (struct money_rate){fund_body_int64(r, row, col), (int)fund_body_int64(r, row, col + 1)};
 	return 0;
 }
 
-int ledger_fund_donors_list(json_t **out, PGconn *c, const char **code)
+int fund_donors_list(json_t **out, PGconn *c, const char **code)
 {
 	struct giver *g = NULL;
 	PGresult *r = NULL;
@@ -587,7 +588,7 @@ int ledger_fund_donors_list(json_t **out, PGconn *c, const char **code)
 		if (n == 0 || strcmp(json_string_value(json_object_get(g[n - 1].obj, "id")), id)) {
 			g[n].obj = json_pack("{s:s, s:s, s:s, s:o}", "id", id, "name",
 					     PQgetvalue(r, i, 1), "org_type", PQgetvalue(r, i, 2),
-					     "country", ledger_body_str_or_null(r, i, 3));
+					     "country", fund_body_str_or_null(r, i, 3));
 			g[n].rates = json_array();
 			if (!g[n].obj || !g[n].rates) {
 				n++;
@@ -606,7 +607,7 @@ int ledger_fund_donors_list(json_t **out, PGconn *c, const char **code)
 				err_wrap(rc, "receipt %s of donor %s", PQgetvalue(r, i, 9), id);
 				goto cleanup;
 			}
-			if ((rc = money_convert(&usd, ledger_body_int64(r, i, 4), ccy, x, "USD")) < 0 ||
+			if ((rc = money_convert(&usd, fund_body_int64(r, i, 4), ccy, x, "USD")) < 0 ||
 			    (rc = money_add(&g[n - 1].usd, g[n - 1].usd, usd)) < 0)
 				goto cleanup;
 			if (strcmp(ccy, "USD") != 0)
@@ -616,7 +617,7 @@ int ledger_fund_donors_list(json_t **out, PGconn *c, const char **code)
 	qsort(g, n, sizeof(*g), giver_cmp);
 	arr = json_array();
 	for (size_t i = 0; arr && i < n; i++) {
-		json_object_set_new(g[i].obj, "given_usd", ledger_body_money(g[i].usd, "USD"));
+		json_object_set_new(g[i].obj, "given_usd", fund_body_money(g[i].usd, "USD"));
 		json_object_set(g[i].obj, "rates", g[i].rates);
 		json_array_append(arr, g[i].obj);
 	}
@@ -649,11 +650,11 @@ struct pledge {
 static void pledge_from_row(struct pledge *p, const PGresult *r, int i)
 {
 	memset(p, 0, sizeof(*p));
-	p->id = ledger_body_int64(r, i, 0);
+	p->id = fund_body_int64(r, i, 0);
 	snprintf(p->donor, sizeof(p->donor), "%s", PQgetvalue(r, i, 1));
 	snprintf(p->status, sizeof(p->status), "%s", PQgetvalue(r, i, 2));
 	snprintf(p->date, sizeof(p->date), "%s", PQgetvalue(r, i, 3));
-	p->amount = ledger_body_int64(r, i, 4);
+	p->amount = fund_body_int64(r, i, 4);
 	snprintf(p->currency, sizeof(p->currency), "%s", PQgetvalue(r, i, 5));
 	snprintf(p->earmark, sizeof(p->earmark), "%s", PQgetvalue(r, i, 6));
 	snprintf(p->agreement, sizeof(p->agreement), "%s", PQgetvalue(r, i, 7));
@@ -668,12 +669,12 @@ static json_t *pledge_json(const struct pledge *p)
 
 	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
 			 (json_int_t)p->id, "donor", p->donor, "status", p->status, "date",
-			 p->date, "amount", ledger_body_money(p->amount, p->currency), "currency",
+			 p->date, "amount", fund_body_money(p->amount, p->currency), "currency",
 			 p->currency, "earmark", p->earmark, "agreement",
 			 p->agreement[0] ? json_string(p->agreement) : json_null(), "signed_on",
 			 p->signed_on[0] ? json_string(p->signed_on) : json_null(), "entry_id",
 			 p->entry_id[0] ? json_string(p->entry_id) : json_null(), "settled",
-			 ledger_body_money(p->settled, p->currency), "open", ledger_body_money(open, p->currency));
+			 fund_body_money(p->settled, p->currency), "open", fund_body_money(open, p->currency));
 }
 
 /* Locks pledge id and loads it with what receipts settled. */
@@ -696,7 +697,7 @@ static int pledge_lock(struct pledge *p, PGconn *c, long long id, const char **c
 	if (rc == 0)
 		rc = db_exec(&r, c, "fund_pledge_settled", 1, (const char *const[]){ids});
 	if (rc == 0)
-		p->settled = ledger_body_int64(r, 0, 0);
+		p->settled = fund_body_int64(r, 0, 0);
 	PQclear(r);
 	return rc;
 }
@@ -723,7 +724,7 @@ static int pledge_sign_locked(PGconn *c, struct pledge *p, const char *agreement
 		return rc;
 	entry_add(&e, travel ? "1210" : "1200", p->currency, true, amount);
 	entry_add(&e, travel ? "4110" : "4100", p->currency, false, amount);
-	rc = ledger_fund_append(c, &e, who, "entry.post", code);
+	rc = fund_append(c, &e, who, "entry.post", code);
 	if (rc == 0) {
 		snprintf(ids, sizeof(ids), "%lld", p->id);
 		snprintf(amt, sizeof(amt), "%" PRId64, amount);
@@ -771,7 +772,7 @@ static int pledge_tx_run(PGconn *c, void *ctx)
 						   t->p.earmark});
 		if (rc < 0)
 			return rc;
-		t->p.id = ledger_body_int64(r, 0, 0);
+		t->p.id = fund_body_int64(r, 0, 0);
 		PQclear(r);
 		snprintf(ids, sizeof(ids), "%lld", t->p.id);
 		rc = audit(c, t->who, "pledge.add", ids);
@@ -794,7 +795,7 @@ static int donor_exists(PGconn *c, const char *id, char name[256], const char **
 	int rc = db_exec(&r, c, "fund_donor_get", 1, (const char *const[]){id});
 
 	if (rc == 0 && PQntuples(r) == 0)
-		rc = ledger_body_bad(code, "donor", "no donor ", id);
+		rc = fund_body_bad(code, "donor", "no donor ", id);
 	else if (rc == 0)
 		snprintf(name, 256, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
@@ -806,11 +807,11 @@ static int agreement_valid(const char *s, const char **code)
 	size_t n = strlen(s);
 
 	if (n < 1 || n > 64)
-		return ledger_body_bad(code, "agreement", "1-64 characters", NULL);
+		return fund_body_bad(code, "agreement", "1-64 characters", NULL);
 	return 0;
 }
 
-int ledger_fund_pledge_add(json_t **out, PGconn *c, json_t *body,
+int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 			   const struct ledger_actor *who, const char **code)
 {
 	static const char *const allowed[] = {"donor", "date", "amount", "currency", "earmark",
@@ -820,18 +821,18 @@ int ledger_fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 	int rc;
 
 	*out = NULL;
-	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = ledger_body_str(&donor, body, "donor", true, code)) < 0 ||
+	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = fund_body_str(&donor, body, "donor", true, code)) < 0 ||
 	    (rc = date_field(&date, body, "date", true, code)) < 0 ||
-	    (rc = ledger_body_str(&ccy, body, "currency", true, code)) < 0 ||
-	    (rc = ledger_body_str(&earmark, body, "earmark", false, code)) < 0 ||
-	    (rc = ledger_body_str(&t.agreement, body, "agreement", false, code)) < 0 ||
+	    (rc = fund_body_str(&ccy, body, "currency", true, code)) < 0 ||
+	    (rc = fund_body_str(&earmark, body, "earmark", false, code)) < 0 ||
+	    (rc = fund_body_str(&t.agreement, body, "agreement", false, code)) < 0 ||
 	    (rc = date_field(&t.signed_on, body, "signed_on", false, code)) < 0)
 		return rc;
 	if (earmark && strcmp(earmark, "none") != 0 && strcmp(earmark, "travel") != 0)
-		return ledger_body_bad(code, "earmark", "expected none or travel, got ", earmark);
+		return fund_body_bad(code, "earmark", "expected none or travel, got ", earmark);
 	if (t.signed_on && !t.agreement)
-		return ledger_body_bad(code, "signed_on", "needs agreement", NULL);
+		return fund_body_bad(code, "signed_on", "needs agreement", NULL);
 	if (t.agreement && (rc = agreement_valid(t.agreement, code)) < 0)
 		return rc;
 	if ((rc = fund_currency(c, ccy, "currency", code)) < 0 ||
@@ -854,7 +855,7 @@ int ledger_fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 	return *out ? 0 : oom();
 }
 
-int ledger_fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
+int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
 			    const struct ledger_actor *who, const char **code)
 {
 	static const char *const allowed[] = {"agreement", "date", "amount", NULL};
@@ -863,8 +864,8 @@ int ledger_fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
 
 	*out = NULL;
 	t.p.id = id;
-	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = ledger_body_str(&t.agreement, body, "agreement", true, code)) < 0 ||
+	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = fund_body_str(&t.agreement, body, "agreement", true, code)) < 0 ||
 	    (rc = agreement_valid(t.agreement, code)) < 0 ||
 	    (rc = date_field(&t.signed_on, body, "date", true, code)) < 0)
 		return rc;
@@ -895,7 +896,7 @@ int ledger_fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
 	return *out ? 0 : oom();
 }
 
-int ledger_fund_pledges_list(json_t **out, PGconn *c, const char **code)
+int fund_pledges_list(json_t **out, PGconn *c, const char **code)
 {
 	PGresult *r = NULL;
 	json_t *arr;
@@ -909,7 +910,7 @@ int ledger_fund_pledges_list(json_t **out, PGconn *c, const char **code)
 		struct pledge p;
 
 		pledge_from_row(&p, r, i);
-		p.settled = ledger_body_int64(r, i, 11);
+		p.settled = fund_body_int64(r, i, 11);
 		json_array_append_new(arr, pledge_json(&p));
 	}
 	PQclear(r);
@@ -950,7 +951,7 @@ static int receipt_figures(struct receipt_tx *t)
 			       t->pledge);
 	}
 	if (same && t->has_charges)
-		return ledger_body_bad(t->code, "charges",
+		return fund_body_bad(t->code, "charges",
 			   "only for a receipt in another currency than the pledge's; here they"
 			   " are instructed_amount - amount", NULL);
 	if (!same && !t->has_instructed) {
@@ -966,7 +967,7 @@ static int receipt_figures(struct receipt_tx *t)
 		t->instructed = t->amount;
 	if (same) {
 		if (t->instructed < t->amount)
-			return ledger_body_bad(t->code, "instructed_amount",
+			return fund_body_bad(t->code, "instructed_amount",
 				   "below the amount booked by the bank", NULL);
 		t->charges = t->instructed - t->amount;
 	} else if (t->has_charges &&
@@ -1017,7 +1018,7 @@ static int receipt_entry(struct receipt_tx *t, PGconn *c)
 		entry_add(&e, "8200", pccy, true, t->settled);
 		entry_add(&e, "8290", pccy, false, t->settled);
 	}
-	rc = ledger_fund_append(c, &e, t->who, "entry.post", t->code);
+	rc = fund_append(c, &e, t->who, "entry.post", t->code);
 	if (rc == 0)
 		snprintf(t->entry_id, sizeof(t->entry_id), "%s", e.id);
 	ledger_entry_free(&e);
@@ -1048,7 +1049,7 @@ static int receipt_tx_run(PGconn *c, void *ctx)
 					   t->bank_line ? line : NULL});
 	if (rc < 0)
 		return rc;
-	t->id = ledger_body_int64(r, 0, 0);
+	t->id = fund_body_int64(r, 0, 0);
 	PQclear(r);
 	r = NULL;
 	if (t->bank_line) {
@@ -1078,15 +1079,15 @@ static json_t *receipt_json(long long id, long long pledge, const char *donor,
 	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:o, s:o, s:s,"
 			 " s:o}",
 			 "id", (json_int_t)id, "pledge", (json_int_t)pledge, "donor", donor,
-			 "date", date, "bank_account", bank, "amount", ledger_body_money(amount, bccy),
-			 "currency", bccy, "charges", ledger_body_money(charges, bccy),
-			 "instructed_amount", ledger_body_money(instructed, pccy),
-			 "instructed_currency", pccy, "settled", ledger_body_money(settled, pccy),
-			 "advance", ledger_body_money(advance, pccy), "entry_id", entry_id, "bank_line",
+			 "date", date, "bank_account", bank, "amount", fund_body_money(amount, bccy),
+			 "currency", bccy, "charges", fund_body_money(charges, bccy),
+			 "instructed_amount", fund_body_money(instructed, pccy),
+			 "instructed_currency", pccy, "settled", fund_body_money(settled, pccy),
+			 "advance", fund_body_money(advance, pccy), "entry_id", entry_id, "bank_line",
 			 bank_line ? json_integer(bank_line) : json_null());
 }
 
-int ledger_fund_receipt_add(json_t **out, PGconn *c, json_t *body,
+int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 			    const struct ledger_actor *who, const char **code)
 {
 	static const char *const allowed[] = {"pledge", "date", "bank_account", "amount",
@@ -1098,15 +1099,15 @@ int ledger_fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 	int rc;
 
 	*out = NULL;
-	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
+	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
 	    (rc = id_field(&t.pledge, body, "pledge", true, code)) < 0 ||
 	    (rc = date_field(&t.date, body, "date", true, code)) < 0 ||
-	    (rc = ledger_body_str(&bank, body, "bank_account", true, code)) < 0 ||
+	    (rc = fund_body_str(&bank, body, "bank_account", true, code)) < 0 ||
 	    (rc = id_field(&t.bank_line, body, "bank_line", false, code)) < 0)
 		return rc;
 	over = json_object_get(body, "allow_overpayment");
 	if (over && !json_is_boolean(over))
-		return ledger_body_bad(code, "allow_overpayment", "expected true or false", NULL);
+		return fund_body_bad(code, "allow_overpayment", "expected true or false", NULL);
 	t.allow_over = json_is_true(over);
 	t.has_instructed = json_object_get(body, "instructed_amount") != NULL;
 	t.has_charges = json_object_get(body, "charges") != NULL;
@@ -1118,7 +1119,7 @@ int ledger_fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 	if (rc < 0)
 		return rc;
 	if (strcmp(t.bank.type, "asset") != 0 || strncmp(t.bank.code, "10", 2) != 0)
-		return ledger_body_bad(code, "bank_account", "not a bank account (10xx-CCY): ", bank);
+		return fund_body_bad(code, "bank_account", "not a bank account (10xx-CCY): ", bank);
 	if ((rc = amount_field(&t.amount, body, "amount", true, t.bank.currency, code)) < 0)
 		return rc;
 	*code = "internal";
@@ -1132,7 +1133,7 @@ int ledger_fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 	return *out ? 0 : oom();
 }
 
-int ledger_fund_receipts_list(json_t **out, PGconn *c, const char **code)
+int fund_receipts_list(json_t **out, PGconn *c, const char **code)
 {
 	PGresult *r = NULL;
 	json_t *arr;
@@ -1145,18 +1146,18 @@ int ledger_fund_receipts_list(json_t **out, PGconn *c, const char **code)
 	for (int i = 0; arr && i < PQntuples(r); i++) {
 		const char *bccy = PQgetvalue(r, i, 6), *pccy = PQgetvalue(r, i, 9);
 		const char *month = PQgetvalue(r, i, 14);
-		json_t *o = receipt_json(ledger_body_int64(r, i, 0), ledger_body_int64(r, i, 1), PQgetvalue(r, i, 2),
+		json_t *o = receipt_json(fund_body_int64(r, i, 0), fund_body_int64(r, i, 1), PQgetvalue(r, i, 2),
 					 PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), bccy,
-					 ledger_body_int64(r, i, 5), ledger_body_int64(r, i, 7), ledger_body_int64(r, i, 8), pccy, ledger_body_int64(r, i, 10),
-					 ledger_body_int64(r, i, 11), PQgetvalue(r, i, 12), ledger_body_int64(r, i, 13));
+					 fund_body_int64(r, i, 5), fund_body_int64(r, i, 7), fund_body_int64(r, i, 8), pccy, fund_body_int64(r, i, 10),
+					 fund_body_int64(r, i, 11), PQgetvalue(r, i, 12), fund_body_int64(r, i, 13));
 		struct money_rate x;
 		const char *ignored;
 		int64_t usd;
 
 		if (row_rate(&x, r, i, 15, pccy, month, &ignored) == 0 &&
-		    money_convert(&usd, ledger_body_int64(r, i, 8), pccy, x, "USD") == 0)
+		    money_convert(&usd, fund_body_int64(r, i, 8), pccy, x, "USD") == 0)
 			json_object_set_new(o, "usd", json_pack("{s:o, s:o, s:s}", "amount",
-								ledger_body_money(usd, "USD"),
+								fund_body_money(usd, "USD"),
 								"usd_per_unit",
 								rate_json(rate_normal(x)),
 								"month", month));
@@ -1201,7 +1202,7 @@ static int inkind_tx_run(PGconn *c, void *ctx)
 	/* Services: disclosed in memo accounts (IPSAS 23). Goods: recognised. */
 	entry_add(&e, service ? "8300" : "5300", t->ccy, true, t->amount);
 	entry_add(&e, service ? "8390" : "4200", t->ccy, false, t->amount);
-	rc = ledger_fund_append(c, &e, t->who, "entry.post", t->code);
+	rc = fund_append(c, &e, t->who, "entry.post", t->code);
 	if (rc == 0) {
 		snprintf(t->entry_id, sizeof(t->entry_id), "%s", e.id);
 		snprintf(amt, sizeof(amt), "%" PRId64, t->amount);
@@ -1211,7 +1212,7 @@ static int inkind_tx_run(PGconn *c, void *ctx)
 						   t->start, t->end, e.id});
 	}
 	if (rc == 0) {
-		t->id = ledger_body_int64(r, 0, 0);
+		t->id = fund_body_int64(r, 0, 0);
 		snprintf(ids, sizeof(ids), "%lld", t->id);
 		rc = audit(c, t->who, "inkind.add", ids);
 	}
@@ -1226,12 +1227,12 @@ static json_t *inkind_json(long long id, const char *donor, const char *kind,
 {
 	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "id",
 			 (json_int_t)id, "donor", donor, "kind", kind, "description", description,
-			 "amount", ledger_body_money(amount, ccy), "currency", ccy, "period_start", start,
+			 "amount", fund_body_money(amount, ccy), "currency", ccy, "period_start", start,
 			 "period_end", end, "entry_id", entry_id, "recognised",
 			 strcmp(kind, "goods") == 0 ? "revenue-and-expense" : "disclosed-memo");
 }
 
-int ledger_fund_inkind_add(json_t **out, PGconn *c, json_t *body,
+int fund_inkind_add(json_t **out, PGconn *c, json_t *body,
 			   const struct ledger_actor *who, const char **code)
 {
 	static const char *const allowed[] = {"donor", "kind", "description", "amount",
@@ -1240,20 +1241,20 @@ int ledger_fund_inkind_add(json_t **out, PGconn *c, json_t *body,
 	int rc;
 
 	*out = NULL;
-	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = ledger_body_str(&t.donor, body, "donor", true, code)) < 0 ||
-	    (rc = ledger_body_str(&t.kind, body, "kind", true, code)) < 0 ||
-	    (rc = ledger_body_str(&t.description, body, "description", true, code)) < 0 ||
-	    (rc = ledger_body_str(&t.ccy, body, "currency", true, code)) < 0 ||
+	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = fund_body_str(&t.donor, body, "donor", true, code)) < 0 ||
+	    (rc = fund_body_str(&t.kind, body, "kind", true, code)) < 0 ||
+	    (rc = fund_body_str(&t.description, body, "description", true, code)) < 0 ||
+	    (rc = fund_body_str(&t.ccy, body, "currency", true, code)) < 0 ||
 	    (rc = date_field(&t.start, body, "period_start", true, code)) < 0 ||
 	    (rc = date_field(&t.end, body, "period_end", true, code)) < 0)
 		return rc;
 	if (strcmp(t.kind, "service") != 0 && strcmp(t.kind, "goods") != 0)
-		return ledger_body_bad(code, "kind", "expected service or goods, got ", t.kind);
+		return fund_body_bad(code, "kind", "expected service or goods, got ", t.kind);
 	if (strlen(t.description) < 1 || strlen(t.description) > 500)
-		return ledger_body_bad(code, "description", "1-500 characters", NULL);
+		return fund_body_bad(code, "description", "1-500 characters", NULL);
 	if (strcmp(t.end, t.start) < 0)
-		return ledger_body_bad(code, "period_end", "before period_start", NULL);
+		return fund_body_bad(code, "period_end", "before period_start", NULL);
 	if ((rc = fund_currency(c, t.ccy, "currency", code)) < 0 ||
 	    (rc = amount_field(&t.amount, body, "amount", true, t.ccy, code)) < 0 ||
 	    (rc = donor_exists(c, t.donor, t.donor_name, code)) < 0)
@@ -1268,7 +1269,7 @@ int ledger_fund_inkind_add(json_t **out, PGconn *c, json_t *body,
 	return *out ? 0 : oom();
 }
 
-int ledger_fund_inkind_list(json_t **out, PGconn *c, const char **code)
+int fund_inkind_list(json_t **out, PGconn *c, const char **code)
 {
 	PGresult *r = NULL;
 	json_t *arr;
@@ -1279,9 +1280,9 @@ int ledger_fund_inkind_list(json_t **out, PGconn *c, const char **code)
 		return rc;
 	arr = json_array();
 	for (int i = 0; arr && i < PQntuples(r); i++)
-		json_array_append_new(arr, inkind_json(ledger_body_int64(r, i, 0), PQgetvalue(r, i, 1),
+		json_array_append_new(arr, inkind_json(fund_body_int64(r, i, 0), PQgetvalue(r, i, 1),
 						       PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
-						       ledger_body_int64(r, i, 4), PQgetvalue(r, i, 5),
+						       fund_body_int64(r, i, 4), PQgetvalue(r, i, 5),
 						       PQgetvalue(r, i, 6), PQgetvalue(r, i, 7),
 						       PQgetvalue(r, i, 8)));
 	PQclear(r);
@@ -1294,7 +1295,7 @@ int ledger_fund_inkind_list(json_t **out, PGconn *c, const char **code)
 
 /* --- UN operational rates --------------------------------------------------------------------- */
 
-int ledger_fund_rate(struct money_rate *out, PGconn *c, const char *currency,
+int fund_rate(struct money_rate *out, PGconn *c, const char *currency,
 		     const char *month, const char **code)
 {
 	PGresult *r = NULL;
@@ -1313,7 +1314,7 @@ int ledger_fund_rate(struct money_rate *out, PGconn *c, const char *currency,
 			     "no UN operational rate for %s in %s (tfledger rates import)",
 			     currency, month);
 	} else if (rc == 0) {
-		*out = (struct money_rate){ledger_body_int64(r, 0, 0), (int)ledger_body_int64(r, 0, 1)};
+		*out = (struct money_rate){fund_body_int64(r, 0, 0), (int)fund_body_int64(r, 0, 1)};
 		*code = NULL;
 	}
 	PQclear(r);
@@ -1368,7 +1369,7 @@ static int rates_line(PGconn *c, struct rates_tx *t, csv_reader *rd, const size_
 		return rate_bad(rd, col[2], "usd_per_unit", why, NULL, t->code);
 	}
 	x = rate_normal(x);
-	rc = ledger_fund_rate(&have, c, ccy, month, &ignored);
+	rc = fund_rate(&have, c, ccy, month, &ignored);
 	if (rc == 0) {
 		have = rate_normal(have);
 		if (have.mantissa != x.mantissa || have.scale != x.scale)
@@ -1457,7 +1458,7 @@ static int rates_import(json_t **out, PGconn *c, struct rates_tx *tp)
 	return *out ? 0 : oom();
 }
 
-int ledger_fund_rates_import(json_t **out, PGconn *c, const char *path,
+int fund_rates_import(json_t **out, PGconn *c, const char *path,
 			     const struct ledger_actor *who, const char **code)
 {
 	struct rates_tx t = {path, 0, 0, who, code, NULL, 0};
@@ -1465,7 +1466,7 @@ int ledger_fund_rates_import(json_t **out, PGconn *c, const char *path,
 	return rates_import(out, c, &t);
 }
 
-int ledger_fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
+int fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
 				 const char *name, const struct ledger_actor *who,
 				 const char **code)
 {
@@ -1474,7 +1475,7 @@ int ledger_fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_
 	return rates_import(out, c, &t);
 }
 
-int ledger_fund_rates_list(json_t **out, PGconn *c, const char **code)
+int fund_rates_list(json_t **out, PGconn *c, const char **code)
 {
 	PGresult *r = NULL;
 	json_t *arr;
@@ -1485,7 +1486,7 @@ int ledger_fund_rates_list(json_t **out, PGconn *c, const char **code)
 		return rc;
 	arr = json_array();
 	for (int i = 0; arr && i < PQntuples(r); i++) {
-		struct money_rate x = {ledger_body_int64(r, i, 2), (int)ledger_body_int64(r, i, 3)};
+		struct money_rate x = {fund_body_int64(r, i, 2), (int)fund_body_int64(r, i, 3)};
 
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "currency",
 						     PQgetvalue(r, i, 0), "month",
@@ -1516,7 +1517,7 @@ static int balance_of(int64_t *out, PGconn *c, const char *prefix, const char *c
 	return rc < 0 ? rc : ledger_balance(out, c, &a, as_of);
 }
 
-int ledger_fund_travel_available(json_t **out, PGconn *c, const char *as_of,
+int fund_travel_available(json_t **out, PGconn *c, const char *as_of,
 				 const char **code)
 {
 	json_t *arr = json_array();
@@ -1526,8 +1527,8 @@ int ledger_fund_travel_available(json_t **out, PGconn *c, const char *as_of,
 
 	*out = NULL;
 	*code = "internal";
-	if (rc == 0 && (!as_of || !ledger_date_valid(as_of)))
-		rc = ledger_body_bad(code, "as_of", "expected a date YYYY-MM-DD, got ", as_of ? as_of : "");
+	if (rc == 0 && (!as_of || !date_valid(as_of)))
+		rc = fund_body_bad(code, "as_of", "expected a date YYYY-MM-DD, got ", as_of ? as_of : "");
 	if (rc < 0)
 		goto cleanup;
 	snprintf(month, sizeof(month), "%.7s", as_of);
@@ -1545,16 +1546,16 @@ int ledger_fund_travel_available(json_t **out, PGconn *c, const char *as_of,
 			goto cleanup;
 		if (funds == 0 && obligations == 0 && spent == 0)
 			continue;
-		if ((rc = ledger_fund_rate(&x, c, ccy, month, code)) < 0 ||
+		if ((rc = fund_rate(&x, c, ccy, month, code)) < 0 ||
 		    (rc = money_convert(&usd, avail, ccy, x, "USD")) < 0 ||
 		    (rc = money_add(&total, total, usd)) < 0)
 			goto cleanup;
 		*code = "internal";
 		o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:s}}", "currency", ccy,
-			      "funds", ledger_body_money(funds, ccy), "obligations",
-			      ledger_body_money(obligations, ccy), "spent", ledger_body_money(spent, ccy),
-			      "available", ledger_body_money(avail, ccy), "usd", "amount",
-			      ledger_body_money(usd, "USD"), "usd_per_unit", rate_json(rate_normal(x)),
+			      "funds", fund_body_money(funds, ccy), "obligations",
+			      fund_body_money(obligations, ccy), "spent", fund_body_money(spent, ccy),
+			      "available", fund_body_money(avail, ccy), "usd", "amount",
+			      fund_body_money(usd, "USD"), "usd_per_unit", rate_json(rate_normal(x)),
 			      "month", month);
 		if (!o || json_array_append_new(arr, o) < 0) {
 			rc = oom();
@@ -1562,7 +1563,7 @@ int ledger_fund_travel_available(json_t **out, PGconn *c, const char *as_of,
 		}
 	}
 	*out = json_pack("{s:s, s:O, s:o}", "as_of", as_of, "currencies", arr, "available_usd",
-			 ledger_body_money(total, "USD"));
+			 fund_body_money(total, "USD"));
 	rc = *out ? 0 : oom();
 	if (rc == 0)
 		*code = NULL;

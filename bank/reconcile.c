@@ -2,13 +2,13 @@
  * reconcile.c - bank lines against open receivables, and the bank's closing
  * balance against the ledger's (docs/fund.md, "Reconciliation").
  *
- * A matched line posts its receipt through ledger_fund_receipt_add (one
+ * A matched line posts its receipt through fund_receipt_add (one
  * way to record a receipt), which also marks the line 'matched' in the
  * same transaction; receipts.bank_line is UNIQUE, so a line posts once
  * however often reconciliation runs. Nothing doubtful is ever posted: it
  * is suggested for a person to record with `tfledger receipts add`.
  */
-#include "ledger/reconcile.h"
+#include "bank/reconcile.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -18,8 +18,8 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/money.h"
-#include "ledger/body.h"
-#include "ledger/fund.h"
+#include "fund/body.h"
+#include "fund/fund.h"
 
 static const struct db_stmt stmts[] = {
 	{"rec_lines",
@@ -62,7 +62,7 @@ static const struct db_stmt stmts[] = {
 	 " VALUES ($1, $2, $3, $4, $5)", 5},
 };
 
-int ledger_reconcile_setup(PGconn *c)
+int bank_reconcile_setup(PGconn *c)
 {
 	return db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
 }
@@ -112,7 +112,7 @@ static int post(PGconn *c, const PGresult *r, int i, const struct open_pledge *p
 		money_format(instructed, strtoll(PQgetvalue(r, i, 8), NULL, 10), p->currency);
 		json_object_set_new(body, "instructed_amount", json_string(instructed));
 	}
-	rc = ledger_fund_receipt_add(&out, c, body, who, code);
+	rc = fund_receipt_add(&out, c, body, who, code);
 	json_decref(out);
 	json_decref(body);
 	return rc;
@@ -291,21 +291,21 @@ cleanup:
 	return rc;
 }
 
-int ledger_reconcile(json_t **out, PGconn *c, const char *bank_account,
+int bank_reconcile(json_t **out, PGconn *c, const char *bank_account,
 		     const char *statement_account, const char *tolerance,
 		     const struct ledger_actor *who, const char **code)
 {
 	return run(out, c, bank_account, statement_account, tolerance, who, code, true);
 }
 
-int ledger_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
+int bank_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
 			     const char *statement_account, const char *tolerance,
 			     const char **code)
 {
 	return run(out, c, bank_account, statement_account, tolerance, NULL, code, false);
 }
 
-int ledger_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c,
+int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c,
 				       const char *bank_account, const char **code)
 {
 	struct ledger_account bank;
@@ -390,7 +390,7 @@ static int link_tx_run(PGconn *c, void *ctx)
 	return rc;
 }
 
-int ledger_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
+int bank_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
 			  const struct ledger_actor *who, const char **code)
 {
 	static const char *const allowed[] = {"iban", "account", NULL};
@@ -402,9 +402,9 @@ int ledger_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
 
 	*out = NULL;
 	*created = false;
-	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = ledger_body_str(&iban, body, "iban", true, code)) < 0 ||
-	    (rc = ledger_body_str(&t.account, body, "account", true, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = fund_body_str(&iban, body, "iban", true, code)) < 0 ||
+	    (rc = fund_body_str(&t.account, body, "account", true, code)) < 0)
 		return rc;
 	/* as the camt reader keeps an IBAN: no spaces, upper case */
 	for (const char *p = iban; *p && n + 1 < sizeof(t.stmt); p++)
@@ -416,16 +416,16 @@ int ledger_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
 		for (size_t i = 0; i < n; i++)
 			t.stmt[i] = (char)toupper((unsigned char)t.stmt[i]);
 	if (n == 0 || strlen(iban) >= sizeof(t.stmt) || !isalnum((unsigned char)t.stmt[0]))
-		return ledger_body_bad(code, "iban",
+		return fund_body_bad(code, "iban",
 				       "an IBAN or account id: 1-255 characters, starting with a"
 				       " letter or digit", NULL);
 	rc = ledger_account_get(&bank, c, t.account);
 	if (rc == ERR_NOTFOUND)
-		return ledger_body_bad(code, "account", "no account ", t.account);
+		return fund_body_bad(code, "account", "no account ", t.account);
 	if (rc < 0)
 		return rc;
 	if (strncmp(bank.code, "10", 2) != 0 || strcmp(bank.type, "asset") != 0)
-		return ledger_body_bad(code, "account", "not a bank account (10xx-CCY): ",
+		return fund_body_bad(code, "account", "not a bank account (10xx-CCY): ",
 				       t.account);
 	*code = "internal";
 	rc = db_tx(c, DB_READ_COMMITTED, link_tx_run, &t);
@@ -440,7 +440,7 @@ int ledger_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
 	return *out ? 0 : err_set(ERR_INTERNAL, "out of memory");
 }
 
-int ledger_reconcile_links_list(json_t **out, PGconn *c, const char **code)
+int bank_reconcile_links_list(json_t **out, PGconn *c, const char **code)
 {
 	PGresult *r = NULL;
 	json_t *arr = NULL;

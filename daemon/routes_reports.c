@@ -14,8 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/date.h"
 #include "common/err.h"
-#include "ledger/http.h"
+#include "daemon/http.h"
 #include "reports/report.h"
 #include "reports/writer.h"
 
@@ -47,9 +48,9 @@ static enum MHD_Result report(struct req *q, const char *kind)
 	if (!reports_kind_valid(kind))
 		return http_send_error(q, "not-found", "no report kind %s (kinds: %s)", kind,
 				       reports_kind_names());
-	if (!rq.from || !ledger_date_valid(rq.from))
+	if (!rq.from || !date_valid(rq.from))
 		return http_send_error(q, "invalid-field", "from: a date YYYY-MM-DD is required");
-	if (!rq.to || !ledger_date_valid(rq.to))
+	if (!rq.to || !date_valid(rq.to))
 		return http_send_error(q, "invalid-field", "to: a date YYYY-MM-DD is required");
 	if (rq.account && !ledger_code_valid(rq.account))
 		return http_send_error(q, "invalid-field", "account: not an account code");

@@ -4,8 +4,8 @@
  * rows into JSON. Failures set the contract code "invalid-field" in *code and
  * an err_last() message that names the field.
  */
-#ifndef TFLEDGER_LEDGER_BODY_H
-#define TFLEDGER_LEDGER_BODY_H
+#ifndef TFLEDGER_FUND_BODY_H
+#define TFLEDGER_FUND_BODY_H
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -13,19 +13,19 @@
 #include <stdint.h>
 
 /* Sets *code = "invalid-field" and "field: what<value>"; returns ERR_INVALID. */
-int ledger_body_bad(const char **code, const char *field, const char *what,
+int fund_body_bad(const char **code, const char *field, const char *what,
 		    const char *value);
 
 /* body must be an object whose keys are all in allowed (NULL-terminated). */
-int ledger_body_only_fields(json_t *body, const char *const *allowed, const char **code);
+int fund_body_only_fields(json_t *body, const char *const *allowed, const char **code);
 
 /* *out = the string field key (owned by body), or NULL if absent and not
  * required; a present non-string is refused. */
-int ledger_body_str(const char **out, json_t *body, const char *key, bool required,
+int fund_body_str(const char **out, json_t *body, const char *key, bool required,
 		    const char **code);
 
 /* The amount as its canonical decimal string (new reference). */
-json_t *ledger_body_money(int64_t minor, const char *ccy);
+json_t *fund_body_money(int64_t minor, const char *ccy);
 
 /*
  * The field that holds byte offset of a JSON text that did not parse, as
@@ -34,11 +34,11 @@ json_t *ledger_body_money(int64_t minor, const char *ccy);
  * names only the byte of an invalid UTF-8 sequence; this re-reads the text
  * up to it. Keys longer than 63 bytes are cut; at most 32 levels deep.
  */
-void ledger_body_path_at(char *out, size_t size, const char *text, size_t len,
+void fund_body_path_at(char *out, size_t size, const char *text, size_t len,
 			 size_t offset);
 
 /* Column col of row as int64, and as a string or JSON null. */
-int64_t ledger_body_int64(const PGresult *r, int row, int col);
-json_t *ledger_body_str_or_null(const PGresult *r, int row, int col);
+int64_t fund_body_int64(const PGresult *r, int row, int col);
+json_t *fund_body_str_or_null(const PGresult *r, int row, int col);
 
 #endif

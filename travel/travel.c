@@ -4,7 +4,7 @@
  * and settlement entries and, apart from those, their trip reports.
  *
  * Invariants: every write is one transaction holding its rows, its entries
- * (appended by ledger_fund_append: the journal's own path), its audit row
+ * (appended by fund_append: the journal's own path), its audit row
  * and, for an HTTP request with an Idempotency-Key, its answer. Entries are built balanced here in int64 minor units of the
  * meeting's currency; the ledger core and the database check them again.
  * An approved trip's obligation (Dr 8100 / Cr 8190, the granted amount) is
@@ -17,18 +17,19 @@
  * and stores its result;
  * it must not rank by itself, nor change or delete journal rows.
  */
-#include "ledger/travel.h"
+#include "travel/travel.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/date.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
-#include "ledger/body.h"
+#include "fund/body.h"
 #include "common/money.h"
-#include "ledger/fund.h"
+#include "fund/fund.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -164,7 +165,7 @@ static const struct db_stmt stmts[] = {
 	 "SELECT " TRIP_COLS " FROM travel_trips WHERE meeting = $1 ORDER BY id", 1},
 };
 
-int ledger_travel_setup(PGconn *c)
+int travel_setup(PGconn *c)
 {
 	return db_prepare(c, stmts, N(stmts));
 }
@@ -189,7 +190,7 @@ static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
  * caller's transaction. Another request that stored the key meanwhile is
  * ERR_CONFLICT "conflict" naming the key (the route then replays or refuses).
  */
-static int idem_store(PGconn *c, const struct ledger_travel_idem *idem, json_t *answer,
+static int idem_store(PGconn *c, const struct travel_idem *idem, json_t *answer,
 		      const char **code)
 {
 	char status[16], *text;
@@ -216,13 +217,13 @@ static int idem_store(PGconn *c, const struct ledger_travel_idem *idem, json_t *
 static int text_field(const char **out, json_t *body, const char *key, bool required,
 		      size_t max, const char **code)
 {
-	int rc = ledger_body_str(out, body, key, required, code);
+	int rc = fund_body_str(out, body, key, required, code);
 
 	if (rc == 0 && *out && (strlen(*out) < 1 || strlen(*out) > max)) {
 		char what[64];
 
 		snprintf(what, sizeof(what), "expected 1 to %zu bytes", max);
-		rc = ledger_body_bad(code, key, what, NULL);
+		rc = fund_body_bad(code, key, what, NULL);
 	}
 	return rc;
 }
@@ -231,10 +232,10 @@ static int text_field(const char **out, json_t *body, const char *key, bool requ
 static int date_field(const char **out, json_t *body, const char *key, bool required,
 		      char today[11], const char **code)
 {
-	int rc = ledger_body_str(out, body, key, required, code);
+	int rc = fund_body_str(out, body, key, required, code);
 
-	if (rc == 0 && *out && !ledger_date_valid(*out))
-		rc = ledger_body_bad(code, key, "expected a date YYYY-MM-DD, got ", *out);
+	if (rc == 0 && *out && !date_valid(*out))
+		rc = fund_body_bad(code, key, "expected a date YYYY-MM-DD, got ", *out);
 	if (rc == 0 && !*out) {
 		char now[LEDGER_TIME_BYTES];
 
@@ -251,8 +252,8 @@ static int report_date_check(const char *date, const char *starts_on, const char
 	char now[LEDGER_TIME_BYTES];
 
 	ledger_now(now);
-	if (!ledger_date_valid(date))
-		return ledger_body_bad(code, "report_received", "expected a date YYYY-MM-DD, got ",
+	if (!date_valid(date))
+		return fund_body_bad(code, "report_received", "expected a date YYYY-MM-DD, got ",
 				       date);
 	if (strcmp(date, starts_on) < 0) {
 		*code = "invalid-field";
@@ -271,14 +272,14 @@ static int amount_field(int64_t *out, json_t *body, const char *key, const char 
 			const char **code)
 {
 	const char *s;
-	int rc = ledger_body_str(&s, body, key, true, code);
+	int rc = fund_body_str(&s, body, key, true, code);
 
 	*out = 0;
 	if (rc == 0 && money_parse(out, s, ccy) < 0) {
 		*code = "invalid-field";
 		rc = err_wrap(ERR_INVALID, "%s", key);
 	} else if (rc == 0 && *out < 0) {
-		rc = ledger_body_bad(code, key, "expected an amount >= 0, got ", s);
+		rc = fund_body_bad(code, key, "expected an amount >= 0, got ", s);
 	}
 	return rc;
 }
@@ -301,7 +302,7 @@ static bool meeting_id_valid(const char *s)
 
 static json_t *money_or_null(const PGresult *r, int row, int col, const char *ccy)
 {
-	return PQgetisnull(r, row, col) ? json_null() : ledger_body_money(ledger_body_int64(r, row, col), ccy);
+	return PQgetisnull(r, row, col) ? json_null() : fund_body_money(fund_body_int64(r, row, col), ccy);
 }
 
 /* A trip row (TRIP_COLS) as JSON. */
@@ -310,14 +311,14 @@ static json_t *trip_json(const PGresult *r, int i)
 	const char *ccy = PQgetvalue(r, i, 7);
 
 	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
-			 "id", (json_int_t)ledger_body_int64(r, i, 0), "meeting", PQgetvalue(r, i, 1),
+			 "id", (json_int_t)fund_body_int64(r, i, 0), "meeting", PQgetvalue(r, i, 1),
 			 "applicant", PQgetvalue(r, i, 2), "person", PQgetvalue(r, i, 3), "run",
-			 (json_int_t)ledger_body_int64(r, i, 4), "status", PQgetvalue(r, i, 5), "granted",
-			 ledger_body_money(ledger_body_int64(r, i, 6), ccy), "currency", ccy, "obligation_entry",
-			 ledger_body_str_or_null(r, i, 8), "release_entry", ledger_body_str_or_null(r, i, 9),
-			 "report_received", ledger_body_str_or_null(r, i, 10), "airfare",
+			 (json_int_t)fund_body_int64(r, i, 4), "status", PQgetvalue(r, i, 5), "granted",
+			 fund_body_money(fund_body_int64(r, i, 6), ccy), "currency", ccy, "obligation_entry",
+			 fund_body_str_or_null(r, i, 8), "release_entry", fund_body_str_or_null(r, i, 9),
+			 "report_received", fund_body_str_or_null(r, i, 10), "airfare",
 			 money_or_null(r, i, 11, ccy), "dsa", money_or_null(r, i, 12, ccy),
-			 "settlement_entry", ledger_body_str_or_null(r, i, 13));
+			 "settlement_entry", fund_body_str_or_null(r, i, 13));
 }
 
 static int append_new(json_t *arr, json_t *o)
@@ -333,7 +334,7 @@ static int meeting_load(PGresult **out, PGconn *c, const char *id, bool lock,
 
 	*out = NULL;
 	if (!id)
-		return ledger_body_bad(code, "meeting", "required", NULL);
+		return fund_body_bad(code, "meeting", "required", NULL);
 	rc = db_exec(out, c, lock ? "travel_meeting_lock" : "travel_meeting_get", 1,
 		     (const char *const[]){id});
 	if (rc == 0 && PQntuples(*out) == 0) {
@@ -396,7 +397,7 @@ static void entry_add(struct builder *b, const char *account, bool debit, int64_
 static int entry_commit(char id_out[LEDGER_UUID_BYTES], PGconn *c, struct builder *b,
 			const struct ledger_actor *who, const char *action, const char **code)
 {
-	int rc = ledger_fund_append(c, &b->e, who, action, code);
+	int rc = fund_append(c, &b->e, who, action, code);
 
 	if (rc == 0)
 		snprintf(id_out, LEDGER_UUID_BYTES, "%s", b->e.id);
@@ -409,7 +410,7 @@ static int entry_commit(char id_out[LEDGER_UUID_BYTES], PGconn *c, struct builde
 struct meeting_tx {
 	const char *p[7];
 	const struct ledger_actor *who;
-	const struct ledger_travel_idem *idem;
+	const struct travel_idem *idem;
 	const char **code;
 	json_t *out;
 };
@@ -446,9 +447,9 @@ static int meeting_tx_run(PGconn *c, void *ctx)
 	return rc == 0 ? idem_store(c, t->idem, t->out, t->code) : rc;
 }
 
-int ledger_travel_meeting_add(json_t **out, PGconn *c, json_t *body,
+int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 			      const struct ledger_actor *who,
-			      const struct ledger_travel_idem *idem, const char **code)
+			      const struct travel_idem *idem, const char **code)
 {
 	static const char *const allowed[] = {"id",	  "name",     "starts_on", "ends_on",
 					      "place",	  "currency", "budget_line", NULL};
@@ -459,27 +460,27 @@ int ledger_travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 
 	*out = NULL;
 	*code = "internal";
-	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = ledger_body_str(&t.p[0], body, "id", true, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = fund_body_str(&t.p[0], body, "id", true, code)) < 0)
 		return rc;
 	if (!meeting_id_valid(t.p[0]))
-		return ledger_body_bad(code, "id", "expected 1 to 32 of a-z 0-9 . _ - (not first), got ",
+		return fund_body_bad(code, "id", "expected 1 to 32 of a-z 0-9 . _ - (not first), got ",
 			   t.p[0]);
 	if ((rc = text_field(&t.p[1], body, "name", true, 200, code)) < 0 ||
 	    (rc = date_field(&t.p[2], body, "starts_on", true, today, code)) < 0 ||
 	    (rc = date_field(&t.p[3], body, "ends_on", true, today, code)) < 0 ||
 	    (rc = text_field(&t.p[4], body, "place", true, 200, code)) < 0 ||
-	    (rc = ledger_body_str(&t.p[5], body, "currency", true, code)) < 0 ||
-	    (rc = ledger_body_str(&t.p[6], body, "budget_line", false, code)) < 0)
+	    (rc = fund_body_str(&t.p[5], body, "currency", true, code)) < 0 ||
+	    (rc = fund_body_str(&t.p[6], body, "budget_line", false, code)) < 0)
 		return rc;
 	if (strcmp(t.p[3], t.p[2]) < 0)
-		return ledger_body_bad(code, "ends_on", "before starts_on: ", t.p[3]);
+		return fund_body_bad(code, "ends_on", "before starts_on: ", t.p[3]);
 	if (!t.p[6])
 		t.p[6] = "";
 	if (strlen(t.p[6]) > 200)
-		return ledger_body_bad(code, "budget_line", "expected at most 200 bytes", NULL);
+		return fund_body_bad(code, "budget_line", "expected at most 200 bytes", NULL);
 	if (!money_currency_valid(t.p[5]))
-		return ledger_body_bad(code, "currency", "not an ISO 4217 currency: ", t.p[5]);
+		return fund_body_bad(code, "currency", "not an ISO 4217 currency: ", t.p[5]);
 	snprintf(acct, sizeof(acct), "8100-%s", t.p[5]);
 	rc = ledger_account_get(&a, c, acct);
 	if (rc == ERR_NOTFOUND) {
@@ -499,7 +500,7 @@ int ledger_travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 	return rc;
 }
 
-int ledger_travel_meetings_list(json_t **out, PGconn *c, const char **code)
+int travel_meetings_list(json_t **out, PGconn *c, const char **code)
 {
 	PGresult *r = NULL;
 	json_t *arr = json_array();
@@ -510,9 +511,9 @@ int ledger_travel_meetings_list(json_t **out, PGconn *c, const char **code)
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		json_t *m = meeting_json(r, i);
 
-		if (m && (json_object_set_new(m, "applicants", json_integer(ledger_body_int64(r, i, 7))) < 0 ||
-			  json_object_set_new(m, "runs", json_integer(ledger_body_int64(r, i, 8))) < 0 ||
-			  json_object_set_new(m, "trips", json_integer(ledger_body_int64(r, i, 9))) < 0)) {
+		if (m && (json_object_set_new(m, "applicants", json_integer(fund_body_int64(r, i, 7))) < 0 ||
+			  json_object_set_new(m, "runs", json_integer(fund_body_int64(r, i, 8))) < 0 ||
+			  json_object_set_new(m, "trips", json_integer(fund_body_int64(r, i, 9))) < 0)) {
 			json_decref(m);
 			m = NULL;
 		}
@@ -539,7 +540,7 @@ struct import_tx {
 	char as_of[11];
 	const PGresult *m;
 	const struct ledger_actor *who;
-	const struct ledger_travel_idem *idem;
+	const struct travel_idem *idem;
 	const char **code;
 	json_t *out;
 };
@@ -547,8 +548,8 @@ struct import_tx {
 /* The applicant row i of r (travel_applicants_ranked) as the API shows it. */
 static json_t *applicant_json(const PGresult *r, int i, const char *ccy)
 {
-	int64_t df = ledger_body_int64(r, i, 8), dro = ledger_body_int64(r, i, 9);
-	int64_t lf = ledger_body_int64(r, i, 14), lro = ledger_body_int64(r, i, 15);
+	int64_t df = fund_body_int64(r, i, 8), dro = fund_body_int64(r, i, 9);
+	int64_t lf = fund_body_int64(r, i, 14), lro = fund_body_int64(r, i, 15);
 	json_t *diff = json_array();
 
 	if (diff && df != lf)
@@ -566,9 +567,9 @@ static json_t *applicant_json(const PGresult *r, int i, const char *ccy)
 			 PQgetvalue(r, i, 5), "forms_complete",
 			 strcmp(PQgetvalue(r, i, 6), "t") == 0, "health_check",
 			 strcmp(PQgetvalue(r, i, 7), "t") == 0, "request", PQgetvalue(r, i, 10),
-			 "amount", ledger_body_money(ledger_body_int64(r, i, 11), ccy), "currency",
+			 "amount", fund_body_money(fund_body_int64(r, i, 11), ccy), "currency",
 			 ccy, "requested_on", PQgetvalue(r, i, 12), "source", PQgetvalue(r, i, 16),
-			 "line", (json_int_t)ledger_body_int64(r, i, 13), "declared",
+			 "line", (json_int_t)fund_body_int64(r, i, 13), "declared",
 			 "prior_funded", (json_int_t)df, "prior_reports_outstanding",
 			 (json_int_t)dro, "ledger", "prior_funded", (json_int_t)lf,
 			 "prior_reports_outstanding", (json_int_t)lro, "differences", diff);
@@ -626,9 +627,9 @@ static int import_tx_run(PGconn *c, void *ctx)
 	return rc == 0 ? idem_store(c, t->idem, t->out, t->code) : rc;
 }
 
-int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
+int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
 				    const char *source, const struct ledger_actor *who,
-				    const struct ledger_travel_idem *idem, const char **code)
+				    const struct travel_idem *idem, const char **code)
 {
 	struct import_tx t = {.meeting = meeting, .source = source, .who = who, .idem = idem,
 			      .code = code};
@@ -644,7 +645,7 @@ int ledger_travel_applicants_import(json_t **out, PGconn *c, const char *meeting
 	if (rc == 0)
 		rc = meeting_load(&m, c, meeting, false, code);
 	if (rc == 0 && !f)
-		rc = ledger_body_bad(code, "file", "required", NULL);
+		rc = fund_body_bad(code, "file", "required", NULL);
 	if (rc == 0)
 		rc = rules_countries_load_default(&countries);
 	if (rc < 0)
@@ -695,7 +696,7 @@ cleanup:
 	return rc;
 }
 
-int ledger_travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
+int travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
 				  const char *as_of, const char **code)
 {
 	PGresult *m = NULL;
@@ -704,8 +705,8 @@ int ledger_travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
 
 	*out = NULL;
 	*code = "internal";
-	if (as_of && !ledger_date_valid(as_of))
-		return ledger_body_bad(code, "as_of", "expected a date YYYY-MM-DD, got ", as_of);
+	if (as_of && !date_valid(as_of))
+		return fund_body_bad(code, "as_of", "expected a date YYYY-MM-DD, got ", as_of);
 	if (!as_of) {
 		char now[LEDGER_TIME_BYTES];
 
@@ -725,7 +726,7 @@ int ledger_travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
 
 /* --- ranking ---------------------------------------------------------------------------- */
 
-struct ledger_travel_ranking {
+struct travel_ranking {
 	rules_policy *policy;
 	rules_countries *countries;
 	struct rules_applicant *applicants;
@@ -738,7 +739,7 @@ struct ledger_travel_ranking {
 	long long run;    /* 0 for a what-if */
 };
 
-void ledger_travel_ranking_free(ledger_travel_ranking *k)
+void travel_ranking_free(travel_ranking *k)
 {
 	if (!k)
 		return;
@@ -752,7 +753,7 @@ void ledger_travel_ranking_free(ledger_travel_ranking *k)
 	free(k);
 }
 
-const struct rules_result *ledger_travel_ranking_result(const ledger_travel_ranking *k)
+const struct rules_result *travel_ranking_result(const travel_ranking *k)
 {
 	return &k->result;
 }
@@ -769,14 +770,14 @@ static int history_note(json_t *history, const char *id, const char *field,
 }
 
 /* Builds applicant i of k from row i of r (travel_applicants_ranked). */
-static int applicant_from_row(ledger_travel_ranking *k, const PGresult *r, int i)
+static int applicant_from_row(travel_ranking *k, const PGresult *r, int i)
 {
 	struct rules_applicant *a = &k->applicants[i];
 	const char *id = PQgetvalue(r, i, 0), *name = PQgetvalue(r, i, 2),
 		   *role = PQgetvalue(r, i, 5), *req = PQgetvalue(r, i, 12);
 	size_t li = strlen(id), ln = strlen(name), lr = strlen(req), lo = strlen(role);
 	char *p = malloc(li + ln + lr + lo + 4);
-	int64_t declared_f = ledger_body_int64(r, i, 8), declared_o = ledger_body_int64(r, i, 9);
+	int64_t declared_f = fund_body_int64(r, i, 8), declared_o = fund_body_int64(r, i, 9);
 
 	if (!p)
 		return oom();
@@ -793,11 +794,11 @@ static int applicant_from_row(ledger_travel_ranking *k, const PGresult *r, int i
 	a->request = strcmp(PQgetvalue(r, i, 10), "full") == 0	    ? RULES_FULL
 		     : strcmp(PQgetvalue(r, i, 10), "airfare") == 0 ? RULES_AIRFARE
 								    : RULES_DSA;
-	a->amount_minor = ledger_body_int64(r, i, 11);
-	a->line = (size_t)ledger_body_int64(r, i, 13);
-	a->prior_funded = ledger_body_int64(r, i, 14);
-	a->prior_reports_outstanding = ledger_body_int64(r, i, 15);
-	if (rules_parse_time(&a->requested_s, &a->requested_ns, a->requested_on) < 0)
+	a->amount_minor = fund_body_int64(r, i, 11);
+	a->line = (size_t)fund_body_int64(r, i, 13);
+	a->prior_funded = fund_body_int64(r, i, 14);
+	a->prior_reports_outstanding = fund_body_int64(r, i, 15);
+	if (date_parse_time(&a->requested_s, &a->requested_ns, a->requested_on) < 0)
 		return err_set(ERR_INTERNAL, "stored applicant %s: bad requested_on %s", a->id,
 			       a->requested_on);
 	if (history_note(k->history, a->id, "prior_funded", declared_f, a->prior_funded) < 0 ||
@@ -816,7 +817,7 @@ static int applicant_from_row(ledger_travel_ranking *k, const PGresult *r, int i
 				    "declared_prior_funded", (json_int_t)declared_f,
 				    "declared_prior_reports_outstanding", (json_int_t)declared_o,
 				    "request", PQgetvalue(r, i, 10), "amount",
-				    ledger_body_money(a->amount_minor, k->currency), "currency",
+				    fund_body_money(a->amount_minor, k->currency), "currency",
 				    k->currency, "requested_on", a->requested_on));
 }
 
@@ -832,7 +833,7 @@ static int ledger_budget(int64_t *out, PGconn *c, const char *meeting, const cha
 	json_t *av = NULL, *row;
 	PGresult *r = NULL;
 	size_t i;
-	int rc = ledger_fund_travel_available(&av, c, as_of, code);
+	int rc = fund_travel_available(&av, c, as_of, code);
 
 	*out = 0;
 	if (rc < 0)
@@ -848,7 +849,7 @@ static int ledger_budget(int64_t *out, PGconn *c, const char *meeting, const cha
 	if (rc == 0)
 		rc = db_exec(&r, c, "travel_taken", 1, (const char *const[]){meeting});
 	if (rc == 0)
-		rc = money_add(out, *out, ledger_body_int64(r, 0, 0));
+		rc = money_add(out, *out, fund_body_int64(r, 0, 0));
 	PQclear(r);
 	if (rc == 0 && *out < 0)
 		*out = 0;
@@ -888,16 +889,16 @@ static int decisions_rows(char **out, const struct rules_result *res)
 }
 
 struct rank_tx {
-	ledger_travel_ranking *k;
+	travel_ranking *k;
 	const struct ledger_actor *who;
-	const struct ledger_travel_idem *idem;
+	const struct travel_idem *idem;
 	const char **code;
 };
 
 static int rank_tx_run(PGconn *c, void *ctx)
 {
 	struct rank_tx *t = ctx;
-	ledger_travel_ranking *k = t->k;
+	travel_ranking *k = t->k;
 	const struct rules_result *res = &k->result;
 	PGresult *r = NULL;
 	char *inputs = json_dumps(k->inputs, JSON_COMPACT), *rows = NULL;
@@ -920,7 +921,7 @@ static int rank_tx_run(PGconn *c, void *ctx)
 							   ? "stop-at-first-misfit"
 							   : "skip-and-continue"});
 	if (rc == 0) {
-		k->run = ledger_body_int64(r, 0, 0);
+		k->run = fund_body_int64(r, 0, 0);
 		rc = db_exec(NULL, c, "travel_decisions_insert", 2,
 			     (const char *const[]){PQgetvalue(r, 0, 0), rows});
 	}
@@ -931,7 +932,7 @@ static int rank_tx_run(PGconn *c, void *ctx)
 		rc = audit(c, t->who, "travel.rank", object);
 	}
 	if (rc == 0 && t->idem && t->idem->key) {
-		json_t *answer = ledger_travel_ranking_json(k);
+		json_t *answer = travel_ranking_json(k);
 
 		rc = answer ? idem_store(c, t->idem, answer, t->code) : oom();
 		json_decref(answer);
@@ -942,13 +943,13 @@ static int rank_tx_run(PGconn *c, void *ctx)
 	return rc;
 }
 
-int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
-		       const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
+		       const struct ledger_actor *who, const struct travel_idem *idem,
 		       const char **code)
 {
 	static const char *const allowed[] = {"meeting", "as_of",   "budget",	  "currency",
 					      "policy",	 "what_if", "policy_xml", NULL};
-	ledger_travel_ranking *k = calloc(1, sizeof(*k));
+	travel_ranking *k = calloc(1, sizeof(*k));
 	struct rank_tx t = {k, who, idem, code};
 	const char *meeting = NULL, *as_of = NULL, *budget_s = NULL, *ccy = NULL, *policy = NULL;
 	const char *policy_xml = NULL;
@@ -961,27 +962,27 @@ int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
 
 	*out = NULL;
 	*code = "internal";
-	if (rc == 0 && ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
-			(rc = ledger_body_str(&meeting, body, "meeting", true, code)) < 0 ||
+	if (rc == 0 && ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
+			(rc = fund_body_str(&meeting, body, "meeting", true, code)) < 0 ||
 			(rc = date_field(&as_of, body, "as_of", false, k->as_of, code)) < 0 ||
-			(rc = ledger_body_str(&budget_s, body, "budget", false, code)) < 0 ||
-			(rc = ledger_body_str(&ccy, body, "currency", false, code)) < 0 ||
-			(rc = ledger_body_str(&policy, body, "policy", false, code)) < 0 ||
-			(rc = ledger_body_str(&policy_xml, body, "policy_xml", false, code)) < 0))
+			(rc = fund_body_str(&budget_s, body, "budget", false, code)) < 0 ||
+			(rc = fund_body_str(&ccy, body, "currency", false, code)) < 0 ||
+			(rc = fund_body_str(&policy, body, "policy", false, code)) < 0 ||
+			(rc = fund_body_str(&policy_xml, body, "policy_xml", false, code)) < 0))
 		goto cleanup;
 	if (rc < 0)
 		goto cleanup;
 	what_if = json_is_true(json_object_get(body, "what_if"));
 	if (json_object_get(body, "what_if") && !json_is_boolean(json_object_get(body, "what_if"))) {
-		rc = ledger_body_bad(code, "what_if", "expected true or false", NULL);
+		rc = fund_body_bad(code, "what_if", "expected true or false", NULL);
 		goto cleanup;
 	}
 	if (policy && policy_xml) {
-		rc = ledger_body_bad(code, "policy_xml", "give policy or policy_xml, not both", NULL);
+		rc = fund_body_bad(code, "policy_xml", "give policy or policy_xml, not both", NULL);
 		goto cleanup;
 	}
 	if (policy_xml && !what_if) {
-		rc = ledger_body_bad(code, "policy_xml",
+		rc = fund_body_bad(code, "policy_xml",
 				     "only for a what-if (a stored run uses a policy file)", NULL);
 		goto cleanup;
 	}
@@ -1018,7 +1019,7 @@ int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
 		goto cleanup;
 	}
 	if (budget_s && budget < 0) {
-		rc = ledger_body_bad(code, "budget", "expected an amount >= 0, got ", budget_s);
+		rc = fund_body_bad(code, "budget", "expected an amount >= 0, got ", budget_s);
 		goto cleanup;
 	}
 	rc = policy_xml	 ? rules_policy_load_buffer(&k->policy, policy_xml, strlen(policy_xml),
@@ -1034,7 +1035,7 @@ int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
 	}
 	*code = "internal";
 	if ((rc = rules_countries_load_default(&k->countries)) < 0 ||
-	    (rc = rules_parse_date(&day, PQgetvalue(m, 0, 2))) < 0)
+	    (rc = date_parse(&day, PQgetvalue(m, 0, 2))) < 0)
 		goto cleanup;
 	if (budget_s) {
 		snprintf(k->budget_source, sizeof(k->budget_source), "given");
@@ -1079,11 +1080,11 @@ int ledger_travel_rank(ledger_travel_ranking **out, PGconn *c, json_t *body,
 cleanup:
 	PQclear(m);
 	PQclear(r);
-	ledger_travel_ranking_free(k);
+	travel_ranking_free(k);
 	return rc;
 }
 
-json_t *ledger_travel_ranking_json(const ledger_travel_ranking *k)
+json_t *travel_ranking_json(const travel_ranking *k)
 {
 	char *text = NULL;
 	size_t size = 0;
@@ -1116,7 +1117,7 @@ struct trip_tx {
 	int64_t airfare, dsa, paid;
 	const char *report, *bank;
 	const struct ledger_actor *who;
-	const struct ledger_travel_idem *idem;
+	const struct travel_idem *idem;
 	const char **code;
 	json_t *out;
 };
@@ -1161,8 +1162,8 @@ static int approve_tx_run(PGconn *c, void *ctx)
 
 		if ((rc = entry_begin(&b, t->date, ccy, "obligation", t->meeting, applicant)) < 0)
 			break;
-		entry_add(&b, "8100", true, ledger_body_int64(to_approve, i, 2));
-		entry_add(&b, "8190", false, ledger_body_int64(to_approve, i, 2));
+		entry_add(&b, "8100", true, fund_body_int64(to_approve, i, 2));
+		entry_add(&b, "8190", false, fund_body_int64(to_approve, i, 2));
 		if ((rc = entry_commit(entry, c, &b, t->who, "travel.obligation", t->code)) < 0)
 			break;
 		*t->code = "internal";
@@ -1186,7 +1187,7 @@ static int approve_tx_run(PGconn *c, void *ctx)
 		rc = audit(c, t->who, "travel.approve", t->meeting);
 	if (rc == 0) {
 		t->out = json_pack("{s:s, s:I, s:O}", "meeting", t->meeting, "run",
-				   (json_int_t)ledger_body_int64(run, 0, 0), "approved", approved);
+				   (json_int_t)fund_body_int64(run, 0, 0), "approved", approved);
 		rc = t->out ? idem_store(c, t->idem, t->out, t->code) : oom();
 	}
 	json_decref(approved);
@@ -1212,8 +1213,8 @@ static int trip_tx(json_t **out, PGconn *c, int (*fn)(PGconn *, void *), struct 
 	return rc;
 }
 
-int ledger_travel_approve(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+int travel_approve(json_t **out, PGconn *c, json_t *body,
+			  const struct ledger_actor *who, const struct travel_idem *idem,
 			  const char **code)
 {
 	static const char *const allowed[] = {"meeting", "date", NULL};
@@ -1223,8 +1224,8 @@ int ledger_travel_approve(json_t **out, PGconn *c, json_t *body,
 
 	*out = NULL;
 	*code = "internal";
-	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = ledger_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
+	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = fund_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
 	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0)
 		return rc;
 	return trip_tx(out, c, approve_tx_run, &t);
@@ -1248,16 +1249,16 @@ static int offer_waitlisted(json_t *offered, PGconn *c, struct trip_tx *t, const
 			     (const char *const[]){t->meeting, PQgetvalue(run, 0, 0)});
 	if (rc < 0)
 		goto cleanup;
-	left = ledger_body_int64(run, 0, 1) - ledger_body_int64(used, 0, 0);
+	left = fund_body_int64(run, 0, 1) - fund_body_int64(used, 0, 0);
 	stop = strcmp(PQgetvalue(run, 0, 2), "stop-at-first-misfit") == 0;
 	for (int i = 0; rc == 0 && i < PQntuples(wait); i++) {
 		PGresult *trip = NULL;
 
-		if (ledger_body_int64(wait, i, 2) > left && stop)
+		if (fund_body_int64(wait, i, 2) > left && stop)
 			break;
-		if (ledger_body_int64(wait, i, 2) > left)
+		if (fund_body_int64(wait, i, 2) > left)
 			continue;
-		left -= ledger_body_int64(wait, i, 2);
+		left -= fund_body_int64(wait, i, 2);
 		rc = db_exec(&trip, c, "travel_trip_insert", 8,
 			     (const char *const[]){t->meeting, PQgetvalue(wait, i, 0),
 						   PQgetvalue(wait, i, 1), PQgetvalue(run, 0, 0),
@@ -1317,8 +1318,8 @@ static int release_tx_run(PGconn *c, void *ctx)
 
 		if ((rc = entry_begin(&b, t->date, ccy, "release", t->meeting, t->applicant)) < 0)
 			goto cleanup;
-		entry_add(&b, "8190", true, ledger_body_int64(trip, 0, 6));
-		entry_add(&b, "8100", false, ledger_body_int64(trip, 0, 6));
+		entry_add(&b, "8190", true, fund_body_int64(trip, 0, 6));
+		entry_add(&b, "8100", false, fund_body_int64(trip, 0, 6));
 		if ((rc = entry_commit(entry, c, &b, t->who, "travel.release", t->code)) < 0)
 			goto cleanup;
 		*t->code = "internal";
@@ -1346,7 +1347,7 @@ cleanup:
 }
 
 static int release(json_t **out, PGconn *c, json_t *body, const char *status,
-		   const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+		   const struct ledger_actor *who, const struct travel_idem *idem,
 		   const char **code)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "date", NULL};
@@ -1357,23 +1358,23 @@ static int release(json_t **out, PGconn *c, json_t *body, const char *status,
 
 	*out = NULL;
 	*code = "internal";
-	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = ledger_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
-	    (rc = ledger_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
+	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = fund_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
+	    (rc = fund_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
 	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0)
 		return rc;
 	return trip_tx(out, c, release_tx_run, &t);
 }
 
-int ledger_travel_decline(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+int travel_decline(json_t **out, PGconn *c, json_t *body,
+			  const struct ledger_actor *who, const struct travel_idem *idem,
 			  const char **code)
 {
 	return release(out, c, body, "declined", who, idem, code);
 }
 
-int ledger_travel_cancel(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+int travel_cancel(json_t **out, PGconn *c, json_t *body,
+			 const struct ledger_actor *who, const struct travel_idem *idem,
 			 const char **code)
 {
 	return release(out, c, body, "cancelled", who, idem, code);
@@ -1421,7 +1422,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 			     PQgetvalue(trip, 0, 10), t->report);
 		goto cleanup;
 	}
-	granted = ledger_body_int64(trip, 0, 6);
+	granted = fund_body_int64(trip, 0, 6);
 	if (paid > granted) {
 		char g[MONEY_STR_MAX], p[MONEY_STR_MAX];
 
@@ -1451,7 +1452,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 		rc = audit(c, t->who, "travel.settle", object);
 	if (rc == 0) {
 		t->out = json_pack("{s:o, s:o}", "trip", trip_json(done, 0), "released",
-				   ledger_body_money(granted - paid, ccy));
+				   fund_body_money(granted - paid, ccy));
 		rc = t->out ? idem_store(c, t->idem, t->out, t->code) : oom();
 	}
 cleanup:
@@ -1461,8 +1462,8 @@ cleanup:
 	return rc;
 }
 
-int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+int travel_settle(json_t **out, PGconn *c, json_t *body,
+			 const struct ledger_actor *who, const struct travel_idem *idem,
 			 const char **code)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "airfare", "dsa",
@@ -1474,12 +1475,12 @@ int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
 
 	*out = NULL;
 	*code = "internal";
-	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = ledger_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
-	    (rc = ledger_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
-	    (rc = ledger_body_str(&t.report, body, "report_received", false, code)) < 0 ||
+	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = fund_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
+	    (rc = fund_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
+	    (rc = fund_body_str(&t.report, body, "report_received", false, code)) < 0 ||
 	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0 ||
-	    (rc = ledger_body_str(&t.bank, body, "bank_account", false, code)) < 0 ||
+	    (rc = fund_body_str(&t.bank, body, "bank_account", false, code)) < 0 ||
 	    (rc = meeting_load(&m, c, t.meeting, false, code)) < 0)
 		return rc;
 	if (t.report && (rc = report_date_check(t.report, PQgetvalue(m, 0, 2), code)) < 0) {
@@ -1489,10 +1490,10 @@ int ledger_travel_settle(json_t **out, PGconn *c, json_t *body,
 	if ((rc = amount_field(&t.airfare, body, "airfare", PQgetvalue(m, 0, 5), code)) == 0 &&
 	    (rc = amount_field(&t.dsa, body, "dsa", PQgetvalue(m, 0, 5), code)) == 0 &&
 	    (money_add(&t.paid, t.airfare, t.dsa) < 0 || t.paid == 0))
-		rc = ledger_body_bad(code, "airfare", "airfare + dsa must be more than 0 (and fit 64 bits)",
+		rc = fund_body_bad(code, "airfare", "airfare + dsa must be more than 0 (and fit 64 bits)",
 			 NULL);
 	if (rc == 0 && t.bank && !ledger_code_valid(t.bank))
-		rc = ledger_body_bad(code, "bank_account", "not an account code: ", t.bank);
+		rc = fund_body_bad(code, "bank_account", "not an account code: ", t.bank);
 	PQclear(m);
 	return rc < 0 ? rc : trip_tx(out, c, settle_tx_run, &t);
 }
@@ -1560,8 +1561,8 @@ cleanup:
 	return rc;
 }
 
-int ledger_travel_report(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const struct ledger_travel_idem *idem,
+int travel_report(json_t **out, PGconn *c, json_t *body,
+			 const struct ledger_actor *who, const struct travel_idem *idem,
 			 const char **code)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "report_received", NULL};
@@ -1572,9 +1573,9 @@ int ledger_travel_report(json_t **out, PGconn *c, json_t *body,
 
 	*out = NULL;
 	*code = "internal";
-	if ((rc = ledger_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = ledger_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
-	    (rc = ledger_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
+	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
+	    (rc = fund_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
+	    (rc = fund_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
 	    (rc = date_field(&t.report, body, "report_received", false, today, code)) < 0 ||
 	    (rc = meeting_load(&m, c, t.meeting, false, code)) < 0)
 		return rc;
@@ -1585,7 +1586,7 @@ int ledger_travel_report(json_t **out, PGconn *c, json_t *body,
 
 /* --- list ---------------------------------------------------------------------------------------- */
 
-int ledger_travel_trips_list(json_t **out, PGconn *c, const char *meeting, const char **code)
+int travel_trips_list(json_t **out, PGconn *c, const char *meeting, const char **code)
 {
 	PGresult *m = NULL, *r = NULL;
 	json_t *arr = json_array();

@@ -95,7 +95,7 @@ static bool contains(const char *hay, const char *needle)
 
 /* Posts the receipt of line i for pledge p; 0, or the refusal in err_last(). */
 static int post(PGconn *c, const PGresult *r, int i, const struct open_pledge *p,
-		const char *bank_account, const struct ledger_actor *who, const char **code)
+		const char *bank_account, const struct ledger_actor *who)
 {
 	const char *ccy = PQgetvalue(r, i, 2);
 	char amount[MONEY_STR_MAX], instructed[MONEY_STR_MAX];
@@ -112,7 +112,7 @@ static int post(PGconn *c, const PGresult *r, int i, const struct open_pledge *p
 		money_format(instructed, strtoll(PQgetvalue(r, i, 8), NULL, 10), p->currency);
 		json_object_set_new(body, "instructed_amount", json_string(instructed));
 	}
-	rc = fund_receipt_add(&out, c, body, who, code);
+	rc = fund_receipt_add(&out, c, body, who);
 	json_decref(out);
 	json_decref(body);
 	return rc;
@@ -122,7 +122,7 @@ static int post(PGconn *c, const PGresult *r, int i, const struct open_pledge *p
  * say what a run would do (lines it would post go to "to_post"). */
 static int run(json_t **out, PGconn *c, const char *bank_account,
 	       const char *statement_account, const char *tolerance,
-	       const struct ledger_actor *who, const char **code, bool posting)
+	       const struct ledger_actor *who, bool posting)
 {
 	json_t *matched = json_array(), *suggested = json_array(), *unmatched = json_array();
 	json_t *to_post = json_array();
@@ -134,29 +134,23 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 	int n_open = 0, rc;
 
 	*out = NULL;
-	*code = "internal";
 	if (!matched || !suggested || !unmatched || !to_post) {
 		rc = err_set(ERR_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	rc = ledger_account_get(&bank, c, bank_account);
 	if (rc == ERR_NOTFOUND) {
-		*code = "unknown-account";
-		rc = err_set(ERR_INVALID, "bank_account: no account '%s'", bank_account);
+		rc = err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT, "bank_account: no account '%s'", bank_account);
 	} else if (rc == 0 && strncmp(bank.code, "10", 2) != 0) {
-		*code = "invalid-field";
 		rc = err_set(ERR_INVALID, "bank_account: not a bank account (10xx-CCY): %s",
 			     bank_account);
 	} else if (rc == 0 && tolerance && (rc = money_parse(&tol, tolerance, bank.currency)) < 0) {
-		*code = "invalid-field";
 		rc = err_wrap(ERR_INVALID, "tolerance");
 	} else if (rc == 0 && tol < 0) {
-		*code = "invalid-field";
 		rc = err_set(ERR_INVALID, "tolerance: must not be negative");
 	}
 	if (rc < 0)
 		goto cleanup;
-	*code = "internal";
 	if ((rc = db_exec(&lines, c, "rec_lines", 1, (const char *const[]){statement_account})) < 0 ||
 	    (rc = db_exec(&pl, c, "rec_open", 0, NULL)) < 0)
 		goto cleanup;
@@ -204,19 +198,15 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 									 hit->id, reason));
 				continue;
 			} else if (n_hits == 1) {
-				const char *why = NULL;
-
-				rc = post(c, lines, i, hit, bank.code, who, &why);
+				rc = post(c, lines, i, hit, bank.code, who);
 				if (rc == 0) {
 					json_array_append_new(matched,
 							      line_json(lines, i, "matched", hit->id,
 									"agreement number"));
 					continue;
 				}
-				if (rc != ERR_INVALID && rc != ERR_CONFLICT) {
-					*code = why ? why : "internal";
+				if (rc != ERR_INVALID && rc != ERR_CONFLICT)
 					goto cleanup;
-				}
 				status = "suggested";
 				snprintf(reason, sizeof(reason), "agreement %s, not posted: %s",
 					 hit->agreement, err_last());
@@ -277,8 +267,6 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 	if (*out && !posting)
 		json_object_set(*out, "to_post", to_post);
 	rc = *out ? 0 : err_set(ERR_INTERNAL, "out of memory");
-	if (rc == 0)
-		*code = NULL;
 cleanup:
 	free(open);
 	PQclear(lines);
@@ -293,31 +281,28 @@ cleanup:
 
 int bank_reconcile(json_t **out, PGconn *c, const char *bank_account,
 		     const char *statement_account, const char *tolerance,
-		     const struct ledger_actor *who, const char **code)
+		     const struct ledger_actor *who)
 {
-	return run(out, c, bank_account, statement_account, tolerance, who, code, true);
+	return run(out, c, bank_account, statement_account, tolerance, who, true);
 }
 
 int bank_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
-			     const char *statement_account, const char *tolerance,
-			     const char **code)
+			     const char *statement_account, const char *tolerance)
 {
-	return run(out, c, bank_account, statement_account, tolerance, NULL, code, false);
+	return run(out, c, bank_account, statement_account, tolerance, NULL, false);
 }
 
 int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c,
-				       const char *bank_account, const char **code)
+				       const char *bank_account)
 {
 	struct ledger_account bank;
 	PGresult *r = NULL;
 	int rc, n;
 
-	*code = "internal";
 	out[0] = '\0';
 	rc = ledger_account_get(&bank, c, bank_account);
 	if (rc == ERR_NOTFOUND) {
-		*code = "unknown-account";
-		return err_set(ERR_INVALID, "bank_account: no account '%s'", bank_account);
+		return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT, "bank_account: no account '%s'", bank_account);
 	}
 	/* a link says it; else the only statement account in the currency */
 	if (rc == 0)
@@ -326,7 +311,6 @@ int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c
 		return rc;
 	n = PQntuples(r);
 	if (n > 1) {
-		*code = "invalid-field";
 		rc = err_set(ERR_INVALID, "statement_account: required: %d statement accounts are"
 			     " linked to %s, e.g. %s", n, bank.code, PQgetvalue(r, 0, 0));
 		PQclear(r);
@@ -342,9 +326,7 @@ int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c
 	}
 	if (n == 1) {
 		snprintf(out, LIMIT_CAMT_FIELD_BYTES, "%s", PQgetvalue(r, 0, 0));
-		*code = NULL;
 	} else {
-		*code = "invalid-field";
 		rc = err_set(ERR_INVALID, "statement_account: %s%s%s%s", n == 0
 			     ? "no bank statement in " : "required: statements of several accounts in ",
 			     bank.currency, n == 0 ? " is stored" : " are stored, e.g. ",
@@ -391,7 +373,7 @@ static int link_tx_run(PGconn *c, void *ctx)
 }
 
 int bank_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const char **code)
+			  const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"iban", "account", NULL};
 	struct link_tx t = {.who = who};
@@ -402,9 +384,9 @@ int bank_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
 
 	*out = NULL;
 	*created = false;
-	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = fund_body_str(&iban, body, "iban", true, code)) < 0 ||
-	    (rc = fund_body_str(&t.account, body, "account", true, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+	    (rc = fund_body_str(&iban, body, "iban", true)) < 0 ||
+	    (rc = fund_body_str(&t.account, body, "account", true)) < 0)
 		return rc;
 	/* as the camt reader keeps an IBAN: no spaces, upper case */
 	for (const char *p = iban; *p && n + 1 < sizeof(t.stmt); p++)
@@ -416,38 +398,33 @@ int bank_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
 		for (size_t i = 0; i < n; i++)
 			t.stmt[i] = (char)toupper((unsigned char)t.stmt[i]);
 	if (n == 0 || strlen(iban) >= sizeof(t.stmt) || !isalnum((unsigned char)t.stmt[0]))
-		return fund_body_bad(code, "iban",
+		return fund_body_bad("iban",
 				       "an IBAN or account id: 1-255 characters, starting with a"
 				       " letter or digit", NULL);
 	rc = ledger_account_get(&bank, c, t.account);
 	if (rc == ERR_NOTFOUND)
-		return fund_body_bad(code, "account", "no account ", t.account);
+		return fund_body_bad("account", "no account ", t.account);
 	if (rc < 0)
 		return rc;
 	if (strncmp(bank.code, "10", 2) != 0 || strcmp(bank.type, "asset") != 0)
-		return fund_body_bad(code, "account", "not a bank account (10xx-CCY): ",
+		return fund_body_bad("account", "not a bank account (10xx-CCY): ",
 				       t.account);
-	*code = "internal";
 	rc = db_tx(c, DB_READ_COMMITTED, link_tx_run, &t);
-	if (rc == ERR_CONFLICT)
-		*code = "conflict";
 	if (rc < 0)
 		return rc;
 	*out = json_pack("{s:s, s:s, s:s}", "iban", t.stmt, "account", bank.code, "currency",
 			 bank.currency);
 	*created = t.created;
-	*code = NULL;
 	return *out ? 0 : err_set(ERR_INTERNAL, "out of memory");
 }
 
-int bank_reconcile_links_list(json_t **out, PGconn *c, const char **code)
+int bank_reconcile_links_list(json_t **out, PGconn *c)
 {
 	PGresult *r = NULL;
 	json_t *arr = NULL;
 	int rc;
 
 	*out = NULL;
-	*code = "internal";
 	rc = db_exec(&r, c, "rec_links", 0, NULL);
 	if (rc < 0)
 		return rc;
@@ -465,6 +442,5 @@ int bank_reconcile_links_list(json_t **out, PGconn *c, const char **code)
 	if (!arr)
 		return err_set(ERR_INTERNAL, "out of memory");
 	*out = arr;
-	*code = NULL;
 	return 0;
 }

@@ -25,11 +25,11 @@
  * the rest are 'unmatched'. *out = {"bank_account","statement_account",
  * "matched":[...],"suggested":[...],"unmatched":[...],"bank_closing",
  * "closing_date","ledger_balance","difference"}. Connection as for
- * fund/fund.h; *code as there.
+ * fund/fund.h; error codes as there.
  */
 int bank_reconcile(json_t **out, PGconn *c, const char *bank_account,
 		     const char *statement_account, const char *tolerance,
-		     const struct ledger_actor *who, const char **code);
+		     const struct ledger_actor *who);
 
 /*
  * What bank_reconcile would do, posting and storing nothing: lines with a
@@ -38,8 +38,7 @@ int bank_reconcile(json_t **out, PGconn *c, const char *bank_account,
  * run finds them. The same object as bank_reconcile plus "to_post".
  */
 int bank_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
-			     const char *statement_account, const char *tolerance,
-			     const char **code);
+			     const char *statement_account, const char *tolerance);
 
 /*
  * The statement account of bank_account when there is one to choose: the
@@ -50,7 +49,7 @@ int bank_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
  * several, "unknown-account" when bank_account does not exist.
  */
 int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c,
-				       const char *bank_account, const char **code);
+				       const char *bank_account);
 
 /*
  * Links a statement account to a bank account of the ledger: body
@@ -61,10 +60,10 @@ int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c
  * link, bank_reconcile_statement_account finds the statement account.
  */
 int bank_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const char **code);
+			  const struct ledger_actor *who);
 
 /* Every link: [{"iban","account","currency","created_at"}]. */
-int bank_reconcile_links_list(json_t **out, PGconn *c, const char **code);
+int bank_reconcile_links_list(json_t **out, PGconn *c);
 
 /* Prepares this module's statements on c (after fund_setup). */
 int bank_reconcile_setup(PGconn *c);

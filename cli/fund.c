@@ -164,7 +164,7 @@ static int connect(struct run *r)
 }
 
 /* Prints out (a list as a table, an object as a one-row table) or the error. */
-static int finish(struct run *r, int rc, const char *code, json_t *out,
+static int finish(struct run *r, int rc, json_t *out,
 		  const struct cli_col *cols, const char *list_key)
 {
 	int status = CLI_OK;
@@ -173,8 +173,9 @@ static int finish(struct run *r, int rc, const char *code, json_t *out,
 		char what[64];
 
 		snprintf(what, sizeof(what), "%s %s", r->family, r->action);
-		if (code && strcmp(code, "internal") != 0)
-			fprintf(stderr, "tfledger: %s: %s [%s]\n", what, err_last(), code);
+		if (err_code_status(err_code_of(rc)) != 500)
+			fprintf(stderr, "tfledger: %s: %s [%s]\n", what, err_last(),
+				err_code_name(err_code_of(rc)));
 		else
 			fprintf(stderr, "tfledger: %s: %s\n", what, err_last());
 		status = err_exit_status(rc);
@@ -232,7 +233,7 @@ static void usage(FILE *f)
 static int run_family(int argc, char **argv)
 {
 	struct run r = {.family = argv[0], .format = "table", .body = json_object()};
-	const char *f = argv[0], *a, *code = NULL;
+	const char *f = argv[0], *a;
 	bool pos;
 	json_t *out = NULL;
 	int rc, created;
@@ -267,31 +268,31 @@ static int run_family(int argc, char **argv)
 				       strcmp(f, "rates") == 0 ? "FILE.csv" : "the pledge ID");
 	}
 	if (strcmp(f, "fund") == 0 && strcmp(a, "chart") == 0)
-		return finish(&r, 0, NULL, fund_chart_json(), chart_cols, "accounts");
+		return finish(&r, 0, fund_chart_json(), chart_cols, "accounts");
 	rc = connect(&r);
 	if (rc < 0)
-		return finish(&r, rc, NULL, NULL, NULL, NULL);
+		return finish(&r, rc, NULL, NULL, NULL);
 	if (strcmp(f, "fund") == 0 && strcmp(a, "init") == 0) {
 		rc = fund_init(&created, r.c, &r.who);
 		if (rc == 0) {
 			fprintf(stderr, "tfledger: fund init: %d account(s) created\n", created);
 			out = fund_chart_json();
 		}
-		return finish(&r, rc, NULL, out, chart_cols, "accounts");
+		return finish(&r, rc, out, chart_cols, "accounts");
 	}
 	if (strcmp(f, "bank-accounts") == 0) {
 		bool linked;
 
 		if (strcmp(a, "link") == 0)
-			rc = bank_reconcile_link(&out, &linked, r.c, r.body, &r.who, &code);
+			rc = bank_reconcile_link(&out, &linked, r.c, r.body, &r.who);
 		else if (strcmp(a, "list") == 0)
-			rc = bank_reconcile_links_list(&out, r.c, &code);
+			rc = bank_reconcile_links_list(&out, r.c);
 		else {
 			json_decref(r.body);
 			PQfinish(r.c);
 			return cli_usage_error(f, "unknown action '%s'", a);
 		}
-		return finish(&r, rc, code, out, link_cols, "links");
+		return finish(&r, rc, out, link_cols, "links");
 	}
 	if (strcmp(f, "reconcile") == 0) {
 		const char *bank = json_string_value(json_object_get(r.body, "bank_account"));
@@ -305,13 +306,12 @@ static int run_family(int argc, char **argv)
 		}
 		rc = 0;
 		if (!stmt) {
-			rc = bank_reconcile_statement_account(linked, r.c, bank, &code);
+			rc = bank_reconcile_statement_account(linked, r.c, bank);
 			stmt = linked;
 		}
 		if (rc == 0)
 			rc = bank_reconcile(&out, r.c, bank, stmt,
-				      json_string_value(json_object_get(r.body, "tolerance")), &r.who,
-				      &code);
+				      json_string_value(json_object_get(r.body, "tolerance")), &r.who);
 		if (rc == 0 && strcmp(r.format, "table") == 0) {
 			static const char *const lists[] = {"matched", "suggested", "unmatched"};
 
@@ -337,38 +337,38 @@ static int run_family(int argc, char **argv)
 			PQfinish(r.c);
 			return CLI_OK;
 		}
-		return finish(&r, rc, code, out, line_cols, NULL);
+		return finish(&r, rc, out, line_cols, NULL);
 	}
 	if (strcmp(f, "donors") == 0 && strcmp(a, "add") == 0)
-		rc = fund_donor_add(&out, r.c, r.body, &r.who, &code);
+		rc = fund_donor_add(&out, r.c, r.body, &r.who);
 	else if (strcmp(f, "donors") == 0 && strcmp(a, "list") == 0)
-		rc = fund_donors_list(&out, r.c, &code);
+		rc = fund_donors_list(&out, r.c);
 	else if (strcmp(f, "pledges") == 0 && strcmp(a, "add") == 0)
-		rc = fund_pledge_add(&out, r.c, r.body, &r.who, &code);
+		rc = fund_pledge_add(&out, r.c, r.body, &r.who);
 	else if (strcmp(f, "pledges") == 0 && strcmp(a, "sign") == 0)
 		rc = fund_pledge_sign(&out, r.c, strtoll(r.positional, NULL, 10), r.body,
-					     &r.who, &code);
+					     &r.who);
 	else if (strcmp(f, "pledges") == 0 && strcmp(a, "list") == 0)
-		rc = fund_pledges_list(&out, r.c, &code);
+		rc = fund_pledges_list(&out, r.c);
 	else if (strcmp(f, "receipts") == 0 && strcmp(a, "add") == 0)
-		rc = fund_receipt_add(&out, r.c, r.body, &r.who, &code);
+		rc = fund_receipt_add(&out, r.c, r.body, &r.who);
 	else if (strcmp(f, "receipts") == 0 && strcmp(a, "list") == 0)
-		rc = fund_receipts_list(&out, r.c, &code);
+		rc = fund_receipts_list(&out, r.c);
 	else if (strcmp(f, "inkind") == 0 && strcmp(a, "add") == 0)
-		rc = fund_inkind_add(&out, r.c, r.body, &r.who, &code);
+		rc = fund_inkind_add(&out, r.c, r.body, &r.who);
 	else if (strcmp(f, "inkind") == 0 && strcmp(a, "list") == 0)
-		rc = fund_inkind_list(&out, r.c, &code);
+		rc = fund_inkind_list(&out, r.c);
 	else if (strcmp(f, "rates") == 0 && strcmp(a, "import") == 0) {
 		struct cli_progress *bar = cli_progress_watch_file(r.positional, r.positional);
 
-		rc = fund_rates_import(&out, r.c, r.positional, &r.who, &code);
+		rc = fund_rates_import(&out, r.c, r.positional, &r.who);
 		cli_progress_end(bar);
 	}
 	else if (strcmp(f, "rates") == 0 && strcmp(a, "list") == 0)
-		rc = fund_rates_list(&out, r.c, &code);
+		rc = fund_rates_list(&out, r.c);
 	else if (strcmp(f, "funds") == 0 && strcmp(a, "travel-available") == 0)
 		rc = fund_travel_available(
-			&out, r.c, json_string_value(json_object_get(r.body, "as_of")), &code);
+			&out, r.c, json_string_value(json_object_get(r.body, "as_of")));
 	else {
 		json_decref(r.body);
 		PQfinish(r.c);
@@ -385,7 +385,7 @@ static int run_family(int argc, char **argv)
 			json_decref(out);
 			out = rows;
 		}
-		return finish(&r, rc, code, out, travel_cols, NULL);
+		return finish(&r, rc, out, travel_cols, NULL);
 	}
 	if (rc == 0 && strcmp(f, "rates") == 0 && strcmp(a, "import") == 0) {
 		fprintf(stderr, "tfledger: rates import: %s: %lld stored, %lld unchanged\n",
@@ -394,18 +394,18 @@ static int run_family(int argc, char **argv)
 		if (strcmp(r.format, "table") == 0) {
 			json_decref(out);
 			out = NULL;
-			rc = fund_rates_list(&out, r.c, &code);
+			rc = fund_rates_list(&out, r.c);
 		}
 	}
 	if (strcmp(f, "donors") == 0)
-		return finish(&r, rc, code, out, donor_cols, "donors");
+		return finish(&r, rc, out, donor_cols, "donors");
 	if (strcmp(f, "pledges") == 0)
-		return finish(&r, rc, code, out, pledge_cols, "pledges");
+		return finish(&r, rc, out, pledge_cols, "pledges");
 	if (strcmp(f, "receipts") == 0)
-		return finish(&r, rc, code, out, receipt_cols, "receipts");
+		return finish(&r, rc, out, receipt_cols, "receipts");
 	if (strcmp(f, "inkind") == 0)
-		return finish(&r, rc, code, out, inkind_cols, "inkind");
-	return finish(&r, rc, code, out, rate_cols, "rates");
+		return finish(&r, rc, out, inkind_cols, "inkind");
+	return finish(&r, rc, out, rate_cols, "rates");
 }
 
 int cli_fund(int argc, char **argv) { return run_family(argc, argv); }

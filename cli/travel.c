@@ -132,15 +132,15 @@ static const struct cli_col trip_cols[] = {
 
 /* Prints the answer: JSON as it is, or rows (an array in o at key, or o
  * itself as one row) as a table. Returns the exit status. */
-static int finish(struct run *r, int rc, const char *code, json_t *out, const char *key,
+static int finish(struct run *r, int rc, json_t *out, const char *key,
 		  const struct cli_col *cols)
 {
 	int status = CLI_OK;
 
 	if (rc < 0) {
-		if (code && strcmp(code, "internal") != 0)
+		if (err_code_status(err_code_of(rc)) != 500)
 			fprintf(stderr, "tfledger %s %s: %s [%s]\n", r->family, r->action,
-				err_last(), code);
+				err_last(), err_code_name(err_code_of(rc)));
 		else
 			fprintf(stderr, "tfledger %s %s: %s\n", r->family, r->action, err_last());
 		status = err_exit_status(rc);
@@ -194,11 +194,10 @@ static int rank(struct run *r)
 {
 	travel_ranking *k = NULL;
 	json_t *o = NULL;
-	const char *code = NULL;
-	int rc = travel_rank(&k, r->c, r->body, &r->who, NULL, &code);
+	int rc = travel_rank(&k, r->c, r->body, &r->who, NULL);
 
 	if (rc < 0)
-		return finish(r, rc, code, NULL, NULL, NULL);
+		return finish(r, rc, NULL, NULL, NULL);
 	o = travel_ranking_json(k);
 	if (!o) {
 		rc = err_set(ERR_INTERNAL, "out of memory");
@@ -223,7 +222,7 @@ static int rank(struct run *r)
 	json_decref(o);
 	travel_ranking_free(k);
 	if (rc < 0)
-		return finish(r, rc, "internal", NULL, NULL, NULL);
+		return finish(r, rc, NULL, NULL, NULL);
 	json_decref(r->body);
 	PQfinish(r->c);
 	return CLI_OK;
@@ -232,7 +231,7 @@ static int rank(struct run *r)
 static int run_family(int argc, char **argv)
 {
 	struct run r = {.family = argv[0], .format = "table", .body = json_object()};
-	const char *f = argv[0], *a, *code = NULL;
+	const char *f = argv[0], *a;
 	json_t *out = NULL;
 	bool pos;
 	int rc;
@@ -261,16 +260,16 @@ static int run_family(int argc, char **argv)
 	}
 	rc = connect(&r);
 	if (rc < 0)
-		return finish(&r, rc, NULL, NULL, NULL, NULL);
+		return finish(&r, rc, NULL, NULL, NULL);
 	if (strcmp(f, "meetings") == 0 && strcmp(a, "add") == 0) {
-		rc = travel_meeting_add(&out, r.c, r.body, &r.who, NULL, &code);
-		return finish(&r, rc, code, out, NULL, meeting_cols);
+		rc = travel_meeting_add(&out, r.c, r.body, &r.who, NULL);
+		return finish(&r, rc, out, NULL, meeting_cols);
 	}
 	if (strcmp(f, "meetings") == 0 && strcmp(a, "list") == 0) {
-		rc = travel_meetings_list(&out, r.c, &code);
+		rc = travel_meetings_list(&out, r.c);
 		if (rc == 0 && strcmp(r.format, "json") == 0)
 			out = json_pack("{s:o}", "meetings", out);
-		return finish(&r, rc, code, out, NULL, meeting_cols);
+		return finish(&r, rc, out, NULL, meeting_cols);
 	}
 	if (pos) {
 		bool std = strcmp(r.positional, "-") == 0;
@@ -279,12 +278,12 @@ static int run_family(int argc, char **argv)
 
 		if (!in) {
 			rc = err_sys(ERR_INVALID, "%s: cannot open", r.positional);
-			return finish(&r, rc, "invalid-field", NULL, NULL, NULL);
+			return finish(&r, rc, NULL, NULL, NULL);
 		}
 		bar = cli_progress_watch_file(r.positional, r.positional);
 		rc = travel_applicants_import(
 			&out, r.c, json_string_value(json_object_get(r.body, "meeting")), in,
-			r.positional, &r.who, NULL, &code);
+			r.positional, &r.who, NULL);
 		cli_progress_end(bar);
 		if (!std)
 			fclose(in);
@@ -293,15 +292,15 @@ static int run_family(int argc, char **argv)
 		if (rc == 0)
 			fprintf(stderr, "tfledger applicants import: %s: %lld applicant(s) stored\n",
 				r.positional, (long long)json_integer_value(json_object_get(out, "imported")));
-		return finish(&r, rc, code, out, NULL, NULL);
+		return finish(&r, rc, out, NULL, NULL);
 	}
 	if (strcmp(f, "applicants") == 0 && strcmp(a, "list") == 0) {
 		rc = travel_applicants_list(
 			&out, r.c, json_string_value(json_object_get(r.body, "meeting")),
-			json_string_value(json_object_get(r.body, "as_of")), &code);
+			json_string_value(json_object_get(r.body, "as_of")));
 		if (rc == 0 && strcmp(r.format, "table") == 0)
 			print_differences(json_object_get(out, "applicants"));
-		return finish(&r, rc, code, out, "applicants", applicant_cols);
+		return finish(&r, rc, out, "applicants", applicant_cols);
 	}
 	if (strcmp(f, "travel") != 0) {
 		json_decref(r.body);
@@ -311,18 +310,18 @@ static int run_family(int argc, char **argv)
 	if (strcmp(a, "rank") == 0)
 		return rank(&r);
 	if (strcmp(a, "approve") == 0) {
-		rc = travel_approve(&out, r.c, r.body, &r.who, NULL, &code);
+		rc = travel_approve(&out, r.c, r.body, &r.who, NULL);
 		if (rc == 0)
 			fprintf(stderr, "tfledger travel approve: %zu trip(s) approved\n",
 				json_array_size(json_object_get(out, "approved")));
-		return finish(&r, rc, code, out, "approved", trip_cols);
+		return finish(&r, rc, out, "approved", trip_cols);
 	}
 	if (strcmp(a, "decline") == 0 || strcmp(a, "cancel") == 0) {
 		json_t *rows;
 
 		rc = strcmp(a, "decline") == 0
-			     ? travel_decline(&out, r.c, r.body, &r.who, NULL, &code)
-			     : travel_cancel(&out, r.c, r.body, &r.who, NULL, &code);
+			     ? travel_decline(&out, r.c, r.body, &r.who, NULL)
+			     : travel_cancel(&out, r.c, r.body, &r.who, NULL);
 		if (rc == 0 && strcmp(r.format, "table") == 0) {
 			/* the trip, then the places offered */
 			rows = json_pack("[O]", json_object_get(out, "trip"));
@@ -330,10 +329,10 @@ static int run_family(int argc, char **argv)
 			json_decref(out);
 			out = json_pack("{s:o}", "rows", rows);
 		}
-		return finish(&r, rc, code, out, "rows", trip_cols);
+		return finish(&r, rc, out, "rows", trip_cols);
 	}
 	if (strcmp(a, "settle") == 0) {
-		rc = travel_settle(&out, r.c, r.body, &r.who, NULL, &code);
+		rc = travel_settle(&out, r.c, r.body, &r.who, NULL);
 		if (rc == 0)
 			fprintf(stderr, "tfledger travel settle: %s released\n",
 				json_string_value(json_object_get(out, "released")));
@@ -343,22 +342,22 @@ static int run_family(int argc, char **argv)
 			json_decref(out);
 			out = trip;
 		}
-		return finish(&r, rc, code, out, NULL, trip_cols);
+		return finish(&r, rc, out, NULL, trip_cols);
 	}
 	if (strcmp(a, "report") == 0) {
-		rc = travel_report(&out, r.c, r.body, &r.who, NULL, &code);
+		rc = travel_report(&out, r.c, r.body, &r.who, NULL);
 		if (rc == 0 && strcmp(r.format, "table") == 0) {
 			json_t *trip = json_incref(json_object_get(out, "trip"));
 
 			json_decref(out);
 			out = trip;
 		}
-		return finish(&r, rc, code, out, NULL, trip_cols);
+		return finish(&r, rc, out, NULL, trip_cols);
 	}
 	if (strcmp(a, "list") == 0) {
 		rc = travel_trips_list(
-			&out, r.c, json_string_value(json_object_get(r.body, "meeting")), &code);
-		return finish(&r, rc, code, out, "trips", trip_cols);
+			&out, r.c, json_string_value(json_object_get(r.body, "meeting")));
+		return finish(&r, rc, out, "trips", trip_cols);
 	}
 	json_decref(r.body);
 	PQfinish(r.c);

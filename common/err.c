@@ -13,6 +13,33 @@
 #include "common/limits.h"
 
 static _Thread_local char last[LIMIT_ERR_BYTES];
+static _Thread_local int last_class;
+static _Thread_local enum err_code last_code;
+
+/* The one table of the contract's codes: name and HTTP status. */
+static const struct {
+	const char *name;
+	unsigned status;
+} codes[EC_COUNT] = {
+	[EC_NONE] = {"internal", 500},
+	[EC_INVALID_JSON] = {"invalid-json", 400},
+	[EC_INVALID_FIELD] = {"invalid-field", 400},
+	[EC_UNAUTHENTICATED] = {"unauthenticated", 401},
+	[EC_FORBIDDEN] = {"forbidden", 403},
+	[EC_NOT_FOUND] = {"not-found", 404},
+	[EC_CONFLICT] = {"conflict", 409},
+	[EC_TOO_LARGE] = {"too-large", 413},
+	[EC_UNBALANCED_ENTRY] = {"unbalanced-entry", 422},
+	[EC_UNKNOWN_ACCOUNT] = {"unknown-account", 422},
+	[EC_CURRENCY_MISMATCH] = {"currency-mismatch", 422},
+	[EC_PERIOD_CLOSED] = {"period-closed", 422},
+	[EC_ALREADY_REVERSED] = {"already-reversed", 422},
+	[EC_OVER_PAYMENT] = {"over-payment", 422},
+	[EC_MISSING_RATE] = {"missing-rate", 422},
+	[EC_UNAVAILABLE] = {"unavailable", 503},
+	[EC_INTERNAL] = {"internal", 500},
+	[EC_IDEMPOTENCY_KEY_TAKEN] = {"conflict", 409},
+};
 
 int err_set(int code, const char *fmt, ...)
 {
@@ -21,7 +48,54 @@ int err_set(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last, sizeof(last), fmt, ap);
 	va_end(ap);
+	last_class = code;
+	last_code = EC_NONE;
 	return code;
+}
+
+int err_code_set(int code, enum err_code ec, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last, sizeof(last), fmt, ap);
+	va_end(ap);
+	last_class = code;
+	last_code = ec;
+	return code;
+}
+
+int err_recode(int code, enum err_code ec)
+{
+	last_class = code;
+	last_code = ec;
+	return code;
+}
+
+enum err_code err_code_of(int rc)
+{
+	if (last_code != EC_NONE && last_class == rc)
+		return last_code;
+	switch (rc) {
+	case ERR_INVALID: return EC_INVALID_FIELD;
+	case ERR_NOTFOUND: return EC_NOT_FOUND;
+	case ERR_CONFLICT: return EC_CONFLICT;
+	case ERR_LIMIT: return EC_TOO_LARGE;
+	case ERR_UNAVAILABLE: return EC_UNAVAILABLE;
+	default: return EC_INTERNAL;
+	}
+}
+
+const char *err_code_name(enum err_code ec)
+{
+	ASSERT(ec >= 0 && ec < EC_COUNT);
+	return codes[ec].name;
+}
+
+unsigned err_code_status(enum err_code ec)
+{
+	ASSERT(ec >= 0 && ec < EC_COUNT);
+	return codes[ec].status;
 }
 
 int err_sys(int code, const char *fmt, ...)
@@ -35,6 +109,8 @@ int err_sys(int code, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(last);
 	snprintf(last + n, sizeof(last) - n, ": %s", strerror(saved));
+	last_class = code;
+	last_code = EC_NONE;
 	return code;
 }
 
@@ -56,6 +132,7 @@ int err_wrap(int code, const char *fmt, ...)
 	last[p] = ':';
 	last[p + 1] = ' ';
 	last[p + 2 + m] = '\0';
+	last_class = code;
 	return code;
 }
 
@@ -67,6 +144,8 @@ const char *err_last(void)
 void err_clear(void)
 {
 	last[0] = '\0';
+	last_class = ERR_OK;
+	last_code = EC_NONE;
 }
 
 const char *err_name(int code)

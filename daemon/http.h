@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
 #include "ledger/ledger.h"
 
 struct req;
@@ -77,11 +78,11 @@ struct ledger_actor http_actor(const struct req *q);
 enum MHD_Result http_send_json(struct req *q, unsigned status, json_t *body);
 /* An answer already serialised (JSON text, copied). */
 enum MHD_Result http_send_stored(struct req *q, unsigned status, const char *json_text);
-enum MHD_Result http_send_error(struct req *q, const char *code, const char *fmt, ...)
+enum MHD_Result http_send_error(struct req *q, enum err_code ec, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* The error for a failed call: its contract code (400/404/409/422), else
- * one from rc; ERR_UNAVAILABLE is 503 and drops the connection. */
-enum MHD_Result http_send_failure(struct req *q, int rc, const char *code);
+/* The error for a failed call (rc and err_last()): its contract code,
+ * err_code(); ERR_UNAVAILABLE is 503 and drops the pooled connection. */
+enum MHD_Result http_send_failure(struct req *q, int rc);
 /* size bytes of fd from its start; fd is the response's (closed by it). */
 enum MHD_Result http_send_fd(struct req *q, unsigned status, const char *ctype, int fd,
 			     uint64_t size);

@@ -37,13 +37,12 @@ static const char *const travel_readers[] = {"admin", "finance", "auditor", "sec
 /* What a document in a request body is called in messages ("body:3: ..."). */
 #define BODY_NAME "body"
 
-typedef int (*add_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-		      const char **);
-typedef int (*list_fn)(json_t **, PGconn *, const char **);
+typedef int (*add_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *);
+typedef int (*list_fn)(json_t **, PGconn *);
 
 /* --- writes with their Idempotency-Key ----------------------------------------- */
 
-/* One write: op fills out, status and (on failure) code; write_tx stores
+/* One write: op fills out and status (err carries a failure); write_tx stores
  * the key's record beside it. */
 struct write {
 	struct req *q;
@@ -55,7 +54,6 @@ struct write {
 	char stmt_account[LIMIT_CAMT_FIELD_BYTES]; /* for op_reconcile */
 	json_t *out;
 	unsigned status;
-	const char *code;
 	char *response;
 	bool key_taken;        /* the key was stored meanwhile by another request */
 };
@@ -70,7 +68,6 @@ static int write_tx(PGconn *c, void *ctx)
 	w->out = NULL;
 	free(w->response);
 	w->response = NULL;
-	w->code = NULL;
 	w->key_taken = false;
 	rc = w->op(w, c);
 	if (rc < 0)
@@ -81,7 +78,7 @@ static int write_tx(PGconn *c, void *ctx)
 	if (!key)
 		return 0;
 	rc = ledger_idempotency_put(c, key, http_request_sha(w->q), (int)w->status, w->response);
-	if (rc == ERR_CONFLICT)
+	if (err_code_of(rc) == EC_IDEMPOTENCY_KEY_TAKEN)
 		w->key_taken = true;
 	return rc;
 }
@@ -97,7 +94,7 @@ static enum MHD_Result write_run(struct write *w)
 	if (rc < 0 && w->key_taken)
 		sent = http_replay_after_race(w->q);
 	else if (rc < 0)
-		sent = http_send_failure(w->q, rc, w->code);
+		sent = http_send_failure(w->q, rc);
 	else
 		sent = http_send_stored(w->q, w->status, w->response);
 	json_decref(w->out);
@@ -116,7 +113,7 @@ static int write_begin(struct req *q, enum MHD_Result *sent)
 static int op_add(struct write *w, PGconn *c)
 {
 	w->status = 201;
-	return w->add(&w->out, c, w->body, &w->who, &w->code);
+	return w->add(&w->out, c, w->body, &w->who);
 }
 
 /* A write: the body goes to fn as it is; 201 with its answer. */
@@ -134,24 +131,24 @@ static enum MHD_Result add(struct req *q, add_fn fn)
 static enum MHD_Result list(struct req *q, list_fn fn, const char *key)
 {
 	enum MHD_Result sent;
-	const char *code = NULL, *bad;
+	const char *bad;
 	json_t *out = NULL;
 	int rc;
 
 	if (http_authorise(q, readers, "read the fund's books", &sent))
 		return sent;
 	if ((bad = http_unknown_arg(q, http_no_args)))
-		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
-	rc = fn(&out, http_db(q), &code);
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
+	rc = fn(&out, http_db(q));
 	if (rc < 0)
-		return http_send_failure(q, rc, code);
+		return http_send_failure(q, rc);
 	return http_send_json(q, 200, json_pack("{s:o}", key, out));
 }
 
 static int op_sign(struct write *w, PGconn *c)
 {
 	w->status = 200;
-	return fund_pledge_sign(&w->out, c, w->id, w->body, &w->who, &w->code);
+	return fund_pledge_sign(&w->out, c, w->id, w->body, &w->who);
 }
 
 static enum MHD_Result pledge_sign(struct req *q, const char *id_s)
@@ -164,7 +161,7 @@ static enum MHD_Result pledge_sign(struct req *q, const char *id_s)
 		return sent;
 	w.id = strtoll(id_s, &end, 10);
 	if (*id_s < '0' || *id_s > '9' || *end || w.id < 1)
-		return http_send_error(q, "not-found", "no pledge %s", id_s);
+		return http_send_error(q, EC_NOT_FOUND, "no pledge %s", id_s);
 	if (http_parse_body(&w.body, q, &sent))
 		return sent;
 	return write_run(&w);
@@ -180,7 +177,7 @@ static int no_fields(struct req *q, enum MHD_Result *sent)
 	if (http_parse_body(&body, q, sent))
 		return 1;
 	if (json_object_size(body)) {
-		*sent = http_send_error(q, "invalid-field", "%s: unknown field",
+		*sent = http_send_error(q, EC_INVALID_FIELD, "%s: unknown field",
 					json_object_iter_key(json_object_iter(body)));
 		json_decref(body);
 		return 1;
@@ -224,7 +221,7 @@ static int content_type(struct req *q, const char *const *types, enum MHD_Result
 	for (size_t i = 0; h && types[i]; i++)
 		if (strlen(types[i]) == n && strncasecmp(h, types[i], n) == 0)
 			return 0;
-	*sent = http_send_error(q, "invalid-field", "Content-Type: expected %s%s%s, got %s",
+	*sent = http_send_error(q, EC_INVALID_FIELD, "Content-Type: expected %s%s%s, got %s",
 				types[0], types[1] ? " or " : "", types[1] ? types[1] : "",
 				h ? h : "none");
 	return 1;
@@ -233,7 +230,7 @@ static int content_type(struct req *q, const char *const *types, enum MHD_Result
 static int op_rates(struct write *w, PGconn *c)
 {
 	int rc = fund_rates_import_csv(&w->out, c, http_body(w->q), http_body_len(w->q),
-					      BODY_NAME, &w->who, &w->code);
+					      BODY_NAME, &w->who);
 
 	if (rc == 0)
 		w->status = json_integer_value(json_object_get(w->out, "stored")) > 0 ? 201 : 200;
@@ -262,11 +259,10 @@ static int op_statements(struct write *w, PGconn *c)
 
 	rc = bank_statements_import_memory(&f, c, http_body(w->q), http_body_len(w->q),
 					     BODY_NAME);
-	if (rc < 0) {
-		w->code = rc == ERR_INVALID || rc == ERR_LIMIT ? "invalid-field"
-			  : rc == ERR_CONFLICT ? "conflict" : NULL;
-		return rc == ERR_LIMIT ? ERR_INVALID : rc;
-	}
+	if (rc == ERR_LIMIT)
+		return err_recode(ERR_INVALID, EC_INVALID_FIELD);
+	if (rc < 0)
+		return rc;
 	list = json_array();
 	for (size_t i = 0; list && rc == 0 && i < f->n; i++) {
 		const struct bank_statements_result *r = &f->stmts[i];
@@ -314,14 +310,14 @@ static enum MHD_Result statements_import(struct req *q)
 	    content_type(q, types, &sent) || http_idempotency(q, &sent))
 		return sent;
 	if (http_body_len(q) == 0)
-		return http_send_error(q, "invalid-field", "body: a camt.053 document is required");
+		return http_send_error(q, EC_INVALID_FIELD, "body: a camt.053 document is required");
 	return write_run(&w);
 }
 
 static int op_link(struct write *w, PGconn *c)
 {
 	bool created = false;
-	int rc = bank_reconcile_link(&w->out, &created, c, w->body, &w->who, &w->code);
+	int rc = bank_reconcile_link(&w->out, &created, c, w->body, &w->who);
 
 	w->status = created ? 201 : 200;
 	return rc;
@@ -354,11 +350,11 @@ static int op_reconcile(struct write *w, PGconn *c)
 	int rc = 0;
 
 	if (!stmt)
-		rc = bank_reconcile_statement_account(w->stmt_account, c, bank, &w->code);
+		rc = bank_reconcile_statement_account(w->stmt_account, c, bank);
 	else
 		snprintf(w->stmt_account, sizeof(w->stmt_account), "%s", stmt);
 	if (rc == 0)
-		rc = bank_reconcile(&w->out, c, bank, w->stmt_account, tol, &w->who, &w->code);
+		rc = bank_reconcile(&w->out, c, bank, w->stmt_account, tol, &w->who);
 	snprintf(object, sizeof(object), "%s %s", bank, w->stmt_account);
 	if (rc == 0)
 		rc = ledger_audit(c, &w->who, "reconcile", object);
@@ -371,17 +367,17 @@ static int rec_fields(struct req *q, const char *bank, const char *stmt, const c
 		      enum MHD_Result *sent)
 {
 	if (!bank || !ledger_code_valid(bank)) {
-		*sent = http_send_error(q, "invalid-field", "bank_account: %s",
+		*sent = http_send_error(q, EC_INVALID_FIELD, "bank_account: %s",
 					bank ? "not an account code" : "required");
 		return 1;
 	}
 	if (stmt && (strlen(stmt) < 1 || strlen(stmt) >= LIMIT_CAMT_FIELD_BYTES)) {
-		*sent = http_send_error(q, "invalid-field", "statement_account: 1-%d characters",
+		*sent = http_send_error(q, EC_INVALID_FIELD, "statement_account: 1-%d characters",
 					LIMIT_CAMT_FIELD_BYTES - 1);
 		return 1;
 	}
 	if (tol && strlen(tol) >= MONEY_STR_MAX) {
-		*sent = http_send_error(q, "invalid-field", "tolerance: not an amount");
+		*sent = http_send_error(q, EC_INVALID_FIELD, "tolerance: not an amount");
 		return 1;
 	}
 	return 0;
@@ -394,16 +390,16 @@ static enum MHD_Result reconcile_run(struct req *q)
 					      NULL};
 	struct write w = {.q = q, .op = op_reconcile};
 	enum MHD_Result sent;
-	const char *code = NULL, *bank = NULL, *stmt = NULL, *tol = NULL;
+	const char *bank = NULL, *stmt = NULL, *tol = NULL;
 
 	if (write_begin(q, &sent) || http_parse_body(&w.body, q, &sent))
 		return sent;
-	if (fund_body_only_fields(w.body, allowed, &code) < 0 ||
-	    fund_body_str(&bank, w.body, "bank_account", true, &code) < 0 ||
-	    fund_body_str(&stmt, w.body, "statement_account", false, &code) < 0 ||
-	    fund_body_str(&tol, w.body, "tolerance", false, &code) < 0) {
+	if (fund_body_only_fields(w.body, allowed) < 0 ||
+	    fund_body_str(&bank, w.body, "bank_account", true) < 0 ||
+	    fund_body_str(&stmt, w.body, "statement_account", false) < 0 ||
+	    fund_body_str(&tol, w.body, "tolerance", false) < 0) {
 		json_decref(w.body);
-		return http_send_failure(q, ERR_INVALID, code);
+		return http_send_failure(q, ERR_INVALID);
 	}
 	if (rec_fields(q, bank, stmt, tol, &sent)) {
 		json_decref(w.body);
@@ -416,7 +412,6 @@ struct preview {
 	struct rec_args a;
 	char stmt[LIMIT_CAMT_FIELD_BYTES];
 	json_t *out;
-	const char *code;
 };
 
 static int preview_tx(PGconn *c, void *ctx)
@@ -427,12 +422,11 @@ static int preview_tx(PGconn *c, void *ctx)
 	json_decref(p->out);
 	p->out = NULL;
 	if (!p->a.stmt)
-		rc = bank_reconcile_statement_account(p->stmt, c, p->a.bank, &p->code);
+		rc = bank_reconcile_statement_account(p->stmt, c, p->a.bank);
 	else
 		snprintf(p->stmt, sizeof(p->stmt), "%s", p->a.stmt);
 	if (rc == 0)
-		rc = bank_reconcile_preview(&p->out, c, p->a.bank, p->stmt, p->a.tolerance,
-					      &p->code);
+		rc = bank_reconcile_preview(&p->out, c, p->a.bank, p->stmt, p->a.tolerance);
 	if (rc == 0)
 		json_object_set_new(p->out, "posted", json_false());
 	return rc;
@@ -445,7 +439,7 @@ static enum MHD_Result reconcile_state(struct req *q)
 	static const char *const args[] = {"bank_account", "statement_account", "tolerance",
 					   NULL};
 	struct preview p = {{http_arg(q, "bank_account"), http_arg(q, "statement_account"),
-			     http_arg(q, "tolerance")}, "", NULL, NULL};
+			     http_arg(q, "tolerance")}, "", NULL};
 	enum MHD_Result sent;
 	const char *bad;
 	int rc;
@@ -453,13 +447,13 @@ static enum MHD_Result reconcile_state(struct req *q)
 	if (http_authorise(q, readers, "read the fund's books", &sent))
 		return sent;
 	if ((bad = http_unknown_arg(q, args)))
-		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (rec_fields(q, p.a.bank, p.a.stmt, p.a.tolerance, &sent))
 		return sent;
 	rc = db_tx(http_db(q), DB_REPEATABLE_READ, preview_tx, &p);
 	if (rc < 0) {
 		json_decref(p.out);
-		return http_send_failure(q, rc, p.code);
+		return http_send_failure(q, rc);
 	}
 	return http_send_json(q, 200, p.out);
 }
@@ -468,20 +462,20 @@ static enum MHD_Result handle_travel_available(struct req *q)
 {
 	static const char *const args[] = {"as_of", NULL};
 	enum MHD_Result sent;
-	const char *as_of = http_arg(q, "as_of"), *code = NULL, *bad;
+	const char *as_of = http_arg(q, "as_of"), *bad;
 	json_t *out = NULL;
 	int rc;
 
 	if (http_authorise(q, travel_readers, "read the money available for travel", &sent))
 		return sent;
 	if ((bad = http_unknown_arg(q, args)))
-		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (!as_of || !date_valid(as_of))
-		return http_send_error(q, "invalid-field", "as_of: %s",
+		return http_send_error(q, EC_INVALID_FIELD, "as_of: %s",
 				       as_of ? "must be a date YYYY-MM-DD"
 					     : "required query parameter is missing");
-	rc = fund_travel_available(&out, http_db(q), as_of, &code);
-	return rc < 0 ? http_send_failure(q, rc, code) : http_send_json(q, 200, out);
+	rc = fund_travel_available(&out, http_db(q), as_of);
+	return rc < 0 ? http_send_failure(q, rc) : http_send_json(q, 200, out);
 }
 
 bool http_routes_fund(struct req *q, bool get, bool post, int n, char s[][128],

@@ -44,24 +44,23 @@ static enum MHD_Result report(struct req *q, const char *kind)
 	if (http_authorise(q, readers, "read reports", &sent))
 		return sent;
 	if ((bad = http_unknown_arg(q, args)))
-		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (!reports_kind_valid(kind))
-		return http_send_error(q, "not-found", "no report kind %s (kinds: %s)", kind,
+		return http_send_error(q, EC_NOT_FOUND, "no report kind %s (kinds: %s)", kind,
 				       reports_kind_names());
 	if (!rq.from || !date_valid(rq.from))
-		return http_send_error(q, "invalid-field", "from: a date YYYY-MM-DD is required");
+		return http_send_error(q, EC_INVALID_FIELD, "from: a date YYYY-MM-DD is required");
 	if (!rq.to || !date_valid(rq.to))
-		return http_send_error(q, "invalid-field", "to: a date YYYY-MM-DD is required");
+		return http_send_error(q, EC_INVALID_FIELD, "to: a date YYYY-MM-DD is required");
 	if (rq.account && !ledger_code_valid(rq.account))
-		return http_send_error(q, "invalid-field", "account: not an account code");
+		return http_send_error(q, EC_INVALID_FIELD, "account: not an account code");
 	if (rq.bank_account && !ledger_code_valid(rq.bank_account))
-		return http_send_error(q, "invalid-field", "bank_account: not an account code");
+		return http_send_error(q, EC_INVALID_FIELD, "bank_account: not an account code");
 	if (rq.generated_at && reports_check_time(rq.generated_at, "generated_at") < 0)
-		return http_send_error(q, "invalid-field", "%s", err_last());
+		return http_send_error(q, EC_INVALID_FIELD, "%s", err_last());
 	fd = mkstemp(path);
 	if (fd < 0)
-		return http_send_failure(q, err_set(ERR_SYSTEM, "%s: %s", path, strerror(errno)),
-					 "internal");
+		return http_send_failure(q, err_sys(ERR_SYSTEM, "%s", path));
 	unlink(path);
 	out = xmlOutputBufferCreateFd(fd, NULL); /* does not close fd */
 	rc = out ? reports_write(http_db(q), &rq, out)
@@ -70,7 +69,7 @@ static enum MHD_Result report(struct req *q, const char *kind)
 		rc = err_set(ERR_SYSTEM, "report file: %s", strerror(errno));
 	if (rc < 0) {
 		close(fd);
-		return http_send_failure(q, rc, NULL);
+		return http_send_failure(q, rc);
 	}
 	return http_send_fd(q, 200, "application/xml", fd, (uint64_t)st.st_size);
 }

@@ -25,7 +25,7 @@ static const char *const writers[] = {"admin", "secretariat", NULL};
 static const char *const readers[] = {"admin", "secretariat", "auditor", NULL};
 
 typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-		     const struct travel_idem *, const char **);
+		     const struct travel_idem *);
 
 /* The request's Idempotency-Key for the module (after http_idempotency). */
 static struct travel_idem idem_of(struct req *q, unsigned status)
@@ -36,13 +36,13 @@ static struct travel_idem idem_of(struct req *q, unsigned status)
 
 /* A failed write: if a concurrent request took its Idempotency-Key, that
  * request's answer (or 409); else the failure itself. */
-static enum MHD_Result failed(struct req *q, int rc, const char *code)
+static enum MHD_Result failed(struct req *q, int rc)
 {
 	enum MHD_Result sent;
 
 	if (rc == ERR_CONFLICT && http_idem_key(q) && http_idempotency(q, &sent))
 		return sent;
-	return http_send_failure(q, rc, code);
+	return http_send_failure(q, rc);
 }
 
 /* Sets body[key] = value from the path; 1 with a 400 sent if it says otherwise. */
@@ -52,7 +52,7 @@ static int from_path(json_t *body, const char *key, const char *value, struct re
 	json_t *v = json_object_get(body, key);
 
 	if (v && !(json_is_string(v) && strcmp(json_string_value(v), value) == 0)) {
-		*sent = http_send_error(q, "invalid-field", "%s: must be omitted or match the path",
+		*sent = http_send_error(q, EC_INVALID_FIELD, "%s: must be omitted or match the path",
 					key);
 		return 1;
 	}
@@ -69,7 +69,7 @@ static int read_body(json_t **body, struct req *q, const char *meeting, const ch
 
 	*body = NULL;
 	if ((bad = http_unknown_arg(q, http_no_args))) {
-		*sent = http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+		*sent = http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 		return 1;
 	}
 	if (http_body_len(q) == 0)
@@ -77,7 +77,7 @@ static int read_body(json_t **body, struct req *q, const char *meeting, const ch
 	else if (http_parse_body(body, q, sent))
 		return 1;
 	if (!*body) {
-		*sent = http_send_error(q, "internal", "out of memory");
+		*sent = http_send_error(q, EC_INTERNAL, "out of memory");
 		return 1;
 	}
 	if ((meeting && from_path(*body, "meeting", meeting, q, sent)) ||
@@ -107,16 +107,15 @@ static enum MHD_Result op(struct req *q, op_fn fn, const char *meeting, const ch
 	struct ledger_actor who;
 	enum MHD_Result sent;
 	json_t *body, *out = NULL;
-	const char *code = NULL;
 	int rc;
 
 	if (write_body(&body, q, meeting, applicant, &sent))
 		return sent;
 	idem = idem_of(q, status);
 	who = http_actor(q);
-	rc = fn(&out, http_db(q), body, &who, &idem, &code);
+	rc = fn(&out, http_db(q), body, &who, &idem);
 	json_decref(body);
-	return rc < 0 ? failed(q, rc, code) : http_send_json(q, status, out);
+	return rc < 0 ? failed(q, rc) : http_send_json(q, status, out);
 }
 
 /*
@@ -132,16 +131,16 @@ static enum MHD_Result rank(struct req *q, const char *meeting)
 	struct ledger_actor who;
 	enum MHD_Result sent;
 	json_t *body = NULL, *v;
-	const char *code = NULL, *bad, *arg = http_arg(q, "what_if");
+	const char *bad, *arg = http_arg(q, "what_if");
 	bool what_if;
 	int rc;
 
 	if (http_authorise(q, readers, "rank travel support", &sent))
 		return sent;
 	if ((bad = http_unknown_arg(q, args)))
-		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (arg && strcmp(arg, "true") != 0 && strcmp(arg, "false") != 0)
-		return http_send_error(q, "invalid-field", "what_if: expected true or false, got '%s'",
+		return http_send_error(q, EC_INVALID_FIELD, "what_if: expected true or false, got '%s'",
 				       arg);
 	if (http_body_len(q) == 0)
 		body = json_object();
@@ -149,12 +148,12 @@ static enum MHD_Result rank(struct req *q, const char *meeting)
 		return sent;
 	if (!body || from_path(body, "meeting", meeting, q, &sent)) {
 		json_decref(body);
-		return body ? sent : http_send_error(q, "internal", "out of memory");
+		return body ? sent : http_send_error(q, EC_INTERNAL, "out of memory");
 	}
 	v = json_object_get(body, "what_if");
 	if (arg && v && !(json_is_boolean(v) && json_is_true(v) == (strcmp(arg, "true") == 0))) {
 		json_decref(body);
-		return http_send_error(q, "invalid-field", "what_if: the body says otherwise than"
+		return http_send_error(q, EC_INVALID_FIELD, "what_if: the body says otherwise than"
 							   " the query");
 	}
 	if (arg)
@@ -163,13 +162,13 @@ static enum MHD_Result rank(struct req *q, const char *meeting)
 	who = http_actor(q);
 	if (!what_if && strcmp(who.role, "admin") != 0 && strcmp(who.role, "secretariat") != 0) {
 		json_decref(body);
-		return http_send_error(q, "forbidden", "the role %s may not store a ranking (a"
+		return http_send_error(q, EC_FORBIDDEN, "the role %s may not store a ranking (a"
 						       " what-if, ?what_if=true, stores nothing)",
 				       who.role);
 	}
 	if (json_object_get(body, "policy")) {
 		json_decref(body);
-		return http_send_error(q, "invalid-field",
+		return http_send_error(q, EC_INVALID_FIELD,
 				       "policy: a path on the server is not accepted over HTTP; "
 				       "send the policy itself as policy_xml with a what-if");
 	}
@@ -178,10 +177,10 @@ static enum MHD_Result rank(struct req *q, const char *meeting)
 		return sent;
 	}
 	idem = idem_of(q, 201);
-	rc = travel_rank(&k, http_db(q), body, &who, what_if ? NULL : &idem, &code);
+	rc = travel_rank(&k, http_db(q), body, &who, what_if ? NULL : &idem);
 	json_decref(body);
 	if (rc < 0)
-		return failed(q, rc, code);
+		return failed(q, rc);
 	sent = http_send_json(q, what_if ? 200 : 201, travel_ranking_json(k));
 	travel_ranking_free(k);
 	return sent;
@@ -201,7 +200,7 @@ static enum MHD_Result applicants_import(struct req *q, const char *meeting)
 	struct ledger_actor who;
 	enum MHD_Result sent;
 	json_t *out = NULL;
-	const char *code = NULL, *bad, *ctype;
+	const char *bad, *ctype;
 	FILE *f;
 	int rc;
 
@@ -209,24 +208,23 @@ static enum MHD_Result applicants_import(struct req *q, const char *meeting)
 	    http_idempotency(q, &sent))
 		return sent;
 	if ((bad = http_unknown_arg(q, http_no_args)))
-		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	ctype = http_header(q, "Content-Type");
 	if (!is_csv(ctype))
-		return http_send_error(q, "invalid-field", "Content-Type: expected text/csv (the"
+		return http_send_error(q, EC_INVALID_FIELD, "Content-Type: expected text/csv (the"
 							   " applicant CSV of the contract), got %s",
 				       ctype ? ctype : "none");
 	if (http_body_len(q) == 0)
-		return http_send_error(q, "invalid-field",
+		return http_send_error(q, EC_INVALID_FIELD,
 				       "body: empty; expected the applicant CSV with its header row");
 	f = fmemopen((void *)http_body(q), http_body_len(q), "r");
 	if (!f)
-		return http_send_error(q, "internal", "cannot read the body");
+		return http_send_error(q, EC_INTERNAL, "cannot read the body");
 	idem = idem_of(q, 201);
 	who = http_actor(q);
-	rc = travel_applicants_import(&out, http_db(q), meeting, f, "body", &who, &idem,
-					     &code);
+	rc = travel_applicants_import(&out, http_db(q), meeting, f, "body", &who, &idem);
 	fclose(f);
-	return rc < 0 ? failed(q, rc, code) : http_send_json(q, 201, out);
+	return rc < 0 ? failed(q, rc) : http_send_json(q, 201, out);
 }
 
 /* GET /v1/meetings, /v1/meetings/{id}/trips, /v1/meetings/{id}/applicants. */
@@ -235,23 +233,23 @@ static enum MHD_Result read_route(struct req *q, const char *meeting, const char
 	static const char *const as_of_arg[] = {"as_of", NULL};
 	bool applicants = what && strcmp(what, "applicants") == 0;
 	enum MHD_Result sent;
-	const char *code = NULL, *bad;
+	const char *bad;
 	json_t *out = NULL;
 	int rc;
 
 	if (http_authorise(q, readers, "read travel support", &sent))
 		return sent;
 	if ((bad = http_unknown_arg(q, applicants ? as_of_arg : http_no_args)))
-		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (applicants)
 		rc = travel_applicants_list(&out, http_db(q), meeting,
-						   http_arg(q, "as_of"), &code);
+						   http_arg(q, "as_of"));
 	else if (meeting)
-		rc = travel_trips_list(&out, http_db(q), meeting, &code);
+		rc = travel_trips_list(&out, http_db(q), meeting);
 	else
-		rc = travel_meetings_list(&out, http_db(q), &code);
+		rc = travel_meetings_list(&out, http_db(q));
 	if (rc < 0)
-		return http_send_failure(q, rc, code);
+		return http_send_failure(q, rc);
 	return http_send_json(q, 200, meeting ? out : json_pack("{s:o}", "meetings", out));
 }
 

@@ -236,27 +236,7 @@ enum MHD_Result http_send_json(struct req *q, unsigned status, json_t *body)
 	return ret;
 }
 
-static unsigned status_for(const char *code)
-{
-	static const struct {
-		const char *code;
-		unsigned status;
-	} map[] = {
-		{"invalid-json", 400}, {"invalid-field", 400}, {"unauthenticated", 401},
-		{"forbidden", 403}, {"not-found", 404}, {"conflict", 409},
-		{"too-large", 413}, {"unbalanced-entry", 422}, {"unknown-account", 422},
-		{"currency-mismatch", 422}, {"period-closed", 422},
-		{"already-reversed", 422}, {"over-payment", 422}, {"missing-rate", 422},
-		{"unavailable", 503},
-	};
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i].code, code) == 0)
-			return map[i].status;
-	return 500;
-}
-
-enum MHD_Result http_send_error(struct req *q, const char *code, const char *fmt, ...)
+enum MHD_Result http_send_error(struct req *q, enum err_code ec, const char *fmt, ...)
 {
 	char msg[LIMIT_ERR_BYTES];
 	va_list ap;
@@ -264,26 +244,22 @@ enum MHD_Result http_send_error(struct req *q, const char *code, const char *fmt
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return http_send_json(q, status_for(code),
-			      json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+	return http_send_json(q, err_code_status(ec),
+			      json_pack("{s:{s:s, s:s}}", "error", "code", err_code_name(ec),
+					"message", msg));
 }
 
-/* The error for a failed operation: its contract code, else one from rc. */
-enum MHD_Result http_send_failure(struct req *q, int rc, const char *code)
+enum MHD_Result http_send_failure(struct req *q, int rc)
 {
+	enum err_code ec = err_code_of(rc);
+
 	if (rc == ERR_UNAVAILABLE) {
 		q->db_lost = true;
-		code = "unavailable";
+		ec = EC_UNAVAILABLE;
 	}
-	if (!code)
-		code = rc == ERR_NOTFOUND ? "not-found"
-		       : rc == ERR_CONFLICT ? "conflict"
-		       : rc == ERR_INVALID ? "invalid-field"
-		       : rc == ERR_LIMIT ? "too-large"
-		       : "internal";
-	if (strcmp(code, "internal") == 0)
+	if (err_code_status(ec) == 500)
 		log_error("internal error", "request_id", q->id, "error", err_last(), NULL);
-	return http_send_error(q, code, "%s", err_last());
+	return http_send_error(q, ec, "%s", err_last());
 }
 
 static int need_db(struct req *q)
@@ -321,19 +297,19 @@ int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
 
 		fund_body_path_at(path, sizeof(path), q->body ? q->body : "", q->len,
 				    jerr.position < 0 ? 0 : (size_t)jerr.position);
-		*sent = http_send_error(q, "invalid-json", "%s: invalid UTF-8 (byte %d of the body)",
+		*sent = http_send_error(q, EC_INVALID_JSON, "%s: invalid UTF-8 (byte %d of the body)",
 					path[0] ? path : "body", jerr.position);
 		return -1;
 	}
 	if (!*out) {
-		*sent = http_send_error(q, "invalid-json", "body: %s (at byte %d)", jerr.text,
+		*sent = http_send_error(q, EC_INVALID_JSON, "body: %s (at byte %d)", jerr.text,
 					jerr.position);
 		return -1;
 	}
 	if (!json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		*sent = http_send_error(q, "invalid-json", "body: must be a JSON object");
+		*sent = http_send_error(q, EC_INVALID_JSON, "body: must be a JSON object");
 		return -1;
 	}
 	return 0;
@@ -417,7 +393,7 @@ int http_authorise(struct req *q, const char *const *roles, const char *what,
 	int rc;
 
 	if (!h || strncmp(h, "Bearer ", 7) != 0) {
-		*sent = http_send_error(q, "unauthenticated",
+		*sent = http_send_error(q, EC_UNAUTHENTICATED,
 					"an Authorization: Bearer TOKEN header is required");
 		return 1;
 	}
@@ -427,17 +403,17 @@ int http_authorise(struct req *q, const char *const *roles, const char *what,
 		rc = daemon_token_cache_check(&q->tok, q->srv->pool.tokens, q->c, h + 7);
 	}
 	if (rc == ERR_NOTFOUND) {
-		*sent = http_send_error(q, "unauthenticated", "unknown or revoked token");
+		*sent = http_send_error(q, EC_UNAUTHENTICATED, "unknown or revoked token");
 		return 1;
 	}
 	if (rc < 0) {
-		*sent = http_send_failure(q, rc, NULL);
+		*sent = http_send_failure(q, rc);
 		return 1;
 	}
 	for (i = 0; roles[i] && strcmp(roles[i], q->tok.role) != 0; i++)
 		;
 	if (!roles[i]) {
-		*sent = http_send_error(q, "forbidden", "the role %s may not %s", q->tok.role, what);
+		*sent = http_send_error(q, EC_FORBIDDEN, "the role %s may not %s", q->tok.role, what);
 		return 1;
 	}
 	return 0;
@@ -447,7 +423,7 @@ int http_no_idempotency(struct req *q, enum MHD_Result *sent)
 {
 	if (!MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Idempotency-Key"))
 		return 0;
-	*sent = http_send_error(q, "invalid-field",
+	*sent = http_send_error(q, EC_INVALID_FIELD,
 				"Idempotency-Key: not supported on this route yet; "
 				"retrying it would write twice");
 	return 1;
@@ -468,20 +444,20 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 		return 0;
 	n = strlen(key);
 	if (n < 1 || n > LIMIT_IDEMPOTENCY_KEY_BYTES) {
-		*sent = http_send_error(q, "invalid-field", "Idempotency-Key: 1-%d characters",
+		*sent = http_send_error(q, EC_INVALID_FIELD, "Idempotency-Key: 1-%d characters",
 					LIMIT_IDEMPOTENCY_KEY_BYTES);
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (key[i] < 0x21 || key[i] > 0x7e) {
-			*sent = http_send_error(q, "invalid-field",
+			*sent = http_send_error(q, EC_INVALID_FIELD,
 						"Idempotency-Key: printable ASCII without spaces");
 			return 1;
 		}
 	/* The request's identity: method, path and body. */
 	material = malloc(strlen(q->method) + strlen(q->url) + q->len + 3);
 	if (!material) {
-		*sent = http_send_error(q, "internal", "out of memory");
+		*sent = http_send_error(q, EC_INTERNAL, "out of memory");
 		return 1;
 	}
 	n = (size_t)sprintf(material, "%s %s\n", q->method, q->url);
@@ -492,7 +468,7 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 	if (rc == 0)
 		rc = ledger_idempotency_get(&found, stored, &status, &response, q->c, key);
 	if (rc < 0) {
-		*sent = http_send_failure(q, rc, NULL);
+		*sent = http_send_failure(q, rc);
 		return 1;
 	}
 	q->idem_key = key;
@@ -501,7 +477,7 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 	if (hash_equal_ct(stored, q->request_sha, 64))
 		*sent = send_text(q, (unsigned)status, "application/json", response);
 	else
-		*sent = http_send_error(q, "conflict",
+		*sent = http_send_error(q, EC_CONFLICT,
 					"Idempotency-Key '%s' was used with another request", key);
 	free(response);
 	return 1;
@@ -514,10 +490,10 @@ static enum MHD_Result replay_after_race(struct req *q)
 	int rc = need_db(q);
 
 	if (rc < 0)
-		return http_send_failure(q, rc, NULL);
+		return http_send_failure(q, rc);
 	if (idempotency(q, &sent))
 		return sent;
-	return http_send_error(q, "conflict", "Idempotency-Key was used concurrently");
+	return http_send_error(q, EC_CONFLICT, "Idempotency-Key was used concurrently");
 }
 
 int http_idempotency(struct req *q, enum MHD_Result *sent)
@@ -583,7 +559,7 @@ static enum MHD_Result account_create(struct req *q)
 			for (i = 0; fields[i] && strcmp(fields[i], k) != 0; i++)
 				;
 			if (!fields[i]) {
-				sent = http_send_error(q, "invalid-field", "%s: unknown field", k);
+				sent = http_send_error(q, EC_INVALID_FIELD, "%s: unknown field", k);
 				goto cleanup;
 			}
 		}
@@ -592,19 +568,19 @@ static enum MHD_Result account_create(struct req *q)
 		json_t *f = json_object_get(body, fields[i]);
 
 		if (!json_is_string(f)) {
-			sent = http_send_error(q, "invalid-field", "%s: %s", fields[i],
+			sent = http_send_error(q, EC_INVALID_FIELD, "%s: %s", fields[i],
 					       f ? "must be a string" : "required field is missing");
 			goto cleanup;
 		}
 		v[i] = json_string_value(f);
 	}
 	if (!ledger_code_valid(v[0])) {
-		sent = http_send_error(q, "invalid-field",
+		sent = http_send_error(q, EC_INVALID_FIELD,
 				       "code: 1-32 letters, digits, '.', '_' or '-', starting with a letter or digit");
 		goto cleanup;
 	}
 	if (strlen(v[1]) < 1 || strlen(v[1]) > 200) {
-		sent = http_send_error(q, "invalid-field", "name: 1-200 bytes");
+		sent = http_send_error(q, EC_INVALID_FIELD, "name: 1-200 bytes");
 		goto cleanup;
 	}
 	{
@@ -613,13 +589,13 @@ static enum MHD_Result account_create(struct req *q)
 		for (i = 0; types[i] && strcmp(types[i], v[2]) != 0; i++)
 			;
 		if (!types[i]) {
-			sent = http_send_error(q, "invalid-field",
+			sent = http_send_error(q, EC_INVALID_FIELD,
 					       "type: asset, liability, net_assets, revenue, expense or memo");
 			goto cleanup;
 		}
 	}
 	if (!money_currency_valid(v[3])) {
-		sent = http_send_error(q, "invalid-field", "currency: not an ISO 4217 currency code");
+		sent = http_send_error(q, EC_INVALID_FIELD, "currency: not an ISO 4217 currency code");
 		goto cleanup;
 	}
 	snprintf(a.code, sizeof(a.code), "%s", v[0]);
@@ -631,14 +607,14 @@ static enum MHD_Result account_create(struct req *q)
 	out = ledger_account_json(&a, 0);
 	response = out ? json_dumps(out, JSON_COMPACT) : NULL;
 	if (!response) {
-		sent = http_send_error(q, "internal", "out of memory");
+		sent = http_send_error(q, EC_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	rc = ledger_account_create(q->c, &a, &who, q->idem_key, q->request_sha, response);
-	if (rc == ERR_CONFLICT && q->idem_key && strstr(err_last(), "idempotency"))
+	if (q->idem_key && err_code_of(rc) == EC_IDEMPOTENCY_KEY_TAKEN)
 		sent = replay_after_race(q);
 	else if (rc < 0)
-		sent = http_send_failure(q, rc, NULL);
+		sent = http_send_failure(q, rc);
 	else
 		sent = send_text(q, 201, "application/json", response);
 cleanup:
@@ -660,15 +636,15 @@ static enum MHD_Result account_get(struct req *q, const char *code, bool balance
 	if (authorise(q, READ, &sent))
 		return sent;
 	if ((bad = http_unknown_arg(q, balance_only ? bal_args : http_no_args)))
-		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (balance_only) {
 		as_of = http_arg(q, "as_of");
 		if (as_of && !date_valid(as_of))
-			return http_send_error(q, "invalid-field", "as_of: must be a date YYYY-MM-DD");
+			return http_send_error(q, EC_INVALID_FIELD, "as_of: must be a date YYYY-MM-DD");
 	}
 	rc = ledger_account_balance(&a, &bal, q->c, code, as_of);
 	if (rc < 0)
-		return http_send_failure(q, rc, NULL);
+		return http_send_failure(q, rc);
 	if (!balance_only)
 		return http_send_json(q, 200, ledger_account_json(&a, bal));
 	{
@@ -691,10 +667,10 @@ static enum MHD_Result accounts_list(struct req *q)
 	if (authorise(q, READ, &sent))
 		return sent;
 	if ((bad = http_unknown_arg(q, http_no_args)))
-		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	rc = ledger_accounts_list(&arr, q->c);
 	if (rc < 0)
-		return http_send_failure(q, rc, NULL);
+		return http_send_failure(q, rc);
 	return http_send_json(q, 200, json_pack("{s:o}", "accounts", arr));
 }
 
@@ -703,7 +679,6 @@ static enum MHD_Result append(struct req *q, struct ledger_entry *e, size_t n, b
 			      const char *action)
 {
 	struct ledger_submit s = {0};
-	const char *code = NULL;
 	int rc = 0;
 
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -718,9 +693,9 @@ static enum MHD_Result append(struct req *q, struct ledger_entry *e, size_t n, b
 		}
 	}
 	if (rc == 0)
-		rc = ledger_entries_check(q->c, e, n, batch, &code);
+		rc = ledger_entries_check(q->c, e, n, batch);
 	if (rc < 0)
-		return http_send_failure(q, rc, code);
+		return http_send_failure(q, rc);
 	release_db(q); /* do not hold a read connection while the writer works */
 	s.entries = e;
 	s.n = n;
@@ -733,7 +708,7 @@ static enum MHD_Result append(struct req *q, struct ledger_entry *e, size_t n, b
 	if (rc == ERR_CONFLICT && q->idem_key)
 		return replay_after_race(q);
 	if (rc < 0)
-		return http_send_failure(q, rc, s.code);
+		return http_send_failure(q, rc);
 	{
 		enum MHD_Result sent = send_text(q, 201, "application/json", s.response);
 
@@ -746,13 +721,12 @@ static enum MHD_Result entry_post(struct req *q)
 {
 	struct ledger_entry e = {0};
 	enum MHD_Result sent;
-	const char *code = NULL;
 	json_t *body = NULL;
 
 	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || http_parse_body(&body, q, &sent))
 		return sent;
-	if (ledger_entry_parse(&e, body, "", &code) < 0)
-		sent = http_send_failure(q, ERR_INVALID, code);
+	if (ledger_entry_parse(&e, body, "") < 0)
+		sent = http_send_failure(q, ERR_INVALID);
 	else
 		sent = append(q, &e, 1, false, "entry.post");
 	ledger_entry_free(&e);
@@ -764,7 +738,7 @@ static enum MHD_Result entry_batch(struct req *q)
 {
 	struct ledger_entry *e = NULL;
 	enum MHD_Result sent;
-	const char *code = NULL, *key;
+	const char *key;
 	json_t *body = NULL, *arr, *v;
 	size_t n = 0, parsed = 0;
 
@@ -772,33 +746,33 @@ static enum MHD_Result entry_batch(struct req *q)
 		return sent;
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "entries") != 0) {
-			sent = http_send_error(q, "invalid-field", "%s: unknown field", key);
+			sent = http_send_error(q, EC_INVALID_FIELD, "%s: unknown field", key);
 			goto cleanup;
 		}
 	}
 	arr = json_object_get(body, "entries");
 	if (!json_is_array(arr)) {
-		sent = http_send_error(q, "invalid-field", "entries: %s",
+		sent = http_send_error(q, EC_INVALID_FIELD, "entries: %s",
 				       arr ? "must be an array" : "required field is missing");
 		goto cleanup;
 	}
 	n = json_array_size(arr);
 	if (n < 1 || n > LIMIT_BATCH_ENTRIES) {
-		sent = http_send_error(q, "invalid-field", "entries: 1 to %d entries",
+		sent = http_send_error(q, EC_INVALID_FIELD, "entries: 1 to %d entries",
 				       LIMIT_BATCH_ENTRIES);
 		goto cleanup;
 	}
 	e = calloc(n, sizeof(*e));
 	if (!e) {
-		sent = http_send_error(q, "internal", "out of memory");
+		sent = http_send_error(q, EC_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	for (parsed = 0; parsed < n; parsed++) {
 		char where[48];
 
 		snprintf(where, sizeof(where), "entries[%zu].", parsed);
-		if (ledger_entry_parse(&e[parsed], json_array_get(arr, parsed), where, &code) < 0) {
-			sent = http_send_failure(q, ERR_INVALID, code);
+		if (ledger_entry_parse(&e[parsed], json_array_get(arr, parsed), where) < 0) {
+			sent = http_send_failure(q, ERR_INVALID);
 			goto cleanup;
 		}
 	}
@@ -821,10 +795,10 @@ static enum MHD_Result entry_get(struct req *q, const char *id)
 	if (authorise(q, READ, &sent))
 		return sent;
 	if ((bad = http_unknown_arg(q, http_no_args)))
-		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	rc = ledger_entry_get(&e, q->c, id);
 	if (rc < 0)
-		return http_send_failure(q, rc, NULL);
+		return http_send_failure(q, rc);
 	sent = http_send_json(q, 200, ledger_entry_json(&e));
 	ledger_entry_free(&e);
 	return sent;
@@ -845,26 +819,26 @@ static enum MHD_Result entries_list(struct req *q)
 	if (authorise(q, READ, &sent))
 		return sent;
 	if ((bad = http_unknown_arg(q, args)))
-		return http_send_error(q, "invalid-field", "%s: unknown query parameter", bad);
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (account && !ledger_code_valid(account))
-		return http_send_error(q, "invalid-field", "account: not an account code");
+		return http_send_error(q, EC_INVALID_FIELD, "account: not an account code");
 	if (from && !date_valid(from))
-		return http_send_error(q, "invalid-field", "from: must be a date YYYY-MM-DD");
+		return http_send_error(q, EC_INVALID_FIELD, "from: must be a date YYYY-MM-DD");
 	if (to && !date_valid(to))
-		return http_send_error(q, "invalid-field", "to: must be a date YYYY-MM-DD");
+		return http_send_error(q, EC_INVALID_FIELD, "to: must be a date YYYY-MM-DD");
 	if (after_s) {
 		after = strtoll(after_s, &end, 10);
 		if (!*after_s || *end || after < 0)
-			return http_send_error(q, "invalid-field", "after: a cursor (integer >= 0)");
+			return http_send_error(q, EC_INVALID_FIELD, "after: a cursor (integer >= 0)");
 	}
 	if (limit_s) {
 		limit = strtoll(limit_s, &end, 10);
 		if (!*limit_s || *end || limit < 1 || limit > LIMIT_LIST_ENTRIES)
-			return http_send_error(q, "invalid-field", "limit: 1-%d", LIMIT_LIST_ENTRIES);
+			return http_send_error(q, EC_INVALID_FIELD, "limit: 1-%d", LIMIT_LIST_ENTRIES);
 	}
 	rc = ledger_entries_list(&out, q->c, account, from, to, after, (int)limit);
 	if (rc < 0)
-		return http_send_failure(q, rc, NULL);
+		return http_send_failure(q, rc);
 	return http_send_json(q, 200, out);
 }
 
@@ -886,34 +860,34 @@ static enum MHD_Result entry_reverse(struct req *q, const char *id)
 		for (i = 0; fields[i] && strcmp(fields[i], key) != 0; i++)
 			;
 		if (!fields[i]) {
-			sent = http_send_error(q, "invalid-field", "%s: unknown field", key);
+			sent = http_send_error(q, EC_INVALID_FIELD, "%s: unknown field", key);
 			goto cleanup;
 		}
 		if (!json_is_string(v)) {
-			sent = http_send_error(q, "invalid-field", "%s: must be a string", key);
+			sent = http_send_error(q, EC_INVALID_FIELD, "%s: must be a string", key);
 			goto cleanup;
 		}
 	}
 	date = json_string_value(json_object_get(body, "date"));
 	if (!date || !date_valid(date)) {
-		sent = http_send_error(q, "invalid-field", "date: %s",
+		sent = http_send_error(q, EC_INVALID_FIELD, "date: %s",
 				       date ? "must be a date YYYY-MM-DD (1900-9999)"
 				       : "required field is missing");
 		goto cleanup;
 	}
 	memo = json_string_value(json_object_get(body, "memo"));
 	if (memo && strlen(memo) > LIMIT_MEMO_BYTES) {
-		sent = http_send_error(q, "invalid-field", "memo: longer than %d bytes",
+		sent = http_send_error(q, EC_INVALID_FIELD, "memo: longer than %d bytes",
 				       LIMIT_MEMO_BYTES);
 		goto cleanup;
 	}
 	rc = ledger_entry_get(&orig, q->c, id);
 	if (rc < 0) {
-		sent = http_send_failure(q, rc, NULL);
+		sent = http_send_failure(q, rc);
 		goto cleanup;
 	}
 	if (orig.reversed_by[0]) {
-		sent = http_send_error(q, "already-reversed", "entry %s was reversed by %s", id,
+		sent = http_send_error(q, EC_ALREADY_REVERSED, "entry %s was reversed by %s", id,
 				       orig.reversed_by);
 		goto cleanup;
 	}
@@ -922,7 +896,7 @@ static enum MHD_Result entry_reverse(struct req *q, const char *id)
 	rev.reference = strdup(orig.reference);
 	rev.postings = calloc(orig.n_postings, sizeof(*rev.postings));
 	if (!rev.memo || !rev.reference || !rev.postings) {
-		sent = http_send_error(q, "internal", "out of memory");
+		sent = http_send_error(q, EC_INTERNAL, "out of memory");
 		goto cleanup;
 	}
 	memcpy(rev.date, date, 11);
@@ -964,7 +938,7 @@ static enum MHD_Result period_close(struct req *q, const char *month)
 		if (http_parse_body(&body, q, &sent))
 			return sent;
 		if (json_object_size(body)) {
-			sent = http_send_error(q, "invalid-field", "%s: unknown field",
+			sent = http_send_error(q, EC_INVALID_FIELD, "%s: unknown field",
 					       json_object_iter_key(json_object_iter(body)));
 			json_decref(body);
 			return sent;
@@ -972,14 +946,14 @@ static enum MHD_Result period_close(struct req *q, const char *month)
 		json_decref(body);
 	}
 	if (!month_valid(month))
-		return http_send_error(q, "invalid-field", "period: must be YYYY-MM");
+		return http_send_error(q, EC_INVALID_FIELD, "period: must be YYYY-MM");
 	out = json_pack("{s:s, s:s}", "period", month, "status", "closed");
 	response = out ? json_dumps(out, JSON_COMPACT) : NULL;
 	json_decref(out);
 	if (!response)
-		return http_send_error(q, "internal", "out of memory");
+		return http_send_error(q, EC_INTERNAL, "out of memory");
 	rc = ledger_period_close(q->c, month, &who, q->idem_key, q->request_sha, response);
-	sent = rc < 0 ? http_send_failure(q, rc, NULL) : send_text(q, 201, "application/json", response);
+	sent = rc < 0 ? http_send_failure(q, rc) : send_text(q, 201, "application/json", response);
 	free(response);
 	return sent;
 }
@@ -995,7 +969,7 @@ static enum MHD_Result journal_verify(struct req *q)
 		return sent;
 	rc = ledger_verify(&v, q->c);
 	if (rc < 0)
-		return http_send_failure(q, rc, NULL);
+		return http_send_failure(q, rc);
 	out = json_pack("{s:b, s:I, s:s}", "ok", v.ok, "entries", (json_int_t)v.entries,
 			"head", v.head);
 	if (out && !v.ok) {
@@ -1029,7 +1003,7 @@ static enum MHD_Result metrics(struct req *q)
 	enum MHD_Result sent;
 
 	if (!text)
-		return http_send_error(q, "internal", "out of memory");
+		return http_send_error(q, EC_INTERNAL, "out of memory");
 	sent = send_text(q, 200, "text/plain; version=0.0.4", text);
 	free(text);
 	return sent;
@@ -1067,7 +1041,7 @@ static enum MHD_Result dispatch(struct req *q)
 	enum MHD_Result sent;
 
 	if (q->too_large)
-		return http_send_error(q, "too-large", "the request body exceeds %zu bytes",
+		return http_send_error(q, EC_TOO_LARGE, "the request body exceeds %zu bytes",
 				       q->body_max);
 	if (n == 1 && strcmp(s[0], "healthz") == 0 && get)
 		return q->route = "healthz", healthz(q);
@@ -1101,7 +1075,7 @@ static enum MHD_Result dispatch(struct req *q)
 		    http_routes_reports(q, get, post, n, s, &sent))
 			return sent;
 	}
-	return http_send_error(q, "not-found", "no route %s %s", q->method, q->url);
+	return http_send_error(q, EC_NOT_FOUND, "no route %s %s", q->method, q->url);
 }
 
 static void request_id(struct req *q)

@@ -11,41 +11,39 @@
 #include "common/err.h"
 #include "common/money.h"
 
-int fund_body_bad(const char **code, const char *field, const char *what,
+int fund_body_bad(const char *field, const char *what,
 		    const char *value)
 {
-	*code = "invalid-field";
 	return err_set(ERR_INVALID, "%s: %s%s", field, what, value ? value : "");
 }
 
-int fund_body_only_fields(json_t *body, const char *const *allowed, const char **code)
+int fund_body_only_fields(json_t *body, const char *const *allowed)
 {
 	const char *key;
 	json_t *v;
 
 	if (!json_is_object(body))
-		return fund_body_bad(code, "body", "expected a JSON object", NULL);
+		return fund_body_bad("body", "expected a JSON object", NULL);
 	json_object_foreach(body, key, v) {
 		size_t i = 0;
 
 		while (allowed[i] && strcmp(allowed[i], key) != 0)
 			i++;
 		if (!allowed[i])
-			return fund_body_bad(code, key, "unknown field", NULL);
+			return fund_body_bad(key, "unknown field", NULL);
 	}
 	return 0;
 }
 
-int fund_body_str(const char **out, json_t *body, const char *key, bool required,
-		    const char **code)
+int fund_body_str(const char **out, json_t *body, const char *key, bool required)
 {
 	json_t *v = json_object_get(body, key);
 
 	*out = NULL;
 	if (!v || json_is_null(v))
-		return required ? fund_body_bad(code, key, "required", NULL) : 0;
+		return required ? fund_body_bad(key, "required", NULL) : 0;
 	if (!json_is_string(v))
-		return fund_body_bad(code, key, "expected a string", NULL);
+		return fund_body_bad(key, "expected a string", NULL);
 	*out = json_string_value(v);
 	return 0;
 }

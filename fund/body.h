@@ -1,8 +1,8 @@
 /*
  * body.h - what the fund and travel operations share to read a request
  * body (a JSON object, strictly: unknown fields refused) and to turn result
- * rows into JSON. Failures set the contract code "invalid-field" in *code and
- * an err_last() message that names the field.
+ * rows into JSON. Failures are ERR_INVALID (contract code invalid-field)
+ * with an err_last() message that names the field.
  */
 #ifndef TFLEDGER_FUND_BODY_H
 #define TFLEDGER_FUND_BODY_H
@@ -12,17 +12,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Sets *code = "invalid-field" and "field: what<value>"; returns ERR_INVALID. */
-int fund_body_bad(const char **code, const char *field, const char *what,
+/* Sets the message "field: what<value>"; returns ERR_INVALID. */
+int fund_body_bad(const char *field, const char *what,
 		    const char *value);
 
 /* body must be an object whose keys are all in allowed (NULL-terminated). */
-int fund_body_only_fields(json_t *body, const char *const *allowed, const char **code);
+int fund_body_only_fields(json_t *body, const char *const *allowed);
 
 /* *out = the string field key (owned by body), or NULL if absent and not
  * required; a present non-string is refused. */
-int fund_body_str(const char **out, json_t *body, const char *key, bool required,
-		    const char **code);
+int fund_body_str(const char **out, json_t *body, const char *key, bool required);
 
 /* The amount as its canonical decimal string (new reference). */
 json_t *fund_body_money(int64_t minor, const char *ccy);

@@ -194,44 +194,41 @@ static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
 	return db_exec(NULL, c, "fund_audit", 5, p);
 }
 
-static int date_field(const char **out, json_t *body, const char *key, bool required,
-		      const char **code)
+static int date_field(const char **out, json_t *body, const char *key, bool required)
 {
-	int rc = fund_body_str(out, body, key, required, code);
+	int rc = fund_body_str(out, body, key, required);
 
 	if (rc == 0 && *out && !date_valid(*out))
-		rc = fund_body_bad(code, key, "expected a date YYYY-MM-DD, got ", *out);
+		rc = fund_body_bad(key, "expected a date YYYY-MM-DD, got ", *out);
 	return rc;
 }
 
 /* A positive integer id, given as a JSON integer. */
-static int id_field(long long *out, json_t *body, const char *key, bool required,
-		    const char **code)
+static int id_field(long long *out, json_t *body, const char *key, bool required)
 {
 	json_t *v = json_object_get(body, key);
 
 	*out = 0;
 	if (!v || json_is_null(v))
-		return required ? fund_body_bad(code, key, "required", NULL) : 0;
+		return required ? fund_body_bad(key, "required", NULL) : 0;
 	if (!json_is_integer(v) || json_integer_value(v) <= 0)
-		return fund_body_bad(code, key, "expected a positive integer", NULL);
+		return fund_body_bad(key, "expected a positive integer", NULL);
 	*out = json_integer_value(v);
 	return 0;
 }
 
 /* A currency the fund keeps books in (its receivable account exists). */
-static int fund_currency(PGconn *c, const char *ccy, const char *field, const char **code)
+static int fund_currency(PGconn *c, const char *ccy, const char *field)
 {
 	struct ledger_account a;
 	char acct[LEDGER_CODE_BYTES];
 	int rc;
 
 	if (!money_currency_valid(ccy))
-		return fund_body_bad(code, field, "not an ISO 4217 currency: ", ccy);
+		return fund_body_bad(field, "not an ISO 4217 currency: ", ccy);
 	code_of(acct, "1200", ccy);
 	rc = ledger_account_get(&a, c, acct);
 	if (rc == ERR_NOTFOUND) {
-		*code = "invalid-field";
 		return err_set(ERR_INVALID,
 			       "%s: the fund keeps no accounts in %s (no account %s;"
 			       " tfledger fund init makes USD, EUR and CHF)", field, ccy, acct);
@@ -240,17 +237,16 @@ static int fund_currency(PGconn *c, const char *ccy, const char *field, const ch
 }
 
 static int amount_field(int64_t *out, json_t *body, const char *key, bool required,
-			const char *ccy, const char **code)
+			const char *ccy)
 {
 	const char *s;
-	int rc = fund_body_str(&s, body, key, required, code);
+	int rc = fund_body_str(&s, body, key, required);
 
 	*out = 0;
 	if (rc < 0 || !s)
 		return rc;
 	rc = money_parse_positive(out, s, ccy);
 	if (rc < 0) {
-		*code = "invalid-field";
 		return err_wrap(ERR_INVALID, "%s", key);
 	}
 	return 0;
@@ -337,7 +333,7 @@ static void entry_add_code(struct ledger_entry *e, const char *acct, const char 
 }
 
 int fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *who,
-		       const char *action, const char **code)
+		       const char *action)
 {
 	struct ledger_submit s = {.entries = e, .n = 1, .action = action, .who = *who};
 	int rc;
@@ -345,12 +341,11 @@ int fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *wh
 	snprintf(e->token_id, sizeof(e->token_id), "%s", who->token_id);
 	rc = ledger_entry_stamp(e);
 	if (rc < 0) {
-		*code = "internal";
 		return rc;
 	}
-	rc = ledger_entries_check(c, e, 1, false, code);
+	rc = ledger_entries_check(c, e, 1, false);
 	if (rc == 0)
-		rc = ledger_append_in_tx(c, &s, code);
+		rc = ledger_append_in_tx(c, &s);
 	free(s.response);
 	return rc;
 }
@@ -461,7 +456,7 @@ static int donor_tx_run(PGconn *c, void *ctx)
 }
 
 int fund_donor_add(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const char **code)
+			  const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"id", "name", "org_type", "country", NULL};
 	struct donor_tx t = {.who = who};
@@ -470,25 +465,25 @@ int fund_donor_add(json_t **out, PGconn *c, json_t *body,
 	int rc;
 
 	*out = NULL;
-	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = fund_body_str(&t.id, body, "id", true, code)) < 0 ||
-	    (rc = fund_body_str(&t.name, body, "name", true, code)) < 0 ||
-	    (rc = fund_body_str(&t.org_type, body, "org_type", true, code)) < 0 ||
-	    (rc = fund_body_str(&t.country, body, "country", false, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+	    (rc = fund_body_str(&t.id, body, "id", true)) < 0 ||
+	    (rc = fund_body_str(&t.name, body, "name", true)) < 0 ||
+	    (rc = fund_body_str(&t.org_type, body, "org_type", true)) < 0 ||
+	    (rc = fund_body_str(&t.country, body, "country", false)) < 0)
 		goto cleanup;
 	if (!donor_id_valid(t.id)) {
-		rc = fund_body_bad(code, "id", "expected 1-32 of a-z 0-9 . _ - (starting a-z 0-9), got ",
+		rc = fund_body_bad("id", "expected 1-32 of a-z 0-9 . _ - (starting a-z 0-9), got ",
 			 t.id);
 		goto cleanup;
 	}
 	if (strlen(t.name) < 1 || strlen(t.name) > 200) {
-		rc = fund_body_bad(code, "name", "1-200 characters", NULL);
+		rc = fund_body_bad("name", "1-200 characters", NULL);
 		goto cleanup;
 	}
 	while (i < N(org_types) && strcmp(org_types[i], t.org_type) != 0)
 		i++;
 	if (i == N(org_types)) {
-		rc = fund_body_bad(code, "org_type",
+		rc = fund_body_bad("org_type",
 			 "not an IATI OrganisationType code (10, 11, 15, 21-24, 30, 40, 60,"
 			 " 70-73, 80, 90): ", t.org_type);
 		goto cleanup;
@@ -498,19 +493,15 @@ int fund_donor_add(json_t **out, PGconn *c, json_t *body,
 		if (rc < 0)
 			goto cleanup;
 		if (!rules_country_known(countries, t.country)) {
-			rc = fund_body_bad(code, "country", "not an ISO 3166-1 alpha-3 code: ", t.country);
+			rc = fund_body_bad("country", "not an ISO 3166-1 alpha-3 code: ", t.country);
 			goto cleanup;
 		}
 	}
-	*code = "internal";
 	rc = db_tx(c, DB_READ_COMMITTED, donor_tx_run, &t);
-	if (rc == ERR_CONFLICT)
-		*code = "conflict";
 	if (rc < 0)
 		goto cleanup;
 	*out = json_pack("{s:s, s:s, s:s, s:s*}", "id", t.id, "name", t.name, "org_type",
 			 t.org_type, "country", t.country);
-	*code = NULL;
 	rc = *out ? 0 : oom();
 cleanup:
 	rules_countries_free(countries);
@@ -549,15 +540,14 @@ static void rate_used(json_t *rates, const char *ccy, const char *month, struct 
 
 /* The rate of row's columns (mantissa, scale) for ccy: USD is 1. */
 static int row_rate(struct money_rate *out, const PGresult *r, int row, int col,
-		    const char *ccy, const char *month, const char **code)
+		    const char *ccy, const char *month)
 {
 	if (strcmp(ccy, "USD") == 0) {
 		*out = (struct money_rate){1, 0};
 		return 0;
 	}
 	if (PQgetisnull(r, row, col)) {
-		*code = "missing-rate";
-		return err_set(ERR_INVALID,
+		return err_code_set(ERR_INVALID, EC_MISSING_RATE,
 			       "no UN operational rate for %s in %s (tfledger rates import)", ccy,
 			       month);
 	}
@@ -565,7 +555,7 @@ static int row_rate(struct money_rate *out, const PGresult *r, int row, int col,
 	return 0;
 }
 
-int fund_donors_list(json_t **out, PGconn *c, const char **code)
+int fund_donors_list(json_t **out, PGconn *c)
 {
 	struct giver *g = NULL;
 	PGresult *r = NULL;
@@ -573,7 +563,6 @@ int fund_donors_list(json_t **out, PGconn *c, const char **code)
 	size_t n = 0;
 	int rows, rc = list_result(out, &r, c, "fund_donor_gifts");
 
-	*code = "internal";
 	if (rc < 0)
 		return rc;
 	rows = PQntuples(r);
@@ -602,7 +591,7 @@ int fund_donors_list(json_t **out, PGconn *c, const char **code)
 			struct money_rate x;
 			int64_t usd;
 
-			rc = row_rate(&x, r, i, 7, ccy, month, code);
+			rc = row_rate(&x, r, i, 7, ccy, month);
 			if (rc < 0) {
 				err_wrap(rc, "receipt %s of donor %s", PQgetvalue(r, i, 9), id);
 				goto cleanup;
@@ -625,7 +614,6 @@ int fund_donors_list(json_t **out, PGconn *c, const char **code)
 	if (rc == 0) {
 		*out = arr;
 		arr = NULL;
-		*code = NULL;
 	}
 cleanup:
 	for (size_t i = 0; i < n; i++) {
@@ -678,7 +666,7 @@ static json_t *pledge_json(const struct pledge *p)
 }
 
 /* Locks pledge id and loads it with what receipts settled. */
-static int pledge_lock(struct pledge *p, PGconn *c, long long id, const char **code)
+static int pledge_lock(struct pledge *p, PGconn *c, long long id)
 {
 	char ids[24];
 	PGresult *r = NULL;
@@ -687,7 +675,6 @@ static int pledge_lock(struct pledge *p, PGconn *c, long long id, const char **c
 	snprintf(ids, sizeof(ids), "%lld", id);
 	rc = db_exec(&r, c, "fund_pledge_lock", 1, (const char *const[]){ids});
 	if (rc == 0 && PQntuples(r) == 0) {
-		*code = "not-found";
 		rc = err_set(ERR_NOTFOUND, "pledge: no pledge %lld", id);
 	}
 	if (rc == 0)
@@ -704,8 +691,7 @@ static int pledge_lock(struct pledge *p, PGconn *c, long long id, const char **c
 
 /* Signs the locked indicative pledge p: its entry and its row. */
 static int pledge_sign_locked(PGconn *c, struct pledge *p, const char *agreement,
-			      const char *date, int64_t amount, const struct ledger_actor *who,
-			      const char **code)
+			      const char *date, int64_t amount, const struct ledger_actor *who)
 {
 	struct ledger_entry e;
 	char memo[512], ids[24], amt[24];
@@ -713,7 +699,6 @@ static int pledge_sign_locked(PGconn *c, struct pledge *p, const char *agreement
 	int rc;
 
 	if (strcmp(p->status, "indicative") != 0) {
-		*code = "conflict";
 		return err_set(ERR_CONFLICT, "pledge %lld is already signed (agreement %s)", p->id,
 			       p->agreement);
 	}
@@ -724,15 +709,13 @@ static int pledge_sign_locked(PGconn *c, struct pledge *p, const char *agreement
 		return rc;
 	entry_add(&e, travel ? "1210" : "1200", p->currency, true, amount);
 	entry_add(&e, travel ? "4110" : "4100", p->currency, false, amount);
-	rc = fund_append(c, &e, who, "entry.post", code);
+	rc = fund_append(c, &e, who, "entry.post");
 	if (rc == 0) {
 		snprintf(ids, sizeof(ids), "%lld", p->id);
 		snprintf(amt, sizeof(amt), "%" PRId64, amount);
-		*code = "internal";
 		rc = db_exec(NULL, c, "fund_pledge_sign", 5,
 			     (const char *const[]){ids, agreement, date, amt, e.id});
 		if (rc == ERR_CONFLICT) {
-			*code = "conflict";
 			rc = err_set(ERR_CONFLICT, "agreement: '%s' is the agreement of another"
 						   " pledge", agreement);
 		}
@@ -754,7 +737,6 @@ struct pledge_tx {
 	const char *agreement, *signed_on;
 	int64_t sign_amount; /* 0: keep */
 	const struct ledger_actor *who;
-	const char **code;
 	bool add;
 };
 
@@ -780,64 +762,64 @@ static int pledge_tx_run(PGconn *c, void *ctx)
 	if (rc == 0 && t->agreement) {
 		long long id = t->p.id;
 
-		rc = pledge_lock(&t->p, c, id, t->code);
+		rc = pledge_lock(&t->p, c, id);
 		if (rc == 0)
 			rc = pledge_sign_locked(c, &t->p, t->agreement, t->signed_on,
 						t->sign_amount ? t->sign_amount : t->p.amount,
-						t->who, t->code);
+						t->who);
 	}
 	return rc;
 }
 
-static int donor_exists(PGconn *c, const char *id, char name[256], const char **code)
+static int donor_exists(PGconn *c, const char *id, char name[256])
 {
 	PGresult *r = NULL;
 	int rc = db_exec(&r, c, "fund_donor_get", 1, (const char *const[]){id});
 
 	if (rc == 0 && PQntuples(r) == 0)
-		rc = fund_body_bad(code, "donor", "no donor ", id);
+		rc = fund_body_bad("donor", "no donor ", id);
 	else if (rc == 0)
 		snprintf(name, 256, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return rc;
 }
 
-static int agreement_valid(const char *s, const char **code)
+static int agreement_valid(const char *s)
 {
 	size_t n = strlen(s);
 
 	if (n < 1 || n > 64)
-		return fund_body_bad(code, "agreement", "1-64 characters", NULL);
+		return fund_body_bad("agreement", "1-64 characters", NULL);
 	return 0;
 }
 
 int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
-			   const struct ledger_actor *who, const char **code)
+			   const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"donor", "date", "amount", "currency", "earmark",
 					      "agreement", "signed_on", NULL};
-	struct pledge_tx t = {.who = who, .code = code, .add = true};
+	struct pledge_tx t = {.who = who, .add = true};
 	const char *donor, *date, *ccy, *earmark;
 	int rc;
 
 	*out = NULL;
-	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = fund_body_str(&donor, body, "donor", true, code)) < 0 ||
-	    (rc = date_field(&date, body, "date", true, code)) < 0 ||
-	    (rc = fund_body_str(&ccy, body, "currency", true, code)) < 0 ||
-	    (rc = fund_body_str(&earmark, body, "earmark", false, code)) < 0 ||
-	    (rc = fund_body_str(&t.agreement, body, "agreement", false, code)) < 0 ||
-	    (rc = date_field(&t.signed_on, body, "signed_on", false, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+	    (rc = fund_body_str(&donor, body, "donor", true)) < 0 ||
+	    (rc = date_field(&date, body, "date", true)) < 0 ||
+	    (rc = fund_body_str(&ccy, body, "currency", true)) < 0 ||
+	    (rc = fund_body_str(&earmark, body, "earmark", false)) < 0 ||
+	    (rc = fund_body_str(&t.agreement, body, "agreement", false)) < 0 ||
+	    (rc = date_field(&t.signed_on, body, "signed_on", false)) < 0)
 		return rc;
 	if (earmark && strcmp(earmark, "none") != 0 && strcmp(earmark, "travel") != 0)
-		return fund_body_bad(code, "earmark", "expected none or travel, got ", earmark);
+		return fund_body_bad("earmark", "expected none or travel, got ", earmark);
 	if (t.signed_on && !t.agreement)
-		return fund_body_bad(code, "signed_on", "needs agreement", NULL);
-	if (t.agreement && (rc = agreement_valid(t.agreement, code)) < 0)
+		return fund_body_bad("signed_on", "needs agreement", NULL);
+	if (t.agreement && (rc = agreement_valid(t.agreement)) < 0)
 		return rc;
-	if ((rc = fund_currency(c, ccy, "currency", code)) < 0 ||
-	    (rc = amount_field(&t.p.amount, body, "amount", true, ccy, code)) < 0 ||
-	    (rc = donor_exists(c, donor, t.p.donor_name, code)) < 0)
+	if ((rc = fund_currency(c, ccy, "currency")) < 0 ||
+	    (rc = amount_field(&t.p.amount, body, "amount", true, ccy)) < 0 ||
+	    (rc = donor_exists(c, donor, t.p.donor_name)) < 0)
 		return rc;
 	snprintf(t.p.donor, sizeof(t.p.donor), "%s", donor);
 	snprintf(t.p.date, sizeof(t.p.date), "%s", date);
@@ -846,28 +828,26 @@ int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 	snprintf(t.p.status, sizeof(t.p.status), "indicative");
 	if (t.agreement && !t.signed_on)
 		t.signed_on = date;
-	*code = "internal";
 	rc = db_tx(c, DB_READ_COMMITTED, pledge_tx_run, &t);
 	if (rc < 0)
 		return rc;
 	*out = pledge_json(&t.p);
-	*code = NULL;
 	return *out ? 0 : oom();
 }
 
 int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
-			    const struct ledger_actor *who, const char **code)
+			    const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"agreement", "date", "amount", NULL};
-	struct pledge_tx t = {.who = who, .code = code, .add = false};
+	struct pledge_tx t = {.who = who, .add = false};
 	int rc;
 
 	*out = NULL;
 	t.p.id = id;
-	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = fund_body_str(&t.agreement, body, "agreement", true, code)) < 0 ||
-	    (rc = agreement_valid(t.agreement, code)) < 0 ||
-	    (rc = date_field(&t.signed_on, body, "date", true, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+	    (rc = fund_body_str(&t.agreement, body, "agreement", true)) < 0 ||
+	    (rc = agreement_valid(t.agreement)) < 0 ||
+	    (rc = date_field(&t.signed_on, body, "date", true)) < 0)
 		return rc;
 	if (json_object_get(body, "amount")) {
 		/* The amount's currency is the pledge's: read it first. */
@@ -877,32 +857,28 @@ int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
 		snprintf(ids, sizeof(ids), "%lld", id);
 		rc = db_exec(&r, c, "fund_pledge_lock", 1, (const char *const[]){ids});
 		if (rc == 0 && PQntuples(r) == 0) {
-			*code = "not-found";
 			rc = err_set(ERR_NOTFOUND, "pledge: no pledge %lld", id);
 		}
 		if (rc == 0)
 			rc = amount_field(&t.sign_amount, body, "amount", true,
-					  PQgetvalue(r, 0, 5), code);
+					  PQgetvalue(r, 0, 5));
 		PQclear(r);
 		if (rc < 0)
 			return rc;
 	}
-	*code = "internal";
 	rc = db_tx(c, DB_READ_COMMITTED, pledge_tx_run, &t);
 	if (rc < 0)
 		return rc;
 	*out = pledge_json(&t.p);
-	*code = NULL;
 	return *out ? 0 : oom();
 }
 
-int fund_pledges_list(json_t **out, PGconn *c, const char **code)
+int fund_pledges_list(json_t **out, PGconn *c)
 {
 	PGresult *r = NULL;
 	json_t *arr;
 	int rc = list_result(out, &r, c, "fund_pledges_list");
 
-	*code = "internal";
 	if (rc < 0)
 		return rc;
 	arr = json_array();
@@ -917,7 +893,6 @@ int fund_pledges_list(json_t **out, PGconn *c, const char **code)
 	if (!arr)
 		return oom();
 	*out = arr;
-	*code = NULL;
 	return 0;
 }
 
@@ -933,7 +908,6 @@ struct receipt_tx {
 	struct pledge p;
 	char entry_id[LEDGER_UUID_BYTES];
 	const struct ledger_actor *who;
-	const char **code;
 };
 
 /* Works out settled/advance/charges from the locked pledge; refuses bad input. */
@@ -945,33 +919,31 @@ static int receipt_figures(struct receipt_tx *t)
 	int rc;
 
 	if (strcmp(t->p.status, "indicative") == 0) {
-		*t->code = "conflict";
 		return err_set(ERR_CONFLICT,
 			       "pledge: %lld is indicative: sign its agreement before receipts",
 			       t->pledge);
 	}
 	if (same && t->has_charges)
-		return fund_body_bad(t->code, "charges",
+		return fund_body_bad("charges",
 			   "only for a receipt in another currency than the pledge's; here they"
 			   " are instructed_amount - amount", NULL);
 	if (!same && !t->has_instructed) {
-		*t->code = "invalid-field";
 		return err_set(ERR_INVALID,
 			       "instructed_amount: required: the bank account is in %s and the"
 			       " pledge in %s", bccy, pccy);
 	}
-	rc = amount_field(&t->instructed, t->body, "instructed_amount", !same, pccy, t->code);
+	rc = amount_field(&t->instructed, t->body, "instructed_amount", !same, pccy);
 	if (rc < 0)
 		return rc;
 	if (same && !t->has_instructed)
 		t->instructed = t->amount;
 	if (same) {
 		if (t->instructed < t->amount)
-			return fund_body_bad(t->code, "instructed_amount",
+			return fund_body_bad("instructed_amount",
 				   "below the amount booked by the bank", NULL);
 		t->charges = t->instructed - t->amount;
 	} else if (t->has_charges &&
-		   (rc = amount_field(&t->charges, t->body, "charges", true, bccy, t->code)) < 0) {
+		   (rc = amount_field(&t->charges, t->body, "charges", true, bccy)) < 0) {
 		return rc;
 	}
 	open = t->p.amount - t->p.settled;
@@ -980,8 +952,7 @@ static int receipt_figures(struct receipt_tx *t)
 
 		money_format(i_s, t->instructed, pccy);
 		money_format(o_s, open, pccy);
-		*t->code = "over-payment";
-		return err_set(ERR_INVALID,
+		return err_code_set(ERR_INVALID, EC_OVER_PAYMENT,
 			       "instructed_amount: %s %s is above the %s %s open on pledge %lld"
 			       " (agreement %s); allow_overpayment credits the difference to"
 			       " advance receipts", i_s, pccy, o_s, pccy, t->pledge, t->p.agreement);
@@ -1018,7 +989,7 @@ static int receipt_entry(struct receipt_tx *t, PGconn *c)
 		entry_add(&e, "8200", pccy, true, t->settled);
 		entry_add(&e, "8290", pccy, false, t->settled);
 	}
-	rc = fund_append(c, &e, t->who, "entry.post", t->code);
+	rc = fund_append(c, &e, t->who, "entry.post");
 	if (rc == 0)
 		snprintf(t->entry_id, sizeof(t->entry_id), "%s", e.id);
 	ledger_entry_free(&e);
@@ -1032,10 +1003,9 @@ static int receipt_tx_run(PGconn *c, void *ctx)
 	PGresult *r = NULL;
 	int rc;
 
-	if ((rc = pledge_lock(&t->p, c, t->pledge, t->code)) < 0 ||
+	if ((rc = pledge_lock(&t->p, c, t->pledge)) < 0 ||
 	    (rc = receipt_figures(t)) < 0 || (rc = receipt_entry(t, c)) < 0)
 		return rc;
-	*t->code = "internal";
 	snprintf(ids, sizeof(ids), "%lld", t->pledge);
 	snprintf(amt, sizeof(amt), "%" PRId64, t->amount);
 	snprintf(chg, sizeof(chg), "%" PRId64, t->charges);
@@ -1055,7 +1025,6 @@ static int receipt_tx_run(PGconn *c, void *ctx)
 	if (t->bank_line) {
 		rc = db_exec(&r, c, "fund_line_matched", 1, (const char *const[]){line});
 		if (rc == 0 && PQntuples(r) == 0) {
-			*t->code = "conflict";
 			rc = err_set(ERR_CONFLICT, "bank_line: %lld is unknown or already matched",
 				     t->bank_line);
 		}
@@ -1088,58 +1057,54 @@ static json_t *receipt_json(long long id, long long pledge, const char *donor,
 }
 
 int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
-			    const struct ledger_actor *who, const char **code)
+			    const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"pledge", "date", "bank_account", "amount",
 					      "instructed_amount", "charges",
 					      "allow_overpayment", "bank_line", NULL};
-	struct receipt_tx t = {.body = body, .who = who, .code = code};
+	struct receipt_tx t = {.body = body, .who = who};
 	const char *bank;
 	json_t *over;
 	int rc;
 
 	*out = NULL;
-	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = id_field(&t.pledge, body, "pledge", true, code)) < 0 ||
-	    (rc = date_field(&t.date, body, "date", true, code)) < 0 ||
-	    (rc = fund_body_str(&bank, body, "bank_account", true, code)) < 0 ||
-	    (rc = id_field(&t.bank_line, body, "bank_line", false, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+	    (rc = id_field(&t.pledge, body, "pledge", true)) < 0 ||
+	    (rc = date_field(&t.date, body, "date", true)) < 0 ||
+	    (rc = fund_body_str(&bank, body, "bank_account", true)) < 0 ||
+	    (rc = id_field(&t.bank_line, body, "bank_line", false)) < 0)
 		return rc;
 	over = json_object_get(body, "allow_overpayment");
 	if (over && !json_is_boolean(over))
-		return fund_body_bad(code, "allow_overpayment", "expected true or false", NULL);
+		return fund_body_bad("allow_overpayment", "expected true or false", NULL);
 	t.allow_over = json_is_true(over);
 	t.has_instructed = json_object_get(body, "instructed_amount") != NULL;
 	t.has_charges = json_object_get(body, "charges") != NULL;
 	rc = ledger_account_get(&t.bank, c, bank);
 	if (rc == ERR_NOTFOUND) {
-		*code = "unknown-account";
-		return err_set(ERR_INVALID, "bank_account: no account '%s'", bank);
+		return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT, "bank_account: no account '%s'", bank);
 	}
 	if (rc < 0)
 		return rc;
 	if (strcmp(t.bank.type, "asset") != 0 || strncmp(t.bank.code, "10", 2) != 0)
-		return fund_body_bad(code, "bank_account", "not a bank account (10xx-CCY): ", bank);
-	if ((rc = amount_field(&t.amount, body, "amount", true, t.bank.currency, code)) < 0)
+		return fund_body_bad("bank_account", "not a bank account (10xx-CCY): ", bank);
+	if ((rc = amount_field(&t.amount, body, "amount", true, t.bank.currency)) < 0)
 		return rc;
-	*code = "internal";
 	rc = db_tx(c, DB_READ_COMMITTED, receipt_tx_run, &t);
 	if (rc < 0)
 		return rc;
 	*out = receipt_json(t.id, t.pledge, t.p.donor, t.date, t.bank.code, t.bank.currency,
 			    t.amount, t.charges, t.instructed, t.p.currency, t.settled, t.advance,
 			    t.entry_id, t.bank_line);
-	*code = NULL;
 	return *out ? 0 : oom();
 }
 
-int fund_receipts_list(json_t **out, PGconn *c, const char **code)
+int fund_receipts_list(json_t **out, PGconn *c)
 {
 	PGresult *r = NULL;
 	json_t *arr;
 	int rc = list_result(out, &r, c, "fund_receipts_list");
 
-	*code = "internal";
 	if (rc < 0)
 		return rc;
 	arr = json_array();
@@ -1151,10 +1116,9 @@ int fund_receipts_list(json_t **out, PGconn *c, const char **code)
 					 fund_body_int64(r, i, 5), fund_body_int64(r, i, 7), fund_body_int64(r, i, 8), pccy, fund_body_int64(r, i, 10),
 					 fund_body_int64(r, i, 11), PQgetvalue(r, i, 12), fund_body_int64(r, i, 13));
 		struct money_rate x;
-		const char *ignored;
 		int64_t usd;
 
-		if (row_rate(&x, r, i, 15, pccy, month, &ignored) == 0 &&
+		if (row_rate(&x, r, i, 15, pccy, month) == 0 &&
 		    money_convert(&usd, fund_body_int64(r, i, 8), pccy, x, "USD") == 0)
 			json_object_set_new(o, "usd", json_pack("{s:o, s:o, s:s}", "amount",
 								fund_body_money(usd, "USD"),
@@ -1170,7 +1134,6 @@ int fund_receipts_list(json_t **out, PGconn *c, const char **code)
 	if (!arr)
 		return oom();
 	*out = arr;
-	*code = NULL;
 	return 0;
 }
 
@@ -1182,7 +1145,6 @@ struct inkind_tx {
 	int64_t amount;
 	long long id;
 	const struct ledger_actor *who;
-	const char **code;
 };
 
 static int inkind_tx_run(PGconn *c, void *ctx)
@@ -1202,11 +1164,10 @@ static int inkind_tx_run(PGconn *c, void *ctx)
 	/* Services: disclosed in memo accounts (IPSAS 23). Goods: recognised. */
 	entry_add(&e, service ? "8300" : "5300", t->ccy, true, t->amount);
 	entry_add(&e, service ? "8390" : "4200", t->ccy, false, t->amount);
-	rc = fund_append(c, &e, t->who, "entry.post", t->code);
+	rc = fund_append(c, &e, t->who, "entry.post");
 	if (rc == 0) {
 		snprintf(t->entry_id, sizeof(t->entry_id), "%s", e.id);
 		snprintf(amt, sizeof(amt), "%" PRId64, t->amount);
-		*t->code = "internal";
 		rc = db_exec(&r, c, "fund_inkind_insert", 8,
 			     (const char *const[]){t->donor, t->kind, t->description, amt, t->ccy,
 						   t->start, t->end, e.id});
@@ -1233,49 +1194,46 @@ static json_t *inkind_json(long long id, const char *donor, const char *kind,
 }
 
 int fund_inkind_add(json_t **out, PGconn *c, json_t *body,
-			   const struct ledger_actor *who, const char **code)
+			   const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"donor", "kind", "description", "amount",
 					      "currency", "period_start", "period_end", NULL};
-	struct inkind_tx t = {.who = who, .code = code};
+	struct inkind_tx t = {.who = who};
 	int rc;
 
 	*out = NULL;
-	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = fund_body_str(&t.donor, body, "donor", true, code)) < 0 ||
-	    (rc = fund_body_str(&t.kind, body, "kind", true, code)) < 0 ||
-	    (rc = fund_body_str(&t.description, body, "description", true, code)) < 0 ||
-	    (rc = fund_body_str(&t.ccy, body, "currency", true, code)) < 0 ||
-	    (rc = date_field(&t.start, body, "period_start", true, code)) < 0 ||
-	    (rc = date_field(&t.end, body, "period_end", true, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+	    (rc = fund_body_str(&t.donor, body, "donor", true)) < 0 ||
+	    (rc = fund_body_str(&t.kind, body, "kind", true)) < 0 ||
+	    (rc = fund_body_str(&t.description, body, "description", true)) < 0 ||
+	    (rc = fund_body_str(&t.ccy, body, "currency", true)) < 0 ||
+	    (rc = date_field(&t.start, body, "period_start", true)) < 0 ||
+	    (rc = date_field(&t.end, body, "period_end", true)) < 0)
 		return rc;
 	if (strcmp(t.kind, "service") != 0 && strcmp(t.kind, "goods") != 0)
-		return fund_body_bad(code, "kind", "expected service or goods, got ", t.kind);
+		return fund_body_bad("kind", "expected service or goods, got ", t.kind);
 	if (strlen(t.description) < 1 || strlen(t.description) > 500)
-		return fund_body_bad(code, "description", "1-500 characters", NULL);
+		return fund_body_bad("description", "1-500 characters", NULL);
 	if (strcmp(t.end, t.start) < 0)
-		return fund_body_bad(code, "period_end", "before period_start", NULL);
-	if ((rc = fund_currency(c, t.ccy, "currency", code)) < 0 ||
-	    (rc = amount_field(&t.amount, body, "amount", true, t.ccy, code)) < 0 ||
-	    (rc = donor_exists(c, t.donor, t.donor_name, code)) < 0)
+		return fund_body_bad("period_end", "before period_start", NULL);
+	if ((rc = fund_currency(c, t.ccy, "currency")) < 0 ||
+	    (rc = amount_field(&t.amount, body, "amount", true, t.ccy)) < 0 ||
+	    (rc = donor_exists(c, t.donor, t.donor_name)) < 0)
 		return rc;
-	*code = "internal";
 	rc = db_tx(c, DB_READ_COMMITTED, inkind_tx_run, &t);
 	if (rc < 0)
 		return rc;
 	*out = inkind_json(t.id, t.donor, t.kind, t.description, t.amount, t.ccy, t.start, t.end,
 			   t.entry_id);
-	*code = NULL;
 	return *out ? 0 : oom();
 }
 
-int fund_inkind_list(json_t **out, PGconn *c, const char **code)
+int fund_inkind_list(json_t **out, PGconn *c)
 {
 	PGresult *r = NULL;
 	json_t *arr;
 	int rc = list_result(out, &r, c, "fund_inkind_list");
 
-	*code = "internal";
 	if (rc < 0)
 		return rc;
 	arr = json_array();
@@ -1289,33 +1247,28 @@ int fund_inkind_list(json_t **out, PGconn *c, const char **code)
 	if (!arr)
 		return oom();
 	*out = arr;
-	*code = NULL;
 	return 0;
 }
 
 /* --- UN operational rates --------------------------------------------------------------------- */
 
 int fund_rate(struct money_rate *out, PGconn *c, const char *currency,
-		     const char *month, const char **code)
+		     const char *month)
 {
 	PGresult *r = NULL;
 	int rc;
 
-	*code = "internal";
 	if (strcmp(currency, "USD") == 0) {
 		*out = (struct money_rate){1, 0};
-		*code = NULL;
 		return 0;
 	}
 	rc = db_exec(&r, c, "fund_rate_get", 2, (const char *const[]){currency, month});
 	if (rc == 0 && PQntuples(r) == 0) {
-		*code = "missing-rate";
-		rc = err_set(ERR_INVALID,
+		rc = err_code_set(ERR_INVALID, EC_MISSING_RATE,
 			     "no UN operational rate for %s in %s (tfledger rates import)",
 			     currency, month);
 	} else if (rc == 0) {
 		*out = (struct money_rate){fund_body_int64(r, 0, 0), (int)fund_body_int64(r, 0, 1)};
-		*code = NULL;
 	}
 	PQclear(r);
 	return rc;
@@ -1325,16 +1278,14 @@ struct rates_tx {
 	const char *path;    /* the file, or the name of doc in messages */
 	long stored, unchanged;
 	const struct ledger_actor *who;
-	const char **code;
 	const char *doc;     /* NULL: read path */
 	size_t doc_len;
 };
 
 /* The error of field col (0-based, named name) of the current record. */
 static int rate_bad(csv_reader *rd, size_t col, const char *name, const char *what,
-		    const char *value, const char **code)
+		    const char *value)
 {
-	*code = "invalid-field";
 	return err_set(ERR_INVALID, "%s:%zu: column %zu (%s): %s%s", csv_name(rd), csv_line(rd),
 		       col + 1, name, what, value ? value : "");
 }
@@ -1346,36 +1297,33 @@ static int rates_line(PGconn *c, struct rates_tx *t, csv_reader *rd, const size_
 	const char *value = csv_field(rd, col[2], NULL);
 	char m[24], s[8];
 	struct money_rate x, have;
-	const char *ignored;
 	int rc;
 
 	if (csv_nfields(rd) != n_header) {
-		*t->code = "invalid-field";
 		return err_set(ERR_INVALID, "%s:%zu: expected %zu fields as in the header, found %zu",
 			       csv_name(rd), csv_line(rd), n_header, csv_nfields(rd));
 	}
 	ASSERT(ccy && month && value);
 	if (!money_currency_valid(ccy))
-		return rate_bad(rd, col[0], "currency", "not an ISO 4217 currency: ", ccy, t->code);
+		return rate_bad(rd, col[0], "currency", "not an ISO 4217 currency: ", ccy);
 	if (strcmp(ccy, "USD") == 0)
-		return rate_bad(rd, col[0], "currency", "USD is the base currency (1)", NULL,
-				t->code);
+		return rate_bad(rd, col[0], "currency", "USD is the base currency (1)", NULL);
 	if (!month_valid(month))
-		return rate_bad(rd, col[1], "month", "expected YYYY-MM, got ", month, t->code);
+		return rate_bad(rd, col[1], "month", "expected YYYY-MM, got ", month);
 	if (money_rate_parse(&x, value) < 0) {
 		char why[LIMIT_ERR_BYTES]; /* err_last() is the buffer rate_bad writes */
 
 		snprintf(why, sizeof(why), "%s", err_last());
-		return rate_bad(rd, col[2], "usd_per_unit", why, NULL, t->code);
+		return rate_bad(rd, col[2], "usd_per_unit", why, NULL);
 	}
 	x = rate_normal(x);
-	rc = fund_rate(&have, c, ccy, month, &ignored);
+	rc = fund_rate(&have, c, ccy, month);
 	if (rc == 0) {
 		have = rate_normal(have);
 		if (have.mantissa != x.mantissa || have.scale != x.scale)
 			return rate_bad(rd, col[2], "usd_per_unit",
 					"differs from the rate already stored for this currency"
-					" and month: ", value, t->code);
+					" and month: ", value);
 		t->unchanged++;
 		return 0;
 	}
@@ -1383,7 +1331,6 @@ static int rates_line(PGconn *c, struct rates_tx *t, csv_reader *rd, const size_
 		return rc;
 	snprintf(m, sizeof(m), "%" PRId64, x.mantissa);
 	snprintf(s, sizeof(s), "%d", x.scale);
-	*t->code = "internal";
 	rc = db_exec(NULL, c, "fund_rate_insert", 4, (const char *const[]){ccy, month, m, s});
 	if (rc == 0)
 		t->stored++;
@@ -1400,7 +1347,6 @@ static int rates_tx_run(PGconn *c, void *ctx)
 	int rc;
 
 	t->stored = t->unchanged = 0;
-	*t->code = "invalid-field";
 	if (t->doc && t->doc_len == 0)
 		return err_set(ERR_INVALID, "%s: empty: expected the header"
 					    " currency,month,usd_per_unit", t->path);
@@ -1435,8 +1381,6 @@ static int rates_tx_run(PGconn *c, void *ctx)
 			rc = 1;
 	if (rc == 0 && t->stored > 0)
 		rc = audit(c, t->who, "rates.import", t->path);
-	if (rc < 0 && rc != ERR_INVALID && rc != ERR_LIMIT && rc != ERR_SYSTEM)
-		*t->code = "internal";
 	csv_close(rd);
 	if (f)
 		fclose(f);
@@ -1446,7 +1390,7 @@ static int rates_tx_run(PGconn *c, void *ctx)
 static int rates_import(json_t **out, PGconn *c, struct rates_tx *tp)
 {
 	struct rates_tx t = *tp;
-	const char *path = t.path, **code = t.code;
+	const char *path = t.path;
 	int rc = db_tx(c, DB_READ_COMMITTED, rates_tx_run, &t);
 
 	*out = NULL;
@@ -1454,34 +1398,31 @@ static int rates_import(json_t **out, PGconn *c, struct rates_tx *tp)
 		return rc;
 	*out = json_pack("{s:s, s:I, s:I}", "file", path, "stored", (json_int_t)t.stored,
 			 "unchanged", (json_int_t)t.unchanged);
-	*code = NULL;
 	return *out ? 0 : oom();
 }
 
 int fund_rates_import(json_t **out, PGconn *c, const char *path,
-			     const struct ledger_actor *who, const char **code)
+			     const struct ledger_actor *who)
 {
-	struct rates_tx t = {path, 0, 0, who, code, NULL, 0};
+	struct rates_tx t = {path, 0, 0, who, NULL, 0};
 
 	return rates_import(out, c, &t);
 }
 
 int fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
-				 const char *name, const struct ledger_actor *who,
-				 const char **code)
+				 const char *name, const struct ledger_actor *who)
 {
-	struct rates_tx t = {name, 0, 0, who, code, doc, len};
+	struct rates_tx t = {name, 0, 0, who, doc, len};
 
 	return rates_import(out, c, &t);
 }
 
-int fund_rates_list(json_t **out, PGconn *c, const char **code)
+int fund_rates_list(json_t **out, PGconn *c)
 {
 	PGresult *r = NULL;
 	json_t *arr;
 	int rc = list_result(out, &r, c, "fund_rates_list");
 
-	*code = "internal";
 	if (rc < 0)
 		return rc;
 	arr = json_array();
@@ -1497,7 +1438,6 @@ int fund_rates_list(json_t **out, PGconn *c, const char **code)
 	if (!arr)
 		return oom();
 	*out = arr;
-	*code = NULL;
 	return 0;
 }
 
@@ -1517,8 +1457,7 @@ static int balance_of(int64_t *out, PGconn *c, const char *prefix, const char *c
 	return rc < 0 ? rc : ledger_balance(out, c, &a, as_of);
 }
 
-int fund_travel_available(json_t **out, PGconn *c, const char *as_of,
-				 const char **code)
+int fund_travel_available(json_t **out, PGconn *c, const char *as_of)
 {
 	json_t *arr = json_array();
 	char month[8];
@@ -1526,9 +1465,8 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of,
 	int rc = arr ? 0 : oom();
 
 	*out = NULL;
-	*code = "internal";
 	if (rc == 0 && (!as_of || !date_valid(as_of)))
-		rc = fund_body_bad(code, "as_of", "expected a date YYYY-MM-DD, got ", as_of ? as_of : "");
+		rc = fund_body_bad("as_of", "expected a date YYYY-MM-DD, got ", as_of ? as_of : "");
 	if (rc < 0)
 		goto cleanup;
 	snprintf(month, sizeof(month), "%.7s", as_of);
@@ -1546,11 +1484,10 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of,
 			goto cleanup;
 		if (funds == 0 && obligations == 0 && spent == 0)
 			continue;
-		if ((rc = fund_rate(&x, c, ccy, month, code)) < 0 ||
+		if ((rc = fund_rate(&x, c, ccy, month)) < 0 ||
 		    (rc = money_convert(&usd, avail, ccy, x, "USD")) < 0 ||
 		    (rc = money_add(&total, total, usd)) < 0)
 			goto cleanup;
-		*code = "internal";
 		o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:s}}", "currency", ccy,
 			      "funds", fund_body_money(funds, ccy), "obligations",
 			      fund_body_money(obligations, ccy), "spent", fund_body_money(spent, ccy),
@@ -1565,8 +1502,6 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of,
 	*out = json_pack("{s:s, s:O, s:o}", "as_of", as_of, "currencies", arr, "available_usd",
 			 fund_body_money(total, "USD"));
 	rc = *out ? 0 : oom();
-	if (rc == 0)
-		*code = NULL;
 cleanup:
 	json_decref(arr);
 	return rc;

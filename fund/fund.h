@@ -12,13 +12,13 @@
  *
  * Connections: call ledger_store_setup() (or ledger_store_setup_owner())
  * first, then fund_setup() once. Failures return a negative err code
- * with err_last() naming the field; *code is then the HTTP contract's code
- * (a static string): "invalid-field" (400), "not-found" (404), "conflict"
- * (409), "unknown-account" / "currency-mismatch" / "unbalanced-entry" /
- * "period-closed" (422), and two of this module, both 422: "over-payment"
+ * with err_last() naming the field; err_code_of(rc) is then the HTTP
+ * contract's code (common/err.h): invalid-field (400), not-found (404),
+ * conflict (409), unknown-account / currency-mismatch / unbalanced-entry /
+ * period-closed (422), and two of this module, both 422: over-payment
  * (a receipt above what is open without allow_overpayment) and
- * "missing-rate" (no UN operational rate for a currency and month needed).
- * On success *code is NULL and *out (where there is one) is a new JSON
+ * missing-rate (no UN operational rate for a currency and month needed).
+ * On success *out (where there is one) is a new JSON
  * reference the caller owns, shaped as docs/fund.md says.
  */
 #ifndef TFLEDGER_FUND_FUND_H
@@ -50,7 +50,7 @@ json_t *fund_chart_json(void);
 
 /* {"id","name","org_type","country"}: country may be null. */
 int fund_donor_add(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const char **code);
+			  const struct ledger_actor *who);
 
 /*
  * Donors sorted by what they gave: the instructed amounts of their
@@ -58,7 +58,7 @@ int fund_donor_add(json_t **out, PGconn *c, json_t *body,
  * half away from zero per receipt), largest first, then by id. Each donor
  * carries the rates used. "missing-rate" if a month's rate is absent.
  */
-int fund_donors_list(json_t **out, PGconn *c, const char **code);
+int fund_donors_list(json_t **out, PGconn *c);
 
 /*
  * {"donor","date","amount","currency","earmark"?,"agreement"?,"signed_on"?}:
@@ -66,14 +66,14 @@ int fund_donors_list(json_t **out, PGconn *c, const char **code);
  * once (signed_on defaults to date).
  */
 int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
-			   const struct ledger_actor *who, const char **code);
+			   const struct ledger_actor *who);
 
 /* Signs indicative pledge id: {"agreement","date","amount"?}. */
 int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
-			    const struct ledger_actor *who, const char **code);
+			    const struct ledger_actor *who);
 
 /* Every pledge with what receipts settled and what is open. */
-int fund_pledges_list(json_t **out, PGconn *c, const char **code);
+int fund_pledges_list(json_t **out, PGconn *c);
 
 /*
  * {"pledge","date","bank_account","amount","instructed_amount"?,"charges"?,
@@ -84,16 +84,16 @@ int fund_pledges_list(json_t **out, PGconn *c, const char **code);
  * differ. Above what is open: "over-payment" unless allow_overpayment.
  */
 int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
-			    const struct ledger_actor *who, const char **code);
+			    const struct ledger_actor *who);
 
 /* Every receipt, with its USD figure and the rate used (null if none). */
-int fund_receipts_list(json_t **out, PGconn *c, const char **code);
+int fund_receipts_list(json_t **out, PGconn *c);
 
 /* {"donor","kind":"service"|"goods","description","amount","currency",
  *  "period_start","period_end"}. */
 int fund_inkind_add(json_t **out, PGconn *c, json_t *body,
-			   const struct ledger_actor *who, const char **code);
-int fund_inkind_list(json_t **out, PGconn *c, const char **code);
+			   const struct ledger_actor *who);
+int fund_inkind_list(json_t **out, PGconn *c);
 
 /*
  * Loads a CSV of UN operational rates (header currency,month,usd_per_unit,
@@ -103,17 +103,16 @@ int fund_inkind_list(json_t **out, PGconn *c, const char **code);
  * {"file","stored","unchanged"}.
  */
 int fund_rates_import(json_t **out, PGconn *c, const char *path,
-			     const struct ledger_actor *who, const char **code);
+			     const struct ledger_actor *who);
 /* The same for a CSV document of len bytes at doc (an HTTP request body),
  * named name in messages ("name:LINE: column N (FIELD): ..."). */
 int fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
-				 const char *name, const struct ledger_actor *who,
-				 const char **code);
-int fund_rates_list(json_t **out, PGconn *c, const char **code);
+				 const char *name, const struct ledger_actor *who);
+int fund_rates_list(json_t **out, PGconn *c);
 
 /* USD per unit of currency in month YYYY-MM (USD: 1); "missing-rate". */
 int fund_rate(struct money_rate *out, PGconn *c, const char *currency,
-		     const char *month, const char **code);
+		     const char *month);
 
 /*
  * The money available for travel as of date (YYYY-MM-DD), per currency,
@@ -121,16 +120,15 @@ int fund_rate(struct money_rate *out, PGconn *c, const char *currency,
  * less travel obligations (memo 8100) and travel expenses (5200); and the
  * total in USD at the rates of the as-of month.
  */
-int fund_travel_available(json_t **out, PGconn *c, const char *as_of,
-				 const char **code);
+int fund_travel_available(json_t **out, PGconn *c, const char *as_of);
 
 /*
  * Appends e (postings, date, memo, reference set by the caller; e is
  * stamped, checked and chained here) to the journal inside the caller's
  * open transaction, with an audit row (action, object = the entry id).
- * ERR_INVALID with *code for an entry the ledger refuses.
+ * ERR_INVALID with the ledger's contract code for an entry it refuses.
  */
 int fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *who,
-		       const char *action, const char **code);
+		       const char *action);
 
 #endif

@@ -303,37 +303,33 @@ static int build(struct ledger_append *a, const struct ledger_head *head)
 
 /* A refusal by the database that belongs to one request, in the contract's
  * words; a stale chain as ERR_RETRY; else the database error as it came. */
-static int refusal(int rc, const char **code)
+static int refusal(int rc)
 {
 	const char *why = db_last_primary();
 	const char *constraint = db_last_constraint();
 
 	if (strncmp(why, "period-closed ", 14) == 0) {
 		ledger_closed_forget(); /* closed by another process: reload */
-		*code = "period-closed";
-		return err_set(ERR_INVALID, "date: the period %s is closed", why + 14);
+		return err_code_set(ERR_INVALID, EC_PERIOD_CLOSED, "date: the period %s is closed", why + 14);
 	}
 	if (strcmp(constraint, "entries_reverses_key") == 0) {
-		*code = "already-reversed";
-		return err_set(ERR_INVALID, "the entry was already reversed");
+		return err_code_set(ERR_INVALID, EC_ALREADY_REVERSED, "the entry was already reversed");
 	}
 	if (strcmp(constraint, "idempotency_keys_pkey") == 0) {
-		*code = "conflict";
-		return err_set(ERR_CONFLICT, "the Idempotency-Key was used meanwhile");
+		return err_code_set(ERR_CONFLICT, EC_IDEMPOTENCY_KEY_TAKEN,
+				    "the Idempotency-Key was used meanwhile");
 	}
 	if (strncmp(why, "chain-mismatch", 14) == 0 ||
 	    strcmp(constraint, "entries_sequence_key") == 0 ||
 	    strcmp(constraint, "entries_pkey") == 0 || rc == ERR_RETRY) {
-		*code = "unavailable";
-		return err_set(ERR_RETRY, "another append moved the journal meanwhile; try again");
+		return err_code_set(ERR_RETRY, EC_UNAVAILABLE, "another append moved the journal meanwhile; try again");
 	}
-	*code = rc == ERR_UNAVAILABLE ? "unavailable" : "internal";
 	return rc == ERR_UNAVAILABLE ? rc : err_wrap(ERR_INTERNAL, "the database refused the entries");
 }
 
 /* Sends sql (one of the two messages) and collects its results, feeding
  * each COPY the next of the group's row sets. */
-static int exchange(PGconn *c, struct ledger_append *a, const char *sql, const char **code)
+static int exchange(PGconn *c, struct ledger_append *a, const char *sql)
 {
 	PGresult *r;
 	int rc = 0, copies = 0;
@@ -341,13 +337,13 @@ static int exchange(PGconn *c, struct ledger_append *a, const char *sql, const c
 
 	if (!PQsendQuery(c, sql))
 		return refusal(err_set(PQstatus(c) == CONNECTION_OK ? ERR_INTERNAL : ERR_UNAVAILABLE,
-				       "append: %s", PQerrorMessage(c)), code);
+				       "append: %s", PQerrorMessage(c)));
 	while ((r = PQgetResult(c)) != NULL) {
 		int rc1 = db_result_check(c, r, "append");
 
 		if (rc1 < 0) {
 			if (!failed)
-				rc = refusal(rc1, code);
+				rc = refusal(rc1);
 			failed = true;
 		} else if (PQresultStatus(r) == PGRES_COPY_IN) {
 			/* in order: entries, postings, keys (if any), audit */
@@ -362,8 +358,7 @@ static int exchange(PGconn *c, struct ledger_append *a, const char *sql, const c
 		PQclear(r);
 	}
 	if (!failed && PQstatus(c) != CONNECTION_OK) {
-		*code = "unavailable";
-		return err_set(ERR_UNAVAILABLE, "append: the database connection was lost");
+		return err_code_set(ERR_UNAVAILABLE, EC_UNAVAILABLE, "append: the database connection was lost");
 	}
 	return failed ? (rc < 0 ? rc : err_set(ERR_INTERNAL, "append failed")) : 0;
 }
@@ -394,30 +389,27 @@ const struct ledger_head *ledger_append_last(const struct ledger_append *a)
 	return &a->last;
 }
 
-static int send_msg(PGconn *c, struct ledger_append *a, int msg, const char **code)
+static int send_msg(PGconn *c, struct ledger_append *a, int msg)
 {
 	int rc;
 
-	*code = "internal";
-	rc = exchange(c, a, SQL[msg][a->keys][a->own_tx], code);
-	if (rc == 0 && msg != MSG_COPY)
-		*code = NULL;
+	rc = exchange(c, a, SQL[msg][a->keys][a->own_tx]);
 	return rc;
 }
 
-int ledger_append_copy(PGconn *c, struct ledger_append *a, const char **code)
+int ledger_append_copy(PGconn *c, struct ledger_append *a)
 {
-	return send_msg(c, a, MSG_COPY, code);
+	return send_msg(c, a, MSG_COPY);
 }
 
-int ledger_append_finish(PGconn *c, struct ledger_append *a, const char **code)
+int ledger_append_finish(PGconn *c, struct ledger_append *a)
 {
-	return send_msg(c, a, MSG_FINISH, code);
+	return send_msg(c, a, MSG_FINISH);
 }
 
-int ledger_append_store(PGconn *c, struct ledger_append *a, const char **code)
+int ledger_append_store(PGconn *c, struct ledger_append *a)
 {
-	return send_msg(c, a, MSG_BOTH, code);
+	return send_msg(c, a, MSG_BOTH);
 }
 
 void ledger_append_abandon(PGconn *c, struct ledger_append *a)
@@ -452,19 +444,18 @@ int ledger_head_read(PGconn *c, struct ledger_head *out)
 	return 0;
 }
 
-int ledger_append_in_tx(PGconn *c, struct ledger_submit *s, const char **code)
+int ledger_append_in_tx(PGconn *c, struct ledger_submit *s)
 {
 	struct ledger_submit *one[] = {s};
 	struct ledger_append *a = NULL;
 	struct ledger_head head;
 	int rc = ledger_head_read(c, &head);
 
-	*code = "internal";
 	if (rc < 0)
 		return rc;
 	rc = ledger_append_prepare(&a, one, 1, false, &head);
 	if (rc == 0)
-		rc = ledger_append_store(c, a, code);
+		rc = ledger_append_store(c, a);
 	if (rc < 0)
 		ledger_append_abandon(c, a ? a : &(struct ledger_append){.subs = one, .n = 1});
 	ledger_append_free(a);

@@ -115,15 +115,13 @@ int ledger_entry_stamp(struct ledger_entry *e)
 
 /* --- strict JSON reading ---------------------------------------------------- */
 
-static int bad(const char **code, const char *where, const char *field,
+static int bad(const char *where, const char *field,
 	       const char *what)
 {
-	*code = "invalid-field";
 	return err_set(ERR_INVALID, "%s%s: %s", where, field, what);
 }
 
-static int only_fields(json_t *obj, const char *where, const char *const *allowed,
-		       const char **code)
+static int only_fields(json_t *obj, const char *where, const char *const *allowed)
 {
 	const char *key;
 	json_t *v;
@@ -136,64 +134,61 @@ static int only_fields(json_t *obj, const char *where, const char *const *allowe
 			if (strcmp(key, allowed[i]) == 0)
 				break;
 		if (!allowed[i])
-			return bad(code, where, key, "unknown field");
+			return bad(where, key, "unknown field");
 	}
 	return 0;
 }
 
 /* A string field: required or optional (then *out = "" when absent). */
 static int get_string(const char **out, json_t *obj, const char *key,
-		      const char *where, bool required, size_t max_len,
-		      const char **code)
+		      const char *where, bool required, size_t max_len)
 {
 	json_t *v = json_object_get(obj, key);
 
 	*out = "";
 	if (!v) {
 		if (required)
-			return bad(code, where, key, "required field is missing");
+			return bad(where, key, "required field is missing");
 		return 0;
 	}
 	if (!json_is_string(v))
-		return bad(code, where, key, "must be a string");
+		return bad(where, key, "must be a string");
 	if (json_string_length(v) > max_len) {
 		char what[64];
 
 		snprintf(what, sizeof(what), "longer than %zu bytes", max_len);
-		return bad(code, where, key, what);
+		return bad(where, key, what);
 	}
 	*out = json_string_value(v);
 	return 0;
 }
 
-static int parse_posting(struct ledger_posting *p, json_t *obj, const char *where,
-			 const char **code)
+static int parse_posting(struct ledger_posting *p, json_t *obj, const char *where)
 {
 	static const char *const fields[] = {"account", "side", "amount", "currency", NULL};
 	const char *account, *side, *amount, *ccy;
 	int rc;
 
 	if (!json_is_object(obj))
-		return bad(code, where, "", "must be an object");
-	if ((rc = only_fields(obj, where, fields, code)) < 0 ||
-	    (rc = get_string(&account, obj, "account", where, true, 64, code)) < 0 ||
-	    (rc = get_string(&side, obj, "side", where, true, 16, code)) < 0 ||
-	    (rc = get_string(&ccy, obj, "currency", where, true, 8, code)) < 0)
+		return bad(where, "", "must be an object");
+	if ((rc = only_fields(obj, where, fields)) < 0 ||
+	    (rc = get_string(&account, obj, "account", where, true, 64)) < 0 ||
+	    (rc = get_string(&side, obj, "side", where, true, 16)) < 0 ||
+	    (rc = get_string(&ccy, obj, "currency", where, true, 8)) < 0)
 		return rc;
 	if (json_is_number(json_object_get(obj, "amount")))
-		return bad(code, where, "amount",
+		return bad(where, "amount",
 			   "must be a string with the currency's minor digits, like \"1250.00\", not a JSON number");
-	if ((rc = get_string(&amount, obj, "amount", where, true, 64, code)) < 0)
+	if ((rc = get_string(&amount, obj, "amount", where, true, 64)) < 0)
 		return rc;
 	if (!ledger_code_valid(account))
-		return bad(code, where, "account", "not an account code");
+		return bad(where, "account", "not an account code");
 	if (strcmp(side, "debit") != 0 && strcmp(side, "credit") != 0)
-		return bad(code, where, "side", "must be \"debit\" or \"credit\"");
+		return bad(where, "side", "must be \"debit\" or \"credit\"");
 	if (!money_currency_valid(ccy))
-		return bad(code, where, "currency", "not an ISO 4217 currency code");
+		return bad(where, "currency", "not an ISO 4217 currency code");
 	rc = money_parse_positive(&p->amount_minor, amount, ccy);
 	if (rc < 0) {
-		*code = "invalid-field";
 		return err_wrap(ERR_INVALID, "%samount", where);
 	}
 	snprintf(p->account, sizeof(p->account), "%s", account);
@@ -202,8 +197,7 @@ static int parse_posting(struct ledger_posting *p, json_t *obj, const char *wher
 	return 0;
 }
 
-int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where,
-		       const char **code)
+int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where)
 {
 	static const char *const fields[] = {"date", "memo", "reference", "postings", NULL};
 	const char *date, *memo, *ref;
@@ -213,24 +207,22 @@ int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where,
 
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(obj))
-		return bad(code, where, "entry", "must be an object");
-	if ((rc = only_fields(obj, where, fields, code)) < 0 ||
-	    (rc = get_string(&date, obj, "date", where, true, 10, code)) < 0 ||
-	    (rc = get_string(&memo, obj, "memo", where, false, LIMIT_MEMO_BYTES, code)) < 0 ||
-	    (rc = get_string(&ref, obj, "reference", where, false, LIMIT_REFERENCE_BYTES,
-			     code)) < 0)
+		return bad(where, "entry", "must be an object");
+	if ((rc = only_fields(obj, where, fields)) < 0 ||
+	    (rc = get_string(&date, obj, "date", where, true, 10)) < 0 ||
+	    (rc = get_string(&memo, obj, "memo", where, false, LIMIT_MEMO_BYTES)) < 0 ||
+	    (rc = get_string(&ref, obj, "reference", where, false, LIMIT_REFERENCE_BYTES)) < 0)
 		return rc;
 	if (!date_valid(date))
-		return bad(code, where, "date", "must be a date YYYY-MM-DD (1900-9999)");
+		return bad(where, "date", "must be a date YYYY-MM-DD (1900-9999)");
 	postings = json_object_get(obj, "postings");
 	if (!postings)
-		return bad(code, where, "postings", "required field is missing");
+		return bad(where, "postings", "required field is missing");
 	if (!json_is_array(postings))
-		return bad(code, where, "postings", "must be an array");
+		return bad(where, "postings", "must be an array");
 	n = json_array_size(postings);
 	if (n < 2) {
-		*code = "unbalanced-entry";
-		return err_set(ERR_INVALID, "%spostings: an entry needs at least 2 postings",
+		return err_code_set(ERR_INVALID, EC_UNBALANCED_ENTRY, "%spostings: an entry needs at least 2 postings",
 			       where);
 	}
 	if (n > LIMIT_POSTINGS_PER_ENTRY) {
@@ -238,14 +230,13 @@ int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where,
 
 		snprintf(what, sizeof(what), "more than %d postings",
 			 LIMIT_POSTINGS_PER_ENTRY);
-		return bad(code, where, "postings", what);
+		return bad(where, "postings", what);
 	}
 	out->postings = calloc(n, sizeof(*out->postings));
 	out->memo = strdup(memo);
 	out->reference = strdup(ref);
 	if (!out->postings || !out->memo || !out->reference) {
 		rc = err_set(ERR_INTERNAL, "out of memory");
-		*code = "internal";
 		goto cleanup;
 	}
 	out->n_postings = n;
@@ -254,7 +245,7 @@ int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where,
 		char pw[96];
 
 		snprintf(pw, sizeof(pw), "%spostings[%zu].", where, i);
-		rc = parse_posting(&out->postings[i], json_array_get(postings, i), pw, code);
+		rc = parse_posting(&out->postings[i], json_array_get(postings, i), pw);
 		if (rc < 0)
 			goto cleanup;
 	}
@@ -266,7 +257,7 @@ cleanup:
 
 int ledger_entry_check(const struct ledger_entry *e,
 		       const struct ledger_account *const *accounts,
-		       const char *where, const char **code)
+		       const char *where)
 {
 	/* Per currency: debits minus credits; at most one slot per posting. */
 	struct {
@@ -281,13 +272,11 @@ int ledger_entry_check(const struct ledger_entry *e,
 		size_t k;
 
 		if (!a) {
-			*code = "unknown-account";
-			return err_set(ERR_INVALID, "%spostings[%zu].account: no account '%s'",
+			return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT, "%spostings[%zu].account: no account '%s'",
 				       where, i, p->account);
 		}
 		if (strcmp(a->currency, p->currency) != 0) {
-			*code = "currency-mismatch";
-			return err_set(ERR_INVALID,
+			return err_code_set(ERR_INVALID, EC_CURRENCY_MISMATCH,
 				       "%spostings[%zu].currency: account '%s' is in %s, not %s",
 				       where, i, a->code, a->currency, p->currency);
 		}
@@ -301,7 +290,6 @@ int ledger_entry_check(const struct ledger_entry *e,
 		}
 		if ((p->debit ? money_add(&sums[k].net, sums[k].net, p->amount_minor)
 			      : money_sub(&sums[k].net, sums[k].net, p->amount_minor)) < 0) {
-			*code = "invalid-field";
 			return err_set(ERR_INVALID, "%spostings: the %s total overflows",
 				       where, p->currency);
 		}
@@ -311,8 +299,7 @@ int ledger_entry_check(const struct ledger_entry *e,
 			char diff[MONEY_STR_MAX];
 
 			money_format(diff, sums[k].net, sums[k].ccy);
-			*code = "unbalanced-entry";
-			return err_set(ERR_INVALID,
+			return err_code_set(ERR_INVALID, EC_UNBALANCED_ENTRY,
 				       "%spostings: debits and credits in %s differ by %s",
 				       where, sums[k].ccy, diff);
 		}

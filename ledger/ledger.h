@@ -10,8 +10,8 @@
  * before it: hash = SHA-256(prev_hash || canonical bytes) (docs/ledger.md).
  *
  * Failures return a negative err code with err_last() set; operations whose
- * failure the HTTP contract names also set *code to the contract's error
- * code ("invalid-field", "unbalanced-entry", ...), a static string.
+ * failure the HTTP contract names carry its code (err_code_set, read with
+ * err_code_of: EC_UNBALANCED_ENTRY, EC_PERIOD_CLOSED, ...).
  */
 #ifndef TFLEDGER_LEDGER_H
 #define TFLEDGER_LEDGER_H
@@ -72,11 +72,10 @@ void ledger_entry_free(struct ledger_entry *e);
  * Fills *out from a request's entry object: date, postings, optional memo
  * and reference; field names in messages are prefixed with where ("" or
  * "entries[3]."). Strict: unknown fields, wrong types, amounts that are not
- * strings with exactly the currency's digits are refused with *code
- * "invalid-field". On failure *out holds nothing to free.
+ * strings with exactly the currency's digits are refused (ERR_INVALID,
+ * invalid-field). On failure *out holds nothing to free.
  */
-int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where,
-		       const char **code);
+int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where);
 
 /*
  * Checks e against the accounts it names (accounts[i] for postings[i]; a
@@ -85,7 +84,7 @@ int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where,
  */
 int ledger_entry_check(const struct ledger_entry *e,
 		       const struct ledger_account *const *accounts,
-		       const char *where, const char **code);
+		       const char *where);
 
 /* Gives e a fresh id (UUID version 7: time-ordered, so that new rows land
  * at the right edge of the journal's indexes) and created_at = now. */
@@ -172,8 +171,7 @@ json_t *ledger_account_json(const struct ledger_account *a, int64_t balance);
  * "unbalanced-entry"), and that no entry falls in a closed period
  * ("period-closed"). where_fmt: "" for one entry, "entries[%zu]." for a batch.
  */
-int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
-			 const char **code);
+int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch);
 
 /*
  * Forgets the closed months ledger_entries_check remembers (store.c): call
@@ -266,7 +264,6 @@ struct ledger_submit {
 	const char *action;           /* audit action, e.g. "entry.post" */
 	struct ledger_actor who;
 	/* out */
-	const char *code;             /* NULL on success, else a contract code */
 	char *response;               /* success: the 201 body (free it) */
 };
 
@@ -281,10 +278,10 @@ struct ledger_submit {
  * both run inside the caller's open transaction.
  * ledger_append_copy sends the rows (COPY); ledger_append_finish takes the
  * head lock, checks the chain, balances and moves the head (and commits).
- * Failures: *code "period-closed", "already-reversed" (ERR_INVALID),
- * "conflict" (ERR_CONFLICT: the key was taken meanwhile), ERR_RETRY (the
- * journal moved since `from` was read: prepare again from the new head),
- * "unavailable", "internal". After a failure call ledger_append_abandon
+ * Failures: ERR_INVALID with EC_PERIOD_CLOSED or EC_ALREADY_REVERSED,
+ * ERR_CONFLICT with EC_IDEMPOTENCY_KEY_TAKEN (the key was taken meanwhile),
+ * ERR_RETRY (the journal moved since `from` was read: prepare again from
+ * the new head), ERR_UNAVAILABLE, ERR_INTERNAL. After a failure call ledger_append_abandon
  * (rolls an own transaction back, frees the answers).
  */
 struct ledger_head {
@@ -297,17 +294,17 @@ int ledger_head_read(PGconn *c, struct ledger_head *out);
 int ledger_append_prepare(struct ledger_append **out, struct ledger_submit *const *subs,
 			  size_t n, bool own_tx, const struct ledger_head *from);
 const struct ledger_head *ledger_append_last(const struct ledger_append *a);
-int ledger_append_copy(PGconn *c, struct ledger_append *a, const char **code);
-int ledger_append_finish(PGconn *c, struct ledger_append *a, const char **code);
+int ledger_append_copy(PGconn *c, struct ledger_append *a);
+int ledger_append_finish(PGconn *c, struct ledger_append *a);
 /* Copy and finish in one message, for an append that need not wait. */
-int ledger_append_store(PGconn *c, struct ledger_append *a, const char **code);
+int ledger_append_store(PGconn *c, struct ledger_append *a);
 void ledger_append_abandon(PGconn *c, struct ledger_append *a);
 void ledger_append_free(struct ledger_append *a);
 
 /* All of the above for one submit inside the caller's open transaction,
  * from the head as it reads now; ERR_RETRY if the journal moved (the
  * caller's db_tx runs its transaction again). */
-int ledger_append_in_tx(PGconn *c, struct ledger_submit *s, const char **code);
+int ledger_append_in_tx(PGconn *c, struct ledger_submit *s);
 
 struct ledger_writer;
 
@@ -316,9 +313,10 @@ int ledger_writer_start(struct ledger_writer **out, const char *conninfo);
 
 /*
  * Queues s and waits until its group committed or failed. Returns 0 with
- * s->response, or a negative code with s->code and err_last() set:
- * ERR_UNAVAILABLE ("unavailable"), ERR_INVALID (a 422 code), ERR_CONFLICT
- * ("conflict": the idempotency key was taken meanwhile), ERR_INTERNAL.
+ * s->response, or a negative code with err_last() and its contract code
+ * set as the lane saw them: ERR_UNAVAILABLE, ERR_INVALID (a 422 code),
+ * ERR_CONFLICT (EC_IDEMPOTENCY_KEY_TAKEN: the key was taken meanwhile),
+ * ERR_INTERNAL.
  */
 int ledger_writer_submit(struct ledger_writer *w, struct ledger_submit *s);
 

@@ -165,9 +165,7 @@ static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
 
 static int remember(PGconn *c, const char *key, const char *sha, const char *response)
 {
-	const char *p[] = {key, sha, "201", response};
-
-	return key ? db_exec(NULL, c, "idem_insert", 4, p) : 0;
+	return key ? ledger_idempotency_put(c, key, sha, 201, response) : 0;
 }
 
 static int account_tx_run(PGconn *c, void *ctx)
@@ -382,8 +380,7 @@ static int load_closed(PGconn *c)
  * The checks of ledger_entries_check from memory. 1: answered (rc in *out),
  * 0: something is not remembered, ask the database.
  */
-static int check_known(int *out, PGconn *c, struct ledger_entry *e, size_t n, bool batch,
-		       const char **code)
+static int check_known(int *out, PGconn *c, struct ledger_entry *e, size_t n, bool batch)
 {
 	struct ledger_account acc_rows[LIMIT_KNOWN_CHECK_POSTINGS];
 	const struct ledger_account *acc[LIMIT_KNOWN_CHECK_POSTINGS];
@@ -405,7 +402,7 @@ static int check_known(int *out, PGconn *c, struct ledger_entry *e, size_t n, bo
 		}
 		if (batch)
 			snprintf(where, sizeof(where), "entries[%zu].", i);
-		if ((*out = ledger_entry_check(&e[i], acc, where, code)) < 0) {
+		if ((*out = ledger_entry_check(&e[i], acc, where)) < 0) {
 			answered = 1;
 			goto cleanup;
 		}
@@ -414,13 +411,11 @@ static int check_known(int *out, PGconn *c, struct ledger_entry *e, size_t n, bo
 	for (size_t m = 0; m < known.n_closed; m++)
 		for (size_t i = 0; i < n; i++)
 			if (strncmp(e[i].date, known.closed[m], 7) == 0) {
-				*code = "period-closed";
-				*out = err_set(ERR_INVALID, "date: the period %s is closed",
+				*out = err_code_set(ERR_INVALID, EC_PERIOD_CLOSED, "date: the period %s is closed",
 					       known.closed[m]);
 				answered = 1;
 				goto cleanup;
 			}
-	*code = NULL;
 	*out = 0;
 	answered = 1;
 cleanup:
@@ -428,22 +423,19 @@ cleanup:
 	return answered;
 }
 
-static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
-			    const char **code);
+static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool batch);
 
-int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
-			 const char **code)
+int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch)
 {
 	int known_rc;
 
-	if (check_known(&known_rc, c, e, n, batch, code))
+	if (check_known(&known_rc, c, e, n, batch))
 		return known_rc;
-	return entries_check_db(c, e, n, batch, code);
+	return entries_check_db(c, e, n, batch);
 }
 
 /* ledger_entries_check asking the database, and remembering what it read. */
-static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool batch,
-			    const char **code)
+static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool batch)
 {
 	const struct ledger_account **acc = NULL;
 	struct ledger_account *rows = NULL;
@@ -455,7 +447,6 @@ static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool ba
 	int nrows = 0;
 	int rc;
 
-	*code = "internal";
 	if (!codes || !dates) {
 		rc = err_set(ERR_INTERNAL, "out of memory");
 		goto cleanup;
@@ -502,18 +493,16 @@ static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool ba
 				if (strcmp(rows[j].code, e[i].postings[k].account) == 0)
 					acc[k] = &rows[j];
 		}
-		rc = ledger_entry_check(&e[i], acc, where, code);
+		rc = ledger_entry_check(&e[i], acc, where);
 		if (rc < 0)
 			goto cleanup;
 	}
 	if ((rc = load_closed(c)) < 0) /* rarely: the cache missed */
 		goto cleanup;
 	if (closed[0]) {
-		*code = "period-closed";
-		rc = err_set(ERR_INVALID, "date: the period %s is closed", closed);
+		rc = err_code_set(ERR_INVALID, EC_PERIOD_CLOSED, "date: the period %s is closed", closed);
 		goto cleanup;
 	}
-	*code = NULL;
 cleanup:
 	PQclear(r);
 	free(param);
@@ -737,9 +726,15 @@ int ledger_idempotency_put(PGconn *c, const char *key, const char *request_sha25
 {
 	char st[8];
 
+	int rc;
+
 	snprintf(st, sizeof(st), "%d", status);
-	return db_exec(NULL, c, "idem_insert", 4,
-		       (const char *const[]){key, request_sha256, st, response});
+	rc = db_exec(NULL, c, "idem_insert", 4,
+		     (const char *const[]){key, request_sha256, st, response});
+	if (rc == ERR_CONFLICT)
+		rc = err_code_set(ERR_CONFLICT, EC_IDEMPOTENCY_KEY_TAKEN,
+				  "the Idempotency-Key '%s' was used meanwhile", key);
+	return rc;
 }
 
 /* --- verification ------------------------------------------------------------------- */

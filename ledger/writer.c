@@ -42,6 +42,7 @@
 struct job {
 	struct ledger_submit *s;
 	int rc;
+	enum err_code ec; /* the failure's contract code */
 	char msg[LIMIT_ERR_BYTES];
 	bool done;
 	struct job *next;
@@ -74,12 +75,13 @@ struct ledger_writer {
 	struct lane lanes[LIMIT_WRITER_LANES];
 };
 
-static void finish(struct job *j, int rc, const char *code)
+static void finish(struct job *j, int rc)
 {
 	j->rc = rc;
-	j->s->code = rc < 0 ? code : NULL;
-	if (rc < 0)
+	if (rc < 0) {
+		j->ec = err_code_of(rc);
 		snprintf(j->msg, sizeof(j->msg), "%s", err_last());
+	}
 }
 
 static int connect_lane(struct lane *l)
@@ -150,8 +152,7 @@ static int know_head(struct lane *l)
  * attempt voids the chains after it, rolls back and gives its ticket up in
  * turn; the group is tried again while the failure is ERR_RETRY.
  */
-static int append_group(struct lane *l, struct ledger_submit *const *subs, size_t n,
-			const char **code)
+static int append_group(struct lane *l, struct ledger_submit *const *subs, size_t n)
 {
 	struct ledger_writer *w = l->w;
 	int rc = 0;
@@ -161,7 +162,6 @@ static int append_group(struct lane *l, struct ledger_submit *const *subs, size_
 		uint64_t ticket, epoch;
 		bool in_turn;
 
-		*code = "internal";
 		rc = know_head(l);
 		if (rc < 0)
 			return rc;
@@ -177,9 +177,9 @@ static int append_group(struct lane *l, struct ledger_submit *const *subs, size_
 
 		rc = connect_lane(l);
 		if (rc == 0 && in_turn) /* nothing before it: one message */
-			rc = ledger_append_store(l->c, a, code);
+			rc = ledger_append_store(l->c, a);
 		else if (rc == 0)
-			rc = ledger_append_copy(l->c, a, code);
+			rc = ledger_append_copy(l->c, a);
 
 		pthread_mutex_lock(&w->mu);
 		while (w->done_ticket + 1 != ticket && w->epoch == epoch)
@@ -188,7 +188,7 @@ static int append_group(struct lane *l, struct ledger_submit *const *subs, size_
 			rc = err_set(ERR_RETRY, "an earlier group failed; chained again");
 		if (rc == 0 && !in_turn) {
 			pthread_mutex_unlock(&w->mu);
-			rc = ledger_append_finish(l->c, a, code);
+			rc = ledger_append_finish(l->c, a);
 			pthread_mutex_lock(&w->mu);
 		}
 		if (rc < 0) {
@@ -216,16 +216,15 @@ static int append_group(struct lane *l, struct ledger_submit *const *subs, size_
  * has its outcome when this returns. */
 static void run_group(struct lane *l, struct job *jobs, struct ledger_submit **subs, size_t n)
 {
-	const char *code = "internal";
 	size_t n_entries = 0;
 	int rc;
 
 	for (size_t i = 0; i < n; i++)
 		n_entries += subs[i]->n;
-	rc = append_group(l, subs, n, &code);
+	rc = append_group(l, subs, n);
 	if (rc == 0) {
 		for (struct job *j = jobs; j; j = j->next)
-			finish(j, 0, NULL);
+			finish(j, 0);
 		metrics_group(n_entries);
 	} else if (lost(l) || rc == ERR_UNAVAILABLE) {
 		metrics_db_error();
@@ -233,19 +232,19 @@ static void run_group(struct lane *l, struct job *jobs, struct ledger_submit **s
 		rc = err_set(ERR_UNAVAILABLE, "the database connection was lost; the outcome of the"
 					      " request is unknown: retry it with the same Idempotency-Key");
 		for (struct job *j = jobs; j; j = j->next)
-			finish(j, rc, "unavailable");
+			finish(j, rc);
 	} else if (n == 1) {
-		finish(jobs, rc, code);
+		finish(jobs, rc);
 	} else {
 		/* One by one, each job all-or-nothing in its own commit: the
 		 * good ones are kept, a bad one gets its own refusal. */
 		struct job *j = jobs;
 
 		for (size_t i = 0; i < n; i++, j = j->next) {
-			rc = append_group(l, &subs[i], 1, &code);
+			rc = append_group(l, &subs[i], 1);
 			if (rc < 0 && (lost(l) || rc == ERR_UNAVAILABLE))
-				code = "unavailable";
-			finish(j, rc, code);
+				rc = err_recode(rc, EC_UNAVAILABLE);
+			finish(j, rc);
 			if (rc == 0)
 				metrics_group(subs[i]->n);
 		}
@@ -296,7 +295,7 @@ static void *lane_main(void *arg)
 		} else {
 			err_set(ERR_INTERNAL, "out of memory");
 			for (struct job *j = group; j; j = j->next)
-				finish(j, ERR_INTERNAL, "internal");
+				finish(j, ERR_INTERNAL);
 		}
 		for (struct job *j = group; j; j = j->next)
 			j->done = true;
@@ -342,7 +341,6 @@ int ledger_writer_submit(struct ledger_writer *w, struct ledger_submit *s)
 {
 	struct job j = {.s = s};
 
-	s->code = NULL;
 	s->response = NULL;
 	pthread_mutex_lock(&w->mu);
 	if (w->tail)
@@ -356,7 +354,7 @@ int ledger_writer_submit(struct ledger_writer *w, struct ledger_submit *s)
 		pthread_cond_wait(&w->done, &w->mu);
 	pthread_mutex_unlock(&w->mu);
 	if (j.rc < 0)
-		return err_set(j.rc, "%s", j.msg);
+		return err_code_set(j.rc, j.ec, "%s", j.msg);
 	return 0;
 }
 

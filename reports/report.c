@@ -249,8 +249,7 @@ void reports_month(char out[8], const char *date)
 int reports_usd(int64_t *usd_out, struct money_rate *rate_out, PGconn *c, int64_t minor,
 		const char *ccy, const char *month)
 {
-	const char *code = NULL;
-	int rc = fund_rate(rate_out, c, ccy, month, &code);
+	int rc = fund_rate(rate_out, c, ccy, month);
 
 	if (rc < 0)
 		return rc;

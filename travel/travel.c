@@ -190,8 +190,7 @@ static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
  * caller's transaction. Another request that stored the key meanwhile is
  * ERR_CONFLICT "conflict" naming the key (the route then replays or refuses).
  */
-static int idem_store(PGconn *c, const struct travel_idem *idem, json_t *answer,
-		      const char **code)
+static int idem_store(PGconn *c, const struct travel_idem *idem, json_t *answer)
 {
 	char status[16], *text;
 	int rc;
@@ -206,7 +205,6 @@ static int idem_store(PGconn *c, const struct travel_idem *idem, json_t *answer,
 		     (const char *const[]){idem->key, idem->request_sha256, status, text});
 	free(text);
 	if (rc == ERR_CONFLICT) {
-		*code = "conflict";
 		rc = err_set(ERR_CONFLICT, "Idempotency-Key '%s' was used by another request "
 					   "meanwhile", idem->key);
 	}
@@ -215,27 +213,27 @@ static int idem_store(PGconn *c, const struct travel_idem *idem, json_t *answer,
 
 /* A text field of 1 to max_chars bytes. */
 static int text_field(const char **out, json_t *body, const char *key, bool required,
-		      size_t max, const char **code)
+		      size_t max)
 {
-	int rc = fund_body_str(out, body, key, required, code);
+	int rc = fund_body_str(out, body, key, required);
 
 	if (rc == 0 && *out && (strlen(*out) < 1 || strlen(*out) > max)) {
 		char what[64];
 
 		snprintf(what, sizeof(what), "expected 1 to %zu bytes", max);
-		rc = fund_body_bad(code, key, what, NULL);
+		rc = fund_body_bad(key, what, NULL);
 	}
 	return rc;
 }
 
 /* A date field; absent and not required: today (UTC) into buf. */
 static int date_field(const char **out, json_t *body, const char *key, bool required,
-		      char today[11], const char **code)
+		      char today[11])
 {
-	int rc = fund_body_str(out, body, key, required, code);
+	int rc = fund_body_str(out, body, key, required);
 
 	if (rc == 0 && *out && !date_valid(*out))
-		rc = fund_body_bad(code, key, "expected a date YYYY-MM-DD, got ", *out);
+		rc = fund_body_bad(key, "expected a date YYYY-MM-DD, got ", *out);
 	if (rc == 0 && !*out) {
 		char now[LEDGER_TIME_BYTES];
 
@@ -247,39 +245,35 @@ static int date_field(const char **out, json_t *body, const char *key, bool requ
 }
 
 /* A report date: valid, not before the meeting starts, not after today. */
-static int report_date_check(const char *date, const char *starts_on, const char **code)
+static int report_date_check(const char *date, const char *starts_on)
 {
 	char now[LEDGER_TIME_BYTES];
 
 	ledger_now(now);
 	if (!date_valid(date))
-		return fund_body_bad(code, "report_received", "expected a date YYYY-MM-DD, got ",
+		return fund_body_bad("report_received", "expected a date YYYY-MM-DD, got ",
 				       date);
 	if (strcmp(date, starts_on) < 0) {
-		*code = "invalid-field";
 		return err_set(ERR_INVALID, "report_received: %s is before the meeting starts (%s)",
 			       date, starts_on);
 	}
 	if (strncmp(date, now, 10) > 0) {
-		*code = "invalid-field";
 		return err_set(ERR_INVALID, "report_received: %s is in the future (today is %.10s)",
 			       date, now);
 	}
 	return 0;
 }
 
-static int amount_field(int64_t *out, json_t *body, const char *key, const char *ccy,
-			const char **code)
+static int amount_field(int64_t *out, json_t *body, const char *key, const char *ccy)
 {
 	const char *s;
-	int rc = fund_body_str(&s, body, key, true, code);
+	int rc = fund_body_str(&s, body, key, true);
 
 	*out = 0;
 	if (rc == 0 && money_parse(out, s, ccy) < 0) {
-		*code = "invalid-field";
 		rc = err_wrap(ERR_INVALID, "%s", key);
 	} else if (rc == 0 && *out < 0) {
-		rc = fund_body_bad(code, key, "expected an amount >= 0, got ", s);
+		rc = fund_body_bad(key, "expected an amount >= 0, got ", s);
 	}
 	return rc;
 }
@@ -327,20 +321,18 @@ static int append_new(json_t *arr, json_t *o)
 }
 
 /* The meeting row (travel_meeting_get columns), locked when lock is set. */
-static int meeting_load(PGresult **out, PGconn *c, const char *id, bool lock,
-			const char **code)
+static int meeting_load(PGresult **out, PGconn *c, const char *id, bool lock)
 {
 	int rc;
 
 	*out = NULL;
 	if (!id)
-		return fund_body_bad(code, "meeting", "required", NULL);
+		return fund_body_bad("meeting", "required", NULL);
 	rc = db_exec(out, c, lock ? "travel_meeting_lock" : "travel_meeting_get", 1,
 		     (const char *const[]){id});
 	if (rc == 0 && PQntuples(*out) == 0) {
 		PQclear(*out);
 		*out = NULL;
-		*code = "not-found";
 		rc = err_set(ERR_NOTFOUND, "meeting: no meeting '%s'", id);
 	}
 	return rc;
@@ -395,9 +387,9 @@ static void entry_add(struct builder *b, const char *account, bool debit, int64_
 
 /* Appends the built entry; its id into id_out. Frees what b holds. */
 static int entry_commit(char id_out[LEDGER_UUID_BYTES], PGconn *c, struct builder *b,
-			const struct ledger_actor *who, const char *action, const char **code)
+			const struct ledger_actor *who, const char *action)
 {
-	int rc = fund_append(c, &b->e, who, action, code);
+	int rc = fund_append(c, &b->e, who, action);
 
 	if (rc == 0)
 		snprintf(id_out, LEDGER_UUID_BYTES, "%s", b->e.id);
@@ -411,7 +403,6 @@ struct meeting_tx {
 	const char *p[7];
 	const struct ledger_actor *who;
 	const struct travel_idem *idem;
-	const char **code;
 	json_t *out;
 };
 
@@ -432,7 +423,6 @@ static int meeting_tx_run(PGconn *c, void *ctx)
 	json_decref(t->out);
 	t->out = NULL;
 	if (rc == 0 && PQntuples(r) == 0) {
-		*t->code = "conflict";
 		rc = err_set(ERR_CONFLICT, "id: meeting '%s' exists", t->p[0]);
 	}
 	PQclear(r);
@@ -440,51 +430,49 @@ static int meeting_tx_run(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = audit(c, t->who, "travel.meeting.add", t->p[0]);
 	if (rc == 0)
-		rc = meeting_load(&r, c, t->p[0], false, t->code);
+		rc = meeting_load(&r, c, t->p[0], false);
 	if (rc == 0 && !(t->out = meeting_json(r, 0)))
 		rc = oom();
 	PQclear(r);
-	return rc == 0 ? idem_store(c, t->idem, t->out, t->code) : rc;
+	return rc == 0 ? idem_store(c, t->idem, t->out) : rc;
 }
 
 int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 			      const struct ledger_actor *who,
-			      const struct travel_idem *idem, const char **code)
+			      const struct travel_idem *idem)
 {
 	static const char *const allowed[] = {"id",	  "name",     "starts_on", "ends_on",
 					      "place",	  "currency", "budget_line", NULL};
-	struct meeting_tx t = {.who = who, .idem = idem, .code = code};
+	struct meeting_tx t = {.who = who, .idem = idem};
 	struct ledger_account a;
 	char acct[LEDGER_CODE_BYTES], today[11];
 	int rc;
 
 	*out = NULL;
-	*code = "internal";
-	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = fund_body_str(&t.p[0], body, "id", true, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+	    (rc = fund_body_str(&t.p[0], body, "id", true)) < 0)
 		return rc;
 	if (!meeting_id_valid(t.p[0]))
-		return fund_body_bad(code, "id", "expected 1 to 32 of a-z 0-9 . _ - (not first), got ",
+		return fund_body_bad("id", "expected 1 to 32 of a-z 0-9 . _ - (not first), got ",
 			   t.p[0]);
-	if ((rc = text_field(&t.p[1], body, "name", true, 200, code)) < 0 ||
-	    (rc = date_field(&t.p[2], body, "starts_on", true, today, code)) < 0 ||
-	    (rc = date_field(&t.p[3], body, "ends_on", true, today, code)) < 0 ||
-	    (rc = text_field(&t.p[4], body, "place", true, 200, code)) < 0 ||
-	    (rc = fund_body_str(&t.p[5], body, "currency", true, code)) < 0 ||
-	    (rc = fund_body_str(&t.p[6], body, "budget_line", false, code)) < 0)
+	if ((rc = text_field(&t.p[1], body, "name", true, 200)) < 0 ||
+	    (rc = date_field(&t.p[2], body, "starts_on", true, today)) < 0 ||
+	    (rc = date_field(&t.p[3], body, "ends_on", true, today)) < 0 ||
+	    (rc = text_field(&t.p[4], body, "place", true, 200)) < 0 ||
+	    (rc = fund_body_str(&t.p[5], body, "currency", true)) < 0 ||
+	    (rc = fund_body_str(&t.p[6], body, "budget_line", false)) < 0)
 		return rc;
 	if (strcmp(t.p[3], t.p[2]) < 0)
-		return fund_body_bad(code, "ends_on", "before starts_on: ", t.p[3]);
+		return fund_body_bad("ends_on", "before starts_on: ", t.p[3]);
 	if (!t.p[6])
 		t.p[6] = "";
 	if (strlen(t.p[6]) > 200)
-		return fund_body_bad(code, "budget_line", "expected at most 200 bytes", NULL);
+		return fund_body_bad("budget_line", "expected at most 200 bytes", NULL);
 	if (!money_currency_valid(t.p[5]))
-		return fund_body_bad(code, "currency", "not an ISO 4217 currency: ", t.p[5]);
+		return fund_body_bad("currency", "not an ISO 4217 currency: ", t.p[5]);
 	snprintf(acct, sizeof(acct), "8100-%s", t.p[5]);
 	rc = ledger_account_get(&a, c, acct);
 	if (rc == ERR_NOTFOUND) {
-		*code = "invalid-field";
 		return err_set(ERR_INVALID,
 			       "currency: the fund keeps no travel accounts in %s (no account %s;"
 			       " tfledger fund init makes USD, EUR and CHF)", t.p[5], acct);
@@ -493,21 +481,19 @@ int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 		rc = db_tx(c, DB_READ_COMMITTED, meeting_tx_run, &t);
 	if (rc == 0) {
 		*out = t.out;
-		*code = NULL;
 	} else {
 		json_decref(t.out);
 	}
 	return rc;
 }
 
-int travel_meetings_list(json_t **out, PGconn *c, const char **code)
+int travel_meetings_list(json_t **out, PGconn *c)
 {
 	PGresult *r = NULL;
 	json_t *arr = json_array();
 	int rc = arr ? db_exec(&r, c, "travel_meetings_list", 0, NULL) : oom();
 
 	*out = NULL;
-	*code = "internal";
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		json_t *m = meeting_json(r, i);
 
@@ -522,7 +508,6 @@ int travel_meetings_list(json_t **out, PGconn *c, const char **code)
 	PQclear(r);
 	if (rc == 0) {
 		*out = arr;
-		*code = NULL;
 		return 0;
 	}
 	json_decref(arr);
@@ -541,7 +526,6 @@ struct import_tx {
 	const PGresult *m;
 	const struct ledger_actor *who;
 	const struct travel_idem *idem;
-	const char **code;
 	json_t *out;
 };
 
@@ -608,7 +592,6 @@ static int import_tx_run(PGconn *c, void *ctx)
 	json_decref(t->out);
 	t->out = NULL;
 	if (rc == ERR_CONFLICT) {
-		*t->code = "conflict";
 		err_wrap(rc, "id: an applicant of this file is already stored for meeting %s",
 			 t->meeting);
 	}
@@ -624,15 +607,14 @@ static int import_tx_run(PGconn *c, void *ctx)
 						json_object_get(list, "applicants")))) < 0)
 			rc = oom();
 	}
-	return rc == 0 ? idem_store(c, t->idem, t->out, t->code) : rc;
+	return rc == 0 ? idem_store(c, t->idem, t->out) : rc;
 }
 
 int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
 				    const char *source, const struct ledger_actor *who,
-				    const struct travel_idem *idem, const char **code)
+				    const struct travel_idem *idem)
 {
-	struct import_tx t = {.meeting = meeting, .source = source, .who = who, .idem = idem,
-			      .code = code};
+	struct import_tx t = {.meeting = meeting, .source = source, .who = who, .idem = idem};
 	struct rules_applicant *a = NULL;
 	rules_countries *countries = NULL;
 	PGresult *m = NULL;
@@ -641,20 +623,19 @@ int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE 
 	int rc = rows ? 0 : oom();
 
 	*out = NULL;
-	*code = "internal";
 	if (rc == 0)
-		rc = meeting_load(&m, c, meeting, false, code);
+		rc = meeting_load(&m, c, meeting, false);
 	if (rc == 0 && !f)
-		rc = fund_body_bad(code, "file", "required", NULL);
+		rc = fund_body_bad("file", "required", NULL);
 	if (rc == 0)
 		rc = rules_countries_load_default(&countries);
 	if (rc < 0)
 		goto cleanup;
 	rc = rules_applicants_read_stream(&a, &n, f, source, PQgetvalue(m, 0, 5), countries);
-	if (rc < 0) {
-		*code = rc == ERR_INVALID || rc == ERR_LIMIT ? "invalid-field" : "internal";
+	if (rc == ERR_LIMIT)
+		rc = err_recode(ERR_INVALID, EC_INVALID_FIELD);
+	if (rc < 0)
 		goto cleanup;
-	}
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		char amount[MONEY_STR_MAX];
 
@@ -684,7 +665,6 @@ int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE 
 	if (rc == 0) {
 		*out = t.out;
 		t.out = NULL;
-		*code = NULL;
 	}
 cleanup:
 	json_decref(t.out);
@@ -697,16 +677,15 @@ cleanup:
 }
 
 int travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
-				  const char *as_of, const char **code)
+				  const char *as_of)
 {
 	PGresult *m = NULL;
 	char today[11];
 	int rc;
 
 	*out = NULL;
-	*code = "internal";
 	if (as_of && !date_valid(as_of))
-		return fund_body_bad(code, "as_of", "expected a date YYYY-MM-DD, got ", as_of);
+		return fund_body_bad("as_of", "expected a date YYYY-MM-DD, got ", as_of);
 	if (!as_of) {
 		char now[LEDGER_TIME_BYTES];
 
@@ -714,12 +693,9 @@ int travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
 		snprintf(today, sizeof(today), "%.10s", now);
 		as_of = today;
 	}
-	if ((rc = meeting_load(&m, c, meeting, false, code)) < 0)
+	if ((rc = meeting_load(&m, c, meeting, false)) < 0)
 		return rc;
-	*code = "internal";
 	rc = applicants_json(out, c, m, as_of, false);
-	if (rc == 0)
-		*code = NULL;
 	PQclear(m);
 	return rc;
 }
@@ -828,12 +804,12 @@ static int applicant_from_row(travel_ranking *k, const PGresult *r, int i)
  * a negative figure is no budget.
  */
 static int ledger_budget(int64_t *out, PGconn *c, const char *meeting, const char *as_of,
-			 const char *ccy, const char **code)
+			 const char *ccy)
 {
 	json_t *av = NULL, *row;
 	PGresult *r = NULL;
 	size_t i;
-	int rc = fund_travel_available(&av, c, as_of, code);
+	int rc = fund_travel_available(&av, c, as_of);
 
 	*out = 0;
 	if (rc < 0)
@@ -853,7 +829,6 @@ static int ledger_budget(int64_t *out, PGconn *c, const char *meeting, const cha
 	PQclear(r);
 	if (rc == 0 && *out < 0)
 		*out = 0;
-	*code = rc == 0 ? NULL : "internal";
 	return rc;
 }
 
@@ -892,7 +867,6 @@ struct rank_tx {
 	travel_ranking *k;
 	const struct ledger_actor *who;
 	const struct travel_idem *idem;
-	const char **code;
 };
 
 static int rank_tx_run(PGconn *c, void *ctx)
@@ -934,7 +908,7 @@ static int rank_tx_run(PGconn *c, void *ctx)
 	if (rc == 0 && t->idem && t->idem->key) {
 		json_t *answer = travel_ranking_json(k);
 
-		rc = answer ? idem_store(c, t->idem, answer, t->code) : oom();
+		rc = answer ? idem_store(c, t->idem, answer) : oom();
 		json_decref(answer);
 	}
 	PQclear(r);
@@ -944,13 +918,12 @@ static int rank_tx_run(PGconn *c, void *ctx)
 }
 
 int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
-		       const struct ledger_actor *who, const struct travel_idem *idem,
-		       const char **code)
+		       const struct ledger_actor *who, const struct travel_idem *idem)
 {
 	static const char *const allowed[] = {"meeting", "as_of",   "budget",	  "currency",
 					      "policy",	 "what_if", "policy_xml", NULL};
 	travel_ranking *k = calloc(1, sizeof(*k));
-	struct rank_tx t = {k, who, idem, code};
+	struct rank_tx t = {k, who, idem};
 	const char *meeting = NULL, *as_of = NULL, *budget_s = NULL, *ccy = NULL, *policy = NULL;
 	const char *policy_xml = NULL;
 	char amount[MONEY_STR_MAX + 8];
@@ -961,39 +934,37 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 	int rc = k ? 0 : oom();
 
 	*out = NULL;
-	*code = "internal";
-	if (rc == 0 && ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
-			(rc = fund_body_str(&meeting, body, "meeting", true, code)) < 0 ||
-			(rc = date_field(&as_of, body, "as_of", false, k->as_of, code)) < 0 ||
-			(rc = fund_body_str(&budget_s, body, "budget", false, code)) < 0 ||
-			(rc = fund_body_str(&ccy, body, "currency", false, code)) < 0 ||
-			(rc = fund_body_str(&policy, body, "policy", false, code)) < 0 ||
-			(rc = fund_body_str(&policy_xml, body, "policy_xml", false, code)) < 0))
+	if (rc == 0 && ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+			(rc = fund_body_str(&meeting, body, "meeting", true)) < 0 ||
+			(rc = date_field(&as_of, body, "as_of", false, k->as_of)) < 0 ||
+			(rc = fund_body_str(&budget_s, body, "budget", false)) < 0 ||
+			(rc = fund_body_str(&ccy, body, "currency", false)) < 0 ||
+			(rc = fund_body_str(&policy, body, "policy", false)) < 0 ||
+			(rc = fund_body_str(&policy_xml, body, "policy_xml", false)) < 0))
 		goto cleanup;
 	if (rc < 0)
 		goto cleanup;
 	what_if = json_is_true(json_object_get(body, "what_if"));
 	if (json_object_get(body, "what_if") && !json_is_boolean(json_object_get(body, "what_if"))) {
-		rc = fund_body_bad(code, "what_if", "expected true or false", NULL);
+		rc = fund_body_bad("what_if", "expected true or false", NULL);
 		goto cleanup;
 	}
 	if (policy && policy_xml) {
-		rc = fund_body_bad(code, "policy_xml", "give policy or policy_xml, not both", NULL);
+		rc = fund_body_bad("policy_xml", "give policy or policy_xml, not both", NULL);
 		goto cleanup;
 	}
 	if (policy_xml && !what_if) {
-		rc = fund_body_bad(code, "policy_xml",
+		rc = fund_body_bad("policy_xml",
 				     "only for a what-if (a stored run uses a policy file)", NULL);
 		goto cleanup;
 	}
 	if (as_of != k->as_of)
 		snprintf(k->as_of, sizeof(k->as_of), "%s", as_of);
-	if ((rc = meeting_load(&m, c, meeting, false, code)) < 0)
+	if ((rc = meeting_load(&m, c, meeting, false)) < 0)
 		goto cleanup;
 	snprintf(k->meeting, sizeof(k->meeting), "%s", meeting);
 	snprintf(k->currency, sizeof(k->currency), "%s", PQgetvalue(m, 0, 5));
 	if (ccy && strcmp(ccy, k->currency) != 0) {
-		*code = "invalid-field";
 		rc = err_set(ERR_INVALID, "currency: meeting %s is budgeted in %s, not %s", meeting,
 			     k->currency, ccy);
 		goto cleanup;
@@ -1004,7 +975,6 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 		size_t len = sp ? (size_t)(sp - budget_s) : strlen(budget_s);
 
 		if (len >= sizeof(amount) || (sp && strcmp(sp + 1, k->currency) != 0)) {
-			*code = "invalid-field";
 			rc = err_set(ERR_INVALID, "budget: expected AMOUNT or AMOUNT %s (meeting %s"
 						  " is budgeted in %s), got '%s'", k->currency,
 				     meeting, k->currency, budget_s);
@@ -1014,12 +984,11 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 		budget_s = amount;
 	}
 	if (budget_s && money_parse(&budget, budget_s, k->currency) < 0) {
-		*code = "invalid-field";
 		rc = err_wrap(ERR_INVALID, "budget");
 		goto cleanup;
 	}
 	if (budget_s && budget < 0) {
-		rc = fund_body_bad(code, "budget", "expected an amount >= 0, got ", budget_s);
+		rc = fund_body_bad("budget", "expected an amount >= 0, got ", budget_s);
 		goto cleanup;
 	}
 	rc = policy_xml	 ? rules_policy_load_buffer(&k->policy, policy_xml, strlen(policy_xml),
@@ -1027,13 +996,12 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 	     : policy ? rules_policy_load(&k->policy, policy)
 		      : rules_policy_load_default(&k->policy);
 	if (rc < 0) {
-		*code = rc == ERR_INVALID || rc == ERR_SYSTEM || rc == ERR_LIMIT ? "invalid-field"
-									: "internal";
 		if (!policy_xml) /* its messages begin "policy_xml:" already */
 			err_wrap(rc, "policy");
+		if (rc == ERR_INVALID || rc == ERR_SYSTEM || rc == ERR_LIMIT)
+			rc = err_recode(ERR_INVALID, EC_INVALID_FIELD);
 		goto cleanup;
 	}
-	*code = "internal";
 	if ((rc = rules_countries_load_default(&k->countries)) < 0 ||
 	    (rc = date_parse(&day, PQgetvalue(m, 0, 2))) < 0)
 		goto cleanup;
@@ -1041,7 +1009,7 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 		snprintf(k->budget_source, sizeof(k->budget_source), "given");
 	} else {
 		snprintf(k->budget_source, sizeof(k->budget_source), "ledger");
-		if ((rc = ledger_budget(&budget, c, meeting, k->as_of, k->currency, code)) < 0)
+		if ((rc = ledger_budget(&budget, c, meeting, k->as_of, k->currency)) < 0)
 			goto cleanup;
 	}
 	k->inputs = json_array();
@@ -1073,7 +1041,6 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 	if (!what_if)
 		rc = db_tx(c, DB_READ_COMMITTED, rank_tx_run, &t);
 	if (rc == 0) {
-		*code = NULL;
 		*out = k;
 		k = NULL;
 	}
@@ -1118,19 +1085,17 @@ struct trip_tx {
 	const char *report, *bank;
 	const struct ledger_actor *who;
 	const struct travel_idem *idem;
-	const char **code;
 	json_t *out;
 };
 
 /* The latest run of the meeting: id (text) and budget. */
-static int latest_run(PGresult **out, PGconn *c, const char *meeting, const char **code)
+static int latest_run(PGresult **out, PGconn *c, const char *meeting)
 {
 	int rc = db_exec(out, c, "travel_run_latest", 1, (const char *const[]){meeting});
 
 	if (rc == 0 && PQntuples(*out) == 0) {
 		PQclear(*out);
 		*out = NULL;
-		*code = "conflict";
 		rc = err_set(ERR_CONFLICT, "meeting %s has no stored ranking: run tfledger travel"
 					   " rank --meeting %s first", meeting, meeting);
 	}
@@ -1146,11 +1111,10 @@ static int approve_tx_run(PGconn *c, void *ctx)
 
 	json_decref(t->out);
 	t->out = NULL;
-	*t->code = "internal";
 	if (rc == 0)
-		rc = meeting_load(&m, c, t->meeting, true, t->code);
+		rc = meeting_load(&m, c, t->meeting, true);
 	if (rc == 0)
-		rc = latest_run(&run, c, t->meeting, t->code);
+		rc = latest_run(&run, c, t->meeting);
 	if (rc == 0)
 		rc = db_exec(&to_approve, c, "travel_to_approve", 2,
 			     (const char *const[]){t->meeting, PQgetvalue(run, 0, 0)});
@@ -1164,9 +1128,8 @@ static int approve_tx_run(PGconn *c, void *ctx)
 			break;
 		entry_add(&b, "8100", true, fund_body_int64(to_approve, i, 2));
 		entry_add(&b, "8190", false, fund_body_int64(to_approve, i, 2));
-		if ((rc = entry_commit(entry, c, &b, t->who, "travel.obligation", t->code)) < 0)
+		if ((rc = entry_commit(entry, c, &b, t->who, "travel.obligation")) < 0)
 			break;
-		*t->code = "internal";
 		if (PQgetisnull(to_approve, i, 3))
 			rc = db_exec(&trip, c, "travel_trip_insert", 8,
 				     (const char *const[]){t->meeting, applicant,
@@ -1188,7 +1151,7 @@ static int approve_tx_run(PGconn *c, void *ctx)
 	if (rc == 0) {
 		t->out = json_pack("{s:s, s:I, s:O}", "meeting", t->meeting, "run",
 				   (json_int_t)fund_body_int64(run, 0, 0), "approved", approved);
-		rc = t->out ? idem_store(c, t->idem, t->out, t->code) : oom();
+		rc = t->out ? idem_store(c, t->idem, t->out) : oom();
 	}
 	json_decref(approved);
 	PQclear(m);
@@ -1204,29 +1167,24 @@ static int trip_tx(json_t **out, PGconn *c, int (*fn)(PGconn *, void *), struct 
 
 	if (rc == 0) {
 		*out = t->out;
-		*t->code = NULL;
 	} else {
 		json_decref(t->out);
-		if (!*t->code)
-			*t->code = "internal";
 	}
 	return rc;
 }
 
 int travel_approve(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const struct travel_idem *idem,
-			  const char **code)
+			  const struct ledger_actor *who, const struct travel_idem *idem)
 {
 	static const char *const allowed[] = {"meeting", "date", NULL};
-	struct trip_tx t = {.body = body, .who = who, .idem = idem, .code = code};
+	struct trip_tx t = {.body = body, .who = who, .idem = idem};
 	char today[11];
 	int rc;
 
 	*out = NULL;
-	*code = "internal";
-	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = fund_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
-	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+	    (rc = fund_body_str(&t.meeting, body, "meeting", true)) < 0 ||
+	    (rc = date_field(&t.date, body, "date", false, today)) < 0)
 		return rc;
 	return trip_tx(out, c, approve_tx_run, &t);
 }
@@ -1240,7 +1198,7 @@ static int offer_waitlisted(json_t *offered, PGconn *c, struct trip_tx *t, const
 	PGresult *run = NULL, *used = NULL, *wait = NULL;
 	int64_t left;
 	bool stop;
-	int rc = latest_run(&run, c, t->meeting, t->code);
+	int rc = latest_run(&run, c, t->meeting);
 
 	if (rc == 0)
 		rc = db_exec(&used, c, "travel_committed", 1, (const char *const[]){t->meeting});
@@ -1291,9 +1249,8 @@ static int release_tx_run(PGconn *c, void *ctx)
 
 	json_decref(t->out);
 	t->out = NULL;
-	*t->code = "internal";
 	if (rc == 0)
-		rc = meeting_load(&m, c, t->meeting, true, t->code);
+		rc = meeting_load(&m, c, t->meeting, true);
 	if (rc == 0)
 		rc = db_exec(&trip, c, "travel_trip_lock", 2,
 			     (const char *const[]){t->meeting, t->applicant});
@@ -1301,14 +1258,12 @@ static int release_tx_run(PGconn *c, void *ctx)
 		goto cleanup;
 	ccy = PQgetvalue(m, 0, 5);
 	if (PQntuples(trip) == 0) {
-		*t->code = "not-found";
 		rc = err_set(ERR_NOTFOUND, "applicant: %s has no trip to %s", t->applicant,
 			     t->meeting);
 		goto cleanup;
 	}
 	if (strcmp(PQgetvalue(trip, 0, 5), "offered") != 0 &&
 	    strcmp(PQgetvalue(trip, 0, 5), "approved") != 0) {
-		*t->code = "conflict";
 		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s", t->applicant,
 			     t->meeting, PQgetvalue(trip, 0, 5));
 		goto cleanup;
@@ -1320,9 +1275,8 @@ static int release_tx_run(PGconn *c, void *ctx)
 			goto cleanup;
 		entry_add(&b, "8190", true, fund_body_int64(trip, 0, 6));
 		entry_add(&b, "8100", false, fund_body_int64(trip, 0, 6));
-		if ((rc = entry_commit(entry, c, &b, t->who, "travel.release", t->code)) < 0)
+		if ((rc = entry_commit(entry, c, &b, t->who, "travel.release")) < 0)
 			goto cleanup;
-		*t->code = "internal";
 	}
 	rc = db_exec(&done, c, "travel_trip_release", 3,
 		     (const char *const[]){PQgetvalue(trip, 0, 0), t->status,
@@ -1336,7 +1290,7 @@ static int release_tx_run(PGconn *c, void *ctx)
 		rc = offer_waitlisted(offered, c, t, ccy);
 	if (rc == 0) {
 		t->out = json_pack("{s:o, s:O}", "trip", trip_json(done, 0), "offered", offered);
-		rc = t->out ? idem_store(c, t->idem, t->out, t->code) : oom();
+		rc = t->out ? idem_store(c, t->idem, t->out) : oom();
 	}
 cleanup:
 	json_decref(offered);
@@ -1347,37 +1301,32 @@ cleanup:
 }
 
 static int release(json_t **out, PGconn *c, json_t *body, const char *status,
-		   const struct ledger_actor *who, const struct travel_idem *idem,
-		   const char **code)
+		   const struct ledger_actor *who, const struct travel_idem *idem)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "date", NULL};
-	struct trip_tx t = {.body = body, .status = status, .who = who, .idem = idem,
-			    .code = code};
+	struct trip_tx t = {.body = body, .status = status, .who = who, .idem = idem};
 	char today[11];
 	int rc;
 
 	*out = NULL;
-	*code = "internal";
-	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = fund_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
-	    (rc = fund_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
-	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+	    (rc = fund_body_str(&t.meeting, body, "meeting", true)) < 0 ||
+	    (rc = fund_body_str(&t.applicant, body, "applicant", true)) < 0 ||
+	    (rc = date_field(&t.date, body, "date", false, today)) < 0)
 		return rc;
 	return trip_tx(out, c, release_tx_run, &t);
 }
 
 int travel_decline(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const struct travel_idem *idem,
-			  const char **code)
+			  const struct ledger_actor *who, const struct travel_idem *idem)
 {
-	return release(out, c, body, "declined", who, idem, code);
+	return release(out, c, body, "declined", who, idem);
 }
 
 int travel_cancel(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const struct travel_idem *idem,
-			 const char **code)
+			 const struct ledger_actor *who, const struct travel_idem *idem)
 {
-	return release(out, c, body, "cancelled", who, idem, code);
+	return release(out, c, body, "cancelled", who, idem);
 }
 
 /* --- settle ------------------------------------------------------------------------------------ */
@@ -1395,8 +1344,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 
 	json_decref(t->out);
 	t->out = NULL;
-	*t->code = "internal";
-	rc = meeting_load(&m, c, t->meeting, true, t->code);
+	rc = meeting_load(&m, c, t->meeting, true);
 	if (rc == 0)
 		rc = db_exec(&trip, c, "travel_trip_lock", 2,
 			     (const char *const[]){t->meeting, t->applicant});
@@ -1404,19 +1352,16 @@ static int settle_tx_run(PGconn *c, void *ctx)
 		goto cleanup;
 	ccy = PQgetvalue(m, 0, 5);
 	if (PQntuples(trip) == 0) {
-		*t->code = "not-found";
 		rc = err_set(ERR_NOTFOUND, "applicant: %s has no trip to %s", t->applicant,
 			     t->meeting);
 		goto cleanup;
 	}
 	if (strcmp(PQgetvalue(trip, 0, 5), "approved") != 0) {
-		*t->code = "conflict";
 		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s, not approved",
 			     t->applicant, t->meeting, PQgetvalue(trip, 0, 5));
 		goto cleanup;
 	}
 	if (t->report && !PQgetisnull(trip, 0, 10) && strcmp(PQgetvalue(trip, 0, 10), t->report) != 0) {
-		*t->code = "conflict";
 		rc = err_set(ERR_CONFLICT, "report_received: the report of %s for %s was recorded as"
 					   " received on %s, not %s", t->applicant, t->meeting,
 			     PQgetvalue(trip, 0, 10), t->report);
@@ -1428,7 +1373,6 @@ static int settle_tx_run(PGconn *c, void *ctx)
 
 		money_format(g, granted, ccy);
 		money_format(p, paid, ccy);
-		*t->code = "invalid-field";
 		rc = err_set(ERR_INVALID, "airfare: airfare + dsa (%s %s) is above the granted %s %s",
 			     p, ccy, g, ccy);
 		goto cleanup;
@@ -1440,9 +1384,8 @@ static int settle_tx_run(PGconn *c, void *ctx)
 	entry_add(&b, bank, false, paid);
 	entry_add(&b, "8190", true, granted);
 	entry_add(&b, "8100", false, granted);
-	if ((rc = entry_commit(entry, c, &b, t->who, "travel.settlement", t->code)) < 0)
+	if ((rc = entry_commit(entry, c, &b, t->who, "travel.settlement")) < 0)
 		goto cleanup;
-	*t->code = "internal";
 	snprintf(airfare, sizeof(airfare), "%" PRId64, t->airfare);
 	snprintf(dsa, sizeof(dsa), "%" PRId64, t->dsa);
 	rc = db_exec(&done, c, "travel_trip_settle", 5,
@@ -1453,7 +1396,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 	if (rc == 0) {
 		t->out = json_pack("{s:o, s:o}", "trip", trip_json(done, 0), "released",
 				   fund_body_money(granted - paid, ccy));
-		rc = t->out ? idem_store(c, t->idem, t->out, t->code) : oom();
+		rc = t->out ? idem_store(c, t->idem, t->out) : oom();
 	}
 cleanup:
 	PQclear(m);
@@ -1463,37 +1406,35 @@ cleanup:
 }
 
 int travel_settle(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const struct travel_idem *idem,
-			 const char **code)
+			 const struct ledger_actor *who, const struct travel_idem *idem)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "airfare", "dsa",
 					      "report_received", "date", "bank_account", NULL};
-	struct trip_tx t = {.body = body, .who = who, .idem = idem, .code = code};
+	struct trip_tx t = {.body = body, .who = who, .idem = idem};
 	PGresult *m = NULL;
 	char today[11];
 	int rc;
 
 	*out = NULL;
-	*code = "internal";
-	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = fund_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
-	    (rc = fund_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
-	    (rc = fund_body_str(&t.report, body, "report_received", false, code)) < 0 ||
-	    (rc = date_field(&t.date, body, "date", false, today, code)) < 0 ||
-	    (rc = fund_body_str(&t.bank, body, "bank_account", false, code)) < 0 ||
-	    (rc = meeting_load(&m, c, t.meeting, false, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+	    (rc = fund_body_str(&t.meeting, body, "meeting", true)) < 0 ||
+	    (rc = fund_body_str(&t.applicant, body, "applicant", true)) < 0 ||
+	    (rc = fund_body_str(&t.report, body, "report_received", false)) < 0 ||
+	    (rc = date_field(&t.date, body, "date", false, today)) < 0 ||
+	    (rc = fund_body_str(&t.bank, body, "bank_account", false)) < 0 ||
+	    (rc = meeting_load(&m, c, t.meeting, false)) < 0)
 		return rc;
-	if (t.report && (rc = report_date_check(t.report, PQgetvalue(m, 0, 2), code)) < 0) {
+	if (t.report && (rc = report_date_check(t.report, PQgetvalue(m, 0, 2))) < 0) {
 		PQclear(m);
 		return rc;
 	}
-	if ((rc = amount_field(&t.airfare, body, "airfare", PQgetvalue(m, 0, 5), code)) == 0 &&
-	    (rc = amount_field(&t.dsa, body, "dsa", PQgetvalue(m, 0, 5), code)) == 0 &&
+	if ((rc = amount_field(&t.airfare, body, "airfare", PQgetvalue(m, 0, 5))) == 0 &&
+	    (rc = amount_field(&t.dsa, body, "dsa", PQgetvalue(m, 0, 5))) == 0 &&
 	    (money_add(&t.paid, t.airfare, t.dsa) < 0 || t.paid == 0))
-		rc = fund_body_bad(code, "airfare", "airfare + dsa must be more than 0 (and fit 64 bits)",
+		rc = fund_body_bad("airfare", "airfare + dsa must be more than 0 (and fit 64 bits)",
 			 NULL);
 	if (rc == 0 && t.bank && !ledger_code_valid(t.bank))
-		rc = fund_body_bad(code, "bank_account", "not an account code: ", t.bank);
+		rc = fund_body_bad("bank_account", "not an account code: ", t.bank);
 	PQclear(m);
 	return rc < 0 ? rc : trip_tx(out, c, settle_tx_run, &t);
 }
@@ -1510,22 +1451,19 @@ static int report_tx_run(PGconn *c, void *ctx)
 
 	json_decref(t->out);
 	t->out = NULL;
-	*t->code = "internal";
-	rc = meeting_load(&m, c, t->meeting, true, t->code);
+	rc = meeting_load(&m, c, t->meeting, true);
 	if (rc == 0)
 		rc = db_exec(&trip, c, "travel_trip_lock", 2,
 			     (const char *const[]){t->meeting, t->applicant});
 	if (rc < 0)
 		goto cleanup;
 	if (PQntuples(trip) == 0) {
-		*t->code = "not-found";
 		rc = err_set(ERR_NOTFOUND, "applicant: %s has no trip to %s", t->applicant,
 			     t->meeting);
 		goto cleanup;
 	}
 	status = PQgetvalue(trip, 0, 5);
 	if (strcmp(status, "approved") != 0 && strcmp(status, "settled") != 0) {
-		*t->code = "conflict";
 		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s: no trip took place"
 					   " to report on", t->applicant, t->meeting, status);
 		goto cleanup;
@@ -1533,14 +1471,13 @@ static int report_tx_run(PGconn *c, void *ctx)
 	if (!PQgetisnull(trip, 0, 10)) {
 		/* recorded before: the same date changes nothing, another is refused */
 		if (strcmp(PQgetvalue(trip, 0, 10), t->report) != 0) {
-			*t->code = "conflict";
 			rc = err_set(ERR_CONFLICT, "report_received: the report of %s for %s was "
 						   "recorded as received on %s, not %s",
 				     t->applicant, t->meeting, PQgetvalue(trip, 0, 10), t->report);
 			goto cleanup;
 		}
 		t->out = json_pack("{s:o}", "trip", trip_json(trip, 0));
-		rc = t->out ? idem_store(c, t->idem, t->out, t->code) : oom();
+		rc = t->out ? idem_store(c, t->idem, t->out) : oom();
 		goto cleanup;
 	}
 	rc = db_exec(&done, c, "travel_trip_report", 2,
@@ -1552,7 +1489,7 @@ static int report_tx_run(PGconn *c, void *ctx)
 		rc = audit(c, t->who, "travel.report", object);
 	if (rc == 0) {
 		t->out = json_pack("{s:o}", "trip", trip_json(done, 0));
-		rc = t->out ? idem_store(c, t->idem, t->out, t->code) : oom();
+		rc = t->out ? idem_store(c, t->idem, t->out) : oom();
 	}
 cleanup:
 	PQclear(m);
@@ -1562,41 +1499,37 @@ cleanup:
 }
 
 int travel_report(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const struct travel_idem *idem,
-			 const char **code)
+			 const struct ledger_actor *who, const struct travel_idem *idem)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "report_received", NULL};
-	struct trip_tx t = {.body = body, .who = who, .idem = idem, .code = code};
+	struct trip_tx t = {.body = body, .who = who, .idem = idem};
 	PGresult *m = NULL;
 	char today[11];
 	int rc;
 
 	*out = NULL;
-	*code = "internal";
-	if ((rc = fund_body_only_fields(body, allowed, code)) < 0 ||
-	    (rc = fund_body_str(&t.meeting, body, "meeting", true, code)) < 0 ||
-	    (rc = fund_body_str(&t.applicant, body, "applicant", true, code)) < 0 ||
-	    (rc = date_field(&t.report, body, "report_received", false, today, code)) < 0 ||
-	    (rc = meeting_load(&m, c, t.meeting, false, code)) < 0)
+	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+	    (rc = fund_body_str(&t.meeting, body, "meeting", true)) < 0 ||
+	    (rc = fund_body_str(&t.applicant, body, "applicant", true)) < 0 ||
+	    (rc = date_field(&t.report, body, "report_received", false, today)) < 0 ||
+	    (rc = meeting_load(&m, c, t.meeting, false)) < 0)
 		return rc;
-	rc = report_date_check(t.report, PQgetvalue(m, 0, 2), code);
+	rc = report_date_check(t.report, PQgetvalue(m, 0, 2));
 	PQclear(m);
 	return rc < 0 ? rc : trip_tx(out, c, report_tx_run, &t);
 }
 
 /* --- list ---------------------------------------------------------------------------------------- */
 
-int travel_trips_list(json_t **out, PGconn *c, const char *meeting, const char **code)
+int travel_trips_list(json_t **out, PGconn *c, const char *meeting)
 {
 	PGresult *m = NULL, *r = NULL;
 	json_t *arr = json_array();
 	int rc;
 
 	*out = NULL;
-	*code = "internal";
-	rc = arr ? meeting_load(&m, c, meeting, false, code) : oom();
+	rc = arr ? meeting_load(&m, c, meeting, false) : oom();
 	if (rc == 0) {
-		*code = "internal";
 		rc = db_exec(&r, c, "travel_trips_list", 1, (const char *const[]){meeting});
 	}
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
@@ -1605,8 +1538,6 @@ int travel_trips_list(json_t **out, PGconn *c, const char *meeting, const char *
 		*out = json_pack("{s:s, s:O}", "meeting", meeting, "trips", arr);
 		rc = *out ? 0 : oom();
 	}
-	if (rc == 0)
-		*code = NULL;
 	json_decref(arr);
 	PQclear(m);
 	PQclear(r);

@@ -13,11 +13,11 @@
  *
  * Connections: ledger_store_setup() (or _owner), fund_setup(), then
  * travel_setup() once. Failures return a negative err code with
- * err_last() naming the field (or file, line and column); *code is the HTTP
- * contract's code, a static string: "invalid-field" (400), "not-found"
- * (404), "conflict" (409), the ledger's 422 codes ("unknown-account",
- * "period-closed", ...), "missing-rate" (422) from the fund, or "internal".
- * On success *code is NULL and *out is a new JSON reference the caller owns.
+ * err_last() naming the field (or file, line and column); err_code_of(rc)
+ * is the HTTP contract's code: invalid-field (400), not-found (404),
+ * conflict (409), the ledger's 422 codes (unknown-account, period-closed,
+ * ...), missing-rate (422) from the fund, or internal.
+ * On success *out is a new JSON reference the caller owns.
  *
  * Every write takes idem, the HTTP request's Idempotency-Key (NULL, or a
  * NULL key, for none: the CLI): the write's answer is stored under the key
@@ -54,10 +54,10 @@ struct travel_idem {
  */
 int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 			      const struct ledger_actor *who,
-			const struct travel_idem *idem, const char **code);
+			const struct travel_idem *idem);
 
 /* Every meeting with its applicant, trip and run counts. */
-int travel_meetings_list(json_t **out, PGconn *c, const char **code);
+int travel_meetings_list(json_t **out, PGconn *c);
 
 /*
  * Imports the applicant CSV read from f (CONTRACT.md's columns, read and
@@ -72,7 +72,7 @@ int travel_meetings_list(json_t **out, PGconn *c, const char **code);
  */
 int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
 				    const char *source, const struct ledger_actor *who,
-				    const struct travel_idem *idem, const char **code);
+				    const struct travel_idem *idem);
 
 /*
  * The applicants of a meeting: {"meeting","as_of","applicants":[{"id",
@@ -84,7 +84,7 @@ int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE 
  * it is not a date, "not-found" for an unknown meeting.
  */
 int travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
-				  const char *as_of, const char **code);
+				  const char *as_of);
 
 /* A ranking of a stored meeting; the rules_result and what came with it. */
 typedef struct travel_ranking travel_ranking;
@@ -108,8 +108,7 @@ typedef struct travel_ranking travel_ranking;
  * Free with travel_ranking_free.
  */
 int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
-		       const struct ledger_actor *who, const struct travel_idem *idem,
-		       const char **code);
+		       const struct ledger_actor *who, const struct travel_idem *idem);
 
 void travel_ranking_free(travel_ranking *k);
 
@@ -134,7 +133,7 @@ json_t *travel_ranking_json(const travel_ranking *k);
  */
 int travel_approve(json_t **out, PGconn *c, json_t *body,
 			  const struct ledger_actor *who,
-			const struct travel_idem *idem, const char **code);
+			const struct travel_idem *idem);
 
 /*
  * The applicant declines (travel_decline) or the Secretariat cancels
@@ -149,10 +148,10 @@ int travel_approve(json_t **out, PGconn *c, json_t *body,
  */
 int travel_decline(json_t **out, PGconn *c, json_t *body,
 			  const struct ledger_actor *who,
-			const struct travel_idem *idem, const char **code);
+			const struct travel_idem *idem);
 int travel_cancel(json_t **out, PGconn *c, json_t *body,
 			 const struct ledger_actor *who,
-			const struct travel_idem *idem, const char **code);
+			const struct travel_idem *idem);
 
 /*
  * Settles an approved trip: {"meeting","applicant","airfare","dsa",
@@ -166,7 +165,7 @@ int travel_cancel(json_t **out, PGconn *c, json_t *body,
  */
 int travel_settle(json_t **out, PGconn *c, json_t *body,
 			 const struct ledger_actor *who,
-			const struct travel_idem *idem, const char **code);
+			const struct travel_idem *idem);
 
 /*
  * Records that the trip report of an approved or settled trip was
@@ -178,11 +177,9 @@ int travel_settle(json_t **out, PGconn *c, json_t *body,
  * offered, declined or cancelled. *out is {"trip":{...}}.
  */
 int travel_report(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const struct travel_idem *idem,
-			 const char **code);
+			 const struct ledger_actor *who, const struct travel_idem *idem);
 
 /* The trips of a meeting: {"meeting","trips":[...]} ("not-found"). */
-int travel_trips_list(json_t **out, PGconn *c, const char *meeting,
-			     const char **code);
+int travel_trips_list(json_t **out, PGconn *c, const char *meeting);
 
 #endif

@@ -42,18 +42,15 @@ struct fx {
 };
 
 static json_t *ok(PGconn *c,
-		  int (*op)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-			    const char **),
+		  int (*op)(json_t **, PGconn *, json_t *, const struct ledger_actor *),
 		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static json_t *ok(PGconn *c,
-		  int (*op)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-			    const char **),
+		  int (*op)(json_t **, PGconn *, json_t *, const struct ledger_actor *),
 		  const char *fmt, ...)
 {
 	char text[1024];
 	json_t *body, *out = NULL;
-	const char *code = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -61,7 +58,7 @@ static json_t *ok(PGconn *c,
 	va_end(ap);
 	body = json_loads(text, 0, NULL);
 	ck_assert_msg(body, "bad test JSON %s", text);
-	ck_assert_msg(op(&out, c, body, &who, &code) == 0, "%s: %s", text, err_last());
+	ck_assert_msg(op(&out, c, body, &who) == 0, "%s: %s", text, err_last());
 	json_decref(body);
 	return out;
 }
@@ -83,7 +80,6 @@ static long long id_of(json_t *o)
 static void fx_open(struct fx *f)
 {
 	json_t *out = NULL;
-	const char *code = NULL;
 	long long p;
 	int created;
 
@@ -94,8 +90,7 @@ static void fx_open(struct fx *f)
 	ck_assert_int_eq(fund_setup(f->c), 0);
 	ck_assert_msg(fund_init(&created, f->c, &who) == 0, "%s", err_last());
 	ck_assert_msg(fund_rates_import(&out, f->c, SRCDATADIR
-					       "/tests/data/reports/rates-2019.csv", &who,
-					       &code) == 0, "%s", err_last());
+					       "/tests/data/reports/rates-2019.csv", &who) == 0, "%s", err_last());
 	json_decref(out);
 	json_decref(ok(f->c, fund_donor_add,
 		       "{\"id\":\"eu\",\"name\":\"European Commission\",\"org_type\":\"40\"}"));
@@ -143,7 +138,7 @@ static void fx_open(struct fx *f)
 		e.postings[0] = (struct ledger_posting){"5200-USD", true, 125000, "USD"};
 		e.postings[1] = (struct ledger_posting){"1010-USD", false, 125000, "USD"};
 		ck_assert_int_eq(db_exec_sql(f->c, "BEGIN"), 0);
-		ck_assert_msg(fund_append(f->c, &e, &who, "test.travel", &code) == 0, "%s",
+		ck_assert_msg(fund_append(f->c, &e, &who, "test.travel") == 0, "%s",
 			      err_last());
 		ck_assert_int_eq(db_exec_sql(f->c, "COMMIT"), 0);
 		ledger_entry_free(&e);

@@ -37,6 +37,58 @@ START_TEST(test_err_exit_status__follows_the_contract)
 }
 END_TEST
 
+/* The contract's codes travel with err, not as strings beside it. */
+START_TEST(test_err_code__carried_with_the_message_and_derived_otherwise)
+{
+	static const struct {
+		int rc;
+		const char *name;
+		unsigned status;
+	} derived[] = {
+		{ERR_INVALID, "invalid-field", 400}, {ERR_NOTFOUND, "not-found", 404},
+		{ERR_CONFLICT, "conflict", 409},     {ERR_LIMIT, "too-large", 413},
+		{ERR_UNAVAILABLE, "unavailable", 503}, {ERR_RETRY, "internal", 500},
+		{ERR_SYSTEM, "internal", 500},       {ERR_INTERNAL, "internal", 500},
+	};
+
+	for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++) {
+		enum err_code ec;
+
+		err_set(derived[i].rc, "m");
+		ec = err_code_of(derived[i].rc);
+		ck_assert_str_eq(err_code_name(ec), derived[i].name);
+		ck_assert_uint_eq(err_code_status(ec), derived[i].status);
+	}
+
+	/* a code given is kept through err_wrap, dropped by the next err_set */
+	ck_assert_int_eq(err_code_set(ERR_INVALID, EC_PERIOD_CLOSED, "the period %s is closed",
+				      "2019-01"), ERR_INVALID);
+	ck_assert_int_eq(err_wrap(ERR_INVALID, "date"), ERR_INVALID);
+	ck_assert_str_eq(err_last(), "date: the period 2019-01 is closed");
+	ck_assert_int_eq(err_code_of(ERR_INVALID), EC_PERIOD_CLOSED);
+	ck_assert_uint_eq(err_code_status(EC_PERIOD_CLOSED), 422);
+	/* a failure of another class than the one the code was set with */
+	ck_assert_int_eq(err_code_of(ERR_INTERNAL), EC_INTERNAL);
+	err_set(ERR_INVALID, "plain");
+	ck_assert_int_eq(err_code_of(ERR_INVALID), EC_INVALID_FIELD);
+
+	/* err_recode keeps the message */
+	err_set(ERR_LIMIT, "file.csv:3: line too long");
+	ck_assert_int_eq(err_recode(ERR_INVALID, EC_INVALID_FIELD), ERR_INVALID);
+	ck_assert_str_eq(err_last(), "file.csv:3: line too long");
+	ck_assert_int_eq(err_code_of(ERR_INVALID), EC_INVALID_FIELD);
+
+	/* every code has a name and a status; the key-taken code answers as conflict */
+	for (int ec = EC_NONE + 1; ec < EC_COUNT; ec++) {
+		ck_assert_ptr_nonnull(err_code_name(ec));
+		ck_assert_uint_ge(err_code_status(ec), 400);
+	}
+	ck_assert_str_eq(err_code_name(EC_IDEMPOTENCY_KEY_TAKEN), "conflict");
+	err_clear();
+	ck_assert_int_eq(err_code_of(ERR_INVALID), EC_INVALID_FIELD);
+}
+END_TEST
+
 START_TEST(test_err_set__truncates_long_messages)
 {
 	char big[5000];
@@ -186,6 +238,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_err_set__keeps_message_and_code);
 	tcase_add_test(tc, test_body_path_at__names_the_field_of_an_offset);
 	tcase_add_test(tc, test_err_exit_status__follows_the_contract);
+	tcase_add_test(tc, test_err_code__carried_with_the_message_and_derived_otherwise);
 	tcase_add_test(tc, test_err_set__truncates_long_messages);
 	tcase_add_test(tc, test_log_write__logfmt_with_quoting);
 	tcase_add_test(tc, test_log_write__below_threshold_is_silent);

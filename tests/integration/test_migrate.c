@@ -1,6 +1,7 @@
 /*
  * test_migrate.c - common/migrate against a real PostgreSQL: applying on an
- * empty database, reruns, changed and failing files, concurrent runs.
+ * empty database, reruns, changed and failing files, files numbered below
+ * the last one applied, concurrent runs.
  */
 #include <check.h>
 #include <dirent.h>
@@ -190,6 +191,64 @@ START_TEST(test_migrate_apply__new_file_is_applied_once)
 }
 END_TEST
 
+START_TEST(test_migrate_apply__refuses_a_pending_file_numbered_below_the_last_applied)
+{
+	char conninfo[4096], dir[4096], path[8192];
+	char *before, *after;
+	PGconn *c;
+	int applied = -1;
+
+	harness_new_empty_db(conninfo, sizeof(conninfo));
+	copy_migrations(dir, sizeof(dir));
+	c = harness_connect(conninfo);
+	ck_assert_msg(migrate_apply(c, dir, NULL) == 0, "%s", err_last());
+	before = harness_query_value(c, "SELECT string_agg(name || sha256 || applied_at, ',' "
+					"ORDER BY name) FROM schema_migrations");
+	/* a late file numbered low, and a well-numbered one that must not run either */
+	snprintf(path, sizeof(path), "%s/0007_late.sql", dir);
+	write_file(path, "CREATE TABLE late (x int);\n", "w");
+	snprintf(path, sizeof(path), "%s/9993_after_late.sql", dir);
+	write_file(path, "CREATE TABLE after_late (x int);\n", "w");
+	ck_assert_int_eq(migrate_apply(c, dir, &applied), ERR_CONFLICT);
+	ck_assert_msg(strstr(err_last(), "0007_late.sql is numbered below 0033_travel_reports.sql, "
+				      "already applied"), "%s", err_last());
+	ck_assert_msg(strstr(err_last(), "renumber it"), "%s", err_last());
+	ck_assert_int_eq(applied, 0);
+	ck_assert_int_eq(count_rows(c, "SELECT count(*) FROM pg_tables WHERE tablename "
+				      "IN ('late', 'after_late')"), 0);
+	after = harness_query_value(c, "SELECT string_agg(name || sha256 || applied_at, ',' "
+				       "ORDER BY name) FROM schema_migrations");
+	ck_assert_str_eq(before, after);
+	/* tfledgerd's start-up check names the same two files */
+	ck_assert_int_eq(migrate_check(c, dir), ERR_CONFLICT);
+	ck_assert_msg(strstr(err_last(), "0007_late.sql is numbered below 0033_travel_reports.sql"),
+		      "%s", err_last());
+	free(before);
+	free(after);
+	PQfinish(c);
+}
+END_TEST
+
+START_TEST(test_migrate_apply__accepts_low_numbers_applied_after_higher_ones)
+{
+	char conninfo[4096], dir[4096];
+	PGconn *c;
+	int applied = -1;
+
+	/* a database upgraded before the rule: 0003-0006 applied after 0033 */
+	harness_new_db(conninfo, sizeof(conninfo));
+	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
+	c = harness_connect(conninfo);
+	ck_assert_int_eq(db_exec_sql(c, "UPDATE schema_migrations SET applied_at = "
+				       "applied_at + interval '1 day' WHERE name < '0010'"
+				       " AND name >= '0003'"), 0);
+	ck_assert_msg(migrate_apply(c, dir, &applied) == 0, "%s", err_last());
+	ck_assert_int_eq(applied, 0);
+	ck_assert_msg(migrate_check(c, dir) == 0, "%s", err_last());
+	PQfinish(c);
+}
+END_TEST
+
 START_TEST(test_migrate_apply__refuses_a_database_newer_than_the_files)
 {
 	char conninfo[4096], dir[4096];
@@ -282,6 +341,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_migrate_apply__refuses_a_changed_file);
 	tcase_add_test(tc, test_migrate_apply__failing_file_leaves_nothing_behind);
 	tcase_add_test(tc, test_migrate_apply__new_file_is_applied_once);
+	tcase_add_test(tc, test_migrate_apply__refuses_a_pending_file_numbered_below_the_last_applied);
+	tcase_add_test(tc, test_migrate_apply__accepts_low_numbers_applied_after_higher_ones);
 	tcase_add_test(tc, test_migrate_apply__refuses_a_database_newer_than_the_files);
 	tcase_add_test(tc, test_migrate_apply__concurrent_runs_end_with_one_applied_set);
 	tcase_add_test(tc, test_migrate_list__shows_applied_and_pending);

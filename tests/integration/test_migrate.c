@@ -1,7 +1,8 @@
 /*
  * test_migrate.c - common/migrate against a real PostgreSQL: applying on an
  * empty database, reruns, changed and failing files, files numbered below
- * the last one applied, concurrent runs.
+ * the last one applied, concurrent runs; and migrations/schema.sql, the
+ * schema snapshot, against a fresh migration.
  */
 #include <check.h>
 #include <dirent.h>
@@ -11,6 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
+
+#include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/migrate.h"
@@ -27,7 +31,8 @@ static int shipped_count(const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
 
-		if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0)
+		if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0 &&
+		    strcmp(e->d_name, "schema.sql") != 0)
 			n++;
 	}
 	closedir(d);
@@ -330,6 +335,57 @@ START_TEST(test_migrate_list__shows_applied_and_pending)
 }
 END_TEST
 
+/*
+ * migrations/schema.sql is what scripts/schema-snapshot.sh --dump prints for
+ * a freshly migrated database (the script holds the one normaliser). On a
+ * difference, the fresh dump is left in the build directory and the diff
+ * printed, with the command that regenerates the file.
+ */
+START_TEST(test_migrate_schema__snapshot_matches_a_fresh_migration)
+{
+	static const char actual_rel[] = "tests/integration/test_migrate.schema.sql";
+	char conninfo[4096], dir[4096], script[4096], snapshot[8192], cwd[4096];
+	char *actual = NULL, *err = NULL, *expected = NULL, *diff = NULL;
+	PGconn *c;
+	int rc;
+
+	harness_new_empty_db(conninfo, sizeof(conninfo));
+	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
+	c = harness_connect(conninfo);
+	ck_assert_msg(migrate_apply(c, dir, NULL) == 0, "%s", err_last());
+	PQfinish(c);
+	ck_assert_msg(cfg_data_path(script, sizeof(script), "scripts/schema-snapshot.sh") == 0,
+		      "%s", err_last());
+	snprintf(snapshot, sizeof(snapshot), "%s/schema.sql", dir);
+	ck_assert_int_eq(setenv("PG_BINDIR", PG_BINDIR, 1), 0); /* the harness's pg_dump */
+	{
+		const char *argv[] = {"/bin/sh", script, "--dump", conninfo, NULL};
+
+		rc = harness_run(&actual, &err, NULL, argv);
+	}
+	ck_assert_msg(rc == 0, "%s --dump: exit %d: %s", script, rc, err);
+	ck_assert_msg(strstr(actual, "CREATE TABLE public.schema_migrations"), "%s", actual);
+	expected = harness_slurp(snapshot, NULL);
+	if (strcmp(expected, actual) != 0) {
+		const char *argv[] = {"/usr/bin/diff", "-u", snapshot, actual_rel, NULL};
+
+		ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+		harness_spit_text(actual_rel, actual);
+		harness_run(&diff, NULL, NULL, argv);
+		fprintf(stderr, "---- diff -u %s %s/%s ----\n%.20000s---- end of diff ----\n",
+			snapshot, cwd, actual_rel, diff);
+		ck_abort_msg("%s differs from the schema a fresh migration makes (diff above); "
+			     "if the migrations are right, regenerate it: %s %s "
+			     "(or cp %s/%s %s)",
+			     snapshot, script, cwd, cwd, actual_rel, snapshot);
+	}
+	free(actual);
+	free(err);
+	free(expected);
+	free(diff);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("migrate");
@@ -346,6 +402,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_migrate_apply__refuses_a_database_newer_than_the_files);
 	tcase_add_test(tc, test_migrate_apply__concurrent_runs_end_with_one_applied_set);
 	tcase_add_test(tc, test_migrate_list__shows_applied_and_pending);
+	tcase_add_test(tc, test_migrate_schema__snapshot_matches_a_fresh_migration);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,6 +16,10 @@
 #include "common/limits.h"
 #include "common/log.h"
 
+/* The schema snapshot beside the migrations (scripts/schema-snapshot.sh):
+ * for readers, never applied. */
+#define SCHEMA_SNAPSHOT "schema.sql"
+
 /* "tfledger" in ASCII: the advisory lock key that serialises migrate runs. */
 #define LOCK_KEY "8386658034548934002"
 
@@ -117,7 +121,8 @@ static int scan_dir(struct migration **rows, size_t *n, size_t *cap,
 		char path[LIMIT_PATH_BYTES];
 		struct migration *m;
 
-		if (e->d_name[0] == '.' || !ends_with(e->d_name, ".sql"))
+		if (e->d_name[0] == '.' || !ends_with(e->d_name, ".sql") ||
+		    strcmp(e->d_name, SCHEMA_SNAPSHOT) == 0)
 			continue;
 		if (!valid_name(e->d_name)) {
 			rc = err_set(ERR_INVALID,
@@ -232,6 +237,35 @@ static int check_recorded(const struct migration *rows, size_t n, const char *di
 	return 0;
 }
 
+/*
+ * ERR_CONFLICT, naming both files, for the first pending migration that
+ * sorts below the last one applied: applying it now would put it after
+ * that one here and before it in a fresh database, so the two would end
+ * with the schema built in different orders. Rows must be in name order;
+ * the order in which recorded files were applied does not matter (0003-0006
+ * were applied after 0033 in databases older than this rule).
+ */
+static int check_order(const struct migration *rows, size_t n, const char *dir)
+{
+	const struct migration *last = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].db_sha256[0])
+			last = &rows[i];
+	for (size_t i = 0; last && i < n; i++) {
+		const struct migration *m = &rows[i];
+
+		if (m->db_sha256[0] || strcmp(m->name, last->name) >= 0)
+			continue;
+		return err_set(ERR_CONFLICT,
+			       "%s/%s is numbered below %s, already applied: migrations "
+			       "are never numbered below the last one applied; renumber it "
+			       "above %.4s",
+			       dir, m->name, last->name, last->name);
+	}
+	return 0;
+}
+
 static int read_file(char **out, const char *path)
 {
 	FILE *f = NULL;
@@ -309,6 +343,8 @@ static int apply_locked(PGconn *c, const char *dir, int *applied)
 	if (rc < 0)
 		goto cleanup;
 	rc = check_recorded(rows, n, dir);
+	if (rc == 0)
+		rc = check_order(rows, n, dir);
 	if (rc < 0)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++) {
@@ -376,6 +412,8 @@ int migrate_check(PGconn *c, const char *dir)
 	rc = migrate_list(&rows, &n, c, dir);
 	if (rc == 0)
 		rc = check_recorded(rows, n, dir);
+	if (rc == 0)
+		rc = check_order(rows, n, dir);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (!rows[i].db_sha256[0])
 			rc = err_set(ERR_INVALID,

@@ -3,8 +3,12 @@
  * in order, each in one transaction, recorded with their SHA-256 in
  * schema_migrations. A landed migration is never edited: if a file's hash no
  * longer matches what was recorded, nothing runs and the caller is told
- * which file changed. Concurrent runs are serialised by an advisory lock.
+ * which file changed. A new file is never numbered below the last one
+ * applied, so every database applies the files in the same order: a pending
+ * file that sorts below an applied one is refused, and nothing runs.
+ * Concurrent runs are serialised by an advisory lock.
  * Migration files must not contain transaction control (BEGIN/COMMIT).
+ * schema.sql in the same directory is the schema snapshot, never applied.
  */
 #ifndef TFLEDGER_MIGRATE_H
 #define TFLEDGER_MIGRATE_H
@@ -35,8 +39,9 @@ int migrate_list(struct migration **out, size_t *n, PGconn *c, const char *dir);
 /*
  * Applies every pending migration of dir, in order. *applied (if not NULL)
  * counts those applied by this call. ERR_CONFLICT if a recorded migration's
- * file changed or is missing, or the database has one this program does not
- * know; ERR_INVALID if a file is malformed or its SQL fails (the message
+ * file changed or is missing, the database has one this program does not
+ * know, or a pending file sorts below the last one applied (the message
+ * names both); ERR_INVALID if a file is malformed or its SQL fails (the message
  * names the file and the server's error). Nothing of a failed migration is
  * kept; those before it stay applied.
  */

@@ -100,7 +100,7 @@ verify_copy=$("$tfledger" verify)
 cmp "$work/statement-orig.xml" "$work/statement-copy.xml" ||
 	fail "the restored account statement differs from the original's"
 "$tfledger" migrate --status >"$work/status"
-nfiles=$(ls "${TFLEDGER_DATADIR:-.}"/migrations/*.sql | wc -l)
+nfiles=$(ls "${TFLEDGER_DATADIR:-.}"/migrations/[0-9][0-9][0-9][0-9]_*.sql | wc -l)
 napplied=$(grep -c ' applied ' "$work/status" || true)
 [ "$napplied" -eq "$nfiles" ] && ! grep -Eq ' (pending|changed|unknown) ' "$work/status" ||
 	fail "migrate --status after restore: $napplied of $nfiles applied: $(cat "$work/status")"

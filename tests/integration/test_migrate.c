@@ -1,6 +1,8 @@
 /*
  * test_migrate.c - common/migrate against a real PostgreSQL: applying on an
- * empty database, reruns, changed and failing files, concurrent runs.
+ * empty database, reruns, changed and failing files, files numbered below
+ * the last one applied, concurrent runs; and migrations/schema.sql, the
+ * schema snapshot, against a fresh migration.
  */
 #include <check.h>
 #include <dirent.h>
@@ -10,6 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
+
+#include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/migrate.h"
@@ -26,7 +31,8 @@ static int shipped_count(const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
 
-		if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0)
+		if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0 &&
+		    strcmp(e->d_name, "schema.sql") != 0)
 			n++;
 	}
 	closedir(d);
@@ -190,6 +196,64 @@ START_TEST(test_migrate_apply__new_file_is_applied_once)
 }
 END_TEST
 
+START_TEST(test_migrate_apply__refuses_a_pending_file_numbered_below_the_last_applied)
+{
+	char conninfo[4096], dir[4096], path[8192];
+	char *before, *after;
+	PGconn *c;
+	int applied = -1;
+
+	harness_new_empty_db(conninfo, sizeof(conninfo));
+	copy_migrations(dir, sizeof(dir));
+	c = harness_connect(conninfo);
+	ck_assert_msg(migrate_apply(c, dir, NULL) == 0, "%s", err_last());
+	before = harness_query_value(c, "SELECT string_agg(name || sha256 || applied_at, ',' "
+					"ORDER BY name) FROM schema_migrations");
+	/* a late file numbered low, and a well-numbered one that must not run either */
+	snprintf(path, sizeof(path), "%s/0007_late.sql", dir);
+	write_file(path, "CREATE TABLE late (x int);\n", "w");
+	snprintf(path, sizeof(path), "%s/9993_after_late.sql", dir);
+	write_file(path, "CREATE TABLE after_late (x int);\n", "w");
+	ck_assert_int_eq(migrate_apply(c, dir, &applied), ERR_CONFLICT);
+	ck_assert_msg(strstr(err_last(), "0007_late.sql is numbered below 0033_travel_reports.sql, "
+				      "already applied"), "%s", err_last());
+	ck_assert_msg(strstr(err_last(), "renumber it"), "%s", err_last());
+	ck_assert_int_eq(applied, 0);
+	ck_assert_int_eq(count_rows(c, "SELECT count(*) FROM pg_tables WHERE tablename "
+				      "IN ('late', 'after_late')"), 0);
+	after = harness_query_value(c, "SELECT string_agg(name || sha256 || applied_at, ',' "
+				       "ORDER BY name) FROM schema_migrations");
+	ck_assert_str_eq(before, after);
+	/* tfledgerd's start-up check names the same two files */
+	ck_assert_int_eq(migrate_check(c, dir), ERR_CONFLICT);
+	ck_assert_msg(strstr(err_last(), "0007_late.sql is numbered below 0033_travel_reports.sql"),
+		      "%s", err_last());
+	free(before);
+	free(after);
+	PQfinish(c);
+}
+END_TEST
+
+START_TEST(test_migrate_apply__accepts_low_numbers_applied_after_higher_ones)
+{
+	char conninfo[4096], dir[4096];
+	PGconn *c;
+	int applied = -1;
+
+	/* a database upgraded before the rule: 0003-0006 applied after 0033 */
+	harness_new_db(conninfo, sizeof(conninfo));
+	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
+	c = harness_connect(conninfo);
+	ck_assert_int_eq(db_exec_sql(c, "UPDATE schema_migrations SET applied_at = "
+				       "applied_at + interval '1 day' WHERE name < '0010'"
+				       " AND name >= '0003'"), 0);
+	ck_assert_msg(migrate_apply(c, dir, &applied) == 0, "%s", err_last());
+	ck_assert_int_eq(applied, 0);
+	ck_assert_msg(migrate_check(c, dir) == 0, "%s", err_last());
+	PQfinish(c);
+}
+END_TEST
+
 START_TEST(test_migrate_apply__refuses_a_database_newer_than_the_files)
 {
 	char conninfo[4096], dir[4096];
@@ -271,6 +335,57 @@ START_TEST(test_migrate_list__shows_applied_and_pending)
 }
 END_TEST
 
+/*
+ * migrations/schema.sql is what scripts/schema-snapshot.sh --dump prints for
+ * a freshly migrated database (the script holds the one normaliser). On a
+ * difference, the fresh dump is left in the build directory and the diff
+ * printed, with the command that regenerates the file.
+ */
+START_TEST(test_migrate_schema__snapshot_matches_a_fresh_migration)
+{
+	static const char actual_rel[] = "tests/integration/test_migrate.schema.sql";
+	char conninfo[4096], dir[4096], script[4096], snapshot[8192], cwd[4096];
+	char *actual = NULL, *err = NULL, *expected = NULL, *diff = NULL;
+	PGconn *c;
+	int rc;
+
+	harness_new_empty_db(conninfo, sizeof(conninfo));
+	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
+	c = harness_connect(conninfo);
+	ck_assert_msg(migrate_apply(c, dir, NULL) == 0, "%s", err_last());
+	PQfinish(c);
+	ck_assert_msg(cfg_data_path(script, sizeof(script), "scripts/schema-snapshot.sh") == 0,
+		      "%s", err_last());
+	snprintf(snapshot, sizeof(snapshot), "%s/schema.sql", dir);
+	ck_assert_int_eq(setenv("PG_BINDIR", PG_BINDIR, 1), 0); /* the harness's pg_dump */
+	{
+		const char *argv[] = {"/bin/sh", script, "--dump", conninfo, NULL};
+
+		rc = harness_run(&actual, &err, NULL, argv);
+	}
+	ck_assert_msg(rc == 0, "%s --dump: exit %d: %s", script, rc, err);
+	ck_assert_msg(strstr(actual, "CREATE TABLE public.schema_migrations"), "%s", actual);
+	expected = harness_slurp(snapshot, NULL);
+	if (strcmp(expected, actual) != 0) {
+		const char *argv[] = {"/usr/bin/diff", "-u", snapshot, actual_rel, NULL};
+
+		ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+		harness_spit_text(actual_rel, actual);
+		harness_run(&diff, NULL, NULL, argv);
+		fprintf(stderr, "---- diff -u %s %s/%s ----\n%.20000s---- end of diff ----\n",
+			snapshot, cwd, actual_rel, diff);
+		ck_abort_msg("%s differs from the schema a fresh migration makes (diff above); "
+			     "if the migrations are right, regenerate it: %s %s "
+			     "(or cp %s/%s %s)",
+			     snapshot, script, cwd, cwd, actual_rel, snapshot);
+	}
+	free(actual);
+	free(err);
+	free(expected);
+	free(diff);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("migrate");
@@ -282,9 +397,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_migrate_apply__refuses_a_changed_file);
 	tcase_add_test(tc, test_migrate_apply__failing_file_leaves_nothing_behind);
 	tcase_add_test(tc, test_migrate_apply__new_file_is_applied_once);
+	tcase_add_test(tc, test_migrate_apply__refuses_a_pending_file_numbered_below_the_last_applied);
+	tcase_add_test(tc, test_migrate_apply__accepts_low_numbers_applied_after_higher_ones);
 	tcase_add_test(tc, test_migrate_apply__refuses_a_database_newer_than_the_files);
 	tcase_add_test(tc, test_migrate_apply__concurrent_runs_end_with_one_applied_set);
 	tcase_add_test(tc, test_migrate_list__shows_applied_and_pending);
+	tcase_add_test(tc, test_migrate_schema__snapshot_matches_a_fresh_migration);
 	suite_add_tcase(s, tc);
 	return s;
 }

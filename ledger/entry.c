@@ -121,6 +121,18 @@ static int bad(const char *where, const char *field,
 	return err_set(ERR_INVALID, "%s%s: %s", where, field, what);
 }
 
+/* The value at where itself ("postings[1]." names "postings[1]"; "" names
+ * it whole), for a value of the wrong kind. */
+static int bad_value(const char *where, const char *whole,
+		     const char *what)
+{
+	size_t n = strlen(where);
+
+	if (n == 0)
+		return err_set(ERR_INVALID, "%s: %s", whole, what);
+	return err_set(ERR_INVALID, "%.*s: %s", (int)(n - 1), where, what);
+}
+
 static int only_fields(json_t *obj, const char *where, const char *const *allowed)
 {
 	const char *key;
@@ -170,7 +182,7 @@ static int parse_posting(struct ledger_posting *p, json_t *obj, const char *wher
 	int rc;
 
 	if (!json_is_object(obj))
-		return bad(where, "", "must be an object");
+		return bad_value(where, "posting", "must be an object");
 	if ((rc = only_fields(obj, where, fields)) < 0 ||
 	    (rc = get_string(&account, obj, "account", where, true, 64)) < 0 ||
 	    (rc = get_string(&side, obj, "side", where, true, 16)) < 0 ||
@@ -207,7 +219,7 @@ int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where)
 
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(obj))
-		return bad(where, "entry", "must be an object");
+		return bad_value(where, "entry", "must be an object");
 	if ((rc = only_fields(obj, where, fields)) < 0 ||
 	    (rc = get_string(&date, obj, "date", where, true, 10)) < 0 ||
 	    (rc = get_string(&memo, obj, "memo", where, false, LIMIT_MEMO_BYTES)) < 0 ||

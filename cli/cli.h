@@ -2,7 +2,7 @@
  * cli.h - the tfledger command line: one function per subcommand family,
  * each taking the arguments after the family's name (argv[0] is the family)
  * and returning the process exit status: 0 success, 1 usage or input error,
- * 2 any other failure (CONTRACT.md).
+ * 2 any other failure (tfledger(1), EXIT STATUS).
  */
 #ifndef TFLEDGER_CLI_H
 #define TFLEDGER_CLI_H

@@ -1,6 +1,6 @@
 /*
  * rank.c - tfledger rank: the offline ranking of travel-support applicants
- * (CONTRACT.md, "Offline ranking"). Needs no database.
+ * (docs/policy.md, "Running it"). Needs no database.
  *
  * Everything is read and checked before anything is written: a bad
  * argument, policy or CSV row is exit 1 with the file, line and column on

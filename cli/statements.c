@@ -1,6 +1,6 @@
 /*
  * statements.c - tfledger statements import FILE.xml...: camt.053 bank
- * statements into the database (CONTRACT.md "Bank statements"). The work
+ * statements into the database (docs/bank-statements.md). The work
  * is bank/statements.c's; this file parses options and prints figures.
  *
  * Each file is all-or-nothing (one transaction). Files are imported in

@@ -17,7 +17,8 @@
  * enough to ride out contention, few enough to surface a livelock. */
 #define LIMIT_TX_RETRIES 8
 
-/* A path we build (data dir + socket name): unix sockets allow 107 bytes. */
+/* A path we build or read (a file, a data directory): PATH_MAX. A socket
+ * directory must be shorter (sun_path holds 107 bytes): cluster.c checks. */
 #define LIMIT_PATH_BYTES 4096
 
 /* A conninfo string we print or build. */

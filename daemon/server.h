@@ -1,5 +1,5 @@
 /*
- * server.h - tfledgerd's HTTP API (CONTRACT.md "HTTP API of tfledgerd (v1)")
+ * server.h - tfledgerd's HTTP API (docs/openapi.yaml)
  * on libmicrohttpd: routes, bearer-token authentication and roles,
  * Idempotency-Key, request ids, limits, /healthz and /metrics, a pool of
  * database connections for reads and the group-commit writer for appends.

@@ -1,6 +1,7 @@
 /*
- * ledger.h - the double-entry core: entries and their postings, strict JSON
- * in and out, validation, the hash chain, storage, verification, tokens,
+ * ledger.h - the journal: entries and their postings, strict JSON in and
+ * out, validation, the hash chain, storage (store.c: accounts, balances,
+ * closed months, idempotency records, the API's tokens), verification,
  * and the group-commit writer that appends to the journal.
  *
  * Invariants kept here (and repeated by the database, migrations/0002):
@@ -167,9 +168,10 @@ json_t *ledger_account_json(const struct ledger_account *a, int64_t balance);
 
 /*
  * Looks up the accounts that the postings of entries e[0..n) name and
- * checks each entry ("unknown-account", "currency-mismatch",
- * "unbalanced-entry"), and that no entry falls in a closed period
- * ("period-closed"). where_fmt: "" for one entry, "entries[%zu]." for a batch.
+ * checks each entry (EC_UNKNOWN_ACCOUNT, EC_CURRENCY_MISMATCH,
+ * EC_UNBALANCED_ENTRY), and that no entry falls in a closed period
+ * (EC_PERIOD_CLOSED). Messages name the field as "postings[1].account" for
+ * one entry (batch false) and "entries[3].postings[1].account" in a batch.
  */
 int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch);
 

@@ -1,6 +1,5 @@
 /*
- * applicants.c - reading the applicant CSV of `tfledger rank` (CONTRACT.md)
- * and the dates in it.
+ * applicants.c - reading the applicant CSV of `tfledger rank` (docs/policy.md).
  *
  * The file is checked whole before anything is returned: every column of
  * every row, the currency, unknown countries, duplicate ids. The first fault

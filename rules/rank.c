@@ -1,6 +1,6 @@
 /*
- * rank.c - gates, ranking and allocation (CONTRACT.md, "The default IGF
- * travel-support policy"), driven by a loaded policy.
+ * rank.c - gates, ranking and allocation (docs/policy.md; the default IGF
+ * travel-support policy is rules/policies/igf-travel.xml), driven by a loaded policy.
  *
  * Invariants: the allocated sum never exceeds the budget (checked int64
  * arithmetic); the order of the result depends only on the applicants'

@@ -159,7 +159,7 @@ struct rules_applicant {
 };
 
 /*
- * Reads the applicant CSV at path ("-" for stdin; CONTRACT.md's columns, in
+ * Reads the applicant CSV at path ("-" for stdin; the columns of docs/policy.md, in
  * any order, extra columns ignored). Every row is checked; the first fault
  * is ERR_INVALID "path:line: column NAME: what was expected", and nothing
  * is returned. Amounts must be in currency. *out (n_out entries) is freed

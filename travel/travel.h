@@ -60,7 +60,7 @@ int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 int travel_meetings_list(json_t **out, PGconn *c);
 
 /*
- * Imports the applicant CSV read from f (CONTRACT.md's columns, read and
+ * Imports the applicant CSV read from f (the columns of docs/policy.md, read and
  * checked by rules_applicants_read_stream: the meeting's currency, known
  * countries, unique ids) into meeting; source names the file in messages
  * and in the rows (the CLI: its path; a route: "body"). The whole file or

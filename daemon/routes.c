@@ -173,7 +173,7 @@ static bool match(const char *pattern, const char *path, char args[ROUTE_ARGS_MA
 		pattern += plen;
 		path += len;
 	}
-	return !*pattern && !*path;
+	return !*pattern && (!*path || strcmp(path, "/") == 0); /* a trailing '/' is the same */
 }
 
 const struct route *route_match(const char *method, const char *path,

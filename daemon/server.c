@@ -2,11 +2,14 @@
  * server.c - the HTTP API of tfledgerd (see server.h and docs/openapi.yaml).
  *
  * One thread per connection (libmicrohttpd), at most LIMIT_HTTP_CONNECTIONS.
- * A request reads its body (413 beyond LIMIT_HTTP_BODY_BYTES), takes a
- * pooled database connection, authenticates the bearer token, checks the
- * role, replays an Idempotency-Key it has seen, validates its input strictly
- * and, for appends to the journal, hands the entries to the writer
- * (writer.c) and waits for their commit. Every answer carries X-Request-Id;
+ * A request finds its row of the route table (routes.c) when its headers
+ * arrive, reads its body (413 beyond the row's limit), takes a pooled
+ * database connection, authenticates the bearer token, checks the row's
+ * roles, replays an Idempotency-Key it has seen, and calls the row's
+ * handler, which validates its input strictly and writes through
+ * http_write (one transaction with the key's record) or, for appends to
+ * the journal, hands the entries to the writer (writer.c, which stores the
+ * key in their commit) and waits for their commit. Every answer carries X-Request-Id;
  * every error is {"error":{"code","message"}} with the contract's codes.
  * Nothing is stored unless the whole request succeeds.
  */

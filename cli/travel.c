@@ -194,7 +194,7 @@ static int rank(struct run *r)
 {
 	travel_ranking *k = NULL;
 	json_t *o = NULL;
-	int rc = travel_rank(&k, r->c, r->body, &r->who, NULL);
+	int rc = travel_rank(&k, r->c, r->body, &r->who);
 
 	if (rc < 0)
 		return finish(r, rc, NULL, NULL, NULL);
@@ -262,7 +262,7 @@ static int run_family(int argc, char **argv)
 	if (rc < 0)
 		return finish(&r, rc, NULL, NULL, NULL);
 	if (strcmp(f, "meetings") == 0 && strcmp(a, "add") == 0) {
-		rc = travel_meeting_add(&out, r.c, r.body, &r.who, NULL);
+		rc = travel_meeting_add(&out, r.c, r.body, &r.who);
 		return finish(&r, rc, out, NULL, meeting_cols);
 	}
 	if (strcmp(f, "meetings") == 0 && strcmp(a, "list") == 0) {
@@ -283,7 +283,7 @@ static int run_family(int argc, char **argv)
 		bar = cli_progress_watch_file(r.positional, r.positional);
 		rc = travel_applicants_import(
 			&out, r.c, json_string_value(json_object_get(r.body, "meeting")), in,
-			r.positional, &r.who, NULL);
+			r.positional, &r.who);
 		cli_progress_end(bar);
 		if (!std)
 			fclose(in);
@@ -310,7 +310,7 @@ static int run_family(int argc, char **argv)
 	if (strcmp(a, "rank") == 0)
 		return rank(&r);
 	if (strcmp(a, "approve") == 0) {
-		rc = travel_approve(&out, r.c, r.body, &r.who, NULL);
+		rc = travel_approve(&out, r.c, r.body, &r.who);
 		if (rc == 0)
 			fprintf(stderr, "tfledger travel approve: %zu trip(s) approved\n",
 				json_array_size(json_object_get(out, "approved")));
@@ -320,8 +320,8 @@ static int run_family(int argc, char **argv)
 		json_t *rows;
 
 		rc = strcmp(a, "decline") == 0
-			     ? travel_decline(&out, r.c, r.body, &r.who, NULL)
-			     : travel_cancel(&out, r.c, r.body, &r.who, NULL);
+			     ? travel_decline(&out, r.c, r.body, &r.who)
+			     : travel_cancel(&out, r.c, r.body, &r.who);
 		if (rc == 0 && strcmp(r.format, "table") == 0) {
 			/* the trip, then the places offered */
 			rows = json_pack("[O]", json_object_get(out, "trip"));
@@ -332,7 +332,7 @@ static int run_family(int argc, char **argv)
 		return finish(&r, rc, out, "rows", trip_cols);
 	}
 	if (strcmp(a, "settle") == 0) {
-		rc = travel_settle(&out, r.c, r.body, &r.who, NULL);
+		rc = travel_settle(&out, r.c, r.body, &r.who);
 		if (rc == 0)
 			fprintf(stderr, "tfledger travel settle: %s released\n",
 				json_string_value(json_object_get(out, "released")));
@@ -345,7 +345,7 @@ static int run_family(int argc, char **argv)
 		return finish(&r, rc, out, NULL, trip_cols);
 	}
 	if (strcmp(a, "report") == 0) {
-		rc = travel_report(&out, r.c, r.body, &r.who, NULL);
+		rc = travel_report(&out, r.c, r.body, &r.who);
 		if (rc == 0 && strcmp(r.format, "table") == 0) {
 			json_t *trip = json_incref(json_object_get(out, "trip"));
 

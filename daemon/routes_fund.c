@@ -3,15 +3,12 @@
  * docs/fund.md "For the HTTP routes"): donors, pledges, receipts, gifts in
  * kind, rates, the chart of accounts, bank statements (camt.053, ledger/
  * statements.h), reconciliation (bank/reconcile.h) and the money
- * available for travel. finance (and admin) write; finance, auditor and
- * admin read; the secretariat also reads the money available for travel
- * (the budget of its rankings).
+ * available for travel. Who may call which is in the route table
+ * (routes.c).
  *
- * Every write honours an Idempotency-Key as POST /v1/entries does: the
- * write, its audit rows and the key's record (the answer's status and body)
- * commit in ONE transaction (write_tx below; the module's own db_tx joins
- * it under a savepoint), so a retried request either finds the stored
- * answer or finds nothing stored at all.
+ * Every write goes through http_write: the write, its audit rows and the
+ * Idempotency-Key's record commit in ONE transaction, so a retried request
+ * either finds the stored answer or finds nothing stored at all.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +23,9 @@
 #include "fund/body.h"
 #include "fund/fund.h"
 #include "daemon/http.h"
+#include "daemon/routes.h"
 #include "bank/reconcile.h"
 #include "bank/statements.h"
-
-static const char *const writers[] = {"admin", "finance", NULL};
-static const char *const readers[] = {"admin", "finance", "auditor", NULL};
-static const char *const travel_readers[] = {"admin", "finance", "auditor", "secretariat",
-					     NULL};
 
 /* What a document in a request body is called in messages ("body:3: ..."). */
 #define BODY_NAME "body"
@@ -40,13 +33,12 @@ static const char *const travel_readers[] = {"admin", "finance", "auditor", "sec
 typedef int (*add_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *);
 typedef int (*list_fn)(json_t **, PGconn *);
 
-/* --- writes with their Idempotency-Key ----------------------------------------- */
+/* --- writes ------------------------------------------------------------------ */
 
-/* One write: op fills out and status (err carries a failure); write_tx stores
- * the key's record beside it. */
+/* One write: op fills out and status (err carries a failure). */
 struct write {
 	struct req *q;
-	struct ledger_actor who;
+	const struct ledger_actor *who;
 	int (*op)(struct write *w, PGconn *c);
 	json_t *body;          /* the parsed JSON body, if any */
 	add_fn add;            /* for op_add */
@@ -54,66 +46,35 @@ struct write {
 	char stmt_account[LIMIT_CAMT_FIELD_BYTES]; /* for op_reconcile */
 	json_t *out;
 	unsigned status;
-	char *response;
-	bool key_taken;        /* the key was stored meanwhile by another request */
 };
 
-static int write_tx(PGconn *c, void *ctx)
+static int write_op(json_t **out, unsigned *status, PGconn *c, const struct ledger_actor *who,
+		    void *ctx)
 {
 	struct write *w = ctx;
-	const char *key = http_idem_key(w->q);
 	int rc;
 
-	json_decref(w->out);
+	w->who = who;
 	w->out = NULL;
-	free(w->response);
-	w->response = NULL;
-	w->key_taken = false;
 	rc = w->op(w, c);
-	if (rc < 0)
-		return rc;
-	w->response = json_dumps(w->out, JSON_COMPACT);
-	if (!w->response)
-		return err_set(ERR_INTERNAL, "out of memory");
-	if (!key)
-		return 0;
-	rc = ledger_idempotency_put(c, key, http_request_sha(w->q), (int)w->status, w->response);
-	if (err_code_of(rc) == EC_IDEMPOTENCY_KEY_TAKEN)
-		w->key_taken = true;
+	*out = w->out;
+	*status = w->status;
 	return rc;
 }
 
-/* Runs w in one transaction and answers; frees what w holds. */
+/* Runs w through http_write and answers; frees what w holds. */
 static enum MHD_Result write_run(struct write *w)
 {
-	enum MHD_Result sent;
-	int rc;
+	enum MHD_Result sent = http_write(w->q, write_op, w);
 
-	w->who = http_actor(w->q);
-	rc = db_tx(http_db(w->q), DB_READ_COMMITTED, write_tx, w);
-	if (rc < 0 && w->key_taken)
-		sent = http_replay_after_race(w->q);
-	else if (rc < 0)
-		sent = http_send_failure(w->q, rc);
-	else
-		sent = http_send_stored(w->q, w->status, w->response);
-	json_decref(w->out);
 	json_decref(w->body);
-	free(w->response);
 	return sent;
-}
-
-/* The checks every write starts with: role, then a key seen before. */
-static int write_begin(struct req *q, enum MHD_Result *sent)
-{
-	return http_authorise(q, writers, "write the fund's books", sent) ||
-	       http_idempotency(q, sent);
 }
 
 static int op_add(struct write *w, PGconn *c)
 {
 	w->status = 201;
-	return w->add(&w->out, c, w->body, &w->who);
+	return w->add(&w->out, c, w->body, w->who);
 }
 
 /* A write: the body goes to fn as it is; 201 with its answer. */
@@ -122,7 +83,7 @@ static enum MHD_Result add(struct req *q, add_fn fn)
 	struct write w = {.q = q, .op = op_add, .add = fn};
 	enum MHD_Result sent;
 
-	if (write_begin(q, &sent) || http_parse_body(&w.body, q, &sent))
+	if (http_parse_body(&w.body, q, &sent))
 		return sent;
 	return write_run(&w);
 }
@@ -130,13 +91,10 @@ static enum MHD_Result add(struct req *q, add_fn fn)
 /* A list: {"key": [...]}. */
 static enum MHD_Result list(struct req *q, list_fn fn, const char *key)
 {
-	enum MHD_Result sent;
 	const char *bad;
 	json_t *out = NULL;
 	int rc;
 
-	if (http_authorise(q, readers, "read the fund's books", &sent))
-		return sent;
 	if ((bad = http_unknown_arg(q, http_no_args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	rc = fn(&out, http_db(q));
@@ -148,17 +106,16 @@ static enum MHD_Result list(struct req *q, list_fn fn, const char *key)
 static int op_sign(struct write *w, PGconn *c)
 {
 	w->status = 200;
-	return fund_pledge_sign(&w->out, c, w->id, w->body, &w->who);
+	return fund_pledge_sign(&w->out, c, w->id, w->body, w->who);
 }
 
-static enum MHD_Result pledge_sign(struct req *q, const char *id_s)
+enum MHD_Result route_pledge_sign(struct req *q, const char *const *args)
 {
 	struct write w = {.q = q, .op = op_sign};
+	const char *id_s = args[0];
 	enum MHD_Result sent;
 	char *end;
 
-	if (write_begin(q, &sent))
-		return sent;
 	w.id = strtoll(id_s, &end, 10);
 	if (*id_s < '0' || *id_s > '9' || *end || w.id < 1)
 		return http_send_error(q, EC_NOT_FOUND, "no pledge %s", id_s);
@@ -189,7 +146,7 @@ static int no_fields(struct req *q, enum MHD_Result *sent)
 static int op_init(struct write *w, PGconn *c)
 {
 	int created = 0;
-	int rc = fund_init(&created, c, &w->who);
+	int rc = fund_init(&created, c, w->who);
 
 	if (rc < 0)
 		return rc;
@@ -201,12 +158,13 @@ static int op_init(struct write *w, PGconn *c)
 
 /* POST /v1/fund/init: the chart of accounts; 201 if accounts were made,
  * 200 if all existed (a second call changes nothing). */
-static enum MHD_Result handle_fund_init(struct req *q)
+enum MHD_Result route_fund_init(struct req *q, const char *const *args)
 {
 	struct write w = {.q = q, .op = op_init};
 	enum MHD_Result sent;
 
-	if (write_begin(q, &sent) || no_fields(q, &sent))
+	(void)args;
+	if (no_fields(q, &sent))
 		return sent;
 	return write_run(&w);
 }
@@ -230,7 +188,7 @@ static int content_type(struct req *q, const char *const *types, enum MHD_Result
 static int op_rates(struct write *w, PGconn *c)
 {
 	int rc = fund_rates_import_csv(&w->out, c, http_body(w->q), http_body_len(w->q),
-					      BODY_NAME, &w->who);
+					      BODY_NAME, w->who);
 
 	if (rc == 0)
 		w->status = json_integer_value(json_object_get(w->out, "stored")) > 0 ? 201 : 200;
@@ -238,14 +196,14 @@ static int op_rates(struct write *w, PGconn *c)
 }
 
 /* POST /v1/rates (text/csv): as `tfledger rates import`, all or nothing. */
-static enum MHD_Result rates_import(struct req *q)
+enum MHD_Result route_rates_import(struct req *q, const char *const *args)
 {
 	static const char *const types[] = {"text/csv", NULL};
 	struct write w = {.q = q, .op = op_rates};
 	enum MHD_Result sent;
 
-	if (http_authorise(q, writers, "write the fund's books", &sent) ||
-	    content_type(q, types, &sent) || http_idempotency(q, &sent))
+	(void)args;
+	if (content_type(q, types, &sent))
 		return sent;
 	return write_run(&w);
 }
@@ -282,7 +240,7 @@ static int op_statements(struct write *w, PGconn *c)
 		dups += r->duplicates;
 		snprintf(object, sizeof(object), "%s %s", r->account, r->id);
 		if (rc == 0)
-			rc = ledger_audit(c, &w->who, "statement.import", object);
+			rc = ledger_audit(c, w->who, "statement.import", object);
 	}
 	if (rc == 0 && list)
 		w->out = json_pack("{s:O, s:s?, s:I, s:I, s:I, s:I}", "statements", list, "version",
@@ -300,14 +258,14 @@ static int op_statements(struct write *w, PGconn *c)
 
 /* POST /v1/bank-statements (application/xml): as `tfledger statements
  * import`, one camt.053 document, all or nothing, each line stored once. */
-static enum MHD_Result statements_import(struct req *q)
+enum MHD_Result route_statements_import(struct req *q, const char *const *args)
 {
 	static const char *const types[] = {"application/xml", "text/xml", NULL};
 	struct write w = {.q = q, .op = op_statements};
 	enum MHD_Result sent;
 
-	if (http_authorise(q, writers, "write the fund's books", &sent) ||
-	    content_type(q, types, &sent) || http_idempotency(q, &sent))
+	(void)args;
+	if (content_type(q, types, &sent))
 		return sent;
 	if (http_body_len(q) == 0)
 		return http_send_error(q, EC_INVALID_FIELD, "body: a camt.053 document is required");
@@ -317,7 +275,7 @@ static enum MHD_Result statements_import(struct req *q)
 static int op_link(struct write *w, PGconn *c)
 {
 	bool created = false;
-	int rc = bank_reconcile_link(&w->out, &created, c, w->body, &w->who);
+	int rc = bank_reconcile_link(&w->out, &created, c, w->body, w->who);
 
 	w->status = created ? 201 : 200;
 	return rc;
@@ -325,12 +283,13 @@ static int op_link(struct write *w, PGconn *c)
 
 /* POST /v1/bank-accounts/links {"iban","account"}: 201 linked, 200 linked
  * before to the same account. */
-static enum MHD_Result link_add(struct req *q)
+enum MHD_Result route_link_add(struct req *q, const char *const *args)
 {
 	struct write w = {.q = q, .op = op_link};
 	enum MHD_Result sent;
 
-	if (write_begin(q, &sent) || http_parse_body(&w.body, q, &sent))
+	(void)args;
+	if (http_parse_body(&w.body, q, &sent))
 		return sent;
 	return write_run(&w);
 }
@@ -354,10 +313,10 @@ static int op_reconcile(struct write *w, PGconn *c)
 	else
 		snprintf(w->stmt_account, sizeof(w->stmt_account), "%s", stmt);
 	if (rc == 0)
-		rc = bank_reconcile(&w->out, c, bank, w->stmt_account, tol, &w->who);
+		rc = bank_reconcile(&w->out, c, bank, w->stmt_account, tol, w->who);
 	snprintf(object, sizeof(object), "%s %s", bank, w->stmt_account);
 	if (rc == 0)
-		rc = ledger_audit(c, &w->who, "reconcile", object);
+		rc = ledger_audit(c, w->who, "reconcile", object);
 	w->status = 200;
 	return rc;
 }
@@ -384,7 +343,7 @@ static int rec_fields(struct req *q, const char *bank, const char *stmt, const c
 }
 
 /* POST /v1/reconcile: as `tfledger reconcile`, matched receipts posted once. */
-static enum MHD_Result reconcile_run(struct req *q)
+enum MHD_Result route_reconcile_run(struct req *q, const char *const *args)
 {
 	static const char *const allowed[] = {"bank_account", "statement_account", "tolerance",
 					      NULL};
@@ -392,7 +351,8 @@ static enum MHD_Result reconcile_run(struct req *q)
 	enum MHD_Result sent;
 	const char *bank = NULL, *stmt = NULL, *tol = NULL;
 
-	if (write_begin(q, &sent) || http_parse_body(&w.body, q, &sent))
+	(void)args;
+	if (http_parse_body(&w.body, q, &sent))
 		return sent;
 	if (fund_body_only_fields(w.body, allowed) < 0 ||
 	    fund_body_str(&bank, w.body, "bank_account", true) < 0 ||
@@ -434,7 +394,7 @@ static int preview_tx(PGconn *c, void *ctx)
 
 /* GET /v1/reconcile: the state now, and what a run would post; writes
  * nothing (one snapshot: REPEATABLE READ). */
-static enum MHD_Result reconcile_state(struct req *q)
+enum MHD_Result route_reconcile_state(struct req *q, const char *const *path_args)
 {
 	static const char *const args[] = {"bank_account", "statement_account", "tolerance",
 					   NULL};
@@ -444,8 +404,7 @@ static enum MHD_Result reconcile_state(struct req *q)
 	const char *bad;
 	int rc;
 
-	if (http_authorise(q, readers, "read the fund's books", &sent))
-		return sent;
+	(void)path_args;
 	if ((bad = http_unknown_arg(q, args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (rec_fields(q, p.a.bank, p.a.stmt, p.a.tolerance, &sent))
@@ -458,16 +417,14 @@ static enum MHD_Result reconcile_state(struct req *q)
 	return http_send_json(q, 200, p.out);
 }
 
-static enum MHD_Result handle_travel_available(struct req *q)
+enum MHD_Result route_travel_available(struct req *q, const char *const *path_args)
 {
 	static const char *const args[] = {"as_of", NULL};
-	enum MHD_Result sent;
 	const char *as_of = http_arg(q, "as_of"), *bad;
 	json_t *out = NULL;
 	int rc;
 
-	if (http_authorise(q, travel_readers, "read the money available for travel", &sent))
-		return sent;
+	(void)path_args;
 	if ((bad = http_unknown_arg(q, args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (!as_of || !date_valid(as_of))
@@ -478,83 +435,27 @@ static enum MHD_Result handle_travel_available(struct req *q)
 	return rc < 0 ? http_send_failure(q, rc) : http_send_json(q, 200, out);
 }
 
-bool http_routes_fund(struct req *q, bool get, bool post, int n, char s[][128],
-		      enum MHD_Result *sent)
-{
-	static const struct {
-		const char *name, *add_route, *list_route;
-		add_fn add;
-		list_fn list;
-	} books[] = {
-		{"donors", "donor_add", "donors_list", fund_donor_add,
-		 fund_donors_list},
-		{"pledges", "pledge_add", "pledges_list", fund_pledge_add,
-		 fund_pledges_list},
-		{"receipts", "receipt_add", "receipts_list", fund_receipt_add,
-		 fund_receipts_list},
-		{"inkind", "inkind_add", "inkind_list", fund_inkind_add,
-		 fund_inkind_list},
-		{"rates", NULL, "rates_list", NULL, fund_rates_list},
-	};
-
-	if (n == 2 && post && strcmp(s[1], "rates") == 0) {
-		http_route(q, "rates_import");
-		*sent = rates_import(q);
-		return true;
+/* The books: a write takes the body as it is (201); a list is {"KEY": [...]}. */
+#define ADD(route, fn)                                                         \
+	enum MHD_Result route_##route(struct req *q, const char *const *args) \
+	{                                                                      \
+		(void)args;                                                    \
+		return add(q, fn);                                             \
 	}
-	if (n == 2 && post && strcmp(s[1], "bank-statements") == 0) {
-		http_route(q, "statements_import");
-		*sent = statements_import(q);
-		return true;
-	}
-	if (n == 2 && strcmp(s[1], "reconcile") == 0 && (post || get)) {
-		http_route(q, post ? "reconcile_run" : "reconcile_state");
-		*sent = post ? reconcile_run(q) : reconcile_state(q);
-		return true;
-	}
-	if (n == 3 && strcmp(s[1], "bank-accounts") == 0 && strcmp(s[2], "links") == 0 &&
-	    (post || get)) {
-		http_route(q, post ? "link_add" : "links_list");
-		*sent = post ? link_add(q) : list(q, bank_reconcile_links_list, "links");
-		return true;
-	}
-	if (n == 3 && post && strcmp(s[1], "fund") == 0 && strcmp(s[2], "init") == 0) {
-		http_route(q, "fund_init");
-		*sent = handle_fund_init(q);
-		return true;
+#define LIST(route, fn, key)                                                   \
+	enum MHD_Result route_##route(struct req *q, const char *const *args) \
+	{                                                                      \
+		(void)args;                                                    \
+		return list(q, fn, key);                                       \
 	}
 
-	for (size_t i = 0; n == 2 && i < sizeof(books) / sizeof(books[0]); i++) {
-		if (strcmp(s[1], books[i].name) != 0)
-			continue;
-		if (post && books[i].add) {
-			http_route(q, books[i].add_route);
-			*sent = add(q, books[i].add);
-			return true;
-		}
-		if (get) {
-			http_route(q, books[i].list_route);
-			*sent = list(q, books[i].list, books[i].name);
-			return true;
-		}
-	}
-	if (n == 4 && post && strcmp(s[1], "pledges") == 0 && strcmp(s[3], "sign") == 0) {
-		http_route(q, "pledge_sign");
-		*sent = pledge_sign(q, s[2]);
-		return true;
-	}
-	if (n == 4 && get && strcmp(s[1], "funds") == 0 && strcmp(s[2], "travel") == 0 &&
-	    strcmp(s[3], "available") == 0) {
-		http_route(q, "travel_available");
-		*sent = handle_travel_available(q);
-		return true;
-	}
-	return false;
-}
-
-size_t http_routes_fund_body_max(const char *method, const char *url)
-{
-	if (strcmp(method, "POST") == 0 && strcmp(url, "/v1/bank-statements") == 0)
-		return LIMIT_HTTP_STATEMENT_BYTES;
-	return 0;
-}
+ADD(donor_add, fund_donor_add)
+ADD(pledge_add, fund_pledge_add)
+ADD(receipt_add, fund_receipt_add)
+ADD(inkind_add, fund_inkind_add)
+LIST(donors_list, fund_donors_list, "donors")
+LIST(pledges_list, fund_pledges_list, "pledges")
+LIST(receipts_list, fund_receipts_list, "receipts")
+LIST(inkind_list, fund_inkind_list, "inkind")
+LIST(rates_list, fund_rates_list, "rates")
+LIST(links_list, bank_reconcile_links_list, "links")

@@ -1,8 +1,8 @@
 /*
  * routes_reports.c - GET /v1/reports/{KIND}?from=&to=[&account=] (reconciliation:
  * &bank_account=[&statement_account=]; travel-allocation: &meeting=) and
- * [&generated_at=] (fixed, as --generated-at: the same bytes again) for the
- * auditor, finance and admin roles (reports/report.h, docs/reports.md
+ * [&generated_at=] (fixed, as --generated-at: the same bytes again); its
+ * roles are in the route table (routes.c) (reports/report.h, docs/reports.md
  * "Serving reports over HTTP"). The report is written to an unlinked
  * temporary file under /tmp and sent from it once complete, so a failed
  * report is an error answer, never a truncated document.
@@ -17,13 +17,13 @@
 #include "common/date.h"
 #include "common/err.h"
 #include "daemon/http.h"
+#include "daemon/routes.h"
 #include "reports/report.h"
 #include "reports/writer.h"
 
-static const char *const readers[] = {"admin", "finance", "auditor", NULL};
-
-static enum MHD_Result report(struct req *q, const char *kind)
+enum MHD_Result route_report(struct req *q, const char *const *path_args)
 {
+	const char *kind = path_args[0];
 	static const char *const args[] = {"from", "to", "account", "bank_account",
 					   "statement_account", "meeting", "generated_at", NULL};
 	struct reports_request rq = {.kind = kind,
@@ -36,13 +36,10 @@ static enum MHD_Result report(struct req *q, const char *kind)
 				     .meeting = http_arg(q, "meeting")};
 	char path[] = "/tmp/tfledgerd-report-XXXXXX";
 	xmlOutputBufferPtr out;
-	enum MHD_Result sent;
 	struct stat st;
 	const char *bad;
 	int fd, rc;
 
-	if (http_authorise(q, readers, "read reports", &sent))
-		return sent;
 	if ((bad = http_unknown_arg(q, args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (!reports_kind_valid(kind))
@@ -72,15 +69,4 @@ static enum MHD_Result report(struct req *q, const char *kind)
 		return http_send_failure(q, rc);
 	}
 	return http_send_fd(q, 200, "application/xml", fd, (uint64_t)st.st_size);
-}
-
-bool http_routes_reports(struct req *q, bool get, bool post, int n, char s[][128],
-			 enum MHD_Result *sent)
-{
-	(void)post;
-	if (n != 3 || !get || strcmp(s[1], "reports") != 0)
-		return false;
-	http_route(q, "report");
-	*sent = report(q, s[2]);
-	return true;
 }

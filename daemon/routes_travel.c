@@ -2,13 +2,12 @@
  * routes_travel.c - tfledgerd's routes of travel support (travel/travel.h,
  * docs/travel.md "Over HTTP"): meetings, their applicants (an uploaded CSV),
  * rankings and what-ifs, approval, declines, cancellations, trip reports,
- * settlements and trips. The secretariat (and admin) writes; the
- * secretariat, auditor and admin read, and may rank what-ifs (which store
- * nothing).
+ * settlements and trips. Who may call which is in the route table
+ * (routes.c); the auditor may rank what-ifs (which store nothing) but not
+ * store a ranking.
  *
- * Every write honours Idempotency-Key as POST /v1/entries does: the module
- * stores the answer under the key in the write's own transaction, and a
- * retry is answered from it (daemon/http.h http_idempotency). The meeting and
+ * Every write goes through http_write: the module's write, its audit row
+ * and the Idempotency-Key's record commit in one transaction. The meeting and
  * applicant of the path go into the body the module takes; a body naming
  * others is refused. "policy" (a path on the server) is refused over HTTP;
  * a what-if takes the policy itself as "policy_xml".
@@ -19,30 +18,25 @@
 
 #include "common/err.h"
 #include "daemon/http.h"
+#include "daemon/routes.h"
 #include "travel/travel.h"
 
-static const char *const writers[] = {"admin", "secretariat", NULL};
-static const char *const readers[] = {"admin", "secretariat", "auditor", NULL};
+typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *);
 
-typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-		     const struct travel_idem *);
+/* A write of the module on a JSON body, answered with status. */
+struct op {
+	op_fn fn;
+	json_t *body;
+	unsigned status;
+};
 
-/* The request's Idempotency-Key for the module (after http_idempotency). */
-static struct travel_idem idem_of(struct req *q, unsigned status)
+static int op_run(json_t **out, unsigned *status, PGconn *c, const struct ledger_actor *who,
+		  void *ctx)
 {
-	return (struct travel_idem){http_idem_key(q), http_request_sha(q),
-					   status};
-}
+	struct op *o = ctx;
 
-/* A failed write: if a concurrent request took its Idempotency-Key, that
- * request's answer (or 409); else the failure itself. */
-static enum MHD_Result failed(struct req *q, int rc)
-{
-	enum MHD_Result sent;
-
-	if (rc == ERR_CONFLICT && http_idem_key(q) && http_idempotency(q, &sent))
-		return sent;
-	return http_send_failure(q, rc);
+	*status = o->status;
+	return o->fn(out, c, o->body, who);
 }
 
 /* Sets body[key] = value from the path; 1 with a 400 sent if it says otherwise. */
@@ -89,33 +83,29 @@ static int read_body(json_t **body, struct req *q, const char *meeting, const ch
 	return 0;
 }
 
-/* Authorises a write, replays its Idempotency-Key if stored, reads its body. */
-static int write_body(json_t **body, struct req *q, const char *meeting, const char *applicant,
-		      enum MHD_Result *sent)
-{
-	*body = NULL;
-	if (http_authorise(q, writers, "write travel support", sent) ||
-	    http_idempotency(q, sent))
-		return 1;
-	return read_body(body, q, meeting, applicant, sent);
-}
-
 static enum MHD_Result op(struct req *q, op_fn fn, const char *meeting, const char *applicant,
 			  unsigned status)
 {
-	struct travel_idem idem;
-	struct ledger_actor who;
+	struct op o = {fn, NULL, status};
 	enum MHD_Result sent;
-	json_t *body, *out = NULL;
-	int rc;
 
-	if (write_body(&body, q, meeting, applicant, &sent))
+	if (read_body(&o.body, q, meeting, applicant, &sent))
 		return sent;
-	idem = idem_of(q, status);
-	who = http_actor(q);
-	rc = fn(&out, http_db(q), body, &who, &idem);
-	json_decref(body);
-	return rc < 0 ? failed(q, rc) : http_send_json(q, status, out);
+	sent = http_write(q, op_run, &o);
+	json_decref(o.body);
+	return sent;
+}
+
+static int rank_run(json_t **out, unsigned *status, PGconn *c, const struct ledger_actor *who,
+		    void *ctx)
+{
+	travel_ranking *k = NULL;
+	int rc = travel_rank(&k, c, ctx, who);
+
+	*status = 201;
+	*out = rc < 0 ? NULL : travel_ranking_json(k);
+	travel_ranking_free(k);
+	return rc < 0 ? rc : *out ? 0 : err_set(ERR_INTERNAL, "out of memory");
 }
 
 /*
@@ -123,10 +113,10 @@ static enum MHD_Result op(struct req *q, op_fn fn, const char *meeting, const ch
  * "what_if": true in the body) 200 with nothing stored (no run, no audit
  * row, no Idempotency-Key kept: a what-if can simply be asked again).
  */
-static enum MHD_Result rank(struct req *q, const char *meeting)
+enum MHD_Result route_meeting_rank(struct req *q, const char *const *path_args)
 {
 	static const char *const args[] = {"what_if", NULL};
-	struct travel_idem idem;
+	const char *meeting = path_args[0];
 	travel_ranking *k = NULL;
 	struct ledger_actor who;
 	enum MHD_Result sent;
@@ -135,8 +125,6 @@ static enum MHD_Result rank(struct req *q, const char *meeting)
 	bool what_if;
 	int rc;
 
-	if (http_authorise(q, readers, "rank travel support", &sent))
-		return sent;
 	if ((bad = http_unknown_arg(q, args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (arg && strcmp(arg, "true") != 0 && strcmp(arg, "false") != 0)
@@ -160,7 +148,7 @@ static enum MHD_Result rank(struct req *q, const char *meeting)
 		json_object_set_new(body, "what_if", json_boolean(strcmp(arg, "true") == 0));
 	what_if = json_is_true(json_object_get(body, "what_if"));
 	who = http_actor(q);
-	if (!what_if && strcmp(who.role, "admin") != 0 && strcmp(who.role, "secretariat") != 0) {
+	if (!what_if && !http_role_in(q, ROLE_ADMIN | ROLE_SECRETARIAT)) {
 		json_decref(body);
 		return http_send_error(q, EC_FORBIDDEN, "the role %s may not store a ranking (a"
 						       " what-if, ?what_if=true, stores nothing)",
@@ -172,16 +160,16 @@ static enum MHD_Result rank(struct req *q, const char *meeting)
 				       "policy: a path on the server is not accepted over HTTP; "
 				       "send the policy itself as policy_xml with a what-if");
 	}
-	if (!what_if && http_idempotency(q, &sent)) {
+	if (!what_if) {
+		sent = http_write(q, rank_run, body);
 		json_decref(body);
 		return sent;
 	}
-	idem = idem_of(q, 201);
-	rc = travel_rank(&k, http_db(q), body, &who, what_if ? NULL : &idem);
+	rc = travel_rank(&k, http_db(q), body, &who);
 	json_decref(body);
 	if (rc < 0)
-		return failed(q, rc);
-	sent = http_send_json(q, what_if ? 200 : 201, travel_ranking_json(k));
+		return http_send_failure(q, rc);
+	sent = http_send_json(q, 200, travel_ranking_json(k));
 	travel_ranking_free(k);
 	return sent;
 }
@@ -193,20 +181,32 @@ static bool is_csv(const char *ctype)
 	       (ctype[8] == '\0' || ctype[8] == ';' || ctype[8] == ' ');
 }
 
-/* POST /v1/meetings/{id}/applicants: the contract's CSV as the body. */
-static enum MHD_Result applicants_import(struct req *q, const char *meeting)
+struct import {
+	struct req *q;
+	const char *meeting;
+};
+
+static int import_run(json_t **out, unsigned *status, PGconn *c,
+		      const struct ledger_actor *who, void *ctx)
 {
-	struct travel_idem idem;
-	struct ledger_actor who;
-	enum MHD_Result sent;
-	json_t *out = NULL;
-	const char *bad, *ctype;
-	FILE *f;
+	struct import *im = ctx;
+	FILE *f = fmemopen((void *)http_body(im->q), http_body_len(im->q), "r");
 	int rc;
 
-	if (http_authorise(q, writers, "write travel support", &sent) ||
-	    http_idempotency(q, &sent))
-		return sent;
+	*status = 201;
+	if (!f)
+		return err_set(ERR_INTERNAL, "cannot read the body");
+	rc = travel_applicants_import(out, c, im->meeting, f, "body", who);
+	fclose(f);
+	return rc;
+}
+
+/* POST /v1/meetings/{id}/applicants: the contract's CSV as the body. */
+enum MHD_Result route_applicants_import(struct req *q, const char *const *args)
+{
+	struct import im = {q, args[0]};
+	const char *bad, *ctype;
+
 	if ((bad = http_unknown_arg(q, http_no_args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	ctype = http_header(q, "Content-Type");
@@ -217,14 +217,7 @@ static enum MHD_Result applicants_import(struct req *q, const char *meeting)
 	if (http_body_len(q) == 0)
 		return http_send_error(q, EC_INVALID_FIELD,
 				       "body: empty; expected the applicant CSV with its header row");
-	f = fmemopen((void *)http_body(q), http_body_len(q), "r");
-	if (!f)
-		return http_send_error(q, EC_INTERNAL, "cannot read the body");
-	idem = idem_of(q, 201);
-	who = http_actor(q);
-	rc = travel_applicants_import(&out, http_db(q), meeting, f, "body", &who, &idem);
-	fclose(f);
-	return rc < 0 ? failed(q, rc) : http_send_json(q, 201, out);
+	return http_write(q, import_run, &im);
 }
 
 /* GET /v1/meetings, /v1/meetings/{id}/trips, /v1/meetings/{id}/applicants. */
@@ -232,13 +225,10 @@ static enum MHD_Result read_route(struct req *q, const char *meeting, const char
 {
 	static const char *const as_of_arg[] = {"as_of", NULL};
 	bool applicants = what && strcmp(what, "applicants") == 0;
-	enum MHD_Result sent;
 	const char *bad;
 	json_t *out = NULL;
 	int rc;
 
-	if (http_authorise(q, readers, "read travel support", &sent))
-		return sent;
 	if ((bad = http_unknown_arg(q, applicants ? as_of_arg : http_no_args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (applicants)
@@ -253,52 +243,49 @@ static enum MHD_Result read_route(struct req *q, const char *meeting, const char
 	return http_send_json(q, 200, meeting ? out : json_pack("{s:o}", "meetings", out));
 }
 
-bool http_routes_travel(struct req *q, bool get, bool post, int n, char s[][128],
-			enum MHD_Result *sent)
+enum MHD_Result route_meetings_list(struct req *q, const char *const *args)
 {
-	static const struct {
-		const char *action, *route;
-		op_fn fn;
-	} trip_ops[] = {
-		{"decline", "trip_decline", travel_decline},
-		{"cancel", "trip_cancel", travel_cancel},
-		{"report", "trip_report", travel_report},
-		{"settle", "trip_settle", travel_settle},
-	};
+	(void)args;
+	return read_route(q, NULL, NULL);
+}
 
-	if (strcmp(s[1], "meetings") != 0)
-		return false;
-	if (n == 2 && post) {
-		http_route(q, "meeting_add");
-		*sent = op(q, travel_meeting_add, NULL, NULL, 201);
-	} else if (n == 2 && get) {
-		http_route(q, "meetings_list");
-		*sent = read_route(q, NULL, NULL);
-	} else if (n == 4 && post && strcmp(s[3], "applicants") == 0) {
-		http_route(q, "applicants_import");
-		*sent = applicants_import(q, s[2]);
-	} else if (n == 4 && get && strcmp(s[3], "applicants") == 0) {
-		http_route(q, "applicants_list");
-		*sent = read_route(q, s[2], "applicants");
-	} else if (n == 4 && post && strcmp(s[3], "rank") == 0) {
-		http_route(q, "meeting_rank");
-		*sent = rank(q, s[2]);
-	} else if (n == 4 && post && strcmp(s[3], "approve") == 0) {
-		http_route(q, "meeting_approve");
-		*sent = op(q, travel_approve, s[2], NULL, 200);
-	} else if (n == 4 && get && strcmp(s[3], "trips") == 0) {
-		http_route(q, "trips_list");
-		*sent = read_route(q, s[2], "trips");
-	} else if (n == 6 && post && strcmp(s[3], "trips") == 0) {
-		for (size_t i = 0; i < sizeof(trip_ops) / sizeof(trip_ops[0]); i++)
-			if (strcmp(s[5], trip_ops[i].action) == 0) {
-				http_route(q, trip_ops[i].route);
-				*sent = op(q, trip_ops[i].fn, s[2], s[4], 200);
-				return true;
-			}
-		return false;
-	} else {
-		return false;
-	}
-	return true;
+enum MHD_Result route_applicants_list(struct req *q, const char *const *args)
+{
+	return read_route(q, args[0], "applicants");
+}
+
+enum MHD_Result route_trips_list(struct req *q, const char *const *args)
+{
+	return read_route(q, args[0], "trips");
+}
+
+enum MHD_Result route_meeting_add(struct req *q, const char *const *args)
+{
+	(void)args;
+	return op(q, travel_meeting_add, NULL, NULL, 201);
+}
+
+enum MHD_Result route_meeting_approve(struct req *q, const char *const *args)
+{
+	return op(q, travel_approve, args[0], NULL, 200);
+}
+
+enum MHD_Result route_trip_decline(struct req *q, const char *const *args)
+{
+	return op(q, travel_decline, args[0], args[1], 200);
+}
+
+enum MHD_Result route_trip_cancel(struct req *q, const char *const *args)
+{
+	return op(q, travel_cancel, args[0], args[1], 200);
+}
+
+enum MHD_Result route_trip_report(struct req *q, const char *const *args)
+{
+	return op(q, travel_report, args[0], args[1], 200);
+}
+
+enum MHD_Result route_trip_settle(struct req *q, const char *const *args)
+{
+	return op(q, travel_settle, args[0], args[1], 200);
 }

@@ -2,11 +2,14 @@
  * server.c - the HTTP API of tfledgerd (see server.h and docs/openapi.yaml).
  *
  * One thread per connection (libmicrohttpd), at most LIMIT_HTTP_CONNECTIONS.
- * A request reads its body (413 beyond LIMIT_HTTP_BODY_BYTES), takes a
- * pooled database connection, authenticates the bearer token, checks the
- * role, replays an Idempotency-Key it has seen, validates its input strictly
- * and, for appends to the journal, hands the entries to the writer
- * (writer.c) and waits for their commit. Every answer carries X-Request-Id;
+ * A request finds its row of the route table (routes.c) when its headers
+ * arrive, reads its body (413 beyond the row's limit), takes a pooled
+ * database connection, authenticates the bearer token, checks the row's
+ * roles, replays an Idempotency-Key it has seen, and calls the row's
+ * handler, which validates its input strictly and writes through
+ * http_write (one transaction with the key's record) or, for appends to
+ * the journal, hands the entries to the writer (writer.c, which stores the
+ * key in their commit) and waits for their commit. Every answer carries X-Request-Id;
  * every error is {"error":{"code","message"}} with the contract's codes.
  * Nothing is stored unless the whole request succeeds.
  */
@@ -33,6 +36,7 @@
 #include "fund/body.h"
 #include "fund/fund.h"
 #include "daemon/http.h"
+#include "daemon/routes.h"
 #include "ledger/ledger.h"
 #include "common/metrics.h"
 #include "bank/reconcile.h"
@@ -150,7 +154,9 @@ struct req {
 	const char *url;
 	char *body;
 	size_t len, cap;
-	size_t body_max; /* LIMIT_HTTP_BODY_BYTES, or the route's own limit */
+	size_t body_max; /* the route's limit (LIMIT_HTTP_BODY_BYTES if none) */
+	const struct route *rt; /* NULL: no such route */
+	char args[ROUTE_ARGS_MAX][128]; /* the path's {name} segments */
 	bool too_large;
 	char id[65];
 	struct timespec t0;
@@ -365,31 +371,14 @@ struct ledger_actor http_actor(const struct req *q)
 	return (struct ledger_actor){q->tok.id, q->tok.name, q->tok.role, q->id};
 }
 
-void http_route(struct req *q, const char *route)
-{
-	q->route = route;
-}
-
 /* --- authentication, roles, idempotency --------------------------------------- */
 
-enum access { READ, WRITE };
-
-/* The journal: everyone reads it, finance (and admin) writes it. */
-static const char *const ledger_readers[] = {"admin", "finance", "auditor", "secretariat", NULL};
-static const char *const ledger_writers[] = {"admin", "finance", NULL};
-
-static int authorise(struct req *q, enum access a, enum MHD_Result *sent)
-{
-	return http_authorise(q, a == WRITE ? ledger_writers : ledger_readers,
-			      a == WRITE ? "write the ledger" : "read the ledger", sent);
-}
-
-int http_authorise(struct req *q, const char *const *roles, const char *what,
-		   enum MHD_Result *sent)
+/* Authenticates the bearer token, takes a pooled connection and checks
+ * that the token's role is one of roles; else 1 with 401/403/503 sent. */
+static int authorise(struct req *q, unsigned roles, const char *what, enum MHD_Result *sent)
 {
 	const char *h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_AUTHORIZATION);
-	size_t i;
 	int rc;
 
 	if (!h || strncmp(h, "Bearer ", 7) != 0) {
@@ -410,23 +399,16 @@ int http_authorise(struct req *q, const char *const *roles, const char *what,
 		*sent = http_send_failure(q, rc);
 		return 1;
 	}
-	for (i = 0; roles[i] && strcmp(roles[i], q->tok.role) != 0; i++)
-		;
-	if (!roles[i]) {
+	if (!(route_role_of(q->tok.role) & roles)) {
 		*sent = http_send_error(q, EC_FORBIDDEN, "the role %s may not %s", q->tok.role, what);
 		return 1;
 	}
 	return 0;
 }
 
-int http_no_idempotency(struct req *q, enum MHD_Result *sent)
+bool http_role_in(const struct req *q, unsigned roles)
 {
-	if (!MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Idempotency-Key"))
-		return 0;
-	*sent = http_send_error(q, EC_INVALID_FIELD,
-				"Idempotency-Key: not supported on this route yet; "
-				"retrying it would write twice");
-	return 1;
+	return (route_role_of(q->tok.role) & roles) != 0;
 }
 
 /* For writes: reads Idempotency-Key; replays a stored answer (1 = sent). */
@@ -496,29 +478,61 @@ static enum MHD_Result replay_after_race(struct req *q)
 	return http_send_error(q, EC_CONFLICT, "Idempotency-Key was used concurrently");
 }
 
-int http_idempotency(struct req *q, enum MHD_Result *sent)
+/* --- the Idempotency-Key wrapper ------------------------------------------------ */
+
+struct write {
+	struct req *q;
+	http_write_fn fn;
+	void *ctx;
+	struct ledger_actor who;
+	json_t *out;
+	unsigned status;
+	char *response;
+	bool key_taken; /* the key was stored meanwhile by another request */
+};
+
+static int write_tx(PGconn *c, void *ctx)
 {
-	return idempotency(q, sent);
+	struct write *w = ctx;
+	int rc;
+
+	json_decref(w->out);
+	w->out = NULL;
+	free(w->response);
+	w->response = NULL;
+	w->key_taken = false;
+	rc = w->fn(&w->out, &w->status, c, &w->who, w->ctx);
+	if (rc < 0)
+		return rc;
+	w->response = w->out ? json_dumps(w->out, JSON_COMPACT) : NULL;
+	if (!w->response)
+		return err_set(ERR_INTERNAL, "out of memory");
+	if (!w->q->idem_key)
+		return 0;
+	rc = ledger_idempotency_put(c, w->q->idem_key, w->q->request_sha, (int)w->status,
+				    w->response);
+	if (err_code_of(rc) == EC_IDEMPOTENCY_KEY_TAKEN)
+		w->key_taken = true;
+	return rc;
 }
 
-const char *http_idem_key(const struct req *q)
+enum MHD_Result http_write(struct req *q, http_write_fn fn, void *ctx)
 {
-	return q->idem_key;
-}
+	struct write w = {.q = q, .fn = fn, .ctx = ctx, .who = http_actor(q)};
+	enum MHD_Result sent;
+	int rc;
 
-const char *http_request_sha(const struct req *q)
-{
-	return q->request_sha;
-}
-
-enum MHD_Result http_replay_after_race(struct req *q)
-{
-	return replay_after_race(q);
-}
-
-enum MHD_Result http_send_stored(struct req *q, unsigned status, const char *json_text)
-{
-	return send_text(q, status, "application/json", json_text);
+	ASSERT(q->rt && q->rt->idempotent);
+	rc = db_tx(q->c, DB_READ_COMMITTED, write_tx, &w);
+	if (rc < 0 && w.key_taken)
+		sent = replay_after_race(q);
+	else if (rc < 0)
+		sent = http_send_failure(q, rc);
+	else
+		sent = send_text(q, w.status, "application/json", w.response);
+	json_decref(w.out);
+	free(w.response);
+	return sent;
 }
 
 const char *http_header(struct req *q, const char *name)
@@ -533,20 +547,29 @@ const char *http_body(const struct req *q)
 
 /* --- routes --------------------------------------------------------------------------- */
 
-static enum MHD_Result account_create(struct req *q)
+static int account_create_op(json_t **out, unsigned *status, PGconn *c,
+			     const struct ledger_actor *who, void *ctx)
+{
+	const struct ledger_account *a = ctx;
+	int rc = ledger_account_create(c, a, who, NULL, NULL, NULL);
+
+	*status = 201;
+	*out = rc < 0 ? NULL : ledger_account_json(a, 0);
+	return rc < 0 ? rc : *out ? 0 : err_set(ERR_INTERNAL, "out of memory");
+}
+
+enum MHD_Result route_account_create(struct req *q, const char *const *args)
 {
 	static const char *const fields[] = {"code", "name", "type", "currency", NULL};
 	static const char *const types[] = {"asset", "liability", "net_assets",
 					    "revenue", "expense", "memo", NULL};
 	struct ledger_account a = {0};
-	struct ledger_actor who = {q->tok.id, q->tok.name, q->tok.role, q->id};
 	enum MHD_Result sent;
-	json_t *body = NULL, *out = NULL;
+	json_t *body = NULL;
 	const char *v[4];
-	char *response = NULL;
-	int rc;
 
-	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || http_parse_body(&body, q, &sent))
+	(void)args;
+	if (http_parse_body(&body, q, &sent))
 		return sent;
 	{
 		const char *k;
@@ -604,22 +627,8 @@ static enum MHD_Result account_create(struct req *q)
 	snprintf(a.currency, sizeof(a.currency), "%s", v[3]);
 	a.normal_debit = strcmp(a.type, "asset") == 0 || strcmp(a.type, "expense") == 0 ||
 			 strcmp(a.type, "memo") == 0;
-	out = ledger_account_json(&a, 0);
-	response = out ? json_dumps(out, JSON_COMPACT) : NULL;
-	if (!response) {
-		sent = http_send_error(q, EC_INTERNAL, "out of memory");
-		goto cleanup;
-	}
-	rc = ledger_account_create(q->c, &a, &who, q->idem_key, q->request_sha, response);
-	if (q->idem_key && err_code_of(rc) == EC_IDEMPOTENCY_KEY_TAKEN)
-		sent = replay_after_race(q);
-	else if (rc < 0)
-		sent = http_send_failure(q, rc);
-	else
-		sent = send_text(q, 201, "application/json", response);
+	sent = http_write(q, account_create_op, &a);
 cleanup:
-	free(response);
-	json_decref(out);
 	json_decref(body);
 	return sent;
 }
@@ -628,13 +637,10 @@ static enum MHD_Result account_get(struct req *q, const char *code, bool balance
 {
 	static const char *const bal_args[] = {"as_of", NULL};
 	struct ledger_account a;
-	enum MHD_Result sent;
 	const char *as_of = NULL, *bad;
 	int64_t bal;
 	int rc;
 
-	if (authorise(q, READ, &sent))
-		return sent;
 	if ((bad = http_unknown_arg(q, balance_only ? bal_args : http_no_args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (balance_only) {
@@ -657,15 +663,23 @@ static enum MHD_Result account_get(struct req *q, const char *code, bool balance
 	}
 }
 
-static enum MHD_Result accounts_list(struct req *q)
+enum MHD_Result route_account_get(struct req *q, const char *const *args)
 {
-	enum MHD_Result sent;
+	return account_get(q, args[0], false);
+}
+
+enum MHD_Result route_account_balance(struct req *q, const char *const *args)
+{
+	return account_get(q, args[0], true);
+}
+
+enum MHD_Result route_accounts_list(struct req *q, const char *const *args)
+{
 	json_t *arr = NULL;
 	const char *bad;
 	int rc;
 
-	if (authorise(q, READ, &sent))
-		return sent;
+	(void)args;
 	if ((bad = http_unknown_arg(q, http_no_args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	rc = ledger_accounts_list(&arr, q->c);
@@ -717,13 +731,14 @@ static enum MHD_Result append(struct req *q, struct ledger_entry *e, size_t n, b
 	}
 }
 
-static enum MHD_Result entry_post(struct req *q)
+enum MHD_Result route_entry_post(struct req *q, const char *const *args)
 {
 	struct ledger_entry e = {0};
 	enum MHD_Result sent;
 	json_t *body = NULL;
 
-	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || http_parse_body(&body, q, &sent))
+	(void)args;
+	if (http_parse_body(&body, q, &sent))
 		return sent;
 	if (ledger_entry_parse(&e, body, "") < 0)
 		sent = http_send_failure(q, ERR_INVALID);
@@ -734,7 +749,7 @@ static enum MHD_Result entry_post(struct req *q)
 	return sent;
 }
 
-static enum MHD_Result entry_batch(struct req *q)
+enum MHD_Result route_entry_batch(struct req *q, const char *const *args)
 {
 	struct ledger_entry *e = NULL;
 	enum MHD_Result sent;
@@ -742,7 +757,8 @@ static enum MHD_Result entry_batch(struct req *q)
 	json_t *body = NULL, *arr, *v;
 	size_t n = 0, parsed = 0;
 
-	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || http_parse_body(&body, q, &sent))
+	(void)args;
+	if (http_parse_body(&body, q, &sent))
 		return sent;
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "entries") != 0) {
@@ -785,18 +801,16 @@ cleanup:
 	return sent;
 }
 
-static enum MHD_Result entry_get(struct req *q, const char *id)
+enum MHD_Result route_entry_get(struct req *q, const char *const *args)
 {
 	struct ledger_entry e;
 	enum MHD_Result sent;
 	const char *bad;
 	int rc;
 
-	if (authorise(q, READ, &sent))
-		return sent;
 	if ((bad = http_unknown_arg(q, http_no_args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
-	rc = ledger_entry_get(&e, q->c, id);
+	rc = ledger_entry_get(&e, q->c, args[0]);
 	if (rc < 0)
 		return http_send_failure(q, rc);
 	sent = http_send_json(q, 200, ledger_entry_json(&e));
@@ -804,20 +818,18 @@ static enum MHD_Result entry_get(struct req *q, const char *id)
 	return sent;
 }
 
-static enum MHD_Result entries_list(struct req *q)
+enum MHD_Result route_entries_list(struct req *q, const char *const *path_args)
 {
 	static const char *const args[] = {"account", "from", "to", "after", "limit", NULL};
 	const char *account = http_arg(q, "account"), *from = http_arg(q, "from");
 	const char *to = http_arg(q, "to");
 	const char *after_s = http_arg(q, "after"), *limit_s = http_arg(q, "limit"), *bad;
-	enum MHD_Result sent;
 	long long after = 0, limit = 100;
 	json_t *out = NULL;
 	char *end;
 	int rc;
 
-	if (authorise(q, READ, &sent))
-		return sent;
+	(void)path_args;
 	if ((bad = http_unknown_arg(q, args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (account && !ledger_code_valid(account))
@@ -842,17 +854,18 @@ static enum MHD_Result entries_list(struct req *q)
 	return http_send_json(q, 200, out);
 }
 
-static enum MHD_Result entry_reverse(struct req *q, const char *id)
+enum MHD_Result route_entry_reverse(struct req *q, const char *const *args)
 {
 	static const char *const fields[] = {"date", "memo", NULL};
 	struct ledger_entry orig = {0}, rev = {0};
 	enum MHD_Result sent;
 	json_t *body = NULL, *v;
 	const char *key, *date, *memo;
+	const char *id = args[0];
 	char defmemo[64];
 	int rc;
 
-	if (authorise(q, WRITE, &sent) || idempotency(q, &sent) || http_parse_body(&body, q, &sent))
+	if (http_parse_body(&body, q, &sent))
 		return sent;
 	json_object_foreach(body, key, v) {
 		size_t i;
@@ -924,16 +937,22 @@ static bool month_valid(const char *s)
 	return date_valid(d);
 }
 
-static enum MHD_Result period_close(struct req *q, const char *month)
+static int period_close_op(json_t **out, unsigned *status, PGconn *c,
+			   const struct ledger_actor *who, void *ctx)
 {
-	struct ledger_actor who = {q->tok.id, q->tok.name, q->tok.role, q->id};
-	enum MHD_Result sent;
-	json_t *body = NULL, *out;
-	char *response = NULL;
-	int rc;
+	const char *month = ctx;
+	int rc = ledger_period_close(c, month, who, NULL, NULL, NULL);
 
-	if (authorise(q, WRITE, &sent) || idempotency(q, &sent))
-		return sent;
+	*status = 201;
+	*out = rc < 0 ? NULL : json_pack("{s:s, s:s}", "period", month, "status", "closed");
+	return rc < 0 ? rc : *out ? 0 : err_set(ERR_INTERNAL, "out of memory");
+}
+
+enum MHD_Result route_period_close(struct req *q, const char *const *args)
+{
+	enum MHD_Result sent;
+	json_t *body = NULL;
+
 	if (q->len) {
 		if (http_parse_body(&body, q, &sent))
 			return sent;
@@ -945,28 +964,18 @@ static enum MHD_Result period_close(struct req *q, const char *month)
 		}
 		json_decref(body);
 	}
-	if (!month_valid(month))
+	if (!month_valid(args[0]))
 		return http_send_error(q, EC_INVALID_FIELD, "period: must be YYYY-MM");
-	out = json_pack("{s:s, s:s}", "period", month, "status", "closed");
-	response = out ? json_dumps(out, JSON_COMPACT) : NULL;
-	json_decref(out);
-	if (!response)
-		return http_send_error(q, EC_INTERNAL, "out of memory");
-	rc = ledger_period_close(q->c, month, &who, q->idem_key, q->request_sha, response);
-	sent = rc < 0 ? http_send_failure(q, rc) : send_text(q, 201, "application/json", response);
-	free(response);
-	return sent;
+	return http_write(q, period_close_op, (void *)args[0]);
 }
 
-static enum MHD_Result journal_verify(struct req *q)
+enum MHD_Result route_journal_verify(struct req *q, const char *const *args)
 {
 	struct ledger_verify_result v;
-	enum MHD_Result sent;
 	json_t *out;
 	int rc;
 
-	if (authorise(q, READ, &sent))
-		return sent;
+	(void)args;
 	rc = ledger_verify(&v, q->c);
 	if (rc < 0)
 		return http_send_failure(q, rc);
@@ -979,10 +988,11 @@ static enum MHD_Result journal_verify(struct req *q)
 	return http_send_json(q, 200, out);
 }
 
-static enum MHD_Result healthz(struct req *q)
+enum MHD_Result route_healthz(struct req *q, const char *const *args)
 {
 	int rc;
 
+	(void)args;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		rc = need_db(q);
 		if (rc == 0)
@@ -997,11 +1007,12 @@ static enum MHD_Result healthz(struct req *q)
 	return send_text(q, 503, "application/json", "{\"status\":\"unavailable\"}");
 }
 
-static enum MHD_Result metrics(struct req *q)
+enum MHD_Result route_metrics(struct req *q, const char *const *args)
 {
 	char *text = metrics_render();
 	enum MHD_Result sent;
 
+	(void)args;
 	if (!text)
 		return http_send_error(q, EC_INTERNAL, "out of memory");
 	sent = send_text(q, 200, "text/plain; version=0.0.4", text);
@@ -1009,73 +1020,26 @@ static enum MHD_Result metrics(struct req *q)
 	return sent;
 }
 
-/* Splits path into at most 6 segments after the leading '/'. */
-static int split(char seg[6][128], const char *path)
-{
-	int n = 0;
-
-	if (*path != '/')
-		return -1;
-	path++;
-	while (*path) {
-		const char *slash = strchr(path, '/');
-		size_t len = slash ? (size_t)(slash - path) : strlen(path);
-
-		if (n == 6 || len == 0 || len >= 128)
-			return -1;
-		memcpy(seg[n], path, len);
-		seg[n][len] = '\0';
-		n++;
-		path += len;
-		if (*path == '/')
-			path++;
-	}
-	return n;
-}
-
+/* Answers q by its row of the route table: 413, 404, 401/403, a stored
+ * Idempotency-Key's answer, else the handler's. */
 static enum MHD_Result dispatch(struct req *q)
 {
-	char s[6][128];
-	int n = split(s, q->url);
-	bool get = strcmp(q->method, "GET") == 0, post = strcmp(q->method, "POST") == 0;
+	const char *args[ROUTE_ARGS_MAX];
 	enum MHD_Result sent;
 
 	if (q->too_large)
 		return http_send_error(q, EC_TOO_LARGE, "the request body exceeds %zu bytes",
 				       q->body_max);
-	if (n == 1 && strcmp(s[0], "healthz") == 0 && get)
-		return q->route = "healthz", healthz(q);
-	if (n == 1 && strcmp(s[0], "metrics") == 0 && get)
-		return q->route = "metrics", metrics(q);
-	if (n >= 2 && strcmp(s[0], "v1") == 0) {
-		if (n == 2 && strcmp(s[1], "accounts") == 0 && post)
-			return q->route = "account_create", account_create(q);
-		if (n == 2 && strcmp(s[1], "accounts") == 0 && get)
-			return q->route = "accounts_list", accounts_list(q);
-		if (n == 3 && strcmp(s[1], "accounts") == 0 && get)
-			return q->route = "account_get", account_get(q, s[2], false);
-		if (n == 4 && strcmp(s[1], "accounts") == 0 && strcmp(s[3], "balance") == 0 && get)
-			return q->route = "account_balance", account_get(q, s[2], true);
-		if (n == 2 && strcmp(s[1], "entries") == 0 && post)
-			return q->route = "entry_post", entry_post(q);
-		if (n == 2 && strcmp(s[1], "entries") == 0 && get)
-			return q->route = "entries_list", entries_list(q);
-		if (n == 3 && strcmp(s[1], "entries") == 0 && strcmp(s[2], "batch") == 0 && post)
-			return q->route = "entry_batch", entry_batch(q);
-		if (n == 3 && strcmp(s[1], "entries") == 0 && get)
-			return q->route = "entry_get", entry_get(q, s[2]);
-		if (n == 4 && strcmp(s[1], "entries") == 0 && strcmp(s[3], "reverse") == 0 && post)
-			return q->route = "entry_reverse", entry_reverse(q, s[2]);
-		if (n == 4 && strcmp(s[1], "periods") == 0 && strcmp(s[3], "close") == 0 && post)
-			return q->route = "period_close", period_close(q, s[2]);
-		if (n == 3 && strcmp(s[1], "journal") == 0 && strcmp(s[2], "verify") == 0 && get)
-			return q->route = "journal_verify", journal_verify(q);
-		if (http_routes_fund(q, get, post, n, s, &sent) ||
-		    http_routes_travel(q, get, post, n, s, &sent) ||
-		    http_routes_reports(q, get, post, n, s, &sent))
-			return sent;
-	}
-	return http_send_error(q, EC_NOT_FOUND, "no route %s %s", q->method, q->url);
+	if (!q->rt)
+		return http_send_error(q, EC_NOT_FOUND, "no route %s %s", q->method, q->url);
+	q->route = q->rt->name;
+	if (q->rt->roles && authorise(q, q->rt->roles, q->rt->what, &sent))
+		return sent;
+	if (q->rt->idempotent && idempotency(q, &sent))
+		return sent;
+	for (int i = 0; i < ROUTE_ARGS_MAX; i++)
+		args[i] = q->args[i];
+	return q->rt->handler(q, args);
 }
 
 static void request_id(struct req *q)
@@ -1123,9 +1087,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		q->route = "unknown";
 		clock_gettime(CLOCK_MONOTONIC, &q->t0);
 		request_id(q);
-		q->body_max = http_routes_fund_body_max(method, url);
-		if (!q->body_max)
-			q->body_max = LIMIT_HTTP_BODY_BYTES;
+		q->rt = route_match(method, url, q->args);
+		q->body_max = q->rt ? q->rt->body_max : LIMIT_HTTP_BODY_BYTES;
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						 MHD_HTTP_HEADER_CONTENT_LENGTH);
 		/* Too large: the body is read and dropped, then 413 (answering

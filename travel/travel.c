@@ -42,9 +42,6 @@ static const struct db_stmt stmts[] = {
 	{"travel_audit",
 	 "INSERT INTO audit (token_name, role, action, object, request_id)"
 	 " VALUES ($1, $2, $3, $4, $5)", 5},
-	{"travel_idem_insert",
-	 "INSERT INTO idempotency_keys (key, request_sha256, status, response)"
-	 " VALUES ($1, $2, $3::int, $4)", 4},
 	{"travel_meeting_insert",
 	 "INSERT INTO travel_meetings (id, name, starts_on, ends_on, place, currency, budget_line)"
 	 " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id", 7},
@@ -183,32 +180,6 @@ static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
 	const char *p[] = {who->token_name, who->role, action, object, who->request_id};
 
 	return db_exec(NULL, c, "travel_audit", 5, p);
-}
-
-/*
- * Stores answer under the request's Idempotency-Key, if it has one, in the
- * caller's transaction. Another request that stored the key meanwhile is
- * ERR_CONFLICT "conflict" naming the key (the route then replays or refuses).
- */
-static int idem_store(PGconn *c, const struct travel_idem *idem, json_t *answer)
-{
-	char status[16], *text;
-	int rc;
-
-	if (!idem || !idem->key)
-		return 0;
-	text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
-	if (!text)
-		return err_set(ERR_INTERNAL, "out of memory");
-	snprintf(status, sizeof(status), "%u", idem->status);
-	rc = db_exec(NULL, c, "travel_idem_insert", 4,
-		     (const char *const[]){idem->key, idem->request_sha256, status, text});
-	free(text);
-	if (rc == ERR_CONFLICT) {
-		rc = err_set(ERR_CONFLICT, "Idempotency-Key '%s' was used by another request "
-					   "meanwhile", idem->key);
-	}
-	return rc;
 }
 
 /* A text field of 1 to max_chars bytes. */
@@ -402,7 +373,6 @@ static int entry_commit(char id_out[LEDGER_UUID_BYTES], PGconn *c, struct builde
 struct meeting_tx {
 	const char *p[7];
 	const struct ledger_actor *who;
-	const struct travel_idem *idem;
 	json_t *out;
 };
 
@@ -434,16 +404,15 @@ static int meeting_tx_run(PGconn *c, void *ctx)
 	if (rc == 0 && !(t->out = meeting_json(r, 0)))
 		rc = oom();
 	PQclear(r);
-	return rc == 0 ? idem_store(c, t->idem, t->out) : rc;
+	return rc;
 }
 
 int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
-			      const struct ledger_actor *who,
-			      const struct travel_idem *idem)
+			      const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"id",	  "name",     "starts_on", "ends_on",
 					      "place",	  "currency", "budget_line", NULL};
-	struct meeting_tx t = {.who = who, .idem = idem};
+	struct meeting_tx t = {.who = who};
 	struct ledger_account a;
 	char acct[LEDGER_CODE_BYTES], today[11];
 	int rc;
@@ -525,7 +494,6 @@ struct import_tx {
 	char as_of[11];
 	const PGresult *m;
 	const struct ledger_actor *who;
-	const struct travel_idem *idem;
 	json_t *out;
 };
 
@@ -607,14 +575,13 @@ static int import_tx_run(PGconn *c, void *ctx)
 						json_object_get(list, "applicants")))) < 0)
 			rc = oom();
 	}
-	return rc == 0 ? idem_store(c, t->idem, t->out) : rc;
+	return rc;
 }
 
 int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
-				    const char *source, const struct ledger_actor *who,
-				    const struct travel_idem *idem)
+				    const char *source, const struct ledger_actor *who)
 {
-	struct import_tx t = {.meeting = meeting, .source = source, .who = who, .idem = idem};
+	struct import_tx t = {.meeting = meeting, .source = source, .who = who};
 	struct rules_applicant *a = NULL;
 	rules_countries *countries = NULL;
 	PGresult *m = NULL;
@@ -866,7 +833,6 @@ static int decisions_rows(char **out, const struct rules_result *res)
 struct rank_tx {
 	travel_ranking *k;
 	const struct ledger_actor *who;
-	const struct travel_idem *idem;
 };
 
 static int rank_tx_run(PGconn *c, void *ctx)
@@ -905,12 +871,6 @@ static int rank_tx_run(PGconn *c, void *ctx)
 		snprintf(object, sizeof(object), "%s/run/%lld", k->meeting, k->run);
 		rc = audit(c, t->who, "travel.rank", object);
 	}
-	if (rc == 0 && t->idem && t->idem->key) {
-		json_t *answer = travel_ranking_json(k);
-
-		rc = answer ? idem_store(c, t->idem, answer) : oom();
-		json_decref(answer);
-	}
 	PQclear(r);
 	free(inputs);
 	free(rows);
@@ -918,12 +878,12 @@ static int rank_tx_run(PGconn *c, void *ctx)
 }
 
 int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
-		       const struct ledger_actor *who, const struct travel_idem *idem)
+		       const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"meeting", "as_of",   "budget",	  "currency",
 					      "policy",	 "what_if", "policy_xml", NULL};
 	travel_ranking *k = calloc(1, sizeof(*k));
-	struct rank_tx t = {k, who, idem};
+	struct rank_tx t = {k, who};
 	const char *meeting = NULL, *as_of = NULL, *budget_s = NULL, *ccy = NULL, *policy = NULL;
 	const char *policy_xml = NULL;
 	char amount[MONEY_STR_MAX + 8];
@@ -1084,7 +1044,6 @@ struct trip_tx {
 	int64_t airfare, dsa, paid;
 	const char *report, *bank;
 	const struct ledger_actor *who;
-	const struct travel_idem *idem;
 	json_t *out;
 };
 
@@ -1151,7 +1110,7 @@ static int approve_tx_run(PGconn *c, void *ctx)
 	if (rc == 0) {
 		t->out = json_pack("{s:s, s:I, s:O}", "meeting", t->meeting, "run",
 				   (json_int_t)fund_body_int64(run, 0, 0), "approved", approved);
-		rc = t->out ? idem_store(c, t->idem, t->out) : oom();
+		rc = t->out ? 0 : oom();
 	}
 	json_decref(approved);
 	PQclear(m);
@@ -1174,10 +1133,10 @@ static int trip_tx(json_t **out, PGconn *c, int (*fn)(PGconn *, void *), struct 
 }
 
 int travel_approve(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const struct travel_idem *idem)
+			  const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"meeting", "date", NULL};
-	struct trip_tx t = {.body = body, .who = who, .idem = idem};
+	struct trip_tx t = {.body = body, .who = who};
 	char today[11];
 	int rc;
 
@@ -1290,7 +1249,7 @@ static int release_tx_run(PGconn *c, void *ctx)
 		rc = offer_waitlisted(offered, c, t, ccy);
 	if (rc == 0) {
 		t->out = json_pack("{s:o, s:O}", "trip", trip_json(done, 0), "offered", offered);
-		rc = t->out ? idem_store(c, t->idem, t->out) : oom();
+		rc = t->out ? 0 : oom();
 	}
 cleanup:
 	json_decref(offered);
@@ -1301,10 +1260,10 @@ cleanup:
 }
 
 static int release(json_t **out, PGconn *c, json_t *body, const char *status,
-		   const struct ledger_actor *who, const struct travel_idem *idem)
+		   const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "date", NULL};
-	struct trip_tx t = {.body = body, .status = status, .who = who, .idem = idem};
+	struct trip_tx t = {.body = body, .status = status, .who = who};
 	char today[11];
 	int rc;
 
@@ -1318,15 +1277,15 @@ static int release(json_t **out, PGconn *c, json_t *body, const char *status,
 }
 
 int travel_decline(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who, const struct travel_idem *idem)
+			  const struct ledger_actor *who)
 {
-	return release(out, c, body, "declined", who, idem);
+	return release(out, c, body, "declined", who);
 }
 
 int travel_cancel(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const struct travel_idem *idem)
+			 const struct ledger_actor *who)
 {
-	return release(out, c, body, "cancelled", who, idem);
+	return release(out, c, body, "cancelled", who);
 }
 
 /* --- settle ------------------------------------------------------------------------------------ */
@@ -1396,7 +1355,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 	if (rc == 0) {
 		t->out = json_pack("{s:o, s:o}", "trip", trip_json(done, 0), "released",
 				   fund_body_money(granted - paid, ccy));
-		rc = t->out ? idem_store(c, t->idem, t->out) : oom();
+		rc = t->out ? 0 : oom();
 	}
 cleanup:
 	PQclear(m);
@@ -1406,11 +1365,11 @@ cleanup:
 }
 
 int travel_settle(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const struct travel_idem *idem)
+			 const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "airfare", "dsa",
 					      "report_received", "date", "bank_account", NULL};
-	struct trip_tx t = {.body = body, .who = who, .idem = idem};
+	struct trip_tx t = {.body = body, .who = who};
 	PGresult *m = NULL;
 	char today[11];
 	int rc;
@@ -1477,7 +1436,7 @@ static int report_tx_run(PGconn *c, void *ctx)
 			goto cleanup;
 		}
 		t->out = json_pack("{s:o}", "trip", trip_json(trip, 0));
-		rc = t->out ? idem_store(c, t->idem, t->out) : oom();
+		rc = t->out ? 0 : oom();
 		goto cleanup;
 	}
 	rc = db_exec(&done, c, "travel_trip_report", 2,
@@ -1489,7 +1448,7 @@ static int report_tx_run(PGconn *c, void *ctx)
 		rc = audit(c, t->who, "travel.report", object);
 	if (rc == 0) {
 		t->out = json_pack("{s:o}", "trip", trip_json(done, 0));
-		rc = t->out ? idem_store(c, t->idem, t->out) : oom();
+		rc = t->out ? 0 : oom();
 	}
 cleanup:
 	PQclear(m);
@@ -1499,10 +1458,10 @@ cleanup:
 }
 
 int travel_report(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const struct travel_idem *idem)
+			 const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "report_received", NULL};
-	struct trip_tx t = {.body = body, .who = who, .idem = idem};
+	struct trip_tx t = {.body = body, .who = who};
 	PGresult *m = NULL;
 	char today[11];
 	int rc;

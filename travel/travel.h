@@ -19,12 +19,9 @@
  * ...), missing-rate (422) from the fund, or internal.
  * On success *out is a new JSON reference the caller owns.
  *
- * Every write takes idem, the HTTP request's Idempotency-Key (NULL, or a
- * NULL key, for none: the CLI): the write's answer is stored under the key
- * in the write's own transaction, so a retry of the same request can be
- * answered again without writing twice. If another request stored the key
- * meanwhile the write is "conflict" with err_last() naming the
- * Idempotency-Key, and nothing is stored.
+ * A write runs in the caller's transaction if one is open on c (its db_tx
+ * joins it), so a caller can store more rows in the same commit (tfledgerd
+ * stores the request's Idempotency-Key beside it: daemon/http.h http_write).
  */
 #ifndef TFLEDGER_TRAVEL_H
 #define TFLEDGER_TRAVEL_H
@@ -39,22 +36,13 @@
 /* Prepares this module's statements on c (after fund_setup). */
 int travel_setup(PGconn *c);
 
-/* An Idempotency-Key (daemon/server.c): the key, the SHA-256 hex of the
- * request's method, path and body, and the HTTP status of its answer. */
-struct travel_idem {
-	const char *key;
-	const char *request_sha256;
-	unsigned status;
-};
-
 /*
  * {"id","name","starts_on","ends_on","place","currency","budget_line"?}:
  * id is 1-32 of a-z 0-9 . _ -; currency one the fund keeps books in.
  * "conflict" if the id exists.
  */
 int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
-			      const struct ledger_actor *who,
-			const struct travel_idem *idem);
+			      const struct ledger_actor *who);
 
 /* Every meeting with its applicant, trip and run counts. */
 int travel_meetings_list(json_t **out, PGconn *c);
@@ -71,8 +59,7 @@ int travel_meetings_list(json_t **out, PGconn *c);
  * as of today (UTC).
  */
 int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
-				    const char *source, const struct ledger_actor *who,
-				    const struct travel_idem *idem);
+				    const char *source, const struct ledger_actor *who);
 
 /*
  * The applicants of a meeting: {"meeting","as_of","applicants":[{"id",
@@ -103,12 +90,12 @@ typedef struct travel_ranking travel_ranking;
  * as_of), not from the CSV. policy is the path of a policy file, policy_xml
  * the policy itself (what-if only; messages name "policy_xml:LINE"), else
  * the bundled one. Unless what_if is true the run (inputs, policy hash,
- * budget, decisions) is stored with an audit row (and idem); a what-if
+ * budget, decisions) is stored with an audit row; a what-if
  * stores nothing.
  * Free with travel_ranking_free.
  */
 int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
-		       const struct ledger_actor *who, const struct travel_idem *idem);
+		       const struct ledger_actor *who);
 
 void travel_ranking_free(travel_ranking *k);
 
@@ -132,8 +119,7 @@ json_t *travel_ranking_json(const travel_ranking *k);
  * "approved":[trips...]}. "conflict" if the meeting has no stored run.
  */
 int travel_approve(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who,
-			const struct travel_idem *idem);
+			  const struct ledger_actor *who);
 
 /*
  * The applicant declines (travel_decline) or the Secretariat cancels
@@ -147,11 +133,9 @@ int travel_approve(json_t **out, PGconn *c, json_t *body,
  * offered or approved.
  */
 int travel_decline(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who,
-			const struct travel_idem *idem);
+			  const struct ledger_actor *who);
 int travel_cancel(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who,
-			const struct travel_idem *idem);
+			 const struct ledger_actor *who);
 
 /*
  * Settles an approved trip: {"meeting","applicant","airfare","dsa",
@@ -164,8 +148,7 @@ int travel_cancel(json_t **out, PGconn *c, json_t *body,
  * or above the granted amount; "conflict" unless the trip is approved.
  */
 int travel_settle(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who,
-			const struct travel_idem *idem);
+			 const struct ledger_actor *who);
 
 /*
  * Records that the trip report of an approved or settled trip was
@@ -177,7 +160,7 @@ int travel_settle(json_t **out, PGconn *c, json_t *body,
  * offered, declined or cancelled. *out is {"trip":{...}}.
  */
 int travel_report(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who, const struct travel_idem *idem);
+			 const struct ledger_actor *who);
 
 /* The trips of a meeting: {"meeting","trips":[...]} ("not-found"). */
 int travel_trips_list(json_t **out, PGconn *c, const char *meeting);

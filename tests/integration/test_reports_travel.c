@@ -55,20 +55,8 @@ struct fx {
 	PGconn *c;
 };
 
-typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-		     const struct travel_idem *);
+typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *);
 
-/* The fund's writes in op_fn's shape (they take no travel idempotency key). */
-#define FUND_OP(name)                                                                         \
-	static int op_##name(json_t **out, PGconn *c, json_t *body,                           \
-			       const struct ledger_actor *w, const struct travel_idem *i)  \
-	{                                                                                     \
-		(void)i;                                                                      \
-		return fund_##name(out, c, body, w);                             \
-	}
-FUND_OP(donor_add)
-FUND_OP(pledge_add)
-FUND_OP(receipt_add)
 
 /* Imports the applicant CSV at path for meeting, as the CLI does. */
 static int import(json_t **out, PGconn *c, const char *meeting, const char *path)
@@ -77,7 +65,7 @@ static int import(json_t **out, PGconn *c, const char *meeting, const char *path
 	int rc;
 
 	ck_assert_msg(in, "%s: cannot open", path);
-	rc = travel_applicants_import(out, c, meeting, in, path, &who, NULL);
+	rc = travel_applicants_import(out, c, meeting, in, path, &who);
 	fclose(in);
 	return rc;
 }
@@ -95,7 +83,7 @@ __attribute__((format(printf, 3, 4))) static json_t *ok(PGconn *c, op_fn op, con
 	va_end(ap);
 	body = json_loads(text, 0, NULL);
 	ck_assert_msg(body, "bad test JSON %s", text);
-	ck_assert_msg(op(&out, c, body, &who, NULL) == 0, "%s: %s", text, err_last());
+	ck_assert_msg(op(&out, c, body, &who) == 0, "%s: %s", text, err_last());
 	json_decref(body);
 	return out;
 }
@@ -110,7 +98,7 @@ static void rank(PGconn *c, const char *as_of, const char *budget)
 		 "\"%s\"}", as_of, budget);
 	body = json_loads(text, 0, NULL);
 	ck_assert_ptr_nonnull(body);
-	ck_assert_msg(travel_rank(&k, c, body, &who, NULL) == 0, "rank: %s", err_last());
+	ck_assert_msg(travel_rank(&k, c, body, &who) == 0, "rank: %s", err_last());
 	travel_ranking_free(k);
 	json_decref(body);
 }
@@ -178,12 +166,12 @@ static void fx_open(struct fx *f)
 	ck_assert_int_eq(fund_setup(f->c), 0);
 	ck_assert_int_eq(travel_setup(f->c), 0);
 	ck_assert_msg(fund_init(&created, f->c, &who) == 0, "%s", err_last());
-	json_decref(ok(f->c, op_donor_add,
+	json_decref(ok(f->c, fund_donor_add,
 		       "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}"));
-	p = ok(f->c, op_pledge_add,
+	p = ok(f->c, fund_pledge_add,
 	       "{\"donor\":\"fin\",\"date\":\"2018-08-01\",\"amount\":\"8000.00\",\"currency\":"
 	       "\"USD\",\"earmark\":\"travel\",\"agreement\":\"TF-2018-1\"}");
-	json_decref(ok(f->c, op_receipt_add,
+	json_decref(ok(f->c, fund_receipt_add,
 		       "{\"pledge\":%lld,\"date\":\"2018-09-01\",\"bank_account\":\"1010-USD\","
 		       "\"amount\":\"8000.00\"}",
 		       (long long)json_integer_value(json_object_get(p, "id"))));
@@ -730,7 +718,7 @@ START_TEST(test_report_travel__decisions_beyond_one_page)
 		json_t *body = json_pack("{s:s, s:s, s:s}", "meeting", "igf2019-big", "as_of",
 					 "2019-02-01", "budget", "1000.00");
 
-		ck_assert_msg(travel_rank(&k, f.c, body, &who, NULL) == 0, "%s",
+		ck_assert_msg(travel_rank(&k, f.c, body, &who) == 0, "%s",
 			      err_last());
 		travel_ranking_free(k);
 		json_decref(body);

@@ -35,20 +35,8 @@ struct fx {
 	PGconn *c;
 };
 
-typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *,
-		     const struct travel_idem *);
+typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *);
 
-/* The fund's operations take no Idempotency-Key; adapted to op_fn. */
-#define FUND_OP(name)                                                                     \
-	static int name(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *w, \
-			const struct travel_idem *idem)             \
-	{                                                                                  \
-		(void)idem;                                                                \
-		return fund_##name(out, c, body, w);                          \
-	}
-FUND_OP(donor_add)
-FUND_OP(pledge_add)
-FUND_OP(receipt_add)
 
 /* Runs op on a JSON text (printf format); asserts success; returns the answer. */
 __attribute__((format(printf, 3, 4))) static json_t *ok(PGconn *c, op_fn op, const char *fmt,
@@ -65,7 +53,7 @@ __attribute__((format(printf, 3, 4))) static json_t *ok(PGconn *c, op_fn op, con
 	va_end(ap);
 	body = json_loads(text, 0, &je);
 	ck_assert_msg(body, "bad test JSON %s: %s", text, je.text);
-	rc = op(&out, c, body, &who, NULL);
+	rc = op(&out, c, body, &who);
 	ck_assert_msg(rc == 0, "%s: %s [%s]", text, err_last(), err_code_name(err_code_of(rc)));
 	json_decref(body);
 	return out;
@@ -156,12 +144,12 @@ static void fx_open(struct fx *f)
 	ck_assert_int_eq(fund_setup(f->c), 0);
 	ck_assert_int_eq(travel_setup(f->c), 0);
 	ck_assert_msg(fund_init(&created, f->c, &who) == 0, "%s", err_last());
-	json_decref(ok(f->c, donor_add,
+	json_decref(ok(f->c, fund_donor_add,
 		       "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}"));
-	p = ok(f->c, pledge_add,
+	p = ok(f->c, fund_pledge_add,
 	       "{\"donor\":\"fin\",\"date\":\"2018-08-01\",\"amount\":\"8000.00\",\"currency\":"
 	       "\"USD\",\"earmark\":\"travel\",\"agreement\":\"TF-2018-1\"}");
-	json_decref(ok(f->c, receipt_add,
+	json_decref(ok(f->c, fund_receipt_add,
 		       "{\"pledge\":%lld,\"date\":\"2018-09-01\",\"bank_account\":\"1010-USD\","
 		       "\"amount\":\"8000.00\"}",
 		       (long long)json_integer_value(json_object_get(p, "id"))));
@@ -181,7 +169,7 @@ static void import(PGconn *c, const char *meeting, const char *file, long long w
 	int rc;
 
 	ck_assert_msg(f, "%s", file);
-	rc = travel_applicants_import(&out, c, meeting, f, file, &who, NULL);
+	rc = travel_applicants_import(&out, c, meeting, f, file, &who);
 	fclose(f);
 
 	ck_assert_msg(rc == 0, "import %s: %s", file, err_last());
@@ -203,7 +191,7 @@ __attribute__((format(printf, 2, 3))) static json_t *rank(PGconn *c, const char 
 	va_end(ap);
 	body = json_loads(text, 0, NULL);
 	ck_assert_ptr_nonnull(body);
-	rc = travel_rank(&k, c, body, &who, NULL);
+	rc = travel_rank(&k, c, body, &who);
 	ck_assert_msg(rc == 0, "rank %s: %s [%s]", text, err_last(), err_code_name(err_code_of(rc)));
 	o = travel_ranking_json(k);
 	ck_assert_ptr_nonnull(o);
@@ -379,7 +367,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 		json_t *body = json_loads("{\"meeting\":\"igf2019-mag1\",\"applicant\":\"bo\"}", 0,
 					  NULL), *out = NULL;
 
-		ck_assert_int_eq(travel_decline(&out, f.c, body, &who, NULL), ERR_CONFLICT);
+		ck_assert_int_eq(travel_decline(&out, f.c, body, &who), ERR_CONFLICT);
 		ck_assert_str_eq(err_code_name(err_code_of(ERR_CONFLICT)), "conflict");
 		ck_assert_ptr_null(out);
 		json_decref(body);
@@ -431,7 +419,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 					  "\"airfare\":\"1.00\",\"dsa\":\"0.00\","
 					  "\"report_received\":\"2019-02-08\"}", 0, NULL), *out = NULL;
 
-		ck_assert_int_eq(travel_settle(&out, f.c, body, &who, NULL), ERR_CONFLICT);
+		ck_assert_int_eq(travel_settle(&out, f.c, body, &who), ERR_CONFLICT);
 		json_decref(body);
 	}
 	expect_unchanged(f.c, before);
@@ -458,7 +446,7 @@ START_TEST(test_travel_settle__above_granted_refused_nothing_stored)
 	body = json_loads("{\"meeting\":\"igf2018-mag3\",\"applicant\":\"amina\","
 			  "\"airfare\":\"800.00\",\"dsa\":\"200.01\",\"report_received\":"
 			  "\"2018-10-10\"}", 0, NULL);
-	ck_assert_int_eq(travel_settle(&out, f.c, body, &who, NULL), ERR_INVALID);
+	ck_assert_int_eq(travel_settle(&out, f.c, body, &who), ERR_INVALID);
 	ck_assert_str_eq(err_code_name(err_code_of(ERR_INVALID)), "invalid-field");
 	ck_assert_msg(strstr(err_last(), "1000.01") && strstr(err_last(), "1000.00"), "%s",
 		      err_last());
@@ -608,7 +596,7 @@ static void refused(PGconn *c, op_fn op, const char *text, int want_rc, const ch
 	int rc;
 
 	ck_assert_ptr_nonnull(body);
-	rc = op(&out, c, body, &who, NULL);
+	rc = op(&out, c, body, &who);
 	ck_assert_msg(rc == want_rc, "%s: rc %d (%s), want %d", text, rc, err_last(), want_rc);
 	ck_assert_msg(strcmp(err_code_name(err_code_of(rc)), want_code) == 0, "%s: code %s, want %s", text,
 		      err_code_name(err_code_of(rc)), want_code);
@@ -621,11 +609,10 @@ static void refused(PGconn *c, op_fn op, const char *text, int want_rc, const ch
 }
 
 /* travel_rank has its own signature; adapt it to op_fn. */
-static int rank_op(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *w,
-		   const struct travel_idem *idem)
+static int rank_op(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *w)
 {
 	travel_ranking *k = NULL;
-	int rc = travel_rank(&k, c, body, w, idem);
+	int rc = travel_rank(&k, c, body, w);
 
 	*out = k ? travel_ranking_json(k) : NULL;
 	travel_ranking_free(k);

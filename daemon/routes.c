@@ -1,0 +1,192 @@
+/*
+ * routes.c - every route of tfledgerd in one array (routes.h): a reviewer
+ * audits access by reading it. server.c's router matches a request here
+ * when its headers arrive (so the body limit is the route's), answers 413,
+ * 404, 401 and 403 from the row, replays a stored Idempotency-Key for an
+ * idempotent row, and then calls the row's handler. The first matching row
+ * wins, so a literal segment goes before a {name} one where both could
+ * match. docs/openapi.yaml lists the same (method, path) pairs and roles
+ * (x-roles); tests/unit/test_routes.c keeps the two equal.
+ */
+#include "daemon/routes.h"
+
+#include <string.h>
+
+#include "common/limits.h"
+
+static const char *const role_names[] = {"admin", "finance", "secretariat", "auditor"};
+
+/* Who may do what. */
+enum {
+	PUBLIC = 0, /* /healthz, /metrics: no token */
+	EVERYONE = ROLE_ADMIN | ROLE_FINANCE | ROLE_SECRETARIAT | ROLE_AUDITOR,
+	BOOKKEEPERS = ROLE_ADMIN | ROLE_FINANCE,
+	BOOK_READERS = ROLE_ADMIN | ROLE_FINANCE | ROLE_AUDITOR,
+	SECRETARIAT = ROLE_ADMIN | ROLE_SECRETARIAT,
+	TRAVEL_READERS = ROLE_ADMIN | ROLE_SECRETARIAT | ROLE_AUDITOR,
+};
+
+#define BODY LIMIT_HTTP_BODY_BYTES
+#define STATEMENT LIMIT_HTTP_STATEMENT_BYTES
+#define IDEMPOTENT true
+#define READ false
+
+/*
+ * POST /v1/entries, /v1/entries/batch and /v1/entries/{id}/reverse are
+ * idempotent too, but their key is stored by the group-commit writer in
+ * the commit of its entries (ledger/writer.c: the hot path does not run
+ * through a transaction of the route's own); every other idempotent route
+ * writes through http_write, one transaction holding the write, its audit
+ * rows and the key's record.
+ */
+static const struct route routes[] = {
+	{"GET", "/healthz", "healthz", PUBLIC, NULL, BODY, READ, route_healthz},
+	{"GET", "/metrics", "metrics", PUBLIC, NULL, BODY, READ, route_metrics},
+
+	/* the journal */
+	{"POST", "/v1/accounts", "account_create", BOOKKEEPERS, "write the ledger", BODY,
+	 IDEMPOTENT, route_account_create},
+	{"GET", "/v1/accounts", "accounts_list", EVERYONE, "read the ledger", BODY, READ,
+	 route_accounts_list},
+	{"GET", "/v1/accounts/{code}", "account_get", EVERYONE, "read the ledger", BODY, READ,
+	 route_account_get},
+	{"GET", "/v1/accounts/{code}/balance", "account_balance", EVERYONE, "read the ledger",
+	 BODY, READ, route_account_balance},
+	{"POST", "/v1/entries", "entry_post", BOOKKEEPERS, "write the ledger", BODY, IDEMPOTENT,
+	 route_entry_post},
+	{"GET", "/v1/entries", "entries_list", EVERYONE, "read the ledger", BODY, READ,
+	 route_entries_list},
+	{"POST", "/v1/entries/batch", "entry_batch", BOOKKEEPERS, "write the ledger", BODY,
+	 IDEMPOTENT, route_entry_batch},
+	{"GET", "/v1/entries/{id}", "entry_get", EVERYONE, "read the ledger", BODY, READ,
+	 route_entry_get},
+	{"POST", "/v1/entries/{id}/reverse", "entry_reverse", BOOKKEEPERS, "write the ledger",
+	 BODY, IDEMPOTENT, route_entry_reverse},
+	{"POST", "/v1/periods/{month}/close", "period_close", BOOKKEEPERS, "write the ledger",
+	 BODY, IDEMPOTENT, route_period_close},
+	{"GET", "/v1/journal/verify", "journal_verify", EVERYONE, "read the ledger", BODY, READ,
+	 route_journal_verify},
+
+	/* the fund's books, bank statements, reconciliation */
+	{"POST", "/v1/fund/init", "fund_init", BOOKKEEPERS, "write the fund's books", BODY,
+	 IDEMPOTENT, route_fund_init},
+	{"POST", "/v1/bank-statements", "statements_import", BOOKKEEPERS,
+	 "write the fund's books", STATEMENT, IDEMPOTENT, route_statements_import},
+	{"POST", "/v1/bank-accounts/links", "link_add", BOOKKEEPERS, "write the fund's books",
+	 BODY, IDEMPOTENT, route_link_add},
+	{"GET", "/v1/bank-accounts/links", "links_list", BOOK_READERS, "read the fund's books",
+	 BODY, READ, route_links_list},
+	{"POST", "/v1/reconcile", "reconcile_run", BOOKKEEPERS, "write the fund's books", BODY,
+	 IDEMPOTENT, route_reconcile_run},
+	{"GET", "/v1/reconcile", "reconcile_state", BOOK_READERS, "read the fund's books", BODY,
+	 READ, route_reconcile_state},
+	{"POST", "/v1/donors", "donor_add", BOOKKEEPERS, "write the fund's books", BODY,
+	 IDEMPOTENT, route_donor_add},
+	{"GET", "/v1/donors", "donors_list", BOOK_READERS, "read the fund's books", BODY, READ,
+	 route_donors_list},
+	{"POST", "/v1/pledges", "pledge_add", BOOKKEEPERS, "write the fund's books", BODY,
+	 IDEMPOTENT, route_pledge_add},
+	{"GET", "/v1/pledges", "pledges_list", BOOK_READERS, "read the fund's books", BODY, READ,
+	 route_pledges_list},
+	{"POST", "/v1/pledges/{id}/sign", "pledge_sign", BOOKKEEPERS, "write the fund's books",
+	 BODY, IDEMPOTENT, route_pledge_sign},
+	{"POST", "/v1/receipts", "receipt_add", BOOKKEEPERS, "write the fund's books", BODY,
+	 IDEMPOTENT, route_receipt_add},
+	{"GET", "/v1/receipts", "receipts_list", BOOK_READERS, "read the fund's books", BODY,
+	 READ, route_receipts_list},
+	{"POST", "/v1/inkind", "inkind_add", BOOKKEEPERS, "write the fund's books", BODY,
+	 IDEMPOTENT, route_inkind_add},
+	{"GET", "/v1/inkind", "inkind_list", BOOK_READERS, "read the fund's books", BODY, READ,
+	 route_inkind_list},
+	{"POST", "/v1/rates", "rates_import", BOOKKEEPERS, "write the fund's books", BODY,
+	 IDEMPOTENT, route_rates_import},
+	{"GET", "/v1/rates", "rates_list", BOOK_READERS, "read the fund's books", BODY, READ,
+	 route_rates_list},
+	{"GET", "/v1/funds/travel/available", "travel_available", EVERYONE,
+	 "read the money available for travel", BODY, READ, route_travel_available},
+
+	/* travel support; a what-if ranking stores nothing, storing one is
+	 * SECRETARIAT's (checked by the handler) */
+	{"POST", "/v1/meetings", "meeting_add", SECRETARIAT, "write travel support", BODY,
+	 IDEMPOTENT, route_meeting_add},
+	{"GET", "/v1/meetings", "meetings_list", TRAVEL_READERS, "read travel support", BODY,
+	 READ, route_meetings_list},
+	{"POST", "/v1/meetings/{id}/applicants", "applicants_import", SECRETARIAT,
+	 "write travel support", BODY, IDEMPOTENT, route_applicants_import},
+	{"GET", "/v1/meetings/{id}/applicants", "applicants_list", TRAVEL_READERS,
+	 "read travel support", BODY, READ, route_applicants_list},
+	{"POST", "/v1/meetings/{id}/rank", "meeting_rank", TRAVEL_READERS,
+	 "rank travel support", BODY, IDEMPOTENT, route_meeting_rank},
+	{"POST", "/v1/meetings/{id}/approve", "meeting_approve", SECRETARIAT,
+	 "write travel support", BODY, IDEMPOTENT, route_meeting_approve},
+	{"GET", "/v1/meetings/{id}/trips", "trips_list", TRAVEL_READERS, "read travel support",
+	 BODY, READ, route_trips_list},
+	{"POST", "/v1/meetings/{id}/trips/{applicant}/decline", "trip_decline", SECRETARIAT,
+	 "write travel support", BODY, IDEMPOTENT, route_trip_decline},
+	{"POST", "/v1/meetings/{id}/trips/{applicant}/cancel", "trip_cancel", SECRETARIAT,
+	 "write travel support", BODY, IDEMPOTENT, route_trip_cancel},
+	{"POST", "/v1/meetings/{id}/trips/{applicant}/report", "trip_report", SECRETARIAT,
+	 "write travel support", BODY, IDEMPOTENT, route_trip_report},
+	{"POST", "/v1/meetings/{id}/trips/{applicant}/settle", "trip_settle", SECRETARIAT,
+	 "write travel support", BODY, IDEMPOTENT, route_trip_settle},
+
+	/* reports */
+	{"GET", "/v1/reports/{kind}", "report", BOOK_READERS, "read reports", BODY, READ,
+	 route_report},
+};
+
+const char *route_role_name(unsigned role)
+{
+	for (size_t i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
+		if (role == 1u << i)
+			return role_names[i];
+	return NULL;
+}
+
+unsigned route_role_of(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(role_names) / sizeof(role_names[0]); i++)
+		if (strcmp(name, role_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+/* Matches path against pattern one segment at a time ({x}: any non-empty
+ * segment under 128 bytes, copied into args). */
+static bool match(const char *pattern, const char *path, char args[ROUTE_ARGS_MAX][128])
+{
+	int n = 0;
+
+	while (*pattern && *path) {
+		size_t plen = strcspn(pattern + 1, "/") + 1, len = strcspn(path + 1, "/") + 1;
+
+		if (*pattern != '/' || *path != '/' || len == 1)
+			return false;
+		if (pattern[1] == '{') {
+			if (len - 1 >= 128 || n == ROUTE_ARGS_MAX)
+				return false;
+			memcpy(args[n], path + 1, len - 1);
+			args[n++][len - 1] = '\0';
+		} else if (plen != len || memcmp(pattern, path, len) != 0) {
+			return false;
+		}
+		pattern += plen;
+		path += len;
+	}
+	return !*pattern && (!*path || strcmp(path, "/") == 0); /* a trailing '/' is the same */
+}
+
+const struct route *route_match(const char *method, const char *path,
+				char args[ROUTE_ARGS_MAX][128])
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strcmp(method, routes[i].method) == 0 && match(routes[i].path, path, args))
+			return &routes[i];
+	return NULL;
+}
+
+const struct route *daemon_routes(size_t *n)
+{
+	*n = sizeof(routes) / sizeof(routes[0]);
+	return routes;
+}

@@ -1,0 +1,111 @@
+/*
+ * routes.h - tfledgerd's one route table (routes.c): for every route its
+ * method, path pattern, roles, body limit, whether it honours an
+ * Idempotency-Key, and its handler. The router, the role check (403), the
+ * body limit (413) and the Idempotency-Key wrapper (http_write) all read
+ * it; tests/unit/test_routes.c compares it with docs/openapi.yaml.
+ * Not part of the ledger's outside interface.
+ */
+#ifndef TFLEDGER_DAEMON_ROUTES_H
+#define TFLEDGER_DAEMON_ROUTES_H
+
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct req;
+
+/* The roles a token can have, as a bit set. */
+enum role {
+	ROLE_ADMIN = 1 << 0,
+	ROLE_FINANCE = 1 << 1,
+	ROLE_SECRETARIAT = 1 << 2,
+	ROLE_AUDITOR = 1 << 3,
+};
+
+/* The name of one ROLE_* bit ("admin", ...), or NULL. */
+const char *route_role_name(unsigned role);
+/* The ROLE_* bit of a name, 0 if it is none. */
+unsigned route_role_of(const char *name);
+
+/* The most {name} segments a path pattern has. */
+#define ROUTE_ARGS_MAX 4
+
+/* A handler: parse, call one domain function, answer. args are the path's
+ * {name} segments in order. Called after the role check and, for an
+ * idempotent route, after a stored answer was not found for its key. */
+typedef enum MHD_Result (*route_fn)(struct req *q, const char *const *args);
+
+struct route {
+	const char *method;  /* "GET" or "POST" */
+	const char *path;    /* "/v1/meetings/{id}/rank": {x} is one segment */
+	const char *name;    /* in metrics and logs */
+	unsigned roles;      /* ROLE_* bits; 0: no authentication at all */
+	const char *what;    /* 403: "the role R may not <what>" */
+	size_t body_max;     /* request body bytes (common/limits.h) */
+	bool idempotent;     /* honours Idempotency-Key (a write) */
+	route_fn handler;
+};
+
+/* The route of (method, path) with its {name} segments copied into args
+ * (ROUTE_ARGS_MAX of 128 bytes), or NULL. */
+const struct route *route_match(const char *method, const char *path,
+				char args[ROUTE_ARGS_MAX][128]);
+
+/* The whole table, read-only (for tests): *n routes. */
+const struct route *daemon_routes(size_t *n);
+
+/* --- the handlers the table names ------------------------------------------- */
+
+/* server.c: health, metrics and the journal. */
+enum MHD_Result route_healthz(struct req *q, const char *const *args);
+enum MHD_Result route_metrics(struct req *q, const char *const *args);
+enum MHD_Result route_account_create(struct req *q, const char *const *args);
+enum MHD_Result route_accounts_list(struct req *q, const char *const *args);
+enum MHD_Result route_account_get(struct req *q, const char *const *args);
+enum MHD_Result route_account_balance(struct req *q, const char *const *args);
+enum MHD_Result route_entry_post(struct req *q, const char *const *args);
+enum MHD_Result route_entries_list(struct req *q, const char *const *args);
+enum MHD_Result route_entry_batch(struct req *q, const char *const *args);
+enum MHD_Result route_entry_get(struct req *q, const char *const *args);
+enum MHD_Result route_entry_reverse(struct req *q, const char *const *args);
+enum MHD_Result route_period_close(struct req *q, const char *const *args);
+enum MHD_Result route_journal_verify(struct req *q, const char *const *args);
+
+/* routes_fund.c: the fund's books, bank statements, reconciliation. */
+enum MHD_Result route_fund_init(struct req *q, const char *const *args);
+enum MHD_Result route_statements_import(struct req *q, const char *const *args);
+enum MHD_Result route_link_add(struct req *q, const char *const *args);
+enum MHD_Result route_links_list(struct req *q, const char *const *args);
+enum MHD_Result route_reconcile_run(struct req *q, const char *const *args);
+enum MHD_Result route_reconcile_state(struct req *q, const char *const *args);
+enum MHD_Result route_donor_add(struct req *q, const char *const *args);
+enum MHD_Result route_donors_list(struct req *q, const char *const *args);
+enum MHD_Result route_pledge_add(struct req *q, const char *const *args);
+enum MHD_Result route_pledges_list(struct req *q, const char *const *args);
+enum MHD_Result route_pledge_sign(struct req *q, const char *const *args);
+enum MHD_Result route_receipt_add(struct req *q, const char *const *args);
+enum MHD_Result route_receipts_list(struct req *q, const char *const *args);
+enum MHD_Result route_inkind_add(struct req *q, const char *const *args);
+enum MHD_Result route_inkind_list(struct req *q, const char *const *args);
+enum MHD_Result route_rates_import(struct req *q, const char *const *args);
+enum MHD_Result route_rates_list(struct req *q, const char *const *args);
+enum MHD_Result route_travel_available(struct req *q, const char *const *args);
+
+/* routes_travel.c: meetings, applicants, rankings, trips. */
+enum MHD_Result route_meeting_add(struct req *q, const char *const *args);
+enum MHD_Result route_meetings_list(struct req *q, const char *const *args);
+enum MHD_Result route_applicants_import(struct req *q, const char *const *args);
+enum MHD_Result route_applicants_list(struct req *q, const char *const *args);
+enum MHD_Result route_meeting_rank(struct req *q, const char *const *args);
+enum MHD_Result route_meeting_approve(struct req *q, const char *const *args);
+enum MHD_Result route_trips_list(struct req *q, const char *const *args);
+enum MHD_Result route_trip_report(struct req *q, const char *const *args);
+enum MHD_Result route_trip_decline(struct req *q, const char *const *args);
+enum MHD_Result route_trip_cancel(struct req *q, const char *const *args);
+enum MHD_Result route_trip_settle(struct req *q, const char *const *args);
+
+/* routes_reports.c */
+enum MHD_Result route_report(struct req *q, const char *const *args);
+
+#endif

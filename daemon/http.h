@@ -49,6 +49,24 @@ typedef int (*http_write_fn)(json_t **out, unsigned *status, PGconn *c,
  */
 enum MHD_Result http_write(struct req *q, http_write_fn fn, void *ctx);
 
+/*
+ * The journal's writes: stamps entries e[0..n) with the caller's token (and
+ * the request's Idempotency-Key, for one entry), checks them against the
+ * database, hands them to the group-commit writer and answers 201 with the
+ * stored entries (a replay if the key was taken meanwhile). e stays the
+ * caller's.
+ */
+enum MHD_Result http_append(struct req *q, struct ledger_entry *e, size_t n, bool batch,
+			    const char *action);
+
+/* 0 if the body's Content-Type is one of types (NULL-terminated;
+ * parameters ignored), else 1 with a 400 naming them sent. */
+int http_content_type(struct req *q, const char *const *types, enum MHD_Result *sent);
+
+/* A list route without query parameters: 200 {"key": [...]} from fn. */
+typedef int (*http_list_fn)(json_t **out, PGconn *c);
+enum MHD_Result http_list(struct req *q, http_list_fn fn, const char *key);
+
 /* A request header, or NULL. */
 const char *http_header(struct req *q, const char *name);
 /* The raw body (NUL-terminated, "" if none; may hold NULs: http_body_len). */

@@ -1,0 +1,241 @@
+/*
+ * routes_bank.c - tfledgerd's routes of the fund's bank accounts
+ * (docs/bank-statements.md, docs/fund.md "Reconciliation"): camt.053
+ * statements (bank/statements.h), links of statement accounts to the
+ * ledger's bank accounts and reconciliation (bank/reconcile.h). Who may
+ * call which is in the route table (routes.c); every write goes through
+ * http_write, one transaction with its audit rows and Idempotency-Key.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bank/reconcile.h"
+#include "bank/statements.h"
+#include "common/db.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/money.h"
+#include "daemon/http.h"
+#include "daemon/routes.h"
+#include "fund/body.h"
+
+/* What a document in a request body is called in messages ("body:3: ..."). */
+#define BODY_NAME "body"
+
+static int statements_op(json_t **out, unsigned *status, PGconn *c,
+			 const struct ledger_actor *who, void *ctx)
+{
+	struct req *q = ctx;
+	struct bank_statements_file *f = NULL;
+	json_t *list = NULL;
+	long new_lines = 0, dups = 0;
+	int rc;
+
+	rc = bank_statements_import_memory(&f, c, http_body(q), http_body_len(q),
+					     BODY_NAME);
+	if (rc == ERR_LIMIT)
+		return err_recode(ERR_INVALID, EC_INVALID_FIELD);
+	if (rc < 0)
+		return rc;
+	list = json_array();
+	for (size_t i = 0; list && rc == 0 && i < f->n; i++) {
+		const struct bank_statements_result *r = &f->stmts[i];
+		char credits[MONEY_STR_MAX], debits[MONEY_STR_MAX], object[2 * LIMIT_CAMT_FIELD_BYTES];
+
+		money_format(credits, r->credits_minor, r->currency);
+		money_format(debits, r->debits_minor, r->currency);
+		if (json_array_append_new(
+			    list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I}", "file",
+					    BODY_NAME, "id", r->id, "account", r->account,
+					    "currency", r->currency, "entries",
+					    (json_int_t)r->entries, "credits", credits, "debits",
+					    debits, "new", (json_int_t)r->new_lines, "duplicates",
+					    (json_int_t)r->duplicates)) < 0)
+			rc = err_set(ERR_INTERNAL, "out of memory");
+		new_lines += r->new_lines;
+		dups += r->duplicates;
+		snprintf(object, sizeof(object), "%s %s", r->account, r->id);
+		if (rc == 0)
+			rc = ledger_audit(c, who, "statement.import", object);
+	}
+	if (rc == 0 && list)
+		*out = json_pack("{s:O, s:s?, s:I, s:I, s:I, s:I}", "statements", list, "version",
+				   bank_camt_version_name(f->summary.version), "lines",
+				   (json_int_t)f->summary.lines, "new", (json_int_t)new_lines,
+				   "duplicates", (json_int_t)dups, "warnings",
+				   (json_int_t)f->summary.warnings);
+	if (rc == 0 && !*out)
+		rc = err_set(ERR_INTERNAL, "out of memory");
+	*status = new_lines > 0 ? 201 : 200;
+	json_decref(list);
+	bank_statements_file_free(f);
+	return rc;
+}
+
+/* POST /v1/bank-statements (application/xml): as `tfledger statements
+ * import`, one camt.053 document, all or nothing, each line stored once. */
+enum MHD_Result route_statements_import(struct req *q, const char *const *args)
+{
+	static const char *const types[] = {"application/xml", "text/xml", NULL};
+	enum MHD_Result sent;
+
+	(void)args;
+	if (http_content_type(q, types, &sent))
+		return sent;
+	if (http_body_len(q) == 0)
+		return http_send_error(q, EC_INVALID_FIELD, "body: a camt.053 document is required");
+	return http_write(q, statements_op, q);
+}
+
+static int link_op(json_t **out, unsigned *status, PGconn *c, const struct ledger_actor *who,
+		   void *ctx)
+{
+	bool created = false;
+	int rc = bank_reconcile_link(out, &created, c, ctx, who);
+
+	*status = created ? 201 : 200;
+	return rc;
+}
+
+/* POST /v1/bank-accounts/links {"iban","account"}: 201 linked, 200 linked
+ * before to the same account. */
+enum MHD_Result route_link_add(struct req *q, const char *const *args)
+{
+	enum MHD_Result sent;
+	json_t *body = NULL;
+
+	(void)args;
+	if (http_parse_body(&body, q, &sent))
+		return sent;
+	sent = http_write(q, link_op, body);
+	json_decref(body);
+	return sent;
+}
+
+enum MHD_Result route_links_list(struct req *q, const char *const *args)
+{
+	(void)args;
+	return http_list(q, bank_reconcile_links_list, "links");
+}
+
+/* bank_account, statement_account (else the only one in its currency),
+ * tolerance; from the JSON body or the query. */
+struct rec_args {
+	const char *bank, *stmt, *tolerance;
+};
+
+static int reconcile_op(json_t **out, unsigned *status, PGconn *c,
+			const struct ledger_actor *who, void *ctx)
+{
+	const struct rec_args *a = ctx;
+	char stmt[LIMIT_CAMT_FIELD_BYTES];
+	char object[LEDGER_CODE_BYTES + LIMIT_CAMT_FIELD_BYTES + 2];
+	int rc = 0;
+
+	if (!a->stmt)
+		rc = bank_reconcile_statement_account(stmt, c, a->bank);
+	else
+		snprintf(stmt, sizeof(stmt), "%s", a->stmt);
+	if (rc == 0)
+		rc = bank_reconcile(out, c, a->bank, stmt, a->tolerance, who);
+	snprintf(object, sizeof(object), "%s %s", a->bank, stmt);
+	if (rc == 0)
+		rc = ledger_audit(c, who, "reconcile", object);
+	*status = 200;
+	return rc;
+}
+
+/* The fields of a reconciliation, checked; 0, or 1 with 400 sent. */
+static int rec_fields(struct req *q, const char *bank, const char *stmt, const char *tol,
+		      enum MHD_Result *sent)
+{
+	if (!bank || !ledger_code_valid(bank)) {
+		*sent = http_send_error(q, EC_INVALID_FIELD, "bank_account: %s",
+					bank ? "not an account code" : "required");
+		return 1;
+	}
+	if (stmt && (strlen(stmt) < 1 || strlen(stmt) >= LIMIT_CAMT_FIELD_BYTES)) {
+		*sent = http_send_error(q, EC_INVALID_FIELD, "statement_account: 1-%d characters",
+					LIMIT_CAMT_FIELD_BYTES - 1);
+		return 1;
+	}
+	if (tol && strlen(tol) >= MONEY_STR_MAX) {
+		*sent = http_send_error(q, EC_INVALID_FIELD, "tolerance: not an amount");
+		return 1;
+	}
+	return 0;
+}
+
+/* POST /v1/reconcile: as `tfledger reconcile`, matched receipts posted once. */
+enum MHD_Result route_reconcile_run(struct req *q, const char *const *args)
+{
+	static const char *const allowed[] = {"bank_account", "statement_account", "tolerance",
+					      NULL};
+	struct rec_args a = {NULL, NULL, NULL};
+	enum MHD_Result sent;
+	json_t *body = NULL;
+
+	(void)args;
+	if (http_parse_body(&body, q, &sent))
+		return sent;
+	if (fund_body_only_fields(body, allowed) < 0 ||
+	    fund_body_str(&a.bank, body, "bank_account", true) < 0 ||
+	    fund_body_str(&a.stmt, body, "statement_account", false) < 0 ||
+	    fund_body_str(&a.tolerance, body, "tolerance", false) < 0)
+		sent = http_send_failure(q, ERR_INVALID);
+	else if (!rec_fields(q, a.bank, a.stmt, a.tolerance, &sent))
+		sent = http_write(q, reconcile_op, &a);
+	json_decref(body);
+	return sent;
+}
+
+struct preview {
+	struct rec_args a;
+	char stmt[LIMIT_CAMT_FIELD_BYTES];
+	json_t *out;
+};
+
+static int preview_tx(PGconn *c, void *ctx)
+{
+	struct preview *p = ctx;
+	int rc = 0;
+
+	json_decref(p->out);
+	p->out = NULL;
+	if (!p->a.stmt)
+		rc = bank_reconcile_statement_account(p->stmt, c, p->a.bank);
+	else
+		snprintf(p->stmt, sizeof(p->stmt), "%s", p->a.stmt);
+	if (rc == 0)
+		rc = bank_reconcile_preview(&p->out, c, p->a.bank, p->stmt, p->a.tolerance);
+	if (rc == 0)
+		json_object_set_new(p->out, "posted", json_false());
+	return rc;
+}
+
+/* GET /v1/reconcile: the state now, and what a run would post; writes
+ * nothing (one snapshot: REPEATABLE READ). */
+enum MHD_Result route_reconcile_state(struct req *q, const char *const *path_args)
+{
+	static const char *const args[] = {"bank_account", "statement_account", "tolerance",
+					   NULL};
+	struct preview p = {{http_arg(q, "bank_account"), http_arg(q, "statement_account"),
+			     http_arg(q, "tolerance")}, "", NULL};
+	enum MHD_Result sent;
+	const char *bad;
+	int rc;
+
+	(void)path_args;
+	if ((bad = http_unknown_arg(q, args)))
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
+	if (rec_fields(q, p.a.bank, p.a.stmt, p.a.tolerance, &sent))
+		return sent;
+	rc = db_tx(http_db(q), DB_REPEATABLE_READ, preview_tx, &p);
+	if (rc < 0) {
+		json_decref(p.out);
+		return http_send_failure(q, rc);
+	}
+	return http_send_json(q, 200, p.out);
+}
+

@@ -21,6 +21,17 @@
 #include "fund/body.h"
 #include "fund/fund.h"
 
+/* rec_lines' columns, in its order. */
+enum {
+	C_LINE_ID, C_LINE_AMOUNT, C_LINE_CURRENCY, C_LINE_SIDE, C_LINE_REVERSAL, C_LINE_DATE,
+	C_LINE_TEXT, C_LINE_PARTY, C_LINE_INSTRUCTED, C_LINE_INSTRUCTED_CURRENCY,
+	C_LINE_RECEIPT, C_LINE_BANK_REF
+};
+/* rec_open's columns, in its order. */
+enum { C_OPEN_ID, C_OPEN_AGREEMENT, C_OPEN_CURRENCY, C_OPEN_AMOUNT, C_OPEN_DONOR };
+/* rec_closing's columns, in its order. */
+enum { C_CLOSING_MINOR, C_CLOSING_DATE };
+
 static const struct db_stmt stmts[] = {
 	{"rec_lines",
 	 "SELECT l.id, l.amount_minor, l.currency, l.side, l.reversal,"
@@ -57,9 +68,6 @@ static const struct db_stmt stmts[] = {
 	 " to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 	 " FROM bank_account_links l JOIN accounts a ON a.code = l.account"
 	 " ORDER BY l.account, l.statement_account", 0},
-	{"rec_audit",
-	 "INSERT INTO audit (token_name, role, action, object, request_id)"
-	 " VALUES ($1, $2, $3, $4, $5)", 5},
 };
 
 int bank_reconcile_setup(PGconn *c)
@@ -78,12 +86,12 @@ static json_t *line_json(const PGresult *r, int i, const char *status, long long
 {
 	char amount[MONEY_STR_MAX];
 
-	money_format(amount, strtoll(PQgetvalue(r, i, 1), NULL, 10), PQgetvalue(r, i, 2));
+	money_format(amount, strtoll(PQgetvalue(r, i, C_LINE_AMOUNT), NULL, 10), PQgetvalue(r, i, C_LINE_CURRENCY));
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "bank_line",
-			 (json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10), "status", status,
-			 "date", PQgetvalue(r, i, 5), "side", PQgetvalue(r, i, 3), "amount", amount,
-			 "currency", PQgetvalue(r, i, 2), "party", PQgetvalue(r, i, 7), "bank_ref",
-			 PQgetvalue(r, i, 11), "pledge", pledge ? json_integer(pledge) : json_null(),
+			 (json_int_t)strtoll(PQgetvalue(r, i, C_LINE_ID), NULL, 10), "status", status,
+			 "date", PQgetvalue(r, i, C_LINE_DATE), "side", PQgetvalue(r, i, C_LINE_SIDE), "amount", amount,
+			 "currency", PQgetvalue(r, i, C_LINE_CURRENCY), "party", PQgetvalue(r, i, C_LINE_PARTY), "bank_ref",
+			 PQgetvalue(r, i, C_LINE_BANK_REF), "pledge", pledge ? json_integer(pledge) : json_null(),
 			 "reason", why);
 }
 
@@ -97,19 +105,19 @@ static bool contains(const char *hay, const char *needle)
 static int post(PGconn *c, const PGresult *r, int i, const struct open_pledge *p,
 		const char *bank_account, const struct ledger_actor *who)
 {
-	const char *ccy = PQgetvalue(r, i, 2);
+	const char *ccy = PQgetvalue(r, i, C_LINE_CURRENCY);
 	char amount[MONEY_STR_MAX], instructed[MONEY_STR_MAX];
 	json_t *body, *out = NULL;
 	int rc;
 
-	money_format(amount, strtoll(PQgetvalue(r, i, 1), NULL, 10), ccy);
+	money_format(amount, strtoll(PQgetvalue(r, i, C_LINE_AMOUNT), NULL, 10), ccy);
 	body = json_pack("{s:I, s:s, s:s, s:s, s:I}", "pledge", (json_int_t)p->id, "date",
-			 PQgetvalue(r, i, 5), "bank_account", bank_account, "amount", amount,
-			 "bank_line", (json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10));
+			 PQgetvalue(r, i, C_LINE_DATE), "bank_account", bank_account, "amount", amount,
+			 "bank_line", (json_int_t)strtoll(PQgetvalue(r, i, C_LINE_ID), NULL, 10));
 	if (!body)
 		return err_set(ERR_INTERNAL, "out of memory");
-	if (!PQgetisnull(r, i, 8) && strcmp(PQgetvalue(r, i, 9), p->currency) == 0) {
-		money_format(instructed, strtoll(PQgetvalue(r, i, 8), NULL, 10), p->currency);
+	if (!PQgetisnull(r, i, C_LINE_INSTRUCTED) && strcmp(PQgetvalue(r, i, C_LINE_INSTRUCTED_CURRENCY), p->currency) == 0) {
+		money_format(instructed, strtoll(PQgetvalue(r, i, C_LINE_INSTRUCTED), NULL, 10), p->currency);
 		json_object_set_new(body, "instructed_amount", json_string(instructed));
 	}
 	rc = fund_receipt_add(&out, c, body, who);
@@ -144,10 +152,9 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 	} else if (rc == 0 && strncmp(bank.code, "10", 2) != 0) {
 		rc = err_set(ERR_INVALID, "bank_account: not a bank account (10xx-CCY): %s",
 			     bank_account);
-	} else if (rc == 0 && tolerance && (rc = money_parse(&tol, tolerance, bank.currency)) < 0) {
-		rc = err_wrap(ERR_INVALID, "tolerance");
-	} else if (rc == 0 && tol < 0) {
-		rc = err_set(ERR_INVALID, "tolerance: must not be negative");
+	} else if (rc == 0 && tolerance) {
+		rc = fund_body_amount_text(&tol, tolerance, "tolerance", bank.currency,
+					   FUND_BODY_NON_NEGATIVE);
 	}
 	if (rc < 0)
 		goto cleanup;
@@ -161,28 +168,28 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 		goto cleanup;
 	}
 	for (int k = 0; k < n_open; k++)
-		open[k] = (struct open_pledge){strtoll(PQgetvalue(pl, k, 0), NULL, 10),
-					       PQgetvalue(pl, k, 1), PQgetvalue(pl, k, 2),
-					       PQgetvalue(pl, k, 4),
-					       strtoll(PQgetvalue(pl, k, 3), NULL, 10)};
+		open[k] = (struct open_pledge){strtoll(PQgetvalue(pl, k, C_OPEN_ID), NULL, 10),
+					       PQgetvalue(pl, k, C_OPEN_AGREEMENT), PQgetvalue(pl, k, C_OPEN_CURRENCY),
+					       PQgetvalue(pl, k, C_OPEN_DONOR),
+					       strtoll(PQgetvalue(pl, k, C_OPEN_AMOUNT), NULL, 10)};
 	for (int i = 0; i < PQntuples(lines); i++) {
-		const char *text = PQgetvalue(lines, i, 6), *party = PQgetvalue(lines, i, 7);
-		const char *status = "unmatched", *id = PQgetvalue(lines, i, 0);
-		int64_t amount = strtoll(PQgetvalue(lines, i, 1), NULL, 10);
+		const char *text = PQgetvalue(lines, i, C_LINE_TEXT), *party = PQgetvalue(lines, i, C_LINE_PARTY);
+		const char *status = "unmatched", *id = PQgetvalue(lines, i, C_LINE_ID);
+		int64_t amount = strtoll(PQgetvalue(lines, i, C_LINE_AMOUNT), NULL, 10);
 		struct open_pledge *hit = NULL;
 		int n_hits = 0;
 
 		snprintf(reason, sizeof(reason), "no agreement number or donor matched");
-		if (!PQgetisnull(lines, i, 10)) {
+		if (!PQgetisnull(lines, i, C_LINE_RECEIPT)) {
 			json_array_append_new(matched,
 					      line_json(lines, i, "matched",
-							strtoll(PQgetvalue(lines, i, 10), NULL, 10),
+							strtoll(PQgetvalue(lines, i, C_LINE_RECEIPT), NULL, 10),
 							"receipt recorded"));
 			continue;
 		}
-		if (strcmp(PQgetvalue(lines, i, 3), "credit") != 0 ||
-		    strcmp(PQgetvalue(lines, i, 4), "t") == 0 ||
-		    strcmp(PQgetvalue(lines, i, 2), bank.currency) != 0) {
+		if (strcmp(PQgetvalue(lines, i, C_LINE_SIDE), "credit") != 0 ||
+		    strcmp(PQgetvalue(lines, i, C_LINE_REVERSAL), "t") == 0 ||
+		    strcmp(PQgetvalue(lines, i, C_LINE_CURRENCY), bank.currency) != 0) {
 			snprintf(reason, sizeof(reason), "not a credit in %s", bank.currency);
 		} else {
 			for (int k = 0; k < n_open; k++)
@@ -243,8 +250,8 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 	if (rc < 0)
 		goto cleanup;
 	if (PQntuples(cl) > 0) {
-		closing = strtoll(PQgetvalue(cl, 0, 0), NULL, 10);
-		rc = ledger_balance(&ledger, c, &bank, PQgetvalue(cl, 0, 1));
+		closing = strtoll(PQgetvalue(cl, 0, C_CLOSING_MINOR), NULL, 10);
+		rc = ledger_balance(&ledger, c, &bank, PQgetvalue(cl, 0, C_CLOSING_DATE));
 	} else {
 		rc = ledger_balance(&ledger, c, &bank, NULL);
 	}
@@ -261,7 +268,7 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 				 bank.currency, "matched", matched, "suggested", suggested,
 				 "unmatched", unmatched, "bank_closing",
 				 PQntuples(cl) > 0 ? json_string(b) : json_null(), "closing_date",
-				 PQntuples(cl) > 0 ? json_string(PQgetvalue(cl, 0, 1)) : json_null(),
+				 PQntuples(cl) > 0 ? json_string(PQgetvalue(cl, 0, C_CLOSING_DATE)) : json_null(),
 				 "ledger_balance", l, "difference", d);
 	}
 	if (*out && !posting)
@@ -365,10 +372,7 @@ static int link_tx_run(PGconn *c, void *ctx)
 	}
 	snprintf(object, sizeof(object), "%s %s", t->stmt, t->account);
 	if (rc == 0)
-		rc = db_exec(NULL, c, "rec_audit", 5,
-			     (const char *const[]){t->who->token_name, t->who->role,
-						   "bank_account.link", object,
-						   t->who->request_id});
+		rc = fund_body_audit(c, t->who, "bank_account.link", object);
 	return rc;
 }
 

@@ -1,6 +1,9 @@
 /*
- * body.c - request-body fields and row-to-JSON helpers shared by
- * fund/fund.c and travel/travel.c (see body.h).
+ * body.c - the write-path kit (see body.h): request-body field readers,
+ * the entry builder and the audit insert that fund/fund.c, bank/ and
+ * travel/travel.c share, and row-to-JSON helpers. It keeps no state; it
+ * must not decide what an operation books, only how a field is read and
+ * how an entry is put together.
  */
 #include "fund/body.h"
 
@@ -8,8 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/date.h"
+#include "common/db.h"
 #include "common/err.h"
+#include "common/limits.h"
 #include "common/money.h"
+#include "fund/fund.h"
+
+static const struct db_stmt stmts[] = {
+	{"fund_body_audit",
+	 "INSERT INTO audit (token_name, role, action, object, request_id)"
+	 " VALUES ($1, $2, $3, $4, $5)", 5},
+};
+
+int fund_body_setup(PGconn *c)
+{
+	return db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
+}
 
 int fund_body_bad(const char *field, const char *what,
 		    const char *value)
@@ -47,6 +65,193 @@ int fund_body_str(const char **out, json_t *body, const char *key, bool required
 	*out = json_string_value(v);
 	return 0;
 }
+
+int fund_body_text(const char **out, json_t *body, const char *key, bool required,
+		   size_t max_bytes)
+{
+	int rc = fund_body_str(out, body, key, required);
+	size_t n = *out ? strlen(*out) : 0;
+
+	if (rc == 0 && *out && (n < 1 || n > max_bytes)) {
+		char what[80];
+
+		snprintf(what, sizeof(what), "expected 1 to %zu bytes, got %zu", max_bytes, n);
+		rc = fund_body_bad(key, what, NULL);
+	}
+	return rc;
+}
+
+int fund_body_slug(const char **out, json_t *body, const char *key)
+{
+	int rc = fund_body_str(out, body, key, true);
+	size_t n;
+
+	if (rc < 0)
+		return rc;
+	n = strlen(*out);
+	for (size_t i = 0; i < n && n <= 32; i++) {
+		char ch = (*out)[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+
+		if (!alnum && (i == 0 || (ch != '.' && ch != '_' && ch != '-')))
+			n = 0;
+	}
+	if (n < 1 || n > 32)
+		return fund_body_bad(key, "expected 1 to 32 of a-z 0-9 . _ - (starting a-z 0-9),"
+				     " got ", *out);
+	return 0;
+}
+
+int fund_body_date(const char **out, json_t *body, const char *key, bool required,
+		   char today[FUND_BODY_DATE_BYTES])
+{
+	int rc = fund_body_str(out, body, key, required);
+
+	if (rc == 0 && *out && !date_valid(*out))
+		rc = fund_body_bad(key, "expected a date YYYY-MM-DD, got ", *out);
+	if (rc == 0 && !*out && today) {
+		char now[LEDGER_TIME_BYTES];
+
+		ledger_now(now);
+		snprintf(today, FUND_BODY_DATE_BYTES, "%.10s", now);
+		*out = today;
+	}
+	return rc;
+}
+
+int fund_body_amount_text(int64_t *out, const char *s, const char *key, const char *ccy,
+			  enum fund_body_sign sign)
+{
+	int rc = sign == FUND_BODY_POSITIVE ? money_parse_positive(out, s, ccy)
+					    : money_parse(out, s, ccy);
+
+	if (rc < 0) {
+		*out = 0;
+		return err_wrap(ERR_INVALID, "%s", key);
+	}
+	if (*out < 0) {
+		*out = 0;
+		return fund_body_bad(key, "expected an amount >= 0, got ", s);
+	}
+	return 0;
+}
+
+int fund_body_amount(int64_t *out, json_t *body, const char *key, bool required,
+		     const char *ccy, enum fund_body_sign sign)
+{
+	const char *s;
+	int rc = fund_body_str(&s, body, key, required);
+
+	*out = 0;
+	if (rc < 0 || !s)
+		return rc;
+	return fund_body_amount_text(out, s, key, ccy, sign);
+}
+
+int fund_body_currency(const char **out, PGconn *c, json_t *body, const char *key,
+		       bool required, const char *account_prefix, const char *books)
+{
+	struct ledger_account a;
+	char acct[LEDGER_CODE_BYTES];
+	int rc = fund_body_str(out, body, key, required);
+
+	if (rc < 0 || !*out)
+		return rc;
+	if (!money_currency_valid(*out))
+		return fund_body_bad(key, "not an ISO 4217 currency: ", *out);
+	snprintf(acct, sizeof(acct), "%s-%s", account_prefix, *out);
+	rc = ledger_account_get(&a, c, acct);
+	if (rc == ERR_NOTFOUND) {
+		return err_set(ERR_INVALID,
+			       "%s: the fund keeps no %s in %s (no account %s;"
+			       " tfledger fund init makes USD, EUR and CHF)", key, books, *out, acct);
+	}
+	return rc;
+}
+
+int fund_body_id(long long *out, json_t *body, const char *key, bool required)
+{
+	json_t *v = json_object_get(body, key);
+
+	*out = 0;
+	if (!v || json_is_null(v))
+		return required ? fund_body_bad(key, "required", NULL) : 0;
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return fund_body_bad(key, "expected a positive integer", NULL);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+int fund_body_bool(bool *out, json_t *body, const char *key)
+{
+	json_t *v = json_object_get(body, key);
+
+	*out = false;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return fund_body_bad(key, "expected true or false", NULL);
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* --- the entry builder --------------------------------------------------------------- */
+
+int fund_body_entry_begin(struct ledger_entry *e, const char *date, const char *memo,
+			  const char *reference)
+{
+	memset(e, 0, sizeof(*e));
+	snprintf(e->date, sizeof(e->date), "%s", date);
+	e->memo = strndup(memo, LIMIT_MEMO_BYTES);
+	e->reference = strndup(reference ? reference : "", LIMIT_REFERENCE_BYTES);
+	e->postings = calloc(FUND_BODY_POSTINGS_MAX, sizeof(*e->postings));
+	if (!e->memo || !e->reference || !e->postings) {
+		ledger_entry_free(e);
+		return err_set(ERR_INTERNAL, "out of memory");
+	}
+	return 0;
+}
+
+void fund_body_entry_add(struct ledger_entry *e, const char *account, const char *ccy,
+			 bool debit, int64_t amount)
+{
+	struct ledger_posting *p;
+
+	if (amount == 0)
+		return;
+	ASSERT(amount > 0 && e->n_postings < FUND_BODY_POSTINGS_MAX);
+	p = &e->postings[e->n_postings++];
+	if (strchr(account, '-'))
+		snprintf(p->account, sizeof(p->account), "%s", account);
+	else
+		snprintf(p->account, sizeof(p->account), "%s-%s", account, ccy);
+	p->debit = debit;
+	p->amount_minor = amount;
+	snprintf(p->currency, sizeof(p->currency), "%s", ccy);
+}
+
+int fund_body_entry_done(char id_out[LEDGER_UUID_BYTES], PGconn *c, struct ledger_entry *e,
+			 const struct ledger_actor *who, const char *action)
+{
+	int rc = fund_append(c, e, who, action);
+
+	if (rc == 0)
+		snprintf(id_out, LEDGER_UUID_BYTES, "%s", e->id);
+	ledger_entry_free(e);
+	return rc;
+}
+
+/* --- the audit row ----------------------------------------------------------------------- */
+
+int fund_body_audit(PGconn *c, const struct ledger_actor *who, const char *action,
+		    const char *object)
+{
+	const char *p[] = {who->token_name, who->role, action, object, who->request_id};
+
+	return db_exec(NULL, c, "fund_body_audit", 5, p);
+}
+
+/* --- rows as JSON ---------------------------------------------------------------------- */
 
 json_t *fund_body_money(int64_t minor, const char *ccy)
 {

@@ -68,7 +68,6 @@ static const struct chart_row base_chart[] = {
 #define BASE_CCY "USD"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define POSTINGS_MAX 8 /* the most any fund operation makes (a receipt: 7) */
 
 static void code_of(char out[LEDGER_CODE_BYTES], const char *prefix, const char *ccy)
 {
@@ -99,15 +98,23 @@ json_t *fund_chart_json(void)
 
 /* --- statements ------------------------------------------------------------------- */
 
+/* A pledge row: fund_pledge_lock's columns, and fund_pledges_list's before
+ * C_PLEDGE_SETTLED. */
+#define PLEDGE_COLS                                                                    \
+	"p.id, p.donor, p.status, p.pledged_on, p.amount_minor, p.currency, p.earmark," \
+	" p.agreement_no, p.signed_on, p.entry_id, d.name"
+enum {
+	C_PLEDGE_ID, C_PLEDGE_DONOR, C_PLEDGE_STATUS, C_PLEDGE_DATE, C_PLEDGE_AMOUNT,
+	C_PLEDGE_CURRENCY, C_PLEDGE_EARMARK, C_PLEDGE_AGREEMENT, C_PLEDGE_SIGNED_ON,
+	C_PLEDGE_ENTRY, C_PLEDGE_DONOR_NAME, C_PLEDGE_SETTLED
+};
+
 static const struct db_stmt stmts[] = {
 	{"fund_acct_insert",
 	 "INSERT INTO accounts (code, name, type, currency) VALUES ($1, $2, $3, $4)"
 	 " ON CONFLICT DO NOTHING RETURNING code", 4},
 	{"fund_acct_same",
 	 "SELECT name = $2 AND type = $3 AND currency = $4 FROM accounts WHERE code = $1", 4},
-	{"fund_audit",
-	 "INSERT INTO audit (token_name, role, action, object, request_id)"
-	 " VALUES ($1, $2, $3, $4, $5)", 5},
 	{"fund_donor_insert",
 	 "INSERT INTO donors (id, name, org_type, country) VALUES ($1, $2, $3, $4)"
 	 " ON CONFLICT DO NOTHING RETURNING id", 4},
@@ -125,8 +132,7 @@ static const struct db_stmt stmts[] = {
 	 "INSERT INTO pledges (donor, status, pledged_on, amount_minor, currency, earmark)"
 	 " VALUES ($1, 'indicative', $2, $3, $4, $5) RETURNING id", 5},
 	{"fund_pledge_lock",
-	 "SELECT p.id, p.donor, p.status, p.pledged_on, p.amount_minor, p.currency,"
-	 " p.earmark, p.agreement_no, p.signed_on, p.entry_id, d.name"
+	 "SELECT " PLEDGE_COLS
 	 " FROM pledges p JOIN donors d ON d.id = p.donor WHERE p.id = $1 FOR UPDATE OF p", 1},
 	{"fund_pledge_settled",
 	 "SELECT COALESCE(sum(settled_minor), 0) FROM receipts WHERE pledge = $1", 1},
@@ -138,8 +144,7 @@ static const struct db_stmt stmts[] = {
 	 "UPDATE bank_lines SET match_status = 'matched' WHERE id = $1"
 	 " AND match_status <> 'matched' RETURNING id", 1},
 	{"fund_pledges_list",
-	 "SELECT p.id, p.donor, p.status, p.pledged_on, p.amount_minor, p.currency,"
-	 " p.earmark, p.agreement_no, p.signed_on, p.entry_id, d.name,"
+	 "SELECT " PLEDGE_COLS ","
 	 " (SELECT COALESCE(sum(r.settled_minor), 0) FROM receipts r WHERE r.pledge = p.id)"
 	 " FROM pledges p JOIN donors d ON d.id = p.donor ORDER BY p.id", 0},
 	{"fund_receipt_insert",
@@ -176,7 +181,9 @@ static const struct db_stmt stmts[] = {
 
 int fund_setup(PGconn *c)
 {
-	return db_prepare(c, stmts, N(stmts));
+	int rc = db_prepare(c, stmts, N(stmts));
+
+	return rc < 0 ? rc : fund_body_setup(c);
 }
 
 /* --- small helpers --------------------------------------------------------------- */
@@ -184,72 +191,6 @@ int fund_setup(PGconn *c)
 static int oom(void)
 {
 	return err_set(ERR_INTERNAL, "out of memory");
-}
-
-static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
-		 const char *object)
-{
-	const char *p[] = {who->token_name, who->role, action, object, who->request_id};
-
-	return db_exec(NULL, c, "fund_audit", 5, p);
-}
-
-static int date_field(const char **out, json_t *body, const char *key, bool required)
-{
-	int rc = fund_body_str(out, body, key, required);
-
-	if (rc == 0 && *out && !date_valid(*out))
-		rc = fund_body_bad(key, "expected a date YYYY-MM-DD, got ", *out);
-	return rc;
-}
-
-/* A positive integer id, given as a JSON integer. */
-static int id_field(long long *out, json_t *body, const char *key, bool required)
-{
-	json_t *v = json_object_get(body, key);
-
-	*out = 0;
-	if (!v || json_is_null(v))
-		return required ? fund_body_bad(key, "required", NULL) : 0;
-	if (!json_is_integer(v) || json_integer_value(v) <= 0)
-		return fund_body_bad(key, "expected a positive integer", NULL);
-	*out = json_integer_value(v);
-	return 0;
-}
-
-/* A currency the fund keeps books in (its receivable account exists). */
-static int fund_currency(PGconn *c, const char *ccy, const char *field)
-{
-	struct ledger_account a;
-	char acct[LEDGER_CODE_BYTES];
-	int rc;
-
-	if (!money_currency_valid(ccy))
-		return fund_body_bad(field, "not an ISO 4217 currency: ", ccy);
-	code_of(acct, "1200", ccy);
-	rc = ledger_account_get(&a, c, acct);
-	if (rc == ERR_NOTFOUND) {
-		return err_set(ERR_INVALID,
-			       "%s: the fund keeps no accounts in %s (no account %s;"
-			       " tfledger fund init makes USD, EUR and CHF)", field, ccy, acct);
-	}
-	return rc;
-}
-
-static int amount_field(int64_t *out, json_t *body, const char *key, bool required,
-			const char *ccy)
-{
-	const char *s;
-	int rc = fund_body_str(&s, body, key, required);
-
-	*out = 0;
-	if (rc < 0 || !s)
-		return rc;
-	rc = money_parse_positive(out, s, ccy);
-	if (rc < 0) {
-		return err_wrap(ERR_INVALID, "%s", key);
-	}
-	return 0;
 }
 
 static struct money_rate rate_normal(struct money_rate x)
@@ -284,53 +225,6 @@ static int list_result(json_t **out, PGresult **r, PGconn *c, const char *name)
 }
 
 /* --- entries ---------------------------------------------------------------------- */
-
-static int entry_begin(struct ledger_entry *e, const char *date, const char *memo,
-		       const char *reference)
-{
-	memset(e, 0, sizeof(*e));
-	snprintf(e->date, sizeof(e->date), "%s", date);
-	e->memo = strndup(memo, LIMIT_MEMO_BYTES);
-	e->reference = strndup(reference ? reference : "", LIMIT_REFERENCE_BYTES);
-	e->postings = calloc(POSTINGS_MAX, sizeof(*e->postings));
-	if (!e->memo || !e->reference || !e->postings) {
-		ledger_entry_free(e);
-		return oom();
-	}
-	return 0;
-}
-
-/* Adds a posting to PREFIX-CCY; an amount of 0 adds nothing. */
-static void entry_add(struct ledger_entry *e, const char *prefix, const char *ccy,
-		      bool debit, int64_t amount)
-{
-	struct ledger_posting *p;
-
-	if (amount == 0)
-		return;
-	ASSERT(amount > 0 && e->n_postings < POSTINGS_MAX);
-	p = &e->postings[e->n_postings++];
-	code_of(p->account, prefix, ccy);
-	p->debit = debit;
-	p->amount_minor = amount;
-	snprintf(p->currency, sizeof(p->currency), "%s", ccy);
-}
-
-/* Like entry_add for an account given by its full code. */
-static void entry_add_code(struct ledger_entry *e, const char *acct, const char *ccy,
-			   bool debit, int64_t amount)
-{
-	struct ledger_posting *p;
-
-	if (amount == 0)
-		return;
-	ASSERT(amount > 0 && e->n_postings < POSTINGS_MAX);
-	p = &e->postings[e->n_postings++];
-	snprintf(p->account, sizeof(p->account), "%s", acct);
-	p->debit = debit;
-	p->amount_minor = amount;
-	snprintf(p->currency, sizeof(p->currency), "%s", ccy);
-}
 
 int fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *who,
 		       const char *action)
@@ -369,7 +263,7 @@ static int init_one(PGconn *c, struct init_tx *t, const char *code, const char *
 	if (PQntuples(r) == 1) {
 		t->created++;
 		PQclear(r);
-		return audit(c, t->who, "account.create", code);
+		return fund_body_audit(c, t->who, "account.create", code);
 	}
 	PQclear(r);
 	rc = db_exec(&r, c, "fund_acct_same", 4, p);
@@ -399,7 +293,7 @@ static int init_tx_run(PGconn *c, void *ctx)
 			break;
 	}
 	if (rc == 0 && t->created > 0)
-		rc = audit(c, t->who, "fund.init", "");
+		rc = fund_body_audit(c, t->who, "fund.init", "");
 	json_decref(arr);
 	return rc;
 }
@@ -419,22 +313,6 @@ int fund_init(int *created_out, PGconn *c, const struct ledger_actor *who)
 static const char *const org_types[] = {"10", "11", "15", "21", "22", "23", "24", "30",
 					"40", "60", "70", "71", "72", "73", "80", "90"};
 
-static bool donor_id_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 1 || n > 32)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-
-		if (!alnum && (i == 0 || (ch != '.' && ch != '_' && ch != '-')))
-			return false;
-	}
-	return true;
-}
-
 struct donor_tx {
 	const char *id, *name, *org_type, *country;
 	const struct ledger_actor *who;
@@ -452,7 +330,7 @@ static int donor_tx_run(PGconn *c, void *ctx)
 	if (PQntuples(r) == 0)
 		rc = err_set(ERR_CONFLICT, "id: a donor '%s' exists", t->id);
 	PQclear(r);
-	return rc < 0 ? rc : audit(c, t->who, "donor.add", t->id);
+	return rc < 0 ? rc : fund_body_audit(c, t->who, "donor.add", t->id);
 }
 
 int fund_donor_add(json_t **out, PGconn *c, json_t *body,
@@ -466,20 +344,11 @@ int fund_donor_add(json_t **out, PGconn *c, json_t *body,
 
 	*out = NULL;
 	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
-	    (rc = fund_body_str(&t.id, body, "id", true)) < 0 ||
-	    (rc = fund_body_str(&t.name, body, "name", true)) < 0 ||
+	    (rc = fund_body_slug(&t.id, body, "id")) < 0 ||
+	    (rc = fund_body_text(&t.name, body, "name", true, 200)) < 0 ||
 	    (rc = fund_body_str(&t.org_type, body, "org_type", true)) < 0 ||
 	    (rc = fund_body_str(&t.country, body, "country", false)) < 0)
 		goto cleanup;
-	if (!donor_id_valid(t.id)) {
-		rc = fund_body_bad("id", "expected 1-32 of a-z 0-9 . _ - (starting a-z 0-9), got ",
-			 t.id);
-		goto cleanup;
-	}
-	if (strlen(t.name) < 1 || strlen(t.name) > 200) {
-		rc = fund_body_bad("name", "1-200 characters", NULL);
-		goto cleanup;
-	}
 	while (i < N(org_types) && strcmp(org_types[i], t.org_type) != 0)
 		i++;
 	if (i == N(org_types)) {
@@ -638,17 +507,18 @@ struct pledge {
 static void pledge_from_row(struct pledge *p, const PGresult *r, int i)
 {
 	memset(p, 0, sizeof(*p));
-	p->id = fund_body_int64(r, i, 0);
-	snprintf(p->donor, sizeof(p->donor), "%s", PQgetvalue(r, i, 1));
-	snprintf(p->status, sizeof(p->status), "%s", PQgetvalue(r, i, 2));
-	snprintf(p->date, sizeof(p->date), "%s", PQgetvalue(r, i, 3));
-	p->amount = fund_body_int64(r, i, 4);
-	snprintf(p->currency, sizeof(p->currency), "%s", PQgetvalue(r, i, 5));
-	snprintf(p->earmark, sizeof(p->earmark), "%s", PQgetvalue(r, i, 6));
-	snprintf(p->agreement, sizeof(p->agreement), "%s", PQgetvalue(r, i, 7));
-	snprintf(p->signed_on, sizeof(p->signed_on), "%s", PQgetvalue(r, i, 8));
-	snprintf(p->entry_id, sizeof(p->entry_id), "%s", PQgetvalue(r, i, 9));
-	snprintf(p->donor_name, sizeof(p->donor_name), "%s", PQgetvalue(r, i, 10));
+	p->id = fund_body_int64(r, i, C_PLEDGE_ID);
+	snprintf(p->donor, sizeof(p->donor), "%s", PQgetvalue(r, i, C_PLEDGE_DONOR));
+	snprintf(p->status, sizeof(p->status), "%s", PQgetvalue(r, i, C_PLEDGE_STATUS));
+	snprintf(p->date, sizeof(p->date), "%s", PQgetvalue(r, i, C_PLEDGE_DATE));
+	p->amount = fund_body_int64(r, i, C_PLEDGE_AMOUNT);
+	snprintf(p->currency, sizeof(p->currency), "%s", PQgetvalue(r, i, C_PLEDGE_CURRENCY));
+	snprintf(p->earmark, sizeof(p->earmark), "%s", PQgetvalue(r, i, C_PLEDGE_EARMARK));
+	snprintf(p->agreement, sizeof(p->agreement), "%s", PQgetvalue(r, i, C_PLEDGE_AGREEMENT));
+	snprintf(p->signed_on, sizeof(p->signed_on), "%s", PQgetvalue(r, i, C_PLEDGE_SIGNED_ON));
+	snprintf(p->entry_id, sizeof(p->entry_id), "%s", PQgetvalue(r, i, C_PLEDGE_ENTRY));
+	snprintf(p->donor_name, sizeof(p->donor_name), "%s",
+		 PQgetvalue(r, i, C_PLEDGE_DONOR_NAME));
 }
 
 static json_t *pledge_json(const struct pledge *p)
@@ -694,7 +564,7 @@ static int pledge_sign_locked(PGconn *c, struct pledge *p, const char *agreement
 			      const char *date, int64_t amount, const struct ledger_actor *who)
 {
 	struct ledger_entry e;
-	char memo[512], ids[24], amt[24];
+	char memo[512], ids[24], amt[24], entry_id[LEDGER_UUID_BYTES];
 	bool travel = strcmp(p->earmark, "travel") == 0;
 	int rc;
 
@@ -704,17 +574,17 @@ static int pledge_sign_locked(PGconn *c, struct pledge *p, const char *agreement
 	}
 	snprintf(memo, sizeof(memo), "Contribution agreement %s signed: %s", agreement,
 		 p->donor_name);
-	rc = entry_begin(&e, date, memo, agreement);
+	rc = fund_body_entry_begin(&e, date, memo, agreement);
 	if (rc < 0)
 		return rc;
-	entry_add(&e, travel ? "1210" : "1200", p->currency, true, amount);
-	entry_add(&e, travel ? "4110" : "4100", p->currency, false, amount);
-	rc = fund_append(c, &e, who, "entry.post");
+	fund_body_entry_add(&e, travel ? "1210" : "1200", p->currency, true, amount);
+	fund_body_entry_add(&e, travel ? "4110" : "4100", p->currency, false, amount);
+	rc = fund_body_entry_done(entry_id, c, &e, who, "entry.post");
 	if (rc == 0) {
 		snprintf(ids, sizeof(ids), "%lld", p->id);
 		snprintf(amt, sizeof(amt), "%" PRId64, amount);
 		rc = db_exec(NULL, c, "fund_pledge_sign", 5,
-			     (const char *const[]){ids, agreement, date, amt, e.id});
+			     (const char *const[]){ids, agreement, date, amt, entry_id});
 		if (rc == ERR_CONFLICT) {
 			rc = err_set(ERR_CONFLICT, "agreement: '%s' is the agreement of another"
 						   " pledge", agreement);
@@ -724,11 +594,10 @@ static int pledge_sign_locked(PGconn *c, struct pledge *p, const char *agreement
 		snprintf(p->status, sizeof(p->status), "signed");
 		snprintf(p->agreement, sizeof(p->agreement), "%s", agreement);
 		snprintf(p->signed_on, sizeof(p->signed_on), "%s", date);
-		snprintf(p->entry_id, sizeof(p->entry_id), "%s", e.id);
+		snprintf(p->entry_id, sizeof(p->entry_id), "%s", entry_id);
 		p->amount = amount;
-		rc = audit(c, who, "pledge.sign", ids);
+		rc = fund_body_audit(c, who, "pledge.sign", ids);
 	}
-	ledger_entry_free(&e);
 	return rc;
 }
 
@@ -757,7 +626,7 @@ static int pledge_tx_run(PGconn *c, void *ctx)
 		t->p.id = fund_body_int64(r, 0, 0);
 		PQclear(r);
 		snprintf(ids, sizeof(ids), "%lld", t->p.id);
-		rc = audit(c, t->who, "pledge.add", ids);
+		rc = fund_body_audit(c, t->who, "pledge.add", ids);
 	}
 	if (rc == 0 && t->agreement) {
 		long long id = t->p.id;
@@ -784,15 +653,6 @@ static int donor_exists(PGconn *c, const char *id, char name[256])
 	return rc;
 }
 
-static int agreement_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 1 || n > 64)
-		return fund_body_bad("agreement", "1-64 characters", NULL);
-	return 0;
-}
-
 int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 			   const struct ledger_actor *who)
 {
@@ -805,20 +665,18 @@ int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 	*out = NULL;
 	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
 	    (rc = fund_body_str(&donor, body, "donor", true)) < 0 ||
-	    (rc = date_field(&date, body, "date", true)) < 0 ||
-	    (rc = fund_body_str(&ccy, body, "currency", true)) < 0 ||
+	    (rc = fund_body_date(&date, body, "date", true, NULL)) < 0 ||
 	    (rc = fund_body_str(&earmark, body, "earmark", false)) < 0 ||
-	    (rc = fund_body_str(&t.agreement, body, "agreement", false)) < 0 ||
-	    (rc = date_field(&t.signed_on, body, "signed_on", false)) < 0)
+	    (rc = fund_body_text(&t.agreement, body, "agreement", false, 64)) < 0 ||
+	    (rc = fund_body_date(&t.signed_on, body, "signed_on", false, NULL)) < 0)
 		return rc;
 	if (earmark && strcmp(earmark, "none") != 0 && strcmp(earmark, "travel") != 0)
 		return fund_body_bad("earmark", "expected none or travel, got ", earmark);
 	if (t.signed_on && !t.agreement)
 		return fund_body_bad("signed_on", "needs agreement", NULL);
-	if (t.agreement && (rc = agreement_valid(t.agreement)) < 0)
-		return rc;
-	if ((rc = fund_currency(c, ccy, "currency")) < 0 ||
-	    (rc = amount_field(&t.p.amount, body, "amount", true, ccy)) < 0 ||
+	if ((rc = fund_body_currency(&ccy, c, body, "currency", true, "1200", "accounts")) < 0 ||
+	    (rc = fund_body_amount(&t.p.amount, body, "amount", true, ccy,
+				   FUND_BODY_POSITIVE)) < 0 ||
 	    (rc = donor_exists(c, donor, t.p.donor_name)) < 0)
 		return rc;
 	snprintf(t.p.donor, sizeof(t.p.donor), "%s", donor);
@@ -845,9 +703,8 @@ int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
 	*out = NULL;
 	t.p.id = id;
 	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
-	    (rc = fund_body_str(&t.agreement, body, "agreement", true)) < 0 ||
-	    (rc = agreement_valid(t.agreement)) < 0 ||
-	    (rc = date_field(&t.signed_on, body, "date", true)) < 0)
+	    (rc = fund_body_text(&t.agreement, body, "agreement", true, 64)) < 0 ||
+	    (rc = fund_body_date(&t.signed_on, body, "date", true, NULL)) < 0)
 		return rc;
 	if (json_object_get(body, "amount")) {
 		/* The amount's currency is the pledge's: read it first. */
@@ -860,8 +717,8 @@ int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
 			rc = err_set(ERR_NOTFOUND, "pledge: no pledge %lld", id);
 		}
 		if (rc == 0)
-			rc = amount_field(&t.sign_amount, body, "amount", true,
-					  PQgetvalue(r, 0, 5));
+			rc = fund_body_amount(&t.sign_amount, body, "amount", true,
+					      PQgetvalue(r, 0, C_PLEDGE_CURRENCY), FUND_BODY_POSITIVE);
 		PQclear(r);
 		if (rc < 0)
 			return rc;
@@ -886,7 +743,7 @@ int fund_pledges_list(json_t **out, PGconn *c)
 		struct pledge p;
 
 		pledge_from_row(&p, r, i);
-		p.settled = fund_body_int64(r, i, 11);
+		p.settled = fund_body_int64(r, i, C_PLEDGE_SETTLED);
 		json_array_append_new(arr, pledge_json(&p));
 	}
 	PQclear(r);
@@ -932,7 +789,8 @@ static int receipt_figures(struct receipt_tx *t)
 			       "instructed_amount: required: the bank account is in %s and the"
 			       " pledge in %s", bccy, pccy);
 	}
-	rc = amount_field(&t->instructed, t->body, "instructed_amount", !same, pccy);
+	rc = fund_body_amount(&t->instructed, t->body, "instructed_amount", !same, pccy,
+			      FUND_BODY_POSITIVE);
 	if (rc < 0)
 		return rc;
 	if (same && !t->has_instructed)
@@ -943,7 +801,8 @@ static int receipt_figures(struct receipt_tx *t)
 				   "below the amount booked by the bank", NULL);
 		t->charges = t->instructed - t->amount;
 	} else if (t->has_charges &&
-		   (rc = amount_field(&t->charges, t->body, "charges", true, bccy)) < 0) {
+		   (rc = fund_body_amount(&t->charges, t->body, "charges", true, bccy,
+					  FUND_BODY_POSITIVE)) < 0) {
 		return rc;
 	}
 	open = t->p.amount - t->p.settled;
@@ -974,26 +833,22 @@ static int receipt_entry(struct receipt_tx *t, PGconn *c)
 	snprintf(memo, sizeof(memo), "Receipt from %s, agreement %s", t->p.donor_name,
 		 t->p.agreement);
 	if ((rc = money_add(&gross, t->amount, t->charges)) < 0 ||
-	    (rc = entry_begin(&e, t->date, memo, t->p.agreement)) < 0)
+	    (rc = fund_body_entry_begin(&e, t->date, memo, t->p.agreement)) < 0)
 		return rc;
-	entry_add_code(&e, t->bank.code, bccy, true, t->amount);
-	entry_add(&e, "5100", bccy, true, t->charges);
+	fund_body_entry_add(&e, t->bank.code, bccy, true, t->amount);
+	fund_body_entry_add(&e, "5100", bccy, true, t->charges);
 	if (strcmp(pccy, bccy) != 0) {
 		/* Each currency balances through its trading account. */
-		entry_add(&e, "3900", bccy, false, gross);
-		entry_add(&e, "3900", pccy, true, t->instructed);
+		fund_body_entry_add(&e, "3900", bccy, false, gross);
+		fund_body_entry_add(&e, "3900", pccy, true, t->instructed);
 	}
-	entry_add(&e, travel ? "1210" : "1200", pccy, false, t->settled);
-	entry_add(&e, "2100", pccy, false, t->advance);
+	fund_body_entry_add(&e, travel ? "1210" : "1200", pccy, false, t->settled);
+	fund_body_entry_add(&e, "2100", pccy, false, t->advance);
 	if (travel) {
-		entry_add(&e, "8200", pccy, true, t->settled);
-		entry_add(&e, "8290", pccy, false, t->settled);
+		fund_body_entry_add(&e, "8200", pccy, true, t->settled);
+		fund_body_entry_add(&e, "8290", pccy, false, t->settled);
 	}
-	rc = fund_append(c, &e, t->who, "entry.post");
-	if (rc == 0)
-		snprintf(t->entry_id, sizeof(t->entry_id), "%s", e.id);
-	ledger_entry_free(&e);
-	return rc;
+	return fund_body_entry_done(t->entry_id, c, &e, t->who, "entry.post");
 }
 
 static int receipt_tx_run(PGconn *c, void *ctx)
@@ -1036,7 +891,7 @@ static int receipt_tx_run(PGconn *c, void *ctx)
 	    (rc = db_exec(NULL, c, "fund_pledge_paid", 1, (const char *const[]){ids})) < 0)
 		return rc;
 	snprintf(ids, sizeof(ids), "%lld", t->id);
-	return audit(c, t->who, "receipt.add", ids);
+	return fund_body_audit(c, t->who, "receipt.add", ids);
 }
 
 static json_t *receipt_json(long long id, long long pledge, const char *donor,
@@ -1064,20 +919,16 @@ int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 					      "allow_overpayment", "bank_line", NULL};
 	struct receipt_tx t = {.body = body, .who = who};
 	const char *bank;
-	json_t *over;
 	int rc;
 
 	*out = NULL;
 	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
-	    (rc = id_field(&t.pledge, body, "pledge", true)) < 0 ||
-	    (rc = date_field(&t.date, body, "date", true)) < 0 ||
+	    (rc = fund_body_id(&t.pledge, body, "pledge", true)) < 0 ||
+	    (rc = fund_body_date(&t.date, body, "date", true, NULL)) < 0 ||
 	    (rc = fund_body_str(&bank, body, "bank_account", true)) < 0 ||
-	    (rc = id_field(&t.bank_line, body, "bank_line", false)) < 0)
+	    (rc = fund_body_id(&t.bank_line, body, "bank_line", false)) < 0 ||
+	    (rc = fund_body_bool(&t.allow_over, body, "allow_overpayment")) < 0)
 		return rc;
-	over = json_object_get(body, "allow_overpayment");
-	if (over && !json_is_boolean(over))
-		return fund_body_bad("allow_overpayment", "expected true or false", NULL);
-	t.allow_over = json_is_true(over);
 	t.has_instructed = json_object_get(body, "instructed_amount") != NULL;
 	t.has_charges = json_object_get(body, "charges") != NULL;
 	rc = ledger_account_get(&t.bank, c, bank);
@@ -1088,7 +939,8 @@ int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 		return rc;
 	if (strcmp(t.bank.type, "asset") != 0 || strncmp(t.bank.code, "10", 2) != 0)
 		return fund_body_bad("bank_account", "not a bank account (10xx-CCY): ", bank);
-	if ((rc = amount_field(&t.amount, body, "amount", true, t.bank.currency)) < 0)
+	if ((rc = fund_body_amount(&t.amount, body, "amount", true, t.bank.currency,
+				   FUND_BODY_POSITIVE)) < 0)
 		return rc;
 	rc = db_tx(c, DB_READ_COMMITTED, receipt_tx_run, &t);
 	if (rc < 0)
@@ -1158,27 +1010,25 @@ static int inkind_tx_run(PGconn *c, void *ctx)
 
 	snprintf(memo, sizeof(memo), "In kind (%s) from %s, %s to %s: %s", t->kind,
 		 t->donor_name, t->start, t->end, t->description);
-	rc = entry_begin(&e, t->end, memo, "in-kind");
+	rc = fund_body_entry_begin(&e, t->end, memo, "in-kind");
 	if (rc < 0)
 		return rc;
 	/* Services: disclosed in memo accounts (IPSAS 23). Goods: recognised. */
-	entry_add(&e, service ? "8300" : "5300", t->ccy, true, t->amount);
-	entry_add(&e, service ? "8390" : "4200", t->ccy, false, t->amount);
-	rc = fund_append(c, &e, t->who, "entry.post");
+	fund_body_entry_add(&e, service ? "8300" : "5300", t->ccy, true, t->amount);
+	fund_body_entry_add(&e, service ? "8390" : "4200", t->ccy, false, t->amount);
+	rc = fund_body_entry_done(t->entry_id, c, &e, t->who, "entry.post");
 	if (rc == 0) {
-		snprintf(t->entry_id, sizeof(t->entry_id), "%s", e.id);
 		snprintf(amt, sizeof(amt), "%" PRId64, t->amount);
 		rc = db_exec(&r, c, "fund_inkind_insert", 8,
 			     (const char *const[]){t->donor, t->kind, t->description, amt, t->ccy,
-						   t->start, t->end, e.id});
+						   t->start, t->end, t->entry_id});
 	}
 	if (rc == 0) {
 		t->id = fund_body_int64(r, 0, 0);
 		snprintf(ids, sizeof(ids), "%lld", t->id);
-		rc = audit(c, t->who, "inkind.add", ids);
+		rc = fund_body_audit(c, t->who, "inkind.add", ids);
 	}
 	PQclear(r);
-	ledger_entry_free(&e);
 	return rc;
 }
 
@@ -1205,19 +1055,17 @@ int fund_inkind_add(json_t **out, PGconn *c, json_t *body,
 	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
 	    (rc = fund_body_str(&t.donor, body, "donor", true)) < 0 ||
 	    (rc = fund_body_str(&t.kind, body, "kind", true)) < 0 ||
-	    (rc = fund_body_str(&t.description, body, "description", true)) < 0 ||
-	    (rc = fund_body_str(&t.ccy, body, "currency", true)) < 0 ||
-	    (rc = date_field(&t.start, body, "period_start", true)) < 0 ||
-	    (rc = date_field(&t.end, body, "period_end", true)) < 0)
+	    (rc = fund_body_text(&t.description, body, "description", true, 500)) < 0 ||
+	    (rc = fund_body_date(&t.start, body, "period_start", true, NULL)) < 0 ||
+	    (rc = fund_body_date(&t.end, body, "period_end", true, NULL)) < 0)
 		return rc;
 	if (strcmp(t.kind, "service") != 0 && strcmp(t.kind, "goods") != 0)
 		return fund_body_bad("kind", "expected service or goods, got ", t.kind);
-	if (strlen(t.description) < 1 || strlen(t.description) > 500)
-		return fund_body_bad("description", "1-500 characters", NULL);
 	if (strcmp(t.end, t.start) < 0)
 		return fund_body_bad("period_end", "before period_start", NULL);
-	if ((rc = fund_currency(c, t.ccy, "currency")) < 0 ||
-	    (rc = amount_field(&t.amount, body, "amount", true, t.ccy)) < 0 ||
+	if ((rc = fund_body_currency(&t.ccy, c, body, "currency", true, "1200", "accounts")) < 0 ||
+	    (rc = fund_body_amount(&t.amount, body, "amount", true, t.ccy,
+				   FUND_BODY_POSITIVE)) < 0 ||
 	    (rc = donor_exists(c, t.donor, t.donor_name)) < 0)
 		return rc;
 	rc = db_tx(c, DB_READ_COMMITTED, inkind_tx_run, &t);
@@ -1380,7 +1228,7 @@ static int rates_tx_run(PGconn *c, void *ctx)
 		if ((rc = rates_line(c, t, rd, col, n_header)) == 0)
 			rc = 1;
 	if (rc == 0 && t->stored > 0)
-		rc = audit(c, t->who, "rates.import", t->path);
+		rc = fund_body_audit(c, t->who, "rates.import", t->path);
 	csv_close(rd);
 	if (f)
 		fclose(f);

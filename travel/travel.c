@@ -38,21 +38,23 @@
 	" obligation_entry, release_entry, report_received_on, airfare_minor, dsa_minor," \
 	" settlement_entry"
 
+/* A meeting row: travel_meeting_get's and travel_meeting_lock's columns. */
+#define MEETING_COLS "id, name, starts_on, ends_on, place, currency, budget_line"
+enum {
+	C_MEETING_ID, C_MEETING_NAME, C_MEETING_STARTS_ON, C_MEETING_ENDS_ON, C_MEETING_PLACE,
+	C_MEETING_CURRENCY, C_MEETING_BUDGET_LINE
+};
+
 static const struct db_stmt stmts[] = {
-	{"travel_audit",
-	 "INSERT INTO audit (token_name, role, action, object, request_id)"
-	 " VALUES ($1, $2, $3, $4, $5)", 5},
 	{"travel_meeting_insert",
 	 "INSERT INTO travel_meetings (id, name, starts_on, ends_on, place, currency, budget_line)"
 	 " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id", 7},
-	{"travel_meeting_get",
-	 "SELECT id, name, starts_on, ends_on, place, currency, budget_line"
-	 " FROM travel_meetings WHERE id = $1", 1},
+	{"travel_meeting_get", "SELECT " MEETING_COLS " FROM travel_meetings WHERE id = $1", 1},
 	/* One writer per meeting at a time: a transaction-scoped advisory lock
 	 * (FOR UPDATE would need UPDATE on travel_meetings, which the daemon's
 	 * role is not given). */
 	{"travel_meeting_lock",
-	 "SELECT id, name, starts_on, ends_on, place, currency, budget_line,"
+	 "SELECT " MEETING_COLS ","
 	 " pg_advisory_xact_lock(hashtextextended('travel_meetings:' || id, 0))"
 	 " FROM travel_meetings WHERE id = $1", 1},
 	{"travel_meetings_list",
@@ -174,47 +176,6 @@ static int oom(void)
 	return err_set(ERR_INTERNAL, "out of memory");
 }
 
-static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
-		 const char *object)
-{
-	const char *p[] = {who->token_name, who->role, action, object, who->request_id};
-
-	return db_exec(NULL, c, "travel_audit", 5, p);
-}
-
-/* A text field of 1 to max_chars bytes. */
-static int text_field(const char **out, json_t *body, const char *key, bool required,
-		      size_t max)
-{
-	int rc = fund_body_str(out, body, key, required);
-
-	if (rc == 0 && *out && (strlen(*out) < 1 || strlen(*out) > max)) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "expected 1 to %zu bytes", max);
-		rc = fund_body_bad(key, what, NULL);
-	}
-	return rc;
-}
-
-/* A date field; absent and not required: today (UTC) into buf. */
-static int date_field(const char **out, json_t *body, const char *key, bool required,
-		      char today[11])
-{
-	int rc = fund_body_str(out, body, key, required);
-
-	if (rc == 0 && *out && !date_valid(*out))
-		rc = fund_body_bad(key, "expected a date YYYY-MM-DD, got ", *out);
-	if (rc == 0 && !*out) {
-		char now[LEDGER_TIME_BYTES];
-
-		ledger_now(now);
-		snprintf(today, 11, "%.10s", now);
-		*out = today;
-	}
-	return rc;
-}
-
 /* A report date: valid, not before the meeting starts, not after today. */
 static int report_date_check(const char *date, const char *starts_on)
 {
@@ -233,36 +194,6 @@ static int report_date_check(const char *date, const char *starts_on)
 			       date, now);
 	}
 	return 0;
-}
-
-static int amount_field(int64_t *out, json_t *body, const char *key, const char *ccy)
-{
-	const char *s;
-	int rc = fund_body_str(&s, body, key, true);
-
-	*out = 0;
-	if (rc == 0 && money_parse(out, s, ccy) < 0) {
-		rc = err_wrap(ERR_INVALID, "%s", key);
-	} else if (rc == 0 && *out < 0) {
-		rc = fund_body_bad(key, "expected an amount >= 0, got ", s);
-	}
-	return rc;
-}
-
-static bool meeting_id_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 1 || n > 32)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-
-		if (!alnum && (i == 0 || (ch != '.' && ch != '_' && ch != '-')))
-			return false;
-	}
-	return true;
 }
 
 static json_t *money_or_null(const PGresult *r, int row, int col, const char *ccy)
@@ -311,61 +242,18 @@ static int meeting_load(PGresult **out, PGconn *c, const char *id, bool lock)
 
 /* --- entries ----------------------------------------------------------------------- */
 
-#define TRAVEL_POSTINGS_MAX 4 /* a settlement: expense, bank, obligation both sides */
+/* --- entries ----------------------------------------------------------------------- */
 
-struct builder {
-	struct ledger_entry e;
-	const char *ccy;
-};
-
-static int entry_begin(struct builder *b, const char *date, const char *ccy,
-		       const char *memo_kind, const char *meeting, const char *applicant)
+/* Starts b (fund_body_entry_begin) with the memo and reference of a travel
+ * entry: "Travel support KIND: APPLICANT, MEETING", "travel:MEETING". */
+static int travel_entry_begin(struct ledger_entry *b, const char *date, const char *kind,
+			      const char *meeting, const char *applicant)
 {
 	char memo[256], ref[48];
 
-	memset(b, 0, sizeof(*b));
-	b->ccy = ccy;
-	snprintf(b->e.date, sizeof(b->e.date), "%s", date);
-	snprintf(memo, sizeof(memo), "Travel support %s: %s, %s", memo_kind, applicant, meeting);
+	snprintf(memo, sizeof(memo), "Travel support %s: %s, %s", kind, applicant, meeting);
 	snprintf(ref, sizeof(ref), "travel:%s", meeting); /* ids: 32 bytes at most */
-	b->e.memo = strdup(memo);
-	b->e.reference = strdup(ref);
-	b->e.postings = calloc(TRAVEL_POSTINGS_MAX, sizeof(*b->e.postings));
-	if (!b->e.memo || !b->e.reference || !b->e.postings) {
-		ledger_entry_free(&b->e);
-		return oom();
-	}
-	return 0;
-}
-
-/* Adds a posting to account (a PREFIX, made PREFIX-CCY, or a full code). */
-static void entry_add(struct builder *b, const char *account, bool debit, int64_t amount)
-{
-	struct ledger_posting *p;
-
-	if (amount == 0)
-		return;
-	ASSERT(amount > 0 && b->e.n_postings < TRAVEL_POSTINGS_MAX);
-	p = &b->e.postings[b->e.n_postings++];
-	if (strchr(account, '-'))
-		snprintf(p->account, sizeof(p->account), "%s", account);
-	else
-		snprintf(p->account, sizeof(p->account), "%s-%s", account, b->ccy);
-	p->debit = debit;
-	p->amount_minor = amount;
-	snprintf(p->currency, sizeof(p->currency), "%s", b->ccy);
-}
-
-/* Appends the built entry; its id into id_out. Frees what b holds. */
-static int entry_commit(char id_out[LEDGER_UUID_BYTES], PGconn *c, struct builder *b,
-			const struct ledger_actor *who, const char *action)
-{
-	int rc = fund_append(c, &b->e, who, action);
-
-	if (rc == 0)
-		snprintf(id_out, LEDGER_UUID_BYTES, "%s", b->e.id);
-	ledger_entry_free(&b->e);
-	return rc;
+	return fund_body_entry_begin(b, date, memo, ref);
 }
 
 /* --- meetings ------------------------------------------------------------------------ */
@@ -378,10 +266,14 @@ struct meeting_tx {
 
 static json_t *meeting_json(const PGresult *r, int i)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", PQgetvalue(r, i, 0),
-			 "name", PQgetvalue(r, i, 1), "starts_on", PQgetvalue(r, i, 2), "ends_on",
-			 PQgetvalue(r, i, 3), "place", PQgetvalue(r, i, 4), "currency",
-			 PQgetvalue(r, i, 5), "budget_line", PQgetvalue(r, i, 6));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+			 "id", PQgetvalue(r, i, C_MEETING_ID),
+			 "name", PQgetvalue(r, i, C_MEETING_NAME),
+			 "starts_on", PQgetvalue(r, i, C_MEETING_STARTS_ON),
+			 "ends_on", PQgetvalue(r, i, C_MEETING_ENDS_ON),
+			 "place", PQgetvalue(r, i, C_MEETING_PLACE),
+			 "currency", PQgetvalue(r, i, C_MEETING_CURRENCY),
+			 "budget_line", PQgetvalue(r, i, C_MEETING_BUDGET_LINE));
 }
 
 static int meeting_tx_run(PGconn *c, void *ctx)
@@ -398,7 +290,7 @@ static int meeting_tx_run(PGconn *c, void *ctx)
 	PQclear(r);
 	r = NULL;
 	if (rc == 0)
-		rc = audit(c, t->who, "travel.meeting.add", t->p[0]);
+		rc = fund_body_audit(c, t->who, "travel.meeting.add", t->p[0]);
 	if (rc == 0)
 		rc = meeting_load(&r, c, t->p[0], false);
 	if (rc == 0 && !(t->out = meeting_json(r, 0)))
@@ -413,22 +305,16 @@ int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 	static const char *const allowed[] = {"id",	  "name",     "starts_on", "ends_on",
 					      "place",	  "currency", "budget_line", NULL};
 	struct meeting_tx t = {.who = who};
-	struct ledger_account a;
-	char acct[LEDGER_CODE_BYTES], today[11];
+	char today[FUND_BODY_DATE_BYTES];
 	int rc;
 
 	*out = NULL;
 	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
-	    (rc = fund_body_str(&t.p[0], body, "id", true)) < 0)
-		return rc;
-	if (!meeting_id_valid(t.p[0]))
-		return fund_body_bad("id", "expected 1 to 32 of a-z 0-9 . _ - (not first), got ",
-			   t.p[0]);
-	if ((rc = text_field(&t.p[1], body, "name", true, 200)) < 0 ||
-	    (rc = date_field(&t.p[2], body, "starts_on", true, today)) < 0 ||
-	    (rc = date_field(&t.p[3], body, "ends_on", true, today)) < 0 ||
-	    (rc = text_field(&t.p[4], body, "place", true, 200)) < 0 ||
-	    (rc = fund_body_str(&t.p[5], body, "currency", true)) < 0 ||
+	    (rc = fund_body_slug(&t.p[0], body, "id")) < 0 ||
+	    (rc = fund_body_text(&t.p[1], body, "name", true, 200)) < 0 ||
+	    (rc = fund_body_date(&t.p[2], body, "starts_on", true, today)) < 0 ||
+	    (rc = fund_body_date(&t.p[3], body, "ends_on", true, today)) < 0 ||
+	    (rc = fund_body_text(&t.p[4], body, "place", true, 200)) < 0 ||
 	    (rc = fund_body_str(&t.p[6], body, "budget_line", false)) < 0)
 		return rc;
 	if (strcmp(t.p[3], t.p[2]) < 0)
@@ -437,15 +323,7 @@ int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 		t.p[6] = "";
 	if (strlen(t.p[6]) > 200)
 		return fund_body_bad("budget_line", "expected at most 200 bytes", NULL);
-	if (!money_currency_valid(t.p[5]))
-		return fund_body_bad("currency", "not an ISO 4217 currency: ", t.p[5]);
-	snprintf(acct, sizeof(acct), "8100-%s", t.p[5]);
-	rc = ledger_account_get(&a, c, acct);
-	if (rc == ERR_NOTFOUND) {
-		return err_set(ERR_INVALID,
-			       "currency: the fund keeps no travel accounts in %s (no account %s;"
-			       " tfledger fund init makes USD, EUR and CHF)", t.p[5], acct);
-	}
+	rc = fund_body_currency(&t.p[5], c, body, "currency", true, "8100", "travel accounts");
 	if (rc == 0)
 		rc = db_tx(c, DB_READ_COMMITTED, meeting_tx_run, &t);
 	if (rc == 0) {
@@ -535,14 +413,14 @@ static int applicants_json(json_t **out, PGconn *c, const PGresult *m, const cha
 	PGresult *r = NULL;
 	json_t *arr = json_array();
 	int rc = arr ? db_exec(&r, c, "travel_applicants_ranked", 4,
-			       (const char *const[]){PQgetvalue(m, 0, 0), PQgetvalue(m, 0, 2),
+			       (const char *const[]){PQgetvalue(m, 0, C_MEETING_ID), PQgetvalue(m, 0, C_MEETING_STARTS_ON),
 						     as_of, just_added ? "true" : NULL})
 		     : oom();
 
 	*out = NULL;
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
-		rc = append_new(arr, applicant_json(r, i, PQgetvalue(m, 0, 5)));
-	if (rc == 0 && !(*out = json_pack("{s:s, s:s, s:O}", "meeting", PQgetvalue(m, 0, 0),
+		rc = append_new(arr, applicant_json(r, i, PQgetvalue(m, 0, C_MEETING_CURRENCY)));
+	if (rc == 0 && !(*out = json_pack("{s:s, s:s, s:O}", "meeting", PQgetvalue(m, 0, C_MEETING_ID),
 					  "as_of", as_of, "applicants", arr)))
 		rc = oom();
 	json_decref(arr);
@@ -564,7 +442,7 @@ static int import_tx_run(PGconn *c, void *ctx)
 			 t->meeting);
 	}
 	if (rc == 0)
-		rc = audit(c, t->who, "travel.applicants.import", t->meeting);
+		rc = fund_body_audit(c, t->who, "travel.applicants.import", t->meeting);
 	if (rc == 0)
 		rc = applicants_json(&list, c, t->m, t->as_of, true);
 	if (rc == 0) {
@@ -598,7 +476,7 @@ int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE 
 		rc = rules_countries_load_default(&countries);
 	if (rc < 0)
 		goto cleanup;
-	rc = rules_applicants_read_stream(&a, &n, f, source, PQgetvalue(m, 0, 5), countries);
+	rc = rules_applicants_read_stream(&a, &n, f, source, PQgetvalue(m, 0, C_MEETING_CURRENCY), countries);
 	if (rc == ERR_LIMIT)
 		rc = err_recode(ERR_INVALID, EC_INVALID_FIELD);
 	if (rc < 0)
@@ -606,7 +484,7 @@ int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		char amount[MONEY_STR_MAX];
 
-		money_format(amount, a[i].amount_minor, PQgetvalue(m, 0, 5));
+		money_format(amount, a[i].amount_minor, PQgetvalue(m, 0, C_MEETING_CURRENCY));
 		rc = append_new(rows, json_pack(
 			"{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:s, s:I, s:s, s:s, s:I}",
 			"id", a[i].id, "name", a[i].name, "country", a[i].country, "category",
@@ -615,7 +493,7 @@ int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE 
 			(json_int_t)a[i].prior_funded, "prior_reports_outstanding",
 			(json_int_t)a[i].prior_reports_outstanding, "request",
 			request_names[a[i].request], "amount_minor", (json_int_t)a[i].amount_minor,
-			"currency", PQgetvalue(m, 0, 5), "requested_on", a[i].requested_on, "line",
+			"currency", PQgetvalue(m, 0, C_MEETING_CURRENCY), "requested_on", a[i].requested_on, "line",
 			(json_int_t)a[i].line));
 	}
 	t.rows = rc == 0 ? json_dumps(rows, JSON_COMPACT) : NULL;
@@ -869,7 +747,7 @@ static int rank_tx_run(PGconn *c, void *ctx)
 		char object[80];
 
 		snprintf(object, sizeof(object), "%s/run/%lld", k->meeting, k->run);
-		rc = audit(c, t->who, "travel.rank", object);
+		rc = fund_body_audit(c, t->who, "travel.rank", object);
 	}
 	PQclear(r);
 	free(inputs);
@@ -896,7 +774,7 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 	*out = NULL;
 	if (rc == 0 && ((rc = fund_body_only_fields(body, allowed)) < 0 ||
 			(rc = fund_body_str(&meeting, body, "meeting", true)) < 0 ||
-			(rc = date_field(&as_of, body, "as_of", false, k->as_of)) < 0 ||
+			(rc = fund_body_date(&as_of, body, "as_of", false, k->as_of)) < 0 ||
 			(rc = fund_body_str(&budget_s, body, "budget", false)) < 0 ||
 			(rc = fund_body_str(&ccy, body, "currency", false)) < 0 ||
 			(rc = fund_body_str(&policy, body, "policy", false)) < 0 ||
@@ -904,11 +782,8 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 		goto cleanup;
 	if (rc < 0)
 		goto cleanup;
-	what_if = json_is_true(json_object_get(body, "what_if"));
-	if (json_object_get(body, "what_if") && !json_is_boolean(json_object_get(body, "what_if"))) {
-		rc = fund_body_bad("what_if", "expected true or false", NULL);
+	if ((rc = fund_body_bool(&what_if, body, "what_if")) < 0)
 		goto cleanup;
-	}
 	if (policy && policy_xml) {
 		rc = fund_body_bad("policy_xml", "give policy or policy_xml, not both", NULL);
 		goto cleanup;
@@ -923,7 +798,7 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 	if ((rc = meeting_load(&m, c, meeting, false)) < 0)
 		goto cleanup;
 	snprintf(k->meeting, sizeof(k->meeting), "%s", meeting);
-	snprintf(k->currency, sizeof(k->currency), "%s", PQgetvalue(m, 0, 5));
+	snprintf(k->currency, sizeof(k->currency), "%s", PQgetvalue(m, 0, C_MEETING_CURRENCY));
 	if (ccy && strcmp(ccy, k->currency) != 0) {
 		rc = err_set(ERR_INVALID, "currency: meeting %s is budgeted in %s, not %s", meeting,
 			     k->currency, ccy);
@@ -943,14 +818,9 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 		snprintf(amount, sizeof(amount), "%.*s", (int)len, budget_s);
 		budget_s = amount;
 	}
-	if (budget_s && money_parse(&budget, budget_s, k->currency) < 0) {
-		rc = err_wrap(ERR_INVALID, "budget");
+	if (budget_s && (rc = fund_body_amount_text(&budget, budget_s, "budget", k->currency,
+						    FUND_BODY_NON_NEGATIVE)) < 0)
 		goto cleanup;
-	}
-	if (budget_s && budget < 0) {
-		rc = fund_body_bad("budget", "expected an amount >= 0, got ", budget_s);
-		goto cleanup;
-	}
 	rc = policy_xml	 ? rules_policy_load_buffer(&k->policy, policy_xml, strlen(policy_xml),
 						    "policy_xml")
 	     : policy ? rules_policy_load(&k->policy, policy)
@@ -963,7 +833,7 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 		goto cleanup;
 	}
 	if ((rc = rules_countries_load_default(&k->countries)) < 0 ||
-	    (rc = date_parse(&day, PQgetvalue(m, 0, 2))) < 0)
+	    (rc = date_parse(&day, PQgetvalue(m, 0, C_MEETING_STARTS_ON))) < 0)
 		goto cleanup;
 	if (budget_s) {
 		snprintf(k->budget_source, sizeof(k->budget_source), "given");
@@ -979,7 +849,7 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 		goto cleanup;
 	}
 	rc = db_exec(&r, c, "travel_applicants_ranked", 4,
-		     (const char *const[]){meeting, PQgetvalue(m, 0, 2), k->as_of, NULL});
+		     (const char *const[]){meeting, PQgetvalue(m, 0, C_MEETING_STARTS_ON), k->as_of, NULL});
 	if (rc < 0)
 		goto cleanup;
 	k->applicants = calloc((size_t)PQntuples(r) + 1, sizeof(*k->applicants));
@@ -1078,16 +948,16 @@ static int approve_tx_run(PGconn *c, void *ctx)
 		rc = db_exec(&to_approve, c, "travel_to_approve", 2,
 			     (const char *const[]){t->meeting, PQgetvalue(run, 0, 0)});
 	for (int i = 0; rc == 0 && i < PQntuples(to_approve); i++) {
-		const char *ccy = PQgetvalue(m, 0, 5), *applicant = PQgetvalue(to_approve, i, 0);
+		const char *ccy = PQgetvalue(m, 0, C_MEETING_CURRENCY), *applicant = PQgetvalue(to_approve, i, 0);
 		char entry[LEDGER_UUID_BYTES];
-		struct builder b;
+		struct ledger_entry b;
 		PGresult *trip = NULL;
 
-		if ((rc = entry_begin(&b, t->date, ccy, "obligation", t->meeting, applicant)) < 0)
+		if ((rc = travel_entry_begin(&b, t->date, "obligation", t->meeting, applicant)) < 0)
 			break;
-		entry_add(&b, "8100", true, fund_body_int64(to_approve, i, 2));
-		entry_add(&b, "8190", false, fund_body_int64(to_approve, i, 2));
-		if ((rc = entry_commit(entry, c, &b, t->who, "travel.obligation")) < 0)
+		fund_body_entry_add(&b, "8100", ccy, true, fund_body_int64(to_approve, i, 2));
+		fund_body_entry_add(&b, "8190", ccy, false, fund_body_int64(to_approve, i, 2));
+		if ((rc = fund_body_entry_done(entry, c, &b, t->who, "travel.obligation")) < 0)
 			break;
 		if (PQgetisnull(to_approve, i, 3))
 			rc = db_exec(&trip, c, "travel_trip_insert", 8,
@@ -1106,7 +976,7 @@ static int approve_tx_run(PGconn *c, void *ctx)
 		PQclear(trip);
 	}
 	if (rc == 0 && json_array_size(approved) > 0)
-		rc = audit(c, t->who, "travel.approve", t->meeting);
+		rc = fund_body_audit(c, t->who, "travel.approve", t->meeting);
 	if (rc == 0) {
 		t->out = json_pack("{s:s, s:I, s:O}", "meeting", t->meeting, "run",
 				   (json_int_t)fund_body_int64(run, 0, 0), "approved", approved);
@@ -1143,7 +1013,7 @@ int travel_approve(json_t **out, PGconn *c, json_t *body,
 	*out = NULL;
 	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
 	    (rc = fund_body_str(&t.meeting, body, "meeting", true)) < 0 ||
-	    (rc = date_field(&t.date, body, "date", false, today)) < 0)
+	    (rc = fund_body_date(&t.date, body, "date", false, today)) < 0)
 		return rc;
 	return trip_tx(out, c, approve_tx_run, &t);
 }
@@ -1186,7 +1056,7 @@ static int offer_waitlisted(json_t *offered, PGconn *c, struct trip_tx *t, const
 			char object[140];
 
 			snprintf(object, sizeof(object), "%s/%s", t->meeting, PQgetvalue(wait, i, 0));
-			rc = audit(c, t->who, "travel.offer", object);
+			rc = fund_body_audit(c, t->who, "travel.offer", object);
 		}
 		PQclear(trip);
 	}
@@ -1215,7 +1085,7 @@ static int release_tx_run(PGconn *c, void *ctx)
 			     (const char *const[]){t->meeting, t->applicant});
 	if (rc < 0)
 		goto cleanup;
-	ccy = PQgetvalue(m, 0, 5);
+	ccy = PQgetvalue(m, 0, C_MEETING_CURRENCY);
 	if (PQntuples(trip) == 0) {
 		rc = err_set(ERR_NOTFOUND, "applicant: %s has no trip to %s", t->applicant,
 			     t->meeting);
@@ -1228,13 +1098,13 @@ static int release_tx_run(PGconn *c, void *ctx)
 		goto cleanup;
 	}
 	if (!PQgetisnull(trip, 0, 8)) {
-		struct builder b;
+		struct ledger_entry b;
 
-		if ((rc = entry_begin(&b, t->date, ccy, "release", t->meeting, t->applicant)) < 0)
+		if ((rc = travel_entry_begin(&b, t->date, "release", t->meeting, t->applicant)) < 0)
 			goto cleanup;
-		entry_add(&b, "8190", true, fund_body_int64(trip, 0, 6));
-		entry_add(&b, "8100", false, fund_body_int64(trip, 0, 6));
-		if ((rc = entry_commit(entry, c, &b, t->who, "travel.release")) < 0)
+		fund_body_entry_add(&b, "8190", ccy, true, fund_body_int64(trip, 0, 6));
+		fund_body_entry_add(&b, "8100", ccy, false, fund_body_int64(trip, 0, 6));
+		if ((rc = fund_body_entry_done(entry, c, &b, t->who, "travel.release")) < 0)
 			goto cleanup;
 	}
 	rc = db_exec(&done, c, "travel_trip_release", 3,
@@ -1242,7 +1112,7 @@ static int release_tx_run(PGconn *c, void *ctx)
 					   entry[0] ? entry : NULL});
 	snprintf(object, sizeof(object), "%s/%s", t->meeting, t->applicant);
 	if (rc == 0)
-		rc = audit(c, t->who,
+		rc = fund_body_audit(c, t->who,
 			   strcmp(t->status, "declined") == 0 ? "travel.decline" : "travel.cancel",
 			   object);
 	if (rc == 0)
@@ -1271,7 +1141,7 @@ static int release(json_t **out, PGconn *c, json_t *body, const char *status,
 	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
 	    (rc = fund_body_str(&t.meeting, body, "meeting", true)) < 0 ||
 	    (rc = fund_body_str(&t.applicant, body, "applicant", true)) < 0 ||
-	    (rc = date_field(&t.date, body, "date", false, today)) < 0)
+	    (rc = fund_body_date(&t.date, body, "date", false, today)) < 0)
 		return rc;
 	return trip_tx(out, c, release_tx_run, &t);
 }
@@ -1298,7 +1168,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 		object[140];
 	int64_t paid = t->paid, granted;
 	const char *ccy;
-	struct builder b;
+	struct ledger_entry b;
 	int rc;
 
 	json_decref(t->out);
@@ -1309,7 +1179,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 			     (const char *const[]){t->meeting, t->applicant});
 	if (rc < 0)
 		goto cleanup;
-	ccy = PQgetvalue(m, 0, 5);
+	ccy = PQgetvalue(m, 0, C_MEETING_CURRENCY);
 	if (PQntuples(trip) == 0) {
 		rc = err_set(ERR_NOTFOUND, "applicant: %s has no trip to %s", t->applicant,
 			     t->meeting);
@@ -1337,13 +1207,13 @@ static int settle_tx_run(PGconn *c, void *ctx)
 		goto cleanup;
 	}
 	snprintf(bank, sizeof(bank), "%s", t->bank ? t->bank : "1010");
-	if ((rc = entry_begin(&b, t->date, ccy, "settlement", t->meeting, t->applicant)) < 0)
+	if ((rc = travel_entry_begin(&b, t->date, "settlement", t->meeting, t->applicant)) < 0)
 		goto cleanup;
-	entry_add(&b, "5200", true, paid);
-	entry_add(&b, bank, false, paid);
-	entry_add(&b, "8190", true, granted);
-	entry_add(&b, "8100", false, granted);
-	if ((rc = entry_commit(entry, c, &b, t->who, "travel.settlement")) < 0)
+	fund_body_entry_add(&b, "5200", ccy, true, paid);
+	fund_body_entry_add(&b, bank, ccy, false, paid);
+	fund_body_entry_add(&b, "8190", ccy, true, granted);
+	fund_body_entry_add(&b, "8100", ccy, false, granted);
+	if ((rc = fund_body_entry_done(entry, c, &b, t->who, "travel.settlement")) < 0)
 		goto cleanup;
 	snprintf(airfare, sizeof(airfare), "%" PRId64, t->airfare);
 	snprintf(dsa, sizeof(dsa), "%" PRId64, t->dsa);
@@ -1351,7 +1221,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 		     (const char *const[]){PQgetvalue(trip, 0, 0), t->report, airfare, dsa, entry});
 	snprintf(object, sizeof(object), "%s/%s", t->meeting, t->applicant);
 	if (rc == 0)
-		rc = audit(c, t->who, "travel.settle", object);
+		rc = fund_body_audit(c, t->who, "travel.settle", object);
 	if (rc == 0) {
 		t->out = json_pack("{s:o, s:o}", "trip", trip_json(done, 0), "released",
 				   fund_body_money(granted - paid, ccy));
@@ -1379,16 +1249,19 @@ int travel_settle(json_t **out, PGconn *c, json_t *body,
 	    (rc = fund_body_str(&t.meeting, body, "meeting", true)) < 0 ||
 	    (rc = fund_body_str(&t.applicant, body, "applicant", true)) < 0 ||
 	    (rc = fund_body_str(&t.report, body, "report_received", false)) < 0 ||
-	    (rc = date_field(&t.date, body, "date", false, today)) < 0 ||
+	    (rc = fund_body_date(&t.date, body, "date", false, today)) < 0 ||
 	    (rc = fund_body_str(&t.bank, body, "bank_account", false)) < 0 ||
 	    (rc = meeting_load(&m, c, t.meeting, false)) < 0)
 		return rc;
-	if (t.report && (rc = report_date_check(t.report, PQgetvalue(m, 0, 2))) < 0) {
+	if (t.report && (rc = report_date_check(t.report, PQgetvalue(m, 0, C_MEETING_STARTS_ON))) < 0) {
 		PQclear(m);
 		return rc;
 	}
-	if ((rc = amount_field(&t.airfare, body, "airfare", PQgetvalue(m, 0, 5))) == 0 &&
-	    (rc = amount_field(&t.dsa, body, "dsa", PQgetvalue(m, 0, 5))) == 0 &&
+	/* each may be 0, not both (docs/travel.md, "Settle") */
+	if ((rc = fund_body_amount(&t.airfare, body, "airfare", true,
+				   PQgetvalue(m, 0, C_MEETING_CURRENCY), FUND_BODY_NON_NEGATIVE)) == 0 &&
+	    (rc = fund_body_amount(&t.dsa, body, "dsa", true,
+				   PQgetvalue(m, 0, C_MEETING_CURRENCY), FUND_BODY_NON_NEGATIVE)) == 0 &&
 	    (money_add(&t.paid, t.airfare, t.dsa) < 0 || t.paid == 0))
 		rc = fund_body_bad("airfare", "airfare + dsa must be more than 0 (and fit 64 bits)",
 			 NULL);
@@ -1445,7 +1318,7 @@ static int report_tx_run(PGconn *c, void *ctx)
 		rc = err_set(ERR_INTERNAL, "trip %s/%s changed meanwhile", t->meeting, t->applicant);
 	snprintf(object, sizeof(object), "%s/%s", t->meeting, t->applicant);
 	if (rc == 0)
-		rc = audit(c, t->who, "travel.report", object);
+		rc = fund_body_audit(c, t->who, "travel.report", object);
 	if (rc == 0) {
 		t->out = json_pack("{s:o}", "trip", trip_json(done, 0));
 		rc = t->out ? 0 : oom();
@@ -1470,10 +1343,10 @@ int travel_report(json_t **out, PGconn *c, json_t *body,
 	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
 	    (rc = fund_body_str(&t.meeting, body, "meeting", true)) < 0 ||
 	    (rc = fund_body_str(&t.applicant, body, "applicant", true)) < 0 ||
-	    (rc = date_field(&t.report, body, "report_received", false, today)) < 0 ||
+	    (rc = fund_body_date(&t.report, body, "report_received", false, today)) < 0 ||
 	    (rc = meeting_load(&m, c, t.meeting, false)) < 0)
 		return rc;
-	rc = report_date_check(t.report, PQgetvalue(m, 0, 2));
+	rc = report_date_check(t.report, PQgetvalue(m, 0, C_MEETING_STARTS_ON));
 	PQclear(m);
 	return rc < 0 ? rc : trip_tx(out, c, report_tx_run, &t);
 }

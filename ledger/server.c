@@ -36,7 +36,6 @@
 #include "ledger/metrics.h"
 #include "ledger/reconcile.h"
 #include "ledger/statements.h"
-#include "ledger/token_cache.h"
 #include "ledger/travel.h"
 #include "reports/report.h"
 
@@ -50,7 +49,6 @@ struct pool {
 	bool busy[LIMIT_DB_POOL];
 	unsigned generation;          /* bumped when the database was lost */
 	const char *conninfo;
-	struct ledger_token_cache *tokens;
 };
 
 struct ledger_server {
@@ -60,9 +58,8 @@ struct ledger_server {
 	atomic_int inflight;
 };
 
-/* Prepares a new pooled connection for every module the routes call and
- * makes it listen for token changes (token_cache.h). */
-static int setup(struct pool *p, PGconn *c)
+/* Prepares a new pooled connection for every module the routes call. */
+static int setup(PGconn *c)
 {
 	int rc = ledger_store_setup(c);
 
@@ -76,8 +73,6 @@ static int setup(struct pool *p, PGconn *c)
 		rc = ledger_travel_setup(c);
 	if (rc == 0)
 		rc = reports_setup(c);
-	if (rc == 0)
-		rc = ledger_token_cache_listen(p->tokens, c);
 	return rc;
 }
 
@@ -104,7 +99,7 @@ static int pool_get(struct pool *p, int *slot)
 	if (!p->conns[i]) {
 		rc = db_connect(&p->conns[i], p->conninfo);
 		if (rc == 0)
-			rc = setup(p, p->conns[i]);
+			rc = setup(p->conns[i]);
 		if (rc < 0 && p->conns[i]) {
 			PQfinish(p->conns[i]);
 			p->conns[i] = NULL;
@@ -420,11 +415,16 @@ int http_authorise(struct req *q, const char *const *roles, const char *what,
 					"an Authorization: Bearer TOKEN header is required");
 		return 1;
 	}
+	/*
+	 * Asked of the database on every request, never answered from memory:
+	 * a revoke must hold for every request that starts after it returned,
+	 * and only a read made after the request started can know of it (a
+	 * cache emptied by NOTIFY hears of the revoke some time later). One
+	 * prepared primary-key lookup on the connection the request holds.
+	 */
 	rc = need_db(q);
-	if (rc == 0) {
-		ledger_token_cache_poll(q->srv->pool.tokens, q->c);
-		rc = ledger_token_cache_check(&q->tok, q->srv->pool.tokens, q->c, h + 7);
-	}
+	if (rc == 0)
+		rc = ledger_token_check(&q->tok, q->c, h + 7);
 	if (rc == ERR_NOTFOUND) {
 		*sent = http_send_error(q, "unauthenticated", "unknown or revoked token");
 		return 1;
@@ -1225,14 +1225,8 @@ int ledger_server_start(struct ledger_server **out, const char *conninfo,
 	pthread_mutex_init(&srv->pool.mu, NULL);
 	pthread_cond_init(&srv->pool.cv, NULL);
 	srv->pool.conninfo = conninfo;
-	srv->pool.tokens = ledger_token_cache_new();
-	if (!srv->pool.tokens) {
-		free(srv);
-		return err_set(ERR_INTERNAL, "out of memory");
-	}
 	rc = ledger_writer_start(&srv->writer, conninfo);
 	if (rc < 0) {
-		ledger_token_cache_free(srv->pool.tokens);
 		free(srv);
 		return rc;
 	}
@@ -1245,7 +1239,6 @@ int ledger_server_start(struct ledger_server **out, const char *conninfo,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, srv, MHD_OPTION_END);
 	if (!srv->d) {
 		ledger_writer_stop(srv->writer);
-		ledger_token_cache_free(srv->pool.tokens);
 		free(srv);
 		return err_set(ERR_SYSTEM, "cannot listen on the address given");
 	}
@@ -1270,6 +1263,5 @@ void ledger_server_stop(struct ledger_server *srv)
 		PQfinish(srv->pool.conns[i]);
 	pthread_cond_destroy(&srv->pool.cv);
 	pthread_mutex_destroy(&srv->pool.mu);
-	ledger_token_cache_free(srv->pool.tokens);
 	free(srv);
 }

@@ -4,21 +4,21 @@
  *
  * Everything is read and checked before anything is written: a bad
  * argument, policy or CSV row is exit 1 with the file, line and column on
- * stderr and nothing on stdout. With --output the result goes to a
- * temporary file renamed into place, so FILE is either whole or untouched.
+ * stderr and nothing on stdout. With --output the result goes through
+ * output_write (common/output.h): a regular FILE is either whole or
+ * untouched, and a device or FIFO is written into, never replaced.
  * A what-if is the same command with another --budget or --policy.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/date.h"
 #include "common/err.h"
-#include "common/limits.h"
 #include "common/money.h"
+#include "common/output.h"
 #include "rules/rules.h"
 
 static void usage(FILE *f)
@@ -106,32 +106,17 @@ static int write_result(FILE *f, enum format fmt, const struct rules_result *r)
 				: rules_write_table(f, r);
 }
 
-/* Writes to path through a temporary file in the same directory. */
-static int write_file(const char *path, enum format fmt, const struct rules_result *r)
-{
-	char tmp[LIMIT_PATH_BYTES];
-	FILE *f = NULL;
-	int fd, rc;
+struct result_out {
+	enum format fmt;
+	const struct rules_result *r;
+};
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return err_set(ERR_INVALID, "--output: path too long");
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return err_sys(ERR_INVALID, "--output %s: cannot create", path);
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		return err_sys(ERR_SYSTEM, "%s", tmp);
-	}
-	rc = write_result(f, fmt, r);
-	if (fclose(f) != 0 && rc == 0)
-		rc = err_sys(ERR_SYSTEM, "%s: cannot write", tmp);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = err_sys(ERR_SYSTEM, "cannot rename %s to %s", tmp, path);
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+/* output_write_fn: the result in its format. */
+static int put_result(FILE *f, void *arg)
+{
+	const struct result_out *o = arg;
+
+	return write_result(f, o->fmt, o->r);
 }
 
 /* A file the user named that cannot be opened is the user's input error. */
@@ -189,7 +174,8 @@ int cli_rank(int argc, char **argv)
 			rules_policy_id(policy), rules_policy_version(policy), a.meeting);
 	/* one large buffer: the output can be 100,000 lines */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-	rc = a.output ? write_file(a.output, a.format, &result)
+	rc = a.output ? output_write(a.output, put_result,
+				     &(struct result_out){a.format, &result})
 		      : write_result(stdout, a.format, &result);
 	if (rc < 0)
 		status = cli_fail(rc, "rank");

@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -23,6 +24,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "common/output.h"
 #include "fund/fund.h"
 #include "ledger/ledger.h"
 #include "reports/keys.h"
@@ -320,64 +322,63 @@ static int counted_close(void *ctx)
 	return fflush(o->f) == 0 ? 0 : -1;
 }
 
+/* What put_report needs besides the stream. */
+struct kind_out {
+	const char *cmd;
+	PGconn *c;
+	const struct kind_opts *o;
+};
+
+/* output_write_fn, and for stdout: writes the report to f, with a progress
+ * bar unless f is the terminal the bar would be drawn on. */
+static int put_report(FILE *f, void *arg)
+{
+	const struct kind_out *k = arg;
+	struct counted_out out = {f, 0, NULL};
+	int rc;
+
+	if (!isatty(fileno(f)))
+		out.bar = cli_progress_start(k->cmd, 0);
+	/* 1 MiB of stdio buffer: libxml2 flushes its own every 4 KB */
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	rc = reports_write(k->c, &k->o->rq,
+			   xmlOutputBufferCreateIO(counted_write, counted_close, &out, NULL));
+	cli_progress_end(out.bar);
+	return rc;
+}
+
 /*
- * Writes the report to stdout, or to FILE through FILE.tmp renamed into
- * place once complete (an interrupted report never looks finished), then
- * signs FILE in place when asked.
+ * Writes the report to stdout, or to FILE with output_write (a regular file
+ * is replaced once the report is complete, so an interrupted report never
+ * looks finished; a device or FIFO is written into), then signs FILE in
+ * place when asked, which needs FILE to be a regular file.
  */
 static int run_kind(int argc, char **argv)
 {
-	char cmd[64], tmp[LIMIT_PATH_BYTES];
-	struct counted_out out = {NULL, 0, NULL};
+	char cmd[64];
 	struct kind_opts o;
+	struct stat st;
 	PGconn *c = NULL;
-	FILE *f = NULL;
 	int rc = parse_kind(&o, argc, argv, "report");
 
 	if (rc != 0)
 		return rc > 0 ? CLI_OK : CLI_USAGE;
 	snprintf(cmd, sizeof(cmd), "report %s", argv[0]);
-	if (o.output && snprintf(tmp, sizeof(tmp), "%s.tmp", o.output) >= (int)sizeof(tmp))
-		return cli_usage_error(cmd, "--output: path too long");
-	if (o.output && !(f = fopen(tmp, "wb")))
-		return cli_fail(err_set(ERR_SYSTEM, "%s: cannot create: %s", tmp, strerror(errno)),
-				cmd);
-	if (!f)
-		f = stdout;
-	out.f = f;
-	/* A bar only when the report does not go to the same terminal. */
-	if (f != stdout || !isatty(STDOUT_FILENO))
-		out.bar = cli_progress_start(cmd, 0);
-	/* 1 MiB of stdio buffer: libxml2 flushes its own every 4 KB */
-	if ((rc = connect_ro(&c, o.database)) < 0 ||
-	    (setvbuf(f, NULL, _IOFBF, 1 << 20),
-	     rc = reports_write(c, &o.rq, xmlOutputBufferCreateIO(counted_write, counted_close,
-								  &out, NULL))) < 0 ||
-	    fflush(f) != 0) {
-		cli_progress_end(out.bar);
-		if (rc == 0)
-			rc = err_set(ERR_SYSTEM, "%s: write failed: %s", o.output ? tmp : "stdout",
-				     strerror(errno));
-		if (f != stdout)
-			fclose(f);
-		PQfinish(c);
+	if (o.key && stat(o.output, &st) == 0 && !S_ISREG(st.st_mode))
+		return cli_usage_error(cmd, "--output %s: --sign signs the report in place, "
+				       "so it must be a regular file", o.output);
+	if ((rc = connect_ro(&c, o.database)) == 0) {
+		struct kind_out k = {cmd, c, &o};
+
 		if (o.output)
-			(void)unlink(tmp);
-		return cli_fail(rc, cmd);
+			rc = output_write(o.output, put_report, &k);
+		else if ((rc = put_report(stdout, &k)) == 0 && fflush(stdout) != 0)
+			rc = err_sys(ERR_SYSTEM, "stdout: write failed");
 	}
-	cli_progress_end(out.bar);
 	PQfinish(c);
-	if (f != stdout && fclose(f) != 0) {
-		(void)unlink(tmp);
-		return cli_fail(err_set(ERR_SYSTEM, "%s: write failed", tmp), cmd);
-	}
-	if (o.output && rename(tmp, o.output) < 0) {
-		(void)unlink(tmp);
-		return cli_fail(err_set(ERR_SYSTEM, "%s: cannot rename into place", o.output), cmd);
-	}
-	if (o.key && (rc = reports_sign_file(o.output, o.output, o.key, o.cert)) < 0)
-		return cli_fail(rc, cmd);
-	return CLI_OK;
+	if (rc == 0 && o.key)
+		rc = reports_sign_file(o.output, o.output, o.key, o.cert);
+	return rc < 0 ? cli_fail(rc, cmd) : CLI_OK;
 }
 
 int cli_verify_statement(int argc, char **argv)

@@ -163,10 +163,6 @@
 /* Entries with more postings than this are checked by the database
  * (the in-memory check keeps one account row per posting on the stack). */
 #define LIMIT_KNOWN_CHECK_POSTINGS 16
-
-/* Tokens the daemon remembers as checked (daemon/token_cache.c): a fund
- * has a handful of staff and scripts; a miss costs one indexed lookup. */
-#define LIMIT_TOKEN_CACHE 64
 /* --- end of the ledger's limits --- */
 
 /* A report signed in place (enveloped XML-DSig) is parsed whole into memory

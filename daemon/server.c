@@ -42,7 +42,6 @@
 #include "common/metrics.h"
 #include "bank/reconcile.h"
 #include "bank/statements.h"
-#include "daemon/token_cache.h"
 #include "travel/travel.h"
 #include "reports/report.h"
 
@@ -56,7 +55,6 @@ struct pool {
 	bool busy[LIMIT_DB_POOL];
 	unsigned generation;          /* bumped when the database was lost */
 	const char *conninfo;
-	struct daemon_token_cache *tokens;
 };
 
 struct ledger_server {
@@ -66,9 +64,8 @@ struct ledger_server {
 	atomic_int inflight;
 };
 
-/* Prepares a new pooled connection for every module the routes call and
- * makes it listen for token changes (token_cache.h). */
-static int setup(struct pool *p, PGconn *c)
+/* Prepares a new pooled connection for every module the routes call. */
+static int setup(PGconn *c)
 {
 	int rc = ledger_store_setup(c);
 
@@ -82,8 +79,6 @@ static int setup(struct pool *p, PGconn *c)
 		rc = travel_setup(c);
 	if (rc == 0)
 		rc = reports_setup(c);
-	if (rc == 0)
-		rc = daemon_token_cache_listen(p->tokens, c);
 	return rc;
 }
 
@@ -110,7 +105,7 @@ static int pool_get(struct pool *p, int *slot)
 	if (!p->conns[i]) {
 		rc = db_connect(&p->conns[i], p->conninfo);
 		if (rc == 0)
-			rc = setup(p, p->conns[i]);
+			rc = setup(p->conns[i]);
 		if (rc < 0 && p->conns[i]) {
 			PQfinish(p->conns[i]);
 			p->conns[i] = NULL;
@@ -387,11 +382,16 @@ static int authorise(struct req *q, unsigned roles, const char *what, enum MHD_R
 					"an Authorization: Bearer TOKEN header is required");
 		return 1;
 	}
+	/*
+	 * Asked of the database on every request, never answered from memory:
+	 * a revoke must hold for every request that starts after it returned,
+	 * and only a read made after the request started can know of it (a
+	 * cache emptied by NOTIFY hears of the revoke some time later). One
+	 * prepared primary-key lookup on the connection the request holds.
+	 */
 	rc = need_db(q);
-	if (rc == 0) {
-		daemon_token_cache_poll(q->srv->pool.tokens, q->c);
-		rc = daemon_token_cache_check(&q->tok, q->srv->pool.tokens, q->c, h + 7);
-	}
+	if (rc == 0)
+		rc = ledger_token_check(&q->tok, q->c, h + 7);
 	if (rc == ERR_NOTFOUND) {
 		*sent = http_send_error(q, EC_UNAUTHENTICATED, "unknown or revoked token");
 		return 1;
@@ -794,14 +794,8 @@ int daemon_server_start(struct ledger_server **out, const char *conninfo,
 	pthread_mutex_init(&srv->pool.mu, NULL);
 	pthread_cond_init(&srv->pool.cv, NULL);
 	srv->pool.conninfo = conninfo;
-	srv->pool.tokens = daemon_token_cache_new();
-	if (!srv->pool.tokens) {
-		free(srv);
-		return err_set(ERR_INTERNAL, "out of memory");
-	}
 	rc = ledger_writer_start(&srv->writer, conninfo);
 	if (rc < 0) {
-		daemon_token_cache_free(srv->pool.tokens);
 		free(srv);
 		return rc;
 	}
@@ -814,7 +808,6 @@ int daemon_server_start(struct ledger_server **out, const char *conninfo,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, srv, MHD_OPTION_END);
 	if (!srv->d) {
 		ledger_writer_stop(srv->writer);
-		daemon_token_cache_free(srv->pool.tokens);
 		free(srv);
 		return err_set(ERR_SYSTEM, "cannot listen on the address given");
 	}
@@ -839,6 +832,5 @@ void daemon_server_stop(struct ledger_server *srv)
 		PQfinish(srv->pool.conns[i]);
 	pthread_cond_destroy(&srv->pool.cv);
 	pthread_mutex_destroy(&srv->pool.mu);
-	daemon_token_cache_free(srv->pool.tokens);
 	free(srv);
 }

@@ -42,6 +42,7 @@
 #include <xmlsec/xmltree.h>
 
 #include "common/err.h"
+#include "common/output.h"
 #include "common/xml.h"
 
 /* --- process-wide initialisation ---------------------------------------- */
@@ -274,54 +275,58 @@ static int path_join(char *out, size_t size, const char *a, const char *b)
 	return 0;
 }
 
-/* Saves doc to path through a temporary file beside it and rename(2). */
-static int save_doc(xmlDocPtr doc, const char *path)
+/* output_write_fn: the document arg, in UTF-8. */
+static int put_doc(FILE *f, void *arg)
 {
-	char tmp[LIMIT_PATH_BYTES];
-	int rc = path_join(tmp, sizeof(tmp), path, ".tmp");
+	xmlDocPtr doc = arg;
+	xmlOutputBufferPtr out =
+		xmlOutputBufferCreateFile(f, xmlFindCharEncodingHandler("UTF-8"));
 
-	if (rc < 0)
-		return rc;
-	if (xmlSaveFileEnc(tmp, doc, "UTF-8") < 0) {
-		unlink(tmp);
-		return err_set(ERR_SYSTEM, "%s: cannot write", tmp);
-	}
-	if (rename(tmp, path) < 0) {
-		rc = err_sys(ERR_SYSTEM, "%s: cannot rename to %s", tmp, path);
-		unlink(tmp);
-	}
-	return rc;
+	/* xmlSaveFileTo closes out, which flushes f and leaves it open */
+	if (!out || xmlSaveFileTo(out, doc, "UTF-8") < 0)
+		return err_set(ERR_SYSTEM, "cannot serialise the signed document");
+	return 0;
 }
 
-/* Copies in to out in chunks (for detached signing with another --output). */
-static int copy_file(const char *in, const char *out)
+/* Saves doc to path with output_write (common/output.h). */
+static int save_doc(xmlDocPtr doc, const char *path)
 {
+	return output_write(path, put_doc, doc);
+}
+
+/* The file put_copy reads. */
+struct copy_src {
+	const char *path;
+};
+
+/* output_write_fn: the bytes of the file arg names, in chunks. */
+static int put_copy(FILE *fo, void *arg)
+{
+	const struct copy_src *src = arg;
 	char buf[65536];
-	FILE *fi = NULL, *fo = NULL;
+	FILE *fi = fopen(src->path, "rb");
 	size_t n;
 	int rc = 0;
 
-	if (!(fi = fopen(in, "rb"))) {
-		rc = err_sys(ERR_SYSTEM, "%s", in);
-		goto cleanup;
-	}
-	if (!(fo = fopen(out, "wb"))) {
-		rc = err_sys(ERR_SYSTEM, "%s", out);
-		goto cleanup;
-	}
+	if (!fi)
+		return err_sys(ERR_SYSTEM, "%s", src->path);
 	while ((n = fread(buf, 1, sizeof(buf), fi)) > 0)
 		if (fwrite(buf, 1, n, fo) != n) {
-			rc = err_sys(ERR_SYSTEM, "%s: write", out);
-			goto cleanup;
+			rc = err_sys(ERR_SYSTEM, "cannot write the copy of %s", src->path);
+			break;
 		}
-	if (ferror(fi))
-		rc = err_sys(ERR_SYSTEM, "%s: read", in);
-cleanup:
-	if (fi)
-		fclose(fi);
-	if (fo && fclose(fo) != 0 && rc == 0)
-		rc = err_sys(ERR_SYSTEM, "%s: close", out);
+	if (rc == 0 && ferror(fi))
+		rc = err_sys(ERR_SYSTEM, "%s: read", src->path);
+	fclose(fi);
 	return rc;
+}
+
+/* Copies in to out (for detached signing with another --output). */
+static int copy_file(const char *in, const char *out)
+{
+	struct copy_src src = {in};
+
+	return output_write(out, put_copy, &src);
 }
 
 /*
@@ -449,11 +454,19 @@ static int sign_detached(const char *in, const char *out, xmlSecKeyPtr key)
 	char sig_path[LIMIT_PATH_BYTES];
 	xmlDocPtr doc = NULL;
 	xmlNodePtr sig;
+	struct stat st;
 	int rc;
 
 	if ((rc = file_uri(uri, sizeof(uri), out)) < 0 ||
 	    (rc = path_join(sig_path, sizeof(sig_path), out, ".sig")) < 0)
 		goto cleanup;
+	/* the signature is checked by reading out again, and lives beside it */
+	if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+		rc = err_set(ERR_INVALID, "%s: a detached signature goes to %s beside the "
+				      "report, so the report must be a regular file", out,
+			     sig_path);
+		goto cleanup;
+	}
 	if (strcmp(in, out) != 0 && (rc = copy_file(in, out)) < 0)
 		goto cleanup;
 	doc = xmlNewDoc(BAD_CAST "1.0");

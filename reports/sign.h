@@ -42,10 +42,12 @@ int reports_sign_init(void);
 /*
  * Signs the XML report at in with the PEM private key key_pem, carrying the
  * PEM certificate cert_pem (which must hold the key's public half), and
- * writes the signed report to out (out may equal in; it is replaced
- * atomically). Reports up to LIMIT_REPORT_SIGN_INLINE_BYTES get an
+ * writes the signed report to out with output_write (common/output.h: out
+ * may equal in; a regular file is replaced atomically, a device or FIFO is
+ * written into). Reports up to LIMIT_REPORT_SIGN_INLINE_BYTES get an
  * enveloped signature; larger ones are copied to out (unless out is in)
- * and get the detached signature out + ".sig".
+ * and get the detached signature out + ".sig", so out must then be a
+ * regular file or not exist yet (ERR_INVALID otherwise).
  * ERR_INVALID: in is not well-formed, has a DOCTYPE or is already signed,
  * the key and certificate do not match or are not PEM, or the file name of
  * a detached report has other characters than [A-Za-z0-9._-].

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -365,4 +368,77 @@ long harness_http_get(const char *url, char body[1024])
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
 	return status;
+}
+
+/* --- a FIFO with a reader ------------------------------------------------------ */
+
+struct harness_fifo {
+	pthread_t thread;
+	int fd;
+	atomic_bool stop;
+	char *data;
+	size_t len;
+};
+
+/* Appends what can be read now: 1 read some, 0 end of file or an error,
+ * -1 nothing yet (a writer has it open). */
+static int fifo_read(struct harness_fifo *ff)
+{
+	char buf[65536];
+	ssize_t n = read(ff->fd, buf, sizeof(buf));
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? -1 : 0;
+	if (n == 0)
+		return 0;
+	ff->data = realloc(ff->data, ff->len + (size_t)n + 1);
+	if (!ff->data)
+		abort();
+	memcpy(ff->data + ff->len, buf, (size_t)n);
+	ff->len += (size_t)n;
+	ff->data[ff->len] = '\0';
+	return 1;
+}
+
+static void *fifo_drain(void *arg)
+{
+	struct harness_fifo *ff = arg;
+	struct pollfd p = {ff->fd, POLLIN, 0};
+
+	/* POLLHUP comes only after a writer has come and gone (Linux); until
+	 * then, and if none ever comes, wake up now and then to look at stop. */
+	while (!atomic_load(&ff->stop))
+		if (poll(&p, 1, 20) > 0 && fifo_read(ff) == 0)
+			return NULL;
+	/* every writer has exited: what they wrote is in the pipe */
+	while (fifo_read(ff) > 0)
+		;
+	return NULL;
+}
+
+struct harness_fifo *harness_fifo_start(const char *path)
+{
+	struct harness_fifo *ff = calloc(1, sizeof(*ff));
+
+	ck_assert_ptr_nonnull(ff);
+	ck_assert_msg(mkfifo(path, 0600) == 0, "mkfifo %s: %s", path, strerror(errno));
+	/* O_NONBLOCK: opening for reading does not wait for a writer */
+	ff->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_msg(ff->fd >= 0, "open %s: %s", path, strerror(errno));
+	ck_assert_int_eq(pthread_create(&ff->thread, NULL, fifo_drain, ff), 0);
+	return ff;
+}
+
+char *harness_fifo_finish(struct harness_fifo *ff, size_t *len)
+{
+	char *data;
+
+	atomic_store(&ff->stop, true);
+	pthread_join(ff->thread, NULL);
+	close(ff->fd);
+	data = ff->data ? ff->data : strdup("");
+	if (len)
+		*len = ff->len;
+	free(ff);
+	return data;
 }

@@ -75,4 +75,16 @@ long harness_http_get(const char *url, char body[1024]);
 /* Removes a directory tree; returns 0 or -1. */
 int harness_rmtree(const char *path);
 
+/*
+ * A FIFO made at path, drained by a thread from now on, so that a program
+ * under test can open it and write without blocking (as a reader of
+ * `--output FIFO` would). harness_fifo_finish, called once every writer has
+ * exited, stops the thread and returns everything read, as a new string
+ * (free it; *len, if len is not NULL, its length). Fails the test if the
+ * FIFO cannot be made or opened.
+ */
+struct harness_fifo;
+struct harness_fifo *harness_fifo_start(const char *path);
+char *harness_fifo_finish(struct harness_fifo *ff, size_t *len);
+
 #endif

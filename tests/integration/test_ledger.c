@@ -1,13 +1,17 @@
 /*
  * test_ledger.c - the ledger through its real daemon: every route of the
- * contract's HTTP table, every error code, the role matrix, a table of bad
- * requests that must store nothing, the database's own defences tried with
- * SQL, and the hash chain's detection of rows changed behind its back.
+ * contract's HTTP table, every error code, the role matrix, a revoke that
+ * holds for the very next request, a table of bad requests that must store
+ * nothing, the database's own defences tried with SQL, and the hash chain's
+ * detection of rows changed behind its back.
  * Each test gets a fresh migrated database and its own tfledgerd.
  */
 #include "tests/integration/ledger_fixture.h"
 
 #include <jansson.h>
+
+#include "common/err.h"
+#include "ledger/ledger.h"
 
 struct env {
 	char conninfo[LIMIT_CONNINFO_BYTES];
@@ -388,6 +392,43 @@ START_TEST(test_roles__matrix)
 	}
 	for (int i = 0; i < 4; i++)
 		free(ids[i]);
+}
+END_TEST
+
+/*
+ * Revocation holds for every request that starts after `tfledger token
+ * revoke` returned, however late the daemon hears of it: many rounds of
+ * create (ledger_token_create, what `token create` runs, in-process on a
+ * new connection to keep a round short), use, revoke with the real CLI, and use again at once on a
+ * kept-alive connection (the fastest a client can come back). Its own test
+ * case: its rounds take long on a loaded machine.
+ */
+START_TEST(test_token_revoke__refuses_the_next_request_every_time)
+{
+	CURL *h = curl_easy_init();
+
+	ck_assert_ptr_nonnull(h);
+	for (int i = 0; i < 300; i++) {
+		char name[32], tok[LEDGER_TOKEN_BYTES];
+		const char *argv[] = {harness_bin_tfledger(), "token", "revoke", "--name", name,
+				      "--database", E.conninfo, NULL};
+		PGconn *c = harness_connect(E.conninfo);
+		struct resp r;
+
+		snprintf(name, sizeof(name), "rev-%d", i);
+		ck_assert_msg(ledger_token_create(tok, c, "auditor", name) == 0, "%s", err_last());
+		PQfinish(c);
+		r = http_on(h, &E.d, "GET", "/v1/accounts/1010", tok, NULL, NULL, 0);
+		ck_assert_msg(r.status == 200, "round %d, before the revoke: %ld %s", i, r.status,
+			      r.body);
+		resp_free(&r);
+		ck_assert_int_eq(harness_run(NULL, NULL, NULL, argv), 0);
+		r = http_on(h, &E.d, "GET", "/v1/accounts/1010", tok, NULL, NULL, 0);
+		ck_assert_msg(r.status == 401, "round %d, after the revoke: status %ld, want 401: %s",
+			      i, r.status, r.body);
+		resp_free(&r);
+	}
+	curl_easy_cleanup(h);
 }
 END_TEST
 
@@ -819,6 +860,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_verify__detects_a_deleted_tail);
 	tcase_add_test(tc, test_verify__detects_an_inserted_posting);
 	tcase_add_test(tc, test_verify__detects_an_inserted_entry);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("revoke");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_token_revoke__refuses_the_next_request_every_time);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/db.h"
@@ -1059,6 +1060,65 @@ START_TEST(test_report_kinds__signed_report_verifies_and_still_checks)
 }
 END_TEST
 
+/* Asserts that p is still a FIFO (not replaced by a regular file). */
+static void still_fifo(const char *p)
+{
+	struct stat st;
+
+	ck_assert_int_eq(lstat(p, &st), 0);
+	ck_assert_msg(S_ISFIFO(st.st_mode), "%s was replaced (mode %o)", p, (unsigned)st.st_mode);
+}
+
+/* --output into a FIFO (a device such as /dev/null is the same case; never
+ * tried here, since a wrong answer would break the machine): the report is
+ * written through it and the FIFO stays; so is a report signed by `report
+ * sign --output`; --sign into it is refused, as it signs the file in place. */
+START_TEST(test_report_kinds__output_into_a_fifo_writes_through_and_keeps_the_fifo)
+{
+	struct fx f;
+	char p[LIMIT_PATH_BYTES], fifo[LIMIT_PATH_BYTES], fifo2[LIMIT_PATH_BYTES];
+	char key[LIMIT_PATH_BYTES], cert[LIMIT_PATH_BYTES], *err = NULL, *want, *got;
+	struct harness_fifo *ff;
+	int rc;
+
+	fx_open(&f);
+	report(&f, p, "trial-balance", "2019-01-01", "2019-12-31", NULL, "file.xml");
+	path(fifo, &f, "pipe");
+	ff = harness_fifo_start(fifo);
+	rc = run(&err, "report", "trial-balance", "--from", "2019-01-01", "--to", "2019-12-31",
+		 "--output", fifo, "--generated-at", GEN_AT, "--database", f.db, NULL);
+	got = harness_fifo_finish(ff, NULL);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+	free(err);
+	still_fifo(fifo);
+	want = harness_slurp(p, NULL);
+	ck_assert_msg(strcmp(got, want) == 0, "the FIFO got other bytes than the file");
+	free(got);
+	free(want);
+
+	path(key, &f, "k.pem");
+	path(cert, &f, "c.pem");
+	ck_assert_int_eq(run(&err, "report", "keygen", "--key", key, "--cert", cert, NULL), 0);
+	free(err);
+	path(fifo2, &f, "pipe2");
+	ff = harness_fifo_start(fifo2);
+	rc = run(&err, "report", "sign", p, "--key", key, "--cert", cert, "--output", fifo2, NULL);
+	got = harness_fifo_finish(ff, NULL);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+	free(err);
+	still_fifo(fifo2);
+	ck_assert_msg(strstr(got, "SignatureValue>"), "not signed: %.200s", got);
+	free(got);
+
+	rc = run(&err, "report", "trial-balance", "--from", "2019-01-01", "--to", "2019-12-31",
+		 "--output", fifo, "--sign", key, "--cert", cert, "--database", f.db, NULL);
+	ck_assert_msg(rc == 1 && strstr(err, "regular file"), "exit %d: %s", rc, err);
+	free(err);
+	still_fifo(fifo);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_report_kinds__bad_requests_exit_1_naming_what)
 {
 	static const struct {
@@ -1128,6 +1188,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_report_kinds__same_arguments_same_bytes);
 	tcase_add_test(tc, test_report_kinds__signed_report_verifies_and_still_checks);
 	tcase_add_test(tc, test_report_kinds__bad_requests_exit_1_naming_what);
+	tcase_add_test(tc, test_report_kinds__output_into_a_fifo_writes_through_and_keeps_the_fifo);
 	suite_add_tcase(s, tc);
 	return s;
 }

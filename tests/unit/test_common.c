@@ -1,17 +1,20 @@
 /*
- * test_common.c - err, log, hash and cfg: the small infrastructure modules;
- * and the JSON path finder of request bodies (fund/body.c).
+ * test_common.c - err, log, hash, cfg and output: the small infrastructure
+ * modules; and the JSON path finder of request bodies (fund/body.c).
  */
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cfg.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/output.h"
 #include "fund/body.h"
 #include "tests/harness/harness.h"
 
@@ -230,6 +233,144 @@ START_TEST(test_body_path_at__names_the_field_of_an_offset)
 }
 END_TEST
 
+/* --- output ---------------------------------------------------------------------- */
+
+/* Writes the text arg; fails after writing if it starts with "FAIL". */
+static int put_text(FILE *f, void *arg)
+{
+	const char *text = arg;
+
+	fputs(text, f);
+	return strncmp(text, "FAIL", 4) == 0 ? err_set(ERR_INVALID, "failed on purpose") : 0;
+}
+
+/* The number of entries in dir besides . and .. (temporary files left?). */
+static int entries_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+START_TEST(test_output_write__replaces_a_regular_file_whole_and_keeps_its_mode)
+{
+	static const mode_t modes[] = {0644, 0640, 0600, 0604};
+	char dir[256], path[512];
+	struct stat before, after;
+
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/report.xml", dir);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char *got;
+
+		harness_spit_text(path, "old contents\n");
+		ck_assert_int_eq(chmod(path, modes[i]), 0);
+		ck_assert_int_eq(stat(path, &before), 0);
+		ck_assert_int_eq(output_write(path, put_text, "new\n"), 0);
+		ck_assert_int_eq(stat(path, &after), 0);
+		ck_assert_msg(S_ISREG(after.st_mode), "no longer a regular file");
+		ck_assert_msg((after.st_mode & 07777) == modes[i], "mode %04o, want %04o",
+			      (unsigned)(after.st_mode & 07777), (unsigned)modes[i]);
+		/* a new inode: renamed into place, not rewritten in place */
+		ck_assert_msg(after.st_ino != before.st_ino, "written in place");
+		got = harness_slurp(path, NULL);
+		ck_assert_str_eq(got, "new\n");
+		free(got);
+		ck_assert_int_eq(entries_in(dir), 1);
+	}
+}
+END_TEST
+
+START_TEST(test_output_write__new_file_gets_the_mode_fopen_would_give)
+{
+	char dir[256], path[512];
+	struct stat st;
+	mode_t mask = umask(027);
+
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/new.json", dir);
+	ck_assert_int_eq(output_write(path, put_text, "{}\n"), 0);
+	umask(mask);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_msg((st.st_mode & 07777) == 0640, "mode %04o, want 0640 (0666 less umask 027)",
+		      (unsigned)(st.st_mode & 07777));
+	ck_assert_int_eq(entries_in(dir), 1);
+}
+END_TEST
+
+START_TEST(test_output_write__writes_into_a_fifo_and_leaves_it_a_fifo)
+{
+	char dir[256], path[512];
+	struct harness_fifo *ff;
+	struct stat st;
+	char *got;
+
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/pipe", dir);
+	ff = harness_fifo_start(path);
+	ck_assert_int_eq(output_write(path, put_text, "through the pipe\n"), 0);
+	got = harness_fifo_finish(ff, NULL);
+	ck_assert_str_eq(got, "through the pipe\n");
+	free(got);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert_msg(S_ISFIFO(st.st_mode), "the FIFO was replaced (mode %o)",
+		      (unsigned)st.st_mode);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	ck_assert_int_eq(entries_in(dir), 1);
+}
+END_TEST
+
+START_TEST(test_output_write__failure_leaves_the_old_file_and_no_temporary)
+{
+	char dir[256], path[512], sub[512];
+	char *got;
+
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/report.xml", dir);
+	harness_spit_text(path, "old contents\n");
+	ck_assert_int_eq(output_write(path, put_text, "FAIL half written"), ERR_INVALID);
+	ck_assert_str_eq(err_last(), "failed on purpose");
+	got = harness_slurp(path, NULL);
+	ck_assert_str_eq(got, "old contents\n");
+	free(got);
+	ck_assert_int_eq(entries_in(dir), 1);
+	/* a path that cannot be created, a directory: the caller's input */
+	snprintf(sub, sizeof(sub), "%s/no/such/dir/x.xml", dir);
+	ck_assert_int_eq(output_write(sub, put_text, "x"), ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err_last(), "cannot create"));
+	ck_assert_int_eq(output_write(dir, put_text, "x"), ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err_last(), "is a directory"));
+	ck_assert_int_eq(entries_in(dir), 1);
+}
+END_TEST
+
+START_TEST(test_output_write__through_a_symlink_replaces_the_file_and_keeps_the_link)
+{
+	char dir[256], path[512], link[512];
+	struct stat st;
+	char *got;
+
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/report.xml", dir);
+	snprintf(link, sizeof(link), "%s/latest.xml", dir);
+	harness_spit_text(path, "old\n");
+	ck_assert_int_eq(symlink("report.xml", link), 0);
+	ck_assert_int_eq(output_write(link, put_text, "new\n"), 0);
+	ck_assert_int_eq(lstat(link, &st), 0);
+	ck_assert_msg(S_ISLNK(st.st_mode), "the link was replaced");
+	got = harness_slurp(path, NULL);
+	ck_assert_str_eq(got, "new\n");
+	free(got);
+	ck_assert_int_eq(entries_in(dir), 2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("common");
@@ -246,6 +387,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_hash_file__matches_buffer_hash);
 	tcase_add_test(tc, test_cfg_data_path__finds_migrations_and_names_misses);
 	tcase_add_test(tc, test_cfg_database__option_then_environment);
+	tcase_add_test(tc, test_output_write__replaces_a_regular_file_whole_and_keeps_its_mode);
+	tcase_add_test(tc, test_output_write__new_file_gets_the_mode_fopen_would_give);
+	tcase_add_test(tc, test_output_write__writes_into_a_fifo_and_leaves_it_a_fifo);
+	tcase_add_test(tc, test_output_write__failure_leaves_the_old_file_and_no_temporary);
+	tcase_add_test(tc, test_output_write__through_a_symlink_replaces_the_file_and_keeps_the_link);
 	suite_add_tcase(s, tc);
 	return s;
 }

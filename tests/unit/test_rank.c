@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/err.h"
 #include "common/limits.h"
@@ -171,6 +172,38 @@ START_TEST(test_rank__output_file_and_nothing_on_stdout)
 	got = harness_slurp(path, NULL);
 	want = harness_slurp(DATA "budget.expected.json", NULL);
 	same_bytes(got, want);
+	free(got);
+	free(want);
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* --output into something that is not a regular file (a FIFO here; a device
+ * such as /dev/null the same way) writes into it and leaves it in place. */
+START_TEST(test_rank__output_into_a_fifo_writes_through_and_keeps_the_fifo)
+{
+	char dir[256], path[LIMIT_PATH_BYTES];
+	const char *opts[] = {"--applicants", DATA "budget.csv", "--meeting-date", "2019-01-29",
+			      "--budget", "5000.00", "--currency", "USD", "--format", "json",
+			      "--output", path, NULL};
+	struct harness_fifo *ff;
+	char *out = NULL, *err = NULL, *got, *want;
+	struct stat st;
+	int rc;
+
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/pipe", dir);
+	ff = harness_fifo_start(path);
+	rc = rank(&out, &err, opts);
+	got = harness_fifo_finish(ff, NULL);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert_msg(S_ISFIFO(st.st_mode), "--output replaced the FIFO (mode %o)",
+		      (unsigned)st.st_mode);
+	want = harness_slurp(DATA "budget.expected.json", NULL);
+	same_bytes(got, want);
+	ck_assert_str_eq(out, "");
 	free(got);
 	free(want);
 	free(out);
@@ -581,6 +614,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_rank__goldens_cover_every_reason_code);
 	tcase_add_test(tc, test_rank__xml_report_is_valid_against_its_schema);
 	tcase_add_test(tc, test_rank__output_file_and_nothing_on_stdout);
+	tcase_add_test(tc, test_rank__output_into_a_fifo_writes_through_and_keeps_the_fifo);
 	tcase_add_loop_test(tc, test_rank__random_files_rank_the_same_in_any_row_order, 0, 10);
 	tcase_add_loop_test(tc, test_rank__refuses_bad_value_with_line_and_column, 0,
 			    (int)(sizeof(bad_values) / sizeof(bad_values[0])));

@@ -1,0 +1,112 @@
+/*
+ * args.h - the one argument parser of tfledger's commands. A command
+ * declares its options in a table (name, what it takes, where the value
+ * goes, help text, whether it is required) and cli_args_parse fills them
+ * in, refusing unknown options, missing values, options given twice and
+ * arguments longer than LIMIT_CLI_ARG_BYTES with one message that names
+ * the option: "tfledger pledges add: --amount: ...". --help is written
+ * from the same table, so it cannot drift from what the parser accepts.
+ *
+ * A value goes either into a member of the caller's struct (CLI_ARGS_OPT_*,
+ * the member's type checked at compile time) or into a JSON body under the
+ * option's name with dashes as underscores (CLI_ARGS_BODY_*: --bank-account
+ * becomes "bank_account"), the object an HTTP route would receive.
+ */
+#ifndef TFLEDGER_CLI_ARGS_H
+#define TFLEDGER_CLI_ARGS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* What an option takes. */
+enum cli_args_type {
+	CLI_ARGS_STRING,  /* --name VALUE or --name=VALUE */
+	CLI_ARGS_INTEGER, /* the same, a decimal integer: a JSON integer in the body */
+	CLI_ARGS_FLAG     /* --name alone: true */
+};
+
+/* Option flags. */
+#define CLI_ARGS_REQUIRED 1u /* the command refuses to run without it */
+#define CLI_ARGS_ONE_OF 2u   /* the value is one of meta's words: "table|json" */
+
+/* An option's "at" when its value goes into the body. */
+#define CLI_ARGS_IN_BODY SIZE_MAX
+
+struct cli_args_opt {
+	const char *name; /* "bank-account" for --bank-account; NULL ends a table */
+	enum cli_args_type type;
+	size_t at;	  /* offset in the caller's struct, or CLI_ARGS_IN_BODY */
+	const char *meta; /* the value in help ("CODE"); NULL for a flag */
+	const char *help; /* one line */
+	unsigned flags;	  /* CLI_ARGS_REQUIRED, CLI_ARGS_ONE_OF */
+};
+
+/* offsetof(T, m), refused at compile time unless T's member m is a type. */
+#define CLI_ARGS_AT(T, m, type) \
+	(offsetof(T, m) + 0 * sizeof(char[_Generic(((T *)0)->m, type: 1, default: -1)]))
+
+/* --name VALUE into T's `const char *m`. */
+#define CLI_ARGS_OPT_STR(name, T, m, meta, help, flags) \
+	{name, CLI_ARGS_STRING, CLI_ARGS_AT(T, m, const char *), meta, help, flags}
+/* --name into T's `bool m`. */
+#define CLI_ARGS_OPT_FLAG(name, T, m, help) \
+	{name, CLI_ARGS_FLAG, CLI_ARGS_AT(T, m, bool), NULL, help, 0}
+/* --name VALUE into the body as a string, an integer; --name as true. */
+#define CLI_ARGS_BODY_STR(name, meta, help, flags) \
+	{name, CLI_ARGS_STRING, CLI_ARGS_IN_BODY, meta, help, flags}
+#define CLI_ARGS_BODY_INT(name, meta, help, flags) \
+	{name, CLI_ARGS_INTEGER, CLI_ARGS_IN_BODY, meta, help, flags}
+#define CLI_ARGS_BODY_FLAG(name, help) {name, CLI_ARGS_FLAG, CLI_ARGS_IN_BODY, NULL, help, 0}
+#define CLI_ARGS_END {NULL, CLI_ARGS_STRING, 0, NULL, NULL, 0}
+
+/* A command: its words, its options and its positional arguments. */
+struct cli_args_cmd {
+	const char *name;		   /* "pledges add": after "tfledger" in messages and help */
+	const struct cli_args_opt *opts;   /* its own options, ended by CLI_ARGS_END */
+	const struct cli_args_opt *common; /* options its family shares, or NULL */
+	const char *args;		   /* positional arguments in help: "FILE.csv"; NULL: none */
+	const char *args_help;		   /* what they are: "the pledge ID" */
+	int args_min, args_max;		   /* how many; args_max -1: no limit */
+	const char *summary;		   /* what it does, for its --help; may be NULL */
+};
+
+/* cli_args_parse's answer when it printed the help: the command exits 0. */
+#define CLI_ARGS_HELP 1
+
+/*
+ * Reads argv[0..argc) (what follows the command's words) under cmd: values
+ * into dest (CLI_ARGS_OPT_*) or body (CLI_ARGS_BODY_*; body may be NULL
+ * when the tables have none), the positional arguments moved to
+ * argv[0..*npos) in their order. "--" ends the options; "-" is positional
+ * (stdin). Members of dest that no option set keep their values (defaults).
+ *
+ * Returns 0; CLI_ARGS_HELP after writing cmd's help on stdout (--help or -h
+ * anywhere before "--"); or ERR_INVALID (ERR_LIMIT for an argument over
+ * LIMIT_CLI_ARG_BYTES) after writing "tfledger NAME: what (see ...)" on
+ * stderr, the what also in err_last(). Values point into argv.
+ */
+int cli_args_parse(int *npos, const struct cli_args_cmd *cmd, void *dest, json_t *body,
+		   int argc, char **argv);
+
+/* The exit status for cli_args_parse's answer rc != 0: 0 after help, else 1. */
+int cli_args_status(int rc);
+
+/* Writes cmd's help: the synopsis, the summary, every option with its help. */
+void cli_args_help(FILE *f, const struct cli_args_cmd *cmd);
+
+/*
+ * A family of commands in one table (pledges add, pledges sign, ...):
+ * finds the one whose name's words begin argv (the longest match) and sets
+ * *words to how many it took. Without one, writes the family's usage (every
+ * synopsis, then notes) on stdout for --help or -h, else on stderr, or
+ * "unknown action" when argv names none, sets *status to the exit status
+ * and returns NULL.
+ */
+const struct cli_args_cmd *cli_args_find(int *words, int *status,
+					 const struct cli_args_cmd *cmds, size_t n,
+					 const char *notes, int argc, char **argv);
+
+#endif

@@ -220,7 +220,7 @@ int cli_args_parse(int *npos, const struct cli_args_cmd *cmd, void *dest, json_t
 		}
 	}
 	if (rc == 0 && n < cmd->args_min)
-		rc = err_set(ERR_INVALID, "%s is required (%s)", cmd->args, cmd->args_help);
+		rc = err_set(ERR_INVALID, "%s is required: %s", cmd->args, cmd->args_help);
 	if (rc == 0 && ((o = missing(cmd->opts, seen[0])) || (o = missing(cmd->common, seen[1]))))
 		rc = err_set(ERR_INVALID, "--%s %s is required", o->name, o->meta);
 	if (rc < 0) {
@@ -233,7 +233,7 @@ int cli_args_parse(int *npos, const struct cli_args_cmd *cmd, void *dest, json_t
 
 int cli_args_status(int rc)
 {
-	return rc == CLI_ARGS_HELP ? CLI_OK : CLI_USAGE;
+	return rc == CLI_ARGS_HELP ? CLI_OK : err_exit_status(rc);
 }
 
 /* Appends a word of a synopsis to f, wrapping at WRAP_COLUMN; *col is the column. */

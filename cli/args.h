@@ -91,7 +91,8 @@ struct cli_args_cmd {
 int cli_args_parse(int *npos, const struct cli_args_cmd *cmd, void *dest, json_t *body,
 		   int argc, char **argv);
 
-/* The exit status for cli_args_parse's answer rc != 0: 0 after help, else 1. */
+/* The exit status for cli_args_parse's answer rc != 0: 0 after help, 1
+ * after a refusal (2 if memory ran out). */
 int cli_args_status(int rc);
 
 /* Writes cmd's help: the synopsis, the summary, every option with its help. */

@@ -248,11 +248,11 @@ START_TEST(test_cli_args_parse__refuses_what_a_type_or_table_forbids)
 		{PLEDGES_ADD, {"--amount", "\xff"}, "--amount: not UTF-8 text"},
 		{PLEDGES_ADD, {"--pledge", "7"}, "--amount A is required"},
 		{PLEDGES_ADD, {"--amount", "1", "x"}, "unexpected argument 'x'"},
-		{&cmds[1], {"--amount", "1"}, "ID is required (the pledge ID)"},
+		{&cmds[1], {"--amount", "1"}, "ID is required: the pledge ID"},
 		{RANK, {"a.csv", "b.csv", "--amount", "1"}, "unexpected argument 'b.csv'"},
 		{RANK, {"--what-if", "--what-if", "--amount", "1"}, "--what-if: given twice"},
 		{RANK, {"--output", "o"}, "--amount A is required"},
-		{IMPORT, {"--amount", "1"}, "FILE.xml... is required (the statements)"},
+		{IMPORT, {"--amount", "1"}, "FILE.xml... is required: the statements"},
 		{IMPORT, {long_value}, "FILE.xml...: longer than 4352 bytes"},
 	};
 

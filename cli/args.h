@@ -62,6 +62,15 @@ struct cli_args_opt {
 #define CLI_ARGS_BODY_FLAG(name, help) {name, CLI_ARGS_FLAG, CLI_ARGS_IN_BODY, NULL, help, 0}
 #define CLI_ARGS_END {NULL, CLI_ARGS_STRING, 0, NULL, NULL, 0}
 
+/* --format FORMATS ("table|json"), the same in every command that takes it. */
+#define CLI_ARGS_FORMAT(T, m, formats) \
+	CLI_ARGS_OPT_STR("format", T, m, formats, "output (default table)", CLI_ARGS_ONE_OF)
+
+/* --database CONNINFO, the same in every command that takes it. */
+#define CLI_ARGS_DATABASE(T, m) \
+	CLI_ARGS_OPT_STR("database", T, m, "CONNINFO", \
+			 "libpq conninfo (default $TFLEDGER_DATABASE)", 0)
+
 /* A command: its words, its options and its positional arguments. */
 struct cli_args_cmd {
 	const char *name;		   /* "pledges add": after "tfledger" in messages and help */

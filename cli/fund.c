@@ -98,10 +98,7 @@ struct run {
 
 /* The options every command here shares; the others go into the body. */
 static const struct cli_args_opt common_opts[] = {
-	CLI_ARGS_OPT_STR("format", struct run, format, "table|json", "output (default table)",
-			 CLI_ARGS_ONE_OF),
-	CLI_ARGS_OPT_STR("database", struct run, database, "CONNINFO",
-			 "libpq conninfo (default $TFLEDGER_DATABASE)", 0),
+	CLI_ARGS_FORMAT(struct run, format, "table|json"), CLI_ARGS_DATABASE(struct run, database),
 	CLI_ARGS_END};
 
 #define REQ CLI_ARGS_REQUIRED

@@ -36,16 +36,12 @@ struct run {
 };
 
 /* The options every command here shares; the others go into the body. */
-#define FORMAT_OPT(formats)                                                                \
-	CLI_ARGS_OPT_STR("format", struct run, format, formats, "output (default table)", \
-			 CLI_ARGS_ONE_OF)
-#define DATABASE_OPT                                           \
-	CLI_ARGS_OPT_STR("database", struct run, database, "CONNINFO", \
-			 "libpq conninfo (default $TFLEDGER_DATABASE)", 0)
 static const struct cli_args_opt common_opts[] = {
-	FORMAT_OPT("table|json"), DATABASE_OPT, CLI_ARGS_END};
+	CLI_ARGS_FORMAT(struct run, format, "table|json"), CLI_ARGS_DATABASE(struct run, database),
+	CLI_ARGS_END};
 static const struct cli_args_opt rank_common_opts[] = {
-	FORMAT_OPT("table|json|xml"), DATABASE_OPT, CLI_ARGS_END};
+	CLI_ARGS_FORMAT(struct run, format, "table|json|xml"),
+	CLI_ARGS_DATABASE(struct run, database), CLI_ARGS_END};
 
 #define REQ CLI_ARGS_REQUIRED
 #define MEETING_OPT CLI_ARGS_BODY_STR("meeting", "ID", "the meeting", REQ)

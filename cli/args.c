@@ -344,41 +344,43 @@ static int words_of(const struct cli_args_cmd *cmd, int argc, char **argv)
 	return k;
 }
 
-const struct cli_args_cmd *cli_args_find(int *words, int *status,
-					 const struct cli_args_cmd *cmds, size_t n,
-					 const char *notes, int argc, char **argv)
+int cli_args_parse_family(const struct cli_args_cmd **cmd, int *words, int *npos,
+			  const struct cli_args_family *family, void *dest, json_t *body,
+			  int argc, char **argv)
 {
-	const struct cli_args_cmd *best = NULL;
 	bool help = argc >= 2 && is_help(argv[1]);
 	FILE *f = help ? stdout : stderr;
-	size_t family = argc > 0 ? strlen(argv[0]) : 0;
+	size_t len = strlen(argv[0]);
 	bool first = true;
 
+	*cmd = NULL;
 	*words = 0;
-	*status = CLI_OK;
-	for (size_t i = 0; i < n; i++) {
-		int k = words_of(&cmds[i], argc, argv);
+	*npos = 0;
+	for (size_t i = 0; i < family->n; i++) {
+		int k = words_of(&family->cmds[i], argc, argv);
 
 		if (k > *words) {
 			*words = k;
-			best = &cmds[i];
+			*cmd = &family->cmds[i];
 		}
 	}
-	if (best)
-		return best;
+	if (*cmd)
+		return cli_args_parse(npos, *cmd, dest, body, argc - *words, argv + *words);
 	if (argc >= 2 && argv[1][0] != '-') {
-		*status = cli_usage_error(argv[0], "unknown action '%.*s'", SHOWN_BYTES, argv[1]);
-		return NULL;
+		err_set(ERR_INVALID, "unknown action '%.*s'", SHOWN_BYTES, argv[1]);
+		cli_usage_error(argv[0], "%s", err_last());
+		return ERR_INVALID;
 	}
 	/* the usage of the family argv[0] names: its commands' synopses */
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(cmds[i].name, argv[0], family) == 0 &&
-		    (cmds[i].name[family] == ' ' || cmds[i].name[family] == '\0')) {
-			synopsis(f, first ? "Usage: " : "       ", &cmds[i], false);
+	for (size_t i = 0; i < family->n; i++) {
+		const char *name = family->cmds[i].name;
+
+		if (strncmp(name, argv[0], len) == 0 && (name[len] == ' ' || name[len] == '\0')) {
+			synopsis(f, first ? "Usage: " : "       ", &family->cmds[i], false);
 			first = false;
 		}
-	if (notes)
-		fprintf(f, "\n%s", notes);
-	*status = help ? CLI_OK : CLI_USAGE;
-	return NULL;
+	}
+	if (family->notes)
+		fprintf(f, "\n%s", family->notes);
+	return help ? CLI_ARGS_HELP : err_set(ERR_INVALID, "%s: an action is required", argv[0]);
 }

@@ -107,16 +107,27 @@ int cli_args_status(int rc);
 /* Writes cmd's help: the synopsis, the summary, every option with its help. */
 void cli_args_help(FILE *f, const struct cli_args_cmd *cmd);
 
+/* The commands of one file: a family that shares a first word (db init,
+ * db start, ...) or several (fund.c: fund, donors, pledges, ...). */
+struct cli_args_family {
+	const struct cli_args_cmd *cmds;
+	size_t n;
+	const char *notes; /* after the synopses in a family's usage; may be NULL */
+};
+#define CLI_ARGS_FAMILY(cmds, notes) {cmds, sizeof(cmds) / sizeof(cmds[0]), notes}
+
 /*
- * A family of commands in one table (pledges add, pledges sign, ...):
- * finds the one whose name's words begin argv (the longest match) and sets
- * *words to how many it took. Without one, writes the family's usage (every
- * synopsis, then notes) on stdout for --help or -h, else on stderr, or
- * "unknown action" when argv names none, sets *status to the exit status
- * and returns NULL.
+ * Reads the argv of a family's command (argv[0] is the family's word, as
+ * main passes it): finds the command whose name's words begin argv (the
+ * longest match), sets *cmd and *words (how many of argv its name took) and
+ * parses what follows as cli_args_parse does, so the positional arguments
+ * are at argv[*words..*words + *npos). Without such a command, writes the
+ * usage of the family argv[0] names (its commands' synopses, then notes):
+ * on stdout returning CLI_ARGS_HELP for --help or -h, else on stderr
+ * returning ERR_INVALID; or refuses an unknown action with ERR_INVALID.
  */
-const struct cli_args_cmd *cli_args_find(int *words, int *status,
-					 const struct cli_args_cmd *cmds, size_t n,
-					 const char *notes, int argc, char **argv);
+int cli_args_parse_family(const struct cli_args_cmd **cmd, int *words, int *npos,
+			  const struct cli_args_family *family, void *dest, json_t *body,
+			  int argc, char **argv);
 
 #endif

@@ -184,6 +184,7 @@ static const char notes[] =
 	"Every command takes [--format table|json] [--database CONNINFO].\n"
 	"Amounts are decimal strings with the currency's ISO 4217 digits; dates\n"
 	"YYYY-MM-DD; rates CSV: currency,month,usd_per_unit. See docs/fund.md.\n";
+static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
 static int connect(struct run *r)
 {
@@ -238,13 +239,10 @@ static int run_family(int argc, char **argv)
 	json_t *out = NULL;
 	int rc, created, words, npos;
 
-	cmd = cli_args_find(&words, &rc, cmds, sizeof(cmds) / sizeof(cmds[0]), notes, argc, argv);
-	if (!cmd)
-		return rc;
 	r.body = json_object();
 	if (!r.body)
 		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), f);
-	rc = cli_args_parse(&npos, cmd, &r, r.body, argc - words, argv + words);
+	rc = cli_args_parse_family(&cmd, &words, &npos, &family, &r, r.body, argc, argv);
 	if (rc != 0) {
 		json_decref(r.body);
 		return cli_args_status(rc);

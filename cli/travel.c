@@ -111,6 +111,7 @@ static const char notes[] =
 	"Every command takes [--format table|json] [--database CONNINFO] (travel rank\n"
 	"also --format xml); tfledger COMMAND ACTION --help for its options.\n"
 	"See docs/travel.md.\n";
+static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
 static int connect(struct run *r)
 {
@@ -244,13 +245,10 @@ static int run_family(int argc, char **argv)
 	bool pos;
 	int rc, words, npos;
 
-	cmd = cli_args_find(&words, &rc, cmds, sizeof(cmds) / sizeof(cmds[0]), notes, argc, argv);
-	if (!cmd)
-		return rc;
 	r.body = json_object();
 	if (!r.body)
 		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), f);
-	rc = cli_args_parse(&npos, cmd, &r, r.body, argc - words, argv + words);
+	rc = cli_args_parse_family(&cmd, &words, &npos, &family, &r, r.body, argc, argv);
 	if (rc != 0) {
 		json_decref(r.body);
 		return cli_args_status(rc);

@@ -319,42 +319,52 @@ START_TEST(test_cli_args_parse__help_from_the_table_wins_over_mistakes)
 END_TEST
 
 struct found {
+	const char *args[8];
 	const struct cli_args_cmd *cmd;
-	int words, status;
-	const char *args[4];
+	int rc, words, npos;
+	char *argv[8];
 };
 
 static void find(void *ctx)
 {
+	static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, "Notes.\n");
 	struct found *f = ctx;
-	char *argv[4] = {NULL};
+	struct opts o = {NULL};
+	json_t *body = json_object();
 	int argc = 0;
 
 	while (f->args[argc]) {
-		argv[argc] = (char *)f->args[argc];
+		f->argv[argc] = (char *)f->args[argc];
 		argc++;
 	}
-	f->cmd = cli_args_find(&f->words, &f->status, cmds, sizeof(cmds) / sizeof(cmds[0]),
-			       "Notes.\n", argc, argv);
+	f->rc = cli_args_parse_family(&f->cmd, &f->words, &f->npos, &family, &o, body, argc,
+				      f->argv);
+	json_decref(body);
 }
 
-START_TEST(test_cli_args_find__names_the_command_or_writes_the_family_usage)
+START_TEST(test_cli_args_parse_family__finds_the_command_or_writes_the_family_usage)
 {
-	struct found f = {.args = {"pledges", "sign", "7"}};
+	struct found f = {.args = {"pledges", "sign", "--amount", "1", "7"}};
 	char *out, *err;
 
+	/* the command's words come first; then its arguments, parsed */
 	find(&f);
+	ck_assert_int_eq(f.rc, 0);
 	ck_assert_ptr_eq(f.cmd, &cmds[1]);
 	ck_assert_int_eq(f.words, 2);
-	f = (struct found){.args = {"rank", "--help"}};
+	ck_assert_int_eq(f.npos, 1);
+	ck_assert_str_eq(f.argv[f.words], "7");
+	f = (struct found){.args = {"statements", "import", "a.xml", "--amount"}};
 	find(&f);
-	ck_assert_ptr_eq(f.cmd, RANK);
-	ck_assert_int_eq(f.words, 1);
+	ck_assert_ptr_eq(f.cmd, IMPORT);
+	ck_assert_int_eq(f.rc, ERR_INVALID);
+	ck_assert_str_eq(err_last(), "--amount: needs a value (A)");
 
 	f = (struct found){.args = {"pledges", "--help"}};
 	out = captured(stdout, STDOUT_FILENO, find, &f);
 	ck_assert_ptr_null(f.cmd);
-	ck_assert_int_eq(f.status, CLI_OK);
+	ck_assert_int_eq(f.rc, CLI_ARGS_HELP);
+	ck_assert_int_eq(cli_args_status(f.rc), CLI_OK);
 	ck_assert_str_eq(out, "Usage: tfledger pledges add --amount A [--pledge ID] [--allow-overpayment]\n"
 			      "                [--bank-account CODE]\n"
 			      "       tfledger pledges sign ID --amount A [--pledge ID] [--allow-overpayment]\n"
@@ -365,7 +375,7 @@ START_TEST(test_cli_args_find__names_the_command_or_writes_the_family_usage)
 	f = (struct found){.args = {"pledges", "frobnicate"}};
 	err = captured(stderr, STDERR_FILENO, find, &f);
 	ck_assert_ptr_null(f.cmd);
-	ck_assert_int_eq(f.status, CLI_USAGE);
+	ck_assert_int_eq(cli_args_status(f.rc), CLI_USAGE);
 	ck_assert_str_eq(err, "tfledger pledges: unknown action 'frobnicate' "
 			      "(see tfledger pledges --help)\n");
 	free(err);
@@ -373,7 +383,7 @@ START_TEST(test_cli_args_find__names_the_command_or_writes_the_family_usage)
 	f = (struct found){.args = {"pledges"}};
 	err = captured(stderr, STDERR_FILENO, find, &f);
 	ck_assert_ptr_null(f.cmd);
-	ck_assert_int_eq(f.status, CLI_USAGE);
+	ck_assert_int_eq(cli_args_status(f.rc), CLI_USAGE);
 	ck_assert_ptr_nonnull(strstr(err, "Usage: tfledger pledges add"));
 	free(err);
 }
@@ -390,7 +400,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cli_args_parse__refuses_what_a_type_or_table_forbids);
 	tcase_add_test(tc, test_cli_args_parse__positional_args_in_order_and_after_double_dash);
 	tcase_add_test(tc, test_cli_args_parse__help_from_the_table_wins_over_mistakes);
-	tcase_add_test(tc, test_cli_args_find__names_the_command_or_writes_the_family_usage);
+	tcase_add_test(tc, test_cli_args_parse_family__finds_the_command_or_writes_the_family_usage);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -344,13 +344,22 @@ static int words_of(const struct cli_args_cmd *cmd, int argc, char **argv)
 	return k;
 }
 
+/* Whether the first word of cmd's name is word. */
+static bool in_family(const struct cli_args_cmd *cmd, const char *word)
+{
+	size_t len = strlen(word);
+
+	return strncmp(cmd->name, word, len) == 0 &&
+	       (cmd->name[len] == ' ' || cmd->name[len] == '\0');
+}
+
 int cli_args_parse_family(const struct cli_args_cmd **cmd, int *words, int *npos,
 			  const struct cli_args_family *family, void *dest, json_t *body,
 			  int argc, char **argv)
 {
 	bool help = argc >= 2 && is_help(argv[1]);
 	FILE *f = help ? stdout : stderr;
-	size_t len = strlen(argv[0]);
+	size_t members = 0;
 	bool first = true;
 
 	*cmd = NULL;
@@ -359,27 +368,28 @@ int cli_args_parse_family(const struct cli_args_cmd **cmd, int *words, int *npos
 	for (size_t i = 0; i < family->n; i++) {
 		int k = words_of(&family->cmds[i], argc, argv);
 
+		members += in_family(&family->cmds[i], argv[0]);
 		if (k > *words) {
 			*words = k;
 			*cmd = &family->cmds[i];
 		}
 	}
-	if (*cmd)
+	/* "report" and "report --help" are the family's usage, though "report
+	 * KIND" is a command of it */
+	if (*cmd && !(*words == 1 && members > 1 && (argc == 1 || help)))
 		return cli_args_parse(npos, *cmd, dest, body, argc - *words, argv + *words);
+	*cmd = NULL;
 	if (argc >= 2 && argv[1][0] != '-') {
 		err_set(ERR_INVALID, "unknown action '%.*s'", SHOWN_BYTES, argv[1]);
 		cli_usage_error(argv[0], "%s", err_last());
 		return ERR_INVALID;
 	}
 	/* the usage of the family argv[0] names: its commands' synopses */
-	for (size_t i = 0; i < family->n; i++) {
-		const char *name = family->cmds[i].name;
-
-		if (strncmp(name, argv[0], len) == 0 && (name[len] == ' ' || name[len] == '\0')) {
+	for (size_t i = 0; i < family->n; i++)
+		if (in_family(&family->cmds[i], argv[0])) {
 			synopsis(f, first ? "Usage: " : "       ", &family->cmds[i], false);
 			first = false;
 		}
-	}
 	if (family->notes)
 		fprintf(f, "\n%s", family->notes);
 	return help ? CLI_ARGS_HELP : err_set(ERR_INVALID, "%s: an action is required", argv[0]);

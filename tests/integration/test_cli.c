@@ -88,36 +88,41 @@ END_TEST
  */
 START_TEST(test_cli__over_long_option_or_value_refused_alike_by_every_family)
 {
-	/* each command's words; the arguments under test go after them */
-	static const char *const cmds[][3] = {
-		{"pledges", "add"}, {"donors", "list"}, {"reconcile"},
-		{"travel", "approve"}, {"meetings", "list"},
+	/* a command's words, then an option of it that takes a value */
+	static const char *const cmds[][4] = {
+		{"pledges", "add", "--donor"},	  {"donors", "list", "--database"},
+		{"reconcile", "--bank-account"},   {"travel", "approve", "--meeting"},
+		{"meetings", "list", "--database"}, {"db", "start", "--dir"},
+		{"migrate", "--database"},	   {"token", "list", "--database"},
+		{"statements", "import", "--database"}, {"post", "--url"},
+		{"verify", "--database"},	   {"rank", "--policy"},
+		{"report", "trial-balance", "--from"}, {"report", "sign", "--key"},
 	};
-	static const char want_name[] =
-		": --xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...: "
-		"unknown option (see tfledger ";
 	char name[2 + 70 + 1] = "--", value[LIMIT_CLI_ARG_BYTES + 2] = "";
 
 	memset(name + 2, 'x', 70);
 	memset(value, '7', LIMIT_CLI_ARG_BYTES + 1);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		const char *a[8] = {harness_bin_tfledger()};
-		char *err = NULL;
-		int n = 1;
+		char *err = NULL, want[128];
+		int n = 1, w;
 
-		for (int w = 0; w < 3 && cmds[i][w]; w++)
+		for (w = 0; cmds[i][w + 1]; w++)
 			a[n++] = cmds[i][w];
-		a[n] = "--database";
-		a[n + 1] = "host=/nonexistent";
-		a[n + 2] = name;
+		/* an unknown option, named cut to 64 bytes */
+		a[n] = name;
 		ck_assert_msg(harness_run(NULL, &err, NULL, a) == 1, "%s: %s", cmds[i][0], err);
-		ck_assert_msg(strstr(err, want_name), "%s: %s", cmds[i][0], err);
-		free(err);
-		a[n + 1] = value;
-		a[n + 2] = NULL;
-		ck_assert_msg(harness_run(NULL, &err, NULL, a) == 1, "%s: %s", cmds[i][0], err);
-		ck_assert_msg(strstr(err, ": --database: longer than 4352 bytes (see tfledger "),
+		ck_assert_msg(strstr(err, ": --xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+					  "xxxxxxxxxxxxxxx...: unknown option (see tfledger "),
 			      "%s: %s", cmds[i][0], err);
+		free(err);
+		/* a value one byte over the limit */
+		a[n] = cmds[i][w];
+		a[n + 1] = value;
+		snprintf(want, sizeof(want), ": %s: longer than %d bytes (see tfledger ", cmds[i][w],
+			 LIMIT_CLI_ARG_BYTES);
+		ck_assert_msg(harness_run(NULL, &err, NULL, a) == 1, "%s: %s", cmds[i][0], err);
+		ck_assert_msg(strstr(err, want), "%s: %s", cmds[i][0], err);
 		free(err);
 	}
 }

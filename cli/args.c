@@ -24,6 +24,9 @@
 /* Options in one table: one bit each in the "given already" mask. */
 #define TABLE_MAX 64
 
+/* A body field's name: the option's name with dashes as underscores. */
+#define FIELD_BYTES 64
+
 /* Synopses wrap before this column; continuation lines are indented. */
 #define WRAP_COLUMN 79
 #define WRAP_INDENT "                "
@@ -55,9 +58,11 @@ static bool one_of(const struct cli_args_opt *o, const char *value)
 {
 	size_t len = strlen(value);
 
+	if (len == 0 || strchr(value, '|'))
+		return false;
 	for (const char *w = o->meta; w; w = strchr(w, '|') ? strchr(w, '|') + 1 : NULL)
 		if (strncmp(w, value, len) == 0 && (w[len] == '|' || w[len] == '\0'))
-			return len > 0;
+			return true;
 	return false;
 }
 
@@ -84,7 +89,7 @@ static int not_one_of(const struct cli_args_opt *o, const char *value)
 /* Stores value (NULL for a flag) where o says. */
 static int store(const struct cli_args_opt *o, const char *value, void *dest, json_t *body)
 {
-	char field[TABLE_MAX];
+	char field[FIELD_BYTES];
 	json_t *v = NULL;
 
 	if (o->type == CLI_ARGS_STRING && (o->flags & CLI_ARGS_ONE_OF) && !one_of(o, value))

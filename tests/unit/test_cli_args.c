@@ -146,6 +146,10 @@ START_TEST(test_cli_args_parse__refuses_the_same_mistake_alike_in_every_command)
 		 "--format: expected table or json, got 'csv'"},
 		{{"--amount", "1", "--format="}, ERR_INVALID,
 		 "--format: expected table or json, got ''"},
+		{{"--amount", "1", "--format=table|json"}, ERR_INVALID,
+		 "--format: expected table or json, got 'table|json'"},
+		{{"--amount", "1", "--format", "tab"}, ERR_INVALID,
+		 "--format: expected table or json, got 'tab'"},
 		{{"--amount", at_limit, "--database", "d"}, 0, ""},
 	};
 	const struct cli_args_cmd *three[] = {PLEDGES_ADD, RANK, IMPORT};

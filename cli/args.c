@@ -102,7 +102,7 @@ static int store(const struct cli_args_opt *o, const char *value, void *dest, js
 			*(const char **)((char *)dest + o->at) = value;
 		return 0;
 	}
-	ASSERT(body != NULL && strlen(o->name) < sizeof(field));
+	ASSERT(body != NULL);
 	snprintf(field, sizeof(field), "%s", o->name);
 	for (char *p = field; *p; p++)
 		if (*p == '-')
@@ -184,6 +184,18 @@ static size_t table_size(const struct cli_args_opt *table)
 	return n;
 }
 
+/* A table a command may declare: a value's name for every option that
+ * takes one and for no flag, no required flag, short names, few rows. */
+static bool table_valid(const struct cli_args_opt *table)
+{
+	for (const struct cli_args_opt *o = table; o && o->name; o++)
+		if ((o->type == CLI_ARGS_FLAG) != (o->meta == NULL) || !o->help ||
+		    (o->type == CLI_ARGS_FLAG && (o->flags & CLI_ARGS_REQUIRED)) ||
+		    o->name[0] == '\0' || strlen(o->name) >= FIELD_BYTES)
+			return false;
+	return table_size(table) <= TABLE_MAX;
+}
+
 static bool is_help(const char *a)
 {
 	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
@@ -198,7 +210,8 @@ int cli_args_parse(int *npos, const struct cli_args_cmd *cmd, void *dest, json_t
 	int n = 0, rc = 0;
 
 	*npos = 0;
-	ASSERT(table_size(cmd->opts) <= TABLE_MAX && table_size(cmd->common) <= TABLE_MAX);
+	ASSERT(table_valid(cmd->opts) && table_valid(cmd->common));
+	ASSERT(!cmd->args == (cmd->args_max == 0) && cmd->args_min >= 0);
 	/* --help wins over any mistake beside it */
 	for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (is_help(argv[i])) {

@@ -45,7 +45,8 @@ int cli_bank_accounts(int argc, char **argv);
  */
 int cli_fail(int rc, const char *what);
 
-/* Prints a usage error "tfledger <cmd>: <msg>" and returns CLI_USAGE. */
+/* Prints a usage error "tfledger <cmd>: <msg> (see tfledger <cmd> --help)"
+ * and returns CLI_USAGE (cli/args.c, which prints its refusals with it). */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

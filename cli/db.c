@@ -4,65 +4,52 @@
  * `start` prints the conninfo alone on stdout so scripts can capture it:
  *   export TFLEDGER_DATABASE="$(tfledger db start --dir DIR)"
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "common/cluster.h"
 #include "common/err.h"
 #include "common/limits.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: tfledger db init   --dir DIR   create a private PostgreSQL cluster in DIR\n"
-		"       tfledger db start  --dir DIR   start it (unix socket in DIR, no TCP);\n"
-		"                                      print its conninfo on stdout\n"
-		"       tfledger db stop   --dir DIR   stop it\n"
-		"       tfledger db status --dir DIR   say whether it runs; print its conninfo\n\n"
-		"When run as root the server runs as the 'postgres' user and DIR is handed\n"
-		"to that user. DIR must be short enough for a unix socket path (~95 chars).\n");
-}
+struct opts {
+	const char *dir;
+};
+
+static const struct cli_args_opt dir_opts[] = {
+	CLI_ARGS_OPT_STR("dir", struct opts, dir, "DIR", "the cluster's directory",
+			 CLI_ARGS_REQUIRED),
+	CLI_ARGS_END};
+
+static const struct cli_args_cmd cmds[] = {
+	{"db init", dir_opts, NULL, NULL, NULL, 0, 0, NULL},
+	{"db start", dir_opts, NULL, NULL, NULL, 0, 0, NULL},
+	{"db stop", dir_opts, NULL, NULL, NULL, 0, 0, NULL},
+	{"db status", dir_opts, NULL, NULL, NULL, 0, 0, NULL},
+};
+
+static const char notes[] =
+	"init creates a private PostgreSQL cluster in DIR; start starts it (unix\n"
+	"socket in DIR, no TCP) and prints its conninfo on stdout; stop stops it;\n"
+	"status says whether it runs and prints its conninfo.\n\n"
+	"When run as root the server runs as the 'postgres' user and DIR is handed\n"
+	"to that user. DIR must be short enough for a unix socket path (~95 chars).\n";
+static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
 int cli_db(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"dir", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	char conninfo[LIMIT_CONNINFO_BYTES];
-	const char *dir = NULL;
-	const char *action;
-	int opt, rc;
+	const struct cli_args_cmd *cmd;
+	struct opts o = {NULL};
+	const char *dir, *action;
+	int rc, words, npos;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			usage(stdout);
-			return CLI_OK;
-		}
-		usage(stderr);
-		return CLI_USAGE;
-	}
+	rc = cli_args_parse_family(&cmd, &words, &npos, &family, &o, NULL, argc, argv);
+	if (rc != 0)
+		return cli_args_status(rc);
 	action = argv[1];
-	optind = 1;
-	while ((opt = getopt_long(argc - 1, argv + 1, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_OK;
-		default:
-			return cli_usage_error("db", "bad option");
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error("db", "unexpected argument '%s'", argv[optind + 1]);
-	if (!dir)
-		return cli_usage_error("db", "--dir DIR is required");
+	dir = o.dir;
 
 	if (strcmp(action, "init") == 0) {
 		rc = cluster_init(dir, NULL);
@@ -99,6 +86,6 @@ int cli_db(int argc, char **argv)
 		printf("%s\t%s\n", running ? "running" : "stopped", conninfo);
 		return CLI_OK;
 	}
-	return cli_usage_error("db", "unknown action '%s' (init, start, stop or status)",
-			       action);
+	ASSERT(!"a command of cmds without its action");
+	return CLI_FAIL;
 }

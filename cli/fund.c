@@ -6,18 +6,19 @@
  * role so that they can do exactly what tfledgerd may; the audit trail
  * names the OS user.
  *
- * One way to do each thing: a write turns its flags into the JSON object an
- * HTTP route would receive (--allow-overpayment becomes "allow_overpayment":
- * true, --bank-line 7 an integer) and hands it to fund/fund.c, which
- * validates and stores it. Tables are aligned; --format json is for scripts.
+ * One way to do each thing: each command declares its options in `cmds`
+ * (cli/args.h); a write's flags become the JSON object an HTTP route would
+ * receive (--allow-overpayment becomes "allow_overpayment": true, --bank-line
+ * 7 an integer) and go to fund/fund.c, which validates and stores it.
+ * Tables are aligned; --format json is for scripts.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "cli/session.h"
@@ -95,67 +96,95 @@ struct run {
 	char user[CLI_USER_BYTES], request_id[CLI_REQUEST_ID_BYTES];
 };
 
-/* Fields of a body that are JSON integers rather than strings. */
-static bool integer_field(const char *key)
-{
-	return strcmp(key, "pledge") == 0 || strcmp(key, "bank_line") == 0;
-}
+/* The options every command here shares; the others go into the body. */
+static const struct cli_args_opt common_opts[] = {
+	CLI_ARGS_FORMAT(struct run, format, "table|json"), CLI_ARGS_DATABASE(struct run, database),
+	CLI_ARGS_END};
 
-/*
- * Reads argv[2..] (after family and action): --database, --format, one
- * positional argument if allowed, and every other --flag VALUE into body
- * (dashes become underscores; --allow-overpayment is a boolean).
- */
-static int parse_args(struct run *r, int argc, char **argv, bool positional)
-{
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i], *eq, *value;
-		char key[64];
+#define REQ CLI_ARGS_REQUIRED
+static const struct cli_args_opt donor_add_opts[] = {
+	CLI_ARGS_BODY_STR("id", "ID", "1-32 of a-z 0-9 . _ - (starting a-z 0-9)", REQ),
+	CLI_ARGS_BODY_STR("name", "NAME", "the donor's name", REQ),
+	CLI_ARGS_BODY_STR("org-type", "CODE", "IATI organisation type (10, 21, 40, 80, ...)", REQ),
+	CLI_ARGS_BODY_STR("country", "ISO3", "ISO 3166-1 alpha-3 country", 0),
+	CLI_ARGS_END};
+static const struct cli_args_opt pledge_add_opts[] = {
+	CLI_ARGS_BODY_STR("donor", "ID", "the donor", REQ),
+	CLI_ARGS_BODY_STR("date", "D", "the day of the pledge", REQ),
+	CLI_ARGS_BODY_STR("amount", "A", "the amount pledged", REQ),
+	CLI_ARGS_BODY_STR("currency", "C", "ISO 4217: USD, EUR or CHF", REQ),
+	CLI_ARGS_BODY_STR("earmark", "none|travel", "what it is for (default none)", 0),
+	CLI_ARGS_BODY_STR("agreement", "NO", "the contribution agreement's number", 0),
+	CLI_ARGS_BODY_STR("signed-on", "D", "the day the agreement was signed", 0),
+	CLI_ARGS_END};
+static const struct cli_args_opt pledge_sign_opts[] = {
+	CLI_ARGS_BODY_STR("agreement", "NO", "the contribution agreement's number", REQ),
+	CLI_ARGS_BODY_STR("date", "D", "the day it was signed", REQ),
+	CLI_ARGS_BODY_STR("amount", "A", "the amount agreed, if not the pledge's", 0),
+	CLI_ARGS_END};
+static const struct cli_args_opt receipt_add_opts[] = {
+	CLI_ARGS_BODY_INT("pledge", "ID", "the pledge paid", REQ),
+	CLI_ARGS_BODY_STR("date", "D", "the value date", REQ),
+	CLI_ARGS_BODY_STR("bank-account", "CODE", "the bank account (10xx-CCY)", REQ),
+	CLI_ARGS_BODY_STR("amount", "A", "the amount the bank booked", REQ),
+	CLI_ARGS_BODY_STR("instructed-amount", "A", "the amount the donor sent", 0),
+	CLI_ARGS_BODY_STR("charges", "A", "bank charges (instructed less booked)", 0),
+	CLI_ARGS_BODY_FLAG("allow-overpayment", "accept more than the pledge has open"),
+	CLI_ARGS_BODY_INT("bank-line", "ID", "the statement line it matches", 0),
+	CLI_ARGS_END};
+static const struct cli_args_opt inkind_add_opts[] = {
+	CLI_ARGS_BODY_STR("donor", "ID", "the donor", REQ),
+	CLI_ARGS_BODY_STR("kind", "service|goods", "what was given", REQ),
+	CLI_ARGS_BODY_STR("description", "T", "what it was, 1-500 characters", REQ),
+	CLI_ARGS_BODY_STR("amount", "A", "its fair value", REQ),
+	CLI_ARGS_BODY_STR("currency", "C", "ISO 4217", REQ),
+	CLI_ARGS_BODY_STR("period-start", "D", "the first day it covers", REQ),
+	CLI_ARGS_BODY_STR("period-end", "D", "the last day it covers", REQ),
+	CLI_ARGS_END};
+static const struct cli_args_opt travel_available_opts[] = {
+	CLI_ARGS_BODY_STR("as-of", "D", "the day", REQ),
+	CLI_ARGS_END};
+static const struct cli_args_opt link_opts[] = {
+	CLI_ARGS_BODY_STR("iban", "IBAN", "the statement account", REQ),
+	CLI_ARGS_BODY_STR("account", "CODE", "the bank account (10xx-CCY)", REQ),
+	CLI_ARGS_END};
+static const struct cli_args_opt reconcile_opts[] = {
+	CLI_ARGS_BODY_STR("bank-account", "CODE", "the bank account (10xx-CCY)", REQ),
+	CLI_ARGS_BODY_STR("statement-account", "IBAN", "its statement account (default: linked)",
+			  0),
+	CLI_ARGS_BODY_STR("tolerance", "A", "the largest difference matched", 0),
+	CLI_ARGS_END};
+#undef REQ
 
-		if (strncmp(a, "--", 2) != 0) {
-			if (!positional || r->positional)
-				return cli_usage_error(r->family, "unexpected argument '%s'", a);
-			r->positional = a;
-			continue;
-		}
-		a += 2;
-		eq = strchr(a, '=');
-		snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
-		for (char *p = key; *p; p++)
-			if (*p == '-')
-				*p = '_';
-		if (strcmp(key, "allow_overpayment") == 0 && !eq) {
-			json_object_set_new(r->body, key, json_true());
-			continue;
-		}
-		if (strcmp(key, "help") == 0)
-			return -1;
-		if (eq)
-			value = eq + 1;
-		else if (i + 1 < argc)
-			value = argv[++i];
-		else
-			return cli_usage_error(r->family, "--%s needs a value", a);
-		if (strcmp(key, "database") == 0) {
-			r->database = value;
-		} else if (strcmp(key, "format") == 0) {
-			r->format = value;
-		} else if (integer_field(key)) {
-			char *end;
-			long long n = strtoll(value, &end, 10);
+static const struct cli_args_cmd cmds[] = {
+	{"fund init", NULL, common_opts, NULL, NULL, 0, 0,
+	 "Creates the accounts of the fund's chart that are missing."},
+	{"fund chart", NULL, common_opts, NULL, NULL, 0, 0, "The fund's chart of accounts."},
+	{"donors add", donor_add_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"donors list", NULL, common_opts, NULL, NULL, 0, 0, "Donors, by what they gave."},
+	{"pledges add", pledge_add_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"pledges sign", pledge_sign_opts, common_opts, "ID", "the pledge ID", 1, 1, NULL},
+	{"pledges list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
+	{"receipts add", receipt_add_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"receipts list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
+	{"inkind add", inkind_add_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"inkind list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
+	{"rates import", NULL, common_opts, "FILE.csv",
+	 "the UN rates: a CSV of currency,month,usd_per_unit", 1, 1, NULL},
+	{"rates list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
+	{"funds travel-available", travel_available_opts, common_opts, NULL, NULL, 0, 0,
+	 "The money available for travel, per currency and in USD."},
+	{"bank-accounts link", link_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"bank-accounts list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
+	{"reconcile", reconcile_opts, common_opts, NULL, NULL, 0, 0,
+	 "Matches the bank lines against receivables."},
+};
 
-			if (*value == '\0' || *end != '\0')
-				return cli_usage_error(r->family, "--%s: expected an integer, got '%s'",
-						       key, value);
-			json_object_set_new(r->body, key, json_integer(n));
-		} else {
-			json_object_set_new(r->body, key, json_string(value));
-		}
-	}
-	if (strcmp(r->format, "table") != 0 && strcmp(r->format, "json") != 0)
-		return cli_usage_error(r->family, "--format: table or json");
-	return 0;
-}
+static const char notes[] =
+	"Every command takes [--format table|json] [--database CONNINFO].\n"
+	"Amounts are decimal strings with the currency's ISO 4217 digits; dates\n"
+	"YYYY-MM-DD; rates CSV: currency,month,usd_per_unit. See docs/fund.md.\n";
+static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
 static int connect(struct run *r)
 {
@@ -202,71 +231,26 @@ static int finish(struct run *r, int rc, json_t *out,
 	return status;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: tfledger fund init | chart\n"
-		"       tfledger donors add --id ID --name NAME --org-type CODE [--country ISO3]\n"
-		"       tfledger donors list\n"
-		"       tfledger pledges add --donor ID --date D --amount A --currency C\n"
-		"                [--earmark none|travel] [--agreement NO [--signed-on D]]\n"
-		"       tfledger pledges sign ID --agreement NO --date D [--amount A]\n"
-		"       tfledger pledges list\n"
-		"       tfledger receipts add --pledge ID --date D --bank-account CODE --amount A\n"
-		"                [--instructed-amount A] [--charges A] [--allow-overpayment]\n"
-		"                [--bank-line ID]\n"
-		"       tfledger receipts list\n"
-		"       tfledger inkind add --donor ID --kind service|goods --description T\n"
-		"                --amount A --currency C --period-start D --period-end D\n"
-		"       tfledger inkind list\n"
-		"       tfledger rates import FILE.csv | list\n"
-		"       tfledger funds travel-available --as-of D\n"
-		"       tfledger bank-accounts link --iban IBAN --account CODE | list\n"
-		"       tfledger reconcile --bank-account CODE [--statement-account IBAN]\n"
-		"                [--tolerance A]\n\n"
-		"Every command takes [--format table|json] [--database CONNINFO].\n"
-		"Amounts are decimal strings with the currency's ISO 4217 digits; dates\n"
-		"YYYY-MM-DD; rates CSV: currency,month,usd_per_unit. See docs/fund.md.\n");
-}
-
 /* One entry point for every family: argv[0] is the family, argv[1] the action. */
 static int run_family(int argc, char **argv)
 {
-	struct run r = {.family = argv[0], .format = "table", .body = json_object()};
+	struct run r = {.family = argv[0], .format = "table"};
+	const struct cli_args_cmd *cmd;
 	const char *f = argv[0], *a;
-	bool pos;
 	json_t *out = NULL;
-	int rc, created;
+	int rc, created, words, npos;
 
-	if (strcmp(f, "reconcile") == 0 && argc >= 2 && strcmp(argv[1], "--help") != 0) {
-		/* No action word: shift so that flags start at argv[2]. */
-		argc++;
-		argv--;
-	}
-	if (argc < 2 || argv[1][0] == '-') {
-		bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-
-		json_decref(r.body);
-		usage(help ? stdout : stderr);
-		return help ? CLI_OK : CLI_USAGE;
-	}
-	a = r.action = strcmp(f, "reconcile") == 0 ? "run" : argv[1];
-	pos = (strcmp(f, "pledges") == 0 && strcmp(a, "sign") == 0) ||
-	      (strcmp(f, "rates") == 0 && strcmp(a, "import") == 0);
-	rc = r.body ? parse_args(&r, argc, argv, pos) : CLI_FAIL;
+	r.body = json_object();
+	if (!r.body)
+		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), f);
+	rc = cli_args_parse_family(&cmd, &words, &npos, &family, &r, r.body, argc, argv);
 	if (rc != 0) {
 		json_decref(r.body);
-		if (rc == -1) {
-			usage(stdout);
-			return CLI_OK;
-		}
-		return rc;
+		return cli_args_status(rc);
 	}
-	if (pos && !r.positional) {
-		json_decref(r.body);
-		return cli_usage_error(f, "%s needs %s", a,
-				       strcmp(f, "rates") == 0 ? "FILE.csv" : "the pledge ID");
-	}
+	/* reconcile has no action word */
+	a = r.action = words > 1 ? argv[1] : "run";
+	r.positional = npos > 0 ? argv[words] : NULL;
 	if (strcmp(f, "fund") == 0 && strcmp(a, "chart") == 0)
 		return finish(&r, 0, fund_chart_json(), chart_cols, "accounts");
 	rc = connect(&r);

@@ -10,12 +10,12 @@
  * a usage error, 2 otherwise (daemon unreachable, 5xx, a broken chain).
  */
 #include <curl/curl.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "common/date.h"
 #include "common/cfg.h"
@@ -29,6 +29,65 @@ struct opts {
 	const char *as_of, *account, *from, *to, *date, *memo, *key;
 	const char *name, *type, *currency;
 };
+
+/* The options of the commands that talk to tfledgerd. */
+static const struct cli_args_opt http_opts[] = {
+	CLI_ARGS_OPT_STR("url", struct opts, url, "URL",
+			 "tfledgerd (default $TFLEDGER_URL, else http://127.0.0.1:8080)", 0),
+	CLI_ARGS_OPT_STR("token", struct opts, token, "TOKEN", "API token (default $TFLEDGER_TOKEN)",
+			 0),
+	CLI_ARGS_FORMAT(struct opts, format, "table|json"),
+	CLI_ARGS_END};
+
+#define KEY_OPT                                                              \
+	CLI_ARGS_OPT_STR("idempotency-key", struct opts, key, "KEY",        \
+			 "a retry with the same KEY stores nothing new", 0)
+static const struct cli_args_opt account_add_opts[] = {
+	CLI_ARGS_OPT_STR("name", struct opts, name, "NAME", "the account's name", CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("type", struct opts, type, "TYPE",
+			 "asset, liability, net_assets, revenue, expense or memo",
+			 CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("currency", struct opts, currency, "CCY", "ISO 4217", CLI_ARGS_REQUIRED),
+	KEY_OPT,
+	CLI_ARGS_END};
+static const struct cli_args_opt post_opts[] = {KEY_OPT, CLI_ARGS_END};
+static const struct cli_args_opt balance_opts[] = {
+	CLI_ARGS_OPT_STR("as-of", struct opts, as_of, "YYYY-MM-DD", "the balance at that day's end",
+			 0),
+	CLI_ARGS_END};
+static const struct cli_args_opt entries_opts[] = {
+	CLI_ARGS_OPT_STR("account", struct opts, account, "CODE", "only entries that post to it", 0),
+	CLI_ARGS_OPT_STR("from", struct opts, from, "DATE", "the first day", 0),
+	CLI_ARGS_OPT_STR("to", struct opts, to, "DATE", "the last day", 0),
+	CLI_ARGS_END};
+static const struct cli_args_opt reverse_opts[] = {
+	CLI_ARGS_OPT_STR("date", struct opts, date, "YYYY-MM-DD", "the reversal's date",
+			 CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("memo", struct opts, memo, "TEXT", "the reversal's memo", 0),
+	KEY_OPT,
+	CLI_ARGS_END};
+#undef KEY_OPT
+static const struct cli_args_opt verify_opts[] = {
+	CLI_ARGS_FORMAT(struct opts, format, "table|json"), CLI_ARGS_DATABASE(struct opts, database),
+	CLI_ARGS_END};
+
+static const struct cli_args_cmd cmds[] = {
+	{"accounts add", account_add_opts, http_opts, "CODE", "the account's code", 1, 1, NULL},
+	{"accounts list", NULL, http_opts, NULL, NULL, 0, 0, NULL},
+	{"post", post_opts, http_opts, "FILE.json",
+	 "one entry as in POST /v1/entries, or {\"entries\":[...]} for a batch", 1, 1, NULL},
+	{"balance", balance_opts, http_opts, "CODE", "the account", 1, 1, NULL},
+	{"entries", entries_opts, http_opts, NULL, NULL, 0, 0, "The journal, oldest first."},
+	{"reverse", reverse_opts, http_opts, "ID", "the entry to reverse", 1, 1, NULL},
+	{"verify", verify_opts, NULL, NULL, NULL, 0, 0,
+	 "Recomputes the journal's hash chain from the database itself, whatever\n"
+	 "the daemon says."},
+};
+
+static const char notes[] =
+	"Common options: --url URL (default $TFLEDGER_URL, else http://127.0.0.1:8080),\n"
+	"--token TOKEN (default $TFLEDGER_TOKEN), --format table|json.\n";
+static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
 struct body {
 	char *p;
@@ -210,90 +269,33 @@ static int verify(const struct opts *o)
 	return v.ok ? CLI_OK : CLI_FAIL;
 }
 
-static void usage(FILE *f, const char *cmd)
+static int run(int argc, char **argv)
 {
-	fprintf(f,
-		"Usage: tfledger accounts add CODE --name NAME --type TYPE --currency CCY\n"
-		"       tfledger accounts list\n"
-		"       tfledger post FILE.json [--idempotency-key KEY]\n"
-		"       tfledger balance CODE [--as-of YYYY-MM-DD]\n"
-		"       tfledger entries [--account CODE] [--from DATE] [--to DATE]\n"
-		"       tfledger reverse ID --date YYYY-MM-DD [--memo TEXT]\n"
-		"       tfledger verify [--database CONNINFO]\n\n"
-		"Common options: --url URL (default $TFLEDGER_URL, else http://127.0.0.1:8080),\n"
-		"--token TOKEN (default $TFLEDGER_TOKEN), --format table|json.\n"
-		"FILE.json is one entry as in POST /v1/entries, or {\"entries\":[...]} for a batch.\n"
-		"(this was: tfledger %s)\n", cmd);
-}
-
-static int run(const char *cmd, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{"url", required_argument, NULL, 'u'},
-		{"token", required_argument, NULL, 't'},
-		{"format", required_argument, NULL, 'f'},
-		{"database", required_argument, NULL, 'd'},
-		{"as-of", required_argument, NULL, 'a'},
-		{"account", required_argument, NULL, 'A'},
-		{"from", required_argument, NULL, 'F'},
-		{"to", required_argument, NULL, 'T'},
-		{"date", required_argument, NULL, 'D'},
-		{"memo", required_argument, NULL, 'm'},
-		{"idempotency-key", required_argument, NULL, 'k'},
-		{"name", required_argument, NULL, 'n'},
-		{"type", required_argument, NULL, 'y'},
-		{"currency", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	struct opts o = {0};
+	struct opts o = {.format = "table"};
+	const struct cli_args_cmd *c;
+	const char *cmd;
 	char path[1024];
 	json_t *out = NULL, *req = NULL;
 	char *text = NULL;
-	int opt, rc = CLI_OK;
+	int words, npos, rc;
 	char **pos;
-	int npos;
 
 	o.url = getenv("TFLEDGER_URL") && *getenv("TFLEDGER_URL") ? getenv("TFLEDGER_URL")
 								   : "http://127.0.0.1:8080";
 	o.token = getenv("TFLEDGER_TOKEN");
-	o.format = "table";
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'u': o.url = optarg; break;
-		case 't': o.token = optarg; break;
-		case 'f': o.format = optarg; break;
-		case 'd': o.database = optarg; break;
-		case 'a': o.as_of = optarg; break;
-		case 'A': o.account = optarg; break;
-		case 'F': o.from = optarg; break;
-		case 'T': o.to = optarg; break;
-		case 'D': o.date = optarg; break;
-		case 'm': o.memo = optarg; break;
-		case 'k': o.key = optarg; break;
-		case 'n': o.name = optarg; break;
-		case 'y': o.type = optarg; break;
-		case 'c': o.currency = optarg; break;
-		case 'h': usage(stdout, cmd); return CLI_OK;
-		default: return cli_usage_error(cmd, "bad option");
-		}
-	}
-	if (strcmp(o.format, "table") != 0 && strcmp(o.format, "json") != 0)
-		return cli_usage_error(cmd, "--format: table or json");
-	pos = argv + optind;
-	npos = argc - optind;
+	rc = cli_args_parse_family(&c, &words, &npos, &family, &o, NULL, argc, argv);
+	if (rc != 0)
+		return cli_args_status(rc);
+	cmd = c->name;
+	pos = argv + words;
 	/* Path parts come from the command line: allow only safe characters. */
 	for (int i = 0; i < npos; i++)
 		if (strcmp(cmd, "post") != 0 && strpbrk(pos[i], "/?#%& "))
 			return cli_usage_error(cmd, "'%s': unexpected characters", pos[i]);
 
-	if (strcmp(cmd, "verify") == 0) {
-		if (npos)
-			return cli_usage_error(cmd, "unexpected argument '%s'", pos[0]);
+	if (strcmp(cmd, "verify") == 0)
 		return verify(&o);
-	}
-	if (strcmp(cmd, "accounts") == 0 && npos == 1 && strcmp(pos[0], "list") == 0) {
+	if (strcmp(cmd, "accounts list") == 0) {
 		rc = call(&out, &o, "GET", "/v1/accounts", NULL);
 		if (rc == CLI_OK && strcmp(o.format, "table") == 0) {
 			size_t i;
@@ -305,17 +307,15 @@ static int run(const char *cmd, int argc, char **argv)
 				printf("%-12s  %-30s  %-10s  %-3s  %20s\n", s(a, "code"), s(a, "name"),
 				       s(a, "type"), s(a, "currency"), s(a, "balance"));
 		}
-	} else if (strcmp(cmd, "accounts") == 0 && npos == 2 && strcmp(pos[0], "add") == 0) {
-		if (!o.name || !o.type || !o.currency)
-			return cli_usage_error(cmd, "add needs --name, --type and --currency");
-		req = json_pack("{s:s, s:s, s:s, s:s}", "code", pos[1], "name", o.name, "type",
+	} else if (strcmp(cmd, "accounts add") == 0) {
+		req = json_pack("{s:s, s:s, s:s, s:s}", "code", pos[0], "name", o.name, "type",
 				o.type, "currency", o.currency);
 		text = json_dumps(req, JSON_COMPACT);
 		rc = call(&out, &o, "POST", "/v1/accounts", text);
 		if (rc == CLI_OK && strcmp(o.format, "table") == 0)
 			printf("account %s (%s, %s) created\n", s(out, "code"), s(out, "type"),
 			       s(out, "currency"));
-	} else if (strcmp(cmd, "post") == 0 && npos == 1) {
+	} else if (strcmp(cmd, "post") == 0) {
 		json_error_t jerr;
 
 		text = read_file(pos[0]);
@@ -338,7 +338,7 @@ static int run(const char *cmd, int argc, char **argv)
 				json_decref(one);
 			}
 		}
-	} else if (strcmp(cmd, "balance") == 0 && npos == 1) {
+	} else if (strcmp(cmd, "balance") == 0) {
 		if (o.as_of && !date_valid(o.as_of))
 			return cli_usage_error(cmd, "--as-of: a date YYYY-MM-DD");
 		snprintf(path, sizeof(path), "/v1/accounts/%s/balance%s%s", pos[0],
@@ -347,7 +347,7 @@ static int run(const char *cmd, int argc, char **argv)
 		if (rc == CLI_OK && strcmp(o.format, "table") == 0)
 			printf("%s  %s %s%s%s\n", s(out, "account"), s(out, "balance"),
 			       s(out, "currency"), o.as_of ? "  as of " : "", o.as_of ? o.as_of : "");
-	} else if (strcmp(cmd, "entries") == 0 && npos == 0) {
+	} else if (strcmp(cmd, "entries") == 0) {
 		json_t *all = json_array();
 		long long after = 0;
 
@@ -381,9 +381,8 @@ static int run(const char *cmd, int argc, char **argv)
 			json_decref(all);
 		if (rc == CLI_OK && strcmp(o.format, "table") == 0)
 			print_entries(json_object_get(out, "entries"));
-	} else if (strcmp(cmd, "reverse") == 0 && npos == 1) {
-		if (!o.date)
-			return cli_usage_error(cmd, "--date is required");
+	} else {
+		ASSERT(strcmp(cmd, "reverse") == 0);
 		req = o.memo ? json_pack("{s:s, s:s}", "date", o.date, "memo", o.memo)
 			     : json_pack("{s:s}", "date", o.date);
 		text = json_dumps(req, JSON_COMPACT);
@@ -395,9 +394,6 @@ static int run(const char *cmd, int argc, char **argv)
 			print_entries(one);
 			json_decref(one);
 		}
-	} else {
-		usage(stderr, cmd);
-		return CLI_USAGE;
 	}
 	if (rc == CLI_OK && strcmp(o.format, "json") == 0)
 		print_json(out);
@@ -407,9 +403,9 @@ static int run(const char *cmd, int argc, char **argv)
 	return rc;
 }
 
-int cli_accounts(int argc, char **argv) { return run("accounts", argc, argv); }
-int cli_post(int argc, char **argv) { return run("post", argc, argv); }
-int cli_balance(int argc, char **argv) { return run("balance", argc, argv); }
-int cli_entries(int argc, char **argv) { return run("entries", argc, argv); }
-int cli_reverse(int argc, char **argv) { return run("reverse", argc, argv); }
-int cli_verify(int argc, char **argv) { return run("verify", argc, argv); }
+int cli_accounts(int argc, char **argv) { return run(argc, argv); }
+int cli_post(int argc, char **argv) { return run(argc, argv); }
+int cli_balance(int argc, char **argv) { return run(argc, argv); }
+int cli_entries(int argc, char **argv) { return run(argc, argv); }
+int cli_reverse(int argc, char **argv) { return run(argc, argv); }
+int cli_verify(int argc, char **argv) { return run(argc, argv); }

@@ -2,7 +2,6 @@
  * main.c - tfledger, the command line for people: dispatches to the
  * subcommand families in cli/. Global options: --help, --version.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,18 +60,6 @@ int cli_fail(int rc, const char *what)
 {
 	fprintf(stderr, "tfledger: %s: %s\n", what, err_last());
 	return err_exit_status(rc);
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "tfledger %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see tfledger %s --help)\n", cmd);
-	return CLI_USAGE;
 }
 
 int main(int argc, char **argv)

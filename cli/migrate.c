@@ -2,11 +2,11 @@
  * migrate.c - tfledger migrate [--status]: apply pending migrations, or list
  * applied and pending ones. The work is common/migrate.c's.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "common/cfg.h"
 #include "common/db.h"
@@ -14,18 +14,24 @@
 #include "common/limits.h"
 #include "common/migrate.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: tfledger migrate [--status] [--database CONNINFO] [--migrations DIR]\n\n"
-		"Applies the pending schema migrations, each in one transaction, and\n"
-		"records each file's SHA-256; a no-op when the database is up to date.\n"
-		"Refuses to run if an applied migration's file has changed.\n\n"
-		"  --status          list applied and pending migrations, change nothing\n"
-		"  --database CONN   libpq conninfo (default $TFLEDGER_DATABASE)\n"
-		"  --migrations DIR  where the NNNN_*.sql files are (default: the\n"
-		"                    installed data directory, see $TFLEDGER_DATADIR)\n");
-}
+struct opts {
+	bool status;
+	const char *database, *migrations;
+};
+
+static const struct cli_args_opt opts[] = {
+	CLI_ARGS_OPT_FLAG("status", struct opts, status,
+			  "list applied and pending migrations, change nothing"),
+	CLI_ARGS_DATABASE(struct opts, database),
+	CLI_ARGS_OPT_STR("migrations", struct opts, migrations, "DIR",
+			 "the NNNN_*.sql files (default: installed, or $TFLEDGER_DATADIR)", 0),
+	CLI_ARGS_END};
+
+static const struct cli_args_cmd cmd = {
+	"migrate", opts, NULL, NULL, NULL, 0, 0,
+	"Applies the pending schema migrations, each in one transaction, and\n"
+	"records each file's SHA-256; a no-op when the database is up to date.\n"
+	"Refuses to run if an applied migration's file has changed."};
 
 static int print_status(PGconn *c, const char *dir)
 {
@@ -53,42 +59,16 @@ static int print_status(PGconn *c, const char *dir)
 
 int cli_migrate(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"status", no_argument, NULL, 's'},
-		{"database", required_argument, NULL, 'd'},
-		{"migrations", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	char dirbuf[LIMIT_PATH_BYTES];
-	const char *database = NULL;
-	const char *dir = NULL;
-	const char *conninfo;
+	struct opts o = {false, NULL, NULL};
+	const char *database, *dir, *conninfo;
 	PGconn *c = NULL;
-	int status_only = 0;
-	int opt, rc, applied = 0;
+	int rc, npos, applied = 0;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			status_only = 1;
-			break;
-		case 'd':
-			database = optarg;
-			break;
-		case 'm':
-			dir = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_OK;
-		default:
-			return cli_usage_error("migrate", "bad option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("migrate", "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_args_parse(&npos, &cmd, &o, NULL, argc - 1, argv + 1)) != 0)
+		return cli_args_status(rc);
+	database = o.database;
+	dir = o.migrations;
 	conninfo = cfg_database(database);
 	if (!conninfo)
 		return cli_fail(ERR_INVALID, "migrate");
@@ -101,7 +81,7 @@ int cli_migrate(int argc, char **argv)
 	rc = db_connect(&c, conninfo);
 	if (rc < 0)
 		return cli_fail(rc, "migrate");
-	if (status_only) {
+	if (o.status) {
 		rc = print_status(c, dir);
 	} else {
 		rc = migrate_apply(c, dir, &applied);

@@ -9,11 +9,11 @@
  * untouched, and a device or FIFO is written into, never replaced.
  * A what-if is the same command with another --budget or --policy.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "common/date.h"
 #include "common/err.h"
@@ -21,83 +21,34 @@
 #include "common/output.h"
 #include "rules/rules.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: tfledger rank --applicants FILE.csv --meeting-date YYYY-MM-DD\n"
-		"                     --budget AMOUNT --currency CCY [--policy FILE.xml]\n"
-		"                     [--format table|json|xml] [--output FILE]\n\n"
-		"Ranks travel-support applicants under a policy and allocates the budget.\n"
-		"Needs no database.\n\n"
-		"  --applicants FILE   CSV (UTF-8, RFC 4180, header row); '-' is stdin\n"
-		"  --meeting-date D    the meeting's first day (deadline and LDC list)\n"
-		"  --budget AMOUNT     e.g. 60000.00, with the currency's minor digits\n"
-		"  --currency CCY      ISO 4217; every row's currency must be this one\n"
-		"  --policy FILE       default: the bundled IGF travel-support policy\n"
-		"                      (rules/policies/igf-travel.xml)\n"
-		"  --format F          table (default), json, or xml (travel-allocation\n"
-		"                      report, reports/schemas/travel-allocation.xsd)\n"
-		"  --output FILE       write there instead of stdout (whole or not at all)\n\n"
-		"Exit status: 0 success, 1 usage or input error, 2 other failure.\n");
-}
-
 enum format { FMT_TABLE, FMT_JSON, FMT_XML };
 
 struct args {
-	const char *applicants, *meeting, *budget, *currency, *policy, *output;
-	enum format format;
+	const char *applicants, *meeting, *budget, *currency, *policy, *format, *output;
 };
 
-static int parse_args(struct args *a, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{"applicants", required_argument, NULL, 'a'},
-		{"meeting-date", required_argument, NULL, 'm'},
-		{"budget", required_argument, NULL, 'b'},
-		{"currency", required_argument, NULL, 'c'},
-		{"policy", required_argument, NULL, 'p'},
-		{"format", required_argument, NULL, 'f'},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int opt;
+static const struct cli_args_opt opts[] = {
+	CLI_ARGS_OPT_STR("applicants", struct args, applicants, "FILE",
+			 "CSV (UTF-8, RFC 4180, header row); '-' is stdin", CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("meeting-date", struct args, meeting, "YYYY-MM-DD",
+			 "the meeting's first day (deadline and LDC list)", CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("budget", struct args, budget, "AMOUNT",
+			 "e.g. 60000.00, with the currency's minor digits", CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("currency", struct args, currency, "CCY",
+			 "ISO 4217; every row's currency must be this one", CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("policy", struct args, policy, "FILE.xml",
+			 "default: rules/policies/igf-travel.xml, bundled", 0),
+	CLI_ARGS_FORMAT(struct args, format, "table|json|xml"),
+	CLI_ARGS_OPT_STR("output", struct args, output, "FILE",
+			 "write there instead of stdout (whole or not at all)", 0),
+	CLI_ARGS_END};
 
-	memset(a, 0, sizeof(*a));
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'a': a->applicants = optarg; break;
-		case 'm': a->meeting = optarg; break;
-		case 'b': a->budget = optarg; break;
-		case 'c': a->currency = optarg; break;
-		case 'p': a->policy = optarg; break;
-		case 'o': a->output = optarg; break;
-		case 'f':
-			if (strcmp(optarg, "table") == 0)
-				a->format = FMT_TABLE;
-			else if (strcmp(optarg, "json") == 0)
-				a->format = FMT_JSON;
-			else if (strcmp(optarg, "xml") == 0)
-				a->format = FMT_XML;
-			else
-				return cli_usage_error("rank", "--format: expected table, "
-						       "json or xml, got '%s'", optarg);
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		default:
-			return cli_usage_error("rank", "bad option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("rank", "unexpected argument '%s'", argv[optind]);
-	if (!a->applicants || !a->meeting || !a->budget || !a->currency)
-		return cli_usage_error("rank", "--applicants, --meeting-date, --budget "
-				       "and --currency are required");
-	return 0;
-}
+static const struct cli_args_cmd cmd = {
+	"rank", opts, NULL, NULL, NULL, 0, 0,
+	"Ranks travel-support applicants under a policy and allocates the budget.\n"
+	"Needs no database. --format xml is the travel-allocation report\n"
+	"(reports/schemas/travel-allocation.xsd).\n\n"
+	"Exit status: 0 success, 1 usage or input error, 2 other failure."};
 
 static int write_result(FILE *f, enum format fmt, const struct rules_result *r)
 {
@@ -131,14 +82,18 @@ int cli_rank(int argc, char **argv)
 	struct rules_applicant *apps = NULL;
 	rules_countries *countries = NULL;
 	rules_policy *policy = NULL;
-	struct args a;
+	struct args a = {.format = "table"};
+	enum format fmt;
 	size_t n = 0;
 	int64_t budget = 0;
 	int32_t meeting = 0;
-	int rc, status = CLI_OK;
+	int rc, npos, status = CLI_OK;
 
-	if ((rc = parse_args(&a, argc, argv)) != 0)
-		return rc < 0 ? CLI_OK : rc;
+	if ((rc = cli_args_parse(&npos, &cmd, &a, NULL, argc - 1, argv + 1)) != 0)
+		return cli_args_status(rc);
+	fmt = strcmp(a.format, "json") == 0 ? FMT_JSON
+	      : strcmp(a.format, "xml") == 0 ? FMT_XML
+					     : FMT_TABLE;
 	if (!money_currency_valid(a.currency))
 		return cli_usage_error("rank", "--currency: '%s' is not an ISO 4217 "
 				       "currency code with minor units", a.currency);
@@ -174,9 +129,8 @@ int cli_rank(int argc, char **argv)
 			rules_policy_id(policy), rules_policy_version(policy), a.meeting);
 	/* one large buffer: the output can be 100,000 lines */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-	rc = a.output ? output_write(a.output, put_result,
-				     &(struct result_out){a.format, &result})
-		      : write_result(stdout, a.format, &result);
+	rc = a.output ? output_write(a.output, put_result, &(struct result_out){fmt, &result})
+		      : write_result(stdout, fmt, &result);
 	if (rc < 0)
 		status = cli_fail(rc, "rank");
 cleanup:

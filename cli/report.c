@@ -11,13 +11,13 @@
  * could not be checked (a file unreadable, a bad certificate file).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "common/cfg.h"
@@ -31,118 +31,95 @@
 #include "reports/report.h"
 #include "reports/sign.h"
 
-struct subcommand {
-	const char *name;
-	int (*run)(int argc, char **argv); /* argv[0] is the subcommand */
-	const char *usage;
-};
-
-static int run_verify(int argc, char **argv);
-static int run_sign(int argc, char **argv);
-static int run_keygen(int argc, char **argv);
-static int run_kind(int argc, char **argv);
-
-#define KIND_USAGE "--from DATE --to DATE [--output FILE] [--sign KEY.pem --cert CERT.pem]\n" \
-		   "      [--generated-at YYYY-MM-DDTHH:MM:SSZ] [--database CONNINFO]"
-
-static const struct subcommand subcommands[] = {
-	{"account-statement", run_kind, KIND_USAGE " [--account CODE]\n"
-		"      postings with running balances and the hash chain (all accounts unless --account)"},
-	{"trial-balance", run_kind, KIND_USAGE "\n"
-		"      every account as of --to, per currency and in USD at UN rates"},
-	{"donor-contributions", run_kind, KIND_USAGE "\n"
-		"      donors by what they gave (USD): pledged, received, outstanding per currency"},
-	{"in-kind", run_kind, KIND_USAGE "\n"
-		"      services and goods in kind: fair values, donor, period"},
-	{"trust-fund-statement", run_kind, KIND_USAGE "\n"
-		"      opening and closing cash, contributions, receivables, expenses, obligations"},
-	{"reconciliation", run_kind, KIND_USAGE "\n"
-		"      --bank-account CODE [--statement-account IBAN]\n"
-		"      bank lines as reconcile stored them (matched, suggested, unmatched) and\n"
-		"      the bank's closing balance less the ledger's"},
-	{"travel-allocation", run_kind, KIND_USAGE "\n"
-		"      --meeting ID\n"
-		"      a stored meeting's latest ranking as of --to (policy, budget, decisions\n"
-		"      with reasons), its trips with the entries they made, totals tied to them"},
-	{"iati-activities", run_kind, KIND_USAGE "\n"
-		"      IATI 2.03 activity file: commitments, incoming funds, travel expenditure"},
-	{"iati-organisation", run_kind, KIND_USAGE "\n"
-		"      IATI 2.03 organisation file: total expenditure of the period"},
-	{"verify", run_verify, "FILE [--cert CERT.pem]\n"
-			       "      check FILE's signature (enveloped, or FILE.sig)"},
-	{"sign", run_sign, "FILE --key KEY.pem --cert CERT.pem [--output OUT]\n"
-			   "      sign an XML report (in place unless --output)"},
-	{"keygen", run_keygen, "--key KEY.pem --cert CERT.pem [--subject \"CN=...\"]\n"
-			       "      make a demo RSA 3072 key and self-signed certificate"},
-};
-
-#define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
-
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage:\n");
-	for (size_t i = 0; i < N_SUBCOMMANDS; i++)
-		fprintf(f, "  tfledger report %s %s\n", subcommands[i].name, subcommands[i].usage);
-	fprintf(f, "\nSignatures are XML-DSig (exclusive C14N, RSA-SHA256, X.509 in KeyInfo);\n"
-		   "reports over %lld bytes get a detached FILE.sig. See docs/reports.md.\n",
-		(long long)LIMIT_REPORT_SIGN_INLINE_BYTES);
-}
-
-/* Options shared by the subcommands here; each takes what it needs. */
+/* The options of every report command; each command's table says which. */
 struct opts {
-	const char *file, *key, *cert, *output, *subject;
+	struct reports_request rq;
+	const char *file, *key, *cert, *output, *subject, *database;
 };
 
-/* Parses argv (argv[0] the subcommand) into o; one positional FILE if
- * want_file. Returns -1 after printing a usage error, 1 for --help, 0. */
-static int parse(struct opts *o, int argc, char **argv, int want_file, const char *cmd)
-{
-	static const struct option longopts[] = {
-		{"key", required_argument, NULL, 'k'},
-		{"cert", required_argument, NULL, 'c'},
-		{"output", required_argument, NULL, 'o'},
-		{"subject", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int opt;
+/* The kinds share one table: reports_write names an option given to a kind
+ * that does not take it ("--meeting is for travel-allocation, ..."). */
+static const struct cli_args_opt kind_opts[] = {
+	CLI_ARGS_OPT_STR("from", struct opts, rq.from, "DATE", "the first day", CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("to", struct opts, rq.to, "DATE", "the last day", CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("account", struct opts, rq.account, "CODE",
+			 "account-statement: one account (default: all)", 0),
+	CLI_ARGS_OPT_STR("bank-account", struct opts, rq.bank_account, "CODE",
+			 "reconciliation: the bank account (10xx-CCY)", 0),
+	CLI_ARGS_OPT_STR("statement-account", struct opts, rq.statement_account, "IBAN",
+			 "reconciliation: its statement account (default: linked)", 0),
+	CLI_ARGS_OPT_STR("meeting", struct opts, rq.meeting, "ID", "travel-allocation: the meeting",
+			 0),
+	CLI_ARGS_OPT_STR("output", struct opts, output, "FILE",
+			 "write there, whole or not at all (default stdout)", 0),
+	CLI_ARGS_OPT_STR("sign", struct opts, key, "KEY.pem", "sign FILE with it (needs --cert)", 0),
+	CLI_ARGS_OPT_STR("cert", struct opts, cert, "CERT.pem", "the key's certificate", 0),
+	CLI_ARGS_OPT_STR("generated-at", struct opts, rq.generated_at, "YYYY-MM-DDTHH:MM:SSZ",
+			 "the time the report states (default now)", 0),
+	CLI_ARGS_DATABASE(struct opts, database),
+	CLI_ARGS_END};
+static const struct cli_args_opt verify_opts[] = {
+	CLI_ARGS_OPT_STR("cert", struct opts, cert, "CERT.pem",
+			 "a trusted certificate to check who signed", 0),
+	CLI_ARGS_END};
+static const struct cli_args_opt sign_opts[] = {
+	CLI_ARGS_OPT_STR("key", struct opts, key, "KEY.pem", "the private key", CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("cert", struct opts, cert, "CERT.pem", "its certificate", CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("output", struct opts, output, "OUT", "the signed copy (default: in place)",
+			 0),
+	CLI_ARGS_END};
+static const struct cli_args_opt keygen_opts[] = {
+	CLI_ARGS_OPT_STR("key", struct opts, key, "KEY.pem", "the key to write (mode 0600)",
+			 CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("cert", struct opts, cert, "CERT.pem", "the certificate to write",
+			 CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("subject", struct opts, subject, "\"CN=...\"", "the certificate's subject",
+			 0),
+	CLI_ARGS_END};
 
-	memset(o, 0, sizeof(*o));
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'k': o->key = optarg; break;
-		case 'c': o->cert = optarg; break;
-		case 'o': o->output = optarg; break;
-		case 's': o->subject = optarg; break;
-		case 'h': usage(stdout); return 1;
-		default: cli_usage_error(cmd, "bad option"); return -1;
-		}
-	}
-	if (want_file && optind < argc)
-		o->file = argv[optind++];
-	if (optind < argc) {
-		cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-		return -1;
-	}
-	if (want_file && !o->file) {
-		cli_usage_error(cmd, "FILE is required");
-		return -1;
-	}
-	return 0;
-}
+static const struct cli_args_cmd cmds[] = {
+	{"report", kind_opts, NULL, "KIND", "the kind of report (tfledger report --help lists them)", 1,
+	 1, NULL},
+	{"report verify", verify_opts, NULL, "FILE", "the signed report", 1, 1,
+	 "Checks FILE's signature (enveloped, or FILE.sig)."},
+	{"report sign", sign_opts, NULL, "FILE", "the XML report", 1, 1,
+	 "Signs an XML report (in place unless --output)."},
+	{"report keygen", keygen_opts, NULL, NULL, NULL, 0, 0,
+	 "Makes a demo RSA 3072 key and self-signed certificate."},
+};
 
-static int run_verify(int argc, char **argv)
+static const char notes[] =
+	"KIND is one of:\n"
+	"  account-statement     postings with running balances and the hash chain\n"
+	"                        (all accounts unless --account)\n"
+	"  trial-balance         every account as of --to, per currency and in USD at\n"
+	"                        UN rates\n"
+	"  donor-contributions   donors by what they gave (USD): pledged, received,\n"
+	"                        outstanding per currency\n"
+	"  in-kind               services and goods in kind: fair values, donor, period\n"
+	"  trust-fund-statement  opening and closing cash, contributions, receivables,\n"
+	"                        expenses, obligations\n"
+	"  reconciliation        bank lines as reconcile stored them (matched,\n"
+	"                        suggested, unmatched) and the bank's closing balance\n"
+	"                        less the ledger's (--bank-account)\n"
+	"  travel-allocation     a stored meeting's latest ranking as of --to (policy,\n"
+	"                        budget, decisions with reasons), its trips with the\n"
+	"                        entries they made, totals tied to them (--meeting)\n"
+	"  iati-activities       IATI 2.03 activity file: commitments, incoming funds,\n"
+	"                        travel expenditure\n"
+	"  iati-organisation     IATI 2.03 organisation file: total expenditure of the\n"
+	"                        period\n\n"
+	"verify exits 0 when the signature is valid, 1 when it is not, 2 when it could\n"
+	"not be checked. Signatures are XML-DSig (exclusive C14N, RSA-SHA256, X.509 in\n"
+	"KeyInfo); a report too large to sign in place gets a detached FILE.sig.\n"
+	"See docs/reports.md.\n";
+static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
+
+static int run_verify(const struct opts *o)
 {
 	struct reports_verify_result res;
-	struct opts o;
-	int rc = parse(&o, argc, argv, 1, "report verify");
+	int rc = reports_verify_file(&res, o->file, o->cert);
 
-	if (rc != 0)
-		return rc > 0 ? CLI_OK : CLI_USAGE;
-	if (o.key || o.output || o.subject)
-		return cli_usage_error("report verify", "only --cert is allowed");
-	rc = reports_verify_file(&res, o.file, o.cert);
 	if (rc == ERR_INVALID || rc == ERR_LIMIT) {
 		fprintf(stderr, "tfledger: report verify: INVALID: %s\n", err_last());
 		return CLI_USAGE;
@@ -151,7 +128,7 @@ static int run_verify(int argc, char **argv)
 		fprintf(stderr, "tfledger: report verify: cannot check: %s\n", err_last());
 		return CLI_FAIL;
 	}
-	printf("%s: valid %s signature by %s\n", o.file, res.detached ? "detached" : "enveloped",
+	printf("%s: valid %s signature by %s\n", o->file, res.detached ? "detached" : "enveloped",
 	       res.subject);
 	if (!res.trusted)
 		printf("warning: checked only against the certificate in the file, not against "
@@ -159,130 +136,61 @@ static int run_verify(int argc, char **argv)
 	return CLI_OK;
 }
 
-static int run_sign(int argc, char **argv)
+static int run_sign(const struct opts *o)
 {
-	struct opts o;
+	const char *output = o->output ? o->output : o->file;
 	bool detached;
-	int rc = parse(&o, argc, argv, 1, "report sign");
+	int rc = reports_sign_file_ex(&detached, o->file, output, o->key, o->cert,
+				      LIMIT_REPORT_SIGN_INLINE_BYTES);
 
-	if (rc != 0)
-		return rc > 0 ? CLI_OK : CLI_USAGE;
-	if (!o.key || !o.cert)
-		return cli_usage_error("report sign", "--key KEY.pem and --cert CERT.pem are required");
-	if (o.subject)
-		return cli_usage_error("report sign", "--subject is for keygen");
-	if (!o.output)
-		o.output = o.file;
-	rc = reports_sign_file_ex(&detached, o.file, o.output, o.key, o.cert,
-				  LIMIT_REPORT_SIGN_INLINE_BYTES);
 	if (rc < 0)
 		return cli_fail(rc, "report sign");
 	if (detached)
 		fprintf(stderr, "tfledger: %s is larger than %lld bytes: detached signature "
-				"written to %s.sig\n", o.output,
-			(long long)LIMIT_REPORT_SIGN_INLINE_BYTES, o.output);
+				"written to %s.sig\n", output,
+			(long long)LIMIT_REPORT_SIGN_INLINE_BYTES, output);
 	else
-		fprintf(stderr, "tfledger: signed %s\n", o.output);
+		fprintf(stderr, "tfledger: signed %s\n", output);
 	return CLI_OK;
 }
 
-static int run_keygen(int argc, char **argv)
+static int run_keygen(const struct opts *o)
 {
-	struct opts o;
-	int rc = parse(&o, argc, argv, 0, "report keygen");
+	int rc = reports_keys_generate(o->key, o->cert, o->subject);
 
-	if (rc != 0)
-		return rc > 0 ? CLI_OK : CLI_USAGE;
-	if (!o.key || !o.cert)
-		return cli_usage_error("report keygen", "--key KEY.pem and --cert CERT.pem are required");
-	if (o.output)
-		return cli_usage_error("report keygen", "--output is for sign");
-	rc = reports_keys_generate(o.key, o.cert, o.subject);
 	if (rc < 0)
 		return cli_fail(rc, "report keygen");
 	fprintf(stderr, "tfledger: wrote %s (mode 0600) and %s; for demos and tests only\n",
-		o.key, o.cert);
+		o->key, o->cert);
 	return CLI_OK;
 }
 
+static int run_kind(struct opts o);
+
 int cli_report(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return CLI_OK;
-	}
-	for (size_t i = 0; i < N_SUBCOMMANDS; i++)
-		if (strcmp(argv[1], subcommands[i].name) == 0)
-			return subcommands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "tfledger report: unknown subcommand '%s'\n\n", argv[1]);
-	usage(stderr);
-	return CLI_USAGE;
+	const struct cli_args_cmd *cmd;
+	struct opts o = {.rq.kind = NULL};
+	int rc, words, npos;
+
+	rc = cli_args_parse_family(&cmd, &words, &npos, &family, &o, NULL, argc, argv);
+	if (rc != 0)
+		return cli_args_status(rc);
+	o.file = o.rq.kind = argv[words];
+	if (strcmp(cmd->name, "report verify") == 0)
+		return run_verify(&o);
+	if (strcmp(cmd->name, "report sign") == 0)
+		return run_sign(&o);
+	if (strcmp(cmd->name, "report keygen") == 0)
+		return run_keygen(&o);
+	if (!reports_kind_valid(o.rq.kind))
+		return cli_usage_error("report", "unknown subcommand '%s'", o.rq.kind);
+	if (!o.key != !o.cert || (o.key && !o.output))
+		return cli_usage_error("report", "--sign KEY.pem needs --cert CERT.pem and --output FILE");
+	return run_kind(o);
 }
 
 /* --- the report kinds ------------------------------------------------------------- */
-
-struct kind_opts {
-	struct reports_request rq;
-	const char *output, *key, *cert, *database;
-};
-
-static int parse_kind(struct kind_opts *o, int argc, char **argv, const char *cmd)
-{
-	static const struct option longopts[] = {
-		{"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 't'},
-		{"account", required_argument, NULL, 'a'},
-		{"bank-account", required_argument, NULL, 'b'},
-		{"statement-account", required_argument, NULL, 'i'},
-		{"meeting", required_argument, NULL, 'm'},
-		{"output", required_argument, NULL, 'o'},
-		{"sign", required_argument, NULL, 'k'},
-		{"cert", required_argument, NULL, 'c'},
-		{"generated-at", required_argument, NULL, 'g'},
-		{"database", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int opt;
-
-	memset(o, 0, sizeof(*o));
-	o->rq.kind = argv[0];
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'f': o->rq.from = optarg; break;
-		case 't': o->rq.to = optarg; break;
-		case 'a': o->rq.account = optarg; break;
-		case 'b': o->rq.bank_account = optarg; break;
-		case 'i': o->rq.statement_account = optarg; break;
-		case 'm': o->rq.meeting = optarg; break;
-		case 'o': o->output = optarg; break;
-		case 'k': o->key = optarg; break;
-		case 'c': o->cert = optarg; break;
-		case 'g': o->rq.generated_at = optarg; break;
-		case 'd': o->database = optarg; break;
-		case 'h': usage(stdout); return 1;
-		default: cli_usage_error(cmd, "bad option"); return -1;
-		}
-	}
-	if (optind < argc) {
-		cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-		return -1;
-	}
-	if (!o->rq.from || !o->rq.to) {
-		cli_usage_error(cmd, "--from DATE and --to DATE are required");
-		return -1;
-	}
-	if (!o->key != !o->cert || (o->key && !o->output)) {
-		cli_usage_error(cmd, "--sign KEY.pem needs --cert CERT.pem and --output FILE");
-		return -1;
-	}
-	return 0;
-}
 
 /* Connects and prepares what reports_write needs; *out is NULL on failure. */
 static int connect_ro(PGconn **out, const char *database)
@@ -326,7 +234,7 @@ static int counted_close(void *ctx)
 struct kind_out {
 	const char *cmd;
 	PGconn *c;
-	const struct kind_opts *o;
+	const struct opts *o;
 };
 
 /* output_write_fn, and for stdout: writes the report to f, with a progress
@@ -353,17 +261,14 @@ static int put_report(FILE *f, void *arg)
  * looks finished; a device or FIFO is written into), then signs FILE in
  * place when asked, which needs FILE to be a regular file.
  */
-static int run_kind(int argc, char **argv)
+static int run_kind(struct opts o)
 {
 	char cmd[64];
-	struct kind_opts o;
 	struct stat st;
 	PGconn *c = NULL;
-	int rc = parse_kind(&o, argc, argv, "report");
+	int rc;
 
-	if (rc != 0)
-		return rc > 0 ? CLI_OK : CLI_USAGE;
-	snprintf(cmd, sizeof(cmd), "report %s", argv[0]);
+	snprintf(cmd, sizeof(cmd), "report %s", o.rq.kind);
 	if (o.key && stat(o.output, &st) == 0 && !S_ISREG(st.st_mode))
 		return cli_usage_error(cmd, "--output %s: --sign signs the report in place, "
 				       "so it must be a regular file", o.output);
@@ -381,20 +286,19 @@ static int run_kind(int argc, char **argv)
 	return rc < 0 ? cli_fail(rc, cmd) : CLI_OK;
 }
 
+static const struct cli_args_cmd verify_statement_cmd = {
+	"verify-statement", NULL, NULL, "FILE.xml", "an account statement", 1, 1,
+	"Recomputes the hash chain of an account statement, offline, and checks it\n"
+	"against the ledger head it states (docs/reports.md lists what is checked).\n"
+	"Exit status: 0 valid, 1 invalid, 2 could not read."};
+
 int cli_verify_statement(int argc, char **argv)
 {
 	struct reports_statement_check res;
-	int rc;
+	int rc, npos;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage: tfledger verify-statement FILE.xml\n"
-		       "Recomputes the hash chain of an account statement, offline, and checks it\n"
-		       "against the ledger head it states (docs/reports.md lists what is checked).\n"
-		       "Exit status: 0 valid, 1 invalid, 2 could not read.\n");
-		return CLI_OK;
-	}
-	if (argc != 2)
-		return cli_usage_error("verify-statement", "exactly one FILE.xml is required");
+	if ((rc = cli_args_parse(&npos, &verify_statement_cmd, NULL, NULL, argc - 1, argv + 1)) != 0)
+		return cli_args_status(rc);
 	rc = reports_verify_statement(&res, argv[1]);
 	if (rc < 0)
 		return cli_fail(rc, "verify-statement");

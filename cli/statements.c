@@ -8,12 +8,12 @@
  * imported and are printed, the file at fault stores nothing, later files
  * are not read.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "common/cfg.h"
@@ -28,20 +28,24 @@ struct row {
 	char credits[MONEY_STR_MAX], debits[MONEY_STR_MAX];
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: tfledger statements import FILE.xml... [--format table|json]\n"
-		"                                  [--database CONNINFO]\n\n"
-		"Imports ISO 20022 camt.053 bank statements (001.02, 001.04, 001.08) and\n"
-		"stores each bank line once: importing a file again stores nothing new.\n"
-		"Each file is imported whole or not at all; the first file refused stops\n"
-		"the run (the files before it stay imported).\n\n"
-		"  --format table|json  output (default table)\n"
-		"  --database CONN      libpq conninfo (default $TFLEDGER_DATABASE)\n\n"
-		"Exit status: 0 imported, 1 a file refused (stderr names file:line: field),\n"
-		"2 any other failure. See docs/bank-statements.md.\n");
-}
+struct opts {
+	const char *format, *database;
+};
+
+static const struct cli_args_opt opts[] = {
+	CLI_ARGS_FORMAT(struct opts, format, "table|json"), CLI_ARGS_DATABASE(struct opts, database),
+	CLI_ARGS_END};
+
+static const struct cli_args_cmd cmds[] = {
+	{"statements import", opts, NULL, "FILE.xml...", "camt.053 files, imported in order", 1, -1,
+	 "Imports ISO 20022 camt.053 bank statements (001.02, 001.04, 001.08) and\n"
+	 "stores each bank line once: importing a file again stores nothing new.\n"
+	 "Each file is imported whole or not at all; the first file refused stops\n"
+	 "the run (the files before it stay imported).\n\n"
+	 "Exit status: 0 imported, 1 a file refused (stderr names file:line: field),\n"
+	 "2 any other failure. See docs/bank-statements.md."},
+};
+static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, NULL);
 
 static int print_json(const struct row *rows, size_t n)
 {
@@ -137,45 +141,16 @@ static int rows_of(struct row **out, size_t *n_out, char **files,
 	return 0;
 }
 
-static int import(int argc, char **argv)
+/* statements import FILE.xml...: files are argv[0..nfiles). */
+static int import(char **files, size_t nfiles, const struct opts *o)
 {
-	static const struct option longopts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"database", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct bank_statements_file **done = NULL;
 	struct row *rows = NULL;
-	const char *database = NULL, *format = "table", *conninfo;
-	char **files;
-	size_t nfiles, ndone = 0, nrows = 0;
+	const char *database = o->database, *format = o->format, *conninfo;
+	size_t ndone = 0, nrows = 0;
 	PGconn *c = NULL;
-	int opt, rc = 0, status = CLI_OK;
+	int rc = 0, status = CLI_OK;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'f':
-			format = optarg;
-			break;
-		case 'd':
-			database = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_OK;
-		default:
-			return cli_usage_error("statements import", "bad option");
-		}
-	}
-	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
-		return cli_usage_error("statements import", "--format must be table or json, "
-				       "not '%s'", format);
-	if (optind == argc)
-		return cli_usage_error("statements import", "no FILE.xml given");
-	files = argv + optind;
-	nfiles = (size_t)(argc - optind);
 	conninfo = cfg_database(database);
 	if (!conninfo)
 		return cli_fail(ERR_INVALID, "statements import");
@@ -220,12 +195,12 @@ cleanup:
 
 int cli_statements(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "import") == 0)
-		return import(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		usage(stdout);
-		return CLI_OK;
-	}
-	usage(stderr);
-	return CLI_USAGE;
+	const struct cli_args_cmd *cmd;
+	struct opts o = {.format = "table"};
+	int rc, words, npos;
+
+	rc = cli_args_parse_family(&cmd, &words, &npos, &family, &o, NULL, argc, argv);
+	if (rc != 0)
+		return cli_args_status(rc);
+	return import(argv + words, (size_t)npos, &o);
 }

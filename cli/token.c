@@ -3,96 +3,84 @@
  * written straight to the database (the daemon may not write them).
  * `create` prints the token alone on stdout, once: only its SHA-256 is kept.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "ledger/ledger.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: tfledger token create --role ROLE --name NAME [--database CONNINFO]\n"
-		"       tfledger token list [--format table|json] [--database CONNINFO]\n"
-		"       tfledger token revoke --name NAME [--database CONNINFO]\n\n"
-		"ROLE is admin, finance (writes the ledger), secretariat or auditor (reads\n"
-		"everything, writes nothing). create prints the token alone on stdout;\n"
-		"it is shown once and stored only as a SHA-256.\n");
-}
+struct opts {
+	const char *role, *name, *format, *database;
+};
+
+static const struct cli_args_opt create_opts[] = {
+	CLI_ARGS_OPT_STR("role", struct opts, role, "ROLE", "admin, finance, secretariat or auditor",
+			 CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_STR("name", struct opts, name, "NAME", "a name to revoke it by",
+			 CLI_ARGS_REQUIRED),
+	CLI_ARGS_END};
+static const struct cli_args_opt list_opts[] = {
+	CLI_ARGS_FORMAT(struct opts, format, "table|json"), CLI_ARGS_END};
+static const struct cli_args_opt revoke_opts[] = {
+	CLI_ARGS_OPT_STR("name", struct opts, name, "NAME", "the token's name", CLI_ARGS_REQUIRED),
+	CLI_ARGS_END};
+static const struct cli_args_opt common_opts[] = {
+	CLI_ARGS_DATABASE(struct opts, database), CLI_ARGS_END};
+
+static const struct cli_args_cmd cmds[] = {
+	{"token create", create_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"token list", list_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"token revoke", revoke_opts, common_opts, NULL, NULL, 0, 0, NULL},
+};
+
+static const char notes[] =
+	"ROLE is admin, finance (writes the ledger), secretariat or auditor (reads\n"
+	"everything, writes nothing). create prints the token alone on stdout;\n"
+	"it is shown once and stored only as a SHA-256. Every command takes\n"
+	"[--database CONNINFO].\n";
+static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
 int cli_token(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"role", required_argument, NULL, 'r'},
-		{"name", required_argument, NULL, 'n'},
-		{"format", required_argument, NULL, 'f'},
-		{"database", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *role = NULL, *name = NULL, *database = NULL, *format = "table";
+	struct opts o = {.format = "table"};
+	const struct cli_args_cmd *cmd;
 	const char *action, *conninfo;
 	char token[LEDGER_TOKEN_BYTES];
 	json_t *list = NULL;
 	PGconn *c = NULL;
-	int opt, rc;
+	int rc, words, npos;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-
-		usage(help ? stdout : stderr);
-		return help ? CLI_OK : CLI_USAGE;
-	}
+	rc = cli_args_parse_family(&cmd, &words, &npos, &family, &o, NULL, argc, argv);
+	if (rc != 0)
+		return cli_args_status(rc);
 	action = argv[1];
-	optind = 1;
-	while ((opt = getopt_long(argc - 1, argv + 1, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'r': role = optarg; break;
-		case 'n': name = optarg; break;
-		case 'f': format = optarg; break;
-		case 'd': database = optarg; break;
-		case 'h': usage(stdout); return CLI_OK;
-		default: return cli_usage_error("token", "bad option");
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error("token", "unexpected argument '%s'", argv[optind + 1]);
-	if (strcmp(action, "create") == 0 && (!role || !name))
-		return cli_usage_error("token", "create needs --role and --name");
-	if (strcmp(action, "revoke") == 0 && !name)
-		return cli_usage_error("token", "revoke needs --name");
-	if (strcmp(action, "create") != 0 && strcmp(action, "list") != 0 &&
-	    strcmp(action, "revoke") != 0)
-		return cli_usage_error("token", "unknown action '%s'", action);
-	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
-		return cli_usage_error("token", "--format: table or json");
-	if (role && !ledger_role_valid(role))
-		return cli_usage_error("token", "--role %s: admin, finance, secretariat or auditor",
-				       role);
-	conninfo = cfg_database(database);
+	if (o.role && !ledger_role_valid(o.role))
+		return cli_usage_error(cmd->name, "--role %s: admin, finance, secretariat or auditor",
+				       o.role);
+	conninfo = cfg_database(o.database);
 	if (!conninfo)
 		return cli_fail(ERR_INVALID, "token");
 	rc = db_connect(&c, conninfo);
 	if (rc == 0 && strcmp(action, "create") == 0) {
-		rc = ledger_token_create(token, c, role, name);
+		rc = ledger_token_create(token, c, o.role, o.name);
 		if (rc == 0)
 			printf("%s\n", token);
 	} else if (rc == 0 && strcmp(action, "revoke") == 0) {
-		rc = ledger_token_revoke(c, name);
+		rc = ledger_token_revoke(c, o.name);
 		if (rc == 0)
-			fprintf(stderr, "tfledger: token '%s' revoked\n", name);
+			fprintf(stderr, "tfledger: token '%s' revoked\n", o.name);
 	} else if (rc == 0) {
 		rc = ledger_token_list(&list, c);
-		if (rc == 0 && strcmp(format, "json") == 0) {
-			json_t *o = json_pack("{s:O}", "tokens", list);
+		if (rc == 0 && strcmp(o.format, "json") == 0) {
+			json_t *j = json_pack("{s:O}", "tokens", list);
 
-			json_dumpf(o, stdout, JSON_INDENT(2));
+			json_dumpf(j, stdout, JSON_INDENT(2));
 			putchar('\n');
-			json_decref(o);
+			json_decref(j);
 		} else if (rc == 0) {
 			size_t i;
 			json_t *t;

@@ -5,9 +5,10 @@
  * talk to the database directly (--database, else $TFLEDGER_DATABASE),
  * working as the daemon's role; the audit trail names the OS user.
  *
- * One way to do each thing: the flags become the JSON object an HTTP route
- * would receive (--what-if is "what_if": true, dashes become underscores)
- * and travel/travel.c validates and stores it. Rankings print with the
+ * One way to do each thing: each command declares its options in `cmds`
+ * (cli/args.h); the flags become the JSON object an HTTP route would
+ * receive (--what-if is "what_if": true, dashes become underscores) and
+ * travel/travel.c validates and stores it. Rankings print with the
  * engine's own writers (table, json, xml).
  */
 #include <jansson.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "cli/session.h"
@@ -33,78 +35,83 @@ struct run {
 	char user[CLI_USER_BYTES], request_id[CLI_REQUEST_ID_BYTES];
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: tfledger meetings add --id ID --name NAME --starts-on D --ends-on D\n"
-		"                --place PLACE --currency CCY [--budget-line TEXT]\n"
-		"       tfledger meetings list\n"
-		"       tfledger applicants import FILE.csv --meeting ID\n"
-		"       tfledger applicants list --meeting ID [--as-of D]\n"
-		"       tfledger travel rank --meeting ID [--as-of D] [--budget A --currency C]\n"
-		"                [--policy FILE.xml] [--what-if] [--format table|json|xml]\n"
-		"       tfledger travel approve --meeting ID [--date D]\n"
-		"       tfledger travel decline|cancel --meeting ID --applicant ID [--date D]\n"
-		"       tfledger travel report --meeting ID --applicant ID [--report-received D]\n"
-		"       tfledger travel settle --meeting ID --applicant ID --airfare A --dsa A\n"
-		"                [--report-received D] [--date D] [--bank-account CODE]\n"
-		"       tfledger travel list --meeting ID\n\n"
-		"Every command takes [--format table|json] [--database CONNINFO].\n"
-		"rank: the budget defaults to the money available for travel in the ledger\n"
-		"as of --as-of (default today); prior funding and reports outstanding come\n"
-		"from the fund's history of earlier trips. --what-if stores nothing.\n"
-		"report: the trip report arrived (default today); settle: the costs paid,\n"
-		"with the report if --report-received is given.\n"
-		"See docs/travel.md.\n");
-}
+/* The options every command here shares; the others go into the body. */
+static const struct cli_args_opt common_opts[] = {
+	CLI_ARGS_FORMAT(struct run, format, "table|json"), CLI_ARGS_DATABASE(struct run, database),
+	CLI_ARGS_END};
+static const struct cli_args_opt rank_common_opts[] = {
+	CLI_ARGS_FORMAT(struct run, format, "table|json|xml"),
+	CLI_ARGS_DATABASE(struct run, database), CLI_ARGS_END};
 
-/* Reads argv[2..]: --database, --format, a positional FILE if allowed, and
- * every other --flag VALUE into body (--what-if is a boolean). */
-static int parse_args(struct run *r, int argc, char **argv, bool positional)
-{
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i], *eq, *value;
-		char key[64];
+#define REQ CLI_ARGS_REQUIRED
+#define MEETING_OPT CLI_ARGS_BODY_STR("meeting", "ID", "the meeting", REQ)
+#define APPLICANT_OPT CLI_ARGS_BODY_STR("applicant", "ID", "the applicant", REQ)
+static const struct cli_args_opt meeting_add_opts[] = {
+	CLI_ARGS_BODY_STR("id", "ID", "1 to 32 of a-z 0-9 . _ - (not first)", REQ),
+	CLI_ARGS_BODY_STR("name", "NAME", "the meeting's name", REQ),
+	CLI_ARGS_BODY_STR("starts-on", "D", "its first day", REQ),
+	CLI_ARGS_BODY_STR("ends-on", "D", "its last day", REQ),
+	CLI_ARGS_BODY_STR("place", "PLACE", "where it is", REQ),
+	CLI_ARGS_BODY_STR("currency", "CCY", "the currency of its travel budget", REQ),
+	CLI_ARGS_BODY_STR("budget-line", "TEXT", "the budget line it is charged to", 0),
+	CLI_ARGS_END};
+static const struct cli_args_opt meeting_only_opts[] = {MEETING_OPT, CLI_ARGS_END};
+static const struct cli_args_opt applicants_list_opts[] = {
+	MEETING_OPT, CLI_ARGS_BODY_STR("as-of", "D", "history as of that day (default today)", 0),
+	CLI_ARGS_END};
+static const struct cli_args_opt rank_opts[] = {
+	MEETING_OPT,
+	CLI_ARGS_BODY_STR("as-of", "D", "budget and history as of that day (default today)", 0),
+	CLI_ARGS_BODY_STR("budget", "A", "instead of the money available for travel", 0),
+	CLI_ARGS_BODY_STR("currency", "C", "the budget's currency, the meeting's", 0),
+	CLI_ARGS_BODY_STR("policy", "FILE.xml", "default: the bundled IGF travel policy", 0),
+	CLI_ARGS_BODY_FLAG("what-if", "store nothing"),
+	CLI_ARGS_END};
+static const struct cli_args_opt approve_opts[] = {
+	MEETING_OPT, CLI_ARGS_BODY_STR("date", "D", "the day (default today)", 0), CLI_ARGS_END};
+static const struct cli_args_opt release_opts[] = {
+	MEETING_OPT, APPLICANT_OPT, CLI_ARGS_BODY_STR("date", "D", "the day (default today)", 0),
+	CLI_ARGS_END};
+static const struct cli_args_opt report_opts[] = {
+	MEETING_OPT, APPLICANT_OPT,
+	CLI_ARGS_BODY_STR("report-received", "D", "the day the report came (default today)", 0),
+	CLI_ARGS_END};
+static const struct cli_args_opt settle_opts[] = {
+	MEETING_OPT,
+	APPLICANT_OPT,
+	CLI_ARGS_BODY_STR("airfare", "A", "the airfare paid", REQ),
+	CLI_ARGS_BODY_STR("dsa", "A", "the daily subsistence allowance paid", REQ),
+	CLI_ARGS_BODY_STR("report-received", "D", "the day the trip report came", 0),
+	CLI_ARGS_BODY_STR("date", "D", "the day paid (default today)", 0),
+	CLI_ARGS_BODY_STR("bank-account", "CODE", "the bank account paid from", 0),
+	CLI_ARGS_END};
+#undef REQ
 
-		if (strncmp(a, "--", 2) != 0) {
-			if (!positional || r->positional)
-				return cli_usage_error(r->family, "unexpected argument '%s'", a);
-			r->positional = a;
-			continue;
-		}
-		a += 2;
-		eq = strchr(a, '=');
-		if ((eq ? (size_t)(eq - a) : strlen(a)) >= sizeof(key))
-			return cli_usage_error(r->family, "unknown option --%s", a);
-		snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
-		for (char *p = key; *p; p++)
-			if (*p == '-')
-				*p = '_';
-		if (strcmp(key, "help") == 0)
-			return -1;
-		if (strcmp(key, "what_if") == 0 && !eq) {
-			json_object_set_new(r->body, key, json_true());
-			continue;
-		}
-		if (eq)
-			value = eq + 1;
-		else if (i + 1 < argc)
-			value = argv[++i];
-		else
-			return cli_usage_error(r->family, "--%s needs a value", a);
-		if (strcmp(key, "database") == 0)
-			r->database = value;
-		else if (strcmp(key, "format") == 0)
-			r->format = value;
-		else
-			json_object_set_new(r->body, key, json_string(value));
-	}
-	if (strcmp(r->format, "table") != 0 && strcmp(r->format, "json") != 0 &&
-	    !(strcmp(r->format, "xml") == 0 && strcmp(r->action, "rank") == 0))
-		return cli_usage_error(r->family, "--format: table or json%s",
-				       strcmp(r->action, "rank") == 0 ? " or xml" : "");
-	return 0;
-}
+static const struct cli_args_cmd cmds[] = {
+	{"meetings add", meeting_add_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"meetings list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
+	{"applicants import", meeting_only_opts, common_opts, "FILE.csv",
+	 "the applicants' CSV ('-': stdin)", 1, 1, NULL},
+	{"applicants list", applicants_list_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"travel rank", rank_opts, rank_common_opts, NULL, NULL, 0, 0,
+	 "The budget defaults to the money available for travel in the ledger as of\n"
+	 "--as-of (default today); prior funding and reports outstanding come from the\n"
+	 "fund's history of earlier trips. --what-if stores nothing."},
+	{"travel approve", approve_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"travel decline", release_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"travel cancel", release_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"travel report", report_opts, common_opts, NULL, NULL, 0, 0,
+	 "The trip report arrived (default today)."},
+	{"travel settle", settle_opts, common_opts, NULL, NULL, 0, 0,
+	 "The costs paid, with the report if --report-received is given."},
+	{"travel list", meeting_only_opts, common_opts, NULL, NULL, 0, 0, NULL},
+};
+
+static const char notes[] =
+	"Every command takes [--format table|json] [--database CONNINFO] (travel rank\n"
+	"also --format xml); tfledger COMMAND ACTION --help for its options.\n"
+	"See docs/travel.md.\n";
+static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
 static int connect(struct run *r)
 {
@@ -230,34 +237,24 @@ static int rank(struct run *r)
 
 static int run_family(int argc, char **argv)
 {
-	struct run r = {.family = argv[0], .format = "table", .body = json_object()};
+	struct run r = {.family = argv[0], .format = "table"};
+	const struct cli_args_cmd *cmd;
 	const char *f = argv[0], *a;
 	json_t *out = NULL;
 	bool pos;
-	int rc;
+	int rc, words, npos;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-
+	r.body = json_object();
+	if (!r.body)
+		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), f);
+	rc = cli_args_parse_family(&cmd, &words, &npos, &family, &r, r.body, argc, argv);
+	if (rc != 0) {
 		json_decref(r.body);
-		usage(help ? stdout : stderr);
-		return help ? CLI_OK : CLI_USAGE;
+		return cli_args_status(rc);
 	}
 	a = r.action = argv[1];
 	pos = strcmp(f, "applicants") == 0 && strcmp(a, "import") == 0;
-	rc = r.body ? parse_args(&r, argc, argv, pos) : CLI_FAIL;
-	if (rc == 0 && pos && !r.positional)
-		rc = cli_usage_error(f, "import needs FILE.csv");
-	if (rc == 0 && pos && !json_object_get(r.body, "meeting"))
-		rc = cli_usage_error(f, "import needs --meeting ID");
-	if (rc != 0) {
-		json_decref(r.body);
-		if (rc == -1) {
-			usage(stdout);
-			return CLI_OK;
-		}
-		return rc;
-	}
+	r.positional = npos > 0 ? argv[words] : NULL;
 	rc = connect(&r);
 	if (rc < 0)
 		return finish(&r, rc, NULL, NULL, NULL);

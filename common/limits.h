@@ -24,6 +24,10 @@
 /* A conninfo string we print or build. */
 #define LIMIT_CONNINFO_BYTES (LIMIT_PATH_BYTES + 256)
 
+/* One argument of a tfledger command (an option's value, a FILE): the
+ * longest we take is a conninfo; a longer one is a mistake (a pasted file). */
+#define LIMIT_CLI_ARG_BYTES LIMIT_CONNINFO_BYTES
+
 /* One line of a configuration file (tfledgerd.conf): room for a conninfo. */
 #define LIMIT_CFG_LINE_BYTES (LIMIT_CONNINFO_BYTES + 64)
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/limits.h"
 #include "config.h"
 #include "tests/harness/harness.h"
 
@@ -75,6 +76,55 @@ START_TEST(test_cli__usage_errors_exit_1)
 	free(err);
 	ck_assert_int_eq(run1(NULL, &err, "migrate", "--bogus"), 1);
 	free(err);
+}
+END_TEST
+
+/*
+ * One parser (cli/args.c): the same mistake is refused the same way by every
+ * command family, before any database is reached. Before it, fund and travel
+ * each had a parser: an option name over 63 bytes was "unknown option" in
+ * travel but cut to 63 bytes and sent to the database by fund, and neither
+ * bounded a value.
+ */
+START_TEST(test_cli__over_long_option_or_value_refused_alike_by_every_family)
+{
+	/* a command's words, then an option of it that takes a value */
+	static const char *const cmds[][4] = {
+		{"pledges", "add", "--donor"},	  {"donors", "list", "--database"},
+		{"reconcile", "--bank-account"},   {"travel", "approve", "--meeting"},
+		{"meetings", "list", "--database"}, {"db", "start", "--dir"},
+		{"migrate", "--database"},	   {"token", "list", "--database"},
+		{"statements", "import", "--database"}, {"post", "--url"},
+		{"verify", "--database"},	   {"rank", "--policy"},
+		{"report", "trial-balance", "--from"}, {"report", "sign", "--key"},
+	};
+	char name[2 + 70 + 1] = "--", value[LIMIT_CLI_ARG_BYTES + 2] = "";
+
+	memset(name + 2, 'x', 70);
+	memset(value, '7', LIMIT_CLI_ARG_BYTES + 1);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		const char *a[8] = {harness_bin_tfledger()};
+		char *err = NULL, want[128];
+		int n = 1, w;
+
+		for (w = 0; cmds[i][w + 1]; w++)
+			a[n++] = cmds[i][w];
+		/* an unknown option, named cut to 64 bytes */
+		a[n] = name;
+		ck_assert_msg(harness_run(NULL, &err, NULL, a) == 1, "%s: %s", cmds[i][0], err);
+		ck_assert_msg(strstr(err, ": --xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+					  "xxxxxxxxxxxxxxx...: unknown option (see tfledger "),
+			      "%s: %s", cmds[i][0], err);
+		free(err);
+		/* a value one byte over the limit */
+		a[n] = cmds[i][w];
+		a[n + 1] = value;
+		snprintf(want, sizeof(want), ": %s: longer than %d bytes (see tfledger ", cmds[i][w],
+			 LIMIT_CLI_ARG_BYTES);
+		ck_assert_msg(harness_run(NULL, &err, NULL, a) == 1, "%s: %s", cmds[i][0], err);
+		ck_assert_msg(strstr(err, want), "%s: %s", cmds[i][0], err);
+		free(err);
+	}
 }
 END_TEST
 
@@ -233,6 +283,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_cli__help_and_version_are_truthful);
 	tcase_add_test(tc, test_cli__usage_errors_exit_1);
+	tcase_add_test(tc, test_cli__over_long_option_or_value_refused_alike_by_every_family);
 	tcase_add_test(tc, test_cli_db__init_start_status_stop);
 	tcase_add_test(tc, test_cli_db__refuses_a_socket_path_too_long);
 	tcase_add_test(tc, test_cli_migrate__applies_then_no_op_then_status);

@@ -133,6 +133,42 @@ int db_prepare(PGconn *c, const struct db_stmt *stmts, size_t n)
 	return 0;
 }
 
+int db_columns_check(const PGresult *r, const char *what, const char *const *names, int n)
+{
+	int have = PQnfields(r);
+
+	if (have != n)
+		return err_set(ERR_INTERNAL, "%s: the statement returns %d columns, the code "
+			       "reads %d (its SELECT list and column enum differ)", what, have, n);
+	for (int k = 0; k < n; k++) {
+		const char *got = PQfname(r, k);
+
+		if (!names[k])
+			return err_set(ERR_INTERNAL, "%s: column %d has no name in the code's list",
+				       what, k);
+		if (!got || strcmp(got, names[k]) != 0)
+			return err_set(ERR_INTERNAL, "%s: column %d is \"%s\", the code reads it as "
+				       "\"%s\" (its SELECT list and column enum differ)", what, k,
+				       got ? got : "", names[k]);
+	}
+	return 0;
+}
+
+int db_columns_verify(PGconn *c, const struct db_columns *cols, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		PGresult *r = PQdescribePrepared(c, cols[i].stmt);
+		int rc = db_result_check(c, r, cols[i].stmt);
+
+		if (rc == 0)
+			rc = db_columns_check(r, cols[i].stmt, cols[i].names, cols[i].n);
+		PQclear(r);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int db_exec(PGresult **out, PGconn *c, const char *name, int n,
 	    const char *const *params)
 {

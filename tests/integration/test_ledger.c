@@ -9,6 +9,10 @@
 
 #include <jansson.h>
 
+#include "common/db.h"
+#include "common/err.h"
+#include "ledger/ledger.h"
+
 struct env {
 	char conninfo[LIMIT_CONNINFO_BYTES];
 	char dir[LIMIT_PATH_BYTES];
@@ -796,6 +800,52 @@ START_TEST(test_verify__detects_an_inserted_entry)
 }
 END_TEST
 
+/*
+ * The guard of common/db.h against a real server: the ledger's own column
+ * declarations pass, and a statement whose SELECT list and column enum
+ * differ (columns swapped, one left out, or a name not prepared) is
+ * refused at setup with ERR_INTERNAL naming the statement.
+ */
+START_TEST(test_db_columns_verify__refuses_a_select_list_that_drifted)
+{
+	static const struct db_stmt stmts[] = {
+		{"drift_head", "SELECT sequence, hash FROM ledger_head", 0},
+	};
+	static const char *const right[] = {"sequence", "hash"};
+	static const char *const swapped[] = {"hash", "sequence"};
+	static const char *const fewer[] = {"sequence"};
+	static const struct {
+		struct db_columns cols;
+		const char *want; /* in the message; NULL: accepted */
+	} cases[] = {
+		{DB_COLUMNS("drift_head", right), NULL},
+		{DB_COLUMNS("drift_head", swapped),
+		 "drift_head: column 0 is \"sequence\", the code reads it as \"hash\""},
+		{DB_COLUMNS("drift_head", fewer),
+		 "drift_head: the statement returns 2 columns, the code reads 1"},
+		{DB_COLUMNS("drift_nosuch", right), "drift_nosuch"},
+	};
+	char conninfo[LIMIT_CONNINFO_BYTES];
+	PGconn *c;
+
+	harness_new_db(conninfo, sizeof(conninfo));
+	c = harness_connect(conninfo);
+	ck_assert_msg(ledger_store_setup_owner(c) == 0, "%s", err_last());
+	ck_assert_msg(db_prepare(c, stmts, 1) == 0, "%s", err_last());
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = db_columns_verify(c, &cases[i].cols, 1);
+
+		if (!cases[i].want) {
+			ck_assert_msg(rc == 0, "case %zu: %s", i, err_last());
+			continue;
+		}
+		ck_assert_int_eq(rc, ERR_INTERNAL);
+		ck_assert_msg(strstr(err_last(), cases[i].want), "case %zu: %s", i, err_last());
+	}
+	PQfinish(c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ledger");
@@ -819,6 +869,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_verify__detects_a_deleted_tail);
 	tcase_add_test(tc, test_verify__detects_an_inserted_posting);
 	tcase_add_test(tc, test_verify__detects_an_inserted_entry);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("db");
+	tcase_add_test(tc, test_db_columns_verify__refuses_a_select_list_that_drifted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -73,8 +73,9 @@ int db_columns_check(const PGresult *r, const char *what, const char *const *nam
 
 /*
  * Describes each statement of the table, prepared on c, and checks its
- * columns with db_columns_check: one round trip per statement, meant for a
- * connection's setup right after db_prepare. ERR_INTERNAL for a statement
+ * columns with db_columns_check; meant for a connection's setup, right
+ * after db_prepare. One round trip for the whole table (a pipeline; with a
+ * libpq older than 14, one per statement). ERR_INTERNAL for a statement
  * that is not prepared or whose columns differ.
  */
 int db_columns_verify(PGconn *c, const struct db_columns *cols, size_t n);

@@ -9,25 +9,28 @@
  *
  * Result columns are read by an enum kept beside the SQL, never by a bare
  * number nor by PQfnumber (a lookup by name costs in every row of a loop).
- * Above the module's table, each statement whose rows are read has, in the
- * order of its SELECT list, an enum ending in a count and the names the
- * server gives those columns, paired by the enum:
+ * Just above the module's statement table, each statement whose rows are
+ * read has, in the order of its SELECT list, an enum ending in a count,
+ * and the names the server gives those columns, paired by the enum:
  *
- *	idem_get:
+ *	(idem_get)
  *	enum { IDEM_SHA256, IDEM_STATUS, IDEM_RESPONSE, IDEM_NCOLS };
  *	static const char *const idem_cols[IDEM_NCOLS] = {
  *		[IDEM_SHA256] = "request_sha256", [IDEM_STATUS] = "status",
  *		[IDEM_RESPONSE] = "response"};
  *
  * and the code reads PQgetvalue(r, i, IDEM_STATUS). An expression gets an
- * alias (AS balance) so that its column has a name. Beside the module's
- * statement table, a table of struct db_columns ({statement, names, count},
- * written with DB_COLUMNS) goes to db_columns_verify() right after
+ * alias (AS balance) so that its column has a name; statements that share
+ * a select list share its enum (ledger/store.c, ENTRY_COLS). Just below the
+ * statement table, a table of struct db_columns ({statement, names,
+ * count}, written with DB_COLUMNS) goes to db_columns_verify() right after
  * db_prepare(): once per connection, at setup, it asks the server how it
  * names each column and refuses (ERR_INTERNAL naming the statement) a count
  * or a name that differs, so a SELECT list edited without its enum fails
  * the first test that connects. Nothing is checked per query or per row.
  * A statement whose rows are not read (RETURNING 1, FOR UPDATE) needs none.
+ * (The names are a table of their own, not fields of struct db_stmt, so
+ * that tables written {name, sql, nparams} still build under -Wextra.)
  */
 #ifndef TFLEDGER_DB_H
 #define TFLEDGER_DB_H

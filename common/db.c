@@ -133,6 +133,84 @@ int db_prepare(PGconn *c, const struct db_stmt *stmts, size_t n)
 	return 0;
 }
 
+int db_columns_check(const PGresult *r, const char *what, const char *const *names, int n)
+{
+	int have = PQnfields(r);
+
+	if (have != n)
+		return err_set(ERR_INTERNAL, "%s: the statement returns %d columns, the code "
+			       "reads %d (its SELECT list and column enum differ)", what, have, n);
+	for (int k = 0; k < n; k++) {
+		const char *got = PQfname(r, k);
+
+		if (!names[k])
+			return err_set(ERR_INTERNAL, "%s: column %d has no name in the code's list",
+				       what, k);
+		if (!got || strcmp(got, names[k]) != 0)
+			return err_set(ERR_INTERNAL, "%s: column %d is \"%s\", the code reads it as "
+				       "\"%s\" (its SELECT list and column enum differ)", what, k,
+				       got ? got : "", names[k]);
+	}
+	return 0;
+}
+
+#ifdef LIBPQ_HAS_PIPELINING
+/*
+ * db_columns_verify in one round trip (libpq 14 and later): every Describe
+ * sent in a pipeline, one Sync, then each answer read in turn. After the
+ * first failure the server answers the rest PGRES_PIPELINE_ABORTED; only
+ * the first failure is reported. Leaves c out of pipeline mode.
+ */
+static int verify_pipelined(PGconn *c, const struct db_columns *cols, size_t n)
+{
+	PGresult *r;
+	size_t sent = 0;
+	int rc = 0, synced;
+
+	while (sent < n && PQsendDescribePrepared(c, cols[sent].stmt))
+		sent++;
+	synced = PQpipelineSync(c);
+	if (sent < n || !synced)
+		rc = err_set(PQstatus(c) == CONNECTION_OK ? ERR_INTERNAL : ERR_UNAVAILABLE,
+			     "describing %s: %s", sent < n ? cols[sent].stmt : "statements",
+			     PQerrorMessage(c));
+	for (size_t i = 0; synced && i < sent; i++)
+		while ((r = PQgetResult(c)) != NULL) {
+			if (rc == 0 && (rc = db_result_check(c, r, cols[i].stmt)) == 0)
+				rc = db_columns_check(r, cols[i].stmt, cols[i].names, cols[i].n);
+			PQclear(r);
+		}
+	if (synced && (r = PQgetResult(c)) != NULL) { /* PGRES_PIPELINE_SYNC */
+		if (rc == 0 && PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+			rc = err_set(ERR_INTERNAL, "describing statements: %s where the end of "
+				     "the pipeline was due", PQresStatus(PQresultStatus(r)));
+		PQclear(r);
+	}
+	if (!PQexitPipelineMode(c) && rc == 0)
+		rc = err_set(ERR_INTERNAL, "describing statements: %s", PQerrorMessage(c));
+	return rc;
+}
+#endif
+
+int db_columns_verify(PGconn *c, const struct db_columns *cols, size_t n)
+{
+#ifdef LIBPQ_HAS_PIPELINING
+	if (n > 1 && PQenterPipelineMode(c))
+		return verify_pipelined(c, cols, n);
+#endif
+	for (size_t i = 0; i < n; i++) {
+		PGresult *r = PQdescribePrepared(c, cols[i].stmt);
+		int rc = db_result_check(c, r, cols[i].stmt);
+
+		if (rc == 0)
+			rc = db_columns_check(r, cols[i].stmt, cols[i].names, cols[i].n);
+		PQclear(r);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int db_exec(PGresult **out, PGconn *c, const char *name, int n,
 	    const char *const *params)
 {

@@ -6,6 +6,31 @@
  * Queries are never built with sprintf: each module keeps one table of
  * {name, sql, nparams} that db_prepare() prepares once per connection, and
  * runs them with db_exec().
+ *
+ * Result columns are read by an enum kept beside the SQL, never by a bare
+ * number nor by PQfnumber (a lookup by name costs in every row of a loop).
+ * Just above the module's statement table, each statement whose rows are
+ * read has, in the order of its SELECT list, an enum ending in a count,
+ * and the names the server gives those columns, paired by the enum:
+ *
+ *	(idem_get)
+ *	enum { IDEM_SHA256, IDEM_STATUS, IDEM_RESPONSE, IDEM_NCOLS };
+ *	static const char *const idem_cols[IDEM_NCOLS] = {
+ *		[IDEM_SHA256] = "request_sha256", [IDEM_STATUS] = "status",
+ *		[IDEM_RESPONSE] = "response"};
+ *
+ * and the code reads PQgetvalue(r, i, IDEM_STATUS). An expression gets an
+ * alias (AS balance) so that its column has a name; statements that share
+ * a select list share its enum (ledger/store.c, ENTRY_COLS). Just below the
+ * statement table, a table of struct db_columns ({statement, names,
+ * count}, written with DB_COLUMNS) goes to db_columns_verify() right after
+ * db_prepare(): once per connection, at setup, it asks the server how it
+ * names each column and refuses (ERR_INTERNAL naming the statement) a count
+ * or a name that differs, so a SELECT list edited without its enum fails
+ * the first test that connects. Nothing is checked per query or per row.
+ * A statement whose rows are not read (RETURNING 1, FOR UPDATE) needs none.
+ * (The names are a table of their own, not fields of struct db_stmt, so
+ * that tables written {name, sql, nparams} still build under -Wextra.)
  */
 #ifndef TFLEDGER_DB_H
 #define TFLEDGER_DB_H
@@ -30,6 +55,33 @@ int db_connect(PGconn **out, const char *conninfo);
 
 /* Prepares every statement of the table on c. ERR_INTERNAL on failure. */
 int db_prepare(PGconn *c, const struct db_stmt *stmts, size_t n);
+
+/* The columns a statement's rows are read by (see the top of this file). */
+struct db_columns {
+	const char *stmt;         /* the prepared statement's name */
+	const char *const *names; /* names[k]: what the server calls column k */
+	int n;                    /* how many: the statement returns exactly these */
+};
+
+/* {stmt, names, count} from a names array of known size. */
+#define DB_COLUMNS(stmt, names) {(stmt), (names), (int)(sizeof(names) / sizeof((names)[0]))}
+
+/*
+ * 0 if r has exactly n columns named names[0..n-1] (PQfname) in that order;
+ * else ERR_INTERNAL naming what (the statement) and the first column that
+ * differs. Looks only at r's description: rows do not matter, r may come
+ * from PQdescribePrepared.
+ */
+int db_columns_check(const PGresult *r, const char *what, const char *const *names, int n);
+
+/*
+ * Describes each statement of the table, prepared on c, and checks its
+ * columns with db_columns_check; meant for a connection's setup, right
+ * after db_prepare. One round trip for the whole table (a pipeline; with a
+ * libpq older than 14, one per statement). ERR_INTERNAL for a statement
+ * that is not prepared or whose columns differ.
+ */
+int db_columns_verify(PGconn *c, const struct db_columns *cols, size_t n);
 
 /*
  * Maps a result to a code: 0 for PGRES_COMMAND_OK/TUPLES_OK/COPY_*, else

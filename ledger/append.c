@@ -431,19 +431,6 @@ void ledger_append_free(struct ledger_append *a)
 	free(a);
 }
 
-int ledger_head_read(PGconn *c, struct ledger_head *out)
-{
-	PGresult *r = NULL;
-	int rc = db_exec(&r, c, "head_get", 0, NULL);
-
-	if (rc < 0)
-		return rc;
-	out->sequence = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	snprintf(out->hash, sizeof(out->hash), "%s", PQgetvalue(r, 0, 1));
-	PQclear(r);
-	return 0;
-}
-
 int ledger_append_in_tx(PGconn *c, struct ledger_submit *s)
 {
 	struct ledger_submit *one[] = {s};

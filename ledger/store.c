@@ -1,8 +1,9 @@
 /*
  * store.c - the ledger's side of PostgreSQL: its prepared statements (one
- * table), reading accounts, balances and entries, the checks that need the
- * database (accounts exist, periods open), closing periods, idempotency
- * records, tokens and the verification of the hash chain.
+ * table, with the columns of each read by an enum beside it), reading
+ * accounts, balances, entries and the journal head, the checks that need
+ * the database (accounts exist, periods open), closing periods,
+ * idempotency records, tokens and the verification of the hash chain.
  *
  * Appending entries is ledger_append's (append.c), for the writer (writer.c)
  * and the fund's commands.
@@ -21,14 +22,87 @@
 #include "common/limits.h"
 #include "common/money.h"
 
+/*
+ * The columns of each statement whose rows are read, in the order of its
+ * SELECT list, and the names the server gives them (common/db.h): the code
+ * reads the enum, ledger_store_setup checks the names once per connection.
+ */
+
+/* acct_get; the first columns of acct_lookup, acct_list and acct_balance_* */
 #define ACCOUNT_COLS "code, name, type, currency, normal_side"
+enum { ACCT_CODE, ACCT_NAME, ACCT_TYPE, ACCT_CURRENCY, ACCT_NORMAL_SIDE, ACCT_NCOLS };
+#define ACCOUNT_NAMES                                                                   \
+	[ACCT_CODE] = "code", [ACCT_NAME] = "name", [ACCT_TYPE] = "type",                    \
+	[ACCT_CURRENCY] = "currency", [ACCT_NORMAL_SIDE] = "normal_side"
+static const char *const acct_cols[ACCT_NCOLS] = {ACCOUNT_NAMES};
+
+/* acct_lookup: an account, then the first closed month among the dates */
+enum { LOOKUP_CLOSED = ACCT_NCOLS, LOOKUP_NCOLS };
+static const char *const lookup_cols[LOOKUP_NCOLS] = {ACCOUNT_NAMES, [LOOKUP_CLOSED] = "closed"};
+
+/* acct_list, acct_balance_now, acct_balance_asof: an account, then its
+ * debit balance */
+enum { ACCT_DEBIT_BALANCE = ACCT_NCOLS, ACCT_BALANCE_NCOLS };
+static const char *const acct_balance_cols[ACCT_BALANCE_NCOLS] = {
+	ACCOUNT_NAMES, [ACCT_DEBIT_BALANCE] = "debit_balance"};
+
+/* balance_now, balance_asof */
+enum { BALANCE_DEBIT, BALANCE_NCOLS };
+static const char *const balance_cols[BALANCE_NCOLS] = {[BALANCE_DEBIT] = "debit_balance"};
+
+/* head_get (head_lock's row is not read: it takes the lock) */
+enum { HEAD_SEQUENCE, HEAD_HASH, HEAD_NCOLS };
+static const char *const head_cols[HEAD_NCOLS] = {[HEAD_SEQUENCE] = "sequence",
+						   [HEAD_HASH] = "hash"};
+
+/* closed_all */
+enum { CLOSED_MONTH, CLOSED_NCOLS };
+static const char *const closed_cols[CLOSED_NCOLS] = {[CLOSED_MONTH] = "month"};
+
+/* idem_get */
+enum { IDEM_SHA256, IDEM_STATUS, IDEM_RESPONSE, IDEM_NCOLS };
+static const char *const idem_cols[IDEM_NCOLS] = {
+	[IDEM_SHA256] = "request_sha256", [IDEM_STATUS] = "status", [IDEM_RESPONSE] = "response"};
+
+/* entry_get, entries_list, verify_page: an entry, its postings as one JSON
+ * array, and the entry that reverses it (NULL in verify_page) */
 #define ENTRY_COLS                                                                 \
 	"e.id, e.sequence, e.date, e.memo, e.reference,"                           \
-	" to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"  \
+	" to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')" \
+	" AS created_at,"                                                          \
 	" e.token_id, e.idempotency_key, e.request_sha256, e.reverses, e.prev_hash,"  \
 	" e.hash, (SELECT json_agg(json_build_array(p.account, p.side, p.amount::text," \
-	" p.currency) ORDER BY p.line) FROM postings p WHERE p.entry_id = e.id)"
-#define REVERSED_BY "(SELECT r.id FROM entries r WHERE r.reverses = e.id)"
+	" p.currency) ORDER BY p.line) FROM postings p WHERE p.entry_id = e.id) AS postings"
+#define REVERSED_BY "(SELECT r.id FROM entries r WHERE r.reverses = e.id) AS reversed_by"
+enum {
+	ENTRY_ID, ENTRY_SEQUENCE, ENTRY_DATE, ENTRY_MEMO, ENTRY_REFERENCE, ENTRY_CREATED_AT,
+	ENTRY_TOKEN_ID, ENTRY_IDEMPOTENCY_KEY, ENTRY_REQUEST_SHA256, ENTRY_REVERSES,
+	ENTRY_PREV_HASH, ENTRY_HASH, ENTRY_POSTINGS, ENTRY_REVERSED_BY, ENTRY_NCOLS
+};
+static const char *const entry_cols[ENTRY_NCOLS] = {
+	[ENTRY_ID] = "id", [ENTRY_SEQUENCE] = "sequence", [ENTRY_DATE] = "date",
+	[ENTRY_MEMO] = "memo", [ENTRY_REFERENCE] = "reference",
+	[ENTRY_CREATED_AT] = "created_at", [ENTRY_TOKEN_ID] = "token_id",
+	[ENTRY_IDEMPOTENCY_KEY] = "idempotency_key", [ENTRY_REQUEST_SHA256] = "request_sha256",
+	[ENTRY_REVERSES] = "reverses", [ENTRY_PREV_HASH] = "prev_hash", [ENTRY_HASH] = "hash",
+	[ENTRY_POSTINGS] = "postings", [ENTRY_REVERSED_BY] = "reversed_by"};
+
+/* verify_counts: the rows of the journal's tables, and its head */
+enum { COUNTS_ENTRIES, COUNTS_POSTINGS, COUNTS_HEAD_SEQUENCE, COUNTS_HEAD_HASH, COUNTS_NCOLS };
+static const char *const counts_cols[COUNTS_NCOLS] = {
+	[COUNTS_ENTRIES] = "entries", [COUNTS_POSTINGS] = "postings",
+	[COUNTS_HEAD_SEQUENCE] = "sequence", [COUNTS_HEAD_HASH] = "hash"};
+
+/* token_get */
+enum { TOKEN_NAME, TOKEN_ROLE, TOKEN_SHA256, TOKEN_NCOLS };
+static const char *const token_cols[TOKEN_NCOLS] = {
+	[TOKEN_NAME] = "name", [TOKEN_ROLE] = "role", [TOKEN_SHA256] = "sha256"};
+
+/* token_list (owner_stmts) */
+enum { TOKENS_ID, TOKENS_NAME, TOKENS_ROLE, TOKENS_CREATED_AT, TOKENS_REVOKED_AT, TOKENS_NCOLS };
+static const char *const tokens_cols[TOKENS_NCOLS] = {
+	[TOKENS_ID] = "id", [TOKENS_NAME] = "name", [TOKENS_ROLE] = "role",
+	[TOKENS_CREATED_AT] = "created_at", [TOKENS_REVOKED_AT] = "revoked_at"};
 
 static const struct db_stmt stmts[] = {
 	{"acct_get", "SELECT " ACCOUNT_COLS " FROM accounts WHERE code = $1", 1},
@@ -37,11 +111,11 @@ static const struct db_stmt stmts[] = {
 	{"acct_lookup",
 	 "SELECT " ACCOUNT_COLS ", (SELECT to_char(month, 'YYYY-MM') FROM closed_periods"
 	 " WHERE month IN (SELECT date_trunc('month', d::date)::date"
-	 "  FROM jsonb_array_elements_text($2::jsonb) d) ORDER BY 1 LIMIT 1)"
+	 "  FROM jsonb_array_elements_text($2::jsonb) d) ORDER BY 1 LIMIT 1) AS closed"
 	 " FROM accounts WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))", 2},
 	{"acct_list",
 	 "SELECT " ACCOUNT_COLS ", COALESCE((SELECT b.debit_balance FROM balances b"
-	 " WHERE b.account = a.code ORDER BY b.day DESC LIMIT 1), 0)"
+	 " WHERE b.account = a.code ORDER BY b.day DESC LIMIT 1), 0) AS debit_balance"
 	 " FROM accounts a ORDER BY code", 0},
 	{"acct_insert",
 	 "INSERT INTO accounts (code, name, type, currency) VALUES ($1, $2, $3, $4)"
@@ -55,15 +129,16 @@ static const struct db_stmt stmts[] = {
 	/* The account and its balance in one round trip (GET .../balance). */
 	{"acct_balance_now",
 	 "SELECT " ACCOUNT_COLS ", COALESCE((SELECT b.debit_balance FROM balances b"
-	 " WHERE b.account = a.code ORDER BY b.day DESC LIMIT 1), 0)"
+	 " WHERE b.account = a.code ORDER BY b.day DESC LIMIT 1), 0) AS debit_balance"
 	 " FROM accounts a WHERE a.code = $1", 1},
 	{"acct_balance_asof",
 	 "SELECT " ACCOUNT_COLS ", COALESCE((SELECT b.debit_balance FROM balances b"
 	 " WHERE b.account = a.code AND b.day <= $2::date ORDER BY b.day DESC LIMIT 1), 0)"
-	 " FROM accounts a WHERE a.code = $1", 2},
+	 " AS debit_balance FROM accounts a WHERE a.code = $1", 2},
 	{"head_lock", "SELECT sequence, hash FROM ledger_head FOR UPDATE", 0},
 	{"head_get", "SELECT sequence, hash FROM ledger_head", 0},
-	{"closed_all", "SELECT to_char(month, 'YYYY-MM') FROM closed_periods ORDER BY 1", 0},
+	{"closed_all",
+	 "SELECT to_char(month, 'YYYY-MM') AS month FROM closed_periods ORDER BY 1", 0},
 	{"period_insert",
 	 "INSERT INTO closed_periods (month, token_id) VALUES ($1::date, $2)"
 	 " ON CONFLICT DO NOTHING RETURNING 1", 2},
@@ -86,13 +161,31 @@ static const struct db_stmt stmts[] = {
 	 " AND ($4::date IS NULL OR e.date <= $4::date)"
 	 " ORDER BY e.sequence LIMIT $5", 5},
 	{"verify_page",
-	 "SELECT " ENTRY_COLS ", NULL FROM entries e WHERE e.sequence > $1"
+	 "SELECT " ENTRY_COLS ", NULL AS reversed_by FROM entries e WHERE e.sequence > $1"
 	 " ORDER BY e.sequence LIMIT $2", 2},
 	{"verify_counts",
-	 "SELECT (SELECT count(*) FROM entries), (SELECT count(*) FROM postings),"
-	 " sequence, hash FROM ledger_head", 0},
+	 "SELECT (SELECT count(*) FROM entries) AS entries,"
+	 " (SELECT count(*) FROM postings) AS postings, sequence, hash FROM ledger_head", 0},
 	{"token_get",
 	 "SELECT name, role, sha256 FROM tokens WHERE id = $1 AND revoked_at IS NULL", 1},
+};
+
+static const struct db_columns columns[] = {
+	DB_COLUMNS("acct_get", acct_cols),
+	DB_COLUMNS("acct_lookup", lookup_cols),
+	DB_COLUMNS("acct_list", acct_balance_cols),
+	DB_COLUMNS("balance_now", balance_cols),
+	DB_COLUMNS("balance_asof", balance_cols),
+	DB_COLUMNS("acct_balance_now", acct_balance_cols),
+	DB_COLUMNS("acct_balance_asof", acct_balance_cols),
+	DB_COLUMNS("head_get", head_cols),
+	DB_COLUMNS("closed_all", closed_cols),
+	DB_COLUMNS("idem_get", idem_cols),
+	DB_COLUMNS("entry_get", entry_cols),
+	DB_COLUMNS("entries_list", entry_cols),
+	DB_COLUMNS("verify_page", entry_cols),
+	DB_COLUMNS("verify_counts", counts_cols),
+	DB_COLUMNS("token_get", token_cols),
 };
 
 /* Statements only the owner (the CLI) runs: the daemon may not write tokens. */
@@ -104,9 +197,14 @@ static const struct db_stmt owner_stmts[] = {
 	 " RETURNING id", 1},
 	{"token_list",
 	 "SELECT id, name, role,"
-	 " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	 " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	 " AS created_at,"
 	 " to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-	 " FROM tokens ORDER BY name", 0},
+	 " AS revoked_at FROM tokens ORDER BY name", 0},
+};
+
+static const struct db_columns owner_columns[] = {
+	DB_COLUMNS("token_list", tokens_cols),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -117,25 +215,30 @@ int ledger_store_setup(PGconn *c)
 
 	if (rc < 0)
 		return err_wrap(rc, "the daemon works as role tfledger_daemon");
-	return db_prepare(c, stmts, N(stmts));
+	rc = db_prepare(c, stmts, N(stmts));
+	return rc < 0 ? rc : db_columns_verify(c, columns, N(columns));
 }
 
 static int setup_owner(PGconn *c)
 {
 	int rc = db_prepare(c, stmts, N(stmts));
 
-	return rc < 0 ? rc : db_prepare(c, owner_stmts, N(owner_stmts));
+	if (rc == 0)
+		rc = db_columns_verify(c, columns, N(columns));
+	if (rc == 0)
+		rc = db_prepare(c, owner_stmts, N(owner_stmts));
+	return rc < 0 ? rc : db_columns_verify(c, owner_columns, N(owner_columns));
 }
 
 /* --- accounts and balances -------------------------------------------------- */
 
 static void account_from_row(struct ledger_account *a, const PGresult *r, int row)
 {
-	snprintf(a->code, sizeof(a->code), "%s", PQgetvalue(r, row, 0));
-	snprintf(a->name, sizeof(a->name), "%s", PQgetvalue(r, row, 1));
-	snprintf(a->type, sizeof(a->type), "%s", PQgetvalue(r, row, 2));
-	snprintf(a->currency, sizeof(a->currency), "%s", PQgetvalue(r, row, 3));
-	a->normal_debit = strcmp(PQgetvalue(r, row, 4), "debit") == 0;
+	snprintf(a->code, sizeof(a->code), "%s", PQgetvalue(r, row, ACCT_CODE));
+	snprintf(a->name, sizeof(a->name), "%s", PQgetvalue(r, row, ACCT_NAME));
+	snprintf(a->type, sizeof(a->type), "%s", PQgetvalue(r, row, ACCT_TYPE));
+	snprintf(a->currency, sizeof(a->currency), "%s", PQgetvalue(r, row, ACCT_CURRENCY));
+	a->normal_debit = strcmp(PQgetvalue(r, row, ACCT_NORMAL_SIDE), "debit") == 0;
 }
 
 json_t *ledger_account_json(const struct ledger_account *a, int64_t balance)
@@ -230,7 +333,7 @@ int ledger_balance(int64_t *out, PGconn *c, const struct ledger_account *a,
 	if (rc < 0)
 		return rc;
 	if (PQntuples(r) > 0)
-		debit = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		debit = strtoll(PQgetvalue(r, 0, BALANCE_DEBIT), NULL, 10);
 	PQclear(r);
 	return normal(out, a, debit);
 }
@@ -249,7 +352,7 @@ int ledger_account_balance(struct ledger_account *out, int64_t *balance, PGconn 
 		rc = err_set(ERR_NOTFOUND, "no account '%s'", code);
 	} else {
 		account_from_row(out, r, 0);
-		rc = normal(balance, out, strtoll(PQgetvalue(r, 0, 5), NULL, 10));
+		rc = normal(balance, out, strtoll(PQgetvalue(r, 0, ACCT_DEBIT_BALANCE), NULL, 10));
 	}
 	PQclear(r);
 	return rc;
@@ -270,7 +373,7 @@ int ledger_accounts_list(json_t **out, PGconn *c)
 		int64_t bal;
 
 		account_from_row(&a, r, i);
-		normal(&bal, &a, strtoll(PQgetvalue(r, i, 5), NULL, 10));
+		normal(&bal, &a, strtoll(PQgetvalue(r, i, ACCT_DEBIT_BALANCE), NULL, 10));
 		json_array_append_new(arr, ledger_account_json(&a, bal));
 	}
 	PQclear(r);
@@ -368,7 +471,7 @@ static int load_closed(PGconn *c)
 		known.n_closed = (size_t)PQntuples(r);
 		for (size_t i = 0; i < known.n_closed; i++)
 			snprintf(known.closed[i], sizeof(known.closed[i]), "%s",
-				 PQgetvalue(r, (int)i, 0));
+				 PQgetvalue(r, (int)i, CLOSED_MONTH));
 		known.closed_loaded = true;
 	}
 	pthread_mutex_unlock(&known.mu);
@@ -478,8 +581,8 @@ static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool ba
 	}
 	/* Every entry names an account, so with no row the loop below fails
 	 * with unknown-account before the closed month would matter. */
-	if (nrows > 0 && !PQgetisnull(r, 0, 5))
-		snprintf(closed, sizeof(closed), "%s", PQgetvalue(r, 0, 5));
+	if (nrows > 0 && !PQgetisnull(r, 0, LOOKUP_CLOSED))
+		snprintf(closed, sizeof(closed), "%s", PQgetvalue(r, 0, LOOKUP_CLOSED));
 	PQclear(r);
 	r = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -526,7 +629,7 @@ static void copy(char *dst, size_t size, const PGresult *r, int row, int col)
 	snprintf(dst, size, "%s", PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
 }
 
-/* Reads row of an ENTRY_COLS + reversed_by result into *e. */
+/* Reads row of an entry_cols result (entry_get, entries_list, verify_page) into *e. */
 static int entry_from_row(struct ledger_entry *e, const PGresult *r, int row)
 {
 	json_t *postings = NULL;
@@ -534,21 +637,21 @@ static int entry_from_row(struct ledger_entry *e, const PGresult *r, int row)
 	int rc = 0;
 
 	memset(e, 0, sizeof(*e));
-	copy(e->id, sizeof(e->id), r, row, 0);
-	e->sequence = strtoll(PQgetvalue(r, row, 1), NULL, 10);
-	copy(e->date, sizeof(e->date), r, row, 2);
-	e->memo = strdup(PQgetvalue(r, row, 3));
-	e->reference = strdup(PQgetvalue(r, row, 4));
-	copy(e->created_at, sizeof(e->created_at), r, row, 5);
-	copy(e->token_id, sizeof(e->token_id), r, row, 6);
-	e->idempotency_key = dup_or_null(r, row, 7);
-	copy(e->request_sha256, sizeof(e->request_sha256), r, row, 8);
-	copy(e->reverses, sizeof(e->reverses), r, row, 9);
-	copy(e->prev_hash, sizeof(e->prev_hash), r, row, 10);
-	copy(e->hash, sizeof(e->hash), r, row, 11);
-	copy(e->reversed_by, sizeof(e->reversed_by), r, row, 13);
-	if (!PQgetisnull(r, row, 12)) {
-		postings = json_loads(PQgetvalue(r, row, 12), 0, &jerr);
+	copy(e->id, sizeof(e->id), r, row, ENTRY_ID);
+	e->sequence = strtoll(PQgetvalue(r, row, ENTRY_SEQUENCE), NULL, 10);
+	copy(e->date, sizeof(e->date), r, row, ENTRY_DATE);
+	e->memo = strdup(PQgetvalue(r, row, ENTRY_MEMO));
+	e->reference = strdup(PQgetvalue(r, row, ENTRY_REFERENCE));
+	copy(e->created_at, sizeof(e->created_at), r, row, ENTRY_CREATED_AT);
+	copy(e->token_id, sizeof(e->token_id), r, row, ENTRY_TOKEN_ID);
+	e->idempotency_key = dup_or_null(r, row, ENTRY_IDEMPOTENCY_KEY);
+	copy(e->request_sha256, sizeof(e->request_sha256), r, row, ENTRY_REQUEST_SHA256);
+	copy(e->reverses, sizeof(e->reverses), r, row, ENTRY_REVERSES);
+	copy(e->prev_hash, sizeof(e->prev_hash), r, row, ENTRY_PREV_HASH);
+	copy(e->hash, sizeof(e->hash), r, row, ENTRY_HASH);
+	copy(e->reversed_by, sizeof(e->reversed_by), r, row, ENTRY_REVERSED_BY);
+	if (!PQgetisnull(r, row, ENTRY_POSTINGS)) {
+		postings = json_loads(PQgetvalue(r, row, ENTRY_POSTINGS), 0, &jerr);
 		if (!json_is_array(postings)) {
 			rc = err_set(ERR_INTERNAL, "entry %s: unreadable postings", e->id);
 			goto cleanup;
@@ -641,7 +744,8 @@ int ledger_entries_list(json_t **out, PGconn *c, const char *account,
 		ledger_entry_free(&e);
 	}
 	*out = json_pack("{s:O, s:o}", "entries", arr,
-			 "next", n > limit ? json_integer(strtoll(PQgetvalue(r, limit - 1, 1),
+			 "next", n > limit ? json_integer(strtoll(PQgetvalue(r, limit - 1,
+										  ENTRY_SEQUENCE),
 								  NULL, 10))
 					   : json_null());
 	if (!*out)
@@ -650,6 +754,21 @@ cleanup:
 	PQclear(r);
 	json_decref(arr);
 	return rc;
+}
+
+/* --- the journal head ---------------------------------------------------------------- */
+
+int ledger_head_read(PGconn *c, struct ledger_head *out)
+{
+	PGresult *r = NULL;
+	int rc = db_exec(&r, c, "head_get", 0, NULL);
+
+	if (rc < 0)
+		return rc;
+	out->sequence = strtoll(PQgetvalue(r, 0, HEAD_SEQUENCE), NULL, 10);
+	snprintf(out->hash, sizeof(out->hash), "%s", PQgetvalue(r, 0, HEAD_HASH));
+	PQclear(r);
+	return 0;
 }
 
 /* --- periods and idempotency --------------------------------------------------- */
@@ -705,9 +824,9 @@ int ledger_idempotency_get(bool *found, char sha[HASH_HEX_BYTES], int *status,
 		return rc;
 	if (PQntuples(r) > 0) {
 		*found = true;
-		snprintf(sha, HASH_HEX_BYTES, "%s", PQgetvalue(r, 0, 0));
-		*status = atoi(PQgetvalue(r, 0, 1));
-		*response = strdup(PQgetvalue(r, 0, 2));
+		snprintf(sha, HASH_HEX_BYTES, "%s", PQgetvalue(r, 0, IDEM_SHA256));
+		*status = atoi(PQgetvalue(r, 0, IDEM_STATUS));
+		*response = strdup(PQgetvalue(r, 0, IDEM_RESPONSE));
 		if (!*response)
 			rc = err_set(ERR_INTERNAL, "out of memory");
 	}
@@ -764,10 +883,10 @@ int ledger_verify(struct ledger_verify_result *out, PGconn *c)
 	rc = db_exec(&r, c, "verify_counts", 0, NULL);
 	if (rc < 0)
 		goto cleanup;
-	n_entries = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	n_postings = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-	head_seq = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-	snprintf(head_hash, sizeof(head_hash), "%s", PQgetvalue(r, 0, 3));
+	n_entries = strtoll(PQgetvalue(r, 0, COUNTS_ENTRIES), NULL, 10);
+	n_postings = strtoll(PQgetvalue(r, 0, COUNTS_POSTINGS), NULL, 10);
+	head_seq = strtoll(PQgetvalue(r, 0, COUNTS_HEAD_SEQUENCE), NULL, 10);
+	snprintf(head_hash, sizeof(head_hash), "%s", PQgetvalue(r, 0, COUNTS_HEAD_HASH));
 	PQclear(r);
 	r = NULL;
 	out->ok = true;
@@ -872,12 +991,12 @@ int ledger_token_check(struct ledger_token *out, PGconn *c, const char *token)
 	rc = db_exec(&r, c, "token_get", 1, (const char *const[]){id});
 	if (rc < 0)
 		return rc;
-	if (PQntuples(r) == 0 || !hash_equal_ct(sha, PQgetvalue(r, 0, 2), 64)) {
+	if (PQntuples(r) == 0 || !hash_equal_ct(sha, PQgetvalue(r, 0, TOKEN_SHA256), 64)) {
 		rc = err_set(ERR_NOTFOUND, "unknown or revoked token");
 	} else {
 		snprintf(out->id, sizeof(out->id), "%s", id);
-		snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(r, 0, 0));
-		snprintf(out->role, sizeof(out->role), "%s", PQgetvalue(r, 0, 1));
+		snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(r, 0, TOKEN_NAME));
+		snprintf(out->role, sizeof(out->role), "%s", PQgetvalue(r, 0, TOKEN_ROLE));
 	}
 	PQclear(r);
 	return rc;
@@ -910,11 +1029,13 @@ int ledger_token_list(json_t **out, PGconn *c)
 	arr = json_array();
 	for (int i = 0; arr && i < PQntuples(r); i++)
 		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", PQgetvalue(r, i, 0),
-				       "name", PQgetvalue(r, i, 1), "role", PQgetvalue(r, i, 2),
-				       "created_at", PQgetvalue(r, i, 3), "revoked_at",
-				       PQgetisnull(r, i, 4) ? json_null()
-							    : json_string(PQgetvalue(r, i, 4))));
+			arr, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", PQgetvalue(r, i, TOKENS_ID),
+				       "name", PQgetvalue(r, i, TOKENS_NAME),
+				       "role", PQgetvalue(r, i, TOKENS_ROLE),
+				       "created_at", PQgetvalue(r, i, TOKENS_CREATED_AT), "revoked_at",
+				       PQgetisnull(r, i, TOKENS_REVOKED_AT)
+					       ? json_null()
+					       : json_string(PQgetvalue(r, i, TOKENS_REVOKED_AT))));
 	PQclear(r);
 	if (!arr)
 		return err_set(ERR_INTERNAL, "out of memory");

@@ -36,6 +36,81 @@
 #include "common/money.h"
 #include "reports/kinds.h"
 
+/* --- statements (common/db.h) ------------------------------------------------------- */
+
+/* reports_donors: per donor and pledge currency, pledged in the period,
+ * received in it, outstanding at its end */
+enum {
+	DON_ID, DON_NAME, DON_ORG_TYPE, DON_COUNTRY, DON_CURRENCY, DON_PLEDGED, DON_RECEIVED,
+	DON_OUTSTANDING, DON_NCOLS
+};
+static const char *const donors_cols[DON_NCOLS] = {
+	[DON_ID] = "id", [DON_NAME] = "name", [DON_ORG_TYPE] = "org_type",
+	[DON_COUNTRY] = "country", [DON_CURRENCY] = "currency", [DON_PLEDGED] = "pledged",
+	[DON_RECEIVED] = "received", [DON_OUTSTANDING] = "outstanding"};
+
+/* reports_donor_receipts: the receipts of the period, by donor */
+enum { RCP_DONOR, RCP_RECEIVED_ON, RCP_AMOUNT, RCP_CURRENCY, RCP_ID, RCP_NCOLS };
+static const char *const receipts_cols[RCP_NCOLS] = {
+	[RCP_DONOR] = "donor", [RCP_RECEIVED_ON] = "received_on",
+	[RCP_AMOUNT] = "instructed_minor", [RCP_CURRENCY] = "instructed_currency",
+	[RCP_ID] = "id"};
+
+/* reports_inkind: gifts whose entry is dated in the period */
+enum {
+	GIFT_ID, GIFT_KIND, GIFT_DONOR, GIFT_DONOR_NAME, GIFT_DESCRIPTION, GIFT_AMOUNT,
+	GIFT_CURRENCY, GIFT_PERIOD_START, GIFT_PERIOD_END, GIFT_NCOLS
+};
+static const char *const inkind_cols[GIFT_NCOLS] = {
+	[GIFT_ID] = "id", [GIFT_KIND] = "kind", [GIFT_DONOR] = "donor",
+	[GIFT_DONOR_NAME] = "donor_name", [GIFT_DESCRIPTION] = "description",
+	[GIFT_AMOUNT] = "amount_minor", [GIFT_CURRENCY] = "currency",
+	[GIFT_PERIOD_START] = "period_start", [GIFT_PERIOD_END] = "period_end"};
+
+static const struct db_stmt stmts[] = {
+	{"reports_donors",
+	 "WITH pl AS (SELECT donor, currency,"
+	 "   COALESCE(sum(amount_minor) FILTER (WHERE signed_on BETWEEN $1::date AND $2::date),"
+	 "            0) AS pledged,"
+	 "   COALESCE(sum(amount_minor) FILTER (WHERE signed_on <= $2::date), 0) AS signed"
+	 "   FROM pledges WHERE status <> 'indicative' GROUP BY 1, 2),"
+	 " rc AS (SELECT p.donor, r.instructed_currency AS currency,"
+	 "   COALESCE(sum(r.instructed_minor) FILTER (WHERE r.received_on BETWEEN $1::date"
+	 "            AND $2::date), 0) AS received,"
+	 "   COALESCE(sum(r.settled_minor) FILTER (WHERE r.received_on <= $2::date), 0) AS settled"
+	 "   FROM receipts r JOIN pledges p ON p.id = r.pledge GROUP BY 1, 2)"
+	 " SELECT d.id, d.name, d.org_type, d.country, currency,"
+	 "  COALESCE(pl.pledged, 0) AS pledged, COALESCE(rc.received, 0) AS received,"
+	 "  COALESCE(pl.signed, 0) - COALESCE(rc.settled, 0) AS outstanding"
+	 " FROM pl FULL JOIN rc USING (donor, currency) JOIN donors d ON d.id = donor"
+	 " WHERE COALESCE(pl.pledged, 0) <> 0 OR COALESCE(rc.received, 0) <> 0"
+	 "  OR COALESCE(pl.signed, 0) <> COALESCE(rc.settled, 0)"
+	 " ORDER BY d.id COLLATE \"C\", currency", 2},
+	{"reports_donor_receipts",
+	 "SELECT p.donor, r.received_on, r.instructed_minor, r.instructed_currency, r.id"
+	 " FROM receipts r JOIN pledges p ON p.id = r.pledge"
+	 " WHERE r.received_on BETWEEN $1::date AND $2::date"
+	 " ORDER BY p.donor COLLATE \"C\", r.received_on, r.id", 2},
+	{"reports_inkind",
+	 "SELECT g.id, g.kind, g.donor, d.name AS donor_name, g.description, g.amount_minor,"
+	 " g.currency, g.period_start, g.period_end"
+	 " FROM inkind_gifts g JOIN donors d ON d.id = g.donor"
+	 " WHERE g.period_end BETWEEN $1::date AND $2::date ORDER BY g.period_end, g.id", 2},
+};
+
+static const struct db_columns columns[] = {
+	DB_COLUMNS("reports_donors", donors_cols),
+	DB_COLUMNS("reports_donor_receipts", receipts_cols),
+	DB_COLUMNS("reports_inkind", inkind_cols),
+};
+
+int reports_fund_setup(PGconn *c)
+{
+	int rc = db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
+
+	return rc < 0 ? rc : db_columns_verify(c, columns, sizeof(columns) / sizeof(columns[0]));
+}
+
 /* --- donor-contributions ----------------------------------------------------------- */
 
 struct donor {
@@ -64,35 +139,39 @@ static int write_donor(struct reports_ctx *x, const struct donor *d, long rank,
 	snprintf(rk, sizeof(rk), "%ld", rank);
 	if ((rc = reports_start(w, "donor")) < 0 || (rc = reports_attr(w, "rank", rk)) < 0 ||
 	    (rc = reports_attr(w, "id", d->id)) < 0 ||
-	    (rc = reports_attr(w, "org-type", PQgetvalue(r, d->row, 2))) < 0 ||
-	    (!PQgetisnull(r, d->row, 3) &&
-	     (rc = reports_attr(w, "country", PQgetvalue(r, d->row, 3))) < 0) ||
-	    (rc = reports_write_text(w, "name", PQgetvalue(r, d->row, 1))) < 0 ||
+	    (rc = reports_attr(w, "org-type", PQgetvalue(r, d->row, DON_ORG_TYPE))) < 0 ||
+	    (!PQgetisnull(r, d->row, DON_COUNTRY) &&
+	     (rc = reports_attr(w, "country", PQgetvalue(r, d->row, DON_COUNTRY))) < 0) ||
+	    (rc = reports_write_text(w, "name", PQgetvalue(r, d->row, DON_NAME))) < 0 ||
 	    (rc = reports_write_money(w, "received-usd", d->usd, "USD")) < 0)
 		return rc;
 	for (int i = d->row; i < d->row + d->n; i++) {
-		const char *ccy = PQgetvalue(r, i, 4);
+		const char *ccy = PQgetvalue(r, i, DON_CURRENCY);
 
 		if ((rc = reports_start(w, "currency")) < 0 ||
 		    (rc = reports_attr(w, "code", ccy)) < 0 ||
-		    (rc = reports_write_money(w, "pledged", reports_ll(r, i, 5), ccy)) < 0 ||
-		    (rc = reports_write_money(w, "received", reports_ll(r, i, 6), ccy)) < 0 ||
-		    (rc = reports_write_money(w, "outstanding", reports_ll(r, i, 7), ccy)) < 0 ||
+		    (rc = reports_write_money(w, "pledged", reports_ll(r, i, DON_PLEDGED), ccy)) < 0 ||
+		    (rc = reports_write_money(w, "received", reports_ll(r, i, DON_RECEIVED), ccy)) < 0 ||
+		    (rc = reports_write_money(w, "outstanding", reports_ll(r, i, DON_OUTSTANDING),
+					      ccy)) < 0 ||
 		    (rc = reports_end(w, "currency")) < 0)
 			return rc;
 	}
 	for (int i = d->receipt; i < d->receipt + d->nr; i++) {
-		const char *ccy = PQgetvalue(rc_res, i, 3), *date = PQgetvalue(rc_res, i, 1);
+		const char *ccy = PQgetvalue(rc_res, i, RCP_CURRENCY);
+		const char *date = PQgetvalue(rc_res, i, RCP_RECEIVED_ON);
 		struct money_rate rate;
 		char month[8];
 		int64_t usd;
 
 		reports_month(month, date);
-		if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(rc_res, i, 2), ccy, month)) < 0 ||
+		if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(rc_res, i, RCP_AMOUNT), ccy,
+				      month)) < 0 ||
 		    (rc = reports_start(w, "receipt")) < 0 ||
-		    (rc = reports_attr(w, "id", PQgetvalue(rc_res, i, 4))) < 0 ||
+		    (rc = reports_attr(w, "id", PQgetvalue(rc_res, i, RCP_ID))) < 0 ||
 		    (rc = reports_attr(w, "date", date)) < 0 ||
-		    (rc = reports_write_money(w, "amount", reports_ll(rc_res, i, 2), ccy)) < 0 ||
+		    (rc = reports_write_money(w, "amount", reports_ll(rc_res, i, RCP_AMOUNT),
+					      ccy)) < 0 ||
 		    (rc = reports_write_usd(w, "usd", usd, rate, month)) < 0 ||
 		    (rc = reports_end(w, "receipt")) < 0)
 			return rc;
@@ -116,8 +195,8 @@ int reports_write_donors(struct reports_ctx *x)
 		goto cleanup;
 	}
 	for (int i = 0; i < PQntuples(r); i++) { /* rows come by donor id, bytewise */
-		if (n == 0 || strcmp(d[n - 1].id, PQgetvalue(r, i, 0)) != 0)
-			d[n++] = (struct donor){PQgetvalue(r, i, 0), i, 0, 0, 0, 0};
+		if (n == 0 || strcmp(d[n - 1].id, PQgetvalue(r, i, DON_ID)) != 0)
+			d[n++] = (struct donor){PQgetvalue(r, i, DON_ID), i, 0, 0, 0, 0};
 		d[n - 1].n++;
 	}
 	for (size_t k = 0; k < n; k++) { /* receipts come by donor id too: merge */
@@ -125,13 +204,14 @@ int reports_write_donors(struct reports_ctx *x)
 		char month[8];
 		int64_t usd;
 
-		while (j < PQntuples(rcp) && strcmp(PQgetvalue(rcp, j, 0), d[k].id) < 0)
+		while (j < PQntuples(rcp) && strcmp(PQgetvalue(rcp, j, RCP_DONOR), d[k].id) < 0)
 			j++;
 		d[k].receipt = j;
-		for (; j < PQntuples(rcp) && strcmp(PQgetvalue(rcp, j, 0), d[k].id) == 0; j++) {
-			reports_month(month, PQgetvalue(rcp, j, 1));
-			if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(rcp, j, 2),
-					      PQgetvalue(rcp, j, 3), month)) < 0 ||
+		for (; j < PQntuples(rcp) && strcmp(PQgetvalue(rcp, j, RCP_DONOR), d[k].id) == 0;
+		     j++) {
+			reports_month(month, PQgetvalue(rcp, j, RCP_RECEIVED_ON));
+			if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(rcp, j, RCP_AMOUNT),
+					      PQgetvalue(rcp, j, RCP_CURRENCY), month)) < 0 ||
 			    (rc = money_add(&d[k].usd, d[k].usd, usd)) < 0)
 				goto cleanup;
 			d[k].nr++;
@@ -164,24 +244,26 @@ int reports_write_inkind(struct reports_ctx *x)
 	    (rc = reports_writer_begin(w, "in-kind", &x->h)) < 0)
 		goto cleanup;
 	for (int i = 0; i < PQntuples(r); i++) {
-		const char *ccy = PQgetvalue(r, i, 6), *end = PQgetvalue(r, i, 8);
-		bool goods = strcmp(PQgetvalue(r, i, 1), "goods") == 0;
+		const char *ccy = PQgetvalue(r, i, GIFT_CURRENCY);
+		const char *end = PQgetvalue(r, i, GIFT_PERIOD_END);
+		bool goods = strcmp(PQgetvalue(r, i, GIFT_KIND), "goods") == 0;
 		struct money_rate rate;
 		char month[8];
 		int64_t usd;
 
 		reports_month(month, end);
-		if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(r, i, 5), ccy, month)) < 0 ||
+		if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(r, i, GIFT_AMOUNT), ccy,
+				      month)) < 0 ||
 		    (rc = reports_start(w, "gift")) < 0 ||
-		    (rc = reports_attr(w, "id", PQgetvalue(r, i, 0))) < 0 ||
-		    (rc = reports_attr(w, "kind", PQgetvalue(r, i, 1))) < 0 ||
-		    (rc = reports_attr(w, "donor", PQgetvalue(r, i, 2))) < 0 ||
-		    (rc = reports_write_text(w, "donor-name", PQgetvalue(r, i, 3))) < 0 ||
-		    (rc = reports_write_text(w, "description", PQgetvalue(r, i, 4))) < 0 ||
-		    (rc = reports_write_money(w, "fair-value", reports_ll(r, i, 5), ccy)) < 0 ||
+		    (rc = reports_attr(w, "id", PQgetvalue(r, i, GIFT_ID))) < 0 ||
+		    (rc = reports_attr(w, "kind", PQgetvalue(r, i, GIFT_KIND))) < 0 ||
+		    (rc = reports_attr(w, "donor", PQgetvalue(r, i, GIFT_DONOR))) < 0 ||
+		    (rc = reports_write_text(w, "donor-name", PQgetvalue(r, i, GIFT_DONOR_NAME))) < 0 ||
+		    (rc = reports_write_text(w, "description", PQgetvalue(r, i, GIFT_DESCRIPTION))) < 0 ||
+		    (rc = reports_write_money(w, "fair-value", reports_ll(r, i, GIFT_AMOUNT), ccy)) < 0 ||
 		    (rc = reports_write_usd(w, "usd", usd, rate, month)) < 0 ||
 		    (rc = reports_start(w, "gift-period")) < 0 ||
-		    (rc = reports_write_date(w, "from", PQgetvalue(r, i, 7))) < 0 ||
+		    (rc = reports_write_date(w, "from", PQgetvalue(r, i, GIFT_PERIOD_START))) < 0 ||
 		    (rc = reports_write_date(w, "to", end)) < 0 ||
 		    (rc = reports_end(w, "gift-period")) < 0 ||
 		    /* docs/fund.md: goods are revenue and expense, services memo only */
@@ -195,6 +277,9 @@ cleanup:
 }
 
 /* --- trust-fund-statement ------------------------------------------------------------- */
+
+/* write_accounts_section's col for the period's movement (closing - opening) */
+#define MOVEMENT (-1)
 
 /* Which accounts a section takes, from the chart of docs/fund.md. */
 enum pick { BANK, RECEIVABLE, EXPENSE, OBLIGATION };
@@ -229,9 +314,9 @@ static int write_line(struct reports_ctx *x, const char *id, const char *name, i
 }
 
 /*
- * A section of account lines: col 5 (opening) or 6 (closing) of the
+ * A section of account lines: col ACC_OPENING or ACC_CLOSING of the
  * statement accounts result, or their difference (the period's movement)
- * when col is 0; balances in the normal direction; zero lines left out.
+ * when col is MOVEMENT; balances in the normal direction; zero lines left out.
  */
 static int write_accounts_section(struct reports_ctx *x, const char *name, enum pick k,
 				  int col, const PGresult *r, const char *month)
@@ -242,14 +327,15 @@ static int write_accounts_section(struct reports_ctx *x, const char *name, enum 
 	if ((rc = reports_start(x->w, "section")) < 0 || (rc = reports_attr(x->w, "name", name)) < 0)
 		return rc;
 	for (int i = 0; i < PQntuples(r); i++) {
-		int64_t v = col ? reports_ll(r, i, col) : reports_ll(r, i, 6) - reports_ll(r, i, 5);
+		int64_t v = col != MOVEMENT ? reports_ll(r, i, col)
+					    : reports_ll(r, i, ACC_CLOSING) - reports_ll(r, i, ACC_OPENING);
 
-		if (!picks(k, PQgetvalue(r, i, 0), PQgetvalue(r, i, 2)) || v == 0)
+		if (!picks(k, PQgetvalue(r, i, ACC_CODE), PQgetvalue(r, i, ACC_TYPE)) || v == 0)
 			continue;
-		if (strcmp(PQgetvalue(r, i, 4), "credit") == 0)
+		if (strcmp(PQgetvalue(r, i, ACC_NORMAL_SIDE), "credit") == 0)
 			v = -v;
-		if ((rc = write_line(x, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), v,
-				     PQgetvalue(r, i, 3), month, &total)) < 0)
+		if ((rc = write_line(x, PQgetvalue(r, i, ACC_CODE), PQgetvalue(r, i, ACC_NAME), v,
+				     PQgetvalue(r, i, ACC_CURRENCY), month, &total)) < 0)
 			return rc;
 	}
 	if ((rc = reports_write_money(x->w, "total-usd", total, "USD")) < 0)
@@ -269,16 +355,18 @@ static int write_contributions(struct reports_ctx *x, const PGresult *d, const P
 	    (rc = reports_attr(x->w, "name", "contributions")) < 0)
 		return rc;
 	for (int i = 0; i < PQntuples(d); i++)
-		if (reports_ll(d, i, 5) != 0 &&
-		    (rc = write_line(x, PQgetvalue(d, i, 0), PQgetvalue(d, i, 1), reports_ll(d, i, 5),
-				     PQgetvalue(d, i, 4), month, &total)) < 0)
+		if (reports_ll(d, i, DON_PLEDGED) != 0 &&
+		    (rc = write_line(x, PQgetvalue(d, i, DON_ID), PQgetvalue(d, i, DON_NAME),
+				     reports_ll(d, i, DON_PLEDGED), PQgetvalue(d, i, DON_CURRENCY),
+				     month, &total)) < 0)
 			return rc;
 	for (int i = 0; i < PQntuples(a); i++) {
-		int64_t v = reports_ll(a, i, 5) - reports_ll(a, i, 6); /* credit-normal */
+		/* credit-normal */
+		int64_t v = reports_ll(a, i, ACC_OPENING) - reports_ll(a, i, ACC_CLOSING);
 
-		if (strncmp(PQgetvalue(a, i, 0), "4200-", 5) == 0 && v != 0 &&
-		    (rc = write_line(x, PQgetvalue(a, i, 0), PQgetvalue(a, i, 1), v,
-				     PQgetvalue(a, i, 3), month, &total)) < 0)
+		if (strncmp(PQgetvalue(a, i, ACC_CODE), "4200-", 5) == 0 && v != 0 &&
+		    (rc = write_line(x, PQgetvalue(a, i, ACC_CODE), PQgetvalue(a, i, ACC_NAME), v,
+				     PQgetvalue(a, i, ACC_CURRENCY), month, &total)) < 0)
 			return rc;
 	}
 	if ((rc = reports_write_money(x->w, "total-usd", total, "USD")) < 0)
@@ -298,12 +386,12 @@ int reports_write_fund_statement(struct reports_ctx *x)
 	    (rc = db_exec(&d, x->c, "reports_donors", 2, params)) < 0 ||
 	    (rc = reports_writer_begin(x->w, "trust-fund-statement", &x->h)) < 0 ||
 	    (rc = reports_write_text(x->w, "rate-month", month)) < 0 ||
-	    (rc = write_accounts_section(x, "opening-balances", BANK, 5, a, month)) < 0 ||
+	    (rc = write_accounts_section(x, "opening-balances", BANK, ACC_OPENING, a, month)) < 0 ||
 	    (rc = write_contributions(x, d, a, month)) < 0 ||
-	    (rc = write_accounts_section(x, "receivables", RECEIVABLE, 6, a, month)) < 0 ||
-	    (rc = write_accounts_section(x, "expenses", EXPENSE, 0, a, month)) < 0 ||
-	    (rc = write_accounts_section(x, "obligations", OBLIGATION, 6, a, month)) < 0 ||
-	    (rc = write_accounts_section(x, "closing-balances", BANK, 6, a, month)) < 0)
+	    (rc = write_accounts_section(x, "receivables", RECEIVABLE, ACC_CLOSING, a, month)) < 0 ||
+	    (rc = write_accounts_section(x, "expenses", EXPENSE, MOVEMENT, a, month)) < 0 ||
+	    (rc = write_accounts_section(x, "obligations", OBLIGATION, ACC_CLOSING, a, month)) < 0 ||
+	    (rc = write_accounts_section(x, "closing-balances", BANK, ACC_CLOSING, a, month)) < 0)
 		goto cleanup;
 cleanup:
 	PQclear(a);

@@ -42,6 +42,74 @@
 
 #define X(s) BAD_CAST(s)
 
+/* --- statements (common/db.h) ------------------------------------------------------- */
+
+/* reports_iati_org_ref: the fund's IATI organisation identifier, if set */
+enum { REF_VALUE, REF_NCOLS };
+static const char *const ref_cols[REF_NCOLS] = {[REF_VALUE] = "value"};
+
+/* reports_iati_donors: the donors with a pledge signed or a receipt in the period */
+enum { DONOR_ID, DONOR_NAME, DONOR_ORG_TYPE, DONOR_NCOLS };
+static const char *const donors_cols[DONOR_NCOLS] = {
+	[DONOR_ID] = "id", [DONOR_NAME] = "name", [DONOR_ORG_TYPE] = "org_type"};
+
+/* reports_iati_transactions: pledges (11), receipts (1) and travel expenses
+ * (4) of the period; the provider only for pledges and receipts */
+enum {
+	TR_DAY, TR_TYPE, TR_AMOUNT, TR_CURRENCY, TR_DESCRIPTION, TR_PROVIDER_NAME,
+	TR_PROVIDER_TYPE, TR_REF, TR_NCOLS
+};
+static const char *const transactions_cols[TR_NCOLS] = {
+	[TR_DAY] = "day", [TR_TYPE] = "type", [TR_AMOUNT] = "amount_minor",
+	[TR_CURRENCY] = "currency", [TR_DESCRIPTION] = "description",
+	[TR_PROVIDER_NAME] = "provider_name", [TR_PROVIDER_TYPE] = "provider_type",
+	[TR_REF] = "ref"};
+
+static const struct db_stmt stmts[] = {
+	{"reports_iati_org_ref", "SELECT value FROM settings WHERE key = 'iati.org_ref'", 0},
+	{"reports_iati_donors",
+	 "SELECT d.id, d.name, d.org_type FROM donors d"
+	 " WHERE EXISTS (SELECT 1 FROM pledges p WHERE p.donor = d.id AND p.status <> 'indicative'"
+	 "   AND p.signed_on BETWEEN $1::date AND $2::date)"
+	 " OR EXISTS (SELECT 1 FROM receipts r JOIN pledges p ON p.id = r.pledge"
+	 "   WHERE p.donor = d.id AND r.received_on BETWEEN $1::date AND $2::date)"
+	 " ORDER BY d.id COLLATE \"C\"", 2},
+	{"reports_iati_transactions",
+	 "SELECT * FROM ("
+	 " SELECT p.signed_on AS day, 11 AS type, p.amount_minor, p.currency,"
+	 "  'Contribution agreement ' || p.agreement_no AS description,"
+	 "  d.name AS provider_name, d.org_type AS provider_type, 'pledge-' || p.id AS ref"
+	 " FROM pledges p JOIN donors d ON d.id = p.donor"
+	 " WHERE p.status <> 'indicative' AND p.signed_on BETWEEN $1::date AND $2::date"
+	 " UNION ALL"
+	 " SELECT r.received_on, 1, r.instructed_minor, r.instructed_currency,"
+	 "  'Contribution received', d.name, d.org_type, 'receipt-' || r.id"
+	 " FROM receipts r JOIN pledges p ON p.id = r.pledge JOIN donors d ON d.id = p.donor"
+	 " WHERE r.received_on BETWEEN $1::date AND $2::date"
+	 " UNION ALL"
+	 " SELECT e.date, 4, CASE WHEN q.side = 'debit' THEN q.amount ELSE -q.amount END,"
+	 "  q.currency, CASE WHEN e.memo = '' THEN 'Travel expense' ELSE e.memo END, NULL, NULL,"
+	 "  'entry-' || e.sequence || '-' || q.line"
+	 " FROM postings q JOIN entries e ON e.id = q.entry_id"
+	 " WHERE q.account LIKE '5200-%' AND e.date BETWEEN $1::date AND $2::date"
+	 ") t ORDER BY day, type, ref COLLATE \"C\"", 2},
+};
+
+static const struct db_columns columns[] = {
+	DB_COLUMNS("reports_iati_org_ref", ref_cols),
+	DB_COLUMNS("reports_iati_donors", donors_cols),
+	DB_COLUMNS("reports_iati_transactions", transactions_cols),
+};
+
+int reports_iati_setup(PGconn *c)
+{
+	int rc = db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
+
+	return rc < 0 ? rc : db_columns_verify(c, columns, sizeof(columns) / sizeof(columns[0]));
+}
+
+/* --- writing ---------------------------------------------------------------------------- */
+
 static int narrative(xmlTextWriterPtr w, const char *parent, const char *text)
 {
 	int rc;
@@ -89,7 +157,7 @@ static int org_ref(char out[IATI_ORG_REF_BYTES], PGconn *c)
 
 	if ((rc = db_exec(&r, c, "reports_iati_org_ref", 0, NULL)) < 0)
 		return rc;
-	v = PQntuples(r) ? PQgetvalue(r, 0, 0) : IATI_ORG_REF_UNSET;
+	v = PQntuples(r) ? PQgetvalue(r, 0, REF_VALUE) : IATI_ORG_REF_UNSET;
 	if (strlen(v) < 3 || strlen(v) >= IATI_ORG_REF_BYTES || !strchr(v + 1, '-') ||
 	    v[0] == '-' || v[strlen(v) - 1] == '-' ||
 	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._") !=
@@ -123,21 +191,22 @@ static int transactions(struct reports_ctx *x, const PGresult *t)
 	int rc = 0;
 
 	for (int i = 0; i < PQntuples(t); i++) {
-		const char *date = PQgetvalue(t, i, 0), *type = PQgetvalue(t, i, 1);
+		const char *date = PQgetvalue(t, i, TR_DAY), *type = PQgetvalue(t, i, TR_TYPE);
 
 		if ((rc = reports_start(w, "transaction")) < 0 ||
-		    (rc = reports_attr(w, "ref", PQgetvalue(t, i, 7))) < 0 ||
+		    (rc = reports_attr(w, "ref", PQgetvalue(t, i, TR_REF))) < 0 ||
 		    (rc = reports_start(w, "transaction-type")) < 0 ||
 		    (rc = reports_attr(w, "code", type)) < 0 ||
 		    (rc = reports_end(w, "transaction-type")) < 0 ||
 		    (rc = reports_start(w, "transaction-date")) < 0 ||
 		    (rc = reports_attr(w, "iso-date", date)) < 0 ||
 		    (rc = reports_end(w, "transaction-date")) < 0 ||
-		    (rc = value(w, reports_ll(t, i, 2), PQgetvalue(t, i, 3), date)) < 0 ||
-		    (rc = narrative(w, "description", PQgetvalue(t, i, 4))) < 0 ||
-		    (!PQgetisnull(t, i, 5) &&
-		     (rc = org(w, "provider-org", NULL, NULL, PQgetvalue(t, i, 6),
-			       PQgetvalue(t, i, 5))) < 0) ||
+		    (rc = value(w, reports_ll(t, i, TR_AMOUNT), PQgetvalue(t, i, TR_CURRENCY),
+				date)) < 0 ||
+		    (rc = narrative(w, "description", PQgetvalue(t, i, TR_DESCRIPTION))) < 0 ||
+		    (!PQgetisnull(t, i, TR_PROVIDER_NAME) &&
+		     (rc = org(w, "provider-org", NULL, NULL, PQgetvalue(t, i, TR_PROVIDER_TYPE),
+			       PQgetvalue(t, i, TR_PROVIDER_NAME))) < 0) ||
 		    (rc = reports_end(w, "transaction")) < 0)
 			return rc;
 	}
@@ -172,8 +241,8 @@ int reports_write_iati_activities(struct reports_ctx *x)
 	    (rc = reports_end(w, "description")) < 0)
 		goto cleanup;
 	for (int i = 0; i < PQntuples(d); i++)
-		if ((rc = org(w, "participating-org", NULL, "1", PQgetvalue(d, i, 2),
-			      PQgetvalue(d, i, 1))) < 0)
+		if ((rc = org(w, "participating-org", NULL, "1", PQgetvalue(d, i, DONOR_ORG_TYPE),
+			      PQgetvalue(d, i, DONOR_NAME))) < 0)
 			goto cleanup;
 	if ((rc = org(w, "participating-org", ref, "4", IATI_ORG_TYPE, IATI_ORG_NAME)) < 0 ||
 	    (rc = reports_start(w, "activity-status")) < 0 ||
@@ -206,10 +275,11 @@ int reports_write_iati_organisation(struct reports_ctx *x)
 		struct money_rate rate;
 		int64_t usd;
 
-		if (strcmp(PQgetvalue(a, i, 2), "expense") != 0)
+		if (strcmp(PQgetvalue(a, i, ACC_TYPE), "expense") != 0)
 			continue;
-		if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(a, i, 6) - reports_ll(a, i, 5),
-				      PQgetvalue(a, i, 3), month)) < 0 ||
+		if ((rc = reports_usd(&usd, &rate, x->c,
+				      reports_ll(a, i, ACC_CLOSING) - reports_ll(a, i, ACC_OPENING),
+				      PQgetvalue(a, i, ACC_CURRENCY), month)) < 0 ||
 		    (rc = money_add(&total, total, usd)) < 0)
 			goto cleanup;
 	}
@@ -232,14 +302,15 @@ int reports_write_iati_organisation(struct reports_ctx *x)
 		struct money_rate rate;
 		int64_t usd;
 
-		if (strcmp(PQgetvalue(a, i, 2), "expense") != 0)
+		if (strcmp(PQgetvalue(a, i, ACC_TYPE), "expense") != 0)
 			continue;
-		if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(a, i, 6) - reports_ll(a, i, 5),
-				      PQgetvalue(a, i, 3), month)) < 0 ||
+		if ((rc = reports_usd(&usd, &rate, x->c,
+				      reports_ll(a, i, ACC_CLOSING) - reports_ll(a, i, ACC_OPENING),
+				      PQgetvalue(a, i, ACC_CURRENCY), month)) < 0 ||
 		    (rc = reports_start(w, "expense-line")) < 0 ||
-		    (rc = reports_attr(w, "ref", PQgetvalue(a, i, 0))) < 0 ||
+		    (rc = reports_attr(w, "ref", PQgetvalue(a, i, ACC_CODE))) < 0 ||
 		    (rc = value(w, usd, "USD", x->rq->to)) < 0 ||
-		    (rc = reports_write_text(w, "narrative", PQgetvalue(a, i, 1))) < 0 ||
+		    (rc = reports_write_text(w, "narrative", PQgetvalue(a, i, ACC_NAME))) < 0 ||
 		    (rc = reports_end(w, "expense-line")) < 0)
 			goto cleanup;
 	}

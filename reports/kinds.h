@@ -35,9 +35,27 @@ int reports_write_travel_allocation(struct reports_ctx *x);
 int reports_write_iati_activities(struct reports_ctx *x);
 int reports_write_iati_organisation(struct reports_ctx *x);
 
-/* Prepares the travel-allocation kind's own statements (travelkind.c);
- * reports_setup calls it. */
-int reports_travel_setup(PGconn *c);
+/*
+ * Each kind keeps its queries beside the code that reads them, in its own
+ * statement table with the column enums of common/db.h; reports_setup
+ * calls each of these, which prepare and check that table.
+ */
+int reports_statement_setup(PGconn *c); /* statement.c */
+int reports_trial_setup(PGconn *c);     /* trial.c */
+int reports_fund_setup(PGconn *c);      /* fundkinds.c */
+int reports_iati_setup(PGconn *c);      /* iati.c */
+int reports_rec_setup(PGconn *c);       /* reconkind.c */
+int reports_travel_setup(PGconn *c);    /* travelkind.c */
+
+/*
+ * The columns of reports_st_accounts (report.c, where its SQL and their
+ * names are), the one query that several kinds read: every account in
+ * scope with its debit balance before the period and at its end.
+ */
+enum {
+	ACC_CODE, ACC_NAME, ACC_TYPE, ACC_CURRENCY, ACC_NORMAL_SIDE, ACC_OPENING, ACC_CLOSING,
+	ACC_NCOLS
+};
 
 /* Small checked writer calls: ERR_SYSTEM naming the element. */
 int reports_start(xmlTextWriterPtr w, const char *name);

@@ -22,9 +22,66 @@
 #include "ledger/ledger.h"
 #include "reports/kinds.h"
 
-/* Column numbers of reports_rec_lines. */
-enum { L_ID, L_DATE, L_STATUS, L_SIDE, L_REVERSAL, L_AMOUNT, L_CCY, L_PARTY, L_BANK_REF,
-       L_E2E, L_REMITTANCE, L_RECEIPT, L_PLEDGE, L_AGREEMENT };
+/* --- statements (common/db.h) ------------------------------------------------------- */
+
+/* reports_rec_accounts: the statement accounts with their currency */
+enum { SA_ACCOUNT, SA_CURRENCY, SA_NCOLS };
+static const char *const accounts_cols[SA_NCOLS] = {[SA_ACCOUNT] = "account",
+						     [SA_CURRENCY] = "currency"};
+
+/* reports_rec_lines: the bank lines of the period by status, each with the
+ * receipt (and its pledge) reconcile posted for it, if any */
+enum {
+	L_ID, L_DAY, L_STATUS, L_SIDE, L_REVERSAL, L_AMOUNT, L_CCY, L_PARTY, L_BANK_REF,
+	L_E2E, L_REMITTANCE, L_RECEIPT, L_PLEDGE, L_AGREEMENT, L_NCOLS
+};
+static const char *const lines_cols[L_NCOLS] = {
+	[L_ID] = "id", [L_DAY] = "day", [L_STATUS] = "match_status", [L_SIDE] = "side",
+	[L_REVERSAL] = "reversal", [L_AMOUNT] = "amount_minor", [L_CCY] = "currency",
+	[L_PARTY] = "party", [L_BANK_REF] = "bank_ref", [L_E2E] = "end_to_end_id",
+	[L_REMITTANCE] = "remittance", [L_RECEIPT] = "receipt", [L_PLEDGE] = "pledge",
+	[L_AGREEMENT] = "agreement_no"};
+
+/* reports_rec_closing: the last closing balance on or before the period's end */
+enum { CL_MINOR, CL_DATE, CL_NCOLS };
+static const char *const closing_cols[CL_NCOLS] = {[CL_MINOR] = "closing_minor",
+						    [CL_DATE] = "closing_date"};
+
+static const struct db_stmt stmts[] = {
+	{"reports_rec_accounts",
+	 "SELECT account, currency FROM bank_statements WHERE $1::text IS NULL OR account = $1"
+	 " GROUP BY 1, 2 ORDER BY account COLLATE \"C\", currency", 1},
+	{"reports_rec_lines",
+	 "SELECT l.id, COALESCE(l.booking_date, l.value_date, s.closing_date)::text AS day,"
+	 " l.match_status, l.side, l.reversal, l.amount_minor, l.currency,"
+	 " COALESCE(l.debtor_name, l.creditor_name) AS party, l.bank_ref, l.end_to_end_id,"
+	 " concat_ws(' ', l.remittance, l.remittance_refs) AS remittance, r.id AS receipt,"
+	 " r.pledge, p.agreement_no"
+	 " FROM bank_lines l JOIN bank_statements s ON s.id = l.statement"
+	 " LEFT JOIN receipts r ON r.bank_line = l.id LEFT JOIN pledges p ON p.id = r.pledge"
+	 " WHERE l.account = $1"
+	 " AND COALESCE(l.booking_date, l.value_date, s.closing_date) BETWEEN $2::date AND $3::date"
+	 " ORDER BY l.match_status, day, l.id", 3},
+	{"reports_rec_closing",
+	 "SELECT closing_minor, closing_date::text FROM bank_statements"
+	 " WHERE account = $1 AND closing_minor IS NOT NULL AND closing_date <= $2::date"
+	 " ORDER BY closing_date DESC, id DESC LIMIT 1", 2},
+};
+
+static const struct db_columns columns[] = {
+	DB_COLUMNS("reports_rec_accounts", accounts_cols),
+	DB_COLUMNS("reports_rec_lines", lines_cols),
+	DB_COLUMNS("reports_rec_closing", closing_cols),
+};
+
+int reports_rec_setup(PGconn *c)
+{
+	int rc = db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
+
+	return rc < 0 ? rc : db_columns_verify(c, columns, sizeof(columns) / sizeof(columns[0]));
+}
+
+/* --- the report ------------------------------------------------------------------------- */
 
 static const char *const statuses[] = {"matched", "suggested", "unmatched"};
 
@@ -44,16 +101,16 @@ static int statement_account(const char **out, PGresult **r, struct reports_ctx 
 	if ((rc = db_exec(r, x->c, "reports_rec_accounts", 1, (const char *const[]){want})) < 0)
 		return rc;
 	for (int i = 0; i < PQntuples(*r); i++) {
-		if (strcmp(PQgetvalue(*r, i, 1), bank->currency) != 0) {
+		if (strcmp(PQgetvalue(*r, i, SA_CURRENCY), bank->currency) != 0) {
 			if (want)
 				return err_set(ERR_INVALID, "--statement-account %s is in %s, "
 					       "--bank-account %s in %s", want,
-					       PQgetvalue(*r, i, 1), bank->code, bank->currency);
+					       PQgetvalue(*r, i, SA_CURRENCY), bank->code, bank->currency);
 			continue;
 		}
-		if (!*out || strcmp(*out, PQgetvalue(*r, i, 0)) != 0)
+		if (!*out || strcmp(*out, PQgetvalue(*r, i, SA_ACCOUNT)) != 0)
 			n++;
-		*out = PQgetvalue(*r, i, 0);
+		*out = PQgetvalue(*r, i, SA_ACCOUNT);
 	}
 	if (want && !*out)
 		return err_set(ERR_INVALID, "--statement-account %s: no bank statement imported",
@@ -81,7 +138,7 @@ static int write_line(xmlTextWriterPtr w, const PGresult *r, int i)
 
 	if ((rc = reports_start(w, "line")) < 0 ||
 	    (rc = reports_attr(w, "id", PQgetvalue(r, i, L_ID))) < 0 ||
-	    (rc = reports_attr(w, "date", PQgetvalue(r, i, L_DATE))) < 0 ||
+	    (rc = reports_attr(w, "date", PQgetvalue(r, i, L_DAY))) < 0 ||
 	    (rc = reports_attr(w, "side", PQgetvalue(r, i, L_SIDE))) < 0 ||
 	    (rc = reports_attr(w, "reversal", strcmp(PQgetvalue(r, i, L_REVERSAL), "t") == 0
 							 ? "true" : "false")) < 0 ||
@@ -146,9 +203,9 @@ int reports_write_reconciliation(struct reports_ctx *x)
 		goto cleanup;
 	/* the ledger on the day of the bank's last closing balance, as reconcile compares */
 	has_closing = PQntuples(cl) > 0;
-	as_of = has_closing ? PQgetvalue(cl, 0, 1) : x->rq->to;
+	as_of = has_closing ? PQgetvalue(cl, 0, CL_DATE) : x->rq->to;
 	if (has_closing)
-		closing = reports_ll(cl, 0, 0);
+		closing = reports_ll(cl, 0, CL_MINOR);
 	if ((rc = ledger_balance(&ledger, x->c, &bank, as_of)) < 0 ||
 	    (rc = money_sub(&diff, closing, ledger)) < 0 ||
 	    (rc = reports_writer_begin(w, "reconciliation", &x->h)) < 0 ||

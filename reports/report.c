@@ -14,7 +14,6 @@
 
 #include "common/db.h"
 #include "common/err.h"
-#include "common/limits.h"
 #include "common/money.h"
 #include "fund/fund.h"
 #include "ledger/ledger.h"
@@ -44,144 +43,43 @@ static const struct kind kinds[] = {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* LIMIT_REPORT_PAGE_ENTRIES as SQL text, at compile time */
-#define STR_(x) #x
-#define STR(x) STR_(x)
-#define PAGE_ENTRIES STR(LIMIT_REPORT_PAGE_ENTRIES)
+/*
+ * The statements of the snapshot and the one query several kinds read; each
+ * kind prepares its own beside its code (kinds.h). Columns by enum and
+ * name as common/db.h says.
+ */
 
-/* Statements of every kind, prepared once per connection (reports_setup). */
+/* reports_head */
+enum { HEAD_SEQUENCE, HEAD_HASH, HEAD_NCOLS };
+static const char *const head_cols[HEAD_NCOLS] = {[HEAD_SEQUENCE] = "sequence",
+						   [HEAD_HASH] = "hash"};
+
+/* reports_st_accounts: its enum is in kinds.h (account statement, trust
+ * fund statement, IATI organisation) */
+static const char *const accounts_cols[ACC_NCOLS] = {
+	[ACC_CODE] = "code", [ACC_NAME] = "name", [ACC_TYPE] = "type",
+	[ACC_CURRENCY] = "currency", [ACC_NORMAL_SIDE] = "normal_side",
+	[ACC_OPENING] = "opening", [ACC_CLOSING] = "closing"};
+
 static const struct db_stmt stmts[] = {
 	{"reports_head", "SELECT sequence, hash FROM ledger_head", 0},
 	{"reports_account", "SELECT 1 FROM accounts WHERE code = $1", 1},
-	/* the fund's IATI organisation identifier, if set (iati.c) */
-	{"reports_iati_org_ref", "SELECT value FROM settings WHERE key = 'iati.org_ref'", 0},
-	/* account statement: the accounts in scope with their debit balances
-	 * before the period and at its end (running balances, one index
-	 * descent each: docs/ledger.md) */
+	/* the accounts in scope with their debit balances before the period
+	 * and at its end (running balances, one index descent each:
+	 * docs/ledger.md) */
 	{"reports_st_accounts",
 	 "SELECT a.code, a.name, a.type, a.currency, a.normal_side,"
 	 " COALESCE((SELECT b.debit_balance FROM balances b WHERE b.account = a.code"
-	 "   AND b.day < $1::date ORDER BY b.day DESC LIMIT 1), 0),"
+	 "   AND b.day < $1::date ORDER BY b.day DESC LIMIT 1), 0) AS opening,"
 	 " COALESCE((SELECT b.debit_balance FROM balances b WHERE b.account = a.code"
-	 "   AND b.day <= $2::date ORDER BY b.day DESC LIMIT 1), 0)"
+	 "   AND b.day <= $2::date ORDER BY b.day DESC LIMIT 1), 0) AS closing"
 	 " FROM accounts a WHERE $3::text IS NULL OR a.code = $3"
 	 " ORDER BY a.code COLLATE \"C\"", 3},
-	{"reports_st_first",
-	 "SELECT min(sequence) FROM entries WHERE date BETWEEN $1::date AND $2::date", 2},
-	/* a page of the account statement's entries: COPY takes no parameters,
-	 * so the sequence the page starts after is set first, in the
-	 * transaction, by reports_st_after. Each row one posting; the entry's
-	 * columns only on its first posting's row (line 1), NULL on the others.
-	 * LATERAL makes it one primary-key descent per entry (a plain join let
-	 * the planner scan every posting once per page); the rows come in the
-	 * order of the entries (sequence index) and, within each, of the
-	 * subquery (line): statement.c checks both and refuses anything else,
-	 * which spares the server a sort. Binary: no output functions on the
-	 * server (created_at, ids and dates are formatted in statement.c). */
-	{"reports_st_after", "SELECT set_config('tfledger.statement_after', $1, true)", 1},
-	/* and, once per statement, no JIT: a page's estimated cost passes
-	 * jit_above_cost, and compiling it again for every page costs more
-	 * than it saves on a plan that is index descents and sends */
-	{"reports_st_nojit", "SELECT set_config('jit', 'off', true)", 0},
-	{"reports_st_page",
-	 "COPY (SELECT e.sequence, e.date,"
-	 " CASE WHEN p.line = 1 THEN e.id END, CASE WHEN p.line = 1 THEN e.memo END,"
-	 " CASE WHEN p.line = 1 THEN e.reference END, CASE WHEN p.line = 1 THEN e.created_at END,"
-	 " CASE WHEN p.line = 1 THEN e.token_id END,"
-	 " CASE WHEN p.line = 1 THEN e.idempotency_key END,"
-	 " CASE WHEN p.line = 1 THEN e.request_sha256 END,"
-	 " CASE WHEN p.line = 1 THEN e.reverses END,"
-	 " CASE WHEN p.line = 1 THEN e.prev_hash END, CASE WHEN p.line = 1 THEN e.hash END,"
-	 " p.line, p.account, p.side, p.amount, p.currency"
-	 " FROM (SELECT * FROM entries"
-	 "   WHERE sequence > current_setting('tfledger.statement_after')::bigint"
-	 "   ORDER BY sequence LIMIT " PAGE_ENTRIES ") e"
-	 " CROSS JOIN LATERAL (SELECT * FROM postings q WHERE q.entry_id = e.id"
-	 "   ORDER BY q.line) p"
-	 " ORDER BY e.sequence) TO STDOUT (FORMAT binary)", 0},
-	/* donor-contributions (fundkinds.c): per donor and pledge currency */
-	{"reports_donors",
-	 "WITH pl AS (SELECT donor, currency,"
-	 "   COALESCE(sum(amount_minor) FILTER (WHERE signed_on BETWEEN $1::date AND $2::date),"
-	 "            0) AS pledged,"
-	 "   COALESCE(sum(amount_minor) FILTER (WHERE signed_on <= $2::date), 0) AS signed"
-	 "   FROM pledges WHERE status <> 'indicative' GROUP BY 1, 2),"
-	 " rc AS (SELECT p.donor, r.instructed_currency AS currency,"
-	 "   COALESCE(sum(r.instructed_minor) FILTER (WHERE r.received_on BETWEEN $1::date"
-	 "            AND $2::date), 0) AS received,"
-	 "   COALESCE(sum(r.settled_minor) FILTER (WHERE r.received_on <= $2::date), 0) AS settled"
-	 "   FROM receipts r JOIN pledges p ON p.id = r.pledge GROUP BY 1, 2)"
-	 " SELECT d.id, d.name, d.org_type, d.country, currency, COALESCE(pl.pledged, 0),"
-	 "  COALESCE(rc.received, 0), COALESCE(pl.signed, 0) - COALESCE(rc.settled, 0)"
-	 " FROM pl FULL JOIN rc USING (donor, currency) JOIN donors d ON d.id = donor"
-	 " WHERE COALESCE(pl.pledged, 0) <> 0 OR COALESCE(rc.received, 0) <> 0"
-	 "  OR COALESCE(pl.signed, 0) <> COALESCE(rc.settled, 0)"
-	 " ORDER BY d.id COLLATE \"C\", currency", 2},
-	{"reports_donor_receipts",
-	 "SELECT p.donor, r.received_on, r.instructed_minor, r.instructed_currency, r.id"
-	 " FROM receipts r JOIN pledges p ON p.id = r.pledge"
-	 " WHERE r.received_on BETWEEN $1::date AND $2::date"
-	 " ORDER BY p.donor COLLATE \"C\", r.received_on, r.id", 2},
-	/* in-kind (fundkinds.c): gifts whose entry is dated in the period */
-	{"reports_inkind",
-	 "SELECT g.id, g.kind, g.donor, d.name, g.description, g.amount_minor, g.currency,"
-	 " g.period_start, g.period_end"
-	 " FROM inkind_gifts g JOIN donors d ON d.id = g.donor"
-	 " WHERE g.period_end BETWEEN $1::date AND $2::date ORDER BY g.period_end, g.id", 2},
-	/* IATI (iati.c): donors and transactions of the period */
-	{"reports_iati_donors",
-	 "SELECT d.id, d.name, d.org_type FROM donors d"
-	 " WHERE EXISTS (SELECT 1 FROM pledges p WHERE p.donor = d.id AND p.status <> 'indicative'"
-	 "   AND p.signed_on BETWEEN $1::date AND $2::date)"
-	 " OR EXISTS (SELECT 1 FROM receipts r JOIN pledges p ON p.id = r.pledge"
-	 "   WHERE p.donor = d.id AND r.received_on BETWEEN $1::date AND $2::date)"
-	 " ORDER BY d.id COLLATE \"C\"", 2},
-	{"reports_iati_transactions",
-	 "SELECT * FROM ("
-	 " SELECT p.signed_on AS day, 11 AS type, p.amount_minor, p.currency,"
-	 "  'Contribution agreement ' || p.agreement_no, d.name, d.org_type,"
-	 "  'pledge-' || p.id AS ref"
-	 " FROM pledges p JOIN donors d ON d.id = p.donor"
-	 " WHERE p.status <> 'indicative' AND p.signed_on BETWEEN $1::date AND $2::date"
-	 " UNION ALL"
-	 " SELECT r.received_on, 1, r.instructed_minor, r.instructed_currency,"
-	 "  'Contribution received', d.name, d.org_type, 'receipt-' || r.id"
-	 " FROM receipts r JOIN pledges p ON p.id = r.pledge JOIN donors d ON d.id = p.donor"
-	 " WHERE r.received_on BETWEEN $1::date AND $2::date"
-	 " UNION ALL"
-	 " SELECT e.date, 4, CASE WHEN q.side = 'debit' THEN q.amount ELSE -q.amount END,"
-	 "  q.currency, CASE WHEN e.memo = '' THEN 'Travel expense' ELSE e.memo END, NULL, NULL,"
-	 "  'entry-' || e.sequence || '-' || q.line"
-	 " FROM postings q JOIN entries e ON e.id = q.entry_id"
-	 " WHERE q.account LIKE '5200-%' AND e.date BETWEEN $1::date AND $2::date"
-	 ") t ORDER BY day, type, ref COLLATE \"C\"", 2},
-	/* reconciliation (reconkind.c): statement accounts with their currency,
-	 * the bank lines of the period grouped by status, the last closing */
-	{"reports_rec_accounts",
-	 "SELECT account, currency FROM bank_statements WHERE $1::text IS NULL OR account = $1"
-	 " GROUP BY 1, 2 ORDER BY account COLLATE \"C\", currency", 1},
-	{"reports_rec_lines",
-	 "SELECT l.id, COALESCE(l.booking_date, l.value_date, s.closing_date)::text AS day,"
-	 " l.match_status, l.side, l.reversal, l.amount_minor, l.currency,"
-	 " COALESCE(l.debtor_name, l.creditor_name), l.bank_ref, l.end_to_end_id,"
-	 " concat_ws(' ', l.remittance, l.remittance_refs), r.id, r.pledge, p.agreement_no"
-	 " FROM bank_lines l JOIN bank_statements s ON s.id = l.statement"
-	 " LEFT JOIN receipts r ON r.bank_line = l.id LEFT JOIN pledges p ON p.id = r.pledge"
-	 " WHERE l.account = $1"
-	 " AND COALESCE(l.booking_date, l.value_date, s.closing_date) BETWEEN $2::date AND $3::date"
-	 " ORDER BY l.match_status, day, l.id", 3},
-	{"reports_rec_closing",
-	 "SELECT closing_minor, closing_date::text FROM bank_statements"
-	 " WHERE account = $1 AND closing_minor IS NOT NULL AND closing_date <= $2::date"
-	 " ORDER BY closing_date DESC, id DESC LIMIT 1", 2},
-	/* trial balance: every account's debits - credits dated up to to */
-	{"reports_tb",
-	 "SELECT a.code, a.name, a.type, a.currency,"
-	 " COALESCE(sum(CASE WHEN p.side = 'debit' THEN p.amount ELSE -p.amount END), 0)"
-	 " FROM accounts a"
-	 " LEFT JOIN (postings p JOIN entries e ON e.id = p.entry_id AND e.date <= $1::date)"
-	 "   ON p.account = a.code"
-	 " GROUP BY a.code ORDER BY a.currency, a.code COLLATE \"C\"", 1},
+};
+
+static const struct db_columns columns[] = {
+	DB_COLUMNS("reports_head", head_cols),
+	DB_COLUMNS("reports_st_accounts", accounts_cols),
 };
 
 bool reports_kind_valid(const char *kind)
@@ -203,6 +101,18 @@ int reports_setup(PGconn *c)
 {
 	int rc = db_prepare(c, stmts, N(stmts));
 
+	if (rc == 0)
+		rc = db_columns_verify(c, columns, N(columns));
+	if (rc == 0)
+		rc = reports_statement_setup(c);
+	if (rc == 0)
+		rc = reports_trial_setup(c);
+	if (rc == 0)
+		rc = reports_fund_setup(c);
+	if (rc == 0)
+		rc = reports_iati_setup(c);
+	if (rc == 0)
+		rc = reports_rec_setup(c);
 	return rc < 0 ? rc : reports_travel_setup(c);
 }
 
@@ -337,9 +247,9 @@ int reports_write(PGconn *c, const struct reports_request *rq, xmlOutputBufferPt
 	if ((rc = check_request(c, rq, &k)) < 0 ||
 	    (rc = db_exec(&r, c, "reports_head", 0, NULL)) < 0)
 		goto cleanup;
-	snprintf(head_hash, sizeof(head_hash), "%s", PQgetvalue(r, 0, 1));
+	snprintf(head_hash, sizeof(head_hash), "%s", PQgetvalue(r, 0, HEAD_HASH));
 	x.h = (struct reports_header){REPORTS_FUND_NAME, rq->from, rq->to, rq->generated_at,
-				      reports_ll(r, 0, 0), head_hash};
+				      reports_ll(r, 0, HEAD_SEQUENCE), head_hash};
 	if ((rc = k->write(&x)) < 0 || (rc = reports_writer_end(x.w)) < 0)
 		goto cleanup;
 cleanup:

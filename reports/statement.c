@@ -16,7 +16,7 @@
  *
  * Streaming: entries are read in keyset pages of LIMIT_REPORT_PAGE_ENTRIES
  * (by sequence), each page one binary COPY of a row per posting with its
- * entry's columns (report.c, reports_st_page), taken a row at a time: the
+ * entry's columns (reports_st_page), taken a row at a time: the
  * server streams, and memory holds one row, the accounts and the output
  * buffer, never a page. The entries are written by hand (reports_raw,
  * writer.h) in exactly the bytes xmlTextWriter wrote for them: ids, dates,
@@ -36,6 +36,80 @@
 #include "common/money.h"
 #include "ledger/ledger.h"
 #include "reports/kinds.h"
+
+/* --- statements (common/db.h) ------------------------------------------------------- */
+
+/* LIMIT_REPORT_PAGE_ENTRIES as SQL text, at compile time */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define PAGE_ENTRIES STR(LIMIT_REPORT_PAGE_ENTRIES)
+
+/* reports_st_first (the accounts in scope are report.c's reports_st_accounts) */
+enum { FIRST_SEQUENCE, FIRST_NCOLS };
+static const char *const first_cols[FIRST_NCOLS] = {[FIRST_SEQUENCE] = "first"};
+
+/*
+ * reports_st_page, a binary COPY: no names come with its rows, so its
+ * columns are not checked at setup but counted in every row (read_message).
+ * One row per posting; the entry's own columns are NULL on all but its
+ * first posting's row.
+ */
+enum {
+	C_SEQUENCE, C_DATE, C_ID, C_MEMO, C_REFERENCE, C_CREATED_AT, C_TOKEN_ID,
+	C_IDEMPOTENCY_KEY, C_REQUEST_SHA256, C_REVERSES, C_PREV_HASH, C_HASH,
+	C_LINE, C_ACCOUNT, C_SIDE, C_AMOUNT, C_CURRENCY, C_NCOLS
+};
+
+static const struct db_stmt stmts[] = {
+	/* the first entry dated in the period */
+	{"reports_st_first",
+	 "SELECT min(sequence) AS first FROM entries"
+	 " WHERE date BETWEEN $1::date AND $2::date", 2},
+	/* a page of the entries: COPY takes no parameters, so the sequence the
+	 * page starts after is set first, in the transaction, by
+	 * reports_st_after. Each row one posting; the entry's columns only on
+	 * its first posting's row (line 1), NULL on the others. LATERAL makes
+	 * it one primary-key descent per entry (a plain join let the planner
+	 * scan every posting once per page); the rows come in the order of the
+	 * entries (sequence index) and, within each, of the subquery (line):
+	 * write_row checks both and refuses anything else, which spares the
+	 * server a sort. Binary: no output functions on the server (created_at,
+	 * ids and dates are formatted here). */
+	{"reports_st_after", "SELECT set_config('tfledger.statement_after', $1, true)", 1},
+	/* and, once per statement, no JIT: a page's estimated cost passes
+	 * jit_above_cost, and compiling it again for every page costs more
+	 * than it saves on a plan that is index descents and sends */
+	{"reports_st_nojit", "SELECT set_config('jit', 'off', true)", 0},
+	{"reports_st_page",
+	 "COPY (SELECT e.sequence, e.date,"
+	 " CASE WHEN p.line = 1 THEN e.id END, CASE WHEN p.line = 1 THEN e.memo END,"
+	 " CASE WHEN p.line = 1 THEN e.reference END, CASE WHEN p.line = 1 THEN e.created_at END,"
+	 " CASE WHEN p.line = 1 THEN e.token_id END,"
+	 " CASE WHEN p.line = 1 THEN e.idempotency_key END,"
+	 " CASE WHEN p.line = 1 THEN e.request_sha256 END,"
+	 " CASE WHEN p.line = 1 THEN e.reverses END,"
+	 " CASE WHEN p.line = 1 THEN e.prev_hash END, CASE WHEN p.line = 1 THEN e.hash END,"
+	 " p.line, p.account, p.side, p.amount, p.currency"
+	 " FROM (SELECT * FROM entries"
+	 "   WHERE sequence > current_setting('tfledger.statement_after')::bigint"
+	 "   ORDER BY sequence LIMIT " PAGE_ENTRIES ") e"
+	 " CROSS JOIN LATERAL (SELECT * FROM postings q WHERE q.entry_id = e.id"
+	 "   ORDER BY q.line) p"
+	 " ORDER BY e.sequence) TO STDOUT (FORMAT binary)", 0},
+};
+
+static const struct db_columns columns[] = {
+	DB_COLUMNS("reports_st_first", first_cols),
+};
+
+int reports_statement_setup(PGconn *c)
+{
+	int rc = db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
+
+	return rc < 0 ? rc : db_columns_verify(c, columns, sizeof(columns) / sizeof(columns[0]));
+}
+
+/* --- the accounts ----------------------------------------------------------------------- */
 
 struct acct {
 	const char *code; /* into the accounts result, which outlives the array */
@@ -67,9 +141,9 @@ static int write_accounts(struct reports_ctx *x, struct acct *a, size_t n, const
 		if ((rc = reports_start(w, "account")) < 0 ||
 		    (rc = reports_attr(w, "code", a[i].code)) < 0 ||
 		    (rc = reports_attr(w, "currency", a[i].currency)) < 0 ||
-		    (rc = reports_attr(w, "type", PQgetvalue(r, (int)i, 2))) < 0 ||
+		    (rc = reports_attr(w, "type", PQgetvalue(r, (int)i, ACC_TYPE))) < 0 ||
 		    (rc = reports_attr(w, "normal-side", a[i].normal_debit ? "debit" : "credit")) < 0 ||
-		    (rc = reports_write_text(w, "name", PQgetvalue(r, (int)i, 1))) < 0 ||
+		    (rc = reports_write_text(w, "name", PQgetvalue(r, (int)i, ACC_NAME))) < 0 ||
 		    (rc = reports_write_money(w, "opening-balance", normal(&a[i], a[i].opening),
 					      a[i].currency)) < 0 ||
 		    (rc = reports_write_money(w, "closing-balance", normal(&a[i], a[i].closing),
@@ -80,14 +154,6 @@ static int write_accounts(struct reports_ctx *x, struct acct *a, size_t n, const
 }
 
 /* --- the entries: a binary COPY per page, written by hand --------------------------- */
-
-/* The columns of reports_st_page (report.c), one row per posting; the
- * entry's own columns are NULL on all but its first posting's row. */
-enum {
-	C_SEQUENCE, C_DATE, C_ID, C_MEMO, C_REFERENCE, C_CREATED_AT, C_TOKEN_ID,
-	C_IDEMPOTENCY_KEY, C_REQUEST_SHA256, C_REVERSES, C_PREV_HASH, C_HASH,
-	C_LINE, C_ACCOUNT, C_SIDE, C_AMOUNT, C_CURRENCY, N_COLUMNS
-};
 
 struct field {
 	const char *p;
@@ -343,7 +409,7 @@ static int write_row(struct entries *e, const struct field *f)
 static int read_message(struct entries *e, const char *p, size_t n)
 {
 	static const char signature[11] = "PGCOPY\n\377\r\n";
-	struct field f[N_COLUMNS];
+	struct field f[C_NCOLS];
 	int rc;
 
 	if (!e->header_read) {
@@ -359,16 +425,16 @@ static int read_message(struct entries *e, const char *p, size_t n)
 		e->header_read = true;
 	}
 	while (n >= 2) {
-		int16_t columns = (int16_t)be16(p);
+		int16_t fields = (int16_t)be16(p);
 
 		p += 2;
 		n -= 2;
-		if (columns == -1) /* the trailer */
+		if (fields == -1) /* the trailer */
 			return n == 0 ? 0 : err_set(ERR_INTERNAL, "account statement: data after "
 							      "the end of a COPY");
-		if (columns != N_COLUMNS)
-			return err_set(ERR_INTERNAL, "account statement: %d columns", columns);
-		for (int i = 0; i < N_COLUMNS; i++) {
+		if (fields != C_NCOLS)
+			return err_set(ERR_INTERNAL, "account statement: %d columns", fields);
+		for (int i = 0; i < C_NCOLS; i++) {
 			if (n < 4)
 				return err_set(ERR_INTERNAL, "account statement: short COPY row");
 			f[i] = (struct field){p + 4, (int32_t)be32(p)};
@@ -483,13 +549,14 @@ int reports_write_statement(struct reports_ctx *x)
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n; i++)
-		a[i] = (struct acct){PQgetvalue(r, (int)i, 0), PQgetvalue(r, (int)i, 3),
-				     strcmp(PQgetvalue(r, (int)i, 4), "debit") == 0,
-				     reports_ll(r, (int)i, 5), reports_ll(r, (int)i, 6), 0};
+		a[i] = (struct acct){PQgetvalue(r, (int)i, ACC_CODE), PQgetvalue(r, (int)i, ACC_CURRENCY),
+				     strcmp(PQgetvalue(r, (int)i, ACC_NORMAL_SIDE), "debit") == 0,
+				     reports_ll(r, (int)i, ACC_OPENING), reports_ll(r, (int)i, ACC_CLOSING),
+				     0};
 	for (size_t i = 0; i < n; i++)
 		a[i].running = a[i].opening;
-	if (!PQgetisnull(f, 0, 0))
-		first = reports_ll(f, 0, 0);
+	if (!PQgetisnull(f, 0, FIRST_SEQUENCE))
+		first = reports_ll(f, 0, FIRST_SEQUENCE);
 	if ((rc = reports_writer_begin(x->w, "account-statement", &x->h)) < 0 ||
 	    (rc = reports_write_text(x->w, "scope", rq->account ? rq->account : "all")) < 0 ||
 	    (rc = write_accounts(x, a, n, r)) < 0 || (rc = reports_start(x->w, "entries")) < 0)

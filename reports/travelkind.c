@@ -44,46 +44,118 @@
 	" COALESCE(sum(CASE WHEN p.side = 'debit' THEN p.amount ELSE -p.amount END)"          \
 	"   FILTER (WHERE p.account = '5200-' || " ccy_param "), 0) AS spent"
 
+/* The columns of each statement, beside it (common/db.h). */
+
+/* reports_trv_meeting: the meeting and its trips by state */
+enum {
+	M_ID, M_NAME, M_STARTS_ON, M_ENDS_ON, M_PLACE, M_CURRENCY, M_BUDGET_LINE, M_TRIPS,
+	M_OFFERED, M_APPROVED, M_SETTLED, M_DECLINED, M_CANCELLED, M_NCOLS
+};
+static const char *const meeting_cols[M_NCOLS] = {
+	[M_ID] = "id", [M_NAME] = "name", [M_STARTS_ON] = "starts_on", [M_ENDS_ON] = "ends_on",
+	[M_PLACE] = "place", [M_CURRENCY] = "currency", [M_BUDGET_LINE] = "budget_line",
+	[M_TRIPS] = "trips", [M_OFFERED] = "offered", [M_APPROVED] = "approved",
+	[M_SETTLED] = "settled", [M_DECLINED] = "declined", [M_CANCELLED] = "cancelled"};
+
+/* reports_trv_run: the latest run (by id, as approval takes it) ranked on or
+ * before $2, with how many runs were, and its decisions by outcome */
+enum {
+	R_ID, R_RANKED_ON, R_POLICY_ID, R_POLICY_VERSION, R_POLICY_SHA256, R_ALLOCATION,
+	R_BUDGET_SOURCE, R_BUDGET, R_ALLOCATED, R_REMAINING, R_CURRENCY, R_CREATED_BY, R_RUNS,
+	R_DECISIONS, R_FUNDED, R_WAITLISTED, R_INELIGIBLE, R_NCOLS
+};
+static const char *const run_cols[R_NCOLS] = {
+	[R_ID] = "id", [R_RANKED_ON] = "ranked_on", [R_POLICY_ID] = "policy_id",
+	[R_POLICY_VERSION] = "policy_version", [R_POLICY_SHA256] = "policy_sha256",
+	[R_ALLOCATION] = "allocation", [R_BUDGET_SOURCE] = "budget_source",
+	[R_BUDGET] = "budget_minor", [R_ALLOCATED] = "allocated_minor",
+	[R_REMAINING] = "remaining_minor", [R_CURRENCY] = "currency",
+	[R_CREATED_BY] = "created_by", [R_RUNS] = "runs", [R_DECISIONS] = "decisions",
+	[R_FUNDED] = "funded", [R_WAITLISTED] = "waitlisted", [R_INELIGIBLE] = "ineligible"};
+
+/* reports_trv_runs: for the message when there is none: every run, the
+ * first ranking date */
+enum { RUNS_COUNT, RUNS_FIRST, RUNS_NCOLS };
+static const char *const runs_cols[RUNS_NCOLS] = {[RUNS_COUNT] = "runs",
+						   [RUNS_FIRST] = "first_ranked_on"};
+
+/* reports_trv_decisions: a page of decisions of run $1 after position $2;
+ * the applicant as imported (applicants are never changed once stored) */
+enum {
+	D_POSITION, D_APPLICANT, D_RANK, D_DECISION, D_AMOUNT, D_GRANTED, D_REASONS,
+	D_EXPLANATION, D_NAME, D_COUNTRY, D_CATEGORY, D_ROLE, D_REQUEST, D_REQUESTED_ON, D_NCOLS
+};
+static const char *const decisions_cols[D_NCOLS] = {
+	[D_POSITION] = "position", [D_APPLICANT] = "applicant", [D_RANK] = "rank",
+	[D_DECISION] = "decision", [D_AMOUNT] = "amount_minor", [D_GRANTED] = "granted_minor",
+	[D_REASONS] = "reasons", [D_EXPLANATION] = "explanation", [D_NAME] = "name",
+	[D_COUNTRY] = "country", [D_CATEGORY] = "category", [D_ROLE] = "role",
+	[D_REQUEST] = "request", [D_REQUESTED_ON] = "requested_on"};
+
+/* reports_trv_trips: a page of the meeting's trips after id $3, each row one
+ * of its entries (or NULLs for a trip without one), entries by sequence */
+enum {
+	T_ID, T_APPLICANT, T_RUN, T_STATUS, T_GRANTED, T_REPORT, T_AIRFARE, T_DSA, T_ROLE,
+	T_SEQUENCE, T_DATE, T_HASH, T_REFERENCE, T_OBLIGED, T_RELEASED, T_SPENT, T_NCOLS
+};
+static const char *const trips_cols[T_NCOLS] = {
+	[T_ID] = "id", [T_APPLICANT] = "applicant", [T_RUN] = "run", [T_STATUS] = "status",
+	[T_GRANTED] = "granted_minor", [T_REPORT] = "report_received_on",
+	[T_AIRFARE] = "airfare_minor", [T_DSA] = "dsa_minor", [T_ROLE] = "role",
+	[T_SEQUENCE] = "sequence", [T_DATE] = "date", [T_HASH] = "hash",
+	[T_REFERENCE] = "reference", [T_OBLIGED] = "obliged", [T_RELEASED] = "released",
+	[T_SPENT] = "spent"};
+
+/* reports_trv_other: a page of the meeting's entries after sequence $3 that
+ * no trip names (posted by hand with its reference): listed so that the
+ * totals tie */
+enum { O_SEQUENCE, O_DATE, O_HASH, O_OBLIGED, O_RELEASED, O_SPENT, O_NCOLS };
+static const char *const other_cols[O_NCOLS] = {
+	[O_SEQUENCE] = "sequence", [O_DATE] = "date", [O_HASH] = "hash",
+	[O_OBLIGED] = "obliged", [O_RELEASED] = "released", [O_SPENT] = "spent"};
+
+/* reports_trv_totals: the totals straight from the postings, by date:
+ * bucket 0 before the period ($3 from), 1 in it, 2 after it ($4 to) */
+enum { TOT_BUCKET, TOT_OBLIGED, TOT_RELEASED, TOT_SPENT, TOT_NCOLS };
+static const char *const totals_cols[TOT_NCOLS] = {
+	[TOT_BUCKET] = "bucket", [TOT_OBLIGED] = "obliged", [TOT_RELEASED] = "released",
+	[TOT_SPENT] = "spent"};
+
 static const struct db_stmt stmts[] = {
-	/* the meeting and its trips by state */
 	{"reports_trv_meeting",
 	 "SELECT m.id, m.name, m.starts_on::text, m.ends_on::text, m.place, m.currency,"
-	 " m.budget_line, count(t.id), count(t.id) FILTER (WHERE t.status = 'offered'),"
-	 " count(t.id) FILTER (WHERE t.status = 'approved'),"
-	 " count(t.id) FILTER (WHERE t.status = 'settled'),"
-	 " count(t.id) FILTER (WHERE t.status = 'declined'),"
-	 " count(t.id) FILTER (WHERE t.status = 'cancelled')"
+	 " m.budget_line, count(t.id) AS trips,"
+	 " count(t.id) FILTER (WHERE t.status = 'offered') AS offered,"
+	 " count(t.id) FILTER (WHERE t.status = 'approved') AS approved,"
+	 " count(t.id) FILTER (WHERE t.status = 'settled') AS settled,"
+	 " count(t.id) FILTER (WHERE t.status = 'declined') AS declined,"
+	 " count(t.id) FILTER (WHERE t.status = 'cancelled') AS cancelled"
 	 " FROM travel_meetings m LEFT JOIN travel_trips t ON t.meeting = m.id"
 	 " WHERE m.id = $1 GROUP BY m.id", 1},
-	/* the latest run (by id, as approval takes it) ranked on or before $2,
-	 * with how many runs were, and its decisions by outcome */
 	{"reports_trv_run",
 	 "SELECT r.id, r.ranked_on::text, r.policy_id, r.policy_version, r.policy_sha256,"
 	 " r.allocation, r.budget_source, r.budget_minor, r.allocated_minor, r.remaining_minor,"
 	 " r.currency, r.created_by,"
-	 " (SELECT count(*) FROM travel_runs x WHERE x.meeting = $1 AND x.ranked_on <= $2::date),"
-	 " (SELECT count(*) FROM travel_decisions d WHERE d.run = r.id),"
-	 " (SELECT count(*) FROM travel_decisions d WHERE d.run = r.id AND d.decision = 'funded'),"
+	 " (SELECT count(*) FROM travel_runs x WHERE x.meeting = $1 AND x.ranked_on <= $2::date)"
+	 "   AS runs,"
+	 " (SELECT count(*) FROM travel_decisions d WHERE d.run = r.id) AS decisions,"
+	 " (SELECT count(*) FROM travel_decisions d WHERE d.run = r.id AND d.decision = 'funded')"
+	 "   AS funded,"
 	 " (SELECT count(*) FROM travel_decisions d WHERE d.run = r.id"
-	 "   AND d.decision = 'waitlisted'),"
+	 "   AND d.decision = 'waitlisted') AS waitlisted,"
 	 " (SELECT count(*) FROM travel_decisions d WHERE d.run = r.id"
-	 "   AND d.decision = 'ineligible')"
+	 "   AND d.decision = 'ineligible') AS ineligible"
 	 " FROM travel_runs r WHERE r.meeting = $1 AND r.ranked_on <= $2::date"
 	 " ORDER BY r.id DESC LIMIT 1", 2},
-	/* for the message when there is none: every run, the first ranking date */
-	{"reports_trv_runs", "SELECT count(*), min(ranked_on)::text FROM travel_runs"
-			     " WHERE meeting = $1", 1},
-	/* a page of decisions of run $1 after position $2; the applicant as
-	 * imported (applicants are never changed once stored) */
+	{"reports_trv_runs", "SELECT count(*) AS runs, min(ranked_on)::text AS first_ranked_on"
+			     " FROM travel_runs WHERE meeting = $1", 1},
 	{"reports_trv_decisions",
 	 "SELECT d.position, d.applicant, d.rank, d.decision, d.amount_minor, d.granted_minor,"
-	 " array_to_string(d.reasons, ' '), d.explanation,"
+	 " array_to_string(d.reasons, ' ') AS reasons, d.explanation,"
 	 " a.name, a.country, a.category, a.role, a.request, a.requested_on"
 	 " FROM travel_decisions d JOIN travel_runs r ON r.id = d.run"
 	 " LEFT JOIN travel_applicants a ON a.meeting = r.meeting AND a.id = d.applicant"
 	 " WHERE d.run = $1 AND d.position > $2 ORDER BY d.position LIMIT $3", 3},
-	/* a page of the meeting's trips after id $3, each row one of its
-	 * entries (or NULLs for a trip without one), entries by sequence */
 	{"reports_trv_trips",
 	 "SELECT t.id, t.applicant, t.run, t.status, t.granted_minor,"
 	 " t.report_received_on::text, t.airfare_minor, t.dsa_minor,"
@@ -96,8 +168,6 @@ static const struct db_stmt stmts[] = {
 	 "  JOIN entries x ON x.id = k.id JOIN postings p ON p.entry_id = x.id"
 	 "  GROUP BY x.id, k.role) e ON true"
 	 " ORDER BY t.id, e.sequence", 4},
-	/* a page of the meeting's entries after sequence $3 that no trip names
-	 * (posted by hand with its reference): listed so that the totals tie */
 	{"reports_trv_other",
 	 "SELECT e.sequence, e.date::text, e.hash," ENTRY_FIGURES("$2")
 	 " FROM entries e JOIN postings p ON p.entry_id = e.id"
@@ -107,28 +177,30 @@ static const struct db_stmt stmts[] = {
 	 " AND NOT EXISTS (SELECT 1 FROM travel_trips t WHERE t.meeting = $1"
 	 "   AND e.id IN (t.obligation_entry, t.release_entry, t.settlement_entry))"
 	 " GROUP BY e.id ORDER BY e.sequence LIMIT $4", 4},
-	/* the totals straight from the postings, by date: 0 before the period
-	 * ($3 from), 1 in it, 2 after it ($4 to) */
 	{"reports_trv_totals",
-	 "SELECT CASE WHEN e.date < $3::date THEN 0 WHEN e.date <= $4::date THEN 1 ELSE 2 END,"
-	 ENTRY_FIGURES("$2")
+	 "SELECT CASE WHEN e.date < $3::date THEN 0 WHEN e.date <= $4::date THEN 1 ELSE 2 END"
+	 " AS bucket," ENTRY_FIGURES("$2")
 	 " FROM postings p JOIN entries e ON e.id = p.entry_id"
 	 " WHERE p.account IN ('8100-' || $2, '8190-' || $2, '5200-' || $2)"
 	 " AND e.reference = 'travel:' || $1 GROUP BY 1 ORDER BY 1", 4},
 };
 
+static const struct db_columns columns[] = {
+	DB_COLUMNS("reports_trv_meeting", meeting_cols),
+	DB_COLUMNS("reports_trv_run", run_cols),
+	DB_COLUMNS("reports_trv_runs", runs_cols),
+	DB_COLUMNS("reports_trv_decisions", decisions_cols),
+	DB_COLUMNS("reports_trv_trips", trips_cols),
+	DB_COLUMNS("reports_trv_other", other_cols),
+	DB_COLUMNS("reports_trv_totals", totals_cols),
+};
+
 int reports_travel_setup(PGconn *c)
 {
-	return db_prepare(c, stmts, N(stmts));
+	int rc = db_prepare(c, stmts, N(stmts));
+
+	return rc < 0 ? rc : db_columns_verify(c, columns, N(columns));
 }
-
-/* Columns of reports_trv_trips. */
-enum { T_ID, T_APPLICANT, T_RUN, T_STATUS, T_GRANTED, T_REPORT, T_AIRFARE, T_DSA, T_ROLE,
-       T_SEQUENCE, T_DATE, T_HASH, T_REFERENCE, T_OBLIGED, T_RELEASED, T_SPENT };
-
-/* Columns of reports_trv_decisions. */
-enum { D_POSITION, D_APPLICANT, D_RANK, D_DECISION, D_AMOUNT, D_GRANTED, D_REASONS,
-       D_EXPLANATION, D_NAME, D_COUNTRY, D_CATEGORY, D_ROLE, D_REQUEST, D_REQUESTED_ON };
 
 /* What one entry moved on the meeting's accounts. */
 struct figures {
@@ -180,24 +252,36 @@ static int write_figures(xmlTextWriterPtr w, const struct figures *f, const char
 }
 
 /*
- * <entry [role=] sequence= date= hash= in-period=> with its figures, from
- * columns seq.. of row i of r (sequence, date, hash, then the three figures
- * at fig..fig+2 in the order obliged, released, spent); counted in t->listed.
+ * Where an entry's columns are in a result: reports_trv_trips' or
+ * reports_trv_other's.
  */
-static int write_entry(struct travel *t, const char *role, const PGresult *r, int i, int seq,
-		       const int fig[3])
+struct entry_cols {
+	int sequence, date, hash, obliged, released, spent;
+};
+
+static const struct entry_cols trip_entry = {T_SEQUENCE, T_DATE, T_HASH,
+					     T_OBLIGED, T_RELEASED, T_SPENT};
+static const struct entry_cols other_entry = {O_SEQUENCE, O_DATE, O_HASH,
+					      O_OBLIGED, O_RELEASED, O_SPENT};
+
+/*
+ * <entry [role=] sequence= date= hash= in-period=> with its figures, from
+ * row i of r, its columns where col says; counted in t->listed.
+ */
+static int write_entry(struct travel *t, const char *role, const PGresult *r, int i,
+		       const struct entry_cols *col)
 {
 	xmlTextWriterPtr w = t->x->w;
-	const char *date = PQgetvalue(r, i, seq + 1);
-	struct figures f = {reports_ll(r, i, fig[0]), reports_ll(r, i, fig[1]),
-			    reports_ll(r, i, fig[2])};
+	const char *date = PQgetvalue(r, i, col->date);
+	struct figures f = {reports_ll(r, i, col->obliged), reports_ll(r, i, col->released),
+			    reports_ll(r, i, col->spent)};
 	int b = bucket(t, date), rc;
 
 	if ((rc = reports_start(w, "entry")) < 0 ||
 	    (role && (rc = reports_attr(w, "role", role)) < 0) ||
-	    (rc = reports_attr(w, "sequence", PQgetvalue(r, i, seq))) < 0 ||
+	    (rc = reports_attr(w, "sequence", PQgetvalue(r, i, col->sequence))) < 0 ||
 	    (rc = reports_attr(w, "date", date)) < 0 ||
-	    (rc = reports_attr(w, "hash", PQgetvalue(r, i, seq + 2))) < 0 ||
+	    (rc = reports_attr(w, "hash", PQgetvalue(r, i, col->hash))) < 0 ||
 	    (rc = reports_attr(w, "in-period", b == IN_PERIOD ? "true" : "false")) < 0 ||
 	    (rc = write_figures(w, &f, t->ccy)) < 0 || (rc = add(&t->listed[b], &f)) < 0)
 		return rc;
@@ -212,14 +296,14 @@ static int write_meeting(struct travel *t, const PGresult *m)
 	int rc;
 
 	if ((rc = reports_start(w, "meeting")) < 0 ||
-	    (rc = reports_attr(w, "id", PQgetvalue(m, 0, 0))) < 0 ||
-	    (rc = reports_attr(w, "currency", PQgetvalue(m, 0, 5))) < 0 ||
-	    (rc = reports_write_text(w, "name", PQgetvalue(m, 0, 1))) < 0 ||
-	    (rc = reports_write_date(w, "starts-on", PQgetvalue(m, 0, 2))) < 0 ||
-	    (rc = reports_write_date(w, "ends-on", PQgetvalue(m, 0, 3))) < 0 ||
-	    (rc = reports_write_text(w, "place", PQgetvalue(m, 0, 4))) < 0 ||
-	    (*PQgetvalue(m, 0, 6) &&
-	     (rc = reports_write_text(w, "budget-line", PQgetvalue(m, 0, 6))) < 0))
+	    (rc = reports_attr(w, "id", PQgetvalue(m, 0, M_ID))) < 0 ||
+	    (rc = reports_attr(w, "currency", PQgetvalue(m, 0, M_CURRENCY))) < 0 ||
+	    (rc = reports_write_text(w, "name", PQgetvalue(m, 0, M_NAME))) < 0 ||
+	    (rc = reports_write_date(w, "starts-on", PQgetvalue(m, 0, M_STARTS_ON))) < 0 ||
+	    (rc = reports_write_date(w, "ends-on", PQgetvalue(m, 0, M_ENDS_ON))) < 0 ||
+	    (rc = reports_write_text(w, "place", PQgetvalue(m, 0, M_PLACE))) < 0 ||
+	    (*PQgetvalue(m, 0, M_BUDGET_LINE) &&
+	     (rc = reports_write_text(w, "budget-line", PQgetvalue(m, 0, M_BUDGET_LINE))) < 0))
 		return rc;
 	return reports_end(w, "meeting");
 }
@@ -238,12 +322,13 @@ static int load_run(PGresult **out, struct travel *t)
 	if ((rc = db_exec(&all, t->x->c, "reports_trv_runs", 1,
 			  (const char *const[]){t->meeting})) < 0)
 		return rc;
-	if (reports_ll(all, 0, 0) == 0)
+	if (reports_ll(all, 0, RUNS_COUNT) == 0)
 		rc = err_set(ERR_INVALID, "--meeting %s: no ranking stored yet (tfledger travel rank "
 			     "--meeting %s stores one)", t->meeting, t->meeting);
 	else
 		rc = err_set(ERR_INVALID, "--meeting %s: no ranking on or before --to %s (the first "
-			     "was ranked on %s)", t->meeting, t->x->rq->to, PQgetvalue(all, 0, 1));
+			     "was ranked on %s)", t->meeting, t->x->rq->to,
+			     PQgetvalue(all, 0, RUNS_FIRST));
 	PQclear(all);
 	return rc;
 }
@@ -316,14 +401,14 @@ static int write_decisions(struct travel *t, const PGresult *run)
 
 	snprintf(limit, sizeof(limit), "%d", LIMIT_REPORT_PAGE_ENTRIES);
 	if ((rc = reports_start(w, "decisions")) < 0 ||
-	    (rc = reports_attr(w, "count", PQgetvalue(run, 0, 13))) < 0 ||
-	    (rc = reports_attr(w, "funded", PQgetvalue(run, 0, 14))) < 0 ||
-	    (rc = reports_attr(w, "waitlisted", PQgetvalue(run, 0, 15))) < 0 ||
-	    (rc = reports_attr(w, "ineligible", PQgetvalue(run, 0, 16))) < 0)
+	    (rc = reports_attr(w, "count", PQgetvalue(run, 0, R_DECISIONS))) < 0 ||
+	    (rc = reports_attr(w, "funded", PQgetvalue(run, 0, R_FUNDED))) < 0 ||
+	    (rc = reports_attr(w, "waitlisted", PQgetvalue(run, 0, R_WAITLISTED))) < 0 ||
+	    (rc = reports_attr(w, "ineligible", PQgetvalue(run, 0, R_INELIGIBLE))) < 0)
 		return rc;
 	do {
 		if ((rc = db_exec(&r, t->x->c, "reports_trv_decisions", 3,
-				  (const char *const[]){PQgetvalue(run, 0, 0), after, limit})) < 0)
+				  (const char *const[]){PQgetvalue(run, 0, R_ID), after, limit})) < 0)
 			return rc;
 		n = PQntuples(r);
 		for (int i = 0; rc == 0 && i < n; i++)
@@ -338,28 +423,28 @@ static int write_decisions(struct travel *t, const PGresult *run)
 static int write_run(struct travel *t, const PGresult *run)
 {
 	xmlTextWriterPtr w = t->x->w;
-	const char *ccy = PQgetvalue(run, 0, 10);
+	const char *ccy = PQgetvalue(run, 0, R_CURRENCY);
 	int rc;
 
 	if (strcmp(ccy, t->ccy) != 0)
 		return err_set(ERR_INTERNAL, "run %s is in %s, its meeting in %s",
-			       PQgetvalue(run, 0, 0), ccy, t->ccy);
+			       PQgetvalue(run, 0, R_ID), ccy, t->ccy);
 	if ((rc = reports_start(w, "run")) < 0 ||
-	    (rc = reports_attr(w, "id", PQgetvalue(run, 0, 0))) < 0 ||
-	    (rc = reports_attr(w, "ranked-on", PQgetvalue(run, 0, 1))) < 0 ||
-	    (rc = reports_attr(w, "created-by", PQgetvalue(run, 0, 11))) < 0 ||
-	    (rc = reports_attr(w, "runs", PQgetvalue(run, 0, 12))) < 0 ||
+	    (rc = reports_attr(w, "id", PQgetvalue(run, 0, R_ID))) < 0 ||
+	    (rc = reports_attr(w, "ranked-on", PQgetvalue(run, 0, R_RANKED_ON))) < 0 ||
+	    (rc = reports_attr(w, "created-by", PQgetvalue(run, 0, R_CREATED_BY))) < 0 ||
+	    (rc = reports_attr(w, "runs", PQgetvalue(run, 0, R_RUNS))) < 0 ||
 	    (rc = reports_start(w, "policy")) < 0 ||
-	    (rc = reports_attr(w, "id", PQgetvalue(run, 0, 2))) < 0 ||
-	    (rc = reports_attr(w, "version", PQgetvalue(run, 0, 3))) < 0 ||
-	    (rc = reports_attr(w, "sha256", PQgetvalue(run, 0, 4))) < 0 ||
-	    (rc = reports_attr(w, "allocation", PQgetvalue(run, 0, 5))) < 0 ||
+	    (rc = reports_attr(w, "id", PQgetvalue(run, 0, R_POLICY_ID))) < 0 ||
+	    (rc = reports_attr(w, "version", PQgetvalue(run, 0, R_POLICY_VERSION))) < 0 ||
+	    (rc = reports_attr(w, "sha256", PQgetvalue(run, 0, R_POLICY_SHA256))) < 0 ||
+	    (rc = reports_attr(w, "allocation", PQgetvalue(run, 0, R_ALLOCATION))) < 0 ||
 	    (rc = reports_end(w, "policy")) < 0 ||
 	    (rc = reports_start(w, "budget")) < 0 ||
-	    (rc = reports_attr(w, "source", PQgetvalue(run, 0, 6))) < 0 ||
-	    (rc = reports_write_money(w, "total", reports_ll(run, 0, 7), ccy)) < 0 ||
-	    (rc = reports_write_money(w, "allocated", reports_ll(run, 0, 8), ccy)) < 0 ||
-	    (rc = reports_write_money(w, "remaining", reports_ll(run, 0, 9), ccy)) < 0 ||
+	    (rc = reports_attr(w, "source", PQgetvalue(run, 0, R_BUDGET_SOURCE))) < 0 ||
+	    (rc = reports_write_money(w, "total", reports_ll(run, 0, R_BUDGET), ccy)) < 0 ||
+	    (rc = reports_write_money(w, "allocated", reports_ll(run, 0, R_ALLOCATED), ccy)) < 0 ||
+	    (rc = reports_write_money(w, "remaining", reports_ll(run, 0, R_REMAINING), ccy)) < 0 ||
 	    (rc = reports_end(w, "budget")) < 0 || (rc = write_decisions(t, run)) < 0)
 		return rc;
 	return reports_end(w, "run");
@@ -396,9 +481,11 @@ static int trip_begin(struct travel *t, const PGresult *r, int i)
 /* <trips> with per-state counts, read in keyset pages of trips by id. */
 static int write_trips(struct travel *t, const PGresult *m)
 {
-	static const char *const states[] = {"offered", "approved", "settled", "declined",
-					     "cancelled"};
-	static const int fig[3] = {T_OBLIGED, T_RELEASED, T_SPENT};
+	static const struct {
+		const char *name;
+		int col;
+	} states[] = {{"offered", M_OFFERED}, {"approved", M_APPROVED}, {"settled", M_SETTLED},
+		      {"declined", M_DECLINED}, {"cancelled", M_CANCELLED}};
 	xmlTextWriterPtr w = t->x->w;
 	char after[PAGE_TEXT_BYTES] = "0", limit[PAGE_TEXT_BYTES];
 	PGresult *r = NULL;
@@ -406,10 +493,10 @@ static int write_trips(struct travel *t, const PGresult *m)
 
 	snprintf(limit, sizeof(limit), "%d", LIMIT_REPORT_PAGE_ENTRIES);
 	if ((rc = reports_start(w, "trips")) < 0 ||
-	    (rc = reports_attr(w, "count", PQgetvalue(m, 0, 7))) < 0)
+	    (rc = reports_attr(w, "count", PQgetvalue(m, 0, M_TRIPS))) < 0)
 		return rc;
 	for (size_t s = 0; s < N(states); s++)
-		if ((rc = reports_attr(w, states[s], PQgetvalue(m, 0, 8 + (int)s))) < 0)
+		if ((rc = reports_attr(w, states[s].name, PQgetvalue(m, 0, states[s].col))) < 0)
 			return rc;
 	do {
 		if ((rc = db_exec(&r, t->x->c, "reports_trv_trips", 4,
@@ -433,7 +520,7 @@ static int write_trips(struct travel *t, const PGresult *m)
 						     PQgetvalue(r, i, T_SEQUENCE), t->reference);
 				else
 					rc = write_entry(t, PQgetvalue(r, i, T_ROLE), r, i,
-							 T_SEQUENCE, fig);
+							 &trip_entry);
 			}
 			if (rc == 0 && last)
 				rc = reports_end(w, "trip");
@@ -448,7 +535,6 @@ static int write_trips(struct travel *t, const PGresult *m)
 /* <other-entries>: the meeting's entries that no trip names. */
 static int write_other_entries(struct travel *t)
 {
-	static const int fig[3] = {3, 4, 5};
 	xmlTextWriterPtr w = t->x->w;
 	char after[PAGE_TEXT_BYTES] = "0", limit[PAGE_TEXT_BYTES];
 	PGresult *r = NULL;
@@ -463,9 +549,9 @@ static int write_other_entries(struct travel *t)
 			return rc;
 		n = PQntuples(r);
 		for (int i = 0; rc == 0 && i < n; i++)
-			rc = write_entry(t, NULL, r, i, 0, fig);
+			rc = write_entry(t, NULL, r, i, &other_entry);
 		if (n > 0)
-			snprintf(after, sizeof(after), "%s", PQgetvalue(r, n - 1, 0));
+			snprintf(after, sizeof(after), "%s", PQgetvalue(r, n - 1, O_SEQUENCE));
 		PQclear(r);
 	} while (rc == 0 && n == LIMIT_REPORT_PAGE_ENTRIES);
 	return rc < 0 ? rc : reports_end(w, "other-entries");
@@ -482,11 +568,11 @@ static int write_totals(struct travel *t)
 			 (const char *const[]){t->meeting, t->ccy, t->x->rq->from, t->x->rq->to});
 
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
-		int64_t b = reports_ll(r, i, 0);
+		int64_t b = reports_ll(r, i, TOT_BUCKET);
 
 		ASSERT(b >= BEFORE && b < BUCKETS);
-		sums[b] = (struct figures){reports_ll(r, i, 1), reports_ll(r, i, 2),
-					   reports_ll(r, i, 3)};
+		sums[b] = (struct figures){reports_ll(r, i, TOT_OBLIGED), reports_ll(r, i, TOT_RELEASED),
+					   reports_ll(r, i, TOT_SPENT)};
 	}
 	PQclear(r);
 	for (int b = 0; rc == 0 && b < BUCKETS; b++)
@@ -522,7 +608,7 @@ int reports_write_travel_allocation(struct reports_ctx *x)
 		rc = err_set(ERR_INVALID, "--meeting %s: no such meeting", t.meeting);
 		goto cleanup;
 	}
-	t.ccy = PQgetvalue(m, 0, 5);
+	t.ccy = PQgetvalue(m, 0, M_CURRENCY);
 	snprintf(t.reference, sizeof(t.reference), "travel:%s", t.meeting);
 	if ((rc = load_run(&run, &t)) < 0 ||
 	    (rc = reports_writer_begin(x->w, "travel-allocation", &x->h)) < 0 ||

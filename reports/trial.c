@@ -16,6 +16,33 @@
 #include "common/money.h"
 #include "reports/kinds.h"
 
+/* reports_tb: every account's debits - credits dated up to $1 */
+enum { TB_CODE, TB_NAME, TB_TYPE, TB_CURRENCY, TB_BALANCE, TB_NCOLS };
+static const char *const tb_cols[TB_NCOLS] = {
+	[TB_CODE] = "code", [TB_NAME] = "name", [TB_TYPE] = "type", [TB_CURRENCY] = "currency",
+	[TB_BALANCE] = "balance"};
+
+static const struct db_stmt stmts[] = {
+	{"reports_tb",
+	 "SELECT a.code, a.name, a.type, a.currency,"
+	 " COALESCE(sum(CASE WHEN p.side = 'debit' THEN p.amount ELSE -p.amount END), 0)"
+	 " AS balance FROM accounts a"
+	 " LEFT JOIN (postings p JOIN entries e ON e.id = p.entry_id AND e.date <= $1::date)"
+	 "   ON p.account = a.code"
+	 " GROUP BY a.code ORDER BY a.currency, a.code COLLATE \"C\"", 1},
+};
+
+static const struct db_columns columns[] = {
+	DB_COLUMNS("reports_tb", tb_cols),
+};
+
+int reports_trial_setup(PGconn *c)
+{
+	int rc = db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
+
+	return rc < 0 ? rc : db_columns_verify(c, columns, sizeof(columns) / sizeof(columns[0]));
+}
+
 struct totals {
 	int64_t debits, credits;
 };
@@ -55,8 +82,8 @@ int reports_write_trial_balance(struct reports_ctx *x)
 		goto cleanup;
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++) {
-		const char *ccy = PQgetvalue(r, i, 3);
-		int64_t bal = reports_ll(r, i, 4), usd;
+		const char *ccy = PQgetvalue(r, i, TB_CURRENCY);
+		int64_t bal = reports_ll(r, i, TB_BALANCE), usd;
 
 		if (strcmp(ccy, diff_ccy) != 0) { /* a new currency */
 			if ((rc = reports_start(w, "currency")) < 0 ||
@@ -67,9 +94,9 @@ int reports_write_trial_balance(struct reports_ctx *x)
 		}
 		if ((rc = reports_usd(&usd, &rate, x->c, bal, ccy, month)) < 0 ||
 		    (rc = reports_start(w, "account")) < 0 ||
-		    (rc = reports_attr(w, "code", PQgetvalue(r, i, 0))) < 0 ||
-		    (rc = reports_attr(w, "type", PQgetvalue(r, i, 2))) < 0 ||
-		    (rc = reports_write_text(w, "name", PQgetvalue(r, i, 1))) < 0 ||
+		    (rc = reports_attr(w, "code", PQgetvalue(r, i, TB_CODE))) < 0 ||
+		    (rc = reports_attr(w, "type", PQgetvalue(r, i, TB_TYPE))) < 0 ||
+		    (rc = reports_write_text(w, "name", PQgetvalue(r, i, TB_NAME))) < 0 ||
 		    (rc = reports_write_money(w, "debit", bal > 0 ? bal : 0, ccy)) < 0 ||
 		    (rc = reports_write_money(w, "credit", bal < 0 ? -bal : 0, ccy)) < 0 ||
 		    (rc = reports_write_usd(w, "usd-debit", usd > 0 ? usd : 0, rate, month)) < 0 ||
@@ -77,7 +104,7 @@ int reports_write_trial_balance(struct reports_ctx *x)
 		    (rc = reports_end(w, "account")) < 0 || (rc = add(&ccy_t, bal)) < 0 ||
 		    (rc = add(&usd_t, usd)) < 0)
 			goto cleanup;
-		if (i + 1 == n || strcmp(PQgetvalue(r, i + 1, 3), ccy) != 0) {
+		if (i + 1 == n || strcmp(PQgetvalue(r, i + 1, TB_CURRENCY), ccy) != 0) {
 			if (ccy_t.debits != ccy_t.credits) {
 				rc = err_set(ERR_INTERNAL, "trial balance: %s debits and credits "
 						  "differ: the journal is unbalanced", ccy);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "common/db.h"
 #include "common/err.h"
 #include "ledger/ledger.h"
 
@@ -837,6 +838,67 @@ START_TEST(test_verify__detects_an_inserted_entry)
 }
 END_TEST
 
+/*
+ * The guard of common/db.h against a real server: the ledger's own column
+ * declarations pass, and a statement whose SELECT list and column enum
+ * differ (columns swapped, one left out, or a name not prepared) is
+ * refused at setup with ERR_INTERNAL naming the statement, whether it is
+ * alone in its table (one Describe) or among others (a pipeline); the
+ * connection stays usable either way.
+ */
+START_TEST(test_db_columns_verify__refuses_a_select_list_that_drifted)
+{
+	static const struct db_stmt stmts[] = {
+		{"drift_head", "SELECT sequence, hash FROM ledger_head", 0},
+	};
+	static const char *const right[] = {"sequence", "hash"};
+	static const char *const swapped[] = {"hash", "sequence"};
+	static const char *const fewer[] = {"sequence"};
+	static const struct db_columns ok = DB_COLUMNS("drift_head", right),
+				       bad_order = DB_COLUMNS("drift_head", swapped),
+				       bad_count = DB_COLUMNS("drift_head", fewer),
+				       bad_name = DB_COLUMNS("drift_nosuch", right);
+	static const struct {
+		struct db_columns cols[3];
+		size_t n;
+		const char *want; /* in the message; NULL: accepted */
+	} cases[] = {
+		{{ok}, 1, NULL},
+		{{ok, ok, ok}, 3, NULL},
+		{{bad_order}, 1, "drift_head: column 0 is \"sequence\", the code reads it as \"hash\""},
+		{{ok, bad_order, ok}, 3,
+		 "drift_head: column 0 is \"sequence\", the code reads it as \"hash\""},
+		{{bad_count}, 1, "drift_head: the statement returns 2 columns, the code reads 1"},
+		{{ok, ok, bad_count}, 3, "drift_head: the statement returns 2 columns, the code reads 1"},
+		{{bad_name}, 1, "drift_nosuch"},
+		{{bad_name, ok, bad_order}, 3, "drift_nosuch"},
+	};
+	char conninfo[LIMIT_CONNINFO_BYTES];
+	PGconn *c;
+
+	harness_new_db(conninfo, sizeof(conninfo));
+	c = harness_connect(conninfo);
+	ck_assert_msg(ledger_store_setup_owner(c) == 0, "%s", err_last());
+	ck_assert_msg(db_prepare(c, stmts, 1) == 0, "%s", err_last());
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = db_columns_verify(c, cases[i].cols, cases[i].n);
+		PGresult *r = NULL;
+
+		if (!cases[i].want) {
+			ck_assert_msg(rc == 0, "case %zu: %s", i, err_last());
+		} else {
+			ck_assert_int_eq(rc, ERR_INTERNAL);
+			ck_assert_msg(strstr(err_last(), cases[i].want), "case %zu: %s", i,
+				      err_last());
+		}
+		ck_assert_msg(db_exec(&r, c, "drift_head", 0, NULL) == 0 && PQntuples(r) == 1,
+			      "case %zu: the connection is not usable after: %s", i, err_last());
+		PQclear(r);
+	}
+	PQfinish(c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ledger");
@@ -865,6 +927,9 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_token_revoke__refuses_the_next_request_every_time);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("db");
+	tcase_add_test(tc, test_db_columns_verify__refuses_a_select_list_that_drifted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/cfg.h"
+#include "common/db.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/log.h"
@@ -371,6 +372,53 @@ START_TEST(test_output_write__through_a_symlink_replaces_the_file_and_keeps_the_
 }
 END_TEST
 
+/* A result with the given column names and no rows, as PQdescribePrepared
+ * gives one, built without a server. */
+static PGresult *described(const char *const *names, int n)
+{
+	PGresAttDesc att[8];
+	PGresult *r = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_le(n, 8);
+	for (int k = 0; k < n; k++)
+		att[k] = (PGresAttDesc){.name = (char *)names[k], .typid = 25, .typlen = -1,
+					.atttypmod = -1};
+	ck_assert_int_eq(PQsetResultAttrs(r, n, att), 1);
+	return r;
+}
+
+START_TEST(test_db_columns_check__refuses_a_count_or_name_that_drifted)
+{
+	static const char *const server[] = {"request_sha256", "status", "response"};
+	static const struct {
+		const char *const names[4];
+		int n;
+		const char *want; /* in the message; NULL: accepted */
+	} cases[] = {
+		{{"request_sha256", "status", "response"}, 3, NULL},
+		{{"request_sha256", "status"}, 2, "idem_get: the statement returns 3 columns, the code reads 2"},
+		{{"request_sha256", "status", "response", "extra"}, 4, "returns 3 columns, the code reads 4"},
+		{{"request_sha256", "response", "status"}, 3,
+		 "idem_get: column 1 is \"status\", the code reads it as \"response\""},
+		{{"request_sha256", NULL, "response"}, 3, "idem_get: column 1 has no name"},
+	};
+	PGresult *r = described(server, 3);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = db_columns_check(r, "idem_get", cases[i].names, cases[i].n);
+
+		if (!cases[i].want) {
+			ck_assert_msg(rc == 0, "case %zu: %s", i, err_last());
+			continue;
+		}
+		ck_assert_int_eq(rc, ERR_INTERNAL);
+		ck_assert_msg(strstr(err_last(), cases[i].want), "case %zu: %s", i, err_last());
+	}
+	PQclear(r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("common");
@@ -392,6 +440,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_output_write__writes_into_a_fifo_and_leaves_it_a_fifo);
 	tcase_add_test(tc, test_output_write__failure_leaves_the_old_file_and_no_temporary);
 	tcase_add_test(tc, test_output_write__through_a_symlink_replaces_the_file_and_keeps_the_link);
+	tcase_add_test(tc, test_db_columns_check__refuses_a_count_or_name_that_drifted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,9 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/migrate.h"
+#include "fund/fund.h"
+#include "reports/writer.h"
+#include "travel/travel.h"
 
 #define TEMPLATE_DB "tfledger_template"
 
@@ -140,6 +146,7 @@ int harness_main(Suite *s, bool needs_db)
 	}
 	chmod(tmp_root, 0755); /* the postgres user must reach the cluster */
 	atexit(cleanup);
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread, for tfledgerd tests */
 	if (needs_db) {
 		snprintf(cluster_dir, sizeof(cluster_dir), "%s/pg", tmp_root);
 		start_cluster();
@@ -151,7 +158,26 @@ int harness_main(Suite *s, bool needs_db)
 	if (failed && needs_db)
 		print_log();
 	cleanup();
+	curl_global_cleanup();
 	return failed ? 1 : 0;
+}
+
+void harness_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout,
+		       const struct harness_test *tests, size_t n)
+{
+	TCase *tc = tcase_create(name);
+
+	if (setup || teardown)
+		tcase_add_checked_fixture(tc, setup, teardown);
+	if (timeout > 0)
+		tcase_set_timeout(tc, timeout);
+	for (size_t i = 0; i < n; i++) {
+		if (tests[i].loops > 0)
+			tcase_add_loop_test(tc, tests[i].test, 0, tests[i].loops);
+		else
+			tcase_add_test(tc, tests[i].test);
+	}
+	suite_add_tcase(s, tc);
 }
 
 static void new_db(char *out, size_t size, bool from_template)
@@ -441,4 +467,138 @@ char *harness_fifo_finish(struct harness_fifo *ff, size_t *len)
 		*len = ff->len;
 	free(ff);
 	return data;
+}
+
+json_t *harness_op_ok(PGconn *c, harness_op_fn op, const struct ledger_actor *who,
+		      const char *fmt, ...)
+{
+	char text[4096];
+	json_error_t je;
+	json_t *body, *out = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	ck_assert_int_lt(vsnprintf(text, sizeof(text), fmt, ap), (int)sizeof(text));
+	va_end(ap);
+	body = json_loads(text, 0, &je);
+	ck_assert_msg(body, "bad test JSON %s: %s", text, je.text);
+	rc = op(&out, c, body, who);
+	ck_assert_msg(rc == 0, "%s: %s [%s]", text, err_last(), err_code_name(err_code_of(rc)));
+	json_decref(body);
+	return out;
+}
+
+void harness_expect_value(PGconn *c, const char *sql, const char *want)
+{
+	char *v = harness_query_value(c, sql);
+
+	ck_assert_msg(v && strcmp(v, want) == 0, "%s: got '%s', want '%s'", sql, v ? v : "(none)",
+		      want);
+	free(v);
+}
+
+void harness_expect_balance(PGconn *c, const char *account, const char *want)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT COALESCE((SELECT debit_balance FROM balances WHERE account = '%s'"
+		 " ORDER BY day DESC LIMIT 1), 0)", account);
+	harness_expect_value(c, sql, want);
+}
+
+void harness_expect_trial_balance_zero(PGconn *c)
+{
+	harness_expect_value(
+		c, "SELECT count(*) FROM (SELECT currency FROM postings GROUP BY currency HAVING"
+		   " sum(CASE WHEN side = 'debit' THEN amount ELSE -amount END) <> 0) x", "0");
+	harness_expect_value(
+		c, "SELECT count(*) FROM (SELECT a.currency FROM accounts a LEFT JOIN LATERAL"
+		   " (SELECT debit_balance FROM balances b WHERE b.account = a.code ORDER BY day"
+		   " DESC LIMIT 1) b ON true GROUP BY a.currency"
+		   " HAVING COALESCE(sum(b.debit_balance), 0) <> 0) x", "0");
+}
+
+void harness_expect_verified(PGconn *c, long long entries)
+{
+	struct ledger_verify_result v;
+
+	if (entries < 0) {
+		char *n = harness_query_value(c, "SELECT count(*) FROM entries");
+
+		ck_assert_ptr_nonnull(n);
+		entries = strtoll(n, NULL, 10);
+		free(n);
+	}
+	ck_assert_int_eq(ledger_verify(&v, c), 0);
+	ck_assert_msg(v.ok, "journal verify: %s at %lld", v.why, (long long)v.bad_sequence);
+	ck_assert_int_eq(v.entries, entries);
+}
+
+const char *harness_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	ck_assert_msg(s, "no string '%s'", key);
+	return s;
+}
+
+void harness_travel_fund(PGconn *c, const struct ledger_actor *who)
+{
+	json_t *p;
+	int created = 0;
+
+	ck_assert_int_eq(ledger_store_setup(c), 0);
+	ck_assert_int_eq(fund_setup(c), 0);
+	ck_assert_int_eq(travel_setup(c), 0);
+	ck_assert_msg(fund_init(&created, c, who) == 0, "%s", err_last());
+	json_decref(harness_op_ok(
+		c, fund_donor_add, who,
+		"{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}"));
+	p = harness_op_ok(c, fund_pledge_add, who,
+			  "{\"donor\":\"fin\",\"date\":\"2018-08-01\",\"amount\":\"8000.00\","
+			  "\"currency\":\"USD\",\"earmark\":\"travel\",\"agreement\":\"TF-2018-1\"}");
+	json_decref(harness_op_ok(c, fund_receipt_add, who,
+				  "{\"pledge\":%lld,\"date\":\"2018-09-01\",\"bank_account\":"
+				  "\"1010-USD\",\"amount\":\"8000.00\"}",
+				  (long long)json_integer_value(json_object_get(p, "id"))));
+	json_decref(p);
+}
+
+char *harness_xpath(xmlDocPtr doc, const char *fmt, ...)
+{
+	char expr[512];
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr o;
+	char *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ck_assert_int_lt(vsnprintf(expr, sizeof(expr), fmt, ap), (int)sizeof(expr));
+	va_end(ap);
+	ck_assert_ptr_nonnull(ctx);
+	xmlXPathRegisterNs(ctx, BAD_CAST "r", BAD_CAST REPORTS_NS);
+	o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+	ck_assert_msg(o, "bad XPath %s", expr);
+	s = (char *)xmlXPathCastToString(o);
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+	return s;
+}
+
+int harness_tfledger_db(char **out, char **err, const char *db, const char *const *args)
+{
+	const char *argv[32];
+	int n = 0;
+
+	argv[n++] = harness_bin_tfledger();
+	while (*args) {
+		ck_assert_int_lt(n, 29);
+		argv[n++] = *args++;
+	}
+	argv[n++] = "--database";
+	argv[n++] = db;
+	argv[n] = NULL;
+	return harness_run(out, err, NULL, argv);
 }

@@ -13,12 +13,34 @@
 #define TFLEDGER_HARNESS_H
 
 #include <check.h>
+#include <jansson.h>
 #include <libpq-fe.h>
+#include <libxml/tree.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Runs suite s (with a cluster when needs_db); returns the exit status. */
+#include "ledger/ledger.h"
+
+/*
+ * Runs suite s (with a cluster when needs_db), libcurl initialised around
+ * it; returns the exit status.
+ */
 int harness_main(Suite *s, bool needs_db);
+
+/* One test of a table: loops > 0 makes it a loop test over 0..loops-1. */
+struct harness_test {
+	const TTest *test;
+	int loops;
+};
+
+#define HARNESS_N(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Adds to s a tcase called name holding the n tests, with the checked
+ * fixture setup/teardown (NULL: none) and a timeout in seconds (0: Check's).
+ */
+void harness_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout,
+		       const struct harness_test *tests, size_t n);
 
 /* The cluster's directory (only while harness_main runs). */
 const char *harness_dir(void);
@@ -43,6 +65,12 @@ char *harness_query_value(PGconn *c, const char *sql);
  */
 int harness_run(char **out, char **err, const char *input,
 		const char *const *argv);
+
+/*
+ * harness_run of `tfledger ARGS... --database db` (args NULL-terminated, at
+ * most 28 of them).
+ */
+int harness_tfledger_db(char **out, char **err, const char *db, const char *const *args);
 
 /* The program under test: $TFLEDGER_BIN or $TFLEDGERD_BIN. */
 const char *harness_bin_tfledger(void);
@@ -86,5 +114,40 @@ int harness_rmtree(const char *path);
 struct harness_fifo;
 struct harness_fifo *harness_fifo_start(const char *path);
 char *harness_fifo_finish(struct harness_fifo *ff, size_t *len);
+
+/* --- the books, through the library (fund, travel and reports tests) ------ */
+
+/* An operation of fund/ or travel/: a JSON body in, the answer out. */
+typedef int (*harness_op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *);
+
+/* Runs op as who on a JSON text (printf format); fails the test unless it
+ * succeeds; returns the answer (the caller's). */
+json_t *harness_op_ok(PGconn *c, harness_op_fn op, const struct ledger_actor *who,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The first column of sql's first row equals want, or the test fails. */
+void harness_expect_value(PGconn *c, const char *sql, const char *want);
+
+/* The current debit balance of account (minor units, as text) is want. */
+void harness_expect_balance(PGconn *c, const char *account, const char *want);
+
+/* Every currency's postings and every currency's balances sum to exactly 0. */
+void harness_expect_trial_balance_zero(PGconn *c);
+
+/* ledger_verify passes over entries entries (< 0: as many as the table holds). */
+void harness_expect_verified(PGconn *c, long long entries);
+
+/* The string value of key in o, or the test fails. */
+const char *harness_str(json_t *o, const char *key);
+
+/*
+ * The ledger, fund and travel stores set up, the fund's chart made, and
+ * 8000.00 USD received for travel from donor "fin" (pledge TF-2018-1).
+ */
+void harness_travel_fund(PGconn *c, const struct ledger_actor *who);
+
+/* The string value of an XPath expression (printf format; prefix r: the
+ * reports' namespace) in doc; free it with xmlFree. */
+char *harness_xpath(xmlDocPtr doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

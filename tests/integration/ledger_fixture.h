@@ -235,6 +235,56 @@ __attribute__((unused)) static char *query_str(const char *conninfo, const char 
 	return v;
 }
 
+/*
+ * The routes tests' world: a fresh migrated database, a token of each role,
+ * a directory for the daemon's log, and the daemon (started by the test's
+ * setup once the data it needs is in).
+ */
+struct roles_env {
+	char conninfo[LIMIT_CONNINFO_BYTES];
+	char dir[LIMIT_PATH_BYTES];
+	struct daemon d;
+	char *admin, *finance, *secretariat, *auditor;
+};
+
+/* The database, the directory and the four tokens (no daemon yet). */
+__attribute__((unused)) static void roles_env_open(struct roles_env *e)
+{
+	harness_new_db(e->conninfo, sizeof(e->conninfo));
+	harness_tmpdir(e->dir, sizeof(e->dir));
+	e->admin = make_token(e->conninfo, "admin", "ada");
+	e->finance = make_token(e->conninfo, "finance", "fin");
+	e->secretariat = make_token(e->conninfo, "secretariat", "sec");
+	e->auditor = make_token(e->conninfo, "auditor", "aud");
+}
+
+/* Stops the daemon if it runs and frees the tokens. */
+__attribute__((unused)) static void roles_env_close(struct roles_env *e)
+{
+	if (e->d.pid)
+		daemon_stop(&e->d);
+	free(e->admin);
+	free(e->finance);
+	free(e->secretariat);
+	free(e->auditor);
+}
+
+/* A JSON request to d that must answer status; returns the parsed answer. */
+__attribute__((unused)) static json_t *call_on(const struct daemon *d, const char *method,
+					       const char *path, const char *token,
+					       const char *body, long status)
+{
+	struct resp r = http(d, method, path, token, NULL, body);
+	json_t *o;
+
+	ck_assert_msg(r.status == status, "%s %s: %ld, want %ld: %s", method, path, r.status,
+		      status, r.body);
+	o = json_loads(r.body, 0, NULL);
+	ck_assert_msg(o, "%s %s: not JSON: %s", method, path, r.body);
+	resp_free(&r);
+	return o;
+}
+
 /* A two-posting EUR entry body. */
 static void entry_body(char *out, size_t size, const char *date, const char *debit,
 		       const char *credit, const char *amount)

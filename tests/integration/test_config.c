@@ -175,20 +175,20 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test tfledgerd___config[] = {
+		{test_tfledgerd_config__file_alone_starts_and_serves_healthz, 0},
+		{test_tfledgerd_config__flags_override_the_file, 0},
+		{test_tfledgerd_config__bad_lines_exit_1_naming_file_and_line, 0},
+		{test_man_pages__format_without_warnings, 0},
+	};
 	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("tfledgerd --config");
 
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_tfledgerd_config__file_alone_starts_and_serves_healthz);
-	tcase_add_test(tc, test_tfledgerd_config__flags_override_the_file);
-	tcase_add_test(tc, test_tfledgerd_config__bad_lines_exit_1_naming_file_and_line);
-	tcase_add_test(tc, test_man_pages__format_without_warnings);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "tfledgerd --config", NULL, NULL, 120, tfledgerd___config,
+			  HARNESS_N(tfledgerd___config));
 	return s;
 }
 
 int main(void)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	return harness_main(suite(), true);
 }

@@ -58,15 +58,7 @@ typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *)
 
 static json_t *ok(PGconn *c, op_fn op, const char *text)
 {
-	json_error_t je;
-	json_t *body = json_loads(text, 0, &je), *out = NULL;
-	int rc;
-
-	ck_assert_msg(body, "bad test JSON %s: %s", text, je.text);
-	rc = op(&out, c, body, &who);
-	ck_assert_msg(rc == 0, "%s: %s [%s]", text, err_last(), err_code_name(err_code_of(rc)));
-	json_decref(body);
-	return out;
+	return harness_op_ok(c, op, &who, "%s", text);
 }
 
 /* Runs op expecting refusal rc with contract code and a message containing want. */
@@ -95,25 +87,7 @@ static char *value(PGconn *c, const char *sql)
 	return v;
 }
 
-static void expect(PGconn *c, const char *sql, const char *want)
-{
-	char *v = harness_query_value(c, sql);
 
-	ck_assert_msg(v && strcmp(v, want) == 0, "%s: got '%s', want '%s'", sql, v ? v : "(none)",
-		      want);
-	free(v);
-}
-
-/* The current debit balance of an account (minor units, as text). */
-static void expect_balance(PGconn *c, const char *account, const char *want)
-{
-	char sql[256];
-
-	snprintf(sql, sizeof(sql),
-		 "SELECT COALESCE((SELECT debit_balance FROM balances WHERE account = '%s'"
-		 " ORDER BY day DESC LIMIT 1), 0)", account);
-	expect(c, sql, want);
-}
 
 /* Audit rows matching cond written by the OS user running the tests. */
 static void expect_audit(PGconn *c, const char *cond, const char *want)
@@ -124,7 +98,7 @@ static void expect_audit(PGconn *c, const char *cond, const char *want)
 	ck_assert_ptr_nonnull(pw);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE token_name = '%s' AND %s",
 		 pw->pw_name, cond);
-	expect(c, sql, want);
+	harness_expect_value(c, sql, want);
 }
 
 /* Everything a refused operation must leave as it was. */
@@ -147,33 +121,8 @@ static void expect_unchanged(PGconn *c, const char *before)
 	free(after);
 }
 
-/* Every currency's postings and every currency's balances sum to exactly 0. */
-static void expect_trial_balance_zero(PGconn *c)
-{
-	expect(c, "SELECT count(*) FROM (SELECT currency FROM postings GROUP BY currency HAVING"
-		  " sum(CASE WHEN side = 'debit' THEN amount ELSE -amount END) <> 0) x", "0");
-	expect(c, "SELECT count(*) FROM (SELECT a.currency FROM accounts a LEFT JOIN LATERAL"
-		  " (SELECT debit_balance FROM balances b WHERE b.account = a.code ORDER BY day"
-		  " DESC LIMIT 1) b ON true GROUP BY a.currency"
-		  " HAVING COALESCE(sum(b.debit_balance), 0) <> 0) x", "0");
-}
 
-static void expect_verified(PGconn *c, long long entries)
-{
-	struct ledger_verify_result v;
 
-	ck_assert_int_eq(ledger_verify(&v, c), 0);
-	ck_assert_msg(v.ok, "journal verify: %s at %lld", v.why, (long long)v.bad_sequence);
-	ck_assert_int_eq(v.entries, entries);
-}
-
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	ck_assert_msg(s, "no string '%s'", key);
-	return s;
-}
 
 static json_t *donor_add(PGconn *c, const char *text)
 {
@@ -193,7 +142,7 @@ static long long pledge_signed(PGconn *c, const char *donor, const char *amount,
 		 "\"earmark\":\"%s\",\"agreement\":\"%s\"}",
 		 donor, date, amount, ccy, earmark, agreement);
 	p = ok(c, fund_pledge_add, text);
-	ck_assert_str_eq(str(p, "status"), "signed");
+	ck_assert_str_eq(harness_str(p, "status"), "signed");
 	id = json_integer_value(json_object_get(p, "id"));
 	json_decref(p);
 	return id;
@@ -243,13 +192,13 @@ START_TEST(test_fund_init__creates_the_chart_once_with_audit)
 	free(out);
 	free(err);
 	c = harness_connect(db);
-	expect(c, "SELECT count(*) FROM accounts", "53");
-	expect(c, "SELECT type || ' ' || currency || ' ' || normal_side FROM accounts"
+	harness_expect_value(c, "SELECT count(*) FROM accounts", "53");
+	harness_expect_value(c, "SELECT type || ' ' || currency || ' ' || normal_side FROM accounts"
 		  " WHERE code = '2100-CHF'", "liability CHF credit");
-	expect(c, "SELECT type || ' ' || normal_side FROM accounts WHERE code = '8390-EUR'",
+	harness_expect_value(c, "SELECT type || ' ' || normal_side FROM accounts WHERE code = '8390-EUR'",
 	       "memo debit");
-	expect(c, "SELECT count(*) FROM accounts WHERE code IN ('4900-USD', '5900-USD')", "2");
-	expect(c, "SELECT count(*) FROM audit WHERE action = 'account.create'", "53");
+	harness_expect_value(c, "SELECT count(*) FROM accounts WHERE code IN ('4900-USD', '5900-USD')", "2");
+	harness_expect_value(c, "SELECT count(*) FROM audit WHERE action = 'account.create'", "53");
 	expect_audit(c, "action = 'fund.init'", "1");
 	PQfinish(c);
 }
@@ -268,7 +217,7 @@ START_TEST(test_fund_init__refuses_a_clashing_account)
 				    " RETURNING 1"));
 	ck_assert_int_eq(harness_run(NULL, &err, NULL, argv), 1);
 	ck_assert_msg(strstr(err, "1200-EUR"), "%s", err);
-	expect(c, "SELECT count(*) FROM accounts", "1");
+	harness_expect_value(c, "SELECT count(*) FROM accounts", "1");
 	free(err);
 	PQfinish(c);
 }
@@ -286,22 +235,22 @@ START_TEST(test_fund_pledge__indicative_makes_no_entry_signed_makes_receivable)
 				 "\"org_type\":\"10\",\"country\":\"FIN\"}"));
 	p = ok(f.c, fund_pledge_add, "{\"donor\":\"fin\",\"date\":\"2019-01-10\","
 					     "\"amount\":\"450000.00\",\"currency\":\"EUR\"}");
-	ck_assert_str_eq(str(p, "status"), "indicative");
+	ck_assert_str_eq(harness_str(p, "status"), "indicative");
 	ck_assert(json_is_null(json_object_get(p, "entry_id")));
-	expect(f.c, "SELECT count(*) FROM entries", "0");
+	harness_expect_value(f.c, "SELECT count(*) FROM entries", "0");
 	body = json_loads("{\"agreement\":\"IGF-TF-2019-03\",\"date\":\"2019-02-01\","
 			  "\"amount\":\"500000.00\"}", 0, NULL);
 	ck_assert_int_eq(fund_pledge_sign(&s, f.c, json_integer_value(json_object_get(p, "id")),
 						 body, &who), 0);
-	ck_assert_str_eq(str(s, "status"), "signed");
-	ck_assert_str_eq(str(s, "amount"), "500000.00");
-	ck_assert_str_eq(str(s, "open"), "500000.00");
-	expect(f.c, "SELECT count(*) FROM entries", "1");
-	expect(f.c, "SELECT string_agg(account || ' ' || side || ' ' || amount || ' ' || currency,"
+	ck_assert_str_eq(harness_str(s, "status"), "signed");
+	ck_assert_str_eq(harness_str(s, "amount"), "500000.00");
+	ck_assert_str_eq(harness_str(s, "open"), "500000.00");
+	harness_expect_value(f.c, "SELECT count(*) FROM entries", "1");
+	harness_expect_value(f.c, "SELECT string_agg(account || ' ' || side || ' ' || amount || ' ' || currency,"
 		    " ', ' ORDER BY line) FROM postings",
 	       "1200-EUR debit 50000000 EUR, 4100-EUR credit 50000000 EUR");
-	expect(f.c, "SELECT date || ' ' || reference FROM entries", "2019-02-01 IGF-TF-2019-03");
-	expect(f.c, "SELECT entry_id = (SELECT id FROM entries) FROM pledges", "t");
+	harness_expect_value(f.c, "SELECT date || ' ' || reference FROM entries", "2019-02-01 IGF-TF-2019-03");
+	harness_expect_value(f.c, "SELECT entry_id = (SELECT id FROM entries) FROM pledges", "t");
 	/* Signing twice is a conflict and changes nothing. */
 	{
 		char *before = snapshot(f.c);
@@ -336,14 +285,14 @@ START_TEST(test_fund_receipt__partial_with_charges_then_overpayment_to_advance)
 	/* The donor instructed 40,000.00; the bank booked 39,990.00: 10.00 charges. */
 	r = receipt(f.c, "{\"pledge\":%lld,\"date\":\"2019-01-20\",\"bank_account\":\"1010-EUR\","
 			 "\"amount\":\"39990.00\",\"instructed_amount\":\"40000.00\"}", id);
-	ck_assert_str_eq(str(r, "charges"), "10.00");
-	ck_assert_str_eq(str(r, "settled"), "40000.00");
-	ck_assert_str_eq(str(r, "advance"), "0.00");
+	ck_assert_str_eq(harness_str(r, "charges"), "10.00");
+	ck_assert_str_eq(harness_str(r, "settled"), "40000.00");
+	ck_assert_str_eq(harness_str(r, "advance"), "0.00");
 	json_decref(r);
-	expect_balance(f.c, "1010-EUR", "3999000");
-	expect_balance(f.c, "5100-EUR", "1000");
-	expect_balance(f.c, "1200-EUR", "6000000");
-	expect(f.c, "SELECT status FROM pledges", "signed");
+	harness_expect_balance(f.c, "1010-EUR", "3999000");
+	harness_expect_balance(f.c, "5100-EUR", "1000");
+	harness_expect_balance(f.c, "1200-EUR", "6000000");
+	harness_expect_value(f.c, "SELECT status FROM pledges", "signed");
 	/* 70,000.00 is above the 60,000.00 open: refused without the flag. */
 	before = snapshot(f.c);
 	{
@@ -359,17 +308,17 @@ START_TEST(test_fund_receipt__partial_with_charges_then_overpayment_to_advance)
 	free(before);
 	r = receipt(f.c, "{\"pledge\":%lld,\"date\":\"2019-02-20\",\"bank_account\":\"1010-EUR\","
 			 "\"amount\":\"70000.00\",\"allow_overpayment\":true}", id);
-	ck_assert_str_eq(str(r, "settled"), "60000.00");
-	ck_assert_str_eq(str(r, "advance"), "10000.00");
+	ck_assert_str_eq(harness_str(r, "settled"), "60000.00");
+	ck_assert_str_eq(harness_str(r, "advance"), "10000.00");
 	json_decref(r);
-	expect_balance(f.c, "1200-EUR", "0");
-	expect_balance(f.c, "2100-EUR", "-1000000");
-	expect_balance(f.c, "1010-EUR", "10999000");
-	expect(f.c, "SELECT status FROM pledges", "paid");
-	expect(f.c, "SELECT count(*) FROM audit WHERE action = 'receipt.add'", "2");
-	expect(f.c, "SELECT count(*) FROM audit WHERE action = 'entry.post'", "3");
-	expect_trial_balance_zero(f.c);
-	expect_verified(f.c, 3);
+	harness_expect_balance(f.c, "1200-EUR", "0");
+	harness_expect_balance(f.c, "2100-EUR", "-1000000");
+	harness_expect_balance(f.c, "1010-EUR", "10999000");
+	harness_expect_value(f.c, "SELECT status FROM pledges", "paid");
+	harness_expect_value(f.c, "SELECT count(*) FROM audit WHERE action = 'receipt.add'", "2");
+	harness_expect_value(f.c, "SELECT count(*) FROM audit WHERE action = 'entry.post'", "3");
+	harness_expect_trial_balance_zero(f.c);
+	harness_expect_verified(f.c, 3);
 	fx_close(&f);
 }
 END_TEST
@@ -387,12 +336,12 @@ START_TEST(test_fund_receipt__underpayment_leaves_the_receivable_open)
 	json_drop(receipt(f.c, "{\"pledge\":%lld,\"date\":\"2019-03-05\",\"bank_account\":"
 			       "\"1010-CHF\",\"amount\":\"400000.00\"}", id));
 	ck_assert_int_eq(fund_pledges_list(&list, f.c), 0);
-	ck_assert_str_eq(str(json_array_get(list, 0), "open"), "50000.00");
-	ck_assert_str_eq(str(json_array_get(list, 0), "settled"), "400000.00");
-	ck_assert_str_eq(str(json_array_get(list, 0), "status"), "signed");
+	ck_assert_str_eq(harness_str(json_array_get(list, 0), "open"), "50000.00");
+	ck_assert_str_eq(harness_str(json_array_get(list, 0), "settled"), "400000.00");
+	ck_assert_str_eq(harness_str(json_array_get(list, 0), "status"), "signed");
 	json_decref(list);
-	expect_balance(f.c, "1200-CHF", "5000000");
-	expect_balance(f.c, "5100-CHF", "0");
+	harness_expect_balance(f.c, "1200-CHF", "5000000");
+	harness_expect_balance(f.c, "5100-CHF", "0");
 	fx_close(&f);
 }
 END_TEST
@@ -411,18 +360,18 @@ START_TEST(test_fund_receipt__across_currencies_balances_each_currency)
 	r = receipt(f.c, "{\"pledge\":%lld,\"date\":\"2019-02-14\",\"bank_account\":\"1010-USD\","
 			 "\"amount\":\"57425.00\",\"instructed_amount\":\"50000.00\","
 			 "\"charges\":\"25.00\"}", id);
-	ck_assert_str_eq(str(r, "currency"), "USD");
-	ck_assert_str_eq(str(r, "instructed_currency"), "EUR");
-	ck_assert_str_eq(str(r, "charges"), "25.00");
+	ck_assert_str_eq(harness_str(r, "currency"), "USD");
+	ck_assert_str_eq(harness_str(r, "instructed_currency"), "EUR");
+	ck_assert_str_eq(harness_str(r, "charges"), "25.00");
 	json_decref(r);
-	expect(f.c, "SELECT string_agg(account || ' ' || side || ' ' || amount, ', ' ORDER BY line)"
+	harness_expect_value(f.c, "SELECT string_agg(account || ' ' || side || ' ' || amount, ', ' ORDER BY line)"
 		    " FROM postings p JOIN entries e ON e.id = p.entry_id WHERE e.sequence = 2",
 	       "1010-USD debit 5742500, 5100-USD debit 2500, 3900-USD credit 5745000,"
 	       " 3900-EUR debit 5000000, 1200-EUR credit 5000000");
-	expect_balance(f.c, "1200-EUR", "0");
-	expect(f.c, "SELECT status FROM pledges", "paid");
-	expect_trial_balance_zero(f.c);
-	expect_verified(f.c, 2);
+	harness_expect_balance(f.c, "1200-EUR", "0");
+	harness_expect_value(f.c, "SELECT status FROM pledges", "paid");
+	harness_expect_trial_balance_zero(f.c);
+	harness_expect_verified(f.c, 2);
 	fx_close(&f);
 }
 END_TEST
@@ -441,24 +390,24 @@ START_TEST(test_fund_inkind__services_in_memo_goods_as_revenue)
 	       "{\"donor\":\"cisco\",\"kind\":\"service\",\"description\":\"WebEx for MAG"
 	       " virtual meetings\",\"amount\":\"24000.00\",\"currency\":\"USD\","
 	       "\"period_start\":\"2019-01-01\",\"period_end\":\"2019-12-31\"}");
-	ck_assert_str_eq(str(g, "recognised"), "disclosed-memo");
+	ck_assert_str_eq(harness_str(g, "recognised"), "disclosed-memo");
 	json_decref(g);
 	json_drop(ok(f.c, fund_inkind_add,
 		     "{\"donor\":\"unog\",\"kind\":\"goods\",\"description\":\"Conference"
 		     " supplies\",\"amount\":\"1500.00\",\"currency\":\"CHF\",\"period_start\":"
 		     "\"2019-03-01\",\"period_end\":\"2019-03-31\"}"));
-	expect_balance(f.c, "8300-USD", "2400000");
-	expect_balance(f.c, "8390-USD", "-2400000");
-	expect_balance(f.c, "4100-USD", "0");
-	expect_balance(f.c, "5300-CHF", "150000");
-	expect_balance(f.c, "4200-CHF", "-150000");
-	expect(f.c, "SELECT string_agg(e.date::text, ',' ORDER BY e.sequence) FROM entries e",
+	harness_expect_balance(f.c, "8300-USD", "2400000");
+	harness_expect_balance(f.c, "8390-USD", "-2400000");
+	harness_expect_balance(f.c, "4100-USD", "0");
+	harness_expect_balance(f.c, "5300-CHF", "150000");
+	harness_expect_balance(f.c, "4200-CHF", "-150000");
+	harness_expect_value(f.c, "SELECT string_agg(e.date::text, ',' ORDER BY e.sequence) FROM entries e",
 	       "2019-12-31,2019-03-31");
 	ck_assert_int_eq(fund_inkind_list(&list, f.c), 0);
 	ck_assert_int_eq(json_array_size(list), 2);
-	ck_assert_str_eq(str(json_array_get(list, 1), "recognised"), "revenue-and-expense");
+	ck_assert_str_eq(harness_str(json_array_get(list, 1), "recognised"), "revenue-and-expense");
 	json_decref(list);
-	expect_trial_balance_zero(f.c);
+	harness_expect_trial_balance_zero(f.c);
 	fx_close(&f);
 }
 END_TEST
@@ -505,19 +454,19 @@ START_TEST(test_fund_donors__ordered_by_usd_at_the_rates_of_receipt_months)
 		     "\"period_end\":\"2019-12-31\"}"));
 	ck_assert_msg(fund_donors_list(&list, f.c) == 0, "%s", err_last());
 	ck_assert_int_eq(json_array_size(list), 4);
-	ck_assert_str_eq(str(json_array_get(list, 0), "id"), "fin");
-	ck_assert_str_eq(str(json_array_get(list, 0), "given_usd"), "574500.00");
-	ck_assert_str_eq(str(json_array_get(list, 1), "id"), "ec");
-	ck_assert_str_eq(str(json_array_get(list, 1), "given_usd"), "456800.00");
+	ck_assert_str_eq(harness_str(json_array_get(list, 0), "id"), "fin");
+	ck_assert_str_eq(harness_str(json_array_get(list, 0), "given_usd"), "574500.00");
+	ck_assert_str_eq(harness_str(json_array_get(list, 1), "id"), "ec");
+	ck_assert_str_eq(harness_str(json_array_get(list, 1), "given_usd"), "456800.00");
 	d = json_array_get(list, 2);
-	ck_assert_str_eq(str(d, "id"), "che");
-	ck_assert_str_eq(str(d, "given_usd"), "452587.66");
+	ck_assert_str_eq(harness_str(d, "id"), "che");
+	ck_assert_str_eq(harness_str(d, "given_usd"), "452587.66");
 	ck_assert_int_eq(json_array_size(json_object_get(d, "rates")), 2);
-	ck_assert_str_eq(str(json_array_get(json_object_get(d, "rates"), 0), "month"), "2019-03");
-	ck_assert_str_eq(str(json_array_get(json_object_get(d, "rates"), 0), "usd_per_unit"),
+	ck_assert_str_eq(harness_str(json_array_get(json_object_get(d, "rates"), 0), "month"), "2019-03");
+	ck_assert_str_eq(harness_str(json_array_get(json_object_get(d, "rates"), 0), "usd_per_unit"),
 			 "1.005");
-	ck_assert_str_eq(str(json_array_get(list, 3), "id"), "cisco");
-	ck_assert_str_eq(str(json_array_get(list, 3), "given_usd"), "0.00");
+	ck_assert_str_eq(harness_str(json_array_get(list, 3), "id"), "cisco");
+	ck_assert_str_eq(harness_str(json_array_get(list, 3), "given_usd"), "0.00");
 	ck_assert(json_is_null(json_object_get(json_array_get(list, 1), "country")));
 	json_decref(list);
 	fx_close(&f);
@@ -601,7 +550,7 @@ START_TEST(test_fund_travel__available_as_of_a_date)
 	p = pledge_signed(f.c, "fin", "9000.00", "EUR", "none", "FI-CORE", "2019-01-10");
 	json_drop(receipt(f.c, "{\"pledge\":%lld,\"date\":\"2019-02-01\",\"bank_account\":"
 			       "\"1010-EUR\",\"amount\":\"9000.00\"}", p));
-	expect_balance(f.c, "1210-EUR", "0");
+	harness_expect_balance(f.c, "1210-EUR", "0");
 	post_travel(f.c, "2019-03-01", "obligation: MAG travel", oblig, (const bool[]){true, false},
 		    (const long long[]){1500000, 1500000}, 2);
 	post_travel(f.c, "2019-04-02", "tickets, obligation liquidated", spend,
@@ -610,22 +559,22 @@ START_TEST(test_fund_travel__available_as_of_a_date)
 
 	a = available(f.c, "2019-01-31");
 	ck_assert_int_eq(json_array_size(json_object_get(a, "currencies")), 0);
-	ck_assert_str_eq(str(a, "available_usd"), "0.00");
+	ck_assert_str_eq(harness_str(a, "available_usd"), "0.00");
 	json_decref(a);
 
 	a = available(f.c, "2019-02-28");
 	eur = json_array_get(json_object_get(a, "currencies"), 0);
-	ck_assert_str_eq(str(eur, "funds"), "60000.00");
-	ck_assert_str_eq(str(eur, "available"), "60000.00");
-	ck_assert_str_eq(str(json_object_get(eur, "usd"), "usd_per_unit"), "1.149");
-	ck_assert_str_eq(str(a, "available_usd"), "68940.00");
+	ck_assert_str_eq(harness_str(eur, "funds"), "60000.00");
+	ck_assert_str_eq(harness_str(eur, "available"), "60000.00");
+	ck_assert_str_eq(harness_str(json_object_get(eur, "usd"), "usd_per_unit"), "1.149");
+	ck_assert_str_eq(harness_str(a, "available_usd"), "68940.00");
 	json_decref(a);
 
 	a = available(f.c, "2019-03-31");
 	eur = json_array_get(json_object_get(a, "currencies"), 0);
-	ck_assert_str_eq(str(eur, "obligations"), "15000.00");
-	ck_assert_str_eq(str(eur, "available"), "45000.00");
-	ck_assert_str_eq(str(a, "available_usd"), "50895.00");
+	ck_assert_str_eq(harness_str(eur, "obligations"), "15000.00");
+	ck_assert_str_eq(harness_str(eur, "available"), "45000.00");
+	ck_assert_str_eq(harness_str(a, "available_usd"), "50895.00");
 	json_decref(a);
 
 	/* April has no rate yet: refused, naming it. */
@@ -637,14 +586,14 @@ START_TEST(test_fund_travel__available_as_of_a_date)
 	rates_import(f.c, DATA "rates-2019-04.csv");
 	a = available(f.c, "2019-04-30");
 	eur = json_array_get(json_object_get(a, "currencies"), 0);
-	ck_assert_str_eq(str(eur, "obligations"), "11000.00");
-	ck_assert_str_eq(str(eur, "spent"), "4000.00");
-	ck_assert_str_eq(str(eur, "available"), "45000.00");
-	ck_assert_str_eq(str(json_object_get(eur, "usd"), "usd_per_unit"), "1.124");
-	ck_assert_str_eq(str(a, "available_usd"), "50580.00");
+	ck_assert_str_eq(harness_str(eur, "obligations"), "11000.00");
+	ck_assert_str_eq(harness_str(eur, "spent"), "4000.00");
+	ck_assert_str_eq(harness_str(eur, "available"), "45000.00");
+	ck_assert_str_eq(harness_str(json_object_get(eur, "usd"), "usd_per_unit"), "1.124");
+	ck_assert_str_eq(harness_str(a, "available_usd"), "50580.00");
 	json_decref(a);
-	expect_trial_balance_zero(f.c);
-	expect_verified(f.c, 6);
+	harness_expect_trial_balance_zero(f.c);
+	harness_expect_verified(f.c, 6);
 	fx_close(&f);
 }
 END_TEST
@@ -748,7 +697,7 @@ START_TEST(test_fund_bad_input__refused_naming_the_field_nothing_stored)
 	refused(f.c, b->op, b->body, want_rc, b->code, b->message);
 	expect_unchanged(f.c, before);
 	free(before);
-	expect_verified(f.c, 1);
+	harness_expect_verified(f.c, 1);
 	fx_close(&f);
 }
 END_TEST
@@ -800,24 +749,10 @@ END_TEST
 
 /* --- CLI ----------------------------------------------------------------------------------- */
 
-static int cli(char **out, char **err, const char *db, const char *const *args)
-{
-	const char *argv[32];
-	int n = 0;
-
-	argv[n++] = harness_bin_tfledger();
-	while (*args)
-		argv[n++] = *args++;
-	argv[n++] = "--database";
-	argv[n++] = db;
-	argv[n] = NULL;
-	return harness_run(out, err, NULL, argv);
-}
-
 static void cli_ok(const char *db, const char *const *args)
 {
 	char *err = NULL;
-	int rc = cli(NULL, &err, db, args);
+	int rc = harness_tfledger_db(NULL, &err, db, args);
 
 	ck_assert_msg(rc == 0, "%s %s: exit %d: %s", args[0], args[1], rc, err);
 	free(err);
@@ -832,13 +767,13 @@ START_TEST(test_fund_cli__rates_file_with_a_bad_line_stores_nothing)
 	c = harness_connect(db);
 	cli_ok(db, (const char *const[]){"fund", "init", NULL});
 	before = snapshot(c);
-	ck_assert_int_eq(cli(NULL, &err, db,
+	ck_assert_int_eq(harness_tfledger_db(NULL, &err, db,
 			     (const char *const[]){"rates", "import", DATA "rates-bad.csv", NULL}),
 			 1);
 	ck_assert_msg(strstr(err, "rates-bad.csv:4: column 3 (usd_per_unit)"), "%s", err);
 	free(err);
 	expect_unchanged(c, before);
-	ck_assert_int_eq(cli(NULL, &err, db,
+	ck_assert_int_eq(harness_tfledger_db(NULL, &err, db,
 			     (const char *const[]){"rates", "import", DATA "rates-bad-month.csv",
 						   NULL}),
 			 1);
@@ -849,11 +784,11 @@ START_TEST(test_fund_cli__rates_file_with_a_bad_line_stores_nothing)
 	free(before);
 	/* A stored rate may be repeated but not changed. */
 	cli_ok(db, (const char *const[]){"rates", "import", DATA "rates-2019.csv", NULL});
-	expect(c, "SELECT count(*) FROM exchange_rates", "5");
-	expect(c, "SELECT usd_mantissa || 'e-' || usd_scale FROM exchange_rates"
+	harness_expect_value(c, "SELECT count(*) FROM exchange_rates", "5");
+	harness_expect_value(c, "SELECT usd_mantissa || 'e-' || usd_scale FROM exchange_rates"
 		  " WHERE currency = 'EUR' AND month = '2019-01'", "1142e-3");
 	before = snapshot(c);
-	ck_assert_int_eq(cli(NULL, &err, db,
+	ck_assert_int_eq(harness_tfledger_db(NULL, &err, db,
 			     (const char *const[]){"rates", "import", DATA "rates-conflict.csv",
 						   NULL}),
 			 1);
@@ -900,21 +835,21 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 					 "2019-01-31", NULL});
 	/* The bad-input cases through the binary: exit 1, field named, nothing stored. */
 	before = snapshot(c);
-	ck_assert_int_eq(cli(NULL, &err, db,
+	ck_assert_int_eq(harness_tfledger_db(NULL, &err, db,
 			     (const char *const[]){"pledges", "add", "--donor", "nobody", "--date",
 						   "2019-01-08", "--amount", "1.00",
 						   "--currency", "EUR", NULL}),
 			 1);
 	ck_assert_msg(strstr(err, "donor: no donor nobody"), "%s", err);
 	free(err);
-	ck_assert_int_eq(cli(NULL, &err, db,
+	ck_assert_int_eq(harness_tfledger_db(NULL, &err, db,
 			     (const char *const[]){"pledges", "add", "--donor", "fin", "--date",
 						   "2019-01-08", "--amount", "1.00",
 						   "--currency", "EUX", NULL}),
 			 1);
 	ck_assert_msg(strstr(err, "currency: not an ISO 4217 currency: EUX"), "%s", err);
 	free(err);
-	ck_assert_int_eq(cli(NULL, &err, db,
+	ck_assert_int_eq(harness_tfledger_db(NULL, &err, db,
 			     (const char *const[]){"receipts", "add", "--pledge", "1", "--date",
 						   "2019-03-02", "--bank-account", "1010-EUR",
 						   "--amount", "0.01", NULL}),
@@ -925,26 +860,26 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 	free(before);
 
 	/* Entries: signature, two receipts, in kind. */
-	expect(c, "SELECT count(*) FROM entries", "4");
-	expect_balance(c, "1210-EUR", "0");
-	expect_balance(c, "2100-EUR", "-500000");
-	expect_balance(c, "3900-EUR", "2500000");
-	expect_balance(c, "3900-USD", "-2830000");
-	expect_balance(c, "8200-EUR", "12000000");
-	expect_balance(c, "5100-EUR", "1500");
-	expect_trial_balance_zero(c);
+	harness_expect_value(c, "SELECT count(*) FROM entries", "4");
+	harness_expect_balance(c, "1210-EUR", "0");
+	harness_expect_balance(c, "2100-EUR", "-500000");
+	harness_expect_balance(c, "3900-EUR", "2500000");
+	harness_expect_balance(c, "3900-USD", "-2830000");
+	harness_expect_balance(c, "8200-EUR", "12000000");
+	harness_expect_balance(c, "5100-EUR", "1500");
+	harness_expect_trial_balance_zero(c);
 	ck_assert_int_eq(ledger_store_setup_owner(c), 0);
-	expect_verified(c, 4);
+	harness_expect_verified(c, 4);
 	expect_audit(c, "action IN ('donor.add', 'pledge.add', 'pledge.sign', 'receipt.add',"
 			" 'inkind.add', 'rates.import')", "8");
 	expect_audit(c, "action = 'entry.post'", "4");
-	expect(c, "SELECT count(DISTINCT token_id) FROM entries", "1");
+	harness_expect_value(c, "SELECT count(DISTINCT token_id) FROM entries", "1");
 
 	/* The journal verifies through the real binary too. */
 	cli_ok(db, (const char *const[]){"verify", NULL});
 
 	/* Lists for scripts. */
-	ck_assert_int_eq(cli(&out, &err, db,
+	ck_assert_int_eq(harness_tfledger_db(&out, &err, db,
 			     (const char *const[]){"receipts", "list", "--format", "json", NULL}),
 			 0);
 	j = json_loads(out, 0, NULL);
@@ -952,24 +887,24 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 	{
 		json_t *r2 = json_array_get(json_object_get(j, "receipts"), 1);
 
-		ck_assert_str_eq(str(r2, "advance"), "5000.00");
-		ck_assert_str_eq(str(json_object_get(r2, "usd"), "amount"), "28275.00");
-		ck_assert_str_eq(str(json_object_get(r2, "usd"), "usd_per_unit"), "1.131");
+		ck_assert_str_eq(harness_str(r2, "advance"), "5000.00");
+		ck_assert_str_eq(harness_str(json_object_get(r2, "usd"), "amount"), "28275.00");
+		ck_assert_str_eq(harness_str(json_object_get(r2, "usd"), "usd_per_unit"), "1.131");
 	}
 	json_decref(j);
 	free(out);
 	free(err);
-	ck_assert_int_eq(cli(&out, &err, db, (const char *const[]){"donors", "list", NULL}), 0);
+	ck_assert_int_eq(harness_tfledger_db(&out, &err, db, (const char *const[]){"donors", "list", NULL}), 0);
 	ck_assert_msg(strstr(out, "GIVEN USD") && strstr(out, "143175.00"), "%s", out);
 	ck_assert_msg(strstr(out, "fin") < strstr(out, "icann"), "%s", out);
 	free(out);
 	free(err);
-	ck_assert_int_eq(cli(&out, &err, db,
+	ck_assert_int_eq(harness_tfledger_db(&out, &err, db,
 			     (const char *const[]){"funds", "travel-available", "--as-of",
 						   "2019-03-31", "--format", "json", NULL}),
 			 0);
 	j = json_loads(out, 0, NULL);
-	ck_assert_str_eq(str(j, "available_usd"), "135720.00");
+	ck_assert_str_eq(harness_str(j, "available_usd"), "135720.00");
 	json_decref(j);
 	free(out);
 	free(err);
@@ -1002,7 +937,7 @@ START_TEST(test_fund_reconcile__matches_once_suggests_and_leaves_the_rest)
 	cli_ok(db, (const char *const[]){"statements", "import",
 					 SRCDATADIR "/tests/data/camt/v02_basic.xml", NULL});
 	for (int run = 0; run < 2; run++) {
-		ck_assert_int_eq(cli(&out, &err, db, rec), 0);
+		ck_assert_int_eq(harness_tfledger_db(&out, &err, db, rec), 0);
 		j = json_loads(out, 0, NULL);
 		ck_assert_msg(j, "%s", out);
 		ck_assert_int_eq(json_array_size(json_object_get(j, "matched")), 1);
@@ -1012,20 +947,20 @@ START_TEST(test_fund_reconcile__matches_once_suggests_and_leaves_the_rest)
 		ck_assert_int_eq(json_integer_value(json_object_get(
 					 json_array_get(json_object_get(j, "suggested"), 0), "pledge")), 2);
 		ck_assert_int_eq(json_array_size(json_object_get(j, "unmatched")), 2);
-		ck_assert_str_eq(str(j, "bank_closing"), "11209.45");
-		ck_assert_str_eq(str(j, "ledger_balance"), "1000.00");
-		ck_assert_str_eq(str(j, "difference"), "10209.45");
+		ck_assert_str_eq(harness_str(j, "bank_closing"), "11209.45");
+		ck_assert_str_eq(harness_str(j, "ledger_balance"), "1000.00");
+		ck_assert_str_eq(harness_str(j, "difference"), "10209.45");
 		json_decref(j);
 		free(out);
 		free(err);
 	}
 	/* The matched line posted its receipt once, however often it ran. */
-	expect(c, "SELECT count(*) FROM receipts", "1");
-	expect(c, "SELECT count(*) FROM entries", "3");
-	expect(c, "SELECT string_agg(match_status, ',' ORDER BY id) FROM bank_lines",
+	harness_expect_value(c, "SELECT count(*) FROM receipts", "1");
+	harness_expect_value(c, "SELECT count(*) FROM entries", "3");
+	harness_expect_value(c, "SELECT string_agg(match_status, ',' ORDER BY id) FROM bank_lines",
 	       "matched,suggested,unmatched,unmatched");
-	expect(c, "SELECT status FROM pledges WHERE id = 1", "paid");
-	expect_trial_balance_zero(c);
+	harness_expect_value(c, "SELECT status FROM pledges WHERE id = 1", "paid");
+	harness_expect_trial_balance_zero(c);
 	PQfinish(c);
 }
 END_TEST
@@ -1051,28 +986,28 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test fund[] = {
+		{test_fund_init__creates_the_chart_once_with_audit, 0},
+		{test_fund_init__refuses_a_clashing_account, 0},
+		{test_fund_pledge__indicative_makes_no_entry_signed_makes_receivable, 0},
+		{test_fund_receipt__partial_with_charges_then_overpayment_to_advance, 0},
+		{test_fund_receipt__underpayment_leaves_the_receivable_open, 0},
+		{test_fund_receipt__across_currencies_balances_each_currency, 0},
+		{test_fund_inkind__services_in_memo_goods_as_revenue, 0},
+		{test_fund_donors__ordered_by_usd_at_the_rates_of_receipt_months, 0},
+		{test_fund_donors__missing_rate_names_currency_and_month, 0},
+		{test_fund_travel__available_as_of_a_date, 0},
+		{test_fund_bad_input__refused_naming_the_field_nothing_stored,
+		 (int)(sizeof(bad_cases) / sizeof(bad_cases[0]))},
+		{test_fund_db__refuses_what_the_code_refuses, 0},
+		{test_fund_cli__rates_file_with_a_bad_line_stores_nothing, 0},
+		{test_fund_cli__mixed_sequence_balances_and_verifies, 0},
+		{test_fund_reconcile__matches_once_suggests_and_leaves_the_rest, 0},
+		{test_fund_cli__usage_errors_exit_1, 0},
+	};
 	Suite *s = suite_create("fund");
-	TCase *tc = tcase_create("fund");
 
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_fund_init__creates_the_chart_once_with_audit);
-	tcase_add_test(tc, test_fund_init__refuses_a_clashing_account);
-	tcase_add_test(tc, test_fund_pledge__indicative_makes_no_entry_signed_makes_receivable);
-	tcase_add_test(tc, test_fund_receipt__partial_with_charges_then_overpayment_to_advance);
-	tcase_add_test(tc, test_fund_receipt__underpayment_leaves_the_receivable_open);
-	tcase_add_test(tc, test_fund_receipt__across_currencies_balances_each_currency);
-	tcase_add_test(tc, test_fund_inkind__services_in_memo_goods_as_revenue);
-	tcase_add_test(tc, test_fund_donors__ordered_by_usd_at_the_rates_of_receipt_months);
-	tcase_add_test(tc, test_fund_donors__missing_rate_names_currency_and_month);
-	tcase_add_test(tc, test_fund_travel__available_as_of_a_date);
-	tcase_add_loop_test(tc, test_fund_bad_input__refused_naming_the_field_nothing_stored, 0,
-			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
-	tcase_add_test(tc, test_fund_db__refuses_what_the_code_refuses);
-	tcase_add_test(tc, test_fund_cli__rates_file_with_a_bad_line_stores_nothing);
-	tcase_add_test(tc, test_fund_cli__mixed_sequence_balances_and_verifies);
-	tcase_add_test(tc, test_fund_reconcile__matches_once_suggests_and_leaves_the_rest);
-	tcase_add_test(tc, test_fund_cli__usage_errors_exit_1);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "fund", NULL, NULL, 120, fund, HARNESS_N(fund));
 	return s;
 }
 

@@ -901,45 +901,39 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test api[] = {
+		{test_accounts__create_get_list_and_conflict, 0},
+		{test_entry_post__stores_chains_and_balances, 0},
+		{test_entry_reverse__swaps_sides_links_and_refuses_twice, 0},
+		{test_entry_batch__all_or_nothing, 0},
+		{test_period_close__refuses_entries_dated_inside, 0},
+		{test_idempotency__replays_first_answer_and_refuses_other_body, 0},
+		{test_roles__matrix, 0},
+		{test_bad_requests__answer_their_code_and_store_nothing, 0},
+		{test_daemon__healthz_metrics_and_request_id, 0},
+		{test_db__refuses_unbalanced_changed_and_deleted_journal_rows, 0},
+		{test_verify__detects_a_changed_posting, 0},
+		{test_verify__detects_a_changed_memo, 0},
+		{test_verify__detects_a_deleted_entry, 0},
+		{test_verify__detects_a_deleted_tail, 0},
+		{test_verify__detects_an_inserted_posting, 0},
+		{test_verify__detects_an_inserted_entry, 0},
+	};
+	const struct harness_test revoke[] = {
+		{test_token_revoke__refuses_the_next_request_every_time, 0},
+	};
+	const struct harness_test db[] = {
+		{test_db_columns_verify__refuses_a_select_list_that_drifted, 0},
+	};
 	Suite *s = suite_create("ledger");
-	TCase *tc = tcase_create("api");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_accounts__create_get_list_and_conflict);
-	tcase_add_test(tc, test_entry_post__stores_chains_and_balances);
-	tcase_add_test(tc, test_entry_reverse__swaps_sides_links_and_refuses_twice);
-	tcase_add_test(tc, test_entry_batch__all_or_nothing);
-	tcase_add_test(tc, test_period_close__refuses_entries_dated_inside);
-	tcase_add_test(tc, test_idempotency__replays_first_answer_and_refuses_other_body);
-	tcase_add_test(tc, test_roles__matrix);
-	tcase_add_test(tc, test_bad_requests__answer_their_code_and_store_nothing);
-	tcase_add_test(tc, test_daemon__healthz_metrics_and_request_id);
-	tcase_add_test(tc, test_db__refuses_unbalanced_changed_and_deleted_journal_rows);
-	tcase_add_test(tc, test_verify__detects_a_changed_posting);
-	tcase_add_test(tc, test_verify__detects_a_changed_memo);
-	tcase_add_test(tc, test_verify__detects_a_deleted_entry);
-	tcase_add_test(tc, test_verify__detects_a_deleted_tail);
-	tcase_add_test(tc, test_verify__detects_an_inserted_posting);
-	tcase_add_test(tc, test_verify__detects_an_inserted_entry);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("revoke");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 600);
-	tcase_add_test(tc, test_token_revoke__refuses_the_next_request_every_time);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("db");
-	tcase_add_test(tc, test_db_columns_verify__refuses_a_select_list_that_drifted);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "api", setup, teardown, 120, api, HARNESS_N(api));
+	harness_add_tcase(s, "revoke", setup, teardown, 600, revoke, HARNESS_N(revoke));
+	harness_add_tcase(s, "db", NULL, NULL, 0, db, HARNESS_N(db));
 	return s;
 }
 
 int main(void)
 {
-	int rc;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = harness_main(suite(), true);
-	curl_global_cleanup();
-	return rc;
+	return harness_main(suite(), true);
 }

@@ -296,24 +296,18 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test load[] = {
+		{test_load__16_clients_on_two_accounts, 0},
+		{test_crash__kill9_then_replay_is_exactly_once, 0},
+		{test_outage__database_restart_under_load, 0},
+	};
 	Suite *s = suite_create("ledger_load");
-	TCase *tc = tcase_create("load");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, test_load__16_clients_on_two_accounts);
-	tcase_add_test(tc, test_crash__kill9_then_replay_is_exactly_once);
-	tcase_add_test(tc, test_outage__database_restart_under_load);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "load", setup, teardown, 300, load, HARNESS_N(load));
 	return s;
 }
 
 int main(void)
 {
-	int rc;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = harness_main(suite(), true);
-	curl_global_cleanup();
-	return rc;
+	return harness_main(suite(), true);
 }

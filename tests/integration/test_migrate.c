@@ -388,22 +388,22 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test db[] = {
+		{test_migrate_apply__creates_everything_on_an_empty_database, 0},
+		{test_migrate_apply__rerun_is_a_no_op, 0},
+		{test_migrate_apply__refuses_a_changed_file, 0},
+		{test_migrate_apply__failing_file_leaves_nothing_behind, 0},
+		{test_migrate_apply__new_file_is_applied_once, 0},
+		{test_migrate_apply__refuses_a_pending_file_numbered_below_the_last_applied, 0},
+		{test_migrate_apply__accepts_low_numbers_applied_after_higher_ones, 0},
+		{test_migrate_apply__refuses_a_database_newer_than_the_files, 0},
+		{test_migrate_apply__concurrent_runs_end_with_one_applied_set, 0},
+		{test_migrate_list__shows_applied_and_pending, 0},
+		{test_migrate_schema__snapshot_matches_a_fresh_migration, 0},
+	};
 	Suite *s = suite_create("migrate");
-	TCase *tc = tcase_create("db");
 
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_migrate_apply__creates_everything_on_an_empty_database);
-	tcase_add_test(tc, test_migrate_apply__rerun_is_a_no_op);
-	tcase_add_test(tc, test_migrate_apply__refuses_a_changed_file);
-	tcase_add_test(tc, test_migrate_apply__failing_file_leaves_nothing_behind);
-	tcase_add_test(tc, test_migrate_apply__new_file_is_applied_once);
-	tcase_add_test(tc, test_migrate_apply__refuses_a_pending_file_numbered_below_the_last_applied);
-	tcase_add_test(tc, test_migrate_apply__accepts_low_numbers_applied_after_higher_ones);
-	tcase_add_test(tc, test_migrate_apply__refuses_a_database_newer_than_the_files);
-	tcase_add_test(tc, test_migrate_apply__concurrent_runs_end_with_one_applied_set);
-	tcase_add_test(tc, test_migrate_list__shows_applied_and_pending);
-	tcase_add_test(tc, test_migrate_schema__snapshot_matches_a_fresh_migration);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "db", NULL, NULL, 120, db, HARNESS_N(db));
 	return s;
 }
 

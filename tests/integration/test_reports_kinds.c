@@ -42,27 +42,8 @@ struct fx {
 	PGconn *c;
 };
 
-static json_t *ok(PGconn *c,
-		  int (*op)(json_t **, PGconn *, json_t *, const struct ledger_actor *),
-		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static json_t *ok(PGconn *c,
-		  int (*op)(json_t **, PGconn *, json_t *, const struct ledger_actor *),
-		  const char *fmt, ...)
-{
-	char text[1024];
-	json_t *body, *out = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	body = json_loads(text, 0, NULL);
-	ck_assert_msg(body, "bad test JSON %s", text);
-	ck_assert_msg(op(&out, c, body, &who) == 0, "%s: %s", text, err_last());
-	json_decref(body);
-	return out;
-}
+/* Runs op on a JSON text (printf format); asserts success; returns the answer. */
+#define ok(c, op, ...) harness_op_ok(c, op, &who, __VA_ARGS__)
 
 static long long id_of(json_t *o)
 {
@@ -207,29 +188,6 @@ static xmlDocPtr valid(const char *p, const char *xsd)
 	return doc;
 }
 
-/* The string value of an XPath expression (prefix r: = the report namespace). */
-static char *xp(xmlDocPtr doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static char *xp(xmlDocPtr doc, const char *fmt, ...)
-{
-	char expr[512];
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-	xmlXPathObjectPtr o;
-	char *s;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(expr, sizeof(expr), fmt, ap);
-	va_end(ap);
-	ck_assert_ptr_nonnull(ctx);
-	xmlXPathRegisterNs(ctx, BAD_CAST "r", BAD_CAST REPORTS_NS);
-	o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-	ck_assert_msg(o, "bad XPath %s", expr);
-	s = (char *)xmlXPathCastToString(o);
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(ctx);
-	return s;
-}
 
 static int64_t xp_money(xmlDocPtr doc, const char *ccy, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -244,7 +202,7 @@ static int64_t xp_money(xmlDocPtr doc, const char *ccy, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(expr, sizeof(expr), fmt, ap);
 	va_end(ap);
-	s = xp(doc, "%s", expr);
+	s = harness_xpath(doc, "%s", expr);
 	ck_assert_msg(money_parse(&v, s, ccy) == 0, "%s = '%s': %s", expr, s, err_last());
 	xmlFree(s);
 	return v;
@@ -256,7 +214,7 @@ static long xp_count(xmlDocPtr doc, const char *expr)
 	long n;
 
 	snprintf(e, sizeof(e), "count(%s)", expr);
-	s = xp(doc, "%s", e);
+	s = harness_xpath(doc, "%s", e);
 	n = strtol(s, NULL, 10);
 	xmlFree(s);
 	return n;
@@ -313,8 +271,8 @@ static void closing_balances_tie_out(PGconn *c, xmlDocPtr doc, const char *to)
 
 	ck_assert_int_gt(n, 0);
 	for (long i = 1; i <= n; i++) {
-		char *code = xp(doc, "/r:account-statement/r:accounts/r:account[%ld]/@code", i);
-		char *ccy = xp(doc, "/r:account-statement/r:accounts/r:account[%ld]/@currency", i);
+		char *code = harness_xpath(doc, "/r:account-statement/r:accounts/r:account[%ld]/@code", i);
+		char *ccy = harness_xpath(doc, "/r:account-statement/r:accounts/r:account[%ld]/@currency", i);
 		int64_t closing = xp_money(doc, ccy, "/r:account-statement/r:accounts/r:account[%ld]"
 						     "/r:closing-balance", i);
 
@@ -340,9 +298,9 @@ START_TEST(test_report_statement__all_accounts_valid_ties_out_and_verifies)
 	/* every entry and posting of the year, the last one the head */
 	head = harness_query_value(f.c, "SELECT sequence || ' ' || hash FROM ledger_head");
 	{
-		char *s = xp(doc, "concat(//r:ledger-head/r:sequence, ' ', //r:ledger-head/r:hash)");
+		char *s = harness_xpath(doc, "concat(//r:ledger-head/r:sequence, ' ', //r:ledger-head/r:hash)");
 		char *n = harness_query_value(f.c, "SELECT count(*) FROM postings");
-		char *last = xp(doc, "concat(//r:entry[last()]/@sequence, ' ', //r:entry[last()]"
+		char *last = harness_xpath(doc, "concat(//r:entry[last()]/@sequence, ' ', //r:entry[last()]"
 				     "/r:hash)");
 
 		ck_assert_str_eq(s, head);
@@ -465,7 +423,7 @@ START_TEST(test_report_verify_statement__refuses_any_change)
 	report(&f, p, "account-statement", "2019-01-01", "2019-12-31", NULL, "all.xml");
 	path(t, &f, "tampered.xml");
 	doc = valid(p, SCHEMAS "account-statement.xsd");
-	h = xp(doc, "//r:entry[3]/r:hash");
+	h = harness_xpath(doc, "//r:entry[3]/r:hash");
 	xmlFreeDoc(doc);
 
 	tamper(p, t, "<entry sequence=\"2\"", "amount=\"39990.00\"", "amount=\"39999.00\"");
@@ -548,7 +506,7 @@ START_TEST(test_report_trial_balance__zero_per_currency_and_usd_at_un_rates)
 		ck_assert_int_eq(n, 1);
 		n = xp_count(doc, strcat(base, "/r:account"));
 		for (long i = 1; i <= n; i++) {
-			char *code = xp(doc, "(%s)[%ld]/@code", base, i);
+			char *code = harness_xpath(doc, "(%s)[%ld]/@code", base, i);
 			int64_t dr = xp_money(doc, ccy, "(%s)[%ld]/r:debit", base, i);
 			int64_t cr = xp_money(doc, ccy, "(%s)[%ld]/r:credit", base, i);
 			int64_t udr = xp_money(doc, "USD", "(%s)[%ld]/r:usd-debit", base, i);
@@ -614,7 +572,7 @@ START_TEST(test_report_donors__ranked_by_usd_tied_to_revenue_and_receivables)
 	doc = valid(p, SCHEMAS "donor-contributions.xsd");
 	/* USD 50,000.00; EUR 40,000.00 x 1.142; CHF 12,000.00 x 1.005 */
 	{
-		char *order = xp(doc, "concat(//r:donor[1]/@id, ' ', //r:donor[2]/@id, ' ',"
+		char *order = harness_xpath(doc, "concat(//r:donor[1]/@id, ' ', //r:donor[2]/@id, ' ',"
 				      " //r:donor[3]/@id)");
 
 		ck_assert_str_eq(order, "usa eu swiss");
@@ -675,7 +633,7 @@ START_TEST(test_report_inkind__fair_values_tied_to_the_ledger)
 	/* CHF 1,500.00 at the March rate 1.005 */
 	ck_assert_int_eq(xp_money(doc, "USD", "//r:gift[@kind='goods']/r:usd"), 150750);
 	{
-		char *s = xp(doc, "concat(//r:gift[@kind='goods']/r:recognised, ' ',"
+		char *s = harness_xpath(doc, "concat(//r:gift[@kind='goods']/r:recognised, ' ',"
 				  " //r:gift[@kind='service']/r:recognised, ' ',"
 				  " //r:gift[@kind='goods']/r:donor-name)");
 
@@ -704,7 +662,7 @@ START_TEST(test_report_fund_statement__sections_tie_to_the_accounts)
 	report(&f, p, "trust-fund-statement", "2019-01-01", "2019-12-31", NULL, "tfs.xml");
 	doc = valid(p, SCHEMAS "trust-fund-statement.xsd");
 	for (size_t i = 0; i < 6; i++) {
-		char e[128], *name = xp(doc, "//r:section[%zu]/@name", i + 1);
+		char e[128], *name = harness_xpath(doc, "//r:section[%zu]/@name", i + 1);
 
 		ck_assert_str_eq(name, sections[i]);
 		xmlFree(name);
@@ -753,7 +711,7 @@ static void codes_in_list(xmlDocPtr doc, const char *expr, const char *name)
 	snprintf(p, sizeof(p), IATI "codelists/%s.xml", name);
 	ck_assert_msg(xml_read_file(&list, p) == 0, "%s", err_last());
 	for (long i = 1; i <= n; i++) {
-		char *code = xp(doc, "(%s)[%ld]", expr, i);
+		char *code = harness_xpath(doc, "(%s)[%ld]", expr, i);
 		xmlXPathContextPtr ctx = xmlXPathNewContext(list);
 		xmlXPathObjectPtr o;
 		char q[160];
@@ -771,7 +729,7 @@ static void codes_in_list(xmlDocPtr doc, const char *expr, const char *name)
 
 static char *iati_xp(xmlDocPtr doc, const char *expr)
 {
-	return xp(doc, "%s", expr);
+	return harness_xpath(doc, "%s", expr);
 }
 
 START_TEST(test_report_iati__valid_against_official_schemas_and_codelists)
@@ -946,8 +904,8 @@ START_TEST(test_report_reconciliation__lists_what_reconcile_stored_and_ties_out)
 	ck_assert_int_eq(xp_count(doc, "//r:unmatched/r:line"), 2);
 	ck_assert_int_eq(xp_count(doc, "/r:reconciliation/*[@count = count(r:line)]"), 3);
 	{
-		char *agr = xp(doc, "//r:matched/r:line/r:receipt/@agreement");
-		char *rid = xp(doc, "//r:matched/r:line/r:receipt/@id");
+		char *agr = harness_xpath(doc, "//r:matched/r:line/r:receipt/@agreement");
+		char *rid = harness_xpath(doc, "//r:matched/r:line/r:receipt/@id");
 		char *db_rid = harness_query_value(f.c, "SELECT id FROM receipts WHERE bank_line"
 						   " IS NOT NULL");
 
@@ -961,7 +919,7 @@ START_TEST(test_report_reconciliation__lists_what_reconcile_stored_and_ties_out)
 	{
 		char *v = harness_query_value(f.c, "SELECT closing_minor FROM bank_statements"
 					      " WHERE account = 'CH9300762011623852957'");
-		char *as_of = xp(doc, "//r:balances/r:as-of");
+		char *as_of = harness_xpath(doc, "//r:balances/r:as-of");
 
 		closing = strtoll(v, NULL, 10);
 		free(v);
@@ -1171,25 +1129,25 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test kinds_tests[] = {
+		{test_report_statement__all_accounts_valid_ties_out_and_verifies, 0},
+		{test_report_statement__mid_period_carries_the_chain_to_the_head, 0},
+		{test_report_statement__one_account_and_an_empty_period, 0},
+		{test_report_verify_statement__refuses_any_change, 0},
+		{test_report_trial_balance__zero_per_currency_and_usd_at_un_rates, 0},
+		{test_report_donors__ranked_by_usd_tied_to_revenue_and_receivables, 0},
+		{test_report_inkind__fair_values_tied_to_the_ledger, 0},
+		{test_report_fund_statement__sections_tie_to_the_accounts, 0},
+		{test_report_iati__valid_against_official_schemas_and_codelists, 0},
+		{test_report_reconciliation__lists_what_reconcile_stored_and_ties_out, 0},
+		{test_report_kinds__same_arguments_same_bytes, 0},
+		{test_report_kinds__signed_report_verifies_and_still_checks, 0},
+		{test_report_kinds__bad_requests_exit_1_naming_what, 0},
+		{test_report_kinds__output_into_a_fifo_writes_through_and_keeps_the_fifo, 0},
+	};
 	Suite *s = suite_create("reports_kinds");
-	TCase *tc = tcase_create("kinds");
 
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_report_statement__all_accounts_valid_ties_out_and_verifies);
-	tcase_add_test(tc, test_report_statement__mid_period_carries_the_chain_to_the_head);
-	tcase_add_test(tc, test_report_statement__one_account_and_an_empty_period);
-	tcase_add_test(tc, test_report_verify_statement__refuses_any_change);
-	tcase_add_test(tc, test_report_trial_balance__zero_per_currency_and_usd_at_un_rates);
-	tcase_add_test(tc, test_report_donors__ranked_by_usd_tied_to_revenue_and_receivables);
-	tcase_add_test(tc, test_report_inkind__fair_values_tied_to_the_ledger);
-	tcase_add_test(tc, test_report_fund_statement__sections_tie_to_the_accounts);
-	tcase_add_test(tc, test_report_iati__valid_against_official_schemas_and_codelists);
-	tcase_add_test(tc, test_report_reconciliation__lists_what_reconcile_stored_and_ties_out);
-	tcase_add_test(tc, test_report_kinds__same_arguments_same_bytes);
-	tcase_add_test(tc, test_report_kinds__signed_report_verifies_and_still_checks);
-	tcase_add_test(tc, test_report_kinds__bad_requests_exit_1_naming_what);
-	tcase_add_test(tc, test_report_kinds__output_into_a_fifo_writes_through_and_keeps_the_fifo);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "kinds", NULL, NULL, 120, kinds_tests, HARNESS_N(kinds_tests));
 	return s;
 }
 

@@ -57,6 +57,9 @@ struct fx {
 
 typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *);
 
+/* Runs op on a JSON text (printf format); asserts success; returns the answer. */
+#define ok(c, op, ...) harness_op_ok(c, op, &who, __VA_ARGS__)
+
 
 /* Imports the applicant CSV at path for meeting, as the CLI does. */
 static int import(json_t **out, PGconn *c, const char *meeting, const char *path)
@@ -70,23 +73,6 @@ static int import(json_t **out, PGconn *c, const char *meeting, const char *path
 	return rc;
 }
 
-/* Runs op on a JSON text (printf format); asserts success; returns the answer. */
-__attribute__((format(printf, 3, 4))) static json_t *ok(PGconn *c, op_fn op, const char *fmt,
-							  ...)
-{
-	char text[1024];
-	json_t *body, *out = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	body = json_loads(text, 0, NULL);
-	ck_assert_msg(body, "bad test JSON %s", text);
-	ck_assert_msg(op(&out, c, body, &who) == 0, "%s: %s", text, err_last());
-	json_decref(body);
-	return out;
-}
 
 static void rank(PGconn *c, const char *as_of, const char *budget)
 {
@@ -156,26 +142,12 @@ static void path(char *out, const struct fx *f, const char *name)
 static void fx_open(struct fx *f)
 {
 	char csv[LIMIT_PATH_BYTES];
-	json_t *out = NULL, *p;
-	int created = 0;
+	json_t *out = NULL;
 
 	harness_new_db(f->db, sizeof(f->db));
 	harness_tmpdir(f->dir, sizeof(f->dir));
 	f->c = harness_connect(f->db);
-	ck_assert_int_eq(ledger_store_setup(f->c), 0);
-	ck_assert_int_eq(fund_setup(f->c), 0);
-	ck_assert_int_eq(travel_setup(f->c), 0);
-	ck_assert_msg(fund_init(&created, f->c, &who) == 0, "%s", err_last());
-	json_decref(ok(f->c, fund_donor_add,
-		       "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}"));
-	p = ok(f->c, fund_pledge_add,
-	       "{\"donor\":\"fin\",\"date\":\"2018-08-01\",\"amount\":\"8000.00\",\"currency\":"
-	       "\"USD\",\"earmark\":\"travel\",\"agreement\":\"TF-2018-1\"}");
-	json_decref(ok(f->c, fund_receipt_add,
-		       "{\"pledge\":%lld,\"date\":\"2018-09-01\",\"bank_account\":\"1010-USD\","
-		       "\"amount\":\"8000.00\"}",
-		       (long long)json_integer_value(json_object_get(p, "id"))));
-	json_decref(p);
+	harness_travel_fund(f->c, &who);
 	json_decref(ok(f->c, travel_meeting_add,
 		       "{\"id\":\"" MEETING "\",\"name\":\"MAG 1 2019\",\"starts_on\":\"2019-01-29\","
 		       "\"ends_on\":\"2019-01-31\",\"place\":\"Geneva\",\"currency\":\"USD\","
@@ -251,31 +223,10 @@ static xmlDocPtr valid(const char *p)
 	return doc;
 }
 
-/* The string value of an XPath expression (r: the report namespace); free it. */
-__attribute__((format(printf, 2, 3))) static char *xp(xmlDocPtr doc, const char *fmt, ...)
-{
-	char expr[512];
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-	xmlXPathObjectPtr o;
-	char *s;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(expr, sizeof(expr), fmt, ap);
-	va_end(ap);
-	ck_assert_ptr_nonnull(ctx);
-	xmlXPathRegisterNs(ctx, BAD_CAST "r", BAD_CAST REPORTS_NS);
-	o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-	ck_assert_msg(o, "bad XPath %s", expr);
-	s = (char *)xmlXPathCastToString(o);
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(ctx);
-	return s;
-}
 
 static void expect_xp(xmlDocPtr doc, const char *expr, const char *want)
 {
-	char *s = xp(doc, "%s", expr);
+	char *s = harness_xpath(doc, "%s", expr);
 
 	ck_assert_msg(strcmp(s, want) == 0, "%s = '%s', want '%s'", expr, s, want);
 	xmlFree(s);
@@ -292,10 +243,10 @@ __attribute__((format(printf, 2, 3))) static int64_t xp_usd(xmlDocPtr doc, const
 	va_start(ap, fmt);
 	vsnprintf(expr, sizeof(expr), fmt, ap);
 	va_end(ap);
-	s = xp(doc, "string(%s/@currency)", expr);
+	s = harness_xpath(doc, "string(%s/@currency)", expr);
 	ck_assert_msg(strcmp(s, "USD") == 0, "%s: currency '%s'", expr, s);
 	xmlFree(s);
-	s = xp(doc, "%s", expr);
+	s = harness_xpath(doc, "%s", expr);
 	ck_assert_msg(money_parse(&v, s, "USD") == 0, "%s = '%s': %s", expr, s, err_last());
 	xmlFree(s);
 	return v;
@@ -303,7 +254,7 @@ __attribute__((format(printf, 2, 3))) static int64_t xp_usd(xmlDocPtr doc, const
 
 static long xp_long(xmlDocPtr doc, const char *expr)
 {
-	char *s = xp(doc, "%s", expr);
+	char *s = harness_xpath(doc, "%s", expr);
 	long n = strtol(s, NULL, 10);
 
 	xmlFree(s);
@@ -327,14 +278,6 @@ __attribute__((format(printf, 2, 3))) static int64_t sql_ll(PGconn *c, const cha
 	return n;
 }
 
-static void expect_sql(PGconn *c, const char *sql, const char *want)
-{
-	char *v = harness_query_value(c, sql);
-
-	ck_assert_msg(v && strcmp(v, want) == 0, "%s: got '%s', want '%s'", sql, v ? v : "(none)",
-		      want);
-	free(v);
-}
 
 /* Sum over the meeting's entries dated in [from, to] of the postings on
  * account: its debits ("debit"), its credits ("credit"), or debits - credits
@@ -387,11 +330,11 @@ static long entries_tie(PGconn *c, xmlDocPtr doc)
 		snprintf(count, sizeof(count), "count(%s)", where[w]);
 		n = xp_long(doc, count);
 		for (long i = 1; i <= n; i++) {
-			char *seq = xp(doc, "string((%s)[%ld]/@sequence)", where[w], i);
-			char *hash = xp(doc, "string((%s)[%ld]/@hash)", where[w], i);
-			char *date = xp(doc, "string((%s)[%ld]/@date)", where[w], i);
-			char *role = xp(doc, "string((%s)[%ld]/@role)", where[w], i);
-			char *trip = xp(doc, "string((%s)[%ld]/../@id)", where[w], i);
+			char *seq = harness_xpath(doc, "string((%s)[%ld]/@sequence)", where[w], i);
+			char *hash = harness_xpath(doc, "string((%s)[%ld]/@hash)", where[w], i);
+			char *date = harness_xpath(doc, "string((%s)[%ld]/@date)", where[w], i);
+			char *role = harness_xpath(doc, "string((%s)[%ld]/@role)", where[w], i);
+			char *trip = harness_xpath(doc, "string((%s)[%ld]/../@id)", where[w], i);
 			const char *col = strcmp(role, "obligation") == 0 ? "obligation_entry"
 					  : strcmp(role, "release") == 0  ? "release_entry"
 									  : "settlement_entry";
@@ -469,7 +412,7 @@ START_TEST(test_report_travel__valid_stored_decisions_and_trips_tied_to_postings
 	/* the header's head is the ledger's */
 	head = harness_query_value(f.c, "SELECT sequence || ' ' || hash FROM ledger_head");
 	{
-		char *s = xp(doc, "concat(" ROOT "/r:header/r:ledger-head/r:sequence, ' ',"
+		char *s = harness_xpath(doc, "concat(" ROOT "/r:header/r:ledger-head/r:sequence, ' ',"
 				  ROOT "/r:header/r:ledger-head/r:hash)");
 
 		ck_assert_str_eq(s, head);
@@ -484,7 +427,7 @@ START_TEST(test_report_travel__valid_stored_decisions_and_trips_tied_to_postings
 	{
 		char *sha = harness_query_value(f.c, "SELECT policy_id || ' ' || policy_version"
 						     " || ' ' || policy_sha256 FROM travel_runs");
-		char *s = xp(doc, "concat(" ROOT "/r:run/r:policy/@id, ' ', " ROOT "/r:run/r:policy"
+		char *s = harness_xpath(doc, "concat(" ROOT "/r:run/r:policy/@id, ' ', " ROOT "/r:run/r:policy"
 				  "/@version, ' ', " ROOT "/r:run/r:policy/@sha256)");
 
 		ck_assert_str_eq(s, sha);
@@ -504,7 +447,7 @@ START_TEST(test_report_travel__valid_stored_decisions_and_trips_tied_to_postings
 		expect_xp(doc, "string(" ROOT "/r:run/r:decisions/@count)", "7");
 		expect_xp(doc, "string(" ROOT "/r:run/r:decisions/@funded)", "3");
 		for (long i = 1; i <= n; i++) {
-			char *s = xp(doc, "concat(" ROOT "/r:run/r:decisions/r:decision[%ld]/@id, ':',"
+			char *s = harness_xpath(doc, "concat(" ROOT "/r:run/r:decisions/r:decision[%ld]/@id, ':',"
 					  ROOT "/r:run/r:decisions/r:decision[%ld]/@outcome, ':',"
 					  ROOT "/r:run/r:decisions/r:decision[%ld]/r:granted)", i, i, i);
 
@@ -512,7 +455,7 @@ START_TEST(test_report_travel__valid_stored_decisions_and_trips_tied_to_postings
 			strcat(order, s);
 			xmlFree(s);
 		}
-		expect_sql(f.c, "SELECT string_agg(applicant || ':' || decision || ':' ||"
+		harness_expect_value(f.c, "SELECT string_agg(applicant || ':' || decision || ':' ||"
 				" (granted_minor / 100) || '.' || lpad((granted_minor % 100)::text, 2, '0'),"
 				" ',' ORDER BY position) FROM travel_decisions", order);
 		ck_assert_str_eq(order, "amina:funded:3000.00,bo:funded:1500.00,cy:waitlisted:0.00,"
@@ -538,14 +481,14 @@ START_TEST(test_report_travel__valid_stored_decisions_and_trips_tied_to_postings
 		long n = xp_long(doc, "count(" ROOT "/r:trips/r:trip)");
 
 		for (long i = 1; i <= n; i++) {
-			char *s = xp(doc, "concat(" ROOT "/r:trips/r:trip[%ld]/@applicant, ':',"
+			char *s = harness_xpath(doc, "concat(" ROOT "/r:trips/r:trip[%ld]/@applicant, ':',"
 					  ROOT "/r:trips/r:trip[%ld]/@state)", i, i);
 
 			strcat(states, i > 1 ? "," : "");
 			strcat(states, s);
 			xmlFree(s);
 		}
-		expect_sql(f.c, "SELECT string_agg(applicant || ':' || status, ',' ORDER BY id)"
+		harness_expect_value(f.c, "SELECT string_agg(applicant || ':' || status, ',' ORDER BY id)"
 				" FROM travel_trips", states);
 		ck_assert_str_eq(states, "amina:declined,bo:settled,eve:settled,cy:approved,"
 					 "dee:cancelled,fay:offered");
@@ -805,25 +748,21 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test travel_allocation[] = {
+		{test_report_travel__valid_stored_decisions_and_trips_tied_to_postings, 0},
+		{test_report_travel__latest_run_as_of_the_period_end_and_same_bytes, 0},
+		{test_report_travel__bad_requests_exit_1_naming_what, 0},
+		{test_report_travel__decisions_beyond_one_page, 0},
+		{test_report_travel_route__meeting_and_generated_at_give_the_cli_bytes, 0},
+	};
 	Suite *s = suite_create("reports_travel");
-	TCase *tc = tcase_create("travel-allocation");
 
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_report_travel__valid_stored_decisions_and_trips_tied_to_postings);
-	tcase_add_test(tc, test_report_travel__latest_run_as_of_the_period_end_and_same_bytes);
-	tcase_add_test(tc, test_report_travel__bad_requests_exit_1_naming_what);
-	tcase_add_test(tc, test_report_travel__decisions_beyond_one_page);
-	tcase_add_test(tc, test_report_travel_route__meeting_and_generated_at_give_the_cli_bytes);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "travel-allocation", NULL, NULL, 120, travel_allocation,
+			  HARNESS_N(travel_allocation));
 	return s;
 }
 
 int main(void)
 {
-	int rc;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = harness_main(suite(), true);
-	curl_global_cleanup();
-	return rc;
+	return harness_main(suite(), true);
 }

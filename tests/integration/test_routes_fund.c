@@ -12,14 +12,7 @@
 
 #define DATA SRCDATADIR "/tests/data/"
 
-struct env {
-	char conninfo[LIMIT_CONNINFO_BYTES];
-	char dir[LIMIT_PATH_BYTES];
-	struct daemon d;
-	char *admin, *finance, *secretariat, *auditor;
-};
-
-static struct env E;
+static struct roles_env E;
 
 static void cli_ok(const char *a1, const char *a2, const char *a3, const char *a4,
 		   const char *a5)
@@ -42,12 +35,7 @@ static void cli_ok(const char *a1, const char *a2, const char *a3, const char *a
  * rates too unless bare. */
 static void start(bool bare)
 {
-	harness_new_db(E.conninfo, sizeof(E.conninfo));
-	harness_tmpdir(E.dir, sizeof(E.dir));
-	E.admin = make_token(E.conninfo, "admin", "ada");
-	E.finance = make_token(E.conninfo, "finance", "fin");
-	E.secretariat = make_token(E.conninfo, "secretariat", "sec");
-	E.auditor = make_token(E.conninfo, "auditor", "aud");
+	roles_env_open(&E);
 	if (!bare) {
 		cli_ok("fund", "init", NULL, NULL, NULL);
 		cli_ok("rates", "import", DATA "fund/rates-2019.csv", NULL, NULL);
@@ -67,12 +55,7 @@ static void setup_bare(void)
 
 static void teardown(void)
 {
-	if (E.d.pid)
-		daemon_stop(&E.d);
-	free(E.admin);
-	free(E.finance);
-	free(E.secretariat);
-	free(E.auditor);
+	roles_env_close(&E);
 }
 
 /* Asserts status (and code, if not NULL) and the request id; frees r. */
@@ -93,15 +76,7 @@ static void expect(struct resp r, long status, const char *code)
 static json_t *call(const char *method, const char *path, const char *token, const char *body,
 		    long status)
 {
-	struct resp r = http(&E.d, method, path, token, NULL, body);
-	json_t *o;
-
-	ck_assert_msg(r.status == status, "%s %s: %ld, want %ld: %s", method, path, r.status,
-		      status, r.body);
-	o = json_loads(r.body, 0, NULL);
-	ck_assert_msg(o, "%s %s: not JSON: %s", method, path, r.body);
-	resp_free(&r);
-	return o;
+	return call_on(&E.d, method, path, token, body, status);
 }
 
 static long long count(const char *table)
@@ -1133,37 +1108,30 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test routes[] = {
+		{test_fund_routes__writes_lists_roles_and_donor_order, 0},
+		{test_fund_routes__bad_input_stores_nothing, 0},
+		{test_travel_routes__rank_approve_decline_settle_and_roles, 0},
+		{test_report_route__xml_roles_and_bad_requests, 0},
+		{test_statements_route__imports_once_refuses_hostile_xml_and_replays, 0},
+		{test_statements_route__body_limit_is_its_own, 0},
+		{test_reconcile_route__posts_once_replays_and_shows_state, 0},
+		{test_fund_writes__honour_idempotency_keys, 0},
+		{test_bank_account_links__name_the_statement_account_of_a_bank_account, 0},
+	};
+	const struct harness_test bare[] = {
+		{test_fund_init_route__creates_the_chart_once_and_replays, 0},
+		{test_fund_init_route__refuses_a_clashing_account_whole, 0},
+		{test_rates_route__csv_all_or_nothing_and_replays, 0},
+	};
 	Suite *s = suite_create("routes_fund");
-	TCase *t = tcase_create("routes"), *bare;
 
-	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_set_timeout(t, 120);
-	tcase_add_test(t, test_fund_routes__writes_lists_roles_and_donor_order);
-	tcase_add_test(t, test_fund_routes__bad_input_stores_nothing);
-	tcase_add_test(t, test_travel_routes__rank_approve_decline_settle_and_roles);
-	tcase_add_test(t, test_report_route__xml_roles_and_bad_requests);
-	tcase_add_test(t, test_statements_route__imports_once_refuses_hostile_xml_and_replays);
-	tcase_add_test(t, test_statements_route__body_limit_is_its_own);
-	tcase_add_test(t, test_reconcile_route__posts_once_replays_and_shows_state);
-	tcase_add_test(t, test_fund_writes__honour_idempotency_keys);
-	tcase_add_test(t, test_bank_account_links__name_the_statement_account_of_a_bank_account);
-	suite_add_tcase(s, t);
-	bare = tcase_create("bare");
-	tcase_add_checked_fixture(bare, setup_bare, teardown);
-	tcase_set_timeout(bare, 120);
-	tcase_add_test(bare, test_fund_init_route__creates_the_chart_once_and_replays);
-	tcase_add_test(bare, test_fund_init_route__refuses_a_clashing_account_whole);
-	tcase_add_test(bare, test_rates_route__csv_all_or_nothing_and_replays);
-	suite_add_tcase(s, bare);
+	harness_add_tcase(s, "routes", setup, teardown, 120, routes, HARNESS_N(routes));
+	harness_add_tcase(s, "bare", setup_bare, teardown, 120, bare, HARNESS_N(bare));
 	return s;
 }
 
 int main(void)
 {
-	int rc;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = harness_main(suite(), true);
-	curl_global_cleanup();
-	return rc;
+	return harness_main(suite(), true);
 }

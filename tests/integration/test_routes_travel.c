@@ -16,14 +16,7 @@
 
 #define DATA SRCDATADIR "/tests/data/"
 
-struct env {
-	char conninfo[LIMIT_CONNINFO_BYTES];
-	char dir[LIMIT_PATH_BYTES];
-	struct daemon d;
-	char *admin, *finance, *secretariat, *auditor;
-};
-
-static struct env E;
+static struct roles_env E;
 
 static const char *const meeting_2018 =
 	"{\"id\":\"igf2018-mag3\",\"name\":\"MAG 3 2018\",\"starts_on\":\"2018-10-01\","
@@ -40,12 +33,7 @@ static void setup(void)
 	const char *argv[] = {harness_bin_tfledger(), "fund", "init", "--database", NULL, NULL};
 	char *err = NULL;
 
-	harness_new_db(E.conninfo, sizeof(E.conninfo));
-	harness_tmpdir(E.dir, sizeof(E.dir));
-	E.admin = make_token(E.conninfo, "admin", "ada");
-	E.finance = make_token(E.conninfo, "finance", "fin");
-	E.secretariat = make_token(E.conninfo, "secretariat", "sec");
-	E.auditor = make_token(E.conninfo, "auditor", "aud");
+	roles_env_open(&E);
 	argv[4] = E.conninfo;
 	ck_assert_msg(harness_run(NULL, &err, NULL, argv) == 0, "fund init: %s", err);
 	free(err);
@@ -54,12 +42,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	if (E.d.pid)
-		daemon_stop(&E.d);
-	free(E.admin);
-	free(E.finance);
-	free(E.secretariat);
-	free(E.auditor);
+	roles_env_close(&E);
 }
 
 /* One request with a Content-Type of our choosing (the fixture's request). */
@@ -74,15 +57,7 @@ static struct resp req(const char *method, const char *path, const char *token,
 static json_t *call(const char *method, const char *path, const char *token, const char *body,
 		    long status)
 {
-	struct resp r = req(method, path, token, NULL, "application/json", body);
-	json_t *o;
-
-	ck_assert_msg(r.status == status, "%s %s: %ld, want %ld: %s", method, path, r.status,
-		      status, r.body);
-	o = json_loads(r.body, 0, NULL);
-	ck_assert_msg(o, "%s %s: not JSON: %s", method, path, r.body);
-	resp_free(&r);
-	return o;
+	return call_on(&E.d, method, path, token, body, status);
 }
 
 /* Uploads the applicant CSV file; returns the answer (status checked). */
@@ -860,33 +835,28 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test routes_travel[] = {
+		{test_applicants_route__upload_stores_and_shows_the_funds_history, 0},
+		{test_applicants_route__bad_upload_400_naming_line_and_column_nothing_stored, 0},
+		{test_rank_route__what_if_with_budget_and_policy_stores_nothing, 0},
+		{test_routes_travel__every_write_replays_its_idempotency_key, 0},
+		{test_routes_travel__roles_and_audit_rows_of_every_write, 0},
+		{test_report_route__bad_input_refused_nothing_stored, 0},
+		{test_routes_travel__flow_meeting_to_settlement_and_later_history, 0},
+		{test_routes_travel__concurrent_requests_with_one_key_write_once, 0},
+		{test_routes_travel__bad_input_names_the_field_stores_nothing, 0},
+	};
 	Suite *s = suite_create("routes_travel");
-	TCase *tc = tcase_create("routes_travel");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_applicants_route__upload_stores_and_shows_the_funds_history);
-	tcase_add_test(tc, test_applicants_route__bad_upload_400_naming_line_and_column_nothing_stored);
-	tcase_add_test(tc, test_rank_route__what_if_with_budget_and_policy_stores_nothing);
-	tcase_add_test(tc, test_routes_travel__every_write_replays_its_idempotency_key);
-	tcase_add_test(tc, test_routes_travel__roles_and_audit_rows_of_every_write);
-	tcase_add_test(tc, test_report_route__bad_input_refused_nothing_stored);
-	tcase_add_test(tc, test_routes_travel__flow_meeting_to_settlement_and_later_history);
-	tcase_add_test(tc, test_routes_travel__concurrent_requests_with_one_key_write_once);
-	tcase_add_test(tc, test_routes_travel__bad_input_names_the_field_stores_nothing);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "routes_travel", setup, teardown, 120, routes_travel,
+			  HARNESS_N(routes_travel));
 	return s;
 }
 
 int main(void)
 {
-	int rc;
-
 	(void)entry_body; /* the fixture's, for ledger tests */
 	(void)http;
 	(void)error_code;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = harness_main(suite(), true);
-	curl_global_cleanup();
-	return rc;
+	return harness_main(suite(), true);
 }

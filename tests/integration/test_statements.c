@@ -329,23 +329,23 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test import[] = {
+		{test_statements_import__v02_json_figures_and_rows, 0},
+		{test_statements_import__again_stores_nothing_new, 0},
+		{test_statements_import__splits_batch_and_keeps_reversal, 0},
+		{test_statements_import__instructed_amount_charges_and_fallback_keys, 0},
+		{test_statements_import__refuses_hostile_and_bad_files_whole,
+		 (int)(sizeof(refused) / sizeof(refused[0]))},
+		{test_statements_import__late_error_names_file_line_and_field, 0},
+		{test_statements_import__reads_quirks_with_warnings,
+		 (int)(sizeof(quirks) / sizeof(quirks[0]))},
+		{test_statements_import__several_files_all_or_nothing_per_file, 0},
+		{test_statements_import__table_is_aligned, 0},
+		{test_statements_import__usage_errors_exit_1, 0},
+	};
 	Suite *s = suite_create("statements");
-	TCase *tc = tcase_create("import");
 
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_statements_import__v02_json_figures_and_rows);
-	tcase_add_test(tc, test_statements_import__again_stores_nothing_new);
-	tcase_add_test(tc, test_statements_import__splits_batch_and_keeps_reversal);
-	tcase_add_test(tc, test_statements_import__instructed_amount_charges_and_fallback_keys);
-	tcase_add_loop_test(tc, test_statements_import__refuses_hostile_and_bad_files_whole, 0,
-			    (int)(sizeof(refused) / sizeof(refused[0])));
-	tcase_add_test(tc, test_statements_import__late_error_names_file_line_and_field);
-	tcase_add_loop_test(tc, test_statements_import__reads_quirks_with_warnings, 0,
-			    (int)(sizeof(quirks) / sizeof(quirks[0])));
-	tcase_add_test(tc, test_statements_import__several_files_all_or_nothing_per_file);
-	tcase_add_test(tc, test_statements_import__table_is_aligned);
-	tcase_add_test(tc, test_statements_import__usage_errors_exit_1);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "import", NULL, NULL, 120, import, HARNESS_N(import));
 	return s;
 }
 

@@ -37,47 +37,11 @@ struct fx {
 
 typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *);
 
-
 /* Runs op on a JSON text (printf format); asserts success; returns the answer. */
-__attribute__((format(printf, 3, 4))) static json_t *ok(PGconn *c, op_fn op, const char *fmt,
-							  ...)
-{
-	char text[1024];
-	json_error_t je;
-	json_t *body, *out = NULL;
-	va_list ap;
-	int rc;
+#define ok(c, op, ...) harness_op_ok(c, op, &who, __VA_ARGS__)
 
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	body = json_loads(text, 0, &je);
-	ck_assert_msg(body, "bad test JSON %s: %s", text, je.text);
-	rc = op(&out, c, body, &who);
-	ck_assert_msg(rc == 0, "%s: %s [%s]", text, err_last(), err_code_name(err_code_of(rc)));
-	json_decref(body);
-	return out;
-}
 
-static void expect(PGconn *c, const char *sql, const char *want)
-{
-	char *v = harness_query_value(c, sql);
 
-	ck_assert_msg(v && strcmp(v, want) == 0, "%s: got '%s', want '%s'", sql, v ? v : "(none)",
-		      want);
-	free(v);
-}
-
-/* The current debit balance of an account (minor units, as text). */
-static void expect_balance(PGconn *c, const char *account, const char *want)
-{
-	char sql[256];
-
-	snprintf(sql, sizeof(sql),
-		 "SELECT COALESCE((SELECT debit_balance FROM balances WHERE account = '%s'"
-		 " ORDER BY day DESC LIMIT 1), 0)", account);
-	expect(c, sql, want);
-}
 
 /* Everything a refused or idempotent operation must leave as it was. */
 static char *snapshot(PGconn *c)
@@ -103,58 +67,16 @@ static void expect_unchanged(PGconn *c, const char *before)
 	free(after);
 }
 
-static void expect_trial_balance_zero(PGconn *c)
-{
-	expect(c, "SELECT count(*) FROM (SELECT currency FROM postings GROUP BY currency HAVING"
-		  " sum(CASE WHEN side = 'debit' THEN amount ELSE -amount END) <> 0) x", "0");
-	expect(c, "SELECT count(*) FROM (SELECT a.currency FROM accounts a LEFT JOIN LATERAL"
-		  " (SELECT debit_balance FROM balances b WHERE b.account = a.code ORDER BY day"
-		  " DESC LIMIT 1) b ON true GROUP BY a.currency"
-		  " HAVING COALESCE(sum(b.debit_balance), 0) <> 0) x", "0");
-}
 
-static void expect_verified(PGconn *c)
-{
-	struct ledger_verify_result v;
-	char *n = harness_query_value(c, "SELECT count(*) FROM entries");
 
-	ck_assert_int_eq(ledger_verify(&v, c), 0);
-	ck_assert_msg(v.ok, "journal verify: %s at %lld", v.why, (long long)v.bad_sequence);
-	ck_assert_int_eq(v.entries, strtoll(n, NULL, 10));
-	free(n);
-}
-
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	ck_assert_msg(s, "no string '%s'", key);
-	return s;
-}
 
 /* A fresh database with the chart and 8000.00 USD received for travel. */
 static void fx_open(struct fx *f)
 {
-	json_t *p;
-	int created = 0;
-
 	harness_new_db(f->db, sizeof(f->db));
 	f->c = harness_connect(f->db);
-	ck_assert_int_eq(ledger_store_setup(f->c), 0);
-	ck_assert_int_eq(fund_setup(f->c), 0);
-	ck_assert_int_eq(travel_setup(f->c), 0);
-	ck_assert_msg(fund_init(&created, f->c, &who) == 0, "%s", err_last());
-	json_decref(ok(f->c, fund_donor_add,
-		       "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}"));
-	p = ok(f->c, fund_pledge_add,
-	       "{\"donor\":\"fin\",\"date\":\"2018-08-01\",\"amount\":\"8000.00\",\"currency\":"
-	       "\"USD\",\"earmark\":\"travel\",\"agreement\":\"TF-2018-1\"}");
-	json_decref(ok(f->c, fund_receipt_add,
-		       "{\"pledge\":%lld,\"date\":\"2018-09-01\",\"bank_account\":\"1010-USD\","
-		       "\"amount\":\"8000.00\"}",
-		       (long long)json_integer_value(json_object_get(p, "id"))));
-	json_decref(p);
-	expect_balance(f->c, "8200-USD", "800000");
+	harness_travel_fund(f->c, &who);
+	harness_expect_balance(f->c, "8200-USD", "800000");
 }
 
 static void fx_close(struct fx *f)
@@ -207,7 +129,7 @@ static json_t *decision(json_t *ranking, const char *id)
 	json_t *d;
 
 	json_array_foreach(json_object_get(ranking, "decisions"), i, d)
-		if (strcmp(str(d, "id"), id) == 0)
+		if (strcmp(harness_str(d, "id"), id) == 0)
 			return d;
 	ck_abort_msg("no decision for %s", id);
 	return NULL;
@@ -227,14 +149,14 @@ static void prior_meeting(PGconn *c)
 		       "\"ends_on\":\"2018-10-03\",\"place\":\"Geneva\",\"currency\":\"USD\"}"));
 	import(c, "igf2018-mag3", DATA "prior.csv", 2);
 	o = rank(c, "{\"meeting\":\"igf2018-mag3\",\"as_of\":\"2018-09-10\",\"budget\":\"5000.00\"}");
-	ck_assert_str_eq(str(o, "allocated"), "2500.00");
+	ck_assert_str_eq(harness_str(o, "allocated"), "2500.00");
 	json_decref(o);
 	json_decref(ok(c, travel_approve, "{\"meeting\":\"igf2018-mag3\",\"date\":\"2018-09-15\"}"));
 	json_decref(ok(c, travel_settle,
 		       "{\"meeting\":\"igf2018-mag3\",\"applicant\":\"bo\",\"airfare\":\"900.00\","
 		       "\"dsa\":\"300.00\",\"report_received\":\"2018-10-20\",\"date\":\"2018-10-20\"}"));
-	expect_balance(c, "8100-USD", "100000");
-	expect_balance(c, "5200-USD", "120000");
+	harness_expect_balance(c, "8100-USD", "100000");
+	harness_expect_balance(c, "5200-USD", "120000");
 }
 
 static void main_meeting(PGconn *c)
@@ -259,12 +181,12 @@ START_TEST(test_travel_rank__budget_from_ledger_and_history_over_csv)
 	main_meeting(f.c);
 	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2019-01-05\"}");
 	/* 8000.00 funds - 1000.00 open obligation - 1200.00 spent */
-	ck_assert_str_eq(str(o, "budget"), "5800.00");
-	ck_assert_str_eq(str(o, "budget_source"), "ledger");
-	ck_assert_str_eq(str(o, "allocated"), "4200.00");
-	ck_assert_str_eq(str(o, "remaining"), "1600.00");
+	ck_assert_str_eq(harness_str(o, "budget"), "5800.00");
+	ck_assert_str_eq(harness_str(o, "budget_source"), "ledger");
+	ck_assert_str_eq(harness_str(o, "allocated"), "4200.00");
+	ck_assert_str_eq(harness_str(o, "remaining"), "1600.00");
 	/* amina wrote 0 and 0; the fund knows one trip without its report */
-	ck_assert_str_eq(str(decision(o, "amina"), "decision"), "ineligible");
+	ck_assert_str_eq(harness_str(decision(o, "amina"), "decision"), "ineligible");
 	ck_assert_str_eq(json_string_value(json_array_get(
 				 json_object_get(decision(o, "amina"), "reasons"), 0)),
 			 "prior-reports-outstanding");
@@ -274,33 +196,33 @@ START_TEST(test_travel_rank__budget_from_ledger_and_history_over_csv)
 			 "funded-before");
 	ck_assert_int_eq(json_integer_value(json_object_get(decision(o, "cy"), "rank")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(decision(o, "bo"), "rank")), 2);
-	ck_assert_str_eq(str(decision(o, "eve"), "decision"), "funded");
-	ck_assert_str_eq(str(decision(o, "fay"), "decision"), "waitlisted");
-	ck_assert_str_eq(str(decision(o, "dee"), "decision"), "waitlisted");
+	ck_assert_str_eq(harness_str(decision(o, "eve"), "decision"), "funded");
+	ck_assert_str_eq(harness_str(decision(o, "fay"), "decision"), "waitlisted");
+	ck_assert_str_eq(harness_str(decision(o, "dee"), "decision"), "waitlisted");
 	h = json_object_get(o, "history");
 	ck_assert_int_eq(json_array_size(h), 3);
-	ck_assert_str_eq(str(json_array_get(h, 0), "id"), "amina");
-	ck_assert_str_eq(str(json_array_get(h, 0), "field"), "prior_funded");
+	ck_assert_str_eq(harness_str(json_array_get(h, 0), "id"), "amina");
+	ck_assert_str_eq(harness_str(json_array_get(h, 0), "field"), "prior_funded");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(h, 0), "declared")), 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(h, 0), "ledger")), 1);
-	ck_assert_str_eq(str(json_array_get(h, 1), "field"), "prior_reports_outstanding");
-	ck_assert_str_eq(str(json_array_get(h, 2), "id"), "bo");
+	ck_assert_str_eq(harness_str(json_array_get(h, 1), "field"), "prior_reports_outstanding");
+	ck_assert_str_eq(harness_str(json_array_get(h, 2), "id"), "bo");
 	/* stored: the run, its inputs as ranked, the policy hash, the decisions */
 	snprintf(sql, sizeof(sql),
 		 "SELECT budget_minor || ' ' || budget_source || ' ' || policy_id || ' ' ||"
 		 " (policy_sha256 = '%s') || ' ' || jsonb_array_length(inputs)"
 		 " FROM travel_runs WHERE id = %lld",
-		 str(json_object_get(o, "policy"), "sha256"),
+		 harness_str(json_object_get(o, "policy"), "sha256"),
 		 (long long)json_integer_value(json_object_get(o, "run")));
-	expect(f.c, sql, "580000 ledger igf-travel true 6");
-	expect(f.c, "SELECT inputs->0->>'prior_funded' || '/' || (inputs->0->>"
+	harness_expect_value(f.c, sql, "580000 ledger igf-travel true 6");
+	harness_expect_value(f.c, "SELECT inputs->0->>'prior_funded' || '/' || (inputs->0->>"
 		    "'declared_prior_funded') FROM travel_runs ORDER BY id DESC LIMIT 1", "1/0");
-	expect(f.c, "SELECT string_agg(applicant || ':' || decision || ':' || granted_minor, ','"
+	harness_expect_value(f.c, "SELECT string_agg(applicant || ':' || decision || ':' || granted_minor, ','"
 		    " ORDER BY position) FROM travel_decisions WHERE run = (SELECT max(id) FROM"
 		    " travel_runs)",
 	       "cy:funded:200000,bo:funded:150000,eve:funded:70000,fay:waitlisted:0,"
 	       "dee:waitlisted:0,amina:ineligible:0");
-	expect(f.c, "SELECT count(*) FROM audit WHERE action = 'travel.rank'", "2");
+	harness_expect_value(f.c, "SELECT count(*) FROM audit WHERE action = 'travel.rank'", "2");
 	json_decref(o);
 	fx_close(&f);
 }
@@ -321,9 +243,9 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 	o = ok(f.c, travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-06\"}");
 	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 3);
 	json_decref(o);
-	expect_balance(f.c, "8100-USD", "520000");
-	expect_balance(f.c, "8190-USD", "-520000");
-	expect(f.c, "SELECT string_agg(t.applicant || ':' || p.amount, ',' ORDER BY t.applicant)"
+	harness_expect_balance(f.c, "8100-USD", "520000");
+	harness_expect_balance(f.c, "8190-USD", "-520000");
+	harness_expect_value(f.c, "SELECT string_agg(t.applicant || ':' || p.amount, ',' ORDER BY t.applicant)"
 		    " FROM travel_trips t JOIN postings p ON p.entry_id = t.obligation_entry"
 		    " AND p.side = 'debit' WHERE t.meeting = 'igf2019-mag1'",
 	       "bo:150000,cy:200000,eve:70000");
@@ -332,10 +254,10 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 	 * (the meeting's own obligations count as its budget), and approving
 	 * that run obliges nobody twice */
 	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2019-01-07\"}");
-	ck_assert_str_eq(str(o, "budget"), "5800.00");
-	ck_assert_str_eq(str(o, "allocated"), "4200.00");
+	ck_assert_str_eq(harness_str(o, "budget"), "5800.00");
+	ck_assert_str_eq(harness_str(o, "allocated"), "4200.00");
 	json_decref(o);
-	expect(f.c, "SELECT count(*) FROM (SELECT applicant, decision FROM travel_decisions"
+	harness_expect_value(f.c, "SELECT count(*) FROM (SELECT applicant, decision FROM travel_decisions"
 		    " WHERE run = (SELECT max(id) FROM travel_runs) EXCEPT SELECT applicant,"
 		    " decision FROM travel_decisions WHERE run = (SELECT max(id) - 1 FROM"
 		    " travel_runs)) x", "0");
@@ -352,13 +274,13 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 	 * not fit, dee (1800.00) does and is offered the place */
 	o = ok(f.c, travel_decline,
 	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"bo\",\"date\":\"2019-01-08\"}");
-	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "declined");
+	ck_assert_str_eq(harness_str(json_object_get(o, "trip"), "status"), "declined");
 	ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
-	ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0), "applicant"), "dee");
-	ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0), "status"), "offered");
+	ck_assert_str_eq(harness_str(json_array_get(json_object_get(o, "offered"), 0), "applicant"), "dee");
+	ck_assert_str_eq(harness_str(json_array_get(json_object_get(o, "offered"), 0), "status"), "offered");
 	json_decref(o);
-	expect_balance(f.c, "8100-USD", "370000");
-	expect(f.c, "SELECT p.amount || p.account FROM travel_trips t JOIN postings p ON"
+	harness_expect_balance(f.c, "8100-USD", "370000");
+	harness_expect_value(f.c, "SELECT p.amount || p.account FROM travel_trips t JOIN postings p ON"
 		    " p.entry_id = t.release_entry AND p.side = 'credit' WHERE t.applicant = 'bo'"
 		    " AND t.meeting = 'igf2019-mag1'", "1500008100-USD");
 	/* declining again is a conflict and stores nothing */
@@ -378,37 +300,37 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 	/* the offered place is obliged by the next approve */
 	o = ok(f.c, travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-09\"}");
 	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 1);
-	ck_assert_str_eq(str(json_array_get(json_object_get(o, "approved"), 0), "applicant"), "dee");
+	ck_assert_str_eq(harness_str(json_array_get(json_object_get(o, "approved"), 0), "applicant"), "dee");
 	json_decref(o);
-	expect_balance(f.c, "8100-USD", "550000");
+	harness_expect_balance(f.c, "8100-USD", "550000");
 
 	/* settle cy: 1200.00 + 500.00 paid of 2000.00 granted */
 	o = ok(f.c, travel_settle,
 	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"airfare\":\"1200.00\","
 	       "\"dsa\":\"500.00\",\"report_received\":\"2019-02-08\",\"date\":\"2019-02-10\"}");
-	ck_assert_str_eq(str(o, "released"), "300.00");
-	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "settled");
+	ck_assert_str_eq(harness_str(o, "released"), "300.00");
+	ck_assert_str_eq(harness_str(json_object_get(o, "trip"), "status"), "settled");
 	json_decref(o);
 	/* the expense is the actual cost; cy's obligation is zero */
-	expect(f.c, "SELECT string_agg(p.account || ' ' || p.side || ' ' || p.amount, ', '"
+	harness_expect_value(f.c, "SELECT string_agg(p.account || ' ' || p.side || ' ' || p.amount, ', '"
 		    " ORDER BY p.account, p.side) FROM travel_trips t JOIN postings p ON"
 		    " p.entry_id = t.settlement_entry WHERE t.applicant = 'cy'",
 	       "1010-USD credit 170000, 5200-USD debit 170000, 8100-USD credit 200000,"
 	       " 8190-USD debit 200000");
-	expect(f.c, "SELECT sum(CASE WHEN p.side = 'debit' THEN p.amount ELSE -p.amount END)"
+	harness_expect_value(f.c, "SELECT sum(CASE WHEN p.side = 'debit' THEN p.amount ELSE -p.amount END)"
 		    " FROM postings p JOIN entries e ON e.id = p.entry_id WHERE p.account ="
 		    " '8100-USD' AND e.id IN (SELECT obligation_entry FROM travel_trips WHERE"
 		    " applicant = 'cy' UNION ALL SELECT settlement_entry FROM travel_trips WHERE"
 		    " applicant = 'cy')", "0");
 	/* open: amina 1000 (2018) + eve 700 + dee 1800; spent 1200 + 1700 */
-	expect_balance(f.c, "8100-USD", "350000");
-	expect_balance(f.c, "5200-USD", "290000");
-	expect_balance(f.c, "1010-USD", "510000");
+	harness_expect_balance(f.c, "8100-USD", "350000");
+	harness_expect_balance(f.c, "5200-USD", "290000");
+	harness_expect_balance(f.c, "1010-USD", "510000");
 	{
 		json_t *av = NULL;
 
 		ck_assert_int_eq(fund_travel_available(&av, f.c, "2019-02-28"), 0);
-		ck_assert_str_eq(str(json_array_get(json_object_get(av, "currencies"), 0),
+		ck_assert_str_eq(harness_str(json_array_get(json_object_get(av, "currencies"), 0),
 				     "available"), "1600.00");
 		json_decref(av);
 	}
@@ -425,9 +347,9 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 	expect_unchanged(f.c, before);
 	free(before);
 
-	expect_trial_balance_zero(f.c);
-	expect_verified(f.c);
-	expect(f.c, "SELECT string_agg(applicant || ':' || status, ',' ORDER BY applicant) FROM"
+	harness_expect_trial_balance_zero(f.c);
+	harness_expect_verified(f.c, -1);
+	harness_expect_value(f.c, "SELECT string_agg(applicant || ':' || status, ',' ORDER BY applicant) FROM"
 		    " travel_trips WHERE meeting = 'igf2019-mag1'",
 	       "bo:declined,cy:settled,dee:approved,eve:approved");
 	fx_close(&f);
@@ -470,23 +392,23 @@ START_TEST(test_travel_what_if__stores_nothing)
 	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"2200.00\",\"currency\":\"USD\","
 		      "\"what_if\":true}");
 	ck_assert(json_is_null(json_object_get(o, "run")));
-	ck_assert_str_eq(str(o, "budget_source"), "given");
+	ck_assert_str_eq(harness_str(o, "budget_source"), "given");
 	/* no history here: amina is eligible and first (LDC) but 3000.00 does
 	 * not fit; bo 1500.00 and eve 700.00 do, cy 2000.00 not after bo */
 	ck_assert_int_eq(json_array_size(json_object_get(o, "history")), 0);
-	ck_assert_str_eq(str(o, "allocated"), "2200.00");
+	ck_assert_str_eq(harness_str(o, "allocated"), "2200.00");
 	ck_assert_int_eq(json_integer_value(json_object_get(decision(o, "amina"), "rank")), 1);
-	ck_assert_str_eq(str(decision(o, "amina"), "decision"), "waitlisted");
-	ck_assert_str_eq(str(decision(o, "bo"), "decision"), "funded");
-	ck_assert_str_eq(str(decision(o, "cy"), "decision"), "waitlisted");
-	ck_assert_str_eq(str(decision(o, "eve"), "decision"), "funded");
+	ck_assert_str_eq(harness_str(decision(o, "amina"), "decision"), "waitlisted");
+	ck_assert_str_eq(harness_str(decision(o, "bo"), "decision"), "funded");
+	ck_assert_str_eq(harness_str(decision(o, "cy"), "decision"), "waitlisted");
+	ck_assert_str_eq(harness_str(decision(o, "eve"), "decision"), "funded");
 	json_decref(o);
 	/* another policy: stopping at amina, the first misfit, funds nobody */
 	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"2200.00\",\"policy\":"
 		      "\"" DATA "policy-stop.xml\",\"what_if\":true}");
-	ck_assert_str_eq(str(json_object_get(o, "policy"), "id"), "igf-travel-stop");
-	ck_assert_str_eq(str(o, "allocated"), "0.00");
-	ck_assert_str_eq(str(decision(o, "eve"), "decision"), "waitlisted");
+	ck_assert_str_eq(harness_str(json_object_get(o, "policy"), "id"), "igf-travel-stop");
+	ck_assert_str_eq(harness_str(o, "allocated"), "0.00");
+	ck_assert_str_eq(harness_str(decision(o, "eve"), "decision"), "waitlisted");
 	ck_assert(json_is_null(json_object_get(o, "run")));
 	json_decref(o);
 	expect_unchanged(f.c, before);
@@ -506,36 +428,36 @@ START_TEST(test_travel_cancel__offered_place_needs_no_entry_and_is_offered_on)
 	/* 5000.00 given, no history: amina 3000.00 and bo 1500.00 funded */
 	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"5000.00\",\"as_of\":"
 		      "\"2019-01-05\"}");
-	ck_assert_str_eq(str(o, "allocated"), "4500.00");
+	ck_assert_str_eq(harness_str(o, "allocated"), "4500.00");
 	json_decref(o);
 	json_decref(ok(f.c, travel_approve, "{\"meeting\":\"igf2019-mag1\",\"date\":"
 						   "\"2019-01-06\"}"));
 	/* cancelling bo frees 1500.00: 2000.00 left, cy (2000.00) fits */
 	o = ok(f.c, travel_cancel,
 	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"bo\",\"date\":\"2019-01-07\"}");
-	ck_assert_str_eq(str(json_object_get(o, "trip"), "status"), "cancelled");
+	ck_assert_str_eq(harness_str(json_object_get(o, "trip"), "status"), "cancelled");
 	ck_assert_ptr_nonnull(json_string_value(json_object_get(json_object_get(o, "trip"),
 								  "release_entry")));
 	ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
-	ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0), "applicant"), "cy");
+	ck_assert_str_eq(harness_str(json_array_get(json_object_get(o, "offered"), 0), "applicant"), "cy");
 	json_decref(o);
-	expect_balance(f.c, "8100-USD", "300000");
+	harness_expect_balance(f.c, "8100-USD", "300000");
 	/* cancelling the offered place makes no entry; eve (700.00) is offered */
 	n1 = harness_query_value(f.c, "SELECT count(*) FROM entries");
 	o = ok(f.c, travel_cancel,
 	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"date\":\"2019-01-08\"}");
 	ck_assert(json_is_null(json_object_get(json_object_get(o, "trip"), "release_entry")));
 	ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
-	ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0), "applicant"), "eve");
+	ck_assert_str_eq(harness_str(json_array_get(json_object_get(o, "offered"), 0), "applicant"), "eve");
 	json_decref(o);
 	n2 = harness_query_value(f.c, "SELECT count(*) FROM entries");
 	ck_assert_str_eq(n1, n2);
 	free(n1);
 	free(n2);
-	expect(f.c, "SELECT string_agg(applicant || ':' || status, ',' ORDER BY id) FROM"
+	harness_expect_value(f.c, "SELECT string_agg(applicant || ':' || status, ',' ORDER BY id) FROM"
 		    " travel_trips", "amina:approved,bo:cancelled,cy:cancelled,eve:offered");
-	expect_trial_balance_zero(f.c);
-	expect_verified(f.c);
+	harness_expect_trial_balance_zero(f.c);
+	harness_expect_verified(f.c, -1);
 	fx_close(&f);
 }
 END_TEST
@@ -568,20 +490,20 @@ START_TEST(test_travel_offer__follows_the_runs_allocation_rule)
 		if (cases[i].policy)
 			snprintf(pol, sizeof(pol), ",\"policy\":\"%s\"", cases[i].policy);
 		o = rank(f.c, "{\"meeting\":\"%s\",\"budget\":\"4600.00\"%s}", m, pol);
-		ck_assert_str_eq(str(o, "allocated"), "4500.00");
+		ck_assert_str_eq(harness_str(o, "allocated"), "4500.00");
 		json_decref(o);
 		json_decref(ok(f.c, travel_approve, "{\"meeting\":\"%s\"}", m));
 		o = ok(f.c, travel_cancel, "{\"meeting\":\"%s\",\"applicant\":\"bo\"}", m);
 		if (cases[i].offered) {
 			ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
-			ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0),
+			ck_assert_str_eq(harness_str(json_array_get(json_object_get(o, "offered"), 0),
 					     "applicant"), cases[i].offered);
 		} else {
 			ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 0);
 		}
 		json_decref(o);
 	}
-	expect(f.c, "SELECT string_agg(meeting || ':' || allocation, ',' ORDER BY id) FROM"
+	harness_expect_value(f.c, "SELECT string_agg(meeting || ':' || allocation, ',' ORDER BY id) FROM"
 		    " travel_runs", "skip:skip-and-continue,stop:stop-at-first-misfit");
 	fx_close(&f);
 }
@@ -725,24 +647,10 @@ END_TEST
 
 /* --- CLI --------------------------------------------------------------------------------- */
 
-static int cli(char **out, char **err, const char *db, const char *const *args)
-{
-	const char *argv[32];
-	int n = 0;
-
-	argv[n++] = harness_bin_tfledger();
-	while (*args)
-		argv[n++] = *args++;
-	argv[n++] = "--database";
-	argv[n++] = db;
-	argv[n] = NULL;
-	return harness_run(out, err, NULL, argv);
-}
-
 static void cli_ok(char **out, const char *db, const char *const *args)
 {
 	char *err = NULL;
-	int rc = cli(out, &err, db, args);
+	int rc = harness_tfledger_db(out, &err, db, args);
 
 	ck_assert_msg(rc == 0, "%s %s: exit %d: %s", args[0], args[1], rc, err);
 	free(err);
@@ -766,7 +674,7 @@ START_TEST(test_travel_cli__bad_csv_refused_whole_nothing_stored)
 	before = snapshot(f.c);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *err = NULL;
-		int rc = cli(NULL, &err, f.db,
+		int rc = harness_tfledger_db(NULL, &err, f.db,
 			     (const char *const[]){"applicants", "import", bad[i].file, "--meeting",
 						   "m1", NULL});
 
@@ -780,7 +688,7 @@ START_TEST(test_travel_cli__bad_csv_refused_whole_nothing_stored)
 	{
 		char *err = NULL;
 
-		ck_assert_int_eq(cli(NULL, &err, f.db,
+		ck_assert_int_eq(harness_tfledger_db(NULL, &err, f.db,
 				     (const char *const[]){"applicants", "import", DATA "mag1.csv",
 							   "--meeting", "nope", NULL}),
 				 1);
@@ -815,7 +723,7 @@ START_TEST(test_travel_cli__import_rank_approve_twice_list)
 				     "json", NULL});
 	o = json_loads(out, 0, NULL);
 	ck_assert_msg(o, "not JSON: %s", out);
-	ck_assert_str_eq(str(o, "budget"), "1000.00");
+	ck_assert_str_eq(harness_str(o, "budget"), "1000.00");
 	ck_assert(json_is_null(json_object_get(o, "run")));
 	json_decref(o);
 	free(out);
@@ -827,7 +735,7 @@ START_TEST(test_travel_cli__import_rank_approve_twice_list)
 				     "2019-01-05", NULL});
 	ck_assert_msg(strstr(out, "8000.00"), "%s", out);
 	free(out);
-	expect(f.c, "SELECT budget_minor || budget_source FROM travel_runs", "800000ledger");
+	harness_expect_value(f.c, "SELECT budget_minor || budget_source FROM travel_runs", "800000ledger");
 	cli_ok(&out, f.db,
 	       (const char *const[]){"travel", "rank", "--meeting", "igf2019-mag1", "--what-if",
 				     "--format", "xml", "--as-of", "2019-01-05", NULL});
@@ -851,8 +759,8 @@ START_TEST(test_travel_cli__import_rank_approve_twice_list)
 	ck_assert_int_eq(json_array_size(json_object_get(o, "trips")), 4);
 	json_decref(o);
 	free(out);
-	expect_balance(f.c, "8100-USD", "720000");
-	expect(f.c, "SELECT count(*) FROM audit WHERE action = 'travel.approve'", "1");
+	harness_expect_balance(f.c, "8100-USD", "720000");
+	harness_expect_value(f.c, "SELECT count(*) FROM audit WHERE action = 'travel.approve'", "1");
 	/* cy declines: 2800.00 free, fay (3500.00) does not fit, dee does */
 	cli_ok(&out, f.db,
 	       (const char *const[]){"travel", "decline", "--meeting", "igf2019-mag1",
@@ -864,7 +772,7 @@ START_TEST(test_travel_cli__import_rank_approve_twice_list)
 	{
 		char *err = NULL;
 
-		ck_assert_int_eq(cli(NULL, &err, f.db,
+		ck_assert_int_eq(harness_tfledger_db(NULL, &err, f.db,
 				     (const char *const[]){"travel", "settle", "--meeting",
 							   "igf2019-mag1", "--applicant", "amina",
 							   "--airfare", "2000.00", "--dsa", "800.00",
@@ -874,13 +782,13 @@ START_TEST(test_travel_cli__import_rank_approve_twice_list)
 		ck_assert_msg(strstr(err, "200.00 released"), "%s", err);
 		free(err);
 	}
-	expect(f.c, "SELECT string_agg(applicant || ':' || status, ',' ORDER BY id) FROM"
+	harness_expect_value(f.c, "SELECT string_agg(applicant || ':' || status, ',' ORDER BY id) FROM"
 		    " travel_trips", "amina:settled,bo:approved,cy:declined,eve:approved,"
 		    "dee:offered");
-	expect_balance(f.c, "8100-USD", "220000");
-	expect_balance(f.c, "5200-USD", "280000");
-	expect_trial_balance_zero(f.c);
-	expect_verified(f.c);
+	harness_expect_balance(f.c, "8100-USD", "220000");
+	harness_expect_balance(f.c, "5200-USD", "280000");
+	harness_expect_trial_balance_zero(f.c);
+	harness_expect_verified(f.c, -1);
 	fx_close(&f);
 }
 END_TEST
@@ -903,7 +811,7 @@ START_TEST(test_travel_cli__report_apart_from_settlement_counts_in_later_history
 	       (const char *const[]){"travel", "settle", "--meeting", "igf2018-mag3", "--applicant",
 				     "amina", "--airfare", "700.00", "--dsa", "200.00", "--date",
 				     "2018-10-25", NULL});
-	expect(f.c, "SELECT status || ' ' || COALESCE(report_received_on::text, '-') FROM"
+	harness_expect_value(f.c, "SELECT status || ' ' || COALESCE(report_received_on::text, '-') FROM"
 		    " travel_trips WHERE applicant = 'amina'", "settled -");
 	main_meeting(f.c);
 	cli_ok(&out, f.db,
@@ -914,7 +822,7 @@ START_TEST(test_travel_cli__report_apart_from_settlement_counts_in_later_history
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_array_get(
 				json_object_get(o, "applicants"), 0), "ledger"),
 				"prior_reports_outstanding")), 1);
-	ck_assert_str_eq(str(json_array_get(json_object_get(o, "applicants"), 0), "id"), "amina");
+	ck_assert_str_eq(harness_str(json_array_get(json_object_get(o, "applicants"), 0), "id"), "amina");
 	json_decref(o);
 	free(out);
 	/* the report arrives on 2018-11-02 */
@@ -924,12 +832,12 @@ START_TEST(test_travel_cli__report_apart_from_settlement_counts_in_later_history
 				     NULL});
 	o = json_loads(out, 0, NULL);
 	ck_assert_msg(o, "not JSON: %s", out);
-	ck_assert_str_eq(str(json_object_get(o, "trip"), "report_received"), "2018-11-02");
+	ck_assert_str_eq(harness_str(json_object_get(o, "trip"), "report_received"), "2018-11-02");
 	json_decref(o);
 	free(out);
 	/* recording another date is refused, exit 1, nothing stored */
 	before = snapshot(f.c);
-	ck_assert_int_eq(cli(NULL, &err, f.db,
+	ck_assert_int_eq(harness_tfledger_db(NULL, &err, f.db,
 			     (const char *const[]){"travel", "report", "--meeting", "igf2018-mag3",
 						   "--applicant", "amina", "--report-received",
 						   "2018-11-03", NULL}),
@@ -941,14 +849,14 @@ START_TEST(test_travel_cli__report_apart_from_settlement_counts_in_later_history
 	/* ranked as of a day before the report: outstanding; as of that day: not */
 	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2018-11-01\","
 		      "\"budget\":\"9000.00\",\"what_if\":true}");
-	ck_assert_str_eq(str(decision(o, "amina"), "decision"), "ineligible");
+	ck_assert_str_eq(harness_str(decision(o, "amina"), "decision"), "ineligible");
 	json_decref(o);
 	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2018-11-02\","
 		      "\"budget\":\"9000.00\",\"what_if\":true}");
-	ck_assert_str_eq(str(decision(o, "amina"), "decision"), "funded");
+	ck_assert_str_eq(harness_str(decision(o, "amina"), "decision"), "funded");
 	json_decref(o);
-	expect_trial_balance_zero(f.c);
-	expect_verified(f.c);
+	harness_expect_trial_balance_zero(f.c);
+	harness_expect_verified(f.c, -1);
 	fx_close(&f);
 }
 END_TEST
@@ -967,7 +875,7 @@ START_TEST(test_travel_cli__usage_errors_exit_1)
 	fx_open(&f);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *err = NULL;
-		int rc = cli(NULL, &err, f.db, cases[i]);
+		int rc = harness_tfledger_db(NULL, &err, f.db, cases[i]);
 
 		ck_assert_msg(rc == 1, "%s %s: exit %d: %s", cases[i][0], cases[i][1], rc, err);
 		ck_assert_msg(strstr(err, "tfledger"), "%s", err);
@@ -987,23 +895,23 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test travel[] = {
+		{test_travel_rank__budget_from_ledger_and_history_over_csv, 0},
+		{test_travel_flow__approve_decline_settle_balances_and_verifies, 0},
+		{test_travel_settle__above_granted_refused_nothing_stored, 0},
+		{test_travel_what_if__stores_nothing, 0},
+		{test_travel_cancel__offered_place_needs_no_entry_and_is_offered_on, 0},
+		{test_travel_offer__follows_the_runs_allocation_rule, 0},
+		{test_travel_bad_input__refused_naming_the_field_nothing_stored, 0},
+		{test_travel_db__refuses_what_the_code_refuses, 0},
+		{test_travel_cli__bad_csv_refused_whole_nothing_stored, 0},
+		{test_travel_cli__import_rank_approve_twice_list, 0},
+		{test_travel_cli__usage_errors_exit_1, 0},
+		{test_travel_cli__report_apart_from_settlement_counts_in_later_history, 0},
+	};
 	Suite *s = suite_create("travel");
-	TCase *tc = tcase_create("travel");
 
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_travel_rank__budget_from_ledger_and_history_over_csv);
-	tcase_add_test(tc, test_travel_flow__approve_decline_settle_balances_and_verifies);
-	tcase_add_test(tc, test_travel_settle__above_granted_refused_nothing_stored);
-	tcase_add_test(tc, test_travel_what_if__stores_nothing);
-	tcase_add_test(tc, test_travel_cancel__offered_place_needs_no_entry_and_is_offered_on);
-	tcase_add_test(tc, test_travel_offer__follows_the_runs_allocation_rule);
-	tcase_add_test(tc, test_travel_bad_input__refused_naming_the_field_nothing_stored);
-	tcase_add_test(tc, test_travel_db__refuses_what_the_code_refuses);
-	tcase_add_test(tc, test_travel_cli__bad_csv_refused_whole_nothing_stored);
-	tcase_add_test(tc, test_travel_cli__import_rank_approve_twice_list);
-	tcase_add_test(tc, test_travel_cli__usage_errors_exit_1);
-	tcase_add_test(tc, test_travel_cli__report_apart_from_settlement_counts_in_later_history);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "travel", NULL, NULL, 120, travel, HARNESS_N(travel));
 	return s;
 }
 

@@ -448,27 +448,28 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test read[] = {
+		{test_camt_read__v02_statement_figures, 0},
+		{test_camt_read__v04_statements_batch_and_reversal, 0},
+		{test_camt_read__v08_instructed_amount_and_charges, 0},
+		{test_camt_fixtures__valid_against_the_official_schemas, 0},
+		{test_camt_read__tolerates_long_remittance, 0},
+		{test_camt_read__tolerates_elements_out_of_order, 0},
+		{test_camt_read__tolerates_missing_status_and_code, 0},
+		{test_camt_read__tolerates_lower_case_currency, 0},
+		{test_camt_read__normalises_amount_notation, 0},
+		{test_camt_read__normalises_iban_with_spaces, 0},
+		{test_camt_read__counts_zero_entry_but_emits_no_line, 0},
+		{test_camt_read__warning_names_file_line_and_field, 0},
+		{test_camt_read__refuses_hostile_and_bad_files,
+		 (int)(sizeof(refused) / sizeof(refused[0]))},
+		{test_camt_read__names_the_field_at_fault, 0},
+		{test_camt_read__refuses_file_above_size_limit, 0},
+		{test_camt_read__callback_error_stops_reading, 0},
+	};
 	Suite *s = suite_create("camt");
-	TCase *tc = tcase_create("read");
 
-	tcase_add_test(tc, test_camt_read__v02_statement_figures);
-	tcase_add_test(tc, test_camt_read__v04_statements_batch_and_reversal);
-	tcase_add_test(tc, test_camt_read__v08_instructed_amount_and_charges);
-	tcase_add_test(tc, test_camt_fixtures__valid_against_the_official_schemas);
-	tcase_add_test(tc, test_camt_read__tolerates_long_remittance);
-	tcase_add_test(tc, test_camt_read__tolerates_elements_out_of_order);
-	tcase_add_test(tc, test_camt_read__tolerates_missing_status_and_code);
-	tcase_add_test(tc, test_camt_read__tolerates_lower_case_currency);
-	tcase_add_test(tc, test_camt_read__normalises_amount_notation);
-	tcase_add_test(tc, test_camt_read__normalises_iban_with_spaces);
-	tcase_add_test(tc, test_camt_read__counts_zero_entry_but_emits_no_line);
-	tcase_add_test(tc, test_camt_read__warning_names_file_line_and_field);
-	tcase_add_loop_test(tc, test_camt_read__refuses_hostile_and_bad_files, 0,
-			    (int)(sizeof(refused) / sizeof(refused[0])));
-	tcase_add_test(tc, test_camt_read__names_the_field_at_fault);
-	tcase_add_test(tc, test_camt_read__refuses_file_above_size_limit);
-	tcase_add_test(tc, test_camt_read__callback_error_stops_reading);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "read", NULL, NULL, 0, read, HARNESS_N(read));
 	return s;
 }
 

@@ -421,27 +421,28 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test core[] = {
+		{test_err_set__keeps_message_and_code, 0},
+		{test_body_path_at__names_the_field_of_an_offset, 0},
+		{test_err_exit_status__follows_the_contract, 0},
+		{test_err_code__carried_with_the_message_and_derived_otherwise, 0},
+		{test_err_set__truncates_long_messages, 0},
+		{test_log_write__logfmt_with_quoting, 0},
+		{test_log_write__below_threshold_is_silent, 0},
+		{test_hash_sha256__known_vectors, 0},
+		{test_hash_file__matches_buffer_hash, 0},
+		{test_cfg_data_path__finds_migrations_and_names_misses, 0},
+		{test_cfg_database__option_then_environment, 0},
+		{test_output_write__replaces_a_regular_file_whole_and_keeps_its_mode, 0},
+		{test_output_write__new_file_gets_the_mode_fopen_would_give, 0},
+		{test_output_write__writes_into_a_fifo_and_leaves_it_a_fifo, 0},
+		{test_output_write__failure_leaves_the_old_file_and_no_temporary, 0},
+		{test_output_write__through_a_symlink_replaces_the_file_and_keeps_the_link, 0},
+		{test_db_columns_check__refuses_a_count_or_name_that_drifted, 0},
+	};
 	Suite *s = suite_create("common");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_err_set__keeps_message_and_code);
-	tcase_add_test(tc, test_body_path_at__names_the_field_of_an_offset);
-	tcase_add_test(tc, test_err_exit_status__follows_the_contract);
-	tcase_add_test(tc, test_err_code__carried_with_the_message_and_derived_otherwise);
-	tcase_add_test(tc, test_err_set__truncates_long_messages);
-	tcase_add_test(tc, test_log_write__logfmt_with_quoting);
-	tcase_add_test(tc, test_log_write__below_threshold_is_silent);
-	tcase_add_test(tc, test_hash_sha256__known_vectors);
-	tcase_add_test(tc, test_hash_file__matches_buffer_hash);
-	tcase_add_test(tc, test_cfg_data_path__finds_migrations_and_names_misses);
-	tcase_add_test(tc, test_cfg_database__option_then_environment);
-	tcase_add_test(tc, test_output_write__replaces_a_regular_file_whole_and_keeps_its_mode);
-	tcase_add_test(tc, test_output_write__new_file_gets_the_mode_fopen_would_give);
-	tcase_add_test(tc, test_output_write__writes_into_a_fifo_and_leaves_it_a_fifo);
-	tcase_add_test(tc, test_output_write__failure_leaves_the_old_file_and_no_temporary);
-	tcase_add_test(tc, test_output_write__through_a_symlink_replaces_the_file_and_keeps_the_link);
-	tcase_add_test(tc, test_db_columns_check__refuses_a_count_or_name_that_drifted);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "core", NULL, NULL, 0, core, HARNESS_N(core));
 	return s;
 }
 

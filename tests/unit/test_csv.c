@@ -183,17 +183,18 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test core[] = {
+		{test_csv_next__table, (int)(sizeof(rows) / sizeof(rows[0]))},
+		{test_csv_next__refuses_nul_byte, 0},
+		{test_csv_next__limits_record_length, 0},
+		{test_csv_next__limits_fields, 0},
+		{test_csv_open__reads_bom_crlf_multiline_file, 0},
+		{test_csv_open__unclosed_quote_names_where_it_opened, 0},
+		{test_csv_open__missing_file_is_an_error, 0},
+	};
 	Suite *s = suite_create("csv");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_csv_next__table, 0, (int)(sizeof(rows) / sizeof(rows[0])));
-	tcase_add_test(tc, test_csv_next__refuses_nul_byte);
-	tcase_add_test(tc, test_csv_next__limits_record_length);
-	tcase_add_test(tc, test_csv_next__limits_fields);
-	tcase_add_test(tc, test_csv_open__reads_bom_crlf_multiline_file);
-	tcase_add_test(tc, test_csv_open__unclosed_quote_names_where_it_opened);
-	tcase_add_test(tc, test_csv_open__missing_file_is_an_error);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "core", NULL, NULL, 0, core, HARNESS_N(core));
 	return s;
 }
 

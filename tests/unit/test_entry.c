@@ -105,12 +105,13 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test core[] = {
+		{test_entries_text__equals_json_dumps_for_every_escape, 0},
+		{test_entry_stamp__uuid_v7_in_time_order, 0},
+	};
 	Suite *s = suite_create("entry");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_entries_text__equals_json_dumps_for_every_escape);
-	tcase_add_test(tc, test_entry_stamp__uuid_v7_in_time_order);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "core", NULL, NULL, 0, core, HARNESS_N(core));
 	return s;
 }
 

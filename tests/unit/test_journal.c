@@ -1006,17 +1006,18 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test core[] = {
+		{test_entry_parse__follows_the_parse_table, 0},
+		{test_entry_check__follows_the_check_table, 0},
+		{test_entry_hash__follows_the_hash_table, 0},
+		{test_entry_hash__known_vector, 0},
+		{test_entry_hash__covers_every_stored_field, 0},
+		{test_entry_chain__links_each_entry_to_the_hash_before, 0},
+		{test_chain_verify__finds_each_break_at_its_entry, 0},
+	};
 	Suite *s = suite_create("journal");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_entry_parse__follows_the_parse_table);
-	tcase_add_test(tc, test_entry_check__follows_the_check_table);
-	tcase_add_test(tc, test_entry_hash__follows_the_hash_table);
-	tcase_add_test(tc, test_entry_hash__known_vector);
-	tcase_add_test(tc, test_entry_hash__covers_every_stored_field);
-	tcase_add_test(tc, test_entry_chain__links_each_entry_to_the_hash_before);
-	tcase_add_test(tc, test_chain_verify__finds_each_break_at_its_entry);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "core", NULL, NULL, 0, core, HARNESS_N(core));
 	return s;
 }
 

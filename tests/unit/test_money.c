@@ -234,19 +234,19 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test core[] = {
+		{test_money_parse__table, (int)(sizeof(rows) / sizeof(rows[0]))},
+		{test_money_parse__error_names_the_currency_digits, 0},
+		{test_money_parse_positive__refuses_zero_and_negative, 0},
+		{test_money_format__pads_small_amounts, 0},
+		{test_money_add__detects_overflow, 0},
+		{test_money_currency__digits_table, 0},
+		{test_money_rate_parse__accepts_decimals_refuses_the_rest, 0},
+		{test_money_convert__exact_with_half_away_rounding, 0},
+	};
 	Suite *s = suite_create("money");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_money_parse__table, 0,
-			    (int)(sizeof(rows) / sizeof(rows[0])));
-	tcase_add_test(tc, test_money_parse__error_names_the_currency_digits);
-	tcase_add_test(tc, test_money_parse_positive__refuses_zero_and_negative);
-	tcase_add_test(tc, test_money_format__pads_small_amounts);
-	tcase_add_test(tc, test_money_add__detects_overflow);
-	tcase_add_test(tc, test_money_currency__digits_table);
-	tcase_add_test(tc, test_money_rate_parse__accepts_decimals_refuses_the_rest);
-	tcase_add_test(tc, test_money_convert__exact_with_half_away_rounding);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "core", NULL, NULL, 0, core, HARNESS_N(core));
 	return s;
 }
 

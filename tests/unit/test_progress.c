@@ -180,14 +180,15 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test core[] = {
+		{test_progress__silent_when_stderr_is_not_a_terminal, 0},
+		{test_progress__draws_throttles_and_clears_on_a_terminal, 0},
+		{test_progress__unknown_total_shows_bytes_done, 0},
+		{test_progress__follows_a_watched_files_read_offset, 0},
+	};
 	Suite *s = suite_create("progress");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_progress__silent_when_stderr_is_not_a_terminal);
-	tcase_add_test(tc, test_progress__draws_throttles_and_clears_on_a_terminal);
-	tcase_add_test(tc, test_progress__unknown_total_shows_bytes_done);
-	tcase_add_test(tc, test_progress__follows_a_watched_files_read_offset);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "core", NULL, NULL, 0, core, HARNESS_N(core));
 	return s;
 }
 

@@ -607,26 +607,26 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test core[] = {
+		{test_rank__golden_output, NGOLDEN},
+		{test_rank__goldens_cover_every_reason_code, 0},
+		{test_rank__xml_report_is_valid_against_its_schema, 0},
+		{test_rank__output_file_and_nothing_on_stdout, 0},
+		{test_rank__output_into_a_fifo_writes_through_and_keeps_the_fifo, 0},
+		{test_rank__random_files_rank_the_same_in_any_row_order, 10},
+		{test_rank__refuses_bad_value_with_line_and_column,
+		 (int)(sizeof(bad_values) / sizeof(bad_values[0]))},
+		{test_rank__refuses_bad_file, (int)(sizeof(bad_files) / sizeof(bad_files[0]))},
+		{test_rank__refuses_missing_and_doubled_columns, 0},
+		{test_rank__usage_errors_exit_1, 0},
+		{test_rank__policy_without_a_gate_lets_through, 0},
+		{test_rank__policy_key_order_decides, 0},
+		{test_rank__policy_deadline_moves_the_boundary, 0},
+		{test_rank__invalid_policy_refused_with_line, 0},
+	};
 	Suite *s = suite_create("rank");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_rank__golden_output, 0, NGOLDEN);
-	tcase_add_test(tc, test_rank__goldens_cover_every_reason_code);
-	tcase_add_test(tc, test_rank__xml_report_is_valid_against_its_schema);
-	tcase_add_test(tc, test_rank__output_file_and_nothing_on_stdout);
-	tcase_add_test(tc, test_rank__output_into_a_fifo_writes_through_and_keeps_the_fifo);
-	tcase_add_loop_test(tc, test_rank__random_files_rank_the_same_in_any_row_order, 0, 10);
-	tcase_add_loop_test(tc, test_rank__refuses_bad_value_with_line_and_column, 0,
-			    (int)(sizeof(bad_values) / sizeof(bad_values[0])));
-	tcase_add_loop_test(tc, test_rank__refuses_bad_file, 0,
-			    (int)(sizeof(bad_files) / sizeof(bad_files[0])));
-	tcase_add_test(tc, test_rank__refuses_missing_and_doubled_columns);
-	tcase_add_test(tc, test_rank__usage_errors_exit_1);
-	tcase_add_test(tc, test_rank__policy_without_a_gate_lets_through);
-	tcase_add_test(tc, test_rank__policy_key_order_decides);
-	tcase_add_test(tc, test_rank__policy_deadline_moves_the_boundary);
-	tcase_add_test(tc, test_rank__invalid_policy_refused_with_line);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "core", NULL, NULL, 0, core, HARNESS_N(core));
 	return s;
 }
 

@@ -173,13 +173,14 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test table[] = {
+		{test_routes__agree_with_openapi, 0},
+		{test_routes__every_post_is_idempotent_with_a_named_limit, 0},
+		{test_route_match__literals_first_and_arguments_copied, 0},
+	};
 	Suite *s = suite_create("routes");
-	TCase *tc = tcase_create("table");
 
-	tcase_add_test(tc, test_routes__agree_with_openapi);
-	tcase_add_test(tc, test_routes__every_post_is_idempotent_with_a_named_limit);
-	tcase_add_test(tc, test_route_match__literals_first_and_arguments_copied);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "table", NULL, NULL, 0, table, HARNESS_N(table));
 	return s;
 }
 

@@ -570,27 +570,28 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const struct harness_test core[] = {
+		{test_rules_policy_load__default_policy, 0},
+		{test_rules_policy_load__sha256_follows_the_bytes, 0},
+		{test_rules_policy_load__refuses_invalid_with_line,
+		 (int)(sizeof(bad_policies) / sizeof(bad_policies[0]))},
+		{test_rules_policy_load__refuses_doctype_and_entities, 0},
+		{test_rules_policy_load__missing_file, 0},
+		{test_xml_read_memory__refuses_entity_expansion, 0},
+		{test_xml_read_memory__refuses_external_entity, 0},
+		{test_xml_read_memory__malformed_names_the_line, 0},
+		{test_rules_country_is_ldc__on_the_day,
+		 (int)(sizeof(ldc_cases) / sizeof(ldc_cases[0]))},
+		{test_rules_countries__wesp_classes_and_names, 0},
+		{test_rules_countries_load__bad_row_names_line_and_column, 0},
+		{test_rules_parse_time__dates_and_timestamps, 0},
+		{test_rules_countries__the_seed_transcripts_countries, 0},
+		{test_rules_policy_load_buffer__same_as_the_file, 0},
+		{test_rules_rank__properties_over_random_files, 20},
+	};
 	Suite *s = suite_create("rules");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_rules_policy_load__default_policy);
-	tcase_add_test(tc, test_rules_policy_load__sha256_follows_the_bytes);
-	tcase_add_loop_test(tc, test_rules_policy_load__refuses_invalid_with_line, 0,
-			    (int)(sizeof(bad_policies) / sizeof(bad_policies[0])));
-	tcase_add_test(tc, test_rules_policy_load__refuses_doctype_and_entities);
-	tcase_add_test(tc, test_rules_policy_load__missing_file);
-	tcase_add_test(tc, test_xml_read_memory__refuses_entity_expansion);
-	tcase_add_test(tc, test_xml_read_memory__refuses_external_entity);
-	tcase_add_test(tc, test_xml_read_memory__malformed_names_the_line);
-	tcase_add_loop_test(tc, test_rules_country_is_ldc__on_the_day, 0,
-			    (int)(sizeof(ldc_cases) / sizeof(ldc_cases[0])));
-	tcase_add_test(tc, test_rules_countries__wesp_classes_and_names);
-	tcase_add_test(tc, test_rules_countries_load__bad_row_names_line_and_column);
-	tcase_add_test(tc, test_rules_parse_time__dates_and_timestamps);
-	tcase_add_test(tc, test_rules_countries__the_seed_transcripts_countries);
-	tcase_add_test(tc, test_rules_policy_load_buffer__same_as_the_file);
-	tcase_add_loop_test(tc, test_rules_rank__properties_over_random_files, 0, 20);
-	suite_add_tcase(s, tc);
+	harness_add_tcase(s, "core", NULL, NULL, 0, core, HARNESS_N(core));
 	return s;
 }
 

@@ -19,21 +19,17 @@ DURATION=${DURATION:-15}
 PGBIN=$(pg_config --bindir)
 export TFLEDGER_DATADIR="$SRC" TFLEDGER_LOG_LEVEL=warn
 TFL="$BUILD/tfledger"
-DIR=$(mktemp -d /tmp/tflb-XXXXXX)
-chmod 755 "$DIR"
 PORT=${PORT:-18181}
 URL="http://127.0.0.1:$PORT"
 DPID=
-
-cleanup() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	"$TFL" db stop --dir "$DIR/pg" >/dev/null 2>&1 || true
-	rm -rf "$DIR"
+cluster_before_stop() {
+	[ -z "$DPID" ] || { kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null; }
 }
-trap cleanup EXIT INT TERM
+. "$SRC/scripts/cluster.sh"
+cluster_work tflb "$TFL"
+DIR=$work
 
-"$TFL" db init --dir "$DIR/pg" >/dev/null
-DB=$("$TFL" db start --dir "$DIR/pg")
+DB=$(cluster_start pg)
 PSQL="$PGBIN/psql -X -q -At -h $DIR/pg -U postgres"
 echo "cluster: fsync=$($PSQL -d tfledger -c 'SHOW fsync')" \
      "synchronous_commit=$($PSQL -d tfledger -c 'SHOW synchronous_commit')" \

@@ -16,17 +16,11 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 PGBIN=$(pg_config --bindir)
 export TFLEDGER_DATADIR="$SRC" TFLEDGER_LOG_LEVEL=warn
 TFL="$BUILD/tfledger"
-DIR=$(mktemp -d /tmp/tflr-XXXXXX)
-chmod 755 "$DIR"
+. "$SRC/scripts/cluster.sh"
+cluster_work tflr "$TFL"
+DIR=$work
 
-cleanup() {
-	"$TFL" db stop --dir "$DIR/pg" >/dev/null 2>&1 || true
-	rm -rf "$DIR"
-}
-trap cleanup EXIT INT TERM
-
-"$TFL" db init --dir "$DIR/pg" >/dev/null
-DB=$("$TFL" db start --dir "$DIR/pg")
+DB=$(cluster_start pg)
 PSQL="$PGBIN/psql -X -q -At -h $DIR/pg -U postgres"
 $PSQL -d tfledger -c "ALTER SYSTEM SET fsync = off" -c "SELECT pg_reload_conf()" >/dev/null
 "$TFL" migrate --database "$DB" >/dev/null 2>&1

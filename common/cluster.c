@@ -136,6 +136,26 @@ static int run(int *status, struct output *out, const char *dir,
 	return 0;
 }
 
+/*
+ * Runs argv like run and fails with ERR_SYSTEM unless it exits 0; the
+ * message names what ran ("pg_ctl start"), quotes the tail of its output
+ * and, if log is not NULL, points to that log.
+ */
+static int run_ok(const char *dir, const char *const *argv, const char *what, const char *log)
+{
+	struct output o;
+	int status;
+	int rc;
+
+	rc = run(&status, &o, dir, argv);
+	if (rc < 0)
+		return rc;
+	if (status != 0)
+		return err_set(ERR_SYSTEM, "%s -D %s failed (status %d): %s%s%s", what, dir,
+			       status, o.text, log ? "; see " : "", log ? log : "");
+	return 0;
+}
+
 int cluster_abspath(char *out, size_t size, const char *dir)
 {
 	char cwd[LIMIT_PATH_BYTES];
@@ -262,7 +282,6 @@ static int write_settings(const char *dir)
 int cluster_init(const char *dir_in, const struct cluster_opts *opts)
 {
 	char dir[LIMIT_PATH_BYTES];
-	int status;
 	int rc;
 
 	rc = cluster_abspath(dir, sizeof(dir), dir_in);
@@ -295,17 +314,13 @@ int cluster_init(const char *dir_in, const struct cluster_opts *opts)
 				       "one under /tmp or /var/tmp", dir, SERVER_USER);
 	}
 	{
-		struct output o;
 		const char *argv[] = {"initdb", "-D", dir, "-U", SERVER_USER, "-A", "trust",
 				      "-E", "UTF8", "--no-locale",
 				      opts && opts->fsync_off ? "-N" : NULL, NULL};
 
-		rc = run(&status, &o, dir, argv);
+		rc = run_ok(dir, argv, "initdb", NULL);
 		if (rc < 0)
 			return rc;
-		if (status != 0)
-			return err_set(ERR_SYSTEM, "initdb -D %s failed (status %d): %s",
-				       dir, status, o.text);
 	}
 	return write_settings(dir);
 }
@@ -365,19 +380,23 @@ cleanup:
 	return rc;
 }
 
+/* The cluster's absolute directory (into dir, size bytes) and whether its server runs. */
+static int locate(char *dir, size_t size, bool *running, const char *dir_in)
+{
+	int rc = cluster_abspath(dir, size, dir_in);
+
+	return rc < 0 ? rc : cluster_status(dir, running);
+}
+
 int cluster_start(const char *dir_in, const struct cluster_opts *opts, char *out,
 		  size_t size)
 {
 	char dir[LIMIT_PATH_BYTES];
 	char logpath[LIMIT_PATH_BYTES];
 	bool running = false;
-	int status;
 	int rc;
 
-	rc = cluster_abspath(dir, sizeof(dir), dir_in);
-	if (rc < 0)
-		return rc;
-	rc = cluster_status(dir, &running);
+	rc = locate(dir, sizeof(dir), &running, dir_in);
 	if (rc < 0)
 		return rc;
 	if (!running) {
@@ -388,19 +407,13 @@ int cluster_start(const char *dir_in, const struct cluster_opts *opts, char *out
 		const char *argv[] = {"pg_ctl", "start", "-D", dir, "-l", logpath, "-w",
 				      "-t", wait_s, options ? "-o" : NULL, options, NULL};
 
-		struct output o;
-
 		snprintf(wait_s, sizeof(wait_s), "%d", LIMIT_PG_CTL_WAIT_S);
 		rc = join(logpath, sizeof(logpath), dir, "server.log");
 		if (rc < 0)
 			return rc;
-		rc = run(&status, &o, dir, argv);
+		rc = run_ok(dir, argv, "pg_ctl start", logpath);
 		if (rc < 0)
 			return rc;
-		if (status != 0)
-			return err_set(ERR_SYSTEM,
-				       "pg_ctl start -D %s failed (status %d): %s; see %s",
-				       dir, status, o.text, logpath);
 	}
 	rc = ensure_database(dir);
 	if (rc < 0)
@@ -413,13 +426,9 @@ int cluster_stop(const char *dir_in)
 	char dir[LIMIT_PATH_BYTES];
 	char wait_s[16];
 	bool running = false;
-	int status;
 	int rc;
 
-	rc = cluster_abspath(dir, sizeof(dir), dir_in);
-	if (rc < 0)
-		return rc;
-	rc = cluster_status(dir, &running);
+	rc = locate(dir, sizeof(dir), &running, dir_in);
 	if (rc < 0 || !running)
 		return rc;
 	snprintf(wait_s, sizeof(wait_s), "%d", LIMIT_PG_CTL_WAIT_S);
@@ -427,14 +436,6 @@ int cluster_stop(const char *dir_in)
 		const char *argv[] = {"pg_ctl", "stop", "-D", dir, "-m", "fast", "-w",
 				      "-t", wait_s, NULL};
 
-		struct output o;
-
-		rc = run(&status, &o, dir, argv);
-		if (rc < 0)
-			return rc;
-		if (status != 0)
-			return err_set(ERR_SYSTEM, "pg_ctl stop -D %s failed (status %d): %s",
-				       dir, status, o.text);
+		return run_ok(dir, argv, "pg_ctl stop", NULL);
 	}
-	return 0;
 }

@@ -41,15 +41,28 @@ static const struct {
 	[EC_IDEMPOTENCY_KEY_TAKEN] = {"conflict", 409},
 };
 
+int err_recode(int code, enum err_code ec)
+{
+	last_class = code;
+	last_code = ec;
+	return code;
+}
+
+/* Formats the message, then records code and ec: the body of err_set and err_code_set. */
+static int __attribute__((format(printf, 3, 0)))
+set(int code, enum err_code ec, const char *fmt, va_list ap)
+{
+	vsnprintf(last, sizeof(last), fmt, ap);
+	return err_recode(code, ec);
+}
+
 int err_set(int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last, sizeof(last), fmt, ap);
+	set(code, EC_NONE, fmt, ap);
 	va_end(ap);
-	last_class = code;
-	last_code = EC_NONE;
 	return code;
 }
 
@@ -58,17 +71,8 @@ int err_code_set(int code, enum err_code ec, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last, sizeof(last), fmt, ap);
+	set(code, ec, fmt, ap);
 	va_end(ap);
-	last_class = code;
-	last_code = ec;
-	return code;
-}
-
-int err_recode(int code, enum err_code ec)
-{
-	last_class = code;
-	last_code = ec;
 	return code;
 }
 

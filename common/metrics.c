@@ -70,6 +70,22 @@ void metrics_db_error(void)
 	pthread_mutex_unlock(&mu);
 }
 
+/*
+ * Writes one Prometheus histogram: its HELP and TYPE lines, a cumulative
+ * bucket per bound, the +Inf bucket, the sum (with sum_digits decimals) and
+ * the count. The caller holds mu.
+ */
+static void histogram(FILE *f, const char *name, const char *help, const double *bounds,
+		      const unsigned long long *buckets, size_t n, double sum, int sum_digits,
+		      unsigned long long count)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i], buckets[i]);
+	fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.*f\n%s_count %llu\n", name, count,
+		name, sum_digits, sum, name, count);
+}
+
 char *metrics_render(void)
 {
 	char *buf = NULL;
@@ -84,27 +100,13 @@ char *metrics_render(void)
 	for (size_t i = 0; i < SLOTS && requests[i].route; i++)
 		fprintf(f, "tfledger_http_requests_total{route=\"%s\",status=\"%u\"} %llu\n",
 			requests[i].route, requests[i].status, requests[i].n);
-	fprintf(f, "# HELP tfledger_http_request_duration_seconds Time to answer a request.\n"
-		   "# TYPE tfledger_http_request_duration_seconds histogram\n");
-	for (size_t i = 0; i < NLAT; i++)
-		fprintf(f, "tfledger_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-			latency_bounds[i], lat_buckets[i]);
-	fprintf(f, "tfledger_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-		   "tfledger_http_request_duration_seconds_sum %.6f\n"
-		   "tfledger_http_request_duration_seconds_count %llu\n",
-		lat_count, lat_sum, lat_count);
+	histogram(f, "tfledger_http_request_duration_seconds", "Time to answer a request.",
+		  latency_bounds, lat_buckets, NLAT, lat_sum, 6, lat_count);
 	fprintf(f, "# HELP tfledger_entries_committed_total Journal entries committed.\n"
 		   "# TYPE tfledger_entries_committed_total counter\n"
 		   "tfledger_entries_committed_total %llu\n", entries_total);
-	fprintf(f, "# HELP tfledger_group_commit_entries Entries per group commit.\n"
-		   "# TYPE tfledger_group_commit_entries histogram\n");
-	for (size_t i = 0; i < NGROUP; i++)
-		fprintf(f, "tfledger_group_commit_entries_bucket{le=\"%g\"} %llu\n",
-			group_bounds[i], group_buckets[i]);
-	fprintf(f, "tfledger_group_commit_entries_bucket{le=\"+Inf\"} %llu\n"
-		   "tfledger_group_commit_entries_sum %.0f\n"
-		   "tfledger_group_commit_entries_count %llu\n",
-		group_count, group_sum, group_count);
+	histogram(f, "tfledger_group_commit_entries", "Entries per group commit.",
+		  group_bounds, group_buckets, NGROUP, group_sum, 0, group_count);
 	fprintf(f, "# HELP tfledger_db_errors_total Database errors seen by the daemon.\n"
 		   "# TYPE tfledger_db_errors_total counter\n"
 		   "tfledger_db_errors_total %llu\n", db_errors);

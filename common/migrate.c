@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
+#include "common/file.h"
 #include "common/limits.h"
 #include "common/log.h"
 
@@ -266,44 +266,17 @@ static int check_order(const struct migration *rows, size_t n, const char *dir)
 	return 0;
 }
 
-static int read_file(char **out, const char *path)
+/* The migration's SQL as a C string (caller frees): a NUL byte inside is refused. */
+static int read_sql(char **out, const char *path)
 {
-	FILE *f = NULL;
-	char *buf = NULL;
-	struct stat st;
-	int rc = 0;
+	size_t len = 0;
+	int rc = file_read(out, &len, path, LIMIT_MIGRATION_BYTES, "LIMIT_MIGRATION_BYTES");
 
-	*out = NULL;
-	f = fopen(path, "rb");
-	if (!f || fstat(fileno(f), &st) < 0) {
-		rc = err_sys(ERR_SYSTEM, "%s", path);
-		goto cleanup;
-	}
-	if (st.st_size > LIMIT_MIGRATION_BYTES) {
-		rc = err_set(ERR_LIMIT, "%s: larger than %d bytes", path,
-			     LIMIT_MIGRATION_BYTES);
-		goto cleanup;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = err_set(ERR_SYSTEM, "out of memory");
-		goto cleanup;
-	}
-	if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-		rc = err_sys(ERR_SYSTEM, "%s: read", path);
-		goto cleanup;
-	}
-	buf[st.st_size] = '\0';
-	if (strlen(buf) != (size_t)st.st_size) {
+	if (rc == 0 && strlen(*out) != len) {
+		free(*out);
+		*out = NULL;
 		rc = err_set(ERR_INVALID, "%s: contains a NUL byte", path);
-		goto cleanup;
 	}
-	*out = buf;
-	buf = NULL;
-cleanup:
-	free(buf);
-	if (f)
-		fclose(f);
 	return rc;
 }
 
@@ -358,7 +331,7 @@ static int apply_locked(PGconn *c, const char *dir, int *applied)
 			goto cleanup;
 		free(sql);
 		sql = NULL;
-		rc = read_file(&sql, path);
+		rc = read_sql(&sql, path);
 		if (rc < 0)
 			goto cleanup;
 		a.sql = sql;

@@ -224,6 +224,31 @@ static int list_result(json_t **out, PGresult **r, PGconn *c, const char *name)
 	return db_exec(r, c, name, 0, NULL);
 }
 
+/* One row of a list query as JSON; NULL (out of memory) leaves the row out. */
+typedef json_t *row_json_fn(PGresult *r, int row);
+
+/*
+ * Runs the parameterless prepared query name and answers (into *out, the
+ * caller's) a JSON array with row(r, i) for each of its rows.
+ */
+static int list(json_t **out, PGconn *c, const char *name, row_json_fn *row)
+{
+	PGresult *r = NULL;
+	json_t *arr;
+	int rc = list_result(out, &r, c, name);
+
+	if (rc < 0)
+		return rc;
+	arr = json_array();
+	for (int i = 0; arr && i < PQntuples(r); i++)
+		json_array_append_new(arr, row(r, i));
+	PQclear(r);
+	if (!arr)
+		return oom();
+	*out = arr;
+	return 0;
+}
+
 /* --- entries ---------------------------------------------------------------------- */
 
 int fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *who,
@@ -730,27 +755,18 @@ int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
 	return *out ? 0 : oom();
 }
 
+static json_t *pledge_row_json(PGresult *r, int i)
+{
+	struct pledge p;
+
+	pledge_from_row(&p, r, i);
+	p.settled = fund_body_int64(r, i, C_PLEDGE_SETTLED);
+	return pledge_json(&p);
+}
+
 int fund_pledges_list(json_t **out, PGconn *c)
 {
-	PGresult *r = NULL;
-	json_t *arr;
-	int rc = list_result(out, &r, c, "fund_pledges_list");
-
-	if (rc < 0)
-		return rc;
-	arr = json_array();
-	for (int i = 0; arr && i < PQntuples(r); i++) {
-		struct pledge p;
-
-		pledge_from_row(&p, r, i);
-		p.settled = fund_body_int64(r, i, C_PLEDGE_SETTLED);
-		json_array_append_new(arr, pledge_json(&p));
-	}
-	PQclear(r);
-	if (!arr)
-		return oom();
-	*out = arr;
-	return 0;
+	return list(out, c, "fund_pledges_list", pledge_row_json);
 }
 
 /* --- receipts ----------------------------------------------------------------------------- */
@@ -951,42 +967,34 @@ int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 	return *out ? 0 : oom();
 }
 
+/* A receipt with its USD value, or "usd": null (not an error) where its month has no rate. */
+static json_t *receipt_row_json(PGresult *r, int i)
+{
+	const char *bccy = PQgetvalue(r, i, 6), *pccy = PQgetvalue(r, i, 9);
+	const char *month = PQgetvalue(r, i, 14);
+	json_t *o = receipt_json(fund_body_int64(r, i, 0), fund_body_int64(r, i, 1),
+				 PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), bccy,
+				 fund_body_int64(r, i, 5), fund_body_int64(r, i, 7),
+				 fund_body_int64(r, i, 8), pccy, fund_body_int64(r, i, 10),
+				 fund_body_int64(r, i, 11), PQgetvalue(r, i, 12),
+				 fund_body_int64(r, i, 13));
+	struct money_rate x;
+	int64_t usd;
+
+	if (row_rate(&x, r, i, 15, pccy, month) == 0 &&
+	    money_convert(&usd, fund_body_int64(r, i, 8), pccy, x, "USD") == 0)
+		json_object_set_new(o, "usd", json_pack("{s:o, s:o, s:s}", "amount",
+							fund_body_money(usd, "USD"), "usd_per_unit",
+							rate_json(rate_normal(x)), "month", month));
+	else
+		json_object_set_new(o, "usd", json_null());
+	err_clear();
+	return o;
+}
+
 int fund_receipts_list(json_t **out, PGconn *c)
 {
-	PGresult *r = NULL;
-	json_t *arr;
-	int rc = list_result(out, &r, c, "fund_receipts_list");
-
-	if (rc < 0)
-		return rc;
-	arr = json_array();
-	for (int i = 0; arr && i < PQntuples(r); i++) {
-		const char *bccy = PQgetvalue(r, i, 6), *pccy = PQgetvalue(r, i, 9);
-		const char *month = PQgetvalue(r, i, 14);
-		json_t *o = receipt_json(fund_body_int64(r, i, 0), fund_body_int64(r, i, 1), PQgetvalue(r, i, 2),
-					 PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), bccy,
-					 fund_body_int64(r, i, 5), fund_body_int64(r, i, 7), fund_body_int64(r, i, 8), pccy, fund_body_int64(r, i, 10),
-					 fund_body_int64(r, i, 11), PQgetvalue(r, i, 12), fund_body_int64(r, i, 13));
-		struct money_rate x;
-		int64_t usd;
-
-		if (row_rate(&x, r, i, 15, pccy, month) == 0 &&
-		    money_convert(&usd, fund_body_int64(r, i, 8), pccy, x, "USD") == 0)
-			json_object_set_new(o, "usd", json_pack("{s:o, s:o, s:s}", "amount",
-								fund_body_money(usd, "USD"),
-								"usd_per_unit",
-								rate_json(rate_normal(x)),
-								"month", month));
-		else
-			json_object_set_new(o, "usd", json_null());
-		json_array_append_new(arr, o);
-	}
-	err_clear();
-	PQclear(r);
-	if (!arr)
-		return oom();
-	*out = arr;
-	return 0;
+	return list(out, c, "fund_receipts_list", receipt_row_json);
 }
 
 /* --- gifts in kind ------------------------------------------------------------------------- */
@@ -1076,26 +1084,16 @@ int fund_inkind_add(json_t **out, PGconn *c, json_t *body,
 	return *out ? 0 : oom();
 }
 
+static json_t *inkind_row_json(PGresult *r, int i)
+{
+	return inkind_json(fund_body_int64(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+			   PQgetvalue(r, i, 3), fund_body_int64(r, i, 4), PQgetvalue(r, i, 5),
+			   PQgetvalue(r, i, 6), PQgetvalue(r, i, 7), PQgetvalue(r, i, 8));
+}
+
 int fund_inkind_list(json_t **out, PGconn *c)
 {
-	PGresult *r = NULL;
-	json_t *arr;
-	int rc = list_result(out, &r, c, "fund_inkind_list");
-
-	if (rc < 0)
-		return rc;
-	arr = json_array();
-	for (int i = 0; arr && i < PQntuples(r); i++)
-		json_array_append_new(arr, inkind_json(fund_body_int64(r, i, 0), PQgetvalue(r, i, 1),
-						       PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
-						       fund_body_int64(r, i, 4), PQgetvalue(r, i, 5),
-						       PQgetvalue(r, i, 6), PQgetvalue(r, i, 7),
-						       PQgetvalue(r, i, 8)));
-	PQclear(r);
-	if (!arr)
-		return oom();
-	*out = arr;
-	return 0;
+	return list(out, c, "fund_inkind_list", inkind_row_json);
 }
 
 /* --- UN operational rates --------------------------------------------------------------------- */
@@ -1265,28 +1263,17 @@ int fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
 	return rates_import(out, c, &t);
 }
 
+static json_t *rate_row_json(PGresult *r, int i)
+{
+	struct money_rate x = {fund_body_int64(r, i, 2), (int)fund_body_int64(r, i, 3)};
+
+	return json_pack("{s:s, s:s, s:o}", "currency", PQgetvalue(r, i, 0), "month",
+			 PQgetvalue(r, i, 1), "usd_per_unit", rate_json(x));
+}
+
 int fund_rates_list(json_t **out, PGconn *c)
 {
-	PGresult *r = NULL;
-	json_t *arr;
-	int rc = list_result(out, &r, c, "fund_rates_list");
-
-	if (rc < 0)
-		return rc;
-	arr = json_array();
-	for (int i = 0; arr && i < PQntuples(r); i++) {
-		struct money_rate x = {fund_body_int64(r, i, 2), (int)fund_body_int64(r, i, 3)};
-
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "currency",
-						     PQgetvalue(r, i, 0), "month",
-						     PQgetvalue(r, i, 1), "usd_per_unit",
-						     rate_json(x)));
-	}
-	PQclear(r);
-	if (!arr)
-		return oom();
-	*out = arr;
-	return 0;
+	return list(out, c, "fund_rates_list", rate_row_json);
 }
 
 /* --- travel ------------------------------------------------------------------------------- */

@@ -259,6 +259,15 @@ cleanup:
 	return rc;
 }
 
+/* What expense account row i of reports_st_accounts moved in the period, in USD at month's rate. */
+static int expense_usd(int64_t *out, PGconn *c, const PGresult *a, int i, const char *month)
+{
+	struct money_rate rate;
+
+	return reports_usd(out, &rate, c, reports_ll(a, i, ACC_CLOSING) - reports_ll(a, i, ACC_OPENING),
+			   PQgetvalue(a, i, ACC_CURRENCY), month);
+}
+
 int reports_write_iati_organisation(struct reports_ctx *x)
 {
 	const char *const params[] = {x->rq->from, x->rq->to, NULL};
@@ -272,14 +281,11 @@ int reports_write_iati_organisation(struct reports_ctx *x)
 	if ((rc = org_ref(ref, x->c)) < 0 || (rc = db_exec(&a, x->c, "reports_st_accounts", 3, params)) < 0)
 		goto cleanup;
 	for (int i = 0; i < PQntuples(a); i++) { /* the total comes before its lines */
-		struct money_rate rate;
 		int64_t usd;
 
 		if (strcmp(PQgetvalue(a, i, ACC_TYPE), "expense") != 0)
 			continue;
-		if ((rc = reports_usd(&usd, &rate, x->c,
-				      reports_ll(a, i, ACC_CLOSING) - reports_ll(a, i, ACC_OPENING),
-				      PQgetvalue(a, i, ACC_CURRENCY), month)) < 0 ||
+		if ((rc = expense_usd(&usd, x->c, a, i, month)) < 0 ||
 		    (rc = money_add(&total, total, usd)) < 0)
 			goto cleanup;
 	}
@@ -299,14 +305,11 @@ int reports_write_iati_organisation(struct reports_ctx *x)
 	    (rc = reports_end(w, "period-end")) < 0 || (rc = value(w, total, "USD", x->rq->to)) < 0)
 		goto cleanup;
 	for (int i = 0; i < PQntuples(a); i++) {
-		struct money_rate rate;
 		int64_t usd;
 
 		if (strcmp(PQgetvalue(a, i, ACC_TYPE), "expense") != 0)
 			continue;
-		if ((rc = reports_usd(&usd, &rate, x->c,
-				      reports_ll(a, i, ACC_CLOSING) - reports_ll(a, i, ACC_OPENING),
-				      PQgetvalue(a, i, ACC_CURRENCY), month)) < 0 ||
+		if ((rc = expense_usd(&usd, x->c, a, i, month)) < 0 ||
 		    (rc = reports_start(w, "expense-line")) < 0 ||
 		    (rc = reports_attr(w, "ref", PQgetvalue(a, i, ACC_CODE))) < 0 ||
 		    (rc = value(w, usd, "USD", x->rq->to)) < 0 ||

@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/date.h"
 #include "common/cfg.h"
 #include "common/err.h"
+#include "common/file.h"
 #include "common/limits.h"
 #include "common/xml.h"
 
@@ -47,44 +47,6 @@ static int lookup(const char *const *names, int n, const char *s)
 		if (strcmp(names[i], s) == 0)
 			return i;
 	return -1;
-}
-
-static int read_whole(char **out, size_t *len_out, const char *path)
-{
-	FILE *f = NULL;
-	char *buf = NULL;
-	struct stat st;
-	int rc = 0;
-
-	*out = NULL;
-	f = fopen(path, "rb");
-	if (!f || fstat(fileno(f), &st) < 0) {
-		rc = err_sys(ERR_SYSTEM, "%s: cannot read the policy", path);
-		goto cleanup;
-	}
-	if (st.st_size > LIMIT_POLICY_BYTES) {
-		rc = err_set(ERR_LIMIT, "%s: larger than %d bytes (LIMIT_POLICY_BYTES)",
-			     path, LIMIT_POLICY_BYTES);
-		goto cleanup;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = err_set(ERR_SYSTEM, "out of memory");
-		goto cleanup;
-	}
-	*len_out = fread(buf, 1, (size_t)st.st_size, f);
-	if (*len_out != (size_t)st.st_size || ferror(f)) {
-		rc = err_sys(ERR_SYSTEM, "%s: read error", path);
-		goto cleanup;
-	}
-	buf[*len_out] = '\0';
-	*out = buf;
-	buf = NULL;
-cleanup:
-	free(buf);
-	if (f)
-		fclose(f);
-	return rc;
 }
 
 /* The text of a node's attribute, or "" (into out, size bytes). */
@@ -223,7 +185,8 @@ int rules_policy_load(rules_policy **out, const char *path)
 	int rc;
 
 	*out = NULL;
-	if ((rc = read_whole(&buf, &len, path)) == 0)
+	rc = file_read(&buf, &len, path, LIMIT_POLICY_BYTES, "LIMIT_POLICY_BYTES");
+	if (rc == 0)
 		rc = load(out, buf, len, path);
 	free(buf);
 	return rc;

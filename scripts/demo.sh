@@ -22,10 +22,8 @@
 # Running it again starts over from a fresh cluster.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/scripts/deps.sh"
 . "$top/scripts/build.sh"
 
-tfledger_ensure_packages
 tfledger_build "$top"
 
 export TFLEDGER_DATADIR="$top"
@@ -61,6 +59,31 @@ api() {
 }
 # A JSON string: the demo's CSV fields hold no control characters.
 js() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
+# post_csv TOKEN PATH FILE KEY...: POSTs each row of the CSV FILE after its
+# header line as a JSON object of strings: KEY n is field n (the last KEY
+# takes the rest of the line, commas and all); an empty field is left out.
+post_csv() {
+  local token=$1 path=$2 file=$3 line key value body i
+  shift 3
+  {
+    read -r line
+    while IFS= read -r line; do
+      body= i=0
+      for key; do
+        i=$((i + 1))
+        if [ "$i" -lt $# ] && [[ $line == *,* ]]; then
+          value=${line%%,*} line=${line#*,}
+        else
+          value=$line line=
+        fi
+        if [ -n "$value" ]; then
+          body+="${body:+,}\"$key\":$(js "$value")"
+        fi
+      done
+      api "$token" POST "$path" "{$body}"
+    done
+  } < "$file"
+}
 # The value of a top-level "key": NUMBER or "key": "STRING" in the last answer.
 field() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",}]*\).*/\1/p" "$base/last.json" | head -n1; }
 
@@ -97,24 +120,14 @@ say "DESA finance: the fund's books (chart of accounts, UN rates, donors, signed
 api "$finance" POST /v1/fund/init
 api "$finance" POST /v1/rates text/csv "$data/rates.csv"
 echo "UN operational rates stored: $(field stored)"
-while IFS=, read -r id name type country; do
-  [ "$id" = id ] && continue
-  api "$finance" POST /v1/donors \
-    "{\"id\":$(js "$id"),\"name\":$(js "$name"),\"org_type\":$(js "$type")${country:+,\"country\":$(js "$country")}}"
-done < "$data/donors.csv"
-while IFS=, read -r donor date amount ccy earmark agreement signed; do
-  [ "$donor" = donor ] && continue
-  api "$finance" POST /v1/pledges \
-    "{\"donor\":$(js "$donor"),\"date\":\"$date\",\"amount\":\"$amount\",\"currency\":\"$ccy\",\"earmark\":\"$earmark\",\"agreement\":$(js "$agreement"),\"signed_on\":\"$signed\"}"
-done < "$data/pledges.csv"
+post_csv "$finance" /v1/donors "$data/donors.csv" id name org_type country
+post_csv "$finance" /v1/pledges "$data/pledges.csv" \
+  donor date amount currency earmark agreement signed_on
 "$tf" pledges list
 
 say "DESA finance: in-kind gifts at fair value (disclosed in memo accounts, not revenue)"
-while IFS=, read -r donor kind amount ccy from to description; do
-  [ "$donor" = donor ] && continue
-  api "$finance" POST /v1/inkind \
-    "{\"donor\":$(js "$donor"),\"kind\":\"$kind\",\"amount\":\"$amount\",\"currency\":\"$ccy\",\"period_start\":\"$from\",\"period_end\":\"$to\",\"description\":$(js "$description")}"
-done < "$data/inkind.csv"
+post_csv "$finance" /v1/inkind "$data/inkind.csv" \
+  donor kind amount currency period_start period_end description
 "$tf" inkind list
 
 say "DESA finance: the bank's camt.053 statement for February, imported and reconciled"

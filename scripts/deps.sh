@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/deps.sh - makes sure the Debian packages tfledger needs are there.
 # As root, installs what is missing with apt-get; otherwise prints the
-# apt-get line to run and fails. Sourced by scripts/demo.sh and test.sh.
+# apt-get line to run and fails. Sourced by scripts/build.sh and .ci/run.
 set -euo pipefail
 
 TFLEDGER_PACKAGES=(

@@ -69,20 +69,10 @@ case "${1:-}" in -*) usage ;; esac
 build=${1:-$src/build}
 tfledger=$(cd "$build" && pwd)/tfledger
 [ -x "$tfledger" ] || { echo "$0: no $tfledger (build first)" >&2; exit 1; }
-work=$(mktemp -d /tmp/tfl-snap.XXXXXX)
-chmod 755 "$work" # as root, the postgres user must reach the cluster dir
-cleanup() {
-	status=$?
-	"$tfledger" db stop --dir "$work/pg" >/dev/null 2>&1 || true
-	rm -rf "$work"
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+. "$src/scripts/cluster.sh"
+cluster_work tfl-snap "$tfledger"
 
-"$tfledger" db init --dir "$work/pg" >"$work/init.log" 2>&1 ||
-	{ cat "$work/init.log" >&2; exit 1; }
-conninfo=$("$tfledger" db start --dir "$work/pg")
+conninfo=$(cluster_start pg)
 TFLEDGER_DATADIR=$src "$tfledger" migrate --database "$conninfo" \
 	--migrations "$src/migrations" >"$work/migrate.log" 2>&1 ||
 	{ cat "$work/migrate.log" >&2; exit 1; }

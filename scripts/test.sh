@@ -4,10 +4,8 @@
 # PostgreSQL clusters that the harness starts and removes itself).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/scripts/deps.sh"
 . "$top/scripts/build.sh"
 
-tfledger_ensure_packages
 tfledger_build "$top"
 cd "$top/build"
 if ! make -j"$(nproc)" check; then

@@ -242,8 +242,6 @@ static int meeting_load(PGresult **out, PGconn *c, const char *id, bool lock)
 
 /* --- entries ----------------------------------------------------------------------- */
 
-/* --- entries ----------------------------------------------------------------------- */
-
 /* Starts b (fund_body_entry_begin) with the memo and reference of a travel
  * entry: "Travel support KIND: APPLICANT, MEETING", "travel:MEETING". */
 static int travel_entry_begin(struct ledger_entry *b, const char *date, const char *kind,
@@ -1002,6 +1000,62 @@ static int trip_tx(json_t **out, PGconn *c, int (*fn)(PGconn *, void *), struct 
 	return rc;
 }
 
+/*
+ * Begins a write on one trip, inside the transaction: forgets t->out from an
+ * earlier try, locks the meeting (into *m) and the trip of t->applicant to
+ * t->meeting (into *trip; ERR_NOTFOUND when there is none). The caller
+ * clears both results whatever this returns.
+ */
+static int trip_lock(PGresult **m, PGresult **trip, PGconn *c, struct trip_tx *t)
+{
+	int rc;
+
+	json_decref(t->out);
+	t->out = NULL;
+	rc = meeting_load(m, c, t->meeting, true);
+	if (rc == 0)
+		rc = db_exec(trip, c, "travel_trip_lock", 2,
+			     (const char *const[]){t->meeting, t->applicant});
+	if (rc == 0 && PQntuples(*trip) == 0)
+		rc = err_set(ERR_NOTFOUND, "applicant: %s has no trip to %s", t->applicant,
+			     t->meeting);
+	return rc;
+}
+
+/* Reads what every write on one trip has: no field but allowed, "meeting", "applicant". */
+static int trip_body(struct trip_tx *t, json_t *body, const char *const *allowed)
+{
+	int rc;
+
+	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
+	    (rc = fund_body_str(&t->meeting, body, "meeting", true)) < 0)
+		return rc;
+	return fund_body_str(&t->applicant, body, "applicant", true);
+}
+
+/* Records action in the audit log on the object MEETING/APPLICANT. */
+static int trip_audit(PGconn *c, const struct trip_tx *t, const char *applicant,
+		      const char *action)
+{
+	char object[140];
+
+	snprintf(object, sizeof(object), "%s/%s", t->meeting, applicant);
+	return fund_body_audit(c, t->who, action, object);
+}
+
+/*
+ * Refuses a report date other than the one recorded on the locked trip
+ * (when one is: the same date is no change).
+ */
+static int report_same(const PGresult *trip, const struct trip_tx *t)
+{
+	if (PQgetisnull(trip, 0, 10) || strcmp(PQgetvalue(trip, 0, 10), t->report) == 0)
+		return 0;
+	return err_set(ERR_CONFLICT, "report_received: the report of %s for %s was recorded as"
+				     " received on %s, not %s", t->applicant, t->meeting,
+		       PQgetvalue(trip, 0, 10), t->report);
+}
+
 int travel_approve(json_t **out, PGconn *c, json_t *body,
 			  const struct ledger_actor *who)
 {
@@ -1052,12 +1106,8 @@ static int offer_waitlisted(json_t *offered, PGconn *c, struct trip_tx *t, const
 						   "offered", PQgetvalue(wait, i, 2), ccy, NULL});
 		if (rc == 0)
 			rc = append_new(offered, trip_json(trip, 0));
-		if (rc == 0) {
-			char object[140];
-
-			snprintf(object, sizeof(object), "%s/%s", t->meeting, PQgetvalue(wait, i, 0));
-			rc = fund_body_audit(c, t->who, "travel.offer", object);
-		}
+		if (rc == 0)
+			rc = trip_audit(c, t, PQgetvalue(wait, i, 0), "travel.offer");
 		PQclear(trip);
 	}
 cleanup:
@@ -1072,25 +1122,15 @@ static int release_tx_run(PGconn *c, void *ctx)
 	struct trip_tx *t = ctx;
 	PGresult *m = NULL, *trip = NULL, *done = NULL;
 	json_t *offered = json_array();
-	char entry[LEDGER_UUID_BYTES] = "", object[140];
+	char entry[LEDGER_UUID_BYTES] = "";
 	const char *ccy;
 	int rc = offered ? 0 : oom();
 
-	json_decref(t->out);
-	t->out = NULL;
 	if (rc == 0)
-		rc = meeting_load(&m, c, t->meeting, true);
-	if (rc == 0)
-		rc = db_exec(&trip, c, "travel_trip_lock", 2,
-			     (const char *const[]){t->meeting, t->applicant});
+		rc = trip_lock(&m, &trip, c, t);
 	if (rc < 0)
 		goto cleanup;
 	ccy = PQgetvalue(m, 0, C_MEETING_CURRENCY);
-	if (PQntuples(trip) == 0) {
-		rc = err_set(ERR_NOTFOUND, "applicant: %s has no trip to %s", t->applicant,
-			     t->meeting);
-		goto cleanup;
-	}
 	if (strcmp(PQgetvalue(trip, 0, 5), "offered") != 0 &&
 	    strcmp(PQgetvalue(trip, 0, 5), "approved") != 0) {
 		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s", t->applicant,
@@ -1110,11 +1150,10 @@ static int release_tx_run(PGconn *c, void *ctx)
 	rc = db_exec(&done, c, "travel_trip_release", 3,
 		     (const char *const[]){PQgetvalue(trip, 0, 0), t->status,
 					   entry[0] ? entry : NULL});
-	snprintf(object, sizeof(object), "%s/%s", t->meeting, t->applicant);
 	if (rc == 0)
-		rc = fund_body_audit(c, t->who,
-			   strcmp(t->status, "declined") == 0 ? "travel.decline" : "travel.cancel",
-			   object);
+		rc = trip_audit(c, t, t->applicant,
+				strcmp(t->status, "declined") == 0 ? "travel.decline"
+								   : "travel.cancel");
 	if (rc == 0)
 		rc = offer_waitlisted(offered, c, t, ccy);
 	if (rc == 0) {
@@ -1138,9 +1177,7 @@ static int release(json_t **out, PGconn *c, json_t *body, const char *status,
 	int rc;
 
 	*out = NULL;
-	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
-	    (rc = fund_body_str(&t.meeting, body, "meeting", true)) < 0 ||
-	    (rc = fund_body_str(&t.applicant, body, "applicant", true)) < 0 ||
+	if ((rc = trip_body(&t, body, allowed)) < 0 ||
 	    (rc = fund_body_date(&t.date, body, "date", false, today)) < 0)
 		return rc;
 	return trip_tx(out, c, release_tx_run, &t);
@@ -1164,38 +1201,23 @@ static int settle_tx_run(PGconn *c, void *ctx)
 {
 	struct trip_tx *t = ctx;
 	PGresult *m = NULL, *trip = NULL, *done = NULL;
-	char entry[LEDGER_UUID_BYTES], bank[LEDGER_CODE_BYTES], airfare[24], dsa[24],
-		object[140];
+	char entry[LEDGER_UUID_BYTES], bank[LEDGER_CODE_BYTES], airfare[24], dsa[24];
 	int64_t paid = t->paid, granted;
 	const char *ccy;
 	struct ledger_entry b;
 	int rc;
 
-	json_decref(t->out);
-	t->out = NULL;
-	rc = meeting_load(&m, c, t->meeting, true);
-	if (rc == 0)
-		rc = db_exec(&trip, c, "travel_trip_lock", 2,
-			     (const char *const[]){t->meeting, t->applicant});
+	rc = trip_lock(&m, &trip, c, t);
 	if (rc < 0)
 		goto cleanup;
 	ccy = PQgetvalue(m, 0, C_MEETING_CURRENCY);
-	if (PQntuples(trip) == 0) {
-		rc = err_set(ERR_NOTFOUND, "applicant: %s has no trip to %s", t->applicant,
-			     t->meeting);
-		goto cleanup;
-	}
 	if (strcmp(PQgetvalue(trip, 0, 5), "approved") != 0) {
 		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s, not approved",
 			     t->applicant, t->meeting, PQgetvalue(trip, 0, 5));
 		goto cleanup;
 	}
-	if (t->report && !PQgetisnull(trip, 0, 10) && strcmp(PQgetvalue(trip, 0, 10), t->report) != 0) {
-		rc = err_set(ERR_CONFLICT, "report_received: the report of %s for %s was recorded as"
-					   " received on %s, not %s", t->applicant, t->meeting,
-			     PQgetvalue(trip, 0, 10), t->report);
+	if (t->report && (rc = report_same(trip, t)) < 0)
 		goto cleanup;
-	}
 	granted = fund_body_int64(trip, 0, 6);
 	if (paid > granted) {
 		char g[MONEY_STR_MAX], p[MONEY_STR_MAX];
@@ -1219,9 +1241,8 @@ static int settle_tx_run(PGconn *c, void *ctx)
 	snprintf(dsa, sizeof(dsa), "%" PRId64, t->dsa);
 	rc = db_exec(&done, c, "travel_trip_settle", 5,
 		     (const char *const[]){PQgetvalue(trip, 0, 0), t->report, airfare, dsa, entry});
-	snprintf(object, sizeof(object), "%s/%s", t->meeting, t->applicant);
 	if (rc == 0)
-		rc = fund_body_audit(c, t->who, "travel.settle", object);
+		rc = trip_audit(c, t, t->applicant, "travel.settle");
 	if (rc == 0) {
 		t->out = json_pack("{s:o, s:o}", "trip", trip_json(done, 0), "released",
 				   fund_body_money(granted - paid, ccy));
@@ -1245,9 +1266,7 @@ int travel_settle(json_t **out, PGconn *c, json_t *body,
 	int rc;
 
 	*out = NULL;
-	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
-	    (rc = fund_body_str(&t.meeting, body, "meeting", true)) < 0 ||
-	    (rc = fund_body_str(&t.applicant, body, "applicant", true)) < 0 ||
+	if ((rc = trip_body(&t, body, allowed)) < 0 ||
 	    (rc = fund_body_str(&t.report, body, "report_received", false)) < 0 ||
 	    (rc = fund_body_date(&t.date, body, "date", false, today)) < 0 ||
 	    (rc = fund_body_str(&t.bank, body, "bank_account", false)) < 0 ||
@@ -1278,22 +1297,11 @@ static int report_tx_run(PGconn *c, void *ctx)
 	struct trip_tx *t = ctx;
 	PGresult *m = NULL, *trip = NULL, *done = NULL;
 	const char *status;
-	char object[140];
 	int rc;
 
-	json_decref(t->out);
-	t->out = NULL;
-	rc = meeting_load(&m, c, t->meeting, true);
-	if (rc == 0)
-		rc = db_exec(&trip, c, "travel_trip_lock", 2,
-			     (const char *const[]){t->meeting, t->applicant});
+	rc = trip_lock(&m, &trip, c, t);
 	if (rc < 0)
 		goto cleanup;
-	if (PQntuples(trip) == 0) {
-		rc = err_set(ERR_NOTFOUND, "applicant: %s has no trip to %s", t->applicant,
-			     t->meeting);
-		goto cleanup;
-	}
 	status = PQgetvalue(trip, 0, 5);
 	if (strcmp(status, "approved") != 0 && strcmp(status, "settled") != 0) {
 		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s: no trip took place"
@@ -1302,12 +1310,8 @@ static int report_tx_run(PGconn *c, void *ctx)
 	}
 	if (!PQgetisnull(trip, 0, 10)) {
 		/* recorded before: the same date changes nothing, another is refused */
-		if (strcmp(PQgetvalue(trip, 0, 10), t->report) != 0) {
-			rc = err_set(ERR_CONFLICT, "report_received: the report of %s for %s was "
-						   "recorded as received on %s, not %s",
-				     t->applicant, t->meeting, PQgetvalue(trip, 0, 10), t->report);
+		if ((rc = report_same(trip, t)) < 0)
 			goto cleanup;
-		}
 		t->out = json_pack("{s:o}", "trip", trip_json(trip, 0));
 		rc = t->out ? 0 : oom();
 		goto cleanup;
@@ -1316,9 +1320,8 @@ static int report_tx_run(PGconn *c, void *ctx)
 		     (const char *const[]){PQgetvalue(trip, 0, 0), t->report});
 	if (rc == 0 && PQntuples(done) != 1)
 		rc = err_set(ERR_INTERNAL, "trip %s/%s changed meanwhile", t->meeting, t->applicant);
-	snprintf(object, sizeof(object), "%s/%s", t->meeting, t->applicant);
 	if (rc == 0)
-		rc = fund_body_audit(c, t->who, "travel.report", object);
+		rc = trip_audit(c, t, t->applicant, "travel.report");
 	if (rc == 0) {
 		t->out = json_pack("{s:o}", "trip", trip_json(done, 0));
 		rc = t->out ? 0 : oom();
@@ -1340,9 +1343,7 @@ int travel_report(json_t **out, PGconn *c, json_t *body,
 	int rc;
 
 	*out = NULL;
-	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
-	    (rc = fund_body_str(&t.meeting, body, "meeting", true)) < 0 ||
-	    (rc = fund_body_str(&t.applicant, body, "applicant", true)) < 0 ||
+	if ((rc = trip_body(&t, body, allowed)) < 0 ||
 	    (rc = fund_body_date(&t.report, body, "report_received", false, today)) < 0 ||
 	    (rc = meeting_load(&m, c, t.meeting, false)) < 0)
 		return rc;

@@ -18,24 +18,10 @@ set -eu
 
 tfledger=${TFLEDGER_BIN:-./tfledger}
 pgbin=$(pg_config --bindir)
-work=$(mktemp -d /tmp/tfl-br.XXXXXX)
-chmod 755 "$work" # as root, the postgres user must reach the cluster dirs
+# shellcheck source=scripts/cluster.sh
+. "$(dirname "$0")/../../scripts/cluster.sh"
+cluster_work tfl-br "$tfledger"
 umask 022
-
-cleanup() {
-	status=$?
-	"$tfledger" db stop --dir "$work/a" >/dev/null 2>&1 || true
-	"$tfledger" db stop --dir "$work/b" >/dev/null 2>&1 || true
-	if [ "$status" -ne 0 ]; then
-		for log in "$work"/a/server.log "$work"/b/server.log; do
-			[ -f "$log" ] && { echo "==== $log"; tail -n 40 "$log"; }
-		done
-	fi
-	rm -rf "$work"
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -43,8 +29,7 @@ fail() {
 }
 
 # --- the original: a cluster, migrated, with entries in three currencies ---
-"$tfledger" db init --dir "$work/a" 2>/dev/null
-orig=$("$tfledger" db start --dir "$work/a")
+orig=$(cluster_start a)
 export TFLEDGER_DATABASE="$orig"
 "$tfledger" migrate 2>/dev/null
 "$tfledger" fund init >/dev/null 2>&1
@@ -80,8 +65,7 @@ grep -q 'CREATE ROLE tfledger_daemon;' "$work/backup/roles.sql" ||
 "$tfledger" db stop --dir "$work/a" 2>/dev/null # the original is gone
 
 # --- the restore into a new cluster ------------------------------------------
-"$tfledger" db init --dir "$work/b" 2>/dev/null
-copy=$("$tfledger" db start --dir "$work/b")
+copy=$(cluster_start b)
 [ "$copy" != "$orig" ] || fail "the new cluster has the original's conninfo"
 export TFLEDGER_DATABASE="$copy"
 # roles.sql also creates the bootstrap superuser, which exists: that one

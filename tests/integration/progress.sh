@@ -9,17 +9,9 @@ set -eu
 
 tfledger=${TFLEDGER_BIN:-./tfledger}
 src=${TFLEDGER_DATADIR:-.}
-work=$(mktemp -d /tmp/tfl-pb.XXXXXX)
-chmod 755 "$work" # as root, the postgres user must reach the cluster dir
-
-cleanup() {
-	status=$?
-	"$tfledger" db stop --dir "$work/db" >/dev/null 2>&1 || true
-	rm -rf "$work"
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+# shellcheck source=scripts/cluster.sh
+. "$(dirname "$0")/../../scripts/cluster.sh"
+cluster_work tfl-pb "$tfledger"
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -27,8 +19,7 @@ fail() {
 }
 
 sh "$src/bench/camt.sh" --gen 20000 "$work/bank.xml"
-"$tfledger" db init --dir "$work/db" 2>/dev/null
-TFLEDGER_DATABASE=$("$tfledger" db start --dir "$work/db")
+TFLEDGER_DATABASE=$(cluster_start db)
 export TFLEDGER_DATABASE
 "$tfledger" migrate 2>/dev/null
 

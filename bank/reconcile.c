@@ -372,7 +372,7 @@ static int link_tx_run(PGconn *c, void *ctx)
 	}
 	snprintf(object, sizeof(object), "%s %s", t->stmt, t->account);
 	if (rc == 0)
-		rc = fund_body_audit(c, t->who, "bank_account.link", object);
+		rc = ledger_audit(c, t->who, "bank_account.link", object);
 	return rc;
 }
 

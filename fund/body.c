@@ -18,17 +18,6 @@
 #include "common/money.h"
 #include "fund/fund.h"
 
-static const struct db_stmt stmts[] = {
-	{"fund_body_audit",
-	 "INSERT INTO audit (token_name, role, action, object, request_id)"
-	 " VALUES ($1, $2, $3, $4, $5)", 5},
-};
-
-int fund_body_setup(PGconn *c)
-{
-	return db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
-}
-
 int fund_body_bad(const char *field, const char *what,
 		    const char *value)
 {
@@ -239,16 +228,6 @@ int fund_body_entry_done(char id_out[LEDGER_UUID_BYTES], PGconn *c, struct ledge
 		snprintf(id_out, LEDGER_UUID_BYTES, "%s", e->id);
 	ledger_entry_free(e);
 	return rc;
-}
-
-/* --- the audit row ----------------------------------------------------------------------- */
-
-int fund_body_audit(PGconn *c, const struct ledger_actor *who, const char *action,
-		    const char *object)
-{
-	const char *p[] = {who->token_name, who->role, action, object, who->request_id};
-
-	return db_exec(NULL, c, "fund_body_audit", 5, p);
 }
 
 /* --- rows as JSON ---------------------------------------------------------------------- */

@@ -1,8 +1,8 @@
 /*
  * body.h - the write-path kit of fund/, bank/ and travel/: one reader per
  * kind of request field (a JSON object, strictly: unknown fields refused),
- * one entry builder and one audit insert, so that every write operation
- * reads, books and records the same way. Also turns result rows into JSON.
+ * and one entry builder (the audit row is ledger_audit's), so that every
+ * write operation reads, books and records the same way. Also turns result rows into JSON.
  *
  * Field readers: *out is NULL (or 0, false) when the field is absent (or
  * JSON null) and not required; failures are ERR_INVALID (contract code
@@ -19,9 +19,6 @@
 #include <stdint.h>
 
 #include "ledger/ledger.h"
-
-/* Prepares the kit's statements (the audit insert) on c; fund_setup calls it. */
-int fund_body_setup(PGconn *c);
 
 /* Sets the message "field: what<value>"; returns ERR_INVALID. */
 int fund_body_bad(const char *field, const char *what,
@@ -109,11 +106,6 @@ void fund_body_entry_add(struct ledger_entry *e, const char *account, const char
 int fund_body_entry_done(char id_out[LEDGER_UUID_BYTES], PGconn *c, struct ledger_entry *e,
 			 const struct ledger_actor *who, const char *action);
 
-/* --- the audit row --------------------------------------------------------------- */
-
-/* Inserts the audit row of who doing action on object, in c's transaction. */
-int fund_body_audit(PGconn *c, const struct ledger_actor *who, const char *action,
-		    const char *object);
 
 /* --- rows as JSON ------------------------------------------------------------------ */
 

@@ -181,9 +181,7 @@ static const struct db_stmt stmts[] = {
 
 int fund_setup(PGconn *c)
 {
-	int rc = db_prepare(c, stmts, N(stmts));
-
-	return rc < 0 ? rc : fund_body_setup(c);
+	return db_prepare(c, stmts, N(stmts));
 }
 
 /* --- small helpers --------------------------------------------------------------- */
@@ -288,7 +286,7 @@ static int init_one(PGconn *c, struct init_tx *t, const char *code, const char *
 	if (PQntuples(r) == 1) {
 		t->created++;
 		PQclear(r);
-		return fund_body_audit(c, t->who, "account.create", code);
+		return ledger_audit(c, t->who, "account.create", code);
 	}
 	PQclear(r);
 	rc = db_exec(&r, c, "fund_acct_same", 4, p);
@@ -318,7 +316,7 @@ static int init_tx_run(PGconn *c, void *ctx)
 			break;
 	}
 	if (rc == 0 && t->created > 0)
-		rc = fund_body_audit(c, t->who, "fund.init", "");
+		rc = ledger_audit(c, t->who, "fund.init", "");
 	json_decref(arr);
 	return rc;
 }
@@ -355,7 +353,7 @@ static int donor_tx_run(PGconn *c, void *ctx)
 	if (PQntuples(r) == 0)
 		rc = err_set(ERR_CONFLICT, "id: a donor '%s' exists", t->id);
 	PQclear(r);
-	return rc < 0 ? rc : fund_body_audit(c, t->who, "donor.add", t->id);
+	return rc < 0 ? rc : ledger_audit(c, t->who, "donor.add", t->id);
 }
 
 int fund_donor_add(json_t **out, PGconn *c, json_t *body,
@@ -621,7 +619,7 @@ static int pledge_sign_locked(PGconn *c, struct pledge *p, const char *agreement
 		snprintf(p->signed_on, sizeof(p->signed_on), "%s", date);
 		snprintf(p->entry_id, sizeof(p->entry_id), "%s", entry_id);
 		p->amount = amount;
-		rc = fund_body_audit(c, who, "pledge.sign", ids);
+		rc = ledger_audit(c, who, "pledge.sign", ids);
 	}
 	return rc;
 }
@@ -651,7 +649,7 @@ static int pledge_tx_run(PGconn *c, void *ctx)
 		t->p.id = fund_body_int64(r, 0, 0);
 		PQclear(r);
 		snprintf(ids, sizeof(ids), "%lld", t->p.id);
-		rc = fund_body_audit(c, t->who, "pledge.add", ids);
+		rc = ledger_audit(c, t->who, "pledge.add", ids);
 	}
 	if (rc == 0 && t->agreement) {
 		long long id = t->p.id;
@@ -907,7 +905,7 @@ static int receipt_tx_run(PGconn *c, void *ctx)
 	    (rc = db_exec(NULL, c, "fund_pledge_paid", 1, (const char *const[]){ids})) < 0)
 		return rc;
 	snprintf(ids, sizeof(ids), "%lld", t->id);
-	return fund_body_audit(c, t->who, "receipt.add", ids);
+	return ledger_audit(c, t->who, "receipt.add", ids);
 }
 
 static json_t *receipt_json(long long id, long long pledge, const char *donor,
@@ -1034,7 +1032,7 @@ static int inkind_tx_run(PGconn *c, void *ctx)
 	if (rc == 0) {
 		t->id = fund_body_int64(r, 0, 0);
 		snprintf(ids, sizeof(ids), "%lld", t->id);
-		rc = fund_body_audit(c, t->who, "inkind.add", ids);
+		rc = ledger_audit(c, t->who, "inkind.add", ids);
 	}
 	PQclear(r);
 	return rc;
@@ -1226,7 +1224,7 @@ static int rates_tx_run(PGconn *c, void *ctx)
 		if ((rc = rates_line(c, t, rd, col, n_header)) == 0)
 			rc = 1;
 	if (rc == 0 && t->stored > 0)
-		rc = fund_body_audit(c, t->who, "rates.import", t->path);
+		rc = ledger_audit(c, t->who, "rates.import", t->path);
 	csv_close(rd);
 	if (f)
 		fclose(f);

@@ -288,7 +288,7 @@ static int meeting_tx_run(PGconn *c, void *ctx)
 	PQclear(r);
 	r = NULL;
 	if (rc == 0)
-		rc = fund_body_audit(c, t->who, "travel.meeting.add", t->p[0]);
+		rc = ledger_audit(c, t->who, "travel.meeting.add", t->p[0]);
 	if (rc == 0)
 		rc = meeting_load(&r, c, t->p[0], false);
 	if (rc == 0 && !(t->out = meeting_json(r, 0)))
@@ -440,7 +440,7 @@ static int import_tx_run(PGconn *c, void *ctx)
 			 t->meeting);
 	}
 	if (rc == 0)
-		rc = fund_body_audit(c, t->who, "travel.applicants.import", t->meeting);
+		rc = ledger_audit(c, t->who, "travel.applicants.import", t->meeting);
 	if (rc == 0)
 		rc = applicants_json(&list, c, t->m, t->as_of, true);
 	if (rc == 0) {
@@ -745,7 +745,7 @@ static int rank_tx_run(PGconn *c, void *ctx)
 		char object[80];
 
 		snprintf(object, sizeof(object), "%s/run/%lld", k->meeting, k->run);
-		rc = fund_body_audit(c, t->who, "travel.rank", object);
+		rc = ledger_audit(c, t->who, "travel.rank", object);
 	}
 	PQclear(r);
 	free(inputs);
@@ -974,7 +974,7 @@ static int approve_tx_run(PGconn *c, void *ctx)
 		PQclear(trip);
 	}
 	if (rc == 0 && json_array_size(approved) > 0)
-		rc = fund_body_audit(c, t->who, "travel.approve", t->meeting);
+		rc = ledger_audit(c, t->who, "travel.approve", t->meeting);
 	if (rc == 0) {
 		t->out = json_pack("{s:s, s:I, s:O}", "meeting", t->meeting, "run",
 				   (json_int_t)fund_body_int64(run, 0, 0), "approved", approved);
@@ -1040,7 +1040,7 @@ static int trip_audit(PGconn *c, const struct trip_tx *t, const char *applicant,
 	char object[140];
 
 	snprintf(object, sizeof(object), "%s/%s", t->meeting, applicant);
-	return fund_body_audit(c, t->who, action, object);
+	return ledger_audit(c, t->who, action, object);
 }
 
 /*

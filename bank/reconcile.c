@@ -21,39 +21,76 @@
 #include "fund/body.h"
 #include "fund/fund.h"
 
-/* rec_lines' columns, in its order. */
+/*
+ * The columns of each statement whose rows are read, in the order of its
+ * SELECT list, and the names the server gives them (common/db.h): the code
+ * reads the enum, bank_reconcile_setup checks the names once per connection.
+ */
+
+/* rec_lines: a bank line, its statement's date when it has none, the text
+ * agreement numbers are looked for in, the party, the receipt that posted it */
 enum {
 	C_LINE_ID, C_LINE_AMOUNT, C_LINE_CURRENCY, C_LINE_SIDE, C_LINE_REVERSAL, C_LINE_DATE,
 	C_LINE_TEXT, C_LINE_PARTY, C_LINE_INSTRUCTED, C_LINE_INSTRUCTED_CURRENCY,
-	C_LINE_RECEIPT, C_LINE_BANK_REF
+	C_LINE_RECEIPT, C_LINE_BANK_REF, C_LINE_NCOLS
 };
-/* rec_open's columns, in its order. */
-enum { C_OPEN_ID, C_OPEN_AGREEMENT, C_OPEN_CURRENCY, C_OPEN_AMOUNT, C_OPEN_DONOR };
-/* rec_closing's columns, in its order. */
-enum { C_CLOSING_MINOR, C_CLOSING_DATE };
+static const char *const line_cols[C_LINE_NCOLS] = {
+	[C_LINE_ID] = "id", [C_LINE_AMOUNT] = "amount_minor", [C_LINE_CURRENCY] = "currency",
+	[C_LINE_SIDE] = "side", [C_LINE_REVERSAL] = "reversal", [C_LINE_DATE] = "date",
+	[C_LINE_TEXT] = "text", [C_LINE_PARTY] = "party",
+	[C_LINE_INSTRUCTED] = "instructed_minor",
+	[C_LINE_INSTRUCTED_CURRENCY] = "instructed_currency", [C_LINE_RECEIPT] = "receipt",
+	[C_LINE_BANK_REF] = "bank_ref"};
+
+/* rec_open: a signed pledge, what is open of it, its donor's name */
+enum { C_OPEN_ID, C_OPEN_AGREEMENT, C_OPEN_CURRENCY, C_OPEN_AMOUNT, C_OPEN_DONOR, C_OPEN_NCOLS };
+static const char *const open_cols[C_OPEN_NCOLS] = {
+	[C_OPEN_ID] = "id", [C_OPEN_AGREEMENT] = "agreement_no", [C_OPEN_CURRENCY] = "currency",
+	[C_OPEN_AMOUNT] = "open_minor", [C_OPEN_DONOR] = "name"};
+
+/* rec_closing */
+enum { C_CLOSING_MINOR, C_CLOSING_DATE, C_CLOSING_NCOLS };
+static const char *const closing_cols[C_CLOSING_NCOLS] = {
+	[C_CLOSING_MINOR] = "closing_minor", [C_CLOSING_DATE] = "closing_date"};
+
+/* rec_accounts, rec_linked: statement accounts */
+enum { C_STMT_ACCOUNT, C_STMT_ACCOUNT_NCOLS };
+static const char *const stmt_account_cols[C_STMT_ACCOUNT_NCOLS] = {
+	[C_STMT_ACCOUNT] = "statement_account"};
+
+/* rec_link_get: the ledger account a statement account is linked to
+ * (rec_link_insert's row is not read: only whether there is one) */
+enum { C_LINKED_ACCOUNT, C_LINKED_NCOLS };
+static const char *const linked_cols[C_LINKED_NCOLS] = {[C_LINKED_ACCOUNT] = "account"};
+
+/* rec_links */
+enum { C_LINK_IBAN, C_LINK_ACCOUNT, C_LINK_CURRENCY, C_LINK_CREATED_AT, C_LINK_NCOLS };
+static const char *const links_cols[C_LINK_NCOLS] = {
+	[C_LINK_IBAN] = "statement_account", [C_LINK_ACCOUNT] = "account",
+	[C_LINK_CURRENCY] = "currency", [C_LINK_CREATED_AT] = "created_at"};
 
 static const struct db_stmt stmts[] = {
 	{"rec_lines",
 	 "SELECT l.id, l.amount_minor, l.currency, l.side, l.reversal,"
-	 " COALESCE(l.booking_date, l.value_date, s.closing_date)::text,"
-	 " concat_ws(' ', l.end_to_end_id, l.remittance, l.remittance_refs),"
-	 " COALESCE(l.debtor_name, l.creditor_name, ''), l.instructed_minor,"
-	 " l.instructed_currency, (SELECT r.id FROM receipts r WHERE r.bank_line = l.id),"
-	 " COALESCE(l.bank_ref, '')"
+	 " COALESCE(l.booking_date, l.value_date, s.closing_date)::text AS date,"
+	 " concat_ws(' ', l.end_to_end_id, l.remittance, l.remittance_refs) AS text,"
+	 " COALESCE(l.debtor_name, l.creditor_name, '') AS party, l.instructed_minor,"
+	 " l.instructed_currency, (SELECT r.id FROM receipts r WHERE r.bank_line = l.id)"
+	 " AS receipt, COALESCE(l.bank_ref, '') AS bank_ref"
 	 " FROM bank_lines l JOIN bank_statements s ON s.id = l.statement"
 	 " WHERE l.account = $1 ORDER BY l.id", 1},
 	{"rec_open",
 	 "SELECT p.id, p.agreement_no, p.currency, p.amount_minor - COALESCE((SELECT"
-	 " sum(r.settled_minor) FROM receipts r WHERE r.pledge = p.id), 0), d.name"
-	 " FROM pledges p JOIN donors d ON d.id = p.donor WHERE p.status = 'signed'"
+	 " sum(r.settled_minor) FROM receipts r WHERE r.pledge = p.id), 0) AS open_minor,"
+	 " d.name FROM pledges p JOIN donors d ON d.id = p.donor WHERE p.status = 'signed'"
 	 " ORDER BY p.id", 0},
 	{"rec_status", "UPDATE bank_lines SET match_status = $2 WHERE id = $1", 2},
 	{"rec_closing",
-	 "SELECT closing_minor, closing_date::text FROM bank_statements"
+	 "SELECT closing_minor, closing_date::text AS closing_date FROM bank_statements"
 	 " WHERE account = $1 AND closing_minor IS NOT NULL"
 	 " ORDER BY closing_date DESC, id DESC LIMIT 1", 1},
 	{"rec_accounts",
-	 "SELECT DISTINCT account FROM bank_statements WHERE currency = $1"
+	 "SELECT DISTINCT account AS statement_account FROM bank_statements WHERE currency = $1"
 	 " AND account NOT IN (SELECT statement_account FROM bank_account_links"
 	 "  WHERE account <> $2) ORDER BY 1", 2},
 	{"rec_linked",
@@ -66,13 +103,26 @@ static const struct db_stmt stmts[] = {
 	{"rec_links",
 	 "SELECT l.statement_account, l.account, a.currency,"
 	 " to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	 " AS created_at"
 	 " FROM bank_account_links l JOIN accounts a ON a.code = l.account"
 	 " ORDER BY l.account, l.statement_account", 0},
 };
 
+static const struct db_columns columns[] = {
+	DB_COLUMNS("rec_lines", line_cols),
+	DB_COLUMNS("rec_open", open_cols),
+	DB_COLUMNS("rec_closing", closing_cols),
+	DB_COLUMNS("rec_accounts", stmt_account_cols),
+	DB_COLUMNS("rec_linked", stmt_account_cols),
+	DB_COLUMNS("rec_link_get", linked_cols),
+	DB_COLUMNS("rec_links", links_cols),
+};
+
 int bank_reconcile_setup(PGconn *c)
 {
-	return db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
+	int rc = db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
+
+	return rc < 0 ? rc : db_columns_verify(c, columns, sizeof(columns) / sizeof(columns[0]));
 }
 
 struct open_pledge {
@@ -319,7 +369,7 @@ int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c
 	n = PQntuples(r);
 	if (n > 1) {
 		rc = err_set(ERR_INVALID, "statement_account: required: %d statement accounts are"
-			     " linked to %s, e.g. %s", n, bank.code, PQgetvalue(r, 0, 0));
+			     " linked to %s, e.g. %s", n, bank.code, PQgetvalue(r, 0, C_STMT_ACCOUNT));
 		PQclear(r);
 		return rc;
 	}
@@ -332,12 +382,12 @@ int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c
 		n = PQntuples(r);
 	}
 	if (n == 1) {
-		snprintf(out, LIMIT_CAMT_FIELD_BYTES, "%s", PQgetvalue(r, 0, 0));
+		snprintf(out, LIMIT_CAMT_FIELD_BYTES, "%s", PQgetvalue(r, 0, C_STMT_ACCOUNT));
 	} else {
 		rc = err_set(ERR_INVALID, "statement_account: %s%s%s%s", n == 0
 			     ? "no bank statement in " : "required: statements of several accounts in ",
 			     bank.currency, n == 0 ? " is stored" : " are stored, e.g. ",
-			     n == 0 ? "" : PQgetvalue(r, 0, 0));
+			     n == 0 ? "" : PQgetvalue(r, 0, C_STMT_ACCOUNT));
 	}
 	PQclear(r);
 	return rc;
@@ -364,9 +414,9 @@ static int link_tx_run(PGconn *c, void *ctx)
 	r = NULL;
 	if (rc == 0 && !t->created) {
 		rc = db_exec(&r, c, "rec_link_get", 1, (const char *const[]){t->stmt});
-		if (rc == 0 && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), t->account) != 0)
+		if (rc == 0 && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, C_LINKED_ACCOUNT), t->account) != 0)
 			rc = err_set(ERR_CONFLICT, "iban: %s is linked to %s already", t->stmt,
-				     PQgetvalue(r, 0, 0));
+				     PQgetvalue(r, 0, C_LINKED_ACCOUNT));
 		PQclear(r);
 		return rc;
 	}
@@ -435,10 +485,10 @@ int bank_reconcile_links_list(json_t **out, PGconn *c)
 	arr = json_array();
 	for (int i = 0; arr && i < PQntuples(r); i++)
 		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "iban",
-							 PQgetvalue(r, i, 0), "account",
-							 PQgetvalue(r, i, 1), "currency",
-							 PQgetvalue(r, i, 2), "created_at",
-							 PQgetvalue(r, i, 3))) < 0) {
+							 PQgetvalue(r, i, C_LINK_IBAN), "account",
+							 PQgetvalue(r, i, C_LINK_ACCOUNT), "currency",
+							 PQgetvalue(r, i, C_LINK_CURRENCY), "created_at",
+							 PQgetvalue(r, i, C_LINK_CREATED_AT))) < 0) {
 			json_decref(arr);
 			arr = NULL;
 		}

@@ -39,6 +39,22 @@ static const char temp_table_sql[] =
 	" remittance, remittance_refs, debtor_name, creditor_name, instructed_minor," \
 	" instructed_currency, charges_minor, charges_currency"
 
+/*
+ * The columns of each statement whose rows are read, in the order of its
+ * SELECT list, and the names the server gives them (common/db.h): the code
+ * reads the enum, bank_statements_prepare checks the names once per
+ * connection.
+ */
+
+/* camt_stmt_insert: the new statement's id (RETURNING id) */
+enum { STMT_ID, STMT_INSERTED_NCOLS };
+static const char *const stmt_inserted_cols[STMT_INSERTED_NCOLS] = {[STMT_ID] = "id"};
+
+/* camt_stmt_find: the id, as camt_stmt_insert's, then the currency */
+enum { STMT_CURRENCY = STMT_INSERTED_NCOLS, STMT_FOUND_NCOLS };
+static const char *const stmt_found_cols[STMT_FOUND_NCOLS] = {[STMT_ID] = "id",
+							       [STMT_CURRENCY] = "currency"};
+
 static const struct db_stmt stmts[] = {
 	{"camt_stmt_insert",
 	 "INSERT INTO bank_statements (account, statement_id, currency, camt_version,"
@@ -56,6 +72,11 @@ static const struct db_stmt stmts[] = {
 	 " SELECT $1, $2, " LINE_COLUMNS " FROM bank_lines_in ORDER BY seq"
 	 " ON CONFLICT (account, line_key) DO NOTHING", 2},
 	{"camt_lines_clear", "DELETE FROM bank_lines_in", 0},
+};
+
+static const struct db_columns columns[] = {
+	DB_COLUMNS("camt_stmt_insert", stmt_inserted_cols),
+	DB_COLUMNS("camt_stmt_find", stmt_found_cols),
 };
 
 /* Occurrences of each fallback base hash within one statement. */
@@ -86,7 +107,9 @@ int bank_statements_prepare(PGconn *c)
 {
 	int rc = db_exec_sql(c, temp_table_sql);
 
-	return rc < 0 ? rc : db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
+	if (rc == 0)
+		rc = db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
+	return rc < 0 ? rc : db_columns_verify(c, columns, sizeof(columns) / sizeof(columns[0]));
 }
 
 /* The count of earlier lines with this base hash (0 the first time). */
@@ -235,16 +258,16 @@ static int on_begin(void *ctx, const struct bank_camt_statement *s)
 		rc = db_exec(&res, im->c, "camt_stmt_find", 2, params);
 		if (rc < 0)
 			return err_wrap(rc, "%s:%ld: Stmt", im->path, s->line);
-		if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 1), s->currency) != 0) {
+		if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, STMT_CURRENCY), s->currency) != 0) {
 			rc = err_set(ERR_CONFLICT, "%s:%ld: Stmt/Id: statement '%s' of account "
 				     "%s was imported before in %s, not %s", im->path, s->line,
 				     s->id, s->account,
-				     PQntuples(res) == 1 ? PQgetvalue(res, 0, 1) : "?", s->currency);
+				     PQntuples(res) == 1 ? PQgetvalue(res, 0, STMT_CURRENCY) : "?", s->currency);
 			PQclear(res);
 			return rc;
 		}
 	}
-	snprintf(im->stmt_db_id, sizeof(im->stmt_db_id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(im->stmt_db_id, sizeof(im->stmt_db_id), "%s", PQgetvalue(res, 0, STMT_ID));
 	PQclear(res);
 	im->lines_in_stmt = 0;
 	im->occ_n = 0;

@@ -147,13 +147,32 @@ static int scan_dir(struct migration **rows, size_t *n, size_t *cap,
 	return rc;
 }
 
+/*
+ * The columns of each query whose rows are read, in the order of its SELECT
+ * list, and the names the server gives them (common/db.h). These queries
+ * are plain SQL, not prepared statements, so each result's columns are
+ * checked where it is read, with db_columns_check.
+ */
+
+/* whether schema_migrations exists */
+enum { EXISTS_TABLE, EXISTS_NCOLS };
+static const char *const exists_cols[EXISTS_NCOLS] = {[EXISTS_TABLE] = "table_exists"};
+
+/* the rows of schema_migrations */
+enum { APPLIED_NAME, APPLIED_SHA256, APPLIED_AT, APPLIED_NCOLS };
+static const char *const applied_cols[APPLIED_NCOLS] = {
+	[APPLIED_NAME] = "name", [APPLIED_SHA256] = "sha256", [APPLIED_AT] = "applied_at"};
+
 static int table_exists(bool *out, PGconn *c)
 {
-	PGresult *r = PQexec(c, "SELECT to_regclass('schema_migrations') IS NOT NULL");
+	PGresult *r = PQexec(c, "SELECT to_regclass('schema_migrations') IS NOT NULL"
+			     " AS table_exists");
 	int rc = db_result_check(c, r, "look up schema_migrations");
 
 	if (rc == 0)
-		*out = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+		rc = db_columns_check(r, "look up schema_migrations", exists_cols, EXISTS_NCOLS);
+	if (rc == 0)
+		*out = strcmp(PQgetvalue(r, 0, EXISTS_TABLE), "t") == 0;
 	PQclear(r);
 	return rc;
 }
@@ -170,10 +189,12 @@ static int read_applied(struct migration **rows, size_t *n, size_t *cap,
 		return rc;
 	r = PQexec(c, "SELECT name, sha256,"
 		      " to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-		      " FROM schema_migrations ORDER BY name");
+		      " AS applied_at FROM schema_migrations ORDER BY name");
 	rc = db_result_check(c, r, "read schema_migrations");
+	if (rc == 0)
+		rc = db_columns_check(r, "read schema_migrations", applied_cols, APPLIED_NCOLS);
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
-		const char *name = PQgetvalue(r, i, 0);
+		const char *name = PQgetvalue(r, i, APPLIED_NAME);
 		struct migration *m = find(*rows, *n, name);
 
 		if (!m) {
@@ -184,8 +205,8 @@ static int read_applied(struct migration **rows, size_t *n, size_t *cap,
 			}
 			snprintf(m->name, sizeof(m->name), "%s", name);
 		}
-		snprintf(m->db_sha256, sizeof(m->db_sha256), "%s", PQgetvalue(r, i, 1));
-		snprintf(m->applied_at, sizeof(m->applied_at), "%s", PQgetvalue(r, i, 2));
+		snprintf(m->db_sha256, sizeof(m->db_sha256), "%s", PQgetvalue(r, i, APPLIED_SHA256));
+		snprintf(m->applied_at, sizeof(m->applied_at), "%s", PQgetvalue(r, i, APPLIED_AT));
 	}
 	PQclear(r);
 	return rc;

@@ -87,19 +87,10 @@ static void print_json(json_t *o)
 	putchar('\n');
 }
 
-/* The options every family shares, and the write's JSON body. */
-struct run {
-	const char *family, *action, *database, *format, *positional;
-	json_t *body;
-	PGconn *c;
-	struct ledger_actor who;
-	char user[CLI_USER_BYTES], request_id[CLI_REQUEST_ID_BYTES];
-};
-
 /* The options every command here shares; the others go into the body. */
 static const struct cli_args_opt common_opts[] = {
-	CLI_ARGS_FORMAT(struct run, format, "table|json"), CLI_ARGS_DATABASE(struct run, database),
-	CLI_ARGS_END};
+	CLI_ARGS_FORMAT(struct cli_run, format, "table|json"),
+	CLI_ARGS_DATABASE(struct cli_run, database), CLI_ARGS_END};
 
 #define REQ CLI_ARGS_REQUIRED
 static const struct cli_args_opt donor_add_opts[] = {
@@ -186,28 +177,15 @@ static const char notes[] =
 	"YYYY-MM-DD; rates CSV: currency,month,usd_per_unit. See docs/fund.md.\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
-static int connect(struct run *r)
-{
-	return cli_session_open(&r->c, &r->who, r->user, r->request_id, r->database,
-				"finance");
-}
-
-/* Prints out (a list as a table, an object as a one-row table) or the error. */
-static int finish(struct run *r, int rc, json_t *out,
-		  const struct cli_col *cols, const char *list_key)
+/* Prints out (a list as a table, an object as a one-row table; in JSON a
+ * list under list_key) or the error, and ends the run. Returns the exit status. */
+static int finish(struct cli_run *r, int rc, json_t *out, const struct cli_col *cols,
+		  const char *list_key)
 {
 	int status = CLI_OK;
 
 	if (rc < 0) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "%s %s", r->family, r->action);
-		if (err_code_status(err_code_of(rc)) != 500)
-			fprintf(stderr, "tfledger: %s: %s [%s]\n", what, err_last(),
-				err_code_name(err_code_of(rc)));
-		else
-			fprintf(stderr, "tfledger: %s: %s\n", what, err_last());
-		status = err_exit_status(rc);
+		status = cli_run_fail(r, rc);
 	} else if (strcmp(r->format, "json") == 0) {
 		if (list_key && json_is_array(out)) {
 			json_t *o = json_pack("{s:O}", list_key, out);
@@ -226,34 +204,31 @@ static int finish(struct run *r, int rc, json_t *out,
 		json_decref(one);
 	}
 	json_decref(out);
-	json_decref(r->body);
-	PQfinish(r->c);
+	cli_run_close(r);
 	return status;
 }
 
-/* One entry point for every family: argv[0] is the family, argv[1] the action. */
+/*
+ * One entry point for every family: argv[0] is the family, argv[1] the
+ * action ("run" for reconcile, which has none). The parser has refused
+ * every command not in cmds and every required option missing, so each
+ * command below is one of cmds with its required options in the body.
+ */
 static int run_family(int argc, char **argv)
 {
-	struct run r = {.family = argv[0], .format = "table"};
-	const struct cli_args_cmd *cmd;
-	const char *f = argv[0], *a;
+	struct cli_run r;
+	const char *f, *a;
 	json_t *out = NULL;
-	int rc, created, words, npos;
+	int rc, created;
 
-	r.body = json_object();
-	if (!r.body)
-		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), f);
-	rc = cli_args_parse_family(&cmd, &words, &npos, &family, &r, r.body, argc, argv);
-	if (rc != 0) {
-		json_decref(r.body);
+	rc = cli_run_parse(&r, &family, "tfledger: ", argc, argv);
+	if (rc != 0)
 		return cli_args_status(rc);
-	}
-	/* reconcile has no action word */
-	a = r.action = words > 1 ? argv[1] : "run";
-	r.positional = npos > 0 ? argv[words] : NULL;
+	f = r.family;
+	a = r.action;
 	if (strcmp(f, "fund") == 0 && strcmp(a, "chart") == 0)
 		return finish(&r, 0, fund_chart_json(), chart_cols, "accounts");
-	rc = connect(&r);
+	rc = cli_run_connect(&r, "finance");
 	if (rc < 0)
 		return finish(&r, rc, NULL, NULL, NULL);
 	if (strcmp(f, "fund") == 0 && strcmp(a, "init") == 0) {
@@ -269,25 +244,16 @@ static int run_family(int argc, char **argv)
 
 		if (strcmp(a, "link") == 0)
 			rc = bank_reconcile_link(&out, &linked, r.c, r.body, &r.who);
-		else if (strcmp(a, "list") == 0)
+		else /* list, its other command */
 			rc = bank_reconcile_links_list(&out, r.c);
-		else {
-			json_decref(r.body);
-			PQfinish(r.c);
-			return cli_usage_error(f, "unknown action '%s'", a);
-		}
 		return finish(&r, rc, out, link_cols, "links");
 	}
 	if (strcmp(f, "reconcile") == 0) {
+		/* --bank-account is required: the parser put a string there */
 		const char *bank = json_string_value(json_object_get(r.body, "bank_account"));
 		const char *stmt = json_string_value(json_object_get(r.body, "statement_account"));
 		char linked[LIMIT_CAMT_FIELD_BYTES];
 
-		if (!bank) {
-			json_decref(r.body);
-			PQfinish(r.c);
-			return cli_usage_error(f, "needs --bank-account");
-		}
 		rc = 0;
 		if (!stmt) {
 			rc = bank_reconcile_statement_account(linked, r.c, bank);
@@ -317,8 +283,7 @@ static int run_family(int argc, char **argv)
 		}
 		if (rc == 0 && strcmp(r.format, "none") == 0) {
 			json_decref(out);
-			json_decref(r.body);
-			PQfinish(r.c);
+			cli_run_close(&r);
 			return CLI_OK;
 		}
 		return finish(&r, rc, out, line_cols, NULL);
@@ -353,11 +318,8 @@ static int run_family(int argc, char **argv)
 	else if (strcmp(f, "funds") == 0 && strcmp(a, "travel-available") == 0)
 		rc = fund_travel_available(
 			&out, r.c, json_string_value(json_object_get(r.body, "as_of")));
-	else {
-		json_decref(r.body);
-		PQfinish(r.c);
-		return cli_usage_error(f, "unknown action '%s'", a);
-	}
+	else
+		ASSERT(!"a command of cmds without its action");
 	if (rc == 0 && strcmp(f, "funds") == 0) {
 		/* The summary on stderr, the per-currency table on stdout. */
 		if (strcmp(r.format, "table") == 0) {

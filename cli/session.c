@@ -18,27 +18,24 @@
 #include "bank/reconcile.h"
 #include "travel/travel.h"
 
-int cli_run_parse(struct cli_run *r, const struct cli_args_family *family, const char *lead,
-		  int argc, char **argv)
+int cli_run_family(int argc, char **argv, const struct cli_args_family *family,
+		   const char *lead, int (*run)(struct cli_run *r))
 {
+	struct cli_run r = {.family = argv[0], .format = "table", .lead = lead};
 	const struct cli_args_cmd *cmd;
 	int rc, words, npos;
 
-	*r = (struct cli_run){.family = argv[0], .format = "table", .lead = lead};
-	r->body = json_object();
-	if (!r->body) {
-		rc = err_set(ERR_SYSTEM, "out of memory");
-		cli_fail(rc, r->family);
-		return rc;
-	}
-	rc = cli_args_parse_family(&cmd, &words, &npos, family, r, r->body, argc, argv);
+	r.body = json_object();
+	if (!r.body)
+		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), r.family);
+	rc = cli_args_parse_family(&cmd, &words, &npos, family, &r, r.body, argc, argv);
 	if (rc != 0) {
-		cli_run_close(r);
-		return rc;
+		cli_run_close(&r);
+		return cli_args_status(rc);
 	}
-	r->action = words > 1 ? argv[1] : "run";
-	r->positional = npos > 0 ? argv[words] : NULL;
-	return 0;
+	r.action = words > 1 ? argv[1] : "run";
+	r.positional = npos > 0 ? argv[words] : NULL;
+	return run(&r);
 }
 
 int cli_run_connect(struct cli_run *r, const char *role)

@@ -35,15 +35,15 @@ struct cli_run {
 };
 
 /*
- * Reads the argv of one of family's commands (argv[0] is the family) into
- * *r: family, action, positional, the shared options and the body; lead
- * ("tfledger: " or "tfledger ") begins its error messages. Returns 0, or
- * what cli_args_parse_family returned (CLI_ARGS_HELP after the help, a
- * negative code after the refusal; ERR_SYSTEM, said on stderr, if memory
- * ran out), with nothing left to free: the caller returns cli_args_status(rc).
+ * Runs one of family's commands: reads argv (argv[0] is the family) into a
+ * cli_run (family, action, positional, the shared options and the body;
+ * lead, "tfledger: " or "tfledger ", begins its error messages) and returns
+ * run's exit status; run ends the run (cli_run_close). Without a command to
+ * run, returns the status of the help or the refusal that
+ * cli_args_parse_family wrote (2, said on stderr, if memory ran out).
  */
-int cli_run_parse(struct cli_run *r, const struct cli_args_family *family, const char *lead,
-		  int argc, char **argv);
+int cli_run_family(int argc, char **argv, const struct cli_args_family *family,
+		   const char *lead, int (*run)(struct cli_run *r));
 
 /*
  * Connects r to r->database (or $TFLEDGER_DATABASE), prepares the store,

@@ -215,46 +215,39 @@ static int rank(struct cli_run *r)
 	return CLI_OK;
 }
 
-/* One entry point for every family: argv[0] is the family, argv[1] the
- * action. The parser has refused every command not in cmds. */
-static int run_family(int argc, char **argv)
+/* Runs the command r names and ends r. The parser has refused every
+ * command not in cmds. */
+static int dispatch(struct cli_run *r)
 {
-	struct cli_run r;
-	const char *f, *a;
+	const char *f = r->family, *a = r->action;
 	json_t *out = NULL;
-	int rc;
+	int rc = cli_run_connect(r, "secretariat");
 
-	rc = cli_run_parse(&r, &family, "tfledger ", argc, argv);
-	if (rc != 0)
-		return cli_args_status(rc);
-	f = r.family;
-	a = r.action;
-	rc = cli_run_connect(&r, "secretariat");
 	if (rc < 0)
-		return finish(&r, rc, NULL, NULL, NULL);
+		return finish(r, rc, NULL, NULL, NULL);
 	if (strcmp(f, "meetings") == 0 && strcmp(a, "add") == 0) {
-		rc = travel_meeting_add(&out, r.c, r.body, &r.who);
-		return finish(&r, rc, out, NULL, meeting_cols);
+		rc = travel_meeting_add(&out, r->c, r->body, &r->who);
+		return finish(r, rc, out, NULL, meeting_cols);
 	}
 	if (strcmp(f, "meetings") == 0 && strcmp(a, "list") == 0) {
-		rc = travel_meetings_list(&out, r.c);
-		if (rc == 0 && strcmp(r.format, "json") == 0)
+		rc = travel_meetings_list(&out, r->c);
+		if (rc == 0 && strcmp(r->format, "json") == 0)
 			out = json_pack("{s:o}", "meetings", out);
-		return finish(&r, rc, out, NULL, meeting_cols);
+		return finish(r, rc, out, NULL, meeting_cols);
 	}
 	if (strcmp(f, "applicants") == 0 && strcmp(a, "import") == 0) {
-		bool std = strcmp(r.positional, "-") == 0;
-		FILE *in = std ? stdin : fopen(r.positional, "r");
+		bool std = strcmp(r->positional, "-") == 0;
+		FILE *in = std ? stdin : fopen(r->positional, "r");
 		struct cli_progress *bar;
 
 		if (!in) {
-			rc = err_sys(ERR_INVALID, "%s: cannot open", r.positional);
-			return finish(&r, rc, NULL, NULL, NULL);
+			rc = err_sys(ERR_INVALID, "%s: cannot open", r->positional);
+			return finish(r, rc, NULL, NULL, NULL);
 		}
-		bar = cli_progress_watch_file(r.positional, r.positional);
+		bar = cli_progress_watch_file(r->positional, r->positional);
 		rc = travel_applicants_import(
-			&out, r.c, json_string_value(json_object_get(r.body, "meeting")), in,
-			r.positional, &r.who);
+			&out, r->c, json_string_value(json_object_get(r->body, "meeting")), in,
+			r->positional, &r->who);
 		cli_progress_end(bar);
 		if (!std)
 			fclose(in);
@@ -262,66 +255,71 @@ static int run_family(int argc, char **argv)
 			print_differences(json_object_get(out, "applicants"));
 		if (rc == 0)
 			fprintf(stderr, "tfledger applicants import: %s: %lld applicant(s) stored\n",
-				r.positional, (long long)json_integer_value(json_object_get(out, "imported")));
-		return finish(&r, rc, out, NULL, NULL);
+				r->positional, (long long)json_integer_value(json_object_get(out, "imported")));
+		return finish(r, rc, out, NULL, NULL);
 	}
 	if (strcmp(f, "applicants") == 0 && strcmp(a, "list") == 0) {
 		rc = travel_applicants_list(
-			&out, r.c, json_string_value(json_object_get(r.body, "meeting")),
-			json_string_value(json_object_get(r.body, "as_of")));
-		if (rc == 0 && strcmp(r.format, "table") == 0)
+			&out, r->c, json_string_value(json_object_get(r->body, "meeting")),
+			json_string_value(json_object_get(r->body, "as_of")));
+		if (rc == 0 && strcmp(r->format, "table") == 0)
 			print_differences(json_object_get(out, "applicants"));
-		return finish(&r, rc, out, "applicants", applicant_cols);
+		return finish(r, rc, out, "applicants", applicant_cols);
 	}
 	/* what is left is travel's */
 	if (strcmp(a, "rank") == 0)
-		return rank(&r);
+		return rank(r);
 	if (strcmp(a, "approve") == 0) {
-		rc = travel_approve(&out, r.c, r.body, &r.who);
+		rc = travel_approve(&out, r->c, r->body, &r->who);
 		if (rc == 0)
 			fprintf(stderr, "tfledger travel approve: %zu trip(s) approved\n",
 				json_array_size(json_object_get(out, "approved")));
-		return finish(&r, rc, out, "approved", trip_cols);
+		return finish(r, rc, out, "approved", trip_cols);
 	}
 	if (strcmp(a, "decline") == 0 || strcmp(a, "cancel") == 0) {
 		json_t *rows;
 
 		rc = strcmp(a, "decline") == 0
-			     ? travel_decline(&out, r.c, r.body, &r.who)
-			     : travel_cancel(&out, r.c, r.body, &r.who);
-		if (rc == 0 && strcmp(r.format, "table") == 0) {
+			     ? travel_decline(&out, r->c, r->body, &r->who)
+			     : travel_cancel(&out, r->c, r->body, &r->who);
+		if (rc == 0 && strcmp(r->format, "table") == 0) {
 			/* the trip, then the places offered */
 			rows = json_pack("[O]", json_object_get(out, "trip"));
 			json_array_extend(rows, json_object_get(out, "offered"));
 			json_decref(out);
 			out = json_pack("{s:o}", "rows", rows);
 		}
-		return finish(&r, rc, out, "rows", trip_cols);
+		return finish(r, rc, out, "rows", trip_cols);
 	}
 	if (strcmp(a, "settle") == 0 || strcmp(a, "report") == 0) {
 		bool settle = strcmp(a, "settle") == 0;
 
-		rc = settle ? travel_settle(&out, r.c, r.body, &r.who)
-			    : travel_report(&out, r.c, r.body, &r.who);
+		rc = settle ? travel_settle(&out, r->c, r->body, &r->who)
+			    : travel_report(&out, r->c, r->body, &r->who);
 		if (rc == 0 && settle)
 			fprintf(stderr, "tfledger travel settle: %s released\n",
 				json_string_value(json_object_get(out, "released")));
-		if (rc == 0 && strcmp(r.format, "table") == 0) {
+		if (rc == 0 && strcmp(r->format, "table") == 0) {
 			/* the table is of the trip alone */
 			json_t *trip = json_incref(json_object_get(out, "trip"));
 
 			json_decref(out);
 			out = trip;
 		}
-		return finish(&r, rc, out, NULL, trip_cols);
+		return finish(r, rc, out, NULL, trip_cols);
 	}
 	if (strcmp(a, "list") == 0) {
 		rc = travel_trips_list(
-			&out, r.c, json_string_value(json_object_get(r.body, "meeting")));
-		return finish(&r, rc, out, "trips", trip_cols);
+			&out, r->c, json_string_value(json_object_get(r->body, "meeting")));
+		return finish(r, rc, out, "trips", trip_cols);
 	}
 	ASSERT(!"a command of cmds without its action");
 	return CLI_FAIL;
+}
+
+static int run_family(int argc, char **argv)
+{
+	return cli_run_family(argc, argv, &family, "tfledger ", dispatch);
 }
 
 int cli_meetings(int argc, char **argv) { return run_family(argc, argv); }

@@ -87,19 +87,10 @@ static void print_json(json_t *o)
 	putchar('\n');
 }
 
-/* The options every family shares, and the write's JSON body. */
-struct run {
-	const char *family, *action, *database, *format, *positional;
-	json_t *body;
-	PGconn *c;
-	struct ledger_actor who;
-	char user[CLI_USER_BYTES], request_id[CLI_REQUEST_ID_BYTES];
-};
-
 /* The options every command here shares; the others go into the body. */
 static const struct cli_args_opt common_opts[] = {
-	CLI_ARGS_FORMAT(struct run, format, "table|json"), CLI_ARGS_DATABASE(struct run, database),
-	CLI_ARGS_END};
+	CLI_ARGS_FORMAT(struct cli_run, format, "table|json"),
+	CLI_ARGS_DATABASE(struct cli_run, database), CLI_ARGS_END};
 
 #define REQ CLI_ARGS_REQUIRED
 static const struct cli_args_opt donor_add_opts[] = {
@@ -186,28 +177,15 @@ static const char notes[] =
 	"YYYY-MM-DD; rates CSV: currency,month,usd_per_unit. See docs/fund.md.\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
-static int connect(struct run *r)
-{
-	return cli_session_open(&r->c, &r->who, r->user, r->request_id, r->database,
-				"finance");
-}
-
-/* Prints out (a list as a table, an object as a one-row table) or the error. */
-static int finish(struct run *r, int rc, json_t *out,
-		  const struct cli_col *cols, const char *list_key)
+/* Prints out (a list as a table, an object as a one-row table; in JSON a
+ * list under list_key) or the error, and ends the run. Returns the exit status. */
+static int finish(struct cli_run *r, int rc, json_t *out, const struct cli_col *cols,
+		  const char *list_key)
 {
 	int status = CLI_OK;
 
 	if (rc < 0) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "%s %s", r->family, r->action);
-		if (err_code_status(err_code_of(rc)) != 500)
-			fprintf(stderr, "tfledger: %s: %s [%s]\n", what, err_last(),
-				err_code_name(err_code_of(rc)));
-		else
-			fprintf(stderr, "tfledger: %s: %s\n", what, err_last());
-		status = err_exit_status(rc);
+		status = cli_run_fail(r, rc);
 	} else if (strcmp(r->format, "json") == 0) {
 		if (list_key && json_is_array(out)) {
 			json_t *o = json_pack("{s:O}", list_key, out);
@@ -226,77 +204,59 @@ static int finish(struct run *r, int rc, json_t *out,
 		json_decref(one);
 	}
 	json_decref(out);
-	json_decref(r->body);
-	PQfinish(r->c);
+	cli_run_close(r);
 	return status;
 }
 
-/* One entry point for every family: argv[0] is the family, argv[1] the action. */
-static int run_family(int argc, char **argv)
+/*
+ * Runs the command r names (its action is "run" for reconcile, which has
+ * none) and ends r. The parser has refused every command not in cmds and
+ * every required option missing, so each command below is one of cmds with
+ * its required options in the body.
+ */
+static int dispatch(struct cli_run *r)
 {
-	struct run r = {.family = argv[0], .format = "table"};
-	const struct cli_args_cmd *cmd;
-	const char *f = argv[0], *a;
+	const char *f = r->family, *a = r->action;
 	json_t *out = NULL;
-	int rc, created, words, npos;
+	int rc, created;
 
-	r.body = json_object();
-	if (!r.body)
-		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), f);
-	rc = cli_args_parse_family(&cmd, &words, &npos, &family, &r, r.body, argc, argv);
-	if (rc != 0) {
-		json_decref(r.body);
-		return cli_args_status(rc);
-	}
-	/* reconcile has no action word */
-	a = r.action = words > 1 ? argv[1] : "run";
-	r.positional = npos > 0 ? argv[words] : NULL;
 	if (strcmp(f, "fund") == 0 && strcmp(a, "chart") == 0)
-		return finish(&r, 0, fund_chart_json(), chart_cols, "accounts");
-	rc = connect(&r);
+		return finish(r, 0, fund_chart_json(), chart_cols, "accounts");
+	rc = cli_run_connect(r, "finance");
 	if (rc < 0)
-		return finish(&r, rc, NULL, NULL, NULL);
+		return finish(r, rc, NULL, NULL, NULL);
 	if (strcmp(f, "fund") == 0 && strcmp(a, "init") == 0) {
-		rc = fund_init(&created, r.c, &r.who);
+		rc = fund_init(&created, r->c, &r->who);
 		if (rc == 0) {
 			fprintf(stderr, "tfledger: fund init: %d account(s) created\n", created);
 			out = fund_chart_json();
 		}
-		return finish(&r, rc, out, chart_cols, "accounts");
+		return finish(r, rc, out, chart_cols, "accounts");
 	}
 	if (strcmp(f, "bank-accounts") == 0) {
 		bool linked;
 
 		if (strcmp(a, "link") == 0)
-			rc = bank_reconcile_link(&out, &linked, r.c, r.body, &r.who);
-		else if (strcmp(a, "list") == 0)
-			rc = bank_reconcile_links_list(&out, r.c);
-		else {
-			json_decref(r.body);
-			PQfinish(r.c);
-			return cli_usage_error(f, "unknown action '%s'", a);
-		}
-		return finish(&r, rc, out, link_cols, "links");
+			rc = bank_reconcile_link(&out, &linked, r->c, r->body, &r->who);
+		else /* list, its other command */
+			rc = bank_reconcile_links_list(&out, r->c);
+		return finish(r, rc, out, link_cols, "links");
 	}
 	if (strcmp(f, "reconcile") == 0) {
-		const char *bank = json_string_value(json_object_get(r.body, "bank_account"));
-		const char *stmt = json_string_value(json_object_get(r.body, "statement_account"));
+		/* --bank-account is required: the parser put a string there */
+		const char *bank = json_string_value(json_object_get(r->body, "bank_account"));
+		const char *stmt = json_string_value(json_object_get(r->body, "statement_account"));
 		char linked[LIMIT_CAMT_FIELD_BYTES];
 
-		if (!bank) {
-			json_decref(r.body);
-			PQfinish(r.c);
-			return cli_usage_error(f, "needs --bank-account");
-		}
 		rc = 0;
 		if (!stmt) {
-			rc = bank_reconcile_statement_account(linked, r.c, bank);
+			rc = bank_reconcile_statement_account(linked, r->c, bank);
 			stmt = linked;
 		}
 		if (rc == 0)
-			rc = bank_reconcile(&out, r.c, bank, stmt,
-				      json_string_value(json_object_get(r.body, "tolerance")), &r.who);
-		if (rc == 0 && strcmp(r.format, "table") == 0) {
+			rc = bank_reconcile(&out, r->c, bank, stmt,
+				      json_string_value(json_object_get(r->body, "tolerance")), &r->who);
+		if (rc == 0 && strcmp(r->format, "table") == 0) {
 			static const char *const lists[] = {"matched", "suggested", "unmatched"};
 
 			for (int k = 0; k < 3; k++) {
@@ -313,54 +273,50 @@ static int run_family(int argc, char **argv)
 			       json_string_value(json_object_get(out, "difference")));
 			json_decref(out);
 			out = json_array();
-			r.format = "none";
+			r->format = "none";
 		}
-		if (rc == 0 && strcmp(r.format, "none") == 0) {
+		if (rc == 0 && strcmp(r->format, "none") == 0) {
 			json_decref(out);
-			json_decref(r.body);
-			PQfinish(r.c);
+			cli_run_close(r);
 			return CLI_OK;
 		}
-		return finish(&r, rc, out, line_cols, NULL);
+		return finish(r, rc, out, line_cols, NULL);
 	}
 	if (strcmp(f, "donors") == 0 && strcmp(a, "add") == 0)
-		rc = fund_donor_add(&out, r.c, r.body, &r.who);
+		rc = fund_donor_add(&out, r->c, r->body, &r->who);
 	else if (strcmp(f, "donors") == 0 && strcmp(a, "list") == 0)
-		rc = fund_donors_list(&out, r.c);
+		rc = fund_donors_list(&out, r->c);
 	else if (strcmp(f, "pledges") == 0 && strcmp(a, "add") == 0)
-		rc = fund_pledge_add(&out, r.c, r.body, &r.who);
+		rc = fund_pledge_add(&out, r->c, r->body, &r->who);
 	else if (strcmp(f, "pledges") == 0 && strcmp(a, "sign") == 0)
-		rc = fund_pledge_sign(&out, r.c, strtoll(r.positional, NULL, 10), r.body,
-					     &r.who);
+		rc = fund_pledge_sign(&out, r->c, strtoll(r->positional, NULL, 10), r->body,
+					     &r->who);
 	else if (strcmp(f, "pledges") == 0 && strcmp(a, "list") == 0)
-		rc = fund_pledges_list(&out, r.c);
+		rc = fund_pledges_list(&out, r->c);
 	else if (strcmp(f, "receipts") == 0 && strcmp(a, "add") == 0)
-		rc = fund_receipt_add(&out, r.c, r.body, &r.who);
+		rc = fund_receipt_add(&out, r->c, r->body, &r->who);
 	else if (strcmp(f, "receipts") == 0 && strcmp(a, "list") == 0)
-		rc = fund_receipts_list(&out, r.c);
+		rc = fund_receipts_list(&out, r->c);
 	else if (strcmp(f, "inkind") == 0 && strcmp(a, "add") == 0)
-		rc = fund_inkind_add(&out, r.c, r.body, &r.who);
+		rc = fund_inkind_add(&out, r->c, r->body, &r->who);
 	else if (strcmp(f, "inkind") == 0 && strcmp(a, "list") == 0)
-		rc = fund_inkind_list(&out, r.c);
+		rc = fund_inkind_list(&out, r->c);
 	else if (strcmp(f, "rates") == 0 && strcmp(a, "import") == 0) {
-		struct cli_progress *bar = cli_progress_watch_file(r.positional, r.positional);
+		struct cli_progress *bar = cli_progress_watch_file(r->positional, r->positional);
 
-		rc = fund_rates_import(&out, r.c, r.positional, &r.who);
+		rc = fund_rates_import(&out, r->c, r->positional, &r->who);
 		cli_progress_end(bar);
 	}
 	else if (strcmp(f, "rates") == 0 && strcmp(a, "list") == 0)
-		rc = fund_rates_list(&out, r.c);
+		rc = fund_rates_list(&out, r->c);
 	else if (strcmp(f, "funds") == 0 && strcmp(a, "travel-available") == 0)
 		rc = fund_travel_available(
-			&out, r.c, json_string_value(json_object_get(r.body, "as_of")));
-	else {
-		json_decref(r.body);
-		PQfinish(r.c);
-		return cli_usage_error(f, "unknown action '%s'", a);
-	}
+			&out, r->c, json_string_value(json_object_get(r->body, "as_of")));
+	else
+		ASSERT(!"a command of cmds without its action");
 	if (rc == 0 && strcmp(f, "funds") == 0) {
 		/* The summary on stderr, the per-currency table on stdout. */
-		if (strcmp(r.format, "table") == 0) {
+		if (strcmp(r->format, "table") == 0) {
 			json_t *rows = json_incref(json_object_get(out, "currencies"));
 
 			printf("available for travel as of %s: %s USD\n",
@@ -369,27 +325,32 @@ static int run_family(int argc, char **argv)
 			json_decref(out);
 			out = rows;
 		}
-		return finish(&r, rc, out, travel_cols, NULL);
+		return finish(r, rc, out, travel_cols, NULL);
 	}
 	if (rc == 0 && strcmp(f, "rates") == 0 && strcmp(a, "import") == 0) {
 		fprintf(stderr, "tfledger: rates import: %s: %lld stored, %lld unchanged\n",
-			r.positional, (long long)json_integer_value(json_object_get(out, "stored")),
+			r->positional, (long long)json_integer_value(json_object_get(out, "stored")),
 			(long long)json_integer_value(json_object_get(out, "unchanged")));
-		if (strcmp(r.format, "table") == 0) {
+		if (strcmp(r->format, "table") == 0) {
 			json_decref(out);
 			out = NULL;
-			rc = fund_rates_list(&out, r.c);
+			rc = fund_rates_list(&out, r->c);
 		}
 	}
 	if (strcmp(f, "donors") == 0)
-		return finish(&r, rc, out, donor_cols, "donors");
+		return finish(r, rc, out, donor_cols, "donors");
 	if (strcmp(f, "pledges") == 0)
-		return finish(&r, rc, out, pledge_cols, "pledges");
+		return finish(r, rc, out, pledge_cols, "pledges");
 	if (strcmp(f, "receipts") == 0)
-		return finish(&r, rc, out, receipt_cols, "receipts");
+		return finish(r, rc, out, receipt_cols, "receipts");
 	if (strcmp(f, "inkind") == 0)
-		return finish(&r, rc, out, inkind_cols, "inkind");
-	return finish(&r, rc, out, rate_cols, "rates");
+		return finish(r, rc, out, inkind_cols, "inkind");
+	return finish(r, rc, out, rate_cols, "rates");
+}
+
+static int run_family(int argc, char **argv)
+{
+	return cli_run_family(argc, argv, &family, "tfledger: ", dispatch);
 }
 
 int cli_fund(int argc, char **argv) { return run_family(argc, argv); }

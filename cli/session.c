@@ -1,6 +1,7 @@
 /*
- * session.c - the direct database session of the fund and travel families
- * (see session.h).
+ * session.c - one command of the fund and travel families, from its
+ * arguments to its connection (see session.h). It only reads, connects and
+ * reports; what a command does is its family's file's.
  */
 #include "cli/session.h"
 
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
@@ -16,28 +18,63 @@
 #include "bank/reconcile.h"
 #include "travel/travel.h"
 
-int cli_session_open(PGconn **c, struct ledger_actor *who, char user[CLI_USER_BYTES],
-		     char request_id[CLI_REQUEST_ID_BYTES], const char *database,
-		     const char *role)
+int cli_run_family(int argc, char **argv, const struct cli_args_family *family,
+		   const char *lead, int (*run)(struct cli_run *r))
 {
-	const char *conninfo = cfg_database(database);
+	struct cli_run r = {.family = argv[0], .format = "table", .lead = lead};
+	const struct cli_args_cmd *cmd;
+	int rc, words, npos;
+
+	r.body = json_object();
+	if (!r.body)
+		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), r.family);
+	rc = cli_args_parse_family(&cmd, &words, &npos, family, &r, r.body, argc, argv);
+	if (rc != 0) {
+		cli_run_close(&r);
+		return cli_args_status(rc);
+	}
+	r.action = words > 1 ? argv[1] : "run";
+	r.positional = npos > 0 ? argv[words] : NULL;
+	return run(&r);
+}
+
+int cli_run_connect(struct cli_run *r, const char *role)
+{
+	const char *conninfo = cfg_database(r->database);
 	struct passwd *pw = getpwuid(geteuid());
 	const char *name = pw ? pw->pw_name : getenv("USER");
 	int rc;
 
-	snprintf(user, CLI_USER_BYTES, "%s", name && *name ? name : "unknown");
-	snprintf(request_id, CLI_REQUEST_ID_BYTES, "cli-%ld", (long)getpid());
-	*who = (struct ledger_actor){LEDGER_FUND_CLI_TOKEN_ID, user, role, request_id};
+	snprintf(r->user, sizeof(r->user), "%s", name && *name ? name : "unknown");
+	snprintf(r->request_id, sizeof(r->request_id), "cli-%ld", (long)getpid());
+	r->who = (struct ledger_actor){LEDGER_FUND_CLI_TOKEN_ID, r->user, role, r->request_id};
 	if (!conninfo)
 		return ERR_INVALID;
-	rc = db_connect(c, conninfo);
+	rc = db_connect(&r->c, conninfo);
 	if (rc == 0)
-		rc = ledger_store_setup(*c);
+		rc = ledger_store_setup(r->c);
 	if (rc == 0)
-		rc = fund_setup(*c);
+		rc = fund_setup(r->c);
 	if (rc == 0)
-		rc = bank_reconcile_setup(*c);
+		rc = bank_reconcile_setup(r->c);
 	if (rc == 0)
-		rc = travel_setup(*c);
+		rc = travel_setup(r->c);
 	return rc;
+}
+
+int cli_run_fail(const struct cli_run *r, int rc)
+{
+	fprintf(stderr, "%s%s %s: %s", r->lead, r->family, r->action, err_last());
+	if (err_code_status(err_code_of(rc)) != 500)
+		fprintf(stderr, " [%s]", err_code_name(err_code_of(rc)));
+	fputc('\n', stderr);
+	return err_exit_status(rc);
+}
+
+void cli_run_close(struct cli_run *r)
+{
+	json_decref(r->body);
+	r->body = NULL;
+	PQfinish(r->c);
+	r->c = NULL;
 }

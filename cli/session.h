@@ -1,28 +1,65 @@
 /*
- * session.h - how the tfledger families that work on the database directly
- * (fund, donors, ..., meetings, travel) connect: one connection with every
- * ledger module's statements prepared, and the OS user as the actor of the
+ * session.h - one command of the tfledger families that work on the
+ * database directly (fund, donors, ..., meetings, applicants, travel), from
+ * its arguments to its connection: the options every such command shares,
+ * the JSON body its other options fill, and one connection with every
+ * ledger module's statements prepared, the OS user as the actor of the
  * audit rows.
+ *
+ * struct cli_run's body is public because the families' option tables
+ * name its members (CLI_ARGS_FORMAT(struct cli_run, format, ...)).
  */
 #ifndef TFLEDGER_CLI_SESSION_H
 #define TFLEDGER_CLI_SESSION_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 
+#include "cli/args.h"
 #include "ledger/ledger.h"
 
 #define CLI_USER_BYTES 128
 #define CLI_REQUEST_ID_BYTES 64
 
+struct cli_run {
+	const char *family;	/* argv[0]: "pledges" */
+	const char *action;	/* argv[1], or "run" for a command of one word */
+	const char *database;	/* --database, or NULL */
+	const char *format;	/* --format, default "table" */
+	const char *positional; /* the first positional argument, or NULL */
+	const char *lead;	/* what its error messages begin with, before the command */
+	json_t *body;		/* the other options, as an HTTP route would receive them */
+	PGconn *c;		/* after cli_run_connect */
+	struct ledger_actor who;
+	char user[CLI_USER_BYTES], request_id[CLI_REQUEST_ID_BYTES];
+};
+
 /*
- * Connects to database (or $TFLEDGER_DATABASE), prepares the store, fund,
- * reconcile and travel statements, and fills *who (role as given, the CLI
- * token id, the OS user, a request id "cli-PID") with user and request_id as
- * its storage. The caller owns *c (PQfinish). ERR_INVALID if no database is
- * given, ERR_UNAVAILABLE if it cannot be reached.
+ * Runs one of family's commands: reads argv (argv[0] is the family) into a
+ * cli_run (family, action, positional, the shared options and the body;
+ * lead, "tfledger: " or "tfledger ", begins its error messages) and returns
+ * run's exit status; run ends the run (cli_run_close). Without a command to
+ * run, returns the status of the help or the refusal that
+ * cli_args_parse_family wrote (2, said on stderr, if memory ran out).
  */
-int cli_session_open(PGconn **c, struct ledger_actor *who, char user[CLI_USER_BYTES],
-		     char request_id[CLI_REQUEST_ID_BYTES], const char *database,
-		     const char *role);
+int cli_run_family(int argc, char **argv, const struct cli_args_family *family,
+		   const char *lead, int (*run)(struct cli_run *r));
+
+/*
+ * Connects r to r->database (or $TFLEDGER_DATABASE), prepares the store,
+ * fund, reconcile and travel statements, and makes r->who the CLI token
+ * working as role for the OS user, with request id "cli-PID". ERR_INVALID
+ * if no database is given, ERR_UNAVAILABLE if it cannot be reached.
+ */
+int cli_run_connect(struct cli_run *r, const char *role);
+
+/*
+ * Prints "<lead>FAMILY ACTION: <err_last()>" on stderr, with " [code-name]"
+ * when rc is a contract error (not a 500), and returns the exit status for rc.
+ */
+int cli_run_fail(const struct cli_run *r, int rc);
+
+/* Frees r's body and closes its connection (either may be NULL). */
+void cli_run_close(struct cli_run *r);
 
 #endif

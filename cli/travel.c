@@ -27,21 +27,13 @@
 #include "fund/fund.h"
 #include "travel/travel.h"
 
-struct run {
-	const char *family, *action, *database, *format, *positional;
-	json_t *body;
-	PGconn *c;
-	struct ledger_actor who;
-	char user[CLI_USER_BYTES], request_id[CLI_REQUEST_ID_BYTES];
-};
-
 /* The options every command here shares; the others go into the body. */
 static const struct cli_args_opt common_opts[] = {
-	CLI_ARGS_FORMAT(struct run, format, "table|json"), CLI_ARGS_DATABASE(struct run, database),
-	CLI_ARGS_END};
+	CLI_ARGS_FORMAT(struct cli_run, format, "table|json"),
+	CLI_ARGS_DATABASE(struct cli_run, database), CLI_ARGS_END};
 static const struct cli_args_opt rank_common_opts[] = {
-	CLI_ARGS_FORMAT(struct run, format, "table|json|xml"),
-	CLI_ARGS_DATABASE(struct run, database), CLI_ARGS_END};
+	CLI_ARGS_FORMAT(struct cli_run, format, "table|json|xml"),
+	CLI_ARGS_DATABASE(struct cli_run, database), CLI_ARGS_END};
 
 #define REQ CLI_ARGS_REQUIRED
 #define MEETING_OPT CLI_ARGS_BODY_STR("meeting", "ID", "the meeting", REQ)
@@ -113,12 +105,6 @@ static const char notes[] =
 	"See docs/travel.md.\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
-static int connect(struct run *r)
-{
-	return cli_session_open(&r->c, &r->who, r->user, r->request_id, r->database,
-				"secretariat");
-}
-
 static const struct cli_col meeting_cols[] = {
 	{"id", "ID", false},	       {"starts_on", "STARTS", false}, {"ends_on", "ENDS", false},
 	{"currency", "CCY", false},    {"place", "PLACE", false},      {"applicants", "APPLICANTS", true},
@@ -138,19 +124,15 @@ static const struct cli_col trip_cols[] = {
 	{NULL, NULL, false}};
 
 /* Prints the answer: JSON as it is, or rows (an array in o at key, or o
- * itself as one row) as a table. Returns the exit status. */
-static int finish(struct run *r, int rc, json_t *out, const char *key,
+ * itself as one row) as a table; or the error. Ends the run and returns the
+ * exit status. */
+static int finish(struct cli_run *r, int rc, json_t *out, const char *key,
 		  const struct cli_col *cols)
 {
 	int status = CLI_OK;
 
 	if (rc < 0) {
-		if (err_code_status(err_code_of(rc)) != 500)
-			fprintf(stderr, "tfledger %s %s: %s [%s]\n", r->family, r->action,
-				err_last(), err_code_name(err_code_of(rc)));
-		else
-			fprintf(stderr, "tfledger %s %s: %s\n", r->family, r->action, err_last());
-		status = err_exit_status(rc);
+		status = cli_run_fail(r, rc);
 	} else if (strcmp(r->format, "json") == 0) {
 		json_dumpf(out, stdout, JSON_INDENT(2));
 		putchar('\n');
@@ -163,8 +145,7 @@ static int finish(struct run *r, int rc, json_t *out, const char *key,
 		json_decref(rows);
 	}
 	json_decref(out);
-	json_decref(r->body);
-	PQfinish(r->c);
+	cli_run_close(r);
 	return status;
 }
 
@@ -197,7 +178,7 @@ static void print_differences(json_t *applicants)
 				(long long)json_integer_value(json_object_get(d, "ledger")));
 }
 
-static int rank(struct run *r)
+static int rank(struct cli_run *r)
 {
 	travel_ranking *k = NULL;
 	json_t *o = NULL;
@@ -230,57 +211,43 @@ static int rank(struct run *r)
 	travel_ranking_free(k);
 	if (rc < 0)
 		return finish(r, rc, NULL, NULL, NULL);
-	json_decref(r->body);
-	PQfinish(r->c);
+	cli_run_close(r);
 	return CLI_OK;
 }
 
-static int run_family(int argc, char **argv)
+/* Runs the command r names and ends r. The parser has refused every
+ * command not in cmds. */
+static int dispatch(struct cli_run *r)
 {
-	struct run r = {.family = argv[0], .format = "table"};
-	const struct cli_args_cmd *cmd;
-	const char *f = argv[0], *a;
+	const char *f = r->family, *a = r->action;
 	json_t *out = NULL;
-	bool pos;
-	int rc, words, npos;
+	int rc = cli_run_connect(r, "secretariat");
 
-	r.body = json_object();
-	if (!r.body)
-		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), f);
-	rc = cli_args_parse_family(&cmd, &words, &npos, &family, &r, r.body, argc, argv);
-	if (rc != 0) {
-		json_decref(r.body);
-		return cli_args_status(rc);
-	}
-	a = r.action = argv[1];
-	pos = strcmp(f, "applicants") == 0 && strcmp(a, "import") == 0;
-	r.positional = npos > 0 ? argv[words] : NULL;
-	rc = connect(&r);
 	if (rc < 0)
-		return finish(&r, rc, NULL, NULL, NULL);
+		return finish(r, rc, NULL, NULL, NULL);
 	if (strcmp(f, "meetings") == 0 && strcmp(a, "add") == 0) {
-		rc = travel_meeting_add(&out, r.c, r.body, &r.who);
-		return finish(&r, rc, out, NULL, meeting_cols);
+		rc = travel_meeting_add(&out, r->c, r->body, &r->who);
+		return finish(r, rc, out, NULL, meeting_cols);
 	}
 	if (strcmp(f, "meetings") == 0 && strcmp(a, "list") == 0) {
-		rc = travel_meetings_list(&out, r.c);
-		if (rc == 0 && strcmp(r.format, "json") == 0)
+		rc = travel_meetings_list(&out, r->c);
+		if (rc == 0 && strcmp(r->format, "json") == 0)
 			out = json_pack("{s:o}", "meetings", out);
-		return finish(&r, rc, out, NULL, meeting_cols);
+		return finish(r, rc, out, NULL, meeting_cols);
 	}
-	if (pos) {
-		bool std = strcmp(r.positional, "-") == 0;
-		FILE *in = std ? stdin : fopen(r.positional, "r");
+	if (strcmp(f, "applicants") == 0 && strcmp(a, "import") == 0) {
+		bool std = strcmp(r->positional, "-") == 0;
+		FILE *in = std ? stdin : fopen(r->positional, "r");
 		struct cli_progress *bar;
 
 		if (!in) {
-			rc = err_sys(ERR_INVALID, "%s: cannot open", r.positional);
-			return finish(&r, rc, NULL, NULL, NULL);
+			rc = err_sys(ERR_INVALID, "%s: cannot open", r->positional);
+			return finish(r, rc, NULL, NULL, NULL);
 		}
-		bar = cli_progress_watch_file(r.positional, r.positional);
+		bar = cli_progress_watch_file(r->positional, r->positional);
 		rc = travel_applicants_import(
-			&out, r.c, json_string_value(json_object_get(r.body, "meeting")), in,
-			r.positional, &r.who);
+			&out, r->c, json_string_value(json_object_get(r->body, "meeting")), in,
+			r->positional, &r->who);
 		cli_progress_end(bar);
 		if (!std)
 			fclose(in);
@@ -288,77 +255,71 @@ static int run_family(int argc, char **argv)
 			print_differences(json_object_get(out, "applicants"));
 		if (rc == 0)
 			fprintf(stderr, "tfledger applicants import: %s: %lld applicant(s) stored\n",
-				r.positional, (long long)json_integer_value(json_object_get(out, "imported")));
-		return finish(&r, rc, out, NULL, NULL);
+				r->positional, (long long)json_integer_value(json_object_get(out, "imported")));
+		return finish(r, rc, out, NULL, NULL);
 	}
 	if (strcmp(f, "applicants") == 0 && strcmp(a, "list") == 0) {
 		rc = travel_applicants_list(
-			&out, r.c, json_string_value(json_object_get(r.body, "meeting")),
-			json_string_value(json_object_get(r.body, "as_of")));
-		if (rc == 0 && strcmp(r.format, "table") == 0)
+			&out, r->c, json_string_value(json_object_get(r->body, "meeting")),
+			json_string_value(json_object_get(r->body, "as_of")));
+		if (rc == 0 && strcmp(r->format, "table") == 0)
 			print_differences(json_object_get(out, "applicants"));
-		return finish(&r, rc, out, "applicants", applicant_cols);
+		return finish(r, rc, out, "applicants", applicant_cols);
 	}
-	if (strcmp(f, "travel") != 0) {
-		json_decref(r.body);
-		PQfinish(r.c);
-		return cli_usage_error(f, "unknown action '%s'", a);
-	}
+	/* what is left is travel's */
 	if (strcmp(a, "rank") == 0)
-		return rank(&r);
+		return rank(r);
 	if (strcmp(a, "approve") == 0) {
-		rc = travel_approve(&out, r.c, r.body, &r.who);
+		rc = travel_approve(&out, r->c, r->body, &r->who);
 		if (rc == 0)
 			fprintf(stderr, "tfledger travel approve: %zu trip(s) approved\n",
 				json_array_size(json_object_get(out, "approved")));
-		return finish(&r, rc, out, "approved", trip_cols);
+		return finish(r, rc, out, "approved", trip_cols);
 	}
 	if (strcmp(a, "decline") == 0 || strcmp(a, "cancel") == 0) {
 		json_t *rows;
 
 		rc = strcmp(a, "decline") == 0
-			     ? travel_decline(&out, r.c, r.body, &r.who)
-			     : travel_cancel(&out, r.c, r.body, &r.who);
-		if (rc == 0 && strcmp(r.format, "table") == 0) {
+			     ? travel_decline(&out, r->c, r->body, &r->who)
+			     : travel_cancel(&out, r->c, r->body, &r->who);
+		if (rc == 0 && strcmp(r->format, "table") == 0) {
 			/* the trip, then the places offered */
 			rows = json_pack("[O]", json_object_get(out, "trip"));
 			json_array_extend(rows, json_object_get(out, "offered"));
 			json_decref(out);
 			out = json_pack("{s:o}", "rows", rows);
 		}
-		return finish(&r, rc, out, "rows", trip_cols);
+		return finish(r, rc, out, "rows", trip_cols);
 	}
-	if (strcmp(a, "settle") == 0) {
-		rc = travel_settle(&out, r.c, r.body, &r.who);
-		if (rc == 0)
+	if (strcmp(a, "settle") == 0 || strcmp(a, "report") == 0) {
+		bool settle = strcmp(a, "settle") == 0;
+
+		rc = settle ? travel_settle(&out, r->c, r->body, &r->who)
+			    : travel_report(&out, r->c, r->body, &r->who);
+		if (rc == 0 && settle)
 			fprintf(stderr, "tfledger travel settle: %s released\n",
 				json_string_value(json_object_get(out, "released")));
-		if (rc == 0 && strcmp(r.format, "table") == 0) {
+		if (rc == 0 && strcmp(r->format, "table") == 0) {
+			/* the table is of the trip alone */
 			json_t *trip = json_incref(json_object_get(out, "trip"));
 
 			json_decref(out);
 			out = trip;
 		}
-		return finish(&r, rc, out, NULL, trip_cols);
-	}
-	if (strcmp(a, "report") == 0) {
-		rc = travel_report(&out, r.c, r.body, &r.who);
-		if (rc == 0 && strcmp(r.format, "table") == 0) {
-			json_t *trip = json_incref(json_object_get(out, "trip"));
-
-			json_decref(out);
-			out = trip;
-		}
-		return finish(&r, rc, out, NULL, trip_cols);
+		return finish(r, rc, out, NULL, trip_cols);
 	}
 	if (strcmp(a, "list") == 0) {
 		rc = travel_trips_list(
-			&out, r.c, json_string_value(json_object_get(r.body, "meeting")));
-		return finish(&r, rc, out, "trips", trip_cols);
+			&out, r->c, json_string_value(json_object_get(r->body, "meeting")));
+		return finish(r, rc, out, "trips", trip_cols);
 	}
-	json_decref(r.body);
-	PQfinish(r.c);
-	return cli_usage_error(f, "unknown action '%s'", a);
+	ASSERT(!"a command of cmds without its action");
+	return CLI_FAIL;
+}
+
+static int run_family(int argc, char **argv)
+{
+	return cli_run_family(argc, argv, &family, "tfledger ", dispatch);
 }
 
 int cli_meetings(int argc, char **argv) { return run_family(argc, argv); }

@@ -1,20 +1,14 @@
 /*
  * test_cli.c - the two programs as a person or a script meets them:
  * --help/--version, exit statuses, `tfledger db` on its own cluster,
- * `tfledger migrate`, and tfledgerd's start-up checks and /healthz.
+ * `tfledger migrate`, and tfledgerd's refusal of an unmigrated database
+ * (its serving /healthz is test_config.c's, beside --config).
  */
-#include <arpa/inet.h>
 #include <check.h>
-#include <curl/curl.h>
-#include <netinet/in.h>
-#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "common/limits.h"
 #include "config.h"
@@ -25,57 +19,63 @@
 	harness_run(out, err, NULL, \
 		    (const char *[]){harness_bin_tfledger(), __VA_ARGS__, NULL})
 
+/* One run of a program and what it must answer. */
+struct run_case {
+	bool daemon;		/* tfledgerd, else tfledger */
+	const char *args[6];	/* its arguments */
+	int status;		/* its exit status */
+	const char *out_is;	/* all of stdout, or NULL */
+	const char *out_has[2]; /* in stdout */
+	const char *err_has;	/* in stderr, or NULL */
+};
+
+static void expect_runs(const struct run_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct run_case *k = &cases[i];
+		const char *argv[8] = {k->daemon ? harness_bin_tfledgerd() : harness_bin_tfledger()};
+		char *out = NULL, *err = NULL;
+
+		for (size_t j = 0; k->args[j]; j++)
+			argv[j + 1] = k->args[j];
+		ck_assert_msg(harness_run(&out, &err, NULL, argv) == k->status, "%s: %s", k->args[0],
+			      err);
+		if (k->out_is)
+			ck_assert_str_eq(out, k->out_is);
+		for (size_t j = 0; j < 2 && k->out_has[j]; j++)
+			ck_assert_msg(strstr(out, k->out_has[j]), "%s: %s", k->args[0], out);
+		if (k->err_has)
+			ck_assert_msg(strstr(err, k->err_has), "%s: %s", k->args[0], err);
+		free(out);
+		free(err);
+	}
+}
+
 START_TEST(test_cli__help_and_version_are_truthful)
 {
-	char *out = NULL, *err = NULL;
-	char want[64];
+	static const struct run_case cases[] = {
+		{.args = {"--version"}, .out_is = "tfledger " PACKAGE_VERSION "\n"},
+		{.args = {"--help"}, .out_has = {"db ", "migrate "}},
+		{.daemon = true, .args = {"--version"}, .out_is = "tfledgerd " PACKAGE_VERSION "\n"},
+		{.daemon = true, .args = {"--help"}, .out_has = {"--database", "--listen"}},
+	};
 
-	snprintf(want, sizeof(want), "tfledger %s\n", PACKAGE_VERSION);
-	ck_assert_int_eq(run1(&out, &err, "--version"), 0);
-	ck_assert_str_eq(out, want);
-	free(out);
-	free(err);
-	ck_assert_int_eq(run1(&out, &err, "--help"), 0);
-	ck_assert_ptr_nonnull(strstr(out, "db "));
-	ck_assert_ptr_nonnull(strstr(out, "migrate "));
-	free(out);
-	free(err);
-	{
-		const char *argv[] = {harness_bin_tfledgerd(), "--version", NULL};
-
-		snprintf(want, sizeof(want), "tfledgerd %s\n", PACKAGE_VERSION);
-		ck_assert_int_eq(harness_run(&out, &err, NULL, argv), 0);
-		ck_assert_str_eq(out, want);
-		free(out);
-		free(err);
-	}
-	{
-		const char *argv[] = {harness_bin_tfledgerd(), "--help", NULL};
-
-		ck_assert_int_eq(harness_run(&out, &err, NULL, argv), 0);
-		ck_assert_ptr_nonnull(strstr(out, "--database"));
-		ck_assert_ptr_nonnull(strstr(out, "--listen"));
-		free(out);
-		free(err);
-	}
+	expect_runs(cases, sizeof(cases) / sizeof(cases[0]));
 }
 END_TEST
 
 START_TEST(test_cli__usage_errors_exit_1)
 {
-	char *err = NULL;
+	static const struct run_case cases[] = {
+		{.args = {"no-such-command"}, .status = 1,
+		 .err_has = "unknown command 'no-such-command'"},
+		{.args = {"db", "start"}, .status = 1, .err_has = "--dir DIR is required"},
+		{.args = {"db", "explode", "--dir", "/tmp/x"}, .status = 1,
+		 .err_has = "unknown action 'explode'"},
+		{.args = {"migrate", "--bogus"}, .status = 1},
+	};
 
-	ck_assert_int_eq(run1(NULL, &err, "no-such-command"), 1);
-	ck_assert_ptr_nonnull(strstr(err, "unknown command 'no-such-command'"));
-	free(err);
-	ck_assert_int_eq(run1(NULL, &err, "db", "start"), 1);
-	ck_assert_ptr_nonnull(strstr(err, "--dir DIR is required"));
-	free(err);
-	ck_assert_int_eq(run1(NULL, &err, "db", "explode", "--dir", "/tmp/x"), 1);
-	ck_assert_ptr_nonnull(strstr(err, "unknown action 'explode'"));
-	free(err);
-	ck_assert_int_eq(run1(NULL, &err, "migrate", "--bogus"), 1);
-	free(err);
+	expect_runs(cases, sizeof(cases) / sizeof(cases[0]));
 }
 END_TEST
 
@@ -242,39 +242,6 @@ START_TEST(test_tfledgerd__refuses_an_unmigrated_database)
 }
 END_TEST
 
-START_TEST(test_tfledgerd__serves_healthz_and_stops_on_sigterm)
-{
-	char conninfo[4096], listen[32], url[64], body[1024];
-	long status = 0;
-	pid_t pid;
-	int ws;
-
-	harness_new_db(conninfo, sizeof(conninfo));
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", harness_free_port());
-	snprintf(url, sizeof(url), "http://%s/healthz", listen);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		execl(harness_bin_tfledgerd(), "tfledgerd", "--database", conninfo,
-		      "--listen", listen, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 200 && status == 0; i++) {
-		struct timespec ts = {0, 50 * 1000000L};
-
-		status = harness_http_get(url, body);
-		if (status == 0)
-			nanosleep(&ts, NULL);
-	}
-	ck_assert_int_eq(status, 200);
-	ck_assert_str_eq(body, "{\"status\":\"ok\"}");
-	ck_assert_int_eq(kill(pid, SIGTERM), 0);
-	ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
-	ck_assert(WIFEXITED(ws));
-	ck_assert_int_eq(WEXITSTATUS(ws), 0);
-}
-END_TEST
-
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -289,13 +256,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cli_migrate__applies_then_no_op_then_status);
 	tcase_add_test(tc, test_cli_migrate__environment_and_unreachable_database);
 	tcase_add_test(tc, test_tfledgerd__refuses_an_unmigrated_database);
-	tcase_add_test(tc, test_tfledgerd__serves_healthz_and_stops_on_sigterm);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	return harness_main(suite(), true);
 }

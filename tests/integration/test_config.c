@@ -1,8 +1,9 @@
 /*
- * test_config.c - tfledgerd --config FILE as an operator meets it: a file
- * alone starts the daemon, flags override the file, a bad line stops it
- * with exit 1 naming FILE:LINE; and the man pages format without warnings
- * (when groff is installed).
+ * test_config.c - tfledgerd's start-up as an operator meets it: flags alone
+ * start the daemon, which serves /healthz and stops on SIGTERM; --config
+ * FILE alone does too, flags override the file, a bad line stops it with
+ * exit 1 naming FILE:LINE; and the man pages format without warnings (when
+ * groff is installed).
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -67,6 +68,17 @@ static void serves_healthz(const char *listen, char *const argv[])
 	ck_assert(WIFEXITED(ws));
 	ck_assert_int_eq(WEXITSTATUS(ws), 0);
 }
+
+START_TEST(test_tfledgerd__serves_healthz_and_stops_on_sigterm)
+{
+	char conninfo[4096], listen[32];
+	char *argv[] = {"tfledgerd", "--database", conninfo, "--listen", listen, NULL};
+
+	harness_new_db(conninfo, sizeof(conninfo));
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", harness_free_port());
+	serves_healthz(listen, argv);
+}
+END_TEST
 
 START_TEST(test_tfledgerd_config__file_alone_starts_and_serves_healthz)
 {
@@ -176,6 +188,7 @@ END_TEST
 static Suite *suite(void)
 {
 	const struct harness_test tfledgerd___config[] = {
+		{test_tfledgerd__serves_healthz_and_stops_on_sigterm, 0},
 		{test_tfledgerd_config__file_alone_starts_and_serves_healthz, 0},
 		{test_tfledgerd_config__flags_override_the_file, 0},
 		{test_tfledgerd_config__bad_lines_exit_1_naming_file_and_line, 0},

@@ -179,26 +179,42 @@ START_TEST(test_cli_args_parse__refuses_the_same_mistake_alike_in_every_command)
 }
 END_TEST
 
-/* The refusal on stderr: the command, the option, what to read. */
-static void refuse_long_value(void *ctx)
-{
-	struct parsed *p = ctx;
+/* A parse of pledges add, for captured. */
+struct written {
+	const char *const *args;
+	struct parsed p;
+};
 
-	make_long_args();
-	parse(p, PLEDGES_ADD, (const char *[]){"--amount", long_value, NULL});
+static void parse_pledges_add(void *ctx)
+{
+	struct written *w = ctx;
+
+	parse(&w->p, PLEDGES_ADD, w->args);
 }
 
+/* Parses args as pledges add and expects its answer rc, the exit status
+ * for it and all that it wrote on stream (fd) to be want. */
+static void expect_written(FILE *stream, int fd, const char *const *args, int rc, int status,
+			   const char *want)
+{
+	struct written w = {.args = args};
+	char *text = captured(stream, fd, parse_pledges_add, &w);
+
+	ck_assert_int_eq(w.p.rc, rc);
+	ck_assert_int_eq(cli_args_status(w.p.rc), status);
+	ck_assert_str_eq(text, want);
+	free(text);
+	json_decref(w.p.body);
+}
+
+/* The refusal on stderr: the command, the option, what to read. */
 START_TEST(test_cli_args_parse__refusal_names_command_and_option_on_stderr)
 {
-	struct parsed p;
-	char *err = captured(stderr, STDERR_FILENO, refuse_long_value, &p);
-
-	ck_assert_int_eq(p.rc, ERR_LIMIT);
-	ck_assert_int_eq(cli_args_status(p.rc), CLI_USAGE);
-	ck_assert_str_eq(err, "tfledger pledges add: --amount: longer than 4352 bytes "
-			      "(see tfledger pledges add --help)\n");
-	free(err);
-	json_decref(p.body);
+	make_long_args();
+	expect_written(stderr, STDERR_FILENO, (const char *[]){"--amount", long_value, NULL},
+		       ERR_LIMIT, CLI_USAGE,
+		       "tfledger pledges add: --amount: longer than 4352 bytes "
+		       "(see tfledger pledges add --help)\n");
 }
 END_TEST
 
@@ -291,34 +307,22 @@ START_TEST(test_cli_args_parse__positional_args_in_order_and_after_double_dash)
 }
 END_TEST
 
-static void help_among_mistakes(void *ctx)
-{
-	struct parsed *p = ctx;
-
-	parse(p, PLEDGES_ADD, (const char *[]){"--bogus", "--amount", "--help", NULL});
-}
-
 START_TEST(test_cli_args_parse__help_from_the_table_wins_over_mistakes)
 {
-	struct parsed p;
-	char *out = captured(stdout, STDOUT_FILENO, help_among_mistakes, &p);
-
-	ck_assert_int_eq(p.rc, CLI_ARGS_HELP);
-	ck_assert_int_eq(cli_args_status(p.rc), CLI_OK);
-	ck_assert_str_eq(out, "Usage: tfledger pledges add --amount A [--pledge ID] [--allow-overpayment]\n"
-			      "                [--bank-account CODE] [--format table|json]\n"
-			      "                [--database CONNINFO]\n"
-			      "\n"
-			      "Adds a pledge.\n"
-			      "\n"
-			      "  --amount A           the amount\n"
-			      "  --pledge ID          the pledge\n"
-			      "  --allow-overpayment  accept more than is open\n"
-			      "  --bank-account CODE  the bank account\n"
-			      "  --format table|json  output\n"
-			      "  --database CONNINFO  libpq conninfo\n");
-	free(out);
-	json_decref(p.body);
+	expect_written(stdout, STDOUT_FILENO, (const char *[]){"--bogus", "--amount", "--help", NULL},
+		       CLI_ARGS_HELP, CLI_OK,
+		       "Usage: tfledger pledges add --amount A [--pledge ID] [--allow-overpayment]\n"
+		       "                [--bank-account CODE] [--format table|json]\n"
+		       "                [--database CONNINFO]\n"
+		       "\n"
+		       "Adds a pledge.\n"
+		       "\n"
+		       "  --amount A           the amount\n"
+		       "  --pledge ID          the pledge\n"
+		       "  --allow-overpayment  accept more than is open\n"
+		       "  --bank-account CODE  the bank account\n"
+		       "  --format table|json  output\n"
+		       "  --database CONNINFO  libpq conninfo\n");
 }
 END_TEST
 

@@ -320,13 +320,19 @@ static json_t *trip_json(const PGresult *r, int i)
 	const char *ccy = PQgetvalue(r, i, C_TRIP_CURRENCY);
 
 	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
-			 "id", (json_int_t)fund_body_int64(r, i, C_TRIP_ID), "meeting", PQgetvalue(r, i, C_TRIP_MEETING),
-			 "applicant", PQgetvalue(r, i, C_TRIP_APPLICANT), "person", PQgetvalue(r, i, C_TRIP_PERSON), "run",
-			 (json_int_t)fund_body_int64(r, i, C_TRIP_RUN), "status", PQgetvalue(r, i, C_TRIP_STATUS), "granted",
-			 fund_body_money(fund_body_int64(r, i, C_TRIP_GRANTED), ccy), "currency", ccy, "obligation_entry",
-			 fund_body_str_or_null(r, i, C_TRIP_OBLIGATION_ENTRY), "release_entry", fund_body_str_or_null(r, i, C_TRIP_RELEASE_ENTRY),
-			 "report_received", fund_body_str_or_null(r, i, C_TRIP_REPORT_RECEIVED), "airfare",
-			 money_or_null(r, i, C_TRIP_AIRFARE, ccy), "dsa", money_or_null(r, i, C_TRIP_DSA, ccy),
+			 "id", (json_int_t)fund_body_int64(r, i, C_TRIP_ID),
+			 "meeting", PQgetvalue(r, i, C_TRIP_MEETING),
+			 "applicant", PQgetvalue(r, i, C_TRIP_APPLICANT),
+			 "person", PQgetvalue(r, i, C_TRIP_PERSON),
+			 "run", (json_int_t)fund_body_int64(r, i, C_TRIP_RUN),
+			 "status", PQgetvalue(r, i, C_TRIP_STATUS),
+			 "granted", fund_body_money(fund_body_int64(r, i, C_TRIP_GRANTED), ccy),
+			 "currency", ccy,
+			 "obligation_entry", fund_body_str_or_null(r, i, C_TRIP_OBLIGATION_ENTRY),
+			 "release_entry", fund_body_str_or_null(r, i, C_TRIP_RELEASE_ENTRY),
+			 "report_received", fund_body_str_or_null(r, i, C_TRIP_REPORT_RECEIVED),
+			 "airfare", money_or_null(r, i, C_TRIP_AIRFARE, ccy),
+			 "dsa", money_or_null(r, i, C_TRIP_DSA, ccy),
 			 "settlement_entry", fund_body_str_or_null(r, i, C_TRIP_SETTLEMENT_ENTRY));
 }
 
@@ -455,9 +461,12 @@ int travel_meetings_list(json_t **out, PGconn *c)
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		json_t *m = meeting_json(r, i);
 
-		if (m && (json_object_set_new(m, "applicants", json_integer(fund_body_int64(r, i, C_MEETINGS_APPLICANTS))) < 0 ||
-			  json_object_set_new(m, "runs", json_integer(fund_body_int64(r, i, C_MEETINGS_RUNS))) < 0 ||
-			  json_object_set_new(m, "trips", json_integer(fund_body_int64(r, i, C_MEETINGS_TRIPS))) < 0)) {
+		if (m && (json_object_set_new(m, "applicants", json_integer(fund_body_int64(
+							  r, i, C_MEETINGS_APPLICANTS))) < 0 ||
+			  json_object_set_new(m, "runs", json_integer(fund_body_int64(
+							    r, i, C_MEETINGS_RUNS))) < 0 ||
+			  json_object_set_new(m, "trips", json_integer(fund_body_int64(
+							     r, i, C_MEETINGS_TRIPS))) < 0)) {
 			json_decref(m);
 			m = NULL;
 		}
@@ -489,8 +498,10 @@ struct import_tx {
 /* The applicant row i of r (travel_applicants_ranked) as the API shows it. */
 static json_t *applicant_json(const PGresult *r, int i, const char *ccy)
 {
-	int64_t df = fund_body_int64(r, i, C_APPL_DECLARED_FUNDED), dro = fund_body_int64(r, i, C_APPL_DECLARED_OUTSTANDING);
-	int64_t lf = fund_body_int64(r, i, C_APPL_FUNDED), lro = fund_body_int64(r, i, C_APPL_OUTSTANDING);
+	int64_t df = fund_body_int64(r, i, C_APPL_DECLARED_FUNDED);
+	int64_t dro = fund_body_int64(r, i, C_APPL_DECLARED_OUTSTANDING);
+	int64_t lf = fund_body_int64(r, i, C_APPL_FUNDED);
+	int64_t lro = fund_body_int64(r, i, C_APPL_OUTSTANDING);
 	json_t *diff = json_array();
 
 	if (diff && df != lf)
@@ -503,13 +514,18 @@ static json_t *applicant_json(const PGresult *r, int i, const char *ccy)
 						      (json_int_t)dro, "ledger", (json_int_t)lro));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:o, s:s, s:s, s:s, s:I,"
 			 " s:{s:I, s:I}, s:{s:I, s:I}, s:o*}",
-			 "id", PQgetvalue(r, i, C_APPL_ID), "name", PQgetvalue(r, i, C_APPL_NAME), "country",
-			 PQgetvalue(r, i, C_APPL_COUNTRY), "category", PQgetvalue(r, i, C_APPL_CATEGORY), "role",
-			 PQgetvalue(r, i, C_APPL_ROLE), "forms_complete",
-			 strcmp(PQgetvalue(r, i, C_APPL_FORMS_COMPLETE), "t") == 0, "health_check",
-			 strcmp(PQgetvalue(r, i, C_APPL_HEALTH_CHECK), "t") == 0, "request", PQgetvalue(r, i, C_APPL_REQUEST),
-			 "amount", fund_body_money(fund_body_int64(r, i, C_APPL_AMOUNT), ccy), "currency",
-			 ccy, "requested_on", PQgetvalue(r, i, C_APPL_REQUESTED_ON), "source", PQgetvalue(r, i, C_APPL_SOURCE),
+			 "id", PQgetvalue(r, i, C_APPL_ID),
+			 "name", PQgetvalue(r, i, C_APPL_NAME),
+			 "country", PQgetvalue(r, i, C_APPL_COUNTRY),
+			 "category", PQgetvalue(r, i, C_APPL_CATEGORY),
+			 "role", PQgetvalue(r, i, C_APPL_ROLE),
+			 "forms_complete", strcmp(PQgetvalue(r, i, C_APPL_FORMS_COMPLETE), "t") == 0,
+			 "health_check", strcmp(PQgetvalue(r, i, C_APPL_HEALTH_CHECK), "t") == 0,
+			 "request", PQgetvalue(r, i, C_APPL_REQUEST),
+			 "amount", fund_body_money(fund_body_int64(r, i, C_APPL_AMOUNT), ccy),
+			 "currency", ccy,
+			 "requested_on", PQgetvalue(r, i, C_APPL_REQUESTED_ON),
+			 "source", PQgetvalue(r, i, C_APPL_SOURCE),
 			 "line", (json_int_t)fund_body_int64(r, i, C_APPL_LINE), "declared",
 			 "prior_funded", (json_int_t)df, "prior_reports_outstanding",
 			 (json_int_t)dro, "ledger", "prior_funded", (json_int_t)lf,
@@ -705,11 +721,13 @@ static int history_note(json_t *history, const char *id, const char *field,
 static int applicant_from_row(travel_ranking *k, const PGresult *r, int i)
 {
 	struct rules_applicant *a = &k->applicants[i];
-	const char *id = PQgetvalue(r, i, C_APPL_ID), *name = PQgetvalue(r, i, C_APPL_NAME),
-		   *role = PQgetvalue(r, i, C_APPL_ROLE), *req = PQgetvalue(r, i, C_APPL_REQUESTED_ON);
+	const char *id = PQgetvalue(r, i, C_APPL_ID), *name = PQgetvalue(r, i, C_APPL_NAME);
+	const char *role = PQgetvalue(r, i, C_APPL_ROLE);
+	const char *req = PQgetvalue(r, i, C_APPL_REQUESTED_ON);
 	size_t li = strlen(id), ln = strlen(name), lr = strlen(req), lo = strlen(role);
 	char *p = malloc(li + ln + lr + lo + 4);
-	int64_t declared_f = fund_body_int64(r, i, C_APPL_DECLARED_FUNDED), declared_o = fund_body_int64(r, i, C_APPL_DECLARED_OUTSTANDING);
+	int64_t declared_f = fund_body_int64(r, i, C_APPL_DECLARED_FUNDED);
+	int64_t declared_o = fund_body_int64(r, i, C_APPL_DECLARED_OUTSTANDING);
 
 	if (!p)
 		return oom();
@@ -1059,7 +1077,8 @@ static int approve_tx_run(PGconn *c, void *ctx)
 		rc = db_exec(&to_approve, c, "travel_to_approve", 2,
 			     (const char *const[]){t->meeting, PQgetvalue(run, 0, C_RUN_ID)});
 	for (int i = 0; rc == 0 && i < PQntuples(to_approve); i++) {
-		const char *ccy = PQgetvalue(m, 0, C_MEETING_CURRENCY), *applicant = PQgetvalue(to_approve, i, C_APPROVE_APPLICANT);
+		const char *ccy = PQgetvalue(m, 0, C_MEETING_CURRENCY);
+		const char *applicant = PQgetvalue(to_approve, i, C_APPROVE_APPLICANT);
 		char entry[LEDGER_UUID_BYTES];
 		struct ledger_entry b;
 		PGresult *trip = NULL;
@@ -1162,7 +1181,8 @@ static int trip_audit(PGconn *c, const struct trip_tx *t, const char *applicant,
  */
 static int report_same(const PGresult *trip, const struct trip_tx *t)
 {
-	if (PQgetisnull(trip, 0, C_TRIP_REPORT_RECEIVED) || strcmp(PQgetvalue(trip, 0, C_TRIP_REPORT_RECEIVED), t->report) == 0)
+	if (PQgetisnull(trip, 0, C_TRIP_REPORT_RECEIVED) ||
+	    strcmp(PQgetvalue(trip, 0, C_TRIP_REPORT_RECEIVED), t->report) == 0)
 		return 0;
 	return err_set(ERR_CONFLICT, "report_received: the report of %s for %s was recorded as"
 				     " received on %s, not %s", t->applicant, t->meeting,

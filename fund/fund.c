@@ -98,6 +98,39 @@ json_t *fund_chart_json(void)
 
 /* --- statements ------------------------------------------------------------------- */
 
+/*
+ * The columns of each statement whose rows are read, in the order of its
+ * SELECT list, and the names the server gives them (common/db.h): the code
+ * reads the enum, fund_setup checks the names once per connection.
+ */
+
+/* fund_pledge_insert, fund_receipt_insert, fund_inkind_insert: the new row's
+ * id (RETURNING id; the other inserts' rows are not read, only counted) */
+enum { C_NEW_ID, C_NEW_NCOLS };
+static const char *const new_cols[C_NEW_NCOLS] = {[C_NEW_ID] = "id"};
+
+/* fund_acct_same: whether the stored account is the chart's */
+enum { C_SAME, C_SAME_NCOLS };
+static const char *const same_cols[C_SAME_NCOLS] = {[C_SAME] = "same"};
+
+/* fund_donor_get */
+enum { C_DONOR_NAME, C_DONOR_NCOLS };
+static const char *const donor_cols[C_DONOR_NCOLS] = {[C_DONOR_NAME] = "name"};
+
+/* fund_donor_gifts: a donor, then one receipt of theirs (NULL if none) with
+ * the rate of its month */
+enum {
+	C_GIFT_DONOR, C_GIFT_NAME, C_GIFT_ORG_TYPE, C_GIFT_COUNTRY, C_GIFT_INSTRUCTED,
+	C_GIFT_INSTRUCTED_CURRENCY, C_GIFT_MONTH, C_GIFT_USD_MANTISSA, C_GIFT_USD_SCALE,
+	C_GIFT_RECEIPT, C_GIFT_NCOLS
+};
+static const char *const gift_cols[C_GIFT_NCOLS] = {
+	[C_GIFT_DONOR] = "id", [C_GIFT_NAME] = "name", [C_GIFT_ORG_TYPE] = "org_type",
+	[C_GIFT_COUNTRY] = "country", [C_GIFT_INSTRUCTED] = "instructed_minor",
+	[C_GIFT_INSTRUCTED_CURRENCY] = "instructed_currency", [C_GIFT_MONTH] = "month",
+	[C_GIFT_USD_MANTISSA] = "usd_mantissa", [C_GIFT_USD_SCALE] = "usd_scale",
+	[C_GIFT_RECEIPT] = "receipt"};
+
 /* A pledge row: fund_pledge_lock's columns, and fund_pledges_list's before
  * C_PLEDGE_SETTLED. */
 #define PLEDGE_COLS                                                                    \
@@ -106,23 +139,81 @@ json_t *fund_chart_json(void)
 enum {
 	C_PLEDGE_ID, C_PLEDGE_DONOR, C_PLEDGE_STATUS, C_PLEDGE_DATE, C_PLEDGE_AMOUNT,
 	C_PLEDGE_CURRENCY, C_PLEDGE_EARMARK, C_PLEDGE_AGREEMENT, C_PLEDGE_SIGNED_ON,
-	C_PLEDGE_ENTRY, C_PLEDGE_DONOR_NAME, C_PLEDGE_SETTLED
+	C_PLEDGE_ENTRY, C_PLEDGE_DONOR_NAME, C_PLEDGE_NCOLS
 };
+#define PLEDGE_NAMES                                                                   \
+	[C_PLEDGE_ID] = "id", [C_PLEDGE_DONOR] = "donor", [C_PLEDGE_STATUS] = "status",     \
+	[C_PLEDGE_DATE] = "pledged_on", [C_PLEDGE_AMOUNT] = "amount_minor",                  \
+	[C_PLEDGE_CURRENCY] = "currency", [C_PLEDGE_EARMARK] = "earmark",                   \
+	[C_PLEDGE_AGREEMENT] = "agreement_no", [C_PLEDGE_SIGNED_ON] = "signed_on",          \
+	[C_PLEDGE_ENTRY] = "entry_id", [C_PLEDGE_DONOR_NAME] = "name"
+static const char *const pledge_cols[C_PLEDGE_NCOLS] = {PLEDGE_NAMES};
+
+/* fund_pledges_list: a pledge, then what receipts settled of it */
+enum { C_PLEDGE_SETTLED = C_PLEDGE_NCOLS, C_PLEDGES_NCOLS };
+static const char *const pledges_cols[C_PLEDGES_NCOLS] = {
+	PLEDGE_NAMES, [C_PLEDGE_SETTLED] = "settled_minor"};
+
+/* fund_pledge_settled: what receipts settled of one pledge */
+enum { C_SETTLED, C_SETTLED_NCOLS };
+static const char *const settled_cols[C_SETTLED_NCOLS] = {[C_SETTLED] = "settled_minor"};
+
+/* fund_receipts_list: a receipt, its pledge's donor, and the rate of its
+ * month in the pledge's currency (NULL if none) */
+enum {
+	C_RECEIPT_ID, C_RECEIPT_PLEDGE, C_RECEIPT_DONOR, C_RECEIPT_DATE, C_RECEIPT_BANK,
+	C_RECEIPT_AMOUNT, C_RECEIPT_CURRENCY, C_RECEIPT_CHARGES, C_RECEIPT_INSTRUCTED,
+	C_RECEIPT_INSTRUCTED_CURRENCY, C_RECEIPT_SETTLED, C_RECEIPT_ADVANCE, C_RECEIPT_ENTRY,
+	C_RECEIPT_BANK_LINE, C_RECEIPT_MONTH, C_RECEIPT_USD_MANTISSA, C_RECEIPT_USD_SCALE,
+	C_RECEIPT_NCOLS
+};
+static const char *const receipt_cols[C_RECEIPT_NCOLS] = {
+	[C_RECEIPT_ID] = "id", [C_RECEIPT_PLEDGE] = "pledge", [C_RECEIPT_DONOR] = "donor",
+	[C_RECEIPT_DATE] = "received_on", [C_RECEIPT_BANK] = "bank_account",
+	[C_RECEIPT_AMOUNT] = "amount_minor", [C_RECEIPT_CURRENCY] = "currency",
+	[C_RECEIPT_CHARGES] = "charges_minor", [C_RECEIPT_INSTRUCTED] = "instructed_minor",
+	[C_RECEIPT_INSTRUCTED_CURRENCY] = "instructed_currency",
+	[C_RECEIPT_SETTLED] = "settled_minor", [C_RECEIPT_ADVANCE] = "advance_minor",
+	[C_RECEIPT_ENTRY] = "entry_id", [C_RECEIPT_BANK_LINE] = "bank_line",
+	[C_RECEIPT_MONTH] = "month", [C_RECEIPT_USD_MANTISSA] = "usd_mantissa",
+	[C_RECEIPT_USD_SCALE] = "usd_scale"};
+
+/* fund_inkind_list */
+enum {
+	C_INKIND_ID, C_INKIND_DONOR, C_INKIND_KIND, C_INKIND_DESCRIPTION, C_INKIND_AMOUNT,
+	C_INKIND_CURRENCY, C_INKIND_START, C_INKIND_END, C_INKIND_ENTRY, C_INKIND_NCOLS
+};
+static const char *const inkind_cols[C_INKIND_NCOLS] = {
+	[C_INKIND_ID] = "id", [C_INKIND_DONOR] = "donor", [C_INKIND_KIND] = "kind",
+	[C_INKIND_DESCRIPTION] = "description", [C_INKIND_AMOUNT] = "amount_minor",
+	[C_INKIND_CURRENCY] = "currency", [C_INKIND_START] = "period_start",
+	[C_INKIND_END] = "period_end", [C_INKIND_ENTRY] = "entry_id"};
+
+/* fund_rate_get */
+enum { C_RATE_MANTISSA, C_RATE_SCALE, C_RATE_NCOLS };
+static const char *const rate_cols[C_RATE_NCOLS] = {[C_RATE_MANTISSA] = "usd_mantissa",
+						     [C_RATE_SCALE] = "usd_scale"};
+
+/* fund_rates_list */
+enum { C_RATES_CURRENCY, C_RATES_MONTH, C_RATES_MANTISSA, C_RATES_SCALE, C_RATES_NCOLS };
+static const char *const rates_cols[C_RATES_NCOLS] = {
+	[C_RATES_CURRENCY] = "currency", [C_RATES_MONTH] = "month",
+	[C_RATES_MANTISSA] = "usd_mantissa", [C_RATES_SCALE] = "usd_scale"};
 
 static const struct db_stmt stmts[] = {
 	{"fund_acct_insert",
 	 "INSERT INTO accounts (code, name, type, currency) VALUES ($1, $2, $3, $4)"
 	 " ON CONFLICT DO NOTHING RETURNING code", 4},
 	{"fund_acct_same",
-	 "SELECT name = $2 AND type = $3 AND currency = $4 FROM accounts WHERE code = $1", 4},
+	 "SELECT name = $2 AND type = $3 AND currency = $4 AS same FROM accounts WHERE code = $1", 4},
 	{"fund_donor_insert",
 	 "INSERT INTO donors (id, name, org_type, country) VALUES ($1, $2, $3, $4)"
 	 " ON CONFLICT DO NOTHING RETURNING id", 4},
 	{"fund_donor_get", "SELECT name FROM donors WHERE id = $1", 1},
 	{"fund_donor_gifts",
 	 "SELECT d.id, d.name, d.org_type, d.country, r.instructed_minor,"
-	 " r.instructed_currency, to_char(r.received_on, 'YYYY-MM'), x.usd_mantissa,"
-	 " x.usd_scale, r.id"
+	 " r.instructed_currency, to_char(r.received_on, 'YYYY-MM') AS month, x.usd_mantissa,"
+	 " x.usd_scale, r.id AS receipt"
 	 " FROM donors d LEFT JOIN pledges p ON p.donor = d.id"
 	 " LEFT JOIN receipts r ON r.pledge = p.id"
 	 " LEFT JOIN exchange_rates x ON x.currency = r.instructed_currency"
@@ -135,7 +226,7 @@ static const struct db_stmt stmts[] = {
 	 "SELECT " PLEDGE_COLS
 	 " FROM pledges p JOIN donors d ON d.id = p.donor WHERE p.id = $1 FOR UPDATE OF p", 1},
 	{"fund_pledge_settled",
-	 "SELECT COALESCE(sum(settled_minor), 0) FROM receipts WHERE pledge = $1", 1},
+	 "SELECT COALESCE(sum(settled_minor), 0) AS settled_minor FROM receipts WHERE pledge = $1", 1},
 	{"fund_pledge_sign",
 	 "UPDATE pledges SET status = 'signed', agreement_no = $2, signed_on = $3,"
 	 " amount_minor = $4, entry_id = $5 WHERE id = $1 AND status = 'indicative'", 5},
@@ -146,6 +237,7 @@ static const struct db_stmt stmts[] = {
 	{"fund_pledges_list",
 	 "SELECT " PLEDGE_COLS ","
 	 " (SELECT COALESCE(sum(r.settled_minor), 0) FROM receipts r WHERE r.pledge = p.id)"
+	 " AS settled_minor"
 	 " FROM pledges p JOIN donors d ON d.id = p.donor ORDER BY p.id", 0},
 	{"fund_receipt_insert",
 	 "INSERT INTO receipts (pledge, received_on, bank_account, amount_minor, currency,"
@@ -156,7 +248,7 @@ static const struct db_stmt stmts[] = {
 	 "SELECT r.id, r.pledge, p.donor, r.received_on, r.bank_account, r.amount_minor,"
 	 " r.currency, r.charges_minor, r.instructed_minor, r.instructed_currency,"
 	 " r.settled_minor, r.advance_minor, r.entry_id, r.bank_line,"
-	 " to_char(r.received_on, 'YYYY-MM'), x.usd_mantissa, x.usd_scale"
+	 " to_char(r.received_on, 'YYYY-MM') AS month, x.usd_mantissa, x.usd_scale"
 	 " FROM receipts r JOIN pledges p ON p.id = r.pledge"
 	 " LEFT JOIN exchange_rates x ON x.currency = r.instructed_currency"
 	 "  AND x.month = to_char(r.received_on, 'YYYY-MM')"
@@ -179,9 +271,27 @@ static const struct db_stmt stmts[] = {
 	 " ORDER BY month, currency", 0},
 };
 
+static const struct db_columns columns[] = {
+	DB_COLUMNS("fund_acct_same", same_cols),
+	DB_COLUMNS("fund_donor_get", donor_cols),
+	DB_COLUMNS("fund_donor_gifts", gift_cols),
+	DB_COLUMNS("fund_pledge_insert", new_cols),
+	DB_COLUMNS("fund_pledge_lock", pledge_cols),
+	DB_COLUMNS("fund_pledge_settled", settled_cols),
+	DB_COLUMNS("fund_pledges_list", pledges_cols),
+	DB_COLUMNS("fund_receipt_insert", new_cols),
+	DB_COLUMNS("fund_receipts_list", receipt_cols),
+	DB_COLUMNS("fund_inkind_insert", new_cols),
+	DB_COLUMNS("fund_inkind_list", inkind_cols),
+	DB_COLUMNS("fund_rate_get", rate_cols),
+	DB_COLUMNS("fund_rates_list", rates_cols),
+};
+
 int fund_setup(PGconn *c)
 {
-	return db_prepare(c, stmts, N(stmts));
+	int rc = db_prepare(c, stmts, N(stmts));
+
+	return rc < 0 ? rc : db_columns_verify(c, columns, N(columns));
 }
 
 /* --- small helpers --------------------------------------------------------------- */
@@ -290,7 +400,7 @@ static int init_one(PGconn *c, struct init_tx *t, const char *code, const char *
 	}
 	PQclear(r);
 	rc = db_exec(&r, c, "fund_acct_same", 4, p);
-	if (rc == 0 && strcmp(PQgetvalue(r, 0, 0), "t") != 0)
+	if (rc == 0 && strcmp(PQgetvalue(r, 0, C_SAME), "t") != 0)
 		rc = err_set(ERR_CONFLICT,
 			     "account %s exists with another name, type or currency than the"
 			     " fund's chart (%s, %s, %s)", code, name, type, ccy);
@@ -430,20 +540,21 @@ static void rate_used(json_t *rates, const char *ccy, const char *month, struct 
 					       month, "usd_per_unit", rate_json(x)));
 }
 
-/* The rate of row's columns (mantissa, scale) for ccy: USD is 1. */
-static int row_rate(struct money_rate *out, const PGresult *r, int row, int col,
-		    const char *ccy, const char *month)
+/* The rate of row's columns col_mantissa and col_scale for ccy: USD is 1. */
+static int row_rate(struct money_rate *out, const PGresult *r, int row, int col_mantissa,
+		    int col_scale, const char *ccy, const char *month)
 {
 	if (strcmp(ccy, "USD") == 0) {
 		*out = (struct money_rate){1, 0};
 		return 0;
 	}
-	if (PQgetisnull(r, row, col)) {
+	if (PQgetisnull(r, row, col_mantissa)) {
 		return err_code_set(ERR_INVALID, EC_MISSING_RATE,
 			       "no UN operational rate for %s in %s (tfledger rates import)", ccy,
 			       month);
 	}
-	*out = (struct money_rate){fund_body_int64(r, row, col), (int)fund_body_int64(r, row, col + 1)};
+	*out = (struct money_rate){fund_body_int64(r, row, col_mantissa),
+				   (int)fund_body_int64(r, row, col_scale)};
 	return 0;
 }
 
@@ -464,12 +575,13 @@ int fund_donors_list(json_t **out, PGconn *c)
 		goto cleanup;
 	}
 	for (int i = 0; i < rows; i++) {
-		const char *id = PQgetvalue(r, i, 0);
+		const char *id = PQgetvalue(r, i, C_GIFT_DONOR);
 
 		if (n == 0 || strcmp(json_string_value(json_object_get(g[n - 1].obj, "id")), id)) {
 			g[n].obj = json_pack("{s:s, s:s, s:s, s:o}", "id", id, "name",
-					     PQgetvalue(r, i, 1), "org_type", PQgetvalue(r, i, 2),
-					     "country", fund_body_str_or_null(r, i, 3));
+					     PQgetvalue(r, i, C_GIFT_NAME), "org_type",
+					     PQgetvalue(r, i, C_GIFT_ORG_TYPE), "country",
+					     fund_body_str_or_null(r, i, C_GIFT_COUNTRY));
 			g[n].rates = json_array();
 			if (!g[n].obj || !g[n].rates) {
 				n++;
@@ -478,17 +590,20 @@ int fund_donors_list(json_t **out, PGconn *c)
 			}
 			n++;
 		}
-		if (!PQgetisnull(r, i, 4)) {
-			const char *ccy = PQgetvalue(r, i, 5), *month = PQgetvalue(r, i, 6);
+		if (!PQgetisnull(r, i, C_GIFT_INSTRUCTED)) {
+			const char *ccy = PQgetvalue(r, i, C_GIFT_INSTRUCTED_CURRENCY);
+			const char *month = PQgetvalue(r, i, C_GIFT_MONTH);
 			struct money_rate x;
 			int64_t usd;
 
-			rc = row_rate(&x, r, i, 7, ccy, month);
+			rc = row_rate(&x, r, i, C_GIFT_USD_MANTISSA, C_GIFT_USD_SCALE, ccy, month);
 			if (rc < 0) {
-				err_wrap(rc, "receipt %s of donor %s", PQgetvalue(r, i, 9), id);
+				err_wrap(rc, "receipt %s of donor %s", PQgetvalue(r, i, C_GIFT_RECEIPT),
+					 id);
 				goto cleanup;
 			}
-			if ((rc = money_convert(&usd, fund_body_int64(r, i, 4), ccy, x, "USD")) < 0 ||
+			if ((rc = money_convert(&usd, fund_body_int64(r, i, C_GIFT_INSTRUCTED), ccy,
+						x, "USD")) < 0 ||
 			    (rc = money_add(&g[n - 1].usd, g[n - 1].usd, usd)) < 0)
 				goto cleanup;
 			if (strcmp(ccy, "USD") != 0)
@@ -577,7 +692,7 @@ static int pledge_lock(struct pledge *p, PGconn *c, long long id)
 	if (rc == 0)
 		rc = db_exec(&r, c, "fund_pledge_settled", 1, (const char *const[]){ids});
 	if (rc == 0)
-		p->settled = fund_body_int64(r, 0, 0);
+		p->settled = fund_body_int64(r, 0, C_SETTLED);
 	PQclear(r);
 	return rc;
 }
@@ -646,7 +761,7 @@ static int pledge_tx_run(PGconn *c, void *ctx)
 						   t->p.earmark});
 		if (rc < 0)
 			return rc;
-		t->p.id = fund_body_int64(r, 0, 0);
+		t->p.id = fund_body_int64(r, 0, C_NEW_ID);
 		PQclear(r);
 		snprintf(ids, sizeof(ids), "%lld", t->p.id);
 		rc = ledger_audit(c, t->who, "pledge.add", ids);
@@ -671,7 +786,7 @@ static int donor_exists(PGconn *c, const char *id, char name[256])
 	if (rc == 0 && PQntuples(r) == 0)
 		rc = fund_body_bad("donor", "no donor ", id);
 	else if (rc == 0)
-		snprintf(name, 256, "%s", PQgetvalue(r, 0, 0));
+		snprintf(name, 256, "%s", PQgetvalue(r, 0, C_DONOR_NAME));
 	PQclear(r);
 	return rc;
 }
@@ -888,7 +1003,7 @@ static int receipt_tx_run(PGconn *c, void *ctx)
 					   t->bank_line ? line : NULL});
 	if (rc < 0)
 		return rc;
-	t->id = fund_body_int64(r, 0, 0);
+	t->id = fund_body_int64(r, 0, C_NEW_ID);
 	PQclear(r);
 	r = NULL;
 	if (t->bank_line) {
@@ -968,19 +1083,25 @@ int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 /* A receipt with its USD value, or "usd": null (not an error) where its month has no rate. */
 static json_t *receipt_row_json(PGresult *r, int i)
 {
-	const char *bccy = PQgetvalue(r, i, 6), *pccy = PQgetvalue(r, i, 9);
-	const char *month = PQgetvalue(r, i, 14);
-	json_t *o = receipt_json(fund_body_int64(r, i, 0), fund_body_int64(r, i, 1),
-				 PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), bccy,
-				 fund_body_int64(r, i, 5), fund_body_int64(r, i, 7),
-				 fund_body_int64(r, i, 8), pccy, fund_body_int64(r, i, 10),
-				 fund_body_int64(r, i, 11), PQgetvalue(r, i, 12),
-				 fund_body_int64(r, i, 13));
+	const char *bccy = PQgetvalue(r, i, C_RECEIPT_CURRENCY);
+	const char *pccy = PQgetvalue(r, i, C_RECEIPT_INSTRUCTED_CURRENCY);
+	const char *month = PQgetvalue(r, i, C_RECEIPT_MONTH);
+	json_t *o = receipt_json(fund_body_int64(r, i, C_RECEIPT_ID),
+				 fund_body_int64(r, i, C_RECEIPT_PLEDGE),
+				 PQgetvalue(r, i, C_RECEIPT_DONOR), PQgetvalue(r, i, C_RECEIPT_DATE),
+				 PQgetvalue(r, i, C_RECEIPT_BANK), bccy,
+				 fund_body_int64(r, i, C_RECEIPT_AMOUNT),
+				 fund_body_int64(r, i, C_RECEIPT_CHARGES),
+				 fund_body_int64(r, i, C_RECEIPT_INSTRUCTED), pccy,
+				 fund_body_int64(r, i, C_RECEIPT_SETTLED),
+				 fund_body_int64(r, i, C_RECEIPT_ADVANCE),
+				 PQgetvalue(r, i, C_RECEIPT_ENTRY),
+				 fund_body_int64(r, i, C_RECEIPT_BANK_LINE));
 	struct money_rate x;
 	int64_t usd;
 
-	if (row_rate(&x, r, i, 15, pccy, month) == 0 &&
-	    money_convert(&usd, fund_body_int64(r, i, 8), pccy, x, "USD") == 0)
+	if (row_rate(&x, r, i, C_RECEIPT_USD_MANTISSA, C_RECEIPT_USD_SCALE, pccy, month) == 0 &&
+	    money_convert(&usd, fund_body_int64(r, i, C_RECEIPT_INSTRUCTED), pccy, x, "USD") == 0)
 		json_object_set_new(o, "usd", json_pack("{s:o, s:o, s:s}", "amount",
 							fund_body_money(usd, "USD"), "usd_per_unit",
 							rate_json(rate_normal(x)), "month", month));
@@ -1030,7 +1151,7 @@ static int inkind_tx_run(PGconn *c, void *ctx)
 						   t->start, t->end, t->entry_id});
 	}
 	if (rc == 0) {
-		t->id = fund_body_int64(r, 0, 0);
+		t->id = fund_body_int64(r, 0, C_NEW_ID);
 		snprintf(ids, sizeof(ids), "%lld", t->id);
 		rc = ledger_audit(c, t->who, "inkind.add", ids);
 	}
@@ -1084,9 +1205,11 @@ int fund_inkind_add(json_t **out, PGconn *c, json_t *body,
 
 static json_t *inkind_row_json(PGresult *r, int i)
 {
-	return inkind_json(fund_body_int64(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-			   PQgetvalue(r, i, 3), fund_body_int64(r, i, 4), PQgetvalue(r, i, 5),
-			   PQgetvalue(r, i, 6), PQgetvalue(r, i, 7), PQgetvalue(r, i, 8));
+	return inkind_json(fund_body_int64(r, i, C_INKIND_ID), PQgetvalue(r, i, C_INKIND_DONOR),
+			   PQgetvalue(r, i, C_INKIND_KIND), PQgetvalue(r, i, C_INKIND_DESCRIPTION),
+			   fund_body_int64(r, i, C_INKIND_AMOUNT),
+			   PQgetvalue(r, i, C_INKIND_CURRENCY), PQgetvalue(r, i, C_INKIND_START),
+			   PQgetvalue(r, i, C_INKIND_END), PQgetvalue(r, i, C_INKIND_ENTRY));
 }
 
 int fund_inkind_list(json_t **out, PGconn *c)
@@ -1112,7 +1235,8 @@ int fund_rate(struct money_rate *out, PGconn *c, const char *currency,
 			     "no UN operational rate for %s in %s (tfledger rates import)",
 			     currency, month);
 	} else if (rc == 0) {
-		*out = (struct money_rate){fund_body_int64(r, 0, 0), (int)fund_body_int64(r, 0, 1)};
+		*out = (struct money_rate){fund_body_int64(r, 0, C_RATE_MANTISSA),
+					   (int)fund_body_int64(r, 0, C_RATE_SCALE)};
 	}
 	PQclear(r);
 	return rc;
@@ -1263,10 +1387,11 @@ int fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
 
 static json_t *rate_row_json(PGresult *r, int i)
 {
-	struct money_rate x = {fund_body_int64(r, i, 2), (int)fund_body_int64(r, i, 3)};
+	struct money_rate x = {fund_body_int64(r, i, C_RATES_MANTISSA),
+			       (int)fund_body_int64(r, i, C_RATES_SCALE)};
 
-	return json_pack("{s:s, s:s, s:o}", "currency", PQgetvalue(r, i, 0), "month",
-			 PQgetvalue(r, i, 1), "usd_per_unit", rate_json(x));
+	return json_pack("{s:s, s:s, s:o}", "currency", PQgetvalue(r, i, C_RATES_CURRENCY),
+			 "month", PQgetvalue(r, i, C_RATES_MONTH), "usd_per_unit", rate_json(x));
 }
 
 int fund_rates_list(json_t **out, PGconn *c)

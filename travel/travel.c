@@ -33,17 +33,108 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The columns of each statement whose rows are read, in the order of its
+ * SELECT list, and the names the server gives them (common/db.h): the code
+ * reads the enum, travel_setup checks the names once per connection.
+ */
+
+/* A trip row: what travel_trip_insert, _approve, _release, _settle and
+ * _report return and what travel_trip_lock and travel_trips_list select. */
 #define TRIP_COLS                                                                      \
 	"id, meeting, applicant, person, run, status, granted_minor, currency,"        \
 	" obligation_entry, release_entry, report_received_on, airfare_minor, dsa_minor," \
 	" settlement_entry"
+enum {
+	C_TRIP_ID, C_TRIP_MEETING, C_TRIP_APPLICANT, C_TRIP_PERSON, C_TRIP_RUN, C_TRIP_STATUS,
+	C_TRIP_GRANTED, C_TRIP_CURRENCY, C_TRIP_OBLIGATION_ENTRY, C_TRIP_RELEASE_ENTRY,
+	C_TRIP_REPORT_RECEIVED, C_TRIP_AIRFARE, C_TRIP_DSA, C_TRIP_SETTLEMENT_ENTRY, C_TRIP_NCOLS
+};
+static const char *const trip_cols[C_TRIP_NCOLS] = {
+	[C_TRIP_ID] = "id", [C_TRIP_MEETING] = "meeting", [C_TRIP_APPLICANT] = "applicant",
+	[C_TRIP_PERSON] = "person", [C_TRIP_RUN] = "run", [C_TRIP_STATUS] = "status",
+	[C_TRIP_GRANTED] = "granted_minor", [C_TRIP_CURRENCY] = "currency",
+	[C_TRIP_OBLIGATION_ENTRY] = "obligation_entry", [C_TRIP_RELEASE_ENTRY] = "release_entry",
+	[C_TRIP_REPORT_RECEIVED] = "report_received_on", [C_TRIP_AIRFARE] = "airfare_minor",
+	[C_TRIP_DSA] = "dsa_minor", [C_TRIP_SETTLEMENT_ENTRY] = "settlement_entry"};
 
-/* A meeting row: travel_meeting_get's and travel_meeting_lock's columns. */
+/* A meeting row: travel_meeting_get's columns, the first ones of
+ * travel_meeting_lock and travel_meetings_list (travel_meeting_insert's
+ * row is not read, only counted). */
 #define MEETING_COLS "id, name, starts_on, ends_on, place, currency, budget_line"
 enum {
 	C_MEETING_ID, C_MEETING_NAME, C_MEETING_STARTS_ON, C_MEETING_ENDS_ON, C_MEETING_PLACE,
-	C_MEETING_CURRENCY, C_MEETING_BUDGET_LINE
+	C_MEETING_CURRENCY, C_MEETING_BUDGET_LINE, C_MEETING_NCOLS
 };
+#define MEETING_NAMES                                                                    \
+	[C_MEETING_ID] = "id", [C_MEETING_NAME] = "name", [C_MEETING_STARTS_ON] = "starts_on", \
+	[C_MEETING_ENDS_ON] = "ends_on", [C_MEETING_PLACE] = "place",                          \
+	[C_MEETING_CURRENCY] = "currency", [C_MEETING_BUDGET_LINE] = "budget_line"
+static const char *const meeting_cols[C_MEETING_NCOLS] = {MEETING_NAMES};
+
+/* travel_meeting_lock: a meeting, then the lock taken (void, not read) */
+enum { C_MEETING_LOCKED = C_MEETING_NCOLS, C_MEETING_LOCK_NCOLS };
+static const char *const meeting_lock_cols[C_MEETING_LOCK_NCOLS] = {
+	MEETING_NAMES, [C_MEETING_LOCKED] = "locked"};
+
+/* travel_meetings_list: a meeting, then how many applicants, runs, trips */
+enum {
+	C_MEETINGS_APPLICANTS = C_MEETING_NCOLS, C_MEETINGS_RUNS, C_MEETINGS_TRIPS,
+	C_MEETINGS_NCOLS
+};
+static const char *const meetings_cols[C_MEETINGS_NCOLS] = {
+	MEETING_NAMES, [C_MEETINGS_APPLICANTS] = "applicants", [C_MEETINGS_RUNS] = "runs",
+	[C_MEETINGS_TRIPS] = "trips"};
+
+/* travel_applicants_ranked: an applicant as stored, then the fund's history
+ * of the person (funded, outstanding), then the file it came from */
+enum {
+	C_APPL_ID, C_APPL_PERSON, C_APPL_NAME, C_APPL_COUNTRY, C_APPL_CATEGORY, C_APPL_ROLE,
+	C_APPL_FORMS_COMPLETE, C_APPL_HEALTH_CHECK, C_APPL_DECLARED_FUNDED,
+	C_APPL_DECLARED_OUTSTANDING, C_APPL_REQUEST, C_APPL_AMOUNT, C_APPL_REQUESTED_ON,
+	C_APPL_LINE, C_APPL_FUNDED, C_APPL_OUTSTANDING, C_APPL_SOURCE, C_APPL_NCOLS
+};
+static const char *const applicant_cols[C_APPL_NCOLS] = {
+	[C_APPL_ID] = "id", [C_APPL_PERSON] = "person", [C_APPL_NAME] = "name",
+	[C_APPL_COUNTRY] = "country", [C_APPL_CATEGORY] = "category", [C_APPL_ROLE] = "role",
+	[C_APPL_FORMS_COMPLETE] = "forms_complete", [C_APPL_HEALTH_CHECK] = "health_check",
+	[C_APPL_DECLARED_FUNDED] = "declared_prior_funded",
+	[C_APPL_DECLARED_OUTSTANDING] = "declared_prior_reports_outstanding",
+	[C_APPL_REQUEST] = "request", [C_APPL_AMOUNT] = "amount_minor",
+	[C_APPL_REQUESTED_ON] = "requested_on", [C_APPL_LINE] = "line",
+	[C_APPL_FUNDED] = "funded", [C_APPL_OUTSTANDING] = "outstanding",
+	[C_APPL_SOURCE] = "source"};
+
+/* travel_run_insert: the new run's id (RETURNING id) */
+enum { C_NEW_RUN_ID, C_NEW_RUN_NCOLS };
+static const char *const new_run_cols[C_NEW_RUN_NCOLS] = {[C_NEW_RUN_ID] = "id"};
+
+/* travel_run_latest */
+enum { C_RUN_ID, C_RUN_BUDGET, C_RUN_ALLOCATION, C_RUN_NCOLS };
+static const char *const run_cols[C_RUN_NCOLS] = {
+	[C_RUN_ID] = "id", [C_RUN_BUDGET] = "budget_minor", [C_RUN_ALLOCATION] = "allocation"};
+
+/* travel_to_approve: the applicant, the amount granted, and the offered trip
+ * (NULL for a funded decision without one); position orders the rows */
+enum {
+	C_APPROVE_APPLICANT, C_APPROVE_PERSON, C_APPROVE_GRANTED, C_APPROVE_TRIP,
+	C_APPROVE_POSITION, C_APPROVE_NCOLS
+};
+static const char *const to_approve_cols[C_APPROVE_NCOLS] = {
+	[C_APPROVE_APPLICANT] = "applicant", [C_APPROVE_PERSON] = "person",
+	[C_APPROVE_GRANTED] = "granted_minor", [C_APPROVE_TRIP] = "trip",
+	[C_APPROVE_POSITION] = "position"};
+
+/* travel_waitlist */
+enum { C_WAIT_APPLICANT, C_WAIT_PERSON, C_WAIT_AMOUNT, C_WAIT_NCOLS };
+static const char *const waitlist_cols[C_WAIT_NCOLS] = {
+	[C_WAIT_APPLICANT] = "applicant", [C_WAIT_PERSON] = "person",
+	[C_WAIT_AMOUNT] = "amount_minor"};
+
+/* travel_committed, travel_taken: one sum of the meeting's trips */
+enum { C_SUM_MINOR, C_SUM_NCOLS };
+static const char *const committed_cols[C_SUM_NCOLS] = {[C_SUM_MINOR] = "committed_minor"};
+static const char *const taken_cols[C_SUM_NCOLS] = {[C_SUM_MINOR] = "taken_minor"};
 
 static const struct db_stmt stmts[] = {
 	{"travel_meeting_insert",
@@ -55,13 +146,13 @@ static const struct db_stmt stmts[] = {
 	 * role is not given). */
 	{"travel_meeting_lock",
 	 "SELECT " MEETING_COLS ","
-	 " pg_advisory_xact_lock(hashtextextended('travel_meetings:' || id, 0))"
+	 " pg_advisory_xact_lock(hashtextextended('travel_meetings:' || id, 0)) AS locked"
 	 " FROM travel_meetings WHERE id = $1", 1},
 	{"travel_meetings_list",
 	 "SELECT m.id, m.name, m.starts_on, m.ends_on, m.place, m.currency, m.budget_line,"
-	 " (SELECT count(*) FROM travel_applicants a WHERE a.meeting = m.id),"
-	 " (SELECT count(*) FROM travel_runs r WHERE r.meeting = m.id),"
-	 " (SELECT count(*) FROM travel_trips t WHERE t.meeting = m.id)"
+	 " (SELECT count(*) FROM travel_applicants a WHERE a.meeting = m.id) AS applicants,"
+	 " (SELECT count(*) FROM travel_runs r WHERE r.meeting = m.id) AS runs,"
+	 " (SELECT count(*) FROM travel_trips t WHERE t.meeting = m.id) AS trips"
 	 " FROM travel_meetings m ORDER BY m.starts_on, m.id", 0},
 	{"travel_applicants_insert",
 	 "INSERT INTO travel_applicants (meeting, id, person, name, country, category, role,"
@@ -131,13 +222,13 @@ static const struct db_stmt stmts[] = {
 	{"travel_committed",
 	 "SELECT COALESCE(sum(CASE WHEN status IN ('offered', 'approved') THEN granted_minor"
 	 " WHEN status = 'settled' THEN airfare_minor + dsa_minor ELSE 0 END), 0)"
-	 " FROM travel_trips WHERE meeting = $1", 1},
+	 " AS committed_minor FROM travel_trips WHERE meeting = $1", 1},
 	/* What the meeting's own trips have taken from the money available:
 	 * open obligations and what settled trips cost. */
 	{"travel_taken",
 	 "SELECT COALESCE(sum(CASE WHEN status = 'approved' THEN granted_minor"
 	 " WHEN status = 'settled' THEN airfare_minor + dsa_minor ELSE 0 END), 0)"
-	 " FROM travel_trips WHERE meeting = $1", 1},
+	 " AS taken_minor FROM travel_trips WHERE meeting = $1", 1},
 	{"travel_trip_insert",
 	 "INSERT INTO travel_trips (meeting, applicant, person, run, status, granted_minor,"
 	 " currency, obligation_entry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -164,9 +255,31 @@ static const struct db_stmt stmts[] = {
 	 "SELECT " TRIP_COLS " FROM travel_trips WHERE meeting = $1 ORDER BY id", 1},
 };
 
+static const struct db_columns columns[] = {
+	DB_COLUMNS("travel_meeting_get", meeting_cols),
+	DB_COLUMNS("travel_meeting_lock", meeting_lock_cols),
+	DB_COLUMNS("travel_meetings_list", meetings_cols),
+	DB_COLUMNS("travel_applicants_ranked", applicant_cols),
+	DB_COLUMNS("travel_run_insert", new_run_cols),
+	DB_COLUMNS("travel_run_latest", run_cols),
+	DB_COLUMNS("travel_to_approve", to_approve_cols),
+	DB_COLUMNS("travel_waitlist", waitlist_cols),
+	DB_COLUMNS("travel_committed", committed_cols),
+	DB_COLUMNS("travel_taken", taken_cols),
+	DB_COLUMNS("travel_trip_insert", trip_cols),
+	DB_COLUMNS("travel_trip_approve", trip_cols),
+	DB_COLUMNS("travel_trip_lock", trip_cols),
+	DB_COLUMNS("travel_trip_release", trip_cols),
+	DB_COLUMNS("travel_trip_settle", trip_cols),
+	DB_COLUMNS("travel_trip_report", trip_cols),
+	DB_COLUMNS("travel_trips_list", trip_cols),
+};
+
 int travel_setup(PGconn *c)
 {
-	return db_prepare(c, stmts, N(stmts));
+	int rc = db_prepare(c, stmts, N(stmts));
+
+	return rc < 0 ? rc : db_columns_verify(c, columns, N(columns));
 }
 
 /* --- small helpers --------------------------------------------------------------- */
@@ -204,17 +317,23 @@ static json_t *money_or_null(const PGresult *r, int row, int col, const char *cc
 /* A trip row (TRIP_COLS) as JSON. */
 static json_t *trip_json(const PGresult *r, int i)
 {
-	const char *ccy = PQgetvalue(r, i, 7);
+	const char *ccy = PQgetvalue(r, i, C_TRIP_CURRENCY);
 
 	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
-			 "id", (json_int_t)fund_body_int64(r, i, 0), "meeting", PQgetvalue(r, i, 1),
-			 "applicant", PQgetvalue(r, i, 2), "person", PQgetvalue(r, i, 3), "run",
-			 (json_int_t)fund_body_int64(r, i, 4), "status", PQgetvalue(r, i, 5), "granted",
-			 fund_body_money(fund_body_int64(r, i, 6), ccy), "currency", ccy, "obligation_entry",
-			 fund_body_str_or_null(r, i, 8), "release_entry", fund_body_str_or_null(r, i, 9),
-			 "report_received", fund_body_str_or_null(r, i, 10), "airfare",
-			 money_or_null(r, i, 11, ccy), "dsa", money_or_null(r, i, 12, ccy),
-			 "settlement_entry", fund_body_str_or_null(r, i, 13));
+			 "id", (json_int_t)fund_body_int64(r, i, C_TRIP_ID),
+			 "meeting", PQgetvalue(r, i, C_TRIP_MEETING),
+			 "applicant", PQgetvalue(r, i, C_TRIP_APPLICANT),
+			 "person", PQgetvalue(r, i, C_TRIP_PERSON),
+			 "run", (json_int_t)fund_body_int64(r, i, C_TRIP_RUN),
+			 "status", PQgetvalue(r, i, C_TRIP_STATUS),
+			 "granted", fund_body_money(fund_body_int64(r, i, C_TRIP_GRANTED), ccy),
+			 "currency", ccy,
+			 "obligation_entry", fund_body_str_or_null(r, i, C_TRIP_OBLIGATION_ENTRY),
+			 "release_entry", fund_body_str_or_null(r, i, C_TRIP_RELEASE_ENTRY),
+			 "report_received", fund_body_str_or_null(r, i, C_TRIP_REPORT_RECEIVED),
+			 "airfare", money_or_null(r, i, C_TRIP_AIRFARE, ccy),
+			 "dsa", money_or_null(r, i, C_TRIP_DSA, ccy),
+			 "settlement_entry", fund_body_str_or_null(r, i, C_TRIP_SETTLEMENT_ENTRY));
 }
 
 static int append_new(json_t *arr, json_t *o)
@@ -342,9 +461,12 @@ int travel_meetings_list(json_t **out, PGconn *c)
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		json_t *m = meeting_json(r, i);
 
-		if (m && (json_object_set_new(m, "applicants", json_integer(fund_body_int64(r, i, 7))) < 0 ||
-			  json_object_set_new(m, "runs", json_integer(fund_body_int64(r, i, 8))) < 0 ||
-			  json_object_set_new(m, "trips", json_integer(fund_body_int64(r, i, 9))) < 0)) {
+		if (m && (json_object_set_new(m, "applicants", json_integer(fund_body_int64(
+							  r, i, C_MEETINGS_APPLICANTS))) < 0 ||
+			  json_object_set_new(m, "runs", json_integer(fund_body_int64(
+							    r, i, C_MEETINGS_RUNS))) < 0 ||
+			  json_object_set_new(m, "trips", json_integer(fund_body_int64(
+							     r, i, C_MEETINGS_TRIPS))) < 0)) {
 			json_decref(m);
 			m = NULL;
 		}
@@ -376,8 +498,10 @@ struct import_tx {
 /* The applicant row i of r (travel_applicants_ranked) as the API shows it. */
 static json_t *applicant_json(const PGresult *r, int i, const char *ccy)
 {
-	int64_t df = fund_body_int64(r, i, 8), dro = fund_body_int64(r, i, 9);
-	int64_t lf = fund_body_int64(r, i, 14), lro = fund_body_int64(r, i, 15);
+	int64_t df = fund_body_int64(r, i, C_APPL_DECLARED_FUNDED);
+	int64_t dro = fund_body_int64(r, i, C_APPL_DECLARED_OUTSTANDING);
+	int64_t lf = fund_body_int64(r, i, C_APPL_FUNDED);
+	int64_t lro = fund_body_int64(r, i, C_APPL_OUTSTANDING);
 	json_t *diff = json_array();
 
 	if (diff && df != lf)
@@ -390,14 +514,19 @@ static json_t *applicant_json(const PGresult *r, int i, const char *ccy)
 						      (json_int_t)dro, "ledger", (json_int_t)lro));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:o, s:s, s:s, s:s, s:I,"
 			 " s:{s:I, s:I}, s:{s:I, s:I}, s:o*}",
-			 "id", PQgetvalue(r, i, 0), "name", PQgetvalue(r, i, 2), "country",
-			 PQgetvalue(r, i, 3), "category", PQgetvalue(r, i, 4), "role",
-			 PQgetvalue(r, i, 5), "forms_complete",
-			 strcmp(PQgetvalue(r, i, 6), "t") == 0, "health_check",
-			 strcmp(PQgetvalue(r, i, 7), "t") == 0, "request", PQgetvalue(r, i, 10),
-			 "amount", fund_body_money(fund_body_int64(r, i, 11), ccy), "currency",
-			 ccy, "requested_on", PQgetvalue(r, i, 12), "source", PQgetvalue(r, i, 16),
-			 "line", (json_int_t)fund_body_int64(r, i, 13), "declared",
+			 "id", PQgetvalue(r, i, C_APPL_ID),
+			 "name", PQgetvalue(r, i, C_APPL_NAME),
+			 "country", PQgetvalue(r, i, C_APPL_COUNTRY),
+			 "category", PQgetvalue(r, i, C_APPL_CATEGORY),
+			 "role", PQgetvalue(r, i, C_APPL_ROLE),
+			 "forms_complete", strcmp(PQgetvalue(r, i, C_APPL_FORMS_COMPLETE), "t") == 0,
+			 "health_check", strcmp(PQgetvalue(r, i, C_APPL_HEALTH_CHECK), "t") == 0,
+			 "request", PQgetvalue(r, i, C_APPL_REQUEST),
+			 "amount", fund_body_money(fund_body_int64(r, i, C_APPL_AMOUNT), ccy),
+			 "currency", ccy,
+			 "requested_on", PQgetvalue(r, i, C_APPL_REQUESTED_ON),
+			 "source", PQgetvalue(r, i, C_APPL_SOURCE),
+			 "line", (json_int_t)fund_body_int64(r, i, C_APPL_LINE), "declared",
 			 "prior_funded", (json_int_t)df, "prior_reports_outstanding",
 			 (json_int_t)dro, "ledger", "prior_funded", (json_int_t)lf,
 			 "prior_reports_outstanding", (json_int_t)lro, "differences", diff);
@@ -592,11 +721,13 @@ static int history_note(json_t *history, const char *id, const char *field,
 static int applicant_from_row(travel_ranking *k, const PGresult *r, int i)
 {
 	struct rules_applicant *a = &k->applicants[i];
-	const char *id = PQgetvalue(r, i, 0), *name = PQgetvalue(r, i, 2),
-		   *role = PQgetvalue(r, i, 5), *req = PQgetvalue(r, i, 12);
+	const char *id = PQgetvalue(r, i, C_APPL_ID), *name = PQgetvalue(r, i, C_APPL_NAME);
+	const char *role = PQgetvalue(r, i, C_APPL_ROLE);
+	const char *req = PQgetvalue(r, i, C_APPL_REQUESTED_ON);
 	size_t li = strlen(id), ln = strlen(name), lr = strlen(req), lo = strlen(role);
 	char *p = malloc(li + ln + lr + lo + 4);
-	int64_t declared_f = fund_body_int64(r, i, 8), declared_o = fund_body_int64(r, i, 9);
+	int64_t declared_f = fund_body_int64(r, i, C_APPL_DECLARED_FUNDED);
+	int64_t declared_o = fund_body_int64(r, i, C_APPL_DECLARED_OUTSTANDING);
 
 	if (!p)
 		return oom();
@@ -605,18 +736,18 @@ static int applicant_from_row(travel_ranking *k, const PGresult *r, int i)
 	a->name = memcpy(p + li + 1, name, ln + 1);
 	a->requested_on = memcpy(p + li + ln + 2, req, lr + 1);
 	a->role = memcpy(p + li + ln + lr + 3, role, lo + 1);
-	snprintf(a->country, sizeof(a->country), "%s", PQgetvalue(r, i, 3));
-	a->category = strcmp(PQgetvalue(r, i, 4), "mag") == 0 ? RULES_MAG : RULES_INDIVIDUAL;
+	snprintf(a->country, sizeof(a->country), "%s", PQgetvalue(r, i, C_APPL_COUNTRY));
+	a->category = strcmp(PQgetvalue(r, i, C_APPL_CATEGORY), "mag") == 0 ? RULES_MAG : RULES_INDIVIDUAL;
 	a->has_role = role[strspn(role, " \t\r\n")] != '\0';
-	a->forms_complete = strcmp(PQgetvalue(r, i, 6), "t") == 0;
-	a->health_check = strcmp(PQgetvalue(r, i, 7), "t") == 0;
-	a->request = strcmp(PQgetvalue(r, i, 10), "full") == 0	    ? RULES_FULL
-		     : strcmp(PQgetvalue(r, i, 10), "airfare") == 0 ? RULES_AIRFARE
+	a->forms_complete = strcmp(PQgetvalue(r, i, C_APPL_FORMS_COMPLETE), "t") == 0;
+	a->health_check = strcmp(PQgetvalue(r, i, C_APPL_HEALTH_CHECK), "t") == 0;
+	a->request = strcmp(PQgetvalue(r, i, C_APPL_REQUEST), "full") == 0	    ? RULES_FULL
+		     : strcmp(PQgetvalue(r, i, C_APPL_REQUEST), "airfare") == 0 ? RULES_AIRFARE
 								    : RULES_DSA;
-	a->amount_minor = fund_body_int64(r, i, 11);
-	a->line = (size_t)fund_body_int64(r, i, 13);
-	a->prior_funded = fund_body_int64(r, i, 14);
-	a->prior_reports_outstanding = fund_body_int64(r, i, 15);
+	a->amount_minor = fund_body_int64(r, i, C_APPL_AMOUNT);
+	a->line = (size_t)fund_body_int64(r, i, C_APPL_LINE);
+	a->prior_funded = fund_body_int64(r, i, C_APPL_FUNDED);
+	a->prior_reports_outstanding = fund_body_int64(r, i, C_APPL_OUTSTANDING);
 	if (date_parse_time(&a->requested_s, &a->requested_ns, a->requested_on) < 0)
 		return err_set(ERR_INTERNAL, "stored applicant %s: bad requested_on %s", a->id,
 			       a->requested_on);
@@ -627,15 +758,15 @@ static int applicant_from_row(travel_ranking *k, const PGresult *r, int i)
 	return append_new(k->inputs,
 			  json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
 				    " s:s, s:o, s:s, s:s}",
-				    "id", a->id, "person", PQgetvalue(r, i, 1), "name", a->name,
-				    "country", a->country, "category", PQgetvalue(r, i, 4), "role",
+				    "id", a->id, "person", PQgetvalue(r, i, C_APPL_PERSON), "name", a->name,
+				    "country", a->country, "category", PQgetvalue(r, i, C_APPL_CATEGORY), "role",
 				    role, "forms_complete", a->forms_complete ? "yes" : "no",
 				    "health_check", a->health_check ? "yes" : "no", "prior_funded",
 				    (json_int_t)a->prior_funded, "prior_reports_outstanding",
 				    (json_int_t)a->prior_reports_outstanding,
 				    "declared_prior_funded", (json_int_t)declared_f,
 				    "declared_prior_reports_outstanding", (json_int_t)declared_o,
-				    "request", PQgetvalue(r, i, 10), "amount",
+				    "request", PQgetvalue(r, i, C_APPL_REQUEST), "amount",
 				    fund_body_money(a->amount_minor, k->currency), "currency",
 				    k->currency, "requested_on", a->requested_on));
 }
@@ -668,7 +799,7 @@ static int ledger_budget(int64_t *out, PGconn *c, const char *meeting, const cha
 	if (rc == 0)
 		rc = db_exec(&r, c, "travel_taken", 1, (const char *const[]){meeting});
 	if (rc == 0)
-		rc = money_add(out, *out, fund_body_int64(r, 0, 0));
+		rc = money_add(out, *out, fund_body_int64(r, 0, C_SUM_MINOR));
 	PQclear(r);
 	if (rc == 0 && *out < 0)
 		*out = 0;
@@ -737,9 +868,9 @@ static int rank_tx_run(PGconn *c, void *ctx)
 							   ? "stop-at-first-misfit"
 							   : "skip-and-continue"});
 	if (rc == 0) {
-		k->run = fund_body_int64(r, 0, 0);
+		k->run = fund_body_int64(r, 0, C_NEW_RUN_ID);
 		rc = db_exec(NULL, c, "travel_decisions_insert", 2,
-			     (const char *const[]){PQgetvalue(r, 0, 0), rows});
+			     (const char *const[]){PQgetvalue(r, 0, C_NEW_RUN_ID), rows});
 	}
 	if (rc == 0) {
 		char object[80];
@@ -944,28 +1075,29 @@ static int approve_tx_run(PGconn *c, void *ctx)
 		rc = latest_run(&run, c, t->meeting);
 	if (rc == 0)
 		rc = db_exec(&to_approve, c, "travel_to_approve", 2,
-			     (const char *const[]){t->meeting, PQgetvalue(run, 0, 0)});
+			     (const char *const[]){t->meeting, PQgetvalue(run, 0, C_RUN_ID)});
 	for (int i = 0; rc == 0 && i < PQntuples(to_approve); i++) {
-		const char *ccy = PQgetvalue(m, 0, C_MEETING_CURRENCY), *applicant = PQgetvalue(to_approve, i, 0);
+		const char *ccy = PQgetvalue(m, 0, C_MEETING_CURRENCY);
+		const char *applicant = PQgetvalue(to_approve, i, C_APPROVE_APPLICANT);
 		char entry[LEDGER_UUID_BYTES];
 		struct ledger_entry b;
 		PGresult *trip = NULL;
 
 		if ((rc = travel_entry_begin(&b, t->date, "obligation", t->meeting, applicant)) < 0)
 			break;
-		fund_body_entry_add(&b, "8100", ccy, true, fund_body_int64(to_approve, i, 2));
-		fund_body_entry_add(&b, "8190", ccy, false, fund_body_int64(to_approve, i, 2));
+		fund_body_entry_add(&b, "8100", ccy, true, fund_body_int64(to_approve, i, C_APPROVE_GRANTED));
+		fund_body_entry_add(&b, "8190", ccy, false, fund_body_int64(to_approve, i, C_APPROVE_GRANTED));
 		if ((rc = fund_body_entry_done(entry, c, &b, t->who, "travel.obligation")) < 0)
 			break;
-		if (PQgetisnull(to_approve, i, 3))
+		if (PQgetisnull(to_approve, i, C_APPROVE_TRIP))
 			rc = db_exec(&trip, c, "travel_trip_insert", 8,
 				     (const char *const[]){t->meeting, applicant,
-							   PQgetvalue(to_approve, i, 1),
-							   PQgetvalue(run, 0, 0), "approved",
-							   PQgetvalue(to_approve, i, 2), ccy, entry});
+							   PQgetvalue(to_approve, i, C_APPROVE_PERSON),
+							   PQgetvalue(run, 0, C_RUN_ID), "approved",
+							   PQgetvalue(to_approve, i, C_APPROVE_GRANTED), ccy, entry});
 		else
 			rc = db_exec(&trip, c, "travel_trip_approve", 2,
-				     (const char *const[]){PQgetvalue(to_approve, i, 3), entry});
+				     (const char *const[]){PQgetvalue(to_approve, i, C_APPROVE_TRIP), entry});
 		if (rc == 0 && PQntuples(trip) != 1)
 			rc = err_set(ERR_INTERNAL, "trip %s/%s changed meanwhile", t->meeting,
 				     applicant);
@@ -977,7 +1109,7 @@ static int approve_tx_run(PGconn *c, void *ctx)
 		rc = ledger_audit(c, t->who, "travel.approve", t->meeting);
 	if (rc == 0) {
 		t->out = json_pack("{s:s, s:I, s:O}", "meeting", t->meeting, "run",
-				   (json_int_t)fund_body_int64(run, 0, 0), "approved", approved);
+				   (json_int_t)fund_body_int64(run, 0, C_RUN_ID), "approved", approved);
 		rc = t->out ? 0 : oom();
 	}
 	json_decref(approved);
@@ -1049,11 +1181,12 @@ static int trip_audit(PGconn *c, const struct trip_tx *t, const char *applicant,
  */
 static int report_same(const PGresult *trip, const struct trip_tx *t)
 {
-	if (PQgetisnull(trip, 0, 10) || strcmp(PQgetvalue(trip, 0, 10), t->report) == 0)
+	if (PQgetisnull(trip, 0, C_TRIP_REPORT_RECEIVED) ||
+	    strcmp(PQgetvalue(trip, 0, C_TRIP_REPORT_RECEIVED), t->report) == 0)
 		return 0;
 	return err_set(ERR_CONFLICT, "report_received: the report of %s for %s was recorded as"
 				     " received on %s, not %s", t->applicant, t->meeting,
-		       PQgetvalue(trip, 0, 10), t->report);
+		       PQgetvalue(trip, 0, C_TRIP_REPORT_RECEIVED), t->report);
 }
 
 int travel_approve(json_t **out, PGconn *c, json_t *body,
@@ -1087,27 +1220,27 @@ static int offer_waitlisted(json_t *offered, PGconn *c, struct trip_tx *t, const
 		rc = db_exec(&used, c, "travel_committed", 1, (const char *const[]){t->meeting});
 	if (rc == 0)
 		rc = db_exec(&wait, c, "travel_waitlist", 2,
-			     (const char *const[]){t->meeting, PQgetvalue(run, 0, 0)});
+			     (const char *const[]){t->meeting, PQgetvalue(run, 0, C_RUN_ID)});
 	if (rc < 0)
 		goto cleanup;
-	left = fund_body_int64(run, 0, 1) - fund_body_int64(used, 0, 0);
-	stop = strcmp(PQgetvalue(run, 0, 2), "stop-at-first-misfit") == 0;
+	left = fund_body_int64(run, 0, C_RUN_BUDGET) - fund_body_int64(used, 0, C_SUM_MINOR);
+	stop = strcmp(PQgetvalue(run, 0, C_RUN_ALLOCATION), "stop-at-first-misfit") == 0;
 	for (int i = 0; rc == 0 && i < PQntuples(wait); i++) {
 		PGresult *trip = NULL;
 
-		if (fund_body_int64(wait, i, 2) > left && stop)
+		if (fund_body_int64(wait, i, C_WAIT_AMOUNT) > left && stop)
 			break;
-		if (fund_body_int64(wait, i, 2) > left)
+		if (fund_body_int64(wait, i, C_WAIT_AMOUNT) > left)
 			continue;
-		left -= fund_body_int64(wait, i, 2);
+		left -= fund_body_int64(wait, i, C_WAIT_AMOUNT);
 		rc = db_exec(&trip, c, "travel_trip_insert", 8,
-			     (const char *const[]){t->meeting, PQgetvalue(wait, i, 0),
-						   PQgetvalue(wait, i, 1), PQgetvalue(run, 0, 0),
-						   "offered", PQgetvalue(wait, i, 2), ccy, NULL});
+			     (const char *const[]){t->meeting, PQgetvalue(wait, i, C_WAIT_APPLICANT),
+						   PQgetvalue(wait, i, C_WAIT_PERSON), PQgetvalue(run, 0, C_RUN_ID),
+						   "offered", PQgetvalue(wait, i, C_WAIT_AMOUNT), ccy, NULL});
 		if (rc == 0)
 			rc = append_new(offered, trip_json(trip, 0));
 		if (rc == 0)
-			rc = trip_audit(c, t, PQgetvalue(wait, i, 0), "travel.offer");
+			rc = trip_audit(c, t, PQgetvalue(wait, i, C_WAIT_APPLICANT), "travel.offer");
 		PQclear(trip);
 	}
 cleanup:
@@ -1131,24 +1264,24 @@ static int release_tx_run(PGconn *c, void *ctx)
 	if (rc < 0)
 		goto cleanup;
 	ccy = PQgetvalue(m, 0, C_MEETING_CURRENCY);
-	if (strcmp(PQgetvalue(trip, 0, 5), "offered") != 0 &&
-	    strcmp(PQgetvalue(trip, 0, 5), "approved") != 0) {
+	if (strcmp(PQgetvalue(trip, 0, C_TRIP_STATUS), "offered") != 0 &&
+	    strcmp(PQgetvalue(trip, 0, C_TRIP_STATUS), "approved") != 0) {
 		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s", t->applicant,
-			     t->meeting, PQgetvalue(trip, 0, 5));
+			     t->meeting, PQgetvalue(trip, 0, C_TRIP_STATUS));
 		goto cleanup;
 	}
-	if (!PQgetisnull(trip, 0, 8)) {
+	if (!PQgetisnull(trip, 0, C_TRIP_OBLIGATION_ENTRY)) {
 		struct ledger_entry b;
 
 		if ((rc = travel_entry_begin(&b, t->date, "release", t->meeting, t->applicant)) < 0)
 			goto cleanup;
-		fund_body_entry_add(&b, "8190", ccy, true, fund_body_int64(trip, 0, 6));
-		fund_body_entry_add(&b, "8100", ccy, false, fund_body_int64(trip, 0, 6));
+		fund_body_entry_add(&b, "8190", ccy, true, fund_body_int64(trip, 0, C_TRIP_GRANTED));
+		fund_body_entry_add(&b, "8100", ccy, false, fund_body_int64(trip, 0, C_TRIP_GRANTED));
 		if ((rc = fund_body_entry_done(entry, c, &b, t->who, "travel.release")) < 0)
 			goto cleanup;
 	}
 	rc = db_exec(&done, c, "travel_trip_release", 3,
-		     (const char *const[]){PQgetvalue(trip, 0, 0), t->status,
+		     (const char *const[]){PQgetvalue(trip, 0, C_TRIP_ID), t->status,
 					   entry[0] ? entry : NULL});
 	if (rc == 0)
 		rc = trip_audit(c, t, t->applicant,
@@ -1211,14 +1344,14 @@ static int settle_tx_run(PGconn *c, void *ctx)
 	if (rc < 0)
 		goto cleanup;
 	ccy = PQgetvalue(m, 0, C_MEETING_CURRENCY);
-	if (strcmp(PQgetvalue(trip, 0, 5), "approved") != 0) {
+	if (strcmp(PQgetvalue(trip, 0, C_TRIP_STATUS), "approved") != 0) {
 		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s, not approved",
-			     t->applicant, t->meeting, PQgetvalue(trip, 0, 5));
+			     t->applicant, t->meeting, PQgetvalue(trip, 0, C_TRIP_STATUS));
 		goto cleanup;
 	}
 	if (t->report && (rc = report_same(trip, t)) < 0)
 		goto cleanup;
-	granted = fund_body_int64(trip, 0, 6);
+	granted = fund_body_int64(trip, 0, C_TRIP_GRANTED);
 	if (paid > granted) {
 		char g[MONEY_STR_MAX], p[MONEY_STR_MAX];
 
@@ -1240,7 +1373,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 	snprintf(airfare, sizeof(airfare), "%" PRId64, t->airfare);
 	snprintf(dsa, sizeof(dsa), "%" PRId64, t->dsa);
 	rc = db_exec(&done, c, "travel_trip_settle", 5,
-		     (const char *const[]){PQgetvalue(trip, 0, 0), t->report, airfare, dsa, entry});
+		     (const char *const[]){PQgetvalue(trip, 0, C_TRIP_ID), t->report, airfare, dsa, entry});
 	if (rc == 0)
 		rc = trip_audit(c, t, t->applicant, "travel.settle");
 	if (rc == 0) {
@@ -1302,13 +1435,13 @@ static int report_tx_run(PGconn *c, void *ctx)
 	rc = trip_lock(&m, &trip, c, t);
 	if (rc < 0)
 		goto cleanup;
-	status = PQgetvalue(trip, 0, 5);
+	status = PQgetvalue(trip, 0, C_TRIP_STATUS);
 	if (strcmp(status, "approved") != 0 && strcmp(status, "settled") != 0) {
 		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s: no trip took place"
 					   " to report on", t->applicant, t->meeting, status);
 		goto cleanup;
 	}
-	if (!PQgetisnull(trip, 0, 10)) {
+	if (!PQgetisnull(trip, 0, C_TRIP_REPORT_RECEIVED)) {
 		/* recorded before: the same date changes nothing, another is refused */
 		if ((rc = report_same(trip, t)) < 0)
 			goto cleanup;
@@ -1317,7 +1450,7 @@ static int report_tx_run(PGconn *c, void *ctx)
 		goto cleanup;
 	}
 	rc = db_exec(&done, c, "travel_trip_report", 2,
-		     (const char *const[]){PQgetvalue(trip, 0, 0), t->report});
+		     (const char *const[]){PQgetvalue(trip, 0, C_TRIP_ID), t->report});
 	if (rc == 0 && PQntuples(done) != 1)
 		rc = err_set(ERR_INTERNAL, "trip %s/%s changed meanwhile", t->meeting, t->applicant);
 	if (rc == 0)

@@ -489,6 +489,42 @@ json_t *harness_op_ok(PGconn *c, harness_op_fn op, const struct ledger_actor *wh
 	return out;
 }
 
+void harness_same_bytes(const char *a, const char *b)
+{
+	size_t i = 0;
+
+	while (a[i] && a[i] == b[i])
+		i++;
+	ck_assert_msg(a[i] == b[i], "outputs differ at byte %zu: '%.60s' vs '%.60s'", i,
+		      a + i, b + i);
+}
+
+uint64_t harness_xorshift(uint64_t *state)
+{
+	/* xorshift64*: small, seeded, the same sequence on every machine */
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 2685821657736338717ULL;
+}
+
+void harness_op_refused(PGconn *c, harness_op_fn op, const struct ledger_actor *who,
+			const char *text, int want_rc, const char *want_code, const char *want)
+{
+	json_t *body = json_loads(text, 0, NULL), *out = NULL;
+	int rc;
+
+	ck_assert_ptr_nonnull(body);
+	rc = op(&out, c, body, who);
+	ck_assert_msg(rc == want_rc, "%s: rc %d (%s), want %d", text, rc, err_last(), want_rc);
+	ck_assert_msg(strcmp(err_code_name(err_code_of(rc)), want_code) == 0,
+		      "%s: code %s, want %s", text, err_code_name(err_code_of(rc)), want_code);
+	ck_assert_msg(strstr(err_last(), want), "%s: message '%s' lacks '%s'", text, err_last(),
+		      want);
+	ck_assert_ptr_null(out);
+	json_decref(body);
+}
+
 void harness_expect_value(PGconn *c, const char *sql, const char *want)
 {
 	char *v = harness_query_value(c, sql);

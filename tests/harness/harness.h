@@ -18,6 +18,7 @@
 #include <libxml/tree.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ledger/ledger.h"
 
@@ -115,6 +116,14 @@ struct harness_fifo;
 struct harness_fifo *harness_fifo_start(const char *path);
 char *harness_fifo_finish(struct harness_fifo *ff, size_t *len);
 
+/* Asserts two outputs are the same bytes; on a difference names the offset
+ * and shows a little of each (Check cannot carry whole outputs). */
+void harness_same_bytes(const char *a, const char *b);
+
+/* The next number of a seeded xorshift64* sequence (the same on every
+ * machine); state must not be 0. */
+uint64_t harness_xorshift(uint64_t *state);
+
 /* --- the books, through the library (fund, travel and reports tests) ------ */
 
 /* An operation of fund/ or travel/: a JSON body in, the answer out. */
@@ -124,6 +133,11 @@ typedef int (*harness_op_fn)(json_t **, PGconn *, json_t *, const struct ledger_
  * succeeds; returns the answer (the caller's). */
 json_t *harness_op_ok(PGconn *c, harness_op_fn op, const struct ledger_actor *who,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Runs op as who on a JSON text expecting refusal want_rc, with contract
+ * code want_code and a message containing want, and no answer. */
+void harness_op_refused(PGconn *c, harness_op_fn op, const struct ledger_actor *who,
+			const char *text, int want_rc, const char *want_code, const char *want);
 
 /* The first column of sql's first row equals want, or the test fails. */
 void harness_expect_value(PGconn *c, const char *sql, const char *want);

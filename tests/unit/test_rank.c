@@ -20,18 +20,6 @@
 
 #define DATA SRCDATADIR "/tests/data/rank/"
 
-/* Asserts two outputs are the same bytes; on a difference names the offset
- * and shows a little of each (Check cannot carry whole outputs). */
-static void same_bytes(const char *a, const char *b)
-{
-	size_t i = 0;
-
-	while (a[i] && a[i] == b[i])
-		i++;
-	ck_assert_msg(a[i] == b[i], "outputs differ at byte %zu: '%.60s' vs '%.60s'", i,
-		      a + i, b + i);
-}
-
 /* Runs tfledger rank with the given options (NULL-terminated, after "rank"). */
 static int rank(char **out, char **err, const char *const *opts)
 {
@@ -105,7 +93,7 @@ START_TEST(test_rank__golden_output)
 
 	snprintf(path, sizeof(path), DATA "%s", g->expected);
 	want = harness_slurp(path, NULL);
-	same_bytes(out, want);
+	harness_same_bytes(out, want);
 	ck_assert_str_eq(err, "");
 	free(want);
 	free(out);
@@ -171,7 +159,7 @@ START_TEST(test_rank__output_file_and_nothing_on_stdout)
 	ck_assert_str_eq(out, "");
 	got = harness_slurp(path, NULL);
 	want = harness_slurp(DATA "budget.expected.json", NULL);
-	same_bytes(got, want);
+	harness_same_bytes(got, want);
 	free(got);
 	free(want);
 	free(out);
@@ -202,7 +190,7 @@ START_TEST(test_rank__output_into_a_fifo_writes_through_and_keeps_the_fifo)
 	ck_assert_msg(S_ISFIFO(st.st_mode), "--output replaced the FIFO (mode %o)",
 		      (unsigned)st.st_mode);
 	want = harness_slurp(DATA "budget.expected.json", NULL);
-	same_bytes(got, want);
+	harness_same_bytes(got, want);
 	ck_assert_str_eq(out, "");
 	free(got);
 	free(want);
@@ -234,10 +222,7 @@ static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
+	return harness_xorshift(&rng_state);
 }
 
 START_TEST(test_rank__random_files_rank_the_same_in_any_row_order)
@@ -299,7 +284,7 @@ START_TEST(test_rank__random_files_rank_the_same_in_any_row_order)
 		free(err);
 		ck_assert_msg(rank(&out2, &err, o2) == 0, "%s", err);
 		free(err);
-		same_bytes(out1, out2);
+		harness_same_bytes(out1, out2);
 		ck_assert(strstr(out1, fmt == 0 ? "\"funded\"" : fmt == 1 ? " funded " : "outcome=\"funded\""));
 		free(out1);
 		free(out2);

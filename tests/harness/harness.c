@@ -489,6 +489,22 @@ json_t *harness_op_ok(PGconn *c, harness_op_fn op, const struct ledger_actor *wh
 	return out;
 }
 
+const char *const harness_camt_refused[HARNESS_CAMT_REFUSED_N] = {
+	"hostile_doctype.xml", "hostile_billion_laughs.xml", "hostile_xxe.xml",
+	"hostile_undefined_entity.xml", "hostile_not_well_formed.xml",
+	"hostile_wrong_root.xml", "hostile_wrong_version.xml", "hostile_too_deep.xml",
+	"bad_late_error.xml", "bad_batch_sum.xml", "bad_currency.xml",
+};
+
+void harness_expect_run_refused(size_t i, int rc, char *err, const char *want,
+				const char *output)
+{
+	ck_assert_msg(rc == 1, "case %zu: exit %d (%s)", i, rc, err);
+	ck_assert_msg(err && strstr(err, want), "case %zu: '%s' lacks '%s'", i, err, want);
+	ck_assert_msg(access(output, F_OK) != 0, "case %zu left %s", i, output);
+	free(err);
+}
+
 void harness_same_bytes(const char *a, const char *b)
 {
 	size_t i = 0;
@@ -523,6 +539,22 @@ void harness_op_refused(PGconn *c, harness_op_fn op, const struct ledger_actor *
 		      want);
 	ck_assert_ptr_null(out);
 	json_decref(body);
+}
+
+void harness_sql_refused(PGconn *c, const char *sql, const char *want)
+{
+	PGresult *r = PQexec(c, sql);
+
+	ck_assert_msg(PQresultStatus(r) == PGRES_FATAL_ERROR, "not refused: %s", sql);
+	ck_assert_msg(strstr(PQresultErrorMessage(r), want), "%s: %s", sql,
+		      PQresultErrorMessage(r));
+	PQclear(r);
+}
+
+void harness_expect_balances(PGconn *c, const struct harness_balance *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		harness_expect_balance(c, rows[i].account, rows[i].want);
 }
 
 void harness_expect_value(PGconn *c, const char *sql, const char *want)

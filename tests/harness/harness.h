@@ -116,6 +116,16 @@ struct harness_fifo;
 struct harness_fifo *harness_fifo_start(const char *path);
 char *harness_fifo_finish(struct harness_fifo *ff, size_t *len);
 
+/* The fixtures of tests/data/camt that the camt reader refuses whole:
+ * hostile XML and files bad in their figures. */
+#define HARNESS_CAMT_REFUSED_N 11
+extern const char *const harness_camt_refused[HARNESS_CAMT_REFUSED_N];
+
+/* Case i of a table of refused runs: exit status rc is 1, the stderr text
+ * err (freed here) holds want, and nothing was written at output. */
+void harness_expect_run_refused(size_t i, int rc, char *err, const char *want,
+				const char *output);
+
 /* Asserts two outputs are the same bytes; on a difference names the offset
  * and shows a little of each (Check cannot carry whole outputs). */
 void harness_same_bytes(const char *a, const char *b);
@@ -144,6 +154,15 @@ void harness_expect_value(PGconn *c, const char *sql, const char *want);
 
 /* The current debit balance of account (minor units, as text) is want. */
 void harness_expect_balance(PGconn *c, const char *account, const char *want);
+
+/* Each row's account has its balance (harness_expect_balance). */
+struct harness_balance {
+	const char *account, *want;
+};
+void harness_expect_balances(PGconn *c, const struct harness_balance *rows, size_t n);
+
+/* sql (no parameters) fails with a message containing want, or the test fails. */
+void harness_sql_refused(PGconn *c, const char *sql, const char *want);
 
 /* Every currency's postings and every currency's balances sum to exactly 0. */
 void harness_expect_trial_balance_zero(PGconn *c);

@@ -253,7 +253,7 @@ END_TEST
 static Suite *suite(void)
 {
 	const struct harness_test core[] = {
-		{test_money_parse__table, (int)(sizeof(rows) / sizeof(rows[0]))},
+		{test_money_parse__table, (int)HARNESS_N(rows)},
 		{test_money_parse__error_names_the_currency_digits, 0},
 		{test_money_parse_positive__refuses_zero_and_negative, 0},
 		{test_money_format__pads_small_amounts, 0},

@@ -90,17 +90,34 @@ static void copy_migrations(char *out, size_t size)
 }
 
 /*
+ * A new database, migrated or empty, and a migrations dir into dir: a copy
+ * of the shipped migrations (copy) or the shipped dir itself; the connection.
+ */
+static PGconn *open_db(char *dir, size_t size, bool migrated, bool copy)
+{
+	char conninfo[4096];
+
+	if (migrated)
+		harness_new_db(conninfo, sizeof(conninfo));
+	else
+		harness_new_empty_db(conninfo, sizeof(conninfo));
+	if (copy)
+		copy_migrations(dir, size);
+	else
+		ck_assert_int_eq(migrate_default_dir(dir, size), 0);
+	return harness_connect(conninfo);
+}
+
+/*
  * A new migrated database and a copy of the shipped migrations (its dir
  * into dir) with the file name holding text beside them; the connection.
  */
 static PGconn *migrated_with(char *dir, size_t size, const char *name, const char *text)
 {
-	char conninfo[4096];
+	PGconn *c = open_db(dir, size, true, true);
 
-	harness_new_db(conninfo, sizeof(conninfo));
-	copy_migrations(dir, size);
 	add_file(dir, name, text, "w");
-	return harness_connect(conninfo);
+	return c;
 }
 
 static int count_rows(PGconn *c, const char *sql)
@@ -114,13 +131,11 @@ static int count_rows(PGconn *c, const char *sql)
 
 START_TEST(test_migrate_apply__creates_everything_on_an_empty_database)
 {
-	char conninfo[4096], dir[4096];
+	char dir[4096];
 	PGconn *c;
 	int applied = -1;
 
-	harness_new_empty_db(conninfo, sizeof(conninfo));
-	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
-	c = harness_connect(conninfo);
+	c = open_db(dir, sizeof(dir), false, false);
 	ck_assert_int_eq(migrate_check(c, dir), ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(err_last(), "not applied"));
 	ck_assert_msg(migrate_apply(c, dir, &applied) == 0, "%s", err_last());
@@ -134,14 +149,12 @@ END_TEST
 
 START_TEST(test_migrate_apply__rerun_is_a_no_op)
 {
-	char conninfo[4096], dir[4096];
+	char dir[4096];
 	char *before, *after;
 	PGconn *c;
 	int applied = -1;
 
-	harness_new_db(conninfo, sizeof(conninfo)); /* already migrated */
-	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
-	c = harness_connect(conninfo);
+	c = open_db(dir, sizeof(dir), true, false); /* already migrated */
 	before = harness_query_value(c, "SELECT string_agg(name || sha256 || applied_at, ',' "
 					"ORDER BY name) FROM schema_migrations");
 	ck_assert_msg(migrate_apply(c, dir, &applied) == 0, "%s", err_last());
@@ -157,12 +170,10 @@ END_TEST
 
 START_TEST(test_migrate_apply__refuses_a_changed_file)
 {
-	char conninfo[4096], dir[4096];
+	char dir[4096];
 	PGconn *c;
 
-	harness_new_empty_db(conninfo, sizeof(conninfo));
-	copy_migrations(dir, sizeof(dir));
-	c = harness_connect(conninfo);
+	c = open_db(dir, sizeof(dir), false, true);
 	ck_assert_msg(migrate_apply(c, dir, NULL) == 0, "%s", err_last());
 	add_file(dir, "0001_init.sql", "-- an innocent-looking edit\n", "a");
 	/* a new migration beside the edit must not run either */
@@ -212,14 +223,12 @@ END_TEST
 
 START_TEST(test_migrate_apply__refuses_a_pending_file_numbered_below_the_last_applied)
 {
-	char conninfo[4096], dir[4096];
+	char dir[4096];
 	char *before, *after;
 	PGconn *c;
 	int applied = -1;
 
-	harness_new_empty_db(conninfo, sizeof(conninfo));
-	copy_migrations(dir, sizeof(dir));
-	c = harness_connect(conninfo);
+	c = open_db(dir, sizeof(dir), false, true);
 	ck_assert_msg(migrate_apply(c, dir, NULL) == 0, "%s", err_last());
 	before = harness_query_value(c, "SELECT string_agg(name || sha256 || applied_at, ',' "
 					"ORDER BY name) FROM schema_migrations");
@@ -248,14 +257,12 @@ END_TEST
 
 START_TEST(test_migrate_apply__accepts_low_numbers_applied_after_higher_ones)
 {
-	char conninfo[4096], dir[4096];
+	char dir[4096];
 	PGconn *c;
 	int applied = -1;
 
 	/* a database upgraded before the rule: 0003-0006 applied after 0033 */
-	harness_new_db(conninfo, sizeof(conninfo));
-	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
-	c = harness_connect(conninfo);
+	c = open_db(dir, sizeof(dir), true, false);
 	ck_assert_int_eq(db_exec_sql(c, "UPDATE schema_migrations SET applied_at = "
 				       "applied_at + interval '1 day' WHERE name < '0010'"
 				       " AND name >= '0003'"), 0);
@@ -268,12 +275,10 @@ END_TEST
 
 START_TEST(test_migrate_apply__refuses_a_database_newer_than_the_files)
 {
-	char conninfo[4096], dir[4096];
+	char dir[4096];
 	PGconn *c;
 
-	harness_new_db(conninfo, sizeof(conninfo));
-	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
-	c = harness_connect(conninfo);
+	c = open_db(dir, sizeof(dir), true, false);
 	ck_assert_int_eq(db_exec_sql(c, "INSERT INTO schema_migrations (name, sha256) VALUES "
 				       "('9999_from_the_future.sql', repeat('a', 64))"), 0);
 	ck_assert_int_eq(migrate_apply(c, dir, NULL), ERR_CONFLICT);

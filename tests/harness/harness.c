@@ -489,6 +489,74 @@ json_t *harness_op_ok(PGconn *c, harness_op_fn op, const struct ledger_actor *wh
 	return out;
 }
 
+const char *const harness_camt_refused[HARNESS_CAMT_REFUSED_N] = {
+	"hostile_doctype.xml", "hostile_billion_laughs.xml", "hostile_xxe.xml",
+	"hostile_undefined_entity.xml", "hostile_not_well_formed.xml",
+	"hostile_wrong_root.xml", "hostile_wrong_version.xml", "hostile_too_deep.xml",
+	"bad_late_error.xml", "bad_batch_sum.xml", "bad_currency.xml",
+};
+
+void harness_expect_run_refused(size_t i, int rc, char *err, const char *want,
+				const char *output)
+{
+	ck_assert_msg(rc == 1, "case %zu: exit %d (%s)", i, rc, err);
+	ck_assert_msg(err && strstr(err, want), "case %zu: '%s' lacks '%s'", i, err, want);
+	ck_assert_msg(access(output, F_OK) != 0, "case %zu left %s", i, output);
+	free(err);
+}
+
+void harness_same_bytes(const char *a, const char *b)
+{
+	size_t i = 0;
+
+	while (a[i] && a[i] == b[i])
+		i++;
+	ck_assert_msg(a[i] == b[i], "outputs differ at byte %zu: '%.60s' vs '%.60s'", i,
+		      a + i, b + i);
+}
+
+uint64_t harness_xorshift(uint64_t *state)
+{
+	/* xorshift64*: small, seeded, the same sequence on every machine */
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 2685821657736338717ULL;
+}
+
+void harness_op_refused(PGconn *c, harness_op_fn op, const struct ledger_actor *who,
+			const char *text, int want_rc, const char *want_code, const char *want)
+{
+	json_t *body = json_loads(text, 0, NULL), *out = NULL;
+	int rc;
+
+	ck_assert_ptr_nonnull(body);
+	rc = op(&out, c, body, who);
+	ck_assert_msg(rc == want_rc, "%s: rc %d (%s), want %d", text, rc, err_last(), want_rc);
+	ck_assert_msg(strcmp(err_code_name(err_code_of(rc)), want_code) == 0,
+		      "%s: code %s, want %s", text, err_code_name(err_code_of(rc)), want_code);
+	ck_assert_msg(strstr(err_last(), want), "%s: message '%s' lacks '%s'", text, err_last(),
+		      want);
+	ck_assert_ptr_null(out);
+	json_decref(body);
+}
+
+void harness_sql_refused(PGconn *c, const char *sql, const char *want)
+{
+	PGresult *r = PQexec(c, sql);
+
+	ck_assert_msg(PQresultStatus(r) == PGRES_FATAL_ERROR, "not refused: %s", sql);
+	ck_assert_msg(strstr(PQresultErrorMessage(r), want), "%s: %s", sql,
+		      PQresultErrorMessage(r));
+	PQclear(r);
+}
+
+void harness_expect_balances(PGconn *c, const struct harness_balance *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		harness_expect_balance(c, rows[i].account, rows[i].want);
+}
+
 void harness_expect_value(PGconn *c, const char *sql, const char *want)
 {
 	char *v = harness_query_value(c, sql);

@@ -18,6 +18,7 @@
 #include <libxml/tree.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ledger/ledger.h"
 
@@ -115,6 +116,24 @@ struct harness_fifo;
 struct harness_fifo *harness_fifo_start(const char *path);
 char *harness_fifo_finish(struct harness_fifo *ff, size_t *len);
 
+/* The fixtures of tests/data/camt that the camt reader refuses whole:
+ * hostile XML and files bad in their figures. */
+#define HARNESS_CAMT_REFUSED_N 11
+extern const char *const harness_camt_refused[HARNESS_CAMT_REFUSED_N];
+
+/* Case i of a table of refused runs: exit status rc is 1, the stderr text
+ * err (freed here) holds want, and nothing was written at output. */
+void harness_expect_run_refused(size_t i, int rc, char *err, const char *want,
+				const char *output);
+
+/* Asserts two outputs are the same bytes; on a difference names the offset
+ * and shows a little of each (Check cannot carry whole outputs). */
+void harness_same_bytes(const char *a, const char *b);
+
+/* The next number of a seeded xorshift64* sequence (the same on every
+ * machine); state must not be 0. */
+uint64_t harness_xorshift(uint64_t *state);
+
 /* --- the books, through the library (fund, travel and reports tests) ------ */
 
 /* An operation of fund/ or travel/: a JSON body in, the answer out. */
@@ -125,11 +144,25 @@ typedef int (*harness_op_fn)(json_t **, PGconn *, json_t *, const struct ledger_
 json_t *harness_op_ok(PGconn *c, harness_op_fn op, const struct ledger_actor *who,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Runs op as who on a JSON text expecting refusal want_rc, with contract
+ * code want_code and a message containing want, and no answer. */
+void harness_op_refused(PGconn *c, harness_op_fn op, const struct ledger_actor *who,
+			const char *text, int want_rc, const char *want_code, const char *want);
+
 /* The first column of sql's first row equals want, or the test fails. */
 void harness_expect_value(PGconn *c, const char *sql, const char *want);
 
 /* The current debit balance of account (minor units, as text) is want. */
 void harness_expect_balance(PGconn *c, const char *account, const char *want);
+
+/* Each row's account has its balance (harness_expect_balance). */
+struct harness_balance {
+	const char *account, *want;
+};
+void harness_expect_balances(PGconn *c, const struct harness_balance *rows, size_t n);
+
+/* sql (no parameters) fails with a message containing want, or the test fails. */
+void harness_sql_refused(PGconn *c, const char *sql, const char *want);
 
 /* Every currency's postings and every currency's balances sum to exactly 0. */
 void harness_expect_trial_balance_zero(PGconn *c);

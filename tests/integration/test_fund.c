@@ -65,18 +65,7 @@ static json_t *ok(PGconn *c, op_fn op, const char *text)
 static void refused(PGconn *c, op_fn op, const char *text, int want_rc, const char *want_code,
 		    const char *want)
 {
-	json_t *body = json_loads(text, 0, NULL), *out = NULL;
-	int rc;
-
-	ck_assert_ptr_nonnull(body);
-	rc = op(&out, c, body, &who);
-	ck_assert_msg(rc == want_rc, "%s: rc %d (%s), want %d", text, rc, err_last(), want_rc);
-	ck_assert_msg(strcmp(err_code_name(err_code_of(rc)), want_code) == 0, "%s: code %s, want %s", text,
-		      err_code_name(err_code_of(rc)), want_code);
-	ck_assert_msg(strstr(err_last(), want), "%s: message '%s' lacks '%s'", text, err_last(),
-		      want);
-	ck_assert_ptr_null(out);
-	json_decref(body);
+	harness_op_refused(c, op, &who, text, want_rc, want_code, want);
 }
 
 static char *value(PGconn *c, const char *sql)
@@ -133,15 +122,12 @@ static long long pledge_signed(PGconn *c, const char *donor, const char *amount,
 			       const char *ccy, const char *earmark, const char *agreement,
 			       const char *date)
 {
-	char text[512];
-	json_t *p;
+	json_t *p = harness_op_ok(c, fund_pledge_add, &who,
+				  "{\"donor\":\"%s\",\"date\":\"%s\",\"amount\":\"%s\","
+				  "\"currency\":\"%s\",\"earmark\":\"%s\",\"agreement\":\"%s\"}",
+				  donor, date, amount, ccy, earmark, agreement);
 	long long id;
 
-	snprintf(text, sizeof(text),
-		 "{\"donor\":\"%s\",\"date\":\"%s\",\"amount\":\"%s\",\"currency\":\"%s\","
-		 "\"earmark\":\"%s\",\"agreement\":\"%s\"}",
-		 donor, date, amount, ccy, earmark, agreement);
-	p = ok(c, fund_pledge_add, text);
 	ck_assert_str_eq(harness_str(p, "status"), "signed");
 	id = json_integer_value(json_object_get(p, "id"));
 	json_decref(p);
@@ -378,6 +364,10 @@ END_TEST
 
 START_TEST(test_fund_inkind__services_in_memo_goods_as_revenue)
 {
+	static const struct harness_balance balances[] = {
+		{"8300-USD", "2400000"}, {"8390-USD", "-2400000"}, {"4100-USD", "0"},
+		{"5300-CHF", "150000"},  {"4200-CHF", "-150000"},
+	};
 	struct fx f;
 	json_t *g, *list;
 
@@ -396,11 +386,7 @@ START_TEST(test_fund_inkind__services_in_memo_goods_as_revenue)
 		     "{\"donor\":\"unog\",\"kind\":\"goods\",\"description\":\"Conference"
 		     " supplies\",\"amount\":\"1500.00\",\"currency\":\"CHF\",\"period_start\":"
 		     "\"2019-03-01\",\"period_end\":\"2019-03-31\"}"));
-	harness_expect_balance(f.c, "8300-USD", "2400000");
-	harness_expect_balance(f.c, "8390-USD", "-2400000");
-	harness_expect_balance(f.c, "4100-USD", "0");
-	harness_expect_balance(f.c, "5300-CHF", "150000");
-	harness_expect_balance(f.c, "4200-CHF", "-150000");
+	harness_expect_balances(f.c, balances, HARNESS_N(balances));
 	harness_expect_value(f.c, "SELECT string_agg(e.date::text, ',' ORDER BY e.sequence) FROM entries e",
 	       "2019-12-31,2019-03-31");
 	ck_assert_int_eq(fund_inkind_list(&list, f.c), 0);
@@ -704,16 +690,6 @@ END_TEST
 
 /* --- the database defends itself ---------------------------------------------------------- */
 
-static void sql_refused(PGconn *c, const char *sql, const char *want)
-{
-	PGresult *r = PQexec(c, sql);
-
-	ck_assert_msg(PQresultStatus(r) == PGRES_FATAL_ERROR, "not refused: %s", sql);
-	ck_assert_msg(strstr(PQresultErrorMessage(r), want), "%s: %s", sql,
-		      PQresultErrorMessage(r));
-	PQclear(r);
-}
-
 START_TEST(test_fund_db__refuses_what_the_code_refuses)
 {
 	struct fx f;
@@ -725,19 +701,19 @@ START_TEST(test_fund_db__refuses_what_the_code_refuses)
 	json_drop(receipt(f.c, "{\"pledge\":%lld,\"date\":\"2019-02-01\",\"bank_account\":"
 			       "\"1010-EUR\",\"amount\":\"90.00\",\"instructed_amount\":\"100.00\"}",
 			  p));
-	sql_refused(f.c, "UPDATE receipts SET amount_minor = 1", "permission denied");
-	sql_refused(f.c, "DELETE FROM donors", "permission denied");
-	sql_refused(f.c, "DELETE FROM exchange_rates", "permission denied");
-	sql_refused(f.c, "UPDATE pledges SET donor = 'x'", "permission denied");
-	sql_refused(f.c, "INSERT INTO pledges (donor, status, pledged_on, amount_minor, currency)"
+	harness_sql_refused(f.c, "UPDATE receipts SET amount_minor = 1", "permission denied");
+	harness_sql_refused(f.c, "DELETE FROM donors", "permission denied");
+	harness_sql_refused(f.c, "DELETE FROM exchange_rates", "permission denied");
+	harness_sql_refused(f.c, "UPDATE pledges SET donor = 'x'", "permission denied");
+	harness_sql_refused(f.c, "INSERT INTO pledges (donor, status, pledged_on, amount_minor, currency)"
 			 " VALUES ('fin', 'signed', '2019-01-01', 1, 'EUR')", "check constraint");
-	sql_refused(f.c, "INSERT INTO inkind_gifts (donor, kind, description, amount_minor,"
+	harness_sql_refused(f.c, "INSERT INTO inkind_gifts (donor, kind, description, amount_minor,"
 			 " currency, period_start, period_end, entry_id) VALUES ('fin', 'service',"
 			 " 'x', 1, 'USD', '2019-01-01', '2019-01-01',"
 			 " '00000000-0000-4000-8000-000000000000')", "is not in the journal");
-	sql_refused(f.c, "INSERT INTO exchange_rates (currency, month, usd_mantissa, usd_scale)"
+	harness_sql_refused(f.c, "INSERT INTO exchange_rates (currency, month, usd_mantissa, usd_scale)"
 			 " VALUES ('EUR', '2019-13', 1, 0)", "check constraint");
-	sql_refused(f.c, "INSERT INTO receipts (pledge, received_on, bank_account, amount_minor,"
+	harness_sql_refused(f.c, "INSERT INTO receipts (pledge, received_on, bank_account, amount_minor,"
 			 " currency, charges_minor, instructed_minor, instructed_currency,"
 			 " settled_minor, advance_minor, entry_id) SELECT pledge, received_on,"
 			 " bank_account, amount_minor, currency, 0, instructed_minor,"
@@ -803,6 +779,26 @@ END_TEST
 
 START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 {
+	/* refused through the binary: exit 1, the message holds want (and want2) */
+	static const struct {
+		const char *args[12];
+		const char *want, *want2;
+	} bad[] = {
+		{{"pledges", "add", "--donor", "nobody", "--date", "2019-01-08", "--amount", "1.00",
+		  "--currency", "EUR", NULL},
+		 "donor: no donor nobody", NULL},
+		{{"pledges", "add", "--donor", "fin", "--date", "2019-01-08", "--amount", "1.00",
+		  "--currency", "EUX", NULL},
+		 "currency: not an ISO 4217 currency: EUX", NULL},
+		{{"receipts", "add", "--pledge", "1", "--date", "2019-03-02", "--bank-account",
+		  "1010-EUR", "--amount", "0.01", NULL},
+		 "instructed_amount", "over-payment"},
+	};
+	/* signature, two receipts, in kind */
+	static const struct harness_balance balances[] = {
+		{"1210-EUR", "0"},        {"2100-EUR", "-500000"}, {"3900-EUR", "2500000"},
+		{"3900-USD", "-2830000"}, {"8200-EUR", "12000000"}, {"5100-EUR", "1500"},
+	};
 	char db[LIMIT_CONNINFO_BYTES], *out = NULL, *err = NULL, *before;
 	json_t *j;
 	PGconn *c;
@@ -835,38 +831,18 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 					 "2019-01-31", NULL});
 	/* The bad-input cases through the binary: exit 1, field named, nothing stored. */
 	before = snapshot(c);
-	ck_assert_int_eq(harness_tfledger_db(NULL, &err, db,
-			     (const char *const[]){"pledges", "add", "--donor", "nobody", "--date",
-						   "2019-01-08", "--amount", "1.00",
-						   "--currency", "EUR", NULL}),
-			 1);
-	ck_assert_msg(strstr(err, "donor: no donor nobody"), "%s", err);
-	free(err);
-	ck_assert_int_eq(harness_tfledger_db(NULL, &err, db,
-			     (const char *const[]){"pledges", "add", "--donor", "fin", "--date",
-						   "2019-01-08", "--amount", "1.00",
-						   "--currency", "EUX", NULL}),
-			 1);
-	ck_assert_msg(strstr(err, "currency: not an ISO 4217 currency: EUX"), "%s", err);
-	free(err);
-	ck_assert_int_eq(harness_tfledger_db(NULL, &err, db,
-			     (const char *const[]){"receipts", "add", "--pledge", "1", "--date",
-						   "2019-03-02", "--bank-account", "1010-EUR",
-						   "--amount", "0.01", NULL}),
-			 1);
-	ck_assert_msg(strstr(err, "instructed_amount") && strstr(err, "over-payment"), "%s", err);
-	free(err);
+	for (size_t i = 0; i < HARNESS_N(bad); i++) {
+		ck_assert_int_eq(harness_tfledger_db(NULL, &err, db, bad[i].args), 1);
+		ck_assert_msg(strstr(err, bad[i].want) && (!bad[i].want2 || strstr(err, bad[i].want2)),
+			      "%s", err);
+		free(err);
+	}
 	expect_unchanged(c, before);
 	free(before);
 
 	/* Entries: signature, two receipts, in kind. */
 	harness_expect_value(c, "SELECT count(*) FROM entries", "4");
-	harness_expect_balance(c, "1210-EUR", "0");
-	harness_expect_balance(c, "2100-EUR", "-500000");
-	harness_expect_balance(c, "3900-EUR", "2500000");
-	harness_expect_balance(c, "3900-USD", "-2830000");
-	harness_expect_balance(c, "8200-EUR", "12000000");
-	harness_expect_balance(c, "5100-EUR", "1500");
+	harness_expect_balances(c, balances, HARNESS_N(balances));
 	harness_expect_trial_balance_zero(c);
 	ck_assert_int_eq(ledger_store_setup_owner(c), 0);
 	harness_expect_verified(c, 4);
@@ -997,8 +973,7 @@ static Suite *suite(void)
 		{test_fund_donors__ordered_by_usd_at_the_rates_of_receipt_months, 0},
 		{test_fund_donors__missing_rate_names_currency_and_month, 0},
 		{test_fund_travel__available_as_of_a_date, 0},
-		{test_fund_bad_input__refused_naming_the_field_nothing_stored,
-		 (int)(sizeof(bad_cases) / sizeof(bad_cases[0]))},
+		{test_fund_bad_input__refused_naming_the_field_nothing_stored, (int)HARNESS_N(bad_cases)},
 		{test_fund_db__refuses_what_the_code_refuses, 0},
 		{test_fund_cli__rates_file_with_a_bad_line_stores_nothing, 0},
 		{test_fund_cli__mixed_sequence_balances_and_verifies, 0},

@@ -626,17 +626,37 @@ END_TEST
 
 /* --- the database defends itself ------------------------------------------------ */
 
-static void sql_fails(PGconn *c, const char *sql, const char *want)
-{
-	PGresult *r = PQexec(c, sql);
-
-	ck_assert_msg(PQresultStatus(r) == PGRES_FATAL_ERROR, "not refused: %s", sql);
-	ck_assert_msg(strstr(PQresultErrorMessage(r), want), "%s: %s", sql, PQresultErrorMessage(r));
-	PQclear(r);
-}
-
 START_TEST(test_db__refuses_unbalanced_changed_and_deleted_journal_rows)
 {
+	/* after the closed month; the role is reset after each */
+	static const struct {
+		const char *sql, *want;
+	} refused[] = {
+		/* what the journal refers to keeps its key */
+		{"DELETE FROM accounts WHERE code = '1010'", "DELETE on accounts refused"},
+		{"UPDATE accounts SET currency = 'USD' WHERE code = '1010'",
+		 "UPDATE on accounts refused"},
+		{"UPDATE tokens SET id = 'ffffffffffffffff'", "UPDATE on tokens refused"},
+		{"DELETE FROM tokens", "DELETE on tokens refused"},
+		/* an entry dated in the closed month, written by hand */
+		{"INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99,"
+		 " '2018-01-31', '', '', now(), (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL,"
+		 " repeat('0', 64), repeat('1', 64))",
+		 "period-closed 2018-01"},
+		/* the daemon's role cannot reach the queue of the deferred check */
+		{"SET ROLE tfledger_daemon; DELETE FROM ledger_unchecked", "permission denied"},
+		/* triggers: no UPDATE, DELETE or TRUNCATE, even for the superuser */
+		{"UPDATE postings SET amount = amount + 1", "append-only"},
+		{"UPDATE entries SET memo = 'changed'", "append-only"},
+		{"DELETE FROM postings", "append-only"},
+		{"DELETE FROM entries", "append-only"},
+		{"TRUNCATE postings, entries", "append-only"},
+		/* the daemon's role has no such privilege even with triggers disabled */
+		{"SET ROLE tfledger_daemon; UPDATE entries SET memo = 'x'", "permission denied"},
+		{"SET ROLE tfledger_daemon; DELETE FROM postings", "permission denied"},
+		{"SET ROLE tfledger_daemon; TRUNCATE entries", "permission denied"},
+		{"SET ROLE tfledger_daemon; UPDATE tokens SET role = 'admin'", "permission denied"},
+	};
 	char body[1024];
 	char *id;
 	char sql[1024];
@@ -646,81 +666,60 @@ START_TEST(test_db__refuses_unbalanced_changed_and_deleted_journal_rows)
 	post_ok("/v1/entries", body, &id);
 	c = harness_connect(E.conninfo); /* the superuser */
 	/* an unbalanced entry is refused at commit by the deferred trigger */
-	sql_fails(c, "BEGIN;"
-		     "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
-		     " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64), repeat('1', 64));"
-		     "INSERT INTO postings VALUES ('11111111-1111-4111-8111-111111111111', 1, '1010', 'debit', 500, 'EUR');"
-		     "INSERT INTO postings VALUES ('11111111-1111-4111-8111-111111111111', 2, '4010', 'credit', 499, 'EUR');"
-		     "COMMIT", "unbalanced-entry");
+	harness_sql_refused(c, "BEGIN;"
+			       "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
+			       " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64), repeat('1', 64));"
+			       "INSERT INTO postings VALUES ('11111111-1111-4111-8111-111111111111', 1, '1010', 'debit', 500, 'EUR');"
+			       "INSERT INTO postings VALUES ('11111111-1111-4111-8111-111111111111', 2, '4010', 'credit', 499, 'EUR');"
+			       "COMMIT", "unbalanced-entry");
 	PQclear(PQexec(c, "ROLLBACK"));
 	/* lines must be 1..n (0004): then a posting added later has line > 2,
 	 * which is what makes postings_balanced fire for it */
-	sql_fails(c, "BEGIN;"
-		     "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
-		     " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64), repeat('1', 64));"
-		     "INSERT INTO postings VALUES ('11111111-1111-4111-8111-111111111111', 2, '1010', 'debit', 500, 'EUR');"
-		     "INSERT INTO postings VALUES ('11111111-1111-4111-8111-111111111111', 3, '4010', 'credit', 500, 'EUR');"
-		     "COMMIT", "lines 2..3");
+	harness_sql_refused(c, "BEGIN;"
+			       "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
+			       " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64), repeat('1', 64));"
+			       "INSERT INTO postings VALUES ('11111111-1111-4111-8111-111111111111', 2, '1010', 'debit', 500, 'EUR');"
+			       "INSERT INTO postings VALUES ('11111111-1111-4111-8111-111111111111', 3, '4010', 'credit', 500, 'EUR');"
+			       "COMMIT", "lines 2..3");
 	PQclear(PQexec(c, "ROLLBACK"));
 	/* hashes are 64 lower-case hex digits (0004's CHECK without a regex) */
-	sql_fails(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
-		     " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64), repeat('A', 64))",
-		  "entries_hash_check");
-	sql_fails(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
-		     " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 63), repeat('1', 64))",
-		  "entries_prev_hash_check");
+	harness_sql_refused(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
+			       " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64), repeat('A', 64))",
+			    "entries_hash_check");
+	harness_sql_refused(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
+			       " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 63), repeat('1', 64))",
+			    "entries_prev_hash_check");
 	/* an entry without postings too */
-	sql_fails(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
-		     " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64), repeat('1', 64))",
-		  "unbalanced-entry");
+	harness_sql_refused(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '', now(),"
+			       " (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64), repeat('1', 64))",
+			    "unbalanced-entry");
 	/* a posting added to a stored entry unbalances it */
 	snprintf(sql, sizeof(sql), "INSERT INTO postings VALUES ('%s', 3, '1010', 'debit', 1, 'EUR')", id);
-	sql_fails(c, sql, "unbalanced-entry");
+	harness_sql_refused(c, sql, "unbalanced-entry");
 	/* CHECKs: amount > 0, currency = the account's */
 	snprintf(sql, sizeof(sql), "BEGIN; SET CONSTRAINTS ALL IMMEDIATE;"
 		 " INSERT INTO postings VALUES ('%s', 4, '1010', 'debit', 0, 'EUR')", id);
-	sql_fails(c, sql, "postings_amount_check");
+	harness_sql_refused(c, sql, "postings_amount_check");
 	PQclear(PQexec(c, "ROLLBACK"));
 	snprintf(sql, sizeof(sql), "INSERT INTO postings VALUES ('%s', 4, '1010', 'debit', 1, 'USD')", id);
-	sql_fails(c, sql, "foreign key");
+	harness_sql_refused(c, sql, "foreign key");
 	/* references are statement triggers since 0006; each refuses its row */
-	sql_fails(c, "INSERT INTO postings VALUES ('22222222-2222-7222-8222-222222222222', 3, '1010',"
-		     " 'debit', 1, 'EUR')", "no entry 22222222");
-	sql_fails(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14',"
-		     " '', '', now(), 'ffffffffffffffff', NULL, NULL, NULL, repeat('0', 64), repeat('1', 64))",
-		  "no token ffffffffffffffff");
-	sql_fails(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14',"
-		     " '', '', now(), (SELECT id FROM tokens LIMIT 1), NULL, NULL,"
-		     " '33333333-3333-7333-8333-333333333333', repeat('0', 64), repeat('1', 64))",
-		  "no entry 33333333-3333-7333-8333-333333333333 to reverse");
-	/* ...and what they refer to keeps its key */
-	sql_fails(c, "DELETE FROM accounts WHERE code = '1010'", "DELETE on accounts refused");
-	sql_fails(c, "UPDATE accounts SET currency = 'USD' WHERE code = '1010'", "UPDATE on accounts refused");
-	sql_fails(c, "UPDATE tokens SET id = 'ffffffffffffffff'", "UPDATE on tokens refused");
-	sql_fails(c, "DELETE FROM tokens", "DELETE on tokens refused");
+	harness_sql_refused(c, "INSERT INTO postings VALUES ('22222222-2222-7222-8222-222222222222', 3, '1010',"
+			       " 'debit', 1, 'EUR')", "no entry 22222222");
+	harness_sql_refused(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14',"
+			       " '', '', now(), 'ffffffffffffffff', NULL, NULL, NULL, repeat('0', 64), repeat('1', 64))",
+			    "no token ffffffffffffffff");
+	harness_sql_refused(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14',"
+			       " '', '', now(), (SELECT id FROM tokens LIMIT 1), NULL, NULL,"
+			       " '33333333-3333-7333-8333-333333333333', repeat('0', 64), repeat('1', 64))",
+			    "no entry 33333333-3333-7333-8333-333333333333 to reverse");
 	/* an entry dated in a closed month, written by hand */
 	PQclear(PQexec(c, "INSERT INTO closed_periods (month, token_id)"
 			  " VALUES ('2018-01-01', (SELECT id FROM tokens LIMIT 1))"));
-	sql_fails(c, "INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2018-01-31',"
-		     " '', '', now(), (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64),"
-		     " repeat('1', 64))", "period-closed 2018-01");
-	/* the daemon's role cannot reach the queue of the deferred check */
-	sql_fails(c, "SET ROLE tfledger_daemon; DELETE FROM ledger_unchecked", "permission denied");
-	PQclear(PQexec(c, "RESET ROLE"));
-	/* triggers: no UPDATE, DELETE or TRUNCATE, even for the superuser */
-	sql_fails(c, "UPDATE postings SET amount = amount + 1", "append-only");
-	sql_fails(c, "UPDATE entries SET memo = 'changed'", "append-only");
-	sql_fails(c, "DELETE FROM postings", "append-only");
-	sql_fails(c, "DELETE FROM entries", "append-only");
-	sql_fails(c, "TRUNCATE postings, entries", "append-only");
-	/* the daemon's role has no such privilege even with triggers disabled */
-	sql_fails(c, "SET ROLE tfledger_daemon; UPDATE entries SET memo = 'x'", "permission denied");
-	PQclear(PQexec(c, "RESET ROLE"));
-	sql_fails(c, "SET ROLE tfledger_daemon; DELETE FROM postings", "permission denied");
-	PQclear(PQexec(c, "RESET ROLE"));
-	sql_fails(c, "SET ROLE tfledger_daemon; TRUNCATE entries", "permission denied");
-	PQclear(PQexec(c, "RESET ROLE"));
-	sql_fails(c, "SET ROLE tfledger_daemon; UPDATE tokens SET role = 'admin'", "permission denied");
+	for (size_t i = 0; i < HARNESS_N(refused); i++) {
+		harness_sql_refused(c, refused[i].sql, refused[i].want);
+		PQclear(PQexec(c, "RESET ROLE"));
+	}
 	PQfinish(c);
 	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM postings"), 2);
 	free(id);

@@ -49,6 +49,15 @@ static void write_file(const char *path, const char *text, const char *mode)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/* Writes (mode "w") or appends to (mode "a") the file name in dir. */
+static void add_file(const char *dir, const char *name, const char *text, const char *mode)
+{
+	char path[8192];
+
+	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/%s", dir, name), (int)sizeof(path));
+	write_file(path, text, mode);
+}
+
 /* Copies the shipped migrations into a new temp dir written to out. */
 static void copy_migrations(char *out, size_t size)
 {
@@ -80,6 +89,37 @@ static void copy_migrations(char *out, size_t size)
 	closedir(d);
 }
 
+/*
+ * A new database, migrated or empty, and a migrations dir into dir: a copy
+ * of the shipped migrations (copy) or the shipped dir itself; the connection.
+ */
+static PGconn *open_db(char *dir, size_t size, bool migrated, bool copy)
+{
+	char conninfo[4096];
+
+	if (migrated)
+		harness_new_db(conninfo, sizeof(conninfo));
+	else
+		harness_new_empty_db(conninfo, sizeof(conninfo));
+	if (copy)
+		copy_migrations(dir, size);
+	else
+		ck_assert_int_eq(migrate_default_dir(dir, size), 0);
+	return harness_connect(conninfo);
+}
+
+/*
+ * A new migrated database and a copy of the shipped migrations (its dir
+ * into dir) with the file name holding text beside them; the connection.
+ */
+static PGconn *migrated_with(char *dir, size_t size, const char *name, const char *text)
+{
+	PGconn *c = open_db(dir, size, true, true);
+
+	add_file(dir, name, text, "w");
+	return c;
+}
+
 static int count_rows(PGconn *c, const char *sql)
 {
 	char *v = harness_query_value(c, sql);
@@ -91,13 +131,11 @@ static int count_rows(PGconn *c, const char *sql)
 
 START_TEST(test_migrate_apply__creates_everything_on_an_empty_database)
 {
-	char conninfo[4096], dir[4096];
+	char dir[4096];
 	PGconn *c;
 	int applied = -1;
 
-	harness_new_empty_db(conninfo, sizeof(conninfo));
-	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
-	c = harness_connect(conninfo);
+	c = open_db(dir, sizeof(dir), false, false);
 	ck_assert_int_eq(migrate_check(c, dir), ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(err_last(), "not applied"));
 	ck_assert_msg(migrate_apply(c, dir, &applied) == 0, "%s", err_last());
@@ -111,14 +149,12 @@ END_TEST
 
 START_TEST(test_migrate_apply__rerun_is_a_no_op)
 {
-	char conninfo[4096], dir[4096];
+	char dir[4096];
 	char *before, *after;
 	PGconn *c;
 	int applied = -1;
 
-	harness_new_db(conninfo, sizeof(conninfo)); /* already migrated */
-	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
-	c = harness_connect(conninfo);
+	c = open_db(dir, sizeof(dir), true, false); /* already migrated */
 	before = harness_query_value(c, "SELECT string_agg(name || sha256 || applied_at, ',' "
 					"ORDER BY name) FROM schema_migrations");
 	ck_assert_msg(migrate_apply(c, dir, &applied) == 0, "%s", err_last());
@@ -134,18 +170,14 @@ END_TEST
 
 START_TEST(test_migrate_apply__refuses_a_changed_file)
 {
-	char conninfo[4096], dir[4096], path[8192];
+	char dir[4096];
 	PGconn *c;
 
-	harness_new_empty_db(conninfo, sizeof(conninfo));
-	copy_migrations(dir, sizeof(dir));
-	c = harness_connect(conninfo);
+	c = open_db(dir, sizeof(dir), false, true);
 	ck_assert_msg(migrate_apply(c, dir, NULL) == 0, "%s", err_last());
-	snprintf(path, sizeof(path), "%s/0001_init.sql", dir);
-	write_file(path, "-- an innocent-looking edit\n", "a");
+	add_file(dir, "0001_init.sql", "-- an innocent-looking edit\n", "a");
 	/* a new migration beside the edit must not run either */
-	snprintf(path, sizeof(path), "%s/9998_after_edit.sql", dir);
-	write_file(path, "CREATE TABLE after_edit (x int);\n", "w");
+	add_file(dir, "9998_after_edit.sql", "CREATE TABLE after_edit (x int);\n", "w");
 	ck_assert_int_eq(migrate_apply(c, dir, NULL), ERR_CONFLICT);
 	ck_assert_msg(strstr(err_last(), "0001_init.sql changed after it was applied"),
 		      "%s", err_last());
@@ -157,15 +189,12 @@ END_TEST
 
 START_TEST(test_migrate_apply__failing_file_leaves_nothing_behind)
 {
-	char conninfo[4096], dir[4096], path[8192];
+	char dir[4096];
 	PGconn *c;
 	int applied = -1;
 
-	harness_new_db(conninfo, sizeof(conninfo));
-	copy_migrations(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/9990_half.sql", dir);
-	write_file(path, "CREATE TABLE half_done (x int);\nSELEC broken;\n", "w");
-	c = harness_connect(conninfo);
+	c = migrated_with(dir, sizeof(dir), "9990_half.sql",
+			  "CREATE TABLE half_done (x int);\nSELEC broken;\n");
 	ck_assert_int_eq(migrate_apply(c, dir, &applied), ERR_INVALID);
 	ck_assert_msg(strstr(err_last(), "9990_half.sql failed"), "%s", err_last());
 	ck_assert_msg(strstr(err_last(), "SELEC"), "%s", err_last());
@@ -178,15 +207,11 @@ END_TEST
 
 START_TEST(test_migrate_apply__new_file_is_applied_once)
 {
-	char conninfo[4096], dir[4096], path[8192];
+	char dir[4096];
 	PGconn *c;
 	int applied = -1;
 
-	harness_new_db(conninfo, sizeof(conninfo));
-	copy_migrations(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/9991_extra.sql", dir);
-	write_file(path, "CREATE TABLE extra (x int);\n", "w");
-	c = harness_connect(conninfo);
+	c = migrated_with(dir, sizeof(dir), "9991_extra.sql", "CREATE TABLE extra (x int);\n");
 	ck_assert_msg(migrate_apply(c, dir, &applied) == 0, "%s", err_last());
 	ck_assert_int_eq(applied, 1);
 	ck_assert_msg(migrate_apply(c, dir, &applied) == 0, "%s", err_last());
@@ -198,22 +223,18 @@ END_TEST
 
 START_TEST(test_migrate_apply__refuses_a_pending_file_numbered_below_the_last_applied)
 {
-	char conninfo[4096], dir[4096], path[8192];
+	char dir[4096];
 	char *before, *after;
 	PGconn *c;
 	int applied = -1;
 
-	harness_new_empty_db(conninfo, sizeof(conninfo));
-	copy_migrations(dir, sizeof(dir));
-	c = harness_connect(conninfo);
+	c = open_db(dir, sizeof(dir), false, true);
 	ck_assert_msg(migrate_apply(c, dir, NULL) == 0, "%s", err_last());
 	before = harness_query_value(c, "SELECT string_agg(name || sha256 || applied_at, ',' "
 					"ORDER BY name) FROM schema_migrations");
 	/* a late file numbered low, and a well-numbered one that must not run either */
-	snprintf(path, sizeof(path), "%s/0007_late.sql", dir);
-	write_file(path, "CREATE TABLE late (x int);\n", "w");
-	snprintf(path, sizeof(path), "%s/9993_after_late.sql", dir);
-	write_file(path, "CREATE TABLE after_late (x int);\n", "w");
+	add_file(dir, "0007_late.sql", "CREATE TABLE late (x int);\n", "w");
+	add_file(dir, "9993_after_late.sql", "CREATE TABLE after_late (x int);\n", "w");
 	ck_assert_int_eq(migrate_apply(c, dir, &applied), ERR_CONFLICT);
 	ck_assert_msg(strstr(err_last(), "0007_late.sql is numbered below 0033_travel_reports.sql, "
 				      "already applied"), "%s", err_last());
@@ -236,14 +257,12 @@ END_TEST
 
 START_TEST(test_migrate_apply__accepts_low_numbers_applied_after_higher_ones)
 {
-	char conninfo[4096], dir[4096];
+	char dir[4096];
 	PGconn *c;
 	int applied = -1;
 
 	/* a database upgraded before the rule: 0003-0006 applied after 0033 */
-	harness_new_db(conninfo, sizeof(conninfo));
-	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
-	c = harness_connect(conninfo);
+	c = open_db(dir, sizeof(dir), true, false);
 	ck_assert_int_eq(db_exec_sql(c, "UPDATE schema_migrations SET applied_at = "
 				       "applied_at + interval '1 day' WHERE name < '0010'"
 				       " AND name >= '0003'"), 0);
@@ -256,12 +275,10 @@ END_TEST
 
 START_TEST(test_migrate_apply__refuses_a_database_newer_than_the_files)
 {
-	char conninfo[4096], dir[4096];
+	char dir[4096];
 	PGconn *c;
 
-	harness_new_db(conninfo, sizeof(conninfo));
-	ck_assert_int_eq(migrate_default_dir(dir, sizeof(dir)), 0);
-	c = harness_connect(conninfo);
+	c = open_db(dir, sizeof(dir), true, false);
 	ck_assert_int_eq(db_exec_sql(c, "INSERT INTO schema_migrations (name, sha256) VALUES "
 				       "('9999_from_the_future.sql', repeat('a', 64))"), 0);
 	ck_assert_int_eq(migrate_apply(c, dir, NULL), ERR_CONFLICT);
@@ -314,16 +331,12 @@ END_TEST
 
 START_TEST(test_migrate_list__shows_applied_and_pending)
 {
-	char conninfo[4096], dir[4096], path[8192];
+	char dir[4096];
 	struct migration *rows = NULL;
 	size_t n = 0;
 	PGconn *c;
 
-	harness_new_db(conninfo, sizeof(conninfo));
-	copy_migrations(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/9992_pending.sql", dir);
-	write_file(path, "SELECT 1;\n", "w");
-	c = harness_connect(conninfo);
+	c = migrated_with(dir, sizeof(dir), "9992_pending.sql", "SELECT 1;\n");
 	ck_assert_int_eq(migrate_list(&rows, &n, c, dir), 0);
 	ck_assert_uint_ge(n, 2);
 	ck_assert_str_eq(rows[0].name, "0001_init.sql");

@@ -1117,11 +1117,7 @@ START_TEST(test_report_kinds__bad_requests_exit_1_naming_what)
 		else
 			rc = run(&err, "report", bad[i].kind, "--from", bad[i].from, "--to", bad[i].to,
 				 "--output", p, "--database", f.db, NULL);
-		ck_assert_msg(rc == 1, "case %zu: exit %d (%s)", i, rc, err);
-		ck_assert_msg(err && strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'", i, err,
-			      bad[i].want);
-		ck_assert_msg(access(p, F_OK) != 0, "case %zu left %s", i, p);
-		free(err);
+		harness_expect_run_refused(i, rc, err, bad[i].want, p);
 	}
 	fx_close(&f);
 }

@@ -180,24 +180,18 @@ START_TEST(test_statements_import__instructed_amount_charges_and_fallback_keys)
 }
 END_TEST
 
-static const char *const refused[] = {
-	"hostile_doctype.xml", "hostile_billion_laughs.xml", "hostile_xxe.xml",
-	"hostile_undefined_entity.xml", "hostile_not_well_formed.xml",
-	"hostile_wrong_root.xml", "hostile_wrong_version.xml", "hostile_too_deep.xml",
-	"bad_late_error.xml", "bad_batch_sum.xml", "bad_currency.xml",
-};
-
 START_TEST(test_statements_import__refuses_hostile_and_bad_files_whole)
 {
+	const char *name = harness_camt_refused[_i];
 	char db[LIMIT_CONNINFO_BYTES];
 	char *out = NULL, *err = NULL;
 	PGconn *c;
 	int st;
 
 	harness_new_db(db, sizeof(db));
-	st = import(&out, &err, db, "json", refused[_i], NULL);
-	ck_assert_msg(st == 1, "%s: exit %d: %s", refused[_i], st, err);
-	ck_assert_msg(strstr(err, refused[_i]) && strstr(err, ".xml:"), "%s", err);
+	st = import(&out, &err, db, "json", name, NULL);
+	ck_assert_msg(st == 1, "%s: exit %d: %s", name, st, err);
+	ck_assert_msg(strstr(err, name) && strstr(err, ".xml:"), "%s", err);
 	ck_assert_str_eq(out, "{\"statements\": []}\n");
 	free(out);
 	free(err);
@@ -334,11 +328,9 @@ static Suite *suite(void)
 		{test_statements_import__again_stores_nothing_new, 0},
 		{test_statements_import__splits_batch_and_keeps_reversal, 0},
 		{test_statements_import__instructed_amount_charges_and_fallback_keys, 0},
-		{test_statements_import__refuses_hostile_and_bad_files_whole,
-		 (int)(sizeof(refused) / sizeof(refused[0]))},
+		{test_statements_import__refuses_hostile_and_bad_files_whole, (int)HARNESS_CAMT_REFUSED_N},
 		{test_statements_import__late_error_names_file_line_and_field, 0},
-		{test_statements_import__reads_quirks_with_warnings,
-		 (int)(sizeof(quirks) / sizeof(quirks[0]))},
+		{test_statements_import__reads_quirks_with_warnings, (int)HARNESS_N(quirks)},
 		{test_statements_import__several_files_all_or_nothing_per_file, 0},
 		{test_statements_import__table_is_aligned, 0},
 		{test_statements_import__usage_errors_exit_1, 0},

@@ -513,19 +513,9 @@ END_TEST
 static void refused(PGconn *c, op_fn op, const char *text, int want_rc, const char *want_code,
 		    const char *want)
 {
-	json_t *body = json_loads(text, 0, NULL), *out = NULL;
 	char *before = snapshot(c);
-	int rc;
 
-	ck_assert_ptr_nonnull(body);
-	rc = op(&out, c, body, &who);
-	ck_assert_msg(rc == want_rc, "%s: rc %d (%s), want %d", text, rc, err_last(), want_rc);
-	ck_assert_msg(strcmp(err_code_name(err_code_of(rc)), want_code) == 0, "%s: code %s, want %s", text,
-		      err_code_name(err_code_of(rc)), want_code);
-	ck_assert_msg(strstr(err_last(), want), "%s: message '%s' lacks '%s'", text, err_last(),
-		      want);
-	ck_assert_ptr_null(out);
-	json_decref(body);
+	harness_op_refused(c, op, &who, text, want_rc, want_code, want);
 	expect_unchanged(c, before);
 	free(before);
 }

@@ -369,16 +369,9 @@ START_TEST(test_camt_read__warning_names_file_line_and_field)
 }
 END_TEST
 
-static const char *const refused[] = {
-	"hostile_doctype.xml", "hostile_billion_laughs.xml", "hostile_xxe.xml",
-	"hostile_undefined_entity.xml", "hostile_not_well_formed.xml",
-	"hostile_wrong_root.xml", "hostile_wrong_version.xml", "hostile_too_deep.xml",
-	"bad_late_error.xml", "bad_batch_sum.xml", "bad_currency.xml",
-};
-
 START_TEST(test_camt_read__refuses_hostile_and_bad_files)
 {
-	const char *name = refused[_i];
+	const char *name = harness_camt_refused[_i];
 	struct bank_camt_summary sum;
 	struct got *g = NULL;
 	int rc = read_fixture(&g, &sum, name);
@@ -461,8 +454,7 @@ static Suite *suite(void)
 		{test_camt_read__normalises_iban_with_spaces, 0},
 		{test_camt_read__counts_zero_entry_but_emits_no_line, 0},
 		{test_camt_read__warning_names_file_line_and_field, 0},
-		{test_camt_read__refuses_hostile_and_bad_files,
-		 (int)(sizeof(refused) / sizeof(refused[0]))},
+		{test_camt_read__refuses_hostile_and_bad_files, (int)HARNESS_CAMT_REFUSED_N},
 		{test_camt_read__names_the_field_at_fault, 0},
 		{test_camt_read__refuses_file_above_size_limit, 0},
 		{test_camt_read__callback_error_stops_reading, 0},

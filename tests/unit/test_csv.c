@@ -184,7 +184,7 @@ END_TEST
 static Suite *suite(void)
 {
 	const struct harness_test core[] = {
-		{test_csv_next__table, (int)(sizeof(rows) / sizeof(rows[0]))},
+		{test_csv_next__table, (int)HARNESS_N(rows)},
 		{test_csv_next__refuses_nul_byte, 0},
 		{test_csv_next__limits_record_length, 0},
 		{test_csv_next__limits_fields, 0},

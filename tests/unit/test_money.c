@@ -158,13 +158,18 @@ END_TEST
 
 START_TEST(test_money_currency__digits_table)
 {
-	ck_assert_int_eq(money_currency_digits("USD"), 2);
-	ck_assert_int_eq(money_currency_digits("EUR"), 2);
-	ck_assert_int_eq(money_currency_digits("CHF"), 2);
-	ck_assert_int_eq(money_currency_digits("JPY"), 0);
-	ck_assert_int_eq(money_currency_digits("KWD"), 3);
-	ck_assert_int_eq(money_currency_digits("CLF"), 4);
-	ck_assert_int_eq(money_currency_digits("ZZZ"), ERR_INVALID);
+	static const struct {
+		const char *ccy;
+		int digits;
+	} digits[] = {
+		{"USD", 2}, {"EUR", 2}, {"CHF", 2}, {"JPY", 0},
+		{"KWD", 3}, {"CLF", 4}, {"ZZZ", ERR_INVALID},
+	};
+
+	for (size_t i = 0; i < HARNESS_N(digits); i++)
+		ck_assert_msg(money_currency_digits(digits[i].ccy) == digits[i].digits,
+			      "%s: %d, want %d", digits[i].ccy,
+			      money_currency_digits(digits[i].ccy), digits[i].digits);
 	ck_assert(money_currency_valid("BRL"));
 	ck_assert(!money_currency_valid("brl"));
 	ck_assert(!money_currency_valid(NULL));
@@ -173,28 +178,41 @@ END_TEST
 
 START_TEST(test_money_rate_parse__accepts_decimals_refuses_the_rest)
 {
+	/* back: the rate formatted again (NULL: not checked) */
+	static const struct {
+		const char *text;
+		int rc;
+		const char *back;
+	} cases[] = {
+		{"1.1345", 0, "1.1345"},
+		{"0.000523", 0, "0.000523"},
+		{"110.50", 0, "110.5"},
+		{"3", 0, NULL},
+		{"0", ERR_INVALID, NULL},
+		{"-1.2", ERR_INVALID, NULL},
+		{"1e3", ERR_INVALID, NULL},
+		{"1.", ERR_INVALID, NULL},
+		{".5", ERR_INVALID, NULL},
+		{"0.0000000000001", ERR_INVALID, NULL},
+		{"", ERR_INVALID, NULL},
+	};
 	struct money_rate r;
 	char s[MONEY_STR_MAX + 8];
 
-	ck_assert_int_eq(money_rate_parse(&r, "1.1345"), 0);
-	ck_assert_int_eq(r.mantissa, 11345);
-	ck_assert_int_eq(r.scale, 4);
-	money_rate_format(s, r);
-	ck_assert_str_eq(s, "1.1345");
-	ck_assert_int_eq(money_rate_parse(&r, "0.000523"), 0);
-	money_rate_format(s, r);
-	ck_assert_str_eq(s, "0.000523");
-	ck_assert_int_eq(money_rate_parse(&r, "110.50"), 0);
-	money_rate_format(s, r);
-	ck_assert_str_eq(s, "110.5");
-	ck_assert_int_eq(money_rate_parse(&r, "3"), 0);
-	ck_assert_int_eq(money_rate_parse(&r, "0"), ERR_INVALID);
-	ck_assert_int_eq(money_rate_parse(&r, "-1.2"), ERR_INVALID);
-	ck_assert_int_eq(money_rate_parse(&r, "1e3"), ERR_INVALID);
-	ck_assert_int_eq(money_rate_parse(&r, "1."), ERR_INVALID);
-	ck_assert_int_eq(money_rate_parse(&r, ".5"), ERR_INVALID);
-	ck_assert_int_eq(money_rate_parse(&r, "0.0000000000001"), ERR_INVALID);
-	ck_assert_int_eq(money_rate_parse(&r, ""), ERR_INVALID);
+	for (size_t i = 0; i < HARNESS_N(cases); i++) {
+		int rc = money_rate_parse(&r, cases[i].text);
+
+		ck_assert_msg(rc == cases[i].rc, "'%s': rc %d, want %d", cases[i].text, rc,
+			      cases[i].rc);
+		if (i == 0) {
+			ck_assert_int_eq(r.mantissa, 11345);
+			ck_assert_int_eq(r.scale, 4);
+		}
+		if (cases[i].back) {
+			money_rate_format(s, r);
+			ck_assert_str_eq(s, cases[i].back);
+		}
+	}
 }
 END_TEST
 
@@ -235,7 +253,7 @@ END_TEST
 static Suite *suite(void)
 {
 	const struct harness_test core[] = {
-		{test_money_parse__table, (int)(sizeof(rows) / sizeof(rows[0]))},
+		{test_money_parse__table, (int)HARNESS_N(rows)},
 		{test_money_parse__error_names_the_currency_digits, 0},
 		{test_money_parse_positive__refuses_zero_and_negative, 0},
 		{test_money_format__pads_small_amounts, 0},

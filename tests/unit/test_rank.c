@@ -20,18 +20,6 @@
 
 #define DATA SRCDATADIR "/tests/data/rank/"
 
-/* Asserts two outputs are the same bytes; on a difference names the offset
- * and shows a little of each (Check cannot carry whole outputs). */
-static void same_bytes(const char *a, const char *b)
-{
-	size_t i = 0;
-
-	while (a[i] && a[i] == b[i])
-		i++;
-	ck_assert_msg(a[i] == b[i], "outputs differ at byte %zu: '%.60s' vs '%.60s'", i,
-		      a + i, b + i);
-}
-
 /* Runs tfledger rank with the given options (NULL-terminated, after "rank"). */
 static int rank(char **out, char **err, const char *const *opts)
 {
@@ -74,7 +62,7 @@ static const struct golden goldens[] = {
 	{"jpy", "jpy.expected.json", "2019-01-29", "200000", "JPY", NULL, "json"},
 };
 
-#define NGOLDEN ((int)(sizeof(goldens) / sizeof(goldens[0])))
+#define NGOLDEN ((int)HARNESS_N(goldens))
 
 static char *run_golden(const struct golden *g, char **err)
 {
@@ -105,7 +93,7 @@ START_TEST(test_rank__golden_output)
 
 	snprintf(path, sizeof(path), DATA "%s", g->expected);
 	want = harness_slurp(path, NULL);
-	same_bytes(out, want);
+	harness_same_bytes(out, want);
 	ck_assert_str_eq(err, "");
 	free(want);
 	free(out);
@@ -157,23 +145,32 @@ START_TEST(test_rank__xml_report_is_valid_against_its_schema)
 }
 END_TEST
 
+/* rank's options for budget.csv as JSON into --output path. */
+#define BUDGET_JSON_TO(path)                                                                     \
+	{"--applicants", DATA "budget.csv", "--meeting-date", "2019-01-29", "--budget", "5000.00", \
+	 "--currency", "USD", "--format", "json", "--output", (path), NULL}
+
+/* got (freed here) is budget.csv's golden JSON to the byte. */
+static void expect_budget_json(char *got)
+{
+	char *want = harness_slurp(DATA "budget.expected.json", NULL);
+
+	harness_same_bytes(got, want);
+	free(got);
+	free(want);
+}
+
 START_TEST(test_rank__output_file_and_nothing_on_stdout)
 {
 	char dir[256], path[LIMIT_PATH_BYTES];
-	const char *opts[] = {"--applicants", DATA "budget.csv", "--meeting-date", "2019-01-29",
-			      "--budget", "5000.00", "--currency", "USD", "--format", "json",
-			      "--output", path, NULL};
-	char *out = NULL, *err = NULL, *got, *want;
+	const char *opts[] = BUDGET_JSON_TO(path);
+	char *out = NULL, *err = NULL;
 
 	harness_tmpdir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/r.json", dir);
 	ck_assert_int_eq(rank(&out, &err, opts), 0);
 	ck_assert_str_eq(out, "");
-	got = harness_slurp(path, NULL);
-	want = harness_slurp(DATA "budget.expected.json", NULL);
-	same_bytes(got, want);
-	free(got);
-	free(want);
+	expect_budget_json(harness_slurp(path, NULL));
 	free(out);
 	free(err);
 }
@@ -184,11 +181,9 @@ END_TEST
 START_TEST(test_rank__output_into_a_fifo_writes_through_and_keeps_the_fifo)
 {
 	char dir[256], path[LIMIT_PATH_BYTES];
-	const char *opts[] = {"--applicants", DATA "budget.csv", "--meeting-date", "2019-01-29",
-			      "--budget", "5000.00", "--currency", "USD", "--format", "json",
-			      "--output", path, NULL};
+	const char *opts[] = BUDGET_JSON_TO(path);
 	struct harness_fifo *ff;
-	char *out = NULL, *err = NULL, *got, *want;
+	char *out = NULL, *err = NULL, *got;
 	struct stat st;
 	int rc;
 
@@ -201,11 +196,8 @@ START_TEST(test_rank__output_into_a_fifo_writes_through_and_keeps_the_fifo)
 	ck_assert_int_eq(lstat(path, &st), 0);
 	ck_assert_msg(S_ISFIFO(st.st_mode), "--output replaced the FIFO (mode %o)",
 		      (unsigned)st.st_mode);
-	want = harness_slurp(DATA "budget.expected.json", NULL);
-	same_bytes(got, want);
+	expect_budget_json(got);
 	ck_assert_str_eq(out, "");
-	free(got);
-	free(want);
 	free(out);
 	free(err);
 }
@@ -234,10 +226,7 @@ static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
+	return harness_xorshift(&rng_state);
 }
 
 START_TEST(test_rank__random_files_rank_the_same_in_any_row_order)
@@ -299,7 +288,7 @@ START_TEST(test_rank__random_files_rank_the_same_in_any_row_order)
 		free(err);
 		ck_assert_msg(rank(&out2, &err, o2) == 0, "%s", err);
 		free(err);
-		same_bytes(out1, out2);
+		harness_same_bytes(out1, out2);
 		ck_assert(strstr(out1, fmt == 0 ? "\"funded\"" : fmt == 1 ? " funded " : "outcome=\"funded\""));
 		free(out1);
 		free(out2);
@@ -614,9 +603,8 @@ static Suite *suite(void)
 		{test_rank__output_file_and_nothing_on_stdout, 0},
 		{test_rank__output_into_a_fifo_writes_through_and_keeps_the_fifo, 0},
 		{test_rank__random_files_rank_the_same_in_any_row_order, 10},
-		{test_rank__refuses_bad_value_with_line_and_column,
-		 (int)(sizeof(bad_values) / sizeof(bad_values[0]))},
-		{test_rank__refuses_bad_file, (int)(sizeof(bad_files) / sizeof(bad_files[0]))},
+		{test_rank__refuses_bad_value_with_line_and_column, (int)HARNESS_N(bad_values)},
+		{test_rank__refuses_bad_file, (int)HARNESS_N(bad_files)},
 		{test_rank__refuses_missing_and_doubled_columns, 0},
 		{test_rank__usage_errors_exit_1, 0},
 		{test_rank__policy_without_a_gate_lets_through, 0},

@@ -43,6 +43,15 @@ static void write_policy(char *out, size_t size, const char *text)
 	harness_spit_text(out, text);
 }
 
+/* Loads text as a policy file (written in a new temp dir); rules_policy_load's rc. */
+static int load_text(rules_policy **out, const char *text)
+{
+	char path[LIMIT_PATH_BYTES];
+
+	write_policy(path, sizeof(path), text);
+	return rules_policy_load(out, path);
+}
+
 /* ---- policy ---------------------------------------------------------------- */
 
 START_TEST(test_rules_policy_load__default_policy)
@@ -60,13 +69,11 @@ END_TEST
 
 START_TEST(test_rules_policy_load__sha256_follows_the_bytes)
 {
-	char path[LIMIT_PATH_BYTES];
 	rules_policy *a = NULL, *b = NULL;
 	char *text = policy_variant("<title>", "<title>Edited: ");
 
 	ck_assert_int_eq(rules_policy_load_default(&a), 0);
-	write_policy(path, sizeof(path), text);
-	ck_assert_int_eq(rules_policy_load(&b, path), 0);
+	ck_assert_int_eq(load_text(&b, text), 0);
 	ck_assert_str_ne(rules_policy_sha256(a), rules_policy_sha256(b));
 	rules_policy_free(a);
 	rules_policy_free(b);
@@ -111,12 +118,10 @@ END_TEST
 
 START_TEST(test_rules_policy_load__refuses_doctype_and_entities)
 {
-	char path[LIMIT_PATH_BYTES];
 	rules_policy *p = NULL;
 	char *text = policy_variant("<policy ", "<!DOCTYPE policy [<!ENTITY x \"42\">]>\n<policy ");
 
-	write_policy(path, sizeof(path), text);
-	ck_assert_int_eq(rules_policy_load(&p, path), ERR_INVALID);
+	ck_assert_int_eq(load_text(&p, text), ERR_INVALID);
 	ck_assert_msg(strstr(err_last(), "DOCTYPE"), "%s", err_last());
 	free(text);
 }
@@ -302,12 +307,10 @@ END_TEST
  * result; an invalid one names the given name and the line. */
 START_TEST(test_rules_policy_load_buffer__same_as_the_file)
 {
-	char path[LIMIT_PATH_BYTES];
 	rules_policy *a = NULL, *b = NULL;
 	char *text = policy_variant("version=\"2019.1\"", "version=\"9.9\"");
 
-	write_policy(path, sizeof(path), text);
-	ck_assert_int_eq(rules_policy_load(&a, path), 0);
+	ck_assert_int_eq(load_text(&a, text), 0);
 	ck_assert_int_eq(rules_policy_load_buffer(&b, text, strlen(text), "upload"), 0);
 	ck_assert_str_eq(rules_policy_sha256(a), rules_policy_sha256(b));
 	ck_assert_str_eq(rules_policy_version(b), "9.9");
@@ -326,38 +329,64 @@ END_TEST
 
 START_TEST(test_rules_parse_time__dates_and_timestamps)
 {
+	/* date_parse_time: rc, then (when rc is 0 and check_s/check_ns) s or ns */
+	static const struct {
+		const char *text;
+		int rc;
+		bool check_s, check_ns;
+		int64_t s;
+		int32_t ns;
+	} times[] = {
+		{"1970-01-01", 0, true, false, 0, 0},
+		{"2018-12-18", 0, true, false, 1545091200, 0},
+		{"2018-12-18T00:00:00Z", 0, true, false, 1545091200, 0},
+		{"2018-12-19T00:30:00+01:00", 0, true, false, 1545091200 + 23 * 3600 + 1800, 0},
+		{"2018-12-18t10:00:00.25z", 0, false, true, 0, 250000000},
+		{"2000-02-29", 0, false, false, 0, 0},
+		{"1900-02-29", ERR_INVALID, false, false, 0, 0},
+		{"2018-12-18T24:00:00Z", ERR_INVALID, false, false, 0, 0},
+		{"2018-12-18T10:00:00", ERR_INVALID, false, false, 0, 0},
+		{"2018-12-18 10:00:00Z", ERR_INVALID, false, false, 0, 0},
+		{"2018-12-18T10:00:00.Z", ERR_INVALID, false, false, 0, 0},
+		{"18-12-18", ERR_INVALID, false, false, 0, 0},
+	};
+	/* date_parse and, when accepted, date_format back to the same text */
+	static const struct {
+		const char *text;
+		int rc;
+	} days[] = {
+		{"2024-02-29", 0},
+		{"1900-01-01", 0},
+		{"9999-12-31", 0},
+		/* one range of years for every date tfledger reads (common/date.h) */
+		{"1899-12-31", ERR_INVALID},
+	};
 	int64_t s;
 	int32_t ns, day;
 	char back[11];
 
-	ck_assert_int_eq(date_parse_time(&s, &ns, "1970-01-01"), 0);
-	ck_assert_int_eq(s, 0);
-	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18"), 0);
-	ck_assert_int_eq(s, 1545091200);
-	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18T00:00:00Z"), 0);
-	ck_assert_int_eq(s, 1545091200);
-	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-19T00:30:00+01:00"), 0);
-	ck_assert_int_eq(s, 1545091200 + 23 * 3600 + 1800);
-	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18t10:00:00.25z"), 0);
-	ck_assert_int_eq(ns, 250000000);
-	ck_assert_int_eq(date_parse_time(&s, &ns, "2000-02-29"), 0);
-	ck_assert_int_eq(date_parse_time(&s, &ns, "1900-02-29"), ERR_INVALID);
-	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18T24:00:00Z"), ERR_INVALID);
-	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18T10:00:00"), ERR_INVALID);
-	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18 10:00:00Z"), ERR_INVALID);
-	ck_assert_int_eq(date_parse_time(&s, &ns, "2018-12-18T10:00:00.Z"), ERR_INVALID);
-	ck_assert_int_eq(date_parse_time(&s, &ns, "18-12-18"), ERR_INVALID);
-	ck_assert_int_eq(date_parse(&day, "2024-02-29"), 0);
-	date_format(back, day);
-	ck_assert_str_eq(back, "2024-02-29");
-	ck_assert_int_eq(date_parse(&day, "1900-01-01"), 0);
-	date_format(back, day);
-	ck_assert_str_eq(back, "1900-01-01");
-	ck_assert_int_eq(date_parse(&day, "9999-12-31"), 0);
-	date_format(back, day);
-	ck_assert_str_eq(back, "9999-12-31");
-	/* one range of years for every date tfledger reads (common/date.h) */
-	ck_assert_int_eq(date_parse(&day, "1899-12-31"), ERR_INVALID);
+	for (size_t i = 0; i < HARNESS_N(times); i++) {
+		int rc = date_parse_time(&s, &ns, times[i].text);
+
+		ck_assert_msg(rc == times[i].rc, "%s: rc %d, want %d", times[i].text, rc,
+			      times[i].rc);
+		if (times[i].check_s)
+			ck_assert_msg(s == times[i].s, "%s: %lld, want %lld", times[i].text,
+				      (long long)s, (long long)times[i].s);
+		if (times[i].check_ns)
+			ck_assert_msg(ns == times[i].ns, "%s: ns %d, want %d", times[i].text,
+				      (int)ns, (int)times[i].ns);
+	}
+	for (size_t i = 0; i < HARNESS_N(days); i++) {
+		int rc = date_parse(&day, days[i].text);
+
+		ck_assert_msg(rc == days[i].rc, "%s: rc %d, want %d", days[i].text, rc,
+			      days[i].rc);
+		if (rc == 0) {
+			date_format(back, day);
+			ck_assert_str_eq(back, days[i].text);
+		}
+	}
 	ck_assert(!date_valid("0001-01-01"));
 	ck_assert(date_time_utc_valid("2024-02-29T23:59:59Z"));
 	ck_assert(!date_time_utc_valid("2023-02-29T00:00:00Z"));
@@ -372,11 +401,7 @@ static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-	/* xorshift64*: small, seeded, the same sequence on every machine */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
+	return harness_xorshift(&rng_state);
 }
 
 static uint64_t pick(uint64_t n)
@@ -423,18 +448,6 @@ static struct rules_applicant *random_applicants(size_t n)
 	return a;
 }
 
-/* Asserts two outputs are the same bytes; on a difference names the offset
- * and shows a little of each (Check cannot carry whole outputs). */
-static void same_bytes(const char *a, const char *b)
-{
-	size_t i = 0;
-
-	while (a[i] && a[i] == b[i])
-		i++;
-	ck_assert_msg(a[i] == b[i], "outputs differ at byte %zu: '%.60s' vs '%.60s'", i,
-		      a + i, b + i);
-}
-
 static char *json_of(const struct rules_result *r)
 {
 	char *buf = NULL;
@@ -449,12 +462,10 @@ static char *json_of(const struct rules_result *r)
 
 static void load_policies(rules_policy **skip, rules_policy **stop)
 {
-	char path[LIMIT_PATH_BYTES];
 	char *text = policy_variant("skip-and-continue", "stop-at-first-misfit");
 
 	ck_assert_int_eq(rules_policy_load_default(skip), 0);
-	write_policy(path, sizeof(path), text);
-	ck_assert_int_eq(rules_policy_load(stop, path), 0);
+	ck_assert_int_eq(load_text(stop, text), 0);
 	free(text);
 }
 
@@ -518,7 +529,7 @@ START_TEST(test_rules_rank__properties_over_random_files)
 			/* same bytes whatever the row order */
 			j1 = json_of(&r1);
 			j2 = json_of(&r2);
-			same_bytes(j1, j2);
+			harness_same_bytes(j1, j2);
 			ck_assert_uint_eq(r1.n, n);
 			for (size_t i = 0; i < r1.n; i++) {
 				const struct rules_decision *d = &r1.decisions[i];
@@ -573,15 +584,13 @@ static Suite *suite(void)
 	const struct harness_test core[] = {
 		{test_rules_policy_load__default_policy, 0},
 		{test_rules_policy_load__sha256_follows_the_bytes, 0},
-		{test_rules_policy_load__refuses_invalid_with_line,
-		 (int)(sizeof(bad_policies) / sizeof(bad_policies[0]))},
+		{test_rules_policy_load__refuses_invalid_with_line, (int)HARNESS_N(bad_policies)},
 		{test_rules_policy_load__refuses_doctype_and_entities, 0},
 		{test_rules_policy_load__missing_file, 0},
 		{test_xml_read_memory__refuses_entity_expansion, 0},
 		{test_xml_read_memory__refuses_external_entity, 0},
 		{test_xml_read_memory__malformed_names_the_line, 0},
-		{test_rules_country_is_ldc__on_the_day,
-		 (int)(sizeof(ldc_cases) / sizeof(ldc_cases[0]))},
+		{test_rules_country_is_ldc__on_the_day, (int)HARNESS_N(ldc_cases)},
 		{test_rules_countries__wesp_classes_and_names, 0},
 		{test_rules_countries_load__bad_row_names_line_and_column, 0},
 		{test_rules_parse_time__dates_and_timestamps, 0},

@@ -57,9 +57,11 @@ const struct route *daemon_routes(size_t *n);
 
 /* --- the handlers the table names ------------------------------------------- */
 
-/* server.c: health, metrics and the journal. */
+/* server.c: the daemon's own. */
 enum MHD_Result route_healthz(struct req *q, const char *const *args);
 enum MHD_Result route_metrics(struct req *q, const char *const *args);
+
+/* routes_ledger.c: the journal. */
 enum MHD_Result route_account_create(struct req *q, const char *const *args);
 enum MHD_Result route_accounts_list(struct req *q, const char *const *args);
 enum MHD_Result route_account_get(struct req *q, const char *const *args);
@@ -72,13 +74,8 @@ enum MHD_Result route_entry_reverse(struct req *q, const char *const *args);
 enum MHD_Result route_period_close(struct req *q, const char *const *args);
 enum MHD_Result route_journal_verify(struct req *q, const char *const *args);
 
-/* routes_fund.c: the fund's books, bank statements, reconciliation. */
+/* routes_fund.c: the fund's books. */
 enum MHD_Result route_fund_init(struct req *q, const char *const *args);
-enum MHD_Result route_statements_import(struct req *q, const char *const *args);
-enum MHD_Result route_link_add(struct req *q, const char *const *args);
-enum MHD_Result route_links_list(struct req *q, const char *const *args);
-enum MHD_Result route_reconcile_run(struct req *q, const char *const *args);
-enum MHD_Result route_reconcile_state(struct req *q, const char *const *args);
 enum MHD_Result route_donor_add(struct req *q, const char *const *args);
 enum MHD_Result route_donors_list(struct req *q, const char *const *args);
 enum MHD_Result route_pledge_add(struct req *q, const char *const *args);
@@ -91,6 +88,13 @@ enum MHD_Result route_inkind_list(struct req *q, const char *const *args);
 enum MHD_Result route_rates_import(struct req *q, const char *const *args);
 enum MHD_Result route_rates_list(struct req *q, const char *const *args);
 enum MHD_Result route_travel_available(struct req *q, const char *const *args);
+
+/* routes_bank.c: bank statements, links, reconciliation. */
+enum MHD_Result route_statements_import(struct req *q, const char *const *args);
+enum MHD_Result route_link_add(struct req *q, const char *const *args);
+enum MHD_Result route_links_list(struct req *q, const char *const *args);
+enum MHD_Result route_reconcile_run(struct req *q, const char *const *args);
+enum MHD_Result route_reconcile_state(struct req *q, const char *const *args);
 
 /* routes_travel.c: meetings, applicants, rankings, trips. */
 enum MHD_Result route_meeting_add(struct req *q, const char *const *args);

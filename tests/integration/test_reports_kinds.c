@@ -61,8 +61,36 @@ static long long id_of(json_t *o)
  */
 static void fx_open(struct fx *f)
 {
+	static const struct {
+		harness_op_fn op;
+		const char *json; /* a receipt's without its leading '{"pledge":N,' */
+	} steps[] = {
+		{fund_donor_add, "{\"id\":\"eu\",\"name\":\"European Commission\",\"org_type\":\"40\"}"},
+		{fund_donor_add, "{\"id\":\"usa\",\"name\":\"United States\",\"org_type\":\"10\","
+				 "\"country\":\"USA\"}"},
+		{fund_donor_add, "{\"id\":\"swiss\",\"name\":\"Switzerland <OFCOM> & co\","
+				 "\"org_type\":\"10\",\"country\":\"CHE\"}"},
+		{fund_pledge_add, "{\"donor\":\"eu\",\"date\":\"2019-01-10\",\"amount\":\"100000.00\","
+				  "\"currency\":\"EUR\",\"agreement\":\"EU-2019-1\"}"},
+		{fund_receipt_add, "\"date\":\"2019-01-20\",\"bank_account\":\"1010-EUR\","
+				   "\"amount\":\"39990.00\",\"instructed_amount\":\"40000.00\"}"},
+		{fund_inkind_add, "{\"donor\":\"usa\",\"kind\":\"service\",\"description\":\"Web "
+				  "conferencing\",\"amount\":\"24000.00\",\"currency\":\"USD\","
+				  "\"period_start\":\"2019-01-01\",\"period_end\":\"2019-12-31\"}"},
+		{fund_pledge_add, "{\"donor\":\"usa\",\"date\":\"2019-02-05\",\"amount\":\"50000.00\","
+				  "\"currency\":\"USD\",\"agreement\":\"US-2019-1\"}"},
+		{fund_receipt_add, "\"date\":\"2019-02-20\",\"bank_account\":\"1010-USD\","
+				   "\"amount\":\"50000.00\"}"},
+		{fund_pledge_add, "{\"donor\":\"swiss\",\"date\":\"2019-03-01\",\"amount\":\"20000.00\","
+				  "\"currency\":\"CHF\",\"earmark\":\"travel\",\"agreement\":\"CH-2019-1\"}"},
+		{fund_receipt_add, "\"date\":\"2019-03-15\",\"bank_account\":\"1010-CHF\","
+				   "\"amount\":\"12000.00\"}"},
+		{fund_inkind_add, "{\"donor\":\"swiss\",\"kind\":\"goods\",\"description\":\"Conference"
+				  " supplies\",\"amount\":\"1500.00\",\"currency\":\"CHF\","
+				  "\"period_start\":\"2019-03-01\",\"period_end\":\"2019-03-31\"}"},
+	};
 	json_t *out = NULL;
-	long long p;
+	long long p = 0;
 	int created;
 
 	harness_new_db(f->db, sizeof(f->db));
@@ -74,40 +102,15 @@ static void fx_open(struct fx *f)
 	ck_assert_msg(fund_rates_import(&out, f->c, SRCDATADIR
 					       "/tests/data/reports/rates-2019.csv", &who) == 0, "%s", err_last());
 	json_decref(out);
-	json_decref(ok(f->c, fund_donor_add,
-		       "{\"id\":\"eu\",\"name\":\"European Commission\",\"org_type\":\"40\"}"));
-	json_decref(ok(f->c, fund_donor_add,
-		       "{\"id\":\"usa\",\"name\":\"United States\",\"org_type\":\"10\","
-		       "\"country\":\"USA\"}"));
-	json_decref(ok(f->c, fund_donor_add,
-		       "{\"id\":\"swiss\",\"name\":\"Switzerland <OFCOM> & co\",\"org_type\":\"10\","
-		       "\"country\":\"CHE\"}"));
-	p = id_of(ok(f->c, fund_pledge_add,
-		     "{\"donor\":\"eu\",\"date\":\"2019-01-10\",\"amount\":\"100000.00\","
-		     "\"currency\":\"EUR\",\"agreement\":\"EU-2019-1\"}"));
-	json_decref(ok(f->c, fund_receipt_add,
-		       "{\"pledge\":%lld,\"date\":\"2019-01-20\",\"bank_account\":\"1010-EUR\","
-		       "\"amount\":\"39990.00\",\"instructed_amount\":\"40000.00\"}", p));
-	json_decref(ok(f->c, fund_inkind_add,
-		       "{\"donor\":\"usa\",\"kind\":\"service\",\"description\":\"Web conferencing"
-		       "\",\"amount\":\"24000.00\",\"currency\":\"USD\",\"period_start\":"
-		       "\"2019-01-01\",\"period_end\":\"2019-12-31\"}"));
-	p = id_of(ok(f->c, fund_pledge_add,
-		     "{\"donor\":\"usa\",\"date\":\"2019-02-05\",\"amount\":\"50000.00\","
-		     "\"currency\":\"USD\",\"agreement\":\"US-2019-1\"}"));
-	json_decref(ok(f->c, fund_receipt_add,
-		       "{\"pledge\":%lld,\"date\":\"2019-02-20\",\"bank_account\":\"1010-USD\","
-		       "\"amount\":\"50000.00\"}", p));
-	p = id_of(ok(f->c, fund_pledge_add,
-		     "{\"donor\":\"swiss\",\"date\":\"2019-03-01\",\"amount\":\"20000.00\","
-		     "\"currency\":\"CHF\",\"earmark\":\"travel\",\"agreement\":\"CH-2019-1\"}"));
-	json_decref(ok(f->c, fund_receipt_add,
-		       "{\"pledge\":%lld,\"date\":\"2019-03-15\",\"bank_account\":\"1010-CHF\","
-		       "\"amount\":\"12000.00\"}", p));
-	json_decref(ok(f->c, fund_inkind_add,
-		       "{\"donor\":\"swiss\",\"kind\":\"goods\",\"description\":\"Conference"
-		       " supplies\",\"amount\":\"1500.00\",\"currency\":\"CHF\",\"period_start\":"
-		       "\"2019-03-01\",\"period_end\":\"2019-03-31\"}"));
+	/* in this order; a receipt is for the pledge before it */
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (steps[i].op == fund_pledge_add)
+			p = id_of(ok(f->c, steps[i].op, "%s", steps[i].json));
+		else if (steps[i].op == fund_receipt_add)
+			json_decref(ok(f->c, steps[i].op, "{\"pledge\":%lld,%s", p, steps[i].json));
+		else
+			json_decref(ok(f->c, steps[i].op, "%s", steps[i].json));
+	}
 	/* a travel expense, as the travel module books a settled trip */
 	{
 		struct ledger_entry e = {.n_postings = 2};

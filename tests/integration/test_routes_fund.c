@@ -408,32 +408,37 @@ START_TEST(test_report_route__xml_roles_and_bad_requests)
 	ck_assert_msg(strstr(r.body, "</") && r.body[r.len - 1] == '\n', "incomplete: %s", r.body);
 	resp_free(&r);
 	curl_easy_cleanup(h);
-	expect(http(&E.d, "GET", "/v1/reports/trial-balance?from=2019-01-01&to=2019-03-31",
-		    E.finance, NULL, NULL),
-	       200, NULL);
-	expect(http(&E.d, "GET", "/v1/reports/trial-balance?from=2019-01-01&to=2019-03-31",
-		    E.secretariat, NULL, NULL),
-	       403, "forbidden");
-	expect(http(&E.d, "GET", "/v1/reports/no-such-kind?from=2019-01-01&to=2019-03-31",
-		    E.auditor, NULL, NULL),
-	       404, "not-found");
-	expect(http(&E.d, "GET", "/v1/reports/trial-balance?to=2019-03-31", E.auditor, NULL, NULL),
-	       400, "invalid-field");
-	expect(http(&E.d, "GET", "/v1/reports/trial-balance?from=2019-03-31&to=2019-01-01",
-		    E.auditor, NULL, NULL),
-	       400, "invalid-field");
-	expect(http(&E.d, "GET", "/v1/reports/account-statement?from=2019-01-01&to=2019-03-31"
-				 "&account=9999",
-		    E.auditor, NULL, NULL),
-	       400, "invalid-field");
-	/* bank_account reaches the reconciliation report: no statement imported here */
-	expect(http(&E.d, "GET", "/v1/reports/reconciliation?from=2019-01-01&to=2019-03-31",
-		    E.auditor, NULL, NULL),
-	       400, "invalid-field");
-	expect(http(&E.d, "GET", "/v1/reports/reconciliation?from=2019-01-01&to=2019-03-31"
-				 "&bank_account=1010-EUR",
-		    E.auditor, NULL, NULL),
-	       400, "invalid-field");
+	{
+		const struct {
+			const char *token, *path;
+			long status;
+			const char *code;
+		} gets[] = {
+			{E.finance, "/v1/reports/trial-balance?from=2019-01-01&to=2019-03-31",
+			 200, NULL},
+			{E.secretariat, "/v1/reports/trial-balance?from=2019-01-01&to=2019-03-31",
+			 403, "forbidden"},
+			{E.auditor, "/v1/reports/no-such-kind?from=2019-01-01&to=2019-03-31",
+			 404, "not-found"},
+			{E.auditor, "/v1/reports/trial-balance?to=2019-03-31",
+			 400, "invalid-field"},
+			{E.auditor, "/v1/reports/trial-balance?from=2019-03-31&to=2019-01-01",
+			 400, "invalid-field"},
+			{E.auditor, "/v1/reports/account-statement?from=2019-01-01&to=2019-03-31"
+			 "&account=9999",
+			 400, "invalid-field"},
+			/* bank_account reaches the reconciliation report: no statement here */
+			{E.auditor, "/v1/reports/reconciliation?from=2019-01-01&to=2019-03-31",
+			 400, "invalid-field"},
+			{E.auditor, "/v1/reports/reconciliation?from=2019-01-01&to=2019-03-31"
+			 "&bank_account=1010-EUR",
+			 400, "invalid-field"},
+		};
+
+		for (size_t i = 0; i < sizeof(gets) / sizeof(gets[0]); i++)
+			expect(http(&E.d, "GET", gets[i].path, gets[i].token, NULL, NULL),
+			       gets[i].status, gets[i].code);
+	}
 }
 END_TEST
 

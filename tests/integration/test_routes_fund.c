@@ -496,6 +496,17 @@ static json_t *parse(const struct resp *r)
 	return o;
 }
 
+/* post_file, then the answer parsed; the caller json_decref()s it. */
+static json_t *post_json(const char *path, const char *token, const char *key, const char *ctype,
+			 const char *name, long status)
+{
+	struct resp r = post_file(path, token, key, ctype, name, status);
+	json_t *o = parse(&r);
+
+	resp_free(&r);
+	return o;
+}
+
 static const char *str_of(json_t *o, const char *key)
 {
 	const char *v = json_string_value(json_object_get(o, key));
@@ -680,12 +691,10 @@ START_TEST(test_rates_route__csv_all_or_nothing_and_replays)
 	post_only("/v1/rates", E.finance, "bad", "text/csv", "fund/rates-2019-04.csv", 409, NULL);
 	ck_assert_int_eq(written(), before);
 	/* again without a key: 200, all unchanged; a changed rate is refused */
-	r = post_file("/v1/rates", E.finance, NULL, "text/csv", "fund/rates-2019.csv", 200);
-	o = parse(&r);
+	o = post_json("/v1/rates", E.finance, NULL, "text/csv", "fund/rates-2019.csv", 200);
 	ck_assert_int_eq(int_of(o, "stored"), 0);
 	ck_assert_int_eq(int_of(o, "unchanged"), 5);
 	json_decref(o);
-	resp_free(&r);
 	post_only("/v1/rates", E.finance, NULL, "text/csv", "fund/rates-conflict.csv", 400,
 		  "body:3");
 	ck_assert_int_eq(written(), before);
@@ -762,28 +771,23 @@ START_TEST(test_statements_route__imports_once_refuses_hostile_xml_and_replays)
 	ck_assert_int_eq(written(), before);
 
 	/* the same file without a key: 200, every line a duplicate */
-	r = post_file("/v1/bank-statements", E.finance, NULL, "text/xml", "camt/v02_basic.xml", 200);
-	o = parse(&r);
+	o = post_json("/v1/bank-statements", E.finance, NULL, "text/xml",
+		      "camt/v02_basic.xml", 200);
 	ck_assert_int_eq(int_of(o, "new"), 0);
 	ck_assert_int_eq(int_of(o, "duplicates"), 4);
 	json_decref(o);
-	resp_free(&r);
 	ck_assert_int_eq(count("bank_lines"), 4);
 
 	/* several statements and versions; tolerated quirks are counted */
-	r = post_file("/v1/bank-statements", E.finance, NULL, "application/xml",
+	o = post_json("/v1/bank-statements", E.finance, NULL, "application/xml",
 		      "camt/v04_multi.xml", 201);
-	o = parse(&r);
 	ck_assert_int_eq(size_of(o, "statements"), 3);
 	ck_assert_str_eq(str_of(o, "version"), "001.04");
 	json_decref(o);
-	resp_free(&r);
-	r = post_file("/v1/bank-statements", E.finance, NULL, "application/xml",
+	o = post_json("/v1/bank-statements", E.finance, NULL, "application/xml",
 		      "camt/quirk_long_remittance.xml", 201);
-	o = parse(&r);
 	ck_assert_int_gt(int_of(o, "warnings"), 0);
 	json_decref(o);
-	resp_free(&r);
 }
 END_TEST
 

@@ -191,6 +191,17 @@ static xmlDocPtr valid(const char *p, const char *xsd)
 	return doc;
 }
 
+/* report() of kind, then the file parsed and valid against kind's schema. */
+static xmlDocPtr valid_report(const struct fx *f, char *out, const char *kind, const char *from,
+			      const char *to, const char *account, const char *name)
+{
+	char xsd[LIMIT_PATH_BYTES];
+
+	report(f, out, kind, from, to, account, name);
+	snprintf(xsd, sizeof(xsd), SCHEMAS "%s.xsd", kind);
+	return valid(out, xsd);
+}
+
 
 static int64_t xp_money(xmlDocPtr doc, const char *ccy, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -305,8 +316,7 @@ START_TEST(test_report_statement__all_accounts_valid_ties_out_and_verifies)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "account-statement", "2019-01-01", "2019-12-31", NULL, "all.xml");
-	doc = valid(p, SCHEMAS "account-statement.xsd");
+	doc = valid_report(&f, p, "account-statement", "2019-01-01", "2019-12-31", NULL, "all.xml");
 	closing_balances_tie_out(f.c, doc, "2019-12-31");
 	/* every entry and posting of the year, the last one the head */
 	head = harness_query_value(f.c, "SELECT sequence || ' ' || hash FROM ledger_head");
@@ -343,8 +353,7 @@ START_TEST(test_report_statement__mid_period_carries_the_chain_to_the_head)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "account-statement", "2019-02-01", "2019-02-28", NULL, "feb.xml");
-	doc = valid(p, SCHEMAS "account-statement.xsd");
+	doc = valid_report(&f, p, "account-statement", "2019-02-01", "2019-02-28", NULL, "feb.xml");
 	closing_balances_tie_out(f.c, doc, "2019-02-28");
 	/* opening = the ledger's balance the day before the period */
 	ck_assert_int_eq(xp_money(doc, "EUR", "//r:account[@code='1200-EUR']/r:opening-balance"),
@@ -369,8 +378,8 @@ START_TEST(test_report_statement__one_account_and_an_empty_period)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "account-statement", "2019-01-01", "2019-12-31", "1010-EUR", "eur.xml");
-	doc = valid(p, SCHEMAS "account-statement.xsd");
+	doc = valid_report(&f, p, "account-statement", "2019-01-01", "2019-12-31",
+			   "1010-EUR", "eur.xml");
 	ck_assert_int_eq(xp_count(doc, "//r:accounts/r:account"), 1);
 	closing_balances_tie_out(f.c, doc, "2019-12-31");
 	ck_assert_int_eq(xp_count(doc, "//r:posting[@balance]"), 1);
@@ -379,8 +388,8 @@ START_TEST(test_report_statement__one_account_and_an_empty_period)
 	free(err);
 	xmlFreeDoc(doc);
 
-	report(&f, p, "account-statement", "2018-01-01", "2018-12-31", NULL, "empty.xml");
-	doc = valid(p, SCHEMAS "account-statement.xsd");
+	doc = valid_report(&f, p, "account-statement", "2018-01-01", "2018-12-31",
+			   NULL, "empty.xml");
 	ck_assert_int_eq(xp_count(doc, "//r:entry"), 0);
 	ck_assert_int_eq(xp_money(doc, "EUR", "//r:account[@code='1010-EUR']/r:closing-balance"),
 			 0);
@@ -489,8 +498,7 @@ START_TEST(test_report_trial_balance__zero_per_currency_and_usd_at_un_rates)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "trial-balance", "2019-01-01", "2019-12-31", NULL, "tb.xml");
-	doc = valid(p, SCHEMAS "trial-balance.xsd");
+	doc = valid_report(&f, p, "trial-balance", "2019-01-01", "2019-12-31", NULL, "tb.xml");
 	ck_assert_int_eq(xp_count(doc, "//r:currency"), 3);
 	ck_assert_int_eq(xp_count(doc, "//r:currency/r:account"), 53);
 	for (size_t k = 0; k < 3; k++) {
@@ -566,8 +574,8 @@ START_TEST(test_report_donors__ranked_by_usd_tied_to_revenue_and_receivables)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "donor-contributions", "2019-01-01", "2019-12-31", NULL, "donors.xml");
-	doc = valid(p, SCHEMAS "donor-contributions.xsd");
+	doc = valid_report(&f, p, "donor-contributions", "2019-01-01", "2019-12-31",
+			   NULL, "donors.xml");
 	/* USD 50,000.00; EUR 40,000.00 x 1.142; CHF 12,000.00 x 1.005 */
 	{
 		char *order = harness_xpath(doc, "concat(//r:donor[1]/@id, ' ', //r:donor[2]/@id, ' ',"
@@ -602,8 +610,8 @@ START_TEST(test_report_donors__ranked_by_usd_tied_to_revenue_and_receivables)
 	}
 	xmlFreeDoc(doc);
 	/* February: only the US pledge and receipt; the EU pledge still open */
-	report(&f, p, "donor-contributions", "2019-02-01", "2019-02-28", NULL, "feb.xml");
-	doc = valid(p, SCHEMAS "donor-contributions.xsd");
+	doc = valid_report(&f, p, "donor-contributions", "2019-02-01", "2019-02-28",
+			   NULL, "feb.xml");
 	ck_assert_int_eq(xp_money(doc, "EUR", "//r:donor[@id='eu']/r:currency/r:pledged"), 0);
 	ck_assert_int_eq(xp_money(doc, "EUR", "//r:donor[@id='eu']/r:currency/r:outstanding"),
 			 6000000);
@@ -621,8 +629,7 @@ START_TEST(test_report_inkind__fair_values_tied_to_the_ledger)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "in-kind", "2019-01-01", "2019-12-31", NULL, "inkind.xml");
-	doc = valid(p, SCHEMAS "in-kind.xsd");
+	doc = valid_report(&f, p, "in-kind", "2019-01-01", "2019-12-31", NULL, "inkind.xml");
 	ck_assert_int_eq(xp_count(doc, "//r:gift"), 2);
 	ck_assert_int_eq(xp_money_sum(doc, "CHF", "//r:gift[@kind='goods']/r:fair-value"),
 			 movement(f.c, "5300-CHF", "2018-12-31", "2019-12-31"));
@@ -640,8 +647,7 @@ START_TEST(test_report_inkind__fair_values_tied_to_the_ledger)
 	}
 	xmlFreeDoc(doc);
 	/* the service's entry is dated its period's end: not in the first half */
-	report(&f, p, "in-kind", "2019-01-01", "2019-06-30", NULL, "h1.xml");
-	doc = valid(p, SCHEMAS "in-kind.xsd");
+	doc = valid_report(&f, p, "in-kind", "2019-01-01", "2019-06-30", NULL, "h1.xml");
 	ck_assert_int_eq(xp_count(doc, "//r:gift"), 1);
 	xmlFreeDoc(doc);
 	fx_close(&f);
@@ -657,8 +663,8 @@ START_TEST(test_report_fund_statement__sections_tie_to_the_accounts)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "trust-fund-statement", "2019-01-01", "2019-12-31", NULL, "tfs.xml");
-	doc = valid(p, SCHEMAS "trust-fund-statement.xsd");
+	doc = valid_report(&f, p, "trust-fund-statement", "2019-01-01", "2019-12-31",
+			   NULL, "tfs.xml");
 	for (size_t i = 0; i < 6; i++) {
 		char e[128], *name = harness_xpath(doc, "//r:section[%zu]/@name", i + 1);
 

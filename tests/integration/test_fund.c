@@ -53,6 +53,15 @@ static void fx_close(struct fx *f)
 	PQfinish(f->c);
 }
 
+/* Asserts the trial balance is zero and the journal verifies with entries
+ * entries, then closes f. */
+static void fx_close_verified(struct fx *f, long long entries)
+{
+	harness_expect_trial_balance_zero(f->c);
+	harness_expect_verified(f->c, entries);
+	fx_close(f);
+}
+
 /* Runs op on a JSON text body; asserts success; returns the answer. */
 typedef int (*op_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *);
 
@@ -259,6 +268,16 @@ END_TEST
 
 START_TEST(test_fund_receipt__partial_with_charges_then_overpayment_to_advance)
 {
+	static const struct harness_balance after_first[] = {
+		{"1010-EUR", "3999000"},
+		{"5100-EUR", "1000"},
+		{"1200-EUR", "6000000"},
+	};
+	static const struct harness_balance after_overpayment[] = {
+		{"1200-EUR", "0"},
+		{"2100-EUR", "-1000000"},
+		{"1010-EUR", "10999000"},
+	};
 	struct fx f;
 	long long id;
 	json_t *r;
@@ -275,9 +294,7 @@ START_TEST(test_fund_receipt__partial_with_charges_then_overpayment_to_advance)
 	ck_assert_str_eq(harness_str(r, "settled"), "40000.00");
 	ck_assert_str_eq(harness_str(r, "advance"), "0.00");
 	json_decref(r);
-	harness_expect_balance(f.c, "1010-EUR", "3999000");
-	harness_expect_balance(f.c, "5100-EUR", "1000");
-	harness_expect_balance(f.c, "1200-EUR", "6000000");
+	harness_expect_balances(f.c, after_first, HARNESS_N(after_first));
 	harness_expect_value(f.c, "SELECT status FROM pledges", "signed");
 	/* 70,000.00 is above the 60,000.00 open: refused without the flag. */
 	before = snapshot(f.c);
@@ -297,20 +314,20 @@ START_TEST(test_fund_receipt__partial_with_charges_then_overpayment_to_advance)
 	ck_assert_str_eq(harness_str(r, "settled"), "60000.00");
 	ck_assert_str_eq(harness_str(r, "advance"), "10000.00");
 	json_decref(r);
-	harness_expect_balance(f.c, "1200-EUR", "0");
-	harness_expect_balance(f.c, "2100-EUR", "-1000000");
-	harness_expect_balance(f.c, "1010-EUR", "10999000");
+	harness_expect_balances(f.c, after_overpayment, HARNESS_N(after_overpayment));
 	harness_expect_value(f.c, "SELECT status FROM pledges", "paid");
 	harness_expect_value(f.c, "SELECT count(*) FROM audit WHERE action = 'receipt.add'", "2");
 	harness_expect_value(f.c, "SELECT count(*) FROM audit WHERE action = 'entry.post'", "3");
-	harness_expect_trial_balance_zero(f.c);
-	harness_expect_verified(f.c, 3);
-	fx_close(&f);
+	fx_close_verified(&f, 3);
 }
 END_TEST
 
 START_TEST(test_fund_receipt__underpayment_leaves_the_receivable_open)
 {
+	static const struct harness_balance after_underpayment[] = {
+		{"1200-CHF", "5000000"},
+		{"5100-CHF", "0"},
+	};
 	struct fx f;
 	long long id;
 	json_t *list;
@@ -326,8 +343,7 @@ START_TEST(test_fund_receipt__underpayment_leaves_the_receivable_open)
 	ck_assert_str_eq(harness_str(json_array_get(list, 0), "settled"), "400000.00");
 	ck_assert_str_eq(harness_str(json_array_get(list, 0), "status"), "signed");
 	json_decref(list);
-	harness_expect_balance(f.c, "1200-CHF", "5000000");
-	harness_expect_balance(f.c, "5100-CHF", "0");
+	harness_expect_balances(f.c, after_underpayment, HARNESS_N(after_underpayment));
 	fx_close(&f);
 }
 END_TEST
@@ -356,9 +372,7 @@ START_TEST(test_fund_receipt__across_currencies_balances_each_currency)
 	       " 3900-EUR debit 5000000, 1200-EUR credit 5000000");
 	harness_expect_balance(f.c, "1200-EUR", "0");
 	harness_expect_value(f.c, "SELECT status FROM pledges", "paid");
-	harness_expect_trial_balance_zero(f.c);
-	harness_expect_verified(f.c, 2);
-	fx_close(&f);
+	fx_close_verified(&f, 2);
 }
 END_TEST
 
@@ -578,9 +592,7 @@ START_TEST(test_fund_travel__available_as_of_a_date)
 	ck_assert_str_eq(harness_str(json_object_get(eur, "usd"), "usd_per_unit"), "1.124");
 	ck_assert_str_eq(harness_str(a, "available_usd"), "50580.00");
 	json_decref(a);
-	harness_expect_trial_balance_zero(f.c);
-	harness_expect_verified(f.c, 6);
-	fx_close(&f);
+	fx_close_verified(&f, 6);
 }
 END_TEST
 

@@ -61,8 +61,36 @@ static long long id_of(json_t *o)
  */
 static void fx_open(struct fx *f)
 {
+	static const struct {
+		harness_op_fn op;
+		const char *json; /* a receipt's without its leading '{"pledge":N,' */
+	} steps[] = {
+		{fund_donor_add, "{\"id\":\"eu\",\"name\":\"European Commission\",\"org_type\":\"40\"}"},
+		{fund_donor_add, "{\"id\":\"usa\",\"name\":\"United States\",\"org_type\":\"10\","
+				 "\"country\":\"USA\"}"},
+		{fund_donor_add, "{\"id\":\"swiss\",\"name\":\"Switzerland <OFCOM> & co\","
+				 "\"org_type\":\"10\",\"country\":\"CHE\"}"},
+		{fund_pledge_add, "{\"donor\":\"eu\",\"date\":\"2019-01-10\",\"amount\":\"100000.00\","
+				  "\"currency\":\"EUR\",\"agreement\":\"EU-2019-1\"}"},
+		{fund_receipt_add, "\"date\":\"2019-01-20\",\"bank_account\":\"1010-EUR\","
+				   "\"amount\":\"39990.00\",\"instructed_amount\":\"40000.00\"}"},
+		{fund_inkind_add, "{\"donor\":\"usa\",\"kind\":\"service\",\"description\":\"Web "
+				  "conferencing\",\"amount\":\"24000.00\",\"currency\":\"USD\","
+				  "\"period_start\":\"2019-01-01\",\"period_end\":\"2019-12-31\"}"},
+		{fund_pledge_add, "{\"donor\":\"usa\",\"date\":\"2019-02-05\",\"amount\":\"50000.00\","
+				  "\"currency\":\"USD\",\"agreement\":\"US-2019-1\"}"},
+		{fund_receipt_add, "\"date\":\"2019-02-20\",\"bank_account\":\"1010-USD\","
+				   "\"amount\":\"50000.00\"}"},
+		{fund_pledge_add, "{\"donor\":\"swiss\",\"date\":\"2019-03-01\",\"amount\":\"20000.00\","
+				  "\"currency\":\"CHF\",\"earmark\":\"travel\",\"agreement\":\"CH-2019-1\"}"},
+		{fund_receipt_add, "\"date\":\"2019-03-15\",\"bank_account\":\"1010-CHF\","
+				   "\"amount\":\"12000.00\"}"},
+		{fund_inkind_add, "{\"donor\":\"swiss\",\"kind\":\"goods\",\"description\":\"Conference"
+				  " supplies\",\"amount\":\"1500.00\",\"currency\":\"CHF\","
+				  "\"period_start\":\"2019-03-01\",\"period_end\":\"2019-03-31\"}"},
+	};
 	json_t *out = NULL;
-	long long p;
+	long long p = 0;
 	int created;
 
 	harness_new_db(f->db, sizeof(f->db));
@@ -74,40 +102,15 @@ static void fx_open(struct fx *f)
 	ck_assert_msg(fund_rates_import(&out, f->c, SRCDATADIR
 					       "/tests/data/reports/rates-2019.csv", &who) == 0, "%s", err_last());
 	json_decref(out);
-	json_decref(ok(f->c, fund_donor_add,
-		       "{\"id\":\"eu\",\"name\":\"European Commission\",\"org_type\":\"40\"}"));
-	json_decref(ok(f->c, fund_donor_add,
-		       "{\"id\":\"usa\",\"name\":\"United States\",\"org_type\":\"10\","
-		       "\"country\":\"USA\"}"));
-	json_decref(ok(f->c, fund_donor_add,
-		       "{\"id\":\"swiss\",\"name\":\"Switzerland <OFCOM> & co\",\"org_type\":\"10\","
-		       "\"country\":\"CHE\"}"));
-	p = id_of(ok(f->c, fund_pledge_add,
-		     "{\"donor\":\"eu\",\"date\":\"2019-01-10\",\"amount\":\"100000.00\","
-		     "\"currency\":\"EUR\",\"agreement\":\"EU-2019-1\"}"));
-	json_decref(ok(f->c, fund_receipt_add,
-		       "{\"pledge\":%lld,\"date\":\"2019-01-20\",\"bank_account\":\"1010-EUR\","
-		       "\"amount\":\"39990.00\",\"instructed_amount\":\"40000.00\"}", p));
-	json_decref(ok(f->c, fund_inkind_add,
-		       "{\"donor\":\"usa\",\"kind\":\"service\",\"description\":\"Web conferencing"
-		       "\",\"amount\":\"24000.00\",\"currency\":\"USD\",\"period_start\":"
-		       "\"2019-01-01\",\"period_end\":\"2019-12-31\"}"));
-	p = id_of(ok(f->c, fund_pledge_add,
-		     "{\"donor\":\"usa\",\"date\":\"2019-02-05\",\"amount\":\"50000.00\","
-		     "\"currency\":\"USD\",\"agreement\":\"US-2019-1\"}"));
-	json_decref(ok(f->c, fund_receipt_add,
-		       "{\"pledge\":%lld,\"date\":\"2019-02-20\",\"bank_account\":\"1010-USD\","
-		       "\"amount\":\"50000.00\"}", p));
-	p = id_of(ok(f->c, fund_pledge_add,
-		     "{\"donor\":\"swiss\",\"date\":\"2019-03-01\",\"amount\":\"20000.00\","
-		     "\"currency\":\"CHF\",\"earmark\":\"travel\",\"agreement\":\"CH-2019-1\"}"));
-	json_decref(ok(f->c, fund_receipt_add,
-		       "{\"pledge\":%lld,\"date\":\"2019-03-15\",\"bank_account\":\"1010-CHF\","
-		       "\"amount\":\"12000.00\"}", p));
-	json_decref(ok(f->c, fund_inkind_add,
-		       "{\"donor\":\"swiss\",\"kind\":\"goods\",\"description\":\"Conference"
-		       " supplies\",\"amount\":\"1500.00\",\"currency\":\"CHF\",\"period_start\":"
-		       "\"2019-03-01\",\"period_end\":\"2019-03-31\"}"));
+	/* in this order; a receipt is for the pledge before it */
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (steps[i].op == fund_pledge_add)
+			p = id_of(ok(f->c, steps[i].op, "%s", steps[i].json));
+		else if (steps[i].op == fund_receipt_add)
+			json_decref(ok(f->c, steps[i].op, "{\"pledge\":%lld,%s", p, steps[i].json));
+		else
+			json_decref(ok(f->c, steps[i].op, "%s", steps[i].json));
+	}
 	/* a travel expense, as the travel module books a settled trip */
 	{
 		struct ledger_entry e = {.n_postings = 2};
@@ -186,6 +189,17 @@ static xmlDocPtr valid(const char *p, const char *xsd)
 	ck_assert_msg(xml_read_file(&doc, p) == 0, "%s", err_last());
 	ck_assert_msg(xml_validate(doc, xsd, p) == 0, "%s", err_last());
 	return doc;
+}
+
+/* report() of kind, then the file parsed and valid against kind's schema. */
+static xmlDocPtr valid_report(const struct fx *f, char *out, const char *kind, const char *from,
+			      const char *to, const char *account, const char *name)
+{
+	char xsd[LIMIT_PATH_BYTES];
+
+	report(f, out, kind, from, to, account, name);
+	snprintf(xsd, sizeof(xsd), SCHEMAS "%s.xsd", kind);
+	return valid(out, xsd);
 }
 
 
@@ -285,6 +299,16 @@ static void closing_balances_tie_out(PGconn *c, xmlDocPtr doc, const char *to)
 
 /* --- account statement ------------------------------------------------------------- */
 
+/* Asserts the statement t fails verification, naming want (unless NULL). */
+static void expect_not_verified(const char *t, const char *want)
+{
+	char *err = NULL;
+
+	ck_assert_int_eq(verify_statement(t, &err), 1);
+	ck_assert_msg(!want || strstr(err, want), "%s", err);
+	free(err);
+}
+
 START_TEST(test_report_statement__all_accounts_valid_ties_out_and_verifies)
 {
 	struct fx f;
@@ -292,8 +316,7 @@ START_TEST(test_report_statement__all_accounts_valid_ties_out_and_verifies)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "account-statement", "2019-01-01", "2019-12-31", NULL, "all.xml");
-	doc = valid(p, SCHEMAS "account-statement.xsd");
+	doc = valid_report(&f, p, "account-statement", "2019-01-01", "2019-12-31", NULL, "all.xml");
 	closing_balances_tie_out(f.c, doc, "2019-12-31");
 	/* every entry and posting of the year, the last one the head */
 	head = harness_query_value(f.c, "SELECT sequence || ' ' || hash FROM ledger_head");
@@ -330,8 +353,7 @@ START_TEST(test_report_statement__mid_period_carries_the_chain_to_the_head)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "account-statement", "2019-02-01", "2019-02-28", NULL, "feb.xml");
-	doc = valid(p, SCHEMAS "account-statement.xsd");
+	doc = valid_report(&f, p, "account-statement", "2019-02-01", "2019-02-28", NULL, "feb.xml");
 	closing_balances_tie_out(f.c, doc, "2019-02-28");
 	/* opening = the ledger's balance the day before the period */
 	ck_assert_int_eq(xp_money(doc, "EUR", "//r:account[@code='1200-EUR']/r:opening-balance"),
@@ -356,8 +378,8 @@ START_TEST(test_report_statement__one_account_and_an_empty_period)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "account-statement", "2019-01-01", "2019-12-31", "1010-EUR", "eur.xml");
-	doc = valid(p, SCHEMAS "account-statement.xsd");
+	doc = valid_report(&f, p, "account-statement", "2019-01-01", "2019-12-31",
+			   "1010-EUR", "eur.xml");
 	ck_assert_int_eq(xp_count(doc, "//r:accounts/r:account"), 1);
 	closing_balances_tie_out(f.c, doc, "2019-12-31");
 	ck_assert_int_eq(xp_count(doc, "//r:posting[@balance]"), 1);
@@ -366,8 +388,8 @@ START_TEST(test_report_statement__one_account_and_an_empty_period)
 	free(err);
 	xmlFreeDoc(doc);
 
-	report(&f, p, "account-statement", "2018-01-01", "2018-12-31", NULL, "empty.xml");
-	doc = valid(p, SCHEMAS "account-statement.xsd");
+	doc = valid_report(&f, p, "account-statement", "2018-01-01", "2018-12-31",
+			   NULL, "empty.xml");
 	ck_assert_int_eq(xp_count(doc, "//r:entry"), 0);
 	ck_assert_int_eq(xp_money(doc, "EUR", "//r:account[@code='1010-EUR']/r:closing-balance"),
 			 0);
@@ -427,48 +449,33 @@ START_TEST(test_report_verify_statement__refuses_any_change)
 	xmlFreeDoc(doc);
 
 	tamper(p, t, "<entry sequence=\"2\"", "amount=\"39990.00\"", "amount=\"39999.00\"");
-	ck_assert_int_eq(verify_statement(t, &err), 1);
-	ck_assert_msg(strstr(err, "entry 2"), "%s", err);
-	free(err);
+	expect_not_verified(t, "entry 2");
 	/* the same amount changed in both postings of the entry: still balanced */
 	tamper(p, t, "<entry sequence=\"1\"", "100000.00", "100001.00");
 	tamper(t, t, "<entry sequence=\"1\"", "100000.00", "100001.00");
-	ck_assert_int_eq(verify_statement(t, &err), 1);
-	free(err);
+	expect_not_verified(t, NULL);
 	/* one hex digit of a hash */
 	tamper(p, t, h, h + 1, h + 2);
-	ck_assert_int_eq(verify_statement(t, &err), 1);
-	free(err);
+	expect_not_verified(t, NULL);
 	/* a memo */
 	tamper(p, t, "<entry sequence=\"4\"", "<memo>", "<memo>x");
-	ck_assert_int_eq(verify_statement(t, &err), 1);
-	ck_assert_msg(strstr(err, "entry 4: the hash"), "%s", err);
-	free(err);
+	expect_not_verified(t, "entry 4: the hash");
 	/* a running balance */
 	tamper(p, t, "<entry sequence=\"2\"", "balance=\"39990.00\"", "balance=\"39990.01\"");
-	ck_assert_int_eq(verify_statement(t, &err), 1);
-	ck_assert_msg(strstr(err, "running balance"), "%s", err);
-	free(err);
+	expect_not_verified(t, "running balance");
 	/* the stated head */
 	tamper(p, t, "<ledger-head>", "<sequence>", "<sequence>1");
-	ck_assert_int_eq(verify_statement(t, &err), 1);
-	free(err);
+	expect_not_verified(t, NULL);
 	/* a removed entry: the middle one, and the last one */
 	remove_entry(p, t, "<entry sequence=\"4\"");
-	ck_assert_int_eq(verify_statement(t, &err), 1);
-	ck_assert_msg(strstr(err, "missing"), "%s", err);
-	free(err);
+	expect_not_verified(t, "missing");
 	remove_entry(p, t, "<entry sequence=\"9\"");
-	ck_assert_int_eq(verify_statement(t, &err), 1);
-	ck_assert_msg(strstr(err, "head"), "%s", err);
-	free(err);
+	expect_not_verified(t, "head");
 	/* the untouched file still passes; a trial balance is not a statement */
 	ck_assert_int_eq(verify_statement(p, &err), 0);
 	free(err);
 	report(&f, t, "trial-balance", "2019-01-01", "2019-12-31", NULL, "tb.xml");
-	ck_assert_int_eq(verify_statement(t, &err), 1);
-	ck_assert_msg(strstr(err, "not an account statement"), "%s", err);
-	free(err);
+	expect_not_verified(t, "not an account statement");
 	path(t, &f, "missing.xml");
 	ck_assert_int_eq(verify_statement(t, &err), 2);
 	free(err);
@@ -491,8 +498,7 @@ START_TEST(test_report_trial_balance__zero_per_currency_and_usd_at_un_rates)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "trial-balance", "2019-01-01", "2019-12-31", NULL, "tb.xml");
-	doc = valid(p, SCHEMAS "trial-balance.xsd");
+	doc = valid_report(&f, p, "trial-balance", "2019-01-01", "2019-12-31", NULL, "tb.xml");
 	ck_assert_int_eq(xp_count(doc, "//r:currency"), 3);
 	ck_assert_int_eq(xp_count(doc, "//r:currency/r:account"), 53);
 	for (size_t k = 0; k < 3; k++) {
@@ -568,8 +574,8 @@ START_TEST(test_report_donors__ranked_by_usd_tied_to_revenue_and_receivables)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "donor-contributions", "2019-01-01", "2019-12-31", NULL, "donors.xml");
-	doc = valid(p, SCHEMAS "donor-contributions.xsd");
+	doc = valid_report(&f, p, "donor-contributions", "2019-01-01", "2019-12-31",
+			   NULL, "donors.xml");
 	/* USD 50,000.00; EUR 40,000.00 x 1.142; CHF 12,000.00 x 1.005 */
 	{
 		char *order = harness_xpath(doc, "concat(//r:donor[1]/@id, ' ', //r:donor[2]/@id, ' ',"
@@ -604,8 +610,8 @@ START_TEST(test_report_donors__ranked_by_usd_tied_to_revenue_and_receivables)
 	}
 	xmlFreeDoc(doc);
 	/* February: only the US pledge and receipt; the EU pledge still open */
-	report(&f, p, "donor-contributions", "2019-02-01", "2019-02-28", NULL, "feb.xml");
-	doc = valid(p, SCHEMAS "donor-contributions.xsd");
+	doc = valid_report(&f, p, "donor-contributions", "2019-02-01", "2019-02-28",
+			   NULL, "feb.xml");
 	ck_assert_int_eq(xp_money(doc, "EUR", "//r:donor[@id='eu']/r:currency/r:pledged"), 0);
 	ck_assert_int_eq(xp_money(doc, "EUR", "//r:donor[@id='eu']/r:currency/r:outstanding"),
 			 6000000);
@@ -623,8 +629,7 @@ START_TEST(test_report_inkind__fair_values_tied_to_the_ledger)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "in-kind", "2019-01-01", "2019-12-31", NULL, "inkind.xml");
-	doc = valid(p, SCHEMAS "in-kind.xsd");
+	doc = valid_report(&f, p, "in-kind", "2019-01-01", "2019-12-31", NULL, "inkind.xml");
 	ck_assert_int_eq(xp_count(doc, "//r:gift"), 2);
 	ck_assert_int_eq(xp_money_sum(doc, "CHF", "//r:gift[@kind='goods']/r:fair-value"),
 			 movement(f.c, "5300-CHF", "2018-12-31", "2019-12-31"));
@@ -642,8 +647,7 @@ START_TEST(test_report_inkind__fair_values_tied_to_the_ledger)
 	}
 	xmlFreeDoc(doc);
 	/* the service's entry is dated its period's end: not in the first half */
-	report(&f, p, "in-kind", "2019-01-01", "2019-06-30", NULL, "h1.xml");
-	doc = valid(p, SCHEMAS "in-kind.xsd");
+	doc = valid_report(&f, p, "in-kind", "2019-01-01", "2019-06-30", NULL, "h1.xml");
 	ck_assert_int_eq(xp_count(doc, "//r:gift"), 1);
 	xmlFreeDoc(doc);
 	fx_close(&f);
@@ -659,8 +663,8 @@ START_TEST(test_report_fund_statement__sections_tie_to_the_accounts)
 	xmlDocPtr doc;
 
 	fx_open(&f);
-	report(&f, p, "trust-fund-statement", "2019-01-01", "2019-12-31", NULL, "tfs.xml");
-	doc = valid(p, SCHEMAS "trust-fund-statement.xsd");
+	doc = valid_report(&f, p, "trust-fund-statement", "2019-01-01", "2019-12-31",
+			   NULL, "tfs.xml");
 	for (size_t i = 0; i < 6; i++) {
 		char e[128], *name = harness_xpath(doc, "//r:section[%zu]/@name", i + 1);
 

@@ -408,32 +408,37 @@ START_TEST(test_report_route__xml_roles_and_bad_requests)
 	ck_assert_msg(strstr(r.body, "</") && r.body[r.len - 1] == '\n', "incomplete: %s", r.body);
 	resp_free(&r);
 	curl_easy_cleanup(h);
-	expect(http(&E.d, "GET", "/v1/reports/trial-balance?from=2019-01-01&to=2019-03-31",
-		    E.finance, NULL, NULL),
-	       200, NULL);
-	expect(http(&E.d, "GET", "/v1/reports/trial-balance?from=2019-01-01&to=2019-03-31",
-		    E.secretariat, NULL, NULL),
-	       403, "forbidden");
-	expect(http(&E.d, "GET", "/v1/reports/no-such-kind?from=2019-01-01&to=2019-03-31",
-		    E.auditor, NULL, NULL),
-	       404, "not-found");
-	expect(http(&E.d, "GET", "/v1/reports/trial-balance?to=2019-03-31", E.auditor, NULL, NULL),
-	       400, "invalid-field");
-	expect(http(&E.d, "GET", "/v1/reports/trial-balance?from=2019-03-31&to=2019-01-01",
-		    E.auditor, NULL, NULL),
-	       400, "invalid-field");
-	expect(http(&E.d, "GET", "/v1/reports/account-statement?from=2019-01-01&to=2019-03-31"
-				 "&account=9999",
-		    E.auditor, NULL, NULL),
-	       400, "invalid-field");
-	/* bank_account reaches the reconciliation report: no statement imported here */
-	expect(http(&E.d, "GET", "/v1/reports/reconciliation?from=2019-01-01&to=2019-03-31",
-		    E.auditor, NULL, NULL),
-	       400, "invalid-field");
-	expect(http(&E.d, "GET", "/v1/reports/reconciliation?from=2019-01-01&to=2019-03-31"
-				 "&bank_account=1010-EUR",
-		    E.auditor, NULL, NULL),
-	       400, "invalid-field");
+	{
+		const struct {
+			const char *token, *path;
+			long status;
+			const char *code;
+		} gets[] = {
+			{E.finance, "/v1/reports/trial-balance?from=2019-01-01&to=2019-03-31",
+			 200, NULL},
+			{E.secretariat, "/v1/reports/trial-balance?from=2019-01-01&to=2019-03-31",
+			 403, "forbidden"},
+			{E.auditor, "/v1/reports/no-such-kind?from=2019-01-01&to=2019-03-31",
+			 404, "not-found"},
+			{E.auditor, "/v1/reports/trial-balance?to=2019-03-31",
+			 400, "invalid-field"},
+			{E.auditor, "/v1/reports/trial-balance?from=2019-03-31&to=2019-01-01",
+			 400, "invalid-field"},
+			{E.auditor, "/v1/reports/account-statement?from=2019-01-01&to=2019-03-31"
+			 "&account=9999",
+			 400, "invalid-field"},
+			/* bank_account reaches the reconciliation report: no statement here */
+			{E.auditor, "/v1/reports/reconciliation?from=2019-01-01&to=2019-03-31",
+			 400, "invalid-field"},
+			{E.auditor, "/v1/reports/reconciliation?from=2019-01-01&to=2019-03-31"
+			 "&bank_account=1010-EUR",
+			 400, "invalid-field"},
+		};
+
+		for (size_t i = 0; i < sizeof(gets) / sizeof(gets[0]); i++)
+			expect(http(&E.d, "GET", gets[i].path, gets[i].token, NULL, NULL),
+			       gets[i].status, gets[i].code);
+	}
 }
 END_TEST
 
@@ -473,11 +478,32 @@ static struct resp post_file(const char *path, const char *token, const char *ke
 	return r;
 }
 
+/* post_file, and where want is not NULL the answer must contain it; keeps nothing. */
+static void post_only(const char *path, const char *token, const char *key, const char *ctype,
+		      const char *name, long status, const char *want)
+{
+	struct resp r = post_file(path, token, key, ctype, name, status);
+
+	ck_assert_msg(!want || strstr(r.body, want), "%s %s: %s", path, name, r.body);
+	resp_free(&r);
+}
+
 static json_t *parse(const struct resp *r)
 {
 	json_t *o = json_loads(r->body, 0, NULL);
 
 	ck_assert_msg(o, "not JSON: %s", r->body);
+	return o;
+}
+
+/* post_file, then the answer parsed; the caller json_decref()s it. */
+static json_t *post_json(const char *path, const char *token, const char *key, const char *ctype,
+			 const char *name, long status)
+{
+	struct resp r = post_file(path, token, key, ctype, name, status);
+	json_t *o = parse(&r);
+
+	resp_free(&r);
 	return o;
 }
 
@@ -630,18 +656,14 @@ START_TEST(test_rates_route__csv_all_or_nothing_and_replays)
 	json_decref(call("POST", "/v1/fund/init", E.finance, NULL, 201));
 	before = written();
 	/* the content type is the CSV's, roles as for every fund write */
-	r = post_file("/v1/rates", E.finance, NULL, "application/json", "fund/rates-2019.csv", 400);
-	ck_assert_ptr_nonnull(strstr(r.body, "Content-Type"));
-	resp_free(&r);
-	r = post_file("/v1/rates", E.auditor, NULL, "text/csv", "fund/rates-2019.csv", 403);
-	resp_free(&r);
+	post_only("/v1/rates", E.finance, NULL, "application/json", "fund/rates-2019.csv", 400,
+		  "Content-Type");
+	post_only("/v1/rates", E.auditor, NULL, "text/csv", "fund/rates-2019.csv", 403, NULL);
 	/* a bad line: 400 naming line and field; lines 2-3 were good, none stored */
-	r = post_file("/v1/rates", E.finance, "bad", "text/csv", "fund/rates-bad.csv", 400);
-	ck_assert_msg(strstr(r.body, "body:4: column 3 (usd_per_unit)"), "%s", r.body);
-	resp_free(&r);
-	r = post_file("/v1/rates", E.finance, NULL, "text/csv", "fund/rates-bad-month.csv", 400);
-	ck_assert_msg(strstr(r.body, "body:3: column 2 (month)"), "%s", r.body);
-	resp_free(&r);
+	post_only("/v1/rates", E.finance, "bad", "text/csv", "fund/rates-bad.csv", 400,
+		  "body:4: column 3 (usd_per_unit)");
+	post_only("/v1/rates", E.finance, NULL, "text/csv", "fund/rates-bad-month.csv", 400,
+		  "body:3: column 2 (month)");
 	r = typed("POST", "/v1/rates", E.finance, NULL, "text/csv", "", 0);
 	expect(r, 400, "invalid-field");
 	ck_assert_int_eq(written(), before);
@@ -666,19 +688,15 @@ START_TEST(test_rates_route__csv_all_or_nothing_and_replays)
 		resp_free(&again);
 	}
 	resp_free(&r);
-	r = post_file("/v1/rates", E.finance, "bad", "text/csv", "fund/rates-2019-04.csv", 409);
-	resp_free(&r);
+	post_only("/v1/rates", E.finance, "bad", "text/csv", "fund/rates-2019-04.csv", 409, NULL);
 	ck_assert_int_eq(written(), before);
 	/* again without a key: 200, all unchanged; a changed rate is refused */
-	r = post_file("/v1/rates", E.finance, NULL, "text/csv", "fund/rates-2019.csv", 200);
-	o = parse(&r);
+	o = post_json("/v1/rates", E.finance, NULL, "text/csv", "fund/rates-2019.csv", 200);
 	ck_assert_int_eq(int_of(o, "stored"), 0);
 	ck_assert_int_eq(int_of(o, "unchanged"), 5);
 	json_decref(o);
-	resp_free(&r);
-	r = post_file("/v1/rates", E.finance, NULL, "text/csv", "fund/rates-conflict.csv", 400);
-	ck_assert_msg(strstr(r.body, "body:3"), "%s", r.body);
-	resp_free(&r);
+	post_only("/v1/rates", E.finance, NULL, "text/csv", "fund/rates-conflict.csv", 400,
+		  "body:3");
 	ck_assert_int_eq(written(), before);
 	o = call("GET", "/v1/rates", E.auditor, NULL, 200);
 	ck_assert_int_eq(size_of(o, "rates"), 5);
@@ -697,15 +715,12 @@ START_TEST(test_statements_route__imports_once_refuses_hostile_xml_and_replays)
 	json_t *o, *st;
 	long long before = written();
 
-	r = post_file("/v1/bank-statements", E.auditor, NULL, "application/xml",
-		      "camt/v02_basic.xml", 403);
-	resp_free(&r);
-	r = post_file("/v1/bank-statements", E.secretariat, NULL, "application/xml",
-		      "camt/v02_basic.xml", 403);
-	resp_free(&r);
-	r = post_file("/v1/bank-statements", E.finance, NULL, "text/csv", "camt/v02_basic.xml", 400);
-	ck_assert_ptr_nonnull(strstr(r.body, "Content-Type"));
-	resp_free(&r);
+	post_only("/v1/bank-statements", E.auditor, NULL, "application/xml", "camt/v02_basic.xml",
+		  403, NULL);
+	post_only("/v1/bank-statements", E.secretariat, NULL, "application/xml",
+		  "camt/v02_basic.xml", 403, NULL);
+	post_only("/v1/bank-statements", E.finance, NULL, "text/csv", "camt/v02_basic.xml", 400,
+		  "Content-Type");
 	expect(typed("POST", "/v1/bank-statements", E.finance, NULL, "application/xml", "", 0), 400,
 	       "invalid-field");
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
@@ -716,10 +731,8 @@ START_TEST(test_statements_route__imports_once_refuses_hostile_xml_and_replays)
 			      "%s: %s", refused[i], r.body);
 		resp_free(&r);
 	}
-	r = post_file("/v1/bank-statements", E.finance, NULL, "application/xml",
-		      "camt/bad_late_error.xml", 400);
-	ck_assert_msg(strstr(r.body, "body:43: Ntry/Amt"), "%s", r.body);
-	resp_free(&r);
+	post_only("/v1/bank-statements", E.finance, NULL, "application/xml",
+		  "camt/bad_late_error.xml", 400, "body:43: Ntry/Amt");
 	ck_assert_int_eq(written(), before);
 
 	/* stored: the CLI's figures, one audit row per statement */
@@ -753,34 +766,28 @@ START_TEST(test_statements_route__imports_once_refuses_hostile_xml_and_replays)
 	ck_assert_str_eq(again.body, r.body);
 	resp_free(&again);
 	resp_free(&r);
-	r = post_file("/v1/bank-statements", E.finance, "s1", "application/xml",
-		      "camt/v04_multi.xml", 409);
-	resp_free(&r);
+	post_only("/v1/bank-statements", E.finance, "s1", "application/xml", "camt/v04_multi.xml",
+		  409, NULL);
 	ck_assert_int_eq(written(), before);
 
 	/* the same file without a key: 200, every line a duplicate */
-	r = post_file("/v1/bank-statements", E.finance, NULL, "text/xml", "camt/v02_basic.xml", 200);
-	o = parse(&r);
+	o = post_json("/v1/bank-statements", E.finance, NULL, "text/xml",
+		      "camt/v02_basic.xml", 200);
 	ck_assert_int_eq(int_of(o, "new"), 0);
 	ck_assert_int_eq(int_of(o, "duplicates"), 4);
 	json_decref(o);
-	resp_free(&r);
 	ck_assert_int_eq(count("bank_lines"), 4);
 
 	/* several statements and versions; tolerated quirks are counted */
-	r = post_file("/v1/bank-statements", E.finance, NULL, "application/xml",
+	o = post_json("/v1/bank-statements", E.finance, NULL, "application/xml",
 		      "camt/v04_multi.xml", 201);
-	o = parse(&r);
 	ck_assert_int_eq(size_of(o, "statements"), 3);
 	ck_assert_str_eq(str_of(o, "version"), "001.04");
 	json_decref(o);
-	resp_free(&r);
-	r = post_file("/v1/bank-statements", E.finance, NULL, "application/xml",
+	o = post_json("/v1/bank-statements", E.finance, NULL, "application/xml",
 		      "camt/quirk_long_remittance.xml", 201);
-	o = parse(&r);
 	ck_assert_int_gt(int_of(o, "warnings"), 0);
 	json_decref(o);
-	resp_free(&r);
 }
 END_TEST
 
@@ -826,8 +833,6 @@ END_TEST
 /* Finland's and the Internet Society's pledges and the v02 statement. */
 static void reconcile_scene(void)
 {
-	struct resp r;
-
 	json_decref(call("POST", "/v1/donors", E.finance,
 			 "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\",\"country\":\"FIN\"}",
 			 201));
@@ -841,9 +846,8 @@ static void reconcile_scene(void)
 			 "{\"donor\":\"isoc\",\"date\":\"2019-01-08\",\"amount\":\"500.00\","
 			 "\"currency\":\"EUR\",\"agreement\":\"ISOC-2019\"}",
 			 201));
-	r = post_file("/v1/bank-statements", E.finance, NULL, "application/xml",
-		      "camt/v02_basic.xml", 201);
-	resp_free(&r);
+	post_only("/v1/bank-statements", E.finance, NULL, "application/xml", "camt/v02_basic.xml",
+		  201, NULL);
 }
 
 START_TEST(test_reconcile_route__posts_once_replays_and_shows_state)

@@ -58,6 +58,25 @@ static void expect_value(PGconn *c, const char *sql, const char *want)
 	free(v);
 }
 
+/* Asserts db holds statements statements and lines bank lines. */
+static void expect_stored(PGconn *c, long long statements, long long lines)
+{
+	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_statements"), statements);
+	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_lines"), lines);
+}
+
+/* Imports file into db as JSON; asserts success and that the output holds
+ * each string of want (NULL-terminated). */
+static void imported(const char *db, const char *file, const char *const *want)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(import(&out, NULL, db, "json", file, NULL), 0);
+	for (; *want; want++)
+		ck_assert_msg(strstr(out, *want), "%s", out);
+	free(out);
+}
+
 START_TEST(test_statements_import__v02_json_figures_and_rows)
 {
 	char db[LIMIT_CONNINFO_BYTES];
@@ -79,8 +98,7 @@ START_TEST(test_statements_import__v02_json_figures_and_rows)
 	free(err);
 
 	c = harness_connect(db);
-	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_statements"), 1);
-	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_lines"), 4);
+	expect_stored(c, 1, 4);
 	expect_value(c, "SELECT sum(amount_minor) FILTER (WHERE side = 'credit') || '/' ||"
 			" sum(amount_minor) FILTER (WHERE side = 'debit') FROM bank_lines",
 		     "152000/31055");
@@ -102,27 +120,22 @@ END_TEST
 START_TEST(test_statements_import__again_stores_nothing_new)
 {
 	char db[LIMIT_CONNINFO_BYTES];
-	char *out = NULL;
 	PGconn *c;
 
 	harness_new_db(db, sizeof(db));
 	ck_assert_int_eq(import(NULL, NULL, db, "json", "v04_multi.xml", NULL), 0);
-	ck_assert_int_eq(import(&out, NULL, db, "json", "v04_multi.xml", NULL), 0);
 	/* entries and sums are the file's; every line is a duplicate now */
-	ck_assert_msg(strstr(out, "\"id\": \"STMT-USD-2019-03\", \"account\": "
-			     "\"DE89370400440532013000\", \"currency\": \"USD\", \"entries\": 3,"
-			     " \"credits\": \"3250.00\", \"debits\": \"500.00\", \"new\": 0, "
-			     "\"duplicates\": 5}"), "%s", out);
-	ck_assert_msg(strstr(out, "\"currency\": \"CHF\", \"entries\": 2, \"credits\": "
-			     "\"12000.00\", \"debits\": \"45.10\", \"new\": 0, \"duplicates\": 2}"),
-		      "%s", out);
-	ck_assert_msg(strstr(out, "\"currency\": \"JPY\", \"entries\": 1, \"credits\": "
-			     "\"1500000\", \"debits\": \"0\", \"new\": 0, \"duplicates\": 1}"),
-		      "%s", out);
-	free(out);
+	imported(db, "v04_multi.xml", (const char *const[]){
+		"\"id\": \"STMT-USD-2019-03\", \"account\": \"DE89370400440532013000\", "
+		"\"currency\": \"USD\", \"entries\": 3, \"credits\": \"3250.00\", "
+		"\"debits\": \"500.00\", \"new\": 0, \"duplicates\": 5}",
+		"\"currency\": \"CHF\", \"entries\": 2, \"credits\": \"12000.00\", "
+		"\"debits\": \"45.10\", \"new\": 0, \"duplicates\": 2}",
+		"\"currency\": \"JPY\", \"entries\": 1, \"credits\": \"1500000\", "
+		"\"debits\": \"0\", \"new\": 0, \"duplicates\": 1}",
+		NULL});
 	c = harness_connect(db);
-	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_statements"), 3);
-	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_lines"), 8);
+	expect_stored(c, 3, 8);
 	PQfinish(c);
 }
 END_TEST
@@ -130,14 +143,13 @@ END_TEST
 START_TEST(test_statements_import__splits_batch_and_keeps_reversal)
 {
 	char db[LIMIT_CONNINFO_BYTES];
-	char *out = NULL;
 	PGconn *c;
 
 	harness_new_db(db, sizeof(db));
-	ck_assert_int_eq(import(&out, NULL, db, "json", "v04_multi.xml", NULL), 0);
-	ck_assert_msg(strstr(out, "\"entries\": 3, \"credits\": \"3250.00\", \"debits\": "
-			     "\"500.00\", \"new\": 5, \"duplicates\": 0}"), "%s", out);
-	free(out);
+	imported(db, "v04_multi.xml", (const char *const[]){
+		"\"entries\": 3, \"credits\": \"3250.00\", \"debits\": \"500.00\", \"new\": 5, "
+		"\"duplicates\": 0}",
+		NULL});
 	c = harness_connect(db);
 	expect_value(c, "SELECT string_agg(line_key || '=' || amount_minor, ',' ORDER BY id)"
 			" FROM bank_lines WHERE bank_ref = 'USD190305BATCH'",
@@ -156,15 +168,13 @@ END_TEST
 START_TEST(test_statements_import__instructed_amount_charges_and_fallback_keys)
 {
 	char db[LIMIT_CONNINFO_BYTES];
-	char *out = NULL;
 	PGconn *c;
 
 	harness_new_db(db, sizeof(db));
-	ck_assert_int_eq(import(&out, NULL, db, "json", "v08_fx.xml", NULL), 0);
-	ck_assert_msg(strstr(out, "\"currency\": \"USD\", \"entries\": 4, \"credits\": "
-			     "\"549135.00\", \"debits\": \"1200.00\", \"new\": 4, "
-			     "\"duplicates\": 0}"), "%s", out);
-	free(out);
+	imported(db, "v08_fx.xml", (const char *const[]){
+		"\"currency\": \"USD\", \"entries\": 4, \"credits\": \"549135.00\", "
+		"\"debits\": \"1200.00\", \"new\": 4, \"duplicates\": 0}",
+		NULL});
 	c = harness_connect(db);
 	expect_value(c, "SELECT amount_minor || ' ' || instructed_minor || ' ' ||"
 			" instructed_currency || ' ' || charges_minor || ' ' || charges_currency"
@@ -174,9 +184,9 @@ START_TEST(test_statements_import__instructed_amount_charges_and_fallback_keys)
 	ck_assert_int_eq(count(c, "SELECT count(DISTINCT line_key) FROM bank_lines"
 				  " WHERE line_key LIKE 'sha256:%'"), 2);
 	PQfinish(c);
-	ck_assert_int_eq(import(&out, NULL, db, "json", "v08_fx.xml", NULL), 0);
-	ck_assert_msg(strstr(out, "\"new\": 0, \"duplicates\": 4}"), "%s", out);
-	free(out);
+	imported(db, "v08_fx.xml", (const char *const[]){
+		"\"new\": 0, \"duplicates\": 4}",
+		NULL});
 }
 END_TEST
 
@@ -196,8 +206,7 @@ START_TEST(test_statements_import__refuses_hostile_and_bad_files_whole)
 	free(out);
 	free(err);
 	c = harness_connect(db);
-	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_statements"), 0);
-	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_lines"), 0);
+	expect_stored(c, 0, 0);
 	PQfinish(c);
 }
 END_TEST
@@ -266,8 +275,7 @@ START_TEST(test_statements_import__several_files_all_or_nothing_per_file)
 	free(out);
 	free(err);
 	c = harness_connect(db);
-	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_statements"), 1);
-	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_lines"), 4);
+	expect_stored(c, 1, 4);
 	PQfinish(c);
 	/* two good files together */
 	ck_assert_int_eq(import(&out, NULL, db, "json", "v02_basic.xml", "v08_fx.xml"), 0);

@@ -533,52 +533,55 @@ static int rank_op(json_t **out, PGconn *c, json_t *body, const struct ledger_ac
 
 START_TEST(test_travel_bad_input__refused_naming_the_field_nothing_stored)
 {
+	static const struct {
+		op_fn op;
+		const char *text;
+		int err;
+		const char *code, *want;
+	} bad[] = {
+		{travel_meeting_add, "{\"id\":\"igf2019-mag1\",\"name\":\"x\","
+		 "\"starts_on\":\"2019-01-29\",\"ends_on\":\"2019-01-29\",\"place\":\"x\","
+		 "\"currency\":\"USD\"}",
+		 ERR_CONFLICT, "conflict", "exists"},
+		{travel_meeting_add, "{\"id\":\"m2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+		 "\"ends_on\":\"2019-01-28\",\"place\":\"x\",\"currency\":\"USD\"}",
+		 ERR_INVALID, "invalid-field", "ends_on"},
+		{travel_meeting_add, "{\"id\":\"m2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+		 "\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"JPY\"}",
+		 ERR_INVALID, "invalid-field", "no travel accounts in JPY"},
+		{travel_meeting_add, "{\"id\":\"M 2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+		 "\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
+		 ERR_INVALID, "invalid-field", "id:"},
+		{rank_op, "{\"meeting\":\"nope\"}", ERR_NOTFOUND, "not-found", "nope"},
+		{rank_op, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"10.00\","
+		 "\"currency\":\"EUR\"}",
+		 ERR_INVALID, "invalid-field", "budgeted in USD"},
+		{rank_op, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"10.5\"}",
+		 ERR_INVALID, "invalid-field", "budget"},
+		{rank_op, "{\"meeting\":\"igf2019-mag1\",\"policy\":\"" DATA "mag1.csv\"}",
+		 ERR_INVALID, "invalid-field", "policy"},
+		{rank_op, "{\"meeting\":\"igf2019-mag1\",\"budgets\":\"1.00\"}",
+		 ERR_INVALID, "invalid-field", "budgets: unknown field"},
+		{travel_approve, "{\"meeting\":\"igf2019-mag1\"}",
+		 ERR_CONFLICT, "conflict", "no stored ranking"},
+		{travel_decline, "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\"}",
+		 ERR_NOTFOUND, "not-found", "no trip"},
+		{travel_settle, "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\","
+		 "\"airfare\":\"-1.00\",\"dsa\":\"0.00\",\"report_received\":\"2019-02-01\"}",
+		 ERR_INVALID, "invalid-field", "airfare"},
+		{travel_settle, "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\","
+		 "\"airfare\":\"0.00\",\"dsa\":\"0.00\",\"report_received\":\"2019-02-01\"}",
+		 ERR_INVALID, "invalid-field", "more than 0"},
+		{travel_settle, "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\","
+		 "\"airfare\":\"1.00\",\"dsa\":\"0.00\",\"report_received\":\"2019-02-30\"}",
+		 ERR_INVALID, "invalid-field", "report_received"},
+	};
 	struct fx f;
 
 	fx_open(&f);
 	main_meeting(f.c);
-	refused(f.c, travel_meeting_add,
-		"{\"id\":\"igf2019-mag1\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
-		"\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
-		ERR_CONFLICT, "conflict", "exists");
-	refused(f.c, travel_meeting_add,
-		"{\"id\":\"m2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
-		"\"ends_on\":\"2019-01-28\",\"place\":\"x\",\"currency\":\"USD\"}",
-		ERR_INVALID, "invalid-field", "ends_on");
-	refused(f.c, travel_meeting_add,
-		"{\"id\":\"m2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
-		"\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"JPY\"}",
-		ERR_INVALID, "invalid-field", "no travel accounts in JPY");
-	refused(f.c, travel_meeting_add,
-		"{\"id\":\"M 2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
-		"\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
-		ERR_INVALID, "invalid-field", "id:");
-	refused(f.c, rank_op, "{\"meeting\":\"nope\"}", ERR_NOTFOUND, "not-found", "nope");
-	refused(f.c, rank_op, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"10.00\","
-			      "\"currency\":\"EUR\"}",
-		ERR_INVALID, "invalid-field", "budgeted in USD");
-	refused(f.c, rank_op, "{\"meeting\":\"igf2019-mag1\",\"budget\":\"10.5\"}",
-		ERR_INVALID, "invalid-field", "budget");
-	refused(f.c, rank_op, "{\"meeting\":\"igf2019-mag1\",\"policy\":\""
-			      DATA "mag1.csv\"}", ERR_INVALID, "invalid-field", "policy");
-	refused(f.c, rank_op, "{\"meeting\":\"igf2019-mag1\",\"budgets\":\"1.00\"}",
-		ERR_INVALID, "invalid-field", "budgets: unknown field");
-	refused(f.c, travel_approve, "{\"meeting\":\"igf2019-mag1\"}", ERR_CONFLICT,
-		"conflict", "no stored ranking");
-	refused(f.c, travel_decline, "{\"meeting\":\"igf2019-mag1\",\"applicant\":"
-					    "\"cy\"}", ERR_NOTFOUND, "not-found", "no trip");
-	refused(f.c, travel_settle,
-		"{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"airfare\":\"-1.00\","
-		"\"dsa\":\"0.00\",\"report_received\":\"2019-02-01\"}",
-		ERR_INVALID, "invalid-field", "airfare");
-	refused(f.c, travel_settle,
-		"{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"airfare\":\"0.00\","
-		"\"dsa\":\"0.00\",\"report_received\":\"2019-02-01\"}",
-		ERR_INVALID, "invalid-field", "more than 0");
-	refused(f.c, travel_settle,
-		"{\"meeting\":\"igf2019-mag1\",\"applicant\":\"cy\",\"airfare\":\"1.00\","
-		"\"dsa\":\"0.00\",\"report_received\":\"2019-02-30\"}",
-		ERR_INVALID, "invalid-field", "report_received");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refused(f.c, bad[i].op, bad[i].text, bad[i].err, bad[i].code, bad[i].want);
 	fx_close(&f);
 }
 END_TEST

@@ -107,9 +107,8 @@ int bank_statements_prepare(PGconn *c)
 {
 	int rc = db_exec_sql(c, temp_table_sql);
 
-	if (rc == 0)
-		rc = db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
-	return rc < 0 ? rc : db_columns_verify(c, columns, sizeof(columns) / sizeof(columns[0]));
+	return rc < 0 ? rc : db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns,
+				      sizeof(columns) / sizeof(columns[0]));
 }
 
 /* The count of earlier lines with this base hash (0 the first time). */

@@ -317,3 +317,11 @@ int db_tx(PGconn *c, enum db_isolation iso, int (*fn)(PGconn *c, void *ctx),
 	}
 	return err_wrap(rc, "gave up after %d retries", LIMIT_TX_RETRIES);
 }
+
+int db_setup(PGconn *c, const struct db_stmt *stmts, size_t n_stmts,
+	     const struct db_columns *cols, size_t n_cols)
+{
+	int rc = db_prepare(c, stmts, n_stmts);
+
+	return rc < 0 ? rc : db_columns_verify(c, cols, n_cols);
+}

@@ -23,9 +23,10 @@
  * alias (AS balance) so that its column has a name; statements that share
  * a select list share its enum (ledger/store.c, ENTRY_COLS). Just below the
  * statement table, a table of struct db_columns ({statement, names,
- * count}, written with DB_COLUMNS) goes to db_columns_verify() right after
- * db_prepare(): once per connection, at setup, it asks the server how it
- * names each column and refuses (ERR_INTERNAL naming the statement) a count
+ * count}, written with DB_COLUMNS) goes with the statement table to
+ * db_setup(), which prepares the statements and then runs
+ * db_columns_verify(): once per connection, at setup, it asks the server
+ * how it names each column and refuses (ERR_INTERNAL naming the statement) a count
  * or a name that differs, so a SELECT list edited without its enum fails
  * the first test that connects. Nothing is checked per query or per row.
  * A statement whose rows are not read (RETURNING 1, FOR UPDATE) needs none.
@@ -82,6 +83,11 @@ int db_columns_check(const PGresult *r, const char *what, const char *const *nam
  * that is not prepared or whose columns differ.
  */
 int db_columns_verify(PGconn *c, const struct db_columns *cols, size_t n);
+
+/* A module's setup of c: db_prepare of its statements, then
+ * db_columns_verify of the columns it reads. */
+int db_setup(PGconn *c, const struct db_stmt *stmts, size_t n_stmts,
+	     const struct db_columns *cols, size_t n_cols);
 
 /*
  * Maps a result to a code: 0 for PGRES_COMMAND_OK/TUPLES_OK/COPY_*, else

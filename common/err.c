@@ -109,12 +109,10 @@ int err_sys(int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last, sizeof(last), fmt, ap);
+	set(code, EC_NONE, fmt, ap);
 	va_end(ap);
 	n = strlen(last);
 	snprintf(last + n, sizeof(last) - n, ": %s", strerror(saved));
-	last_class = code;
-	last_code = EC_NONE;
 	return code;
 }
 

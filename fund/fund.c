@@ -289,9 +289,7 @@ static const struct db_columns columns[] = {
 
 int fund_setup(PGconn *c)
 {
-	int rc = db_prepare(c, stmts, N(stmts));
-
-	return rc < 0 ? rc : db_columns_verify(c, columns, N(columns));
+	return db_setup(c, stmts, N(stmts), columns, N(columns));
 }
 
 /* --- small helpers --------------------------------------------------------------- */

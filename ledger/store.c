@@ -215,19 +215,15 @@ int ledger_store_setup(PGconn *c)
 
 	if (rc < 0)
 		return err_wrap(rc, "the daemon works as role tfledger_daemon");
-	rc = db_prepare(c, stmts, N(stmts));
-	return rc < 0 ? rc : db_columns_verify(c, columns, N(columns));
+	return db_setup(c, stmts, N(stmts), columns, N(columns));
 }
 
 static int setup_owner(PGconn *c)
 {
-	int rc = db_prepare(c, stmts, N(stmts));
+	int rc = db_setup(c, stmts, N(stmts), columns, N(columns));
 
-	if (rc == 0)
-		rc = db_columns_verify(c, columns, N(columns));
-	if (rc == 0)
-		rc = db_prepare(c, owner_stmts, N(owner_stmts));
-	return rc < 0 ? rc : db_columns_verify(c, owner_columns, N(owner_columns));
+	return rc < 0 ? rc : db_setup(c, owner_stmts, N(owner_stmts), owner_columns,
+				      N(owner_columns));
 }
 
 /* --- accounts and balances -------------------------------------------------- */

@@ -99,10 +99,8 @@ const char *reports_kind_names(void)
 
 int reports_setup(PGconn *c)
 {
-	int rc = db_prepare(c, stmts, N(stmts));
+	int rc = db_setup(c, stmts, N(stmts), columns, N(columns));
 
-	if (rc == 0)
-		rc = db_columns_verify(c, columns, N(columns));
 	if (rc == 0)
 		rc = reports_statement_setup(c);
 	if (rc == 0)

@@ -197,9 +197,7 @@ static const struct db_columns columns[] = {
 
 int reports_travel_setup(PGconn *c)
 {
-	int rc = db_prepare(c, stmts, N(stmts));
-
-	return rc < 0 ? rc : db_columns_verify(c, columns, N(columns));
+	return db_setup(c, stmts, N(stmts), columns, N(columns));
 }
 
 /* What one entry moved on the meeting's accounts. */

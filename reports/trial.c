@@ -38,9 +38,7 @@ static const struct db_columns columns[] = {
 
 int reports_trial_setup(PGconn *c)
 {
-	int rc = db_prepare(c, stmts, sizeof(stmts) / sizeof(stmts[0]));
-
-	return rc < 0 ? rc : db_columns_verify(c, columns, sizeof(columns) / sizeof(columns[0]));
+	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns, sizeof(columns) / sizeof(columns[0]));
 }
 
 struct totals {

@@ -1027,13 +1027,13 @@ cleanup:
 }
 
 int bank_camt_read(struct bank_camt_summary *out, const char *path,
-		     const struct bank_camt_handler *h)
+		   const struct bank_camt_handler *h)
 {
 	return read_doc(out, path, NULL, 0, NULL, h);
 }
 
 int bank_camt_read_memory(struct bank_camt_summary *out, const char *buf, size_t len,
-			    const char *name, const struct bank_camt_handler *h)
+			  const char *name, const struct bank_camt_handler *h)
 {
 	return read_doc(out, NULL, buf, len, name, h);
 }

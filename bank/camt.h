@@ -101,12 +101,12 @@ struct bank_camt_summary {
  * filled in either case, as far as the reading got.
  */
 int bank_camt_read(struct bank_camt_summary *out, const char *path,
-		     const struct bank_camt_handler *h);
+		   const struct bank_camt_handler *h);
 
 /* The same for a document of len bytes at buf (an HTTP request body, which
  * the caller keeps until the call returns); messages name it name. */
 int bank_camt_read_memory(struct bank_camt_summary *out, const char *buf, size_t len,
-			    const char *name, const struct bank_camt_handler *h);
+			  const char *name, const struct bank_camt_handler *h);
 
 /* "001.02", "001.04" or "001.08" for 2, 4, 8; NULL otherwise. */
 const char *bank_camt_version_name(int version);

@@ -120,7 +120,8 @@ static const struct db_columns columns[] = {
 
 int bank_reconcile_setup(PGconn *c)
 {
-	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns, sizeof(columns) / sizeof(columns[0]));
+	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns,
+			sizeof(columns) / sizeof(columns[0]));
 }
 
 struct open_pledge {
@@ -134,13 +135,15 @@ static json_t *line_json(const PGresult *r, int i, const char *status, long long
 {
 	char amount[MONEY_STR_MAX];
 
-	money_format(amount, strtoll(PQgetvalue(r, i, C_LINE_AMOUNT), NULL, 10), PQgetvalue(r, i, C_LINE_CURRENCY));
+	money_format(amount, strtoll(PQgetvalue(r, i, C_LINE_AMOUNT), NULL, 10),
+		     PQgetvalue(r, i, C_LINE_CURRENCY));
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "bank_line",
-			 (json_int_t)strtoll(PQgetvalue(r, i, C_LINE_ID), NULL, 10), "status", status,
-			 "date", PQgetvalue(r, i, C_LINE_DATE), "side", PQgetvalue(r, i, C_LINE_SIDE), "amount", amount,
-			 "currency", PQgetvalue(r, i, C_LINE_CURRENCY), "party", PQgetvalue(r, i, C_LINE_PARTY), "bank_ref",
-			 PQgetvalue(r, i, C_LINE_BANK_REF), "pledge", pledge ? json_integer(pledge) : json_null(),
-			 "reason", why);
+			 (json_int_t)strtoll(PQgetvalue(r, i, C_LINE_ID), NULL, 10), "status",
+			 status, "date", PQgetvalue(r, i, C_LINE_DATE), "side",
+			 PQgetvalue(r, i, C_LINE_SIDE), "amount", amount, "currency",
+			 PQgetvalue(r, i, C_LINE_CURRENCY), "party", PQgetvalue(r, i, C_LINE_PARTY),
+			 "bank_ref", PQgetvalue(r, i, C_LINE_BANK_REF), "pledge",
+			 pledge ? json_integer(pledge) : json_null(), "reason", why);
 }
 
 /* Case-insensitive: does hay contain needle (non-empty)? */
@@ -160,12 +163,15 @@ static int post(PGconn *c, const PGresult *r, int i, const struct open_pledge *p
 
 	money_format(amount, strtoll(PQgetvalue(r, i, C_LINE_AMOUNT), NULL, 10), ccy);
 	body = json_pack("{s:I, s:s, s:s, s:s, s:I}", "pledge", (json_int_t)p->id, "date",
-			 PQgetvalue(r, i, C_LINE_DATE), "bank_account", bank_account, "amount", amount,
-			 "bank_line", (json_int_t)strtoll(PQgetvalue(r, i, C_LINE_ID), NULL, 10));
+			 PQgetvalue(r, i, C_LINE_DATE), "bank_account", bank_account, "amount",
+			 amount, "bank_line",
+			 (json_int_t)strtoll(PQgetvalue(r, i, C_LINE_ID), NULL, 10));
 	if (!body)
 		return err_set(ERR_INTERNAL, "out of memory");
-	if (!PQgetisnull(r, i, C_LINE_INSTRUCTED) && strcmp(PQgetvalue(r, i, C_LINE_INSTRUCTED_CURRENCY), p->currency) == 0) {
-		money_format(instructed, strtoll(PQgetvalue(r, i, C_LINE_INSTRUCTED), NULL, 10), p->currency);
+	if (!PQgetisnull(r, i, C_LINE_INSTRUCTED) &&
+	    strcmp(PQgetvalue(r, i, C_LINE_INSTRUCTED_CURRENCY), p->currency) == 0) {
+		money_format(instructed, strtoll(PQgetvalue(r, i, C_LINE_INSTRUCTED), NULL, 10),
+			     p->currency);
 		json_object_set_new(body, "instructed_amount", json_string(instructed));
 	}
 	rc = fund_receipt_add(&out, c, body, who);
@@ -196,7 +202,8 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 	}
 	rc = ledger_account_get(&bank, c, bank_account);
 	if (rc == ERR_NOTFOUND) {
-		rc = err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT, "bank_account: no account '%s'", bank_account);
+		rc = err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT, "bank_account: no account '%s'",
+				  bank_account);
 	} else if (rc == 0 && strncmp(bank.code, "10", 2) != 0) {
 		rc = err_set(ERR_INVALID, "bank_account: not a bank account (10xx-CCY): %s",
 			     bank_account);
@@ -206,7 +213,8 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 	}
 	if (rc < 0)
 		goto cleanup;
-	if ((rc = db_exec(&lines, c, "rec_lines", 1, (const char *const[]){statement_account})) < 0 ||
+	if ((rc = db_exec(&lines, c, "rec_lines", 1,
+			  (const char *const[]){statement_account})) < 0 ||
 	    (rc = db_exec(&pl, c, "rec_open", 0, NULL)) < 0)
 		goto cleanup;
 	n_open = PQntuples(pl);
@@ -217,11 +225,13 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 	}
 	for (int k = 0; k < n_open; k++)
 		open[k] = (struct open_pledge){strtoll(PQgetvalue(pl, k, C_OPEN_ID), NULL, 10),
-					       PQgetvalue(pl, k, C_OPEN_AGREEMENT), PQgetvalue(pl, k, C_OPEN_CURRENCY),
+					       PQgetvalue(pl, k, C_OPEN_AGREEMENT),
+					       PQgetvalue(pl, k, C_OPEN_CURRENCY),
 					       PQgetvalue(pl, k, C_OPEN_DONOR),
 					       strtoll(PQgetvalue(pl, k, C_OPEN_AMOUNT), NULL, 10)};
 	for (int i = 0; i < PQntuples(lines); i++) {
-		const char *text = PQgetvalue(lines, i, C_LINE_TEXT), *party = PQgetvalue(lines, i, C_LINE_PARTY);
+		const char *text = PQgetvalue(lines, i, C_LINE_TEXT),
+			   *party = PQgetvalue(lines, i, C_LINE_PARTY);
 		const char *status = "unmatched", *id = PQgetvalue(lines, i, C_LINE_ID);
 		int64_t amount = strtoll(PQgetvalue(lines, i, C_LINE_AMOUNT), NULL, 10);
 		struct open_pledge *hit = NULL;
@@ -229,10 +239,11 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 
 		snprintf(reason, sizeof(reason), "no agreement number or donor matched");
 		if (!PQgetisnull(lines, i, C_LINE_RECEIPT)) {
-			json_array_append_new(matched,
-					      line_json(lines, i, "matched",
-							strtoll(PQgetvalue(lines, i, C_LINE_RECEIPT), NULL, 10),
-							"receipt recorded"));
+			json_array_append_new(
+				matched,
+				line_json(lines, i, "matched",
+					  strtoll(PQgetvalue(lines, i, C_LINE_RECEIPT), NULL, 10),
+					  "receipt recorded"));
 			continue;
 		}
 		if (strcmp(PQgetvalue(lines, i, C_LINE_SIDE), "credit") != 0 ||
@@ -255,9 +266,9 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 			} else if (n_hits == 1) {
 				rc = post(c, lines, i, hit, bank.code, who);
 				if (rc == 0) {
-					json_array_append_new(matched,
-							      line_json(lines, i, "matched", hit->id,
-									"agreement number"));
+					json_array_append_new(
+						matched, line_json(lines, i, "matched", hit->id,
+								   "agreement number"));
 					continue;
 				}
 				if (rc != ERR_INVALID && rc != ERR_CONFLICT)
@@ -311,12 +322,13 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 		money_format(b, closing, bank.currency);
 		money_format(l, ledger, bank.currency);
 		money_format(d, closing - ledger, bank.currency);
-		*out = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:o, s:o, s:s, s:s}", "bank_account",
-				 bank.code, "statement_account", statement_account, "currency",
-				 bank.currency, "matched", matched, "suggested", suggested,
-				 "unmatched", unmatched, "bank_closing",
+		*out = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:o, s:o, s:s, s:s}",
+				 "bank_account", bank.code, "statement_account", statement_account,
+				 "currency", bank.currency, "matched", matched, "suggested",
+				 suggested, "unmatched", unmatched, "bank_closing",
 				 PQntuples(cl) > 0 ? json_string(b) : json_null(), "closing_date",
-				 PQntuples(cl) > 0 ? json_string(PQgetvalue(cl, 0, C_CLOSING_DATE)) : json_null(),
+				 PQntuples(cl) > 0 ? json_string(PQgetvalue(cl, 0, C_CLOSING_DATE))
+						   : json_null(),
 				 "ledger_balance", l, "difference", d);
 	}
 	if (*out && !posting)
@@ -335,20 +347,20 @@ cleanup:
 }
 
 int bank_reconcile(json_t **out, PGconn *c, const char *bank_account,
-		     const char *statement_account, const char *tolerance,
-		     const struct ledger_actor *who)
+		   const char *statement_account, const char *tolerance,
+		   const struct ledger_actor *who)
 {
 	return run(out, c, bank_account, statement_account, tolerance, who, true);
 }
 
 int bank_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
-			     const char *statement_account, const char *tolerance)
+			   const char *statement_account, const char *tolerance)
 {
 	return run(out, c, bank_account, statement_account, tolerance, NULL, false);
 }
 
 int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c,
-				       const char *bank_account)
+				     const char *bank_account)
 {
 	struct ledger_account bank;
 	PGresult *r = NULL;
@@ -357,7 +369,8 @@ int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c
 	out[0] = '\0';
 	rc = ledger_account_get(&bank, c, bank_account);
 	if (rc == ERR_NOTFOUND) {
-		return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT, "bank_account: no account '%s'", bank_account);
+		return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT,
+				    "bank_account: no account '%s'", bank_account);
 	}
 	/* a link says it; else the only statement account in the currency */
 	if (rc == 0)
@@ -366,15 +379,18 @@ int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c
 		return rc;
 	n = PQntuples(r);
 	if (n > 1) {
-		rc = err_set(ERR_INVALID, "statement_account: required: %d statement accounts are"
-			     " linked to %s, e.g. %s", n, bank.code, PQgetvalue(r, 0, C_STMT_ACCOUNT));
+		rc = err_set(ERR_INVALID,
+			     "statement_account: required: %d statement accounts are"
+			     " linked to %s, e.g. %s",
+			     n, bank.code, PQgetvalue(r, 0, C_STMT_ACCOUNT));
 		PQclear(r);
 		return rc;
 	}
 	if (n == 0) {
 		PQclear(r);
 		r = NULL;
-		rc = db_exec(&r, c, "rec_accounts", 2, (const char *const[]){bank.currency, bank.code});
+		rc = db_exec(&r, c, "rec_accounts", 2,
+			     (const char *const[]){bank.currency, bank.code});
 		if (rc < 0)
 			return rc;
 		n = PQntuples(r);
@@ -382,8 +398,9 @@ int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c
 	if (n == 1) {
 		snprintf(out, LIMIT_CAMT_FIELD_BYTES, "%s", PQgetvalue(r, 0, C_STMT_ACCOUNT));
 	} else {
-		rc = err_set(ERR_INVALID, "statement_account: %s%s%s%s", n == 0
-			     ? "no bank statement in " : "required: statements of several accounts in ",
+		rc = err_set(ERR_INVALID, "statement_account: %s%s%s%s",
+			     n == 0 ? "no bank statement in "
+				    : "required: statements of several accounts in ",
 			     bank.currency, n == 0 ? " is stored" : " are stored, e.g. ",
 			     n == 0 ? "" : PQgetvalue(r, 0, C_STMT_ACCOUNT));
 	}
@@ -412,7 +429,8 @@ static int link_tx_run(PGconn *c, void *ctx)
 	r = NULL;
 	if (rc == 0 && !t->created) {
 		rc = db_exec(&r, c, "rec_link_get", 1, (const char *const[]){t->stmt});
-		if (rc == 0 && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, C_LINKED_ACCOUNT), t->account) != 0)
+		if (rc == 0 && PQntuples(r) == 1 &&
+		    strcmp(PQgetvalue(r, 0, C_LINKED_ACCOUNT), t->account) != 0)
 			rc = err_set(ERR_CONFLICT, "iban: %s is linked to %s already", t->stmt,
 				     PQgetvalue(r, 0, C_LINKED_ACCOUNT));
 		PQclear(r);
@@ -425,7 +443,7 @@ static int link_tx_run(PGconn *c, void *ctx)
 }
 
 int bank_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
-			  const struct ledger_actor *who)
+			const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"iban", "account", NULL};
 	struct link_tx t = {.who = who};
@@ -451,8 +469,8 @@ int bank_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
 			t.stmt[i] = (char)toupper((unsigned char)t.stmt[i]);
 	if (n == 0 || strlen(iban) >= sizeof(t.stmt) || !isalnum((unsigned char)t.stmt[0]))
 		return fund_body_bad("iban",
-				       "an IBAN or account id: 1-255 characters, starting with a"
-				       " letter or digit", NULL);
+				     "an IBAN or account id: 1-255 characters, starting with a"
+				     " letter or digit", NULL);
 	rc = ledger_account_get(&bank, c, t.account);
 	if (rc == ERR_NOTFOUND)
 		return fund_body_bad("account", "no account ", t.account);
@@ -460,7 +478,7 @@ int bank_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
 		return rc;
 	if (strncmp(bank.code, "10", 2) != 0 || strcmp(bank.type, "asset") != 0)
 		return fund_body_bad("account", "not a bank account (10xx-CCY): ",
-				       t.account);
+				     t.account);
 	rc = db_tx(c, DB_READ_COMMITTED, link_tx_run, &t);
 	if (rc < 0)
 		return rc;
@@ -482,11 +500,12 @@ int bank_reconcile_links_list(json_t **out, PGconn *c)
 		return rc;
 	arr = json_array();
 	for (int i = 0; arr && i < PQntuples(r); i++)
-		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "iban",
-							 PQgetvalue(r, i, C_LINK_IBAN), "account",
-							 PQgetvalue(r, i, C_LINK_ACCOUNT), "currency",
-							 PQgetvalue(r, i, C_LINK_CURRENCY), "created_at",
-							 PQgetvalue(r, i, C_LINK_CREATED_AT))) < 0) {
+		if (json_array_append_new(arr,
+					  json_pack("{s:s, s:s, s:s, s:s}", "iban",
+						    PQgetvalue(r, i, C_LINK_IBAN), "account",
+						    PQgetvalue(r, i, C_LINK_ACCOUNT), "currency",
+						    PQgetvalue(r, i, C_LINK_CURRENCY), "created_at",
+						    PQgetvalue(r, i, C_LINK_CREATED_AT))) < 0) {
 			json_decref(arr);
 			arr = NULL;
 		}

@@ -28,8 +28,8 @@
  * fund/fund.h; error codes as there.
  */
 int bank_reconcile(json_t **out, PGconn *c, const char *bank_account,
-		     const char *statement_account, const char *tolerance,
-		     const struct ledger_actor *who);
+		   const char *statement_account, const char *tolerance,
+		   const struct ledger_actor *who);
 
 /*
  * What bank_reconcile would do, posting and storing nothing: lines with a
@@ -38,7 +38,7 @@ int bank_reconcile(json_t **out, PGconn *c, const char *bank_account,
  * run finds them. The same object as bank_reconcile plus "to_post".
  */
 int bank_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
-			     const char *statement_account, const char *tolerance);
+			   const char *statement_account, const char *tolerance);
 
 /*
  * The statement account of bank_account when there is one to choose: the
@@ -49,7 +49,7 @@ int bank_reconcile_preview(json_t **out, PGconn *c, const char *bank_account,
  * several, "unknown-account" when bank_account does not exist.
  */
 int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c,
-				       const char *bank_account);
+				     const char *bank_account);
 
 /*
  * Links a statement account to a bank account of the ledger: body
@@ -60,7 +60,7 @@ int bank_reconcile_statement_account(char out[LIMIT_CAMT_FIELD_BYTES], PGconn *c
  * link, bank_reconcile_statement_account finds the statement account.
  */
 int bank_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
-			  const struct ledger_actor *who);
+			const struct ledger_actor *who);
 
 /* Every link: [{"iban","account","currency","created_at"}]. */
 int bank_reconcile_links_list(json_t **out, PGconn *c);

@@ -257,11 +257,14 @@ static int on_begin(void *ctx, const struct bank_camt_statement *s)
 		rc = db_exec(&res, im->c, "camt_stmt_find", 2, params);
 		if (rc < 0)
 			return err_wrap(rc, "%s:%ld: Stmt", im->path, s->line);
-		if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, STMT_CURRENCY), s->currency) != 0) {
-			rc = err_set(ERR_CONFLICT, "%s:%ld: Stmt/Id: statement '%s' of account "
-				     "%s was imported before in %s, not %s", im->path, s->line,
-				     s->id, s->account,
-				     PQntuples(res) == 1 ? PQgetvalue(res, 0, STMT_CURRENCY) : "?", s->currency);
+		if (PQntuples(res) != 1 ||
+		    strcmp(PQgetvalue(res, 0, STMT_CURRENCY), s->currency) != 0) {
+			rc = err_set(ERR_CONFLICT,
+				     "%s:%ld: Stmt/Id: statement '%s' of account "
+				     "%s was imported before in %s, not %s",
+				     im->path, s->line, s->id, s->account,
+				     PQntuples(res) == 1 ? PQgetvalue(res, 0, STMT_CURRENCY) : "?",
+				     s->currency);
 			PQclear(res);
 			return rc;
 		}
@@ -392,7 +395,7 @@ static int import_tx(PGconn *c, void *ctx)
 	rc = db_exec(NULL, im->c, "camt_lines_clear", 0, NULL);
 	if (rc == 0)
 		rc = im->doc ? bank_camt_read_memory(&im->file->summary, im->doc, im->doc_len,
-						       im->path, &h)
+						     im->path, &h)
 			     : bank_camt_read(&im->file->summary, im->path, &h);
 	if (im->copying)
 		(void)copy_end(im, "import failed");
@@ -439,13 +442,13 @@ cleanup:
 }
 
 int bank_statements_import(struct bank_statements_file **out, PGconn *c,
-			     const char *path)
+			   const char *path)
 {
 	return import_any(out, c, path, NULL, 0);
 }
 
 int bank_statements_import_memory(struct bank_statements_file **out, PGconn *c,
-				    const char *doc, size_t len, const char *name)
+				  const char *doc, size_t len, const char *name)
 {
 	return import_any(out, c, name, doc, len);
 }

@@ -50,7 +50,7 @@ int bank_statements_prepare(PGconn *c);
  * currency) or a database error.
  */
 int bank_statements_import(struct bank_statements_file **out, PGconn *c,
-			     const char *path);
+			   const char *path);
 
 /*
  * The same for a document of len bytes at doc (an HTTP request body), named
@@ -58,7 +58,7 @@ int bank_statements_import(struct bank_statements_file **out, PGconn *c,
  * already open on c it joins it (db_tx): the caller commits.
  */
 int bank_statements_import_memory(struct bank_statements_file **out, PGconn *c,
-				    const char *doc, size_t len, const char *name);
+				  const char *doc, size_t len, const char *name);
 
 void bank_statements_file_free(struct bank_statements_file *f);
 

@@ -290,7 +290,7 @@ static int dispatch(struct cli_run *r)
 		rc = fund_pledge_add(&out, r->c, r->body, &r->who);
 	else if (strcmp(f, "pledges") == 0 && strcmp(a, "sign") == 0)
 		rc = fund_pledge_sign(&out, r->c, strtoll(r->positional, NULL, 10), r->body,
-					     &r->who);
+				      &r->who);
 	else if (strcmp(f, "pledges") == 0 && strcmp(a, "list") == 0)
 		rc = fund_pledges_list(&out, r->c);
 	else if (strcmp(f, "receipts") == 0 && strcmp(a, "add") == 0)

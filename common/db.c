@@ -147,9 +147,10 @@ int db_columns_check(const PGresult *r, const char *what, const char *const *nam
 			return err_set(ERR_INTERNAL, "%s: column %d has no name in the code's list",
 				       what, k);
 		if (!got || strcmp(got, names[k]) != 0)
-			return err_set(ERR_INTERNAL, "%s: column %d is \"%s\", the code reads it as "
-				       "\"%s\" (its SELECT list and column enum differ)", what, k,
-				       got ? got : "", names[k]);
+			return err_set(ERR_INTERNAL,
+				       "%s: column %d is \"%s\", the code reads it as "
+				       "\"%s\" (its SELECT list and column enum differ)",
+				       what, k, got ? got : "", names[k]);
 	}
 	return 0;
 }

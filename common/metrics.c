@@ -95,8 +95,9 @@ char *metrics_render(void)
 	if (!f)
 		return NULL;
 	pthread_mutex_lock(&mu);
-	fprintf(f, "# HELP tfledger_http_requests_total HTTP requests answered, by route and status.\n"
-		   "# TYPE tfledger_http_requests_total counter\n");
+	fprintf(f,
+		"# HELP tfledger_http_requests_total HTTP requests answered, by route and status.\n"
+		"# TYPE tfledger_http_requests_total counter\n");
 	for (size_t i = 0; i < SLOTS && requests[i].route; i++)
 		fprintf(f, "tfledger_http_requests_total{route=\"%s\",status=\"%u\"} %llu\n",
 			requests[i].route, requests[i].status, requests[i].n);

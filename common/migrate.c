@@ -205,7 +205,8 @@ static int read_applied(struct migration **rows, size_t *n, size_t *cap,
 			}
 			snprintf(m->name, sizeof(m->name), "%s", name);
 		}
-		snprintf(m->db_sha256, sizeof(m->db_sha256), "%s", PQgetvalue(r, i, APPLIED_SHA256));
+		snprintf(m->db_sha256, sizeof(m->db_sha256), "%s",
+			 PQgetvalue(r, i, APPLIED_SHA256));
 		snprintf(m->applied_at, sizeof(m->applied_at), "%s", PQgetvalue(r, i, APPLIED_AT));
 	}
 	PQclear(r);

@@ -33,7 +33,7 @@ static int statements_op(json_t **out, unsigned *status, PGconn *c,
 	int rc;
 
 	rc = bank_statements_import_memory(&f, c, http_body(q), http_body_len(q),
-					     BODY_NAME);
+					   BODY_NAME);
 	if (rc == ERR_LIMIT)
 		return err_recode(ERR_INVALID, EC_INVALID_FIELD);
 	if (rc < 0)
@@ -41,7 +41,8 @@ static int statements_op(json_t **out, unsigned *status, PGconn *c,
 	list = json_array();
 	for (size_t i = 0; list && rc == 0 && i < f->n; i++) {
 		const struct bank_statements_result *r = &f->stmts[i];
-		char credits[MONEY_STR_MAX], debits[MONEY_STR_MAX], object[2 * LIMIT_CAMT_FIELD_BYTES];
+		char credits[MONEY_STR_MAX], debits[MONEY_STR_MAX],
+			object[2 * LIMIT_CAMT_FIELD_BYTES];
 
 		money_format(credits, r->credits_minor, r->currency);
 		money_format(debits, r->debits_minor, r->currency);
@@ -84,7 +85,8 @@ enum MHD_Result route_statements_import(struct req *q, const char *const *args)
 	if (http_content_type(q, types, &sent))
 		return sent;
 	if (http_body_len(q) == 0)
-		return http_send_error(q, EC_INVALID_FIELD, "body: a camt.053 document is required");
+		return http_send_error(q, EC_INVALID_FIELD,
+				       "body: a camt.053 document is required");
 	return http_write(q, statements_op, q);
 }
 

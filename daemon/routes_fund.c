@@ -152,7 +152,7 @@ enum MHD_Result route_fund_init(struct req *q, const char *const *args)
 static int op_rates(struct write *w, PGconn *c)
 {
 	int rc = fund_rates_import_csv(&w->out, c, http_body(w->q), http_body_len(w->q),
-					      BODY_NAME, w->who);
+				       BODY_NAME, w->who);
 
 	if (rc == 0)
 		w->status = json_integer_value(json_object_get(w->out, "stored")) > 0 ? 201 : 200;

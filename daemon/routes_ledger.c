@@ -63,14 +63,16 @@ enum MHD_Result route_account_create(struct req *q, const char *const *args)
 
 		if (!json_is_string(f)) {
 			sent = http_send_error(q, EC_INVALID_FIELD, "%s: %s", fields[i],
-					       f ? "must be a string" : "required field is missing");
+					       f ? "must be a string"
+						 : "required field is missing");
 			goto cleanup;
 		}
 		v[i] = json_string_value(f);
 	}
 	if (!ledger_code_valid(v[0])) {
-		sent = http_send_error(q, EC_INVALID_FIELD,
-				       "code: 1-32 letters, digits, '.', '_' or '-', starting with a letter or digit");
+		sent = http_send_error(
+			q, EC_INVALID_FIELD,
+			"code: 1-32 letters, digits, '.', '_' or '-', starting with a letter or digit");
 		goto cleanup;
 	}
 	if (strlen(v[1]) < 1 || strlen(v[1]) > 200) {
@@ -83,13 +85,15 @@ enum MHD_Result route_account_create(struct req *q, const char *const *args)
 		for (i = 0; types[i] && strcmp(types[i], v[2]) != 0; i++)
 			;
 		if (!types[i]) {
-			sent = http_send_error(q, EC_INVALID_FIELD,
-					       "type: asset, liability, net_assets, revenue, expense or memo");
+			sent = http_send_error(
+				q, EC_INVALID_FIELD,
+				"type: asset, liability, net_assets, revenue, expense or memo");
 			goto cleanup;
 		}
 	}
 	if (!money_currency_valid(v[3])) {
-		sent = http_send_error(q, EC_INVALID_FIELD, "currency: not an ISO 4217 currency code");
+		sent = http_send_error(q, EC_INVALID_FIELD,
+				       "currency: not an ISO 4217 currency code");
 		goto cleanup;
 	}
 	snprintf(a.code, sizeof(a.code), "%s", v[0]);
@@ -117,7 +121,8 @@ static enum MHD_Result account_get(struct req *q, const char *code, bool balance
 	if (balance_only) {
 		as_of = http_arg(q, "as_of");
 		if (as_of && !date_valid(as_of))
-			return http_send_error(q, EC_INVALID_FIELD, "as_of: must be a date YYYY-MM-DD");
+			return http_send_error(q, EC_INVALID_FIELD,
+					       "as_of: must be a date YYYY-MM-DD");
 	}
 	rc = ledger_account_balance(&a, &bal, http_db(q), code, as_of);
 	if (rc < 0)
@@ -128,9 +133,10 @@ static enum MHD_Result account_get(struct req *q, const char *code, bool balance
 		char amount[MONEY_STR_MAX];
 
 		money_format(amount, bal, a.currency);
-		return http_send_json(q, 200, json_pack("{s:s, s:s, s:s, s:o}", "account", a.code,
-						   "currency", a.currency, "balance", amount,
-						   "as_of", as_of ? json_string(as_of) : json_null()));
+		return http_send_json(q, 200,
+				      json_pack("{s:s, s:s, s:s, s:o}", "account", a.code,
+						"currency", a.currency, "balance", amount, "as_of",
+						as_of ? json_string(as_of) : json_null()));
 	}
 }
 
@@ -269,12 +275,14 @@ enum MHD_Result route_entries_list(struct req *q, const char *const *path_args)
 	if (after_s) {
 		after = strtoll(after_s, &end, 10);
 		if (!*after_s || *end || after < 0)
-			return http_send_error(q, EC_INVALID_FIELD, "after: a cursor (integer >= 0)");
+			return http_send_error(q, EC_INVALID_FIELD,
+					       "after: a cursor (integer >= 0)");
 	}
 	if (limit_s) {
 		limit = strtoll(limit_s, &end, 10);
 		if (!*limit_s || *end || limit < 1 || limit > LIMIT_LIST_ENTRIES)
-			return http_send_error(q, EC_INVALID_FIELD, "limit: 1-%d", LIMIT_LIST_ENTRIES);
+			return http_send_error(q, EC_INVALID_FIELD, "limit: 1-%d",
+					       LIMIT_LIST_ENTRIES);
 	}
 	rc = ledger_entries_list(&out, http_db(q), account, from, to, after, (int)limit);
 	if (rc < 0)

@@ -46,8 +46,8 @@ static int from_path(json_t *body, const char *key, const char *value, struct re
 	json_t *v = json_object_get(body, key);
 
 	if (v && !(json_is_string(v) && strcmp(json_string_value(v), value) == 0)) {
-		*sent = http_send_error(q, EC_INVALID_FIELD, "%s: must be omitted or match the path",
-					key);
+		*sent = http_send_error(q, EC_INVALID_FIELD,
+					"%s: must be omitted or match the path", key);
 		return 1;
 	}
 	json_object_set_new(body, key, json_string(value));
@@ -128,8 +128,8 @@ enum MHD_Result route_meeting_rank(struct req *q, const char *const *path_args)
 	if ((bad = http_unknown_arg(q, args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (arg && strcmp(arg, "true") != 0 && strcmp(arg, "false") != 0)
-		return http_send_error(q, EC_INVALID_FIELD, "what_if: expected true or false, got '%s'",
-				       arg);
+		return http_send_error(q, EC_INVALID_FIELD,
+				       "what_if: expected true or false, got '%s'", arg);
 	if (http_body_len(q) == 0)
 		body = json_object();
 	else if (http_parse_body(&body, q, &sent))
@@ -211,12 +211,14 @@ enum MHD_Result route_applicants_import(struct req *q, const char *const *args)
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	ctype = http_header(q, "Content-Type");
 	if (!is_csv(ctype))
-		return http_send_error(q, EC_INVALID_FIELD, "Content-Type: expected text/csv (the"
-							   " applicant CSV of the contract), got %s",
+		return http_send_error(q, EC_INVALID_FIELD,
+				       "Content-Type: expected text/csv (the"
+				       " applicant CSV of the contract), got %s",
 				       ctype ? ctype : "none");
 	if (http_body_len(q) == 0)
-		return http_send_error(q, EC_INVALID_FIELD,
-				       "body: empty; expected the applicant CSV with its header row");
+		return http_send_error(
+			q, EC_INVALID_FIELD,
+			"body: empty; expected the applicant CSV with its header row");
 	return http_write(q, import_run, &im);
 }
 
@@ -233,7 +235,7 @@ static enum MHD_Result read_route(struct req *q, const char *meeting, const char
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
 	if (applicants)
 		rc = travel_applicants_list(&out, http_db(q), meeting,
-						   http_arg(q, "as_of"));
+					    http_arg(q, "as_of"));
 	else if (meeting)
 		rc = travel_trips_list(&out, http_db(q), meeting);
 	else

@@ -231,8 +231,9 @@ enum MHD_Result http_send_json(struct req *q, unsigned status, json_t *body)
 
 	json_decref(body);
 	if (!text)
-		return send_text(q, 500, "application/json",
-				 "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+		return send_text(
+			q, 500, "application/json",
+			"{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
 	ret = send_text(q, status, "application/json", text);
 	free(text);
 	return ret;
@@ -298,8 +299,9 @@ int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
 		char path[256];
 
 		fund_body_path_at(path, sizeof(path), q->body ? q->body : "", q->len,
-				    jerr.position < 0 ? 0 : (size_t)jerr.position);
-		*sent = http_send_error(q, EC_INVALID_JSON, "%s: invalid UTF-8 (byte %d of the body)",
+				  jerr.position < 0 ? 0 : (size_t)jerr.position);
+		*sent = http_send_error(q, EC_INVALID_JSON,
+					"%s: invalid UTF-8 (byte %d of the body)",
 					path[0] ? path : "body", jerr.position);
 		return -1;
 	}
@@ -401,7 +403,8 @@ static int authorise(struct req *q, unsigned roles, const char *what, enum MHD_R
 		return 1;
 	}
 	if (!(route_role_of(q->tok.role) & roles)) {
-		*sent = http_send_error(q, EC_FORBIDDEN, "the role %s may not %s", q->tok.role, what);
+		*sent = http_send_error(q, EC_FORBIDDEN, "the role %s may not %s", q->tok.role,
+					what);
 		return 1;
 	}
 	return 0;

@@ -19,7 +19,7 @@
 #include "fund/fund.h"
 
 int fund_body_bad(const char *field, const char *what,
-		    const char *value)
+		  const char *value)
 {
 	return err_set(ERR_INVALID, "%s: %s%s", field, what, value ? value : "");
 }
@@ -153,7 +153,8 @@ int fund_body_currency(const char **out, PGconn *c, json_t *body, const char *ke
 	if (rc == ERR_NOTFOUND) {
 		return err_set(ERR_INVALID,
 			       "%s: the fund keeps no %s in %s (no account %s;"
-			       " tfledger fund init makes USD, EUR and CHF)", key, books, *out, acct);
+			       " tfledger fund init makes USD, EUR and CHF)",
+			       key, books, *out, acct);
 	}
 	return rc;
 }
@@ -283,7 +284,7 @@ static void path_of(char *out, size_t size, const struct frame *f, int depth, bo
 }
 
 void fund_body_path_at(char *out, size_t size, const char *text, size_t len,
-			 size_t offset)
+		       size_t offset)
 {
 	struct frame f[32];
 	int depth = 0;

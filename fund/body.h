@@ -22,7 +22,7 @@
 
 /* Sets the message "field: what<value>"; returns ERR_INVALID. */
 int fund_body_bad(const char *field, const char *what,
-		    const char *value);
+		  const char *value);
 
 /* body must be an object whose keys are all in allowed (NULL-terminated). */
 int fund_body_only_fields(json_t *body, const char *const *allowed);
@@ -120,7 +120,7 @@ json_t *fund_body_money(int64_t minor, const char *ccy);
  * up to it. Keys longer than 63 bytes are cut; at most 32 levels deep.
  */
 void fund_body_path_at(char *out, size_t size, const char *text, size_t len,
-			 size_t offset);
+		       size_t offset);
 
 /* Column col of row as int64, and as a string or JSON null. */
 int64_t fund_body_int64(const PGresult *r, int row, int col);

@@ -203,12 +203,15 @@ static const char *const rates_cols[C_RATES_NCOLS] = {
 static const struct db_stmt stmts[] = {
 	{"fund_acct_insert",
 	 "INSERT INTO accounts (code, name, type, currency) VALUES ($1, $2, $3, $4)"
-	 " ON CONFLICT DO NOTHING RETURNING code", 4},
+	 " ON CONFLICT DO NOTHING RETURNING code",
+	 4},
 	{"fund_acct_same",
-	 "SELECT name = $2 AND type = $3 AND currency = $4 AS same FROM accounts WHERE code = $1", 4},
+	 "SELECT name = $2 AND type = $3 AND currency = $4 AS same FROM accounts WHERE code = $1",
+	 4},
 	{"fund_donor_insert",
 	 "INSERT INTO donors (id, name, org_type, country) VALUES ($1, $2, $3, $4)"
-	 " ON CONFLICT DO NOTHING RETURNING id", 4},
+	 " ON CONFLICT DO NOTHING RETURNING id",
+	 4},
 	{"fund_donor_get", "SELECT name FROM donors WHERE id = $1", 1},
 	{"fund_donor_gifts",
 	 "SELECT d.id, d.name, d.org_type, d.country, r.instructed_minor,"
@@ -218,32 +221,40 @@ static const struct db_stmt stmts[] = {
 	 " LEFT JOIN receipts r ON r.pledge = p.id"
 	 " LEFT JOIN exchange_rates x ON x.currency = r.instructed_currency"
 	 "  AND x.month = to_char(r.received_on, 'YYYY-MM')"
-	 " ORDER BY d.id, r.id", 0},
+	 " ORDER BY d.id, r.id",
+	 0},
 	{"fund_pledge_insert",
 	 "INSERT INTO pledges (donor, status, pledged_on, amount_minor, currency, earmark)"
-	 " VALUES ($1, 'indicative', $2, $3, $4, $5) RETURNING id", 5},
+	 " VALUES ($1, 'indicative', $2, $3, $4, $5) RETURNING id",
+	 5},
 	{"fund_pledge_lock",
 	 "SELECT " PLEDGE_COLS
-	 " FROM pledges p JOIN donors d ON d.id = p.donor WHERE p.id = $1 FOR UPDATE OF p", 1},
+	 " FROM pledges p JOIN donors d ON d.id = p.donor WHERE p.id = $1 FOR UPDATE OF p",
+	 1},
 	{"fund_pledge_settled",
-	 "SELECT COALESCE(sum(settled_minor), 0) AS settled_minor FROM receipts WHERE pledge = $1", 1},
+	 "SELECT COALESCE(sum(settled_minor), 0) AS settled_minor FROM receipts WHERE pledge = $1",
+	 1},
 	{"fund_pledge_sign",
 	 "UPDATE pledges SET status = 'signed', agreement_no = $2, signed_on = $3,"
-	 " amount_minor = $4, entry_id = $5 WHERE id = $1 AND status = 'indicative'", 5},
+	 " amount_minor = $4, entry_id = $5 WHERE id = $1 AND status = 'indicative'",
+	 5},
 	{"fund_pledge_paid", "UPDATE pledges SET status = 'paid' WHERE id = $1", 1},
 	{"fund_line_matched",
 	 "UPDATE bank_lines SET match_status = 'matched' WHERE id = $1"
-	 " AND match_status <> 'matched' RETURNING id", 1},
+	 " AND match_status <> 'matched' RETURNING id",
+	 1},
 	{"fund_pledges_list",
 	 "SELECT " PLEDGE_COLS ","
 	 " (SELECT COALESCE(sum(r.settled_minor), 0) FROM receipts r WHERE r.pledge = p.id)"
 	 " AS settled_minor"
-	 " FROM pledges p JOIN donors d ON d.id = p.donor ORDER BY p.id", 0},
+	 " FROM pledges p JOIN donors d ON d.id = p.donor ORDER BY p.id",
+	 0},
 	{"fund_receipt_insert",
 	 "INSERT INTO receipts (pledge, received_on, bank_account, amount_minor, currency,"
 	 " charges_minor, instructed_minor, instructed_currency, settled_minor, advance_minor,"
 	 " entry_id, bank_line)"
-	 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id", 12},
+	 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+	 12},
 	{"fund_receipts_list",
 	 "SELECT r.id, r.pledge, p.donor, r.received_on, r.bank_account, r.amount_minor,"
 	 " r.currency, r.charges_minor, r.instructed_minor, r.instructed_currency,"
@@ -252,23 +263,28 @@ static const struct db_stmt stmts[] = {
 	 " FROM receipts r JOIN pledges p ON p.id = r.pledge"
 	 " LEFT JOIN exchange_rates x ON x.currency = r.instructed_currency"
 	 "  AND x.month = to_char(r.received_on, 'YYYY-MM')"
-	 " ORDER BY r.id", 0},
+	 " ORDER BY r.id",
+	 0},
 	{"fund_inkind_insert",
 	 "INSERT INTO inkind_gifts (donor, kind, description, amount_minor, currency,"
 	 " period_start, period_end, entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-	 " RETURNING id", 8},
+	 " RETURNING id",
+	 8},
 	{"fund_inkind_list",
 	 "SELECT id, donor, kind, description, amount_minor, currency, period_start,"
-	 " period_end, entry_id FROM inkind_gifts ORDER BY id", 0},
+	 " period_end, entry_id FROM inkind_gifts ORDER BY id",
+	 0},
 	{"fund_rate_get",
 	 "SELECT usd_mantissa, usd_scale FROM exchange_rates WHERE currency = $1 AND month = $2",
 	 2},
 	{"fund_rate_insert",
 	 "INSERT INTO exchange_rates (currency, month, usd_mantissa, usd_scale)"
-	 " VALUES ($1, $2, $3, $4)", 4},
+	 " VALUES ($1, $2, $3, $4)",
+	 4},
 	{"fund_rates_list",
 	 "SELECT currency, month, usd_mantissa, usd_scale FROM exchange_rates"
-	 " ORDER BY month, currency", 0},
+	 " ORDER BY month, currency",
+	 0},
 };
 
 static const struct db_columns columns[] = {
@@ -358,7 +374,7 @@ static int list(json_t **out, PGconn *c, const char *name, row_json_fn *row)
 /* --- entries ---------------------------------------------------------------------- */
 
 int fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *who,
-		       const char *action)
+		const char *action)
 {
 	struct ledger_submit s = {.entries = e, .n = 1, .action = action, .who = *who};
 	int rc;
@@ -465,7 +481,7 @@ static int donor_tx_run(PGconn *c, void *ctx)
 }
 
 int fund_donor_add(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who)
+		   const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"id", "name", "org_type", "country", NULL};
 	struct donor_tx t = {.who = who};
@@ -493,7 +509,8 @@ int fund_donor_add(json_t **out, PGconn *c, json_t *body,
 		if (rc < 0)
 			goto cleanup;
 		if (!rules_country_known(countries, t.country)) {
-			rc = fund_body_bad("country", "not an ISO 3166-1 alpha-3 code: ", t.country);
+			rc = fund_body_bad("country",
+					   "not an ISO 3166-1 alpha-3 code: ", t.country);
 			goto cleanup;
 		}
 	}
@@ -596,8 +613,8 @@ int fund_donors_list(json_t **out, PGconn *c)
 
 			rc = row_rate(&x, r, i, C_GIFT_USD_MANTISSA, C_GIFT_USD_SCALE, ccy, month);
 			if (rc < 0) {
-				err_wrap(rc, "receipt %s of donor %s", PQgetvalue(r, i, C_GIFT_RECEIPT),
-					 id);
+				err_wrap(rc, "receipt %s of donor %s",
+					 PQgetvalue(r, i, C_GIFT_RECEIPT), id);
 				goto cleanup;
 			}
 			if ((rc = money_convert(&usd, fund_body_int64(r, i, C_GIFT_INSTRUCTED), ccy,
@@ -662,13 +679,14 @@ static json_t *pledge_json(const struct pledge *p)
 	int64_t open = p->status[0] == 'i' ? 0 : p->amount - p->settled;
 
 	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
-			 (json_int_t)p->id, "donor", p->donor, "status", p->status, "date",
-			 p->date, "amount", fund_body_money(p->amount, p->currency), "currency",
-			 p->currency, "earmark", p->earmark, "agreement",
+			 (json_int_t)p->id, "donor", p->donor, "status", p->status, "date", p->date,
+			 "amount", fund_body_money(p->amount, p->currency), "currency", p->currency,
+			 "earmark", p->earmark, "agreement",
 			 p->agreement[0] ? json_string(p->agreement) : json_null(), "signed_on",
 			 p->signed_on[0] ? json_string(p->signed_on) : json_null(), "entry_id",
 			 p->entry_id[0] ? json_string(p->entry_id) : json_null(), "settled",
-			 fund_body_money(p->settled, p->currency), "open", fund_body_money(open, p->currency));
+			 fund_body_money(p->settled, p->currency), "open",
+			 fund_body_money(open, p->currency));
 }
 
 /* Locks pledge id and loads it with what receipts settled. */
@@ -790,7 +808,7 @@ static int donor_exists(PGconn *c, const char *id, char name[256])
 }
 
 int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
-			   const struct ledger_actor *who)
+		    const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"donor", "date", "amount", "currency", "earmark",
 					      "agreement", "signed_on", NULL};
@@ -830,7 +848,7 @@ int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 }
 
 int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
-			    const struct ledger_actor *who)
+		     const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"agreement", "date", "amount", NULL};
 	struct pledge_tx t = {.who = who, .add = false};
@@ -854,7 +872,8 @@ int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
 		}
 		if (rc == 0)
 			rc = fund_body_amount(&t.sign_amount, body, "amount", true,
-					      PQgetvalue(r, 0, C_PLEDGE_CURRENCY), FUND_BODY_POSITIVE);
+					      PQgetvalue(r, 0, C_PLEDGE_CURRENCY),
+					      FUND_BODY_POSITIVE);
 		PQclear(r);
 		if (rc < 0)
 			return rc;
@@ -938,10 +957,12 @@ static int receipt_figures(struct receipt_tx *t)
 
 		money_format(i_s, t->instructed, pccy);
 		money_format(o_s, open, pccy);
-		return err_code_set(ERR_INVALID, EC_OVER_PAYMENT,
-			       "instructed_amount: %s %s is above the %s %s open on pledge %lld"
-			       " (agreement %s); allow_overpayment credits the difference to"
-			       " advance receipts", i_s, pccy, o_s, pccy, t->pledge, t->p.agreement);
+		return err_code_set(
+			ERR_INVALID, EC_OVER_PAYMENT,
+			"instructed_amount: %s %s is above the %s %s open on pledge %lld"
+			" (agreement %s); allow_overpayment credits the difference to"
+			" advance receipts",
+			i_s, pccy, o_s, pccy, t->pledge, t->p.agreement);
 	}
 	t->settled = t->instructed > open ? open : t->instructed;
 	t->advance = t->instructed - t->settled;
@@ -1029,17 +1050,17 @@ static json_t *receipt_json(long long id, long long pledge, const char *donor,
 {
 	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:o, s:o, s:s,"
 			 " s:o}",
-			 "id", (json_int_t)id, "pledge", (json_int_t)pledge, "donor", donor,
-			 "date", date, "bank_account", bank, "amount", fund_body_money(amount, bccy),
+			 "id", (json_int_t)id, "pledge", (json_int_t)pledge, "donor", donor, "date",
+			 date, "bank_account", bank, "amount", fund_body_money(amount, bccy),
 			 "currency", bccy, "charges", fund_body_money(charges, bccy),
 			 "instructed_amount", fund_body_money(instructed, pccy),
 			 "instructed_currency", pccy, "settled", fund_body_money(settled, pccy),
-			 "advance", fund_body_money(advance, pccy), "entry_id", entry_id, "bank_line",
-			 bank_line ? json_integer(bank_line) : json_null());
+			 "advance", fund_body_money(advance, pccy), "entry_id", entry_id,
+			 "bank_line", bank_line ? json_integer(bank_line) : json_null());
 }
 
 int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
-			    const struct ledger_actor *who)
+		     const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"pledge", "date", "bank_account", "amount",
 					      "instructed_amount", "charges",
@@ -1060,7 +1081,8 @@ int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 	t.has_charges = json_object_get(body, "charges") != NULL;
 	rc = ledger_account_get(&t.bank, c, bank);
 	if (rc == ERR_NOTFOUND) {
-		return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT, "bank_account: no account '%s'", bank);
+		return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT,
+				    "bank_account: no account '%s'", bank);
 	}
 	if (rc < 0)
 		return rc;
@@ -1084,17 +1106,14 @@ static json_t *receipt_row_json(PGresult *r, int i)
 	const char *bccy = PQgetvalue(r, i, C_RECEIPT_CURRENCY);
 	const char *pccy = PQgetvalue(r, i, C_RECEIPT_INSTRUCTED_CURRENCY);
 	const char *month = PQgetvalue(r, i, C_RECEIPT_MONTH);
-	json_t *o = receipt_json(fund_body_int64(r, i, C_RECEIPT_ID),
-				 fund_body_int64(r, i, C_RECEIPT_PLEDGE),
-				 PQgetvalue(r, i, C_RECEIPT_DONOR), PQgetvalue(r, i, C_RECEIPT_DATE),
-				 PQgetvalue(r, i, C_RECEIPT_BANK), bccy,
-				 fund_body_int64(r, i, C_RECEIPT_AMOUNT),
-				 fund_body_int64(r, i, C_RECEIPT_CHARGES),
-				 fund_body_int64(r, i, C_RECEIPT_INSTRUCTED), pccy,
-				 fund_body_int64(r, i, C_RECEIPT_SETTLED),
-				 fund_body_int64(r, i, C_RECEIPT_ADVANCE),
-				 PQgetvalue(r, i, C_RECEIPT_ENTRY),
-				 fund_body_int64(r, i, C_RECEIPT_BANK_LINE));
+	json_t *o = receipt_json(
+		fund_body_int64(r, i, C_RECEIPT_ID), fund_body_int64(r, i, C_RECEIPT_PLEDGE),
+		PQgetvalue(r, i, C_RECEIPT_DONOR), PQgetvalue(r, i, C_RECEIPT_DATE),
+		PQgetvalue(r, i, C_RECEIPT_BANK), bccy, fund_body_int64(r, i, C_RECEIPT_AMOUNT),
+		fund_body_int64(r, i, C_RECEIPT_CHARGES),
+		fund_body_int64(r, i, C_RECEIPT_INSTRUCTED), pccy,
+		fund_body_int64(r, i, C_RECEIPT_SETTLED), fund_body_int64(r, i, C_RECEIPT_ADVANCE),
+		PQgetvalue(r, i, C_RECEIPT_ENTRY), fund_body_int64(r, i, C_RECEIPT_BANK_LINE));
 	struct money_rate x;
 	int64_t usd;
 
@@ -1161,15 +1180,15 @@ static json_t *inkind_json(long long id, const char *donor, const char *kind,
 			   const char *description, int64_t amount, const char *ccy,
 			   const char *start, const char *end, const char *entry_id)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "id",
-			 (json_int_t)id, "donor", donor, "kind", kind, "description", description,
-			 "amount", fund_body_money(amount, ccy), "currency", ccy, "period_start", start,
+	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)id,
+			 "donor", donor, "kind", kind, "description", description, "amount",
+			 fund_body_money(amount, ccy), "currency", ccy, "period_start", start,
 			 "period_end", end, "entry_id", entry_id, "recognised",
 			 strcmp(kind, "goods") == 0 ? "revenue-and-expense" : "disclosed-memo");
 }
 
 int fund_inkind_add(json_t **out, PGconn *c, json_t *body,
-			   const struct ledger_actor *who)
+		    const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"donor", "kind", "description", "amount",
 					      "currency", "period_start", "period_end", NULL};
@@ -1218,7 +1237,7 @@ int fund_inkind_list(json_t **out, PGconn *c)
 /* --- UN operational rates --------------------------------------------------------------------- */
 
 int fund_rate(struct money_rate *out, PGconn *c, const char *currency,
-		     const char *month)
+	      const char *month)
 {
 	PGresult *r = NULL;
 	int rc;
@@ -1266,7 +1285,8 @@ static int rates_line(PGconn *c, struct rates_tx *t, csv_reader *rd, const size_
 	int rc;
 
 	if (csv_nfields(rd) != n_header) {
-		return err_set(ERR_INVALID, "%s:%zu: expected %zu fields as in the header, found %zu",
+		return err_set(ERR_INVALID,
+			       "%s:%zu: expected %zu fields as in the header, found %zu",
 			       csv_name(rd), csv_line(rd), n_header, csv_nfields(rd));
 	}
 	ASSERT(ccy && month && value);
@@ -1340,8 +1360,8 @@ static int rates_tx_run(PGconn *c, void *ctx)
 	n_header = rc > 0 ? csv_nfields(rd) : 0;
 	for (int k = 0; rc > 0 && k < 3; k++)
 		if (col[k] == SIZE_MAX)
-			rc = err_set(ERR_INVALID, "%s:%zu: the header has no column %s", csv_name(rd),
-				     csv_line(rd), names[k]);
+			rc = err_set(ERR_INVALID, "%s:%zu: the header has no column %s",
+				     csv_name(rd), csv_line(rd), names[k]);
 	while (rc > 0 && (rc = csv_next(rd)) > 0)
 		if ((rc = rates_line(c, t, rd, col, n_header)) == 0)
 			rc = 1;
@@ -1368,7 +1388,7 @@ static int rates_import(json_t **out, PGconn *c, struct rates_tx *tp)
 }
 
 int fund_rates_import(json_t **out, PGconn *c, const char *path,
-			     const struct ledger_actor *who)
+		      const struct ledger_actor *who)
 {
 	struct rates_tx t = {path, 0, 0, who, NULL, 0};
 
@@ -1376,7 +1396,7 @@ int fund_rates_import(json_t **out, PGconn *c, const char *path,
 }
 
 int fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
-				 const char *name, const struct ledger_actor *who)
+			  const char *name, const struct ledger_actor *who)
 {
 	struct rates_tx t = {name, 0, 0, who, doc, len};
 
@@ -1446,10 +1466,10 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of)
 			goto cleanup;
 		o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:s}}", "currency", ccy,
 			      "funds", fund_body_money(funds, ccy), "obligations",
-			      fund_body_money(obligations, ccy), "spent", fund_body_money(spent, ccy),
-			      "available", fund_body_money(avail, ccy), "usd", "amount",
-			      fund_body_money(usd, "USD"), "usd_per_unit", rate_json(rate_normal(x)),
-			      "month", month);
+			      fund_body_money(obligations, ccy), "spent",
+			      fund_body_money(spent, ccy), "available", fund_body_money(avail, ccy),
+			      "usd", "amount", fund_body_money(usd, "USD"), "usd_per_unit",
+			      rate_json(rate_normal(x)), "month", month);
 		if (!o || json_array_append_new(arr, o) < 0) {
 			rc = oom();
 			goto cleanup;

@@ -50,7 +50,7 @@ json_t *fund_chart_json(void);
 
 /* {"id","name","org_type","country"}: country may be null. */
 int fund_donor_add(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who);
+		   const struct ledger_actor *who);
 
 /*
  * Donors sorted by what they gave: the instructed amounts of their
@@ -66,11 +66,11 @@ int fund_donors_list(json_t **out, PGconn *c);
  * once (signed_on defaults to date).
  */
 int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
-			   const struct ledger_actor *who);
+		    const struct ledger_actor *who);
 
 /* Signs indicative pledge id: {"agreement","date","amount"?}. */
 int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
-			    const struct ledger_actor *who);
+		     const struct ledger_actor *who);
 
 /* Every pledge with what receipts settled and what is open. */
 int fund_pledges_list(json_t **out, PGconn *c);
@@ -84,7 +84,7 @@ int fund_pledges_list(json_t **out, PGconn *c);
  * differ. Above what is open: "over-payment" unless allow_overpayment.
  */
 int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
-			    const struct ledger_actor *who);
+		     const struct ledger_actor *who);
 
 /* Every receipt, with its USD figure and the rate used (null if none). */
 int fund_receipts_list(json_t **out, PGconn *c);
@@ -92,7 +92,7 @@ int fund_receipts_list(json_t **out, PGconn *c);
 /* {"donor","kind":"service"|"goods","description","amount","currency",
  *  "period_start","period_end"}. */
 int fund_inkind_add(json_t **out, PGconn *c, json_t *body,
-			   const struct ledger_actor *who);
+		    const struct ledger_actor *who);
 int fund_inkind_list(json_t **out, PGconn *c);
 
 /*
@@ -103,16 +103,16 @@ int fund_inkind_list(json_t **out, PGconn *c);
  * {"file","stored","unchanged"}.
  */
 int fund_rates_import(json_t **out, PGconn *c, const char *path,
-			     const struct ledger_actor *who);
+		      const struct ledger_actor *who);
 /* The same for a CSV document of len bytes at doc (an HTTP request body),
  * named name in messages ("name:LINE: column N (FIELD): ..."). */
 int fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
-				 const char *name, const struct ledger_actor *who);
+			  const char *name, const struct ledger_actor *who);
 int fund_rates_list(json_t **out, PGconn *c);
 
 /* USD per unit of currency in month YYYY-MM (USD: 1); "missing-rate". */
 int fund_rate(struct money_rate *out, PGconn *c, const char *currency,
-		     const char *month);
+	      const char *month);
 
 /*
  * The money available for travel as of date (YYYY-MM-DD), per currency,
@@ -129,6 +129,6 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of);
  * ERR_INVALID with the ledger's contract code for an entry it refuses.
  */
 int fund_append(PGconn *c, struct ledger_entry *e, const struct ledger_actor *who,
-		       const char *action);
+		const char *action);
 
 #endif

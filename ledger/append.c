@@ -310,10 +310,12 @@ static int refusal(int rc)
 
 	if (strncmp(why, "period-closed ", 14) == 0) {
 		ledger_closed_forget(); /* closed by another process: reload */
-		return err_code_set(ERR_INVALID, EC_PERIOD_CLOSED, "date: the period %s is closed", why + 14);
+		return err_code_set(ERR_INVALID, EC_PERIOD_CLOSED, "date: the period %s is closed",
+				    why + 14);
 	}
 	if (strcmp(constraint, "entries_reverses_key") == 0) {
-		return err_code_set(ERR_INVALID, EC_ALREADY_REVERSED, "the entry was already reversed");
+		return err_code_set(ERR_INVALID, EC_ALREADY_REVERSED,
+				    "the entry was already reversed");
 	}
 	if (strcmp(constraint, "idempotency_keys_pkey") == 0) {
 		return err_code_set(ERR_CONFLICT, EC_IDEMPOTENCY_KEY_TAKEN,
@@ -322,9 +324,11 @@ static int refusal(int rc)
 	if (strncmp(why, "chain-mismatch", 14) == 0 ||
 	    strcmp(constraint, "entries_sequence_key") == 0 ||
 	    strcmp(constraint, "entries_pkey") == 0 || rc == ERR_RETRY) {
-		return err_code_set(ERR_RETRY, EC_UNAVAILABLE, "another append moved the journal meanwhile; try again");
+		return err_code_set(ERR_RETRY, EC_UNAVAILABLE,
+				    "another append moved the journal meanwhile; try again");
 	}
-	return rc == ERR_UNAVAILABLE ? rc : err_wrap(ERR_INTERNAL, "the database refused the entries");
+	return rc == ERR_UNAVAILABLE ? rc
+				     : err_wrap(ERR_INTERNAL, "the database refused the entries");
 }
 
 /* Sends sql (one of the two messages) and collects its results, feeding
@@ -336,8 +340,9 @@ static int exchange(PGconn *c, struct ledger_append *a, const char *sql)
 	bool failed = false;
 
 	if (!PQsendQuery(c, sql))
-		return refusal(err_set(PQstatus(c) == CONNECTION_OK ? ERR_INTERNAL : ERR_UNAVAILABLE,
-				       "append: %s", PQerrorMessage(c)));
+		return refusal(
+			err_set(PQstatus(c) == CONNECTION_OK ? ERR_INTERNAL : ERR_UNAVAILABLE,
+				"append: %s", PQerrorMessage(c)));
 	while ((r = PQgetResult(c)) != NULL) {
 		int rc1 = db_result_check(c, r, "append");
 
@@ -351,14 +356,16 @@ static int exchange(PGconn *c, struct ledger_append *a, const char *sql)
 
 			if (failed || k >= N_COPIES)
 				PQputCopyEnd(c, "the client gave up");
-			else if ((rc = db_copy_feed(c, (const char *)a->data[k].p, a->data[k].len)) < 0)
+			else if ((rc = db_copy_feed(c, (const char *)a->data[k].p,
+						    a->data[k].len)) < 0)
 				failed = true;
 			copies = k + 1;
 		}
 		PQclear(r);
 	}
 	if (!failed && PQstatus(c) != CONNECTION_OK) {
-		return err_code_set(ERR_UNAVAILABLE, EC_UNAVAILABLE, "append: the database connection was lost");
+		return err_code_set(ERR_UNAVAILABLE, EC_UNAVAILABLE,
+				    "append: the database connection was lost");
 	}
 	return failed ? (rc < 0 ? rc : err_set(ERR_INTERNAL, "append failed")) : 0;
 }

@@ -189,8 +189,9 @@ static int parse_posting(struct ledger_posting *p, json_t *obj, const char *wher
 	    (rc = get_string(&ccy, obj, "currency", where, true, 8)) < 0)
 		return rc;
 	if (json_is_number(json_object_get(obj, "amount")))
-		return bad(where, "amount",
-			   "must be a string with the currency's minor digits, like \"1250.00\", not a JSON number");
+		return bad(
+			where, "amount",
+			"must be a string with the currency's minor digits, like \"1250.00\", not a JSON number");
 	if ((rc = get_string(&amount, obj, "amount", where, true, 64)) < 0)
 		return rc;
 	if (!ledger_code_valid(account))
@@ -234,8 +235,8 @@ int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where)
 		return bad(where, "postings", "must be an array");
 	n = json_array_size(postings);
 	if (n < 2) {
-		return err_code_set(ERR_INVALID, EC_UNBALANCED_ENTRY, "%spostings: an entry needs at least 2 postings",
-			       where);
+		return err_code_set(ERR_INVALID, EC_UNBALANCED_ENTRY,
+				    "%spostings: an entry needs at least 2 postings", where);
 	}
 	if (n > LIMIT_POSTINGS_PER_ENTRY) {
 		char what[64];
@@ -284,8 +285,9 @@ int ledger_entry_check(const struct ledger_entry *e,
 		size_t k;
 
 		if (!a) {
-			return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT, "%spostings[%zu].account: no account '%s'",
-				       where, i, p->account);
+			return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT,
+					    "%spostings[%zu].account: no account '%s'", where, i,
+					    p->account);
 		}
 		if (strcmp(a->currency, p->currency) != 0) {
 			return err_code_set(ERR_INVALID, EC_CURRENCY_MISMATCH,

@@ -510,8 +510,9 @@ static int check_known(int *out, PGconn *c, struct ledger_entry *e, size_t n, bo
 	for (size_t m = 0; m < known.n_closed; m++)
 		for (size_t i = 0; i < n; i++)
 			if (strncmp(e[i].date, known.closed[m], 7) == 0) {
-				*out = err_code_set(ERR_INVALID, EC_PERIOD_CLOSED, "date: the period %s is closed",
-					       known.closed[m]);
+				*out = err_code_set(ERR_INVALID, EC_PERIOD_CLOSED,
+						    "date: the period %s is closed",
+						    known.closed[m]);
 				answered = 1;
 				goto cleanup;
 			}
@@ -599,7 +600,8 @@ static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool ba
 	if ((rc = load_closed(c)) < 0) /* rarely: the cache missed */
 		goto cleanup;
 	if (closed[0]) {
-		rc = err_code_set(ERR_INVALID, EC_PERIOD_CLOSED, "date: the period %s is closed", closed);
+		rc = err_code_set(ERR_INVALID, EC_PERIOD_CLOSED, "date: the period %s is closed",
+				  closed);
 		goto cleanup;
 	}
 cleanup:
@@ -665,7 +667,8 @@ static int entry_from_row(struct ledger_entry *e, const PGresult *r, int row)
 			snprintf(p->account, sizeof(p->account), "%s",
 				 json_string_value(json_array_get(a, 0)));
 			p->debit = strcmp(json_string_value(json_array_get(a, 1)), "debit") == 0;
-			p->amount_minor = strtoll(json_string_value(json_array_get(a, 2)), NULL, 10);
+			p->amount_minor =
+				strtoll(json_string_value(json_array_get(a, 2)), NULL, 10);
 			snprintf(p->currency, sizeof(p->currency), "%s",
 				 json_string_value(json_array_get(a, 3)));
 		}
@@ -955,8 +958,8 @@ int ledger_token_create(char out[LEDGER_TOKEN_BYTES], PGconn *c, const char *rol
 	int rc;
 
 	if (!ledger_role_valid(role))
-		return err_set(ERR_INVALID, "--role %s: expected admin, finance, secretariat or auditor",
-			       role);
+		return err_set(ERR_INVALID,
+			       "--role %s: expected admin, finance, secretariat or auditor", role);
 	if (strlen(name) < 1 || strlen(name) > 100)
 		return err_set(ERR_INVALID, "--name: 1-100 characters");
 	if ((rc = setup_owner(c)) < 0 || (rc = ledger_random_hex(id, 8)) < 0 ||
@@ -1025,13 +1028,14 @@ int ledger_token_list(json_t **out, PGconn *c)
 	arr = json_array();
 	for (int i = 0; arr && i < PQntuples(r); i++)
 		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", PQgetvalue(r, i, TOKENS_ID),
-				       "name", PQgetvalue(r, i, TOKENS_NAME),
-				       "role", PQgetvalue(r, i, TOKENS_ROLE),
-				       "created_at", PQgetvalue(r, i, TOKENS_CREATED_AT), "revoked_at",
-				       PQgetisnull(r, i, TOKENS_REVOKED_AT)
-					       ? json_null()
-					       : json_string(PQgetvalue(r, i, TOKENS_REVOKED_AT))));
+			arr,
+			json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", PQgetvalue(r, i, TOKENS_ID),
+				  "name", PQgetvalue(r, i, TOKENS_NAME), "role",
+				  PQgetvalue(r, i, TOKENS_ROLE), "created_at",
+				  PQgetvalue(r, i, TOKENS_CREATED_AT), "revoked_at",
+				  PQgetisnull(r, i, TOKENS_REVOKED_AT)
+					  ? json_null()
+					  : json_string(PQgetvalue(r, i, TOKENS_REVOKED_AT))));
 	PQclear(r);
 	if (!arr)
 		return err_set(ERR_INTERNAL, "out of memory");

@@ -229,8 +229,9 @@ static void run_group(struct lane *l, struct job *jobs, struct ledger_submit **s
 	} else if (lost(l) || rc == ERR_UNAVAILABLE) {
 		metrics_db_error();
 		log_warn("group commit failed", "error", err_last(), NULL);
-		rc = err_set(ERR_UNAVAILABLE, "the database connection was lost; the outcome of the"
-					      " request is unknown: retry it with the same Idempotency-Key");
+		rc = err_set(ERR_UNAVAILABLE,
+			     "the database connection was lost; the outcome of the"
+			     " request is unknown: retry it with the same Idempotency-Key");
 		for (struct job *j = jobs; j; j = j->next)
 			finish(j, rc);
 	} else if (n == 1) {

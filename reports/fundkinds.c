@@ -106,7 +106,8 @@ static const struct db_columns columns[] = {
 
 int reports_fund_setup(PGconn *c)
 {
-	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns, sizeof(columns) / sizeof(columns[0]));
+	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns,
+			sizeof(columns) / sizeof(columns[0]));
 }
 
 /* --- donor-contributions ----------------------------------------------------------- */
@@ -148,8 +149,10 @@ static int write_donor(struct reports_ctx *x, const struct donor *d, long rank,
 
 		if ((rc = reports_start(w, "currency")) < 0 ||
 		    (rc = reports_attr(w, "code", ccy)) < 0 ||
-		    (rc = reports_write_money(w, "pledged", reports_ll(r, i, DON_PLEDGED), ccy)) < 0 ||
-		    (rc = reports_write_money(w, "received", reports_ll(r, i, DON_RECEIVED), ccy)) < 0 ||
+		    (rc = reports_write_money(w, "pledged", reports_ll(r, i, DON_PLEDGED),
+					      ccy)) < 0 ||
+		    (rc = reports_write_money(w, "received", reports_ll(r, i, DON_RECEIVED),
+					      ccy)) < 0 ||
 		    (rc = reports_write_money(w, "outstanding", reports_ll(r, i, DON_OUTSTANDING),
 					      ccy)) < 0 ||
 		    (rc = reports_end(w, "currency")) < 0)
@@ -256,9 +259,12 @@ int reports_write_inkind(struct reports_ctx *x)
 		    (rc = reports_attr(w, "id", PQgetvalue(r, i, GIFT_ID))) < 0 ||
 		    (rc = reports_attr(w, "kind", PQgetvalue(r, i, GIFT_KIND))) < 0 ||
 		    (rc = reports_attr(w, "donor", PQgetvalue(r, i, GIFT_DONOR))) < 0 ||
-		    (rc = reports_write_text(w, "donor-name", PQgetvalue(r, i, GIFT_DONOR_NAME))) < 0 ||
-		    (rc = reports_write_text(w, "description", PQgetvalue(r, i, GIFT_DESCRIPTION))) < 0 ||
-		    (rc = reports_write_money(w, "fair-value", reports_ll(r, i, GIFT_AMOUNT), ccy)) < 0 ||
+		    (rc = reports_write_text(w, "donor-name",
+					     PQgetvalue(r, i, GIFT_DONOR_NAME))) < 0 ||
+		    (rc = reports_write_text(w, "description",
+					     PQgetvalue(r, i, GIFT_DESCRIPTION))) < 0 ||
+		    (rc = reports_write_money(w, "fair-value", reports_ll(r, i, GIFT_AMOUNT),
+					      ccy)) < 0 ||
 		    (rc = reports_write_usd(w, "usd", usd, rate, month)) < 0 ||
 		    (rc = reports_start(w, "gift-period")) < 0 ||
 		    (rc = reports_write_date(w, "from", PQgetvalue(r, i, GIFT_PERIOD_START))) < 0 ||
@@ -304,7 +310,8 @@ static int write_line(struct reports_ctx *x, const char *id, const char *name, i
 
 	if ((rc = reports_usd(&usd, &rate, x->c, amount, ccy, month)) < 0 ||
 	    (rc = money_add(total, *total, usd)) < 0 || (rc = reports_start(w, "line")) < 0 ||
-	    (rc = reports_attr(w, "id", id)) < 0 || (rc = reports_write_text(w, "name", name)) < 0 ||
+	    (rc = reports_attr(w, "id", id)) < 0 ||
+	    (rc = reports_write_text(w, "name", name)) < 0 ||
 	    (rc = reports_write_money(w, "amount", amount, ccy)) < 0 ||
 	    (rc = reports_write_usd(w, "usd", usd, rate, month)) < 0)
 		return rc;
@@ -322,11 +329,13 @@ static int write_accounts_section(struct reports_ctx *x, const char *name, enum 
 	int64_t total = 0;
 	int rc;
 
-	if ((rc = reports_start(x->w, "section")) < 0 || (rc = reports_attr(x->w, "name", name)) < 0)
+	if ((rc = reports_start(x->w, "section")) < 0 ||
+	    (rc = reports_attr(x->w, "name", name)) < 0)
 		return rc;
 	for (int i = 0; i < PQntuples(r); i++) {
-		int64_t v = col != MOVEMENT ? reports_ll(r, i, col)
-					    : reports_ll(r, i, ACC_CLOSING) - reports_ll(r, i, ACC_OPENING);
+		int64_t v = col != MOVEMENT
+				    ? reports_ll(r, i, col)
+				    : reports_ll(r, i, ACC_CLOSING) - reports_ll(r, i, ACC_OPENING);
 
 		if (!picks(k, PQgetvalue(r, i, ACC_CODE), PQgetvalue(r, i, ACC_TYPE)) || v == 0)
 			continue;
@@ -386,9 +395,11 @@ int reports_write_fund_statement(struct reports_ctx *x)
 	    (rc = reports_write_text(x->w, "rate-month", month)) < 0 ||
 	    (rc = write_accounts_section(x, "opening-balances", BANK, ACC_OPENING, a, month)) < 0 ||
 	    (rc = write_contributions(x, d, a, month)) < 0 ||
-	    (rc = write_accounts_section(x, "receivables", RECEIVABLE, ACC_CLOSING, a, month)) < 0 ||
+	    (rc = write_accounts_section(x, "receivables", RECEIVABLE, ACC_CLOSING, a,
+					 month)) < 0 ||
 	    (rc = write_accounts_section(x, "expenses", EXPENSE, MOVEMENT, a, month)) < 0 ||
-	    (rc = write_accounts_section(x, "obligations", OBLIGATION, ACC_CLOSING, a, month)) < 0 ||
+	    (rc = write_accounts_section(x, "obligations", OBLIGATION, ACC_CLOSING, a,
+					 month)) < 0 ||
 	    (rc = write_accounts_section(x, "closing-balances", BANK, ACC_CLOSING, a, month)) < 0)
 		goto cleanup;
 cleanup:

@@ -103,7 +103,8 @@ static const struct db_columns columns[] = {
 
 int reports_iati_setup(PGconn *c)
 {
-	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns, sizeof(columns) / sizeof(columns[0]));
+	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns,
+			sizeof(columns) / sizeof(columns[0]));
 }
 
 /* --- writing ---------------------------------------------------------------------------- */
@@ -112,7 +113,8 @@ static int narrative(xmlTextWriterPtr w, const char *parent, const char *text)
 {
 	int rc;
 
-	if ((rc = reports_start(w, parent)) < 0 || (rc = reports_write_text(w, "narrative", text)) < 0)
+	if ((rc = reports_start(w, parent)) < 0 ||
+	    (rc = reports_write_text(w, "narrative", text)) < 0)
 		return rc;
 	return reports_end(w, parent);
 }
@@ -160,9 +162,11 @@ static int org_ref(char out[IATI_ORG_REF_BYTES], PGconn *c)
 	    v[0] == '-' || v[strlen(v) - 1] == '-' ||
 	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._") !=
 		    strlen(v))
-		rc = err_set(ERR_INVALID, "setting iati.org_ref '%s': expected an IATI "
-				  "organisation identifier, AGENCY-ID (letters, digits, '-', '.', '_'; "
-				  "at most %d characters)", v, IATI_ORG_REF_BYTES - 1);
+		rc = err_set(ERR_INVALID,
+			     "setting iati.org_ref '%s': expected an IATI "
+			     "organisation identifier, AGENCY-ID (letters, digits, '-', '.', '_'; "
+			     "at most %d characters)",
+			     v, IATI_ORG_REF_BYTES - 1);
 	else
 		snprintf(out, IATI_ORG_REF_BYTES, "%s", v);
 	PQclear(r);
@@ -178,7 +182,8 @@ static int begin(struct reports_ctx *x, const char *root, char stamp[DATE_TIME_B
 		snprintf(stamp, DATE_TIME_BYTES, "%s", x->rq->generated_at);
 	else
 		date_format_time(stamp, time(NULL));
-	if ((rc = reports_start(x->w, root)) < 0 || (rc = reports_attr(x->w, "version", "2.03")) < 0)
+	if ((rc = reports_start(x->w, root)) < 0 ||
+	    (rc = reports_attr(x->w, "version", "2.03")) < 0)
 		return rc;
 	return reports_attr(x->w, "generated-datetime", stamp);
 }
@@ -233,9 +238,10 @@ int reports_write_iati_activities(struct reports_ctx *x)
 	    (rc = org(w, "reporting-org", ref, NULL, IATI_ORG_TYPE, IATI_ORG_NAME)) < 0 ||
 	    (rc = narrative(w, "title", "IGF Trust Fund")) < 0 ||
 	    (rc = reports_start(w, "description")) < 0 || (rc = reports_attr(w, "type", "1")) < 0 ||
-	    (rc = reports_write_text(w, "narrative", "Extrabudgetary trust fund supporting the "
-						     "Internet Governance Forum and travel of "
-						     "participants from developing countries.")) < 0 ||
+	    (rc = reports_write_text(w, "narrative",
+				     "Extrabudgetary trust fund supporting the "
+				     "Internet Governance Forum and travel of "
+				     "participants from developing countries.")) < 0 ||
 	    (rc = reports_end(w, "description")) < 0)
 		goto cleanup;
 	for (int i = 0; i < PQntuples(d); i++)
@@ -262,7 +268,8 @@ static int expense_usd(int64_t *out, PGconn *c, const PGresult *a, int i, const 
 {
 	struct money_rate rate;
 
-	return reports_usd(out, &rate, c, reports_ll(a, i, ACC_CLOSING) - reports_ll(a, i, ACC_OPENING),
+	return reports_usd(out, &rate, c,
+			   reports_ll(a, i, ACC_CLOSING) - reports_ll(a, i, ACC_OPENING),
 			   PQgetvalue(a, i, ACC_CURRENCY), month);
 }
 
@@ -276,7 +283,8 @@ int reports_write_iati_organisation(struct reports_ctx *x)
 	int rc;
 
 	reports_month(month, x->rq->to);
-	if ((rc = org_ref(ref, x->c)) < 0 || (rc = db_exec(&a, x->c, "reports_st_accounts", 3, params)) < 0)
+	if ((rc = org_ref(ref, x->c)) < 0 ||
+	    (rc = db_exec(&a, x->c, "reports_st_accounts", 3, params)) < 0)
 		goto cleanup;
 	for (int i = 0; i < PQntuples(a); i++) { /* the total comes before its lines */
 		int64_t usd;
@@ -298,7 +306,8 @@ int reports_write_iati_organisation(struct reports_ctx *x)
 	    (rc = reports_start(w, "total-expenditure")) < 0 ||
 	    (rc = reports_start(w, "period-start")) < 0 ||
 	    (rc = reports_attr(w, "iso-date", x->rq->from)) < 0 ||
-	    (rc = reports_end(w, "period-start")) < 0 || (rc = reports_start(w, "period-end")) < 0 ||
+	    (rc = reports_end(w, "period-start")) < 0 ||
+	    (rc = reports_start(w, "period-end")) < 0 ||
 	    (rc = reports_attr(w, "iso-date", x->rq->to)) < 0 ||
 	    (rc = reports_end(w, "period-end")) < 0 || (rc = value(w, total, "USD", x->rq->to)) < 0)
 		goto cleanup;

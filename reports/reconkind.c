@@ -76,7 +76,8 @@ static const struct db_columns columns[] = {
 
 int reports_rec_setup(PGconn *c)
 {
-	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns, sizeof(columns) / sizeof(columns[0]));
+	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns,
+			sizeof(columns) / sizeof(columns[0]));
 }
 
 /* --- the report ------------------------------------------------------------------------- */
@@ -101,9 +102,11 @@ static int statement_account(const char **out, PGresult **r, struct reports_ctx 
 	for (int i = 0; i < PQntuples(*r); i++) {
 		if (strcmp(PQgetvalue(*r, i, SA_CURRENCY), bank->currency) != 0) {
 			if (want)
-				return err_set(ERR_INVALID, "--statement-account %s is in %s, "
-					       "--bank-account %s in %s", want,
-					       PQgetvalue(*r, i, SA_CURRENCY), bank->code, bank->currency);
+				return err_set(ERR_INVALID,
+					       "--statement-account %s is in %s, "
+					       "--bank-account %s in %s",
+					       want, PQgetvalue(*r, i, SA_CURRENCY), bank->code,
+					       bank->currency);
 			continue;
 		}
 		if (!*out || strcmp(*out, PQgetvalue(*r, i, SA_ACCOUNT)) != 0)
@@ -171,7 +174,8 @@ static int write_group(xmlTextWriterPtr w, const char *status, const PGresult *r
 	if ((rc = reports_start(w, status)) < 0 || (rc = reports_attr(w, "count", n_text)) < 0)
 		return rc;
 	for (int i = 0; i < PQntuples(r); i++)
-		if (strcmp(PQgetvalue(r, i, L_STATUS), status) == 0 && (rc = write_line(w, r, i)) < 0)
+		if (strcmp(PQgetvalue(r, i, L_STATUS), status) == 0 &&
+		    (rc = write_line(w, r, i)) < 0)
 			return rc;
 	return reports_end(w, status);
 }
@@ -188,7 +192,8 @@ int reports_write_reconciliation(struct reports_ctx *x)
 
 	rc = ledger_account_get(&bank, x->c, x->rq->bank_account);
 	if (rc == ERR_NOTFOUND)
-		rc = err_set(ERR_INVALID, "--bank-account %s: no such account", x->rq->bank_account);
+		rc = err_set(ERR_INVALID, "--bank-account %s: no such account",
+			     x->rq->bank_account);
 	else if (rc == 0 && (strncmp(bank.code, "10", 2) != 0 || strcmp(bank.type, "asset") != 0))
 		rc = err_set(ERR_INVALID, "--bank-account %s: not a bank account (10xx-CCY)",
 			     bank.code);

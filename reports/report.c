@@ -172,7 +172,8 @@ int reports_write_usd(xmlTextWriterPtr w, const char *name, int64_t usd,
 
 	money_rate_format(r, rate);
 	if ((rc = money_format(amount, usd, "USD")) < 0 || (rc = reports_start(w, name)) < 0 ||
-	    (rc = reports_attr(w, "currency", "USD")) < 0 || (rc = reports_attr(w, "rate", r)) < 0 ||
+	    (rc = reports_attr(w, "currency", "USD")) < 0 ||
+	    (rc = reports_attr(w, "rate", r)) < 0 ||
 	    (rc = reports_attr(w, "rate-month", month)) < 0 ||
 	    (rc = wrote(xmlTextWriterWriteString(w, X(amount)), name)) < 0)
 		return rc;

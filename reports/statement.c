@@ -1,12 +1,13 @@
 /*
  * statement.c - the account statement: for every account in scope (one, or
- * all) its opening and closing balance; then the journal itself from the first entry dated in the period
- * to the ledger head, each entry with every field its hash covers and all
- * of its postings, so that the hash chain can be recomputed from the file
- * alone (tfledger verify-statement). Postings of entries dated in the period
- * carry the running balance of their account (if in scope), in journal
- * (sequence) order. Entries in the chain but dated outside the period are
- * marked in-period="false" and move no balance.
+ * all) its opening and closing balance; then the journal itself from the
+ * first entry dated in the period to the ledger head, each entry with every
+ * field its hash covers and all of its postings, so that the hash chain can
+ * be recomputed from the file alone (tfledger verify-statement). Postings
+ * of entries dated in the period carry the running balance of their
+ * account (if in scope), in journal (sequence) order. Entries in the chain
+ * but dated outside the period are marked in-period="false" and move no
+ * balance.
  *
  * Opening and closing balances come from the ledger's running balances
  * (as of the day before the period, and as of its end); the running
@@ -104,7 +105,8 @@ static const struct db_columns columns[] = {
 
 int reports_statement_setup(PGconn *c)
 {
-	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns, sizeof(columns) / sizeof(columns[0]));
+	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns,
+			sizeof(columns) / sizeof(columns[0]));
 }
 
 /* --- the accounts ----------------------------------------------------------------------- */
@@ -140,7 +142,8 @@ static int write_accounts(struct reports_ctx *x, struct acct *a, size_t n, const
 		    (rc = reports_attr(w, "code", a[i].code)) < 0 ||
 		    (rc = reports_attr(w, "currency", a[i].currency)) < 0 ||
 		    (rc = reports_attr(w, "type", PQgetvalue(r, (int)i, ACC_TYPE))) < 0 ||
-		    (rc = reports_attr(w, "normal-side", a[i].normal_debit ? "debit" : "credit")) < 0 ||
+		    (rc = reports_attr(w, "normal-side",
+				       a[i].normal_debit ? "debit" : "credit")) < 0 ||
 		    (rc = reports_write_text(w, "name", PQgetvalue(r, (int)i, ACC_NAME))) < 0 ||
 		    (rc = reports_write_money(w, "opening-balance", normal(&a[i], a[i].opening),
 					      a[i].currency)) < 0 ||
@@ -314,7 +317,8 @@ static int start_entry(struct entries *e, const struct field *f, int64_t sequenc
 					  "start at line 1", sequence);
 	if (f[C_ID].len != 16 || f[C_CREATED_AT].len != 8 || f[C_HASH].len != 64 ||
 	    f[C_PREV_HASH].len != 64 || (f[C_REVERSES].len >= 0 && f[C_REVERSES].len != 16))
-		return err_set(ERR_INTERNAL, "entry %" PRId64 ": unexpected column sizes", sequence);
+		return err_set(ERR_INTERNAL, "entry %" PRId64 ": unexpected column sizes",
+			       sequence);
 	if ((rc = format_day(date, (int32_t)be32(f[C_DATE].p))) < 0 ||
 	    (rc = format_time(created, be64(f[C_CREATED_AT].p))) < 0)
 		return rc;
@@ -547,9 +551,11 @@ int reports_write_statement(struct reports_ctx *x)
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n; i++)
-		a[i] = (struct acct){PQgetvalue(r, (int)i, ACC_CODE), PQgetvalue(r, (int)i, ACC_CURRENCY),
+		a[i] = (struct acct){PQgetvalue(r, (int)i, ACC_CODE),
+				     PQgetvalue(r, (int)i, ACC_CURRENCY),
 				     strcmp(PQgetvalue(r, (int)i, ACC_NORMAL_SIDE), "debit") == 0,
-				     reports_ll(r, (int)i, ACC_OPENING), reports_ll(r, (int)i, ACC_CLOSING),
+				     reports_ll(r, (int)i, ACC_OPENING),
+				     reports_ll(r, (int)i, ACC_CLOSING),
 				     0};
 	for (size_t i = 0; i < n; i++)
 		a[i].running = a[i].opening;
@@ -563,8 +569,9 @@ int reports_write_statement(struct reports_ctx *x)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++)
 		if (a[i].running != a[i].closing) {
-			rc = err_set(ERR_INTERNAL, "account %s: the running balance does not end "
-					  "at the closing balance (journal changed under the snapshot?)",
+			rc = err_set(ERR_INTERNAL,
+				     "account %s: the running balance does not end "
+				     "at the closing balance (journal changed under the snapshot?)",
 				     a[i].code);
 			goto cleanup;
 		}

@@ -321,12 +321,15 @@ static int load_run(PGresult **out, struct travel *t)
 			  (const char *const[]){t->meeting})) < 0)
 		return rc;
 	if (reports_ll(all, 0, RUNS_COUNT) == 0)
-		rc = err_set(ERR_INVALID, "--meeting %s: no ranking stored yet (tfledger travel rank "
-			     "--meeting %s stores one)", t->meeting, t->meeting);
+		rc = err_set(ERR_INVALID,
+			     "--meeting %s: no ranking stored yet (tfledger travel rank "
+			     "--meeting %s stores one)",
+			     t->meeting, t->meeting);
 	else
-		rc = err_set(ERR_INVALID, "--meeting %s: no ranking on or before --to %s (the first "
-			     "was ranked on %s)", t->meeting, t->x->rq->to,
-			     PQgetvalue(all, 0, RUNS_FIRST));
+		rc = err_set(ERR_INVALID,
+			     "--meeting %s: no ranking on or before --to %s (the first "
+			     "was ranked on %s)",
+			     t->meeting, t->x->rq->to, PQgetvalue(all, 0, RUNS_FIRST));
 	PQclear(all);
 	return rc;
 }
@@ -362,8 +365,8 @@ static int write_reasons(xmlTextWriterPtr w, const char *list)
 			return err_set(ERR_INTERNAL, "stored reason codes '%s' malformed", list);
 		memcpy(code, list, n);
 		code[n] = '\0';
-		if ((rc = reports_start(w, "reason")) < 0 || (rc = reports_attr(w, "code", code)) < 0 ||
-		    (rc = reports_end(w, "reason")) < 0)
+		if ((rc = reports_start(w, "reason")) < 0 ||
+		    (rc = reports_attr(w, "code", code)) < 0 || (rc = reports_end(w, "reason")) < 0)
 			return rc;
 		list += n + (list[n] == ' ');
 	}
@@ -406,7 +409,8 @@ static int write_decisions(struct travel *t, const PGresult *run)
 		return rc;
 	do {
 		if ((rc = db_exec(&r, t->x->c, "reports_trv_decisions", 3,
-				  (const char *const[]){PQgetvalue(run, 0, R_ID), after, limit})) < 0)
+				  (const char *const[]){PQgetvalue(run, 0, R_ID), after,
+							limit})) < 0)
 			return rc;
 		n = PQntuples(r);
 		for (int i = 0; rc == 0 && i < n; i++)
@@ -569,15 +573,17 @@ static int write_totals(struct travel *t)
 		int64_t b = reports_ll(r, i, TOT_BUCKET);
 
 		ASSERT(b >= BEFORE && b < BUCKETS);
-		sums[b] = (struct figures){reports_ll(r, i, TOT_OBLIGED), reports_ll(r, i, TOT_RELEASED),
+		sums[b] = (struct figures){reports_ll(r, i, TOT_OBLIGED),
+					   reports_ll(r, i, TOT_RELEASED),
 					   reports_ll(r, i, TOT_SPENT)};
 	}
 	PQclear(r);
 	for (int b = 0; rc == 0 && b < BUCKETS; b++)
 		if (memcmp(&sums[b], &t->listed[b], sizeof(sums[b])) != 0)
-			rc = err_set(ERR_INTERNAL, "travel-allocation %s: the postings of %s (%s) "
-				     "do not add up to the entries listed", t->meeting, t->reference,
-				     names[b]);
+			rc = err_set(ERR_INTERNAL,
+				     "travel-allocation %s: the postings of %s (%s) "
+				     "do not add up to the entries listed",
+				     t->meeting, t->reference, names[b]);
 	if (rc < 0 || (rc = add(&open, &sums[BEFORE])) < 0 ||
 	    (rc = add(&open, &sums[IN_PERIOD])) < 0 ||
 	    (rc = money_sub(&open.obliged, open.obliged, open.released)) < 0 ||
@@ -585,7 +591,8 @@ static int write_totals(struct travel *t)
 		return rc;
 	for (int b = 0; b < BUCKETS; b++)
 		if ((rc = reports_start(w, names[b])) < 0 ||
-		    (rc = write_figures(w, &sums[b], t->ccy)) < 0 || (rc = reports_end(w, names[b])) < 0)
+		    (rc = write_figures(w, &sums[b], t->ccy)) < 0 ||
+		    (rc = reports_end(w, names[b])) < 0)
 			return rc;
 	if ((rc = reports_write_money(w, "open-at-end", open.obliged, t->ccy)) < 0)
 		return rc;

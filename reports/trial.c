@@ -38,7 +38,8 @@ static const struct db_columns columns[] = {
 
 int reports_trial_setup(PGconn *c)
 {
-	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns, sizeof(columns) / sizeof(columns[0]));
+	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns,
+			sizeof(columns) / sizeof(columns[0]));
 }
 
 struct totals {
@@ -98,7 +99,8 @@ int reports_write_trial_balance(struct reports_ctx *x)
 		    (rc = reports_write_money(w, "debit", bal > 0 ? bal : 0, ccy)) < 0 ||
 		    (rc = reports_write_money(w, "credit", bal < 0 ? -bal : 0, ccy)) < 0 ||
 		    (rc = reports_write_usd(w, "usd-debit", usd > 0 ? usd : 0, rate, month)) < 0 ||
-		    (rc = reports_write_usd(w, "usd-credit", usd < 0 ? -usd : 0, rate, month)) < 0 ||
+		    (rc = reports_write_usd(w, "usd-credit", usd < 0 ? -usd : 0, rate,
+					    month)) < 0 ||
 		    (rc = reports_end(w, "account")) < 0 || (rc = add(&ccy_t, bal)) < 0 ||
 		    (rc = add(&usd_t, usd)) < 0)
 			goto cleanup;

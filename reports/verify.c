@@ -340,8 +340,10 @@ static void check_end(struct vstate *v)
 		int64_t close_d = a->normal_debit ? a->closing : -a->closing;
 
 		if (a->running != close_d) {
-			bad(v, "account %s: opening balance + its postings in the period is not the "
-			       "closing balance", a->code);
+			bad(v,
+			    "account %s: opening balance + its postings in the period is not the "
+			    "closing balance",
+			    a->code);
 			return;
 		}
 	}

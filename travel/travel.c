@@ -4,9 +4,11 @@
  * and settlement entries and, apart from those, their trip reports.
  *
  * Invariants: every write is one transaction holding its rows, its entries
- * (appended by fund_append: the journal's own path), its audit row
- * and, for an HTTP request with an Idempotency-Key, its answer. Entries are built balanced here in int64 minor units of the
- * meeting's currency; the ledger core and the database check them again.
+ * (appended by fund_append: the journal's own path) and its audit row;
+ * called inside a caller's transaction it joins it (the daemon's
+ * Idempotency-Key wrapper stores the key's record there). Entries are
+ * built balanced here in int64 minor units of the meeting's currency; the
+ * ledger core and the database check them again.
  * An approved trip's obligation (Dr 8100 / Cr 8190, the granted amount) is
  * open until exactly one entry closes it: a release (declined, cancelled)
  * or a settlement, which liquidates the whole granted amount and books what
@@ -295,7 +297,7 @@ static int report_date_check(const char *date, const char *starts_on)
 	ledger_now(now);
 	if (!date_valid(date))
 		return fund_body_bad("report_received", "expected a date YYYY-MM-DD, got ",
-				       date);
+				     date);
 	if (strcmp(date, starts_on) < 0) {
 		return err_set(ERR_INVALID, "report_received: %s is before the meeting starts (%s)",
 			       date, starts_on);
@@ -309,7 +311,8 @@ static int report_date_check(const char *date, const char *starts_on)
 
 static json_t *money_or_null(const PGresult *r, int row, int col, const char *ccy)
 {
-	return PQgetisnull(r, row, col) ? json_null() : fund_body_money(fund_body_int64(r, row, col), ccy);
+	return PQgetisnull(r, row, col) ? json_null()
+					: fund_body_money(fund_body_int64(r, row, col), ccy);
 }
 
 /* A trip row (TRIP_COLS) as JSON. */
@@ -415,7 +418,7 @@ static int meeting_tx_run(PGconn *c, void *ctx)
 }
 
 int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
-			      const struct ledger_actor *who)
+		       const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"id",	  "name",     "starts_on", "ends_on",
 					      "place",	  "currency", "budget_line", NULL};
@@ -512,22 +515,20 @@ static json_t *applicant_json(const PGresult *r, int i, const char *ccy)
 						      (json_int_t)dro, "ledger", (json_int_t)lro));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:o, s:s, s:s, s:s, s:I,"
 			 " s:{s:I, s:I}, s:{s:I, s:I}, s:o*}",
-			 "id", PQgetvalue(r, i, C_APPL_ID),
-			 "name", PQgetvalue(r, i, C_APPL_NAME),
-			 "country", PQgetvalue(r, i, C_APPL_COUNTRY),
-			 "category", PQgetvalue(r, i, C_APPL_CATEGORY),
-			 "role", PQgetvalue(r, i, C_APPL_ROLE),
-			 "forms_complete", strcmp(PQgetvalue(r, i, C_APPL_FORMS_COMPLETE), "t") == 0,
-			 "health_check", strcmp(PQgetvalue(r, i, C_APPL_HEALTH_CHECK), "t") == 0,
-			 "request", PQgetvalue(r, i, C_APPL_REQUEST),
-			 "amount", fund_body_money(fund_body_int64(r, i, C_APPL_AMOUNT), ccy),
-			 "currency", ccy,
-			 "requested_on", PQgetvalue(r, i, C_APPL_REQUESTED_ON),
-			 "source", PQgetvalue(r, i, C_APPL_SOURCE),
-			 "line", (json_int_t)fund_body_int64(r, i, C_APPL_LINE), "declared",
-			 "prior_funded", (json_int_t)df, "prior_reports_outstanding",
-			 (json_int_t)dro, "ledger", "prior_funded", (json_int_t)lf,
-			 "prior_reports_outstanding", (json_int_t)lro, "differences", diff);
+			 "id", PQgetvalue(r, i, C_APPL_ID), "name", PQgetvalue(r, i, C_APPL_NAME),
+			 "country", PQgetvalue(r, i, C_APPL_COUNTRY), "category",
+			 PQgetvalue(r, i, C_APPL_CATEGORY), "role", PQgetvalue(r, i, C_APPL_ROLE),
+			 "forms_complete",
+			 strcmp(PQgetvalue(r, i, C_APPL_FORMS_COMPLETE), "t") == 0, "health_check",
+			 strcmp(PQgetvalue(r, i, C_APPL_HEALTH_CHECK), "t") == 0, "request",
+			 PQgetvalue(r, i, C_APPL_REQUEST), "amount",
+			 fund_body_money(fund_body_int64(r, i, C_APPL_AMOUNT), ccy), "currency",
+			 ccy, "requested_on", PQgetvalue(r, i, C_APPL_REQUESTED_ON), "source",
+			 PQgetvalue(r, i, C_APPL_SOURCE), "line",
+			 (json_int_t)fund_body_int64(r, i, C_APPL_LINE), "declared", "prior_funded",
+			 (json_int_t)df, "prior_reports_outstanding", (json_int_t)dro, "ledger",
+			 "prior_funded", (json_int_t)lf, "prior_reports_outstanding",
+			 (json_int_t)lro, "differences", diff);
 }
 
 /* {"meeting","as_of","applicants":[...]} of meeting row m as of as_of:
@@ -538,15 +539,17 @@ static int applicants_json(json_t **out, PGconn *c, const PGresult *m, const cha
 	PGresult *r = NULL;
 	json_t *arr = json_array();
 	int rc = arr ? db_exec(&r, c, "travel_applicants_ranked", 4,
-			       (const char *const[]){PQgetvalue(m, 0, C_MEETING_ID), PQgetvalue(m, 0, C_MEETING_STARTS_ON),
-						     as_of, just_added ? "true" : NULL})
+			       (const char *const[]){PQgetvalue(m, 0, C_MEETING_ID),
+						     PQgetvalue(m, 0, C_MEETING_STARTS_ON), as_of,
+						     just_added ? "true" : NULL})
 		     : oom();
 
 	*out = NULL;
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
 		rc = append_new(arr, applicant_json(r, i, PQgetvalue(m, 0, C_MEETING_CURRENCY)));
-	if (rc == 0 && !(*out = json_pack("{s:s, s:s, s:O}", "meeting", PQgetvalue(m, 0, C_MEETING_ID),
-					  "as_of", as_of, "applicants", arr)))
+	if (rc == 0 &&
+	    !(*out = json_pack("{s:s, s:s, s:O}", "meeting", PQgetvalue(m, 0, C_MEETING_ID),
+			       "as_of", as_of, "applicants", arr)))
 		rc = oom();
 	json_decref(arr);
 	PQclear(r);
@@ -582,7 +585,7 @@ static int import_tx_run(PGconn *c, void *ctx)
 }
 
 int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
-				    const char *source, const struct ledger_actor *who)
+			     const char *source, const struct ledger_actor *who)
 {
 	struct import_tx t = {.meeting = meeting, .source = source, .who = who};
 	struct rules_applicant *a = NULL;
@@ -601,7 +604,8 @@ int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE 
 		rc = rules_countries_load_default(&countries);
 	if (rc < 0)
 		goto cleanup;
-	rc = rules_applicants_read_stream(&a, &n, f, source, PQgetvalue(m, 0, C_MEETING_CURRENCY), countries);
+	rc = rules_applicants_read_stream(&a, &n, f, source, PQgetvalue(m, 0, C_MEETING_CURRENCY),
+					  countries);
 	if (rc == ERR_LIMIT)
 		rc = err_recode(ERR_INVALID, EC_INVALID_FIELD);
 	if (rc < 0)
@@ -610,16 +614,20 @@ int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE 
 		char amount[MONEY_STR_MAX];
 
 		money_format(amount, a[i].amount_minor, PQgetvalue(m, 0, C_MEETING_CURRENCY));
-		rc = append_new(rows, json_pack(
-			"{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:s, s:I, s:s, s:s, s:I}",
-			"id", a[i].id, "name", a[i].name, "country", a[i].country, "category",
-			category_names[a[i].category], "role", a[i].role, "forms_complete",
-			a[i].forms_complete, "health_check", a[i].health_check, "prior_funded",
-			(json_int_t)a[i].prior_funded, "prior_reports_outstanding",
-			(json_int_t)a[i].prior_reports_outstanding, "request",
-			request_names[a[i].request], "amount_minor", (json_int_t)a[i].amount_minor,
-			"currency", PQgetvalue(m, 0, C_MEETING_CURRENCY), "requested_on", a[i].requested_on, "line",
-			(json_int_t)a[i].line));
+		rc = append_new(
+			rows,
+			json_pack(
+				"{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:s, s:I, s:s, s:s, s:I}",
+				"id", a[i].id, "name", a[i].name, "country", a[i].country,
+				"category", category_names[a[i].category], "role", a[i].role,
+				"forms_complete", a[i].forms_complete, "health_check",
+				a[i].health_check, "prior_funded", (json_int_t)a[i].prior_funded,
+				"prior_reports_outstanding",
+				(json_int_t)a[i].prior_reports_outstanding, "request",
+				request_names[a[i].request], "amount_minor",
+				(json_int_t)a[i].amount_minor, "currency",
+				PQgetvalue(m, 0, C_MEETING_CURRENCY), "requested_on",
+				a[i].requested_on, "line", (json_int_t)a[i].line));
 	}
 	t.rows = rc == 0 ? json_dumps(rows, JSON_COMPACT) : NULL;
 	if (rc == 0 && !t.rows)
@@ -647,7 +655,7 @@ cleanup:
 }
 
 int travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
-				  const char *as_of)
+			   const char *as_of)
 {
 	PGresult *m = NULL;
 	char today[11];
@@ -735,7 +743,8 @@ static int applicant_from_row(travel_ranking *k, const PGresult *r, int i)
 	a->requested_on = memcpy(p + li + ln + 2, req, lr + 1);
 	a->role = memcpy(p + li + ln + lr + 3, role, lo + 1);
 	snprintf(a->country, sizeof(a->country), "%s", PQgetvalue(r, i, C_APPL_COUNTRY));
-	a->category = strcmp(PQgetvalue(r, i, C_APPL_CATEGORY), "mag") == 0 ? RULES_MAG : RULES_INDIVIDUAL;
+	a->category = strcmp(PQgetvalue(r, i, C_APPL_CATEGORY), "mag") == 0 ? RULES_MAG
+									    : RULES_INDIVIDUAL;
 	a->has_role = role[strspn(role, " \t\r\n")] != '\0';
 	a->forms_complete = strcmp(PQgetvalue(r, i, C_APPL_FORMS_COMPLETE), "t") == 0;
 	a->health_check = strcmp(PQgetvalue(r, i, C_APPL_HEALTH_CHECK), "t") == 0;
@@ -753,20 +762,20 @@ static int applicant_from_row(travel_ranking *k, const PGresult *r, int i)
 	    history_note(k->history, a->id, "prior_reports_outstanding", declared_o,
 			 a->prior_reports_outstanding) < 0)
 		return oom();
-	return append_new(k->inputs,
-			  json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
-				    " s:s, s:o, s:s, s:s}",
-				    "id", a->id, "person", PQgetvalue(r, i, C_APPL_PERSON), "name", a->name,
-				    "country", a->country, "category", PQgetvalue(r, i, C_APPL_CATEGORY), "role",
-				    role, "forms_complete", a->forms_complete ? "yes" : "no",
-				    "health_check", a->health_check ? "yes" : "no", "prior_funded",
-				    (json_int_t)a->prior_funded, "prior_reports_outstanding",
-				    (json_int_t)a->prior_reports_outstanding,
-				    "declared_prior_funded", (json_int_t)declared_f,
-				    "declared_prior_reports_outstanding", (json_int_t)declared_o,
-				    "request", PQgetvalue(r, i, C_APPL_REQUEST), "amount",
-				    fund_body_money(a->amount_minor, k->currency), "currency",
-				    k->currency, "requested_on", a->requested_on));
+	return append_new(
+		k->inputs,
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
+			  " s:s, s:o, s:s, s:s}",
+			  "id", a->id, "person", PQgetvalue(r, i, C_APPL_PERSON), "name", a->name,
+			  "country", a->country, "category", PQgetvalue(r, i, C_APPL_CATEGORY),
+			  "role", role, "forms_complete", a->forms_complete ? "yes" : "no",
+			  "health_check", a->health_check ? "yes" : "no", "prior_funded",
+			  (json_int_t)a->prior_funded, "prior_reports_outstanding",
+			  (json_int_t)a->prior_reports_outstanding, "declared_prior_funded",
+			  (json_int_t)declared_f, "declared_prior_reports_outstanding",
+			  (json_int_t)declared_o, "request", PQgetvalue(r, i, C_APPL_REQUEST),
+			  "amount", fund_body_money(a->amount_minor, k->currency), "currency",
+			  k->currency, "requested_on", a->requested_on));
 }
 
 /*
@@ -819,15 +828,16 @@ static int decisions_rows(char **out, const struct rules_result *res)
 
 		rules_explain(why, sizeof(why), res, d);
 		for (size_t k = 0; reasons && k < d->nreasons; k++)
-			json_array_append_new(reasons, json_string(rules_reason_name(d->reasons[k])));
-		rc = append_new(arr, json_pack("{s:I, s:s, s:o, s:s, s:I, s:I, s:o, s:s}",
-					       "position", (json_int_t)(i + 1), "applicant",
-					       d->applicant->id, "rank",
-					       d->rank ? json_integer((json_int_t)d->rank) : json_null(),
-					       "decision", outcome[d->outcome], "amount_minor",
-					       (json_int_t)d->applicant->amount_minor, "granted_minor",
-					       (json_int_t)d->granted_minor, "reasons", reasons,
-					       "explanation", why));
+			json_array_append_new(reasons,
+					      json_string(rules_reason_name(d->reasons[k])));
+		rc = append_new(
+			arr, json_pack("{s:I, s:s, s:o, s:s, s:I, s:I, s:o, s:s}", "position",
+				       (json_int_t)(i + 1), "applicant", d->applicant->id, "rank",
+				       d->rank ? json_integer((json_int_t)d->rank) : json_null(),
+				       "decision", outcome[d->outcome], "amount_minor",
+				       (json_int_t)d->applicant->amount_minor, "granted_minor",
+				       (json_int_t)d->granted_minor, "reasons", reasons,
+				       "explanation", why));
 	}
 	if (rc == 0 && !(*out = json_dumps(arr, JSON_COMPACT)))
 		rc = oom();
@@ -855,12 +865,11 @@ static int rank_tx_run(PGconn *c, void *ctx)
 	snprintf(remaining, sizeof(remaining), "%" PRId64, res->remaining_minor);
 	if (rc == 0)
 		rc = db_exec(&r, c, "travel_run_insert", 13,
-			     (const char *const[]){k->meeting, k->as_of,
-						   rules_policy_id(k->policy),
+			     (const char *const[]){k->meeting, k->as_of, rules_policy_id(k->policy),
 						   rules_policy_version(k->policy),
 						   rules_policy_sha256(k->policy), k->budget_source,
-						   budget, allocated, remaining, k->currency, inputs,
-						   t->who->token_name,
+						   budget, allocated, remaining, k->currency,
+						   inputs, t->who->token_name,
 						   rules_policy_allocation(k->policy) ==
 								   RULES_STOP_AT_FIRST_MISFIT
 							   ? "stop-at-first-misfit"
@@ -883,7 +892,7 @@ static int rank_tx_run(PGconn *c, void *ctx)
 }
 
 int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
-		       const struct ledger_actor *who)
+		const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"meeting", "as_of",   "budget",	  "currency",
 					      "policy",	 "what_if", "policy_xml", NULL};
@@ -917,7 +926,7 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 	}
 	if (policy_xml && !what_if) {
 		rc = fund_body_bad("policy_xml",
-				     "only for a what-if (a stored run uses a policy file)", NULL);
+				   "only for a what-if (a stored run uses a policy file)", NULL);
 		goto cleanup;
 	}
 	if (as_of != k->as_of)
@@ -948,10 +957,10 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 	if (budget_s && (rc = fund_body_amount_text(&budget, budget_s, "budget", k->currency,
 						    FUND_BODY_NON_NEGATIVE)) < 0)
 		goto cleanup;
-	rc = policy_xml	 ? rules_policy_load_buffer(&k->policy, policy_xml, strlen(policy_xml),
-						    "policy_xml")
-	     : policy ? rules_policy_load(&k->policy, policy)
-		      : rules_policy_load_default(&k->policy);
+	rc = policy_xml ? rules_policy_load_buffer(&k->policy, policy_xml, strlen(policy_xml),
+						   "policy_xml")
+	     : policy   ? rules_policy_load(&k->policy, policy)
+			: rules_policy_load_default(&k->policy);
 	if (rc < 0) {
 		if (!policy_xml) /* its messages begin "policy_xml:" already */
 			err_wrap(rc, "policy");
@@ -976,7 +985,8 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 		goto cleanup;
 	}
 	rc = db_exec(&r, c, "travel_applicants_ranked", 4,
-		     (const char *const[]){meeting, PQgetvalue(m, 0, C_MEETING_STARTS_ON), k->as_of, NULL});
+		     (const char *const[]){meeting, PQgetvalue(m, 0, C_MEETING_STARTS_ON), k->as_of,
+					   NULL});
 	if (rc < 0)
 		goto cleanup;
 	k->applicants = calloc((size_t)PQntuples(r) + 1, sizeof(*k->applicants));
@@ -1083,19 +1093,24 @@ static int approve_tx_run(PGconn *c, void *ctx)
 
 		if ((rc = travel_entry_begin(&b, t->date, "obligation", t->meeting, applicant)) < 0)
 			break;
-		fund_body_entry_add(&b, "8100", ccy, true, fund_body_int64(to_approve, i, C_APPROVE_GRANTED));
-		fund_body_entry_add(&b, "8190", ccy, false, fund_body_int64(to_approve, i, C_APPROVE_GRANTED));
+		fund_body_entry_add(&b, "8100", ccy, true,
+				    fund_body_int64(to_approve, i, C_APPROVE_GRANTED));
+		fund_body_entry_add(&b, "8190", ccy, false,
+				    fund_body_int64(to_approve, i, C_APPROVE_GRANTED));
 		if ((rc = fund_body_entry_done(entry, c, &b, t->who, "travel.obligation")) < 0)
 			break;
 		if (PQgetisnull(to_approve, i, C_APPROVE_TRIP))
-			rc = db_exec(&trip, c, "travel_trip_insert", 8,
-				     (const char *const[]){t->meeting, applicant,
-							   PQgetvalue(to_approve, i, C_APPROVE_PERSON),
-							   PQgetvalue(run, 0, C_RUN_ID), "approved",
-							   PQgetvalue(to_approve, i, C_APPROVE_GRANTED), ccy, entry});
+			rc = db_exec(
+				&trip, c, "travel_trip_insert", 8,
+				(const char *const[]){t->meeting, applicant,
+						      PQgetvalue(to_approve, i, C_APPROVE_PERSON),
+						      PQgetvalue(run, 0, C_RUN_ID), "approved",
+						      PQgetvalue(to_approve, i, C_APPROVE_GRANTED),
+						      ccy, entry});
 		else
 			rc = db_exec(&trip, c, "travel_trip_approve", 2,
-				     (const char *const[]){PQgetvalue(to_approve, i, C_APPROVE_TRIP), entry});
+				     (const char *const[]){
+					     PQgetvalue(to_approve, i, C_APPROVE_TRIP), entry});
 		if (rc == 0 && PQntuples(trip) != 1)
 			rc = err_set(ERR_INTERNAL, "trip %s/%s changed meanwhile", t->meeting,
 				     applicant);
@@ -1107,7 +1122,8 @@ static int approve_tx_run(PGconn *c, void *ctx)
 		rc = ledger_audit(c, t->who, "travel.approve", t->meeting);
 	if (rc == 0) {
 		t->out = json_pack("{s:s, s:I, s:O}", "meeting", t->meeting, "run",
-				   (json_int_t)fund_body_int64(run, 0, C_RUN_ID), "approved", approved);
+				   (json_int_t)fund_body_int64(run, 0, C_RUN_ID), "approved",
+				   approved);
 		rc = t->out ? 0 : oom();
 	}
 	json_decref(approved);
@@ -1188,7 +1204,7 @@ static int report_same(const PGresult *trip, const struct trip_tx *t)
 }
 
 int travel_approve(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who)
+		   const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"meeting", "date", NULL};
 	struct trip_tx t = {.body = body, .who = who};
@@ -1232,13 +1248,16 @@ static int offer_waitlisted(json_t *offered, PGconn *c, struct trip_tx *t, const
 			continue;
 		left -= fund_body_int64(wait, i, C_WAIT_AMOUNT);
 		rc = db_exec(&trip, c, "travel_trip_insert", 8,
-			     (const char *const[]){t->meeting, PQgetvalue(wait, i, C_WAIT_APPLICANT),
-						   PQgetvalue(wait, i, C_WAIT_PERSON), PQgetvalue(run, 0, C_RUN_ID),
-						   "offered", PQgetvalue(wait, i, C_WAIT_AMOUNT), ccy, NULL});
+			     (const char *const[]){t->meeting,
+						   PQgetvalue(wait, i, C_WAIT_APPLICANT),
+						   PQgetvalue(wait, i, C_WAIT_PERSON),
+						   PQgetvalue(run, 0, C_RUN_ID), "offered",
+						   PQgetvalue(wait, i, C_WAIT_AMOUNT), ccy, NULL});
 		if (rc == 0)
 			rc = append_new(offered, trip_json(trip, 0));
 		if (rc == 0)
-			rc = trip_audit(c, t, PQgetvalue(wait, i, C_WAIT_APPLICANT), "travel.offer");
+			rc = trip_audit(c, t, PQgetvalue(wait, i, C_WAIT_APPLICANT),
+					"travel.offer");
 		PQclear(trip);
 	}
 cleanup:
@@ -1273,8 +1292,10 @@ static int release_tx_run(PGconn *c, void *ctx)
 
 		if ((rc = travel_entry_begin(&b, t->date, "release", t->meeting, t->applicant)) < 0)
 			goto cleanup;
-		fund_body_entry_add(&b, "8190", ccy, true, fund_body_int64(trip, 0, C_TRIP_GRANTED));
-		fund_body_entry_add(&b, "8100", ccy, false, fund_body_int64(trip, 0, C_TRIP_GRANTED));
+		fund_body_entry_add(&b, "8190", ccy, true,
+				    fund_body_int64(trip, 0, C_TRIP_GRANTED));
+		fund_body_entry_add(&b, "8100", ccy, false,
+				    fund_body_int64(trip, 0, C_TRIP_GRANTED));
 		if ((rc = fund_body_entry_done(entry, c, &b, t->who, "travel.release")) < 0)
 			goto cleanup;
 	}
@@ -1315,18 +1336,19 @@ static int release(json_t **out, PGconn *c, json_t *body, const char *status,
 }
 
 int travel_decline(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who)
+		   const struct ledger_actor *who)
 {
 	return release(out, c, body, "declined", who);
 }
 
 int travel_cancel(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who)
+		  const struct ledger_actor *who)
 {
 	return release(out, c, body, "cancelled", who);
 }
 
-/* --- settle ------------------------------------------------------------------------------------ */
+/* --- settle ------------------------------------------------------------------------------------
+ */
 
 static int settle_tx_run(PGconn *c, void *ctx)
 {
@@ -1355,8 +1377,9 @@ static int settle_tx_run(PGconn *c, void *ctx)
 
 		money_format(g, granted, ccy);
 		money_format(p, paid, ccy);
-		rc = err_set(ERR_INVALID, "airfare: airfare + dsa (%s %s) is above the granted %s %s",
-			     p, ccy, g, ccy);
+		rc = err_set(ERR_INVALID,
+			     "airfare: airfare + dsa (%s %s) is above the granted %s %s", p, ccy, g,
+			     ccy);
 		goto cleanup;
 	}
 	snprintf(bank, sizeof(bank), "%s", t->bank ? t->bank : "1010");
@@ -1371,7 +1394,8 @@ static int settle_tx_run(PGconn *c, void *ctx)
 	snprintf(airfare, sizeof(airfare), "%" PRId64, t->airfare);
 	snprintf(dsa, sizeof(dsa), "%" PRId64, t->dsa);
 	rc = db_exec(&done, c, "travel_trip_settle", 5,
-		     (const char *const[]){PQgetvalue(trip, 0, C_TRIP_ID), t->report, airfare, dsa, entry});
+		     (const char *const[]){PQgetvalue(trip, 0, C_TRIP_ID), t->report, airfare, dsa,
+					   entry});
 	if (rc == 0)
 		rc = trip_audit(c, t, t->applicant, "travel.settle");
 	if (rc == 0) {
@@ -1387,7 +1411,7 @@ cleanup:
 }
 
 int travel_settle(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who)
+		  const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "airfare", "dsa",
 					      "report_received", "date", "bank_account", NULL};
@@ -1403,15 +1427,17 @@ int travel_settle(json_t **out, PGconn *c, json_t *body,
 	    (rc = fund_body_str(&t.bank, body, "bank_account", false)) < 0 ||
 	    (rc = meeting_load(&m, c, t.meeting, false)) < 0)
 		return rc;
-	if (t.report && (rc = report_date_check(t.report, PQgetvalue(m, 0, C_MEETING_STARTS_ON))) < 0) {
+	if (t.report &&
+	    (rc = report_date_check(t.report, PQgetvalue(m, 0, C_MEETING_STARTS_ON))) < 0) {
 		PQclear(m);
 		return rc;
 	}
 	/* each may be 0, not both (docs/travel.md, "Settle") */
 	if ((rc = fund_body_amount(&t.airfare, body, "airfare", true,
-				   PQgetvalue(m, 0, C_MEETING_CURRENCY), FUND_BODY_NON_NEGATIVE)) == 0 &&
-	    (rc = fund_body_amount(&t.dsa, body, "dsa", true,
-				   PQgetvalue(m, 0, C_MEETING_CURRENCY), FUND_BODY_NON_NEGATIVE)) == 0 &&
+				   PQgetvalue(m, 0, C_MEETING_CURRENCY),
+				   FUND_BODY_NON_NEGATIVE)) == 0 &&
+	    (rc = fund_body_amount(&t.dsa, body, "dsa", true, PQgetvalue(m, 0, C_MEETING_CURRENCY),
+				   FUND_BODY_NON_NEGATIVE)) == 0 &&
 	    (money_add(&t.paid, t.airfare, t.dsa) < 0 || t.paid == 0))
 		rc = fund_body_bad("airfare", "airfare + dsa must be more than 0 (and fit 64 bits)",
 			 NULL);
@@ -1435,8 +1461,10 @@ static int report_tx_run(PGconn *c, void *ctx)
 		goto cleanup;
 	status = PQgetvalue(trip, 0, C_TRIP_STATUS);
 	if (strcmp(status, "approved") != 0 && strcmp(status, "settled") != 0) {
-		rc = err_set(ERR_CONFLICT, "applicant: the trip of %s to %s is %s: no trip took place"
-					   " to report on", t->applicant, t->meeting, status);
+		rc = err_set(ERR_CONFLICT,
+			     "applicant: the trip of %s to %s is %s: no trip took place"
+			     " to report on",
+			     t->applicant, t->meeting, status);
 		goto cleanup;
 	}
 	if (!PQgetisnull(trip, 0, C_TRIP_REPORT_RECEIVED)) {
@@ -1450,7 +1478,8 @@ static int report_tx_run(PGconn *c, void *ctx)
 	rc = db_exec(&done, c, "travel_trip_report", 2,
 		     (const char *const[]){PQgetvalue(trip, 0, C_TRIP_ID), t->report});
 	if (rc == 0 && PQntuples(done) != 1)
-		rc = err_set(ERR_INTERNAL, "trip %s/%s changed meanwhile", t->meeting, t->applicant);
+		rc = err_set(ERR_INTERNAL, "trip %s/%s changed meanwhile", t->meeting,
+			     t->applicant);
 	if (rc == 0)
 		rc = trip_audit(c, t, t->applicant, "travel.report");
 	if (rc == 0) {
@@ -1465,7 +1494,7 @@ cleanup:
 }
 
 int travel_report(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who)
+		  const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"meeting", "applicant", "report_received", NULL};
 	struct trip_tx t = {.body = body, .who = who};
@@ -1483,7 +1512,8 @@ int travel_report(json_t **out, PGconn *c, json_t *body,
 	return rc < 0 ? rc : trip_tx(out, c, report_tx_run, &t);
 }
 
-/* --- list ---------------------------------------------------------------------------------------- */
+/* --- list ----------------------------------------------------------------------------------------
+ */
 
 int travel_trips_list(json_t **out, PGconn *c, const char *meeting)
 {

@@ -42,7 +42,7 @@ int travel_setup(PGconn *c);
  * "conflict" if the id exists.
  */
 int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
-			      const struct ledger_actor *who);
+		       const struct ledger_actor *who);
 
 /* Every meeting with its applicant, trip and run counts. */
 int travel_meetings_list(json_t **out, PGconn *c);
@@ -59,7 +59,7 @@ int travel_meetings_list(json_t **out, PGconn *c);
  * as of today (UTC).
  */
 int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE *f,
-				    const char *source, const struct ledger_actor *who);
+			     const char *source, const struct ledger_actor *who);
 
 /*
  * The applicants of a meeting: {"meeting","as_of","applicants":[{"id",
@@ -71,7 +71,7 @@ int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE 
  * it is not a date, "not-found" for an unknown meeting.
  */
 int travel_applicants_list(json_t **out, PGconn *c, const char *meeting,
-				  const char *as_of);
+			   const char *as_of);
 
 /* A ranking of a stored meeting; the rules_result and what came with it. */
 typedef struct travel_ranking travel_ranking;
@@ -95,7 +95,7 @@ typedef struct travel_ranking travel_ranking;
  * Free with travel_ranking_free.
  */
 int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
-		       const struct ledger_actor *who);
+		const struct ledger_actor *who);
 
 void travel_ranking_free(travel_ranking *k);
 
@@ -119,7 +119,7 @@ json_t *travel_ranking_json(const travel_ranking *k);
  * "approved":[trips...]}. "conflict" if the meeting has no stored run.
  */
 int travel_approve(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who);
+		   const struct ledger_actor *who);
 
 /*
  * The applicant declines (travel_decline) or the Secretariat cancels
@@ -133,9 +133,9 @@ int travel_approve(json_t **out, PGconn *c, json_t *body,
  * offered or approved.
  */
 int travel_decline(json_t **out, PGconn *c, json_t *body,
-			  const struct ledger_actor *who);
+		   const struct ledger_actor *who);
 int travel_cancel(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who);
+		  const struct ledger_actor *who);
 
 /*
  * Settles an approved trip: {"meeting","applicant","airfare","dsa",
@@ -148,7 +148,7 @@ int travel_cancel(json_t **out, PGconn *c, json_t *body,
  * or above the granted amount; "conflict" unless the trip is approved.
  */
 int travel_settle(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who);
+		  const struct ledger_actor *who);
 
 /*
  * Records that the trip report of an approved or settled trip was
@@ -160,7 +160,7 @@ int travel_settle(json_t **out, PGconn *c, json_t *body,
  * offered, declined or cancelled. *out is {"trip":{...}}.
  */
 int travel_report(json_t **out, PGconn *c, json_t *body,
-			 const struct ledger_actor *who);
+		  const struct ledger_actor *who);
 
 /* The trips of a meeting: {"meeting","trips":[...]} ("not-found"). */
 int travel_trips_list(json_t **out, PGconn *c, const char *meeting);

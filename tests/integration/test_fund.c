@@ -236,7 +236,7 @@ START_TEST(test_fund_pledge__indicative_makes_no_entry_signed_makes_receivable)
 	body = json_loads("{\"agreement\":\"IGF-TF-2019-03\",\"date\":\"2019-02-01\","
 			  "\"amount\":\"500000.00\"}", 0, NULL);
 	ck_assert_int_eq(fund_pledge_sign(&s, f.c, json_integer_value(json_object_get(p, "id")),
-						 body, &who), 0);
+					  body, &who), 0);
 	ck_assert_str_eq(harness_str(s, "status"), "signed");
 	ck_assert_str_eq(harness_str(s, "amount"), "500000.00");
 	ck_assert_str_eq(harness_str(s, "open"), "500000.00");
@@ -252,8 +252,8 @@ START_TEST(test_fund_pledge__indicative_makes_no_entry_signed_makes_receivable)
 		json_t *again = NULL;
 
 		ck_assert_int_eq(fund_pledge_sign(&again, f.c,
-							 json_integer_value(json_object_get(p, "id")),
-							 body, &who),
+						  json_integer_value(json_object_get(p, "id")),
+						  body, &who),
 				 ERR_CONFLICT);
 		ck_assert_str_eq(err_code_name(err_code_of(ERR_CONFLICT)), "conflict");
 		expect_unchanged(f.c, before);

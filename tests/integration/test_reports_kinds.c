@@ -100,7 +100,7 @@ static void fx_open(struct fx *f)
 	ck_assert_int_eq(fund_setup(f->c), 0);
 	ck_assert_msg(fund_init(&created, f->c, &who) == 0, "%s", err_last());
 	ck_assert_msg(fund_rates_import(&out, f->c, SRCDATADIR
-					       "/tests/data/reports/rates-2019.csv", &who) == 0, "%s", err_last());
+					"/tests/data/reports/rates-2019.csv", &who) == 0, "%s", err_last());
 	json_decref(out);
 	/* in this order; a receipt is for the pledge before it */
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {

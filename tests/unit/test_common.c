@@ -227,7 +227,7 @@ START_TEST(test_body_path_at__names_the_field_of_an_offset)
 		const char *t = cases[i].text;
 
 		fund_body_path_at(out, sizeof(out), t, strlen(t),
-				    (size_t)(strstr(t, cases[i].mark) - t));
+				  (size_t)(strstr(t, cases[i].mark) - t));
 		ck_assert_msg(strcmp(out, cases[i].want) == 0, "%s: got '%s', want '%s'", t, out,
 			      cases[i].want);
 	}

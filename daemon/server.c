@@ -610,7 +610,7 @@ enum MHD_Result http_append(struct req *q, struct ledger_entry *e, size_t n, boo
 	s.action = action;
 	s.who = (struct ledger_actor){q->tok.id, q->tok.name, q->tok.role, q->id};
 	rc = ledger_writer_submit(q->srv->writer, &s);
-	if (rc == ERR_CONFLICT && q->idem_key)
+	if (q->idem_key && err_code_of(rc) == EC_IDEMPOTENCY_KEY_TAKEN)
 		return replay_after_race(q);
 	if (rc < 0)
 		return http_send_failure(q, rc);

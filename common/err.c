@@ -39,6 +39,7 @@ static const struct {
 	[EC_UNAVAILABLE] = {"unavailable", 503},
 	[EC_INTERNAL] = {"internal", 500},
 	[EC_IDEMPOTENCY_KEY_TAKEN] = {"conflict", 409},
+	[EC_RECONCILIATION_LOCKED] = {"reconciliation-locked", 409},
 };
 
 int err_recode(int code, enum err_code ec)

@@ -51,6 +51,7 @@ enum err_code {
 	EC_UNAVAILABLE,           /* 503 the database is unreachable: retry */
 	EC_INTERNAL,              /* 500 not the caller's fault */
 	EC_IDEMPOTENCY_KEY_TAKEN, /* 409 the key was stored meanwhile: replay it */
+	EC_RECONCILIATION_LOCKED, /* 409 the bank line's reconciliation is signed off */
 	EC_COUNT
 };
 

@@ -8,6 +8,12 @@
 -- locks every match of lines dated up to that day until an admin reopens
 -- it; the trigger below refuses the change even if the code forgot.
 
+-- The bank's transaction code says what a line it is (charges, interest):
+-- camt BkTxCd as DOMAIN/FAMILY/SUBFAMILY ("ACMT/MDOP/CHRG"), else
+-- "prtry:<Prtry/Cd>"; MT940 :61: type as "swift:<code>" ("swift:NCHG").
+ALTER TABLE bank_lines ADD COLUMN bank_tx_code text
+    CHECK (length(bank_tx_code) BETWEEN 1 AND 255);
+
 CREATE TABLE bank_line_matches (
     bank_line  bigint PRIMARY KEY REFERENCES bank_lines (id),
     entry_id   uuid NOT NULL,

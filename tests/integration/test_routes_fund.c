@@ -873,7 +873,17 @@ START_TEST(test_reconcile_route__posts_once_replays_and_shows_state)
 	ck_assert_int_eq(size_of(o, "unmatched"), 2);
 	ck_assert_str_eq(str_of(o, "difference"), "11209.45");
 	ck_assert(json_is_false(json_object_get(o, "posted")));
+	/* the statement: every line still explains the difference */
+	ck_assert_str_eq(str_of(json_object_get(o, "statement"), "explained"), "11209.45");
+	ck_assert_str_eq(str_of(json_object_get(o, "statement"), "unexplained"), "0.00");
 	json_decref(o);
+	o = call("GET", "/v1/reconcile?bank_account=1010-EUR&as_of=2019-01-31", E.auditor, NULL,
+		 200);
+	ck_assert(json_is_null(json_object_get(o, "statement")));
+	json_decref(o);
+	expect(http(&E.d, "GET", "/v1/reconcile?bank_account=1010-EUR&as_of=2019-02-30", E.auditor,
+		    NULL, NULL),
+	       400, "invalid-field");
 	ck_assert_int_eq(written(), before);
 	expect(http(&E.d, "GET", "/v1/reconcile?bank_account=1010-EUR", E.secretariat, NULL, NULL),
 	       403, "forbidden");
@@ -912,6 +922,19 @@ START_TEST(test_reconcile_route__posts_once_replays_and_shows_state)
 	ck_assert_str_eq(str_of(o, "bank_closing"), "11209.45");
 	ck_assert_str_eq(str_of(o, "ledger_balance"), "1000.00");
 	ck_assert_str_eq(str_of(o, "difference"), "10209.45");
+	{
+		json_t *st = json_object_get(o, "statement");
+
+		ck_assert_str_eq(str_of(st, "closing_date"), "2019-02-28");
+		ck_assert_str_eq(str_of(json_object_get(st, "brought_forward"), "effect"),
+				 "10000.00");
+		ck_assert_str_eq(str_of(json_object_get(st, "bank_credits_not_in_ledger"), "total"),
+				 "520.00");
+		ck_assert_str_eq(str_of(json_object_get(st, "bank_debits_not_in_ledger"), "total"),
+				 "310.55");
+		ck_assert_str_eq(str_of(st, "explained"), "10209.45");
+		ck_assert_str_eq(str_of(st, "unexplained"), "0.00");
+	}
 	json_decref(o);
 	ck_assert_int_eq(count("receipts"), 1);
 	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action = 'reconcile'"),

@@ -282,7 +282,7 @@ static json_t *int_or_null(const PGresult *r, int i, int col)
  */
 static json_t *line_json(const PGresult *r, int i, const char *status, const char *why)
 {
-	json_t *o = json_pack(
+	return json_pack(
 		"{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}",
 		"bank_line", (json_int_t)strtoll(PQgetvalue(r, i, C_LINE_ID), NULL, 10), "status",
 		status, "date", PQgetvalue(r, i, C_LINE_DATE), "side", PQgetvalue(r, i, C_LINE_SIDE),
@@ -295,8 +295,6 @@ static json_t *line_json(const PGresult *r, int i, const char *status, const cha
 		"receipt", int_or_null(r, i, C_LINE_RECEIPT), "entry", str_or_null(r, i, C_LINE_ENTRY),
 		"entry_line", int_or_null(r, i, C_LINE_ENTRY_LINE), "kind",
 		str_or_null(r, i, C_LINE_KIND), "how", str_or_null(r, i, C_LINE_HOW), "reason", why);
-
-	return o;
 }
 
 /*

@@ -416,6 +416,42 @@ static json_t *group_item(json_t *st, const char *group, size_t i)
 	return json_array_get(json_object_get(json_object_get(st, group), "items"), i);
 }
 
+START_TEST(test_match_candidates__the_only_exact_amount_with_a_name_alike_is_sure)
+{
+	char lines[4096] = "";
+	struct fx f;
+	json_t *k, *o;
+	int sure;
+
+	fx_open(&f);
+	entry(NULL, f.c, "2019-02-10", "5200-EUR", "1010-EUR", 8000, "Acme Consulting", "");
+	entry(NULL, f.c, "2019-02-11", "5200-EUR", "1010-EUR", 9000, "Payment to Acme Travel", "");
+	ntry(lines, sizeof(lines), "L1", "80.00", "DBIT", "2019-02-12", "PMNT/ICDT/ESCT",
+	     "ACME CONSULTING", "", "");
+	ntry(lines, sizeof(lines), "L2", "90.00", "DBIT", "2019-02-12", "PMNT/ICDT/ESCT",
+	     "Acme Consulting GmbH", "", "");
+	statement(f.c, "S1", "0.00", "2019-02-01", "0.00", "2019-02-28", lines);
+	/* words shared: both of the shorter name, case aside */
+	k = candidates(&sure, f.c, line_id(f.c, "L1"), "0");
+	ck_assert_int_eq(json_array_size(k), 1);
+	ck_assert_int_eq(int_at(k, 0, "name_similarity"), 100);
+	ck_assert(!true_at(k, 0, "reference"));
+	ck_assert_int_eq(sure, 0);
+	json_decref(k);
+	/* one word of three: 33%, not sure */
+	k = candidates(&sure, f.c, line_id(f.c, "L2"), "0");
+	ck_assert_int_eq(json_array_size(k), 1);
+	ck_assert_int_eq(int_at(k, 0, "name_similarity"), 33);
+	ck_assert_int_eq(sure, -1);
+	json_decref(k);
+	o = reconcile(f.c, NULL);
+	ck_assert_str_eq(harness_str(line_of(o, "matched", "L1"), "kind"), "payment");
+	line_of(o, "suggested", "L2");
+	json_decref(o);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_reconcile__both_ways_and_the_statement_explains_the_difference_to_zero)
 {
 	static const struct ledger_account second = {"1020-EUR", "Bank account, deposit (EUR)",
@@ -788,6 +824,7 @@ static Suite *suite(void)
 	const struct harness_test tests[] = {
 		{test_match_candidates__reasons_scores_and_the_one_sure, 0},
 		{test_match_candidates__a_pledge_named_by_its_agreement_is_sure, 0},
+		{test_match_candidates__the_only_exact_amount_with_a_name_alike_is_sure, 0},
 		{test_match_candidates__refuses_unknown_line_account_and_currency, 0},
 		{test_reconcile__both_ways_and_the_statement_explains_the_difference_to_zero, 0},
 		{test_reconcile__a_posting_is_never_matched_to_two_lines, 0},

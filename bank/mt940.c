@@ -333,10 +333,13 @@ static int amount(struct parser *p, int64_t *out, const char **s, const char *cc
 			comma = q;
 		}
 	*s = q;
-	if (!comma || comma == start)
+	if (!comma || comma == start) {
+		size_t shown = q > start ? (size_t)(q - start) : strcspn(start, "\n");
+
 		return fail(p, ERR_INVALID, line, field, "'%.*s' is not an amount (digits, "
-			    "a decimal comma, decimals: 1234,56)", q > start ? (int)(q - start) : 8,
+			    "a decimal comma, decimals: 1234,56)", shown < 24 ? (int)shown : 24,
 			    start);
+	}
 	int_start = start;
 	while (*int_start == '0' && int_start + 1 < comma)
 		int_start++;
@@ -460,12 +463,10 @@ static int begin_statement(struct parser *p)
 			    ":20: %s names no account", p->ref);
 	if (!p->has_28)
 		return fail(p, ERR_INVALID, p->st.line, ":28C: statement number", "missing: the "
-			    "statement of "
-			    ":20: %s has no statement number", p->ref);
+			    "statement of :20: %s has no statement number", p->ref);
 	if (!p->has_60)
 		return fail(p, ERR_INVALID, p->st.line, ":60F: opening balance", "missing: the "
-			    "statement of "
-			    ":20: %s has no opening balance", p->ref);
+			    "statement of :20: %s has no opening balance", p->ref);
 	/* :20: alone is no identity (German banks write STARTUMS in every one) */
 	if ((size_t)snprintf(p->st.id, sizeof(p->st.id), "%s/%s/%s", p->ref, p->number,
 			     p->st.opening_date) >= sizeof(p->st.id))
@@ -679,8 +680,8 @@ static int end_statement(struct parser *p, long line)
 		return rc;
 	if (!p->has_62)
 		return fail(p, ERR_INVALID, line, ":62F: closing balance", "missing: the "
-			    "statement of line %ld "
-			    "has no closing balance (a truncated file?)", p->st.line);
+			    "statement of line %ld has no closing balance (a truncated file?)",
+			    p->st.line);
 	rc = begin_statement(p);
 	if (rc < 0)
 		return rc;

@@ -5,8 +5,8 @@
  * recognised by their path relative to the innermost Stmt (a camt.052 Rpt,
  * a camt.054 Ntfctn: the message kind, known from the root namespace, says
  * which element is the statement), Ntry or TxDtls and collected into that
- * level's record. A statement's header is handed
- * out before its first line, an entry's lines when </Ntry> is read (so
+ * level's record. A statement's header is handed out before its first
+ * line, an entry's lines when </Ntry> is read (so
  * that elements out of order within an entry are still seen), the totals
  * at </Stmt>. Only one entry (and its TxDtls, at most
  * LIMIT_CAMT_TX_PER_ENTRY) is ever held in memory.
@@ -645,10 +645,10 @@ static int balance_end(struct parser *p, long line)
 
 static int begin_statement(struct parser *p)
 {
-	if (p->st_begun)
-		return 0;
 	char field[32];
 
+	if (p->st_begun)
+		return 0;
 	if (!p->st.id[0])
 		return fail(p, ERR_INVALID, p->st.line, field_name(field, p->kind->report, "Id"),
 			    "missing (it must come before the first Ntry)");

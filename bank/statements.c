@@ -31,7 +31,7 @@
 
 static const char temp_table_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS bank_lines_in ("
-	" seq bigint, line bigint, base_key text, line_key text,"
+	" seq bigint, line bigint, base_key text, key0 text, line_key text,"
 	" attempt integer NOT NULL DEFAULT 0, state text NOT NULL DEFAULT 'pending',"
 	" entry_index integer, tx_index integer, amount_minor bigint, currency char(3),"
 	" own_amount_minor bigint, own_currency char(3), account_amount_from text,"
@@ -73,6 +73,12 @@ enum { TAKEN_DUPLICATES, TAKEN_MOVED, TAKEN_NCOLS };
 static const char *const taken_cols[TAKEN_NCOLS] = {[TAKEN_DUPLICATES] = "duplicates",
 						     [TAKEN_MOVED] = "moved"};
 
+/* camt_lines_clash: lines moved on because an earlier line of the
+ * statement (a different one: the occurrence tells equal ones apart)
+ * has their key */
+enum { CLASH_MOVED, CLASH_NCOLS };
+static const char *const clash_cols[CLASH_NCOLS] = {[CLASH_MOVED] = "moved"};
+
 /* camt_lines_move: lines stored, and of them those under a key~n */
 enum { MOVE_NEW, MOVE_COLLISIONS, MOVE_NCOLS };
 static const char *const move_cols[MOVE_NCOLS] = {[MOVE_NEW] = "new_lines",
@@ -95,11 +101,13 @@ static const struct db_stmt stmts[] = {
 	 "UPDATE bank_statements SET entries = $2, credits_minor = $3, debits_minor = $4,"
 	 " opening_minor = $5, opening_date = $6, closing_minor = $7, closing_date = $8"
 	 " WHERE id = $1", 8},
-	/* the key: the base and its occurrence in the statement, in file order */
+	/* the key: the base and the occurrence among the statement's lines
+	 * with that base and that content (equal lines), in file order */
 	{"camt_lines_key",
-	 "UPDATE bank_lines_in i SET line_key = bank_line_key(i.base_key, o.occurrence)"
-	 " FROM (SELECT seq, row_number() OVER (PARTITION BY base_key ORDER BY seq) - 1"
-	 " AS occurrence FROM bank_lines_in) o WHERE o.seq = i.seq", 0},
+	 "UPDATE bank_lines_in i SET key0 = k.key, line_key = k.key"
+	 " FROM (SELECT seq, bank_line_key(base_key, row_number() OVER"
+	 " (PARTITION BY base_key, content_sha256 ORDER BY seq) - 1) AS key"
+	 " FROM bank_lines_in) k WHERE k.seq = i.seq", 0},
 	/* one round: a line whose key is stored is a duplicate if the stored
 	 * line has its fingerprint, else it moves on to key~(attempt + 1) */
 	{"camt_lines_taken",
@@ -109,11 +117,20 @@ static const struct db_stmt stmts[] = {
 	 " attempt = i.attempt + CASE WHEN b.content_sha256 = i.content_sha256 THEN 0"
 	 " ELSE 1 END,"
 	 " line_key = CASE WHEN b.content_sha256 = i.content_sha256 THEN i.line_key"
-	 " ELSE split_part(i.line_key, '~', 1) || '~' || (i.attempt + 1) END"
+	 " ELSE i.key0 || '~' || (i.attempt + 1) END"
 	 " FROM bank_lines b WHERE i.state = 'pending' AND b.account = $1"
 	 " AND b.line_key = i.line_key RETURNING i.state)"
 	 " SELECT count(*) FILTER (WHERE state = 'duplicate') AS duplicates,"
 	 " count(*) FILTER (WHERE state = 'pending') AS moved FROM u", 1},
+	/* one round: of the statement's lines with one key, the first keeps
+	 * it, the n-th moves on n keys */
+	{"camt_lines_clash",
+	 "WITH d AS (SELECT seq, row_number() OVER (PARTITION BY line_key ORDER BY seq) - 1"
+	 " AS later FROM bank_lines_in WHERE state = 'pending'),"
+	 " u AS (UPDATE bank_lines_in i SET attempt = i.attempt + d.later,"
+	 " line_key = i.key0 || '~' || (i.attempt + d.later)"
+	 " FROM d WHERE d.seq = i.seq AND d.later > 0 RETURNING 1)"
+	 " SELECT count(*) AS moved FROM u", 0},
 	{"camt_lines_move",
 	 "WITH ins AS (INSERT INTO bank_lines (statement, account, line_key, " DATA_COLUMNS ")"
 	 " SELECT $1, $2, line_key, " DATA_COLUMNS " FROM bank_lines_in"
@@ -131,6 +148,7 @@ static const struct db_columns columns[] = {
 	DB_COLUMNS("camt_stmt_insert", stmt_inserted_cols),
 	DB_COLUMNS("camt_stmt_find", stmt_found_cols),
 	DB_COLUMNS("camt_lines_taken", taken_cols),
+	DB_COLUMNS("camt_lines_clash", clash_cols),
 	DB_COLUMNS("camt_lines_move", move_cols),
 	DB_COLUMNS("camt_lines_collided", collided_cols),
 };
@@ -392,6 +410,10 @@ static int warn_collisions(struct import *im, long collisions)
 /*
  * Finishes the keys of the statement's lines in bank_lines_in, settles
  * which are duplicates and which move on to key~n, and stores the rest.
+ * Each round, a line whose key is stored is a duplicate if the stored line
+ * has its content, else it moves on to the next key; of the statement's
+ * lines left with one key the first keeps it and the others move on. The
+ * rounds end when no line moved: every key left is free and unique.
  */
 static int store_lines(struct import *im, struct bank_statements_result *r,
 		       const struct bank_camt_statement *s)
@@ -410,6 +432,12 @@ static int store_lines(struct import *im, struct bank_statements_result *r,
 		rc = db_exec(&res, im->c, "camt_lines_taken", 1, account);
 		if (rc == 0)
 			moved = count_at(res, TAKEN_MOVED);
+		PQclear(res);
+		res = NULL;
+		if (rc == 0)
+			rc = db_exec(&res, im->c, "camt_lines_clash", 0, NULL);
+		if (rc == 0)
+			moved += count_at(res, CLASH_MOVED);
 		PQclear(res);
 		res = NULL;
 	}

@@ -39,7 +39,8 @@ RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- The line key: the base hash and the line's occurrence (0, 1, ...) among
--- the lines of its statement with that base, in file order.
+-- the lines of its statement with that base and that fingerprint (equal
+-- lines: two identical payments of one day are two lines), in file order.
 CREATE FUNCTION bank_line_key(base text, occurrence bigint)
 RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT 'sha256:' || encode(sha256(convert_to(base || E'\x1f' || occurrence::text,
@@ -77,14 +78,14 @@ UPDATE bank_lines SET own_amount_minor = amount_minor, own_currency = currency,
 ALTER TABLE bank_lines DROP CONSTRAINT bank_lines_line_key_check;
 UPDATE bank_lines SET line_key = 'migrating:' || id;
 WITH based AS (
-    SELECT id, account, statement, entry_index, tx_index,
+    SELECT id, account, statement, entry_index, tx_index, content_sha256,
            bank_line_base(account, own_currency, own_amount_minor, side, reversal, value_date,
                           booking_date, bank_ref, tx_ref, end_to_end_id, remittance,
                           remittance_refs, debtor_name, creditor_name) AS base
       FROM bank_lines
 ), keyed AS (
     SELECT id, account,
-           bank_line_key(base, row_number() OVER (PARTITION BY statement, base
+           bank_line_key(base, row_number() OVER (PARTITION BY statement, base, content_sha256
                                                   ORDER BY entry_index, tx_index, id) - 1) AS k
       FROM based
 ), unique_keys AS (

@@ -6,7 +6,7 @@
  * session temporary table while bank/camt.c reads them, each with the
  * base hash and fingerprint of bank_statements_line_identity. At each
  * </Stmt> the database finishes the keys (bank_line_key: the base and the
- * occurrence among the statement's lines with that base), tells duplicates
+ * occurrence among the statement's equal lines), tells duplicates
  * (key and fingerprint stored) from different lines whose key is taken
  * (stored under key~n, with a warning: no line is ever dropped), and moves
  * the rest into bank_lines. Memory holds one COPY buffer: nothing per line.

@@ -426,9 +426,8 @@ static int store_lines(struct import *im, struct bank_statements_result *r,
 
 	for (int round = 0; rc == 0 && moved > 0; round++) {
 		if (round == KEY_TAKEN_ROUNDS_MAX)
-			return err_set(ERR_LIMIT, "%s:%ld: Stmt: more than %d different lines "
-				       "of account %s share one key", im->path, s->line,
-				       KEY_TAKEN_ROUNDS_MAX, s->account);
+			return err_set(ERR_LIMIT, "more than %d different lines of account %s "
+				       "share one key", KEY_TAKEN_ROUNDS_MAX, s->account);
 		rc = db_exec(&res, im->c, "camt_lines_taken", 1, account);
 		if (rc == 0)
 			moved = count_at(res, TAKEN_MOVED);

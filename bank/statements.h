@@ -54,8 +54,10 @@ int bank_statements_prepare(PGconn *c);
  * bank_statements_prepare). On success *out holds the per-statement
  * figures (the caller frees it). On failure nothing is stored, *out is
  * NULL and the error is ERR_INVALID/ERR_LIMIT (the file; the message names
- * file:line: field), ERR_CONFLICT (a statement already stored with another
- * currency) or a database error.
+ * file:line: field; ERR_LIMIT also when more than 64 different lines of
+ * one account share one key), ERR_CONFLICT (a statement already stored
+ * with another currency) or a database error. Lines stored under a taken
+ * key (key~n) are logged as warnings and counted in collisions.
  */
 int bank_statements_import(struct bank_statements_file **out, PGconn *c,
 			   const char *path);

@@ -428,6 +428,38 @@ START_TEST(test_statements_import__different_line_under_a_taken_key_stored_with_
 }
 END_TEST
 
+START_TEST(test_statements_import__refuses_more_than_64_lines_under_one_key)
+{
+	char db[LIMIT_CONNINFO_BYTES];
+	char *err = NULL;
+	PGconn *c;
+	PGresult *r;
+
+	harness_new_db(db, sizeof(db));
+	ck_assert_int_eq(import(NULL, NULL, db, "json", "reused_servicer_ref.xml", NULL), 0);
+	/* 63 more different lines under entry 4's key: key~1 .. key~63 */
+	c = harness_connect(db);
+	r = PQexec(c, "INSERT INTO bank_lines (statement, account, line_key, entry_index,"
+		      " tx_index, amount_minor, currency, own_amount_minor, own_currency, side,"
+		      " reversal, status, content_sha256) SELECT statement, account, line_key ||"
+		      " '~' || n, entry_index, tx_index, amount_minor, currency, own_amount_minor,"
+		      " own_currency, side, reversal, status, encode(sha256(convert_to(n::text,"
+		      " 'UTF8')), 'hex') FROM bank_lines, generate_series(1, 63) n"
+		      " WHERE end_to_end_id = 'IGF-TF-2019-23'");
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
+	PQclear(r);
+	expect_stored(c, 1, 9 + 63);
+	/* a 65th different line: refused whole, bounded, nothing stored */
+	ck_assert_int_eq(import(NULL, &err, db, "json", "key_collision.xml", NULL), 1);
+	ck_assert_msg(strstr(err, "key_collision.xml:") &&
+		      strstr(err, "more than 64 different lines of account "
+			      "CH9300762011623852957 share one key"), "%s", err);
+	free(err);
+	expect_stored(c, 1, 9 + 63);
+	PQfinish(c);
+}
+END_TEST
+
 START_TEST(test_statements_import__foreign_currency_entries_read_not_refused)
 {
 	char db[LIMIT_CONNINFO_BYTES];
@@ -814,6 +846,7 @@ static Suite *suite(void)
 		{test_statements_import__reused_servicer_reference_stores_every_line, 0},
 		{test_statements_import__line_of_an_earlier_report_not_stored_again, 0},
 		{test_statements_import__different_line_under_a_taken_key_stored_with_warning, 0},
+		{test_statements_import__refuses_more_than_64_lines_under_one_key, 0},
 		{test_statements_import__foreign_currency_entries_read_not_refused, 0},
 		{test_statements_identity__sql_formula_equals_c, 0},
 		{test_statements_migration__file_imported_before_0040_stores_nothing_new_after, 0},

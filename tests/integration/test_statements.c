@@ -505,7 +505,8 @@ END_TEST
 static const char *const accepted[] = {
 	"v02_basic.xml", "v04_multi.xml", "v08_fx.xml", "intraday_before_statement.xml",
 	"reused_servicer_ref.xml", "key_collision.xml", "foreign_amtdtls.xml",
-	"foreign_no_amtdtls.xml", "quirk_long_remittance.xml", "quirk_amounts.xml",
+	"foreign_no_amtdtls.xml", "foreign_batch.xml", "quirk_long_remittance.xml",
+	"quirk_amounts.xml",
 };
 
 /* The stored lines' keys recomputed by migration 0040's SQL functions, with

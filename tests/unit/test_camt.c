@@ -310,6 +310,47 @@ START_TEST(test_camt_read__foreign_entry_without_account_amount_kept_for_review)
 }
 END_TEST
 
+START_TEST(test_camt_read__foreign_batch_split_only_in_the_account_currency)
+{
+	struct bank_camt_summary sum;
+	struct got *g = read_ok(&sum, "foreign_batch.xml", 8, 1, 4, 3);
+
+	/* transactions in USD: split, each line in USD */
+	ck_assert_int_eq(g->lines[0].tx_index, 1);
+	ck_assert_int_eq(g->lines[0].amount_minor, 20000);
+	ck_assert_int_eq(g->lines[1].amount_minor, 13000);
+	ck_assert_str_eq(g->lines[1].currency, "USD");
+	ck_assert_str_eq(g->lines[1].end_to_end_id, "B1-2");
+	/* transactions in EUR: one line, the counter value */
+	ck_assert_int_eq(g->lines[2].tx_index, 0);
+	ck_assert_int_eq(g->lines[2].amount_minor, 33000);
+	ck_assert_str_eq(g->lines[2].currency, "USD");
+	ck_assert_int_eq(g->lines[2].own_amount_minor, 30000);
+	ck_assert_str_eq(g->lines[2].account_amount_from, "CntrValAmt");
+	ck_assert_str_eq(g->lines[2].exchange_rate, "1.1");
+	/* no counter value: one line in EUR for review */
+	ck_assert_int_eq(g->lines[3].amount_minor, 5000);
+	ck_assert_str_eq(g->lines[3].currency, "EUR");
+	ck_assert_str_eq(g->lines[3].review, "foreign-currency: no account-currency amount");
+	ck_assert_int_eq(g->ended[0].credits_minor, 66000);
+	ck_assert_int_eq(g->ended[0].debits_minor, 0);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__refuses_exchange_rate_that_is_no_decimal)
+{
+	struct bank_camt_summary sum;
+	struct got *g = NULL;
+
+	ck_assert_int_eq(read_fixture(&g, &sum, "bad_exchange_rate.xml"), ERR_INVALID);
+	ck_assert_msg(strstr(err_last(), "bad_exchange_rate.xml:28: Ntry/AmtDtls/CntrValAmt/"
+				       "CcyXchg/XchgRate: '1,0923' is not a decimal exchange rate"),
+		      "%s", err_last());
+	free(g);
+}
+END_TEST
+
 /* A line as a reader gives it: the fields of the identity set. */
 static struct bank_camt_line identity_line(void)
 {
@@ -414,6 +455,7 @@ START_TEST(test_camt_fixtures__valid_against_the_official_schemas)
 		{"intraday_before_statement.xml", "camt.053.001.08.xsd"},
 		{"key_collision.xml", "camt.053.001.08.xsd"},
 		{"foreign_amtdtls.xml", "camt.053.001.08.xsd"},
+		{"foreign_batch.xml", "camt.053.001.08.xsd"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -634,6 +676,8 @@ static Suite *suite(void)
 		{test_camt_read__reused_servicer_reference_each_entry_a_line, 0},
 		{test_camt_read__foreign_entry_takes_account_amount_from_amtdtls, 0},
 		{test_camt_read__foreign_entry_without_account_amount_kept_for_review, 0},
+		{test_camt_read__foreign_batch_split_only_in_the_account_currency, 0},
+		{test_camt_read__refuses_exchange_rate_that_is_no_decimal, 0},
 		{test_statements_line_identity__same_line_in_another_report, 0},
 		{test_statements_line_identity__tells_lines_apart, 0},
 		{test_camt_read__tolerates_long_remittance, 0},

@@ -36,12 +36,25 @@
 
 enum warn_kind {
 	W_ORDER, W_LONG_TEXT, W_REMITTANCE_CUT, W_DECIMALS, W_CURRENCY_CASE,
-	W_MISSING, W_IBAN_FORM, W_ZERO_AMOUNT, W_BATCH, W_KINDS
+	W_MISSING, W_IBAN_FORM, W_ZERO_AMOUNT, W_BATCH, W_FOREIGN, W_KINDS
 };
 
 static const char *const warn_names[W_KINDS] = {
 	"order", "long-text", "remittance-cut", "decimals", "currency-case",
-	"missing-element", "iban-form", "zero-amount", "batch",
+	"missing-element", "iban-form", "zero-amount", "batch", "foreign-currency",
+};
+
+/* The AmtDtls amounts that can give an entry's amount in the account's
+ * currency, in the order they are preferred (docs/bank-statements.md). */
+enum amt_detail { AD_CNTRVAL, AD_TX, AD_INSTD, AD_KINDS };
+static const char *const amt_detail_names[AD_KINDS] = {"CntrValAmt", "TxAmt", "InstdAmt"};
+
+/* One AmtDtls amount: Amt with its Ccy, and CcyXchg/XchgRate as written. */
+struct amt {
+	bool has;
+	int64_t minor;
+	char ccy[4];
+	char rate[LIMIT_CAMT_FIELD_BYTES];
 };
 
 /* What Ntry and TxDtls share: a line under construction and its flags. */
@@ -50,6 +63,10 @@ struct part {
 	bool has_amount, has_side, has_status, has_bktxcd;
 	bool has_tx_amount; /* AmtDtls/TxAmt, in the statement's currency */
 	int64_t tx_amount_minor;
+	char amt_ccy[4];    /* the Ccy of Amt */
+	struct amt details[AD_KINDS]; /* AmtDtls */
+	char bk_domain[LIMIT_CAMT_FIELD_BYTES], bk_family[LIMIT_CAMT_FIELD_BYTES],
+		bk_subfamily[LIMIT_CAMT_FIELD_BYTES], bk_proprietary[LIMIT_CAMT_FIELD_BYTES];
 	bool has_charges_total, has_charges_sum;
 	int64_t charges_total_minor, charges_sum_minor;
 	char charges_currency[4];
@@ -453,32 +470,93 @@ static void append_remittance(struct parser *p, struct part *pt, char *dst,
 	}
 }
 
+/* An exchange rate as the bank wrote it: an unsigned decimal, kept as text. */
+static int exchange_rate(struct parser *p, char *dst, long line, const char *field)
+{
+	const char *s = trimmed(p);
+	size_t digits = strspn(s, "0123456789");
+	bool ok = digits > 0 && (s[digits] == '\0' ||
+				 (s[digits] == '.' && s[digits + 1] &&
+				  s[digits + 1 + strspn(s + digits + 1, "0123456789")] == '\0'));
+
+	if (!ok)
+		return fail(p, ERR_INVALID, line, field, "'%s' is not a decimal exchange rate", s);
+	return set_text(p, dst, line, field, 35);
+}
+
+/* AmtDtls/rel: InstdAmt, TxAmt, CntrValAmt, each Amt and CcyXchg/XchgRate. */
+static int amount_detail(struct parser *p, struct part *pt, const char *rel, long line,
+			 const char *field)
+{
+	struct bank_camt_line *l = &pt->l;
+	size_t n;
+	int rc;
+
+	for (int k = 0; k < AD_KINDS; k++) {
+		struct amt *a = &pt->details[k];
+
+		n = strlen(amt_detail_names[k]);
+		if (strncmp(rel, amt_detail_names[k], n) != 0 || rel[n] != '/')
+			continue;
+		if (strcmp(rel + n + 1, "CcyXchg/XchgRate") == 0)
+			return exchange_rate(p, a->rate, line, field);
+		if (strcmp(rel + n + 1, "Amt") != 0)
+			return 0;
+		rc = amount(p, &a->minor, a->ccy, line, field);
+		a->has = rc == 0;
+		if (rc == 0 && k == AD_INSTD) {
+			l->has_instructed = true;
+			l->instructed_minor = a->minor;
+			memcpy(l->instructed_currency, a->ccy, 4);
+		} else if (rc == 0 && k == AD_TX && strcmp(a->ccy, p->st.currency) == 0) {
+			pt->has_tx_amount = true;
+			pt->tx_amount_minor = a->minor;
+		}
+		return rc;
+	}
+	return 0;
+}
+
+/* BkTxCd/rel: Domn/Cd, Domn/Fmly/Cd, Domn/Fmly/SubFmlyCd, Prtry/Cd. */
+static int bank_tx_code_field(struct parser *p, struct part *pt, const char *rel, long line,
+			      const char *field)
+{
+	if (strcmp(rel, "Domn/Cd") == 0)
+		return set_text(p, pt->bk_domain, line, field, 4);
+	if (strcmp(rel, "Domn/Fmly/Cd") == 0)
+		return set_text(p, pt->bk_family, line, field, 4);
+	if (strcmp(rel, "Domn/Fmly/SubFmlyCd") == 0)
+		return set_text(p, pt->bk_subfamily, line, field, 4);
+	if (strcmp(rel, "Prtry/Cd") == 0)
+		return set_text(p, pt->bk_proprietary, line, field, 35);
+	return 0;
+}
+
 /* Fields that Ntry and TxDtls share, by path relative to them. */
 static int part_field(struct parser *p, struct part *pt, const char *rel,
 		      long line, bool is_tx)
 {
 	struct bank_camt_line *l = &pt->l;
 	char field[PATH_BYTES + 8];
-	char ccy[4];
 	int rc = 0;
 
 	field_name(field, is_tx ? "TxDtls" : "Ntry", rel);
 
 	if (strcmp(rel, "Amt") == 0) {
-		rc = amount(p, &l->amount_minor, ccy, line, field);
-		if (rc == 0 && !is_tx)
-			rc = statement_currency(p, ccy, line, "Ntry/Amt");
-		/* a TxDtls/Amt in another currency cannot split the entry */
-		pt->has_amount = rc == 0 && (!is_tx || strcmp(ccy, p->st.currency) == 0);
+		rc = amount(p, &l->amount_minor, pt->amt_ccy, line, field);
+		/* the first amount may tell the statement's currency; an entry in
+		 * another one is read (end_entry), a TxDtls/Amt in another one
+		 * cannot split the entry */
+		if (rc == 0 && !is_tx && !p->st.currency[0])
+			memcpy(p->st.currency, pt->amt_ccy, 4);
+		pt->has_amount = rc == 0 && (!is_tx || strcmp(pt->amt_ccy, p->st.currency) == 0);
+	} else if (strncmp(rel, "AmtDtls/", 8) == 0) {
+		rc = amount_detail(p, pt, rel + 8, line, field);
+	} else if (strncmp(rel, "BkTxCd/", 7) == 0) {
+		rc = bank_tx_code_field(p, pt, rel + 7, line, field);
 	} else if (strcmp(rel, "CdtDbtInd") == 0) {
 		rc = side(p, &l->side, line, field);
 		pt->has_side = rc == 0;
-	} else if (strcmp(rel, "AmtDtls/InstdAmt/Amt") == 0) {
-		rc = amount(p, &l->instructed_minor, l->instructed_currency, line, field);
-		l->has_instructed = rc == 0;
-	} else if (strcmp(rel, "AmtDtls/TxAmt/Amt") == 0) {
-		rc = amount(p, &pt->tx_amount_minor, ccy, line, field);
-		pt->has_tx_amount = rc == 0 && strcmp(ccy, p->st.currency) == 0;
 	} else if (strcmp(rel, "Chrgs/TtlChrgsAndTaxAmt") == 0) {
 		/* 001.02 repeats Chrgs per record, each with its own total */
 		if (p->version != 2)
@@ -546,6 +624,8 @@ static int entry_field(struct parser *p, const char *rel, long line)
 		rc = date(p, l->value_date, line, field);
 	} else if (strcmp(rel, "AcctSvcrRef") == 0) {
 		rc = set_text(p, l->bank_ref, line, field, 35);
+	} else if (strcmp(rel, "NtryRef") == 0) {
+		rc = set_text(p, l->ntry_ref, line, field, 35);
 	} else {
 		rc = part_field(p, e, rel, line, false);
 	}
@@ -689,12 +769,75 @@ static void settle_charges(struct part *pt)
 	}
 }
 
+/* BkTxCd as one text: DOMAIN/FAMILY/SUBFAMILY, else "prtry:" Prtry/Cd. */
+static void settle_bank_tx_code(struct part *pt)
+{
+	char *dst = pt->l.bank_tx_code;
+	size_t size = sizeof(pt->l.bank_tx_code);
+
+	if (pt->bk_domain[0])
+		snprintf(dst, size, "%.60s/%.60s/%.60s", pt->bk_domain, pt->bk_family,
+			 pt->bk_subfamily);
+	else if (pt->bk_proprietary[0])
+		snprintf(dst, size, "prtry:%.200s", pt->bk_proprietary);
+}
+
+/*
+ * Sets the entry's currency fields: its own amount as written and, when it
+ * is in another currency than the account's, the amount in the account's
+ * currency from AmtDtls (the entry's, else those of its only TxDtls tx, may
+ * be NULL), CntrValAmt before TxAmt before InstdAmt. Without one the line
+ * keeps its own currency and is marked for review, with a warning. The
+ * exchange rate is the chosen amount's, else the first one given. Returns
+ * true if the amount is in the account's currency (it counts in the totals).
+ */
+static bool account_amount(struct parser *p, struct part *e, const struct part *tx)
+{
+	const struct part *parts[2] = {e, tx};
+	struct bank_camt_line *l = &e->l;
+	const struct amt *chosen = NULL;
+	const char *rate = "";
+	int chosen_kind = 0;
+
+	l->own_amount_minor = l->amount_minor;
+	memcpy(l->own_currency, e->amt_ccy, 4);
+	memcpy(l->currency, p->st.currency, 4);
+	for (int i = 0; i < 2 && parts[i]; i++)
+		for (int k = 0; k < AD_KINDS; k++) {
+			const struct amt *a = &parts[i]->details[k];
+
+			if (!rate[0])
+				rate = a->rate;
+			if (!chosen && a->has && strcmp(a->ccy, p->st.currency) == 0) {
+				chosen = a;
+				chosen_kind = k;
+			}
+		}
+	if (chosen && chosen->rate[0])
+		rate = chosen->rate;
+	memcpy(l->exchange_rate, rate, strlen(rate) + 1);
+	if (strcmp(e->amt_ccy, p->st.currency) == 0)
+		return true;
+	if (chosen) {
+		l->amount_minor = chosen->minor;
+		strcpy(l->account_amount_from, amt_detail_names[chosen_kind]);
+		return true;
+	}
+	memcpy(l->currency, e->amt_ccy, 4);
+	strcpy(l->review, "foreign-currency: no account-currency amount");
+	warn(p, W_FOREIGN, l->line, "Ntry/Amt", "amount in %s in a %s account and no AmtDtls "
+	     "amount in %s: stored in %s for review, left out of the totals", e->amt_ccy,
+	     p->st.currency, p->st.currency, e->amt_ccy);
+	return false;
+}
+
 #define TAKE(field) \
 	do { if (!out.field[0]) memcpy(out.field, e->field, sizeof(out.field)); } while (0)
 
 /* The line of TxDtls t of entry e: its own fields, the entry's otherwise. */
 static struct bank_camt_line *merged(struct bank_camt_line *outp,
 				       const struct part *tx, int64_t amount_minor,
+				       const char currency[4],
 				       const struct bank_camt_line *e, int tx_index)
 {
 	struct bank_camt_line out = tx->l;
@@ -702,6 +845,10 @@ static struct bank_camt_line *merged(struct bank_camt_line *outp,
 	out.entry_index = e->entry_index;
 	out.tx_index = tx_index;
 	out.amount_minor = amount_minor;
+	memcpy(out.currency, currency, 4);
+	out.own_amount_minor = amount_minor;
+	memcpy(out.own_currency, currency, 4);
+	memcpy(out.ntry_ref, e->ntry_ref, sizeof(out.ntry_ref));
 	out.side = tx->has_side ? tx->l.side : e->side;
 	out.reversal = e->reversal;
 	memcpy(out.status, e->status, sizeof(out.status));
@@ -709,6 +856,8 @@ static struct bank_camt_line *merged(struct bank_camt_line *outp,
 	memcpy(out.value_date, e->value_date, sizeof(out.value_date));
 	memcpy(out.bank_ref, e->bank_ref, sizeof(out.bank_ref));
 	TAKE(end_to_end_id);
+	TAKE(bank_tx_code);
+	TAKE(exchange_rate);
 	TAKE(remittance);
 	TAKE(remittance_refs);
 	TAKE(debtor_name);
@@ -741,27 +890,34 @@ static int end_entry(struct parser *p)
 		strcpy(l->status, "BOOK");
 	}
 	if (!e->has_bktxcd)
-		warn(p, W_MISSING, l->line, "Ntry/BkTxCd", "missing (not used here)");
+		warn(p, W_MISSING, l->line, "Ntry/BkTxCd", "missing");
 	rc = begin_statement(p);
 	if (rc < 0)
 		return rc;
 	p->st.entries++;
-	rc = money_add(l->side == LEDGER_CAMT_CREDIT ? &p->st.credits_minor
-						      : &p->st.debits_minor,
-		       l->side == LEDGER_CAMT_CREDIT ? p->st.credits_minor
-						     : p->st.debits_minor,
-		       l->amount_minor);
-	if (rc < 0)
-		return fail(p, rc, l->line, "Ntry/Amt", "statement total overflows");
+	if (account_amount(p, e, p->ntx == 1 ? &p->txs[0] : NULL)) {
+		int64_t *total = l->side == LEDGER_CAMT_CREDIT ? &p->st.credits_minor
+							       : &p->st.debits_minor;
+
+		if (money_add(total, *total, l->amount_minor) < 0)
+			return fail(p, ERR_LIMIT, l->line, "Ntry/Amt", "statement total overflows");
+	}
 	settle_charges(e);
+	settle_bank_tx_code(e);
 	if (p->ntx == 0)
 		return emit(p, l);
+	if (p->ntx > 1 && l->review[0]) {
+		warn(p, W_BATCH, l->line, "Ntry/NtryDtls", "%d TxDtls of an entry without an "
+		     "amount in the account's currency: stored as one line", p->ntx);
+		return emit(p, l);
+	}
 	for (int i = 0; i < p->ntx; i++) {
 		struct part *t = &p->txs[i];
 		int64_t v = t->has_amount ? t->l.amount_minor : t->tx_amount_minor;
 
 		all &= t->has_amount || t->has_tx_amount;
 		settle_charges(t);
+		settle_bank_tx_code(t);
 		if (all && money_add(&sum, sum, signed_amount(v, t->has_side ? t->l.side
 								       : l->side)) < 0)
 			return fail(p, ERR_LIMIT, t->l.line, "TxDtls/Amt", "sum overflows");
@@ -792,9 +948,17 @@ static int end_entry(struct parser *p)
 		int64_t v = p->ntx == 1 ? l->amount_minor
 			    : t->has_amount ? t->l.amount_minor : t->tx_amount_minor;
 
-		merged(line, t, v, l, p->ntx == 1 ? 0 : i + 1);
+		merged(line, t, v, p->st.currency, l, p->ntx == 1 ? 0 : i + 1);
 		if (p->ntx == 1) {
 			line->side = l->side;
+			line->amount_minor = l->amount_minor;
+			memcpy(line->currency, l->currency, 4);
+			line->own_amount_minor = l->own_amount_minor;
+			memcpy(line->own_currency, l->own_currency, 4);
+			memcpy(line->account_amount_from, l->account_amount_from,
+			       sizeof(line->account_amount_from));
+			memcpy(line->exchange_rate, l->exchange_rate, sizeof(line->exchange_rate));
+			memcpy(line->review, l->review, sizeof(line->review));
 			if (!line->has_charges && l->has_charges) {
 				line->has_charges = true;
 				line->charges_minor = l->charges_minor;

@@ -54,27 +54,47 @@ struct bank_camt_statement {
 	char currency[4];     /* Acct/Ccy, else the first Bal or Ntry Amt/@Ccy */
 	/* Totals, complete only at statement_end. */
 	long entries;         /* Ntry elements */
-	int64_t credits_minor; /* sum of Ntry/Amt with CdtDbtInd CRDT */
-	int64_t debits_minor;  /* sum of Ntry/Amt with CdtDbtInd DBIT */
+	int64_t credits_minor; /* sum of the credit entries' amounts in currency */
+	int64_t debits_minor;  /* the same for debits; an entry whose amount is in
+				  no way known in currency (its review is set)
+				  is in neither */
 	bool has_opening, has_closing;
 	int64_t opening_minor, closing_minor; /* OPBD/CLBD, credit positive */
 	char opening_date[11], closing_date[11];
 };
 
 /* One bank line: an Ntry, or one TxDtls of a batch booking. Text fields are
- * "" when absent; has_* says whether an optional amount is present. */
+ * "" when absent; has_* says whether an optional amount is present.
+ *
+ * amount_minor is in currency: the statement's (the account's) currency,
+ * read from Ntry/Amt, or for an entry booked in another currency from its
+ * AmtDtls (account_amount_from names the element). Only when no amount in
+ * the account's currency is given is currency another one (the line's own)
+ * and review says so; such a line is left out of the statement's totals. */
 struct bank_camt_line {
 	long line;            /* line of the Ntry (or TxDtls) in the file */
 	long entry_index;     /* 1-based Ntry number within the statement */
 	int tx_index;         /* 0: the whole entry; 1..n: TxDtls n of a batch */
-	int64_t amount_minor; /* > 0, in the statement's currency */
+	int64_t amount_minor; /* > 0, in currency */
+	char currency[4];     /* the currency of amount_minor */
+	int64_t own_amount_minor; /* Ntry/Amt (a split batch: TxDtls/Amt) as written */
+	char own_currency[4];     /* its Ccy */
+	char account_amount_from[16]; /* "" (Amt is in the account's currency),
+					 "CntrValAmt", "TxAmt" or "InstdAmt" */
+	char exchange_rate[LIMIT_CAMT_FIELD_BYTES]; /* AmtDtls/.../CcyXchg/XchgRate
+						       as the bank wrote it, or "" */
+	char review[LIMIT_CAMT_FIELD_BYTES]; /* why a person must look, or "" */
 	enum bank_camt_side side;
 	bool reversal;        /* RvslInd true */
 	char status[LIMIT_CAMT_FIELD_BYTES];  /* Sts (001.08: Sts/Cd or Prtry) */
 	char booking_date[11], value_date[11]; /* YYYY-MM-DD, from Dt or DtTm */
-	char bank_ref[LIMIT_CAMT_FIELD_BYTES]; /* Ntry/AcctSvcrRef */
+	char bank_ref[LIMIT_CAMT_FIELD_BYTES]; /* Ntry/AcctSvcrRef (MT940: :61:'s
+						  bank reference) */
+	char ntry_ref[LIMIT_CAMT_FIELD_BYTES]; /* Ntry/NtryRef */
 	char tx_ref[LIMIT_CAMT_FIELD_BYTES];   /* TxDtls/Refs/AcctSvcrRef */
 	char end_to_end_id[LIMIT_CAMT_FIELD_BYTES];
+	char bank_tx_code[LIMIT_CAMT_FIELD_BYTES]; /* BkTxCd: "PMNT/RCDT/ESCT", or
+						      "prtry:" Prtry/Cd */
 	char remittance[LIMIT_CAMT_REMITTANCE_BYTES]; /* Ustrd lines, "\n"-joined */
 	char remittance_refs[LIMIT_CAMT_FIELD_BYTES]; /* Strd CdtrRefInf/Ref and
 						       RfrdDocInf/Nb, " "-joined */

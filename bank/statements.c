@@ -1,13 +1,15 @@
 /*
  * statements.c - camt.053 files into bank_statements and bank_lines
- * (migrations/0010_bank_statements.sql), see statements.h.
+ * (migrations 0010 and 0040), see statements.h.
  *
  * A file is one transaction. Its lines are streamed with COPY into a
- * session temporary table while bank/camt.c reads them, and moved into
- * bank_lines at each </Stmt> with INSERT ... ON CONFLICT DO NOTHING, which
- * tells new lines from duplicates. Memory holds one COPY buffer and, for
- * lines without a bank reference, one hash per such line of the current
- * statement (the occurrence count of the fallback key).
+ * session temporary table while bank/camt.c reads them, each with the
+ * base hash and fingerprint of bank_statements_line_identity. At each
+ * </Stmt> the database finishes the keys (bank_line_key: the base and the
+ * occurrence among the statement's equal lines), tells duplicates
+ * (key and fingerprint stored) from different lines whose key is taken
+ * (stored under key~n, with a warning: no line is ever dropped), and moves
+ * the rest into bank_lines. Memory holds one COPY buffer: nothing per line.
  */
 #include "bank/statements.h"
 
@@ -18,26 +20,36 @@
 
 #include "common/db.h"
 #include "common/err.h"
-#include "common/hash.h"
+#include "common/log.h"
 #include "common/money.h"
 
 #define COPY_BUF_BYTES (256 * 1024)
 #define ROW_MAX_BYTES (32 * 1024) /* a row escapes to well under this */
+/* Different lines with one key in one account before an import gives up:
+ * each needs one more round trip; a real bank reuses a key a few times. */
+#define KEY_TAKEN_ROUNDS_MAX 64
 
 static const char temp_table_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS bank_lines_in ("
-	" seq bigint, line_key text, entry_index integer, tx_index integer,"
-	" amount_minor bigint, currency char(3), side text, reversal boolean,"
-	" status text, booking_date date, value_date date, bank_ref text,"
-	" tx_ref text, end_to_end_id text, remittance text, remittance_refs text,"
-	" debtor_name text, creditor_name text, instructed_minor bigint,"
-	" instructed_currency char(3), charges_minor bigint, charges_currency char(3))";
+	" seq bigint, line bigint, base_key text, key0 text, line_key text,"
+	" attempt integer NOT NULL DEFAULT 0, state text NOT NULL DEFAULT 'pending',"
+	" entry_index integer, tx_index integer, amount_minor bigint, currency char(3),"
+	" own_amount_minor bigint, own_currency char(3), account_amount_from text,"
+	" exchange_rate text, review text, side text, reversal boolean,"
+	" status text, booking_date date, value_date date, bank_ref text, ntry_ref text,"
+	" tx_ref text, end_to_end_id text, bank_tx_code text, remittance text,"
+	" remittance_refs text, debtor_name text, creditor_name text, instructed_minor bigint,"
+	" instructed_currency char(3), charges_minor bigint, charges_currency char(3),"
+	" content_sha256 char(64))";
 
-#define LINE_COLUMNS \
-	"line_key, entry_index, tx_index, amount_minor, currency, side, reversal," \
-	" status, booking_date, value_date, bank_ref, tx_ref, end_to_end_id," \
-	" remittance, remittance_refs, debtor_name, creditor_name, instructed_minor," \
-	" instructed_currency, charges_minor, charges_currency"
+/* What the COPY gives for each line, after seq, line and base_key. */
+#define DATA_COLUMNS \
+	"entry_index, tx_index, amount_minor, currency, own_amount_minor, own_currency," \
+	" account_amount_from, exchange_rate, review, side, reversal, status," \
+	" booking_date, value_date, bank_ref, ntry_ref, tx_ref, end_to_end_id," \
+	" bank_tx_code, remittance, remittance_refs, debtor_name, creditor_name," \
+	" instructed_minor, instructed_currency, charges_minor, charges_currency," \
+	" content_sha256"
 
 /*
  * The columns of each statement whose rows are read, in the order of its
@@ -55,6 +67,28 @@ enum { STMT_CURRENCY = STMT_INSERTED_NCOLS, STMT_FOUND_NCOLS };
 static const char *const stmt_found_cols[STMT_FOUND_NCOLS] = {[STMT_ID] = "id",
 							       [STMT_CURRENCY] = "currency"};
 
+/* camt_lines_taken: lines found stored (duplicates), lines whose key was
+ * taken by a different line (moved on to the next key) */
+enum { TAKEN_DUPLICATES, TAKEN_MOVED, TAKEN_NCOLS };
+static const char *const taken_cols[TAKEN_NCOLS] = {[TAKEN_DUPLICATES] = "duplicates",
+						     [TAKEN_MOVED] = "moved"};
+
+/* camt_lines_clash: lines moved on because an earlier line of the
+ * statement (a different one: the occurrence tells equal ones apart)
+ * has their key */
+enum { CLASH_MOVED, CLASH_NCOLS };
+static const char *const clash_cols[CLASH_NCOLS] = {[CLASH_MOVED] = "moved"};
+
+/* camt_lines_move: lines stored, and of them those under a key~n */
+enum { MOVE_NEW, MOVE_COLLISIONS, MOVE_NCOLS };
+static const char *const move_cols[MOVE_NCOLS] = {[MOVE_NEW] = "new_lines",
+						  [MOVE_COLLISIONS] = "collisions"};
+
+/* camt_lines_collided: where each line stored under a key~n is in the file */
+enum { COLLIDED_LINE, COLLIDED_KEY, COLLIDED_NCOLS };
+static const char *const collided_cols[COLLIDED_NCOLS] = {[COLLIDED_LINE] = "line",
+							  [COLLIDED_KEY] = "line_key"};
+
 static const struct db_stmt stmts[] = {
 	{"camt_stmt_insert",
 	 "INSERT INTO bank_statements (account, statement_id, currency, camt_version,"
@@ -67,22 +101,56 @@ static const struct db_stmt stmts[] = {
 	 "UPDATE bank_statements SET entries = $2, credits_minor = $3, debits_minor = $4,"
 	 " opening_minor = $5, opening_date = $6, closing_minor = $7, closing_date = $8"
 	 " WHERE id = $1", 8},
+	/* the key: the base and the occurrence among the statement's lines
+	 * with that base and that content (equal lines), in file order */
+	{"camt_lines_key",
+	 "UPDATE bank_lines_in i SET key0 = k.key, line_key = k.key"
+	 " FROM (SELECT seq, bank_line_key(base_key, row_number() OVER"
+	 " (PARTITION BY base_key, content_sha256 ORDER BY seq) - 1) AS key"
+	 " FROM bank_lines_in) k WHERE k.seq = i.seq", 0},
+	/* one round: a line whose key is stored is a duplicate if the stored
+	 * line has its fingerprint, else it moves on to key~(attempt + 1) */
+	{"camt_lines_taken",
+	 "WITH u AS (UPDATE bank_lines_in i SET"
+	 " state = CASE WHEN b.content_sha256 = i.content_sha256 THEN 'duplicate'"
+	 " ELSE 'pending' END,"
+	 " attempt = i.attempt + CASE WHEN b.content_sha256 = i.content_sha256 THEN 0"
+	 " ELSE 1 END,"
+	 " line_key = CASE WHEN b.content_sha256 = i.content_sha256 THEN i.line_key"
+	 " ELSE i.key0 || '~' || (i.attempt + 1) END"
+	 " FROM bank_lines b WHERE i.state = 'pending' AND b.account = $1"
+	 " AND b.line_key = i.line_key RETURNING i.state)"
+	 " SELECT count(*) FILTER (WHERE state = 'duplicate') AS duplicates,"
+	 " count(*) FILTER (WHERE state = 'pending') AS moved FROM u", 1},
+	/* one round: of the statement's lines with one key, the first keeps
+	 * it, the n-th moves on n keys */
+	{"camt_lines_clash",
+	 "WITH d AS (SELECT seq, row_number() OVER (PARTITION BY line_key ORDER BY seq) - 1"
+	 " AS later FROM bank_lines_in WHERE state = 'pending'),"
+	 " u AS (UPDATE bank_lines_in i SET attempt = i.attempt + d.later,"
+	 " line_key = i.key0 || '~' || (i.attempt + d.later)"
+	 " FROM d WHERE d.seq = i.seq AND d.later > 0 RETURNING 1)"
+	 " SELECT count(*) AS moved FROM u", 0},
 	{"camt_lines_move",
-	 "INSERT INTO bank_lines (statement, account, " LINE_COLUMNS ")"
-	 " SELECT $1, $2, " LINE_COLUMNS " FROM bank_lines_in ORDER BY seq"
-	 " ON CONFLICT (account, line_key) DO NOTHING", 2},
+	 "WITH ins AS (INSERT INTO bank_lines (statement, account, line_key, " DATA_COLUMNS ")"
+	 " SELECT $1, $2, line_key, " DATA_COLUMNS " FROM bank_lines_in"
+	 " WHERE state = 'pending' ORDER BY seq"
+	 " ON CONFLICT (account, line_key) DO NOTHING RETURNING line_key)"
+	 " SELECT count(*) AS new_lines, count(*) FILTER (WHERE line_key LIKE '%~%')"
+	 " AS collisions FROM ins", 2},
+	{"camt_lines_collided",
+	 "SELECT line, line_key FROM bank_lines_in WHERE state = 'pending' AND attempt > 0"
+	 " ORDER BY seq LIMIT $1", 1},
 	{"camt_lines_clear", "DELETE FROM bank_lines_in", 0},
 };
 
 static const struct db_columns columns[] = {
 	DB_COLUMNS("camt_stmt_insert", stmt_inserted_cols),
 	DB_COLUMNS("camt_stmt_find", stmt_found_cols),
-};
-
-/* Occurrences of each fallback base hash within one statement. */
-struct occurrence {
-	char hex[HASH_HEX_BYTES];
-	long count;
+	DB_COLUMNS("camt_lines_taken", taken_cols),
+	DB_COLUMNS("camt_lines_clash", clash_cols),
+	DB_COLUMNS("camt_lines_move", move_cols),
+	DB_COLUMNS("camt_lines_collided", collided_cols),
 };
 
 struct import {
@@ -97,10 +165,9 @@ struct import {
 	bool copying;
 	long seq;
 	long lines_in_stmt;
+	long review_in_stmt;
 	char *buf;
 	size_t len;
-	struct occurrence *occ;
-	size_t occ_n, occ_cap;
 };
 
 int bank_statements_prepare(PGconn *c)
@@ -111,82 +178,41 @@ int bank_statements_prepare(PGconn *c)
 				      sizeof(columns) / sizeof(columns[0]));
 }
 
-/* The count of earlier lines with this base hash (0 the first time). */
-static int occurrence(long *out, struct import *im, const char *hex)
+/* True if the line carries a reference of the bank or the payer
+ * (NOTPROVIDED is what banks write for an end-to-end id there is not). */
+static bool referenced(const struct bank_camt_line *l)
 {
-	size_t i;
-
-	if (im->occ_n * 2 >= im->occ_cap) {
-		size_t cap = im->occ_cap ? im->occ_cap * 2 : 64;
-		struct occurrence *t = calloc(cap, sizeof(*t));
-
-		if (!t)
-			return err_set(ERR_SYSTEM, "out of memory");
-		for (size_t j = 0; j < im->occ_cap; j++) {
-			if (!im->occ[j].hex[0])
-				continue;
-			i = strtoul(im->occ[j].hex + 48, NULL, 16) % cap;
-			while (t[i].hex[0])
-				i = (i + 1) % cap;
-			t[i] = im->occ[j];
-		}
-		free(im->occ);
-		im->occ = t;
-		im->occ_cap = cap;
-	}
-	i = strtoul(hex + 48, NULL, 16) % im->occ_cap;
-	while (im->occ[i].hex[0] && strcmp(im->occ[i].hex, hex) != 0)
-		i = (i + 1) % im->occ_cap;
-	if (!im->occ[i].hex[0]) {
-		memcpy(im->occ[i].hex, hex, HASH_HEX_BYTES);
-		im->occ_n++;
-	}
-	*out = im->occ[i].count++;
-	return 0;
+	return l->bank_ref[0] || l->tx_ref[0] ||
+	       (l->end_to_end_id[0] && strcmp(l->end_to_end_id, "NOTPROVIDED") != 0);
 }
 
-/*
- * The line key (docs/bank-statements.md): "ref:" AcctSvcrRef ["/" tx_index],
- * else "txref:" TxDtls/Refs/AcctSvcrRef, else "sha256:" of the fields that
- * tell a payment apart and its occurrence among identical ones.
- */
-static int line_key(char *out, size_t size, struct import *im,
-		    const struct bank_camt_statement *s,
-		    const struct bank_camt_line *l)
+int bank_statements_line_identity(char out_base[HASH_HEX_BYTES],
+				  char out_content[HASH_HEX_BYTES], const char *account,
+				  const struct bank_camt_line *l)
 {
-	char base[LIMIT_CAMT_REMITTANCE_BYTES + 8 * LIMIT_CAMT_FIELD_BYTES];
-	char hex[HASH_HEX_BYTES];
-	long n = 0;
-	int rc, w;
+	char buf[LIMIT_CAMT_REMITTANCE_BYTES + 12 * LIMIT_CAMT_FIELD_BYTES];
+	bool own = !referenced(l);
+	int w, rc;
 
-	if (l->bank_ref[0]) {
-		if (l->tx_index)
-			snprintf(out, size, "ref:%s/%d", l->bank_ref, l->tx_index);
-		else
-			snprintf(out, size, "ref:%s", l->bank_ref);
-		return 0;
-	}
-	if (l->tx_ref[0]) {
-		snprintf(out, size, "txref:%s", l->tx_ref);
-		return 0;
-	}
-	w = snprintf(base, sizeof(base), "%s\x1f%s\x1f%lld\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s",
-		     s->account, l->booking_date[0] ? l->booking_date : l->value_date,
-		     (long long)l->amount_minor,
-		     l->side == LEDGER_CAMT_CREDIT ? "credit" : "debit", s->currency,
-		     l->end_to_end_id, l->remittance, l->remittance_refs);
-	ASSERT(w > 0 && (size_t)w < sizeof(base));
-	rc = hash_sha256_hex(hex, base, (size_t)w);
-	if (rc == 0)
-		rc = occurrence(&n, im, hex);
+	ASSERT(l->own_currency[0]);
+	w = snprintf(buf, sizeof(buf),
+		     "line-1\x1f%s\x1f%s\x1f%lld\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s"
+		     "\x1f%s\x1f%s\x1f%s\x1f%s",
+		     account, l->own_currency, (long long)l->own_amount_minor,
+		     l->side == LEDGER_CAMT_CREDIT ? "credit" : "debit",
+		     l->reversal ? "reversal" : "",
+		     l->value_date[0] ? l->value_date : l->booking_date, l->bank_ref,
+		     l->tx_ref, l->end_to_end_id, own ? l->remittance : "",
+		     own ? l->remittance_refs : "", own ? l->debtor_name : "",
+		     own ? l->creditor_name : "");
+	ASSERT(w > 0 && (size_t)w < sizeof(buf));
+	rc = hash_sha256_hex(out_base, buf, (size_t)w);
 	if (rc < 0)
 		return rc;
-	w = snprintf(base, sizeof(base), "%s\x1f%ld", hex, n);
-	rc = hash_sha256_hex(hex, base, (size_t)w);
-	if (rc < 0)
-		return rc;
-	snprintf(out, size, "sha256:%s", hex);
-	return 0;
+	w = snprintf(buf, sizeof(buf), "content-1\x1f%s\x1f%s\x1f%s\x1f%s", l->debtor_name,
+		     l->creditor_name, l->remittance, l->remittance_refs);
+	ASSERT(w > 0 && (size_t)w < sizeof(buf));
+	return hash_sha256_hex(out_content, buf, (size_t)w);
 }
 
 static int copy_flush(struct import *im)
@@ -272,10 +298,9 @@ static int on_begin(void *ctx, const struct bank_camt_statement *s)
 	snprintf(im->stmt_db_id, sizeof(im->stmt_db_id), "%s", PQgetvalue(res, 0, STMT_ID));
 	PQclear(res);
 	im->lines_in_stmt = 0;
-	im->occ_n = 0;
-	if (im->occ)
-		memset(im->occ, 0, im->occ_cap * sizeof(*im->occ));
-	res = PQexec(im->c, "COPY bank_lines_in (seq, " LINE_COLUMNS ") FROM STDIN");
+	im->review_in_stmt = 0;
+	res = PQexec(im->c, "COPY bank_lines_in (seq, line, base_key, " DATA_COLUMNS
+		     ") FROM STDIN");
 	rc = PQresultStatus(res) == PGRES_COPY_IN ? 0
 	     : db_result_check(im->c, res, "COPY bank_lines_in");
 	if (rc == 0 && PQresultStatus(res) != PGRES_COPY_IN)
@@ -289,27 +314,35 @@ static int on_line(void *ctx, const struct bank_camt_statement *s,
 		   const struct bank_camt_line *l)
 {
 	struct import *im = ctx;
-	char key[LIMIT_CAMT_FIELD_BYTES + 32];
-	int rc = line_key(key, sizeof(key), im, s, l);
+	char base[HASH_HEX_BYTES], content[HASH_HEX_BYTES];
+	int rc = bank_statements_line_identity(base, content, s->account, l);
 
 	if (rc < 0)
 		return rc;
 	if (im->len + ROW_MAX_BYTES > COPY_BUF_BYTES && (rc = copy_flush(im)) < 0)
 		return rc;
 	field_int(im, im->seq++, true);
-	field(im, key, false);
+	field_int(im, l->line, true);
+	field(im, base, false);
 	field_int(im, l->entry_index, true);
 	field_int(im, l->tx_index, true);
 	field_int(im, l->amount_minor, true);
-	field(im, s->currency, false);
+	field(im, l->currency, false);
+	field_int(im, l->own_amount_minor, true);
+	field(im, l->own_currency, false);
+	field(im, l->account_amount_from, false);
+	field(im, l->exchange_rate, false);
+	field(im, l->review, false);
 	field(im, l->side == LEDGER_CAMT_CREDIT ? "credit" : "debit", false);
 	field(im, l->reversal ? "t" : "f", false);
 	field(im, l->status, false);
 	field(im, l->booking_date, false);
 	field(im, l->value_date, false);
 	field(im, l->bank_ref, false);
+	field(im, l->ntry_ref, false);
 	field(im, l->tx_ref, false);
 	field(im, l->end_to_end_id, false);
+	field(im, l->bank_tx_code, false);
 	field(im, l->remittance, false);
 	field(im, l->remittance_refs, false);
 	field(im, l->debtor_name, false);
@@ -317,8 +350,10 @@ static int on_line(void *ctx, const struct bank_camt_statement *s,
 	field_int(im, l->instructed_minor, l->has_instructed);
 	field(im, l->has_instructed ? l->instructed_currency : NULL, false);
 	field_int(im, l->charges_minor, l->has_charges);
-	field(im, l->has_charges ? l->charges_currency : NULL, true);
+	field(im, l->has_charges ? l->charges_currency : NULL, false);
+	field(im, content, true);
 	im->lines_in_stmt++;
+	im->review_in_stmt += l->review[0] != '\0';
 	return 0;
 }
 
@@ -341,32 +376,104 @@ static int copy_end(struct import *im, const char *abort_msg)
 	return rc;
 }
 
+/* Reads the first count of a one-row result. */
+static long count_at(const PGresult *res, int col)
+{
+	return atol(PQgetvalue(res, 0, col));
+}
+
+/* Warns for each line (up to the per-kind limit) stored under a key~n. */
+static int warn_collisions(struct import *im, long collisions)
+{
+	char limit[24];
+	const char *params[1] = {limit};
+	PGresult *res = NULL;
+	int rc;
+
+	snprintf(limit, sizeof(limit), "%d", LIMIT_CAMT_WARNINGS_PER_KIND);
+	rc = db_exec(&res, im->c, "camt_lines_collided", 1, params);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < PQntuples(res); i++) {
+		char at[LIMIT_PATH_BYTES + 32];
+
+		snprintf(at, sizeof(at), "%s:%s", im->path, PQgetvalue(res, i, COLLIDED_LINE));
+		log_warn("bank line stored under another key: a different line has its key",
+			 "at", at, "kind", "key-collision", "key",
+			 PQgetvalue(res, i, COLLIDED_KEY), NULL);
+	}
+	PQclear(res);
+	im->file->summary.warnings += collisions;
+	return 0;
+}
+
+/*
+ * Finishes the keys of the statement's lines in bank_lines_in, settles
+ * which are duplicates and which move on to key~n, and stores the rest.
+ * Each round, a line whose key is stored is a duplicate if the stored line
+ * has its content, else it moves on to the next key; of the statement's
+ * lines left with one key the first keeps it and the others move on. The
+ * rounds end when no line moved: every key left is free and unique.
+ */
+static int store_lines(struct import *im, struct bank_statements_result *r,
+		       const struct bank_camt_statement *s)
+{
+	const char *move[2] = {im->stmt_db_id, s->account};
+	const char *account[1] = {s->account};
+	PGresult *res = NULL;
+	long moved = 1;
+	int rc = db_exec(NULL, im->c, "camt_lines_key", 0, NULL);
+
+	for (int round = 0; rc == 0 && moved > 0; round++) {
+		if (round == KEY_TAKEN_ROUNDS_MAX)
+			return err_set(ERR_LIMIT, "more than %d different lines of account %s "
+				       "share one key", KEY_TAKEN_ROUNDS_MAX, s->account);
+		rc = db_exec(&res, im->c, "camt_lines_taken", 1, account);
+		if (rc == 0)
+			moved = count_at(res, TAKEN_MOVED);
+		PQclear(res);
+		res = NULL;
+		if (rc == 0)
+			rc = db_exec(&res, im->c, "camt_lines_clash", 0, NULL);
+		if (rc == 0)
+			moved += count_at(res, CLASH_MOVED);
+		PQclear(res);
+		res = NULL;
+	}
+	if (rc == 0)
+		rc = db_exec(&res, im->c, "camt_lines_move", 2, move);
+	if (rc < 0)
+		return rc;
+	r->new_lines = count_at(res, MOVE_NEW);
+	r->collisions = count_at(res, MOVE_COLLISIONS);
+	r->duplicates = im->lines_in_stmt - r->new_lines;
+	r->review = im->review_in_stmt;
+	PQclear(res);
+	if (r->collisions > 0 && (rc = warn_collisions(im, r->collisions)) < 0)
+		return rc;
+	return db_exec(NULL, im->c, "camt_lines_clear", 0, NULL);
+}
+
 static int on_end(void *ctx, const struct bank_camt_statement *s)
 {
 	struct import *im = ctx;
 	struct bank_statements_result *r = &im->file->stmts[im->file->n - 1];
 	char entries[24], credits[24], debits[24], opening[24], closing[24];
-	const char *move[2] = {im->stmt_db_id, s->account};
 	const char *finish[8] = {im->stmt_db_id, entries, credits, debits,
 				 s->has_opening ? opening : NULL,
 				 s->has_opening && s->opening_date[0] ? s->opening_date : NULL,
 				 s->has_closing ? closing : NULL,
 				 s->has_closing && s->closing_date[0] ? s->closing_date : NULL};
-	PGresult *res = NULL;
 	int rc = copy_end(im, NULL);
 
 	if (rc == 0)
-		rc = db_exec(&res, im->c, "camt_lines_move", 2, move);
+		rc = store_lines(im, r, s);
 	if (rc < 0)
 		return err_wrap(rc, "%s:%ld: Stmt", im->path, s->line);
 	r->entries = s->entries;
 	r->credits_minor = s->credits_minor;
 	r->debits_minor = s->debits_minor;
-	r->new_lines = atol(PQcmdTuples(res));
-	r->duplicates = im->lines_in_stmt - r->new_lines;
-	PQclear(res);
-	rc = db_exec(NULL, im->c, "camt_lines_clear", 0, NULL);
-	if (rc == 0 && im->stmt_created) {
+	if (im->stmt_created) {
 		snprintf(entries, sizeof(entries), "%ld", s->entries);
 		snprintf(credits, sizeof(credits), "%lld", (long long)s->credits_minor);
 		snprintf(debits, sizeof(debits), "%lld", (long long)s->debits_minor);
@@ -437,7 +544,6 @@ static int import_any(struct bank_statements_file **out, PGconn *c, const char *
 cleanup:
 	bank_statements_file_free(im.file);
 	free(im.buf);
-	free(im.occ);
 	return rc;
 }
 

@@ -1,9 +1,12 @@
 /*
  * statements.h - storing camt.053 bank statements: each file is read by
  * bank/camt.c and stored in ONE transaction (all of it or nothing), each
- * bank line once per (bank account, line key). The line key is the bank's
- * reference, or the fallback of docs/bank-statements.md; a line seen again
- * is counted as a duplicate and not stored.
+ * bank line once per (bank account, line key). The key is a hash of what
+ * tells a payment apart and its occurrence among equal lines of its
+ * statement (docs/bank-statements.md, "Each bank line stored once"). A line
+ * whose key and content are stored already is a duplicate and not stored;
+ * a different line whose key is taken is stored under key~n with a
+ * warning: no line is ever dropped.
  */
 #ifndef TFLEDGER_BANK_STATEMENTS_H
 #define TFLEDGER_BANK_STATEMENTS_H
@@ -12,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/hash.h"
 #include "common/limits.h"
 #include "bank/camt.h"
 
@@ -25,6 +29,10 @@ struct bank_statements_result {
 	int64_t debits_minor;
 	long new_lines;        /* bank lines stored now */
 	long duplicates;       /* bank lines already stored before */
+	long collisions;       /* of new_lines: stored under key~n, their key
+				  being taken by a different line (warned) */
+	long review;           /* lines read in another currency without an
+				  amount in the account's (bank_lines.review) */
 };
 
 /* What one file gave; free with bank_statements_file_free. */
@@ -46,8 +54,10 @@ int bank_statements_prepare(PGconn *c);
  * bank_statements_prepare). On success *out holds the per-statement
  * figures (the caller frees it). On failure nothing is stored, *out is
  * NULL and the error is ERR_INVALID/ERR_LIMIT (the file; the message names
- * file:line: field), ERR_CONFLICT (a statement already stored with another
- * currency) or a database error.
+ * file:line: field; ERR_LIMIT also when more than 64 different lines of
+ * one account share one key), ERR_CONFLICT (a statement already stored
+ * with another currency) or a database error. Lines stored under a taken
+ * key (key~n) are logged as warnings and counted in collisions.
  */
 int bank_statements_import(struct bank_statements_file **out, PGconn *c,
 			   const char *path);
@@ -61,5 +71,21 @@ int bank_statements_import_memory(struct bank_statements_file **out, PGconn *c,
 				  const char *doc, size_t len, const char *name);
 
 void bank_statements_file_free(struct bank_statements_file *f);
+
+/*
+ * The identity of bank line l of account (IBAN or other id), from the
+ * line's fields only, whatever read it (camt.052/053/054, MT940):
+ * out_base is the SHA-256 hex over the fields that tell a payment apart
+ * (own amount and currency, side, reversal, value date else booking date,
+ * bank ref, tx ref, end-to-end id; for a line without any reference also
+ * the remittance and the parties), out_content the fingerprint of what it
+ * says beyond them (parties, remittance). The key is bank_line_key(base,
+ * occurrence) in SQL. Migration 0040's bank_line_base and
+ * bank_line_fingerprint compute the same from a stored row. l->own_currency
+ * must be set. Returns 0 or ERR_INTERNAL.
+ */
+int bank_statements_line_identity(char out_base[HASH_HEX_BYTES],
+				  char out_content[HASH_HEX_BYTES], const char *account,
+				  const struct bank_camt_line *l);
 
 #endif

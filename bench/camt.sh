@@ -3,8 +3,11 @@
 #
 # Generates camt.053.001.08 files of 10,000 and 100,000 entries (every entry
 # with a bank reference, a TxDtls with end-to-end id, debtor and remittance;
-# every 50th a batch of 3), imports each into a fresh database of a private
-# cluster in /tmp, and prints entries/s and the peak RSS of `tfledger`.
+# every 50th a batch of 3; every 10th reuses the bank reference of the entry
+# before it, as banks do; every 100th booked in EUR with the USD counter
+# value in AmtDtls), imports each into a fresh database of a private
+# cluster in /tmp, and prints entries/s and the peak RSS of `tfledger`, and
+# the lines stored against the lines the file holds (none may be lost).
 # Requirements (issue 4): RSS(100k) <= 1.2 x RSS(10k), >= 20,000 entries/s.
 #
 # Usage: bench/camt.sh [BUILD_DIR]   (default: the current directory)
@@ -23,9 +26,16 @@ gen() { # gen N FILE
 		amt = sprintf("%d.%02d", int(cents / 100), cents % 100)
 		side = (i % 5 == 0) ? "DBIT" : "CRDT"
 		d = sprintf("2019-%02d-%02d", (i % 12) + 1, (i % 28) + 1)
-		printf "<Ntry><Amt Ccy=\"USD\">%s</Amt><CdtDbtInd>%s</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>", amt, side
-		printf "<BookgDt><Dt>%s</Dt></BookgDt><ValDt><Dt>%s</Dt></ValDt><AcctSvcrRef>BNK%09d</AcctSvcrRef>", d, d, i
-		printf "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd><NtryDtls>"
+		ref = (i % 10 == 0) ? i - 1 : i
+		if (i % 100 == 1)
+			printf "<Ntry><Amt Ccy=\"EUR\">%s</Amt><CdtDbtInd>%s</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>", amt, side
+		else
+			printf "<Ntry><Amt Ccy=\"USD\">%s</Amt><CdtDbtInd>%s</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>", amt, side
+		printf "<BookgDt><Dt>%s</Dt></BookgDt><ValDt><Dt>%s</Dt></ValDt><AcctSvcrRef>BNK%09d</AcctSvcrRef>", d, d, ref
+		printf "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>"
+		if (i % 100 == 1)
+			printf "<AmtDtls><CntrValAmt><Amt Ccy=\"USD\">%s</Amt><CcyXchg><SrcCcy>EUR</SrcCcy><TrgtCcy>USD</TrgtCcy><XchgRate>1</XchgRate></CcyXchg></CntrValAmt></AmtDtls>", amt
+		printf "<NtryDtls>"
 		if (i % 50 == 0) {
 			c1 = int(cents / 3); c2 = int(cents / 3); c3 = cents - c1 - c2
 			split(c1 " " c2 " " c3, parts, " ")
@@ -69,8 +79,10 @@ run() { # run N -> prints a line; sets rss_N
 	read -r secs rss < "$work/time_$n"
 	lines=$(psql -At -d "$dbc" -c "SELECT count(*) FROM bank_lines")
 	rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%d", (s > 0 ? n / s : 0) }')
-	printf '%7d entries  %8s bytes  %6.2f s  %8d entries/s  peak RSS %6d KiB  %7d lines stored\n' \
-		"$n" "$(wc -c < "$work/camt_$n.xml")" "$secs" "$rate" "$rss" "$lines"
+	want=$((n + 2 * (n / 50))) # every line of the file: a batch of 3 is 3 lines
+	printf '%7d entries  %8s bytes  %6.2f s  %8d entries/s  peak RSS %6d KiB  %7d lines stored (of %d)\n' \
+		"$n" "$(wc -c < "$work/camt_$n.xml")" "$secs" "$rate" "$rss" "$lines" "$want"
+	[ "$lines" -eq "$want" ] || { echo "lines lost: $lines stored of $want" >&2; exit 1; }
 	eval "rss_$n=$rss; rate_$n=$rate"
 }
 

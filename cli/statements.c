@@ -60,12 +60,14 @@ static int print_json(const struct row *rows, size_t n)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct bank_statements_result *r = rows[i].r;
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I}",
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I}",
 				      "file", rows[i].file, "id", r->id, "account", r->account,
 				      "currency", r->currency, "entries", (json_int_t)r->entries,
 				      "credits", rows[i].credits, "debits", rows[i].debits,
 				      "new", (json_int_t)r->new_lines,
-				      "duplicates", (json_int_t)r->duplicates);
+				      "duplicates", (json_int_t)r->duplicates,
+				      "collisions", (json_int_t)r->collisions,
+				      "review", (json_int_t)r->review);
 
 		if (!o || json_array_append_new(list, o) < 0) {
 			rc = err_set(ERR_SYSTEM, "out of memory");

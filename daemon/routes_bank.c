@@ -47,12 +47,14 @@ static int statements_op(json_t **out, unsigned *status, PGconn *c,
 		money_format(credits, r->credits_minor, r->currency);
 		money_format(debits, r->debits_minor, r->currency);
 		if (json_array_append_new(
-			    list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I}", "file",
-					    BODY_NAME, "id", r->id, "account", r->account,
+			    list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I}",
+					    "file", BODY_NAME, "id", r->id, "account", r->account,
 					    "currency", r->currency, "entries",
 					    (json_int_t)r->entries, "credits", credits, "debits",
 					    debits, "new", (json_int_t)r->new_lines, "duplicates",
-					    (json_int_t)r->duplicates)) < 0)
+					    (json_int_t)r->duplicates, "collisions",
+					    (json_int_t)r->collisions, "review",
+					    (json_int_t)r->review)) < 0)
 			rc = err_set(ERR_INTERNAL, "out of memory");
 		new_lines += r->new_lines;
 		dups += r->duplicates;

@@ -1,8 +1,10 @@
 /*
  * test_camt.c - the streaming camt.053 reader (bank/camt.c) on the
  * fixtures of tests/data/camt: every figure of each version, batch
- * splitting, instructed amounts and charges, each tolerated quirk (read,
- * with warnings), and hostile or bad files refused. No database.
+ * splitting, instructed amounts and charges, entries in another currency,
+ * bank transaction codes, each tolerated quirk (read, with warnings), and
+ * hostile or bad files refused; and the line identity of bank/statements.c
+ * (what it depends on and what not). No database.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -15,6 +17,7 @@
 #include "common/log.h"
 #include "common/xml.h"
 #include "bank/camt.h"
+#include "bank/statements.h"
 #include "tests/harness/harness.h"
 
 #define DATA SRCDATADIR "/tests/data/camt/"
@@ -218,12 +221,241 @@ START_TEST(test_camt_read__v08_instructed_amount_and_charges)
 }
 END_TEST
 
+START_TEST(test_camt_read__reused_servicer_reference_each_entry_a_line)
+{
+	struct bank_camt_summary sum;
+	struct got *g = read_ok(&sum, "reused_servicer_ref.xml", 8, 1, 9, 0);
+
+	ck_assert_int_eq(g->ended[0].entries, 9);
+	ck_assert_int_eq(g->ended[0].credits_minor, 1128050);
+	ck_assert_int_eq(g->ended[0].debits_minor, 128740);
+	for (int i = 3; i < 6; i++)
+		ck_assert_str_eq(g->lines[i].bank_ref, "190508-0004");
+	ck_assert_str_eq(g->lines[4].ntry_ref, "5");
+	ck_assert_str_eq(g->lines[4].end_to_end_id, "IGF-TF-2019-24");
+	ck_assert_str_eq(g->lines[4].currency, "EUR");
+	ck_assert_int_eq(g->lines[4].own_amount_minor, 500000);
+	ck_assert_str_eq(g->lines[4].own_currency, "EUR");
+	ck_assert_str_eq(g->lines[4].account_amount_from, "");
+	/* BkTxCd: the domain code, else the proprietary one */
+	ck_assert_str_eq(g->lines[0].bank_tx_code, "PMNT/RCDT/ESCT");
+	ck_assert_str_eq(g->lines[7].bank_tx_code, "ACMT/MDOP/CHRG");
+	ck_assert_str_eq(g->lines[8].bank_tx_code, "prtry:INT-CREDIT");
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__foreign_entry_takes_account_amount_from_amtdtls)
+{
+	struct bank_camt_summary sum;
+	struct got *g = read_ok(&sum, "foreign_amtdtls.xml", 8, 2, 5, 0);
+	const struct bank_camt_line *l = &g->lines[0];
+
+	/* USD account: EUR wire with CntrValAmt, GBP card payment with TxAmt */
+	ck_assert_int_eq(g->ended[0].credits_minor, 109230 + 20000);
+	ck_assert_int_eq(g->ended[0].debits_minor, 5715);
+	ck_assert_int_eq(l->amount_minor, 109230);
+	ck_assert_str_eq(l->currency, "USD");
+	ck_assert_int_eq(l->own_amount_minor, 100000);
+	ck_assert_str_eq(l->own_currency, "EUR");
+	ck_assert_str_eq(l->account_amount_from, "CntrValAmt");
+	ck_assert_str_eq(l->exchange_rate, "1.0923");
+	ck_assert_str_eq(l->review, "");
+	ck_assert(l->has_instructed && l->instructed_minor == 100000);
+	ck_assert_str_eq(l->bank_tx_code, "PMNT/RCDT/XBCT");
+	l = &g->lines[1];
+	ck_assert_int_eq(l->amount_minor, 5715);
+	ck_assert_str_eq(l->currency, "USD");
+	ck_assert_int_eq(l->own_amount_minor, 4500);
+	ck_assert_str_eq(l->own_currency, "GBP");
+	ck_assert_str_eq(l->account_amount_from, "TxAmt");
+	ck_assert_str_eq(l->exchange_rate, "1.27");
+	ck_assert_int_eq(l->side, LEDGER_CAMT_DEBIT);
+	ck_assert_str_eq(g->lines[2].account_amount_from, "");
+	ck_assert_str_eq(g->lines[2].exchange_rate, "");
+	/* CHF account: EUR card payment with CntrValAmt, EUR credit with InstdAmt */
+	ck_assert_str_eq(g->ended[1].currency, "CHF");
+	ck_assert_int_eq(g->ended[1].credits_minor, 14400);
+	ck_assert_int_eq(g->ended[1].debits_minor, 28950);
+	ck_assert_int_eq(g->lines[3].amount_minor, 28950);
+	ck_assert_str_eq(g->lines[3].account_amount_from, "CntrValAmt");
+	ck_assert_str_eq(g->lines[3].exchange_rate, "0.965");
+	ck_assert_int_eq(g->lines[4].amount_minor, 14400);
+	ck_assert_str_eq(g->lines[4].currency, "CHF");
+	ck_assert_str_eq(g->lines[4].own_currency, "EUR");
+	ck_assert_str_eq(g->lines[4].account_amount_from, "InstdAmt");
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__foreign_entry_without_account_amount_kept_for_review)
+{
+	struct bank_camt_summary sum;
+	struct got *g = read_ok(&sum, "foreign_no_amtdtls.xml", 4, 1, 2, 1);
+	const struct bank_camt_line *l = &g->lines[1];
+
+	ck_assert_int_eq(l->amount_minor, 1000);
+	ck_assert_str_eq(l->currency, "USD");
+	ck_assert_int_eq(l->own_amount_minor, 1000);
+	ck_assert_str_eq(l->own_currency, "USD");
+	ck_assert_str_eq(l->account_amount_from, "");
+	ck_assert_str_eq(l->review, "foreign-currency: no account-currency amount");
+	ck_assert_str_eq(g->lines[0].review, "");
+	/* the statement's totals are EUR only */
+	ck_assert_str_eq(g->ended[0].currency, "EUR");
+	ck_assert_int_eq(g->ended[0].entries, 2);
+	ck_assert_int_eq(g->ended[0].credits_minor, 500);
+	ck_assert_int_eq(g->ended[0].debits_minor, 0);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__foreign_batch_split_only_in_the_account_currency)
+{
+	struct bank_camt_summary sum;
+	struct got *g = read_ok(&sum, "foreign_batch.xml", 8, 1, 4, 3);
+
+	/* transactions in USD: split, each line in USD */
+	ck_assert_int_eq(g->lines[0].tx_index, 1);
+	ck_assert_int_eq(g->lines[0].amount_minor, 20000);
+	ck_assert_int_eq(g->lines[1].amount_minor, 13000);
+	ck_assert_str_eq(g->lines[1].currency, "USD");
+	ck_assert_str_eq(g->lines[1].end_to_end_id, "B1-2");
+	/* transactions in EUR: one line, the counter value */
+	ck_assert_int_eq(g->lines[2].tx_index, 0);
+	ck_assert_int_eq(g->lines[2].amount_minor, 33000);
+	ck_assert_str_eq(g->lines[2].currency, "USD");
+	ck_assert_int_eq(g->lines[2].own_amount_minor, 30000);
+	ck_assert_str_eq(g->lines[2].account_amount_from, "CntrValAmt");
+	ck_assert_str_eq(g->lines[2].exchange_rate, "1.1");
+	/* no counter value: one line in EUR for review */
+	ck_assert_int_eq(g->lines[3].amount_minor, 5000);
+	ck_assert_str_eq(g->lines[3].currency, "EUR");
+	ck_assert_str_eq(g->lines[3].review, "foreign-currency: no account-currency amount");
+	ck_assert_int_eq(g->ended[0].credits_minor, 66000);
+	ck_assert_int_eq(g->ended[0].debits_minor, 0);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__refuses_exchange_rate_that_is_no_decimal)
+{
+	struct bank_camt_summary sum;
+	struct got *g = NULL;
+
+	ck_assert_int_eq(read_fixture(&g, &sum, "bad_exchange_rate.xml"), ERR_INVALID);
+	ck_assert_msg(strstr(err_last(), "bad_exchange_rate.xml:28: Ntry/AmtDtls/CntrValAmt/"
+				       "CcyXchg/XchgRate: '1,0923' is not a decimal exchange rate"),
+		      "%s", err_last());
+	free(g);
+}
+END_TEST
+
+/* A line as a reader gives it: the fields of the identity set. */
+static struct bank_camt_line identity_line(void)
+{
+	struct bank_camt_line l;
+
+	memset(&l, 0, sizeof(l));
+	l.line = 20;
+	l.entry_index = 3;
+	l.amount_minor = l.own_amount_minor = 500000;
+	strcpy(l.currency, "EUR");
+	strcpy(l.own_currency, "EUR");
+	l.side = LEDGER_CAMT_CREDIT;
+	strcpy(l.status, "BOOK");
+	strcpy(l.booking_date, "2019-05-08");
+	strcpy(l.value_date, "2019-05-08");
+	strcpy(l.bank_ref, "190508-0004");
+	strcpy(l.ntry_ref, "5");
+	strcpy(l.end_to_end_id, "IGF-TF-2019-24");
+	strcpy(l.debtor_name, "Ministry of Digital Affairs");
+	strcpy(l.remittance, "Agreement IGF-TF-2019-24");
+	return l;
+}
+
+static void identity_of(char base[HASH_HEX_BYTES], char content[HASH_HEX_BYTES],
+			const struct bank_camt_line *l)
+{
+	ck_assert_int_eq(bank_statements_line_identity(base, content, "CH9300762011623852957", l),
+			 0);
+	ck_assert_uint_eq(strlen(base), 64);
+	ck_assert_uint_eq(strlen(content), 64);
+}
+
+START_TEST(test_statements_line_identity__same_line_in_another_report)
+{
+	struct bank_camt_line a = identity_line(), b = identity_line();
+	char base_a[HASH_HEX_BYTES], base_b[HASH_HEX_BYTES];
+	char content_a[HASH_HEX_BYTES], content_b[HASH_HEX_BYTES];
+
+	identity_of(base_a, content_a, &a);
+	/* what differs between an intraday report, a notification and the
+	 * statement: position, status, NtryRef, a booking date not yet known,
+	 * the line in the file, the bank transaction code */
+	b.line = 400;
+	b.entry_index = 1;
+	b.tx_index = 0;
+	strcpy(b.status, "PDNG");
+	strcpy(b.ntry_ref, "A1");
+	b.booking_date[0] = '\0';
+	strcpy(b.bank_tx_code, "PMNT/RCDT/ESCT");
+	identity_of(base_b, content_b, &b);
+	ck_assert_str_eq(base_a, base_b);
+	ck_assert_str_eq(content_a, content_b);
+}
+END_TEST
+
+START_TEST(test_statements_line_identity__tells_lines_apart)
+{
+	struct bank_camt_line a = identity_line(), b;
+	char base_a[HASH_HEX_BYTES], content_a[HASH_HEX_BYTES];
+	char base_b[HASH_HEX_BYTES], content_b[HASH_HEX_BYTES];
+
+	identity_of(base_a, content_a, &a);
+	for (int k = 0; k < 8; k++) {
+		b = identity_line();
+		switch (k) {
+		case 0: b.own_amount_minor = 500001; break;
+		case 1: b.side = LEDGER_CAMT_DEBIT; break;
+		case 2: b.reversal = true; break;
+		case 3: strcpy(b.value_date, "2019-05-09"); break;
+		case 4: strcpy(b.end_to_end_id, "IGF-TF-2019-23"); break;
+		case 5: strcpy(b.bank_ref, "190508-0005"); break;
+		case 6: strcpy(b.tx_ref, "TX-1"); break;
+		case 7: strcpy(b.own_currency, "CHF"); break;
+		}
+		identity_of(base_b, content_b, &b);
+		ck_assert_msg(strcmp(base_a, base_b) != 0, "change %d kept the base", k);
+		ck_assert_str_eq(content_a, content_b);
+	}
+	/* the parties and remittance: the content of a referenced line ... */
+	b = identity_line();
+	strcpy(b.debtor_name, "Kingdom of the Netherlands");
+	identity_of(base_b, content_b, &b);
+	ck_assert_str_eq(base_a, base_b);
+	ck_assert_str_ne(content_a, content_b);
+	/* ... and part of the base of a line without any reference */
+	a.bank_ref[0] = b.bank_ref[0] = '\0';
+	strcpy(a.end_to_end_id, "NOTPROVIDED");
+	strcpy(b.end_to_end_id, "NOTPROVIDED");
+	identity_of(base_a, content_a, &a);
+	identity_of(base_b, content_b, &b);
+	ck_assert_str_ne(base_a, base_b);
+}
+END_TEST
+
 START_TEST(test_camt_fixtures__valid_against_the_official_schemas)
 {
 	static const struct { const char *file, *xsd; } cases[] = {
 		{"v02_basic.xml", "camt.053.001.02.xsd"},
 		{"v04_multi.xml", "camt.053.001.04.xsd"},
 		{"v08_fx.xml", "camt.053.001.08.xsd"},
+		{"reused_servicer_ref.xml", "camt.053.001.08.xsd"},
+		{"intraday_before_statement.xml", "camt.053.001.08.xsd"},
+		{"key_collision.xml", "camt.053.001.08.xsd"},
+		{"foreign_amtdtls.xml", "camt.053.001.08.xsd"},
+		{"foreign_batch.xml", "camt.053.001.08.xsd"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -594,6 +826,13 @@ static Suite *suite(void)
 		{test_camt_read__v04_statements_batch_and_reversal, 0},
 		{test_camt_read__v08_instructed_amount_and_charges, 0},
 		{test_camt_fixtures__valid_against_the_official_schemas, 0},
+		{test_camt_read__reused_servicer_reference_each_entry_a_line, 0},
+		{test_camt_read__foreign_entry_takes_account_amount_from_amtdtls, 0},
+		{test_camt_read__foreign_entry_without_account_amount_kept_for_review, 0},
+		{test_camt_read__foreign_batch_split_only_in_the_account_currency, 0},
+		{test_camt_read__refuses_exchange_rate_that_is_no_decimal, 0},
+		{test_statements_line_identity__same_line_in_another_report, 0},
+		{test_statements_line_identity__tells_lines_apart, 0},
 		{test_camt_read__tolerates_long_remittance, 0},
 		{test_camt_read__tolerates_elements_out_of_order, 0},
 		{test_camt_read__tolerates_missing_status_and_code, 0},

@@ -543,6 +543,9 @@ static int statement_line(struct parser *p)
 			    "or S and a three-character code (NTRF)", s);
 	memcpy(p->tx_type, s, 4);
 	p->tx_type[4] = '\0';
+	snprintf(l->bank_tx_code, sizeof(l->bank_tx_code), "swift:%s", p->tx_type);
+	memcpy(l->currency, p->st.currency, 4);
+	memcpy(l->own_currency, p->st.currency, 4);
 	s += 4;
 	refs = strstr(s, "//");
 	if (!refs || refs > end)
@@ -556,6 +559,7 @@ static int statement_line(struct parser *p)
 				 (size_t)(end - refs - 2), p->tag_line, ":61: bank reference");
 	if (rc < 0)
 		return rc;
+	l->own_amount_minor = l->amount_minor;
 	p->st.entries++;
 	total = l->side == LEDGER_CAMT_CREDIT ? &p->st.credits_minor : &p->st.debits_minor;
 	if (money_add(total, *total, l->amount_minor) < 0)

@@ -12,6 +12,7 @@
  * the rest into bank_lines. Memory holds one COPY buffer: nothing per line.
  */
 #include "bank/statements.h"
+#include "bank/read.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,8 +93,8 @@ static const char *const collided_cols[COLLIDED_NCOLS] = {[COLLIDED_LINE] = "lin
 static const struct db_stmt stmts[] = {
 	{"camt_stmt_insert",
 	 "INSERT INTO bank_statements (account, statement_id, currency, camt_version,"
-	 " file_name, file_sha256) VALUES ($1, $2, $3, $4, $5, $6)"
-	 " ON CONFLICT (account, statement_id) DO NOTHING RETURNING id", 6},
+	 " file_name, file_sha256, format) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	 " ON CONFLICT (account, statement_id) DO NOTHING RETURNING id", 7},
 	{"camt_stmt_find",
 	 "SELECT id, currency FROM bank_statements WHERE account = $1 AND statement_id = $2",
 	 2},
@@ -257,8 +258,8 @@ static int on_begin(void *ctx, const struct bank_camt_statement *s)
 {
 	struct import *im = ctx;
 	const char *version = bank_camt_version_name(s->version);
-	const char *params[6] = {s->account, s->id, s->currency, version, im->path,
-				 im->sha256};
+	const char *params[7] = {s->account, s->id, s->currency, version, im->path,
+				 im->sha256, bank_format_name(s->format)};
 	struct bank_statements_file *f = im->file;
 	struct bank_statements_result *r;
 	PGresult *res = NULL;
@@ -274,7 +275,7 @@ static int on_begin(void *ctx, const struct bank_camt_statement *s)
 	memcpy(r->account, s->account, sizeof(r->account));
 	memcpy(r->currency, s->currency, sizeof(r->currency));
 
-	rc = db_exec(&res, im->c, "camt_stmt_insert", 6, params);
+	rc = db_exec(&res, im->c, "camt_stmt_insert", 7, params);
 	if (rc < 0)
 		return err_wrap(rc, "%s:%ld: Stmt", im->path, s->line);
 	im->stmt_created = PQntuples(res) == 1;
@@ -501,9 +502,9 @@ static int import_tx(PGconn *c, void *ctx)
 	h.ctx = im;
 	rc = db_exec(NULL, im->c, "camt_lines_clear", 0, NULL);
 	if (rc == 0)
-		rc = im->doc ? bank_camt_read_memory(&im->file->summary, im->doc, im->doc_len,
+		rc = im->doc ? bank_read_memory(&im->file->summary, im->doc, im->doc_len,
 						     im->path, &h)
-			     : bank_camt_read(&im->file->summary, im->path, &h);
+			     : bank_read(&im->file->summary, im->path, &h);
 	if (im->copying)
 		(void)copy_end(im, "import failed");
 	return rc;

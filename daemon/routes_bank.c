@@ -63,7 +63,8 @@ static int statements_op(json_t **out, unsigned *status, PGconn *c,
 			rc = ledger_audit(c, who, "statement.import", object);
 	}
 	if (rc == 0 && list)
-		*out = json_pack("{s:O, s:s?, s:I, s:I, s:I, s:I}", "statements", list, "version",
+		*out = json_pack("{s:O, s:s, s:s?, s:I, s:I, s:I, s:I}", "statements", list,
+				   "format", bank_format_name(f->summary.format), "version",
 				   bank_camt_version_name(f->summary.version), "lines",
 				   (json_int_t)f->summary.lines, "new", (json_int_t)new_lines,
 				   "duplicates", (json_int_t)dups, "warnings",
@@ -76,11 +77,12 @@ static int statements_op(json_t **out, unsigned *status, PGconn *c,
 	return rc;
 }
 
-/* POST /v1/bank-statements (application/xml): as `tfledger statements
- * import`, one camt.053 document, all or nothing, each line stored once. */
+/* POST /v1/bank-statements (application/xml: camt.053/052/054; text/plain:
+ * MT940): as `tfledger statements import`, one document, all or nothing,
+ * each line stored once. bank_read tells the format from the content. */
 enum MHD_Result route_statements_import(struct req *q, const char *const *args)
 {
-	static const char *const types[] = {"application/xml", "text/xml", NULL};
+	static const char *const types[] = {"application/xml", "text/xml", "text/plain", NULL};
 	enum MHD_Result sent;
 
 	(void)args;
@@ -88,7 +90,7 @@ enum MHD_Result route_statements_import(struct req *q, const char *const *args)
 		return sent;
 	if (http_body_len(q) == 0)
 		return http_send_error(q, EC_INVALID_FIELD,
-				       "body: a camt.053 document is required");
+				       "body: a camt.05x or MT940 document is required");
 	return http_write(q, statements_op, q);
 }
 

@@ -831,6 +831,71 @@ START_TEST(test_statements_import__random_reference_reuse_every_line_once)
 }
 END_TEST
 
+/* A notification (camt.054) and an intraday report (camt.052) stored first:
+ * their lines are not stored again from the day's camt.053 statement; the
+ * statement row keeps the format it came in. */
+START_TEST(test_statements_import__notification_and_report_lines_not_stored_again)
+{
+	char db[LIMIT_CONNINFO_BYTES];
+	PGconn *c;
+	long before;
+
+	harness_new_db(db, sizeof(db));
+	c = harness_connect(db);
+	imported(db, "054_notification.xml", (const char *const[]){"\"new\": 1", NULL});
+	imported(db, "052_intraday.xml", (const char *const[]){"\"id\": \"RPT-EUR-2019-02-20-12\"", NULL});
+	before = count(c, "SELECT count(*) FROM bank_lines");
+	/* the statement's 4 lines: those seen in the notification and the
+	 * report are duplicates, only the others are new */
+	imported(db, "v02_basic.xml", (const char *const[]){"\"entries\": 4", NULL});
+	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_lines WHERE account ="
+				  " 'CH9300762011623852957'"), 4);
+	ck_assert_int_ge(before, 2);
+	expect_value(c, "SELECT string_agg(DISTINCT format, ',' ORDER BY format)"
+			" FROM bank_statements", "camt.052,camt.053,camt.054");
+	/* all three again: nothing new */
+	imported(db, "054_notification.xml", (const char *const[]){"\"new\": 0", NULL});
+	imported(db, "052_intraday.xml", (const char *const[]){"\"new\": 0", NULL});
+	imported(db, "v02_basic.xml", (const char *const[]){"\"new\": 0", NULL});
+	PQfinish(c);
+}
+END_TEST
+
+/* MT940 through the same storage: every :61: line once, a second import
+ * stores nothing, the SWIFT transaction type kept as the bank's code. */
+START_TEST(test_statements_import__mt940_stored_once)
+{
+	char db[LIMIT_CONNINFO_BYTES], *out = NULL;
+	PGconn *c;
+	long lines;
+
+	harness_new_db(db, sizeof(db));
+	c = harness_connect(db);
+	ck_assert_int_eq(import(&out, NULL, db, "json", SRCDATADIR "/tests/data/mt940/sepa_de.sta",
+				NULL), 0);
+	free(out);
+	lines = count(c, "SELECT count(*) FROM bank_lines");
+	ck_assert_int_gt(lines, 0);
+	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_statements WHERE format = 'mt940'"
+				  " AND camt_version IS NULL"),
+			 count(c, "SELECT count(*) FROM bank_statements"));
+	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_lines WHERE bank_tx_code"
+				  " ~ '^swift:[NFS][A-Z0-9]{3}$'"), lines);
+	ck_assert_int_eq(import(&out, NULL, db, "json", SRCDATADIR "/tests/data/mt940/sepa_de.sta",
+				NULL), 0);
+	ck_assert_msg(strstr(out, "\"new\": 0"), "%s", out);
+	free(out);
+	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_lines"), lines);
+	/* a broken MT940 file stores nothing */
+	ck_assert_int_eq(import(NULL, &out, db, "json", SRCDATADIR "/tests/data/mt940/bad_balance.sta",
+				NULL), 1);
+	ck_assert_msg(strstr(out, "bad_balance.sta:"), "%s", out);
+	free(out);
+	ck_assert_int_eq(count(c, "SELECT count(*) FROM bank_lines"), lines);
+	PQfinish(c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test import[] = {
@@ -852,6 +917,8 @@ static Suite *suite(void)
 		{test_statements_identity__sql_formula_equals_c, 0},
 		{test_statements_migration__file_imported_before_0040_stores_nothing_new_after, 0},
 		{test_statements_import__random_reference_reuse_every_line_once, 8},
+		{test_statements_import__notification_and_report_lines_not_stored_again, 0},
+		{test_statements_import__mt940_stored_once, 0},
 	};
 	Suite *s = suite_create("statements");
 

@@ -355,11 +355,23 @@ static int side(struct parser *p, enum bank_camt_side *out, long line,
 	return 0;
 }
 
-/* Dt (YYYY-MM-DD) or DtTm (its date part, as the bank wrote it). */
+/* An xs:date time zone: "Z" or "+hh:mm" / "-hh:mm". */
+static bool time_zone(const char *s)
+{
+	if (strcmp(s, "Z") == 0)
+		return true;
+	return (s[0] == '+' || s[0] == '-') && isdigit((unsigned char)s[1]) &&
+	       isdigit((unsigned char)s[2]) && s[3] == ':' &&
+	       isdigit((unsigned char)s[4]) && isdigit((unsigned char)s[5]) && s[6] == '\0';
+}
+
+/* Dt (YYYY-MM-DD, with the time zone xs:date allows: Raiffeisen writes
+ * 2017-04-01+02:00) or DtTm; the date part as the bank wrote it. */
 static int date(struct parser *p, char out[11], long line, const char *field)
 {
 	const char *s = trimmed(p);
-	bool ok = strlen(s) >= 10 && (s[10] == '\0' || s[10] == 'T');
+	bool ok = strlen(s) >= 10 &&
+		  (s[10] == '\0' || s[10] == 'T' || time_zone(s + 10));
 
 	for (int i = 0; ok && i < 10; i++)
 		ok = (i == 4 || i == 7) ? s[i] == '-' : isdigit((unsigned char)s[i]);

@@ -434,6 +434,31 @@ START_TEST(test_camt_read__callback_error_stops_reading)
 }
 END_TEST
 
+/* Raiffeisen (CH) writes every ISODate with a time zone, as xs:date allows
+ * (2019-06-03+02:00); the date is kept as written. A broken zone is still
+ * refused, naming the line and field. */
+START_TEST(test_camt_read__real_date_with_time_zone)
+{
+	struct bank_camt_summary sum;
+	struct got *g = read_ok(&sum, "real_date_time_zone.xml", 4, 1, 2, 0);
+
+	ck_assert_str_eq(g->ended[0].opening_date, "2019-06-01");
+	ck_assert_str_eq(g->ended[0].closing_date, "2019-06-03");
+	ck_assert_int_eq(g->ended[0].closing_minor, 42000);
+	ck_assert_str_eq(g->lines[0].booking_date, "2019-06-02");
+	ck_assert_str_eq(g->lines[0].value_date, "2019-06-03");
+	ck_assert_str_eq(g->lines[1].booking_date, "2019-06-03"); /* Z */
+	ck_assert_str_eq(g->lines[1].value_date, "2019-06-03");   /* -05:00 */
+	free(g);
+
+	ck_assert_int_eq(read_fixture(&g, &sum, "real_date_time_zone_bad.xml"), ERR_INVALID);
+	ck_assert_msg(strstr(err_last(), "real_date_time_zone_bad.xml:29: Ntry/BookgDt/Dt: "
+			     "'2019-06-03+2' is not an ISO 8601 date"), "%s", err_last());
+	ck_assert_int_eq(g->nlines, 1); /* the reader stopped at that entry */
+	free(g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test read[] = {
@@ -453,6 +478,7 @@ static Suite *suite(void)
 		{test_camt_read__names_the_field_at_fault, 0},
 		{test_camt_read__refuses_file_above_size_limit, 0},
 		{test_camt_read__callback_error_stops_reading, 0},
+		{test_camt_read__real_date_with_time_zone, 0},
 	};
 	Suite *s = suite_create("camt");
 

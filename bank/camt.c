@@ -605,9 +605,16 @@ static int balance_end(struct parser *p, long line)
 
 	if (!opening && !closing)
 		return 0;
-	if (!b->has_amount || !b->has_side)
-		return fail(p, ERR_INVALID, line, "Stmt/Bal", "%s balance without Amt "
-			    "or CdtDbtInd", b->code);
+	if (!b->has_amount)
+		return fail(p, ERR_INVALID, line, "Stmt/Bal", "%s balance without Amt",
+			    b->code);
+	if (!b->has_side) {
+		/* Bank of Lithuania (CENTROlink, 001.08) leaves it out; its sign
+		 * would be a guess, so the balance is left unknown */
+		warn(p, W_MISSING, line, "Stmt/Bal/CdtDbtInd", "%s balance without "
+		     "CdtDbtInd: not kept (its sign is unknown)", b->code);
+		return 0;
+	}
 	v = b->amount_minor;
 	if (b->side == LEDGER_CAMT_DEBIT)
 		money_negate(&v, v);

@@ -459,6 +459,30 @@ START_TEST(test_camt_read__real_date_with_time_zone)
 }
 END_TEST
 
+/* The Bank of Lithuania (CENTROlink, 001.08) leaves CdtDbtInd out of its
+ * balances: each is warned and left unknown, never given a guessed sign;
+ * the entries (no Sts, no dates) are all read. */
+START_TEST(test_camt_read__real_balance_without_side)
+{
+	struct bank_camt_summary sum;
+	/* warnings: 2 balances without side, 2 entries without Sts */
+	struct got *g = read_ok(&sum, "real_balance_no_side.xml", 8, 2, 2, 4);
+
+	ck_assert(!g->ended[0].has_opening);
+	ck_assert(!g->ended[0].has_closing);
+	ck_assert_int_eq(g->ended[0].credits_minor, 25000);
+	ck_assert_int_eq(g->ended[0].debits_minor, 25);
+	ck_assert_str_eq(g->lines[0].status, "BOOK");
+	ck_assert_str_eq(g->lines[0].booking_date, "");
+	ck_assert_str_eq(g->lines[0].bank_ref, "BAL-0001");
+	/* the second statement's balance has its side: kept */
+	ck_assert(g->ended[1].has_opening);
+	ck_assert_int_eq(g->ended[1].opening_minor, 500);
+	ck_assert_int_eq(g->ended[1].entries, 0);
+	free(g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test read[] = {
@@ -479,6 +503,7 @@ static Suite *suite(void)
 		{test_camt_read__refuses_file_above_size_limit, 0},
 		{test_camt_read__callback_error_stops_reading, 0},
 		{test_camt_read__real_date_with_time_zone, 0},
+		{test_camt_read__real_balance_without_side, 0},
 	};
 	Suite *s = suite_create("camt");
 

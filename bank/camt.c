@@ -101,14 +101,22 @@ static const char *const ntry_order[] = {
 	"AddtlNtryInf", NULL,
 };
 
+/*
+ * The versions read, by the last digit of the namespace. The paths read
+ * are the same in all: 001.02 and .03 repeat Chrgs per record, from .04
+ * on one Chrgs holds TtlChrgsAndTaxAmt and Rcrd; Sts/Cd and the Pty level
+ * of party names are read in any version. Real banks send each of them
+ * (tests/data/camt/CORPUS.md: Equa bank 001.06, Alfa-Bank 001.05).
+ */
+#define VERSIONS "2345678"
+
 const char *bank_camt_version_name(int version)
 {
-	switch (version) {
-	case 2: return "001.02";
-	case 4: return "001.04";
-	case 8: return "001.08";
-	default: return NULL;
-	}
+	static const char *const names[] = {
+		"001.02", "001.03", "001.04", "001.05", "001.06", "001.07", "001.08",
+	};
+
+	return version >= 2 && version <= 8 ? names[version - 2] : NULL;
 }
 
 __attribute__((format(printf, 5, 6)))
@@ -463,8 +471,8 @@ static int part_field(struct parser *p, struct part *pt, const char *rel,
 		rc = amount(p, &pt->tx_amount_minor, ccy, line, field);
 		pt->has_tx_amount = rc == 0 && strcmp(ccy, p->st.currency) == 0;
 	} else if (strcmp(rel, "Chrgs/TtlChrgsAndTaxAmt") == 0) {
-		/* 001.02 repeats Chrgs per record, each with its own total */
-		if (p->version != 2)
+		/* 001.02 and .03 repeat Chrgs per record, each with its own total */
+		if (p->version > 3)
 			rc = add_charges(p, pt, true, line, field);
 	} else if (strcmp(rel, "Chrgs/Rcrd/Amt") == 0 || strcmp(rel, "Chrgs/Amt") == 0) {
 		rc = add_charges(p, pt, false, line, field);
@@ -826,10 +834,10 @@ static int root(struct parser *p, const char *name, long line)
 	size_t n = strlen(NS_PREFIX);
 
 	if (strcmp(name, "Document") != 0 || !ns || strncmp(ns, NS_PREFIX, n) != 0 ||
-	    !strchr("248", ns[n]) || ns[n] == '\0' || ns[n + 1] != '\0')
+	    !strchr(VERSIONS, ns[n]) || ns[n] == '\0' || ns[n + 1] != '\0')
 		return fail(p, ERR_INVALID, line, "Document", "not a camt.053 statement "
 			    "(root element '%s' in namespace '%s'; expected Document in "
-			    NS_PREFIX "2, 4 or 8)", name, ns ? ns : "");
+			    NS_PREFIX "2 to 8)", name, ns ? ns : "");
 	p->version = ns[n] - '0';
 	p->sum->version = p->version;
 	p->ns = xmlTextReaderConstNamespaceUri(p->r);

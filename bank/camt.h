@@ -1,6 +1,6 @@
 /*
  * camt.h - a streaming reader of ISO 20022 camt.053 bank statements
- * (versions 001.02, 001.04 and 001.08, told apart by the namespace).
+ * (versions 001.02 to 001.08, told apart by the namespace).
  *
  * The file is read with xmlTextReader, never into a tree: memory depends on
  * the largest entry, not on the file. The caller gets one callback when a
@@ -29,7 +29,7 @@ enum bank_camt_side { LEDGER_CAMT_CREDIT, LEDGER_CAMT_DEBIT };
 /* One Stmt: the header fields, then (at statement_end) its totals. */
 struct bank_camt_statement {
 	const char *file;     /* the path given to bank_camt_read */
-	int version;          /* 2, 4 or 8: camt.053.001.0N */
+	int version;          /* 2 to 8: camt.053.001.0N */
 	long line;            /* line of <Stmt> */
 	char id[LIMIT_CAMT_FIELD_BYTES];      /* Stmt/Id */
 	char account[LIMIT_CAMT_FIELD_BYTES]; /* Acct/Id/IBAN, else Acct/Id/Othr/Id */
@@ -87,7 +87,7 @@ struct bank_camt_handler {
 
 /* What a whole file held. */
 struct bank_camt_summary {
-	int version;          /* 2, 4 or 8 */
+	int version;          /* 2 to 8 */
 	long statements;
 	long lines;           /* line callbacks made */
 	long warnings;        /* deviations tolerated (logged or only counted) */
@@ -108,7 +108,7 @@ int bank_camt_read(struct bank_camt_summary *out, const char *path,
 int bank_camt_read_memory(struct bank_camt_summary *out, const char *buf, size_t len,
 			  const char *name, const struct bank_camt_handler *h);
 
-/* "001.02", "001.04" or "001.08" for 2, 4, 8; NULL otherwise. */
+/* "001.02" ... "001.08" for 2 to 8; NULL otherwise. */
 const char *bank_camt_version_name(int version);
 
 #endif

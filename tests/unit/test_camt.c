@@ -483,6 +483,57 @@ START_TEST(test_camt_read__real_balance_without_side)
 }
 END_TEST
 
+/* Versions 001.03, .05, .06 and .07 have the paths of those around them
+ * and are read (Equa bank sends 001.06, Alfa-Bank 001.05); 001.03 repeats
+ * Chrgs as 001.02 does, so its charges are the sum of the records, not
+ * the last record's total. 001.09 is still refused. */
+START_TEST(test_camt_read__real_versions_03_to_07)
+{
+	static const char v07[] =
+		"<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.07\">"
+		"<BkToCstmrStmt><Stmt><Id>V07</Id><Acct><Id><IBAN>CH9300762011623852957</IBAN>"
+		"</Id><Ccy>CHF</Ccy></Acct><Ntry><Amt Ccy=\"CHF\">12.00</Amt><CdtDbtInd>CRDT"
+		"</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2018-11-05</Dt></BookgDt>"
+		"<AcctSvcrRef>V07-1</AcctSvcrRef><BkTxCd/></Ntry></Stmt></BkToCstmrStmt></Document>";
+	struct bank_camt_summary sum;
+	/* warnings: 7.5 and 20 (too few decimals), each in Ntry and TxDtls */
+	struct got *g = read_ok(&sum, "real_v06_shape.xml", 6, 1, 2, 4);
+
+	ck_assert_str_eq(bank_camt_version_name(sum.version), "001.06");
+	ck_assert_str_eq(g->ended[0].currency, "CZK");
+	ck_assert_int_eq(g->lines[0].amount_minor, 750);
+	ck_assert_str_eq(g->lines[0].creditor_name, "BAKERY ON THE CORNER");
+	ck_assert_str_eq(g->lines[0].booking_date, "2020-05-12");
+	ck_assert_int_eq(g->lines[1].amount_minor, 2000);
+	ck_assert_int_eq(g->ended[0].closing_minor, 11250);
+	free(g);
+
+	g = read_ok(&sum, "real_v05_shape.xml", 5, 1, 0, 0);
+	ck_assert_str_eq(bank_camt_version_name(sum.version), "001.05");
+	ck_assert_str_eq(g->ended[0].account, "40702810000000000001");
+	ck_assert_int_eq(g->ended[0].opening_minor, 150025);
+	free(g);
+
+	g = read_ok(&sum, "real_v03_charges.xml", 3, 1, 1, 0);
+	ck_assert(g->lines[0].has_charges);
+	ck_assert_int_eq(g->lines[0].charges_minor, 450); /* 3.00 + 1.50 */
+	ck_assert_str_eq(g->lines[0].debtor_name, "A Donor Foundation");
+	free(g);
+
+	log_set_level(LOG_ERROR);
+	ck_assert_int_eq(bank_camt_read_memory(&sum, v07, sizeof(v07) - 1, "v07", NULL), 0);
+	log_set_level(LOG_INFO);
+	ck_assert_int_eq(sum.version, 7);
+	ck_assert_int_eq(sum.lines, 1);
+	ck_assert_str_eq(bank_camt_version_name(7), "001.07");
+	ck_assert_ptr_null(bank_camt_version_name(9));
+
+	ck_assert_int_eq(read_fixture(&g, &sum, "hostile_wrong_version.xml"), ERR_INVALID);
+	ck_assert_msg(strstr(err_last(), "camt.053.001.09"), "%s", err_last());
+	free(g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test read[] = {
@@ -504,6 +555,7 @@ static Suite *suite(void)
 		{test_camt_read__callback_error_stops_reading, 0},
 		{test_camt_read__real_date_with_time_zone, 0},
 		{test_camt_read__real_balance_without_side, 0},
+		{test_camt_read__real_versions_03_to_07, 0},
 	};
 	Suite *s = suite_create("camt");
 

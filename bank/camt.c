@@ -105,8 +105,9 @@ static const char *const ntry_order[] = {
  * The versions read, by the last digit of the namespace. The paths read
  * are the same in all: 001.02 and .03 repeat Chrgs per record, from .04
  * on one Chrgs holds TtlChrgsAndTaxAmt and Rcrd; Sts/Cd and the Pty level
- * of party names are read in any version. Real banks send each of them
- * (tests/data/camt/CORPUS.md: Equa bank 001.06, Alfa-Bank 001.05).
+ * of party names are read in any version. Real banks send more than
+ * 02/04/08 (tests/data/camt/CORPUS.md: Equa bank 001.06, Alfa-Bank 001.05;
+ * no file of 001.03 or .07 was found).
  */
 #define VERSIONS "2345678"
 

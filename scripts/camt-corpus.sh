@@ -20,6 +20,7 @@
 # second import of the same file (it must be 0). With -v the importer's
 # stderr (its warnings) is shown under each line. Exit status: 0 when every
 # sample was read with nothing dropped and nothing new on re-import, else 1.
+# Needs python3 and psql on PATH (and what scripts/cluster.sh needs).
 set -eu
 
 verbose=0

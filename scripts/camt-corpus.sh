@@ -63,7 +63,7 @@ def local(tag):
 try:
     root = ET.parse(sys.argv[1]).getroot()
 except ET.ParseError as e:
-    print("? 0 not-well-formed")
+    print("not-well-formed 0 0")
     sys.exit(0)
 ns = root.tag[1:].split('}')[0] if root.tag.startswith('{') else ''
 m = re.search(r'(camt\.05\d\.001\.\d\d)', ns)

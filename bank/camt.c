@@ -136,6 +136,16 @@ static const char *const ntry_order[] = {
 	"AddtlNtryInf", NULL,
 };
 
+/*
+ * The versions read, by the last digit of the namespace. The paths read
+ * are the same in all: 001.02 and .03 repeat Chrgs per record, from .04
+ * on one Chrgs holds TtlChrgsAndTaxAmt and Rcrd; Sts/Cd and the Pty level
+ * of party names are read in any version. Real banks send more than
+ * 02/04/08 (tests/data/camt/CORPUS.md: Equa bank 001.06, Alfa-Bank 001.05;
+ * no file of 001.03 or .07 was found).
+ */
+#define VERSIONS "2345678"
+
 const char *bank_format_name(enum bank_format format)
 {
 	switch (format) {
@@ -149,12 +159,11 @@ const char *bank_format_name(enum bank_format format)
 
 const char *bank_camt_version_name(int version)
 {
-	switch (version) {
-	case 2: return "001.02";
-	case 4: return "001.04";
-	case 8: return "001.08";
-	default: return NULL;
-	}
+	static const char *const names[] = {
+		"001.02", "001.03", "001.04", "001.05", "001.06", "001.07", "001.08",
+	};
+
+	return version >= 2 && version <= 8 ? names[version - 2] : NULL;
 }
 
 __attribute__((format(printf, 5, 6)))
@@ -401,11 +410,23 @@ static int side(struct parser *p, enum bank_camt_side *out, long line,
 	return 0;
 }
 
-/* Dt (YYYY-MM-DD) or DtTm (its date part, as the bank wrote it). */
+/* An xs:date time zone: "Z" or "+hh:mm" / "-hh:mm". */
+static bool time_zone(const char *s)
+{
+	if (strcmp(s, "Z") == 0)
+		return true;
+	return (s[0] == '+' || s[0] == '-') && isdigit((unsigned char)s[1]) &&
+	       isdigit((unsigned char)s[2]) && s[3] == ':' &&
+	       isdigit((unsigned char)s[4]) && isdigit((unsigned char)s[5]) && s[6] == '\0';
+}
+
+/* Dt (YYYY-MM-DD, with the time zone xs:date allows: Raiffeisen writes
+ * 2017-04-01+02:00) or DtTm; the date part as the bank wrote it. */
 static int date(struct parser *p, char out[11], long line, const char *field)
 {
 	const char *s = trimmed(p);
-	bool ok = strlen(s) >= 10 && (s[10] == '\0' || s[10] == 'T');
+	bool ok = strlen(s) >= 10 &&
+		  (s[10] == '\0' || s[10] == 'T' || time_zone(s + 10));
 
 	for (int i = 0; ok && i < 10; i++)
 		ok = (i == 4 || i == 7) ? s[i] == '-' : isdigit((unsigned char)s[i]);
@@ -558,8 +579,8 @@ static int part_field(struct parser *p, struct part *pt, const char *rel,
 		rc = side(p, &l->side, line, field);
 		pt->has_side = rc == 0;
 	} else if (strcmp(rel, "Chrgs/TtlChrgsAndTaxAmt") == 0) {
-		/* 001.02 repeats Chrgs per record, each with its own total */
-		if (p->version != 2)
+		/* 001.02 and .03 repeat Chrgs per record, each with its own total */
+		if (p->version > 3)
 			rc = add_charges(p, pt, true, line, field);
 	} else if (strcmp(rel, "Chrgs/Rcrd/Amt") == 0 || strcmp(rel, "Chrgs/Amt") == 0) {
 		rc = add_charges(p, pt, false, line, field);
@@ -699,15 +720,23 @@ static int stmt_field(struct parser *p, const char *rel, long line)
 static int balance_end(struct parser *p, long line)
 {
 	struct balance *b = &p->bal;
+	char field[PATH_BYTES + 8];
 	bool opening = strcmp(b->code, "OPBD") == 0;
 	bool closing = strcmp(b->code, "CLBD") == 0;
 	int64_t v;
 
 	if (!opening && !closing)
 		return 0;
-	if (!b->has_amount || !b->has_side)
-		return fail(p, ERR_INVALID, line, p->kind->report, "%s balance (Bal) without "
-			    "Amt or CdtDbtInd", b->code);
+	if (!b->has_amount)
+		return fail(p, ERR_INVALID, line, field_name(field, p->kind->report, "Bal"),
+			    "%s balance without Amt", b->code);
+	if (!b->has_side) {
+		/* Bank of Lithuania (CENTROlink, 001.08) leaves it out; its sign
+		 * would be a guess, so the balance is left unknown */
+		warn(p, W_MISSING, line, field_name(field, p->kind->report, "Bal/CdtDbtInd"),
+		     "%s balance without CdtDbtInd: not kept (its sign is unknown)", b->code);
+		return 0;
+	}
 	v = b->amount_minor;
 	if (b->side == LEDGER_CAMT_DEBIT)
 		money_negate(&v, v);
@@ -1015,7 +1044,7 @@ static int root(struct parser *p, const char *name, long line)
 		    strncmp(ns + n, kinds[i].name, strlen(kinds[i].name)) != 0)
 			continue;
 		v = ns + n + strlen(kinds[i].name);
-		if (strncmp(v, ".001.0", 6) != 0 || v[6] == '\0' || !strchr("248", v[6]) ||
+		if (strncmp(v, ".001.0", 6) != 0 || v[6] == '\0' || !strchr(VERSIONS, v[6]) ||
 		    v[7] != '\0')
 			break;
 		p->kind = &kinds[i];
@@ -1027,7 +1056,7 @@ static int root(struct parser *p, const char *name, long line)
 	}
 	return fail(p, ERR_INVALID, line, "Document", "not a camt.053 statement, camt.052 "
 		    "report or camt.054 notification (root element '%s' in namespace "
-		    "'%s'; expected Document in " NS_PREFIX "camt.05{3,2,4}.001.0{2,4,8})",
+		    "'%s'; expected Document in " NS_PREFIX "camt.05{3,2,4}.001.0{2..8})",
 		    name, ns ? ns : "");
 }
 

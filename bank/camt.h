@@ -2,7 +2,7 @@
  * camt.h - a streaming reader of ISO 20022 bank-to-customer cash reports:
  * camt.053 statements (BkToCstmrStmt/Stmt), camt.052 intraday account
  * reports (BkToCstmrAcctRpt/Rpt) and camt.054 debit/credit notifications
- * (BkToCstmrDbtCdtNtfctn/Ntfctn), versions 001.02, 001.04 and 001.08, told
+ * (BkToCstmrDbtCdtNtfctn/Ntfctn), versions 001.02 to 001.08, told
  * apart by the namespace of the root Document. All three carry the same
  * Ntry: one entry reader serves them, and a Rpt or Ntfctn is handed out as
  * a struct bank_camt_statement like a Stmt (a notification has no balances).
@@ -47,7 +47,7 @@ enum bank_format {
 struct bank_camt_statement {
 	const char *file;     /* the path given to bank_camt_read */
 	enum bank_format format;
-	int version;          /* 2, 4 or 8: camt.05x.001.0N; 0 for MT940 */
+	int version;          /* 2 to 8: camt.05x.001.0N; 0 for MT940 */
 	long line;            /* line of <Stmt>, <Rpt>, <Ntfctn> (MT940: :20:) */
 	char id[LIMIT_CAMT_FIELD_BYTES];      /* Stmt/Id, Rpt/Id, Ntfctn/Id */
 	char account[LIMIT_CAMT_FIELD_BYTES]; /* Acct/Id/IBAN, else Acct/Id/Othr/Id */
@@ -126,7 +126,7 @@ struct bank_camt_handler {
 /* What a whole file held. */
 struct bank_camt_summary {
 	enum bank_format format;
-	int version;          /* 2, 4 or 8; 0 for MT940 */
+	int version;          /* 2 to 8; 0 for MT940 */
 	long statements;
 	long lines;           /* line callbacks made */
 	long warnings;        /* deviations tolerated (logged or only counted) */
@@ -148,7 +148,7 @@ int bank_camt_read(struct bank_camt_summary *out, const char *path,
 int bank_camt_read_memory(struct bank_camt_summary *out, const char *buf, size_t len,
 			  const char *name, const struct bank_camt_handler *h);
 
-/* "001.02", "001.04" or "001.08" for 2, 4, 8; NULL otherwise. */
+/* "001.02" ... "001.08" for 2 to 8; NULL otherwise. */
 const char *bank_camt_version_name(int version);
 
 /* "camt.053", "camt.052", "camt.054" or "mt940": the name stored in

@@ -38,7 +38,7 @@ static const struct cli_args_opt opts[] = {
 
 static const struct cli_args_cmd cmds[] = {
 	{"statements import", opts, NULL, "FILE.xml...", "camt.053 files, imported in order", 1, -1,
-	 "Imports ISO 20022 camt.053 bank statements (001.02, 001.04, 001.08) and\n"
+	 "Imports ISO 20022 camt.053 bank statements (001.02 to 001.08) and\n"
 	 "stores each bank line once: importing a file again stores nothing new.\n"
 	 "Each file is imported whole or not at all; the first file refused stops\n"
 	 "the run (the files before it stay imported).\n\n"

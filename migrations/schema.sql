@@ -550,7 +550,7 @@ CREATE TABLE public.bank_statements (
     imported_at timestamp with time zone DEFAULT now() NOT NULL,
     format text DEFAULT 'camt.053'::text NOT NULL,
     CONSTRAINT bank_statements_account_check CHECK (((account ~ '^[A-Za-z0-9]'::text) AND (length(account) <= 255))),
-    CONSTRAINT bank_statements_camt_version_check CHECK ((camt_version = ANY (ARRAY['001.02'::text, '001.04'::text, '001.08'::text]))),
+    CONSTRAINT bank_statements_camt_version_check CHECK ((camt_version = ANY (ARRAY['001.02'::text, '001.03'::text, '001.04'::text, '001.05'::text, '001.06'::text, '001.07'::text, '001.08'::text]))),
     CONSTRAINT bank_statements_credits_minor_check CHECK ((credits_minor >= 0)),
     CONSTRAINT bank_statements_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT bank_statements_debits_minor_check CHECK ((debits_minor >= 0)),

@@ -896,6 +896,51 @@ START_TEST(test_statements_import__mt940_stored_once)
 }
 END_TEST
 
+/* The shapes of real banks' files that were refused (CORPUS.md), through
+ * the real importer: each stored whole, its version kept, a balance
+ * without its side left NULL rather than guessed, nothing new again. */
+START_TEST(test_statements_import__real_bank_shapes_stored_once)
+{
+	static const char *const files[] = {
+		"real_date_time_zone.xml", "real_balance_no_side.xml", "real_v06_shape.xml",
+		"real_v05_shape.xml", "real_v03_charges.xml",
+	};
+	char db[LIMIT_CONNINFO_BYTES];
+	PGconn *c;
+
+	harness_new_db(db, sizeof(db));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		ck_assert_int_eq(import(NULL, NULL, db, "json", files[i], NULL), 0);
+	c = harness_connect(db);
+	expect_stored(c, 6, 7);
+	expect_value(c, "SELECT string_agg(statement_id || '=' || camt_version, ','"
+			" ORDER BY id) FROM bank_statements",
+		     "REAL-TZ-1=001.04,REAL-BAL-1=001.08,REAL-BAL-2=001.08,"
+		     "CZ6508000000192000145399-2020-05-31=001.06,f5e4d3c2b1a0=001.05,"
+		     "REAL-V03-1=001.03");
+	expect_value(c, "SELECT coalesce(opening_minor::text, 'null') || ' ' ||"
+			" coalesce(closing_minor::text, 'null') FROM bank_statements"
+			" WHERE statement_id = 'REAL-BAL-1'", "null null");
+	expect_value(c, "SELECT opening_date || ' ' || closing_minor FROM bank_statements"
+			" WHERE statement_id = 'REAL-TZ-1'", "2019-06-01 42000");
+	expect_value(c, "SELECT string_agg(booking_date || ' ' || amount_minor, ','"
+			" ORDER BY id) FROM bank_lines WHERE account = 'CZ6508000000192000145399'",
+		     "2020-05-12 750,2020-05-20 2000");
+	expect_value(c, "SELECT charges_minor || ' ' || charges_currency FROM bank_lines"
+			" WHERE bank_ref = 'V03-0001'", "450 EUR");
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *out = NULL;
+
+		ck_assert_int_eq(import(&out, NULL, db, "json", files[i], NULL), 0);
+		ck_assert_msg(!strstr(out, "\"new\": 1") && !strstr(out, "\"new\": 2"),
+			      "%s: %s", files[i], out);
+		free(out);
+	}
+	expect_stored(c, 6, 7);
+	PQfinish(c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test import[] = {
@@ -919,6 +964,7 @@ static Suite *suite(void)
 		{test_statements_import__random_reference_reuse_every_line_once, 8},
 		{test_statements_import__notification_and_report_lines_not_stored_again, 0},
 		{test_statements_import__mt940_stored_once, 0},
+		{test_statements_import__real_bank_shapes_stored_once, 0},
 	};
 	Suite *s = suite_create("statements");
 

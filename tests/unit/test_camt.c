@@ -778,7 +778,7 @@ START_TEST(test_camt_read__refuses_unknown_message_or_version)
 	static const struct {
 		const char *doc, *want;
 	} cases[] = {
-		{"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.052.001.03'>"
+		{"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.052.001.09'>"
 		 "<BkToCstmrAcctRpt/></Document>", "t.xml:1: Document: not a camt.053"},
 		{"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.055.001.02'>"
 		 "<BkToCstmrAcctRpt/></Document>", "in namespace 'urn:iso:std:iso:20022:"
@@ -819,6 +819,106 @@ START_TEST(test_camt_read__refuses_unknown_message_or_version)
 }
 END_TEST
 
+/* Raiffeisen (CH) writes every ISODate with a time zone, as xs:date allows
+ * (2019-06-03+02:00); the date is kept as written. A broken zone is still
+ * refused, naming the line and field. */
+START_TEST(test_camt_read__real_date_with_time_zone)
+{
+	struct bank_camt_summary sum;
+	struct got *g = read_ok(&sum, "real_date_time_zone.xml", 4, 1, 2, 0);
+
+	ck_assert_str_eq(g->ended[0].opening_date, "2019-06-01");
+	ck_assert_str_eq(g->ended[0].closing_date, "2019-06-03");
+	ck_assert_int_eq(g->ended[0].closing_minor, 42000);
+	ck_assert_str_eq(g->lines[0].booking_date, "2019-06-02");
+	ck_assert_str_eq(g->lines[0].value_date, "2019-06-03");
+	ck_assert_str_eq(g->lines[1].booking_date, "2019-06-03"); /* Z */
+	ck_assert_str_eq(g->lines[1].value_date, "2019-06-03");   /* -05:00 */
+	free(g);
+
+	ck_assert_int_eq(read_fixture(&g, &sum, "real_date_time_zone_bad.xml"), ERR_INVALID);
+	ck_assert_msg(strstr(err_last(), "real_date_time_zone_bad.xml:29: Ntry/BookgDt/Dt: "
+			     "'2019-06-03+2' is not an ISO 8601 date"), "%s", err_last());
+	ck_assert_int_eq(g->nlines, 1); /* the reader stopped at that entry */
+	free(g);
+}
+END_TEST
+
+/* The Bank of Lithuania (CENTROlink, 001.08) leaves CdtDbtInd out of its
+ * balances: each is warned and left unknown, never given a guessed sign;
+ * the entries (no Sts, no dates) are all read. */
+START_TEST(test_camt_read__real_balance_without_side)
+{
+	struct bank_camt_summary sum;
+	/* warnings: 2 balances without side, 2 entries without Sts */
+	struct got *g = read_ok(&sum, "real_balance_no_side.xml", 8, 2, 2, 4);
+
+	ck_assert(!g->ended[0].has_opening);
+	ck_assert(!g->ended[0].has_closing);
+	ck_assert_int_eq(g->ended[0].credits_minor, 25000);
+	ck_assert_int_eq(g->ended[0].debits_minor, 25);
+	ck_assert_str_eq(g->lines[0].status, "BOOK");
+	ck_assert_str_eq(g->lines[0].booking_date, "");
+	ck_assert_str_eq(g->lines[0].bank_ref, "BAL-0001");
+	/* the second statement's balance has its side: kept */
+	ck_assert(g->ended[1].has_opening);
+	ck_assert_int_eq(g->ended[1].opening_minor, 500);
+	ck_assert_int_eq(g->ended[1].entries, 0);
+	free(g);
+}
+END_TEST
+
+/* Versions 001.03, .05, .06 and .07 have the paths of those around them
+ * and are read (Equa bank sends 001.06, Alfa-Bank 001.05); 001.03 repeats
+ * Chrgs as 001.02 does, so its charges are the sum of the records, not
+ * the last record's total. 001.09 is still refused. */
+START_TEST(test_camt_read__real_versions_03_to_07)
+{
+	static const char v07[] =
+		"<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.07\">"
+		"<BkToCstmrStmt><Stmt><Id>V07</Id><Acct><Id><IBAN>CH9300762011623852957</IBAN>"
+		"</Id><Ccy>CHF</Ccy></Acct><Ntry><Amt Ccy=\"CHF\">12.00</Amt><CdtDbtInd>CRDT"
+		"</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2018-11-05</Dt></BookgDt>"
+		"<AcctSvcrRef>V07-1</AcctSvcrRef><BkTxCd/></Ntry></Stmt></BkToCstmrStmt></Document>";
+	struct bank_camt_summary sum;
+	/* warnings: 7.5 and 20 (too few decimals), each in Ntry and TxDtls */
+	struct got *g = read_ok(&sum, "real_v06_shape.xml", 6, 1, 2, 4);
+
+	ck_assert_str_eq(bank_camt_version_name(sum.version), "001.06");
+	ck_assert_str_eq(g->ended[0].currency, "CZK");
+	ck_assert_int_eq(g->lines[0].amount_minor, 750);
+	ck_assert_str_eq(g->lines[0].creditor_name, "BAKERY ON THE CORNER");
+	ck_assert_str_eq(g->lines[0].booking_date, "2020-05-12");
+	ck_assert_int_eq(g->lines[1].amount_minor, 2000);
+	ck_assert_int_eq(g->ended[0].closing_minor, 11250);
+	free(g);
+
+	g = read_ok(&sum, "real_v05_shape.xml", 5, 1, 0, 0);
+	ck_assert_str_eq(bank_camt_version_name(sum.version), "001.05");
+	ck_assert_str_eq(g->ended[0].account, "40702810000000000001");
+	ck_assert_int_eq(g->ended[0].opening_minor, 150025);
+	free(g);
+
+	g = read_ok(&sum, "real_v03_charges.xml", 3, 1, 1, 0);
+	ck_assert(g->lines[0].has_charges);
+	ck_assert_int_eq(g->lines[0].charges_minor, 450); /* 3.00 + 1.50 */
+	ck_assert_str_eq(g->lines[0].debtor_name, "A Donor Foundation");
+	free(g);
+
+	log_set_level(LOG_ERROR);
+	ck_assert_int_eq(bank_camt_read_memory(&sum, v07, sizeof(v07) - 1, "v07", NULL), 0);
+	log_set_level(LOG_INFO);
+	ck_assert_int_eq(sum.version, 7);
+	ck_assert_int_eq(sum.lines, 1);
+	ck_assert_str_eq(bank_camt_version_name(7), "001.07");
+	ck_assert_ptr_null(bank_camt_version_name(9));
+
+	ck_assert_int_eq(read_fixture(&g, &sum, "hostile_wrong_version.xml"), ERR_INVALID);
+	ck_assert_msg(strstr(err_last(), "camt.053.001.09"), "%s", err_last());
+	free(g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test read[] = {
@@ -845,6 +945,9 @@ static Suite *suite(void)
 		{test_camt_read__names_the_field_at_fault, 0},
 		{test_camt_read__refuses_file_above_size_limit, 0},
 		{test_camt_read__callback_error_stops_reading, 0},
+		{test_camt_read__real_date_with_time_zone, 0},
+		{test_camt_read__real_balance_without_side, 0},
+		{test_camt_read__real_versions_03_to_07, 0},
 	};
 	const struct harness_test formats[] = {
 		{test_camt_read__052_reports_read_as_statements, 0},

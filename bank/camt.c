@@ -494,11 +494,17 @@ static void append_remittance(struct parser *p, struct part *pt, char *dst,
 /* An exchange rate as the bank wrote it: an unsigned decimal, kept as text. */
 static int exchange_rate(struct parser *p, char *dst, long line, const char *field)
 {
-	const char *s = trimmed(p);
-	size_t digits = strspn(s, "0123456789");
-	bool ok = digits > 0 && (s[digits] == '\0' ||
-				 (s[digits] == '.' && s[digits + 1] &&
-				  s[digits + 1 + strspn(s + digits + 1, "0123456789")] == '\0'));
+	const char *s = trimmed(p), *rest;
+	size_t whole = strspn(s, "0123456789"), fraction = 0;
+	bool ok;
+
+	/* xs:decimal: "1.0831", "1", "1." and ".34" (Handelsbanken) alike */
+	rest = s + whole;
+	if (*rest == '.') {
+		fraction = strspn(rest + 1, "0123456789");
+		rest += 1 + fraction;
+	}
+	ok = *rest == '\0' && whole + fraction > 0;
 
 	if (!ok)
 		return fail(p, ERR_INVALID, line, field, "'%s' is not a decimal exchange rate", s);
@@ -1031,21 +1037,28 @@ static void check_order(struct parser *p, const char *const *order, int *rank,
 }
 
 /* The root must be Document in the namespace of camt.053, .052 or .054,
- * version 001.02, .04 or .08: NS_PREFIX "camt.05x.001.0N". */
+ * version 001.02 to .08: NS_PREFIX "camt.05x.001.0N", or a national
+ * variant NS_NATIONAL "camt.05x.001.0N:..." (Austria's STUZZA writes
+ * "ISO:camt.053.001.02:APC:STUZZA:payments:003": the paths are ISO's). */
+#define NS_NATIONAL "ISO:"
 static int root(struct parser *p, const char *name, long line)
 {
 	const char *ns = (const char *)xmlTextReaderConstNamespaceUri(p->r);
-	size_t n = strlen(NS_PREFIX);
 	const char *v;
+	size_t n = 0;
+	bool national = false;
 
-	for (size_t i = 0; ns && strcmp(name, "Document") == 0 &&
+	if (ns && strncmp(ns, NS_PREFIX, strlen(NS_PREFIX)) == 0)
+		n = strlen(NS_PREFIX);
+	else if (ns && strncmp(ns, NS_NATIONAL, strlen(NS_NATIONAL)) == 0)
+		n = strlen(NS_NATIONAL), national = true;
+	for (size_t i = 0; n && strcmp(name, "Document") == 0 &&
 			   i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (strncmp(ns, NS_PREFIX, n) != 0 ||
-		    strncmp(ns + n, kinds[i].name, strlen(kinds[i].name)) != 0)
+		if (strncmp(ns + n, kinds[i].name, strlen(kinds[i].name)) != 0)
 			continue;
 		v = ns + n + strlen(kinds[i].name);
 		if (strncmp(v, ".001.0", 6) != 0 || v[6] == '\0' || !strchr(VERSIONS, v[6]) ||
-		    v[7] != '\0')
+		    (v[7] != '\0' && !(national && v[7] == ':')))
 			break;
 		p->kind = &kinds[i];
 		p->version = v[6] - '0';

@@ -919,6 +919,24 @@ START_TEST(test_camt_read__real_versions_03_to_07)
 }
 END_TEST
 
+/* Bank Austria's STUZZA namespace is read with ISO's paths; a rate of
+ * ".34" (Handelsbanken) is a decimal, kept as the bank wrote it. */
+START_TEST(test_camt_read__real_stuzza_namespace_and_rate_without_leading_zero)
+{
+	struct bank_camt_summary sum;
+	struct got *g = read_ok(&sum, "real_stuzza_rate.xml", 2, 1, 1, 0);
+
+	ck_assert_int_eq(sum.format, BANK_FORMAT_CAMT053);
+	ck_assert_str_eq(g->ended[0].account, "AT611904300234573201");
+	ck_assert_int_eq(g->ended[0].closing_minor, 44000);
+	ck_assert_int_eq(g->lines[0].amount_minor, 34000);
+	ck_assert_str_eq(g->lines[0].currency, "EUR");
+	ck_assert_str_eq(g->lines[0].exchange_rate, ".34");
+	ck_assert_int_eq(g->lines[0].instructed_minor, 100000);
+	free(g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test read[] = {
@@ -948,6 +966,7 @@ static Suite *suite(void)
 		{test_camt_read__real_date_with_time_zone, 0},
 		{test_camt_read__real_balance_without_side, 0},
 		{test_camt_read__real_versions_03_to_07, 0},
+		{test_camt_read__real_stuzza_namespace_and_rate_without_leading_zero, 0},
 	};
 	const struct harness_test formats[] = {
 		{test_camt_read__052_reports_read_as_statements, 0},

@@ -62,7 +62,7 @@ ALTER TABLE bank_lines
     ADD COLUMN own_currency char(3) CHECK (own_currency ~ '^[A-Z]{3}$'),
     ADD COLUMN account_amount_from text
         CHECK (account_amount_from IN ('CntrValAmt', 'TxAmt', 'InstdAmt')),
-    ADD COLUMN exchange_rate text CHECK (exchange_rate ~ '^[0-9]+(\.[0-9]+)?$'),
+    ADD COLUMN exchange_rate text CHECK (exchange_rate ~ '^([0-9]+\.?[0-9]*|\.[0-9]+)$'),
     ADD COLUMN review text CHECK (length(review) BETWEEN 1 AND 255),
     ADD COLUMN content_sha256 char(64);
 

@@ -496,7 +496,7 @@ CREATE TABLE public.bank_lines (
     CONSTRAINT bank_lines_content_sha256_check CHECK ((content_sha256 ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT bank_lines_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT bank_lines_entry_index_check CHECK ((entry_index > 0)),
-    CONSTRAINT bank_lines_exchange_rate_check CHECK ((exchange_rate ~ '^[0-9]+(\.[0-9]+)?$'::text)),
+    CONSTRAINT bank_lines_exchange_rate_check CHECK ((exchange_rate ~ '^([0-9]+\.?[0-9]*|\.[0-9]+)$'::text)),
     CONSTRAINT bank_lines_instructed_currency_check CHECK ((instructed_currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT bank_lines_instructed_minor_check CHECK ((instructed_minor > 0)),
     CONSTRAINT bank_lines_line_key_check CHECK ((line_key ~ '^sha256:[0-9a-f]{64}(~[1-9][0-9]*)?$'::text)),

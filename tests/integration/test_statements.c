@@ -903,7 +903,7 @@ START_TEST(test_statements_import__real_bank_shapes_stored_once)
 {
 	static const char *const files[] = {
 		"real_date_time_zone.xml", "real_balance_no_side.xml", "real_v06_shape.xml",
-		"real_v05_shape.xml", "real_v03_charges.xml",
+		"real_v05_shape.xml", "real_v03_charges.xml", "real_stuzza_rate.xml",
 	};
 	char db[LIMIT_CONNINFO_BYTES];
 	PGconn *c;
@@ -912,12 +912,14 @@ START_TEST(test_statements_import__real_bank_shapes_stored_once)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		ck_assert_int_eq(import(NULL, NULL, db, "json", files[i], NULL), 0);
 	c = harness_connect(db);
-	expect_stored(c, 6, 7);
+	expect_stored(c, 7, 8);
 	expect_value(c, "SELECT string_agg(statement_id || '=' || camt_version, ','"
 			" ORDER BY id) FROM bank_statements",
 		     "REAL-TZ-1=001.04,REAL-BAL-1=001.08,REAL-BAL-2=001.08,"
 		     "CZ6508000000192000145399-2020-05-31=001.06,f5e4d3c2b1a0=001.05,"
-		     "REAL-V03-1=001.03");
+		     "REAL-V03-1=001.03,AT-STMT-2019-03-01=001.02");
+	expect_value(c, "SELECT exchange_rate FROM bank_lines WHERE bank_ref = 'AT190301000001'",
+		     ".34");
 	expect_value(c, "SELECT coalesce(opening_minor::text, 'null') || ' ' ||"
 			" coalesce(closing_minor::text, 'null') FROM bank_statements"
 			" WHERE statement_id = 'REAL-BAL-1'", "null null");
@@ -936,7 +938,7 @@ START_TEST(test_statements_import__real_bank_shapes_stored_once)
 			      "%s: %s", files[i], out);
 		free(out);
 	}
-	expect_stored(c, 6, 7);
+	expect_stored(c, 7, 8);
 	PQfinish(c);
 }
 END_TEST

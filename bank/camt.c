@@ -301,6 +301,13 @@ static bool append(char *dst, size_t size, const char *sep, const char *s)
 	return cut;
 }
 
+/* Withdrawn ISO 4217 codes banks still write, and the code that replaced
+ * each at par (same unit, same digits): Russian banks keep RUR, withdrawn
+ * in 1997 for RUB (Alfa-Bank's statements, tests/data/camt/CORPUS.md). */
+static const struct {
+	const char *old, *now;
+} currency_aliases[] = {{"RUR", "RUB"}};
+
 /* A currency code: upper case (lower case tolerated), ISO 4217. */
 static int currency(struct parser *p, char out[4], const char *code, long line,
 		    const char *field)
@@ -313,6 +320,13 @@ static int currency(struct parser *p, char out[4], const char *code, long line,
 	for (int i = 0; i < 3; i++)
 		up[i] = (char)toupper((unsigned char)code[i]);
 	up[3] = '\0';
+	for (size_t i = 0; i < sizeof(currency_aliases) / sizeof(currency_aliases[0]); i++)
+		if (strcmp(up, currency_aliases[i].old) == 0) {
+			warn(p, W_CURRENCY_CASE, line, field, "withdrawn currency code '%s' read as"
+			     " %s", code, currency_aliases[i].now);
+			memcpy(out, currency_aliases[i].now, 4);
+			return 0;
+		}
 	if (!money_currency_valid(up))
 		return fail(p, ERR_INVALID, line, field, "'%s' is no ISO 4217 currency",
 			    code);

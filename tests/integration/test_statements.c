@@ -244,6 +244,8 @@ static const struct {
 	{"quirk_missing.xml", "\"entries\": 1, \"credits\": \"60.00\"", "field=Ntry/BkTxCd"},
 	{"quirk_currency_case.xml", "\"currency\": \"EUR\", \"entries\": 1, \"credits\": "
 	 "\"0.00\", \"debits\": \"40.00\"", "kind=currency-case"},
+	{"real_currency_withdrawn.xml", "\"currency\": \"RUB\", \"entries\": 1, \"credits\": "
+	 "\"500.50\"", "read as RUB"},
 	{"quirk_amounts.xml", "\"entries\": 4, \"credits\": \"1539.50\", \"debits\": "
 	 "\"310.55\", \"new\": 4", "kind=decimals"},
 	{"quirk_iban.xml", "\"account\": \"CH9300762011623852957\"", "kind=iban-form"},

@@ -335,23 +335,25 @@ static int dispatch(struct cli_run *r)
 		return finish(r, rc, out, queue_cols, NULL);
 	}
 	if (strcmp(a, "confirm") == 0)
-		return finish(r, bank_queue_confirm(&out, r->c, r->body, &r->who), out, match_cols,
-			      NULL);
+		rc = bank_queue_confirm(&out, r->c, r->body, &r->who);
+	else if (strcmp(a, "reject") == 0)
+		rc = bank_queue_reject(&out, r->c, r->body, &r->who);
+	else if (strcmp(a, "unmatch") == 0)
+		rc = bank_queue_unmatch(&out, r->c, r->body, &r->who);
+	else if (strcmp(a, "record") == 0)
+		rc = bank_queue_record(&out, r->c, r->body, &r->who);
 	if (strcmp(a, "reject") == 0)
-		return finish(r, bank_queue_reject(&out, r->c, r->body, &r->who), out, reject_cols,
-			      NULL);
-	if (strcmp(a, "unmatch") == 0)
-		return finish(r, bank_queue_unmatch(&out, r->c, r->body, &r->who), out, match_cols,
-			      NULL);
-	if (strcmp(a, "record") == 0)
-		return finish(r, bank_queue_record(&out, r->c, r->body, &r->who), out, match_cols,
-			      NULL);
-	if (strcmp(a, "signoff") == 0)
-		return finish(r, bank_queue_signoff(&out, r->c, r->body, &r->who), out,
-			      signoff_cols, NULL);
-	if (strcmp(a, "signoffs") == 0)
-		return finish(r, bank_queue_signoffs_list(&out, r->c), out, signoff_cols,
-			      "signoffs");
+		return finish(r, rc, out, reject_cols, NULL);
+	if (strcmp(a, "confirm") == 0 || strcmp(a, "unmatch") == 0 || strcmp(a, "record") == 0)
+		return finish(r, rc, out, match_cols, NULL);
+	if (strcmp(a, "signoff") == 0) {
+		rc = bank_queue_signoff(&out, r->c, r->body, &r->who);
+		return finish(r, rc, out, signoff_cols, NULL);
+	}
+	if (strcmp(a, "signoffs") == 0) {
+		rc = bank_queue_signoffs_list(&out, r->c);
+		return finish(r, rc, out, signoff_cols, "signoffs");
+	}
 	ASSERT(reopen);
 	{
 		char *end;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bank/match.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/money.h"
@@ -120,8 +121,10 @@ static const struct db_columns columns[] = {
 
 int bank_reconcile_setup(PGconn *c)
 {
-	return db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns,
-			sizeof(columns) / sizeof(columns[0]));
+	int rc = bank_match_setup(c);
+
+	return rc < 0 ? rc : db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns,
+				       sizeof(columns) / sizeof(columns[0]));
 }
 
 struct open_pledge {

@@ -61,13 +61,6 @@ static const char *const line_cols[C_LN_NCOLS] = {
 enum { C_PM_LINE, C_PM_NCOLS };
 static const char *const posting_matched_cols[C_PM_NCOLS] = {[C_PM_LINE] = "bank_line"};
 
-/* q_entry_postings: every posting of an entry, its account's type, and
- * whether the entry is a receipt's */
-enum { C_EP_LINE, C_EP_ACCOUNT, C_EP_SIDE, C_EP_TYPE, C_EP_RECEIPT, C_EP_NCOLS };
-static const char *const entry_posting_cols[C_EP_NCOLS] = {
-	[C_EP_LINE] = "line", [C_EP_ACCOUNT] = "account", [C_EP_SIDE] = "side",
-	[C_EP_TYPE] = "type", [C_EP_RECEIPT] = "receipt"};
-
 /* q_receipt_posting: the receipt of a line and its posting on the bank */
 enum { C_RP_ID, C_RP_ENTRY, C_RP_LINE, C_RP_NCOLS };
 static const char *const receipt_posting_cols[C_RP_NCOLS] = {
@@ -162,12 +155,6 @@ static const struct db_stmt stmts[] = {
 	 1},
 	{"q_posting_matched",
 	 "SELECT bank_line FROM bank_line_matches WHERE entry_id = $1::uuid AND line = $2", 2},
-	{"q_entry_postings",
-	 "SELECT p.line, p.account, p.side, a.type,"
-	 " EXISTS (SELECT 1 FROM receipts r WHERE r.entry_id = p.entry_id) AS receipt"
-	 " FROM postings p JOIN accounts a ON a.code = p.account"
-	 " WHERE p.entry_id = $1::uuid ORDER BY p.line",
-	 1},
 	{"q_receipt_posting",
 	 "SELECT r.id, r.entry_id, p.line FROM receipts r"
 	 " JOIN postings p ON p.entry_id = r.entry_id AND p.account = r.bank_account"
@@ -234,7 +221,6 @@ static const struct db_stmt stmts[] = {
 static const struct db_columns columns[] = {
 	DB_COLUMNS("q_line", line_cols),
 	DB_COLUMNS("q_posting_matched", posting_matched_cols),
-	DB_COLUMNS("q_entry_postings", entry_posting_cols),
 	DB_COLUMNS("q_receipt_posting", receipt_posting_cols),
 	DB_COLUMNS("q_bank_posting", bank_posting_cols),
 	DB_COLUMNS("q_pledge_currency", pledge_currency_cols),
@@ -456,22 +442,26 @@ static int candidate_parse(char out[CANDIDATE_BYTES], char entry[LEDGER_UUID_BYT
 
 /*
  * Whether candidate is one bank_match_candidates offers for l on bank at
- * tolerance tol: 0, or 400 naming candidate. *left_out (may be NULL):
- * how many candidates the line has.
+ * tolerance tol: 0, or 400 naming candidate. kind_out (may be NULL): what
+ * a match to it records, the candidate's match_kind (bank/match.c decides
+ * it from the entry's other postings). *left_out (may be NULL): how many
+ * candidates the line has.
  */
-static int offered(size_t *left_out, PGconn *c, const struct line *l, const char *bank,
-		   int64_t tol, const char *candidate)
+static int offered(char kind_out[16], size_t *left_out, PGconn *c, const struct line *l,
+		   const char *bank, int64_t tol, const char *candidate)
 {
-	json_t *arr = NULL, *v;
+	json_t *arr = NULL, *v, *found = NULL;
 	size_t i;
-	bool found = false;
 	int rc = bank_match_candidates(&arr, NULL, c, l->id, bank, tol);
 
 	if (rc < 0)
 		return rc;
 	json_array_foreach(arr, i, v)
 		if (strcmp(json_string_value(json_object_get(v, "candidate")) ?: "", candidate) == 0)
-			found = true;
+			found = v;
+	if (kind_out && found)
+		snprintf(kind_out, 16, "%s",
+			 json_string_value(json_object_get(found, "match_kind")) ?: "other");
 	if (left_out)
 		*left_out = json_array_size(arr);
 	json_decref(arr);
@@ -479,48 +469,6 @@ static int offered(size_t *left_out, PGconn *c, const struct line *l, const char
 		return err_set(ERR_INVALID, "candidate: %s is not a candidate of bank line %lld",
 			       candidate, l->id);
 	return 0;
-}
-
-/*
- * What the entry of a posting on the bank is to the bank, from the
- * posting's side and the entry's other accounts (memo accounts aside):
- * a receipt's entry "receipt"; another bank account "transfer"; money in
- * against interest income (4300) "interest", against an expense "refund",
- * against revenue, a liability or net assets "receipt"; money out to bank
- * charges (5100) alone "charge", to another expense "payment", to revenue,
- * a liability or net assets "refund"; anything else "other".
- */
-static const char *kind_of(const PGresult *r, int bank_posting)
-{
-	bool in = false, other_bank = false, interest = false, charges_only = true;
-	bool expense = false, funds = false, any = false;
-
-	if (PQntuples(r) > 0 && strcmp(PQgetvalue(r, 0, C_EP_RECEIPT), "t") == 0)
-		return "receipt";
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *account = PQgetvalue(r, i, C_EP_ACCOUNT), *type = PQgetvalue(r, i, C_EP_TYPE);
-
-		if (atoi(PQgetvalue(r, i, C_EP_LINE)) == bank_posting) {
-			in = strcmp(PQgetvalue(r, i, C_EP_SIDE), "debit") == 0;
-			continue;
-		}
-		if (strcmp(type, "memo") == 0)
-			continue;
-		any = true;
-		other_bank |= strncmp(account, "10", 2) == 0 && strcmp(type, "asset") == 0;
-		interest |= strncmp(account, "4300-", 5) == 0;
-		charges_only &= strncmp(account, "5100-", 5) == 0;
-		expense |= strcmp(type, "expense") == 0;
-		funds |= strcmp(type, "revenue") == 0 || strcmp(type, "liability") == 0 ||
-			 strcmp(type, "net_assets") == 0;
-	}
-	if (other_bank)
-		return "transfer";
-	if (!any)
-		return "other";
-	if (in)
-		return interest ? "interest" : expense ? "refund" : funds ? "receipt" : "other";
-	return charges_only ? "charge" : expense ? "payment" : funds ? "refund" : "other";
 }
 
 /* Matches l to posting (entry, posting) as kind and how; marks it matched. */
@@ -683,7 +631,7 @@ static int confirm_tx(PGconn *c, void *ctx)
 	struct line l;
 	PGresult *r = NULL;
 	char lines[16], object[128], entry[LEDGER_UUID_BYTES];
-	const char *kind = "receipt";
+	char kind[16] = "receipt";
 	long long receipt = 0;
 	int64_t tol;
 	int posting = p->posting, rc;
@@ -703,15 +651,11 @@ static int confirm_tx(PGconn *c, void *ctx)
 		PQclear(r);
 		r = NULL;
 		if (rc == 0)
-			rc = offered(NULL, c, &l, bank.code, tol, p->candidate);
+			rc = offered(kind, NULL, c, &l, bank.code, tol, p->candidate);
 		if (rc == 0)
-			rc = db_exec(&r, c, "q_entry_postings", 1, (const char *const[]){p->entry});
-		if (rc < 0)
-			goto cleanup;
-		kind = kind_of(r, p->posting);
-		rc = match_insert(c, &l, p->entry, p->posting, kind, "confirmed", p->who);
+			rc = match_insert(c, &l, p->entry, p->posting, kind, "confirmed", p->who);
 	} else {
-		rc = offered(NULL, c, &l, bank.code, tol, p->candidate);
+		rc = offered(NULL, NULL, c, &l, bank.code, tol, p->candidate);
 		if (rc == 0)
 			rc = receipt_post(&receipt, entry, &posting, c, &l, &bank, p->pledge, NULL,
 					  false, "confirmed", p->who);
@@ -724,8 +668,6 @@ static int confirm_tx(PGconn *c, void *ctx)
 				      receipt);
 		rc = p->out ? 0 : oom();
 	}
-cleanup:
-	PQclear(r);
 	return rc;
 }
 
@@ -760,7 +702,7 @@ static int reject_tx(PGconn *c, void *ctx)
 	json_decref(p->out);
 	p->out = NULL;
 	if ((rc = pick_line(&l, &bank, &tol, c, p)) < 0 ||
-	    (rc = offered(&left, c, &l, bank.code, tol, p->candidate)) < 0)
+	    (rc = offered(NULL, &left, c, &l, bank.code, tol, p->candidate)) < 0)
 		return rc;
 	snprintf(ids, sizeof(ids), "%lld", l.id);
 	rc = db_exec(NULL, c, "q_reject", 3,

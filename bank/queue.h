@@ -55,8 +55,7 @@ int bank_queue_list(json_t **out, PGconn *c, json_t *body);
  * {"bank_line","candidate","bank_account"?,"tolerance"?}: candidate must
  * be one bank_match_candidates offers for the line at that tolerance (400
  * invalid-field "candidate" otherwise). A posting: the line is matched to
- * it (how "confirmed", kind from the entry: receipt, transfer, refund,
- * charge, interest, payment or other). A pledge: its receipt is posted
+ * it (how "confirmed", kind the candidate's match_kind). A pledge: its receipt is posted
  * through fund_receipt_add with bank_line, dated the line's day, the
  * line's amount (and its instructed amount in the pledge's currency), and
  * the line matched to the receipt's bank posting. ERR_CONFLICT (409) for a

@@ -183,37 +183,53 @@ static const char *scalar(json_t *v, char buf[64])
 	return buf;
 }
 
+/* A table of rows (objects) under the keys of the first row that hold
+ * scalars, at most 15. */
+static void print_items(json_t *rows)
+{
+	struct cli_col cols[16];
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach(json_array_get(rows, 0), k, v)
+		if (n < 15 && !json_is_object(v) && !json_is_array(v))
+			cols[n++] = (struct cli_col){k, k, json_is_integer(v)};
+	cols[n] = (struct cli_col){NULL, NULL, false};
+	if (n > 0)
+		cli_print_table(rows, cols);
+}
+
 /*
  * The reconciliation statement of a run (its "statement" object, when
- * bank/reconcile.c gives one): each figure on a line of its own, each
- * list of items as a table of the keys of its first item (at most 15).
+ * bank/reconcile.c gives one), in its order: each figure on a line of its
+ * own; an object (brought forward, a group of items with its total and
+ * effect) as its figures on one line and its items as a table; a list as
+ * a table.
  */
 static void print_statement(json_t *st)
 {
-	struct cli_col cols[16];
-	const char *key;
+	const char *key, *k;
 	char buf[64];
-	json_t *v;
+	json_t *v, *w;
 
 	printf("reconciliation statement:\n");
 	json_object_foreach(st, key, v) {
-		if (!json_is_array(v)) {
+		if (json_is_array(v)) {
+			printf("  %s:%s\n", key, json_array_size(v) ? "" : " none");
+			print_items(v);
+		} else if (json_is_object(v)) {
+			printf("  %-28s", key);
+			json_object_foreach(v, k, w)
+				if (!json_is_array(w) && !json_is_object(w))
+					printf(" %s %s", k, scalar(w, buf));
+			putchar('\n');
+			json_object_foreach(v, k, w)
+				if (json_is_array(w) && json_array_size(w))
+					print_items(w);
+		} else {
 			printf("  %-28s %s\n", key, scalar(v, buf));
-			continue;
 		}
-		size_t n = 0;
-		const char *k;
-		json_t *ignored;
-
-		printf("  %s:\n", key);
-		json_object_foreach(json_array_get(v, 0), k, ignored) {
-			if (n == 15 || json_is_object(ignored) || json_is_array(ignored))
-				continue;
-			cols[n++] = (struct cli_col){k, k, false};
-		}
-		cols[n] = (struct cli_col){NULL, NULL, false};
-		if (n > 0)
-			cli_print_table(v, cols);
 	}
 	putchar('\n');
 }

@@ -246,6 +246,15 @@ static int oom(void)
 	return err_set(ERR_INTERNAL, "out of memory");
 }
 
+/* Who a match, rejection or sign-off names (1-200 characters, 0042's
+ * CHECKs): the token's name, else its id. */
+static const char *actor(const struct ledger_actor *who)
+{
+	if (who->token_name && *who->token_name)
+		return who->token_name;
+	return who->token_id && *who->token_id ? who->token_id : "unknown";
+}
+
 /* --- a bank line under its row lock -------------------------------------------------- */
 
 /* "posting:<36>/<4 digits>" or "pledge:<19 digits>" with its NUL */
@@ -325,7 +334,7 @@ cleanup:
 }
 
 /* 0 unless an open sign-off locks l: then 409 reconciliation-locked. */
-static int unlocked(const struct line *l)
+static int check_unlocked(const struct line *l)
 {
 	if (!l->locked_to[0])
 		return 0;
@@ -336,7 +345,7 @@ static int unlocked(const struct line *l)
 }
 
 /* 0 unless l is matched already (a match, a receipt or its status): 409. */
-static int unmatched(const struct line *l)
+static int check_unmatched(const struct line *l)
 {
 	if (l->matched)
 		return err_set(ERR_CONFLICT, "bank_line: %lld is matched already (posting %s/%d, %s)",
@@ -481,7 +490,7 @@ static int match_insert(PGconn *c, const struct line *l, const char *entry, int 
 	snprintf(ids, sizeof(ids), "%lld", l->id);
 	snprintf(lines, sizeof(lines), "%d", posting);
 	rc = db_exec(NULL, c, "q_match_insert", 6,
-		     (const char *const[]){ids, entry, lines, kind, how, who->token_name});
+		     (const char *const[]){ids, entry, lines, kind, how, actor(who)});
 	if (rc == ERR_CONFLICT)
 		return err_set(ERR_CONFLICT, "candidate: posting %s/%d is matched already", entry,
 			       posting);
@@ -575,7 +584,7 @@ static json_t *matched_json(const struct line *l, const char *candidate, const c
 	return json_pack("{s:I, s:s, s:s?, s:s, s:i, s:s, s:s, s:s, s:o}", "bank_line",
 			 (json_int_t)l->id, "status", "matched", "candidate", candidate, "entry",
 			 entry, "line", posting, "kind", kind, "how", how, "matched_by",
-			 who->token_name, "receipt",
+			 actor(who), "receipt",
 			 receipt ? json_integer(receipt) : json_null());
 }
 
@@ -615,7 +624,7 @@ static int pick_line(struct line *l, struct ledger_account *bank, int64_t *tol, 
 	int rc;
 
 	*tol = 0;
-	if ((rc = line_lock(l, c, p->line_id)) < 0 || (rc = unlocked(l)) < 0 ||
+	if ((rc = line_lock(l, c, p->line_id)) < 0 || (rc = check_unlocked(l)) < 0 ||
 	    (rc = bank_of(bank, c, l, p->bank_given)) < 0)
 		return rc;
 	if (p->tolerance)
@@ -638,7 +647,7 @@ static int confirm_tx(PGconn *c, void *ctx)
 
 	json_decref(p->out);
 	p->out = NULL;
-	if ((rc = pick_line(&l, &bank, &tol, c, p)) < 0 || (rc = unmatched(&l)) < 0)
+	if ((rc = pick_line(&l, &bank, &tol, c, p)) < 0 || (rc = check_unmatched(&l)) < 0)
 		return rc;
 	snprintf(entry, sizeof(entry), "%s", p->entry);
 	if (p->posting) {
@@ -706,7 +715,7 @@ static int reject_tx(PGconn *c, void *ctx)
 		return rc;
 	snprintf(ids, sizeof(ids), "%lld", l.id);
 	rc = db_exec(NULL, c, "q_reject", 3,
-		     (const char *const[]){ids, p->candidate, p->who->token_name});
+		     (const char *const[]){ids, p->candidate, p->actor(who)});
 	if (rc == ERR_CONFLICT)
 		rc = err_set(ERR_CONFLICT, "candidate: %s is rejected already", p->candidate);
 	/* the candidate it had last: nothing left to suggest */
@@ -758,7 +767,7 @@ static int unmatch_tx(PGconn *c, void *ctx)
 
 	json_decref(u->out);
 	u->out = NULL;
-	if ((rc = line_lock(&l, c, u->line_id)) < 0 || (rc = unlocked(&l)) < 0)
+	if ((rc = line_lock(&l, c, u->line_id)) < 0 || (rc = check_unlocked(&l)) < 0)
 		return rc;
 	if (l.receipt)
 		return err_set(ERR_CONFLICT,
@@ -866,8 +875,8 @@ static int record_tx(PGconn *c, void *ctx)
 
 	json_decref(t->out);
 	t->out = NULL;
-	if ((rc = line_lock(&l, c, t->line_id)) < 0 || (rc = unlocked(&l)) < 0 ||
-	    (rc = unmatched(&l)) < 0 || (rc = bank_of(&bank, c, &l, t->bank_given)) < 0)
+	if ((rc = line_lock(&l, c, t->line_id)) < 0 || (rc = check_unlocked(&l)) < 0 ||
+	    (rc = check_unmatched(&l)) < 0 || (rc = bank_of(&bank, c, &l, t->bank_given)) < 0)
 		return rc;
 	if (l.reversal)
 		return err_set(ERR_INVALID,
@@ -1043,7 +1052,7 @@ static int signoff_tx(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = db_exec(&r, c, "q_signoff_insert", 6,
 			     (const char *const[]){s->bank.code, s->stmt, s->period_end, closing,
-						   ledger_s, s->who->token_name});
+						   ledger_s, s->actor(who)});
 	if (rc == 0 && PQntuples(r) == 0)
 		rc = err_set(ERR_CONFLICT,
 			     "period_end: the reconciliation of %s and %s up to %s is signed off"
@@ -1125,7 +1134,7 @@ static int reopen_tx(PGconn *c, void *ctx)
 	json_decref(o->out);
 	o->out = NULL;
 	snprintf(ids, sizeof(ids), "%lld", o->id);
-	rc = db_exec(&r, c, "q_reopen", 3, (const char *const[]){ids, o->who->token_name, o->reason});
+	rc = db_exec(&r, c, "q_reopen", 3, (const char *const[]){ids, actor(o->who), o->reason});
 	if (rc == 0 && PQntuples(r) == 0) {
 		rc = signoff_get(&o->out, c, ids);
 		if (rc == 0)

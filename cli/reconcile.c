@@ -194,7 +194,7 @@ static void print_items(json_t *rows)
 
 	json_object_foreach(json_array_get(rows, 0), k, v)
 		if (n < 15 && !json_is_object(v) && !json_is_array(v))
-			cols[n++] = (struct cli_col){k, k, json_is_integer(v)};
+			cols[n++] = (struct cli_col){k, k, json_is_integer(v) || strstr(k, "amount")};
 	cols[n] = (struct cli_col){NULL, NULL, false};
 	if (n > 0)
 		cli_print_table(rows, cols);
@@ -215,6 +215,9 @@ static void print_statement(json_t *st)
 
 	printf("reconciliation statement:\n");
 	json_object_foreach(st, key, v) {
+		if (!strcmp(key, "bank_account") || !strcmp(key, "statement_account") ||
+		    !strcmp(key, "currency"))
+			continue; /* the run's own, said below */
 		if (json_is_array(v)) {
 			printf("  %s:%s\n", key, json_array_size(v) ? "" : " none");
 			print_items(v);

@@ -715,7 +715,7 @@ static int reject_tx(PGconn *c, void *ctx)
 		return rc;
 	snprintf(ids, sizeof(ids), "%lld", l.id);
 	rc = db_exec(NULL, c, "q_reject", 3,
-		     (const char *const[]){ids, p->candidate, p->actor(who)});
+		     (const char *const[]){ids, p->candidate, actor(p->who)});
 	if (rc == ERR_CONFLICT)
 		rc = err_set(ERR_CONFLICT, "candidate: %s is rejected already", p->candidate);
 	/* the candidate it had last: nothing left to suggest */
@@ -1052,7 +1052,7 @@ static int signoff_tx(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = db_exec(&r, c, "q_signoff_insert", 6,
 			     (const char *const[]){s->bank.code, s->stmt, s->period_end, closing,
-						   ledger_s, s->actor(who)});
+						   ledger_s, actor(s->who)});
 	if (rc == 0 && PQntuples(r) == 0)
 		rc = err_set(ERR_CONFLICT,
 			     "period_end: the reconciliation of %s and %s up to %s is signed off"

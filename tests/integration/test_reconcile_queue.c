@@ -285,6 +285,7 @@ END_TEST
 
 START_TEST(test_queue__confirm_reject_unmatch_and_conflicts)
 {
+	char body[256];
 	long long before;
 	json_t *o, *q;
 	struct resp r;
@@ -345,6 +346,16 @@ START_TEST(test_queue__confirm_reject_unmatch_and_conflicts)
 	       "not a candidate");
 	expect(pick_raw("/v1/reconcile/reject", L_TRAVEL, travel_posting), 400, "invalid-field",
 	       "not a candidate");
+
+	/* a candidate is the line's at the tolerance it was offered at: ISOC's
+	 * 520.00 is 20.00 from its open 500.00, and then still an over-payment */
+	expect(pick_raw("/v1/reconcile/confirm", L_ISOC, "pledge:2"), 400, "invalid-field",
+	       "not a candidate");
+	snprintf(body, sizeof(body), "{\"bank_line\":%lld,\"candidate\":\"pledge:2\","
+				     "\"tolerance\":\"50.00\"}", L_ISOC);
+	expect(http(&E.d, "POST", "/v1/reconcile/confirm", E.finance, NULL, body), 422,
+	       "over-payment", NULL);
+	ck_assert_int_eq(ll("SELECT count(*) FROM receipts"), 0);
 
 	/* a pledge: its receipt posted from the line, which cannot be unmatched */
 	o = pick("/v1/reconcile/confirm", L_FIN, "pledge:1", 200);

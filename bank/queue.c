@@ -255,6 +255,25 @@ static const char *actor(const struct ledger_actor *who)
 	return who->token_id && *who->token_id ? who->token_id : "unknown";
 }
 
+/*
+ * Runs fn(c, ctx) through db_tx at iso; fn leaves its answer in *answer
+ * (freeing the one of a run before: db_tx may run it again). On success
+ * *out takes the answer; on failure it is freed and *out stays NULL.
+ */
+static int tx_answer(json_t **out, PGconn *c, enum db_isolation iso,
+		     int (*fn)(PGconn *c, void *ctx), void *ctx, json_t **answer)
+{
+	int rc = db_tx(c, iso, fn, ctx);
+
+	if (rc < 0) {
+		json_decref(*answer);
+		*answer = NULL;
+		return rc;
+	}
+	*out = *answer;
+	return 0;
+}
+
 /* --- a bank line under its row lock -------------------------------------------------- */
 
 /* "posting:<36>/<4 digits>" or "pledge:<19 digits>" with its NUL */
@@ -688,13 +707,7 @@ int bank_queue_confirm(json_t **out, PGconn *c, json_t *body, const struct ledge
 	*out = NULL;
 	if ((rc = pick_read(&p, body)) < 0)
 		return rc;
-	rc = db_tx(c, DB_READ_COMMITTED, confirm_tx, &p);
-	if (rc < 0) {
-		json_decref(p.out);
-		return rc;
-	}
-	*out = p.out;
-	return 0;
+	return tx_answer(out, c, DB_READ_COMMITTED, confirm_tx, &p, &p.out);
 }
 
 static int reject_tx(PGconn *c, void *ctx)
@@ -741,13 +754,7 @@ int bank_queue_reject(json_t **out, PGconn *c, json_t *body, const struct ledger
 	*out = NULL;
 	if ((rc = pick_read(&p, body)) < 0)
 		return rc;
-	rc = db_tx(c, DB_READ_COMMITTED, reject_tx, &p);
-	if (rc < 0) {
-		json_decref(p.out);
-		return rc;
-	}
-	*out = p.out;
-	return 0;
+	return tx_answer(out, c, DB_READ_COMMITTED, reject_tx, &p, &p.out);
 }
 
 /* --- unmatch --------------------------------------------------------------------------------- */
@@ -807,13 +814,7 @@ int bank_queue_unmatch(json_t **out, PGconn *c, json_t *body, const struct ledge
 	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
 	    (rc = fund_body_id(&u.line_id, body, "bank_line", true)) < 0)
 		return rc;
-	rc = db_tx(c, DB_READ_COMMITTED, unmatch_tx, &u);
-	if (rc < 0) {
-		json_decref(u.out);
-		return rc;
-	}
-	*out = u.out;
-	return 0;
+	return tx_answer(out, c, DB_READ_COMMITTED, unmatch_tx, &u, &u.out);
 }
 
 /* --- record ------------------------------------------------------------------------------------- */
@@ -953,13 +954,7 @@ int bank_queue_record(json_t **out, PGconn *c, json_t *body, const struct ledger
 	if (t.kind == REC_RECEIPT && t.memo)
 		return fund_body_bad("memo", "not for kind receipt: a receipt's memo is its own",
 				     NULL);
-	rc = db_tx(c, DB_READ_COMMITTED, record_tx, &t);
-	if (rc < 0) {
-		json_decref(t.out);
-		return rc;
-	}
-	*out = t.out;
-	return 0;
+	return tx_answer(out, c, DB_READ_COMMITTED, record_tx, &t, &t.out);
 }
 
 /* --- sign-offs ------------------------------------------------------------------------------- */
@@ -1107,14 +1102,9 @@ int bank_queue_signoff(json_t **out, PGconn *c, json_t *body, const struct ledge
 		rc = err_set(ERR_INVALID, "statement_account: %s is linked to %s, not %s", s.stmt,
 			     PQgetvalue(r, 0, C_LO_ACCOUNT), s.bank.code);
 	PQclear(r);
-	if (rc == 0)
-		rc = db_tx(c, DB_READ_COMMITTED, signoff_tx, &s);
-	if (rc < 0) {
-		json_decref(s.out);
+	if (rc < 0)
 		return rc;
-	}
-	*out = s.out;
-	return 0;
+	return tx_answer(out, c, DB_READ_COMMITTED, signoff_tx, &s, &s.out);
 }
 
 struct reopen {
@@ -1169,13 +1159,7 @@ int bank_queue_reopen(json_t **out, PGconn *c, long long id, json_t *body,
 	if ((rc = fund_body_only_fields(body, allowed)) < 0 ||
 	    (rc = fund_body_text(&o.reason, body, "reason", true, 1000)) < 0)
 		return rc;
-	rc = db_tx(c, DB_READ_COMMITTED, reopen_tx, &o);
-	if (rc < 0) {
-		json_decref(o.out);
-		return rc;
-	}
-	*out = o.out;
-	return 0;
+	return tx_answer(out, c, DB_READ_COMMITTED, reopen_tx, &o, &o.out);
 }
 
 int bank_queue_signoffs_list(json_t **out, PGconn *c)
@@ -1322,11 +1306,5 @@ int bank_queue_list(json_t **out, PGconn *c, json_t *body)
 					FUND_BODY_NON_NEGATIVE)) < 0)
 		return rc;
 	/* one snapshot: the lines and their candidates as of one moment */
-	rc = db_tx(c, DB_REPEATABLE_READ, list_tx, &t);
-	if (rc < 0) {
-		json_decref(t.out);
-		return rc;
-	}
-	*out = t.out;
-	return 0;
+	return tx_answer(out, c, DB_REPEATABLE_READ, list_tx, &t, &t.out);
 }

@@ -559,6 +559,67 @@ START_TEST(test_signoff__locks_the_period_until_an_admin_reopens_it)
 }
 END_TEST
 
+/* A confirm that waits for a sign-off's row lock on its line reads the
+ * line after the sign-off commits: the C check answers, not the trigger. */
+START_TEST(test_signoff__a_confirm_waiting_on_a_signoff_sees_its_lock)
+{
+	char sql[512], answer[512] = "";
+	PGconn *a = harness_connect(E.conninfo), *watch = harness_connect(E.conninfo);
+	PGresult *r;
+	int fds[2], ws, waited = 0;
+	ssize_t n;
+	pid_t pid;
+
+	/* a sign-off in flight: the line locked as bank_queue_signoff locks it */
+	snprintf(sql, sizeof(sql),
+		 "BEGIN; SELECT id FROM bank_lines WHERE id = %lld FOR UPDATE;"
+		 " INSERT INTO reconciliation_signoffs (account, statement_account, period_end,"
+		 " bank_closing_minor, ledger_minor, signed_by) VALUES ('1010-EUR', '" IBAN "',"
+		 " '2019-02-28', 1120945, -30000, 'in flight')",
+		 L_TRAVEL);
+	r = PQexec(a, sql);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQerrorMessage(a));
+	PQclear(r);
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct resp q = pick_raw("/v1/reconcile/confirm", L_TRAVEL, travel_posting);
+		int len = snprintf(answer, sizeof(answer), "%ld %s", q.status, q.body);
+
+		(void)!write(fds[1], answer, (size_t)len);
+		_exit(0);
+	}
+	close(fds[1]);
+	/* until the confirm waits for the line's lock */
+	while (waited < 1000) {
+		char *v = harness_query_value(watch, "SELECT count(*) FROM pg_stat_activity"
+						     " WHERE wait_event_type = 'Lock'");
+		bool blocked = v && strcmp(v, "0") != 0;
+
+		free(v);
+		if (blocked)
+			break;
+		usleep(10000);
+		waited++;
+	}
+	ck_assert_msg(waited < 1000, "the confirm never waited for the line");
+	r = PQexec(a, "COMMIT");
+	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	n = read(fds[0], answer, sizeof(answer) - 1);
+	answer[n > 0 ? n : 0] = '\0';
+	close(fds[0]);
+	while (waitpid(pid, &ws, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	ck_assert_msg(strncmp(answer, "409 ", 4) == 0 && strstr(answer, "reconciliation-locked"),
+		      "%s", answer);
+	ck_assert_int_eq(ll("SELECT count(*) FROM bank_line_matches"), 0);
+	PQfinish(a);
+	PQfinish(watch);
+}
+END_TEST
+
 START_TEST(test_queue__hostile_bodies_are_refused_naming_the_field)
 {
 	static const struct {
@@ -715,6 +776,7 @@ static Suite *suite(void)
 		{test_queue__confirm_reject_unmatch_and_conflicts, 0},
 		{test_queue__record_posts_once_and_replays_its_key, 0},
 		{test_signoff__locks_the_period_until_an_admin_reopens_it, 0},
+		{test_signoff__a_confirm_waiting_on_a_signoff_sees_its_lock, 0},
 		{test_queue__hostile_bodies_are_refused_naming_the_field, 0},
 		{test_cli__reconcile_runs_as_before_and_works_the_queue, 0},
 	};

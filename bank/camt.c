@@ -1,10 +1,12 @@
 /*
- * camt.c - the streaming camt.053 reader behind camt.h.
+ * camt.c - the streaming camt.053/052/054 reader behind camt.h.
  *
  * One pass of xmlTextReader keeps a stack of element names; fields are
- * recognised by their path relative to the innermost Stmt, Ntry or TxDtls
- * and collected into that level's record. A statement's header is handed
- * out before its first line, an entry's lines when </Ntry> is read (so
+ * recognised by their path relative to the innermost Stmt (a camt.052 Rpt,
+ * a camt.054 Ntfctn: the message kind, known from the root namespace, says
+ * which element is the statement), Ntry or TxDtls and collected into that
+ * level's record. A statement's header is handed out before its first
+ * line, an entry's lines when </Ntry> is read (so
  * that elements out of order within an entry are still seen), the totals
  * at </Stmt>. Only one entry (and its TxDtls, at most
  * LIMIT_CAMT_TX_PER_ENTRY) is ever held in memory.
@@ -28,7 +30,7 @@
 #include "common/money.h"
 #include "common/xml.h"
 
-#define NS_PREFIX "urn:iso:std:iso:20022:tech:xsd:camt.053.001.0"
+#define NS_PREFIX "urn:iso:std:iso:20022:tech:xsd:"
 #define TEXT_BYTES 4096 /* longest element text kept; longer is marked cut */
 #define PATH_BYTES 256  /* a path relative to Stmt/Ntry/TxDtls */
 
@@ -63,8 +65,24 @@ struct balance {
 	char date[11];
 };
 
+/* A camt message: its namespace name, the element under Document and the
+ * repeated statement-like element under that. */
+struct kind {
+	enum bank_format format;
+	const char *name;    /* "camt.053": the namespace is NS_PREFIX name ".001.0N" */
+	const char *message; /* BkToCstmrStmt */
+	const char *report;  /* Stmt */
+};
+
+static const struct kind kinds[] = {
+	{BANK_FORMAT_CAMT053, "camt.053", "BkToCstmrStmt", "Stmt"},
+	{BANK_FORMAT_CAMT052, "camt.052", "BkToCstmrAcctRpt", "Rpt"},
+	{BANK_FORMAT_CAMT054, "camt.054", "BkToCstmrDbtCdtNtfctn", "Ntfctn"},
+};
+
 struct parser {
 	const char *path;
+	const struct kind *kind; /* known once the root is read */
 	xmlTextReaderPtr r;
 	const struct bank_camt_handler *h;
 	struct bank_camt_summary *sum;
@@ -100,6 +118,17 @@ static const char *const ntry_order[] = {
 	"AmtDtls", "Chrgs", "TechInptChanl", "Intrst", "CardTx", "NtryDtls",
 	"AddtlNtryInf", NULL,
 };
+
+const char *bank_format_name(enum bank_format format)
+{
+	switch (format) {
+	case BANK_FORMAT_CAMT053: return "camt.053";
+	case BANK_FORMAT_CAMT052: return "camt.052";
+	case BANK_FORMAT_CAMT054: return "camt.054";
+	case BANK_FORMAT_MT940: return "mt940";
+	}
+	return NULL;
+}
 
 const char *bank_camt_version_name(int version)
 {
@@ -555,31 +584,34 @@ static int iban(struct parser *p, long line, const char *field)
 static int stmt_field(struct parser *p, const char *rel, long line)
 {
 	struct balance *b = &p->bal;
+	char field[PATH_BYTES + 8];
 	char ccy[4];
 	int rc = 0;
 
+	field_name(field, p->kind->report, rel);
+
 	if (strcmp(rel, "Id") == 0) {
-		rc = set_text(p, p->st.id, line, "Stmt/Id", 35);
+		rc = set_text(p, p->st.id, line, field, 35);
 	} else if (strcmp(rel, "Acct/Id/IBAN") == 0) {
-		rc = iban(p, line, "Stmt/Acct/Id/IBAN");
+		rc = iban(p, line, field);
 	} else if (strcmp(rel, "Acct/Id/Othr/Id") == 0) {
-		rc = set_text(p, p->st.account, line, "Stmt/Acct/Id/Othr/Id", 34);
+		rc = set_text(p, p->st.account, line, field, 34);
 	} else if (strcmp(rel, "Acct/Ccy") == 0) {
-		rc = currency(p, ccy, trimmed(p), line, "Stmt/Acct/Ccy");
+		rc = currency(p, ccy, trimmed(p), line, field);
 		if (rc == 0)
-			rc = statement_currency(p, ccy, line, "Stmt/Acct/Ccy");
+			rc = statement_currency(p, ccy, line, field);
 	} else if (strcmp(rel, "Bal/Tp/CdOrPrtry/Cd") == 0) {
 		snprintf(b->code, sizeof(b->code), "%s", trimmed(p));
 	} else if (strcmp(rel, "Bal/Amt") == 0) {
-		rc = amount(p, &b->amount_minor, ccy, line, "Stmt/Bal/Amt");
+		rc = amount(p, &b->amount_minor, ccy, line, field);
 		if (rc == 0)
-			rc = statement_currency(p, ccy, line, "Stmt/Bal/Amt");
+			rc = statement_currency(p, ccy, line, field);
 		b->has_amount = rc == 0;
 	} else if (strcmp(rel, "Bal/CdtDbtInd") == 0) {
-		rc = side(p, &b->side, line, "Stmt/Bal/CdtDbtInd");
+		rc = side(p, &b->side, line, field);
 		b->has_side = rc == 0;
 	} else if (strcmp(rel, "Bal/Dt/Dt") == 0 || strcmp(rel, "Bal/Dt/DtTm") == 0) {
-		rc = date(p, b->date, line, "Stmt/Bal/Dt");
+		rc = date(p, b->date, line, field);
 	}
 	return rc;
 }
@@ -594,8 +626,8 @@ static int balance_end(struct parser *p, long line)
 	if (!opening && !closing)
 		return 0;
 	if (!b->has_amount || !b->has_side)
-		return fail(p, ERR_INVALID, line, "Stmt/Bal", "%s balance without Amt "
-			    "or CdtDbtInd", b->code);
+		return fail(p, ERR_INVALID, line, p->kind->report, "%s balance (Bal) without "
+			    "Amt or CdtDbtInd", b->code);
 	v = b->amount_minor;
 	if (b->side == LEDGER_CAMT_DEBIT)
 		money_negate(&v, v);
@@ -613,16 +645,20 @@ static int balance_end(struct parser *p, long line)
 
 static int begin_statement(struct parser *p)
 {
+	char field[32];
+
 	if (p->st_begun)
 		return 0;
 	if (!p->st.id[0])
-		return fail(p, ERR_INVALID, p->st.line, "Stmt/Id", "missing (it must "
-			    "come before the first Ntry)");
+		return fail(p, ERR_INVALID, p->st.line, field_name(field, p->kind->report, "Id"),
+			    "missing (it must come before the first Ntry)");
 	if (!p->st.account[0])
-		return fail(p, ERR_INVALID, p->st.line, "Stmt/Acct/Id", "no IBAN or "
+		return fail(p, ERR_INVALID, p->st.line,
+			    field_name(field, p->kind->report, "Acct/Id"), "no IBAN or "
 			    "Othr/Id (it must come before the first Ntry)");
 	if (!p->st.currency[0])
-		return fail(p, ERR_INVALID, p->st.line, "Stmt/Acct/Ccy", "no currency: "
+		return fail(p, ERR_INVALID, p->st.line,
+			    field_name(field, p->kind->report, "Acct/Ccy"), "no currency: "
 			    "neither Acct/Ccy nor any Amt/@Ccy");
 	p->st_begun = true;
 	return p->h->statement_begin ? p->h->statement_begin(p->h->ctx, &p->st) : 0;
@@ -801,20 +837,34 @@ static void check_order(struct parser *p, const char *const *order, int *rank,
 	}
 }
 
+/* The root must be Document in the namespace of camt.053, .052 or .054,
+ * version 001.02, .04 or .08: NS_PREFIX "camt.05x.001.0N". */
 static int root(struct parser *p, const char *name, long line)
 {
 	const char *ns = (const char *)xmlTextReaderConstNamespaceUri(p->r);
 	size_t n = strlen(NS_PREFIX);
+	const char *v;
 
-	if (strcmp(name, "Document") != 0 || !ns || strncmp(ns, NS_PREFIX, n) != 0 ||
-	    !strchr("248", ns[n]) || ns[n] == '\0' || ns[n + 1] != '\0')
-		return fail(p, ERR_INVALID, line, "Document", "not a camt.053 statement "
-			    "(root element '%s' in namespace '%s'; expected Document in "
-			    NS_PREFIX "2, 4 or 8)", name, ns ? ns : "");
-	p->version = ns[n] - '0';
-	p->sum->version = p->version;
-	p->ns = xmlTextReaderConstNamespaceUri(p->r);
-	return 0;
+	for (size_t i = 0; ns && strcmp(name, "Document") == 0 &&
+			   i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strncmp(ns, NS_PREFIX, n) != 0 ||
+		    strncmp(ns + n, kinds[i].name, strlen(kinds[i].name)) != 0)
+			continue;
+		v = ns + n + strlen(kinds[i].name);
+		if (strncmp(v, ".001.0", 6) != 0 || v[6] == '\0' || !strchr("248", v[6]) ||
+		    v[7] != '\0')
+			break;
+		p->kind = &kinds[i];
+		p->version = v[6] - '0';
+		p->sum->format = kinds[i].format;
+		p->sum->version = p->version;
+		p->ns = xmlTextReaderConstNamespaceUri(p->r);
+		return 0;
+	}
+	return fail(p, ERR_INVALID, line, "Document", "not a camt.053 statement, camt.052 "
+		    "report or camt.054 notification (root element '%s' in namespace "
+		    "'%s'; expected Document in " NS_PREFIX "camt.05{3,2,4}.001.0{2,4,8})",
+		    name, ns ? ns : "");
 }
 
 static int start_element(struct parser *p)
@@ -850,19 +900,23 @@ static int start_element(struct parser *p)
 		}
 		xmlFree(c);
 	}
-	if (d == 2 && strcmp(name, "Stmt") == 0) {
+	if (d == 1 && strcmp(name, p->kind->message) != 0)
+		return fail(p, ERR_INVALID, line, name, "expected %s in a %s document",
+			    p->kind->message, p->kind->name);
+	if (d == 2 && strcmp(name, p->kind->report) == 0) {
 		if (p->sum->statements >= LIMIT_CAMT_STATEMENTS_PER_FILE)
-			return fail(p, ERR_LIMIT, line, "Stmt", "more than %d statements",
+			return fail(p, ERR_LIMIT, line, name, "more than %d statements",
 				    LIMIT_CAMT_STATEMENTS_PER_FILE);
 		memset(&p->st, 0, sizeof(p->st));
 		p->st.file = p->path;
+		p->st.format = p->kind->format;
 		p->st.version = p->version;
 		p->st.line = line;
 		p->st_begun = false;
 		p->st_rank = 0;
 		p->stmt_d = d;
 	} else if (p->stmt_d >= 0 && d == p->stmt_d + 1) {
-		check_order(p, stmt_order, &p->st_rank, "Stmt", name, line);
+		check_order(p, stmt_order, &p->st_rank, p->kind->report, name, line);
 		if (strcmp(name, "Ntry") == 0) {
 			memset(&p->entry, 0, sizeof(p->entry));
 			p->entry.l.line = line;

@@ -1,6 +1,13 @@
 /*
- * camt.h - a streaming reader of ISO 20022 camt.053 bank statements
- * (versions 001.02, 001.04 and 001.08, told apart by the namespace).
+ * camt.h - a streaming reader of ISO 20022 bank-to-customer cash reports:
+ * camt.053 statements (BkToCstmrStmt/Stmt), camt.052 intraday account
+ * reports (BkToCstmrAcctRpt/Rpt) and camt.054 debit/credit notifications
+ * (BkToCstmrDbtCdtNtfctn/Ntfctn), versions 001.02, 001.04 and 001.08, told
+ * apart by the namespace of the root Document. All three carry the same
+ * Ntry: one entry reader serves them, and a Rpt or Ntfctn is handed out as
+ * a struct bank_camt_statement like a Stmt (a notification has no balances).
+ * The structs below are also what bank/mt940.c hands out, so that storage
+ * and line identity (bank/statements.c) are one for every format.
  *
  * The file is read with xmlTextReader, never into a tree: memory depends on
  * the largest entry, not on the file. The caller gets one callback when a
@@ -26,12 +33,23 @@
 
 enum bank_camt_side { LEDGER_CAMT_CREDIT, LEDGER_CAMT_DEBIT };
 
-/* One Stmt: the header fields, then (at statement_end) its totals. */
+/* The kind of file a statement came from (bank_format_name gives the
+ * name stored in bank_statements.format). */
+enum bank_format {
+	BANK_FORMAT_CAMT053, /* camt.053 statement: Stmt */
+	BANK_FORMAT_CAMT052, /* camt.052 intraday account report: Rpt */
+	BANK_FORMAT_CAMT054, /* camt.054 debit/credit notification: Ntfctn */
+	BANK_FORMAT_MT940    /* SWIFT MT940 customer statement (bank/mt940.h) */
+};
+
+/* One Stmt (or Rpt, Ntfctn, MT940 statement): the header fields, then (at
+ * statement_end) its totals. */
 struct bank_camt_statement {
 	const char *file;     /* the path given to bank_camt_read */
-	int version;          /* 2, 4 or 8: camt.053.001.0N */
-	long line;            /* line of <Stmt> */
-	char id[LIMIT_CAMT_FIELD_BYTES];      /* Stmt/Id */
+	enum bank_format format;
+	int version;          /* 2, 4 or 8: camt.05x.001.0N; 0 for MT940 */
+	long line;            /* line of <Stmt>, <Rpt>, <Ntfctn> (MT940: :20:) */
+	char id[LIMIT_CAMT_FIELD_BYTES];      /* Stmt/Id, Rpt/Id, Ntfctn/Id */
 	char account[LIMIT_CAMT_FIELD_BYTES]; /* Acct/Id/IBAN, else Acct/Id/Othr/Id */
 	char currency[4];     /* Acct/Ccy, else the first Bal or Ntry Amt/@Ccy */
 	/* Totals, complete only at statement_end. */
@@ -87,15 +105,17 @@ struct bank_camt_handler {
 
 /* What a whole file held. */
 struct bank_camt_summary {
-	int version;          /* 2, 4 or 8 */
+	enum bank_format format;
+	int version;          /* 2, 4 or 8; 0 for MT940 */
 	long statements;
 	long lines;           /* line callbacks made */
 	long warnings;        /* deviations tolerated (logged or only counted) */
 };
 
 /*
- * Reads the camt.053 file at path, calling h as it goes. Returns 0, or
- * ERR_INVALID (bad or hostile XML, not a camt.053, a missing or malformed
+ * Reads the camt.053, camt.052 or camt.054 file at path, calling h as it
+ * goes (a Rpt or Ntfctn as a statement). Returns 0, or ERR_INVALID (bad or
+ * hostile XML, not one of those documents, a missing or malformed
  * field: the message names "path:line: field: what"), ERR_LIMIT (a limit of
  * common/limits.h), or what a callback returned. out (may be NULL) is
  * filled in either case, as far as the reading got.
@@ -110,5 +130,9 @@ int bank_camt_read_memory(struct bank_camt_summary *out, const char *buf, size_t
 
 /* "001.02", "001.04" or "001.08" for 2, 4, 8; NULL otherwise. */
 const char *bank_camt_version_name(int version);
+
+/* "camt.053", "camt.052", "camt.054" or "mt940": the name stored in
+ * bank_statements.format and shown to users. */
+const char *bank_format_name(enum bank_format format);
 
 #endif

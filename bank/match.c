@@ -95,7 +95,7 @@ static const struct db_stmt stmts[] = {
 	 " FROM bank_lines l JOIN bank_statements s ON s.id = l.statement WHERE l.id = $1",
 	 1},
 	/* $1 account, $2 the postings' side, $3..$4 amount range, $5 the line's
-	 * day, $6 the line, $7/$8 the window, $9 how many */
+	 * day, $6 the line, $7/$8 the window, $9 how many, $10 the line's amount */
 	{"match_postings",
 	 "SELECT p.entry_id::text AS entry_id, p.line, p.amount, e.date::text AS entry_date,"
 	 " e.memo, e.reference,"
@@ -123,9 +123,9 @@ static const struct db_stmt stmts[] = {
 	 "  WHERE m.entry_id = p.entry_id AND m.line = p.line)"
 	 " AND NOT EXISTS (SELECT 1 FROM bank_line_rejections j WHERE j.bank_line = $6"
 	 "  AND j.candidate = 'posting:' || p.entry_id::text || '/' || p.line::text)"
-	 " ORDER BY abs(p.amount - ($3::bigint + $4::bigint) / 2), abs($5::date - e.date),"
-	 " e.sequence, p.line LIMIT $9",
-	 9},
+	 " ORDER BY abs(p.amount - $10::bigint), abs($5::date - e.date), e.sequence, p.line"
+	 " LIMIT $9",
+	 10},
 	/* $1 the line's text, $2 the bank account's currency, $3..$4 amount
 	 * range, $5 the line, $6 the line's day, $7 how many */
 	{"match_pledges",
@@ -369,7 +369,7 @@ int bank_match_candidates(json_t **out, int *sure_out, PGconn *c, long long bank
 	PGresult *line = NULL, *posts = NULL, *pledges = NULL;
 	struct cand *k = NULL;
 	struct ledger_account bank;
-	char id[24], side[8], lo_s[24], hi_s[24], before[8], after[8], max[8];
+	char id[24], side[8], lo_s[24], hi_s[24], amount_s[24], before[8], after[8], max[8];
 	const char *text, *party, *ccy, *day;
 	int64_t amount, lo, hi;
 	size_t n = 0;
@@ -420,15 +420,16 @@ int bank_match_candidates(json_t **out, int *sure_out, PGconn *c, long long bank
 	hi = amount <= INT64_MAX - tolerance_minor ? amount + tolerance_minor : INT64_MAX;
 	snprintf(lo_s, sizeof(lo_s), "%lld", (long long)lo);
 	snprintf(hi_s, sizeof(hi_s), "%lld", (long long)hi);
+	snprintf(amount_s, sizeof(amount_s), "%lld", (long long)amount);
 	/* a bank credit is a debit of the bank account in the ledger */
 	snprintf(side, sizeof(side), "%s",
 		 strcmp(PQgetvalue(line, 0, C_LINE_SIDE), "credit") == 0 ? "debit" : "credit");
 	snprintf(before, sizeof(before), "%d", WINDOW_BEFORE_DAYS);
 	snprintf(after, sizeof(after), "%d", WINDOW_AFTER_DAYS);
 	snprintf(max, sizeof(max), "%d", CANDIDATES_MAX);
-	if ((rc = db_exec(&posts, c, "match_postings", 9,
+	if ((rc = db_exec(&posts, c, "match_postings", 10,
 			  (const char *const[]){bank.code, side, lo_s, hi_s, day, id, before, after,
-						max})) < 0)
+						max, amount_s})) < 0)
 		goto cleanup;
 	/* pledges: for a credit, not a reversal (a returned payment) */
 	if (strcmp(side, "debit") == 0 && strcmp(PQgetvalue(line, 0, C_LINE_REVERSAL), "f") == 0 &&

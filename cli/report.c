@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bank/reconcile.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
@@ -198,7 +199,8 @@ static int connect_ro(PGconn **out, const char *database)
 	int rc = db_connect(out, cfg_database(database));
 
 	if (rc == 0 && ((rc = ledger_store_setup_owner(*out)) < 0 ||
-			(rc = fund_setup(*out)) < 0 || (rc = reports_setup(*out)) < 0)) {
+			(rc = fund_setup(*out)) < 0 || (rc = bank_reconcile_setup(*out)) < 0 ||
+			(rc = reports_setup(*out)) < 0)) {
 		PQfinish(*out);
 		*out = NULL;
 	}

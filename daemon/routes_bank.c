@@ -125,10 +125,27 @@ enum MHD_Result route_links_list(struct req *q, const char *const *args)
 }
 
 /* bank_account, statement_account (else the only one in its currency),
- * tolerance; from the JSON body or the query. */
+ * tolerance, as_of (of the statement; else its last closing); from the
+ * JSON body or the query. */
 struct rec_args {
-	const char *bank, *stmt, *tolerance;
+	const char *bank, *stmt, *tolerance, *as_of;
 };
+
+/* Adds the reconciliation statement to out as "statement": null when no
+ * statement of the account has a closing balance by as_of. */
+static int with_statement(json_t *out, PGconn *c, const struct rec_args *a, const char *stmt)
+{
+	json_t *st = NULL;
+	int rc = bank_reconcile_statement(&st, c, a->bank, stmt, a->as_of);
+
+	if (rc == ERR_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	}
+	if (rc == 0)
+		json_object_set_new(out, "statement", st ? st : json_null());
+	return rc;
+}
 
 static int reconcile_op(json_t **out, unsigned *status, PGconn *c,
 			const struct ledger_actor *who, void *ctx)
@@ -144,6 +161,8 @@ static int reconcile_op(json_t **out, unsigned *status, PGconn *c,
 		snprintf(stmt, sizeof(stmt), "%s", a->stmt);
 	if (rc == 0)
 		rc = bank_reconcile(out, c, a->bank, stmt, a->tolerance, who);
+	if (rc == 0)
+		rc = with_statement(*out, c, a, stmt);
 	snprintf(object, sizeof(object), "%s %s", a->bank, stmt);
 	if (rc == 0)
 		rc = ledger_audit(c, who, "reconcile", object);
@@ -152,9 +171,10 @@ static int reconcile_op(json_t **out, unsigned *status, PGconn *c,
 }
 
 /* The fields of a reconciliation, checked; 0, or 1 with 400 sent. */
-static int rec_fields(struct req *q, const char *bank, const char *stmt, const char *tol,
-		      enum MHD_Result *sent)
+static int rec_fields(struct req *q, const struct rec_args *a, enum MHD_Result *sent)
 {
+	const char *bank = a->bank, *stmt = a->stmt, *tol = a->tolerance;
+
 	if (!bank || !ledger_code_valid(bank)) {
 		*sent = http_send_error(q, EC_INVALID_FIELD, "bank_account: %s",
 					bank ? "not an account code" : "required");
@@ -176,8 +196,8 @@ static int rec_fields(struct req *q, const char *bank, const char *stmt, const c
 enum MHD_Result route_reconcile_run(struct req *q, const char *const *args)
 {
 	static const char *const allowed[] = {"bank_account", "statement_account", "tolerance",
-					      NULL};
-	struct rec_args a = {NULL, NULL, NULL};
+					      "as_of", NULL};
+	struct rec_args a = {NULL, NULL, NULL, NULL};
 	enum MHD_Result sent;
 	json_t *body = NULL;
 
@@ -187,9 +207,10 @@ enum MHD_Result route_reconcile_run(struct req *q, const char *const *args)
 	if (fund_body_only_fields(body, allowed) < 0 ||
 	    fund_body_str(&a.bank, body, "bank_account", true) < 0 ||
 	    fund_body_str(&a.stmt, body, "statement_account", false) < 0 ||
-	    fund_body_str(&a.tolerance, body, "tolerance", false) < 0)
+	    fund_body_str(&a.tolerance, body, "tolerance", false) < 0 ||
+	    fund_body_str(&a.as_of, body, "as_of", false) < 0)
 		sent = http_send_failure(q, ERR_INVALID);
-	else if (!rec_fields(q, a.bank, a.stmt, a.tolerance, &sent))
+	else if (!rec_fields(q, &a, &sent))
 		sent = http_write(q, reconcile_op, &a);
 	json_decref(body);
 	return sent;
@@ -215,6 +236,8 @@ static int preview_tx(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = bank_reconcile_preview(&p->out, c, p->a.bank, p->stmt, p->a.tolerance);
 	if (rc == 0)
+		rc = with_statement(p->out, c, &p->a, p->stmt);
+	if (rc == 0)
 		json_object_set_new(p->out, "posted", json_false());
 	return rc;
 }
@@ -224,9 +247,9 @@ static int preview_tx(PGconn *c, void *ctx)
 enum MHD_Result route_reconcile_state(struct req *q, const char *const *path_args)
 {
 	static const char *const args[] = {"bank_account", "statement_account", "tolerance",
-					   NULL};
+					   "as_of", NULL};
 	struct preview p = {{http_arg(q, "bank_account"), http_arg(q, "statement_account"),
-			     http_arg(q, "tolerance")}, "", NULL};
+			     http_arg(q, "tolerance"), http_arg(q, "as_of")}, "", NULL};
 	enum MHD_Result sent;
 	const char *bad;
 	int rc;
@@ -234,7 +257,7 @@ enum MHD_Result route_reconcile_state(struct req *q, const char *const *path_arg
 	(void)path_args;
 	if ((bad = http_unknown_arg(q, args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
-	if (rec_fields(q, p.a.bank, p.a.stmt, p.a.tolerance, &sent))
+	if (rec_fields(q, &p.a, &sent))
 		return sent;
 	rc = db_tx(http_db(q), DB_REPEATABLE_READ, preview_tx, &p);
 	if (rc < 0) {

@@ -46,6 +46,7 @@ static const struct chart_row {
 	{"4100", "Contribution revenue", "revenue"},
 	{"4110", "Contribution revenue, earmarked travel", "revenue"},
 	{"4200", "Contributions in kind, goods (revenue)", "revenue"},
+	{"4300", "Interest income", "revenue"},
 	{"5100", "Bank charges", "expense"},
 	{"5200", "Travel expenses", "expense"},
 	{"5300", "Goods received in kind (expense)", "expense"},
@@ -243,6 +244,12 @@ static const struct db_stmt stmts[] = {
 	 "UPDATE bank_lines SET match_status = 'matched' WHERE id = $1"
 	 " AND match_status <> 'matched' RETURNING id",
 	 1},
+	/* the receipt's debit of the bank account is what the bank line is */
+	{"fund_line_match",
+	 "INSERT INTO bank_line_matches (bank_line, entry_id, line, kind, how, matched_by)"
+	 " SELECT $1, entry_id, line, 'receipt', $3, $4 FROM postings"
+	 " WHERE entry_id = $2 AND account = $5 AND side = 'debit' RETURNING bank_line",
+	 5},
 	{"fund_pledges_list",
 	 "SELECT " PLEDGE_COLS ","
 	 " (SELECT COALESCE(sum(r.settled_minor), 0) FROM receipts r WHERE r.pledge = p.id)"
@@ -903,7 +910,7 @@ int fund_pledges_list(json_t **out, PGconn *c)
 
 struct receipt_tx {
 	long long pledge, bank_line, id;
-	const char *date;
+	const char *date, *how;
 	struct ledger_account bank;
 	int64_t amount, instructed, charges, settled, advance;
 	bool has_instructed, has_charges, allow_over;
@@ -1032,6 +1039,15 @@ static int receipt_tx_run(PGconn *c, void *ctx)
 				     t->bank_line);
 		}
 		PQclear(r);
+		r = NULL;
+		if (rc == 0)
+			rc = db_exec(&r, c, "fund_line_match", 5,
+				     (const char *const[]){line, t->entry_id, t->how,
+							   fund_actor_name(t->who), t->bank.code});
+		if (rc == 0 && PQntuples(r) != 1)
+			rc = err_set(ERR_INTERNAL, "receipt %lld: no debit of %s to match bank line"
+				     " %lld with", t->id, t->bank.code, t->bank_line);
+		PQclear(r);
 		if (rc < 0)
 			return rc;
 	}
@@ -1062,10 +1078,23 @@ static json_t *receipt_json(long long id, long long pledge, const char *donor,
 int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 		     const struct ledger_actor *who)
 {
+	return fund_receipt_add_matched(out, c, body, who, "recorded");
+}
+
+const char *fund_actor_name(const struct ledger_actor *who)
+{
+	if (who->token_name && *who->token_name)
+		return who->token_name;
+	return who->token_id && *who->token_id ? who->token_id : "unknown";
+}
+
+int fund_receipt_add_matched(json_t **out, PGconn *c, json_t *body,
+			     const struct ledger_actor *who, const char *how)
+{
 	static const char *const allowed[] = {"pledge", "date", "bank_account", "amount",
 					      "instructed_amount", "charges",
 					      "allow_overpayment", "bank_line", NULL};
-	struct receipt_tx t = {.body = body, .who = who};
+	struct receipt_tx t = {.body = body, .who = who, .how = how};
 	const char *bank;
 	int rc;
 

@@ -86,6 +86,22 @@ int fund_pledges_list(json_t **out, PGconn *c);
 int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 		     const struct ledger_actor *who);
 
+/*
+ * fund_receipt_add, saying how a bank_line came to be matched: with
+ * "bank_line", the receipt's debit of the bank account is stored as that
+ * line's match (bank_line_matches, kind receipt, migration 0042) in the
+ * same transaction, how = "auto" (reconcile), "confirmed" (a person
+ * confirmed the suggestion) or "recorded" (what fund_receipt_add says: a
+ * person recorded it from the line), matched_by = fund_actor_name(who).
+ * A line matched already is ERR_CONFLICT, and nothing is stored.
+ */
+int fund_receipt_add_matched(json_t **out, PGconn *c, json_t *body,
+			     const struct ledger_actor *who, const char *how);
+
+/* The name a match or a sign-off records for who: its token's name, else
+ * its token id. Never NULL. */
+const char *fund_actor_name(const struct ledger_actor *who);
+
 /* Every receipt, with its USD figure and the rate used (null if none). */
 int fund_receipts_list(json_t **out, PGconn *c);
 

@@ -482,7 +482,7 @@ CREATE TABLE public.bank_statements (
     account text NOT NULL,
     statement_id text NOT NULL,
     currency character(3) NOT NULL,
-    camt_version text NOT NULL,
+    camt_version text,
     file_name text NOT NULL,
     file_sha256 character(64) NOT NULL,
     entries integer DEFAULT 0 NOT NULL,
@@ -493,6 +493,7 @@ CREATE TABLE public.bank_statements (
     closing_minor bigint,
     closing_date date,
     imported_at timestamp with time zone DEFAULT now() NOT NULL,
+    format text DEFAULT 'camt.053'::text NOT NULL,
     CONSTRAINT bank_statements_account_check CHECK (((account ~ '^[A-Za-z0-9]'::text) AND (length(account) <= 255))),
     CONSTRAINT bank_statements_camt_version_check CHECK ((camt_version = ANY (ARRAY['001.02'::text, '001.04'::text, '001.08'::text]))),
     CONSTRAINT bank_statements_credits_minor_check CHECK ((credits_minor >= 0)),
@@ -501,10 +502,14 @@ CREATE TABLE public.bank_statements (
     CONSTRAINT bank_statements_entries_check CHECK ((entries >= 0)),
     CONSTRAINT bank_statements_file_name_check CHECK (((length(file_name) >= 1) AND (length(file_name) <= 4096))),
     CONSTRAINT bank_statements_file_sha256_check CHECK ((file_sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT bank_statements_format_check CHECK ((format = ANY (ARRAY['camt.053'::text, 'camt.052'::text, 'camt.054'::text, 'mt940'::text]))),
+    CONSTRAINT bank_statements_format_version_check CHECK (((format = 'mt940'::text) = (camt_version IS NULL))),
     CONSTRAINT bank_statements_statement_id_check CHECK (((length(statement_id) >= 1) AND (length(statement_id) <= 255)))
 );
 
 COMMENT ON TABLE public.bank_statements IS 'One camt.053 Stmt per row, keyed by bank account and Stmt/Id; amounts are minor units of currency (the account''s); balances are signed, credit positive. A statement imported again keeps its first row.';
+
+COMMENT ON COLUMN public.bank_statements.format IS 'The file''s format: camt.053 statement (Stmt), camt.052 intraday report (Rpt), camt.054 debit/credit notification (Ntfctn), or SWIFT MT940; statement_id is Stmt/Id, Rpt/Id, Ntfctn/Id, or for MT940 ":20:/:28C:/opening balance date".';
 
 CREATE SEQUENCE public.bank_statements_id_seq
     START WITH 1

@@ -2,15 +2,19 @@
  * reconkind.c - the reconciliation report (docs/reports.md): the bank lines
  * of one statement account (IBAN, as in bank_lines.account) dated in the
  * period, grouped by the match_status that `tfledger reconcile`
- * (bank/reconcile.c) stored - matched (with the receipt it posted),
- * suggested, unmatched - and the bank's closing balance against the
- * ledger's balance of the bank account (10xx-CCY) on the closing day.
+ * (bank/reconcile.c) stored - matched (with the posting of the ledger it
+ * is matched to, and the receipt it posted), suggested, unmatched - then
+ * the bank's closing balance against the ledger's balance of the bank
+ * account (10xx-CCY) on the closing day, and the reconciliation statement
+ * that explains their difference item by item (bank_reconcile_statement:
+ * the same figures as the CLI and GET /v1/reconcile, computed in one place).
  *
  * It only reads, inside the report's snapshot: it never runs matching and
  * never moves a match_status, so it shows what reconcile last stored. A
  * line's date is its booking date, else its value date, else its
  * statement's closing date (as reconcile dates the receipt it posts).
- * Memory grows with the bank lines of the period, never with postings.
+ * Memory grows with the bank lines of the period and the statement's
+ * unreconciled items, never with all postings.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 
 #include "common/db.h"
 #include "common/err.h"
+#include "bank/reconcile.h"
 #include "common/money.h"
 #include "ledger/ledger.h"
 #include "reports/kinds.h"
@@ -30,17 +35,19 @@ static const char *const accounts_cols[SA_NCOLS] = {[SA_ACCOUNT] = "account",
 						     [SA_CURRENCY] = "currency"};
 
 /* reports_rec_lines: the bank lines of the period by status, each with the
- * receipt (and its pledge) reconcile posted for it, if any */
+ * posting it is matched to and the receipt (and its pledge) posted for it */
 enum {
 	L_ID, L_DAY, L_STATUS, L_SIDE, L_REVERSAL, L_AMOUNT, L_CCY, L_PARTY, L_BANK_REF,
-	L_E2E, L_REMITTANCE, L_RECEIPT, L_PLEDGE, L_AGREEMENT, L_NCOLS
+	L_E2E, L_REMITTANCE, L_RECEIPT, L_PLEDGE, L_AGREEMENT, L_ENTRY, L_ENTRY_LINE, L_KIND,
+	L_HOW, L_NCOLS
 };
 static const char *const lines_cols[L_NCOLS] = {
 	[L_ID] = "id", [L_DAY] = "day", [L_STATUS] = "match_status", [L_SIDE] = "side",
 	[L_REVERSAL] = "reversal", [L_AMOUNT] = "amount_minor", [L_CCY] = "currency",
 	[L_PARTY] = "party", [L_BANK_REF] = "bank_ref", [L_E2E] = "end_to_end_id",
 	[L_REMITTANCE] = "remittance", [L_RECEIPT] = "receipt", [L_PLEDGE] = "pledge",
-	[L_AGREEMENT] = "agreement_no"};
+	[L_AGREEMENT] = "agreement_no", [L_ENTRY] = "entry", [L_ENTRY_LINE] = "entry_line",
+	[L_KIND] = "kind", [L_HOW] = "how"};
 
 /* reports_rec_closing: the last closing balance on or before the period's end */
 enum { CL_MINOR, CL_DATE, CL_NCOLS };
@@ -56,9 +63,11 @@ static const struct db_stmt stmts[] = {
 	 " l.match_status, l.side, l.reversal, l.amount_minor, l.currency,"
 	 " COALESCE(l.debtor_name, l.creditor_name) AS party, l.bank_ref, l.end_to_end_id,"
 	 " concat_ws(' ', l.remittance, l.remittance_refs) AS remittance, r.id AS receipt,"
-	 " r.pledge, p.agreement_no"
+	 " r.pledge, p.agreement_no, m.entry_id::text AS entry, m.line AS entry_line, m.kind,"
+	 " m.how"
 	 " FROM bank_lines l JOIN bank_statements s ON s.id = l.statement"
 	 " LEFT JOIN receipts r ON r.bank_line = l.id LEFT JOIN pledges p ON p.id = r.pledge"
+	 " LEFT JOIN bank_line_matches m ON m.bank_line = l.id"
 	 " WHERE l.account = $1"
 	 " AND COALESCE(l.booking_date, l.value_date, s.closing_date) BETWEEN $2::date AND $3::date"
 	 " ORDER BY l.match_status, day, l.id", 3},
@@ -150,6 +159,14 @@ static int write_line(xmlTextWriterPtr w, const PGresult *r, int i)
 	    (rc = text_opt(w, "end-to-end-id", r, i, L_E2E)) < 0 ||
 	    (rc = text_opt(w, "remittance", r, i, L_REMITTANCE)) < 0)
 		return rc;
+	if (!PQgetisnull(r, i, L_ENTRY) &&
+	    ((rc = reports_start(w, "posting")) < 0 ||
+	     (rc = reports_attr(w, "entry", PQgetvalue(r, i, L_ENTRY))) < 0 ||
+	     (rc = reports_attr(w, "line", PQgetvalue(r, i, L_ENTRY_LINE))) < 0 ||
+	     (rc = reports_attr(w, "kind", PQgetvalue(r, i, L_KIND))) < 0 ||
+	     (rc = reports_attr(w, "how", PQgetvalue(r, i, L_HOW))) < 0 ||
+	     (rc = reports_end(w, "posting")) < 0))
+		return rc;
 	if (!PQgetisnull(r, i, L_RECEIPT) &&
 	    ((rc = reports_start(w, "receipt")) < 0 ||
 	     (rc = reports_attr(w, "id", PQgetvalue(r, i, L_RECEIPT))) < 0 ||
@@ -180,10 +197,163 @@ static int write_group(xmlTextWriterPtr w, const char *status, const PGresult *r
 	return reports_end(w, status);
 }
 
+/* --- the reconciliation statement (bank_reconcile_statement's object) ------------------- */
+
+/* An attribute from a JSON string or integer member; left out when absent,
+ * null or "". */
+static int attr_json(xmlTextWriterPtr w, const char *name, const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	char n[24];
+
+	if (json_is_integer(v)) {
+		snprintf(n, sizeof(n), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return reports_attr(w, name, n);
+	}
+	if (!json_is_string(v) || !*json_string_value(v))
+		return 0;
+	return reports_attr(w, name, json_string_value(v));
+}
+
+/* A text child from a JSON string member; left out when absent or "". */
+static int text_json(xmlTextWriterPtr w, const char *name, const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v && *v ? reports_write_text(w, name, v) : 0;
+}
+
+/* <name currency="CCY">amount</name> from a JSON amount string (exact:
+ * parsed back to minor units); left out when the member is null. */
+static int money_json(xmlTextWriterPtr w, const char *name, const json_t *o, const char *key,
+		      const char *ccy)
+{
+	const json_t *v = json_object_get(o, key);
+	int64_t minor;
+
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || money_parse(&minor, json_string_value(v), ccy) < 0)
+		return err_set(ERR_INTERNAL, "reconciliation statement: %s is no %s amount", key,
+			       ccy);
+	return reports_write_money(w, name, minor, ccy);
+}
+
+/* What one item of each group is written as. */
+enum item_shape { ITEM_POSTING, ITEM_BANK_LINE, ITEM_GAP, ITEM_PAIR };
+
+static int write_item(xmlTextWriterPtr w, enum item_shape shape, const json_t *it,
+		      const char *ccy)
+{
+	int rc = 0;
+
+	switch (shape) {
+	case ITEM_POSTING:
+		if ((rc = reports_start(w, "posting")) < 0 ||
+		    (rc = attr_json(w, "entry", it, "entry")) < 0 ||
+		    (rc = attr_json(w, "line", it, "line")) < 0 ||
+		    (rc = attr_json(w, "date", it, "date")) < 0 ||
+		    (rc = attr_json(w, "side", it, "side")) < 0 ||
+		    (rc = money_json(w, "amount", it, "amount", ccy)) < 0 ||
+		    (rc = text_json(w, "memo", it, "memo")) < 0 ||
+		    (rc = text_json(w, "reference", it, "reference")) < 0)
+			return rc;
+		return reports_end(w, "posting");
+	case ITEM_BANK_LINE:
+		if ((rc = reports_start(w, "bank-line")) < 0 ||
+		    (rc = attr_json(w, "id", it, "bank_line")) < 0 ||
+		    (rc = attr_json(w, "date", it, "date")) < 0 ||
+		    (rc = attr_json(w, "side", it, "side")) < 0 ||
+		    (rc = money_json(w, "amount", it, "amount", ccy)) < 0 ||
+		    (rc = text_json(w, "party", it, "party")) < 0 ||
+		    (rc = text_json(w, "bank-ref", it, "bank_ref")) < 0 ||
+		    (rc = text_json(w, "bank-tx-code", it, "bank_tx_code")) < 0)
+			return rc;
+		return reports_end(w, "bank-line");
+	case ITEM_GAP:
+		if ((rc = reports_start(w, "gap")) < 0 ||
+		    (rc = attr_json(w, "statement", it, "statement")) < 0 ||
+		    (rc = attr_json(w, "previous-statement", it, "previous_statement")) < 0 ||
+		    (rc = attr_json(w, "date", it, "date")) < 0 ||
+		    (rc = attr_json(w, "previous-closing-date", it, "previous_closing_date")) < 0 ||
+		    (rc = money_json(w, "opening", it, "opening", ccy)) < 0 ||
+		    (rc = money_json(w, "previous-closing", it, "previous_closing", ccy)) < 0)
+			return rc;
+		return reports_end(w, "gap");
+	case ITEM_PAIR:
+		if ((rc = reports_start(w, "pair")) < 0 ||
+		    (rc = attr_json(w, "bank-line", it, "bank_line")) < 0 ||
+		    (rc = attr_json(w, "date", it, "date")) < 0 ||
+		    (rc = attr_json(w, "entry", it, "entry")) < 0 ||
+		    (rc = attr_json(w, "line", it, "line")) < 0 ||
+		    (rc = money_json(w, "bank", it, "bank", ccy)) < 0 ||
+		    (rc = money_json(w, "ledger", it, "ledger", ccy)) < 0 ||
+		    (rc = money_json(w, "difference", it, "difference", ccy)) < 0)
+			return rc;
+		return reports_end(w, "pair");
+	}
+	return err_set(ERR_INTERNAL, "reconciliation statement: unknown item shape");
+}
+
+/* The statement's groups in the order an auditor reads them: the ledger's
+ * items, then the bank's, then what only a broken chain of statements or
+ * a matched pair of different amounts leaves. */
+static const struct {
+	const char *key, *element;
+	enum item_shape shape;
+} groups[] = {
+	{"receipts_in_transit", "receipts-in-transit", ITEM_POSTING},
+	{"outstanding_payments", "outstanding-payments", ITEM_POSTING},
+	{"bank_credits_not_in_ledger", "bank-credits-not-in-ledger", ITEM_BANK_LINE},
+	{"bank_debits_not_in_ledger", "bank-debits-not-in-ledger", ITEM_BANK_LINE},
+	{"statement_gaps", "statement-gaps", ITEM_GAP},
+	{"amount_differences", "amount-differences", ITEM_PAIR},
+};
+
+static int write_statement(xmlTextWriterPtr w, const json_t *st, const char *ccy)
+{
+	const json_t *bf = json_object_get(st, "brought_forward");
+	int rc;
+
+	if ((rc = reports_start(w, "statement")) < 0 ||
+	    (rc = attr_json(w, "closing-date", st, "closing_date")) < 0 ||
+	    (rc = attr_json(w, "statement", st, "statement")) < 0 ||
+	    (rc = money_json(w, "bank-closing", st, "bank_closing", ccy)) < 0 ||
+	    (rc = money_json(w, "ledger-balance", st, "ledger_balance", ccy)) < 0 ||
+	    (rc = reports_start(w, "brought-forward")) < 0 ||
+	    (rc = attr_json(w, "statement", bf, "statement")) < 0 ||
+	    (rc = attr_json(w, "date", bf, "date")) < 0 ||
+	    (rc = money_json(w, "bank-opening", bf, "bank_opening", ccy)) < 0 ||
+	    (rc = money_json(w, "ledger-opening", bf, "ledger_opening", ccy)) < 0 ||
+	    (rc = money_json(w, "effect", bf, "effect", ccy)) < 0 ||
+	    (rc = reports_end(w, "brought-forward")) < 0)
+		return rc;
+	for (size_t k = 0; k < sizeof(groups) / sizeof(groups[0]); k++) {
+		const json_t *g = json_object_get(st, groups[k].key), *it;
+		size_t i;
+
+		if ((rc = reports_start(w, groups[k].element)) < 0 ||
+		    (rc = money_json(w, "total", g, "total", ccy)) < 0 ||
+		    (rc = money_json(w, "effect", g, "effect", ccy)) < 0)
+			return rc;
+		json_array_foreach(json_object_get(g, "items"), i, it)
+			if ((rc = write_item(w, groups[k].shape, it, ccy)) < 0)
+				return rc;
+		if ((rc = reports_end(w, groups[k].element)) < 0)
+			return rc;
+	}
+	if ((rc = money_json(w, "difference", st, "difference", ccy)) < 0 ||
+	    (rc = money_json(w, "explained", st, "explained", ccy)) < 0 ||
+	    (rc = money_json(w, "unexplained", st, "unexplained", ccy)) < 0)
+		return rc;
+	return reports_end(w, "statement");
+}
+
 int reports_write_reconciliation(struct reports_ctx *x)
 {
 	xmlTextWriterPtr w = x->w;
 	PGresult *acc = NULL, *lines = NULL, *cl = NULL;
+	json_t *st = NULL;
 	struct ledger_account bank;
 	const char *iban = NULL, *as_of;
 	int64_t ledger = 0, closing = 0, diff = 0;
@@ -230,7 +400,16 @@ int reports_write_reconciliation(struct reports_ctx *x)
 	     (rc = reports_write_money(w, "difference", diff, bank.currency)) < 0) ||
 	    (rc = reports_end(w, "balances")) < 0)
 		goto cleanup;
+	/* the statement explaining the difference, when a statement closes by the period's end */
+	rc = bank_reconcile_statement(&st, x->c, bank.code, iban, x->rq->to);
+	if (rc == ERR_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	} else if (rc == 0) {
+		rc = write_statement(w, st, bank.currency);
+	}
 cleanup:
+	json_decref(st);
 	PQclear(acc);
 	PQclear(lines);
 	PQclear(cl);

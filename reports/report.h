@@ -41,8 +41,9 @@ const char *reports_kind_names(void);
 
 /*
  * Prepares this module's statements on c, once per connection (also the
- * ledger's and the fund's: ledger_store_setup(_owner) and fund_setup
- * must have run on c before).
+ * ledger's, the fund's and reconciliation's: ledger_store_setup(_owner),
+ * fund_setup and bank_reconcile_setup must have run on c before; the
+ * reconciliation report reads bank_reconcile_statement).
  */
 int reports_setup(PGconn *c);
 

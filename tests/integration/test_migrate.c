@@ -223,8 +223,8 @@ END_TEST
 
 START_TEST(test_migrate_apply__refuses_a_pending_file_numbered_below_the_last_applied)
 {
-	char dir[4096];
-	char *before, *after;
+	char dir[4096], want[256];
+	char *before, *after, *last;
 	PGconn *c;
 	int applied = -1;
 
@@ -236,8 +236,10 @@ START_TEST(test_migrate_apply__refuses_a_pending_file_numbered_below_the_last_ap
 	add_file(dir, "0007_late.sql", "CREATE TABLE late (x int);\n", "w");
 	add_file(dir, "9993_after_late.sql", "CREATE TABLE after_late (x int);\n", "w");
 	ck_assert_int_eq(migrate_apply(c, dir, &applied), ERR_CONFLICT);
-	ck_assert_msg(strstr(err_last(), "0007_late.sql is numbered below 0033_travel_reports.sql, "
-				      "already applied"), "%s", err_last());
+	/* the message names the last file applied, whichever the tree's last is */
+	last = harness_query_value(c, "SELECT max(name) FROM schema_migrations");
+	snprintf(want, sizeof(want), "0007_late.sql is numbered below %s, already applied", last);
+	ck_assert_msg(strstr(err_last(), want), "%s", err_last());
 	ck_assert_msg(strstr(err_last(), "renumber it"), "%s", err_last());
 	ck_assert_int_eq(applied, 0);
 	ck_assert_int_eq(count_rows(c, "SELECT count(*) FROM pg_tables WHERE tablename "
@@ -247,8 +249,8 @@ START_TEST(test_migrate_apply__refuses_a_pending_file_numbered_below_the_last_ap
 	ck_assert_str_eq(before, after);
 	/* tfledgerd's start-up check names the same two files */
 	ck_assert_int_eq(migrate_check(c, dir), ERR_CONFLICT);
-	ck_assert_msg(strstr(err_last(), "0007_late.sql is numbered below 0033_travel_reports.sql"),
-		      "%s", err_last());
+	ck_assert_msg(strstr(err_last(), want), "%s", err_last());
+	free(last);
 	free(before);
 	free(after);
 	PQfinish(c);

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bank/reconcile.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
@@ -500,7 +501,7 @@ START_TEST(test_report_trial_balance__zero_per_currency_and_usd_at_un_rates)
 	fx_open(&f);
 	doc = valid_report(&f, p, "trial-balance", "2019-01-01", "2019-12-31", NULL, "tb.xml");
 	ck_assert_int_eq(xp_count(doc, "//r:currency"), 3);
-	ck_assert_int_eq(xp_count(doc, "//r:currency/r:account"), 53);
+	ck_assert_int_eq(xp_count(doc, "//r:currency/r:account"), 56);
 	for (size_t k = 0; k < 3; k++) {
 		const char *ccy = ccys[k].ccy;
 		char base[64];
@@ -938,6 +939,62 @@ START_TEST(test_report_reconciliation__lists_what_reconcile_stored_and_ties_out)
 		ck_assert_int_eq(diff, closing);
 		xmlFree(as_of);
 	}
+	/* the matched line names the receipt's posting of the bank account */
+	{
+		char *kind = harness_xpath(doc, "//r:matched/r:line/r:posting/@kind");
+		char *entry = harness_xpath(doc, "//r:matched/r:line/r:posting/@entry");
+		char *db_entry = harness_query_value(f.c, "SELECT entry_id FROM receipts"
+						     " WHERE bank_line IS NOT NULL");
+
+		ck_assert_str_eq(kind, "receipt");
+		ck_assert_str_eq(entry, db_entry);
+		xmlFree(kind);
+		xmlFree(entry);
+		free(db_entry);
+	}
+	/* the statement: bank_reconcile_statement's figures, item by item, and
+	 * the effects add up to what it says is explained */
+	{
+		static const char *const groups[] = {
+			"receipts-in-transit", "outstanding-payments", "bank-credits-not-in-ledger",
+			"bank-debits-not-in-ledger", "statement-gaps", "amount-differences"};
+		static const char *const keys[] = {
+			"receipts_in_transit", "outstanding_payments", "bank_credits_not_in_ledger",
+			"bank_debits_not_in_ledger", "statement_gaps", "amount_differences"};
+		json_t *st = NULL;
+		int64_t v, sum;
+		char xp[128];
+
+		ck_assert_int_eq(bank_reconcile_setup(f.c), 0);
+		ck_assert_msg(bank_reconcile_statement(&st, f.c, "1010-EUR",
+						       "CH9300762011623852957",
+						       "2019-12-31") == 0, "%s", err_last());
+		ck_assert_int_eq(xp_count(doc, "/r:reconciliation/r:statement"), 1);
+		ck_assert_int_eq(xp_money(doc, "EUR", "//r:statement/r:difference"), diff);
+		sum = xp_money(doc, "EUR", "//r:statement/r:brought-forward/r:effect");
+		for (size_t k = 0; k < sizeof(groups) / sizeof(groups[0]); k++) {
+			json_t *g = json_object_get(st, keys[k]);
+
+			ck_assert_int_eq(money_parse(&v, json_string_value(json_object_get(
+								 g, "effect")), "EUR"), 0);
+			ck_assert_int_eq(xp_money(doc, "EUR", "//r:statement/r:%s/r:effect",
+						  groups[k]), v);
+			sum += v;
+			snprintf(xp, sizeof(xp), "//r:statement/r:%s/*[@date]", groups[k]);
+			ck_assert_int_eq(xp_count(doc, xp),
+					 (long)json_array_size(json_object_get(g, "items")));
+		}
+		ck_assert_int_eq(xp_money(doc, "EUR", "//r:statement/r:explained"), sum);
+		ck_assert_int_eq(money_parse(&v, json_string_value(json_object_get(
+							 st, "unexplained")), "EUR"), 0);
+		ck_assert_int_eq(xp_money(doc, "EUR", "//r:statement/r:unexplained"), v);
+		ck_assert_int_eq(diff - sum, v);
+		/* both unmatched bank lines are in the ledger's period and not in it */
+		ck_assert_int_ge(xp_count(doc, "//r:statement/r:bank-credits-not-in-ledger/r:bank-line"
+					  " | //r:statement/r:bank-debits-not-in-ledger/r:bank-line"),
+				 2);
+		json_decref(st);
+	}
 	/* same arguments, same bytes */
 	ta = slurp(a);
 	tb = slurp(b);
@@ -955,7 +1012,7 @@ START_TEST(test_report_reconciliation__lists_what_reconcile_stored_and_ties_out)
 	free(err);
 	doc = valid(a, SCHEMAS "reconciliation.xsd");
 	ck_assert_int_eq(xp_count(doc, "//r:line"), 0);
-	ck_assert_int_eq(xp_count(doc, "//r:bank-closing | //r:difference"), 0);
+	ck_assert_int_eq(xp_count(doc, "//r:bank-closing | //r:difference | //r:statement"), 0);
 	ck_assert_int_eq(xp_money(doc, "EUR", "//r:balances/r:ledger-balance"), 0);
 	xmlFreeDoc(doc);
 	json_decref(j);

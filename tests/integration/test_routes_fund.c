@@ -598,12 +598,12 @@ START_TEST(test_fund_init_route__creates_the_chart_once_and_replays)
 	r = http(&E.d, "POST", "/v1/fund/init", E.finance, "i1", NULL);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body);
 	o = parse(&r);
-	ck_assert_int_eq(int_of(o, "created"), 53);
-	ck_assert_int_eq(size_of(o, "accounts"), 53);
+	ck_assert_int_eq(int_of(o, "created"), 56);
+	ck_assert_int_eq(size_of(o, "accounts"), 56);
 	ck_assert_str_eq(str_of(json_array_get(json_object_get(o, "accounts"), 0), "code"),
 			 "1010-USD");
 	json_decref(o);
-	ck_assert_int_eq(count("accounts"), 53);
+	ck_assert_int_eq(count("accounts"), 56);
 	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action = 'fund.init'"
 					      " AND token_name = 'fin'"),
 			 1);
@@ -625,10 +625,10 @@ START_TEST(test_fund_init_route__creates_the_chart_once_and_replays)
 	ck_assert_msg(again.status == 200, "%ld %s", again.status, again.body);
 	o = parse(&again);
 	ck_assert_int_eq(int_of(o, "created"), 0);
-	ck_assert_int_eq(size_of(o, "accounts"), 53);
+	ck_assert_int_eq(size_of(o, "accounts"), 56);
 	json_decref(o);
 	resp_free(&again);
-	ck_assert_int_eq(count("accounts"), 53);
+	ck_assert_int_eq(count("accounts"), 56);
 	ck_assert_int_eq(count("audit"), audit);
 	resp_free(&r);
 }
@@ -873,7 +873,17 @@ START_TEST(test_reconcile_route__posts_once_replays_and_shows_state)
 	ck_assert_int_eq(size_of(o, "unmatched"), 2);
 	ck_assert_str_eq(str_of(o, "difference"), "11209.45");
 	ck_assert(json_is_false(json_object_get(o, "posted")));
+	/* the statement: every line still explains the difference */
+	ck_assert_str_eq(str_of(json_object_get(o, "statement"), "explained"), "11209.45");
+	ck_assert_str_eq(str_of(json_object_get(o, "statement"), "unexplained"), "0.00");
 	json_decref(o);
+	o = call("GET", "/v1/reconcile?bank_account=1010-EUR&as_of=2019-01-31", E.auditor, NULL,
+		 200);
+	ck_assert(json_is_null(json_object_get(o, "statement")));
+	json_decref(o);
+	expect(http(&E.d, "GET", "/v1/reconcile?bank_account=1010-EUR&as_of=2019-02-30", E.auditor,
+		    NULL, NULL),
+	       400, "invalid-field");
 	ck_assert_int_eq(written(), before);
 	expect(http(&E.d, "GET", "/v1/reconcile?bank_account=1010-EUR", E.secretariat, NULL, NULL),
 	       403, "forbidden");
@@ -912,6 +922,19 @@ START_TEST(test_reconcile_route__posts_once_replays_and_shows_state)
 	ck_assert_str_eq(str_of(o, "bank_closing"), "11209.45");
 	ck_assert_str_eq(str_of(o, "ledger_balance"), "1000.00");
 	ck_assert_str_eq(str_of(o, "difference"), "10209.45");
+	{
+		json_t *st = json_object_get(o, "statement");
+
+		ck_assert_str_eq(str_of(st, "closing_date"), "2019-02-28");
+		ck_assert_str_eq(str_of(json_object_get(st, "brought_forward"), "effect"),
+				 "10000.00");
+		ck_assert_str_eq(str_of(json_object_get(st, "bank_credits_not_in_ledger"), "total"),
+				 "520.00");
+		ck_assert_str_eq(str_of(json_object_get(st, "bank_debits_not_in_ledger"), "total"),
+				 "310.55");
+		ck_assert_str_eq(str_of(st, "explained"), "10209.45");
+		ck_assert_str_eq(str_of(st, "unexplained"), "0.00");
+	}
 	json_decref(o);
 	ck_assert_int_eq(count("receipts"), 1);
 	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action = 'reconcile'"),

@@ -434,6 +434,159 @@ START_TEST(test_camt_read__callback_error_stops_reading)
 }
 END_TEST
 
+START_TEST(test_camt_read__052_reports_read_as_statements)
+{
+	struct bank_camt_summary sum;
+	struct got *g = read_ok(&sum, "052_intraday.xml", 2, 2, 3, 0);
+	const struct bank_camt_statement *s = &g->ended[0];
+
+	ck_assert_int_eq(sum.format, BANK_FORMAT_CAMT052);
+	ck_assert_int_eq(g->nbegun, 2);
+	ck_assert_int_eq(s->format, BANK_FORMAT_CAMT052);
+	ck_assert_int_eq(s->version, 2);
+	ck_assert_int_eq(s->line, 14);
+	ck_assert_str_eq(s->id, "RPT-EUR-2019-02-20-12");
+	ck_assert_str_eq(s->account, "CH9300762011623852957");
+	ck_assert_str_eq(s->currency, "EUR");
+	ck_assert_int_eq(s->entries, 2);
+	ck_assert_int_eq(s->credits_minor, 152000);
+	ck_assert_int_eq(s->debits_minor, 0);
+	/* an interim balance (ITBD) is neither opening nor closing */
+	ck_assert(!s->has_opening && !s->has_closing);
+	ck_assert_str_eq(g->lines[0].status, "BOOK");
+	ck_assert_str_eq(g->lines[0].bank_ref, "EUR190214001");
+	ck_assert_str_eq(g->lines[0].end_to_end_id, "IGF-TF-2019-03");
+	ck_assert_str_eq(g->lines[1].status, "PDNG");
+	ck_assert_str_eq(g->lines[1].booking_date, "");
+	ck_assert_str_eq(g->lines[1].value_date, "2019-02-20");
+	ck_assert_str_eq(g->lines[1].remittance_refs, "IGF-TF-2019-07");
+	/* the second report: no Acct/Ccy, no balances; CHF from Ntry/Amt */
+	s = &g->ended[1];
+	ck_assert_str_eq(s->id, "RPT-CHF-2019-02-20-12");
+	ck_assert_str_eq(s->account, "UNOG-CHF-0042");
+	ck_assert_str_eq(s->currency, "CHF");
+	ck_assert_int_eq(s->debits_minor, 4510);
+	ck_assert_int_eq(g->stmt_of_line[2], 1);
+	ck_assert_int_eq(g->lines[2].side, LEDGER_CAMT_DEBIT);
+	ck_assert_int_eq(g->lines[2].entry_index, 1);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_camt_read__054_notification_without_balances)
+{
+	struct bank_camt_summary sum;
+	struct got *g = read_ok(&sum, "054_notification.xml", 4, 1, 1, 0);
+	const struct bank_camt_statement *s = &g->ended[0];
+
+	ck_assert_int_eq(sum.format, BANK_FORMAT_CAMT054);
+	ck_assert_int_eq(s->format, BANK_FORMAT_CAMT054);
+	ck_assert_str_eq(s->id, "NTF-EUR-2019-02-20-001");
+	ck_assert_str_eq(s->account, "CH9300762011623852957");
+	ck_assert_int_eq(s->entries, 1);
+	ck_assert_int_eq(s->credits_minor, 52000);
+	ck_assert(!s->has_opening && !s->has_closing);
+	ck_assert_int_eq(g->lines[0].amount_minor, 52000);
+	ck_assert_str_eq(g->lines[0].debtor_name, "Internet Society");
+	free(g);
+
+	g = read_ok(&sum, "054_v08_debit.xml", 8, 1, 1, 0);
+	ck_assert_int_eq(sum.format, BANK_FORMAT_CAMT054);
+	ck_assert_str_eq(g->ended[0].currency, "USD");
+	ck_assert_int_eq(g->ended[0].debits_minor, 120000);
+	ck_assert_str_eq(g->lines[0].status, "BOOK");
+	ck_assert_str_eq(g->lines[0].end_to_end_id, "TRAVEL-2019-0031");
+	ck_assert_str_eq(g->lines[0].creditor_name, "Travel Agency SA");
+	ck_assert_str_eq(g->lines[0].remittance, "IGF 2019 travel support, trip 31");
+	free(g);
+}
+END_TEST
+
+/* Line identity is computed from struct bank_camt_line alone: the same
+ * payment read from a notification, an intraday report and the statement
+ * must give the same fields (all but the status of a pending report line,
+ * the position and the statement, which the key must not use). */
+START_TEST(test_camt_read__same_entry_same_line_in_053_052_054)
+{
+	struct bank_camt_summary sum;
+	struct got *stmt = read_ok(&sum, "v02_basic.xml", 2, 1, 4, 0);
+	struct got *rpt = read_ok(&sum, "052_intraday.xml", 2, 2, 3, 0);
+	struct got *ntf = read_ok(&sum, "054_notification.xml", 4, 1, 1, 0);
+	const struct bank_camt_line *a = &stmt->lines[0], *b = &rpt->lines[0];
+
+	ck_assert_int_eq(stmt->ended[0].format, BANK_FORMAT_CAMT053);
+	ck_assert_int_eq(sum.format, BANK_FORMAT_CAMT054);
+	ck_assert_int_eq(a->amount_minor, b->amount_minor);
+	ck_assert_int_eq(a->side, b->side);
+	ck_assert_str_eq(a->bank_ref, b->bank_ref);
+	ck_assert_str_eq(a->booking_date, b->booking_date);
+	ck_assert_str_eq(a->end_to_end_id, b->end_to_end_id);
+	ck_assert_str_eq(a->remittance, b->remittance);
+	ck_assert_str_eq(a->debtor_name, b->debtor_name);
+	a = &stmt->lines[1];
+	b = &ntf->lines[0];
+	ck_assert_int_eq(a->entry_index, 2);
+	ck_assert_int_eq(b->entry_index, 1);
+	ck_assert_int_eq(a->amount_minor, b->amount_minor);
+	ck_assert_int_eq(a->side, b->side);
+	ck_assert_str_eq(a->bank_ref, b->bank_ref);
+	ck_assert_str_eq(a->booking_date, b->booking_date);
+	ck_assert_str_eq(a->value_date, b->value_date);
+	ck_assert_str_eq(a->remittance_refs, b->remittance_refs);
+	ck_assert_str_eq(a->debtor_name, b->debtor_name);
+	ck_assert_str_eq(stmt->ended[0].account, ntf->ended[0].account);
+	free(stmt);
+	free(rpt);
+	free(ntf);
+}
+END_TEST
+
+START_TEST(test_camt_read__refuses_unknown_message_or_version)
+{
+	static const struct {
+		const char *doc, *want;
+	} cases[] = {
+		{"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.052.001.03'>"
+		 "<BkToCstmrAcctRpt/></Document>", "t.xml:1: Document: not a camt.053"},
+		{"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.055.001.02'>"
+		 "<BkToCstmrAcctRpt/></Document>", "in namespace 'urn:iso:std:iso:20022:"
+		 "tech:xsd:camt.055.001.02'"},
+		{"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.054.001.0'>"
+		 "<BkToCstmrDbtCdtNtfctn/></Document>", "t.xml:1: Document:"},
+		{"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.052.001.08'>"
+		 "<BkToCstmrDbtCdtNtfctn/></Document>", "t.xml:1: BkToCstmrDbtCdtNtfctn: "
+		 "expected BkToCstmrAcctRpt in a camt.052 document"},
+		/* a statement element under a report is not a report */
+		{"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.052.001.04'>"
+		 "<BkToCstmrAcctRpt><Stmt><Id>S</Id></Stmt></BkToCstmrAcctRpt></Document>",
+		 NULL},
+	};
+	struct got *g = calloc(1, sizeof(*g));
+	struct bank_camt_handler h = {on_begin, on_line, on_end, g};
+
+	ck_assert_ptr_nonnull(g);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct bank_camt_summary sum;
+		int rc = bank_camt_read_memory(&sum, cases[i].doc, strlen(cases[i].doc),
+					       "t.xml", &h);
+
+		if (!cases[i].want) {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_int_eq(sum.statements, 0);
+			continue;
+		}
+		ck_assert_msg(rc == ERR_INVALID, "case %zu: rc %d", i, rc);
+		ck_assert_msg(strstr(err_last(), cases[i].want), "case %zu: %s", i, err_last());
+	}
+	ck_assert_int_eq(g->nbegun, 0);
+	free(g);
+	ck_assert_int_eq(read_fixture(&g, NULL, "054_bad_message.xml"), ERR_INVALID);
+	ck_assert_msg(strstr(err_last(), "054_bad_message.xml:5: BkToCstmrStmt: expected "
+			     "BkToCstmrDbtCdtNtfctn in a camt.054 document"), "%s", err_last());
+	free(g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test read[] = {
@@ -454,9 +607,16 @@ static Suite *suite(void)
 		{test_camt_read__refuses_file_above_size_limit, 0},
 		{test_camt_read__callback_error_stops_reading, 0},
 	};
+	const struct harness_test formats[] = {
+		{test_camt_read__052_reports_read_as_statements, 0},
+		{test_camt_read__054_notification_without_balances, 0},
+		{test_camt_read__same_entry_same_line_in_053_052_054, 0},
+		{test_camt_read__refuses_unknown_message_or_version, 0},
+	};
 	Suite *s = suite_create("camt");
 
 	harness_add_tcase(s, "read", NULL, NULL, 0, read, HARNESS_N(read));
+	harness_add_tcase(s, "formats", NULL, NULL, 0, formats, HARNESS_N(formats));
 	return s;
 }
 

@@ -15,8 +15,8 @@
  * same line take turns and the second sees what the first did.
  *
  * What it must not do: score candidates (bank/match.c is the one place),
- * post a receipt other than through fund_receipt_add, or post an entry
- * other than through fund/body.h's entry kit.
+ * post a receipt other than through fund_receipt_add_matched, or post an
+ * entry other than through fund/body.h's entry kit.
  */
 #include "bank/queue.h"
 
@@ -244,15 +244,6 @@ int bank_queue_setup(PGconn *c)
 static int oom(void)
 {
 	return err_set(ERR_INTERNAL, "out of memory");
-}
-
-/* Who a match, rejection or sign-off names (1-200 characters, 0042's
- * CHECKs): the token's name, else its id. */
-static const char *actor(const struct ledger_actor *who)
-{
-	if (who->token_name && *who->token_name)
-		return who->token_name;
-	return who->token_id && *who->token_id ? who->token_id : "unknown";
 }
 
 /*
@@ -509,7 +500,7 @@ static int match_insert(PGconn *c, const struct line *l, const char *entry, int 
 	snprintf(ids, sizeof(ids), "%lld", l->id);
 	snprintf(lines, sizeof(lines), "%d", posting);
 	rc = db_exec(NULL, c, "q_match_insert", 6,
-		     (const char *const[]){ids, entry, lines, kind, how, actor(who)});
+		     (const char *const[]){ids, entry, lines, kind, how, fund_actor_name(who)});
 	if (rc == ERR_CONFLICT)
 		return err_set(ERR_CONFLICT, "candidate: posting %s/%d is matched already", entry,
 			       posting);
@@ -517,14 +508,11 @@ static int match_insert(PGconn *c, const struct line *l, const char *entry, int 
 }
 
 /*
- * Matches l to its receipt's posting on the bank (the receipt
- * fund_receipt_add has just posted with bank_line) as how; *receipt_out
- * the receipt, entry_out and *posting_out its bank posting. A match row
- * the receipt's own path may have written is replaced by this one.
+ * The receipt of l (*receipt_out) and its posting on the bank (entry_out,
+ * *posting_out): what fund_receipt_add_matched has just matched l to.
  */
-static int match_receipt(long long *receipt_out, char entry_out[LEDGER_UUID_BYTES],
-			 int *posting_out, PGconn *c, const struct line *l, const char *how,
-			 const struct ledger_actor *who)
+static int receipt_posting(long long *receipt_out, char entry_out[LEDGER_UUID_BYTES],
+			   int *posting_out, PGconn *c, const struct line *l)
 {
 	char ids[24];
 	PGresult *r = NULL;
@@ -535,24 +523,20 @@ static int match_receipt(long long *receipt_out, char entry_out[LEDGER_UUID_BYTE
 	if (rc == 0 && PQntuples(r) != 1)
 		rc = err_set(ERR_INTERNAL, "bank line %lld: its receipt has no posting on the bank",
 			     l->id);
-	if (rc < 0)
-		goto cleanup;
-	*receipt_out = fund_body_int64(r, 0, C_RP_ID);
-	snprintf(entry_out, LEDGER_UUID_BYTES, "%s", PQgetvalue(r, 0, C_RP_ENTRY));
-	*posting_out = atoi(PQgetvalue(r, 0, C_RP_LINE));
-	rc = db_exec(NULL, c, "q_match_delete", 1, (const char *const[]){ids});
-	if (rc == 0)
-		rc = match_insert(c, l, entry_out, *posting_out, "receipt", how, who);
-cleanup:
+	if (rc == 0) {
+		*receipt_out = fund_body_int64(r, 0, C_RP_ID);
+		snprintf(entry_out, LEDGER_UUID_BYTES, "%s", PQgetvalue(r, 0, C_RP_ENTRY));
+		*posting_out = atoi(PQgetvalue(r, 0, C_RP_LINE));
+	}
 	PQclear(r);
 	return rc;
 }
 
 /*
- * Posts l's receipt for pledge on bank through fund_receipt_add (dated the
- * line's day, its amount; its instructed amount when it is in the
- * pledge's currency, unless instructed, a decimal, is given) and matches
- * the line to it as how.
+ * Posts l's receipt for pledge on bank through fund_receipt_add_matched
+ * (dated the line's day, its amount; its instructed amount when it is in
+ * the pledge's currency, unless instructed, a decimal, is given), which
+ * matches the line to the receipt's bank posting as how.
  */
 static int receipt_post(long long *receipt_out, char entry_out[LEDGER_UUID_BYTES],
 			int *posting_out, PGconn *c, const struct line *l,
@@ -585,9 +569,9 @@ static int receipt_post(long long *receipt_out, char entry_out[LEDGER_UUID_BYTES
 		money_format(ins, l->instructed, l->instructed_ccy);
 		json_object_set_new(body, "instructed_amount", json_string(ins));
 	}
-	rc = fund_receipt_add(&out, c, body, who);
+	rc = fund_receipt_add_matched(&out, c, body, who, how);
 	if (rc == 0)
-		rc = match_receipt(receipt_out, entry_out, posting_out, c, l, how, who);
+		rc = receipt_posting(receipt_out, entry_out, posting_out, c, l);
 cleanup:
 	PQclear(r);
 	json_decref(body);
@@ -603,7 +587,7 @@ static json_t *matched_json(const struct line *l, const char *candidate, const c
 	return json_pack("{s:I, s:s, s:s?, s:s, s:i, s:s, s:s, s:s, s:o}", "bank_line",
 			 (json_int_t)l->id, "status", "matched", "candidate", candidate, "entry",
 			 entry, "line", posting, "kind", kind, "how", how, "matched_by",
-			 actor(who), "receipt",
+			 fund_actor_name(who), "receipt",
 			 receipt ? json_integer(receipt) : json_null());
 }
 
@@ -728,7 +712,7 @@ static int reject_tx(PGconn *c, void *ctx)
 		return rc;
 	snprintf(ids, sizeof(ids), "%lld", l.id);
 	rc = db_exec(NULL, c, "q_reject", 3,
-		     (const char *const[]){ids, p->candidate, actor(p->who)});
+		     (const char *const[]){ids, p->candidate, fund_actor_name(p->who)});
 	if (rc == ERR_CONFLICT)
 		rc = err_set(ERR_CONFLICT, "candidate: %s is rejected already", p->candidate);
 	/* the candidate it had last: nothing left to suggest */
@@ -1047,7 +1031,7 @@ static int signoff_tx(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = db_exec(&r, c, "q_signoff_insert", 6,
 			     (const char *const[]){s->bank.code, s->stmt, s->period_end, closing,
-						   ledger_s, actor(s->who)});
+						   ledger_s, fund_actor_name(s->who)});
 	if (rc == 0 && PQntuples(r) == 0)
 		rc = err_set(ERR_CONFLICT,
 			     "period_end: the reconciliation of %s and %s up to %s is signed off"
@@ -1124,7 +1108,7 @@ static int reopen_tx(PGconn *c, void *ctx)
 	json_decref(o->out);
 	o->out = NULL;
 	snprintf(ids, sizeof(ids), "%lld", o->id);
-	rc = db_exec(&r, c, "q_reopen", 3, (const char *const[]){ids, actor(o->who), o->reason});
+	rc = db_exec(&r, c, "q_reopen", 3, (const char *const[]){ids, fund_actor_name(o->who), o->reason});
 	if (rc == 0 && PQntuples(r) == 0) {
 		rc = signoff_get(&o->out, c, ids);
 		if (rc == 0)

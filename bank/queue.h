@@ -56,7 +56,7 @@ int bank_queue_list(json_t **out, PGconn *c, json_t *body);
  * be one bank_match_candidates offers for the line at that tolerance (400
  * invalid-field "candidate" otherwise). A posting: the line is matched to
  * it (how "confirmed", kind the candidate's match_kind). A pledge: its receipt is posted
- * through fund_receipt_add with bank_line, dated the line's day, the
+ * through fund_receipt_add_matched with bank_line, dated the line's day, the
  * line's amount (and its instructed amount in the pledge's currency), and
  * the line matched to the receipt's bank posting. ERR_CONFLICT (409) for a
  * line or a posting already matched; ERR_NOTFOUND for no such line.
@@ -88,7 +88,8 @@ int bank_queue_unmatch(json_t **out, PGconn *c, json_t *body, const struct ledge
  * {"bank_line","kind","bank_account"?,"pledge"?,"account"?,"memo"?,
  *  "instructed_amount"?,"allow_overpayment"?}: posts the entry the line is,
  * dated the line's day, for the line's amount, reference "bank-line:N":
- *   receipt  (a credit; pledge required): fund_receipt_add with bank_line
+ *   receipt  (a credit; pledge required): fund_receipt_add_matched with
+ *            bank_line
  *            (instructed_amount, allow_overpayment as there);
  *   interest (a credit): Dr bank / Cr 4300-CCY;
  *   charge   (a debit): Dr 5100-CCY / Cr bank;

@@ -74,7 +74,9 @@ static const struct cli_args_opt common_opts[] = {
 
 static const struct cli_args_opt run_opts[] = {
 	BANK_ACCOUNT_OPT(REQ), STATEMENT_ACCOUNT_OPT,
-	CLI_ARGS_BODY_STR("tolerance", "A", "the largest difference matched", 0), CLI_ARGS_END};
+	CLI_ARGS_BODY_STR("tolerance", "A", "the largest difference matched", 0),
+	CLI_ARGS_BODY_STR("as-of", "D", "the statement's day (default: the last closing)", 0),
+	CLI_ARGS_END};
 static const struct cli_args_opt queue_opts[] = {
 	BANK_ACCOUNT_OPT(REQ), STATEMENT_ACCOUNT_OPT, TOLERANCE_OPT,
 	CLI_ARGS_BODY_INT("after", "LINE", "the last line of the page before", 0),
@@ -289,7 +291,26 @@ static json_t *queue_rows(json_t *out)
 	return rows;
 }
 
-/* tfledger reconcile --bank-account CODE [...]: as before this family. */
+/* Adds the reconciliation statement as of as_of (NULL: the last closing)
+ * to a run's out as "statement", null when no statement of the account
+ * closes by then, as POST /v1/reconcile answers. */
+static int with_statement(json_t *out, PGconn *c, const char *bank, const char *stmt,
+			  const char *as_of)
+{
+	json_t *st = NULL;
+	int rc = bank_reconcile_statement(&st, c, bank, stmt, as_of);
+
+	if (rc == ERR_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	}
+	if (rc == 0)
+		json_object_set_new(out, "statement", st ? st : json_null());
+	return rc;
+}
+
+/* tfledger reconcile --bank-account CODE [...]: matches, posts what is
+ * sure, and shows the lines and the reconciliation statement. */
 static int run_reconcile(struct cli_run *r)
 {
 	/* --bank-account is required: the parser put a string there */
@@ -307,6 +328,9 @@ static int run_reconcile(struct cli_run *r)
 		rc = bank_reconcile(&out, r->c, bank, stmt,
 				    json_string_value(json_object_get(r->body, "tolerance")),
 				    &r->who);
+	if (rc == 0)
+		rc = with_statement(out, r->c, bank, stmt,
+				    json_string_value(json_object_get(r->body, "as_of")));
 	if (rc == 0 && strcmp(r->format, "table") == 0) {
 		print_run(out);
 		json_decref(out);

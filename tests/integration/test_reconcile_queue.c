@@ -738,6 +738,11 @@ START_TEST(test_cli__reconcile_runs_as_before_and_works_the_queue)
 	ck_assert_msg(rc == 0, "reconcile: %d %s", rc, err);
 	ck_assert_msg(strstr(out, "PLEDGE") && strstr(out, "RECEIPT") && strstr(out, "matched:"),
 		      "%s", out);
+	/* and the reconciliation statement, explained to the cent */
+	ck_assert_msg(strstr(out, "reconciliation statement:") &&
+			      strstr(out, "bank_debits_not_in_ledger") &&
+			      strstr(out, "unexplained                  0.00"),
+		      "%s", out);
 	ck_assert_int_eq(ll("SELECT count(*) FROM receipts"), 1); /* Finland's, as before */
 	free(out);
 	free(err);

@@ -23,6 +23,7 @@
 #include "cli/cli.h"
 #include "cli/session.h"
 #include "cli/table.h"
+#include "common/date.h"
 #include "common/err.h"
 #include "common/limits.h"
 
@@ -316,11 +317,15 @@ static int run_reconcile(struct cli_run *r)
 	/* --bank-account is required: the parser put a string there */
 	const char *bank = json_string_value(json_object_get(r->body, "bank_account"));
 	const char *stmt = json_string_value(json_object_get(r->body, "statement_account"));
+	const char *as_of = json_string_value(json_object_get(r->body, "as_of"));
 	char linked[LIMIT_CAMT_FIELD_BYTES];
 	json_t *out = NULL;
 	int rc = 0;
 
-	if (!stmt) {
+	/* refused before anything is posted */
+	if (as_of && !date_valid(as_of))
+		rc = err_set(ERR_INVALID, "--as-of: expected a date YYYY-MM-DD, got %s", as_of);
+	if (rc == 0 && !stmt) {
 		rc = bank_reconcile_statement_account(linked, r->c, bank);
 		stmt = linked;
 	}
@@ -329,8 +334,7 @@ static int run_reconcile(struct cli_run *r)
 				    json_string_value(json_object_get(r->body, "tolerance")),
 				    &r->who);
 	if (rc == 0)
-		rc = with_statement(out, r->c, bank, stmt,
-				    json_string_value(json_object_get(r->body, "as_of")));
+		rc = with_statement(out, r->c, bank, stmt, as_of);
 	if (rc == 0 && strcmp(r->format, "table") == 0) {
 		print_run(out);
 		json_decref(out);

@@ -730,10 +730,18 @@ START_TEST(test_cli__reconcile_runs_as_before_and_works_the_queue)
 				 NULL};
 	const char *signoffs[] = {harness_bin_tfledger(), "reconcile", "signoffs", "--database",
 				  E.conninfo, NULL};
+	const char *bad_day[] = {harness_bin_tfledger(), "reconcile", "--bank-account", "1010-EUR",
+				 "--as-of", "2019-02-30", "--database", E.conninfo, NULL};
 	char *out = NULL, *err = NULL;
 	json_t *o;
 	int rc;
 
+	/* a bad --as-of is refused before anything is posted */
+	rc = harness_run(&out, &err, NULL, bad_day);
+	ck_assert_msg(rc == 1 && strstr(err, "--as-of"), "%d %s", rc, err);
+	ck_assert_int_eq(ll("SELECT count(*) FROM receipts"), 0);
+	free(out);
+	free(err);
 	rc = harness_run(&out, &err, NULL, run);
 	ck_assert_msg(rc == 0, "reconcile: %d %s", rc, err);
 	ck_assert_msg(strstr(out, "PLEDGE") && strstr(out, "RECEIPT") && strstr(out, "matched:"),

@@ -1,7 +1,8 @@
 /*
  * fund.c - the fund's books for people: tfledger fund init, donors add|list,
  * pledges add|sign|list, receipts add|list, inkind add|list, rates
- * import|list and funds travel-available. For now they talk to the database
+ * import|list, funds travel-available and bank-accounts link|list
+ * (reconcile and its work queue: cli/reconcile.c). For now they talk to the database
  * directly (--database, else $TFLEDGER_DATABASE), working as the daemon's
  * role so that they can do exactly what tfledgerd may; the audit trail
  * names the OS user.
@@ -67,10 +68,6 @@ static const struct cli_col travel_cols[] = {
 	{"obligations", "OBLIGATIONS", true}, {"spent", "SPENT", true},
 	{"available", "AVAILABLE", true},     {"usd.amount", "USD", true},
 	{"usd.usd_per_unit", "RATE", true},   {NULL, NULL, false}};
-static const struct cli_col line_cols[] = {
-	{"bank_line", "LINE", true}, {"date", "DATE", false},	{"side", "SIDE", false},
-	{"amount", "AMOUNT", true},  {"currency", "CCY", false}, {"party", "PARTY", false},
-	{"pledge", "PLEDGE", true},  {"reason", "REASON", false}, {NULL, NULL, false}};
 static const struct cli_col link_cols[] = {{"iban", "IBAN", false},
 				       {"account", "ACCOUNT", false},
 				       {"currency", "CCY", false},
@@ -139,12 +136,6 @@ static const struct cli_args_opt link_opts[] = {
 	CLI_ARGS_BODY_STR("iban", "IBAN", "the statement account", REQ),
 	CLI_ARGS_BODY_STR("account", "CODE", "the bank account (10xx-CCY)", REQ),
 	CLI_ARGS_END};
-static const struct cli_args_opt reconcile_opts[] = {
-	CLI_ARGS_BODY_STR("bank-account", "CODE", "the bank account (10xx-CCY)", REQ),
-	CLI_ARGS_BODY_STR("statement-account", "IBAN", "its statement account (default: linked)",
-			  0),
-	CLI_ARGS_BODY_STR("tolerance", "A", "the largest difference matched", 0),
-	CLI_ARGS_END};
 #undef REQ
 
 static const struct cli_args_cmd cmds[] = {
@@ -167,8 +158,6 @@ static const struct cli_args_cmd cmds[] = {
 	 "The money available for travel, per currency and in USD."},
 	{"bank-accounts link", link_opts, common_opts, NULL, NULL, 0, 0, NULL},
 	{"bank-accounts list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
-	{"reconcile", reconcile_opts, common_opts, NULL, NULL, 0, 0,
-	 "Matches the bank lines against receivables."},
 };
 
 static const char notes[] =
@@ -209,9 +198,8 @@ static int finish(struct cli_run *r, int rc, json_t *out, const struct cli_col *
 }
 
 /*
- * Runs the command r names (its action is "run" for reconcile, which has
- * none) and ends r. The parser has refused every command not in cmds and
- * every required option missing, so each command below is one of cmds with
+ * Runs the command r names and ends r. The parser has refused every
+ * command not in cmds and every required option missing, so each command below is one of cmds with
  * its required options in the body.
  */
 static int dispatch(struct cli_run *r)
@@ -241,46 +229,6 @@ static int dispatch(struct cli_run *r)
 		else /* list, its other command */
 			rc = bank_reconcile_links_list(&out, r->c);
 		return finish(r, rc, out, link_cols, "links");
-	}
-	if (strcmp(f, "reconcile") == 0) {
-		/* --bank-account is required: the parser put a string there */
-		const char *bank = json_string_value(json_object_get(r->body, "bank_account"));
-		const char *stmt = json_string_value(json_object_get(r->body, "statement_account"));
-		char linked[LIMIT_CAMT_FIELD_BYTES];
-
-		rc = 0;
-		if (!stmt) {
-			rc = bank_reconcile_statement_account(linked, r->c, bank);
-			stmt = linked;
-		}
-		if (rc == 0)
-			rc = bank_reconcile(&out, r->c, bank, stmt,
-				      json_string_value(json_object_get(r->body, "tolerance")), &r->who);
-		if (rc == 0 && strcmp(r->format, "table") == 0) {
-			static const char *const lists[] = {"matched", "suggested", "unmatched"};
-
-			for (int k = 0; k < 3; k++) {
-				printf("%s:\n", lists[k]);
-				cli_print_table(json_object_get(out, lists[k]), line_cols);
-				putchar('\n');
-			}
-			printf("bank closing balance %s %s on %s; ledger %s %s; difference %s\n",
-			       json_string_value(json_object_get(out, "bank_closing")) ?: "-",
-			       json_string_value(json_object_get(out, "currency")),
-			       json_string_value(json_object_get(out, "closing_date")) ?: "-",
-			       json_string_value(json_object_get(out, "bank_account")),
-			       json_string_value(json_object_get(out, "ledger_balance")),
-			       json_string_value(json_object_get(out, "difference")));
-			json_decref(out);
-			out = json_array();
-			r->format = "none";
-		}
-		if (rc == 0 && strcmp(r->format, "none") == 0) {
-			json_decref(out);
-			cli_run_close(r);
-			return CLI_OK;
-		}
-		return finish(r, rc, out, line_cols, NULL);
 	}
 	if (strcmp(f, "donors") == 0 && strcmp(a, "add") == 0)
 		rc = fund_donor_add(&out, r->c, r->body, &r->who);
@@ -360,5 +308,4 @@ int cli_receipts(int argc, char **argv) { return run_family(argc, argv); }
 int cli_inkind(int argc, char **argv) { return run_family(argc, argv); }
 int cli_rates(int argc, char **argv) { return run_family(argc, argv); }
 int cli_funds(int argc, char **argv) { return run_family(argc, argv); }
-int cli_reconcile(int argc, char **argv) { return run_family(argc, argv); }
 int cli_bank_accounts(int argc, char **argv) { return run_family(argc, argv); }

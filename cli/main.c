@@ -39,7 +39,7 @@ static const struct command commands[] = {
 	{"meetings", cli_meetings, "add --id --name --starts-on --ends-on --place --currency | list: meetings"},
 	{"applicants", cli_applicants, "import FILE.csv --meeting ID: a meeting's travel-support requests"},
 	{"travel", cli_travel, "rank|approve|decline|cancel|settle|list --meeting ID: travel support"},
-	{"reconcile", cli_reconcile, "--bank-account CODE [--statement-account IBAN]: bank lines against receivables"},
+	{"reconcile", cli_reconcile, "--bank-account CODE | queue|confirm|reject|unmatch|record|signoff|signoffs|reopen: bank reconciliation and its work queue"},
 	{"bank-accounts", cli_bank_accounts, "link --iban IBAN --account CODE | list: statement accounts of the bank accounts"},
 };
 

@@ -15,6 +15,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "fund/fund.h"
+#include "bank/queue.h"
 #include "bank/reconcile.h"
 #include "travel/travel.h"
 
@@ -57,6 +58,8 @@ int cli_run_connect(struct cli_run *r, const char *role)
 		rc = fund_setup(r->c);
 	if (rc == 0)
 		rc = bank_reconcile_setup(r->c);
+	if (rc == 0)
+		rc = bank_queue_setup(r->c);
 	if (rc == 0)
 		rc = travel_setup(r->c);
 	return rc;

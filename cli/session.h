@@ -47,9 +47,10 @@ int cli_run_family(int argc, char **argv, const struct cli_args_family *family,
 
 /*
  * Connects r to r->database (or $TFLEDGER_DATABASE), prepares the store,
- * fund, reconcile and travel statements, and makes r->who the CLI token
- * working as role for the OS user, with request id "cli-PID". ERR_INVALID
- * if no database is given, ERR_UNAVAILABLE if it cannot be reached.
+ * fund, reconcile, reconciliation queue and travel statements, and makes
+ * r->who the CLI token working as role for the OS user, with request id
+ * "cli-PID". ERR_INVALID if no database is given, ERR_UNAVAILABLE if it
+ * cannot be reached.
  */
 int cli_run_connect(struct cli_run *r, const char *role);
 

@@ -169,6 +169,12 @@
 #define LIMIT_KNOWN_CHECK_POSTINGS 16
 /* --- end of the ledger's limits --- */
 
+/* Bank lines per page of the reconciliation work queue (bank/queue.c):
+ * each line's candidates are scored with a few queries, so a page of 100
+ * answers well under a second and fills a screen; a month of the fund's
+ * statements has a few dozen lines. */
+#define LIMIT_QUEUE_LINES 100
+
 /* A report signed in place (enveloped XML-DSig) is parsed whole into memory
  * by xmlsec and parsed whole again to verify, so it must stay under
  * LIMIT_XML_BYTES with room for the Signature element (~3 KiB with the

@@ -95,6 +95,14 @@ enum MHD_Result route_link_add(struct req *q, const char *const *args);
 enum MHD_Result route_links_list(struct req *q, const char *const *args);
 enum MHD_Result route_reconcile_run(struct req *q, const char *const *args);
 enum MHD_Result route_reconcile_state(struct req *q, const char *const *args);
+enum MHD_Result route_queue_list(struct req *q, const char *const *args);
+enum MHD_Result route_queue_confirm(struct req *q, const char *const *args);
+enum MHD_Result route_queue_reject(struct req *q, const char *const *args);
+enum MHD_Result route_queue_unmatch(struct req *q, const char *const *args);
+enum MHD_Result route_queue_record(struct req *q, const char *const *args);
+enum MHD_Result route_signoff_add(struct req *q, const char *const *args);
+enum MHD_Result route_signoffs_list(struct req *q, const char *const *args);
+enum MHD_Result route_signoff_reopen(struct req *q, const char *const *args);
 
 /* routes_travel.c: meetings, applicants, rankings, trips. */
 enum MHD_Result route_meeting_add(struct req *q, const char *const *args);

@@ -2,14 +2,17 @@
  * routes_bank.c - tfledgerd's routes of the fund's bank accounts
  * (docs/bank-statements.md, docs/fund.md "Reconciliation"): camt.053
  * statements (bank/statements.h), links of statement accounts to the
- * ledger's bank accounts and reconciliation (bank/reconcile.h). Who may
+ * ledger's bank accounts, reconciliation (bank/reconcile.h) and its work
+ * queue, sign-offs and reopening (bank/queue.h). Who may
  * call which is in the route table (routes.c); every write goes through
  * http_write, one transaction with its audit rows and Idempotency-Key.
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "bank/queue.h"
 #include "bank/reconcile.h"
 #include "bank/statements.h"
 #include "common/db.h"
@@ -268,3 +271,146 @@ enum MHD_Result route_reconcile_state(struct req *q, const char *const *path_arg
 	return http_send_json(q, 200, p.out);
 }
 
+
+/* --- the reconciliation work queue (bank/queue.h) ------------------------------ */
+
+typedef int (*queue_fn)(json_t **, PGconn *, json_t *, const struct ledger_actor *);
+
+/* One write of the queue: fn with the body; status on success. */
+struct queue_write {
+	queue_fn fn;
+	json_t *body;
+	long long id; /* the sign-off of a reopen */
+	unsigned status;
+};
+
+static int queue_op(json_t **out, unsigned *status, PGconn *c, const struct ledger_actor *who,
+		    void *ctx)
+{
+	struct queue_write *w = ctx;
+
+	*status = w->status;
+	if (!w->fn)
+		return bank_queue_reopen(out, c, w->id, w->body, who);
+	return w->fn(out, c, w->body, who);
+}
+
+/* Parses the JSON body and runs w through http_write. */
+static enum MHD_Result queue_write_run(struct req *q, struct queue_write *w)
+{
+	enum MHD_Result sent;
+
+	if (http_parse_body(&w->body, q, &sent))
+		return sent;
+	sent = http_write(q, queue_op, w);
+	json_decref(w->body);
+	return sent;
+}
+
+/* GET /v1/reconcile/queue?bank_account=&statement_account=&tolerance=&after=&limit=:
+ * the lines to explain with their candidates, one page (one snapshot). */
+enum MHD_Result route_queue_list(struct req *q, const char *const *path_args)
+{
+	static const char *const args[] = {"bank_account", "statement_account", "tolerance",
+					   "after", "limit", NULL};
+	json_t *body = json_object(), *out = NULL;
+	const char *bad;
+	int rc = 0;
+
+	(void)path_args;
+	if (!body)
+		return http_send_failure(q, err_set(ERR_INTERNAL, "out of memory"));
+	if ((bad = http_unknown_arg(q, args))) {
+		json_decref(body);
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
+	}
+	for (int i = 0; rc == 0 && args[i]; i++) {
+		const char *v = http_arg(q, args[i]);
+		bool number = i >= 3;
+		char *end = NULL;
+		long long n;
+
+		if (!v)
+			continue;
+		if (!number) {
+			json_object_set_new(body, args[i], json_string(v));
+			continue;
+		}
+		/* a count or an id: digits, as the body's JSON integer would be */
+		n = *v >= '0' && *v <= '9' && strlen(v) <= 18 ? strtoll(v, &end, 10) : 0;
+		if (n < 1 || *end)
+			rc = err_set(ERR_INVALID, "%s: expected a positive integer", args[i]);
+		else
+			json_object_set_new(body, args[i], json_integer(n));
+	}
+	if (rc == 0)
+		rc = bank_queue_list(&out, http_db(q), body);
+	json_decref(body);
+	if (rc < 0)
+		return http_send_failure(q, rc);
+	return http_send_json(q, 200, out);
+}
+
+/* POST /v1/reconcile/confirm {"bank_line","candidate","bank_account"?,"tolerance"?} */
+enum MHD_Result route_queue_confirm(struct req *q, const char *const *args)
+{
+	struct queue_write w = {.fn = bank_queue_confirm, .status = 200};
+
+	(void)args;
+	return queue_write_run(q, &w);
+}
+
+/* POST /v1/reconcile/reject {"bank_line","candidate","bank_account"?,"tolerance"?} */
+enum MHD_Result route_queue_reject(struct req *q, const char *const *args)
+{
+	struct queue_write w = {.fn = bank_queue_reject, .status = 200};
+
+	(void)args;
+	return queue_write_run(q, &w);
+}
+
+/* POST /v1/reconcile/unmatch {"bank_line"} */
+enum MHD_Result route_queue_unmatch(struct req *q, const char *const *args)
+{
+	struct queue_write w = {.fn = bank_queue_unmatch, .status = 200};
+
+	(void)args;
+	return queue_write_run(q, &w);
+}
+
+/* POST /v1/reconcile/record {"bank_line","kind",...}: 201, the entry posted. */
+enum MHD_Result route_queue_record(struct req *q, const char *const *args)
+{
+	struct queue_write w = {.fn = bank_queue_record, .status = 201};
+
+	(void)args;
+	return queue_write_run(q, &w);
+}
+
+/* POST /v1/reconcile/signoffs {"bank_account","statement_account"?,"period_end"}: 201. */
+enum MHD_Result route_signoff_add(struct req *q, const char *const *args)
+{
+	struct queue_write w = {.fn = bank_queue_signoff, .status = 201};
+
+	(void)args;
+	return queue_write_run(q, &w);
+}
+
+enum MHD_Result route_signoffs_list(struct req *q, const char *const *args)
+{
+	(void)args;
+	return http_list(q, bank_queue_signoffs_list, "signoffs");
+}
+
+/* POST /v1/reconcile/signoffs/{id}/reopen {"reason"} (admin, the table says). */
+enum MHD_Result route_signoff_reopen(struct req *q, const char *const *args)
+{
+	struct queue_write w = {.fn = NULL, .status = 200};
+	const char *id_s = args[0];
+	char *end;
+
+	w.id = strtoll(id_s, &end, 10);
+	if (*id_s < '0' || *id_s > '9' || *end || w.id < 1)
+		return http_send_error(q, EC_NOT_FOUND, "signoff: no sign-off %s", id_s);
+	return queue_write_run(q, &w);
+}

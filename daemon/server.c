@@ -40,6 +40,7 @@
 #include "daemon/routes.h"
 #include "ledger/ledger.h"
 #include "common/metrics.h"
+#include "bank/queue.h"
 #include "bank/reconcile.h"
 #include "bank/statements.h"
 #include "travel/travel.h"
@@ -73,6 +74,8 @@ static int setup(PGconn *c)
 		rc = fund_setup(c);
 	if (rc == 0)
 		rc = bank_reconcile_setup(c);
+	if (rc == 0)
+		rc = bank_queue_setup(c);
 	if (rc == 0)
 		rc = bank_statements_prepare(c);
 	if (rc == 0)

@@ -10,6 +10,11 @@
 #     currencies (amounts illustrative), in-kind gifts at fair value, a
 #     camt.053 bank statement imported and reconciled (one line left
 #     unmatched on purpose), one receipt recorded by hand;
+#   - finance again, once the Secretariat has paid last year's travellers:
+#     the reconciliation both ways (settlements matched to the bank's
+#     debits, the bank's fee recorded from its line in the work queue), the
+#     reconciliation statement explaining the difference to zero, and
+#     February signed off;
 #   - Secretariat: the first MAG meeting of 2019 and its travel requests,
 #     ranked with the default policy within the money available for travel,
 #     approved; one traveller declines and the next applicant who fits is
@@ -157,6 +162,20 @@ api "$secretariat" POST /v1/meetings/igf2018/trips/xiaofeng-tao/settle '{"airfar
 api "$secretariat" POST /v1/meetings/igf2018/trips/nebojsa-regoje/settle '{"airfare":"1300.00","dsa":"800.00","date":"2019-02-25"}'
 "$tf" travel list --meeting igf2018
 echo "(Lianna Galstyan's report on her IGF 2018 trip is still outstanding.)"
+
+say "DESA finance: February's reconciliation both ways - the settlements paid, the bank's fee"
+eur='"bank_account":"1010-EUR","statement_account":"DE89370400440532013000"'
+api "$finance" POST /v1/reconcile "{$eur}"
+echo "matched now: $(grep -o '"kind": *"payment"' "$base/last.json" | wc -l) settlements the bank has paid"
+api "$finance" GET "/v1/reconcile/queue?bank_account=1010-EUR&statement_account=DE89370400440532013000"
+fee=$(grep -o '"bank_line": *[0-9]*[^{]*"ACMT/MDOP/CHRG"' "$base/last.json" |
+      grep -o '^"bank_line": *[0-9]*' | grep -o '[0-9]*$')
+echo "in the work queue: the bank's fee (bank line $fee), which the ledger does not have yet"
+api "$finance" POST /v1/reconcile/record \
+  "{\"bank_line\":$fee,\"kind\":\"charge\",\"bank_account\":\"1010-EUR\",\"memo\":\"Bank fee, February 2019\"}"
+"$tf" reconcile --bank-account 1010-EUR --statement-account DE89370400440532013000
+api "$finance" POST /v1/reconcile/signoffs "{$eur,\"period_end\":\"2019-02-28\"}"
+echo "February 2019 signed off for 1010-EUR: its matches are locked until an admin reopens it"
 
 say "Secretariat: travel support for the first MAG meeting of 2019 (default IGF policy)"
 api "$secretariat" POST /v1/meetings \

@@ -30,10 +30,18 @@
  * each needs one more round trip; a real bank reuses a key a few times. */
 #define KEY_TAKEN_ROUNDS_MAX 64
 
+/*
+ * Two session tables: bank_lines_in, the lines as COPY gives them (wide,
+ * written once), and bank_keys_in, one narrow row per line with its key
+ * and state, which the rounds below rewrite (rewriting the wide rows made
+ * an import of 100,000 entries three times slower: bench/README.md).
+ */
 static const char temp_table_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS bank_keys_in ("
+	" seq bigint, line bigint, content char(64), key0 text, line_key text,"
+	" attempt integer NOT NULL DEFAULT 0, state text NOT NULL DEFAULT 'pending');"
 	"CREATE TEMP TABLE IF NOT EXISTS bank_lines_in ("
-	" seq bigint, line bigint, base_key text, key0 text, line_key text,"
-	" attempt integer NOT NULL DEFAULT 0, state text NOT NULL DEFAULT 'pending',"
+	" seq bigint, line bigint, base_key text,"
 	" entry_index integer, tx_index integer, amount_minor bigint, currency char(3),"
 	" own_amount_minor bigint, own_currency char(3), account_amount_from text,"
 	" exchange_rate text, review text, side text, reversal boolean,"
@@ -105,19 +113,20 @@ static const struct db_stmt stmts[] = {
 	/* the key: the base and the occurrence among the statement's lines
 	 * with that base and that content (equal lines), in file order */
 	{"camt_lines_key",
-	 "UPDATE bank_lines_in i SET key0 = k.key, line_key = k.key"
-	 " FROM (SELECT seq, bank_line_key(base_key, row_number() OVER"
+	 "INSERT INTO bank_keys_in (seq, line, content, key0, line_key)"
+	 " SELECT seq, line, content_sha256, key, key"
+	 " FROM (SELECT seq, line, content_sha256, bank_line_key(base_key, row_number() OVER"
 	 " (PARTITION BY base_key, content_sha256 ORDER BY seq) - 1) AS key"
-	 " FROM bank_lines_in) k WHERE k.seq = i.seq", 0},
+	 " FROM bank_lines_in) k", 0},
 	/* one round: a line whose key is stored is a duplicate if the stored
 	 * line has its fingerprint, else it moves on to key~(attempt + 1) */
 	{"camt_lines_taken",
-	 "WITH u AS (UPDATE bank_lines_in i SET"
-	 " state = CASE WHEN b.content_sha256 = i.content_sha256 THEN 'duplicate'"
+	 "WITH u AS (UPDATE bank_keys_in i SET"
+	 " state = CASE WHEN b.content_sha256 = i.content THEN 'duplicate'"
 	 " ELSE 'pending' END,"
-	 " attempt = i.attempt + CASE WHEN b.content_sha256 = i.content_sha256 THEN 0"
+	 " attempt = i.attempt + CASE WHEN b.content_sha256 = i.content THEN 0"
 	 " ELSE 1 END,"
-	 " line_key = CASE WHEN b.content_sha256 = i.content_sha256 THEN i.line_key"
+	 " line_key = CASE WHEN b.content_sha256 = i.content THEN i.line_key"
 	 " ELSE i.key0 || '~' || (i.attempt + 1) END"
 	 " FROM bank_lines b WHERE i.state = 'pending' AND b.account = $1"
 	 " AND b.line_key = i.line_key RETURNING i.state)"
@@ -127,22 +136,22 @@ static const struct db_stmt stmts[] = {
 	 * it, the n-th moves on n keys */
 	{"camt_lines_clash",
 	 "WITH d AS (SELECT seq, row_number() OVER (PARTITION BY line_key ORDER BY seq) - 1"
-	 " AS later FROM bank_lines_in WHERE state = 'pending'),"
-	 " u AS (UPDATE bank_lines_in i SET attempt = i.attempt + d.later,"
+	 " AS later FROM bank_keys_in WHERE state = 'pending'),"
+	 " u AS (UPDATE bank_keys_in i SET attempt = i.attempt + d.later,"
 	 " line_key = i.key0 || '~' || (i.attempt + d.later)"
 	 " FROM d WHERE d.seq = i.seq AND d.later > 0 RETURNING 1)"
 	 " SELECT count(*) AS moved FROM u", 0},
 	{"camt_lines_move",
 	 "WITH ins AS (INSERT INTO bank_lines (statement, account, line_key, " DATA_COLUMNS ")"
-	 " SELECT $1, $2, line_key, " DATA_COLUMNS " FROM bank_lines_in"
-	 " WHERE state = 'pending' ORDER BY seq"
+	 " SELECT $1, $2, k.line_key, " DATA_COLUMNS " FROM bank_lines_in"
+	 " JOIN bank_keys_in k USING (seq) WHERE k.state = 'pending' ORDER BY seq"
 	 " ON CONFLICT (account, line_key) DO NOTHING RETURNING line_key)"
 	 " SELECT count(*) AS new_lines, count(*) FILTER (WHERE line_key LIKE '%~%')"
 	 " AS collisions FROM ins", 2},
 	{"camt_lines_collided",
-	 "SELECT line, line_key FROM bank_lines_in WHERE state = 'pending' AND attempt > 0"
+	 "SELECT line, line_key FROM bank_keys_in WHERE state = 'pending' AND attempt > 0"
 	 " ORDER BY seq LIMIT $1", 1},
-	{"camt_lines_clear", "DELETE FROM bank_lines_in", 0},
+	{"camt_lines_clear", "TRUNCATE bank_lines_in, bank_keys_in", 0},
 };
 
 static const struct db_columns columns[] = {
@@ -501,6 +510,10 @@ static int import_tx(PGconn *c, void *ctx)
 	h.statement_end = on_end;
 	h.ctx = im;
 	rc = db_exec(NULL, im->c, "camt_lines_clear", 0, NULL);
+	/* the keys' window and the move's ORDER BY sort a statement's lines:
+	 * in memory, not in temporary files (LIMIT_CAMT_SORT_MEMORY) */
+	if (rc == 0)
+		rc = db_exec_sql(im->c, "SET LOCAL work_mem = '" LIMIT_CAMT_SORT_MEMORY "'");
 	if (rc == 0)
 		rc = im->doc ? bank_read_memory(&im->file->summary, im->doc, im->doc_len,
 						     im->path, &h)

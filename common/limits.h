@@ -71,6 +71,12 @@
  * million-entry file about 1 GB; anything larger is no statement of ours. */
 #define LIMIT_CAMT_BYTES (1024LL * 1024 * 1024)
 
+/* PostgreSQL's work_mem for a statement import's transaction: sorting the
+ * lines of a 100,000-entry statement by their position (and the keys'
+ * window) fits in it instead of spilling some 30 MB to temporary files on
+ * the server. Server memory per importing connection, not the client's. */
+#define LIMIT_CAMT_SORT_MEMORY "64MB"
+
 /* One camt.053 identifier or name (Stmt/Id, IBAN, AcctSvcrRef, EndToEndId,
  * Dbtr/Nm): the schema allows 35 or 140 characters; banks overrun the 35
  * (tolerated with a warning), but a longer value is not a reference. */

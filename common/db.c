@@ -74,7 +74,8 @@ static int code_for(const PGconn *c, const char *state)
 {
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
 		return ERR_RETRY;
-	if (strcmp(state, "23505") == 0)
+	if (strcmp(state, "23505") == 0 ||
+	    strcmp(state, DB_SQLSTATE_RECONCILIATION_LOCKED) == 0)
 		return ERR_CONFLICT;
 	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
 	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0 ||
@@ -116,6 +117,9 @@ int db_result_check(const PGconn *c, const PGresult *r, const char *what)
 	code = code_for(c, state);
 	log_write(code == ERR_RETRY ? LOG_DEBUG : LOG_WARN, "database error",
 		  "what", what, "sqlstate", state, "code", err_name(code), NULL);
+	if (strcmp(state, DB_SQLSTATE_RECONCILIATION_LOCKED) == 0)
+		return err_code_set(code, EC_RECONCILIATION_LOCKED, "%s: %.*s", what, (int)len,
+				    msg);
 	return err_set(code, "%s: %.*s", what, (int)len, msg);
 }
 

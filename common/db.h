@@ -91,13 +91,18 @@ int db_setup(PGconn *c, const struct db_stmt *stmts, size_t n_stmts,
 
 /*
  * Maps a result to a code: 0 for PGRES_COMMAND_OK/TUPLES_OK/COPY_*, else
- * ERR_RETRY (40001, 40P01), ERR_CONFLICT (23505), ERR_UNAVAILABLE (the
+ * ERR_RETRY (40001, 40P01), ERR_CONFLICT (23505; TL001 with its code, below), ERR_UNAVAILABLE (the
  * connection is gone, 08xxx, 57P01-57P03), ERR_INVALID (22xxx, 23xxx other
  * than 23505, P0001 raised by our own triggers), ERR_INTERNAL otherwise.
  * On error the message names what and the server's message, and the
  * SQLSTATE is logged. Does not clear r.
  */
 int db_result_check(const PGconn *c, const PGresult *r, const char *what);
+
+/* Raised by migration 0042's trigger when a signed-off reconciliation's
+ * bank line would change: db_result_check makes it ERR_CONFLICT with the
+ * code EC_RECONCILIATION_LOCKED (409 reconciliation-locked). */
+#define DB_SQLSTATE_RECONCILIATION_LOCKED "TL001"
 
 /* The SQLSTATE of a failed result, or "" */
 const char *db_sqlstate(const PGresult *r);

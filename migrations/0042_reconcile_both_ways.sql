@@ -82,7 +82,9 @@ LANGUAGE sql STABLE AS $$
      WHERE l.id = line_id
 $$;
 
--- Refuses a change of a locked line's match, match status or rejections.
+-- Refuses a change of a locked line's match, match status or rejections,
+-- with SQLSTATE TL001 (tfledger's own class TL), which common/db.c answers
+-- as 409 reconciliation-locked whichever code path ran into it.
 CREATE FUNCTION bank_line_lock_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -105,7 +107,8 @@ BEGIN
      WHERE statement_account = stmt_account AND reopened_at IS NULL;
     IF locked_to IS NOT NULL AND day <= locked_to THEN
         RAISE EXCEPTION 'reconciliation-locked: bank line % (%) is in a reconciliation '
-                        'signed off up to %', line_id, day, locked_to;
+                        'signed off up to %', line_id, day, locked_to
+              USING ERRCODE = 'TL001';
     END IF;
     IF TG_OP = 'DELETE' THEN
         RETURN OLD;

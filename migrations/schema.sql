@@ -64,7 +64,8 @@ BEGIN
      WHERE statement_account = stmt_account AND reopened_at IS NULL;
     IF locked_to IS NOT NULL AND day <= locked_to THEN
         RAISE EXCEPTION 'reconciliation-locked: bank line % (%) is in a reconciliation '
-                        'signed off up to %', line_id, day, locked_to;
+                        'signed off up to %', line_id, day, locked_to
+              USING ERRCODE = 'TL001';
     END IF;
     IF TG_OP = 'DELETE' THEN
         RETURN OLD;

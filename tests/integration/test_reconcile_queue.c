@@ -509,6 +509,20 @@ START_TEST(test_signoff__locks_the_period_until_an_admin_reopens_it)
 	snprintf(body, sizeof(body), "{\"bank_line\":%lld,\"kind\":\"charge\"}", L_FEE);
 	expect(http(&E.d, "POST", "/v1/reconcile/record", E.finance, NULL, body), 409,
 	       "reconciliation-locked", NULL);
+	/* a receipt recorded by hand for a locked line: the trigger's TL001
+	 * answers as the code would, 409 reconciliation-locked */
+	{
+		long long minor = ll("SELECT amount_minor FROM bank_lines"
+				     " WHERE bank_ref = 'EUR190214001'");
+
+		snprintf(body, sizeof(body),
+			 "{\"pledge\":1,\"date\":\"2019-02-14\",\"bank_account\":\"1010-EUR\","
+			 "\"amount\":\"%lld.%02lld\",\"bank_line\":%lld,"
+			 "\"allow_overpayment\":true}",
+			 minor / 100, minor % 100, L_FIN);
+		expect(http(&E.d, "POST", "/v1/receipts", E.finance, NULL, body), 409,
+		       "reconciliation-locked", NULL);
+	}
 	ck_assert_int_eq(written(), before);
 	/* ... and by the database, if code forgot */
 	c = harness_connect(E.conninfo);

@@ -514,13 +514,14 @@ START_TEST(test_signoff__locks_the_period_until_an_admin_reopens_it)
 	{
 		long long minor = ll("SELECT amount_minor FROM bank_lines"
 				     " WHERE bank_ref = 'EUR190214001'");
+		char receipt[256];
 
-		snprintf(body, sizeof(body),
+		snprintf(receipt, sizeof(receipt),
 			 "{\"pledge\":1,\"date\":\"2019-02-14\",\"bank_account\":\"1010-EUR\","
 			 "\"amount\":\"%lld.%02lld\",\"bank_line\":%lld,"
 			 "\"allow_overpayment\":true}",
 			 minor / 100, minor % 100, L_FIN);
-		expect(http(&E.d, "POST", "/v1/receipts", E.finance, NULL, body), 409,
+		expect(http(&E.d, "POST", "/v1/receipts", E.finance, NULL, receipt), 409,
 		       "reconciliation-locked", NULL);
 	}
 	ck_assert_int_eq(written(), before);

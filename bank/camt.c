@@ -19,14 +19,13 @@
 #include "bank/camt.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bank/deviations.h"
 #include "common/err.h"
-#include "common/log.h"
 #include "common/money.h"
 #include "common/xml.h"
 
@@ -121,7 +120,13 @@ struct parser {
 	struct part *txs;
 	int ntx, txs_cap;
 	long warn_counts[W_KINDS];
+	struct bank_deviations dev; /* warn() and fail() */
 };
+
+/* A tolerated deviation and a refusal, worded as every bank reader words
+ * them (bank/deviations.h). */
+#define warn(p, kind, line, ...) bank_deviations_warn(&(p)->dev, (kind), (line), __VA_ARGS__)
+#define fail(p, code, line, ...) bank_deviations_fail((p)->path, (code), (line), __VA_ARGS__)
 
 static const char *const stmt_order[] = {
 	"Id", "StmtPgntn", "ElctrncSeqNb", "LglSeqNb", "CreDtTm", "FrToDt",
@@ -164,42 +169,6 @@ const char *bank_camt_version_name(int version)
 	};
 
 	return version >= 2 && version <= 8 ? names[version - 2] : NULL;
-}
-
-__attribute__((format(printf, 5, 6)))
-static void warn(struct parser *p, enum warn_kind kind, long line,
-		 const char *field, const char *fmt, ...)
-{
-	char at[LIMIT_PATH_BYTES + 32];
-	char what[512];
-	va_list ap;
-	long n = ++p->warn_counts[kind];
-
-	p->sum->warnings++;
-	if (n > LIMIT_CAMT_WARNINGS_PER_KIND)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	snprintf(at, sizeof(at), "%s:%ld", p->path, line);
-	log_warn("camt.053 deviation tolerated", "at", at, "field", field,
-		 "kind", warn_names[kind], "what", what, NULL);
-	if (n == LIMIT_CAMT_WARNINGS_PER_KIND)
-		log_warn("further deviations of this kind are only counted",
-			 "file", p->path, "kind", warn_names[kind], NULL);
-}
-
-__attribute__((format(printf, 5, 6)))
-static int fail(struct parser *p, int code, long line, const char *field,
-		const char *fmt, ...)
-{
-	char what[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return err_set(code, "%s:%ld: %s: %s", p->path, line, field, what);
 }
 
 /* The path from the element at index from+1 to the top, "/"-joined
@@ -1243,6 +1212,8 @@ static int read_doc(struct bank_camt_summary *out, const char *path, const char 
 	if (!p)
 		return err_set(ERR_SYSTEM, "out of memory");
 	p->path = name;
+	p->dev = (struct bank_deviations){name, "camt.053 deviation", warn_names, p->warn_counts,
+					  W_KINDS, &out->warnings};
 	p->h = h ? h : &none;
 	p->sum = out;
 	p->top = p->stmt_d = p->ntry_d = p->tx_d = -1;
@@ -1283,14 +1254,7 @@ static int read_doc(struct bank_camt_summary *out, const char *path, const char 
 	}
 	if (p->version == 0)
 		rc = err_set(ERR_INVALID, "%s: no root element", path);
-	for (int k = 0; k < W_KINDS; k++)
-		if (p->warn_counts[k] > LIMIT_CAMT_WARNINGS_PER_KIND) {
-			char n[32];
-
-			snprintf(n, sizeof(n), "%ld", p->warn_counts[k]);
-			log_warn("camt.053 deviations tolerated in all", "file", path,
-				 "kind", warn_names[k], "count", n, NULL);
-		}
+	bank_deviations_summarise(&p->dev);
 cleanup:
 	if (p) {
 		xmlFreeTextReader(p->r);

@@ -19,16 +19,15 @@
 #include "bank/mt940.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bank/deviations.h"
 #include "common/date.h"
 #include "common/err.h"
-#include "common/log.h"
 #include "common/money.h"
 
 #define SWIFT_LINE_CHARS 65 /* the standard's line length */
@@ -74,43 +73,13 @@ struct parser {
 	struct bank_camt_line l;
 	char tx_type[5];         /* :61: type code, "NTRF" (not yet handed out) */
 	long warn_counts[W_KINDS];
+	struct bank_deviations dev; /* warn() and fail() */
 };
 
-__attribute__((format(printf, 5, 6)))
-static void warn(struct parser *p, enum warn_kind kind, long line,
-		 const char *field, const char *fmt, ...)
-{
-	char at[LIMIT_PATH_BYTES + 32];
-	char what[512];
-	va_list ap;
-	long n = ++p->warn_counts[kind];
-
-	p->sum->warnings++;
-	if (n > LIMIT_CAMT_WARNINGS_PER_KIND)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	snprintf(at, sizeof(at), "%s:%ld", p->path, line);
-	log_warn("mt940 deviation tolerated", "at", at, "field", field,
-		 "kind", warn_names[kind], "what", what, NULL);
-	if (n == LIMIT_CAMT_WARNINGS_PER_KIND)
-		log_warn("further deviations of this kind are only counted",
-			 "file", p->path, "kind", warn_names[kind], NULL);
-}
-
-__attribute__((format(printf, 5, 6)))
-static int fail(struct parser *p, int code, long line, const char *field,
-		const char *fmt, ...)
-{
-	char what[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return err_set(code, "%s:%ld: %s: %s", p->path, line, field, what);
-}
+/* A tolerated deviation and a refusal, worded as every bank reader words
+ * them (bank/deviations.h). */
+#define warn(p, kind, line, ...) bank_deviations_warn(&(p)->dev, (kind), (line), __VA_ARGS__)
+#define fail(p, code, line, ...) bank_deviations_fail((p)->path, (code), (line), __VA_ARGS__)
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid
  * (overlong forms, surrogates and code points above U+10FFFF included). */
@@ -928,6 +897,8 @@ static int read_doc(struct bank_camt_summary *out, const char *path, const char 
 	if (!p)
 		return err_set(ERR_SYSTEM, "out of memory");
 	p->path = name;
+	p->dev = (struct bank_deviations){name, "mt940 deviation", warn_names, p->warn_counts,
+					  W_KINDS, &out->warnings};
 	p->h = h ? h : &none;
 	p->sum = out;
 	p->buf = buf;
@@ -947,14 +918,8 @@ static int read_doc(struct bank_camt_summary *out, const char *path, const char 
 	if (rc == 0 && out->statements == 0)
 		rc = err_set(ERR_INVALID, "%s:%ld: :20: reference: no MT940 statement in the file",
 			     name, p->lineno);
-	for (int k = 0; rc == 0 && k < W_KINDS; k++)
-		if (p->warn_counts[k] > LIMIT_CAMT_WARNINGS_PER_KIND) {
-			char n[32];
-
-			snprintf(n, sizeof(n), "%ld", p->warn_counts[k]);
-			log_warn("mt940 deviations tolerated in all", "file", name,
-				 "kind", warn_names[k], "count", n, NULL);
-		}
+	if (rc == 0)
+		bank_deviations_summarise(&p->dev);
 cleanup:
 	if (p && p->f)
 		fclose(p->f);

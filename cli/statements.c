@@ -182,7 +182,7 @@ static int import(char **files, size_t nfiles, const struct opts *o)
 	rc = rows_of(&rows, &nrows, files, done, ndone);
 	if (rc == 0 && strcmp(format, "json") == 0)
 		rc = print_json(rows, nrows);
-	else if (rc == 0)
+	else if (rc == 0 && nrows > 0) /* no table when the first file was refused */
 		print_table(rows, nrows);
 	if (rc < 0 && status == CLI_OK)
 		status = cli_fail(rc, "statements import");

@@ -40,6 +40,8 @@ static const struct {
 	[EC_INTERNAL] = {"internal", 500},
 	[EC_IDEMPOTENCY_KEY_TAKEN] = {"conflict", 409},
 	[EC_RECONCILIATION_LOCKED] = {"reconciliation-locked", 409},
+	[EC_INSUFFICIENT_FUNDS] = {"insufficient-funds", 409},
+	[EC_PERIOD_NOT_READY] = {"period-not-ready", 409},
 };
 
 int err_recode(int code, enum err_code ec)

@@ -52,6 +52,8 @@ enum err_code {
 	EC_INTERNAL,              /* 500 not the caller's fault */
 	EC_IDEMPOTENCY_KEY_TAKEN, /* 409 the key was stored meanwhile: replay it */
 	EC_RECONCILIATION_LOCKED, /* 409 the bank line's reconciliation is signed off */
+	EC_INSUFFICIENT_FUNDS,    /* 409 the source (or a bank account) lacks the money */
+	EC_PERIOD_NOT_READY,      /* 409 a month or year to close has open work */
 	EC_COUNT
 };
 

@@ -30,6 +30,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "fund/body.h"
+#include "fund/usd.h"
 #include "rules/rules.h"
 
 /* --- the chart of accounts ------------------------------------------------------ */
@@ -42,6 +43,7 @@ static const struct chart_row {
 	{"1200", "Contributions receivable", "asset"},
 	{"1210", "Contributions receivable, earmarked travel", "asset"},
 	{"2100", "Advance receipts (received before an agreement or above it)", "liability"},
+	{"3100", "Accumulated surplus (deficit)", "net_assets"},
 	{"3900", "Currency trading", "net_assets"},
 	{"4100", "Contribution revenue", "revenue"},
 	{"4110", "Contribution revenue, earmarked travel", "revenue"},
@@ -50,12 +52,18 @@ static const struct chart_row {
 	{"5100", "Bank charges", "expense"},
 	{"5200", "Travel expenses", "expense"},
 	{"5300", "Goods received in kind (expense)", "expense"},
+	{"5400", "Staff and other personnel costs", "expense"},
+	{"5500", "Meetings and conferences", "expense"},
+	{"5600", "Contractual services", "expense"},
 	{"8100", "Travel obligations (memo)", "memo"},
 	{"8190", "Travel obligations, contra (memo)", "memo"},
 	{"8200", "Travel funds, earmarked receipts and allocations (memo)", "memo"},
 	{"8290", "Travel funds, contra (memo)", "memo"},
 	{"8300", "Services in kind at fair value (memo, disclosed, not revenue)", "memo"},
 	{"8390", "Services in kind, contra (memo)", "memo"},
+	{"8500", "Allocated budgets (memo)", "memo"},
+	{"8590", "Allocated budgets, contra: unearmarked funds allocated (memo)", "memo"},
+	{"8900", "Currency trading of allocations across currencies (memo)", "memo"},
 };
 
 /* The currencies the fund keeps books in. */
@@ -63,8 +71,13 @@ static const char *const currencies[] = {"USD", "EUR", "CHF"};
 
 /* Accounts kept in the base currency only. */
 static const struct chart_row base_chart[] = {
+	{"2300", "Programme support costs payable", "liability"},
+	{"3200", "Operating cash reserve (restricted net assets)", "net_assets"},
 	{"4900", "Exchange gains", "revenue"},
+	{"4910", "Realised exchange gains", "revenue"},
+	{"5800", "Programme support costs", "expense"},
 	{"5900", "Exchange losses", "expense"},
+	{"5910", "Realised exchange losses", "expense"},
 };
 #define BASE_CCY "USD"
 
@@ -312,7 +325,9 @@ static const struct db_columns columns[] = {
 
 int fund_setup(PGconn *c)
 {
-	return db_setup(c, stmts, N(stmts), columns, N(columns));
+	int rc = db_setup(c, stmts, N(stmts), columns, N(columns));
+
+	return rc < 0 ? rc : fund_usd_setup(c);
 }
 
 /* --- small helpers --------------------------------------------------------------- */
@@ -449,6 +464,46 @@ static int init_tx_run(PGconn *c, void *ctx)
 	if (rc == 0 && t->created > 0)
 		rc = ledger_audit(c, t->who, "fund.init", "");
 	json_decref(arr);
+	return rc;
+}
+
+struct currency_tx {
+	const char *ccy;
+	const struct ledger_actor *who;
+	int created;
+};
+
+static int currency_tx_run(PGconn *c, void *ctx)
+{
+	struct currency_tx *t = ctx;
+	struct init_tx it = {t->who, 0};
+	char code[LEDGER_CODE_BYTES], name[256];
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < N(chart); i++) {
+		code_of(code, chart[i].prefix, t->ccy);
+		snprintf(name, sizeof(name), "%s (%s)", chart[i].name, t->ccy);
+		rc = init_one(c, &it, code, name, chart[i].type, t->ccy);
+	}
+	if (rc == 0 && it.created > 0)
+		rc = ledger_audit(c, t->who, "fund.currency", t->ccy);
+	t->created = it.created;
+	return rc;
+}
+
+int fund_currency_ensure(int *created_out, PGconn *c, const char *ccy,
+			 const struct ledger_actor *who)
+{
+	struct currency_tx t = {ccy, who, 0};
+	int rc;
+
+	*created_out = 0;
+	if (!ccy || !money_currency_valid(ccy))
+		return fund_body_bad("currency", "not an ISO 4217 currency code: ",
+				     ccy ? ccy : "");
+	rc = db_tx(c, DB_READ_COMMITTED, currency_tx_run, &t);
+	if (rc == 0)
+		*created_out = t.created;
 	return rc;
 }
 

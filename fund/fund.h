@@ -45,6 +45,18 @@ int fund_setup(PGconn *c);
  */
 int fund_init(int *created_out, PGconn *c, const struct ledger_actor *who);
 
+/*
+ * Creates the chart's accounts of currency ccy (every per-currency row of
+ * the chart: bank, receivables, revenue, expenses, memo; docs/fund.md)
+ * where missing, in the caller's transaction if one is open: a donor's
+ * first pledge in a new ISO 4217 currency needs nothing made by hand.
+ * *created_out counts the accounts created (0 when all exist). ERR_INVALID
+ * (invalid-field "currency") if ccy is not an ISO 4217 code; ERR_CONFLICT as
+ * fund_init.
+ */
+int fund_currency_ensure(int *created_out, PGconn *c, const char *ccy,
+			 const struct ledger_actor *who);
+
 /* The chart as JSON: [{"code","name","type","currency"}...] (no database). */
 json_t *fund_chart_json(void);
 

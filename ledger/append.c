@@ -35,6 +35,7 @@
 #include "common/date.h"
 #include "common/db.h"
 #include "common/err.h"
+#include "common/money.h"
 #include "common/limits.h"
 
 #define COPY_ENTRIES_SQL                                                                  \
@@ -301,6 +302,30 @@ static int build(struct ledger_append *a, const struct ledger_head *head)
 	return 0;
 }
 
+/*
+ * ledger_append()'s refusal of a bank account below its floor (migration
+ * 0050), "ACCOUNT DAY DEBIT_BALANCE LIMIT CURRENCY", in words: the
+ * account, the day, the balance it would have, the amount short.
+ */
+static int insufficient(const char *words)
+{
+	char account[LEDGER_CODE_BYTES] = "", day[11] = "", ccy[4] = "";
+	char bal[MONEY_STR_MAX] = "?", lim[MONEY_STR_MAX] = "?", sh[MONEY_STR_MAX] = "?";
+	long long balance = 0, limit = 0;
+	int64_t shortfall = 0;
+
+	if (sscanf(words, "%32s %10s %lld %lld %3s", account, day, &balance, &limit, ccy) == 5) {
+		(void)money_format(bal, balance, ccy);
+		(void)money_format(lim, limit, ccy);
+		if (money_add(&shortfall, -(int64_t)balance, -(int64_t)limit) == 0)
+			(void)money_format(sh, shortfall, ccy);
+	}
+	return err_code_set(ERR_CONFLICT, EC_INSUFFICIENT_FUNDS,
+			    "bank account %s would be %s %s on %s, %s %s short (overdraft"
+			    " allowed: %s %s); nothing was stored",
+			    account, bal, ccy, day, sh, ccy, lim, ccy);
+}
+
 /* A refusal by the database that belongs to one request, in the contract's
  * words; a stale chain as ERR_RETRY; else the database error as it came. */
 static int refusal(int rc)
@@ -313,6 +338,8 @@ static int refusal(int rc)
 		return err_code_set(ERR_INVALID, EC_PERIOD_CLOSED, "date: the period %s is closed",
 				    why + 14);
 	}
+	if (strncmp(why, "insufficient-funds ", 19) == 0)
+		return insufficient(why + 19);
 	if (strcmp(constraint, "entries_reverses_key") == 0) {
 		return err_code_set(ERR_INVALID, EC_ALREADY_REVERSED,
 				    "the entry was already reversed");

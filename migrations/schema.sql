@@ -95,7 +95,7 @@ CREATE FUNCTION public.ledger_append() RETURNS void
     SET enable_hashjoin TO 'off'
     SET enable_mergejoin TO 'off'
     SET jit TO 'off'
-    AS $$
+    AS $_$
 DECLARE
     head ledger_head%ROWTYPE;
     n bigint;
@@ -108,11 +108,9 @@ DECLARE
     accs text[];
     days date[];
     deltas bigint[];
+    short record;
 BEGIN
     SELECT * INTO head FROM ledger_head FOR UPDATE;
-    -- The new entries, in one range scan of the sequence index; everything
-    -- after starts from their ids, so that no plan can start from a whole
-    -- table (stale statistics once chose to read every posting).
     SELECT count(*), max(sequence), min(prev_hash) FILTER (WHERE sequence = head.sequence + 1),
            array_agg(id ORDER BY sequence), array_agg(date ORDER BY sequence)
         INTO n, new_last, first_prev, ids, dates
@@ -130,15 +128,9 @@ BEGIN
     END IF;
     SELECT hash INTO last_hash FROM entries WHERE sequence = new_last;
 
-    -- The deferred check's work, done now in the same pass over the
-    -- postings that yields each (account, day)'s movement; the queued
-    -- checks of these entries (their INSERT's sequence range) are removed.
     SELECT * INTO accs, days, deltas FROM ledger_check_entries(ids, dates);
     DELETE FROM ledger_unchecked u WHERE u.first_seq > head.sequence AND u.last_seq <= new_last;
 
-    -- Running balances (docs/ledger.md), as in 0004: a new (account, day)
-    -- row starts from the latest earlier day; every row on or after a
-    -- moved day gets the cumulative movement up to its day.
     INSERT INTO balances (account, day, debit_balance)
         SELECT d.account, d.day,
                COALESCE((SELECT b.debit_balance FROM balances b
@@ -153,11 +145,37 @@ BEGIN
                      lead(day, 1, 'infinity') OVER (PARTITION BY account ORDER BY day) AS next
               FROM unnest(accs, days, deltas) AS d(account, day, delta)) c
         WHERE b.account = c.account AND b.day >= c.day AND b.day < c.next;
+
+    -- The bank accounts' floor: a bank account this append credited may
+    -- not be below minus its overdraft limit on any day from the first day
+    -- the append moved it. The message is read by ledger/append.c:
+    -- 'insufficient-funds ACCOUNT DAY DEBIT_BALANCE LIMIT CURRENCY'.
+    IF EXISTS (SELECT 1 FROM unnest(accs, deltas) AS d(account, delta)
+               WHERE d.delta < 0 AND d.account ~ '^10[0-9][0-9]-[A-Z]{3}$') THEN
+        SELECT b.account, b.day, b.debit_balance, COALESCE(o.limit_minor, 0) AS limit_minor,
+               a.currency
+            INTO short
+            FROM (SELECT d.account, min(d.day) AS first_day
+                  FROM unnest(accs, days, deltas) AS d(account, day, delta)
+                  WHERE d.delta < 0 AND d.account ~ '^10[0-9][0-9]-[A-Z]{3}$'
+                  GROUP BY d.account) m
+            JOIN accounts a ON a.code = m.account AND a.type = 'asset'
+            JOIN balances b ON b.account = m.account AND b.day >= m.first_day
+            LEFT JOIN account_overdrafts o ON o.account = m.account
+            WHERE b.debit_balance < -COALESCE(o.limit_minor, 0)
+            ORDER BY b.day, b.account LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'insufficient-funds % % % % %', short.account, short.day,
+                short.debit_balance, short.limit_minor, short.currency
+                USING ERRCODE = 'P0001',
+                DETAIL = 'a bank account may not go below zero unless an overdraft is configured';
+        END IF;
+    END IF;
     UPDATE ledger_head SET sequence = new_last, hash = last_hash;
 END
-$$;
+$_$;
 
-COMMENT ON FUNCTION public.ledger_append() IS 'Completes an append (ledger/append.c) under the head lock: the new entries follow the head without a gap; running balances; the head moves to the last.';
+COMMENT ON FUNCTION public.ledger_append() IS 'Completes an append (ledger/append.c) under the head lock: the new entries follow the head without a gap; running balances; no bank account (10NN-CCY) below minus its overdraft limit; the head moves to the last.';
 
 CREATE FUNCTION public.ledger_check_balanced_set() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -364,6 +382,18 @@ BEGIN
     RETURN NEW;
 END
 $$;
+
+CREATE TABLE public.account_overdrafts (
+    account text NOT NULL,
+    limit_minor bigint NOT NULL,
+    reason text NOT NULL,
+    set_by text NOT NULL,
+    set_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_overdrafts_limit_minor_check CHECK ((limit_minor >= 0)),
+    CONSTRAINT account_overdrafts_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 1000)))
+);
+
+COMMENT ON TABLE public.account_overdrafts IS 'Bank accounts (10NN-CCY) allowed below zero, down to minus limit_minor (minor units of the account''s currency). Every other bank account stops at zero (ledger_append).';
 
 CREATE TABLE public.accounts (
     code text NOT NULL,
@@ -576,6 +606,36 @@ CREATE SEQUENCE public.bank_statements_id_seq
 
 ALTER SEQUENCE public.bank_statements_id_seq OWNED BY public.bank_statements.id;
 
+CREATE TABLE public.budget_lines (
+    id text NOT NULL,
+    name text NOT NULL,
+    expense_prefixes text[] NOT NULL,
+    obligation_prefix text,
+    "position" integer NOT NULL,
+    CONSTRAINT budget_lines_id_check CHECK ((id ~ '^[a-z][a-z0-9_]{0,31}$'::text)),
+    CONSTRAINT budget_lines_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
+);
+
+COMMENT ON TABLE public.budget_lines IS 'The lines of the trust fund''s budget: the expense accounts (code prefixes, any currency) whose movements are a line''s expenditure, and the memo account of its obligations, if it has some.';
+
+CREATE TABLE public.budgets (
+    year integer NOT NULL,
+    line text NOT NULL,
+    revision integer NOT NULL,
+    amount_minor bigint NOT NULL,
+    currency character(3) DEFAULT 'USD'::bpchar NOT NULL,
+    reason text DEFAULT ''::text NOT NULL,
+    set_by text NOT NULL,
+    set_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT budgets_amount_minor_check CHECK ((amount_minor >= 0)),
+    CONSTRAINT budgets_currency_check CHECK ((currency = 'USD'::bpchar)),
+    CONSTRAINT budgets_reason_check CHECK ((length(reason) <= 1000)),
+    CONSTRAINT budgets_revision_check CHECK ((revision >= 0)),
+    CONSTRAINT budgets_year_check CHECK (((year >= 2000) AND (year <= 2100)))
+);
+
+COMMENT ON TABLE public.budgets IS 'Annual budget per line in USD: revision 0 is the original budget, the highest revision the final one (IPSAS 24). Rows are never changed: a revision is a new row.';
+
 CREATE TABLE public.closed_periods (
     month date NOT NULL,
     closed_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -653,6 +713,128 @@ CREATE TABLE public.exchange_rates (
 
 COMMENT ON TABLE public.exchange_rates IS 'UN operational rates of exchange: USD per unit of currency for a month, exactly usd_mantissa / 10^usd_scale (never a float). USD itself is 1 and not stored. A rate, once loaded, is not changed.';
 
+CREATE TABLE public.fund_allocations (
+    id bigint NOT NULL,
+    allocated_on date NOT NULL,
+    source_earmark text NOT NULL,
+    source_currency character(3) NOT NULL,
+    source_minor bigint NOT NULL,
+    line text NOT NULL,
+    meeting text,
+    year integer NOT NULL,
+    currency character(3) NOT NULL,
+    amount_minor bigint NOT NULL,
+    usd_mantissa_source bigint,
+    usd_scale_source smallint,
+    usd_mantissa bigint,
+    usd_scale smallint,
+    memo text DEFAULT ''::text NOT NULL,
+    entry_id uuid NOT NULL,
+    allocated_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT fund_allocations_amount_minor_check CHECK ((amount_minor > 0)),
+    CONSTRAINT fund_allocations_check CHECK (((meeting IS NULL) OR (line = 'travel'::text))),
+    CONSTRAINT fund_allocations_check1 CHECK (((source_currency = currency) OR (usd_mantissa_source IS NOT NULL))),
+    CONSTRAINT fund_allocations_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT fund_allocations_memo_check CHECK ((length(memo) <= 1000)),
+    CONSTRAINT fund_allocations_source_currency_check CHECK ((source_currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT fund_allocations_source_earmark_check CHECK ((source_earmark = ANY (ARRAY['travel'::text, 'none'::text]))),
+    CONSTRAINT fund_allocations_source_minor_check CHECK ((source_minor > 0)),
+    CONSTRAINT fund_allocations_year_check CHECK (((year >= 2000) AND (year <= 2100)))
+);
+
+COMMENT ON TABLE public.fund_allocations IS 'Money set aside from a source (earmark, currency) for a budget line of a year and, for travel, a meeting. source_minor in source_currency, amount_minor in currency (the meeting''s); across currencies at the UN operational rates stored beside (USD per unit, mantissa / 10^scale). entry_id: the memo entry in the journal.';
+
+ALTER TABLE public.fund_allocations ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.fund_allocations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.fund_overruns (
+    id bigint NOT NULL,
+    meeting text,
+    line text,
+    source text NOT NULL,
+    currency character(3) NOT NULL,
+    amount_minor bigint NOT NULL,
+    reason text NOT NULL,
+    signed_by text NOT NULL,
+    signed_role text NOT NULL,
+    signed_at timestamp with time zone DEFAULT now() NOT NULL,
+    used_by text,
+    used_at timestamp with time zone,
+    CONSTRAINT fund_overruns_amount_minor_check CHECK ((amount_minor > 0)),
+    CONSTRAINT fund_overruns_check CHECK (((meeting IS NOT NULL) OR (line IS NOT NULL))),
+    CONSTRAINT fund_overruns_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT fund_overruns_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 1000))),
+    CONSTRAINT fund_overruns_source_check CHECK (((length(source) >= 1) AND (length(source) <= 200)))
+);
+
+COMMENT ON TABLE public.fund_overruns IS 'A finance user''s countersignature of a stated overrun: up to amount_minor beyond what the source has may be committed, once (used_by/used_at say by what).';
+
+ALTER TABLE public.fund_overruns ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.fund_overruns_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.fund_psc_charges (
+    month date NOT NULL,
+    base_minor bigint NOT NULL,
+    rate text NOT NULL,
+    amount_minor bigint NOT NULL,
+    entry_id uuid,
+    charged_by text NOT NULL,
+    charged_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT fund_psc_charges_amount_minor_check CHECK ((amount_minor >= 0)),
+    CONSTRAINT fund_psc_charges_month_check CHECK ((month = (date_trunc('month'::text, (month)::timestamp with time zone))::date))
+);
+
+COMMENT ON TABLE public.fund_psc_charges IS 'Programme support costs charged for a month: rate (a decimal, settings fund.psc_rate) of base_minor, the month''s expenditure in USD; entry NULL when zero.';
+
+CREATE TABLE public.fund_revaluations (
+    id bigint NOT NULL,
+    month date NOT NULL,
+    amount_minor bigint NOT NULL,
+    rates jsonb NOT NULL,
+    entry_id uuid,
+    posted_by text NOT NULL,
+    posted_at timestamp with time zone DEFAULT now() NOT NULL,
+    superseded_at timestamp with time zone,
+    reversal_entry_id uuid,
+    CONSTRAINT fund_revaluations_month_check CHECK ((month = (date_trunc('month'::text, (month)::timestamp with time zone))::date))
+);
+
+COMMENT ON TABLE public.fund_revaluations IS 'Month-end revaluation at UN operational rates: amount_minor in USD (positive a gain, negative a loss), the rates it used, its entry (NULL when zero). A rate corrected later supersedes it: its entry is reversed (reversal_entry_id) and a new row posted.';
+
+ALTER TABLE public.fund_revaluations ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.fund_revaluations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.fund_year_closes (
+    year integer NOT NULL,
+    surplus_minor bigint NOT NULL,
+    reserve_minor bigint NOT NULL,
+    entry_ids uuid[] NOT NULL,
+    closed_by text NOT NULL,
+    closed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT fund_year_closes_year_check CHECK (((year >= 2000) AND (year <= 2100)))
+);
+
+COMMENT ON TABLE public.fund_year_closes IS 'Year-end closes: the year''s surplus (deficit if negative) in USD moved into accumulated net assets, the operating reserve set, and the closing entries (left out of the year''s statement of financial performance).';
+
 CREATE TABLE public.idempotency_keys (
     key text NOT NULL,
     request_sha256 character(64) NOT NULL,
@@ -719,6 +901,31 @@ COMMENT ON TABLE public.ledger_unchecked IS 'What the open transactions inserted
 
 ALTER TABLE public.ledger_unchecked ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.ledger_unchecked_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.period_events (
+    id bigint NOT NULL,
+    month date NOT NULL,
+    action text NOT NULL,
+    reason text DEFAULT ''::text NOT NULL,
+    acknowledged jsonb DEFAULT '[]'::jsonb NOT NULL,
+    by_name text NOT NULL,
+    by_role text NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT period_events_action_check CHECK ((action = ANY (ARRAY['close'::text, 'reopen'::text]))),
+    CONSTRAINT period_events_month_check CHECK ((month = (date_trunc('month'::text, (month)::timestamp with time zone))::date)),
+    CONSTRAINT period_events_reason_check CHECK ((length(reason) <= 1000))
+);
+
+COMMENT ON TABLE public.period_events IS 'Every close and reopen of a month: who, when, why, and what open items finance acknowledged when closing.';
+
+ALTER TABLE public.period_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.period_events_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -1041,6 +1248,9 @@ ALTER TABLE ONLY public.bank_lines ALTER COLUMN id SET DEFAULT nextval('public.b
 
 ALTER TABLE ONLY public.bank_statements ALTER COLUMN id SET DEFAULT nextval('public.bank_statements_id_seq'::regclass);
 
+ALTER TABLE ONLY public.account_overdrafts
+    ADD CONSTRAINT account_overdrafts_pkey PRIMARY KEY (account);
+
 ALTER TABLE ONLY public.accounts
     ADD CONSTRAINT accounts_code_currency_key UNIQUE (code, currency);
 
@@ -1077,6 +1287,15 @@ ALTER TABLE ONLY public.bank_statements
 ALTER TABLE ONLY public.bank_statements
     ADD CONSTRAINT bank_statements_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.budget_lines
+    ADD CONSTRAINT budget_lines_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.budget_lines
+    ADD CONSTRAINT budget_lines_position_key UNIQUE ("position");
+
+ALTER TABLE ONLY public.budgets
+    ADD CONSTRAINT budgets_pkey PRIMARY KEY (year, line, revision);
+
 ALTER TABLE ONLY public.closed_periods
     ADD CONSTRAINT closed_periods_pkey PRIMARY KEY (month);
 
@@ -1092,6 +1311,21 @@ ALTER TABLE ONLY public.entries
 ALTER TABLE ONLY public.exchange_rates
     ADD CONSTRAINT exchange_rates_pkey PRIMARY KEY (currency, month);
 
+ALTER TABLE ONLY public.fund_allocations
+    ADD CONSTRAINT fund_allocations_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.fund_overruns
+    ADD CONSTRAINT fund_overruns_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.fund_psc_charges
+    ADD CONSTRAINT fund_psc_charges_pkey PRIMARY KEY (month);
+
+ALTER TABLE ONLY public.fund_revaluations
+    ADD CONSTRAINT fund_revaluations_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.fund_year_closes
+    ADD CONSTRAINT fund_year_closes_pkey PRIMARY KEY (year);
+
 ALTER TABLE ONLY public.idempotency_keys
     ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (key);
 
@@ -1106,6 +1340,9 @@ ALTER TABLE ONLY public.ledger_head
 
 ALTER TABLE ONLY public.ledger_unchecked
     ADD CONSTRAINT ledger_unchecked_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.period_events
+    ADD CONSTRAINT period_events_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.pledges
     ADD CONSTRAINT pledges_agreement_no_key UNIQUE (agreement_no);
@@ -1171,6 +1408,10 @@ CREATE INDEX entries_date ON public.entries USING btree (date);
 
 CREATE UNIQUE INDEX entries_reverses_key ON public.entries USING btree (reverses) WHERE (reverses IS NOT NULL);
 
+CREATE INDEX fund_allocations_meeting ON public.fund_allocations USING btree (meeting) WHERE (meeting IS NOT NULL);
+
+CREATE UNIQUE INDEX fund_revaluations_current ON public.fund_revaluations USING btree (month) WHERE (superseded_at IS NULL);
+
 CREATE INDEX pledges_donor ON public.pledges USING btree (donor);
 
 CREATE INDEX postings_account ON public.postings USING btree (account, entry_id);
@@ -1223,6 +1464,9 @@ CREATE TRIGGER tokens_notify AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON pub
 
 CREATE TRIGGER travel_trips_entries_exist BEFORE INSERT OR UPDATE ON public.travel_trips FOR EACH ROW EXECUTE FUNCTION public.travel_entries_exist();
 
+ALTER TABLE ONLY public.account_overdrafts
+    ADD CONSTRAINT account_overdrafts_account_fkey FOREIGN KEY (account) REFERENCES public.accounts(code);
+
 ALTER TABLE ONLY public.balances
     ADD CONSTRAINT balances_account_fkey FOREIGN KEY (account) REFERENCES public.accounts(code);
 
@@ -1241,8 +1485,23 @@ ALTER TABLE ONLY public.bank_line_rejections
 ALTER TABLE ONLY public.bank_lines
     ADD CONSTRAINT bank_lines_statement_fkey FOREIGN KEY (statement) REFERENCES public.bank_statements(id);
 
+ALTER TABLE ONLY public.budgets
+    ADD CONSTRAINT budgets_line_fkey FOREIGN KEY (line) REFERENCES public.budget_lines(id);
+
 ALTER TABLE ONLY public.closed_periods
     ADD CONSTRAINT closed_periods_token_id_fkey FOREIGN KEY (token_id) REFERENCES public.tokens(id);
+
+ALTER TABLE ONLY public.fund_allocations
+    ADD CONSTRAINT fund_allocations_line_fkey FOREIGN KEY (line) REFERENCES public.budget_lines(id);
+
+ALTER TABLE ONLY public.fund_allocations
+    ADD CONSTRAINT fund_allocations_meeting_fkey FOREIGN KEY (meeting) REFERENCES public.travel_meetings(id);
+
+ALTER TABLE ONLY public.fund_overruns
+    ADD CONSTRAINT fund_overruns_line_fkey FOREIGN KEY (line) REFERENCES public.budget_lines(id);
+
+ALTER TABLE ONLY public.fund_overruns
+    ADD CONSTRAINT fund_overruns_meeting_fkey FOREIGN KEY (meeting) REFERENCES public.travel_meetings(id);
 
 ALTER TABLE ONLY public.inkind_gifts
     ADD CONSTRAINT inkind_gifts_donor_fkey FOREIGN KEY (donor) REFERENCES public.donors(id);
@@ -1278,6 +1537,8 @@ ALTER TABLE ONLY public.travel_trips
     ADD CONSTRAINT travel_trips_run_fkey FOREIGN KEY (run) REFERENCES public.travel_runs(id);
 
 GRANT ALL ON FUNCTION public.ledger_append() TO tfledger_daemon;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.account_overdrafts TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.accounts TO tfledger_daemon;
 
@@ -1315,7 +1576,11 @@ GRANT UPDATE(closing_date) ON TABLE public.bank_statements TO tfledger_daemon;
 
 GRANT USAGE ON SEQUENCE public.bank_statements_id_seq TO tfledger_daemon;
 
-GRANT SELECT,INSERT ON TABLE public.closed_periods TO tfledger_daemon;
+GRANT SELECT ON TABLE public.budget_lines TO tfledger_daemon;
+
+GRANT SELECT,INSERT ON TABLE public.budgets TO tfledger_daemon;
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.closed_periods TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.donors TO tfledger_daemon;
 
@@ -1323,11 +1588,31 @@ GRANT SELECT,INSERT ON TABLE public.entries TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.exchange_rates TO tfledger_daemon;
 
+GRANT SELECT,INSERT ON TABLE public.fund_allocations TO tfledger_daemon;
+
+GRANT SELECT,INSERT ON TABLE public.fund_overruns TO tfledger_daemon;
+
+GRANT UPDATE(used_by) ON TABLE public.fund_overruns TO tfledger_daemon;
+
+GRANT UPDATE(used_at) ON TABLE public.fund_overruns TO tfledger_daemon;
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.fund_psc_charges TO tfledger_daemon;
+
+GRANT SELECT,INSERT ON TABLE public.fund_revaluations TO tfledger_daemon;
+
+GRANT UPDATE(superseded_at) ON TABLE public.fund_revaluations TO tfledger_daemon;
+
+GRANT UPDATE(reversal_entry_id) ON TABLE public.fund_revaluations TO tfledger_daemon;
+
+GRANT SELECT,INSERT ON TABLE public.fund_year_closes TO tfledger_daemon;
+
 GRANT SELECT,INSERT ON TABLE public.idempotency_keys TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.inkind_gifts TO tfledger_daemon;
 
 GRANT SELECT,UPDATE ON TABLE public.ledger_head TO tfledger_daemon;
+
+GRANT SELECT,INSERT ON TABLE public.period_events TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.pledges TO tfledger_daemon;
 

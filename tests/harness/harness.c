@@ -634,6 +634,20 @@ void harness_travel_fund(PGconn *c, const struct ledger_actor *who)
 	json_decref(p);
 }
 
+void harness_allow_overdrafts(const char *conninfo)
+{
+	PGconn *c = harness_connect(conninfo);
+	PGresult *r = PQexec(c, "INSERT INTO account_overdrafts (account, limit_minor, reason, set_by)"
+			      " SELECT code, 10000000000, 'test fixture: payments before the"
+			      " receipts that cover them', 'harness' FROM accounts"
+			      " WHERE code ~ '^10[0-9][0-9]-[A-Z]{3}$' ON CONFLICT DO NOTHING");
+
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "overdrafts: %s",
+		      PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+}
+
 char *harness_xpath(xmlDocPtr doc, const char *fmt, ...)
 {
 	char expr[512];

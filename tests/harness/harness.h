@@ -179,6 +179,14 @@ const char *harness_str(json_t *o, const char *key);
  */
 void harness_travel_fund(PGconn *c, const struct ledger_actor *who);
 
+/*
+ * For fixtures that pay before the receipt that covers it: lets every bank
+ * account of the chart (10NN-CCY) go down to -10,000,000,000 minor units
+ * (account_overdrafts, migration 0050), as finance would configure it.
+ * Tests of the bank accounts' floor itself do not call it.
+ */
+void harness_allow_overdrafts(const char *conninfo);
+
 /* The string value of an XPath expression (printf format; prefix r: the
  * reports' namespace) in doc; free it with xmlFree. */
 char *harness_xpath(xmlDocPtr doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -45,7 +45,7 @@ static void fx_open(struct fx *f)
 	ck_assert_int_eq(ledger_store_setup(f->c), 0);
 	ck_assert_int_eq(fund_setup(f->c), 0);
 	ck_assert_msg(fund_init(&created, f->c, &who) == 0, "%s", err_last());
-	ck_assert_int_eq(created, 56);
+	ck_assert_int_eq(created, 82);
 }
 
 static void fx_close(struct fx *f)
@@ -178,7 +178,7 @@ START_TEST(test_fund_init__creates_the_chart_once_with_audit)
 
 	harness_new_db(db, sizeof(db));
 	ck_assert_int_eq(harness_run(&out, &err, NULL, argv), 0);
-	ck_assert_msg(strstr(err, "56 account(s) created"), "%s", err);
+	ck_assert_msg(strstr(err, "82 account(s) created"), "%s", err);
 	ck_assert_msg(strstr(out, "3900-EUR") && strstr(out, "8300-CHF"), "%s", out);
 	free(out);
 	free(err);
@@ -187,13 +187,13 @@ START_TEST(test_fund_init__creates_the_chart_once_with_audit)
 	free(out);
 	free(err);
 	c = harness_connect(db);
-	harness_expect_value(c, "SELECT count(*) FROM accounts", "56");
+	harness_expect_value(c, "SELECT count(*) FROM accounts", "82");
 	harness_expect_value(c, "SELECT type || ' ' || currency || ' ' || normal_side FROM accounts"
 		  " WHERE code = '2100-CHF'", "liability CHF credit");
 	harness_expect_value(c, "SELECT type || ' ' || normal_side FROM accounts WHERE code = '8390-EUR'",
 	       "memo debit");
 	harness_expect_value(c, "SELECT count(*) FROM accounts WHERE code IN ('4900-USD', '5900-USD')", "2");
-	harness_expect_value(c, "SELECT count(*) FROM audit WHERE action = 'account.create'", "56");
+	harness_expect_value(c, "SELECT count(*) FROM audit WHERE action = 'account.create'", "82");
 	expect_audit(c, "action = 'fund.init'", "1");
 	PQfinish(c);
 }

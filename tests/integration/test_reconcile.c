@@ -49,6 +49,7 @@ static void fx_open(struct fx *f)
 	ck_assert_int_eq(bank_statements_prepare(f->c), 0);
 	ck_assert_msg(bank_reconcile_setup(f->c) == 0, "%s", err_last());
 	ck_assert_msg(fund_init(&created, f->c, &who) == 0, "%s", err_last());
+	harness_allow_overdrafts(f->db);
 	json_decref(harness_op_ok(f->c, fund_donor_add, &who,
 				  "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\"}"));
 	json_decref(harness_op_ok(f->c, fund_donor_add, &who,

@@ -116,6 +116,7 @@ static void setup(void)
 	roles_env_open(&E);
 	cli_ok(init);
 	cli_ok(rates);
+	harness_allow_overdrafts(E.conninfo);
 	daemon_start(&E.d, E.conninfo, E.dir);
 	/* interest income: in the chart once the match branch adds it; else here */
 	r = http(&E.d, "GET", "/v1/accounts/4300-EUR", E.admin, NULL, NULL);

@@ -39,6 +39,7 @@ static void start(bool bare)
 	if (!bare) {
 		cli_ok("fund", "init", NULL, NULL, NULL);
 		cli_ok("rates", "import", DATA "fund/rates-2019.csv", NULL, NULL);
+		harness_allow_overdrafts(E.conninfo);
 	}
 	daemon_start(&E.d, E.conninfo, E.dir);
 }
@@ -598,12 +599,12 @@ START_TEST(test_fund_init_route__creates_the_chart_once_and_replays)
 	r = http(&E.d, "POST", "/v1/fund/init", E.finance, "i1", NULL);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body);
 	o = parse(&r);
-	ck_assert_int_eq(int_of(o, "created"), 56);
-	ck_assert_int_eq(size_of(o, "accounts"), 56);
+	ck_assert_int_eq(int_of(o, "created"), 82);
+	ck_assert_int_eq(size_of(o, "accounts"), 82);
 	ck_assert_str_eq(str_of(json_array_get(json_object_get(o, "accounts"), 0), "code"),
 			 "1010-USD");
 	json_decref(o);
-	ck_assert_int_eq(count("accounts"), 56);
+	ck_assert_int_eq(count("accounts"), 82);
 	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action = 'fund.init'"
 					      " AND token_name = 'fin'"),
 			 1);
@@ -625,10 +626,10 @@ START_TEST(test_fund_init_route__creates_the_chart_once_and_replays)
 	ck_assert_msg(again.status == 200, "%ld %s", again.status, again.body);
 	o = parse(&again);
 	ck_assert_int_eq(int_of(o, "created"), 0);
-	ck_assert_int_eq(size_of(o, "accounts"), 56);
+	ck_assert_int_eq(size_of(o, "accounts"), 82);
 	json_decref(o);
 	resp_free(&again);
-	ck_assert_int_eq(count("accounts"), 56);
+	ck_assert_int_eq(count("accounts"), 82);
 	ck_assert_int_eq(count("audit"), audit);
 	resp_free(&r);
 }

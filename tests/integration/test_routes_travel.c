@@ -37,6 +37,7 @@ static void setup(void)
 	argv[4] = E.conninfo;
 	ck_assert_msg(harness_run(NULL, &err, NULL, argv) == 0, "fund init: %s", err);
 	free(err);
+	harness_allow_overdrafts(E.conninfo);
 	daemon_start(&E.d, E.conninfo, E.dir);
 }
 

@@ -130,10 +130,18 @@ static void month_add(char out[8], const char *month, int k)
 	snprintf(out, 8, "%04d-%02d", y, (m + 1) % 100);
 }
 
+static int days_in_month(int y, int m)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[(m - 1) % 12];
+}
+
 int reports_ipsas_open(struct reports_ipsas *ip, struct reports_ctx *x)
 {
 	const struct reports_request *rq = x->rq;
-	char next[DATE_BYTES], first_month[8];
+	char first_month[8];
 	int32_t from_day, to_day;
 	int rc, months;
 
@@ -141,12 +149,11 @@ int reports_ipsas_open(struct reports_ipsas *ip, struct reports_ctx *x)
 	ip->x = x;
 	if ((rc = date_parse(&from_day, rq->from)) < 0 || (rc = date_parse(&to_day, rq->to)) < 0)
 		return rc;
-	date_format(next, to_day + 1);
 	if (strcmp(rq->from + 8, "01") != 0)
 		return err_code_set(ERR_INVALID, EC_INVALID_FIELD,
 				    "%s covers whole months: --from %s is not the first day of a "
 				    "month", rq->kind, rq->from);
-	if (strcmp(next + 8, "01") != 0)
+	if (atoi(rq->to + 8) != days_in_month(atoi(rq->to), atoi(rq->to + 5)))
 		return err_code_set(ERR_INVALID, EC_INVALID_FIELD,
 				    "%s covers whole months: --to %s is not the last day of a month",
 				    rq->kind, rq->to);

@@ -25,6 +25,9 @@
  * = 18,618.81; S(Feb) without 4900 = 3,600.00 + 14.81 - 600.00 = 3,014.81;
  * R(Feb) = 18,618.81 - 14,644.00 - 3,014.81 = 960.00 (the 10,000 EUR held
  * gained 1,000.00, the transfer lost 40.00).
+ *
+ * Over HTTP (the real tfledgerd): the CLI's bytes, 422 missing-rate, 400
+ * for a period that is not whole months.
  */
 #include <check.h>
 #include <jansson.h>
@@ -41,6 +44,7 @@
 #include "fund/fund.h"
 #include "ledger/ledger.h"
 #include "tests/harness/harness.h"
+#include "tests/integration/ledger_fixture.h"
 
 #define SCHEMAS SRCDATADIR "/reports/schemas/"
 #define GEN_AT "2019-03-05T09:30:00Z"
@@ -606,6 +610,53 @@ START_TEST(test_ipsas_kinds__a_period_of_whole_months_only)
 }
 END_TEST
 
+/* GET /v1/reports/{kind}: the CLI's bytes; a missing rate 422 with the list. */
+START_TEST(test_ipsas_route__the_cli_bytes_and_missing_rate_422)
+{
+	struct fx f;
+	struct daemon d = {0};
+	struct resp r;
+	char p[LIMIT_PATH_BYTES], *cli, *auditor, *code;
+	long long head;
+
+	(void)entry_body; /* of ledger_fixture.h */
+	fx_open(&f);
+	auditor = make_token(f.db, "auditor", "aud");
+	head = query_ll(f.db, "SELECT sequence FROM ledger_head");
+	xmlFreeDoc(report(&f, p, "cash-flow", "2019-01-01", "2019-02-28", "cli.xml"));
+	cli = harness_slurp(p, NULL);
+	daemon_start(&d, f.db, f.dir);
+	r = http(&d, "GET", "/v1/reports/cash-flow?from=2019-01-01&to=2019-02-28&generated_at="
+		 GEN_AT, auditor, NULL, NULL);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+	ck_assert_str_eq(r.body, cli);
+	resp_free(&r);
+	r = http(&d, "GET", "/v1/reports/financial-position?from=2020-01-01&to=2020-02-29",
+		 auditor, NULL, NULL);
+	code = error_code(r.body);
+	ck_assert_msg(r.status == 422 && code && strcmp(code, "missing-rate") == 0, "%ld %s",
+		      r.status, r.body);
+	ck_assert_msg(strstr(r.body, "no UN operational rate for EUR 2020-02 ("), "%s", r.body);
+	free(code);
+	resp_free(&r);
+	r = http(&d, "GET", "/v1/reports/changes-in-net-assets?from=2019-01-01&to=2019-02-27",
+		 auditor, NULL, NULL);
+	code = error_code(r.body);
+	ck_assert_msg(r.status == 400 && code && strcmp(code, "invalid-field") == 0, "%ld %s",
+		      r.status, r.body);
+	ck_assert_msg(strstr(r.body, "--to 2019-02-27 is not the last day of a month"), "%s",
+		      r.body);
+	free(code);
+	resp_free(&r);
+	daemon_stop(&d);
+	/* the reports wrote nothing */
+	ck_assert_int_eq(query_ll(f.db, "SELECT sequence FROM ledger_head"), head);
+	free(cli);
+	free(auditor);
+	fx_close(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test tests[] = {
@@ -616,6 +667,7 @@ static Suite *suite(void)
 		{test_ipsas_kinds__signed_verified_and_the_same_bytes, 0},
 		{test_ipsas_kinds__missing_rates_in_one_list, 0},
 		{test_ipsas_kinds__a_period_of_whole_months_only, 0},
+		{test_ipsas_route__the_cli_bytes_and_missing_rate_422, 0},
 	};
 	Suite *s = suite_create("reports_ipsas");
 

@@ -171,7 +171,7 @@ static void fx_open_rates(struct fx *f, const char *rates_csv)
 }
 
 static const char rates_csv[] = "currency,month,usd_per_unit\n"
-				"EUR,2019-01,1.10\nEUR,2019-02,1.20\n";
+				"EUR,2019-01,1.10\nEUR,2019-02,1.20\nEUR,2019-03,1.20\n";
 
 /* R(Feb), by hand as docs/controls.md defines it (header). */
 static void post_revaluation(struct fx *f)
@@ -499,6 +499,57 @@ START_TEST(test_ipsas_cash_flow__direct_method_ties_to_cash)
 }
 END_TEST
 
+/* March, in USD: each line of the cash flow, flows the other way counted
+ * negative on their line, counterparts no line names in other-. */
+START_TEST(test_ipsas_cash_flow__every_line_and_refunds)
+{
+	static const struct {
+		const char *section, *line;
+		int64_t usd;
+	} want[] = {
+		{"receipts", "contributions", -30000}, {"receipts", "interest", 0},
+		{"receipts", "other-receipts", 5000},  {"payments", "travel", -20000},
+		{"payments", "charges", 500},          {"payments", "staff", 40000},
+		{"payments", "meetings", 25000},       {"payments", "contractual", 0},
+		{"payments", "psc", 0},                {"payments", "other-payments", 2000},
+	};
+	struct fx f;
+	char p[LIMIT_PATH_BYTES];
+	xmlDocPtr doc;
+
+	fx_open(&f);
+	POST(&f, "2019-03-05", "Travel refunded", {"1010-USD", true, 20000, "USD"},
+	     {"5200-USD", false, 20000, "USD"});
+	POST(&f, "2019-03-10", "Refund to a donor", {"4100-USD", true, 30000, "USD"},
+	     {"1010-USD", false, 30000, "USD"});
+	POST(&f, "2019-03-12", "Other receipt", {"1010-USD", true, 5000, "USD"},
+	     {"3100-USD", false, 5000, "USD"});
+	POST(&f, "2019-03-15", "Staff", {"5400-USD", true, 40000, "USD"},
+	     {"1010-USD", false, 40000, "USD"});
+	POST(&f, "2019-03-16", "Meeting and contractor", {"5500-USD", true, 10000, "USD"},
+	     {"5600-USD", true, 15000, "USD"}, {"1010-USD", false, 25000, "USD"});
+	POST(&f, "2019-03-20", "Bank charge", {"5100-USD", true, 500, "USD"},
+	     {"1010-USD", false, 500, "USD"});
+	POST(&f, "2019-03-25", "Other payment", {"3100-USD", true, 2000, "USD"},
+	     {"1010-USD", false, 2000, "USD"});
+	doc = report(&f, p, "cash-flow", "2019-03-01", "2019-03-31", "cf3.xml");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(USD(doc, CF "/r:%s/r:line[@id='%s']/r:total-usd", want[i].section,
+				  want[i].line) == want[i].usd, "%s", want[i].line);
+	/* one entry paying two lines is classed whole by the first: meetings (5500) */
+	ck_assert_int_eq(USD(doc, CF "/r:payments/r:line[@id='meetings']/r:account"
+				  "[@code='1010-USD']/r:amount"), 25000);
+	ck_assert_int_eq(USD(doc, CF "/r:receipts/r:total-usd"), -25000);
+	ck_assert_int_eq(USD(doc, CF "/r:payments/r:total-usd"), 47500);
+	ck_assert_int_eq(USD(doc, CF "/r:net-cash-flows"), -72500);
+	ck_assert_int_eq(USD(doc, CF "/r:opening-cash/r:total-usd"), 1507481);
+	ck_assert_int_eq(USD(doc, CF "/r:closing-cash/r:total-usd"), 1434981);
+	ck_assert_int_eq(USD(doc, CF "/r:effect-of-exchange-rates"), 0);
+	xmlFreeDoc(doc);
+	fx_close(&f);
+}
+END_TEST
+
 /* Every kind: signed, verified, still valid; the same arguments, the same bytes. */
 START_TEST(test_ipsas_kinds__signed_verified_and_the_same_bytes)
 {
@@ -664,6 +715,7 @@ static Suite *suite(void)
 		{test_ipsas_performance__each_month_at_its_rate, 0},
 		{test_ipsas_changes__opening_plus_surplus_is_closing, 0},
 		{test_ipsas_cash_flow__direct_method_ties_to_cash, 0},
+		{test_ipsas_cash_flow__every_line_and_refunds, 0},
 		{test_ipsas_kinds__signed_verified_and_the_same_bytes, 0},
 		{test_ipsas_kinds__missing_rates_in_one_list, 0},
 		{test_ipsas_kinds__a_period_of_whole_months_only, 0},

@@ -34,6 +34,10 @@ int reports_write_reconciliation(struct reports_ctx *x);
 int reports_write_travel_allocation(struct reports_ctx *x);
 int reports_write_iati_activities(struct reports_ctx *x);
 int reports_write_iati_organisation(struct reports_ctx *x);
+int reports_write_financial_position(struct reports_ctx *x);     /* ipsas.c */
+int reports_write_financial_performance(struct reports_ctx *x);  /* ipsas.c */
+int reports_write_changes_in_net_assets(struct reports_ctx *x);  /* ipsas.c */
+int reports_write_cash_flow(struct reports_ctx *x);              /* ipsas_cash.c */
 
 /*
  * Each kind keeps its queries beside the code that reads them, in its own
@@ -46,6 +50,7 @@ int reports_fund_setup(PGconn *c);      /* fundkinds.c */
 int reports_iati_setup(PGconn *c);      /* iati.c */
 int reports_rec_setup(PGconn *c);       /* reconkind.c */
 int reports_travel_setup(PGconn *c);    /* travelkind.c */
+int reports_ipsas_setup(PGconn *c);     /* ipsas_cash.c */
 
 /*
  * The columns of reports_st_accounts (report.c, where its SQL and their

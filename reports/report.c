@@ -39,6 +39,10 @@ static const struct kind kinds[] = {
 	{"travel-allocation", reports_write_travel_allocation, false, false, true},
 	{"iati-activities", reports_write_iati_activities, false, false, false},
 	{"iati-organisation", reports_write_iati_organisation, false, false, false},
+	{"financial-position", reports_write_financial_position, false, false, false},
+	{"financial-performance", reports_write_financial_performance, false, false, false},
+	{"changes-in-net-assets", reports_write_changes_in_net_assets, false, false, false},
+	{"cash-flow", reports_write_cash_flow, false, false, false},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -94,7 +98,8 @@ const char *reports_kind_names(void)
 {
 	return "account-statement, trial-balance, donor-contributions, in-kind, "
 	       "trust-fund-statement, reconciliation, travel-allocation, iati-activities, "
-	       "iati-organisation";
+	       "iati-organisation, "
+	       "financial-position, financial-performance, changes-in-net-assets, cash-flow";
 }
 
 int reports_setup(PGconn *c)
@@ -111,6 +116,8 @@ int reports_setup(PGconn *c)
 		rc = reports_iati_setup(c);
 	if (rc == 0)
 		rc = reports_rec_setup(c);
+	if (rc == 0)
+		rc = reports_ipsas_setup(c);
 	return rc < 0 ? rc : reports_travel_setup(c);
 }
 

@@ -66,7 +66,7 @@ int fund_allocation_add(json_t **out, PGconn *c, json_t *body,
 			const struct ledger_actor *who);
 
 /* Allocations, oldest first; meeting, line (NULL: any) and year (0: any)
- * filter them. {"allocations":[...]} rows as fund_allocation_add answers. */
+ * filter them: an array of what fund_allocation_add answers. */
 int fund_allocations_list(json_t **out, PGconn *c, const char *meeting, const char *line,
 			  int year);
 

@@ -94,6 +94,7 @@ enum MHD_Result route_allocations_list(struct req *q, const char *const *path_ar
 	json_t *arr = NULL;
 	long year = 0;
 	char *end = NULL;
+	int rc;
 
 	(void)path_args;
 	if ((bad = http_unknown_arg(q, args)))
@@ -104,10 +105,9 @@ enum MHD_Result route_allocations_list(struct req *q, const char *const *path_ar
 			return http_send_error(q, EC_INVALID_FIELD,
 					       "year: expected a year 2000-2100, got '%s'", year_s);
 	}
-	return send_list(q,
-			 fund_allocations_list(&arr, http_db(q), http_arg(q, "meeting"),
-					       http_arg(q, "line"), (int)year),
-			 arr, "allocations");
+	rc = fund_allocations_list(&arr, http_db(q), http_arg(q, "meeting"), http_arg(q, "line"),
+				   (int)year);
+	return send_list(q, rc, arr, "allocations");
 }
 
 enum MHD_Result route_overrun_add(struct req *q, const char *const *args)

@@ -44,13 +44,14 @@ static const char *const cash_pool_cols[C_CP_NCOLS] = {
 /* ctl_shares: each allocation dated up to $1, with its target's total and
  * what was obliged and spent against the target as of $1 */
 enum {
-	C_SH_EARMARK, C_SH_SOURCE_CURRENCY, C_SH_SOURCE, C_SH_TARGET, C_SH_OBLIGED, C_SH_SPENT,
-	C_SH_NCOLS
+	C_SH_EARMARK, C_SH_SOURCE_CURRENCY, C_SH_SOURCE, C_SH_CURRENCY, C_SH_FIRST, C_SH_TARGET,
+	C_SH_OBLIGED, C_SH_SPENT, C_SH_NCOLS
 };
 static const char *const shares_cols[C_SH_NCOLS] = {
 	[C_SH_EARMARK] = "source_earmark", [C_SH_SOURCE_CURRENCY] = "source_currency",
-	[C_SH_SOURCE] = "source_minor", [C_SH_TARGET] = "target_minor",
-	[C_SH_OBLIGED] = "obliged_minor", [C_SH_SPENT] = "spent_minor"};
+	[C_SH_SOURCE] = "source_minor", [C_SH_CURRENCY] = "currency", [C_SH_FIRST] = "first",
+	[C_SH_TARGET] = "target_minor", [C_SH_OBLIGED] = "obliged_minor",
+	[C_SH_SPENT] = "spent_minor"};
 
 /* ctl_travel_allocated */
 enum { C_ONE, C_ONE_NCOLS };
@@ -137,7 +138,9 @@ static const struct db_stmt stmts[] = {
 	 * a currency (the movements of the line's expense accounts in that
 	 * currency in the year, year-end closing entries left out). */
 	{"ctl_shares",
-	 "SELECT a.source_earmark, a.source_currency, a.source_minor,"
+	 "SELECT a.source_earmark, a.source_currency, a.source_minor, a.currency,"
+	 " row_number() OVER (PARTITION BY a.line, a.meeting,"
+	 "  CASE WHEN a.meeting IS NULL THEN a.year END, a.currency ORDER BY a.id) = 1 AS first,"
 	 " sum(a.amount_minor) OVER (PARTITION BY a.line, a.meeting,"
 	 "  CASE WHEN a.meeting IS NULL THEN a.year END, a.currency) AS target_minor,"
 	 " CASE WHEN a.meeting IS NULL THEN 0 ELSE"
@@ -290,6 +293,7 @@ struct source {
 	char earmark[8];
 	char currency[4];
 	int64_t cash, pool, allocated, obliged, spent, open, available;
+	int64_t overrun; /* none: obligations beyond the allocations of targets in its currency */
 };
 
 /* All sources as of a day: travel and none per currency of the chart. */
@@ -307,11 +311,12 @@ static struct source *source_find(struct sources *all, const char *earmark, cons
 }
 
 /*
- * Each allocation's source amount split into what was obliged, spent and is
- * still open of its target, in the proportion of its part of the target:
- * obliged and spent are capped at the target's total (an overrun beyond
- * the allocations takes nothing more from the sources' allocations: it is
- * paid from the currency's cash, which none's available reads).
+ * Each allocation's source amount split into what was spent, what is
+ * obliged and what is still open of its target, in the proportion of its
+ * part of the target (spent first, then obliged, each capped at what the
+ * target has left; rounding goes to open). What a target obliged beyond
+ * its allocations (a countersigned overrun, not yet paid) is none's of the
+ * target's currency: the fund's other money pays it.
  */
 static int add_shares(struct sources *all, PGconn *c, const char *as_of)
 {
@@ -323,22 +328,27 @@ static int add_shares(struct sources *all, PGconn *c, const char *as_of)
 		int64_t target = fund_body_int64(r, i, C_SH_TARGET);
 		int64_t obliged = fund_body_int64(r, i, C_SH_OBLIGED);
 		int64_t spent = fund_body_int64(r, i, C_SH_SPENT);
-		int64_t open, s_open, s_obliged;
+		int64_t in_spent, in_obliged, s_spent, s_obliged;
 		struct source *src = source_find(all, PQgetvalue(r, i, C_SH_EARMARK),
 						 PQgetvalue(r, i, C_SH_SOURCE_CURRENCY));
+		struct source *none = source_find(all, "none", PQgetvalue(r, i, C_SH_CURRENCY));
 
 		ASSERT(target > 0);
-		if (!src) /* a source whose currency has no accounts: cannot be (fund_allocation_add) */
+		if (obliged < 0)
+			obliged = 0;
+		in_spent = spent < 0 ? 0 : spent > target ? target : spent;
+		in_obliged = obliged > target - in_spent ? target - in_spent : obliged;
+		if (none && strcmp(PQgetvalue(r, i, C_SH_FIRST), "t") == 0 &&
+		    (rc = money_add(&none->overrun, none->overrun, obliged - in_obliged)) < 0)
+			break;
+		if (!src) /* its currency has no accounts: cannot be (fund_allocation_add) */
 			continue;
-		obliged = obliged < 0 ? 0 : obliged > target ? target : obliged;
-		spent = spent < 0 ? 0 : spent > target - obliged ? target - obliged : spent;
-		open = target - obliged - spent;
-		s_open = share(s, open, target);
-		s_obliged = share(s, obliged, target);
+		s_spent = share(s, in_spent, target);
+		s_obliged = share(s, in_obliged, target);
 		if ((rc = money_add(&src->allocated, src->allocated, s)) < 0 ||
+		    (rc = money_add(&src->spent, src->spent, s_spent)) < 0 ||
 		    (rc = money_add(&src->obliged, src->obliged, s_obliged)) < 0 ||
-		    (rc = money_add(&src->spent, src->spent, s - s_open - s_obliged)) < 0 ||
-		    (rc = money_add(&src->open, src->open, s_open)) < 0)
+		    (rc = money_add(&src->open, src->open, s - s_spent - s_obliged)) < 0)
 			break;
 	}
 	PQclear(r);
@@ -348,8 +358,10 @@ static int add_shares(struct sources *all, PGconn *c, const char *as_of)
 /*
  * Reads every source's figures as of as_of into *out (free out->s):
  * available(travel, C) = the travel pool 8200-C; available(none, C) =
- * cash(C) - 8200-C - the open allocations of every source in C, whose
- * figures (allocated, obliged, spent, open) none's row shows.
+ * cash(C) - 8200-C - what the allocations of every source in C still hold
+ * (obliged and open: what they spent has left the cash already) - what was
+ * obliged beyond the allocations of targets in C. none's row shows the
+ * figures of every allocation funded in C.
  */
 static int sources_read(struct sources *out, PGconn *c, const char *as_of)
 {
@@ -390,7 +402,9 @@ static int sources_read(struct sources *out, PGconn *c, const char *as_of)
 			break;
 		t->available = t->pool;
 		if ((rc = money_sub(&u->available, u->cash, u->pool)) < 0 ||
-		    (rc = money_sub(&u->available, u->available, u->open)) < 0)
+		    (rc = money_sub(&u->available, u->available, u->obliged)) < 0 ||
+		    (rc = money_sub(&u->available, u->available, u->open)) < 0 ||
+		    (rc = money_sub(&u->available, u->available, u->overrun)) < 0)
 			break;
 	}
 	if (rc < 0) {
@@ -405,16 +419,17 @@ static json_t *source_json(const struct source *s)
 {
 	const char *ccy = s->currency;
 
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "earmark",
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "earmark",
 			 s->earmark, "currency", ccy, "cash", fund_body_money(s->cash, ccy),
 			 "travel_pool", fund_body_money(s->pool, ccy), "allocated",
 			 fund_body_money(s->allocated, ccy), "obliged",
 			 fund_body_money(s->obliged, ccy), "spent", fund_body_money(s->spent, ccy),
-			 "open_allocations", fund_body_money(s->open, ccy), "available",
+			 "open_allocations", fund_body_money(s->open, ccy), "overrun_obliged",
+			 fund_body_money(s->overrun, ccy), "available",
 			 fund_body_money(s->available, ccy), "formula",
 			 strcmp(s->earmark, "travel") == 0
 				 ? "travel_pool"
-				 : "cash - travel_pool - open_allocations");
+				 : "cash - travel_pool - obliged - open_allocations - overrun_obliged");
 }
 
 int fund_funds_available(json_t **out, PGconn *c, const char *as_of)
@@ -542,6 +557,8 @@ static int alloc_check(PGconn *c, const struct alloc_tx *t)
 		rc = err_set(ERR_INVALID, "source.currency: the fund keeps no accounts in %s",
 			     t->source_ccy);
 	} else if (s->available < t->source_amount) {
+		int64_t held = s->cash - s->pool - s->available; /* exact: no overflow, see sources_read */
+
 		short_by = t->source_amount - s->available;
 		if (strcmp(s->earmark, "travel") == 0)
 			rc = err_code_set(ERR_CONFLICT, EC_INSUFFICIENT_FUNDS,
@@ -554,11 +571,11 @@ static int alloc_check(PGconn *c, const struct alloc_tx *t)
 		else
 			rc = err_code_set(ERR_CONFLICT, EC_INSUFFICIENT_FUNDS,
 					  "source none %s has %s available as of %s (cash %s less"
-					  " the travel pool %s less open allocations %s), the"
+					  " the travel pool %s less what allocations hold %s), the"
 					  " allocation takes %s: %s short; nothing was stored",
 					  s->currency, fmt(a, s->available, s->currency), t->date,
 					  fmt(b, s->cash, s->currency), fmt(d, s->pool, s->currency),
-					  fmt(e, s->open, s->currency),
+					  fmt(e, held, s->currency),
 					  fmt(f, t->source_amount, s->currency),
 					  fmt(g, short_by, s->currency));
 	}

@@ -37,6 +37,7 @@
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "secretariat",
 					"test"};
+static const struct ledger_actor fin = {LEDGER_FUND_CLI_TOKEN_ID, "fin", "finance", "test"};
 
 /* The applicants (the contract's CSV): gus is from a developed economy. */
 static const char applicants_csv[] =
@@ -421,6 +422,8 @@ START_TEST(test_report_travel__valid_stored_decisions_and_trips_tied_to_postings
 	fx_open(&f);
 	report(&f, p, "2019-01-07", "2019-02-28", "t.xml");
 	doc = valid(p);
+	/* no countersigned overrun: no overruns element (the shape before issue 14) */
+	expect_xp(doc, "count(" ROOT "/r:overruns)", "0");
 	/* the header's head is the ledger's */
 	head = harness_query_value(f.c, "SELECT sequence || ' ' || hash FROM ledger_head");
 	{
@@ -550,8 +553,9 @@ START_TEST(test_report_travel__latest_run_as_of_the_period_end_and_same_bytes)
 
 	fx_open(&f);
 	/* 3000.00 above the meeting's 6000.00, countersigned by finance */
-	json_decref(ok(f.c, fund_overrun_add,
-		       "{\"meeting\":\"" MEETING "\",\"amount\":\"3000.00\",\"reason\":\"more\"}"));
+	json_decref(harness_op_ok(f.c, fund_overrun_add, &fin,
+				  "{\"meeting\":\"" MEETING "\",\"amount\":\"3000.00\","
+				  "\"reason\":\"more\"}"));
 	rank(f.c, "2019-03-10", "9000.00");
 	first = sql_ll(f.c, "SELECT min(id) FROM travel_runs");
 	second = sql_ll(f.c, "SELECT max(id) FROM travel_runs");
@@ -569,6 +573,11 @@ START_TEST(test_report_travel__latest_run_as_of_the_period_end_and_same_bytes)
 	ck_assert_int_eq(xp_long(doc, "string(" ROOT "/r:run/@id)"), second);
 	expect_xp(doc, "string(" ROOT "/r:run/@runs)", "2");
 	ck_assert_int_eq(xp_usd(doc, ROOT "/r:run/r:budget/r:total"), 900000);
+	/* the countersigned overrun is shown (valid against the schema above) */
+	expect_xp(doc, "string(" ROOT "/r:overruns/r:overrun/r:amount)", "3000.00");
+	expect_xp(doc, "string(" ROOT "/r:overruns/r:overrun/@signed-role)", "finance");
+	expect_xp(doc, "string(" ROOT "/r:overruns/r:overrun/r:reason)", "more");
+	expect_xp(doc, "count(" ROOT "/r:overruns/r:overrun/@used-by)", "0");
 	expect_xp(doc, "count(//r:entry[@in-period = 'false'])", "0");
 	totals_tie(f.c, doc, "in-period", "2019-01-01", "2019-12-31");
 	ck_assert_int_eq(xp_usd(doc, ROOT "/r:totals/r:after-period/r:released"), 0);

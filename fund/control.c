@@ -641,7 +641,8 @@ static int alloc_convert(struct alloc_tx *t, PGconn *c)
 	fund_rates *rates = NULL;
 	char month[8];
 	int ds = money_currency_digits(t->source_ccy), dt = money_currency_digits(t->ccy);
-	__int128 num, den, q, rem;
+	__int128 num, den, q = 0, rem;
+	bool ok = ds >= 0 && dt >= 0;
 	int rc;
 
 	snprintf(month, sizeof(month), "%.7s", t->date);
@@ -654,19 +655,25 @@ static int alloc_convert(struct alloc_tx *t, PGconn *c)
 	if (rc < 0)
 		return rc;
 	/* source = amount / 10^dt * (mt / 10^st) / (ms / 10^ss) * 10^ds */
-	num = (__int128)t->amount * t->rate.mantissa;
+	num = (__int128)t->amount * t->rate.mantissa; /* < 2^126: both below 2^63 */
 	den = (__int128)t->rate_source.mantissa;
-	for (int k = 0; k < ds + t->rate_source.scale; k++)
-		num *= 10;
-	for (int k = 0; k < dt + t->rate.scale; k++)
-		den *= 10;
-	q = num / den;
-	rem = num % den;
-	if (rem * 2 >= den)
-		q++;
-	if (q <= 0 || q > INT64_MAX / 4)
+	for (int k = 0; ok && k < ds + t->rate_source.scale; k++)
+		ok = !__builtin_mul_overflow(num, 10, &num);
+	for (int k = 0; ok && k < dt + t->rate.scale; k++)
+		ok = !__builtin_mul_overflow(den, 10, &den);
+	if (ok) {
+		q = num / den;
+		rem = num % den;
+		if (rem >= den - rem) /* half away from zero: all are positive */
+			q++;
+	}
+	if (ok && q == 0)
+		return fund_body_bad("amount", "is less than one minor unit of the source's currency"
+					       " at the UN rates of the month", NULL);
+	if (!ok || q > INT64_MAX)
 		return err_code_set(ERR_LIMIT, EC_TOO_LARGE,
-				    "amount: %s in %s is out of range", t->ccy, t->source_ccy);
+				    "amount: %s in %s does not fit in an amount", t->ccy,
+				    t->source_ccy);
 	t->source_amount = (int64_t)q;
 	return 0;
 }

@@ -35,7 +35,8 @@ int fund_control_setup(PGconn *c);
  * running balances and the allocations dated up to it:
  * {"as_of","month","sources":[{"earmark":"travel"|"none","currency",
  *  "cash","travel_pool","allocated","obliged","spent","open_allocations",
- *  "available","usd":{"amount","usd_per_unit"}}],"available_usd"}
+ *  "overrun_obliged","available","formula","usd":{"amount","usd_per_unit"}}],
+ *  "available_usd"}; a currency with no cash, pool or allocation is left out
  * (docs/controls.md says which figures each earmark's available reads).
  * The USD figures are at the UN operational rates of as_of's month: a
  * missing rate is one missing-rate error naming every currency and month.

@@ -91,8 +91,7 @@ static const char *const meeting_budget_cols[C_MB_NCOLS] = {
 	[C_MB_SPENT] = "spent_minor", [C_MB_OVERRUN] = "overrun_minor",
 	[C_MB_OVERRUN_ID] = "overrun_id"};
 
-/* ctl_overrun_insert, ctl_overrun_use (RETURNING), ctl_overruns_list,
- * ctl_overruns_of */
+/* ctl_overrun_insert, ctl_overrun_use (RETURNING), ctl_overruns_list */
 #define OVERRUN_COLS                                                                      \
 	"id, meeting, source, currency, amount_minor, reason, signed_by, signed_role,"     \
 	" to_char(signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS signed_at," \
@@ -213,8 +212,6 @@ static const struct db_stmt stmts[] = {
 	 " signed_role) VALUES ($1, 'none', $2, $3, $4, $5, $6) RETURNING " OVERRUN_COLS,
 	 6},
 	{"ctl_overruns_list", "SELECT " OVERRUN_COLS " FROM fund_overruns ORDER BY id", 0},
-	{"ctl_overruns_of",
-	 "SELECT " OVERRUN_COLS " FROM fund_overruns WHERE meeting = $1 ORDER BY id", 1},
 	{"ctl_bank_account",
 	 "SELECT currency FROM accounts WHERE code = $1 AND type = 'asset'"
 	 " AND code ~ '^10[0-9][0-9]-[A-Z]{3}$'",
@@ -244,7 +241,6 @@ static const struct db_columns columns[] = {
 	DB_COLUMNS("ctl_overrun_use", overrun_cols),
 	DB_COLUMNS("ctl_overrun_insert", overrun_cols),
 	DB_COLUMNS("ctl_overruns_list", overrun_cols),
-	DB_COLUMNS("ctl_overruns_of", overrun_cols),
 	DB_COLUMNS("ctl_bank_account", bank_account_cols),
 	DB_COLUMNS("ctl_overdrafts_list", overdraft_cols),
 };
@@ -976,10 +972,6 @@ int fund_overruns_list(json_t **out, PGconn *c)
 	return overruns(out, c, "ctl_overruns_list", 0, NULL);
 }
 
-int fund_overruns_of(json_t **out, PGconn *c, const char *meeting)
-{
-	return overruns(out, c, "ctl_overruns_of", 1, (const char *const[]){meeting});
-}
 
 /* --- overdrafts ----------------------------------------------------------------------------- */
 

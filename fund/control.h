@@ -117,9 +117,6 @@ int fund_overrun_add(json_t **out, PGconn *c, json_t *body, const struct ledger_
 /* Every countersigned overrun, oldest first, with used_by and used_at. */
 int fund_overruns_list(json_t **out, PGconn *c);
 
-/* The overruns of a meeting (fund_overruns_list's rows), for its reports. */
-int fund_overruns_of(json_t **out, PGconn *c, const char *meeting);
-
 /*
  * {"account","limit","reason"}: account (a bank account 10NN-CCY of type
  * asset) may go down to minus limit (its currency); limit 0 removes the

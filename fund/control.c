@@ -76,6 +76,10 @@ static const char *const alloc_cols[C_AL_NCOLS] = {
 	[C_AL_MANTISSA] = "usd_mantissa", [C_AL_SCALE] = "usd_scale", [C_AL_MEMO] = "memo",
 	[C_AL_ENTRY] = "entry_id", [C_AL_BY] = "allocated_by"};
 
+/* ctl_last_day: the later of $1 and the last day of the running balances */
+enum { C_LAST_DAY, C_LAST_NCOLS };
+static const char *const last_day_cols[C_LAST_NCOLS] = {[C_LAST_DAY] = "last_day"};
+
 /* ctl_line_get */
 enum { C_LINE_ID, C_LINE_NCOLS };
 static const char *const line_cols[C_LINE_NCOLS] = {[C_LINE_ID] = "id"};
@@ -171,6 +175,10 @@ static const struct db_stmt stmts[] = {
 	 2},
 	{"ctl_lock", "SELECT pg_advisory_xact_lock(hashtextextended('fund_allocations', 0))", 0},
 	{"ctl_line_get", "SELECT id FROM budget_lines WHERE id = $1", 1},
+	{"ctl_last_day",
+	 "SELECT GREATEST($1::date, COALESCE((SELECT max(day) FROM balances), $1::date))::text"
+	 " AS last_day",
+	 1},
 	{"ctl_allocation_insert",
 	 "INSERT INTO fund_allocations (allocated_on, source_earmark, source_currency,"
 	 " source_minor, line, meeting, year, currency, amount_minor, usd_mantissa_source,"
@@ -235,6 +243,7 @@ static const struct db_columns columns[] = {
 	DB_COLUMNS("ctl_shares", shares_cols),
 	DB_COLUMNS("ctl_travel_allocated", allocated_cols),
 	DB_COLUMNS("ctl_line_get", line_cols),
+	DB_COLUMNS("ctl_last_day", last_day_cols),
 	DB_COLUMNS("ctl_allocation_insert", alloc_cols),
 	DB_COLUMNS("ctl_allocations_list", alloc_cols),
 	DB_COLUMNS("ctl_meeting_budget", meeting_budget_cols),
@@ -536,15 +545,15 @@ static json_t *alloc_json(const PGresult *r, int i)
 			 "allocated_by", PQgetvalue(r, i, C_AL_BY));
 }
 
-/* Refuses the allocation when its source has less available than it takes. */
-static int alloc_check(PGconn *c, const struct alloc_tx *t)
+/* Refuses the allocation when its source has less available on day than it takes. */
+static int alloc_check_on(PGconn *c, const struct alloc_tx *t, const char *day)
 {
 	struct sources all = {NULL, 0};
 	const struct source *s;
 	char a[MONEY_STR_MAX + 8], b[MONEY_STR_MAX + 8], d[MONEY_STR_MAX + 8],
 		e[MONEY_STR_MAX + 8], f[MONEY_STR_MAX + 8], g[MONEY_STR_MAX + 8];
 	int64_t short_by;
-	int rc = sources_read(&all, c, t->date);
+	int rc = sources_read(&all, c, day);
 
 	if (rc < 0)
 		return rc;
@@ -561,7 +570,7 @@ static int alloc_check(PGconn *c, const struct alloc_tx *t)
 					  "source travel %s has %s available as of %s (the travel"
 					  " pool 8200-%s, earmarked travel money not yet allocated),"
 					  " the allocation takes %s: %s short; nothing was stored",
-					  s->currency, fmt(a, s->available, s->currency), t->date,
+					  s->currency, fmt(a, s->available, s->currency), day,
 					  s->currency, fmt(b, t->source_amount, s->currency),
 					  fmt(d, short_by, s->currency));
 		else
@@ -569,13 +578,31 @@ static int alloc_check(PGconn *c, const struct alloc_tx *t)
 					  "source none %s has %s available as of %s (cash %s less"
 					  " the travel pool %s less what allocations hold %s), the"
 					  " allocation takes %s: %s short; nothing was stored",
-					  s->currency, fmt(a, s->available, s->currency), t->date,
+					  s->currency, fmt(a, s->available, s->currency), day,
 					  fmt(b, s->cash, s->currency), fmt(d, s->pool, s->currency),
 					  fmt(e, held, s->currency),
 					  fmt(f, t->source_amount, s->currency),
 					  fmt(g, short_by, s->currency));
 	}
 	free(all.s);
+	return rc;
+}
+
+/*
+ * Refuses the allocation when its source has less available than it takes
+ * on its date or on the last day the running balances reach, if later (an
+ * allocation dated back must not spend what later days spent already).
+ */
+static int alloc_check(PGconn *c, const struct alloc_tx *t)
+{
+	PGresult *r = NULL;
+	int rc = alloc_check_on(c, t, t->date);
+
+	if (rc == 0)
+		rc = db_exec(&r, c, "ctl_last_day", 1, (const char *const[]){t->date});
+	if (rc == 0 && strcmp(PQgetvalue(r, 0, C_LAST_DAY), t->date) != 0)
+		rc = alloc_check_on(c, t, PQgetvalue(r, 0, C_LAST_DAY));
+	PQclear(r);
 	return rc;
 }
 

@@ -59,7 +59,8 @@ int fund_travel_allocated(int64_t *out, PGconn *c, const char *ccy, const char *
  * date's month (both stored). One memo entry (docs/controls.md), row
  * fund_allocations, audit allocation.add. insufficient-funds (409) naming
  * the source, the figures read and the amount short when the source's
- * available as of date is below the source amount; nothing is stored.
+ * available as of date, or as of the last day of the running balances if
+ * later, is below the source amount; nothing is stored.
  * Runs under a transaction-scoped lock, so two allocations never both
  * spend the same money.
  */

@@ -346,6 +346,13 @@ START_TEST(test_allocation__beyond_the_source_refused_with_figures_nothing_store
 		ERR_CONFLICT, "insufficient-funds",
 		"source travel USD has 8000.00 USD available as of 2019-01-31 (the travel pool"
 		" 8200-USD");
+	/* dated back before the other allocation: 1000.00 EUR then, but the
+	 * 400.00 EUR set aside since leave 600.00 on the last day */
+	refused(f.c, fund_allocation_add,
+		"{\"date\":\"2019-01-21\",\"source\":{\"earmark\":\"none\",\"currency\":\"EUR\"},"
+		"\"line\":\"staff\",\"amount\":\"700.00\"}",
+		ERR_CONFLICT, "insufficient-funds",
+		"source none EUR has 600.00 EUR available as of 2019-01-25");
 	/* before the receipt the money was not there */
 	refused(f.c, fund_allocation_add,
 		"{\"date\":\"2018-08-31\",\"source\":{\"earmark\":\"travel\",\"currency\":\"USD\"},"

@@ -1,7 +1,7 @@
 /*
  * fund.c - the fund's books for people: tfledger fund init, donors add|list,
  * pledges add|sign|list, receipts add|list, inkind add|list, rates
- * import|list, funds travel-available and bank-accounts link|list
+ * import|list, funds available|travel-available and bank-accounts link|list
  * (reconcile and its work queue: cli/reconcile.c). For now they talk to the database
  * directly (--database, else $TFLEDGER_DATABASE), working as the daemon's
  * role so that they can do exactly what tfledgerd may; the audit trail
@@ -26,6 +26,7 @@
 #include "cli/table.h"
 #include "common/db.h"
 #include "common/err.h"
+#include "fund/control.h"
 #include "fund/fund.h"
 #include "bank/reconcile.h"
 
@@ -68,6 +69,11 @@ static const struct cli_col travel_cols[] = {
 	{"obligations", "OBLIGATIONS", true}, {"spent", "SPENT", true},
 	{"available", "AVAILABLE", true},     {"usd.amount", "USD", true},
 	{"usd.usd_per_unit", "RATE", true},   {NULL, NULL, false}};
+static const struct cli_col source_cols[] = {
+	{"earmark", "EARMARK", false}, {"currency", "CCY", false},
+	{"cash", "CASH", true},	       {"travel_pool", "POOL 8200", true},
+	{"open_allocations", "OPEN ALLOC", true}, {"available", "AVAILABLE", true},
+	{"usd.amount", "USD", true},   {NULL, NULL, false}};
 static const struct cli_col link_cols[] = {{"iban", "IBAN", false},
 				       {"account", "ACCOUNT", false},
 				       {"currency", "CCY", false},
@@ -154,6 +160,8 @@ static const struct cli_args_cmd cmds[] = {
 	{"rates import", NULL, common_opts, "FILE.csv",
 	 "the UN rates: a CSV of currency,month,usd_per_unit", 1, 1, NULL},
 	{"rates list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
+	{"funds available", travel_available_opts, common_opts, NULL, NULL, 0, 0,
+	 "What each source (earmark, currency) has available, and in USD."},
 	{"funds travel-available", travel_available_opts, common_opts, NULL, NULL, 0, 0,
 	 "The money available for travel, per currency and in USD."},
 	{"bank-accounts link", link_opts, common_opts, NULL, NULL, 0, 0, NULL},
@@ -257,11 +265,26 @@ static int dispatch(struct cli_run *r)
 	}
 	else if (strcmp(f, "rates") == 0 && strcmp(a, "list") == 0)
 		rc = fund_rates_list(&out, r->c);
+	else if (strcmp(f, "funds") == 0 && strcmp(a, "available") == 0)
+		rc = fund_funds_available(
+			&out, r->c, json_string_value(json_object_get(r->body, "as_of")));
 	else if (strcmp(f, "funds") == 0 && strcmp(a, "travel-available") == 0)
 		rc = fund_travel_available(
 			&out, r->c, json_string_value(json_object_get(r->body, "as_of")));
 	else
 		ASSERT(!"a command of cmds without its action");
+	if (rc == 0 && strcmp(f, "funds") == 0 && strcmp(a, "available") == 0) {
+		if (strcmp(r->format, "table") == 0) {
+			json_t *rows = json_incref(json_object_get(out, "sources"));
+
+			printf("available as of %s: %s USD\n",
+			       json_string_value(json_object_get(out, "as_of")),
+			       json_string_value(json_object_get(out, "available_usd")));
+			json_decref(out);
+			out = rows;
+		}
+		return finish(r, rc, out, source_cols, NULL);
+	}
 	if (rc == 0 && strcmp(f, "funds") == 0) {
 		/* The summary on stderr, the per-currency table on stdout. */
 		if (strcmp(r->format, "table") == 0) {

@@ -35,12 +35,15 @@ static const struct command commands[] = {
 	{"receipts", cli_receipts, "add --pledge --date --bank-account --amount | list: contributions received"},
 	{"inkind", cli_inkind, "add --donor --kind service|goods ... | list: contributions in kind"},
 	{"rates", cli_rates, "import FILE.csv | list: UN operational rates of exchange (USD per unit)"},
-	{"funds", cli_funds, "travel-available --as-of DATE: money available for travel"},
+	{"funds", cli_funds, "available | travel-available --as-of DATE: money available, per source; for travel"},
 	{"meetings", cli_meetings, "add --id --name --starts-on --ends-on --place --currency | list: meetings"},
 	{"applicants", cli_applicants, "import FILE.csv --meeting ID: a meeting's travel-support requests"},
 	{"travel", cli_travel, "rank|approve|decline|cancel|settle|list --meeting ID: travel support"},
 	{"reconcile", cli_reconcile, "--bank-account CODE | queue|confirm|reject|unmatch|record|signoff|signoffs|reopen: bank reconciliation and its work queue"},
 	{"bank-accounts", cli_bank_accounts, "link --iban IBAN --account CODE | list: statement accounts of the bank accounts"},
+	{"allocations", cli_allocations, "add --date --source-earmark --source-currency --amount [--meeting|--line] | list: money set aside"},
+	{"overruns", cli_overruns, "add --meeting --amount --reason | list: countersigned overruns (finance)"},
+	{"overdrafts", cli_overdrafts, "set --account --limit --reason | list: bank accounts allowed below zero"},
 };
 
 static void usage(FILE *f)

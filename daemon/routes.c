@@ -25,6 +25,7 @@ enum {
 	SECRETARIAT = ROLE_ADMIN | ROLE_SECRETARIAT,
 	TRAVEL_READERS = ROLE_ADMIN | ROLE_SECRETARIAT | ROLE_AUDITOR,
 	ADMIN = ROLE_ADMIN,
+	FINANCE = ROLE_FINANCE, /* a countersignature is finance's own */
 };
 
 #define BODY LIMIT_HTTP_BODY_BYTES
@@ -121,6 +122,22 @@ static const struct route routes[] = {
 	 route_rates_list},
 	{"GET", "/v1/funds/travel/available", "travel_available", EVERYONE,
 	 "read the money available for travel", BODY, READ, route_travel_available},
+
+	/* the funds control (fund/control.h, docs/controls.md) */
+	{"GET", "/v1/funds/available", "funds_available", EVERYONE,
+	 "read the money available", BODY, READ, route_funds_available},
+	{"POST", "/v1/allocations", "allocation_add", BOOKKEEPERS, "write the fund's books", BODY,
+	 IDEMPOTENT, route_allocation_add},
+	{"GET", "/v1/allocations", "allocations_list", EVERYONE, "read the money available",
+	 BODY, READ, route_allocations_list},
+	{"POST", "/v1/overruns", "overrun_add", FINANCE, "countersign an overrun", BODY,
+	 IDEMPOTENT, route_overrun_add},
+	{"GET", "/v1/overruns", "overruns_list", EVERYONE, "read the money available", BODY,
+	 READ, route_overruns_list},
+	{"POST", "/v1/overdrafts", "overdraft_set", BOOKKEEPERS, "write the fund's books", BODY,
+	 IDEMPOTENT, route_overdraft_set},
+	{"GET", "/v1/overdrafts", "overdrafts_list", BOOK_READERS, "read the fund's books", BODY,
+	 READ, route_overdrafts_list},
 
 	/* travel support; a what-if ranking stores nothing, storing one is
 	 * SECRETARIAT's (checked by the handler) */

@@ -89,6 +89,15 @@ enum MHD_Result route_rates_import(struct req *q, const char *const *args);
 enum MHD_Result route_rates_list(struct req *q, const char *const *args);
 enum MHD_Result route_travel_available(struct req *q, const char *const *args);
 
+/* routes_control.c: the funds control */
+enum MHD_Result route_funds_available(struct req *q, const char *const *args);
+enum MHD_Result route_allocation_add(struct req *q, const char *const *args);
+enum MHD_Result route_allocations_list(struct req *q, const char *const *args);
+enum MHD_Result route_overrun_add(struct req *q, const char *const *args);
+enum MHD_Result route_overruns_list(struct req *q, const char *const *args);
+enum MHD_Result route_overdraft_set(struct req *q, const char *const *args);
+enum MHD_Result route_overdrafts_list(struct req *q, const char *const *args);
+
 /* routes_bank.c: bank statements, links, reconciliation. */
 enum MHD_Result route_statements_import(struct req *q, const char *const *args);
 enum MHD_Result route_link_add(struct req *q, const char *const *args);

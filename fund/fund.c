@@ -30,6 +30,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "fund/body.h"
+#include "fund/control.h"
 #include "fund/usd.h"
 #include "rules/rules.h"
 
@@ -327,7 +328,9 @@ int fund_setup(PGconn *c)
 {
 	int rc = db_setup(c, stmts, N(stmts), columns, N(columns));
 
-	return rc < 0 ? rc : fund_usd_setup(c);
+	if (rc == 0)
+		rc = fund_usd_setup(c);
+	return rc < 0 ? rc : fund_control_setup(c);
 }
 
 /* --- small helpers --------------------------------------------------------------- */
@@ -1532,11 +1535,15 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of)
 	snprintf(month, sizeof(month), "%.7s", as_of);
 	for (size_t k = 0; k < N(currencies); k++) {
 		const char *ccy = currencies[k];
-		int64_t funds, obligations, spent, avail, usd = 0;
+		int64_t funds, allocated, obligations, spent, avail, usd = 0;
 		struct money_rate x = {1, 0};
 		json_t *o;
 
+		/* funds: the travel pool and what meetings were allocated in ccy
+		 * (docs/controls.md: an allocation moves money from the one to the other) */
 		if ((rc = balance_of(&funds, c, "8200", ccy, as_of)) < 0 ||
+		    (rc = fund_travel_allocated(&allocated, c, ccy, as_of)) < 0 ||
+		    (rc = money_add(&funds, funds, allocated)) < 0 ||
 		    (rc = balance_of(&obligations, c, "8100", ccy, as_of)) < 0 ||
 		    (rc = balance_of(&spent, c, "5200", ccy, as_of)) < 0 ||
 		    (rc = money_sub(&avail, funds, obligations)) < 0 ||

@@ -6,7 +6,9 @@
  * codes and sentence), the meeting's trips as the report's snapshot holds
  * them, each with the sequence and hash of every entry it made, and totals
  * of the meeting's entries (reference 'travel:ID') on 8100-CCY and 5200-CCY,
- * grouped by date: before, in and after the period.
+ * grouped by date: before, in and after the period; and, when there are
+ * some, the overruns finance countersigned for the meeting (fund_overruns,
+ * migration 0050; an optional element of the schema).
  *
  * Written from the tables of 0030_travel.sql (travel/travel.c writes them);
  * it only reads, inside the report's snapshot, and never ranks. The totals
@@ -121,6 +123,16 @@ static const char *const totals_cols[TOT_NCOLS] = {
 	[TOT_BUCKET] = "bucket", [TOT_OBLIGED] = "obliged", [TOT_RELEASED] = "released",
 	[TOT_SPENT] = "spent"};
 
+/* reports_trv_overruns: the meeting's countersigned overruns (fund/control.h) */
+enum {
+	OV_ID, OV_AMOUNT, OV_CURRENCY, OV_REASON, OV_BY, OV_ROLE, OV_AT, OV_USED_BY, OV_USED_AT,
+	OV_NCOLS
+};
+static const char *const overrun_cols[OV_NCOLS] = {
+	[OV_ID] = "id", [OV_AMOUNT] = "amount_minor", [OV_CURRENCY] = "currency",
+	[OV_REASON] = "reason", [OV_BY] = "signed_by", [OV_ROLE] = "signed_role",
+	[OV_AT] = "signed_at", [OV_USED_BY] = "used_by", [OV_USED_AT] = "used_at"};
+
 static const struct db_stmt stmts[] = {
 	{"reports_trv_meeting",
 	 "SELECT m.id, m.name, m.starts_on::text, m.ends_on::text, m.place, m.currency,"
@@ -183,6 +195,11 @@ static const struct db_stmt stmts[] = {
 	 " FROM postings p JOIN entries e ON e.id = p.entry_id"
 	 " WHERE p.account IN ('8100-' || $2, '8190-' || $2, '5200-' || $2)"
 	 " AND e.reference = 'travel:' || $1 GROUP BY 1 ORDER BY 1", 4},
+	{"reports_trv_overruns",
+	 "SELECT id, amount_minor, currency, reason, signed_by, signed_role,"
+	 " to_char(signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS signed_at,"
+	 " used_by, to_char(used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS used_at"
+	 " FROM fund_overruns WHERE meeting = $1 ORDER BY id", 1},
 };
 
 static const struct db_columns columns[] = {
@@ -193,6 +210,7 @@ static const struct db_columns columns[] = {
 	DB_COLUMNS("reports_trv_trips", trips_cols),
 	DB_COLUMNS("reports_trv_other", other_cols),
 	DB_COLUMNS("reports_trv_totals", totals_cols),
+	DB_COLUMNS("reports_trv_overruns", overrun_cols),
 };
 
 int reports_travel_setup(PGconn *c)
@@ -599,6 +617,39 @@ static int write_totals(struct travel *t)
 	return reports_end(w, "totals");
 }
 
+/*
+ * <overruns> when finance countersigned some for the meeting (every one the
+ * snapshot holds, used or not; docs/controls.md "Funds control"); nothing
+ * when none, so that a meeting without overruns reads as before.
+ */
+static int write_overruns(struct travel *t)
+{
+	xmlTextWriterPtr w = t->x->w;
+	PGresult *r = NULL;
+	int rc = db_exec(&r, t->x->c, "reports_trv_overruns", 1, (const char *const[]){t->meeting});
+
+	if (rc == 0 && PQntuples(r) > 0)
+		rc = reports_start(w, "overruns");
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		if ((rc = reports_start(w, "overrun")) < 0 ||
+		    (rc = reports_attr(w, "id", PQgetvalue(r, i, OV_ID))) < 0 ||
+		    (rc = reports_attr(w, "signed-by", PQgetvalue(r, i, OV_BY))) < 0 ||
+		    (rc = reports_attr(w, "signed-role", PQgetvalue(r, i, OV_ROLE))) < 0 ||
+		    (rc = reports_attr(w, "signed-at", PQgetvalue(r, i, OV_AT))) < 0 ||
+		    (rc = attr_opt(w, "used-by", r, i, OV_USED_BY)) < 0 ||
+		    (rc = attr_opt(w, "used-at", r, i, OV_USED_AT)) < 0 ||
+		    (rc = reports_write_money(w, "amount", reports_ll(r, i, OV_AMOUNT),
+					      PQgetvalue(r, i, OV_CURRENCY))) < 0 ||
+		    (rc = reports_write_text(w, "reason", PQgetvalue(r, i, OV_REASON))) < 0)
+			break;
+		rc = reports_end(w, "overrun");
+	}
+	if (rc == 0 && PQntuples(r) > 0)
+		rc = reports_end(w, "overruns");
+	PQclear(r);
+	return rc;
+}
+
 int reports_write_travel_allocation(struct reports_ctx *x)
 {
 	struct travel t = {.x = x, .meeting = x->rq->meeting};
@@ -619,7 +670,7 @@ int reports_write_travel_allocation(struct reports_ctx *x)
 	    (rc = reports_writer_begin(x->w, "travel-allocation", &x->h)) < 0 ||
 	    (rc = write_meeting(&t, m)) < 0 || (rc = write_run(&t, run)) < 0 ||
 	    (rc = write_trips(&t, m)) < 0 || (rc = write_other_entries(&t)) < 0 ||
-	    (rc = write_totals(&t)) < 0)
+	    (rc = write_totals(&t)) < 0 || (rc = write_overruns(&t)) < 0)
 		goto cleanup;
 cleanup:
 	PQclear(m);

@@ -31,6 +31,7 @@
 #include "common/limits.h"
 #include "fund/body.h"
 #include "common/money.h"
+#include "fund/control.h"
 #include "fund/fund.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -133,10 +134,9 @@ static const char *const waitlist_cols[C_WAIT_NCOLS] = {
 	[C_WAIT_APPLICANT] = "applicant", [C_WAIT_PERSON] = "person",
 	[C_WAIT_AMOUNT] = "amount_minor"};
 
-/* travel_committed, travel_taken: one sum of the meeting's trips */
+/* travel_committed: one sum of the meeting's trips */
 enum { C_SUM_MINOR, C_SUM_NCOLS };
 static const char *const committed_cols[C_SUM_NCOLS] = {[C_SUM_MINOR] = "committed_minor"};
-static const char *const taken_cols[C_SUM_NCOLS] = {[C_SUM_MINOR] = "taken_minor"};
 
 static const struct db_stmt stmts[] = {
 	{"travel_meeting_insert",
@@ -225,12 +225,6 @@ static const struct db_stmt stmts[] = {
 	 "SELECT COALESCE(sum(CASE WHEN status IN ('offered', 'approved') THEN granted_minor"
 	 " WHEN status = 'settled' THEN airfare_minor + dsa_minor ELSE 0 END), 0)"
 	 " AS committed_minor FROM travel_trips WHERE meeting = $1", 1},
-	/* What the meeting's own trips have taken from the money available:
-	 * open obligations and what settled trips cost. */
-	{"travel_taken",
-	 "SELECT COALESCE(sum(CASE WHEN status = 'approved' THEN granted_minor"
-	 " WHEN status = 'settled' THEN airfare_minor + dsa_minor ELSE 0 END), 0)"
-	 " AS taken_minor FROM travel_trips WHERE meeting = $1", 1},
 	{"travel_trip_insert",
 	 "INSERT INTO travel_trips (meeting, applicant, person, run, status, granted_minor,"
 	 " currency, obligation_entry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -267,7 +261,6 @@ static const struct db_columns columns[] = {
 	DB_COLUMNS("travel_to_approve", to_approve_cols),
 	DB_COLUMNS("travel_waitlist", waitlist_cols),
 	DB_COLUMNS("travel_committed", committed_cols),
-	DB_COLUMNS("travel_taken", taken_cols),
 	DB_COLUMNS("travel_trip_insert", trip_cols),
 	DB_COLUMNS("travel_trip_approve", trip_cols),
 	DB_COLUMNS("travel_trip_lock", trip_cols),
@@ -779,37 +772,19 @@ static int applicant_from_row(travel_ranking *k, const PGresult *r, int i)
 }
 
 /*
- * The meeting's budget from the fund's books: the money available for
- * travel in ccy as of date, plus what the meeting's own trips already took
- * of it (so that ranking again after an approval sees the same budget);
- * a negative figure is no budget.
+ * The meeting's budget from the fund's books: what was allocated to it as
+ * of as_of (fund_allocations, docs/controls.md), whatever its trips took
+ * of it already (ranking again sees the same budget); *overrun_out the
+ * largest countersigned overrun not yet used, which a typed budget may add.
  */
-static int ledger_budget(int64_t *out, PGconn *c, const char *meeting, const char *as_of,
-			 const char *ccy)
+static int ledger_budget(int64_t *out, int64_t *overrun_out, PGconn *c, const char *meeting,
+			 const char *as_of)
 {
-	json_t *av = NULL, *row;
-	PGresult *r = NULL;
-	size_t i;
-	int rc = fund_travel_available(&av, c, as_of);
+	struct fund_meeting_budget b;
+	int rc = fund_meeting_budget(&b, c, meeting, as_of);
 
-	*out = 0;
-	if (rc < 0)
-		return rc;
-	json_array_foreach(json_object_get(av, "currencies"), i, row) {
-		if (strcmp(json_string_value(json_object_get(row, "currency")), ccy) == 0) {
-			rc = money_parse(out, json_string_value(json_object_get(row, "available")),
-					 ccy);
-			break;
-		}
-	}
-	json_decref(av);
-	if (rc == 0)
-		rc = db_exec(&r, c, "travel_taken", 1, (const char *const[]){meeting});
-	if (rc == 0)
-		rc = money_add(out, *out, fund_body_int64(r, 0, C_SUM_MINOR));
-	PQclear(r);
-	if (rc == 0 && *out < 0)
-		*out = 0;
+	*out = rc == 0 ? b.allocated_minor : 0;
+	*overrun_out = rc == 0 ? b.overrun_minor : 0;
 	return rc;
 }
 
@@ -902,7 +877,7 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 	const char *policy_xml = NULL;
 	char amount[MONEY_STR_MAX + 8];
 	PGresult *m = NULL, *r = NULL;
-	int64_t budget = 0;
+	int64_t budget = 0, allocated = 0, overrun = 0;
 	int32_t day = 0;
 	bool what_if;
 	int rc = k ? 0 : oom();
@@ -971,12 +946,26 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 	if ((rc = rules_countries_load_default(&k->countries)) < 0 ||
 	    (rc = date_parse(&day, PQgetvalue(m, 0, C_MEETING_STARTS_ON))) < 0)
 		goto cleanup;
-	if (budget_s) {
-		snprintf(k->budget_source, sizeof(k->budget_source), "given");
-	} else {
+	if ((rc = ledger_budget(&allocated, &overrun, c, meeting, k->as_of)) < 0)
+		goto cleanup;
+	if (!budget_s) {
 		snprintf(k->budget_source, sizeof(k->budget_source), "ledger");
-		if ((rc = ledger_budget(&budget, c, meeting, k->as_of, k->currency)) < 0)
-			goto cleanup;
+		budget = allocated;
+	} else if (budget > allocated && budget - allocated > overrun && !what_if) {
+		char a[MONEY_STR_MAX], g[MONEY_STR_MAX], o[MONEY_STR_MAX], sh[MONEY_STR_MAX];
+
+		money_format(a, allocated, k->currency);
+		money_format(g, budget, k->currency);
+		money_format(o, overrun, k->currency);
+		money_format(sh, budget - allocated - overrun, k->currency);
+		rc = err_code_set(ERR_CONFLICT, EC_INSUFFICIENT_FUNDS,
+				  "budget: %s %s is above what meeting %s has allocated as of %s,"
+				  " %s %s (with a countersigned overrun not yet used of %s %s): %s %s"
+				  " short; nothing was stored (a what-if may try it)", g, k->currency,
+				  meeting, k->as_of, a, k->currency, o, k->currency, sh, k->currency);
+		goto cleanup;
+	} else {
+		snprintf(k->budget_source, sizeof(k->budget_source), "given");
 	}
 	k->inputs = json_array();
 	k->history = json_array();
@@ -1068,11 +1057,46 @@ static int latest_run(PGresult **out, PGconn *c, const char *meeting)
 	return rc;
 }
 
+/*
+ * The funds control of an approval: what it would oblige (the granted
+ * amounts of to_approve), added to the meeting's open obligations and
+ * spending, must fit in the meeting's allocated budget as of the approval's
+ * date, or in it and a countersigned overrun not yet used (then marked
+ * used by this run); else insufficient-funds and nothing is stored.
+ * *budget_out: {"currency","allocated","obliged","spent","asked"};
+ * *overrun_out the overrun used, or NULL.
+ */
+static int approve_control(json_t **budget_out, json_t **overrun_out, PGconn *c,
+			   const struct trip_tx *t, const PGresult *to_approve, const char *run)
+{
+	struct fund_meeting_budget b;
+	int64_t asked = 0;
+	char used_by[96];
+	int rc = fund_meeting_budget(&b, c, t->meeting, t->date);
+
+	*budget_out = *overrun_out = NULL;
+	for (int i = 0; rc == 0 && i < PQntuples(to_approve); i++)
+		rc = money_add(&asked, asked, fund_body_int64(to_approve, i, C_APPROVE_GRANTED));
+	snprintf(used_by, sizeof(used_by), "travel run %s of meeting %s", run, t->meeting);
+	if (rc == 0 && asked > 0)
+		rc = fund_meeting_commit(overrun_out, c, t->meeting, &b, asked, used_by);
+	if (rc == 0) {
+		*budget_out = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "currency", b.currency,
+					"sources", b.sources, "allocated",
+					fund_body_money(b.allocated_minor, b.currency), "obliged",
+					fund_body_money(b.obliged_minor, b.currency), "spent",
+					fund_body_money(b.spent_minor, b.currency), "asked",
+					fund_body_money(asked, b.currency));
+		rc = *budget_out ? 0 : oom();
+	}
+	return rc;
+}
+
 static int approve_tx_run(PGconn *c, void *ctx)
 {
 	struct trip_tx *t = ctx;
 	PGresult *m = NULL, *run = NULL, *to_approve = NULL;
-	json_t *approved = json_array();
+	json_t *approved = json_array(), *budget = NULL, *overrun = NULL;
 	int rc = approved ? 0 : oom();
 
 	json_decref(t->out);
@@ -1084,6 +1108,9 @@ static int approve_tx_run(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = db_exec(&to_approve, c, "travel_to_approve", 2,
 			     (const char *const[]){t->meeting, PQgetvalue(run, 0, C_RUN_ID)});
+	if (rc == 0)
+		rc = approve_control(&budget, &overrun, c, t, to_approve,
+				     PQgetvalue(run, 0, C_RUN_ID));
 	for (int i = 0; rc == 0 && i < PQntuples(to_approve); i++) {
 		const char *ccy = PQgetvalue(m, 0, C_MEETING_CURRENCY);
 		const char *applicant = PQgetvalue(to_approve, i, C_APPROVE_APPLICANT);
@@ -1121,12 +1148,15 @@ static int approve_tx_run(PGconn *c, void *ctx)
 	if (rc == 0 && json_array_size(approved) > 0)
 		rc = ledger_audit(c, t->who, "travel.approve", t->meeting);
 	if (rc == 0) {
-		t->out = json_pack("{s:s, s:I, s:O}", "meeting", t->meeting, "run",
+		t->out = json_pack("{s:s, s:I, s:O, s:O, s:O}", "meeting", t->meeting, "run",
 				   (json_int_t)fund_body_int64(run, 0, C_RUN_ID), "approved",
-				   approved);
+				   approved, "budget", budget, "overrun",
+				   overrun ? overrun : json_null());
 		rc = t->out ? 0 : oom();
 	}
 	json_decref(approved);
+	json_decref(budget);
+	json_decref(overrun);
 	PQclear(m);
 	PQclear(run);
 	PQclear(to_approve);

@@ -81,10 +81,12 @@ typedef struct travel_ranking travel_ranking;
  * {"meeting","as_of"?,"budget"?,"currency"?,"policy"?,"policy_xml"?,
  * "what_if"?}; budget is "AMOUNT" or "AMOUNT CCY"; a currency, if given,
  * must be the meeting's (the budget's currency). as_of (default
- * today, UTC) is the ranking date: the budget, when not given, is the money
- * available for travel in the meeting's currency as of that date
- * (fund_travel_available) plus what the meeting's own approved and
- * settled trips took of it (ranking again sees the same budget); prior_funded and
+ * today, UTC) is the ranking date: the budget, when not given, is the
+ * meeting's allocated budget as of that date (fund_meeting_budget,
+ * fund/control.h: the allocations to the meeting, whatever its trips took
+ * of them, so ranking again sees the same budget). A given budget above it
+ * (and above the largest countersigned overrun not yet used on top of it)
+ * is insufficient-funds (409), unless what_if; prior_funded and
  * prior_reports_outstanding come from the fund's history (earlier meetings'
  * approved and settled trips, and whether their reports were received by
  * as_of), not from the CSV. policy is the path of a policy file, policy_xml
@@ -114,9 +116,16 @@ json_t *travel_ranking_json(const travel_ranking *k);
  * Approves the latest run of a meeting: {"meeting","date"?} (date of the
  * entries, default today). Every funded decision without a trip, and every
  * offered trip, gets an obligation entry Dr 8100-CCY / Cr 8190-CCY of its
- * granted amount and becomes an approved trip. Idempotent: approving again
- * finds nothing to do and stores nothing. *out is {"meeting","run",
- * "approved":[trips...]}. "conflict" if the meeting has no stored run.
+ * granted amount and becomes an approved trip. Funds control
+ * (fund_meeting_commit): what it obliges, added to the meeting's open
+ * obligations and what its settled trips paid, must fit in the meeting's
+ * allocated budget as of date, or in it and one countersigned overrun not
+ * yet used (then used by this run); else insufficient-funds (409) naming
+ * the allocation, allocated, obliged, spent, asked and short, and nothing
+ * is stored. Idempotent: approving again finds nothing to do and stores
+ * nothing. *out is {"meeting","run","approved":[trips...],"budget":
+ * {"currency","sources","allocated","obliged","spent","asked"},"overrun":
+ * the overrun used or null}. "conflict" if the meeting has no stored run.
  */
 int travel_approve(json_t **out, PGconn *c, json_t *body,
 		   const struct ledger_actor *who);
@@ -145,7 +154,9 @@ int travel_cancel(json_t **out, PGconn *c, json_t *body,
  * given, records the trip report too (as travel_report; "conflict"
  * if another date is recorded); without it the report stays as it was
  * (outstanding, or recorded before). "invalid-field" if airfare + dsa is 0
- * or above the granted amount; "conflict" unless the trip is approved.
+ * or above the granted amount; "conflict" unless the trip is approved;
+ * insufficient-funds (409, ledger_append's bank floor) if the payment
+ * would take the bank account below minus its overdraft limit.
  */
 int travel_settle(json_t **out, PGconn *c, json_t *body,
 		  const struct ledger_actor *who);

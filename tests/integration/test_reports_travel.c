@@ -24,6 +24,7 @@
 #include "common/err.h"
 #include "common/money.h"
 #include "common/xml.h"
+#include "fund/control.h"
 #include "fund/fund.h"
 #include "ledger/ledger.h"
 #include "travel/travel.h"
@@ -36,6 +37,7 @@
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "secretariat",
 					"test"};
+static const struct ledger_actor fin = {LEDGER_FUND_CLI_TOKEN_ID, "fin", "finance", "test"};
 
 /* The applicants (the contract's CSV): gus is from a developed economy. */
 static const char applicants_csv[] =
@@ -73,6 +75,16 @@ static int import(json_t **out, PGconn *c, const char *meeting, const char *path
 	return rc;
 }
 
+
+/* Finance allocates amount USD of the travel earmark to meeting (2019-01-02):
+ * a ranking's budget is at most what the meeting has (docs/controls.md). */
+static void allocate(PGconn *c, const char *meeting, const char *amount)
+{
+	json_decref(ok(c, fund_allocation_add,
+		       "{\"date\":\"2019-01-02\",\"source\":{\"earmark\":\"travel\","
+		       "\"currency\":\"USD\"},\"meeting\":\"%s\",\"amount\":\"%s\"}",
+		       meeting, amount));
+}
 
 static void rank(PGconn *c, const char *as_of, const char *budget)
 {
@@ -158,6 +170,7 @@ static void fx_open(struct fx *f)
 		      "%s", err_last());
 	ck_assert_int_eq(json_integer_value(json_object_get(out, "imported")), 7);
 	json_decref(out);
+	allocate(f->c, MEETING, "6000.00");
 	rank(f->c, "2019-01-05", "6000.00");
 	json_decref(ok(f->c, travel_approve,
 		       "{\"meeting\":\"" MEETING "\",\"date\":\"2019-01-06\"}"));
@@ -409,6 +422,8 @@ START_TEST(test_report_travel__valid_stored_decisions_and_trips_tied_to_postings
 	fx_open(&f);
 	report(&f, p, "2019-01-07", "2019-02-28", "t.xml");
 	doc = valid(p);
+	/* no countersigned overrun: no overruns element (the shape before issue 14) */
+	expect_xp(doc, "count(" ROOT "/r:overruns)", "0");
 	/* the header's head is the ledger's */
 	head = harness_query_value(f.c, "SELECT sequence || ' ' || hash FROM ledger_head");
 	{
@@ -537,6 +552,10 @@ START_TEST(test_report_travel__latest_run_as_of_the_period_end_and_same_bytes)
 	long long first, second;
 
 	fx_open(&f);
+	/* 3000.00 above the meeting's 6000.00, countersigned by finance */
+	json_decref(harness_op_ok(f.c, fund_overrun_add, &fin,
+				  "{\"meeting\":\"" MEETING "\",\"amount\":\"3000.00\","
+				  "\"reason\":\"more\"}"));
 	rank(f.c, "2019-03-10", "9000.00");
 	first = sql_ll(f.c, "SELECT min(id) FROM travel_runs");
 	second = sql_ll(f.c, "SELECT max(id) FROM travel_runs");
@@ -554,6 +573,11 @@ START_TEST(test_report_travel__latest_run_as_of_the_period_end_and_same_bytes)
 	ck_assert_int_eq(xp_long(doc, "string(" ROOT "/r:run/@id)"), second);
 	expect_xp(doc, "string(" ROOT "/r:run/@runs)", "2");
 	ck_assert_int_eq(xp_usd(doc, ROOT "/r:run/r:budget/r:total"), 900000);
+	/* the countersigned overrun is shown (valid against the schema above) */
+	expect_xp(doc, "string(" ROOT "/r:overruns/r:overrun/r:amount)", "3000.00");
+	expect_xp(doc, "string(" ROOT "/r:overruns/r:overrun/@signed-role)", "finance");
+	expect_xp(doc, "string(" ROOT "/r:overruns/r:overrun/r:reason)", "more");
+	expect_xp(doc, "count(" ROOT "/r:overruns/r:overrun/@used-by)", "0");
 	expect_xp(doc, "count(//r:entry[@in-period = 'false'])", "0");
 	totals_tie(f.c, doc, "in-period", "2019-01-01", "2019-12-31");
 	ck_assert_int_eq(xp_usd(doc, ROOT "/r:totals/r:after-period/r:released"), 0);
@@ -652,6 +676,7 @@ START_TEST(test_report_travel__decisions_beyond_one_page)
 		       "\"ends_on\":\"2019-06-02\",\"place\":\"Berlin\",\"currency\":\"USD\"}"));
 	ck_assert_msg(import(&out, f.c, "igf2019-big", csv) == 0, "%s", err_last());
 	json_decref(out);
+	allocate(f.c, "igf2019-big", "1000.00");
 	{
 		travel_ranking *k = NULL;
 		json_t *body = json_pack("{s:s, s:s, s:s}", "meeting", "igf2019-big", "as_of",

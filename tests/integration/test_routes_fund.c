@@ -331,6 +331,32 @@ START_TEST(test_travel_routes__rank_approve_decline_settle_and_roles)
 	       404, "not-found");
 	ck_assert_int_eq(count("travel_runs"), 0);
 
+	/* a budget above the meeting's allocation is refused, nothing stored */
+	expect(http(&E.d, "POST", "/v1/meetings/m1/rank", E.secretariat, NULL,
+		    "{\"as_of\":\"2019-01-15\",\"budget\":\"4500.00\",\"currency\":\"USD\"}"),
+	       409, "insufficient-funds");
+	ck_assert_int_eq(count("travel_runs"), 0);
+	/* the money: 4500.00 USD received for travel, allocated to m1 by finance */
+	json_decref(call("POST", "/v1/donors", E.finance,
+			 "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\","
+			 "\"country\":\"FIN\"}", 201));
+	o = call("POST", "/v1/pledges", E.finance,
+		 "{\"donor\":\"fin\",\"date\":\"2019-01-02\",\"amount\":\"4500.00\","
+		 "\"currency\":\"USD\",\"earmark\":\"travel\",\"agreement\":\"TF-1\"}", 201);
+	{
+		char body[256];
+
+		snprintf(body, sizeof(body),
+			 "{\"pledge\":%lld,\"date\":\"2019-01-03\",\"bank_account\":"
+			 "\"1010-USD\",\"amount\":\"4500.00\"}",
+			 (long long)json_integer_value(json_object_get(o, "id")));
+		json_decref(o);
+		json_decref(call("POST", "/v1/receipts", E.finance, body, 201));
+	}
+	json_decref(call("POST", "/v1/allocations", E.finance,
+			 "{\"date\":\"2019-01-04\",\"source\":{\"earmark\":\"travel\","
+			 "\"currency\":\"USD\"},\"meeting\":\"m1\",\"amount\":\"4500.00\"}",
+			 201));
 	o = call("POST", "/v1/meetings/m1/rank", E.secretariat,
 		 "{\"as_of\":\"2019-01-15\",\"budget\":\"4500.00\",\"currency\":\"USD\"}", 201);
 	ck_assert_int_gt(json_integer_value(json_object_get(o, "run")), 0);

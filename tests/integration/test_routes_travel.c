@@ -28,6 +28,50 @@ static const char *const meeting_m2 =
 	"{\"id\":\"m2\",\"name\":\"MAG 2 2019\",\"starts_on\":\"2019-06-01\","
 	"\"ends_on\":\"2019-06-03\",\"place\":\"Geneva\",\"currency\":\"USD\"}";
 
+/*
+ * 20000.00 USD received for travel (2018-08-01), as finance records it: the
+ * money the meetings' allocations draw on (docs/controls.md).
+ */
+static void travel_money(void)
+{
+	json_t *p;
+	char body[256];
+
+	json_decref(call_on(&E.d, "POST", "/v1/donors", E.finance,
+			    "{\"id\":\"fin\",\"name\":\"Finland\",\"org_type\":\"10\","
+			    "\"country\":\"FIN\"}", 201));
+	p = call_on(&E.d, "POST", "/v1/pledges", E.finance,
+		    "{\"donor\":\"fin\",\"date\":\"2018-08-01\",\"amount\":\"20000.00\","
+		    "\"currency\":\"USD\",\"earmark\":\"travel\",\"agreement\":\"TF-1\"}", 201);
+	snprintf(body, sizeof(body),
+		 "{\"pledge\":%lld,\"date\":\"2018-08-01\",\"bank_account\":\"1010-USD\","
+		 "\"amount\":\"20000.00\"}",
+		 (long long)json_integer_value(json_object_get(p, "id")));
+	json_decref(p);
+	json_decref(call_on(&E.d, "POST", "/v1/receipts", E.finance, body, 201));
+}
+
+/* Finance allocates 6000.00 USD of the travel earmark to meeting (2018-08-02). */
+static void allocate(const char *meeting)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body),
+		 "{\"date\":\"2018-08-02\",\"source\":{\"earmark\":\"travel\",\"currency\":"
+		 "\"USD\"},\"meeting\":\"%s\",\"amount\":\"6000.00\"}", meeting);
+	json_decref(call_on(&E.d, "POST", "/v1/allocations", E.finance, body, 201));
+}
+
+/* Stores the meeting of a JSON text (as the secretariat) and allocates it
+ * its budget; returns the meeting's answer. */
+static json_t *add_meeting(const char *text)
+{
+	json_t *o = call_on(&E.d, "POST", "/v1/meetings", E.secretariat, text, 201);
+
+	allocate(json_string_value(json_object_get(o, "id")));
+	return o;
+}
+
 static void setup(void)
 {
 	const char *argv[] = {harness_bin_tfledger(), "fund", "init", "--database", NULL, NULL};
@@ -39,6 +83,7 @@ static void setup(void)
 	free(err);
 	harness_allow_overdrafts(E.conninfo);
 	daemon_start(&E.d, E.conninfo, E.dir);
+	travel_money();
 }
 
 static void teardown(void)
@@ -185,7 +230,7 @@ static size_t differences(json_t *answer, const char *id)
  * and approved, bo's report recorded on 2018-10-20, amina's never. */
 static void prior_meeting(void)
 {
-	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_2018, 201));
+	json_decref(add_meeting(meeting_2018));
 	json_decref(upload("igf2018-mag3", DATA "travel/prior.csv", E.secretariat, 201));
 	json_decref(call("POST", "/v1/meetings/igf2018-mag3/rank", E.secretariat,
 			 "{\"as_of\":\"2018-09-10\",\"budget\":\"5000.00 USD\"}", 201));
@@ -203,7 +248,7 @@ START_TEST(test_applicants_route__upload_stores_and_shows_the_funds_history)
 	char *before;
 
 	prior_meeting();
-	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(add_meeting(meeting_m1));
 	o = upload("m1", DATA "travel/mag1.csv", E.secretariat, 201);
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "imported")), 6);
 	ck_assert_str_eq(str(o, "meeting"), "m1");
@@ -283,7 +328,7 @@ START_TEST(test_applicants_route__bad_upload_400_naming_line_and_column_nothing_
 		{"POST", path, NULL, "text/csv", csv, 401, "unauthenticated", NULL},
 	};
 
-	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(add_meeting(meeting_m1));
 	before = snapshot();
 	REFUSED_EACH(bad);
 	free(country);
@@ -340,7 +385,7 @@ START_TEST(test_rank_route__what_if_with_budget_and_policy_stores_nothing)
 	json_t *body, *o, *stored;
 	char *text;
 
-	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(add_meeting(meeting_m1));
 	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
 	before = snapshot();
 
@@ -473,6 +518,7 @@ START_TEST(test_routes_travel__every_write_replays_its_idempotency_key)
 
 	json_decref(replayed("/v1/meetings", "k-meeting", "application/json", meeting_m1,
 			     meeting_m2, 201));
+	allocate("m1");
 	o = replayed("/v1/meetings/m1/applicants", "k-upload", "text/csv", csv,
 		     "id,name\n", 201);
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "imported")), 6);
@@ -539,7 +585,7 @@ START_TEST(test_routes_travel__roles_and_audit_rows_of_every_write)
 		"forbidden", "auditor");
 	expect_unchanged(before);
 	free(before);
-	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(add_meeting(meeting_m1));
 	expect_sql("SELECT count(*) FROM audit WHERE action = 'travel.meeting.add' AND"
 		   " token_name = 'sec' AND role = 'secretariat' AND object = 'm1'", "1");
 	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
@@ -622,7 +668,7 @@ START_TEST(test_report_route__bad_input_refused_nothing_stored)
 	};
 	char *before;
 
-	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(add_meeting(meeting_m1));
 	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
 	json_decref(call("POST", "/v1/meetings/m1/rank", E.secretariat,
 			 "{\"budget\":\"5000.00\",\"as_of\":\"2019-01-05\"}", 201));
@@ -653,7 +699,7 @@ START_TEST(test_routes_travel__flow_meeting_to_settlement_and_later_history)
 	long long entries;
 
 	/* meeting, upload, rank with 5000.00: amina 3000.00 and bo 1500.00 funded */
-	o = call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201);
+	o = add_meeting(meeting_m1);
 	ck_assert_str_eq(str(o, "starts_on"), "2019-01-29");
 	json_decref(o);
 	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
@@ -720,7 +766,7 @@ START_TEST(test_routes_travel__flow_meeting_to_settlement_and_later_history)
 
 	/* a later meeting: the same people; the fund's history counts both
 	 * trips as funded, cy's report as outstanding, amina's as in */
-	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m2, 201));
+	json_decref(add_meeting(meeting_m2));
 	o = upload("m2", DATA "travel/mag1.csv", E.secretariat, 201);
 	ck_assert_int_eq(figure(o, "amina", "ledger", "prior_funded"), 1);
 	ck_assert_int_eq(figure(o, "amina", "ledger", "prior_reports_outstanding"), 0);
@@ -795,7 +841,7 @@ START_TEST(test_routes_travel__bad_input_names_the_field_stores_nothing)
 	};
 	char *before;
 
-	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(add_meeting(meeting_m1));
 	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
 	refused(req("POST", "/v1/meetings/m1/approve", E.secretariat, NULL, "application/json",
 		    "{}"), 409, "conflict", "no stored ranking");
@@ -856,14 +902,14 @@ static void race_all(const char *path, const char *body, long status)
 
 START_TEST(test_routes_travel__concurrent_requests_with_one_key_write_once)
 {
-	json_decref(call("POST", "/v1/meetings", E.secretariat, meeting_m1, 201));
+	json_decref(add_meeting(meeting_m1));
 	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
 	json_decref(call("POST", "/v1/meetings/m1/rank", E.secretariat,
 			 "{\"budget\":\"5000.00\",\"as_of\":\"2019-01-05\"}", 201));
 	race_all("/v1/meetings/m1/approve", "{\"date\":\"2019-01-06\"}", 200);
 	/* two obligations, one approval audited, one key */
 	expect_sql("SELECT count(*) FROM travel_trips WHERE status = 'approved'", "2");
-	expect_sql("SELECT count(*) FROM entries", "2");
+	expect_sql("SELECT count(*) FROM entries WHERE reference LIKE 'travel:%'", "2");
 	expect_sql("SELECT count(*) FROM audit WHERE action = 'travel.approve'", "1");
 	expect_sql("SELECT count(*) FROM idempotency_keys WHERE key = 'k-race'", "1");
 }

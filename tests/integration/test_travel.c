@@ -20,6 +20,7 @@
 
 #include "common/err.h"
 #include "common/limits.h"
+#include "fund/control.h"
 #include "fund/fund.h"
 #include "ledger/ledger.h"
 #include "travel/travel.h"
@@ -99,6 +100,19 @@ static void import(PGconn *c, const char *meeting, const char *file, long long w
 	json_decref(out);
 }
 
+/*
+ * Allocates amount USD of source earmark to meeting on date (the funds
+ * control: a meeting's budget is what was allocated to it, docs/controls.md).
+ */
+static void allocate(PGconn *c, const char *meeting, const char *date, const char *amount,
+		     const char *earmark)
+{
+	json_decref(ok(c, fund_allocation_add,
+		       "{\"date\":\"%s\",\"source\":{\"earmark\":\"%s\",\"currency\":\"USD\"},"
+		       "\"meeting\":\"%s\",\"amount\":\"%s\"}",
+		       date, earmark, meeting, amount));
+}
+
 /* Ranks with body (printf format); returns the ranking's JSON. */
 __attribute__((format(printf, 2, 3))) static json_t *rank(PGconn *c, const char *fmt, ...)
 {
@@ -136,9 +150,10 @@ static json_t *decision(json_t *ranking, const char *id)
 }
 
 /*
- * The earlier meeting (2018-10-01): amina (1000.00) and bo (1500.00) funded
- * and approved; bo's trip settled with its report (900.00 + 300.00 paid),
- * amina's report never came. Leaves 8100-USD 1000.00, 5200-USD 1200.00.
+ * The earlier meeting (2018-10-01), 2500.00 allocated from the travel
+ * earmark: amina (1000.00) and bo (1500.00) funded and approved; bo's trip
+ * settled with its report (900.00 + 300.00 paid), amina's report never
+ * came. Leaves 8100-USD 1000.00, 5200-USD 1200.00, 8200-USD 5500.00.
  */
 static void prior_meeting(PGconn *c)
 {
@@ -148,7 +163,8 @@ static void prior_meeting(PGconn *c)
 		       "{\"id\":\"igf2018-mag3\",\"name\":\"MAG 3 2018\",\"starts_on\":\"2018-10-01\","
 		       "\"ends_on\":\"2018-10-03\",\"place\":\"Geneva\",\"currency\":\"USD\"}"));
 	import(c, "igf2018-mag3", DATA "prior.csv", 2);
-	o = rank(c, "{\"meeting\":\"igf2018-mag3\",\"as_of\":\"2018-09-10\",\"budget\":\"5000.00\"}");
+	allocate(c, "igf2018-mag3", "2018-09-01", "2500.00", "travel");
+	o = rank(c, "{\"meeting\":\"igf2018-mag3\",\"as_of\":\"2018-09-10\",\"budget\":\"2500.00\"}");
 	ck_assert_str_eq(harness_str(o, "allocated"), "2500.00");
 	json_decref(o);
 	json_decref(ok(c, travel_approve, "{\"meeting\":\"igf2018-mag3\",\"date\":\"2018-09-15\"}"));
@@ -159,6 +175,8 @@ static void prior_meeting(PGconn *c)
 	harness_expect_balance(c, "5200-USD", "120000");
 }
 
+/* The main meeting, allocated what the travel earmark has left after
+ * prior_meeting: 5500.00 (2019-01-02). */
 static void main_meeting(PGconn *c)
 {
 	json_decref(ok(c, travel_meeting_add,
@@ -166,6 +184,7 @@ static void main_meeting(PGconn *c)
 		       "\"ends_on\":\"2019-01-31\",\"place\":\"Geneva\",\"currency\":\"USD\","
 		       "\"budget_line\":\"MAG travel 2019\"}"));
 	import(c, "igf2019-mag1", DATA "mag1.csv", 6);
+	allocate(c, "igf2019-mag1", "2019-01-02", "5500.00", "travel");
 }
 
 /* --- tests ---------------------------------------------------------------------------- */
@@ -180,11 +199,11 @@ START_TEST(test_travel_rank__budget_from_ledger_and_history_over_csv)
 	prior_meeting(f.c);
 	main_meeting(f.c);
 	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2019-01-05\"}");
-	/* 8000.00 funds - 1000.00 open obligation - 1200.00 spent */
-	ck_assert_str_eq(harness_str(o, "budget"), "5800.00");
+	/* the meeting's allocation: 8000.00 earmarked less 2500.00 to the prior meeting */
+	ck_assert_str_eq(harness_str(o, "budget"), "5500.00");
 	ck_assert_str_eq(harness_str(o, "budget_source"), "ledger");
 	ck_assert_str_eq(harness_str(o, "allocated"), "4200.00");
-	ck_assert_str_eq(harness_str(o, "remaining"), "1600.00");
+	ck_assert_str_eq(harness_str(o, "remaining"), "1300.00");
 	/* amina wrote 0 and 0; the fund knows one trip without its report */
 	ck_assert_str_eq(harness_str(decision(o, "amina"), "decision"), "ineligible");
 	ck_assert_str_eq(json_string_value(json_array_get(
@@ -214,7 +233,7 @@ START_TEST(test_travel_rank__budget_from_ledger_and_history_over_csv)
 		 " FROM travel_runs WHERE id = %lld",
 		 harness_str(json_object_get(o, "policy"), "sha256"),
 		 (long long)json_integer_value(json_object_get(o, "run")));
-	harness_expect_value(f.c, sql, "580000 ledger igf-travel true 6");
+	harness_expect_value(f.c, sql, "550000 ledger igf-travel true 6");
 	harness_expect_value(f.c, "SELECT inputs->0->>'prior_funded' || '/' || (inputs->0->>"
 		    "'declared_prior_funded') FROM travel_runs ORDER BY id DESC LIMIT 1", "1/0");
 	harness_expect_value(f.c, "SELECT string_agg(applicant || ':' || decision || ':' || granted_minor, ','"
@@ -254,7 +273,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 	 * (the meeting's own obligations count as its budget), and approving
 	 * that run obliges nobody twice */
 	o = rank(f.c, "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2019-01-07\"}");
-	ck_assert_str_eq(harness_str(o, "budget"), "5800.00");
+	ck_assert_str_eq(harness_str(o, "budget"), "5500.00");
 	ck_assert_str_eq(harness_str(o, "allocated"), "4200.00");
 	json_decref(o);
 	harness_expect_value(f.c, "SELECT count(*) FROM (SELECT applicant, decision FROM travel_decisions"
@@ -270,7 +289,7 @@ START_TEST(test_travel_flow__approve_decline_settle_balances_and_verifies)
 	expect_unchanged(f.c, before);
 	free(before);
 
-	/* bo declines: 1500.00 released; 3100.00 is free: fay (3500.00) does
+	/* bo declines: 1500.00 released; 2800.00 is free: fay (3500.00) does
 	 * not fit, dee (1800.00) does and is offered the place */
 	o = ok(f.c, travel_decline,
 	       "{\"meeting\":\"igf2019-mag1\",\"applicant\":\"bo\",\"date\":\"2019-01-08\"}");
@@ -464,7 +483,9 @@ END_TEST
 
 /*
  * Offers after a decline follow the run's allocation rule. Two meetings with
- * the same applicants, 4600.00 each: amina 3000.00 and bo 1500.00 funded.
+ * the same applicants, 4600.00 each (one allocated from the travel earmark,
+ * the other from 5000.00 USD received unearmarked): amina 3000.00 and bo
+ * 1500.00 funded.
  * Cancelling bo frees 1600.00: cy (2000.00) does not fit; under
  * skip-and-continue eve (700.00) is offered, under stop-at-first-misfit
  * nobody.
@@ -475,8 +496,17 @@ START_TEST(test_travel_offer__follows_the_runs_allocation_rule)
 		const char *meeting, *policy, *offered;
 	} cases[] = {{"skip", NULL, "eve"}, {"stop", DATA "policy-stop.xml", NULL}};
 	struct fx f;
+	json_t *p;
 
 	fx_open(&f);
+	p = ok(f.c, fund_pledge_add,
+	       "{\"donor\":\"fin\",\"date\":\"2018-08-01\",\"amount\":\"5000.00\","
+	       "\"currency\":\"USD\",\"agreement\":\"TF-2018-2\"}");
+	json_decref(ok(f.c, fund_receipt_add,
+		       "{\"pledge\":%lld,\"date\":\"2018-09-01\",\"bank_account\":\"1010-USD\","
+		       "\"amount\":\"5000.00\"}",
+		       (long long)json_integer_value(json_object_get(p, "id"))));
+	json_decref(p);
 	for (size_t i = 0; i < 2; i++) {
 		const char *m = cases[i].meeting;
 		json_t *o;
@@ -487,6 +517,7 @@ START_TEST(test_travel_offer__follows_the_runs_allocation_rule)
 			       "\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
 			       m));
 		import(f.c, m, DATA "mag1.csv", 6);
+		allocate(f.c, m, "2019-01-02", "4600.00", i == 0 ? "travel" : "none");
 		if (cases[i].policy)
 			snprintf(pol, sizeof(pol), ",\"policy\":\"%s\"", cases[i].policy);
 		o = rank(f.c, "{\"meeting\":\"%s\",\"budget\":\"4600.00\"%s}", m, pol);
@@ -722,7 +753,12 @@ START_TEST(test_travel_cli__import_rank_approve_twice_list)
 	free(out);
 	expect_unchanged(f.c, before);
 	free(before);
-	/* the stored ranking takes the ledger's 8000.00 as of the date */
+	/* finance allocates the earmark's 8000.00 to the meeting: the stored
+	 * ranking takes it as of the date */
+	cli_ok(NULL, f.db,
+	       (const char *const[]){"allocations", "add", "--date", "2019-01-02",
+				     "--source-earmark", "travel", "--source-currency", "USD",
+				     "--meeting", "igf2019-mag1", "--amount", "8000.00", NULL});
 	cli_ok(&out, f.db,
 	       (const char *const[]){"travel", "rank", "--meeting", "igf2019-mag1", "--as-of",
 				     "2019-01-05", NULL});

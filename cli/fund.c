@@ -1,7 +1,7 @@
 /*
  * fund.c - the fund's books for people: tfledger fund init, donors add|list,
  * pledges add|sign|list, receipts add|list, inkind add|list, rates
- * import|list, funds travel-available and bank-accounts link|list
+ * import|list|correct|corrections, funds travel-available and bank-accounts link|list
  * (reconcile and its work queue: cli/reconcile.c). For now they talk to the database
  * directly (--database, else $TFLEDGER_DATABASE), working as the daemon's
  * role so that they can do exactly what tfledgerd may; the audit trail
@@ -27,6 +27,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "fund/fund.h"
+#include "fund/reval.h"
 #include "bank/reconcile.h"
 
 static const struct cli_col donor_cols[] = {
@@ -63,6 +64,9 @@ static const struct cli_col rate_cols[] = {{"currency", "CCY", false},
 				       {"month", "MONTH", false},
 				       {"usd_per_unit", "USD PER UNIT", true},
 				       {NULL, NULL, false}};
+static const struct cli_col correction_cols[] = {
+	{"currency", "CCY", false}, {"month", "MONTH", false}, {"old", "OLD", true},
+	{"new", "NEW", true},	    {"reason", "REASON", false}, {NULL, NULL, false}};
 static const struct cli_col travel_cols[] = {
 	{"currency", "CCY", false},	    {"funds", "FUNDS", true},
 	{"obligations", "OBLIGATIONS", true}, {"spent", "SPENT", true},
@@ -100,7 +104,7 @@ static const struct cli_args_opt pledge_add_opts[] = {
 	CLI_ARGS_BODY_STR("donor", "ID", "the donor", REQ),
 	CLI_ARGS_BODY_STR("date", "D", "the day of the pledge", REQ),
 	CLI_ARGS_BODY_STR("amount", "A", "the amount pledged", REQ),
-	CLI_ARGS_BODY_STR("currency", "C", "ISO 4217: USD, EUR or CHF", REQ),
+	CLI_ARGS_BODY_STR("currency", "C", "ISO 4217 (a new one gets its accounts)", REQ),
 	CLI_ARGS_BODY_STR("earmark", "none|travel", "what it is for (default none)", 0),
 	CLI_ARGS_BODY_STR("agreement", "NO", "the contribution agreement's number", 0),
 	CLI_ARGS_BODY_STR("signed-on", "D", "the day the agreement was signed", 0),
@@ -129,6 +133,12 @@ static const struct cli_args_opt inkind_add_opts[] = {
 	CLI_ARGS_BODY_STR("period-start", "D", "the first day it covers", REQ),
 	CLI_ARGS_BODY_STR("period-end", "D", "the last day it covers", REQ),
 	CLI_ARGS_END};
+static const struct cli_args_opt rate_correct_opts[] = {
+	CLI_ARGS_BODY_STR("currency", "C", "ISO 4217, not USD", REQ),
+	CLI_ARGS_BODY_STR("month", "YYYY-MM", "the month of the rate", REQ),
+	CLI_ARGS_BODY_STR("usd-per-unit", "X", "the corrected rate, USD per unit", REQ),
+	CLI_ARGS_BODY_STR("reason", "T", "why, 1-1000 characters", REQ),
+	CLI_ARGS_END};
 static const struct cli_args_opt travel_available_opts[] = {
 	CLI_ARGS_BODY_STR("as-of", "D", "the day", REQ),
 	CLI_ARGS_END};
@@ -154,6 +164,11 @@ static const struct cli_args_cmd cmds[] = {
 	{"rates import", NULL, common_opts, "FILE.csv",
 	 "the UN rates: a CSV of currency,month,usd_per_unit", 1, 1, NULL},
 	{"rates list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
+	{"rates correct", rate_correct_opts, common_opts, NULL, NULL, 0, 0,
+	 "Corrects a stored rate (the old value kept with who and why) and revalues\n"
+	 "again the month and the month after where a revaluation is posted."},
+	{"rates corrections", NULL, common_opts, NULL, NULL, 0, 0,
+	 "Every rate correction, newest first."},
 	{"funds travel-available", travel_available_opts, common_opts, NULL, NULL, 0, 0,
 	 "The money available for travel, per currency and in USD."},
 	{"bank-accounts link", link_opts, common_opts, NULL, NULL, 0, 0, NULL},
@@ -257,6 +272,12 @@ static int dispatch(struct cli_run *r)
 	}
 	else if (strcmp(f, "rates") == 0 && strcmp(a, "list") == 0)
 		rc = fund_rates_list(&out, r->c);
+	else if (strcmp(f, "rates") == 0 && strcmp(a, "correct") == 0)
+		return finish(r, fund_rate_correct(&out, r->c, r->body, &r->who), out,
+			      correction_cols, NULL);
+	else if (strcmp(f, "rates") == 0 && strcmp(a, "corrections") == 0)
+		return finish(r, fund_rate_corrections_list(&out, r->c), out, correction_cols,
+			      "corrections");
 	else if (strcmp(f, "funds") == 0 && strcmp(a, "travel-available") == 0)
 		rc = fund_travel_available(
 			&out, r->c, json_string_value(json_object_get(r->body, "as_of")));

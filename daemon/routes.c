@@ -122,6 +122,18 @@ static const struct route routes[] = {
 	{"GET", "/v1/funds/travel/available", "travel_available", EVERYONE,
 	 "read the money available for travel", BODY, READ, route_travel_available},
 
+	/* month-end revaluation and rate corrections (fund/reval.h) */
+	{"POST", "/v1/revaluations", "revalue", BOOKKEEPERS, "write the fund's books", BODY,
+	 IDEMPOTENT, route_revalue},
+	{"GET", "/v1/revaluations", "revaluations_list", BOOK_READERS, "read the fund's books",
+	 BODY, READ, route_revaluations_list},
+	{"GET", "/v1/revaluations/{month}", "revaluation_check", BOOK_READERS,
+	 "read the fund's books", BODY, READ, route_revaluation_check},
+	{"POST", "/v1/rates/corrections", "rate_correct", BOOKKEEPERS, "write the fund's books",
+	 BODY, IDEMPOTENT, route_rate_correct},
+	{"GET", "/v1/rates/corrections", "rate_corrections_list", BOOK_READERS,
+	 "read the fund's books", BODY, READ, route_rate_corrections_list},
+
 	/* travel support; a what-if ranking stores nothing, storing one is
 	 * SECRETARIAT's (checked by the handler) */
 	{"POST", "/v1/meetings", "meeting_add", SECRETARIAT, "write travel support", BODY,

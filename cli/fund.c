@@ -273,11 +273,9 @@ static int dispatch(struct cli_run *r)
 	else if (strcmp(f, "rates") == 0 && strcmp(a, "list") == 0)
 		rc = fund_rates_list(&out, r->c);
 	else if (strcmp(f, "rates") == 0 && strcmp(a, "correct") == 0)
-		return finish(r, fund_rate_correct(&out, r->c, r->body, &r->who), out,
-			      correction_cols, NULL);
+		rc = fund_rate_correct(&out, r->c, r->body, &r->who);
 	else if (strcmp(f, "rates") == 0 && strcmp(a, "corrections") == 0)
-		return finish(r, fund_rate_corrections_list(&out, r->c), out, correction_cols,
-			      "corrections");
+		rc = fund_rate_corrections_list(&out, r->c);
 	else if (strcmp(f, "funds") == 0 && strcmp(a, "travel-available") == 0)
 		rc = fund_travel_available(
 			&out, r->c, json_string_value(json_object_get(r->body, "as_of")));
@@ -306,6 +304,9 @@ static int dispatch(struct cli_run *r)
 			rc = fund_rates_list(&out, r->c);
 		}
 	}
+	if (strcmp(f, "rates") == 0 &&
+	    (strcmp(a, "correct") == 0 || strcmp(a, "corrections") == 0))
+		return finish(r, rc, out, correction_cols, "corrections");
 	if (strcmp(f, "donors") == 0)
 		return finish(r, rc, out, donor_cols, "donors");
 	if (strcmp(f, "pledges") == 0)

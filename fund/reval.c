@@ -252,6 +252,18 @@ static int add_usd(int64_t *total, struct figures *f, fund_rates *fr, int64_t mi
 	return money_add(total, *total, usd);
 }
 
+/* Whether the books are the fund's: its chart holds 4900-USD (tfledger
+ * fund init). A journal without the chart (the ledger's own use) has no
+ * revaluation to make. */
+static int fund_books(bool *out, PGconn *c)
+{
+	struct ledger_account a;
+	int rc = ledger_account_get(&a, c, "4900-USD");
+
+	*out = rc == 0;
+	return rc == ERR_NOTFOUND ? 0 : rc;
+}
+
 static bool own_account(const char *code)
 {
 	return strcmp(code, "4900-USD") == 0 || strcmp(code, "5900-USD") == 0;
@@ -350,8 +362,17 @@ static int revalue_tx_run(PGconn *c, void *ctx)
 	bool has_cur;
 	int rc;
 
+	bool books;
+
 	json_decref(t->out);
 	t->out = NULL;
+	if ((rc = fund_books(&books, c)) < 0)
+		goto cleanup;
+	if (!books) {
+		rc = err_set(ERR_INVALID, "month %s: the fund's chart has no 4900-USD to revalue"
+					  " into (tfledger fund init)", t->d.month);
+		goto cleanup;
+	}
 	if ((rc = refuse_closed(c, &t->d, false, "a revaluation")) < 0 ||
 	    (rc = db_exec(&cur, c, "reval_current_lock", 1, (const char *const[]){t->d.first})) < 0)
 		goto cleanup;
@@ -451,12 +472,18 @@ int fund_revaluation_check(json_t **out, PGconn *c, const char *month)
 	struct figures f = {0};
 	fund_rates *fr = NULL;
 	PGresult *cur = NULL;
-	bool missing, posted, current;
+	bool missing, posted, current, books;
 	int rc;
 
 	*out = NULL;
-	if ((rc = month_days(&d, month, "month")) < 0)
+	if ((rc = month_days(&d, month, "month")) < 0 || (rc = fund_books(&books, c)) < 0)
 		return rc;
+	if (!books) { /* a journal without the fund's chart: nothing to revalue */
+		*out = json_pack("{s:s, s:n, s:n, s:b, s:b, s:n, s:[]}", "month", d.month,
+				 "computed", "posted", "current", 1, "needed", 0, "entry_id",
+				 "missing_rates");
+		return *out ? 0 : oom();
+	}
 	if ((rc = db_exec(&cur, c, "reval_current", 1, (const char *const[]){d.first})) < 0 ||
 	    (rc = fund_rates_load(&fr, c)) < 0 || (rc = compute(&f, fr, c, &d)) < 0)
 		goto cleanup;

@@ -43,7 +43,8 @@ int fund_reval_setup(PGconn *c);
  * "reposted" (R differs: the old entry reversed, the row superseded, the
  * new one posted). ERR_INVALID: invalid-field (month), period-closed (the
  * month is closed), missing-rate (every missing (currency, month) listed);
- * ERR_CONFLICT if another revaluation of the month committed meanwhile.
+ * ERR_CONFLICT if another revaluation of the month committed meanwhile;
+ * ERR_INVALID if the chart has no 4900-USD (tfledger fund init).
  */
 int fund_revalue(json_t **out, PGconn *c, const char *month, const struct ledger_actor *who);
 
@@ -54,7 +55,9 @@ int fund_revalue(json_t **out, PGconn *c, const char *month, const struct ledger
  * none), needed whether any monetary account outside USD has a balance at
  * the end of month or of the month before, and current true when the
  * posted row equals computed, or when nothing is needed, none is posted
- * and R is 0. The close of a month calls it. ERR_INVALID for a bad month.
+ * and R is 0. A journal without the fund's chart (no 4900-USD: the
+ * ledger's own use) has nothing to revalue: current true, needed false.
+ * The close of a month calls it. ERR_INVALID for a bad month.
  */
 int fund_revaluation_check(json_t **out, PGconn *c, const char *month);
 

@@ -531,6 +531,28 @@ START_TEST(test_missing_rates__one_list_then_the_reports_work)
 }
 END_TEST
 
+START_TEST(test_check__a_journal_without_the_fund_chart_has_nothing_to_revalue)
+{
+	char db[LIMIT_CONNINFO_BYTES];
+	json_t *o = NULL;
+	PGconn *c;
+
+	harness_new_db(db, sizeof(db));
+	c = harness_connect(db);
+	ck_assert_int_eq(ledger_store_setup(c), 0);
+	ck_assert_int_eq(fund_setup(c), 0);
+	ck_assert_msg(fund_revaluation_check(&o, c, "2019-03") == 0, "%s", err_last());
+	ck_assert(json_is_true(json_object_get(o, "current")));
+	ck_assert(json_is_false(json_object_get(o, "needed")));
+	json_decref(o);
+	o = NULL;
+	ck_assert_int_eq(fund_revalue(&o, c, "2019-03", &who), ERR_INVALID);
+	ck_assert_msg(strstr(err_last(), "tfledger fund init"), "%s", err_last());
+	harness_expect_value(c, "SELECT count(*) FROM fund_revaluations", "0");
+	PQfinish(c);
+}
+END_TEST
+
 /* --- the CLI, as the daemon's role --------------------------------------------------------- */
 
 START_TEST(test_cli__revalue_correct_and_list_as_the_daemon_role)
@@ -594,6 +616,7 @@ static Suite *suite(void)
 		{test_receipt__realised_gain_and_loss_against_3900_usd, 0},
 		{test_currency__first_pledge_makes_its_accounts_in_one_step, 0},
 		{test_missing_rates__one_list_then_the_reports_work, 0},
+		{test_check__a_journal_without_the_fund_chart_has_nothing_to_revalue, 0},
 		{test_cli__revalue_correct_and_list_as_the_daemon_role, 0},
 	};
 	Suite *s = suite_create("reval");

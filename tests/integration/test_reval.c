@@ -24,6 +24,11 @@
 #include "fund/reval.h"
 #include "ledger/ledger.h"
 #include "tests/harness/harness.h"
+/* the daemon and its HTTP client; not every helper of it is used here */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "tests/integration/ledger_fixture.h"
+#pragma GCC diagnostic pop
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance",
 					"test"};
@@ -607,6 +612,114 @@ START_TEST(test_cli__revalue_correct_and_list_as_the_daemon_role)
 }
 END_TEST
 
+/* --- over HTTP ---------------------------------------------------------------------- */
+
+static json_t *http_ok(const struct daemon *d, const char *method, const char *path,
+		       const char *token, const char *key, const char *body, long status)
+{
+	struct resp r = http(d, method, path, token, key, body);
+	json_t *o;
+
+	ck_assert_msg(r.status == status, "%s %s: %ld, want %ld: %s", method, path, r.status,
+		      status, r.body);
+	o = json_loads(r.body, 0, NULL);
+	ck_assert_msg(o, "%s %s: not JSON: %s", method, path, r.body);
+	resp_free(&r);
+	return o;
+}
+
+static void http_refused(const struct daemon *d, const char *method, const char *path,
+			 const char *token, const char *body, long status, const char *code)
+{
+	struct resp r = http(d, method, path, token, NULL, body);
+	char *got = error_code(r.body);
+
+	ck_assert_msg(r.status == status && got && strcmp(got, code) == 0,
+		      "%s %s: %ld %s, want %ld %s: %s", method, path, r.status, got, status, code,
+		      r.body);
+	free(got);
+	resp_free(&r);
+}
+
+START_TEST(test_routes__roles_idempotency_key_and_answers)
+{
+	static const char *const month = "{\"month\":\"2019-03\"}";
+	struct roles_env e;
+	struct fx f;
+	json_t *o, *again;
+	char *a, *b;
+
+	roles_env_open(&e);
+	snprintf(f.db, sizeof(f.db), "%s", e.conninfo);
+	f.c = harness_connect(f.db);
+	ck_assert_int_eq(ledger_store_setup(f.c), 0);
+	ck_assert_int_eq(fund_setup(f.c), 0);
+	{
+		int created;
+
+		ck_assert_int_eq(fund_init(&created, f.c, &who), 0);
+	}
+	json_decref(harness_op_ok(f.c, fund_donor_add, &who,
+				  "{\"id\":\"ec\",\"name\":\"EC\",\"org_type\":\"40\"}"));
+	two_months(&f);
+	daemon_start(&e.d, e.conninfo, e.dir);
+
+	/* finance and admin write; auditor and secretariat may not */
+	http_refused(&e.d, "POST", "/v1/revaluations", e.auditor, month, 403, "forbidden");
+	http_refused(&e.d, "POST", "/v1/revaluations", e.secretariat, month, 403, "forbidden");
+	http_refused(&e.d, "POST", "/v1/rates/corrections", e.auditor,
+		     "{\"currency\":\"EUR\",\"month\":\"2019-03\",\"usd_per_unit\":\"1.16\","
+		     "\"reason\":\"x\"}", 403, "forbidden");
+	http_refused(&e.d, "GET", "/v1/revaluations", e.secretariat, NULL, 403, "forbidden");
+	harness_expect_value(f.c, "SELECT count(*) FROM fund_revaluations", "0");
+	http_refused(&e.d, "POST", "/v1/revaluations", e.finance, "{\"month\":\"2019\"}", 400,
+		     "invalid-field");
+	http_refused(&e.d, "POST", "/v1/revaluations", e.finance, "{\"month\":\"2019-03\","
+		     "\"x\":1}", 400, "invalid-field");
+
+	/* posted once; the same Idempotency-Key replays the answer and writes nothing */
+	o = http_ok(&e.d, "POST", "/v1/revaluations", e.finance, "reval-k1", month, 201);
+	ck_assert_str_eq(str(o, "status"), "posted");
+	ck_assert_str_eq(str(o, "amount"), "33.71");
+	again = http_ok(&e.d, "POST", "/v1/revaluations", e.finance, "reval-k1", month, 201);
+	a = json_dumps(o, JSON_SORT_KEYS);
+	b = json_dumps(again, JSON_SORT_KEYS);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	json_decref(o);
+	json_decref(again);
+	harness_expect_value(f.c, "SELECT count(*) FROM audit WHERE action = 'revaluation.post'",
+			     "1");
+	o = http_ok(&e.d, "POST", "/v1/revaluations", e.finance, "reval-k2", month, 201);
+	ck_assert_str_eq(str(o, "status"), "unchanged");
+	json_decref(o);
+	o = http_ok(&e.d, "GET", "/v1/revaluations/2019-03", e.auditor, NULL, NULL, 200);
+	ck_assert(json_is_true(json_object_get(o, "current")));
+	json_decref(o);
+
+	/* a correction over HTTP reposts March; listed */
+	o = http_ok(&e.d, "POST", "/v1/rates/corrections", e.admin, "corr-k1",
+		    "{\"currency\":\"EUR\",\"month\":\"2019-03\",\"usd_per_unit\":\"1.16\","
+		    "\"reason\":\"UN Treasury\"}", 201);
+	ck_assert_str_eq(str(json_array_get(json_object_get(o, "revaluations"), 0), "amount"),
+			 "40.00");
+	json_decref(o);
+	o = http_ok(&e.d, "GET", "/v1/revaluations", e.auditor, NULL, NULL, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(o, "revaluations")), 2);
+	json_decref(o);
+	o = http_ok(&e.d, "GET", "/v1/rates/corrections", e.finance, NULL, NULL, 200);
+	ck_assert_str_eq(str(json_array_get(json_object_get(o, "corrections"), 0), "old"),
+			 "1.1537");
+	json_decref(o);
+	http_refused(&e.d, "POST", "/v1/rates/corrections", e.finance,
+		     "{\"currency\":\"EUR\",\"month\":\"2019-03\",\"usd_per_unit\":\"1.16\","
+		     "\"reason\":\"again\"}", 409, "conflict");
+	roles_env_close(&e);
+	fx_close(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test tests[] = {
@@ -618,6 +731,7 @@ static Suite *suite(void)
 		{test_missing_rates__one_list_then_the_reports_work, 0},
 		{test_check__a_journal_without_the_fund_chart_has_nothing_to_revalue, 0},
 		{test_cli__revalue_correct_and_list_as_the_daemon_role, 0},
+		{test_routes__roles_idempotency_key_and_answers, 0},
 	};
 	Suite *s = suite_create("reval");
 

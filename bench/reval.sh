@@ -12,7 +12,8 @@
 # (1,000 two-posting entries a request, as bench/ledger.sh does), never by
 # COPY or SQL: 50 asset accounts BNNN-CCY and 50 revenue accounts RNNN-CCY
 # in USD, EUR, CHF and GBP, each entry Dr an asset / Cr a revenue account of
-# one currency, dated over the 31 days of March 2019. A private cluster with
+# one currency, dated over the 31 days of March 2019 (and 200 postings on
+# 2019-02-28, so that R is not zero). A private cluster with
 # fsync=off (the load is not what is measured).
 set -eu
 BUILD=${1:-.}
@@ -69,6 +70,19 @@ awk 'BEGIN { split("USD EUR CHF GBP", ccy, " "); printf "{\"entries\":["
 		       i ? "," : "", i % 31 + 1, i, k, c, i % 100, c, k, c, i % 100, c
 	}
 	printf "]}" }' >"$DIR/batch.json"
+# The end of February holds a balance in each currency, so that R(March)
+# is not zero: 100 entries (200 postings) dated 2019-02-28.
+awk 'BEGIN { split("USD EUR CHF GBP", ccy, " "); printf "{\"entries\":["
+	for (i = 0; i < 100; i++) {
+		k = i % 50; c = ccy[k % 4 + 1]
+		printf "%s{\"date\":\"2019-02-28\",\"memo\":\"f%d\",\"postings\":[" \
+		       "{\"account\":\"B%03d-%s\",\"side\":\"debit\",\"amount\":\"1000.00\",\"currency\":\"%s\"}," \
+		       "{\"account\":\"R%03d-%s\",\"side\":\"credit\",\"amount\":\"1000.00\",\"currency\":\"%s\"}]}",
+		       i ? "," : "", i, k, c, c, k, c, c
+	}
+	printf "]}" }' >"$DIR/feb.json"
+curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+     --data-binary @"$DIR/feb.json" "$URL/v1/entries/batch" || { echo "February was refused"; exit 2; }
 echo "== loading $POSTINGS postings through POST /v1/entries/batch"
 n=0
 while [ "$n" -lt "$POSTINGS" ]; do

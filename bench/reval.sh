@@ -97,6 +97,12 @@ $PSQL -d tfledger -c "VACUUM (ANALYZE) postings, balances, entries"
 $PSQL -d tfledger -c "CHECKPOINT"
 
 now() { date +%s.%N; }
+# What any command costs before its work (connection, SET ROLE, every
+# module's prepared statements): the baseline of the figures below.
+t0=$(now)
+"$TFL" rates list --database "$DB" >/dev/null
+t1=$(now)
+echo "== baseline: tfledger rates list: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') s"
 for run in posted unchanged; do
 	t0=$(now)
 	"$TFL" revalue --month 2019-03 --format json --database "$DB" >"$DIR/reval-$run.json"

@@ -57,7 +57,9 @@ int fund_revalue(json_t **out, PGconn *c, const char *month, const struct ledger
  * posted row equals computed, or when nothing is needed, none is posted
  * and R is 0. A journal without the fund's chart (no 4900-USD: the
  * ledger's own use) has nothing to revalue: current true, needed false.
- * The close of a month calls it. ERR_INVALID for a bad month.
+ * The close of a month calls it. ERR_INVALID for a bad month. It runs in
+ * a transaction of its own, or joins the caller's (db_tx), where it turns
+ * JIT off (set_config jit, local) for the rest of that transaction.
  */
 int fund_revaluation_check(json_t **out, PGconn *c, const char *month);
 

@@ -27,13 +27,17 @@ static int write_op(json_t **out, unsigned *status, PGconn *c, const struct ledg
 		    void *ctx)
 {
 	struct write *w = ctx;
+	const char *st;
 	int rc = w->op(out, c, w->body, who);
 
-	*status = rc == 0 ? 201 : 0;
+	/* 201 when something was stored; a revaluation found unchanged, 200 */
+	st = rc == 0 ? json_string_value(json_object_get(*out, "status")) : NULL;
+	*status = rc == 0 ? (st && strcmp(st, "unchanged") == 0 ? 200 : 201) : 0;
 	return rc;
 }
 
-/* Parses the body, runs op through http_write (201 with its answer). */
+/* Parses the body, runs op through http_write (201 with its answer, 200
+ * when it stored nothing). */
 static enum MHD_Result write_run(struct req *q,
 				 int (*op)(json_t **, PGconn *, json_t *, const struct ledger_actor *))
 {
@@ -47,8 +51,8 @@ static enum MHD_Result write_run(struct req *q,
 	return sent;
 }
 
-/* {"month"}: fund_revalue. 201 whether posted, reposted or unchanged: the
- * answer's status says which. */
+/* {"month"}: fund_revalue: 201 posted or reposted, 200 unchanged (the
+ * answer's status says which). */
 static int revalue_op(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"month", NULL};

@@ -134,19 +134,16 @@ static const char *const same_cols[C_SAME_NCOLS] = {[C_SAME] = "same"};
 enum { C_DONOR_NAME, C_DONOR_NCOLS };
 static const char *const donor_cols[C_DONOR_NCOLS] = {[C_DONOR_NAME] = "name"};
 
-/* fund_donor_gifts: a donor, then one receipt of theirs (NULL if none) with
- * the rate of its month */
+/* fund_donor_gifts: a donor, then one receipt of theirs (NULL if none) and
+ * its month (the rates come from fund_rates, fund/usd.h) */
 enum {
 	C_GIFT_DONOR, C_GIFT_NAME, C_GIFT_ORG_TYPE, C_GIFT_COUNTRY, C_GIFT_INSTRUCTED,
-	C_GIFT_INSTRUCTED_CURRENCY, C_GIFT_MONTH, C_GIFT_USD_MANTISSA, C_GIFT_USD_SCALE,
-	C_GIFT_RECEIPT, C_GIFT_NCOLS
+	C_GIFT_INSTRUCTED_CURRENCY, C_GIFT_MONTH, C_GIFT_NCOLS
 };
 static const char *const gift_cols[C_GIFT_NCOLS] = {
 	[C_GIFT_DONOR] = "id", [C_GIFT_NAME] = "name", [C_GIFT_ORG_TYPE] = "org_type",
 	[C_GIFT_COUNTRY] = "country", [C_GIFT_INSTRUCTED] = "instructed_minor",
-	[C_GIFT_INSTRUCTED_CURRENCY] = "instructed_currency", [C_GIFT_MONTH] = "month",
-	[C_GIFT_USD_MANTISSA] = "usd_mantissa", [C_GIFT_USD_SCALE] = "usd_scale",
-	[C_GIFT_RECEIPT] = "receipt"};
+	[C_GIFT_INSTRUCTED_CURRENCY] = "instructed_currency", [C_GIFT_MONTH] = "month"};
 
 /* A pledge row: fund_pledge_lock's columns, and fund_pledges_list's before
  * C_PLEDGE_SETTLED. */
@@ -236,12 +233,9 @@ static const struct db_stmt stmts[] = {
 	{"fund_donor_get", "SELECT name FROM donors WHERE id = $1", 1},
 	{"fund_donor_gifts",
 	 "SELECT d.id, d.name, d.org_type, d.country, r.instructed_minor,"
-	 " r.instructed_currency, to_char(r.received_on, 'YYYY-MM') AS month, x.usd_mantissa,"
-	 " x.usd_scale, r.id AS receipt"
+	 " r.instructed_currency, to_char(r.received_on, 'YYYY-MM') AS month"
 	 " FROM donors d LEFT JOIN pledges p ON p.donor = d.id"
 	 " LEFT JOIN receipts r ON r.pledge = p.id"
-	 " LEFT JOIN exchange_rates x ON x.currency = r.instructed_currency"
-	 "  AND x.month = to_char(r.received_on, 'YYYY-MM')"
 	 " ORDER BY d.id, r.id",
 	 0},
 	{"fund_pledge_insert",

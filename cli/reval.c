@@ -25,7 +25,7 @@ static const struct cli_col reval_cols[] = {
 static const struct cli_col list_cols[] = {
 	{"id", "ID", true},	   {"month", "MONTH", false},	  {"amount", "USD", true},
 	{"current", "CURRENT", false}, {"entry_id", "ENTRY", false},
-	{"reversal_entry_id", "REVERSED BY", false}, {"posted_by", "BY", false},
+	{"reversal_entry_id", "REVERSAL", false}, {"posted_by", "BY", false},
 	{"posted_at", "AT", false}, {NULL, NULL, false}};
 static const struct cli_col check_cols[] = {
 	{"month", "MONTH", false},     {"computed", "COMPUTED", true}, {"posted", "POSTED", true},
@@ -51,6 +51,21 @@ static const char notes[] =
 	"Every command takes [--format table|json] [--database CONNINFO].\n"
 	"R(m) = NA(m) - NA(m-1) - S(m): docs/controls.md, \"Month-end revaluation\".\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
+
+/* The table printer shows strings and numbers: true/false become yes/no. */
+static void yes_no(json_t *rows)
+{
+	static const char *const keys[] = {"current", "needed"};
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(rows, i, o)
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (json_is_boolean(json_object_get(o, keys[k])))
+				json_object_set_new(o, keys[k],
+						    json_string(json_is_true(json_object_get(
+								o, keys[k])) ? "yes" : "no"));
+}
 
 static int dispatch(struct cli_run *r)
 {
@@ -80,6 +95,7 @@ static int dispatch(struct cli_run *r)
 	} else {
 		json_t *rows = json_is_array(out) ? json_incref(out) : json_pack("[O]", out);
 
+		yes_no(rows);
 		cli_print_table(rows, cols);
 		json_decref(rows);
 	}

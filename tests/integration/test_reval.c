@@ -19,6 +19,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "common/xml.h"
 #include "fund/body.h"
 #include "fund/fund.h"
 #include "fund/reval.h"
@@ -452,17 +453,27 @@ START_TEST(test_currency__first_pledge_makes_its_accounts_in_one_step)
 }
 END_TEST
 
-/* Runs `tfledger report KIND --from --to` into dir; the exit status, the
- * stderr text in *err (the caller frees). */
+/* Runs `tfledger report KIND --from --to` into a new directory; the exit
+ * status, the stderr text in *err (the caller frees); on success the
+ * report is checked against its schema (reports/schemas/KIND.xsd). */
 static int report(const struct fx *f, char **err, const char *kind, const char *to)
 {
-	char dir[LIMIT_PATH_BYTES], out[LIMIT_PATH_BYTES + 32];
+	char dir[LIMIT_PATH_BYTES], out[LIMIT_PATH_BYTES + 32], xsd[LIMIT_PATH_BYTES];
+	xmlDocPtr doc = NULL;
+	int rc;
 	const char *args[] = {"report", kind, "--from", "2019-01-01", "--to", to, "--output", out,
 			      "--generated-at", "2020-01-15T09:30:00Z", NULL};
 
 	harness_tmpdir(dir, sizeof(dir));
 	snprintf(out, sizeof(out), "%s/%s.xml", dir, kind);
-	return harness_tfledger_db(NULL, err, f->db, args);
+	rc = harness_tfledger_db(NULL, err, f->db, args);
+	if (rc == 0) {
+		snprintf(xsd, sizeof(xsd), SRCDATADIR "/reports/schemas/%s.xsd", kind);
+		ck_assert_msg(xml_read_file(&doc, out) == 0, "%s", err_last());
+		ck_assert_msg(xml_validate(doc, xsd, out) == 0, "%s", err_last());
+		xmlFreeDoc(doc);
+	}
+	return rc;
 }
 
 START_TEST(test_missing_rates__one_list_then_the_reports_work)

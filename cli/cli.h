@@ -33,6 +33,9 @@ int cli_receipts(int argc, char **argv);
 int cli_inkind(int argc, char **argv);
 int cli_rates(int argc, char **argv);
 int cli_funds(int argc, char **argv);
+/* reval.c: month-end revaluation */
+int cli_revalue(int argc, char **argv);
+int cli_revaluations(int argc, char **argv);
 int cli_meetings(int argc, char **argv);
 int cli_applicants(int argc, char **argv);
 int cli_travel(int argc, char **argv);

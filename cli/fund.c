@@ -1,7 +1,8 @@
 /*
  * fund.c - the fund's books for people: tfledger fund init, donors add|list,
  * pledges add|sign|list, receipts add|list, inkind add|list, rates
- * import|list, funds available|travel-available and bank-accounts link|list
+ * import|list|correct|corrections, funds available|travel-available and bank-accounts
+ * link|list
  * (reconcile and its work queue: cli/reconcile.c). For now they talk to the database
  * directly (--database, else $TFLEDGER_DATABASE), working as the daemon's
  * role so that they can do exactly what tfledgerd may; the audit trail
@@ -28,6 +29,7 @@
 #include "common/err.h"
 #include "fund/control.h"
 #include "fund/fund.h"
+#include "fund/reval.h"
 #include "bank/reconcile.h"
 
 static const struct cli_col donor_cols[] = {
@@ -64,6 +66,9 @@ static const struct cli_col rate_cols[] = {{"currency", "CCY", false},
 				       {"month", "MONTH", false},
 				       {"usd_per_unit", "USD PER UNIT", true},
 				       {NULL, NULL, false}};
+static const struct cli_col correction_cols[] = {
+	{"currency", "CCY", false}, {"month", "MONTH", false}, {"old", "OLD", true},
+	{"new", "NEW", true},	    {"reason", "REASON", false}, {NULL, NULL, false}};
 static const struct cli_col travel_cols[] = {
 	{"currency", "CCY", false},	    {"funds", "FUNDS", true},
 	{"obligations", "OBLIGATIONS", true}, {"spent", "SPENT", true},
@@ -106,7 +111,7 @@ static const struct cli_args_opt pledge_add_opts[] = {
 	CLI_ARGS_BODY_STR("donor", "ID", "the donor", REQ),
 	CLI_ARGS_BODY_STR("date", "D", "the day of the pledge", REQ),
 	CLI_ARGS_BODY_STR("amount", "A", "the amount pledged", REQ),
-	CLI_ARGS_BODY_STR("currency", "C", "ISO 4217: USD, EUR or CHF", REQ),
+	CLI_ARGS_BODY_STR("currency", "C", "ISO 4217 (a new one gets its accounts)", REQ),
 	CLI_ARGS_BODY_STR("earmark", "none|travel", "what it is for (default none)", 0),
 	CLI_ARGS_BODY_STR("agreement", "NO", "the contribution agreement's number", 0),
 	CLI_ARGS_BODY_STR("signed-on", "D", "the day the agreement was signed", 0),
@@ -135,6 +140,12 @@ static const struct cli_args_opt inkind_add_opts[] = {
 	CLI_ARGS_BODY_STR("period-start", "D", "the first day it covers", REQ),
 	CLI_ARGS_BODY_STR("period-end", "D", "the last day it covers", REQ),
 	CLI_ARGS_END};
+static const struct cli_args_opt rate_correct_opts[] = {
+	CLI_ARGS_BODY_STR("currency", "C", "ISO 4217, not USD", REQ),
+	CLI_ARGS_BODY_STR("month", "YYYY-MM", "the month of the rate", REQ),
+	CLI_ARGS_BODY_STR("usd-per-unit", "X", "the corrected rate, USD per unit", REQ),
+	CLI_ARGS_BODY_STR("reason", "T", "why, 1-1000 characters", REQ),
+	CLI_ARGS_END};
 static const struct cli_args_opt travel_available_opts[] = {
 	CLI_ARGS_BODY_STR("as-of", "D", "the day", REQ),
 	CLI_ARGS_END};
@@ -162,6 +173,11 @@ static const struct cli_args_cmd cmds[] = {
 	{"rates list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
 	{"funds available", travel_available_opts, common_opts, NULL, NULL, 0, 0,
 	 "What each source (earmark, currency) has available, and in USD."},
+	{"rates correct", rate_correct_opts, common_opts, NULL, NULL, 0, 0,
+	 "Corrects a stored rate (the old value kept with who and why) and revalues\n"
+	 "again the month and the month after where a revaluation is posted."},
+	{"rates corrections", NULL, common_opts, NULL, NULL, 0, 0,
+	 "Every rate correction, newest first."},
 	{"funds travel-available", travel_available_opts, common_opts, NULL, NULL, 0, 0,
 	 "The money available for travel, per currency and in USD."},
 	{"bank-accounts link", link_opts, common_opts, NULL, NULL, 0, 0, NULL},
@@ -268,6 +284,10 @@ static int dispatch(struct cli_run *r)
 	else if (strcmp(f, "funds") == 0 && strcmp(a, "available") == 0)
 		rc = fund_funds_available(
 			&out, r->c, json_string_value(json_object_get(r->body, "as_of")));
+	else if (strcmp(f, "rates") == 0 && strcmp(a, "correct") == 0)
+		rc = fund_rate_correct(&out, r->c, r->body, &r->who);
+	else if (strcmp(f, "rates") == 0 && strcmp(a, "corrections") == 0)
+		rc = fund_rate_corrections_list(&out, r->c);
 	else if (strcmp(f, "funds") == 0 && strcmp(a, "travel-available") == 0)
 		rc = fund_travel_available(
 			&out, r->c, json_string_value(json_object_get(r->body, "as_of")));
@@ -308,6 +328,9 @@ static int dispatch(struct cli_run *r)
 			rc = fund_rates_list(&out, r->c);
 		}
 	}
+	if (strcmp(f, "rates") == 0 &&
+	    (strcmp(a, "correct") == 0 || strcmp(a, "corrections") == 0))
+		return finish(r, rc, out, correction_cols, "corrections");
 	if (strcmp(f, "donors") == 0)
 		return finish(r, rc, out, donor_cols, "donors");
 	if (strcmp(f, "pledges") == 0)

@@ -138,6 +138,17 @@ static const struct route routes[] = {
 	 IDEMPOTENT, route_overdraft_set},
 	{"GET", "/v1/overdrafts", "overdrafts_list", BOOK_READERS, "read the fund's books", BODY,
 	 READ, route_overdrafts_list},
+	/* month-end revaluation and rate corrections (fund/reval.h) */
+	{"POST", "/v1/revaluations", "revalue", BOOKKEEPERS, "write the fund's books", BODY,
+	 IDEMPOTENT, route_revalue},
+	{"GET", "/v1/revaluations", "revaluations_list", BOOK_READERS, "read the fund's books",
+	 BODY, READ, route_revaluations_list},
+	{"GET", "/v1/revaluations/{month}", "revaluation_check", BOOK_READERS,
+	 "read the fund's books", BODY, READ, route_revaluation_check},
+	{"POST", "/v1/rates/corrections", "rate_correct", BOOKKEEPERS, "write the fund's books",
+	 BODY, IDEMPOTENT, route_rate_correct},
+	{"GET", "/v1/rates/corrections", "rate_corrections_list", BOOK_READERS,
+	 "read the fund's books", BODY, READ, route_rate_corrections_list},
 
 	/* travel support; a what-if ranking stores nothing, storing one is
 	 * SECRETARIAT's (checked by the handler) */

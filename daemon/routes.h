@@ -88,6 +88,12 @@ enum MHD_Result route_inkind_list(struct req *q, const char *const *args);
 enum MHD_Result route_rates_import(struct req *q, const char *const *args);
 enum MHD_Result route_rates_list(struct req *q, const char *const *args);
 enum MHD_Result route_travel_available(struct req *q, const char *const *args);
+/* routes_reval.c: month-end revaluation, rate corrections */
+enum MHD_Result route_revalue(struct req *q, const char *const *args);
+enum MHD_Result route_revaluations_list(struct req *q, const char *const *args);
+enum MHD_Result route_revaluation_check(struct req *q, const char *const *args);
+enum MHD_Result route_rate_correct(struct req *q, const char *const *args);
+enum MHD_Result route_rate_corrections_list(struct req *q, const char *const *args);
 
 /* routes_control.c: the funds control */
 enum MHD_Result route_funds_available(struct req *q, const char *const *args);

@@ -176,7 +176,7 @@ static const struct db_stmt stmts[] = {
 	{"ctl_lock", "SELECT pg_advisory_xact_lock(hashtextextended('fund_allocations', 0))", 0},
 	{"ctl_line_get", "SELECT id FROM budget_lines WHERE id = $1", 1},
 	{"ctl_last_day",
-	 "SELECT GREATEST($1::date, COALESCE((SELECT max(day) FROM balances), $1::date))::text"
+	 "SELECT GREATEST($1::date, COALESCE((SELECT max(date) FROM entries), $1::date))::text"
 	 " AS last_day",
 	 1},
 	{"ctl_allocation_insert",

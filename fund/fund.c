@@ -31,6 +31,7 @@
 #include "common/limits.h"
 #include "fund/body.h"
 #include "fund/control.h"
+#include "fund/reval.h"
 #include "fund/usd.h"
 #include "rules/rules.h"
 
@@ -67,8 +68,10 @@ static const struct chart_row {
 	{"8900", "Currency trading of allocations across currencies (memo)", "memo"},
 };
 
-/* The currencies the fund keeps books in. */
-static const char *const currencies[] = {"USD", "EUR", "CHF"};
+/* The currencies `tfledger fund init` makes books in; any other ISO 4217
+ * currency gets its accounts with its first pledge (fund_currency_ensure).
+ * Everything else iterates the currencies the chart holds (fund_currencies). */
+static const char *const init_currencies[] = {"USD", "EUR", "CHF"};
 
 /* Accounts kept in the base currency only. */
 static const struct chart_row base_chart[] = {
@@ -94,13 +97,13 @@ json_t *fund_chart_json(void)
 	json_t *arr = json_array();
 	char code[LEDGER_CODE_BYTES], name[256];
 
-	for (size_t k = 0; arr && k < N(currencies); k++)
+	for (size_t k = 0; arr && k < N(init_currencies); k++)
 		for (size_t i = 0; i < N(chart); i++) {
-			code_of(code, chart[i].prefix, currencies[k]);
-			snprintf(name, sizeof(name), "%s (%s)", chart[i].name, currencies[k]);
+			code_of(code, chart[i].prefix, init_currencies[k]);
+			snprintf(name, sizeof(name), "%s (%s)", chart[i].name, init_currencies[k]);
 			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "code", code,
 							     "name", name, "type", chart[i].type,
-							     "currency", currencies[k]));
+							     "currency", init_currencies[k]));
 		}
 	for (size_t i = 0; arr && i < N(base_chart); i++) {
 		code_of(code, base_chart[i].prefix, BASE_CCY);
@@ -132,19 +135,16 @@ static const char *const same_cols[C_SAME_NCOLS] = {[C_SAME] = "same"};
 enum { C_DONOR_NAME, C_DONOR_NCOLS };
 static const char *const donor_cols[C_DONOR_NCOLS] = {[C_DONOR_NAME] = "name"};
 
-/* fund_donor_gifts: a donor, then one receipt of theirs (NULL if none) with
- * the rate of its month */
+/* fund_donor_gifts: a donor, then one receipt of theirs (NULL if none) and
+ * its month (the rates come from fund_rates, fund/usd.h) */
 enum {
 	C_GIFT_DONOR, C_GIFT_NAME, C_GIFT_ORG_TYPE, C_GIFT_COUNTRY, C_GIFT_INSTRUCTED,
-	C_GIFT_INSTRUCTED_CURRENCY, C_GIFT_MONTH, C_GIFT_USD_MANTISSA, C_GIFT_USD_SCALE,
-	C_GIFT_RECEIPT, C_GIFT_NCOLS
+	C_GIFT_INSTRUCTED_CURRENCY, C_GIFT_MONTH, C_GIFT_NCOLS
 };
 static const char *const gift_cols[C_GIFT_NCOLS] = {
 	[C_GIFT_DONOR] = "id", [C_GIFT_NAME] = "name", [C_GIFT_ORG_TYPE] = "org_type",
 	[C_GIFT_COUNTRY] = "country", [C_GIFT_INSTRUCTED] = "instructed_minor",
-	[C_GIFT_INSTRUCTED_CURRENCY] = "instructed_currency", [C_GIFT_MONTH] = "month",
-	[C_GIFT_USD_MANTISSA] = "usd_mantissa", [C_GIFT_USD_SCALE] = "usd_scale",
-	[C_GIFT_RECEIPT] = "receipt"};
+	[C_GIFT_INSTRUCTED_CURRENCY] = "instructed_currency", [C_GIFT_MONTH] = "month"};
 
 /* A pledge row: fund_pledge_lock's columns, and fund_pledges_list's before
  * C_PLEDGE_SETTLED. */
@@ -204,6 +204,10 @@ static const char *const inkind_cols[C_INKIND_NCOLS] = {
 	[C_INKIND_CURRENCY] = "currency", [C_INKIND_START] = "period_start",
 	[C_INKIND_END] = "period_end", [C_INKIND_ENTRY] = "entry_id"};
 
+/* fund_currencies: the currencies the chart holds (each has its 8200) */
+enum { C_CCY, C_CCY_NCOLS };
+static const char *const ccy_cols[C_CCY_NCOLS] = {[C_CCY] = "currency"};
+
 /* fund_rate_get */
 enum { C_RATE_MANTISSA, C_RATE_SCALE, C_RATE_NCOLS };
 static const char *const rate_cols[C_RATE_NCOLS] = {[C_RATE_MANTISSA] = "usd_mantissa",
@@ -230,12 +234,9 @@ static const struct db_stmt stmts[] = {
 	{"fund_donor_get", "SELECT name FROM donors WHERE id = $1", 1},
 	{"fund_donor_gifts",
 	 "SELECT d.id, d.name, d.org_type, d.country, r.instructed_minor,"
-	 " r.instructed_currency, to_char(r.received_on, 'YYYY-MM') AS month, x.usd_mantissa,"
-	 " x.usd_scale, r.id AS receipt"
+	 " r.instructed_currency, to_char(r.received_on, 'YYYY-MM') AS month"
 	 " FROM donors d LEFT JOIN pledges p ON p.donor = d.id"
 	 " LEFT JOIN receipts r ON r.pledge = p.id"
-	 " LEFT JOIN exchange_rates x ON x.currency = r.instructed_currency"
-	 "  AND x.month = to_char(r.received_on, 'YYYY-MM')"
 	 " ORDER BY d.id, r.id",
 	 0},
 	{"fund_pledge_insert",
@@ -295,6 +296,10 @@ static const struct db_stmt stmts[] = {
 	 "SELECT id, donor, kind, description, amount_minor, currency, period_start,"
 	 " period_end, entry_id FROM inkind_gifts ORDER BY id",
 	 0},
+	{"fund_currencies",
+	 "SELECT currency FROM accounts WHERE code = '8200-' || currency AND type = 'memo'"
+	 " ORDER BY currency",
+	 0},
 	{"fund_rate_get",
 	 "SELECT usd_mantissa, usd_scale FROM exchange_rates WHERE currency = $1 AND month = $2",
 	 2},
@@ -320,6 +325,7 @@ static const struct db_columns columns[] = {
 	DB_COLUMNS("fund_receipts_list", receipt_cols),
 	DB_COLUMNS("fund_inkind_insert", new_cols),
 	DB_COLUMNS("fund_inkind_list", inkind_cols),
+	DB_COLUMNS("fund_currencies", ccy_cols),
 	DB_COLUMNS("fund_rate_get", rate_cols),
 	DB_COLUMNS("fund_rates_list", rates_cols),
 };
@@ -330,7 +336,9 @@ int fund_setup(PGconn *c)
 
 	if (rc == 0)
 		rc = fund_usd_setup(c);
-	return rc < 0 ? rc : fund_control_setup(c);
+	if (rc == 0)
+		rc = fund_control_setup(c);
+	return rc < 0 ? rc : fund_reval_setup(c);
 }
 
 /* --- small helpers --------------------------------------------------------------- */
@@ -641,6 +649,7 @@ static int row_rate(struct money_rate *out, const PGresult *r, int row, int col_
 int fund_donors_list(json_t **out, PGconn *c)
 {
 	struct giver *g = NULL;
+	fund_rates *fr = NULL;
 	PGresult *r = NULL;
 	json_t *arr = NULL;
 	size_t n = 0;
@@ -648,6 +657,8 @@ int fund_donors_list(json_t **out, PGconn *c)
 
 	if (rc < 0)
 		return rc;
+	if ((rc = fund_rates_load(&fr, c)) < 0)
+		goto cleanup;
 	rows = PQntuples(r);
 	g = calloc((size_t)rows + 1, sizeof(*g));
 	if (!g) {
@@ -676,20 +687,22 @@ int fund_donors_list(json_t **out, PGconn *c)
 			struct money_rate x;
 			int64_t usd;
 
-			rc = row_rate(&x, r, i, C_GIFT_USD_MANTISSA, C_GIFT_USD_SCALE, ccy, month);
-			if (rc < 0) {
-				err_wrap(rc, "receipt %s of donor %s",
-					 PQgetvalue(r, i, C_GIFT_RECEIPT), id);
+			/* a missing rate is remembered; all are named after the loop */
+			rc = fund_rates_usd(&usd, fr, fund_body_int64(r, i, C_GIFT_INSTRUCTED), ccy,
+					    month);
+			if (rc < 0)
 				goto cleanup;
-			}
-			if ((rc = money_convert(&usd, fund_body_int64(r, i, C_GIFT_INSTRUCTED), ccy,
-						x, "USD")) < 0 ||
+			if (rc > 0)
+				continue;
+			if ((rc = fund_rates_get(&x, fr, ccy, month)) < 0 ||
 			    (rc = money_add(&g[n - 1].usd, g[n - 1].usd, usd)) < 0)
 				goto cleanup;
 			if (strcmp(ccy, "USD") != 0)
 				rate_used(g[n - 1].rates, ccy, month, rate_normal(x));
 		}
 	}
+	if ((rc = fund_rates_missing_error(fr)) < 0)
+		goto cleanup;
 	qsort(g, n, sizeof(*g), giver_cmp);
 	arr = json_array();
 	for (size_t i = 0; arr && i < n; i++) {
@@ -703,6 +716,7 @@ int fund_donors_list(json_t **out, PGconn *c)
 		arr = NULL;
 	}
 cleanup:
+	fund_rates_free(fr);
 	for (size_t i = 0; i < n; i++) {
 		json_decref(g[i].obj);
 		json_decref(g[i].rates);
@@ -826,6 +840,7 @@ struct pledge_tx {
 	int64_t sign_amount; /* 0: keep */
 	const struct ledger_actor *who;
 	bool add;
+	int accounts_created; /* the pledge's currency's accounts made now */
 };
 
 static int pledge_tx_run(PGconn *c, void *ctx)
@@ -836,6 +851,9 @@ static int pledge_tx_run(PGconn *c, void *ctx)
 	int rc = 0;
 
 	if (t->add) {
+		rc = fund_currency_ensure(&t->accounts_created, c, t->p.currency, t->who);
+		if (rc < 0)
+			return rc;
 		snprintf(amt, sizeof(amt), "%" PRId64, t->p.amount);
 		rc = db_exec(&r, c, "fund_pledge_insert", 5,
 			     (const char *const[]){t->p.donor, t->p.date, amt, t->p.currency,
@@ -856,6 +874,20 @@ static int pledge_tx_run(PGconn *c, void *ctx)
 						t->sign_amount ? t->sign_amount : t->p.amount,
 						t->who);
 	}
+	return rc;
+}
+
+/*
+ * The required field "currency" of a pledge or a gift: any ISO 4217 code
+ * (its accounts are made in the write's transaction by
+ * fund_currency_ensure, audited fund.currency, when it is the first).
+ */
+static int new_currency(const char **out, json_t *body)
+{
+	int rc = fund_body_str(out, body, "currency", true);
+
+	if (rc == 0 && !money_currency_valid(*out))
+		rc = fund_body_bad("currency", "not an ISO 4217 currency: ", *out);
 	return rc;
 }
 
@@ -893,7 +925,7 @@ int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 		return fund_body_bad("earmark", "expected none or travel, got ", earmark);
 	if (t.signed_on && !t.agreement)
 		return fund_body_bad("signed_on", "needs agreement", NULL);
-	if ((rc = fund_body_currency(&ccy, c, body, "currency", true, "1200", "accounts")) < 0 ||
+	if ((rc = new_currency(&ccy, body)) < 0 ||
 	    (rc = fund_body_amount(&t.p.amount, body, "amount", true, ccy,
 				   FUND_BODY_POSITIVE)) < 0 ||
 	    (rc = donor_exists(c, donor, t.p.donor_name)) < 0)
@@ -909,6 +941,9 @@ int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 	if (rc < 0)
 		return rc;
 	*out = pledge_json(&t.p);
+	if (*out)
+		json_object_set_new(*out, "currency_accounts_created",
+				    json_integer(t.accounts_created));
 	return *out ? 0 : oom();
 }
 
@@ -975,6 +1010,8 @@ struct receipt_tx {
 	json_t *body;
 	struct pledge p;
 	char entry_id[LEDGER_UUID_BYTES];
+	int64_t realised;                      /* USD: > 0 a gain, < 0 a loss */
+	char realised_entry[LEDGER_UUID_BYTES]; /* "" when none */
 	const struct ledger_actor *who;
 };
 
@@ -1064,6 +1101,55 @@ static int receipt_entry(struct receipt_tx *t, PGconn *c)
 	return fund_body_entry_done(t->entry_id, c, &e, t->who, "entry.post");
 }
 
+/*
+ * A receipt across currencies (docs/fund.md "receipt, other currency"):
+ * the realised exchange difference, in USD, of what the bank booked (the
+ * gross: amount and charges, the bank's side of 3900) less what was
+ * instructed, each at the UN operational rate of the receipt's month, as
+ * its own entry against 3900-USD: a gain Dr 3900-USD / Cr 4910-USD, a loss
+ * Dr 5910-USD / Cr 3900-USD. So the trading accounts of the receipt are
+ * zero in USD and the month-end revaluation holds only what is unrealised.
+ * Every missing rate is one missing-rate refusal.
+ */
+static int receipt_realised(struct receipt_tx *t, PGconn *c)
+{
+	const char *pccy = t->p.currency, *bccy = t->bank.currency;
+	fund_rates *fr = NULL;
+	struct ledger_entry e;
+	char month[8], memo[512], b_s[MONEY_STR_MAX], i_s[MONEY_STR_MAX];
+	int64_t gross, booked, instructed, diff;
+	int rc;
+
+	t->realised = 0;
+	t->realised_entry[0] = '\0';
+	if (strcmp(pccy, bccy) == 0)
+		return 0;
+	snprintf(month, sizeof(month), "%.7s", t->date);
+	if ((rc = money_add(&gross, t->amount, t->charges)) < 0 ||
+	    (rc = fund_rates_load(&fr, c)) < 0 ||
+	    (rc = fund_rates_usd(&booked, fr, gross, bccy, month)) < 0 ||
+	    (rc = fund_rates_usd(&instructed, fr, t->instructed, pccy, month)) < 0 ||
+	    (rc = fund_rates_missing_error(fr)) < 0 ||
+	    (rc = money_sub(&diff, booked, instructed)) < 0)
+		goto cleanup;
+	t->realised = diff;
+	if (diff == 0)
+		goto cleanup;
+	money_format(b_s, booked, "USD");
+	money_format(i_s, instructed, "USD");
+	snprintf(memo, sizeof(memo), "Realised exchange %s on the receipt from %s, agreement %s:"
+		 " booked %s USD, instructed %s USD at the UN rates of %s",
+		 diff > 0 ? "gain" : "loss", t->p.donor_name, t->p.agreement, b_s, i_s, month);
+	if ((rc = fund_body_entry_begin(&e, t->date, memo, t->p.agreement)) < 0)
+		goto cleanup;
+	fund_body_entry_add(&e, diff > 0 ? "3900" : "5910", "USD", true, diff > 0 ? diff : -diff);
+	fund_body_entry_add(&e, diff > 0 ? "4910" : "3900", "USD", false, diff > 0 ? diff : -diff);
+	rc = fund_body_entry_done(t->realised_entry, c, &e, t->who, "entry.post");
+cleanup:
+	fund_rates_free(fr);
+	return rc;
+}
+
 static int receipt_tx_run(PGconn *c, void *ctx)
 {
 	struct receipt_tx *t = ctx;
@@ -1072,7 +1158,8 @@ static int receipt_tx_run(PGconn *c, void *ctx)
 	int rc;
 
 	if ((rc = pledge_lock(&t->p, c, t->pledge)) < 0 ||
-	    (rc = receipt_figures(t)) < 0 || (rc = receipt_entry(t, c)) < 0)
+	    (rc = receipt_figures(t)) < 0 || (rc = receipt_entry(t, c)) < 0 ||
+	    (rc = receipt_realised(t, c)) < 0)
 		return rc;
 	snprintf(ids, sizeof(ids), "%lld", t->pledge);
 	snprintf(amt, sizeof(amt), "%" PRId64, t->amount);
@@ -1184,10 +1271,17 @@ int fund_receipt_add_matched(json_t **out, PGconn *c, json_t *body,
 	*out = receipt_json(t.id, t.pledge, t.p.donor, t.date, t.bank.code, t.bank.currency,
 			    t.amount, t.charges, t.instructed, t.p.currency, t.settled, t.advance,
 			    t.entry_id, t.bank_line);
+	if (*out && strcmp(t.p.currency, t.bank.currency) != 0)
+		json_object_set_new(*out, "realised",
+				    json_pack("{s:o, s:o}", "amount",
+					      fund_body_money(t.realised, "USD"), "entry_id",
+					      t.realised_entry[0] ? json_string(t.realised_entry)
+								  : json_null()));
 	return *out ? 0 : oom();
 }
 
-/* A receipt with its USD value, or "usd": null (not an error) where its month has no rate. */
+/* A receipt with its USD value, or "usd": null (not an error) and
+ * "missing_rate": {"currency","month"} where its month has no rate. */
 static json_t *receipt_row_json(PGresult *r, int i)
 {
 	const char *bccy = PQgetvalue(r, i, C_RECEIPT_CURRENCY);
@@ -1211,6 +1305,9 @@ static json_t *receipt_row_json(PGresult *r, int i)
 							rate_json(rate_normal(x)), "month", month));
 	else
 		json_object_set_new(o, "usd", json_null());
+	if (strcmp(pccy, "USD") != 0 && PQgetisnull(r, i, C_RECEIPT_USD_MANTISSA))
+		json_object_set_new(o, "missing_rate", json_pack("{s:s, s:s}", "currency", pccy,
+								 "month", month));
 	err_clear();
 	return o;
 }
@@ -1228,6 +1325,7 @@ struct inkind_tx {
 	int64_t amount;
 	long long id;
 	const struct ledger_actor *who;
+	int accounts_created;
 };
 
 static int inkind_tx_run(PGconn *c, void *ctx)
@@ -1241,7 +1339,9 @@ static int inkind_tx_run(PGconn *c, void *ctx)
 
 	snprintf(memo, sizeof(memo), "In kind (%s) from %s, %s to %s: %s", t->kind,
 		 t->donor_name, t->start, t->end, t->description);
-	rc = fund_body_entry_begin(&e, t->end, memo, "in-kind");
+	rc = fund_currency_ensure(&t->accounts_created, c, t->ccy, t->who);
+	if (rc == 0)
+		rc = fund_body_entry_begin(&e, t->end, memo, "in-kind");
 	if (rc < 0)
 		return rc;
 	/* Services: disclosed in memo accounts (IPSAS 23). Goods: recognised. */
@@ -1294,7 +1394,7 @@ int fund_inkind_add(json_t **out, PGconn *c, json_t *body,
 		return fund_body_bad("kind", "expected service or goods, got ", t.kind);
 	if (strcmp(t.end, t.start) < 0)
 		return fund_body_bad("period_end", "before period_start", NULL);
-	if ((rc = fund_body_currency(&t.ccy, c, body, "currency", true, "1200", "accounts")) < 0 ||
+	if ((rc = new_currency(&t.ccy, body)) < 0 ||
 	    (rc = fund_body_amount(&t.amount, body, "amount", true, t.ccy,
 				   FUND_BODY_POSITIVE)) < 0 ||
 	    (rc = donor_exists(c, t.donor, t.donor_name)) < 0)
@@ -1523,6 +1623,8 @@ static int balance_of(int64_t *out, PGconn *c, const char *prefix, const char *c
 int fund_travel_available(json_t **out, PGconn *c, const char *as_of)
 {
 	json_t *arr = json_array();
+	fund_rates *fr = NULL;
+	PGresult *cur = NULL;
 	char month[8];
 	int64_t total = 0;
 	int rc = arr ? 0 : oom();
@@ -1530,11 +1632,12 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of)
 	*out = NULL;
 	if (rc == 0 && (!as_of || !date_valid(as_of)))
 		rc = fund_body_bad("as_of", "expected a date YYYY-MM-DD, got ", as_of ? as_of : "");
-	if (rc < 0)
+	if (rc < 0 || (rc = db_exec(&cur, c, "fund_currencies", 0, NULL)) < 0 ||
+	    (rc = fund_rates_load(&fr, c)) < 0)
 		goto cleanup;
 	snprintf(month, sizeof(month), "%.7s", as_of);
-	for (size_t k = 0; k < N(currencies); k++) {
-		const char *ccy = currencies[k];
+	for (int k = 0; k < PQntuples(cur); k++) {
+		const char *ccy = PQgetvalue(cur, k, C_CCY);
 		int64_t funds, allocated, obligations, spent, avail, usd = 0;
 		struct money_rate x = {1, 0};
 		json_t *o;
@@ -1551,8 +1654,9 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of)
 			goto cleanup;
 		if (funds == 0 && obligations == 0 && spent == 0)
 			continue;
-		if ((rc = fund_rate(&x, c, ccy, month)) < 0 ||
-		    (rc = money_convert(&usd, avail, ccy, x, "USD")) < 0 ||
+		/* a missing rate is remembered: every one is named below */
+		if ((rc = fund_rates_get(&x, fr, ccy, month)) < 0 ||
+		    (rc = fund_rates_usd(&usd, fr, avail, ccy, month)) < 0 ||
 		    (rc = money_add(&total, total, usd)) < 0)
 			goto cleanup;
 		o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:s}}", "currency", ccy,
@@ -1566,10 +1670,14 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of)
 			goto cleanup;
 		}
 	}
+	if ((rc = fund_rates_missing_error(fr)) < 0)
+		goto cleanup;
 	*out = json_pack("{s:s, s:O, s:o}", "as_of", as_of, "currencies", arr, "available_usd",
 			 fund_body_money(total, "USD"));
 	rc = *out ? 0 : oom();
 cleanup:
+	fund_rates_free(fr);
+	PQclear(cur);
 	json_decref(arr);
 	return rc;
 }

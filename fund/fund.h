@@ -68,14 +68,18 @@ int fund_donor_add(json_t **out, PGconn *c, json_t *body,
  * Donors sorted by what they gave: the instructed amounts of their
  * receipts in USD, each at the UN operational rate of its month (rounded
  * half away from zero per receipt), largest first, then by id. Each donor
- * carries the rates used. "missing-rate" if a month's rate is absent.
+ * carries the rates used. Missing rates: ONE "missing-rate" naming every
+ * (currency, month) missing (fund_rates_missing_error, fund/usd.h).
  */
 int fund_donors_list(json_t **out, PGconn *c);
 
 /*
  * {"donor","date","amount","currency","earmark"?,"agreement"?,"signed_on"?}:
  * without agreement an indicative pledge (no entry); with it, signed at
- * once (signed_on defaults to date).
+ * once (signed_on defaults to date). currency: any ISO 4217 code; the
+ * first pledge (or gift in kind) in it makes its accounts in the same
+ * transaction (fund_currency_ensure); the answer's
+ * "currency_accounts_created" says how many.
  */
 int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 		    const struct ledger_actor *who);
@@ -94,6 +98,11 @@ int fund_pledges_list(json_t **out, PGconn *c);
  * the pledge's currency (defaults to amount when the currencies agree; the
  * difference is bank charges). charges (bank currency) only when they
  * differ. Above what is open: "over-payment" unless allow_overpayment.
+ * Across currencies the realised exchange difference is a second entry in
+ * the same transaction (docs/fund.md: Dr 3900-USD / Cr 4910-USD a gain,
+ * Dr 5910-USD / Cr 3900-USD a loss; the answer's "realised"); a missing
+ * rate of either currency for the receipt's month is "missing-rate"
+ * naming both, and nothing is stored.
  */
 int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 		     const struct ledger_actor *who);
@@ -114,7 +123,9 @@ int fund_receipt_add_matched(json_t **out, PGconn *c, json_t *body,
  * its token id. Never NULL. */
 const char *fund_actor_name(const struct ledger_actor *who);
 
-/* Every receipt, with its USD figure and the rate used (null if none). */
+/* Every receipt, with its USD figure and the rate used; where its month
+ * has no rate "usd" is null and "missing_rate" {"currency","month"} says
+ * which rate that figure needs. */
 int fund_receipts_list(json_t **out, PGconn *c);
 
 /* {"donor","kind":"service"|"goods","description","amount","currency",

@@ -711,7 +711,7 @@ CREATE TABLE public.exchange_rates (
     CONSTRAINT exchange_rates_usd_scale_check CHECK (((usd_scale >= 0) AND (usd_scale <= 12)))
 );
 
-COMMENT ON TABLE public.exchange_rates IS 'UN operational rates of exchange: USD per unit of currency for a month, exactly usd_mantissa / 10^usd_scale (never a float). USD itself is 1 and not stored. A rate, once loaded, is not changed.';
+COMMENT ON TABLE public.exchange_rates IS 'UN operational rates of exchange: USD per unit of currency for a month, exactly usd_mantissa / 10^usd_scale (never a float). USD itself is 1 and not stored. A rate is changed only by a correction (tfledger rates correct), which keeps the old value in rate_corrections and re-revalues the months it affects.';
 
 CREATE TABLE public.fund_allocations (
     id bigint NOT NULL,
@@ -980,6 +980,37 @@ CREATE TABLE public.postings (
 );
 
 COMMENT ON TABLE public.postings IS 'The lines of an entry: amount in minor units of currency (> 0), which is the account''s currency (enforced by the composite foreign key). For each entry and currency, debits equal credits (deferred constraint trigger).';
+
+CREATE TABLE public.rate_corrections (
+    id bigint NOT NULL,
+    currency character(3) NOT NULL,
+    month text NOT NULL,
+    old_mantissa bigint NOT NULL,
+    old_scale smallint NOT NULL,
+    new_mantissa bigint NOT NULL,
+    new_scale smallint NOT NULL,
+    reason text NOT NULL,
+    corrected_by text NOT NULL,
+    corrected_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT rate_corrections_currency_check CHECK (((currency ~ '^[A-Z]{3}$'::text) AND (currency <> 'USD'::bpchar))),
+    CONSTRAINT rate_corrections_month_check CHECK ((month ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'::text)),
+    CONSTRAINT rate_corrections_new_mantissa_check CHECK ((new_mantissa > 0)),
+    CONSTRAINT rate_corrections_new_scale_check CHECK (((new_scale >= 0) AND (new_scale <= 12))),
+    CONSTRAINT rate_corrections_old_mantissa_check CHECK ((old_mantissa > 0)),
+    CONSTRAINT rate_corrections_old_scale_check CHECK (((old_scale >= 0) AND (old_scale <= 12))),
+    CONSTRAINT rate_corrections_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 1000)))
+);
+
+COMMENT ON TABLE public.rate_corrections IS 'Every correction of a UN operational rate: the value before (old_mantissa / 10^old_scale USD per unit) and after, who, when and why. Rows are never changed.';
+
+ALTER TABLE public.rate_corrections ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rate_corrections_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 CREATE TABLE public.receipts (
     id bigint NOT NULL,
@@ -1353,6 +1384,9 @@ ALTER TABLE ONLY public.pledges
 ALTER TABLE ONLY public.postings
     ADD CONSTRAINT postings_pkey PRIMARY KEY (entry_id, line);
 
+ALTER TABLE ONLY public.rate_corrections
+    ADD CONSTRAINT rate_corrections_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.receipts
     ADD CONSTRAINT receipts_bank_line_key UNIQUE (bank_line);
 
@@ -1415,6 +1449,8 @@ CREATE UNIQUE INDEX fund_revaluations_current ON public.fund_revaluations USING 
 CREATE INDEX pledges_donor ON public.pledges USING btree (donor);
 
 CREATE INDEX postings_account ON public.postings USING btree (account, entry_id);
+
+CREATE INDEX rate_corrections_rate ON public.rate_corrections USING btree (currency, month);
 
 CREATE INDEX receipts_pledge ON public.receipts USING btree (pledge);
 
@@ -1509,6 +1545,9 @@ ALTER TABLE ONLY public.inkind_gifts
 ALTER TABLE ONLY public.pledges
     ADD CONSTRAINT pledges_donor_fkey FOREIGN KEY (donor) REFERENCES public.donors(id);
 
+ALTER TABLE ONLY public.rate_corrections
+    ADD CONSTRAINT rate_corrections_currency_month_fkey FOREIGN KEY (currency, month) REFERENCES public.exchange_rates(currency, month);
+
 ALTER TABLE ONLY public.receipts
     ADD CONSTRAINT receipts_bank_account_fkey FOREIGN KEY (bank_account) REFERENCES public.accounts(code);
 
@@ -1588,6 +1627,10 @@ GRANT SELECT,INSERT ON TABLE public.entries TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.exchange_rates TO tfledger_daemon;
 
+GRANT UPDATE(usd_mantissa) ON TABLE public.exchange_rates TO tfledger_daemon;
+
+GRANT UPDATE(usd_scale) ON TABLE public.exchange_rates TO tfledger_daemon;
+
 GRANT SELECT,INSERT ON TABLE public.fund_allocations TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.fund_overruns TO tfledger_daemon;
@@ -1627,6 +1670,8 @@ GRANT UPDATE(signed_on) ON TABLE public.pledges TO tfledger_daemon;
 GRANT UPDATE(entry_id) ON TABLE public.pledges TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.postings TO tfledger_daemon;
+
+GRANT SELECT,INSERT ON TABLE public.rate_corrections TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.receipts TO tfledger_daemon;
 

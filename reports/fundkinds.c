@@ -23,6 +23,11 @@
  *   obligations (travel obligations, 8100, at the end). Lines that are
  *   zero are left out.
  *
+ * Rates (fund/usd.h): each kind first asks for every rate its figures
+ * need (a zero figure needs none) and, when any is missing, refuses with
+ * ONE list of every missing (currency, month) before anything is written
+ * (missing-rate, the wording of fund_rates_missing_error everywhere).
+ *
  * Memory grows with the number of donors or accounts, never with postings.
  */
 #include <inttypes.h>
@@ -34,6 +39,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/money.h"
+#include "fund/usd.h"
 #include "reports/kinds.h"
 
 /* --- statements (common/db.h) ------------------------------------------------------- */
@@ -128,7 +134,34 @@ static int by_usd(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-static int write_donor(struct reports_ctx *x, const struct donor *d, long rank,
+/* The USD of minor at the rate of month, and the rate (both from fr; the
+ * caller has refused missing rates already). */
+static int usd_of(int64_t *usd_out, struct money_rate *rate_out, fund_rates *fr, int64_t minor,
+		  const char *ccy, const char *month)
+{
+	int rc = fund_rates_get(rate_out, fr, ccy, month);
+
+	if (rc == 0)
+		rc = fund_rates_usd(usd_out, fr, minor, ccy, month);
+	return rc > 0 ? fund_rates_missing_error(fr) : rc;
+}
+
+/* Asks fr for the rate of each row's (ccy_col, month of date_col): the
+ * missing ones are remembered, then refused together. */
+static int rows_need_rates(fund_rates *fr, const PGresult *r, int ccy_col, int date_col)
+{
+	struct money_rate rate;
+	char month[8];
+	int rc = 0;
+
+	for (int i = 0; rc >= 0 && i < PQntuples(r); i++) {
+		reports_month(month, PQgetvalue(r, i, date_col));
+		rc = fund_rates_get(&rate, fr, PQgetvalue(r, i, ccy_col), month);
+	}
+	return rc < 0 ? rc : fund_rates_missing_error(fr);
+}
+
+static int write_donor(struct reports_ctx *x, fund_rates *fr, const struct donor *d, long rank,
 		       const PGresult *r, const PGresult *rc_res)
 {
 	xmlTextWriterPtr w = x->w;
@@ -166,8 +199,8 @@ static int write_donor(struct reports_ctx *x, const struct donor *d, long rank,
 		int64_t usd;
 
 		reports_month(month, date);
-		if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(rc_res, i, RCP_AMOUNT), ccy,
-				      month)) < 0 ||
+		if ((rc = usd_of(&usd, &rate, fr, reports_ll(rc_res, i, RCP_AMOUNT), ccy,
+				 month)) < 0 ||
 		    (rc = reports_start(w, "receipt")) < 0 ||
 		    (rc = reports_attr(w, "id", PQgetvalue(rc_res, i, RCP_ID))) < 0 ||
 		    (rc = reports_attr(w, "date", date)) < 0 ||
@@ -184,12 +217,15 @@ int reports_write_donors(struct reports_ctx *x)
 {
 	const char *const params[] = {x->rq->from, x->rq->to};
 	PGresult *r = NULL, *rcp = NULL;
+	fund_rates *fr = NULL;
 	struct donor *d = NULL;
 	size_t n = 0;
 	int rc, j = 0;
 
 	if ((rc = db_exec(&r, x->c, "reports_donors", 2, params)) < 0 ||
-	    (rc = db_exec(&rcp, x->c, "reports_donor_receipts", 2, params)) < 0)
+	    (rc = db_exec(&rcp, x->c, "reports_donor_receipts", 2, params)) < 0 ||
+	    (rc = fund_rates_load(&fr, x->c)) < 0 ||
+	    (rc = rows_need_rates(fr, rcp, RCP_CURRENCY, RCP_RECEIVED_ON)) < 0)
 		goto cleanup;
 	if (PQntuples(r) && !(d = calloc((size_t)PQntuples(r), sizeof(*d)))) {
 		rc = err_set(ERR_INTERNAL, "out of memory for donors");
@@ -211,8 +247,8 @@ int reports_write_donors(struct reports_ctx *x)
 		for (; j < PQntuples(rcp) && strcmp(PQgetvalue(rcp, j, RCP_DONOR), d[k].id) == 0;
 		     j++) {
 			reports_month(month, PQgetvalue(rcp, j, RCP_RECEIVED_ON));
-			if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(rcp, j, RCP_AMOUNT),
-					      PQgetvalue(rcp, j, RCP_CURRENCY), month)) < 0 ||
+			if ((rc = usd_of(&usd, &rate, fr, reports_ll(rcp, j, RCP_AMOUNT),
+					 PQgetvalue(rcp, j, RCP_CURRENCY), month)) < 0 ||
 			    (rc = money_add(&d[k].usd, d[k].usd, usd)) < 0)
 				goto cleanup;
 			d[k].nr++;
@@ -223,9 +259,10 @@ int reports_write_donors(struct reports_ctx *x)
 	if ((rc = reports_writer_begin(x->w, "donor-contributions", &x->h)) < 0)
 		goto cleanup;
 	for (size_t k = 0; k < n; k++)
-		if ((rc = write_donor(x, &d[k], (long)k + 1, r, rcp)) < 0)
+		if ((rc = write_donor(x, fr, &d[k], (long)k + 1, r, rcp)) < 0)
 			goto cleanup;
 cleanup:
+	fund_rates_free(fr);
 	free(d);
 	PQclear(r);
 	PQclear(rcp);
@@ -238,10 +275,13 @@ int reports_write_inkind(struct reports_ctx *x)
 {
 	const char *const params[] = {x->rq->from, x->rq->to};
 	xmlTextWriterPtr w = x->w;
+	fund_rates *fr = NULL;
 	PGresult *r = NULL;
 	int rc;
 
 	if ((rc = db_exec(&r, x->c, "reports_inkind", 2, params)) < 0 ||
+	    (rc = fund_rates_load(&fr, x->c)) < 0 ||
+	    (rc = rows_need_rates(fr, r, GIFT_CURRENCY, GIFT_PERIOD_END)) < 0 ||
 	    (rc = reports_writer_begin(w, "in-kind", &x->h)) < 0)
 		goto cleanup;
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -253,8 +293,7 @@ int reports_write_inkind(struct reports_ctx *x)
 		int64_t usd;
 
 		reports_month(month, end);
-		if ((rc = reports_usd(&usd, &rate, x->c, reports_ll(r, i, GIFT_AMOUNT), ccy,
-				      month)) < 0 ||
+		if ((rc = usd_of(&usd, &rate, fr, reports_ll(r, i, GIFT_AMOUNT), ccy, month)) < 0 ||
 		    (rc = reports_start(w, "gift")) < 0 ||
 		    (rc = reports_attr(w, "id", PQgetvalue(r, i, GIFT_ID))) < 0 ||
 		    (rc = reports_attr(w, "kind", PQgetvalue(r, i, GIFT_KIND))) < 0 ||
@@ -276,6 +315,7 @@ int reports_write_inkind(struct reports_ctx *x)
 			goto cleanup;
 	}
 cleanup:
+	fund_rates_free(fr);
 	PQclear(r);
 	return rc;
 }
@@ -299,16 +339,71 @@ static bool picks(enum pick k, const char *code, const char *type)
 	return false;
 }
 
+/* The value of account row i in section (k, col), in the normal direction;
+ * false if the section does not take it or it is zero (left out). */
+static bool section_value(int64_t *out, enum pick k, int col, const PGresult *r, int i)
+{
+	int64_t v = col != MOVEMENT ? reports_ll(r, i, col)
+				    : reports_ll(r, i, ACC_CLOSING) - reports_ll(r, i, ACC_OPENING);
+
+	if (!picks(k, PQgetvalue(r, i, ACC_CODE), PQgetvalue(r, i, ACC_TYPE)) || v == 0)
+		return false;
+	*out = strcmp(PQgetvalue(r, i, ACC_NORMAL_SIDE), "credit") == 0 ? -v : v;
+	return true;
+}
+
+/* A contribution in kind of row i (goods recognised as revenue, 4200,
+ * credit-normal: its movement in the period); false if none. */
+static bool goods_value(int64_t *out, const PGresult *a, int i)
+{
+	*out = reports_ll(a, i, ACC_OPENING) - reports_ll(a, i, ACC_CLOSING);
+	return strncmp(PQgetvalue(a, i, ACC_CODE), "4200-", 5) == 0 && *out != 0;
+}
+
+/* The account sections of the statement, in order, around contributions. */
+static const struct section {
+	const char *name;
+	enum pick k;
+	int col;
+} before[] = {{"opening-balances", BANK, ACC_OPENING}},
+  after[] = {{"receivables", RECEIVABLE, ACC_CLOSING},
+	     {"expenses", EXPENSE, MOVEMENT},
+	     {"obligations", OBLIGATION, ACC_CLOSING},
+	     {"closing-balances", BANK, ACC_CLOSING}};
+
+/* Asks fr for the rate of month of every currency a line will be written
+ * in; then ONE missing-rate refusal if any is missing. */
+static int statement_needs_rates(fund_rates *fr, const PGresult *a, const PGresult *d,
+				 const char *month)
+{
+	struct money_rate rate;
+	int64_t v;
+	int rc = 0;
+
+	for (int i = 0; rc >= 0 && i < PQntuples(a); i++) {
+		bool needed = goods_value(&v, a, i) || section_value(&v, BANK, ACC_OPENING, a, i);
+
+		for (size_t s = 0; !needed && s < sizeof(after) / sizeof(after[0]); s++)
+			needed = section_value(&v, after[s].k, after[s].col, a, i);
+		if (needed)
+			rc = fund_rates_get(&rate, fr, PQgetvalue(a, i, ACC_CURRENCY), month);
+	}
+	for (int i = 0; rc >= 0 && i < PQntuples(d); i++)
+		if (reports_ll(d, i, DON_PLEDGED) != 0)
+			rc = fund_rates_get(&rate, fr, PQgetvalue(d, i, DON_CURRENCY), month);
+	return rc < 0 ? rc : fund_rates_missing_error(fr);
+}
+
 /* One line: <line id="..."><name/><amount/><usd/></line>, USD added to *total. */
-static int write_line(struct reports_ctx *x, const char *id, const char *name, int64_t amount,
-		      const char *ccy, const char *month, int64_t *total)
+static int write_line(struct reports_ctx *x, fund_rates *fr, const char *id, const char *name,
+		      int64_t amount, const char *ccy, const char *month, int64_t *total)
 {
 	xmlTextWriterPtr w = x->w;
 	struct money_rate rate;
 	int64_t usd;
 	int rc;
 
-	if ((rc = reports_usd(&usd, &rate, x->c, amount, ccy, month)) < 0 ||
+	if ((rc = usd_of(&usd, &rate, fr, amount, ccy, month)) < 0 ||
 	    (rc = money_add(total, *total, usd)) < 0 || (rc = reports_start(w, "line")) < 0 ||
 	    (rc = reports_attr(w, "id", id)) < 0 ||
 	    (rc = reports_write_text(w, "name", name)) < 0 ||
@@ -323,28 +418,20 @@ static int write_line(struct reports_ctx *x, const char *id, const char *name, i
  * statement accounts result, or their difference (the period's movement)
  * when col is MOVEMENT; balances in the normal direction; zero lines left out.
  */
-static int write_accounts_section(struct reports_ctx *x, const char *name, enum pick k,
-				  int col, const PGresult *r, const char *month)
+static int write_accounts_section(struct reports_ctx *x, fund_rates *fr,
+				  const struct section *sec, const PGresult *r, const char *month)
 {
-	int64_t total = 0;
+	int64_t total = 0, v;
 	int rc;
 
 	if ((rc = reports_start(x->w, "section")) < 0 ||
-	    (rc = reports_attr(x->w, "name", name)) < 0)
+	    (rc = reports_attr(x->w, "name", sec->name)) < 0)
 		return rc;
-	for (int i = 0; i < PQntuples(r); i++) {
-		int64_t v = col != MOVEMENT
-				    ? reports_ll(r, i, col)
-				    : reports_ll(r, i, ACC_CLOSING) - reports_ll(r, i, ACC_OPENING);
-
-		if (!picks(k, PQgetvalue(r, i, ACC_CODE), PQgetvalue(r, i, ACC_TYPE)) || v == 0)
-			continue;
-		if (strcmp(PQgetvalue(r, i, ACC_NORMAL_SIDE), "credit") == 0)
-			v = -v;
-		if ((rc = write_line(x, PQgetvalue(r, i, ACC_CODE), PQgetvalue(r, i, ACC_NAME), v,
-				     PQgetvalue(r, i, ACC_CURRENCY), month, &total)) < 0)
+	for (int i = 0; i < PQntuples(r); i++)
+		if (section_value(&v, sec->k, sec->col, r, i) &&
+		    (rc = write_line(x, fr, PQgetvalue(r, i, ACC_CODE), PQgetvalue(r, i, ACC_NAME),
+				     v, PQgetvalue(r, i, ACC_CURRENCY), month, &total)) < 0)
 			return rc;
-	}
 	if ((rc = reports_write_money(x->w, "total-usd", total, "USD")) < 0)
 		return rc;
 	return reports_end(x->w, "section");
@@ -352,10 +439,10 @@ static int write_accounts_section(struct reports_ctx *x, const char *name, enum 
 
 /* Contributions: signed pledges of the period by donor and currency, and
  * goods in kind recognised as revenue (4200) in the period. */
-static int write_contributions(struct reports_ctx *x, const PGresult *d, const PGresult *a,
-			       const char *month)
+static int write_contributions(struct reports_ctx *x, fund_rates *fr, const PGresult *d,
+			       const PGresult *a, const char *month)
 {
-	int64_t total = 0;
+	int64_t total = 0, v;
 	int rc;
 
 	if ((rc = reports_start(x->w, "section")) < 0 ||
@@ -363,19 +450,15 @@ static int write_contributions(struct reports_ctx *x, const PGresult *d, const P
 		return rc;
 	for (int i = 0; i < PQntuples(d); i++)
 		if (reports_ll(d, i, DON_PLEDGED) != 0 &&
-		    (rc = write_line(x, PQgetvalue(d, i, DON_ID), PQgetvalue(d, i, DON_NAME),
+		    (rc = write_line(x, fr, PQgetvalue(d, i, DON_ID), PQgetvalue(d, i, DON_NAME),
 				     reports_ll(d, i, DON_PLEDGED), PQgetvalue(d, i, DON_CURRENCY),
 				     month, &total)) < 0)
 			return rc;
-	for (int i = 0; i < PQntuples(a); i++) {
-		/* credit-normal */
-		int64_t v = reports_ll(a, i, ACC_OPENING) - reports_ll(a, i, ACC_CLOSING);
-
-		if (strncmp(PQgetvalue(a, i, ACC_CODE), "4200-", 5) == 0 && v != 0 &&
-		    (rc = write_line(x, PQgetvalue(a, i, ACC_CODE), PQgetvalue(a, i, ACC_NAME), v,
-				     PQgetvalue(a, i, ACC_CURRENCY), month, &total)) < 0)
+	for (int i = 0; i < PQntuples(a); i++)
+		if (goods_value(&v, a, i) &&
+		    (rc = write_line(x, fr, PQgetvalue(a, i, ACC_CODE), PQgetvalue(a, i, ACC_NAME),
+				     v, PQgetvalue(a, i, ACC_CURRENCY), month, &total)) < 0)
 			return rc;
-	}
 	if ((rc = reports_write_money(x->w, "total-usd", total, "USD")) < 0)
 		return rc;
 	return reports_end(x->w, "section");
@@ -385,24 +468,25 @@ int reports_write_fund_statement(struct reports_ctx *x)
 {
 	const char *const params[] = {x->rq->from, x->rq->to, NULL};
 	PGresult *a = NULL, *d = NULL;
+	fund_rates *fr = NULL;
 	char month[8];
 	int rc;
 
 	reports_month(month, x->rq->to);
 	if ((rc = db_exec(&a, x->c, "reports_st_accounts", 3, params)) < 0 ||
 	    (rc = db_exec(&d, x->c, "reports_donors", 2, params)) < 0 ||
+	    (rc = fund_rates_load(&fr, x->c)) < 0 ||
+	    (rc = statement_needs_rates(fr, a, d, month)) < 0 ||
 	    (rc = reports_writer_begin(x->w, "trust-fund-statement", &x->h)) < 0 ||
 	    (rc = reports_write_text(x->w, "rate-month", month)) < 0 ||
-	    (rc = write_accounts_section(x, "opening-balances", BANK, ACC_OPENING, a, month)) < 0 ||
-	    (rc = write_contributions(x, d, a, month)) < 0 ||
-	    (rc = write_accounts_section(x, "receivables", RECEIVABLE, ACC_CLOSING, a,
-					 month)) < 0 ||
-	    (rc = write_accounts_section(x, "expenses", EXPENSE, MOVEMENT, a, month)) < 0 ||
-	    (rc = write_accounts_section(x, "obligations", OBLIGATION, ACC_CLOSING, a,
-					 month)) < 0 ||
-	    (rc = write_accounts_section(x, "closing-balances", BANK, ACC_CLOSING, a, month)) < 0)
+	    (rc = write_accounts_section(x, fr, &before[0], a, month)) < 0 ||
+	    (rc = write_contributions(x, fr, d, a, month)) < 0)
 		goto cleanup;
+	for (size_t s = 0; s < sizeof(after) / sizeof(after[0]); s++)
+		if ((rc = write_accounts_section(x, fr, &after[s], a, month)) < 0)
+			goto cleanup;
 cleanup:
+	fund_rates_free(fr);
 	PQclear(a);
 	PQclear(d);
 	return rc;

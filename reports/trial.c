@@ -7,6 +7,12 @@
  * balances per currency; the report refuses to be written if they are not.
  * In USD the columns may differ by the rounding of each conversion: the
  * difference is written, never hidden.
+ *
+ * Rates (fund/usd.h): a balance that is not zero needs its currency's
+ * rate of the month; when any is missing the report is refused with ONE
+ * list of every missing (currency, month) before anything is written. A
+ * currency whose every account is zero needs no rate: without one it is
+ * left out (there is nothing to convert).
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +20,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/money.h"
+#include "fund/usd.h"
 #include "reports/kinds.h"
 
 /* reports_tb: every account's debits - credits dated up to $1 */
@@ -69,6 +76,7 @@ int reports_write_trial_balance(struct reports_ctx *x)
 	xmlTextWriterPtr w = x->w;
 	struct totals ccy_t = {0}, usd_t = {0};
 	struct money_rate rate = {1, 0};
+	fund_rates *fr = NULL;
 	PGresult *r = NULL;
 	char month[8], diff_ccy[4] = "";
 	int64_t diff;
@@ -76,14 +84,27 @@ int reports_write_trial_balance(struct reports_ctx *x)
 
 	reports_month(month, x->rq->to);
 	if ((rc = db_exec(&r, x->c, "reports_tb", 1, (const char *const[]){x->rq->to})) < 0 ||
+	    (rc = fund_rates_load(&fr, x->c)) < 0)
+		goto cleanup;
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++) /* every rate a balance needs, missing ones remembered */
+		if (reports_ll(r, i, TB_BALANCE) != 0 &&
+		    (rc = fund_rates_get(&rate, fr, PQgetvalue(r, i, TB_CURRENCY), month)) < 0)
+			goto cleanup;
+	if ((rc = fund_rates_missing_error(fr)) < 0 ||
 	    (rc = reports_writer_begin(w, "trial-balance", &x->h)) < 0 ||
 	    (rc = reports_write_date(w, "as-of", x->rq->to)) < 0)
 		goto cleanup;
-	n = PQntuples(r);
 	for (int i = 0; i < n; i++) {
 		const char *ccy = PQgetvalue(r, i, TB_CURRENCY);
 		int64_t bal = reports_ll(r, i, TB_BALANCE), usd;
 
+		if (strcmp(ccy, diff_ccy) != 0 && fund_rates_get(&rate, fr, ccy, month) != 0) {
+			/* every balance of ccy is zero (else refused above): left out */
+			while (i + 1 < n && strcmp(PQgetvalue(r, i + 1, TB_CURRENCY), ccy) == 0)
+				i++;
+			continue;
+		}
 		if (strcmp(ccy, diff_ccy) != 0) { /* a new currency */
 			if ((rc = reports_start(w, "currency")) < 0 ||
 			    (rc = reports_attr(w, "code", ccy)) < 0)
@@ -91,7 +112,7 @@ int reports_write_trial_balance(struct reports_ctx *x)
 			snprintf(diff_ccy, sizeof(diff_ccy), "%s", ccy);
 			ccy_t = (struct totals){0, 0};
 		}
-		if ((rc = reports_usd(&usd, &rate, x->c, bal, ccy, month)) < 0 ||
+		if ((rc = fund_rates_usd(&usd, fr, bal, ccy, month)) < 0 ||
 		    (rc = reports_start(w, "account")) < 0 ||
 		    (rc = reports_attr(w, "code", PQgetvalue(r, i, TB_CODE))) < 0 ||
 		    (rc = reports_attr(w, "type", PQgetvalue(r, i, TB_TYPE))) < 0 ||
@@ -123,6 +144,7 @@ int reports_write_trial_balance(struct reports_ctx *x)
 		goto cleanup;
 	rc = reports_end(w, "usd-totals");
 cleanup:
+	fund_rates_free(fr);
 	PQclear(r);
 	return rc;
 }

@@ -30,6 +30,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "fund/body.h"
+#include "fund/budget.h"
 #include "fund/usd.h"
 #include "rules/rules.h"
 
@@ -327,6 +328,8 @@ int fund_setup(PGconn *c)
 {
 	int rc = db_setup(c, stmts, N(stmts), columns, N(columns));
 
+	if (rc == 0)
+		rc = fund_budget_setup(c);
 	return rc < 0 ? rc : fund_usd_setup(c);
 }
 

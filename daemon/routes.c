@@ -122,6 +122,15 @@ static const struct route routes[] = {
 	{"GET", "/v1/funds/travel/available", "travel_available", EVERYONE,
 	 "read the money available for travel", BODY, READ, route_travel_available},
 
+	/* annual budgets per budget line (fund/budget.h): finance sets them,
+	 * everyone reads them and where they stand */
+	{"POST", "/v1/budgets", "budget_set", BOOKKEEPERS, "set budgets", BODY, IDEMPOTENT,
+	 route_budget_set},
+	{"GET", "/v1/budgets", "budgets_list", EVERYONE, "read budgets", BODY, READ,
+	 route_budgets_list},
+	{"GET", "/v1/budgets/status", "budget_status", EVERYONE, "read budgets", BODY, READ,
+	 route_budget_status},
+
 	/* travel support; a what-if ranking stores nothing, storing one is
 	 * SECRETARIAT's (checked by the handler) */
 	{"POST", "/v1/meetings", "meeting_add", SECRETARIAT, "write travel support", BODY,

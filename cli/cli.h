@@ -38,6 +38,7 @@ int cli_applicants(int argc, char **argv);
 int cli_travel(int argc, char **argv);
 int cli_reconcile(int argc, char **argv);
 int cli_bank_accounts(int argc, char **argv);
+int cli_budgets(int argc, char **argv);
 
 /*
  * Prints "tfledger: <what>: <err_last()>" on stderr and returns the exit

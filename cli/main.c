@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{"inkind", cli_inkind, "add --donor --kind service|goods ... | list: contributions in kind"},
 	{"rates", cli_rates, "import FILE.csv | list: UN operational rates of exchange (USD per unit)"},
 	{"funds", cli_funds, "travel-available --as-of DATE: money available for travel"},
+	{"budgets", cli_budgets, "set --year Y --line L --amount A [--reason R] | list | status --year Y [--as-of D]: annual budgets"},
 	{"meetings", cli_meetings, "add --id --name --starts-on --ends-on --place --currency | list: meetings"},
 	{"applicants", cli_applicants, "import FILE.csv --meeting ID: a meeting's travel-support requests"},
 	{"travel", cli_travel, "rank|approve|decline|cancel|settle|list --meeting ID: travel support"},

@@ -34,6 +34,8 @@ int reports_write_reconciliation(struct reports_ctx *x);
 int reports_write_travel_allocation(struct reports_ctx *x);
 int reports_write_iati_activities(struct reports_ctx *x);
 int reports_write_iati_organisation(struct reports_ctx *x);
+int reports_write_budget_status(struct reports_ctx *x);     /* budgetkinds.c */
+int reports_write_budget_comparison(struct reports_ctx *x); /* budgetkinds.c */
 
 /*
  * Each kind keeps its queries beside the code that reads them, in its own

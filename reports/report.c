@@ -39,6 +39,8 @@ static const struct kind kinds[] = {
 	{"travel-allocation", reports_write_travel_allocation, false, false, true},
 	{"iati-activities", reports_write_iati_activities, false, false, false},
 	{"iati-organisation", reports_write_iati_organisation, false, false, false},
+	{"budget-status", reports_write_budget_status, false, false, false},
+	{"budget-comparison", reports_write_budget_comparison, false, false, false},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -94,7 +96,7 @@ const char *reports_kind_names(void)
 {
 	return "account-statement, trial-balance, donor-contributions, in-kind, "
 	       "trust-fund-statement, reconciliation, travel-allocation, iati-activities, "
-	       "iati-organisation";
+	       "iati-organisation, budget-status, budget-comparison";
 }
 
 int reports_setup(PGconn *c)

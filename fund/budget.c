@@ -290,7 +290,7 @@ int fund_budget_set(json_t **out, PGconn *c, json_t *body, const struct ledger_a
 
 	*out = NULL;
 	if ((rc = fund_body_only_fields(body, allowed)) < 0 || (rc = body_year(&t.year, body)) < 0 ||
-	    (rc = fund_body_str(&t.line, body, "line", true)) < 0 ||
+	    (rc = fund_body_text(&t.line, body, "line", true, 32)) < 0 ||
 	    (rc = fund_body_amount(&t.amount, body, "amount", true, "USD",
 				   FUND_BODY_NON_NEGATIVE)) < 0 ||
 	    (rc = fund_body_text(&t.reason, body, "reason", false, 1000)) < 0)
@@ -605,6 +605,32 @@ static int read_meetings(struct reading *g, PGconn *c, const char *year)
 	return rc;
 }
 
+/* The figures' order: line, kind (obligations first), account, month. */
+static int figure_cmp(const void *pa, const void *pb)
+{
+	const struct fund_budget_figure *a = pa, *b = pb;
+	int d;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	d = strcmp(a->account, b->account);
+	return d ? d : strcmp(a->month, b->month);
+}
+
+/* The allocations' order: line, date, id. */
+static int allocation_cmp(const void *pa, const void *pb)
+{
+	const struct fund_budget_allocation *a = pa, *b = pb;
+	int d;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	d = strcmp(a->date, b->date);
+	return d ? d : (a->id > b->id) - (a->id < b->id);
+}
+
 /* Balances and totals once every figure is in. */
 static int sum_up(struct fund_budget_status *s)
 {
@@ -660,6 +686,11 @@ int fund_budget_status_read(struct fund_budget_status **out, PGconn *c, int year
 		err_wrap(rc, "the budget of %d as of %s", year, as_of);
 		goto cleanup;
 	}
+	if (g.s->n_figures)
+		qsort(g.s->figures, g.s->n_figures, sizeof(*g.s->figures), figure_cmp);
+	if (g.s->n_allocations)
+		qsort(g.s->allocations, g.s->n_allocations, sizeof(*g.s->allocations),
+		      allocation_cmp);
 	if ((rc = sum_up(g.s)) < 0)
 		goto cleanup;
 	*out = g.s;

@@ -453,6 +453,23 @@ START_TEST(test_budget_status__hand_computed_to_the_cent)
 	ck_assert_str_eq(str(json_array_get(json_object_get(s, "meetings"), 0), "allocated"),
 			 "0.00");
 	json_decref(s);
+
+	/* a later line with obligations too: each line keeps its own accounts */
+	sql(f.c, "RESET ROLE"); /* the owner's change: the daemon may not */
+	sql(f.c, "UPDATE budget_lines SET obligation_prefix = '8100' WHERE id = 'staff'");
+	sql(f.c, "SET ROLE tfledger_daemon");
+	ck_assert_msg(fund_budget_status(&s, f.c, 2019, "2019-03-15") == 0, "%s", err_last());
+	expect_line(s, "staff", "20000.00", "20000.00", "1111.16", "3500.50", "15388.34");
+	expect_line(s, "travel", "10000.00", "12000.00", "1111.16", "1625.12", "9263.72");
+	l = find(json_object_get(s, "lines"), "line", "travel");
+	ck_assert_int_eq(json_array_size(json_object_get(l, "accounts")), 3);
+	l = find(json_object_get(s, "lines"), "line", "staff");
+	ck_assert_int_eq(json_array_size(json_object_get(l, "accounts")), 2);
+	ck_assert_str_eq(str(json_array_get(json_object_get(l, "accounts"), 0), "account"),
+			 "8100-EUR");
+	ck_assert_str_eq(str(json_array_get(json_object_get(l, "accounts"), 1), "account"),
+			 "5400-USD");
+	json_decref(s);
 	fx_close(&f);
 }
 END_TEST

@@ -36,10 +36,9 @@
 /* --- statements (common/db.h) ---------------------------------------------------- */
 
 /* fund_budget_lines: the lines, by position */
-enum { BL_ID, BL_NAME, BL_EXPENSE_PREFIXES, BL_OBLIGATION_PREFIX, BL_NCOLS };
+enum { BL_ID, BL_NAME, BL_EXPENSE_PREFIXES, BL_NCOLS };
 static const char *const line_cols[BL_NCOLS] = {
-	[BL_ID] = "id", [BL_NAME] = "name", [BL_EXPENSE_PREFIXES] = "expense_prefixes",
-	[BL_OBLIGATION_PREFIX] = "obligation_prefix"};
+	[BL_ID] = "id", [BL_NAME] = "name", [BL_EXPENSE_PREFIXES] = "expense_prefixes"};
 
 /* fund_budget_last: the last revision of (year, line) and the original */
 enum { BLAST_REVISION, BLAST_ORIGINAL, BLAST_NCOLS };
@@ -97,9 +96,8 @@ static const char *const meeting_cols[BM_NCOLS] = {
 
 static const struct db_stmt stmts[] = {
 	{"fund_budget_lines",
-	 "SELECT id, name, array_to_string(expense_prefixes, ',') AS expense_prefixes,"
-	 " COALESCE(obligation_prefix, '') AS obligation_prefix FROM budget_lines"
-	 " ORDER BY position",
+	 "SELECT id, name, array_to_string(expense_prefixes, ',') AS expense_prefixes"
+	 " FROM budget_lines ORDER BY position",
 	 0},
 	/* revisions of one (year, line) one at a time: any bigint pair will do */
 	{"fund_budget_lock", "SELECT pg_advisory_xact_lock(hashtext('budgets'), hashtext($1))", 1},
@@ -356,11 +354,11 @@ cleanup:
 
 /* --- the status as of a day ------------------------------------------------------- */
 
-/* A line's accounts: code prefixes ("5200") of its expenses and obligations. */
+/* A line's expense accounts: their code prefixes ("5200"); its obligation
+ * accounts come joined to it (fund_budget_obligations). */
 struct line_accounts {
 	char expense[PREFIXES_MAX][LEDGER_CODE_BYTES];
 	size_t n_expense;
-	char obligation[LEDGER_CODE_BYTES];
 };
 
 /* Grows *arr (of elements of size bytes, *cap of them) to hold n + 1. */
@@ -456,23 +454,30 @@ static int read_lines(struct reading *g, PGconn *c)
 		rc = oom();
 		goto cleanup;
 	}
-	for (size_t k = 0; k < s->n_lines; k++) {
+	for (size_t k = 0; rc == 0 && k < s->n_lines; k++) {
 		struct line_accounts *a = &g->acc[k];
 		const char *p = PQgetvalue(r, (int)k, BL_EXPENSE_PREFIXES);
 
 		snprintf(s->lines[k].id, sizeof(s->lines[k].id), "%s", PQgetvalue(r, (int)k, BL_ID));
 		snprintf(s->lines[k].name, sizeof(s->lines[k].name), "%s",
 			 PQgetvalue(r, (int)k, BL_NAME));
-		snprintf(a->obligation, sizeof(a->obligation), "%s",
-			 PQgetvalue(r, (int)k, BL_OBLIGATION_PREFIX));
-		while (*p && a->n_expense < PREFIXES_MAX) {
+		while (*p && rc == 0) {
 			size_t len = strcspn(p, ",");
 
-			snprintf(a->expense[a->n_expense++], LEDGER_CODE_BYTES, "%.*s", (int)len, p);
+			if (a->n_expense == PREFIXES_MAX || len >= LEDGER_CODE_BYTES)
+				rc = err_set(ERR_INTERNAL, "budget line %s: more than %d expense"
+					     " prefixes, or one too long (budget_lines)",
+					     s->lines[k].id, PREFIXES_MAX);
+			else
+				snprintf(a->expense[a->n_expense++], LEDGER_CODE_BYTES, "%.*s",
+					 (int)len, p);
 			p += len + (p[len] == ',');
 		}
+		if (rc < 0)
+			goto cleanup;
 	}
 	PQclear(r);
+	r = NULL;
 	snprintf(y, sizeof(y), "%d", s->year);
 	if ((rc = db_exec(&r, c, "fund_budget_year", 1, (const char *const[]){y})) < 0)
 		return rc;

@@ -394,6 +394,7 @@ void fund_budget_status_free(struct fund_budget_status *s)
 	free(s->figures);
 	free(s->allocations);
 	free(s->meetings);
+	free(s->meeting_totals);
 	free(s);
 }
 
@@ -610,6 +611,34 @@ static int read_meetings(struct reading *g, PGconn *c, const char *year)
 	return rc;
 }
 
+/* The meetings' figures added up per currency, in order of first use. */
+static int sum_meetings(struct fund_budget_status *s)
+{
+	s->meeting_totals = calloc(s->n_meetings + 1, sizeof(*s->meeting_totals));
+	if (!s->meeting_totals)
+		return oom();
+	for (size_t i = 0; i < s->n_meetings; i++) {
+		const struct fund_budget_meeting *m = &s->meetings[i];
+		struct fund_budget_meeting *t = s->meeting_totals;
+
+		while (t < s->meeting_totals + s->n_meeting_totals &&
+		       strcmp(t->currency, m->currency) != 0)
+			t++;
+		if (t == s->meeting_totals + s->n_meeting_totals) {
+			snprintf(t->currency, sizeof(t->currency), "%s", m->currency);
+			s->n_meeting_totals++;
+		}
+		if (money_add(&t->allocated_minor, t->allocated_minor, m->allocated_minor) < 0 ||
+		    money_add(&t->obligations_minor, t->obligations_minor, m->obligations_minor) < 0 ||
+		    money_add(&t->expenditure_minor, t->expenditure_minor, m->expenditure_minor) < 0 ||
+		    money_add(&t->balance_minor, t->balance_minor, m->balance_minor) < 0 ||
+		    money_add(&t->overruns_minor, t->overruns_minor, m->overruns_minor) < 0)
+			return err_code_set(ERR_LIMIT, EC_TOO_LARGE,
+					    "the meetings' %s total does not fit", m->currency);
+	}
+	return 0;
+}
+
 /* The figures' order: line, kind (obligations first), account, month. */
 static int figure_cmp(const void *pa, const void *pb)
 {
@@ -696,7 +725,7 @@ int fund_budget_status_read(struct fund_budget_status **out, PGconn *c, int year
 	if (g.s->n_allocations)
 		qsort(g.s->allocations, g.s->n_allocations, sizeof(*g.s->allocations),
 		      allocation_cmp);
-	if ((rc = sum_up(g.s)) < 0)
+	if ((rc = sum_up(g.s)) < 0 || (rc = sum_meetings(g.s)) < 0)
 		goto cleanup;
 	*out = g.s;
 	g.s = NULL;
@@ -811,45 +840,10 @@ static json_t *meeting_json(const struct fund_budget_meeting *m)
 			 fund_body_money(m->overruns_minor, m->currency));
 }
 
-/* The meetings' figures added up per currency, in order of first appearance. */
-static json_t *meeting_totals_json(const struct fund_budget_status *s)
-{
-	json_t *arr = json_array();
-
-	for (size_t i = 0; arr && i < s->n_meetings; i++) {
-		struct fund_budget_meeting t = {0};
-		bool seen = false;
-
-		for (size_t j = 0; j < i; j++)
-			seen = seen || strcmp(s->meetings[j].currency, s->meetings[i].currency) == 0;
-		if (seen)
-			continue;
-		snprintf(t.currency, sizeof(t.currency), "%s", s->meetings[i].currency);
-		for (size_t j = i; j < s->n_meetings; j++) {
-			const struct fund_budget_meeting *m = &s->meetings[j];
-
-			if (strcmp(m->currency, t.currency) != 0)
-				continue;
-			if (money_add(&t.allocated_minor, t.allocated_minor, m->allocated_minor) < 0 ||
-			    money_add(&t.obligations_minor, t.obligations_minor,
-				      m->obligations_minor) < 0 ||
-			    money_add(&t.expenditure_minor, t.expenditure_minor,
-				      m->expenditure_minor) < 0 ||
-			    money_add(&t.balance_minor, t.balance_minor, m->balance_minor) < 0 ||
-			    money_add(&t.overruns_minor, t.overruns_minor, m->overruns_minor) < 0) {
-				json_decref(arr);
-				return NULL;
-			}
-		}
-		json_array_append_new(arr, meeting_json(&t));
-	}
-	return arr;
-}
-
 int fund_budget_status(json_t **out, PGconn *c, int year, const char *as_of)
 {
 	struct fund_budget_status *s = NULL;
-	json_t *o = NULL, *lines, *meetings, *mt;
+	json_t *o = NULL, *lines, *meetings, *totals;
 	char dec31[16];
 	size_t f = 0;
 	int rc;
@@ -858,10 +852,12 @@ int fund_budget_status(json_t **out, PGconn *c, int year, const char *as_of)
 	snprintf(dec31, sizeof(dec31), "%d-12-31", year);
 	if ((rc = fund_budget_status_read(&s, c, year, as_of ? as_of : dec31)) < 0)
 		return rc;
-	o = json_pack("{s:i, s:s, s:s, s:[], s:o, s:[]}", "year", s->year, "as_of", s->as_of,
-		      "currency", "USD", "lines", "totals", line_json(&s->totals), "meetings");
+	o = json_pack("{s:i, s:s, s:s, s:[], s:o, s:[], s:[]}", "year", s->year, "as_of",
+		      s->as_of, "currency", "USD", "lines", "totals", line_json(&s->totals),
+		      "meetings", "meeting_totals");
 	lines = json_object_get(o, "lines");
 	meetings = json_object_get(o, "meetings");
+	totals = json_object_get(o, "meeting_totals");
 	for (size_t k = 0; o && k < s->n_lines; k++) {
 		json_t *l = line_json(&s->lines[k]);
 
@@ -880,8 +876,10 @@ int fund_budget_status(json_t **out, PGconn *c, int year, const char *as_of)
 		    json_array_append_new(meetings, m) < 0)
 			goto fail;
 	}
-	mt = o ? meeting_totals_json(s) : NULL;
-	if (!mt || json_object_set_new(o, "meeting_totals", mt) < 0)
+	for (size_t i = 0; o && i < s->n_meeting_totals; i++)
+		if (json_array_append_new(totals, meeting_json(&s->meeting_totals[i])) < 0)
+			goto fail;
+	if (!o)
 		goto fail;
 	fund_budget_status_free(s);
 	*out = o;

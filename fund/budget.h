@@ -110,6 +110,10 @@ struct fund_budget_status {
 	size_t n_allocations;
 	struct fund_budget_meeting *meetings; /* by start, id */
 	size_t n_meetings;
+	/* the meetings' figures added up per currency (id and name empty), in
+	 * the order of each currency's first meeting */
+	struct fund_budget_meeting *meeting_totals;
+	size_t n_meeting_totals;
 	struct fund_budget_line totals; /* id and name empty */
 };
 

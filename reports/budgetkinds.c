@@ -163,41 +163,15 @@ static int write_meeting(xmlTextWriterPtr w, const char *name, const struct fund
 	return reports_end(w, name);
 }
 
-/* Adds m to the total t of its currency. */
-static int add_meeting(struct fund_budget_meeting *t, const struct fund_budget_meeting *m)
-{
-	if (money_add(&t->allocated_minor, t->allocated_minor, m->allocated_minor) < 0 ||
-	    money_add(&t->obligations_minor, t->obligations_minor, m->obligations_minor) < 0 ||
-	    money_add(&t->expenditure_minor, t->expenditure_minor, m->expenditure_minor) < 0 ||
-	    money_add(&t->balance_minor, t->balance_minor, m->balance_minor) < 0 ||
-	    money_add(&t->overruns_minor, t->overruns_minor, m->overruns_minor) < 0)
-		return err_code_set(ERR_LIMIT, EC_TOO_LARGE, "the meetings' %s total does not fit",
-				    m->currency);
-	return 0;
-}
-
-/* The meetings, then their totals per currency (in order of first use). */
+/* The meetings, then their totals per currency. */
 static int write_meetings(xmlTextWriterPtr w, const struct fund_budget_status *s)
 {
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < s->n_meetings; i++)
 		rc = write_meeting(w, "meeting", &s->meetings[i]);
-	for (size_t i = 0; rc == 0 && i < s->n_meetings; i++) {
-		struct fund_budget_meeting t = {0};
-		bool seen = false;
-
-		for (size_t j = 0; j < i; j++)
-			seen = seen || strcmp(s->meetings[j].currency, s->meetings[i].currency) == 0;
-		if (seen)
-			continue;
-		snprintf(t.currency, sizeof(t.currency), "%s", s->meetings[i].currency);
-		for (size_t j = i; rc == 0 && j < s->n_meetings; j++)
-			if (strcmp(s->meetings[j].currency, t.currency) == 0)
-				rc = add_meeting(&t, &s->meetings[j]);
-		if (rc == 0)
-			rc = write_meeting(w, "meeting-totals", &t);
-	}
+	for (size_t i = 0; rc == 0 && i < s->n_meeting_totals; i++)
+		rc = write_meeting(w, "meeting-totals", &s->meeting_totals[i]);
 	return rc;
 }
 

@@ -612,6 +612,9 @@ START_TEST(test_budget_reports__valid_and_totals_are_the_sums_of_lines)
 	s = harness_xpath(doc, "/*/r:meeting[@id='igf2019-mag2']/r:balance");
 	ck_assert_str_eq(s, "799.60");
 	xmlFree(s);
+	s = harness_xpath(doc, "/*/r:meeting-totals[@currency='EUR']/r:overruns");
+	ck_assert_str_eq(s, "50.00");
+	xmlFree(s);
 	xmlFreeDoc(doc);
 
 	/* the year: obligations at December's rate */

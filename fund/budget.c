@@ -751,49 +751,63 @@ static json_t *usd(int64_t minor)
 	return fund_body_money(minor, "USD");
 }
 
-/* The figures of line k grouped by kind and account, from *i on (moved on). */
-static json_t *accounts_json(const struct fund_budget_status *s, size_t k, size_t *i)
+int fund_budget_account_sum(size_t *end_out, int64_t *amount_out, int64_t *usd_out,
+			    const struct fund_budget_status *s, size_t i)
+{
+	const struct fund_budget_figure *f = &s->figures[i];
+	size_t end = i;
+
+	ASSERT(i < s->n_figures);
+	*amount_out = *usd_out = 0;
+	while (end < s->n_figures && s->figures[end].line == f->line &&
+	       s->figures[end].kind == f->kind && strcmp(s->figures[end].account, f->account) == 0) {
+		if (money_add(amount_out, *amount_out, s->figures[end].amount_minor) < 0 ||
+		    money_add(usd_out, *usd_out, s->figures[end].usd_minor) < 0)
+			return err_code_set(ERR_LIMIT, EC_TOO_LARGE,
+					    "%s: the sum of its months does not fit", f->account);
+		end++;
+	}
+	*end_out = end;
+	return 0;
+}
+
+/* The figures of line k grouped by kind and account, from *i on (moved
+ * on), into *out (a new array); ERR_LIMIT if a sum does not fit. */
+static int accounts_json(json_t **out, const struct fund_budget_status *s, size_t k, size_t *i)
 {
 	json_t *arr = json_array();
+	int rc = arr ? 0 : oom();
 
-	while (arr && *i < s->n_figures && s->figures[*i].line == k) {
+	while (rc == 0 && *i < s->n_figures && s->figures[*i].line == k) {
 		const struct fund_budget_figure *f = &s->figures[*i];
-		int64_t amount = 0, in_usd = 0;
-		json_t *months = json_array(), *o;
+		int64_t amount, in_usd;
+		json_t *months, *o;
+		size_t end;
 
-		while (months && *i < s->n_figures && s->figures[*i].line == k &&
-		       s->figures[*i].kind == f->kind &&
-		       strcmp(s->figures[*i].account, f->account) == 0) {
+		if ((rc = fund_budget_account_sum(&end, &amount, &in_usd, s, *i)) < 0)
+			break;
+		months = json_array();
+		for (; months && *i < end; (*i)++) {
 			const struct fund_budget_figure *m = &s->figures[*i];
 
-			if (money_add(&amount, amount, m->amount_minor) < 0 ||
-			    money_add(&in_usd, in_usd, m->usd_minor) < 0) {
-				json_decref(months);
-				months = NULL;
-				break;
-			}
 			json_array_append_new(months,
 					      json_pack("{s:s, s:o, s:o, s:o}", "month", m->month,
 							"amount", fund_body_money(m->amount_minor,
 										  m->currency),
 							"usd", usd(m->usd_minor), "usd_per_unit",
 							rate_json(m->rate)));
-			(*i)++;
 		}
-		if (!months) {
-			json_decref(arr);
-			return NULL;
-		}
-		o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "account", f->account, "kind",
+		o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o*}", "account", f->account, "kind",
 			      f->kind == FUND_BUDGET_OBLIGATION ? "obligation" : "expense",
 			      "currency", f->currency, "amount", fund_body_money(amount, f->currency),
 			      "usd", usd(in_usd), "months", months);
-		if (!o || json_array_append_new(arr, o) < 0) {
-			json_decref(arr);
-			return NULL;
-		}
+		if (!o || !months || json_array_append_new(arr, o) < 0)
+			rc = oom();
 	}
-	return arr;
+	if (rc < 0)
+		json_decref(arr);
+	*out = rc < 0 ? NULL : arr;
+	return rc;
 }
 
 static json_t *allocations_json(const struct fund_budget_status *s, size_t k)
@@ -843,7 +857,7 @@ static json_t *meeting_json(const struct fund_budget_meeting *m)
 int fund_budget_status(json_t **out, PGconn *c, int year, const char *as_of)
 {
 	struct fund_budget_status *s = NULL;
-	json_t *o = NULL, *lines, *meetings, *totals;
+	json_t *o = NULL, *lines, *meetings, *totals, *accounts = NULL;
 	char dec31[16];
 	size_t f = 0;
 	int rc;
@@ -855,37 +869,52 @@ int fund_budget_status(json_t **out, PGconn *c, int year, const char *as_of)
 	o = json_pack("{s:i, s:s, s:s, s:[], s:o, s:[], s:[]}", "year", s->year, "as_of",
 		      s->as_of, "currency", "USD", "lines", "totals", line_json(&s->totals),
 		      "meetings", "meeting_totals");
+	if (!o) {
+		rc = oom();
+		goto cleanup;
+	}
 	lines = json_object_get(o, "lines");
 	meetings = json_object_get(o, "meetings");
 	totals = json_object_get(o, "meeting_totals");
-	for (size_t k = 0; o && k < s->n_lines; k++) {
+	for (size_t k = 0; k < s->n_lines; k++) {
 		json_t *l = line_json(&s->lines[k]);
 
-		if (!l || json_object_set_new(l, "line", json_string(s->lines[k].id)) < 0 ||
+		if (!l) {
+			rc = oom();
+			goto cleanup;
+		}
+		if ((rc = accounts_json(&accounts, s, k, &f)) < 0) {
+			json_decref(l);
+			goto cleanup;
+		}
+		if (json_object_set_new(l, "line", json_string(s->lines[k].id)) < 0 ||
 		    json_object_set_new(l, "name", json_string(s->lines[k].name)) < 0 ||
-		    json_object_set_new(l, "accounts", accounts_json(s, k, &f)) < 0 ||
+		    json_object_set_new(l, "accounts", accounts) < 0 ||
 		    json_object_set_new(l, "allocations", allocations_json(s, k)) < 0 ||
-		    json_array_append_new(lines, l) < 0)
-			goto fail;
+		    json_array_append_new(lines, l) < 0) { /* jansson dropped l: never twice */
+			rc = oom();
+			goto cleanup;
+		}
 	}
-	for (size_t i = 0; o && i < s->n_meetings; i++) {
+	for (size_t i = 0; i < s->n_meetings; i++) {
 		json_t *m = meeting_json(&s->meetings[i]);
 
 		if (!m || json_object_set_new(m, "meeting", json_string(s->meetings[i].id)) < 0 ||
 		    json_object_set_new(m, "name", json_string(s->meetings[i].name)) < 0 ||
-		    json_array_append_new(meetings, m) < 0)
-			goto fail;
+		    json_array_append_new(meetings, m) < 0) {
+			rc = oom();
+			goto cleanup;
+		}
 	}
-	for (size_t i = 0; o && i < s->n_meeting_totals; i++)
-		if (json_array_append_new(totals, meeting_json(&s->meeting_totals[i])) < 0)
-			goto fail;
-	if (!o)
-		goto fail;
-	fund_budget_status_free(s);
+	for (size_t i = 0; i < s->n_meeting_totals; i++)
+		if (json_array_append_new(totals, meeting_json(&s->meeting_totals[i])) < 0) {
+			rc = oom();
+			goto cleanup;
+		}
 	*out = o;
-	return 0;
-fail:
+	o = NULL;
+cleanup:
 	fund_budget_status_free(s);
 	json_decref(o);
-	return oom();
+	return rc;
 }

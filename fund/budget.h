@@ -134,6 +134,15 @@ int fund_budget_status_read(struct fund_budget_status **out, PGconn *c, int year
 void fund_budget_status_free(struct fund_budget_status *s);
 
 /*
+ * The figures from i (< n_figures) on of the same line, kind and account
+ * as figure i, one per month (the status keeps them together): *end_out
+ * one past the last, their amounts' sum in the account's currency and
+ * their USD figures' sum. ERR_LIMIT (too-large) if a sum does not fit.
+ */
+int fund_budget_account_sum(size_t *end_out, int64_t *amount_out, int64_t *usd_out,
+			    const struct fund_budget_status *s, size_t i);
+
+/*
  * fund_budget_status_read as JSON: {"year","as_of","currency":"USD",
  * "lines":[{"line","name","revisions","original","final","obligations",
  * "expenditure","balance","allocated_usd","accounts":[{"account","kind",

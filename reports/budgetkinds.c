@@ -73,18 +73,11 @@ static int write_accounts(xmlTextWriterPtr w, const struct fund_budget_status *s
 
 	while (*i < s->n_figures && s->figures[*i].line == k) {
 		const struct fund_budget_figure *f = &s->figures[*i];
-		size_t end = *i;
-		int64_t amount = 0, usd = 0;
+		int64_t amount, usd;
+		size_t end;
 
-		while (end < s->n_figures && s->figures[end].line == k &&
-		       s->figures[end].kind == f->kind &&
-		       strcmp(s->figures[end].account, f->account) == 0) {
-			if (money_add(&amount, amount, s->figures[end].amount_minor) < 0 ||
-			    money_add(&usd, usd, s->figures[end].usd_minor) < 0)
-				return err_code_set(ERR_LIMIT, EC_TOO_LARGE,
-						    "%s: the year's sum does not fit", f->account);
-			end++;
-		}
+		if ((rc = fund_budget_account_sum(&end, &amount, &usd, s, *i)) < 0)
+			return rc;
 		if ((rc = reports_start(w, "account")) < 0 ||
 		    (rc = reports_attr(w, "code", f->account)) < 0 ||
 		    (rc = reports_attr(w, "kind", f->kind == FUND_BUDGET_OBLIGATION ? "obligation"

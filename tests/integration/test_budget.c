@@ -2,7 +2,8 @@
  * test_budget.c - annual budgets (fund/budget.c, daemon/routes_budget.c,
  * cli/budget.c, reports/budgetkinds.c) against a fresh migrated database
  * per test: revisions kept (never updated), a reason required for one, an
- * unknown line refused naming the lines, nothing stored on a refusal; the
+ * unknown line refused naming the lines, nothing stored on a refusal, four
+ * writers revising one line at once numbered 1..100 without a clash; the
  * status of a hand-computed year to the cent (EUR and USD expenses in two
  * months at different UN rates, an open EUR travel obligation at the rate
  * of the as-of month, an allocation, a countersigned overrun) per line and
@@ -30,6 +31,7 @@
 #include <check.h>
 #include <jansson.h>
 #include <libxml/tree.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +347,65 @@ START_TEST(test_budget_set__bad_input_refused_naming_the_field)
 				   "invalid-field", cases[i].want);
 	expect_unchanged(f.c, before);
 	free(before);
+	fx_close(&f);
+}
+END_TEST
+
+/* One writer of revisions at the same time as another, on its own connection. */
+struct reviser {
+	const char *db;
+	int failures;
+	char why[256];
+};
+
+#define REVISIONS_EACH 25
+#define REVISERS 4
+
+static void *revise_main(void *arg)
+{
+	struct reviser *v = arg;
+	PGconn *c = NULL;
+
+	if (db_connect(&c, v->db) < 0 || ledger_store_setup(c) < 0 || fund_setup(c) < 0) {
+		v->failures = REVISIONS_EACH;
+		snprintf(v->why, sizeof(v->why), "%s", err_last());
+	}
+	for (int i = 0; c && v->failures == 0 && i < REVISIONS_EACH; i++) {
+		json_t *body = json_pack("{s:i, s:s, s:s, s:s}", "year", 2019, "line", "staff",
+					 "amount", "100.00", "reason", "at the same time"),
+		       *out = NULL;
+
+		if (fund_budget_set(&out, c, body, &who) < 0) {
+			v->failures++;
+			snprintf(v->why, sizeof(v->why), "%s", err_last());
+		}
+		json_decref(out);
+		json_decref(body);
+	}
+	PQfinish(c);
+	return NULL;
+}
+
+START_TEST(test_budget_set__revisions_at_the_same_time_numbered_once_each)
+{
+	struct reviser v[REVISERS] = {{.db = NULL}};
+	pthread_t t[REVISERS];
+	struct fx f;
+
+	fx_bare(&f);
+	json_decref(ok(f.c, fund_budget_set, "{\"year\":2019,\"line\":\"staff\",\"amount\":\"1.00\"}"));
+	for (int i = 0; i < REVISERS; i++) {
+		v[i].db = f.db;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, revise_main, &v[i]), 0);
+	}
+	for (int i = 0; i < REVISERS; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(v[i].failures == 0, "writer %d: %d failed: %s", i, v[i].failures,
+			      v[i].why);
+	}
+	harness_expect_value(f.c, "SELECT count(*) || ':' || max(revision) FROM budgets"
+				  " WHERE year = 2019 AND line = 'staff'",
+			     "101:100");
 	fx_close(&f);
 }
 END_TEST
@@ -785,6 +846,7 @@ static Suite *suite(void)
 	const struct harness_test books[] = {
 		{test_budget_set__revisions_kept_reason_required, 0},
 		{test_budget_set__bad_input_refused_naming_the_field, 0},
+		{test_budget_set__revisions_at_the_same_time_numbered_once_each, 0},
 		{test_budget_status__hand_computed_to_the_cent, 0},
 		{test_budget_status__every_missing_rate_in_one_list, 0},
 		{test_budget_reports__valid_and_totals_are_the_sums_of_lines, 0},

@@ -44,6 +44,7 @@ int cli_bank_accounts(int argc, char **argv);
 int cli_allocations(int argc, char **argv);
 int cli_overruns(int argc, char **argv);
 int cli_overdrafts(int argc, char **argv);
+int cli_budgets(int argc, char **argv);
 
 /*
  * Prints "tfledger: <what>: <err_last()>" on stderr and returns the exit

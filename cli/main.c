@@ -38,6 +38,7 @@ static const struct command commands[] = {
 	{"funds", cli_funds, "available | travel-available --as-of DATE: money available, per source; for travel"},
 	{"revalue", cli_revalue, "--month YYYY-MM: month-end revaluation at UN operational rates"},
 	{"revaluations", cli_revaluations, "list | check --month YYYY-MM: month-end revaluations"},
+	{"budgets", cli_budgets, "set --year Y --line L --amount A [--reason R] | list | status --year Y [--as-of D]: annual budgets"},
 	{"meetings", cli_meetings, "add --id --name --starts-on --ends-on --place --currency | list: meetings"},
 	{"applicants", cli_applicants, "import FILE.csv --meeting ID: a meeting's travel-support requests"},
 	{"travel", cli_travel, "rank|approve|decline|cancel|settle|list --meeting ID: travel support"},

@@ -149,6 +149,14 @@ static const struct route routes[] = {
 	 BODY, IDEMPOTENT, route_rate_correct},
 	{"GET", "/v1/rates/corrections", "rate_corrections_list", BOOK_READERS,
 	 "read the fund's books", BODY, READ, route_rate_corrections_list},
+	/* annual budgets per budget line (fund/budget.h): finance sets them,
+	 * everyone reads them and where they stand */
+	{"POST", "/v1/budgets", "budget_set", BOOKKEEPERS, "set budgets", BODY, IDEMPOTENT,
+	 route_budget_set},
+	{"GET", "/v1/budgets", "budgets_list", EVERYONE, "read budgets", BODY, READ,
+	 route_budgets_list},
+	{"GET", "/v1/budgets/status", "budget_status", EVERYONE, "read budgets", BODY, READ,
+	 route_budget_status},
 
 	/* travel support; a what-if ranking stores nothing, storing one is
 	 * SECRETARIAT's (checked by the handler) */

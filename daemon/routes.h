@@ -132,6 +132,11 @@ enum MHD_Result route_trip_decline(struct req *q, const char *const *args);
 enum MHD_Result route_trip_cancel(struct req *q, const char *const *args);
 enum MHD_Result route_trip_settle(struct req *q, const char *const *args);
 
+/* routes_budget.c: annual budgets and where they stand. */
+enum MHD_Result route_budget_set(struct req *q, const char *const *args);
+enum MHD_Result route_budgets_list(struct req *q, const char *const *args);
+enum MHD_Result route_budget_status(struct req *q, const char *const *args);
+
 /* routes_reports.c */
 enum MHD_Result route_report(struct req *q, const char *const *args);
 

@@ -32,6 +32,7 @@
 #include "fund/body.h"
 #include "fund/control.h"
 #include "fund/reval.h"
+#include "fund/budget.h"
 #include "fund/usd.h"
 #include "rules/rules.h"
 
@@ -338,7 +339,9 @@ int fund_setup(PGconn *c)
 		rc = fund_usd_setup(c);
 	if (rc == 0)
 		rc = fund_control_setup(c);
-	return rc < 0 ? rc : fund_reval_setup(c);
+	if (rc == 0)
+		rc = fund_reval_setup(c);
+	return rc < 0 ? rc : fund_budget_setup(c);
 }
 
 /* --- small helpers --------------------------------------------------------------- */

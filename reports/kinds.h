@@ -38,6 +38,8 @@ int reports_write_financial_position(struct reports_ctx *x);     /* ipsas.c */
 int reports_write_financial_performance(struct reports_ctx *x);  /* ipsas.c */
 int reports_write_changes_in_net_assets(struct reports_ctx *x);  /* ipsas.c */
 int reports_write_cash_flow(struct reports_ctx *x);              /* ipsas_cash.c */
+int reports_write_budget_status(struct reports_ctx *x);     /* budgetkinds.c */
+int reports_write_budget_comparison(struct reports_ctx *x); /* budgetkinds.c */
 
 /*
  * Each kind keeps its queries beside the code that reads them, in its own

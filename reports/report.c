@@ -43,6 +43,8 @@ static const struct kind kinds[] = {
 	{"financial-performance", reports_write_financial_performance, false, false, false},
 	{"changes-in-net-assets", reports_write_changes_in_net_assets, false, false, false},
 	{"cash-flow", reports_write_cash_flow, false, false, false},
+	{"budget-status", reports_write_budget_status, false, false, false},
+	{"budget-comparison", reports_write_budget_comparison, false, false, false},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -99,7 +101,8 @@ const char *reports_kind_names(void)
 	return "account-statement, trial-balance, donor-contributions, in-kind, "
 	       "trust-fund-statement, reconciliation, travel-allocation, iati-activities, "
 	       "iati-organisation, "
-	       "financial-position, financial-performance, changes-in-net-assets, cash-flow";
+	       "financial-position, financial-performance, changes-in-net-assets, cash-flow, "
+	       "budget-status, budget-comparison";
 }
 
 int reports_setup(PGconn *c)

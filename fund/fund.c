@@ -30,6 +30,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "fund/body.h"
+#include "fund/close.h"
 #include "fund/usd.h"
 #include "rules/rules.h"
 
@@ -327,7 +328,9 @@ int fund_setup(PGconn *c)
 {
 	int rc = db_setup(c, stmts, N(stmts), columns, N(columns));
 
-	return rc < 0 ? rc : fund_usd_setup(c);
+	if (rc == 0)
+		rc = fund_usd_setup(c);
+	return rc < 0 ? rc : fund_close_setup(c);
 }
 
 /* --- small helpers --------------------------------------------------------------- */

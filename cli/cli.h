@@ -38,6 +38,9 @@ int cli_applicants(int argc, char **argv);
 int cli_travel(int argc, char **argv);
 int cli_reconcile(int argc, char **argv);
 int cli_bank_accounts(int argc, char **argv);
+int cli_periods(int argc, char **argv);
+int cli_psc(int argc, char **argv);
+int cli_year(int argc, char **argv);
 
 /*
  * Prints "tfledger: <what>: <err_last()>" on stderr and returns the exit

@@ -40,6 +40,9 @@ static const struct command commands[] = {
 	{"applicants", cli_applicants, "import FILE.csv --meeting ID: a meeting's travel-support requests"},
 	{"travel", cli_travel, "rank|approve|decline|cancel|settle|list --meeting ID: travel support"},
 	{"reconcile", cli_reconcile, "--bank-account CODE | queue|confirm|reject|unmatch|record|signoff|signoffs|reopen: bank reconciliation and its work queue"},
+	{"periods", cli_periods, "list | close MONTH [ITEM=REASON...] | reopen MONTH --reason T: months closed and reopened"},
+	{"psc", cli_psc, "charge --month M: a month's programme support costs"},
+	{"year", cli_year, "close --year Y [ITEM=REASON...] | list: the year-end close"},
 	{"bank-accounts", cli_bank_accounts, "link --iban IBAN --account CODE | list: statement accounts of the bank accounts"},
 };
 

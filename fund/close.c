@@ -349,7 +349,7 @@ static int setting_rate(struct money_rate *out, char text[MONEY_STR_MAX + 8], PG
 	v = PQgetvalue(r, 0, SET_VALUE);
 	if (strspn(v, "0.") == strlen(v) && v[0] == '0' && strchr(v, '.') == strrchr(v, '.'))
 		rc = 0; /* "0", "0.00": off */
-	else if (money_rate_parse(out, v) < 0 || out->scale > 9)
+	else if (money_rate_parse(out, v) < 0)
 		rc = err_code_set(ERR_INVALID, EC_INVALID_FIELD,
 				  "settings %s: '%.40s' is not a decimal from 0 to 1 (e.g. 0.13)",
 				  key, v);
@@ -540,6 +540,7 @@ static int psc_current(json_t *items, PGconn *c, const struct books *b, const ch
 	char a[MONEY_STR_MAX + 8], s[MONEY_STR_MAX + 8];
 	struct money_rate rate;
 	PGresult *r = NULL;
+	bool open = false;
 	int64_t base;
 	int rc;
 
@@ -559,23 +560,20 @@ static int psc_current(json_t *items, PGconn *c, const struct books *b, const ch
 	if (rc < 0)
 		return rc;
 	if (PQntuples(r) == 0) {
-		if (base != 0)
-			snprintf(what, sizeof(what),
-				 "programme support costs of %s not charged (base %s)", month,
-				 fmt_money(a, base, "USD"));
+		open = base != 0; /* nothing spent: nothing to charge */
+		snprintf(what, sizeof(what), "programme support costs of %s not charged (base %s)",
+			 month, fmt_money(a, base, "USD"));
 	} else if (fund_body_int64(r, 0, PSC_BASE) != base ||
 		   strcmp(PQgetvalue(r, 0, PSC_RATE), rate_text) != 0) {
+		open = true;
 		snprintf(what, sizeof(what),
 			 "programme support costs of %s charged on %s at %s; the base is now %s at"
 			 " %s: charge them again",
 			 month, fmt_money(a, fund_body_int64(r, 0, PSC_BASE), "USD"),
 			 PQgetvalue(r, 0, PSC_RATE), fmt_money(s, base, "USD"), rate_text);
-		base = 1; /* open */
-	} else {
-		base = 0; /* current */
 	}
 	PQclear(r);
-	return base != 0 ? item_add(items, item, what) : 0;
+	return open ? item_add(items, item, what) : 0;
 }
 
 /* The reconciliation items: a linked statement account whose statements

@@ -329,6 +329,21 @@ START_TEST(test_close__refused_naming_every_open_item_then_closed_with_acknowled
 	}
 	json_decref(o);
 	free(out);
+
+	/* reopened through the API by an admin: the daemon takes entries again */
+	o = call_on(&E.d, "POST", "/v1/periods/2019-03/reopen", E.admin,
+		    "{\"reason\":\"the March statement came\"}", 200);
+	ck_assert_str_eq(str(o, "status"), "open");
+	ck_assert_str_eq(str(o, "reopened_by"), "ada");
+	json_decref(o);
+	{
+		char entry[1024];
+
+		entry_body(entry, sizeof(entry), "2019-03-31", "5200-EUR", "1010-EUR", "1.00");
+		json_decref(call_on(&E.d, "POST", "/v1/entries", E.finance, entry, 201));
+	}
+	harness_expect_value(C, "SELECT string_agg(action, ',' ORDER BY id) FROM period_events",
+			     "close,reopen");
 }
 END_TEST
 
@@ -405,15 +420,26 @@ START_TEST(test_reopen__admin_only_then_entries_accepted_and_the_list_shows_both
 		resp_free(&r);
 	}
 	ck_assert_int_eq(count("SELECT count(*) FROM closed_periods"), 1);
-	o = call_on(&E.d, "POST", "/v1/periods/2019-04/reopen", E.admin,
-		    "{\"reason\":\"late invoice from the venue\"}", 200);
-	ck_assert_str_eq(str(o, "status"), "open");
-	json_decref(o);
+	/* by the CLI, another process than the daemon that remembers April closed */
+	{
+		char *out = NULL;
+
+		ck_assert_int_eq(cli(&out, (const char *const[]){"periods", "reopen", "2019-04",
+								 "--reason", "late invoice from the venue",
+								 "--format", "json", NULL}),
+				 0);
+		o = json_loads(out, 0, NULL);
+		ck_assert_ptr_nonnull(o);
+		ck_assert_str_eq(str(o, "status"), "open");
+		json_decref(o);
+		free(out);
+	}
 	ck_assert_int_eq(count("SELECT count(*) FROM closed_periods"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'period.reopen' AND"
 			       " object = '2019-04: late invoice from the venue'"),
 			 1);
-	/* open again: an entry is accepted; reopening an open month is a conflict */
+	/* open again: the daemon takes an entry at once; reopening an open month
+	 * is a conflict */
 	post("2019-04-15", "5400-USD", "1010-USD", "1.00", "USD");
 	{
 		struct resp r = http(&E.d, "POST", "/v1/periods/2019-04/reopen", E.admin, NULL,

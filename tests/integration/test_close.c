@@ -601,6 +601,9 @@ START_TEST(test_year_close__surplus_into_3100_reserve_set_december_closed_once)
 		ck_assert_ptr_nonnull(strstr(r.body, "closed year"));
 		resp_free(&r);
 	}
+	/* and the database refuses it to anyone (migration 0053) */
+	harness_sql_refused(C, "DELETE FROM closed_periods WHERE month = '2019-12-01'",
+			    "year-end close is stored");
 	o = call_on(&E.d, "GET", "/v1/years", E.auditor, NULL, 200);
 	{
 		json_t *y = json_array_get(json_object_get(o, "years"), 0);

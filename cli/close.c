@@ -151,6 +151,14 @@ static int finish(struct cli_run *r, int rc, json_t *out, const struct cli_col *
 		cli_print_table(rows, cols);
 		json_decref(rows);
 	} else if (json_is_array(out)) {
+		json_t *row;
+		size_t i;
+
+		json_array_foreach(out, i, row)
+			if (json_is_boolean(json_object_get(row, "closed")))
+				json_object_set_new(row, "closed",
+						    json_string(json_is_true(json_object_get(row, "closed"))
+								? "yes" : "no"));
 		cli_print_table(out, cols);
 	} else {
 		json_t *one = json_pack("[O]", out);

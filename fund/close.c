@@ -97,6 +97,10 @@ static const char *const year_cols[YC_NCOLS] = {
 	[YC_RESERVE] = "reserve_minor", [YC_ENTRIES] = "entry_ids", [YC_BY] = "closed_by",
 	[YC_AT] = "closed_at"};
 
+/* close_has_entries */
+enum { HE_N, HE_NCOLS };
+static const char *const has_cols[HE_NCOLS] = {[HE_N] = "n"};
+
 /* close_year_balances */
 enum { YB_CODE, YB_CURRENCY, YB_BALANCE, YB_NCOLS };
 static const char *const year_bal_cols[YB_NCOLS] = {
@@ -195,6 +199,11 @@ static const struct db_stmt stmts[] = {
 	 " (SELECT 1 FROM closed_periods c WHERE c.month = date_trunc('month', b.day)::date)"
 	 " ORDER BY 1",
 	 2},
+	/* whether any account moved between $1 and $2 */
+	{"close_has_entries",
+	 "SELECT count(*) AS n FROM (SELECT 1 FROM balances WHERE day BETWEEN $1::date AND"
+	 " $2::date LIMIT 1) x",
+	 2},
 	{"close_year_balances",
 	 "SELECT a.code, a.currency, COALESCE((SELECT b.debit_balance FROM balances b"
 	 "  WHERE b.account = a.code AND b.day <= $1::date ORDER BY b.day DESC LIMIT 1), 0)"
@@ -229,6 +238,7 @@ static const struct db_columns columns[] = {
 	DB_COLUMNS("close_year_get", year_cols),
 	DB_COLUMNS("close_years", year_cols),
 	DB_COLUMNS("close_open_months", months_cols),
+	DB_COLUMNS("close_has_entries", has_cols),
 	DB_COLUMNS("close_year_balances", year_bal_cols),
 	DB_COLUMNS("close_balance", balance_cols),
 	DB_COLUMNS("close_budget_total", budget_cols),
@@ -1118,14 +1128,36 @@ struct year_tx {
 	json_t *out;
 };
 
-/* The open months of the year before December and December closed: items
- * that no acknowledgement lifts, into items. */
+/* The year before, with entries and not closed; the open months of the
+ * year before December; December closed: items that no acknowledgement
+ * lifts, into items. */
 static int year_months(json_t *items, PGconn *c, int year)
 {
-	char from[11], to[11], dec[8], item[32], what[128];
+	char from[24], to[24], dec[16], item[32], what[160], ys[16];
 	PGresult *r = NULL;
 	bool closed;
 	int rc;
+
+	snprintf(from, sizeof(from), "%04d-01-01", year - 1);
+	snprintf(to, sizeof(to), "%04d-12-31", year - 1);
+	snprintf(ys, sizeof(ys), "%d", year - 1);
+	rc = db_exec(&r, c, "close_has_entries", 2, (const char *const[]){from, to});
+	closed = rc == 0 && strcmp(PQgetvalue(r, 0, HE_N), "0") == 0; /* nothing to close */
+	PQclear(r);
+	r = NULL;
+	if (rc == 0 && !closed)
+		rc = db_exec(&r, c, "close_year_get", 1, (const char *const[]){ys});
+	if (rc == 0 && !closed && PQntuples(r) == 0) {
+		snprintf(item, sizeof(item), "year:%d", year - 1);
+		snprintf(what, sizeof(what),
+			 "the year %d has entries and no year-end close: close the years in order",
+			 year - 1);
+		rc = item_add(items, item, what);
+	}
+	PQclear(r);
+	r = NULL;
+	if (rc < 0)
+		return rc;
 
 	snprintf(from, sizeof(from), "%04d-01-01", year);
 	snprintf(to, sizeof(to), "%04d-12-01", year);
@@ -1151,7 +1183,7 @@ static int year_months(json_t *items, PGconn *c, int year)
 	return rc;
 }
 
-/* A "month:" item cannot be acknowledged away. */
+/* A "year:" or "month:" item cannot be acknowledged away. */
 static int year_refuse(json_t *items, int year)
 {
 	json_t *none = json_array();
@@ -1419,18 +1451,18 @@ static int year_tx_run(PGconn *c, void *ctx)
 		rc = json_array_append_new(ids, json_string(id)) < 0 ? oom() : 0;
 	/* the row, then December closed */
 	if (rc == 0) {
-		size_t i, used = 1;
+		size_t i, used = 1, size = json_array_size(ids) * LEDGER_UUID_BYTES + 3;
 		json_t *v;
-		char *s = malloc(json_array_size(ids) * LEDGER_UUID_BYTES + 3);
+		char *s = malloc(size);
 
 		if (!(ids_text = s)) {
 			rc = oom();
 		} else {
 			s[0] = '{';
 			json_array_foreach(ids, i, v)
-				used += (size_t)sprintf(s + used, "%s%s", i ? "," : "",
-							json_string_value(v));
-			snprintf(s + used, 2, "}");
+				used += (size_t)snprintf(s + used, size - used, "%s%s", i ? "," : "",
+							 json_string_value(v));
+			snprintf(s + used, size - used, "}");
 		}
 	}
 	snprintf(surplus_s, sizeof(surplus_s), "%" PRId64, surplus);

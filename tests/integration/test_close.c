@@ -366,10 +366,21 @@ START_TEST(test_reopen__admin_only_then_entries_accepted_and_the_list_shows_both
 		free(code);
 		resp_free(&r);
 	}
-	/* charged through the API: 201, then 200 (nothing changed); 13.00 USD */
-	o = call_on(&E.d, "POST", "/v1/periods/2019-04/psc", E.finance, NULL, 201);
-	ck_assert_str_eq(str(o, "amount"), "13.00");
-	json_decref(o);
+	/* charged through the API: 201; the same Idempotency-Key replays that
+	 * answer and stores nothing more; without it, 200 (nothing changed) */
+	{
+		struct resp a = http(&E.d, "POST", "/v1/periods/2019-04/psc", E.finance, "k-psc", NULL);
+		struct resp b = http(&E.d, "POST", "/v1/periods/2019-04/psc", E.finance, "k-psc", NULL);
+
+		ck_assert_msg(a.status == 201, "%ld %s", a.status, a.body);
+		ck_assert_int_eq(b.status, 201);
+		ck_assert_str_eq(a.body, b.body);
+		ck_assert_ptr_nonnull(strstr(a.body, "\"amount\":\"13.00\""));
+		resp_free(&a);
+		resp_free(&b);
+		ck_assert_int_eq(count("SELECT count(*) FROM idempotency_keys WHERE key = 'k-psc'"), 1);
+		ck_assert_int_eq(count("SELECT count(*) FROM entries WHERE reference = 'psc'"), 1);
+	}
 	o = call_on(&E.d, "POST", "/v1/periods/2019-04/psc", E.finance, NULL, 200);
 	ck_assert(json_is_false(json_object_get(o, "changed")));
 	json_decref(o);
@@ -645,6 +656,13 @@ START_TEST(test_year_close__bad_input_stores_nothing)
 	json_decref(o);
 	ck_assert_int_eq(count("SELECT count(*) FROM closed_periods WHERE month = '2018-12-01'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM entries"), 0);
+	/* the years close in order: 2020 has entries and no close, 2021 waits */
+	post("2020-01-10", "1010-USD", "4100-USD", "10.00", "USD");
+	ck_assert_int_eq(fund_year_close(&o, C, 2021, NULL, &fin), ERR_CONFLICT);
+	ck_assert_str_eq(err_code_name(err_code_of(ERR_CONFLICT)), "period-not-ready");
+	ck_assert_msg(strstr(err_last(), "year:2020"), "%s", err_last());
+	ck_assert_ptr_null(o);
+	ck_assert_int_eq(count("SELECT count(*) FROM fund_year_closes"), 1);
 }
 END_TEST
 

@@ -1247,8 +1247,10 @@ static int year_surplus(int64_t *out, json_t *months, const struct books *b, int
 					    month);
 		if (rc < 0)
 			return rc;
-		r = na - na_prev - s;
-		total += s + r;
+		if (money_sub(&r, na, na_prev) < 0 || money_sub(&r, r, s) < 0 ||
+		    money_add(&total, total, s) < 0 || money_add(&total, total, r) < 0)
+			return err_code_set(ERR_LIMIT, EC_TOO_LARGE, "the surplus of %s does not fit",
+					    month);
 		if (json_array_append_new(months, json_pack("{s:s, s:o, s:o}", "month", month, "S",
 							     fund_body_money(s, "USD"), "R",
 							     fund_body_money(r, "USD"))) < 0)

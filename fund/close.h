@@ -10,8 +10,9 @@
  * Every write is ONE transaction (db_tx, joining the caller's: the route's
  * Idempotency-Key record commits with it) holding its rows, its entries
  * (fund_append) and its audit row; a refusal stores nothing. Closing and
- * reopening take the journal's head lock, as ledger_period_close does, so
- * no entry can commit into a month between its checks and its close.
+ * reopening take the journal's head lock (which ledger_append() takes to
+ * finish every append), so no entry can commit into a month between its
+ * checks and its close.
  *
  * Connections: ledger_store_setup, then fund_setup (which calls
  * fund_close_setup). Failures return a negative err code with err_last();

@@ -344,6 +344,28 @@ START_TEST(test_close__refused_naming_every_open_item_then_closed_with_acknowled
 	}
 	harness_expect_value(C, "SELECT string_agg(action, ',' ORDER BY id) FROM period_events",
 			     "close,reopen");
+
+	/* signed off to its statement's closing date, the account is no item */
+	ck_assert_int_eq(cli(NULL, (const char *const[]){"reconcile", "signoff", "--bank-account",
+							 "1010-EUR", "--statement-account", iban,
+							 "--period-end", "2019-02-28", NULL}),
+			 0);
+	ck_assert_int_eq(fund_periods_list(&o, C), 0);
+	{
+		json_t *x, *items = NULL;
+		size_t i;
+
+		json_array_foreach(o, i, x)
+			if (strcmp(json_string_value(json_object_get(x, "month")), "2019-03") == 0)
+				items = json_object_get(x, "open_items");
+		ck_assert_ptr_nonnull(items);
+		json_array_foreach(items, i, x)
+			ck_assert_msg(strncmp(json_string_value(json_object_get(x, "item")),
+					      "reconciliation:", 15) != 0,
+				      "%s", json_string_value(json_object_get(x, "what")));
+		ck_assert_int_eq(json_array_size(items), 2); /* revaluation, psc */
+	}
+	json_decref(o);
 }
 END_TEST
 

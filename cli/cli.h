@@ -45,6 +45,9 @@ int cli_allocations(int argc, char **argv);
 int cli_overruns(int argc, char **argv);
 int cli_overdrafts(int argc, char **argv);
 int cli_budgets(int argc, char **argv);
+int cli_periods(int argc, char **argv);
+int cli_psc(int argc, char **argv);
+int cli_year(int argc, char **argv);
 
 /*
  * Prints "tfledger: <what>: <err_last()>" on stderr and returns the exit

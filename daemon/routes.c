@@ -64,8 +64,8 @@ static const struct route routes[] = {
 	 route_entry_get},
 	{"POST", "/v1/entries/{id}/reverse", "entry_reverse", BOOKKEEPERS, "write the ledger",
 	 BODY, IDEMPOTENT, route_entry_reverse},
-	{"POST", "/v1/periods/{month}/close", "period_close", BOOKKEEPERS, "write the ledger",
-	 BODY, IDEMPOTENT, route_period_close},
+	{"POST", "/v1/periods/{month}/close", "period_close", BOOKKEEPERS, "close a month", BODY,
+	 IDEMPOTENT, route_period_close},
 	{"GET", "/v1/journal/verify", "journal_verify", EVERYONE, "read the ledger", BODY, READ,
 	 route_journal_verify},
 
@@ -182,6 +182,18 @@ static const struct route routes[] = {
 	 "write travel support", BODY, IDEMPOTENT, route_trip_report},
 	{"POST", "/v1/meetings/{id}/trips/{applicant}/settle", "trip_settle", SECRETARIAT,
 	 "write travel support", BODY, IDEMPOTENT, route_trip_settle},
+
+	/* closing the books (routes_close.c): reopening is the admin's */
+	{"GET", "/v1/periods", "periods_list", BOOK_READERS, "read the fund's books", BODY, READ,
+	 route_periods_list},
+	{"POST", "/v1/periods/{month}/reopen", "period_reopen", ADMIN, "reopen a closed month",
+	 BODY, IDEMPOTENT, route_period_reopen},
+	{"POST", "/v1/periods/{month}/psc", "psc_charge", BOOKKEEPERS, "write the fund's books",
+	 BODY, IDEMPOTENT, route_psc_charge},
+	{"POST", "/v1/years/{year}/close", "year_close", BOOKKEEPERS, "close a year", BODY,
+	 IDEMPOTENT, route_year_close},
+	{"GET", "/v1/years", "years_list", BOOK_READERS, "read the fund's books", BODY, READ,
+	 route_years_list},
 
 	/* reports */
 	{"GET", "/v1/reports/{kind}", "report", BOOK_READERS, "read reports", BODY, READ,

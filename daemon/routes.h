@@ -71,7 +71,6 @@ enum MHD_Result route_entries_list(struct req *q, const char *const *args);
 enum MHD_Result route_entry_batch(struct req *q, const char *const *args);
 enum MHD_Result route_entry_get(struct req *q, const char *const *args);
 enum MHD_Result route_entry_reverse(struct req *q, const char *const *args);
-enum MHD_Result route_period_close(struct req *q, const char *const *args);
 enum MHD_Result route_journal_verify(struct req *q, const char *const *args);
 
 /* routes_fund.c: the fund's books. */
@@ -136,6 +135,14 @@ enum MHD_Result route_trip_settle(struct req *q, const char *const *args);
 enum MHD_Result route_budget_set(struct req *q, const char *const *args);
 enum MHD_Result route_budgets_list(struct req *q, const char *const *args);
 enum MHD_Result route_budget_status(struct req *q, const char *const *args);
+/* routes_close.c: months closed, reopened and listed, programme support
+ * costs, the year-end close. */
+enum MHD_Result route_period_close(struct req *q, const char *const *args);
+enum MHD_Result route_period_reopen(struct req *q, const char *const *args);
+enum MHD_Result route_periods_list(struct req *q, const char *const *args);
+enum MHD_Result route_psc_charge(struct req *q, const char *const *args);
+enum MHD_Result route_year_close(struct req *q, const char *const *args);
+enum MHD_Result route_years_list(struct req *q, const char *const *args);
 
 /* routes_reports.c */
 enum MHD_Result route_report(struct req *q, const char *const *args);

@@ -1,7 +1,8 @@
 /*
  * routes_ledger.c - tfledgerd's routes of the journal (ledger/ledger.h,
  * docs/openapi.yaml): accounts, entries (one, a batch, a reversal), their
- * listing, closing a month and verifying the hash chain. Entries are
+ * listing, and verifying the hash chain (closing a month:
+ * routes_close.c). Entries are
  * appended through the group-commit writer (http_append, server.c); the
  * other writes go through http_write. Roles, body limits and the
  * Idempotency-Key are the route table's (routes.c).
@@ -361,48 +362,6 @@ cleanup:
 	ledger_entry_free(&rev);
 	json_decref(body);
 	return sent;
-}
-
-static bool month_valid(const char *s)
-{
-	char d[11];
-
-	if (strlen(s) != 7)
-		return false;
-	snprintf(d, sizeof(d), "%s-01", s);
-	return date_valid(d);
-}
-
-static int period_close_op(json_t **out, unsigned *status, PGconn *c,
-			   const struct ledger_actor *who, void *ctx)
-{
-	const char *month = ctx;
-	int rc = ledger_period_close(c, month, who, NULL, NULL, NULL);
-
-	*status = 201;
-	*out = rc < 0 ? NULL : json_pack("{s:s, s:s}", "period", month, "status", "closed");
-	return rc < 0 ? rc : *out ? 0 : err_set(ERR_INTERNAL, "out of memory");
-}
-
-enum MHD_Result route_period_close(struct req *q, const char *const *args)
-{
-	enum MHD_Result sent;
-	json_t *body = NULL;
-
-	if (http_body_len(q)) {
-		if (http_parse_body(&body, q, &sent))
-			return sent;
-		if (json_object_size(body)) {
-			sent = http_send_error(q, EC_INVALID_FIELD, "%s: unknown field",
-					       json_object_iter_key(json_object_iter(body)));
-			json_decref(body);
-			return sent;
-		}
-		json_decref(body);
-	}
-	if (!month_valid(args[0]))
-		return http_send_error(q, EC_INVALID_FIELD, "period: must be YYYY-MM");
-	return http_write(q, period_close_op, (void *)args[0]);
 }
 
 enum MHD_Result route_journal_verify(struct req *q, const char *const *args)

@@ -33,6 +33,7 @@
 #include "fund/control.h"
 #include "fund/reval.h"
 #include "fund/budget.h"
+#include "fund/close.h"
 #include "fund/usd.h"
 #include "rules/rules.h"
 
@@ -341,7 +342,9 @@ int fund_setup(PGconn *c)
 		rc = fund_control_setup(c);
 	if (rc == 0)
 		rc = fund_reval_setup(c);
-	return rc < 0 ? rc : fund_budget_setup(c);
+	if (rc == 0)
+		rc = fund_budget_setup(c);
+	return rc < 0 ? rc : fund_close_setup(c);
 }
 
 /* --- small helpers --------------------------------------------------------------- */

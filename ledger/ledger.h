@@ -193,11 +193,6 @@ int ledger_entry_get(struct ledger_entry *out, PGconn *c, const char *id);
 int ledger_entries_list(json_t **out, PGconn *c, const char *account,
 			const char *from, const char *to, int64_t after, int limit);
 
-/* Closes month "YYYY-MM": ERR_CONFLICT if already closed. */
-int ledger_period_close(PGconn *c, const char *month, const struct ledger_actor *who,
-			const char *key, const char *request_sha256,
-			const char *response);
-
 /* A stored idempotency record: *found false if key is unused. */
 int ledger_idempotency_get(bool *found, char sha[HASH_HEX_BYTES], int *status,
 			   char **response, PGconn *c, const char *key);

@@ -2,8 +2,9 @@
  * store.c - the ledger's side of PostgreSQL: its prepared statements (one
  * table, with the columns of each read by an enum beside it), reading
  * accounts, balances, entries and the journal head, the checks that need
- * the database (accounts exist, periods open), closing periods,
- * idempotency records, tokens and the verification of the hash chain.
+ * the database (accounts exist, periods open; closing and reopening them
+ * is fund/close.c's), idempotency records, tokens and the verification of
+ * the hash chain.
  *
  * Appending entries is ledger_append's (append.c), for the writer (writer.c)
  * and the fund's commands.
@@ -50,7 +51,7 @@ static const char *const acct_balance_cols[ACCT_BALANCE_NCOLS] = {
 enum { BALANCE_DEBIT, BALANCE_NCOLS };
 static const char *const balance_cols[BALANCE_NCOLS] = {[BALANCE_DEBIT] = "debit_balance"};
 
-/* head_get (head_lock's row is not read: it takes the lock) */
+/* head_get */
 enum { HEAD_SEQUENCE, HEAD_HASH, HEAD_NCOLS };
 static const char *const head_cols[HEAD_NCOLS] = {[HEAD_SEQUENCE] = "sequence",
 						   [HEAD_HASH] = "hash"};
@@ -135,13 +136,9 @@ static const struct db_stmt stmts[] = {
 	 "SELECT " ACCOUNT_COLS ", COALESCE((SELECT b.debit_balance FROM balances b"
 	 " WHERE b.account = a.code AND b.day <= $2::date ORDER BY b.day DESC LIMIT 1), 0)"
 	 " AS debit_balance FROM accounts a WHERE a.code = $1", 2},
-	{"head_lock", "SELECT sequence, hash FROM ledger_head FOR UPDATE", 0},
 	{"head_get", "SELECT sequence, hash FROM ledger_head", 0},
 	{"closed_all",
 	 "SELECT to_char(month, 'YYYY-MM') AS month FROM closed_periods ORDER BY 1", 0},
-	{"period_insert",
-	 "INSERT INTO closed_periods (month, token_id) VALUES ($1::date, $2)"
-	 " ON CONFLICT DO NOTHING RETURNING 1", 2},
 	{"audit_insert",
 	 "INSERT INTO audit (token_name, role, action, object, request_id)"
 	 " VALUES ($1, $2, $3, $4, $5)", 5},
@@ -387,10 +384,12 @@ int ledger_accounts_list(json_t **out, PGconn *c)
  * - accounts (code, currency): never re-keyed or deleted (no UPDATE or
  *   DELETE privilege, 0002; triggers, 0006), so a remembered one is never wrong; a code not
  *   remembered is looked up;
- * - the closed months: loaded whole, forgotten when this process closes a
- *   month or the database refuses a closed month to ledger_append (another
- *   process closed it). The database checks closed months again under the
- *   head lock, so a stale cache costs a refusal there, never a wrong entry.
+ * - the closed months: loaded whole, forgotten when this process closes or
+ *   reopens a month or the database refuses a closed month to ledger_append
+ *   (another process closed it); an entry in a month remembered closed is
+ *   checked by the database, so a month another process reopened is taken
+ *   at once. The database checks closed months again under the head lock,
+ *   so a stale cache costs a refusal there, never a wrong entry.
  */
 static struct {
 	pthread_mutex_t mu;
@@ -506,16 +505,14 @@ static int check_known(int *out, PGconn *c, struct ledger_entry *e, size_t n, bo
 			goto cleanup;
 		}
 	}
-	/* Like the database's answer: the earliest closed month named. */
+	/* A month remembered closed is asked of the database again (another
+	 * process may have reopened it, fund/close.c), which names the
+	 * earliest closed month and reloads the memory: a refusal costs one
+	 * query, an accepted entry none. */
 	for (size_t m = 0; m < known.n_closed; m++)
 		for (size_t i = 0; i < n; i++)
-			if (strncmp(e[i].date, known.closed[m], 7) == 0) {
-				*out = err_code_set(ERR_INVALID, EC_PERIOD_CLOSED,
-						    "date: the period %s is closed",
-						    known.closed[m]);
-				answered = 1;
+			if (strncmp(e[i].date, known.closed[m], 7) == 0)
 				goto cleanup;
-			}
 	*out = 0;
 	answered = 1;
 cleanup:
@@ -770,46 +767,7 @@ int ledger_head_read(PGconn *c, struct ledger_head *out)
 	return 0;
 }
 
-/* --- periods and idempotency --------------------------------------------------- */
-
-struct period_tx {
-	const char *month, *key, *sha, *response;
-	const struct ledger_actor *who;
-};
-
-static int period_tx_run(PGconn *c, void *ctx)
-{
-	struct period_tx *t = ctx;
-	char first[16];
-	PGresult *r = NULL;
-	int rc;
-
-	/* Serialise with the writer: no entry can commit into the month
-	 * between our check and our insert. */
-	rc = db_exec(NULL, c, "head_lock", 0, NULL);
-	if (rc < 0)
-		return rc;
-	snprintf(first, sizeof(first), "%s-01", t->month);
-	rc = db_exec(&r, c, "period_insert", 2, (const char *const[]){first, t->who->token_id});
-	if (rc < 0)
-		return rc;
-	if (PQntuples(r) == 0)
-		rc = err_set(ERR_CONFLICT, "the period %s is already closed", t->month);
-	PQclear(r);
-	if (rc == 0)
-		rc = audit(c, t->who, "period.close", t->month);
-	return rc < 0 ? rc : remember(c, t->key, t->sha, t->response);
-}
-
-int ledger_period_close(PGconn *c, const char *month, const struct ledger_actor *who,
-			const char *key, const char *request_sha256, const char *response)
-{
-	struct period_tx t = {month, key, request_sha256, response, who};
-	int rc = db_tx(c, DB_READ_COMMITTED, period_tx_run, &t);
-
-	ledger_closed_forget(); /* committed or not: read them again */
-	return rc;
-}
+/* --- idempotency ------------------------------------------------------------------ */
 
 int ledger_idempotency_get(bool *found, char sha[HASH_HEX_BYTES], int *status,
 			   char **response, PGconn *c, const char *key)

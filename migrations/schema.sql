@@ -74,6 +74,23 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION public.closed_periods_keep_closed_years() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM fund_year_closes y
+               WHERE y.year = extract(year FROM OLD.month)::integer) THEN
+        RAISE EXCEPTION 'the month % belongs to the year %, whose year-end close is stored:'
+            ' a closed year''s months stay closed', to_char(OLD.month, 'YYYY-MM'),
+            extract(year FROM OLD.month)::integer USING ERRCODE = 'P0001';
+    END IF;
+    RETURN OLD;
+END
+$$;
+
+COMMENT ON FUNCTION public.closed_periods_keep_closed_years() IS 'Refuses to reopen (delete the closed_periods row of) a month of a year closed in fund_year_closes.';
+
 CREATE FUNCTION public.fund_entry_exists() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -1471,6 +1488,8 @@ CREATE TRIGGER bank_line_matches_lock BEFORE INSERT OR DELETE OR UPDATE ON publi
 CREATE TRIGGER bank_line_rejections_lock BEFORE INSERT OR DELETE OR UPDATE ON public.bank_line_rejections FOR EACH ROW EXECUTE FUNCTION public.bank_line_lock_check();
 
 CREATE TRIGGER bank_lines_status_lock BEFORE UPDATE OF match_status ON public.bank_lines FOR EACH ROW WHEN ((old.match_status IS DISTINCT FROM new.match_status)) EXECUTE FUNCTION public.bank_line_lock_check();
+
+CREATE TRIGGER closed_periods_keep_closed_years BEFORE DELETE ON public.closed_periods FOR EACH ROW EXECUTE FUNCTION public.closed_periods_keep_closed_years();
 
 CREATE TRIGGER entries_append_only BEFORE DELETE OR UPDATE ON public.entries FOR EACH ROW EXECUTE FUNCTION public.ledger_refuse_change();
 

@@ -311,8 +311,10 @@ START_TEST(test_revalue__refused_in_a_closed_month_nothing_stored)
 	two_months(&f);
 	o = revalue_ok(&f, "2019-03");
 	json_decref(o);
-	ck_assert_msg(ledger_period_close(f.c, "2019-03", &who, NULL, NULL, NULL) == 0, "%s",
-		      err_last());
+	/* closed as the ledger records it (fund_period_close would first ask
+	 * for March's programme support costs: test_close covers that) */
+	free(harness_query_value(f.c, "INSERT INTO closed_periods (month, token_id)"
+				      " VALUES ('2019-03-01', '0000000000000000') RETURNING 1"));
 	n = count(&f, "SELECT count(*) FROM entries");
 	ck_assert_int_eq(fund_revalue(&o, f.c, "2019-03", &who), ERR_INVALID);
 	ck_assert_str_eq(err_code_name(err_code_of(ERR_INVALID)), "period-closed");

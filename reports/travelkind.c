@@ -488,9 +488,11 @@ static int trip_begin(struct travel *t, const PGresult *r, int i)
 		return rc;
 	if (!settled)
 		return 0;
+	/* a trip is settled before its report arrives as often as after */
 	if ((rc = money_add(&paid, reports_ll(r, i, T_AIRFARE), reports_ll(r, i, T_DSA))) < 0 ||
 	    (rc = reports_start(w, "settlement")) < 0 ||
-	    (rc = reports_write_date(w, "report-received", PQgetvalue(r, i, T_REPORT))) < 0 ||
+	    (!PQgetisnull(r, i, T_REPORT) &&
+	     (rc = reports_write_date(w, "report-received", PQgetvalue(r, i, T_REPORT))) < 0) ||
 	    (rc = reports_write_money(w, "airfare", reports_ll(r, i, T_AIRFARE), t->ccy)) < 0 ||
 	    (rc = reports_write_money(w, "dsa", reports_ll(r, i, T_DSA), t->ccy)) < 0 ||
 	    (rc = reports_write_money(w, "paid", paid, t->ccy)) < 0)

@@ -148,7 +148,7 @@ static void path(char *out, const struct fx *f, const char *name)
  * 2000 and dee 1800 are offered and approved (01-09); bo is settled for
  * 1400.00 (02-10); dee is cancelled (02-15): fay 1900 fits and is offered;
  * a hand entry of 25.00 (02-20); eve is settled for 650.00 after a period
- * ending 02-28 (03-05). States: amina declined, bo settled, cy approved,
+ * ending 02-28 (03-05), before its trip report arrived. States: amina declined, bo settled, cy approved,
  * dee cancelled, eve settled, fay offered; gus ineligible, no trip.
  */
 static void fx_open(struct fx *f)
@@ -186,7 +186,7 @@ static void fx_open(struct fx *f)
 	hand_entry(f->c);
 	json_decref(ok(f->c, travel_settle,
 		       "{\"meeting\":\"" MEETING "\",\"applicant\":\"eve\",\"airfare\":\"0.00\","
-		       "\"dsa\":\"650.00\",\"report_received\":\"2019-03-01\",\"date\":\"2019-03-05\"}"));
+		       "\"dsa\":\"650.00\",\"date\":\"2019-03-05\"}"));
 }
 
 static void fx_close(struct fx *f)
@@ -514,6 +514,10 @@ START_TEST(test_report_travel__valid_stored_decisions_and_trips_tied_to_postings
 	ck_assert_int_eq(xp_usd(doc, ROOT "/r:trips/r:trip[@applicant = 'bo']/r:settlement/r:paid"),
 			 140000);
 	expect_xp(doc, "count(" ROOT "/r:trips/r:trip[@applicant = 'fay']/r:entry)", "0");
+	/* settled before its report: the settlement has no report-received */
+	expect_xp(doc, "concat(count(" ROOT "/r:trips/r:trip[@applicant = 'eve']/r:settlement"
+		       "/r:report-received), '/', " ROOT "/r:trips/r:trip[@applicant = 'bo']"
+		       "/r:settlement/r:report-received)", "0/2019-02-08");
 	expect_xp(doc, "string(" ROOT "/r:trips/r:trip[@applicant = 'eve']/r:entry"
 		       "[@role = 'settlement']/@in-period)", "false");
 	/* every entry: the trip's own, with its own postings; all listed */

@@ -16,10 +16,18 @@
 #     reconciliation statement explaining the difference to zero, and
 #     February signed off;
 #   - Secretariat: the first MAG meeting of 2019 and its travel requests,
-#     ranked with the default policy within the money available for travel,
-#     approved; one traveller declines and the next applicant who fits is
-#     offered the place, then approved;
-#   - auditor: every report written to ./out, signed with a demo key made
+#     ranked with the default policy within the money finance allocated to
+#     it from the European Commission's travel earmark (EUR to a USD
+#     meeting, at the UN rate), approved; an over-budget ranking and a
+#     payment before the money arrived, both refused (and shown); one
+#     traveller declines and the next applicant who fits is offered the
+#     place, then approved;
+#   - finance: the 2019 budget; every month of 2018 and 2019 revalued at
+#     the UN operational rates, its programme support costs charged and
+#     closed; both years closed (surplus into accumulated net assets, the
+#     operating reserve set);
+#   - auditor: every report written to ./out, the IPSAS statements and the
+#     budget comparison of 2019 among them, signed with a demo key made
 #     here and verified (tfledger and the stock xmlsec1), the journal's hash
 #     chain verified;
 #   - the daemon left running, with its URL and a token to explore with.
@@ -55,12 +63,25 @@ api() {
     args+=(-H "Content-Type: application/json" --data-binary "$4")
   fi
   status=$(curl "${args[@]}")
-  if [ "$status" -ge 400 ]; then
+  last_status=$status
+  if [ "$status" -ge 400 ] && [ "${expect_status:-}" != "$status" ]; then
     echo "demo: $method $path answered $status:" >&2
     cat "$base/last.json" >&2
     echo >&2
     exit 2
   fi
+}
+# refused STATUS TOKEN METHOD PATH [JSON]: a request the books must refuse;
+# prints the refusal and stops the demo if it was not refused so.
+refused() {
+  local want=$1 status
+  shift
+  expect_status=$want api "$@"
+  status=$(sed -n 's/.*"code": *"\([^"]*\)".*/\1/p' "$base/last.json" | head -n1)
+  if [ "$last_status" != "$want" ]; then
+    echo "demo: expected a $want refusal, got:" >&2; cat "$base/last.json" >&2; exit 2
+  fi
+  echo "refused ($want $status): $(sed -n 's/.*"message": *"\(.*\)".*/\1/p' "$base/last.json" | head -n1)"
 }
 # A JSON string: the demo's CSV fields hold no control characters.
 js() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
@@ -129,6 +150,11 @@ post_csv "$finance" /v1/donors "$data/donors.csv" id name org_type country
 post_csv "$finance" /v1/pledges "$data/pledges.csv" \
   donor date amount currency earmark agreement signed_on
 "$tf" pledges list
+echo "(the United Kingdom's pledge in GBP set up the GBP accounts in the same step:" \
+  "$("$tf" accounts list | grep -c -- '-GBP') accounts)"
+
+say "DESA finance: the European Commission's 2018 travel contribution, received in July 2018"
+api "$finance" POST /v1/receipts '{"pledge":6,"date":"2018-07-10","bank_account":"1010-EUR","amount":"40000.00"}'
 
 say "DESA finance: in-kind gifts at fair value (disclosed in memo accounts, not revenue)"
 post_csv "$finance" /v1/inkind "$data/inkind.csv" \
@@ -151,8 +177,11 @@ say "Donors by what they gave (USD at the UN rate of each receipt's month)"
 say "Secretariat: last year's trips (IGF 2018, Paris), the history the 2019 ranking reads"
 api "$secretariat" POST /v1/meetings \
   '{"id":"igf2018","name":"IGF 2018","starts_on":"2018-11-12","ends_on":"2018-11-14","place":"Paris","currency":"EUR","budget_line":"Travel support"}'
+echo "finance allocates 10,000.00 EUR of the European Commission's travel money to it:"
+api "$finance" POST /v1/allocations \
+  '{"date":"2018-10-01","source":{"earmark":"travel","currency":"EUR"},"meeting":"igf2018","amount":"10000.00","memo":"IGF 2018 travel support"}'
 api "$secretariat" POST /v1/meetings/igf2018/applicants text/csv "$data/igf2018-applicants.csv"
-api "$secretariat" POST /v1/meetings/igf2018/rank '{"as_of":"2018-10-05","budget":"10000.00","currency":"EUR"}'
+api "$secretariat" POST /v1/meetings/igf2018/rank '{"as_of":"2018-10-05"}'
 api "$secretariat" POST /v1/meetings/igf2018/approve '{"date":"2018-10-08"}'
 for who in carlos-afonso xiaofeng-tao nebojsa-regoje; do
   api "$secretariat" POST "/v1/meetings/igf2018/trips/$who/report" '{"report_received":"2018-11-30"}'
@@ -181,11 +210,17 @@ say "Secretariat: travel support for the first MAG meeting of 2019 (default IGF 
 api "$secretariat" POST /v1/meetings \
   "{\"id\":\"$meeting\",\"name\":\"First MAG meeting 2019\",\"starts_on\":\"2019-01-29\",\"ends_on\":\"2019-01-31\",\"place\":\"Geneva\",\"currency\":\"USD\",\"budget_line\":\"Travel support\"}"
 api "$secretariat" POST "/v1/meetings/$meeting/applicants" text/csv "$data/mag1-applicants.csv"
-"$tf" funds travel-available --as-of 2019-02-28
-echo "(this meeting's travel budget: 15000.00 USD of it)"
-api "$secretariat" POST "/v1/meetings/$meeting/rank" '{"as_of":"2019-01-02","budget":"15000.00","currency":"USD"}'
+echo "finance allocates 15,000.00 USD to it from the European Commission's travel earmark in EUR"
+echo "(booked through the memo trading accounts at the UN rate of January 2019):"
+api "$finance" POST /v1/allocations \
+  "{\"date\":\"2019-01-02\",\"source\":{\"earmark\":\"travel\",\"currency\":\"EUR\"},\"meeting\":\"$meeting\",\"amount\":\"15000.00\",\"memo\":\"First MAG meeting 2019, travel support\"}"
+echo "source amount: $(sed -n 's/.*"source": *{[^}]*"amount": *"\([^"]*\)".*/\1/p' "$base/last.json" | head -n1) EUR"
+"$tf" funds available --as-of 2019-01-02
+api "$secretariat" POST "/v1/meetings/$meeting/rank" '{"as_of":"2019-01-02"}'
 cp "$base/last.json" "$out/mag1-ranking.json"
 "$tf" travel rank --meeting "$meeting" --as-of 2019-01-02 --budget 15000.00 --currency USD --what-if
+say "Secretariat: a ranking with a budget of 1,000,000.00 USD, more than the meeting has"
+refused 409 "$secretariat" POST "/v1/meetings/$meeting/rank" '{"as_of":"2019-01-02","budget":"1000000.00","currency":"USD"}'
 api "$secretariat" POST "/v1/meetings/$meeting/approve" '{"date":"2019-01-03"}'
 say "Secretariat: Rajesh Chharia cannot travel; the next applicant who fits is offered the place"
 api "$secretariat" POST "/v1/meetings/$meeting/trips/rajesh-chharia/decline" '{"date":"2019-01-07"}'
@@ -193,6 +228,54 @@ echo "declined: rajesh-chharia; offered the place:" \
   "$(grep -o '"offered":\[.*' "$base/last.json" | grep -o '"applicant": *"[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')"
 api "$secretariat" POST "/v1/meetings/$meeting/approve" '{"date":"2019-01-08"}'
 "$tf" travel list --meeting "$meeting"
+say "Secretariat: paying a traveller from the USD account before any USD has arrived"
+api "$secretariat" GET "/v1/meetings/$meeting/trips"
+payee=$(tr -d '\n' < "$base/last.json" | grep -o '"applicant": *"[^"]*"[^}]*"status": *"approved"' |
+        head -n1 | sed 's/"applicant": *"\([^"]*\)".*/\1/')
+refused 409 "$secretariat" POST "/v1/meetings/$meeting/trips/$payee/settle" \
+  '{"airfare":"300.00","dsa":"0.00","date":"2019-02-10"}'
+echo "paid once CGI.br's 50,000.00 USD is in the account (5 March):"
+api "$secretariat" POST "/v1/meetings/$meeting/trips/$payee/settle" \
+  '{"airfare":"300.00","dsa":"0.00","date":"2019-03-06"}'
+echo "settled: $payee"
+
+say "DESA finance: the 2019 budget (USD), a line at a time"
+for line in travel:300000.00 staff:250000.00 meetings:60000.00 contractual:40000.00 psc:84500.00; do
+  api "$finance" POST /v1/budgets "{\"year\":2019,\"line\":\"${line%%:*}\",\"amount\":\"${line#*:}\"}"
+done
+"$tf" budgets status --year 2019 --as-of 2019-03-31
+
+say "DESA finance: month-end - revaluation at UN rates, programme support costs, the month closed"
+api "$finance" POST /v1/bank-accounts/links '{"iban":"DE89370400440532013000","account":"1010-EUR"}'
+api "$finance" POST /v1/bank-accounts/links '{"iban":"CH9300762011623852957","account":"1010-CHF"}'
+api "$finance" POST /v1/reconcile/signoffs \
+  '{"bank_account":"1010-CHF","statement_account":"CH9300762011623852957","period_end":"2019-02-28"}'
+month_end() { # month_end YYYY-MM: revalue, charge PSC, close
+  api "$finance" POST /v1/revaluations "{\"month\":\"$1\"}"
+  printf '%s revaluation %-10s %12s USD' "$1" "$(field status)" "$(field amount)"
+  api "$finance" POST "/v1/periods/$1/psc"
+  printf '   PSC %10s USD' "$(field amount)"
+}
+for m in 2018-05 2018-06 2018-07 2018-08 2018-09 2018-10 2018-11; do
+  month_end "$m"
+  api "$finance" POST "/v1/periods/$m/close"
+  echo "   closed"
+done
+month_end 2018-12; echo
+api "$finance" POST /v1/years/2018/close
+echo "2018 closed: surplus $(field surplus) USD into accumulated net assets; December 2018 closed"
+say "DESA finance: January 2019 cannot close before its month-end work is done"
+refused 409 "$finance" POST /v1/periods/2019-01/close
+for m in 2019-01 2019-02 2019-03 2019-04 2019-05 2019-06 2019-07 2019-08 2019-09 2019-10 2019-11; do
+  month_end "$m"
+  api "$finance" POST "/v1/periods/$m/close"
+  echo "   closed"
+done
+month_end 2019-12; echo
+api "$finance" POST /v1/years/2019/close
+cp "$base/last.json" "$out/year-close-2019.json"
+echo "2019 closed: surplus $(field surplus) USD into accumulated net assets; December 2019 closed"
+"$tf" periods list | tail -n 5
 
 say "Auditor: reports in $out, signed with a demo key and verified"
 rm -f "$out/demo-key.pem" "$out/demo-cert.pem"
@@ -203,6 +286,12 @@ for kind in trust-fund-statement donor-contributions in-kind account-statement \
             trial-balance iati-activities iati-organisation; do
   api "$auditor" GET "/v1/reports/$kind?$period"
   cp "$base/last.json" "$out/$kind.xml"
+done
+year="from=2019-01-01&to=2019-12-31&generated_at=2020-01-15T00:00:00Z"
+for kind in financial-position financial-performance changes-in-net-assets cash-flow \
+            budget-status budget-comparison; do
+  api "$auditor" GET "/v1/reports/$kind?$year"
+  cp "$base/last.json" "$out/$kind-2019.xml"
 done
 api "$auditor" GET "/v1/reports/travel-allocation?$period&meeting=$meeting"
 cp "$base/last.json" "$out/travel-allocation.xml"

@@ -226,6 +226,15 @@ int money_rate_parse(struct money_rate *out, const char *s)
 	return 0;
 }
 
+struct money_rate money_rate_normal(struct money_rate r)
+{
+	while (r.scale > 0 && r.mantissa % 10 == 0) {
+		r.mantissa /= 10;
+		r.scale--;
+	}
+	return r;
+}
+
 void money_rate_format(char out[MONEY_STR_MAX + 8], struct money_rate r)
 {
 	char digits[32];

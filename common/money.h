@@ -77,6 +77,10 @@ struct money_rate {
  */
 int money_rate_parse(struct money_rate *out, const char *s);
 
+/* The same rate with no trailing zeros in its mantissa ({11420, 4} is
+ * {1142, 3}): equal rates are then equal fields. */
+struct money_rate money_rate_normal(struct money_rate r);
+
 /* Writes the rate back as its shortest decimal string (no trailing zeros). */
 void money_rate_format(char out[MONEY_STR_MAX + 8], struct money_rate r);
 

@@ -242,6 +242,14 @@ json_t *fund_body_money(int64_t minor, const char *ccy)
 	return json_string(s);
 }
 
+json_t *fund_body_rate(struct money_rate x)
+{
+	char s[MONEY_STR_MAX + 8];
+
+	money_rate_format(s, x);
+	return json_string(s);
+}
+
 int64_t fund_body_int64(const PGresult *r, int row, int col)
 {
 	return strtoll(PQgetvalue(r, row, col), NULL, 10);

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/money.h"
 #include "ledger/ledger.h"
 
 /* Sets the message "field: what<value>"; returns ERR_INVALID. */
@@ -111,6 +112,9 @@ int fund_body_entry_done(char id_out[LEDGER_UUID_BYTES], PGconn *c, struct ledge
 
 /* The amount as its canonical decimal string (new reference). */
 json_t *fund_body_money(int64_t minor, const char *ccy);
+
+/* A rate as its shortest decimal string, e.g. "1.142" (new reference). */
+json_t *fund_body_rate(struct money_rate x);
 
 /*
  * The field that holds byte offset of a JSON text that did not parse, as

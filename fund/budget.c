@@ -738,14 +738,6 @@ cleanup:
 
 /* --- the status as JSON --------------------------------------------------------- */
 
-static json_t *rate_json(struct money_rate x)
-{
-	char s[MONEY_STR_MAX + 8];
-
-	money_rate_format(s, x);
-	return json_string(s);
-}
-
 static json_t *usd(int64_t minor)
 {
 	return fund_body_money(minor, "USD");
@@ -795,7 +787,7 @@ static int accounts_json(json_t **out, const struct fund_budget_status *s, size_
 							"amount", fund_body_money(m->amount_minor,
 										  m->currency),
 							"usd", usd(m->usd_minor), "usd_per_unit",
-							rate_json(m->rate)));
+							fund_body_rate(m->rate)));
 		}
 		o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o*}", "account", f->account, "kind",
 			      f->kind == FUND_BUDGET_OBLIGATION ? "obligation" : "expense",

@@ -277,14 +277,6 @@ static const char *fmt(char out[MONEY_STR_MAX + 8], int64_t minor, const char *c
 	return out;
 }
 
-static json_t *rate_json(struct money_rate x)
-{
-	char s[MONEY_STR_MAX + 8];
-
-	money_rate_format(s, x);
-	return json_string(s);
-}
-
 /* part * num / den, rounded toward zero, exactly (0 <= num <= den, den > 0). */
 static int64_t share(int64_t part, int64_t num, int64_t den)
 {
@@ -476,7 +468,7 @@ int fund_funds_available(json_t **out, PGconn *c, const char *as_of)
 		if (!o || json_object_set_new(o, "usd",
 					      json_pack("{s:o, s:o}", "amount",
 							fund_body_money(usd, "USD"),
-							"usd_per_unit", rate_json(x))) < 0 ||
+							"usd_per_unit", fund_body_rate(x))) < 0 ||
 		    json_array_append_new(arr, o) < 0) {
 			rc = oom();
 			goto cleanup;
@@ -525,10 +517,10 @@ static json_t *alloc_json(const PGresult *r, int i)
 	if (!PQgetisnull(r, i, C_AL_MANTISSA_SOURCE))
 		rates = json_pack(
 			"{s:o, s:o}", sccy,
-			rate_json((struct money_rate){fund_body_int64(r, i, C_AL_MANTISSA_SOURCE),
+			fund_body_rate((struct money_rate){fund_body_int64(r, i, C_AL_MANTISSA_SOURCE),
 						      (int)fund_body_int64(r, i, C_AL_SCALE_SOURCE)}),
 			ccy,
-			rate_json((struct money_rate){fund_body_int64(r, i, C_AL_MANTISSA),
+			fund_body_rate((struct money_rate){fund_body_int64(r, i, C_AL_MANTISSA),
 						      (int)fund_body_int64(r, i, C_AL_SCALE)}));
 	return json_pack("{s:I, s:s, s:{s:s, s:s, s:o}, s:s, s:o, s:I, s:o, s:s, s:o, s:s, s:s,"
 			 " s:s}",

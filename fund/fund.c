@@ -354,23 +354,6 @@ static int oom(void)
 	return err_set(ERR_INTERNAL, "out of memory");
 }
 
-static struct money_rate rate_normal(struct money_rate x)
-{
-	while (x.scale > 0 && x.mantissa % 10 == 0) {
-		x.mantissa /= 10;
-		x.scale--;
-	}
-	return x;
-}
-
-static json_t *rate_json(struct money_rate x)
-{
-	char s[MONEY_STR_MAX + 8];
-
-	money_rate_format(s, x);
-	return json_string(s);
-}
-
 static bool month_valid(const char *s)
 {
 	return strlen(s) == 7 && s[0] >= '1' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' &&
@@ -631,7 +614,7 @@ static void rate_used(json_t *rates, const char *ccy, const char *month, struct 
 		    strcmp(json_string_value(json_object_get(o, "month")), month) == 0)
 			return;
 	json_array_append_new(rates, json_pack("{s:s, s:s, s:o}", "currency", ccy, "month",
-					       month, "usd_per_unit", rate_json(x)));
+					       month, "usd_per_unit", fund_body_rate(x)));
 }
 
 /* The rate of row's columns col_mantissa and col_scale for ccy: USD is 1. */
@@ -704,7 +687,7 @@ int fund_donors_list(json_t **out, PGconn *c)
 			    (rc = money_add(&g[n - 1].usd, g[n - 1].usd, usd)) < 0)
 				goto cleanup;
 			if (strcmp(ccy, "USD") != 0)
-				rate_used(g[n - 1].rates, ccy, month, rate_normal(x));
+				rate_used(g[n - 1].rates, ccy, month, money_rate_normal(x));
 		}
 	}
 	if ((rc = fund_rates_missing_error(fr)) < 0)
@@ -1308,7 +1291,7 @@ static json_t *receipt_row_json(PGresult *r, int i)
 	    money_convert(&usd, fund_body_int64(r, i, C_RECEIPT_INSTRUCTED), pccy, x, "USD") == 0)
 		json_object_set_new(o, "usd", json_pack("{s:o, s:o, s:s}", "amount",
 							fund_body_money(usd, "USD"), "usd_per_unit",
-							rate_json(rate_normal(x)), "month", month));
+							fund_body_rate(money_rate_normal(x)), "month", month));
 	else
 		json_object_set_new(o, "usd", json_null());
 	if (strcmp(pccy, "USD") != 0 && PQgetisnull(r, i, C_RECEIPT_USD_MANTISSA))
@@ -1495,10 +1478,10 @@ static int rates_line(PGconn *c, struct rates_tx *t, csv_reader *rd, const size_
 		snprintf(why, sizeof(why), "%s", err_last());
 		return rate_bad(rd, col[2], "usd_per_unit", why, NULL);
 	}
-	x = rate_normal(x);
+	x = money_rate_normal(x);
 	rc = fund_rate(&have, c, ccy, month);
 	if (rc == 0) {
-		have = rate_normal(have);
+		have = money_rate_normal(have);
 		if (have.mantissa != x.mantissa || have.scale != x.scale)
 			return rate_bad(rd, col[2], "usd_per_unit",
 					"differs from the rate already stored for this currency"
@@ -1602,7 +1585,7 @@ static json_t *rate_row_json(PGresult *r, int i)
 			       (int)fund_body_int64(r, i, C_RATES_SCALE)};
 
 	return json_pack("{s:s, s:s, s:o}", "currency", PQgetvalue(r, i, C_RATES_CURRENCY),
-			 "month", PQgetvalue(r, i, C_RATES_MONTH), "usd_per_unit", rate_json(x));
+			 "month", PQgetvalue(r, i, C_RATES_MONTH), "usd_per_unit", fund_body_rate(x));
 }
 
 int fund_rates_list(json_t **out, PGconn *c)
@@ -1670,7 +1653,7 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of)
 			      fund_body_money(obligations, ccy), "spent",
 			      fund_body_money(spent, ccy), "available", fund_body_money(avail, ccy),
 			      "usd", "amount", fund_body_money(usd, "USD"), "usd_per_unit",
-			      rate_json(rate_normal(x)), "month", month);
+			      fund_body_rate(money_rate_normal(x)), "month", month);
 		if (!o || json_array_append_new(arr, o) < 0) {
 			rc = oom();
 			goto cleanup;

@@ -179,23 +179,6 @@ static int month_days(struct month_days *out, const char *s, const char *field)
 	return 0;
 }
 
-static struct money_rate rate_normal(struct money_rate x)
-{
-	while (x.scale > 0 && x.mantissa % 10 == 0) {
-		x.mantissa /= 10;
-		x.scale--;
-	}
-	return x;
-}
-
-static json_t *rate_json(struct money_rate x)
-{
-	char s[MONEY_STR_MAX + 8];
-
-	money_rate_format(s, rate_normal(x));
-	return json_string(s);
-}
-
 /* period-closed naming the month, unless neither month nor (if next) the
  * month after is closed. */
 static int refuse_closed(PGconn *c, const struct month_days *d, bool next, const char *what)
@@ -233,7 +216,7 @@ static int rate_used(struct figures *f, const char *ccy, const char *month, stru
 		    strcmp(json_string_value(json_object_get(o, "month")), month) == 0)
 			return 0;
 	o = json_pack("{s:s, s:s, s:o}", "currency", ccy, "month", month, "usd_per_unit",
-		      rate_json(x));
+		      fund_body_rate(x));
 	return o && json_array_append_new(f->rates, o) == 0 ? 0 : oom();
 }
 
@@ -608,7 +591,7 @@ static int correct_tx_run(PGconn *c, void *ctx)
 					   " with tfledger rates import", t->ccy, t->d.month);
 		goto cleanup;
 	}
-	t->old_rate = rate_normal((struct money_rate){fund_body_int64(r, 0, RK_MANTISSA),
+	t->old_rate = money_rate_normal((struct money_rate){fund_body_int64(r, 0, RK_MANTISSA),
 						      (int)fund_body_int64(r, 0, RK_SCALE)});
 	if (t->old_rate.mantissa == t->new_rate.mantissa &&
 	    t->old_rate.scale == t->new_rate.scale) {
@@ -679,12 +662,12 @@ int fund_rate_correct(json_t **out, PGconn *c, json_t *body, const struct ledger
 		return err_set(ERR_INVALID, "usd_per_unit: expected a positive decimal, got '%s'"
 					    " (%s)", value, why);
 	}
-	t.new_rate = rate_normal(t.new_rate);
+	t.new_rate = money_rate_normal(t.new_rate);
 	rc = db_tx(c, DB_READ_COMMITTED, correct_tx_run, &t);
 	if (rc == 0)
 		*out = json_pack("{s:s, s:s, s:o, s:o, s:s, s:O}", "currency", t.ccy, "month",
-				 t.d.month, "old", rate_json(t.old_rate), "new",
-				 rate_json(t.new_rate), "reason", t.reason, "revaluations",
+				 t.d.month, "old", fund_body_rate(t.old_rate), "new",
+				 fund_body_rate(t.new_rate), "reason", t.reason, "revaluations",
 				 t.revaluations);
 	json_decref(t.revaluations);
 	if (rc < 0)
@@ -710,8 +693,8 @@ int fund_rate_corrections_list(json_t **out, PGconn *c)
 		json_t *x = json_pack("{s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "id",
 				      (json_int_t)fund_body_int64(r, i, RC_ID), "currency",
 				      PQgetvalue(r, i, RC_CURRENCY), "month",
-				      PQgetvalue(r, i, RC_MONTH), "old", rate_json(o), "new",
-				      rate_json(n), "reason", PQgetvalue(r, i, RC_REASON),
+				      PQgetvalue(r, i, RC_MONTH), "old", fund_body_rate(o), "new",
+				      fund_body_rate(n), "reason", PQgetvalue(r, i, RC_REASON),
 				      "corrected_by", PQgetvalue(r, i, RC_BY), "corrected_at",
 				      PQgetvalue(r, i, RC_AT));
 

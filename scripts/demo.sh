@@ -110,9 +110,9 @@ post_csv() {
     done
   } < "$file"
 }
-# The last "key": "STRING" in the last answer (a top-level key written after
-# the nested ones, as the daemon sorts keys).
-last_field() { grep -o "\"$1\": *\"[^\"]*\"" "$base/last.json" | tail -n1 | cut -d'"' -f4; }
+# The first "key": "STRING" in the last answer: a top-level key the answer
+# writes before nested ones of the same name (field below takes the last).
+first_field() { grep -o "\"$1\": *\"[^\"]*\"" "$base/last.json" | head -n1 | cut -d'"' -f4; }
 # The value of a top-level "key": NUMBER or "key": "STRING" in the last answer.
 field() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",}]*\).*/\1/p" "$base/last.json" | head -n1; }
 
@@ -266,7 +266,7 @@ for m in 2018-05 2018-06 2018-07 2018-08 2018-09 2018-10 2018-11; do
 done
 month_end 2018-12; echo
 api "$finance" POST /v1/years/2018/close
-echo "2018 closed: surplus $(last_field surplus) USD into accumulated net assets; December 2018 closed"
+echo "2018 closed: surplus $(first_field surplus) USD into accumulated net assets; December 2018 closed"
 say "DESA finance: January 2019 cannot close before its month-end work is done"
 refused 409 "$finance" POST /v1/periods/2019-01/close
 for m in 2019-01 2019-02 2019-03 2019-04 2019-05 2019-06 2019-07 2019-08 2019-09 2019-10 2019-11; do
@@ -277,7 +277,7 @@ done
 month_end 2019-12; echo
 api "$finance" POST /v1/years/2019/close
 cp "$base/last.json" "$out/year-close-2019.json"
-echo "2019 closed: surplus $(last_field surplus) USD into accumulated net assets; December 2019 closed"
+echo "2019 closed: surplus $(first_field surplus) USD into accumulated net assets; December 2019 closed"
 echo "operating reserve: $(grep -o '"target": *"[^"]*"' "$out/year-close-2019.json" | cut -d'"' -f4) USD" \
   "(15% of the 2019 budget) in restricted net assets"
 "$tf" periods list | tail -n 5

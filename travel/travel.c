@@ -391,7 +391,13 @@ static int meeting_tx_run(PGconn *c, void *ctx)
 {
 	struct meeting_tx *t = ctx;
 	PGresult *r = NULL;
-	int rc = db_exec(&r, c, "travel_meeting_insert", 7, t->p);
+	int created = 0;
+	/* a meeting in a currency the books do not keep yet gets its accounts
+	 * (obligations, travel expenses) in the same step, as a pledge does */
+	int rc = fund_currency_ensure(&created, c, t->p[5], t->who);
+
+	if (rc == 0)
+		rc = db_exec(&r, c, "travel_meeting_insert", 7, t->p);
 
 	json_decref(t->out);
 	t->out = NULL;
@@ -434,7 +440,9 @@ int travel_meeting_add(json_t **out, PGconn *c, json_t *body,
 		t.p[6] = "";
 	if (strlen(t.p[6]) > 200)
 		return fund_body_bad("budget_line", "expected at most 200 bytes", NULL);
-	rc = fund_body_currency(&t.p[5], c, body, "currency", true, "8100", "travel accounts");
+	rc = fund_body_str(&t.p[5], body, "currency", true);
+	if (rc == 0 && !money_currency_valid(t.p[5]))
+		rc = fund_body_bad("currency", "not an ISO 4217 currency: ", t.p[5]);
 	if (rc == 0)
 		rc = db_tx(c, DB_READ_COMMITTED, meeting_tx_run, &t);
 	if (rc == 0) {

@@ -578,8 +578,8 @@ START_TEST(test_travel_bad_input__refused_naming_the_field_nothing_stored)
 		 "\"ends_on\":\"2019-01-28\",\"place\":\"x\",\"currency\":\"USD\"}",
 		 ERR_INVALID, "invalid-field", "ends_on"},
 		{travel_meeting_add, "{\"id\":\"m2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
-		 "\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"JPY\"}",
-		 ERR_INVALID, "invalid-field", "no travel accounts in JPY"},
+		 "\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"XXY\"}",
+		 ERR_INVALID, "invalid-field", "not an ISO 4217 currency: XXY"},
 		{travel_meeting_add, "{\"id\":\"M 2\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
 		 "\"ends_on\":\"2019-01-29\",\"place\":\"x\",\"currency\":\"USD\"}",
 		 ERR_INVALID, "invalid-field", "id:"},
@@ -613,6 +613,14 @@ START_TEST(test_travel_bad_input__refused_naming_the_field_nothing_stored)
 	main_meeting(f.c);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		refused(f.c, bad[i].op, bad[i].text, bad[i].err, bad[i].code, bad[i].want);
+	/* a meeting in a currency the books do not keep yet gets its accounts */
+	harness_expect_value(f.c, "SELECT count(*) FROM accounts WHERE currency = 'JPY'", "0");
+	json_decref(ok(f.c, travel_meeting_add,
+		       "{\"id\":\"tokyo\",\"name\":\"x\",\"starts_on\":\"2019-01-29\","
+		       "\"ends_on\":\"2019-01-29\",\"place\":\"Tokyo\",\"currency\":\"JPY\"}"));
+	harness_expect_value(f.c, "SELECT count(*) FROM accounts WHERE currency = 'JPY'", "25");
+	harness_expect_value(f.c, "SELECT count(*) FROM audit WHERE action = 'fund.currency'"
+				  " AND object = 'JPY'", "1");
 	fx_close(&f);
 }
 END_TEST

@@ -291,6 +291,26 @@ static int temp_fd(void)
 	return fd;
 }
 
+int harness_tfledger(char **err, const char *first, ...)
+{
+	const char *argv[32] = {harness_bin_tfledger()};
+	char *out = NULL;
+	size_t n = 1;
+	va_list ap;
+	int rc;
+
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *)) {
+		ck_assert(n < 31);
+		argv[n++] = a;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+	rc = harness_run(&out, err, NULL, argv);
+	free(out);
+	return rc;
+}
+
 int harness_run(char **out, char **err, const char *input,
 		const char *const *argv)
 {

@@ -67,6 +67,10 @@ char *harness_query_value(PGconn *c, const char *sql);
 int harness_run(char **out, char **err, const char *input,
 		const char *const *argv);
 
+/* Runs tfledger with the NULL-terminated arguments from first on (at most
+ * 30); its exit status, stderr into *err (NULL to discard), stdout dropped. */
+int harness_tfledger(char **err, const char *first, ...);
+
 /*
  * harness_run of `tfledger ARGS... --database db` (args NULL-terminated, at
  * most 28 of them).

@@ -191,27 +191,6 @@ static void fx_close(struct fx *f)
 	PQfinish(f->c);
 }
 
-/* Runs tfledger with args (NULL-terminated); its exit status, stderr into *err. */
-static int run(char **err, const char *first, ...)
-{
-	const char *argv[32] = {harness_bin_tfledger()};
-	char *out = NULL;
-	size_t n = 1;
-	va_list ap;
-	int rc;
-
-	va_start(ap, first);
-	for (const char *a = first; a; a = va_arg(ap, const char *)) {
-		ck_assert(n < 31);
-		argv[n++] = a;
-	}
-	va_end(ap);
-	argv[n] = NULL;
-	rc = harness_run(&out, err, NULL, argv);
-	free(out);
-	return rc;
-}
-
 /* `tfledger report kind` into dir/name, then parsed and valid against its
  * schema; the caller frees the document. */
 static xmlDocPtr report(const struct fx *f, char *out, const char *kind, const char *from,
@@ -222,7 +201,7 @@ static xmlDocPtr report(const struct fx *f, char *out, const char *kind, const c
 	int rc;
 
 	path(out, f, name);
-	rc = run(&err, "report", kind, "--from", from, "--to", to, "--output", out,
+	rc = harness_tfledger(&err, "report", kind, "--from", from, "--to", to, "--output", out,
 		 "--generated-at", GEN_AT, "--database", f->db, NULL);
 	ck_assert_msg(rc == 0, "report %s: exit %d: %s", kind, rc, err);
 	free(err);
@@ -563,7 +542,7 @@ START_TEST(test_ipsas_kinds__signed_verified_and_the_same_bytes)
 	fx_open(&f);
 	path(key, &f, "k.pem");
 	path(cert, &f, "c.pem");
-	ck_assert_int_eq(run(&err, "report", "keygen", "--key", key, "--cert", cert, NULL), 0);
+	ck_assert_int_eq(harness_tfledger(&err, "report", "keygen", "--key", key, "--cert", cert, NULL), 0);
 	free(err);
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		char *a, *b;
@@ -575,7 +554,7 @@ START_TEST(test_ipsas_kinds__signed_verified_and_the_same_bytes)
 		ck_assert_msg(strcmp(a, b) == 0, "%s differs between two runs", kinds[i]);
 		free(a);
 		free(b);
-		ck_assert_int_eq(run(&err, "report", kinds[i], "--from", "2019-01-01", "--to",
+		ck_assert_int_eq(harness_tfledger(&err, "report", kinds[i], "--from", "2019-01-01", "--to",
 				     "2019-02-28", "--output", p, "--sign", key, "--cert", cert,
 				     "--database", f.db, NULL), 0);
 		free(err);
@@ -584,7 +563,7 @@ START_TEST(test_ipsas_kinds__signed_verified_and_the_same_bytes)
 		ck_assert_msg(xml_validate(doc, xsd, p) == 0, "%s: %s", kinds[i], err_last());
 		ck_assert_int_eq(xp_count(doc, "/*/*[local-name()='Signature']"), 1);
 		xmlFreeDoc(doc);
-		ck_assert_int_eq(run(&err, "report", "verify", p, "--cert", cert, NULL), 0);
+		ck_assert_int_eq(harness_tfledger(&err, "report", "verify", p, "--cert", cert, NULL), 0);
 		free(err);
 	}
 	fx_close(&f);
@@ -612,13 +591,13 @@ START_TEST(test_ipsas_kinds__missing_rates_in_one_list)
 	     {"4300-CHF", false, 10000, "CHF"});
 	path(p, &f, "missing.xml");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = run(&err, "report", cases[i].kind, "--from", "2019-01-01", "--to",
+		int rc = harness_tfledger(&err, "report", cases[i].kind, "--from", "2019-01-01", "--to",
 			     "2019-02-28", "--output", p, "--database", f.db, NULL);
 
 		harness_expect_run_refused(i, rc, err, cases[i].want, p);
 	}
 	/* January alone needs only CHF's January rate */
-	ck_assert_int_eq(run(&err, "report", "cash-flow", "--from", "2019-01-01", "--to",
+	ck_assert_int_eq(harness_tfledger(&err, "report", "cash-flow", "--from", "2019-01-01", "--to",
 			     "2019-01-31", "--output", p, "--database", f.db, NULL), 1);
 	ck_assert_msg(strstr(err, "no UN operational rate for CHF 2019-01 (tfledger"), "%s", err);
 	free(err);
@@ -647,13 +626,13 @@ START_TEST(test_ipsas_kinds__a_period_of_whole_months_only)
 	fx_open(&f);
 	path(p, &f, "bad.xml");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int rc = run(&err, "report", bad[i].kind, "--from", bad[i].from, "--to", bad[i].to,
+		int rc = harness_tfledger(&err, "report", bad[i].kind, "--from", bad[i].from, "--to", bad[i].to,
 			     "--output", p, "--database", f.db, NULL);
 
 		harness_expect_run_refused(i, rc, err, bad[i].want, p);
 	}
 	/* a leap February is a whole month: past that check, it asks for its rate */
-	ck_assert_int_eq(run(&err, "report", "financial-position", "--from", "2020-02-01", "--to",
+	ck_assert_int_eq(harness_tfledger(&err, "report", "financial-position", "--from", "2020-02-01", "--to",
 			     "2020-02-29", "--output", p, "--database", f.db, NULL), 1);
 	ck_assert_msg(strstr(err, "no UN operational rate for EUR 2020-02 ("), "%s", err);
 	free(err);

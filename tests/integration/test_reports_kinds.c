@@ -143,27 +143,6 @@ static void path(char *out, const struct fx *f, const char *name)
 	ck_assert(n > 0 && n < LIMIT_PATH_BYTES);
 }
 
-/* Runs tfledger with args (NULL-terminated); returns the exit status. */
-static int run(char **err, const char *first, ...)
-{
-	const char *argv[32] = {harness_bin_tfledger()};
-	char *out = NULL;
-	size_t n = 1;
-	va_list ap;
-	int rc;
-
-	va_start(ap, first);
-	for (const char *a = first; a; a = va_arg(ap, const char *)) {
-		ck_assert(n < 31);
-		argv[n++] = a;
-	}
-	va_end(ap);
-	argv[n] = NULL;
-	rc = harness_run(&out, err, NULL, argv);
-	free(out);
-	return rc;
-}
-
 /* Writes report kind for the period to file name; asserts success. */
 static void report(const struct fx *f, char *out, const char *kind, const char *from,
 		   const char *to, const char *account, const char *name)
@@ -173,10 +152,10 @@ static void report(const struct fx *f, char *out, const char *kind, const char *
 
 	path(out, f, name);
 	if (account)
-		rc = run(&err, "report", kind, "--from", from, "--to", to, "--account", account,
+		rc = harness_tfledger(&err, "report", kind, "--from", from, "--to", to, "--account", account,
 			 "--output", out, "--generated-at", GEN_AT, "--database", f->db, NULL);
 	else
-		rc = run(&err, "report", kind, "--from", from, "--to", to, "--output", out,
+		rc = harness_tfledger(&err, "report", kind, "--from", from, "--to", to, "--output", out,
 			 "--generated-at", GEN_AT, "--database", f->db, NULL);
 	ck_assert_msg(rc == 0, "report %s: exit %d: %s", kind, rc, err);
 	free(err);
@@ -276,7 +255,7 @@ static void spit(const char *p, const char *text)
 /* verify-statement's exit status on file p; its stderr into *err if given. */
 static int verify_statement(const char *p, char **err)
 {
-	return run(err, "verify-statement", p, NULL);
+	return harness_tfledger(err, "verify-statement", p, NULL);
 }
 
 /* Every account of a statement: its closing balance is the ledger's. */
@@ -809,7 +788,7 @@ START_TEST(test_report_iati__valid_against_official_schemas_and_codelists)
 		char *err = NULL;
 
 		path(p, &f, "bad.xml");
-		ck_assert_int_eq(run(&err, "report", "iati-activities", "--from", "2019-01-01",
+		ck_assert_int_eq(harness_tfledger(&err, "report", "iati-activities", "--from", "2019-01-01",
 				     "--to", "2019-12-31", "--output", p, "--database", f.db, NULL),
 				 1);
 		ck_assert_msg(strstr(err, "iati.org_ref"), "%s", err);
@@ -861,7 +840,7 @@ START_TEST(test_report_reconciliation__lists_what_reconcile_stored_and_ties_out)
 	json_decref(ok(f.c, fund_pledge_add,
 		       "{\"donor\":\"isoc\",\"date\":\"2019-01-08\",\"amount\":\"500.00\","
 		       "\"currency\":\"EUR\",\"agreement\":\"ISOC-2019\"}"));
-	ck_assert_int_eq(run(&err, "statements", "import",
+	ck_assert_int_eq(harness_tfledger(&err, "statements", "import",
 			     SRCDATADIR "/tests/data/camt/v02_basic.xml", "--database", f.db, NULL),
 			 0);
 	free(err);
@@ -877,7 +856,7 @@ START_TEST(test_report_reconciliation__lists_what_reconcile_stored_and_ties_out)
 	path(a, &f, "rec-a.xml");
 	path(b, &f, "rec-b.xml");
 	for (int i = 0; i < 2; i++) {
-		ck_assert_int_eq(run(&err, "report", "reconciliation", "--bank-account", "1010-EUR",
+		ck_assert_int_eq(harness_tfledger(&err, "report", "reconciliation", "--bank-account", "1010-EUR",
 				     "--from", "2019-01-01", "--to", "2019-12-31", "--output",
 				     i ? b : a, "--generated-at", GEN_AT, "--database", f.db, NULL),
 				 0);
@@ -1004,7 +983,7 @@ START_TEST(test_report_reconciliation__lists_what_reconcile_stored_and_ties_out)
 	xmlFreeDoc(doc);
 
 	/* a period before the lines: no line, the ledger on --to, no bank closing */
-	ck_assert_int_eq(run(&err, "report", "reconciliation", "--bank-account", "1010-EUR",
+	ck_assert_int_eq(harness_tfledger(&err, "report", "reconciliation", "--bank-account", "1010-EUR",
 			     "--statement-account", "CH9300762011623852957", "--from",
 			     "2018-01-01", "--to", "2018-12-31", "--output", a, "--generated-at",
 			     GEN_AT, "--database", f.db, NULL),
@@ -1058,22 +1037,22 @@ START_TEST(test_report_kinds__signed_report_verifies_and_still_checks)
 	fx_open(&f);
 	path(key, &f, "k.pem");
 	path(cert, &f, "c.pem");
-	ck_assert_int_eq(run(&err, "report", "keygen", "--key", key, "--cert", cert, NULL), 0);
+	ck_assert_int_eq(harness_tfledger(&err, "report", "keygen", "--key", key, "--cert", cert, NULL), 0);
 	free(err);
 	path(p, &f, "signed.xml");
-	ck_assert_int_eq(run(&err, "report", "account-statement", "--from", "2019-01-01", "--to",
+	ck_assert_int_eq(harness_tfledger(&err, "report", "account-statement", "--from", "2019-01-01", "--to",
 			     "2019-12-31", "--output", p, "--sign", key, "--cert", cert,
 			     "--database", f.db, NULL), 0);
 	free(err);
 	doc = valid(p, SCHEMAS "account-statement.xsd");
 	ck_assert_int_eq(xp_count(doc, "/*/*[local-name()='Signature']"), 1);
 	xmlFreeDoc(doc);
-	ck_assert_int_eq(run(&err, "report", "verify", p, "--cert", cert, NULL), 0);
+	ck_assert_int_eq(harness_tfledger(&err, "report", "verify", p, "--cert", cert, NULL), 0);
 	free(err);
 	ck_assert_int_eq(verify_statement(p, &err), 0);
 	free(err);
 	tamper(p, p, "<entry sequence=\"3\"", "24000.00", "24000.01");
-	ck_assert_int_eq(run(&err, "report", "verify", p, "--cert", cert, NULL), 1);
+	ck_assert_int_eq(harness_tfledger(&err, "report", "verify", p, "--cert", cert, NULL), 1);
 	free(err);
 	fx_close(&f);
 }
@@ -1104,7 +1083,7 @@ START_TEST(test_report_kinds__output_into_a_fifo_writes_through_and_keeps_the_fi
 	report(&f, p, "trial-balance", "2019-01-01", "2019-12-31", NULL, "file.xml");
 	path(fifo, &f, "pipe");
 	ff = harness_fifo_start(fifo);
-	rc = run(&err, "report", "trial-balance", "--from", "2019-01-01", "--to", "2019-12-31",
+	rc = harness_tfledger(&err, "report", "trial-balance", "--from", "2019-01-01", "--to", "2019-12-31",
 		 "--output", fifo, "--generated-at", GEN_AT, "--database", f.db, NULL);
 	got = harness_fifo_finish(ff, NULL);
 	ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
@@ -1117,11 +1096,11 @@ START_TEST(test_report_kinds__output_into_a_fifo_writes_through_and_keeps_the_fi
 
 	path(key, &f, "k.pem");
 	path(cert, &f, "c.pem");
-	ck_assert_int_eq(run(&err, "report", "keygen", "--key", key, "--cert", cert, NULL), 0);
+	ck_assert_int_eq(harness_tfledger(&err, "report", "keygen", "--key", key, "--cert", cert, NULL), 0);
 	free(err);
 	path(fifo2, &f, "pipe2");
 	ff = harness_fifo_start(fifo2);
-	rc = run(&err, "report", "sign", p, "--key", key, "--cert", cert, "--output", fifo2, NULL);
+	rc = harness_tfledger(&err, "report", "sign", p, "--key", key, "--cert", cert, "--output", fifo2, NULL);
 	got = harness_fifo_finish(ff, NULL);
 	ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
 	free(err);
@@ -1129,7 +1108,7 @@ START_TEST(test_report_kinds__output_into_a_fifo_writes_through_and_keeps_the_fi
 	ck_assert_msg(strstr(got, "SignatureValue>"), "not signed: %.200s", got);
 	free(got);
 
-	rc = run(&err, "report", "trial-balance", "--from", "2019-01-01", "--to", "2019-12-31",
+	rc = harness_tfledger(&err, "report", "trial-balance", "--from", "2019-01-01", "--to", "2019-12-31",
 		 "--output", fifo, "--sign", key, "--cert", cert, "--database", f.db, NULL);
 	ck_assert_msg(rc == 1 && strstr(err, "regular file"), "exit %d: %s", rc, err);
 	free(err);
@@ -1172,11 +1151,11 @@ START_TEST(test_report_kinds__bad_requests_exit_1_naming_what)
 		int rc;
 
 		if (bad[i].extra)
-			rc = run(&err, "report", bad[i].kind, "--from", bad[i].from, "--to", bad[i].to,
+			rc = harness_tfledger(&err, "report", bad[i].kind, "--from", bad[i].from, "--to", bad[i].to,
 				 bad[i].extra, bad[i].extra_val, "--output", p, "--database", f.db,
 				 NULL);
 		else
-			rc = run(&err, "report", bad[i].kind, "--from", bad[i].from, "--to", bad[i].to,
+			rc = harness_tfledger(&err, "report", bad[i].kind, "--from", bad[i].from, "--to", bad[i].to,
 				 "--output", p, "--database", f.db, NULL);
 		harness_expect_run_refused(i, rc, err, bad[i].want, p);
 	}

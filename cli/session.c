@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -34,9 +35,27 @@ int cli_run_family(int argc, char **argv, const struct cli_args_family *family,
 		cli_run_close(&r);
 		return cli_args_status(rc);
 	}
+	cli_http_defaults(&r.http);
 	r.action = words > 1 ? argv[1] : "run";
 	r.positional = npos > 0 ? argv[words] : NULL;
 	return run(&r);
+}
+
+int cli_run_request(struct cli_run *r, const char *method, const char *path, json_t **out)
+{
+	char what[128], full[4096];
+
+	snprintf(what, sizeof(what), "%s%s%s", r->family, strcmp(r->action, "run") ? " " : "",
+		 strcmp(r->action, "run") ? r->action : "");
+	*out = NULL;
+	if (strcmp(method, "GET") != 0)
+		return cli_http_json(out, &r->http, what, method, path, r->body);
+	snprintf(full, sizeof(full), "%s", path);
+	if (cli_http_query(full, sizeof(full), r->body) < 0) {
+		fprintf(stderr, "tfledger: %s: %s\n", what, err_last());
+		return CLI_USAGE;
+	}
+	return cli_http_json(out, &r->http, what, method, full, NULL);
 }
 
 int cli_run_connect(struct cli_run *r, const char *role)
@@ -48,7 +67,8 @@ int cli_run_connect(struct cli_run *r, const char *role)
 
 	snprintf(r->user, sizeof(r->user), "%s", name && *name ? name : "unknown");
 	snprintf(r->request_id, sizeof(r->request_id), "cli-%ld", (long)getpid());
-	r->who = (struct ledger_actor){LEDGER_FUND_CLI_TOKEN_ID, r->user, role, r->request_id};
+	r->who = (struct ledger_actor){LEDGER_FUND_CLI_TOKEN_ID, r->user, role, r->request_id,
+				       r->user};
 	if (!conninfo)
 		return ERR_INVALID;
 	rc = db_connect(&r->c, conninfo);

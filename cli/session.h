@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "cli/args.h"
+#include "cli/http.h"
 #include "ledger/ledger.h"
 
 #define CLI_USER_BYTES 128
@@ -25,6 +26,7 @@ struct cli_run {
 	const char *family;	/* argv[0]: "pledges" */
 	const char *action;	/* argv[1], or "run" for a command of one word */
 	const char *database;	/* --database, or NULL */
+	struct cli_http http;	/* --url, --token (CLI_ARGS_SERVER(struct cli_run, http)) */
 	const char *format;	/* --format, default "table" */
 	const char *positional; /* the first positional argument, or NULL */
 	const char *lead;	/* what its error messages begin with, before the command */
@@ -44,6 +46,15 @@ struct cli_run {
  */
 int cli_run_family(int argc, char **argv, const struct cli_args_family *family,
 		   const char *lead, int (*run)(struct cli_run *r));
+
+/*
+ * The one door: sends r's request to tfledgerd (r->http) and returns the
+ * exit status (0, or 1/2 with the refusal printed as "tfledger: FAMILY
+ * ACTION: message [code]"). For GET, r->body's members become the query
+ * string of path; for any other method r->body is the JSON body. *out is
+ * the answer (NULL on a refusal).
+ */
+int cli_run_request(struct cli_run *r, const char *method, const char *path, json_t **out);
 
 /*
  * Connects r to r->database (or $TFLEDGER_DATABASE), prepares the store,

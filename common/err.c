@@ -42,6 +42,7 @@ static const struct {
 	[EC_RECONCILIATION_LOCKED] = {"reconciliation-locked", 409},
 	[EC_INSUFFICIENT_FUNDS] = {"insufficient-funds", 409},
 	[EC_PERIOD_NOT_READY] = {"period-not-ready", 409},
+	[EC_FOUR_EYES] = {"four-eyes", 403},
 };
 
 int err_recode(int code, enum err_code ec)

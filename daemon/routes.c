@@ -14,7 +14,8 @@
 
 #include "common/limits.h"
 
-static const char *const role_names[] = {"admin", "finance", "secretariat", "auditor"};
+static const char *const role_names[] = {"admin", "finance", "secretariat", "auditor",
+					 "approver"};
 
 /* Who may do what. */
 enum {

@@ -15,12 +15,13 @@
 
 struct req;
 
-/* The roles a token can have, as a bit set. */
+/* The roles a user can hold, as a bit set. */
 enum role {
 	ROLE_ADMIN = 1 << 0,
 	ROLE_FINANCE = 1 << 1,
 	ROLE_SECRETARIAT = 1 << 2,
 	ROLE_AUDITOR = 1 << 3,
+	ROLE_APPROVER = 1 << 4, /* approves a ranking another person made (four eyes) */
 };
 
 /* The name of one ROLE_* bit ("admin", ...), or NULL. */

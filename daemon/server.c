@@ -369,7 +369,7 @@ PGconn *http_db(const struct req *q)
 
 struct ledger_actor http_actor(const struct req *q)
 {
-	return (struct ledger_actor){q->tok.id, q->tok.name, q->tok.role, q->id};
+	return (struct ledger_actor){q->tok.id, q->tok.name, q->tok.role, q->id, q->tok.name};
 }
 
 /* --- authentication, roles, idempotency --------------------------------------- */
@@ -611,7 +611,7 @@ enum MHD_Result http_append(struct req *q, struct ledger_entry *e, size_t n, boo
 	s.idempotency_key = q->idem_key;
 	s.request_sha256 = q->request_sha;
 	s.action = action;
-	s.who = (struct ledger_actor){q->tok.id, q->tok.name, q->tok.role, q->id};
+	s.who = (struct ledger_actor){q->tok.id, q->tok.name, q->tok.role, q->id, q->tok.name};
 	rc = ledger_writer_submit(q->srv->writer, &s);
 	if (q->idem_key && err_code_of(rc) == EC_IDEMPOTENCY_KEY_TAKEN)
 		return replay_after_race(q);

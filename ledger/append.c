@@ -48,7 +48,7 @@
 	"COPY idempotency_keys (key, request_sha256, status, response)"                   \
 	" FROM STDIN (FORMAT binary);"
 #define COPY_AUDIT_SQL                                                                    \
-	"COPY audit (token_name, role, action, object, request_id)"                       \
+	"COPY audit (token_name, role, action, object, request_id, user_name)"            \
 	" FROM STDIN (FORMAT binary)"
 #define FINISH_SQL ";SELECT ledger_append()"
 
@@ -285,12 +285,13 @@ static int build(struct ledger_append *a, const struct ledger_head *head)
 			snprintf(object, sizeof(object), "%s", s->entries[0].id);
 		else
 			snprintf(object, sizeof(object), "%s +%zu", s->entries[0].id, s->n - 1);
-		put_be(&a->data[COPY_AUDIT], 5, 2);
+		put_be(&a->data[COPY_AUDIT], 6, 2);
 		put_text(&a->data[COPY_AUDIT], s->who.token_name);
 		put_text(&a->data[COPY_AUDIT], s->who.role);
 		put_text(&a->data[COPY_AUDIT], s->action);
 		put_text(&a->data[COPY_AUDIT], object);
 		put_text(&a->data[COPY_AUDIT], s->who.request_id);
+		put_text(&a->data[COPY_AUDIT], ledger_actor_user(&s->who));
 	}
 	for (int k = 0; k < N_COPIES; k++) {
 		put_be(&a->data[k], UINT16_MAX, 2); /* trailer: -1 */

@@ -136,9 +136,13 @@ int ledger_store_setup_owner(PGconn *c);
 struct ledger_actor {
 	const char *token_id;
 	const char *token_name;
-	const char *role;
+	const char *role;	/* the role the request acts in (one of the user's) */
 	const char *request_id;
+	const char *user;	/* the person (users.name); NULL: token_name */
 };
+
+/* The person who acts: who->user, else who->token_name. */
+const char *ledger_actor_user(const struct ledger_actor *who);
 int ledger_account_create(PGconn *c, const struct ledger_account *a,
 			  const struct ledger_actor *who, const char *key,
 			  const char *request_sha256, const char *response);

@@ -140,8 +140,8 @@ static const struct db_stmt stmts[] = {
 	{"closed_all",
 	 "SELECT to_char(month, 'YYYY-MM') AS month FROM closed_periods ORDER BY 1", 0},
 	{"audit_insert",
-	 "INSERT INTO audit (token_name, role, action, object, request_id)"
-	 " VALUES ($1, $2, $3, $4, $5)", 5},
+	 "INSERT INTO audit (token_name, role, action, object, request_id, user_name)"
+	 " VALUES ($1, $2, $3, $4, $5, $6)", 6},
 	{"idem_insert",
 	 "INSERT INTO idempotency_keys (key, request_sha256, status, response)"
 	 " VALUES ($1, $2, $3::int, $4)", 4},
@@ -188,7 +188,11 @@ static const struct db_columns columns[] = {
 /* Statements only the owner (the CLI) runs: the daemon may not write tokens. */
 static const struct db_stmt owner_stmts[] = {
 	{"token_insert",
-	 "INSERT INTO tokens (id, name, role, sha256) VALUES ($1, $2, $3, $4)", 4},
+	 "WITH u AS (INSERT INTO users (name, created_by) VALUES ($2, 'tfledger token create')"
+	 "   ON CONFLICT (name) DO UPDATE SET full_name = users.full_name RETURNING id),"
+	 " r AS (INSERT INTO user_roles (user_id, role) SELECT id, $3 FROM u ON CONFLICT DO NOTHING)"
+	 " INSERT INTO tokens (id, name, role, sha256, user_id) SELECT $1, $2, $3, $4, id FROM u",
+	 4},
 	{"token_revoke",
 	 "UPDATE tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL"
 	 " RETURNING id", 1},
@@ -254,9 +258,15 @@ struct account_tx {
 static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
 		 const char *object)
 {
-	const char *p[] = {who->token_name, who->role, action, object, who->request_id};
+	const char *p[] = {who->token_name, who->role, action, object, who->request_id,
+			   ledger_actor_user(who)};
 
-	return db_exec(NULL, c, "audit_insert", 5, p);
+	return db_exec(NULL, c, "audit_insert", 6, p);
+}
+
+const char *ledger_actor_user(const struct ledger_actor *who)
+{
+	return who->user && *who->user ? who->user : who->token_name;
 }
 
 static int remember(PGconn *c, const char *key, const char *sha, const char *response)

@@ -439,11 +439,14 @@ CREATE TABLE public.audit (
     action text NOT NULL,
     object text DEFAULT ''::text NOT NULL,
     request_id text NOT NULL,
+    user_name text DEFAULT ''::text NOT NULL,
     CONSTRAINT audit_action_check CHECK (((length(action) >= 1) AND (length(action) <= 100))),
     CONSTRAINT audit_request_id_check CHECK (((length(request_id) >= 1) AND (length(request_id) <= 64)))
 );
 
 COMMENT ON TABLE public.audit IS 'Who did what: one row per write through the API, written in the same transaction as the write itself.';
+
+COMMENT ON COLUMN public.audit.user_name IS 'The person (users.name) who did it.';
 
 ALTER TABLE public.audit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.audit_id_seq
@@ -894,6 +897,32 @@ ALTER TABLE public.inkind_gifts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
     CACHE 1
 );
 
+CREATE TABLE public.journal_checkpoints (
+    id bigint NOT NULL,
+    sequence bigint NOT NULL,
+    head_hash character(64) NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    reason text NOT NULL,
+    month date,
+    created_by text NOT NULL,
+    key_id text DEFAULT ''::text NOT NULL,
+    document text NOT NULL,
+    CONSTRAINT journal_checkpoints_head_hash_check CHECK ((head_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT journal_checkpoints_reason_check CHECK ((reason = ANY (ARRAY['request'::text, 'close'::text]))),
+    CONSTRAINT journal_checkpoints_sequence_check CHECK ((sequence >= 0))
+);
+
+COMMENT ON TABLE public.journal_checkpoints IS 'Signed journal checkpoints: the sequence and head hash of the journal at a time, issued on request and at each month close; document is the signed XML as served.';
+
+ALTER TABLE public.journal_checkpoints ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.journal_checkpoints_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.ledger_head (
     one boolean DEFAULT true NOT NULL,
     sequence bigint NOT NULL,
@@ -1119,10 +1148,11 @@ COMMENT ON TABLE public.settings IS 'Fund-wide settings (fund.id, fund.name, fun
 CREATE TABLE public.tokens (
     id text NOT NULL,
     name text NOT NULL,
-    role text NOT NULL,
+    role text,
     sha256 character(64) NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     revoked_at timestamp with time zone,
+    user_id bigint NOT NULL,
     CONSTRAINT tokens_id_check CHECK ((id ~ '^[0-9a-f]{16}$'::text)),
     CONSTRAINT tokens_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
     CONSTRAINT tokens_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'finance'::text, 'secretariat'::text, 'auditor'::text]))),
@@ -1130,6 +1160,33 @@ CREATE TABLE public.tokens (
 );
 
 COMMENT ON TABLE public.tokens IS 'API bearer tokens: tfl_<id>_<secret>. Only the SHA-256 of the whole token is stored; the id part finds the row, the hash is compared in constant time.';
+
+COMMENT ON COLUMN public.tokens.role IS 'Before migration 0060 a token had one role; now the roles are its user''s (user_roles) and this column is left NULL for new tokens.';
+
+CREATE TABLE public.travel_applicant_changes (
+    id bigint NOT NULL,
+    meeting text NOT NULL,
+    applicant text NOT NULL,
+    field text NOT NULL,
+    old_value text,
+    new_value text,
+    reason text NOT NULL,
+    changed_by text NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT travel_applicant_changes_field_check CHECK (((length(field) >= 1) AND (length(field) <= 64))),
+    CONSTRAINT travel_applicant_changes_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 1000)))
+);
+
+COMMENT ON TABLE public.travel_applicant_changes IS 'A correction of one field of an applicant before approval: old and new value, why and by whom. Erasure blanks the values of personal fields here too.';
+
+ALTER TABLE public.travel_applicant_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.travel_applicant_changes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 CREATE TABLE public.travel_applicants (
     meeting text NOT NULL,
@@ -1150,6 +1207,9 @@ CREATE TABLE public.travel_applicants (
     source text NOT NULL,
     line integer NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    health_attested_on date,
+    erased_at timestamp with time zone,
+    erased_by text,
     CONSTRAINT travel_applicants_amount_minor_check CHECK ((amount_minor > 0)),
     CONSTRAINT travel_applicants_category_check CHECK ((category = ANY (ARRAY['mag'::text, 'individual'::text]))),
     CONSTRAINT travel_applicants_country_check CHECK ((country ~ '^[A-Z]{3}$'::text)),
@@ -1164,6 +1224,12 @@ CREATE TABLE public.travel_applicants (
 );
 
 COMMENT ON TABLE public.travel_applicants IS 'The requests for a meeting, with the contract''s CSV columns as imported (source file and line). person links the same person across meetings (the CSV id). declared_* are what the applicant wrote; a ranking uses the fund''s own history (travel_trips) instead and reports the difference.';
+
+COMMENT ON COLUMN public.travel_applicants.health_check IS 'Yes/no: the applicant attested a health check (nothing about health itself is kept).';
+
+COMMENT ON COLUMN public.travel_applicants.health_attested_on IS 'The day of the health attestation.';
+
+COMMENT ON COLUMN public.travel_applicants.erased_at IS 'When the personal fields (name, role, source) were erased after the retention period.';
 
 CREATE TABLE public.travel_decisions (
     run bigint NOT NULL,
@@ -1222,8 +1288,11 @@ CREATE TABLE public.travel_runs (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     created_by text NOT NULL,
     allocation text DEFAULT 'skip-and-continue'::text NOT NULL,
+    approved_by text,
+    approved_at timestamp with time zone,
     CONSTRAINT travel_runs_allocated_minor_check CHECK ((allocated_minor >= 0)),
     CONSTRAINT travel_runs_allocation_check CHECK ((allocation = ANY (ARRAY['skip-and-continue'::text, 'stop-at-first-misfit'::text]))),
+    CONSTRAINT travel_runs_approved_both CHECK (((approved_by IS NULL) = (approved_at IS NULL))),
     CONSTRAINT travel_runs_budget_minor_check CHECK ((budget_minor >= 0)),
     CONSTRAINT travel_runs_budget_source_check CHECK ((budget_source = ANY (ARRAY['ledger'::text, 'given'::text]))),
     CONSTRAINT travel_runs_check CHECK (((allocated_minor + remaining_minor) = budget_minor)),
@@ -1237,7 +1306,11 @@ CREATE TABLE public.travel_runs (
 
 COMMENT ON TABLE public.travel_runs IS 'A stored ranking of a meeting: the inputs exactly as ranked (the applicants with prior_funded and prior_reports_outstanding from the fund''s history), the policy (id, version, SHA-256 of its file), the budget (from the ledger''s money available for travel as of ranked_on, or given) and, in travel_decisions, the results. Approval acts on the latest run of a meeting.';
 
+COMMENT ON COLUMN public.travel_runs.created_by IS 'The user who ranked (stored) the run.';
+
 COMMENT ON COLUMN public.travel_runs.allocation IS 'The allocation rule of the run''s policy; offers after a decline follow it.';
+
+COMMENT ON COLUMN public.travel_runs.approved_by IS 'The user who approved the run; another person than created_by when travel.four_eyes is on.';
 
 ALTER TABLE public.travel_runs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.travel_runs_id_seq
@@ -1285,6 +1358,40 @@ COMMENT ON COLUMN public.travel_trips.report_received_on IS 'The day the travell
 
 ALTER TABLE public.travel_trips ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.travel_trips_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.user_roles (
+    user_id bigint NOT NULL,
+    role text NOT NULL,
+    CONSTRAINT user_roles_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'finance'::text, 'secretariat'::text, 'auditor'::text, 'approver'::text])))
+);
+
+COMMENT ON TABLE public.user_roles IS 'The roles a user holds: admin, finance, secretariat, auditor, and approver (may approve a ranking someone else made: four eyes).';
+
+CREATE TABLE public.users (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    full_name text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text DEFAULT ''::text NOT NULL,
+    disabled_at timestamp with time zone,
+    disabled_by text,
+    disabled_reason text,
+    CONSTRAINT users_check CHECK (((disabled_at IS NULL) = (disabled_by IS NULL))),
+    CONSTRAINT users_disabled_reason_check CHECK ((length(disabled_reason) <= 1000)),
+    CONSTRAINT users_full_name_check CHECK ((length(full_name) <= 200)),
+    CONSTRAINT users_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9._-]{0,63}$'::text))
+);
+
+COMMENT ON TABLE public.users IS 'The people who use tfledger, by a login name. A disabled user''s tokens are refused; users are never deleted (the audit trail names them).';
+
+ALTER TABLE public.users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.users_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -1383,6 +1490,9 @@ ALTER TABLE ONLY public.inkind_gifts
 ALTER TABLE ONLY public.inkind_gifts
     ADD CONSTRAINT inkind_gifts_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.journal_checkpoints
+    ADD CONSTRAINT journal_checkpoints_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.ledger_head
     ADD CONSTRAINT ledger_head_pkey PRIMARY KEY (one);
 
@@ -1428,6 +1538,9 @@ ALTER TABLE ONLY public.tokens
 ALTER TABLE ONLY public.tokens
     ADD CONSTRAINT tokens_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.travel_applicant_changes
+    ADD CONSTRAINT travel_applicant_changes_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.travel_applicants
     ADD CONSTRAINT travel_applicants_pkey PRIMARY KEY (meeting, id);
 
@@ -1448,6 +1561,19 @@ ALTER TABLE ONLY public.travel_trips
 
 ALTER TABLE ONLY public.travel_trips
     ADD CONSTRAINT travel_trips_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.user_roles
+    ADD CONSTRAINT user_roles_pkey PRIMARY KEY (user_id, role);
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_name_key UNIQUE (name);
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+CREATE INDEX audit_at ON public.audit USING btree (at);
+
+CREATE INDEX audit_user_at ON public.audit USING btree (user_name, at);
 
 CREATE INDEX bank_account_links_account ON public.bank_account_links USING btree (account);
 
@@ -1472,6 +1598,10 @@ CREATE INDEX rate_corrections_rate ON public.rate_corrections USING btree (curre
 CREATE INDEX receipts_pledge ON public.receipts USING btree (pledge);
 
 CREATE UNIQUE INDEX reconciliation_signoffs_open ON public.reconciliation_signoffs USING btree (account, statement_account, period_end) WHERE (reopened_at IS NULL);
+
+CREATE INDEX tokens_user ON public.tokens USING btree (user_id);
+
+CREATE INDEX travel_applicant_changes_of ON public.travel_applicant_changes USING btree (meeting, applicant, id);
 
 CREATE INDEX travel_applicants_person ON public.travel_applicants USING btree (person);
 
@@ -1518,6 +1648,10 @@ CREATE TRIGGER tokens_no_truncate BEFORE TRUNCATE ON public.tokens FOR EACH STAT
 CREATE TRIGGER tokens_notify AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.tokens FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_tokens_changed();
 
 CREATE TRIGGER travel_trips_entries_exist BEFORE INSERT OR UPDATE ON public.travel_trips FOR EACH ROW EXECUTE FUNCTION public.travel_entries_exist();
+
+CREATE TRIGGER user_roles_notify AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.user_roles FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_tokens_changed();
+
+CREATE TRIGGER users_notify AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.users FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_tokens_changed();
 
 ALTER TABLE ONLY public.account_overdrafts
     ADD CONSTRAINT account_overdrafts_account_fkey FOREIGN KEY (account) REFERENCES public.accounts(code);
@@ -1579,6 +1713,12 @@ ALTER TABLE ONLY public.receipts
 ALTER TABLE ONLY public.reconciliation_signoffs
     ADD CONSTRAINT reconciliation_signoffs_account_fkey FOREIGN KEY (account) REFERENCES public.accounts(code);
 
+ALTER TABLE ONLY public.tokens
+    ADD CONSTRAINT tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+ALTER TABLE ONLY public.travel_applicant_changes
+    ADD CONSTRAINT travel_applicant_changes_meeting_applicant_fkey FOREIGN KEY (meeting, applicant) REFERENCES public.travel_applicants(meeting, id);
+
 ALTER TABLE ONLY public.travel_applicants
     ADD CONSTRAINT travel_applicants_meeting_fkey FOREIGN KEY (meeting) REFERENCES public.travel_meetings(id);
 
@@ -1593,6 +1733,9 @@ ALTER TABLE ONLY public.travel_trips
 
 ALTER TABLE ONLY public.travel_trips
     ADD CONSTRAINT travel_trips_run_fkey FOREIGN KEY (run) REFERENCES public.travel_runs(id);
+
+ALTER TABLE ONLY public.user_roles
+    ADD CONSTRAINT user_roles_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
 GRANT ALL ON FUNCTION public.ledger_append() TO tfledger_daemon;
 
@@ -1672,6 +1815,8 @@ GRANT SELECT,INSERT ON TABLE public.idempotency_keys TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.inkind_gifts TO tfledger_daemon;
 
+GRANT SELECT,INSERT ON TABLE public.journal_checkpoints TO tfledger_daemon;
+
 GRANT SELECT,UPDATE ON TABLE public.ledger_head TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.period_events TO tfledger_daemon;
@@ -1704,15 +1849,27 @@ GRANT UPDATE(reopen_reason) ON TABLE public.reconciliation_signoffs TO tfledger_
 
 GRANT SELECT ON TABLE public.settings TO tfledger_daemon;
 
-GRANT SELECT ON TABLE public.tokens TO tfledger_daemon;
+GRANT SELECT,INSERT ON TABLE public.tokens TO tfledger_daemon;
 
-GRANT SELECT,INSERT ON TABLE public.travel_applicants TO tfledger_daemon;
+GRANT UPDATE(revoked_at) ON TABLE public.tokens TO tfledger_daemon;
+
+GRANT SELECT,INSERT ON TABLE public.travel_applicant_changes TO tfledger_daemon;
+
+GRANT UPDATE(old_value) ON TABLE public.travel_applicant_changes TO tfledger_daemon;
+
+GRANT UPDATE(new_value) ON TABLE public.travel_applicant_changes TO tfledger_daemon;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.travel_applicants TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.travel_decisions TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.travel_meetings TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.travel_runs TO tfledger_daemon;
+
+GRANT UPDATE(approved_by) ON TABLE public.travel_runs TO tfledger_daemon;
+
+GRANT UPDATE(approved_at) ON TABLE public.travel_runs TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.travel_trips TO tfledger_daemon;
 
@@ -1731,3 +1888,15 @@ GRANT UPDATE(dsa_minor) ON TABLE public.travel_trips TO tfledger_daemon;
 GRANT UPDATE(settlement_entry) ON TABLE public.travel_trips TO tfledger_daemon;
 
 GRANT UPDATE(updated_at) ON TABLE public.travel_trips TO tfledger_daemon;
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.user_roles TO tfledger_daemon;
+
+GRANT SELECT,INSERT ON TABLE public.users TO tfledger_daemon;
+
+GRANT UPDATE(full_name) ON TABLE public.users TO tfledger_daemon;
+
+GRANT UPDATE(disabled_at) ON TABLE public.users TO tfledger_daemon;
+
+GRANT UPDATE(disabled_by) ON TABLE public.users TO tfledger_daemon;
+
+GRANT UPDATE(disabled_reason) ON TABLE public.users TO tfledger_daemon;

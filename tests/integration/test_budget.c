@@ -51,7 +51,7 @@
 #define SCHEMAS SRCDATADIR "/reports/schemas/"
 #define GEN_AT "2020-01-15T09:30:00Z"
 
-static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance", "test"};
+static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance", "test", NULL};
 
 #define ok(c, op, ...) harness_op_ok(c, op, &who, __VA_ARGS__)
 

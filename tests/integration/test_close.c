@@ -23,10 +23,10 @@
 static struct roles_env E;
 static PGconn *C; /* the test's own connection, working as the daemon */
 
-static const struct ledger_actor fin = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance", "test"};
-static const struct ledger_actor adm = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "admin", "test"};
+static const struct ledger_actor fin = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance", "test", NULL};
+static const struct ledger_actor adm = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "admin", "test", NULL};
 static const struct ledger_actor sec = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "secretariat",
-					"test"};
+					"test", NULL};
 
 /* The UN rates the cases use: EUR every month of 2019 (1.131 in March,
  * 1.12 in December), CHF in March only; no rate of May for CHF or EUR. */

@@ -24,8 +24,8 @@
 
 #define DATA SRCDATADIR "/tests/data/"
 
-static const struct ledger_actor fin = {LEDGER_FUND_CLI_TOKEN_ID, "fin", "finance", "test"};
-static const struct ledger_actor sec = {LEDGER_FUND_CLI_TOKEN_ID, "sec", "secretariat", "test"};
+static const struct ledger_actor fin = {LEDGER_FUND_CLI_TOKEN_ID, "fin", "finance", "test", NULL};
+static const struct ledger_actor sec = {LEDGER_FUND_CLI_TOKEN_ID, "sec", "secretariat", "test", NULL};
 
 #define ok(c, op, ...) harness_op_ok(c, op, &fin, __VA_ARGS__)
 

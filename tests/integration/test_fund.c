@@ -28,7 +28,7 @@
 #define DATA SRCDATADIR "/tests/data/fund/"
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance",
-					"test"};
+					"test", NULL};
 
 struct fx {
 	char db[LIMIT_CONNINFO_BYTES];

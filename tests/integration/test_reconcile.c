@@ -27,7 +27,7 @@
 #include "tests/harness/harness.h"
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance",
-					"test"};
+					"test", NULL};
 
 #define IBAN "CH9300762011623852957"
 

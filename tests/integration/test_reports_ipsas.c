@@ -50,7 +50,7 @@
 #define GEN_AT "2019-03-05T09:30:00Z"
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance",
-					"test"};
+					"test", NULL};
 
 struct fx {
 	char db[LIMIT_CONNINFO_BYTES];

@@ -35,7 +35,7 @@
 #define GEN_AT "2020-01-15T09:30:00Z"
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance",
-					"test"};
+					"test", NULL};
 
 struct fx {
 	char db[LIMIT_CONNINFO_BYTES];

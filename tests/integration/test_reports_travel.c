@@ -36,8 +36,8 @@
 #define ROOT "/r:travel-allocation"
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "secretariat",
-					"test"};
-static const struct ledger_actor fin = {LEDGER_FUND_CLI_TOKEN_ID, "fin", "finance", "test"};
+					"test", NULL};
+static const struct ledger_actor fin = {LEDGER_FUND_CLI_TOKEN_ID, "fin", "finance", "test", NULL};
 
 /* The applicants (the contract's CSV): gus is from a developed economy. */
 static const char applicants_csv[] =

@@ -32,7 +32,7 @@
 #pragma GCC diagnostic pop
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance",
-					"test"};
+					"test", NULL};
 
 struct fx {
 	char db[LIMIT_CONNINFO_BYTES];

@@ -29,7 +29,7 @@
 #define DATA SRCDATADIR "/tests/data/travel/"
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "secretariat",
-					"test"};
+					"test", NULL};
 
 struct fx {
 	char db[LIMIT_CONNINFO_BYTES];

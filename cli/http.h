@@ -1,0 +1,70 @@
+/*
+ * http.h - the one door: tfledger's client of tfledgerd (libcurl). Every
+ * command a person runs for their work sends its request here, with the
+ * server's URL and the person's token (--url, --token, else $TFLEDGER_URL,
+ * $TFLEDGER_TOKEN); only operating the installation (db, migrate, the
+ * first admin) and offline work (rank from a CSV, verify-statement,
+ * report verify) reach the database or files directly.
+ *
+ * Refusals are printed in one form, "tfledger: WHAT: MESSAGE [code]", and
+ * turned into the exit status: 1 for a 4xx (the caller's input), 2 for a
+ * 5xx or a server that cannot be reached.
+ */
+#ifndef TFLEDGER_CLI_HTTP_H
+#define TFLEDGER_CLI_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "cli/args.h"
+
+#define CLI_HTTP_DEFAULT_URL "http://127.0.0.1:8080"
+
+struct cli_http {
+	const char *url;   /* --url, else $TFLEDGER_URL, else CLI_HTTP_DEFAULT_URL */
+	const char *token; /* --token, else $TFLEDGER_TOKEN */
+	const char *key;   /* Idempotency-Key of a write, or NULL */
+};
+
+/* --url URL and --token TOKEN, the same in every command that takes them. */
+#define CLI_ARGS_SERVER(T, m)                                                             \
+	CLI_ARGS_OPT_STR("url", T, m.url, "URL",                                          \
+			 "tfledgerd (default $TFLEDGER_URL, else " CLI_HTTP_DEFAULT_URL ")", 0), \
+	CLI_ARGS_OPT_STR("token", T, m.token, "TOKEN", "your API token (default $TFLEDGER_TOKEN)", 0)
+
+/* Fills what h lacks from the environment and the default URL. */
+void cli_http_defaults(struct cli_http *h);
+
+/*
+ * One JSON request: METHOD h->url + path with body (NULL: none) as
+ * application/json. On a 2xx, *out is the parsed answer (NULL for 204) and
+ * 0 is returned; otherwise the refusal is printed as "tfledger: WHAT:
+ * MESSAGE [code]" (what names the command, "pledges add") and the exit
+ * status (1 or 2) is returned with *out NULL.
+ */
+int cli_http_json(json_t **out, const struct cli_http *h, const char *what, const char *method,
+		  const char *path, const json_t *body);
+
+/*
+ * One request of any content: body (len bytes, NULL for none) sent as
+ * ctype; on a 2xx the answer's bytes (NUL-terminated) into *out (free it)
+ * and *len, its Content-Type into rtype (size rsize, may be NULL).
+ * Refusals as cli_http_json.
+ */
+int cli_http_raw(char **out, size_t *len, const struct cli_http *h, const char *what,
+		 const char *method, const char *path, const char *ctype, const char *body,
+		 size_t blen, char *rtype, size_t rsize);
+
+/*
+ * Appends to path (size bytes in all) a query string of params' members
+ * whose values are strings, integers or true ("?a=1&b=x%20y"; false and
+ * null members are left out); values are URL-escaped. ERR_LIMIT if it does
+ * not fit.
+ */
+int cli_http_query(char *path, size_t size, const json_t *params);
+
+/* One path segment from the command line, refused (usage error, exit 1) if
+ * it holds '/', '?', '#', '%', '&', a space or a control character. */
+int cli_http_segment_ok(const char *what, const char *segment);
+
+#endif

@@ -48,6 +48,9 @@ INSERT INTO user_roles (user_id, role)
     SELECT DISTINCT user_id, role FROM tokens ON CONFLICT DO NOTHING;
 ALTER TABLE tokens ALTER COLUMN user_id SET NOT NULL;
 ALTER TABLE tokens ALTER COLUMN role DROP NOT NULL;
+ALTER TABLE tokens DROP CONSTRAINT tokens_role_check;
+ALTER TABLE tokens ADD CONSTRAINT tokens_role_check
+    CHECK (role IN ('admin', 'finance', 'secretariat', 'auditor', 'approver'));
 COMMENT ON COLUMN tokens.role IS
     'Before migration 0060 a token had one role; now the roles are its user''s '
     '(user_roles) and this column is left NULL for new tokens.';

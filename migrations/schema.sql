@@ -1155,7 +1155,7 @@ CREATE TABLE public.tokens (
     user_id bigint NOT NULL,
     CONSTRAINT tokens_id_check CHECK ((id ~ '^[0-9a-f]{16}$'::text)),
     CONSTRAINT tokens_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
-    CONSTRAINT tokens_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'finance'::text, 'secretariat'::text, 'auditor'::text]))),
+    CONSTRAINT tokens_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'finance'::text, 'secretariat'::text, 'auditor'::text, 'approver'::text]))),
     CONSTRAINT tokens_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text))
 );
 

@@ -117,15 +117,15 @@ static const struct db_stmt stmts[] = {
 	 " UNION ALL"
 	 " SELECT day, 4, amount_minor, currency,"
 	 "  'Travel support for participants of ' || name || ' (' || place || ', ' || starts_on"
-	 "  || ' to ' || ends_on || '): ' || travellers || ' travellers',"
+	 "  || ' to ' || ends_on || '), travellers: ' || travellers,"
 	 "  NULL, NULL, 'travel-' || meeting || '-' || currency"
 	 " FROM travel_per_meeting WHERE meeting IS NOT NULL"
 	 "  AND travellers >= " IATI_TRAVEL_MIN_TRAVELLERS
 	 " UNION ALL"
 	 " SELECT max(day), 4, sum(amount_minor), currency,"
 	 "  'Travel support for participants of meetings with fewer than "
-	 IATI_TRAVEL_MIN_TRAVELLERS " travellers each, and travel expenses of no meeting: '"
-	 "  || sum(travellers) || ' travellers',"
+	 IATI_TRAVEL_MIN_TRAVELLERS " travellers each, and travel expenses of no meeting,"
+	 " travellers: ' || sum(travellers),"
 	 "  NULL, NULL, 'travel-other-' || currency"
 	 " FROM travel_per_meeting WHERE meeting IS NULL"
 	 "  OR travellers < " IATI_TRAVEL_MIN_TRAVELLERS

@@ -4,7 +4,8 @@
 -- An erasure blanks, for every applicant of the meetings that ended before
 -- a date outside the retention period (settings privacy.retention_days,
 -- migration 0060): the applicant's name, role and source file, the values
--- of those fields in travel_applicant_changes, the same fields in the
+-- of those fields in travel_applicant_changes (and the reason given for
+-- changing one, which may repeat them), the same fields in the
 -- stored runs' inputs, and the stored answers of Idempotency-Keys that
 -- speak of the meeting (an answer of the applicant import repeats every
 -- name). It never touches the journal: no personal name is written into an
@@ -56,4 +57,5 @@ REVOKE ALL ON FUNCTION privacy_forget_answers(text) FROM PUBLIC;
 
 GRANT SELECT, INSERT ON privacy_erasures TO tfledger_daemon;
 GRANT UPDATE (inputs) ON travel_runs TO tfledger_daemon;
+GRANT UPDATE (reason) ON travel_applicant_changes TO tfledger_daemon;
 GRANT EXECUTE ON FUNCTION privacy_forget_answers(text) TO tfledger_daemon;

@@ -1912,6 +1912,8 @@ GRANT UPDATE(old_value) ON TABLE public.travel_applicant_changes TO tfledger_dae
 
 GRANT UPDATE(new_value) ON TABLE public.travel_applicant_changes TO tfledger_daemon;
 
+GRANT UPDATE(reason) ON TABLE public.travel_applicant_changes TO tfledger_daemon;
+
 GRANT SELECT,INSERT,UPDATE ON TABLE public.travel_applicants TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.travel_decisions TO tfledger_daemon;

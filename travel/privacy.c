@@ -96,7 +96,8 @@ static const struct db_stmt stmts[] = {
 	 " WHERE meeting = $1 AND erased_at IS NULL",
 	 2},
 	{"privacy_erase_changes",
-	 "UPDATE travel_applicant_changes SET old_value = NULL, new_value = NULL"
+	 "UPDATE travel_applicant_changes SET old_value = NULL, new_value = NULL,"
+	 " reason = '" TRAVEL_PRIVACY_ERASED_ROLE "'"
 	 " WHERE meeting = $1 AND field IN " PERSONAL_FIELDS
 	 " AND (old_value IS NOT NULL OR new_value IS NOT NULL)",
 	 1},

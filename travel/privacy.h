@@ -10,7 +10,8 @@
  * given role replaced by the marker "(erased)" (so that the stored inputs
  * still say that there was one, and ranking them again decides the same),
  * source blanked, the same fields' old and new values in
- * travel_applicant_changes set to NULL, the same fields in the stored runs'
+ * travel_applicant_changes set to NULL (and the reason of such a change,
+ * which may repeat them, to "(erased)"), the same fields in the stored runs'
  * inputs, and the stored Idempotency-Key answers that speak of the meeting.
  * What stays: the pseudonymous applicant id, country, category, the
  * yes/no facts the policy reads, amounts, decisions, trips and every
@@ -34,7 +35,8 @@
 /* The retention period when the setting privacy.retention_days is absent. */
 #define TRAVEL_PRIVACY_RETENTION_DAYS 730
 
-/* What an erased role reads (a role was given; what it was is gone). */
+/* What an erased role reads (a role was given; what it was is gone), and
+ * the reason of an erased correction of a personal field. */
 #define TRAVEL_PRIVACY_ERASED_ROLE "(erased)"
 
 /* Prepares this module's statements on c. */

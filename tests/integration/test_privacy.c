@@ -293,7 +293,7 @@ START_TEST(test_erase__blanks_personal_fields_keeps_amounts_decisions_and_journa
 		c, "INSERT INTO travel_applicant_changes (meeting, applicant, field, old_value,"
 		   " new_value, reason, changed_by) VALUES"
 		   " ('igf2018-mag3', 'p-0101', 'name', 'Zephyrine Okonkwo', 'Zephyrine Okonkwo-Lind',"
-		   "  'spelling', 'sec'),"
+		   "  'Okonkwo-Lind, as in the passport', 'sec'),"
 		   " ('igf2018-mag3', 'p-0101', 'forms_complete', 'no', 'yes', 'forms came', 'sec')"
 		   " RETURNING 1"));
 	kept = sql(KEPT_SQL);
@@ -378,9 +378,9 @@ START_TEST(test_erase__blanks_personal_fields_keeps_amounts_decisions_and_journa
 				" travel_applicants WHERE meeting = 'igf2018'",
 			     "Marisol Eriksdottir-Kane|true");
 	harness_expect_value(c, "SELECT string_agg(field || '=' || COALESCE(old_value, 'NULL') ||"
-				" '>' || COALESCE(new_value, 'NULL'), ';' ORDER BY id) FROM"
-				" travel_applicant_changes",
-			     "name=NULL>NULL;forms_complete=no>yes");
+				" '>' || COALESCE(new_value, 'NULL') || ' ' || reason, ';' ORDER BY id)"
+				" FROM travel_applicant_changes",
+			     "name=NULL>NULL (erased);forms_complete=no>yes forms came");
 	s = sql("SELECT inputs::text FROM travel_runs WHERE meeting = 'igf2018-mag3'");
 	ck_assert_msg(!strstr(s, "Zephyrine") && !strstr(s, "Tobiah") && !strstr(s, "Ilse") &&
 			      !strstr(s, "Quillon") && !strstr(s, "panellist") &&

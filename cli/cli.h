@@ -48,6 +48,8 @@ int cli_budgets(int argc, char **argv);
 int cli_periods(int argc, char **argv);
 int cli_psc(int argc, char **argv);
 int cli_year(int argc, char **argv);
+/* privacy.c: erasing applicants' personal fields after retention */
+int cli_privacy(int argc, char **argv);
 
 /*
  * Prints "tfledger: <what>: <err_last()>" on stderr and returns the exit

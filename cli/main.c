@@ -50,6 +50,7 @@ static const struct command commands[] = {
 	{"allocations", cli_allocations, "add --date --source-earmark --source-currency --amount [--meeting|--line] | list: money set aside"},
 	{"overruns", cli_overruns, "add --meeting --amount --reason | list: countersigned overruns (finance)"},
 	{"overdrafts", cli_overdrafts, "set --account --limit --reason | list: bank accounts allowed below zero"},
+	{"privacy", cli_privacy, "erase --before D [--dry-run] | list: erase applicants' personal fields after retention"},
 };
 
 static void usage(FILE *f)

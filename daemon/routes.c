@@ -199,6 +199,14 @@ static const struct route routes[] = {
 	/* reports */
 	{"GET", "/v1/reports/{kind}", "report", BOOK_READERS, "read reports", BODY, READ,
 	 route_report},
+
+	/* personal data (travel/privacy.h, docs/privacy.md): erasing applicants'
+	 * personal fields after the retention period is the admin's; the
+	 * auditor reads what was erased */
+	{"POST", "/v1/privacy/erasures", "privacy_erase", ADMIN, "erase personal data", BODY,
+	 IDEMPOTENT, route_privacy_erase},
+	{"GET", "/v1/privacy/erasures", "privacy_erasures", ROLE_ADMIN | ROLE_AUDITOR,
+	 "read what personal data was erased", BODY, READ, route_privacy_erasures},
 };
 
 const char *route_role_name(unsigned role)

@@ -148,4 +148,8 @@ enum MHD_Result route_years_list(struct req *q, const char *const *args);
 /* routes_reports.c */
 enum MHD_Result route_report(struct req *q, const char *const *args);
 
+/* routes_privacy.c: erasing applicants' personal fields after retention. */
+enum MHD_Result route_privacy_erase(struct req *q, const char *const *args);
+enum MHD_Result route_privacy_erasures(struct req *q, const char *const *args);
+
 #endif

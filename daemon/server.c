@@ -43,6 +43,7 @@
 #include "bank/queue.h"
 #include "bank/reconcile.h"
 #include "bank/statements.h"
+#include "travel/privacy.h"
 #include "travel/travel.h"
 #include "reports/report.h"
 
@@ -80,6 +81,8 @@ static int setup(PGconn *c)
 		rc = bank_statements_prepare(c);
 	if (rc == 0)
 		rc = travel_setup(c);
+	if (rc == 0)
+		rc = travel_privacy_setup(c);
 	if (rc == 0)
 		rc = reports_setup(c);
 	return rc;

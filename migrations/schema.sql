@@ -383,6 +383,28 @@ $$;
 
 COMMENT ON FUNCTION public.ledger_tokens_changed() IS 'NOTIFY tfledger_tokens: daemons empty their token cache.';
 
+CREATE FUNCTION public.privacy_erased_inputs(inputs jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    AS $_$
+    SELECT COALESCE(jsonb_agg(
+        CASE WHEN jsonb_typeof(x) = 'object' THEN
+            x || jsonb_build_object('name', '', 'role',
+                CASE WHEN COALESCE(x->>'role', '') ~ '^\s*$' THEN '' ELSE '(erased)' END)
+        ELSE x END ORDER BY i), '[]'::jsonb)
+    FROM jsonb_array_elements(inputs) WITH ORDINALITY AS t (x, i)
+$_$;
+
+CREATE FUNCTION public.privacy_forget_answers(p_meeting text) RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    WITH gone AS (
+        DELETE FROM idempotency_keys
+         WHERE strpos(response, '"meeting":' || to_json(p_meeting)::text) > 0
+        RETURNING 1)
+    SELECT count(*) FROM gone
+$$;
+
 CREATE FUNCTION public.travel_entries_exist() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -1027,6 +1049,29 @@ CREATE TABLE public.postings (
 
 COMMENT ON TABLE public.postings IS 'The lines of an entry: amount in minor units of currency (> 0), which is the account''s currency (enforced by the composite foreign key). For each entry and currency, debits equal credits (deferred constraint trigger).';
 
+CREATE TABLE public.privacy_erasures (
+    id bigint NOT NULL,
+    erased_at timestamp with time zone DEFAULT now() NOT NULL,
+    erased_by text NOT NULL,
+    before date NOT NULL,
+    retention_days integer NOT NULL,
+    meetings jsonb NOT NULL,
+    CONSTRAINT privacy_erasures_erased_by_check CHECK (((length(erased_by) >= 1) AND (length(erased_by) <= 200))),
+    CONSTRAINT privacy_erasures_meetings_check CHECK ((jsonb_typeof(meetings) = 'array'::text)),
+    CONSTRAINT privacy_erasures_retention_days_check CHECK ((retention_days >= 0))
+);
+
+COMMENT ON TABLE public.privacy_erasures IS 'One row per erasure of applicants'' personal fields: who, when, the date asked (meetings that ended before it), the retention period then in force, and per meeting how many applicants, corrections, stored runs and stored answers it erased.';
+
+ALTER TABLE public.privacy_erasures ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.privacy_erasures_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.rate_corrections (
     id bigint NOT NULL,
     currency character(3) NOT NULL,
@@ -1511,6 +1556,9 @@ ALTER TABLE ONLY public.pledges
 ALTER TABLE ONLY public.postings
     ADD CONSTRAINT postings_pkey PRIMARY KEY (entry_id, line);
 
+ALTER TABLE ONLY public.privacy_erasures
+    ADD CONSTRAINT privacy_erasures_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.rate_corrections
     ADD CONSTRAINT rate_corrections_pkey PRIMARY KEY (id);
 
@@ -1739,6 +1787,9 @@ ALTER TABLE ONLY public.user_roles
 
 GRANT ALL ON FUNCTION public.ledger_append() TO tfledger_daemon;
 
+REVOKE ALL ON FUNCTION public.privacy_forget_answers(p_meeting text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.privacy_forget_answers(p_meeting text) TO tfledger_daemon;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.account_overdrafts TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.accounts TO tfledger_daemon;
@@ -1835,6 +1886,8 @@ GRANT UPDATE(entry_id) ON TABLE public.pledges TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.postings TO tfledger_daemon;
 
+GRANT SELECT,INSERT ON TABLE public.privacy_erasures TO tfledger_daemon;
+
 GRANT SELECT,INSERT ON TABLE public.rate_corrections TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.receipts TO tfledger_daemon;
@@ -1859,6 +1912,8 @@ GRANT UPDATE(old_value) ON TABLE public.travel_applicant_changes TO tfledger_dae
 
 GRANT UPDATE(new_value) ON TABLE public.travel_applicant_changes TO tfledger_daemon;
 
+GRANT UPDATE(reason) ON TABLE public.travel_applicant_changes TO tfledger_daemon;
+
 GRANT SELECT,INSERT,UPDATE ON TABLE public.travel_applicants TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.travel_decisions TO tfledger_daemon;
@@ -1866,6 +1921,8 @@ GRANT SELECT,INSERT ON TABLE public.travel_decisions TO tfledger_daemon;
 GRANT SELECT,INSERT ON TABLE public.travel_meetings TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.travel_runs TO tfledger_daemon;
+
+GRANT UPDATE(inputs) ON TABLE public.travel_runs TO tfledger_daemon;
 
 GRANT UPDATE(approved_by) ON TABLE public.travel_runs TO tfledger_daemon;
 

@@ -6,7 +6,18 @@
  *   incoming commitments (11) for pledges signed, incoming funds (1) for
  *   receipts (instructed amount, pledge currency), and expenditure (4) for
  *   travel expenses (postings on 5200 accounts: a debit spends, a credit, a
- *   reversal, is negative), by date, type, then id.
+ *   reversal, is negative), by date, type, then ref.
+ *
+ * IATI files are published: they carry no personal data (docs/privacy.md).
+ * Travel expenditure is published per meeting, aggregated, never per
+ * traveller: one transaction per meeting and currency (the meeting's name,
+ * place and dates, how many travellers, the sum of the period, dated on its
+ * last expense), for a meeting with at least IATI_TRAVEL_MIN_TRAVELLERS
+ * travellers settled in the period; the meetings with fewer, and travel
+ * expenses of no meeting (entries not referenced 'travel:MEETING'), are
+ * folded into one transaction per currency that names no meeting, so that
+ * a figure never belongs to one or two people. No entry memo, applicant
+ * id, name or country is written.
  * iati-organisation: the fund as an organisation, with its total
  *   expenditure of the period in USD (UN rate of the period's last month)
  *   and one expense line per expense account.
@@ -39,6 +50,10 @@
 #define IATI_ORG_REF_BYTES 101 /* IATI identifiers are short; a stated maximum */
 #define IATI_ORG_TYPE "40" /* OrganisationType: Multilateral */
 #define IATI_ORG_NAME "UN DESA - Internet Governance Forum Trust Fund"
+/* A meeting's travel support is published on its own only with at least
+ * this many travellers settled in the period; fewer are folded with the
+ * others (small cells single people out). */
+#define IATI_TRAVEL_MIN_TRAVELLERS "3"
 
 #define X(s) BAD_CAST(s)
 
@@ -54,7 +69,8 @@ static const char *const donors_cols[DONOR_NCOLS] = {
 	[DONOR_ID] = "id", [DONOR_NAME] = "name", [DONOR_ORG_TYPE] = "org_type"};
 
 /* reports_iati_transactions: pledges (11), receipts (1) and travel expenses
- * (4) of the period; the provider only for pledges and receipts */
+ * (4, aggregated per meeting or folded) of the period; the provider only
+ * for pledges and receipts */
 enum {
 	TR_DAY, TR_TYPE, TR_AMOUNT, TR_CURRENCY, TR_DESCRIPTION, TR_PROVIDER_NAME,
 	TR_PROVIDER_TYPE, TR_REF, TR_NCOLS
@@ -75,7 +91,19 @@ static const struct db_stmt stmts[] = {
 	 "   WHERE p.donor = d.id AND r.received_on BETWEEN $1::date AND $2::date)"
 	 " ORDER BY d.id COLLATE \"C\"", 2},
 	{"reports_iati_transactions",
-	 "SELECT * FROM ("
+	 /* the period's travel expenses per meeting (NULL: of no meeting) and
+	  * currency, with the travellers whose settlement they are */
+	 "WITH travel_per_meeting AS ("
+	 " SELECT m.id AS meeting, m.name, m.place, m.starts_on::text AS starts_on,"
+	 "  m.ends_on::text AS ends_on, q.currency, max(e.date) AS day,"
+	 "  sum(CASE WHEN q.side = 'debit' THEN q.amount ELSE -q.amount END) AS amount_minor,"
+	 "  count(DISTINCT t.person) AS travellers"
+	 " FROM postings q JOIN entries e ON e.id = q.entry_id"
+	 " LEFT JOIN travel_meetings m ON e.reference = 'travel:' || m.id"
+	 " LEFT JOIN travel_trips t ON t.settlement_entry = e.id"
+	 " WHERE q.account LIKE '5200-%' AND e.date BETWEEN $1::date AND $2::date"
+	 " GROUP BY m.id, q.currency)"
+	 " SELECT * FROM ("
 	 " SELECT p.signed_on AS day, 11 AS type, p.amount_minor, p.currency,"
 	 "  'Contribution agreement ' || p.agreement_no AS description,"
 	 "  d.name AS provider_name, d.org_type AS provider_type, 'pledge-' || p.id AS ref"
@@ -87,11 +115,21 @@ static const struct db_stmt stmts[] = {
 	 " FROM receipts r JOIN pledges p ON p.id = r.pledge JOIN donors d ON d.id = p.donor"
 	 " WHERE r.received_on BETWEEN $1::date AND $2::date"
 	 " UNION ALL"
-	 " SELECT e.date, 4, CASE WHEN q.side = 'debit' THEN q.amount ELSE -q.amount END,"
-	 "  q.currency, CASE WHEN e.memo = '' THEN 'Travel expense' ELSE e.memo END, NULL, NULL,"
-	 "  'entry-' || e.sequence || '-' || q.line"
-	 " FROM postings q JOIN entries e ON e.id = q.entry_id"
-	 " WHERE q.account LIKE '5200-%' AND e.date BETWEEN $1::date AND $2::date"
+	 " SELECT day, 4, amount_minor, currency,"
+	 "  'Travel support for participants of ' || name || ' (' || place || ', ' || starts_on"
+	 "  || ' to ' || ends_on || '), travellers: ' || travellers,"
+	 "  NULL, NULL, 'travel-' || meeting || '-' || currency"
+	 " FROM travel_per_meeting WHERE meeting IS NOT NULL"
+	 "  AND travellers >= " IATI_TRAVEL_MIN_TRAVELLERS
+	 " UNION ALL"
+	 " SELECT max(day), 4, sum(amount_minor), currency,"
+	 "  'Travel support for participants of meetings with fewer than "
+	 IATI_TRAVEL_MIN_TRAVELLERS " travellers each, and travel expenses of no meeting,"
+	 " travellers: ' || sum(travellers),"
+	 "  NULL, NULL, 'travel-other-' || currency"
+	 " FROM travel_per_meeting WHERE meeting IS NULL"
+	 "  OR travellers < " IATI_TRAVEL_MIN_TRAVELLERS
+	 " GROUP BY currency"
 	 ") t ORDER BY day, type, ref COLLATE \"C\"", 2},
 };
 

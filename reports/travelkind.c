@@ -82,17 +82,20 @@ static const char *const runs_cols[RUNS_NCOLS] = {[RUNS_COUNT] = "runs",
 						   [RUNS_FIRST] = "first_ranked_on"};
 
 /* reports_trv_decisions: a page of decisions of run $1 after position $2;
- * the applicant as imported (applicants are never changed once stored) */
+ * the applicant as stored now: once its personal fields are erased
+ * (travel/privacy.h) its name is empty and erased_on says when, and the
+ * report shows its pseudonymous id only */
 enum {
 	D_POSITION, D_APPLICANT, D_RANK, D_DECISION, D_AMOUNT, D_GRANTED, D_REASONS,
-	D_EXPLANATION, D_NAME, D_COUNTRY, D_CATEGORY, D_ROLE, D_REQUEST, D_REQUESTED_ON, D_NCOLS
+	D_EXPLANATION, D_NAME, D_COUNTRY, D_CATEGORY, D_ROLE, D_REQUEST, D_REQUESTED_ON,
+	D_ERASED_ON, D_NCOLS
 };
 static const char *const decisions_cols[D_NCOLS] = {
 	[D_POSITION] = "position", [D_APPLICANT] = "applicant", [D_RANK] = "rank",
 	[D_DECISION] = "decision", [D_AMOUNT] = "amount_minor", [D_GRANTED] = "granted_minor",
 	[D_REASONS] = "reasons", [D_EXPLANATION] = "explanation", [D_NAME] = "name",
 	[D_COUNTRY] = "country", [D_CATEGORY] = "category", [D_ROLE] = "role",
-	[D_REQUEST] = "request", [D_REQUESTED_ON] = "requested_on"};
+	[D_REQUEST] = "request", [D_REQUESTED_ON] = "requested_on", [D_ERASED_ON] = "erased_on"};
 
 /* reports_trv_trips: a page of the meeting's trips after id $3, each row one
  * of its entries (or NULLs for a trip without one), entries by sequence */
@@ -164,7 +167,8 @@ static const struct db_stmt stmts[] = {
 	{"reports_trv_decisions",
 	 "SELECT d.position, d.applicant, d.rank, d.decision, d.amount_minor, d.granted_minor,"
 	 " array_to_string(d.reasons, ' ') AS reasons, d.explanation,"
-	 " a.name, a.country, a.category, a.role, a.request, a.requested_on"
+	 " a.name, a.country, a.category, a.role, a.request, a.requested_on,"
+	 " to_char(a.erased_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS erased_on"
 	 " FROM travel_decisions d JOIN travel_runs r ON r.id = d.run"
 	 " LEFT JOIN travel_applicants a ON a.meeting = r.meeting AND a.id = d.applicant"
 	 " WHERE d.run = $1 AND d.position > $2 ORDER BY d.position LIMIT $3", 3},
@@ -360,7 +364,8 @@ static int write_applicant(xmlTextWriterPtr w, const PGresult *r, int i)
 		return err_set(ERR_INTERNAL, "decision for %s: no such applicant stored",
 			       PQgetvalue(r, i, D_APPLICANT));
 	if ((rc = reports_start(w, "applicant")) < 0 ||
-	    (rc = reports_attr(w, "name", PQgetvalue(r, i, D_NAME))) < 0 ||
+	    (rc = attr_opt(w, "name", r, i, D_NAME)) < 0 ||
+	    (rc = attr_opt(w, "erased-on", r, i, D_ERASED_ON)) < 0 ||
 	    (rc = reports_attr(w, "country", PQgetvalue(r, i, D_COUNTRY))) < 0 ||
 	    (rc = reports_attr(w, "category", PQgetvalue(r, i, D_CATEGORY))) < 0 ||
 	    (rc = attr_opt(w, "role", r, i, D_ROLE)) < 0 ||

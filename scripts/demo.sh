@@ -186,14 +186,14 @@ api "$finance" POST /v1/allocations \
 api "$secretariat" POST /v1/meetings/igf2018/applicants text/csv "$data/igf2018-applicants.csv"
 api "$secretariat" POST /v1/meetings/igf2018/rank '{"as_of":"2018-10-05"}'
 api "$secretariat" POST /v1/meetings/igf2018/approve '{"date":"2018-10-08"}'
-for who in carlos-afonso xiaofeng-tao nebojsa-regoje; do
+for who in p-0391 p-0544 p-0476; do
   api "$secretariat" POST "/v1/meetings/igf2018/trips/$who/report" '{"report_received":"2018-11-30"}'
 done
-api "$secretariat" POST /v1/meetings/igf2018/trips/carlos-afonso/settle '{"airfare":"1750.00","dsa":"0.00","date":"2019-02-25"}'
-api "$secretariat" POST /v1/meetings/igf2018/trips/xiaofeng-tao/settle '{"airfare":"2100.00","dsa":"1150.00","date":"2019-02-25"}'
-api "$secretariat" POST /v1/meetings/igf2018/trips/nebojsa-regoje/settle '{"airfare":"1300.00","dsa":"800.00","date":"2019-02-25"}'
+api "$secretariat" POST /v1/meetings/igf2018/trips/p-0391/settle '{"airfare":"1750.00","dsa":"0.00","date":"2019-02-25"}'
+api "$secretariat" POST /v1/meetings/igf2018/trips/p-0544/settle '{"airfare":"2100.00","dsa":"1150.00","date":"2019-02-25"}'
+api "$secretariat" POST /v1/meetings/igf2018/trips/p-0476/settle '{"airfare":"1300.00","dsa":"800.00","date":"2019-02-25"}'
 "$tf" travel list --meeting igf2018
-echo "(Lianna Galstyan's report on her IGF 2018 trip is still outstanding.)"
+echo "(Applicant p-0309's report on the IGF 2018 trip is still outstanding.)"
 
 say "DESA finance: February's reconciliation both ways - the settlements paid, the bank's fee"
 eur='"bank_account":"1010-EUR","statement_account":"DE89370400440532013000"'
@@ -225,9 +225,9 @@ cp "$base/last.json" "$out/mag1-ranking.json"
 say "Secretariat: a ranking with a budget of 1,000,000.00 USD, more than the meeting has"
 refused 409 "$secretariat" POST "/v1/meetings/$meeting/rank" '{"as_of":"2019-01-02","budget":"1000000.00","currency":"USD"}'
 api "$secretariat" POST "/v1/meetings/$meeting/approve" '{"date":"2019-01-03"}'
-say "Secretariat: Rajesh Chharia cannot travel; the next applicant who fits is offered the place"
-api "$secretariat" POST "/v1/meetings/$meeting/trips/rajesh-chharia/decline" '{"date":"2019-01-07"}'
-echo "declined: rajesh-chharia; offered the place:" \
+say "Secretariat: applicant p-0268 cannot travel; the next applicant who fits is offered the place"
+api "$secretariat" POST "/v1/meetings/$meeting/trips/p-0268/decline" '{"date":"2019-01-07"}'
+echo "declined: p-0268; offered the place:" \
   "$(grep -o '"offered":\[.*' "$base/last.json" | grep -o '"applicant": *"[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')"
 api "$secretariat" POST "/v1/meetings/$meeting/approve" '{"date":"2019-01-08"}'
 "$tf" travel list --meeting "$meeting"

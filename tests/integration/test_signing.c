@@ -532,11 +532,21 @@ START_TEST(test_signing__checkpoints_on_request_and_close_and_rewritten_history)
 {
 	char cert[LIMIT_PATH_BYTES], cp1[LIMIT_PATH_BYTES], cp2[LIMIT_PATH_BYTES];
 	char st[LIMIT_PATH_BYTES], st2[LIMIT_PATH_BYTES], url[64], *out = NULL;
+	char cp0[LIMIT_PATH_BYTES], late[LIMIT_PATH_BYTES];
 	long long id1, seq1, head;
 	struct got g;
 	json_t *o, *cp;
 
 	start_signed();
+	/* a checkpoint of the empty journal, before any entry */
+	o = call_on(&E.d, "POST", "/v1/checkpoints", E.finance, NULL, 201);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "sequence")), 0);
+	snprintf(url, sizeof(url), "/v1/checkpoints/%lld",
+		 (long long)json_integer_value(json_object_get(o, "id")));
+	json_decref(o);
+	g = fetch(url, E.auditor, "cp0.xml");
+	free(g.body);
+	path(cp0, "cp0.xml");
 	books();
 	ck_assert_int_eq(published(NULL, "cert.pem", NULL), 1);
 	path(cert, "cert.pem");
@@ -554,7 +564,7 @@ START_TEST(test_signing__checkpoints_on_request_and_close_and_rewritten_history)
 	ck_assert_str_eq(json_string_value(json_object_get(o, "created_by")), "aud");
 	json_decref(o);
 	ck_assert_int_eq(query_ll(E.db, "SELECT count(*) FROM audit WHERE action = "
-					"'checkpoint.create'"), 1);
+					"'checkpoint.create'"), 2);
 	snprintf(url, sizeof(url), "/v1/checkpoints/%lld", id1);
 	g = fetch(url, E.auditor, "cp1.xml");
 	free(g.body);
@@ -572,7 +582,8 @@ START_TEST(test_signing__checkpoints_on_request_and_close_and_rewritten_history)
 	ck_assert_str_eq(json_string_value(json_object_get(cp, "reason")), "close");
 	ck_assert_str_eq(json_string_value(json_object_get(cp, "month")), "2019-01");
 	json_decref(o);
-	o = call_on(&E.d, "GET", "/v1/checkpoints?limit=1", E.auditor, NULL, 200);
+	snprintf(url, sizeof(url), "/v1/checkpoints?after=%lld&limit=1", id1 - 1);
+	o = call_on(&E.d, "GET", url, E.auditor, NULL, 200);
 	ck_assert_int_eq(json_array_size(json_object_get(o, "checkpoints")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "next")), id1);
 	json_decref(o);
@@ -606,6 +617,24 @@ START_TEST(test_signing__checkpoints_on_request_and_close_and_rewritten_history)
 							NULL}),
 			 0);
 	ck_assert_msg(strstr(out, "consistent with checkpoint"), "%s", out);
+	free(out);
+	/* the empty journal's checkpoint: the first entry's prev-hash */
+	ck_assert_int_eq(run(&out, (const char *const[]){harness_bin_tfledger(), "verify-statement",
+							st, "--checkpoint", cp0, "--cert", cert,
+							NULL}),
+			 0);
+	ck_assert_msg(strstr(out, "consistent with checkpoint"), "%s", out);
+	free(out);
+	/* a statement whose chain starts after the checkpoint cannot prove it */
+	g = fetch("/v1/reports/account-statement?from=2019-02-21&to=2019-12-31", E.auditor,
+		  "late.xml");
+	free(g.body);
+	path(late, "late.xml");
+	ck_assert_int_eq(run(&out, (const char *const[]){harness_bin_tfledger(), "verify-statement",
+							late, "--checkpoint", cp0, "--cert", cert,
+							NULL}),
+			 1);
+	ck_assert_msg(strstr(out, "cannot compare"), "%s", out);
 	free(out);
 	/* a checkpoint whose signature was changed is refused */
 	{

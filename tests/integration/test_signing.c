@@ -565,6 +565,39 @@ START_TEST(test_signing__checkpoints_on_request_and_close_and_rewritten_history)
 	json_decref(o);
 	ck_assert_int_eq(query_ll(E.db, "SELECT count(*) FROM audit WHERE action = "
 					"'checkpoint.create'"), 2);
+	ck_assert_int_eq(query_ll(E.db, "SELECT count(*) FROM audit WHERE action = "
+					"'checkpoint.create' AND user_name = 'aud'"), 1);
+	/* a field it does not take: 400 naming it, nothing stored; a key replays */
+	{
+		long long before = query_ll(E.db, "SELECT count(*) FROM journal_checkpoints");
+		struct resp r = http(&E.d, "POST", "/v1/checkpoints", E.auditor, NULL,
+				     "{\"reason\":\"close\"}");
+		json_t *a, *b, *c;
+
+		ck_assert_int_eq(r.status, 400);
+		ck_assert_msg(strstr(r.body, "reason: unknown field"), "%s", r.body);
+		resp_free(&r);
+		ck_assert_int_eq(query_ll(E.db, "SELECT count(*) FROM journal_checkpoints"), before);
+		a = call_on(&E.d, "POST", "/v1/checkpoints", E.auditor, "{}", 201);
+		r = http(&E.d, "POST", "/v1/checkpoints", E.auditor, "cp-key", NULL);
+		ck_assert_int_eq(r.status, 201);
+		b = json_loads(r.body, 0, NULL);
+		resp_free(&r);
+		r = http(&E.d, "POST", "/v1/checkpoints", E.auditor, "cp-key", NULL);
+		ck_assert_int_eq(r.status, 201);
+		c = json_loads(r.body, 0, NULL);
+		resp_free(&r);
+		ck_assert_ptr_nonnull(c);
+		ck_assert_int_eq(json_integer_value(json_object_get(c, "id")),
+				 json_integer_value(json_object_get(b, "id")));
+		json_decref(c);
+		ck_assert_int_eq(query_ll(E.db, "SELECT count(*) FROM journal_checkpoints"),
+				 before + 2);
+		ck_assert_int_ne(json_integer_value(json_object_get(a, "id")),
+				 json_integer_value(json_object_get(b, "id")));
+		json_decref(a);
+		json_decref(b);
+	}
 	snprintf(url, sizeof(url), "/v1/checkpoints/%lld", id1);
 	g = fetch(url, E.auditor, "cp1.xml");
 	free(g.body);
@@ -589,7 +622,7 @@ START_TEST(test_signing__checkpoints_on_request_and_close_and_rewritten_history)
 	json_decref(o);
 	snprintf(url, sizeof(url), "/v1/checkpoints?after=%lld", id1);
 	o = call_on(&E.d, "GET", url, E.auditor, NULL, 200);
-	ck_assert_int_eq(json_array_size(json_object_get(o, "checkpoints")), 1);
+	ck_assert_int_eq(json_array_size(json_object_get(o, "checkpoints")), 3); /* {}, key, close */
 	ck_assert(json_is_null(json_object_get(o, "next")));
 	json_decref(o);
 

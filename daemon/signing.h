@@ -2,8 +2,8 @@
  * signing.h - inside tfledgerd: the signing identity it serves with
  * (docs/signing.md). tfledgerd.c loads it at start-up from --sign-key,
  * --sign-cert and --sign-certs-dir (or the config file's sign_key,
- * sign_cert, sign_certs_dir) and again on SIGHUP; handlers take a
- * reference to the set in force when their request started, so a reload
+ * sign_cert, sign_certs_dir) and again on SIGHUP; a handler takes a
+ * reference to the set in force before it signs or lists, so a reload
  * never changes a signature half-way and never frees what a request uses.
  */
 #ifndef TFLEDGER_DAEMON_SIGNING_H

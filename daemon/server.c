@@ -220,11 +220,7 @@ static enum MHD_Result send_text(struct req *q, unsigned status, const char *cty
 enum MHD_Result http_send_fd(struct req *q, unsigned status, const char *ctype, int fd,
 			     uint64_t size)
 {
-	struct MHD_Response *r = MHD_create_response_from_fd64(size, fd);
-
-	if (!r)
-		close(fd);
-	return send_response(q, status, ctype, r);
+	return http_send_fd_with(q, status, ctype, fd, size, NULL);
 }
 
 /* Adds headers ({name, value, ..., NULL}, may be NULL) to r (may be NULL). */

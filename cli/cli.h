@@ -25,6 +25,8 @@ int cli_verify(int argc, char **argv);
 int cli_rank(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_verify_statement(int argc, char **argv);
+/* checkpoints.c: signed journal checkpoints, through tfledgerd */
+int cli_checkpoints(int argc, char **argv);
 int cli_statements(int argc, char **argv);
 int cli_fund(int argc, char **argv);
 int cli_donors(int argc, char **argv);

@@ -1,10 +1,18 @@
 /*
- * report.c - tfledger report SUBCOMMAND ...: signing, verification and the
- * demo signing key, and the report kinds (account-statement, trial-balance,
- * ...: one row each in `subcommands`, all run by run_kind, which reads the
- * database read-only through reports_write and signs with reports_sign_file).
- * Also `tfledger verify-statement FILE`, the offline check of an account
- * statement (exit 0 valid, 1 invalid, 2 could not read).
+ * report.c - tfledger report SUBCOMMAND ...: the report kinds
+ * (account-statement, trial-balance, ...), fetched from tfledgerd through
+ * the one door (--url, --token: GET /v1/reports/KIND, signed by the server
+ * when it has a key) and written whole to --output or stdout; and the
+ * offline tools: verification, signing a file with a local key, the demo
+ * signing key. Also `tfledger verify-statement FILE [--checkpoint CP.xml
+ * [--cert CERT.pem]]`, the offline check of an account statement, and of
+ * the statement against a signed journal checkpoint (exit 0 valid and
+ * consistent, 1 invalid, 2 could not read or history rewritten since the
+ * checkpoint).
+ *
+ * `report KIND --database CONNINFO` still reads the database directly (the
+ * operator's path, with --sign KEY --cert CERT to sign locally); without
+ * --database a report always goes through tfledgerd.
  *
  * `verify` exits 0 when the signature is valid, 1 when it is not (tampered,
  * wrong key, unsigned, malformed) with what failed on stderr, 2 when it
@@ -20,6 +28,7 @@
 #include "bank/reconcile.h"
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/http.h"
 #include "cli/progress.h"
 #include "common/cfg.h"
 #include "common/db.h"
@@ -28,6 +37,7 @@
 #include "common/output.h"
 #include "fund/fund.h"
 #include "ledger/ledger.h"
+#include "reports/checkpoint.h"
 #include "reports/keys.h"
 #include "reports/report.h"
 #include "reports/sign.h"
@@ -36,6 +46,7 @@
 struct opts {
 	struct reports_request rq;
 	const char *file, *key, *cert, *output, *subject, *database;
+	struct cli_http http;
 };
 
 /* The kinds share one table: reports_write names an option given to a kind
@@ -53,11 +64,14 @@ static const struct cli_args_opt kind_opts[] = {
 			 0),
 	CLI_ARGS_OPT_STR("output", struct opts, output, "FILE",
 			 "write there, whole or not at all (default stdout)", 0),
-	CLI_ARGS_OPT_STR("sign", struct opts, key, "KEY.pem", "sign FILE with it (needs --cert)", 0),
-	CLI_ARGS_OPT_STR("cert", struct opts, cert, "CERT.pem", "the key's certificate", 0),
 	CLI_ARGS_OPT_STR("generated-at", struct opts, rq.generated_at, "YYYY-MM-DDTHH:MM:SSZ",
 			 "the time the report states (default now)", 0),
-	CLI_ARGS_DATABASE(struct opts, database),
+	CLI_ARGS_SERVER(struct opts, http),
+	CLI_ARGS_OPT_STR("database", struct opts, database, "CONNINFO",
+			 "the operator's path: read this database directly, not tfledgerd", 0),
+	CLI_ARGS_OPT_STR("sign", struct opts, key, "KEY.pem",
+			 "with --database: sign FILE with this key (needs --cert)", 0),
+	CLI_ARGS_OPT_STR("cert", struct opts, cert, "CERT.pem", "the key's certificate", 0),
 	CLI_ARGS_END};
 static const struct cli_args_opt verify_opts[] = {
 	CLI_ARGS_OPT_STR("cert", struct opts, cert, "CERT.pem",
@@ -121,10 +135,12 @@ static const char notes[] =
 	"                        meeting: budget, obligations, expenditure, balance\n"
 	"  budget-comparison     IPSAS 24 budget and actual amounts (UN budget basis)\n"
 	"                        of --to's year, per line, in USD\n\n"
+	"A report comes from tfledgerd (--url, --token), which signs it when it has a\n"
+	"signing key; the certificates it signs with are at GET /v1/signing/certificates.\n"
 	"verify exits 0 when the signature is valid, 1 when it is not, 2 when it could\n"
 	"not be checked. Signatures are XML-DSig (exclusive C14N, RSA-SHA256, X.509 in\n"
 	"KeyInfo); a report too large to sign in place gets a detached FILE.sig.\n"
-	"See docs/reports.md.\n";
+	"See docs/reports.md and docs/signing.md.\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
 static int run_verify(const struct opts *o)
@@ -179,6 +195,70 @@ static int run_keygen(const struct opts *o)
 
 static int run_kind(struct opts o);
 
+/* output_write_fn: the bytes of struct bytes. */
+struct bytes {
+	const char *p;
+	size_t len;
+};
+
+static int put_bytes(FILE *f, void *arg)
+{
+	const struct bytes *b = arg;
+
+	if (b->len && fwrite(b->p, 1, b->len, f) != b->len)
+		return err_sys(ERR_SYSTEM, "write failed");
+	return 0;
+}
+
+/* Writes len bytes of p to path whole (output_write), or to stdout. */
+static int write_out(const char *path, const char *p, size_t len)
+{
+	struct bytes b = {p, len};
+
+	if (path)
+		return output_write(path, put_bytes, &b);
+	if (put_bytes(stdout, &b) < 0 || fflush(stdout) != 0)
+		return err_sys(ERR_SYSTEM, "stdout: write failed");
+	return 0;
+}
+
+/* The one door: GET /v1/reports/KIND?... from tfledgerd, written whole. */
+static int run_kind_http(struct opts *o)
+{
+	char cmd[64], path[2048];
+	json_t *q = json_pack("{s:s, s:s}", "from", o->rq.from, "to", o->rq.to);
+	char *body = NULL;
+	size_t len = 0;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "report %s", o->rq.kind);
+	if (!q)
+		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), cmd);
+	if (o->rq.account)
+		json_object_set_new(q, "account", json_string(o->rq.account));
+	if (o->rq.bank_account)
+		json_object_set_new(q, "bank_account", json_string(o->rq.bank_account));
+	if (o->rq.statement_account)
+		json_object_set_new(q, "statement_account", json_string(o->rq.statement_account));
+	if (o->rq.meeting)
+		json_object_set_new(q, "meeting", json_string(o->rq.meeting));
+	if (o->rq.generated_at)
+		json_object_set_new(q, "generated_at", json_string(o->rq.generated_at));
+	cli_http_defaults(&o->http);
+	snprintf(path, sizeof(path), "/v1/reports/%s", o->rq.kind);
+	if (cli_http_query(path, sizeof(path), q) < 0) {
+		json_decref(q);
+		return cli_usage_error(cmd, "%s", err_last());
+	}
+	json_decref(q);
+	rc = cli_http_raw(&body, &len, &o->http, cmd, "GET", path, NULL, NULL, 0, NULL, 0);
+	if (rc != 0)
+		return rc;
+	rc = write_out(o->output, body, len);
+	free(body);
+	return rc < 0 ? cli_fail(rc, cmd) : CLI_OK;
+}
+
 int cli_report(int argc, char **argv)
 {
 	const struct cli_args_cmd *cmd;
@@ -197,8 +277,13 @@ int cli_report(int argc, char **argv)
 		return run_keygen(&o);
 	if (!reports_kind_valid(o.rq.kind))
 		return cli_usage_error("report", "unknown subcommand '%s'", o.rq.kind);
+	if (!o.database && (o.key || o.cert))
+		return cli_usage_error("report", "--sign and --cert sign locally, with --database; "
+				       "through tfledgerd the server signs");
 	if (!o.key != !o.cert || (o.key && !o.output))
 		return cli_usage_error("report", "--sign KEY.pem needs --cert CERT.pem and --output FILE");
+	if (!o.database)
+		return run_kind_http(&o);
 	return run_kind(o);
 }
 
@@ -299,19 +384,97 @@ static int run_kind(struct opts o)
 	return rc < 0 ? cli_fail(rc, cmd) : CLI_OK;
 }
 
+/* verify-statement's options. */
+struct vs_opts {
+	const char *checkpoint, *cert;
+};
+
+static const struct cli_args_opt vs_opts_table[] = {
+	CLI_ARGS_OPT_STR("checkpoint", struct vs_opts, checkpoint, "CP.xml",
+			 "a signed journal checkpoint kept earlier: the statement's chain must "
+			 "pass through its head", 0),
+	CLI_ARGS_OPT_STR("cert", struct vs_opts, cert, "CERT.pem",
+			 "the server's certificate: the checkpoint's signature is checked "
+			 "against it (trusted)", 0),
+	CLI_ARGS_END};
+
 static const struct cli_args_cmd verify_statement_cmd = {
-	"verify-statement", NULL, NULL, "FILE.xml", "an account statement", 1, 1,
+	"verify-statement", vs_opts_table, NULL, "FILE.xml", "an account statement", 1, 1,
 	"Recomputes the hash chain of an account statement, offline, and checks it\n"
 	"against the ledger head it states (docs/reports.md lists what is checked).\n"
-	"Exit status: 0 valid, 1 invalid, 2 could not read."};
+	"With --checkpoint, also checks the checkpoint's signature (with --cert:\n"
+	"against that certificate) and that the statement's chain holds the\n"
+	"checkpoint's head: the entry at the checkpoint's sequence has the hash the\n"
+	"checkpoint states (docs/signing.md).\n"
+	"Exit status: 0 valid (and consistent with the checkpoint), 1 invalid or not\n"
+	"comparable, 2 could not read, or history was rewritten since the checkpoint."};
+
+/*
+ * The statement res (valid) against the checkpoint file at path: its
+ * signature, then the hash its chain gives the checkpoint's sequence.
+ */
+static int check_against(const char *file, const struct vs_opts *o)
+{
+	struct reports_statement_check res;
+	struct reports_verify_result sig;
+	struct reports_checkpoint cp;
+	int rc = reports_checkpoint_read(&cp, &sig, o->checkpoint, o->cert);
+
+	if (rc == ERR_INVALID || rc == ERR_LIMIT) {
+		fprintf(stderr, "tfledger: verify-statement: the checkpoint is INVALID: %s\n",
+			err_last());
+		return CLI_USAGE;
+	}
+	if (rc < 0)
+		return cli_fail(rc, "verify-statement");
+	if (!sig.trusted)
+		printf("warning: the checkpoint's signature was checked only against the "
+		       "certificate in it; use --cert to check who signed\n");
+	if ((rc = reports_verify_statement_at(&res, file, cp.sequence)) < 0)
+		return cli_fail(rc, "verify-statement");
+	if (!res.ok) { /* read again: the first reading passed */
+		fprintf(stderr, "tfledger: verify-statement: INVALID: %s\n", res.why);
+		return CLI_USAGE;
+	}
+	if (cp.sequence > res.head_sequence) {
+		fprintf(stderr, "tfledger: verify-statement: cannot compare: the checkpoint "
+				"(sequence %" PRId64 ", %s) is later than the statement's head "
+				"(%" PRId64 "); fetch a statement made after the checkpoint\n",
+			cp.sequence, cp.at, res.head_sequence);
+		return CLI_USAGE;
+	}
+	if (!res.at_found) {
+		fprintf(stderr, "tfledger: verify-statement: cannot compare: the statement's "
+				"chain starts at sequence %" PRId64 ", after the checkpoint's "
+				"%" PRId64 "; ask for a statement whose period starts before %s\n",
+			res.first_sequence, cp.sequence, cp.at);
+		return CLI_USAGE;
+	}
+	if (strcmp(res.at_hash, cp.head_hash) != 0) {
+		fprintf(stderr, "tfledger: verify-statement: history was rewritten since the "
+				"checkpoint of %s (reason %s): the statement's entry %" PRId64
+				" has hash %s, the signed checkpoint says %s\n",
+			cp.at, cp.reason, cp.sequence, res.at_hash, cp.head_hash);
+		return CLI_FAIL;
+	}
+	printf("%s: consistent with checkpoint of %s (reason %s%s%s, fund %s): entry %" PRId64
+	       " has hash %s, signed by %s%s\n",
+	       file, cp.at, cp.reason, cp.month[0] ? ", month " : "", cp.month, cp.fund,
+	       cp.sequence, cp.head_hash, sig.subject, sig.trusted ? " (trusted)" : "");
+	return CLI_OK;
+}
 
 int cli_verify_statement(int argc, char **argv)
 {
 	struct reports_statement_check res;
+	struct vs_opts o = {NULL, NULL};
 	int rc, npos;
 
-	if ((rc = cli_args_parse(&npos, &verify_statement_cmd, NULL, NULL, argc - 1, argv + 1)) != 0)
+	if ((rc = cli_args_parse(&npos, &verify_statement_cmd, &o, NULL, argc - 1, argv + 1)) != 0)
 		return cli_args_status(rc);
+	if (o.cert && !o.checkpoint)
+		return cli_usage_error("verify-statement", "--cert checks a --checkpoint's "
+				       "signature; give --checkpoint too");
 	rc = reports_verify_statement(&res, argv[1]);
 	if (rc < 0)
 		return cli_fail(rc, "verify-statement");
@@ -321,7 +484,7 @@ int cli_verify_statement(int argc, char **argv)
 	}
 	printf("%s: valid: %" PRId64 " entries (%" PRId64 " postings) from sequence %" PRId64
 	       " chain to the stated head %" PRId64 " %s\n",
-	       argv[1], res.entries, res.postings, res.first_sequence, res.head_sequence,
-	       res.head_hash);
-	return CLI_OK;
+	       argv[1], res.entries, res.postings, res.first_sequence,
+	       res.head_sequence, res.head_hash);
+	return o.checkpoint ? check_against(argv[1], &o) : CLI_OK;
 }

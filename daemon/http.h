@@ -95,5 +95,12 @@ enum MHD_Result http_send_failure(struct req *q, int rc);
 /* size bytes of fd from its start; fd is the response's (closed by it). */
 enum MHD_Result http_send_fd(struct req *q, unsigned status, const char *ctype, int fd,
 			     uint64_t size);
+/* http_send_fd with more headers: headers is {name, value, ..., NULL}. */
+enum MHD_Result http_send_fd_with(struct req *q, unsigned status, const char *ctype, int fd,
+				  uint64_t size, const char *const *headers);
+/* len bytes of body (copied), any content type, with more headers as above
+ * (headers may be NULL). */
+enum MHD_Result http_send_bytes(struct req *q, unsigned status, const char *ctype,
+				const char *body, size_t len, const char *const *headers);
 
 #endif

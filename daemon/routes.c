@@ -196,9 +196,24 @@ static const struct route routes[] = {
 	{"GET", "/v1/years", "years_list", BOOK_READERS, "read the fund's books", BODY, READ,
 	 route_years_list},
 
-	/* reports */
-	{"GET", "/v1/reports/{kind}", "report", BOOK_READERS, "read reports", BODY, READ,
-	 route_report},
+	/* reports: which role reads which kind is routes_reports.c's table */
+	{"GET", "/v1/reports/{kind}", "report",
+	 ROLE_ADMIN | ROLE_FINANCE | ROLE_SECRETARIAT | ROLE_AUDITOR | ROLE_APPROVER,
+	 "read reports", BODY, READ, route_report},
+
+	/* what signatures verify with, and signed journal checkpoints
+	 * (routes_signing.c, docs/signing.md) */
+	{"GET", "/v1/signing/certificates", "signing_certificates", PUBLIC, NULL, BODY, READ,
+	 route_signing_certificates},
+	{"GET", "/v1/signing/certificate", "signing_certificate",
+	 EVERYONE | ROLE_APPROVER, "read the signing certificate", BODY, READ,
+	 route_signing_certificate},
+	{"POST", "/v1/checkpoints", "checkpoint_create", BOOK_READERS, "issue a checkpoint", BODY,
+	 IDEMPOTENT, route_checkpoint_create},
+	{"GET", "/v1/checkpoints", "checkpoints_list", BOOK_READERS, "read checkpoints", BODY,
+	 READ, route_checkpoints_list},
+	{"GET", "/v1/checkpoints/{id}", "checkpoint_get", BOOK_READERS, "read checkpoints", BODY,
+	 READ, route_checkpoint_get},
 
 	/* personal data (travel/privacy.h, docs/privacy.md): erasing applicants'
 	 * personal fields after the retention period is the admin's; the

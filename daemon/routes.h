@@ -151,5 +151,11 @@ enum MHD_Result route_report(struct req *q, const char *const *args);
 /* routes_privacy.c: erasing applicants' personal fields after retention. */
 enum MHD_Result route_privacy_erase(struct req *q, const char *const *args);
 enum MHD_Result route_privacy_erasures(struct req *q, const char *const *args);
+/* routes_signing.c: published certificates, signed journal checkpoints. */
+enum MHD_Result route_signing_certificates(struct req *q, const char *const *args);
+enum MHD_Result route_signing_certificate(struct req *q, const char *const *args);
+enum MHD_Result route_checkpoint_create(struct req *q, const char *const *args);
+enum MHD_Result route_checkpoints_list(struct req *q, const char *const *args);
+enum MHD_Result route_checkpoint_get(struct req *q, const char *const *args);
 
 #endif

@@ -9,14 +9,23 @@
  * Every write goes through http_write: the write, its audit rows and the
  * Idempotency-Key's record commit in ONE transaction, so a retried request
  * either finds the stored answer or finds nothing stored at all.
+ *
+ * A month's close also issues a signed journal checkpoint (reason "close",
+ * reports/checkpoint.h) inside that same transaction, under a savepoint,
+ * when a signing key is configured: the answer names it ("checkpoint": its
+ * row, or null). A checkpoint that cannot be made is logged and the close
+ * still succeeds.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
+#include "common/log.h"
 #include "daemon/http.h"
 #include "daemon/routes.h"
+#include "daemon/signing.h"
 #include "fund/close.h"
+#include "reports/checkpoint.h"
 
 enum op { OP_CLOSE, OP_REOPEN, OP_PSC, OP_YEAR };
 
@@ -28,6 +37,26 @@ struct write {
 	json_t *body; /* NULL for an empty body */
 };
 
+/* After a month's close, in its transaction: a signed checkpoint, named in
+ * the answer; a failure is logged and leaves the close as it was. */
+static int close_checkpoint(json_t *answer, PGconn *c, const char *month,
+			    const struct ledger_actor *who)
+{
+	struct daemon_signing *sg = daemon_signing_acquire();
+	const struct reports_signer *signer = daemon_signing_signer(sg);
+	json_t *cp = NULL;
+
+	if (signer && reports_checkpoint_issue(&cp, c, signer, who, "close", month) < 0)
+		log_error("month closed, but its checkpoint could not be issued", "month", month,
+			  "error", err_last(), NULL);
+	daemon_signing_release(sg);
+	if (json_is_object(answer))
+		json_object_set_new(answer, "checkpoint", cp ? cp : json_null());
+	else
+		json_decref(cp);
+	return 0;
+}
+
 static int write_op(json_t **out, unsigned *status, PGconn *c, const struct ledger_actor *who,
 		    void *ctx)
 {
@@ -38,7 +67,9 @@ static int write_op(json_t **out, unsigned *status, PGconn *c, const struct ledg
 	switch (w->op) {
 	case OP_CLOSE:
 		*status = 201;
-		return fund_period_close(out, c, w->month, w->body, who);
+		if ((rc = fund_period_close(out, c, w->month, w->body, who)) < 0)
+			return rc;
+		return close_checkpoint(*out, c, w->month, who);
 	case OP_REOPEN:
 		*status = 200;
 		return fund_period_reopen(out, c, w->month, w->body, who);

@@ -223,11 +223,34 @@ static enum MHD_Result send_text(struct req *q, unsigned status, const char *cty
 enum MHD_Result http_send_fd(struct req *q, unsigned status, const char *ctype, int fd,
 			     uint64_t size)
 {
+	return http_send_fd_with(q, status, ctype, fd, size, NULL);
+}
+
+/* Adds headers ({name, value, ..., NULL}, may be NULL) to r (may be NULL). */
+static struct MHD_Response *with_headers(struct MHD_Response *r, const char *const *headers)
+{
+	for (size_t i = 0; r && headers && headers[i] && headers[i + 1]; i += 2)
+		MHD_add_response_header(r, headers[i], headers[i + 1]);
+	return r;
+}
+
+enum MHD_Result http_send_fd_with(struct req *q, unsigned status, const char *ctype, int fd,
+				  uint64_t size, const char *const *headers)
+{
 	struct MHD_Response *r = MHD_create_response_from_fd64(size, fd);
 
 	if (!r)
 		close(fd);
-	return send_response(q, status, ctype, r);
+	return send_response(q, status, ctype, with_headers(r, headers));
+}
+
+enum MHD_Result http_send_bytes(struct req *q, unsigned status, const char *ctype,
+				const char *body, size_t len, const char *const *headers)
+{
+	return send_response(q, status, ctype,
+			     with_headers(MHD_create_response_from_buffer(
+						  len, (void *)body, MHD_RESPMEM_MUST_COPY),
+					  headers));
 }
 
 enum MHD_Result http_send_json(struct req *q, unsigned status, json_t *body)

@@ -7,8 +7,15 @@
  * daemon/server.c; this file only starts and stops them. SIGTERM drains the
  * requests in flight and exits 0.
  *
- * Settings come from flags, then --config FILE (`database`, `listen`), then
- * $TFLEDGER_DATABASE and the defaults: a flag always wins over the file.
+ * Settings come from flags, then --config FILE (`database`, `listen`,
+ * `sign_key`, `sign_cert`, `sign_certs_dir`), then $TFLEDGER_DATABASE and
+ * the defaults: a flag always wins over the file.
+ *
+ * The signing key and certificates (daemon/signing.h, docs/signing.md) are
+ * loaded before the server starts (a key that does not match its
+ * certificate stops start-up, naming the files) and again on SIGHUP, from
+ * the same files: a reload that fails is logged and the set in force
+ * stays.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -29,22 +36,32 @@
 #include "common/migrate.h"
 #include "ledger/ledger.h"
 #include "daemon/server.h"
+#include "daemon/signing.h"
 #include "config.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: tfledgerd [--config FILE] [--database CONNINFO] [--listen HOST:PORT]\n"
+		"                 [--sign-key KEY.pem --sign-cert CERT.pem] [--sign-certs-dir DIR]\n"
 		"       tfledgerd --help | --version\n\n"
 		"The tfledger ledger daemon: HTTP/JSON on HOST:PORT (default 127.0.0.1:8080).\n"
 		"It refuses to start unless every migration is applied and unchanged\n"
-		"(run tfledger migrate first). SIGTERM or SIGINT stops it cleanly.\n\n"
+		"(run tfledger migrate first). SIGTERM or SIGINT stops it cleanly;\n"
+		"SIGHUP reloads the signing key and certificates.\n\n"
 		"  --config FILE     read settings from FILE: 'key = value' lines,\n"
-		"                    '#' comment lines; keys: database, listen.\n"
+		"                    '#' comment lines; keys: database, listen,\n"
+		"                    sign_key, sign_cert, sign_certs_dir.\n"
 		"                    Flags override the file.\n"
 		"  --database CONN   libpq conninfo (default: the file's, else\n"
 		"                    $TFLEDGER_DATABASE)\n"
-		"  --listen H:P      IPv4 address and port to listen on\n\n"
+		"  --listen H:P      IPv4 address and port to listen on\n"
+		"  --sign-key FILE   sign every report served and issue signed journal\n"
+		"                    checkpoints with this PEM private key ...\n"
+		"  --sign-cert FILE  ... whose certificate this is (published at\n"
+		"                    GET /v1/signing/certificates)\n"
+		"  --sign-certs-dir DIR  earlier certificates (*.pem), still published so\n"
+		"                    that older signatures verify (docs/signing.md)\n\n"
 		"Routes: see docs/openapi.yaml (GET /healthz, GET /metrics, /v1/...).\n");
 }
 
@@ -75,6 +92,7 @@ static int parse_listen(struct sockaddr_in *out, const char *s)
 struct file_settings {
 	char *database;
 	char *listen;
+	char *sign_key, *sign_cert, *sign_certs_dir;
 };
 
 static int take(char **slot, const char *value)
@@ -96,7 +114,14 @@ static int on_setting(void *ud, const char *key, const char *value)
 		return take(&fs->database, value);
 	if (strcmp(key, "listen") == 0)
 		return take(&fs->listen, value);
-	return err_set(ERR_INVALID, "unknown key '%s' (known: database, listen)", key);
+	if (strcmp(key, "sign_key") == 0)
+		return take(&fs->sign_key, value);
+	if (strcmp(key, "sign_cert") == 0)
+		return take(&fs->sign_cert, value);
+	if (strcmp(key, "sign_certs_dir") == 0)
+		return take(&fs->sign_certs_dir, value);
+	return err_set(ERR_INVALID, "unknown key '%s' (known: database, listen, sign_key, "
+				    "sign_cert, sign_certs_dir)", key);
 }
 
 int main(int argc, char **argv)
@@ -105,12 +130,16 @@ int main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"database", required_argument, NULL, 'd'},
 		{"listen", required_argument, NULL, 'l'},
+		{"sign-key", required_argument, NULL, 'k'},
+		{"sign-cert", required_argument, NULL, 'C'},
+		{"sign-certs-dir", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	char dir[LIMIT_PATH_BYTES];
-	struct file_settings fs = {NULL, NULL};
+	struct file_settings fs = {NULL, NULL, NULL, NULL, NULL};
+	const char *sign_key = NULL, *sign_cert = NULL, *sign_certs_dir = NULL;
 
 	/* A batch request allocates and frees a few MiB (body, JSON trees,
 	 * the answer); glibc's defaults give it back to the kernel after each
@@ -135,6 +164,9 @@ int main(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 'd': database = optarg; break;
 		case 'l': listen = optarg; break;
+		case 'k': sign_key = optarg; break;
+		case 'C': sign_cert = optarg; break;
+		case 'D': sign_certs_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("tfledgerd %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 1;
@@ -152,6 +184,13 @@ int main(int argc, char **argv)
 		database = fs.database;
 	if (!listen)
 		listen = fs.listen ? fs.listen : "127.0.0.1:8080";
+	sign_key = sign_key ? sign_key : fs.sign_key;
+	sign_cert = sign_cert ? sign_cert : fs.sign_cert;
+	sign_certs_dir = sign_certs_dir ? sign_certs_dir : fs.sign_certs_dir;
+	if (daemon_signing_load(sign_key, sign_cert, sign_certs_dir) < 0) {
+		fprintf(stderr, "tfledgerd: signing: %s\n", err_last());
+		goto cleanup;
+	}
 	conninfo = cfg_database(database);
 	if (!conninfo || parse_listen(&addr, listen) < 0) {
 		fprintf(stderr, "tfledgerd: %s\n", err_last());
@@ -176,6 +215,7 @@ int main(int argc, char **argv)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (daemon_server_start(&srv, conninfo, &addr) < 0) {
@@ -183,15 +223,29 @@ int main(int argc, char **argv)
 		status = 2;
 		goto cleanup;
 	}
-	log_info("listening", "listen", listen, "version", PACKAGE_VERSION, NULL);
-	while (sigwait(&stop, &sig) != 0)
-		;
+	log_info("listening", "listen", listen, "version", PACKAGE_VERSION, "signing",
+		 sign_key ? "on" : "off", NULL);
+	for (;;) {
+		if (sigwait(&stop, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		if (daemon_signing_load(sign_key, sign_cert, sign_certs_dir) < 0)
+			log_error("SIGHUP: signing keys not reloaded, the old ones stay",
+				  "error", err_last(), NULL);
+		else
+			log_info("SIGHUP: signing keys reloaded", NULL);
+	}
 	log_info("stopping: draining requests in flight", NULL);
 	daemon_server_stop(srv);
 	log_info("stopped", NULL);
 	status = 0;
 cleanup:
+	daemon_signing_free_all();
 	free(fs.database);
 	free(fs.listen);
+	free(fs.sign_key);
+	free(fs.sign_cert);
+	free(fs.sign_certs_dir);
 	return status;
 }

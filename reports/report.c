@@ -17,6 +17,7 @@
 #include "common/money.h"
 #include "fund/fund.h"
 #include "ledger/ledger.h"
+#include "reports/checkpoint.h"
 #include "reports/kinds.h"
 
 #define X(s) BAD_CAST(s)
@@ -121,6 +122,8 @@ int reports_setup(PGconn *c)
 		rc = reports_rec_setup(c);
 	if (rc == 0)
 		rc = reports_ipsas_setup(c);
+	if (rc == 0)
+		rc = reports_checkpoint_setup(c);
 	return rc < 0 ? rc : reports_travel_setup(c);
 }
 

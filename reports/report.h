@@ -67,6 +67,11 @@ struct reports_statement_check {
 	int64_t head_sequence;         /* as the header states */
 	char head_hash[HASH_HEX_BYTES];
 	char why[512];                 /* when !ok: the first thing that failed */
+	/* reports_verify_statement_at: whether the chain holds the hash of the
+	 * entry at_sequence asked for (as that entry's hash, or as the first
+	 * entry's prev_hash when at_sequence is the one before it), and it */
+	bool at_found;
+	char at_hash[HASH_HEX_BYTES];
 };
 
 /*
@@ -80,5 +85,14 @@ struct reports_statement_check {
  * read.
  */
 int reports_verify_statement(struct reports_statement_check *out, const char *path);
+
+/*
+ * reports_verify_statement, and also notes the hash the verified chain
+ * gives the entry at_sequence (>= 0; out->at_found false when the chain
+ * does not reach it): what a signed checkpoint of the journal is compared
+ * with (reports/checkpoint.h, tfledger verify-statement --checkpoint).
+ */
+int reports_verify_statement_at(struct reports_statement_check *out, const char *path,
+				int64_t at_sequence);
 
 #endif

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xmlsec/base64.h>
@@ -42,6 +43,7 @@
 #include <xmlsec/xmltree.h>
 
 #include "common/err.h"
+#include "common/hash.h"
 #include "common/output.h"
 #include "common/xml.h"
 
@@ -419,28 +421,111 @@ static int sign_node(xmlNodePtr sig, xmlSecKeyPtr key, const char *what)
 	return rc;
 }
 
-static int sign_enveloped(const char *in, const char *out, xmlSecKeyPtr key)
+/* --- signers ---------------------------------------------------------------- */
+
+struct reports_signer {
+	xmlSecKeyPtr key; /* the private key with its certificate */
+	char key_id[HASH_HEX_BYTES];
+};
+
+/* SHA-256 of cert's DER as hex into out. */
+static int cert_key_id(char out[HASH_HEX_BYTES], X509 *cert)
 {
-	xmlDocPtr doc = NULL;
-	xmlNodePtr root, sig;
+	unsigned char *der = NULL;
+	int len = i2d_X509(cert, &der);
 	int rc;
 
-	rc = xml_read_file(&doc, in);
-	if (rc < 0)
-		goto cleanup;
-	root = xmlDocGetRootElement(doc);
-	if (xmlSecFindNode(root, xmlSecNodeSignature, xmlSecDSigNs)) {
-		rc = err_set(ERR_INVALID, "%s: already has a ds:Signature", in);
+	if (len <= 0)
+		return err_set(ERR_INTERNAL, "cannot encode the certificate");
+	rc = hash_sha256_hex(out, der, (size_t)len);
+	OPENSSL_free(der);
+	return rc;
+}
+
+int reports_signer_from_files(struct reports_signer **out, const char *key_pem,
+			      const char *cert_pem)
+{
+	struct reports_signer *s = NULL;
+	X509 *cert = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = begin()) < 0)
+		return rc;
+	if (!(s = calloc(1, sizeof(*s)))) {
+		rc = err_set(ERR_INTERNAL, "out of memory");
 		goto cleanup;
 	}
+	if ((rc = load_signing_key(&s->key, key_pem, cert_pem)) < 0 ||
+	    (rc = read_cert(&cert, cert_pem)) < 0 || (rc = cert_key_id(s->key_id, cert)) < 0)
+		goto cleanup;
+	*out = s;
+	s = NULL;
+cleanup:
+	reports_signer_free(s);
+	X509_free(cert);
+	return rc;
+}
+
+void reports_signer_free(struct reports_signer *s)
+{
+	if (!s)
+		return;
+	if (s->key)
+		xmlSecKeyDestroy(s->key);
+	free(s);
+}
+
+const char *reports_signer_key_id(const struct reports_signer *s)
+{
+	return s->key_id;
+}
+
+/* Signs the template sig with a copy of s's key (xmlsec's key objects are
+ * not for several threads at once; the copy shares OpenSSL's key). */
+static int sign_with(xmlNodePtr sig, const struct reports_signer *s, const char *what)
+{
+	xmlSecKeyPtr key = xmlSecKeyDuplicate(s->key);
+	int rc;
+
+	if (!key)
+		return err_set(ERR_INTERNAL, "%s: cannot copy the signing key: %s", what,
+			       xmlsec_msg);
+	rc = sign_node(sig, key, what);
+	xmlSecKeyDestroy(key);
+	return rc;
+}
+
+int reports_sign_doc(const struct reports_signer *s, xmlDocPtr doc, const char *name)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc), sig;
+	int rc;
+
+	if ((rc = begin()) < 0)
+		return rc;
+	if (!root)
+		return err_set(ERR_INVALID, "%s: no root element", name);
+	if (xmlSecFindNode(root, xmlSecNodeSignature, xmlSecDSigNs))
+		return err_set(ERR_INVALID, "%s: already has a ds:Signature", name);
 	sig = signature_template(doc, "");
 	if (!sig || !xmlAddChild(root, sig)) {
 		xmlFreeNode(sig);
-		rc = err_set(ERR_INTERNAL, "cannot build the signature template: %s",
-			     xmlsec_msg);
-		goto cleanup;
+		return err_set(ERR_INTERNAL, "cannot build the signature template: %s",
+			       xmlsec_msg);
 	}
-	if ((rc = sign_node(sig, key, in)) < 0)
+	if ((rc = sign_with(sig, s, name)) < 0) {
+		xmlUnlinkNode(sig);
+		xmlFreeNode(sig);
+	}
+	return rc;
+}
+
+static int sign_enveloped(const char *in, const char *out, const struct reports_signer *s)
+{
+	xmlDocPtr doc = NULL;
+	int rc;
+
+	if ((rc = xml_read_file(&doc, in)) < 0 || (rc = reports_sign_doc(s, doc, in)) < 0)
 		goto cleanup;
 	rc = save_doc(doc, out);
 cleanup:
@@ -448,7 +533,7 @@ cleanup:
 	return rc;
 }
 
-static int sign_detached(const char *in, const char *out, xmlSecKeyPtr key)
+static int sign_detached(const char *in, const char *out, const struct reports_signer *s)
 {
 	char uri[LIMIT_PATH_BYTES];
 	char sig_path[LIMIT_PATH_BYTES];
@@ -479,7 +564,7 @@ static int sign_detached(const char *in, const char *out, xmlSecKeyPtr key)
 	xmlDocSetRootElement(doc, sig);
 	io_map.uri = uri;
 	io_map.path = out;
-	rc = sign_node(sig, key, out);
+	rc = sign_with(sig, s, out);
 	io_map.uri = io_map.path = NULL;
 	if (rc < 0)
 		goto cleanup;
@@ -489,11 +574,9 @@ cleanup:
 	return rc;
 }
 
-int reports_sign_file_ex(bool *detached_out, const char *in, const char *out,
-			 const char *key_pem, const char *cert_pem,
-			 long long inline_max_bytes)
+int reports_signer_sign_file(bool *detached_out, const struct reports_signer *s,
+			     const char *in, const char *out, long long inline_max_bytes)
 {
-	xmlSecKeyPtr key = NULL;
 	struct stat st;
 	bool detached;
 	int rc;
@@ -501,20 +584,31 @@ int reports_sign_file_ex(bool *detached_out, const char *in, const char *out,
 	if (detached_out)
 		*detached_out = false;
 	if ((rc = begin()) < 0)
-		goto cleanup;
-	if (stat(in, &st) < 0) {
-		rc = err_sys(ERR_SYSTEM, "%s", in);
-		goto cleanup;
-	}
-	if ((rc = load_signing_key(&key, key_pem, cert_pem)) < 0)
-		goto cleanup;
+		return rc;
+	if (stat(in, &st) < 0)
+		return err_sys(ERR_SYSTEM, "%s", in);
 	detached = (long long)st.st_size > inline_max_bytes;
-	rc = detached ? sign_detached(in, out, key) : sign_enveloped(in, out, key);
+	rc = detached ? sign_detached(in, out, s) : sign_enveloped(in, out, s);
 	if (rc == 0 && detached_out)
 		*detached_out = detached;
-cleanup:
-	if (key)
-		xmlSecKeyDestroy(key);
+	return rc;
+}
+
+int reports_sign_file_ex(bool *detached_out, const char *in, const char *out,
+			 const char *key_pem, const char *cert_pem,
+			 long long inline_max_bytes)
+{
+	struct reports_signer *s = NULL;
+	struct stat st;
+	int rc;
+
+	if (detached_out)
+		*detached_out = false;
+	if (stat(in, &st) < 0) /* before the key: the file's error comes first */
+		return err_sys(ERR_SYSTEM, "%s", in);
+	if ((rc = reports_signer_from_files(&s, key_pem, cert_pem)) == 0)
+		rc = reports_signer_sign_file(detached_out, s, in, out, inline_max_bytes);
+	reports_signer_free(s);
 	return rc;
 }
 
@@ -758,4 +852,52 @@ cleanup:
 	xmlFreeDoc(sig_doc);
 	xmlFreeDoc(doc);
 	return rc;
+}
+
+/* --- published certificates ------------------------------------------------- */
+
+/* t as YYYY-MM-DDTHH:MM:SSZ into out[21]. */
+static int format_asn1_time(char out[21], const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1 || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+		return err_set(ERR_INVALID, "a certificate time cannot be read");
+	return 0;
+}
+
+int reports_cert_info_read(struct reports_cert_info *out, const char *path)
+{
+	X509 *cert = NULL;
+	BIO *bio = NULL;
+	char *pem;
+	long n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = read_cert(&cert, path)) < 0)
+		return rc;
+	if ((rc = cert_key_id(out->key_id, cert)) < 0 ||
+	    (rc = format_asn1_time(out->not_before, X509_get0_notBefore(cert))) < 0 ||
+	    (rc = format_asn1_time(out->not_after, X509_get0_notAfter(cert))) < 0)
+		goto cleanup;
+	subject_of(out->subject, sizeof(out->subject), cert);
+	bio = BIO_new(BIO_s_mem());
+	if (!bio || !PEM_write_bio_X509(bio, cert) || (n = BIO_get_mem_data(bio, &pem)) <= 0 ||
+	    !(out->pem = strndup(pem, (size_t)n))) {
+		rc = err_set(ERR_INTERNAL, "%s: cannot write the certificate as PEM", path);
+		goto cleanup;
+	}
+cleanup:
+	if (rc < 0)
+		reports_cert_info_free(out);
+	BIO_free(bio);
+	X509_free(cert);
+	return rc;
+}
+
+void reports_cert_info_free(struct reports_cert_info *ci)
+{
+	free(ci->pem);
+	ci->pem = NULL;
 }

@@ -19,9 +19,28 @@
 #ifndef TFLEDGER_REPORTS_SIGN_H
 #define TFLEDGER_REPORTS_SIGN_H
 
+#include <libxml/tree.h>
 #include <stdbool.h>
 
+#include "common/hash.h"
 #include "common/limits.h"
+
+/*
+ * A signer: a private key and its X.509 certificate, loaded once and used
+ * by any number of threads at the same time (tfledgerd signs every report
+ * it serves with one). Files are one kind of signer
+ * (reports_signer_from_files); a PKCS#11 token would be another
+ * constructor of the same struct: everything that signs takes a signer.
+ */
+struct reports_signer;
+
+/* What a published certificate says (GET /v1/signing/certificates). */
+struct reports_cert_info {
+	char key_id[HASH_HEX_BYTES];              /* SHA-256 of the DER, hex */
+	char subject[LIMIT_REPORT_SUBJECT_BYTES]; /* RFC 2253 */
+	char not_before[21], not_after[21];       /* YYYY-MM-DDTHH:MM:SSZ */
+	char *pem;                                /* the certificate, PEM (malloc'd) */
+};
 
 /* What reports_verify_file found. */
 struct reports_verify_result {
@@ -38,6 +57,44 @@ struct reports_verify_result {
  * Called by the functions below; returns 0 or ERR_INTERNAL.
  */
 int reports_sign_init(void);
+
+/*
+ * Loads the PEM private key key_pem (unencrypted) and the PEM certificate
+ * cert_pem into a new signer (*out, free with reports_signer_free).
+ * ERR_INVALID naming the file if either is not PEM or the certificate does
+ * not hold the key's public half; ERR_SYSTEM if a file cannot be read.
+ */
+int reports_signer_from_files(struct reports_signer **out, const char *key_pem,
+			      const char *cert_pem);
+
+/* Frees s (NULL is fine). */
+void reports_signer_free(struct reports_signer *s);
+
+/* The signer's key id: the SHA-256 of its certificate's DER, 64 hex digits. */
+const char *reports_signer_key_id(const struct reports_signer *s);
+
+/*
+ * The one function that signs a document: appends an enveloped ds:Signature
+ * (the shape above) as the last child of doc's root, made with s. name
+ * names doc in messages. ERR_INVALID if doc is already signed; ERR_INTERNAL
+ * if xmlsec fails. Safe to call from many threads with one signer.
+ */
+int reports_sign_doc(const struct reports_signer *s, xmlDocPtr doc, const char *name);
+
+/*
+ * reports_sign_file_ex with a signer: signs the file in into out
+ * (enveloped up to inline_max_bytes, else out + ".sig" detached).
+ */
+int reports_signer_sign_file(bool *detached_out, const struct reports_signer *s,
+			     const char *in, const char *out, long long inline_max_bytes);
+
+/*
+ * Reads the PEM certificate at path into *out (free with
+ * reports_cert_info_free). ERR_SYSTEM if it cannot be read or is not a
+ * PEM X.509 certificate.
+ */
+int reports_cert_info_read(struct reports_cert_info *out, const char *path);
+void reports_cert_info_free(struct reports_cert_info *ci);
 
 /*
  * Signs the XML report at in with the PEM private key key_pem, carrying the

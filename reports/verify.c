@@ -49,6 +49,7 @@ struct vstate {
 	size_t n, cap;
 	char prev[HASH_HEX_BYTES];
 	int64_t last;
+	int64_t at; /* the sequence whose hash is wanted, -1: none */
 };
 
 /* Records the first failure; returns 1 so callers can stop. */
@@ -312,6 +313,15 @@ static int check_entry(struct vstate *v, xmlNodePtr n)
 		rc = bad(v, "entry %" PRId64 ": the hash does not match its contents", e.sequence);
 		goto cleanup;
 	}
+	/* the chain verified so far ends in e, whose hash covers its prev_hash */
+	if (v->out->entries == 0 && e.sequence - 1 == v->at) {
+		v->out->at_found = true;
+		memcpy(v->out->at_hash, e.prev_hash, sizeof(v->out->at_hash));
+	}
+	if (e.sequence == v->at) {
+		v->out->at_found = true;
+		memcpy(v->out->at_hash, e.hash, sizeof(v->out->at_hash));
+	}
 	v->out->entries++;
 	v->out->postings += (int64_t)e.n_postings;
 	v->last = e.sequence;
@@ -351,7 +361,13 @@ static void check_end(struct vstate *v)
 
 int reports_verify_statement(struct reports_statement_check *out, const char *path)
 {
-	struct vstate v = {.out = out};
+	return reports_verify_statement_at(out, path, -1);
+}
+
+int reports_verify_statement_at(struct reports_statement_check *out, const char *path,
+				int64_t at_sequence)
+{
+	struct vstate v = {.out = out, .at = at_sequence};
 	xmlTextReaderPtr rd = NULL;
 	bool skip = false, root = false;
 	int rc = 0, ret = 1;
@@ -419,6 +435,8 @@ int reports_verify_statement(struct reports_statement_check *out, const char *pa
 		bad(&v, "no account statement in the file");
 	if (out->ok)
 		check_end(&v);
+	if (!out->ok)
+		out->at_found = false; /* a chain that fails proves nothing */
 cleanup:
 	free(v.a);
 	xmlFreeTextReader(rd);

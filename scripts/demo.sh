@@ -27,9 +27,10 @@
 #     closed; both years closed (surplus into accumulated net assets, the
 #     operating reserve set);
 #   - auditor: every report written to ./out, the IPSAS statements and the
-#     budget comparison of 2019 among them, signed with a demo key made
-#     here and verified (tfledger and the stock xmlsec1), the journal's hash
-#     chain verified;
+#     budget comparison of 2019 among them, signed by tfledgerd (a demo key
+#     made here) and verified offline with the certificate it publishes
+#     (tfledger and the stock xmlsec1); a signed journal checkpoint kept and
+#     the account statement checked against it; the hash chain verified;
 #   - the daemon left running, with its URL and a token to explore with.
 # Every write goes through the API; the tables shown are read with the CLI.
 # Running it again starts over from a fresh cluster.
@@ -135,7 +136,12 @@ export TFLEDGER_DATABASE
 finance=$("$tf" token create --role finance --name demo-finance)
 secretariat=$("$tf" token create --role secretariat --name demo-secretariat)
 auditor=$("$tf" token create --role auditor --name demo-auditor)
-"$tfd" --database "$TFLEDGER_DATABASE" --listen "127.0.0.1:$port" >"$base/tfledgerd.log" 2>&1 &
+# the server's signing key (a demo one: self-signed; docs/signing.md)
+mkdir -p "$base/sign"
+"$tf" report keygen --key "$base/sign/key.pem" --cert "$base/sign/cert.pem" \
+  --subject "CN=tfledger demo signer,O=IGF Trust Fund (demo)"
+"$tfd" --database "$TFLEDGER_DATABASE" --listen "127.0.0.1:$port" \
+  --sign-key "$base/sign/key.pem" --sign-cert "$base/sign/cert.pem" >"$base/tfledgerd.log" 2>&1 &
 echo $! > "$base/tfledgerd.pid"
 for _ in $(seq 1 100); do
   curl -sf "$url/healthz" >/dev/null 2>&1 && break
@@ -282,10 +288,10 @@ echo "operating reserve: $(grep -o '"target": *"[^"]*"' "$out/year-close-2019.js
   "(15% of the 2019 budget) in restricted net assets"
 "$tf" periods list | tail -n 5
 
-say "Auditor: reports in $out, signed with a demo key and verified"
-rm -f "$out/demo-key.pem" "$out/demo-cert.pem"
-"$tf" report keygen --key "$out/demo-key.pem" --cert "$out/demo-cert.pem" \
-  --subject "CN=tfledger demo signer,O=IGF Trust Fund (demo)"
+say "Auditor: reports in $out, signed by tfledgerd and verified offline"
+# the certificate the server signs with (all of them, earlier ones too, at
+# GET /v1/signing/certificates without a token), kept with the audit file
+curl -sf -H "Authorization: Bearer $auditor" "$url/v1/signing/certificate" >"$out/server-cert.pem"
 period="from=2019-01-01&to=2019-03-31&generated_at=2019-03-31T00:00:00Z"
 for kind in trust-fund-statement donor-contributions in-kind account-statement \
             trial-balance iati-activities iati-organisation; do
@@ -305,19 +311,24 @@ cp "$base/last.json" "$out/reconciliation.xml"
 for f in "$out"/*.xml; do
   case $f in
     */iati-activities.xml | */iati-organisation.xml)
-      # IATI files are published unsigned; they are checked against the
-      # official IATI 2.03 schemas instead.
+      # IATI files are checked against the official IATI 2.03 schemas too
+      # (which take the signature as an element of another namespace)
       xsd=$top/reports/iati/iati-activities-schema.xsd
       case $f in */iati-organisation.xml) xsd=$top/reports/iati/iati-organisations-schema.xsd ;; esac
       xmllint --noout --nonet --schema "$xsd" "$f"
-      continue ;;
+      ;;
   esac
-  "$tf" report sign "$f" --key "$out/demo-key.pem" --cert "$out/demo-cert.pem"
-  "$tf" report verify "$f" --cert "$out/demo-cert.pem"
-  xmlsec1 --verify --trusted-pem "$out/demo-cert.pem" "$f" >/dev/null 2>&1 ||
+  "$tf" report verify "$f" --cert "$out/server-cert.pem"
+  xmlsec1 --verify --trusted-pem "$out/server-cert.pem" "$f" >/dev/null 2>&1 ||
     { echo "demo: xmlsec1 refused $f" >&2; exit 2; }
 done
-"$tf" verify-statement "$out/account-statement.xml"
+# a signed checkpoint of the journal, kept; the statement checked against it
+"$tf" checkpoints create --output "$out/checkpoint.xml" --url "$url" --token "$auditor"
+xmlsec1 --verify --trusted-pem "$out/server-cert.pem" "$out/checkpoint.xml" >/dev/null 2>&1 ||
+  { echo "demo: xmlsec1 refused the checkpoint" >&2; exit 2; }
+"$tf" checkpoints list --url "$url" --token "$auditor" | tail -n 4
+"$tf" verify-statement "$out/account-statement.xml" \
+  --checkpoint "$out/checkpoint.xml" --cert "$out/server-cert.pem"
 xp() { xmllint --xpath "string($1)" "$2"; }
 echo "2019 in USD: assets $(xp "//*[local-name()='check']/*[local-name()='assets']" "$out/financial-position-2019.xml")" \
   "= liabilities and net assets $(xp "//*[local-name()='check']/*[local-name()='liabilities-and-net-assets']" "$out/financial-position-2019.xml");" \
@@ -334,6 +345,6 @@ An auditor token to explore with (read-only):
   curl -s -H "Authorization: Bearer \$TFLEDGER_TOKEN" \$TFLEDGER_URL/v1/journal/verify
   curl -s -H "Authorization: Bearer \$TFLEDGER_TOKEN" \$TFLEDGER_URL/v1/donors
   $tf balance 1010-EUR
-Reports (signed, verified): $out
+Reports (signed by tfledgerd, verified): $out; its certificate: $out/server-cert.pem
 Stop everything:  kill \$(cat $base/tfledgerd.pid); $tf db stop --dir $base/pg
 TXT

@@ -52,7 +52,8 @@ case $verify_orig in
 *) fail "verify of the original: '$verify_orig' (expected ok with 4 entries)" ;;
 esac
 "$tfledger" report account-statement --from 2019-01-01 --to 2019-12-31 \
-	--generated-at 2026-01-01T00:00:00Z --output "$work/statement-orig.xml"
+	--generated-at 2026-01-01T00:00:00Z --output "$work/statement-orig.xml" \
+	--database "$orig"
 grep -q '<sequence>4</sequence>' "$work/statement-orig.xml" ||
 	fail "the original's account statement does not carry head sequence 4"
 
@@ -80,7 +81,8 @@ verify_copy=$("$tfledger" verify)
 [ "$verify_copy" = "$verify_orig" ] ||
 	fail "verify after restore: '$verify_copy', the original said '$verify_orig'"
 "$tfledger" report account-statement --from 2019-01-01 --to 2019-12-31 \
-	--generated-at 2026-01-01T00:00:00Z --output "$work/statement-copy.xml"
+	--generated-at 2026-01-01T00:00:00Z --output "$work/statement-copy.xml" \
+	--database "$copy"
 cmp "$work/statement-orig.xml" "$work/statement-copy.xml" ||
 	fail "the restored account statement differs from the original's"
 "$tfledger" migrate --status >"$work/status"

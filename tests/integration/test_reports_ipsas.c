@@ -56,6 +56,10 @@ struct fx {
 	char db[LIMIT_CONNINFO_BYTES];
 	char dir[LIMIT_PATH_BYTES];
 	PGconn *c;
+	/* tfledgerd and an auditor's token, started by the first report():
+	 * reports go through the one door, as a person fetches them */
+	struct daemon d;
+	char *auditor;
 };
 
 #define ok(c, op, ...) harness_op_ok(c, op, &who, __VA_ARGS__)
@@ -122,6 +126,7 @@ static void fx_open_rates(struct fx *f, const char *rates_csv)
 	FILE *fp;
 	int created;
 
+	memset(f, 0, sizeof(*f));
 	harness_new_db(f->db, sizeof(f->db));
 	harness_tmpdir(f->dir, sizeof(f->dir));
 	f->c = harness_connect(f->db);
@@ -188,12 +193,17 @@ static void fx_open(struct fx *f)
 
 static void fx_close(struct fx *f)
 {
+	if (f->d.pid)
+		daemon_stop(&f->d);
+	free(f->auditor);
+	f->auditor = NULL;
 	PQfinish(f->c);
 }
 
-/* `tfledger report kind` into dir/name, then parsed and valid against its
+/* `tfledger report kind` through tfledgerd (started on first use, an
+ * auditor's token) into dir/name, then parsed and valid against its
  * schema; the caller frees the document. */
-static xmlDocPtr report(const struct fx *f, char *out, const char *kind, const char *from,
+static xmlDocPtr report(struct fx *f, char *out, const char *kind, const char *from,
 			const char *to, const char *name)
 {
 	char xsd[LIMIT_PATH_BYTES], *err = NULL;
@@ -201,8 +211,12 @@ static xmlDocPtr report(const struct fx *f, char *out, const char *kind, const c
 	int rc;
 
 	path(out, f, name);
+	if (!f->d.pid) {
+		f->auditor = make_token(f->db, "auditor", "reports-aud");
+		daemon_start(&f->d, f->db, f->dir);
+	}
 	rc = harness_tfledger(&err, "report", kind, "--from", from, "--to", to, "--output", out,
-		 "--generated-at", GEN_AT, "--database", f->db, NULL);
+		 "--generated-at", GEN_AT, "--url", f->d.base, "--token", f->auditor, NULL);
 	ck_assert_msg(rc == 0, "report %s: exit %d: %s", kind, rc, err);
 	free(err);
 	snprintf(xsd, sizeof(xsd), SCHEMAS "%s.xsd", kind);

@@ -1,6 +1,8 @@
 /*
  * test_reports_kinds.c - the report kinds written by the real `tfledger
- * report KIND` from a small fund ledger (fund/fund.c operations on a fresh
+ * report KIND` through a real tfledgerd (the one door, an auditor's token;
+ * the signed report and the bad requests use the operator's --database
+ * path) from a small fund ledger (fund/fund.c operations on a fresh
  * database: pledges, receipts in three currencies, gifts in kind, entries
  * posted out of date order, a travel expense): each report validates against its schema and
  * its figures tie out to the ledger (closing balances = ledger_balance,
@@ -30,6 +32,7 @@
 #include "ledger/ledger.h"
 #include "reports/writer.h"
 #include "tests/harness/harness.h"
+#include "tests/integration/ledger_fixture.h"
 
 #define SCHEMAS SRCDATADIR "/reports/schemas/"
 #define GEN_AT "2020-01-15T09:30:00Z"
@@ -41,6 +44,10 @@ struct fx {
 	char db[LIMIT_CONNINFO_BYTES];
 	char dir[LIMIT_PATH_BYTES];
 	PGconn *c;
+	/* tfledgerd and an auditor's token, started by the first report():
+	 * reports go through the one door, as a person fetches them */
+	struct daemon d;
+	char *auditor;
 };
 
 /* Runs op on a JSON text (printf format); asserts success; returns the answer. */
@@ -94,6 +101,7 @@ static void fx_open(struct fx *f)
 	long long p = 0;
 	int created;
 
+	memset(f, 0, sizeof(*f));
 	harness_new_db(f->db, sizeof(f->db));
 	harness_tmpdir(f->dir, sizeof(f->dir));
 	f->c = harness_connect(f->db);
@@ -133,6 +141,10 @@ static void fx_open(struct fx *f)
 
 static void fx_close(struct fx *f)
 {
+	if (f->d.pid)
+		daemon_stop(&f->d);
+	free(f->auditor);
+	f->auditor = NULL;
 	PQfinish(f->c);
 }
 
@@ -143,20 +155,35 @@ static void path(char *out, const struct fx *f, const char *name)
 	ck_assert(n > 0 && n < LIMIT_PATH_BYTES);
 }
 
-/* Writes report kind for the period to file name; asserts success. */
-static void report(const struct fx *f, char *out, const char *kind, const char *from,
+/* The daemon of f, started on first use, and its auditor's token. */
+static void fx_daemon(struct fx *f)
+{
+	(void)entry_body; /* of ledger_fixture.h */
+	(void)query_ll;
+	if (f->d.pid)
+		return;
+	f->auditor = make_token(f->db, "auditor", "reports-aud");
+	daemon_start(&f->d, f->db, f->dir);
+}
+
+/* Writes report kind for the period to file name with `tfledger report`
+ * through tfledgerd, as an auditor; asserts success. */
+static void report(struct fx *f, char *out, const char *kind, const char *from,
 		   const char *to, const char *account, const char *name)
 {
 	char *err = NULL;
 	int rc;
 
 	path(out, f, name);
+	fx_daemon(f);
 	if (account)
 		rc = harness_tfledger(&err, "report", kind, "--from", from, "--to", to, "--account", account,
-			 "--output", out, "--generated-at", GEN_AT, "--database", f->db, NULL);
+			 "--output", out, "--generated-at", GEN_AT, "--url", f->d.base,
+			 "--token", f->auditor, NULL);
 	else
 		rc = harness_tfledger(&err, "report", kind, "--from", from, "--to", to, "--output", out,
-			 "--generated-at", GEN_AT, "--database", f->db, NULL);
+			 "--generated-at", GEN_AT, "--url", f->d.base, "--token", f->auditor,
+			 NULL);
 	ck_assert_msg(rc == 0, "report %s: exit %d: %s", kind, rc, err);
 	free(err);
 }
@@ -172,7 +199,7 @@ static xmlDocPtr valid(const char *p, const char *xsd)
 }
 
 /* report() of kind, then the file parsed and valid against kind's schema. */
-static xmlDocPtr valid_report(const struct fx *f, char *out, const char *kind, const char *from,
+static xmlDocPtr valid_report(struct fx *f, char *out, const char *kind, const char *from,
 			      const char *to, const char *account, const char *name)
 {
 	char xsd[LIMIT_PATH_BYTES];

@@ -22,7 +22,7 @@ static const struct command commands[] = {
 	{"rank", cli_rank, "--applicants CSV --meeting-date D --budget A --currency C: rank travel support"},
 	{"report", cli_report, "KIND|verify|sign|keygen ...: write, sign and verify XML reports"},
 	{"verify-statement", cli_verify_statement, "FILE.xml: check an account statement's hash chain, offline"},
-	{"token", cli_token, "create --role R --name N | list | revoke --name N: API tokens"},
+	{"token", cli_token, "create --user U [--name L] | list | revoke --name N: a user's API tokens"},
 	{"accounts", cli_accounts, "add CODE --name N --type T --currency C | list: the chart of accounts"},
 	{"post", cli_post, "FILE.json: post an entry (or {\"entries\":[...]}, a batch)"},
 	{"balance", cli_balance, "CODE [--as-of DATE]: an account's balance"},
@@ -50,6 +50,9 @@ static const struct command commands[] = {
 	{"allocations", cli_allocations, "add --date --source-earmark --source-currency --amount [--meeting|--line] | list: money set aside"},
 	{"overruns", cli_overruns, "add --meeting --amount --reason | list: countersigned overruns (finance)"},
 	{"overdrafts", cli_overdrafts, "set --account --limit --reason | list: bank accounts allowed below zero"},
+	{"user", cli_user, "add --name N --role R[,R] | list | show | disable | roles: the people and their roles"},
+	{"whoami", cli_whoami, "[--url U --token T]: the person your token belongs to, their roles"},
+	{"audit", cli_audit, "[--user --from --to --action --object]: the audit log (auditor, admin)"},
 };
 
 static void usage(FILE *f)

@@ -148,4 +148,16 @@ enum MHD_Result route_years_list(struct req *q, const char *const *args);
 /* routes_reports.c */
 enum MHD_Result route_report(struct req *q, const char *const *args);
 
+/* routes_people.c: users, their roles and tokens, who am I, the audit log. */
+enum MHD_Result route_me(struct req *q, const char *const *args);
+enum MHD_Result route_user_create(struct req *q, const char *const *args);
+enum MHD_Result route_users_list(struct req *q, const char *const *args);
+enum MHD_Result route_user_get(struct req *q, const char *const *args);
+enum MHD_Result route_user_roles(struct req *q, const char *const *args);
+enum MHD_Result route_user_disable(struct req *q, const char *const *args);
+enum MHD_Result route_user_token_create(struct req *q, const char *const *args);
+enum MHD_Result route_user_tokens(struct req *q, const char *const *args);
+enum MHD_Result route_token_revoke(struct req *q, const char *const *args);
+enum MHD_Result route_audit_list(struct req *q, const char *const *args);
+
 #endif

@@ -417,7 +417,9 @@ START_TEST(test_token_revoke__refuses_the_next_request_every_time)
 		struct resp r;
 
 		snprintf(name, sizeof(name), "rev-%d", i);
-		ck_assert_msg(ledger_token_create(tok, c, "auditor", name) == 0, "%s", err_last());
+		ck_assert_int_eq(ledger_store_setup_owner(c), 0);
+		ck_assert_msg(ledger_token_create(tok, c, "auditor", name, NULL) == 0, "%s",
+			      err_last());
 		PQfinish(c);
 		r = http_on(h, &E.d, "GET", "/v1/accounts/1010", tok, NULL, NULL, 0);
 		ck_assert_msg(r.status == 200, "round %d, before the revoke: %ld %s", i, r.status,

@@ -34,16 +34,18 @@ static int run(struct cli_run *r)
 	bool json = strcmp(r->format, "json") == 0;
 	json_t *all = json_array(), *out = NULL;
 	int rc = all ? 0 : cli_fail(err_set(ERR_SYSTEM, "out of memory"), "audit");
+	bool first = true;
 
-	if (rc == 0 && !json)
-		printf("%-8s  %-27s  %-16s  %-11s  %-24s  %s\n", "ID", "AT", "USER", "ROLE",
-		       "ACTION", "OBJECT");
 	while (rc == 0) {
 		json_t *next;
 
 		rc = cli_run_request(r, "GET", "/v1/audit", &out);
 		if (rc != 0)
 			break;
+		if (!json && first)
+			printf("%-8s  %-27s  %-16s  %-11s  %-24s  %s\n", "ID", "AT", "USER",
+			       "ROLE", "ACTION", "OBJECT");
+		first = false;
 		if (json)
 			json_array_extend(all, json_object_get(out, "audit"));
 		else

@@ -10,6 +10,7 @@
  * absent, holds ROLE, and a new token named NAME belongs to them.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/args.h"
@@ -97,7 +98,13 @@ static int run(struct cli_run *r)
 	char name[128], path[256];
 	json_t *out = NULL, *list = NULL;
 	bool direct;
-	int rc = cli_people_connect(r, &direct);
+	int rc;
+
+	/* --role --name is the database's alone: $TFLEDGER_DATABASE then serves
+	 * even when a token is at hand too. */
+	if (json_object_get(r->body, "role") && !r->database)
+		r->database = getenv("TFLEDGER_DATABASE");
+	rc = cli_people_connect(r, &direct);
 
 	if (rc != 0)
 		goto cleanup;

@@ -242,7 +242,8 @@ static int only_fields(json_t *body, const char *const *allowed)
 	return 0;
 }
 
-/* A string field of 1 to max bytes (0 to max if empty_ok); NULL if absent. */
+/* A string field of at most max bytes, no NUL (may be empty); NULL if absent
+ * and not required. */
 static int text_field(const char **out, json_t *body, const char *key, bool required,
 		      size_t max)
 {

@@ -5,7 +5,7 @@
  * roles); admins make and disable users and their tokens through the API;
  * the CLI does the same on the database directly for the first admin.
  *
- * Every write takes one transaction-scoped advisory lock (PEOPLE_LOCK)
+ * Every write takes one transaction-scoped advisory lock (people_lock)
  * before it reads what it guards, so that two admins disabling each other
  * at the same time cannot leave the installation without an active admin.
  * It must not decide what a role may do: that is the route table's
@@ -28,8 +28,6 @@
 const char *const ledger_role_names[LEDGER_ROLES] = {"admin", "finance", "secretariat",
 						     "auditor", "approver"};
 
-/* The advisory lock every write here holds until its commit. */
-#define PEOPLE_LOCK "7115001"
 
 /* user_get, users_list */
 #define USER_COLS                                                                       \
@@ -79,7 +77,8 @@ static const char *const audit_cols[AUDIT_NCOLS] = {
 	[AUDIT_OBJECT] = "object", [AUDIT_REQUEST_ID] = "request_id"};
 
 static const struct db_stmt stmts[] = {
-	{"people_lock", "SELECT pg_advisory_xact_lock(" PEOPLE_LOCK ")", 0},
+	/* the lock every write here holds until its commit */
+	{"people_lock", "SELECT pg_advisory_xact_lock(hashtextextended('users', 0))", 0},
 	/* Refuses (no row) a revoked token and a token of a disabled user. */
 	{"token_get",
 	 "SELECT t.name, t.sha256, u.name AS user_name, u.full_name,"

@@ -83,8 +83,8 @@ const char *http_unknown_arg(struct req *q, const char *const *allowed);
 const char *http_arg(struct req *q, const char *key);
 
 /* The pooled connection and who is asking: the actor's user is the
- * person (users.name), its role the one the request acts in (of the
- * route's roles the user holds, the first that is not admin, else admin). */
+ * person (users.name), its role the one the request acts in (the first of
+ * the route's roles, in the order of enum role, that the user holds). */
 PGconn *http_db(const struct req *q);
 struct ledger_actor http_actor(const struct req *q);
 /* The token the request was authenticated by: its user and all their roles. */

@@ -394,17 +394,15 @@ static void role_names(char *out, size_t size, unsigned roles)
 					      route_role_name(bit));
 }
 
-/*
- * The role a request acts in (written in audit.role): of the row's roles
- * the user holds, the first that is not admin, else admin, so that an
- * admin who also keeps the books is recorded as finance when posting.
- */
+/* The role a request acts in (written in audit.role): the first of the
+ * route's roles, in the order of enum role, that the user holds. */
 static const char *acting_role(unsigned held)
 {
-	for (unsigned bit = 1; route_role_name(bit); bit <<= 1)
-		if (bit != ROLE_ADMIN && (held & bit))
-			return route_role_name(bit);
-	return route_role_name(ROLE_ADMIN);
+	unsigned bit = 1;
+
+	while (!(held & bit))
+		bit <<= 1;
+	return route_role_name(bit);
 }
 
 /* Authenticates the bearer token to a user, takes a pooled connection and

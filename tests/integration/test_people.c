@@ -236,6 +236,40 @@ START_TEST(test_last_admin__can_be_neither_disabled_nor_demoted)
 }
 END_TEST
 
+/* A people write replays its first answer for the same Idempotency-Key and
+ * stores nothing more; the request acts in the first of the route's roles
+ * the user holds (enum role's order), written in audit.role. */
+START_TEST(test_writes__replay_a_key_and_record_the_acting_role)
+{
+	const char *body = "{\"name\":\"kim\",\"roles\":[\"finance\",\"admin\"]}";
+	struct resp a = http(&E.d, "POST", "/v1/users", E.admin, "k-1", body), b;
+	long long audits = query_ll(E.conninfo, "SELECT count(*) FROM audit");
+	char *kim;
+
+	ck_assert_msg(a.status == 201, "%ld %s", a.status, a.body);
+	b = http(&E.d, "POST", "/v1/users", E.admin, "k-1", body);
+	ck_assert_int_eq(b.status, 201);
+	ck_assert_str_eq(b.body, a.body);
+	resp_free(&b);
+	b = http(&E.d, "POST", "/v1/users", E.admin, "k-1", "{\"name\":\"lee\",\"roles\":[\"finance\"]}");
+	ck_assert_int_eq(b.status, 409);
+	resp_free(&b);
+	resp_free(&a);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit"), audits);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM users WHERE name IN"
+					      " ('kim', 'lee')"), 1);
+	/* kim holds admin and finance: a ledger write (admin, finance) acts as admin */
+	kim = user_token("kim", "kim-1");
+	json_decref(call_on(&E.d, "POST", "/v1/accounts", kim,
+			    "{\"code\":\"9010\",\"name\":\"Bank\",\"type\":\"asset\","
+			    "\"currency\":\"EUR\"}", 201));
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action ="
+					      " 'account.create' AND user_name = 'kim' AND"
+					      " role = 'admin'"), 1);
+	free(kim);
+}
+END_TEST
+
 /* GET /v1/audit?query as the auditor: the answer (caller's). */
 static json_t *audit(const char *query)
 {
@@ -422,6 +456,7 @@ static Suite *suite(void)
 		{test_disable__refuses_the_users_tokens_at_once, 0},
 		{test_revoke__refuses_the_token_at_once_and_only_it, 0},
 		{test_last_admin__can_be_neither_disabled_nor_demoted, 0},
+		{test_writes__replay_a_key_and_record_the_acting_role, 0},
 		{test_audit__filters_and_pages, 0},
 		{test_cli__first_admin_offline_then_through_the_api, 0},
 	};

@@ -7,6 +7,7 @@
 #ifndef TFLEDGER_CLI_H
 #define TFLEDGER_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #define CLI_OK 0
@@ -52,6 +53,20 @@ int cli_psc(int argc, char **argv);
 int cli_year(int argc, char **argv);
 /* privacy.c: erasing applicants' personal fields after retention */
 int cli_privacy(int argc, char **argv);
+/* user.c, token.c, audit.c: people (docs/people.md) */
+int cli_user(int argc, char **argv);
+int cli_whoami(int argc, char **argv);
+int cli_audit(int argc, char **argv);
+
+/*
+ * user.c: how a people command (user, token) reaches the installation:
+ * *direct true, connected to the database as the OS user acting as admin
+ * (cli_run_connect), when --database is given, or no token is (neither
+ * --token nor $TFLEDGER_TOKEN) and $TFLEDGER_DATABASE is set; else false,
+ * through tfledgerd. Returns 0, or the exit status after saying why not.
+ */
+struct cli_run;
+int cli_people_connect(struct cli_run *r, bool *direct);
 
 /*
  * Prints "tfledger: <what>: <err_last()>" on stderr and returns the exit

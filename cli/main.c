@@ -23,7 +23,7 @@ static const struct command commands[] = {
 	{"report", cli_report, "KIND|verify|sign|keygen ...: write, sign and verify XML reports"},
 	{"verify-statement", cli_verify_statement, "FILE.xml [--checkpoint CP.xml --cert CERT.pem]: check an account statement's hash chain (and against a signed checkpoint), offline"},
 	{"checkpoints", cli_checkpoints, "create [--output CP.xml] | list | get ID [--output FILE]: signed journal checkpoints"},
-	{"token", cli_token, "create --role R --name N | list | revoke --name N: API tokens"},
+	{"token", cli_token, "create --user U [--name L] | list | revoke --name N: a user's API tokens"},
 	{"accounts", cli_accounts, "add CODE --name N --type T --currency C | list: the chart of accounts"},
 	{"post", cli_post, "FILE.json: post an entry (or {\"entries\":[...]}, a batch)"},
 	{"balance", cli_balance, "CODE [--as-of DATE]: an account's balance"},
@@ -52,6 +52,9 @@ static const struct command commands[] = {
 	{"overruns", cli_overruns, "add --meeting --amount --reason | list: countersigned overruns (finance)"},
 	{"overdrafts", cli_overdrafts, "set --account --limit --reason | list: bank accounts allowed below zero"},
 	{"privacy", cli_privacy, "erase --before D [--dry-run] | list: erase applicants' personal fields after retention"},
+	{"user", cli_user, "add --name N --role R[,R] | list | show | disable | roles: the people and their roles"},
+	{"whoami", cli_whoami, "[--url U --token T]: the person your token belongs to, their roles"},
+	{"audit", cli_audit, "[--user --from --to --action --object]: the audit log (auditor, admin)"},
 };
 
 static void usage(FILE *f)

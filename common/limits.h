@@ -157,6 +157,9 @@
 /* Entries per page of GET /v1/entries: keeps one answer small. */
 #define LIMIT_LIST_ENTRIES 1000
 
+/* Audit rows per page of GET /v1/audit: keeps one answer small. */
+#define LIMIT_LIST_AUDIT 1000
+
 /* Seconds a client is told to wait (Retry-After) while the database is down. */
 #define LIMIT_RETRY_AFTER_S 1
 

@@ -29,7 +29,8 @@ struct req;
 /* An empty, NULL-terminated list of query parameters. */
 extern const char *const http_no_args[];
 
-/* True if the token's role is one of roles (ROLE_* bits, routes.h). */
+/* True if the user whose token the request carries holds one of roles
+ * (ROLE_* bits, routes.h), whichever role the request acts in. */
 bool http_role_in(const struct req *q, unsigned roles);
 
 /*
@@ -81,9 +82,13 @@ const char *http_unknown_arg(struct req *q, const char *const *allowed);
 /* A query parameter, or NULL. */
 const char *http_arg(struct req *q, const char *key);
 
-/* The pooled connection and who is asking. */
+/* The pooled connection and who is asking: the actor's user is the
+ * person (users.name), its role the one the request acts in (the first of
+ * the route's roles, in the order of enum role, that the user holds). */
 PGconn *http_db(const struct req *q);
 struct ledger_actor http_actor(const struct req *q);
+/* The token the request was authenticated by: its user and all their roles. */
+const struct ledger_token *http_token(const struct req *q);
 
 /* Answers; body is stolen. */
 enum MHD_Result http_send_json(struct req *q, unsigned status, json_t *body);

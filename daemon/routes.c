@@ -27,6 +27,8 @@ enum {
 	TRAVEL_READERS = ROLE_ADMIN | ROLE_SECRETARIAT | ROLE_AUDITOR,
 	ADMIN = ROLE_ADMIN,
 	FINANCE = ROLE_FINANCE, /* a countersignature is finance's own */
+	SIGNED_IN = EVERYONE | ROLE_APPROVER, /* any user: who am I */
+	PEOPLE_READERS = ROLE_ADMIN | ROLE_AUDITOR,
 };
 
 #define BODY LIMIT_HTTP_BODY_BYTES
@@ -222,6 +224,28 @@ static const struct route routes[] = {
 	 IDEMPOTENT, route_privacy_erase},
 	{"GET", "/v1/privacy/erasures", "privacy_erasures", ROLE_ADMIN | ROLE_AUDITOR,
 	 "read what personal data was erased", BODY, READ, route_privacy_erasures},
+
+	/* people (routes_people.c, docs/people.md): an admin makes and disables
+	 * users and their tokens; the auditor reads who is who and the audit log */
+	{"GET", "/v1/me", "me", SIGNED_IN, "ask who they are", BODY, READ, route_me},
+	{"POST", "/v1/users", "user_create", ADMIN, "manage users", BODY, IDEMPOTENT,
+	 route_user_create},
+	{"GET", "/v1/users", "users_list", PEOPLE_READERS, "read users", BODY, READ,
+	 route_users_list},
+	{"GET", "/v1/users/{name}", "user_get", PEOPLE_READERS, "read users", BODY, READ,
+	 route_user_get},
+	{"POST", "/v1/users/{name}/roles", "user_roles", ADMIN, "manage users", BODY, IDEMPOTENT,
+	 route_user_roles},
+	{"POST", "/v1/users/{name}/disable", "user_disable", ADMIN, "manage users", BODY,
+	 IDEMPOTENT, route_user_disable},
+	{"POST", "/v1/users/{name}/tokens", "user_token_create", ADMIN, "manage users", BODY,
+	 IDEMPOTENT, route_user_token_create},
+	{"GET", "/v1/users/{name}/tokens", "user_tokens", PEOPLE_READERS, "read users", BODY,
+	 READ, route_user_tokens},
+	{"POST", "/v1/tokens/{name}/revoke", "token_revoke", ADMIN, "manage users", BODY,
+	 IDEMPOTENT, route_token_revoke},
+	{"GET", "/v1/audit", "audit_list", PEOPLE_READERS, "read the audit log", BODY, READ,
+	 route_audit_list},
 };
 
 const char *route_role_name(unsigned role)

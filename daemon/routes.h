@@ -157,5 +157,16 @@ enum MHD_Result route_signing_certificate(struct req *q, const char *const *args
 enum MHD_Result route_checkpoint_create(struct req *q, const char *const *args);
 enum MHD_Result route_checkpoints_list(struct req *q, const char *const *args);
 enum MHD_Result route_checkpoint_get(struct req *q, const char *const *args);
+/* routes_people.c: users, their roles and tokens, who am I, the audit log. */
+enum MHD_Result route_me(struct req *q, const char *const *args);
+enum MHD_Result route_user_create(struct req *q, const char *const *args);
+enum MHD_Result route_users_list(struct req *q, const char *const *args);
+enum MHD_Result route_user_get(struct req *q, const char *const *args);
+enum MHD_Result route_user_roles(struct req *q, const char *const *args);
+enum MHD_Result route_user_disable(struct req *q, const char *const *args);
+enum MHD_Result route_user_token_create(struct req *q, const char *const *args);
+enum MHD_Result route_user_tokens(struct req *q, const char *const *args);
+enum MHD_Result route_token_revoke(struct req *q, const char *const *args);
+enum MHD_Result route_audit_list(struct req *q, const char *const *args);
 
 #endif

@@ -39,6 +39,7 @@
 #include "daemon/http.h"
 #include "daemon/routes.h"
 #include "ledger/ledger.h"
+#include "ledger/people.h"
 #include "common/metrics.h"
 #include "bank/queue.h"
 #include "bank/reconcile.h"
@@ -164,6 +165,8 @@ struct req {
 	struct timespec t0;
 	const char *route;
 	struct ledger_token tok;
+	unsigned roles;   /* the user's roles, ROLE_* bits (routes.h) */
+	const char *role; /* the one the request acts in: audit.role */
 	int slot;
 	PGconn *c;
 	bool db_lost;
@@ -395,17 +398,46 @@ PGconn *http_db(const struct req *q)
 
 struct ledger_actor http_actor(const struct req *q)
 {
-	return (struct ledger_actor){q->tok.id, q->tok.name, q->tok.role, q->id, q->tok.name};
+	return (struct ledger_actor){q->tok.id, q->tok.name, q->role, q->id, q->tok.user};
+}
+
+const struct ledger_token *http_token(const struct req *q)
+{
+	return &q->tok;
 }
 
 /* --- authentication, roles, idempotency --------------------------------------- */
 
-/* Authenticates the bearer token, takes a pooled connection and checks
- * that the token's role is one of roles; else 1 with 401/403/503 sent. */
+/* The names of the ROLE_* bits in roles, "admin, finance" ("no role" if none). */
+static void role_names(char *out, size_t size, unsigned roles)
+{
+	size_t n = 0;
+
+	snprintf(out, size, "no role");
+	for (unsigned bit = 1; bit && route_role_name(bit); bit <<= 1)
+		if ((roles & bit) && n < size)
+			n += (size_t)snprintf(out + n, size - n, "%s%s", n ? ", " : "",
+					      route_role_name(bit));
+}
+
+/* The role a request acts in (written in audit.role): the first of the
+ * route's roles, in the order of enum role, that the user holds. */
+static const char *acting_role(unsigned held)
+{
+	unsigned bit = 1;
+
+	while (!(held & bit))
+		bit <<= 1;
+	return route_role_name(bit);
+}
+
+/* Authenticates the bearer token to a user, takes a pooled connection and
+ * checks that the user holds one of roles; else 1 with 401/403/503 sent. */
 static int authorise(struct req *q, unsigned roles, const char *what, enum MHD_Result *sent)
 {
 	const char *h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_AUTHORIZATION);
+	char held[96];
 	int rc;
 
 	if (!h || strncmp(h, "Bearer ", 7) != 0) {
@@ -415,33 +447,41 @@ static int authorise(struct req *q, unsigned roles, const char *what, enum MHD_R
 	}
 	/*
 	 * Asked of the database on every request, never answered from memory:
-	 * a revoke must hold for every request that starts after it returned,
-	 * and only a read made after the request started can know of it (a
-	 * cache emptied by NOTIFY hears of the revoke some time later). One
-	 * prepared primary-key lookup on the connection the request holds.
+	 * a revoke (or a user disabled) must hold for every request that starts
+	 * after it returned, and only a read made after the request started
+	 * can know of it (a cache emptied by NOTIFY hears of the revoke some
+	 * time later). One prepared primary-key lookup on the connection the
+	 * request holds, which reads the user and their roles too.
 	 */
 	rc = need_db(q);
 	if (rc == 0)
 		rc = ledger_token_check(&q->tok, q->c, h + 7);
 	if (rc == ERR_NOTFOUND) {
-		*sent = http_send_error(q, EC_UNAUTHENTICATED, "unknown or revoked token");
+		*sent = http_send_error(q, EC_UNAUTHENTICATED,
+					"unknown or revoked token, or disabled user");
 		return 1;
 	}
 	if (rc < 0) {
 		*sent = http_send_failure(q, rc);
 		return 1;
 	}
-	if (!(route_role_of(q->tok.role) & roles)) {
-		*sent = http_send_error(q, EC_FORBIDDEN, "the role %s may not %s", q->tok.role,
+	q->roles = 0;
+	for (size_t i = 0; i < LEDGER_ROLES; i++)
+		if (q->tok.roles & (1u << i))
+			q->roles |= route_role_of(ledger_role_names[i]);
+	if (!(q->roles & roles)) {
+		role_names(held, sizeof(held), q->roles);
+		*sent = http_send_error(q, EC_FORBIDDEN, "%s (%s) may not %s", q->tok.user, held,
 					what);
 		return 1;
 	}
+	q->role = acting_role(q->roles & roles);
 	return 0;
 }
 
 bool http_role_in(const struct req *q, unsigned roles)
 {
-	return (route_role_of(q->tok.role) & roles) != 0;
+	return (q->roles & roles) != 0;
 }
 
 /* For writes: reads Idempotency-Key; replays a stored answer (1 = sent). */
@@ -637,7 +677,7 @@ enum MHD_Result http_append(struct req *q, struct ledger_entry *e, size_t n, boo
 	s.idempotency_key = q->idem_key;
 	s.request_sha256 = q->request_sha;
 	s.action = action;
-	s.who = (struct ledger_actor){q->tok.id, q->tok.name, q->tok.role, q->id, q->tok.name};
+	s.who = http_actor(q);
 	rc = ledger_writer_submit(q->srv->writer, &s);
 	if (q->idem_key && err_code_of(rc) == EC_IDEMPOTENCY_KEY_TAKEN)
 		return replay_after_race(q);

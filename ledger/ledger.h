@@ -229,29 +229,38 @@ struct ledger_verify_result {
 };
 int ledger_verify(struct ledger_verify_result *out, PGconn *c);
 
-/* --- tokens (store.c) ------------------------------------------------------- */
+/* --- tokens (people.c; users, roles and the rest of people: people.h) ------ */
 
-/* True if role is admin, finance, secretariat or auditor. */
+/* True if role is admin, finance, secretariat, auditor or approver. */
 bool ledger_role_valid(const char *role);
 
-/* Creates a token; the token text (tfl_<id>_<secret>) into out. */
+/*
+ * `tfledger token create --role ROLE --name NAME` on the database directly:
+ * the user NAME (made if absent) holds ROLE (added to what they hold), and
+ * a new token named NAME belongs to them; its text (tfl_<id>_<secret>) into
+ * out. c has the ledger's statements prepared (ledger_store_setup or
+ * ledger_store_setup_owner). Audited "token.create" as who (NULL: "tfledger token
+ * create" acting as admin). ERR_INVALID for a bad role or name,
+ * ERR_CONFLICT for a token name taken or a disabled user.
+ */
 #define LEDGER_TOKEN_BYTES 96
 int ledger_token_create(char out[LEDGER_TOKEN_BYTES], PGconn *c, const char *role,
-			const char *name);
+			const char *name, const struct ledger_actor *who);
 
-/* Resolves a presented token: ERR_NOTFOUND for unknown/revoked/malformed. */
+/*
+ * Resolves a presented token to its user: ERR_NOTFOUND ("unknown or
+ * revoked token, or disabled user", the same for each) for a malformed,
+ * unknown or revoked token and for a token of a disabled user. roles is a
+ * set of bits, bit i for ledger_role_names[i] (people.h).
+ */
 struct ledger_token {
 	char id[LEDGER_TOKEN_ID_BYTES];
-	char name[128];
-	char role[16];
+	char name[128];      /* the token's label */
+	char user[72];       /* users.name */
+	char full_name[256 * 4];
+	unsigned roles;
 };
 int ledger_token_check(struct ledger_token *out, PGconn *c, const char *token);
-
-/* Revokes by name; ERR_NOTFOUND if no such (unrevoked) token. */
-int ledger_token_revoke(PGconn *c, const char *name);
-
-/* Prints the tokens (never the secrets) as an aligned table or JSON. */
-int ledger_token_list(json_t **out, PGconn *c);
 
 /* --- writer.c: group commit ---------------------------------------------------- */
 

@@ -3,8 +3,8 @@
  * table, with the columns of each read by an enum beside it), reading
  * accounts, balances, entries and the journal head, the checks that need
  * the database (accounts exist, periods open; closing and reopening them
- * is fund/close.c's), idempotency records, tokens and the verification of
- * the hash chain.
+ * is fund/close.c's), idempotency records and the verification of the hash
+ * chain (tokens and users: people.c).
  *
  * Appending entries is ledger_append's (append.c), for the writer (writer.c)
  * and the fund's commands.
@@ -22,6 +22,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/money.h"
+#include "ledger/people.h"
 
 /*
  * The columns of each statement whose rows are read, in the order of its
@@ -94,17 +95,6 @@ static const char *const counts_cols[COUNTS_NCOLS] = {
 	[COUNTS_ENTRIES] = "entries", [COUNTS_POSTINGS] = "postings",
 	[COUNTS_HEAD_SEQUENCE] = "sequence", [COUNTS_HEAD_HASH] = "hash"};
 
-/* token_get */
-enum { TOKEN_NAME, TOKEN_ROLE, TOKEN_SHA256, TOKEN_NCOLS };
-static const char *const token_cols[TOKEN_NCOLS] = {
-	[TOKEN_NAME] = "name", [TOKEN_ROLE] = "role", [TOKEN_SHA256] = "sha256"};
-
-/* token_list (owner_stmts) */
-enum { TOKENS_ID, TOKENS_NAME, TOKENS_ROLE, TOKENS_CREATED_AT, TOKENS_REVOKED_AT, TOKENS_NCOLS };
-static const char *const tokens_cols[TOKENS_NCOLS] = {
-	[TOKENS_ID] = "id", [TOKENS_NAME] = "name", [TOKENS_ROLE] = "role",
-	[TOKENS_CREATED_AT] = "created_at", [TOKENS_REVOKED_AT] = "revoked_at"};
-
 static const struct db_stmt stmts[] = {
 	{"acct_get", "SELECT " ACCOUNT_COLS " FROM accounts WHERE code = $1", 1},
 	/* The accounts entries name, each row with the first closed month
@@ -163,8 +153,6 @@ static const struct db_stmt stmts[] = {
 	{"verify_counts",
 	 "SELECT (SELECT count(*) FROM entries) AS entries,"
 	 " (SELECT count(*) FROM postings) AS postings, sequence, hash FROM ledger_head", 0},
-	{"token_get",
-	 "SELECT name, role, sha256 FROM tokens WHERE id = $1 AND revoked_at IS NULL", 1},
 };
 
 static const struct db_columns columns[] = {
@@ -182,33 +170,17 @@ static const struct db_columns columns[] = {
 	DB_COLUMNS("entries_list", entry_cols),
 	DB_COLUMNS("verify_page", entry_cols),
 	DB_COLUMNS("verify_counts", counts_cols),
-	DB_COLUMNS("token_get", token_cols),
-};
-
-/* Statements only the owner (the CLI) runs: the daemon may not write tokens. */
-static const struct db_stmt owner_stmts[] = {
-	{"token_insert",
-	 "WITH u AS (INSERT INTO users (name, created_by) VALUES ($2, 'tfledger token create')"
-	 "   ON CONFLICT (name) DO UPDATE SET full_name = users.full_name RETURNING id),"
-	 " r AS (INSERT INTO user_roles (user_id, role) SELECT id, $3 FROM u ON CONFLICT DO NOTHING)"
-	 " INSERT INTO tokens (id, name, role, sha256, user_id) SELECT $1, $2, $3, $4, id FROM u",
-	 4},
-	{"token_revoke",
-	 "UPDATE tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL"
-	 " RETURNING id", 1},
-	{"token_list",
-	 "SELECT id, name, role,"
-	 " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-	 " AS created_at,"
-	 " to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-	 " AS revoked_at FROM tokens ORDER BY name", 0},
-};
-
-static const struct db_columns owner_columns[] = {
-	DB_COLUMNS("token_list", tokens_cols),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The ledger's statements and people's (people.c: tokens, users, the audit log). */
+static int setup_owner(PGconn *c)
+{
+	int rc = db_setup(c, stmts, N(stmts), columns, N(columns));
+
+	return rc < 0 ? rc : ledger_people_setup(c);
+}
 
 int ledger_store_setup(PGconn *c)
 {
@@ -216,15 +188,7 @@ int ledger_store_setup(PGconn *c)
 
 	if (rc < 0)
 		return err_wrap(rc, "the daemon works as role tfledger_daemon");
-	return db_setup(c, stmts, N(stmts), columns, N(columns));
-}
-
-static int setup_owner(PGconn *c)
-{
-	int rc = db_setup(c, stmts, N(stmts), columns, N(columns));
-
-	return rc < 0 ? rc : db_setup(c, owner_stmts, N(owner_stmts), owner_columns,
-				      N(owner_columns));
+	return setup_owner(c);
 }
 
 /* --- accounts and balances -------------------------------------------------- */
@@ -909,106 +873,6 @@ cleanup:
 	PQclear(r);
 	(void)db_exec_sql(c, rc < 0 ? "ROLLBACK" : "COMMIT");
 	return rc;
-}
-
-/* --- tokens --------------------------------------------------------------------------- */
-
-bool ledger_role_valid(const char *role)
-{
-	return strcmp(role, "admin") == 0 || strcmp(role, "finance") == 0 ||
-	       strcmp(role, "secretariat") == 0 || strcmp(role, "auditor") == 0;
-}
-
-int ledger_token_create(char out[LEDGER_TOKEN_BYTES], PGconn *c, const char *role,
-			const char *name)
-{
-	char id[LEDGER_TOKEN_ID_BYTES], secret[65], sha[HASH_HEX_BYTES];
-	int rc;
-
-	if (!ledger_role_valid(role))
-		return err_set(ERR_INVALID,
-			       "--role %s: expected admin, finance, secretariat or auditor", role);
-	if (strlen(name) < 1 || strlen(name) > 100)
-		return err_set(ERR_INVALID, "--name: 1-100 characters");
-	if ((rc = setup_owner(c)) < 0 || (rc = ledger_random_hex(id, 8)) < 0 ||
-	    (rc = ledger_random_hex(secret, 32)) < 0)
-		return rc;
-	snprintf(out, LEDGER_TOKEN_BYTES, "tfl_%s_%s", id, secret);
-	if ((rc = hash_sha256_hex(sha, out, strlen(out))) < 0)
-		return rc;
-	rc = db_exec(NULL, c, "token_insert", 4, (const char *const[]){id, name, role, sha});
-	if (rc == ERR_CONFLICT)
-		rc = err_set(ERR_CONFLICT, "a token named '%s' exists", name);
-	return rc;
-}
-
-int ledger_token_check(struct ledger_token *out, PGconn *c, const char *token)
-{
-	char id[LEDGER_TOKEN_ID_BYTES], sha[HASH_HEX_BYTES];
-	PGresult *r = NULL;
-	int rc;
-
-	/* tfl_ + 16 hex + _ + 64 hex */
-	if (strlen(token) != 85 || strncmp(token, "tfl_", 4) != 0 || token[20] != '_')
-		return err_set(ERR_NOTFOUND, "malformed token");
-	memcpy(id, token + 4, 16);
-	id[16] = '\0';
-	if ((rc = hash_sha256_hex(sha, token, strlen(token))) < 0)
-		return rc;
-	rc = db_exec(&r, c, "token_get", 1, (const char *const[]){id});
-	if (rc < 0)
-		return rc;
-	if (PQntuples(r) == 0 || !hash_equal_ct(sha, PQgetvalue(r, 0, TOKEN_SHA256), 64)) {
-		rc = err_set(ERR_NOTFOUND, "unknown or revoked token");
-	} else {
-		snprintf(out->id, sizeof(out->id), "%s", id);
-		snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(r, 0, TOKEN_NAME));
-		snprintf(out->role, sizeof(out->role), "%s", PQgetvalue(r, 0, TOKEN_ROLE));
-	}
-	PQclear(r);
-	return rc;
-}
-
-int ledger_token_revoke(PGconn *c, const char *name)
-{
-	PGresult *r = NULL;
-	int rc = setup_owner(c);
-
-	if (rc == 0)
-		rc = db_exec(&r, c, "token_revoke", 1, (const char *const[]){name});
-	if (rc == 0 && PQntuples(r) == 0)
-		rc = err_set(ERR_NOTFOUND, "no active token named '%s'", name);
-	PQclear(r);
-	return rc;
-}
-
-int ledger_token_list(json_t **out, PGconn *c)
-{
-	PGresult *r = NULL;
-	json_t *arr = NULL;
-	int rc = setup_owner(c);
-
-	*out = NULL;
-	if (rc == 0)
-		rc = db_exec(&r, c, "token_list", 0, NULL);
-	if (rc < 0)
-		return rc;
-	arr = json_array();
-	for (int i = 0; arr && i < PQntuples(r); i++)
-		json_array_append_new(
-			arr,
-			json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", PQgetvalue(r, i, TOKENS_ID),
-				  "name", PQgetvalue(r, i, TOKENS_NAME), "role",
-				  PQgetvalue(r, i, TOKENS_ROLE), "created_at",
-				  PQgetvalue(r, i, TOKENS_CREATED_AT), "revoked_at",
-				  PQgetisnull(r, i, TOKENS_REVOKED_AT)
-					  ? json_null()
-					  : json_string(PQgetvalue(r, i, TOKENS_REVOKED_AT))));
-	PQclear(r);
-	if (!arr)
-		return err_set(ERR_INTERNAL, "out of memory");
-	*out = arr;
-	return 0;
 }
 
 int ledger_store_setup_owner(PGconn *c)

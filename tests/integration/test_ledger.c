@@ -335,17 +335,20 @@ struct call {
 
 START_TEST(test_roles__matrix)
 {
-	static const char *const roles[] = {"admin", "finance", "secretariat", "auditor"};
-	char *tokens[4] = {E.admin, E.finance, E.secretariat, E.auditor};
-	char body[512], path[160], *ids[4];
+	static const char *const roles[] = {"admin", "finance", "secretariat", "auditor",
+					    "approver"};
+	char *approver = make_token(E.conninfo, "approver", "apr");
+	char *tokens[5] = {E.admin, E.finance, E.secretariat, E.auditor, approver};
+	char body[512], path[160], *ids[5];
 
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		entry_body(body, sizeof(body), "2019-05-01", "1010", "4010", "1.00");
 		post_ok("/v1/entries", body, &ids[i]);
 	}
-	for (int i = 0; i < 4; i++) {
+	/* an approver alone approves rankings: the journal is not theirs to read */
+	for (int i = 0; i < 5; i++) {
 		bool writer = i < 2;
-		long w = writer ? 201 : 403;
+		long w = writer ? 201 : 403, rd = i < 4 ? 200 : 403;
 		struct call calls[12];
 		int n = 0;
 
@@ -361,13 +364,13 @@ START_TEST(test_roles__matrix)
 		snprintf(calls[n++].path, sizeof(path), "/v1/entries/%s/reverse", ids[i]);
 		calls[n] = (struct call){"POST", "", "", w};
 		snprintf(calls[n++].path, sizeof(path), "/v1/periods/2018-%02d/close", i + 1);
-		calls[n++] = (struct call){"GET", "/v1/accounts", "", 200};
-		calls[n++] = (struct call){"GET", "/v1/accounts/1010", "", 200};
-		calls[n++] = (struct call){"GET", "/v1/accounts/1010/balance?as_of=2019-05-01", "", 200};
-		calls[n++] = (struct call){"GET", "/v1/entries", "", 200};
-		calls[n] = (struct call){"GET", "", "", 200};
+		calls[n++] = (struct call){"GET", "/v1/accounts", "", rd};
+		calls[n++] = (struct call){"GET", "/v1/accounts/1010", "", rd};
+		calls[n++] = (struct call){"GET", "/v1/accounts/1010/balance?as_of=2019-05-01", "", rd};
+		calls[n++] = (struct call){"GET", "/v1/entries", "", rd};
+		calls[n] = (struct call){"GET", "", "", rd};
 		snprintf(calls[n++].path, sizeof(path), "/v1/entries/%s", ids[i]);
-		calls[n++] = (struct call){"GET", "/v1/journal/verify", "", 200};
+		calls[n++] = (struct call){"GET", "/v1/journal/verify", "", rd};
 		for (int k = 0; k < n; k++) {
 			struct resp r = http(&E.d, calls[k].method, calls[k].path, tokens[i], NULL,
 					     calls[k].body[0] ? calls[k].body : NULL);
@@ -391,8 +394,9 @@ START_TEST(test_roles__matrix)
 		expect(&r, 401, "unauthenticated");
 		resp_free(&r);
 	}
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		free(ids[i]);
+	free(approver);
 }
 END_TEST
 
@@ -417,7 +421,9 @@ START_TEST(test_token_revoke__refuses_the_next_request_every_time)
 		struct resp r;
 
 		snprintf(name, sizeof(name), "rev-%d", i);
-		ck_assert_msg(ledger_token_create(tok, c, "auditor", name) == 0, "%s", err_last());
+		ck_assert_int_eq(ledger_store_setup_owner(c), 0);
+		ck_assert_msg(ledger_token_create(tok, c, "auditor", name, NULL) == 0, "%s",
+			      err_last());
 		PQfinish(c);
 		r = http_on(h, &E.d, "GET", "/v1/accounts/1010", tok, NULL, NULL, 0);
 		ck_assert_msg(r.status == 200, "round %d, before the revoke: %ld %s", i, r.status,

@@ -1,8 +1,9 @@
 /*
  * routes_travel.c - tfledgerd's routes of travel support (travel/travel.h,
  * docs/travel.md "Over HTTP"): meetings, their applicants (an uploaded CSV),
- * rankings and what-ifs, approval, declines, cancellations, trip reports,
- * settlements and trips. Who may call which is in the route table
+ * rankings and what-ifs, stored runs, approval under four eyes, corrections
+ * of an applicant, declines, cancellations, trip reports, settlements and
+ * trips. Who may call which is in the route table
  * (routes.c); the auditor may rank what-ifs (which store nothing) but not
  * store a ranking.
  *
@@ -267,9 +268,80 @@ enum MHD_Result route_meeting_add(struct req *q, const char *const *args)
 	return op(q, travel_meeting_add, NULL, NULL, 201);
 }
 
+struct approve {
+	json_t *body;
+	bool approver;
+};
+
+static int approve_run(json_t **out, unsigned *status, PGconn *c,
+		       const struct ledger_actor *who, void *ctx)
+{
+	struct approve *a = ctx;
+
+	*status = 200;
+	return travel_approve_checked(out, c, a->body, who, a->approver);
+}
+
+/* Approval under four eyes: the module is told whether the caller holds
+ * the approver role (the route table lets admin and secretariat in for an
+ * installation that turned travel.four_eyes off). */
 enum MHD_Result route_meeting_approve(struct req *q, const char *const *args)
 {
-	return op(q, travel_approve, args[0], NULL, 200);
+	struct approve a = {NULL, http_role_in(q, ROLE_APPROVER)};
+	enum MHD_Result sent;
+
+	if (read_body(&a.body, q, args[0], NULL, &sent))
+		return sent;
+	sent = http_write(q, approve_run, &a);
+	json_decref(a.body);
+	return sent;
+}
+
+/* A read of one meeting's object (a run, an applicant): 200 or the failure. */
+static enum MHD_Result read_one(struct req *q, int (*fn)(json_t **, PGconn *, const char *,
+							 const char *),
+				const char *meeting, const char *what)
+{
+	const char *bad;
+	json_t *out = NULL;
+	int rc;
+
+	if ((bad = http_unknown_arg(q, http_no_args)))
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
+	rc = fn(&out, http_db(q), meeting, what);
+	if (rc < 0)
+		return http_send_failure(q, rc);
+	return http_send_json(q, 200, out);
+}
+
+enum MHD_Result route_runs_list(struct req *q, const char *const *args)
+{
+	const char *bad;
+	json_t *out = NULL;
+	int rc;
+
+	if ((bad = http_unknown_arg(q, http_no_args)))
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
+	rc = travel_runs_list(&out, http_db(q), args[0]);
+	if (rc < 0)
+		return http_send_failure(q, rc);
+	return http_send_json(q, 200, out);
+}
+
+enum MHD_Result route_run_get(struct req *q, const char *const *args)
+{
+	return read_one(q, travel_run_get, args[0], args[1]);
+}
+
+enum MHD_Result route_applicant_get(struct req *q, const char *const *args)
+{
+	return read_one(q, travel_applicant_get, args[0], args[1]);
+}
+
+/* PATCH: a correction of the applicant's fields with its reason. */
+enum MHD_Result route_applicant_update(struct req *q, const char *const *args)
+{
+	return op(q, travel_applicant_update, args[0], args[1], 200);
 }
 
 enum MHD_Result route_trip_decline(struct req *q, const char *const *args)

@@ -60,7 +60,7 @@ START_TEST(test_rules_policy_load__default_policy)
 
 	ck_assert_int_eq(rules_policy_load_default(&p), 0);
 	ck_assert_str_eq(rules_policy_id(p), "igf-travel");
-	ck_assert_str_eq(rules_policy_version(p), "2019.1");
+	ck_assert_str_eq(rules_policy_version(p), "2019.2");
 	ck_assert_int_eq(rules_policy_deadline_days(p), 42);
 	ck_assert_uint_eq(strlen(rules_policy_sha256(p)), 64);
 	rules_policy_free(p);
@@ -91,7 +91,7 @@ static const struct bad_policy bad_policies[] = {
 	{"<key>ldc</key>", "<key>ldc</key><key>ldc</key>", ":29: "},       /* key twice */
 	{"daysBeforeMeeting=\"42\"", "daysBeforeMeeting=\"-1\"", ":16: "},
 	{"rule=\"skip-and-continue\"", "rule=\"first-fit\"", ":34: "},
-	{"version=\"2019.1\"", "", ":13: "},                               /* no version */
+	{"version=\"2019.2\"", "", ":13: "},                               /* no version */
 	{"<effective from=\"2019-01-01\"/>", "<effective from=\"2019-02-30\"/>", ":15: "},
 	{"<requestDeadline", "<deadline", ":16: "},                        /* wrong element */
 	{"urn:tfledger:policy:1", "urn:tfledger:policy:2", ":13: "},      /* namespace */
@@ -308,7 +308,7 @@ END_TEST
 START_TEST(test_rules_policy_load_buffer__same_as_the_file)
 {
 	rules_policy *a = NULL, *b = NULL;
-	char *text = policy_variant("version=\"2019.1\"", "version=\"9.9\"");
+	char *text = policy_variant("version=\"2019.2\"", "version=\"9.9\"");
 
 	ck_assert_int_eq(load_text(&a, text), 0);
 	ck_assert_int_eq(rules_policy_load_buffer(&b, text, strlen(text), "upload"), 0);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "daemon/http.h"
@@ -109,20 +110,40 @@ static int rank_run(json_t **out, unsigned *status, PGconn *c, const struct ledg
 	return rc < 0 ? rc : *out ? 0 : err_set(ERR_INTERNAL, "out of memory");
 }
 
+/* The what-if's travel-allocation XML (rules_write_xml), 200, written to
+ * an unlinked temporary file first (as routes_reports.c does): a failure
+ * is an error answer, never a truncated document. */
+static enum MHD_Result send_xml(struct req *q, const travel_ranking *k)
+{
+	FILE *f = tmpfile();
+	long size;
+	int fd;
+
+	if (!f || rules_write_xml(f, travel_ranking_result(k)) < 0 || fflush(f) != 0 ||
+	    (size = ftell(f)) < 0 || (fd = dup(fileno(f))) < 0) {
+		if (f)
+			fclose(f);
+		return http_send_error(q, EC_INTERNAL, "cannot write the ranking's XML");
+	}
+	fclose(f);
+	return http_send_fd(q, 200, "application/xml", fd, (uint64_t)size);
+}
+
 /*
  * A ranking: 201 with the stored run, or for a what-if (?what_if=true, or
  * "what_if": true in the body) 200 with nothing stored (no run, no audit
- * row, no Idempotency-Key kept: a what-if can simply be asked again).
+ * row, no Idempotency-Key kept: a what-if can simply be asked again);
+ * a what-if answers the travel-allocation XML with ?format=xml.
  */
 enum MHD_Result route_meeting_rank(struct req *q, const char *const *path_args)
 {
-	static const char *const args[] = {"what_if", NULL};
+	static const char *const args[] = {"what_if", "format", NULL};
 	const char *meeting = path_args[0];
 	travel_ranking *k = NULL;
 	struct ledger_actor who;
 	enum MHD_Result sent;
 	json_t *body = NULL, *v;
-	const char *bad, *arg = http_arg(q, "what_if");
+	const char *bad, *arg = http_arg(q, "what_if"), *format = http_arg(q, "format");
 	bool what_if;
 	int rc;
 
@@ -131,6 +152,9 @@ enum MHD_Result route_meeting_rank(struct req *q, const char *const *path_args)
 	if (arg && strcmp(arg, "true") != 0 && strcmp(arg, "false") != 0)
 		return http_send_error(q, EC_INVALID_FIELD,
 				       "what_if: expected true or false, got '%s'", arg);
+	if (format && strcmp(format, "json") != 0 && strcmp(format, "xml") != 0)
+		return http_send_error(q, EC_INVALID_FIELD,
+				       "format: expected json or xml, got '%s'", format);
 	if (http_body_len(q) == 0)
 		body = json_object();
 	else if (http_parse_body(&body, q, &sent))
@@ -161,6 +185,12 @@ enum MHD_Result route_meeting_rank(struct req *q, const char *const *path_args)
 				       "policy: a path on the server is not accepted over HTTP; "
 				       "send the policy itself as policy_xml with a what-if");
 	}
+	if (!what_if && format && strcmp(format, "xml") == 0) {
+		json_decref(body);
+		return http_send_error(q, EC_INVALID_FIELD,
+				       "format: xml is for a what-if; a stored run's XML is the"
+				       " travel-allocation report (GET /v1/reports/travel-allocation)");
+	}
 	if (!what_if) {
 		sent = http_write(q, rank_run, body);
 		json_decref(body);
@@ -170,7 +200,8 @@ enum MHD_Result route_meeting_rank(struct req *q, const char *const *path_args)
 	json_decref(body);
 	if (rc < 0)
 		return http_send_failure(q, rc);
-	sent = http_send_json(q, 200, travel_ranking_json(k));
+	sent = format && strcmp(format, "xml") == 0 ? send_xml(q, k)
+						     : http_send_json(q, 200, travel_ranking_json(k));
 	travel_ranking_free(k);
 	return sent;
 }

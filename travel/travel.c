@@ -327,11 +327,17 @@ static const struct db_stmt stmts[] = {
 	 "SELECT position, applicant, rank, decision, amount_minor, granted_minor,"
 	 " array_to_json(reasons)::text AS reasons, explanation"
 	 " FROM travel_decisions WHERE run = $1 ORDER BY position", 1},
+	/* Records the approver of run $1: when this approval obliged trips ($3)
+	 * or no run of the meeting was approved before (approving again with
+	 * nothing to do stores nothing) */
 	{"travel_run_approve",
-	 "UPDATE travel_runs SET approved_by = $2, approved_at = now()"
-	 " WHERE id = $1 AND approved_by IS NULL RETURNING approved_by,"
-	 " to_char(approved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-	 " AS approved_at", 2},
+	 "UPDATE travel_runs r SET approved_by = $2, approved_at = now()"
+	 " WHERE r.id = $1 AND r.approved_by IS NULL AND ($3::boolean OR NOT EXISTS"
+	 "  (SELECT 1 FROM travel_runs p WHERE p.meeting = r.meeting"
+	 "   AND p.approved_by IS NOT NULL))"
+	 " RETURNING r.approved_by,"
+	 " to_char(r.approved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	 " AS approved_at", 3},
 	{"travel_run_insert",
 	 "INSERT INTO travel_runs (meeting, ranked_on, policy_id, policy_version, policy_sha256,"
 	 " budget_source, budget_minor, allocated_minor, remaining_minor, currency, inputs,"
@@ -1222,6 +1228,21 @@ json_t *travel_ranking_json(const travel_ranking *k)
 	if (fclose(f) == 0 && rc == 0)
 		o = json_loadb(text, size, 0, NULL);
 	free(text);
+	/* each decision with its sentence, name and country (the engine's
+	 * table shows them; a client of the API prints its own) */
+	for (size_t i = 0; o && i < k->result.n; i++) {
+		const struct rules_decision *d = &k->result.decisions[i];
+		json_t *dj = json_array_get(json_object_get(o, "decisions"), i);
+		char why[1024];
+
+		rules_explain(why, sizeof(why), &k->result, d);
+		if (!dj || json_object_set_new(dj, "explanation", json_string(why)) < 0 ||
+		    json_object_set_new(dj, "name", json_string(d->applicant->name)) < 0 ||
+		    json_object_set_new(dj, "country", json_string(d->applicant->country)) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
 	if (o && (json_object_set_new(o, "meeting", json_string(k->meeting)) < 0 ||
 		  json_object_set_new(o, "as_of", json_string(k->as_of)) < 0 ||
 		  json_object_set_new(o, "run", k->run ? json_integer(k->run) : json_null()) < 0 ||
@@ -1434,11 +1455,13 @@ static int approve_tx_run(PGconn *c, void *ctx)
 		PQclear(trip);
 	}
 	/* the run records its (first) approver; later approvals of places
-	 * offered after a decline are in the audit trail */
+	 * offered after a decline are in the audit trail; a run ranked again
+	 * after an approval is approved by the approval that obliges from it */
 	if (rc == 0)
-		rc = db_exec(&done, c, "travel_run_approve", 2,
+		rc = db_exec(&done, c, "travel_run_approve", 3,
 			     (const char *const[]){PQgetvalue(run, 0, C_RUN_ID),
-						   ledger_actor_user(t->who)});
+						   ledger_actor_user(t->who),
+						   json_array_size(approved) > 0 ? "true" : "false"});
 	if (rc == 0)
 		newly = PQntuples(done) == 1;
 	if (rc == 0 && (newly || json_array_size(approved) > 0))

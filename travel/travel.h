@@ -112,7 +112,9 @@ const struct rules_result *travel_ranking_result(const travel_ranking *k);
  * The contract's JSON of the result plus "meeting", "as_of", "run" (the
  * stored id, null for a what-if), "budget_source" ("ledger"|"given") and
  * "history": [{"id","field","declared","ledger"}] for every applicant whose
- * CSV figure differs from the fund's history. New reference.
+ * CSV figure differs from the fund's history; each decision adds
+ * "explanation" (the engine's sentence), "name" and "country". New
+ * reference.
  */
 json_t *travel_ranking_json(const travel_ranking *k);
 

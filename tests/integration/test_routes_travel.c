@@ -17,6 +17,15 @@
 #define DATA SRCDATADIR "/tests/data/"
 
 static struct roles_env E;
+static char *Appr; /* a person with the approver role ("appr"): four eyes approve */
+
+/* Who writes path: the approver approves a ranking, the Secretariat does the rest. */
+static const char *writer(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 8 && strcmp(path + n - 8, "/approve") == 0 ? Appr : E.secretariat;
+}
 
 static const char *const meeting_2018 =
 	"{\"id\":\"igf2018-mag3\",\"name\":\"MAG 3 2018\",\"starts_on\":\"2018-10-01\","
@@ -82,6 +91,7 @@ static void setup(void)
 	ck_assert_msg(harness_run(NULL, &err, NULL, argv) == 0, "fund init: %s", err);
 	free(err);
 	harness_allow_overdrafts(E.conninfo);
+	Appr = make_token(E.conninfo, "approver", "appr");
 	daemon_start(&E.d, E.conninfo, E.dir);
 	travel_money();
 }
@@ -89,6 +99,8 @@ static void setup(void)
 static void teardown(void)
 {
 	roles_env_close(&E);
+	free(Appr);
+	Appr = NULL;
 }
 
 /* One request with a Content-Type of our choosing (the fixture's request). */
@@ -234,7 +246,7 @@ static void prior_meeting(void)
 	json_decref(upload("igf2018-mag3", DATA "travel/prior.csv", E.secretariat, 201));
 	json_decref(call("POST", "/v1/meetings/igf2018-mag3/rank", E.secretariat,
 			 "{\"as_of\":\"2018-09-10\",\"budget\":\"5000.00 USD\"}", 201));
-	json_decref(call("POST", "/v1/meetings/igf2018-mag3/approve", E.secretariat,
+	json_decref(call("POST", "/v1/meetings/igf2018-mag3/approve", Appr,
 			 "{\"date\":\"2018-09-15\"}", 200));
 	json_decref(call("POST", "/v1/meetings/igf2018-mag3/trips/bo/report", E.secretariat,
 			 "{\"report_received\":\"2018-10-20\"}", 200));
@@ -491,17 +503,17 @@ END_TEST
 static json_t *replayed(const char *path, const char *key, const char *ctype, const char *body,
 			const char *other, long status)
 {
-	struct resp a = req("POST", path, E.secretariat, key, ctype, body), b;
+	struct resp a = req("POST", path, writer(path), key, ctype, body), b;
 	char *before;
 	json_t *o;
 
 	ck_assert_msg(a.status == status, "%s: %ld: %s", path, a.status, a.body);
 	before = snapshot();
-	b = req("POST", path, E.secretariat, key, ctype, body);
+	b = req("POST", path, writer(path), key, ctype, body);
 	ck_assert_msg(b.status == status, "%s replay: %ld: %s", path, b.status, b.body);
 	ck_assert_str_eq(b.body, a.body);
 	resp_free(&b);
-	refused(req("POST", path, E.secretariat, key, ctype, other), 409, "conflict",
+	refused(req("POST", path, writer(path), key, ctype, other), 409, "conflict",
 		"Idempotency-Key");
 	expect_unchanged(before);
 	free(before);
@@ -604,11 +616,13 @@ START_TEST(test_routes_travel__roles_and_audit_rows_of_every_write)
 		REFUSED_EACH(denied);
 		expect_unchanged(before);
 		free(before);
-		o = call("POST", writes[i].path, E.secretariat, writes[i].body, writes[i].status);
+		o = call("POST", writes[i].path, writer(writes[i].path), writes[i].body,
+			 writes[i].status);
 		json_decref(o);
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE action = '%s' AND"
-					   " token_name = 'sec' AND role = 'secretariat'",
-			 writes[i].action);
+					   " token_name = '%s' AND role = '%s'",
+			 writes[i].action, writer(p) == Appr ? "appr" : "sec",
+			 writer(p) == Appr ? "approver" : "secretariat");
 		expect_sql(sql, "1");
 	}
 	/* reads: the auditor yes, finance no */
@@ -672,7 +686,7 @@ START_TEST(test_report_route__bad_input_refused_nothing_stored)
 	json_decref(upload("m1", DATA "travel/mag1.csv", E.secretariat, 201));
 	json_decref(call("POST", "/v1/meetings/m1/rank", E.secretariat,
 			 "{\"budget\":\"5000.00\",\"as_of\":\"2019-01-05\"}", 201));
-	json_decref(call("POST", "/v1/meetings/m1/approve", E.secretariat, "{}", 200));
+	json_decref(call("POST", "/v1/meetings/m1/approve", Appr, "{}", 200));
 	json_decref(call("POST", "/v1/meetings/m1/trips/bo/decline", E.secretariat, "{}", 200));
 	/* now: amina approved, bo declined, cy offered */
 	before = snapshot();
@@ -712,11 +726,11 @@ START_TEST(test_routes_travel__flow_meeting_to_settlement_and_later_history)
 
 	/* approve: two obligations; again: nothing */
 	entries = query_ll(E.conninfo, "SELECT count(*) FROM entries");
-	o = call("POST", "/v1/meetings/m1/approve", E.secretariat, "{\"date\":\"2019-01-06\"}", 200);
+	o = call("POST", "/v1/meetings/m1/approve", Appr, "{\"date\":\"2019-01-06\"}", 200);
 	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 2);
 	json_decref(o);
 	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM entries"), entries + 2);
-	o = call("POST", "/v1/meetings/m1/approve", E.secretariat, "{\"date\":\"2019-01-06\"}", 200);
+	o = call("POST", "/v1/meetings/m1/approve", Appr, "{\"date\":\"2019-01-06\"}", 200);
 	ck_assert_int_eq(json_array_size(json_object_get(o, "approved")), 0);
 	json_decref(o);
 
@@ -727,7 +741,7 @@ START_TEST(test_routes_travel__flow_meeting_to_settlement_and_later_history)
 	ck_assert_int_eq(json_array_size(json_object_get(o, "offered")), 1);
 	ck_assert_str_eq(str(json_array_get(json_object_get(o, "offered"), 0), "applicant"), "cy");
 	json_decref(o);
-	o = call("POST", "/v1/meetings/m1/approve", E.secretariat, "{\"date\":\"2019-01-09\"}", 200);
+	o = call("POST", "/v1/meetings/m1/approve", Appr, "{\"date\":\"2019-01-09\"}", 200);
 	ck_assert_str_eq(str(json_array_get(json_object_get(o, "approved"), 0), "applicant"), "cy");
 	json_decref(o);
 
@@ -847,7 +861,7 @@ START_TEST(test_routes_travel__bad_input_names_the_field_stores_nothing)
 		    "{}"), 409, "conflict", "no stored ranking");
 	json_decref(call("POST", "/v1/meetings/m1/rank", E.secretariat,
 			 "{\"budget\":\"3000.00\",\"as_of\":\"2019-01-05\"}", 201));
-	json_decref(call("POST", "/v1/meetings/m1/approve", E.secretariat, "{}", 200));
+	json_decref(call("POST", "/v1/meetings/m1/approve", Appr, "{}", 200));
 	before = snapshot();
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char key[32];
@@ -874,7 +888,7 @@ static void *race(void *arg)
 {
 	struct racer *x = arg;
 
-	x->r = req("POST", x->path, E.secretariat, "k-race", "application/json", x->body);
+	x->r = req("POST", x->path, writer(x->path), "k-race", "application/json", x->body);
 	return NULL;
 }
 

@@ -293,7 +293,7 @@ static void print_differences(json_t *applicants)
 				(long long)json_integer_value(json_object_get(d, "ledger")));
 }
 
-static const char *s(json_t *o, const char *key)
+static const char *text_of(json_t *o, const char *key)
 {
 	const char *v = json_string_value(json_object_get(o, key));
 
@@ -305,11 +305,13 @@ static void print_ranking_head(json_t *o)
 {
 	json_t *p = json_object_get(o, "policy");
 
-	printf("Policy:    %s %s (sha256 %s)\n", s(p, "id"), s(p, "version"), s(p, "sha256"));
-	printf("Meeting:   %s (%s), ranked as of %s\n", s(o, "meeting"), s(o, "meeting_date"),
-	       s(o, "as_of"));
-	printf("Budget:    %s %s (%s); allocated %s, remaining %s\n\n", s(o, "budget"),
-	       s(o, "currency"), s(o, "budget_source"), s(o, "allocated"), s(o, "remaining"));
+	printf("Policy:    %s %s (sha256 %s)\n", text_of(p, "id"), text_of(p, "version"),
+	       text_of(p, "sha256"));
+	printf("Meeting:   %s (%s), ranked as of %s\n", text_of(o, "meeting"),
+	       text_of(o, "meeting_date"), text_of(o, "as_of"));
+	printf("Budget:    %s %s (%s); allocated %s, remaining %s\n\n", text_of(o, "budget"),
+	       text_of(o, "currency"), text_of(o, "budget_source"), text_of(o, "allocated"),
+	       text_of(o, "remaining"));
 }
 
 static int rank(struct cli_run *r, const char *meeting)
@@ -325,6 +327,12 @@ static int rank(struct cli_run *r, const char *meeting)
 		cli_usage_error("travel rank: --format xml",
 				"for a what-if (--what-if); a stored run's XML is the"
 				" travel-allocation report (tfledger report travel-allocation)");
+		return finish(r, CLI_USAGE, NULL, NULL, NULL);
+	}
+	if (file && !what_if) {
+		cli_usage_error("travel rank: --policy",
+				"for a what-if (--what-if); a stored ranking uses the server's"
+				" policy");
 		return finish(r, CLI_USAGE, NULL, NULL, NULL);
 	}
 	if (file) {
@@ -363,8 +371,8 @@ static int rank(struct cli_run *r, const char *meeting)
 	}
 	if (json_is_integer(json_object_get(o, "run")))
 		fprintf(stderr, "tfledger travel rank: run %lld stored (budget %s %s from %s)\n",
-			(long long)json_integer_value(json_object_get(o, "run")), s(o, "budget"),
-			s(o, "currency"), s(o, "budget_source"));
+			(long long)json_integer_value(json_object_get(o, "run")), text_of(o, "budget"),
+			text_of(o, "currency"), text_of(o, "budget_source"));
 	else
 		fprintf(stderr, "tfledger travel rank: what-if, nothing stored\n");
 	return finish(r, status, o, NULL, NULL);
@@ -402,7 +410,16 @@ static int dispatch(struct cli_run *r)
 		size_t len = 0, alen = 0;
 		int rc = slurp(&csv, &len, r->positional);
 
+		/* the file's name, for the server's messages and the rows */
+		const char *base = strrchr(r->positional, '/');
+		json_t *q = json_pack("{s:s}", "source", strcmp(r->positional, "-") == 0 ? "stdin"
+							 : base		    ? base + 1
+									    : r->positional);
+
 		snprintf(path, sizeof(path), "/v1/meetings/%s/applicants", meeting);
+		if (rc == 0 && (!q || cli_http_query(path, sizeof(path), q) < 0))
+			rc = err_set(ERR_INVALID, "%s: the file's name is too long", r->positional);
+		json_decref(q);
 		status = rc < 0 ? cli_fail(rc, "applicants import")
 				: cli_http_raw(&text, &alen, &r->http, "applicants import", "POST",
 					       path, "text/csv", csv, len, NULL, 0);
@@ -478,7 +495,7 @@ static int dispatch(struct cli_run *r)
 					" ranked by %s, approved by %s\n",
 				(long long)json_integer_value(json_object_get(out, "run")),
 				json_array_size(json_object_get(out, "approved")),
-				s(out, "ranked_by"), s(out, "approved_by"));
+				text_of(out, "ranked_by"), text_of(out, "approved_by"));
 		free(meeting);
 		return finish(r, status, out, "approved", trip_cols);
 	}
@@ -486,7 +503,7 @@ static int dispatch(struct cli_run *r)
 	snprintf(path, sizeof(path), "/v1/meetings/%s/trips/%s/%s", meeting, who, a);
 	status = cli_run_request(r, "POST", path, &out);
 	if (status == CLI_OK && strcmp(a, "settle") == 0)
-		fprintf(stderr, "tfledger travel settle: %s released\n", s(out, "released"));
+		fprintf(stderr, "tfledger travel settle: %s released\n", text_of(out, "released"));
 	if (status == CLI_OK && strcmp(r->format, "table") == 0) {
 		/* the trip, then the places offered (decline, cancel) */
 		json_t *rows = json_pack("[O]", json_object_get(out, "trip"));

@@ -215,7 +215,7 @@ static bool is_csv(const char *ctype)
 
 struct import {
 	struct req *q;
-	const char *meeting;
+	const char *meeting, *source;
 };
 
 static int import_run(json_t **out, unsigned *status, PGconn *c,
@@ -228,19 +228,29 @@ static int import_run(json_t **out, unsigned *status, PGconn *c,
 	*status = 201;
 	if (!f)
 		return err_set(ERR_INTERNAL, "cannot read the body");
-	rc = travel_applicants_import(out, c, im->meeting, f, "body", who);
+	rc = travel_applicants_import(out, c, im->meeting, f, im->source ? im->source : "body",
+				      who);
 	fclose(f);
 	return rc;
 }
 
-/* POST /v1/meetings/{id}/applicants: the contract's CSV as the body. */
+/*
+ * POST /v1/meetings/{id}/applicants[?source=NAME]: the contract's CSV as the
+ * body; source names the file in messages and in the rows (the CLI sends
+ * the file's name), else "body".
+ */
 enum MHD_Result route_applicants_import(struct req *q, const char *const *args)
 {
-	struct import im = {q, args[0]};
+	static const char *const source_arg[] = {"source", NULL};
+	struct import im = {q, args[0], http_arg(q, "source")};
 	const char *bad, *ctype;
 
-	if ((bad = http_unknown_arg(q, http_no_args)))
+	if ((bad = http_unknown_arg(q, source_arg)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
+	if (im.source && (!*im.source || strlen(im.source) > 200 ||
+			  strpbrk(im.source, "\r\n\t")))
+		return http_send_error(q, EC_INVALID_FIELD,
+				       "source: expected a file's name of 1 to 200 bytes on one line");
 	ctype = http_header(q, "Content-Type");
 	if (!is_csv(ctype))
 		return http_send_error(q, EC_INVALID_FIELD,

@@ -2273,6 +2273,18 @@ static int correct_tx_run(PGconn *c, void *ctx)
 		else
 			rc = oom();
 	}
+	if (rc == 0) {
+		/* as in the CSV: a date of attestation only with health_check yes */
+		json_t *h = json_object_get(set, "health_check");
+		json_t *d = json_object_get(set, "health_attested_on");
+		const char *check = h ? json_string_value(h) : PQgetvalue(row, 0, C_AR_HEALTH);
+		const char *date = d ? json_string_value(d) : PQgetvalue(row, 0, C_AR_HEALTH_ATTESTED);
+
+		if (strcmp(check, "no") == 0 && *date)
+			rc = fund_body_bad("health_attested_on", "a date of a health attestation"
+								 " needs health_check yes (set it"
+								 " to null to clear it)", NULL);
+	}
 	if (rc == 0 && json_array_size(changes) > 0) {
 		set_text = json_dumps(set, JSON_COMPACT);
 		changes_text = json_dumps(changes, JSON_COMPACT);

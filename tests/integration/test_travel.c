@@ -997,8 +997,8 @@ START_TEST(test_travel_cli__bad_csv_refused_whole_nothing_stored)
 	static const struct {
 		const char *file, *want;
 	} bad[] = {
-		{DATA "bad-country.csv", ":4: column country"},
-		{DATA "bad-currency.csv", ":2: column currency"},
+		{DATA "bad-country.csv", "bad-country.csv:4: column country"},
+		{DATA "bad-currency.csv", "bad-currency.csv:2: column currency"},
 	};
 	struct fx f;
 	struct door o;
@@ -1302,6 +1302,7 @@ START_TEST(test_travel_cli__usage_errors_exit_1)
 		{"travel", "nonsense", NULL},
 		{"travel", "rank", "--meeting", "m", "--format", "csv", NULL},
 		{"travel", "rank", "--meeting", "m", "--format", "xml", NULL},
+		{"travel", "rank", "--meeting", "m", "--policy", "p.xml", NULL},
 		{"travel", "run", "--meeting", "m", "--run", "1/2", NULL},
 		{"applicants", "import", "--meeting", "m", NULL},
 		{"applicants", "import", "x.csv", NULL},

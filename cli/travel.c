@@ -293,6 +293,7 @@ static void print_differences(json_t *applicants)
 				(long long)json_integer_value(json_object_get(d, "ledger")));
 }
 
+/* The string at key of o, or "-" (for the table's header lines). */
 static const char *text_of(json_t *o, const char *key)
 {
 	const char *v = json_string_value(json_object_get(o, key));

@@ -14,7 +14,13 @@
  * or a settlement, which liquidates the whole granted amount and books what
  * was paid as expense. A trip report is a date on an approved or settled
  * trip, recorded once, with no entry; a person's reports outstanding are
- * their approved or settled trips without one. The ranking is rules_rank():
+ * their approved or settled trips whose report was due (the meeting's end
+ * plus the policy's grace days) and has not come. Approval under four
+ * eyes (travel_approve_checked) names three people apart: the ranker, the
+ * approver and the countersigner of an overrun it uses. An applicant is
+ * corrected field by field, old and new values kept, until an approved run
+ * covers it. Entries name a trip by its number, never a person (the
+ * journal is kept for ever and hashed). The ranking is rules_rank():
  * this file gathers its inputs (the fund's own history for prior funding)
  * and stores its result;
  * it must not rank by itself, nor change or delete journal rows.

@@ -5,8 +5,10 @@
  * column, the differences from the fund's history in the answer), what-if
  * rankings with another budget and policy that leave every table as it
  * was, trip reports recorded apart from the settlement (reports outstanding
- * of later meetings right either way), every write's roles, audit row and
- * Idempotency-Key replay, and the whole flow from meeting to settlement.
+ * of later meetings right either way, from their due date), every write's
+ * roles, audit row and Idempotency-Key replay, the whole flow from meeting
+ * to settlement, approval under four eyes, stored runs read back equal to
+ * the ranking's answer, and applicant corrections with their history.
  * Each test gets a fresh migrated database with the fund's chart.
  */
 #include "tests/integration/ledger_fixture.h"

@@ -8,8 +8,12 @@
  * to the next waitlisted applicant who fits, settle booking the actual cost
  * and releasing the rest, every currency's trial balance zero and the
  * journal verified after all of it, a what-if that stores nothing, and bad
- * CSV files refused whole with nothing stored. CLI paths run the real
- * tfledger binary.
+ * CSV files refused whole with nothing stored; four eyes (the ranker, a
+ * person without the approver role, a countersigner who ranked or
+ * approves: refused; the setting off: the Secretariat approves), the trip
+ * report due after the policy's grace days, and no person named in the
+ * journal's memos. CLI paths run the real tfledger binary through the one
+ * door: a real tfledgerd and the tokens of three people, no database.
  */
 #include <check.h>
 #include <jansson.h>

@@ -131,6 +131,10 @@ enum MHD_Result route_trip_report(struct req *q, const char *const *args);
 enum MHD_Result route_trip_decline(struct req *q, const char *const *args);
 enum MHD_Result route_trip_cancel(struct req *q, const char *const *args);
 enum MHD_Result route_trip_settle(struct req *q, const char *const *args);
+enum MHD_Result route_runs_list(struct req *q, const char *const *args);
+enum MHD_Result route_run_get(struct req *q, const char *const *args);
+enum MHD_Result route_applicant_get(struct req *q, const char *const *args);
+enum MHD_Result route_applicant_update(struct req *q, const char *const *args);
 
 /* routes_budget.c: annual budgets and where they stand. */
 enum MHD_Result route_budget_set(struct req *q, const char *const *args);

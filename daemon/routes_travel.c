@@ -1,8 +1,9 @@
 /*
  * routes_travel.c - tfledgerd's routes of travel support (travel/travel.h,
  * docs/travel.md "Over HTTP"): meetings, their applicants (an uploaded CSV),
- * rankings and what-ifs, approval, declines, cancellations, trip reports,
- * settlements and trips. Who may call which is in the route table
+ * rankings and what-ifs, stored runs, approval under four eyes, corrections
+ * of an applicant, declines, cancellations, trip reports, settlements and
+ * trips. Who may call which is in the route table
  * (routes.c); the auditor may rank what-ifs (which store nothing) but not
  * store a ranking.
  *
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "daemon/http.h"
@@ -108,20 +110,40 @@ static int rank_run(json_t **out, unsigned *status, PGconn *c, const struct ledg
 	return rc < 0 ? rc : *out ? 0 : err_set(ERR_INTERNAL, "out of memory");
 }
 
+/* The what-if's travel-allocation XML (rules_write_xml), 200, written to
+ * an unlinked temporary file first (as routes_reports.c does): a failure
+ * is an error answer, never a truncated document. */
+static enum MHD_Result send_xml(struct req *q, const travel_ranking *k)
+{
+	FILE *f = tmpfile();
+	long size;
+	int fd;
+
+	if (!f || rules_write_xml(f, travel_ranking_result(k)) < 0 || fflush(f) != 0 ||
+	    (size = ftell(f)) < 0 || (fd = dup(fileno(f))) < 0) {
+		if (f)
+			fclose(f);
+		return http_send_error(q, EC_INTERNAL, "cannot write the ranking's XML");
+	}
+	fclose(f);
+	return http_send_fd(q, 200, "application/xml", fd, (uint64_t)size);
+}
+
 /*
  * A ranking: 201 with the stored run, or for a what-if (?what_if=true, or
  * "what_if": true in the body) 200 with nothing stored (no run, no audit
- * row, no Idempotency-Key kept: a what-if can simply be asked again).
+ * row, no Idempotency-Key kept: a what-if can simply be asked again);
+ * a what-if answers the travel-allocation XML with ?format=xml.
  */
 enum MHD_Result route_meeting_rank(struct req *q, const char *const *path_args)
 {
-	static const char *const args[] = {"what_if", NULL};
+	static const char *const args[] = {"what_if", "format", NULL};
 	const char *meeting = path_args[0];
 	travel_ranking *k = NULL;
 	struct ledger_actor who;
 	enum MHD_Result sent;
 	json_t *body = NULL, *v;
-	const char *bad, *arg = http_arg(q, "what_if");
+	const char *bad, *arg = http_arg(q, "what_if"), *format = http_arg(q, "format");
 	bool what_if;
 	int rc;
 
@@ -130,6 +152,9 @@ enum MHD_Result route_meeting_rank(struct req *q, const char *const *path_args)
 	if (arg && strcmp(arg, "true") != 0 && strcmp(arg, "false") != 0)
 		return http_send_error(q, EC_INVALID_FIELD,
 				       "what_if: expected true or false, got '%s'", arg);
+	if (format && strcmp(format, "json") != 0 && strcmp(format, "xml") != 0)
+		return http_send_error(q, EC_INVALID_FIELD,
+				       "format: expected json or xml, got '%s'", format);
 	if (http_body_len(q) == 0)
 		body = json_object();
 	else if (http_parse_body(&body, q, &sent))
@@ -160,6 +185,12 @@ enum MHD_Result route_meeting_rank(struct req *q, const char *const *path_args)
 				       "policy: a path on the server is not accepted over HTTP; "
 				       "send the policy itself as policy_xml with a what-if");
 	}
+	if (!what_if && format && strcmp(format, "xml") == 0) {
+		json_decref(body);
+		return http_send_error(q, EC_INVALID_FIELD,
+				       "format: xml is for a what-if; a stored run's XML is the"
+				       " travel-allocation report (GET /v1/reports/travel-allocation)");
+	}
 	if (!what_if) {
 		sent = http_write(q, rank_run, body);
 		json_decref(body);
@@ -169,7 +200,8 @@ enum MHD_Result route_meeting_rank(struct req *q, const char *const *path_args)
 	json_decref(body);
 	if (rc < 0)
 		return http_send_failure(q, rc);
-	sent = http_send_json(q, 200, travel_ranking_json(k));
+	sent = format && strcmp(format, "xml") == 0 ? send_xml(q, k)
+						     : http_send_json(q, 200, travel_ranking_json(k));
 	travel_ranking_free(k);
 	return sent;
 }
@@ -183,7 +215,7 @@ static bool is_csv(const char *ctype)
 
 struct import {
 	struct req *q;
-	const char *meeting;
+	const char *meeting, *source;
 };
 
 static int import_run(json_t **out, unsigned *status, PGconn *c,
@@ -196,19 +228,29 @@ static int import_run(json_t **out, unsigned *status, PGconn *c,
 	*status = 201;
 	if (!f)
 		return err_set(ERR_INTERNAL, "cannot read the body");
-	rc = travel_applicants_import(out, c, im->meeting, f, "body", who);
+	rc = travel_applicants_import(out, c, im->meeting, f, im->source ? im->source : "body",
+				      who);
 	fclose(f);
 	return rc;
 }
 
-/* POST /v1/meetings/{id}/applicants: the contract's CSV as the body. */
+/*
+ * POST /v1/meetings/{id}/applicants[?source=NAME]: the contract's CSV as the
+ * body; source names the file in messages and in the rows (the CLI sends
+ * the file's name), else "body".
+ */
 enum MHD_Result route_applicants_import(struct req *q, const char *const *args)
 {
-	struct import im = {q, args[0]};
+	static const char *const source_arg[] = {"source", NULL};
+	struct import im = {q, args[0], http_arg(q, "source")};
 	const char *bad, *ctype;
 
-	if ((bad = http_unknown_arg(q, http_no_args)))
+	if ((bad = http_unknown_arg(q, source_arg)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
+	if (im.source && (!*im.source || strlen(im.source) > 200 ||
+			  strpbrk(im.source, "\r\n\t")))
+		return http_send_error(q, EC_INVALID_FIELD,
+				       "source: expected a file's name of 1 to 200 bytes on one line");
 	ctype = http_header(q, "Content-Type");
 	if (!is_csv(ctype))
 		return http_send_error(q, EC_INVALID_FIELD,
@@ -267,9 +309,80 @@ enum MHD_Result route_meeting_add(struct req *q, const char *const *args)
 	return op(q, travel_meeting_add, NULL, NULL, 201);
 }
 
+struct approve {
+	json_t *body;
+	bool approver;
+};
+
+static int approve_run(json_t **out, unsigned *status, PGconn *c,
+		       const struct ledger_actor *who, void *ctx)
+{
+	struct approve *a = ctx;
+
+	*status = 200;
+	return travel_approve_checked(out, c, a->body, who, a->approver);
+}
+
+/* Approval under four eyes: the module is told whether the caller holds
+ * the approver role (the route table lets admin and secretariat in for an
+ * installation that turned travel.four_eyes off). */
 enum MHD_Result route_meeting_approve(struct req *q, const char *const *args)
 {
-	return op(q, travel_approve, args[0], NULL, 200);
+	struct approve a = {NULL, http_role_in(q, ROLE_APPROVER)};
+	enum MHD_Result sent;
+
+	if (read_body(&a.body, q, args[0], NULL, &sent))
+		return sent;
+	sent = http_write(q, approve_run, &a);
+	json_decref(a.body);
+	return sent;
+}
+
+/* A read of one meeting's object (a run, an applicant): 200 or the failure. */
+static enum MHD_Result read_one(struct req *q, int (*fn)(json_t **, PGconn *, const char *,
+							 const char *),
+				const char *meeting, const char *what)
+{
+	const char *bad;
+	json_t *out = NULL;
+	int rc;
+
+	if ((bad = http_unknown_arg(q, http_no_args)))
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
+	rc = fn(&out, http_db(q), meeting, what);
+	if (rc < 0)
+		return http_send_failure(q, rc);
+	return http_send_json(q, 200, out);
+}
+
+enum MHD_Result route_runs_list(struct req *q, const char *const *args)
+{
+	const char *bad;
+	json_t *out = NULL;
+	int rc;
+
+	if ((bad = http_unknown_arg(q, http_no_args)))
+		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
+	rc = travel_runs_list(&out, http_db(q), args[0]);
+	if (rc < 0)
+		return http_send_failure(q, rc);
+	return http_send_json(q, 200, out);
+}
+
+enum MHD_Result route_run_get(struct req *q, const char *const *args)
+{
+	return read_one(q, travel_run_get, args[0], args[1]);
+}
+
+enum MHD_Result route_applicant_get(struct req *q, const char *const *args)
+{
+	return read_one(q, travel_applicant_get, args[0], args[1]);
+}
+
+/* PATCH: a correction of the applicant's fields with its reason. */
+enum MHD_Result route_applicant_update(struct req *q, const char *const *args)
+{
+	return op(q, travel_applicant_update, args[0], args[1], 200);
 }
 
 enum MHD_Result route_trip_decline(struct req *q, const char *const *args)

@@ -22,13 +22,16 @@
 
 enum col {
 	C_ID, C_NAME, C_COUNTRY, C_CATEGORY, C_ROLE, C_FORMS, C_HEALTH, C_PRIOR_FUNDED,
-	C_PRIOR_REPORTS, C_REQUEST, C_AMOUNT, C_CURRENCY, C_REQUESTED_ON, C_COUNT
+	C_PRIOR_REPORTS, C_REQUEST, C_AMOUNT, C_CURRENCY, C_REQUESTED_ON,
+	C_HEALTH_ATTESTED_ON, /* optional: the first column that may be missing */
+	C_COUNT
 };
+#define C_REQUIRED C_HEALTH_ATTESTED_ON
 
 static const char *const col_names[C_COUNT] = {
 	"id", "name", "country", "category", "role", "forms_complete", "health_check",
 	"prior_funded", "prior_reports_outstanding", "request", "amount", "currency",
-	"requested_on",
+	"requested_on", "health_attested_on",
 };
 
 struct reader {
@@ -71,7 +74,7 @@ static int read_header(struct reader *r)
 			r->col[c] = i;
 		}
 	}
-	for (int c = 0; c < C_COUNT; c++)
+	for (int c = 0; c < C_REQUIRED; c++)
 		if (r->col[c] == SIZE_MAX)
 			return err_set(ERR_INVALID, "%s:%zu: column %s: missing from the "
 					      "header", csv_name(r->csv), csv_line(r->csv),
@@ -177,6 +180,18 @@ static int read_row(struct rules_applicant *a, struct reader *r, const char *cur
 	if (date_parse_time(&a->requested_s, &a->requested_ns, v) < 0)
 		return fail(r, C_REQUESTED_ON, "expected a date YYYY-MM-DD or an RFC 3339 "
 					       "timestamp like 2018-12-01T09:30:00Z");
+	a->health_attested_on[0] = '\0';
+	if (r->col[C_HEALTH_ATTESTED_ON] != SIZE_MAX) {
+		/* the day of the health attestation: empty, or a date not after the request */
+		const char *h = csv_field(r->csv, r->col[C_HEALTH_ATTESTED_ON], &n);
+
+		if (n > 0 && !date_valid(h))
+			return fail(r, C_HEALTH_ATTESTED_ON, "expected a date YYYY-MM-DD or nothing");
+		if (n > 0 && !a->health_check)
+			return fail(r, C_HEALTH_ATTESTED_ON,
+				    "a date of a health attestation needs health_check yes");
+		snprintf(a->health_attested_on, sizeof(a->health_attested_on), "%s", h);
+	}
 	/* one allocation for the four strings, owned by id */
 	{
 		size_t li, ln, lo, lr = strlen(v);

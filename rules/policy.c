@@ -107,6 +107,7 @@ static int walk(rules_policy *p, xmlDocPtr doc)
 	attr(p->version, sizeof(p->version), root, "version");
 	p->effective_until = INT32_MAX;
 	p->allocation = RULES_SKIP_AND_CONTINUE;
+	p->report_grace_days = RULES_REPORT_GRACE_DAYS_DEFAULT;
 	for (xmlNodePtr n = root->children; n; n = n->next) {
 		if (is(n, "effective")) {
 			attr(buf, sizeof(buf), n, "from");
@@ -124,6 +125,9 @@ static int walk(rules_policy *p, xmlDocPtr doc)
 		} else if (is(n, "requestDeadline")) {
 			attr(buf, sizeof(buf), n, "daysBeforeMeeting");
 			p->deadline_days = atoi(buf); /* validated: 0..3660 digits */
+		} else if (is(n, "reportGrace")) {
+			attr(buf, sizeof(buf), n, "daysAfterMeeting");
+			p->report_grace_days = atoi(buf); /* validated: 0..3660 digits */
 		} else if (is(n, "eligibility")) {
 			read_list(p->gates, &p->ngates, n, gate_names, RULES_GATE_COUNT);
 		} else if (is(n, "ranking")) {
@@ -224,6 +228,7 @@ const char *rules_policy_version(const rules_policy *p) { return p->version; }
 const char *rules_policy_sha256(const rules_policy *p) { return p->sha256; }
 const char *rules_policy_path(const rules_policy *p) { return p->path; }
 int rules_policy_deadline_days(const rules_policy *p) { return p->deadline_days; }
+int rules_policy_report_grace_days(const rules_policy *p) { return p->report_grace_days; }
 int32_t rules_policy_effective_from(const rules_policy *p) { return p->effective_from; }
 int32_t rules_policy_effective_until(const rules_policy *p) { return p->effective_until; }
 enum rules_allocation rules_policy_allocation(const rules_policy *p) { return p->allocation; }

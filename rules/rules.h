@@ -91,6 +91,9 @@ const char *rules_policy_version(const rules_policy *p);
 const char *rules_policy_sha256(const rules_policy *p);
 const char *rules_policy_path(const rules_policy *p);
 int rules_policy_deadline_days(const rules_policy *p);
+/* The days after a meeting ends within which its trip report is due
+ * (<reportGrace daysAfterMeeting>; 30 when the policy does not say). */
+int rules_policy_report_grace_days(const rules_policy *p);
 /* Effective dates as days since 1970-01-01; until is INT32_MAX if open. */
 int32_t rules_policy_effective_from(const rules_policy *p);
 int32_t rules_policy_effective_until(const rules_policy *p);
@@ -146,7 +149,8 @@ struct rules_applicant {
 	enum rules_category category;
 	bool has_role;            /* role is not blank */
 	bool forms_complete;
-	bool health_check;
+	bool health_check;        /* attested yes/no; nothing else about health is kept */
+	char health_attested_on[11]; /* the day of the attestation, "" if not given */
 	int64_t prior_funded;
 	int64_t prior_reports_outstanding;
 	enum rules_request request;
@@ -155,6 +159,10 @@ struct rules_applicant {
 	int32_t requested_ns;     /* and its fraction */
 	char *requested_on;       /* as written */
 	char *role;               /* as written ("" for none) */
+	/* the reports outstanding by name: "report for MEETING due DATE not
+	 * received; ..." (travel/: the fund's history), or NULL (a CSV's
+	 * declared count); the caller's, not freed by rules_applicants_free */
+	const char *reports_due;
 	size_t line;              /* where its record starts in the file */
 };
 

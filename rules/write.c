@@ -71,6 +71,10 @@ static void fact(struct sb *b, const struct rules_result *r, const struct rules_
 		put(b, "no health check on file");
 		break;
 	case RULES_GATE_PRIOR_REPORTS_OUTSTANDING:
+		if (a->reports_due && *a->reports_due) {
+			put(b, "%s", a->reports_due);
+			break;
+		}
 		put(b, "%lld report%s from earlier funded trips outstanding",
 		    (long long)a->prior_reports_outstanding,
 		    a->prior_reports_outstanding == 1 ? "" : "s");

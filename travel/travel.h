@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "ledger/ledger.h"
@@ -52,8 +53,11 @@ int travel_meetings_list(json_t **out, PGconn *c);
  * checked by rules_applicants_read_stream: the meeting's currency, known
  * countries, unique ids) into meeting; source names the file in messages
  * and in the rows (the CLI: its path; a route: "body"). The whole file or
- * nothing: "invalid-field" naming source, line and column; "conflict" if an
- * id is already stored for the meeting; "not-found" for an unknown meeting.
+ * nothing: "invalid-field" naming source, line and column; "conflict" naming
+ * the ids the meeting has already (correct those with
+ * travel_applicant_update); "not-found" for an unknown meeting. The CSV's
+ * optional health_attested_on column (a date) is stored; nothing else
+ * about health is.
  * *out is {"meeting","source","imported","as_of","applicants":[...]}: the
  * applicants this file stored, as travel_applicants_list shows them,
  * as of today (UTC).
@@ -108,7 +112,9 @@ const struct rules_result *travel_ranking_result(const travel_ranking *k);
  * The contract's JSON of the result plus "meeting", "as_of", "run" (the
  * stored id, null for a what-if), "budget_source" ("ledger"|"given") and
  * "history": [{"id","field","declared","ledger"}] for every applicant whose
- * CSV figure differs from the fund's history. New reference.
+ * CSV figure differs from the fund's history; each decision adds
+ * "explanation" (the engine's sentence), "name" and "country". New
+ * reference.
  */
 json_t *travel_ranking_json(const travel_ranking *k);
 
@@ -129,6 +135,69 @@ json_t *travel_ranking_json(const travel_ranking *k);
  */
 int travel_approve(json_t **out, PGconn *c, json_t *body,
 		   const struct ledger_actor *who);
+
+/*
+ * travel_approve under four eyes (docs/travel.md "Four eyes"), what
+ * tfledgerd calls: when the setting travel.four_eyes is on (the default;
+ * read in the approval's transaction), the person approving
+ * (ledger_actor_user(who)) must hold the approver role (approver: the
+ * caller knows who's roles) and must not be the run's ranker
+ * (travel_runs.created_by), and a countersigned overrun the approval uses
+ * must have been signed by a third person; else EC_FOUR_EYES (403) in
+ * words and nothing is stored. travel_approve itself applies no such rule:
+ * it is for callers that are their own control (tests, tools run by the
+ * installation). The run records its first approver (approved_by,
+ * approved_at); *out adds "ranked_by", "approved_by", "approved_at",
+ * "countersigned_by" (signers of the overruns the run used, or null) and
+ * "four_eyes" (whether the rule applied).
+ */
+int travel_approve_checked(json_t **out, PGconn *c, json_t *body,
+			   const struct ledger_actor *who, bool approver);
+
+/*
+ * The stored runs of a meeting, oldest first: {"meeting","runs":[{"id",
+ * "ranked_on","policy_id","policy_version","policy_sha256","budget",
+ * "allocated","remaining","currency","budget_source","ranked_by",
+ * "approved_by","approved_at","countersigned_by","status"}]}; status is
+ * "approved" (approved_by set), "superseded" (a later run exists) or
+ * "proposed". "not-found" for an unknown meeting.
+ */
+int travel_runs_list(json_t **out, PGconn *c, const char *meeting);
+
+/*
+ * One stored run (run: its number as text) as travel_runs_list shows it,
+ * plus "meeting", "decisions":[{"position","applicant","rank","decision",
+ * "amount","granted","reasons":[...],"explanation"}] exactly as stored,
+ * and "inputs" (the applicants as ranked). "invalid-field" if run is no
+ * number, "not-found" if the meeting has no such run.
+ */
+int travel_run_get(json_t **out, PGconn *c, const char *meeting, const char *run);
+
+/*
+ * One applicant as travel_applicants_list shows it (as of today), plus
+ * "meeting", "as_of" and "changes":[{"field","old","new","reason",
+ * "changed_by","changed_at"}], oldest first. "not-found".
+ */
+int travel_applicant_get(json_t **out, PGconn *c, const char *meeting, const char *applicant);
+
+/*
+ * Corrects fields of a stored applicant: {"meeting","applicant","reason",
+ * and one or more of the CSV's fields: "name","country","category","role",
+ * "forms_complete","health_check" (yes/no or true/false),
+ * "health_attested_on" (a date; null or "" clears it),"prior_funded",
+ * "prior_reports_outstanding" (counts),"request","amount","currency" (the
+ * meeting's),"requested_on"}, each checked as the CSV is. In one
+ * transaction: every field whose value changes gets a
+ * travel_applicant_changes row (old and new value as the CSV writes them,
+ * reason, the person), the applicant row changes, one audit row
+ * travel.applicant.correct; a field given with its stored value changes
+ * nothing. "conflict" once an approved run has a decision on the applicant
+ * or it has a trip (approved decisions are not rewritten: decline or
+ * cancel instead); "not-found"; "invalid-field" naming the field. *out is
+ * travel_applicant_get's object plus "changed" (how many fields changed).
+ */
+int travel_applicant_update(json_t **out, PGconn *c, json_t *body,
+			    const struct ledger_actor *who);
 
 /*
  * The applicant declines (travel_decline) or the Secretariat cancels

@@ -92,7 +92,7 @@ START_TEST(test_cli__over_long_option_or_value_refused_alike_by_every_family)
 	static const char *const cmds[][4] = {
 		{"pledges", "add", "--donor"},	  {"donors", "list", "--database"},
 		{"reconcile", "--bank-account"},   {"travel", "approve", "--meeting"},
-		{"meetings", "list", "--database"}, {"db", "start", "--dir"},
+		{"meetings", "list", "--url"},	   {"db", "start", "--dir"},
 		{"migrate", "--database"},	   {"token", "list", "--database"},
 		{"statements", "import", "--database"}, {"post", "--url"},
 		{"verify", "--database"},	   {"rank", "--policy"},

@@ -304,7 +304,17 @@ START_TEST(test_travel_routes__rank_approve_decline_settle_and_roles)
 	ck_assert_str_eq(json_string_value(json_object_get(o, "id")), "m1");
 	json_decref(o);
 	expect(http(&E.d, "POST", "/v1/meetings", E.secretariat, NULL, meeting), 409, "conflict");
-	cli_ok("applicants", "import", DATA "travel/mag1.csv", "--meeting", "m1");
+	{
+		/* the applicants' CSV uploaded as the Secretariat (the one door) */
+		size_t len = 0;
+		char *csv = harness_slurp(DATA "travel/mag1.csv", &len);
+		struct resp r = http_on_typed(NULL, &E.d, "POST", "/v1/meetings/m1/applicants",
+					      E.secretariat, NULL, "text/csv", csv, len);
+
+		ck_assert_msg(r.status == 201, "upload: %ld: %s", r.status, r.body);
+		resp_free(&r);
+		free(csv);
+	}
 
 	o = call("GET", "/v1/meetings", E.auditor, NULL, 200);
 	ck_assert_int_eq(json_array_size(json_object_get(o, "meetings")), 1);
@@ -364,7 +374,12 @@ START_TEST(test_travel_routes__rank_approve_decline_settle_and_roles)
 	json_decref(o);
 	ck_assert_int_eq(count("travel_runs"), 1);
 
-	/* approve: an empty body is fine; obligations are entries */
+	/* approve: an empty body is fine; obligations are entries. (Four eyes,
+	 * on by default, is test_routes_travel's: here the installation turned
+	 * it off, so the Secretariat approves the run it ranked.) */
+	ck_assert_int_eq(query_ll(E.conninfo, "WITH u AS (UPDATE settings SET value = 'off'"
+					      " WHERE key = 'travel.four_eyes' RETURNING 1)"
+					      " SELECT count(*) FROM u"), 1);
 	entries = count("entries");
 	expect(http(&E.d, "POST", "/v1/meetings/m1/approve", E.finance, NULL, NULL), 403,
 	       "forbidden");

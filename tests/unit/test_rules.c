@@ -60,10 +60,89 @@ START_TEST(test_rules_policy_load__default_policy)
 
 	ck_assert_int_eq(rules_policy_load_default(&p), 0);
 	ck_assert_str_eq(rules_policy_id(p), "igf-travel");
-	ck_assert_str_eq(rules_policy_version(p), "2019.1");
+	ck_assert_str_eq(rules_policy_version(p), "2019.2");
 	ck_assert_int_eq(rules_policy_deadline_days(p), 42);
 	ck_assert_uint_eq(strlen(rules_policy_sha256(p)), 64);
 	rules_policy_free(p);
+}
+END_TEST
+
+/* The trip report's grace period is the policy's: 30 in the bundled one,
+ * 30 when a (format 1.0) policy does not say, any 0..3660 it says. */
+START_TEST(test_rules_policy_load__report_grace_days)
+{
+	rules_policy *p = NULL;
+	char *text;
+
+	ck_assert_int_eq(rules_policy_load_default(&p), 0);
+	ck_assert_int_eq(rules_policy_report_grace_days(p), 30);
+	rules_policy_free(p);
+	p = NULL;
+	text = policy_variant("  <reportGrace daysAfterMeeting=\"30\"/>\n", "");
+	ck_assert_int_eq(load_text(&p, text), 0);
+	ck_assert_int_eq(rules_policy_report_grace_days(p), 30);
+	rules_policy_free(p);
+	free(text);
+	p = NULL;
+	text = policy_variant("daysAfterMeeting=\"30\"", "daysAfterMeeting=\"0\"");
+	ck_assert_int_eq(load_text(&p, text), 0);
+	ck_assert_int_eq(rules_policy_report_grace_days(p), 0);
+	rules_policy_free(p);
+	free(text);
+	p = NULL;
+	text = policy_variant("daysAfterMeeting=\"30\"", "daysAfterMeeting=\"-1\"");
+	ck_assert_int_eq(load_text(&p, text), ERR_INVALID);
+	ck_assert_msg(strstr(err_last(), "daysAfterMeeting"), "%s", err_last());
+	ck_assert_ptr_null(p);
+	free(text);
+}
+END_TEST
+
+/* The applicants' CSV may carry health_attested_on: a date, only with
+ * health_check yes; nothing else about health. */
+START_TEST(test_rules_applicants_read__health_attested_on)
+{
+	static const char head[] =
+		"id,name,country,category,role,forms_complete,health_check,prior_funded,"
+		"prior_reports_outstanding,request,amount,currency,requested_on,health_attested_on\n";
+	static const struct {
+		const char *row, *want; /* want: NULL = read, with row's date */
+	} cases[] = {
+		{"a,A,KEN,mag,,yes,yes,0,0,full,1.00,USD,2018-12-01,2018-11-20\n", NULL},
+		{"a,A,KEN,mag,,yes,yes,0,0,full,1.00,USD,2018-12-01,\n", NULL},
+		{"a,A,KEN,mag,,yes,yes,0,0,full,1.00,USD,2018-12-01,20-11-2018\n",
+		 "x.csv:2: column health_attested_on"},
+		{"a,A,KEN,mag,,yes,no,0,0,full,1.00,USD,2018-12-01,2018-11-20\n",
+		 "needs health_check yes"},
+	};
+	rules_countries *k = NULL;
+
+	ck_assert_int_eq(rules_countries_load_default(&k), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		struct rules_applicant *a = NULL;
+		size_t n = 0;
+		FILE *f;
+		int rc;
+
+		snprintf(text, sizeof(text), "%s%s", head, cases[i].row);
+		f = fmemopen(text, strlen(text), "r");
+		ck_assert(f);
+		rc = rules_applicants_read_stream(&a, &n, f, "x.csv", "USD", k);
+		fclose(f);
+		if (cases[i].want) {
+			ck_assert_msg(rc == ERR_INVALID, "case %zu: %d", i, rc);
+			ck_assert_msg(strstr(err_last(), cases[i].want), "case %zu: %s", i,
+				      err_last());
+			continue;
+		}
+		ck_assert_msg(rc == 0, "case %zu: %s", i, err_last());
+		ck_assert_uint_eq(n, 1);
+		ck_assert_str_eq(a[0].health_attested_on, i == 0 ? "2018-11-20" : "");
+		ck_assert_ptr_null(a[0].reports_due);
+		rules_applicants_free(a, n);
+	}
+	rules_countries_free(k);
 }
 END_TEST
 
@@ -91,7 +170,7 @@ static const struct bad_policy bad_policies[] = {
 	{"<key>ldc</key>", "<key>ldc</key><key>ldc</key>", ":29: "},       /* key twice */
 	{"daysBeforeMeeting=\"42\"", "daysBeforeMeeting=\"-1\"", ":16: "},
 	{"rule=\"skip-and-continue\"", "rule=\"first-fit\"", ":34: "},
-	{"version=\"2019.1\"", "", ":13: "},                               /* no version */
+	{"version=\"2019.2\"", "", ":13: "},                               /* no version */
 	{"<effective from=\"2019-01-01\"/>", "<effective from=\"2019-02-30\"/>", ":15: "},
 	{"<requestDeadline", "<deadline", ":16: "},                        /* wrong element */
 	{"urn:tfledger:policy:1", "urn:tfledger:policy:2", ":13: "},      /* namespace */
@@ -308,7 +387,7 @@ END_TEST
 START_TEST(test_rules_policy_load_buffer__same_as_the_file)
 {
 	rules_policy *a = NULL, *b = NULL;
-	char *text = policy_variant("version=\"2019.1\"", "version=\"9.9\"");
+	char *text = policy_variant("version=\"2019.2\"", "version=\"9.9\"");
 
 	ck_assert_int_eq(load_text(&a, text), 0);
 	ck_assert_int_eq(rules_policy_load_buffer(&b, text, strlen(text), "upload"), 0);
@@ -583,6 +662,8 @@ static Suite *suite(void)
 {
 	const struct harness_test core[] = {
 		{test_rules_policy_load__default_policy, 0},
+		{test_rules_policy_load__report_grace_days, 0},
+		{test_rules_applicants_read__health_attested_on, 0},
 		{test_rules_policy_load__sha256_follows_the_bytes, 0},
 		{test_rules_policy_load__refuses_invalid_with_line, (int)HARNESS_N(bad_policies)},
 		{test_rules_policy_load__refuses_doctype_and_entities, 0},

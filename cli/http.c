@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "common/err.h"
 #include "common/limits.h"
 
@@ -51,6 +52,17 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	b->len += k;
 	q[b->len] = '\0';
 	return k;
+}
+
+/* libcurl's progress callback: the bytes of the body sent so far. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	cli_progress_update(ud, (int64_t)ulnow);
+	return 0;
 }
 
 /* Prints a refusal: the answer's error object if it has one, else its text. */
@@ -109,6 +121,11 @@ int cli_http_raw(char **out, size_t *len, const struct cli_http *h, const char *
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 600L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (h->progress) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, h->progress);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", h->token);
 	hdr = curl_slist_append(hdr, auth);
 	if (h->key) {

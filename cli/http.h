@@ -20,10 +20,13 @@
 
 #define CLI_HTTP_DEFAULT_URL "http://127.0.0.1:8080"
 
+struct cli_progress;
+
 struct cli_http {
 	const char *url;   /* --url, else $TFLEDGER_URL, else CLI_HTTP_DEFAULT_URL */
 	const char *token; /* --token, else $TFLEDGER_TOKEN */
 	const char *key;   /* Idempotency-Key of a write, or NULL */
+	struct cli_progress *progress; /* follows a request body's upload, or NULL */
 };
 
 /* --url URL and --token TOKEN, the same in every command that takes them. */

@@ -51,8 +51,8 @@ int cli_run_family(int argc, char **argv, const struct cli_args_family *family,
  * The one door: sends r's request to tfledgerd (r->http) and returns the
  * exit status (0, or 1/2 with the refusal printed as "tfledger: FAMILY
  * ACTION: message [code]"). For GET, r->body's members become the query
- * string of path; for any other method r->body is the JSON body. *out is
- * the answer (NULL on a refusal).
+ * string of path; for any other method r->body is the JSON body (NULL:
+ * the request has none). *out is the answer (NULL on a refusal).
  */
 int cli_run_request(struct cli_run *r, const char *method, const char *path, json_t **out);
 

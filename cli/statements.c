@@ -51,7 +51,9 @@ static const struct cli_args_cmd cmds[] = {
 	{"statements import", opts, NULL, "FILE.xml...", "statement files, imported in order", 1,
 	 -1, IMPORT_HELP "\n`statements import` is `bank-statements import` (the contract's name)."},
 };
-static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, NULL);
+static const char notes[] =
+	IMPORT_HELP "\n\nThe options: tfledger bank-statements import --help.\n";
+static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
 /* The value of key in o as text, integers in decimal. */
 static void cell(char *out, size_t size, json_t *o, const char *key)

@@ -224,19 +224,30 @@ cleanup:
 	return rc;
 }
 
-/* rates import FILE.csv: POST /v1/rates with the file's bytes (text/csv). */
+/* rates import FILE.csv: POST /v1/rates?file=FILE.csv with the file's
+ * bytes (text/csv). */
 static int rates_import(struct cli_run *r, json_t **out)
 {
+	char path[LIMIT_PATH_BYTES * 3 + 32] = "/v1/rates";
+	json_t *q = json_pack("{s:s}", "file", r->positional);
 	char *csv = NULL, *ans = NULL;
 	size_t len = 0, alen = 0;
 	json_error_t e;
 	int rc = slurp(&csv, &len, r->positional, LIMIT_HTTP_BODY_BYTES);
 
 	*out = NULL;
-	if (rc < 0)
+	if (rc < 0) {
+		json_decref(q);
 		return cli_run_fail(r, rc);
-	rc = cli_http_raw(&ans, &alen, &r->http, "rates import", "POST", "/v1/rates", "text/csv",
-			  csv, len, NULL, 0);
+	}
+	if (!q || cli_http_query(path, sizeof(path), q) < 0) {
+		json_decref(q);
+		free(csv);
+		return cli_run_fail(r, err_set(ERR_LIMIT, "%s: the name is too long", r->positional));
+	}
+	json_decref(q);
+	rc = cli_http_raw(&ans, &alen, &r->http, "rates import", "POST", path, "text/csv", csv, len,
+			  NULL, 0);
 	free(csv);
 	if (rc != 0)
 		return rc;

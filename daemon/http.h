@@ -81,6 +81,15 @@ const char *http_unknown_arg(struct req *q, const char *const *allowed);
 /* A query parameter, or NULL. */
 const char *http_arg(struct req *q, const char *key);
 
+/*
+ * The name of a document sent as the body, for its messages ("NAME:43:
+ * field: ...") and its answer: the query parameter file (the only one the
+ * route then takes), else fallback. NULL with 400 sent (*sent) for another
+ * parameter or a name that is not 1 to LIMIT_PATH_BYTES - 1 bytes of UTF-8
+ * without control characters.
+ */
+const char *http_document_name(struct req *q, const char *fallback, enum MHD_Result *sent);
+
 /* The pooled connection and who is asking. */
 PGconn *http_db(const struct req *q);
 struct ledger_actor http_actor(const struct req *q);

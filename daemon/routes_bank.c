@@ -94,24 +94,6 @@ static int statements_op(json_t **out, unsigned *status, PGconn *c,
 	return rc;
 }
 
-/* Whether name (?file=) can name a document in messages and in
- * bank_statements.file_name: 1 to LIMIT_PATH_BYTES - 1 bytes of UTF-8
- * without control characters. */
-static bool file_name_ok(const char *name)
-{
-	size_t len = strlen(name);
-	json_t *probe;
-
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	if (len == 0 || len >= LIMIT_PATH_BYTES)
-		return false;
-	probe = json_string(name); /* NULL unless valid UTF-8 */
-	json_decref(probe);
-	return probe != NULL;
-}
-
 /* POST /v1/bank-statements[?file=NAME] (application/xml: camt.053/052/054;
  * text/plain: MT940): as `tfledger bank-statements import`, one document,
  * all or nothing, each line stored once. bank_read tells the format from
@@ -121,20 +103,12 @@ static bool file_name_ok(const char *name)
 enum MHD_Result route_statements_import(struct req *q, const char *const *args)
 {
 	static const char *const types[] = {"application/xml", "text/xml", "text/plain", NULL};
-	static const char *const allowed[] = {"file", NULL};
-	struct import im = {q, http_arg(q, "file")};
+	struct import im = {q, NULL};
 	enum MHD_Result sent;
-	const char *bad;
 
 	(void)args;
-	if ((bad = http_unknown_arg(q, allowed)))
-		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
-	if (!im.name)
-		im.name = BODY_NAME;
-	else if (!file_name_ok(im.name))
-		return http_send_error(q, EC_INVALID_FIELD,
-				       "file: 1-%d bytes of text without control characters",
-				       LIMIT_PATH_BYTES - 1);
+	if (!(im.name = http_document_name(q, BODY_NAME, &sent)))
+		return sent;
 	if (http_content_type(q, types, &sent))
 		return sent;
 	if (http_body_len(q) == 0)

@@ -234,7 +234,7 @@ static char *make_token(const char *conninfo, const char *role, const char *name
 }
 
 /* The first column of the first row of sql as a long long. */
-static long long query_ll(const char *conninfo, const char *sql)
+__attribute__((unused)) static long long query_ll(const char *conninfo, const char *sql)
 {
 	PGconn *c = harness_connect(conninfo);
 	char *v = harness_query_value(c, sql);
@@ -360,7 +360,7 @@ __attribute__((unused)) static int cli_on(char **out, char **err, const struct c
 }
 
 /* A two-posting EUR entry body. */
-static void entry_body(char *out, size_t size, const char *date, const char *debit,
+__attribute__((unused)) static void entry_body(char *out, size_t size, const char *date, const char *debit,
 		       const char *credit, const char *amount)
 {
 	snprintf(out, size,

@@ -337,11 +337,10 @@ __attribute__((unused)) static void cli_env_close(struct cli_env *e)
 
 /*
  * Runs `tfledger ARGS... --url URL --token TOKEN` (args NULL-terminated, at
- * most 28) against e's daemon, with token (NULL: e's finance token); as
- * harness_run: its exit status, stdout and stderr into new strings (NULL
- * to discard).
+ * most 28) against the daemon d with token; as harness_run: its exit
+ * status, stdout and stderr into new strings (NULL to discard).
  */
-__attribute__((unused)) static int cli_on(char **out, char **err, const struct cli_env *e,
+__attribute__((unused)) static int cli_on(char **out, char **err, const struct daemon *d,
 					  const char *token, const char *const *args)
 {
 	const char *argv[32] = {harness_bin_tfledger()};
@@ -352,9 +351,9 @@ __attribute__((unused)) static int cli_on(char **out, char **err, const struct c
 		argv[n++] = *args;
 	}
 	argv[n++] = "--url";
-	argv[n++] = e->d.base;
+	argv[n++] = d->base;
 	argv[n++] = "--token";
-	argv[n++] = token ? token : e->finance;
+	argv[n++] = token;
 	argv[n] = NULL;
 	return harness_run(out, err, NULL, argv);
 }

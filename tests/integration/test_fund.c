@@ -178,12 +178,12 @@ START_TEST(test_fund_init__creates_the_chart_once_with_audit)
 
 	harness_new_db(db, sizeof(db));
 	cli_env_open(&e, db);
-	ck_assert_int_eq(cli_on(&out, &err, &e, NULL, args), 0);
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance, args), 0);
 	ck_assert_msg(strstr(err, "82 account(s) created"), "%s", err);
 	ck_assert_msg(strstr(out, "3900-EUR") && strstr(out, "8300-CHF"), "%s", out);
 	free(out);
 	free(err);
-	ck_assert_int_eq(cli_on(&out, &err, &e, NULL, args), 0);
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance, args), 0);
 	ck_assert_msg(strstr(err, "0 account(s) created"), "%s", err);
 	free(out);
 	free(err);
@@ -216,7 +216,7 @@ START_TEST(test_fund_init__refuses_a_clashing_account)
 				    " VALUES ('1200-EUR', 'Something else', 'asset', 'EUR')"
 				    " RETURNING 1"));
 	cli_env_open(&e, db);
-	ck_assert_int_eq(cli_on(NULL, &err, &e, NULL, (const char *const[]){"fund", "init", NULL}),
+	ck_assert_int_eq(cli_on(NULL, &err, &e.d, e.finance, (const char *const[]){"fund", "init", NULL}),
 			 1);
 	ck_assert_msg(strstr(err, "1200-EUR"), "%s", err);
 	harness_expect_value(c, "SELECT count(*) FROM accounts", "1");
@@ -755,7 +755,7 @@ END_TEST
 static void cli_ok(const struct cli_env *e, const char *const *args)
 {
 	char *err = NULL;
-	int rc = cli_on(NULL, &err, e, NULL, args);
+	int rc = cli_on(NULL, &err, &e->d, e->finance, args);
 
 	ck_assert_msg(rc == 0, "%s %s: exit %d: %s", args[0], args[1], rc, err);
 	free(err);
@@ -772,13 +772,13 @@ START_TEST(test_fund_cli__rates_file_with_a_bad_line_stores_nothing)
 	c = harness_connect(db);
 	cli_ok(&e, (const char *const[]){"fund", "init", NULL});
 	before = snapshot(c);
-	ck_assert_int_eq(cli_on(NULL, &err, &e, NULL,
+	ck_assert_int_eq(cli_on(NULL, &err, &e.d, e.finance,
 			     (const char *const[]){"rates", "import", DATA "rates-bad.csv", NULL}),
 			 1);
 	ck_assert_msg(strstr(err, "rates-bad.csv:4: column 3 (usd_per_unit)"), "%s", err);
 	free(err);
 	expect_unchanged(c, before);
-	ck_assert_int_eq(cli_on(NULL, &err, &e, NULL,
+	ck_assert_int_eq(cli_on(NULL, &err, &e.d, e.finance,
 			     (const char *const[]){"rates", "import", DATA "rates-bad-month.csv",
 						   NULL}),
 			 1);
@@ -793,7 +793,7 @@ START_TEST(test_fund_cli__rates_file_with_a_bad_line_stores_nothing)
 	harness_expect_value(c, "SELECT usd_mantissa || 'e-' || usd_scale FROM exchange_rates"
 		  " WHERE currency = 'EUR' AND month = '2019-01'", "1142e-3");
 	before = snapshot(c);
-	ck_assert_int_eq(cli_on(NULL, &err, &e, NULL,
+	ck_assert_int_eq(cli_on(NULL, &err, &e.d, e.finance,
 			     (const char *const[]){"rates", "import", DATA "rates-conflict.csv",
 						   NULL}),
 			 1);
@@ -866,7 +866,7 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 	/* The bad-input cases through the binary: exit 1, field named, nothing stored. */
 	before = snapshot(c);
 	for (size_t i = 0; i < HARNESS_N(bad); i++) {
-		ck_assert_int_eq(cli_on(NULL, &err, &e, NULL, bad[i].args), 1);
+		ck_assert_int_eq(cli_on(NULL, &err, &e.d, e.finance, bad[i].args), 1);
 		ck_assert_msg(strstr(err, bad[i].want) && (!bad[i].want2 || strstr(err, bad[i].want2)),
 			      "%s", err);
 		free(err);
@@ -889,7 +889,7 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 	cli_ok(&e, (const char *const[]){"verify", NULL});
 
 	/* Lists for scripts. */
-	ck_assert_int_eq(cli_on(&out, &err, &e, NULL,
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance,
 			     (const char *const[]){"receipts", "list", "--format", "json", NULL}),
 			 0);
 	j = json_loads(out, 0, NULL);
@@ -904,12 +904,12 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 	json_decref(j);
 	free(out);
 	free(err);
-	ck_assert_int_eq(cli_on(&out, &err, &e, NULL, (const char *const[]){"donors", "list", NULL}), 0);
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance, (const char *const[]){"donors", "list", NULL}), 0);
 	ck_assert_msg(strstr(out, "GIVEN USD") && strstr(out, "143175.00"), "%s", out);
 	ck_assert_msg(strstr(out, "fin") < strstr(out, "icann"), "%s", out);
 	free(out);
 	free(err);
-	ck_assert_int_eq(cli_on(&out, &err, &e, NULL,
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance,
 			     (const char *const[]){"funds", "travel-available", "--as-of",
 						   "2019-03-31", "--format", "json", NULL}),
 			 0);
@@ -950,7 +950,7 @@ START_TEST(test_fund_reconcile__matches_once_suggests_and_leaves_the_rest)
 	cli_ok(&e, (const char *const[]){"bank-statements", "import",
 					 SRCDATADIR "/tests/data/camt/v02_basic.xml", NULL});
 	for (int run = 0; run < 2; run++) {
-		ck_assert_int_eq(cli_on(&out, &err, &e, NULL, rec), 0);
+		ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance, rec), 0);
 		j = json_loads(out, 0, NULL);
 		ck_assert_msg(j, "%s", out);
 		ck_assert_int_eq(json_array_size(json_object_get(j, "matched")), 1);
@@ -1007,13 +1007,13 @@ START_TEST(test_fund_cli__needs_no_database)
 	cli_ok(&e, (const char *const[]){"allocations", "list", NULL});
 	cli_ok(&e, (const char *const[]){"budgets", "list", NULL});
 	cli_ok(&e, (const char *const[]){"revaluations", "list", NULL});
-	ck_assert_int_eq(cli_on(&out, &err, &e, NULL,
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance,
 				(const char *const[]){"periods", "list", "--format", "json", NULL}),
 			 0);
 	ck_assert_msg(strstr(out, "\"2019-02\""), "%s", out);
 	free(out);
 	free(err);
-	ck_assert_int_eq(cli_on(&out, &err, &e, NULL,
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance,
 				(const char *const[]){"pledges", "list", NULL}), 0);
 	ck_assert_msg(strstr(out, "IGF-TF-2019-03") && strstr(out, "paid"), "%s", out);
 	free(out);

@@ -22,6 +22,15 @@ void bank_statements_collect_deviations(json_t *list)
 	collected = list;
 }
 
+void bank_deviations_keep(const char *message, const char *at, const char *field,
+			  const char *kind, const char *what)
+{
+	if (collected) /* out of memory loses the copy only: the log has it */
+		json_array_append_new(collected,
+				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "message", message,
+						"at", at, "field", field, "kind", kind, "what", what));
+}
+
 void bank_deviations_warn(const struct bank_deviations *d, int kind, long line,
 			  const char *field, const char *fmt, ...)
 {
@@ -42,11 +51,7 @@ void bank_deviations_warn(const struct bank_deviations *d, int kind, long line,
 	snprintf(message, sizeof(message), "%s tolerated", d->message);
 	log_warn(message, "at", at, "field", field, "kind", d->names[kind], "what", what,
 		 NULL);
-	if (collected) /* out of memory loses the copy only: the log has it */
-		json_array_append_new(collected,
-				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "message", message,
-						"at", at, "field", field, "kind", d->names[kind],
-						"what", what));
+	bank_deviations_keep(message, at, field, d->names[kind], what);
 	if (n == LIMIT_CAMT_WARNINGS_PER_KIND)
 		log_warn("further deviations of this kind are only counted", "file", d->path,
 			 "kind", d->names[kind], NULL);

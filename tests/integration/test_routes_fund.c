@@ -24,9 +24,7 @@ static void cli_ok(const char *a1, const char *a2, const char *a3, const char *a
 
 	while (argv[n])
 		n++;
-	argv[n++] = "--database";
-	argv[n] = E.conninfo;
-	rc = harness_run(NULL, &err, NULL, argv);
+	rc = cli_on(NULL, &err, &E.d, E.finance, argv + 1);
 	ck_assert_msg(rc == 0, "tfledger %s %s: exit %d: %s", a1, a2, rc, err);
 	free(err);
 }
@@ -36,12 +34,12 @@ static void cli_ok(const char *a1, const char *a2, const char *a3, const char *a
 static void start(bool bare)
 {
 	roles_env_open(&E);
+	daemon_start(&E.d, E.conninfo, E.dir);
 	if (!bare) {
 		cli_ok("fund", "init", NULL, NULL, NULL);
 		cli_ok("rates", "import", DATA "fund/rates-2019.csv", NULL, NULL);
 		harness_allow_overdrafts(E.conninfo);
 	}
-	daemon_start(&E.d, E.conninfo, E.dir);
 }
 
 static void setup(void)
@@ -122,7 +120,7 @@ static void receipt(long long pledge_id, const char *bank, const char *amount)
 START_TEST(test_fund_routes__writes_lists_roles_and_donor_order)
 {
 	static const char *const reads[] = {"/v1/donors", "/v1/pledges", "/v1/receipts",
-					    "/v1/inkind", "/v1/rates"};
+					    "/v1/in-kind", "/v1/rates"};
 	const char *donor = "{\"id\":\"mmm\",\"name\":\"M\",\"org_type\":\"10\",\"country\":\"NOR\"}";
 	long long p1, p2, indicative;
 	char path[64];
@@ -168,7 +166,7 @@ START_TEST(test_fund_routes__writes_lists_roles_and_donor_order)
 	expect(http(&E.d, "POST", "/v1/receipts", E.secretariat, NULL, "{}"), 403, "forbidden");
 
 	/* in kind */
-	o = call("POST", "/v1/inkind", E.finance,
+	o = call("POST", "/v1/in-kind", E.finance,
 		 "{\"donor\":\"mmm\",\"kind\":\"service\",\"description\":\"rooms\","
 		 "\"amount\":\"2500.00\",\"currency\":\"USD\",\"period_start\":\"2019-01-01\","
 		 "\"period_end\":\"2019-01-31\"}",
@@ -189,9 +187,15 @@ START_TEST(test_fund_routes__writes_lists_roles_and_donor_order)
 	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
 		json_decref(call("GET", reads[i], E.finance, NULL, 200));
 		json_decref(call("GET", reads[i], E.admin, NULL, 200));
+		char key[32];
+
+		/* the list's key is the path's last word, '-' as '_' (in_kind) */
+		snprintf(key, sizeof(key), "%s", reads[i] + 4);
+		for (char *k = key; *k; k++)
+			*k = *k == '-' ? '_' : *k;
 		o = call("GET", reads[i], E.auditor, NULL, 200);
-		ck_assert_msg(json_array_size(json_object_get(o, reads[i] + 4)) > 0,
-			      "%s lists nothing", reads[i]);
+		ck_assert_msg(json_array_size(json_object_get(o, key)) > 0, "%s lists nothing",
+			      reads[i]);
 		json_decref(o);
 		expect(http(&E.d, "GET", reads[i], E.secretariat, NULL, NULL), 403, "forbidden");
 	}
@@ -210,15 +214,15 @@ START_TEST(test_fund_routes__writes_lists_roles_and_donor_order)
 	json_decref(o);
 
 	/* travel available: the secretariat reads it too; as_of required */
-	o = call("GET", "/v1/funds/travel/available?as_of=2019-12-31", E.secretariat, NULL, 200);
+	o = call("GET", "/v1/funds/travel-available?as_of=2019-12-31", E.secretariat, NULL, 200);
 	ck_assert_str_eq(json_string_value(json_object_get(o, "as_of")), "2019-12-31");
 	ck_assert_ptr_nonnull(json_object_get(o, "available_usd"));
 	json_decref(o);
-	json_decref(call("GET", "/v1/funds/travel/available?as_of=2019-12-31", E.auditor, NULL,
+	json_decref(call("GET", "/v1/funds/travel-available?as_of=2019-12-31", E.auditor, NULL,
 			 200));
-	expect(http(&E.d, "GET", "/v1/funds/travel/available", E.auditor, NULL, NULL), 400,
+	expect(http(&E.d, "GET", "/v1/funds/travel-available", E.auditor, NULL, NULL), 400,
 	       "invalid-field");
-	expect(http(&E.d, "GET", "/v1/funds/travel/available?as_of=2019-13-01", E.auditor, NULL,
+	expect(http(&E.d, "GET", "/v1/funds/travel-available?as_of=2019-13-01", E.auditor, NULL,
 		    NULL),
 	       400, "invalid-field");
 }
@@ -243,7 +247,7 @@ START_TEST(test_fund_routes__bad_input_stores_nothing)
 		    "{\"donor\":\"nor\",\"date\":\"2019-01-05\",\"amount\":\"1.001\","
 		    "\"currency\":\"EUR\"}"),
 	       400, "invalid-field");
-	expect(http(&E.d, "POST", "/v1/inkind", E.finance, NULL,
+	expect(http(&E.d, "POST", "/v1/in-kind", E.finance, NULL,
 		    "{\"donor\":\"nor\",\"kind\":\"gift\",\"description\":\"d\",\"amount\":\"1.00\","
 		    "\"currency\":\"USD\",\"period_start\":\"2019-01-01\",\"period_end\":\"2019-01-31\"}"),
 	       400, "invalid-field");
@@ -304,7 +308,16 @@ START_TEST(test_travel_routes__rank_approve_decline_settle_and_roles)
 	ck_assert_str_eq(json_string_value(json_object_get(o, "id")), "m1");
 	json_decref(o);
 	expect(http(&E.d, "POST", "/v1/meetings", E.secretariat, NULL, meeting), 409, "conflict");
-	cli_ok("applicants", "import", DATA "travel/mag1.csv", "--meeting", "m1");
+	{
+		size_t len;
+		char *csv = harness_slurp(DATA "travel/mag1.csv", &len);
+		struct resp r = http_on_typed(NULL, &E.d, "POST", "/v1/meetings/m1/applicants",
+					      E.secretariat, NULL, "text/csv", csv, len);
+
+		ck_assert_msg(r.status == 201, "applicants: %ld %s", r.status, r.body);
+		resp_free(&r);
+		free(csv);
+	}
 
 	o = call("GET", "/v1/meetings", E.auditor, NULL, 200);
 	ck_assert_int_eq(json_array_size(json_object_get(o, "meetings")), 1);
@@ -1027,7 +1040,7 @@ START_TEST(test_fund_writes__honour_idempotency_keys)
 		 "\"amount\":\"500.00\"}");
 	replays("/v1/receipts", "t1", body, other, 201);
 	ck_assert_int_eq(count("receipts"), 1);
-	replays("/v1/inkind", "k1",
+	replays("/v1/in-kind", "k1",
 		"{\"donor\":\"fin\",\"kind\":\"service\",\"description\":\"rooms\","
 		"\"amount\":\"2500.00\",\"currency\":\"USD\",\"period_start\":\"2019-01-01\","
 		"\"period_end\":\"2019-01-31\"}",
@@ -1133,12 +1146,11 @@ START_TEST(test_bank_account_links__name_the_statement_account_of_a_bank_account
 	ck_assert_int_eq(size_of(o, "to_post"), 1);
 	json_decref(o);
 	{
-		const char *argv[] = {harness_bin_tfledger(), "reconcile", "--bank-account",
-				      "1010-EUR", "--format", "json", "--database", E.conninfo,
+		const char *args[] = {"reconcile", "--bank-account", "1010-EUR", "--format", "json",
 				      NULL};
 		char *out = NULL, *err = NULL;
 
-		ck_assert_int_eq(harness_run(&out, &err, NULL, argv), 0);
+		ck_assert_int_eq(cli_on(&out, &err, &E.d, E.finance, args), 0);
 		o = json_loads(out, 0, NULL);
 		ck_assert_msg(o, "%s", out);
 		ck_assert_str_eq(str_of(o, "statement_account"), "CH9300762011623852957");

@@ -886,7 +886,7 @@ static int donor_exists(PGconn *c, const char *id, char name[256])
 	int rc = db_exec(&r, c, "fund_donor_get", 1, (const char *const[]){id});
 
 	if (rc == 0 && PQntuples(r) == 0)
-		rc = fund_body_bad("donor", "no donor ", id);
+		rc = err_set(ERR_NOTFOUND, "donor: no donor %s", id);
 	else if (rc == 0)
 		snprintf(name, 256, "%s", PQgetvalue(r, 0, C_DONOR_NAME));
 	PQclear(r);

@@ -619,7 +619,7 @@ static const struct bad_case {
 } bad_cases[] = {
 	{"unknown donor", fund_pledge_add,
 	 "{\"donor\":\"nobody\",\"date\":\"2019-01-10\",\"amount\":\"10.00\",\"currency\":\"EUR\"}",
-	 "invalid-field", "donor: no donor nobody"},
+	 "not-found", "donor: no donor nobody"},
 	{"unknown currency", fund_pledge_add,
 	 "{\"donor\":\"fin\",\"date\":\"2019-01-10\",\"amount\":\"10.00\",\"currency\":\"XYZ\"}",
 	 "invalid-field", "currency: not an ISO 4217 currency: XYZ"},
@@ -651,7 +651,7 @@ static const struct bad_case {
 	{"unknown donor in kind", fund_inkind_add,
 	 "{\"donor\":\"icann\",\"kind\":\"service\",\"description\":\"transcription\","
 	 "\"amount\":\"900.00\",\"currency\":\"USD\",\"period_start\":\"2019-01-01\","
-	 "\"period_end\":\"2019-01-31\"}", "invalid-field", "donor: no donor icann"},
+	 "\"period_end\":\"2019-01-31\"}", "not-found", "donor: no donor icann"},
 	{"in-kind kind", fund_inkind_add,
 	 "{\"donor\":\"fin\",\"kind\":\"cash\",\"description\":\"x\",\"amount\":\"900.00\","
 	 "\"currency\":\"USD\",\"period_start\":\"2019-01-01\",\"period_end\":\"2019-01-31\"}",

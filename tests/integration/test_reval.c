@@ -340,8 +340,8 @@ START_TEST(test_revalue__refused_in_a_closed_month_nothing_stored)
 			   "\"reason\":\"x\"}", ERR_INVALID, "invalid-field", "usd_per_unit:");
 	harness_op_refused(f.c, fund_rate_correct, &who,
 			   "{\"currency\":\"GBP\",\"month\":\"2019-05\",\"usd_per_unit\":\"1.3\","
-			   "\"reason\":\"x\"}", ERR_NOTFOUND, "not-found", "no UN operational rate"
-			   " for GBP 2019-05");
+			   "\"reason\":\"x\"}", ERR_INVALID, "missing-rate", "no UN operational rate"
+			   " for GBP in 2019-05");
 	rates(&f, "currency,month,usd_per_unit\nEUR,2019-05,1.1\n");
 	harness_op_refused(f.c, fund_rate_correct, &who,
 			   "{\"currency\":\"EUR\",\"month\":\"2019-05\",\"usd_per_unit\":\"1.10\","

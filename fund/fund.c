@@ -1605,7 +1605,8 @@ static int balance_of(int64_t *out, PGconn *c, const char *prefix, const char *c
 	code_of(acct, prefix, ccy);
 	rc = ledger_account_get(&a, c, acct);
 	if (rc == ERR_NOTFOUND)
-		return err_set(ERR_INVALID, "no account %s: run tfledger fund init", acct);
+		return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT,
+				    "no account '%s': run tfledger fund init", acct);
 	return rc < 0 ? rc : ledger_balance(out, c, &a, as_of);
 }
 

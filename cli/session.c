@@ -1,7 +1,7 @@
 /*
- * session.c - one command of the fund and travel families, from its
- * arguments to its connection (see session.h). It only reads, connects and
- * reports; what a command does is its family's file's.
+ * session.c - one command of the families of session.h, from its arguments
+ * to its request (or, for a family not converted yet, its connection). It
+ * only reads, sends and reports; what a command does is its family's file's.
  */
 #include "cli/session.h"
 

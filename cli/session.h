@@ -1,10 +1,13 @@
 /*
- * session.h - one command of the tfledger families that work on the
- * database directly (fund, donors, ..., meetings, applicants, travel), from
- * its arguments to its connection: the options every such command shares,
- * the JSON body its other options fill, and one connection with every
- * ledger module's statements prepared, the OS user as the actor of the
- * audit rows.
+ * session.h - one command of the tfledger families that share one shape
+ * (fund, donors, ..., reconcile, periods, budgets, meetings, applicants,
+ * travel), from its arguments to its request: the options every such
+ * command shares, the JSON body its other options fill, and the one door
+ * to tfledgerd (cli_run_request: --url, --token, no database).
+ *
+ * cli_run_connect, the direct connection to the database as the daemon's
+ * role, is left only for the families not converted yet (cli/travel.c);
+ * it goes once none uses it.
  *
  * struct cli_run's body is public because the families' option tables
  * name its members (CLI_ARGS_FORMAT(struct cli_run, format, ...)).

@@ -65,6 +65,14 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 	return 0;
 }
 
+/* libcurl's reader of a body sent from a file. */
+static size_t on_read(char *p, size_t size, size_t n, void *ud)
+{
+	size_t got = fread(p, size, n, ud);
+
+	return got == 0 && ferror((FILE *)ud) ? CURL_READFUNC_ABORT : got;
+}
+
 /* Prints a refusal: the answer's error object if it has one, else its text. */
 static int refused(const char *what, long status, const char *ctype, const char *body)
 {
@@ -132,10 +140,17 @@ int cli_http_raw(char **out, size_t *len, const struct cli_http *h, const char *
 		snprintf(idem, sizeof(idem), "Idempotency-Key: %s", h->key);
 		hdr = curl_slist_append(hdr, idem);
 	}
-	if (body) {
+	if (body || h->body_file) {
 		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype ? ctype : "application/json");
 		hdr = curl_slist_append(hdr, ct);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		hdr = curl_slist_append(hdr, "Expect:"); /* send at once, no 100-continue */
+		if (body) {
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		} else {
+			curl_easy_setopt(c, CURLOPT_POST, 1L);
+			curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+			curl_easy_setopt(c, CURLOPT_READDATA, h->body_file);
+		}
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);

@@ -3,7 +3,8 @@
  * (camt.053/052/054, MT940) into the books through tfledgerd
  * (docs/bank-statements.md): each file is one POST /v1/bank-statements
  * ?file=FILE with the file's bytes, through the one door (cli/http.h:
- * --url, --token, no database). `statements import`, the contract's name,
+ * --url, --token, no database), read from the file as it is sent (never
+ * held in memory whole). `statements import`, the contract's name,
  * is the same command. The server reads and stores; this file sends,
  * prints figures and repeats the deviations the server tolerated as
  * warnings on stderr, as the reader logs them.
@@ -97,49 +98,41 @@ static void print_table(json_t *rows)
 	}
 }
 
-/* The whole file at path into *out (the caller's), refused beyond the
- * route's body limit; ERR_INVALID/ERR_LIMIT naming path. */
-static int slurp(char **out, size_t *len, const char *path)
+/* Opens path for sending: *out the file (the caller closes it), *len its
+ * size, *ctype what its first bytes say it is: XML (camt) if the first byte
+ * past a BOM and white space is '<', else text (MT940). ERR_INVALID naming
+ * path if it cannot be read, ERR_LIMIT beyond the route's body limit. */
+static int open_file(FILE **out, size_t *len, const char **ctype, const char *path)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n;
-	int rc = 0;
+	unsigned char head[64];
+	struct stat st;
+	size_t n, i;
 
 	*out = NULL;
 	if (!f)
 		return err_sys(ERR_INVALID, "%s", path);
-	buf = malloc((size_t)LIMIT_HTTP_STATEMENT_BYTES + 1);
-	if (!buf) {
-		rc = err_set(ERR_SYSTEM, "out of memory");
-		goto cleanup;
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return err_set(ERR_INVALID, "%s: not a regular file", path);
 	}
-	n = fread(buf, 1, (size_t)LIMIT_HTTP_STATEMENT_BYTES + 1, f);
-	if (ferror(f))
-		rc = err_sys(ERR_INVALID, "%s", path);
-	else if (n > (size_t)LIMIT_HTTP_STATEMENT_BYTES)
-		rc = err_set(ERR_LIMIT, "%s: larger than %d bytes", path,
-			     LIMIT_HTTP_STATEMENT_BYTES);
-	if (rc == 0) {
-		*out = buf;
-		*len = n;
-		buf = NULL;
+	if (st.st_size > LIMIT_HTTP_STATEMENT_BYTES) {
+		fclose(f);
+		return err_set(ERR_LIMIT, "%s: larger than %d bytes", path,
+			       LIMIT_HTTP_STATEMENT_BYTES);
 	}
-cleanup:
-	free(buf);
-	fclose(f);
-	return rc;
-}
-
-/* XML (camt) if the first byte past a BOM and white space is '<', else
- * text (MT940). */
-static const char *content_type(const char *doc, size_t len)
-{
-	size_t i = len >= 3 && memcmp(doc, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-
-	while (i < len && strchr(" \t\r\n", doc[i]))
+	n = fread(head, 1, sizeof(head), f);
+	i = n >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	while (i < n && strchr(" \t\r\n", head[i]))
 		i++;
-	return i < len && doc[i] == '<' ? "application/xml" : "text/plain";
+	*ctype = i < n && head[i] == '<' ? "application/xml" : "text/plain";
+	if (ferror(f) || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return err_sys(ERR_INVALID, "%s", path);
+	}
+	*out = f;
+	*len = (size_t)st.st_size;
+	return 0;
 }
 
 /* Logs the deviations the server tolerated in a file, as the reader does. */
@@ -162,23 +155,27 @@ static int import_one(json_t *rows, const char *file, struct opts *o, const char
 {
 	char path[LIMIT_PATH_BYTES * 3 + 64] = "/v1/bank-statements";
 	json_t *q = json_pack("{s:s}", "file", file), *answer = NULL, *st;
-	char *doc = NULL, *ans = NULL;
+	const char *ctype = NULL;
 	size_t len = 0, alen = 0, i;
+	FILE *doc = NULL;
+	char *ans = NULL;
 	json_error_t e;
 	int rc, status = CLI_OK;
 
 	if (!q || (rc = cli_http_query(path, sizeof(path), q)) < 0 ||
-	    (rc = slurp(&doc, &len, file)) < 0) {
+	    (rc = open_file(&doc, &len, &ctype, file)) < 0) {
 		json_decref(q);
 		return cli_fail(q ? rc : err_set(ERR_SYSTEM, "out of memory"), what);
 	}
 	json_decref(q);
 	o->http.progress = cli_progress_start(file, (int64_t)len);
-	status = cli_http_raw(&ans, &alen, &o->http, what, "POST", path, content_type(doc, len),
-			      doc, len, NULL, 0);
+	o->http.body_file = doc;
+	status = cli_http_raw(&ans, &alen, &o->http, what, "POST", path, ctype, NULL, len, NULL,
+			      0);
 	cli_progress_end(o->http.progress);
 	o->http.progress = NULL;
-	free(doc);
+	o->http.body_file = NULL;
+	fclose(doc);
 	if (status != CLI_OK)
 		return status;
 	answer = json_loadb(ans, alen, 0, &e);

@@ -4,8 +4,10 @@
  * (docs/bank-statements.md): each file is one POST /v1/bank-statements
  * ?file=FILE with the file's bytes, through the one door (cli/http.h:
  * --url, --token, no database), read from the file as it is sent (never
- * held in memory whole). `statements import`, the contract's name,
- * is the same command. The server reads and stores; this file sends,
+ * held in memory whole). `statements import`, the contract's name, is the
+ * same command, and keeps the contract's --database CONNINFO: given, the
+ * operator's import straight into that database (bank/statements.c), no
+ * server. The server reads and stores; this file sends,
  * prints figures and repeats the deviations the server tolerated as
  * warnings on stderr, as the reader logs them.
  *
@@ -20,21 +22,34 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bank/statements.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/http.h"
 #include "cli/progress.h"
+#include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/log.h"
+#include "common/money.h"
 
 struct opts {
 	const char *format;
 	struct cli_http http;
+	const char *database; /* statements import --database: the contract's operator path */
+	PGconn *c;	      /* connected to it */
 };
 
 static const struct cli_args_opt opts[] = {
 	CLI_ARGS_FORMAT(struct opts, format, "table|json"), CLI_ARGS_SERVER(struct opts, http),
+	CLI_ARGS_END};
+/* The contract's `statements import` also takes --database CONNINFO
+ * (CONTRACT.md): given, the files go into that database directly, as the
+ * operator's import, with no server; not given, through tfledgerd. */
+static const struct cli_args_opt contract_opts[] = {
+	CLI_ARGS_FORMAT(struct opts, format, "table|json"), CLI_ARGS_SERVER(struct opts, http),
+	CLI_ARGS_OPT_STR("database", struct opts, database, "CONNINFO",
+			 "the operator's import straight into this database, no server", 0),
 	CLI_ARGS_END};
 
 #define IMPORT_HELP                                                                       \
@@ -49,8 +64,11 @@ static const struct cli_args_opt opts[] = {
 static const struct cli_args_cmd cmds[] = {
 	{"bank-statements import", opts, NULL, "FILE.xml...", "statement files, imported in order",
 	 1, -1, IMPORT_HELP},
-	{"statements import", opts, NULL, "FILE.xml...", "statement files, imported in order", 1,
-	 -1, IMPORT_HELP "\n`statements import` is `bank-statements import` (the contract's name)."},
+	{"statements import", contract_opts, NULL, "FILE.xml...",
+	 "statement files, imported in order", 1, -1,
+	 IMPORT_HELP "\n\n`statements import` is `bank-statements import` (the contract's name);\n"
+	 "with --database (never from $TFLEDGER_DATABASE alone) it is the operator's\n"
+	 "import straight into that database, no server, as the contract has it."},
 };
 static const char notes[] =
 	IMPORT_HELP "\n\nThe options: tfledger bank-statements import --help.\n";
@@ -149,6 +167,37 @@ static void warn_deviations(json_t *answer)
 			 json_string_value(json_object_get(d, "what")), NULL);
 }
 
+/* The operator's import of one file straight into o->c (statements import
+ * --database): its statements' rows appended to rows as the route answers
+ * them; the reader logs its deviations itself. Returns the exit status. */
+static int import_db(json_t *rows, const char *file, struct opts *o, const char *what)
+{
+	struct bank_statements_file *f = NULL;
+	struct cli_progress *bar = cli_progress_watch_file(file, file);
+	int rc = bank_statements_import(&f, o->c, file);
+
+	cli_progress_end(bar);
+	for (size_t i = 0; rc == 0 && i < f->n; i++) {
+		const struct bank_statements_result *r = &f->stmts[i];
+		char credits[MONEY_STR_MAX], debits[MONEY_STR_MAX];
+
+		money_format(credits, r->credits_minor, r->currency);
+		money_format(debits, r->debits_minor, r->currency);
+		if (json_array_append_new(
+			    rows, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I}",
+					    "file", file, "id", r->id, "account", r->account,
+					    "currency", r->currency, "entries", (json_int_t)r->entries,
+					    "credits", credits, "debits", debits, "new",
+					    (json_int_t)r->new_lines, "duplicates",
+					    (json_int_t)r->duplicates, "collisions",
+					    (json_int_t)r->collisions, "review",
+					    (json_int_t)r->review)) < 0)
+			rc = err_set(ERR_SYSTEM, "out of memory");
+	}
+	bank_statements_file_free(f);
+	return rc < 0 ? cli_fail(rc, what) : CLI_OK;
+}
+
 /* Sends one file; its statements' rows appended to rows. Returns the exit
  * status (the refusal printed). */
 static int import_one(json_t *rows, const char *file, struct opts *o, const char *what)
@@ -202,8 +251,19 @@ static int import(char **files, size_t nfiles, struct opts *o, const char *what)
 
 	if (!rows)
 		return cli_fail(err_set(ERR_SYSTEM, "out of memory"), what);
+	if (o->database && *o->database) {
+		int rc = db_connect(&o->c, o->database);
+
+		if (rc == 0)
+			rc = bank_statements_prepare(o->c);
+		if (rc < 0) {
+			json_decref(rows);
+			return cli_fail(rc, what);
+		}
+	}
 	for (; done < nfiles; done++) {
-		status = import_one(rows, files[done], o, what);
+		status = o->c ? import_db(rows, files[done], o, what)
+			      : import_one(rows, files[done], o, what);
 		if (status != CLI_OK) {
 			fprintf(stderr, "tfledger: %s: %s refused, nothing of it stored; %zu "
 				"earlier file%s imported, %zu later not read\n", what, files[done],
@@ -220,6 +280,8 @@ static int import(char **files, size_t nfiles, struct opts *o, const char *what)
 		print_table(rows);
 	}
 	json_decref(rows);
+	PQfinish(o->c);
+	o->c = NULL;
 	return status;
 }
 

@@ -72,12 +72,12 @@ END_TEST
 START_TEST(test_cli__every_family_has_its_help)
 {
 	static const char *const work[] = {
-		"bank-statements", "statements", "accounts", "post", "balance", "entries",
+		"bank-statements", "accounts", "post", "balance", "entries",
 		"reverse", "fund", "donors", "pledges", "receipts", "in-kind", "rates", "funds",
 		"revalue", "revaluations", "budgets", "reconcile", "periods", "psc", "year",
 		"bank-accounts", "allocations", "overruns", "overdrafts",
 	};
-	static const char *const others[] = {"db", "migrate", "token", "verify", "rank",
+	static const char *const others[] = {"statements", "db", "migrate", "token", "verify", "rank",
 					     "verify-statement", "report", "meetings",
 					     "applicants", "travel"};
 

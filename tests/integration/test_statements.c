@@ -338,6 +338,32 @@ START_TEST(test_statements_import__table_is_aligned)
 }
 END_TEST
 
+/* The contract's `statements import FILE... --database CONNINFO`: the
+ * operator's import straight into that database, no server, the same JSON. */
+START_TEST(test_statements_import__contract_database_path_needs_no_server)
+{
+	char db[LIMIT_CONNINFO_BYTES], *out = NULL, *err = NULL, want[512];
+	const char *argv[] = {harness_bin_tfledger(), "statements", "import", DATA "v02_basic.xml",
+			      "--format", "json", "--database", db, "--url",
+			      "http://127.0.0.1:1", NULL};
+	PGconn *c;
+
+	harness_new_db(db, sizeof(db));
+	ck_assert_int_eq(harness_run(&out, &err, NULL, argv), 0);
+	snprintf(want, sizeof(want),
+		 "{\"statements\": [{\"file\": \"%sv02_basic.xml\", \"id\": \"STMT-EUR-2019-02\", "
+		 "\"account\": \"CH9300762011623852957\", \"currency\": \"EUR\", \"entries\": 4, "
+		 "\"credits\": \"1520.00\", \"debits\": \"310.55\", \"new\": 4, "
+		 "\"duplicates\": 0, \"collisions\": 0, \"review\": 0}]}\n", DATA);
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(err);
+	c = harness_connect(db);
+	expect_stored(c, 1, 4);
+	PQfinish(c);
+}
+END_TEST
+
 START_TEST(test_statements_import__usage_errors_exit_1)
 {
 	char *err = NULL;
@@ -970,6 +996,7 @@ static Suite *suite(void)
 		{test_statements_import__several_files_all_or_nothing_per_file, 0},
 		{test_statements_import__table_is_aligned, 0},
 		{test_statements_import__usage_errors_exit_1, 0},
+		{test_statements_import__contract_database_path_needs_no_server, 0},
 		{test_statements_import__reused_servicer_reference_stores_every_line, 0},
 		{test_statements_import__line_of_an_earlier_report_not_stored_again, 0},
 		{test_statements_import__different_line_under_a_taken_key_stored_with_warning, 0},

@@ -19,11 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/http.h"
+#include "cli/progress.h"
 #include "cli/session.h"
 #include "cli/table.h"
 #include "common/err.h"
@@ -189,66 +190,43 @@ static const char notes[] =
 	"YYYY-MM-DD; rates CSV: currency,month,usd_per_unit. See docs/fund.md.\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
-/* Reads the whole file at path into *out (NUL-terminated, the caller's),
- * its length into *len; ERR_INVALID naming path if it cannot be read,
- * ERR_LIMIT beyond max bytes. */
-static int slurp(char **out, size_t *len, const char *path, size_t max)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n;
-	int rc = 0;
-
-	*out = NULL;
-	if (!f)
-		return err_sys(ERR_INVALID, "%s", path);
-	buf = malloc(max + 1);
-	if (!buf) {
-		rc = err_set(ERR_SYSTEM, "out of memory");
-		goto cleanup;
-	}
-	n = fread(buf, 1, max + 1, f);
-	if (ferror(f))
-		rc = err_sys(ERR_INVALID, "%s", path);
-	else if (n > max)
-		rc = err_set(ERR_LIMIT, "%s: larger than %zu bytes", path, max);
-	if (rc == 0) {
-		buf[n] = '\0';
-		*out = buf;
-		*len = n;
-		buf = NULL;
-	}
-cleanup:
-	free(buf);
-	fclose(f);
-	return rc;
-}
-
 /* rates import FILE.csv: POST /v1/rates?file=FILE.csv with the file's
- * bytes (text/csv). */
+ * bytes (text/csv), read from the file as they are sent. */
 static int rates_import(struct cli_run *r, json_t **out)
 {
 	char path[LIMIT_PATH_BYTES * 3 + 32] = "/v1/rates";
 	json_t *q = json_pack("{s:s}", "file", r->positional);
-	char *csv = NULL, *ans = NULL;
-	size_t len = 0, alen = 0;
+	FILE *f = fopen(r->positional, "rb");
+	char *ans = NULL;
+	size_t alen = 0;
+	struct stat st;
 	json_error_t e;
-	int rc = slurp(&csv, &len, r->positional, LIMIT_HTTP_BODY_BYTES);
+	int rc = 0;
 
 	*out = NULL;
+	if (!f)
+		rc = err_sys(ERR_INVALID, "%s", r->positional);
+	else if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode))
+		rc = err_set(ERR_INVALID, "%s: not a regular file", r->positional);
+	else if (st.st_size > LIMIT_HTTP_BODY_BYTES)
+		rc = err_set(ERR_LIMIT, "%s: larger than %d bytes", r->positional,
+			     LIMIT_HTTP_BODY_BYTES);
+	else if (!q || cli_http_query(path, sizeof(path), q) < 0)
+		rc = err_set(ERR_LIMIT, "%s: the name is too long", r->positional);
+	json_decref(q);
 	if (rc < 0) {
-		json_decref(q);
+		if (f)
+			fclose(f);
 		return cli_run_fail(r, rc);
 	}
-	if (!q || cli_http_query(path, sizeof(path), q) < 0) {
-		json_decref(q);
-		free(csv);
-		return cli_run_fail(r, err_set(ERR_LIMIT, "%s: the name is too long", r->positional));
-	}
-	json_decref(q);
-	rc = cli_http_raw(&ans, &alen, &r->http, "rates import", "POST", path, "text/csv", csv, len,
-			  NULL, 0);
-	free(csv);
+	r->http.body_file = f;
+	r->http.progress = cli_progress_start(r->positional, (int64_t)st.st_size);
+	rc = cli_http_raw(&ans, &alen, &r->http, "rates import", "POST", path, "text/csv", NULL,
+			  (size_t)st.st_size, NULL, 0);
+	cli_progress_end(r->http.progress);
+	r->http.progress = NULL;
+	r->http.body_file = NULL;
+	fclose(f);
 	if (rc != 0)
 		return rc;
 	*out = json_loadb(ans, alen, 0, &e);

@@ -251,11 +251,12 @@ START_TEST(test_fund_routes__bad_input_stores_nothing)
 		    "{\"donor\":\"nor\",\"kind\":\"gift\",\"description\":\"d\",\"amount\":\"1.00\","
 		    "\"currency\":\"USD\",\"period_start\":\"2019-01-01\",\"period_end\":\"2019-01-31\"}"),
 	       400, "invalid-field");
-	/* an unknown donor in the body is a bad field (404 is for the path) */
+	/* an unknown donor is not-found, as an unknown pledge or meeting, in a
+	 * body as in a path: one code for one condition */
 	expect(http(&E.d, "POST", "/v1/pledges", E.finance, NULL,
 		    "{\"donor\":\"nobody\",\"date\":\"2019-01-05\",\"amount\":\"1.00\","
 		    "\"currency\":\"EUR\"}"),
-	       400, "invalid-field");
+	       404, "not-found");
 	expect(http(&E.d, "POST", "/v1/pledges/999/sign", E.finance, NULL,
 		    "{\"agreement\":\"X\",\"date\":\"2019-01-10\"}"),
 	       404, "not-found");
@@ -1110,7 +1111,7 @@ START_TEST(test_bank_account_links__name_the_statement_account_of_a_bank_account
 	       400, "invalid-field");
 	expect(http(&E.d, "POST", "/v1/bank-accounts/links", E.finance, "L1",
 		    "{\"iban\":\"CH9300762011623852957\",\"account\":\"1010-XXX\"}"),
-	       400, "invalid-field");
+	       422, "unknown-account");
 	expect(http(&E.d, "POST", "/v1/bank-accounts/links", E.finance, "L1",
 		    "{\"iban\":\"-\",\"account\":\"1010-EUR\"}"),
 	       400, "invalid-field");

@@ -30,6 +30,8 @@
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "secretariat",
 					"test", NULL};
+static const struct ledger_actor finance = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance",
+					    "test", NULL};
 
 struct fx {
 	char db[LIMIT_CONNINFO_BYTES];
@@ -761,12 +763,13 @@ START_TEST(test_travel_cli__import_rank_approve_twice_list)
 	free(out);
 	expect_unchanged(f.c, before);
 	free(before);
-	/* finance allocates the earmark's 8000.00 to the meeting: the stored
-	 * ranking takes it as of the date */
-	cli_ok(NULL, f.db,
-	       (const char *const[]){"allocations", "add", "--date", "2019-01-02",
-				     "--source-earmark", "travel", "--source-currency", "USD",
-				     "--meeting", "igf2019-mag1", "--amount", "8000.00", NULL});
+	/* finance allocates the earmark's 8000.00 to the meeting (`tfledger
+	 * allocations add` goes through tfledgerd: here the library does it): the
+	 * stored ranking takes it as of the date */
+	json_decref(harness_op_ok(f.c, fund_allocation_add, &finance,
+				  "{\"date\":\"2019-01-02\",\"source\":{\"earmark\":\"travel\","
+				  "\"currency\":\"USD\"},\"meeting\":\"igf2019-mag1\","
+				  "\"amount\":\"8000.00\"}"));
 	cli_ok(&out, f.db,
 	       (const char *const[]){"travel", "rank", "--meeting", "igf2019-mag1", "--as-of",
 				     "2019-01-05", NULL});

@@ -4,12 +4,32 @@
  */
 #include "bank/deviations.h"
 
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+
+#include "bank/statements.h"
 
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/log.h"
+
+/* Where this thread's logged deviations are also kept, or NULL. */
+static _Thread_local json_t *collected;
+
+void bank_statements_collect_deviations(json_t *list)
+{
+	collected = list;
+}
+
+void bank_deviations_keep(const char *message, const char *at, const char *field,
+			  const char *kind, const char *what)
+{
+	if (collected) /* out of memory loses the copy only: the log has it */
+		json_array_append_new(collected,
+				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "message", message,
+						"at", at, "field", field, "kind", kind, "what", what));
+}
 
 void bank_deviations_warn(const struct bank_deviations *d, int kind, long line,
 			  const char *field, const char *fmt, ...)
@@ -31,6 +51,7 @@ void bank_deviations_warn(const struct bank_deviations *d, int kind, long line,
 	snprintf(message, sizeof(message), "%s tolerated", d->message);
 	log_warn(message, "at", at, "field", field, "kind", d->names[kind], "what", what,
 		 NULL);
+	bank_deviations_keep(message, at, field, d->names[kind], what);
 	if (n == LIMIT_CAMT_WARNINGS_PER_KIND)
 		log_warn("further deviations of this kind are only counted", "file", d->path,
 			 "kind", d->names[kind], NULL);

@@ -26,6 +26,12 @@ __attribute__((format(printf, 5, 6)))
 void bank_deviations_warn(const struct bank_deviations *d, int kind, long line,
 			  const char *field, const char *fmt, ...);
 
+/* Keeps a warning another part of bank/ logged about a file (message,
+ * "file:line", field, kind, what) where bank_statements_collect_deviations
+ * asked, as bank_deviations_warn keeps its own. */
+void bank_deviations_keep(const char *message, const char *at, const char *field,
+			  const char *kind, const char *what);
+
 /* Sets and returns error code with "path:line: field: what". */
 __attribute__((format(printf, 5, 6)))
 int bank_deviations_fail(const char *path, int code, long line, const char *field,

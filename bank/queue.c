@@ -872,7 +872,8 @@ static int record_tx(PGconn *c, void *ctx)
 	if (t->kind == REC_PAYMENT) {
 		rc = ledger_account_get(&expense, c, t->account);
 		if (rc == ERR_NOTFOUND)
-			return fund_body_bad("account", "no account ", t->account);
+			return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT,
+					    "account: no account '%s'", t->account);
 		if (rc < 0)
 			return rc;
 		if (strcmp(expense.type, "expense") != 0 || strcmp(expense.currency, l.currency) != 0)

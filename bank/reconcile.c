@@ -985,7 +985,8 @@ int bank_reconcile_link(json_t **out, bool *created, PGconn *c, json_t *body,
 				     " letter or digit", NULL);
 	rc = ledger_account_get(&bank, c, t.account);
 	if (rc == ERR_NOTFOUND)
-		return fund_body_bad("account", "no account ", t.account);
+		return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT, "account: no account '%s'",
+				    t.account);
 	if (rc < 0)
 		return rc;
 	if (strncmp(bank.code, "10", 2) != 0 || strcmp(bank.type, "asset") != 0)

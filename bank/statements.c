@@ -12,6 +12,8 @@
  * the rest into bank_lines. Memory holds one COPY buffer: nothing per line.
  */
 #include "bank/statements.h"
+
+#include "bank/deviations.h"
 #include "bank/read.h"
 
 #include <stdio.h>
@@ -408,9 +410,14 @@ static int warn_collisions(struct import *im, long collisions)
 		char at[LIMIT_PATH_BYTES + 32];
 
 		snprintf(at, sizeof(at), "%s:%s", im->path, PQgetvalue(res, i, COLLIDED_LINE));
+		char what[LIMIT_CAMT_FIELD_BYTES + 16];
+
+		snprintf(what, sizeof(what), "key %s", PQgetvalue(res, i, COLLIDED_KEY));
 		log_warn("bank line stored under another key: a different line has its key",
 			 "at", at, "kind", "key-collision", "key",
 			 PQgetvalue(res, i, COLLIDED_KEY), NULL);
+		bank_deviations_keep("bank line stored under another key: a different line has "
+				     "its key", at, "", "key-collision", what);
 	}
 	PQclear(res);
 	im->file->summary.warnings += collisions;

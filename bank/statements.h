@@ -11,6 +11,7 @@
 #ifndef TFLEDGER_BANK_STATEMENTS_H
 #define TFLEDGER_BANK_STATEMENTS_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -71,6 +72,15 @@ int bank_statements_import_memory(struct bank_statements_file **out, PGconn *c,
 				  const char *doc, size_t len, const char *name);
 
 void bank_statements_file_free(struct bank_statements_file *f);
+
+/*
+ * From now on, the deviations the readers tolerate in this thread (logged
+ * as warnings) are also appended to list, a JSON array of {"message",
+ * "at" ("file:line"), "field", "kind", "what"}, up to the same per-kind
+ * limit, so that a server can answer them to whoever sent the file; NULL
+ * stops. list stays the caller's.
+ */
+void bank_statements_collect_deviations(json_t *list);
 
 /*
  * The identity of bank line l of account (IBAN or other id), from the

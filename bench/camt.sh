@@ -5,9 +5,12 @@
 # with a bank reference, a TxDtls with end-to-end id, debtor and remittance;
 # every 50th a batch of 3; every 10th reuses the bank reference of the entry
 # before it, as banks do; every 100th booked in EUR with the USD counter
-# value in AmtDtls), imports each into a fresh database of a private
-# cluster in /tmp, and prints entries/s and the peak RSS of `tfledger`, and
-# the lines stored against the lines the file holds (none may be lost).
+# value in AmtDtls), imports each through a tfledgerd of a fresh database
+# of a private cluster in /tmp (`tfledger bank-statements import`, the one
+# door: the file streamed to the server, which reads and stores it), and
+# prints entries/s end to end, the peak RSS of `tfledger` and of
+# `tfledgerd` (which holds the request body, up to 64 MiB), and the lines
+# stored against the lines the file holds (none may be lost).
 # Requirements (issue 4): RSS(100k) <= 1.2 x RSS(10k), >= 20,000 entries/s.
 #
 # Usage: bench/camt.sh [BUILD_DIR]   (default: the current directory)
@@ -73,15 +76,27 @@ run() { # run N -> prints a line; sets rss_N
 	db="bench_$n"
 	psql -q -d "$conninfo" -c "CREATE DATABASE $db TEMPLATE tfledger_bench_template" >/dev/null
 	dbc=$(printf '%s' "$conninfo" | sed "s/dbname=[^ ]*/dbname=$db/")
+	token=$("$tfl" token create --role finance --name "bench-$n" --database "$dbc")
+	port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+	"$build/tfledgerd" --database "$dbc" --listen "127.0.0.1:$port" 2>"$work/tfledgerd_$n.log" &
+	dpid=$!
+	i=0
+	until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
+		i=$((i + 1)); [ $i -gt 500 ] && { cat "$work/tfledgerd_$n.log" >&2; exit 2; }
+		sleep 0.02
+	done
 	/usr/bin/time -f '%e %M' -o "$work/time_$n" \
-		"$tfl" statements import "$work/camt_$n.xml" --format json --database "$dbc" \
+		"$tfl" bank-statements import "$work/camt_$n.xml" --format json \
+		--url "http://127.0.0.1:$port" --token "$token" \
 		> "$work/out_$n" 2>"$work/err_$n" || { cat "$work/err_$n" >&2; exit 1; }
+	drss=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/$dpid/status")
+	kill "$dpid"; wait "$dpid" || true
 	read -r secs rss < "$work/time_$n"
 	lines=$(psql -At -d "$dbc" -c "SELECT count(*) FROM bank_lines")
 	rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%d", (s > 0 ? n / s : 0) }')
 	want=$((n + 2 * (n / 50))) # every line of the file: a batch of 3 is 3 lines
-	printf '%7d entries  %8s bytes  %6.2f s  %8d entries/s  peak RSS %6d KiB  %7d lines stored (of %d)\n' \
-		"$n" "$(wc -c < "$work/camt_$n.xml")" "$secs" "$rate" "$rss" "$lines" "$want"
+	printf '%7d entries  %8s bytes  %6.2f s  %8d entries/s  peak RSS %6d KiB (tfledgerd %d KiB)  %7d lines stored (of %d)\n' \
+		"$n" "$(wc -c < "$work/camt_$n.xml")" "$secs" "$rate" "$rss" "$drss" "$lines" "$want"
 	[ "$lines" -eq "$want" ] || { echo "lines lost: $lines stored of $want" >&2; exit 1; }
 	eval "rss_$n=$rss; rate_$n=$rate"
 }

@@ -40,13 +40,11 @@ DB=$(cluster_start pg)
 PSQL="$PGBIN/psql -X -q -At -h $DIR/pg -U postgres"
 $PSQL -d tfledger -c "ALTER SYSTEM SET fsync = off" -c "SELECT pg_reload_conf()" >/dev/null
 "$TFL" migrate --database "$DB" >/dev/null 2>&1
-"$TFL" fund init --database "$DB" >/dev/null 2>&1
 {
 	echo "currency,month,usd_per_unit"
 	echo "EUR,2018-12,1.1450"
 	for m in 01 02 03 04 05 06 07 08 09 10 11 12; do echo "EUR,2019-$m,1.1$m"; done
 } >"$DIR/rates.csv"
-"$TFL" rates import "$DIR/rates.csv" --database "$DB" >/dev/null 2>&1
 TOKEN=$("$TFL" token create --role finance --name bench --database "$DB")
 echo "cluster: fsync=$($PSQL -d tfledger -c 'SHOW fsync') cpus=$(nproc) postings=$POSTINGS" \
      "page=$(grep -o 'LIMIT_REPORT_PAGE_ENTRIES [0-9]*' "$SRC/common/limits.h")"
@@ -57,6 +55,9 @@ until curl -sf "$URL/healthz" >/dev/null; do
 	i=$((i + 1)); [ $i -gt 500 ] && { echo "tfledgerd did not start"; cat "$DIR/tfledgerd.log"; exit 2; }
 	sleep 0.02
 done
+# the fund's books through tfledgerd, as finance does them
+"$TFL" fund init --url "$URL" --token "$TOKEN" >/dev/null 2>&1
+"$TFL" rates import "$DIR/rates.csv" --url "$URL" --token "$TOKEN" >/dev/null 2>&1
 
 # batch.C.json: 1,000 entries in currency C, four a day (net +1.95 a day:
 # no bank account goes below zero on any day).

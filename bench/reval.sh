@@ -37,9 +37,7 @@ DB=$(cluster_start pg)
 PSQL="$PGBIN/psql -X -q -At -h $DIR/pg -U postgres"
 $PSQL -d tfledger -c "ALTER SYSTEM SET fsync = off" -c "SELECT pg_reload_conf()" >/dev/null
 "$TFL" migrate --database "$DB" >/dev/null 2>&1
-"$TFL" fund init --database "$DB" >/dev/null 2>&1
 printf 'currency,month,usd_per_unit\nEUR,2019-02,1.1351\nEUR,2019-03,1.1297\nCHF,2019-02,0.9976\nCHF,2019-03,1.0043\nGBP,2019-02,1.2858\nGBP,2019-03,1.3165\n' >"$DIR/rates.csv"
-"$TFL" rates import "$DIR/rates.csv" --database "$DB" >/dev/null 2>&1
 echo "cluster: fsync=$($PSQL -d tfledger -c 'SHOW fsync') cpus=$(nproc)"
 load() { echo "  (load average: $(cut -d' ' -f1-3 /proc/loadavg))"; }
 TOKEN=$("$TFL" token create --role finance --name bench --database "$DB")
@@ -50,6 +48,9 @@ until curl -sf "$URL/healthz" >/dev/null; do
 	i=$((i + 1)); [ $i -gt 500 ] && { echo "tfledgerd did not start"; cat "$DIR/tfledgerd.log"; exit 2; }
 	sleep 0.02
 done
+# the fund's books through tfledgerd, as finance does them
+"$TFL" fund init --url "$URL" --token "$TOKEN" >/dev/null 2>&1
+"$TFL" rates import "$DIR/rates.csv" --url "$URL" --token "$TOKEN" >/dev/null 2>&1
 
 # The 100 accounts: k = 0..49, currency USD EUR CHF GBP by k mod 4.
 for k in $(seq 0 49); do
@@ -97,15 +98,15 @@ $PSQL -d tfledger -c "VACUUM (ANALYZE) postings, balances, entries"
 $PSQL -d tfledger -c "CHECKPOINT"
 
 now() { date +%s.%N; }
-# What any command costs before its work (connection, SET ROLE, every
-# module's prepared statements): the baseline of the figures below.
+# What any command costs before its work (a request to tfledgerd): the
+# baseline of the figures below.
 t0=$(now)
-"$TFL" rates list --database "$DB" >/dev/null
+"$TFL" rates list --url "$URL" --token "$TOKEN" >/dev/null
 t1=$(now)
 echo "== baseline: tfledger rates list: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') s"
 for run in posted unchanged; do
 	t0=$(now)
-	"$TFL" revalue --month 2019-03 --format json --database "$DB" >"$DIR/reval-$run.json"
+	"$TFL" revalue --month 2019-03 --format json --url "$URL" --token "$TOKEN" >"$DIR/reval-$run.json"
 	t1=$(now)
 	echo "== tfledger revalue --month 2019-03 ($run): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') s (target < 2 s)," \
 	     "status $(sed -n 's/.*"status": "\([a-z]*\)".*/\1/p' "$DIR/reval-$run.json")," \

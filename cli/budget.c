@@ -1,10 +1,9 @@
 /*
  * budget.c - tfledger budgets set|list|status: the annual budgets per
- * budget line for people (fund/budget.h, docs/controls.md "Budgets"). Like
- * the fund's commands (cli/fund.c) they work on the database directly as
- * the daemon's role, the audit naming the OS user; a write's flags become
- * the JSON body POST /v1/budgets takes, so that the same function checks
- * both.
+ * budget line for people (fund/budget.h, docs/controls.md "Budgets"). Each
+ * is one request to tfledgerd through the one door (cli/session.h: --url,
+ * --token, no database): a write's flags become the JSON body POST
+ * /v1/budgets takes, a read's its query (GET /v1/budgets, /v1/budgets/status).
  *
  * The status table prints each amount with its currency's ISO 4217 digits
  * (as the fund's JSON gives them) and thousands separators; --format json
@@ -19,11 +18,10 @@
 #include "cli/session.h"
 #include "cli/table.h"
 #include "common/err.h"
-#include "fund/budget.h"
 
 static const struct cli_args_opt common_opts[] = {
 	CLI_ARGS_FORMAT(struct cli_run, format, "table|json"),
-	CLI_ARGS_DATABASE(struct cli_run, database), CLI_ARGS_END};
+	CLI_ARGS_SERVER(struct cli_run, http), CLI_ARGS_END};
 
 #define REQ CLI_ARGS_REQUIRED
 static const struct cli_args_opt set_opts[] = {
@@ -51,7 +49,8 @@ static const struct cli_args_cmd cmds[] = {
 };
 
 static const char notes[] =
-	"Every command takes [--format table|json] [--database CONNINFO].\n"
+	"Every command takes [--format table|json] [--url URL] [--token TOKEN]\n"
+	"(default $TFLEDGER_URL, $TFLEDGER_TOKEN) and needs no database.\n"
 	"Budgets are in USD; see docs/controls.md, \"Budgets\".\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
@@ -124,32 +123,28 @@ static void print_status(json_t *s)
 
 static int dispatch(struct cli_run *r)
 {
-	json_t *out = NULL, *year = json_object_get(r->body, "year");
-	int rc = cli_run_connect(r, "finance"), status = CLI_OK;
+	const char *a = r->action;
+	json_t *out = NULL;
+	int status;
 
-	if (rc == 0 && strcmp(r->action, "set") == 0)
-		rc = fund_budget_set(&out, r->c, r->body, &r->who);
-	else if (rc == 0 && strcmp(r->action, "list") == 0)
-		rc = fund_budgets_list(&out, r->c, (int)json_integer_value(year));
-	else if (rc == 0) /* status, the family's other command */
-		rc = fund_budget_status(&out, r->c, (int)json_integer_value(year),
-					json_string_value(json_object_get(r->body, "as_of")));
-	if (rc < 0) {
-		status = cli_run_fail(r, rc);
+	if (strcmp(a, "set") == 0)
+		status = cli_run_request(r, "POST", "/v1/budgets", &out);
+	else if (strcmp(a, "list") == 0)
+		status = cli_run_request(r, "GET", "/v1/budgets", &out);
+	else /* status, the family's other command */
+		status = cli_run_request(r, "GET", "/v1/budgets/status", &out);
+	if (status != CLI_OK) {
+		/* the refusal is printed */
 	} else if (strcmp(r->format, "json") == 0) {
-		json_t *o = strcmp(r->action, "list") == 0 ? json_pack("{s:O}", "budgets", out)
-							   : json_incref(out);
-
-		json_dumpf(o, stdout, JSON_INDENT(2));
+		json_dumpf(out, stdout, JSON_INDENT(2));
 		putchar('\n');
-		json_decref(o);
-	} else if (strcmp(r->action, "set") == 0) {
+	} else if (strcmp(a, "set") == 0) {
 		json_t *one = json_pack("[O]", out);
 
 		cli_print_table(one, set_cols);
 		json_decref(one);
-	} else if (strcmp(r->action, "list") == 0) {
-		cli_print_table(out, list_cols);
+	} else if (strcmp(a, "list") == 0) {
+		cli_print_table(json_object_get(out, "budgets"), list_cols);
 	} else {
 		print_status(out);
 	}

@@ -1,10 +1,9 @@
 /*
  * close.c - closing the books for people: tfledger periods list|close|
  * reopen, psc charge --month M, year close|list (fund/close.h,
- * docs/controls.md "Closing months and the year"). Like cli/fund.c they
- * talk to the database directly (--database, else $TFLEDGER_DATABASE)
- * working as the daemon's role; the audit trail names the OS user, as
- * finance, or as admin for `periods reopen`.
+ * docs/controls.md "Closing months and the year"). Each is one request
+ * to tfledgerd through the one door (cli/session.h: --url, --token, no
+ * database); `periods reopen` needs an admin's token, the route table says.
  *
  * Acknowledgements are positional arguments ITEM=REASON after the month
  * or none ("tfledger periods close 2019-03 'psc:2019-03=charged in April'"):
@@ -21,7 +20,7 @@
 #include "cli/session.h"
 #include "cli/table.h"
 #include "common/err.h"
-#include "fund/close.h"
+#include "cli/http.h"
 
 static const struct cli_col period_cols[] = {
 	{"month", "MONTH", false},	 {"status", "STATUS", false},
@@ -46,7 +45,7 @@ static const struct cli_col year_cols[] = {
 /* The options every command here shares; the others go into the body. */
 static const struct cli_args_opt common_opts[] = {
 	CLI_ARGS_FORMAT(struct cli_run, format, "table|json"),
-	CLI_ARGS_DATABASE(struct cli_run, database), CLI_ARGS_END};
+	CLI_ARGS_SERVER(struct cli_run, http), CLI_ARGS_END};
 
 #define REQ CLI_ARGS_REQUIRED
 static const struct cli_args_opt reopen_opts[] = {
@@ -74,7 +73,8 @@ static const struct cli_args_cmd cmds[] = {
 };
 
 static const char notes[] =
-	"Every command takes [--format table|json] [--database CONNINFO].\n"
+	"Every command takes [--format table|json] [--url URL] [--token TOKEN]\n"
+	"(default $TFLEDGER_URL, $TFLEDGER_TOKEN) and needs no database.\n"
 	"Open items are named revaluation:YYYY-MM, psc:YYYY-MM, reconciliation:IBAN\n"
 	"(and month:YYYY-MM for a year). See docs/controls.md.\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
@@ -132,34 +132,33 @@ static json_t *period_rows(json_t *periods)
 	return rows;
 }
 
-/* Prints out (or the error), ends the run and returns the exit status. */
-static int finish(struct cli_run *r, int rc, json_t *out, const struct cli_col *cols,
+/* Prints the answer out (the API's JSON as it came, or a table: of the
+ * list under list_key, else of the one object) if status is 0; ends the
+ * run and returns status. */
+static int finish(struct cli_run *r, int status, json_t *out, const struct cli_col *cols,
 		  const char *list_key)
 {
-	int status = CLI_OK;
+	json_t *list = list_key ? json_object_get(out, list_key) : NULL;
 
-	if (rc < 0) {
-		status = cli_run_fail(r, rc);
+	if (status != CLI_OK) {
+		/* the refusal is printed */
 	} else if (strcmp(r->format, "json") == 0) {
-		json_t *o = list_key ? json_pack("{s:O}", list_key, out) : json_incref(out);
-
-		print_json(o);
-		json_decref(o);
+		print_json(out);
 	} else if (list_key && strcmp(list_key, "periods") == 0) {
-		json_t *rows = period_rows(out);
+		json_t *rows = period_rows(list);
 
 		cli_print_table(rows, cols);
 		json_decref(rows);
-	} else if (json_is_array(out)) {
+	} else if (list) {
 		json_t *row;
 		size_t i;
 
-		json_array_foreach(out, i, row)
+		json_array_foreach(list, i, row)
 			if (json_is_boolean(json_object_get(row, "closed")))
 				json_object_set_new(row, "closed",
 						    json_string(json_is_true(json_object_get(row, "closed"))
 								? "yes" : "no"));
-		cli_print_table(out, cols);
+		cli_print_table(list, cols);
 	} else {
 		json_t *one = json_pack("[O]", out);
 
@@ -175,45 +174,73 @@ static int finish(struct cli_run *r, int rc, json_t *out, const struct cli_col *
 	return status;
 }
 
-/* Runs the command and ends r; args[0..n) its positional arguments. */
+/* path = "/v1/" kind "/" seg "/" op, seg (a month, a year) from the
+ * command line checked; 0 or the usage error's status. */
+static int segment(struct cli_run *r, char *path, size_t size, const char *kind,
+		   const char *seg, const char *op)
+{
+	char what[64];
+	int status;
+
+	snprintf(what, sizeof(what), "%s %s", r->family, r->action);
+	if ((status = cli_http_segment_ok(what, seg)) != 0)
+		return status;
+	snprintf(path, size, "/v1/%s/%s/%s", kind, seg, op);
+	return CLI_OK;
+}
+
+/* Runs the command through tfledgerd and ends r; args[0..n) its
+ * positional arguments. */
 static int dispatch(struct cli_run *r, char **args, int n)
 {
 	const char *f = r->family, *a = r->action;
-	bool reopen = strcmp(a, "reopen") == 0;
 	json_t *out = NULL;
-	int rc = cli_run_connect(r, reopen ? "admin" : "finance");
+	char path[128];
+	int status;
 
-	if (rc < 0)
-		return finish(r, rc, NULL, NULL, NULL);
 	if (strcmp(f, "periods") == 0 && strcmp(a, "list") == 0) {
-		rc = fund_periods_list(&out, r->c);
-		return finish(r, rc, out, period_cols, "periods");
+		status = cli_run_request(r, "GET", "/v1/periods", &out);
+		return finish(r, status, out, period_cols, "periods");
 	}
 	if (strcmp(f, "periods") == 0) {
-		if (reopen)
-			rc = fund_period_reopen(&out, r->c, args[0], r->body, &r->who);
-		else if ((rc = acks_from_args(r->body, args + 1, n - 1)) == 0)
-			rc = fund_period_close(&out, r->c, args[0], r->body, &r->who);
-		return finish(r, rc, out, close_cols, NULL);
+		bool reopen = strcmp(a, "reopen") == 0;
+		int rc = reopen ? 0 : acks_from_args(r->body, args + 1, n - 1);
+
+		if (rc < 0)
+			status = cli_run_fail(r, rc);
+		else
+			status = segment(r, path, sizeof(path),
+					 "periods", args[0], reopen ? "reopen" : "close");
+		if (status == CLI_OK)
+			status = cli_run_request(r, "POST", path, &out);
+		return finish(r, status, out, close_cols, NULL);
 	}
 	if (strcmp(f, "psc") == 0) {
-		rc = fund_psc_charge(&out, r->c,
-				     json_string_value(json_object_get(r->body, "month")), &r->who);
-		return finish(r, rc, out, psc_cols, NULL);
+		status = segment(r, path, sizeof(path), "periods",
+				 json_string_value(json_object_get(r->body, "month")), "psc");
+		json_decref(r->body); /* the route takes no body */
+		r->body = NULL;
+		if (status == CLI_OK)
+			status = cli_run_request(r, "POST", path, &out);
+		return finish(r, status, out, psc_cols, NULL);
 	}
 	if (strcmp(a, "list") == 0) {
-		rc = fund_years_list(&out, r->c);
-		return finish(r, rc, out, year_cols, "years");
+		status = cli_run_request(r, "GET", "/v1/years", &out);
+		return finish(r, status, out, year_cols, "years");
 	}
 	{
 		json_int_t year = json_integer_value(json_object_get(r->body, "year"));
+		char y[32];
+		int rc;
 
+		snprintf(y, sizeof(y), "%lld", (long long)year);
 		json_object_del(r->body, "year");
 		rc = acks_from_args(r->body, args, n);
-		if (rc == 0)
-			rc = fund_year_close(&out, r->c, year < 0 || year > 9999 ? 0 : (int)year,
-					     r->body, &r->who);
-		if (rc == 0 && strcmp(r->format, "table") == 0) {
+		status = rc < 0 ? cli_run_fail(r, rc)
+				: segment(r, path, sizeof(path), "years", y, "close");
+		if (status == CLI_OK)
+			status = cli_run_request(r, "POST", path, &out);
+		if (status == CLI_OK && strcmp(r->format, "table") == 0) {
 			json_t *row = json_pack("{s:O, s:s, s:O, s:O, s:s}", "year",
 						json_object_get(out, "year"), "closed", "yes",
 						"surplus", json_object_get(out, "surplus"), "reserve",
@@ -224,7 +251,7 @@ static int dispatch(struct cli_run *r, char **args, int n)
 			json_decref(out);
 			out = row;
 		}
-		return finish(r, rc, out, year_cols, NULL);
+		return finish(r, status, out, year_cols, NULL);
 	}
 }
 
@@ -243,6 +270,7 @@ static int run_family(int argc, char **argv)
 		cli_run_close(&r);
 		return cli_args_status(rc);
 	}
+	cli_http_defaults(&r.http);
 	r.action = argv[1];
 	r.positional = npos > 0 ? argv[words] : NULL;
 	return dispatch(&r, argv + words, npos);

@@ -2,13 +2,14 @@
  * control.c - the funds control for people (docs/controls.md "Funds
  * control"): tfledger allocations add|list, overruns add|list and
  * overdrafts set|list (what each source has available: tfledger funds
- * available, cli/fund.c). Like the fund's commands they talk to the
- * database directly (--database, else $TFLEDGER_DATABASE), working as
- * finance; the audit trail names the OS user.
+ * available, cli/fund.c). Each command is one request to tfledgerd
+ * (POST or GET /v1/allocations, /v1/overruns, /v1/overdrafts) through the
+ * one door (cli/session.h): --url and --token, no database.
  *
  * One way to do each thing: the flags become the JSON object the HTTP
  * route receives (--source-earmark and --source-currency become "source":
- * {"earmark","currency"}) and fund/control.c validates and stores it.
+ * {"earmark","currency"}), a list's flags its query, and fund/control.c
+ * validates and stores it behind the route.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -19,11 +20,10 @@
 #include "cli/session.h"
 #include "cli/table.h"
 #include "common/err.h"
-#include "fund/control.h"
 
 static const struct cli_args_opt common_opts[] = {
 	CLI_ARGS_FORMAT(struct cli_run, format, "table|json"),
-	CLI_ARGS_DATABASE(struct cli_run, database), CLI_ARGS_END};
+	CLI_ARGS_SERVER(struct cli_run, http), CLI_ARGS_END};
 
 #define REQ CLI_ARGS_REQUIRED
 static const struct cli_args_opt allocation_add_opts[] = {
@@ -68,7 +68,8 @@ static const struct cli_args_cmd cmds[] = {
 };
 
 static const char notes[] =
-	"Every command takes [--format table|json] [--database CONNINFO].\n"
+	"Every command takes [--format table|json] [--url URL] [--token TOKEN]\n"
+	"(default $TFLEDGER_URL, $TFLEDGER_TOKEN) and needs no database.\n"
 	"Amounts are decimal strings with the currency's ISO 4217 digits; dates\n"
 	"YYYY-MM-DD. See docs/controls.md.\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
@@ -88,22 +89,18 @@ static const struct cli_col overdraft_cols[] = {
 	{"account", "ACCOUNT", false}, {"limit", "LIMIT", true}, {"currency", "CCY", false},
 	{"reason", "REASON", false},   {NULL, NULL, false}};
 
-/* Prints out (JSON as it is, or rows as a table) or the error; ends the run. */
-static int finish(struct cli_run *r, int rc, json_t *out, const char *key,
+/* Prints the answer out (the API's JSON as it came, or a table: of the list
+ * under key, else of the one object) if status is 0; ends the run. */
+static int finish(struct cli_run *r, int status, json_t *out, const char *key,
 		  const struct cli_col *cols)
 {
-	int status = CLI_OK;
-
-	if (rc < 0) {
-		status = cli_run_fail(r, rc);
+	if (status != CLI_OK) {
+		/* the refusal is printed */
 	} else if (strcmp(r->format, "json") == 0) {
-		json_t *o = json_is_array(out) ? json_pack("{s:O}", key, out) : json_incref(out);
-
-		json_dumpf(o, stdout, JSON_INDENT(2));
+		json_dumpf(out, stdout, JSON_INDENT(2));
 		putchar('\n');
-		json_decref(o);
 	} else {
-		json_t *rows = json_is_array(out) ? json_incref(out) : json_pack("[O]", out);
+		json_t *rows = key ? json_incref(json_object_get(out, key)) : json_pack("[O]", out);
 
 		cli_print_table(rows, cols);
 		json_decref(rows);
@@ -131,31 +128,20 @@ static int source_object(json_t *body)
 static int dispatch(struct cli_run *r)
 {
 	const char *f = r->family, *a = r->action;
+	bool add = strcmp(a, "add") == 0 || strcmp(a, "set") == 0;
+	const struct cli_col *cols = strcmp(f, "allocations") == 0 ? allocation_cols
+				     : strcmp(f, "overruns") == 0  ? overrun_cols
+								   : overdraft_cols;
+	char path[64];
 	json_t *out = NULL;
-	int rc = cli_run_connect(r, "finance");
+	int status = CLI_OK;
 
-	if (rc < 0)
-		return finish(r, rc, NULL, NULL, NULL);
-	if (strcmp(f, "allocations") == 0) {
-		if (strcmp(a, "add") == 0) {
-			if ((rc = source_object(r->body)) == 0)
-				rc = fund_allocation_add(&out, r->c, r->body, &r->who);
-		} else {
-			rc = fund_allocations_list(
-				&out, r->c, json_string_value(json_object_get(r->body, "meeting")),
-				json_string_value(json_object_get(r->body, "line")),
-				(int)json_integer_value(json_object_get(r->body, "year")));
-		}
-		return finish(r, rc, out, "allocations", allocation_cols);
-	}
-	if (strcmp(f, "overruns") == 0) {
-		rc = strcmp(a, "add") == 0 ? fund_overrun_add(&out, r->c, r->body, &r->who)
-					   : fund_overruns_list(&out, r->c);
-		return finish(r, rc, out, "overruns", overrun_cols);
-	}
-	rc = strcmp(a, "set") == 0 ? fund_overdraft_set(&out, r->c, r->body, &r->who)
-				   : fund_overdrafts_list(&out, r->c);
-	return finish(r, rc, out, "overdrafts", overdraft_cols);
+	snprintf(path, sizeof(path), "/v1/%s", f);
+	if (strcmp(f, "allocations") == 0 && add && source_object(r->body) < 0)
+		status = cli_run_fail(r, ERR_INTERNAL);
+	if (status == CLI_OK)
+		status = cli_run_request(r, add ? "POST" : "GET", path, &out);
+	return finish(r, status, out, add ? NULL : f, cols);
 }
 
 static int run_family(int argc, char **argv)

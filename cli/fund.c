@@ -1,36 +1,35 @@
 /*
- * fund.c - the fund's books for people: tfledger fund init, donors add|list,
- * pledges add|sign|list, receipts add|list, inkind add|list, rates
- * import|list|correct|corrections, funds available|travel-available and bank-accounts
- * link|list
- * (reconcile and its work queue: cli/reconcile.c). For now they talk to the database
- * directly (--database, else $TFLEDGER_DATABASE), working as the daemon's
- * role so that they can do exactly what tfledgerd may; the audit trail
- * names the OS user.
+ * fund.c - the fund's books for people: tfledger fund init|chart, donors
+ * add|list, pledges add|sign|list, receipts add|list, in-kind add|list,
+ * rates import|list|correct|corrections, funds available|travel-available
+ * and bank-accounts link|list (reconcile and its work queue:
+ * cli/reconcile.c). Every command but `fund chart` (the program's own
+ * chart, no request) is one request to tfledgerd through the one door
+ * (cli/session.h): --url and --token, no database; the server checks the
+ * token's role and writes the audit row naming its person.
  *
  * One way to do each thing: each command declares its options in `cmds`
- * (cli/args.h); a write's flags become the JSON object an HTTP route would
- * receive (--allow-overpayment becomes "allow_overpayment": true, --bank-line
- * 7 an integer) and go to fund/fund.c, which validates and stores it.
- * Tables are aligned; --format json is for scripts.
+ * (cli/args.h); a write's flags become the JSON body its route receives
+ * (--allow-overpayment becomes "allow_overpayment": true, --bank-line 7 an
+ * integer), which fund/fund.c validates behind the route; a list's options
+ * become its query. Tables are aligned; --format json prints the API's
+ * answer as it came.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/http.h"
 #include "cli/progress.h"
 #include "cli/session.h"
 #include "cli/table.h"
-#include "common/db.h"
 #include "common/err.h"
-#include "fund/control.h"
+#include "common/limits.h"
 #include "fund/fund.h"
-#include "fund/reval.h"
-#include "bank/reconcile.h"
 
 static const struct cli_col donor_cols[] = {
 	{"id", "ID", false}, {"name", "NAME", false}, {"org_type", "TYPE", false},
@@ -98,7 +97,7 @@ static void print_json(json_t *o)
 /* The options every command here shares; the others go into the body. */
 static const struct cli_args_opt common_opts[] = {
 	CLI_ARGS_FORMAT(struct cli_run, format, "table|json"),
-	CLI_ARGS_DATABASE(struct cli_run, database), CLI_ARGS_END};
+	CLI_ARGS_SERVER(struct cli_run, http), CLI_ARGS_END};
 
 #define REQ CLI_ARGS_REQUIRED
 static const struct cli_args_opt donor_add_opts[] = {
@@ -166,8 +165,8 @@ static const struct cli_args_cmd cmds[] = {
 	{"pledges list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
 	{"receipts add", receipt_add_opts, common_opts, NULL, NULL, 0, 0, NULL},
 	{"receipts list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
-	{"inkind add", inkind_add_opts, common_opts, NULL, NULL, 0, 0, NULL},
-	{"inkind list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
+	{"in-kind add", inkind_add_opts, common_opts, NULL, NULL, 0, 0, NULL},
+	{"in-kind list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
 	{"rates import", NULL, common_opts, "FILE.csv",
 	 "the UN rates: a CSV of currency,month,usd_per_unit", 1, 1, NULL},
 	{"rates list", NULL, common_opts, NULL, NULL, 0, 0, NULL},
@@ -185,161 +184,193 @@ static const struct cli_args_cmd cmds[] = {
 };
 
 static const char notes[] =
-	"Every command takes [--format table|json] [--database CONNINFO].\n"
+	"Every command takes [--format table|json] [--url URL] [--token TOKEN]\n"
+	"(default $TFLEDGER_URL, $TFLEDGER_TOKEN) and needs no database.\n"
 	"Amounts are decimal strings with the currency's ISO 4217 digits; dates\n"
 	"YYYY-MM-DD; rates CSV: currency,month,usd_per_unit. See docs/fund.md.\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
-/* Prints out (a list as a table, an object as a one-row table; in JSON a
- * list under list_key) or the error, and ends the run. Returns the exit status. */
-static int finish(struct cli_run *r, int rc, json_t *out, const struct cli_col *cols,
-		  const char *list_key)
+/* rates import FILE.csv: POST /v1/rates?file=FILE.csv with the file's
+ * bytes (text/csv), read from the file as they are sent. */
+static int rates_import(struct cli_run *r, json_t **out)
 {
-	int status = CLI_OK;
+	char path[LIMIT_PATH_BYTES * 3 + 32] = "/v1/rates";
+	json_t *q = json_pack("{s:s}", "file", r->positional);
+	FILE *f = fopen(r->positional, "rb");
+	char *ans = NULL;
+	size_t alen = 0;
+	struct stat st;
+	json_error_t e;
+	int rc = 0;
 
+	*out = NULL;
+	if (!f)
+		rc = err_sys(ERR_INVALID, "%s", r->positional);
+	else if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode))
+		rc = err_set(ERR_INVALID, "%s: not a regular file", r->positional);
+	else if (st.st_size > LIMIT_HTTP_BODY_BYTES)
+		rc = err_set(ERR_LIMIT, "%s: larger than %d bytes", r->positional,
+			     LIMIT_HTTP_BODY_BYTES);
+	else if (!q || cli_http_query(path, sizeof(path), q) < 0)
+		rc = err_set(ERR_LIMIT, "%s: the name is too long", r->positional);
+	json_decref(q);
 	if (rc < 0) {
-		status = cli_run_fail(r, rc);
-	} else if (strcmp(r->format, "json") == 0) {
-		if (list_key && json_is_array(out)) {
-			json_t *o = json_pack("{s:O}", list_key, out);
-
-			print_json(o);
-			json_decref(o);
-		} else {
-			print_json(out);
-		}
-	} else if (json_is_array(out)) {
-		cli_print_table(out, cols);
-	} else {
-		json_t *one = json_pack("[O]", out);
-
-		cli_print_table(one, cols);
-		json_decref(one);
+		if (f)
+			fclose(f);
+		return cli_run_fail(r, rc);
 	}
-	json_decref(out);
-	cli_run_close(r);
-	return status;
+	r->http.body_file = f;
+	r->http.progress = cli_progress_start(r->positional, (int64_t)st.st_size);
+	rc = cli_http_raw(&ans, &alen, &r->http, "rates import", "POST", path, "text/csv", NULL,
+			  (size_t)st.st_size, NULL, 0);
+	cli_progress_end(r->http.progress);
+	r->http.progress = NULL;
+	r->http.body_file = NULL;
+	fclose(f);
+	if (rc != 0)
+		return rc;
+	*out = json_loadb(ans, alen, 0, &e);
+	free(ans);
+	if (!*out) {
+		fprintf(stderr, "tfledger: rates import: the answer is not JSON: %s\n", e.text);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+/* The route of r's command, and the key of the list its answer holds (NULL:
+ * the answer is one object). */
+struct route {
+	const char *family, *action, *method, *path, *list_key;
+	const struct cli_col *cols;
+};
+
+static const struct route routes[] = {
+	{"donors", "add", "POST", "/v1/donors", NULL, donor_cols},
+	{"donors", "list", "GET", "/v1/donors", "donors", donor_cols},
+	{"pledges", "add", "POST", "/v1/pledges", NULL, pledge_cols},
+	{"pledges", "list", "GET", "/v1/pledges", "pledges", pledge_cols},
+	{"pledges", "sign", "POST", NULL, NULL, pledge_cols}, /* /v1/pledges/ID/sign */
+	{"receipts", "add", "POST", "/v1/receipts", NULL, receipt_cols},
+	{"receipts", "list", "GET", "/v1/receipts", "receipts", receipt_cols},
+	{"in-kind", "add", "POST", "/v1/in-kind", NULL, inkind_cols},
+	{"in-kind", "list", "GET", "/v1/in-kind", "in_kind", inkind_cols},
+	{"rates", "list", "GET", "/v1/rates", "rates", rate_cols},
+	{"rates", "correct", "POST", "/v1/rates/corrections", NULL, correction_cols},
+	{"rates", "corrections", "GET", "/v1/rates/corrections", "corrections", correction_cols},
+	{"bank-accounts", "link", "POST", "/v1/bank-accounts/links", NULL, link_cols},
+	{"bank-accounts", "list", "GET", "/v1/bank-accounts/links", "links", link_cols},
+	{"fund", "init", "POST", "/v1/fund/init", "accounts", chart_cols},
+	{"funds", "available", "GET", "/v1/funds/available", NULL, source_cols},
+	{"funds", "travel-available", "GET", "/v1/funds/travel-available", NULL, travel_cols},
+};
+
+/* The route of family f's action a, or NULL. */
+static const struct route *route_of(const char *f, const char *a)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strcmp(routes[i].family, f) == 0 && strcmp(routes[i].action, a) == 0)
+			return &routes[i];
+	return NULL;
+}
+
+/* Prints the answer out of route t in r's format; 0. */
+static int print(const struct cli_run *r, const struct route *t, json_t *out)
+{
+	const char *f = r->family;
+	json_t *rows;
+
+	if (strcmp(r->format, "json") == 0) {
+		print_json(out);
+		return CLI_OK;
+	}
+	if (strcmp(f, "funds") == 0) {
+		printf("available%s as of %s: %s USD\n",
+		       strcmp(r->action, "available") == 0 ? "" : " for travel",
+		       json_string_value(json_object_get(out, "as_of")),
+		       json_string_value(json_object_get(out, "available_usd")));
+		rows = json_object_get(out, strcmp(r->action, "available") == 0 ? "sources"
+										   : "currencies");
+		cli_print_table(rows, t->cols);
+		return CLI_OK;
+	}
+	rows = t->list_key ? json_incref(json_object_get(out, t->list_key)) : json_pack("[O]", out);
+	cli_print_table(rows, t->cols);
+	json_decref(rows);
+	return CLI_OK;
 }
 
 /*
- * Runs the command r names and ends r. The parser has refused every
- * command not in cmds and every required option missing, so each command below is one of cmds with
- * its required options in the body.
+ * Runs the command r names through tfledgerd and ends r. The parser has
+ * refused every command not in cmds and every required option missing,
+ * so each command below is one of cmds with its required options in the
+ * body.
  */
 static int dispatch(struct cli_run *r)
 {
 	const char *f = r->family, *a = r->action;
+	const struct route *t = NULL;
 	json_t *out = NULL;
-	int rc, created;
+	char path[256];
+	int status;
 
-	if (strcmp(f, "fund") == 0 && strcmp(a, "chart") == 0)
-		return finish(r, 0, fund_chart_json(), chart_cols, "accounts");
-	rc = cli_run_connect(r, "finance");
-	if (rc < 0)
-		return finish(r, rc, NULL, NULL, NULL);
-	if (strcmp(f, "fund") == 0 && strcmp(a, "init") == 0) {
-		rc = fund_init(&created, r->c, &r->who);
-		if (rc == 0) {
-			fprintf(stderr, "tfledger: fund init: %d account(s) created\n", created);
-			out = fund_chart_json();
+	if (strcmp(f, "fund") == 0 && strcmp(a, "chart") == 0) {
+		/* the chart is the program's own: no request */
+		out = fund_chart_json();
+		if (strcmp(r->format, "json") == 0) {
+			json_t *o = json_pack("{s:O}", "accounts", out);
+
+			print_json(o);
+			json_decref(o);
+		} else {
+			cli_print_table(out, chart_cols);
 		}
-		return finish(r, rc, out, chart_cols, "accounts");
+		json_decref(out);
+		cli_run_close(r);
+		return CLI_OK;
 	}
-	if (strcmp(f, "bank-accounts") == 0) {
-		bool linked;
-
-		if (strcmp(a, "link") == 0)
-			rc = bank_reconcile_link(&out, &linked, r->c, r->body, &r->who);
-		else /* list, its other command */
-			rc = bank_reconcile_links_list(&out, r->c);
-		return finish(r, rc, out, link_cols, "links");
-	}
-	if (strcmp(f, "donors") == 0 && strcmp(a, "add") == 0)
-		rc = fund_donor_add(&out, r->c, r->body, &r->who);
-	else if (strcmp(f, "donors") == 0 && strcmp(a, "list") == 0)
-		rc = fund_donors_list(&out, r->c);
-	else if (strcmp(f, "pledges") == 0 && strcmp(a, "add") == 0)
-		rc = fund_pledge_add(&out, r->c, r->body, &r->who);
-	else if (strcmp(f, "pledges") == 0 && strcmp(a, "sign") == 0)
-		rc = fund_pledge_sign(&out, r->c, strtoll(r->positional, NULL, 10), r->body,
-				      &r->who);
-	else if (strcmp(f, "pledges") == 0 && strcmp(a, "list") == 0)
-		rc = fund_pledges_list(&out, r->c);
-	else if (strcmp(f, "receipts") == 0 && strcmp(a, "add") == 0)
-		rc = fund_receipt_add(&out, r->c, r->body, &r->who);
-	else if (strcmp(f, "receipts") == 0 && strcmp(a, "list") == 0)
-		rc = fund_receipts_list(&out, r->c);
-	else if (strcmp(f, "inkind") == 0 && strcmp(a, "add") == 0)
-		rc = fund_inkind_add(&out, r->c, r->body, &r->who);
-	else if (strcmp(f, "inkind") == 0 && strcmp(a, "list") == 0)
-		rc = fund_inkind_list(&out, r->c);
-	else if (strcmp(f, "rates") == 0 && strcmp(a, "import") == 0) {
-		struct cli_progress *bar = cli_progress_watch_file(r->positional, r->positional);
-
-		rc = fund_rates_import(&out, r->c, r->positional, &r->who);
-		cli_progress_end(bar);
-	}
-	else if (strcmp(f, "rates") == 0 && strcmp(a, "list") == 0)
-		rc = fund_rates_list(&out, r->c);
-	else if (strcmp(f, "funds") == 0 && strcmp(a, "available") == 0)
-		rc = fund_funds_available(
-			&out, r->c, json_string_value(json_object_get(r->body, "as_of")));
-	else if (strcmp(f, "rates") == 0 && strcmp(a, "correct") == 0)
-		rc = fund_rate_correct(&out, r->c, r->body, &r->who);
-	else if (strcmp(f, "rates") == 0 && strcmp(a, "corrections") == 0)
-		rc = fund_rate_corrections_list(&out, r->c);
-	else if (strcmp(f, "funds") == 0 && strcmp(a, "travel-available") == 0)
-		rc = fund_travel_available(
-			&out, r->c, json_string_value(json_object_get(r->body, "as_of")));
-	else
-		ASSERT(!"a command of cmds without its action");
-	if (rc == 0 && strcmp(f, "funds") == 0 && strcmp(a, "available") == 0) {
-		if (strcmp(r->format, "table") == 0) {
-			json_t *rows = json_incref(json_object_get(out, "sources"));
-
-			printf("available as of %s: %s USD\n",
-			       json_string_value(json_object_get(out, "as_of")),
-			       json_string_value(json_object_get(out, "available_usd")));
-			json_decref(out);
-			out = rows;
+	t = route_of(f, a);
+	if (strcmp(f, "rates") == 0 && strcmp(a, "import") == 0) {
+		status = rates_import(r, &out);
+		if (status == CLI_OK) {
+			fprintf(stderr, "tfledger: rates import: %s: %lld stored, %lld unchanged\n",
+				r->positional,
+				(long long)json_integer_value(json_object_get(out, "stored")),
+				(long long)json_integer_value(json_object_get(out, "unchanged")));
+			if (strcmp(r->format, "json") == 0) {
+				print_json(out);
+			} else { /* the rates as they stand now */
+				json_decref(out);
+				json_object_clear(r->body);
+				t = route_of("rates", "list");
+				status = cli_run_request(r, t->method, t->path, &out);
+				if (status == CLI_OK)
+					print(r, t, out);
+			}
 		}
-		return finish(r, rc, out, source_cols, NULL);
+		json_decref(out);
+		cli_run_close(r);
+		return status;
 	}
-	if (rc == 0 && strcmp(f, "funds") == 0) {
-		/* The summary on stderr, the per-currency table on stdout. */
-		if (strcmp(r->format, "table") == 0) {
-			json_t *rows = json_incref(json_object_get(out, "currencies"));
-
-			printf("available for travel as of %s: %s USD\n",
-			       json_string_value(json_object_get(out, "as_of")),
-			       json_string_value(json_object_get(out, "available_usd")));
-			json_decref(out);
-			out = rows;
+	ASSERT(t != NULL);
+	if (!t->path) { /* pledges sign ID */
+		if ((status = cli_http_segment_ok("pledges sign", r->positional)) != 0) {
+			cli_run_close(r);
+			return status;
 		}
-		return finish(r, rc, out, travel_cols, NULL);
+		snprintf(path, sizeof(path), "/v1/pledges/%s/sign", r->positional);
+		status = cli_run_request(r, "POST", path, &out);
+	} else {
+		status = cli_run_request(r, t->method, t->path, &out);
 	}
-	if (rc == 0 && strcmp(f, "rates") == 0 && strcmp(a, "import") == 0) {
-		fprintf(stderr, "tfledger: rates import: %s: %lld stored, %lld unchanged\n",
-			r->positional, (long long)json_integer_value(json_object_get(out, "stored")),
-			(long long)json_integer_value(json_object_get(out, "unchanged")));
-		if (strcmp(r->format, "table") == 0) {
-			json_decref(out);
-			out = NULL;
-			rc = fund_rates_list(&out, r->c);
-		}
-	}
-	if (strcmp(f, "rates") == 0 &&
-	    (strcmp(a, "correct") == 0 || strcmp(a, "corrections") == 0))
-		return finish(r, rc, out, correction_cols, "corrections");
-	if (strcmp(f, "donors") == 0)
-		return finish(r, rc, out, donor_cols, "donors");
-	if (strcmp(f, "pledges") == 0)
-		return finish(r, rc, out, pledge_cols, "pledges");
-	if (strcmp(f, "receipts") == 0)
-		return finish(r, rc, out, receipt_cols, "receipts");
-	if (strcmp(f, "inkind") == 0)
-		return finish(r, rc, out, inkind_cols, "inkind");
-	return finish(r, rc, out, rate_cols, "rates");
+	if (status == CLI_OK && strcmp(f, "fund") == 0)
+		fprintf(stderr, "tfledger: fund init: %lld account(s) created\n",
+			(long long)json_integer_value(json_object_get(out, "created")));
+	if (status == CLI_OK)
+		status = print(r, t, out);
+	json_decref(out);
+	cli_run_close(r);
+	return status;
 }
 
 static int run_family(int argc, char **argv)

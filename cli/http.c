@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "common/err.h"
 #include "common/limits.h"
 
@@ -51,6 +52,25 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	b->len += k;
 	q[b->len] = '\0';
 	return k;
+}
+
+/* libcurl's progress callback: the bytes of the body sent so far. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	cli_progress_update(ud, (int64_t)ulnow);
+	return 0;
+}
+
+/* libcurl's reader of a body sent from a file. */
+static size_t on_read(char *p, size_t size, size_t n, void *ud)
+{
+	size_t got = fread(p, size, n, ud);
+
+	return got == 0 && ferror((FILE *)ud) ? CURL_READFUNC_ABORT : got;
 }
 
 /* Prints a refusal: the answer's error object if it has one, else its text. */
@@ -109,16 +129,28 @@ int cli_http_raw(char **out, size_t *len, const struct cli_http *h, const char *
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 600L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (h->progress) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, h->progress);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", h->token);
 	hdr = curl_slist_append(hdr, auth);
 	if (h->key) {
 		snprintf(idem, sizeof(idem), "Idempotency-Key: %s", h->key);
 		hdr = curl_slist_append(hdr, idem);
 	}
-	if (body) {
+	if (body || h->body_file) {
 		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype ? ctype : "application/json");
 		hdr = curl_slist_append(hdr, ct);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		hdr = curl_slist_append(hdr, "Expect:"); /* send at once, no 100-continue */
+		if (body) {
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		} else {
+			curl_easy_setopt(c, CURLOPT_POST, 1L);
+			curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+			curl_easy_setopt(c, CURLOPT_READDATA, h->body_file);
+		}
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);

@@ -15,15 +15,20 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cli/args.h"
 
 #define CLI_HTTP_DEFAULT_URL "http://127.0.0.1:8080"
 
+struct cli_progress;
+
 struct cli_http {
 	const char *url;   /* --url, else $TFLEDGER_URL, else CLI_HTTP_DEFAULT_URL */
 	const char *token; /* --token, else $TFLEDGER_TOKEN */
 	const char *key;   /* Idempotency-Key of a write, or NULL */
+	struct cli_progress *progress; /* follows a request body's upload, or NULL */
+	FILE *body_file;	       /* a body read from here as it is sent, or NULL */
 };
 
 /* --url URL and --token TOKEN, the same in every command that takes them. */
@@ -46,8 +51,10 @@ int cli_http_json(json_t **out, const struct cli_http *h, const char *what, cons
 		  const char *path, const json_t *body);
 
 /*
- * One request of any content: body (len bytes, NULL for none) sent as
- * ctype; on a 2xx the answer's bytes (NUL-terminated) into *out (free it)
+ * One request of any content: body (blen bytes, NULL for none; or, with
+ * body NULL and h->body_file set, blen bytes read from that file as they
+ * are sent, so that a large file is never held in memory) sent as ctype;
+ * on a 2xx the answer's bytes (NUL-terminated) into *out (free it)
  * and *len, its Content-Type into rtype (size rsize, may be NULL).
  * Refusals as cli_http_json.
  */

@@ -69,6 +69,10 @@ static const struct cli_args_opt reverse_opts[] = {
 #undef KEY_OPT
 static const struct cli_args_opt verify_opts[] = {
 	CLI_ARGS_FORMAT(struct opts, format, "table|json"), CLI_ARGS_DATABASE(struct opts, database),
+	CLI_ARGS_OPT_STR("url", struct opts, url, "URL",
+			 "ask tfledgerd instead (GET /v1/journal/verify)", 0),
+	CLI_ARGS_OPT_STR("token", struct opts, token, "TOKEN", "API token (default $TFLEDGER_TOKEN)",
+			 0),
 	CLI_ARGS_END};
 
 static const struct cli_args_cmd cmds[] = {
@@ -80,8 +84,12 @@ static const struct cli_args_cmd cmds[] = {
 	{"entries", entries_opts, http_opts, NULL, NULL, 0, 0, "The journal, oldest first."},
 	{"reverse", reverse_opts, http_opts, "ID", "the entry to reverse", 1, 1, NULL},
 	{"verify", verify_opts, NULL, NULL, NULL, 0, 0,
-	 "Recomputes the journal's hash chain from the database itself, whatever\n"
-	 "the daemon says."},
+	 "Recomputes the journal's hash chain. With --database (or $TFLEDGER_DATABASE\n"
+	 "and no --url) from the database itself, whatever the daemon says: the\n"
+	 "operator's check, the default because it trusts no server. With --url (or\n"
+	 "when no database is configured) tfledgerd recomputes it (GET\n"
+	 "/v1/journal/verify, any role's token): what a person without database\n"
+	 "access can ask. Exit 2 when the chain is broken."},
 };
 
 static const char notes[] =
@@ -234,15 +242,45 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-static int verify(const struct opts *o)
+/* verify through tfledgerd: its answer as the database's check would print. */
+static int verify_by_url(const struct opts *o)
+{
+	json_t *out = NULL;
+	int rc = call(&out, o, "GET", "/v1/journal/verify", NULL);
+	bool ok = json_is_true(json_object_get(out, "ok"));
+
+	if (rc != CLI_OK)
+		return rc;
+	if (strcmp(o->format, "json") == 0)
+		print_json(out);
+	else if (ok)
+		printf("ok: %lld entries, head %s\n",
+		       (long long)json_integer_value(json_object_get(out, "entries")),
+		       s(out, "head"));
+	else
+		printf("BROKEN at sequence %lld: %s\n",
+		       (long long)json_integer_value(json_object_get(out, "first_bad_sequence")),
+		       s(out, "reason"));
+	json_decref(out);
+	return ok ? CLI_OK : CLI_FAIL;
+}
+
+/* verify: the database's own check when --database is given, or
+ * $TFLEDGER_DATABASE and no --url; else tfledgerd's (url_given: --url was). */
+static int verify(const struct opts *o, bool url_given)
 {
 	struct ledger_verify_result v;
-	const char *conninfo = cfg_database(o->database);
+	const char *conninfo;
 	PGconn *c = NULL;
 	int rc;
 
-	if (!conninfo)
-		return cli_fail(ERR_INVALID, "verify");
+	if (o->database && url_given)
+		return cli_usage_error("verify", "--database or --url, not both");
+	conninfo = url_given ? NULL : cfg_database(o->database);
+	if (!conninfo) {
+		err_clear();
+		return verify_by_url(o);
+	}
 	rc = db_connect(&c, conninfo);
 	if (rc == 0)
 		rc = ledger_store_setup_owner(c);
@@ -278,14 +316,18 @@ static int run(int argc, char **argv)
 	json_t *out = NULL, *req = NULL;
 	char *text = NULL;
 	int words, npos, rc;
+	bool url_given;
 	char **pos;
 
-	o.url = getenv("TFLEDGER_URL") && *getenv("TFLEDGER_URL") ? getenv("TFLEDGER_URL")
-								   : "http://127.0.0.1:8080";
-	o.token = getenv("TFLEDGER_TOKEN");
 	rc = cli_args_parse_family(&c, &words, &npos, &family, &o, NULL, argc, argv);
 	if (rc != 0)
 		return cli_args_status(rc);
+	url_given = o.url != NULL;
+	if (!o.url)
+		o.url = getenv("TFLEDGER_URL") && *getenv("TFLEDGER_URL") ? getenv("TFLEDGER_URL")
+									   : "http://127.0.0.1:8080";
+	if (!o.token)
+		o.token = getenv("TFLEDGER_TOKEN");
 	cmd = c->name;
 	pos = argv + words;
 	/* Path parts come from the command line: allow only safe characters. */
@@ -294,7 +336,7 @@ static int run(int argc, char **argv)
 			return cli_usage_error(cmd, "'%s': unexpected characters", pos[i]);
 
 	if (strcmp(cmd, "verify") == 0)
-		return verify(&o);
+		return verify(&o, url_given);
 	if (strcmp(cmd, "accounts list") == 0) {
 		rc = call(&out, &o, "GET", "/v1/accounts", NULL);
 		if (rc == CLI_OK && strcmp(o.format, "table") == 0) {

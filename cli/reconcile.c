@@ -5,27 +5,24 @@
  *
  *   tfledger reconcile queue|confirm|reject|unmatch|record|signoff|signoffs|reopen
  *
- * Like the fund's families it talks to the database directly (--database,
- * else $TFLEDGER_DATABASE) as the daemon's role, the OS user named in the
- * audit rows; a write's flags become the JSON body the HTTP route would
- * receive, and bank/queue.c validates it. `reopen` works as the admin role
- * (the route is admin's only); every other command as finance. Tables are
- * aligned; --format json prints the answer as the route sends it.
+ * Each command is one request to tfledgerd through the one door
+ * (cli/session.h: --url, --token, no database): a write's flags become
+ * the JSON body of its route (POST /v1/reconcile, /v1/reconcile/confirm,
+ * ...), a read's its query, and bank/queue.c validates it behind the
+ * route. `reopen` needs an admin's token (the route table says so). Tables
+ * are aligned; --format json prints the answer as the route sends it.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bank/queue.h"
-#include "bank/reconcile.h"
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/http.h"
 #include "cli/session.h"
 #include "cli/table.h"
-#include "common/date.h"
 #include "common/err.h"
-#include "common/limits.h"
 
 /* A line of a reconciliation run: its receipt and the pledge apart. */
 static const struct cli_col line_cols[] = {
@@ -63,7 +60,7 @@ static const struct cli_col signoff_cols[] = {
 /* The options every command here shares; the others go into the body. */
 static const struct cli_args_opt common_opts[] = {
 	CLI_ARGS_FORMAT(struct cli_run, format, "table|json"),
-	CLI_ARGS_DATABASE(struct cli_run, database), CLI_ARGS_END};
+	CLI_ARGS_SERVER(struct cli_run, http), CLI_ARGS_END};
 
 #define REQ CLI_ARGS_REQUIRED
 #define BANK_ACCOUNT_OPT(flags) \
@@ -127,7 +124,8 @@ static const struct cli_args_cmd cmds[] = {
 };
 
 static const char notes[] =
-	"Every command takes [--format table|json] [--database CONNINFO].\n"
+	"Every command takes [--format table|json] [--url URL] [--token TOKEN]\n"
+	"(default $TFLEDGER_URL, $TFLEDGER_TOKEN) and needs no database.\n"
 	"Amounts are decimal strings with the currency's ISO 4217 digits; dates\n"
 	"YYYY-MM-DD. See docs/fund.md, \"Reconciliation work queue\".\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
@@ -138,23 +136,18 @@ static void print_json(json_t *o)
 	putchar('\n');
 }
 
-/* Prints out (a list as a table, an object as a one-row table; in JSON
- * a list under list_key) or the error, and ends the run. */
-static int finish(struct cli_run *r, int rc, json_t *out, const struct cli_col *cols,
+/* Prints the answer out (the API's JSON as it came; a table of the list
+ * under list_key, or of the one object) if status is 0; ends the run and
+ * returns status. */
+static int finish(struct cli_run *r, int status, json_t *out, const struct cli_col *cols,
 		  const char *list_key)
 {
-	int status = CLI_OK;
-
-	if (rc < 0) {
-		status = cli_run_fail(r, rc);
+	if (status != CLI_OK) {
+		/* the refusal is printed */
 	} else if (strcmp(r->format, "json") == 0) {
-		json_t *o = list_key && json_is_array(out) ? json_pack("{s:O}", list_key, out)
-							   : json_incref(out);
-
-		print_json(o);
-		json_decref(o);
-	} else if (json_is_array(out)) {
-		cli_print_table(out, cols);
+		print_json(out);
+	} else if (list_key) {
+		cli_print_table(json_object_get(out, list_key), cols);
 	} else if (out) {
 		json_t *one = json_pack("[O]", out);
 
@@ -292,126 +285,82 @@ static json_t *queue_rows(json_t *out)
 	return rows;
 }
 
-/* Adds the reconciliation statement as of as_of (NULL: the last closing)
- * to a run's out as "statement", null when no statement of the account
- * closes by then, as POST /v1/reconcile answers. */
-static int with_statement(json_t *out, PGconn *c, const char *bank, const char *stmt,
-			  const char *as_of)
+/* The route of each write of the queue: its path and its table. */
+static const struct {
+	const char *action, *path;
+	const struct cli_col *cols;
+} writes[] = {
+	{"confirm", "/v1/reconcile/confirm", match_cols},
+	{"reject", "/v1/reconcile/reject", reject_cols},
+	{"unmatch", "/v1/reconcile/unmatch", match_cols},
+	{"record", "/v1/reconcile/record", match_cols},
+	{"signoff", "/v1/reconcile/signoffs", signoff_cols},
+};
+
+/* The queue as its table: a heading, a row per line and candidate, and
+ * where the next page starts. */
+static void print_queue(json_t *out)
 {
-	json_t *st = NULL;
-	int rc = bank_reconcile_statement(&st, c, bank, stmt, as_of);
+	json_t *rows = queue_rows(out);
 
-	if (rc == ERR_NOTFOUND) {
-		err_clear();
-		rc = 0;
-	}
-	if (rc == 0)
-		json_object_set_new(out, "statement", st ? st : json_null());
-	return rc;
-}
-
-/* tfledger reconcile --bank-account CODE [...]: matches, posts what is
- * sure, and shows the lines and the reconciliation statement. */
-static int run_reconcile(struct cli_run *r)
-{
-	/* --bank-account is required: the parser put a string there */
-	const char *bank = json_string_value(json_object_get(r->body, "bank_account"));
-	const char *stmt = json_string_value(json_object_get(r->body, "statement_account"));
-	const char *as_of = json_string_value(json_object_get(r->body, "as_of"));
-	char linked[LIMIT_CAMT_FIELD_BYTES];
-	json_t *out = NULL;
-	int rc = 0;
-
-	/* refused before anything is posted */
-	if (as_of && !date_valid(as_of))
-		rc = err_set(ERR_INVALID, "--as-of: expected a date YYYY-MM-DD, got %s", as_of);
-	if (rc == 0 && !stmt) {
-		rc = bank_reconcile_statement_account(linked, r->c, bank);
-		stmt = linked;
-	}
-	if (rc == 0)
-		rc = bank_reconcile(&out, r->c, bank, stmt,
-				    json_string_value(json_object_get(r->body, "tolerance")),
-				    &r->who);
-	if (rc == 0)
-		rc = with_statement(out, r->c, bank, stmt, as_of);
-	if (rc == 0 && strcmp(r->format, "table") == 0) {
-		print_run(out);
-		json_decref(out);
-		cli_run_close(r);
-		return CLI_OK;
-	}
-	return finish(r, rc, out, line_cols, NULL);
+	printf("queue of %s (%s), tolerance %s%s%s\n", str(out, "bank_account"),
+	       str(out, "statement_account"), str(out, "tolerance"),
+	       json_is_string(json_object_get(out, "locked_to")) ? "; signed off to " : "",
+	       json_string_value(json_object_get(out, "locked_to")) ?: "");
+	cli_print_table(rows, queue_cols);
+	if (json_is_integer(json_object_get(out, "next")))
+		printf("more: --after %lld\n",
+		       (long long)json_integer_value(json_object_get(out, "next")));
+	json_decref(rows);
 }
 
 /*
- * Runs the command r names and ends r. The parser has refused every
- * command not in cmds and every required option missing.
+ * Runs the command r names through tfledgerd and ends r. The parser has
+ * refused every command not in cmds and every required option missing.
  */
 static int dispatch(struct cli_run *r)
 {
 	const char *a = r->action;
-	bool reopen = strcmp(a, "reopen") == 0;
 	json_t *out = NULL;
-	int rc;
+	char path[128];
+	int status;
 
-	rc = cli_run_connect(r, reopen ? "admin" : "finance");
-	if (rc < 0)
-		return finish(r, rc, NULL, NULL, NULL);
-	if (strcmp(a, "run") == 0)
-		return run_reconcile(r);
-	if (strcmp(a, "queue") == 0) {
-		rc = bank_queue_list(&out, r->c, r->body);
-		if (rc == 0 && strcmp(r->format, "table") == 0) {
-			json_t *rows = queue_rows(out);
-
-			printf("queue of %s (%s), tolerance %s%s%s\n", str(out, "bank_account"),
-			       str(out, "statement_account"), str(out, "tolerance"),
-			       json_is_string(json_object_get(out, "locked_to")) ? "; signed off to "
-										 : "",
-			       json_string_value(json_object_get(out, "locked_to")) ?: "");
-			cli_print_table(rows, queue_cols);
-			if (json_is_integer(json_object_get(out, "next")))
-				printf("more: --after %lld\n",
-				       (long long)json_integer_value(json_object_get(out, "next")));
-			json_decref(rows);
+	if (strcmp(a, "run") == 0) {
+		/* matches, posts what is sure, shows the lines and the statement */
+		status = cli_run_request(r, "POST", "/v1/reconcile", &out);
+		if (status == CLI_OK && strcmp(r->format, "table") == 0) {
+			print_run(out);
 			json_decref(out);
 			cli_run_close(r);
 			return CLI_OK;
 		}
-		return finish(r, rc, out, queue_cols, NULL);
+		return finish(r, status, out, line_cols, NULL);
 	}
-	if (strcmp(a, "confirm") == 0)
-		rc = bank_queue_confirm(&out, r->c, r->body, &r->who);
-	else if (strcmp(a, "reject") == 0)
-		rc = bank_queue_reject(&out, r->c, r->body, &r->who);
-	else if (strcmp(a, "unmatch") == 0)
-		rc = bank_queue_unmatch(&out, r->c, r->body, &r->who);
-	else if (strcmp(a, "record") == 0)
-		rc = bank_queue_record(&out, r->c, r->body, &r->who);
-	if (strcmp(a, "reject") == 0)
-		return finish(r, rc, out, reject_cols, NULL);
-	if (strcmp(a, "confirm") == 0 || strcmp(a, "unmatch") == 0 || strcmp(a, "record") == 0)
-		return finish(r, rc, out, match_cols, NULL);
-	if (strcmp(a, "signoff") == 0) {
-		rc = bank_queue_signoff(&out, r->c, r->body, &r->who);
-		return finish(r, rc, out, signoff_cols, NULL);
+	if (strcmp(a, "queue") == 0) {
+		status = cli_run_request(r, "GET", "/v1/reconcile/queue", &out);
+		if (status == CLI_OK && strcmp(r->format, "table") == 0) {
+			print_queue(out);
+			json_decref(out);
+			cli_run_close(r);
+			return CLI_OK;
+		}
+		return finish(r, status, out, queue_cols, NULL);
 	}
 	if (strcmp(a, "signoffs") == 0) {
-		rc = bank_queue_signoffs_list(&out, r->c);
-		return finish(r, rc, out, signoff_cols, "signoffs");
+		status = cli_run_request(r, "GET", "/v1/reconcile/signoffs", &out);
+		return finish(r, status, out, signoff_cols, "signoffs");
 	}
-	ASSERT(reopen);
-	{
-		char *end;
-		long long id = strtoll(r->positional, &end, 10);
-
-		if (*r->positional < '0' || *r->positional > '9' || *end || id < 1)
-			rc = err_set(ERR_INVALID, "ID: expected a sign-off id, got %s", r->positional);
-		else
-			rc = bank_queue_reopen(&out, r->c, id, r->body, &r->who);
-	}
-	return finish(r, rc, out, signoff_cols, NULL);
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+		if (strcmp(a, writes[i].action) == 0) {
+			status = cli_run_request(r, "POST", writes[i].path, &out);
+			return finish(r, status, out, writes[i].cols, NULL);
+		}
+	ASSERT(strcmp(a, "reopen") == 0);
+	status = cli_http_segment_ok("reconcile reopen", r->positional);
+	snprintf(path, sizeof(path), "/v1/reconcile/signoffs/%s/reopen", r->positional);
+	if (status == CLI_OK)
+		status = cli_run_request(r, "POST", path, &out);
+	return finish(r, status, out, signoff_cols, NULL);
 }
 
 int cli_reconcile(int argc, char **argv)

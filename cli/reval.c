@@ -1,10 +1,10 @@
 /*
  * reval.c - month-end revaluation for people (fund/reval.h,
  * docs/controls.md "Month-end revaluation"): tfledger revalue --month M,
- * revaluations list, revaluations check --month M. Like cli/fund.c, they
- * work on the database directly (--database, else $TFLEDGER_DATABASE) as
- * the daemon's role would, the flags becoming the JSON body the route
- * POST /v1/revaluations receives; the audit trail names the OS user.
+ * revaluations list, revaluations check --month M. Each is one request to
+ * tfledgerd through the one door (cli/session.h: --url, --token, no
+ * database): POST /v1/revaluations {"month"}, GET /v1/revaluations and
+ * GET /v1/revaluations/{month}.
  * Rate corrections are `tfledger rates correct` (cli/fund.c).
  */
 #include <jansson.h>
@@ -16,7 +16,7 @@
 #include "cli/session.h"
 #include "cli/table.h"
 #include "common/err.h"
-#include "fund/reval.h"
+#include "cli/http.h"
 
 static const struct cli_col reval_cols[] = {
 	{"month", "MONTH", false},   {"amount", "USD", true},	   {"status", "STATUS", false},
@@ -33,7 +33,7 @@ static const struct cli_col check_cols[] = {
 
 static const struct cli_args_opt common_opts[] = {
 	CLI_ARGS_FORMAT(struct cli_run, format, "table|json"),
-	CLI_ARGS_DATABASE(struct cli_run, database), CLI_ARGS_END};
+	CLI_ARGS_SERVER(struct cli_run, http), CLI_ARGS_END};
 static const struct cli_args_opt month_opts[] = {
 	CLI_ARGS_BODY_STR("month", "YYYY-MM", "the month", CLI_ARGS_REQUIRED), CLI_ARGS_END};
 
@@ -48,7 +48,8 @@ static const struct cli_args_cmd cmds[] = {
 };
 
 static const char notes[] =
-	"Every command takes [--format table|json] [--database CONNINFO].\n"
+	"Every command takes [--format table|json] [--url URL] [--token TOKEN]\n"
+	"(default $TFLEDGER_URL, $TFLEDGER_TOKEN) and needs no database.\n"
 	"R(m) = NA(m) - NA(m-1) - S(m): docs/controls.md, \"Month-end revaluation\".\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
@@ -69,31 +70,34 @@ static void yes_no(json_t *rows)
 
 static int dispatch(struct cli_run *r)
 {
-	const char *month = json_string_value(json_object_get(r->body, "month"));
 	const struct cli_col *cols = reval_cols;
 	json_t *out = NULL;
-	int rc = cli_run_connect(r, "finance"), status = CLI_OK;
+	char path[64];
+	int status;
 
-	if (rc == 0 && strcmp(r->family, "revalue") == 0) {
-		rc = fund_revalue(&out, r->c, month, &r->who);
-	} else if (rc == 0 && strcmp(r->action, "check") == 0) {
-		rc = fund_revaluation_check(&out, r->c, month);
+	if (strcmp(r->family, "revalue") == 0) {
+		status = cli_run_request(r, "POST", "/v1/revaluations", &out);
+	} else if (strcmp(r->action, "check") == 0) {
+		const char *month = json_string_value(json_object_get(r->body, "month"));
+
 		cols = check_cols;
-	} else if (rc == 0) { /* revaluations list */
-		rc = fund_revaluations_list(&out, r->c);
+		status = cli_http_segment_ok("revaluations check", month);
+		snprintf(path, sizeof(path), "/v1/revaluations/%s", month);
+		json_object_clear(r->body); /* the month is the path's */
+		if (status == CLI_OK)
+			status = cli_run_request(r, "GET", path, &out);
+	} else { /* revaluations list */
 		cols = list_cols;
+		status = cli_run_request(r, "GET", "/v1/revaluations", &out);
 	}
-	if (rc < 0) {
-		status = cli_run_fail(r, rc);
+	if (status != CLI_OK) {
+		/* the refusal is printed */
 	} else if (strcmp(r->format, "json") == 0) {
-		json_t *o = json_is_array(out) ? json_pack("{s:O}", "revaluations", out)
-					       : json_incref(out);
-
-		json_dumpf(o, stdout, JSON_INDENT(2));
+		json_dumpf(out, stdout, JSON_INDENT(2));
 		putchar('\n');
-		json_decref(o);
 	} else {
-		json_t *rows = json_is_array(out) ? json_incref(out) : json_pack("[O]", out);
+		json_t *list = json_object_get(out, "revaluations");
+		json_t *rows = list ? json_incref(list) : json_pack("[O]", out);
 
 		yes_no(rows);
 		cli_print_table(rows, cols);

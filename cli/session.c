@@ -1,7 +1,7 @@
 /*
- * session.c - one command of the fund and travel families, from its
- * arguments to its connection (see session.h). It only reads, connects and
- * reports; what a command does is its family's file's.
+ * session.c - one command of the families of session.h, from its arguments
+ * to its request (or, for a family not converted yet, its connection). It
+ * only reads, sends and reports; what a command does is its family's file's.
  */
 #include "cli/session.h"
 
@@ -50,6 +50,8 @@ int cli_run_request(struct cli_run *r, const char *method, const char *path, jso
 	*out = NULL;
 	if (strcmp(method, "GET") != 0)
 		return cli_http_json(out, &r->http, what, method, path, r->body);
+	if (!r->body)
+		return cli_http_json(out, &r->http, what, method, path, NULL);
 	snprintf(full, sizeof(full), "%s", path);
 	if (cli_http_query(full, sizeof(full), r->body) < 0) {
 		fprintf(stderr, "tfledger: %s: %s\n", what, err_last());

@@ -1,10 +1,13 @@
 /*
- * session.h - one command of the tfledger families that work on the
- * database directly (fund, donors, ..., meetings, applicants, travel), from
- * its arguments to its connection: the options every such command shares,
- * the JSON body its other options fill, and one connection with every
- * ledger module's statements prepared, the OS user as the actor of the
- * audit rows.
+ * session.h - one command of the tfledger families that share one shape
+ * (fund, donors, ..., reconcile, periods, budgets, meetings, applicants,
+ * travel), from its arguments to its request: the options every such
+ * command shares, the JSON body its other options fill, and the one door
+ * to tfledgerd (cli_run_request: --url, --token, no database).
+ *
+ * cli_run_connect, the direct connection to the database as the daemon's
+ * role, is left only for the families not converted yet (cli/travel.c);
+ * it goes once none uses it.
  *
  * struct cli_run's body is public because the families' option tables
  * name its members (CLI_ARGS_FORMAT(struct cli_run, format, ...)).
@@ -51,8 +54,8 @@ int cli_run_family(int argc, char **argv, const struct cli_args_family *family,
  * The one door: sends r's request to tfledgerd (r->http) and returns the
  * exit status (0, or 1/2 with the refusal printed as "tfledger: FAMILY
  * ACTION: message [code]"). For GET, r->body's members become the query
- * string of path; for any other method r->body is the JSON body. *out is
- * the answer (NULL on a refusal).
+ * string of path; for any other method r->body is the JSON body (NULL:
+ * the request has none). *out is the answer (NULL on a refusal).
  */
 int cli_run_request(struct cli_run *r, const char *method, const char *path, json_t **out);
 

@@ -82,6 +82,15 @@ const char *http_unknown_arg(struct req *q, const char *const *allowed);
 /* A query parameter, or NULL. */
 const char *http_arg(struct req *q, const char *key);
 
+/*
+ * The name of a document sent as the body, for its messages ("NAME:43:
+ * field: ...") and its answer: the query parameter file (the only one the
+ * route then takes), else fallback. NULL with 400 sent (*sent) for another
+ * parameter or a name that is not 1 to LIMIT_PATH_BYTES - 1 bytes of UTF-8
+ * without control characters.
+ */
+const char *http_document_name(struct req *q, const char *fallback, enum MHD_Result *sent);
+
 /* The pooled connection and who is asking: the actor's user is the
  * person (users.name), its role the one the request acts in (the first of
  * the route's roles, in the order of enum role, that the user holds). */

@@ -115,15 +115,15 @@ static const struct route routes[] = {
 	 IDEMPOTENT, route_receipt_add},
 	{"GET", "/v1/receipts", "receipts_list", BOOK_READERS, "read the fund's books", BODY,
 	 READ, route_receipts_list},
-	{"POST", "/v1/inkind", "inkind_add", BOOKKEEPERS, "write the fund's books", BODY,
+	{"POST", "/v1/in-kind", "inkind_add", BOOKKEEPERS, "write the fund's books", BODY,
 	 IDEMPOTENT, route_inkind_add},
-	{"GET", "/v1/inkind", "inkind_list", BOOK_READERS, "read the fund's books", BODY, READ,
+	{"GET", "/v1/in-kind", "inkind_list", BOOK_READERS, "read the fund's books", BODY, READ,
 	 route_inkind_list},
 	{"POST", "/v1/rates", "rates_import", BOOKKEEPERS, "write the fund's books", BODY,
 	 IDEMPOTENT, route_rates_import},
 	{"GET", "/v1/rates", "rates_list", BOOK_READERS, "read the fund's books", BODY, READ,
 	 route_rates_list},
-	{"GET", "/v1/funds/travel/available", "travel_available", EVERYONE,
+	{"GET", "/v1/funds/travel-available", "travel_available", EVERYONE,
 	 "read the money available for travel", BODY, READ, route_travel_available},
 
 	/* the funds control (fund/control.h, docs/controls.md) */

@@ -26,17 +26,29 @@
 /* What a document in a request body is called in messages ("body:3: ..."). */
 #define BODY_NAME "body"
 
+/* One document: the request, and what its messages call it. */
+struct import {
+	struct req *q;
+	const char *name; /* ?file=, else BODY_NAME */
+};
+
 static int statements_op(json_t **out, unsigned *status, PGconn *c,
 			 const struct ledger_actor *who, void *ctx)
 {
-	struct req *q = ctx;
+	const struct import *im = ctx;
+	struct req *q = im->q;
 	struct bank_statements_file *f = NULL;
-	json_t *list = NULL;
+	json_t *list = NULL, *deviations = json_array();
 	long new_lines = 0, dups = 0;
 	int rc;
 
-	rc = bank_statements_import_memory(&f, c, http_body(q), http_body_len(q),
-					   BODY_NAME);
+	if (!deviations)
+		return err_set(ERR_INTERNAL, "out of memory");
+	bank_statements_collect_deviations(deviations);
+	rc = bank_statements_import_memory(&f, c, http_body(q), http_body_len(q), im->name);
+	bank_statements_collect_deviations(NULL);
+	if (rc < 0)
+		json_decref(deviations);
 	if (rc == ERR_LIMIT)
 		return err_recode(ERR_INVALID, EC_INVALID_FIELD);
 	if (rc < 0)
@@ -51,7 +63,7 @@ static int statements_op(json_t **out, unsigned *status, PGconn *c,
 		money_format(debits, r->debits_minor, r->currency);
 		if (json_array_append_new(
 			    list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I}",
-					    "file", BODY_NAME, "id", r->id, "account", r->account,
+					    "file", im->name, "id", r->id, "account", r->account,
 					    "currency", r->currency, "entries",
 					    (json_int_t)r->entries, "credits", credits, "debits",
 					    debits, "new", (json_int_t)r->new_lines, "duplicates",
@@ -66,12 +78,14 @@ static int statements_op(json_t **out, unsigned *status, PGconn *c,
 			rc = ledger_audit(c, who, "statement.import", object);
 	}
 	if (rc == 0 && list)
-		*out = json_pack("{s:O, s:s, s:s?, s:I, s:I, s:I, s:I}", "statements", list,
+		*out = json_pack("{s:O, s:s, s:s?, s:I, s:I, s:I, s:I, s:o}", "statements", list,
 				   "format", bank_format_name(f->summary.format), "version",
 				   bank_camt_version_name(f->summary.version), "lines",
 				   (json_int_t)f->summary.lines, "new", (json_int_t)new_lines,
 				   "duplicates", (json_int_t)dups, "warnings",
-				   (json_int_t)f->summary.warnings);
+				   (json_int_t)f->summary.warnings, "deviations", deviations);
+	else if (rc == 0)
+		json_decref(deviations);
 	if (rc == 0 && !*out)
 		rc = err_set(ERR_INTERNAL, "out of memory");
 	*status = new_lines > 0 ? 201 : 200;
@@ -80,21 +94,27 @@ static int statements_op(json_t **out, unsigned *status, PGconn *c,
 	return rc;
 }
 
-/* POST /v1/bank-statements (application/xml: camt.053/052/054; text/plain:
- * MT940): as `tfledger statements import`, one document, all or nothing,
- * each line stored once. bank_read tells the format from the content. */
+/* POST /v1/bank-statements[?file=NAME] (application/xml: camt.053/052/054;
+ * text/plain: MT940): as `tfledger bank-statements import`, one document,
+ * all or nothing, each line stored once. bank_read tells the format from
+ * the content. NAME (default "body") names the document in messages
+ * ("NAME:43: Ntry/Amt: ..."), in the answer and in the stored statement;
+ * the deviations tolerated are answered in "deviations". */
 enum MHD_Result route_statements_import(struct req *q, const char *const *args)
 {
 	static const char *const types[] = {"application/xml", "text/xml", "text/plain", NULL};
+	struct import im = {q, NULL};
 	enum MHD_Result sent;
 
 	(void)args;
+	if (!(im.name = http_document_name(q, BODY_NAME, &sent)))
+		return sent;
 	if (http_content_type(q, types, &sent))
 		return sent;
 	if (http_body_len(q) == 0)
 		return http_send_error(q, EC_INVALID_FIELD,
 				       "body: a camt.05x or MT940 document is required");
-	return http_write(q, statements_op, q);
+	return http_write(q, statements_op, &im);
 }
 
 static int link_op(json_t **out, unsigned *status, PGconn *c, const struct ledger_actor *who,

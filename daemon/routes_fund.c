@@ -39,6 +39,7 @@ struct write {
 	json_t *body;          /* the parsed JSON body, if any */
 	add_fn add;            /* for op_add */
 	long long id;          /* for op_sign */
+	const char *name;      /* for op_rates: the document in messages */
 	json_t *out;
 	unsigned status;
 };
@@ -152,14 +153,16 @@ enum MHD_Result route_fund_init(struct req *q, const char *const *args)
 static int op_rates(struct write *w, PGconn *c)
 {
 	int rc = fund_rates_import_csv(&w->out, c, http_body(w->q), http_body_len(w->q),
-				       BODY_NAME, w->who);
+				       w->name, w->who);
 
 	if (rc == 0)
 		w->status = json_integer_value(json_object_get(w->out, "stored")) > 0 ? 201 : 200;
 	return rc;
 }
 
-/* POST /v1/rates (text/csv): as `tfledger rates import`, all or nothing. */
+/* POST /v1/rates[?file=NAME] (text/csv): as `tfledger rates import`, all
+ * or nothing; NAME (default "body") names the document in messages
+ * ("NAME:4: column 3 ...") and in the answer's "file". */
 enum MHD_Result route_rates_import(struct req *q, const char *const *args)
 {
 	static const char *const types[] = {"text/csv", NULL};
@@ -167,6 +170,8 @@ enum MHD_Result route_rates_import(struct req *q, const char *const *args)
 	enum MHD_Result sent;
 
 	(void)args;
+	if (!(w.name = http_document_name(q, BODY_NAME, &sent)))
+		return sent;
 	if (http_content_type(q, types, &sent))
 		return sent;
 	return write_run(&w);
@@ -211,5 +216,5 @@ ADD(inkind_add, fund_inkind_add)
 LIST(donors_list, fund_donors_list, "donors")
 LIST(pledges_list, fund_pledges_list, "pledges")
 LIST(receipts_list, fund_receipts_list, "receipts")
-LIST(inkind_list, fund_inkind_list, "inkind")
+LIST(inkind_list, fund_inkind_list, "in_kind")
 LIST(rates_list, fund_rates_list, "rates")

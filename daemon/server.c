@@ -386,6 +386,33 @@ const char *http_arg(struct req *q, const char *key)
 
 const char *const http_no_args[] = {NULL};
 
+const char *http_document_name(struct req *q, const char *fallback, enum MHD_Result *sent)
+{
+	static const char *const allowed[] = {"file", NULL};
+	const char *name = http_arg(q, "file"), *bad = http_unknown_arg(q, allowed);
+	json_t *probe;
+	bool ok;
+
+	if (bad) {
+		*sent = http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
+		return NULL;
+	}
+	if (!name)
+		return fallback;
+	ok = *name && strlen(name) < LIMIT_PATH_BYTES;
+	for (const unsigned char *p = (const unsigned char *)name; ok && *p; p++)
+		ok = *p >= 0x20 && *p != 0x7f;
+	probe = ok ? json_string(name) : NULL; /* NULL unless valid UTF-8 */
+	json_decref(probe);
+	if (!probe) {
+		*sent = http_send_error(q, EC_INVALID_FIELD,
+					"file: 1-%d bytes of text without control characters",
+					LIMIT_PATH_BYTES - 1);
+		return NULL;
+	}
+	return name;
+}
+
 size_t http_body_len(const struct req *q)
 {
 	return q->len;

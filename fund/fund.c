@@ -886,7 +886,7 @@ static int donor_exists(PGconn *c, const char *id, char name[256])
 	int rc = db_exec(&r, c, "fund_donor_get", 1, (const char *const[]){id});
 
 	if (rc == 0 && PQntuples(r) == 0)
-		rc = fund_body_bad("donor", "no donor ", id);
+		rc = err_set(ERR_NOTFOUND, "donor: no donor %s", id);
 	else if (rc == 0)
 		snprintf(name, 256, "%s", PQgetvalue(r, 0, C_DONOR_NAME));
 	PQclear(r);
@@ -1605,7 +1605,8 @@ static int balance_of(int64_t *out, PGconn *c, const char *prefix, const char *c
 	code_of(acct, prefix, ccy);
 	rc = ledger_account_get(&a, c, acct);
 	if (rc == ERR_NOTFOUND)
-		return err_set(ERR_INVALID, "no account %s: run tfledger fund init", acct);
+		return err_code_set(ERR_INVALID, EC_UNKNOWN_ACCOUNT,
+				    "no account '%s': run tfledger fund init", acct);
 	return rc < 0 ? rc : ledger_balance(out, c, &a, as_of);
 }
 

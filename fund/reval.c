@@ -587,8 +587,9 @@ static int correct_tx_run(PGconn *c, void *ctx)
 	    (rc = db_exec(&r, c, "rate_lock", 2, (const char *const[]){t->ccy, t->d.month})) < 0)
 		goto cleanup;
 	if (PQntuples(r) == 0) {
-		rc = err_set(ERR_NOTFOUND, "no UN operational rate for %s %s is stored: load it"
-					   " with tfledger rates import", t->ccy, t->d.month);
+		rc = err_code_set(ERR_INVALID, EC_MISSING_RATE,
+				  "no UN operational rate for %s in %s is stored: load it with"
+				  " tfledger rates import", t->ccy, t->d.month);
 		goto cleanup;
 	}
 	t->old_rate = money_rate_normal((struct money_rate){fund_body_int64(r, 0, RK_MANTISSA),

@@ -668,7 +668,7 @@ int reports_write_travel_allocation(struct reports_ctx *x)
 			  (const char *const[]){t.meeting})) < 0)
 		goto cleanup;
 	if (PQntuples(m) == 0) {
-		rc = err_set(ERR_INVALID, "--meeting %s: no such meeting", t.meeting);
+		rc = err_set(ERR_NOTFOUND, "meeting: no meeting '%s'", t.meeting);
 		goto cleanup;
 	}
 	t.ccy = PQgetvalue(m, 0, M_CURRENCY);

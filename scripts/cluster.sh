@@ -24,6 +24,7 @@ cluster_cleanup() {
 	if command -v cluster_before_stop >/dev/null 2>&1; then
 		cluster_before_stop || true
 	fi
+	cluster_daemon_stop
 	for cluster_dir in "$work"/*/; do
 		cluster_dir=${cluster_dir%/}
 		"$cluster_tfledger" db stop --dir "$cluster_dir" >/dev/null 2>&1 || true
@@ -42,4 +43,42 @@ cluster_start() {
 	"$cluster_tfledger" db init --dir "$work/$1" >"$work/$1.init.log" 2>&1 ||
 		{ cat "$work/$1.init.log" >&2; return 1; }
 	"$cluster_tfledger" db start --dir "$work/$1"
+}
+
+# cluster_daemon CONNINFO: starts tfledgerd ($TFLEDGERD_BIN, else the
+# tfledgerd beside the tfledger binary) for CONNINFO on a free loopback
+# port, waits for its /healthz and sets cluster_url to its URL (a port
+# taken meanwhile is tried again, five times). Its log is
+# $work/tfledgerd.log; cluster_daemon_stop, or the cleanup, stops it.
+cluster_daemon() {
+	cluster_tfd=${TFLEDGERD_BIN:-$(dirname "$cluster_tfledger")/tfledgerd}
+	for cluster_try in 1 2 3 4 5; do
+		cluster_port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		"$cluster_tfd" --database "$1" --listen "127.0.0.1:$cluster_port" \
+			>>"$work/tfledgerd.log" 2>&1 &
+		echo $! >"$work/tfledgerd.pid"
+		cluster_wait=0
+		while [ "$cluster_wait" -lt 200 ]; do
+			if curl -fs "http://127.0.0.1:$cluster_port/healthz" >/dev/null 2>&1; then
+				cluster_url="http://127.0.0.1:$cluster_port"
+				return 0
+			fi
+			kill -0 "$(cat "$work/tfledgerd.pid")" 2>/dev/null || break
+			sleep 0.05
+			cluster_wait=$((cluster_wait + 1))
+		done
+		cluster_daemon_stop
+	done
+	echo "tfledgerd did not start; its log:" >&2
+	tail -n 20 "$work/tfledgerd.log" >&2
+	return 1
+}
+
+# cluster_daemon_stop: stops the tfledgerd of cluster_daemon, if one runs.
+cluster_daemon_stop() {
+	if [ -f "$work/tfledgerd.pid" ]; then
+		kill "$(cat "$work/tfledgerd.pid")" 2>/dev/null || true
+		wait "$(cat "$work/tfledgerd.pid")" 2>/dev/null || true
+		rm -f "$work/tfledgerd.pid"
+	fi
 }

@@ -1,9 +1,10 @@
 #!/bin/sh
 # backup_restore.sh - the backup and restore of docs/operations.md, run as
-# written: a private cluster is migrated and given entries through the CLI,
-# dumped with pg_dump -Fc (and its roles with pg_dumpall --roles-only),
-# restored into a NEW cluster, and there `tfledger verify` must say ok with
-# the same entry count and head hash, the account statement (balances, head
+# written: a private cluster is migrated and given entries through the CLI
+# and tfledgerd, dumped with pg_dump -Fc (and its roles with pg_dumpall
+# --roles-only), restored into a NEW cluster, and there `tfledger verify`
+# (the database's own check) must say ok with the same entry count and
+# head hash, the account statement (balances, head
 # sequence and hash) must equal the original's byte for byte, and no
 # migration may be pending or changed. Then one posting of the restored copy
 # is changed by the superuser with the triggers disabled, and verify must
@@ -32,6 +33,11 @@ fail() {
 orig=$(cluster_start a)
 export TFLEDGER_DATABASE="$orig"
 "$tfledger" migrate 2>/dev/null
+# the books are written as finance does, through tfledgerd
+cluster_daemon "$orig"
+TFLEDGER_URL=$cluster_url
+TFLEDGER_TOKEN=$("$tfledger" token create --role finance --name fin)
+export TFLEDGER_URL TFLEDGER_TOKEN
 "$tfledger" fund init >/dev/null 2>&1
 "$tfledger" donors add --id fin --name "Government of Finland" --org-type 10 \
 	--country FIN >/dev/null
@@ -46,6 +52,7 @@ export TFLEDGER_DATABASE="$orig"
 "$tfledger" receipts add --pledge 2 --date 2019-03-01 --bank-account 1010-CHF \
 	--amount 100000.00 >/dev/null
 
+cluster_daemon_stop
 verify_orig=$("$tfledger" verify)
 case $verify_orig in
 "ok: 4 entries, head "*) ;;

@@ -304,6 +304,60 @@ __attribute__((unused)) static json_t *call_on(const struct daemon *d, const cha
 	return o;
 }
 
+/*
+ * The CLI's world in a test: tfledgerd on one database, and tokens of the
+ * roles the finance families need, made with the real `tfledger token
+ * create`. The CLI then runs with --url and --token only (cli_on): the one
+ * door, no database.
+ */
+struct cli_env {
+	struct daemon d;
+	char dir[LIMIT_PATH_BYTES];
+	char *finance, *admin;
+};
+
+/* Tokens (named cli-finance and cli-admin) and the daemon for conninfo. */
+__attribute__((unused)) static void cli_env_open(struct cli_env *e, const char *conninfo)
+{
+	harness_tmpdir(e->dir, sizeof(e->dir));
+	e->finance = make_token(conninfo, "finance", "cli-finance");
+	e->admin = make_token(conninfo, "admin", "cli-admin");
+	daemon_start(&e->d, conninfo, e->dir);
+}
+
+/* Stops the daemon and frees the tokens. */
+__attribute__((unused)) static void cli_env_close(struct cli_env *e)
+{
+	if (e->d.pid)
+		daemon_stop(&e->d);
+	free(e->finance);
+	free(e->admin);
+	e->finance = e->admin = NULL;
+}
+
+/*
+ * Runs `tfledger ARGS... --url URL --token TOKEN` (args NULL-terminated, at
+ * most 28) against the daemon d with token; as harness_run: its exit
+ * status, stdout and stderr into new strings (NULL to discard).
+ */
+__attribute__((unused)) static int cli_on(char **out, char **err, const struct daemon *d,
+					  const char *token, const char *const *args)
+{
+	const char *argv[32] = {harness_bin_tfledger()};
+	int n = 1;
+
+	for (; *args; args++) {
+		ck_assert_int_lt(n, 28);
+		argv[n++] = *args;
+	}
+	argv[n++] = "--url";
+	argv[n++] = d->base;
+	argv[n++] = "--token";
+	argv[n++] = token;
+	argv[n] = NULL;
+	return harness_run(out, err, NULL, argv);
+}
+
 /* A two-posting EUR entry body. */
 __attribute__((unused)) static void entry_body(char *out, size_t size, const char *date, const char *debit,
 		       const char *credit, const char *amount)

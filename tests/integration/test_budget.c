@@ -719,18 +719,20 @@ START_TEST(test_budget_cli__status_table_with_separators)
 	const char *revise[] = {"budgets", "set", "--year", "2019", "--line", "psc", "--amount",
 				"1.00", NULL};
 	struct fx f;
+	struct cli_env e;
 	char *out = NULL, *err = NULL;
 
 	fx_open(&f);
-	ck_assert_int_eq(harness_tfledger_db(&out, &err, f.db, set), 0);
+	cli_env_open(&e, f.db);
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance, set), 0);
 	free(out);
 	free(err);
-	ck_assert_int_eq(harness_tfledger_db(&out, &err, f.db, revise), 1);
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance, revise), 1);
 	ck_assert_msg(strstr(err, "reason: required for a revision"), "%s", err);
 	ck_assert_msg(strstr(err, "[invalid-field]"), "%s", err);
 	free(out);
 	free(err);
-	ck_assert_int_eq(harness_tfledger_db(&out, &err, f.db, status), 0);
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance, status), 0);
 	ck_assert_msg(strstr(out, "budget 2019 as of 2019-03-15"), "%s", out);
 	ck_assert_msg(strstr(out, "12,000.00"), "%s", out);
 	ck_assert_msg(strstr(out, "9,263.72"), "%s", out);
@@ -738,6 +740,7 @@ START_TEST(test_budget_cli__status_table_with_separators)
 	ck_assert_msg(strstr(out, "igf2019-mag2"), "%s", out);
 	free(out);
 	free(err);
+	cli_env_close(&e);
 	fx_close(&f);
 }
 END_TEST

@@ -56,11 +56,46 @@ START_TEST(test_cli__help_and_version_are_truthful)
 	static const struct run_case cases[] = {
 		{.args = {"--version"}, .out_is = "tfledger " PACKAGE_VERSION "\n"},
 		{.args = {"--help"}, .out_has = {"db ", "migrate "}},
+		{.args = {"--help"}, .out_has = {"through tfledgerd: every command takes --url URL",
+						 "on the database itself: --database CONNINFO"}},
 		{.daemon = true, .args = {"--version"}, .out_is = "tfledgerd " PACKAGE_VERSION "\n"},
 		{.daemon = true, .args = {"--help"}, .out_has = {"--database", "--listen"}},
 	};
 
 	expect_runs(cases, sizeof(cases) / sizeof(cases[0]));
+}
+END_TEST
+
+/* Every family answers `tfledger FAMILY --help` on stdout with exit 0: its
+ * commands' synopses; those of a person's work name --url and --token and
+ * never --database. */
+START_TEST(test_cli__every_family_has_its_help)
+{
+	static const char *const work[] = {
+		"bank-statements", "accounts", "post", "balance", "entries",
+		"reverse", "fund", "donors", "pledges", "receipts", "in-kind", "rates", "funds",
+		"revalue", "revaluations", "budgets", "reconcile", "periods", "psc", "year",
+		"bank-accounts", "allocations", "overruns", "overdrafts",
+	};
+	static const char *const others[] = {"statements", "db", "migrate", "token", "verify", "rank",
+					     "verify-statement", "report", "meetings",
+					     "applicants", "travel"};
+
+	for (size_t i = 0; i < HARNESS_N(work) + HARNESS_N(others); i++) {
+		bool person = i < HARNESS_N(work);
+		const char *f = person ? work[i] : others[i - HARNESS_N(work)];
+		char *out = NULL, *err = NULL, want[64];
+
+		ck_assert_msg(run1(&out, &err, f, "--help") == 0, "%s --help: %s", f, err);
+		snprintf(want, sizeof(want), "Usage: tfledger %s", f);
+		ck_assert_msg(strstr(out, want), "%s --help: %s", f, out);
+		if (person)
+			ck_assert_msg(strstr(out, "--url") && strstr(out, "--token") &&
+					      !strstr(out, "--database"),
+				      "%s --help: %s", f, out);
+		free(out);
+		free(err);
+	}
 }
 END_TEST
 
@@ -90,11 +125,11 @@ START_TEST(test_cli__over_long_option_or_value_refused_alike_by_every_family)
 {
 	/* a command's words, then an option of it that takes a value */
 	static const char *const cmds[][4] = {
-		{"pledges", "add", "--donor"},	  {"donors", "list", "--database"},
+		{"pledges", "add", "--donor"},	  {"donors", "list", "--url"},
 		{"reconcile", "--bank-account"},   {"travel", "approve", "--meeting"},
 		{"meetings", "list", "--url"},	   {"db", "start", "--dir"},
 		{"migrate", "--database"},	   {"token", "list", "--database"},
-		{"statements", "import", "--database"}, {"post", "--url"},
+		{"bank-statements", "import", "--token"}, {"post", "--url"},
 		{"verify", "--database"},	   {"rank", "--policy"},
 		{"report", "trial-balance", "--from"}, {"report", "sign", "--key"},
 	};
@@ -249,6 +284,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_cli__help_and_version_are_truthful);
+	tcase_add_test(tc, test_cli__every_family_has_its_help);
 	tcase_add_test(tc, test_cli__usage_errors_exit_1);
 	tcase_add_test(tc, test_cli__over_long_option_or_value_refused_alike_by_every_family);
 	tcase_add_test(tc, test_cli_db__init_start_status_stop);

@@ -113,12 +113,14 @@ static void close_refused(const char *month, const char *body_text, const struct
 	json_decref(body);
 }
 
-/* Runs tfledger ARGS --database (the test's database); returns its exit
- * status, stdout into *out (free it). */
+/* Runs tfledger ARGS against the test's tfledgerd (--url, --token: the
+ * admin's for `periods reopen`, else finance's); returns its exit status,
+ * stdout into *out (free it). */
 static int cli(char **out, const char *const *args)
 {
+	bool reopen = strcmp(args[0], "periods") == 0 && args[1] && strcmp(args[1], "reopen") == 0;
 	char *err = NULL;
-	int rc = harness_tfledger_db(out, &err, E.conninfo, args);
+	int rc = cli_on(out, &err, &E.d, reopen ? E.admin : E.finance, args);
 
 	if (rc != 0)
 		fprintf(stderr, "tfledger %s %s: %s\n", args[0], args[1] ? args[1] : "", err);
@@ -222,7 +224,7 @@ START_TEST(test_close__refused_naming_every_open_item_then_closed_with_acknowled
 
 	/* a statement account linked to 1010-EUR, its statement closing 2019-02-28,
 	 * no sign-off; a EUR payment in March, no revaluation, no PSC charged */
-	ck_assert_int_eq(cli(NULL, (const char *const[]){"statements", "import",
+	ck_assert_int_eq(cli(NULL, (const char *const[]){"bank-statements", "import",
 							 DEMO "bank-2019-02.xml", NULL}),
 			 0);
 	ck_assert_int_eq(cli(NULL, (const char *const[]){"bank-accounts", "link", "--iban", iban,
@@ -454,7 +456,7 @@ START_TEST(test_reopen__admin_only_then_entries_accepted_and_the_list_shows_both
 		resp_free(&r);
 	}
 	ck_assert_int_eq(count("SELECT count(*) FROM closed_periods"), 1);
-	/* by the CLI, another process than the daemon that remembers April closed */
+	/* by the CLI, through the daemon */
 	{
 		char *out = NULL;
 

@@ -593,7 +593,7 @@ static struct roles_env E;
 static void cli_ok(const char *const *args)
 {
 	char *err = NULL;
-	int rc = harness_tfledger_db(NULL, &err, E.conninfo, args);
+	int rc = cli_on(NULL, &err, &E.d, E.finance, args);
 
 	ck_assert_msg(rc == 0, "tfledger %s %s: exit %d: %s", args[0], args[1], rc, err);
 	free(err);
@@ -605,9 +605,9 @@ static void routes_setup(void)
 	char body[256];
 
 	roles_env_open(&E);
+	daemon_start(&E.d, E.conninfo, E.dir);
 	cli_ok((const char *const[]){"fund", "init", NULL});
 	cli_ok((const char *const[]){"rates", "import", DATA "fund/rates-2019.csv", NULL});
-	daemon_start(&E.d, E.conninfo, E.dir);
 	json_decref(call_on(&E.d, "POST", "/v1/donors", E.finance,
 			    "{\"id\":\"eu\",\"name\":\"EU\",\"org_type\":\"40\",\"country\":null}",
 			    201));
@@ -750,13 +750,14 @@ END_TEST
 START_TEST(test_control_cli__exit_codes)
 {
 	struct fx f;
+	struct cli_env e;
 	char *out = NULL, *err = NULL;
 	int rc;
 
 	fx_open(&f);
 	meeting(f.c, "m1");
-	rc = harness_tfledger_db(&out, &err, f.db,
-				 (const char *const[]){"allocations", "add", "--date", "2019-01-25",
+	cli_env_open(&e, f.db);
+	rc = cli_on(&out, &err, &e.d, e.finance,  (const char *const[]){"allocations", "add", "--date", "2019-01-25",
 						       "--source-earmark", "none",
 						       "--source-currency", "EUR", "--meeting", "m1",
 						       "--amount", "571.00", "--format", "json",
@@ -765,8 +766,7 @@ START_TEST(test_control_cli__exit_codes)
 	ck_assert_msg(strstr(out, "\"500.00\""), "%s", out);
 	free(out);
 	free(err);
-	rc = harness_tfledger_db(NULL, &err, f.db,
-				 (const char *const[]){"allocations", "add", "--date", "2019-01-25",
+	rc = cli_on(NULL, &err, &e.d, e.finance,  (const char *const[]){"allocations", "add", "--date", "2019-01-25",
 						       "--source-earmark", "none",
 						       "--source-currency", "EUR", "--line",
 						       "staff", "--amount", "501.00", NULL});
@@ -774,36 +774,32 @@ START_TEST(test_control_cli__exit_codes)
 	ck_assert_msg(strstr(err, "500.00 EUR available") && strstr(err, "[insufficient-funds]"),
 		      "%s", err);
 	free(err);
-	rc = harness_tfledger_db(NULL, &err, f.db,
-				 (const char *const[]){"allocations", "add", "--date", "2019-01-25",
+	rc = cli_on(NULL, &err, &e.d, e.finance,  (const char *const[]){"allocations", "add", "--date", "2019-01-25",
 						       NULL});
 	ck_assert_int_eq(rc, 1);
 	free(err);
-	rc = harness_tfledger_db(&out, &err, f.db,
-				 (const char *const[]){"funds", "available", "--as-of",
+	rc = cli_on(&out, &err, &e.d, e.finance,  (const char *const[]){"funds", "available", "--as-of",
 						       "2019-01-31", NULL});
 	ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
 	ck_assert_msg(strstr(out, "available as of 2019-01-31: 8571.00 USD"), "%s", out);
 	free(out);
 	free(err);
-	rc = harness_tfledger_db(&out, &err, f.db,
-				 (const char *const[]){"overruns", "add", "--meeting", "m1",
+	rc = cli_on(&out, &err, &e.d, e.finance,  (const char *const[]){"overruns", "add", "--meeting", "m1",
 						       "--amount", "10.00", "--reason", "r", NULL});
 	ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
 	free(out);
 	free(err);
-	rc = harness_tfledger_db(NULL, &err, f.db,
-				 (const char *const[]){"overdrafts", "set", "--account", "8200-USD",
+	rc = cli_on(NULL, &err, &e.d, e.finance,  (const char *const[]){"overdrafts", "set", "--account", "8200-USD",
 						       "--limit", "1.00", "--reason", "r", NULL});
 	ck_assert_int_eq(rc, 1);
 	ck_assert_msg(strstr(err, "not a bank account"), "%s", err);
 	free(err);
-	rc = harness_tfledger_db(&out, &err, f.db,
-				 (const char *const[]){"allocations", "list", "--meeting", "m1",
+	rc = cli_on(&out, &err, &e.d, e.finance,  (const char *const[]){"allocations", "list", "--meeting", "m1",
 						       NULL});
 	ck_assert_msg(rc == 0 && strstr(out, "m1"), "exit %d: %s %s", rc, out, err);
 	free(out);
 	free(err);
+	cli_env_close(&e);
 	fx_close(&f);
 }
 END_TEST

@@ -7,11 +7,10 @@
  * by USD at the rates of their receipt months, the money available for
  * travel as of a date, and bad input refused naming the field with nothing
  * stored (tables, journal and audit unchanged). CLI paths run the real
- * tfledger binary.
+ * tfledger binary against a real tfledgerd, with --url and --token only.
  */
 #include <check.h>
 #include <jansson.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 #include "fund/fund.h"
 #include "ledger/ledger.h"
 #include "tests/harness/harness.h"
+#include "tests/integration/ledger_fixture.h"
 
 #define DATA SRCDATADIR "/tests/data/fund/"
 
@@ -87,15 +87,14 @@ static char *value(PGconn *c, const char *sql)
 
 
 
-/* Audit rows matching cond written by the OS user running the tests. */
+/* Audit rows matching cond written through the CLI: by its finance token
+ * (cli_env), naming that token's person. */
 static void expect_audit(PGconn *c, const char *cond, const char *want)
 {
-	struct passwd *pw = getpwuid(geteuid());
 	char sql[512];
 
-	ck_assert_ptr_nonnull(pw);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE token_name = '%s' AND %s",
-		 pw->pw_name, cond);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE token_name = 'cli-finance'"
+		 " AND user_name = 'cli-finance' AND %s", cond);
 	harness_expect_value(c, sql, want);
 }
 
@@ -173,19 +172,22 @@ static void json_drop(json_t *o)
 START_TEST(test_fund_init__creates_the_chart_once_with_audit)
 {
 	char db[LIMIT_CONNINFO_BYTES], *out = NULL, *err = NULL;
-	const char *argv[] = {harness_bin_tfledger(), "fund", "init", "--database", db, NULL};
+	const char *const args[] = {"fund", "init", NULL};
+	struct cli_env e;
 	PGconn *c;
 
 	harness_new_db(db, sizeof(db));
-	ck_assert_int_eq(harness_run(&out, &err, NULL, argv), 0);
+	cli_env_open(&e, db);
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance, args), 0);
 	ck_assert_msg(strstr(err, "82 account(s) created"), "%s", err);
 	ck_assert_msg(strstr(out, "3900-EUR") && strstr(out, "8300-CHF"), "%s", out);
 	free(out);
 	free(err);
-	ck_assert_int_eq(harness_run(&out, &err, NULL, argv), 0);
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance, args), 0);
 	ck_assert_msg(strstr(err, "0 account(s) created"), "%s", err);
 	free(out);
 	free(err);
+	cli_env_close(&e);
 	c = harness_connect(db);
 	harness_expect_value(c, "SELECT count(*) FROM accounts", "82");
 	harness_expect_value(c, "SELECT type || ' ' || currency || ' ' || normal_side FROM accounts"
@@ -195,6 +197,9 @@ START_TEST(test_fund_init__creates_the_chart_once_with_audit)
 	harness_expect_value(c, "SELECT count(*) FROM accounts WHERE code IN ('4900-USD', '5900-USD')", "2");
 	harness_expect_value(c, "SELECT count(*) FROM audit WHERE action = 'account.create'", "82");
 	expect_audit(c, "action = 'fund.init'", "1");
+	/* the person of the finance token, not the OS user, is named */
+	harness_expect_value(c, "SELECT string_agg(DISTINCT user_name, ',') FROM audit"
+				" WHERE action = 'fund.init'", "cli-finance");
 	PQfinish(c);
 }
 END_TEST
@@ -202,7 +207,7 @@ END_TEST
 START_TEST(test_fund_init__refuses_a_clashing_account)
 {
 	char db[LIMIT_CONNINFO_BYTES], *err = NULL;
-	const char *argv[] = {harness_bin_tfledger(), "fund", "init", "--database", db, NULL};
+	struct cli_env e;
 	PGconn *c;
 
 	harness_new_db(db, sizeof(db));
@@ -210,10 +215,13 @@ START_TEST(test_fund_init__refuses_a_clashing_account)
 	free(harness_query_value(c, "INSERT INTO accounts (code, name, type, currency)"
 				    " VALUES ('1200-EUR', 'Something else', 'asset', 'EUR')"
 				    " RETURNING 1"));
-	ck_assert_int_eq(harness_run(NULL, &err, NULL, argv), 1);
+	cli_env_open(&e, db);
+	ck_assert_int_eq(cli_on(NULL, &err, &e.d, e.finance, (const char *const[]){"fund", "init", NULL}),
+			 1);
 	ck_assert_msg(strstr(err, "1200-EUR"), "%s", err);
 	harness_expect_value(c, "SELECT count(*) FROM accounts", "1");
 	free(err);
+	cli_env_close(&e);
 	PQfinish(c);
 }
 END_TEST
@@ -611,7 +619,7 @@ static const struct bad_case {
 } bad_cases[] = {
 	{"unknown donor", fund_pledge_add,
 	 "{\"donor\":\"nobody\",\"date\":\"2019-01-10\",\"amount\":\"10.00\",\"currency\":\"EUR\"}",
-	 "invalid-field", "donor: no donor nobody"},
+	 "not-found", "donor: no donor nobody"},
 	{"unknown currency", fund_pledge_add,
 	 "{\"donor\":\"fin\",\"date\":\"2019-01-10\",\"amount\":\"10.00\",\"currency\":\"XYZ\"}",
 	 "invalid-field", "currency: not an ISO 4217 currency: XYZ"},
@@ -643,7 +651,7 @@ static const struct bad_case {
 	{"unknown donor in kind", fund_inkind_add,
 	 "{\"donor\":\"icann\",\"kind\":\"service\",\"description\":\"transcription\","
 	 "\"amount\":\"900.00\",\"currency\":\"USD\",\"period_start\":\"2019-01-01\","
-	 "\"period_end\":\"2019-01-31\"}", "invalid-field", "donor: no donor icann"},
+	 "\"period_end\":\"2019-01-31\"}", "not-found", "donor: no donor icann"},
 	{"in-kind kind", fund_inkind_add,
 	 "{\"donor\":\"fin\",\"kind\":\"cash\",\"description\":\"x\",\"amount\":\"900.00\","
 	 "\"currency\":\"USD\",\"period_start\":\"2019-01-01\",\"period_end\":\"2019-01-31\"}",
@@ -744,10 +752,10 @@ END_TEST
 
 /* --- CLI ----------------------------------------------------------------------------------- */
 
-static void cli_ok(const char *db, const char *const *args)
+static void cli_ok(const struct cli_env *e, const char *const *args)
 {
 	char *err = NULL;
-	int rc = harness_tfledger_db(NULL, &err, db, args);
+	int rc = cli_on(NULL, &err, &e->d, e->finance, args);
 
 	ck_assert_msg(rc == 0, "%s %s: exit %d: %s", args[0], args[1], rc, err);
 	free(err);
@@ -755,20 +763,22 @@ static void cli_ok(const char *db, const char *const *args)
 
 START_TEST(test_fund_cli__rates_file_with_a_bad_line_stores_nothing)
 {
+	struct cli_env e;
 	char db[LIMIT_CONNINFO_BYTES], *err = NULL, *before;
 	PGconn *c;
 
 	harness_new_db(db, sizeof(db));
+	cli_env_open(&e, db);
 	c = harness_connect(db);
-	cli_ok(db, (const char *const[]){"fund", "init", NULL});
+	cli_ok(&e, (const char *const[]){"fund", "init", NULL});
 	before = snapshot(c);
-	ck_assert_int_eq(harness_tfledger_db(NULL, &err, db,
+	ck_assert_int_eq(cli_on(NULL, &err, &e.d, e.finance,
 			     (const char *const[]){"rates", "import", DATA "rates-bad.csv", NULL}),
 			 1);
 	ck_assert_msg(strstr(err, "rates-bad.csv:4: column 3 (usd_per_unit)"), "%s", err);
 	free(err);
 	expect_unchanged(c, before);
-	ck_assert_int_eq(harness_tfledger_db(NULL, &err, db,
+	ck_assert_int_eq(cli_on(NULL, &err, &e.d, e.finance,
 			     (const char *const[]){"rates", "import", DATA "rates-bad-month.csv",
 						   NULL}),
 			 1);
@@ -778,12 +788,12 @@ START_TEST(test_fund_cli__rates_file_with_a_bad_line_stores_nothing)
 	expect_unchanged(c, before);
 	free(before);
 	/* A stored rate may be repeated but not changed. */
-	cli_ok(db, (const char *const[]){"rates", "import", DATA "rates-2019.csv", NULL});
+	cli_ok(&e, (const char *const[]){"rates", "import", DATA "rates-2019.csv", NULL});
 	harness_expect_value(c, "SELECT count(*) FROM exchange_rates", "5");
 	harness_expect_value(c, "SELECT usd_mantissa || 'e-' || usd_scale FROM exchange_rates"
 		  " WHERE currency = 'EUR' AND month = '2019-01'", "1142e-3");
 	before = snapshot(c);
-	ck_assert_int_eq(harness_tfledger_db(NULL, &err, db,
+	ck_assert_int_eq(cli_on(NULL, &err, &e.d, e.finance,
 			     (const char *const[]){"rates", "import", DATA "rates-conflict.csv",
 						   NULL}),
 			 1);
@@ -792,6 +802,7 @@ START_TEST(test_fund_cli__rates_file_with_a_bad_line_stores_nothing)
 	free(err);
 	expect_unchanged(c, before);
 	free(before);
+	cli_env_close(&e);
 	PQfinish(c);
 }
 END_TEST
@@ -820,32 +831,34 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 		{"3900-USD", "-2827500"}, {"8200-EUR", "12000000"}, {"5100-EUR", "1500"},
 		{"4910-USD", "-2500"},
 	};
+	struct cli_env e;
 	char db[LIMIT_CONNINFO_BYTES], *out = NULL, *err = NULL, *before;
 	json_t *j;
 	PGconn *c;
 
 	harness_new_db(db, sizeof(db));
+	cli_env_open(&e, db);
 	c = harness_connect(db);
-	cli_ok(db, (const char *const[]){"fund", "init", NULL});
-	cli_ok(db, (const char *const[]){"rates", "import", DATA "rates-2019.csv", NULL});
-	cli_ok(db, (const char *const[]){"donors", "add", "--id", "fin", "--name",
+	cli_ok(&e, (const char *const[]){"fund", "init", NULL});
+	cli_ok(&e, (const char *const[]){"rates", "import", DATA "rates-2019.csv", NULL});
+	cli_ok(&e, (const char *const[]){"donors", "add", "--id", "fin", "--name",
 					 "Government of Finland", "--org-type", "10", "--country",
 					 "FIN", NULL});
-	cli_ok(db, (const char *const[]){"donors", "add", "--id", "icann", "--name", "ICANN",
+	cli_ok(&e, (const char *const[]){"donors", "add", "--id", "icann", "--name", "ICANN",
 					 "--org-type", "21", "--country", "USA", NULL});
-	cli_ok(db, (const char *const[]){"pledges", "add", "--donor", "fin", "--date",
+	cli_ok(&e, (const char *const[]){"pledges", "add", "--donor", "fin", "--date",
 					 "2019-01-08", "--amount", "120000.00", "--currency", "EUR",
 					 "--earmark", "travel", NULL});
-	cli_ok(db, (const char *const[]){"pledges", "sign", "1", "--agreement", "FI-2019-T",
+	cli_ok(&e, (const char *const[]){"pledges", "sign", "1", "--agreement", "FI-2019-T",
 					 "--date", "2019-01-15", NULL});
-	cli_ok(db, (const char *const[]){"receipts", "add", "--pledge", "1", "--date",
+	cli_ok(&e, (const char *const[]){"receipts", "add", "--pledge", "1", "--date",
 					 "2019-02-01", "--bank-account", "1010-EUR", "--amount",
 					 "99985.00", "--instructed-amount", "100000.00", NULL});
-	cli_ok(db, (const char *const[]){"receipts", "add", "--pledge", "1", "--date",
+	cli_ok(&e, (const char *const[]){"receipts", "add", "--pledge", "1", "--date",
 					 "2019-03-01", "--bank-account", "1010-USD", "--amount",
 					 "28300.00", "--instructed-amount", "25000.00",
 					 "--allow-overpayment", NULL});
-	cli_ok(db, (const char *const[]){"inkind", "add", "--donor", "icann", "--kind", "service",
+	cli_ok(&e, (const char *const[]){"in-kind", "add", "--donor", "icann", "--kind", "service",
 					 "--description", "MAG meeting transcription",
 					 "--amount", "8000.00", "--currency", "USD",
 					 "--period-start", "2019-01-29", "--period-end",
@@ -853,7 +866,7 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 	/* The bad-input cases through the binary: exit 1, field named, nothing stored. */
 	before = snapshot(c);
 	for (size_t i = 0; i < HARNESS_N(bad); i++) {
-		ck_assert_int_eq(harness_tfledger_db(NULL, &err, db, bad[i].args), 1);
+		ck_assert_int_eq(cli_on(NULL, &err, &e.d, e.finance, bad[i].args), 1);
 		ck_assert_msg(strstr(err, bad[i].want) && (!bad[i].want2 || strstr(err, bad[i].want2)),
 			      "%s", err);
 		free(err);
@@ -873,10 +886,10 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 	harness_expect_value(c, "SELECT count(DISTINCT token_id) FROM entries", "1");
 
 	/* The journal verifies through the real binary too. */
-	cli_ok(db, (const char *const[]){"verify", NULL});
+	cli_ok(&e, (const char *const[]){"verify", NULL});
 
 	/* Lists for scripts. */
-	ck_assert_int_eq(harness_tfledger_db(&out, &err, db,
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance,
 			     (const char *const[]){"receipts", "list", "--format", "json", NULL}),
 			 0);
 	j = json_loads(out, 0, NULL);
@@ -891,12 +904,12 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 	json_decref(j);
 	free(out);
 	free(err);
-	ck_assert_int_eq(harness_tfledger_db(&out, &err, db, (const char *const[]){"donors", "list", NULL}), 0);
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance, (const char *const[]){"donors", "list", NULL}), 0);
 	ck_assert_msg(strstr(out, "GIVEN USD") && strstr(out, "143175.00"), "%s", out);
 	ck_assert_msg(strstr(out, "fin") < strstr(out, "icann"), "%s", out);
 	free(out);
 	free(err);
-	ck_assert_int_eq(harness_tfledger_db(&out, &err, db,
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance,
 			     (const char *const[]){"funds", "travel-available", "--as-of",
 						   "2019-03-31", "--format", "json", NULL}),
 			 0);
@@ -905,12 +918,14 @@ START_TEST(test_fund_cli__mixed_sequence_balances_and_verifies)
 	json_decref(j);
 	free(out);
 	free(err);
+	cli_env_close(&e);
 	PQfinish(c);
 }
 END_TEST
 
 START_TEST(test_fund_reconcile__matches_once_suggests_and_leaves_the_rest)
 {
+	struct cli_env e;
 	char db[LIMIT_CONNINFO_BYTES], *out = NULL, *err = NULL;
 	const char *const rec[] = {"reconcile", "--bank-account", "1010-EUR",
 				   "--statement-account", "CH9300762011623852957",
@@ -919,22 +934,23 @@ START_TEST(test_fund_reconcile__matches_once_suggests_and_leaves_the_rest)
 	PGconn *c;
 
 	harness_new_db(db, sizeof(db));
+	cli_env_open(&e, db);
 	c = harness_connect(db);
-	cli_ok(db, (const char *const[]){"fund", "init", NULL});
-	cli_ok(db, (const char *const[]){"donors", "add", "--id", "fin", "--name", "Finland",
+	cli_ok(&e, (const char *const[]){"fund", "init", NULL});
+	cli_ok(&e, (const char *const[]){"donors", "add", "--id", "fin", "--name", "Finland",
 					 "--org-type", "10", "--country", "FIN", NULL});
-	cli_ok(db, (const char *const[]){"donors", "add", "--id", "isoc", "--name",
+	cli_ok(&e, (const char *const[]){"donors", "add", "--id", "isoc", "--name",
 					 "Internet Society", "--org-type", "21", NULL});
-	cli_ok(db, (const char *const[]){"pledges", "add", "--donor", "fin", "--date", "2019-01-08",
+	cli_ok(&e, (const char *const[]){"pledges", "add", "--donor", "fin", "--date", "2019-01-08",
 					 "--amount", "1000.00", "--currency", "EUR", "--agreement",
 					 "IGF-TF-2019-03", NULL});
-	cli_ok(db, (const char *const[]){"pledges", "add", "--donor", "isoc", "--date",
+	cli_ok(&e, (const char *const[]){"pledges", "add", "--donor", "isoc", "--date",
 					 "2019-01-08", "--amount", "500.00", "--currency", "EUR",
 					 "--agreement", "ISOC-2019", NULL});
-	cli_ok(db, (const char *const[]){"statements", "import",
+	cli_ok(&e, (const char *const[]){"bank-statements", "import",
 					 SRCDATADIR "/tests/data/camt/v02_basic.xml", NULL});
 	for (int run = 0; run < 2; run++) {
-		ck_assert_int_eq(harness_tfledger_db(&out, &err, db, rec), 0);
+		ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance, rec), 0);
 		j = json_loads(out, 0, NULL);
 		ck_assert_msg(j, "%s", out);
 		ck_assert_int_eq(json_array_size(json_object_get(j, "matched")), 1);
@@ -958,6 +974,65 @@ START_TEST(test_fund_reconcile__matches_once_suggests_and_leaves_the_rest)
 	       "matched,suggested,unmatched,unmatched");
 	harness_expect_value(c, "SELECT status FROM pledges WHERE id = 1", "paid");
 	harness_expect_trial_balance_zero(c);
+	cli_env_close(&e);
+	PQfinish(c);
+}
+END_TEST
+
+/* The one door: with $TFLEDGER_DATABASE pointing at no server at all and
+ * no --database, the finance families still work through tfledgerd (and
+ * without a token they say so rather than reach for a database). */
+START_TEST(test_fund_cli__needs_no_database)
+{
+	char db[LIMIT_CONNINFO_BYTES], *out = NULL, *err = NULL;
+	struct cli_env e;
+	PGconn *c;
+
+	harness_new_db(db, sizeof(db));
+	cli_env_open(&e, db);
+	ck_assert_int_eq(setenv("TFLEDGER_DATABASE", "host=/nonexistent/tfledger dbname=nowhere",
+				1), 0);
+	cli_ok(&e, (const char *const[]){"fund", "init", NULL});
+	cli_ok(&e, (const char *const[]){"rates", "import", DATA "rates-2019.csv", NULL});
+	cli_ok(&e, (const char *const[]){"donors", "add", "--id", "fin", "--name", "Finland",
+					 "--org-type", "10", "--country", "FIN", NULL});
+	cli_ok(&e, (const char *const[]){"pledges", "add", "--donor", "fin", "--date", "2019-01-08",
+					 "--amount", "1000.00", "--currency", "EUR", "--agreement",
+					 "IGF-TF-2019-03", NULL});
+	cli_ok(&e, (const char *const[]){"bank-accounts", "link", "--iban",
+					 "CH9300762011623852957", "--account", "1010-EUR", NULL});
+	cli_ok(&e, (const char *const[]){"bank-statements", "import",
+					 SRCDATADIR "/tests/data/camt/v02_basic.xml", NULL});
+	cli_ok(&e, (const char *const[]){"reconcile", "--bank-account", "1010-EUR", NULL});
+	cli_ok(&e, (const char *const[]){"allocations", "list", NULL});
+	cli_ok(&e, (const char *const[]){"budgets", "list", NULL});
+	cli_ok(&e, (const char *const[]){"revaluations", "list", NULL});
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance,
+				(const char *const[]){"periods", "list", "--format", "json", NULL}),
+			 0);
+	ck_assert_msg(strstr(out, "\"2019-02\""), "%s", out);
+	free(out);
+	free(err);
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance,
+				(const char *const[]){"pledges", "list", NULL}), 0);
+	ck_assert_msg(strstr(out, "IGF-TF-2019-03") && strstr(out, "paid"), "%s", out);
+	free(out);
+	free(err);
+	/* no token: refused, naming what is missing */
+	{
+		const char *argv[] = {harness_bin_tfledger(), "donors", "list", "--url", e.d.base,
+				      NULL};
+
+		ck_assert_int_eq(unsetenv("TFLEDGER_TOKEN"), 0);
+		ck_assert_int_eq(harness_run(NULL, &err, NULL, argv), 1);
+		ck_assert_msg(strstr(err, "no token") && strstr(err, "TFLEDGER_TOKEN"), "%s", err);
+		free(err);
+	}
+	cli_env_close(&e);
+	c = harness_connect(db);
+	harness_expect_value(c, "SELECT count(*) FROM receipts", "1");
+	harness_expect_value(c, "SELECT count(*) FROM audit WHERE action = 'donor.add'"
+				" AND user_name = 'cli-finance'", "1");
 	PQfinish(c);
 }
 END_TEST
@@ -967,8 +1042,8 @@ START_TEST(test_fund_cli__usage_errors_exit_1)
 	char *err = NULL;
 	const char *argv1[] = {harness_bin_tfledger(), "pledges", "sign", NULL};
 	const char *argv2[] = {harness_bin_tfledger(), "donors", "list", "--format", "xml", NULL};
-	const char *argv3[] = {harness_bin_tfledger(), "rates", "frobnicate", "--database",
-			       "host=/nonexistent", NULL};
+	const char *argv3[] = {harness_bin_tfledger(), "rates", "frobnicate", "--url",
+			       "http://127.0.0.1:1", NULL};
 
 	ck_assert_int_eq(harness_run(NULL, &err, NULL, argv1), 1);
 	ck_assert_msg(strstr(err, "pledge ID"), "%s", err);
@@ -999,6 +1074,7 @@ static Suite *suite(void)
 		{test_fund_cli__rates_file_with_a_bad_line_stores_nothing, 0},
 		{test_fund_cli__mixed_sequence_balances_and_verifies, 0},
 		{test_fund_reconcile__matches_once_suggests_and_leaves_the_rest, 0},
+		{test_fund_cli__needs_no_database, 0},
 		{test_fund_cli__usage_errors_exit_1, 0},
 	};
 	Suite *s = suite_create("fund");

@@ -1,6 +1,6 @@
 /*
  * test_reconcile_queue.c - the reconciliation work queue (bank/queue.c)
- * through the real tfledgerd and the real CLI against a fresh migrated
+ * through the real tfledgerd and the real CLI (--url, --token) against a fresh migrated
  * database: the queue and its pages, confirm / reject / unmatch, record
  * with an Idempotency-Key replayed, a sign-off's lock refused by the C
  * code (409 reconciliation-locked) and by migration 0042's trigger (direct
@@ -25,17 +25,12 @@ static struct roles_env E;
 static long long L_FIN, L_ISOC, L_TRAVEL, L_FEE;
 static char travel_posting[80];
 
+/* tfledger ARGS against the test's tfledgerd with finance's token. */
 static void cli_ok(const char *const *args)
 {
-	const char *argv[16] = {harness_bin_tfledger()};
 	char *err = NULL;
-	int n = 1, rc;
+	int rc = cli_on(NULL, &err, &E.d, E.finance, args);
 
-	while (args[n - 1])
-		argv[n] = args[n - 1], n++;
-	argv[n++] = "--database";
-	argv[n] = E.conninfo;
-	rc = harness_run(NULL, &err, NULL, argv);
 	ck_assert_msg(rc == 0, "tfledger %s %s: exit %d: %s", args[0], args[1], rc, err);
 	free(err);
 }
@@ -114,10 +109,10 @@ static void setup(void)
 	json_t *o;
 
 	roles_env_open(&E);
+	daemon_start(&E.d, E.conninfo, E.dir);
 	cli_ok(init);
 	cli_ok(rates);
 	harness_allow_overdrafts(E.conninfo);
-	daemon_start(&E.d, E.conninfo, E.dir);
 	/* interest income: in the chart once the match branch adds it; else here */
 	r = http(&E.d, "GET", "/v1/accounts/4300-EUR", E.admin, NULL, NULL);
 	if (r.status == 404)
@@ -736,29 +731,27 @@ END_TEST
 /* tfledger reconcile as before (PLEDGE and RECEIPT apart) and its queue commands. */
 START_TEST(test_cli__reconcile_runs_as_before_and_works_the_queue)
 {
-	const char *run[] = {harness_bin_tfledger(), "reconcile", "--bank-account", "1010-EUR",
-			     "--database", E.conninfo, NULL};
+	const char *run[] = {"reconcile", "--bank-account", "1010-EUR", NULL};
 	char line[32];
-	const char *queue[] = {harness_bin_tfledger(), "reconcile", "queue", "--bank-account",
-			       "1010-EUR", "--format", "json", "--database", E.conninfo, NULL};
-	const char *confirm[] = {harness_bin_tfledger(), "reconcile", "confirm", "--bank-line",
-				 line, "--candidate", travel_posting, "--database", E.conninfo,
-				 NULL};
-	const char *signoffs[] = {harness_bin_tfledger(), "reconcile", "signoffs", "--database",
-				  E.conninfo, NULL};
-	const char *bad_day[] = {harness_bin_tfledger(), "reconcile", "--bank-account", "1010-EUR",
-				 "--as-of", "2019-02-30", "--database", E.conninfo, NULL};
+	const char *queue[] = {"reconcile", "queue", "--bank-account", "1010-EUR", "--format",
+			       "json", NULL};
+	const char *confirm[] = {"reconcile", "confirm", "--bank-line", line, "--candidate",
+				 travel_posting, NULL};
+	const char *signoffs[] = {"reconcile", "signoffs", NULL};
+	const char *bad_day[] = {"reconcile", "--bank-account", "1010-EUR", "--as-of",
+				 "2019-02-30", NULL};
 	char *out = NULL, *err = NULL;
 	json_t *o;
 	int rc;
 
-	/* a bad --as-of is refused before anything is posted */
-	rc = harness_run(&out, &err, NULL, bad_day);
-	ck_assert_msg(rc == 1 && strstr(err, "--as-of"), "%d %s", rc, err);
+	/* a bad --as-of is refused by the server, naming its field, nothing posted */
+	rc = cli_on(&out, &err, &E.d, E.finance, bad_day);
+	ck_assert_msg(rc == 1 && strstr(err, "as_of: not a date") && strstr(err, "[invalid-field]"),
+		      "%d %s", rc, err);
 	ck_assert_int_eq(ll("SELECT count(*) FROM receipts"), 0);
 	free(out);
 	free(err);
-	rc = harness_run(&out, &err, NULL, run);
+	rc = cli_on(&out, &err, &E.d, E.finance, run);
 	ck_assert_msg(rc == 0, "reconcile: %d %s", rc, err);
 	ck_assert_msg(strstr(out, "PLEDGE") && strstr(out, "RECEIPT") && strstr(out, "matched:"),
 		      "%s", out);
@@ -770,7 +763,7 @@ START_TEST(test_cli__reconcile_runs_as_before_and_works_the_queue)
 	ck_assert_int_eq(ll("SELECT count(*) FROM receipts"), 1); /* Finland's, as before */
 	free(out);
 	free(err);
-	rc = harness_run(&out, &err, NULL, queue);
+	rc = cli_on(&out, &err, &E.d, E.finance, queue);
 	ck_assert_msg(rc == 0, "queue: %d %s", rc, err);
 	o = json_loads(out, 0, NULL);
 	ck_assert_ptr_nonnull(o);
@@ -779,19 +772,19 @@ START_TEST(test_cli__reconcile_runs_as_before_and_works_the_queue)
 	free(out);
 	free(err);
 	snprintf(line, sizeof(line), "%lld", L_TRAVEL);
-	rc = harness_run(&out, &err, NULL, confirm);
+	rc = cli_on(&out, &err, &E.d, E.finance, confirm);
 	ck_assert_msg(rc == 0, "confirm: %d %s", rc, err);
 	ck_assert_msg(strstr(out, "payment") && strstr(out, "confirmed"), "out: %s err: %s", out, err);
 	free(out);
 	free(err);
 	ck_assert_int_eq(ll("SELECT count(*) FROM audit WHERE action = 'reconcile.confirm'"), 1);
 	/* again: refused, exit 1, the code named */
-	rc = harness_run(&out, &err, NULL, confirm);
+	rc = cli_on(&out, &err, &E.d, E.finance, confirm);
 	ck_assert_int_eq(rc, 1);
 	ck_assert_msg(strstr(err, "[conflict]"), "%s", err);
 	free(out);
 	free(err);
-	rc = harness_run(&out, &err, NULL, signoffs);
+	rc = cli_on(&out, &err, &E.d, E.finance, signoffs);
 	ck_assert_msg(rc == 0 && strstr(out, "PERIOD END"), "%d %s %s", rc, out, err);
 	free(out);
 	free(err);

@@ -847,9 +847,12 @@ static long lines_with(PGconn *c, const char *st)
 
 START_TEST(test_report_reconciliation__lists_what_reconcile_stored_and_ties_out)
 {
-	const char *rec[] = {harness_bin_tfledger(), "reconcile", "--bank-account", "1010-EUR",
-			     "--statement-account", "CH9300762011623852957", "--tolerance",
-			     "50.00", "--format", "json", "--database", NULL, NULL};
+	const char *rec[] = {"reconcile", "--bank-account", "1010-EUR", "--statement-account",
+			     "CH9300762011623852957", "--tolerance", "50.00", "--format", "json",
+			     NULL};
+	const char *import[] = {"bank-statements", "import",
+				SRCDATADIR "/tests/data/camt/v02_basic.xml", NULL};
+	struct cli_env e;
 	char a[LIMIT_PATH_BYTES], b[LIMIT_PATH_BYTES], *out = NULL, *err = NULL, *ta, *tb, *before;
 	struct fx f;
 	xmlDocPtr doc;
@@ -867,13 +870,12 @@ START_TEST(test_report_reconciliation__lists_what_reconcile_stored_and_ties_out)
 	json_decref(ok(f.c, fund_pledge_add,
 		       "{\"donor\":\"isoc\",\"date\":\"2019-01-08\",\"amount\":\"500.00\","
 		       "\"currency\":\"EUR\",\"agreement\":\"ISOC-2019\"}"));
-	ck_assert_int_eq(harness_tfledger(&err, "statements", "import",
-			     SRCDATADIR "/tests/data/camt/v02_basic.xml", "--database", f.db, NULL),
-			 0);
+	cli_env_open(&e, f.db);
+	ck_assert_int_eq(cli_on(NULL, &err, &e.d, e.finance, import), 0);
 	free(err);
-	rec[11] = f.db;
-	ck_assert_int_eq(harness_run(&out, &err, NULL, rec), 0);
+	ck_assert_int_eq(cli_on(&out, &err, &e.d, e.finance, rec), 0);
 	free(err);
+	cli_env_close(&e);
 	j = json_loads(out, 0, NULL);
 	ck_assert_msg(j, "%s", out);
 	free(out);

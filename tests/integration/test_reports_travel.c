@@ -621,7 +621,7 @@ START_TEST(test_report_travel__bad_requests_exit_1_naming_what)
 		const char *kind, *opt, *val, *to, *want;
 	} bad[] = {
 		{"travel-allocation", "--meeting", "igf2099-none", "2019-12-31",
-		 "--meeting igf2099-none: no such meeting"},
+		 "meeting: no meeting 'igf2099-none'"},
 		{"travel-allocation", "--meeting", "igf2019-new", "2019-12-31",
 		 "--meeting igf2019-new: no ranking stored yet"},
 		{"travel-allocation", "--meeting", MEETING, "2019-01-04",
@@ -755,7 +755,7 @@ START_TEST(test_report_travel_route__meeting_and_generated_at_give_the_cli_bytes
 	resp_free(&r);
 	snprintf(url, sizeof(url), "%s&meeting=igf2099-none", q);
 	r = http(&d, "GET", url, auditor, NULL, NULL);
-	ck_assert_msg(r.status == 400 && strstr(r.body, "no such meeting"), "%ld %s", r.status,
+	ck_assert_msg(r.status == 404 && strstr(r.body, "no meeting 'igf2099-none'"), "%ld %s", r.status,
 		      r.body);
 	resp_free(&r);
 	r = http(&d, "GET", q, auditor, NULL, NULL);

@@ -340,8 +340,8 @@ START_TEST(test_revalue__refused_in_a_closed_month_nothing_stored)
 			   "\"reason\":\"x\"}", ERR_INVALID, "invalid-field", "usd_per_unit:");
 	harness_op_refused(f.c, fund_rate_correct, &who,
 			   "{\"currency\":\"GBP\",\"month\":\"2019-05\",\"usd_per_unit\":\"1.3\","
-			   "\"reason\":\"x\"}", ERR_NOTFOUND, "not-found", "no UN operational rate"
-			   " for GBP 2019-05");
+			   "\"reason\":\"x\"}", ERR_INVALID, "missing-rate", "no UN operational rate"
+			   " for GBP in 2019-05");
 	rates(&f, "currency,month,usd_per_unit\nEUR,2019-05,1.1\n");
 	harness_op_refused(f.c, fund_rate_correct, &who,
 			   "{\"currency\":\"EUR\",\"month\":\"2019-05\",\"usd_per_unit\":\"1.10\","
@@ -571,20 +571,22 @@ START_TEST(test_check__a_journal_without_the_fund_chart_has_nothing_to_revalue)
 }
 END_TEST
 
-/* --- the CLI, as the daemon's role --------------------------------------------------------- */
+/* --- the CLI, through tfledgerd --------------------------------------------------------------- */
 
-START_TEST(test_cli__revalue_correct_and_list_as_the_daemon_role)
+START_TEST(test_cli__revalue_correct_and_list_through_tfledgerd)
 {
 	struct fx f;
+	struct cli_env e;
 	char *out = NULL, *err = NULL;
 	int rc;
 
 	fx_open(&f);
 	two_months(&f);
+	cli_env_open(&e, f.db);
 	{
 		const char *args[] = {"revalue", "--month", "2019-03", "--format", "json", NULL};
 
-		rc = harness_tfledger_db(&out, &err, f.db, args);
+		rc = cli_on(&out, &err, &e.d, e.finance, args);
 		ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
 		ck_assert_msg(strstr(out, "\"amount\": \"33.71\""), "%s", out);
 		free(out);
@@ -595,7 +597,7 @@ START_TEST(test_cli__revalue_correct_and_list_as_the_daemon_role)
 				      "--usd-per-unit", "1.16", "--reason", "corrected", "--format",
 				      "json", NULL};
 
-		rc = harness_tfledger_db(&out, &err, f.db, args);
+		rc = cli_on(&out, &err, &e.d, e.finance, args);
 		ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
 		ck_assert_msg(strstr(out, "\"status\": \"reposted\""), "%s", out);
 		ck_assert_msg(strstr(out, "\"amount\": \"40.00\""), "%s", out);
@@ -605,7 +607,7 @@ START_TEST(test_cli__revalue_correct_and_list_as_the_daemon_role)
 	{
 		const char *args[] = {"revaluations", "list", NULL};
 
-		rc = harness_tfledger_db(&out, &err, f.db, args);
+		rc = cli_on(&out, &err, &e.d, e.finance, args);
 		ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
 		ck_assert_msg(strstr(out, "33.71") && strstr(out, "40.00"), "%s", out);
 		free(out);
@@ -614,12 +616,13 @@ START_TEST(test_cli__revalue_correct_and_list_as_the_daemon_role)
 	{
 		const char *args[] = {"revalue", "--month", "March", NULL};
 
-		rc = harness_tfledger_db(&out, &err, f.db, args);
+		rc = cli_on(&out, &err, &e.d, e.finance, args);
 		ck_assert_int_eq(rc, 1);
 		ck_assert_msg(strstr(err, "month: expected a month YYYY-MM"), "%s", err);
 		free(out);
 		free(err);
 	}
+	cli_env_close(&e);
 	harness_expect_balance(f.c, "4900-USD", "-4000");
 	fx_close(&f);
 }
@@ -743,7 +746,7 @@ static Suite *suite(void)
 		{test_currency__first_pledge_makes_its_accounts_in_one_step, 0},
 		{test_missing_rates__one_list_then_the_reports_work, 0},
 		{test_check__a_journal_without_the_fund_chart_has_nothing_to_revalue, 0},
-		{test_cli__revalue_correct_and_list_as_the_daemon_role, 0},
+		{test_cli__revalue_correct_and_list_through_tfledgerd, 0},
 		{test_routes__roles_idempotency_key_and_answers, 0},
 	};
 	Suite *s = suite_create("reval");

@@ -104,16 +104,16 @@ static char *approver_token(const char *name)
 
 static void setup(void)
 {
-	const char *argv[] = {harness_bin_tfledger(), "fund", "init", "--database", NULL, NULL};
 	char *err = NULL;
 
 	roles_env_open(&E);
-	argv[4] = E.conninfo;
-	ck_assert_msg(harness_run(NULL, &err, NULL, argv) == 0, "fund init: %s", err);
+	daemon_start(&E.d, E.conninfo, E.dir);
+	ck_assert_msg(cli_on(NULL, &err, &E.d, E.finance,
+			     (const char *const[]){"fund", "init", NULL}) == 0,
+		      "fund init: %s", err);
 	free(err);
 	harness_allow_overdrafts(E.conninfo);
 	Appr = approver_token("appr");
-	daemon_start(&E.d, E.conninfo, E.dir);
 	travel_money();
 }
 

@@ -1,6 +1,7 @@
 /*
  * test_statements.c - `tfledger statements import` end to end: the real
- * binary against a fresh migrated database per test. Every figure of the
+ * binary, through a real tfledgerd (--url, --token: the one door), against
+ * a fresh migrated database per test. Every figure of the
  * contract's JSON, the stored rows, re-import storing nothing new, hostile
  * and bad files refused with exit 1 and nothing stored, quirks read with
  * warnings, several files all-or-nothing per file. Each bank line stored
@@ -20,33 +21,46 @@
 #include "common/limits.h"
 #include "common/migrate.h"
 #include "tests/harness/harness.h"
+#include "tests/integration/ledger_fixture.h"
 
 #define DATA SRCDATADIR "/tests/data/camt/"
 
+/* The test's tfledgerd, on the database imported into last (one per test:
+ * each runs in a process of its own; teardown stops it). */
+static struct cli_env E;
+static char E_db[LIMIT_CONNINFO_BYTES];
+
+static void teardown(void)
+{
+	cli_env_close(&E);
+}
+
 /* Runs tfledger statements import on fixtures (or, starting with '/', any
- * file); returns the exit status. */
+ * file) through a tfledgerd of db; returns the exit status. */
 static int import(char **out, char **err, const char *db, const char *format,
 		  const char *f1, const char *f2)
 {
 	char p1[4096], p2[512];
-	const char *argv[10];
+	const char *args[8];
 	int n = 0;
 
+	if (!E.d.pid || strcmp(E_db, db) != 0) {
+		cli_env_close(&E);
+		cli_env_open(&E, db);
+		snprintf(E_db, sizeof(E_db), "%s", db);
+	}
 	snprintf(p1, sizeof(p1), "%s%s", f1[0] == '/' ? "" : DATA, f1);
-	argv[n++] = harness_bin_tfledger();
-	argv[n++] = "statements";
-	argv[n++] = "import";
-	argv[n++] = p1;
+	args[n++] = "statements";
+	args[n++] = "import";
+	args[n++] = p1;
 	if (f2) {
 		snprintf(p2, sizeof(p2), DATA "%s", f2);
-		argv[n++] = p2;
+		args[n++] = p2;
 	}
-	argv[n++] = "--format";
-	argv[n++] = format;
-	argv[n++] = "--database";
-	argv[n++] = db;
-	argv[n] = NULL;
-	return harness_run(out, err, NULL, argv);
+	args[n++] = "--format";
+	args[n++] = format;
+	args[n] = NULL;
+	return cli_on(out, err, &E.d, E.finance, args);
 }
 
 static long count(PGconn *c, const char *sql)
@@ -324,20 +338,44 @@ START_TEST(test_statements_import__table_is_aligned)
 }
 END_TEST
 
+/* The contract's `statements import FILE... --database CONNINFO`: the
+ * operator's import straight into that database, no server, the same JSON. */
+START_TEST(test_statements_import__contract_database_path_needs_no_server)
+{
+	char db[LIMIT_CONNINFO_BYTES], *out = NULL, *err = NULL, want[512];
+	const char *argv[] = {harness_bin_tfledger(), "statements", "import", DATA "v02_basic.xml",
+			      "--format", "json", "--database", db, "--url",
+			      "http://127.0.0.1:1", NULL};
+	PGconn *c;
+
+	harness_new_db(db, sizeof(db));
+	ck_assert_int_eq(harness_run(&out, &err, NULL, argv), 0);
+	snprintf(want, sizeof(want),
+		 "{\"statements\": [{\"file\": \"%sv02_basic.xml\", \"id\": \"STMT-EUR-2019-02\", "
+		 "\"account\": \"CH9300762011623852957\", \"currency\": \"EUR\", \"entries\": 4, "
+		 "\"credits\": \"1520.00\", \"debits\": \"310.55\", \"new\": 4, "
+		 "\"duplicates\": 0, \"collisions\": 0, \"review\": 0}]}\n", DATA);
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(err);
+	c = harness_connect(db);
+	expect_stored(c, 1, 4);
+	PQfinish(c);
+}
+END_TEST
+
 START_TEST(test_statements_import__usage_errors_exit_1)
 {
 	char *err = NULL;
 	const char *argv[] = {harness_bin_tfledger(), "statements", "import", "x.xml",
 			      "--format", "csv", NULL};
-	const char *argv2[] = {harness_bin_tfledger(), "statements", "import",
-			       "/nonexistent/x.xml", "--database", "", NULL};
-	char db[LIMIT_CONNINFO_BYTES];
+	const char *argv2[] = {harness_bin_tfledger(), "bank-statements", "import",
+			       "/nonexistent/x.xml", "--url", "http://127.0.0.1:1", "--token", "t",
+			       NULL};
 
 	ck_assert_int_eq(harness_run(NULL, &err, NULL, argv), 1);
 	ck_assert_ptr_nonnull(strstr(err, "--format"));
 	free(err);
-	harness_new_db(db, sizeof(db));
-	argv2[5] = db;
 	ck_assert_int_eq(harness_run(NULL, &err, NULL, argv2), 1);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/x.xml"));
 	free(err);
@@ -958,6 +996,7 @@ static Suite *suite(void)
 		{test_statements_import__several_files_all_or_nothing_per_file, 0},
 		{test_statements_import__table_is_aligned, 0},
 		{test_statements_import__usage_errors_exit_1, 0},
+		{test_statements_import__contract_database_path_needs_no_server, 0},
 		{test_statements_import__reused_servicer_reference_stores_every_line, 0},
 		{test_statements_import__line_of_an_earlier_report_not_stored_again, 0},
 		{test_statements_import__different_line_under_a_taken_key_stored_with_warning, 0},
@@ -972,7 +1011,7 @@ static Suite *suite(void)
 	};
 	Suite *s = suite_create("statements");
 
-	harness_add_tcase(s, "import", NULL, NULL, 120, import, HARNESS_N(import));
+	harness_add_tcase(s, "import", NULL, teardown, 120, import, HARNESS_N(import));
 	return s;
 }
 

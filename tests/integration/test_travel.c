@@ -35,6 +35,8 @@
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "secretariat",
 					"test", NULL};
+static const struct ledger_actor finance = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance",
+					    "test", NULL};
 
 struct fx {
 	char db[LIMIT_CONNINFO_BYTES];

@@ -54,21 +54,21 @@ static const char *const personal[] = {
 
 static void setup(void)
 {
-	const char *argv[] = {harness_bin_tfledger(), "fund", "init", "--database", NULL, NULL};
 	char *err = NULL;
 	PGconn *c;
 
 	roles_env_open(&E);
-	argv[4] = E.conninfo;
-	ck_assert_msg(harness_run(NULL, &err, NULL, argv) == 0, "fund init: %s", err);
-	free(err);
-	harness_allow_overdrafts(E.conninfo);
 	/* one person ranks and approves here: four eyes are another test's */
 	c = harness_connect(E.conninfo);
 	free(harness_query_value(c, "UPDATE settings SET value = 'off'"
 				    " WHERE key = 'travel.four_eyes' RETURNING key"));
 	PQfinish(c);
 	daemon_start(&E.d, E.conninfo, E.dir);
+	ck_assert_msg(cli_on(NULL, &err, &E.d, E.finance,
+			     (const char *const[]){"fund", "init", NULL}) == 0,
+		      "fund init: %s", err);
+	free(err);
+	harness_allow_overdrafts(E.conninfo);
 }
 
 static void teardown(void)

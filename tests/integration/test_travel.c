@@ -35,8 +35,6 @@
 
 static const struct ledger_actor who = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "secretariat",
 					"test", NULL};
-static const struct ledger_actor finance = {LEDGER_FUND_CLI_TOKEN_ID, "tester", "finance",
-					    "test", NULL};
 
 struct fx {
 	char db[LIMIT_CONNINFO_BYTES];
@@ -919,30 +917,11 @@ struct door {
 	char *sec, *appr, *aud;
 };
 
-/*
- * A token of a person holding the approver role alone. (tfledger token
- * create does not take --role approver yet: the people of issue 15 bring
- * it; the database does, so the owner gives the role here.)
- */
-static char *approver_token(const char *db, const char *name)
-{
-	char *t = make_token(db, "secretariat", name), sql[512];
-	PGconn *owner = harness_connect(db);
-
-	snprintf(sql, sizeof(sql),
-		 "WITH t AS (UPDATE tokens SET role = 'approver' WHERE name = '%s' RETURNING"
-		 " user_id) UPDATE user_roles SET role = 'approver' WHERE user_id IN (SELECT"
-		 " user_id FROM t) RETURNING role", name);
-	harness_expect_value(owner, sql, "approver");
-	PQfinish(owner);
-	return t;
-}
-
 static void door_open(struct door *o, const struct fx *f)
 {
 	harness_tmpdir(o->dir, sizeof(o->dir));
 	o->sec = make_token(f->db, "secretariat", "sec");
-	o->appr = approver_token(f->db, "appr");
+	o->appr = make_token(f->db, "approver", "appr");
 	o->aud = make_token(f->db, "auditor", "aud");
 	daemon_start(&o->d, f->db, o->dir);
 }

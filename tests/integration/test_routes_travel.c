@@ -83,25 +83,6 @@ static json_t *add_meeting(const char *text)
 	return o;
 }
 
-/*
- * A token of a person holding the approver role alone. (tfledger token
- * create does not take --role approver yet: the people of issue 15 bring
- * it; the database does, so the owner gives the role here.)
- */
-static char *approver_token(const char *name)
-{
-	char *t = make_token(E.conninfo, "secretariat", name), sql[512];
-	PGconn *owner = harness_connect(E.conninfo);
-
-	snprintf(sql, sizeof(sql),
-		 "WITH t AS (UPDATE tokens SET role = 'approver' WHERE name = '%s' RETURNING"
-		 " user_id) UPDATE user_roles SET role = 'approver' WHERE user_id IN (SELECT"
-		 " user_id FROM t) RETURNING role", name);
-	harness_expect_value(owner, sql, "approver");
-	PQfinish(owner);
-	return t;
-}
-
 static void setup(void)
 {
 	char *err = NULL;
@@ -113,7 +94,7 @@ static void setup(void)
 		      "fund init: %s", err);
 	free(err);
 	harness_allow_overdrafts(E.conninfo);
-	Appr = approver_token("appr");
+	Appr = make_token(E.conninfo, "approver", "appr");
 	travel_money();
 }
 

@@ -500,7 +500,7 @@ static int match_insert(PGconn *c, const struct line *l, const char *entry, int 
 	snprintf(ids, sizeof(ids), "%lld", l->id);
 	snprintf(lines, sizeof(lines), "%d", posting);
 	rc = db_exec(NULL, c, "q_match_insert", 6,
-		     (const char *const[]){ids, entry, lines, kind, how, fund_actor_name(who)});
+		     (const char *const[]){ids, entry, lines, kind, how, ledger_actor_user(who)});
 	if (rc == ERR_CONFLICT)
 		return err_set(ERR_CONFLICT, "candidate: posting %s/%d is matched already", entry,
 			       posting);
@@ -587,7 +587,7 @@ static json_t *matched_json(const struct line *l, const char *candidate, const c
 	return json_pack("{s:I, s:s, s:s?, s:s, s:i, s:s, s:s, s:s, s:o}", "bank_line",
 			 (json_int_t)l->id, "status", "matched", "candidate", candidate, "entry",
 			 entry, "line", posting, "kind", kind, "how", how, "matched_by",
-			 fund_actor_name(who), "receipt",
+			 ledger_actor_user(who), "receipt",
 			 receipt ? json_integer(receipt) : json_null());
 }
 
@@ -712,7 +712,7 @@ static int reject_tx(PGconn *c, void *ctx)
 		return rc;
 	snprintf(ids, sizeof(ids), "%lld", l.id);
 	rc = db_exec(NULL, c, "q_reject", 3,
-		     (const char *const[]){ids, p->candidate, fund_actor_name(p->who)});
+		     (const char *const[]){ids, p->candidate, ledger_actor_user(p->who)});
 	if (rc == ERR_CONFLICT)
 		rc = err_set(ERR_CONFLICT, "candidate: %s is rejected already", p->candidate);
 	/* the candidate it had last: nothing left to suggest */
@@ -1032,7 +1032,7 @@ static int signoff_tx(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = db_exec(&r, c, "q_signoff_insert", 6,
 			     (const char *const[]){s->bank.code, s->stmt, s->period_end, closing,
-						   ledger_s, fund_actor_name(s->who)});
+						   ledger_s, ledger_actor_user(s->who)});
 	if (rc == 0 && PQntuples(r) == 0)
 		rc = err_set(ERR_CONFLICT,
 			     "period_end: the reconciliation of %s and %s up to %s is signed off"
@@ -1109,7 +1109,7 @@ static int reopen_tx(PGconn *c, void *ctx)
 	json_decref(o->out);
 	o->out = NULL;
 	snprintf(ids, sizeof(ids), "%lld", o->id);
-	rc = db_exec(&r, c, "q_reopen", 3, (const char *const[]){ids, fund_actor_name(o->who), o->reason});
+	rc = db_exec(&r, c, "q_reopen", 3, (const char *const[]){ids, ledger_actor_user(o->who), o->reason});
 	if (rc == 0 && PQntuples(r) == 0) {
 		rc = signoff_get(&o->out, c, ids);
 		if (rc == 0)

@@ -388,7 +388,7 @@ static int match_posting(struct run *R, const PGresult *r, int i, json_t *k)
 	struct match_tx t = {PQgetvalue(r, i, C_LINE_ID),
 			     json_string_value(json_object_get(k, "entry")), entry_line,
 			     json_string_value(json_object_get(k, "match_kind")),
-			     fund_actor_name(R->who)};
+			     ledger_actor_user(R->who)};
 
 	snprintf(entry_line, sizeof(entry_line), "%lld",
 		 (long long)json_integer_value(json_object_get(k, "line")));

@@ -254,7 +254,7 @@ static int set_tx_run(PGconn *c, void *ctx)
 	snprintf(amt, sizeof(amt), "%" PRId64, t->amount);
 	rc = db_exec(&r, c, "fund_budget_insert", 6,
 		     (const char *const[]){year, t->line, rev, amt, t->reason ? t->reason : "",
-					   fund_actor_name(t->who)});
+					   ledger_actor_user(t->who)});
 	if (rc < 0)
 		goto cleanup;
 	snprintf(t->set_at, sizeof(t->set_at), "%s", PQgetvalue(r, 0, BINS_SET_AT));
@@ -299,7 +299,7 @@ int fund_budget_set(json_t **out, PGconn *c, json_t *body, const struct ledger_a
 	*out = json_pack("{s:i, s:s, s:s, s:i, s:o, s:s, s:s, s:s, s:s, s:o}", "year", t.year,
 			 "line", t.line, "name", t.name, "revision", t.revision, "amount",
 			 fund_body_money(t.amount, "USD"), "currency", "USD", "reason",
-			 t.reason ? t.reason : "", "set_by", fund_actor_name(who), "set_at",
+			 t.reason ? t.reason : "", "set_by", ledger_actor_user(who), "set_at",
 			 t.set_at, "original", fund_body_money(t.original, "USD"));
 	return *out ? 0 : oom();
 }

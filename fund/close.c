@@ -836,7 +836,7 @@ static int psc_tx_run(PGconn *c, void *ctx)
 		rc = db_exec(NULL, c, "close_psc_insert", 6,
 			     (const char *const[]){first, base_s, rate_text, amount_s,
 						   entry_id[0] ? entry_id : NULL,
-						   fund_actor_name(t->who)});
+						   ledger_actor_user(t->who)});
 	snprintf(object, sizeof(object), "%s: base %s at %s, %s%s%s", t->month,
 		 fmt_money(a, base, "USD"), rate_text, fmt_money(s, amount, "USD"),
 		 reversed[0] ? "; reversed " : "", reversed[0] ? old_entry : "");
@@ -925,7 +925,7 @@ static int close_in_tx(PGconn *c, const char *month, json_t *acks, const char *r
 	if (rc == 0)
 		rc = db_exec(NULL, c, "close_event_insert", 6,
 			     (const char *const[]){first, "close", reason, ack_text,
-						   fund_actor_name(who), who->role ? who->role : ""});
+						   ledger_actor_user(who), who->role ? who->role : ""});
 	if (rc == 0)
 		rc = ledger_audit(c, who, "period.close", month);
 	free(ack_text);
@@ -963,7 +963,7 @@ int fund_period_close(json_t **out, PGconn *c, const char *month, json_t *body,
 	ledger_closed_forget(); /* committed or not: read them again */
 	if (rc == 0) {
 		*out = json_pack("{s:s, s:s, s:s, s:O}", "period", month, "status", "closed",
-				 "closed_by", fund_actor_name(who), "acknowledged", t.acks);
+				 "closed_by", ledger_actor_user(who), "acknowledged", t.acks);
 		if (!*out)
 			rc = oom();
 	}
@@ -1002,7 +1002,7 @@ static int reopen_tx_run(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = db_exec(NULL, c, "close_event_insert", 6,
 			     (const char *const[]){first, "reopen", t->reason, "[]",
-						   fund_actor_name(t->who), t->who->role});
+						   ledger_actor_user(t->who), t->who->role});
 	snprintf(object, sizeof(object), "%s: %.1000s", t->month, t->reason);
 	if (rc == 0)
 		rc = ledger_audit(c, t->who, "period.reopen", object);
@@ -1031,7 +1031,7 @@ int fund_period_reopen(json_t **out, PGconn *c, const char *month, json_t *body,
 	if (rc < 0)
 		return rc;
 	*out = json_pack("{s:s, s:s, s:s, s:s}", "period", month, "status", "open", "reason",
-			 t.reason, "reopened_by", fund_actor_name(who));
+			 t.reason, "reopened_by", ledger_actor_user(who));
 	return *out ? 0 : oom();
 }
 
@@ -1459,7 +1459,7 @@ static int year_tx_run(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = db_exec(NULL, c, "close_year_insert", 5,
 			     (const char *const[]){ys, surplus_s, target_s, ids_text,
-						   fund_actor_name(t->who)});
+						   ledger_actor_user(t->who)});
 	if (rc == 0)
 		rc = close_in_tx(c, dec, t->acks, "year-end close", t->who);
 	if (rc == 0)

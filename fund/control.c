@@ -637,7 +637,7 @@ static int alloc_tx_run(PGconn *c, void *ctx)
 					   t->meeting, year, t->ccy, amt, t->across ? ms : NULL,
 					   t->across ? ss : NULL, t->across ? mt : NULL,
 					   t->across ? st : NULL, t->memo, entry,
-					   fund_actor_name(t->who)});
+					   ledger_actor_user(t->who)});
 	if (rc == 0)
 		rc = ledger_audit(c, t->who, "allocation.add", PQgetvalue(r, 0, C_AL_ID));
 	if (rc == 0 && !(t->out = alloc_json(r, 0)))
@@ -927,7 +927,7 @@ static int overrun_tx_run(PGconn *c, void *ctx)
 	snprintf(amt, sizeof(amt), "%" PRId64, t->amount);
 	rc = db_exec(&r, c, "ctl_overrun_insert", 6,
 		     (const char *const[]){t->meeting, t->ccy, amt, t->reason,
-					   fund_actor_name(t->who),
+					   ledger_actor_user(t->who),
 					   t->who->role ? t->who->role : "finance"});
 	if (rc == 0)
 		rc = ledger_audit(c, t->who, "overrun.countersign", PQgetvalue(r, 0, C_OV_ID));
@@ -1013,7 +1013,7 @@ static int overdraft_tx_run(PGconn *c, void *ctx)
 	else
 		rc = db_exec(NULL, c, "ctl_overdraft_upsert", 4,
 			     (const char *const[]){t->account, lim, t->reason,
-						   fund_actor_name(t->who)});
+						   ledger_actor_user(t->who)});
 	return rc < 0 ? rc : ledger_audit(c, t->who, "overdraft.set", t->account);
 }
 

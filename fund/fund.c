@@ -1177,7 +1177,7 @@ static int receipt_tx_run(PGconn *c, void *ctx)
 		if (rc == 0)
 			rc = db_exec(&r, c, "fund_line_match", 5,
 				     (const char *const[]){line, t->entry_id, t->how,
-							   fund_actor_name(t->who), t->bank.code});
+							   ledger_actor_user(t->who), t->bank.code});
 		if (rc == 0 && PQntuples(r) != 1)
 			rc = err_set(ERR_INTERNAL, "receipt %lld: no debit of %s to match bank line"
 				     " %lld with", t->id, t->bank.code, t->bank_line);
@@ -1213,13 +1213,6 @@ int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 		     const struct ledger_actor *who)
 {
 	return fund_receipt_add_matched(out, c, body, who, "recorded");
-}
-
-const char *fund_actor_name(const struct ledger_actor *who)
-{
-	if (who->token_name && *who->token_name)
-		return who->token_name;
-	return who->token_id && *who->token_id ? who->token_id : "unknown";
 }
 
 int fund_receipt_add_matched(json_t **out, PGconn *c, json_t *body,

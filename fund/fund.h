@@ -113,15 +113,11 @@ int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
  * line's match (bank_line_matches, kind receipt, migration 0042) in the
  * same transaction, how = "auto" (reconcile), "confirmed" (a person
  * confirmed the suggestion) or "recorded" (what fund_receipt_add says: a
- * person recorded it from the line), matched_by = fund_actor_name(who).
+ * person recorded it from the line), matched_by = ledger_actor_user(who).
  * A line matched already is ERR_CONFLICT, and nothing is stored.
  */
 int fund_receipt_add_matched(json_t **out, PGconn *c, json_t *body,
 			     const struct ledger_actor *who, const char *how);
-
-/* The name a match or a sign-off records for who: its token's name, else
- * its token id. Never NULL. */
-const char *fund_actor_name(const struct ledger_actor *who);
 
 /* Every receipt, with its USD figure and the rate used; where its month
  * has no rate "usd" is null and "missing_rate" {"currency","month"} says

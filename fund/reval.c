@@ -413,7 +413,7 @@ static int revalue_tx_run(PGconn *c, void *ctx)
 	if ((rc = db_exec(&ins, c, "reval_insert", 5,
 			  (const char *const[]){t->d.first, amt, rates_text,
 						entry_id[0] ? entry_id : NULL,
-						fund_actor_name(t->who)})) < 0 ||
+						ledger_actor_user(t->who)})) < 0 ||
 	    (rc = ledger_audit(c, t->who, "revaluation.post", t->d.month)) < 0)
 		goto cleanup;
 answer:
@@ -608,7 +608,7 @@ static int correct_tx_run(PGconn *c, void *ctx)
 			  (const char *const[]){t->ccy, t->d.month, nm, ns})) < 0 ||
 	    (rc = db_exec(NULL, c, "rate_correction_insert", 8,
 			  (const char *const[]){t->ccy, t->d.month, om, os, nm, ns, t->reason,
-						fund_actor_name(t->who)})) < 0)
+						ledger_actor_user(t->who)})) < 0)
 		goto cleanup;
 	{
 		char object[16];

@@ -141,7 +141,8 @@ struct ledger_actor {
 	const char *user;	/* the person (users.name); NULL: token_name */
 };
 
-/* The person who acts: who->user, else who->token_name. */
+/* The person who acts, as audit rows and every "by" column record them:
+ * who->user, else its token's name, else its token id. Never NULL. */
 const char *ledger_actor_user(const struct ledger_actor *who);
 int ledger_account_create(PGconn *c, const struct ledger_account *a,
 			  const struct ledger_actor *who, const char *key,

@@ -230,7 +230,11 @@ static int audit(PGconn *c, const struct ledger_actor *who, const char *action,
 
 const char *ledger_actor_user(const struct ledger_actor *who)
 {
-	return who->user && *who->user ? who->user : who->token_name;
+	if (who->user && *who->user)
+		return who->user;
+	if (who->token_name && *who->token_name)
+		return who->token_name;
+	return who->token_id && *who->token_id ? who->token_id : "unknown";
 }
 
 static int remember(PGconn *c, const char *key, const char *sha, const char *response)

@@ -47,6 +47,11 @@ UPDATE tokens t SET user_id = u.id FROM users u
 INSERT INTO user_roles (user_id, role)
     SELECT DISTINCT user_id, role FROM tokens ON CONFLICT DO NOTHING;
 ALTER TABLE tokens ALTER COLUMN user_id SET NOT NULL;
+-- The CLI's direct-database token of migration 0020 was never a person:
+-- its user is disabled (its rows in entries and audit keep their name).
+UPDATE users SET disabled_at = now(), disabled_by = 'migration 0060',
+    disabled_reason = 'the token of the CLI''s direct database access before the one door'
+    WHERE name = 'tfledger-cli-direct';
 ALTER TABLE tokens ALTER COLUMN role DROP NOT NULL;
 ALTER TABLE tokens DROP CONSTRAINT tokens_role_check;
 ALTER TABLE tokens ADD CONSTRAINT tokens_role_check

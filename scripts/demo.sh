@@ -1,38 +1,37 @@
 #!/usr/bin/env bash
 # scripts/demo.sh - the README's first command: builds tfledger and plays the
-# IGF Trust Fund's early 2019 through tfledgerd's HTTP API, as DESA finance
-# staff, the Secretariat and an auditor would:
-#   - a fresh private PostgreSQL cluster in $TFLEDGER_DEMO_DIR (default
-#     /tmp/tfledger-demo-$UID), migrated; tfledgerd started on it; one token
-#     per role (the only step done with the CLI, as an administrator would);
-#   - finance: the fund's chart of accounts, UN rates for the months used,
-#     donors from the seed transcript with signed pledges in their own
-#     currencies (amounts illustrative), in-kind gifts at fair value, a
-#     camt.053 bank statement imported and reconciled (one line left
-#     unmatched on purpose), one receipt recorded by hand;
-#   - finance again, once the Secretariat has paid last year's travellers:
-#     the reconciliation both ways (settlements matched to the bank's
-#     debits, the bank's fee recorded from its line in the work queue), the
-#     reconciliation statement explaining the difference to zero, and
-#     February signed off;
-#   - Secretariat: the first MAG meeting of 2019 and its travel requests,
-#     ranked with the default policy within the money finance allocated to
-#     it from the European Commission's travel earmark (EUR to a USD
-#     meeting, at the UN rate), approved; an over-budget ranking and a
-#     payment before the money arrived, both refused (and shown); one
-#     traveller declines and the next applicant who fits is offered the
-#     place, then approved;
-#   - finance: the 2019 budget; every month of 2018 and 2019 revalued at
-#     the UN operational rates, its programme support costs charged and
-#     closed; both years closed (surplus into accumulated net assets, the
-#     operating reserve set);
-#   - auditor: every report written to ./out, the IPSAS statements and the
-#     budget comparison of 2019 among them, signed by tfledgerd (a demo key
-#     made here) and verified offline with the certificate it publishes
-#     (tfledger and the stock xmlsec1); a signed journal checkpoint kept and
-#     the account statement checked against it; the hash chain verified;
-#   - the daemon left running, with its URL and a token to explore with.
-# Every write goes through the API; the tables shown are read with the CLI.
+# IGF Trust Fund's 2018 and 2019 through tfledgerd, from the command line, as
+# the people who keep the fund would - each with a URL and a token of their
+# own, none of them with the database:
+#   - the operator: a fresh private PostgreSQL cluster in $TFLEDGER_DEMO_DIR
+#     (default /tmp/tfledger-demo-$UID), migrated; tfledgerd started on it
+#     with a (demo, self-signed) signing key; the first admin, Ines, made on
+#     the database itself - the only steps that touch it;
+#   - Ines (admin): the people and their roles, through tfledgerd: Fatou
+#     (DESA finance), Tomas (the Secretariat), Mei (approver: the second pair
+#     of eyes on travel support) and Kofi (auditor), a token each;
+#   - Fatou: the fund's chart of accounts, UN rates, donors from the seed
+#     transcript with signed pledges in their own currencies (amounts
+#     illustrative), in-kind gifts at fair value, a camt.053 bank statement
+#     imported and reconciled both ways (the settlements the bank paid, the
+#     bank's fee recorded from its line in the work queue), February signed
+#     off; money allocated to each meeting from the European Commission's
+#     travel earmark; the 2019 budget; every month of 2018 and 2019
+#     revalued at the UN operational rates, its programme support costs
+#     charged and closed (each close issues a signed journal checkpoint);
+#     both years closed;
+#   - Tomas: last year's trips (IGF 2018) and the first MAG meeting of 2019,
+#     its travel requests (invented applicants, pseudonymous ids) ranked with
+#     the default policy; one applicant corrected when a form arrives; an
+#     over-budget ranking and a payment before the money arrived, both
+#     refused; Tomas cannot approve his own ranking (four eyes): Mei does; one
+#     traveller declines, the next who fits is offered the place;
+#   - Kofi: every report, signed by tfledgerd, fetched into ./out and
+#     verified offline with the certificate the server publishes (tfledger
+#     and the stock xmlsec1); a checkpoint kept from the first quarter and
+#     the year's account statement checked against it; the audit log by
+#     person; and no applicant's name in the journal or the IATI files;
+#   - the daemon left running, with its URL and a token per person.
 # Running it again starts over from a fresh cluster.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,75 +48,35 @@ port=${TFLEDGER_DEMO_PORT:-8080}
 url="http://127.0.0.1:$port"
 out="$top/out"
 meeting=igf2019-mag1
+# Everyone's commands go to tfledgerd; nobody but the operator has the database.
+export TFLEDGER_URL=$url
+unset TFLEDGER_TOKEN TFLEDGER_DATABASE
 say() { printf '\n== %s\n' "$*"; }
 
-# api TOKEN METHOD PATH [CONTENT-TYPE BODY-FILE | JSON]: one request; the
-# answer goes to $base/last.json; a status of 400 or above stops the demo
-# with the answer shown.
-api() {
-  local token=$1 method=$2 path=$3 status
-  local args=(-s -o "$base/last.json" -w '%{http_code}' -X "$method"
-              -H "Authorization: Bearer $token" "$url$path")
-  if [ $# -eq 5 ]; then
-    args+=(-H "Content-Type: $4" --data-binary "@$5")
-  elif [ $# -eq 4 ]; then
-    args+=(-H "Content-Type: application/json" --data-binary "$4")
-  fi
-  status=$(curl "${args[@]}")
-  last_status=$status
-  if [ "$status" -ge 400 ] && [ "${expect_status:-}" != "$status" ]; then
-    echo "demo: $method $path answered $status:" >&2
-    cat "$base/last.json" >&2
-    echo >&2
+declare -A token
+# as PERSON COMMAND...: tfledger run by PERSON, with their token.
+as() { local who=$1; shift; TFLEDGER_TOKEN=${token[$who]} "$tf" "$@"; }
+# json PERSON COMMAND...: as, with --format json; the answer into $base/last.json.
+json() { local who=$1; shift; as "$who" "$@" --format json >"$base/last.json"; }
+# refused PERSON CODE COMMAND...: a command the books must refuse with the
+# contract code CODE (exit 1); prints the refusal, stops the demo otherwise.
+refused() {
+  local who=$1 code=$2 text rc=0
+  shift 2
+  text=$(as "$who" "$@" 2>&1 >/dev/null) || rc=$?
+  if [ "$rc" -ne 1 ] || [[ $text != *"[$code]"* ]]; then
+    echo "demo: expected '$*' to be refused with $code (exit 1), got exit $rc: $text" >&2
     exit 2
   fi
-}
-# refused STATUS TOKEN METHOD PATH [JSON]: a request the books must refuse;
-# prints the refusal and stops the demo if it was not refused so.
-refused() {
-  local want=$1 status
-  shift
-  expect_status=$want api "$@"
-  status=$(sed -n 's/.*"code": *"\([^"]*\)".*/\1/p' "$base/last.json" | head -n1)
-  if [ "$last_status" != "$want" ]; then
-    echo "demo: expected a $want refusal, got:" >&2; cat "$base/last.json" >&2; exit 2
-  fi
-  echo "refused ($want $status): $(sed -n 's/.*"message": *"\(.*\)".*/\1/p' "$base/last.json" | head -n1)"
-}
-# A JSON string: the demo's CSV fields hold no control characters.
-js() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
-# post_csv TOKEN PATH FILE KEY...: POSTs each row of the CSV FILE after its
-# header line as a JSON object of strings: KEY n is field n (the last KEY
-# takes the rest of the line, commas and all); an empty field is left out.
-post_csv() {
-  local token=$1 path=$2 file=$3 line key value body i
-  shift 3
-  {
-    read -r line
-    while IFS= read -r line; do
-      body= i=0
-      for key; do
-        i=$((i + 1))
-        if [ "$i" -lt $# ] && [[ $line == *,* ]]; then
-          value=${line%%,*} line=${line#*,}
-        else
-          value=$line line=
-        fi
-        if [ -n "$value" ]; then
-          body+="${body:+,}\"$key\":$(js "$value")"
-        fi
-      done
-      api "$token" POST "$path" "{$body}"
-    done
-  } < "$file"
+  echo "refused: ${text#tfledger: }"
 }
 # The first "key": "STRING" in the last answer: a top-level key the answer
-# writes before nested ones of the same name (field below takes the last).
+# writes before nested ones of the same name.
 first_field() { grep -o "\"$1\": *\"[^\"]*\"" "$base/last.json" | head -n1 | cut -d'"' -f4; }
-# The value of a top-level "key": NUMBER or "key": "STRING" in the last answer.
+# The value of the first "key": NUMBER or "key": "STRING" in the last answer.
 field() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",}]*\).*/\1/p" "$base/last.json" | head -n1; }
 
-say "a fresh private PostgreSQL cluster in $base/pg, and tfledgerd on $url"
+say "The operator: a fresh private PostgreSQL cluster in $base/pg, and tfledgerd on $url"
 if [ -f "$base/tfledgerd.pid" ]; then
   kill "$(cat "$base/tfledgerd.pid")" 2>/dev/null || true
   rm -f "$base/tfledgerd.pid"
@@ -130,17 +89,13 @@ mkdir -p "$base" "$out"
 rm -f "$out"/*.xml "$out"/*.json "$out"/*.pem
 chmod 755 "$base"
 "$tf" db init --dir "$base/pg"
-TFLEDGER_DATABASE=$("$tf" db start --dir "$base/pg")
-export TFLEDGER_DATABASE
-"$tf" migrate 2>&1 | grep -v '^ts='
-finance=$("$tf" token create --role finance --name demo-finance)
-secretariat=$("$tf" token create --role secretariat --name demo-secretariat)
-auditor=$("$tf" token create --role auditor --name demo-auditor)
+db=$("$tf" db start --dir "$base/pg")
+"$tf" migrate --database "$db" 2>&1 | grep -v '^ts='
 # the server's signing key (a demo one: self-signed; docs/signing.md)
 mkdir -p "$base/sign"
 "$tf" report keygen --key "$base/sign/key.pem" --cert "$base/sign/cert.pem" \
   --subject "CN=tfledger demo signer,O=IGF Trust Fund (demo)"
-"$tfd" --database "$TFLEDGER_DATABASE" --listen "127.0.0.1:$port" \
+"$tfd" --database "$db" --listen "127.0.0.1:$port" \
   --sign-key "$base/sign/key.pem" --sign-cert "$base/sign/cert.pem" >"$base/tfledgerd.log" 2>&1 &
 echo $! > "$base/tfledgerd.pid"
 for _ in $(seq 1 100); do
@@ -149,167 +104,204 @@ for _ in $(seq 1 100); do
 done
 curl -sf "$url/healthz" >/dev/null || {
   echo "tfledgerd did not start; its log:" >&2; cat "$base/tfledgerd.log" >&2; exit 2; }
-echo "tfledgerd is up (pid $(cat "$base/tfledgerd.pid")); tokens made for finance, secretariat, auditor"
+echo "tfledgerd is up (pid $(cat "$base/tfledgerd.pid")), signing with $base/sign/key.pem"
+"$tf" user add --name ines --full-name "Ines Moreau (administrator)" --role admin --database "$db" >/dev/null
+token[ines]=$("$tf" token create --user ines --database "$db")
+echo "the first admin, ines, and her token: made on the database (the operator's last step there)"
 
-say "DESA finance: the fund's books (chart of accounts, UN rates, donors, signed pledges)"
-api "$finance" POST /v1/fund/init
-api "$finance" POST /v1/rates text/csv "$data/rates.csv"
-echo "UN operational rates stored: $(field stored)"
-post_csv "$finance" /v1/donors "$data/donors.csv" id name org_type country
-post_csv "$finance" /v1/pledges "$data/pledges.csv" \
-  donor date amount currency earmark agreement signed_on
-"$tf" pledges list
-echo "(the United Kingdom's pledge in GBP set up the GBP accounts in the same step:" \
-  "$("$tf" accounts list | grep -c -- '-GBP') accounts)"
-
-say "DESA finance: the European Commission's 2018 travel contribution, received in July 2018"
-api "$finance" POST /v1/receipts '{"pledge":6,"date":"2018-07-10","bank_account":"1010-EUR","amount":"40000.00"}'
-
-say "DESA finance: in-kind gifts at fair value (disclosed in memo accounts, not revenue)"
-post_csv "$finance" /v1/inkind "$data/inkind.csv" \
-  donor kind amount currency period_start period_end description
-"$tf" inkind list
-
-say "DESA finance: the bank's camt.053 statement for February, imported and reconciled"
-api "$finance" POST /v1/bank-statements application/xml "$data/bank-2019-02.xml"
-cat "$base/last.json"; echo
-api "$finance" POST /v1/reconcile '{"bank_account":"1010-EUR","statement_account":"DE89370400440532013000"}'
-api "$finance" POST /v1/reconcile '{"bank_account":"1010-CHF","statement_account":"CH9300762011623852957"}'
-"$tf" reconcile --bank-account 1010-EUR --statement-account DE89370400440532013000
-"$tf" reconcile --bank-account 1010-CHF --statement-account CH9300762011623852957
-say "DESA finance: CGI.br's receipt, recorded by hand from the USD account's advice"
-api "$finance" POST /v1/receipts '{"pledge":4,"date":"2019-03-05","bank_account":"1010-USD","amount":"50000.00"}'
-"$tf" receipts list
-say "Donors by what they gave (USD at the UN rate of each receipt's month)"
-"$tf" donors list
-
-say "Secretariat: last year's trips (IGF 2018, Paris), the history the 2019 ranking reads"
-api "$secretariat" POST /v1/meetings \
-  '{"id":"igf2018","name":"IGF 2018","starts_on":"2018-11-12","ends_on":"2018-11-14","place":"Paris","currency":"EUR","budget_line":"Travel support"}'
-echo "finance allocates 10,000.00 EUR of the European Commission's travel money to it:"
-api "$finance" POST /v1/allocations \
-  '{"date":"2018-10-01","source":{"earmark":"travel","currency":"EUR"},"meeting":"igf2018","amount":"10000.00","memo":"IGF 2018 travel support"}'
-api "$secretariat" POST /v1/meetings/igf2018/applicants text/csv "$data/igf2018-applicants.csv"
-api "$secretariat" POST /v1/meetings/igf2018/rank '{"as_of":"2018-10-05"}'
-api "$secretariat" POST /v1/meetings/igf2018/approve '{"date":"2018-10-08"}'
-for who in p-0391 p-0544 p-0476; do
-  api "$secretariat" POST "/v1/meetings/igf2018/trips/$who/report" '{"report_received":"2018-11-30"}'
+say "Ines (admin): the people who keep the fund, a role each and a token each, through tfledgerd"
+as ines user add --name fatou --full-name "Fatou Diallo (DESA finance)" --role finance >/dev/null
+as ines user add --name tomas --full-name "Tomas Lindqvist (IGF Secretariat)" --role secretariat >/dev/null
+as ines user add --name mei --full-name "Mei Tanaka (IGF Secretariat, approver)" --role approver >/dev/null
+as ines user add --name kofi --full-name "Kofi Asante (auditor)" --role auditor >/dev/null
+for who in fatou tomas mei kofi; do
+  token[$who]=$(as ines token create --user "$who")
 done
-api "$secretariat" POST /v1/meetings/igf2018/trips/p-0391/settle '{"airfare":"1750.00","dsa":"0.00","date":"2019-02-25"}'
-api "$secretariat" POST /v1/meetings/igf2018/trips/p-0544/settle '{"airfare":"2100.00","dsa":"1150.00","date":"2019-02-25"}'
-api "$secretariat" POST /v1/meetings/igf2018/trips/p-0476/settle '{"airfare":"1300.00","dsa":"800.00","date":"2019-02-25"}'
-"$tf" travel list --meeting igf2018
-echo "(Applicant p-0309's report on the IGF 2018 trip is still outstanding.)"
+as ines user list
 
-say "DESA finance: February's reconciliation both ways - the settlements paid, the bank's fee"
-eur='"bank_account":"1010-EUR","statement_account":"DE89370400440532013000"'
-api "$finance" POST /v1/reconcile "{$eur}"
+say "Fatou (finance): the fund's books (chart of accounts, UN rates, donors, signed pledges)"
+as fatou whoami
+as fatou fund init >/dev/null
+as fatou rates import "$data/rates.csv" >/dev/null
+{
+  read -r _
+  while IFS=, read -r id name org country; do
+    as fatou donors add --id "$id" --name "$name" --org-type "$org" ${country:+--country "$country"} >/dev/null
+  done
+} < "$data/donors.csv"
+{
+  read -r _
+  while IFS=, read -r donor date amount ccy earmark agreement signed; do
+    as fatou pledges add --donor "$donor" --date "$date" --amount "$amount" --currency "$ccy" \
+      --earmark "$earmark" --agreement "$agreement" --signed-on "$signed" >/dev/null
+  done
+} < "$data/pledges.csv"
+as fatou pledges list
+echo "(the United Kingdom's pledge in GBP set up the GBP accounts in the same step:" \
+  "$(as fatou accounts list | grep -c -- '-GBP') accounts)"
+
+say "Fatou: the European Commission's 2018 travel contribution, received in July 2018"
+as fatou receipts add --pledge 6 --date 2018-07-10 --bank-account 1010-EUR --amount 40000.00 >/dev/null
+
+say "Fatou: in-kind gifts at fair value (disclosed in memo accounts, not revenue)"
+{
+  read -r _
+  while IFS=, read -r donor kind amount ccy from to description; do
+    as fatou in-kind add --donor "$donor" --kind "$kind" --amount "$amount" --currency "$ccy" \
+      --period-start "$from" --period-end "$to" --description "$description" >/dev/null
+  done
+} < "$data/inkind.csv"
+as fatou in-kind list
+
+say "Fatou: the bank's camt.053 statement for February, imported and reconciled"
+as fatou bank-statements import "$data/bank-2019-02.xml"
+as fatou reconcile --bank-account 1010-EUR --statement-account DE89370400440532013000
+as fatou reconcile --bank-account 1010-CHF --statement-account CH9300762011623852957
+say "Fatou: CGI.br's receipt, recorded by hand from the USD account's advice"
+as fatou receipts add --pledge 4 --date 2019-03-05 --bank-account 1010-USD --amount 50000.00 >/dev/null
+as fatou receipts list
+say "Donors by what they gave (USD at the UN rate of each receipt's month)"
+as fatou donors list
+
+say "Tomas (Secretariat): last year's trips (IGF 2018, Paris), the history the 2019 ranking reads"
+as tomas meetings add --id igf2018 --name "IGF 2018" --starts-on 2018-11-12 --ends-on 2018-11-14 \
+  --place Paris --currency EUR --budget-line "Travel support" >/dev/null
+echo "Fatou allocates 10,000.00 EUR of the European Commission's travel money to it:"
+as fatou allocations add --date 2018-10-01 --source-earmark travel --source-currency EUR \
+  --meeting igf2018 --amount 10000.00 --memo "IGF 2018 travel support"
+as tomas applicants import "$data/igf2018-applicants.csv" --meeting igf2018 >/dev/null
+as tomas travel rank --meeting igf2018 --as-of 2018-10-05 >/dev/null
+as mei travel approve --meeting igf2018 --date 2018-10-08 >/dev/null
+for who in p-0391 p-0544 p-0476; do
+  as tomas travel report --meeting igf2018 --applicant "$who" --report-received 2018-11-30 >/dev/null
+done
+as tomas travel settle --meeting igf2018 --applicant p-0391 --airfare 1750.00 --dsa 0.00 --date 2019-02-25 >/dev/null
+as tomas travel settle --meeting igf2018 --applicant p-0544 --airfare 2100.00 --dsa 1150.00 --date 2019-02-25 >/dev/null
+as tomas travel settle --meeting igf2018 --applicant p-0476 --airfare 1300.00 --dsa 800.00 --date 2019-02-25 >/dev/null
+as tomas travel list --meeting igf2018
+echo "(Applicant p-0309's report on the IGF 2018 trip is still outstanding: it was due 30 days after the meeting.)"
+
+say "Fatou: February's reconciliation both ways - the settlements paid, the bank's fee"
+eur=(--bank-account 1010-EUR --statement-account DE89370400440532013000)
+json fatou reconcile "${eur[@]}"
 echo "matched now: $(grep -o '"kind": *"payment"' "$base/last.json" | wc -l) settlements the bank has paid"
-api "$finance" GET "/v1/reconcile/queue?bank_account=1010-EUR&statement_account=DE89370400440532013000"
-fee=$(grep -o '"bank_line": *[0-9]*[^{]*"ACMT/MDOP/CHRG"' "$base/last.json" |
+json fatou reconcile queue "${eur[@]}"
+fee=$(tr -d '\n' < "$base/last.json" | grep -o '"bank_line": *[0-9]*[^{]*"ACMT/MDOP/CHRG"' |
       grep -o '^"bank_line": *[0-9]*' | grep -o '[0-9]*$')
 echo "in the work queue: the bank's fee (bank line $fee), which the ledger does not have yet"
-api "$finance" POST /v1/reconcile/record \
-  "{\"bank_line\":$fee,\"kind\":\"charge\",\"bank_account\":\"1010-EUR\",\"memo\":\"Bank fee, February 2019\"}"
-"$tf" reconcile --bank-account 1010-EUR --statement-account DE89370400440532013000
-api "$finance" POST /v1/reconcile/signoffs "{$eur,\"period_end\":\"2019-02-28\"}"
+as fatou reconcile record --bank-line "$fee" --kind charge --bank-account 1010-EUR \
+  --memo "Bank fee, February 2019" >/dev/null
+as fatou reconcile "${eur[@]}"
+as fatou reconcile signoff "${eur[@]}" --period-end 2019-02-28 >/dev/null
 echo "February 2019 signed off for 1010-EUR: its matches are locked until an admin reopens it"
 
-say "Secretariat: travel support for the first MAG meeting of 2019 (default IGF policy)"
-api "$secretariat" POST /v1/meetings \
-  "{\"id\":\"$meeting\",\"name\":\"First MAG meeting 2019\",\"starts_on\":\"2019-01-29\",\"ends_on\":\"2019-01-31\",\"place\":\"Geneva\",\"currency\":\"USD\",\"budget_line\":\"Travel support\"}"
-api "$secretariat" POST "/v1/meetings/$meeting/applicants" text/csv "$data/mag1-applicants.csv"
-echo "finance allocates 15,000.00 USD to it from the European Commission's travel earmark in EUR"
+say "Kofi (auditor): a signed checkpoint of the journal as it stands, kept for later"
+as kofi checkpoints create --output "$out/checkpoint-q1.xml" >/dev/null
+echo "kept: $out/checkpoint-q1.xml (sequence $(xmllint --xpath "string(//*[local-name()='sequence'])" "$out/checkpoint-q1.xml"))"
+
+say "Tomas: travel support for the first MAG meeting of 2019 (default IGF policy)"
+as tomas meetings add --id "$meeting" --name "First MAG meeting 2019" --starts-on 2019-01-29 \
+  --ends-on 2019-01-31 --place Geneva --currency USD --budget-line "Travel support" >/dev/null
+as tomas applicants import "$data/mag1-applicants.csv" --meeting "$meeting" >/dev/null
+echo "p-0615's funding forms arrive: Tomas corrects the one field, with the reason kept"
+as tomas applicants update --meeting "$meeting" --applicant p-0615 --forms-complete yes \
+  --reason "Funding forms received 2019-01-02" >/dev/null
+as tomas applicants update --meeting "$meeting" --applicant p-0615 --forms-complete no \
+  --reason "Forms received were for 2018; still missing for 2019" >/dev/null
+as tomas applicants show --meeting "$meeting" --applicant p-0615
+echo "Fatou allocates 15,000.00 USD to it from the European Commission's travel earmark in EUR"
 echo "(booked through the memo trading accounts at the UN rate of January 2019):"
-api "$finance" POST /v1/allocations \
-  "{\"date\":\"2019-01-02\",\"source\":{\"earmark\":\"travel\",\"currency\":\"EUR\"},\"meeting\":\"$meeting\",\"amount\":\"15000.00\",\"memo\":\"First MAG meeting 2019, travel support\"}"
-echo "source amount: $(sed -n 's/.*"source": *{[^}]*"amount": *"\([^"]*\)".*/\1/p' "$base/last.json" | head -n1) EUR"
-"$tf" funds available --as-of 2019-01-02
-api "$secretariat" POST "/v1/meetings/$meeting/rank" '{"as_of":"2019-01-02"}'
+json fatou allocations add --date 2019-01-02 --source-earmark travel --source-currency EUR \
+  --meeting "$meeting" --amount 15000.00 --memo "First MAG meeting 2019, travel support"
+echo "source amount: $(tr -d '\n' < "$base/last.json" | sed -n 's/.*"source": *{[^}]*"amount": *"\([^"]*\)".*/\1/p') EUR"
+as fatou funds available --as-of 2019-01-02
+json tomas travel rank --meeting "$meeting" --as-of 2019-01-02
 cp "$base/last.json" "$out/mag1-ranking.json"
-"$tf" travel rank --meeting "$meeting" --as-of 2019-01-02 --budget 15000.00 --currency USD --what-if
-say "Secretariat: a ranking with a budget of 1,000,000.00 USD, more than the meeting has"
-refused 409 "$secretariat" POST "/v1/meetings/$meeting/rank" '{"as_of":"2019-01-02","budget":"1000000.00","currency":"USD"}'
-api "$secretariat" POST "/v1/meetings/$meeting/approve" '{"date":"2019-01-03"}'
-say "Secretariat: applicant p-0268 cannot travel; the next applicant who fits is offered the place"
-api "$secretariat" POST "/v1/meetings/$meeting/trips/p-0268/decline" '{"date":"2019-01-07"}'
+as tomas travel rank --meeting "$meeting" --as-of 2019-01-02 --budget 15000.00 --currency USD --what-if
+say "Tomas: a ranking with a budget of 1,000,000.00 USD, more than the meeting has"
+refused tomas insufficient-funds travel rank --meeting "$meeting" --as-of 2019-01-02 \
+  --budget 1000000.00 --currency USD
+say "Four eyes: Tomas ranked it, so Tomas cannot approve it; Mei (approver) does"
+refused tomas four-eyes travel approve --meeting "$meeting" --date 2019-01-03
+as mei travel approve --meeting "$meeting" --date 2019-01-03 >/dev/null
+as mei travel runs --meeting "$meeting"
+say "Tomas: applicant p-0268 cannot travel; the next applicant who fits is offered the place"
+json tomas travel decline --meeting "$meeting" --applicant p-0268 --date 2019-01-07
 echo "declined: p-0268; offered the place:" \
-  "$(grep -o '"offered":\[.*' "$base/last.json" | grep -o '"applicant": *"[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')"
-api "$secretariat" POST "/v1/meetings/$meeting/approve" '{"date":"2019-01-08"}'
-"$tf" travel list --meeting "$meeting"
-say "Secretariat: paying a traveller from the USD account before any USD has arrived"
-api "$secretariat" GET "/v1/meetings/$meeting/trips"
+  "$(tr -d '\n' < "$base/last.json" | grep -o '"offered": *\[[^]]*' | grep -o '"applicant": *"[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')"
+as mei travel approve --meeting "$meeting" --date 2019-01-08 >/dev/null
+as tomas travel list --meeting "$meeting"
+say "Tomas: paying a traveller from the USD account before any USD has arrived"
+json tomas travel list --meeting "$meeting"
 payee=$(tr -d '\n' < "$base/last.json" | grep -o '"applicant": *"[^"]*"[^}]*"status": *"approved"' |
         head -n1 | sed 's/"applicant": *"\([^"]*\)".*/\1/')
-refused 409 "$secretariat" POST "/v1/meetings/$meeting/trips/$payee/settle" \
-  '{"airfare":"300.00","dsa":"0.00","date":"2019-02-10"}'
+refused tomas insufficient-funds travel settle --meeting "$meeting" --applicant "$payee" \
+  --airfare 300.00 --dsa 0.00 --date 2019-02-10
 echo "paid once CGI.br's 50,000.00 USD is in the account (5 March):"
-api "$secretariat" POST "/v1/meetings/$meeting/trips/$payee/settle" \
-  '{"airfare":"300.00","dsa":"0.00","date":"2019-03-06"}'
+as tomas travel settle --meeting "$meeting" --applicant "$payee" --airfare 300.00 --dsa 0.00 \
+  --date 2019-03-06 >/dev/null
 echo "settled: $payee"
 
-say "DESA finance: the 2019 budget (USD), a line at a time"
+say "Fatou: the 2019 budget (USD), a line at a time"
 for line in travel:300000.00 staff:250000.00 meetings:60000.00 contractual:40000.00 psc:84500.00; do
-  api "$finance" POST /v1/budgets "{\"year\":2019,\"line\":\"${line%%:*}\",\"amount\":\"${line#*:}\"}"
+  as fatou budgets set --year 2019 --line "${line%%:*}" --amount "${line#*:}" >/dev/null
 done
-"$tf" budgets status --year 2019 --as-of 2019-03-31
+as fatou budgets status --year 2019 --as-of 2019-03-31
 
-say "DESA finance: month-end - revaluation at UN rates, programme support costs, the month closed"
-api "$finance" POST /v1/bank-accounts/links '{"iban":"DE89370400440532013000","account":"1010-EUR"}'
-api "$finance" POST /v1/bank-accounts/links '{"iban":"CH9300762011623852957","account":"1010-CHF"}'
-api "$finance" POST /v1/reconcile/signoffs \
-  '{"bank_account":"1010-CHF","statement_account":"CH9300762011623852957","period_end":"2019-02-28"}'
-month_end() { # month_end YYYY-MM: revalue, charge PSC, close
-  api "$finance" POST /v1/revaluations "{\"month\":\"$1\"}"
+say "Fatou: month-end - revaluation at UN rates, programme support costs, the month closed"
+as fatou bank-accounts link --iban DE89370400440532013000 --account 1010-EUR >/dev/null
+as fatou bank-accounts link --iban CH9300762011623852957 --account 1010-CHF >/dev/null
+as fatou reconcile signoff --bank-account 1010-CHF --statement-account CH9300762011623852957 \
+  --period-end 2019-02-28 >/dev/null
+month_end() { # month_end YYYY-MM: revalue, charge PSC
+  json fatou revalue --month "$1"
   printf '%s revaluation %-10s %12s USD' "$1" "$(field status)" "$(field amount)"
-  api "$finance" POST "/v1/periods/$1/psc"
+  json fatou psc charge --month "$1"
   printf '   PSC %10s USD' "$(field amount)"
 }
 for m in 2018-05 2018-06 2018-07 2018-08 2018-09 2018-10 2018-11; do
   month_end "$m"
-  api "$finance" POST "/v1/periods/$m/close"
+  as fatou periods close "$m" >/dev/null
   echo "   closed"
 done
 month_end 2018-12; echo
-api "$finance" POST /v1/years/2018/close
+json fatou year close --year 2018
 echo "2018 closed: surplus $(first_field surplus) USD into accumulated net assets; December 2018 closed"
-say "DESA finance: January 2019 cannot close before its month-end work is done"
-refused 409 "$finance" POST /v1/periods/2019-01/close
+say "Fatou: January 2019 cannot close before its month-end work is done"
+refused fatou period-not-ready periods close 2019-01
 for m in 2019-01 2019-02 2019-03 2019-04 2019-05 2019-06 2019-07 2019-08 2019-09 2019-10 2019-11; do
   month_end "$m"
-  api "$finance" POST "/v1/periods/$m/close"
+  as fatou periods close "$m" >/dev/null
   echo "   closed"
 done
 month_end 2019-12; echo
-api "$finance" POST /v1/years/2019/close
+json fatou year close --year 2019
 cp "$base/last.json" "$out/year-close-2019.json"
 echo "2019 closed: surplus $(first_field surplus) USD into accumulated net assets; December 2019 closed"
 echo "operating reserve: $(grep -o '"target": *"[^"]*"' "$out/year-close-2019.json" | cut -d'"' -f4) USD" \
   "(15% of the 2019 budget) in restricted net assets"
-"$tf" periods list | tail -n 5
+as fatou periods list | tail -n 5
 
-say "Auditor: reports in $out, signed by tfledgerd and verified offline"
+say "Kofi (auditor): reports in $out, signed by tfledgerd and verified offline"
 # the certificate the server signs with (all of them, earlier ones too, at
 # GET /v1/signing/certificates without a token), kept with the audit file
-curl -sf -H "Authorization: Bearer $auditor" "$url/v1/signing/certificate" >"$out/server-cert.pem"
-period="from=2019-01-01&to=2019-03-31&generated_at=2019-03-31T00:00:00Z"
-for kind in trust-fund-statement donor-contributions in-kind account-statement \
-            trial-balance iati-activities iati-organisation; do
-  api "$auditor" GET "/v1/reports/$kind?$period"
-  cp "$base/last.json" "$out/$kind.xml"
+curl -sf -H "Authorization: Bearer ${token[kofi]}" "$url/v1/signing/certificate" >"$out/server-cert.pem"
+q1=(--from 2019-01-01 --to 2019-03-31 --generated-at 2019-03-31T00:00:00Z)
+for kind in trust-fund-statement donor-contributions in-kind trial-balance iati-activities \
+            iati-organisation; do
+  as kofi report "$kind" "${q1[@]}" --output "$out/$kind.xml"
 done
-year="from=2019-01-01&to=2019-12-31&generated_at=2020-01-15T00:00:00Z"
+as kofi report travel-allocation "${q1[@]}" --meeting "$meeting" --output "$out/travel-allocation.xml"
+as kofi report reconciliation "${q1[@]}" --bank-account 1010-EUR --output "$out/reconciliation.xml"
+y2019=(--from 2019-01-01 --to 2019-12-31 --generated-at 2020-01-15T00:00:00Z)
 for kind in financial-position financial-performance changes-in-net-assets cash-flow \
             budget-status budget-comparison; do
-  api "$auditor" GET "/v1/reports/$kind?$year"
-  cp "$base/last.json" "$out/$kind-2019.xml"
+  as kofi report "$kind" "${y2019[@]}" --output "$out/$kind-2019.xml"
 done
-api "$auditor" GET "/v1/reports/travel-allocation?$period&meeting=$meeting"
-cp "$base/last.json" "$out/travel-allocation.xml"
-api "$auditor" GET "/v1/reports/reconciliation?$period&bank_account=1010-EUR"
-cp "$base/last.json" "$out/reconciliation.xml"
+as kofi report account-statement "${y2019[@]}" --output "$out/account-statement.xml"
 for f in "$out"/*.xml; do
   case $f in
+    */checkpoint-*.xml) ;;
     */iati-activities.xml | */iati-organisation.xml)
       # IATI files are checked against the official IATI 2.03 schemas too
       # (which take the signature as an element of another namespace)
@@ -318,33 +310,41 @@ for f in "$out"/*.xml; do
       xmllint --noout --nonet --schema "$xsd" "$f"
       ;;
   esac
-  "$tf" report verify "$f" --cert "$out/server-cert.pem"
+  "$tf" report verify "$f" --cert "$out/server-cert.pem" >/dev/null
   xmlsec1 --verify --trusted-pem "$out/server-cert.pem" "$f" >/dev/null 2>&1 ||
     { echo "demo: xmlsec1 refused $f" >&2; exit 2; }
 done
-# a signed checkpoint of the journal, kept; the statement checked against it
-"$tf" checkpoints create --output "$out/checkpoint.xml" --url "$url" --token "$auditor"
-xmlsec1 --verify --trusted-pem "$out/server-cert.pem" "$out/checkpoint.xml" >/dev/null 2>&1 ||
-  { echo "demo: xmlsec1 refused the checkpoint" >&2; exit 2; }
-"$tf" checkpoints list --url "$url" --token "$auditor" | tail -n 4
+echo "every report and the checkpoint: signature valid (tfledger report verify and xmlsec1 --verify)"
+echo "the year's account statement against the checkpoint Kofi kept in the first quarter:"
 "$tf" verify-statement "$out/account-statement.xml" \
-  --checkpoint "$out/checkpoint.xml" --cert "$out/server-cert.pem"
+  --checkpoint "$out/checkpoint-q1.xml" --cert "$out/server-cert.pem"
 xp() { xmllint --xpath "string($1)" "$2"; }
 echo "2019 in USD: assets $(xp "//*[local-name()='check']/*[local-name()='assets']" "$out/financial-position-2019.xml")" \
   "= liabilities and net assets $(xp "//*[local-name()='check']/*[local-name()='liabilities-and-net-assets']" "$out/financial-position-2019.xml");" \
   "surplus $(xp "//*[local-name()='performance']/*[local-name()='surplus']" "$out/changes-in-net-assets-2019.xml");" \
   "revaluation not posted $(xp "//*[local-name()='row'][@id='revaluation-not-posted']/*[local-name()='total']" "$out/changes-in-net-assets-2019.xml")"
-api "$auditor" GET /v1/journal/verify
-echo "journal: $(cat "$base/last.json")"
+as kofi verify
+echo "who approved travel support, from the audit log:"
+as kofi audit --action travel.approve | cut -c1-120
+say "Kofi: no applicant's name in the journal or the IATI files"
+as kofi entries --format json >"$base/journal.json"
+found=0
+for csv in "$data/igf2018-applicants.csv" "$data/mag1-applicants.csv"; do
+  while IFS=, read -r _ name _; do
+    for f in "$base/journal.json" "$out/iati-activities.xml" "$out/iati-organisation.xml"; do
+      if grep -qF "$name" "$f"; then echo "demo: $name appears in $f" >&2; found=1; fi
+    done
+  done < <(tail -n +2 "$csv")
+done
+[ "$found" -eq 0 ] || exit 2
+echo "none of the $(($(wc -l < "$data/igf2018-applicants.csv") + $(wc -l < "$data/mag1-applicants.csv") - 2)) applicants' names" \
+  "is in the journal ($(grep -c '"sequence"' "$base/journal.json") entries) or the IATI files"
 
 cat <<TXT
 
-tfledgerd is running at $url (log: $base/tfledgerd.log).
-An auditor token to explore with (read-only):
-  export TFLEDGER_URL=$url TFLEDGER_TOKEN=$auditor
-  curl -s -H "Authorization: Bearer \$TFLEDGER_TOKEN" \$TFLEDGER_URL/v1/journal/verify
-  curl -s -H "Authorization: Bearer \$TFLEDGER_TOKEN" \$TFLEDGER_URL/v1/donors
-  $tf balance 1010-EUR
+tfledgerd is running at $url (log: $base/tfledgerd.log). A token per person:
+$(for who in ines fatou tomas mei kofi; do printf '  %-6s export TFLEDGER_URL=%s TFLEDGER_TOKEN=%s\n' "$who" "$url" "${token[$who]}"; done)
+then, e.g. as kofi:  $tf whoami; $tf balance 1010-EUR; $tf audit --user mei
 Reports (signed by tfledgerd, verified): $out; its certificate: $out/server-cert.pem
 Stop everything:  kill \$(cat $base/tfledgerd.pid); $tf db stop --dir $base/pg
 TXT

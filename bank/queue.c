@@ -1149,25 +1149,7 @@ int bank_queue_reopen(json_t **out, PGconn *c, long long id, json_t *body,
 
 int bank_queue_signoffs_list(json_t **out, PGconn *c)
 {
-	PGresult *r = NULL;
-	json_t *arr = NULL;
-	int rc;
-
-	*out = NULL;
-	rc = db_exec(&r, c, "q_signoffs", 0, NULL);
-	if (rc < 0)
-		return rc;
-	arr = json_array();
-	for (int i = 0; arr && i < PQntuples(r); i++)
-		if (json_array_append_new(arr, signoff_json(r, i)) < 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	PQclear(r);
-	if (!arr)
-		return oom();
-	*out = arr;
-	return 0;
+	return db_rows_json(out, c, "q_signoffs", 0, NULL, signoff_json);
 }
 
 /* --- the queue ------------------------------------------------------------------------------- */

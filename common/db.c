@@ -330,3 +330,26 @@ int db_setup(PGconn *c, const struct db_stmt *stmts, size_t n_stmts,
 
 	return rc < 0 ? rc : db_columns_verify(c, cols, n_cols);
 }
+
+int db_rows_json(json_t **out, PGconn *c, const char *name, int n, const char *const *params,
+		 json_t *(*row_json)(const PGresult *r, int i))
+{
+	PGresult *r = NULL;
+	json_t *arr;
+	int rc = db_exec(&r, c, name, n, params);
+
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	arr = json_array();
+	for (int i = 0; arr && i < PQntuples(r); i++)
+		if (json_array_append_new(arr, row_json(r, i)) < 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	PQclear(r);
+	if (!arr)
+		return err_set(ERR_INTERNAL, "out of memory");
+	*out = arr;
+	return 0;
+}

@@ -36,6 +36,7 @@
 #ifndef TFLEDGER_DB_H
 #define TFLEDGER_DB_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stddef.h>
 
@@ -121,6 +122,14 @@ int db_exec(PGresult **out, PGconn *c, const char *name, int n,
  */
 const char *db_last_constraint(void);
 const char *db_last_primary(void);
+
+/*
+ * Runs the prepared statement name (as db_exec) and makes *out a JSON array
+ * of its rows, row i turned into a value by row_json(r, i) (NULL: out of
+ * memory). On error *out is NULL.
+ */
+int db_rows_json(json_t **out, PGconn *c, const char *name, int n, const char *const *params,
+		 json_t *(*row_json)(const PGresult *r, int i));
 
 /*
  * Feeds a COPY ... FROM STDIN that the server has just started (a result

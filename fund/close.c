@@ -1508,7 +1508,7 @@ int fund_year_close(json_t **out, PGconn *c, int year, json_t *body,
 	return rc;
 }
 
-static json_t *year_json(PGresult *r, int i)
+static json_t *year_json(const PGresult *r, int i)
 {
 	bool closed = strcmp(PQgetvalue(r, i, YC_CLOSED), "t") == 0;
 	json_t *o = json_pack("{s:I, s:b}", "year", (json_int_t)fund_body_int64(r, i, YC_YEAR),
@@ -1536,22 +1536,5 @@ static json_t *year_json(PGresult *r, int i)
 
 int fund_years_list(json_t **out, PGconn *c)
 {
-	PGresult *r = NULL;
-	json_t *arr;
-	int rc = db_exec(&r, c, "close_years", 0, NULL);
-
-	*out = NULL;
-	if (rc < 0)
-		return rc;
-	arr = json_array();
-	for (int i = 0; arr && i < PQntuples(r); i++)
-		if (json_array_append_new(arr, year_json(r, i)) < 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	PQclear(r);
-	if (!arr)
-		return oom();
-	*out = arr;
-	return 0;
+	return db_rows_json(out, c, "close_years", 0, NULL, year_json);
 }

@@ -797,27 +797,10 @@ int fund_allocations_list(json_t **out, PGconn *c, const char *meeting, const ch
 			  int year)
 {
 	char y[12];
-	PGresult *r = NULL;
-	json_t *arr;
-	int rc;
 
-	*out = NULL;
 	snprintf(y, sizeof(y), "%d", year);
-	rc = db_exec(&r, c, "ctl_allocations_list", 3,
-		     (const char *const[]){meeting, line, year ? y : NULL});
-	if (rc < 0)
-		return rc;
-	arr = json_array();
-	for (int i = 0; arr && i < PQntuples(r); i++)
-		if (json_array_append_new(arr, alloc_json(r, i)) < 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	PQclear(r);
-	if (!arr)
-		return oom();
-	*out = arr;
-	return 0;
+	return db_rows_json(out, c, "ctl_allocations_list", 3,
+			    (const char *const[]){meeting, line, year ? y : NULL}, alloc_json);
 }
 
 /* --- a meeting's budget --------------------------------------------------------------------- */
@@ -966,24 +949,7 @@ int fund_overrun_add(json_t **out, PGconn *c, json_t *body, const struct ledger_
 
 static int overruns(json_t **out, PGconn *c, const char *name, int n, const char *const *p)
 {
-	PGresult *r = NULL;
-	json_t *arr;
-	int rc = db_exec(&r, c, name, n, p);
-
-	*out = NULL;
-	if (rc < 0)
-		return rc;
-	arr = json_array();
-	for (int i = 0; arr && i < PQntuples(r); i++)
-		if (json_array_append_new(arr, overrun_json(r, i)) < 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	PQclear(r);
-	if (!arr)
-		return oom();
-	*out = arr;
-	return 0;
+	return db_rows_json(out, c, name, n, p, overrun_json);
 }
 
 int fund_overruns_list(json_t **out, PGconn *c)

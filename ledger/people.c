@@ -319,24 +319,7 @@ int ledger_user_get(json_t **out, PGconn *c, const char *name)
 
 int ledger_users_list(json_t **out, PGconn *c)
 {
-	PGresult *r = NULL;
-	json_t *arr = NULL;
-	int rc = db_exec(&r, c, "users_list", 0, NULL);
-
-	*out = NULL;
-	if (rc < 0)
-		return rc;
-	arr = json_array();
-	for (int i = 0; arr && i < PQntuples(r); i++)
-		if (json_array_append_new(arr, user_json(r, i)) < 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	PQclear(r);
-	if (!arr)
-		return oom();
-	*out = arr;
-	return 0;
+	return db_rows_json(out, c, "users_list", 0, NULL, user_json);
 }
 
 /* What a user write works on. */

@@ -241,11 +241,6 @@ int bank_queue_setup(PGconn *c)
 			sizeof(columns) / sizeof(columns[0]));
 }
 
-static int oom(void)
-{
-	return err_set(ERR_INTERNAL, "out of memory");
-}
-
 /*
  * Runs fn(c, ctx) through db_tx at iso; fn leaves its answer in *answer
  * (freeing the one of a run before: db_tx may run it again). On success
@@ -559,7 +554,7 @@ static int receipt_post(long long *receipt_out, char entry_out[LEDGER_UUID_BYTES
 			 l->date, "bank_account", bank->code, "amount", amount, "bank_line",
 			 (json_int_t)l->id, "allow_overpayment", allow_over);
 	if (!body) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	if (instructed) {
@@ -678,7 +673,7 @@ static int confirm_tx(PGconn *c, void *ctx)
 	if (rc == 0) {
 		p->out = matched_json(&l, p->candidate, entry, posting, kind, "confirmed", p->who,
 				      receipt);
-		rc = p->out ? 0 : oom();
+		rc = p->out ? 0 : err_oom();
 	}
 	return rc;
 }
@@ -725,7 +720,7 @@ static int reject_tx(PGconn *c, void *ctx)
 	if (rc == 0) {
 		p->out = json_pack("{s:I, s:s, s:s}", "bank_line", (json_int_t)l.id, "rejected",
 				   p->candidate, "status", status);
-		rc = p->out ? 0 : oom();
+		rc = p->out ? 0 : err_oom();
 	}
 	return rc;
 }
@@ -783,7 +778,7 @@ static int unmatch_tx(PGconn *c, void *ctx)
 		u->out = json_pack("{s:I, s:s, s:s, s:i, s:s, s:s}", "bank_line", (json_int_t)l.id,
 				   "status", "unmatched", "entry", l.entry, "line", l.posting, "kind",
 				   l.kind, "how", l.how);
-		rc = u->out ? 0 : oom();
+		rc = u->out ? 0 : err_oom();
 	}
 	return rc;
 }
@@ -892,7 +887,7 @@ static int record_tx(PGconn *c, void *ctx)
 	if (rc == 0) {
 		t->out = matched_json(&l, NULL, entry, posting, record_kinds[t->kind], "recorded",
 				      t->who, receipt);
-		rc = t->out ? 0 : oom();
+		rc = t->out ? 0 : err_oom();
 	}
 	return rc;
 }
@@ -976,7 +971,7 @@ static int signoff_get(json_t **out, PGconn *c, const char *ids)
 	if (rc == 0 && PQntuples(r) == 0)
 		rc = err_set(ERR_NOTFOUND, "signoff: no sign-off %s", ids);
 	if (rc == 0 && !(*out = signoff_json(r, 0)))
-		rc = oom();
+		rc = err_oom();
 	PQclear(r);
 	return rc;
 }
@@ -1208,7 +1203,7 @@ static int list_tx(PGconn *c, void *ctx)
 		snprintf(locked_to, sizeof(locked_to), "%s", PQgetvalue(lt, 0, C_LT_DATE));
 	lines = json_array();
 	if (!lines) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	n = PQntuples(r) > t->limit ? (int)t->limit : PQntuples(r);
@@ -1220,7 +1215,7 @@ static int list_tx(PGconn *c, void *ctx)
 		if (rc < 0)
 			goto cleanup;
 		if (json_array_append_new(lines, queue_line_json(r, i, locked_to, cands)) < 0) {
-			rc = oom();
+			rc = err_oom();
 			goto cleanup;
 		}
 	}
@@ -1231,7 +1226,7 @@ static int list_tx(PGconn *c, void *ctx)
 			   "next",
 			   PQntuples(r) > n ? json_integer(fund_body_int64(r, n - 1, C_Q_ID))
 					    : json_null());
-	rc = t->out ? 0 : oom();
+	rc = t->out ? 0 : err_oom();
 cleanup:
 	json_decref(lines);
 	PQclear(r);

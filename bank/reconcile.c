@@ -250,11 +250,6 @@ int bank_reconcile_setup(PGconn *c)
 				       sizeof(columns) / sizeof(columns[0]));
 }
 
-static int oom(void)
-{
-	return err_set(ERR_INTERNAL, "out of memory");
-}
-
 static json_t *money_json(int64_t minor, const char *ccy)
 {
 	char s[MONEY_STR_MAX];
@@ -354,7 +349,7 @@ static int post_receipt(struct run *R, const PGresult *r, int i, json_t *k)
 			 "amount", money_json(strtoll(PQgetvalue(r, i, C_LINE_AMOUNT), NULL, 10), ccy),
 			 "bank_line", (json_int_t)strtoll(PQgetvalue(r, i, C_LINE_ID), NULL, 10));
 	if (!body)
-		return oom();
+		return err_oom();
 	if (!PQgetisnull(r, i, C_LINE_INSTRUCTED) && pccy &&
 	    strcmp(PQgetvalue(r, i, C_LINE_INSTRUCTED_CURRENCY), pccy) == 0)
 		json_object_set_new(body, "instructed_amount",
@@ -445,7 +440,7 @@ static int judge(struct run *R, const PGresult *r, int i)
 		json_object_set(o, pledge ? "pledge" : "entry",
 				json_object_get(k, pledge ? "pledge" : "entry"));
 		json_object_set(o, "candidates", cands);
-		rc = json_array_append_new(pledge ? R->to_post : R->to_match, o) < 0 ? oom() : 0;
+		rc = json_array_append_new(pledge ? R->to_post : R->to_match, o) < 0 ? err_oom() : 0;
 		goto cleanup;
 	}
 	if (k) {
@@ -481,7 +476,7 @@ static int judge(struct run *R, const PGresult *r, int i)
 		json_object_set(o, "proposal", prop);
 	rc = json_array_append_new(strcmp(status, "suggested") == 0 ? R->suggested : R->unmatched,
 				   o) < 0
-		     ? oom()
+		     ? err_oom()
 		     : 0;
 cleanup:
 	json_decref(cands);
@@ -513,7 +508,7 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 	R.to_post = json_array();
 	R.to_match = json_array();
 	if (!matched || !R.suggested || !R.unmatched || !R.to_post || !R.to_match) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	rc = ledger_account_get(&R.bank, c, bank_account);
@@ -545,7 +540,7 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 			if (json_array_append_new(strcmp(st, "suggested") == 0 ? R.suggested
 										: R.unmatched,
 						  line_json(lines, i, st, reason)) < 0) {
-				rc = oom();
+				rc = err_oom();
 				goto cleanup;
 			}
 			continue;
@@ -572,7 +567,7 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 		else
 			snprintf(reason, sizeof(reason), "%s in the ledger, matched (%s)", kind, how);
 		if (json_array_append_new(matched, line_json(lines, i, "matched", reason)) < 0) {
-			rc = oom();
+			rc = err_oom();
 			goto cleanup;
 		}
 	}
@@ -601,7 +596,7 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 		json_object_set(*out, "to_post", R.to_post);
 		json_object_set(*out, "to_match", R.to_match);
 	}
-	rc = *out ? 0 : oom();
+	rc = *out ? 0 : err_oom();
 cleanup:
 	PQclear(lines);
 	PQclear(cl);
@@ -682,7 +677,7 @@ static int group_add(struct group *g, json_t *item, int64_t amount, int sign)
 	int rc;
 
 	if (!item || json_array_append_new(g->items, item) < 0)
-		return oom();
+		return err_oom();
 	if ((rc = add(&g->total, amount)) < 0)
 		return rc;
 	return add(&g->effect, sign * amount);
@@ -705,7 +700,7 @@ static int statement_tx_run(PGconn *c, void *ctx)
 	t->out = NULL;
 	for (int k = 0; k < G_N; k++)
 		if (!(g[k].items = json_array())) {
-			rc = oom();
+			rc = err_oom();
 			goto cleanup;
 		}
 	rc = ledger_account_get(&bank, c, t->bank_account);
@@ -841,7 +836,7 @@ static int statement_tx_run(PGconn *c, void *ctx)
 			"explained", money_json(explained, ccy), "unexplained",
 			money_json(unexplained, ccy));
 	}
-	rc = t->out ? 0 : oom();
+	rc = t->out ? 0 : err_oom();
 cleanup:
 	for (int k = 0; k < G_N; k++)
 		json_decref(g[k].items);

@@ -70,6 +70,11 @@ int err_set(int code, const char *fmt, ...)
 	return code;
 }
 
+int err_oom(void)
+{
+	return err_set(ERR_INTERNAL, "out of memory");
+}
+
 int err_code_set(int code, enum err_code ec, const char *fmt, ...)
 {
 	va_list ap;

@@ -62,6 +62,9 @@ enum err_code {
 int err_set(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* err_set(ERR_INTERNAL, "out of memory"): the one way to say it. */
+int err_oom(void);
+
 /* Like err_set, and the error carries the contract code ec. */
 int err_code_set(int code, enum err_code ec, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -177,11 +177,6 @@ int fund_budget_setup(PGconn *c)
 	return db_setup(c, stmts, N(stmts), columns, N(columns));
 }
 
-static int oom(void)
-{
-	return err_set(ERR_INTERNAL, "out of memory");
-}
-
 static int64_t ll(const PGresult *r, int row, int col)
 {
 	return fund_body_int64(r, row, col);
@@ -301,7 +296,7 @@ int fund_budget_set(json_t **out, PGconn *c, json_t *body, const struct ledger_a
 			 fund_body_money(t.amount, "USD"), "currency", "USD", "reason",
 			 t.reason ? t.reason : "", "set_by", ledger_actor_user(who), "set_at",
 			 t.set_at, "original", fund_body_money(t.original, "USD"));
-	return *out ? 0 : oom();
+	return *out ? 0 : err_oom();
 }
 
 int fund_budgets_list(json_t **out, PGconn *c, int year)
@@ -309,7 +304,7 @@ int fund_budgets_list(json_t **out, PGconn *c, int year)
 	PGresult *r = NULL;
 	json_t *arr = json_array(), *cur = NULL;
 	char y[16];
-	int rc = arr ? 0 : oom();
+	int rc = arr ? 0 : err_oom();
 
 	*out = NULL;
 	if (rc == 0 && year != 0 && (year < YEAR_MIN || year > YEAR_MAX))
@@ -327,7 +322,7 @@ int fund_budgets_list(json_t **out, PGconn *c, int year)
 					"original", fund_body_money(ll(r, i, BR_AMOUNT), "USD"),
 					"revisions");
 			if (!cur || json_array_append_new(arr, cur) < 0) {
-				rc = oom();
+				rc = err_oom();
 				goto cleanup;
 			}
 		}
@@ -340,7 +335,7 @@ int fund_budgets_list(json_t **out, PGconn *c, int year)
 		if (!rev || json_array_append_new(json_object_get(cur, "revisions"), rev) < 0 ||
 		    json_object_set_new(cur, "final",
 					fund_body_money(ll(r, i, BR_AMOUNT), "USD")) < 0) {
-			rc = oom();
+			rc = err_oom();
 			goto cleanup;
 		}
 	}
@@ -372,7 +367,7 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
 	want = *cap ? 2 * *cap : 16;
 	p = realloc(*arr, want * size);
 	if (!p)
-		return oom();
+		return err_oom();
 	*arr = p;
 	*cap = want;
 	return 0;
@@ -452,7 +447,7 @@ static int read_lines(struct reading *g, PGconn *c)
 	s->lines = calloc(s->n_lines + 1, sizeof(*s->lines));
 	g->acc = calloc(s->n_lines + 1, sizeof(*g->acc));
 	if (!s->lines || !g->acc) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	for (size_t k = 0; rc == 0 && k < s->n_lines; k++) {
@@ -590,7 +585,7 @@ static int read_meetings(struct reading *g, PGconn *c, const char *year)
 	s->n_meetings = (size_t)PQntuples(r);
 	s->meetings = calloc(s->n_meetings + 1, sizeof(*s->meetings));
 	if (!s->meetings)
-		rc = oom();
+		rc = err_oom();
 	for (size_t i = 0; rc == 0 && i < s->n_meetings; i++) {
 		struct fund_budget_meeting *m = &s->meetings[i];
 		int k = (int)i;
@@ -616,7 +611,7 @@ static int sum_meetings(struct fund_budget_status *s)
 {
 	s->meeting_totals = calloc(s->n_meetings + 1, sizeof(*s->meeting_totals));
 	if (!s->meeting_totals)
-		return oom();
+		return err_oom();
 	for (size_t i = 0; i < s->n_meetings; i++) {
 		const struct fund_budget_meeting *m = &s->meetings[i];
 		struct fund_budget_meeting *t = s->meeting_totals;
@@ -709,7 +704,7 @@ int fund_budget_status_read(struct fund_budget_status **out, PGconn *c, int year
 				    "as_of: %s is not in the budget year %d", as_of, year);
 	g.s = calloc(1, sizeof(*g.s));
 	if (!g.s)
-		return oom();
+		return err_oom();
 	g.s->year = year;
 	snprintf(g.s->as_of, sizeof(g.s->as_of), "%s", as_of);
 	if ((rc = fund_rates_load(&g.rates, c)) < 0 || (rc = read_lines(&g, c)) < 0 ||
@@ -768,7 +763,7 @@ int fund_budget_account_sum(size_t *end_out, int64_t *amount_out, int64_t *usd_o
 static int accounts_json(json_t **out, const struct fund_budget_status *s, size_t k, size_t *i)
 {
 	json_t *arr = json_array();
-	int rc = arr ? 0 : oom();
+	int rc = arr ? 0 : err_oom();
 
 	while (rc == 0 && *i < s->n_figures && s->figures[*i].line == k) {
 		const struct fund_budget_figure *f = &s->figures[*i];
@@ -794,7 +789,7 @@ static int accounts_json(json_t **out, const struct fund_budget_status *s, size_
 			      "currency", f->currency, "amount", fund_body_money(amount, f->currency),
 			      "usd", usd(in_usd), "months", months);
 		if (!o || !months || json_array_append_new(arr, o) < 0)
-			rc = oom();
+			rc = err_oom();
 	}
 	if (rc < 0)
 		json_decref(arr);
@@ -862,7 +857,7 @@ int fund_budget_status(json_t **out, PGconn *c, int year, const char *as_of)
 		      s->as_of, "currency", "USD", "lines", "totals", line_json(&s->totals),
 		      "meetings", "meeting_totals");
 	if (!o) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	lines = json_object_get(o, "lines");
@@ -872,7 +867,7 @@ int fund_budget_status(json_t **out, PGconn *c, int year, const char *as_of)
 		json_t *l = line_json(&s->lines[k]);
 
 		if (!l) {
-			rc = oom();
+			rc = err_oom();
 			goto cleanup;
 		}
 		if ((rc = accounts_json(&accounts, s, k, &f)) < 0) {
@@ -884,7 +879,7 @@ int fund_budget_status(json_t **out, PGconn *c, int year, const char *as_of)
 		    json_object_set_new(l, "accounts", accounts) < 0 ||
 		    json_object_set_new(l, "allocations", allocations_json(s, k)) < 0 ||
 		    json_array_append_new(lines, l) < 0) { /* jansson dropped l: never twice */
-			rc = oom();
+			rc = err_oom();
 			goto cleanup;
 		}
 	}
@@ -894,13 +889,13 @@ int fund_budget_status(json_t **out, PGconn *c, int year, const char *as_of)
 		if (!m || json_object_set_new(m, "meeting", json_string(s->meetings[i].id)) < 0 ||
 		    json_object_set_new(m, "name", json_string(s->meetings[i].name)) < 0 ||
 		    json_array_append_new(meetings, m) < 0) {
-			rc = oom();
+			rc = err_oom();
 			goto cleanup;
 		}
 	}
 	for (size_t i = 0; i < s->n_meeting_totals; i++)
 		if (json_array_append_new(totals, meeting_json(&s->meeting_totals[i])) < 0) {
-			rc = oom();
+			rc = err_oom();
 			goto cleanup;
 		}
 	*out = o;

@@ -242,11 +242,6 @@ int fund_close_setup(PGconn *c)
 
 /* --- small helpers ------------------------------------------------------------------ */
 
-static int oom(void)
-{
-	return err_set(ERR_INTERNAL, "out of memory");
-}
-
 /* True for "YYYY-MM" with a month 01-12 of a year date_valid accepts. */
 static bool month_valid(const char *s)
 {
@@ -478,7 +473,7 @@ static int psc_base(int64_t *base_out, json_t *accounts, char missing[256],
 						    fund_body_money(m->movement_minor, m->currency),
 						    "currency", m->currency, "usd",
 						    fund_body_money(usd, "USD"))) < 0)
-			return oom();
+			return err_oom();
 	}
 	*base_out = base;
 	return 0;
@@ -488,7 +483,7 @@ static int psc_base(int64_t *base_out, json_t *accounts, char missing[256],
 static int item_add(json_t *items, const char *item, const char *what)
 {
 	return json_array_append_new(items, json_pack("{s:s, s:s}", "item", item, "what", what)) < 0
-		       ? oom()
+		       ? err_oom()
 		       : 0;
 }
 
@@ -605,7 +600,7 @@ static int reconciliation_current(json_t *items, PGconn *c, const char *month)
 static int month_items(json_t **out, PGconn *c, const struct books *b, const char *month)
 {
 	json_t *items = json_array();
-	int rc = items ? 0 : oom();
+	int rc = items ? 0 : err_oom();
 
 	if (rc == 0)
 		rc = revaluation_current(items, c, month);
@@ -665,7 +660,7 @@ static int acks_read(json_t **out, json_t *body, const struct ledger_actor *who)
 						    "%s.item: '%s' is acknowledged twice", field, item);
 	}
 	*out = arr ? json_deep_copy(arr) : json_array();
-	return *out ? 0 : oom();
+	return *out ? 0 : err_oom();
 }
 
 /*
@@ -744,7 +739,7 @@ static int reverse_entry(char rev_id[LEDGER_UUID_BYTES], PGconn *c, const char *
 	rev.reference = strdup(orig.reference);
 	rev.postings = calloc(orig.n_postings, sizeof(*rev.postings));
 	if (!rev.memo || !rev.reference || !rev.postings) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	snprintf(rev.date, sizeof(rev.date), "%s", day);
@@ -776,7 +771,7 @@ static int psc_tx_run(PGconn *c, void *ctx)
 	json_t *accounts = json_array();
 	PGresult *r = NULL;
 	bool closed, same = false, had = false;
-	int rc = accounts ? 0 : oom();
+	int rc = accounts ? 0 : err_oom();
 
 	json_decref(t->out);
 	t->out = NULL;
@@ -863,7 +858,7 @@ answer:
 				   reversed[0] ? json_string(old_entry) : json_null(), "changed",
 				   !same, "accounts", accounts);
 		if (!t->out)
-			rc = oom();
+			rc = err_oom();
 	}
 	json_decref(accounts);
 	books_free(&b);
@@ -921,7 +916,7 @@ static int close_in_tx(PGconn *c, const char *month, json_t *acks, const char *r
 		rc = err_set(ERR_CONFLICT, "the period %s is already closed", month);
 	PQclear(r);
 	if (rc == 0 && !(ack_text = json_dumps(acks, JSON_COMPACT)))
-		rc = oom();
+		rc = err_oom();
 	if (rc == 0)
 		rc = db_exec(NULL, c, "close_event_insert", 6,
 			     (const char *const[]){first, "close", reason, ack_text,
@@ -965,7 +960,7 @@ int fund_period_close(json_t **out, PGconn *c, const char *month, json_t *body,
 		*out = json_pack("{s:s, s:s, s:s, s:O}", "period", month, "status", "closed",
 				 "closed_by", ledger_actor_user(who), "acknowledged", t.acks);
 		if (!*out)
-			rc = oom();
+			rc = err_oom();
 	}
 	json_decref(t.acks);
 	return rc;
@@ -1032,7 +1027,7 @@ int fund_period_reopen(json_t **out, PGconn *c, const char *month, json_t *body,
 		return rc;
 	*out = json_pack("{s:s, s:s, s:s, s:s}", "period", month, "status", "open", "reason",
 			 t.reason, "reopened_by", ledger_actor_user(who));
-	return *out ? 0 : oom();
+	return *out ? 0 : err_oom();
 }
 
 /* --- the list of months ----------------------------------------------------------------------- */
@@ -1064,7 +1059,7 @@ int fund_periods_list(json_t **out, PGconn *c)
 				      PQgetvalue(months, n - 1, MO_MONTH))) < 0)
 		goto cleanup;
 	if (!(arr = json_array())) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	for (int i = 0; i < n; i++) {
@@ -1091,7 +1086,7 @@ int fund_periods_list(json_t **out, PGconn *c)
 				"ready", json_array_size(items) == 0, "open_items", items, "events",
 				evs ? evs : json_array());
 		if (!row || json_array_append_new(arr, row) < 0) {
-			rc = oom();
+			rc = err_oom();
 			goto cleanup;
 		}
 	}
@@ -1178,7 +1173,7 @@ static int year_refuse(json_t *items, int year)
 	int rc;
 
 	if (!none)
-		return oom();
+		return err_oom();
 	snprintf(what, sizeof(what), "the year %d", year);
 	rc = acks_match(none, items, what);
 	json_decref(none);
@@ -1241,7 +1236,7 @@ static int year_surplus(int64_t *out, json_t *months, const struct books *b, int
 		if (json_array_append_new(months, json_pack("{s:s, s:o, s:o}", "month", month, "S",
 							     fund_body_money(s, "USD"), "R",
 							     fund_body_money(r, "USD"))) < 0)
-			return oom();
+			return err_oom();
 	}
 	*out = total;
 	return fund_rates_missing_error(b->rates);
@@ -1275,7 +1270,7 @@ static int year_entry(char id_out[LEDGER_UUID_BYTES], int64_t *net_out, PGconn *
 	e.postings = calloc((size_t)moved + 1, sizeof(*e.postings));
 	if (!e.memo || !e.reference || !e.postings) {
 		ledger_entry_free(&e);
-		return oom();
+		return err_oom();
 	}
 	snprintf(e.date, sizeof(e.date), "%s", day);
 	for (int i = from; i < to; i++) {
@@ -1364,7 +1359,7 @@ static int year_reserve(json_t **out, char id_out[LEDGER_UUID_BYTES], int64_t *t
 			 "target", fund_body_money(target, "USD"), "before",
 			 fund_body_money(before, "USD"), "moved", fund_body_money(move, "USD"),
 			 "entry_id", id_out[0] ? json_string(id_out) : json_null());
-	return *out ? 0 : oom();
+	return *out ? 0 : err_oom();
 }
 
 static int year_tx_run(PGconn *c, void *ctx)
@@ -1377,7 +1372,7 @@ static int year_tx_run(PGconn *c, void *ctx)
 	json_t *ids = json_array(), *reserve = NULL, *dec_items = NULL;
 	PGresult *r = NULL;
 	int64_t surplus = 0, target = 0;
-	int rc = items && months && ccys && ids ? 0 : oom();
+	int rc = items && months && ccys && ids ? 0 : err_oom();
 
 	json_decref(t->out);
 	t->out = NULL;
@@ -1427,17 +1422,17 @@ static int year_tx_run(PGconn *c, void *ctx)
 			continue;
 		rc = year_entry(id, &net, c, r, from, i, moved, day, t->who);
 		if (rc == 0)
-			rc = json_array_append_new(ids, json_string(id)) < 0 ? oom() : 0;
+			rc = json_array_append_new(ids, json_string(id)) < 0 ? err_oom() : 0;
 		if (rc == 0 &&
 		    json_array_append_new(ccys, json_pack("{s:s, s:s, s:I, s:o}", "currency", ccy,
 							  "entry_id", id, "accounts", (json_int_t)moved,
 							  "surplus", fund_body_money(net, ccy))) < 0)
-			rc = oom();
+			rc = err_oom();
 	}
 	if (rc == 0)
 		rc = year_reserve(&reserve, id, &target, c, t->year, day, t->who);
 	if (rc == 0 && id[0])
-		rc = json_array_append_new(ids, json_string(id)) < 0 ? oom() : 0;
+		rc = json_array_append_new(ids, json_string(id)) < 0 ? err_oom() : 0;
 	/* the row, then December closed */
 	if (rc == 0) {
 		size_t i, used = 1, size = json_array_size(ids) * LEDGER_UUID_BYTES + 3;
@@ -1445,7 +1440,7 @@ static int year_tx_run(PGconn *c, void *ctx)
 		char *s = malloc(size);
 
 		if (!(ids_text = s)) {
-			rc = oom();
+			rc = err_oom();
 		} else {
 			s[0] = '{';
 			json_array_foreach(ids, i, v)
@@ -1471,7 +1466,7 @@ static int year_tx_run(PGconn *c, void *ctx)
 				   "entry_ids", ids, "december", "period", dec, "status", "closed",
 				   "acknowledged", t->acks);
 		if (!t->out)
-			rc = oom();
+			rc = err_oom();
 	}
 	PQclear(r);
 	free(ids_text);

@@ -261,11 +261,6 @@ int fund_control_setup(PGconn *c)
 
 /* --- small helpers --------------------------------------------------------------- */
 
-static int oom(void)
-{
-	return err_set(ERR_INTERNAL, "out of memory");
-}
-
 /* amount formatted in ccy, for messages ("1234.50 EUR"). */
 static const char *fmt(char out[MONEY_STR_MAX + 8], int64_t minor, const char *ccy)
 {
@@ -374,7 +369,7 @@ static int sources_read(struct sources *out, PGconn *c, const char *as_of)
 	out->s = calloc((size_t)n * 2 + 1, sizeof(*out->s));
 	if (!out->s) {
 		PQclear(r);
-		return oom();
+		return err_oom();
 	}
 	for (int i = 0; i < n; i++)
 		for (int k = 0; k < 2; k++) {
@@ -447,7 +442,7 @@ int fund_funds_available(json_t **out, PGconn *c, const char *as_of)
 		goto cleanup;
 	arr = json_array();
 	if (!arr) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	for (size_t i = 0; i < all.n; i++) {
@@ -470,7 +465,7 @@ int fund_funds_available(json_t **out, PGconn *c, const char *as_of)
 							fund_body_money(usd, "USD"),
 							"usd_per_unit", fund_body_rate(x))) < 0 ||
 		    json_array_append_new(arr, o) < 0) {
-			rc = oom();
+			rc = err_oom();
 			goto cleanup;
 		}
 	}
@@ -478,7 +473,7 @@ int fund_funds_available(json_t **out, PGconn *c, const char *as_of)
 		goto cleanup;
 	*out = json_pack("{s:s, s:s, s:O, s:o}", "as_of", as_of, "month", month, "sources", arr,
 			 "available_usd", fund_body_money(total, "USD"));
-	rc = *out ? 0 : oom();
+	rc = *out ? 0 : err_oom();
 cleanup:
 	json_decref(arr);
 	fund_rates_free(rates);
@@ -641,7 +636,7 @@ static int alloc_tx_run(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = ledger_audit(c, t->who, "allocation.add", PQgetvalue(r, 0, C_AL_ID));
 	if (rc == 0 && !(t->out = alloc_json(r, 0)))
-		rc = oom();
+		rc = err_oom();
 	PQclear(r);
 	return rc;
 }
@@ -866,7 +861,7 @@ int fund_meeting_commit(json_t **overrun_out, PGconn *c, const char *meeting,
 	rc = db_exec(&r, c, "ctl_overrun_use", 3, (const char *const[]){meeting, ex, used_by});
 	if (rc == 0 && PQntuples(r) == 1) {
 		*overrun_out = overrun_json(r, 0);
-		rc = *overrun_out ? 0 : oom();
+		rc = *overrun_out ? 0 : err_oom();
 		if (rc == 0) {
 			PQclear(r);
 			return 0;
@@ -915,7 +910,7 @@ static int overrun_tx_run(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = ledger_audit(c, t->who, "overrun.countersign", PQgetvalue(r, 0, C_OV_ID));
 	if (rc == 0 && !(t->out = overrun_json(r, 0)))
-		rc = oom();
+		rc = err_oom();
 	PQclear(r);
 	return rc;
 }
@@ -1010,7 +1005,7 @@ int fund_overdraft_set(json_t **out, PGconn *c, json_t *body, const struct ledge
 		*out = json_pack("{s:s, s:s, s:o, s:s, s:b}", "account", t.account, "currency", t.ccy,
 				 "limit", fund_body_money(t.limit, t.ccy), "reason", t.reason,
 				 "removed", t.limit == 0);
-		rc = *out ? 0 : oom();
+		rc = *out ? 0 : err_oom();
 	}
 	return rc;
 }
@@ -1041,7 +1036,7 @@ int fund_overdrafts_list(json_t **out, PGconn *c)
 	}
 	PQclear(r);
 	if (!arr)
-		return oom();
+		return err_oom();
 	*out = arr;
 	return 0;
 }

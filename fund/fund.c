@@ -349,11 +349,6 @@ int fund_setup(PGconn *c)
 
 /* --- small helpers --------------------------------------------------------------- */
 
-static int oom(void)
-{
-	return err_set(ERR_INTERNAL, "out of memory");
-}
-
 static bool month_valid(const char *s)
 {
 	return strlen(s) == 7 && s[0] >= '1' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' &&
@@ -388,7 +383,7 @@ static int list(json_t **out, PGconn *c, const char *name, row_json_fn *row)
 		json_array_append_new(arr, row(r, i));
 	PQclear(r);
 	if (!arr)
-		return oom();
+		return err_oom();
 	*out = arr;
 	return 0;
 }
@@ -450,7 +445,7 @@ static int init_tx_run(PGconn *c, void *ctx)
 	json_t *arr = fund_chart_json();
 	json_t *a;
 	size_t i;
-	int rc = arr ? 0 : oom();
+	int rc = arr ? 0 : err_oom();
 
 	t->created = 0;
 	json_array_foreach(arr, i, a) {
@@ -581,7 +576,7 @@ int fund_donor_add(json_t **out, PGconn *c, json_t *body,
 		goto cleanup;
 	*out = json_pack("{s:s, s:s, s:s, s:s*}", "id", t.id, "name", t.name, "org_type",
 			 t.org_type, "country", t.country);
-	rc = *out ? 0 : oom();
+	rc = *out ? 0 : err_oom();
 cleanup:
 	rules_countries_free(countries);
 	return rc;
@@ -651,7 +646,7 @@ int fund_donors_list(json_t **out, PGconn *c)
 	rows = PQntuples(r);
 	g = calloc((size_t)rows + 1, sizeof(*g));
 	if (!g) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	for (int i = 0; i < rows; i++) {
@@ -665,7 +660,7 @@ int fund_donors_list(json_t **out, PGconn *c)
 			g[n].rates = json_array();
 			if (!g[n].obj || !g[n].rates) {
 				n++;
-				rc = oom();
+				rc = err_oom();
 				goto cleanup;
 			}
 			n++;
@@ -699,7 +694,7 @@ int fund_donors_list(json_t **out, PGconn *c)
 		json_object_set(g[i].obj, "rates", g[i].rates);
 		json_array_append(arr, g[i].obj);
 	}
-	rc = arr ? 0 : oom();
+	rc = arr ? 0 : err_oom();
 	if (rc == 0) {
 		*out = arr;
 		arr = NULL;
@@ -933,7 +928,7 @@ int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 	if (*out)
 		json_object_set_new(*out, "currency_accounts_created",
 				    json_integer(t.accounts_created));
-	return *out ? 0 : oom();
+	return *out ? 0 : err_oom();
 }
 
 int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
@@ -971,7 +966,7 @@ int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
 	if (rc < 0)
 		return rc;
 	*out = pledge_json(&t.p);
-	return *out ? 0 : oom();
+	return *out ? 0 : err_oom();
 }
 
 static json_t *pledge_row_json(PGresult *r, int i)
@@ -1259,7 +1254,7 @@ int fund_receipt_add_matched(json_t **out, PGconn *c, json_t *body,
 					      fund_body_money(t.realised, "USD"), "entry_id",
 					      t.realised_entry[0] ? json_string(t.realised_entry)
 								  : json_null()));
-	return *out ? 0 : oom();
+	return *out ? 0 : err_oom();
 }
 
 /* A receipt with its USD value, or "usd": null (not an error) and
@@ -1386,7 +1381,7 @@ int fund_inkind_add(json_t **out, PGconn *c, json_t *body,
 		return rc;
 	*out = inkind_json(t.id, t.donor, t.kind, t.description, t.amount, t.ccy, t.start, t.end,
 			   t.entry_id);
-	return *out ? 0 : oom();
+	return *out ? 0 : err_oom();
 }
 
 static json_t *inkind_row_json(PGresult *r, int i)
@@ -1553,7 +1548,7 @@ static int rates_import(json_t **out, PGconn *c, struct rates_tx *tp)
 		return rc;
 	*out = json_pack("{s:s, s:I, s:I}", "file", path, "stored", (json_int_t)t.stored,
 			 "unchanged", (json_int_t)t.unchanged);
-	return *out ? 0 : oom();
+	return *out ? 0 : err_oom();
 }
 
 int fund_rates_import(json_t **out, PGconn *c, const char *path,
@@ -1610,7 +1605,7 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of)
 	PGresult *cur = NULL;
 	char month[8];
 	int64_t total = 0;
-	int rc = arr ? 0 : oom();
+	int rc = arr ? 0 : err_oom();
 
 	*out = NULL;
 	if (rc == 0 && (!as_of || !date_valid(as_of)))
@@ -1649,7 +1644,7 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of)
 			      "usd", "amount", fund_body_money(usd, "USD"), "usd_per_unit",
 			      fund_body_rate(money_rate_normal(x)), "month", month);
 		if (!o || json_array_append_new(arr, o) < 0) {
-			rc = oom();
+			rc = err_oom();
 			goto cleanup;
 		}
 	}
@@ -1657,7 +1652,7 @@ int fund_travel_available(json_t **out, PGconn *c, const char *as_of)
 		goto cleanup;
 	*out = json_pack("{s:s, s:O, s:o}", "as_of", as_of, "currencies", arr, "available_usd",
 			 fund_body_money(total, "USD"));
-	rc = *out ? 0 : oom();
+	rc = *out ? 0 : err_oom();
 cleanup:
 	fund_rates_free(fr);
 	PQclear(cur);

@@ -147,11 +147,6 @@ int fund_reval_setup(PGconn *c)
 
 /* --- small helpers --------------------------------------------------------------- */
 
-static int oom(void)
-{
-	return err_set(ERR_INTERNAL, "out of memory");
-}
-
 /* A month and the days around it: first[11] "YYYY-MM-01", last[11] its last
  * day, prev[8] the month before, next[8] the month after. */
 struct month_days {
@@ -217,7 +212,7 @@ static int rate_used(struct figures *f, const char *ccy, const char *month, stru
 			return 0;
 	o = json_pack("{s:s, s:s, s:o}", "currency", ccy, "month", month, "usd_per_unit",
 		      fund_body_rate(x));
-	return o && json_array_append_new(f->rates, o) == 0 ? 0 : oom();
+	return o && json_array_append_new(f->rates, o) == 0 ? 0 : err_oom();
 }
 
 /* *total += minor of ccy at the rate of month; a zero needs no rate; a
@@ -271,7 +266,7 @@ static int compute(struct figures *f, fund_rates *fr, PGconn *c, const struct mo
 	memset(f, 0, sizeof(*f));
 	f->rates = json_array();
 	if (!f->rates)
-		return oom();
+		return err_oom();
 	rc = fund_usd_months(&rows, &n, c, d->prev, d->last);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const struct fund_usd_month *m = &rows[i];
@@ -407,7 +402,7 @@ static int revalue_tx_run(PGconn *c, void *ctx)
 	snprintf(amt, sizeof(amt), "%" PRId64, f.r);
 	rates_text = json_dumps(f.rates, JSON_COMPACT);
 	if (!rates_text) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	if ((rc = db_exec(&ins, c, "reval_insert", 5,
@@ -424,7 +419,7 @@ answer:
 			   "na", fund_body_money(f.na, "USD"), "na_before",
 			   fund_body_money(f.na_before, "USD"), "surplus",
 			   fund_body_money(f.surplus, "USD"), "needed", f.needed, "rates", f.rates);
-	rc = t->out ? 0 : oom();
+	rc = t->out ? 0 : err_oom();
 cleanup:
 	free(rates_text);
 	json_decref(f.rates);
@@ -477,7 +472,7 @@ static int check_tx_run(PGconn *c, void *ctx)
 		t->out = json_pack("{s:s, s:n, s:n, s:b, s:b, s:n, s:[]}", "month", t->d.month,
 				   "computed", "posted", "current", 1, "needed", 0, "entry_id",
 				   "missing_rates");
-		return t->out ? 0 : oom();
+		return t->out ? 0 : err_oom();
 	}
 	if ((rc = db_exec(&cur, c, "reval_current", 1, (const char *const[]){t->d.first})) < 0 ||
 	    (rc = fund_rates_load(&fr, c)) < 0 || (rc = compute(&f, fr, c, &t->d)) < 0)
@@ -496,7 +491,7 @@ static int check_tx_run(PGconn *c, void *ctx)
 				   ? json_string(PQgetvalue(cur, 0, CUR_ENTRY))
 				   : json_null(),
 			   "missing_rates", fund_rates_missing_json(fr));
-	rc = t->out ? 0 : oom();
+	rc = t->out ? 0 : err_oom();
 cleanup:
 	json_decref(f.rates);
 	fund_rates_free(fr);
@@ -556,7 +551,7 @@ int fund_revaluations_list(json_t **out, PGconn *c)
 	}
 	PQclear(r);
 	if (!arr)
-		return oom();
+		return err_oom();
 	*out = arr;
 	return 0;
 }
@@ -582,7 +577,7 @@ static int correct_tx_run(PGconn *c, void *ctx)
 	json_decref(t->revaluations);
 	t->revaluations = json_array();
 	if (!t->revaluations)
-		return oom();
+		return err_oom();
 	if ((rc = refuse_closed(c, &t->d, true, "a correction of its rate")) < 0 ||
 	    (rc = db_exec(&r, c, "rate_lock", 2, (const char *const[]){t->ccy, t->d.month})) < 0)
 		goto cleanup;
@@ -627,7 +622,7 @@ static int correct_tx_run(PGconn *c, void *ctx)
 			goto cleanup;
 		}
 		if (rt.out && json_array_append_new(t->revaluations, rt.out) < 0) {
-			rc = oom();
+			rc = err_oom();
 			goto cleanup;
 		}
 	}
@@ -673,7 +668,7 @@ int fund_rate_correct(json_t **out, PGconn *c, json_t *body, const struct ledger
 	json_decref(t.revaluations);
 	if (rc < 0)
 		return rc;
-	return *out ? 0 : oom();
+	return *out ? 0 : err_oom();
 }
 
 int fund_rate_corrections_list(json_t **out, PGconn *c)
@@ -706,7 +701,7 @@ int fund_rate_corrections_list(json_t **out, PGconn *c)
 	}
 	PQclear(r);
 	if (!arr)
-		return oom();
+		return err_oom();
 	*out = arr;
 	return 0;
 }

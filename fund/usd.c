@@ -101,11 +101,6 @@ int fund_usd_setup(PGconn *c)
 
 /* --- rates ---------------------------------------------------------------------------- */
 
-static int oom(void)
-{
-	return err_set(ERR_INTERNAL, "out of memory");
-}
-
 static int row_cmp(const char *ccy_a, const char *month_a, const struct rate_row *b)
 {
 	int d = strcmp(ccy_a, b->ccy);
@@ -117,7 +112,7 @@ int fund_rates_load(fund_rates **out, PGconn *c)
 {
 	fund_rates *r = calloc(1, sizeof(*r));
 	PGresult *res = NULL;
-	int rc = r ? db_exec(&res, c, "fund_usd_rates", 0, NULL) : oom();
+	int rc = r ? db_exec(&res, c, "fund_usd_rates", 0, NULL) : err_oom();
 
 	*out = NULL;
 	if (rc < 0)
@@ -125,7 +120,7 @@ int fund_rates_load(fund_rates **out, PGconn *c)
 	r->n = (size_t)PQntuples(res);
 	r->rows = calloc(r->n ? r->n : 1, sizeof(*r->rows));
 	if (!r->rows) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	for (size_t i = 0; i < r->n; i++) {
@@ -174,7 +169,7 @@ static int remember_missing(fund_rates *r, const char *ccy, const char *month)
 		struct rate_row *m = realloc(r->missing, cap * sizeof(*m));
 
 		if (!m)
-			return oom();
+			return err_oom();
 		r->missing = m;
 		r->cap_missing = cap;
 	}
@@ -307,7 +302,7 @@ int fund_usd_months(struct fund_usd_month **out, size_t *n_out, PGconn *c,
 	n = (size_t)PQntuples(r);
 	rows = calloc(n ? n : 1, sizeof(*rows));
 	if (!rows) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n; i++) {

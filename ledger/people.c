@@ -146,11 +146,6 @@ int ledger_people_setup(PGconn *c)
 	return db_setup(c, stmts, N(stmts), columns, N(columns));
 }
 
-static int oom(void)
-{
-	return err_set(ERR_INTERNAL, "out of memory");
-}
-
 /* --- roles and names ------------------------------------------------------------ */
 
 unsigned ledger_role_bit(const char *name)
@@ -312,7 +307,7 @@ int ledger_user_get(json_t **out, PGconn *c, const char *name)
 	if (PQntuples(r) == 0)
 		rc = err_set(ERR_NOTFOUND, "no user '%s'", name);
 	else if (!(*out = user_json(r, 0)))
-		rc = oom();
+		rc = err_oom();
 	PQclear(r);
 	return rc;
 }
@@ -541,7 +536,7 @@ int ledger_user_token_create(json_t **out, PGconn *c, const char *user, json_t *
 	rc = db_tx(c, DB_READ_COMMITTED, token_tx_run, &t);
 	if (rc == 0 && !(*out = json_pack("{s:s, s:s, s:s, s:s}", "token", t.text, "name", t.name,
 					  "user", user, "id", t.id)))
-		rc = oom();
+		rc = err_oom();
 	return rc;
 }
 
@@ -626,7 +621,7 @@ int ledger_user_tokens(json_t **out, PGconn *c, const char *user)
 					       : json_string(PQgetvalue(r, i, TOKENS_REVOKED_AT))));
 	PQclear(r);
 	if (!arr)
-		return oom();
+		return err_oom();
 	*out = arr;
 	return 0;
 }
@@ -658,7 +653,7 @@ int ledger_token_revoke(json_t **out, PGconn *c, const char *name,
 
 	*out = NULL;
 	if (rc == 0 && !(*out = json_pack("{s:s, s:b}", "name", name, "revoked", 1)))
-		rc = oom();
+		rc = err_oom();
 	return rc;
 }
 
@@ -738,5 +733,5 @@ int ledger_audit_list(json_t **out, PGconn *c, const struct ledger_audit_query *
 								     NULL, 10))
 					      : json_null());
 	PQclear(r);
-	return *out ? 0 : oom();
+	return *out ? 0 : err_oom();
 }

@@ -131,11 +131,6 @@ int travel_privacy_setup(PGconn *c)
 	return db_setup(c, stmts, N(stmts), columns, N(columns));
 }
 
-static int oom(void)
-{
-	return err_set(ERR_INTERNAL, "out of memory");
-}
-
 /* The retention period in days: the setting privacy.retention_days, else
  * TRAVEL_PRIVACY_RETENTION_DAYS. ERR_INTERNAL naming the setting if it is
  * not a whole number of days (the installation's fault, not the caller's). */
@@ -227,7 +222,7 @@ static int erase_tx_run(PGconn *c, void *ctx)
 	json_t *meetings = json_array();
 	char latest[DATE_BYTES], days_s[16], *text = NULL;
 	long long total = 0;
-	int days = 0, rc = meetings ? retention_days(&days, c) : oom();
+	int days = 0, rc = meetings ? retention_days(&days, c) : err_oom();
 
 	json_decref(t->out);
 	t->out = NULL;
@@ -250,7 +245,7 @@ static int erase_tx_run(PGconn *c, void *ctx)
 			rc = erase_meeting(&forgotten, c, PQgetvalue(r, i, CAND_MEETING), by);
 		if (rc == 0) {
 			m = meeting_json(r, i, forgotten, t->dry_run);
-			rc = m && json_array_append_new(meetings, m) == 0 ? 0 : oom();
+			rc = m && json_array_append_new(meetings, m) == 0 ? 0 : err_oom();
 			total += fund_body_int64(r, i, CAND_APPLICANTS);
 		}
 	}
@@ -259,7 +254,7 @@ static int erase_tx_run(PGconn *c, void *ctx)
 		text = json_dumps(meetings, JSON_COMPACT);
 		rc = text ? db_exec(&n, c, "privacy_erasure_insert", 4,
 				    (const char *const[]){by, t->before, days_s, text})
-			  : oom();
+			  : err_oom();
 	}
 	if (rc == 0 && !t->dry_run) {
 		char object[48];
@@ -274,7 +269,7 @@ static int erase_tx_run(PGconn *c, void *ctx)
 				 "dry_run", t->dry_run, "before", t->before, "retention_days", days,
 				 "erased_by", by, "meetings", meetings, "applicants",
 				 (json_int_t)total)))
-		rc = oom();
+		rc = err_oom();
 	free(text);
 	json_decref(meetings);
 	PQclear(r);
@@ -306,7 +301,7 @@ int travel_privacy_erasures(json_t **out, PGconn *c)
 {
 	PGresult *r = NULL;
 	json_t *arr = json_array();
-	int rc = arr ? db_exec(&r, c, "privacy_erasures_list", 0, NULL) : oom();
+	int rc = arr ? db_exec(&r, c, "privacy_erasures_list", 0, NULL) : err_oom();
 
 	*out = NULL;
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
@@ -321,10 +316,10 @@ int travel_privacy_erasures(json_t **out, PGconn *c)
 						 "meetings", meetings)
 				     : NULL;
 
-		rc = e && json_array_append_new(arr, e) == 0 ? 0 : oom();
+		rc = e && json_array_append_new(arr, e) == 0 ? 0 : err_oom();
 	}
 	if (rc == 0 && !(*out = json_pack("{s:O}", "erasures", arr)))
-		rc = oom();
+		rc = err_oom();
 	json_decref(arr);
 	PQclear(r);
 	return rc;

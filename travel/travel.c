@@ -443,11 +443,6 @@ int travel_setup(PGconn *c)
 
 /* --- small helpers --------------------------------------------------------------- */
 
-static int oom(void)
-{
-	return err_set(ERR_INTERNAL, "out of memory");
-}
-
 /* A report date: valid, not before the meeting starts, not after today. */
 static int report_date_check(const char *date, const char *starts_on)
 {
@@ -498,7 +493,7 @@ static json_t *trip_json(const PGresult *r, int i)
 
 static int append_new(json_t *arr, json_t *o)
 {
-	return o && json_array_append_new(arr, o) == 0 ? 0 : oom();
+	return o && json_array_append_new(arr, o) == 0 ? 0 : err_oom();
 }
 
 /* The meeting row (travel_meeting_get columns), locked when lock is set. */
@@ -580,7 +575,7 @@ static int meeting_tx_run(PGconn *c, void *ctx)
 	if (rc == 0)
 		rc = meeting_load(&r, c, t->p[0], false);
 	if (rc == 0 && !(t->out = meeting_json(r, 0)))
-		rc = oom();
+		rc = err_oom();
 	PQclear(r);
 	return rc;
 }
@@ -626,7 +621,7 @@ int travel_meetings_list(json_t **out, PGconn *c)
 {
 	PGresult *r = NULL;
 	json_t *arr = json_array();
-	int rc = arr ? db_exec(&r, c, "travel_meetings_list", 0, NULL) : oom();
+	int rc = arr ? db_exec(&r, c, "travel_meetings_list", 0, NULL) : err_oom();
 
 	*out = NULL;
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
@@ -712,7 +707,7 @@ static int applicants_json(json_t **out, PGconn *c, const PGresult *m, const cha
 	json_t *arr = json_array();
 	rules_policy *policy = NULL;
 	char grace[16];
-	int rc = arr ? rules_policy_load_default(&policy) : oom();
+	int rc = arr ? rules_policy_load_default(&policy) : err_oom();
 
 	*out = NULL;
 	/* the reports outstanding as the bundled policy counts them */
@@ -728,7 +723,7 @@ static int applicants_json(json_t **out, PGconn *c, const PGresult *m, const cha
 	if (rc == 0 &&
 	    !(*out = json_pack("{s:s, s:s, s:O}", "meeting", PQgetvalue(m, 0, C_MEETING_ID),
 			       "as_of", as_of, "applicants", arr)))
-		rc = oom();
+		rc = err_oom();
 	json_decref(arr);
 	PQclear(r);
 	return rc;
@@ -777,7 +772,7 @@ static int import_tx_run(PGconn *c, void *ctx)
 		    json_object_set_new(list, "imported",
 					json_integer((json_int_t)json_array_size(
 						json_object_get(list, "applicants")))) < 0)
-			rc = oom();
+			rc = err_oom();
 	}
 	return rc;
 }
@@ -791,7 +786,7 @@ int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE 
 	PGresult *m = NULL;
 	json_t *rows = json_array();
 	size_t n = 0;
-	int rc = rows ? 0 : oom();
+	int rc = rows ? 0 : err_oom();
 
 	*out = NULL;
 	if (rc == 0)
@@ -831,7 +826,7 @@ int travel_applicants_import(json_t **out, PGconn *c, const char *meeting, FILE 
 	}
 	t.rows = rc == 0 ? json_dumps(rows, JSON_COMPACT) : NULL;
 	if (rc == 0 && !t.rows)
-		rc = oom();
+		rc = err_oom();
 	if (rc == 0) {
 		char now[LEDGER_TIME_BYTES];
 
@@ -938,7 +933,7 @@ static int applicant_from_row(travel_ranking *k, const PGresult *r, int i)
 	int64_t declared_o = fund_body_int64(r, i, C_APPL_DECLARED_OUTSTANDING);
 
 	if (!p)
-		return oom();
+		return err_oom();
 	/* one allocation for the five strings, owned by id (rules_applicants_free) */
 	a->id = memcpy(p, id, li + 1);
 	a->name = memcpy(p + li + 1, name, ln + 1);
@@ -966,7 +961,7 @@ static int applicant_from_row(travel_ranking *k, const PGresult *r, int i)
 	if (history_note(k->history, a->id, "prior_funded", declared_f, a->prior_funded) < 0 ||
 	    history_note(k->history, a->id, "prior_reports_outstanding", declared_o,
 			 a->prior_reports_outstanding) < 0)
-		return oom();
+		return err_oom();
 	return append_new(
 		k->inputs,
 		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
@@ -1005,7 +1000,7 @@ static int decisions_rows(char **out, const struct rules_result *res)
 {
 	static const char *const outcome[] = {"funded", "waitlisted", "ineligible"};
 	json_t *arr = json_array();
-	int rc = arr ? 0 : oom();
+	int rc = arr ? 0 : err_oom();
 
 	*out = NULL;
 	for (size_t i = 0; rc == 0 && i < res->n; i++) {
@@ -1027,7 +1022,7 @@ static int decisions_rows(char **out, const struct rules_result *res)
 				       "explanation", why));
 	}
 	if (rc == 0 && !(*out = json_dumps(arr, JSON_COMPACT)))
-		rc = oom();
+		rc = err_oom();
 	json_decref(arr);
 	return rc;
 }
@@ -1045,7 +1040,7 @@ static int rank_tx_run(PGconn *c, void *ctx)
 	PGresult *r = NULL;
 	char *inputs = json_dumps(k->inputs, JSON_COMPACT), *rows = NULL;
 	char budget[24], allocated[24], remaining[24];
-	int rc = inputs ? decisions_rows(&rows, res) : oom();
+	int rc = inputs ? decisions_rows(&rows, res) : err_oom();
 
 	snprintf(budget, sizeof(budget), "%" PRId64, res->budget_minor);
 	snprintf(allocated, sizeof(allocated), "%" PRId64, res->allocated_minor);
@@ -1092,7 +1087,7 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 	int64_t budget = 0, allocated = 0, overrun = 0;
 	int32_t day = 0;
 	bool what_if;
-	int rc = k ? 0 : oom();
+	int rc = k ? 0 : err_oom();
 
 	*out = NULL;
 	if (rc == 0 && ((rc = fund_body_only_fields(body, allowed)) < 0 ||
@@ -1182,7 +1177,7 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 	k->inputs = json_array();
 	k->history = json_array();
 	if (!k->inputs || !k->history) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	snprintf(grace, sizeof(grace), "%d", rules_policy_report_grace_days(k->policy));
@@ -1193,7 +1188,7 @@ int travel_rank(travel_ranking **out, PGconn *c, json_t *body,
 		goto cleanup;
 	k->applicants = calloc((size_t)PQntuples(r) + 1, sizeof(*k->applicants));
 	if (!k->applicants) {
-		rc = oom();
+		rc = err_oom();
 		goto cleanup;
 	}
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
@@ -1318,7 +1313,7 @@ static int approve_control(json_t **budget_out, json_t **overrun_out, PGconn *c,
 					fund_body_money(b.obliged_minor, b.currency), "spent",
 					fund_body_money(b.spent_minor, b.currency), "asked",
 					fund_body_money(asked, b.currency));
-		rc = *budget_out ? 0 : oom();
+		rc = *budget_out ? 0 : err_oom();
 	}
 	return rc;
 }
@@ -1397,7 +1392,7 @@ static int approve_tx_run(PGconn *c, void *ctx)
 	PGresult *m = NULL, *run = NULL, *to_approve = NULL, *done = NULL;
 	json_t *approved = json_array(), *budget = NULL, *overrun = NULL, *names = NULL;
 	bool newly = false;
-	int rc = approved ? 0 : oom();
+	int rc = approved ? 0 : err_oom();
 
 	json_decref(t->out);
 	t->out = NULL;
@@ -1485,7 +1480,7 @@ static int approve_tx_run(PGconn *c, void *ctx)
 				   json_object_get(names, "approved_at"), "countersigned_by",
 				   json_object_get(names, "countersigned_by"), "four_eyes",
 				   t->four_eyes);
-		rc = t->out ? 0 : oom();
+		rc = t->out ? 0 : err_oom();
 	}
 	json_decref(approved);
 	json_decref(budget);
@@ -1651,7 +1646,7 @@ static int release_tx_run(PGconn *c, void *ctx)
 	json_t *offered = json_array();
 	char entry[LEDGER_UUID_BYTES] = "";
 	const char *ccy;
-	int rc = offered ? 0 : oom();
+	int rc = offered ? 0 : err_oom();
 
 	if (rc == 0)
 		rc = trip_lock(&m, &trip, c, t);
@@ -1688,7 +1683,7 @@ static int release_tx_run(PGconn *c, void *ctx)
 		rc = offer_waitlisted(offered, c, t, ccy);
 	if (rc == 0) {
 		t->out = json_pack("{s:o, s:O}", "trip", trip_json(done, 0), "offered", offered);
-		rc = t->out ? 0 : oom();
+		rc = t->out ? 0 : err_oom();
 	}
 cleanup:
 	json_decref(offered);
@@ -1780,7 +1775,7 @@ static int settle_tx_run(PGconn *c, void *ctx)
 	if (rc == 0) {
 		t->out = json_pack("{s:o, s:o}", "trip", trip_json(done, 0), "released",
 				   fund_body_money(granted - paid, ccy));
-		rc = t->out ? 0 : oom();
+		rc = t->out ? 0 : err_oom();
 	}
 cleanup:
 	PQclear(m);
@@ -1851,7 +1846,7 @@ static int report_tx_run(PGconn *c, void *ctx)
 		if ((rc = report_same(trip, t)) < 0)
 			goto cleanup;
 		t->out = json_pack("{s:o}", "trip", trip_json(trip, 0));
-		rc = t->out ? 0 : oom();
+		rc = t->out ? 0 : err_oom();
 		goto cleanup;
 	}
 	rc = db_exec(&done, c, "travel_trip_report", 2,
@@ -1863,7 +1858,7 @@ static int report_tx_run(PGconn *c, void *ctx)
 		rc = trip_audit(c, t, t->applicant, "travel.report");
 	if (rc == 0) {
 		t->out = json_pack("{s:o}", "trip", trip_json(done, 0));
-		rc = t->out ? 0 : oom();
+		rc = t->out ? 0 : err_oom();
 	}
 cleanup:
 	PQclear(m);
@@ -1901,7 +1896,7 @@ int travel_trips_list(json_t **out, PGconn *c, const char *meeting)
 	int rc;
 
 	*out = NULL;
-	rc = arr ? meeting_load(&m, c, meeting, false) : oom();
+	rc = arr ? meeting_load(&m, c, meeting, false) : err_oom();
 	if (rc == 0) {
 		rc = db_exec(&r, c, "travel_trips_list", 1, (const char *const[]){meeting});
 	}
@@ -1909,7 +1904,7 @@ int travel_trips_list(json_t **out, PGconn *c, const char *meeting)
 		rc = append_new(arr, trip_json(r, i));
 	if (rc == 0) {
 		*out = json_pack("{s:s, s:O}", "meeting", meeting, "trips", arr);
-		rc = *out ? 0 : oom();
+		rc = *out ? 0 : err_oom();
 	}
 	json_decref(arr);
 	PQclear(m);
@@ -1949,7 +1944,7 @@ static int decisions_json(json_t **out, PGconn *c, const char *run, const char *
 	PGresult *r = NULL;
 	json_t *arr = json_array();
 	int rc = arr ? db_exec(&r, c, "travel_decisions_of", 1, (const char *const[]){run})
-		     : oom();
+		     : err_oom();
 
 	*out = NULL;
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
@@ -1990,7 +1985,7 @@ static int stored_run(json_t **out, PGconn *c, const char *meeting, const char *
 	if (rc == 0 && PQntuples(r) == 0)
 		rc = err_set(ERR_NOTFOUND, "run: meeting %s has no run %s", meeting, id);
 	if (rc == 0 && !(o = stored_run_json(r, 0)))
-		rc = oom();
+		rc = err_oom();
 	if (rc == 0 && decisions)
 		rc = decisions_json(&d, c, id, PQgetvalue(r, 0, C_SR_CURRENCY));
 	if (rc == 0 && decisions &&
@@ -1998,7 +1993,7 @@ static int stored_run(json_t **out, PGconn *c, const char *meeting, const char *
 	     json_object_set_new(o, "meeting", json_string(meeting)) < 0 ||
 	     json_object_set_new(o, "decisions", d) < 0 ||
 	     json_object_set_new(o, "inputs", inputs) < 0))
-		rc = oom();
+		rc = err_oom();
 	if (rc == 0)
 		*out = o;
 	else
@@ -2011,7 +2006,7 @@ int travel_runs_list(json_t **out, PGconn *c, const char *meeting)
 {
 	PGresult *m = NULL, *r = NULL;
 	json_t *arr = json_array();
-	int rc = arr ? meeting_load(&m, c, meeting, false) : oom();
+	int rc = arr ? meeting_load(&m, c, meeting, false) : err_oom();
 
 	*out = NULL;
 	if (rc == 0)
@@ -2019,7 +2014,7 @@ int travel_runs_list(json_t **out, PGconn *c, const char *meeting)
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
 		rc = append_new(arr, stored_run_json(r, i));
 	if (rc == 0 && !(*out = json_pack("{s:s, s:O}", "meeting", meeting, "runs", arr)))
-		rc = oom();
+		rc = err_oom();
 	json_decref(arr);
 	PQclear(m);
 	PQclear(r);
@@ -2056,7 +2051,7 @@ static int changes_json(json_t **out, PGconn *c, const char *meeting, const char
 	json_t *arr = json_array();
 	int rc = arr ? db_exec(&r, c, "travel_applicant_changes_of", 2,
 			       (const char *const[]){meeting, applicant})
-		     : oom();
+		     : err_oom();
 
 	*out = NULL;
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
@@ -2098,7 +2093,7 @@ static int applicant_one(json_t **out, PGconn *c, const PGresult *m, const char 
 								   m, 0, C_MEETING_ID))) < 0 ||
 				json_object_set_new(a, "as_of", json_string(today)) < 0 ||
 				json_object_set_new(a, "changes", changes) < 0))
-			rc = oom();
+			rc = err_oom();
 		if (rc == 0)
 			*out = json_incref(a);
 		break;
@@ -2233,7 +2228,7 @@ static int correct_tx_run(PGconn *c, void *ctx)
 	rules_countries *countries = NULL;
 	json_t *set = json_object(), *changes = json_array();
 	char *set_text = NULL, *changes_text = NULL, object[140];
-	int rc = set && changes ? 0 : oom();
+	int rc = set && changes ? 0 : err_oom();
 
 	json_decref(t->out);
 	t->out = NULL;
@@ -2277,7 +2272,7 @@ static int correct_tx_run(PGconn *c, void *ctx)
 									: PQgetvalue(row, 0, k),
 						  "new_value", now));
 		else
-			rc = oom();
+			rc = err_oom();
 	}
 	if (rc == 0) {
 		/* as in the CSV: a date of attestation only with health_check yes */
@@ -2294,7 +2289,7 @@ static int correct_tx_run(PGconn *c, void *ctx)
 	if (rc == 0 && json_array_size(changes) > 0) {
 		set_text = json_dumps(set, JSON_COMPACT);
 		changes_text = json_dumps(changes, JSON_COMPACT);
-		rc = set_text && changes_text ? 0 : oom();
+		rc = set_text && changes_text ? 0 : err_oom();
 		if (rc == 0)
 			rc = db_exec(&upd, c, "travel_applicant_update", 3,
 				     (const char *const[]){t->meeting, t->applicant, set_text});
@@ -2311,7 +2306,7 @@ static int correct_tx_run(PGconn *c, void *ctx)
 		rc = applicant_one(&t->out, c, m, t->applicant);
 	if (rc == 0 && json_object_set_new(t->out, "changed", json_integer((json_int_t)
 								   json_array_size(changes))) < 0)
-		rc = oom();
+		rc = err_oom();
 	rules_countries_free(countries);
 	json_decref(set);
 	json_decref(changes);

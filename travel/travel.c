@@ -16,7 +16,7 @@
  * trip, recorded once, with no entry; a person's reports outstanding are
  * their approved or settled trips whose report was due (the meeting's end
  * plus the policy's grace days) and has not come. Approval under four
- * eyes (travel_approve_checked) names three people apart: the ranker, the
+ * eyes (travel_approve) names three people apart: the ranker, the
  * approver and the countersigner of an overrun it uses. An applicant is
  * corrected field by field, old and new values kept, until an approved run
  * covers it. Entries name a trip by its number, never a person (the
@@ -1263,8 +1263,7 @@ struct trip_tx {
 	int64_t airfare, dsa, paid;
 	const char *report, *bank;
 	const struct ledger_actor *who;
-	bool checked;	/* approval: apply travel.four_eyes (travel_approve_checked) */
-	bool approver;	/* approval: who holds the approver role */
+	bool approver;	/* approval: who acts as approver */
 	bool four_eyes; /* approval: travel.four_eyes is on (read in the transaction) */
 	json_t *out;
 };
@@ -1398,7 +1397,7 @@ static int approve_tx_run(PGconn *c, void *ctx)
 	t->out = NULL;
 	if (rc == 0)
 		rc = meeting_load(&m, c, t->meeting, true);
-	if (rc == 0 && t->checked)
+	if (rc == 0)
 		rc = setting_on(&t->four_eyes, c, "travel.four_eyes");
 	if (rc == 0)
 		rc = latest_run(&run, c, t->meeting);
@@ -1563,11 +1562,13 @@ static int report_same(const PGresult *trip, const struct trip_tx *t)
 		       PQgetvalue(trip, 0, C_TRIP_REPORT_RECEIVED), t->report);
 }
 
-static int approve(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *who,
-		   bool checked, bool approver)
+int travel_approve(json_t **out, PGconn *c, json_t *body,
+		   const struct ledger_actor *who)
 {
 	static const char *const allowed[] = {"meeting", "date", NULL};
-	struct trip_tx t = {.body = body, .who = who, .checked = checked, .approver = approver};
+	struct trip_tx t = {.body = body,
+			    .who = who,
+			    .approver = who->role && strcmp(who->role, "approver") == 0};
 	char today[11];
 	int rc;
 
@@ -1577,18 +1578,6 @@ static int approve(json_t **out, PGconn *c, json_t *body, const struct ledger_ac
 	    (rc = fund_body_date(&t.date, body, "date", false, today)) < 0)
 		return rc;
 	return trip_tx(out, c, approve_tx_run, &t);
-}
-
-int travel_approve(json_t **out, PGconn *c, json_t *body,
-		   const struct ledger_actor *who)
-{
-	return approve(out, c, body, who, false, false);
-}
-
-int travel_approve_checked(json_t **out, PGconn *c, json_t *body,
-			   const struct ledger_actor *who, bool approver)
-{
-	return approve(out, c, body, who, true, approver);
 }
 
 /* --- decline, cancel ------------------------------------------------------------------------ */

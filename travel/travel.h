@@ -132,27 +132,21 @@ json_t *travel_ranking_json(const travel_ranking *k);
  * nothing. *out is {"meeting","run","approved":[trips...],"budget":
  * {"currency","sources","allocated","obliged","spent","asked"},"overrun":
  * the overrun used or null}. "conflict" if the meeting has no stored run.
+ *
+ * Four eyes (docs/travel.md "Four eyes"): when the setting travel.four_eyes
+ * is on (the default; read in the approval's transaction), the person
+ * approving (ledger_actor_user(who)) must act as approver (who->role
+ * "approver": tfledgerd gives that role to a caller who holds it) and must
+ * not be the run's ranker (travel_runs.created_by), and a countersigned
+ * overrun the approval uses must have been signed by a third person; else
+ * EC_FOUR_EYES (403) in words and nothing is stored. The run records its
+ * first approver (approved_by, approved_at); *out adds "ranked_by",
+ * "approved_by", "approved_at", "countersigned_by" (signers of the
+ * overruns the run used, or null) and "four_eyes" (whether the rule
+ * applied).
  */
 int travel_approve(json_t **out, PGconn *c, json_t *body,
 		   const struct ledger_actor *who);
-
-/*
- * travel_approve under four eyes (docs/travel.md "Four eyes"), what
- * tfledgerd calls: when the setting travel.four_eyes is on (the default;
- * read in the approval's transaction), the person approving
- * (ledger_actor_user(who)) must hold the approver role (approver: the
- * caller knows who's roles) and must not be the run's ranker
- * (travel_runs.created_by), and a countersigned overrun the approval uses
- * must have been signed by a third person; else EC_FOUR_EYES (403) in
- * words and nothing is stored. travel_approve itself applies no such rule:
- * it is for callers that are their own control (tests, tools run by the
- * installation). The run records its first approver (approved_by,
- * approved_at); *out adds "ranked_by", "approved_by", "approved_at",
- * "countersigned_by" (signers of the overruns the run used, or null) and
- * "four_eyes" (whether the rule applied).
- */
-int travel_approve_checked(json_t **out, PGconn *c, json_t *body,
-			   const struct ledger_actor *who, bool approver);
 
 /*
  * The stored runs of a meeting, oldest first: {"meeting","runs":[{"id",

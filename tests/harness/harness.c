@@ -654,6 +654,18 @@ void harness_travel_fund(PGconn *c, const struct ledger_actor *who)
 	json_decref(p);
 }
 
+void harness_four_eyes(const char *conninfo, bool on)
+{
+	PGconn *c = harness_connect(conninfo);
+	char sql[160];
+
+	snprintf(sql, sizeof(sql),
+		 "WITH u AS (UPDATE settings SET value = '%s' WHERE key = 'travel.four_eyes'"
+		 " RETURNING 1) SELECT count(*) FROM u", on ? "on" : "off");
+	harness_expect_value(c, sql, "1");
+	PQfinish(c);
+}
+
 void harness_allow_overdrafts(const char *conninfo)
 {
 	PGconn *c = harness_connect(conninfo);

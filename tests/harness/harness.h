@@ -191,6 +191,13 @@ void harness_travel_fund(PGconn *c, const struct ledger_actor *who);
  */
 void harness_allow_overdrafts(const char *conninfo);
 
+/*
+ * Sets travel.four_eyes (migration 0060, on by default) to on or off, as
+ * an installation would: fixtures whose one actor ranks and approves turn
+ * it off; the four-eyes tests keep it on.
+ */
+void harness_four_eyes(const char *conninfo, bool on);
+
 /* The string value of an XPath expression (printf format; prefix r: the
  * reports' namespace) in doc; free it with xmlFree. */
 char *harness_xpath(xmlDocPtr doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -129,6 +129,7 @@ static void sql(PGconn *c, const char *text)
 static void fx_bare(struct fx *f)
 {
 	harness_new_db(f->db, sizeof(f->db));
+	harness_four_eyes(f->db, false); /* one actor ranks and approves here */
 	harness_tmpdir(f->dir, sizeof(f->dir));
 	f->c = harness_connect(f->db);
 	harness_travel_fund(f->c, &who);

@@ -43,6 +43,7 @@ static void fx_open(struct fx *f)
 	json_t *o, *p;
 
 	harness_new_db(f->db, sizeof(f->db));
+	harness_four_eyes(f->db, false); /* one actor ranks and approves here */
 	f->c = harness_connect(f->db);
 	harness_travel_fund(f->c, &fin);
 	ck_assert_msg(fund_rates_import(&o, f->c, DATA "fund/rates-2019.csv", &fin) == 0, "%s",

@@ -55,14 +55,10 @@ static const char *const personal[] = {
 static void setup(void)
 {
 	char *err = NULL;
-	PGconn *c;
 
 	roles_env_open(&E);
 	/* one person ranks and approves here: four eyes are another test's */
-	c = harness_connect(E.conninfo);
-	free(harness_query_value(c, "UPDATE settings SET value = 'off'"
-				    " WHERE key = 'travel.four_eyes' RETURNING key"));
-	PQfinish(c);
+	harness_four_eyes(E.conninfo, false);
 	daemon_start(&E.d, E.conninfo, E.dir);
 	ck_assert_msg(cli_on(NULL, &err, &E.d, E.finance,
 			     (const char *const[]){"fund", "init", NULL}) == 0,

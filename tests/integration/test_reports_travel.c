@@ -157,6 +157,7 @@ static void fx_open(struct fx *f)
 	json_t *out = NULL;
 
 	harness_new_db(f->db, sizeof(f->db));
+	harness_four_eyes(f->db, false); /* one actor ranks and approves here */
 	harness_tmpdir(f->dir, sizeof(f->dir));
 	f->c = harness_connect(f->db);
 	harness_travel_fund(f->c, &who);

@@ -382,9 +382,7 @@ START_TEST(test_travel_routes__rank_approve_decline_settle_and_roles)
 	/* approve: an empty body is fine; obligations are entries. (Four eyes,
 	 * on by default, is test_routes_travel's: here the installation turned
 	 * it off, so the Secretariat approves the run it ranked.) */
-	ck_assert_int_eq(query_ll(E.conninfo, "WITH u AS (UPDATE settings SET value = 'off'"
-					      " WHERE key = 'travel.four_eyes' RETURNING 1)"
-					      " SELECT count(*) FROM u"), 1);
+	harness_four_eyes(E.conninfo, false);
 	entries = count("entries");
 	expect(http(&E.d, "POST", "/v1/meetings/m1/approve", E.finance, NULL, NULL), 403,
 	       "forbidden");

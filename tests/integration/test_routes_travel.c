@@ -990,8 +990,7 @@ START_TEST(test_routes_travel__four_eyes_on_approval)
 	refused(req("GET", "/v1/meetings/m1/runs", E.finance, NULL, NULL, NULL), 403, "forbidden",
 		NULL);
 	/* four eyes off: the Secretariat approves the run it ranked */
-	expect_sql("WITH u AS (UPDATE settings SET value = 'off' WHERE key = 'travel.four_eyes'"
-		   " RETURNING 1) SELECT count(*) FROM u", "1");
+	harness_four_eyes(E.conninfo, false);
 	json_decref(add_meeting(meeting_m2));
 	json_decref(upload("m2", DATA "travel/mag1.csv", E.secretariat, 201));
 	json_decref(call("POST", "/v1/meetings/m2/rank", E.secretariat,

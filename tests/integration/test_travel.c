@@ -76,10 +76,13 @@ static void expect_unchanged(PGconn *c, const char *before)
 
 
 
-/* A fresh database with the chart and 8000.00 USD received for travel. */
+/* A fresh database with the chart and 8000.00 USD received for travel;
+ * one actor ranks and approves (four eyes off: the four-eyes tests and the
+ * CLI's, through tfledgerd, turn it on). */
 static void fx_open(struct fx *f)
 {
 	harness_new_db(f->db, sizeof(f->db));
+	harness_four_eyes(f->db, false);
 	f->c = harness_connect(f->db);
 	harness_travel_fund(f->c, &who);
 	harness_expect_balance(f->c, "8200-USD", "800000");
@@ -692,20 +695,6 @@ static const struct ledger_actor appr = {LEDGER_FUND_CLI_TOKEN_ID, "appr", "appr
 static const struct ledger_actor fin = {LEDGER_FUND_CLI_TOKEN_ID, "fin", "finance", "t",
 					"fin"};
 
-/* travel_approve_checked as an op_fn: the actor holds the approver role. */
-static int approve_as_approver(json_t **out, PGconn *c, json_t *body,
-			       const struct ledger_actor *w)
-{
-	return travel_approve_checked(out, c, body, w, true);
-}
-
-/* travel_approve_checked as an op_fn: the actor lacks the approver role. */
-static int approve_as_other(json_t **out, PGconn *c, json_t *body,
-			    const struct ledger_actor *w)
-{
-	return travel_approve_checked(out, c, body, w, false);
-}
-
 /*
  * The main meeting ranked by sec as of 2019-01-05, approved as of
  * 2019-01-01, the day before its allocation: the approval needs a
@@ -725,33 +714,27 @@ START_TEST(test_travel_four_eyes__ranker_and_non_approver_refused)
 	json_t *o;
 
 	fx_open(&f);
+	harness_four_eyes(f.db, true);
 	main_meeting(f.c);
 	json_decref(harness_op_ok(f.c, rank_op, &appr,
 				  "{\"meeting\":\"igf2019-mag1\",\"as_of\":\"2019-01-05\"}"));
 	harness_expect_value(f.c, "SELECT created_by FROM travel_runs", "appr");
 	before = snapshot(f.c);
 	/* an approver who ranked the run: refused in words */
-	harness_op_refused(f.c, approve_as_approver, &appr, "{\"meeting\":\"igf2019-mag1\"}",
+	harness_op_refused(f.c, travel_approve, &appr, "{\"meeting\":\"igf2019-mag1\"}",
 			   ERR_INVALID, "four-eyes",
 			   "four eyes: appr ranked run 1 of igf2019-mag1; another person with the"
 			   " approver role must approve it");
 	/* another person without the approver role: refused */
-	harness_op_refused(f.c, approve_as_other, &sec, "{\"meeting\":\"igf2019-mag1\"}",
+	harness_op_refused(f.c, travel_approve, &sec, "{\"meeting\":\"igf2019-mag1\"}",
 			   ERR_INVALID, "four-eyes", "sec does not hold the approver role");
 	expect_unchanged(f.c, before);
 	free(before);
 	harness_expect_value(f.c, "SELECT count(*) FROM travel_runs WHERE approved_by IS NOT NULL",
 			     "0");
 	/* turned off for this installation: the Secretariat approves too */
-	{
-		PGconn *owner = harness_connect(f.db); /* settings are the owner's */
-
-		harness_expect_value(owner, "WITH u AS (UPDATE settings SET value = 'off' WHERE"
-					    " key = 'travel.four_eyes' RETURNING 1)"
-					    " SELECT count(*) FROM u", "1");
-		PQfinish(owner);
-	}
-	o = harness_op_ok(f.c, approve_as_other, &appr,
+	harness_four_eyes(f.db, false);
+	o = harness_op_ok(f.c, travel_approve, &appr,
 			  "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-06\"}");
 	ck_assert(json_is_false(json_object_get(o, "four_eyes")));
 	ck_assert_str_eq(harness_str(o, "ranked_by"), "appr");
@@ -768,13 +751,14 @@ START_TEST(test_travel_four_eyes__countersigner_is_a_third_person)
 	json_t *o;
 
 	fx_open(&f);
+	harness_four_eyes(f.db, true);
 	four_eyes_meeting(f.c);
 	/* the ranker countersigned the overrun: refused, the overrun unused */
 	json_decref(harness_op_ok(f.c, fund_overrun_add, &sec,
 				  "{\"meeting\":\"igf2019-mag1\",\"amount\":\"6000.00\","
 				  "\"reason\":\"signed by the ranker\"}"));
 	before = snapshot(f.c);
-	harness_op_refused(f.c, approve_as_approver, &appr,
+	harness_op_refused(f.c, travel_approve, &appr,
 			   "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-01\"}", ERR_INVALID,
 			   "four-eyes", "countersigned by sec, who ranked run 1");
 	expect_unchanged(f.c, before);
@@ -785,17 +769,18 @@ START_TEST(test_travel_four_eyes__countersigner_is_a_third_person)
 	/* the approver countersigned it: refused; finance's own: approved,
 	 * three names on the run */
 	fx_open(&f);
+	harness_four_eyes(f.db, true);
 	four_eyes_meeting(f.c);
 	json_decref(harness_op_ok(f.c, fund_overrun_add, &appr,
 				  "{\"meeting\":\"igf2019-mag1\",\"amount\":\"6000.00\","
 				  "\"reason\":\"signed by the approver\"}"));
-	harness_op_refused(f.c, approve_as_approver, &appr,
+	harness_op_refused(f.c, travel_approve, &appr,
 			   "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-01\"}", ERR_INVALID,
 			   "four-eyes", "countersigned by appr, who is approving run 1");
 	json_decref(harness_op_ok(f.c, fund_overrun_add, &fin,
 				  "{\"meeting\":\"igf2019-mag1\",\"amount\":\"5500.00\","
 				  "\"reason\":\"signed by finance\"}"));
-	o = harness_op_ok(f.c, approve_as_approver, &appr,
+	o = harness_op_ok(f.c, travel_approve, &appr,
 			  "{\"meeting\":\"igf2019-mag1\",\"date\":\"2019-01-01\"}");
 	ck_assert_int_gt(json_array_size(json_object_get(o, "approved")), 0);
 	ck_assert_str_eq(harness_str(json_object_get(o, "overrun"), "signed_by"), "fin");
@@ -1071,7 +1056,9 @@ START_TEST(test_travel_cli__import_rank_approve_twice_list)
 				     "--format", "xml", "--as-of", "2019-01-05", NULL});
 	ck_assert_msg(strncmp(out, "<?xml", 5) == 0, "%s", out);
 	free(out);
-	/* four eyes: the ranker may not approve; the approver may, once */
+	/* four eyes (the installation's default): the ranker may not approve;
+	 * the approver may, once */
+	harness_four_eyes(f.db, true);
 	before = snapshot(f.c);
 	cli_refused(&o, o.sec,
 		    (const char *const[]){"travel", "approve", "--meeting", "igf2019-mag1", NULL},

@@ -249,6 +249,10 @@ static const struct route routes[] = {
 	 route_user_roles},
 	{"POST", "/v1/users/{name}/disable", "user_disable", ADMIN, "manage users", BODY,
 	 IDEMPOTENT, route_user_disable},
+	/* an admin sets anyone's password, any other user only their own
+	 * (route_user_password refuses the rest) */
+	{"POST", "/v1/users/{name}/password", "user_password", SIGNED_IN, "set a password", BODY,
+	 IDEMPOTENT, route_user_password},
 	{"POST", "/v1/users/{name}/tokens", "user_token_create", ADMIN, "manage users", BODY,
 	 IDEMPOTENT, route_user_token_create},
 	{"GET", "/v1/users/{name}/tokens", "user_tokens", PEOPLE_READERS, "read users", BODY,

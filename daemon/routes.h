@@ -168,6 +168,7 @@ enum MHD_Result route_users_list(struct req *q, const char *const *args);
 enum MHD_Result route_user_get(struct req *q, const char *const *args);
 enum MHD_Result route_user_roles(struct req *q, const char *const *args);
 enum MHD_Result route_user_disable(struct req *q, const char *const *args);
+enum MHD_Result route_user_password(struct req *q, const char *const *args);
 enum MHD_Result route_user_token_create(struct req *q, const char *const *args);
 enum MHD_Result route_user_tokens(struct req *q, const char *const *args);
 enum MHD_Result route_token_revoke(struct req *q, const char *const *args);

@@ -263,6 +263,11 @@ static const struct route routes[] = {
 	 route_audit_list},
 };
 
+bool route_secret(const struct route *rt)
+{
+	return rt->handler == route_user_create || rt->handler == route_user_password;
+}
+
 const char *route_role_name(unsigned role)
 {
 	for (size_t i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)

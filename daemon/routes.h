@@ -53,6 +53,10 @@ struct route {
 const struct route *route_match(const char *method, const char *path,
 				char args[ROUTE_ARGS_MAX][128]);
 
+/* rt's body may carry a password (POST /v1/users, /v1/users/{name}/password):
+ * its Idempotency-Key record must keep no fast hash of it (server.c). */
+bool route_secret(const struct route *rt);
+
 /* The whole table, read-only (for tests): *n routes. */
 const struct route *daemon_routes(size_t *n);
 

@@ -382,6 +382,25 @@ static int password_hash(char out[PASSWORD_ENCODED_BYTES], const char *password)
 	return 0;
 }
 
+int ledger_password_request_id(char out[HASH_HEX_BYTES], const char *material, size_t n,
+			       const char *key)
+{
+	unsigned char raw[PASSWORD_HASH_BYTES];
+	char salt[HASH_HEX_BYTES];
+	int rc = hash_sha256_hex(salt, key, strlen(key));
+
+	if (rc < 0)
+		return rc;
+	rc = argon2id_hash_raw(PASSWORD_T_COST, PASSWORD_M_COST_KIB, PASSWORD_LANES, material, n,
+			       salt, strlen(salt), raw, sizeof(raw));
+	if (rc != ARGON2_OK)
+		return err_set(rc == ARGON2_MEMORY_ALLOCATION_ERROR ? ERR_SYSTEM : ERR_INTERNAL,
+			       "argon2id: %s", argon2_error_message(rc));
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
 int ledger_user_password_check(bool *out_ok, PGconn *c, const char *user,
 			       const char *password)
 {

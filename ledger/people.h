@@ -22,6 +22,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
+#include "common/hash.h"
 #include "ledger/ledger.h"
 
 /* The roles, in this order: bit i of a role set is ledger_role_names[i]. */
@@ -80,6 +81,18 @@ int ledger_user_password_set(json_t **out, PGconn *c, const char *name, json_t *
  */
 int ledger_user_password_check(bool *out_ok, PGconn *c, const char *user,
 			       const char *password);
+
+/*
+ * The identity of a request whose body may carry a password, as its
+ * Idempotency-Key record keeps it (64 hex digits, like the SHA-256 of
+ * method, path and body that other requests keep): argon2id of material
+ * with the password parameters, salted by the key. The same request with
+ * the same key gives the same identity, so a replay is recognised; a
+ * guess at the password from the record costs as much as a guess from
+ * users.password_hash.
+ */
+int ledger_password_request_id(char out[HASH_HEX_BYTES], const char *material, size_t n,
+			       const char *key);
 
 /* One user as ledger_user_create answers; ERR_NOTFOUND. */
 int ledger_user_get(json_t **out, PGconn *c, const char *name);

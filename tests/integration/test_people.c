@@ -19,6 +19,7 @@
 #include <stdarg.h>
 
 #include "common/err.h"
+#include "common/hash.h"
 #include "ledger/people.h"
 
 static struct roles_env E;
@@ -630,6 +631,44 @@ START_TEST(test_passwords__set_by_the_user_or_an_admin_not_another)
 }
 END_TEST
 
+START_TEST(test_passwords__a_keyed_request_replays_and_keeps_no_fast_hash)
+{
+	const char *body = "{\"password\":\"keyed and replayed\"}";
+	char material[128], fast[HASH_HEX_BYTES], slow[HASH_HEX_BYTES], *stored;
+	struct resp r1, r2, r3;
+
+	add_user("pia", "[\"finance\"]");
+	r1 = http(&E.d, "POST", "/v1/users/pia/password", E.admin, "pw-key-1", body);
+	ck_assert_msg(r1.status == 200, "%ld %s", r1.status, r1.body);
+	r2 = http(&E.d, "POST", "/v1/users/pia/password", E.admin, "pw-key-1", body);
+	ck_assert_int_eq(r2.status, 200);
+	ck_assert_str_eq(r1.body, r2.body);
+	r3 = http(&E.d, "POST", "/v1/users/pia/password", E.admin, "pw-key-1",
+		  "{\"password\":\"another password\"}");
+	ck_assert_msg(r3.status == 409 && strstr(r3.body, "was used with another request"), "%ld %s",
+		      r3.status, r3.body);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action ="
+					      " 'user.password'"),
+			 1);
+	ck_assert(password_ok("pia", "keyed and replayed"));
+	ck_assert_msg(!strstr(r1.body, "keyed and replayed") && !strstr(r1.body, "$argon2id$"),
+		      "%s", r1.body);
+
+	/* the key's record: argon2id of the request, not its SHA-256 */
+	snprintf(material, sizeof(material), "POST /v1/users/pia/password\n%s", body);
+	ck_assert_int_eq(hash_sha256_hex(fast, material, strlen(material)), 0);
+	ck_assert_int_eq(ledger_password_request_id(slow, material, strlen(material), "pw-key-1"), 0);
+	stored = query_str(E.conninfo, "SELECT request_sha256 FROM idempotency_keys"
+				       " WHERE key = 'pw-key-1'");
+	ck_assert_str_ne(stored, fast);
+	ck_assert_str_eq(stored, slow);
+	free(stored);
+	resp_free(&r1);
+	resp_free(&r2);
+	resp_free(&r3);
+}
+END_TEST
+
 /* harness_run of tfledger ARGS... with input on standard input. */
 static int tf_in(char **out, char **err, const char *input, const char *first, ...)
 {
@@ -741,6 +780,7 @@ static Suite *suite(void)
 		{test_cli__first_admin_offline_then_through_the_api, 0},
 		{test_passwords__argon2id_checked_never_answered_nor_audited, 0},
 		{test_passwords__set_by_the_user_or_an_admin_not_another, 0},
+		{test_passwords__a_keyed_request_replays_and_keeps_no_fast_hash, 0},
 		{test_cli__passwords_from_standard_input, 0},
 	};
 	Suite *s = suite_create("people");

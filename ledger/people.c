@@ -12,8 +12,8 @@
  * (daemon/routes.c).
  *
  * Passwords are hashed here, with argon2id from libargon2 (the reference
- * implementation of RFC 9106), never by a hash of our own; see
- * password_hash for the parameters and why.
+ * implementation of RFC 9106), never by a hash of our own; the
+ * PASSWORD_* constants say with which parameters and why.
  */
 #include "ledger/people.h"
 
@@ -310,9 +310,9 @@ static int roles_field(unsigned *out, json_t *body)
  * random salt, a 32-byte hash. These are RFC 9106's second recommended
  * option (section 4: t=3, m=64 MiB) with one lane instead of four. The
  * memory is what makes each guess expensive on a GPU or an ASIC for
- * whoever steals the hashes; three passes bring one hash to about a
- * tenth of a second on a server core, which a person signing in does not
- * notice. One lane: the daemon hashes on the request's own thread, and a
+ * whoever steals the hashes; three passes over it cost a fraction of a
+ * second on a server core, which a person signing in does not notice and
+ * an attacker pays for every guess. One lane: the daemon hashes on the request's own thread, and a
  * sign-in should not take several cores (each one in progress holds its
  * 64 MiB). The parameters and the salt are written into every hash (the
  * PHC string), so raising them later leaves the passwords set before
@@ -326,9 +326,11 @@ static int roles_field(unsigned *out, json_t *body)
 #define PASSWORD_ENCODED_BYTES 128 /* argon2_encodedlen of the above: 97 */
 
 /*
- * password (valid UTF-8, as jansson guarantees of every JSON string) is at
- * most LEDGER_PASSWORD_MAX_BYTES bytes, at least LEDGER_PASSWORD_MIN_CHARS
- * characters, and holds no control character (C0, DEL or C1).
+ * password is at most LEDGER_PASSWORD_MAX_BYTES bytes, at least
+ * LEDGER_PASSWORD_MIN_CHARS characters, and holds no control character
+ * (C0, DEL or C1). It counts characters as UTF-8, which jansson guarantees
+ * of every JSON string (and the CLI's json_stringn of its input); other
+ * bytes given to ledger_user_password_check can only fail to match.
  */
 static bool password_valid(const char *password)
 {

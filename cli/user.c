@@ -1,6 +1,7 @@
 /*
- * user.c - tfledger user add|list|show|disable|roles and tfledger whoami:
- * the people who use tfledger and the roles they hold (docs/people.md).
+ * user.c - tfledger user add|list|show|disable|roles|password and tfledger
+ * whoami: the people who use tfledger, the roles they hold and their
+ * passwords (docs/people.md).
  *
  * A people command (user, token) reaches the installation one of two
  * ways, the same command either way: through tfledgerd as an admin
@@ -8,10 +9,16 @@
  * operating the installation: making the first admin and their token
  * before any admin exists. cli_people_connect says which and connects.
  * whoami always asks tfledgerd.
+ *
+ * A password is never an option (it would show in ps and the shell's
+ * history): user add and user password read it from standard input, one
+ * line, or ask for it at a terminal with echo off.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -71,6 +78,61 @@ static int name_from_body(struct cli_run *r, char out[128])
 	return cli_http_segment_ok(r->family, out);
 }
 
+/*
+ * The password for user name into r's body ("password"; left out for
+ * none): one line of standard input, its line end stripped, when that is
+ * not a terminal (empty input or none at all: no password); at a terminal,
+ * asked on stderr with echo off. required (user password): none is
+ * refused. The line is wiped before it is freed.
+ */
+static int password_from_stdin(struct cli_run *r, const char *name, bool required)
+{
+	bool tty = isatty(STDIN_FILENO);
+	struct termios old, quiet;
+	bool quieted = false;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	json_t *v;
+	int rc = 0;
+
+	if (tty) {
+		fprintf(stderr, "Password for %s%s: ", name, required ? "" : " (empty for none)");
+		if (tcgetattr(STDIN_FILENO, &old) == 0) {
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			quieted = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+		}
+	}
+	n = getline(&line, &cap, stdin);
+	if (quieted)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	if (tty)
+		fputc('\n', stderr);
+	if (n < 0 && ferror(stdin)) {
+		rc = cli_run_fail(r, err_sys(ERR_SYSTEM, "password: reading standard input"));
+		goto cleanup;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (n <= 0) {
+		if (required)
+			rc = cli_run_fail(r, err_set(ERR_INVALID, "password: none given (one line"
+								  " on standard input)"));
+		goto cleanup;
+	}
+	v = json_stringn(line, (size_t)n);
+	if (!v)
+		rc = cli_run_fail(r, err_set(ERR_INVALID, "password: not UTF-8 text"));
+	else if (json_object_set_new(r->body, "password", v) < 0)
+		rc = cli_run_fail(r, err_set(ERR_SYSTEM, "out of memory"));
+cleanup:
+	if (line)
+		explicit_bzero(line, cap);
+	free(line);
+	return rc;
+}
+
 /* "admin,finance" of a roles array. */
 static void roles_text(char *out, size_t size, json_t *roles)
 {
@@ -126,8 +188,13 @@ static int run_user(struct cli_run *r)
 		goto cleanup;
 	if (strcmp(r->action, "add") == 0 || strcmp(r->action, "roles") == 0)
 		rc = roles_from_option(r);
+	if (rc == 0 && strcmp(r->action, "add") == 0)
+		rc = password_from_stdin(
+			r, json_string_value(json_object_get(r->body, "name")), false);
 	if (rc == 0 && strcmp(r->action, "add") != 0 && strcmp(r->action, "list") != 0)
 		rc = name_from_body(r, name);
+	if (rc == 0 && strcmp(r->action, "password") == 0)
+		rc = password_from_stdin(r, name, true);
 	if (rc != 0)
 		goto cleanup;
 	snprintf(path, sizeof(path), "/v1/users/%s/%s", name, r->action);
@@ -144,6 +211,9 @@ static int run_user(struct cli_run *r)
 	} else if (strcmp(r->action, "show") == 0) {
 		snprintf(path, sizeof(path), "/v1/users/%s", name);
 		rc = direct ? ledger_user_get(&out, r->c, name) : cli_run_request(r, "GET", path, &out);
+	} else if (strcmp(r->action, "password") == 0) {
+		rc = direct ? ledger_user_password_set(&out, r->c, name, r->body, &r->who)
+			    : cli_run_request(r, "POST", path, &out);
 	} else if (strcmp(r->action, "disable") == 0) {
 		rc = direct ? ledger_user_disable(&out, r->c, name, r->body, &r->who)
 			    : cli_run_request(r, "POST", path, &out);
@@ -153,6 +223,9 @@ static int run_user(struct cli_run *r)
 	}
 	if (direct && rc < 0)
 		rc = cli_run_fail(r, rc);
+	else if (rc == 0 && strcmp(r->action, "password") == 0 && strcmp(r->format, "json") != 0)
+		printf("password of %s set at %s\n", name,
+		       json_string_value(json_object_get(out, "password_set_at")));
 	else if (rc == 0)
 		rc = print_users(r, out);
 cleanup:
@@ -190,13 +263,18 @@ static const struct cli_args_cmd cmds[] = {
 	{"user disable", disable_opts, common_opts, NULL, NULL, 0, 0,
 	 "disable a user: their tokens stop working at once"},
 	{"user roles", roles_opts, common_opts, NULL, NULL, 0, 0, "replace a user's roles"},
+	{"user password", name_opts, common_opts, NULL, NULL, 0, 0,
+	 "set a user's password (one line of standard input): an admin anyone's, a user"
+	 " their own"},
 };
 
 static const char notes[] =
 	"Through tfledgerd with an admin's token (--url, --token; $TFLEDGER_URL,\n"
 	"$TFLEDGER_TOKEN), or on the database directly with --database (operating the\n"
 	"installation: the first admin). The last active admin can be neither disabled\n"
-	"nor lose the admin role. Make a user's token with `tfledger token create --user`.\n";
+	"nor lose the admin role. Make a user's token with `tfledger token create --user`.\n"
+	"A password is read from standard input, one line (user add: empty or none means\n"
+	"no password, tokens only), or asked for with echo off when that is a terminal.\n";
 static const struct cli_args_family family = CLI_ARGS_FAMILY(cmds, notes);
 
 int cli_user(int argc, char **argv)

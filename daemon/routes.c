@@ -249,6 +249,10 @@ static const struct route routes[] = {
 	 route_user_roles},
 	{"POST", "/v1/users/{name}/disable", "user_disable", ADMIN, "manage users", BODY,
 	 IDEMPOTENT, route_user_disable},
+	/* an admin sets anyone's password, any other user only their own
+	 * (route_user_password refuses the rest) */
+	{"POST", "/v1/users/{name}/password", "user_password", SIGNED_IN, "set a password", BODY,
+	 IDEMPOTENT, route_user_password},
 	{"POST", "/v1/users/{name}/tokens", "user_token_create", ADMIN, "manage users", BODY,
 	 IDEMPOTENT, route_user_token_create},
 	{"GET", "/v1/users/{name}/tokens", "user_tokens", PEOPLE_READERS, "read users", BODY,
@@ -258,6 +262,11 @@ static const struct route routes[] = {
 	{"GET", "/v1/audit", "audit_list", PEOPLE_READERS, "read the audit log", BODY, READ,
 	 route_audit_list},
 };
+
+bool route_secret(const struct route *rt)
+{
+	return rt->handler == route_user_create || rt->handler == route_user_password;
+}
 
 const char *route_role_name(unsigned role)
 {

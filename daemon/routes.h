@@ -53,6 +53,10 @@ struct route {
 const struct route *route_match(const char *method, const char *path,
 				char args[ROUTE_ARGS_MAX][128]);
 
+/* rt's body may carry a password (POST /v1/users, /v1/users/{name}/password):
+ * its Idempotency-Key record must keep no fast hash of it (server.c). */
+bool route_secret(const struct route *rt);
+
 /* The whole table, read-only (for tests): *n routes. */
 const struct route *daemon_routes(size_t *n);
 
@@ -168,6 +172,7 @@ enum MHD_Result route_users_list(struct req *q, const char *const *args);
 enum MHD_Result route_user_get(struct req *q, const char *const *args);
 enum MHD_Result route_user_roles(struct req *q, const char *const *args);
 enum MHD_Result route_user_disable(struct req *q, const char *const *args);
+enum MHD_Result route_user_password(struct req *q, const char *const *args);
 enum MHD_Result route_user_token_create(struct req *q, const char *const *args);
 enum MHD_Result route_user_tokens(struct req *q, const char *const *args);
 enum MHD_Result route_token_revoke(struct req *q, const char *const *args);

@@ -73,7 +73,7 @@ static int token_revoke(json_t **out, PGconn *c, const char *name, json_t *body,
 	return ledger_token_revoke(out, c, name, who);
 }
 
-/* POST /v1/users {"name","full_name"?,"roles":[...]}: 201 the user. */
+/* POST /v1/users {"name","full_name"?,"roles":[...],"password"?}: 201 the user. */
 enum MHD_Result route_user_create(struct req *q, const char *const *args)
 {
 	(void)args;
@@ -90,6 +90,23 @@ enum MHD_Result route_user_roles(struct req *q, const char *const *args)
 enum MHD_Result route_user_disable(struct req *q, const char *const *args)
 {
 	return write_run(q, ledger_user_disable, args[0], 200);
+}
+
+/*
+ * POST /v1/users/{name}/password {"password"}: 200 the user (never the
+ * password nor its hash). An admin may set anyone's; every other user only
+ * their own: 403 naming the person otherwise.
+ */
+enum MHD_Result route_user_password(struct req *q, const char *const *args)
+{
+	const struct ledger_token *t = http_token(q);
+
+	if (!http_role_in(q, ROLE_ADMIN) && strcmp(t->user, args[0]) != 0)
+		return http_send_error(q, EC_FORBIDDEN,
+				       "%s may set only their own password, not %s's (an admin"
+				       " sets anyone's)",
+				       t->user, args[0]);
+	return write_run(q, ledger_user_password_set, args[0], 200);
 }
 
 /* POST /v1/users/{name}/tokens {"name"?}: 201 {"token","name","user","id"}. */

@@ -536,7 +536,8 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 						"Idempotency-Key: printable ASCII without spaces");
 			return 1;
 		}
-	/* The request's identity: method, path and body. */
+	/* The request's identity: method, path and body; argon2id of them
+	 * instead of SHA-256 where the body may carry a password. */
 	material = malloc(strlen(q->method) + strlen(q->url) + q->len + 3);
 	if (!material) {
 		*sent = http_send_error(q, EC_INTERNAL, "out of memory");
@@ -545,7 +546,11 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 	n = (size_t)sprintf(material, "%s %s\n", q->method, q->url);
 	if (q->len)
 		memcpy(material + n, q->body, q->len);
-	rc = hash_sha256_hex(q->request_sha, material, n + q->len);
+	if (route_secret(q->rt))
+		rc = ledger_password_request_id(q->request_sha, material, n + q->len, key);
+	else
+		rc = hash_sha256_hex(q->request_sha, material, n + q->len);
+	explicit_bzero(material, n + q->len);
 	free(material);
 	if (rc == 0)
 		rc = ledger_idempotency_get(&found, stored, &status, &response, q->c, key);

@@ -10,13 +10,19 @@
  * at the same time cannot leave the installation without an active admin.
  * It must not decide what a role may do: that is the route table's
  * (daemon/routes.c).
+ *
+ * Passwords are hashed here, with argon2id from libargon2 (the reference
+ * implementation of RFC 9106), never by a hash of our own; the
+ * PASSWORD_* constants say with which parameters and why.
  */
 #include "ledger/people.h"
 
+#include <argon2.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "common/date.h"
@@ -37,16 +43,24 @@ const char *const ledger_role_names[LEDGER_ROLES] = {"admin", "finance", "secret
 	" to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"    \
 	" AS created_at, u.created_by,"                                                 \
 	" to_char(u.disabled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"   \
-	" AS disabled_at, u.disabled_by, u.disabled_reason"
+	" AS disabled_at, u.disabled_by, u.disabled_reason,"                            \
+	" to_char(u.password_set_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" \
+	" AS password_set_at"
 enum {
 	USER_NAME, USER_FULL_NAME, USER_ROLES, USER_CREATED_AT, USER_CREATED_BY,
-	USER_DISABLED_AT, USER_DISABLED_BY, USER_DISABLED_REASON, USER_NCOLS
+	USER_DISABLED_AT, USER_DISABLED_BY, USER_DISABLED_REASON, USER_PASSWORD_SET_AT,
+	USER_NCOLS
 };
 static const char *const user_cols[USER_NCOLS] = {
 	[USER_NAME] = "name", [USER_FULL_NAME] = "full_name", [USER_ROLES] = "roles",
 	[USER_CREATED_AT] = "created_at", [USER_CREATED_BY] = "created_by",
 	[USER_DISABLED_AT] = "disabled_at", [USER_DISABLED_BY] = "disabled_by",
-	[USER_DISABLED_REASON] = "disabled_reason"};
+	[USER_DISABLED_REASON] = "disabled_reason", [USER_PASSWORD_SET_AT] = "password_set_at"};
+
+/* password_get: what a password check reads of a user */
+enum { PASSWORD_HASH, PASSWORD_DISABLED, PASSWORD_NCOLS };
+static const char *const password_cols[PASSWORD_NCOLS] = {
+	[PASSWORD_HASH] = "password_hash", [PASSWORD_DISABLED] = "disabled"};
 
 /* token_get: the token, its user and the user's roles */
 enum { TOKEN_NAME, TOKEN_SHA256, TOKEN_USER, TOKEN_FULL_NAME, TOKEN_ROLES, TOKEN_NCOLS };
@@ -98,6 +112,11 @@ static const struct db_stmt stmts[] = {
 	 " (SELECT count(*) FROM users o JOIN user_roles r ON r.user_id = o.id"
 	 "  AND r.role = 'admin' WHERE o.disabled_at IS NULL AND o.id <> u.id) AS other_admins"
 	 " FROM users u WHERE u.name = $1", 1},
+	{"password_get",
+	 "SELECT password_hash, disabled_at IS NOT NULL AS disabled FROM users WHERE name = $1",
+	 1},
+	{"password_put",
+	 "UPDATE users SET password_hash = $2, password_set_at = now() WHERE id = $1::bigint", 2},
 	{"roles_clear", "DELETE FROM user_roles WHERE user_id = $1::bigint", 1},
 	{"roles_add",
 	 "INSERT INTO user_roles (user_id, role)"
@@ -137,6 +156,7 @@ static const struct db_columns columns[] = {
 	DB_COLUMNS("token_get", token_cols),	DB_COLUMNS("user_get", user_cols),
 	DB_COLUMNS("users_list", user_cols),	DB_COLUMNS("user_state", state_cols),
 	DB_COLUMNS("tokens_of", tokens_cols),	DB_COLUMNS("audit_list", audit_cols),
+	DB_COLUMNS("password_get", password_cols),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -278,12 +298,139 @@ static int roles_field(unsigned *out, json_t *body)
 	return 0;
 }
 
+/* --- passwords ------------------------------------------------------------------------ */
+
+/*
+ * argon2id's parameters: 3 passes over 64 MiB in one lane, a 16-byte
+ * random salt, a 32-byte hash. These are RFC 9106's second recommended
+ * option (section 4: t=3, m=64 MiB) with one lane instead of four. The
+ * memory is what makes each guess expensive on a GPU or an ASIC for
+ * whoever steals the hashes; three passes over it cost a fraction of a
+ * second on a server core, which a person signing in does not notice and
+ * an attacker pays for every guess. One lane: the daemon hashes on the request's own thread, and a
+ * sign-in should not take several cores (each one in progress holds its
+ * 64 MiB). The parameters and the salt are written into every hash (the
+ * PHC string), so raising them later leaves the passwords set before
+ * valid: argon2id_verify reads them back from the string.
+ */
+#define PASSWORD_T_COST 3
+#define PASSWORD_M_COST_KIB (64u * 1024u)
+#define PASSWORD_LANES 1
+#define PASSWORD_SALT_BYTES 16
+#define PASSWORD_HASH_BYTES 32
+#define PASSWORD_ENCODED_BYTES 128 /* argon2_encodedlen of the above: 97 */
+
+/*
+ * password is at most LEDGER_PASSWORD_MAX_BYTES bytes, at least
+ * LEDGER_PASSWORD_MIN_CHARS characters, and holds no control character
+ * (C0, DEL or C1). It counts characters as UTF-8, which jansson guarantees
+ * of every JSON string (and the CLI's json_stringn of its input); other
+ * bytes given to ledger_user_password_check can only fail to match.
+ */
+static bool password_valid(const char *password)
+{
+	const unsigned char *s = (const unsigned char *)password;
+	size_t n = strlen(password), chars = 0;
+
+	if (n > LEDGER_PASSWORD_MAX_BYTES)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < 0x20 || s[i] == 0x7f || (s[i] == 0xc2 && s[i + 1] >= 0x80 &&
+						      s[i + 1] <= 0x9f))
+			return false;
+		chars += (s[i] & 0xc0) != 0x80; /* a character's first byte */
+	}
+	return chars >= LEDGER_PASSWORD_MIN_CHARS;
+}
+
+/* The body's "password" (*out; NULL if absent or null and not required):
+ * ERR_INVALID naming the field, never repeating its value. */
+static int password_field(const char **out, json_t *body, bool required)
+{
+	int rc = text_field(out, body, "password", required, LEDGER_PASSWORD_MAX_BYTES);
+
+	if (rc == 0 && *out && !password_valid(*out))
+		rc = err_set(ERR_INVALID, "password: %d to %d bytes of UTF-8, at least %d"
+					  " characters, without control characters",
+			     LEDGER_PASSWORD_MIN_CHARS, LEDGER_PASSWORD_MAX_BYTES,
+			     LEDGER_PASSWORD_MIN_CHARS);
+	if (rc < 0)
+		*out = NULL;
+	return rc;
+}
+
+/* out: password's argon2id PHC string with a fresh random salt. */
+static int password_hash(char out[PASSWORD_ENCODED_BYTES], const char *password)
+{
+	unsigned char salt[PASSWORD_SALT_BYTES];
+	int rc;
+
+	ASSERT(argon2_encodedlen(PASSWORD_T_COST, PASSWORD_M_COST_KIB, PASSWORD_LANES,
+				 PASSWORD_SALT_BYTES, PASSWORD_HASH_BYTES,
+				 Argon2_id) <= PASSWORD_ENCODED_BYTES);
+	if (getrandom(salt, sizeof(salt), 0) != (ssize_t)sizeof(salt))
+		return err_sys(ERR_SYSTEM, "getrandom");
+	rc = argon2id_hash_encoded(PASSWORD_T_COST, PASSWORD_M_COST_KIB, PASSWORD_LANES, password,
+				   strlen(password), salt, sizeof(salt), PASSWORD_HASH_BYTES, out,
+				   PASSWORD_ENCODED_BYTES);
+	if (rc != ARGON2_OK)
+		return err_set(rc == ARGON2_MEMORY_ALLOCATION_ERROR ? ERR_SYSTEM : ERR_INTERNAL,
+			       "argon2id: %s", argon2_error_message(rc));
+	return 0;
+}
+
+int ledger_password_request_id(char out[HASH_HEX_BYTES], const char *material, size_t n,
+			       const char *key)
+{
+	unsigned char raw[PASSWORD_HASH_BYTES];
+	char salt[HASH_HEX_BYTES];
+	int rc = hash_sha256_hex(salt, key, strlen(key));
+
+	if (rc < 0)
+		return rc;
+	rc = argon2id_hash_raw(PASSWORD_T_COST, PASSWORD_M_COST_KIB, PASSWORD_LANES, material, n,
+			       salt, strlen(salt), raw, sizeof(raw));
+	if (rc != ARGON2_OK)
+		return err_set(rc == ARGON2_MEMORY_ALLOCATION_ERROR ? ERR_SYSTEM : ERR_INTERNAL,
+			       "argon2id: %s", argon2_error_message(rc));
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+int ledger_user_password_check(bool *out_ok, PGconn *c, const char *user,
+			       const char *password)
+{
+	char decoy[PASSWORD_ENCODED_BYTES];
+	PGresult *r = NULL;
+	int rc, v;
+
+	*out_ok = false;
+	if (!user || !password || !password_valid(password))
+		return 0;
+	rc = db_exec(&r, c, "password_get", 1, (const char *const[]){user});
+	if (rc < 0)
+		return rc;
+	if (PQntuples(r) == 0 || PQgetisnull(r, 0, PASSWORD_HASH)) {
+		rc = password_hash(decoy, password); /* as long as a check takes */
+	} else {
+		v = argon2id_verify(PQgetvalue(r, 0, PASSWORD_HASH), password, strlen(password));
+		if (v == ARGON2_OK)
+			*out_ok = PQgetvalue(r, 0, PASSWORD_DISABLED)[0] != 't';
+		else if (v != ARGON2_VERIFY_MISMATCH)
+			rc = err_set(v == ARGON2_MEMORY_ALLOCATION_ERROR ? ERR_SYSTEM : ERR_INTERNAL,
+				     "argon2id: %s", argon2_error_message(v));
+	}
+	PQclear(r);
+	return rc;
+}
+
 /* --- users ---------------------------------------------------------------------------- */
 
 static json_t *user_json(const PGresult *r, int row)
 {
 #define OR_NULL(col) (PQgetisnull(r, row, col) ? json_null() : json_string(PQgetvalue(r, row, col)))
-	json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:o, s:o, s:o}", "name",
+	json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "name",
 			      PQgetvalue(r, row, USER_NAME), "full_name",
 			      PQgetvalue(r, row, USER_FULL_NAME), "roles",
 			      ledger_roles_json(roles_of_list(PQgetvalue(r, row, USER_ROLES))),
@@ -291,7 +438,8 @@ static json_t *user_json(const PGresult *r, int row)
 			      PQgetvalue(r, row, USER_CREATED_BY), "disabled",
 			      !PQgetisnull(r, row, USER_DISABLED_AT), "disabled_at",
 			      OR_NULL(USER_DISABLED_AT), "disabled_by", OR_NULL(USER_DISABLED_BY),
-			      "disabled_reason", OR_NULL(USER_DISABLED_REASON));
+			      "disabled_reason", OR_NULL(USER_DISABLED_REASON), "password_set_at",
+			      OR_NULL(USER_PASSWORD_SET_AT));
 #undef OR_NULL
 	return o;
 }
@@ -321,6 +469,7 @@ int ledger_users_list(json_t **out, PGconn *c)
 struct user_tx {
 	const struct ledger_actor *who;
 	const char *name, *full_name, *reason;
+	char hash[PASSWORD_ENCODED_BYTES]; /* the password's, or "": none */
 	unsigned roles;
 	char id[24];	 /* users.id, after lookup */
 	bool disabled;	 /* after lookup */
@@ -378,24 +527,30 @@ static int create_tx(PGconn *c, void *ctx)
 	PQclear(r);
 	if (rc == 0)
 		rc = set_roles(c, t);
+	if (rc == 0 && t->hash[0])
+		rc = db_exec(NULL, c, "password_put", 2, (const char *const[]){t->id, t->hash});
 	return rc < 0 ? rc : ledger_audit(c, t->who, "user.create", t->name);
 }
 
 int ledger_user_create(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *who)
 {
-	static const char *const allowed[] = {"name", "full_name", "roles", NULL};
+	static const char *const allowed[] = {"name", "full_name", "roles", "password", NULL};
 	struct user_tx t = {.who = who};
+	const char *password = NULL;
 	int rc;
 
 	*out = NULL;
 	if ((rc = only_fields(body, allowed)) < 0 ||
 	    (rc = text_field(&t.name, body, "name", true, 64)) < 0 ||
 	    (rc = text_field(&t.full_name, body, "full_name", false, 200)) < 0 ||
-	    (rc = roles_field(&t.roles, body)) < 0)
+	    (rc = roles_field(&t.roles, body)) < 0 ||
+	    (rc = password_field(&password, body, false)) < 0)
 		return rc;
 	if (!ledger_user_name_valid(t.name))
 		return err_set(ERR_INVALID, "name: 1-64 of a-z 0-9 . _ -, beginning with a letter"
 					    " or digit: '%s'", t.name);
+	if (password && (rc = password_hash(t.hash, password)) < 0)
+		return rc;
 	rc = db_tx(c, DB_READ_COMMITTED, create_tx, &t);
 	return rc < 0 ? rc : ledger_user_get(out, c, t.name);
 }
@@ -460,6 +615,37 @@ int ledger_user_disable(json_t **out, PGconn *c, const char *name, json_t *body,
 	if (!*t.reason)
 		return err_set(ERR_INVALID, "reason: required, why the user is disabled");
 	rc = db_tx(c, DB_READ_COMMITTED, disable_tx, &t);
+	return rc < 0 ? rc : ledger_user_get(out, c, name);
+}
+
+static int password_tx(PGconn *c, void *ctx)
+{
+	struct user_tx *t = ctx;
+	int rc = lookup(c, t);
+
+	if (rc < 0)
+		return rc;
+	if (t->disabled)
+		return err_set(ERR_CONFLICT, "user '%s' is disabled: a password of theirs would"
+					     " open nothing", t->name);
+	rc = db_exec(NULL, c, "password_put", 2, (const char *const[]){t->id, t->hash});
+	return rc < 0 ? rc : ledger_audit(c, t->who, "user.password", t->name);
+}
+
+int ledger_user_password_set(json_t **out, PGconn *c, const char *name, json_t *body,
+			     const struct ledger_actor *who)
+{
+	static const char *const allowed[] = {"password", NULL};
+	struct user_tx t = {.who = who, .name = name};
+	const char *password = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = only_fields(body, allowed)) < 0 ||
+	    (rc = password_field(&password, body, true)) < 0 ||
+	    (rc = password_hash(t.hash, password)) < 0)
+		return rc;
+	rc = db_tx(c, DB_READ_COMMITTED, password_tx, &t);
 	return rc < 0 ? rc : ledger_user_get(out, c, name);
 }
 

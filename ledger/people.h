@@ -22,6 +22,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
+#include "common/hash.h"
 #include "ledger/ledger.h"
 
 /* The roles, in this order: bit i of a role set is ledger_role_names[i]. */
@@ -42,12 +43,56 @@ bool ledger_user_name_valid(const char *name);
 int ledger_people_setup(PGconn *c);
 
 /*
- * {"name","full_name"?,"roles":[...]} makes a user: 201 body in *out
- * ({name, full_name, roles, created_at, created_by, disabled_at, ...}).
+ * {"name","full_name"?,"roles":[...],"password"?} makes a user: 201 body
+ * in *out ({name, full_name, roles, created_at, created_by, disabled_at,
+ * ..., password_set_at}; never the password nor its hash). Without a
+ * password (absent or null) the person works with tokens only.
  * ERR_INVALID naming the field; ERR_CONFLICT if the name is taken.
  * Audited "user.create" naming who.
  */
 int ledger_user_create(json_t **out, PGconn *c, json_t *body, const struct ledger_actor *who);
+
+/*
+ * Passwords, for the workspace's sign-in (docs/people.md "Passwords").
+ * A password is 8 to 1024 bytes of UTF-8 with at least 8 characters and
+ * no control character; only its argon2id hash is stored (users.
+ * password_hash, a PHC string with its own salt and parameters).
+ */
+#define LEDGER_PASSWORD_MIN_CHARS 8
+#define LEDGER_PASSWORD_MAX_BYTES 1024
+
+/*
+ * {"password"} sets the user's password (replacing one set before).
+ * ERR_INVALID naming "password" (the message never repeats it),
+ * ERR_NOTFOUND, ERR_CONFLICT for a disabled user. Who may set whose
+ * password is the route's to decide. Audited "user.password". *out: the
+ * user.
+ */
+int ledger_user_password_set(json_t **out, PGconn *c, const char *name, json_t *body,
+			     const struct ledger_actor *who);
+
+/*
+ * *out_ok: password is user's password, by argon2id_verify (the library
+ * compares in constant time). False, with 0 returned, for a disabled
+ * user, a user without a password, an unknown user and a password out of
+ * bounds; an unknown user and one without a password cost one hashing
+ * too, so that the time taken does not tell which names exist. A
+ * negative err code only when the check itself failed (database, memory).
+ */
+int ledger_user_password_check(bool *out_ok, PGconn *c, const char *user,
+			       const char *password);
+
+/*
+ * The identity of a request whose body may carry a password, as its
+ * Idempotency-Key record keeps it (64 hex digits, like the SHA-256 of
+ * method, path and body that other requests keep): argon2id of material
+ * with the password parameters, salted by the key. The same request with
+ * the same key gives the same identity, so a replay is recognised; a
+ * guess at the password from the record costs as much as a guess from
+ * users.password_hash.
+ */
+int ledger_password_request_id(char out[HASH_HEX_BYTES], const char *material, size_t n,
+			       const char *key);
 
 /* One user as ledger_user_create answers; ERR_NOTFOUND. */
 int ledger_user_get(json_t **out, PGconn *c, const char *name);

@@ -1427,13 +1427,21 @@ CREATE TABLE public.users (
     disabled_at timestamp with time zone,
     disabled_by text,
     disabled_reason text,
+    password_hash text,
+    password_set_at timestamp with time zone,
     CONSTRAINT users_check CHECK (((disabled_at IS NULL) = (disabled_by IS NULL))),
     CONSTRAINT users_disabled_reason_check CHECK ((length(disabled_reason) <= 1000)),
     CONSTRAINT users_full_name_check CHECK ((length(full_name) <= 200)),
-    CONSTRAINT users_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9._-]{0,63}$'::text))
+    CONSTRAINT users_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9._-]{0,63}$'::text)),
+    CONSTRAINT users_password_hash_check CHECK (((password_hash ~~ '$argon2id$%'::text) AND (length(password_hash) <= 512))),
+    CONSTRAINT users_password_set_both CHECK (((password_hash IS NULL) = (password_set_at IS NULL)))
 );
 
 COMMENT ON TABLE public.users IS 'The people who use tfledger, by a login name. A disabled user''s tokens are refused; users are never deleted (the audit trail names them).';
+
+COMMENT ON COLUMN public.users.password_hash IS 'The person''s password as an argon2id PHC string ($argon2id$v=19$m=,t=,p=$salt$hash), never the password; NULL: no password (tokens only).';
+
+COMMENT ON COLUMN public.users.password_set_at IS 'When the password was last set (NULL with the hash).';
 
 ALTER TABLE public.users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.users_id_seq
@@ -1957,3 +1965,7 @@ GRANT UPDATE(disabled_at) ON TABLE public.users TO tfledger_daemon;
 GRANT UPDATE(disabled_by) ON TABLE public.users TO tfledger_daemon;
 
 GRANT UPDATE(disabled_reason) ON TABLE public.users TO tfledger_daemon;
+
+GRANT UPDATE(password_hash) ON TABLE public.users TO tfledger_daemon;
+
+GRANT UPDATE(password_set_at) ON TABLE public.users TO tfledger_daemon;

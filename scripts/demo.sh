@@ -105,15 +105,15 @@ done
 curl -sf "$url/healthz" >/dev/null || {
   echo "tfledgerd did not start; its log:" >&2; cat "$base/tfledgerd.log" >&2; exit 2; }
 echo "tfledgerd is up (pid $(cat "$base/tfledgerd.pid")), signing with $base/sign/key.pem"
-"$tf" user add --name ines --full-name "Ines Moreau (administrator)" --role admin --database "$db" >/dev/null
+printf '%s\n' "ines's demo passphrase" | "$tf" user add --name ines --full-name "Ines Moreau (administrator)" --role admin --database "$db" >/dev/null
 token[ines]=$("$tf" token create --user ines --database "$db")
 echo "the first admin, ines, and her token: made on the database (the operator's last step there)"
 
 say "Ines (admin): the people who keep the fund, a role each and a token each, through tfledgerd"
-as ines user add --name fatou --full-name "Fatou Diallo (DESA finance)" --role finance >/dev/null
-as ines user add --name tomas --full-name "Tomas Lindqvist (IGF Secretariat)" --role secretariat >/dev/null
-as ines user add --name mei --full-name "Mei Tanaka (IGF Secretariat, approver)" --role approver >/dev/null
-as ines user add --name kofi --full-name "Kofi Asante (auditor)" --role auditor >/dev/null
+printf '%s\n' "fatou's demo passphrase" | as ines user add --name fatou --full-name "Fatou Diallo (DESA finance)" --role finance >/dev/null
+printf '%s\n' "tomas's demo passphrase" | as ines user add --name tomas --full-name "Tomas Lindqvist (IGF Secretariat)" --role secretariat >/dev/null
+printf '%s\n' "mei's demo passphrase" | as ines user add --name mei --full-name "Mei Tanaka (IGF Secretariat, approver)" --role approver >/dev/null
+printf '%s\n' "kofi's demo passphrase" | as ines user add --name kofi --full-name "Kofi Asante (auditor)" --role auditor >/dev/null
 for who in fatou tomas mei kofi; do
   token[$who]=$(as ines token create --user "$who")
 done

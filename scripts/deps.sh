@@ -9,7 +9,7 @@ TFLEDGER_PACKAGES=(
   libpq-dev postgresql-15
   libxml2-dev libxml2-utils
   check
-  libmicrohttpd-dev libjansson-dev
+  libmicrohttpd-dev libjansson-dev libargon2-dev
   libssl-dev libxmlsec1-dev xmlsec1
   libcurl4-openssl-dev curl
 )

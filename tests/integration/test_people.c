@@ -7,12 +7,20 @@
  * the very next request; the last active admin stays; the audit log reads
  * back filtered and a page at a time; the first admin is made offline and
  * then works through the API, where a disabled user's token makes the CLI
- * exit 1. Each test gets a fresh migrated database and its own tfledgerd.
+ * exit 1. Passwords: set through the API and through the CLI's standard
+ * input, stored only as argon2id, never answered nor audited, checked by
+ * ledger_user_password_check; set by the user themselves or an admin, not
+ * by another user. Each test gets a fresh migrated database and its own
+ * tfledgerd.
  */
 #include "tests/integration/ledger_fixture.h"
 
 #include <jansson.h>
 #include <stdarg.h>
+
+#include "common/err.h"
+#include "common/hash.h"
+#include "ledger/people.h"
 
 static struct roles_env E;
 
@@ -449,6 +457,317 @@ START_TEST(test_cli__first_admin_offline_then_through_the_api)
 }
 END_TEST
 
+/* --- passwords ------------------------------------------------------------------ */
+
+/* ledger_user_password_check(user, password) on the test's own connection. */
+static bool password_ok(const char *user, const char *password)
+{
+	PGconn *c = harness_connect(E.conninfo);
+	bool ok = true;
+
+	ck_assert_int_eq(ledger_people_setup(c), 0);
+	ck_assert_msg(ledger_user_password_check(&ok, c, user, password) == 0, "check: %s",
+		      err_last());
+	PQfinish(c);
+	return ok;
+}
+
+/* users.password_hash of user (caller frees). */
+static char *stored_hash(const char *user)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "SELECT password_hash FROM users WHERE name = '%s'", user);
+	return query_str(E.conninfo, sql);
+}
+
+/* The answer of method path as text holds neither needle. */
+static void answer_lacks(const char *method, const char *path, const char *a, const char *b)
+{
+	struct resp r = http(&E.d, method, path, E.admin, NULL, NULL);
+
+	ck_assert_msg(r.status == 200, "%s %s: %ld %s", method, path, r.status, r.body);
+	ck_assert_msg(!strstr(r.body, a) && !strstr(r.body, b), "%s %s shows a secret: %s",
+		      method, path, r.body);
+	resp_free(&r);
+}
+
+START_TEST(test_passwords__argon2id_checked_never_answered_nor_audited)
+{
+	static const char *const bad[] = {
+		"{\"name\":\"x\",\"roles\":[\"finance\"],\"password\":\"seven77\"}",
+		"{\"name\":\"x\",\"roles\":[\"finance\"],\"password\":\"tab\\there-and-long\"}",
+		"{\"name\":\"x\",\"roles\":[\"finance\"],\"password\":\"c1 \\u0085 control!\"}",
+		"{\"name\":\"x\",\"roles\":[\"finance\"],\"password\":12345678}",
+	};
+	const char *pw = "correct horse battery";
+	long long users = query_ll(E.conninfo, "SELECT count(*) FROM users");
+	char *hash;
+	json_t *o;
+
+	o = call_on(&E.d, "POST", "/v1/users", E.admin,
+		    "{\"name\":\"pia\",\"roles\":[\"finance\"],"
+		    "\"password\":\"correct horse battery\"}", 201);
+	ck_assert_msg(json_is_string(json_object_get(o, "password_set_at")), "no password_set_at");
+	ck_assert_ptr_null(json_object_get(o, "password"));
+	ck_assert_ptr_null(json_object_get(o, "password_hash"));
+	json_decref(o);
+	hash = stored_hash("pia");
+	ck_assert_msg(hash && strncmp(hash, "$argon2id$v=19$m=65536,t=3,p=1$", 31) == 0,
+		      "stored: %s", hash ? hash : "NULL");
+	ck_assert_msg(!strstr(hash, pw), "the password in the clear: %s", hash);
+
+	/* the check: right, wrong, someone unknown, someone without a password */
+	ck_assert(password_ok("pia", pw));
+	ck_assert(!password_ok("pia", "correct horse battery "));
+	ck_assert(!password_ok("pia", "Correct horse battery"));
+	ck_assert(!password_ok("nobody", pw));
+	o = call_on(&E.d, "POST", "/v1/users", E.admin,
+		    "{\"name\":\"tokens-only\",\"roles\":[\"auditor\"]}", 201);
+	ck_assert(json_is_null(json_object_get(o, "password_set_at")));
+	json_decref(o);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM users WHERE name ="
+					      " 'tokens-only' AND password_hash IS NULL"),
+			 1);
+	ck_assert(!password_ok("tokens-only", pw));
+	ck_assert(!password_ok("tokens-only", ""));
+
+	/* bad passwords: 400 naming the field, never repeating it, nothing stored */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refused("POST", "/v1/users", E.admin, bad[i], 400, "invalid-field", "password:");
+	{
+		struct resp r = http(&E.d, "POST", "/v1/users", E.admin, NULL, bad[0]);
+
+		ck_assert_msg(!strstr(r.body, "seven77"), "the password echoed: %s", r.body);
+		resp_free(&r);
+	}
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM users"), users + 2);
+
+	/* never in an answer, never in the audit log */
+	answer_lacks("GET", "/v1/users", "$argon2id$", pw);
+	answer_lacks("GET", "/v1/users/pia", "$argon2id$", pw);
+	answer_lacks("GET", "/v1/audit", "$argon2id$", pw);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE"
+					      " object LIKE '%argon2%' OR object LIKE '%horse%'"),
+			 0);
+
+	/* a disabled user's right password opens nothing */
+	json_decref(call_on(&E.d, "POST", "/v1/users/pia/disable", E.admin,
+			    "{\"reason\":\"left\"}", 200));
+	ck_assert(!password_ok("pia", pw));
+	refused("POST", "/v1/users/pia/password", E.admin, "{\"password\":\"another one here\"}",
+		409, "conflict", "user 'pia' is disabled");
+	free(hash);
+}
+END_TEST
+
+START_TEST(test_passwords__set_by_the_user_or_an_admin_not_another)
+{
+	char *pia, *quinn, *before, *after;
+	json_t *o;
+
+	add_user("pia", "[\"finance\"]");
+	add_user("quinn", "[\"approver\"]");
+	pia = user_token("pia", "pia-1");
+	quinn = user_token("quinn", "quinn-1");
+
+	/* pia her own */
+	o = call_on(&E.d, "POST", "/v1/users/pia/password", pia,
+		    "{\"password\":\"pia's own passphrase\"}", 200);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "name")), "pia");
+	ck_assert(json_is_string(json_object_get(o, "password_set_at")));
+	ck_assert_ptr_null(json_object_get(o, "password"));
+	json_decref(o);
+	ck_assert(password_ok("pia", "pia's own passphrase"));
+	/* quinn (approver alone) his own too */
+	json_decref(call_on(&E.d, "POST", "/v1/users/quinn/password", quinn,
+			    "{\"password\":\"quinn-first-9\"}", 200));
+	ck_assert(password_ok("quinn", "quinn-first-9"));
+
+	/* pia not quinn's: 403, his unchanged */
+	before = stored_hash("quinn");
+	refused("POST", "/v1/users/quinn/password", pia, "{\"password\":\"taken over!!\"}", 403,
+		"forbidden", "pia may set only their own password");
+	after = stored_hash("quinn");
+	ck_assert_str_eq(before, after);
+	free(after);
+	ck_assert(!password_ok("quinn", "taken over!!"));
+
+	/* the admin sets quinn's: a new salt, the old one stops working */
+	json_decref(call_on(&E.d, "POST", "/v1/users/quinn/password", E.admin,
+			    "{\"password\":\"reset by ada 2019\"}", 200));
+	after = stored_hash("quinn");
+	ck_assert_str_ne(before, after);
+	ck_assert(password_ok("quinn", "reset by ada 2019"));
+	ck_assert(!password_ok("quinn", "quinn-first-9"));
+
+	/* bad bodies and an unknown user */
+	refused("POST", "/v1/users/pia/password", pia, "{\"password\":\"short\"}", 400,
+		"invalid-field", "password:");
+	refused("POST", "/v1/users/pia/password", pia, "{}", 400, "invalid-field",
+		"password: required");
+	refused("POST", "/v1/users/pia/password", pia, "{\"password\":\"long enough\",\"x\":1}",
+		400, "invalid-field", "x: unknown field");
+	refused("POST", "/v1/users/nobody/password", E.admin, "{\"password\":\"long enough\"}",
+		404, "not-found", "no user 'nobody'");
+	ck_assert(password_ok("pia", "pia's own passphrase"));
+
+	/* audited "user.password", naming who set it */
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action ="
+					      " 'user.password' AND object = 'pia' AND user_name"
+					      " = 'pia'"),
+			 1);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action ="
+					      " 'user.password' AND object = 'quinn'"),
+			 2);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action ="
+					      " 'user.password' AND object = 'quinn' AND user_name"
+					      " = 'ada' AND role = 'admin'"),
+			 1);
+	free(before);
+	free(after);
+	free(pia);
+	free(quinn);
+}
+END_TEST
+
+START_TEST(test_passwords__a_keyed_request_replays_and_keeps_no_fast_hash)
+{
+	const char *body = "{\"password\":\"keyed and replayed\"}";
+	char material[128], fast[HASH_HEX_BYTES], slow[HASH_HEX_BYTES], *stored;
+	struct resp r1, r2, r3;
+
+	add_user("pia", "[\"finance\"]");
+	r1 = http(&E.d, "POST", "/v1/users/pia/password", E.admin, "pw-key-1", body);
+	ck_assert_msg(r1.status == 200, "%ld %s", r1.status, r1.body);
+	r2 = http(&E.d, "POST", "/v1/users/pia/password", E.admin, "pw-key-1", body);
+	ck_assert_int_eq(r2.status, 200);
+	ck_assert_str_eq(r1.body, r2.body);
+	r3 = http(&E.d, "POST", "/v1/users/pia/password", E.admin, "pw-key-1",
+		  "{\"password\":\"another password\"}");
+	ck_assert_msg(r3.status == 409 && strstr(r3.body, "was used with another request"), "%ld %s",
+		      r3.status, r3.body);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE action ="
+					      " 'user.password'"),
+			 1);
+	ck_assert(password_ok("pia", "keyed and replayed"));
+	ck_assert_msg(!strstr(r1.body, "keyed and replayed") && !strstr(r1.body, "$argon2id$"),
+		      "%s", r1.body);
+
+	/* the key's record: argon2id of the request, not its SHA-256 */
+	snprintf(material, sizeof(material), "POST /v1/users/pia/password\n%s", body);
+	ck_assert_int_eq(hash_sha256_hex(fast, material, strlen(material)), 0);
+	ck_assert_int_eq(ledger_password_request_id(slow, material, strlen(material), "pw-key-1"), 0);
+	stored = query_str(E.conninfo, "SELECT request_sha256 FROM idempotency_keys"
+				       " WHERE key = 'pw-key-1'");
+	ck_assert_str_ne(stored, fast);
+	ck_assert_str_eq(stored, slow);
+	free(stored);
+	resp_free(&r1);
+	resp_free(&r2);
+	resp_free(&r3);
+}
+END_TEST
+
+/* harness_run of tfledger ARGS... with input on standard input. */
+static int tf_in(char **out, char **err, const char *input, const char *first, ...)
+{
+	const char *argv[32] = {harness_bin_tfledger(), first};
+	int n = 2;
+	va_list ap;
+
+	va_start(ap, first);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return harness_run(out, err, input, argv);
+}
+
+START_TEST(test_cli__passwords_from_standard_input)
+{
+	char *out = NULL, *err = NULL, *root, *hash;
+	int rc;
+
+	/* the first admin on the database, the password piped in */
+	rc = tf_in(&out, &err, "first admin's pass\n", "user", "add", "--name", "root", "--role",
+		   "admin", "--database", E.conninfo, NULL);
+	ck_assert_msg(rc == 0, "user add: %s", err);
+	ck_assert_msg(!strstr(out, "first admin's pass") && !strstr(err, "Password for"),
+		      "%s %s", out, err);
+	free(out);
+	free(err);
+	hash = stored_hash("root");
+	ck_assert_msg(hash && strncmp(hash, "$argon2id$", 10) == 0, "%s", hash ? hash : "NULL");
+	free(hash);
+	ck_assert(password_ok("root", "first admin's pass"));
+	ck_assert(!password_ok("root", "first admin's pass\n"));
+	rc = tf_in(&out, &err, NULL, "token", "create", "--user", "root", "--database",
+		   E.conninfo, NULL);
+	ck_assert_msg(rc == 0, "token create: %s", err);
+	out[strcspn(out, "\n")] = '\0';
+	root = out;
+	free(err);
+
+	/* through tfledgerd: a CRLF line; and no input at all: no password */
+	rc = tf_in(&out, &err, "clerk's pass 1\r\n", "user", "add", "--name", "clerk", "--role",
+		   "finance", "--url", E.d.base, "--token", root, NULL);
+	ck_assert_msg(rc == 0, "user add (API): %s", err);
+	free(out);
+	free(err);
+	ck_assert(password_ok("clerk", "clerk's pass 1"));
+	rc = tf_in(&out, &err, "", "user", "add", "--name", "viewer", "--role", "auditor", "--url",
+		   E.d.base, "--token", root, NULL);
+	ck_assert_msg(rc == 0, "user add without a password: %s", err);
+	free(out);
+	free(err);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM users WHERE name = 'viewer'"
+					      " AND password_hash IS NULL"),
+			 1);
+
+	/* tfledger user password, through tfledgerd and on the database */
+	rc = tf_in(&out, &err, "clerk's pass 2\n", "user", "password", "--name", "clerk", "--url",
+		   E.d.base, "--token", root, NULL);
+	ck_assert_msg(rc == 0 && strstr(out, "password of clerk set at "), "%d %s %s", rc, out,
+		      err);
+	free(out);
+	free(err);
+	ck_assert(password_ok("clerk", "clerk's pass 2"));
+	ck_assert(!password_ok("clerk", "clerk's pass 1"));
+	rc = tf_in(&out, &err, "viewer's own pass\n", "user", "password", "--name", "viewer",
+		   "--database", E.conninfo, NULL);
+	ck_assert_msg(rc == 0, "user password (database): %s", err);
+	free(out);
+	free(err);
+	ck_assert(password_ok("viewer", "viewer's own pass"));
+
+	/* refusals: none given, too short, a control character; nothing changed */
+	rc = tf_in(&out, &err, "", "user", "password", "--name", "clerk", "--url", E.d.base,
+		   "--token", root, NULL);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_msg(strstr(err, "password: none given"), "%s", err);
+	free(out);
+	free(err);
+	rc = tf_in(&out, &err, "short\n", "user", "password", "--name", "clerk", "--url", E.d.base,
+		   "--token", root, NULL);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_msg(strstr(err, "password: ") && strstr(err, "[invalid-field]") &&
+			      !strstr(err, "short\n"),
+		      "%s", err);
+	free(out);
+	free(err);
+	rc = tf_in(&out, &err, "bell\a in the middle\n", "user", "add", "--name", "bell", "--role",
+		   "finance", "--database", E.conninfo, NULL);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_msg(strstr(err, "password: "), "%s", err);
+	free(out);
+	free(err);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM users WHERE name = 'bell'"), 0);
+	ck_assert(password_ok("clerk", "clerk's pass 2"));
+	free(root);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test api[] = {
@@ -459,6 +778,10 @@ static Suite *suite(void)
 		{test_writes__replay_a_key_and_record_the_acting_role, 0},
 		{test_audit__filters_and_pages, 0},
 		{test_cli__first_admin_offline_then_through_the_api, 0},
+		{test_passwords__argon2id_checked_never_answered_nor_audited, 0},
+		{test_passwords__set_by_the_user_or_an_admin_not_another, 0},
+		{test_passwords__a_keyed_request_replays_and_keeps_no_fast_hash, 0},
+		{test_cli__passwords_from_standard_input, 0},
 	};
 	Suite *s = suite_create("people");
 

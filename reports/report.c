@@ -151,7 +151,8 @@ int reports_attr(xmlTextWriterPtr w, const char *name, const char *value)
 	int rc;
 
 	/* text stored before the rule of common/text.h: shown, never raw */
-	if (!text_ok(value, strlen(value)) && !(shown = text_shown(value, strlen(value))))
+	if (value && !text_ok(value, strlen(value)) &&
+	    !(shown = text_shown(value, strlen(value))))
 		return err_oom();
 	rc = wrote(xmlTextWriterWriteAttribute(w, X(name), X(shown ? shown : value)), name);
 	free(shown);

@@ -144,7 +144,7 @@ int reports_write_text(xmlTextWriterPtr w, const char *name, const char *text)
 	char *shown = NULL;
 	int rc;
 
-	if (!text_ok(text, strlen(text)) && !(shown = text_shown(text, strlen(text))))
+	if (text && !text_ok(text, strlen(text)) && !(shown = text_shown(text, strlen(text))))
 		return err_oom();
 	rc = wrote(xmlTextWriterWriteElement(w, X(name), X(shown ? shown : text)), name);
 	free(shown);

@@ -29,6 +29,7 @@
 #include "common/date.h"
 #include "common/err.h"
 #include "common/money.h"
+#include "common/text.h"
 
 #define SWIFT_LINE_CHARS 65 /* the standard's line length */
 
@@ -174,6 +175,9 @@ static int next_line(struct parser *p)
 		}
 	}
 	p->line[m] = '\0';
+	/* the one rule for text (common/text.h): no C1 controls, no U+FFFE */
+	if (text_check(NULL, p->line, m) < 0)
+		return fail(p, ERR_INVALID, p->lineno, "line", "%s: not an MT940 text", err_last());
 	if (latin1)
 		warn(p, W_ENCODING, p->lineno, "line", "not UTF-8: read as ISO 8859-1");
 	return 1;

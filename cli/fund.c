@@ -229,7 +229,7 @@ static int rates_import(struct cli_run *r, json_t **out)
 	fclose(f);
 	if (rc != 0)
 		return rc;
-	*out = json_loadb(ans, alen, 0, &e);
+	*out = cli_http_load(ans, alen, &e);
 	free(ans);
 	if (!*out) {
 		fprintf(stderr, "tfledger: rates import: the answer is not JSON: %s\n", e.text);

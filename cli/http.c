@@ -14,6 +14,7 @@
 #include "cli/progress.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "common/text.h"
 
 /* The largest answer the CLI keeps: a report or a long list. */
 #define ANSWER_MAX ((size_t)512 * 1024 * 1024)
@@ -73,11 +74,50 @@ static size_t on_read(char *p, size_t size, size_t n, void *ud)
 	return got == 0 && ferror((FILE *)ud) ? CURL_READFUNC_ABORT : got;
 }
 
+/* Every string in v that is not text the ledger accepts, in place, as
+ * text_shown shows it; false when memory ran out. */
+static bool shown(json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v) && !text_ok(json_string_value(v), json_string_length(v))) {
+		char *t = text_shown(json_string_value(v), json_string_length(v));
+		bool ok = t && json_string_set(v, t) == 0;
+
+		free(t);
+		return ok;
+	}
+	json_object_foreach(v, key, x)
+		if (!shown(x))
+			return false;
+	json_array_foreach(v, i, x)
+		if (!shown(x))
+			return false;
+	return true;
+}
+
+json_t *cli_http_load(const char *text, size_t len, json_error_t *e)
+{
+	json_t *o = json_loadb(text, len, 0, e);
+
+	if (o && !shown(o)) {
+		json_decref(o);
+		snprintf(e->text, sizeof(e->text), "out of memory");
+		return NULL;
+	}
+	return o;
+}
+
 /* Prints a refusal: the answer's error object if it has one, else its text. */
 static int refused(const char *what, long status, const char *ctype, const char *body)
 {
-	json_t *o = ctype && strstr(ctype, "json") && body ? json_loads(body, 0, NULL) : NULL;
+	json_error_t jerr;
+	json_t *o = ctype && strstr(ctype, "json") && body
+			    ? cli_http_load(body, strlen(body), &jerr) : NULL;
 	json_t *e = json_object_get(o, "error");
+	char *text = NULL;
 	const char *msg = json_string_value(json_object_get(e, "message"));
 	const char *code = json_string_value(json_object_get(e, "code"));
 
@@ -85,7 +125,9 @@ static int refused(const char *what, long status, const char *ctype, const char 
 		fprintf(stderr, "tfledger: %s: %s [%s]\n", what, msg, code ? code : "error");
 	else
 		fprintf(stderr, "tfledger: %s: HTTP %ld%s%.300s\n", what, status,
-			body && *body ? ": " : "", body ? body : "");
+			body && *body ? ": " : "",
+			body && (text = text_shown(body, strlen(body))) ? text : "");
+	free(text);
 	json_decref(o);
 	return status < 500 ? CLI_USAGE : CLI_FAIL;
 }
@@ -211,7 +253,7 @@ int cli_http_json(json_t **out, const struct cli_http *h, const char *what, cons
 	if (len > 0) {
 		json_error_t e;
 
-		*out = json_loadb(ans, len, 0, &e);
+		*out = cli_http_load(ans, len, &e);
 		if (!*out) {
 			fprintf(stderr, "tfledger: %s: the answer is not JSON: %s\n", what, e.text);
 			rc = CLI_FAIL;

@@ -63,6 +63,15 @@ int cli_http_raw(char **out, size_t *len, const struct cli_http *h, const char *
 		 size_t blen, char *rtype, size_t rsize);
 
 /*
+ * An answer's JSON text parsed (json_loadb; NULL with *e on failure), its
+ * strings made safe to print: one that is not text the ledger accepts
+ * (common/text.h: a memo stored with U+001B before the door refused it)
+ * becomes what text_shown shows ("\u001B"), so no answer can act on the
+ * terminal. Every answer the CLI reads goes through here.
+ */
+json_t *cli_http_load(const char *text, size_t len, json_error_t *e);
+
+/*
  * Appends to path (size bytes in all) a query string of params' members
  * whose values are strings, integers or true ("?a=1&b=x%20y"; false and
  * null members are left out); values are URL-escaped. ERR_LIMIT if it does

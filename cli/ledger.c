@@ -17,6 +17,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/http.h"
 #include "common/date.h"
 #include "common/cfg.h"
 #include "common/db.h"
@@ -130,6 +131,7 @@ static int call(json_t **out, const struct opts *o, const char *method, const ch
 	long status = 0;
 	CURL *c = curl_easy_init();
 	CURLcode cc;
+	json_error_t jerr;
 	int rc = CLI_OK;
 
 	*out = NULL;
@@ -161,13 +163,13 @@ static int call(json_t **out, const struct opts *o, const char *method, const ch
 		goto cleanup;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	*out = b.p ? json_loads(b.p, 0, NULL) : NULL;
+	*out = b.p ? cli_http_load(b.p, strlen(b.p), &jerr) : NULL;
 	if (status >= 400) {
 		json_t *e = json_object_get(*out, "error");
 
 		fprintf(stderr, "tfledger: %s %s: %ld %s: %s\n", method, path, status,
 			json_string_value(json_object_get(e, "code")) ?: "error",
-			json_string_value(json_object_get(e, "message")) ?: (b.p ? b.p : ""));
+			json_string_value(json_object_get(e, "message")) ?: "(no error message)");
 		rc = status < 500 ? CLI_USAGE : CLI_FAIL;
 		json_decref(*out);
 		*out = NULL;

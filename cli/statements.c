@@ -227,7 +227,7 @@ static int import_one(json_t *rows, const char *file, struct opts *o, const char
 	fclose(doc);
 	if (status != CLI_OK)
 		return status;
-	answer = json_loadb(ans, alen, 0, &e);
+	answer = cli_http_load(ans, alen, &e);
 	free(ans);
 	if (!answer) {
 		fprintf(stderr, "tfledger: %s: the answer is not JSON: %s\n", what, e.text);

@@ -409,6 +409,7 @@ static int dispatch(struct cli_run *r)
 	if (strcmp(f, "applicants") == 0 && strcmp(a, "import") == 0) {
 		char *csv = NULL, *text = NULL;
 		size_t len = 0, alen = 0;
+		json_error_t jerr;
 		int rc = slurp(&csv, &len, r->positional);
 
 		/* the file's name, for the server's messages and the rows */
@@ -425,7 +426,7 @@ static int dispatch(struct cli_run *r)
 				: cli_http_raw(&text, &alen, &r->http, "applicants import", "POST",
 					       path, "text/csv", csv, len, NULL, 0);
 		free(csv);
-		if (status == CLI_OK && !(out = json_loadb(text, alen, 0, NULL)))
+		if (status == CLI_OK && !(out = cli_http_load(text, alen, &jerr)))
 			status = cli_fail(err_set(ERR_INTERNAL, "the answer is not JSON"),
 					  "applicants import");
 		free(text);

@@ -13,6 +13,7 @@
 
 #include "common/err.h"
 #include "common/limits.h"
+#include "common/text.h"
 
 #define READ_CHUNK 65536
 
@@ -30,8 +31,7 @@ struct csv_reader {
 	size_t line, col;    /* position of the next byte */
 	size_t bline, bcol;  /* position of the byte last read */
 	size_t rec_line;
-	int u8_need;         /* UTF-8 continuation bytes still expected */
-	unsigned char u8_lo, u8_hi;
+	struct text_utf8 u8; /* the character being read */
 };
 
 int csv_open_stream(csv_reader **out, FILE *f, const char *name)
@@ -136,37 +136,22 @@ static int fault(csv_reader *r, const char *what)
 	return err_set(ERR_INVALID, "%s:%zu:%zu: %s", r->name, r->bline, r->bcol, what);
 }
 
-/* Feeds one byte to the UTF-8 check; ERR_INVALID at the first bad byte. */
+/* Feeds one byte to the text check (common/text.h: valid UTF-8 of
+ * characters the ledger accepts); ERR_INVALID at the first bad byte. */
 static int utf8(csv_reader *r, int c)
 {
-	if (r->u8_need > 0) {
-		if (c < r->u8_lo || c > r->u8_hi)
-			return fault(r, "invalid UTF-8");
-		r->u8_need--;
-		r->u8_lo = 0x80;
-		r->u8_hi = 0xBF;
-		return 0;
-	}
-	if (c < 0x80)
-		return c == 0 ? fault(r, "NUL byte") : 0;
-	r->u8_lo = 0x80;
-	r->u8_hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF)
-		r->u8_need = 1;
-	else if (c >= 0xE0 && c <= 0xEF)
-		r->u8_need = 2;
-	else if (c >= 0xF0 && c <= 0xF4)
-		r->u8_need = 3;
-	else
+	int got = text_utf8_feed(&r->u8, (unsigned char)c);
+	char what[64];
+
+	if (got < 0)
 		return fault(r, "invalid UTF-8");
-	if (c == 0xE0)
-		r->u8_lo = 0xA0;       /* overlong */
-	else if (c == 0xED)
-		r->u8_hi = 0x9F;       /* surrogates */
-	else if (c == 0xF0)
-		r->u8_lo = 0x90;       /* overlong */
-	else if (c == 0xF4)
-		r->u8_hi = 0x8F;       /* above U+10FFFF */
+	if (got == 1 && c == 0)
+		return fault(r, "NUL byte");
+	if (got == 1 && !text_char_ok(r->u8.cp)) {
+		snprintf(what, sizeof(what), "control character U+%04X not allowed",
+			 (unsigned)r->u8.cp);
+		return fault(r, what);
+	}
 	return 0;
 }
 
@@ -197,7 +182,7 @@ static int end_field(csv_reader *r)
 	if (r->nfields == LIMIT_CSV_FIELDS)
 		return err_set(ERR_LIMIT, "%s:%zu: more than %d fields (LIMIT_CSV_FIELDS)",
 			       r->name, r->rec_line, LIMIT_CSV_FIELDS);
-	if (r->u8_need > 0)
+	if (r->u8.need > 0)
 		return fault(r, "invalid UTF-8 (truncated sequence)");
 	if (append(r, '\0') < 0)
 		return ERR_LIMIT;
@@ -229,7 +214,8 @@ int csv_next(csv_reader *r)
 			if (st != QUOTED)
 				c = '\n';
 		}
-		if (c >= 0 && (c >= 0x80 || c == 0 || r->u8_need) && (rc = utf8(r, c)) < 0)
+		if (c >= 0 && (c >= 0x7F || (c < 0x20 && c != '\n' && c != '\t' && c != '\r') ||
+			       r->u8.need) && (rc = utf8(r, c)) < 0)
 			return rc;
 		switch (st) {
 		case FIELD_START:
@@ -287,10 +273,10 @@ int csv_next(csv_reader *r)
 		/* fast path: the rest of a run of plain ASCII bytes of an unquoted
 		 * field, straight from the buffer (most of a typical file); not
 		 * inside a UTF-8 sequence, whose next byte must be checked */
-		while (r->u8_need == 0 && r->pos < r->len) {
+		while (r->u8.need == 0 && r->pos < r->len) {
 			unsigned char b = r->in[r->pos];
 
-			if (b == ',' || b == '\n' || b == '\r' || b == '"' || b == 0 || b >= 0x80)
+			if (b == ',' || b == '\n' || b == '\r' || b == '"' || b < 0x20 || b >= 0x7F)
 				break;
 			if ((rc = append(r, (char)b)) < 0)
 				return rc;

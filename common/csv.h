@@ -7,7 +7,8 @@
  * "name:line:column: what" (line and column of the fault, 1-based, column
  * counted in bytes): a quote inside an unquoted field, anything but a comma
  * or line end after a closing quote, an unclosed quote, a bare CR, a NUL
- * byte, invalid UTF-8, a record above LIMIT_CSV_RECORD_BYTES or with more
+ * byte, invalid UTF-8, a character the ledger does not accept
+ * (common/text.h: control characters but TAB and line ends, U+FFFE), a record above LIMIT_CSV_RECORD_BYTES or with more
  * than LIMIT_CSV_FIELDS fields (ERR_LIMIT).
  *
  * The reader keeps one record in memory, never the file. It does not know

@@ -1,6 +1,7 @@
 /*
  * err.c - the thread-local last-error message behind err.h.
- * Messages are truncated, never overflowed, at LIMIT_ERR_BYTES.
+ * Messages are truncated, never overflowed, at LIMIT_ERR_BYTES, and on a
+ * UTF-8 character boundary (a message goes into JSON answers whole).
  */
 #include "common/err.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "common/limits.h"
+#include "common/text.h"
 
 static _Thread_local char last[LIMIT_ERR_BYTES];
 static _Thread_local int last_class;
@@ -56,7 +58,8 @@ int err_recode(int code, enum err_code ec)
 static int __attribute__((format(printf, 3, 0)))
 set(int code, enum err_code ec, const char *fmt, va_list ap)
 {
-	vsnprintf(last, sizeof(last), fmt, ap);
+	if (vsnprintf(last, sizeof(last), fmt, ap) >= (int)sizeof(last))
+		last[text_cut(last, strlen(last))] = '\0';
 	return err_recode(code, ec);
 }
 
@@ -122,6 +125,7 @@ int err_sys(int code, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(last);
 	snprintf(last + n, sizeof(last) - n, ": %s", strerror(saved));
+	last[text_cut(last, strlen(last))] = '\0';
 	return code;
 }
 
@@ -134,7 +138,7 @@ int err_wrap(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	p = strlen(prefix);
+	p = text_cut(prefix, strlen(prefix));
 	m = strlen(last);
 	if (p + 2 + m >= sizeof(last))
 		m = sizeof(last) - 1 - p - 2;
@@ -143,6 +147,7 @@ int err_wrap(int code, const char *fmt, ...)
 	last[p] = ':';
 	last[p + 1] = ' ';
 	last[p + 2 + m] = '\0';
+	last[text_cut(last, p + 2 + m)] = '\0';
 	last_class = code;
 	return code;
 }

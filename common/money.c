@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/text.h"
 #include "common/iso4217.h"
 
 static int cmp_code(const void *key, const void *elem)
@@ -50,6 +51,27 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* ERR_INVALID for the character at p of amount s, named whole (a digit of
+ * another script, U+0663, is more than one byte and no ASCII digit). */
+static int bad_char(const char *s, const char *p)
+{
+	struct text_utf8 d = {0};
+	size_t n = 0;
+	int r = 0;
+
+	while (p[n] && (r = text_utf8_feed(&d, (unsigned char)p[n])) == 0)
+		n++;
+	if (r == 1 && d.cp >= 0x80 && text_char_ok(d.cp))
+		return err_set(ERR_INVALID, "amount \"%s\": unexpected character '%.*s' (U+%04X;"
+				      " expected ASCII digits, a decimal like \"1250.00\")",
+			       s, (int)n + 1, p, (unsigned)d.cp);
+	if (r == 1 && text_char_ok(d.cp))
+		return err_set(ERR_INVALID, "amount \"%s\": unexpected character '%c' "
+				      "(expected a decimal like \"1250.00\")", s, *p);
+	return err_set(ERR_INVALID, "amount: unexpected bytes (expected a decimal like"
+			      " \"1250.00\")");
+}
+
 int money_parse(int64_t *out, const char *s, const char *ccy)
 {
 	int digits = money_currency_digits(ccy);
@@ -79,10 +101,7 @@ int money_parse(int64_t *out, const char *s, const char *ccy)
 			continue;
 		}
 		if (!is_digit(*p))
-			return err_set(ERR_INVALID,
-				       "amount \"%s\": unexpected character '%c' "
-				       "(expected a decimal like \"1250.00\")",
-				       s, *p);
+			return bad_char(s, p);
 		if (frac < 0) {
 			if (intpart == 1 && v == 0)
 				return err_set(ERR_INVALID,

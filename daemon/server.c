@@ -41,6 +41,7 @@
 #include "ledger/ledger.h"
 #include "ledger/people.h"
 #include "common/metrics.h"
+#include "common/text.h"
 #include "bank/queue.h"
 #include "bank/reconcile.h"
 #include "bank/statements.h"
@@ -273,15 +274,23 @@ enum MHD_Result http_send_json(struct req *q, unsigned status, json_t *body)
 
 enum MHD_Result http_send_error(struct req *q, enum err_code ec, const char *fmt, ...)
 {
-	char msg[LIMIT_ERR_BYTES];
+	char msg[LIMIT_ERR_BYTES], *shown = NULL;
+	enum MHD_Result sent;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg))
+		msg[text_cut(msg, strlen(msg))] = '\0';
 	va_end(ap);
-	return http_send_json(q, err_code_status(ec),
+	/* a message that quotes what a client sent (a path, a parameter) may
+	 * hold bytes JSON cannot carry: shown as escapes, never a 500 */
+	if (!text_ok(msg, strlen(msg)) && !(shown = text_shown(msg, strlen(msg))))
+		snprintf(msg, sizeof(msg), "(the message held text that cannot be shown)");
+	sent = http_send_json(q, err_code_status(ec),
 			      json_pack("{s:{s:s, s:s}}", "error", "code", err_code_name(ec),
-					"message", msg));
+					"message", shown ? shown : msg));
+	free(shown);
+	return sent;
 }
 
 enum MHD_Result http_send_failure(struct req *q, int rc)
@@ -320,10 +329,49 @@ static void release_db(struct req *q)
 
 /* --- input --------------------------------------------------------------------------- */
 
+/*
+ * The door for text in JSON bodies: every string and key of v (at path,
+ * len bytes of path used, size in all) is text the ledger accepts
+ * (common/text.h); else ERR_INVALID naming its JSON path,
+ * "entries[3].memo: control character U+0001 not allowed (character 5)".
+ */
+static int check_strings(json_t *v, char *path, size_t len, size_t size)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+	int rc = 0;
+
+	if (json_is_string(v))
+		return text_check(len ? path : "body", json_string_value(v), json_string_length(v));
+	json_object_foreach(v, key, x) {
+		int n = snprintf(path + len, size - len, "%s%s", len ? "." : "", key);
+		size_t end = len + (size_t)n < size ? len + (size_t)n : size - 1;
+
+		if ((rc = text_check(NULL, key, strlen(key))) < 0) {
+			path[len] = '\0';
+			return err_wrap(rc, "%s: a key", len ? path : "body");
+		}
+		if ((rc = check_strings(x, path, end, size)) < 0)
+			return rc;
+		path[len] = '\0';
+	}
+	json_array_foreach(v, i, x) {
+		int n = snprintf(path + len, size - len, "[%zu]", i);
+		size_t end = len + (size_t)n < size ? len + (size_t)n : size - 1;
+
+		if ((rc = check_strings(x, path, end, size)) < 0)
+			return rc;
+		path[len] = '\0';
+	}
+	return 0;
+}
+
 /* Parses the body as one JSON object into *out; on failure sends 400. */
 int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
 {
 	json_error_t jerr;
+	char path_buf[256] = "";
 
 	*out = json_loadb(q->body ? q->body : "", q->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!*out && json_error_code(&jerr) == json_error_invalid_utf8) {
@@ -340,6 +388,12 @@ int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
 	if (!*out) {
 		*sent = http_send_error(q, EC_INVALID_JSON, "body: %s (at byte %d)", jerr.text,
 					jerr.position);
+		return -1;
+	}
+	if (check_strings(*out, path_buf, 0, sizeof(path_buf)) < 0) {
+		json_decref(*out);
+		*out = NULL;
+		*sent = http_send_error(q, EC_INVALID_FIELD, "%s", err_last());
 		return -1;
 	}
 	if (!json_is_object(*out)) {
@@ -755,6 +809,40 @@ enum MHD_Result route_metrics(struct req *q, const char *const *args)
 	return sent;
 }
 
+/* MHD_get_connection_values' callback: the first query parameter (name
+ * or value) that is not accepted text, its message set; stops there. */
+static enum MHD_Result arg_text(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	int *rc = cls;
+
+	(void)kind;
+	if ((*rc = text_check("a query parameter's name", key, strlen(key))) < 0)
+		return MHD_NO;
+	if (value && (*rc = text_check(key, value, strlen(value))) < 0)
+		return MHD_NO;
+	return MHD_YES;
+}
+
+/* The door for text in the URL: the path's {name} segments and every
+ * query parameter are text the ledger accepts; else ERR_INVALID naming
+ * the segment ("id: invalid UTF-8 (byte 1)") or the parameter. */
+static int check_request_text(struct req *q)
+{
+	const char *p = q->rt->path;
+	int rc = 0;
+
+	for (int i = 0; i < ROUTE_ARGS_MAX && (p = strchr(p, '{')); i++, p++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(p + 1, "}"), p + 1);
+		if ((rc = text_check(name, q->args[i], strlen(q->args[i]))) < 0)
+			return rc;
+	}
+	MHD_get_connection_values(q->conn, MHD_GET_ARGUMENT_KIND, arg_text, &rc);
+	return rc;
+}
+
 /* Answers q by its row of the route table: 413, 404, 401/403, a stored
  * Idempotency-Key's answer, else the handler's. */
 static enum MHD_Result dispatch(struct req *q)
@@ -770,6 +858,8 @@ static enum MHD_Result dispatch(struct req *q)
 	q->route = q->rt->name;
 	if (q->rt->roles && authorise(q, q->rt->roles, q->rt->what, &sent))
 		return sent;
+	if (check_request_text(q) < 0)
+		return http_send_error(q, EC_INVALID_FIELD, "%s", err_last());
 	if (q->rt->idempotent && idempotency(q, &sent))
 		return sent;
 	for (int i = 0; i < ROUTE_ARGS_MAX; i++)

@@ -14,6 +14,7 @@
 
 #include "common/db.h"
 #include "common/err.h"
+#include "common/text.h"
 #include "common/money.h"
 #include "fund/fund.h"
 #include "ledger/ledger.h"
@@ -146,7 +147,16 @@ int reports_end(xmlTextWriterPtr w, const char *name)
 
 int reports_attr(xmlTextWriterPtr w, const char *name, const char *value)
 {
-	return wrote(xmlTextWriterWriteAttribute(w, X(name), X(value)), name);
+	char *shown = NULL;
+	int rc;
+
+	/* text stored before the rule of common/text.h: shown, never raw */
+	if (value && !text_ok(value, strlen(value)) &&
+	    !(shown = text_shown(value, strlen(value))))
+		return err_oom();
+	rc = wrote(xmlTextWriterWriteAttribute(w, X(name), X(shown ? shown : value)), name);
+	free(shown);
+	return rc;
 }
 
 int reports_attr_money(xmlTextWriterPtr w, const char *name, int64_t minor, const char *ccy)

@@ -27,6 +27,7 @@
  * (ERR_INTERNAL) rather than written.
  */
 #include <inttypes.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/money.h"
+#include "common/text.h"
 #include "ledger/ledger.h"
 #include "reports/kinds.h"
 
@@ -277,16 +279,35 @@ static int column_str(char *out, size_t size, struct field f, const char *what)
 	return 0;
 }
 
-/* <name>text</name> on its own line inside an entry. */
+/*
+ * <name>text</name> on its own line inside an entry. Text stored before
+ * the rule of common/text.h (a memo with U+0001) cannot be written in XML
+ * as it is: the element then holds it as text_shown shows it and carries
+ * the stored bytes in base64, <memo stored-base64="AQ==">\u0001</memo>,
+ * which verify-statement hashes (and checks the shown text against).
+ */
 static int element(struct entries *e, const char *open, size_t open_len, struct field f,
 		   const char *close, size_t close_len)
 {
+	char *b64 = NULL;
 	int rc;
 
-	if ((rc = reports_raw_put(e->out, open, open_len)) < 0 ||
-	    (rc = reports_raw_text(e->out, f.p, (size_t)f.len)) < 0)
-		return rc;
-	return reports_raw_put(e->out, close, close_len);
+	if (!text_ok(f.p, (size_t)f.len)) {
+		if (!(b64 = malloc(4 * ((size_t)f.len / 3 + 1) + 1)))
+			return err_oom();
+		EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)f.p, f.len);
+		if ((rc = reports_raw_put(e->out, open, open_len - 1)) < 0 ||
+		    (rc = reports_raw_attr(e->out, "stored-base64", b64, strlen(b64))) < 0 ||
+		    (rc = reports_raw_put(e->out, ">", 1)) < 0)
+			goto cleanup;
+	} else if ((rc = reports_raw_put(e->out, open, open_len)) < 0) {
+		goto cleanup;
+	}
+	if ((rc = reports_raw_text(e->out, f.p, (size_t)f.len)) == 0)
+		rc = reports_raw_put(e->out, close, close_len);
+cleanup:
+	free(b64);
+	return rc;
 }
 
 #define ELEMENT(e, name, f)                                                            \

@@ -16,6 +16,7 @@
  * first one is dated in the period, and who made the file (report verify).
  */
 #include <inttypes.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "common/hash.h"
 #include "common/limits.h"
 #include "common/money.h"
+#include "common/text.h"
 #include "common/xml.h"
 #include "ledger/ledger.h"
 #include "reports/report.h"
@@ -103,6 +105,45 @@ static char *text_dup(xmlNodePtr n, const char *name)
 
 	xmlFree(t);
 	return s;
+}
+
+/*
+ * The stored text of child name (a new string, NULL if missing or
+ * malformed): its text, or, when it carries stored-base64 (text stored
+ * before the rule of common/text.h, statement.c), those bytes, which must
+ * be what its text shows (text_shown): the hash covers the stored bytes,
+ * and a reader sees the text.
+ */
+static char *stored_dup(xmlNodePtr n, const char *name)
+{
+	xmlNodePtr c = child(n, name);
+	xmlChar *b64 = c ? xmlGetProp(c, X("stored-base64")) : NULL;
+	char *shown = NULL, *raw = NULL, *text = text_dup(n, name);
+	size_t len = b64 ? strlen((const char *)b64) : 0;
+	int got;
+
+	if (!b64 || !text)
+		goto cleanup;
+	if (len % 4 != 0 || !(raw = malloc(len / 4 * 3 + 1)) ||
+	    (got = EVP_DecodeBlock((unsigned char *)raw, b64, (int)len)) < 0)
+		goto fail;
+	got -= (len > 0 && b64[len - 1] == '=') + (len > 1 && b64[len - 2] == '=');
+	raw[got] = '\0';
+	if (strlen(raw) != (size_t)got || !(shown = text_shown(raw, (size_t)got)) ||
+	    strcmp(shown, text) != 0)
+		goto fail;
+	free(text);
+	text = raw;
+	raw = NULL;
+	goto cleanup;
+fail:
+	free(text);
+	text = NULL;
+cleanup:
+	free(raw);
+	free(shown);
+	xmlFree(b64);
+	return text;
 }
 
 static bool attr(char *out, size_t size, xmlNodePtr n, const char *name)
@@ -270,13 +311,13 @@ static int check_entry(struct vstate *v, xmlNodePtr n)
 	    !text(e.created_at, sizeof(e.created_at), n, "created-at") ||
 	    !text(e.token_id, sizeof(e.token_id), n, "token-id") ||
 	    !text(e.prev_hash, sizeof(e.prev_hash), n, "prev-hash") ||
-	    !text(e.hash, sizeof(e.hash), n, "hash") || !(e.memo = text_dup(n, "memo")) ||
-	    !(e.reference = text_dup(n, "reference"))) {
+	    !text(e.hash, sizeof(e.hash), n, "hash") || !(e.memo = stored_dup(n, "memo")) ||
+	    !(e.reference = stored_dup(n, "reference"))) {
 		rc = bad(v, "entry after sequence %" PRId64 ": a field is missing or malformed",
 			 v->last);
 		goto cleanup;
 	}
-	e.idempotency_key = text_dup(n, "idempotency-key");
+	e.idempotency_key = stored_dup(n, "idempotency-key");
 	if (child(n, "request-sha256") &&
 	    !text(e.request_sha256, sizeof(e.request_sha256), n, "request-sha256")) {
 		rc = bad(v, "entry %" PRId64 ": request-sha256 malformed", e.sequence);

@@ -13,6 +13,7 @@
 #include "common/date.h"
 #include "common/err.h"
 #include "common/money.h"
+#include "common/text.h"
 #include "common/xml.h"
 #include "config.h"
 
@@ -140,7 +141,14 @@ int reports_writer_begin(xmlTextWriterPtr w, const char *root_name,
 
 int reports_write_text(xmlTextWriterPtr w, const char *name, const char *text)
 {
-	return wrote(xmlTextWriterWriteElement(w, X(name), X(text)), name);
+	char *shown = NULL;
+	int rc;
+
+	if (text && !text_ok(text, strlen(text)) && !(shown = text_shown(text, strlen(text))))
+		return err_oom();
+	rc = wrote(xmlTextWriterWriteElement(w, X(name), X(shown ? shown : text)), name);
+	free(shown);
+	return rc;
 }
 
 int reports_write_money(xmlTextWriterPtr w, const char *name, int64_t minor,
@@ -240,7 +248,38 @@ int reports_raw_put(struct reports_raw *b, const char *s, size_t n)
 /* Appends the literal lit (a string constant). */
 #define PUT(o, lit) (memcpy((o), (lit), sizeof(lit) - 1), (o) += sizeof(lit) - 1)
 
+static int raw_text(struct reports_raw *b, const char *s, size_t n);
+static int raw_attr(struct reports_raw *b, const char *name, const char *s, size_t n);
+
+/* Text stored before the rule of common/text.h, as text_shown shows it:
+ * fn with the shown text. */
+static int shown_then(int (*fn)(struct reports_raw *, const char *, const char *, size_t),
+		      struct reports_raw *b, const char *name, const char *s, size_t n)
+{
+	char *t = text_shown(s, n);
+	int rc = t ? fn(b, name, t, strlen(t)) : err_oom();
+
+	free(t);
+	return rc;
+}
+
+static int text_named(struct reports_raw *b, const char *name, const char *s, size_t n)
+{
+	(void)name;
+	return raw_text(b, s, n);
+}
+
 int reports_raw_text(struct reports_raw *b, const char *s, size_t n)
+{
+	return text_ok(s, n) ? raw_text(b, s, n) : shown_then(text_named, b, NULL, s, n);
+}
+
+int reports_raw_attr(struct reports_raw *b, const char *name, const char *s, size_t n)
+{
+	return text_ok(s, n) ? raw_attr(b, name, s, n) : shown_then(raw_attr, b, name, s, n);
+}
+
+static int raw_text(struct reports_raw *b, const char *s, size_t n)
 {
 	int rc;
 
@@ -267,7 +306,7 @@ int reports_raw_text(struct reports_raw *b, const char *s, size_t n)
 	return 0;
 }
 
-int reports_raw_attr(struct reports_raw *b, const char *name, const char *s, size_t n)
+static int raw_attr(struct reports_raw *b, const char *name, const char *s, size_t n)
 {
 	size_t name_len = strlen(name);
 	int rc;

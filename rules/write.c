@@ -17,6 +17,7 @@
 
 #include "common/date.h"
 #include "common/money.h"
+#include "common/text.h"
 
 static const char *const outcome_names[] = {"funded", "waitlisted", "ineligible"};
 
@@ -328,32 +329,9 @@ int rules_write_table(FILE *f, const struct rules_result *r)
 
 #define REPORT_NS "urn:tfledger:report:travel-allocation:1"
 
-/* Text safe for XML 1.0: C0 controls other than tab and line ends become
- * U+FFFD (the CSV reader already guarantees valid UTF-8). */
-static char *xml_text(const char *s)
-{
-	size_t n = strlen(s), k = 0;
-	char *t = malloc(3 * n + 1);
-
-	if (!t)
-		return NULL;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-			memcpy(t + k, "\xEF\xBF\xBD", 3);
-			k += 3;
-		} else {
-			t[k++] = (char)c;
-		}
-	}
-	t[k] = '\0';
-	return t;
-}
-
 static int wattr(xmlTextWriterPtr w, const char *name, const char *value)
 {
-	char *t = xml_text(value);
+	char *t = text_shown(value, strlen(value));
 	int rc = t ? xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST t) : -1;
 
 	free(t);
@@ -402,7 +380,7 @@ static int write_decision(xmlTextWriterPtr w, const struct rules_result *r,
 		rc |= xmlTextWriterEndElement(w) < 0;
 	}
 	{
-		char *t = xml_text(*why);
+		char *t = text_shown(*why, strlen(*why));
 
 		rc |= !t || xmlTextWriterWriteElement(w, BAD_CAST "explanation", BAD_CAST t) < 0;
 		free(t);

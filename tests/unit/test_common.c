@@ -16,6 +16,8 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/output.h"
+#include "common/money.h"
+#include "common/text.h"
 #include "fund/body.h"
 #include "tests/harness/harness.h"
 
@@ -419,6 +421,112 @@ START_TEST(test_db_columns_check__refuses_a_count_or_name_that_drifted)
 }
 END_TEST
 
+
+/* The one rule for text: what passes, what is refused and how it is named. */
+START_TEST(test_text_check__refuses_controls_nonchars_and_bad_utf8_naming_where)
+{
+	static const struct {
+		const char *s;
+		const char *msg; /* NULL: accepted */
+	} cases[] = {
+		{"Finland contribution 2019", NULL},
+		{"tab\tLF\nCR\r <&>\"' é € 𝄞 \xEF\xBF\xBD", NULL}, /* U+FFFD is fine */
+		{"", NULL},
+		{"a\x01", "memo: control character U+0001 not allowed (character 2)"},
+		{"\x1b[31mred", "memo: control character U+001B not allowed (character 1)"},
+		{"é\x7f", "memo: control character U+007F not allowed (character 2)"},
+		{"x\xC2\x85", "memo: control character U+0085 not allowed (character 2)"},
+		{"ab\xEF\xBF\xBE", "memo: character U+FFFE not allowed (character 3)"},
+		{"\xEF\xBF\xBF", "memo: character U+FFFF not allowed (character 1)"},
+		{"ab\xFF", "memo: invalid UTF-8 (byte 3)"},
+		{"\xC0\xAF", "memo: invalid UTF-8 (byte 1)"},         /* overlong '/' */
+		{"\xE0\x80\xAF", "memo: invalid UTF-8 (byte 1)"},     /* overlong */
+		{"a\xED\xA0\x80", "memo: invalid UTF-8 (byte 2)"},    /* a lone surrogate */
+		{"\xF4\x90\x80\x80", "memo: invalid UTF-8 (byte 1)"}, /* above U+10FFFF */
+		{"ok\xC3", "memo: invalid UTF-8 (byte 3)"},           /* cut at the end */
+		{"\xC3(", "memo: invalid UTF-8 (byte 1)"},            /* cut in the middle */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = text_check("memo", cases[i].s, strlen(cases[i].s));
+
+		ck_assert_msg(text_ok(cases[i].s, strlen(cases[i].s)) == !cases[i].msg, "case %zu", i);
+		if (!cases[i].msg) {
+			ck_assert_msg(rc == 0, "case %zu refused: %s", i, err_last());
+			continue;
+		}
+		ck_assert_int_eq(rc, ERR_INVALID);
+		ck_assert_str_eq(err_last(), cases[i].msg);
+	}
+}
+END_TEST
+
+START_TEST(test_text_shown__escapes_what_is_refused_and_keeps_the_rest)
+{
+	static const char *const cases[][2] = {
+		{"plain é <&>\t\n", "plain é <&>\t\n"},
+		{"\x1b[2J", "\\u001B[2J"},
+		{"a\x01" "b", "a\\u0001b"},
+		{"\xEF\xBF\xBE!", "\\uFFFE!"},
+		{"\xC2\x9B" "1m", "\\u009B1m"},
+		{"x\xFFy", "x\\xFFy"},
+		{"\xC3(", "\\xC3("},
+		{"end\xE2\x82", "end\\xE2\\x82"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *t = text_shown(cases[i][0], strlen(cases[i][0]));
+
+		ck_assert_ptr_nonnull(t);
+		ck_assert_str_eq(t, cases[i][1]);
+		ck_assert_msg(text_ok(t, strlen(t)), "case %zu: shown text is not accepted", i);
+		free(t);
+	}
+}
+END_TEST
+
+START_TEST(test_text_cut__never_ends_inside_a_character)
+{
+	ck_assert_uint_eq(text_cut("abc", 3), 3);
+	ck_assert_uint_eq(text_cut("ab\xC3", 3), 2);
+	ck_assert_uint_eq(text_cut("ab\xC3\xA9", 4), 4);
+	ck_assert_uint_eq(text_cut("a\xE2\x82", 3), 1);
+	ck_assert_uint_eq(text_cut("a\xF0\x9D\x84", 4), 1);
+	ck_assert_uint_eq(text_cut("a\xF0\x9D\x84\x9E", 5), 5);
+}
+END_TEST
+
+/* A message cut at LIMIT_ERR_BYTES ends on a character boundary: 600 "é"
+ * (1200 bytes) do not fit. */
+START_TEST(test_err_set__cuts_on_a_character_boundary)
+{
+	char big[1300] = "";
+
+	for (int i = 0; i < 600; i++)
+		strcat(big, "\xC3\xA9");
+	for (int shift = 0; shift < 2; shift++) {
+		err_set(ERR_INVALID, "%.*skey: %s", shift, "x", big);
+		ck_assert_msg(text_ok(err_last(), strlen(err_last())), "shift %d", shift);
+		err_wrap(ERR_INVALID, "%.*sfield", shift, "y");
+		ck_assert_msg(text_ok(err_last(), strlen(err_last())), "wrap, shift %d", shift);
+	}
+}
+END_TEST
+
+/* Digits of other scripts are no digits: refused naming the character. */
+START_TEST(test_money_parse__names_a_digit_of_another_script)
+{
+	int64_t v;
+
+	ck_assert_int_eq(money_parse(&v, "\xD9\xA1\xD9\xA2.00", "USD"), ERR_INVALID); /* ١٢.00 */
+	ck_assert_msg(strstr(err_last(), "U+0661"), "%s", err_last());
+	ck_assert(text_ok(err_last(), strlen(err_last())));
+	ck_assert_int_eq(money_parse(&v, "1\xEF\xBC\x92.00", "USD"), ERR_INVALID); /* full-width 2 */
+	ck_assert_msg(strstr(err_last(), "U+FF12"), "%s", err_last());
+	ck_assert(text_ok(err_last(), strlen(err_last())));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test core[] = {
@@ -439,6 +547,11 @@ static Suite *suite(void)
 		{test_output_write__failure_leaves_the_old_file_and_no_temporary, 0},
 		{test_output_write__through_a_symlink_replaces_the_file_and_keeps_the_link, 0},
 		{test_db_columns_check__refuses_a_count_or_name_that_drifted, 0},
+		{test_text_check__refuses_controls_nonchars_and_bad_utf8_naming_where, 0},
+		{test_text_shown__escapes_what_is_refused_and_keeps_the_rest, 0},
+		{test_text_cut__never_ends_inside_a_character, 0},
+		{test_err_set__cuts_on_a_character_boundary, 0},
+		{test_money_parse__names_a_digit_of_another_script, 0},
 	};
 	Suite *s = suite_create("common");
 

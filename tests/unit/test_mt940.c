@@ -503,6 +503,32 @@ START_TEST(test_mt940_read__tolerates_with_warnings)
 }
 END_TEST
 
+/* The one rule for text (common/text.h): U+FFFE in UTF-8, or a C1 control
+ * (0x85 read as ISO 8859-1), is refused naming the line. */
+START_TEST(test_mt940_read__refuses_text_the_ledger_does_not_accept)
+{
+	static const char *const texts[] = {
+		":20:T\n:25:CH9300762011623852957\n:28C:1/1\n:60F:C190101EUR0,\n"
+		":61:190101C1,00NTRFNONREF//B1\n:86:M\xEF\xBF\xBEller\n"
+		":62F:C190101EUR1,00\n",
+		":20:T\n:25:CH9300762011623852957\n:28C:1/1\n:60F:C190101EUR0,\n"
+		":61:190101C1,00NTRFNONREF//B1\n:86:M\x85ller\n"
+		":62F:C190101EUR1,00\n",
+	};
+	const char *const want[] = {"U+FFFE not allowed", "U+0085 not allowed"};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct bank_camt_summary sum;
+		struct got *g = NULL;
+
+		ck_assert_int_eq(read_text(&g, &sum, texts[i]), ERR_INVALID);
+		ck_assert_msg(strstr(err_last(), ":6: line: ") && strstr(err_last(), want[i]),
+			      "%s", err_last());
+		free(g);
+	}
+}
+END_TEST
+
 static int stop_at_second_line(void *ctx, const struct bank_camt_statement *s,
 			       const struct bank_camt_line *l)
 {
@@ -618,6 +644,7 @@ static Suite *suite(void)
 		{test_mt940_read__refuses_hostile_text, 0},
 		{test_mt940_read__bounds_line_and_field, 0},
 		{test_mt940_read__tolerates_with_warnings, 0},
+		{test_mt940_read__refuses_text_the_ledger_does_not_accept, 0},
 		{test_mt940_read__callback_error_stops_reading, 0},
 		{test_mt940_read__refuses_file_above_size_limit, 0},
 		{test_read__sniffs_the_format, 0},

@@ -698,12 +698,52 @@ static void write_both(const char *path, const char *const *strings, size_t n, i
 	reports_writer_free(w);
 }
 
+/* Text the ledger no longer accepts (stored before the rule, a DEL, an
+ * ESC, U+FFFE): the raw fragments and the writer both show it escaped
+ * (common/text.h), so the file stays well-formed XML. */
+START_TEST(test_writer__shows_refused_text_escaped)
+{
+	const char *s = "\x7f del \x1b[2J \xef\xbf\xbe <";
+	const char *want = "\\u007F del \\u001B[2J \\uFFFE &lt;";
+	char p1[PATHMAX], p2[PATHMAX];
+	xmlTextWriterPtr w = NULL;
+	struct reports_raw *b = NULL;
+	char *t;
+	size_t n;
+
+	path(p1, "writer-shown-raw.xml");
+	ck_assert_int_eq(reports_writer_open(&w, p1), 0);
+	ck_assert_int_eq(xmlTextWriterStartElement(w, BAD_CAST "r") >= 0, 1);
+	ck_assert_int_eq(reports_raw_new(&b, w), 0);
+	ck_assert_int_eq(reports_raw_text(b, s, strlen(s)), 0);
+	ck_assert_int_eq(reports_raw_attr(b, "a", s, strlen(s)), 0);
+	ck_assert_int_eq(reports_raw_flush(b), 0);
+	reports_raw_free(b);
+	ck_assert_int_eq(reports_writer_end(w), 0);
+	reports_writer_free(w);
+	t = harness_slurp(p1, &n);
+	ck_assert_msg(strstr(t, want), "%s", t);
+	ck_assert_ptr_null(strchr(t, 0x1b));
+	free(t);
+
+	path(p2, "writer-shown-calls.xml");
+	ck_assert_int_eq(reports_writer_open(&w, p2), 0);
+	ck_assert_int_eq(xmlTextWriterStartElement(w, BAD_CAST "r") >= 0, 1);
+	ck_assert_int_eq(reports_write_text(w, "t", s), 0);
+	ck_assert_int_eq(reports_writer_end(w), 0);
+	reports_writer_free(w);
+	t = harness_slurp(p2, &n);
+	ck_assert_msg(strstr(t, want), "%s", t);
+	free(t);
+}
+END_TEST
+
 START_TEST(test_writer__raw_fragments_are_the_writers_bytes)
 {
 	static char big[3 * REPORTS_RAW_BYTES];
 	const char *strings[] = {
 		"", "plain", "& < > \" ' ]]>", "cr\r lf\n tab\t", "\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
-		"\xf0\x9f\x98\x80 emoji", "\x7f del", "B001", "1234.56", big,
+		"\xf0\x9f\x98\x80 emoji", "\xc2\xa0 nbsp", "B001", "1234.56", big,
 	};
 	char p1[PATHMAX], p2[PATHMAX];
 	char *t1, *t2;
@@ -828,6 +868,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tools, test_writer__refuses_bad_header_fields);
 	tcase_add_test(tools, test_writer__money_and_dates_are_exact_strings);
+	tcase_add_test(tools, test_writer__shows_refused_text_escaped);
 	tcase_add_test(tools, test_writer__raw_fragments_are_the_writers_bytes);
 	suite_add_tcase(s, tools);
 	return s;

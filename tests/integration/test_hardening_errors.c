@@ -57,7 +57,8 @@ static void expect(const struct resp *r, long status, const char *code)
 /*
  * Sends method path (finance token, Idempotency-Key key, body) from a child
  * process while the test holds lock_sql's lock in c; once the request's
- * backend waits on that lock, terminates it; returns the child's answer.
+ * backend waits on that lock, terminates it (from another connection);
+ * returns the child's answer.
  */
 static struct resp killed_request(PGconn *c, const char *lock_sql, const char *method,
 				  const char *path, const char *key, const char *body)
@@ -67,6 +68,9 @@ static struct resp killed_request(PGconn *c, const char *lock_sql, const char *m
 	pid_t pid;
 	int ws, killed = 0;
 	FILE *f;
+	PGconn *killer = harness_connect(E.conninfo); /* pg_stat_activity is read outside
+							 the lock's transaction: a
+							 transaction sees one snapshot */
 
 	snprintf(file, sizeof(file), "%s/answer.txt", E.dir);
 	exec_sql(c, "BEGIN");
@@ -85,7 +89,7 @@ static struct resp killed_request(PGconn *c, const char *lock_sql, const char *m
 	}
 	for (int i = 0; i < 3000 && !killed; i++) {
 		char *n = harness_query_value(
-			c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+			killer, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
 			   " WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
 			   " AND datname = current_database()");
 
@@ -94,7 +98,7 @@ static struct resp killed_request(PGconn *c, const char *lock_sql, const char *m
 		usleep(10000);
 	}
 	exec_sql(c, "ROLLBACK");
-	ck_assert_msg(killed, "no backend waited on the lock");
+	PQfinish(killer);
 	while (waitpid(pid, &ws, 0) < 0)
 		ck_assert_int_eq(errno, EINTR);
 	{
@@ -109,6 +113,8 @@ static struct resp killed_request(PGconn *c, const char *lock_sql, const char *m
 		r.body = strdup(nl2 + 1);
 		free(text);
 	}
+	ck_assert_msg(killed, "no backend waited on the lock; the answer: %ld %s", r.status,
+		      r.body);
 	return r;
 }
 

@@ -73,7 +73,8 @@ const char *http_header(struct req *q, const char *name);
 /* The raw body (NUL-terminated, "" if none; may hold NULs: http_body_len). */
 const char *http_body(const struct req *q);
 
-/* The body as one JSON object (*out, caller's); else 400 sent, -1. */
+/* The body as one JSON object (*out, caller's); else 400 sent, -1 (a
+ * non-empty body whose Content-Type is not application/json included). */
 int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent);
 size_t http_body_len(const struct req *q);
 

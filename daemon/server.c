@@ -334,8 +334,13 @@ static void release_db(struct req *q)
 /* Parses the body as one JSON object into *out; on failure sends 400. */
 int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
 {
+	static const char *const json_type[] = {"application/json", NULL};
 	json_error_t jerr;
 
+	*out = NULL;
+	/* a body sent as anything but JSON is refused, not guessed at */
+	if (q->len > 0 && http_content_type(q, json_type, sent))
+		return -1;
 	*out = json_loadb(q->body ? q->body : "", q->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!*out && json_error_code(&jerr) == json_error_invalid_utf8) {
 		/* jansson names the byte; name the field that holds it. */

@@ -313,6 +313,97 @@ START_TEST(test_http__a_missing_host_and_a_duplicate_content_length_are_400)
 }
 END_TEST
 
+/* Audit rows of action (the log every write leaves). */
+static long long audit_rows(const char *action)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE action = '%s'", action);
+	return query_ll(E.conninfo, sql);
+}
+
+START_TEST(test_reconcile__an_unknown_statement_account_is_404_and_writes_nothing)
+{
+	struct resp r = http(&E.d, "POST", "/v1/fund/init", E.finance, NULL, NULL);
+	long long before;
+
+	expect(&r, 201, NULL);
+	resp_free(&r);
+	before = audit_rows("reconcile");
+	r = http(&E.d, "POST", "/v1/reconcile", E.finance, NULL,
+		 "{\"bank_account\":\"1010-EUR\",\"statement_account\":\"CH9300762011623852957\"}");
+	expect(&r, 404, "not-found");
+	ck_assert_msg(strstr(r.body, "statement_account"), "the field is not named: %s", r.body);
+	resp_free(&r);
+	ck_assert_int_eq(audit_rows("reconcile"), before);
+}
+END_TEST
+
+START_TEST(test_json__null_is_not_an_absent_field)
+{
+	struct resp r = http(&E.d, "POST", "/v1/fund/init", E.finance, NULL, NULL);
+
+	expect(&r, 201, NULL);
+	resp_free(&r);
+	r = http(&E.d, "POST", "/v1/reconcile", E.finance, NULL,
+		 "{\"bank_account\":\"1010-EUR\",\"statement_account\":\"CH9300762011623852957\","
+		 "\"tolerance\":null}");
+	expect(&r, 400, "invalid-field");
+	ck_assert_msg(strstr(r.body, "tolerance"), "the field is not named: %s", r.body);
+	resp_free(&r);
+	ck_assert_int_eq(audit_rows("reconcile"), 0);
+}
+END_TEST
+
+START_TEST(test_json__a_body_not_sent_as_json_is_400_naming_content_type)
+{
+	const char *body = "{\"code\":\"1050\",\"name\":\"Bank GBP\",\"type\":\"asset\","
+			   "\"currency\":\"GBP\"}";
+	struct resp r = http_on_typed(NULL, &E.d, "POST", "/v1/accounts", E.finance, NULL,
+				      "text/plain", body, strlen(body));
+
+	expect(&r, 400, "invalid-field");
+	ck_assert_msg(strstr(r.body, "Content-Type"), "Content-Type is not named: %s", r.body);
+	resp_free(&r);
+	r = http_on_typed(NULL, &E.d, "POST", "/v1/accounts", E.finance, NULL,
+			  "application/x-www-form-urlencoded", body, strlen(body));
+	expect(&r, 400, "invalid-field");
+	resp_free(&r);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM accounts WHERE code = '1050'"),
+			 0);
+	r = http_on_typed(NULL, &E.d, "POST", "/v1/accounts", E.finance, NULL,
+			  "application/json; charset=utf-8", body, strlen(body));
+	expect(&r, 201, NULL);
+	resp_free(&r);
+}
+END_TEST
+
+START_TEST(test_rates__invalid_utf8_in_the_csv_is_400)
+{
+	const char *csv = "currency,month,usd_per_unit\nEUR,2019-01,1.1\xff\xfe\n";
+	struct resp r = http_on_typed(NULL, &E.d, "POST", "/v1/rates", E.finance, NULL,
+				      "text/csv", csv, strlen(csv));
+
+	expect(&r, 400, NULL);
+	resp_free(&r);
+	ck_assert_int_eq(audit_rows("rates.import"), 0);
+}
+END_TEST
+
+START_TEST(test_db_text__a_unique_violation_is_409_in_words)
+{
+	struct resp r = http(&E.d, "POST", "/v1/accounts", E.finance, NULL,
+			     "{\"code\":\"1010\",\"name\":\"Again\",\"type\":\"asset\","
+			     "\"currency\":\"EUR\"}");
+
+	expect(&r, 409, "conflict");
+	ck_assert_msg(!strstr(r.body, "duplicate key") && !strstr(r.body, "violates") &&
+			      !strstr(r.body, "DETAIL"),
+		      "database text reached the client: %s", r.body);
+	resp_free(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test t[] = {
@@ -322,6 +413,11 @@ static Suite *suite(void)
 		{test_method__a_wrong_method_on_a_known_path_is_405_with_allow, 0},
 		{test_idempotency__a_key_is_scoped_to_its_caller, 0},
 		{test_http__a_missing_host_and_a_duplicate_content_length_are_400, 0},
+		{test_reconcile__an_unknown_statement_account_is_404_and_writes_nothing, 0},
+		{test_json__null_is_not_an_absent_field, 0},
+		{test_json__a_body_not_sent_as_json_is_400_naming_content_type, 0},
+		{test_rates__invalid_utf8_in_the_csv_is_400, 0},
+		{test_db_text__a_unique_violation_is_409_in_words, 0},
 	};
 	Suite *s = suite_create("hardening_errors");
 

@@ -96,6 +96,16 @@ static int code_for(const PGconn *c, const char *state)
 	return ERR_INTERNAL;
 }
 
+/* msg's length without its trailing newlines and spaces. */
+static size_t trimmed(const char *msg)
+{
+	size_t len = strlen(msg);
+
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	return len;
+}
+
 int db_result_check(const PGconn *c, const PGresult *r, const char *what)
 {
 	const char *state;
@@ -138,8 +148,10 @@ int db_result_check(const PGconn *c, const PGresult *r, const char *what)
 	if (code == ERR_INVALID)
 		return err_set(code, "%s: the database refused a value (SQLSTATE %s%s%s)", what,
 			       state, last_constraint[0] ? ", rule " : "", last_constraint);
-	return err_set(code, "%s: the database refused it (SQLSTATE %s; see the server log)",
-		       what, state[0] ? state : "none");
+	/* the program's own fault (a migration's syntax, a statement's): the
+	 * server's text helps whoever reads it, and tfledgerd answers a 500
+	 * in words (daemon/server.c), so it reaches no client */
+	return err_set(code, "%s: %.*s", what, (int)trimmed(msg), msg);
 }
 
 int db_prepare(PGconn *c, const struct db_stmt *stmts, size_t n)

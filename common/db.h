@@ -98,9 +98,11 @@ int db_setup(PGconn *c, const struct db_stmt *stmts, size_t n_stmts,
  * On error the server's whole message (with its SQLSTATE) is logged, and
  * the error's message names what in words that a client may read: the
  * connection lost; a unique violation as the table and key already taken;
- * P0001's own words (our triggers'); anything else the SQLSTATE and "see
- * the server log", never the server's text (it may quote SQL or PL/pgSQL
- * source). Does not clear r.
+ * P0001's own words (our triggers'); a refused value (22xxx, 23xxx) its
+ * SQLSTATE and rule, never the server's text (it may quote SQL or PL/pgSQL
+ * source). Only ERR_INTERNAL keeps the server's text (the program's own
+ * fault, e.g. a migration's syntax; tfledgerd answers a 500 in words).
+ * Does not clear r.
  */
 int db_result_check(const PGconn *c, const PGresult *r, const char *what);
 

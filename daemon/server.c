@@ -289,12 +289,20 @@ enum MHD_Result http_send_failure(struct req *q, int rc)
 {
 	enum err_code ec = err_code_of(rc);
 
+	/* whatever the failure was called on its way up, a connection that
+	 * broke meanwhile leaves the outcome unknown: 503 */
+	if (q->c && PQstatus(q->c) != CONNECTION_OK)
+		rc = ERR_UNAVAILABLE;
 	if (rc == ERR_UNAVAILABLE) {
 		q->db_lost = true;
 		ec = EC_UNAVAILABLE;
 	}
 	if (ec == EC_UNAVAILABLE) {
 		log_warn("database unavailable", "request_id", q->id, "error", err_last(), NULL);
+		if (!q->rt || !q->rt->idempotent)
+			return http_send_error(q, ec, "the database is unavailable or the connection"
+						      " to it broke; retry later (request id %s)",
+					       q->id);
 		return http_send_error(q, ec, "the database is unavailable or the connection to it"
 					      " broke; the outcome of the request is unknown: repeat"
 					      " it with the same Idempotency-Key to settle it (request"
@@ -785,7 +793,7 @@ static enum MHD_Result no_route(struct req *q)
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!text)
-		return http_send_error(q, EC_INVALID_FIELD, "method: not one of %s", allow);
+		return http_send_error(q, EC_INTERNAL, "out of memory");
 	sent = http_send_bytes(q, err_code_status(EC_METHOD_NOT_ALLOWED), "application/json", text,
 			       strlen(text), (const char *const[]){"Allow", allow, NULL});
 	free(text);

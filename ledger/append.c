@@ -396,7 +396,7 @@ static int exchange(PGconn *c, struct ledger_append *a, const char *sql)
 		}
 		PQclear(r);
 	}
-	if (!failed && PQstatus(c) != CONNECTION_OK) {
+	if (PQstatus(c) != CONNECTION_OK) { /* even after a refusal: the outcome is unknown */
 		return err_code_set(ERR_UNAVAILABLE, EC_UNAVAILABLE,
 				    "append: the database connection was lost");
 	}

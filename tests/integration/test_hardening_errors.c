@@ -211,6 +211,10 @@ START_TEST(test_overflow__a_running_balance_beyond_int64_is_422_amount_overflow)
 	r = http(&E.d, "GET", "/v1/journal/verify", E.auditor, NULL, NULL);
 	expect(&r, 200, NULL);
 	resp_free(&r);
+	r = http(&E.d, "GET", "/v1/reports/trial-balance?from=2019-01-01&to=2019-12-31", E.auditor,
+		 NULL, NULL);
+	expect(&r, 200, NULL);
+	resp_free(&r);
 }
 END_TEST
 

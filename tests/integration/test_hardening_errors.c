@@ -211,8 +211,16 @@ START_TEST(test_overflow__a_running_balance_beyond_int64_is_422_amount_overflow)
 	r = http(&E.d, "GET", "/v1/journal/verify", E.auditor, NULL, NULL);
 	expect(&r, 200, NULL);
 	resp_free(&r);
-	r = http(&E.d, "GET", "/v1/reports/trial-balance?from=2019-01-01&to=2019-12-31", E.auditor,
-		 NULL, NULL);
+	{
+		const char *csv = "currency,month,usd_per_unit\nEUR,2019-03,1.13\nJPY,2019-03,0.009\n";
+
+		r = http_on_typed(NULL, &E.d, "POST", "/v1/rates", E.finance, NULL, "text/csv", csv,
+				  strlen(csv));
+		expect(&r, 201, NULL);
+		resp_free(&r);
+	}
+	r = http(&E.d, "GET", "/v1/reports/trial-balance?from=2019-03-01&to=2019-03-31",
+		 E.auditor, NULL, NULL);
 	expect(&r, 200, NULL);
 	resp_free(&r);
 }

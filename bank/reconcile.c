@@ -214,6 +214,7 @@ static const struct db_stmt stmts[] = {
 	 "SELECT DISTINCT account AS statement_account FROM bank_statements WHERE currency = $1"
 	 " AND account NOT IN (SELECT statement_account FROM bank_account_links"
 	 "  WHERE account <> $2) ORDER BY 1", 2},
+	{"rec_statement_known", "SELECT 1 FROM bank_statements WHERE account = $1 LIMIT 1", 1},
 	{"rec_linked",
 	 "SELECT statement_account FROM bank_account_links WHERE account = $1 ORDER BY 1", 1},
 	{"rec_link_insert",
@@ -524,6 +525,19 @@ static int run(json_t **out, PGconn *c, const char *bank_account,
 	}
 	if (rc < 0)
 		goto cleanup;
+	/* a statement account named but never imported is 404 before anything
+	 * is written ("": none linked nor found, the run finds no lines) */
+	if (statement_account[0] &&
+	    (rc = db_exec(&lines, c, "rec_statement_known", 1,
+			  (const char *const[]){statement_account})) < 0)
+		goto cleanup;
+	if (statement_account[0] && PQntuples(lines) == 0) {
+		rc = err_set(ERR_NOTFOUND, "statement_account: no statement of account '%s' was"
+					   " imported", statement_account);
+		goto cleanup;
+	}
+	PQclear(lines);
+	lines = NULL;
 	if ((rc = db_exec(&lines, c, "rec_lines", 1, (const char *const[]){statement_account})) < 0)
 		goto cleanup;
 	for (int i = 0; i < PQntuples(lines); i++) {

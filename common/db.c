@@ -50,6 +50,7 @@ const char *db_sqlstate(const PGresult *r)
 
 /* What the server said of this thread's last failure (db_last_*). */
 static _Thread_local char last_constraint[128], last_primary[LIMIT_ERR_BYTES];
+static _Thread_local char last_sqlstate[6], last_table[128];
 
 const char *db_last_constraint(void)
 {
@@ -61,13 +62,21 @@ const char *db_last_primary(void)
 	return last_primary;
 }
 
+const char *db_last_sqlstate(void)
+{
+	return last_sqlstate;
+}
+
 static void remember_failure(const PGresult *r)
 {
 	const char *k = r ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
 	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *t = r ? PQresultErrorField(r, PG_DIAG_TABLE_NAME) : NULL;
 
 	snprintf(last_constraint, sizeof(last_constraint), "%s", k ? k : "");
 	snprintf(last_primary, sizeof(last_primary), "%s", m ? m : "");
+	snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", db_sqlstate(r));
+	snprintf(last_table, sizeof(last_table), "%s", t ? t : "");
 }
 
 static int code_for(const PGconn *c, const char *state)
@@ -87,11 +96,20 @@ static int code_for(const PGconn *c, const char *state)
 	return ERR_INTERNAL;
 }
 
+/* msg's length without its trailing newlines and spaces. */
+static size_t trimmed(const char *msg)
+{
+	size_t len = strlen(msg);
+
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	return len;
+}
+
 int db_result_check(const PGconn *c, const PGresult *r, const char *what)
 {
 	const char *state;
 	const char *msg;
-	size_t len;
 	int code;
 
 	if (r) {
@@ -111,16 +129,29 @@ int db_result_check(const PGconn *c, const PGresult *r, const char *what)
 	msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
 	if (!msg || !*msg)
 		msg = PQerrorMessage(c);
-	len = strlen(msg);
-	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		len--;
 	code = code_for(c, state);
 	log_write(code == ERR_RETRY ? LOG_DEBUG : LOG_WARN, "database error",
-		  "what", what, "sqlstate", state, "code", err_name(code), NULL);
+		  "what", what, "sqlstate", state, "code", err_name(code), "error", msg, NULL);
 	if (strcmp(state, DB_SQLSTATE_RECONCILIATION_LOCKED) == 0)
-		return err_code_set(code, EC_RECONCILIATION_LOCKED, "%s: %.*s", what, (int)len,
-				    msg);
-	return err_set(code, "%s: %.*s", what, (int)len, msg);
+		return err_code_set(code, EC_RECONCILIATION_LOCKED, "%s: %s", what, last_primary);
+	if (strcmp(state, "P0001") == 0) /* our triggers' own words */
+		return err_set(code, "%s: %s", what, last_primary);
+	if (code == ERR_UNAVAILABLE)
+		return err_set(code, "%s: the database connection was lost", what);
+	if (strcmp(state, "23505") == 0)
+		return err_set(code, "%s: conflicts with what is stored: %s already holds a"
+				     " row with the same key (%s)",
+			       what, last_table[0] ? last_table : "the table",
+			       last_constraint[0] ? last_constraint : "its unique key");
+	if (strcmp(state, "22003") == 0)
+		return err_set(code, "%s: a figure is beyond the database's range", what);
+	if (code == ERR_INVALID)
+		return err_set(code, "%s: the database refused a value (SQLSTATE %s%s%s)", what,
+			       state, last_constraint[0] ? ", rule " : "", last_constraint);
+	/* the program's own fault (a migration's syntax, a statement's): the
+	 * server's text helps whoever reads it, and tfledgerd answers a 500
+	 * in words (daemon/server.c), so it reaches no client */
+	return err_set(code, "%s: %.*s", what, (int)trimmed(msg), msg);
 }
 
 int db_prepare(PGconn *c, const struct db_stmt *stmts, size_t n)

@@ -95,8 +95,14 @@ int db_setup(PGconn *c, const struct db_stmt *stmts, size_t n_stmts,
  * ERR_RETRY (40001, 40P01), ERR_CONFLICT (23505; TL001 with its code, below), ERR_UNAVAILABLE (the
  * connection is gone, 08xxx, 57P01-57P03), ERR_INVALID (22xxx, 23xxx other
  * than 23505, P0001 raised by our own triggers), ERR_INTERNAL otherwise.
- * On error the message names what and the server's message, and the
- * SQLSTATE is logged. Does not clear r.
+ * On error the server's whole message (with its SQLSTATE) is logged, and
+ * the error's message names what in words that a client may read: the
+ * connection lost; a unique violation as the table and key already taken;
+ * P0001's own words (our triggers'); a refused value (22xxx, 23xxx) its
+ * SQLSTATE and rule, never the server's text (it may quote SQL or PL/pgSQL
+ * source). Only ERR_INTERNAL keeps the server's text (the program's own
+ * fault, e.g. a migration's syntax; tfledgerd answers a 500 in words).
+ * Does not clear r.
  */
 int db_result_check(const PGconn *c, const PGresult *r, const char *what);
 
@@ -118,10 +124,12 @@ int db_exec(PGresult **out, PGconn *c, const char *name, int n,
 
 /*
  * What the server said of the last failure db_result_check saw on this
- * thread: the constraint it names and its primary message ("" if none).
+ * thread: the constraint it names, its primary message and its SQLSTATE
+ * ("" if none).
  */
 const char *db_last_constraint(void);
 const char *db_last_primary(void);
+const char *db_last_sqlstate(void);
 
 /*
  * Runs the prepared statement name (as db_exec) and makes *out a JSON array

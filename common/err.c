@@ -45,6 +45,8 @@ static const struct {
 	[EC_INSUFFICIENT_FUNDS] = {"insufficient-funds", 409},
 	[EC_PERIOD_NOT_READY] = {"period-not-ready", 409},
 	[EC_FOUR_EYES] = {"four-eyes", 403},
+	[EC_AMOUNT_OVERFLOW] = {"amount-overflow", 422},
+	[EC_METHOD_NOT_ALLOWED] = {"method-not-allowed", 405},
 };
 
 int err_recode(int code, enum err_code ec)

@@ -55,6 +55,8 @@ enum err_code {
 	EC_INSUFFICIENT_FUNDS,    /* 409 the source (or a bank account) lacks the money */
 	EC_PERIOD_NOT_READY,      /* 409 a month or year to close has open work */
 	EC_FOUR_EYES,             /* 403 the approver is the person who ranked */
+	EC_AMOUNT_OVERFLOW,       /* 422 a balance or total would leave 64 bits */
+	EC_METHOD_NOT_ALLOWED,    /* 405 the path is known, the method is not */
 	EC_COUNT
 };
 

@@ -73,7 +73,8 @@ const char *http_header(struct req *q, const char *name);
 /* The raw body (NUL-terminated, "" if none; may hold NULs: http_body_len). */
 const char *http_body(const struct req *q);
 
-/* The body as one JSON object (*out, caller's); else 400 sent, -1. */
+/* The body as one JSON object (*out, caller's); else 400 sent, -1 (a
+ * non-empty body whose Content-Type is not application/json included). */
 int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent);
 size_t http_body_len(const struct req *q);
 
@@ -104,7 +105,10 @@ enum MHD_Result http_send_json(struct req *q, unsigned status, json_t *body);
 enum MHD_Result http_send_error(struct req *q, enum err_code ec, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The error for a failed call (rc and err_last()): its contract code,
- * err_code(); ERR_UNAVAILABLE is 503 and drops the pooled connection. */
+ * err_code(); ERR_UNAVAILABLE is 503 and drops the pooled connection. A
+ * 503 and a 500 answer words and the request id (err_last() goes to the
+ * log): the 503 that the outcome is unknown and the same Idempotency-Key
+ * settles it. */
 enum MHD_Result http_send_failure(struct req *q, int rc);
 /* size bytes of fd from its start; fd is the response's (closed by it). */
 enum MHD_Result http_send_fd(struct req *q, unsigned status, const char *ctype, int fd,

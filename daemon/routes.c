@@ -10,8 +10,10 @@
  */
 #include "daemon/routes.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "common/limits.h"
 
 static const char *const role_names[] = {"admin", "finance", "secretariat", "auditor",
@@ -316,6 +318,27 @@ const struct route *route_match(const char *method, const char *path,
 		if (strcmp(method, routes[i].method) == 0 && match(routes[i].path, path, args))
 			return &routes[i];
 	return NULL;
+}
+
+size_t route_methods(char *out, size_t size, const char *path)
+{
+	char args[ROUTE_ARGS_MAX][128];
+	size_t n = 0, len = 0;
+
+	ASSERT(size > 0);
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!match(routes[i].path, path, args) || strstr(out, routes[i].method))
+			continue;
+		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s",
+					n ? ", " : "", routes[i].method);
+		if (len >= size) { /* never: a path has a handful of methods */
+			out[0] = '\0';
+			return 0;
+		}
+		n++;
+	}
+	return n;
 }
 
 const struct route *daemon_routes(size_t *n)

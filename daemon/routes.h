@@ -57,6 +57,10 @@ const struct route *route_match(const char *method, const char *path,
  * its Idempotency-Key record must keep no fast hash of it (server.c). */
 bool route_secret(const struct route *rt);
 
+/* The methods the route table has for path, ", "-separated into out (the
+ * value of an Allow header; "" if none); how many. */
+size_t route_methods(char *out, size_t size, const char *path);
+
 /* The whole table, read-only (for tests): *n routes. */
 const struct route *daemon_routes(size_t *n);
 

@@ -162,6 +162,7 @@ struct req {
 	const struct route *rt; /* NULL: no such route */
 	char args[ROUTE_ARGS_MAX][128]; /* the path's {name} segments */
 	bool too_large;
+	const char *bad_framing; /* why the request's framing is refused (400), or NULL */
 	char id[65];
 	struct timespec t0;
 	const char *route;
@@ -297,12 +298,30 @@ enum MHD_Result http_send_failure(struct req *q, int rc)
 {
 	enum err_code ec = err_code_of(rc);
 
+	/* whatever the failure was called on its way up, a connection that
+	 * broke meanwhile leaves the outcome unknown: 503 */
+	if (q->c && PQstatus(q->c) != CONNECTION_OK)
+		rc = ERR_UNAVAILABLE;
 	if (rc == ERR_UNAVAILABLE) {
 		q->db_lost = true;
 		ec = EC_UNAVAILABLE;
 	}
-	if (err_code_status(ec) == 500)
+	if (ec == EC_UNAVAILABLE) {
+		log_warn("database unavailable", "request_id", q->id, "error", err_last(), NULL);
+		if (!q->rt || !q->rt->idempotent)
+			return http_send_error(q, ec, "the database is unavailable or the connection"
+						      " to it broke; retry later (request id %s)",
+					       q->id);
+		return http_send_error(q, ec, "the database is unavailable or the connection to it"
+					      " broke; the outcome of the request is unknown: repeat"
+					      " it with the same Idempotency-Key to settle it (request"
+					      " id %s)", q->id);
+	}
+	if (err_code_status(ec) == 500) {
 		log_error("internal error", "request_id", q->id, "error", err_last(), NULL);
+		return http_send_error(q, ec, "an internal error (see the server log, request id"
+					      " %s)", q->id);
+	}
 	return http_send_error(q, ec, "%s", err_last());
 }
 
@@ -370,9 +389,14 @@ static int check_strings(json_t *v, char *path, size_t len, size_t size)
 /* Parses the body as one JSON object into *out; on failure sends 400. */
 int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
 {
+	static const char *const json_type[] = {"application/json", NULL};
 	json_error_t jerr;
 	char path_buf[256] = "";
 
+	*out = NULL;
+	/* a body sent as anything but JSON is refused, not guessed at */
+	if (q->len > 0 && http_content_type(q, json_type, sent))
+		return -1;
 	*out = json_loadb(q->body ? q->body : "", q->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!*out && json_error_code(&jerr) == json_error_invalid_utf8) {
 		/* jansson names the byte; name the field that holds it. */
@@ -590,14 +614,16 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 						"Idempotency-Key: printable ASCII without spaces");
 			return 1;
 		}
-	/* The request's identity: method, path and body; argon2id of them
-	 * instead of SHA-256 where the body may carry a password. */
-	material = malloc(strlen(q->method) + strlen(q->url) + q->len + 3);
+	/* The request's identity: its caller (the token's user: a key is
+	 * scoped to who sent it, so another user's same key is 409, never
+	 * the first answer), method, path and body; argon2id of them instead
+	 * of SHA-256 where the body may carry a password. */
+	material = malloc(strlen(q->tok.user) + strlen(q->method) + strlen(q->url) + q->len + 4);
 	if (!material) {
 		*sent = http_send_error(q, EC_INTERNAL, "out of memory");
 		return 1;
 	}
-	n = (size_t)sprintf(material, "%s %s\n", q->method, q->url);
+	n = (size_t)sprintf(material, "%s\n%s %s\n", q->tok.user, q->method, q->url);
 	if (q->len)
 		memcpy(material + n, q->body, q->len);
 	if (route_secret(q->rt))
@@ -843,6 +869,30 @@ static int check_request_text(struct req *q)
 	return rc;
 }
 
+/* A path the route table knows with other methods is 405 with Allow
+ * listing them; an unknown path 404. */
+static enum MHD_Result no_route(struct req *q)
+{
+	char allow[64], msg[128];
+	json_t *o;
+	char *text;
+	enum MHD_Result sent;
+
+	if (route_methods(allow, sizeof(allow), q->url) == 0)
+		return http_send_error(q, EC_NOT_FOUND, "no route %s %s", q->method, q->url);
+	snprintf(msg, sizeof(msg), "this path does not take %s; it takes %s", q->method, allow);
+	o = json_pack("{s:{s:s, s:s}}", "error", "code", err_code_name(EC_METHOD_NOT_ALLOWED),
+		      "message", msg);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!text)
+		return http_send_error(q, EC_INTERNAL, "out of memory");
+	sent = http_send_bytes(q, err_code_status(EC_METHOD_NOT_ALLOWED), "application/json", text,
+			       strlen(text), (const char *const[]){"Allow", allow, NULL});
+	free(text);
+	return sent;
+}
+
 /* Answers q by its row of the route table: 413, 404, 401/403, a stored
  * Idempotency-Key's answer, else the handler's. */
 static enum MHD_Result dispatch(struct req *q)
@@ -853,8 +903,10 @@ static enum MHD_Result dispatch(struct req *q)
 	if (q->too_large)
 		return http_send_error(q, EC_TOO_LARGE, "the request body exceeds %zu bytes",
 				       q->body_max);
+	if (q->bad_framing)
+		return http_send_error(q, EC_INVALID_FIELD, "%s", q->bad_framing);
 	if (!q->rt)
-		return http_send_error(q, EC_NOT_FOUND, "no route %s %s", q->method, q->url);
+		return no_route(q);
 	q->route = q->rt->name;
 	if (q->rt->roles && authorise(q, q->rt->roles, q->rt->what, &sent))
 		return sent;
@@ -886,6 +938,32 @@ static void request_id(struct req *q)
 		snprintf(q->id, sizeof(q->id), "unknown");
 }
 
+static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		(*(int *)cls)++;
+	return MHD_YES;
+}
+
+/* Why a request's framing is refused, or NULL: HTTP/1.1 requires Host
+ * (RFC 9112 3.2); two Content-Length headers make the body's end ambiguous
+ * (request smuggling, RFC 9112 6.3). */
+static const char *framing(struct MHD_Connection *conn, const char *version)
+{
+	int lengths = 0;
+
+	if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+	    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))
+		return "Host: required in HTTP/1.1";
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_length, &lengths);
+	if (lengths > 1)
+		return "Content-Length: given more than once";
+	return NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version,
 			      const char *upload_data, size_t *upload_data_size,
@@ -895,7 +973,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	struct req *q = *req_cls;
 	enum MHD_Result ret;
 
-	(void)version;
 	if (!q) { /* headers only */
 		const char *cl;
 
@@ -914,6 +991,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		request_id(q);
 		q->rt = route_match(method, url, q->args);
 		q->body_max = q->rt ? q->rt->body_max : LIMIT_HTTP_BODY_BYTES;
+		q->bad_framing = framing(conn, version);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						 MHD_HTTP_HEADER_CONTENT_LENGTH);
 		/* Too large: the body is read and dropped, then 413 (answering

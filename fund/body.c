@@ -18,6 +18,9 @@
 #include "common/money.h"
 #include "fund/fund.h"
 
+/* A JSON null is not taken for an absent field (issue 16): leave it out. */
+#define NULL_REFUSED "null is not a value here (leave the field out)"
+
 int fund_body_bad(const char *field, const char *what,
 		  const char *value)
 {
@@ -47,7 +50,9 @@ int fund_body_str(const char **out, json_t *body, const char *key, bool required
 	json_t *v = json_object_get(body, key);
 
 	*out = NULL;
-	if (!v || json_is_null(v))
+	if (json_is_null(v))
+		return fund_body_bad(key, NULL_REFUSED, NULL);
+	if (!v)
 		return required ? fund_body_bad(key, "required", NULL) : 0;
 	if (!json_is_string(v))
 		return fund_body_bad(key, "expected a string", NULL);
@@ -164,7 +169,9 @@ int fund_body_id(long long *out, json_t *body, const char *key, bool required)
 	json_t *v = json_object_get(body, key);
 
 	*out = 0;
-	if (!v || json_is_null(v))
+	if (json_is_null(v))
+		return fund_body_bad(key, NULL_REFUSED, NULL);
+	if (!v)
 		return required ? fund_body_bad(key, "required", NULL) : 0;
 	if (!json_is_integer(v) || json_integer_value(v) <= 0)
 		return fund_body_bad(key, "expected a positive integer", NULL);
@@ -177,7 +184,9 @@ int fund_body_bool(bool *out, json_t *body, const char *key)
 	json_t *v = json_object_get(body, key);
 
 	*out = false;
-	if (!v || json_is_null(v))
+	if (json_is_null(v))
+		return fund_body_bad(key, NULL_REFUSED, NULL);
+	if (!v)
 		return 0;
 	if (!json_is_boolean(v))
 		return fund_body_bad(key, "expected true or false", NULL);

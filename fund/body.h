@@ -4,8 +4,9 @@
  * and one entry builder (the audit row is ledger_audit's), so that every
  * write operation reads, books and records the same way. Also turns result rows into JSON.
  *
- * Field readers: *out is NULL (or 0, false) when the field is absent (or
- * JSON null) and not required; failures are ERR_INVALID (contract code
+ * Field readers: *out is NULL (or 0, false) when the field is absent and
+ * not required; a JSON null is refused, never taken as absent (issue 16:
+ * 400 naming the field); failures are ERR_INVALID (contract code
  * invalid-field) with an err_last() message that begins with the field.
  * They never touch the database, except fund_body_currency (an account
  * lookup) as its comment says.
@@ -29,7 +30,7 @@ int fund_body_bad(const char *field, const char *what,
 int fund_body_only_fields(json_t *body, const char *const *allowed);
 
 /* *out = the string field key (owned by body), or NULL if absent and not
- * required; a present non-string is refused. */
+ * required; a present non-string (null included: 400) is refused. */
 int fund_body_str(const char **out, json_t *body, const char *key, bool required);
 
 /* A string field of 1 to max_bytes bytes. */
@@ -76,7 +77,7 @@ int fund_body_currency(const char **out, PGconn *c, json_t *body, const char *ke
 /* A positive integer id, given as a JSON integer; 0 when absent. */
 int fund_body_id(long long *out, json_t *body, const char *key, bool required);
 
-/* true or false; absent (or null): false. */
+/* true or false; absent: false (a JSON null is refused, 400). */
 int fund_body_bool(bool *out, json_t *body, const char *key);
 
 /* --- the entry builder -------------------------------------------------------- */

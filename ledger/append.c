@@ -341,6 +341,11 @@ static int refusal(int rc)
 	}
 	if (strncmp(why, "insufficient-funds ", 19) == 0)
 		return insufficient(why + 19);
+	if (strcmp(db_last_sqlstate(), "22003") == 0) /* bigint out of range */
+		return err_code_set(ERR_INVALID, EC_AMOUNT_OVERFLOW,
+				    "postings: an account's running balance would go beyond %" PRId64
+				    " minor units either way (64 bits); nothing was stored",
+				    INT64_MAX);
 	if (strcmp(constraint, "entries_reverses_key") == 0) {
 		return err_code_set(ERR_INVALID, EC_ALREADY_REVERSED,
 				    "the entry was already reversed");
@@ -391,7 +396,7 @@ static int exchange(PGconn *c, struct ledger_append *a, const char *sql)
 		}
 		PQclear(r);
 	}
-	if (!failed && PQstatus(c) != CONNECTION_OK) {
+	if (PQstatus(c) != CONNECTION_OK) { /* even after a refusal: the outcome is unknown */
 		return err_code_set(ERR_UNAVAILABLE, EC_UNAVAILABLE,
 				    "append: the database connection was lost");
 	}

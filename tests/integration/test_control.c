@@ -50,7 +50,7 @@ static void fx_open(struct fx *f)
 		      err_last());
 	json_decref(o);
 	json_decref(ok(f->c, fund_donor_add,
-		       "{\"id\":\"eu\",\"name\":\"EU\",\"org_type\":\"40\",\"country\":null}"));
+		       "{\"id\":\"eu\",\"name\":\"EU\",\"org_type\":\"40\"}"));
 	p = ok(f->c, fund_pledge_add,
 	       "{\"donor\":\"eu\",\"date\":\"2019-01-05\",\"amount\":\"1000.00\",\"currency\":\"EUR\","
 	       "\"agreement\":\"EU-1\"}");
@@ -610,7 +610,7 @@ static void routes_setup(void)
 	cli_ok((const char *const[]){"fund", "init", NULL});
 	cli_ok((const char *const[]){"rates", "import", DATA "fund/rates-2019.csv", NULL});
 	json_decref(call_on(&E.d, "POST", "/v1/donors", E.finance,
-			    "{\"id\":\"eu\",\"name\":\"EU\",\"org_type\":\"40\",\"country\":null}",
+			    "{\"id\":\"eu\",\"name\":\"EU\",\"org_type\":\"40\"}",
 			    201));
 	p = call_on(&E.d, "POST", "/v1/pledges", E.finance,
 		    "{\"donor\":\"eu\",\"date\":\"2019-01-05\",\"amount\":\"1000.00\",\"currency\":"

@@ -660,11 +660,11 @@ static const struct bad_case {
 	 "{\"pledge\":2,\"date\":\"2019-02-01\",\"bank_account\":\"1010-EUR\","
 	 "\"amount\":\"1000.01\"}", "over-payment", "instructed_amount: 1000.01 EUR is above"
 	 " the 1000.00 EUR open on pledge 2"},
-	/* null is an absent field for every reader of the kit, booleans too */
-	{"allow_overpayment null is absent", fund_receipt_add,
+	/* null is not an absent field for any reader of the kit, booleans too (issue 16) */
+	{"allow_overpayment null is refused", fund_receipt_add,
 	 "{\"pledge\":2,\"date\":\"2019-02-01\",\"bank_account\":\"1010-EUR\","
-	 "\"amount\":\"1000.01\",\"allow_overpayment\":null}", "over-payment",
-	 "instructed_amount: 1000.01 EUR is above"},
+	 "\"amount\":\"1000.01\",\"allow_overpayment\":null}", "invalid-field",
+	 "allow_overpayment: null is not a value here"},
 	{"zero charges refused (an Amount is > 0)", fund_receipt_add,
 	 "{\"pledge\":2,\"date\":\"2019-02-01\",\"bank_account\":\"1010-USD\","
 	 "\"amount\":\"10.00\",\"instructed_amount\":\"9.00\",\"charges\":\"0.00\"}",

@@ -51,6 +51,29 @@
  * room for any honest document and stops depth bombs early. */
 #define LIMIT_XML_DEPTH 64
 
+/* Attributes (namespace declarations included) on one element: ours and
+ * camt.053 carry at most four; libxml2 compares each new attribute with
+ * all before it, so 200,000 on one element took 140 s of CPU (issue 16).
+ * Checked on the bytes before libxml2 sees them (common/xml.c). */
+#define LIMIT_XML_ATTRIBUTES 64
+
+/* An element's or attribute's name, prefix included: the longest of
+ * camt.053 and our schemas is under 40 bytes. */
+#define LIMIT_XML_NAME_BYTES 256
+
+/* One text run, attribute value, comment, CDATA section or processing
+ * instruction: the largest honest one is a certificate in a signature
+ * (under 4 KiB) or a long remittance text; 1 MiB bounds what libxml2
+ * holds and copies for one node. */
+#define LIMIT_XML_TEXT_BYTES (1024 * 1024)
+
+/* Nodes (elements, attributes, text runs, comments) of a document read
+ * whole into a tree: our reports take 30-50 bytes a node, so a report of
+ * LIMIT_XML_BYTES has under 2.5 million; 4 million keeps a tree of tiny
+ * nodes (`<a/>`, 120 bytes of memory each) under half a gigabyte.
+ * Streamed documents (bank statements) are not bound by it. */
+#define LIMIT_XML_NODES (4L * 1024 * 1024)
+
 /* One CSV record (a row, with its quoted line breaks): an applicant row is
  * about 200 bytes; 64 KiB fits long free text and stops a file with no
  * line breaks (or an unclosed quote) from taking all memory. */

@@ -43,6 +43,7 @@ static const struct {
 	[EC_INSUFFICIENT_FUNDS] = {"insufficient-funds", 409},
 	[EC_PERIOD_NOT_READY] = {"period-not-ready", 409},
 	[EC_FOUR_EYES] = {"four-eyes", 403},
+	[EC_TOO_MANY_REQUESTS] = {"too-many-requests", 429},
 };
 
 int err_recode(int code, enum err_code ec)

@@ -55,6 +55,7 @@ enum err_code {
 	EC_INSUFFICIENT_FUNDS,    /* 409 the source (or a bank account) lacks the money */
 	EC_PERIOD_NOT_READY,      /* 409 a month or year to close has open work */
 	EC_FOUR_EYES,             /* 403 the approver is the person who ranked */
+	EC_TOO_MANY_REQUESTS,     /* 429 too many failed authentications: wait */
 	EC_COUNT
 };
 

@@ -276,15 +276,17 @@ static int scan_byte(struct scan *s, unsigned char c)
 			return 0;
 		}
 		s->run = c == (unsigned char)end ? s->run + 1 : 0;
-		return grow_text(s);
+		/* comments are skipped by every reader of ours (libxml2 reads
+		 * them in linear time): only the whole document bounds them */
+		return s->state == S_CDATA ? grow_text(s) : 0;
 	}
-	case S_PI:
+	case S_PI: /* skipped like comments */
 		if (c == '>' && s->run) {
 			to_text(s);
 			return 0;
 		}
 		s->run = c == '?';
-		return grow_text(s);
+		return 0;
 	}
 	return 0;
 }

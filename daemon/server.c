@@ -546,6 +546,7 @@ static int authorise(struct req *q, unsigned roles, const char *what, enum MHD_R
 		*sent = http_send_failure(q, rc);
 		return 1;
 	}
+	daemon_throttle_success(client_of(q));
 	q->roles = 0;
 	for (size_t i = 0; i < LEDGER_ROLES; i++)
 		if (q->tok.roles & (1u << i))

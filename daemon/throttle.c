@@ -132,6 +132,20 @@ void daemon_throttle_failure(const struct sockaddr *addr)
 	pthread_mutex_unlock(&mu);
 }
 
+void daemon_throttle_success(const struct sockaddr *addr)
+{
+	uint8_t key[17];
+	struct slot *s;
+
+	if (!addr || key_of(key, addr) < 0)
+		return;
+	pthread_mutex_lock(&mu);
+	s = find(key, 0);
+	if (s)
+		s->failures = 0;
+	pthread_mutex_unlock(&mu);
+}
+
 void daemon_throttle_address(char *out, size_t size, const struct sockaddr *addr)
 {
 	const void *a = NULL;

@@ -26,6 +26,11 @@ int daemon_throttle_wait_s(const struct sockaddr *addr);
 /* Counts one failed authentication from addr (NULL: nothing to count). */
 void daemon_throttle_failure(const struct sockaddr *addr);
 
+/* Forgets addr's failures after a successful authentication: a person
+ * who mistyped and then got it right starts afresh (a blocked address
+ * never gets this far). */
+void daemon_throttle_success(const struct sockaddr *addr);
+
 /* addr as text ("127.0.0.1", "::1"; "unknown" for NULL) into out. */
 void daemon_throttle_address(char *out, size_t size, const struct sockaddr *addr);
 

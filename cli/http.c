@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "common/cfg.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/text.h"
@@ -19,12 +20,35 @@
 /* The largest answer the CLI keeps: a report or a long list. */
 #define ANSWER_MAX ((size_t)512 * 1024 * 1024)
 
+/* Why the token could not be had (cli_http_defaults), printed by the request. */
+static char token_problem[LIMIT_ERR_BYTES];
+
+int cli_http_token_file(const char **out, const char *path)
+{
+	static char token[LIMIT_SECRET_FILE_BYTES + 1];
+	int rc = cfg_secret_file(token, sizeof(token), path);
+
+	*out = rc == 0 ? token : NULL;
+	return rc < 0 ? err_wrap(rc, "--token-file") : 0;
+}
+
 void cli_http_defaults(struct cli_http *h)
 {
 	const char *u = getenv("TFLEDGER_URL"), *t = getenv("TFLEDGER_TOKEN");
 
 	if (!h->url)
 		h->url = u && *u ? u : CLI_HTTP_DEFAULT_URL;
+	if (h->token && h->token_file) {
+		h->token = NULL;
+		snprintf(token_problem, sizeof(token_problem),
+			 "give --token or --token-file, not both");
+		return;
+	}
+	if (!h->token && h->token_file) {
+		if (cli_http_token_file(&h->token, h->token_file) < 0)
+			snprintf(token_problem, sizeof(token_problem), "%s", err_last());
+		return;
+	}
 	if (!h->token && t && *t)
 		h->token = t;
 }
@@ -154,9 +178,13 @@ int cli_http_raw(char **out, size_t *len, const struct cli_http *h, const char *
 		fprintf(stderr, "tfledger: %s: the URL is too long\n", what);
 		return CLI_USAGE;
 	}
+	if (!h->token && token_problem[0]) {
+		fprintf(stderr, "tfledger: %s: %s\n", what, token_problem);
+		return CLI_USAGE;
+	}
 	if (!h->token) {
-		fprintf(stderr, "tfledger: %s: no token: give --token or set TFLEDGER_TOKEN\n",
-			what);
+		fprintf(stderr, "tfledger: %s: no token: give --token, --token-file or set "
+				"TFLEDGER_TOKEN\n", what);
 		return CLI_USAGE;
 	}
 	c = curl_easy_init();

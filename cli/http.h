@@ -1,8 +1,9 @@
 /*
  * http.h - the one door: tfledger's client of tfledgerd (libcurl). Every
  * command a person runs for their work sends its request here, with the
- * server's URL and the person's token (--url, --token, else $TFLEDGER_URL,
- * $TFLEDGER_TOKEN); only operating the installation (db, migrate, the
+ * server's URL and the person's token (--url, --token or --token-file,
+ * else $TFLEDGER_URL, $TFLEDGER_TOKEN; --token shows in `ps`, the others
+ * do not); only operating the installation (db, migrate, the
  * first admin) and offline work (rank from a CSV, verify-statement,
  * report verify) reach the database or files directly.
  *
@@ -25,7 +26,8 @@ struct cli_progress;
 
 struct cli_http {
 	const char *url;   /* --url, else $TFLEDGER_URL, else CLI_HTTP_DEFAULT_URL */
-	const char *token; /* --token, else $TFLEDGER_TOKEN */
+	const char *token; /* --token, else --token-file's, else $TFLEDGER_TOKEN */
+	const char *token_file; /* --token-file FILE (mode 0600), or NULL */
 	const char *key;   /* Idempotency-Key of a write, or NULL */
 	struct cli_progress *progress; /* follows a request body's upload, or NULL */
 	FILE *body_file;	       /* a body read from here as it is sent, or NULL */
@@ -35,10 +37,24 @@ struct cli_http {
 #define CLI_ARGS_SERVER(T, m)                                                             \
 	CLI_ARGS_OPT_STR("url", T, m.url, "URL",                                          \
 			 "tfledgerd (default $TFLEDGER_URL, else " CLI_HTTP_DEFAULT_URL ")", 0), \
-	CLI_ARGS_OPT_STR("token", T, m.token, "TOKEN", "your API token (default $TFLEDGER_TOKEN)", 0)
+	CLI_ARGS_OPT_STR("token", T, m.token, "TOKEN", "your API token (default $TFLEDGER_TOKEN)", 0), \
+	CLI_ARGS_OPT_STR("token-file", T, m.token_file, "FILE",                           \
+			 "read your token from FILE (mode 0600) instead: out of ps", 0)
 
-/* Fills what h lacks from the environment and the default URL. */
+/*
+ * Fills what h lacks: the token from h->token_file (cli_http_token_file),
+ * else $TFLEDGER_TOKEN; the URL from $TFLEDGER_URL, else the default. A
+ * token file that cannot be used (or both --token and --token-file) leaves
+ * h->token NULL and its reason for the request to print (exit 1).
+ */
 void cli_http_defaults(struct cli_http *h);
+
+/*
+ * The token in the file at path (cfg_secret_file: its first line; refused
+ * if its group or others may read it) into *out, valid for the process.
+ * 0, or the error with the message set (naming the file, never the token).
+ */
+int cli_http_token_file(const char **out, const char *path);
 
 /*
  * One JSON request: METHOD h->url + path with body (NULL: none) as

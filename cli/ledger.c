@@ -26,7 +26,7 @@
 #include "ledger/ledger.h"
 
 struct opts {
-	const char *url, *token, *format, *database;
+	const char *url, *token, *token_file, *format, *database;
 	const char *as_of, *account, *from, *to, *date, *memo, *key;
 	const char *name, *type, *currency;
 };
@@ -37,6 +37,8 @@ static const struct cli_args_opt http_opts[] = {
 			 "tfledgerd (default $TFLEDGER_URL, else http://127.0.0.1:8080)", 0),
 	CLI_ARGS_OPT_STR("token", struct opts, token, "TOKEN", "API token (default $TFLEDGER_TOKEN)",
 			 0),
+	CLI_ARGS_OPT_STR("token-file", struct opts, token_file, "FILE",
+			 "read the token from FILE (mode 0600) instead: out of ps", 0),
 	CLI_ARGS_FORMAT(struct opts, format, "table|json"),
 	CLI_ARGS_END};
 
@@ -74,6 +76,8 @@ static const struct cli_args_opt verify_opts[] = {
 			 "ask tfledgerd instead (GET /v1/journal/verify)", 0),
 	CLI_ARGS_OPT_STR("token", struct opts, token, "TOKEN", "API token (default $TFLEDGER_TOKEN)",
 			 0),
+	CLI_ARGS_OPT_STR("token-file", struct opts, token_file, "FILE",
+			 "read the token from FILE (mode 0600) instead: out of ps", 0),
 	CLI_ARGS_END};
 
 static const struct cli_args_cmd cmds[] = {
@@ -328,6 +332,10 @@ static int run(int argc, char **argv)
 	if (!o.url)
 		o.url = getenv("TFLEDGER_URL") && *getenv("TFLEDGER_URL") ? getenv("TFLEDGER_URL")
 									   : "http://127.0.0.1:8080";
+	if (o.token && o.token_file)
+		return cli_usage_error(c->name, "give --token or --token-file, not both");
+	if (o.token_file && cli_http_token_file(&o.token, o.token_file) < 0)
+		return cli_fail(ERR_INVALID, c->name);
 	if (!o.token)
 		o.token = getenv("TFLEDGER_TOKEN");
 	cmd = c->name;

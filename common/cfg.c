@@ -1,13 +1,17 @@
 /*
- * cfg.c - locating data files and the database conninfo, and splitting
- * configuration files into key/value pairs (see cfg.h).
+ * cfg.c - locating data files and the database conninfo, splitting
+ * configuration files into key/value pairs, and reading secrets from files
+ * others may not read (see cfg.h).
  */
 #include "common/cfg.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -62,6 +66,61 @@ static char *trim(char *s)
 	while (n > 0 && isspace((unsigned char)s[n - 1]))
 		s[--n] = '\0';
 	return s;
+}
+
+int cfg_secret_file(char *out, size_t size, const char *path)
+{
+	char buf[LIMIT_SECRET_FILE_BYTES + 2];
+	struct stat st;
+	ssize_t n;
+	size_t len;
+	char *line;
+	int fd = -1, rc = 0;
+
+	if (size)
+		out[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC); /* a link: its target is checked */
+	if (fd < 0)
+		return err_sys(ERR_SYSTEM, "%s: cannot open", path);
+	if (fstat(fd, &st) < 0) {
+		rc = err_sys(ERR_SYSTEM, "%s: cannot read", path);
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = err_set(ERR_INVALID, "%s: not a regular file", path);
+		goto cleanup;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		rc = err_set(ERR_INVALID, "%s: holds a secret but its group or others may read it "
+				      "(mode %04o): chmod 600 %s", path,
+			     (unsigned)(st.st_mode & 07777), path);
+		goto cleanup;
+	}
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		rc = err_sys(ERR_SYSTEM, "%s: cannot read", path);
+		goto cleanup;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	line = trim(buf);
+	len = strlen(line);
+	if (len == 0) {
+		rc = err_set(ERR_INVALID, "%s: the first line is empty", path);
+		goto cleanup;
+	}
+	if (len >= size || len > LIMIT_SECRET_FILE_BYTES) {
+		rc = err_set(ERR_LIMIT, "%s: the first line is longer than %zu bytes", path,
+			     (size < LIMIT_SECRET_FILE_BYTES ? size : LIMIT_SECRET_FILE_BYTES) - 1);
+		goto cleanup;
+	}
+	memcpy(out, line, len + 1);
+cleanup:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return rc;
 }
 
 int cfg_file_read(const char *path, cfg_file_fn fn, void *ud)

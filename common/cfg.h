@@ -31,6 +31,18 @@ int cfg_data_path(char *out, size_t size, const char *rel);
 const char *cfg_database(const char *opt);
 
 /*
+ * Reads a secret (a conninfo with its password, an API token) from the
+ * file at path into out (size bytes): its first line, blanks trimmed, so
+ * that it never shows in `ps` as an argument would. The file must be a
+ * regular file that neither its group nor others may read, write or run
+ * (as libpq's ~/.pgpass). Returns 0; ERR_SYSTEM if it cannot be read;
+ * ERR_INVALID naming the file and its mode ("chmod 600 FILE") if others
+ * may read it, or if the line is empty; ERR_LIMIT if it is longer than
+ * size - 1 or LIMIT_SECRET_FILE_BYTES. The message never holds the secret.
+ */
+int cfg_secret_file(char *out, size_t size, const char *path);
+
+/*
  * Called by cfg_file_read() for each `key = value` line. key and value are
  * trimmed of surrounding blanks, never empty, and valid only during the call
  * (copy what you keep). Returns 0 to go on, or a negative code with err_set()

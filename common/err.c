@@ -47,6 +47,7 @@ static const struct {
 	[EC_FOUR_EYES] = {"four-eyes", 403},
 	[EC_AMOUNT_OVERFLOW] = {"amount-overflow", 422},
 	[EC_METHOD_NOT_ALLOWED] = {"method-not-allowed", 405},
+	[EC_TOO_MANY_REQUESTS] = {"too-many-requests", 429},
 };
 
 int err_recode(int code, enum err_code ec)

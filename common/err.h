@@ -57,6 +57,7 @@ enum err_code {
 	EC_FOUR_EYES,             /* 403 the approver is the person who ranked */
 	EC_AMOUNT_OVERFLOW,       /* 422 a balance or total would leave 64 bits */
 	EC_METHOD_NOT_ALLOWED,    /* 405 the path is known, the method is not */
+	EC_TOO_MANY_REQUESTS,     /* 429 too many failed authentications: wait */
 	EC_COUNT
 };
 

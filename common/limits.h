@@ -51,6 +51,30 @@
  * room for any honest document and stops depth bombs early. */
 #define LIMIT_XML_DEPTH 64
 
+/* Attributes (namespace declarations included) on one element: ours and
+ * camt.053 carry at most four; libxml2 compares each new attribute with
+ * all before it, so 200,000 on one element took 140 s of CPU (issue 16).
+ * Checked on the bytes before libxml2 sees them (common/xml.c). */
+#define LIMIT_XML_ATTRIBUTES 64
+
+/* An element's or attribute's name, prefix included: the longest of
+ * camt.053 and our schemas is under 40 bytes. */
+#define LIMIT_XML_NAME_BYTES 256
+
+/* One text run, attribute value or CDATA section: the largest honest one
+ * is a certificate in a signature (under 4 KiB) or a long remittance
+ * text; 1 MiB bounds what libxml2 holds and copies for one node.
+ * Comments and processing instructions, which every reader of ours skips,
+ * are bound only by the document's size. */
+#define LIMIT_XML_TEXT_BYTES (1024 * 1024)
+
+/* Nodes (elements, attributes, text runs, comments) of a document read
+ * whole into a tree: our reports take 30-50 bytes a node, so a report of
+ * LIMIT_XML_BYTES has under 2.5 million; 4 million keeps a tree of tiny
+ * nodes (`<a/>`, 120 bytes of memory each) under half a gigabyte.
+ * Streamed documents (bank statements) are not bound by it. */
+#define LIMIT_XML_NODES (4L * 1024 * 1024)
+
 /* One CSV record (a row, with its quoted line breaks): an applicant row is
  * about 200 bytes; 64 KiB fits long free text and stops a file with no
  * line breaks (or an unclosed quote) from taking all memory. */
@@ -159,6 +183,22 @@
 
 /* Audit rows per page of GET /v1/audit: keeps one answer small. */
 #define LIMIT_LIST_AUDIT 1000
+
+/* Failed authentications (no, a malformed or an unknown token) from one
+ * client address within LIMIT_AUTH_WINDOW_S after which its requests are
+ * answered 429 without looking at their token until the window ends: a
+ * person mistyping retries a few times, a guesser thousands. */
+#define LIMIT_AUTH_FAILURES 5
+#define LIMIT_AUTH_WINDOW_S 60
+
+/* Client addresses whose failures tfledgerd remembers (daemon/throttle.c):
+ * a fixed table, the least recently seen forgotten first, so that a flood
+ * from many addresses costs no memory; 4096 entries of 48 bytes. */
+#define LIMIT_AUTH_CLIENTS 4096
+
+/* A secret read from a file (--database-file, --token-file): one line, a
+ * conninfo at most. */
+#define LIMIT_SECRET_FILE_BYTES LIMIT_CONNINFO_BYTES
 
 /* Seconds a client is told to wait (Retry-After) while the database is down. */
 #define LIMIT_RETRY_AFTER_S 1

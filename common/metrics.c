@@ -29,6 +29,7 @@ static double lat_sum;
 static unsigned long long group_buckets[NGROUP], group_count, entries_total;
 static double group_sum;
 static unsigned long long db_errors;
+static unsigned long long auth_failures, auth_throttled;
 
 void metrics_request(const char *route, unsigned status, double seconds)
 {
@@ -67,6 +68,20 @@ void metrics_db_error(void)
 {
 	pthread_mutex_lock(&mu);
 	db_errors++;
+	pthread_mutex_unlock(&mu);
+}
+
+void metrics_auth_failure(void)
+{
+	pthread_mutex_lock(&mu);
+	auth_failures++;
+	pthread_mutex_unlock(&mu);
+}
+
+void metrics_auth_throttled(void)
+{
+	pthread_mutex_lock(&mu);
+	auth_throttled++;
 	pthread_mutex_unlock(&mu);
 }
 
@@ -111,6 +126,14 @@ char *metrics_render(void)
 	fprintf(f, "# HELP tfledger_db_errors_total Database errors seen by the daemon.\n"
 		   "# TYPE tfledger_db_errors_total counter\n"
 		   "tfledger_db_errors_total %llu\n", db_errors);
+	fprintf(f, "# HELP tfledger_auth_failures_total Failed authentications (no, a "
+		   "malformed or an unknown token).\n"
+		   "# TYPE tfledger_auth_failures_total counter\n"
+		   "tfledger_auth_failures_total %llu\n"
+		   "# HELP tfledger_auth_throttled_total Requests answered 429 for their "
+		   "address's failed authentications.\n"
+		   "# TYPE tfledger_auth_throttled_total counter\n"
+		   "tfledger_auth_throttled_total %llu\n", auth_failures, auth_throttled);
 	pthread_mutex_unlock(&mu);
 	if (fclose(f) != 0) {
 		free(buf);

@@ -7,6 +7,15 @@
  * that carries a DOCTYPE at all is refused whole: none of ours needs one and
  * it is the door to entity attacks. Files above LIMIT_XML_BYTES are refused
  * before parsing. Errors name file:line and libxml2's message.
+ *
+ * Every reader here (tree or stream, file or memory) hands libxml2 only
+ * bytes that stay within common/limits.h's XML bounds, checked before
+ * libxml2 parses them (xml.c): LIMIT_XML_ATTRIBUTES per element,
+ * LIMIT_XML_DEPTH, LIMIT_XML_NAME_BYTES, LIMIT_XML_TEXT_BYTES per text or
+ * value, and for a tree LIMIT_XML_NODES. Beyond one: ERR_LIMIT with the
+ * contract code invalid-field (400 to a client), "name:line: more than 64
+ * attributes on one element (LIMIT_XML_ATTRIBUTES)"; a DOCTYPE is refused
+ * there too (ERR_INVALID), before libxml2 reads it.
  */
 #ifndef TFLEDGER_XML_H
 #define TFLEDGER_XML_H
@@ -41,7 +50,8 @@ int xml_validate(xmlDocPtr doc, const char *xsd_path, const char *name);
 
 /*
  * Opens a streaming reader on path with XML_SAFE_OPTIONS (free with
- * xmlFreeTextReader). The caller must refuse XML_READER_TYPE_DOCUMENT_TYPE
+ * xmlFreeTextReader; the reader must come from here, since
+ * xml_reader_error finds its bounds through it). The caller must refuse XML_READER_TYPE_DOCUMENT_TYPE
  * nodes with xml_reader_refuse_doctype() as it meets them, and check
  * xmlTextReaderDepth() against LIMIT_XML_DEPTH.
  */

@@ -15,6 +15,7 @@
  */
 #include "daemon/server.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -38,6 +39,7 @@
 #include "fund/fund.h"
 #include "daemon/http.h"
 #include "daemon/routes.h"
+#include "daemon/throttle.h"
 #include "ledger/ledger.h"
 #include "ledger/people.h"
 #include "common/metrics.h"
@@ -536,17 +538,70 @@ static const char *acting_role(unsigned held)
 	return route_role_name(bit);
 }
 
+/* The address q's client connects from, or NULL if libmicrohttpd knows none. */
+static const struct sockaddr *client_of(const struct req *q)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	return ci ? ci->client_addr : NULL;
+}
+
+/* Answers 429 too-many-requests with Retry-After: wait_s, and logs it. */
+static enum MHD_Result send_throttled(struct req *q, const char *client, int wait_s)
+{
+	char ra[16], msg[128], *text;
+	const char *headers[] = {"Retry-After", ra, NULL};
+	json_t *body;
+	enum MHD_Result sent;
+
+	snprintf(ra, sizeof(ra), "%d", wait_s);
+	snprintf(msg, sizeof(msg), "too many failed authentications from your address: "
+				   "try again in %d s", wait_s);
+	metrics_auth_throttled();
+	log_info("authentication refused: too many failures", "request_id", q->id, "client",
+		 client, "route", q->route, "retry_after", ra, NULL);
+	body = json_pack("{s:{s:s, s:s}}", "error", "code", err_code_name(EC_TOO_MANY_REQUESTS),
+			 "message", msg);
+	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!text)
+		return http_send_error(q, EC_INTERNAL, "out of memory");
+	sent = http_send_bytes(q, err_code_status(EC_TOO_MANY_REQUESTS), "application/json",
+			       text, strlen(text), headers);
+	free(text);
+	return sent;
+}
+
+/* Answers 401 for a failed authentication (why, in words), and logs and
+ * counts it against the client's address; never the token. */
+static enum MHD_Result unauthenticated(struct req *q, const char *client, const char *why)
+{
+	metrics_auth_failure();
+	daemon_throttle_failure(client_of(q));
+	log_info("authentication failed", "request_id", q->id, "client", client, "route",
+		 q->route, "reason", why, NULL);
+	return http_send_error(q, EC_UNAUTHENTICATED, "%s", why);
+}
+
 /* Authenticates the bearer token to a user, takes a pooled connection and
- * checks that the user holds one of roles; else 1 with 401/403/503 sent. */
+ * checks that the user holds one of roles; else 1 with 401/403/429/503
+ * sent. An address with too many failed authentications (throttle.h) is
+ * answered 429 before its token is looked at. */
 static int authorise(struct req *q, unsigned roles, const char *what, enum MHD_Result *sent)
 {
 	const char *h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_AUTHORIZATION);
-	char held[96];
-	int rc;
+	char held[96], client[INET6_ADDRSTRLEN];
+	int rc, wait_s = daemon_throttle_wait_s(client_of(q));
 
+	daemon_throttle_address(client, sizeof(client), client_of(q));
+	if (wait_s > 0) {
+		*sent = send_throttled(q, client, wait_s);
+		return 1;
+	}
 	if (!h || strncmp(h, "Bearer ", 7) != 0) {
-		*sent = http_send_error(q, EC_UNAUTHENTICATED,
+		*sent = unauthenticated(q, client,
 					"an Authorization: Bearer TOKEN header is required");
 		return 1;
 	}
@@ -562,14 +617,14 @@ static int authorise(struct req *q, unsigned roles, const char *what, enum MHD_R
 	if (rc == 0)
 		rc = ledger_token_check(&q->tok, q->c, h + 7);
 	if (rc == ERR_NOTFOUND) {
-		*sent = http_send_error(q, EC_UNAUTHENTICATED,
-					"unknown or revoked token, or disabled user");
+		*sent = unauthenticated(q, client, "unknown or revoked token, or disabled user");
 		return 1;
 	}
 	if (rc < 0) {
 		*sent = http_send_failure(q, rc);
 		return 1;
 	}
+	daemon_throttle_success(client_of(q));
 	q->roles = 0;
 	for (size_t i = 0; i < LEDGER_ROLES; i++)
 		if (q->tok.roles & (1u << i))

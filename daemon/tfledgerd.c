@@ -7,9 +7,12 @@
  * daemon/server.c; this file only starts and stops them. SIGTERM drains the
  * requests in flight and exits 0.
  *
- * Settings come from flags, then --config FILE (`database`, `listen`,
- * `sign_key`, `sign_cert`, `sign_certs_dir`), then $TFLEDGER_DATABASE and
- * the defaults: a flag always wins over the file.
+ * Settings come from flags, then --config FILE (`database`,
+ * `database_file`, `listen`, `sign_key`, `sign_cert`, `sign_certs_dir`),
+ * then $TFLEDGER_DATABASE and the defaults: a flag always wins over the
+ * file. The conninfo (and so a password) is best kept out of `ps`: in the
+ * environment, the config file, or --database-file FILE (mode 0600,
+ * checked: common/cfg.h cfg_secret_file).
  *
  * The signing key and certificates (daemon/signing.h, docs/signing.md) are
  * loaded before the server starts (a key that does not match its
@@ -42,7 +45,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: tfledgerd [--config FILE] [--database CONNINFO] [--listen HOST:PORT]\n"
+		"Usage: tfledgerd [--config FILE] [--database CONNINFO | --database-file FILE]\n"
+		"                 [--listen HOST:PORT]\n"
 		"                 [--sign-key KEY.pem --sign-cert CERT.pem] [--sign-certs-dir DIR]\n"
 		"       tfledgerd --help | --version\n\n"
 		"The tfledger ledger daemon: HTTP/JSON on HOST:PORT (default 127.0.0.1:8080).\n"
@@ -50,11 +54,14 @@ static void usage(FILE *f)
 		"(run tfledger migrate first). SIGTERM or SIGINT stops it cleanly;\n"
 		"SIGHUP reloads the signing key and certificates.\n\n"
 		"  --config FILE     read settings from FILE: 'key = value' lines,\n"
-		"                    '#' comment lines; keys: database, listen,\n"
-		"                    sign_key, sign_cert, sign_certs_dir.\n"
+		"                    '#' comment lines; keys: database, database_file,\n"
+		"                    listen, sign_key, sign_cert, sign_certs_dir.\n"
 		"                    Flags override the file.\n"
 		"  --database CONN   libpq conninfo (default: the file's, else\n"
-		"                    $TFLEDGER_DATABASE)\n"
+		"                    $TFLEDGER_DATABASE); shows in ps: a password\n"
+		"                    belongs in the environment or a file\n"
+		"  --database-file FILE  read the conninfo from FILE's first line;\n"
+		"                    FILE must be mode 0600 (no group or other access)\n"
 		"  --listen H:P      IPv4 address and port to listen on\n"
 		"  --sign-key FILE   sign every report served and issue signed journal\n"
 		"                    checkpoints with this PEM private key ...\n"
@@ -90,7 +97,7 @@ static int parse_listen(struct sockaddr_in *out, const char *s)
 
 /* The settings read from --config; each NULL unless the file sets it. */
 struct file_settings {
-	char *database;
+	char *database, *database_file;
 	char *listen;
 	char *sign_key, *sign_cert, *sign_certs_dir;
 };
@@ -112,6 +119,8 @@ static int on_setting(void *ud, const char *key, const char *value)
 
 	if (strcmp(key, "database") == 0)
 		return take(&fs->database, value);
+	if (strcmp(key, "database_file") == 0)
+		return take(&fs->database_file, value);
 	if (strcmp(key, "listen") == 0)
 		return take(&fs->listen, value);
 	if (strcmp(key, "sign_key") == 0)
@@ -120,8 +129,8 @@ static int on_setting(void *ud, const char *key, const char *value)
 		return take(&fs->sign_cert, value);
 	if (strcmp(key, "sign_certs_dir") == 0)
 		return take(&fs->sign_certs_dir, value);
-	return err_set(ERR_INVALID, "unknown key '%s' (known: database, listen, sign_key, "
-				    "sign_cert, sign_certs_dir)", key);
+	return err_set(ERR_INVALID, "unknown key '%s' (known: database, database_file, listen, "
+				    "sign_key, sign_cert, sign_certs_dir)", key);
 }
 
 int main(int argc, char **argv)
@@ -129,6 +138,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"database", required_argument, NULL, 'd'},
+		{"database-file", required_argument, NULL, 'F'},
 		{"listen", required_argument, NULL, 'l'},
 		{"sign-key", required_argument, NULL, 'k'},
 		{"sign-cert", required_argument, NULL, 'C'},
@@ -138,7 +148,9 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	char dir[LIMIT_PATH_BYTES];
-	struct file_settings fs = {NULL, NULL, NULL, NULL, NULL};
+	struct file_settings fs = {NULL, NULL, NULL, NULL, NULL, NULL};
+	static char secret[LIMIT_CONNINFO_BYTES];
+	const char *database_file = NULL;
 	const char *sign_key = NULL, *sign_cert = NULL, *sign_certs_dir = NULL;
 
 	/* A batch request allocates and frees a few MiB (body, JSON trees,
@@ -163,6 +175,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c': config = optarg; break;
 		case 'd': database = optarg; break;
+		case 'F': database_file = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'k': sign_key = optarg; break;
 		case 'C': sign_cert = optarg; break;
@@ -180,8 +193,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tfledgerd: %s\n", err_last());
 		goto cleanup;
 	}
-	if (!database)
+	if (database && database_file) {
+		fprintf(stderr, "tfledgerd: give --database or --database-file, not both\n");
+		goto cleanup;
+	}
+	if (!database && !database_file) {
 		database = fs.database;
+		database_file = fs.database ? NULL : fs.database_file;
+	}
+	if (database_file) {
+		if (cfg_secret_file(secret, sizeof(secret), database_file) < 0) {
+			fprintf(stderr, "tfledgerd: --database-file: %s\n", err_last());
+			goto cleanup;
+		}
+		database = secret;
+	}
 	if (!listen)
 		listen = fs.listen ? fs.listen : "127.0.0.1:8080";
 	sign_key = sign_key ? sign_key : fs.sign_key;
@@ -243,6 +269,7 @@ int main(int argc, char **argv)
 cleanup:
 	daemon_signing_free_all();
 	free(fs.database);
+	free(fs.database_file);
 	free(fs.listen);
 	free(fs.sign_key);
 	free(fs.sign_cert);

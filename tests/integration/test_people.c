@@ -654,8 +654,9 @@ START_TEST(test_passwords__a_keyed_request_replays_and_keeps_no_fast_hash)
 	ck_assert_msg(!strstr(r1.body, "keyed and replayed") && !strstr(r1.body, "$argon2id$"),
 		      "%s", r1.body);
 
-	/* the key's record: argon2id of the request, not its SHA-256 */
-	snprintf(material, sizeof(material), "POST /v1/users/pia/password\n%s", body);
+	/* the key's record: argon2id of the request (its caller, the admin
+	 * "ada", then method, path and body), not its SHA-256 */
+	snprintf(material, sizeof(material), "ada\nPOST /v1/users/pia/password\n%s", body);
 	ck_assert_int_eq(hash_sha256_hex(fast, material, strlen(material)), 0);
 	ck_assert_int_eq(ledger_password_request_id(slow, material, strlen(material), "pw-key-1"), 0);
 	stored = query_str(E.conninfo, "SELECT request_sha256 FROM idempotency_keys"

@@ -143,24 +143,34 @@ static struct resp http(const struct daemon *d, const char *method, const char *
 	return http_on(NULL, d, method, path, token, key, body, body ? strlen(body) : 0);
 }
 
-/* Starts tfledgerd on port for conninfo; 1 when it answered /healthz, 0 when
- * it exited at start-up (the port taken meanwhile by another test program). */
-static int daemon_try(struct daemon *d, const char *conninfo, const char *log_dir, int port)
+/*
+ * Starts tfledgerd with the NULL-terminated args (at most 8: how it reaches
+ * the database, "--database", conninfo or "--database-file", path) on a
+ * free port, its stderr in log_dir; 1 once it answers /healthz, 0 when it
+ * exited first, its exit status in *status (NULL: not wanted).
+ */
+static int daemon_spawn(struct daemon *d, const char *log_dir, const char *const *args,
+			int *status)
 {
-	d->port = port;
+	d->port = harness_free_port();
 	snprintf(d->base, sizeof(d->base), "http://127.0.0.1:%d", d->port);
 	snprintf(d->log, sizeof(d->log), "%s/tfledgerd-%d.log", log_dir, d->port);
 	d->pid = fork();
 	ck_assert_int_ge(d->pid, 0);
 	if (d->pid == 0) {
 		char listen[32];
+		const char *argv[12] = {"tfledgerd"};
+		int n = 1;
 		FILE *f = fopen(d->log, "a");
 
 		if (f)
 			dup2(fileno(f), STDERR_FILENO);
 		snprintf(listen, sizeof(listen), "127.0.0.1:%d", d->port);
-		execl(harness_bin_tfledgerd(), "tfledgerd", "--database", conninfo, "--listen",
-		      listen, (char *)NULL);
+		for (int i = 0; args[i] && n < 9; i++)
+			argv[n++] = args[i];
+		argv[n++] = "--listen";
+		argv[n++] = listen;
+		execv(harness_bin_tfledgerd(), (char *const *)argv);
 		_exit(127);
 	}
 	for (int i = 0; i < 1000; i++) {
@@ -173,21 +183,25 @@ static int daemon_try(struct daemon *d, const char *conninfo, const char *log_di
 			return 1;
 		if (waitpid(d->pid, &ws, WNOHANG) != 0) {
 			d->pid = 0;
+			if (status)
+				*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128;
 			return 0;
 		}
 		usleep(10000);
 	}
-	ck_abort_msg("tfledgerd did not answer /healthz");
+	ck_abort_msg("tfledgerd neither answered /healthz nor exited");
 	return 0;
 }
 
-/* Starts tfledgerd on a free port for conninfo and waits for /healthz; a
- * port taken between harness_free_port and the bind is tried again. */
+/* Starts tfledgerd for conninfo and waits for /healthz; a port taken
+ * between harness_free_port and the bind is tried again. */
 static void daemon_start(struct daemon *d, const char *conninfo, const char *log_dir)
 {
+	const char *args[] = {"--database", conninfo, NULL};
+
 	snprintf(d->conninfo, sizeof(d->conninfo), "%s", conninfo);
 	for (int attempt = 0; attempt < 5; attempt++)
-		if (daemon_try(d, conninfo, log_dir, harness_free_port()))
+		if (daemon_spawn(d, log_dir, args, NULL))
 			return;
 	{
 		char *log = harness_slurp(d->log, NULL);

@@ -143,49 +143,11 @@ START_TEST(test_auth__missing_or_malformed_header_counts_as_a_failure)
 }
 END_TEST
 
-/* Starts tfledgerd with --database-file path; 1 if it answered /healthz,
- * else 0 with its exit status in *status and its stderr in the log. */
-static int daemon_with_file(struct daemon *d, const char *path, int *status)
-{
-	d->port = harness_free_port();
-	snprintf(d->base, sizeof(d->base), "http://127.0.0.1:%d", d->port);
-	snprintf(d->log, sizeof(d->log), "%s/tfledgerd-file-%d.log", E.dir, d->port);
-	d->pid = fork();
-	ck_assert_int_ge(d->pid, 0);
-	if (d->pid == 0) {
-		char listen[32];
-		FILE *f = fopen(d->log, "a");
-
-		if (f)
-			dup2(fileno(f), STDERR_FILENO);
-		snprintf(listen, sizeof(listen), "127.0.0.1:%d", d->port);
-		execl(harness_bin_tfledgerd(), "tfledgerd", "--database-file", path, "--listen",
-		      listen, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 1000; i++) {
-		struct resp r = http(d, "GET", "/healthz", NULL, NULL, NULL);
-		long st = r.status;
-		int ws;
-
-		resp_free(&r);
-		if (st == 200)
-			return 1;
-		if (waitpid(d->pid, &ws, WNOHANG) != 0) {
-			d->pid = 0;
-			*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128;
-			return 0;
-		}
-		usleep(10000);
-	}
-	ck_abort_msg("tfledgerd neither answered nor exited");
-	return 0;
-}
-
 START_TEST(test_daemon__database_file_read_and_a_readable_one_refused)
 {
 	struct daemon d = {0};
 	char path[LIMIT_PATH_BYTES + 32], text[LIMIT_CONNINFO_BYTES + 2];
+	const char *args[] = {"--database-file", path, NULL};
 	char *log;
 	int status = -1;
 
@@ -193,7 +155,7 @@ START_TEST(test_daemon__database_file_read_and_a_readable_one_refused)
 	snprintf(text, sizeof(text), "%s\n", E.conninfo);
 	harness_spit_text(path, text);
 	ck_assert_int_eq(chmod(path, 0600), 0);
-	ck_assert_int_eq(daemon_with_file(&d, path, &status), 1);
+	ck_assert_int_eq(daemon_spawn(&d, E.dir, args, &status), 1);
 	{
 		struct resp r = http(&d, "GET", "/v1/journal/verify", E.auditor, NULL, NULL);
 
@@ -203,7 +165,7 @@ START_TEST(test_daemon__database_file_read_and_a_readable_one_refused)
 	daemon_stop(&d);
 
 	ck_assert_int_eq(chmod(path, 0644), 0);
-	ck_assert_int_eq(daemon_with_file(&d, path, &status), 0);
+	ck_assert_int_eq(daemon_spawn(&d, E.dir, args, &status), 0);
 	ck_assert_int_eq(status, 1);
 	log = harness_slurp(d.log, NULL);
 	ck_assert_msg(strstr(log, path) && strstr(log, "chmod 600"), "%s", log);

@@ -451,7 +451,10 @@ static int dispatch(struct cli_run *r)
 		snprintf(path, sizeof(path), "/v1/meetings/%s/applicants/%s", meeting, who);
 		status = cli_run_request(r, strcmp(a, "update") == 0 ? "PATCH" : "GET", path, &out);
 		if (status == CLI_OK && strcmp(r->format, "table") == 0) {
-			cli_print_table(json_pack("[O]", out), applicant_cols);
+			json_t *one = json_pack("[O]", out);
+
+			cli_print_table(one, applicant_cols);
+			json_decref(one);
 			if (json_array_size(json_object_get(out, "changes")) > 0) {
 				printf("\n");
 				cli_print_table(json_object_get(out, "changes"), change_cols);
@@ -475,7 +478,10 @@ static int dispatch(struct cli_run *r)
 			 one ? who : "");
 		status = cli_run_request(r, "GET", path, &out);
 		if (status == CLI_OK && one && strcmp(r->format, "table") == 0) {
-			cli_print_table(json_pack("[O]", out), run_cols);
+			json_t *row = json_pack("[O]", out);
+
+			cli_print_table(row, run_cols);
+			json_decref(row);
 			printf("\n");
 			cli_print_table(json_object_get(out, "decisions"), stored_decision_cols);
 		} else if (status == CLI_OK && strcmp(r->format, "table") == 0) {

@@ -105,9 +105,10 @@ enum MHD_Result route_checkpoint_create(struct req *q, const char *const *args)
 		if (json_object_size(body) > 0) {
 			const char *k = json_object_iter_key(json_object_iter(body));
 
-			json_decref(body);
-			return http_send_error(q, EC_INVALID_FIELD, "%s: unknown field (this route "
-							    "takes no fields)", k);
+			sent = http_send_error(q, EC_INVALID_FIELD, "%s: unknown field (this route "
+								  "takes no fields)", k);
+			json_decref(body); /* after: k is the body's */
+			return sent;
 		}
 		json_decref(body);
 	}

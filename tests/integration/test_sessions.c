@@ -271,6 +271,14 @@ START_TEST(test_sign_in__five_failures_lock_the_name_audited_without_the_passwor
 					      " '%guess-number%' OR a::text LIKE '%horse%'"), 0);
 	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM sign_in_failures f WHERE"
 					      " f::text LIKE '%guess-number%'"), 0);
+	{
+		char *log = harness_slurp(E.d.log, NULL);
+
+		ck_assert_ptr_nonnull(log);
+		ck_assert_ptr_null(strstr(log, "guess-number"));
+		ck_assert_ptr_null(strstr(log, "horse"));
+		free(log);
+	}
 	/* another name is not locked */
 	json_decref(call_on(&E.d, "POST", "/v1/users", E.admin,
 			    "{\"name\":\"kofi\",\"roles\":[\"auditor\"],"

@@ -181,5 +181,9 @@ enum MHD_Result route_user_token_create(struct req *q, const char *const *args);
 enum MHD_Result route_user_tokens(struct req *q, const char *const *args);
 enum MHD_Result route_token_revoke(struct req *q, const char *const *args);
 enum MHD_Result route_audit_list(struct req *q, const char *const *args);
+/* session.c: the web workspace's sign-in, who is signed in, sign-out. */
+enum MHD_Result route_session_create(struct req *q, const char *const *args);
+enum MHD_Result route_session_get(struct req *q, const char *const *args);
+enum MHD_Result route_session_end(struct req *q, const char *const *args);
 
 #endif

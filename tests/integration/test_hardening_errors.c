@@ -186,10 +186,13 @@ START_TEST(test_overflow__a_running_balance_beyond_int64_is_422_amount_overflow)
 				"\"currency\":\"JPY\"}");
 	post_ok("/v1/accounts", "{\"code\":\"4030\",\"name\":\"Contributions JPY\",\"type\":"
 				"\"revenue\",\"currency\":\"JPY\"}");
-	jpy_entry(body, sizeof(body), "1030", "4030", "9223372036854775807");
+	/* a little under the bound, so that the JPY postings of the journal
+	 * (migration 0067) leave room for the 5 that come back below */
+	jpy_entry(body, sizeof(body), "1030", "4030", "9223372036854775800");
 	r = http(&E.d, "POST", "/v1/entries", E.finance, NULL, body);
 	expect(&r, 201, NULL);
 	resp_free(&r);
+	jpy_entry(body, sizeof(body), "1030", "4030", "9223372036854775807");
 	r = http(&E.d, "POST", "/v1/entries", E.finance, NULL, body);
 	expect(&r, 422, "amount-overflow");
 	ck_assert_msg(!strstr(r.body, "PL/pgSQL") && !strstr(r.body, "out of range"),
@@ -206,7 +209,7 @@ START_TEST(test_overflow__a_running_balance_beyond_int64_is_422_amount_overflow)
 	expect(&r, 201, NULL);
 	resp_free(&r);
 	o = call_on(&E.d, "GET", "/v1/accounts/1030", E.auditor, NULL, 200);
-	ck_assert_str_eq(json_string_value(json_object_get(o, "balance")), "9223372036854775802");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "balance")), "9223372036854775795");
 	json_decref(o);
 	r = http(&E.d, "GET", "/v1/journal/verify", E.auditor, NULL, NULL);
 	expect(&r, 200, NULL);
@@ -416,6 +419,84 @@ START_TEST(test_db_text__a_unique_violation_is_409_in_words)
 }
 END_TEST
 
+/* The report kinds that need no more than a period (reports/report.c). */
+static const char *const period_kinds[] = {
+	"trial-balance", "donor-contributions", "in-kind", "trust-fund-statement",
+	"iati-activities", "iati-organisation", "financial-position",
+	"financial-performance", "changes-in-net-assets", "cash-flow", "budget-status",
+	"budget-comparison", NULL};
+
+START_TEST(test_overflow__no_report_total_goes_beyond_int64)
+{
+	char body[1024];
+	struct resp r;
+
+	post_ok("/v1/accounts", "{\"code\":\"1030\",\"name\":\"Bank JPY\",\"type\":\"asset\","
+				"\"currency\":\"JPY\"}");
+	post_ok("/v1/accounts", "{\"code\":\"1031\",\"name\":\"Cash JPY\",\"type\":\"asset\","
+				"\"currency\":\"JPY\"}");
+	post_ok("/v1/accounts", "{\"code\":\"4030\",\"name\":\"Contributions JPY\",\"type\":"
+				"\"revenue\",\"currency\":\"JPY\"}");
+	post_ok("/v1/accounts", "{\"code\":\"4031\",\"name\":\"Other JPY\",\"type\":"
+				"\"revenue\",\"currency\":\"JPY\"}");
+	jpy_entry(body, sizeof(body), "1030", "4030", "9223372036854775807");
+	r = http(&E.d, "POST", "/v1/entries", E.finance, NULL, body);
+	expect(&r, 201, NULL);
+	resp_free(&r);
+	/* on other accounts: no running balance overflows, but every total would */
+	jpy_entry(body, sizeof(body), "1031", "4031", "9223372036854775807");
+	r = http(&E.d, "POST", "/v1/entries", E.finance, NULL, body);
+	expect(&r, 422, "amount-overflow");
+	ck_assert_msg(strstr(r.body, "postings"), "the field is not named: %s", r.body);
+	resp_free(&r);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM entries"), 1);
+	/* what stays under the bound is still taken, and every report answers */
+	jpy_entry(body, sizeof(body), "4030", "1030", "7");
+	r = http(&E.d, "POST", "/v1/entries", E.finance, NULL, body);
+	expect(&r, 201, NULL);
+	resp_free(&r);
+	for (size_t i = 0; period_kinds[i]; i++) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "/v1/reports/%s?from=2019-03-01&to=2019-03-31",
+			 period_kinds[i]);
+		r = http(&E.d, "GET", path, E.auditor, NULL, NULL);
+		ck_assert_msg(r.status == 200, "%s: %ld %s", period_kinds[i], r.status, r.body);
+		resp_free(&r);
+	}
+	r = http(&E.d, "GET",
+		 "/v1/reports/account-statement?from=2019-03-01&to=2019-03-31&account=1030",
+		 E.auditor, NULL, NULL);
+	expect(&r, 200, NULL);
+	resp_free(&r);
+}
+END_TEST
+
+START_TEST(test_overflow__budget_lines_of_a_year_beyond_int64_are_422)
+{
+	struct resp r;
+	json_t *o;
+
+	post_ok("/v1/budgets", "{\"year\":2019,\"line\":\"travel\","
+			       "\"amount\":\"92233720368547758.07\"}");
+	r = http(&E.d, "POST", "/v1/budgets", E.finance, NULL,
+		 "{\"year\":2019,\"line\":\"staff\",\"amount\":\"92233720368547758.07\"}");
+	expect(&r, 422, "amount-overflow");
+	ck_assert_msg(strstr(r.body, "amount"), "the field is not named: %s", r.body);
+	resp_free(&r);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM budgets"), 1);
+	ck_assert_int_eq(audit_rows("budget.set"), 1);
+	/* a revision replaces the line's figure: it is within the bound */
+	r = http(&E.d, "POST", "/v1/budgets", E.finance, NULL,
+		 "{\"year\":2019,\"line\":\"travel\",\"amount\":\"92233720368547758.00\","
+		 "\"reason\":\"less\"}");
+	expect(&r, 201, NULL);
+	resp_free(&r);
+	o = call_on(&E.d, "GET", "/v1/budgets/status?year=2019", E.auditor, NULL, 200);
+	json_decref(o);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test t[] = {
@@ -430,6 +511,8 @@ static Suite *suite(void)
 		{test_json__a_body_not_sent_as_json_is_400_naming_content_type, 0},
 		{test_rates__invalid_utf8_in_the_csv_is_400, 0},
 		{test_db_text__a_unique_violation_is_409_in_words, 0},
+		{test_overflow__no_report_total_goes_beyond_int64, 0},
+		{test_overflow__budget_lines_of_a_year_beyond_int64_are_422, 0},
 	};
 	Suite *s = suite_create("hardening_errors");
 

@@ -46,7 +46,7 @@ static enum MHD_Result write_run(struct req *q, people_fn fn, const char *name,
 
 	if (http_body_len(q) == 0)
 		w.body = json_object();
-	else if (http_parse_body(&w.body, q, &sent))
+	else if (route_parse_body(&w.body, q, &sent, NULL))
 		return sent;
 	if (!w.body)
 		return http_send_error(q, EC_INTERNAL, "out of memory");

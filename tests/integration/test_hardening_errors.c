@@ -439,7 +439,7 @@ START_TEST(test_overflow__no_report_total_goes_beyond_int64)
 				"\"revenue\",\"currency\":\"JPY\"}");
 	post_ok("/v1/accounts", "{\"code\":\"4031\",\"name\":\"Other JPY\",\"type\":"
 				"\"revenue\",\"currency\":\"JPY\"}");
-	jpy_entry(body, sizeof(body), "1030", "4030", "9223372036854775807");
+	jpy_entry(body, sizeof(body), "1030", "4030", "9223372036854775800");
 	r = http(&E.d, "POST", "/v1/entries", E.finance, NULL, body);
 	expect(&r, 201, NULL);
 	resp_free(&r);
@@ -450,11 +450,19 @@ START_TEST(test_overflow__no_report_total_goes_beyond_int64)
 	ck_assert_msg(strstr(r.body, "postings"), "the field is not named: %s", r.body);
 	resp_free(&r);
 	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM entries"), 1);
-	/* what stays under the bound is still taken, and every report answers */
+	/* what reaches the bound exactly is still taken, and every report answers */
 	jpy_entry(body, sizeof(body), "4030", "1030", "7");
 	r = http(&E.d, "POST", "/v1/entries", E.finance, NULL, body);
 	expect(&r, 201, NULL);
 	resp_free(&r);
+	{
+		const char *csv = "currency,month,usd_per_unit\nEUR,2019-03,1.13\nJPY,2019-03,0.009\n";
+
+		r = http_on_typed(NULL, &E.d, "POST", "/v1/rates", E.finance, NULL, "text/csv", csv,
+				  strlen(csv));
+		expect(&r, 201, NULL);
+		resp_free(&r);
+	}
 	for (size_t i = 0; period_kinds[i]; i++) {
 		char path[256];
 

@@ -505,6 +505,165 @@ START_TEST(test_overflow__budget_lines_of_a_year_beyond_int64_are_422)
 }
 END_TEST
 
+/*
+ * Every write route with a JSON body (daemon/routes.c; those that take CSV,
+ * XML or no body are left out), with a body holding each of its fields
+ * (docs/openapi.yaml) and, for nested ones, the path of a field inside.
+ * FINANCE-only routes are sent by finance, the rest by admin.
+ */
+static const struct null_route {
+	const char *method, *path, *body;
+	const char *nested[3]; /* JSON paths below the top level, each nulled too */
+	bool finance;
+} null_routes[] = {
+	{"POST", "/v1/accounts", "{\"code\":\"1090\",\"name\":\"n\",\"type\":\"asset\",\"currency\":\"EUR\"}", {NULL}, false},
+	{"POST", "/v1/entries", "{\"date\":\"2019-03-01\",\"memo\":\"m\",\"reference\":\"r\",\"postings\":"
+	 "[{\"account\":\"1010\",\"side\":\"debit\",\"amount\":\"1.00\",\"currency\":\"EUR\"},"
+	 "{\"account\":\"4010\",\"side\":\"credit\",\"amount\":\"1.00\",\"currency\":\"EUR\"}]}",
+	 {"postings[0].amount", "postings[1].account"}, false},
+	{"POST", "/v1/entries/batch", "{\"entries\":[{\"date\":\"2019-03-01\",\"memo\":\"m\",\"postings\":"
+	 "[{\"account\":\"1010\",\"side\":\"debit\",\"amount\":\"1.00\",\"currency\":\"EUR\"},"
+	 "{\"account\":\"4010\",\"side\":\"credit\",\"amount\":\"1.00\",\"currency\":\"EUR\"}]}]}",
+	 {"entries[0].memo", "entries[0].postings[0].side"}, false},
+	{"POST", "/v1/entries/01a25169-0585-786f-b0ea-86d2ecc0320d/reverse",
+	 "{\"date\":\"2019-03-02\",\"memo\":\"m\"}", {NULL}, false},
+	{"POST", "/v1/periods/2019-03/close", "{\"acknowledge\":[{\"item\":\"i\",\"reason\":\"r\"}]}",
+	 {"acknowledge[0].reason"}, false},
+	{"POST", "/v1/bank-accounts/links", "{\"iban\":\"CH9300762011623852957\",\"account\":\"1010-EUR\"}", {NULL}, false},
+	{"POST", "/v1/reconcile", "{\"bank_account\":\"1010-EUR\",\"statement_account\":"
+	 "\"CH9300762011623852957\",\"tolerance\":\"0.00\",\"as_of\":\"2019-03-31\"}", {NULL}, false},
+	{"POST", "/v1/reconcile/confirm", "{\"bank_line\":1,\"candidate\":\"c\",\"bank_account\":"
+	 "\"1010-EUR\",\"tolerance\":\"0.00\"}", {NULL}, false},
+	{"POST", "/v1/reconcile/reject", "{\"bank_line\":1,\"candidate\":\"c\",\"bank_account\":"
+	 "\"1010-EUR\",\"tolerance\":\"0.00\"}", {NULL}, false},
+	{"POST", "/v1/reconcile/unmatch", "{\"bank_line\":1}", {NULL}, false},
+	{"POST", "/v1/reconcile/record", "{\"bank_line\":1,\"kind\":\"charge\",\"bank_account\":"
+	 "\"1010-EUR\",\"pledge\":1,\"account\":\"5100-EUR\",\"memo\":\"m\",\"instructed_amount\":"
+	 "\"1.00\",\"allow_overpayment\":false}", {NULL}, false},
+	{"POST", "/v1/reconcile/signoffs", "{\"bank_account\":\"1010-EUR\",\"statement_account\":"
+	 "\"CH9300762011623852957\",\"period_end\":\"2019-03-31\"}", {NULL}, false},
+	{"POST", "/v1/reconcile/signoffs/1/reopen", "{\"reason\":\"r\"}", {NULL}, false},
+	{"POST", "/v1/donors", "{\"id\":\"d1\",\"name\":\"n\",\"org_type\":\"government\",\"country\":\"CHE\"}", {NULL}, false},
+	{"POST", "/v1/pledges", "{\"donor\":\"d1\",\"date\":\"2019-03-01\",\"amount\":\"1.00\",\"currency\":"
+	 "\"EUR\",\"earmark\":\"none\",\"agreement\":\"a\",\"signed_on\":\"2019-03-01\"}", {NULL}, false},
+	{"POST", "/v1/pledges/1/sign", "{\"agreement\":\"a\",\"date\":\"2019-03-01\",\"amount\":\"1.00\"}", {NULL}, false},
+	{"POST", "/v1/receipts", "{\"pledge\":1,\"date\":\"2019-03-01\",\"bank_account\":\"1010-EUR\","
+	 "\"amount\":\"1.00\",\"instructed_amount\":\"1.00\",\"charges\":\"0.00\","
+	 "\"allow_overpayment\":false,\"bank_line\":1}", {NULL}, false},
+	{"POST", "/v1/in-kind", "{\"donor\":\"d1\",\"kind\":\"venue\",\"description\":\"d\",\"amount\":"
+	 "\"1.00\",\"currency\":\"EUR\",\"period_start\":\"2019-03-01\",\"period_end\":\"2019-03-02\"}", {NULL}, false},
+	{"POST", "/v1/allocations", "{\"date\":\"2019-03-01\",\"source\":{\"earmark\":\"none\",\"currency\":"
+	 "\"EUR\"},\"line\":\"staff\",\"meeting\":\"m1\",\"year\":2019,\"amount\":\"1.00\",\"currency\":"
+	 "\"EUR\",\"memo\":\"m\"}",
+	 {"source.earmark", "source.currency"}, false},
+	{"POST", "/v1/overruns", "{\"meeting\":\"m1\",\"amount\":\"1.00\",\"reason\":\"r\"}", {NULL}, true},
+	{"POST", "/v1/overdrafts", "{\"account\":\"1010-EUR\",\"limit\":\"1.00\",\"reason\":\"r\"}", {NULL}, false},
+	{"POST", "/v1/revaluations", "{\"month\":\"2019-03\"}", {NULL}, false},
+	{"POST", "/v1/budgets", "{\"year\":2019,\"line\":\"staff\",\"amount\":\"1.00\",\"reason\":\"r\"}", {NULL}, false},
+	{"POST", "/v1/meetings", "{\"id\":\"m1\",\"name\":\"n\",\"starts_on\":\"2019-03-01\",\"ends_on\":"
+	 "\"2019-03-02\",\"place\":\"p\",\"currency\":\"USD\",\"budget_line\":\"travel\"}", {NULL}, false},
+	{"POST", "/v1/meetings/m1/rank", "{\"as_of\":\"2019-03-01\",\"budget\":\"1.00\",\"currency\":"
+	 "\"USD\",\"what_if\":true,\"policy_xml\":\"<p/>\"}", {NULL}, false},
+	{"POST", "/v1/meetings/m1/approve", "{\"date\":\"2019-03-01\"}", {NULL}, false},
+	{"PATCH", "/v1/meetings/m1/applicants/a1", "{\"reason\":\"r\",\"name\":\"n\",\"country\":\"CHE\","
+	 "\"category\":\"mag\",\"role\":\"r\",\"forms_complete\":true,\"health_check\":true,"
+	 "\"prior_funded\":0,\"prior_reports_outstanding\":0,\"request\":\"full\",\"amount\":\"1.00\","
+	 "\"currency\":\"USD\",\"requested_on\":\"2019-03-01\"}", {NULL}, false},
+	{"POST", "/v1/meetings/m1/trips/a1/report", "{\"report_received\":\"2019-03-01\"}", {NULL}, false},
+	{"POST", "/v1/meetings/m1/trips/a1/decline", "{\"date\":\"2019-03-01\"}", {NULL}, false},
+	{"POST", "/v1/meetings/m1/trips/a1/cancel", "{\"date\":\"2019-03-01\"}", {NULL}, false},
+	{"POST", "/v1/meetings/m1/trips/a1/settle", "{\"airfare\":\"1.00\",\"dsa\":\"1.00\","
+	 "\"report_received\":\"2019-03-01\",\"date\":\"2019-03-01\",\"bank_account\":\"1010-EUR\"}", {NULL}, false},
+	{"POST", "/v1/periods/2019-03/reopen", "{\"reason\":\"r\"}", {NULL}, false},
+	{"POST", "/v1/years/2019/close", "{\"acknowledge\":[{\"item\":\"i\",\"reason\":\"r\"}]}",
+	 {"acknowledge[0].item"}, false},
+	{"POST", "/v1/privacy/erasures", "{\"before\":\"2019-03-01\",\"dry_run\":true}", {NULL}, false},
+	{"POST", "/v1/checkpoints", "{\"x\":1}", {NULL}, false},
+	{"POST", "/v1/users", "{\"name\":\"nu\",\"full_name\":\"N U\",\"roles\":[\"finance\"],"
+	 "\"password\":\"correct horse battery staple\"}", {"roles[0]"}, false},
+	{"POST", "/v1/users/fin/roles", "{\"roles\":[\"finance\"]}", {"roles[0]"}, false},
+	{"POST", "/v1/users/fin/disable", "{\"reason\":\"r\"}", {NULL}, false},
+	{"POST", "/v1/users/fin/password", "{\"password\":\"correct horse battery staple\"}", {NULL}, false},
+	{"POST", "/v1/users/fin/tokens", "{\"name\":\"t2\"}", {NULL}, false},
+};
+
+/* body with the value at path ("a", "a[0].b", "a.b") made null; caller's text. */
+static char *with_null(const char *body, const char *path)
+{
+	json_t *root = json_loads(body, 0, NULL), *v = root, *parent = NULL;
+	char key[64] = "";
+	const char *p = path;
+	long idx = -1;
+	char *out;
+
+	ck_assert_ptr_nonnull(root);
+	while (*p) {
+		size_t n = strcspn(p, ".[");
+
+		parent = v;
+		if (n > 0) {
+			snprintf(key, sizeof(key), "%.*s", (int)n, p);
+			idx = -1;
+			v = json_object_get(v, key);
+			p += n;
+		} else if (*p == '[') {
+			idx = strtol(p + 1, NULL, 10);
+			v = json_array_get(v, (size_t)idx);
+			p = strchr(p, ']') + 1;
+		} else {
+			p++; /* the dot */
+			continue;
+		}
+		ck_assert_msg(v, "%s: no %s in %s", path, key, body);
+	}
+	if (idx >= 0)
+		json_array_set_new(parent, (size_t)idx, json_null());
+	else
+		json_object_set_new(parent, key, json_null());
+	out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return out;
+}
+
+static void expect_null_refused(const struct null_route *rt, const char *field)
+{
+	char *body = with_null(rt->body, field);
+	struct resp r = http(&E.d, rt->method, rt->path, rt->finance ? E.finance : E.admin, NULL,
+			     body);
+	char want[128];
+
+	snprintf(want, sizeof(want), "\"%s: null is not a value here", field);
+	ck_assert_msg(r.status == 400 && strstr(r.body, "\"invalid-field\"") &&
+			      strstr(r.body, want + 1),
+		      "%s %s with %s null: %ld %s", rt->method, rt->path, field, r.status, r.body);
+	resp_free(&r);
+	free(body);
+}
+
+START_TEST(test_json__null_is_refused_by_every_write_route_naming_the_field)
+{
+	long long audits = query_ll(E.conninfo, "SELECT count(*) FROM audit");
+
+	for (size_t i = 0; i < sizeof(null_routes) / sizeof(null_routes[0]); i++) {
+		const struct null_route *rt = &null_routes[i];
+		json_t *o = json_loads(rt->body, 0, NULL);
+		const char *key;
+		json_t *v;
+
+		json_object_foreach(o, key, v)
+			expect_null_refused(rt, key);
+		for (int k = 0; k < 3 && rt->nested[k]; k++)
+			expect_null_refused(rt, rt->nested[k]);
+		json_decref(o);
+	}
+	/* nothing stored: no audit row, no entry, no account, no user */
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit"), audits);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM entries"), 0);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM accounts WHERE code = '1090'"), 0);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM users WHERE name = 'nu'"), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test t[] = {
@@ -521,6 +680,7 @@ static Suite *suite(void)
 		{test_db_text__a_unique_violation_is_409_in_words, 0},
 		{test_overflow__no_report_total_goes_beyond_int64, 0},
 		{test_overflow__budget_lines_of_a_year_beyond_int64_are_422, 0},
+		{test_json__null_is_refused_by_every_write_route_naming_the_field, 0},
 	};
 	Suite *s = suite_create("hardening_errors");
 

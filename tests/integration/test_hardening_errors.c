@@ -505,6 +505,31 @@ START_TEST(test_overflow__budget_lines_of_a_year_beyond_int64_are_422)
 }
 END_TEST
 
+START_TEST(test_overflow__an_allocation_beyond_int64_at_the_rates_is_422)
+{
+	const char *csv = "currency,month,usd_per_unit\nEUR,2019-03,1.13\n";
+	struct resp r = http(&E.d, "POST", "/v1/fund/init", E.finance, NULL, NULL);
+	long long audits;
+
+	expect(&r, 201, NULL);
+	resp_free(&r);
+	r = http_on_typed(NULL, &E.d, "POST", "/v1/rates", E.finance, NULL, "text/csv", csv,
+			  strlen(csv));
+	expect(&r, 201, NULL);
+	resp_free(&r);
+	audits = query_ll(E.conninfo, "SELECT count(*) FROM audit");
+	/* the most EUR cents there are, from USD: 1.13 times more USD cents */
+	r = http(&E.d, "POST", "/v1/allocations", E.finance, NULL,
+		 "{\"date\":\"2019-03-01\",\"source\":{\"earmark\":\"none\",\"currency\":\"USD\"},"
+		 "\"line\":\"staff\",\"currency\":\"EUR\",\"amount\":\"92233720368547758.07\"}");
+	expect(&r, 422, "amount-overflow");
+	ck_assert_msg(strstr(r.body, "\"amount: "), "the field is not named: %s", r.body);
+	resp_free(&r);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM fund_allocations"), 0);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit"), audits);
+}
+END_TEST
+
 /*
  * Every write route with a JSON body (daemon/routes.c; those that take CSV,
  * XML or no body are left out), with a body holding each of its fields
@@ -681,6 +706,7 @@ static Suite *suite(void)
 		{test_overflow__no_report_total_goes_beyond_int64, 0},
 		{test_overflow__budget_lines_of_a_year_beyond_int64_are_422, 0},
 		{test_json__null_is_refused_by_every_write_route_naming_the_field, 0},
+		{test_overflow__an_allocation_beyond_int64_at_the_rates_is_422, 0},
 	};
 	Suite *s = suite_create("hardening_errors");
 

@@ -541,7 +541,8 @@ static const struct null_route {
 	const char *nested[3]; /* JSON paths below the top level, each nulled too */
 	bool finance;
 } null_routes[] = {
-	{"POST", "/v1/accounts", "{\"code\":\"1090\",\"name\":\"n\",\"type\":\"asset\",\"currency\":\"EUR\"}", {NULL}, false},
+	{"POST", "/v1/accounts", "{\"code\":\"1090\",\"name\":\"n\",\"type\":\"asset\",\"currency\":\"EUR\"}",
+	 {NULL}, false},
 	{"POST", "/v1/entries", "{\"date\":\"2019-03-01\",\"memo\":\"m\",\"reference\":\"r\",\"postings\":"
 	 "[{\"account\":\"1010\",\"side\":\"debit\",\"amount\":\"1.00\",\"currency\":\"EUR\"},"
 	 "{\"account\":\"4010\",\"side\":\"credit\",\"amount\":\"1.00\",\"currency\":\"EUR\"}]}",
@@ -554,9 +555,11 @@ static const struct null_route {
 	 "{\"date\":\"2019-03-02\",\"memo\":\"m\"}", {NULL}, false},
 	{"POST", "/v1/periods/2019-03/close", "{\"acknowledge\":[{\"item\":\"i\",\"reason\":\"r\"}]}",
 	 {"acknowledge[0].reason"}, false},
-	{"POST", "/v1/bank-accounts/links", "{\"iban\":\"CH9300762011623852957\",\"account\":\"1010-EUR\"}", {NULL}, false},
+	{"POST", "/v1/bank-accounts/links", "{\"iban\":\"CH9300762011623852957\",\"account\":\"1010-EUR\"}",
+	 {NULL}, false},
 	{"POST", "/v1/reconcile", "{\"bank_account\":\"1010-EUR\",\"statement_account\":"
-	 "\"CH9300762011623852957\",\"tolerance\":\"0.00\",\"as_of\":\"2019-03-31\"}", {NULL}, false},
+	 "\"CH9300762011623852957\",\"tolerance\":\"0.00\",\"as_of\":\"2019-03-31\"}",
+	 {NULL}, false},
 	{"POST", "/v1/reconcile/confirm", "{\"bank_line\":1,\"candidate\":\"c\",\"bank_account\":"
 	 "\"1010-EUR\",\"tolerance\":\"0.00\"}", {NULL}, false},
 	{"POST", "/v1/reconcile/reject", "{\"bank_line\":1,\"candidate\":\"c\",\"bank_account\":"
@@ -568,25 +571,32 @@ static const struct null_route {
 	{"POST", "/v1/reconcile/signoffs", "{\"bank_account\":\"1010-EUR\",\"statement_account\":"
 	 "\"CH9300762011623852957\",\"period_end\":\"2019-03-31\"}", {NULL}, false},
 	{"POST", "/v1/reconcile/signoffs/1/reopen", "{\"reason\":\"r\"}", {NULL}, false},
-	{"POST", "/v1/donors", "{\"id\":\"d1\",\"name\":\"n\",\"org_type\":\"government\",\"country\":\"CHE\"}", {NULL}, false},
+	{"POST", "/v1/donors", "{\"id\":\"d1\",\"name\":\"n\",\"org_type\":\"government\",\"country\":\"CHE\"}",
+	 {NULL}, false},
 	{"POST", "/v1/pledges", "{\"donor\":\"d1\",\"date\":\"2019-03-01\",\"amount\":\"1.00\",\"currency\":"
-	 "\"EUR\",\"earmark\":\"none\",\"agreement\":\"a\",\"signed_on\":\"2019-03-01\"}", {NULL}, false},
-	{"POST", "/v1/pledges/1/sign", "{\"agreement\":\"a\",\"date\":\"2019-03-01\",\"amount\":\"1.00\"}", {NULL}, false},
+	 "\"EUR\",\"earmark\":\"none\",\"agreement\":\"a\",\"signed_on\":\"2019-03-01\"}",
+	 {NULL}, false},
+	{"POST", "/v1/pledges/1/sign", "{\"agreement\":\"a\",\"date\":\"2019-03-01\",\"amount\":\"1.00\"}",
+	 {NULL}, false},
 	{"POST", "/v1/receipts", "{\"pledge\":1,\"date\":\"2019-03-01\",\"bank_account\":\"1010-EUR\","
 	 "\"amount\":\"1.00\",\"instructed_amount\":\"1.00\",\"charges\":\"0.00\","
 	 "\"allow_overpayment\":false,\"bank_line\":1}", {NULL}, false},
 	{"POST", "/v1/in-kind", "{\"donor\":\"d1\",\"kind\":\"venue\",\"description\":\"d\",\"amount\":"
-	 "\"1.00\",\"currency\":\"EUR\",\"period_start\":\"2019-03-01\",\"period_end\":\"2019-03-02\"}", {NULL}, false},
+	 "\"1.00\",\"currency\":\"EUR\",\"period_start\":\"2019-03-01\",\"period_end\":\"2019-03-02\"}",
+	 {NULL}, false},
 	{"POST", "/v1/allocations", "{\"date\":\"2019-03-01\",\"source\":{\"earmark\":\"none\",\"currency\":"
 	 "\"EUR\"},\"line\":\"staff\",\"meeting\":\"m1\",\"year\":2019,\"amount\":\"1.00\",\"currency\":"
 	 "\"EUR\",\"memo\":\"m\"}",
 	 {"source.earmark", "source.currency"}, false},
 	{"POST", "/v1/overruns", "{\"meeting\":\"m1\",\"amount\":\"1.00\",\"reason\":\"r\"}", {NULL}, true},
-	{"POST", "/v1/overdrafts", "{\"account\":\"1010-EUR\",\"limit\":\"1.00\",\"reason\":\"r\"}", {NULL}, false},
+	{"POST", "/v1/overdrafts", "{\"account\":\"1010-EUR\",\"limit\":\"1.00\",\"reason\":\"r\"}",
+	 {NULL}, false},
 	{"POST", "/v1/revaluations", "{\"month\":\"2019-03\"}", {NULL}, false},
-	{"POST", "/v1/budgets", "{\"year\":2019,\"line\":\"staff\",\"amount\":\"1.00\",\"reason\":\"r\"}", {NULL}, false},
+	{"POST", "/v1/budgets", "{\"year\":2019,\"line\":\"staff\",\"amount\":\"1.00\",\"reason\":\"r\"}",
+	 {NULL}, false},
 	{"POST", "/v1/meetings", "{\"id\":\"m1\",\"name\":\"n\",\"starts_on\":\"2019-03-01\",\"ends_on\":"
-	 "\"2019-03-02\",\"place\":\"p\",\"currency\":\"USD\",\"budget_line\":\"travel\"}", {NULL}, false},
+	 "\"2019-03-02\",\"place\":\"p\",\"currency\":\"USD\",\"budget_line\":\"travel\"}",
+	 {NULL}, false},
 	{"POST", "/v1/meetings/m1/rank", "{\"as_of\":\"2019-03-01\",\"budget\":\"1.00\",\"currency\":"
 	 "\"USD\",\"what_if\":true,\"policy_xml\":\"<p/>\"}", {NULL}, false},
 	{"POST", "/v1/meetings/m1/approve", "{\"date\":\"2019-03-01\"}", {NULL}, false},
@@ -594,21 +604,25 @@ static const struct null_route {
 	 "\"category\":\"mag\",\"role\":\"r\",\"forms_complete\":true,\"health_check\":true,"
 	 "\"prior_funded\":0,\"prior_reports_outstanding\":0,\"request\":\"full\",\"amount\":\"1.00\","
 	 "\"currency\":\"USD\",\"requested_on\":\"2019-03-01\"}", {NULL}, false},
-	{"POST", "/v1/meetings/m1/trips/a1/report", "{\"report_received\":\"2019-03-01\"}", {NULL}, false},
+	{"POST", "/v1/meetings/m1/trips/a1/report", "{\"report_received\":\"2019-03-01\"}",
+	 {NULL}, false},
 	{"POST", "/v1/meetings/m1/trips/a1/decline", "{\"date\":\"2019-03-01\"}", {NULL}, false},
 	{"POST", "/v1/meetings/m1/trips/a1/cancel", "{\"date\":\"2019-03-01\"}", {NULL}, false},
 	{"POST", "/v1/meetings/m1/trips/a1/settle", "{\"airfare\":\"1.00\",\"dsa\":\"1.00\","
-	 "\"report_received\":\"2019-03-01\",\"date\":\"2019-03-01\",\"bank_account\":\"1010-EUR\"}", {NULL}, false},
+	 "\"report_received\":\"2019-03-01\",\"date\":\"2019-03-01\",\"bank_account\":\"1010-EUR\"}",
+	 {NULL}, false},
 	{"POST", "/v1/periods/2019-03/reopen", "{\"reason\":\"r\"}", {NULL}, false},
 	{"POST", "/v1/years/2019/close", "{\"acknowledge\":[{\"item\":\"i\",\"reason\":\"r\"}]}",
 	 {"acknowledge[0].item"}, false},
-	{"POST", "/v1/privacy/erasures", "{\"before\":\"2019-03-01\",\"dry_run\":true}", {NULL}, false},
+	{"POST", "/v1/privacy/erasures", "{\"before\":\"2019-03-01\",\"dry_run\":true}",
+	 {NULL}, false},
 	{"POST", "/v1/checkpoints", "{\"x\":1}", {NULL}, false},
 	{"POST", "/v1/users", "{\"name\":\"nu\",\"full_name\":\"N U\",\"roles\":[\"finance\"],"
 	 "\"password\":\"correct horse battery staple\"}", {"roles[0]"}, false},
 	{"POST", "/v1/users/fin/roles", "{\"roles\":[\"finance\"]}", {"roles[0]"}, false},
 	{"POST", "/v1/users/fin/disable", "{\"reason\":\"r\"}", {NULL}, false},
-	{"POST", "/v1/users/fin/password", "{\"password\":\"correct horse battery staple\"}", {NULL}, false},
+	{"POST", "/v1/users/fin/password", "{\"password\":\"correct horse battery staple\"}",
+	 {NULL}, false},
 	{"POST", "/v1/users/fin/tokens", "{\"name\":\"t2\"}", {NULL}, false},
 };
 

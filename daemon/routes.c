@@ -15,6 +15,8 @@
 
 #include "common/err.h"
 #include "common/limits.h"
+#include "daemon/http.h"
+#include "fund/body.h"
 
 static const char *const role_names[] = {"admin", "finance", "secretariat", "auditor",
 					 "approver"};
@@ -357,4 +359,20 @@ const struct route *daemon_routes(size_t *n)
 {
 	*n = sizeof(routes) / sizeof(routes[0]);
 	return routes;
+}
+
+/* --- the JSON body ------------------------------------------------------------------- */
+
+int route_parse_body(json_t **out, struct req *q, enum MHD_Result *sent,
+		     const char *const *nullable)
+{
+	if (http_parse_body(out, q, sent))
+		return -1;
+	if (fund_body_no_null(*out, nullable) < 0) {
+		*sent = http_send_error(q, EC_INVALID_FIELD, "%s", err_last());
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }

@@ -9,6 +9,7 @@
 #ifndef TFLEDGER_DAEMON_ROUTES_H
 #define TFLEDGER_DAEMON_ROUTES_H
 
+#include <jansson.h>
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,6 +68,15 @@ const struct route *daemon_routes(size_t *n);
 /* --- the handlers the table names ------------------------------------------- */
 
 /* server.c: the daemon's own. */
+/*
+ * The one reader of a route's JSON body: http_parse_body, then no JSON
+ * null anywhere in it but as the value of a key in nullable (NULL: none;
+ * fund_body_no_null), else 400 invalid-field naming the field. 0 with
+ * *out the caller's, or -1 with the answer sent.
+ */
+int route_parse_body(json_t **out, struct req *q, enum MHD_Result *sent,
+		     const char *const *nullable);
+
 enum MHD_Result route_healthz(struct req *q, const char *const *args);
 enum MHD_Result route_metrics(struct req *q, const char *const *args);
 

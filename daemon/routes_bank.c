@@ -135,7 +135,7 @@ enum MHD_Result route_link_add(struct req *q, const char *const *args)
 	json_t *body = NULL;
 
 	(void)args;
-	if (http_parse_body(&body, q, &sent))
+	if (route_parse_body(&body, q, &sent, NULL))
 		return sent;
 	sent = http_write(q, link_op, body);
 	json_decref(body);
@@ -226,7 +226,7 @@ enum MHD_Result route_reconcile_run(struct req *q, const char *const *args)
 	json_t *body = NULL;
 
 	(void)args;
-	if (http_parse_body(&body, q, &sent))
+	if (route_parse_body(&body, q, &sent, NULL))
 		return sent;
 	if (fund_body_only_fields(body, allowed) < 0 ||
 	    fund_body_str(&a.bank, body, "bank_account", true) < 0 ||
@@ -320,7 +320,7 @@ static enum MHD_Result queue_write_run(struct req *q, struct queue_write *w)
 {
 	enum MHD_Result sent;
 
-	if (http_parse_body(&w->body, q, &sent))
+	if (route_parse_body(&w->body, q, &sent, NULL))
 		return sent;
 	sent = http_write(q, queue_op, w);
 	json_decref(w->body);

@@ -89,7 +89,7 @@ static enum MHD_Result write_run(struct req *q, struct write *w, bool body_requi
 {
 	enum MHD_Result sent;
 
-	if ((body_required || http_body_len(q) > 0) && http_parse_body(&w->body, q, &sent))
+	if ((body_required || http_body_len(q) > 0) && route_parse_body(&w->body, q, &sent, NULL))
 		return sent;
 	sent = http_write(q, write_op, w);
 	json_decref(w->body);

@@ -42,7 +42,7 @@ static enum MHD_Result add(struct req *q, add_fn fn)
 	struct write w = {fn, NULL};
 	enum MHD_Result sent;
 
-	if (http_parse_body(&w.body, q, &sent))
+	if (route_parse_body(&w.body, q, &sent, NULL))
 		return sent;
 	sent = http_write(q, write_op, &w);
 	json_decref(w.body);

@@ -79,7 +79,7 @@ static enum MHD_Result add(struct req *q, add_fn fn)
 	struct write w = {.q = q, .op = op_add, .add = fn};
 	enum MHD_Result sent;
 
-	if (http_parse_body(&w.body, q, &sent))
+	if (route_parse_body(&w.body, q, &sent, NULL))
 		return sent;
 	return write_run(&w);
 }
@@ -100,7 +100,7 @@ enum MHD_Result route_pledge_sign(struct req *q, const char *const *args)
 	w.id = strtoll(id_s, &end, 10);
 	if (*id_s < '0' || *id_s > '9' || *end || w.id < 1)
 		return http_send_error(q, EC_NOT_FOUND, "no pledge %s", id_s);
-	if (http_parse_body(&w.body, q, &sent))
+	if (route_parse_body(&w.body, q, &sent, NULL))
 		return sent;
 	return write_run(&w);
 }
@@ -112,7 +112,7 @@ static int no_fields(struct req *q, enum MHD_Result *sent)
 
 	if (http_body_len(q) == 0)
 		return 0;
-	if (http_parse_body(&body, q, sent))
+	if (route_parse_body(&body, q, sent, NULL))
 		return 1;
 	if (json_object_size(body)) {
 		*sent = http_send_error(q, EC_INVALID_FIELD, "%s: unknown field",

@@ -41,7 +41,7 @@ enum MHD_Result route_account_create(struct req *q, const char *const *args)
 	const char *v[4];
 
 	(void)args;
-	if (http_parse_body(&body, q, &sent))
+	if (route_parse_body(&body, q, &sent, NULL))
 		return sent;
 	{
 		const char *k;
@@ -173,7 +173,7 @@ enum MHD_Result route_entry_post(struct req *q, const char *const *args)
 	json_t *body = NULL;
 
 	(void)args;
-	if (http_parse_body(&body, q, &sent))
+	if (route_parse_body(&body, q, &sent, NULL))
 		return sent;
 	if (ledger_entry_parse(&e, body, "") < 0)
 		sent = http_send_failure(q, ERR_INVALID);
@@ -193,7 +193,7 @@ enum MHD_Result route_entry_batch(struct req *q, const char *const *args)
 	size_t n = 0, parsed = 0;
 
 	(void)args;
-	if (http_parse_body(&body, q, &sent))
+	if (route_parse_body(&body, q, &sent, NULL))
 		return sent;
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "entries") != 0) {
@@ -302,7 +302,7 @@ enum MHD_Result route_entry_reverse(struct req *q, const char *const *args)
 	char defmemo[64];
 	int rc;
 
-	if (http_parse_body(&body, q, &sent))
+	if (route_parse_body(&body, q, &sent, NULL))
 		return sent;
 	json_object_foreach(body, key, v) {
 		size_t i;

@@ -44,7 +44,7 @@ static int body_of(json_t **out, struct req *q, enum MHD_Result *sent)
 {
 	if (http_body_len(q) == 0)
 		*out = json_object();
-	else if (http_parse_body(out, q, sent))
+	else if (route_parse_body(out, q, sent, NULL))
 		return 1;
 	if (!*out) {
 		*sent = http_send_error(q, EC_INTERNAL, "out of memory");

@@ -33,7 +33,7 @@ enum MHD_Result route_privacy_erase(struct req *q, const char *const *args)
 	(void)args;
 	if ((bad = http_unknown_arg(q, http_no_args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
-	if (http_parse_body(&body, q, &sent))
+	if (route_parse_body(&body, q, &sent, NULL))
 		return sent;
 	sent = http_write(q, erase_run, body);
 	json_decref(body);

@@ -44,7 +44,7 @@ static enum MHD_Result write_run(struct req *q,
 	struct write w = {NULL, op};
 	enum MHD_Result sent;
 
-	if (http_parse_body(&w.body, q, &sent))
+	if (route_parse_body(&w.body, q, &sent, NULL))
 		return sent;
 	sent = http_write(q, write_op, &w);
 	json_decref(w.body);

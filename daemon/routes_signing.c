@@ -100,7 +100,7 @@ enum MHD_Result route_checkpoint_create(struct req *q, const char *const *args)
 
 	(void)args;
 	if (http_body_len(q) > 0) {
-		if (http_parse_body(&body, q, &sent))
+		if (route_parse_body(&body, q, &sent, NULL))
 			return sent;
 		if (json_object_size(body) > 0) {
 			const char *k = json_object_iter_key(json_object_iter(body));

@@ -57,10 +57,12 @@ static int from_path(json_t *body, const char *key, const char *value, struct re
 }
 
 /* The body as a JSON object (empty: {}) with meeting and, if not NULL,
- * applicant from the path. 0, or 1 with an answer sent. */
+ * applicant from the path. 0, or 1 with an answer sent. A null is refused
+ * but for an applicant's health_attested_on, where it clears the date. */
 static int read_body(json_t **body, struct req *q, const char *meeting, const char *applicant,
 		     enum MHD_Result *sent)
 {
+	static const char *const nullable[] = {"health_attested_on", NULL};
 	const char *bad;
 
 	*body = NULL;
@@ -70,7 +72,7 @@ static int read_body(json_t **body, struct req *q, const char *meeting, const ch
 	}
 	if (http_body_len(q) == 0)
 		*body = json_object();
-	else if (http_parse_body(body, q, sent))
+	else if (route_parse_body(body, q, sent, nullable))
 		return 1;
 	if (!*body) {
 		*sent = http_send_error(q, EC_INTERNAL, "out of memory");
@@ -157,7 +159,7 @@ enum MHD_Result route_meeting_rank(struct req *q, const char *const *path_args)
 				       "format: expected json or xml, got '%s'", format);
 	if (http_body_len(q) == 0)
 		body = json_object();
-	else if (http_parse_body(&body, q, &sent))
+	else if (route_parse_body(&body, q, &sent, NULL))
 		return sent;
 	if (!body || from_path(body, "meeting", meeting, q, &sent)) {
 		json_decref(body);

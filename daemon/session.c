@@ -108,7 +108,7 @@ enum MHD_Result route_session_create(struct req *q, const char *const *args)
 				       "too many failed authentications from your address: try"
 				       " again later", (const char *const[]){"Retry-After", ra, NULL});
 	}
-	if (http_parse_body(&body, q, &sent))
+	if (route_parse_body(&body, q, &sent, NULL))
 		return sent;
 	json_object_foreach(body, key, v) {
 		size_t i = 0;

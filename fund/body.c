@@ -45,6 +45,48 @@ int fund_body_only_fields(json_t *body, const char *const *allowed)
 	return 0;
 }
 
+/* The first null at or under v (at path, len bytes of it used) whose key is
+ * not in nullable, as a refusal naming its path; else 0. */
+static int find_null(json_t *v, const char *key, const char *const *nullable, char *path,
+		     size_t len, size_t size)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	int rc = 0;
+
+	if (json_is_null(v)) {
+		for (i = 0; key && nullable && nullable[i]; i++)
+			if (strcmp(nullable[i], key) == 0)
+				return 0;
+		return fund_body_bad(len ? path : "body", NULL_REFUSED, NULL);
+	}
+	json_object_foreach(v, k, x) {
+		int n = snprintf(path + len, size - len, "%s%s", len ? "." : "", k);
+		size_t end = len + (size_t)n < size ? len + (size_t)n : size - 1;
+
+		if ((rc = find_null(x, k, nullable, path, end, size)) < 0)
+			return rc;
+		path[len] = '\0';
+	}
+	json_array_foreach(v, i, x) {
+		int n = snprintf(path + len, size - len, "[%zu]", i);
+		size_t end = len + (size_t)n < size ? len + (size_t)n : size - 1;
+
+		if ((rc = find_null(x, NULL, nullable, path, end, size)) < 0)
+			return rc;
+		path[len] = '\0';
+	}
+	return 0;
+}
+
+int fund_body_no_null(json_t *body, const char *const *nullable)
+{
+	char path[256] = "";
+
+	return find_null(body, NULL, nullable, path, 0, sizeof(path));
+}
+
 int fund_body_str(const char **out, json_t *body, const char *key, bool required)
 {
 	json_t *v = json_object_get(body, key);

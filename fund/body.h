@@ -26,6 +26,17 @@
 int fund_body_bad(const char *field, const char *what,
 		  const char *value);
 
+/*
+ * No JSON null anywhere in body (issue 16 item 7: a null is not taken for
+ * an absent field), except as the value of a key in nullable
+ * (NULL-terminated, or NULL: none), where null has a meaning of its own
+ * ("clear it"). Else ERR_INVALID naming the JSON path: "source.currency:
+ * null is not a value here (leave the field out)". Every JSON body that
+ * reaches tfledgerd's handlers passes here (daemon/routes.c
+ * route_parse_body).
+ */
+int fund_body_no_null(json_t *body, const char *const *nullable);
+
 /* body must be an object whose keys are all in allowed (NULL-terminated). */
 int fund_body_only_fields(json_t *body, const char *const *allowed);
 

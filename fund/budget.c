@@ -3,7 +3,7 @@
  * day (budget.h, docs/controls.md "Budgets").
  *
  * Invariants: a budget row is never changed (a revision is a new row,
- * numbered under a per-(year, line) advisory lock so that two revisions at
+ * numbered under a per-year advisory lock so that two revisions at
  * once get n+1 and n+2, never the same number); every USD figure is made
  * by fund/usd.h, each account and month at its month's rate, and a missing
  * rate is remembered, never the end of the reading, so that the refusal
@@ -44,6 +44,10 @@ static const char *const line_cols[BL_NCOLS] = {
 enum { BLAST_REVISION, BLAST_ORIGINAL, BLAST_NCOLS };
 static const char *const last_cols[BLAST_NCOLS] = {[BLAST_REVISION] = "revision",
 						   [BLAST_ORIGINAL] = "original"};
+
+/* fund_budget_bound */
+enum { BB_OTHERS, BB_OVER, BB_NCOLS };
+static const char *const bound_cols[BB_NCOLS] = {[BB_OTHERS] = "others", [BB_OVER] = "over"};
 
 /* fund_budget_insert */
 enum { BINS_SET_AT, BINS_NCOLS };
@@ -99,13 +103,22 @@ static const struct db_stmt stmts[] = {
 	 "SELECT id, name, array_to_string(expense_prefixes, ',') AS expense_prefixes"
 	 " FROM budget_lines ORDER BY position",
 	 0},
-	/* revisions of one (year, line) one at a time: any bigint pair will do */
+	/* the budgets of one year one at a time (revision numbers, the year's
+	 * bound): any bigint pair will do */
 	{"fund_budget_lock", "SELECT pg_advisory_xact_lock(hashtext('budgets'), hashtext($1))", 1},
 	{"fund_budget_last",
 	 "SELECT max(revision) AS revision,"
 	 " min(amount_minor) FILTER (WHERE revision = 0) AS original"
 	 " FROM budgets WHERE year = $1::int AND line = $2",
 	 2},
+	/* whether amount ($3) as a line's budget would take the year's bound, the
+	 * sum over its lines of each line's largest budget, beyond 64 bits */
+	{"fund_budget_bound",
+	 "SELECT COALESCE(sum(m.most), 0) AS others,"
+	 " COALESCE(sum(m.most), 0) + $3::numeric > 9223372036854775807 AS over"
+	 " FROM (SELECT max(amount_minor) AS most FROM budgets"
+	 "       WHERE year = $1::int AND line <> $2 GROUP BY line) m",
+	 3},
 	{"fund_budget_insert",
 	 "INSERT INTO budgets (year, line, revision, amount_minor, reason, set_by)"
 	 " VALUES ($1::int, $2, $3::int, $4::bigint, $5, $6) RETURNING " SET_AT_UTC " AS set_at",
@@ -164,6 +177,7 @@ static const struct db_stmt stmts[] = {
 static const struct db_columns columns[] = {
 	DB_COLUMNS("fund_budget_lines", line_cols),
 	DB_COLUMNS("fund_budget_last", last_cols),
+	DB_COLUMNS("fund_budget_bound", bound_cols),
 	DB_COLUMNS("fund_budget_insert", insert_cols),
 	DB_COLUMNS("fund_budgets_list", rev_cols),
 	DB_COLUMNS("fund_budget_year", year_cols),
@@ -230,7 +244,7 @@ static int set_tx_run(PGconn *c, void *ctx)
 	snprintf(year, sizeof(year), "%d", t->year);
 	snprintf(key, sizeof(key), "%d/%s", t->year, t->line);
 	if ((rc = line_known(c, t)) < 0 ||
-	    (rc = db_exec(NULL, c, "fund_budget_lock", 1, (const char *const[]){key})) < 0 ||
+	    (rc = db_exec(NULL, c, "fund_budget_lock", 1, (const char *const[]){year})) < 0 ||
 	    (rc = db_exec(&r, c, "fund_budget_last", 2, (const char *const[]){year, t->line})) < 0)
 		goto cleanup;
 	t->revision = PQgetisnull(r, 0, BLAST_REVISION) ? 0 : (int)ll(r, 0, BLAST_REVISION) + 1;
@@ -247,6 +261,19 @@ static int set_tx_run(PGconn *c, void *ctx)
 	r = NULL;
 	snprintf(rev, sizeof(rev), "%d", t->revision);
 	snprintf(amt, sizeof(amt), "%" PRId64, t->amount);
+	if ((rc = db_exec(&r, c, "fund_budget_bound", 3,
+			  (const char *const[]){year, t->line, amt})) < 0)
+		goto cleanup;
+	if (strcmp(PQgetvalue(r, 0, BB_OVER), "t") == 0) {
+		rc = err_code_set(ERR_INVALID, EC_AMOUNT_OVERFLOW,
+				  "amount: the budgets of %d would add up to more than %" PRId64
+				  " USD cents (64 bits): the other lines' budgets (each line's"
+				  " largest revision) come to %s cents already",
+				  t->year, INT64_MAX, PQgetvalue(r, 0, BB_OTHERS));
+		goto cleanup;
+	}
+	PQclear(r);
+	r = NULL;
 	rc = db_exec(&r, c, "fund_budget_insert", 6,
 		     (const char *const[]){year, t->line, rev, amt, t->reason ? t->reason : "",
 					   ledger_actor_user(t->who)});

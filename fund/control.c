@@ -681,9 +681,10 @@ static int alloc_convert(struct alloc_tx *t, PGconn *c)
 		return fund_body_bad("amount", "is less than one minor unit of the source's currency"
 					       " at the UN rates of the month", NULL);
 	if (!ok || q > INT64_MAX)
-		return err_code_set(ERR_LIMIT, EC_TOO_LARGE,
-				    "amount: %s in %s does not fit in an amount", t->ccy,
-				    t->source_ccy);
+		return err_code_set(ERR_INVALID, EC_AMOUNT_OVERFLOW,
+				    "amount: %s in %s at the UN rates of the month would be more"
+				    " than %" PRId64 " minor units (64 bits)", t->ccy, t->source_ccy,
+				    INT64_MAX);
 	t->source_amount = (int64_t)q;
 	return 0;
 }
@@ -764,7 +765,9 @@ int fund_allocation_add(json_t **out, PGconn *c, json_t *body,
 	if ((rc = alloc_target(&t, c, body, ccy_given)) < 0)
 		return rc;
 	y = json_object_get(body, "year");
-	if (y && !json_is_null(y)) {
+	if (json_is_null(y))
+		return fund_body_bad("year", "null is not a value here (leave the field out)", NULL);
+	if (y) {
 		if (!json_is_integer(y) || (year = json_integer_value(y)) < 2000 || year > 2100)
 			return fund_body_bad("year", "expected an integer year 2000-2100", NULL);
 		t.year = (int)year;
@@ -781,6 +784,8 @@ int fund_allocation_add(json_t **out, PGconn *c, json_t *body,
 		t.source_amount = t.amount;
 	}
 	rc = db_tx(c, DB_READ_COMMITTED, alloc_tx_run, &t);
+	if (rc < 0 && err_code_of(rc) == EC_AMOUNT_OVERFLOW) /* the journal's bound (0067) */
+		rc = err_wrap(rc, "amount");
 	if (rc == 0)
 		*out = t.out;
 	else

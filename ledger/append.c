@@ -327,6 +327,25 @@ static int insufficient(const char *words)
 			    account, bal, ccy, day, sh, ccy, lim, ccy);
 }
 
+/*
+ * The refusal of postings that would take a currency's sum of debit
+ * postings, the bound of every report total (migration 0067), beyond 64
+ * bits: "CURRENCY HAD ADDED" in words.
+ */
+static int currency_total(const char *words)
+{
+	char ccy[4] = "", had[MONEY_STR_MAX] = "?";
+	long long have = 0;
+
+	if (sscanf(words, "%3s %lld", ccy, &have) == 2)
+		(void)money_format(had, have, ccy);
+	return err_code_set(ERR_INVALID, EC_AMOUNT_OVERFLOW,
+			    "postings: the %s postings of the journal would add up to more than"
+			    " %" PRId64 " minor units (64 bits), the bound of every report total;"
+			    " %s %s are booked already; nothing was stored",
+			    ccy, INT64_MAX, had, ccy);
+}
+
 /* A refusal by the database that belongs to one request, in the contract's
  * words; a stale chain as ERR_RETRY; else the database error as it came. */
 static int refusal(int rc)
@@ -341,6 +360,8 @@ static int refusal(int rc)
 	}
 	if (strncmp(why, "insufficient-funds ", 19) == 0)
 		return insufficient(why + 19);
+	if (strncmp(why, "currency-total ", 15) == 0)
+		return currency_total(why + 15);
 	if (strcmp(db_last_sqlstate(), "22003") == 0) /* bigint out of range */
 		return err_code_set(ERR_INVALID, EC_AMOUNT_OVERFLOW,
 				    "postings: an account's running balance would go beyond %" PRId64

@@ -264,7 +264,9 @@ static int text_field(const char **out, json_t *body, const char *key, bool requ
 	json_t *v = json_object_get(body, key);
 
 	*out = NULL;
-	if (!v || json_is_null(v))
+	if (json_is_null(v)) /* never taken for absent (issue 16) */
+		return err_set(ERR_INVALID, "%s: null is not a value here (leave the field out)", key);
+	if (!v)
 		return required ? err_set(ERR_INVALID, "%s: required", key) : 0;
 	if (!json_is_string(v))
 		return err_set(ERR_INVALID, "%s: expected a string", key);

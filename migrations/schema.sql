@@ -383,6 +383,33 @@ $$;
 
 COMMENT ON FUNCTION public.ledger_tokens_changed() IS 'NOTIFY tfledger_tokens: daemons empty their token cache.';
 
+CREATE FUNCTION public.postings_currency_totals() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+DECLARE
+    add record;
+    had bigint;
+BEGIN
+    FOR add IN SELECT currency, sum(amount) AS debits FROM new_postings
+                   WHERE side = 'debit' GROUP BY currency ORDER BY currency LOOP
+        INSERT INTO ledger_currency_totals AS t (currency, debits) VALUES (add.currency, 0)
+            ON CONFLICT (currency) DO NOTHING;
+        SELECT t.debits INTO had FROM ledger_currency_totals t
+            WHERE t.currency = add.currency FOR UPDATE;
+        IF had::numeric + add.debits > 9223372036854775807 THEN
+            RAISE EXCEPTION 'currency-total % % %', add.currency, had, add.debits
+                USING ERRCODE = 'P0001';
+        END IF;
+        UPDATE ledger_currency_totals t SET debits = had + add.debits::bigint
+            WHERE t.currency = add.currency;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION public.postings_currency_totals() IS 'Adds the debit postings just copied to ledger_currency_totals, or refuses them with ''currency-total CURRENCY HAD ADDED'' when a currency''s sum would pass 9223372036854775807.';
+
 CREATE FUNCTION public.privacy_erased_inputs(inputs jsonb) RETURNS jsonb
     LANGUAGE sql IMMUTABLE
     AS $_$
@@ -944,6 +971,15 @@ ALTER TABLE public.journal_checkpoints ALTER COLUMN id ADD GENERATED ALWAYS AS I
     NO MAXVALUE
     CACHE 1
 );
+
+CREATE TABLE public.ledger_currency_totals (
+    currency character(3) NOT NULL,
+    debits bigint NOT NULL,
+    CONSTRAINT ledger_currency_totals_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT ledger_currency_totals_debits_check CHECK ((debits >= 0))
+);
+
+COMMENT ON TABLE public.ledger_currency_totals IS 'Per currency, the sum of the amounts of all its debit postings (= of its credit postings): the bound of every report total in that currency, at most 9223372036854775807 minor units. Derived data, kept by postings_currency_totals() in the transaction of the postings.';
 
 CREATE TABLE public.ledger_head (
     one boolean DEFAULT true NOT NULL,
@@ -1607,6 +1643,9 @@ ALTER TABLE ONLY public.inkind_gifts
 ALTER TABLE ONLY public.journal_checkpoints
     ADD CONSTRAINT journal_checkpoints_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.ledger_currency_totals
+    ADD CONSTRAINT ledger_currency_totals_pkey PRIMARY KEY (currency);
+
 ALTER TABLE ONLY public.ledger_head
     ADD CONSTRAINT ledger_head_pkey PRIMARY KEY (one);
 
@@ -1770,6 +1809,8 @@ CREATE CONSTRAINT TRIGGER ledger_unchecked_balanced AFTER INSERT ON public.ledge
 CREATE TRIGGER pledges_entry_exists BEFORE INSERT OR UPDATE OF entry_id ON public.pledges FOR EACH ROW EXECUTE FUNCTION public.fund_entry_exists();
 
 CREATE TRIGGER postings_append_only BEFORE DELETE OR UPDATE ON public.postings FOR EACH ROW EXECUTE FUNCTION public.ledger_refuse_change();
+
+CREATE TRIGGER postings_currency_totals AFTER INSERT ON public.postings REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT EXECUTE FUNCTION public.postings_currency_totals();
 
 CREATE TRIGGER postings_inserted AFTER INSERT ON public.postings REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_postings_inserted();
 

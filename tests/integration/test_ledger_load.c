@@ -6,6 +6,14 @@
  * down, full service after, nothing lost). Nothing here waits on a clock:
  * each step waits for an observed event (acknowledgements counted, a
  * health check answering) with generous bounds.
+ *
+ * Every wait is bounded in time, never only in tries, so that a test can
+ * fail but never hang (issue 16: the outage test once hung silently). A
+ * try can itself take up to the client's 60 s (ledger_fixture.h), so a
+ * bound in tries alone (3000 retries of each of 30 requests, 3000 health
+ * checks) was hours against a daemon that stopped answering; the writers
+ * now give up at a deadline, the health check has one, and tfledgerd is
+ * stopped with a bound (SIGKILL after it) instead of an endless waitpid.
  */
 #include "tests/integration/ledger_fixture.h"
 
@@ -37,10 +45,44 @@ static void setup(void)
 	resp_free(&r);
 }
 
+/* Seconds on the monotonic clock. */
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* How long tfledgerd may take to exit on SIGTERM before it is killed. */
+#define STOP_S 30.0
+
+/* daemon_stop with a bound: SIGTERM, and SIGKILL if tfledgerd has not
+ * exited within STOP_S (then the test fails: it must exit by itself). */
+static void daemon_stop_bounded(struct daemon *d)
+{
+	double until = now_s() + STOP_S;
+	pid_t done = 0;
+	int ws = 0;
+
+	ck_assert_int_eq(kill(d->pid, SIGTERM), 0);
+	while (now_s() < until &&
+	       ((done = waitpid(d->pid, &ws, WNOHANG)) == 0 || (done < 0 && errno == EINTR)))
+		usleep(10000);
+	if (done <= 0) {
+		kill(d->pid, SIGKILL);
+		while (waitpid(d->pid, &ws, 0) < 0 && errno == EINTR)
+			;
+	}
+	d->pid = 0;
+	ck_assert_msg(done > 0, "tfledgerd did not exit within %.0f s of SIGTERM (killed)", STOP_S);
+	ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "tfledgerd did not exit 0 on SIGTERM");
+}
+
 static void teardown(void)
 {
 	if (D.pid)
-		daemon_stop(&D);
+		daemon_stop_bounded(&D);
 	free(token);
 }
 
@@ -138,6 +180,7 @@ struct writer {
 	int n;
 	atomic_int *acks;
 	bool retry;          /* retry a request until 201 (else stop at a failure) */
+	double deadline;     /* monotonic seconds: no new try after it (0: none) */
 	char *answers[PER_WRITER]; /* 201 bodies, NULL if not acknowledged */
 	int unavailable;     /* 503 answers seen */
 	int other_failures;
@@ -163,8 +206,15 @@ static void *writer_main(void *arg)
 		writer_body(body, sizeof(body), w->n, i);
 		snprintf(key, sizeof(key), "w%d-%d", w->n, i);
 		for (int attempt = 0; attempt < 3000; attempt++) {
-			struct resp r = http_on(h, &D, "POST", "/v1/entries", token, key, body,
-						strlen(body));
+			struct resp r;
+
+			if (w->deadline > 0 && now_s() > w->deadline) {
+				if (w->other_failures++ == 0)
+					snprintf(w->first_failure, sizeof(w->first_failure),
+						 "request %d not acknowledged by the deadline", i);
+				goto done;
+			}
+			r = http_on(h, &D, "POST", "/v1/entries", token, key, body, strlen(body));
 
 			if (r.status == 201) {
 				w->answers[i] = r.body;
@@ -207,11 +257,17 @@ static void phase(const char *what)
 		(double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9, what);
 }
 
+/* How long the writers may take to see n acknowledgements. */
+#define ACKS_S 120.0
+
 static void wait_acks(atomic_int *acks, int n)
 {
-	for (int i = 0; i < 60000 && atomic_load(acks) < n; i++)
+	double until = now_s() + ACKS_S;
+
+	while (atomic_load(acks) < n && now_s() < until)
 		usleep(1000);
-	ck_assert_int_ge(atomic_load(acks), n);
+	ck_assert_msg(atomic_load(acks) >= n, "%d acknowledged within %.0f s, want %d",
+		      atomic_load(acks), ACKS_S, n);
 }
 
 START_TEST(test_crash__kill9_then_replay_is_exactly_once)
@@ -255,6 +311,12 @@ START_TEST(test_crash__kill9_then_replay_is_exactly_once)
 }
 END_TEST
 
+/* The outage test's whole budget: every wait in it ends by then (plus one
+ * request's 60 s), well inside the test case's 900 s. */
+#define OUTAGE_S 420.0
+/* From PostgreSQL's start to tfledgerd's /healthz 200. */
+#define RECOVER_S 60.0
+
 START_TEST(test_outage__database_restart_under_load)
 {
 	struct cluster_opts opts = {.fsync_off = true};
@@ -263,10 +325,12 @@ START_TEST(test_outage__database_restart_under_load)
 	char ci[LIMIT_CONNINFO_BYTES], body[512];
 	atomic_int acks = 0;
 	struct resp r;
+	double deadline = now_s() + OUTAGE_S, until;
+	long st = 0;
 	int i;
 
 	for (i = 0; i < WRITERS; i++) {
-		w[i] = (struct writer){.n = i, .acks = &acks, .retry = true};
+		w[i] = (struct writer){.n = i, .acks = &acks, .retry = true, .deadline = deadline};
 		ck_assert_int_eq(pthread_create(&t[i], NULL, writer_main, &w[i]), 0);
 	}
 	phase("writers started");
@@ -290,17 +354,16 @@ START_TEST(test_outage__database_restart_under_load)
 	ck_assert_int_eq(cluster_start(harness_dir(), &opts, ci, sizeof(ci)), 0);
 	phase("PostgreSQL started");
 	/* The daemon comes back by itself. */
-	for (i = 0; i < 3000; i++) {
-		long st;
-
+	until = now_s() + RECOVER_S;
+	while (st != 200 && now_s() < until) {
 		r = http(&D, "GET", "/healthz", NULL, NULL, NULL);
 		st = r.status;
 		resp_free(&r);
-		if (st == 200)
-			break;
-		usleep(10000);
+		if (st != 200)
+			usleep(10000);
 	}
-	ck_assert_int_lt(i, 3000);
+	ck_assert_msg(st == 200, "/healthz still %ld %.0f s after PostgreSQL started", st,
+		      RECOVER_S);
 	phase("healthz 200; joining the writers");
 	for (i = 0; i < WRITERS; i++) {
 		pthread_join(t[i], NULL);

@@ -24,7 +24,12 @@
  * A submit is answered only after its commit returned: an acknowledged
  * entry is durable. If a connection breaks, every submit of its group is
  * answered "unavailable" (a retry with the same Idempotency-Key is safe)
- * and the lane reconnects for its next group.
+ * and the lane reconnects for its next group. A lane looks at its idle
+ * connection before each group (db_alive) and reconnects with a short
+ * bounded backoff (db_connect_retry), so that after a failover (the
+ * primary lost, a standby promoted, found through a multi-host conninfo
+ * with target_session_attrs=read-write) the next group goes to the new
+ * primary without first failing on the dead connection.
  */
 #include "ledger/ledger.h"
 
@@ -84,15 +89,17 @@ static void finish(struct job *j, int rc)
 	}
 }
 
+/* Makes the lane's connection usable: kept if it is alive, else made anew
+ * (with the bounded retry of db_connect_retry) and prepared. */
 static int connect_lane(struct lane *l)
 {
 	int rc;
 
-	if (l->c && PQstatus(l->c) == CONNECTION_OK)
+	if (db_alive(l->c))
 		return 0;
 	PQfinish(l->c);
 	l->c = NULL;
-	rc = db_connect(&l->c, l->w->conninfo);
+	rc = db_connect_retry(&l->c, l->w->conninfo);
 	if (rc == 0)
 		rc = ledger_store_setup(l->c);
 	if (rc < 0) {

@@ -25,7 +25,8 @@
 #include "config.h"
 
 #define PG_PORT "5432"
-#define SOCKET_NAME "/.s.PGSQL." PG_PORT
+#define SOCKET_FILE ".s.PGSQL." PG_PORT
+#define SOCKET_NAME "/" SOCKET_FILE
 #define SOCKET_PATH_MAX 107 /* sizeof(sun_path) - 1 on Linux */
 #define SERVER_USER "postgres"
 
@@ -547,6 +548,7 @@ static int admin_exec(const char *dir, const char *sql)
 
 int cluster_init_standby(const char *dir_in, const char *primary_in, char *out, size_t size)
 {
+	static const char *const copied[] = {"server.log", SOCKET_FILE ".lock"};
 	char dir[LIMIT_PATH_BYTES], primary[LIMIT_PATH_BYTES], path[LIMIT_PATH_BYTES];
 	char conninfo[LIMIT_CONNINFO_BYTES];
 	bool running = false;
@@ -590,12 +592,15 @@ int cluster_init_standby(const char *dir_in, const char *primary_in, char *out, 
 		if (rc < 0)
 			return rc;
 	}
-	/* the primary's log came along in the copy; the standby keeps its own */
-	rc = join(path, sizeof(path), dir, "server.log");
-	if (rc < 0)
-		return rc;
-	if (unlink(path) < 0 && errno != ENOENT)
-		return err_sys(ERR_SYSTEM, "%s", path);
+	/* The primary's log and its socket's lock file (both in its data
+	 * directory) came along in the copy; the standby has its own. */
+	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+		rc = join(path, sizeof(path), dir, copied[i]);
+		if (rc < 0)
+			return rc;
+		if (unlink(path) < 0 && errno != ENOENT)
+			return err_sys(ERR_SYSTEM, "%s", path);
+	}
 	rc = write_settings(dir, CLUSTER_STANDBY);
 	if (rc == 0)
 		rc = cluster_start(dir, NULL, out, size);

@@ -110,9 +110,17 @@ static int connect_lane(struct lane *l)
 	return 0;
 }
 
+/*
+ * Whether the lane's connection is gone, asked after a failure: libpq may
+ * report a send on a connection its server closed as a plain error with
+ * the status still CONNECTION_OK ("server closed the connection
+ * unexpectedly", seen when a primary stopped at once), so the connection is
+ * read (db_alive) to find out; a failure on a lost connection is a 503
+ * whose outcome the Idempotency-Key settles, never a 500.
+ */
 static bool lost(const struct lane *l)
 {
-	return !l->c || PQstatus(l->c) != CONNECTION_OK;
+	return !db_alive(l->c);
 }
 
 /* Reads the head on the lane's connection, connecting if need be. */

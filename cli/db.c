@@ -19,6 +19,7 @@
 struct opts {
 	const char *dir;
 	const char *standby_of;
+	bool immediate;
 };
 
 static const struct cli_args_opt dir_opts[] = {
@@ -33,10 +34,17 @@ static const struct cli_args_opt init_opts[] = {
 			 "make DIR a synchronous standby of the running cluster there", 0),
 	CLI_ARGS_END};
 
+static const struct cli_args_opt stop_opts[] = {
+	CLI_ARGS_OPT_STR("dir", struct opts, dir, "DIR", "the cluster's directory",
+			 CLI_ARGS_REQUIRED),
+	CLI_ARGS_OPT_FLAG("immediate", struct opts, immediate,
+			  "stop at once, as a crash would (a failover drill)"),
+	CLI_ARGS_END};
+
 static const struct cli_args_cmd cmds[] = {
 	{"db init", init_opts, NULL, NULL, NULL, 0, 0, NULL},
 	{"db start", dir_opts, NULL, NULL, NULL, 0, 0, NULL},
-	{"db stop", dir_opts, NULL, NULL, NULL, 0, 0, NULL},
+	{"db stop", stop_opts, NULL, NULL, NULL, 0, 0, NULL},
 	{"db status", dir_opts, NULL, NULL, NULL, 0, 0, NULL},
 	{"db promote", dir_opts, NULL, NULL, NULL, 0, 0, NULL},
 };
@@ -44,7 +52,8 @@ static const struct cli_args_cmd cmds[] = {
 static const char notes[] =
 	"init creates a private PostgreSQL cluster in DIR; start starts it (unix\n"
 	"socket in DIR, no TCP) and prints its conninfo on stdout; stop stops it;\n"
-	"status says whether it runs and prints its conninfo.\n\n"
+	"status says whether it runs and prints its conninfo. stop --immediate\n"
+	"stops it at once, as a crash would (pg_ctl stop -m immediate).\n\n"
 	"init --standby-of PRIMARY_DIR copies the running cluster there into DIR\n"
 	"(pg_basebackup), starts DIR as its streaming standby and makes the primary\n"
 	"wait for it at every COMMIT (synchronous replication); it prints the\n"
@@ -59,7 +68,7 @@ int cli_db(int argc, char **argv)
 {
 	char conninfo[LIMIT_CONNINFO_BYTES];
 	const struct cli_args_cmd *cmd;
-	struct opts o = {NULL, NULL};
+	struct opts o = {NULL, NULL, false};
 	const char *dir, *action;
 	int rc, words, npos;
 
@@ -92,7 +101,7 @@ int cli_db(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (strcmp(action, "stop") == 0) {
-		rc = cluster_stop(dir);
+		rc = o.immediate ? cluster_crash(dir) : cluster_stop(dir);
 		if (rc < 0)
 			return cli_fail(rc, "db stop");
 		fprintf(stderr, "tfledger: stopped the cluster in %s\n", dir);

@@ -1,12 +1,13 @@
 /*
  * test_failover.c - a standby that takes over with nothing lost (issue 16):
  * two private clusters made the way an operator makes them (a primary, and
- * `tfledger db init --standby-of` = cluster_init_standby: a synchronous
- * streaming standby), one tfledgerd on the pair's multi-host conninfo
+ * `tfledger db init --standby-of`: a synchronous streaming standby; its
+ * refusals through cluster_init_standby itself), one tfledgerd on the pair's multi-host conninfo
  * (target_session_attrs=read-write), eight clients posting entries with
  * Idempotency-Keys and retrying 503s with the same key, as a client
- * should. Mid-stream the primary stops at once (pg_ctl stop -m immediate)
- * and the standby is promoted. Afterwards every acknowledged entry is on
+ * should. Mid-stream the primary stops at once (`tfledger db stop
+ * --immediate`: pg_ctl stop -m immediate) and the standby is promoted
+ * (`tfledger db promote`). Afterwards every acknowledged entry is on
  * the new primary exactly once, with the sequence its 201 answer gave,
  * the hash chain verifies (`tfledger verify`), and the daemon is the same
  * process: it reconnected by itself.
@@ -76,9 +77,20 @@ static void setup(void)
 	ck_assert_msg(migrate_apply(c, migrations, NULL) == 0, "%s", err_last());
 	PQfinish(c);
 	token = make_token(primary_ci, "finance", "failover");
-	phase("migrated; making the standby (db init --standby-of)");
-	ck_assert_msg(cluster_init_standby(standby, primary, pair_ci, sizeof(pair_ci)) == 0, "%s",
-		      err_last());
+	phase("migrated; making the standby (tfledger db init --standby-of)");
+	{
+		const char *argv[] = {harness_bin_tfledger(), "db", "init", "--dir", standby,
+				      "--standby-of", primary, NULL};
+		char *out = NULL, *err = NULL;
+		int rc = harness_run(&out, &err, NULL, argv);
+
+		ck_assert_msg(rc == 0, "db init --standby-of: %d %s", rc, err);
+		ck_assert_ptr_nonnull(strstr(err, "is a synchronous standby of"));
+		out[strcspn(out, "\n")] = '\0';
+		snprintf(pair_ci, sizeof(pair_ci), "%s", out);
+		free(out);
+		free(err);
+	}
 	ck_assert_int_eq(cluster_conninfo(standby_ci, sizeof(standby_ci), standby, CLUSTER_DBNAME), 0);
 	phase("standby streaming and synchronous; starting tfledgerd on the pair");
 	ck_assert_ptr_nonnull(strstr(pair_ci, "target_session_attrs=read-write"));
@@ -202,6 +214,17 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* Runs `tfledger db ACTION --dir DIR [EXTRA]` and asserts it succeeds. */
+static void cli_db(const char *action, const char *dir, const char *extra)
+{
+	const char *argv[] = {harness_bin_tfledger(), "db", action, "--dir", dir, extra, NULL};
+	char *err = NULL;
+	int rc = harness_run(NULL, &err, NULL, argv);
+
+	ck_assert_msg(rc == 0, "tfledger db %s --dir %s: %d %s", action, dir, rc, err);
+	free(err);
+}
+
 /* Waits (at most limit_s seconds from now) until at least n
  * acknowledgements were counted. */
 static void wait_acks(atomic_int *acks, int n, double limit_s)
@@ -273,8 +296,8 @@ START_TEST(test_failover__standby_takes_over_nothing_lost)
 	}
 	phase("8 writers started");
 	wait_acks(&acks, 40, 30);
-	phase("40 acknowledged; stopping the primary at once (pg_ctl stop -m immediate)");
-	ck_assert_msg(cluster_crash(primary) == 0, "%s", err_last());
+	phase("40 acknowledged; stopping the primary at once (tfledger db stop --immediate)");
+	cli_db("stop", primary, "--immediate");
 	acked_at_crash = atomic_load(&acks);
 	snprintf(msg, sizeof(msg), "primary down with %d acknowledged; a write now must be 503",
 		 acked_at_crash);
@@ -291,8 +314,8 @@ START_TEST(test_failover__standby_takes_over_nothing_lost)
 	ck_assert_int_eq(cluster_init_standby(other, primary, ci, sizeof(ci)), ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(err_last(), "not running"));
 	ck_assert_int_eq(access(other, F_OK), -1);
-	phase("503 seen; promoting the standby (pg_ctl promote)");
-	ck_assert_msg(cluster_promote(standby) == 0, "%s", err_last());
+	phase("503 seen; promoting the standby (tfledger db promote)");
+	cli_db("promote", standby, NULL);
 	ck_assert_int_eq(cluster_promote(standby), ERR_INVALID); /* once is enough */
 	ck_assert_ptr_nonnull(strstr(err_last(), "not a standby"));
 	phase("standby promoted; waiting for /healthz");

@@ -45,7 +45,7 @@ static enum door door_of(const char *name)
 }
 
 static const struct command commands[] = {
-	{"db", cli_db, "init|start|stop|status --dir DIR: the private PostgreSQL cluster"},
+	{"db", cli_db, "init|start|stop|status|promote --dir DIR: a private cluster and its standby"},
 	{"migrate", cli_migrate, "[--status]: apply schema migrations"},
 	{"bank-statements", cli_statements, "import FILE...: import bank statements (camt.053/052/054, MT940)"},
 	{"statements", cli_statements, "import FILE...: the same as bank-statements import (the contract's name)"},

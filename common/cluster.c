@@ -25,7 +25,8 @@
 #include "config.h"
 
 #define PG_PORT "5432"
-#define SOCKET_NAME "/.s.PGSQL." PG_PORT
+#define SOCKET_FILE ".s.PGSQL." PG_PORT
+#define SOCKET_NAME "/" SOCKET_FILE
 #define SOCKET_PATH_MAX 107 /* sizeof(sun_path) - 1 on Linux */
 #define SERVER_USER "postgres"
 
@@ -250,7 +251,13 @@ static bool server_user_can_use(const char *dir)
 	return WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
 }
 
-static int write_settings(const char *dir)
+/*
+ * Appends the private cluster's settings for dir to its postgresql.conf
+ * (later lines win, so this also moves a copied primary's socket to dir);
+ * name, if not NULL, becomes cluster_name, the name a standby's WAL
+ * receiver gives the primary (synchronous_standby_names matches it).
+ */
+static int write_settings(const char *dir, const char *name)
 {
 	char path[LIMIT_PATH_BYTES];
 	char line[LIMIT_PATH_BYTES + 64] = "";
@@ -274,19 +281,20 @@ static int write_settings(const char *dir)
 		   "max_connections = 200\n"
 		   "logging_collector = off\n",
 		line);
+	if (name)
+		fprintf(f, "cluster_name = '%s'\n", name);
 	if (fclose(f) != 0)
 		rc = err_sys(ERR_SYSTEM, "%s", path);
 	return rc;
 }
 
-int cluster_init(const char *dir_in, const struct cluster_opts *opts)
+/*
+ * Makes dir (absolute) ready to hold a cluster: short enough for the
+ * socket path, empty of any cluster, mode 0700 and, as root, owned by the
+ * server user, who must be able to reach it.
+ */
+static int prepare_dir(const char *dir)
 {
-	char dir[LIMIT_PATH_BYTES];
-	int rc;
-
-	rc = cluster_abspath(dir, sizeof(dir), dir_in);
-	if (rc < 0)
-		return rc;
 	if (strlen(dir) + strlen(SOCKET_NAME) > SOCKET_PATH_MAX)
 		return err_set(ERR_INVALID,
 			       "--dir %s: too long for a unix socket path (at most %zu "
@@ -313,6 +321,19 @@ int cluster_init(const char *dir_in, const struct cluster_opts *opts)
 				       "(a parent directory is not searchable by it); choose "
 				       "one under /tmp or /var/tmp", dir, SERVER_USER);
 	}
+	return 0;
+}
+
+int cluster_init(const char *dir_in, const struct cluster_opts *opts)
+{
+	char dir[LIMIT_PATH_BYTES];
+	int rc;
+
+	rc = cluster_abspath(dir, sizeof(dir), dir_in);
+	if (rc == 0)
+		rc = prepare_dir(dir);
+	if (rc < 0)
+		return rc;
 	{
 		const char *argv[] = {"initdb", "-D", dir, "-U", SERVER_USER, "-A", "trust",
 				      "-E", "UTF8", "--no-locale",
@@ -322,7 +343,7 @@ int cluster_init(const char *dir_in, const struct cluster_opts *opts)
 		if (rc < 0)
 			return rc;
 	}
-	return write_settings(dir);
+	return write_settings(dir, NULL);
 }
 
 int cluster_status(const char *dir_in, bool *running)
@@ -437,5 +458,214 @@ int cluster_stop(const char *dir_in)
 				      "-t", wait_s, NULL};
 
 		return run_ok(dir, argv, "pg_ctl stop", NULL);
+	}
+}
+
+/* --- a synchronous standby ------------------------------------------------- */
+
+int cluster_conninfo_pair(char *out, size_t size, const char *primary, const char *standby,
+			  const char *dbname)
+{
+	char hosts[2 * LIMIT_PATH_BYTES + 2];
+	int n;
+
+	if (strchr(primary, ',') || strchr(standby, ','))
+		return err_set(ERR_INVALID, "--dir: a cluster directory in a pair may not hold ','"
+					    " (libpq separates hosts with it)");
+	n = snprintf(hosts, sizeof(hosts), "%s,%s", primary, standby);
+	if (n < 0 || (size_t)n >= sizeof(hosts) || size < 8)
+		return err_set(ERR_LIMIT, "conninfo too long");
+	snprintf(out, size, "host=");
+	if (quote(out, size, hosts) < 0 ||
+	    strlen(out) + strlen(dbname) + 80 >= size)
+		return err_set(ERR_LIMIT, "conninfo too long");
+	strcat(out, " port=" PG_PORT " dbname=");
+	strcat(out, dbname);
+	strcat(out, " user=" SERVER_USER " target_session_attrs=read-write");
+	return 0;
+}
+
+/* *out = the number of rows sql (one statement, no parameters) returns on
+ * the postgres database of the running cluster at dir. */
+static int count_rows(int *out, const char *dir, const char *sql)
+{
+	char conninfo[LIMIT_CONNINFO_BYTES];
+	PGconn *c = NULL;
+	PGresult *r = NULL;
+	int rc;
+
+	rc = cluster_conninfo(conninfo, sizeof(conninfo), dir, "postgres");
+	if (rc == 0)
+		rc = db_connect(&c, conninfo);
+	if (rc == 0) {
+		r = PQexec(c, sql);
+		rc = db_result_check(c, r, "ask the cluster");
+	}
+	if (rc == 0)
+		*out = PQntuples(r);
+	PQclear(r);
+	PQfinish(c);
+	return rc;
+}
+
+/*
+ * Runs sql as count_rows does until it returns a row, every 100 ms for at
+ * most LIMIT_PG_CTL_WAIT_S seconds; ERR_UNAVAILABLE naming what (a phrase:
+ * "the standby to stream") if it never does.
+ */
+static int wait_for_row(const char *dir, const char *sql, const char *what)
+{
+	int n = 0;
+
+	for (int i = 0;; i++) {
+		int rc = count_rows(&n, dir, sql);
+
+		if (rc < 0 || n > 0)
+			return rc;
+		if (i >= LIMIT_PG_CTL_WAIT_S * 10)
+			return err_set(ERR_UNAVAILABLE, "%s: still waiting for %s after %d s; see"
+						      " %s/server.log", dir, what, LIMIT_PG_CTL_WAIT_S, dir);
+		usleep(100 * 1000);
+	}
+}
+
+/* Runs sql (one statement, no parameters, no rows) on the postgres database
+ * of the running cluster at dir. */
+static int admin_exec(const char *dir, const char *sql)
+{
+	char conninfo[LIMIT_CONNINFO_BYTES];
+	PGconn *c = NULL;
+	int rc;
+
+	rc = cluster_conninfo(conninfo, sizeof(conninfo), dir, "postgres");
+	if (rc == 0)
+		rc = db_connect(&c, conninfo);
+	if (rc == 0)
+		rc = db_exec_sql(c, sql);
+	PQfinish(c);
+	return rc;
+}
+
+int cluster_init_standby(const char *dir_in, const char *primary_in, char *out, size_t size)
+{
+	static const char *const copied[] = {"server.log", SOCKET_FILE ".lock"};
+	char dir[LIMIT_PATH_BYTES], primary[LIMIT_PATH_BYTES], path[LIMIT_PATH_BYTES];
+	char conninfo[LIMIT_CONNINFO_BYTES];
+	bool running = false;
+	int slots = 0;
+	int rc;
+
+	rc = cluster_abspath(dir, sizeof(dir), dir_in);
+	if (rc == 0)
+		rc = locate(primary, sizeof(primary), &running, primary_in);
+	if (rc == 0)
+		rc = cluster_conninfo_pair(conninfo, sizeof(conninfo), primary, dir,
+					   CLUSTER_DBNAME);
+	if (rc < 0)
+		return rc;
+	if (strcmp(dir, primary) == 0)
+		return err_set(ERR_INVALID, "--standby-of %s: a cluster cannot be its own standby",
+			       primary_in);
+	if (!running)
+		return err_set(ERR_INVALID, "--standby-of %s: the primary is not running (run:"
+					    " tfledger db start --dir %s)", primary_in, primary_in);
+	rc = count_rows(&slots, primary, "SELECT 1 FROM pg_replication_slots WHERE slot_name"
+					 " = '" CLUSTER_STANDBY "'");
+	if (rc < 0)
+		return rc;
+	if (slots > 0)
+		return err_set(ERR_CONFLICT, "--standby-of %s: the primary already has a standby"
+					     " (replication slot " CLUSTER_STANDBY "); if that standby"
+					     " is gone, drop the slot: SELECT pg_drop_replication_slot('"
+					     CLUSTER_STANDBY "')", primary_in);
+	rc = prepare_dir(dir);
+	if (rc < 0)
+		return rc;
+	{
+		/* -R: standby.signal and primary_conninfo; -C -S: the slot that
+		 * keeps the WAL the standby has not received yet. */
+		const char *argv[] = {"pg_basebackup", "-D", dir, "-h", primary, "-p", PG_PORT,
+				      "-U", SERVER_USER, "-X", "stream", "-R", "-C", "-S",
+				      CLUSTER_STANDBY, "-c", "fast", NULL};
+
+		rc = run_ok(dir, argv, "pg_basebackup", NULL);
+		if (rc < 0)
+			return rc;
+	}
+	/* The primary's log and its socket's lock file (both in its data
+	 * directory) came along in the copy; the standby has its own. */
+	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+		rc = join(path, sizeof(path), dir, copied[i]);
+		if (rc < 0)
+			return rc;
+		if (unlink(path) < 0 && errno != ENOENT)
+			return err_sys(ERR_SYSTEM, "%s", path);
+	}
+	rc = write_settings(dir, CLUSTER_STANDBY);
+	if (rc == 0)
+		rc = cluster_start(dir, NULL, out, size);
+	if (rc == 0)
+		rc = wait_for_row(primary, "SELECT 1 FROM pg_stat_replication WHERE application_name"
+					   " = '" CLUSTER_STANDBY "' AND state = 'streaming'",
+				  "the standby to stream");
+	/* Only now that it streams: from here on a COMMIT on the primary
+	 * returns once the standby has flushed it (synchronous_commit = on). */
+	if (rc == 0)
+		rc = admin_exec(primary, "ALTER SYSTEM SET synchronous_standby_names = '"
+					 CLUSTER_STANDBY "'");
+	if (rc == 0)
+		rc = admin_exec(primary, "SELECT pg_reload_conf()");
+	if (rc == 0)
+		rc = wait_for_row(primary, "SELECT 1 FROM pg_stat_replication WHERE application_name"
+					   " = '" CLUSTER_STANDBY "' AND sync_state = 'sync'",
+				  "the standby to become synchronous");
+	if (rc < 0)
+		return rc;
+	if (strlen(conninfo) >= size)
+		return err_set(ERR_LIMIT, "conninfo buffer too small");
+	snprintf(out, size, "%s", conninfo);
+	return 0;
+}
+
+int cluster_promote(const char *dir_in)
+{
+	char dir[LIMIT_PATH_BYTES], path[LIMIT_PATH_BYTES], wait_s[16];
+	bool running = false;
+	int rc;
+
+	rc = locate(dir, sizeof(dir), &running, dir_in);
+	if (rc == 0)
+		rc = join(path, sizeof(path), dir, "standby.signal");
+	if (rc < 0)
+		return rc;
+	if (access(path, F_OK) != 0)
+		return err_set(ERR_INVALID, "--dir %s: not a standby (no standby.signal)", dir_in);
+	if (!running)
+		return err_set(ERR_INVALID, "--dir %s: the standby is not running (run: tfledger"
+					    " db start --dir %s)", dir_in, dir_in);
+	snprintf(wait_s, sizeof(wait_s), "%d", LIMIT_PG_CTL_WAIT_S);
+	{
+		const char *argv[] = {"pg_ctl", "promote", "-D", dir, "-w", "-t", wait_s, NULL};
+
+		return run_ok(dir, argv, "pg_ctl promote", NULL);
+	}
+}
+
+int cluster_crash(const char *dir_in)
+{
+	char dir[LIMIT_PATH_BYTES];
+	char wait_s[16];
+	bool running = false;
+	int rc;
+
+	rc = locate(dir, sizeof(dir), &running, dir_in);
+	if (rc < 0 || !running)
+		return rc;
+	snprintf(wait_s, sizeof(wait_s), "%d", LIMIT_PG_CTL_WAIT_S);
+	{
+		const char *argv[] = {"pg_ctl", "stop", "-D", dir, "-m", "immediate", "-w",
+				      "-t", wait_s, NULL};
+
+		return run_ok(dir, argv, "pg_ctl stop -m immediate", NULL);
 	}
 }

@@ -4,6 +4,7 @@
  */
 #include "common/db.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +40,28 @@ int db_connect(PGconn **out, const char *conninfo)
 	}
 	*out = c;
 	return 0;
+}
+
+int db_connect_retry(PGconn **out, const char *conninfo)
+{
+	long pause_ms = LIMIT_RECONNECT_PAUSE_MS;
+	int rc = db_connect(out, conninfo);
+
+	for (int i = 1; rc == ERR_UNAVAILABLE && i < LIMIT_RECONNECT_TRIES; i++) {
+		struct timespec t = {pause_ms / 1000, (pause_ms % 1000) * 1000000L};
+
+		while (nanosleep(&t, &t) != 0 && errno == EINTR)
+			;
+		pause_ms *= 2;
+		rc = db_connect(out, conninfo);
+	}
+	return rc;
+}
+
+bool db_alive(PGconn *c)
+{
+	return c && PQstatus(c) == CONNECTION_OK && PQconsumeInput(c) &&
+	       PQstatus(c) == CONNECTION_OK;
 }
 
 const char *db_sqlstate(const PGresult *r)

@@ -38,6 +38,7 @@
 
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct db_stmt {
@@ -54,6 +55,23 @@ enum db_isolation { DB_READ_COMMITTED, DB_REPEATABLE_READ, DB_SERIALIZABLE };
  * Sets client_encoding UTF8, TimeZone UTC and DateStyle ISO.
  */
 int db_connect(PGconn **out, const char *conninfo);
+
+/*
+ * db_connect, tried LIMIT_RECONNECT_TRIES times with pauses doubling from
+ * LIMIT_RECONNECT_PAUSE_MS while it fails: a failover's gap (the primary
+ * gone, the standby not yet promoted, as libpq's target_session_attrs=
+ * read-write sees it) is bridged, and a database that stays away costs the
+ * caller under two seconds. Returns as db_connect.
+ */
+int db_connect_retry(PGconn **out, const char *conninfo);
+
+/*
+ * Whether c still looks connected, found without waiting: reads what the
+ * server sent (PQconsumeInput), so a connection whose server went away (a
+ * crash, a failover) is known dead before a request is sent on it. c must
+ * be idle (no query in progress).
+ */
+bool db_alive(PGconn *c);
 
 /* Prepares every statement of the table on c. ERR_INTERNAL on failure. */
 int db_prepare(PGconn *c, const struct db_stmt *stmts, size_t n);

@@ -203,6 +203,13 @@
 /* Seconds a client is told to wait (Retry-After) while the database is down. */
 #define LIMIT_RETRY_AFTER_S 1
 
+/* Connection attempts a writer lane or a pooled connection makes before a
+ * request is answered 503 (db_connect_retry): a standby's promotion after
+ * the primary is lost takes about a second; the pauses double from 50 ms,
+ * so six attempts wait 1.55 s in all. */
+#define LIMIT_RECONNECT_TRIES 6
+#define LIMIT_RECONNECT_PAUSE_MS 50
+
 /* Memory tfledgerd keeps from one request to the next instead of
  * returning it to the kernel (mallopt in tfledgerd.c): a few batches'
  * worth of bodies and JSON trees. */

@@ -96,6 +96,14 @@ static int setup(PGconn *c)
 	return rc;
 }
 
+/*
+ * Takes a free slot (waiting for one) and makes its connection usable: one
+ * made before the database was lost (an older generation) or found dead
+ * (db_alive: its server crashed or a failover happened) is replaced by a
+ * new one, tried with db_connect_retry's short bounded backoff, so that
+ * requests reach a promoted standby without a restart. On failure the slot
+ * is free again, *slot is -1 and ERR_UNAVAILABLE (503) is returned.
+ */
 static int pool_get(struct pool *p, int *slot)
 {
 	int i, rc = 0;
@@ -109,7 +117,7 @@ static int pool_get(struct pool *p, int *slot)
 		pthread_cond_wait(&p->cv, &p->mu);
 	}
 	p->busy[i] = true;
-	if (p->conns[i] && p->gen[i] != p->generation) {
+	if (p->conns[i] && (p->gen[i] != p->generation || !db_alive(p->conns[i]))) {
 		PQfinish(p->conns[i]);
 		p->conns[i] = NULL;
 	}
@@ -117,7 +125,7 @@ static int pool_get(struct pool *p, int *slot)
 	pthread_mutex_unlock(&p->mu);
 	*slot = i;
 	if (!p->conns[i]) {
-		rc = db_connect(&p->conns[i], p->conninfo);
+		rc = db_connect_retry(&p->conns[i], p->conninfo);
 		if (rc == 0)
 			rc = setup(p->conns[i]);
 		if (rc < 0 && p->conns[i]) {

@@ -24,7 +24,12 @@
  * A submit is answered only after its commit returned: an acknowledged
  * entry is durable. If a connection breaks, every submit of its group is
  * answered "unavailable" (a retry with the same Idempotency-Key is safe)
- * and the lane reconnects for its next group.
+ * and the lane reconnects for its next group. A lane looks at its idle
+ * connection before each group (db_alive) and reconnects with a short
+ * bounded backoff (db_connect_retry), so that after a failover (the
+ * primary lost, a standby promoted, found through a multi-host conninfo
+ * with target_session_attrs=read-write) the next group goes to the new
+ * primary without first failing on the dead connection.
  */
 #include "ledger/ledger.h"
 
@@ -84,15 +89,17 @@ static void finish(struct job *j, int rc)
 	}
 }
 
+/* Makes the lane's connection usable: kept if it is alive, else made anew
+ * (with the bounded retry of db_connect_retry) and prepared. */
 static int connect_lane(struct lane *l)
 {
 	int rc;
 
-	if (l->c && PQstatus(l->c) == CONNECTION_OK)
+	if (db_alive(l->c))
 		return 0;
 	PQfinish(l->c);
 	l->c = NULL;
-	rc = db_connect(&l->c, l->w->conninfo);
+	rc = db_connect_retry(&l->c, l->w->conninfo);
 	if (rc == 0)
 		rc = ledger_store_setup(l->c);
 	if (rc < 0) {
@@ -103,9 +110,17 @@ static int connect_lane(struct lane *l)
 	return 0;
 }
 
+/*
+ * Whether the lane's connection is gone, asked after a failure: libpq may
+ * report a send on a connection its server closed as a plain error with
+ * the status still CONNECTION_OK ("server closed the connection
+ * unexpectedly", seen when a primary stopped at once), so the connection is
+ * read (db_alive) to find out; a failure on a lost connection is a 503
+ * whose outcome the Idempotency-Key settles, never a 500.
+ */
 static bool lost(const struct lane *l)
 {
-	return !l->c || PQstatus(l->c) != CONNECTION_OK;
+	return !db_alive(l->c);
 }
 
 /* Reads the head on the lane's connection, connecting if need be. */

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "bank/deviations.h"
+#include "common/date.h"
 #include "common/err.h"
 #include "common/money.h"
 #include "common/xml.h"
@@ -404,25 +405,26 @@ static bool time_zone(const char *s)
 }
 
 /* Dt (YYYY-MM-DD, with the time zone xs:date allows: Raiffeisen writes
- * 2017-04-01+02:00) or DtTm; the date part as the bank wrote it. */
+ * 2017-04-01+02:00) or DtTm; the date part as the bank wrote it. The date
+ * must be a day of the ledger's calendar (date_valid: 1900-9999, no 31
+ * February): fuzz/fuzz_camt.c found 1009-05-08 and 2019-02-31 handed out,
+ * which PostgreSQL or every later reader of the line then refused. */
 static int date(struct parser *p, char out[11], long line, const char *field)
 {
 	const char *s = trimmed(p);
 	bool ok = strlen(s) >= 10 &&
 		  (s[10] == '\0' || s[10] == 'T' || time_zone(s + 10));
 
-	for (int i = 0; ok && i < 10; i++)
-		ok = (i == 4 || i == 7) ? s[i] == '-' : isdigit((unsigned char)s[i]);
 	if (ok) {
-		int m = (s[5] - '0') * 10 + (s[6] - '0');
-		int d = (s[8] - '0') * 10 + (s[9] - '0');
-
-		ok = m >= 1 && m <= 12 && d >= 1 && d <= 31;
+		memcpy(out, s, 10);
+		out[10] = '\0';
+		ok = date_valid(out);
 	}
-	if (!ok)
-		return fail(p, ERR_INVALID, line, field, "'%s' is not an ISO 8601 date", s);
-	memcpy(out, s, 10);
-	out[10] = '\0';
+	if (!ok) {
+		out[0] = '\0';
+		return fail(p, ERR_INVALID, line, field,
+			    "'%s' is not an ISO 8601 date (YYYY-MM-DD, 1900-9999)", s);
+	}
 	return 0;
 }
 

@@ -188,48 +188,19 @@ enum MHD_Result route_entry_batch(struct req *q, const char *const *args)
 {
 	struct ledger_entry *e = NULL;
 	enum MHD_Result sent;
-	const char *key;
-	json_t *body = NULL, *arr, *v;
-	size_t n = 0, parsed = 0;
+	json_t *body = NULL;
+	size_t n = 0;
+	int rc;
 
 	(void)args;
 	if (route_parse_body(&body, q, &sent, NULL))
 		return sent;
-	json_object_foreach(body, key, v) {
-		if (strcmp(key, "entries") != 0) {
-			sent = http_send_error(q, EC_INVALID_FIELD, "%s: unknown field", key);
-			goto cleanup;
-		}
-	}
-	arr = json_object_get(body, "entries");
-	if (!json_is_array(arr)) {
-		sent = http_send_error(q, EC_INVALID_FIELD, "entries: %s",
-				       arr ? "must be an array" : "required field is missing");
-		goto cleanup;
-	}
-	n = json_array_size(arr);
-	if (n < 1 || n > LIMIT_BATCH_ENTRIES) {
-		sent = http_send_error(q, EC_INVALID_FIELD, "entries: 1 to %d entries",
-				       LIMIT_BATCH_ENTRIES);
-		goto cleanup;
-	}
-	e = calloc(n, sizeof(*e));
-	if (!e) {
-		sent = http_send_error(q, EC_INTERNAL, "out of memory");
-		goto cleanup;
-	}
-	for (parsed = 0; parsed < n; parsed++) {
-		char where[48];
-
-		snprintf(where, sizeof(where), "entries[%zu].", parsed);
-		if (ledger_entry_parse(&e[parsed], json_array_get(arr, parsed), where) < 0) {
-			sent = http_send_failure(q, ERR_INVALID);
-			goto cleanup;
-		}
-	}
-	sent = http_append(q, e, n, true, "entry.batch");
-cleanup:
-	for (size_t i = 0; e && i < parsed; i++)
+	rc = ledger_entries_parse(&e, &n, body);
+	if (rc < 0)
+		sent = http_send_failure(q, rc);
+	else
+		sent = http_append(q, e, n, true, "entry.batch");
+	for (size_t i = 0; i < n; i++)
 		ledger_entry_free(&e[i]);
 	free(e);
 	json_decref(body);

@@ -1439,19 +1439,41 @@ static int rate_bad(csv_reader *rd, size_t col, const char *name, const char *wh
 		       col + 1, name, what, value ? value : "");
 }
 
-static int rates_line(PGconn *c, struct rates_tx *t, csv_reader *rd, const size_t col[3],
-		      size_t n_header)
+int fund_rates_header(struct fund_rates_columns *out, csv_reader *rd)
 {
+	static const char *const names[3] = {"currency", "month", "usd_per_unit"};
+	int rc = csv_next(rd);
+
+	*out = (struct fund_rates_columns){{SIZE_MAX, SIZE_MAX, SIZE_MAX}, 0};
+	if (rc == 0)
+		return err_set(ERR_INVALID, "%s: empty file: expected the header"
+					    " currency,month,usd_per_unit", csv_name(rd));
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < csv_nfields(rd); i++)
+		for (int k = 0; k < 3; k++)
+			if (strcmp(csv_field(rd, i, NULL), names[k]) == 0)
+				out->col[k] = i;
+	out->n_header = csv_nfields(rd);
+	for (int k = 0; k < 3; k++)
+		if (out->col[k] == SIZE_MAX)
+			return err_set(ERR_INVALID, "%s:%zu: the header has no column %s",
+				       csv_name(rd), csv_line(rd), names[k]);
+	return 0;
+}
+
+int fund_rates_row(struct fund_rate_row *out, csv_reader *rd,
+		   const struct fund_rates_columns *cols)
+{
+	const size_t *col = cols->col;
 	const char *ccy = csv_field(rd, col[0], NULL), *month = csv_field(rd, col[1], NULL);
 	const char *value = csv_field(rd, col[2], NULL);
-	char m[24], s[8];
-	struct money_rate x, have;
-	int rc;
+	struct money_rate x;
 
-	if (csv_nfields(rd) != n_header) {
+	if (csv_nfields(rd) != cols->n_header) {
 		return err_set(ERR_INVALID,
 			       "%s:%zu: expected %zu fields as in the header, found %zu",
-			       csv_name(rd), csv_line(rd), n_header, csv_nfields(rd));
+			       csv_name(rd), csv_line(rd), cols->n_header, csv_nfields(rd));
 	}
 	ASSERT(ccy && month && value);
 	if (!money_currency_valid(ccy))
@@ -1466,22 +1488,40 @@ static int rates_line(PGconn *c, struct rates_tx *t, csv_reader *rd, const size_
 		snprintf(why, sizeof(why), "%s", err_last());
 		return rate_bad(rd, col[2], "usd_per_unit", why, NULL);
 	}
-	x = money_rate_normal(x);
-	rc = fund_rate(&have, c, ccy, month);
+	memcpy(out->currency, ccy, 4);
+	memcpy(out->month, month, 8);
+	out->rate = money_rate_normal(x);
+	out->value = value;
+	return 0;
+}
+
+/* Stores the current record's rate unless the same one is there already. */
+static int rates_line(PGconn *c, struct rates_tx *t, csv_reader *rd,
+		      const struct fund_rates_columns *cols)
+{
+	struct fund_rate_row row;
+	char m[24], s[8];
+	struct money_rate have;
+	int rc = fund_rates_row(&row, rd, cols);
+
+	if (rc < 0)
+		return rc;
+	rc = fund_rate(&have, c, row.currency, row.month);
 	if (rc == 0) {
 		have = money_rate_normal(have);
-		if (have.mantissa != x.mantissa || have.scale != x.scale)
-			return rate_bad(rd, col[2], "usd_per_unit",
+		if (have.mantissa != row.rate.mantissa || have.scale != row.rate.scale)
+			return rate_bad(rd, cols->col[2], "usd_per_unit",
 					"differs from the rate already stored for this currency"
-					" and month: ", value);
+					" and month: ", row.value);
 		t->unchanged++;
 		return 0;
 	}
 	if (rc != ERR_INVALID)
 		return rc;
-	snprintf(m, sizeof(m), "%" PRId64, x.mantissa);
-	snprintf(s, sizeof(s), "%d", x.scale);
-	rc = db_exec(NULL, c, "fund_rate_insert", 4, (const char *const[]){ccy, month, m, s});
+	snprintf(m, sizeof(m), "%" PRId64, row.rate.mantissa);
+	snprintf(s, sizeof(s), "%d", row.rate.scale);
+	rc = db_exec(NULL, c, "fund_rate_insert", 4,
+		     (const char *const[]){row.currency, row.month, m, s});
 	if (rc == 0)
 		t->stored++;
 	return rc;
@@ -1489,11 +1529,10 @@ static int rates_line(PGconn *c, struct rates_tx *t, csv_reader *rd, const size_
 
 static int rates_tx_run(PGconn *c, void *ctx)
 {
-	static const char *const names[3] = {"currency", "month", "usd_per_unit"};
 	struct rates_tx *t = ctx;
+	struct fund_rates_columns cols;
 	csv_reader *rd = NULL;
 	FILE *f = NULL;
-	size_t col[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX}, n_header = 0;
 	int rc;
 
 	t->stored = t->unchanged = 0;
@@ -1513,21 +1552,10 @@ static int rates_tx_run(PGconn *c, void *ctx)
 			fclose(f);
 		return rc;
 	}
-	rc = csv_next(rd);
-	if (rc == 0)
-		rc = err_set(ERR_INVALID, "%s: empty file: expected the header"
-					  " currency,month,usd_per_unit", t->path);
-	for (size_t i = 0; rc > 0 && i < csv_nfields(rd); i++)
-		for (int k = 0; k < 3; k++)
-			if (strcmp(csv_field(rd, i, NULL), names[k]) == 0)
-				col[k] = i;
-	n_header = rc > 0 ? csv_nfields(rd) : 0;
-	for (int k = 0; rc > 0 && k < 3; k++)
-		if (col[k] == SIZE_MAX)
-			rc = err_set(ERR_INVALID, "%s:%zu: the header has no column %s",
-				     csv_name(rd), csv_line(rd), names[k]);
+	if ((rc = fund_rates_header(&cols, rd)) == 0)
+		rc = 1;
 	while (rc > 0 && (rc = csv_next(rd)) > 0)
-		if ((rc = rates_line(c, t, rd, col, n_header)) == 0)
+		if ((rc = rates_line(c, t, rd, &cols)) == 0)
 			rc = 1;
 	if (rc == 0 && t->stored > 0)
 		rc = ledger_audit(c, t->who, "rates.import", t->path);

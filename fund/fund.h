@@ -28,6 +28,7 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
+#include "common/csv.h"
 #include "common/money.h"
 #include "ledger/ledger.h"
 
@@ -144,6 +145,32 @@ int fund_rates_import(json_t **out, PGconn *c, const char *path,
 int fund_rates_import_csv(json_t **out, PGconn *c, const char *doc, size_t len,
 			  const char *name, const struct ledger_actor *who);
 int fund_rates_list(json_t **out, PGconn *c);
+
+/* The columns of a rates CSV, from its header (fund_rates_header). */
+struct fund_rates_columns {
+	size_t col[3];   /* of currency, month and usd_per_unit */
+	size_t n_header; /* fields in the header: every record has as many */
+};
+
+/* One record of a rates CSV, checked with no database (fund_rates_row). */
+struct fund_rate_row {
+	char currency[4];
+	char month[8];           /* YYYY-MM */
+	struct money_rate rate;  /* normalised (money_rate_normal) */
+	const char *value;       /* usd_per_unit as written: rd's, valid until
+				    its next csv_next */
+};
+
+/*
+ * The pure half of the rates import, which the import runs and
+ * fuzz/fuzz_csv_rates.c fuzzes: fund_rates_header reads the header record
+ * of rd (ERR_INVALID "NAME: empty file ..." or "NAME:LINE: the header has
+ * no column X", or csv_next's error); fund_rates_row checks rd's current
+ * record against it (ERR_INVALID "NAME:LINE: column N (FIELD): what").
+ */
+int fund_rates_header(struct fund_rates_columns *out, csv_reader *rd);
+int fund_rates_row(struct fund_rate_row *out, csv_reader *rd,
+		   const struct fund_rates_columns *cols);
 
 /* USD per unit of currency in month YYYY-MM (USD: 1); "missing-rate". */
 int fund_rate(struct money_rate *out, PGconn *c, const char *currency,

@@ -268,6 +268,47 @@ cleanup:
 	return rc;
 }
 
+int ledger_entries_parse(struct ledger_entry **out, size_t *n_out, json_t *body)
+{
+	struct ledger_entry *e = NULL;
+	const char *key;
+	json_t *arr, *v;
+	size_t n, parsed = 0;
+	int rc = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	json_object_foreach(body, key, v) {
+		if (strcmp(key, "entries") != 0)
+			return err_set(ERR_INVALID, "%s: unknown field", key);
+	}
+	arr = json_object_get(body, "entries");
+	if (!json_is_array(arr))
+		return err_set(ERR_INVALID, "entries: %s",
+			       arr ? "must be an array" : "required field is missing");
+	n = json_array_size(arr);
+	if (n < 1 || n > LIMIT_BATCH_ENTRIES)
+		return err_set(ERR_INVALID, "entries: 1 to %d entries", LIMIT_BATCH_ENTRIES);
+	e = calloc(n, sizeof(*e));
+	if (!e)
+		return err_set(ERR_INTERNAL, "out of memory");
+	for (parsed = 0; parsed < n; parsed++) {
+		char where[48];
+
+		snprintf(where, sizeof(where), "entries[%zu].", parsed);
+		if ((rc = ledger_entry_parse(&e[parsed], json_array_get(arr, parsed), where)) < 0)
+			goto cleanup;
+	}
+	*out = e;
+	*n_out = n;
+	return 0;
+cleanup:
+	for (size_t i = 0; i < parsed; i++)
+		ledger_entry_free(&e[i]);
+	free(e);
+	return rc;
+}
+
 int ledger_entry_check(const struct ledger_entry *e,
 		       const struct ledger_account *const *accounts,
 		       const char *where)

@@ -79,6 +79,15 @@ void ledger_entry_free(struct ledger_entry *e);
 int ledger_entry_parse(struct ledger_entry *out, json_t *obj, const char *where);
 
 /*
+ * Fills *out (n_out entries) from a batch request's body: an object whose
+ * only field is "entries", an array of 1 to LIMIT_BATCH_ENTRIES entry
+ * objects, each read by ledger_entry_parse with where "entries[i].".
+ * ERR_INVALID naming the field; on failure *out is NULL and nothing is
+ * left to free. Free each entry with ledger_entry_free, then *out.
+ */
+int ledger_entries_parse(struct ledger_entry **out, size_t *n_out, json_t *body);
+
+/*
  * Checks e against the accounts it names (accounts[i] for postings[i]; a
  * NULL element means the account does not exist): "unknown-account",
  * "currency-mismatch", "unbalanced-entry".

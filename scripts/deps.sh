@@ -14,6 +14,12 @@ TFLEDGER_PACKAGES=(
   libcurl4-openssl-dev curl
 )
 
+# Only for the libFuzzer harnesses (configure CC=clang --enable-fuzz,
+# docs/fuzzing.md): .ci/run installs them; a build does not need them.
+TFLEDGER_FUZZ_PACKAGES=(
+  clang
+)
+
 tfledger_missing_packages() {
   local p missing=()
   for p in "${TFLEDGER_PACKAGES[@]}"; do

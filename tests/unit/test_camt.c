@@ -844,6 +844,45 @@ START_TEST(test_camt_read__real_date_with_time_zone)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_camt.c: a date of the right shape but no day of the
+ * calendar the ledger keeps (year 1009, 31 February) was handed out and
+ * then refused by PostgreSQL or by every later reader of the line. Each
+ * such date is refused at the reading, naming the field and the line. */
+START_TEST(test_camt_read__refuses_date_outside_the_calendar)
+{
+	static const char *const bad[] = {"1009-05-08", "2019-02-31", "2019-04-31",
+					  "2019-02-29+01:00", "0000-01-01"};
+	struct bank_camt_summary sum;
+	size_t len;
+	char path[512];
+	char *doc, *at;
+
+	snprintf(path, sizeof(path), DATA "%s", "v02_basic.xml");
+	doc = harness_slurp(path, &len);
+	ck_assert_ptr_nonnull(doc);
+	at = strstr(doc, "<ValDt><Dt>2019-02-14</Dt>");
+	ck_assert_ptr_nonnull(at);
+	at += strlen("<ValDt><Dt>");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *d = malloc(len + 32);
+		size_t head = (size_t)(at - doc);
+
+		ck_assert_ptr_nonnull(d);
+		/* the document with bad[i] in place of the first value date */
+		memcpy(d, doc, head);
+		len = head + (size_t)sprintf(d + head, "%s%s", bad[i], at + 10);
+		log_set_level(LOG_ERROR);
+		ck_assert_int_eq(bank_camt_read_memory(&sum, d, len, "bad_date.xml", NULL),
+				 ERR_INVALID);
+		log_set_level(LOG_INFO);
+		ck_assert_msg(strstr(err_last(), "bad_date.xml:34: Ntry/ValDt/Dt: '") &&
+			      strstr(err_last(), bad[i]), "%s", err_last());
+		free(d);
+	}
+	free(doc);
+}
+END_TEST
+
 /* The Bank of Lithuania (CENTROlink, 001.08) leaves CdtDbtInd out of its
  * balances: each is warned and left unknown, never given a guessed sign;
  * the entries (no Sts, no dates) are all read. */
@@ -964,6 +1003,7 @@ static Suite *suite(void)
 		{test_camt_read__refuses_file_above_size_limit, 0},
 		{test_camt_read__callback_error_stops_reading, 0},
 		{test_camt_read__real_date_with_time_zone, 0},
+		{test_camt_read__refuses_date_outside_the_calendar, 0},
 		{test_camt_read__real_balance_without_side, 0},
 		{test_camt_read__real_versions_03_to_07, 0},
 		{test_camt_read__real_stuzza_namespace_and_rate_without_leading_zero, 0},

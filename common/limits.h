@@ -142,6 +142,32 @@
 /* Seconds an idle or trickling connection may stay open (slowloris). */
 #define LIMIT_HTTP_TIMEOUT_S 30
 
+/* Open connections from one client address (MHD_OPTION_PER_IP_CONNECTION_LIMIT):
+ * twice the 16 keep-alive clients of the busiest office measured, so one
+ * address (one misbehaving machine) can take at most an eighth of
+ * LIMIT_HTTP_CONNECTIONS. Behind a proxy every client shares its address:
+ * raise it there (--per-address-connections, tfledgerd(8)). */
+#define LIMIT_HTTP_PER_ADDRESS 32
+
+/* Seconds from a connection's start (or its previous request's end) to the
+ * end of a request's headers: a client sending one header line every few
+ * seconds is never idle, so only this bound ends it (slowloris). Headers
+ * are a few hundred bytes: 10 s is generous on any line. An idle
+ * keep-alive connection is closed after it too. */
+#define LIMIT_HTTP_HEADER_S 10
+
+/* Seconds a whole request may take, from its first byte to its answer's
+ * last: a 64 MiB statement (LIMIT_HTTP_STATEMENT_BYTES) on a 10 Mbit/s
+ * line takes under a minute; a client trickling its body is cut here. */
+#define LIMIT_HTTP_REQUEST_S 120
+
+/* A request whose body was at least this large gives the memory it took
+ * back to the kernel when it ends (malloc_trim): above any JSON body
+ * (LIMIT_HTTP_BODY_BYTES), so batches keep LIMIT_MALLOC_KEEP_BYTES for the
+ * next one while statement uploads do not leave tens of MiB per thread
+ * arena behind. */
+#define LIMIT_HTTP_TRIM_BYTES LIMIT_HTTP_BODY_BYTES
+
 /* Seconds SIGTERM waits for in-flight requests before stopping anyway. */
 #define LIMIT_HTTP_DRAIN_S 30
 

@@ -161,12 +161,20 @@
  * line takes under a minute; a client trickling its body is cut here. */
 #define LIMIT_HTTP_REQUEST_S 120
 
-/* A request whose body was at least this large gives the memory it took
- * back to the kernel when it ends (malloc_trim): above any JSON body
- * (LIMIT_HTTP_BODY_BYTES), so batches keep LIMIT_MALLOC_KEEP_BYTES for the
- * next one while statement uploads do not leave tens of MiB per thread
- * arena behind. */
-#define LIMIT_HTTP_TRIM_BYTES LIMIT_HTTP_BODY_BYTES
+/* The largest --header-timeout and --request-timeout an operator may set:
+ * an hour is far beyond any upload the ledger takes. */
+#define LIMIT_HTTP_BOUND_MAX_S 3600
+
+/* Memory of "large" requests, given back to the kernel when they end: an
+ * allocation at least this large is a mapping of its own (M_MMAP_THRESHOLD,
+ * tfledgerd.c), unmapped when freed, and a request whose body was at least
+ * this large calls malloc_trim when it ends. glibc never gives back the
+ * top of a connection thread's arena below M_TRIM_THRESHOLD
+ * (LIMIT_MALLOC_KEEP_BYTES), and malloc_trim does not either: without
+ * this, 4 uploads of 40 MiB left 4 x 32 MiB (their bodies' last doubling)
+ * in 4 arenas. Above any JSON body (LIMIT_HTTP_BODY_BYTES), so a batch's
+ * body, trees and answer still reuse their arena's memory. */
+#define LIMIT_MALLOC_LARGE_BYTES LIMIT_HTTP_BODY_BYTES
 
 /* Seconds SIGTERM waits for in-flight requests before stopping anyway. */
 #define LIMIT_HTTP_DRAIN_S 30
@@ -230,8 +238,9 @@
 #define LIMIT_RETRY_AFTER_S 1
 
 /* Memory tfledgerd keeps from one request to the next instead of
- * returning it to the kernel (mallopt in tfledgerd.c): a few batches'
- * worth of bodies and JSON trees. */
+ * returning it to the kernel (M_TRIM_THRESHOLD in tfledgerd.c): a few
+ * batches' worth of bodies and JSON trees; larger allocations are
+ * LIMIT_MALLOC_LARGE_BYTES'. */
 #define LIMIT_MALLOC_KEEP_BYTES (64 * 1024 * 1024)
 
 /* Accounts (code, currency) and closed months the append checks remember

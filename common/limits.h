@@ -142,6 +142,40 @@
 /* Seconds an idle or trickling connection may stay open (slowloris). */
 #define LIMIT_HTTP_TIMEOUT_S 30
 
+/* Open connections from one client address (MHD_OPTION_PER_IP_CONNECTION_LIMIT):
+ * twice the 16 keep-alive clients of the busiest office measured, so one
+ * address (one misbehaving machine) can take at most an eighth of
+ * LIMIT_HTTP_CONNECTIONS. Behind a proxy every client shares its address:
+ * raise it there (--per-address-connections, tfledgerd(8)). */
+#define LIMIT_HTTP_PER_ADDRESS 32
+
+/* Seconds from a connection's start (or its previous request's end) to the
+ * end of a request's headers: a client sending one header line every few
+ * seconds is never idle, so only this bound ends it (slowloris). Headers
+ * are a few hundred bytes: 10 s is generous on any line. An idle
+ * keep-alive connection is closed after it too. */
+#define LIMIT_HTTP_HEADER_S 10
+
+/* Seconds a whole request may take, from its first byte to its answer's
+ * last: a 64 MiB statement (LIMIT_HTTP_STATEMENT_BYTES) on a 10 Mbit/s
+ * line takes under a minute; a client trickling its body is cut here. */
+#define LIMIT_HTTP_REQUEST_S 120
+
+/* The largest --header-timeout and --request-timeout an operator may set:
+ * an hour is far beyond any upload the ledger takes. */
+#define LIMIT_HTTP_BOUND_MAX_S 3600
+
+/* Memory of "large" requests, given back to the kernel when they end: an
+ * allocation at least this large is a mapping of its own (M_MMAP_THRESHOLD,
+ * tfledgerd.c), unmapped when freed, and a request whose body was at least
+ * this large calls malloc_trim when it ends. glibc never gives back the
+ * top of a connection thread's arena below M_TRIM_THRESHOLD
+ * (LIMIT_MALLOC_KEEP_BYTES), and malloc_trim does not either: without
+ * this, 4 uploads of 40 MiB left 4 x 32 MiB (their bodies' last doubling)
+ * in 4 arenas. Above any JSON body (LIMIT_HTTP_BODY_BYTES), so a batch's
+ * body, trees and answer still reuse their arena's memory. */
+#define LIMIT_MALLOC_LARGE_BYTES LIMIT_HTTP_BODY_BYTES
+
 /* Seconds SIGTERM waits for in-flight requests before stopping anyway. */
 #define LIMIT_HTTP_DRAIN_S 30
 
@@ -211,8 +245,9 @@
 #define LIMIT_RECONNECT_PAUSE_MS 50
 
 /* Memory tfledgerd keeps from one request to the next instead of
- * returning it to the kernel (mallopt in tfledgerd.c): a few batches'
- * worth of bodies and JSON trees. */
+ * returning it to the kernel (M_TRIM_THRESHOLD in tfledgerd.c): a few
+ * batches' worth of bodies and JSON trees; larger allocations are
+ * LIMIT_MALLOC_LARGE_BYTES'. */
 #define LIMIT_MALLOC_KEEP_BYTES (64 * 1024 * 1024)
 
 /* Accounts (code, currency) and closed months the append checks remember

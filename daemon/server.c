@@ -1,11 +1,15 @@
 /*
  * server.c - the HTTP API of tfledgerd (see server.h and docs/openapi.yaml).
  *
- * One thread per connection (libmicrohttpd), at most LIMIT_HTTP_CONNECTIONS.
- * A request finds its row of the route table (routes.c) when its headers
- * arrive, reads its body (413 beyond the row's limit), takes a pooled
- * database connection, authenticates the bearer token, checks the row's
- * roles, replays an Idempotency-Key it has seen, and calls the row's
+ * One thread per connection (libmicrohttpd), at most LIMIT_HTTP_CONNECTIONS,
+ * LIMIT_HTTP_PER_ADDRESS of them from one client address; a watchdog cuts a
+ * connection whose headers or whole request take too long (see "the
+ * watchdog" below). A request finds its row of the route table (routes.c)
+ * when its headers arrive and, from the headers alone, authenticates the
+ * bearer token and checks the row's roles (a refused request's body is
+ * read and dropped, never held, then 401/403 answered); then it reads its
+ * body (413 beyond the row's limit), takes a pooled database connection,
+ * replays an Idempotency-Key it has seen, and calls the row's
  * handler, which validates its input strictly and writes through
  * http_write (one transaction with the key's record) or, for appends to
  * the journal, hands the entries to the writer (writer.c, which stores the
@@ -17,6 +21,7 @@
 
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -25,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,12 +71,190 @@ struct pool {
 	const char *conninfo;
 };
 
+/* --- the watchdog: header and request time bounds ------------------------------ */
+
+/*
+ * libmicrohttpd bounds only idle time (MHD_OPTION_CONNECTION_TIMEOUT): a
+ * client that sends a header line or a few body bytes every few seconds
+ * is never idle and holds its connection and its thread for ever, and
+ * LIMIT_HTTP_CONNECTIONS such clients stop the daemon. libmicrohttpd has
+ * no bound on a request's total time, so each connection is tracked here
+ * from MHD_OPTION_NOTIFY_CONNECTION's STARTED to its CLOSED, its clock
+ * restarted when a request ends (completed), and one thread looks every
+ * WATCH_TICK_MS and shuts down the socket of a connection still without a
+ * request's full headers after header_s, or still in its request after
+ * request_s. With one thread per connection, that connection's thread is
+ * blocked in poll or recv on this socket: shutdown(2) wakes it with end of
+ * file and it ends the connection as if the client had hung up
+ * (completed() runs; a write not committed is not stored). Not close():
+ * the descriptor stays libmicrohttpd's, which closes it after CLOSED, so
+ * under the watchdog's lock a tracked descriptor is never another
+ * connection's. An idle keep-alive connection waits for its next request's
+ * headers, so it is closed after header_s too.
+ */
+#define WATCH_TICK_MS 250
+
+struct watched {
+	struct watched *prev, *next;
+	int fd;
+	char client[INET6_ADDRSTRLEN];
+	struct timespec start; /* the connection's, or its last request's end */
+	bool headers_done;     /* the current request's headers have arrived */
+	bool cut;
+};
+
+struct watchdog {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool started, stop;
+	struct watched *list;
+	struct daemon_server_limits limits;
+};
+
 struct ledger_server {
 	struct MHD_Daemon *d;
 	struct ledger_writer *writer;
 	struct pool pool;
+	struct watchdog watch;
 	atomic_int inflight;
 };
+
+const struct daemon_server_limits daemon_server_default_limits = {
+	LIMIT_HTTP_PER_ADDRESS, LIMIT_HTTP_HEADER_S, LIMIT_HTTP_REQUEST_S};
+
+static double since(const struct timespec *t0);
+
+/* MHD_OPTION_NOTIFY_CONNECTION: tracks conn from its start to its close
+ * (*socket_context is its struct watched; untracked if out of memory). */
+static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			      enum MHD_ConnectionNotificationCode toe)
+{
+	struct watchdog *w = cls;
+	struct watched *x = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+		if (!fd || !(x = calloc(1, sizeof(*x))))
+			return;
+		x->fd = fd->connect_fd;
+		daemon_throttle_address(x->client, sizeof(x->client),
+					ci ? ci->client_addr : NULL);
+		clock_gettime(CLOCK_MONOTONIC, &x->start);
+		pthread_mutex_lock(&w->mu);
+		x->next = w->list;
+		if (w->list)
+			w->list->prev = x;
+		w->list = x;
+		pthread_mutex_unlock(&w->mu);
+		*socket_context = x;
+		return;
+	}
+	if (toe != MHD_CONNECTION_NOTIFY_CLOSED || !x)
+		return;
+	pthread_mutex_lock(&w->mu);
+	if (x->prev)
+		x->prev->next = x->next;
+	else
+		w->list = x->next;
+	if (x->next)
+		x->next->prev = x->prev;
+	pthread_mutex_unlock(&w->mu);
+	free(x);
+	*socket_context = NULL;
+}
+
+/* The tracked state of conn's connection, or NULL. */
+static struct watched *watched_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Marks the state of conn's request: its headers arrived (true), or it
+ * ended and the next request's clock starts (false). */
+static void watch_mark(struct watchdog *w, struct MHD_Connection *conn, bool headers_done)
+{
+	struct watched *x = watched_of(conn);
+
+	if (!x)
+		return;
+	pthread_mutex_lock(&w->mu);
+	x->headers_done = headers_done;
+	if (!headers_done)
+		clock_gettime(CLOCK_MONOTONIC, &x->start);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* The watchdog's thread: cuts connections past their bound until stopped. */
+static void *watch_main(void *arg)
+{
+	struct watchdog *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	while (!w->stop) {
+		struct timespec until;
+
+		for (struct watched *x = w->list; x; x = x->next) {
+			unsigned bound = x->headers_done ? w->limits.request_s : w->limits.header_s;
+			char s[16];
+
+			if (x->cut || since(&x->start) < bound)
+				continue;
+			shutdown(x->fd, SHUT_RDWR);
+			x->cut = true;
+			snprintf(s, sizeof(s), "%u", bound);
+			log_info(x->headers_done ? "connection cut: its request took too long"
+						 : "connection cut: its headers took too long",
+				 "client", x->client, "seconds", s, NULL);
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += WATCH_TICK_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&w->cv, &w->mu, &until);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static int watch_start(struct watchdog *w, const struct daemon_server_limits *limits)
+{
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->limits = *limits;
+	if (pthread_create(&w->thread, NULL, watch_main, w) != 0)
+		return err_set(ERR_SYSTEM, "cannot start the connection watchdog");
+	w->started = true;
+	return 0;
+}
+
+/* Stops the thread (every connection is closed by now) and frees w's state. */
+static void watch_stop(struct watchdog *w)
+{
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	while (w->list) {
+		struct watched *x = w->list;
+
+		w->list = x->next;
+		free(x);
+	}
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	w->started = false;
+}
 
 /* Prepares a new pooled connection for every module the routes call. */
 static int setup(PGconn *c)
@@ -189,6 +373,10 @@ struct req {
 	bool db_lost;
 	const char *idem_key;
 	char request_sha[HASH_HEX_BYTES];
+	bool authorised; /* the route's roles were checked from the headers */
+	bool hold;       /* send_response keeps the answer in held ... */
+	struct MHD_Response *held; /* ... a refusal, sent once the body is dropped */
+	unsigned held_status;
 };
 
 static double since(const struct timespec *t0)
@@ -217,8 +405,14 @@ static enum MHD_Result send_response(struct req *q, unsigned status, const char 
 		snprintf(ra, sizeof(ra), "%d", LIMIT_RETRY_AFTER_S);
 		MHD_add_response_header(r, "Retry-After", ra);
 	}
-	ret = MHD_queue_response(q->conn, status, r);
-	MHD_destroy_response(r);
+	if (q->hold) {
+		q->held = r;
+		q->held_status = status;
+		ret = MHD_YES;
+	} else {
+		ret = MHD_queue_response(q->conn, status, r);
+		MHD_destroy_response(r);
+	}
 	metrics_request(q->route, status, s);
 	snprintf(st, sizeof(st), "%u", status);
 	{
@@ -1000,12 +1194,14 @@ static enum MHD_Result no_route(struct req *q)
 	return sent;
 }
 
-/* Answers q by its row of the route table: 413, 404, 401/403, a stored
+/* Answers q, whose roles were checked from its headers (authorise_early),
+ * by its row of the route table: 413, 400, 404/405, a stored
  * Idempotency-Key's answer, else the handler's. */
 static enum MHD_Result dispatch(struct req *q)
 {
 	const char *args[ROUTE_ARGS_MAX];
 	enum MHD_Result sent;
+	int rc;
 
 	if (q->too_large)
 		return http_send_error(q, EC_TOO_LARGE, "the request body exceeds %zu bytes",
@@ -1015,8 +1211,10 @@ static enum MHD_Result dispatch(struct req *q)
 	if (!q->rt)
 		return no_route(q);
 	q->route = q->rt->name;
-	if (q->rt->roles && authorise(q, q->rt->roles, q->rt->what, &sent))
-		return sent;
+	if (q->rt->roles && !q->authorised)
+		return MHD_NO; /* its refusal could not be made: out of memory */
+	if (q->rt->roles && (rc = need_db(q)) < 0)
+		return http_send_failure(q, rc);
 	if (check_request_text(q) < 0)
 		return http_send_error(q, EC_INVALID_FIELD, "%s", err_last());
 	if (q->rt->idempotent && idempotency(q, &sent))
@@ -1071,6 +1269,34 @@ static const char *framing(struct MHD_Connection *conn, const char *version)
 	return NULL;
 }
 
+/*
+ * Authenticates q and checks its route's roles from the headers alone,
+ * before any of its body is read: a refusal (401, 403, 429, 503) is held
+ * (q->held) while the body is read and dropped, then sent; answering
+ * before the body is read makes clients see a reset instead. The pooled
+ * connection authorise took is given back: the body may take long to come.
+ */
+static void authorise_early(struct req *q)
+{
+	enum MHD_Result sent;
+
+	q->route = q->rt->name;
+	q->hold = true;
+	q->authorised = !authorise(q, q->rt->roles, q->rt->what, &sent);
+	q->hold = false;
+	release_db(q);
+}
+
+/* Queues the refusal authorise_early held. */
+static enum MHD_Result send_held(struct req *q)
+{
+	enum MHD_Result ret = MHD_queue_response(q->conn, q->held_status, q->held);
+
+	MHD_destroy_response(q->held);
+	q->held = NULL;
+	return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version,
 			      const char *upload_data, size_t *upload_data_size,
@@ -1105,13 +1331,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		 * before it is read makes clients see a reset, not the 413). */
 		if (cl && strtoull(cl, NULL, 10) > q->body_max)
 			q->too_large = true;
+		watch_mark(&srv->watch, conn, true);
+		if (q->rt && q->rt->roles && !q->too_large && !q->bad_framing)
+			authorise_early(q);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		if (q->too_large)
+		/* a body that will not be used is read and dropped, not held */
+		if (q->too_large || q->bad_framing || !q->rt || q->held ||
+		    (q->rt->roles && !q->authorised))
 			return MHD_YES;
 		if (q->len + n > q->body_max) {
 			q->too_large = true;
@@ -1139,6 +1370,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		q->body[q->len] = '\0';
 		return MHD_YES;
 	}
+	if (q->held)
+		return send_held(q);
 	ret = dispatch(q);
 	release_db(q);
 	return ret;
@@ -1149,20 +1382,30 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
 	struct ledger_server *srv = cls;
 	struct req *q = *req_cls;
+	bool large;
 
-	(void)conn;
 	(void)toe;
+	watch_mark(&srv->watch, conn, false);
 	if (!q)
 		return;
 	release_db(q);
+	if (q->held)
+		MHD_destroy_response(q->held);
+	large = q->cap >= LIMIT_MALLOC_LARGE_BYTES;
 	free(q->body);
 	free(q);
 	*req_cls = NULL;
 	atomic_fetch_sub(&srv->inflight, 1);
+	/* What the body's reader built is in this thread's arena, which glibc
+	 * keeps (M_TRIM_THRESHOLD, tfledgerd.c), and connection threads have
+	 * several arenas: give their free pages back now (the body itself was
+	 * a mapping of its own: LIMIT_MALLOC_LARGE_BYTES). */
+	if (large)
+		malloc_trim(0);
 }
 
 int daemon_server_start(struct ledger_server **out, const char *conninfo,
-			const struct sockaddr_in *addr)
+			const struct sockaddr_in *addr, const struct daemon_server_limits *limits)
 {
 	struct ledger_server *srv = calloc(1, sizeof(*srv));
 	int rc;
@@ -1170,11 +1413,16 @@ int daemon_server_start(struct ledger_server **out, const char *conninfo,
 	*out = NULL;
 	if (!srv)
 		return err_set(ERR_INTERNAL, "out of memory");
+	if (!limits)
+		limits = &daemon_server_default_limits;
 	pthread_mutex_init(&srv->pool.mu, NULL);
 	pthread_cond_init(&srv->pool.cv, NULL);
 	srv->pool.conninfo = conninfo;
-	rc = ledger_writer_start(&srv->writer, conninfo);
+	rc = watch_start(&srv->watch, limits);
+	if (rc == 0)
+		rc = ledger_writer_start(&srv->writer, conninfo);
 	if (rc < 0) {
+		watch_stop(&srv->watch);
 		free(srv);
 		return rc;
 	}
@@ -1184,9 +1432,12 @@ int daemon_server_start(struct ledger_server **out, const char *conninfo,
 		0, NULL, NULL, handle, srv, MHD_OPTION_SOCK_ADDR, addr,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIMIT_HTTP_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)LIMIT_HTTP_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits->per_address,
+		MHD_OPTION_NOTIFY_CONNECTION, notify_connection, &srv->watch,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, srv, MHD_OPTION_END);
 	if (!srv->d) {
 		ledger_writer_stop(srv->writer);
+		watch_stop(&srv->watch);
 		free(srv);
 		return err_set(ERR_SYSTEM, "cannot listen on the address given");
 	}
@@ -1206,6 +1457,7 @@ void daemon_server_stop(struct ledger_server *srv)
 	for (int i = 0; i < LIMIT_HTTP_DRAIN_S * 100 && atomic_load(&srv->inflight) > 0; i++)
 		usleep(10000);
 	MHD_stop_daemon(srv->d);
+	watch_stop(&srv->watch);
 	ledger_writer_stop(srv->writer);
 	for (int i = 0; i < LIMIT_DB_POOL; i++)
 		PQfinish(srv->pool.conns[i]);

@@ -8,7 +8,8 @@
  * requests in flight and exits 0.
  *
  * Settings come from flags, then --config FILE (`database`,
- * `database_file`, `listen`, `sign_key`, `sign_cert`, `sign_certs_dir`),
+ * `database_file`, `listen`, `sign_key`, `sign_cert`, `sign_certs_dir`,
+ * `per_address_connections`, `header_timeout`, `request_timeout`),
  * then $TFLEDGER_DATABASE and the defaults: a flag always wins over the
  * file. The conninfo (and so a password) is best kept out of `ps`: in the
  * environment, the config file, or --database-file FILE (mode 0600,
@@ -48,6 +49,8 @@ static void usage(FILE *f)
 		"Usage: tfledgerd [--config FILE] [--database CONNINFO | --database-file FILE]\n"
 		"                 [--listen HOST:PORT]\n"
 		"                 [--sign-key KEY.pem --sign-cert CERT.pem] [--sign-certs-dir DIR]\n"
+		"                 [--per-address-connections N] [--header-timeout S]\n"
+		"                 [--request-timeout S]\n"
 		"       tfledgerd --help | --version\n\n"
 		"The tfledger ledger daemon: HTTP/JSON on HOST:PORT (default 127.0.0.1:8080).\n"
 		"It refuses to start unless every migration is applied and unchanged\n"
@@ -55,7 +58,9 @@ static void usage(FILE *f)
 		"SIGHUP reloads the signing key and certificates.\n\n"
 		"  --config FILE     read settings from FILE: 'key = value' lines,\n"
 		"                    '#' comment lines; keys: database, database_file,\n"
-		"                    listen, sign_key, sign_cert, sign_certs_dir.\n"
+		"                    listen, sign_key, sign_cert, sign_certs_dir,\n"
+		"                    per_address_connections, header_timeout,\n"
+		"                    request_timeout.\n"
 		"                    Flags override the file.\n"
 		"  --database CONN   libpq conninfo (default: the file's, else\n"
 		"                    $TFLEDGER_DATABASE); shows in ps: a password\n"
@@ -68,7 +73,12 @@ static void usage(FILE *f)
 		"  --sign-cert FILE  ... whose certificate this is (published at\n"
 		"                    GET /v1/signing/certificates)\n"
 		"  --sign-certs-dir DIR  earlier certificates (*.pem), still published so\n"
-		"                    that older signatures verify (docs/signing.md)\n\n"
+		"                    that older signatures verify (docs/signing.md)\n"
+		"  --per-address-connections N  open connections one client address may\n"
+		"                    hold (default 32; raise it behind a proxy)\n"
+		"  --header-timeout S  seconds a request's headers may take (default 10)\n"
+		"  --request-timeout S  seconds a whole request may take, body included\n"
+		"                    (default 120)\n\n"
 		"Routes: see docs/openapi.yaml (GET /healthz, GET /metrics, /v1/...).\n");
 }
 
@@ -100,6 +110,7 @@ struct file_settings {
 	char *database, *database_file;
 	char *listen;
 	char *sign_key, *sign_cert, *sign_certs_dir;
+	char *per_address, *header_timeout, *request_timeout;
 };
 
 static int take(char **slot, const char *value)
@@ -129,8 +140,31 @@ static int on_setting(void *ud, const char *key, const char *value)
 		return take(&fs->sign_cert, value);
 	if (strcmp(key, "sign_certs_dir") == 0)
 		return take(&fs->sign_certs_dir, value);
+	if (strcmp(key, "per_address_connections") == 0)
+		return take(&fs->per_address, value);
+	if (strcmp(key, "header_timeout") == 0)
+		return take(&fs->header_timeout, value);
+	if (strcmp(key, "request_timeout") == 0)
+		return take(&fs->request_timeout, value);
 	return err_set(ERR_INVALID, "unknown key '%s' (known: database, database_file, listen, "
-				    "sign_key, sign_cert, sign_certs_dir)", key);
+				    "sign_key, sign_cert, sign_certs_dir, per_address_connections, "
+				    "header_timeout, request_timeout)", key);
+}
+
+/* *out = text (NULL: left as it is) as a whole number 1..max; else err
+ * naming the setting. */
+static int parse_count(unsigned *out, const char *name, const char *text, unsigned max)
+{
+	char *end;
+	unsigned long v;
+
+	if (!text)
+		return 0;
+	v = strtoul(text, &end, 10);
+	if (!*text || *end || text[0] == '-' || v < 1 || v > max)
+		return err_set(ERR_INVALID, "%s %s: a whole number from 1 to %u", name, text, max);
+	*out = (unsigned)v;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -143,12 +177,17 @@ int main(int argc, char **argv)
 		{"sign-key", required_argument, NULL, 'k'},
 		{"sign-cert", required_argument, NULL, 'C'},
 		{"sign-certs-dir", required_argument, NULL, 'D'},
+		{"per-address-connections", required_argument, NULL, 'P'},
+		{"header-timeout", required_argument, NULL, 'H'},
+		{"request-timeout", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	char dir[LIMIT_PATH_BYTES];
-	struct file_settings fs = {NULL, NULL, NULL, NULL, NULL, NULL};
+	struct file_settings fs = {0};
+	struct daemon_server_limits limits = daemon_server_default_limits;
+	const char *per_address = NULL, *header_timeout = NULL, *request_timeout = NULL;
 	static char secret[LIMIT_CONNINFO_BYTES];
 	const char *database_file = NULL;
 	const char *sign_key = NULL, *sign_cert = NULL, *sign_certs_dir = NULL;
@@ -157,8 +196,9 @@ int main(int argc, char **argv)
 	 * the answer); glibc's defaults give it back to the kernel after each
 	 * request and fault it in again, which was a third of the daemon's CPU
 	 * in bench/ledger.sh. Keep it: the peak is bounded by the request and
-	 * group limits (common/limits.h). */
-	mallopt(M_MMAP_THRESHOLD, LIMIT_MALLOC_KEEP_BYTES);
+	 * group limits (common/limits.h). A statement upload's tens of MiB
+	 * are mapped on their own and given back (LIMIT_MALLOC_LARGE_BYTES). */
+	mallopt(M_MMAP_THRESHOLD, LIMIT_MALLOC_LARGE_BYTES);
 	mallopt(M_TRIM_THRESHOLD, LIMIT_MALLOC_KEEP_BYTES);
 	const char *config = NULL;
 	const char *listen = NULL;
@@ -180,6 +220,9 @@ int main(int argc, char **argv)
 		case 'k': sign_key = optarg; break;
 		case 'C': sign_cert = optarg; break;
 		case 'D': sign_certs_dir = optarg; break;
+		case 'P': per_address = optarg; break;
+		case 'H': header_timeout = optarg; break;
+		case 'R': request_timeout = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("tfledgerd %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 1;
@@ -217,6 +260,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tfledgerd: signing: %s\n", err_last());
 		goto cleanup;
 	}
+	if (parse_count(&limits.per_address, "--per-address-connections",
+			per_address ? per_address : fs.per_address, LIMIT_HTTP_CONNECTIONS) < 0 ||
+	    parse_count(&limits.header_s, "--header-timeout",
+			header_timeout ? header_timeout : fs.header_timeout, LIMIT_HTTP_BOUND_MAX_S) < 0 ||
+	    parse_count(&limits.request_s, "--request-timeout",
+			request_timeout ? request_timeout : fs.request_timeout,
+			LIMIT_HTTP_BOUND_MAX_S) < 0) {
+		fprintf(stderr, "tfledgerd: %s\n", err_last());
+		goto cleanup;
+	}
 	conninfo = cfg_database(database);
 	if (!conninfo || parse_listen(&addr, listen) < 0) {
 		fprintf(stderr, "tfledgerd: %s\n", err_last());
@@ -244,7 +297,7 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (daemon_server_start(&srv, conninfo, &addr) < 0) {
+	if (daemon_server_start(&srv, conninfo, &addr, &limits) < 0) {
 		log_error("cannot listen", "listen", listen, "error", err_last(), NULL);
 		status = 2;
 		goto cleanup;
@@ -274,5 +327,8 @@ cleanup:
 	free(fs.sign_key);
 	free(fs.sign_cert);
 	free(fs.sign_certs_dir);
+	free(fs.per_address);
+	free(fs.header_timeout);
+	free(fs.request_timeout);
 	return status;
 }

@@ -40,6 +40,7 @@
 #include "daemon/http.h"
 #include "daemon/routes.h"
 #include "daemon/throttle.h"
+#include "daemon/tls.h"
 #include "ledger/ledger.h"
 #include "ledger/people.h"
 #include "common/metrics.h"
@@ -1110,9 +1111,10 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 }
 
 int daemon_server_start(struct ledger_server **out, const char *conninfo,
-			const struct sockaddr_in *addr)
+			const struct sockaddr_in *addr, bool tls)
 {
 	struct ledger_server *srv = calloc(1, sizeof(*srv));
+	struct MHD_OptionItem tls_options[DAEMON_TLS_OPTIONS];
 	int rc;
 
 	*out = NULL;
@@ -1126,13 +1128,15 @@ int daemon_server_start(struct ledger_server **out, const char *conninfo,
 		free(srv);
 		return rc;
 	}
+	daemon_tls_options(tls_options, tls);
 	srv->d = MHD_start_daemon(
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-			MHD_USE_ERROR_LOG,
+			MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0),
 		0, NULL, NULL, handle, srv, MHD_OPTION_SOCK_ADDR, addr,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIMIT_HTTP_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)LIMIT_HTTP_CONNECTIONS,
-		MHD_OPTION_NOTIFY_COMPLETED, completed, srv, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+		MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
 	if (!srv->d) {
 		ledger_writer_stop(srv->writer);
 		free(srv);

@@ -8,15 +8,18 @@
 #define TFLEDGER_DAEMON_SERVER_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 
 struct ledger_server;
 
 /*
- * Starts serving on addr. The database need not be reachable: requests
- * answer 503 until it is. The caller owns *out (daemon_server_stop).
+ * Starts serving on addr, over TLS with the certificate in force when tls
+ * (daemon/tls.h: daemon_tls_load first), else plain HTTP. The database
+ * need not be reachable: requests answer 503 until it is. The caller owns
+ * *out (daemon_server_stop).
  */
 int daemon_server_start(struct ledger_server **out, const char *conninfo,
-			const struct sockaddr_in *addr);
+			const struct sockaddr_in *addr, bool tls);
 
 /*
  * Stops accepting connections, waits (at most LIMIT_HTTP_DRAIN_S) for the

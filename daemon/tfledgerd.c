@@ -19,6 +19,13 @@
  * certificate stops start-up, naming the files) and again on SIGHUP, from
  * the same files: a reload that fails is logged and the set in force
  * stays.
+ *
+ * TLS (daemon/tls.h): --tls-cert and --tls-key (config tls_cert, tls_key)
+ * serve HTTPS, TLS 1.2 and 1.3 only; the pair is checked at start-up (a
+ * bad one stops it, naming the file) and reloaded on SIGHUP like the
+ * signing keys, without closing the listener. Without TLS, tfledgerd
+ * listens only on a loopback address unless --insecure-http says that
+ * plain HTTP on the network is meant.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -26,6 +33,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +48,7 @@
 #include "ledger/ledger.h"
 #include "daemon/server.h"
 #include "daemon/signing.h"
+#include "daemon/tls.h"
 #include "config.h"
 
 static void usage(FILE *f)
@@ -48,14 +57,16 @@ static void usage(FILE *f)
 		"Usage: tfledgerd [--config FILE] [--database CONNINFO | --database-file FILE]\n"
 		"                 [--listen HOST:PORT]\n"
 		"                 [--sign-key KEY.pem --sign-cert CERT.pem] [--sign-certs-dir DIR]\n"
+		"                 [--tls-cert CERT.pem --tls-key KEY.pem] [--insecure-http]\n"
 		"       tfledgerd --help | --version\n\n"
 		"The tfledger ledger daemon: HTTP/JSON on HOST:PORT (default 127.0.0.1:8080).\n"
 		"It refuses to start unless every migration is applied and unchanged\n"
 		"(run tfledger migrate first). SIGTERM or SIGINT stops it cleanly;\n"
-		"SIGHUP reloads the signing key and certificates.\n\n"
+		"SIGHUP reloads the signing key and certificates and the TLS pair.\n\n"
 		"  --config FILE     read settings from FILE: 'key = value' lines,\n"
 		"                    '#' comment lines; keys: database, database_file,\n"
-		"                    listen, sign_key, sign_cert, sign_certs_dir.\n"
+		"                    listen, sign_key, sign_cert, sign_certs_dir,\n"
+		"                    tls_cert, tls_key.\n"
 		"                    Flags override the file.\n"
 		"  --database CONN   libpq conninfo (default: the file's, else\n"
 		"                    $TFLEDGER_DATABASE); shows in ps: a password\n"
@@ -68,7 +79,12 @@ static void usage(FILE *f)
 		"  --sign-cert FILE  ... whose certificate this is (published at\n"
 		"                    GET /v1/signing/certificates)\n"
 		"  --sign-certs-dir DIR  earlier certificates (*.pem), still published so\n"
-		"                    that older signatures verify (docs/signing.md)\n\n"
+		"                    that older signatures verify (docs/signing.md)\n"
+		"  --tls-cert FILE   serve HTTPS (TLS 1.2 and 1.3) with this PEM\n"
+		"                    certificate chain, the server's certificate first ...\n"
+		"  --tls-key FILE    ... and its unencrypted PEM private key (mode 0600)\n"
+		"  --insecure-http   allow plain HTTP on a non-loopback address (without\n"
+		"                    TLS, tfledgerd listens only on 127.0.0.0/8)\n\n"
 		"Routes: see docs/openapi.yaml (GET /healthz, GET /metrics, /v1/...).\n");
 }
 
@@ -95,11 +111,18 @@ static int parse_listen(struct sockaddr_in *out, const char *s)
 	return 0;
 }
 
+/* Whether a is in 127.0.0.0/8, where plain HTTP stays on the machine. */
+static bool loopback(const struct sockaddr_in *a)
+{
+	return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+}
+
 /* The settings read from --config; each NULL unless the file sets it. */
 struct file_settings {
 	char *database, *database_file;
 	char *listen;
 	char *sign_key, *sign_cert, *sign_certs_dir;
+	char *tls_cert, *tls_key;
 };
 
 static int take(char **slot, const char *value)
@@ -129,8 +152,12 @@ static int on_setting(void *ud, const char *key, const char *value)
 		return take(&fs->sign_cert, value);
 	if (strcmp(key, "sign_certs_dir") == 0)
 		return take(&fs->sign_certs_dir, value);
+	if (strcmp(key, "tls_cert") == 0)
+		return take(&fs->tls_cert, value);
+	if (strcmp(key, "tls_key") == 0)
+		return take(&fs->tls_key, value);
 	return err_set(ERR_INVALID, "unknown key '%s' (known: database, database_file, listen, "
-				    "sign_key, sign_cert, sign_certs_dir)", key);
+				    "sign_key, sign_cert, sign_certs_dir, tls_cert, tls_key)", key);
 }
 
 int main(int argc, char **argv)
@@ -143,15 +170,21 @@ int main(int argc, char **argv)
 		{"sign-key", required_argument, NULL, 'k'},
 		{"sign-cert", required_argument, NULL, 'C'},
 		{"sign-certs-dir", required_argument, NULL, 'D'},
+		{"tls-cert", required_argument, NULL, 'T'},
+		{"tls-key", required_argument, NULL, 'K'},
+		{"insecure-http", no_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	char dir[LIMIT_PATH_BYTES];
-	struct file_settings fs = {NULL, NULL, NULL, NULL, NULL, NULL};
+	struct file_settings fs = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	static char secret[LIMIT_CONNINFO_BYTES];
 	const char *database_file = NULL;
 	const char *sign_key = NULL, *sign_cert = NULL, *sign_certs_dir = NULL;
+	const char *tls_cert = NULL, *tls_key = NULL;
+	char fingerprint[65];
+	bool insecure_http = false;
 
 	/* A batch request allocates and frees a few MiB (body, JSON trees,
 	 * the answer); glibc's defaults give it back to the kernel after each
@@ -180,6 +213,9 @@ int main(int argc, char **argv)
 		case 'k': sign_key = optarg; break;
 		case 'C': sign_cert = optarg; break;
 		case 'D': sign_certs_dir = optarg; break;
+		case 'T': tls_cert = optarg; break;
+		case 'K': tls_key = optarg; break;
+		case 'I': insecure_http = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("tfledgerd %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 1;
@@ -222,6 +258,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tfledgerd: %s\n", err_last());
 		goto cleanup;
 	}
+	tls_cert = tls_cert ? tls_cert : fs.tls_cert;
+	tls_key = tls_key ? tls_key : fs.tls_key;
+	if ((tls_cert || tls_key) && daemon_tls_load(fingerprint, sizeof(fingerprint), tls_cert,
+						     tls_key) < 0) {
+		fprintf(stderr, "tfledgerd: tls: %s\n", err_last());
+		goto cleanup;
+	}
+	if (!daemon_tls_on() && !insecure_http && !loopback(&addr)) {
+		fprintf(stderr, "tfledgerd: --listen %s is not a loopback address: give --tls-cert "
+				"and --tls-key to serve HTTPS there, or --insecure-http if plain HTTP "
+				"on the network is really meant\n", listen);
+		goto cleanup;
+	}
 	rc = migrate_default_dir(dir, sizeof(dir));
 	if (rc == 0)
 		rc = db_connect(&c, conninfo);
@@ -244,13 +293,13 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (daemon_server_start(&srv, conninfo, &addr) < 0) {
+	if (daemon_server_start(&srv, conninfo, &addr, daemon_tls_on()) < 0) {
 		log_error("cannot listen", "listen", listen, "error", err_last(), NULL);
 		status = 2;
 		goto cleanup;
 	}
 	log_info("listening", "listen", listen, "version", PACKAGE_VERSION, "signing",
-		 sign_key ? "on" : "off", NULL);
+		 sign_key ? "on" : "off", "tls", daemon_tls_on() ? fingerprint : "off", NULL);
 	for (;;) {
 		if (sigwait(&stop, &sig) != 0)
 			continue;
@@ -261,6 +310,13 @@ int main(int argc, char **argv)
 				  "error", err_last(), NULL);
 		else
 			log_info("SIGHUP: signing keys reloaded", NULL);
+		if (!daemon_tls_on())
+			continue;
+		if (daemon_tls_load(fingerprint, sizeof(fingerprint), tls_cert, tls_key) < 0)
+			log_error("SIGHUP: TLS certificate not reloaded, the old one stays", "error",
+				  err_last(), NULL);
+		else
+			log_info("SIGHUP: TLS certificate reloaded", "sha256", fingerprint, NULL);
 	}
 	log_info("stopping: draining requests in flight", NULL);
 	daemon_server_stop(srv);
@@ -268,11 +324,14 @@ int main(int argc, char **argv)
 	status = 0;
 cleanup:
 	daemon_signing_free_all();
+	daemon_tls_free_all();
 	free(fs.database);
 	free(fs.database_file);
 	free(fs.listen);
 	free(fs.sign_key);
 	free(fs.sign_cert);
 	free(fs.sign_certs_dir);
+	free(fs.tls_cert);
+	free(fs.tls_key);
 	return status;
 }

@@ -240,10 +240,11 @@ int cli_http_raw(char **out, size_t *len, const struct cli_http *h, const char *
 		else
 			fprintf(stderr, "tfledger: %s: %s: %s%s%s\n", what, h->url,
 				curl_easy_strerror(cc), *errbuf ? ": " : "", errbuf);
-		if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
-			fprintf(stderr, "tfledger: %s: the server's certificate was not "
-					"trusted: give the CA that issued it with --cacert FILE "
-					"(or $TFLEDGER_CACERT)\n", what);
+		if (cc == CURLE_PEER_FAILED_VERIFICATION)
+			fprintf(stderr, "tfledger: %s: the server's certificate could not be "
+					"verified: if the CA that issued it is not one this system "
+					"trusts, give it with --cacert FILE (or $TFLEDGER_CACERT)\n",
+				what);
 		rc = CLI_FAIL;
 		goto done;
 	}

@@ -272,7 +272,7 @@ START_TEST(test_tls__sighup_swaps_the_certificate_and_a_bad_one_is_not_taken)
 	struct daemon d = {0};
 	char *before = NULL, *now = NULL, *want = NULL, *old = file_fingerprint("srv.pem");
 	int rc;
-	bool swapped = false;
+	bool swapped = false, twice = false;
 
 	start_tls(&d);
 	before = served_fingerprint(d.port);
@@ -311,15 +311,23 @@ START_TEST(test_tls__sighup_swaps_the_certificate_and_a_bad_one_is_not_taken)
 	rc = sh(NULL, "cp srv2.key srv.key && echo garbage > srv.pem");
 	ck_assert_int_eq(rc, 0);
 	ck_assert_int_eq(kill(d.pid, SIGHUP), 0);
-	for (int i = 0; i < 1000; i++) {
+	for (int i = 0; i < 1000 && !twice; i++) {
 		char *log = harness_slurp(d.log, NULL);
 		char *first = log ? strstr(log, "TLS certificate not reloaded") : NULL;
-		bool twice = first && strstr(first + 1, "TLS certificate not reloaded");
 
+		twice = first && strstr(first + 1, "TLS certificate not reloaded");
 		free(log);
-		if (twice)
-			break;
-		usleep(10000);
+		if (!twice)
+			usleep(10000);
+	}
+	ck_assert_msg(twice, "the second bad reload was not logged");
+	{
+		char *log = harness_slurp(d.log, NULL);
+
+		ck_assert_msg(strstr(log, "srv.key: the private key does not match") &&
+				      strstr(log, "srv.pem: not a PEM certificate"),
+			      "the reasons, naming the files: %s", log);
+		free(log);
 	}
 	free(now);
 	now = served_fingerprint(d.port);

@@ -35,9 +35,12 @@ int cli_http_token_file(const char **out, const char *path)
 void cli_http_defaults(struct cli_http *h)
 {
 	const char *u = getenv("TFLEDGER_URL"), *t = getenv("TFLEDGER_TOKEN");
+	const char *ca = getenv("TFLEDGER_CACERT");
 
 	if (!h->url)
 		h->url = u && *u ? u : CLI_HTTP_DEFAULT_URL;
+	if (!h->cacert && ca && *ca)
+		h->cacert = ca;
 	if (h->token && h->token_file) {
 		h->token = NULL;
 		snprintf(token_problem, sizeof(token_problem),
@@ -160,7 +163,7 @@ int cli_http_raw(char **out, size_t *len, const struct cli_http *h, const char *
 		 const char *method, const char *path, const char *ctype, const char *body,
 		 size_t blen, char *rtype, size_t rsize)
 {
-	char url[4096], auth[512], idem[320], ct[160];
+	char url[4096], auth[512], idem[320], ct[160], errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdr = NULL;
 	struct buf b = {0};
 	long status = 0;
@@ -193,12 +196,17 @@ int cli_http_raw(char **out, size_t *len, const struct cli_http *h, const char *
 		return CLI_FAIL;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 600L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/* https: libcurl verifies the peer and the host name by default; the
+	 * ledger never turns that off, it only adds the CA to trust. */
+	if (h->cacert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->cacert);
 	if (h->progress) {
 		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 		curl_easy_setopt(c, CURLOPT_XFERINFODATA, h->progress);
@@ -230,8 +238,13 @@ int cli_http_raw(char **out, size_t *len, const struct cli_http *h, const char *
 			fprintf(stderr, "tfledger: %s: the answer is larger than %zu bytes\n", what,
 				ANSWER_MAX);
 		else
-			fprintf(stderr, "tfledger: %s: %s: %s\n", what, h->url,
-				curl_easy_strerror(cc));
+			fprintf(stderr, "tfledger: %s: %s: %s%s%s\n", what, h->url,
+				curl_easy_strerror(cc), *errbuf ? ": " : "", errbuf);
+		if (cc == CURLE_PEER_FAILED_VERIFICATION)
+			fprintf(stderr, "tfledger: %s: the server's certificate could not be "
+					"verified: if the CA that issued it is not one this system "
+					"trusts, give it with --cacert FILE (or $TFLEDGER_CACERT)\n",
+				what);
 		rc = CLI_FAIL;
 		goto done;
 	}

@@ -7,6 +7,11 @@
  * first admin) and offline work (rank from a CSV, verify-statement,
  * report verify) reach the database or files directly.
  *
+ * An https URL is always verified: the server's certificate must chain to
+ * a CA the system trusts, or to the one in --cacert FILE (else
+ * $TFLEDGER_CACERT), and name the URL's host. There is no way to turn
+ * verification off.
+ *
  * Refusals are printed in one form, "tfledger: WHAT: MESSAGE [code]", and
  * turned into the exit status: 1 for a 4xx (the caller's input), 2 for a
  * 5xx or a server that cannot be reached.
@@ -28,22 +33,28 @@ struct cli_http {
 	const char *url;   /* --url, else $TFLEDGER_URL, else CLI_HTTP_DEFAULT_URL */
 	const char *token; /* --token, else --token-file's, else $TFLEDGER_TOKEN */
 	const char *token_file; /* --token-file FILE (mode 0600), or NULL */
+	const char *cacert; /* --cacert FILE, else $TFLEDGER_CACERT, else NULL: the system's CAs */
 	const char *key;   /* Idempotency-Key of a write, or NULL */
 	struct cli_progress *progress; /* follows a request body's upload, or NULL */
 	FILE *body_file;	       /* a body read from here as it is sent, or NULL */
 };
 
-/* --url URL and --token TOKEN, the same in every command that takes them. */
+/* --url URL, --token TOKEN, --token-file FILE and --cacert FILE, the same in
+ * every command that takes them. */
 #define CLI_ARGS_SERVER(T, m)                                                             \
 	CLI_ARGS_OPT_STR("url", T, m.url, "URL",                                          \
 			 "tfledgerd (default $TFLEDGER_URL, else " CLI_HTTP_DEFAULT_URL ")", 0), \
 	CLI_ARGS_OPT_STR("token", T, m.token, "TOKEN", "your API token (default $TFLEDGER_TOKEN)", 0), \
 	CLI_ARGS_OPT_STR("token-file", T, m.token_file, "FILE",                           \
-			 "read your token from FILE (mode 0600) instead: out of ps", 0)
+			 "read your token from FILE (mode 0600) instead: out of ps", 0),         \
+	CLI_ARGS_OPT_STR("cacert", T, m.cacert, "FILE",                                   \
+			 "trust the CA certificate(s) in FILE (PEM) for an https URL "           \
+			 "(default $TFLEDGER_CACERT, else the system's)", 0)
 
 /*
  * Fills what h lacks: the token from h->token_file (cli_http_token_file),
- * else $TFLEDGER_TOKEN; the URL from $TFLEDGER_URL, else the default. A
+ * else $TFLEDGER_TOKEN; the URL from $TFLEDGER_URL, else the default; the
+ * CA file from $TFLEDGER_CACERT. A
  * token file that cannot be used (or both --token and --token-file) leaves
  * h->token NULL and its reason for the request to print (exit 1).
  */

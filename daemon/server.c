@@ -47,6 +47,7 @@
 #include "daemon/routes.h"
 #include "daemon/session.h"
 #include "daemon/throttle.h"
+#include "daemon/tls.h"
 #include "ledger/ledger.h"
 #include "ledger/people.h"
 #include "ledger/sessions.h"
@@ -1405,9 +1406,11 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 }
 
 int daemon_server_start(struct ledger_server **out, const char *conninfo,
-			const struct sockaddr_in *addr, const struct daemon_server_limits *limits)
+			const struct sockaddr_in *addr, bool tls,
+			const struct daemon_server_limits *limits)
 {
 	struct ledger_server *srv = calloc(1, sizeof(*srv));
+	struct MHD_OptionItem tls_options[DAEMON_TLS_OPTIONS];
 	int rc;
 
 	*out = NULL;
@@ -1426,15 +1429,17 @@ int daemon_server_start(struct ledger_server **out, const char *conninfo,
 		free(srv);
 		return rc;
 	}
+	daemon_tls_options(tls_options, tls);
 	srv->d = MHD_start_daemon(
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-			MHD_USE_ERROR_LOG,
+			MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0),
 		0, NULL, NULL, handle, srv, MHD_OPTION_SOCK_ADDR, addr,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIMIT_HTTP_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)LIMIT_HTTP_CONNECTIONS,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits->per_address,
 		MHD_OPTION_NOTIFY_CONNECTION, notify_connection, &srv->watch,
-		MHD_OPTION_NOTIFY_COMPLETED, completed, srv, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+		MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
 	if (!srv->d) {
 		ledger_writer_stop(srv->writer);
 		watch_stop(&srv->watch);

@@ -8,6 +8,7 @@
 #define TFLEDGER_DAEMON_SERVER_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 
 struct ledger_server;
 
@@ -22,12 +23,15 @@ struct daemon_server_limits {
 extern const struct daemon_server_limits daemon_server_default_limits;
 
 /*
- * Starts serving on addr with limits (NULL: the defaults). The database
+ * Starts serving on addr with limits (NULL: the defaults), over TLS with
+ * the certificate in force when tls (daemon/tls.h: daemon_tls_load first),
+ * else plain HTTP. The database
  * need not be reachable: requests answer 503 until it is. The caller owns
  * *out (daemon_server_stop).
  */
 int daemon_server_start(struct ledger_server **out, const char *conninfo,
-			const struct sockaddr_in *addr, const struct daemon_server_limits *limits);
+			const struct sockaddr_in *addr, bool tls,
+			const struct daemon_server_limits *limits);
 
 /*
  * Stops accepting connections, waits (at most LIMIT_HTTP_DRAIN_S) for the

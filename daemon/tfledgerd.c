@@ -20,6 +20,13 @@
  * certificate stops start-up, naming the files) and again on SIGHUP, from
  * the same files: a reload that fails is logged and the set in force
  * stays.
+ *
+ * TLS (daemon/tls.h): --tls-cert and --tls-key (config tls_cert, tls_key)
+ * serve HTTPS, TLS 1.2 and 1.3 only; the pair is checked at start-up (a
+ * bad one stops it, naming the file) and reloaded on SIGHUP like the
+ * signing keys, without closing the listener. Without TLS, tfledgerd
+ * listens only on a loopback address unless --insecure-http says that
+ * plain HTTP on the network is meant.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -27,6 +34,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +49,7 @@
 #include "ledger/ledger.h"
 #include "daemon/server.h"
 #include "daemon/signing.h"
+#include "daemon/tls.h"
 #include "config.h"
 
 static void usage(FILE *f)
@@ -51,16 +60,17 @@ static void usage(FILE *f)
 		"                 [--sign-key KEY.pem --sign-cert CERT.pem] [--sign-certs-dir DIR]\n"
 		"                 [--per-address-connections N] [--header-timeout S]\n"
 		"                 [--request-timeout S]\n"
+		"                 [--tls-cert CERT.pem --tls-key KEY.pem] [--insecure-http]\n"
 		"       tfledgerd --help | --version\n\n"
 		"The tfledger ledger daemon: HTTP/JSON on HOST:PORT (default 127.0.0.1:8080).\n"
 		"It refuses to start unless every migration is applied and unchanged\n"
 		"(run tfledger migrate first). SIGTERM or SIGINT stops it cleanly;\n"
-		"SIGHUP reloads the signing key and certificates.\n\n"
+		"SIGHUP reloads the signing key and certificates and the TLS pair.\n\n"
 		"  --config FILE     read settings from FILE: 'key = value' lines,\n"
 		"                    '#' comment lines; keys: database, database_file,\n"
 		"                    listen, sign_key, sign_cert, sign_certs_dir,\n"
 		"                    per_address_connections, header_timeout,\n"
-		"                    request_timeout.\n"
+		"                    request_timeout, tls_cert, tls_key.\n"
 		"                    Flags override the file.\n"
 		"  --database CONN   libpq conninfo (default: the file's, else\n"
 		"                    $TFLEDGER_DATABASE); shows in ps: a password\n"
@@ -78,7 +88,12 @@ static void usage(FILE *f)
 		"                    hold (default 32; raise it behind a proxy)\n"
 		"  --header-timeout S  seconds a request's headers may take (default 10)\n"
 		"  --request-timeout S  seconds a whole request may take, body included\n"
-		"                    (default 120)\n\n"
+		"                    (default 120)\n"
+		"  --tls-cert FILE   serve HTTPS (TLS 1.2 and 1.3) with this PEM\n"
+		"                    certificate chain, the server's certificate first ...\n"
+		"  --tls-key FILE    ... and its unencrypted PEM private key (mode 0600)\n"
+		"  --insecure-http   allow plain HTTP on a non-loopback address (without\n"
+		"                    TLS, tfledgerd listens only on 127.0.0.0/8)\n\n"
 		"Routes: see docs/openapi.yaml (GET /healthz, GET /metrics, /v1/...).\n");
 }
 
@@ -105,12 +120,19 @@ static int parse_listen(struct sockaddr_in *out, const char *s)
 	return 0;
 }
 
+/* Whether a is in 127.0.0.0/8, where plain HTTP stays on the machine. */
+static bool loopback(const struct sockaddr_in *a)
+{
+	return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+}
+
 /* The settings read from --config; each NULL unless the file sets it. */
 struct file_settings {
 	char *database, *database_file;
 	char *listen;
 	char *sign_key, *sign_cert, *sign_certs_dir;
 	char *per_address, *header_timeout, *request_timeout;
+	char *tls_cert, *tls_key;
 };
 
 static int take(char **slot, const char *value)
@@ -146,9 +168,13 @@ static int on_setting(void *ud, const char *key, const char *value)
 		return take(&fs->header_timeout, value);
 	if (strcmp(key, "request_timeout") == 0)
 		return take(&fs->request_timeout, value);
+	if (strcmp(key, "tls_cert") == 0)
+		return take(&fs->tls_cert, value);
+	if (strcmp(key, "tls_key") == 0)
+		return take(&fs->tls_key, value);
 	return err_set(ERR_INVALID, "unknown key '%s' (known: database, database_file, listen, "
 				    "sign_key, sign_cert, sign_certs_dir, per_address_connections, "
-				    "header_timeout, request_timeout)", key);
+				    "header_timeout, request_timeout, tls_cert, tls_key)", key);
 }
 
 /* *out = text (NULL: left as it is) as a whole number 1..max; else err
@@ -180,6 +206,9 @@ int main(int argc, char **argv)
 		{"per-address-connections", required_argument, NULL, 'P'},
 		{"header-timeout", required_argument, NULL, 'H'},
 		{"request-timeout", required_argument, NULL, 'R'},
+		{"tls-cert", required_argument, NULL, 'T'},
+		{"tls-key", required_argument, NULL, 'K'},
+		{"insecure-http", no_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -191,6 +220,9 @@ int main(int argc, char **argv)
 	static char secret[LIMIT_CONNINFO_BYTES];
 	const char *database_file = NULL;
 	const char *sign_key = NULL, *sign_cert = NULL, *sign_certs_dir = NULL;
+	const char *tls_cert = NULL, *tls_key = NULL;
+	char fingerprint[65];
+	bool insecure_http = false;
 
 	/* A batch request allocates and frees a few MiB (body, JSON trees,
 	 * the answer); glibc's defaults give it back to the kernel after each
@@ -223,6 +255,9 @@ int main(int argc, char **argv)
 		case 'P': per_address = optarg; break;
 		case 'H': header_timeout = optarg; break;
 		case 'R': request_timeout = optarg; break;
+		case 'T': tls_cert = optarg; break;
+		case 'K': tls_key = optarg; break;
+		case 'I': insecure_http = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("tfledgerd %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 1;
@@ -275,6 +310,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tfledgerd: %s\n", err_last());
 		goto cleanup;
 	}
+	tls_cert = tls_cert ? tls_cert : fs.tls_cert;
+	tls_key = tls_key ? tls_key : fs.tls_key;
+	if ((tls_cert || tls_key) && daemon_tls_load(fingerprint, sizeof(fingerprint), tls_cert,
+						     tls_key) < 0) {
+		fprintf(stderr, "tfledgerd: tls: %s\n", err_last());
+		goto cleanup;
+	}
+	if (!daemon_tls_on() && !insecure_http && !loopback(&addr)) {
+		fprintf(stderr, "tfledgerd: --listen %s is not a loopback address: give --tls-cert "
+				"and --tls-key to serve HTTPS there, or --insecure-http if plain HTTP "
+				"on the network is really meant\n", listen);
+		goto cleanup;
+	}
 	rc = migrate_default_dir(dir, sizeof(dir));
 	if (rc == 0)
 		rc = db_connect(&c, conninfo);
@@ -297,13 +345,13 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (daemon_server_start(&srv, conninfo, &addr, &limits) < 0) {
+	if (daemon_server_start(&srv, conninfo, &addr, daemon_tls_on(), &limits) < 0) {
 		log_error("cannot listen", "listen", listen, "error", err_last(), NULL);
 		status = 2;
 		goto cleanup;
 	}
 	log_info("listening", "listen", listen, "version", PACKAGE_VERSION, "signing",
-		 sign_key ? "on" : "off", NULL);
+		 sign_key ? "on" : "off", "tls", daemon_tls_on() ? fingerprint : "off", NULL);
 	for (;;) {
 		if (sigwait(&stop, &sig) != 0)
 			continue;
@@ -314,6 +362,13 @@ int main(int argc, char **argv)
 				  "error", err_last(), NULL);
 		else
 			log_info("SIGHUP: signing keys reloaded", NULL);
+		if (!daemon_tls_on())
+			continue;
+		if (daemon_tls_load(fingerprint, sizeof(fingerprint), tls_cert, tls_key) < 0)
+			log_error("SIGHUP: TLS certificate not reloaded, the old one stays", "error",
+				  err_last(), NULL);
+		else
+			log_info("SIGHUP: TLS certificate reloaded", "sha256", fingerprint, NULL);
 	}
 	log_info("stopping: draining requests in flight", NULL);
 	daemon_server_stop(srv);
@@ -321,6 +376,7 @@ int main(int argc, char **argv)
 	status = 0;
 cleanup:
 	daemon_signing_free_all();
+	daemon_tls_free_all();
 	free(fs.database);
 	free(fs.database_file);
 	free(fs.listen);
@@ -330,5 +386,7 @@ cleanup:
 	free(fs.per_address);
 	free(fs.header_timeout);
 	free(fs.request_timeout);
+	free(fs.tls_cert);
+	free(fs.tls_key);
 	return status;
 }

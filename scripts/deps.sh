@@ -12,6 +12,7 @@ TFLEDGER_PACKAGES=(
   libmicrohttpd-dev libjansson-dev libargon2-dev
   libssl-dev libxmlsec1-dev xmlsec1
   libcurl4-openssl-dev curl
+  libgnutls28-dev openssl
 )
 
 # Only for the libFuzzer harnesses (configure CC=clang --enable-fuzz,

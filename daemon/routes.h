@@ -181,5 +181,9 @@ enum MHD_Result route_user_token_create(struct req *q, const char *const *args);
 enum MHD_Result route_user_tokens(struct req *q, const char *const *args);
 enum MHD_Result route_token_revoke(struct req *q, const char *const *args);
 enum MHD_Result route_audit_list(struct req *q, const char *const *args);
+/* static.c: the web workspace's files (GET /, /web/FILE, /web/DIR/FILE). */
+enum MHD_Result route_web_index(struct req *q, const char *const *args);
+enum MHD_Result route_web_file(struct req *q, const char *const *args);
+enum MHD_Result route_web_file_in(struct req *q, const char *const *args);
 
 #endif

@@ -19,6 +19,13 @@
  * certificate stops start-up, naming the files) and again on SIGHUP, from
  * the same files: a reload that fails is logged and the set in force
  * stays.
+ *
+ * The web workspace (daemon/static.h, docs/workspace.md) is served from
+ * --web-dir (`web_dir`, default the installed $(pkgdatadir)/web) and its
+ * charts' Chart.js from --chart-js (`chart_js`, default Debian's
+ * libjs-chart.js). A directory or file given that is not there stops
+ * start-up; a default that is not there is logged, and the API is served
+ * without the workspace.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -40,6 +47,7 @@
 #include "ledger/ledger.h"
 #include "daemon/server.h"
 #include "daemon/signing.h"
+#include "daemon/static.h"
 #include "config.h"
 
 static void usage(FILE *f)
@@ -48,6 +56,7 @@ static void usage(FILE *f)
 		"Usage: tfledgerd [--config FILE] [--database CONNINFO | --database-file FILE]\n"
 		"                 [--listen HOST:PORT]\n"
 		"                 [--sign-key KEY.pem --sign-cert CERT.pem] [--sign-certs-dir DIR]\n"
+		"                 [--web-dir DIR] [--chart-js FILE]\n"
 		"       tfledgerd --help | --version\n\n"
 		"The tfledger ledger daemon: HTTP/JSON on HOST:PORT (default 127.0.0.1:8080).\n"
 		"It refuses to start unless every migration is applied and unchanged\n"
@@ -55,7 +64,8 @@ static void usage(FILE *f)
 		"SIGHUP reloads the signing key and certificates.\n\n"
 		"  --config FILE     read settings from FILE: 'key = value' lines,\n"
 		"                    '#' comment lines; keys: database, database_file,\n"
-		"                    listen, sign_key, sign_cert, sign_certs_dir.\n"
+		"                    listen, sign_key, sign_cert, sign_certs_dir,\n"
+		"                    web_dir, chart_js.\n"
 		"                    Flags override the file.\n"
 		"  --database CONN   libpq conninfo (default: the file's, else\n"
 		"                    $TFLEDGER_DATABASE); shows in ps: a password\n"
@@ -68,7 +78,11 @@ static void usage(FILE *f)
 		"  --sign-cert FILE  ... whose certificate this is (published at\n"
 		"                    GET /v1/signing/certificates)\n"
 		"  --sign-certs-dir DIR  earlier certificates (*.pem), still published so\n"
-		"                    that older signatures verify (docs/signing.md)\n\n"
+		"                    that older signatures verify (docs/signing.md)\n"
+		"  --web-dir DIR     serve the web workspace from DIR at / and /web/\n"
+		"                    (default " STATIC_WEB_DIR_DEFAULT ")\n"
+		"  --chart-js FILE   Chart.js for its charts, at /web/vendor/chart.js\n"
+		"                    (default " STATIC_CHART_JS_DEFAULT ")\n\n"
 		"Routes: see docs/openapi.yaml (GET /healthz, GET /metrics, /v1/...).\n");
 }
 
@@ -100,6 +114,7 @@ struct file_settings {
 	char *database, *database_file;
 	char *listen;
 	char *sign_key, *sign_cert, *sign_certs_dir;
+	char *web_dir, *chart_js;
 };
 
 static int take(char **slot, const char *value)
@@ -129,8 +144,12 @@ static int on_setting(void *ud, const char *key, const char *value)
 		return take(&fs->sign_cert, value);
 	if (strcmp(key, "sign_certs_dir") == 0)
 		return take(&fs->sign_certs_dir, value);
+	if (strcmp(key, "web_dir") == 0)
+		return take(&fs->web_dir, value);
+	if (strcmp(key, "chart_js") == 0)
+		return take(&fs->chart_js, value);
 	return err_set(ERR_INVALID, "unknown key '%s' (known: database, database_file, listen, "
-				    "sign_key, sign_cert, sign_certs_dir)", key);
+				    "sign_key, sign_cert, sign_certs_dir, web_dir, chart_js)", key);
 }
 
 int main(int argc, char **argv)
@@ -143,15 +162,18 @@ int main(int argc, char **argv)
 		{"sign-key", required_argument, NULL, 'k'},
 		{"sign-cert", required_argument, NULL, 'C'},
 		{"sign-certs-dir", required_argument, NULL, 'D'},
+		{"web-dir", required_argument, NULL, 'W'},
+		{"chart-js", required_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	char dir[LIMIT_PATH_BYTES];
-	struct file_settings fs = {NULL, NULL, NULL, NULL, NULL, NULL};
+	struct file_settings fs = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	static char secret[LIMIT_CONNINFO_BYTES];
 	const char *database_file = NULL;
 	const char *sign_key = NULL, *sign_cert = NULL, *sign_certs_dir = NULL;
+	const char *web_dir = NULL, *chart_js = NULL;
 
 	/* A batch request allocates and frees a few MiB (body, JSON trees,
 	 * the answer); glibc's defaults give it back to the kernel after each
@@ -180,6 +202,8 @@ int main(int argc, char **argv)
 		case 'k': sign_key = optarg; break;
 		case 'C': sign_cert = optarg; break;
 		case 'D': sign_certs_dir = optarg; break;
+		case 'W': web_dir = optarg; break;
+		case 'J': chart_js = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("tfledgerd %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 1;
@@ -216,6 +240,15 @@ int main(int argc, char **argv)
 	if (daemon_signing_load(sign_key, sign_cert, sign_certs_dir) < 0) {
 		fprintf(stderr, "tfledgerd: signing: %s\n", err_last());
 		goto cleanup;
+	}
+	web_dir = web_dir ? web_dir : fs.web_dir;
+	chart_js = chart_js ? chart_js : fs.chart_js;
+	if (daemon_static_configure(web_dir, chart_js) < 0) {
+		if ((web_dir && !daemon_static_web_dir()) || (chart_js && !daemon_static_chart_js())) {
+			fprintf(stderr, "tfledgerd: web workspace: %s\n", err_last());
+			goto cleanup;
+		}
+		log_warn("the web workspace is not served", "error", err_last(), NULL);
 	}
 	conninfo = cfg_database(database);
 	if (!conninfo || parse_listen(&addr, listen) < 0) {
@@ -274,5 +307,7 @@ cleanup:
 	free(fs.sign_key);
 	free(fs.sign_cert);
 	free(fs.sign_certs_dir);
+	free(fs.web_dir);
+	free(fs.chart_js);
 	return status;
 }

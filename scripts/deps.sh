@@ -12,6 +12,9 @@ TFLEDGER_PACKAGES=(
   libmicrohttpd-dev libjansson-dev libargon2-dev
   libssl-dev libxmlsec1-dev xmlsec1
   libcurl4-openssl-dev curl
+  # the web workspace: Chart.js served by tfledgerd; its browser tests
+  # (tests/browser) drive Chromium headless through chromedriver
+  libjs-chart.js chromium chromium-driver python3-selenium
 )
 
 tfledger_missing_packages() {

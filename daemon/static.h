@@ -11,7 +11,7 @@
 /* Where the workspace's files are when no --web-dir is given (make
  * install puts them there), and Debian's libjs-chart.js. */
 #define STATIC_WEB_DIR_DEFAULT PKGDATADIR "/web"
-#define STATIC_CHART_JS_DEFAULT "/usr/share/javascript/chart.js/chart.umd.min.js"
+#define STATIC_CHART_JS_DEFAULT "/usr/share/javascript/chart.js/chart.min.js"
 
 /*
  * Serves the workspace from web_dir and Chart.js from chart_js (either

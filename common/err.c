@@ -48,6 +48,7 @@ static const struct {
 	[EC_AMOUNT_OVERFLOW] = {"amount-overflow", 422},
 	[EC_METHOD_NOT_ALLOWED] = {"method-not-allowed", 405},
 	[EC_TOO_MANY_REQUESTS] = {"too-many-requests", 429},
+	[EC_CSRF] = {"csrf", 403},
 };
 
 int err_recode(int code, enum err_code ec)

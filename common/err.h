@@ -58,6 +58,7 @@ enum err_code {
 	EC_AMOUNT_OVERFLOW,       /* 422 a balance or total would leave 64 bits */
 	EC_METHOD_NOT_ALLOWED,    /* 405 the path is known, the method is not */
 	EC_TOO_MANY_REQUESTS,     /* 429 too many failed authentications: wait */
+	EC_CSRF,                  /* 403 a session's write without its X-CSRF-Token */
 	EC_COUNT
 };
 

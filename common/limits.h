@@ -242,4 +242,24 @@
  * estimate for a larger LIMIT. */
 #define LIMIT_REPORT_PAGE_ENTRIES 10000
 
+/* Web sign-in (daemon/session.c, ledger/sessions.c). Failed sign-ins of
+ * one name (it need not exist) within LIMIT_SIGN_IN_WINDOW_S after which
+ * the name is locked for LIMIT_SIGN_IN_LOCK_S, its right password refused
+ * too: a person who forgot their password tries a few times, a guesser
+ * trying names from many addresses gets 5 guesses per name per quarter
+ * hour, and the person locked out waits 15 minutes, not a call to IT. */
+#define LIMIT_SIGN_IN_FAILURES 5
+#define LIMIT_SIGN_IN_WINDOW_S 900
+#define LIMIT_SIGN_IN_LOCK_S 900
+
+/* A name tried at sign-in: longer than any login name (64) so that a
+ * mistyped one is still counted and audited as typed, short enough to
+ * keep the failures table small. */
+#define LIMIT_SIGN_IN_NAME_BYTES 256
+
+/* A session idle (no request) longer than this is refused, unless the
+ * setting web.session_idle_s says otherwise: a browser left open on a
+ * shared office machine is signed out after a quarter of an hour. */
+#define LIMIT_SESSION_IDLE_S 900
+
 #endif

@@ -121,4 +121,17 @@ enum MHD_Result http_send_fd_with(struct req *q, unsigned status, const char *ct
 enum MHD_Result http_send_bytes(struct req *q, unsigned status, const char *ctype,
 				const char *body, size_t len, const char *const *headers);
 
+/* --- sessions (daemon/session.c) ------------------------------------------ */
+
+/* The session's CSRF token if the request came with the session cookie,
+ * NULL if it came with a token. */
+const char *http_session_csrf(const struct req *q);
+/* The client's address, or NULL if libmicrohttpd knows none. */
+const struct sockaddr *http_client(const struct req *q);
+/* The request's libmicrohttpd connection (for what it knows of TLS). */
+struct MHD_Connection *http_connection(const struct req *q);
+/* Takes a pooled connection for a route without roles (the others have
+ * one from authorise()): 0 or ERR_UNAVAILABLE. */
+int http_need_db(struct req *q);
+
 #endif

@@ -268,6 +268,18 @@ static const struct route routes[] = {
 	 IDEMPOTENT, route_token_revoke},
 	{"GET", "/v1/audit", "audit_list", PEOPLE_READERS, "read the audit log", BODY, READ,
 	 route_audit_list},
+
+	/* the web workspace's sessions (daemon/session.c, docs/workspace.md):
+	 * signing in needs no token (it is how a browser gets its session);
+	 * neither it nor the sign-out honours an Idempotency-Key: the sign-in's
+	 * answer holds the session's secrets, which no record may keep, and a
+	 * repeated sign-out finds its session ended (401) */
+	{"POST", "/v1/sessions", "session_create", PUBLIC, NULL, BODY, READ,
+	 route_session_create},
+	{"GET", "/v1/session", "session_get", SIGNED_IN, "ask who is signed in", BODY, READ,
+	 route_session_get},
+	{"DELETE", "/v1/session", "session_end", SIGNED_IN, "sign out", BODY, READ,
+	 route_session_end},
 };
 
 bool route_secret(const struct route *rt)

@@ -39,9 +39,11 @@
 #include "fund/fund.h"
 #include "daemon/http.h"
 #include "daemon/routes.h"
+#include "daemon/session.h"
 #include "daemon/throttle.h"
 #include "ledger/ledger.h"
 #include "ledger/people.h"
+#include "ledger/sessions.h"
 #include "common/metrics.h"
 #include "common/text.h"
 #include "bank/queue.h"
@@ -89,6 +91,8 @@ static int setup(PGconn *c)
 		rc = travel_privacy_setup(c);
 	if (rc == 0)
 		rc = reports_setup(c);
+	if (rc == 0)
+		rc = ledger_sessions_setup(c);
 	return rc;
 }
 
@@ -171,6 +175,7 @@ struct req {
 	struct ledger_token tok;
 	unsigned roles;   /* the user's roles, ROLE_* bits (routes.h) */
 	const char *role; /* the one the request acts in: audit.role */
+	char csrf[HASH_HEX_BYTES]; /* the session's CSRF token; "": a token request */
 	int slot;
 	PGconn *c;
 	bool db_lost;
@@ -513,6 +518,21 @@ const struct ledger_token *http_token(const struct req *q)
 	return &q->tok;
 }
 
+const char *http_session_csrf(const struct req *q)
+{
+	return q->csrf[0] ? q->csrf : NULL;
+}
+
+struct MHD_Connection *http_connection(const struct req *q)
+{
+	return q->conn;
+}
+
+int http_need_db(struct req *q)
+{
+	return need_db(q);
+}
+
 /* --- authentication, roles, idempotency --------------------------------------- */
 
 /* The names of the ROLE_* bits in roles, "admin, finance" ("no role" if none). */
@@ -545,6 +565,11 @@ static const struct sockaddr *client_of(const struct req *q)
 		MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
 	return ci ? ci->client_addr : NULL;
+}
+
+const struct sockaddr *http_client(const struct req *q)
+{
+	return client_of(q);
 }
 
 /* Answers 429 too-many-requests with Retry-After: wait_s, and logs it. */
@@ -587,11 +612,15 @@ static enum MHD_Result unauthenticated(struct req *q, const char *client, const 
 /* Authenticates the bearer token to a user, takes a pooled connection and
  * checks that the user holds one of roles; else 1 with 401/403/429/503
  * sent. An address with too many failed authentications (throttle.h) is
- * answered 429 before its token is looked at. */
+ * answered 429 before its token is looked at. Without an Authorization
+ * header, the session cookie does as a token (daemon/session.c: looked up
+ * on every request; a write without its X-CSRF-Token is 403 csrf). */
 static int authorise(struct req *q, unsigned roles, const char *what, enum MHD_Result *sent)
 {
 	const char *h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *cookie = h ? NULL : MHD_lookup_connection_value(q->conn, MHD_COOKIE_KIND,
+								       DAEMON_SESSION_COOKIE);
 	char held[96], client[INET6_ADDRSTRLEN];
 	int rc, wait_s = daemon_throttle_wait_s(client_of(q));
 
@@ -600,7 +629,16 @@ static int authorise(struct req *q, unsigned roles, const char *what, enum MHD_R
 		*sent = send_throttled(q, client, wait_s);
 		return 1;
 	}
-	if (!h || strncmp(h, "Bearer ", 7) != 0) {
+	if (cookie) {
+		rc = need_db(q);
+		if (rc == 0)
+			rc = daemon_session_check(&q->tok, q->csrf, q->c, cookie, q->method,
+						  http_header(q, "X-CSRF-Token"));
+		if (rc == ERR_NOTFOUND) {
+			*sent = unauthenticated(q, client, err_last());
+			return 1;
+		}
+	} else if (!h || strncmp(h, "Bearer ", 7) != 0) {
 		*sent = unauthenticated(q, client,
 					"an Authorization: Bearer TOKEN header is required");
 		return 1;
@@ -613,8 +651,9 @@ static int authorise(struct req *q, unsigned roles, const char *what, enum MHD_R
 	 * time later). One prepared primary-key lookup on the connection the
 	 * request holds, which reads the user and their roles too.
 	 */
-	rc = need_db(q);
-	if (rc == 0)
+	if (!cookie)
+		rc = need_db(q);
+	if (!cookie && rc == 0)
 		rc = ledger_token_check(&q->tok, q->c, h + 7);
 	if (rc == ERR_NOTFOUND) {
 		*sent = unauthenticated(q, client, "unknown or revoked token, or disabled user");

@@ -1181,6 +1181,37 @@ CREATE TABLE public.schema_migrations (
 
 COMMENT ON TABLE public.schema_migrations IS 'Migrations applied by tfledger migrate: file name and SHA-256 of its bytes. A recorded file must never change.';
 
+CREATE TABLE public.sessions (
+    id bigint NOT NULL,
+    sha256 character(64) NOT NULL,
+    csrf character(64) NOT NULL,
+    user_id bigint NOT NULL,
+    token_id text NOT NULL,
+    client text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen timestamp with time zone DEFAULT now() NOT NULL,
+    ended_at timestamp with time zone,
+    ended_reason text,
+    CONSTRAINT sessions_check CHECK (((ended_at IS NULL) = (ended_reason IS NULL))),
+    CONSTRAINT sessions_client_check CHECK ((length(client) <= 64)),
+    CONSTRAINT sessions_csrf_check CHECK ((csrf ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT sessions_ended_reason_check CHECK ((ended_reason = 'sign-out'::text)),
+    CONSTRAINT sessions_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text))
+);
+
+COMMENT ON TABLE public.sessions IS 'Signed-in browser sessions: the SHA-256 of the cookie (never the cookie), the CSRF token its writes must carry, its user and token, from which address, when made, last seen and ended (sign-out); a revoked token or a disabled user ends it as well.';
+
+COMMENT ON COLUMN public.sessions.csrf IS 'The CSRF token: every request of the session but GET and HEAD carries it in X-CSRF-Token.';
+
+ALTER TABLE public.sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.sessions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.settings (
     key text NOT NULL,
     value text NOT NULL,
@@ -1189,6 +1220,36 @@ CREATE TABLE public.settings (
 );
 
 COMMENT ON TABLE public.settings IS 'Fund-wide settings (fund.id, fund.name, fund.base_currency...): one row per key.';
+
+CREATE TABLE public.sign_in_failures (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    client text DEFAULT ''::text NOT NULL,
+    CONSTRAINT sign_in_failures_client_check CHECK ((length(client) <= 64)),
+    CONSTRAINT sign_in_failures_name_check CHECK (((length(name) >= 1) AND (length(name) <= 256)))
+);
+
+COMMENT ON TABLE public.sign_in_failures IS 'Failed sign-ins by the name tried (which need not exist), never the password; a successful sign-in of the name deletes its failures. Each is also an audit row.';
+
+ALTER TABLE public.sign_in_failures ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.sign_in_failures_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.sign_in_locks (
+    name text NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    until timestamp with time zone NOT NULL,
+    CONSTRAINT sign_in_locks_check CHECK ((until > at)),
+    CONSTRAINT sign_in_locks_name_check CHECK (((length(name) >= 1) AND (length(name) <= 256)))
+);
+
+COMMENT ON TABLE public.sign_in_locks IS 'A name locked after too many failed sign-ins: no sign-in as it, right password or not, before until. Each lock is also an audit row (session.lock).';
 
 CREATE TABLE public.tokens (
     id text NOT NULL,
@@ -1585,8 +1646,23 @@ ALTER TABLE ONLY public.reconciliation_signoffs
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (name);
 
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_sha256_key UNIQUE (sha256);
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_token_id_key UNIQUE (token_id);
+
 ALTER TABLE ONLY public.settings
     ADD CONSTRAINT settings_pkey PRIMARY KEY (key);
+
+ALTER TABLE ONLY public.sign_in_failures
+    ADD CONSTRAINT sign_in_failures_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.sign_in_locks
+    ADD CONSTRAINT sign_in_locks_pkey PRIMARY KEY (name);
 
 ALTER TABLE ONLY public.tokens
     ADD CONSTRAINT tokens_name_key UNIQUE (name);
@@ -1654,6 +1730,10 @@ CREATE INDEX rate_corrections_rate ON public.rate_corrections USING btree (curre
 CREATE INDEX receipts_pledge ON public.receipts USING btree (pledge);
 
 CREATE UNIQUE INDEX reconciliation_signoffs_open ON public.reconciliation_signoffs USING btree (account, statement_account, period_end) WHERE (reopened_at IS NULL);
+
+CREATE INDEX sessions_user ON public.sessions USING btree (user_id);
+
+CREATE INDEX sign_in_failures_name_at ON public.sign_in_failures USING btree (name, at);
 
 CREATE INDEX tokens_user ON public.tokens USING btree (user_id);
 
@@ -1768,6 +1848,12 @@ ALTER TABLE ONLY public.receipts
 
 ALTER TABLE ONLY public.reconciliation_signoffs
     ADD CONSTRAINT reconciliation_signoffs_account_fkey FOREIGN KEY (account) REFERENCES public.accounts(code);
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_token_id_fkey FOREIGN KEY (token_id) REFERENCES public.tokens(id);
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
 ALTER TABLE ONLY public.tokens
     ADD CONSTRAINT tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
@@ -1908,7 +1994,23 @@ GRANT UPDATE(reopened_at) ON TABLE public.reconciliation_signoffs TO tfledger_da
 
 GRANT UPDATE(reopen_reason) ON TABLE public.reconciliation_signoffs TO tfledger_daemon;
 
+GRANT SELECT,INSERT ON TABLE public.sessions TO tfledger_daemon;
+
+GRANT UPDATE(last_seen) ON TABLE public.sessions TO tfledger_daemon;
+
+GRANT UPDATE(ended_at) ON TABLE public.sessions TO tfledger_daemon;
+
+GRANT UPDATE(ended_reason) ON TABLE public.sessions TO tfledger_daemon;
+
 GRANT SELECT ON TABLE public.settings TO tfledger_daemon;
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.sign_in_failures TO tfledger_daemon;
+
+GRANT SELECT,INSERT ON TABLE public.sign_in_locks TO tfledger_daemon;
+
+GRANT UPDATE(at) ON TABLE public.sign_in_locks TO tfledger_daemon;
+
+GRANT UPDATE(until) ON TABLE public.sign_in_locks TO tfledger_daemon;
 
 GRANT SELECT,INSERT ON TABLE public.tokens TO tfledger_daemon;
 

@@ -31,7 +31,8 @@ export function message(kind, text) {
 // columns: [{label, value: row => text|node, num: bool}]; rows: array.
 export function table(caption, columns, rows, empty = 'None yet.') {
   if (!rows || rows.length === 0) return h('p', {}, `${caption}: ${empty}`);
-  return h('div', {class: 'scroll'},
+  // a wide table scrolls on a phone: focusable, so the keyboard scrolls it too
+  return h('div', {class: 'scroll', tabindex: '0', role: 'region', 'aria-label': caption},
     h('table', {},
       h('caption', {}, caption),
       h('thead', {}, h('tr', {}, columns.map((c) =>

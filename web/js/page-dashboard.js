@@ -46,8 +46,19 @@ async function section(box, heading, build) {
   }
 }
 
+// The default day: today, or the last day of the latest month with UN
+// rates when that is earlier (figures in USD need the month's rates).
+async function defaultAsOf() {
+  const {rates} = await get('/v1/rates');
+  const month = rates.reduce((m, r) => (r.month > m ? r.month : m), '');
+  if (!month) return today();
+  const [y, m] = month.split('-').map(Number);
+  const last = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+  return last < today() ? last : today();
+}
+
 export async function render(main, {params, go}) {
-  const asOf = params.get('as_of') || today();
+  const asOf = params.get('as_of') || await defaultAsOf();
   const year = asOf.slice(0, 4);
   const pick = h('form', {class: 'asof-form', 'aria-label': 'As of'},
     h('div', {class: 'field'}, h('label', {for: 'dash-asof'}, 'As of'),

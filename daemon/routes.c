@@ -51,6 +51,11 @@ enum {
 static const struct route routes[] = {
 	{"GET", "/healthz", "healthz", PUBLIC, NULL, BODY, READ, route_healthz},
 	{"GET", "/metrics", "metrics", PUBLIC, NULL, BODY, READ, route_metrics},
+	/* the web workspace's files (static.c): public, as a sign-in page must
+	 * be; every figure on its pages comes from the /v1 routes below */
+	{"GET", "/", "web_index", PUBLIC, NULL, BODY, READ, route_web_index},
+	{"GET", "/web/{file}", "web_file", PUBLIC, NULL, BODY, READ, route_web_file},
+	{"GET", "/web/{dir}/{file}", "web_file", PUBLIC, NULL, BODY, READ, route_web_file_in},
 
 	/* the journal */
 	{"POST", "/v1/accounts", "account_create", BOOKKEEPERS, "write the ledger", BODY,
@@ -306,6 +311,8 @@ static bool match(const char *pattern, const char *path, char args[ROUTE_ARGS_MA
 {
 	int n = 0;
 
+	if (strcmp(pattern, "/") == 0) /* the root has no segment */
+		return strcmp(path, "/") == 0;
 	while (*pattern && *path) {
 		size_t plen = strcspn(pattern + 1, "/") + 1, len = strcspn(path + 1, "/") + 1;
 

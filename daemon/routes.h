@@ -195,5 +195,9 @@ enum MHD_Result route_audit_list(struct req *q, const char *const *args);
 enum MHD_Result route_session_create(struct req *q, const char *const *args);
 enum MHD_Result route_session_get(struct req *q, const char *const *args);
 enum MHD_Result route_session_end(struct req *q, const char *const *args);
+/* static.c: the web workspace's files (GET /, /web/FILE, /web/DIR/FILE). */
+enum MHD_Result route_web_index(struct req *q, const char *const *args);
+enum MHD_Result route_web_file(struct req *q, const char *const *args);
+enum MHD_Result route_web_file_in(struct req *q, const char *const *args);
 
 #endif

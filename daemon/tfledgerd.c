@@ -27,6 +27,13 @@
  * signing keys, without closing the listener. Without TLS, tfledgerd
  * listens only on a loopback address unless --insecure-http says that
  * plain HTTP on the network is meant.
+ *
+ * The web workspace (daemon/static.h, docs/workspace.md) is served from
+ * --web-dir (`web_dir`, default the installed $(pkgdatadir)/web) and its
+ * charts' Chart.js from --chart-js (`chart_js`, default Debian's
+ * libjs-chart.js). A directory or file given that is not there stops
+ * start-up; a default that is not there is logged, and the API is served
+ * without the workspace.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -50,6 +57,7 @@
 #include "daemon/server.h"
 #include "daemon/signing.h"
 #include "daemon/tls.h"
+#include "daemon/static.h"
 #include "config.h"
 
 static void usage(FILE *f)
@@ -61,6 +69,7 @@ static void usage(FILE *f)
 		"                 [--per-address-connections N] [--header-timeout S]\n"
 		"                 [--request-timeout S]\n"
 		"                 [--tls-cert CERT.pem --tls-key KEY.pem] [--insecure-http]\n"
+		"                 [--web-dir DIR] [--chart-js FILE]\n"
 		"       tfledgerd --help | --version\n\n"
 		"The tfledger ledger daemon: HTTP/JSON on HOST:PORT (default 127.0.0.1:8080).\n"
 		"It refuses to start unless every migration is applied and unchanged\n"
@@ -70,7 +79,8 @@ static void usage(FILE *f)
 		"                    '#' comment lines; keys: database, database_file,\n"
 		"                    listen, sign_key, sign_cert, sign_certs_dir,\n"
 		"                    per_address_connections, header_timeout,\n"
-		"                    request_timeout, tls_cert, tls_key.\n"
+		"                    request_timeout, tls_cert, tls_key, web_dir,\n"
+		"                    chart_js.\n"
 		"                    Flags override the file.\n"
 		"  --database CONN   libpq conninfo (default: the file's, else\n"
 		"                    $TFLEDGER_DATABASE); shows in ps: a password\n"
@@ -93,7 +103,11 @@ static void usage(FILE *f)
 		"                    certificate chain, the server's certificate first ...\n"
 		"  --tls-key FILE    ... and its unencrypted PEM private key (mode 0600)\n"
 		"  --insecure-http   allow plain HTTP on a non-loopback address (without\n"
-		"                    TLS, tfledgerd listens only on 127.0.0.0/8)\n\n"
+		"                    TLS, tfledgerd listens only on 127.0.0.0/8)\n"
+		"  --web-dir DIR     serve the web workspace from DIR at / and /web/\n"
+		"                    (default " STATIC_WEB_DIR_DEFAULT ")\n"
+		"  --chart-js FILE   Chart.js for its charts, at /web/vendor/chart.js\n"
+		"                    (default " STATIC_CHART_JS_DEFAULT ")\n\n"
 		"Routes: see docs/openapi.yaml (GET /healthz, GET /metrics, /v1/...).\n");
 }
 
@@ -133,6 +147,7 @@ struct file_settings {
 	char *sign_key, *sign_cert, *sign_certs_dir;
 	char *per_address, *header_timeout, *request_timeout;
 	char *tls_cert, *tls_key;
+	char *web_dir, *chart_js;
 };
 
 static int take(char **slot, const char *value)
@@ -172,9 +187,14 @@ static int on_setting(void *ud, const char *key, const char *value)
 		return take(&fs->tls_cert, value);
 	if (strcmp(key, "tls_key") == 0)
 		return take(&fs->tls_key, value);
+	if (strcmp(key, "web_dir") == 0)
+		return take(&fs->web_dir, value);
+	if (strcmp(key, "chart_js") == 0)
+		return take(&fs->chart_js, value);
 	return err_set(ERR_INVALID, "unknown key '%s' (known: database, database_file, listen, "
 				    "sign_key, sign_cert, sign_certs_dir, per_address_connections, "
-				    "header_timeout, request_timeout, tls_cert, tls_key)", key);
+				    "header_timeout, request_timeout, tls_cert, tls_key, web_dir, "
+				    "chart_js)", key);
 }
 
 /* *out = text (NULL: left as it is) as a whole number 1..max; else err
@@ -209,6 +229,8 @@ int main(int argc, char **argv)
 		{"tls-cert", required_argument, NULL, 'T'},
 		{"tls-key", required_argument, NULL, 'K'},
 		{"insecure-http", no_argument, NULL, 'I'},
+		{"web-dir", required_argument, NULL, 'W'},
+		{"chart-js", required_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -223,6 +245,7 @@ int main(int argc, char **argv)
 	const char *tls_cert = NULL, *tls_key = NULL;
 	char fingerprint[65];
 	bool insecure_http = false;
+	const char *web_dir = NULL, *chart_js = NULL;
 
 	/* A batch request allocates and frees a few MiB (body, JSON trees,
 	 * the answer); glibc's defaults give it back to the kernel after each
@@ -258,6 +281,8 @@ int main(int argc, char **argv)
 		case 'T': tls_cert = optarg; break;
 		case 'K': tls_key = optarg; break;
 		case 'I': insecure_http = true; break;
+		case 'W': web_dir = optarg; break;
+		case 'J': chart_js = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("tfledgerd %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 1;
@@ -304,6 +329,15 @@ int main(int argc, char **argv)
 			LIMIT_HTTP_BOUND_MAX_S) < 0) {
 		fprintf(stderr, "tfledgerd: %s\n", err_last());
 		goto cleanup;
+	}
+	web_dir = web_dir ? web_dir : fs.web_dir;
+	chart_js = chart_js ? chart_js : fs.chart_js;
+	if (daemon_static_configure(web_dir, chart_js) < 0) {
+		if ((web_dir && !daemon_static_web_dir()) || (chart_js && !daemon_static_chart_js())) {
+			fprintf(stderr, "tfledgerd: web workspace: %s\n", err_last());
+			goto cleanup;
+		}
+		log_warn("the web workspace is not served", "error", err_last(), NULL);
 	}
 	conninfo = cfg_database(database);
 	if (!conninfo || parse_listen(&addr, listen) < 0) {
@@ -388,5 +422,7 @@ cleanup:
 	free(fs.request_timeout);
 	free(fs.tls_cert);
 	free(fs.tls_key);
+	free(fs.web_dir);
+	free(fs.chart_js);
 	return status;
 }

@@ -13,6 +13,9 @@ TFLEDGER_PACKAGES=(
   libssl-dev libxmlsec1-dev xmlsec1
   libcurl4-openssl-dev curl
   libgnutls28-dev openssl
+  # the web workspace: Chart.js served by tfledgerd; its browser tests
+  # (tests/browser) drive Chromium headless through chromedriver
+  libjs-chart.js chromium chromium-driver python3-selenium
 )
 
 # Only for the libFuzzer harnesses (configure CC=clang --enable-fuzz,

@@ -15,7 +15,9 @@
 #include "common/limits.h"
 #include "daemon/http.h"
 #include "daemon/routes.h"
+#include "daemon/throttle.h"
 #include "ledger/people.h"
+#include "ledger/sessions.h"
 
 /* One write of people.c: a user (or token) name from the path and the body. */
 typedef int (*people_fn)(json_t **out, PGconn *c, const char *name, json_t *body,
@@ -37,6 +39,20 @@ static int write_op(json_t **out, unsigned *status, PGconn *c, const struct ledg
 	return w->fn(out, c, w->name, w->body, who);
 }
 
+/* Parses the body (an empty one is {}) into *out; else 1 with 400 sent. */
+static int body_of(json_t **out, struct req *q, enum MHD_Result *sent)
+{
+	if (http_body_len(q) == 0)
+		*out = json_object();
+	else if (http_parse_body(out, q, sent))
+		return 1;
+	if (!*out) {
+		*sent = http_send_error(q, EC_INTERNAL, "out of memory");
+		return 1;
+	}
+	return 0;
+}
+
 /* Parses the body (an empty one is {}), runs fn through http_write. */
 static enum MHD_Result write_run(struct req *q, people_fn fn, const char *name,
 				 unsigned status)
@@ -44,12 +60,8 @@ static enum MHD_Result write_run(struct req *q, people_fn fn, const char *name,
 	struct write w = {fn, name, NULL, status};
 	enum MHD_Result sent;
 
-	if (http_body_len(q) == 0)
-		w.body = json_object();
-	else if (http_parse_body(&w.body, q, &sent))
+	if (body_of(&w.body, q, &sent))
 		return sent;
-	if (!w.body)
-		return http_send_error(q, EC_INTERNAL, "out of memory");
 	sent = http_write(q, write_op, &w);
 	json_decref(w.body);
 	return sent;
@@ -93,6 +105,52 @@ enum MHD_Result route_user_disable(struct req *q, const char *const *args)
 }
 
 /*
+ * One's own password changed from a web session: the body must also carry
+ * "current", the password now (400 if absent, 403 if wrong; a wrong one is
+ * counted and audited as a failed sign-in, ledger/sessions.h), so that a
+ * browser left signed in does not let another person take the account.
+ * A token request and an admin setting another's password need none.
+ */
+static enum MHD_Result own_password(struct req *q, const char *user)
+{
+	char client[64];
+	struct ledger_actor who = http_actor(q);
+	struct ledger_sign_in_from from = {client, who.request_id};
+	struct write w = {ledger_user_password_set, user, NULL, 200};
+	const char *current;
+	enum MHD_Result sent;
+	bool ok = false;
+	int rc;
+
+	if (body_of(&w.body, q, &sent))
+		return sent;
+	current = json_string_value(json_object_get(w.body, "current"));
+	if (!current) {
+		sent = http_send_error(q, EC_INVALID_FIELD,
+				       "current: required (your current password) to change your"
+				       " own password from a signed-in session");
+		goto cleanup;
+	}
+	if ((rc = ledger_user_password_check(&ok, http_db(q), user, current)) < 0) {
+		sent = http_send_failure(q, rc);
+		goto cleanup;
+	}
+	if (!ok) {
+		daemon_throttle_address(client, sizeof(client), http_client(q));
+		rc = ledger_sign_in_failed(http_db(q), user, &from);
+		sent = rc < 0 ? http_send_failure(q, rc)
+			      : http_send_error(q, EC_FORBIDDEN,
+						"current: not your current password");
+		goto cleanup;
+	}
+	json_object_del(w.body, "current");
+	sent = http_write(q, write_op, &w);
+cleanup:
+	json_decref(w.body);
+	return sent;
+}
+
+/*
  * POST /v1/users/{name}/password {"password"}: 200 the user (never the
  * password nor its hash). An admin may set anyone's; every other user only
  * their own: 403 naming the person otherwise.
@@ -106,6 +164,8 @@ enum MHD_Result route_user_password(struct req *q, const char *const *args)
 				       "%s may set only their own password, not %s's (an admin"
 				       " sets anyone's)",
 				       t->user, args[0]);
+	if (http_session_csrf(q) && strcmp(t->user, args[0]) == 0)
+		return own_password(q, args[0]);
 	return write_run(q, ledger_user_password_set, args[0], 200);
 }
 

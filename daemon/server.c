@@ -635,7 +635,12 @@ static int authorise(struct req *q, unsigned roles, const char *what, enum MHD_R
 			rc = daemon_session_check(&q->tok, q->csrf, q->c, cookie, q->method,
 						  http_header(q, "X-CSRF-Token"));
 		if (rc == ERR_NOTFOUND) {
-			*sent = unauthenticated(q, client, err_last());
+			/* logged, not counted against the address: a page whose
+			 * session ended asks several things at once, and a cookie
+			 * (32 random bytes) is not guessed */
+			log_info("session refused", "request_id", q->id, "client", client,
+				 "route", q->route, NULL);
+			*sent = http_send_error(q, EC_UNAUTHENTICATED, "%s", err_last());
 			return 1;
 		}
 	} else if (!h || strncmp(h, "Bearer ", 7) != 0) {

@@ -64,6 +64,10 @@ static const struct db_stmt stmts[] = {
 	{"sign_in_name_lock",
 	 "SELECT pg_advisory_xact_lock(hashtextextended('sign-in ' || $1, 0))", 1},
 	{"sign_in_failure_insert", "INSERT INTO sign_in_failures (name, client) VALUES ($1, $2)", 2},
+	/* a name's failures older than the window count no more: gone */
+	{"sign_in_failures_expire",
+	 "DELETE FROM sign_in_failures WHERE name = $1"
+	 " AND at <= now() - make_interval(secs => $2::int)", 2},
 	{"sign_in_failures_count",
 	 "SELECT count(*) AS n FROM sign_in_failures"
 	 " WHERE name = $1 AND at > now() - make_interval(secs => $2::int)", 2},
@@ -176,6 +180,9 @@ static int failure_tx_run(PGconn *c, void *ctx)
 	snprintf(lock, sizeof(lock), "%d", LIMIT_SIGN_IN_LOCK_S);
 	t->locked = false;
 	rc = db_exec(NULL, c, "sign_in_name_lock", 1, (const char *const[]){t->name});
+	if (rc == 0)
+		rc = db_exec(NULL, c, "sign_in_failures_expire", 2,
+			     (const char *const[]){t->name, window});
 	if (rc == 0)
 		rc = db_exec(NULL, c, "sign_in_failure_insert", 2,
 			     (const char *const[]){t->name, t->from->client});

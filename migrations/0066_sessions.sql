@@ -50,7 +50,8 @@ CREATE TABLE sign_in_failures (
 CREATE INDEX sign_in_failures_name_at ON sign_in_failures (name, at);
 COMMENT ON TABLE sign_in_failures IS
     'Failed sign-ins by the name tried (which need not exist), never the password; a '
-    'successful sign-in of the name deletes its failures. Each is also an audit row.';
+    'successful sign-in of the name deletes its failures, and so does the next failure '
+    'those older than the window. Each is also an audit row (session.fail).';
 
 CREATE TABLE sign_in_locks (
     name   text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 256),

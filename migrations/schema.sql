@@ -1230,7 +1230,7 @@ CREATE TABLE public.sign_in_failures (
     CONSTRAINT sign_in_failures_name_check CHECK (((length(name) >= 1) AND (length(name) <= 256)))
 );
 
-COMMENT ON TABLE public.sign_in_failures IS 'Failed sign-ins by the name tried (which need not exist), never the password; a successful sign-in of the name deletes its failures. Each is also an audit row.';
+COMMENT ON TABLE public.sign_in_failures IS 'Failed sign-ins by the name tried (which need not exist), never the password; a successful sign-in of the name deletes its failures, and so does the next failure those older than the window. Each is also an audit row (session.fail).';
 
 ALTER TABLE public.sign_in_failures ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.sign_in_failures_id_seq

@@ -137,8 +137,14 @@ START_TEST(test_routes__every_post_is_idempotent_with_a_named_limit)
 	const struct route *rt = daemon_routes(&n);
 
 	for (size_t i = 0; i < n; i++) {
-		ck_assert_msg(rt[i].idempotent == (strcmp(rt[i].method, "GET") != 0), "%s %s",
-			      rt[i].method, rt[i].path);
+		/* the sessions' two writes honour no key (routes.c says why:
+		 * a sign-in's answer holds secrets no record may keep, a
+		 * repeated sign-out finds its session ended) */
+		bool keyless = rt[i].handler == route_session_create ||
+			       rt[i].handler == route_session_end;
+
+		ck_assert_msg(rt[i].idempotent == (strcmp(rt[i].method, "GET") != 0 && !keyless),
+			      "%s %s", rt[i].method, rt[i].path);
 		ck_assert_msg(rt[i].body_max == LIMIT_HTTP_BODY_BYTES ||
 				      rt[i].body_max == LIMIT_HTTP_STATEMENT_BYTES,
 			      "%s %s", rt[i].method, rt[i].path);

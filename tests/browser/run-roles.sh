@@ -10,8 +10,9 @@
 #   and kofi (auditor) with passwords; the demo's books (chart of accounts,
 #   UN rates, donors, signed pledges, the European Commission's travel
 #   money received), the meeting igf2019-mag1 with 15,000.00 USD allocated
-#   to it. The applicants, the ranking, the approval and the reports are
-#   the tests' own, done through the pages.
+#   to it; a signed checkpoint of the journal. The applicants, the
+#   ranking, the approval and the reports are the tests' own, done through
+#   the pages.
 # Screenshots of every page at 1280 and 360 px go to
 # tests/browser/screenshots/ in the build directory.
 #
@@ -89,6 +90,9 @@ TFLEDGER_TOKEN=$tomas "$tfledger" meetings add --id igf2019-mag1 --name "First M
 	--budget-line "Travel support" >/dev/null
 "$tfledger" allocations add --date 2019-01-02 --source-earmark travel --source-currency EUR \
 	--meeting igf2019-mag1 --amount 15000.00 --memo "First MAG meeting 2019, travel support" >/dev/null
+
+# a signed checkpoint of the journal as it stands, for the auditor's page
+"$tfledger" checkpoints create --output "$work/checkpoint-setup.xml" >/dev/null
 
 mkdir -p "$shots"
 status=0

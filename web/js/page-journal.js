@@ -12,6 +12,7 @@ export const id = 'journal';
 export const title = 'Journal';
 export const roles = ['admin', 'finance', 'auditor'];
 
+// entries a page (the URL's limit, 1-1000, may set another)
 const PAGE = 50;
 
 export async function render(main, ctx) {
@@ -27,6 +28,7 @@ export async function render(main, ctx) {
 
   const q = params(ctx);
   const filter = {account: q.get('account') || '', from: q.get('from') || '', to: q.get('to') || ''};
+  const limit = q.get('limit') || PAGE;
   const f = form('Filter the journal', [
     {name: 'account', label: 'Account (code)', value: filter.account, placeholder: '1010-EUR'},
     {name: 'from', label: 'From', type: 'date', value: filter.from},
@@ -45,7 +47,7 @@ export async function render(main, ctx) {
   const posting = (p) => h('div', {class: 'posting'},
     `${p.side === 'debit' ? 'Dr' : 'Cr'} ${p.account} `, h('span', {class: 'num'}, `${money(p.amount)} ${p.currency}`));
   const p = pager(async (cursor) => {
-    const r = await get(withQuery('/v1/entries', {...filter, after: cursor ?? undefined, limit: PAGE}));
+    const r = await get(withQuery('/v1/entries', {...filter, after: cursor ?? undefined, limit}));
     return {rows: r.entries, next: r.next};
   }, (rows) => {
     for (const e of rows)

@@ -38,7 +38,7 @@ export function summary(r, currency) {
     row('Policy SHA-256', h('code', {}, r.policy_sha256 ?? r.policy.sha256), 'policy-sha256'),
     row('Budget', `${money(r.budget)} ${currency}` + (r.budget_source ? ` (${r.budget_source === 'ledger'
       ? 'the meeting\u2019s allocation' : 'given'})` : ''), 'budget'),
-    row('Allocated', `${money(r.allocated)} ${currency}`, 'allocated'),
+    row('Granted by the decisions', `${money(r.allocated)} ${currency}`, 'granted'),
     row('Remaining', `${money(r.remaining)} ${currency}`, 'remaining'));
 }
 

@@ -28,11 +28,11 @@ export async function render(main, ctx) {
     list.replaceChildren(table(`Trips of ${m.id}`, [
       {label: 'Applicant', value: (t) => t.applicant},
       {label: 'Status', value: (t) => h('span', {class: 'tag', 'data-trip-status': t.applicant}, t.status)},
-      {label: 'Granted', num: true, value: (t) => `${money(t.granted ?? t.amount)} ${t.currency || m.currency}`},
+      {label: 'Granted', num: true, value: (t) => `${money(t.granted)} ${t.currency}`},
       {label: 'Airfare paid', num: true, value: (t) => money(t.airfare)},
       {label: 'DSA paid', num: true, value: (t) => money(t.dsa)},
-      {label: 'Settled on', value: (t) => date(t.settled_on)},
-      {label: 'Report received', value: (t) => date(t.report_received) || (t.report_due ? `due ${date(t.report_due)}` : '')},
+      {label: 'Settled', value: (t) => (t.settlement_entry ? 'yes' : 'no')},
+      {label: 'Report received', value: (t) => (t.report_received ? date(t.report_received) : 'not yet')},
     ], trips, 'none: the meeting\u2019s ranking is not approved yet.'));
   };
   main.append(list);
@@ -51,7 +51,7 @@ export async function render(main, ctx) {
     ], label, async (v, key) => {
       const r = await post(`${base}/${encodeURIComponent(v.applicant)}/${what}`, v.date ? {date: v.date} : {}, {key});
       await showList();
-      const offered = (r.offered || []).map((t) => `${t.applicant} (${money(t.granted ?? t.amount)} ${m.currency})`);
+      const offered = (r.offered || []).map((t) => `${t.applicant} (${money(t.granted)} ${t.currency})`);
       return `${v.applicant}: ${r.trip.status}. ` + (offered.length
         ? `Offered the place: ${offered.join(', ')}; an approver approves the offer.`
         : 'Nobody waiting fits the place.');

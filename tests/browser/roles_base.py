@@ -32,6 +32,13 @@ def plain(text):
     return text.split()[0].replace(",", "").strip()
 
 
+def shown(amount):
+    """An API amount ("-1234567.50") as the pages show it ("-1,234,567.50")."""
+    sign, digits = ("-", amount[1:]) if amount.startswith("-") else ("", amount)
+    whole, _, frac = digits.partition(".")
+    return sign + f"{int(whole):,}" + ("." + frac if frac else "")
+
+
 class Browser(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

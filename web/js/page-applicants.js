@@ -53,8 +53,11 @@ export async function render(main, ctx) {
       {label: 'When', value: (c) => date(c.changed_at)},
     ], a.changes, 'none.'));
   };
+  let fix = null;
   const showList = async () => {
     ({applicants} = await get(path));
+    if (fix) fix.querySelector('select[name=applicant]').replaceChildren(...applicants.map((a) =>
+      h('option', {value: a.id}, `${a.id} (${a.name || a.country})`)));
     list.replaceChildren(table(`Applicants of ${m.id}`, [
       {label: 'Id', value: (a) => h('button', {type: 'button', class: 'link', 'data-applicant': a.id,
                                              onclick: () => showChanges(a.id)}, a.id)},
@@ -93,12 +96,9 @@ export async function render(main, ctx) {
     up.dataset.writes = 'applicants';
     main.append(up);
   }
-  main.append(list, history);
-  await showList();
-  if (writer && applicants.length) {
-    const fix = form('Correct an applicant', [
-      {name: 'applicant', label: 'Applicant', type: 'select', required: true,
-       options: applicants.map((a) => [a.id, `${a.id} (${a.name || a.country})`])},
+  if (writer) {
+    fix = form('Correct an applicant', [
+      {name: 'applicant', label: 'Applicant', type: 'select', required: true, options: []},
       {name: 'field', label: 'Field', type: 'select', required: true, options: FIELDS.map((f) => [f, f])},
       {name: 'value', label: 'New value (as the CSV writes it)', required: true, placeholder: 'yes'},
       {name: 'reason', label: 'Reason', required: true, placeholder: 'Funding forms received 2019-01-02'},
@@ -119,7 +119,8 @@ export async function render(main, ctx) {
                        : `${v.applicant}: ${v.field} already had that value; nothing changed.`;
     });
     fix.dataset.writes = 'correction';
-    list.after(fix);
   }
+  main.append(...[list, fix, history].filter(Boolean));
+  await showList();
   if (!writer) main.append(message('good', 'You may read the applicants; uploads and corrections are the Secretariat\u2019s.'));
 }

@@ -95,7 +95,7 @@ db=$("$tf" db start --dir "$base/pg")
 mkdir -p "$base/sign"
 "$tf" report keygen --key "$base/sign/key.pem" --cert "$base/sign/cert.pem" \
   --subject "CN=tfledger demo signer,O=IGF Trust Fund (demo)"
-"$tfd" --database "$db" --listen "127.0.0.1:$port" \
+"$tfd" --database "$db" --listen "127.0.0.1:$port" --web-dir "$top/web" \
   --sign-key "$base/sign/key.pem" --sign-cert "$base/sign/cert.pem" >"$base/tfledgerd.log" 2>&1 &
 echo $! > "$base/tfledgerd.pid"
 for _ in $(seq 1 100); do
@@ -347,4 +347,20 @@ $(for who in ines fatou tomas mei kofi; do printf '  %-6s export TFLEDGER_URL=%s
 then, e.g. as kofi:  $tf whoami; $tf balance 1010-EUR; $tf audit --user mei
 Reports (signed by tfledgerd, verified): $out; its certificate: $out/server-cert.pem
 Stop everything:  kill \$(cat $base/tfledgerd.pid); $tf db stop --dir $base/pg
+TXT
+
+# The web workspace (docs/workspace.md): the same people sign in with the
+# passphrases Ines gave them above.
+cat <<TXT
+
+The web workspace: open $url/ in a browser and sign in as
+$(for who in ines fatou tomas mei kofi; do
+    case $who in
+      ines) role=admin ;; fatou) role=finance ;; tomas) role=secretariat ;;
+      mei) role=approver ;; kofi) role=auditor ;;
+    esac
+    printf '  %-12s user %-6s password: %s\n' "$role" "$who" "$who's demo passphrase"
+  done)
+(plain HTTP on loopback only; the demo's data is as of 2019: the dashboard opens on
+December 2019, the last month with UN rates.)
 TXT

@@ -7,9 +7,21 @@
 
 let csrf = null;
 let onSignedOut = () => {};
+// After a 401 no call goes out until the next sign-in: tfledgerd counts
+// each refused request as a failed authentication of this address (429
+// after 5), and a page's parallel calls must not all be refused.
+let ended = false;
+let lastOk = 0;
 
-// The session's CSRF token (from POST /v1/sessions or GET /v1/session), or null.
-export function setCsrf(token) { csrf = token || null; }
+// The session's CSRF token (from POST /v1/sessions or GET /v1/session), or
+// null; a token opens the door again after a 401.
+export function setCsrf(token) {
+  csrf = token || null;
+  ended = !csrf;
+}
+// When (Date.now()) the server last answered a call with success: the
+// session's idle timeout counts from there.
+export function lastSuccessMs() { return lastOk; }
 // Called after any 401 but a sign-in's own.
 export function setSignedOutHandler(fn) { onSignedOut = fn; }
 
@@ -46,6 +58,7 @@ export function withQuery(path, params) {
 // One call: method, path, and opts {json, body, type, key, signIn}. Resolves
 // to the parsed JSON (or text; null for 204), rejects with ApiError.
 export async function call(method, path, opts = {}) {
+  if (ended && !opts.signIn) throw new ApiError(401, 'unauthenticated', 'You are signed out; sign in again.');
   const headers = {Accept: 'application/json'};
   let body;
   if (opts.json !== undefined) {
@@ -75,9 +88,13 @@ export async function call(method, path, opts = {}) {
     const err = (data && data.error) || {};
     const e = new ApiError(r.status, err.code || 'http-' + r.status,
                            err.message || `the server answered ${r.status}`);
-    if (r.status === 401 && !opts.signIn) onSignedOut(e);
+    if (r.status === 401 && !opts.signIn && !ended) {
+      ended = true;
+      onSignedOut(e);
+    }
     throw e;
   }
+  lastOk = Date.now();
   return data;
 }
 

@@ -6,8 +6,9 @@
 // registered in PAGES below and nowhere else: the navigation shows a page
 // to a user holding one of its roles, and the first such page is the
 // user's home. render() fills main and may be async; ctx is
-// {user, roles, has(role), go(id)}.
-import {call, setCsrf, setSignedOutHandler} from './api.js';
+// {user, roles, has(role), params, go(id, params)}: params are the hash's
+// query (#/dashboard?as_of=2019-12-31), so a view can be bookmarked and sent.
+import {call, lastSuccessMs, setCsrf, setSignedOutHandler} from './api.js';
 import {h, message} from './ui.js';
 import * as signin from './page-signin.js';
 import * as dashboard from './page-dashboard.js';
@@ -36,13 +37,22 @@ const nav = document.getElementById('nav');
 const who = document.getElementById('who');
 const signoutButton = document.getElementById('signout');
 let session = null;
+// A hint, not a secret (the session is the HttpOnly cookie): this browser
+// signed in and has not signed out. Without it the sign-in form shows
+// without asking the server, so opening the page is not a failed
+// authentication of this address (tfledgerd counts those: 429 after 5).
+const HINT = 'tfledger.signed-in';
 
 function hasRole(role) { return !!session && session.roles.includes(role); }
 function pagesFor() { return PAGES.filter((p) => p.roles.some(hasRole)); }
-function go(id) { location.hash = `#/${id}`; }
+function go(id, params) {
+  const q = new URLSearchParams(params || {}).toString();
+  location.hash = `#/${id}${q ? '?' + q : ''}`;
+}
 
 function showSignIn(note) {
   session = null;
+  localStorage.removeItem(HINT);
   setCsrf(null);
   nav.hidden = who.hidden = signoutButton.hidden = true;
   nav.replaceChildren();
@@ -54,6 +64,7 @@ function showSignIn(note) {
 
 function start(s) {
   session = s;
+  localStorage.setItem(HINT, s.user);
   setCsrf(s.csrf);
   who.textContent = `${s.user} (${s.roles.join(', ')})`;
   who.hidden = signoutButton.hidden = false;
@@ -64,26 +75,37 @@ function start(s) {
 
 async function route() {
   if (!session) return;
+  // idle for about the session's timeout: one call asks whether it still
+  // holds (a 401 brings the sign-in form) before a page sends several
+  const idleMs = Math.max(session.idle_timeout_s - 30, 1) * 1000;
+  if (Date.now() - lastSuccessMs() > idleMs) {
+    try { await call('GET', '/v1/session'); } catch (e) { return; }
+  }
   const mine = pagesFor();
-  const id = (location.hash.match(/^#\/([a-z-]+)/) || [])[1];
+  const [, id, query] = location.hash.match(/^#\/([a-z-]+)\??(.*)$/) || [];
   const page = mine.find((p) => p.id === id) || mine[0];
   for (const a of nav.querySelectorAll('a'))
     if (a.dataset.page === (page && page.id)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
-  main.replaceChildren();
+  // each render fills its own box: one still loading when the person
+  // moves on fills a box no longer on the page
+  const box = h('div', {});
+  main.replaceChildren(box);
+  delete main.dataset.ready;
   if (!page) {
-    main.append(h('h1', {}, 'Nothing to show'),
+    box.append(h('h1', {}, 'Nothing to show'),
                 message('bad', `None of the workspace's pages is for the roles ${session.roles.join(', ')} yet.`));
     return;
   }
   document.title = `${page.title} - tfledger`;
   main.dataset.page = page.id;
   try {
-    await page.render(main, {user: session.user, roles: session.roles, has: hasRole, go});
+    await page.render(box, {user: session.user, roles: session.roles, has: hasRole, go,
+                             params: new URLSearchParams(query || '')});
   } catch (e) {
-    if (e.status !== 401) main.append(message('bad', e.message));
+    if (e.status !== 401) box.append(message('bad', e.message));
   }
-  main.dataset.ready = page.id;
+  if (box.isConnected) main.dataset.ready = page.id;
 }
 
 signoutButton.addEventListener('click', async () => {
@@ -93,4 +115,5 @@ signoutButton.addEventListener('click', async () => {
 setSignedOutHandler(() => showSignIn('Your session ended; sign in again.'));
 window.addEventListener('hashchange', route);
 
-call('GET', '/v1/session', {signIn: true}).then(start, () => showSignIn());
+if (localStorage.getItem(HINT)) call('GET', '/v1/session', {signIn: true}).then(start, () => showSignIn());
+else showSignIn();

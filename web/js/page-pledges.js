@@ -1,0 +1,53 @@
+// page-pledges.js - every pledge with what receipts settled and what is
+// open (GET /v1/pledges), and the form to record one (POST /v1/pledges):
+// with an agreement number it is signed at once, else indicative.
+import {get, post} from './api.js';
+import {money, date, today} from './format.js';
+import {h, table, form} from './ui.js';
+
+export const id = 'pledges';
+export const title = 'Pledges';
+export const roles = ['admin', 'finance', 'auditor'];
+
+export async function render(main, {has}) {
+  main.append(h('h1', {}, 'Pledges'));
+  const list = h('div', {});
+  const showList = async () => {
+    const {pledges} = await get('/v1/pledges');
+    list.replaceChildren(table('Pledges', [
+      {label: '#', value: (p) => p.id},
+      {label: 'Donor', value: (p) => p.donor},
+      {label: 'Date', value: (p) => date(p.date)},
+      {label: 'Status', value: (p) => p.status},
+      {label: 'Earmark', value: (p) => p.earmark},
+      {label: 'Agreement', value: (p) => p.agreement || ''},
+      {label: 'Amount', num: true, value: (p) => `${money(p.amount)} ${p.currency}`},
+      {label: 'Received', num: true, value: (p) => money(p.settled)},
+      {label: 'Open', num: true, value: (p) => money(p.open)},
+    ], pledges));
+  };
+  const {donors} = await get('/v1/donors');
+  if (has('admin') || has('finance')) {
+    main.append(form('Record a pledge', [
+      {name: 'donor', label: 'Donor', type: 'select', required: true,
+       options: donors.map((d) => [d.id, `${d.name} (${d.id})`])},
+      {name: 'date', label: 'Date pledged', type: 'date', required: true, value: today()},
+      {name: 'amount', label: 'Amount (the currency\u2019s digits, e.g. 25000.00)', required: true, inputmode: 'decimal'},
+      {name: 'currency', label: 'Currency (ISO 4217)', required: true, placeholder: 'EUR'},
+      {name: 'earmark', label: 'Earmark', type: 'select', value: 'none',
+       options: [['none', 'none'], ['travel', 'travel support']]},
+      {name: 'agreement', label: 'Agreement number (signed pledges)', placeholder: 'IGF-TF-2019-06'},
+      {name: 'signed_on', label: 'Signed on', type: 'date'},
+    ], 'Record the pledge', async (v, key) => {
+      const body = {donor: v.donor, date: v.date, amount: v.amount, currency: v.currency.toUpperCase(),
+                    earmark: v.earmark};
+      if (v.agreement) body.agreement = v.agreement;
+      if (v.signed_on) body.signed_on = v.signed_on;
+      const p = await post('/v1/pledges', body, {key});
+      await showList();
+      return `Pledge #${p.id} recorded: ${money(p.amount)} ${p.currency} from ${p.donor} (${p.status}).`;
+    }));
+  }
+  main.append(list);
+  await showList();
+}

@@ -31,7 +31,8 @@ export function message(kind, text) {
 // columns: [{label, value: row => text|node, num: bool}]; rows: array.
 export function table(caption, columns, rows, empty = 'None yet.') {
   if (!rows || rows.length === 0) return h('p', {}, `${caption}: ${empty}`);
-  return h('div', {class: 'scroll'},
+  // a wide table scrolls on a phone: focusable, so the keyboard scrolls it too
+  return h('div', {class: 'scroll', tabindex: '0', role: 'region', 'aria-label': caption},
     h('table', {},
       h('caption', {}, caption),
       h('thead', {}, h('tr', {}, columns.map((c) =>
@@ -106,6 +107,10 @@ export function form(title, fields, submitLabel, submit) {
   return el;
 }
 
+// Dataset colours, told apart by people with the common colour blindnesses
+// (Okabe and Ito's palette).
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00'];
+
 // A chart (Chart.js, Debian's libjs-chart.js) of type with labels and
 // datasets [{label, data}], labelled for screen readers by title; the table
 // next to it carries the same figures in words.
@@ -118,7 +123,8 @@ export function chart(title, type, labels, datasets) {
   }
   // eslint-disable-next-line no-new
   new window.Chart(canvas, {
-    type, data: {labels, datasets},
+    type, data: {labels, datasets: datasets.map((d, i) => ({
+      ...d, backgroundColor: PALETTE[i % PALETTE.length], borderColor: PALETTE[i % PALETTE.length]}))},
     options: {responsive: true, maintainAspectRatio: false, animation: false,
               plugins: {title: {display: true, text: title}}},
   });

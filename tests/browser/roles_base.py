@@ -174,9 +174,15 @@ class Browser(unittest.TestCase):
             height = self.d.execute_script("return document.documentElement.scrollHeight")
             self.d.set_window_size(width, min(max(height + 100, 600), 6000))
             # nothing wider than the window at 360 px: the page reflows
-            overflow = self.d.execute_script(
-                "return document.documentElement.scrollWidth - window.innerWidth")
-            self.assertLessEqual(overflow, 0, f"{name}: wider than {width} px")
+            wide = self.d.execute_script("""
+                if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+                return [...document.querySelectorAll('body *')]
+                  .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1
+                          && ![...e.children].some((c) => c.getBoundingClientRect().right > window.innerWidth + 1)
+                          && !e.closest('.scroll'))
+                  .slice(0, 5).map((e) => e.tagName + '.' + e.className + ': ' + (e.textContent || '').slice(0, 60));
+            """)
+            self.assertEqual(wide, [], f"{name}: wider than {width} px")
             path = os.path.join(SHOTS, f"{name}-{width}.png")
             self.assertTrue(self.d.save_screenshot(path), path)
         self.d.set_window_size(1280, 900)

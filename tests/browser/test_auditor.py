@@ -26,7 +26,7 @@ from roles_base import Browser, KOFI, plain, shown
 CLI = os.environ["TFLEDGER_CLI"]
 FROM, TO = "2018-01-01", "2019-12-31"
 # the forms an auditor may see: they read, and store nothing
-READ_FORMS = {"Filter the journal", "Download a signed account statement", "Balances as of",
+READ_FORMS = {"As of", "Filter the journal", "Download a signed account statement", "Balances as of",
               "Download a signed report", "Filter the audit log",
               "What if: another budget (stores nothing)"}
 

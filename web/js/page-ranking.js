@@ -35,7 +35,7 @@ export function summary(r, currency) {
   const row = (k, v, figure) => [h('dt', {}, k), h('dd', figure ? {'data-figure': figure} : {}, v)];
   return h('dl', {class: 'facts'},
     row('Policy', `${r.policy_id ?? r.policy.id} version ${r.policy_version ?? r.policy.version}`),
-    row('Policy SHA-256', h('code', {}, r.policy_sha256 ?? r.policy.sha256), 'policy-sha256'),
+    row('Policy SHA-256', h('code', {class: 'hash'}, r.policy_sha256 ?? r.policy.sha256), 'policy-sha256'),
     row('Budget', `${money(r.budget)} ${currency}` + (r.budget_source ? ` (${r.budget_source === 'ledger'
       ? 'the meeting\u2019s allocation' : 'given'})` : ''), 'budget'),
     row('Granted by the decisions', `${money(r.allocated)} ${currency}`, 'granted'),

@@ -9,7 +9,7 @@
 #   through tfledgerd: fatou (finance), tomas (secretariat), mei (approver)
 #   and kofi (auditor) with passwords; the demo's books (chart of accounts,
 #   UN rates, donors, signed pledges, the European Commission's travel
-#   money received), the meeting igf2019-mag1 with 15,000.00 USD allocated
+#   money received, February's EUR bank statement), the meeting igf2019-mag1 with 15,000.00 USD allocated
 #   to it; a signed checkpoint of the journal. The applicants, the
 #   ranking, the approval and the reports are the tests' own, done through
 #   the pages.
@@ -83,6 +83,9 @@ tail -n +2 "$data/pledges.csv" | while IFS=, read -r donor date amount ccy earma
 		--earmark "$earmark" --agreement "$agreement" --signed-on "$signed" >/dev/null
 done
 "$tfledger" receipts add --pledge 6 --date 2018-07-10 --bank-account 1010-EUR --amount 40000.00 >/dev/null
+# February's EUR statement, for the reconciliation report
+"$tfledger" bank-accounts link --iban DE89370400440532013000 --account 1010-EUR >/dev/null
+"$tfledger" bank-statements import "$data/bank-2019-02.xml" >/dev/null
 
 # the meeting the Secretariat works on, and its money
 TFLEDGER_TOKEN=$tomas "$tfledger" meetings add --id igf2019-mag1 --name "First MAG meeting 2019" \

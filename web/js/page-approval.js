@@ -44,7 +44,7 @@ export async function render(main, ctx) {
       h('p', {class: 'asof'}, `Ranked on ${date(r.ranked_on)} by ${r.ranked_by}` +
         (r.approved_by ? `; approved by ${r.approved_by} on ${date(r.approved_at)}.` : '; waiting for approval.')),
       summary(r, r.currency),
-      decisions(`Decisions of run ${r.id}`, r.decisions, r.currency));
+      decisions(`Decisions of run ${r.id}`, r.decisions, r.currency, r.inputs));
     return r;
   };
   const r = await show();

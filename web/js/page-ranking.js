@@ -16,16 +16,19 @@ export const id = 'ranking';
 export const title = 'Ranking';
 export const roles = ['admin', 'secretariat', 'auditor'];
 
-// The decisions of a ranking (a stored run's or a what-if's) as a table.
-export function decisions(caption, rows, currency) {
+// The decisions of a ranking (a stored run's or a what-if's) as a table;
+// a stored run's decisions take name and country from its inputs.
+export function decisions(caption, rows, currency, inputs) {
+  const who = new Map((inputs || []).map((a) => [a.id, a]));
+  const of = (d, k) => d[k] || (who.get(d.applicant) || {})[k] || '';
   return table(caption, [
     {label: 'Rank', num: true, value: (d) => d.rank ?? ''},
     {label: 'Applicant', value: (d) => d.applicant || d.id},
-    {label: 'Name', value: (d) => d.name || ''},
-    {label: 'Country', value: (d) => d.country || ''},
+    {label: 'Name', value: (d) => of(d, 'name')},
+    {label: 'Country', value: (d) => of(d, 'country')},
     {label: 'Decision', value: (d) => h('span', {class: 'tag'}, d.decision)},
     {label: 'Granted', num: true, value: (d) => `${money(d.granted)} ${currency}`},
-    {label: 'Why', value: (d) => h('span', {}, d.explanation || '',
+    {label: 'Why', value: (d) => h('span', {class: 'why'}, d.explanation || '',
       h('br', {}), h('small', {}, (d.reasons || []).join(', ')))},
   ], rows, 'no applicant.');
 }
@@ -63,7 +66,7 @@ export async function render(main, ctx) {
         (r.approved_by ? `; approved by ${r.approved_by} on ${date(r.approved_at)}` : '; not approved yet') +
         (r.countersigned_by ? `; overrun countersigned by ${r.countersigned_by}` : '') + '.'),
       summary(r, r.currency || m.currency),
-      decisions(`Decisions of run ${r.id}`, r.decisions, r.currency || m.currency));
+      decisions(`Decisions of run ${r.id}`, r.decisions, r.currency || m.currency, r.inputs));
   };
   const showRuns = async (pickRun) => {
     const {runs} = await get(`${base}/runs`);

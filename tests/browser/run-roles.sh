@@ -9,10 +9,10 @@
 #   through tfledgerd: fatou (finance), tomas (secretariat), mei (approver)
 #   and kofi (auditor) with passwords; the demo's books (chart of accounts,
 #   UN rates, donors, signed pledges, the European Commission's travel
-#   money received, February's EUR bank statement), the meeting igf2019-mag1 with 15,000.00 USD allocated
-#   to it; a signed checkpoint of the journal. The applicants, the
-#   ranking, the approval and the reports are the tests' own, done through
-#   the pages.
+#   money received, February's EUR bank statement), the meeting
+#   igf2019-mag1 with 15,000.00 USD allocated to it; a signed checkpoint of
+#   the journal. The applicants, the ranking, the approval and the reports
+#   are the tests' own, done through the pages.
 # Screenshots of every page at 1280 and 360 px go to
 # tests/browser/screenshots/ in the build directory.
 #

@@ -37,12 +37,17 @@ export async function render(main, ctx) {
   });
   const balances = await Promise.all(accounts.map((a) =>
     get(withQuery(`/v1/accounts/${encodeURIComponent(a.code)}/balance`, {as_of: asOf}))));
+  // the accounts that hold something then; the rest are counted, not listed
+  const held = accounts.filter((a, i) => !/^-?0(\.0+)?$/.test(balances[i].balance));
+  const balanceOf = new Map(accounts.map((a, i) => [a.code, balances[i].balance]));
   main.append(f, day, table(`Balances as of ${asOf}`, [
     {label: 'Account', value: (a) => h('a', {href: `#/journal?account=${encodeURIComponent(a.code)}`,
-                                              title: 'its entries in the journal'}, a.code)},
+                                              class: 'nowrap', title: 'its entries in the journal'}, a.code)},
     {label: 'Name', value: (a) => a.name},
     {label: 'Type', value: (a) => a.type},
     {label: 'Balance', num: true, value: (a) => h('span', {'data-figure': `balance-${a.code}`},
-      `${money(balances[accounts.indexOf(a)].balance)} ${a.currency}`)},
-  ], accounts, 'no account yet.'), await certificates());
+      `${money(balanceOf.get(a.code))} ${a.currency}`)},
+  ], held, 'every account is at zero.'),
+  h('p', {class: 'asof'}, `${accounts.length - held.length} of ${accounts.length} accounts are at zero on ${asOf} and not listed.`),
+  await certificates());
 }

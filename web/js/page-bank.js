@@ -64,7 +64,7 @@ export async function render(main, {has, params, go}) {
       const type = text.trimStart().startsWith('<') ? 'application/xml' : 'text/plain';
       const r = await call('POST', withQuery('/v1/bank-statements', {file: v.file.name}),
                            {body: text, type, key});
-      setTimeout(() => go(id, chosen ? {bank_account: chosen.account, statement_account: chosen.iban} : {}), 2500);
+      if (chosen) await refresh(); // the queue and statement with the new lines
       return `${v.file.name}: ${r.format} ${r.version || ''}, ${r.lines} lines read, ${r.new} new, ` +
              `${r.duplicates} stored before` + (r.warnings ? `, ${r.warnings} deviations tolerated` : '') + '.';
     }));

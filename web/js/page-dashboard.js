@@ -6,7 +6,7 @@
 // Every figure is the API's string; totals are the API's too.
 import {get} from './api.js';
 import {money, today, chartValue} from './format.js';
-import {h, table, chart, message} from './ui.js';
+import {h, table, chart, message, dateInput} from './ui.js';
 
 export const id = 'dashboard';
 export const title = 'Dashboard';
@@ -62,7 +62,7 @@ export async function render(main, {params, go}) {
   const year = asOf.slice(0, 4);
   const pick = h('form', {class: 'asof-form', 'aria-label': 'As of'},
     h('div', {class: 'field'}, h('label', {for: 'dash-asof'}, 'As of'),
-      h('input', {id: 'dash-asof', type: 'date', value: asOf, required: true})),
+      dateInput({id: 'dash-asof', required: true}, asOf)),
     h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Show')));
   pick.addEventListener('submit', (ev) => {
     ev.preventDefault();

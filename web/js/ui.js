@@ -41,6 +41,13 @@ export function table(caption, columns, rows, empty = 'None yet.') {
         h('td', {class: c.num ? 'num' : null}, c.value(r))))))));
 }
 
+// A day typed as ISO 8601 (YYYY-MM-DD), as every page shows it: the
+// browser's date picker would show the locale's order instead.
+export function dateInput(attrs, value) {
+  return h('input', {...attrs, type: 'text', value, placeholder: 'YYYY-MM-DD',
+                     pattern: '\\d{4}-\\d{2}-\\d{2}', inputmode: 'numeric', autocomplete: 'off'});
+}
+
 let formCount = 0;
 
 // A form: fields [{name, label, type ('text'|'date'|'select'|'file'|...),
@@ -62,6 +69,8 @@ export function form(title, fields, submitLabel, submit) {
     if (f.type === 'select') {
       input = h('select', attrs, (f.options || []).map(([v, t]) =>
         h('option', {value: v, selected: v === f.value}, t)));
+    } else if (f.type === 'date') {
+      input = dateInput(attrs, f.value);
     } else {
       input = h('input', {...attrs, type: f.type || 'text', value: f.value,
                           placeholder: f.placeholder, inputmode: f.inputmode,

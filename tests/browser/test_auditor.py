@@ -121,7 +121,12 @@ class Auditor(Browser):
         # a refusal is the API's words, not a file
         form = self.form("Download a signed report")
         self.fill(form, {"kind": "reconciliation", "from": "2019-01-01", "to": TO, "bank_account": ""})
-        self.assertIn("bank_account", self.submit(form, "bad"))
+        files = sorted(os.listdir(self.downloads))
+        said = self.submit(form, "bad")
+        r = self.fetch("GET", f"/v1/reports/reconciliation?from=2019-01-01&to={TO}", csrf=False)
+        self.assertEqual(r["status"], 400, r["text"])
+        self.assertEqual(said, json.loads(r["text"])["error"]["message"])
+        self.assertEqual(sorted(os.listdir(self.downloads)), files, "no file saved for a refusal")
         self.check_accessible("reports")
         self.screenshots("reports")
 

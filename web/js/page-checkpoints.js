@@ -12,7 +12,7 @@ import {certificates} from './page-reports.js';
 
 export const id = 'checkpoints';
 export const title = 'Checkpoints';
-export const roles = ['admin', 'finance', 'auditor'];
+export const roles = ['admin', 'auditor'];
 
 export async function render(main) {
   main.append(h('h1', {}, 'Journal checkpoints, signed'));

@@ -10,7 +10,7 @@ import {params, open} from './query.js';
 
 export const id = 'journal';
 export const title = 'Journal';
-export const roles = ['admin', 'finance', 'auditor'];
+export const roles = ['admin', 'auditor'];
 
 // entries a page (the URL's limit, 1-1000, may set another)
 const PAGE = 50;

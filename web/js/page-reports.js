@@ -11,7 +11,7 @@ import {save} from './download.js';
 
 export const id = 'reports';
 export const title = 'Reports';
-export const roles = ['admin', 'finance', 'auditor'];
+export const roles = ['admin', 'auditor'];
 
 // The kinds of reports/report.c with the argument each needs beside the dates.
 const KINDS = [

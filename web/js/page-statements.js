@@ -13,7 +13,7 @@ import {reportPath, certificates} from './page-reports.js';
 
 export const id = 'statements';
 export const title = 'Statements';
-export const roles = ['admin', 'finance', 'auditor'];
+export const roles = ['admin', 'auditor'];
 
 export async function render(main, ctx) {
   main.append(h('h1', {}, 'Account statements'));

@@ -250,6 +250,8 @@ class Workspace(unittest.TestCase):
         # names its agreement: its pledge is the candidate to confirm
         sel = '[data-bank-line] [data-candidate="pledge:1"] button'
         self.wait(lambda: self.d.find_elements(By.CSS_SELECTOR, sel), "Finland's line in the queue")
+        self.assertFalse(self.d.find_elements(By.CSS_SELECTOR, "#main .msg.bad"),
+                         "no error on the bank page once a statement is in")
         line = self.d.find_element(By.CSS_SELECTOR, '[data-candidate="pledge:1"]').find_element(
             By.XPATH, "ancestor::li[@data-bank-line]").get_attribute("data-bank-line")
         self.check_accessible("bank with a queue")

@@ -149,6 +149,13 @@ export async function render(main, {has, params, go}) {
       cands.length ? h('ul', {}, cands) : h('p', {}, 'No candidate in the ledger.'), record);
   };
 
+  // The API's refusal shown in its section: before any statement of the
+  // account is imported the queue and the statement say so (in words).
+  const said = (e) => {
+    if (e.status === 401) throw e;
+    return e.status === 422 || e.status === 404 ? h('p', {}, e.message) : message('bad', e.message);
+  };
+
   async function refresh() {
     const list = h('ul', {class: 'queue'});
     const p = pager(async (after) => {
@@ -156,11 +163,15 @@ export async function render(main, {has, params, go}) {
       return {rows: q.lines, next: q.next};
     }, (rows) => list.append(...rows.map(lineView)));
     queue.replaceChildren(h('h2', {id: 'h-queue'}, 'Work queue: lines not matched yet'), list, p.element);
-    await p.start();
-    if (!list.children.length) list.replaceWith(h('p', {}, 'Every bank line is matched or explained.'));
-    const rec = await get('/v1/reconcile', acct);
-    statement.replaceChildren(h('h2', {id: 'h-statement'}, 'Reconciliation statement'),
-                              statementView(rec.statement));
+    try {
+      await p.start();
+      if (!list.children.length) list.replaceWith(h('p', {}, 'Every bank line is matched or explained.'));
+    } catch (e) { list.replaceWith(said(e)); }
+    let view;
+    try {
+      view = statementView((await get('/v1/reconcile', acct)).statement);
+    } catch (e) { view = said(e); }
+    statement.replaceChildren(h('h2', {id: 'h-statement'}, 'Reconciliation statement'), view);
   }
   await refresh();
 }

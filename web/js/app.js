@@ -18,8 +18,19 @@ import * as receipts from './page-receipts.js';
 import * as inkind from './page-inkind.js';
 import * as bank from './page-bank.js';
 import * as periods from './page-periods.js';
+import * as meetings from './page-meetings.js';
+import * as applicants from './page-applicants.js';
+import * as ranking from './page-ranking.js';
+import * as trips from './page-trips.js';
+import * as approval from './page-approval.js';
+import * as journal from './page-journal.js';
+import * as statements from './page-statements.js';
+import * as reports from './page-reports.js';
+import * as checkpoints from './page-checkpoints.js';
+import * as audit from './page-audit.js';
 
-export const PAGES = [dashboard, donors, pledges, receipts, inkind, bank, periods];
+export const PAGES = [dashboard, donors, pledges, receipts, inkind, bank, periods,
+  meetings, applicants, ranking, trips, approval, journal, statements, reports, checkpoints, audit];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');

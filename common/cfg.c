@@ -7,14 +7,13 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/file.h"
 #include "common/limits.h"
 
 int cfg_data_path(char *out, size_t size, const char *rel)
@@ -71,7 +70,6 @@ static char *trim(char *s)
 int cfg_secret_file(char *out, size_t size, const char *path)
 {
 	char buf[LIMIT_SECRET_FILE_BYTES + 2];
-	struct stat st;
 	ssize_t n;
 	size_t len;
 	char *line;
@@ -79,23 +77,9 @@ int cfg_secret_file(char *out, size_t size, const char *path)
 
 	if (size)
 		out[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC); /* a link: its target is checked */
-	if (fd < 0)
-		return err_sys(ERR_SYSTEM, "%s: cannot open", path);
-	if (fstat(fd, &st) < 0) {
-		rc = err_sys(ERR_SYSTEM, "%s: cannot read", path);
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = err_set(ERR_INVALID, "%s: not a regular file", path);
-		goto cleanup;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		rc = err_set(ERR_INVALID, "%s: holds a secret but its group or others may read it "
-				      "(mode %04o): chmod 600 %s", path,
-			     (unsigned)(st.st_mode & 07777), path);
-		goto cleanup;
-	}
+	rc = file_open_checked(&fd, path, "a secret");
+	if (rc < 0)
+		return rc;
 	do
 		n = read(fd, buf, sizeof(buf) - 1);
 	while (n < 0 && errno == EINTR);

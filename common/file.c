@@ -4,9 +4,11 @@
  */
 #include "common/file.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/err.h"
 
@@ -50,4 +52,29 @@ cleanup:
 	if (f)
 		fclose(f);
 	return rc;
+}
+
+int file_open_checked(int *out, const char *path, const char *holds)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	*out = -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(ERR_SYSTEM, "%s: cannot open", path);
+	if (fstat(fd, &st) < 0)
+		rc = err_sys(ERR_SYSTEM, "%s: cannot read", path);
+	else if (!S_ISREG(st.st_mode))
+		rc = err_set(ERR_INVALID, "%s: not a regular file", path);
+	else if (holds && (st.st_mode & (S_IRWXG | S_IRWXO)))
+		rc = err_set(ERR_INVALID, "%s: holds %s but its group or others may read it "
+				      "(mode %04o): chmod 600 %s", path, holds,
+			     (unsigned)(st.st_mode & 07777), path);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	*out = fd;
+	return 0;
 }

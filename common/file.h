@@ -18,4 +18,14 @@
 int file_read(char **out, size_t *len_out, const char *path, long long max_bytes,
 	      const char *limit_name);
 
+/*
+ * Opens path for reading (a link: its target is checked) as a regular file;
+ * when holds is not NULL (what the file holds, for the message: "a secret",
+ * "a private key"), also one that its group and others may not read.
+ * *out is the descriptor (close it), -1 on failure. Returns 0, ERR_SYSTEM
+ * ("PATH: cannot open", "PATH: cannot read") or ERR_INVALID naming the file
+ * and, for its mode, the chmod that fixes it.
+ */
+int file_open_checked(int *out, const char *path, const char *holds);
+
 #endif

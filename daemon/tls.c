@@ -13,17 +13,16 @@
 #include "daemon/tls.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/file.h"
 
 struct pair {
 	gnutls_pcert_st chain[DAEMON_TLS_CHAIN_MAX];
@@ -39,7 +38,6 @@ static struct pair *current;
  * *len; secret: refused when its group or others may read it. */
 static int read_pem(char **out, size_t *len, const char *path, bool secret)
 {
-	struct stat st;
 	char *buf = NULL;
 	size_t got = 0;
 	ssize_t n;
@@ -47,23 +45,9 @@ static int read_pem(char **out, size_t *len, const char *path, bool secret)
 
 	*out = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(ERR_SYSTEM, "%s: cannot open", path);
-	if (fstat(fd, &st) < 0) {
-		rc = err_sys(ERR_SYSTEM, "%s: cannot read", path);
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = err_set(ERR_INVALID, "%s: not a regular file", path);
-		goto cleanup;
-	}
-	if (secret && (st.st_mode & (S_IRWXG | S_IRWXO))) {
-		rc = err_set(ERR_INVALID, "%s: holds a private key but its group or others may "
-				      "read it (mode %04o): chmod 600 %s", path,
-			     (unsigned)(st.st_mode & 07777), path);
-		goto cleanup;
-	}
+	rc = file_open_checked(&fd, path, secret ? "a private key" : NULL);
+	if (rc < 0)
+		return rc;
 	buf = malloc(DAEMON_TLS_FILE_BYTES + 1);
 	if (!buf) {
 		rc = err_oom();

@@ -35,11 +35,25 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 		}                                                                      \
 	} while (0)
 
-/* Warnings of tolerated deviations would be most of the output: only
- * errors are logged while fuzzing. */
-static inline void fuzz_quiet(void)
+/*
+ * What a harness loads once, before the first input (its country data, a
+ * policy, the signature library): 0, or < 0 with err_last() set, which
+ * stops the run. Every harness defines it.
+ */
+int fuzz_setup(void);
+
+/* libFuzzer's start: only errors are logged (warnings of tolerated
+ * deviations would be most of the output), then the harness's setup. Each
+ * harness is one program that includes this header once. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	(void)argc;
 	log_set_level(LOG_ERROR);
+	if (fuzz_setup() < 0) {
+		fprintf(stderr, "%s: %s\n", (*argv)[0], err_last());
+		abort();
+	}
+	return 0;
 }
 
 /*

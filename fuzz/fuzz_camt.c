@@ -13,11 +13,8 @@
 #include "fuzz/bank_oracle.h"
 #include "fuzz/fuzz.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+int fuzz_setup(void)
 {
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
 	return 0;
 }
 

@@ -15,16 +15,11 @@
 
 static char economies[PATH_MAX], ldc[PATH_MAX];
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+int fuzz_setup(void)
 {
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
 	if (cfg_data_path(economies, sizeof(economies), "rules/data/economies.csv") < 0 ||
-	    cfg_data_path(ldc, sizeof(ldc), "rules/data/ldc.csv") < 0) {
-		fprintf(stderr, "fuzz_csv_countries: %s\n", err_last());
-		abort();
-	}
+	    cfg_data_path(ldc, sizeof(ldc), "rules/data/ldc.csv") < 0)
+		return -1;
 	return 0;
 }
 

@@ -11,11 +11,8 @@
 #include "fuzz/fuzz.h"
 #include "ledger/ledger.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+int fuzz_setup(void)
 {
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
 	return 0;
 }
 

@@ -20,20 +20,15 @@ static struct rules_applicant *applicants;
 static size_t n_applicants;
 static FILE *sink;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+int fuzz_setup(void)
 {
 	char gates[PATH_MAX];
 
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
 	if (rules_countries_load_default(&countries) < 0 ||
 	    cfg_data_path(gates, sizeof(gates), "tests/data/rank/gates.csv") < 0 ||
 	    rules_applicants_read(&applicants, &n_applicants, gates, "USD", countries) < 0 ||
-	    !(sink = fopen("/dev/null", "w"))) {
-		fprintf(stderr, "fuzz_policy: %s\n", err_last());
-		abort();
-	}
+	    !(sink = fopen("/dev/null", "w")))
+		return -1;
 	return 0;
 }
 

@@ -14,15 +14,10 @@
 #include "reports/report.h"
 #include "reports/sign.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+int fuzz_setup(void)
 {
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	if (reports_sign_init() < 0) {
-		fprintf(stderr, "fuzz_verify: %s\n", err_last());
-		abort();
-	}
+	if (reports_sign_init() < 0)
+		return -1;
 	return 0;
 }
 

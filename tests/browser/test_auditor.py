@@ -21,7 +21,7 @@ import unittest
 
 from selenium.webdriver.common.by import By
 
-from roles_base import Browser, KOFI, plain, shown
+from base import Browser, KOFI, plain, shown
 
 CLI = os.environ["TFLEDGER_CLI"]
 FROM, TO = "2018-01-01", "2019-12-31"

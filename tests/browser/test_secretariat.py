@@ -22,7 +22,7 @@ import unittest
 
 from selenium.webdriver.common.by import By
 
-from roles_base import Browser, MEI, TOMAS, WORK, plain, shown
+from base import Browser, MEI, TOMAS, WORK, plain, shown
 
 MEETING = "igf2019-mag1"
 APPLICANTS = os.environ["TFLEDGER_APPLICANTS"]

@@ -13,7 +13,7 @@ form shown). Every page: axe-core finds no serious or critical violation,
 and a screenshot at 1280 and at 360 px wide.
 
 Environment (run.sh): TFLEDGER_WEB_URL, TFLEDGER_SCREENSHOTS,
-TFLEDGER_STATEMENT, TFLEDGER_AXE.
+TFLEDGER_STATEMENT, TFLEDGER_AXE, TFLEDGER_WORK (base.py).
 """
 import json
 import os
@@ -21,16 +21,12 @@ import re
 import unittest
 import xml.etree.ElementTree as ET
 
-from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-URL = os.environ["TFLEDGER_WEB_URL"]
-SHOTS = os.environ["TFLEDGER_SCREENSHOTS"]
+from base import URL, Browser
+
 STATEMENT = os.environ["TFLEDGER_STATEMENT"]
-AXE = open(os.environ["TFLEDGER_AXE"], encoding="utf-8").read()
 FATOU = ("fatou", "fatou's test passphrase")
 KOFI = ("kofi", "kofi's test passphrase")
 AS_OF = "2019-12-31"
@@ -42,105 +38,13 @@ def plain(text):
     return text.replace(",", "").strip()
 
 
-class Workspace(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = "/usr/bin/chromium"
-        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                    "--disable-dev-shm-usage", "--window-size=1280,900"):
-            opts.add_argument(arg)
-        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        cls.d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-        cls.d.set_script_timeout(30)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.quit()
-
-    def setUp(self):
-        self.maxDiff = None
-        # off the workspace (the same origin) before its cookie goes: a page
-        # still loading would be refused, each a failed authentication
-        self.d.get(URL + "/healthz")
-        self.d.delete_all_cookies()
-        self.d.execute_script("localStorage.clear()")
-
+class Workspace(Browser):
     # --- helpers ---------------------------------------------------------
-
-    def wait(self, cond, what, timeout=20):
-        try:
-            return WebDriverWait(self.d, timeout).until(lambda d: cond())
-        except TimeoutException:
-            logs = "\n".join(str(e) for e in self.d.get_log("browser"))
-            main = self.d.find_element(By.ID, "main").text[:2000]
-            self.fail(f"timed out waiting for {what}; page:\n{main}\nconsole:\n{logs}")
-
-    def ready(self, page):
-        self.wait(lambda: self.d.execute_script(
-            "return document.getElementById('main').dataset.ready") == page, f"page {page}")
-
-    def open_page(self, page, query=""):
-        self.d.get(f"{URL}/#/{page}{query}")
-        self.ready(page)
-
-    def sign_in(self, who, expect_ok=True):
-        self.d.get(URL + "/")
-        self.ready("signin")
-        self.d.find_element(By.NAME, "name").send_keys(who[0])
-        self.d.find_element(By.NAME, "password").send_keys(who[1])
-        self.d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        if expect_ok:
-            self.wait(lambda: self.d.execute_script(
-                "const r = document.getElementById('main').dataset.ready;"
-                "return r && r !== 'signin';"), f"{who[0]} signed in")
-
-    def fetch(self, method, path, body=None, csrf=True):
-        """fetch() from the page, with the browser's cookie: {status, text}."""
-        return self.d.execute_async_script("""
-            const [method, path, body, csrf, done] = arguments;
-            (async () => {
-              const headers = {'Content-Type': 'application/json'};
-              if (csrf) {
-                const s = await (await fetch('/v1/session')).json();
-                headers['X-CSRF-Token'] = s.csrf;
-              }
-              const r = await fetch(path, {method, headers,
-                                           body: body === null ? undefined : body});
-              done({status: r.status, text: await r.text()});
-            })().catch((e) => done({status: -1, text: String(e)}));
-        """, method, path, None if body is None else json.dumps(body), csrf)
-
-    def api(self, path):
-        r = self.fetch("GET", path, csrf=False)
-        self.assertEqual(r["status"], 200, f"GET {path}: {r['text']}")
-        return json.loads(r["text"])
 
     def figure(self, name):
         els = self.d.find_elements(By.CSS_SELECTOR, f'[data-figure="{name}"]')
         self.assertEqual(len(els), 1, f"one figure {name} on the page")
         return els[0].text
-
-    def check_accessible(self, page):
-        self.d.execute_script(AXE)
-        result = self.d.execute_async_script("""
-            const done = arguments[arguments.length - 1];
-            axe.run(document, {resultTypes: ['violations']})
-              .then((r) => done(r.violations.map((v) => ({id: v.id, impact: v.impact,
-                 help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5)}))))
-              .catch((e) => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));
-        """)
-        bad = [v for v in result if v["impact"] in ("serious", "critical")]
-        self.assertEqual(bad, [], f"{page}: accessibility violations")
-
-    def screenshots(self, name):
-        for width in (1280, 360):
-            self.d.set_window_size(width, 900)
-            height = self.d.execute_script("return document.documentElement.scrollHeight")
-            self.d.set_window_size(width, min(max(height + 100, 600), 6000))
-            path = os.path.join(SHOTS, f"{name}-{width}.png")
-            self.assertTrue(self.d.save_screenshot(path), path)
-        self.d.set_window_size(1280, 900)
 
     # --- the tests -------------------------------------------------------
 

@@ -1,11 +1,12 @@
-"""roles_base.py - what test_secretariat.py and test_auditor.py share: a
+"""base.py - what every browser test (test_workspace.py, test_secretariat.py,
+test_auditor.py) shares: a
 headless Debian chromium through chromedriver (downloads allowed into a
 directory of the test's), signing in through the page, waiting for a page
 to be ready (main's data-ready), fetch() from the page with the browser's
 own cookie, axe-core's serious and critical violations, and screenshots at
 1280 and 360 px.
 
-Environment (run-roles.sh): TFLEDGER_WEB_URL, TFLEDGER_SCREENSHOTS,
+Environment (run.sh, run-roles.sh): TFLEDGER_WEB_URL, TFLEDGER_SCREENSHOTS,
 TFLEDGER_AXE, TFLEDGER_WORK.
 """
 import json
@@ -15,6 +16,7 @@ import time
 import unittest
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
@@ -74,10 +76,14 @@ class Browser(unittest.TestCase):
     # --- waiting and reading ---------------------------------------------
 
     def wait(self, cond, what, timeout=20):
-        """Waits for cond() to be truthy and returns it; fails showing the page."""
+        """Waits for cond() to be truthy and returns it (an element not there
+        yet, or replaced, counts as not yet); fails showing the page."""
         end = time.monotonic() + timeout
         while True:
-            value = cond()
+            try:
+                value = cond()
+            except (NoSuchElementException, StaleElementReferenceException):
+                value = None
             if value:
                 return value
             if time.monotonic() > end:
@@ -94,15 +100,16 @@ class Browser(unittest.TestCase):
         self.d.get(f"{URL}/#/{page}{query}")
         self.ready(page)
 
-    def sign_in(self, who):
+    def sign_in(self, who, expect_ok=True):
         self.d.get(URL + "/")
         self.ready("signin")
         self.d.find_element(By.NAME, "name").send_keys(who[0])
         self.d.find_element(By.NAME, "password").send_keys(who[1])
         self.d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        self.wait(lambda: self.d.execute_script(
-            "const r = document.getElementById('main').dataset.ready;"
-            "return r && r !== 'signin';"), f"{who[0]} signed in")
+        if expect_ok:
+            self.wait(lambda: self.d.execute_script(
+                "const r = document.getElementById('main').dataset.ready;"
+                "return r && r !== 'signin';"), f"{who[0]} signed in")
 
     def form(self, label):
         return self.d.find_element(By.CSS_SELECTOR, f"form[aria-label='{label}']")

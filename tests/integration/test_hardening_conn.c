@@ -389,6 +389,132 @@ START_TEST(test_memory__returns_to_base_after_large_uploads)
 }
 END_TEST
 
+/* --- authenticated uploads go to a file, not to memory ---------------------- */
+
+#define DEMO_CAMT SRCDATADIR "/demo/igf2019/bank-2019-02.xml"
+
+/* The demo's camt.053 file with short comments after its XML declaration
+ * up to UPLOAD_BYTES: a valid statement the reader must read to the end. */
+static char *padded_demo(void)
+{
+	size_t len = 0, decl;
+	char *demo = harness_slurp(DEMO_CAMT, &len);
+	char *b = malloc(UPLOAD_BYTES);
+	char *end;
+
+	ck_assert_ptr_nonnull(demo);
+	ck_assert_ptr_nonnull(b);
+	end = strstr(demo, "?>");
+	ck_assert_ptr_nonnull(end);
+	decl = (size_t)(end + 2 - demo);
+	memcpy(b, demo, decl);
+	/* comments of 100 bytes, each line well under the XML text bound */
+	memset(b + decl, '\n', UPLOAD_BYTES - len);
+	for (size_t i = decl; i + 100 <= UPLOAD_BYTES - (len - decl); i += 100) {
+		memcpy(b + i, "\n<!--", 5);
+		memset(b + i + 5, ' ', 92);
+		memcpy(b + i + 97, "-->", 3);
+	}
+	memcpy(b + UPLOAD_BYTES - (len - decl), demo + decl, len - decl);
+	free(demo);
+	return b;
+}
+
+/* A long member of a JSON object in text, -1 if absent. */
+static long long member_ll(const char *text, const char *name)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	long long v = -1;
+
+	if (json_is_integer(json_object_get(o, name)))
+		v = json_integer_value(json_object_get(o, name));
+	json_decref(o);
+	return v;
+}
+
+/* The demo's statement file imports as it always did (201, every line
+ * new); then 4 concurrent authenticated 40 MiB uploads of it (padded with
+ * comments the reader reads through) each answer 200 with every line a
+ * duplicate, while the daemon's peak memory grows by far less than one of
+ * them: the bodies went to a temporary file and the reader read from it
+ * (held in memory, they took the daemon up by some 160 MiB). */
+START_TEST(test_spooled_upload__statements_read_from_a_file_not_memory)
+{
+	struct upload u[UPLOADS];
+	size_t len = 0;
+	char *demo = harness_slurp(DEMO_CAMT, &len);
+	char *body = padded_demo();
+	long long lines;
+	long base, peak;
+	struct resp r;
+
+	start_with(NULL);
+	r = http_on_typed(NULL, &E.d, "POST", "/v1/bank-statements?file=bank-2019-02.xml",
+			  E.finance, NULL, "application/xml", demo, len);
+	ck_assert_msg(r.status == 201, "demo import: %ld %s", r.status, r.body);
+	lines = query_ll(E.conninfo, "SELECT count(*) FROM bank_lines");
+	ck_assert_int_gt(lines, 0);
+	ck_assert_int_eq(member_ll(r.body, "lines"), lines);
+	ck_assert_int_eq(member_ll(r.body, "new"), lines);
+	ck_assert_int_eq(member_ll(r.body, "duplicates"), 0);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"file\":\"bank-2019-02.xml\""));
+	resp_free(&r);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM bank_statements"
+					      " WHERE file_name = 'bank-2019-02.xml'"),
+			 query_ll(E.conninfo, "SELECT count(*) FROM bank_statements"));
+
+	base = daemon_kib("VmRSS:");
+	upload_all(u, E.finance, body);
+	for (int i = 0; i < UPLOADS; i++)
+		ck_assert_msg(u[i].status == 200, "upload %d: %ld %s", i, u[i].status, u[i].code);
+	peak = daemon_kib("VmHWM:");
+	ck_assert_msg(peak - base < 32 * 1024,
+		      "4 x 40 MiB statement uploads grew the daemon from %ld to %ld KiB", base,
+		      peak);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM bank_lines"), lines);
+	free(body);
+	free(demo);
+}
+END_TEST
+
+/* A spooled body's Idempotency-Key: the same key with the same document
+ * replays the first answer (nothing stored twice), with another document
+ * it is 409. */
+START_TEST(test_spooled_upload__idempotency_key_replays_and_conflicts)
+{
+	size_t len = 0;
+	char *demo = harness_slurp(DEMO_CAMT, &len);
+	char *other;
+	struct resp first, again, changed;
+	long long lines;
+
+	start_with(NULL);
+	first = http_on_typed(NULL, &E.d, "POST", "/v1/bank-statements", E.finance, "camt-feb",
+			      "application/xml", demo, len);
+	ck_assert_msg(first.status == 201, "%ld %s", first.status, first.body);
+	lines = query_ll(E.conninfo, "SELECT count(*) FROM bank_lines");
+	again = http_on_typed(NULL, &E.d, "POST", "/v1/bank-statements", E.finance, "camt-feb",
+			      "application/xml", demo, len);
+	ck_assert_int_eq(again.status, 201);
+	ck_assert_str_eq(again.body, first.body);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM bank_lines"), lines);
+	other = malloc(len + 1);
+	ck_assert_ptr_nonnull(other);
+	memcpy(other, demo, len);
+	other[len] = '\n'; /* one byte more: another request */
+	changed = http_on_typed(NULL, &E.d, "POST", "/v1/bank-statements", E.finance,
+				"camt-feb", "application/xml", other, len + 1);
+	ck_assert_int_eq(changed.status, 409);
+	ck_assert_ptr_nonnull(strstr(changed.body, "Idempotency-Key 'camt-feb' was used with"
+						   " another request"));
+	resp_free(&first);
+	resp_free(&again);
+	resp_free(&changed);
+	free(other);
+	free(demo);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test conn[] = {
@@ -399,6 +525,8 @@ static Suite *suite(void)
 		{test_bounds__bad_flag_values_refused, 0},
 		{test_unauthenticated_upload__401_without_holding_the_body, 0},
 		{test_memory__returns_to_base_after_large_uploads, 0},
+		{test_spooled_upload__statements_read_from_a_file_not_memory, 0},
+		{test_spooled_upload__idempotency_key_replays_and_conflicts, 0},
 	};
 	Suite *s = suite_create("hardening_conn");
 

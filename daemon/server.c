@@ -20,6 +20,8 @@
 #include "daemon/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <microhttpd.h>
@@ -357,6 +359,9 @@ struct req {
 	const char *url;
 	char *body;
 	size_t len, cap;
+	int spool; /* a spooled route's body: an unnamed temporary file (-1: none) */
+	int spool_rc; /* why the body could not be spooled (0: it could) */
+	struct hash_sha256 *spool_sha; /* of the Idempotency-Key's material, as it comes */
 	size_t body_max; /* the route's limit (LIMIT_HTTP_BODY_BYTES if none) */
 	const struct route *rt; /* NULL: no such route */
 	char args[ROUTE_ARGS_MAX][128]; /* the path's {name} segments */
@@ -607,7 +612,8 @@ int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
 	/* a body sent as anything but JSON is refused, not guessed at */
 	if (q->len > 0 && http_content_type(q, json_type, sent))
 		return -1;
-	*out = json_loadb(q->body ? q->body : "", q->len, JSON_REJECT_DUPLICATES, &jerr);
+	*out = json_loadb(q->body ? q->body : "", q->body ? q->len : 0, JSON_REJECT_DUPLICATES,
+			  &jerr);
 	if (!*out && json_error_code(&jerr) == json_error_invalid_utf8) {
 		/* jansson names the byte; name the field that holds it. */
 		char path[256];
@@ -920,6 +926,11 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 	 * scoped to who sent it, so another user's same key is 409, never
 	 * the first answer), method, path and body; argon2id of them instead
 	 * of SHA-256 where the body may carry a password. */
+	if (q->spool_sha) { /* the same material, summed as the body arrived */
+		material = NULL;
+		rc = hash_sha256_hex_of(q->request_sha, q->spool_sha);
+		goto look_up;
+	}
 	material = malloc(strlen(q->tok.user) + strlen(q->method) + strlen(q->url) + q->len + 4);
 	if (!material) {
 		*sent = http_send_error(q, EC_INTERNAL, "out of memory");
@@ -934,6 +945,7 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 		rc = hash_sha256_hex(q->request_sha, material, n + q->len);
 	explicit_bzero(material, n + q->len);
 	free(material);
+look_up:
 	if (rc == 0)
 		rc = ledger_idempotency_get(&found, stored, &status, &response, q->c, key);
 	if (rc < 0) {
@@ -1058,6 +1070,11 @@ const char *http_header(struct req *q, const char *name)
 const char *http_body(const struct req *q)
 {
 	return q->body ? q->body : "";
+}
+
+int http_body_fd(const struct req *q)
+{
+	return q->spool;
 }
 
 /* --- the journal's writes: through the group-commit writer --------------------- */
@@ -1214,6 +1231,8 @@ static enum MHD_Result dispatch(struct req *q)
 	q->route = q->rt->name;
 	if (q->rt->roles && !q->authorised)
 		return MHD_NO; /* its refusal could not be made: out of memory */
+	if (q->spool_rc < 0)
+		return http_send_failure(q, q->spool_rc);
 	if (q->rt->roles && (rc = need_db(q)) < 0)
 		return http_send_failure(q, rc);
 	if (check_request_text(q) < 0)
@@ -1270,6 +1289,73 @@ static const char *framing(struct MHD_Connection *conn, const char *version)
 	return NULL;
 }
 
+/* An unnamed temporary file (mode 0600) in $TMPDIR, else /tmp: O_TMPFILE,
+ * else mkstemp and unlink at once, so that no name is ever left behind.
+ * The fd, or -1 with err_set. */
+static int spool_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/tfledgerd-body-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		err_sys(ERR_SYSTEM, "cannot make a temporary file for the request body in %s",
+			dir);
+		return -1;
+	}
+	unlink(path);
+	return fd;
+}
+
+/* Readies q's body to be spooled (route_spooled): the file, and the sum of
+ * the Idempotency-Key's material begun with what precedes the body (as
+ * idempotency() lays it out). A failure is kept in spool_rc, answered
+ * once the body is read (and dropped). */
+static void spool_begin(struct req *q)
+{
+	char head[1024];
+	int n, rc;
+
+	q->spool = spool_open();
+	if (q->spool < 0) {
+		q->spool_rc = ERR_SYSTEM;
+		return;
+	}
+	n = snprintf(head, sizeof(head), "%s\n%s %s\n", q->tok.user, q->method, q->url);
+	rc = n > 0 && (size_t)n < sizeof(head) ? 0 : err_set(ERR_INTERNAL, "URL too long");
+	if (rc == 0)
+		rc = hash_sha256_begin(&q->spool_sha);
+	if (rc == 0)
+		rc = hash_sha256_add(q->spool_sha, head, (size_t)n);
+	q->spool_rc = rc;
+}
+
+/* Appends n bytes of q's body to its spool file and sum. */
+static void spool_add(struct req *q, const char *data, size_t n)
+{
+	while (q->spool_rc == 0 && n > 0) {
+		ssize_t w = write(q->spool, data, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			q->spool_rc = err_sys(ERR_SYSTEM, "cannot spool the request body");
+			return;
+		}
+		if (hash_sha256_add(q->spool_sha, data, (size_t)w) < 0)
+			q->spool_rc = ERR_INTERNAL;
+		data += w;
+		n -= (size_t)w;
+	}
+}
+
 /*
  * Authenticates q and checks its route's roles from the headers alone,
  * before any of its body is read: a refusal (401, 403, 429, 503) is held
@@ -1320,6 +1406,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		q->method = method;
 		q->url = url;
 		q->slot = -1;
+		q->spool = -1;
 		q->route = "unknown";
 		clock_gettime(CLOCK_MONOTONIC, &q->t0);
 		request_id(q);
@@ -1335,6 +1422,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		watch_mark(&srv->watch, conn, true);
 		if (q->rt && q->rt->roles && !q->too_large && !q->bad_framing)
 			authorise_early(q);
+		if (q->authorised && !q->held && route_spooled(q->rt))
+			spool_begin(q);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -1350,6 +1439,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			free(q->body);
 			q->body = NULL;
 			q->len = q->cap = 0;
+			return MHD_YES;
+		}
+		if (q->spool >= 0) { /* to its file, never held (route_spooled) */
+			spool_add(q, upload_data, n);
+			q->len += n;
 			return MHD_YES;
 		}
 		if (q->len + n + 1 > q->cap) {
@@ -1394,6 +1488,9 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		MHD_destroy_response(q->held);
 	large = q->cap >= LIMIT_MALLOC_LARGE_BYTES;
 	free(q->body);
+	if (q->spool >= 0)
+		close(q->spool);
+	hash_sha256_free(q->spool_sha);
 	free(q);
 	*req_cls = NULL;
 	atomic_fetch_sub(&srv->inflight, 1);

@@ -275,6 +275,7 @@ struct upload {
 	const char *body;
 	long status;
 	char code[64];
+	char text[512]; /* the answer, cut */
 };
 
 static void *upload_main(void *arg)
@@ -286,6 +287,7 @@ static void *upload_main(void *arg)
 
 	u->status = r.status;
 	snprintf(u->code, sizeof(u->code), "%s", code ? code : "");
+	snprintf(u->text, sizeof(u->text), "%s", r.body);
 	free(code);
 	resp_free(&r);
 	return NULL;
@@ -452,6 +454,7 @@ START_TEST(test_spooled_upload__statements_read_from_a_file_not_memory)
 	long long lines;
 	long base, peak;
 	struct resp r;
+	const char *at;
 
 	start_with(NULL);
 	r = http_on_typed(NULL, &E.d, "POST", "/v1/bank-statements?file=bank-2019-02.xml",
@@ -471,8 +474,13 @@ START_TEST(test_spooled_upload__statements_read_from_a_file_not_memory)
 	base = daemon_kib("VmRSS:");
 	upload_all(u, E.finance, body);
 	for (int i = 0; i < UPLOADS; i++) {
-		ck_assert_msg(u[i].status == 400, "upload %d: %ld %s", i, u[i].status, u[i].code);
+		ck_assert_msg(u[i].status == 400, "upload %d: %ld %s", i, u[i].status, u[i].text);
 		ck_assert_str_eq(u[i].code, "invalid-field");
+		/* refused at its end: the reader went through every entry,
+		 * and the message names the body as the request did */
+		at = strstr(u[i].text, "\"body:");
+		ck_assert_msg(at && strtol(at + 6, NULL, 10) > 57000, "upload %d: %s", i,
+			      u[i].text);
 	}
 	peak = daemon_kib("VmHWM:");
 	ck_assert_msg(peak - base < 32 * 1024,

@@ -1441,7 +1441,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			q->len = q->cap = 0;
 			return MHD_YES;
 		}
-		if (q->spool >= 0) { /* to its file, never held (route_spooled) */
+		if (route_spooled(q->rt)) { /* to its file, never held (not even if
+					     * the file failed: spool_rc answers) */
 			spool_add(q, upload_data, n);
 			q->len += n;
 			return MHD_YES;

@@ -492,9 +492,9 @@ START_TEST(test_spooled_upload__statements_read_from_a_file_not_memory)
 }
 END_TEST
 
-/* A spooled body's Idempotency-Key: the same key with the same document
- * replays the first answer (nothing stored twice), with another document
- * it is 409. */
+/* A spooled body's Idempotency-Key (a statement, then rates): the same
+ * key with the same document replays the first answer (nothing stored
+ * twice), with another document it is 409. */
 START_TEST(test_spooled_upload__idempotency_key_replays_and_conflicts)
 {
 	size_t len = 0;
@@ -526,6 +526,28 @@ START_TEST(test_spooled_upload__idempotency_key_replays_and_conflicts)
 	resp_free(&again);
 	resp_free(&changed);
 	free(other);
+	free(demo);
+
+	/* the rates CSV is spooled too, and read through its file */
+	demo = harness_slurp(SRCDATADIR "/demo/igf2019/rates.csv", &len);
+	ck_assert_ptr_nonnull(demo);
+	first = http_on_typed(NULL, &E.d, "POST", "/v1/rates?file=rates.csv", E.finance,
+			      "rates-1", "text/csv", demo, len);
+	ck_assert_msg(first.status == 201, "%ld %s", first.status, first.body);
+	ck_assert_ptr_nonnull(strstr(first.body, "\"file\":\"rates.csv\""));
+	lines = query_ll(E.conninfo, "SELECT count(*) FROM exchange_rates");
+	ck_assert_int_gt(lines, 0);
+	again = http_on_typed(NULL, &E.d, "POST", "/v1/rates?file=rates.csv", E.finance,
+			      "rates-1", "text/csv", demo, len);
+	ck_assert_int_eq(again.status, 201);
+	ck_assert_str_eq(again.body, first.body);
+	changed = http_on_typed(NULL, &E.d, "POST", "/v1/rates?file=rates.csv", E.finance,
+				"rates-1", "text/csv", demo, len - 1);
+	ck_assert_int_eq(changed.status, 409);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM exchange_rates"), lines);
+	resp_free(&first);
+	resp_free(&again);
+	resp_free(&changed);
 	free(demo);
 }
 END_TEST

@@ -897,12 +897,43 @@ bool http_role_in(const struct req *q, unsigned roles)
 	return (q->roles & roles) != 0;
 }
 
+/*
+ * out = the request's identity for its Idempotency-Key key: its caller
+ * (the token's user: a key is scoped to who sent it, so another user's
+ * same key is 409, never the first answer), method, path and body;
+ * argon2id of them instead of SHA-256 where the body may carry a
+ * password. A spooled body's SHA-256 was summed over the same material as
+ * it arrived (spool_begin, spool_add). 0 or ERR_*.
+ */
+static int request_identity(char out[HASH_HEX_BYTES], const struct req *q, const char *key)
+{
+	char *material;
+	size_t n;
+	int rc;
+
+	if (q->spool_sha)
+		return hash_sha256_hex_of(out, q->spool_sha);
+	material = malloc(strlen(q->tok.user) + strlen(q->method) + strlen(q->url) + q->len + 4);
+	if (!material)
+		return err_set(ERR_INTERNAL, "out of memory");
+	n = (size_t)sprintf(material, "%s\n%s %s\n", q->tok.user, q->method, q->url);
+	if (q->len)
+		memcpy(material + n, q->body, q->len);
+	if (route_secret(q->rt))
+		rc = ledger_password_request_id(out, material, n + q->len, key);
+	else
+		rc = hash_sha256_hex(out, material, n + q->len);
+	explicit_bzero(material, n + q->len);
+	free(material);
+	return rc;
+}
+
 /* For writes: reads Idempotency-Key; replays a stored answer (1 = sent). */
 static int idempotency(struct req *q, enum MHD_Result *sent)
 {
 	const char *key = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
 						      "Idempotency-Key");
-	char *material = NULL, stored[HASH_HEX_BYTES];
+	char stored[HASH_HEX_BYTES];
 	char *response = NULL;
 	bool found;
 	int status, rc;
@@ -922,30 +953,7 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 						"Idempotency-Key: printable ASCII without spaces");
 			return 1;
 		}
-	/* The request's identity: its caller (the token's user: a key is
-	 * scoped to who sent it, so another user's same key is 409, never
-	 * the first answer), method, path and body; argon2id of them instead
-	 * of SHA-256 where the body may carry a password. */
-	if (q->spool_sha) { /* the same material, summed as the body arrived */
-		material = NULL;
-		rc = hash_sha256_hex_of(q->request_sha, q->spool_sha);
-		goto look_up;
-	}
-	material = malloc(strlen(q->tok.user) + strlen(q->method) + strlen(q->url) + q->len + 4);
-	if (!material) {
-		*sent = http_send_error(q, EC_INTERNAL, "out of memory");
-		return 1;
-	}
-	n = (size_t)sprintf(material, "%s\n%s %s\n", q->tok.user, q->method, q->url);
-	if (q->len)
-		memcpy(material + n, q->body, q->len);
-	if (route_secret(q->rt))
-		rc = ledger_password_request_id(q->request_sha, material, n + q->len, key);
-	else
-		rc = hash_sha256_hex(q->request_sha, material, n + q->len);
-	explicit_bzero(material, n + q->len);
-	free(material);
-look_up:
+	rc = request_identity(q->request_sha, q, key);
 	if (rc == 0)
 		rc = ledger_idempotency_get(&found, stored, &status, &response, q->c, key);
 	if (rc < 0) {
@@ -1316,7 +1324,7 @@ static int spool_open(void)
 
 /* Readies q's body to be spooled (route_spooled): the file, and the sum of
  * the Idempotency-Key's material begun with what precedes the body (as
- * idempotency() lays it out). A failure is kept in spool_rc, answered
+ * request_identity lays it out). A failure is kept in spool_rc, answered
  * once the body is read (and dropped). */
 static void spool_begin(struct req *q)
 {

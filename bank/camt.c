@@ -1189,8 +1189,8 @@ static void add_text(struct parser *p)
 	p->text[p->text_len] = '\0';
 }
 
-/* Reads the file at path, or (path NULL) the len bytes at buf; path (else
- * name) is what messages name. */
+/* Reads the file at path, or (path NULL) the len bytes at buf; name (else
+ * path) is what messages name. */
 static int read_doc(struct bank_camt_summary *out, const char *path, const char *buf,
 		    size_t len, const char *name, const struct bank_camt_handler *h)
 {
@@ -1205,7 +1205,7 @@ static int read_doc(struct bank_camt_summary *out, const char *path, const char 
 	memset(out, 0, sizeof(*out));
 	if (path && stat(path, &st) < 0)
 		return err_sys(ERR_INVALID, "%s: cannot read", path);
-	if (path)
+	if (!name)
 		name = path;
 	if ((path && st.st_size > LIMIT_CAMT_BYTES) || (!path && len > LIMIT_CAMT_BYTES))
 		return err_set(ERR_LIMIT, "%s: larger than %lld bytes (LIMIT_CAMT_BYTES)",
@@ -1219,7 +1219,8 @@ static int read_doc(struct bank_camt_summary *out, const char *path, const char 
 	p->h = h ? h : &none;
 	p->sum = out;
 	p->top = p->stmt_d = p->ntry_d = p->tx_d = -1;
-	rc = path ? xml_reader_open(&p->r, path) : xml_reader_open_memory(&p->r, buf, len, name);
+	rc = path ? xml_reader_open_named(&p->r, path, name)
+		  : xml_reader_open_memory(&p->r, buf, len, name);
 	if (rc < 0)
 		goto cleanup;
 	path = name;
@@ -1270,6 +1271,12 @@ int bank_camt_read(struct bank_camt_summary *out, const char *path,
 		   const struct bank_camt_handler *h)
 {
 	return read_doc(out, path, NULL, 0, NULL, h);
+}
+
+int bank_camt_read_named(struct bank_camt_summary *out, const char *path, const char *name,
+		  const struct bank_camt_handler *h)
+{
+	return read_doc(out, path, NULL, 0, name, h);
 }
 
 int bank_camt_read_memory(struct bank_camt_summary *out, const char *buf, size_t len,

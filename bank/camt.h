@@ -143,6 +143,10 @@ struct bank_camt_summary {
 int bank_camt_read(struct bank_camt_summary *out, const char *path,
 		   const struct bank_camt_handler *h);
 
+/* The same for the file at path, its messages calling it name. */
+int bank_camt_read_named(struct bank_camt_summary *out, const char *path, const char *name,
+		  const struct bank_camt_handler *h);
+
 /* The same for a document of len bytes at buf (an HTTP request body, which
  * the caller keeps until the call returns); messages name it name. */
 int bank_camt_read_memory(struct bank_camt_summary *out, const char *buf, size_t len,

@@ -876,7 +876,8 @@ static int one_line(struct parser *p)
 	return text_line(p, s);
 }
 
-/* Reads the file at path, or (path NULL) the len bytes at buf. */
+/* Reads the file at path, or (path NULL) the len bytes at buf; name (else
+ * path) is what messages name. */
 static int read_doc(struct bank_camt_summary *out, const char *path, const char *buf,
 		    size_t len, const char *name, const struct bank_camt_handler *h)
 {
@@ -892,7 +893,7 @@ static int read_doc(struct bank_camt_summary *out, const char *path, const char 
 	out->format = BANK_FORMAT_MT940;
 	if (path && stat(path, &st) < 0)
 		return err_sys(ERR_INVALID, "%s: cannot read", path);
-	if (path)
+	if (!name)
 		name = path;
 	if ((path && st.st_size > LIMIT_CAMT_BYTES) || (!path && len > LIMIT_CAMT_BYTES))
 		return err_set(ERR_LIMIT, "%s: larger than %lld bytes (LIMIT_CAMT_BYTES)",
@@ -935,6 +936,12 @@ int bank_mt940_read(struct bank_camt_summary *out, const char *path,
 		    const struct bank_camt_handler *h)
 {
 	return read_doc(out, path, NULL, 0, NULL, h);
+}
+
+int bank_mt940_read_named(struct bank_camt_summary *out, const char *path, const char *name,
+		  const struct bank_camt_handler *h)
+{
+	return read_doc(out, path, NULL, 0, name, h);
 }
 
 int bank_mt940_read_memory(struct bank_camt_summary *out, const char *buf, size_t len,

@@ -59,6 +59,12 @@ static int refuse(const char *name, const char *head, size_t len)
 int bank_read(struct bank_camt_summary *out, const char *path,
 	      const struct bank_camt_handler *h)
 {
+	return bank_read_named(out, path, path, h);
+}
+
+int bank_read_named(struct bank_camt_summary *out, const char *path, const char *name,
+		    const struct bank_camt_handler *h)
+{
 	char head[SNIFF_BYTES];
 	FILE *f = fopen(path, "rb");
 	size_t len;
@@ -67,16 +73,16 @@ int bank_read(struct bank_camt_summary *out, const char *path,
 	if (out)
 		memset(out, 0, sizeof(*out));
 	if (!f)
-		return err_sys(ERR_INVALID, "%s: cannot read", path);
+		return err_sys(ERR_INVALID, "%s: cannot read", name);
 	len = fread(head, 1, sizeof(head), f);
 	failed = ferror(f) != 0;
 	fclose(f);
 	if (failed)
-		return err_set(ERR_INVALID, "%s: cannot read", path);
+		return err_set(ERR_INVALID, "%s: cannot read", name);
 	switch (sniff(head, len)) {
-	case KIND_XML: return bank_camt_read(out, path, h);
-	case KIND_MT940: return bank_mt940_read(out, path, h);
-	default: return refuse(path, head, len);
+	case KIND_XML: return bank_camt_read_named(out, path, name, h);
+	case KIND_MT940: return bank_mt940_read_named(out, path, name, h);
+	default: return refuse(name, head, len);
 	}
 }
 

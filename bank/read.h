@@ -27,6 +27,11 @@
 int bank_read(struct bank_camt_summary *out, const char *path,
 	      const struct bank_camt_handler *h);
 
+/* The same for the file at path, called name in messages (the
+ * statements' file). */
+int bank_read_named(struct bank_camt_summary *out, const char *path, const char *name,
+		    const struct bank_camt_handler *h);
+
 /* The same for len bytes at buf (kept by the caller until the call
  * returns); messages name it name. */
 int bank_read_memory(struct bank_camt_summary *out, const char *buf, size_t len,

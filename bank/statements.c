@@ -167,7 +167,8 @@ static const struct db_columns columns[] = {
 
 struct import {
 	PGconn *c;
-	const char *path;     /* the file, or the name of buf in messages */
+	const char *path;     /* the file read (NULL: doc) */
+	const char *name;     /* what messages and file_name call it */
 	const char *doc;      /* NULL: read path */
 	size_t doc_len;
 	char sha256[HASH_HEX_BYTES];
@@ -269,7 +270,7 @@ static int on_begin(void *ctx, const struct bank_camt_statement *s)
 {
 	struct import *im = ctx;
 	const char *version = bank_camt_version_name(s->version);
-	const char *params[7] = {s->account, s->id, s->currency, version, im->path,
+	const char *params[7] = {s->account, s->id, s->currency, version, im->name,
 				 im->sha256, bank_format_name(s->format)};
 	struct bank_statements_file *f = im->file;
 	struct bank_statements_result *r;
@@ -288,19 +289,19 @@ static int on_begin(void *ctx, const struct bank_camt_statement *s)
 
 	rc = db_exec(&res, im->c, "camt_stmt_insert", 7, params);
 	if (rc < 0)
-		return err_wrap(rc, "%s:%ld: Stmt", im->path, s->line);
+		return err_wrap(rc, "%s:%ld: Stmt", im->name, s->line);
 	im->stmt_created = PQntuples(res) == 1;
 	if (!im->stmt_created) {
 		PQclear(res);
 		rc = db_exec(&res, im->c, "camt_stmt_find", 2, params);
 		if (rc < 0)
-			return err_wrap(rc, "%s:%ld: Stmt", im->path, s->line);
+			return err_wrap(rc, "%s:%ld: Stmt", im->name, s->line);
 		if (PQntuples(res) != 1 ||
 		    strcmp(PQgetvalue(res, 0, STMT_CURRENCY), s->currency) != 0) {
 			rc = err_set(ERR_CONFLICT,
 				     "%s:%ld: Stmt/Id: statement '%s' of account "
 				     "%s was imported before in %s, not %s",
-				     im->path, s->line, s->id, s->account,
+				     im->name, s->line, s->id, s->account,
 				     PQntuples(res) == 1 ? PQgetvalue(res, 0, STMT_CURRENCY) : "?",
 				     s->currency);
 			PQclear(res);
@@ -409,7 +410,7 @@ static int warn_collisions(struct import *im, long collisions)
 	for (int i = 0; i < PQntuples(res); i++) {
 		char at[LIMIT_PATH_BYTES + 32];
 
-		snprintf(at, sizeof(at), "%s:%s", im->path, PQgetvalue(res, i, COLLIDED_LINE));
+		snprintf(at, sizeof(at), "%s:%s", im->name, PQgetvalue(res, i, COLLIDED_LINE));
 		char what[LIMIT_CAMT_FIELD_BYTES + 16];
 
 		snprintf(what, sizeof(what), "key %s", PQgetvalue(res, i, COLLIDED_KEY));
@@ -486,7 +487,7 @@ static int on_end(void *ctx, const struct bank_camt_statement *s)
 	if (rc == 0)
 		rc = store_lines(im, r, s);
 	if (rc < 0)
-		return err_wrap(rc, "%s:%ld: Stmt", im->path, s->line);
+		return err_wrap(rc, "%s:%ld: Stmt", im->name, s->line);
 	r->entries = s->entries;
 	r->credits_minor = s->credits_minor;
 	r->debits_minor = s->debits_minor;
@@ -523,18 +524,19 @@ static int import_tx(PGconn *c, void *ctx)
 		rc = db_exec_sql(im->c, "SET LOCAL work_mem = '" LIMIT_CAMT_SORT_MEMORY "'");
 	if (rc == 0)
 		rc = im->doc ? bank_read_memory(&im->file->summary, im->doc, im->doc_len,
-						     im->path, &h)
-			     : bank_read(&im->file->summary, im->path, &h);
+						     im->name, &h)
+			     : bank_read_named(&im->file->summary, im->path, im->name, &h);
 	if (im->copying)
 		(void)copy_end(im, "import failed");
 	return rc;
 }
 
-/* Imports path, or (doc not NULL) the doc_len bytes at doc named path. */
+/* Imports the file at path, or (path NULL) the doc_len bytes at doc;
+ * messages and file_name call it name. */
 static int import_any(struct bank_statements_file **out, PGconn *c, const char *path,
-		      const char *doc, size_t doc_len)
+		      const char *name, const char *doc, size_t doc_len)
 {
-	struct import im = {.c = c, .path = path, .doc = doc, .doc_len = doc_len};
+	struct import im = {.c = c, .path = path, .name = name, .doc = doc, .doc_len = doc_len};
 	struct stat st;
 	int rc;
 
@@ -546,15 +548,15 @@ static int import_any(struct bank_statements_file **out, PGconn *c, const char *
 		goto cleanup;
 	}
 	/* the reader checks the size too; hashing must not read a huge file first */
-	if ((!doc && stat(path, &st) == 0 && st.st_size > LIMIT_CAMT_BYTES) ||
-	    (doc && doc_len > LIMIT_CAMT_BYTES)) {
+	if ((path && stat(path, &st) == 0 && st.st_size > LIMIT_CAMT_BYTES) ||
+	    (!path && doc_len > LIMIT_CAMT_BYTES)) {
 		rc = err_set(ERR_LIMIT, "%s: larger than %lld bytes (LIMIT_CAMT_BYTES)",
-			     path, (long long)LIMIT_CAMT_BYTES);
+			     name, (long long)LIMIT_CAMT_BYTES);
 		goto cleanup;
 	}
-	rc = doc ? hash_sha256_hex(im.sha256, doc, doc_len) : hash_file_sha256_hex(im.sha256, path);
+	rc = path ? hash_file_sha256_hex(im.sha256, path) : hash_sha256_hex(im.sha256, doc, doc_len);
 	if (rc < 0) {
-		rc = err_wrap(ERR_INVALID, "%s", path);
+		rc = err_wrap(ERR_INVALID, "%s", name);
 		goto cleanup;
 	}
 	rc = db_tx(c, DB_READ_COMMITTED, import_tx, &im);
@@ -571,13 +573,19 @@ cleanup:
 int bank_statements_import(struct bank_statements_file **out, PGconn *c,
 			   const char *path)
 {
-	return import_any(out, c, path, NULL, 0);
+	return import_any(out, c, path, path, NULL, 0);
+}
+
+int bank_statements_import_named(struct bank_statements_file **out, PGconn *c,
+				 const char *path, const char *name)
+{
+	return import_any(out, c, path, name, NULL, 0);
 }
 
 int bank_statements_import_memory(struct bank_statements_file **out, PGconn *c,
 				  const char *doc, size_t len, const char *name)
 {
-	return import_any(out, c, name, doc, len);
+	return import_any(out, c, NULL, name, doc ? doc : "", len);
 }
 
 void bank_statements_file_free(struct bank_statements_file *f)

@@ -64,6 +64,15 @@ int bank_statements_import(struct bank_statements_file **out, PGconn *c,
 			   const char *path);
 
 /*
+ * The same for the file at path named name in messages and in
+ * bank_statements.file_name (tfledgerd: a request body spooled to an
+ * unnamed temporary file, path /proc/self/fd/N). Joins a transaction
+ * already open on c.
+ */
+int bank_statements_import_named(struct bank_statements_file **out, PGconn *c,
+				 const char *path, const char *name);
+
+/*
  * The same for a document of len bytes at doc (an HTTP request body), named
  * name in messages and in bank_statements.file_name. Inside a transaction
  * already open on c it joins it (db_tx): the caller commits.

@@ -128,9 +128,10 @@
  * JSON; 8 MiB leaves room for long memos and stops memory exhaustion. */
 #define LIMIT_HTTP_BODY_BYTES (8 * 1024 * 1024)
 
-/* The body of POST /v1/bank-statements (a camt.053 file): it is held in
- * memory while the streaming reader parses it, so it is bounded well below
- * LIMIT_CAMT_BYTES. A month of the fund's statements is under 1 MiB and a
+/* The body of POST /v1/bank-statements (a camt.053 file): tfledgerd spools
+ * it to an unnamed temporary file as it arrives and the streaming reader
+ * reads it from there (daemon/server.c), but the file takes disk space and
+ * the request time, so it is bounded well below LIMIT_CAMT_BYTES. A month of the fund's statements is under 1 MiB and a
  * year of daily statements of all its accounts some tens of MiB; a larger
  * file goes through `tfledger statements import`, which streams from disk. */
 #define LIMIT_HTTP_STATEMENT_BYTES (64 * 1024 * 1024)

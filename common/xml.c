@@ -520,6 +520,11 @@ int xml_reader_open(xmlTextReaderPtr *out, const char *path)
 	return reader_open(out, path, NULL, 0, path);
 }
 
+int xml_reader_open_named(xmlTextReaderPtr *out, const char *path, const char *name)
+{
+	return reader_open(out, path, NULL, 0, name);
+}
+
 int xml_reader_open_memory(xmlTextReaderPtr *out, const char *buf, size_t len,
 			   const char *name)
 {

@@ -57,6 +57,9 @@ int xml_validate(xmlDocPtr doc, const char *xsd_path, const char *name);
  */
 int xml_reader_open(xmlTextReaderPtr *out, const char *path);
 
+/* Same, its messages calling the file name (a spooled request body). */
+int xml_reader_open_named(xmlTextReaderPtr *out, const char *path, const char *name);
+
 /* Same over a memory buffer (which must outlive the reader). */
 int xml_reader_open_memory(xmlTextReaderPtr *out, const char *buf, size_t len,
 			   const char *name);

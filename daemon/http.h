@@ -70,8 +70,14 @@ enum MHD_Result http_list(struct req *q, http_list_fn fn, const char *key);
 
 /* A request header, or NULL. */
 const char *http_header(struct req *q, const char *name);
-/* The raw body (NUL-terminated, "" if none; may hold NULs: http_body_len). */
+/* The raw body (NUL-terminated, "" if none; may hold NULs: http_body_len).
+ * "" for a spooled route's (route_spooled): read http_body_fd instead. */
 const char *http_body(const struct req *q);
+/* A spooled route's body (route_spooled): an unnamed temporary file of
+ * http_body_len bytes, read with pread or mmap or as /proc/self/fd/N (its
+ * offset is at the end); server.c closes it when the request ends. -1 for
+ * any other route. */
+int http_body_fd(const struct req *q);
 
 /* The body as one JSON object (*out, caller's); else 400 sent, -1 (a
  * non-empty body whose Content-Type is not application/json included). */

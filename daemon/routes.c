@@ -289,6 +289,11 @@ bool route_secret(const struct route *rt)
 	return rt->handler == route_user_create || rt->handler == route_user_password;
 }
 
+bool route_spooled(const struct route *rt)
+{
+	return rt->handler == route_statements_import || rt->handler == route_rates_import;
+}
+
 const char *route_role_name(unsigned role)
 {
 	for (size_t i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)

@@ -58,6 +58,10 @@ const struct route *route_match(const char *method, const char *path,
  * its Idempotency-Key record must keep no fast hash of it (server.c). */
 bool route_secret(const struct route *rt);
 
+/* rt's body is spooled to a temporary file as it arrives, never held in
+ * memory (http_body_fd): the large documents, bank statements and rates. */
+bool route_spooled(const struct route *rt);
+
 /* The methods the route table has for path, ", "-separated into out (the
  * value of an Allow header; "" if none); how many. */
 size_t route_methods(char *out, size_t size, const char *path);

@@ -40,12 +40,16 @@ static int statements_op(json_t **out, unsigned *status, PGconn *c,
 	struct bank_statements_file *f = NULL;
 	json_t *list = NULL, *deviations = json_array();
 	long new_lines = 0, dups = 0;
+	char path[64];
 	int rc;
 
 	if (!deviations)
 		return err_set(ERR_INTERNAL, "out of memory");
 	bank_statements_collect_deviations(deviations);
-	rc = bank_statements_import_memory(&f, c, http_body(q), http_body_len(q), im->name);
+	/* the body was spooled (route_spooled): the reader streams it from
+	 * its file, named as the request names it */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", http_body_fd(q));
+	rc = bank_statements_import_named(&f, c, path, im->name);
 	bank_statements_collect_deviations(NULL);
 	if (rc < 0)
 		json_decref(deviations);

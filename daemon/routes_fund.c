@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include "common/date.h"
 #include "common/db.h"
@@ -150,11 +151,20 @@ enum MHD_Result route_fund_init(struct req *q, const char *const *args)
 	return write_run(&w);
 }
 
+/* The body was spooled (route_spooled): the CSV reader reads it through a
+ * read-only mapping of its file, whose pages are the file's (reclaimable,
+ * never copied to the heap); a reader of a FILE* would be a second way. */
 static int op_rates(struct write *w, PGconn *c)
 {
-	int rc = fund_rates_import_csv(&w->out, c, http_body(w->q), http_body_len(w->q),
-				       w->name, w->who);
+	size_t len = http_body_len(w->q);
+	void *doc = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, http_body_fd(w->q), 0) : NULL;
+	int rc;
 
+	if (doc == MAP_FAILED)
+		return err_sys(ERR_SYSTEM, "cannot map the spooled request body");
+	rc = fund_rates_import_csv(&w->out, c, doc ? doc : "", len, w->name, w->who);
+	if (doc)
+		munmap(doc, len);
 	if (rc == 0)
 		w->status = json_integer_value(json_object_get(w->out, "stored")) > 0 ? 201 : 200;
 	return rc;

@@ -20,6 +20,8 @@
 #include "daemon/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <microhttpd.h>
@@ -357,6 +359,9 @@ struct req {
 	const char *url;
 	char *body;
 	size_t len, cap;
+	int spool; /* a spooled route's body: an unnamed temporary file (-1: none) */
+	int spool_rc; /* why the body could not be spooled (0: it could) */
+	struct hash_sha256 *spool_sha; /* of the Idempotency-Key's material, as it comes */
 	size_t body_max; /* the route's limit (LIMIT_HTTP_BODY_BYTES if none) */
 	const struct route *rt; /* NULL: no such route */
 	char args[ROUTE_ARGS_MAX][128]; /* the path's {name} segments */
@@ -607,7 +612,8 @@ int http_parse_body(json_t **out, struct req *q, enum MHD_Result *sent)
 	/* a body sent as anything but JSON is refused, not guessed at */
 	if (q->len > 0 && http_content_type(q, json_type, sent))
 		return -1;
-	*out = json_loadb(q->body ? q->body : "", q->len, JSON_REJECT_DUPLICATES, &jerr);
+	*out = json_loadb(q->body ? q->body : "", q->body ? q->len : 0, JSON_REJECT_DUPLICATES,
+			  &jerr);
 	if (!*out && json_error_code(&jerr) == json_error_invalid_utf8) {
 		/* jansson names the byte; name the field that holds it. */
 		char path[256];
@@ -891,12 +897,43 @@ bool http_role_in(const struct req *q, unsigned roles)
 	return (q->roles & roles) != 0;
 }
 
+/*
+ * out = the request's identity for its Idempotency-Key key: its caller
+ * (the token's user: a key is scoped to who sent it, so another user's
+ * same key is 409, never the first answer), method, path and body;
+ * argon2id of them instead of SHA-256 where the body may carry a
+ * password. A spooled body's SHA-256 was summed over the same material as
+ * it arrived (spool_begin, spool_add). 0 or ERR_*.
+ */
+static int request_identity(char out[HASH_HEX_BYTES], const struct req *q, const char *key)
+{
+	char *material;
+	size_t n;
+	int rc;
+
+	if (q->spool_sha)
+		return hash_sha256_hex_of(out, q->spool_sha);
+	material = malloc(strlen(q->tok.user) + strlen(q->method) + strlen(q->url) + q->len + 4);
+	if (!material)
+		return err_set(ERR_INTERNAL, "out of memory");
+	n = (size_t)sprintf(material, "%s\n%s %s\n", q->tok.user, q->method, q->url);
+	if (q->len)
+		memcpy(material + n, q->body, q->len);
+	if (route_secret(q->rt))
+		rc = ledger_password_request_id(out, material, n + q->len, key);
+	else
+		rc = hash_sha256_hex(out, material, n + q->len);
+	explicit_bzero(material, n + q->len);
+	free(material);
+	return rc;
+}
+
 /* For writes: reads Idempotency-Key; replays a stored answer (1 = sent). */
 static int idempotency(struct req *q, enum MHD_Result *sent)
 {
 	const char *key = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
 						      "Idempotency-Key");
-	char *material = NULL, stored[HASH_HEX_BYTES];
+	char stored[HASH_HEX_BYTES];
 	char *response = NULL;
 	bool found;
 	int status, rc;
@@ -916,24 +953,7 @@ static int idempotency(struct req *q, enum MHD_Result *sent)
 						"Idempotency-Key: printable ASCII without spaces");
 			return 1;
 		}
-	/* The request's identity: its caller (the token's user: a key is
-	 * scoped to who sent it, so another user's same key is 409, never
-	 * the first answer), method, path and body; argon2id of them instead
-	 * of SHA-256 where the body may carry a password. */
-	material = malloc(strlen(q->tok.user) + strlen(q->method) + strlen(q->url) + q->len + 4);
-	if (!material) {
-		*sent = http_send_error(q, EC_INTERNAL, "out of memory");
-		return 1;
-	}
-	n = (size_t)sprintf(material, "%s\n%s %s\n", q->tok.user, q->method, q->url);
-	if (q->len)
-		memcpy(material + n, q->body, q->len);
-	if (route_secret(q->rt))
-		rc = ledger_password_request_id(q->request_sha, material, n + q->len, key);
-	else
-		rc = hash_sha256_hex(q->request_sha, material, n + q->len);
-	explicit_bzero(material, n + q->len);
-	free(material);
+	rc = request_identity(q->request_sha, q, key);
 	if (rc == 0)
 		rc = ledger_idempotency_get(&found, stored, &status, &response, q->c, key);
 	if (rc < 0) {
@@ -1058,6 +1078,11 @@ const char *http_header(struct req *q, const char *name)
 const char *http_body(const struct req *q)
 {
 	return q->body ? q->body : "";
+}
+
+int http_body_fd(const struct req *q)
+{
+	return q->spool;
 }
 
 /* --- the journal's writes: through the group-commit writer --------------------- */
@@ -1214,6 +1239,8 @@ static enum MHD_Result dispatch(struct req *q)
 	q->route = q->rt->name;
 	if (q->rt->roles && !q->authorised)
 		return MHD_NO; /* its refusal could not be made: out of memory */
+	if (q->spool_rc < 0)
+		return http_send_failure(q, q->spool_rc);
 	if (q->rt->roles && (rc = need_db(q)) < 0)
 		return http_send_failure(q, rc);
 	if (check_request_text(q) < 0)
@@ -1270,6 +1297,73 @@ static const char *framing(struct MHD_Connection *conn, const char *version)
 	return NULL;
 }
 
+/* An unnamed temporary file (mode 0600) in $TMPDIR, else /tmp: O_TMPFILE,
+ * else mkstemp and unlink at once, so that no name is ever left behind.
+ * The fd, or -1 with err_set. */
+static int spool_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/tfledgerd-body-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		err_sys(ERR_SYSTEM, "cannot make a temporary file for the request body in %s",
+			dir);
+		return -1;
+	}
+	unlink(path);
+	return fd;
+}
+
+/* Readies q's body to be spooled (route_spooled): the file, and the sum of
+ * the Idempotency-Key's material begun with what precedes the body (as
+ * request_identity lays it out). A failure is kept in spool_rc, answered
+ * once the body is read (and dropped). */
+static void spool_begin(struct req *q)
+{
+	char head[1024];
+	int n, rc;
+
+	q->spool = spool_open();
+	if (q->spool < 0) {
+		q->spool_rc = ERR_SYSTEM;
+		return;
+	}
+	n = snprintf(head, sizeof(head), "%s\n%s %s\n", q->tok.user, q->method, q->url);
+	rc = n > 0 && (size_t)n < sizeof(head) ? 0 : err_set(ERR_INTERNAL, "URL too long");
+	if (rc == 0)
+		rc = hash_sha256_begin(&q->spool_sha);
+	if (rc == 0)
+		rc = hash_sha256_add(q->spool_sha, head, (size_t)n);
+	q->spool_rc = rc;
+}
+
+/* Appends n bytes of q's body to its spool file and sum. */
+static void spool_add(struct req *q, const char *data, size_t n)
+{
+	while (q->spool_rc == 0 && n > 0) {
+		ssize_t w = write(q->spool, data, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			q->spool_rc = err_sys(ERR_SYSTEM, "cannot spool the request body");
+			return;
+		}
+		if (hash_sha256_add(q->spool_sha, data, (size_t)w) < 0)
+			q->spool_rc = ERR_INTERNAL;
+		data += w;
+		n -= (size_t)w;
+	}
+}
+
 /*
  * Authenticates q and checks its route's roles from the headers alone,
  * before any of its body is read: a refusal (401, 403, 429, 503) is held
@@ -1320,6 +1414,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		q->method = method;
 		q->url = url;
 		q->slot = -1;
+		q->spool = -1;
 		q->route = "unknown";
 		clock_gettime(CLOCK_MONOTONIC, &q->t0);
 		request_id(q);
@@ -1335,6 +1430,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		watch_mark(&srv->watch, conn, true);
 		if (q->rt && q->rt->roles && !q->too_large && !q->bad_framing)
 			authorise_early(q);
+		if (q->authorised && !q->held && route_spooled(q->rt))
+			spool_begin(q);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -1350,6 +1447,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			free(q->body);
 			q->body = NULL;
 			q->len = q->cap = 0;
+			return MHD_YES;
+		}
+		if (route_spooled(q->rt)) { /* to its file, never held (not even if
+					     * the file failed: spool_rc answers) */
+			spool_add(q, upload_data, n);
+			q->len += n;
 			return MHD_YES;
 		}
 		if (q->len + n + 1 > q->cap) {
@@ -1394,6 +1497,9 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		MHD_destroy_response(q->held);
 	large = q->cap >= LIMIT_MALLOC_LARGE_BYTES;
 	free(q->body);
+	if (q->spool >= 0)
+		close(q->spool);
+	hash_sha256_free(q->spool_sha);
 	free(q);
 	*req_cls = NULL;
 	atomic_fetch_sub(&srv->inflight, 1);

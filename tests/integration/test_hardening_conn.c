@@ -352,6 +352,11 @@ START_TEST(test_unauthenticated_upload__401_without_holding_the_body)
 }
 END_TEST
 
+/* AddressSanitizer's allocator keeps what is freed (its quarantine) and
+ * gives memory back on its own schedule: what the daemon keeps after the
+ * uploads would measure ASan, not glibc's malloc that this test is about,
+ * so the sanitizer build leaves it out; the normal build runs it. */
+#if !defined(__SANITIZE_ADDRESS__)
 /* After 4 x 40 MiB authenticated uploads end (each refused by the reader
  * as not well-formed, so nothing is stored), the daemon's resident memory
  * is within 48 MiB of where it was before them: it kept 274 MB of 8 x
@@ -389,6 +394,7 @@ START_TEST(test_memory__returns_to_base_after_large_uploads)
 	free(body);
 }
 END_TEST
+#endif
 
 /* --- authenticated uploads go to a file, not to memory ---------------------- */
 
@@ -483,9 +489,14 @@ START_TEST(test_spooled_upload__statements_read_from_a_file_not_memory)
 			      u[i].text);
 	}
 	peak = daemon_kib("VmHWM:");
+#if !defined(__SANITIZE_ADDRESS__) /* ASan's quarantine keeps the reader's frees */
 	ck_assert_msg(peak - base < 32 * 1024,
 		      "4 x 40 MiB statement uploads grew the daemon from %ld to %ld KiB", base,
 		      peak);
+#else
+	(void)base;
+	(void)peak;
+#endif
 	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM bank_lines"), lines);
 	free(body);
 	free(demo);
@@ -561,7 +572,9 @@ static Suite *suite(void)
 		{test_slow_body__cut_after_the_request_bound, 0},
 		{test_bounds__bad_flag_values_refused, 0},
 		{test_unauthenticated_upload__401_without_holding_the_body, 0},
+#if !defined(__SANITIZE_ADDRESS__)
 		{test_memory__returns_to_base_after_large_uploads, 0},
+#endif
 		{test_spooled_upload__statements_read_from_a_file_not_memory, 0},
 		{test_spooled_upload__idempotency_key_replays_and_conflicts, 0},
 	};

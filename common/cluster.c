@@ -442,10 +442,10 @@ int cluster_start(const char *dir_in, const struct cluster_opts *opts, char *out
 	return cluster_conninfo(out, size, dir, CLUSTER_DBNAME);
 }
 
-int cluster_stop(const char *dir_in)
+/* pg_ctl stop -m mode on the cluster in dir_in, if it runs. */
+static int stop_mode(const char *dir_in, const char *mode)
 {
-	char dir[LIMIT_PATH_BYTES];
-	char wait_s[16];
+	char dir[LIMIT_PATH_BYTES], wait_s[16], what[32];
 	bool running = false;
 	int rc;
 
@@ -453,12 +453,18 @@ int cluster_stop(const char *dir_in)
 	if (rc < 0 || !running)
 		return rc;
 	snprintf(wait_s, sizeof(wait_s), "%d", LIMIT_PG_CTL_WAIT_S);
+	snprintf(what, sizeof(what), "pg_ctl stop -m %s", mode);
 	{
-		const char *argv[] = {"pg_ctl", "stop", "-D", dir, "-m", "fast", "-w",
+		const char *argv[] = {"pg_ctl", "stop", "-D", dir, "-m", mode, "-w",
 				      "-t", wait_s, NULL};
 
-		return run_ok(dir, argv, "pg_ctl stop", NULL);
+		return run_ok(dir, argv, what, NULL);
 	}
+}
+
+int cluster_stop(const char *dir_in)
+{
+	return stop_mode(dir_in, "fast");
 }
 
 /* --- a synchronous standby ------------------------------------------------- */
@@ -653,19 +659,5 @@ int cluster_promote(const char *dir_in)
 
 int cluster_crash(const char *dir_in)
 {
-	char dir[LIMIT_PATH_BYTES];
-	char wait_s[16];
-	bool running = false;
-	int rc;
-
-	rc = locate(dir, sizeof(dir), &running, dir_in);
-	if (rc < 0 || !running)
-		return rc;
-	snprintf(wait_s, sizeof(wait_s), "%d", LIMIT_PG_CTL_WAIT_S);
-	{
-		const char *argv[] = {"pg_ctl", "stop", "-D", dir, "-m", "immediate", "-w",
-				      "-t", wait_s, NULL};
-
-		return run_ok(dir, argv, "pg_ctl stop -m immediate", NULL);
-	}
+	return stop_mode(dir_in, "immediate");
 }

@@ -20,8 +20,10 @@ TFLEDGER_PACKAGES=(
 
 # Only for the libFuzzer harnesses (configure CC=clang --enable-fuzz,
 # docs/fuzzing.md): .ci/run installs them; a build does not need them.
+# libclang-rt-14-dev holds libFuzzer and clang's sanitizer runtimes; clang
+# only recommends it, and .ci/run installs without recommends.
 TFLEDGER_FUZZ_PACKAGES=(
-  clang
+  clang libclang-rt-14-dev
 )
 
 tfledger_missing_packages() {

@@ -48,7 +48,7 @@ until curl -sf "$URL/healthz" >/dev/null; do
 done
 for a in '"1010","name":"Bank","type":"asset"' '"4010","name":"Contributions","type":"revenue"' \
 	 '"BIG","name":"Busy","type":"asset"'; do
-	curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -X POST "$URL/v1/accounts" \
+	curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -X POST "$URL/v1/accounts" \
 	     -d "{\"code\":$a,\"currency\":\"EUR\"}"
 done
 

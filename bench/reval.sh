@@ -57,7 +57,7 @@ for k in $(seq 0 49); do
 	c=$(echo "USD EUR CHF GBP" | cut -d' ' -f$((k % 4 + 1)))
 	for a in "B$(printf %03d "$k")-$c asset" "R$(printf %03d "$k")-$c revenue"; do
 		set -- $a
-		curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -X POST "$URL/v1/accounts" \
+		curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -X POST "$URL/v1/accounts" \
 		     -d "{\"code\":\"$1\",\"name\":\"bench $1\",\"type\":\"$2\",\"currency\":\"$c\"}"
 	done
 done

@@ -146,6 +146,7 @@ BEGIN
     SELECT hash INTO last_hash FROM entries WHERE sequence = new_last;
 
     SELECT * INTO accs, days, deltas FROM ledger_check_entries(ids, dates);
+    PERFORM ledger_currency_fold();
     DELETE FROM ledger_unchecked u WHERE u.first_seq > head.sequence AND u.last_seq <= new_last;
 
     INSERT INTO balances (account, day, debit_balance)
@@ -192,7 +193,7 @@ BEGIN
 END
 $_$;
 
-COMMENT ON FUNCTION public.ledger_append() IS 'Completes an append (ledger/append.c) under the head lock: the new entries follow the head without a gap; running balances; no bank account (10NN-CCY) below minus its overdraft limit; the head moves to the last.';
+COMMENT ON FUNCTION public.ledger_append() IS 'Completes an append (ledger/append.c) under the head lock: the new entries follow the head without a gap; the currency totals (ledger_currency_fold); running balances; no bank account (10NN-CCY) below minus its overdraft limit; the head moves to the last.';
 
 CREATE FUNCTION public.ledger_check_balanced_set() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -273,6 +274,49 @@ BEGIN
         USING ERRCODE = 'P0001';
 END
 $$;
+
+CREATE FUNCTION public.ledger_currency_fold() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+DECLARE
+    ccys text[];
+    sums numeric[];
+    had bigint;
+BEGIN
+    WITH gone AS (DELETE FROM ledger_currency_pending p WHERE p.xid = pg_current_xact_id()
+                      RETURNING p.currency, p.debits)
+    SELECT array_agg(s.currency ORDER BY s.currency), array_agg(s.debits ORDER BY s.currency)
+        INTO ccys, sums
+        FROM (SELECT g.currency, sum(g.debits) AS debits FROM gone g GROUP BY g.currency) s;
+    FOR i IN 1 .. COALESCE(array_length(ccys, 1), 0) LOOP
+        INSERT INTO ledger_currency_totals AS t (currency, debits) VALUES (ccys[i], 0)
+            ON CONFLICT (currency) DO NOTHING;
+        SELECT t.debits INTO had FROM ledger_currency_totals t
+            WHERE t.currency = ccys[i] FOR UPDATE;
+        IF had::numeric + sums[i] > 9223372036854775807 THEN
+            RAISE EXCEPTION 'currency-total % % %', ccys[i], had, sums[i]
+                USING ERRCODE = 'P0001';
+        END IF;
+        UPDATE ledger_currency_totals t SET debits = had + sums[i]::bigint
+            WHERE t.currency = ccys[i];
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION public.ledger_currency_fold() IS 'Adds this transaction''s ledger_currency_pending rows to ledger_currency_totals and removes them, or refuses with ''currency-total CURRENCY HAD ADDED'' when a currency''s sum would pass 9223372036854775807.';
+
+CREATE FUNCTION public.ledger_currency_pending_check() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    PERFORM ledger_currency_fold(); -- nothing left if ledger_append() folded
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION public.ledger_currency_pending_check() IS 'At commit: folds what no ledger_append() folded (postings stored another way).';
 
 CREATE FUNCTION public.ledger_entries_inserted() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -383,32 +427,19 @@ $$;
 
 COMMENT ON FUNCTION public.ledger_tokens_changed() IS 'NOTIFY tfledger_tokens: daemons empty their token cache.';
 
-CREATE FUNCTION public.postings_currency_totals() RETURNS trigger
+CREATE FUNCTION public.postings_currency_pending() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
-DECLARE
-    add record;
-    had bigint;
 BEGIN
-    FOR add IN SELECT currency, sum(amount) AS debits FROM new_postings
-                   WHERE side = 'debit' GROUP BY currency ORDER BY currency LOOP
-        INSERT INTO ledger_currency_totals AS t (currency, debits) VALUES (add.currency, 0)
-            ON CONFLICT (currency) DO NOTHING;
-        SELECT t.debits INTO had FROM ledger_currency_totals t
-            WHERE t.currency = add.currency FOR UPDATE;
-        IF had::numeric + add.debits > 9223372036854775807 THEN
-            RAISE EXCEPTION 'currency-total % % %', add.currency, had, add.debits
-                USING ERRCODE = 'P0001';
-        END IF;
-        UPDATE ledger_currency_totals t SET debits = had + add.debits::bigint
-            WHERE t.currency = add.currency;
-    END LOOP;
+    INSERT INTO ledger_currency_pending (currency, debits)
+        SELECT currency, sum(amount) FROM new_postings
+            WHERE side = 'debit' GROUP BY currency;
     RETURN NULL;
 END
 $$;
 
-COMMENT ON FUNCTION public.postings_currency_totals() IS 'Adds the debit postings just copied to ledger_currency_totals, or refuses them with ''currency-total CURRENCY HAD ADDED'' when a currency''s sum would pass 9223372036854775807.';
+COMMENT ON FUNCTION public.postings_currency_pending() IS 'Notes the debit postings a statement copied, per currency, for ledger_currency_fold().';
 
 CREATE FUNCTION public.privacy_erased_inputs(inputs jsonb) RETURNS jsonb
     LANGUAGE sql IMMUTABLE
@@ -971,6 +1002,14 @@ ALTER TABLE public.journal_checkpoints ALTER COLUMN id ADD GENERATED ALWAYS AS I
     NO MAXVALUE
     CACHE 1
 );
+
+CREATE TABLE public.ledger_currency_pending (
+    xid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    currency character(3) NOT NULL,
+    debits numeric NOT NULL
+);
+
+COMMENT ON TABLE public.ledger_currency_pending IS 'Debit postings an open transaction copied, per currency, not yet added to ledger_currency_totals: rows live from their statement to ledger_currency_fold() in the same transaction (ledger_append() or the deferred trigger at commit).';
 
 CREATE TABLE public.ledger_currency_totals (
     currency character(3) NOT NULL,
@@ -1760,6 +1799,8 @@ CREATE INDEX fund_allocations_meeting ON public.fund_allocations USING btree (me
 
 CREATE UNIQUE INDEX fund_revaluations_current ON public.fund_revaluations USING btree (month) WHERE (superseded_at IS NULL);
 
+CREATE INDEX ledger_currency_pending_xid ON public.ledger_currency_pending USING btree (xid);
+
 CREATE INDEX pledges_donor ON public.pledges USING btree (donor);
 
 CREATE INDEX postings_account ON public.postings USING btree (account, entry_id);
@@ -1804,13 +1845,15 @@ CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON public.entries FOR EACH ST
 
 CREATE TRIGGER inkind_gifts_entry_exists BEFORE INSERT ON public.inkind_gifts FOR EACH ROW EXECUTE FUNCTION public.fund_entry_exists();
 
+CREATE CONSTRAINT TRIGGER ledger_currency_pending_check AFTER INSERT ON public.ledger_currency_pending DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.ledger_currency_pending_check();
+
 CREATE CONSTRAINT TRIGGER ledger_unchecked_balanced AFTER INSERT ON public.ledger_unchecked DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.ledger_check_balanced_set();
 
 CREATE TRIGGER pledges_entry_exists BEFORE INSERT OR UPDATE OF entry_id ON public.pledges FOR EACH ROW EXECUTE FUNCTION public.fund_entry_exists();
 
 CREATE TRIGGER postings_append_only BEFORE DELETE OR UPDATE ON public.postings FOR EACH ROW EXECUTE FUNCTION public.ledger_refuse_change();
 
-CREATE TRIGGER postings_currency_totals AFTER INSERT ON public.postings REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT EXECUTE FUNCTION public.postings_currency_totals();
+CREATE TRIGGER postings_currency_pending AFTER INSERT ON public.postings REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT EXECUTE FUNCTION public.postings_currency_pending();
 
 CREATE TRIGGER postings_inserted AFTER INSERT ON public.postings REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_postings_inserted();
 

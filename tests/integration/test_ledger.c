@@ -720,6 +720,25 @@ START_TEST(test_db__refuses_unbalanced_changed_and_deleted_journal_rows)
 			       " '', '', now(), (SELECT id FROM tokens LIMIT 1), NULL, NULL,"
 			       " '33333333-3333-7333-8333-333333333333', repeat('0', 64), repeat('1', 64))",
 			    "no entry 33333333-3333-7333-8333-333333333333 to reverse");
+	/* postings written by hand reach the currency totals at commit (the
+	 * deferred fold of 0069), as ledger_append()'s do in its turn */
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT debits FROM ledger_currency_totals"
+					      " WHERE currency = 'EUR'"), 500);
+	{
+		PGresult *r = PQexec(c, "BEGIN;"
+			"INSERT INTO entries VALUES ('11111111-1111-4111-8111-111111111111', 99, '2019-02-14', '', '',"
+			" now(), (SELECT id FROM tokens LIMIT 1), NULL, NULL, NULL, repeat('0', 64), repeat('1', 64));"
+			"INSERT INTO postings VALUES ('11111111-1111-4111-8111-111111111111', 1, '1010', 'debit', 700, 'EUR'),"
+			" ('11111111-1111-4111-8111-111111111111', 2, '4010', 'credit', 700, 'EUR');"
+			"SET CONSTRAINTS ledger_currency_pending_check IMMEDIATE;"
+			"SELECT (SELECT debits FROM ledger_currency_totals WHERE currency = 'EUR') || ' '"
+			" || (SELECT count(*) FROM ledger_currency_pending)");
+
+		ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
+		ck_assert_str_eq(PQgetvalue(r, 0, 0), "1200 0");
+		PQclear(r);
+		PQclear(PQexec(c, "ROLLBACK"));
+	}
 	/* an entry dated in a closed month, written by hand */
 	PQclear(PQexec(c, "INSERT INTO closed_periods (month, token_id)"
 			  " VALUES ('2018-01-01', (SELECT id FROM tokens LIMIT 1))"));

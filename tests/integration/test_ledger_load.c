@@ -171,6 +171,71 @@ START_TEST(test_load__16_clients_on_two_accounts)
 }
 END_TEST
 
+/* --- concurrent batches: both writer lanes at once ------------------------------ */
+
+#define BATCHERS 4
+#define BATCHES 6
+#define BATCH_ENTRIES 400 /* > LIMIT_LANE_SPLIT_ENTRIES: a second lane starts */
+
+static void *batcher_main(void *arg)
+{
+	struct client *c = arg;
+	CURL *h = curl_easy_init();
+	size_t size = BATCH_ENTRIES * 256 + 64, len = 0;
+	char *body = malloc(size);
+
+	ck_assert_ptr_nonnull(body);
+	for (int b = 0; b < BATCHES; b++) {
+		struct resp r;
+
+		len = (size_t)snprintf(body, size, "{\"entries\":[");
+		for (int i = 0; i < BATCH_ENTRIES; i++) {
+			len += (size_t)snprintf(body + len, size - len,
+				"%s{\"date\":\"2019-06-%02d\",\"memo\":\"c%d b%d i%d\",\"postings\":["
+				"{\"account\":\"1010\",\"side\":\"debit\",\"amount\":\"1.00\",\"currency\":\"EUR\"},"
+				"{\"account\":\"4010\",\"side\":\"credit\",\"amount\":\"1.00\",\"currency\":\"EUR\"}]}",
+				i ? "," : "", 1 + i % 28, c->n, b, i);
+		}
+		len += (size_t)snprintf(body + len, size - len, "]}");
+		r = http_on(h, &D, "POST", "/v1/entries/batch", token, NULL, body, len);
+		if (r.status == 201)
+			c->sum_minor += BATCH_ENTRIES * 100;
+		else if (c->failures++ == 0)
+			snprintf(c->first_failure, sizeof(c->first_failure), "%ld %.200s", r.status,
+				 r.body ? r.body : "(no answer)");
+		resp_free(&r);
+	}
+	free(body);
+	curl_easy_cleanup(h);
+	return NULL;
+}
+
+/* Two lanes copy at once and finish in turn. Whatever a copy locks in the
+ * database must not be waited for by an earlier group's copy, or the
+ * earlier group never finishes and the later one never gets its turn (a
+ * wait between a row lock and the writer's turn that PostgreSQL cannot
+ * see: the daemon hung, answering nothing, since migration 0067's
+ * currency totals). Every request must be answered (60 s each at most). */
+START_TEST(test_load__concurrent_batches_use_both_lanes_and_never_hang)
+{
+	pthread_t t[BATCHERS];
+	struct client c[BATCHERS];
+
+	for (int i = 0; i < BATCHERS; i++) {
+		c[i] = (struct client){.n = i};
+		ck_assert_int_eq(pthread_create(&t[i], NULL, batcher_main, &c[i]), 0);
+	}
+	for (int i = 0; i < BATCHERS; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(c[i].failures == 0, "batcher %d: %d failures, first: %s", i, c[i].failures,
+			      c[i].first_failure);
+	}
+	check_consistent(BATCHERS * BATCHES * BATCH_ENTRIES);
+	ck_assert_int_eq(query_ll(conninfo, "SELECT debits FROM ledger_currency_totals WHERE currency = 'EUR'"),
+			 (long long)BATCHERS * BATCHES * BATCH_ENTRIES * 100);
+}
+END_TEST
+
 /* --- clients that retry with their Idempotency-Key -------------------------------- */
 
 #define WRITERS 8
@@ -382,6 +447,7 @@ static Suite *suite(void)
 {
 	const struct harness_test load[] = {
 		{test_load__16_clients_on_two_accounts, 0},
+		{test_load__concurrent_batches_use_both_lanes_and_never_hang, 0},
 		{test_crash__kill9_then_replay_is_exactly_once, 0},
 		{test_outage__database_restart_under_load, 0},
 	};

@@ -10,7 +10,9 @@
 # 2. POST /v1/entries/batch with 1,000 two-posting entries, 4 clients (two
 #    per writer lane): entries/s.
 # 3. GET balance as_of on an account with >= 1,000,000 postings: p50, p99.
-# Needs wrk and pgbench (`pg_config --bindir`). DURATION (seconds, default 15).
+# Needs wrk and pgbench (`pg_config --bindir`). DURATION (seconds, default 15);
+# SETTLE and QUIET_LOAD: see quiet() below. PROFILE=DIR: where each
+# section's CPU goes, per entry or request (bench/profile.sh; needs perf).
 set -eu
 BUILD=${1:-.}
 BUILD=$(cd "$BUILD" && pwd)
@@ -26,6 +28,7 @@ cluster_before_stop() {
 	[ -z "$DPID" ] || { kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null; }
 }
 . "$SRC/scripts/cluster.sh"
+. "$SRC/bench/profile.sh"
 cluster_work tflb "$TFL"
 DIR=$work
 
@@ -34,8 +37,31 @@ PSQL="$PGBIN/psql -X -q -At -h $DIR/pg -U postgres"
 echo "cluster: fsync=$($PSQL -d tfledger -c 'SHOW fsync')" \
      "synchronous_commit=$($PSQL -d tfledger -c 'SHOW synchronous_commit')" \
      "cpus=$(nproc)"
-# The machine may be shared: every section ends with the load average.
-load() { echo "  (load average: $(cut -d' ' -f1-3 /proc/loadavg))"; }
+# The machine may be shared. Before each measurement, quiet waits up to
+# SETTLE seconds (default 90) for the one-minute load average to fall below
+# QUIET_LOAD (default 1.0) and prints it; if it does not, the section's
+# figures are marked NOT VALID (the run goes on). Every section ends with
+# the load average too.
+SETTLE=${SETTLE:-90}
+QUIET_LOAD=${QUIET_LOAD:-1.0}
+BUSY=
+INVALID_SECTIONS=
+load1() { cut -d' ' -f1 /proc/loadavg; }
+quiet() {
+	t=0
+	while awk -v l="$(load1)" -v q="$QUIET_LOAD" 'BEGIN { exit !(l >= q) }' && [ "$t" -lt "$SETTLE" ]; do
+		sleep 5; t=$((t + 5))
+	done
+	l=$(load1)
+	if awk -v l="$l" -v q="$QUIET_LOAD" 'BEGIN { exit !(l >= q) }'; then
+		BUSY="  (NOT VALID: the machine was busy before this section: load $l >= $QUIET_LOAD after ${t}s)"
+		INVALID_SECTIONS="$INVALID_SECTIONS $1"
+	else
+		BUSY=
+	fi
+	echo "  (load average before: $(cut -d' ' -f1-3 /proc/loadavg); quiet below $QUIET_LOAD)"
+}
+load() { echo "  (load average after: $(cut -d' ' -f1-3 /proc/loadavg))"; }
 "$TFL" migrate --database "$DB" >/dev/null 2>&1
 TOKEN=$("$TFL" token create --role finance --name bench --database "$DB")
 export TOKEN
@@ -61,10 +87,15 @@ rps() { awk '/^Requests\/sec:/ { print $2 }'; }
 bad() { awk '/Non-2xx/ { n = $NF } END { if (n) printf "  (INVALID: %d non-2xx answers)", n }'; }
 
 echo "== single-entry POST /v1/entries, 16 keep-alive clients, ${DURATION}s"
-wrk -t4 -c16 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_post.lua" "$URL/v1/entries" >"$DIR/post.txt" 2>"$DIR/post.err"
+quiet single-entry
+wrk -t4 -c16 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_post.lua" "$URL/v1/entries" >"$DIR/post.txt" 2>"$DIR/post.err" &
+WRK=$!
+profile_start single-entry
+wait $WRK
 EPS=$(rps <"$DIR/post.txt")
-echo "entries/s: $EPS  p50: $(ms 50% <"$DIR/post.txt") ms  p99: $(ms 99% <"$DIR/post.txt") ms$(bad <"$DIR/post.txt")"
+echo "entries/s: $EPS  p50: $(ms 50% <"$DIR/post.txt") ms  p99: $(ms 99% <"$DIR/post.txt") ms$(bad <"$DIR/post.txt")$BUSY"
 [ -s "$DIR/post.err" ] && head -3 "$DIR/post.err"
+profile_stop single-entry "$EPS" entry entries
 load
 curl -s "$URL/metrics" | awk '/^tfledger_group_commit_entries_(sum|count)/ { v[$1] = $2 }
 	END { if (v["tfledger_group_commit_entries_count"] > 0)
@@ -74,9 +105,15 @@ curl -s "$URL/metrics" | awk '/^tfledger_group_commit_entries_(sum|count)/ { v[$
 echo "== pgbench tpcb-like, 16 clients, ${DURATION}s, same cluster"
 $PSQL -d postgres -c "CREATE DATABASE pgbench"
 "$PGBIN/pgbench" -q -i -s 16 -h "$DIR/pg" -U postgres pgbench >/dev/null 2>&1
-"$PGBIN/pgbench" -c 16 -j 4 -T "$DURATION" -b tpcb-like -h "$DIR/pg" -U postgres pgbench >"$DIR/pgbench.txt" 2>&1
+$PSQL -d postgres -c "CHECKPOINT"
+quiet pgbench
+"$PGBIN/pgbench" -c 16 -j 4 -T "$DURATION" -b tpcb-like -h "$DIR/pg" -U postgres pgbench >"$DIR/pgbench.txt" 2>&1 &
+WRK=$!
+profile_start pgbench
+wait $WRK
 TPS=$(awk -F'= ' '/^tps/ { split($2, a, " "); print a[1]; exit }' "$DIR/pgbench.txt")
-echo "pgbench tps: $TPS"
+echo "pgbench tps: $TPS$BUSY"
+profile_stop pgbench "$TPS" transaction transactions
 load
 echo "ratio entries/s / pgbench tps: $(awk -v a="$EPS" -v b="$TPS" 'BEGIN { printf "%.2f", a / b }') (required >= 1.5)"
 # pgbench's 1.6 million fresh rows would keep autovacuum and the
@@ -97,10 +134,15 @@ awk 'BEGIN { printf "{\"entries\":["
 	}
 	printf "]}" }' >"$DIR/batch.json"
 export BATCH_FILE="$DIR/batch.json"
-wrk -t2 -c4 -d"${DURATION}s" --latency --timeout 30s -s "$SRC/bench/ledger_batch.lua" "$URL/v1/entries/batch" >"$DIR/batch.txt" 2>"$DIR/batch.err"
+quiet batch
+wrk -t2 -c4 -d"${DURATION}s" --latency --timeout 30s -s "$SRC/bench/ledger_batch.lua" "$URL/v1/entries/batch" >"$DIR/batch.txt" 2>"$DIR/batch.err" &
+WRK=$!
+profile_start batch
+wait $WRK
 BPS=$(rps <"$DIR/batch.txt")
-echo "entries/s: $(awk -v r="$BPS" 'BEGIN { printf "%.0f", r * 1000 }') (required >= 30000)  request p50: $(ms 50% <"$DIR/batch.txt") ms$(bad <"$DIR/batch.txt")"
+echo "entries/s: $(awk -v r="$BPS" 'BEGIN { printf "%.0f", r * 1000 }') (required >= 30000)  request p50: $(ms 50% <"$DIR/batch.txt") ms$(bad <"$DIR/batch.txt")$BUSY"
 [ -s "$DIR/batch.err" ] && head -3 "$DIR/batch.err"
+profile_stop batch "$(awk -v r="$BPS" 'BEGIN { print r * 1000 }')" entry entries
 load
 
 echo "== as-of balance on an account with >= 1,000,000 postings"
@@ -117,8 +159,18 @@ echo "postings on BIG: $($PSQL -d tfledger -c "SELECT count(*) FROM postings WHE
 # state, after both, not while they compete for the two cores.
 $PSQL -d tfledger -c "VACUUM (ANALYZE) postings, balances, entries"
 $PSQL -d tfledger -c "CHECKPOINT"
-wrk -t1 -c1 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_asof.lua" "$URL" >"$DIR/asof.txt" 2>"$DIR/asof.err"
-echo "HTTP GET balance?as_of: p50 $(ms 50% <"$DIR/asof.txt") ms  p99 $(ms 99% <"$DIR/asof.txt") ms (required < 2 ms)$(bad <"$DIR/asof.txt")"
+quiet as-of
+wrk -t1 -c1 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_asof.lua" "$URL" >"$DIR/asof.txt" 2>"$DIR/asof.err" &
+WRK=$!
+profile_start as-of
+wait $WRK
+echo "HTTP GET balance?as_of: p50 $(ms 50% <"$DIR/asof.txt") ms  p99 $(ms 99% <"$DIR/asof.txt") ms (required < 1 ms)$(bad <"$DIR/asof.txt")$BUSY"
 [ -s "$DIR/asof.err" ] && head -3 "$DIR/asof.err"
+profile_stop as-of "$(rps <"$DIR/asof.txt")" request requests
 load
 $PSQL -d tfledger -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING ON) SELECT debit_balance FROM balances WHERE account = 'BIG' AND day <= '2019-07-01' ORDER BY day DESC LIMIT 1" | grep -E "Index|Execution"
+if [ -n "$INVALID_SECTIONS" ]; then
+	echo "== NOT VALID (busy machine):$INVALID_SECTIONS; rerun on a quiet machine"
+else
+	echo "== every section started on a quiet machine (load < $QUIET_LOAD)"
+fi

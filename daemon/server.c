@@ -200,6 +200,7 @@ static void *watch_main(void *arg)
 {
 	struct watchdog *w = arg;
 
+	pthread_setname_np(pthread_self(), "tfl-watchdog");
 	pthread_mutex_lock(&w->mu);
 	while (!w->stop) {
 		struct timespec until;
@@ -262,7 +263,11 @@ static void watch_stop(struct watchdog *w)
 /* Prepares a new pooled connection for every module the routes call. */
 static int setup(PGconn *c)
 {
-	int rc = ledger_store_setup(c);
+	/* named for pg_stat_activity and bench/ledger.sh's profile */
+	int rc = db_exec_sql(c, "SET application_name = 'tfledgerd pool'");
+
+	if (rc == 0)
+		rc = ledger_store_setup(c);
 
 	if (rc == 0)
 		rc = fund_setup(c);

@@ -100,6 +100,8 @@ static int connect_lane(struct lane *l)
 	PQfinish(l->c);
 	l->c = NULL;
 	rc = db_connect_retry(&l->c, l->w->conninfo);
+	if (rc == 0) /* named for pg_stat_activity and bench/ledger.sh's profile */
+		rc = db_exec_sql(l->c, "SET application_name = 'tfledgerd writer lane'");
 	if (rc == 0)
 		rc = ledger_store_setup(l->c);
 	if (rc < 0) {
@@ -272,6 +274,7 @@ static void *lane_main(void *arg)
 	struct lane *l = arg;
 	struct ledger_writer *w = l->w;
 
+	pthread_setname_np(pthread_self(), "tfl-lane");
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		struct ledger_submit **subs;

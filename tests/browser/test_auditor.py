@@ -186,6 +186,10 @@ class Auditor(Browser):
                      "meetings", "applicants", "ranking", "trips"):
             self.assertIn(page, pages)
         self.assertNotIn("approval", pages)
+        # CONTRACT.md: the navigation's visible link texts name these
+        texts = " | ".join(a.text for a in self.d.find_elements(By.CSS_SELECTOR, "#nav a"))
+        for word in ("Donors", "Bank", "Travel", "Reports", "Journal"):
+            self.assertIn(word, texts)
         for page in pages:
             self.open_page(page)
             forms = {f.get_attribute("aria-label") for f in self.d.find_elements(By.TAG_NAME, "form")}

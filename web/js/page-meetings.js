@@ -7,7 +7,7 @@ import {date} from './format.js';
 import {h, table, form} from './ui.js';
 
 export const id = 'meetings';
-export const title = 'Meetings';
+export const title = 'Travel: meetings';
 export const roles = ['admin', 'secretariat', 'auditor'];
 
 export async function render(main, {has}) {

@@ -1271,6 +1271,27 @@ START_TEST(test_fund_routes__lists_page_on_the_cursor)
 	ck_assert_int_eq(json_array_size(json_object_get(o, "pledges")), 50);
 	ck_assert(json_is_null(json_object_get(o, "next")));
 	json_decref(o);
+	/* the CLI follows next to the end: all 150, each once, in id order */
+	{
+		const char *argv[] = {"pledges", "list", "--format", "json", NULL};
+		char *out = NULL, *err = NULL;
+		json_t *all, *row;
+		long long prev = 0;
+		size_t i;
+
+		ck_assert_msg(cli_on(&out, &err, &E.d, E.auditor, argv) == 0, "%s", err);
+		all = json_loads(out, 0, NULL);
+		ck_assert_msg(all, "not JSON: %s", out);
+		ck_assert_int_eq(json_array_size(json_object_get(all, "pledges")), 150);
+		json_array_foreach(json_object_get(all, "pledges"), i, row) {
+			ck_assert_int_gt(json_integer_value(json_object_get(row, "id")), prev);
+			prev = json_integer_value(json_object_get(row, "id"));
+		}
+		ck_assert(json_is_null(json_object_get(all, "next")));
+		json_decref(all);
+		free(out);
+		free(err);
+	}
 	/* a bad cursor or limit: 400 naming it, on each paged list */
 	for (size_t l = 0; l < HARNESS_N(lists); l++)
 		for (size_t b = 0; b < HARNESS_N(bad); b++) {

@@ -276,8 +276,8 @@ static enum MHD_Result read_route(struct req *q, const char *meeting, const char
 	const char *bad;
 	enum MHD_Result sent;
 	json_t *out = NULL;
-	int64_t after;
-	int rc, limit;
+	int64_t after = 0;
+	int rc, limit = 0; /* both set by route_page_args */
 
 	if ((bad = http_unknown_arg(q, applicants ? as_of_arg
 					: meeting ? page_args

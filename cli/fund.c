@@ -360,6 +360,8 @@ static int dispatch(struct cli_run *r)
 		}
 		snprintf(path, sizeof(path), "/v1/pledges/%s/sign", r->positional);
 		status = cli_run_request(r, "POST", path, &out);
+	} else if (strcmp(t->method, "GET") == 0 && t->list_key) {
+		status = cli_run_request_all(r, t->path, t->list_key, &out);
 	} else {
 		status = cli_run_request(r, t->method, t->path, &out);
 	}

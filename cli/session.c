@@ -15,6 +15,7 @@
 #include "common/cfg.h"
 #include "common/db.h"
 #include "common/err.h"
+#include "common/limits.h"
 #include "fund/fund.h"
 #include "bank/queue.h"
 #include "bank/reconcile.h"
@@ -58,6 +59,46 @@ int cli_run_request(struct cli_run *r, const char *method, const char *path, jso
 		return CLI_USAGE;
 	}
 	return cli_http_json(out, &r->http, what, method, full, NULL);
+}
+
+int cli_run_request_all(struct cli_run *r, const char *path, const char *key, json_t **out)
+{
+	json_t *all = json_array(), *page = NULL, *next;
+	int status = CLI_OK;
+
+	*out = NULL;
+	if (!r->body)
+		r->body = json_object();
+	if (!all || !r->body) {
+		json_decref(all);
+		fprintf(stderr, "tfledger: %s %s: out of memory\n", r->family, r->action);
+		return CLI_FAIL;
+	}
+	for (;;) {
+		status = cli_run_request(r, "GET", path, &page);
+		if (status != CLI_OK)
+			break;
+		json_array_extend(all, json_object_get(page, key));
+		next = json_object_get(page, "next");
+		if (!json_is_integer(next))
+			break;
+		/* the next page, as large as the API allows: fewer round trips */
+		json_object_set(r->body, "after", next);
+		json_object_set_new(r->body, "limit", json_integer(LIMIT_LIST_ROWS));
+		json_decref(page);
+		page = NULL;
+	}
+	json_object_del(r->body, "after");
+	json_object_del(r->body, "limit");
+	if (status == CLI_OK) {
+		json_object_set(page, key, all);
+		json_object_set_new(page, "next", json_null());
+		*out = page;
+		page = NULL;
+	}
+	json_decref(page);
+	json_decref(all);
+	return status;
 }
 
 int cli_run_connect(struct cli_run *r, const char *role)

@@ -60,6 +60,17 @@ int cli_run_family(int argc, char **argv, const struct cli_args_family *family,
 int cli_run_request(struct cli_run *r, const char *method, const char *path, json_t **out);
 
 /*
+ * Every row of a list paginated on the API's cursor: GETs path (with
+ * r->body's members as its query, as cli_run_request) and follows the
+ * answer's "next" (after=NEXT, limit=LIMIT_LIST_ROWS) until it is null or
+ * absent. *out (the caller's) is the last page's answer with key's array
+ * holding every page's rows in order and "next" null; NULL on a refusal,
+ * whose exit status is returned (printed as cli_run_request prints it).
+ * A list that is not paged is one request.
+ */
+int cli_run_request_all(struct cli_run *r, const char *path, const char *key, json_t **out);
+
+/*
  * Connects r to r->database (or $TFLEDGER_DATABASE), prepares the store,
  * fund, reconcile, reconciliation queue and travel statements, and makes
  * r->who the CLI token working as role for the OS user, with request id

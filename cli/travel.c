@@ -491,7 +491,7 @@ static int dispatch(struct cli_run *r)
 	}
 	if (strcmp(a, "list") == 0) {
 		snprintf(path, sizeof(path), "/v1/meetings/%s/trips", meeting);
-		status = cli_run_request(r, "GET", path, &out);
+		status = cli_run_request_all(r, path, "trips", &out);
 		free(meeting);
 		return finish(r, status, out, "trips", trip_cols);
 	}

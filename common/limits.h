@@ -219,6 +219,12 @@
 /* Audit rows per page of GET /v1/audit: keeps one answer small. */
 #define LIMIT_LIST_AUDIT 1000
 
+/* Rows per page of the other paged lists (pledges, receipts, gifts in
+ * kind, applicants, trips): keeps one answer small, as for entries; a
+ * page without limit= holds LIMIT_LIST_ROWS_DEFAULT. */
+#define LIMIT_LIST_ROWS 1000
+#define LIMIT_LIST_ROWS_DEFAULT 100
+
 /* Failed authentications (no, a malformed or an unknown token) from one
  * client address within LIMIT_AUTH_WINDOW_S after which its requests are
  * answered 429 without looking at their token until the window ends: a

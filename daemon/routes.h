@@ -13,6 +13,8 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <libpq-fe.h>
 
 struct req;
 
@@ -80,6 +82,21 @@ const struct route *daemon_routes(size_t *n);
  */
 int route_parse_body(json_t **out, struct req *q, enum MHD_Result *sent,
 		     const char *const *nullable);
+
+/* routes_page.c: a list's page. */
+/*
+ * The query's page parameters as GET /v1/entries reads them: after= a
+ * cursor (integer >= 0, the previous page's "next"; default 0, from the
+ * first row), limit= 1..LIMIT_LIST_ROWS (default LIMIT_LIST_ROWS_DEFAULT).
+ * 0, or -1 with a 400 naming the parameter sent (*sent). Other query
+ * parameters are the caller's to check.
+ */
+int route_page_args(int64_t *out_after, int *out_limit, struct req *q, enum MHD_Result *sent);
+/* A paged list without filters: one page of fn as its JSON object
+ * ({"KEY":[...],"next":CURSOR-or-null}), the only query parameters after=
+ * and limit= (route_page_args). */
+typedef int (*route_page_fn)(json_t **out, PGconn *c, int64_t after, int limit);
+enum MHD_Result route_list_page(struct req *q, route_page_fn fn);
 
 enum MHD_Result route_healthz(struct req *q, const char *const *args);
 enum MHD_Result route_metrics(struct req *q, const char *const *args);

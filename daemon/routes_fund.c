@@ -219,12 +219,20 @@ enum MHD_Result route_travel_available(struct req *q, const char *const *path_ar
 		return http_list(q, fn, key);                                  \
 	}
 
+/* A list paged on a cursor: {"KEY": [...], "next": CURSOR-or-null} (routes_page.c). */
+#define PAGED(route, fn)                                                       \
+	enum MHD_Result route_##route(struct req *q, const char *const *args) \
+	{                                                                      \
+		(void)args;                                                    \
+		return route_list_page(q, fn);                                 \
+	}
+
 ADD(donor_add, fund_donor_add)
 ADD(pledge_add, fund_pledge_add)
 ADD(receipt_add, fund_receipt_add)
 ADD(inkind_add, fund_inkind_add)
 LIST(donors_list, fund_donors_list, "donors")
-LIST(pledges_list, fund_pledges_list, "pledges")
-LIST(receipts_list, fund_receipts_list, "receipts")
-LIST(inkind_list, fund_inkind_list, "in_kind")
+PAGED(pledges_list, fund_pledges_list)
+PAGED(receipts_list, fund_receipts_list)
+PAGED(inkind_list, fund_inkind_list)
 LIST(rates_list, fund_rates_list, "rates")

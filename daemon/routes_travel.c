@@ -266,22 +266,30 @@ enum MHD_Result route_applicants_import(struct req *q, const char *const *args)
 	return http_write(q, import_run, &im);
 }
 
-/* GET /v1/meetings, /v1/meetings/{id}/trips, /v1/meetings/{id}/applicants. */
+/* GET /v1/meetings, /v1/meetings/{id}/trips (a page: after=, limit=),
+ * /v1/meetings/{id}/applicants. */
 static enum MHD_Result read_route(struct req *q, const char *meeting, const char *what)
 {
 	static const char *const as_of_arg[] = {"as_of", NULL};
+	static const char *const page_args[] = {"after", "limit", NULL};
 	bool applicants = what && strcmp(what, "applicants") == 0;
 	const char *bad;
+	enum MHD_Result sent;
 	json_t *out = NULL;
-	int rc;
+	int64_t after = 0;
+	int rc, limit = 0; /* both set by route_page_args */
 
-	if ((bad = http_unknown_arg(q, applicants ? as_of_arg : http_no_args)))
+	if ((bad = http_unknown_arg(q, applicants ? as_of_arg
+					: meeting ? page_args
+						  : http_no_args)))
 		return http_send_error(q, EC_INVALID_FIELD, "%s: unknown query parameter", bad);
+	if (meeting && !applicants && route_page_args(&after, &limit, q, &sent) < 0)
+		return sent;
 	if (applicants)
 		rc = travel_applicants_list(&out, http_db(q), meeting,
 					    http_arg(q, "as_of"));
 	else if (meeting)
-		rc = travel_trips_list(&out, http_db(q), meeting);
+		rc = travel_trips_list(&out, http_db(q), meeting, after, limit);
 	else
 		rc = travel_meetings_list(&out, http_db(q));
 	if (rc < 0)

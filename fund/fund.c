@@ -271,8 +271,9 @@ static const struct db_stmt stmts[] = {
 	 "SELECT " PLEDGE_COLS ","
 	 " (SELECT COALESCE(sum(r.settled_minor), 0) FROM receipts r WHERE r.pledge = p.id)"
 	 " AS settled_minor"
-	 " FROM pledges p JOIN donors d ON d.id = p.donor ORDER BY p.id",
-	 0},
+	 " FROM pledges p JOIN donors d ON d.id = p.donor"
+	 " WHERE p.id > $1 ORDER BY p.id LIMIT $2",
+	 2},
 	{"fund_receipt_insert",
 	 "INSERT INTO receipts (pledge, received_on, bank_account, amount_minor, currency,"
 	 " charges_minor, instructed_minor, instructed_currency, settled_minor, advance_minor,"
@@ -287,8 +288,8 @@ static const struct db_stmt stmts[] = {
 	 " FROM receipts r JOIN pledges p ON p.id = r.pledge"
 	 " LEFT JOIN exchange_rates x ON x.currency = r.instructed_currency"
 	 "  AND x.month = to_char(r.received_on, 'YYYY-MM')"
-	 " ORDER BY r.id",
-	 0},
+	 " WHERE r.id > $1 ORDER BY r.id LIMIT $2",
+	 2},
 	{"fund_inkind_insert",
 	 "INSERT INTO inkind_gifts (donor, kind, description, amount_minor, currency,"
 	 " period_start, period_end, entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -296,8 +297,8 @@ static const struct db_stmt stmts[] = {
 	 8},
 	{"fund_inkind_list",
 	 "SELECT id, donor, kind, description, amount_minor, currency, period_start,"
-	 " period_end, entry_id FROM inkind_gifts ORDER BY id",
-	 0},
+	 " period_end, entry_id FROM inkind_gifts WHERE id > $1 ORDER BY id LIMIT $2",
+	 2},
 	{"fund_currencies",
 	 "SELECT currency FROM accounts WHERE code = '8200-' || currency AND type = 'memo'"
 	 " ORDER BY currency",
@@ -386,6 +387,43 @@ static int list(json_t **out, PGconn *c, const char *name, row_json_fn *row)
 		return err_oom();
 	*out = arr;
 	return 0;
+}
+
+/*
+ * One page of a list in id order (keyset, never OFFSET): runs the prepared
+ * query name, whose $1 is the cursor (rows with an id above it) and $2 how
+ * many rows (limit + 1: the one beyond says a next page exists), and
+ * whose first column is the row's integer id. *out (the caller's):
+ * {key: [row(r, i)...], "next": the last row's id, or null on the last
+ * page}. A row stored between two pages has a higher id than any before
+ * it, so it is neither repeated nor skipped.
+ */
+static int page(json_t **out, PGconn *c, const char *name, const char *key,
+		row_json_fn *row, int64_t after, int limit)
+{
+	char after_s[24], limit_s[16];
+	PGresult *r = NULL;
+	json_t *arr = NULL;
+	int rc, n;
+
+	ASSERT(after >= 0 && limit >= 1 && limit <= LIMIT_LIST_ROWS);
+	*out = NULL;
+	snprintf(after_s, sizeof(after_s), "%" PRId64, after);
+	snprintf(limit_s, sizeof(limit_s), "%d", limit + 1);
+	rc = db_exec(&r, c, name, 2, (const char *const[]){after_s, limit_s});
+	if (rc < 0)
+		return rc;
+	n = PQntuples(r);
+	arr = json_array();
+	for (int i = 0; arr && i < n && i < limit; i++)
+		json_array_append_new(arr, row(r, i));
+	if (arr)
+		*out = json_pack("{s:o, s:o}", key, arr, "next",
+				 n > limit ? json_integer(strtoll(PQgetvalue(r, limit - 1, 0),
+								  NULL, 10))
+					   : json_null());
+	PQclear(r);
+	return *out ? 0 : err_oom();
 }
 
 /* --- entries ---------------------------------------------------------------------- */
@@ -978,9 +1016,9 @@ static json_t *pledge_row_json(PGresult *r, int i)
 	return pledge_json(&p);
 }
 
-int fund_pledges_list(json_t **out, PGconn *c)
+int fund_pledges_list(json_t **out, PGconn *c, int64_t after, int limit)
 {
-	return list(out, c, "fund_pledges_list", pledge_row_json);
+	return page(out, c, "fund_pledges_list", "pledges", pledge_row_json, after, limit);
 }
 
 /* --- receipts ----------------------------------------------------------------------------- */
@@ -1289,9 +1327,9 @@ static json_t *receipt_row_json(PGresult *r, int i)
 	return o;
 }
 
-int fund_receipts_list(json_t **out, PGconn *c)
+int fund_receipts_list(json_t **out, PGconn *c, int64_t after, int limit)
 {
-	return list(out, c, "fund_receipts_list", receipt_row_json);
+	return page(out, c, "fund_receipts_list", "receipts", receipt_row_json, after, limit);
 }
 
 /* --- gifts in kind ------------------------------------------------------------------------- */
@@ -1393,9 +1431,9 @@ static json_t *inkind_row_json(PGresult *r, int i)
 			   PQgetvalue(r, i, C_INKIND_END), PQgetvalue(r, i, C_INKIND_ENTRY));
 }
 
-int fund_inkind_list(json_t **out, PGconn *c)
+int fund_inkind_list(json_t **out, PGconn *c, int64_t after, int limit)
 {
-	return list(out, c, "fund_inkind_list", inkind_row_json);
+	return page(out, c, "fund_inkind_list", "in_kind", inkind_row_json, after, limit);
 }
 
 /* --- UN operational rates --------------------------------------------------------------------- */

@@ -89,8 +89,13 @@ int fund_pledge_add(json_t **out, PGconn *c, json_t *body,
 int fund_pledge_sign(json_t **out, PGconn *c, long long id, json_t *body,
 		     const struct ledger_actor *who);
 
-/* Every pledge with what receipts settled and what is open. */
-int fund_pledges_list(json_t **out, PGconn *c);
+/*
+ * One page of the pledges, each with what receipts settled and what is
+ * open, in id order: those with an id above after (0: from the first),
+ * at most limit (1..LIMIT_LIST_ROWS). *out (the caller's):
+ * {"pledges":[...],"next": the cursor of the next page, or null}.
+ */
+int fund_pledges_list(json_t **out, PGconn *c, int64_t after, int limit);
 
 /*
  * {"pledge","date","bank_account","amount","instructed_amount"?,"charges"?,
@@ -120,16 +125,19 @@ int fund_receipt_add(json_t **out, PGconn *c, json_t *body,
 int fund_receipt_add_matched(json_t **out, PGconn *c, json_t *body,
 			     const struct ledger_actor *who, const char *how);
 
-/* Every receipt, with its USD figure and the rate used; where its month
+/* One page of the receipts (as fund_pledges_list pages: {"receipts":[...],
+ * "next"}), each with its USD figure and the rate used; where its month
  * has no rate "usd" is null and "missing_rate" {"currency","month"} says
  * which rate that figure needs. */
-int fund_receipts_list(json_t **out, PGconn *c);
+int fund_receipts_list(json_t **out, PGconn *c, int64_t after, int limit);
 
 /* {"donor","kind":"service"|"goods","description","amount","currency",
  *  "period_start","period_end"}. */
 int fund_inkind_add(json_t **out, PGconn *c, json_t *body,
 		    const struct ledger_actor *who);
-int fund_inkind_list(json_t **out, PGconn *c);
+/* One page of the gifts in kind (as fund_pledges_list pages:
+ * {"in_kind":[...],"next"}). */
+int fund_inkind_list(json_t **out, PGconn *c, int64_t after, int limit);
 
 /*
  * Loads a CSV of UN operational rates (header currency,month,usd_per_unit,

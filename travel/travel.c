@@ -407,7 +407,8 @@ static const struct db_stmt stmts[] = {
 	 " WHERE id = $1 AND status IN ('approved', 'settled') AND report_received_on IS NULL"
 	 " RETURNING " TRIP_COLS, 2},
 	{"travel_trips_list",
-	 "SELECT " TRIP_COLS " FROM travel_trips WHERE meeting = $1 ORDER BY id", 1},
+	 "SELECT " TRIP_COLS " FROM travel_trips WHERE meeting = $1 AND id > $2"
+	 " ORDER BY id LIMIT $3", 3},
 };
 
 static const struct db_columns columns[] = {
@@ -1878,21 +1879,30 @@ int travel_report(json_t **out, PGconn *c, json_t *body,
 /* --- list ----------------------------------------------------------------------------------------
  */
 
-int travel_trips_list(json_t **out, PGconn *c, const char *meeting)
+int travel_trips_list(json_t **out, PGconn *c, const char *meeting, int64_t after, int limit)
 {
 	PGresult *m = NULL, *r = NULL;
 	json_t *arr = json_array();
-	int rc;
+	char after_s[24], limit_s[16];
+	int rc, n = 0;
 
+	ASSERT(after >= 0 && limit >= 1 && limit <= LIMIT_LIST_ROWS);
 	*out = NULL;
+	snprintf(after_s, sizeof(after_s), "%" PRId64, after);
+	snprintf(limit_s, sizeof(limit_s), "%d", limit + 1); /* one more: is there a next page */
 	rc = arr ? meeting_load(&m, c, meeting, false) : err_oom();
 	if (rc == 0) {
-		rc = db_exec(&r, c, "travel_trips_list", 1, (const char *const[]){meeting});
+		rc = db_exec(&r, c, "travel_trips_list", 3,
+			     (const char *const[]){meeting, after_s, limit_s});
 	}
-	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+	if (rc == 0)
+		n = PQntuples(r);
+	for (int i = 0; rc == 0 && i < n && i < limit; i++)
 		rc = append_new(arr, trip_json(r, i));
 	if (rc == 0) {
-		*out = json_pack("{s:s, s:O}", "meeting", meeting, "trips", arr);
+		*out = json_pack("{s:s, s:O, s:o}", "meeting", meeting, "trips", arr, "next",
+				 n > limit ? json_integer(fund_body_int64(r, limit - 1, C_TRIP_ID))
+					   : json_null());
 		rc = *out ? 0 : err_oom();
 	}
 	json_decref(arr);

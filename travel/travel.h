@@ -236,7 +236,12 @@ int travel_settle(json_t **out, PGconn *c, json_t *body,
 int travel_report(json_t **out, PGconn *c, json_t *body,
 		  const struct ledger_actor *who);
 
-/* The trips of a meeting: {"meeting","trips":[...]} ("not-found"). */
-int travel_trips_list(json_t **out, PGconn *c, const char *meeting);
+/*
+ * One page of a meeting's trips in id order ("not-found" for an unknown
+ * meeting): those with an id above after (0: from the first), at most
+ * limit (1..LIMIT_LIST_ROWS). *out (the caller's): {"meeting","trips":
+ * [...],"next": the cursor of the next page, or null}.
+ */
+int travel_trips_list(json_t **out, PGconn *c, const char *meeting, int64_t after, int limit);
 
 #endif

@@ -10,7 +10,8 @@ the bank page and a match confirmed from the queue. Refusals: a wrong
 password, a write without the CSRF token (403 csrf, nothing stored), an
 ended session (back to the sign-in form), an auditor's write (403, and no
 form shown). Every page: axe-core finds no serious or critical violation,
-and a screenshot at 1280 and at 360 px wide.
+and a screenshot at 1280 and at 360 px wide. Lists: the pledges a page at
+a time, the "Next page" button following the API's cursor to the end.
 
 Environment (run.sh): TFLEDGER_WEB_URL, TFLEDGER_SCREENSHOTS,
 TFLEDGER_STATEMENT, TFLEDGER_AXE, TFLEDGER_WORK (base.py).
@@ -226,6 +227,45 @@ class Workspace(Browser):
         self.assertIn("session ended", self.d.find_element(By.ID, "main").text)
         self.assertTrue(self.d.find_element(By.ID, "nav").get_attribute("hidden") is not None)
 
+
+    def test_09_pledges_a_page_at_a_time_on_the_cursor(self):
+        self.sign_in(KOFI)
+        self.open_page("pledges", "?limit=2")
+        first = self.api("/v1/pledges?limit=2")
+        self.assertIsNotNone(first["next"], "the demo has more than two pledges")
+        second = self.api(f"/v1/pledges?limit=2&after={first['next']}")
+        rows = lambda: [int(r.get_attribute("data-row-id"))
+                        for r in self.d.find_elements(By.CSS_SELECTOR, "tr[data-row-id]")]
+        self.assertEqual(rows(), [p["id"] for p in first["pledges"]])
+        more = self.d.find_element(By.CSS_SELECTOR, ".pager button")
+        self.assertEqual(more.tag_name, "button")
+        self.assertEqual(more.text, "Next page")
+        self.assertTrue(more.is_displayed())
+        # by keyboard: focus on the button, Enter loads the next page
+        self.d.execute_script("arguments[0].focus()", more)
+        more.send_keys("\n")
+        want = [p["id"] for p in first["pledges"] + second["pledges"]]
+        self.wait(lambda: rows() == want, "the second page appended")
+        # to the end: every pledge once, in id order; the button gone and
+        # focus on the line that says all are shown, not lost to the page
+        every = []
+        after = None
+        while True:
+            page = self.api("/v1/pledges?limit=1000" + (f"&after={after}" if after else ""))
+            every += [p["id"] for p in page["pledges"]]
+            after = page["next"]
+            if after is None:
+                break
+        while more.is_displayed():
+            n = len(rows())
+            more.click()
+            self.wait(lambda: len(rows()) > n or not more.is_displayed(), "the next page")
+        self.assertEqual(rows(), every)
+        self.assertEqual(len(set(rows())), len(rows()), "no pledge twice")
+        said = self.d.find_element(By.CSS_SELECTOR, ".pager [aria-live]")
+        self.assertEqual(said.text, f"All {len(every)} shown.")
+        self.assertEqual(self.d.switch_to.active_element, said, "focus on the line, not lost")
+        self.check_accessible("pledges (paged)")
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -1178,11 +1178,142 @@ START_TEST(test_bank_account_links__name_the_statement_account_of_a_bank_account
 }
 END_TEST
 
+/* An indicative pledge of donor "pg" (no entry); returns its id. */
+static long long pledge_indicative(void)
+{
+	json_t *o = call("POST", "/v1/pledges", E.finance,
+			 "{\"donor\":\"pg\",\"date\":\"2019-02-01\",\"amount\":\"10.00\","
+			 "\"currency\":\"USD\"}",
+			 201);
+	long long id = json_integer_value(json_object_get(o, "id"));
+
+	json_decref(o);
+	return id;
+}
+
+/*
+ * GET path?after=AFTER&limit=LIMIT (after 0: none): asserts 200, that the
+ * page holds rows of key with ids above after in ascending order, at most
+ * limit, and appends their ids to ids[*n]. Returns "next" (0 if null).
+ */
+static long long page_of(const char *path, const char *key, long long after, int limit,
+			 long long *ids, size_t *n)
+{
+	char url[256];
+	json_t *o, *arr, *next, *row;
+	long long prev = after, cursor;
+	size_t i;
+
+	if (after)
+		snprintf(url, sizeof(url), "%s?after=%lld&limit=%d", path, after, limit);
+	else
+		snprintf(url, sizeof(url), "%s?limit=%d", path, limit);
+	o = call("GET", url, E.auditor, NULL, 200);
+	arr = json_object_get(o, key);
+	ck_assert_msg(json_is_array(arr), "%s: no %s", url, key);
+	ck_assert_int_le(json_array_size(arr), limit);
+	json_array_foreach(arr, i, row) {
+		long long id = json_integer_value(json_object_get(row, "id"));
+
+		ck_assert_msg(id > prev, "%s: id %lld after %lld", url, id, prev);
+		prev = id;
+		ids[(*n)++] = id;
+	}
+	next = json_object_get(o, "next");
+	ck_assert_msg(next && (json_is_null(next) || json_is_integer(next)), "%s: next", url);
+	cursor = json_is_null(next) ? 0 : json_integer_value(next);
+	if (cursor)
+		ck_assert_int_eq(cursor, prev);
+	json_decref(o);
+	return cursor;
+}
+
+START_TEST(test_fund_routes__lists_page_on_the_cursor)
+{
+	static const char *const lists[] = {"/v1/pledges", "/v1/receipts", "/v1/in-kind"};
+	static const char *const bad[] = {"after=abc", "after=-1",  "after=",    "limit=0",
+					  "limit=1001", "limit=x", "limit=",    "offset=2"};
+	long long ids[16], made[6], next;
+	size_t n = 0;
+	char url[128];
+	json_t *o;
+
+	json_decref(call("POST", "/v1/donors", E.finance,
+			 "{\"id\":\"pg\",\"name\":\"Paged\",\"org_type\":\"10\",\"country\":\"NOR\"}",
+			 201));
+	for (int i = 0; i < 5; i++)
+		made[i] = pledge_indicative();
+	/* pages of 2: the first two; a pledge stored between two pages is
+	 * neither repeated nor skipped; the last page's next is null */
+	next = page_of("/v1/pledges", "pledges", 0, 2, ids, &n);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(next, made[1]);
+	made[5] = pledge_indicative();
+	while (next)
+		next = page_of("/v1/pledges", "pledges", next, 2, ids, &n);
+	ck_assert_int_eq(n, 6);
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_int_eq(ids[i], made[i]);
+	/* without limit= a page holds 100; 150 pledges are two pages */
+	ck_assert_int_eq(query_ll(E.conninfo,
+				  "WITH i AS (INSERT INTO pledges (donor, status, pledged_on,"
+				  " amount_minor, currency) SELECT 'pg', 'indicative', '2019-02-02',"
+				  " 100, 'USD' FROM generate_series(1, 144) RETURNING 1)"
+				  " SELECT count(*) FROM i"),
+			 144);
+	o = call("GET", "/v1/pledges", E.auditor, NULL, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(o, "pledges")), 100);
+	next = json_integer_value(json_object_get(o, "next"));
+	ck_assert_int_gt(next, 0);
+	json_decref(o);
+	snprintf(url, sizeof(url), "/v1/pledges?after=%lld", next);
+	o = call("GET", url, E.auditor, NULL, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(o, "pledges")), 50);
+	ck_assert(json_is_null(json_object_get(o, "next")));
+	json_decref(o);
+	/* the CLI follows next to the end: all 150, each once, in id order */
+	{
+		const char *argv[] = {"pledges", "list", "--format", "json", NULL};
+		char *out = NULL, *err = NULL;
+		json_t *all, *row;
+		long long prev = 0;
+		size_t i;
+
+		ck_assert_msg(cli_on(&out, &err, &E.d, E.auditor, argv) == 0, "%s", err);
+		all = json_loads(out, 0, NULL);
+		ck_assert_msg(all, "not JSON: %s", out);
+		ck_assert_int_eq(json_array_size(json_object_get(all, "pledges")), 150);
+		json_array_foreach(json_object_get(all, "pledges"), i, row) {
+			ck_assert_int_gt(json_integer_value(json_object_get(row, "id")), prev);
+			prev = json_integer_value(json_object_get(row, "id"));
+		}
+		ck_assert(json_is_null(json_object_get(all, "next")));
+		json_decref(all);
+		free(out);
+		free(err);
+	}
+	/* a bad cursor or limit: 400 naming it, on each paged list */
+	for (size_t l = 0; l < HARNESS_N(lists); l++)
+		for (size_t b = 0; b < HARNESS_N(bad); b++) {
+			struct resp r;
+			char want[32];
+
+			snprintf(url, sizeof(url), "%s?%s", lists[l], bad[b]);
+			snprintf(want, sizeof(want), "\"%.*s: ", (int)strcspn(bad[b], "="), bad[b]);
+			r = http(&E.d, "GET", url, E.auditor, NULL, NULL);
+			ck_assert_msg(r.status == 400 && strstr(r.body, want), "%s: %ld %s", url,
+				      r.status, r.body);
+			expect(r, 400, "invalid-field");
+		}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test routes[] = {
 		{test_fund_routes__writes_lists_roles_and_donor_order, 0},
 		{test_fund_routes__bad_input_stores_nothing, 0},
+		{test_fund_routes__lists_page_on_the_cursor, 0},
 		{test_travel_routes__rank_approve_decline_settle_and_roles, 0},
 		{test_report_route__xml_roles_and_bad_requests, 0},
 		{test_statements_route__imports_once_refuses_hostile_xml_and_replays, 0},

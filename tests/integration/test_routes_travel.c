@@ -780,6 +780,40 @@ START_TEST(test_routes_travel__flow_meeting_to_settlement_and_later_history)
 	ck_assert_str_eq(str(find(trips, "applicant", "bo"), "status"), "declined");
 	ck_assert_str_eq(str(find(trips, "applicant", "cy"), "status"), "settled");
 	json_decref(o);
+	/* the trips a page of one at a time on the cursor: each once, in id
+	 * order, the last page's next null; a bad cursor or limit is named */
+	{
+		const char *seen[4] = {NULL};
+		long long next = 0, prev = 0;
+		size_t n = 0;
+		char path[96];
+
+		do {
+			json_t *page, *t;
+
+			snprintf(path, sizeof(path), "/v1/meetings/m1/trips?limit=1&after=%lld", next);
+			page = call("GET", path, E.auditor, NULL, 200);
+			ck_assert_int_eq(json_array_size(json_object_get(page, "trips")), 1);
+			t = json_array_get(json_object_get(page, "trips"), 0);
+			ck_assert_int_gt(json_integer_value(json_object_get(t, "id")), prev);
+			prev = json_integer_value(json_object_get(t, "id"));
+			ck_assert_int_lt(n, 3);
+			seen[n++] = strcmp(str(t, "applicant"), "amina") == 0 ? "amina"
+				    : strcmp(str(t, "applicant"), "bo") == 0  ? "bo"
+									      : "cy";
+			next = json_integer_value(json_object_get(page, "next"));
+			ck_assert(next == 0 ? json_is_null(json_object_get(page, "next"))
+					    : next == prev);
+			json_decref(page);
+		} while (next);
+		ck_assert_int_eq(n, 3);
+		ck_assert(strcmp(seen[0], seen[1]) && strcmp(seen[1], seen[2]) &&
+			  strcmp(seen[0], seen[2]));
+		refused(req("GET", "/v1/meetings/m1/trips?after=x", E.auditor, NULL, NULL, NULL), 400,
+			"invalid-field", "after: a cursor (integer >= 0)");
+		refused(req("GET", "/v1/meetings/m1/trips?limit=1001", E.auditor, NULL, NULL, NULL), 400,
+			"invalid-field", "limit: 1-1000");
+	}
 	/* the obligations are all closed; the expense is what was paid */
 	expect_sql("SELECT COALESCE(sum(CASE WHEN side = 'debit' THEN amount ELSE -amount END), 0)"
 		   " FROM postings WHERE account = '8100-USD'", "0");

@@ -100,3 +100,19 @@ export async function call(method, path, opts = {}) {
 
 export const get = (path, params) => call('GET', withQuery(path, params));
 export const post = (path, json, opts = {}) => call('POST', path, {...opts, json});
+
+// Every row of a list paginated on the API's cursor (key: the answer's
+// array), following "next" until null, 1000 rows a call (the API's
+// largest page). For figures that must cover the whole list (the
+// dashboard's) and a form's choices; a list a person reads is shown a page
+// at a time instead (ui.js pagedTable).
+export async function getAll(path, key, params = {}) {
+  const rows = [];
+  let after;
+  for (;;) {
+    const r = await get(path, {...params, after, limit: 1000});
+    rows.push(...r[key]);
+    if (r.next === null || r.next === undefined) return rows;
+    after = r.next;
+  }
+}

@@ -4,7 +4,7 @@
 // pledge and given per donor in USD, what is available by source and for
 // travel, and the year's budget against obligations and expenditure.
 // Every figure is the API's string; totals are the API's too.
-import {get} from './api.js';
+import {get, getAll} from './api.js';
 import {money, today, chartValue} from './format.js';
 import {h, table, chart, message, dateInput} from './ui.js';
 
@@ -90,7 +90,7 @@ export async function render(main, {params, go}) {
       ];
     }),
     section(grid, 'Pledged and received', async () => {
-      const {pledges} = await get('/v1/pledges');
+      const pledges = await getAll('/v1/pledges', 'pledges');
       const label = (p) => `${p.donor} #${p.id} (${p.currency})`;
       return [
         chart('Pledged against received, per pledge', 'bar', pledges.map(label), [

@@ -1,19 +1,24 @@
 // page-inkind.js - gifts in kind at fair value, disclosed in memo accounts
-// (GET /v1/in-kind), and the form to record one (POST /v1/in-kind).
-import {get, post} from './api.js';
+// (GET /v1/in-kind, a page at a time on the API's cursor; the URL's limit
+// may set the page size), and the form to record one (POST /v1/in-kind).
+import {get, post, withQuery} from './api.js';
 import {money, date} from './format.js';
-import {h, table, form} from './ui.js';
+import {h, pagedTable, form} from './ui.js';
+import {params} from './query.js';
+
+const PAGE = 50;
 
 export const id = 'in-kind';
 export const title = 'In-kind gifts';
 export const roles = ['admin', 'finance', 'auditor'];
 
-export async function render(main, {has}) {
+export async function render(main, ctx) {
+  const {has} = ctx;
+  const limit = params(ctx).get('limit') || PAGE;
   main.append(h('h1', {}, 'In-kind gifts'));
   const list = h('div', {});
   const showList = async () => {
-    const gifts = await get('/v1/in-kind');
-    list.replaceChildren(table('In-kind gifts', [
+    const t = pagedTable('In-kind gifts', [
       {label: '#', value: (g) => g.id},
       {label: 'Donor', value: (g) => g.donor},
       {label: 'Kind', value: (g) => g.kind},
@@ -21,7 +26,10 @@ export async function render(main, {has}) {
       {label: 'Period', value: (g) => `${date(g.period_start)} to ${date(g.period_end)}`},
       {label: 'Fair value', num: true, value: (g) => `${money(g.amount)} ${g.currency}`},
       {label: 'Recognised', value: (g) => g.recognised},
-    ], gifts.in_kind));
+    ], (after) => get(withQuery('/v1/in-kind', {after: after ?? undefined, limit}))
+      .then((r) => ({rows: r.in_kind, next: r.next})));
+    list.replaceChildren(t.element);
+    await t.start();
   };
   const {donors} = await get('/v1/donors');
   if (has('admin') || has('finance')) {

@@ -1,20 +1,26 @@
 // page-pledges.js - every pledge with what receipts settled and what is
 // open (GET /v1/pledges), and the form to record one (POST /v1/pledges):
-// with an agreement number it is signed at once, else indicative.
-import {get, post} from './api.js';
+// with an agreement number it is signed at once, else indicative. The list
+// is a page at a time on the API's cursor (the URL's limit, 1-1000, may set
+// another page size than PAGE).
+import {get, post, withQuery} from './api.js';
 import {money, date, today} from './format.js';
-import {h, table, form} from './ui.js';
+import {h, pagedTable, form} from './ui.js';
+import {params} from './query.js';
+
+const PAGE = 50;
 
 export const id = 'pledges';
 export const title = 'Pledges';
 export const roles = ['admin', 'finance', 'auditor'];
 
-export async function render(main, {has}) {
+export async function render(main, ctx) {
+  const {has} = ctx;
+  const limit = params(ctx).get('limit') || PAGE;
   main.append(h('h1', {}, 'Pledges'));
   const list = h('div', {});
   const showList = async () => {
-    const {pledges} = await get('/v1/pledges');
-    list.replaceChildren(table('Pledges', [
+    const t = pagedTable('Pledges', [
       {label: '#', value: (p) => p.id},
       {label: 'Donor', value: (p) => p.donor},
       {label: 'Date', value: (p) => date(p.date)},
@@ -24,7 +30,10 @@ export async function render(main, {has}) {
       {label: 'Amount', num: true, value: (p) => `${money(p.amount)} ${p.currency}`},
       {label: 'Received', num: true, value: (p) => money(p.settled)},
       {label: 'Open', num: true, value: (p) => money(p.open)},
-    ], pledges));
+    ], (after) => get(withQuery('/v1/pledges', {after: after ?? undefined, limit}))
+      .then((r) => ({rows: r.pledges, next: r.next})));
+    list.replaceChildren(t.element);
+    await t.start();
   };
   const {donors} = await get('/v1/donors');
   if (has('admin') || has('finance')) {

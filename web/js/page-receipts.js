@@ -1,19 +1,25 @@
 // page-receipts.js - money received against signed pledges (GET
-// /v1/receipts) and the form to record a receipt (POST /v1/receipts).
-import {get, post} from './api.js';
+// /v1/receipts, a page at a time on the API's cursor; the URL's limit may
+// set the page size) and the form to record a receipt (POST /v1/receipts)
+// against any pledge still open (all pages of GET /v1/pledges).
+import {get, getAll, post, withQuery} from './api.js';
 import {money, date, today} from './format.js';
-import {h, table, form} from './ui.js';
+import {h, pagedTable, form} from './ui.js';
+import {params} from './query.js';
+
+const PAGE = 50;
 
 export const id = 'receipts';
 export const title = 'Receipts';
 export const roles = ['admin', 'finance', 'auditor'];
 
-export async function render(main, {has}) {
+export async function render(main, ctx) {
+  const {has} = ctx;
+  const limit = params(ctx).get('limit') || PAGE;
   main.append(h('h1', {}, 'Receipts'));
   const list = h('div', {});
   const showList = async () => {
-    const {receipts} = await get('/v1/receipts');
-    list.replaceChildren(table('Receipts', [
+    const t = pagedTable('Receipts', [
       {label: '#', value: (r) => r.id},
       {label: 'Date', value: (r) => date(r.date)},
       {label: 'Donor', value: (r) => r.donor},
@@ -23,9 +29,12 @@ export async function render(main, {has}) {
       {label: 'Charges', num: true, value: (r) => money(r.charges)},
       {label: 'USD', num: true, value: (r) => `${money(r.usd.amount)} (${r.usd.usd_per_unit}, ${r.usd.month})`},
       {label: 'Bank line', value: (r) => r.bank_line || ''},
-    ], receipts));
+    ], (after) => get(withQuery('/v1/receipts', {after: after ?? undefined, limit}))
+      .then((r) => ({rows: r.receipts, next: r.next})));
+    list.replaceChildren(t.element);
+    await t.start();
   };
-  const {pledges} = await get('/v1/pledges');
+  const pledges = await getAll('/v1/pledges', 'pledges');
   const open = pledges.filter((p) => p.status !== 'indicative' && !/^0(\.0+)?$/.test(p.open));
   if (has('admin') || has('finance')) {
     main.append(form('Record a receipt', [

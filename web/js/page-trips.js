@@ -3,8 +3,10 @@
 // still due; for the Secretariat, an applicant declines (POST
 // .../trips/{applicant}/decline) or the trip is cancelled (.../cancel),
 // and the answer says who is offered the place; the trip report received
-// (.../report); a trip settled with what was paid (.../settle).
-import {get, post} from './api.js';
+// (.../report); a trip settled with what was paid (.../settle). The table
+// holds every trip (all pages of the API's cursor): the forms choose among
+// them, and a meeting's trips are as few as its budget pays for.
+import {getAll, post} from './api.js';
 import {money, date, today} from './format.js';
 import {h, table, form, message} from './ui.js';
 import {picker} from './travel.js';
@@ -24,7 +26,7 @@ export async function render(main, ctx) {
   const list = h('div', {});
   let trips = [];
   const showList = async () => {
-    ({trips} = await get(base));
+    trips = await getAll(base, 'trips');
     list.replaceChildren(table(`Trips of ${m.id}`, [
       {label: 'Applicant', value: (t) => t.applicant},
       {label: 'Status', value: (t) => h('span', {class: 'tag', 'data-trip-status': t.applicant}, t.status)},

@@ -2,7 +2,8 @@
 // is always set as text, never parsed as HTML), table() a table with money
 // right-aligned, form() a labelled form that shows the API's error next to
 // the field it names, chart() a Chart.js chart with the same figures as the
-// table beside it, pager() the next-page button of a cursor-paginated list.
+// table beside it, pager() the next-page button of a cursor-paginated list
+// and pagedTable() a table of such a list, a page at a time.
 import {ApiError, newKey} from './api.js';
 
 // h('p', {class: 'x', onclick: fn}, 'text', child, [more]) -> element.
@@ -141,16 +142,61 @@ export function chart(title, type, labels, datasets) {
 }
 
 // The "next page" button of a list paginated on the API's cursor: load(cursor)
-// returns a promise of {rows, next}; render(rows) appends them.
+// returns a promise of {rows, next}; render(rows) appends them. The button
+// is a real <button>, shown while the API says there is a next page, and
+// busy (disabled) while one loads, so a double click loads it once. When
+// the last page arrives the button hides and focus, if it was on it, goes
+// to the line saying all rows are shown, never to the page's top. A page
+// that fails to load says why beside the button, which stays to retry.
 export function pager(load, render) {
   const more = h('button', {type: 'button', class: 'secondary', hidden: true}, 'Next page');
+  const said = h('span', {tabindex: '-1', 'aria-live': 'polite'});
   let next = null;
+  let shown = 0;
   const step = async (cursor) => {
-    const page = await load(cursor);
-    render(page.rows);
-    next = page.next;
-    more.hidden = next === null || next === undefined;
+    more.disabled = true;
+    more.setAttribute('aria-busy', 'true');
+    const hadFocus = document.activeElement === more;
+    try {
+      const page = await load(cursor);
+      render(page.rows);
+      shown += page.rows.length;
+      next = page.next;
+      more.hidden = next === null || next === undefined;
+      said.textContent = more.hidden ? (cursor === null ? '' : `All ${shown} shown.`)
+                                     : `${shown} shown; more on the next page.`;
+      if (hadFocus && more.hidden) said.focus();
+    } catch (e) {
+      if (cursor === null) throw e;
+      said.textContent = `The next page could not be loaded: ${e.message}`;
+    } finally {
+      more.disabled = false;
+      more.removeAttribute('aria-busy');
+    }
   };
   more.addEventListener('click', () => step(next));
-  return {element: h('div', {class: 'pager'}, more), start: () => step(null)};
+  return {element: h('div', {class: 'pager'}, more, said), start: () => step(null)};
+}
+
+// A table of a list paginated on the API's cursor, a page at a time with
+// pager()'s button under it: columns as table()'s; load(cursor) as
+// pager()'s. Each row carries data-row-id (the row's id) for tests and
+// links. start() loads the first page; with no row at all the table is
+// replaced by "caption: empty".
+export function pagedTable(caption, columns, load, empty = 'None yet.') {
+  const body = h('tbody', {});
+  const region = h('div', {class: 'scroll', tabindex: '0', role: 'region', 'aria-label': caption},
+    h('table', {},
+      h('caption', {}, caption),
+      h('thead', {}, h('tr', {}, columns.map((c) =>
+        h('th', {scope: 'col', class: c.num ? 'num' : null}, c.label)))),
+      body));
+  const p = pager(load, (rows) => body.append(...rows.map((r) =>
+    h('tr', {'data-row-id': r.id}, columns.map((c) =>
+      h('td', {class: c.num ? 'num' : null}, c.value(r)))))));
+  const element = h('div', {}, region, p.element);
+  return {element, start: async () => {
+    await p.start();
+    if (!body.children.length) region.replaceWith(h('p', {}, `${caption}: ${empty}`));
+  }};
 }

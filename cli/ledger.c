@@ -408,7 +408,7 @@ static int run(int argc, char **argv)
 			json_t *next;
 
 			snprintf(path, sizeof(path), "/v1/entries?limit=%d&after=%lld%s%s%s%s%s%s",
-				 LIMIT_LIST_ENTRIES, after, o.account ? "&account=" : "",
+				 LIMIT_LIST_ROWS, after, o.account ? "&account=" : "",
 				 o.account ? o.account : "", o.from ? "&from=" : "",
 				 o.from ? o.from : "", o.to ? "&to=" : "", o.to ? o.to : "");
 			if ((o.account && strpbrk(o.account, "&#% ")) || (o.from && !date_valid(o.from)) ||

@@ -213,15 +213,9 @@
 /* An Idempotency-Key header (CHECKed by the idempotency_keys table). */
 #define LIMIT_IDEMPOTENCY_KEY_BYTES 255
 
-/* Entries per page of GET /v1/entries: keeps one answer small. */
-#define LIMIT_LIST_ENTRIES 1000
-
-/* Audit rows per page of GET /v1/audit: keeps one answer small. */
-#define LIMIT_LIST_AUDIT 1000
-
-/* Rows per page of the other paged lists (pledges, receipts, gifts in
- * kind, applicants, trips): keeps one answer small, as for entries; a
- * page without limit= holds LIMIT_LIST_ROWS_DEFAULT. */
+/* Rows per page of every list paged on a cursor (entries, the audit log,
+ * pledges, receipts, gifts in kind, trips): keeps one answer small; a page
+ * without limit= holds LIMIT_LIST_ROWS_DEFAULT. */
 #define LIMIT_LIST_ROWS 1000
 #define LIMIT_LIST_ROWS_DEFAULT 100
 

@@ -229,11 +229,11 @@ enum MHD_Result route_entries_list(struct req *q, const char *const *path_args)
 	static const char *const args[] = {"account", "from", "to", "after", "limit", NULL};
 	const char *account = http_arg(q, "account"), *from = http_arg(q, "from");
 	const char *to = http_arg(q, "to");
-	const char *after_s = http_arg(q, "after"), *limit_s = http_arg(q, "limit"), *bad;
-	long long after = 0, limit = 100;
+	const char *bad;
+	enum MHD_Result sent;
 	json_t *out = NULL;
-	char *end;
-	int rc;
+	int64_t after;
+	int limit, rc;
 
 	(void)path_args;
 	if ((bad = http_unknown_arg(q, args)))
@@ -244,19 +244,9 @@ enum MHD_Result route_entries_list(struct req *q, const char *const *path_args)
 		return http_send_error(q, EC_INVALID_FIELD, "from: must be a date YYYY-MM-DD");
 	if (to && !date_valid(to))
 		return http_send_error(q, EC_INVALID_FIELD, "to: must be a date YYYY-MM-DD");
-	if (after_s) {
-		after = strtoll(after_s, &end, 10);
-		if (!*after_s || *end || after < 0)
-			return http_send_error(q, EC_INVALID_FIELD,
-					       "after: a cursor (integer >= 0)");
-	}
-	if (limit_s) {
-		limit = strtoll(limit_s, &end, 10);
-		if (!*limit_s || *end || limit < 1 || limit > LIMIT_LIST_ENTRIES)
-			return http_send_error(q, EC_INVALID_FIELD, "limit: 1-%d",
-					       LIMIT_LIST_ENTRIES);
-	}
-	rc = ledger_entries_list(&out, http_db(q), account, from, to, after, (int)limit);
+	if (route_page_args(&after, &limit, q, &sent) < 0)
+		return sent;
+	rc = ledger_entries_list(&out, http_db(q), account, from, to, after, limit);
 	if (rc < 0)
 		return http_send_failure(q, rc);
 	return http_send_json(q, 200, out);

@@ -1,8 +1,8 @@
 /*
  * routes_page.c - the one reader of a list's page parameters, after= and
- * limit=, for every list route paginated on a cursor (GET /v1/pledges,
- * /v1/receipts, /v1/in-kind, the meeting's applicants and trips): the
- * same names, rules and 400 texts as GET /v1/entries'. The cursor is the
+ * limit=, for every list route paginated on a cursor (GET /v1/entries,
+ * /v1/audit, /v1/pledges, /v1/receipts, /v1/in-kind, a meeting's trips):
+ * the same names, rules and 400 texts everywhere. The cursor is the
  * previous page's "next": an integer, opaque to callers. Pages are keyset
  * pages in the domain (never OFFSET), so a row stored between two pages is
  * neither repeated nor skipped.

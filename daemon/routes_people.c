@@ -235,11 +235,10 @@ enum MHD_Result route_audit_list(struct req *q, const char *const *path_args)
 					   "after", "limit", NULL};
 	struct ledger_audit_query a = {.user = http_arg(q, "user"), .from = http_arg(q, "from"),
 				       .to = http_arg(q, "to"), .action = http_arg(q, "action"),
-				       .object = http_arg(q, "object"), .limit = 100};
-	const char *after_s = http_arg(q, "after"), *limit_s = http_arg(q, "limit"), *bad;
+				       .object = http_arg(q, "object")};
+	const char *bad;
+	enum MHD_Result sent;
 	json_t *out = NULL;
-	long long n;
-	char *end;
 	int rc;
 
 	(void)path_args;
@@ -249,18 +248,8 @@ enum MHD_Result route_audit_list(struct req *q, const char *const *path_args)
 		return http_send_error(q, EC_INVALID_FIELD, "user: not a user name");
 	if (a.action && (!*a.action || strlen(a.action) > 100))
 		return http_send_error(q, EC_INVALID_FIELD, "action: 1-100 characters");
-	if (after_s) {
-		n = strtoll(after_s, &end, 10);
-		if (!*after_s || *end || n < 0)
-			return http_send_error(q, EC_INVALID_FIELD, "after: a cursor (integer >= 0)");
-		a.after = n;
-	}
-	if (limit_s) {
-		n = strtoll(limit_s, &end, 10);
-		if (!*limit_s || *end || n < 1 || n > LIMIT_LIST_AUDIT)
-			return http_send_error(q, EC_INVALID_FIELD, "limit: 1-%d", LIMIT_LIST_AUDIT);
-		a.limit = (int)n;
-	}
+	if (route_page_args(&a.after, &a.limit, q, &sent) < 0)
+		return sent;
 	rc = ledger_audit_list(&out, http_db(q), &a);
 	return rc < 0 ? http_send_failure(q, rc) : http_send_json(q, 200, out);
 }

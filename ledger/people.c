@@ -885,7 +885,7 @@ int ledger_audit_list(json_t **out, PGconn *c, const struct ledger_audit_query *
 	int rc = 0, n;
 
 	*out = NULL;
-	ASSERT(q->limit >= 1 && q->limit <= LIMIT_LIST_AUDIT);
+	ASSERT(q->limit >= 1 && q->limit <= LIMIT_LIST_ROWS);
 	if ((q->from && (rc = bound(from, "from", q->from, false)) < 0) ||
 	    (q->to && (rc = bound(to, "to", q->to, true)) < 0))
 		return rc;

@@ -139,7 +139,7 @@ int ledger_token_revoke(json_t **out, PGconn *c, const char *name,
 struct ledger_audit_query {
 	const char *user, *from, *to, *action, *object;
 	int64_t after;
-	int limit; /* 1 .. LIMIT_LIST_AUDIT */
+	int limit; /* 1 .. LIMIT_LIST_ROWS */
 };
 
 /* {"audit":[{id, at, user, token, role, action, object, request_id}],

@@ -24,7 +24,7 @@ import unittest
 
 from selenium.webdriver.common.by import By
 
-from base import Browser, plain, shown
+from base import URL, Browser, plain, shown
 
 RATES = os.environ["TFLEDGER_RATES"]
 RATES_BAD = os.environ["TFLEDGER_RATES_BAD"]
@@ -50,6 +50,9 @@ class Month(Browser):
         return self.api(f"/v1/entries/{entry_id}")["sequence"]
 
     def month_page(self):
+        """The month-end page of MONTH loaded afresh (from another URL first:
+        the same URL again would keep the page as it was)."""
+        self.d.get(URL + "/web/app.css")
         self.open_page("month-end", f"?month={MONTH}")
 
     # --- the tests -------------------------------------------------------
@@ -58,7 +61,7 @@ class Month(Browser):
         self.sign_in(FATOU)
         self.open_page("rates")
         self.assertEqual([r for r in self.api("/v1/rates")["rates"] if r["month"] == MONTH], [])
-        form = self.form("Upload the month's UN operational rates (CSV)")
+        form = self.form("Upload a month\u2019s UN rates (CSV)")
         form.find_element(By.NAME, "file").send_keys(RATES_BAD)
         said = self.submit(form, "bad")
         self.assertIn("Line 3 of rates-2019-02-bad.csv, column usd_per_unit", said)
@@ -70,6 +73,7 @@ class Month(Browser):
         self.assertIn("rates-2019-02.csv: 3 rates stored, 0 stored before", said)
         stored = [r for r in self.api("/v1/rates")["rates"] if r["month"] == MONTH]
         self.assertEqual(len(stored), 3)
+        self.d.get(URL + "/web/app.css")
         self.open_page("rates", f"?month={MONTH}")
         for r in stored:
             self.assertEqual(self.figure(f"rate-{r['currency']}-{r['month']}"), r["usd_per_unit"])
@@ -91,6 +95,7 @@ class Month(Browser):
         shown_items = [e.get_attribute("data-item")
                        for e in self.d.find_elements(By.CSS_SELECTOR, "[data-item]")]
         self.assertEqual(shown_items, items)
+        self.screenshots("month-end-open")
         said = self.submit(self.form(f"Revalue {MONTH}"), "good")
         check = self.api(f"/v1/revaluations/{MONTH}")
         self.assertTrue(check["current"])
@@ -147,7 +152,7 @@ class Month(Browser):
         form = self.form(f"Close {MONTH}")
         # no reason for the open item: refused in the API's words, still open
         said = self.submit(form, "bad")
-        self.assertIn(f"{MONTH} is not ready to close, 1 open items: {CHF}", said)
+        self.assertIn(f"{MONTH} is not ready to close, 1 open item: {CHF}", said)
         self.assertEqual(self.period(MONTH)["status"], "open")
         reason = "the CHF statement is being checked with the bank"
         self.fill(form, {"ack-0": reason})
@@ -182,6 +187,7 @@ class Month(Browser):
         self.fill(form, {"year": "2019", "line": "staff", "amount": "250000.00"})
         said = self.submit(form, "good")
         self.assertIn("Staff and other personnel costs 2019: 250,000.00 USD (revision 0, the original)", said)
+        self.d.get(URL + "/web/app.css")
         self.open_page("budgets", "?year=2019&as_of=2019-02-28")
         status = self.api("/v1/budgets/status?year=2019&as_of=2019-02-28")
         for ln in status["lines"]:
@@ -210,6 +216,7 @@ class Month(Browser):
                       f"{shown(signed['amount'])} EUR from finland, "
                       f"entry #{self.sequence(signed['entry_id'])}", said)
         self.check_accessible("pledges")
+        self.screenshots("pledges-sign")
 
     def test_08_the_admin_reopens_a_signoff(self):
         self.sign_in(INES)

@@ -52,7 +52,7 @@ export async function render(main, {has, params}) {
     ], cs));
   };
   if (writer) {
-    main.append(form('Upload the month\u2019s UN operational rates (CSV)', [
+    main.append(form('Upload a month\u2019s UN rates (CSV)', [
       {name: 'file', label: 'Rates file (CSV: currency, month, usd_per_unit)', type: 'file', required: true,
        accept: '.csv,text/csv',
        help: 'The whole file is refused if one line is wrong; the line and column are named.'},

@@ -202,16 +202,16 @@ class Month(Browser):
         self.open_page("pledges")
         (p,) = [p for p in self.api("/v1/pledges")["pledges"] if p["status"] == "indicative"]
         form = self.form("Sign an indicative pledge")
-        self.fill(form, {"pledge": str(p["id"]), "date": "2019-02-25"})
+        self.fill(form, {"pledge": str(p["id"]), "date": "2019-03-05"})
         said = self.submit(form, "bad")
         self.assertIn("agreement", said)
         self.assertEqual([q["status"] for q in self.api("/v1/pledges")["pledges"] if q["id"] == p["id"]],
                          ["indicative"], "nothing stored")
-        self.fill(form, {"pledge": str(p["id"]), "agreement": "IGF-TF-2019-08", "date": "2019-02-25"})
+        self.fill(form, {"pledge": str(p["id"]), "agreement": "IGF-TF-2019-08", "date": "2019-03-05"})
         said = self.submit(form, "good")
         (signed,) = [q for q in self.api("/v1/pledges")["pledges"] if q["id"] == p["id"]]
         self.assertEqual((signed["status"], signed["agreement"], signed["signed_on"]),
-                         ("signed", "IGF-TF-2019-08", "2019-02-25"))
+                         ("signed", "IGF-TF-2019-08", "2019-03-05"))
         self.assertIn(f"Pledge #{p['id']} signed: agreement IGF-TF-2019-08, "
                       f"{shown(signed['amount'])} EUR from finland, "
                       f"entry #{self.sequence(signed['entry_id'])}", said)

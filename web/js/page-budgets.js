@@ -31,7 +31,7 @@ export async function render(main, {has, params, go}) {
   const year = params.get('year') || String(new Date().getUTCFullYear());
   const asOf = params.get('as_of') || '';
   main.append(h('h1', {}, `Budgets ${year}`));
-  main.append(form('Show the budget', [
+  main.append(form('As of', [
     {name: 'year', label: 'Year', required: true, value: year, inputmode: 'numeric'},
     {name: 'as_of', label: 'As of (default December 31)', type: 'date', value: asOf},
   ], 'Show', async (v) => {

@@ -51,11 +51,13 @@ function percent(rate) {
 function closeForm(title, items, submitLabel, send) {
   const fields = items.map((it, i) => ({name: `ack-${i}`, label: `Reason to close with ${it.item} open`,
                                         help: it.what}));
-  return form(title, fields, submitLabel, async (v, key) => {
+  const el = form(title, fields, submitLabel, async (v, key) => {
     const acknowledge = items.map((it, i) => ({item: it.item, reason: v[`ack-${i}`]}))
       .filter((a) => a.reason);
     return send(acknowledge.length ? {acknowledge} : {}, key);
   });
+  el.classList.add('close');
+  return el;
 }
 
 // The page again with params: a new hash is a new view; the same hash is

@@ -217,8 +217,8 @@ export async function render(main, {has, params, go}) {
     ], years));
   if (writer) {
     const dec = new Map(periods.map((p) => [p.month, p]));
-    const open = years.filter((y) => !y.closed);
-    const chosen = open.find((y) => `${y.year}` === month.slice(0, 4)) || open[0];
+    const openYears = years.filter((y) => !y.closed);
+    const chosen = openYears.find((y) => `${y.year}` === month.slice(0, 4)) || openYears[0];
     const items = chosen && dec.get(`${chosen.year}-12`) ? dec.get(`${chosen.year}-12`).open_items : [];
     const yf = closeForm('Close a year', items, 'Close the year', async (body, key) => {
       const year = yf.querySelector('[name=year]').value.trim();

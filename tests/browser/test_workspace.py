@@ -32,6 +32,8 @@ FATOU = ("fatou", "fatou's test passphrase")
 KOFI = ("kofi", "kofi's test passphrase")
 AS_OF = "2019-12-31"
 FINANCE_PAGES = ["dashboard", "donors", "pledges", "receipts", "in-kind", "bank", "periods"]
+# finance's month-end pages, tested in test_month.py (run-month.sh)
+MONTH_PAGES = ["rates", "month-end", "budgets"]
 
 
 def plain(text):
@@ -193,7 +195,7 @@ class Workspace(Browser):
         self.sign_in(FATOU)
         links = [a.get_attribute("data-page")
                  for a in self.d.find_elements(By.CSS_SELECTOR, "#nav a")]
-        self.assertEqual(links, FINANCE_PAGES)
+        self.assertEqual(links, FINANCE_PAGES + MONTH_PAGES)
         for page in FINANCE_PAGES:
             self.open_page(page, f"?as_of={AS_OF}" if page == "dashboard" else "")
             self.assertFalse(self.d.find_elements(By.CSS_SELECTOR, "#main .msg.bad"),

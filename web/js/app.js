@@ -28,9 +28,14 @@ import * as statements from './page-statements.js';
 import * as reports from './page-reports.js';
 import * as checkpoints from './page-checkpoints.js';
 import * as audit from './page-audit.js';
+import * as rates from './page-rates.js';
+import * as month from './page-month.js';
+import * as budgets from './page-budgets.js';
 
 export const PAGES = [dashboard, donors, pledges, receipts, inkind, bank, periods,
   meetings, applicants, ranking, trips, approval, journal, statements, reports, checkpoints, audit];
+// finance's month-end pages, after Months in the navigation
+PAGES.splice(PAGES.indexOf(periods) + 1, 0, rates, month, budgets);
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');

@@ -1,12 +1,15 @@
 // page-pledges.js - every pledge with what receipts settled and what is
 // open (GET /v1/pledges), and the form to record one (POST /v1/pledges):
-// with an agreement number it is signed at once, else indicative. The list
-// is a page at a time on the API's cursor (the URL's limit, 1-1000, may set
-// another page size than PAGE).
-import {get, post, withQuery} from './api.js';
+// with an agreement number it is signed at once, else indicative; and
+// the form to sign an indicative pledge once its agreement is signed (POST
+// /v1/pledges/{id}/sign: the receivable and the revenue are posted then).
+// The list is a page at a time on the API's cursor (the URL's limit,
+// 1-1000, may set another page size than PAGE).
+import {get, getAll, post, withQuery} from './api.js';
 import {money, date, today} from './format.js';
 import {h, pagedTable, form} from './ui.js';
 import {params} from './query.js';
+import {entryText} from './entry.js';
 
 const PAGE = 50;
 
@@ -54,8 +57,34 @@ export async function render(main, ctx) {
       if (v.signed_on) body.signed_on = v.signed_on;
       const p = await post('/v1/pledges', body, {key});
       await showList();
+      await signable();
       return `Pledge #${p.id} recorded: ${money(p.amount)} ${p.currency} from ${p.donor} (${p.status}).`;
     }));
+    // the indicative pledges, offered in the signing form's list
+    let signable = async () => {};
+    const sign = form('Sign an indicative pledge', [
+      {name: 'pledge', label: 'Indicative pledge', type: 'select', required: true, options: []},
+      {name: 'agreement', label: 'Agreement number', required: true, placeholder: 'IGF-TF-2019-08'},
+      {name: 'date', label: 'Signed on', type: 'date', required: true, value: today()},
+      {name: 'amount', label: 'Amount signed, if not the amount pledged', inputmode: 'decimal'},
+    ], 'Sign the pledge', async (v, key) => {
+      if (!v.pledge) throw new Error('pledge: no indicative pledge to sign');
+      const body = {agreement: v.agreement, date: v.date};
+      if (v.amount) body.amount = v.amount;
+      const p = await post(`/v1/pledges/${encodeURIComponent(v.pledge)}/sign`, body, {key});
+      await showList();
+      await signable();
+      return `Pledge #${p.id} signed: agreement ${p.agreement}, ${money(p.amount)} ${p.currency} from ${p.donor}, ` +
+             `${await entryText(p.entry_id)}.`;
+    });
+    const select = sign.querySelector('select[name=pledge]');
+    signable = async () => {
+      const pledges = await getAll('/v1/pledges', 'pledges');
+      select.replaceChildren(...pledges.filter((p) => p.status === 'indicative').map((p) =>
+        h('option', {value: String(p.id)}, `#${p.id} ${p.donor}: ${money(p.amount)} ${p.currency} (${date(p.date)})`)));
+    };
+    await signable();
+    main.append(sign);
   }
   main.append(list);
   await showList();

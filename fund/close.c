@@ -504,11 +504,18 @@ static int revaluation_current(json_t *items, PGconn *c, const char *month)
 	}
 	missing = json_object_get(o, "missing_rates");
 	if (json_array_size(missing) > 0) {
-		char *list = json_dumps(missing, JSON_COMPACT);
+		size_t i, len;
+		json_t *m;
 
-		snprintf(what, sizeof(what), "the month-end revaluation of %s needs rates that are"
-			 " missing: %s", month, list ? list : "?");
-		free(list);
+		len = (size_t)snprintf(what, sizeof(what), "the month-end revaluation of %s needs"
+				       " rates that are missing:", month);
+		json_array_foreach(missing, i, m) {
+			if (len < sizeof(what))
+				len += (size_t)snprintf(what + len, sizeof(what) - len, "%s %s for %s",
+							i ? "," : "",
+							json_string_value(json_object_get(m, "currency")),
+							json_string_value(json_object_get(m, "month")));
+		}
 	} else {
 		snprintf(computed, sizeof(computed), "%s",
 			 json_string_value(json_object_get(o, "computed")) ?
@@ -517,8 +524,8 @@ static int revaluation_current(json_t *items, PGconn *c, const char *month)
 			 json_string_value(json_object_get(o, "posted")) ?
 			 json_string_value(json_object_get(o, "posted")) : "none");
 		snprintf(what, sizeof(what), "the month-end revaluation of %s is not posted or not"
-			 " current: R = %s USD now, posted %s (tfledger revalue --month %s)",
-			 month, computed, posted, month);
+			 " current: R = %s USD now, posted %s; revalue the month",
+			 month, computed, posted);
 	}
 	json_decref(o);
 	snprintf(item, sizeof(item), "revaluation:%s", month);

@@ -50,9 +50,13 @@ const HINT = 'tfledger.signed-in';
 
 function hasRole(role) { return !!session && session.roles.includes(role); }
 function pagesFor() { return PAGES.filter((p) => p.roles.some(hasRole)); }
+// Shows page id with params; the page shown already is shown afresh (a
+// step that changed something re-reads what it shows).
 function go(id, params) {
   const q = new URLSearchParams(params || {}).toString();
-  location.hash = `#/${id}${q ? '?' + q : ''}`;
+  const hash = `#/${id}${q ? '?' + q : ''}`;
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
+  else location.hash = hash;
 }
 
 function showSignIn(note) {

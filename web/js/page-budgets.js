@@ -18,17 +18,11 @@ const LINES = [['travel', 'Travel support'], ['staff', 'Staff and other personne
   ['meetings', 'Meetings and conferences'], ['contractual', 'Contractual services'],
   ['psc', 'Programme support costs']];
 
-// The page again with params: a new hash is a new view; the same hash is
-// shown afresh (the shell re-renders on hashchange), with what a step changed.
-function show(go, params) {
-  const before = location.hash;
-  go(id, params);
-  if (location.hash === before) window.dispatchEvent(new HashChangeEvent('hashchange'));
-}
-
 export async function render(main, {has, params, go}) {
   const writer = has('admin') || has('finance');
-  const year = params.get('year') || String(new Date().getUTCFullYear());
+  // without a year: the latest year with a budget, else this year
+  const year = params.get('year') || String((await get('/v1/budgets')).budgets
+    .reduce((y, b) => Math.max(y, b.year), 0) || new Date().getUTCFullYear());
   const asOf = params.get('as_of') || '';
   main.append(h('h1', {}, `Budgets ${year}`));
   main.append(form('As of', [
@@ -48,7 +42,7 @@ export async function render(main, {has, params, go}) {
       const body = {year: /^\d+$/.test(v.year) ? Number(v.year) : v.year, line: v.line, amount: v.amount};
       if (v.reason) body.reason = v.reason;
       const b = await post('/v1/budgets', body, {key});
-      setTimeout(() => show(go, {year: String(b.year), ...(asOf ? {as_of: asOf} : {})}), 2500);
+      setTimeout(() => go(id, {year: String(b.year), ...(asOf ? {as_of: asOf} : {})}), 2500);
       return `${b.name} ${b.year}: ${money(b.amount)} ${b.currency} (revision ${b.revision}` +
              `${b.revision === 0 ? ', the original' : `, ${b.reason}`}).`;
     }));

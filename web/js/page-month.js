@@ -60,14 +60,6 @@ function closeForm(title, items, submitLabel, send) {
   return el;
 }
 
-// The page again with params: a new hash is a new view; the same hash is
-// shown afresh (the shell re-renders on hashchange), with what a step changed.
-function show(go, params) {
-  const before = location.hash;
-  go(id, params);
-  if (location.hash === before) window.dispatchEvent(new HashChangeEvent('hashchange'));
-}
-
 export async function render(main, {has, params, go}) {
   const writer = has('admin') || has('finance');
   const {periods} = await get('/v1/periods');
@@ -155,7 +147,7 @@ export async function render(main, {has, params, go}) {
       const [account, iban] = v.bank_account.split('|');
       const s = await post('/v1/reconcile/signoffs',
         {bank_account: account, statement_account: iban, period_end: v.period_end}, {key});
-      setTimeout(() => show(go, {month}), 2500);
+      setTimeout(() => go(id, {month}), 2500);
       return `${s.bank_account} signed off to ${s.period_end}: bank ${moneyIn(s.bank_closing, s.currency)}, ` +
         `ledger ${moneyIn(s.ledger_balance, s.currency)}, difference ${moneyIn(s.difference, s.currency)}, ` +
         `${s.unmatched_lines} lines unmatched; its lines are locked until an admin reopens it.`;
@@ -193,7 +185,7 @@ export async function render(main, {has, params, go}) {
     main.append(closeForm(`Close ${month}`, period.open_items, `Close ${month}`, async (body, key) => {
       const r = await post(`/v1/periods/${encodeURIComponent(month)}/close`, body, {key});
       const acks = (r.acknowledged || []).map((a) => `${a.item} (${a.reason})`);
-      setTimeout(() => show(go, {month}), 2500);
+      setTimeout(() => go(id, {month}), 2500);
       return `${r.period} closed by ${r.closed_by}` +
         (acks.length ? `; acknowledged: ${acks.join('; ')}` : '; nothing was open') +
         (r.checkpoint ? `; signed checkpoint at sequence ${r.checkpoint.sequence}.` : '.');
@@ -223,7 +215,7 @@ export async function render(main, {has, params, go}) {
     const yf = closeForm('Close a year', items, 'Close the year', async (body, key) => {
       const year = yf.querySelector('[name=year]').value.trim();
       const r = await post(`/v1/years/${encodeURIComponent(year)}/close`, body, {key});
-      setTimeout(() => show(go, {month}), 2500);
+      setTimeout(() => go(id, {month}), 2500);
       return `${r.year} closed: surplus ${moneyIn(r.surplus, r.currency)} into accumulated net assets; ` +
         `operating reserve ${moneyIn(r.reserve.target, 'USD')}; December closed.`;
     });

@@ -87,7 +87,7 @@ trips       secretariat /v1/meetings
 trips       secretariat /v1/meetings/{MEETING}/trips
 approval    approver    /v1/meetings/{MEETING}/runs
 approval    approver    /v1/meetings/{MEETING}/runs/{RUN}
-journal     auditor     /v1/journal/verify
+journal     auditor     /v1/journal/head
 journal     auditor     /v1/entries?limit=50
 statements  auditor     /v1/accounts
 statements  auditor     /v1/accounts/{ACCOUNT}/balance?as_of={TODAY}

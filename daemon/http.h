@@ -123,7 +123,8 @@ enum MHD_Result http_send_fd(struct req *q, unsigned status, const char *ctype, 
 enum MHD_Result http_send_fd_with(struct req *q, unsigned status, const char *ctype, int fd,
 				  uint64_t size, const char *const *headers);
 /* len bytes of body (copied), any content type, with more headers as above
- * (headers may be NULL). */
+ * (headers may be NULL). ctype NULL: no Content-Type, for an answer without
+ * a body (204 No Content). */
 enum MHD_Result http_send_bytes(struct req *q, unsigned status, const char *ctype,
 				const char *body, size_t len, const char *const *headers);
 

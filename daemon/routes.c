@@ -236,6 +236,8 @@ static const struct route routes[] = {
 	 READ, route_checkpoints_list},
 	{"GET", "/v1/checkpoints/{id}", "checkpoint_get", BOOK_READERS, "read checkpoints", BODY,
 	 READ, route_checkpoint_get},
+	{"GET", "/v1/journal/head", "journal_head", BOOK_READERS, "read checkpoints", BODY, READ,
+	 route_journal_head},
 
 	/* personal data (travel/privacy.h, docs/privacy.md): erasing applicants'
 	 * personal fields after the retention period is the admin's; the

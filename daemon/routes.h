@@ -200,6 +200,7 @@ enum MHD_Result route_signing_certificate(struct req *q, const char *const *args
 enum MHD_Result route_checkpoint_create(struct req *q, const char *const *args);
 enum MHD_Result route_checkpoints_list(struct req *q, const char *const *args);
 enum MHD_Result route_checkpoint_get(struct req *q, const char *const *args);
+enum MHD_Result route_journal_head(struct req *q, const char *const *args);
 /* routes_people.c: users, their roles and tokens, who am I, the audit log. */
 enum MHD_Result route_me(struct req *q, const char *const *args);
 enum MHD_Result route_user_create(struct req *q, const char *const *args);

@@ -408,7 +408,8 @@ static enum MHD_Result send_response(struct req *q, unsigned status, const char 
 
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", ctype);
+	if (ctype) /* NULL: an answer without a body (204) has no Content-Type */
+		MHD_add_response_header(r, "Content-Type", ctype);
 	MHD_add_response_header(r, "X-Request-Id", q->id);
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE) {
 		char ra[16];

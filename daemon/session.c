@@ -36,10 +36,10 @@ int daemon_session_check(struct ledger_token *out, char out_csrf[HASH_HEX_BYTES]
 }
 
 /*
- * Whether q came over TLS: the cookie is then Secure. libmicrohttpd knows a
- * TLS session only when it runs TLS itself (h16-tls adds it to tfledgerd):
- * until then this answers false, and the cookie goes without Secure on
- * plain HTTP, which tfledgerd serves on loopback only.
+ * Whether q came over TLS (libmicrohttpd runs it, daemon/tls.c): the cookie
+ * is then Secure. On plain HTTP, which tfledgerd serves on loopback only
+ * unless --insecure-http, it goes without (a browser would not send a
+ * Secure cookie back over http://127.0.0.1); test_tls checks both.
  */
 static bool is_tls(struct req *q)
 {
@@ -175,9 +175,10 @@ enum MHD_Result route_session_get(struct req *q, const char *const *args)
 						"idle_timeout_s", idle_s));
 }
 
-/* DELETE /v1/session: 204 and the cookie cleared; the session is ended on
- * the server (its cookie is 401 from the next request). 409 for a request
- * that came with a token: there is no session to end. */
+/* DELETE /v1/session: 204 (no body, no Content-Type) and the cookie
+ * cleared; the session is ended on the server (its cookie is 401 from the
+ * next request). 409 for a request that came with a token: there is no
+ * session to end. */
 enum MHD_Result route_session_end(struct req *q, const char *const *args)
 {
 	struct ledger_actor who = http_actor(q);
@@ -194,6 +195,6 @@ enum MHD_Result route_session_end(struct req *q, const char *const *args)
 		return http_send_failure(q, rc);
 	snprintf(header, sizeof(header), DAEMON_SESSION_COOKIE "=; Max-Age=0; HttpOnly;"
 		 " SameSite=Strict; Path=/%s", is_tls(q) ? "; Secure" : "");
-	return http_send_bytes(q, 204, "application/json", "", 0,
+	return http_send_bytes(q, 204, NULL, "", 0,
 			       (const char *const[]){"Set-Cookie", header, NULL});
 }

@@ -397,16 +397,19 @@ static void books_free(struct books *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Loads the months from from_month to the end of to_month. */
+/* Loads the months from the month before from_month (the revaluation of
+ * from_month reads it) to the end of to_month: one read of the running
+ * balances for every month the caller checks. */
 static int books_load(struct books *out, PGconn *c, const char *from_month, const char *to_month)
 {
-	char last[11];
+	char last[11], prev[8];
 	PGresult *r = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	month_last(last, to_month);
-	rc = fund_usd_months(&out->rows, &out->n, c, from_month, last);
+	month_prev(prev, from_month);
+	rc = fund_usd_months(&out->rows, &out->n, c, prev, last);
 	if (rc == 0)
 		rc = fund_rates_load(&out->rates, c);
 	if (rc == 0)
@@ -490,13 +493,15 @@ static int item_add(json_t *items, const char *item, const char *what)
 /*
  * The revaluation item: open unless fund_revaluation_check (fund/reval.h)
  * finds the month's revaluation posted and equal to R(m) now, or nothing
- * to revalue.
+ * to revalue; b holds month and the month before (books_load), so that
+ * the periods list reads the running balances once, not once a month.
  */
-static int revaluation_current(json_t *items, PGconn *c, const char *month)
+static int revaluation_current(json_t *items, PGconn *c, const struct books *b,
+			       const char *month)
 {
 	char item[32], what[512], computed[MONEY_STR_MAX + 8], posted[MONEY_STR_MAX + 8];
 	json_t *o = NULL, *missing;
-	int rc = fund_revaluation_check(&o, c, month);
+	int rc = fund_revaluation_check_rows(&o, c, b->rows, b->n, month);
 
 	if (rc < 0 || json_is_true(json_object_get(o, "current"))) {
 		json_decref(o);
@@ -610,7 +615,7 @@ static int month_items(json_t **out, PGconn *c, const struct books *b, const cha
 	int rc = items ? 0 : err_oom();
 
 	if (rc == 0)
-		rc = revaluation_current(items, c, month);
+		rc = revaluation_current(items, c, b, month);
 	if (rc == 0)
 		rc = psc_current(items, c, b, month);
 	if (rc == 0)

@@ -252,26 +252,28 @@ static bool own_account(const char *code)
 }
 
 /*
- * R(d->month) into *f (f->rates a new array the caller frees). Missing
- * rates are left in fr (fund_rates_any_missing); f's figures are then
- * incomplete and must not be used.
+ * R(d->month) into *f (f->rates a new array the caller frees) from rows,
+ * fund_usd_months of a span that holds d->prev and d->month (rows of other
+ * months are passed over). Missing rates are left in fr
+ * (fund_rates_any_missing); f's figures are then incomplete and must not
+ * be used.
  */
-static int compute(struct figures *f, fund_rates *fr, PGconn *c, const struct month_days *d)
+static int compute_rows(struct figures *f, fund_rates *fr, const struct fund_usd_month *rows,
+			size_t n, const struct month_days *d)
 {
-	struct fund_usd_month *rows = NULL;
-	size_t n = 0;
 	int64_t movement_usd = 0;
-	int rc;
+	int rc = 0;
 
 	memset(f, 0, sizeof(*f));
 	f->rates = json_array();
 	if (!f->rates)
 		return err_oom();
-	rc = fund_usd_months(&rows, &n, c, d->prev, d->last);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const struct fund_usd_month *m = &rows[i];
 		bool this_month = strcmp(m->month, d->month) == 0;
 
+		if (!this_month && strcmp(m->month, d->prev) != 0)
+			continue;
 		if (fund_usd_monetary(m->type)) {
 			if (strcmp(m->currency, "USD") != 0 && m->closing_minor != 0)
 				f->needed = true;
@@ -283,7 +285,6 @@ static int compute(struct figures *f, fund_rates *fr, PGconn *c, const struct mo
 				     m->month);
 		}
 	}
-	free(rows);
 	if (rc < 0)
 		return rc;
 	/* the surplus is credits minus debits: revenue is credit-normal */
@@ -293,6 +294,21 @@ static int compute(struct figures *f, fund_rates *fr, PGconn *c, const struct mo
 		return err_code_set(ERR_LIMIT, EC_TOO_LARGE, "the revaluation of %s does not fit",
 				    d->month);
 	return 0;
+}
+
+/* compute_rows on the months d->prev and d->month read now. */
+static int compute(struct figures *f, fund_rates *fr, PGconn *c, const struct month_days *d)
+{
+	struct fund_usd_month *rows = NULL;
+	size_t n = 0;
+	int rc = fund_usd_months(&rows, &n, c, d->prev, d->last);
+
+	if (rc == 0)
+		rc = compute_rows(f, fr, rows, n, d);
+	else
+		memset(f, 0, sizeof(*f));
+	free(rows);
+	return rc;
 }
 
 /* --- posting ------------------------------------------------------------------------- */
@@ -451,6 +467,8 @@ int fund_revalue(json_t **out, PGconn *c, const char *month, const struct ledger
 
 struct check_tx {
 	struct month_days d;
+	const struct fund_usd_month *rows; /* NULL: read the months here */
+	size_t n;
 	json_t *out;
 };
 
@@ -475,7 +493,8 @@ static int check_tx_run(PGconn *c, void *ctx)
 		return t->out ? 0 : err_oom();
 	}
 	if ((rc = db_exec(&cur, c, "reval_current", 1, (const char *const[]){t->d.first})) < 0 ||
-	    (rc = fund_rates_load(&fr, c)) < 0 || (rc = compute(&f, fr, c, &t->d)) < 0)
+	    (rc = fund_rates_load(&fr, c)) < 0 ||
+	    (rc = t->rows ? compute_rows(&f, fr, t->rows, t->n, &t->d) : compute(&f, fr, c, &t->d)) < 0)
 		goto cleanup;
 	missing = fund_rates_any_missing(fr);
 	posted = PQntuples(cur) > 0;
@@ -501,7 +520,13 @@ cleanup:
 
 int fund_revaluation_check(json_t **out, PGconn *c, const char *month)
 {
-	struct check_tx t = {.out = NULL};
+	return fund_revaluation_check_rows(out, c, NULL, 0, month);
+}
+
+int fund_revaluation_check_rows(json_t **out, PGconn *c, const struct fund_usd_month *rows,
+				size_t n, const char *month)
+{
+	struct check_tx t = {.rows = rows, .n = n, .out = NULL};
 	int rc;
 
 	*out = NULL;

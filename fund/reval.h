@@ -29,6 +29,8 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+struct fund_usd_month; /* fund/usd.h */
+
 #include "ledger/ledger.h"
 
 /* Prepares this file's statements (fund_setup calls it). */
@@ -62,6 +64,15 @@ int fund_revalue(json_t **out, PGconn *c, const char *month, const struct ledger
  * JIT off (set_config jit, local) for the rest of that transaction.
  */
 int fund_revaluation_check(json_t **out, PGconn *c, const char *month);
+
+/*
+ * fund_revaluation_check, the same answer, from rows: fund_usd_months
+ * (fund/usd.h) of a span that holds the month before month and month,
+ * which a caller checking many months (the periods list) reads once
+ * instead of once a month. rows stay the caller's.
+ */
+int fund_revaluation_check_rows(json_t **out, PGconn *c, const struct fund_usd_month *rows,
+				size_t n, const char *month);
 
 /* Every revaluation row, current and superseded, by month then id:
  * [{"id","month","amount","current","entry_id","reversal_entry_id",

@@ -45,6 +45,15 @@ static const char *const cp_cols[CP_NCOLS] = {
 	[CP_AT] = "at", [CP_REASON] = "reason", [CP_MONTH] = "month",
 	[CP_CREATED_BY] = "created_by", [CP_KEY_ID] = "key_id"};
 
+/* cp_journal_head: the latest checkpoint's row as cp_cols (NULLs when there
+ * is none), then the journal's head and whether the checkpoint holds */
+enum { JH_HEAD_SEQUENCE = CP_NCOLS, JH_HEAD, JH_HOLDS, JH_NCOLS };
+static const char *const jh_cols[JH_NCOLS] = {
+	[CP_ID] = "id", [CP_SEQUENCE] = "sequence", [CP_HEAD_HASH] = "head_hash",
+	[CP_AT] = "at", [CP_REASON] = "reason", [CP_MONTH] = "month",
+	[CP_CREATED_BY] = "created_by", [CP_KEY_ID] = "key_id",
+	[JH_HEAD_SEQUENCE] = "head_sequence", [JH_HEAD] = "head", [JH_HOLDS] = "holds"};
+
 /* cp_document */
 enum { DOC_DOCUMENT, DOC_NCOLS };
 static const char *const doc_cols[DOC_NCOLS] = {[DOC_DOCUMENT] = "document"};
@@ -71,12 +80,25 @@ static const struct db_stmt stmts[] = {
 	{"cp_list", CP_SELECT " WHERE id > $1::bigint ORDER BY id LIMIT $2::int", 2},
 	{"cp_one", CP_SELECT " WHERE id = $1::bigint", 1},
 	{"cp_document", "SELECT document FROM journal_checkpoints WHERE id = $1::bigint", 1},
+	/* three index lookups whatever the journal's size: the head row, the
+	 * newest checkpoint (its primary key, backwards), and the entry at the
+	 * checkpoint's sequence (entries_sequence_key) */
+	{"cp_journal_head",
+	 "SELECT c.id, c.sequence, c.head_hash,"
+	 " to_char(c.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at,"
+	 " c.reason, to_char(c.month, 'YYYY-MM') AS month, c.created_by, c.key_id,"
+	 " h.sequence AS head_sequence, h.hash AS head,"
+	 " CASE WHEN c.sequence = 0 THEN true ELSE e.hash IS NOT NULL AND e.hash = c.head_hash"
+	 " END AS holds"
+	 " FROM ledger_head h"
+	 " LEFT JOIN LATERAL (SELECT * FROM journal_checkpoints ORDER BY id DESC LIMIT 1) c ON true"
+	 " LEFT JOIN entries e ON e.sequence = c.sequence", 0},
 };
 
 static const struct db_columns columns[] = {
 	DB_COLUMNS("cp_head", head_cols),   DB_COLUMNS("cp_insert", ins_cols),
 	DB_COLUMNS("cp_list", cp_cols),     DB_COLUMNS("cp_one", cp_cols),
-	DB_COLUMNS("cp_document", doc_cols),
+	DB_COLUMNS("cp_document", doc_cols), DB_COLUMNS("cp_journal_head", jh_cols),
 };
 
 int reports_checkpoint_setup(PGconn *c)
@@ -274,6 +296,36 @@ int reports_checkpoints_list(json_t **out, PGconn *c, int64_t after, int limit)
 		rc = err_set(ERR_INTERNAL, "out of memory");
 cleanup:
 	json_decref(arr);
+	PQclear(r);
+	return rc;
+}
+
+int reports_journal_head(json_t **out, PGconn *c)
+{
+	PGresult *r = NULL;
+	json_t *cp = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = db_exec(&r, c, "cp_journal_head", 0, NULL)) < 0)
+		return rc;
+	if (PQntuples(r) != 1) {
+		rc = err_set(ERR_INTERNAL, "the journal has no head row");
+		goto cleanup;
+	}
+	if (PQgetisnull(r, 0, CP_ID))
+		cp = json_null();
+	else if ((cp = row_json(r, 0)))
+		json_object_set_new(cp, "holds",
+				    json_boolean(strcmp(PQgetvalue(r, 0, JH_HOLDS), "t") == 0));
+	*out = cp ? json_pack("{s:I, s:s, s:O}", "sequence",
+			      (json_int_t)strtoll(PQgetvalue(r, 0, JH_HEAD_SEQUENCE), NULL, 10),
+			      "hash", PQgetvalue(r, 0, JH_HEAD), "checkpoint", cp)
+		  : NULL;
+	if (!*out)
+		rc = err_set(ERR_INTERNAL, "out of memory");
+cleanup:
+	json_decref(cp);
 	PQclear(r);
 	return rc;
 }

@@ -61,6 +61,17 @@ int reports_checkpoint_issue(json_t **out, PGconn *c, const struct reports_signe
  */
 int reports_checkpoints_list(json_t **out, PGconn *c, int64_t after, int limit);
 
+/*
+ * *out = {"sequence","hash","checkpoint": null | {the latest checkpoint as
+ * in reports_checkpoints_list, "holds": bool}}: the journal's head as it
+ * stands and whether the journal's entry at the latest checkpoint's
+ * sequence still has the hash that checkpoint signed. A few index lookups
+ * whatever the journal's size: what the journal page shows on opening.
+ * It recomputes no hash: only ledger_verify (GET /v1/journal/verify, every
+ * entry read) says the whole chain holds.
+ */
+int reports_journal_head(json_t **out, PGconn *c);
+
 /* *out = the signed document of checkpoint id (malloc'd, NUL-terminated);
  * ERR_NOTFOUND if there is none. */
 int reports_checkpoint_document(char **out, PGconn *c, int64_t id);

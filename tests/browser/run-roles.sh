@@ -9,7 +9,7 @@
 #   through tfledgerd: fatou (finance), tomas (secretariat), mei (approver)
 #   and kofi (auditor) with passwords; the demo's books (chart of accounts,
 #   UN rates, donors, signed pledges, the European Commission's travel
-#   money received, February's EUR bank statement), the meeting
+#   money received, CGI.br's USD, February's EUR bank statement), the meeting
 #   igf2019-mag1 with 15,000.00 USD allocated to it; a signed checkpoint of
 #   the journal. The applicants, the ranking, the approval and the reports
 #   are the tests' own, done through the pages.
@@ -33,6 +33,11 @@ fatou=$("$tfledger" token create --user fatou)
 tomas=$("$tfledger" token create --user tomas)
 export TFLEDGER_TOKEN="$fatou"
 browser_books
+
+# CGI.br's USD, received 5 March 2019: the money travel is paid from
+# (test_secretariat settles a trip before and after it)
+"$tfledger" receipts add --pledge 4 --date 2019-03-05 --bank-account 1010-USD \
+	--amount 50000.00 >/dev/null
 
 # February's EUR statement, for the reconciliation report
 "$tfledger" bank-statements import "$data/bank-2019-02.xml" >/dev/null

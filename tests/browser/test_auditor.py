@@ -3,8 +3,9 @@
 chromium, headless) against the real tfledgerd that tests/browser/run-roles.sh
 starts, signing its reports with a throwaway key.
 
-Kofi (auditor) reads the journal: the chain's state is the verify
-route's, each entry's sequence and hash the API's, a page at a time on its
+Kofi (auditor) reads the journal: its head and the latest checkpoint
+holding are the head route's, the whole chain's state on request the
+verify route's, each entry's sequence and hash the API's, a page at a time on its
 cursor; downloads a signed account statement and the served certificate
 from the pages, and `tfledger report verify --cert` passes on them (and
 fails on the statement changed by one figure); every report kind
@@ -46,9 +47,20 @@ class Auditor(Browser):
     def test_01_the_journal_and_its_chain(self):
         self.sign_in(KOFI)
         self.open_page("journal", "?limit=5")
+        # on opening: the head and the latest checkpoint, as the API says
+        head = self.api("/v1/journal/head")
+        self.assertTrue(head["checkpoint"]["holds"])
+        state = self.d.find_element(By.CSS_SELECTOR, "[data-checkpoint]")
+        self.assertEqual(state.get_attribute("data-checkpoint"), "holds")
+        self.assertIn(f"head is sequence {head['sequence']}, hash {head['hash']}", state.text)
+        self.assertIn(f"checkpoint, #{head['checkpoint']['id']} of {head['checkpoint']['at']} at sequence "
+                      f"{head['checkpoint']['sequence']}, holds", state.text)
+        self.assertEqual(self.d.find_elements(By.CSS_SELECTOR, "[data-chain]"), [], "not verified unasked")
+        # the whole chain on request: the verify route's answer
+        self.d.find_element(By.XPATH, "//button[normalize-space()='Verify the whole chain']").click()
         chain = self.api("/v1/journal/verify")
         self.assertTrue(chain["ok"])
-        state = self.d.find_element(By.CSS_SELECTOR, "[data-chain]")
+        state = self.wait(lambda: self.d.find_elements(By.CSS_SELECTOR, "[data-chain]"), "the chain verified")[0]
         self.assertEqual(state.get_attribute("data-chain"), "ok")
         self.assertIn(f"{chain['entries']} entries checked, head {chain['head']}", state.text)
         # the first two pages, on the API's cursor

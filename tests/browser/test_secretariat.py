@@ -13,8 +13,11 @@ review shows the API's policy id and hash, budget, remaining and every
 decision's sentence; approving his own ranking is refused with the API's
 four-eyes words, and the run stays proposed. Mei (approver), a second
 person, approves from the link. Tomas then records an applicant's decline
-and the page names who is offered the place, as the API says. Every page:
-axe-core, screenshots at 1280 and 360 px.
+and the page names who is offered the place, as the API says; settles a
+trip (paid before the USD arrived: refused in the API's words, nothing
+stored; then paid, the rest released, the settlement's entry in the
+journal) and records its trip report. Every page: axe-core, screenshots
+at 1280 and 360 px.
 """
 import json
 import os
@@ -197,6 +200,56 @@ class Secretariat(Browser):
         self.assertEqual(got["report_received"], "2019-02-15")
         self.check_accessible("trips")
         self.screenshots("trips")
+
+    def test_06_a_trip_settled_and_its_report_received(self):
+        self.sign_in(TOMAS)
+        self.open_page("trips", f"?meeting={MEETING}")
+        trips = f"/v1/meetings/{MEETING}/trips"
+        before = self.api(trips)["trips"]
+        # one approved and not yet settled, other than the one test_05 reported
+        who = [t for t in before if t["status"] == "approved" and not t["report_received"]][0]
+        settle = self.form("Settle a trip")
+        # paid before the USD arrived (5 March): refused in the API's words,
+        # nothing stored
+        self.fill(settle, {"applicant": who["applicant"], "airfare": "300.00", "dsa": "0.00",
+                           "date": "2019-02-10"})
+        said = self.submit(settle, "bad")
+        self.assertIn("bank account 1010-USD would be", said)
+        self.assertIn("nothing was stored", said)
+        self.assertEqual(self.api(trips)["trips"], before, "nothing stored")
+        # paid once the money is there: settled, the rest of the grant released
+        self.fill(settle, {"applicant": who["applicant"], "airfare": "300.00", "dsa": "25.50",
+                           "date": "2019-03-06"})
+        said = self.submit(settle, "good")
+        got = [t for t in self.api(trips)["trips"] if t["applicant"] == who["applicant"]][0]
+        self.assertEqual((got["status"], got["airfare"], got["dsa"]), ("settled", "300.00", "25.50"))
+        self.assertTrue(got["settlement_entry"])
+        left = int(who["granted"].replace(".", "")) - 32550  # in cents: exact, no floats
+        released = f"{left // 100}.{left % 100:02d}"
+        self.assertIn(f"{who['applicant']} settled; {shown(released)} USD released.", said)
+        entry = self.api(f"/v1/entries/{got['settlement_entry']}")
+        paid = [p for p in entry["postings"] if p["account"] == "1010-USD"]
+        self.assertEqual([(p["side"], p["amount"]) for p in paid], [("credit", "325.50")])
+        self.assertEqual(entry["date"], "2019-03-06")
+        row = self.wait(lambda: [r for r in self.d.find_elements(By.CSS_SELECTOR, "tbody tr")
+                                 if r.find_elements(By.CSS_SELECTOR,
+                                                    f'[data-trip-status="{who["applicant"]}"]')
+                                 and "settled" in r.text], "the settlement listed")[0]
+        self.assertIn("300.00", row.text)
+        self.assertIn("25.50", row.text)
+        self.assertIn("yes", row.text)
+        # its trip report received, on the same page
+        report = self.form("A trip report received")
+        self.fill(report, {"applicant": who["applicant"], "report_received": "2019-03-20"})
+        self.assertIn(f"{who['applicant']}: trip report received on 2019-03-20",
+                      self.submit(report, "good"))
+        got = [t for t in self.api(trips)["trips"] if t["applicant"] == who["applicant"]][0]
+        self.assertEqual((got["status"], got["report_received"]), ("settled", "2019-03-20"))
+        self.wait(lambda: "2019-03-20" in [r for r in self.d.find_elements(By.CSS_SELECTOR, "tbody tr")
+                                           if r.find_elements(By.CSS_SELECTOR,
+                                                              f'[data-trip-status="{who["applicant"]}"]')][0].text,
+                  "the report listed")
+        self.check_accessible("trips (settled)")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "fund/close.h"
 #include "fund/fund.h"
+#include "fund/reval.h"
 
 #define DEMO SRCDATADIR "/demo/igf2019/"
 
@@ -372,6 +373,72 @@ START_TEST(test_close__refused_naming_every_open_item_then_closed_with_acknowled
 }
 END_TEST
 
+/* --- the list of months ----------------------------------------------------------------------- */
+
+/*
+ * The list reads the running balances once for all its months
+ * (books_load) and checks each month's revaluation from them: for every
+ * month its revaluation item is what fund_revaluation_check says of that
+ * month on its own (open, with R now and what is posted; missing rates;
+ * or no item when current), whether revalued, revalued and then changed by
+ * a late entry, never revalued, or short of a rate.
+ */
+START_TEST(test_periods_list__each_months_revaluation_as_checked_alone)
+{
+	json_t *o = NULL, *x, *rv = NULL;
+	size_t i;
+	int with_r = 0, missing = 0, current = 0;
+
+	post("2019-01-10", "1010-EUR", "4100-EUR", "1000.00", "EUR");
+	post("2019-03-05", "1010-EUR", "4100-EUR", "250.00", "EUR");
+	post("2019-05-20", "5200-EUR", "1010-EUR", "40.00", "EUR"); /* no EUR rate for May */
+	post("2019-07-01", "1010-EUR", "4100-EUR", "10.00", "EUR");
+	ck_assert_msg(fund_revalue(&rv, C, "2019-01", &fin) == 0, "%s", err_last());
+	json_decref(rv);
+	ck_assert_msg(fund_revalue(&rv, C, "2019-03", &fin) == 0, "%s", err_last());
+	json_decref(rv);
+	post("2019-03-28", "1010-EUR", "4100-EUR", "5.00", "EUR"); /* March's R moves on */
+	ck_assert_msg(fund_periods_list(&o, C) == 0, "%s", err_last());
+	ck_assert_int_eq(json_array_size(o), 4); /* the months with entries */
+	json_array_foreach(o, i, x) {
+		const char *month = str(x, "month");
+		json_t *alone = NULL, *it, *item = NULL;
+		char want[32];
+		size_t k;
+
+		ck_assert_msg(fund_revaluation_check(&alone, C, month) == 0, "%s", err_last());
+		snprintf(want, sizeof(want), "revaluation:%s", month);
+		json_array_foreach(json_object_get(x, "open_items"), k, it)
+			if (strcmp(str(it, "item"), want) == 0)
+				item = it;
+		if (json_is_true(json_object_get(alone, "current"))) {
+			ck_assert_msg(!item, "%s: %s, alone: current", month,
+				      item ? str(item, "what") : "");
+			current++;
+		} else if (json_array_size(json_object_get(alone, "missing_rates")) > 0) {
+			ck_assert_msg(item && strstr(str(item, "what"), "needs rates that are missing"),
+				      "%s: no missing-rates item", month);
+			missing++;
+		} else {
+			char r[64];
+
+			snprintf(r, sizeof(r), "R = %s USD now, posted %s", str(alone, "computed"),
+				 json_is_null(json_object_get(alone, "posted")) ? "none"
+									: str(alone, "posted"));
+			ck_assert_msg(item && strstr(str(item, "what"), r), "%s: '%s' lacks '%s'",
+				      month, item ? str(item, "what") : "(no item)", r);
+			with_r++;
+		}
+		json_decref(alone);
+	}
+	json_decref(o);
+	/* each kind was met: the comparison is not vacuous */
+	ck_assert_int_ge(current, 1);  /* January, revalued and unchanged */
+	ck_assert_int_ge(missing, 1);  /* May */
+	ck_assert_int_ge(with_r, 1);   /* March, changed since it was revalued */
+}
+END_TEST
+
 /* --- reopening, and the list ------------------------------------------------------------------ */
 
 START_TEST(test_reopen__admin_only_then_entries_accepted_and_the_list_shows_both_events)
@@ -697,6 +764,7 @@ static Suite *suite(void)
 		{test_psc__exact_to_the_cent_once_and_again_after_a_late_entry, 0},
 		{test_close__refused_naming_every_open_item_then_closed_with_acknowledgements, 0},
 		{test_reopen__admin_only_then_entries_accepted_and_the_list_shows_both_events, 0},
+		{test_periods_list__each_months_revaluation_as_checked_alone, 0},
 		{test_year_close__surplus_into_3100_reserve_set_december_closed_once, 0},
 		{test_year_close__bad_input_stores_nothing, 0},
 	};

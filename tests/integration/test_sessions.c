@@ -44,6 +44,7 @@ struct wresp {
 	size_t len;
 	char set_cookie[512];
 	char retry_after[16];
+	char content_type[128]; /* "" when the answer has none */
 };
 
 static size_t w_body(char *p, size_t size, size_t n, void *ud)
@@ -71,6 +72,9 @@ static size_t w_header(char *p, size_t size, size_t n, void *ud)
 	if (k > 13 && strncasecmp(p, "Retry-After: ", 13) == 0)
 		snprintf(r->retry_after, sizeof(r->retry_after), "%.*s",
 			 (int)strcspn(p + 13, "\r\n"), p + 13);
+	if (k > 14 && strncasecmp(p, "Content-Type: ", 14) == 0)
+		snprintf(r->content_type, sizeof(r->content_type), "%.*s",
+			 (int)strcspn(p + 14, "\r\n"), p + 14);
 	return k;
 }
 
@@ -432,6 +436,9 @@ START_TEST(test_sign_out__ends_the_session_on_the_server)
 	expect_error(&r, 403, "csrf", "X-CSRF-Token");
 	r = web("DELETE", "/v1/session", s.cookie, s.csrf, NULL);
 	ck_assert_msg(r.status == 204, "%ld %s", r.status, r.body);
+	/* 204 No Content: no body, and so no Content-Type either */
+	ck_assert_msg(r.len == 0, "a body of %zu bytes: %s", r.len, r.body);
+	ck_assert_msg(r.content_type[0] == '\0', "Content-Type: %s", r.content_type);
 	ck_assert_msg(strncmp(r.set_cookie, "tfledger_session=;", 18) == 0 &&
 			      strstr(r.set_cookie, "Max-Age=0"),
 		      "Set-Cookie: %s", r.set_cookie);

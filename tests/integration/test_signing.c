@@ -9,7 +9,9 @@
  * statement against a checkpoint and says "rewritten" (exit 2) once the
  * test has really rewritten the journal's history (a memo changed and the
  * chain recomputed, as someone with the database's owner rights could);
- * report roles per kind.
+ * GET /v1/journal/head says the latest checkpoint no longer holds once
+ * history is rewritten, where the recomputed chain verifies; report roles
+ * per kind.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -713,12 +715,74 @@ START_TEST(test_signing__checkpoints_on_request_and_close_and_rewritten_history)
 }
 END_TEST
 
+START_TEST(test_signing__journal_head_says_whether_the_latest_checkpoint_holds)
+{
+	json_t *o, *cp, *v;
+	long long id, seq;
+	char *hash;
+
+	start_signed();
+	/* the empty journal, no checkpoint yet */
+	o = call_on(&E.d, "GET", "/v1/journal/head", E.auditor, NULL, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "sequence")), 0);
+	ck_assert(json_is_null(json_object_get(o, "checkpoint")));
+	json_decref(o);
+	books();
+	o = call_on(&E.d, "POST", "/v1/checkpoints", E.auditor, NULL, 201);
+	id = (long long)json_integer_value(json_object_get(o, "id"));
+	seq = (long long)json_integer_value(json_object_get(o, "sequence"));
+	json_decref(o);
+	/* one more entry after it: the head moves on, the checkpoint holds */
+	json_decref(call_on(&E.d, "POST", "/v1/entries", E.finance,
+			    "{\"date\":\"2019-03-01\",\"memo\":\"after the checkpoint\",\"postings\":["
+			    "{\"account\":\"1010-EUR\",\"side\":\"debit\",\"amount\":\"1.00\","
+			    "\"currency\":\"EUR\"},{\"account\":\"4300-EUR\",\"side\":\"credit\","
+			    "\"amount\":\"1.00\",\"currency\":\"EUR\"}]}",
+			    201));
+	o = call_on(&E.d, "GET", "/v1/journal/head", E.auditor, NULL, 200);
+	hash = query_str(E.db, "SELECT hash FROM ledger_head");
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "sequence")),
+			 query_ll(E.db, "SELECT sequence FROM ledger_head"));
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "sequence")), seq + 1);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "hash")), hash);
+	free(hash);
+	cp = json_object_get(o, "checkpoint");
+	ck_assert_int_eq(json_integer_value(json_object_get(cp, "id")), id);
+	ck_assert_int_eq(json_integer_value(json_object_get(cp, "sequence")), seq);
+	ck_assert_str_eq(json_string_value(json_object_get(cp, "reason")), "request");
+	ck_assert(json_is_true(json_object_get(cp, "holds")));
+	json_decref(o);
+	/* the roles of checkpoints; no query parameter */
+	json_decref(call_on(&E.d, "GET", "/v1/journal/head", E.secretariat, NULL, 403));
+	o = call_on(&E.d, "GET", "/v1/journal/head?limit=1", E.auditor, NULL, 400);
+	ck_assert_msg(strstr(json_string_value(json_object_get(json_object_get(o, "error"),
+								 "message")),
+			     "limit: unknown query parameter"),
+		      "%s", json_dumps(o, 0));
+	json_decref(o);
+
+	/* history rewritten from sequence 2 with every hash recomputed: the
+	 * chain is consistent in itself (verify says ok), but the entry at the
+	 * checkpoint's sequence no longer has the hash it signed */
+	rewrite_history(2);
+	v = call_on(&E.d, "GET", "/v1/journal/verify", E.auditor, NULL, 200);
+	ck_assert(json_is_true(json_object_get(v, "ok")));
+	json_decref(v);
+	o = call_on(&E.d, "GET", "/v1/journal/head", E.auditor, NULL, 200);
+	cp = json_object_get(o, "checkpoint");
+	ck_assert_int_eq(json_integer_value(json_object_get(cp, "id")), id);
+	ck_assert(json_is_false(json_object_get(cp, "holds")));
+	json_decref(o);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const struct harness_test tests[] = {
 		{test_signing__auditor_verifies_a_served_report_offline_and_after_rotation, 0},
 		{test_signing__unsigned_without_a_key_and_report_roles_per_kind, 0},
 		{test_signing__checkpoints_on_request_and_close_and_rewritten_history, 0},
+		{test_signing__journal_head_says_whether_the_latest_checkpoint_holds, 0},
 	};
 	Suite *s = suite_create("signing");
 

@@ -7,7 +7,9 @@
  * with a new certificate makes new connections see it while the daemon
  * keeps running, and a bad pair on reload keeps the old one; a bad pair at
  * start-up stops the daemon naming the file; plain HTTP is refused on a
- * non-loopback address unless --insecure-http.
+ * non-loopback address unless --insecure-http. The web workspace's session
+ * cookie is Secure over TLS (sign-in and sign-out) and not over plain HTTP
+ * on loopback, where a browser would not send a Secure cookie back.
  */
 #include "tests/integration/ledger_fixture.h"
 
@@ -197,6 +199,131 @@ static void wait_log(const struct daemon *d, const char *text)
 	}
 	ck_abort_msg("tfledgerd's log never said '%s'", text);
 }
+
+/* An answer with the Set-Cookie it carried (the last one; "" if none). */
+struct cookie_resp {
+	struct resp r;
+	char set_cookie[512];
+};
+
+static size_t on_cookie_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct cookie_resp *cr = ud;
+	size_t k = size * n;
+
+	if (k > 12 && strncasecmp(p, "Set-Cookie: ", 12) == 0)
+		snprintf(cr->set_cookie, sizeof(cr->set_cookie), "%.*s",
+			 (int)strcspn(p + 12, "\r\n"), p + 12);
+	return k;
+}
+
+/*
+ * One JSON request to d, verified with the test CA when d is https: token
+ * (bearer, NULL: none) or cookie and csrf (the session's, NULL: none),
+ * body (NULL: none). The status must be want; the answer and its
+ * Set-Cookie are returned (free cr.r.body).
+ */
+static struct cookie_resp web(const struct daemon *d, const char *method, const char *path,
+			      const char *token, const char *cookie, const char *csrf,
+			      const char *body, long want)
+{
+	struct cookie_resp cr = {0};
+	struct curl_slist *hdr = NULL;
+	char url[512], line[256];
+	CURL *c = curl_easy_init();
+
+	ck_assert_ptr_nonnull(c);
+	snprintf(url, sizeof(url), "%s%s", d->base, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &cr.r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_cookie_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &cr);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+	if (token) {
+		snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
+		hdr = curl_slist_append(hdr, line);
+	}
+	if (cookie) {
+		snprintf(line, sizeof(line), "tfledger_session=%s", cookie);
+		curl_easy_setopt(c, CURLOPT_COOKIE, line);
+	}
+	if (csrf) {
+		snprintf(line, sizeof(line), "X-CSRF-Token: %s", csrf);
+		hdr = curl_slist_append(hdr, line);
+	}
+	hdr = curl_slist_append(hdr, "Expect:");
+	if (body) {
+		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &cr.r.status);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	ck_assert_msg(cr.r.status == want, "%s %s: %ld, want %ld: %s", method, path, cr.r.status,
+		      want, cr.r.body ? cr.r.body : "");
+	return cr;
+}
+
+/*
+ * Signs "fatou" in on d and checks the session cookie's Secure attribute
+ * (secure: present, else absent) on the sign-in's cookie and on the
+ * sign-out's that clears it.
+ */
+static void expect_cookie_secure(const struct daemon *d, bool secure)
+{
+	struct cookie_resp in = web(d, "POST", "/v1/sessions", NULL, NULL, NULL,
+				    "{\"name\":\"fatou\",\"password\":\"correct horse battery\"}",
+				    201);
+	struct cookie_resp out;
+	char cookie[80];
+	char *csrf = json_str(in.r.body, "csrf");
+
+	ck_assert_msg(strncmp(in.set_cookie, "tfledger_session=", 17) == 0, "%s: Set-Cookie %s",
+		      d->base, in.set_cookie);
+	ck_assert_ptr_nonnull(strstr(in.set_cookie, "; HttpOnly"));
+	ck_assert_ptr_nonnull(strstr(in.set_cookie, "; SameSite=Strict"));
+	ck_assert_msg((strstr(in.set_cookie, "; Secure") != NULL) == secure,
+		      "%s: Secure %s on the sign-in's cookie: %s", d->base,
+		      secure ? "missing" : "present", in.set_cookie);
+	snprintf(cookie, sizeof(cookie), "%.*s", (int)strcspn(in.set_cookie + 17, ";"),
+		 in.set_cookie + 17);
+	ck_assert_ptr_nonnull(csrf);
+	out = web(d, "DELETE", "/v1/session", NULL, cookie, csrf, NULL, 204);
+	ck_assert_msg(strstr(out.set_cookie, "Max-Age=0"), "%s: sign-out Set-Cookie %s",
+		      d->base, out.set_cookie);
+	ck_assert_msg((strstr(out.set_cookie, "; Secure") != NULL) == secure,
+		      "%s: Secure %s on the sign-out's cookie: %s", d->base,
+		      secure ? "missing" : "present", out.set_cookie);
+	free(csrf);
+	free(in.r.body);
+	free(out.r.body);
+}
+
+START_TEST(test_tls__the_session_cookie_is_secure_over_tls_and_not_over_loopback_http)
+{
+	struct daemon d = {0};
+	const char *none[] = {NULL};
+	int status = -1;
+
+	start_tls(&d);
+	free(web(&d, "POST", "/v1/users", E.admin, NULL, NULL,
+		 "{\"name\":\"fatou\",\"roles\":[\"finance\"],"
+		 "\"password\":\"correct horse battery\"}", 201).r.body);
+	expect_cookie_secure(&d, true);
+	daemon_stop(&d);
+	/* the same database on plain HTTP on loopback: no Secure (the browser
+	 * would not send a Secure cookie back over http://127.0.0.1) */
+	ck_assert_msg(spawn(&d, "127.0.0.1", false, none, &status), "loopback: %d", status);
+	expect_cookie_secure(&d, false);
+	daemon_stop(&d);
+}
+END_TEST
 
 START_TEST(test_tls__cli_verifies_the_server_with_cacert)
 {
@@ -414,6 +541,7 @@ static Suite *suite(void)
 		{test_tls__sighup_swaps_the_certificate_and_a_bad_one_is_not_taken, 0},
 		{test_tls__a_bad_pair_stops_start_up_naming_the_file, 0},
 		{test_tls__plain_http_only_on_loopback, 0},
+		{test_tls__the_session_cookie_is_secure_over_tls_and_not_over_loopback_http, 0},
 	};
 	Suite *s = suite_create("tls");
 

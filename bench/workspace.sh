@@ -54,29 +54,42 @@ DIR=$work
 # ROLE is the role whose token asks (the role that uses the page). In
 # PATH: {ASOF} the dashboard's default day (the last day of the latest
 # month with UN rates), {YEAR} its year, {TODAY} today (the statements
-# page's default), {MEETING} the latest meeting to start (the travel
+# page's default), {MONTH} the earliest open month (the month-end page's
+# default), {BYEAR} the latest year with a budget (the budgets page's
+# default), {MEETING} the latest meeting to start (the travel
 # pages' default), {RUN} its latest run, {BANK} and {IBAN} the first
 # linked bank account (the bank page's default), {ACCOUNT} every account
 # in turn (the statements page asks each account's balance).
 PAGES_CALLS='
 dashboard   finance     /v1/rates
 dashboard   finance     /v1/reports/financial-position?from={YEAR}-01-01&to={ASOF}
-dashboard   finance     /v1/pledges
+dashboard   finance     /v1/pledges?limit=1000
 dashboard   finance     /v1/donors
 dashboard   finance     /v1/funds/travel-available?as_of={ASOF}
 dashboard   finance     /v1/funds/available?as_of={ASOF}
 dashboard   finance     /v1/budgets/status?year={YEAR}&as_of={ASOF}
 donors      finance     /v1/donors
-pledges     finance     /v1/pledges
+pledges     finance     /v1/pledges?limit=50
 pledges     finance     /v1/donors
-receipts    finance     /v1/receipts
-receipts    finance     /v1/pledges
-inkind      finance     /v1/in-kind
+pledges     finance     /v1/pledges?limit=1000
+receipts    finance     /v1/receipts?limit=50
+receipts    finance     /v1/pledges?limit=1000
+inkind      finance     /v1/in-kind?limit=50
 inkind      finance     /v1/donors
 bank        finance     /v1/bank-accounts/links
 bank        finance     /v1/reconcile/queue?bank_account={BANK}&statement_account={IBAN}&limit=20
 bank        finance     /v1/reconcile?bank_account={BANK}&statement_account={IBAN}
 periods     finance     /v1/periods
+rates       finance     /v1/rates
+rates       finance     /v1/rates/corrections
+month-end   finance     /v1/periods
+month-end   finance     /v1/revaluations/{MONTH}
+month-end   finance     /v1/bank-accounts/links
+month-end   finance     /v1/reconcile/signoffs
+month-end   finance     /v1/years
+budgets     finance     /v1/budgets
+budgets     finance     /v1/budgets/status?year={BYEAR}
+budgets     finance     /v1/budgets?year={BYEAR}
 meetings    secretariat /v1/meetings
 applicants  secretariat /v1/meetings
 applicants  secretariat /v1/meetings/{MEETING}/applicants
@@ -84,7 +97,7 @@ ranking     secretariat /v1/meetings
 ranking     secretariat /v1/meetings/{MEETING}/runs
 ranking     secretariat /v1/meetings/{MEETING}/runs/{RUN}
 trips       secretariat /v1/meetings
-trips       secretariat /v1/meetings/{MEETING}/trips
+trips       secretariat /v1/meetings/{MEETING}/trips?limit=1000
 approval    approver    /v1/meetings/{MEETING}/runs
 approval    approver    /v1/meetings/{MEETING}/runs/{RUN}
 journal     auditor     /v1/journal/head
@@ -217,8 +230,13 @@ RUN=$(curl -sf -H "Authorization: Bearer $(token secretariat)" "$URL/v1/meetings
 LINK=$(curl -sf -H "Authorization: Bearer $(token finance)" "$URL/v1/bank-accounts/links" | tr -d ' \n')
 BANK=$(echo "$LINK" | grep -o '"account":"[^"]*"' | head -n1 | cut -d'"' -f4)
 IBAN=$(echo "$LINK" | grep -o '"iban":"[^"]*"' | head -n1 | cut -d'"' -f4)
+MONTH=$(curl -sf -H "Authorization: Bearer $(token finance)" "$URL/v1/periods" | python3 -c '
+import json, sys
+ps = json.load(sys.stdin)["periods"]
+print(([p["month"] for p in ps if p["status"] == "open"] or [ps[-1]["month"]])[0])')
+BYEAR=$($PSQL -d tfledger -c "SELECT COALESCE(max(year), extract(year FROM now())::int) FROM budgets")
 $PSQL -d tfledger -c "SELECT code FROM accounts ORDER BY code" >"$DIR/accounts"
-echo "defaults: as_of=$ASOF meeting=$MEETING run=$RUN bank=$BANK ($IBAN) accounts=$(wc -l <"$DIR/accounts")"
+echo "defaults: as_of=$ASOF month=$MONTH budget year=$BYEAR meeting=$MEETING run=$RUN bank=$BANK ($IBAN) accounts=$(wc -l <"$DIR/accounts")"
 echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 
 # pct P FILE: the P-th percentile (nearest rank) of the numbers in FILE.
@@ -234,7 +252,8 @@ n=0
 while read -r PAGE ROLE P; do
 	n=$((n + 1))
 	P=$(echo "$P" | sed -e "s/{ASOF}/$ASOF/g" -e "s/{YEAR}/$YEAR/g" -e "s/{TODAY}/$TODAY/g" \
-		-e "s/{MEETING}/$MEETING/g" -e "s/{RUN}/$RUN/g" -e "s/{BANK}/$BANK/g" -e "s/{IBAN}/$IBAN/g")
+		-e "s/{MEETING}/$MEETING/g" -e "s/{RUN}/$RUN/g" -e "s/{BANK}/$BANK/g" -e "s/{IBAN}/$IBAN/g" \
+		-e "s/{MONTH}/$MONTH/g" -e "s/{BYEAR}/$BYEAR/g")
 	awk -v p="$P" -v u="$URL" -v w="$WARMUP" -v s="$SAMPLES" '
 		{ a[NR] = $1 } END {
 			total = w + s; if (p ~ /{ACCOUNT}/ && NR + w > total) total = NR + w

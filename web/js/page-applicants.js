@@ -70,8 +70,7 @@ export async function render(main, ctx) {
       {label: 'Amount', num: true, value: (a) => `${money(a.amount)} ${a.currency || m.currency}`},
       {label: 'Requested on', value: (a) => date(a.requested_on)},
       {label: 'Funded before (fund)', num: true, value: (a) => a.ledger ? a.ledger.prior_funded : ''},
-      {label: 'Reports due', value: (a) => (a.reports_due || []).map((r) =>
-        typeof r === 'string' ? r : `${r.meeting} due ${date(r.due)}`).join('; ')},
+      {label: 'Reports due', value: (a) => a.reports_due},
       {label: 'Differences', value: (a) => (a.differences || []).map((d) =>
         typeof d === 'string' ? d : d.note || `${d.field}: wrote ${d.declared}, fund ${d.ledger}`).join('; ')},
     ], applicants, 'none uploaded yet.'));

@@ -11,7 +11,8 @@
 #    per writer lane): entries/s.
 # 3. GET balance as_of on an account with >= 1,000,000 postings: p50, p99.
 # Needs wrk and pgbench (`pg_config --bindir`). DURATION (seconds, default 15);
-# SETTLE and QUIET_LOAD: see quiet() below. PROFILE=DIR: where each
+# SETTLE and QUIET_LOAD: see quiet() below. SECTIONS=single: only
+# single entries and pgbench. PROFILE=DIR: where each
 # section's CPU goes, per entry or request (bench/profile.sh; needs perf).
 set -eu
 BUILD=${1:-.}
@@ -120,6 +121,11 @@ echo "ratio entries/s / pgbench tps: $(awk -v a="$EPS" -v b="$TPS" 'BEGIN { prin
 # checkpointer busy through the next sections: drop them and start clean.
 $PSQL -d postgres -c "DROP DATABASE pgbench"
 $PSQL -d postgres -c "CHECKPOINT"
+
+if [ "${SECTIONS:-all}" = single ]; then
+	echo "== SECTIONS=single: the batch and as-of sections left out"
+	exit 0
+fi
 
 # Four clients: two per writer lane (LIMIT_WRITER_LANES), so that a lane
 # has its next batch parsed while it stores one.

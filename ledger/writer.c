@@ -50,6 +50,7 @@ struct job {
 	enum err_code ec; /* the failure's contract code */
 	char msg[LIMIT_ERR_BYTES];
 	bool done;
+	pthread_cond_t answered; /* signalled once done: only its request wakes */
 	struct job *next;
 };
 
@@ -64,7 +65,7 @@ struct lane {
 
 struct ledger_writer {
 	pthread_mutex_t mu;
-	pthread_cond_t work, done, turn;
+	pthread_cond_t work, turn;
 	struct job *head, *tail;
 	size_t queued;  /* entries in the queue */
 	int busy;       /* lanes storing a group */
@@ -316,10 +317,11 @@ static void *lane_main(void *arg)
 			for (struct job *j = group; j; j = j->next)
 				finish(j, ERR_INTERNAL);
 		}
-		for (struct job *j = group; j; j = j->next)
+		for (struct job *j = group; j; j = j->next) {
 			j->done = true;
+			pthread_cond_signal(&j->answered);
+		}
 		w->busy--;
-		pthread_cond_broadcast(&w->done);
 		/* another lane may be waiting for work this lane left queued */
 		if (w->head)
 			pthread_cond_broadcast(&w->work);
@@ -342,7 +344,6 @@ int ledger_writer_start(struct ledger_writer **out, const char *conninfo)
 	w->journal.sequence = -1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
-	pthread_cond_init(&w->done, NULL);
 	pthread_cond_init(&w->turn, NULL);
 	for (int i = 0; i < LIMIT_WRITER_LANES; i++) {
 		w->lanes[i].w = w;
@@ -361,6 +362,7 @@ int ledger_writer_submit(struct ledger_writer *w, struct ledger_submit *s)
 	struct job j = {.s = s};
 
 	s->response = NULL;
+	pthread_cond_init(&j.answered, NULL);
 	pthread_mutex_lock(&w->mu);
 	if (w->tail)
 		w->tail->next = &j;
@@ -368,10 +370,13 @@ int ledger_writer_submit(struct ledger_writer *w, struct ledger_submit *s)
 		w->head = &j;
 	w->tail = &j;
 	w->queued += s->n;
-	pthread_cond_broadcast(&w->work);
+	/* one lane is enough: a lane that takes work wakes another if it
+	 * leaves some (lane_main) */
+	pthread_cond_signal(&w->work);
 	while (!j.done)
-		pthread_cond_wait(&w->done, &w->mu);
+		pthread_cond_wait(&j.answered, &w->mu);
 	pthread_mutex_unlock(&w->mu);
+	pthread_cond_destroy(&j.answered);
 	if (j.rc < 0)
 		return err_code_set(j.rc, j.ec, "%s", j.msg);
 	return 0;
@@ -391,7 +396,6 @@ void ledger_writer_stop(struct ledger_writer *w)
 		PQfinish(w->lanes[i].c);
 	}
 	pthread_cond_destroy(&w->work);
-	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->turn);
 	pthread_mutex_destroy(&w->mu);
 	free(w->conninfo);

@@ -255,6 +255,8 @@
  * (ledger/store.c): a trust fund's chart has hundreds of accounts and a
  * century has 1,200 months; beyond these the checks ask the database. */
 #define LIMIT_ACCOUNT_CACHE 4096
+/* Tokens tfledgerd remembers for its appends (ledger_token_recall). */
+#define LIMIT_TOKEN_MEMORY 64
 #define LIMIT_CLOSED_CACHE 1200
 /* Entries with more postings than this are checked by the database
  * (the in-memory check keeps one account row per posting on the stack). */

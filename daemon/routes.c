@@ -291,6 +291,11 @@ bool route_secret(const struct route *rt)
 	return rt->handler == route_user_create || rt->handler == route_user_password;
 }
 
+bool route_appends(const struct route *rt)
+{
+	return rt->handler == route_entry_post || rt->handler == route_entry_batch;
+}
+
 bool route_spooled(const struct route *rt)
 {
 	return rt->handler == route_statements_import || rt->handler == route_rates_import;

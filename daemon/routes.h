@@ -60,6 +60,11 @@ const struct route *route_match(const char *method, const char *path,
  * its Idempotency-Key record must keep no fast hash of it (server.c). */
 bool route_secret(const struct route *rt);
 
+/* rt only appends entries through the group-commit writer (POST
+ * /v1/entries, /v1/entries/batch), whose transaction checks the token
+ * again: its token may come from memory (server.c, authorise). */
+bool route_appends(const struct route *rt);
+
 /* rt's body is spooled to a temporary file as it arrives, never held in
  * memory (http_body_fd): the large documents, bank statements and rates. */
 bool route_spooled(const struct route *rt);

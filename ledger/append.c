@@ -3,9 +3,14 @@
  *
  * An append is two simple-query messages (migrations/0006):
  *
- *   copy:   [BEGIN;] COPY entries ... FROM STDIN (FORMAT binary);
+ *   copy:   [BEGIN; SELECT ledger_tokens_hold(...);]
+ *           COPY entries ... FROM STDIN (FORMAT binary);
  *           COPY postings ...; COPY idempotency_keys ...; COPY audit ...
  *   finish: SELECT ledger_append() [; COMMIT]
+ *
+ * The bracketed parts are the writer's, whose append is a transaction of
+ * its own: it first checks that every submit's token still holds
+ * (migration 0070; tfledgerd takes an append's token from memory).
  *
  * The entries are chained beforehand from the head the caller expects,
  * and the four COPYs are fed their rows in PostgreSQL's binary format: no
@@ -52,18 +57,15 @@
 	" FROM STDIN (FORMAT binary)"
 #define FINISH_SQL ";SELECT ledger_append()"
 
-/* The messages: [copy | finish | both] x [with | without idempotency
- * keys] x [own transaction | the caller's]. */
-static const char *const SQL[3][2][2] = {
-	{{COPY_ENTRIES_SQL COPY_AUDIT_SQL, "BEGIN;" COPY_ENTRIES_SQL COPY_AUDIT_SQL},
-	 {COPY_ENTRIES_SQL COPY_KEYS_SQL COPY_AUDIT_SQL,
-	  "BEGIN;" COPY_ENTRIES_SQL COPY_KEYS_SQL COPY_AUDIT_SQL}},
-	{{"SELECT ledger_append()", "SELECT ledger_append(); COMMIT"},
-	 {"SELECT ledger_append()", "SELECT ledger_append(); COMMIT"}},
-	{{COPY_ENTRIES_SQL COPY_AUDIT_SQL FINISH_SQL,
-	  "BEGIN;" COPY_ENTRIES_SQL COPY_AUDIT_SQL FINISH_SQL "; COMMIT"},
-	 {COPY_ENTRIES_SQL COPY_KEYS_SQL COPY_AUDIT_SQL FINISH_SQL,
-	  "BEGIN;" COPY_ENTRIES_SQL COPY_KEYS_SQL COPY_AUDIT_SQL FINISH_SQL "; COMMIT"}},
+/* The messages: copy, finish or both, without or with idempotency keys.
+ * In its own transaction (the writer's), an append's first message begins
+ * with "BEGIN;" and its tokens check (tokens_sql), its last ends with
+ * "; COMMIT". */
+static const char *const SQL[3][2] = {
+	{COPY_ENTRIES_SQL COPY_AUDIT_SQL, COPY_ENTRIES_SQL COPY_KEYS_SQL COPY_AUDIT_SQL},
+	{"SELECT ledger_append()", "SELECT ledger_append()"},
+	{COPY_ENTRIES_SQL COPY_AUDIT_SQL FINISH_SQL,
+	 COPY_ENTRIES_SQL COPY_KEYS_SQL COPY_AUDIT_SQL FINISH_SQL},
 };
 enum { MSG_COPY, MSG_FINISH, MSG_BOTH };
 
@@ -240,8 +242,66 @@ struct ledger_append {
 	bool own_tx;
 	bool keys; /* some submit has an idempotency key */
 	struct bin data[N_COPIES];
+	struct bin tokens;        /* own_tx: "BEGIN;SELECT ledger_tokens_hold(...);" */
 	struct ledger_head last; /* the head after the group */
 };
+
+/* Appends the C string t to b (no length, no terminator). */
+static void put_sql(struct bin *b, const char *t)
+{
+	unsigned char *p = room(b, strlen(t));
+
+	if (p)
+		memcpy(p, t, strlen(t));
+}
+
+/* Token ids and role names are made by tfledger (16 hex digits, a name of
+ * ledger_role_names): nothing in them needs quoting in the SQL. */
+static bool plain(const char *t)
+{
+	for (; *t; t++)
+		if (!((*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9')))
+			return false;
+	return true;
+}
+
+/*
+ * The writer's transaction begins by checking the tokens its submits came
+ * with (migration 0070): "BEGIN;SELECT ledger_tokens_hold('{\"ID ROLE\",
+ * ...}');", each token and role once, NUL-terminated.
+ */
+static int build_tokens(struct ledger_append *a)
+{
+	struct bin *b = &a->tokens;
+
+	b->len = 0;
+	b->failed = false;
+	put_sql(b, "BEGIN;SELECT ledger_tokens_hold('{");
+	for (size_t j = 0; j < a->n; j++) {
+		const struct ledger_actor *who = &a->subs[j]->who;
+		bool seen = false;
+
+		ASSERT(plain(who->token_id) && plain(who->role));
+		for (size_t i = 0; i < j && !seen; i++)
+			seen = strcmp(a->subs[i]->who.token_id, who->token_id) == 0 &&
+			       strcmp(a->subs[i]->who.role, who->role) == 0;
+		if (seen)
+			continue;
+		put_sql(b, j ? ",\"" : "\"");
+		put_sql(b, who->token_id);
+		put_sql(b, " ");
+		put_sql(b, who->role);
+		put_sql(b, "\"");
+	}
+	put_sql(b, "}');");
+	{
+		unsigned char *nul = room(b, 1);
+
+		if (nul)
+			*nul = '\0';
+	}
+	return b->failed ? ERR_INTERNAL : 0;
+}
 
 /* Chains every entry from head and writes all the rows. */
 static int build(struct ledger_append *a, const struct ledger_head *head)
@@ -298,6 +358,8 @@ static int build(struct ledger_append *a, const struct ledger_head *head)
 		if (a->data[k].failed)
 			return err_set(ERR_INTERNAL, "out of memory");
 	}
+	if (a->own_tx && build_tokens(a) < 0)
+		return err_set(ERR_INTERNAL, "out of memory");
 	a->last.sequence = seq;
 	snprintf(a->last.hash, sizeof(a->last.hash), "%s", prev);
 	return 0;
@@ -362,6 +424,13 @@ static int refusal(int rc)
 		return insufficient(why + 19);
 	if (strncmp(why, "currency-total ", 15) == 0)
 		return currency_total(why + 15);
+	if (strncmp(why, "token-refused ", 14) == 0)
+		return err_code_set(ERR_NOTFOUND, EC_UNAUTHENTICATED,
+				    "unknown or revoked token, or disabled user; nothing was stored");
+	if (strncmp(why, "role-refused ", 13) == 0)
+		return err_code_set(ERR_CONFLICT, EC_FORBIDDEN,
+				    "the user no longer holds the role %s; nothing was stored",
+				    strchr(why + 13, ' ') ? strchr(why + 13, ' ') + 1 : "?");
 	if (strcmp(db_last_sqlstate(), "22003") == 0) /* bigint out of range */
 		return err_code_set(ERR_INVALID, EC_AMOUNT_OVERFLOW,
 				    "postings: an account's running balance would go beyond %" PRId64
@@ -452,9 +521,17 @@ const struct ledger_head *ledger_append_last(const struct ledger_append *a)
 
 static int send_msg(PGconn *c, struct ledger_append *a, int msg)
 {
+	const char *begin = a->own_tx && msg != MSG_FINISH ? (const char *)a->tokens.p : "";
+	const char *commit = a->own_tx && msg != MSG_COPY ? "; COMMIT" : "";
+	const char *body = SQL[msg][a->keys];
+	char *sql = malloc(strlen(begin) + strlen(body) + strlen(commit) + 1);
 	int rc;
 
-	rc = exchange(c, a, SQL[msg][a->keys][a->own_tx]);
+	if (!sql)
+		return err_set(ERR_INTERNAL, "out of memory");
+	sprintf(sql, "%s%s%s", begin, body, commit);
+	rc = exchange(c, a, sql);
+	free(sql);
 	return rc;
 }
 
@@ -489,6 +566,7 @@ void ledger_append_free(struct ledger_append *a)
 		return;
 	for (int k = 0; k < N_COPIES; k++)
 		free(a->data[k].p);
+	free(a->tokens.p);
 	free(a);
 }
 

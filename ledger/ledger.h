@@ -189,6 +189,11 @@ json_t *ledger_account_json(const struct ledger_account *a, int64_t balance);
  */
 int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch);
 
+/* ledger_entries_check from what the process remembers of the database it
+ * last read (tfledgerd reads one): true with *rc set if memory answers;
+ * false if something is not remembered (ask ledger_entries_check). */
+bool ledger_entries_check_known(int *rc, struct ledger_entry *e, size_t n, bool batch);
+
 /*
  * Forgets the closed months ledger_entries_check remembers (store.c): call
  * when a month may have been closed by someone else (ledger_append does
@@ -271,6 +276,19 @@ struct ledger_token {
 	unsigned roles;
 };
 int ledger_token_check(struct ledger_token *out, PGconn *c, const char *token);
+
+/*
+ * The daemon's appends take the token from memory (tfledgerd's
+ * authorise): ledger_token_remember keeps what ledger_token_check found;
+ * ledger_token_recall finds a presented token among those kept (false:
+ * ask ledger_token_check); ledger_token_forget drops a token the
+ * database refused. Memory may be stale: the writer's transaction checks
+ * every token again (ledger_tokens_hold, migration 0070), so nothing is
+ * stored under a token revoked, a user disabled or a role withdrawn.
+ */
+void ledger_token_remember(const struct ledger_token *t, const char *token);
+bool ledger_token_recall(struct ledger_token *out, const char *token);
+void ledger_token_forget(const char *id);
 
 /* --- writer.c: group commit ---------------------------------------------------- */
 

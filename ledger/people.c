@@ -18,6 +18,7 @@
 #include "ledger/people.h"
 
 #include <argon2.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -750,6 +751,18 @@ int ledger_token_create(char out[LEDGER_TOKEN_BYTES], PGconn *c, const char *rol
 	return rc;
 }
 
+/* The id of a presented token and the SHA-256 of its text, or
+ * ERR_NOTFOUND for a malformed one (tfl_ + 16 hex + _ + 64 hex). */
+static int token_parts(char id[LEDGER_TOKEN_ID_BYTES], char sha[HASH_HEX_BYTES],
+		       const char *token)
+{
+	if (strlen(token) != 85 || strncmp(token, "tfl_", 4) != 0 || token[20] != '_')
+		return err_set(ERR_NOTFOUND, "malformed token");
+	memcpy(id, token + 4, 16);
+	id[16] = '\0';
+	return hash_sha256_hex(sha, token, strlen(token));
+}
+
 int ledger_token_check(struct ledger_token *out, PGconn *c, const char *token)
 {
 	char id[LEDGER_TOKEN_ID_BYTES], sha[HASH_HEX_BYTES];
@@ -757,12 +770,7 @@ int ledger_token_check(struct ledger_token *out, PGconn *c, const char *token)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	/* tfl_ + 16 hex + _ + 64 hex */
-	if (strlen(token) != 85 || strncmp(token, "tfl_", 4) != 0 || token[20] != '_')
-		return err_set(ERR_NOTFOUND, "malformed token");
-	memcpy(id, token + 4, 16);
-	id[16] = '\0';
-	if ((rc = hash_sha256_hex(sha, token, strlen(token))) < 0)
+	if ((rc = token_parts(id, sha, token)) < 0)
 		return rc;
 	rc = db_exec(&r, c, "token_get", 1, (const char *const[]){id});
 	if (rc < 0)
@@ -779,6 +787,66 @@ int ledger_token_check(struct ledger_token *out, PGconn *c, const char *token)
 	}
 	PQclear(r);
 	return rc;
+}
+
+/*
+ * Tokens remembered for the appends of ledger_token_recall: the last
+ * LIMIT_TOKEN_MEMORY tokens ledger_token_check found, each with the
+ * SHA-256 of its text, replaced oldest first.
+ */
+static struct {
+	pthread_mutex_t mu;
+	size_t next;
+	struct {
+		char sha[HASH_HEX_BYTES];
+		struct ledger_token tok;
+	} slot[LIMIT_TOKEN_MEMORY];
+} remembered = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+void ledger_token_remember(const struct ledger_token *t, const char *token)
+{
+	char id[LEDGER_TOKEN_ID_BYTES], sha[HASH_HEX_BYTES];
+	size_t i;
+
+	if (token_parts(id, sha, token) < 0 || strcmp(id, t->id) != 0)
+		return;
+	pthread_mutex_lock(&remembered.mu);
+	for (i = 0; i < LIMIT_TOKEN_MEMORY; i++)
+		if (strcmp(remembered.slot[i].tok.id, id) == 0)
+			break;
+	if (i == LIMIT_TOKEN_MEMORY)
+		i = remembered.next++ % LIMIT_TOKEN_MEMORY;
+	memcpy(remembered.slot[i].sha, sha, sizeof(sha));
+	remembered.slot[i].tok = *t;
+	pthread_mutex_unlock(&remembered.mu);
+}
+
+bool ledger_token_recall(struct ledger_token *out, const char *token)
+{
+	char id[LEDGER_TOKEN_ID_BYTES], sha[HASH_HEX_BYTES];
+	bool found = false;
+
+	memset(out, 0, sizeof(*out));
+	if (token_parts(id, sha, token) < 0)
+		return false;
+	pthread_mutex_lock(&remembered.mu);
+	for (size_t i = 0; i < LIMIT_TOKEN_MEMORY && !found; i++)
+		if (strcmp(remembered.slot[i].tok.id, id) == 0 &&
+		    hash_equal_ct(sha, remembered.slot[i].sha, 64)) {
+			*out = remembered.slot[i].tok;
+			found = true;
+		}
+	pthread_mutex_unlock(&remembered.mu);
+	return found;
+}
+
+void ledger_token_forget(const char *id)
+{
+	pthread_mutex_lock(&remembered.mu);
+	for (size_t i = 0; i < LIMIT_TOKEN_MEMORY; i++)
+		if (strcmp(remembered.slot[i].tok.id, id) == 0)
+			memset(&remembered.slot[i], 0, sizeof(remembered.slot[i]));
+	pthread_mutex_unlock(&remembered.mu);
 }
 
 int ledger_user_tokens(json_t **out, PGconn *c, const char *user)

@@ -463,7 +463,8 @@ static int check_known(int *out, PGconn *c, struct ledger_entry *e, size_t n, bo
 	int answered = 0;
 
 	pthread_mutex_lock(&known.mu);
-	known_for(c);
+	if (c)
+		known_for(c);
 	if (!known.closed_loaded)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++) {
@@ -499,6 +500,11 @@ cleanup:
 }
 
 static int entries_check_db(PGconn *c, struct ledger_entry *e, size_t n, bool batch);
+
+bool ledger_entries_check_known(int *rc, struct ledger_entry *e, size_t n, bool batch)
+{
+	return check_known(rc, NULL, e, n, batch) == 1;
+}
 
 int ledger_entries_check(PGconn *c, struct ledger_entry *e, size_t n, bool batch)
 {

@@ -112,6 +112,7 @@ CREATE FUNCTION public.ledger_append() RETURNS void
     SET enable_hashjoin TO 'off'
     SET enable_mergejoin TO 'off'
     SET jit TO 'off'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 DECLARE
     head ledger_head%ROWTYPE;
@@ -203,6 +204,7 @@ CREATE FUNCTION public.ledger_check_balanced_set() RETURNS trigger
     SET enable_hashjoin TO 'off'
     SET enable_mergejoin TO 'off'
     SET jit TO 'off'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 DECLARE
     ids uuid[] := NEW.entry_ids;
@@ -228,6 +230,7 @@ CREATE FUNCTION public.ledger_check_entries(ids uuid[], dates date[], OUT accs t
     SET enable_hashjoin TO 'off'
     SET enable_mergejoin TO 'off'
     SET jit TO 'off'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 DECLARE
     eid uuid;
@@ -278,6 +281,7 @@ $$;
 CREATE FUNCTION public.ledger_currency_fold() RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 DECLARE
     ccys text[];
@@ -309,6 +313,7 @@ COMMENT ON FUNCTION public.ledger_currency_fold() IS 'Adds this transaction''s l
 CREATE FUNCTION public.ledger_currency_pending_check() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 BEGIN
     PERFORM ledger_currency_fold(); -- nothing left if ledger_append() folded
@@ -326,6 +331,7 @@ CREATE FUNCTION public.ledger_entries_inserted() RETURNS trigger
     SET enable_hashjoin TO 'off'
     SET enable_mergejoin TO 'off'
     SET jit TO 'off'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 DECLARE
     bad text;
@@ -379,6 +385,7 @@ CREATE FUNCTION public.ledger_postings_inserted() RETURNS trigger
     SET enable_hashjoin TO 'off'
     SET enable_mergejoin TO 'off'
     SET jit TO 'off'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 DECLARE
     eid uuid;
@@ -427,9 +434,39 @@ $$;
 
 COMMENT ON FUNCTION public.ledger_tokens_changed() IS 'NOTIFY tfledger_tokens: daemons empty their token cache.';
 
+CREATE FUNCTION public.ledger_tokens_hold(pairs text[]) RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+DECLARE
+    bad record;
+BEGIN
+    SELECT p.id, p.role, u.id IS NULL AS gone INTO bad
+        FROM (SELECT DISTINCT split_part(x, ' ', 1) AS id, split_part(x, ' ', 2) AS role
+              FROM unnest(pairs) AS x) p
+        LEFT JOIN tokens t ON t.id = p.id AND t.revoked_at IS NULL
+        LEFT JOIN users u ON u.id = t.user_id AND u.disabled_at IS NULL
+        WHERE u.id IS NULL
+           OR NOT EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = p.role)
+        ORDER BY p.id, p.role LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN;
+    ELSIF bad.gone THEN
+        RAISE EXCEPTION 'token-refused %', bad.id USING ERRCODE = 'P0001',
+            DETAIL = 'the token was revoked or its user disabled';
+    END IF;
+    RAISE EXCEPTION 'role-refused % %', bad.id, bad.role USING ERRCODE = 'P0001',
+        DETAIL = 'the user no longer holds the role the request acted in';
+END
+$$;
+
+COMMENT ON FUNCTION public.ledger_tokens_hold(pairs text[]) IS 'Refuses (''token-refused ID'', ''role-refused ID ROLE'') the first of pairs (''TOKEN_ID ROLE'') whose token is revoked, whose user is disabled or no longer holds ROLE: the writer''s transaction asks it before it stores entries (ledger/append.c).';
+
 CREATE FUNCTION public.postings_currency_pending() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 BEGIN
     INSERT INTO ledger_currency_pending (currency, debits)
@@ -1964,6 +2001,9 @@ ALTER TABLE ONLY public.user_roles
     ADD CONSTRAINT user_roles_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
 GRANT ALL ON FUNCTION public.ledger_append() TO tfledger_daemon;
+
+REVOKE ALL ON FUNCTION public.ledger_tokens_hold(pairs text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.ledger_tokens_hold(pairs text[]) TO tfledger_daemon;
 
 REVOKE ALL ON FUNCTION public.privacy_forget_answers(p_meeting text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.privacy_forget_answers(p_meeting text) TO tfledger_daemon;

@@ -217,6 +217,65 @@ START_TEST(test_revoke__refuses_the_token_at_once_and_only_it)
 }
 END_TEST
 
+/*
+ * An append takes its token from memory (tfledgerd's authorise, issue 18)
+ * and the writer's transaction checks it again: a role withdrawn, a token
+ * revoked or a user disabled holds for the very next append as for any
+ * other request, single or batch, and nothing is stored.
+ */
+START_TEST(test_appends__a_role_withdrawn_a_revoke_or_a_disable_holds_at_once)
+{
+	long long entries;
+	char entry[512], batch[1200], *tok, *tok2;
+
+	add_user("fred", "[\"finance\"]");
+	tok = user_token("fred", "fred-1");
+	json_decref(call_on(&E.d, "POST", "/v1/accounts", E.finance,
+			    "{\"code\":\"9110\",\"name\":\"Bank\",\"type\":\"asset\","
+			    "\"currency\":\"EUR\"}", 201));
+	json_decref(call_on(&E.d, "POST", "/v1/accounts", E.finance,
+			    "{\"code\":\"9140\",\"name\":\"Gifts\",\"type\":\"revenue\","
+			    "\"currency\":\"EUR\"}", 201));
+	entry_body(entry, sizeof(entry), "2019-03-01", "9110", "9140", "7.00");
+	snprintf(batch, sizeof(batch), "{\"entries\":[%s,%s]}", entry, entry);
+	json_decref(call_on(&E.d, "POST", "/v1/entries", tok, entry, 201)); /* remembered */
+	entries = query_ll(E.conninfo, "SELECT count(*) FROM entries");
+
+	json_decref(call_on(&E.d, "POST", "/v1/users/fred/roles", E.admin,
+			    "{\"roles\":[\"auditor\"]}", 200));
+	refused("POST", "/v1/entries", tok, entry, 403, "forbidden",
+		"no longer holds the role finance; nothing was stored");
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM entries"), entries);
+	/* forgotten: the next request asks the database, which says why */
+	refused("POST", "/v1/entries/batch", tok, batch, 403, "forbidden",
+		"fred (auditor) may not write the ledger");
+
+	json_decref(call_on(&E.d, "POST", "/v1/users/fred/roles", E.admin,
+			    "{\"roles\":[\"finance\"]}", 200));
+	json_decref(call_on(&E.d, "POST", "/v1/entries/batch", tok, batch, 201));
+	entries += 2;
+	json_decref(call_on(&E.d, "POST", "/v1/tokens/fred-1/revoke", E.admin, NULL, 200));
+	refused("POST", "/v1/entries/batch", tok, batch, 401, "unauthenticated",
+		"unknown or revoked token, or disabled user; nothing was stored");
+	refused("POST", "/v1/entries", tok, entry, 401, "unauthenticated",
+		"unknown or revoked token, or disabled user");
+
+	tok2 = user_token("fred", "fred-2");
+	json_decref(call_on(&E.d, "POST", "/v1/entries", tok2, entry, 201));
+	entries++;
+	json_decref(call_on(&E.d, "POST", "/v1/users/fred/disable", E.admin,
+			    "{\"reason\":\"left\"}", 200));
+	refused("POST", "/v1/entries", tok2, entry, 401, "unauthenticated",
+		"unknown or revoked token, or disabled user; nothing was stored");
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM entries"), entries);
+	ck_assert_int_eq(query_ll(E.conninfo, "SELECT count(*) FROM audit WHERE user_name ="
+					      " 'fred' AND action IN ('entry.post', 'entry.batch')"),
+			 3);
+	free(tok);
+	free(tok2);
+}
+END_TEST
+
 START_TEST(test_last_admin__can_be_neither_disabled_nor_demoted)
 {
 	char *bob;
@@ -775,6 +834,7 @@ static Suite *suite(void)
 		{test_users__two_roles_a_token_works_for_both_and_no_other, 0},
 		{test_disable__refuses_the_users_tokens_at_once, 0},
 		{test_revoke__refuses_the_token_at_once_and_only_it, 0},
+		{test_appends__a_role_withdrawn_a_revoke_or_a_disable_holds_at_once, 0},
 		{test_last_admin__can_be_neither_disabled_nor_demoted, 0},
 		{test_writes__replay_a_key_and_record_the_acting_role, 0},
 		{test_audit__filters_and_pages, 0},

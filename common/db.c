@@ -177,20 +177,6 @@ int db_result_check(const PGconn *c, const PGresult *r, const char *what)
 	return err_set(code, "%s: %.*s", what, (int)trimmed(msg), msg);
 }
 
-int db_prepare(PGconn *c, const struct db_stmt *stmts, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		PGresult *r = PQprepare(c, stmts[i].name, stmts[i].sql,
-					stmts[i].nparams, NULL);
-		int rc = db_result_check(c, r, stmts[i].name);
-
-		PQclear(r);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
 int db_columns_check(const PGresult *r, const char *what, const char *const *names, int n)
 {
 	int have = PQnfields(r);
@@ -213,61 +199,100 @@ int db_columns_check(const PGresult *r, const char *what, const char *const *nam
 	return 0;
 }
 
+/* The name of the i-th statement of a setup: stmts, then cols. */
+static const char *setup_name(const struct db_stmt *stmts, size_t n_stmts,
+			      const struct db_columns *cols, size_t i)
+{
+	return i < n_stmts ? stmts[i].name : cols[i - n_stmts].stmt;
+}
+
+/* The answer to the i-th request of a setup (a Prepare, then a Describe). */
+static int setup_check(PGconn *c, PGresult *r, const struct db_stmt *stmts, size_t n_stmts,
+		       const struct db_columns *cols, size_t i)
+{
+	int rc = db_result_check(c, r, setup_name(stmts, n_stmts, cols, i));
+
+	if (rc == 0 && i >= n_stmts)
+		rc = db_columns_check(r, cols[i - n_stmts].stmt, cols[i - n_stmts].names,
+				      cols[i - n_stmts].n);
+	return rc;
+}
+
 #ifdef LIBPQ_HAS_PIPELINING
 /*
- * db_columns_verify in one round trip (libpq 14 and later): every Describe
- * sent in a pipeline, one Sync, then each answer read in turn. After the
- * first failure the server answers the rest PGRES_PIPELINE_ABORTED; only
- * the first failure is reported. Leaves c out of pipeline mode.
+ * A setup in one round trip (libpq 14 and later): every Prepare, then
+ * every Describe sent in a pipeline, one Sync, then each answer read in
+ * turn. After the first failure the server answers the rest
+ * PGRES_PIPELINE_ABORTED; only the first failure is reported. A pooled
+ * connection prepares some 200 statements: one round trip each made a new
+ * connection cost about 100 ms on a busy machine, which the first requests
+ * after a start waited for (bench/README.md, issue 18).
  */
-static int verify_pipelined(PGconn *c, const struct db_columns *cols, size_t n)
+static int setup_pipelined(PGconn *c, const struct db_stmt *stmts, size_t n_stmts,
+			   const struct db_columns *cols, size_t n_cols)
 {
+	size_t n = n_stmts + n_cols, sent = 0;
 	PGresult *r;
-	size_t sent = 0;
 	int rc = 0, synced;
 
-	while (sent < n && PQsendDescribePrepared(c, cols[sent].stmt))
+	while (sent < n &&
+	       (sent < n_stmts ? PQsendPrepare(c, stmts[sent].name, stmts[sent].sql,
+					       stmts[sent].nparams, NULL)
+			       : PQsendDescribePrepared(c, cols[sent - n_stmts].stmt)))
 		sent++;
 	synced = PQpipelineSync(c);
 	if (sent < n || !synced)
 		rc = err_set(PQstatus(c) == CONNECTION_OK ? ERR_INTERNAL : ERR_UNAVAILABLE,
-			     "describing %s: %s", sent < n ? cols[sent].stmt : "statements",
+			     "preparing %s: %s",
+			     sent < n ? setup_name(stmts, n_stmts, cols, sent) : "statements",
 			     PQerrorMessage(c));
 	for (size_t i = 0; synced && i < sent; i++)
 		while ((r = PQgetResult(c)) != NULL) {
-			if (rc == 0 && (rc = db_result_check(c, r, cols[i].stmt)) == 0)
-				rc = db_columns_check(r, cols[i].stmt, cols[i].names, cols[i].n);
+			if (rc == 0)
+				rc = setup_check(c, r, stmts, n_stmts, cols, i);
 			PQclear(r);
 		}
 	if (synced && (r = PQgetResult(c)) != NULL) { /* PGRES_PIPELINE_SYNC */
 		if (rc == 0 && PQresultStatus(r) != PGRES_PIPELINE_SYNC)
-			rc = err_set(ERR_INTERNAL, "describing statements: %s where the end of "
+			rc = err_set(ERR_INTERNAL, "preparing statements: %s where the end of "
 				     "the pipeline was due", PQresStatus(PQresultStatus(r)));
 		PQclear(r);
 	}
 	if (!PQexitPipelineMode(c) && rc == 0)
-		rc = err_set(ERR_INTERNAL, "describing statements: %s", PQerrorMessage(c));
+		rc = err_set(ERR_INTERNAL, "preparing statements: %s", PQerrorMessage(c));
 	return rc;
 }
 #endif
 
-int db_columns_verify(PGconn *c, const struct db_columns *cols, size_t n)
+/* Prepares stmts and describes cols, in one round trip where libpq can. */
+static int setup(PGconn *c, const struct db_stmt *stmts, size_t n_stmts,
+		 const struct db_columns *cols, size_t n_cols)
 {
 #ifdef LIBPQ_HAS_PIPELINING
-	if (n > 1 && PQenterPipelineMode(c))
-		return verify_pipelined(c, cols, n);
+	if (n_stmts + n_cols > 1 && PQenterPipelineMode(c))
+		return setup_pipelined(c, stmts, n_stmts, cols, n_cols);
 #endif
-	for (size_t i = 0; i < n; i++) {
-		PGresult *r = PQdescribePrepared(c, cols[i].stmt);
-		int rc = db_result_check(c, r, cols[i].stmt);
+	for (size_t i = 0; i < n_stmts + n_cols; i++) {
+		PGresult *r = i < n_stmts ? PQprepare(c, stmts[i].name, stmts[i].sql,
+						      stmts[i].nparams, NULL)
+					  : PQdescribePrepared(c, cols[i - n_stmts].stmt);
+		int rc = setup_check(c, r, stmts, n_stmts, cols, i);
 
-		if (rc == 0)
-			rc = db_columns_check(r, cols[i].stmt, cols[i].names, cols[i].n);
 		PQclear(r);
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
+}
+
+int db_prepare(PGconn *c, const struct db_stmt *stmts, size_t n)
+{
+	return setup(c, stmts, n, NULL, 0);
+}
+
+int db_columns_verify(PGconn *c, const struct db_columns *cols, size_t n)
+{
+	return setup(c, NULL, 0, cols, n);
 }
 
 int db_exec(PGresult **out, PGconn *c, const char *name, int n,
@@ -380,9 +405,7 @@ int db_tx(PGconn *c, enum db_isolation iso, int (*fn)(PGconn *c, void *ctx),
 int db_setup(PGconn *c, const struct db_stmt *stmts, size_t n_stmts,
 	     const struct db_columns *cols, size_t n_cols)
 {
-	int rc = db_prepare(c, stmts, n_stmts);
-
-	return rc < 0 ? rc : db_columns_verify(c, cols, n_cols);
+	return setup(c, stmts, n_stmts, cols, n_cols);
 }
 
 int db_rows_json(json_t **out, PGconn *c, const char *name, int n, const char *const *params,

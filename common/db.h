@@ -73,7 +73,8 @@ int db_connect_retry(PGconn **out, const char *conninfo);
  */
 bool db_alive(PGconn *c);
 
-/* Prepares every statement of the table on c. ERR_INTERNAL on failure. */
+/* Prepares every statement of the table on c, in one round trip (see
+ * db_columns_verify). ERR_INTERNAL on failure. */
 int db_prepare(PGconn *c, const struct db_stmt *stmts, size_t n);
 
 /* The columns a statement's rows are read by (see the top of this file). */
@@ -104,7 +105,8 @@ int db_columns_check(const PGresult *r, const char *what, const char *const *nam
 int db_columns_verify(PGconn *c, const struct db_columns *cols, size_t n);
 
 /* A module's setup of c: db_prepare of its statements, then
- * db_columns_verify of the columns it reads. */
+ * db_columns_verify of the columns it reads, all in one round trip (with a
+ * libpq older than 14, one per statement). */
 int db_setup(PGconn *c, const struct db_stmt *stmts, size_t n_stmts,
 	     const struct db_columns *cols, size_t n_cols);
 

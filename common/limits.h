@@ -206,6 +206,10 @@
  * is above it. */
 #define LIMIT_LANE_SPLIT_ENTRIES 256
 
+/* How long a writer lane waits, at most, for the clients the last group
+ * answered before it takes the next group (ledger/writer.c, gather). */
+#define LIMIT_GROUP_GATHER_US 1500
+
 /* An entry's memo and reference (also CHECKed by migrations/0002). */
 #define LIMIT_MEMO_BYTES 1000
 #define LIMIT_REFERENCE_BYTES 100

@@ -185,8 +185,14 @@ struct import {
 
 int bank_statements_prepare(PGconn *c)
 {
-	int rc = db_exec_sql(c, temp_table_sql);
+	PGresult *r = PQdescribePrepared(c, "camt_lines_clear");
+	bool ready = PQresultStatus(r) == PGRES_COMMAND_OK;
+	int rc;
 
+	PQclear(r);
+	if (ready)
+		return 0;
+	rc = db_exec_sql(c, temp_table_sql);
 	return rc < 0 ? rc : db_setup(c, stmts, sizeof(stmts) / sizeof(stmts[0]), columns,
 				      sizeof(columns) / sizeof(columns[0]));
 }

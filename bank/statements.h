@@ -45,13 +45,17 @@ struct bank_statements_file {
 
 /*
  * Readies connection c for imports: a session temporary table for the
- * bulk load and this module's prepared statements. Call once per
- * connection, outside a transaction. ERR_* from the database on failure.
+ * bulk load and this module's prepared statements. Call it before the
+ * imports, outside a transaction; on a connection already ready it costs
+ * one round trip. tfledgerd calls it for a pooled connection's first
+ * import, not for every pooled connection: the temporary tables were the
+ * dearest part of a new connection's setup (issue 18). ERR_* from the
+ * database on failure.
  */
 int bank_statements_prepare(PGconn *c);
 
 /*
- * Imports the camt.053 file at path in one transaction on c (prepared with
+ * Imports the camt.053 file at path in one transaction on c (readied by
  * bank_statements_prepare). On success *out holds the per-statement
  * figures (the caller frees it). On failure nothing is stored, *out is
  * NULL and the error is ERR_INVALID/ERR_LIMIT (the file; the message names

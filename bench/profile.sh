@@ -14,10 +14,10 @@
 #   otherwise the backend type: walwriter, checkpointer, client backend for
 #   pgbench...). The recording stays in DIR/SECTION.data for perf report.
 # Expects DPID (tfledgerd), DIR (the cluster's directory) and PSQL from
-# bench/ledger.sh.
+# bench/ledger.sh. PROFILE_OFF set: no profile (ledger.sh's later rounds).
 
 profile_start() {
-	[ -n "${PROFILE:-}" ] || return 0
+	[ -n "${PROFILE:-}" ] && [ -z "${PROFILE_OFF:-}" ] || return 0
 	mkdir -p "$PROFILE"
 	sleep 2
 	PROFILE_S=$((DURATION > 5 ? DURATION - 4 : 1))
@@ -31,7 +31,7 @@ profile_start() {
 }
 
 profile_stop() {
-	[ -n "${PROFILE:-}" ] || return 0
+	[ -n "${PROFILE:-}" ] && [ -z "${PROFILE_OFF:-}" ] || return 0
 	wait "$PROFILE_PID" || { echo "  (profile: perf record failed: $(tail -1 "$PROFILE/$1.log"))"; return 0; }
 	hz=${PROFILE_HZ:-999}
 	# samples per thread: "SAMPLES TID:COMM"

@@ -109,6 +109,7 @@ enum MHD_Result route_statements_import(struct req *q, const char *const *args)
 	static const char *const types[] = {"application/xml", "text/xml", "text/plain", NULL};
 	struct import im = {q, NULL};
 	enum MHD_Result sent;
+	int rc;
 
 	(void)args;
 	if (!(im.name = http_document_name(q, BODY_NAME, &sent)))
@@ -118,6 +119,11 @@ enum MHD_Result route_statements_import(struct req *q, const char *const *args)
 	if (http_body_len(q) == 0)
 		return http_send_error(q, EC_INVALID_FIELD,
 				       "body: a camt.05x or MT940 document is required");
+	/* outside http_write's transaction: the pooled connection's first
+	 * import makes its temporary tables */
+	rc = bank_statements_prepare(http_db(q));
+	if (rc < 0)
+		return http_send_failure(q, rc);
 	return http_write(q, statements_op, &im);
 }
 

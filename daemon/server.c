@@ -57,7 +57,6 @@
 #include "common/text.h"
 #include "bank/queue.h"
 #include "bank/reconcile.h"
-#include "bank/statements.h"
 #include "travel/privacy.h"
 #include "travel/travel.h"
 #include "reports/report.h"
@@ -275,8 +274,6 @@ static int setup(PGconn *c)
 		rc = bank_reconcile_setup(c);
 	if (rc == 0)
 		rc = bank_queue_setup(c);
-	if (rc == 0)
-		rc = bank_statements_prepare(c);
 	if (rc == 0)
 		rc = travel_setup(c);
 	if (rc == 0)

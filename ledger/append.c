@@ -59,7 +59,7 @@
 
 /* The messages: copy, finish or both, without or with idempotency keys.
  * In its own transaction (the writer's), an append's first message begins
- * with "BEGIN;" and its tokens check (tokens_sql), its last ends with
+ * with "BEGIN;" and its tokens check (build_tokens), its last ends with
  * "; COMMIT". */
 static const char *const SQL[3][2] = {
 	{COPY_ENTRIES_SQL COPY_AUDIT_SQL, COPY_ENTRIES_SQL COPY_KEYS_SQL COPY_AUDIT_SQL},

@@ -10,10 +10,12 @@
 #    ROUNDS times (default 3), then the ratios' median.
 # 2. POST /v1/entries/batch with 1,000 two-posting entries, 4 clients (two
 #    per writer lane): entries/s.
-# 3. GET balance as_of on an account with >= 1,000,000 postings: p50, p99.
+# 3. GET balance as_of on an account with >= 1,000,000 postings: p50, p99;
+#    then the machine's floor for the same wake-ups (bench/wakeup.c).
 # Needs wrk and pgbench (`pg_config --bindir`). DURATION (seconds, default 15);
-# SETTLE and QUIET_LOAD: see quiet() below. SECTIONS=single: only
-# single entries and pgbench. ROUNDS: see section 1. PROFILE=DIR: where each
+# SETTLE and QUIET_LOAD: see quiet() below. SECTIONS: which of the
+# sections run, a list of single, batch and as-of (default all three;
+# as-of fills the account with batches first). ROUNDS: see section 1. PROFILE=DIR: where each
 # section's CPU goes, per entry or request (bench/profile.sh; needs perf).
 set -eu
 BUILD=${1:-.}
@@ -93,62 +95,61 @@ bad() { awk '/Non-2xx/ { n = $NF } END { if (n) printf "  (INVALID: %d non-2xx a
 # (pgbench alone ran 1,354-2,253 tps on quiet starts, bench/README.md), so
 # a ratio is taken within each round and the run gives them all and their
 # median. Only round 1 is profiled.
+SECTIONS=${SECTIONS:-single batch as-of}
+section() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 ROUNDS=${ROUNDS:-3}
-$PSQL -d postgres -c "CREATE DATABASE pgbench"
-"$PGBIN/pgbench" -q -i -s 16 -h "$DIR/pg" -U postgres pgbench >/dev/null 2>&1
-$PSQL -d postgres -c "CHECKPOINT"
-RATIOS=
-r=1
-while [ "$r" -le "$ROUNDS" ]; do
-	[ "$r" -eq 1 ] || PROFILE_OFF=1
-	echo "== round $r of $ROUNDS: single-entry POST /v1/entries, 16 keep-alive clients, ${DURATION}s"
-	quiet "single-entry-$r"
-	wrk -t4 -c16 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_post.lua" "$URL/v1/entries" >"$DIR/post.txt" 2>"$DIR/post.err" &
-	WRK=$!
-	profile_start single-entry
-	wait $WRK
-	EPS=$(rps <"$DIR/post.txt")
-	echo "entries/s: $EPS  p50: $(ms 50% <"$DIR/post.txt") ms  p99: $(ms 99% <"$DIR/post.txt") ms$(bad <"$DIR/post.txt")$BUSY"
-	[ -s "$DIR/post.err" ] && head -3 "$DIR/post.err"
-	profile_stop single-entry "$EPS" entry entries
-	load
-	curl -s "$URL/metrics" | awk '/^tfledger_group_commit_entries_(sum|count)/ { v[$1] = $2 }
-		END { if (v["tfledger_group_commit_entries_count"] > 0)
-			printf "group commit so far: %d groups, %.1f entries per group\n", v["tfledger_group_commit_entries_count"],
-			v["tfledger_group_commit_entries_sum"] / v["tfledger_group_commit_entries_count"] }'
+MEDIAN=- BATCH_EPS=- ASOF_P99=-
+if section single; then
+	$PSQL -d postgres -c "CREATE DATABASE pgbench"
+	"$PGBIN/pgbench" -q -i -s 16 -h "$DIR/pg" -U postgres pgbench >/dev/null 2>&1
+	$PSQL -d postgres -c "CHECKPOINT"
+	RATIOS=
+	r=1
+	while [ "$r" -le "$ROUNDS" ]; do
+		[ "$r" -eq 1 ] || PROFILE_OFF=1
+		echo "== round $r of $ROUNDS: single-entry POST /v1/entries, 16 keep-alive clients, ${DURATION}s"
+		quiet "single-entry-$r"
+		wrk -t4 -c16 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_post.lua" "$URL/v1/entries" >"$DIR/post.txt" 2>"$DIR/post.err" &
+		WRK=$!
+		profile_start single-entry
+		wait $WRK
+		EPS=$(rps <"$DIR/post.txt")
+		echo "entries/s: $EPS  p50: $(ms 50% <"$DIR/post.txt") ms  p99: $(ms 99% <"$DIR/post.txt") ms$(bad <"$DIR/post.txt")$BUSY"
+		[ -s "$DIR/post.err" ] && head -3 "$DIR/post.err"
+		profile_stop single-entry "$EPS" entry entries
+		load
+		curl -s "$URL/metrics" | awk '/^tfledger_group_commit_entries_(sum|count)/ { v[$1] = $2 }
+			END { if (v["tfledger_group_commit_entries_count"] > 0)
+				printf "group commit so far: %d groups, %.1f entries per group\n", v["tfledger_group_commit_entries_count"],
+				v["tfledger_group_commit_entries_sum"] / v["tfledger_group_commit_entries_count"] }'
 
-	echo "== round $r of $ROUNDS: pgbench tpcb-like, 16 clients, ${DURATION}s, same cluster"
-	quiet "pgbench-$r"
-	"$PGBIN/pgbench" -c 16 -j 4 -T "$DURATION" -b tpcb-like -h "$DIR/pg" -U postgres pgbench >"$DIR/pgbench.txt" 2>&1 &
-	WRK=$!
-	profile_start pgbench
-	wait $WRK
-	TPS=$(awk -F'= ' '/^tps/ { split($2, a, " "); print a[1]; exit }' "$DIR/pgbench.txt")
-	echo "pgbench tps: $TPS$BUSY"
-	profile_stop pgbench "$TPS" transaction transactions
-	load
-	RATIO=$(awk -v a="$EPS" -v b="$TPS" 'BEGIN { printf "%.2f", a / b }')
-	echo "round $r ratio entries/s / pgbench tps: $RATIO (required >= 1.5)"
-	RATIOS="$RATIOS $RATIO"
-	r=$((r + 1))
-done
-PROFILE_OFF=
-MEDIAN=$(echo "$RATIOS" | tr ' ' '\n' | grep . | sort -n |
-	awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-echo "ratios:$RATIOS; median $MEDIAN (required >= 1.5)"
-# pgbench's 1.6 million fresh rows would keep autovacuum and the
-# checkpointer busy through the next sections: drop them and start clean.
-$PSQL -d postgres -c "DROP DATABASE pgbench"
-$PSQL -d postgres -c "CHECKPOINT"
-
-if [ "${SECTIONS:-all}" = single ]; then
-	echo "== SECTIONS=single: the batch and as-of sections left out"
-	exit 0
+		echo "== round $r of $ROUNDS: pgbench tpcb-like, 16 clients, ${DURATION}s, same cluster"
+		quiet "pgbench-$r"
+		"$PGBIN/pgbench" -c 16 -j 4 -T "$DURATION" -b tpcb-like -h "$DIR/pg" -U postgres pgbench >"$DIR/pgbench.txt" 2>&1 &
+		WRK=$!
+		profile_start pgbench
+		wait $WRK
+		TPS=$(awk -F'= ' '/^tps/ { split($2, a, " "); print a[1]; exit }' "$DIR/pgbench.txt")
+		echo "pgbench tps: $TPS$BUSY"
+		profile_stop pgbench "$TPS" transaction transactions
+		load
+		RATIO=$(awk -v a="$EPS" -v b="$TPS" 'BEGIN { printf "%.2f", a / b }')
+		echo "round $r ratio entries/s / pgbench tps: $RATIO (required >= 1.5)"
+		RATIOS="$RATIOS $RATIO"
+		r=$((r + 1))
+	done
+	PROFILE_OFF=
+	MEDIAN=$(echo "$RATIOS" | tr ' ' '\n' | grep . | sort -n |
+		awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	echo "ratios:$RATIOS; median $MEDIAN (required >= 1.5)"
+	# pgbench's 1.6 million fresh rows would keep autovacuum and the
+	# checkpointer busy through the next sections: drop them and start clean.
+	$PSQL -d postgres -c "DROP DATABASE pgbench"
+	$PSQL -d postgres -c "CHECKPOINT"
 fi
 
-# Four clients: two per writer lane (LIMIT_WRITER_LANES), so that a lane
-# has its next batch parsed while it stores one.
-echo "== POST /v1/entries/batch, 1,000 two-posting entries per request, 4 clients, ${DURATION}s"
+# The batch every batch request posts (and the as-of section's fill): 1,000
+# two-posting entries, one for each day of 2019 in turn.
 awk 'BEGIN { printf "{\"entries\":["
 	for (i = 0; i < 1000; i++) {
 		d = 1546300800 + (i % 365) * 86400
@@ -159,43 +160,55 @@ awk 'BEGIN { printf "{\"entries\":["
 	}
 	printf "]}" }' >"$DIR/batch.json"
 export BATCH_FILE="$DIR/batch.json"
-quiet batch
-wrk -t2 -c4 -d"${DURATION}s" --latency --timeout 30s -s "$SRC/bench/ledger_batch.lua" "$URL/v1/entries/batch" >"$DIR/batch.txt" 2>"$DIR/batch.err" &
-WRK=$!
-profile_start batch
-wait $WRK
-BPS=$(rps <"$DIR/batch.txt")
-BATCH_EPS=$(awk -v r="$BPS" 'BEGIN { printf "%.0f", r * 1000 }')
-echo "entries/s: $BATCH_EPS (required >= 30000)  request p50: $(ms 50% <"$DIR/batch.txt") ms$(bad <"$DIR/batch.txt")$BUSY"
-[ -s "$DIR/batch.err" ] && head -3 "$DIR/batch.err"
-profile_stop batch "$(awk -v r="$BPS" 'BEGIN { print r * 1000 }')" entry entries
-load
 
-echo "== as-of balance on an account with >= 1,000,000 postings"
-N=$($PSQL -d tfledger -c "SELECT count(*) FROM postings WHERE account = 'BIG'")
-while [ "$N" -lt 1000000 ]; do
-	curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
-	     --data-binary @"$DIR/batch.json" "$URL/v1/entries/batch"
-	N=$((N + 1000))
-done
-echo "postings on BIG: $($PSQL -d tfledger -c "SELECT count(*) FROM postings WHERE account = 'BIG'")," \
-     "running-balance rows: $($PSQL -d tfledger -c "SELECT count(*) FROM balances WHERE account = 'BIG'")"
-# The fill above leaves autovacuum a million fresh rows to work through and
-# the checkpointer their pages to write; the lookup is measured in steady
-# state, after both, not while they compete for the two cores.
-$PSQL -d tfledger -c "VACUUM (ANALYZE) postings, balances, entries"
-$PSQL -d tfledger -c "CHECKPOINT"
-quiet as-of
-wrk -t1 -c1 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_asof.lua" "$URL" >"$DIR/asof.txt" 2>"$DIR/asof.err" &
-WRK=$!
-profile_start as-of
-wait $WRK
-ASOF_P99=$(ms 99% <"$DIR/asof.txt")
-echo "HTTP GET balance?as_of: p50 $(ms 50% <"$DIR/asof.txt") ms  p99 $ASOF_P99 ms (required < 1 ms)$(bad <"$DIR/asof.txt")$BUSY"
-[ -s "$DIR/asof.err" ] && head -3 "$DIR/asof.err"
-profile_stop as-of "$(rps <"$DIR/asof.txt")" request requests
-load
-$PSQL -d tfledger -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING ON) SELECT debit_balance FROM balances WHERE account = 'BIG' AND day <= '2019-07-01' ORDER BY day DESC LIMIT 1" | grep -E "Index|Execution"
+if section batch; then
+	# Four clients: two per writer lane (LIMIT_WRITER_LANES), so that a lane
+	# has its next batch parsed while it stores one.
+	echo "== POST /v1/entries/batch, 1,000 two-posting entries per request, 4 clients, ${DURATION}s"
+	quiet batch
+	wrk -t2 -c4 -d"${DURATION}s" --latency --timeout 30s -s "$SRC/bench/ledger_batch.lua" "$URL/v1/entries/batch" >"$DIR/batch.txt" 2>"$DIR/batch.err" &
+	WRK=$!
+	profile_start batch
+	wait $WRK
+	BPS=$(rps <"$DIR/batch.txt")
+	BATCH_EPS=$(awk -v r="$BPS" 'BEGIN { printf "%.0f", r * 1000 }')
+	echo "entries/s: $BATCH_EPS (required >= 30000)  request p50: $(ms 50% <"$DIR/batch.txt") ms$(bad <"$DIR/batch.txt")$BUSY"
+	[ -s "$DIR/batch.err" ] && head -3 "$DIR/batch.err"
+	profile_stop batch "$(awk -v r="$BPS" 'BEGIN { print r * 1000 }')" entry entries
+	load
+fi
+
+if section as-of; then
+	echo "== as-of balance on an account with >= 1,000,000 postings"
+	N=$($PSQL -d tfledger -c "SELECT count(*) FROM postings WHERE account = 'BIG'")
+	while [ "$N" -lt 1000000 ]; do
+		curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+		     --data-binary @"$DIR/batch.json" "$URL/v1/entries/batch"
+		N=$((N + 1000))
+	done
+	echo "postings on BIG: $($PSQL -d tfledger -c "SELECT count(*) FROM postings WHERE account = 'BIG'")," \
+	     "running-balance rows: $($PSQL -d tfledger -c "SELECT count(*) FROM balances WHERE account = 'BIG'")"
+	# The fill above leaves autovacuum a million fresh rows to work through and
+	# the checkpointer their pages to write; the lookup is measured in steady
+	# state, after both, not while they compete for the two cores.
+	$PSQL -d tfledger -c "VACUUM (ANALYZE) postings, balances, entries"
+	$PSQL -d tfledger -c "CHECKPOINT"
+	quiet as-of
+	wrk -t1 -c1 -d"${DURATION}s" --latency -s "$SRC/bench/ledger_asof.lua" "$URL" >"$DIR/asof.txt" 2>"$DIR/asof.err" &
+	WRK=$!
+	profile_start as-of
+	wait $WRK
+	ASOF_P99=$(ms 99% <"$DIR/asof.txt")
+	echo "HTTP GET balance?as_of: p50 $(ms 50% <"$DIR/asof.txt") ms  p99 $ASOF_P99 ms (required < 1 ms)$(bad <"$DIR/asof.txt")$BUSY"
+	[ -s "$DIR/asof.err" ] && head -3 "$DIR/asof.err"
+	profile_stop as-of "$(rps <"$DIR/asof.txt")" request requests
+	load
+	# The same wake-ups with nothing in between: three processes, the
+	# middle one asking the last twice a request (the token, the balance).
+	echo "the machine's floor for those wake-ups (bench/wakeup 3 5 2):"
+	"$BUILD/bench/wakeup" 3 5 2
+	$PSQL -d tfledger -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING ON) SELECT debit_balance FROM balances WHERE account = 'BIG' AND day <= '2019-07-01' ORDER BY day DESC LIMIT 1" | grep -E "Index|Execution"
+fi
 echo "== summary: single/pgbench median ratio $MEDIAN (>= 1.5), batch $BATCH_EPS entries/s" \
      "(>= 30000), as-of p99 $ASOF_P99 ms (< 1)"
 if [ -n "$INVALID_SECTIONS" ]; then

@@ -157,13 +157,18 @@ BEGIN
                          ORDER BY b.day DESC LIMIT 1), 0)
         FROM unnest(accs, days) AS d(account, day)
         WHERE NOT EXISTS (SELECT 1 FROM balances b
-                          WHERE b.account = d.account AND b.day = d.day);
-    UPDATE balances b SET debit_balance = b.debit_balance + c.cum
-        FROM (SELECT account, day,
-                     sum(delta) OVER (PARTITION BY account ORDER BY day) AS cum,
-                     lead(day, 1, 'infinity') OVER (PARTITION BY account ORDER BY day) AS next
-              FROM unnest(accs, days, deltas) AS d(account, day, delta)) c
-        WHERE b.account = c.account AND b.day >= c.day AND b.day < c.next;
+                          WHERE b.account = d.account AND b.day = d.day OFFSET 0);
+    UPDATE balances b SET debit_balance = b.debit_balance + t.cum
+        FROM (SELECT x.tid, c.cum
+              FROM (SELECT account, day,
+                           sum(delta) OVER (PARTITION BY account ORDER BY day) AS cum,
+                           lead(day, 1, 'infinity') OVER (PARTITION BY account ORDER BY day) AS next
+                    FROM unnest(accs, days, deltas) AS d(account, day, delta)) c
+              CROSS JOIN LATERAL (SELECT b2.ctid AS tid FROM balances b2
+                                  WHERE b2.account = c.account AND b2.day >= c.day
+                                    AND b2.day < c.next
+                                  OFFSET 0) x) t
+        WHERE b.ctid = t.tid;
 
     -- The bank accounts' floor: a bank account this append credited may
     -- not be below minus its overdraft limit on any day from the first day

@@ -17,7 +17,6 @@
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,8 +80,8 @@ int main(int argc, char **argv)
 	long *lat = malloc(sizeof(long) * MAX_SAMPLES), n = 0;
 	char c = 'x';
 
-	if (hops < 2 || hops > MAX_HOPS || seconds <= 0 || asks < 1 || !lat) {
-		fprintf(stderr, "usage: wakeup HOPS(2-%d) SECONDS [ASKS]\n", MAX_HOPS);
+	if (hops < 2 || hops > MAX_HOPS || seconds <= 0 || seconds > 3600 || asks < 1 || !lat) {
+		fprintf(stderr, "usage: wakeup HOPS(2-%d) SECONDS(1-3600) [ASKS]\n", MAX_HOPS);
 		return 2;
 	}
 	for (int i = 0; i < hops - 1; i++)

@@ -13,10 +13,11 @@
 # 3. GET balance as_of on an account with >= 1,000,000 postings: p50, p99;
 #    then the machine's floor for the same wake-ups (bench/wakeup.c).
 # Needs wrk and pgbench (`pg_config --bindir`). DURATION (seconds, default 15);
-# SETTLE and QUIET_LOAD: see quiet() below. SECTIONS: which of the
-# sections run, a list of single, batch and as-of (default all three;
-# as-of fills the account with batches first). ROUNDS: see section 1. PROFILE=DIR: where each
-# section's CPU goes, per entry or request (bench/profile.sh; needs perf).
+# SETTLE and QUIET_LOAD: see quiet() below. SECTIONS: which sections run,
+# a list of single, batch and as-of (default all three; as-of fills the
+# account with batches first). ROUNDS: see section 1. PROFILE=DIR: where
+# each section's CPU goes, per entry or request (bench/profile.sh; needs
+# perf).
 set -eu
 BUILD=${1:-.}
 BUILD=$(cd "$BUILD" && pwd)
